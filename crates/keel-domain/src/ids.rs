@@ -1,0 +1,82 @@
+//! Opaque identifiers, one type per kind of record so that a `TeamId` can never be passed where
+//! a `PersonId` is expected (a team can never be an owner, by construction).
+//!
+//! Ids are UUIDv7 strings: unique across kinds, roughly time-ordered (so keyset pagination by id
+//! follows creation order), and meaningless to clients, who must treat them as opaque.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+        #[serde(transparent)]
+        #[schema(value_type = String)]
+        pub struct $name(String);
+
+        impl $name {
+            /// A fresh, unique id.
+            pub fn generate() -> Self {
+                Self(uuid::Uuid::now_v7().to_string())
+            }
+            /// Wraps an id read from storage or from a request path. No format is imposed: an
+            /// unknown id simply finds nothing.
+            pub fn from_string(s: impl Into<String>) -> Self {
+                Self(s.into())
+            }
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.0
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A person in the organisation.
+    PersonId
+);
+id_type!(
+    /// A team (company, department or team: a node of the team tree).
+    TeamId
+);
+id_type!(
+    /// A cycle (a quarter, a year).
+    CycleId
+);
+id_type!(
+    /// An Objective.
+    ObjectiveId
+);
+id_type!(
+    /// A Key Result.
+    KeyResultId
+);
+id_type!(
+    /// A check-in on a Key Result.
+    CheckInId
+);
+id_type!(
+    /// An Initiative under a Key Result.
+    InitiativeId
+);
+id_type!(
+    /// An API token (the id, never the secret).
+    TokenId
+);
+id_type!(
+    /// An audit event.
+    AuditEventId
+);

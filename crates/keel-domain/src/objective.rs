@@ -1,0 +1,161 @@
+//! Objectives: the qualitative goal, with one accountable owner.
+
+use crate::error::{FieldError, FieldResult};
+use crate::ids::{CycleId, KeyResultId, ObjectiveId, PersonId, TeamId};
+use crate::text;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Where an owner stands with an OKR they were named on. Seed 001: "An OKR whose owner hasn't
+/// explicitly accepted the responsibility is dead on arrival."
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum OwnershipState {
+    #[default]
+    Pending,
+    Accepted,
+    Declined,
+}
+
+impl OwnershipState {
+    /// Naming yourself is accepted at once; naming someone else waits for them to accept.
+    pub fn on_assignment(proposer: Option<&PersonId>, owner: &PersonId) -> Self {
+        if proposer == Some(owner) {
+            OwnershipState::Accepted
+        } else {
+            OwnershipState::Pending
+        }
+    }
+}
+
+/// Committed OKRs are expected to reach 1.0; aspirational ones count 0.7 as success.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectiveKind {
+    #[default]
+    Committed,
+    Aspirational,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectiveState {
+    #[default]
+    Draft,
+    Active,
+    Closed,
+}
+
+/// Who may see an Objective (and its key results).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    /// The whole organisation.
+    #[default]
+    Public,
+    /// The teams it is shared with, and their leads up the tree.
+    Team,
+    /// Owner, sponsor, contributors and administrators.
+    Private,
+}
+
+/// What an Objective contributes to: another Objective or a Key Result.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum ParentRef {
+    Objective(ObjectiveId),
+    KeyResult(KeyResultId),
+}
+
+impl ParentRef {
+    pub fn id(&self) -> &str {
+        match self {
+            ParentRef::Objective(id) => id.as_str(),
+            ParentRef::KeyResult(id) => id.as_str(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Objective {
+    pub id: ObjectiveId,
+    pub title: String,
+    pub description: String,
+    pub cycle_id: CycleId,
+    /// The one accountable individual.
+    pub owner_id: PersonId,
+    pub ownership_state: OwnershipState,
+    /// For structural trade-offs; not the owner.
+    pub sponsor_id: Option<PersonId>,
+    pub contributor_ids: Vec<PersonId>,
+    /// Teams the Objective is shared with; it appears once on each team's view.
+    pub team_ids: Vec<TeamId>,
+    pub parents: Vec<ParentRef>,
+    pub kind: ObjectiveKind,
+    pub state: ObjectiveState,
+    pub visibility: Visibility,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+    pub version: i64,
+}
+
+/// Normalises the people and teams around an OKR; shared by objectives and key results.
+pub(crate) fn validate_circle(
+    owner_id: &PersonId,
+    sponsor_id: &Option<PersonId>,
+    contributor_ids: &mut Vec<PersonId>,
+    team_ids: &mut Vec<TeamId>,
+) -> FieldResult<()> {
+    contributor_ids.sort();
+    contributor_ids.dedup();
+    team_ids.sort();
+    team_ids.dedup();
+    if contributor_ids.contains(owner_id) {
+        return Err(FieldError::new(
+            "contributor_ids",
+            "the owner is accountable already and cannot also be a contributor",
+        ));
+    }
+    if sponsor_id.as_ref() == Some(owner_id) {
+        return Err(FieldError::new(
+            "sponsor_id",
+            "the sponsor must be someone other than the owner",
+        ));
+    }
+    if contributor_ids.len() > 100 {
+        return Err(FieldError::new(
+            "contributor_ids",
+            "at most 100 contributors",
+        ));
+    }
+    if team_ids.len() > 50 {
+        return Err(FieldError::new("team_ids", "at most 50 teams"));
+    }
+    Ok(())
+}
+
+impl Objective {
+    /// Checks and normalises every field that does not need the database.
+    pub fn validated(mut self) -> FieldResult<Self> {
+        self.title = text::required("title", &self.title, 300)?;
+        self.description = text::long("description", &self.description, 10_000)?;
+        validate_circle(
+            &self.owner_id,
+            &self.sponsor_id,
+            &mut self.contributor_ids,
+            &mut self.team_ids,
+        )?;
+        let mut seen = std::collections::HashSet::new();
+        self.parents.retain(|p| seen.insert(p.clone()));
+        if self.parents.iter().any(|p| p.id() == self.id.as_str()) {
+            return Err(FieldError::new(
+                "parent_ids",
+                "an objective cannot contribute to itself",
+            ));
+        }
+        if self.parents.len() > 20 {
+            return Err(FieldError::new("parent_ids", "at most 20 parents"));
+        }
+        Ok(self)
+    }
+}

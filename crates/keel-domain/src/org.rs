@@ -1,0 +1,116 @@
+//! Organisation settings: one organisation per deployment, and the policies it chooses.
+
+use crate::error::{FieldError, FieldResult};
+use crate::text;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// How many owners an OKR may have. Seed 001: "Ownership split between two people. Same as no
+/// owner." `Single` is the default; `Shared` allows co-owners with one marked accountable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum OwnershipPolicy {
+    #[default]
+    Single,
+    Shared,
+}
+
+/// The scale owners use for their weekly confidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ConfidenceScale {
+    /// 0 to 10: 0–3 off track, 4–6 at risk, 7–10 on track.
+    #[default]
+    ZeroToTen,
+    /// 1 to 3: 1 off track, 2 at risk, 3 on track.
+    ThreeLevel,
+}
+
+impl ConfidenceScale {
+    pub fn min(self) -> u8 {
+        match self {
+            ConfidenceScale::ZeroToTen => 0,
+            ConfidenceScale::ThreeLevel => 1,
+        }
+    }
+    pub fn max(self) -> u8 {
+        match self {
+            ConfidenceScale::ZeroToTen => 10,
+            ConfidenceScale::ThreeLevel => 3,
+        }
+    }
+}
+
+/// Day of the week on which check-ins are due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Weekday {
+    #[default]
+    Monday,
+    Tuesday,
+    Wednesday,
+    Thursday,
+    Friday,
+    Saturday,
+    Sunday,
+}
+
+/// The organisation's settings. Defaults work with no configuration at all.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct OrgSettings {
+    pub name: String,
+    /// IANA time zone name, e.g. `Europe/Paris`.
+    pub time_zone: String,
+    pub ownership_policy: OwnershipPolicy,
+    pub confidence_scale: ConfidenceScale,
+    /// Check-ins are weekly; this is the day they are due.
+    pub check_in_weekday: Weekday,
+}
+
+impl Default for OrgSettings {
+    fn default() -> Self {
+        Self {
+            name: "My organisation".into(),
+            time_zone: "UTC".into(),
+            ownership_policy: OwnershipPolicy::Single,
+            confidence_scale: ConfidenceScale::ZeroToTen,
+            check_in_weekday: Weekday::Monday,
+        }
+    }
+}
+
+impl OrgSettings {
+    /// Checks and normalises every field.
+    pub fn validated(mut self) -> FieldResult<Self> {
+        self.name = text::required("name", &self.name, 200)?;
+        let tz = self.time_zone.trim();
+        if tz.parse::<chrono_tz::Tz>().is_err() {
+            return Err(FieldError::new(
+                "time_zone",
+                format!("'{tz}' is not an IANA time zone name (for example Europe/Paris or UTC)"),
+            ));
+        }
+        self.time_zone = tz.to_string();
+        Ok(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        assert!(OrgSettings::default().validated().is_ok());
+    }
+
+    #[test]
+    fn unknown_time_zone_names_the_field() {
+        let s = OrgSettings {
+            time_zone: "Mars/Olympus".into(),
+            ..Default::default()
+        };
+        assert_eq!(s.validated().unwrap_err().field, "time_zone");
+    }
+}
