@@ -1,1 +1,236 @@
-//! placeholder
+//! Keel's storage: one `Store` API, with SQLite (the default, embedded) and PostgreSQL behind it.
+//!
+//! Why one trait: the server, the CLI and background jobs are written once against `Store`, and a
+//! single conformance suite (`tests/conformance.rs`) proves both backends behave the same.
+//! The store persists records that the domain has already validated; it enforces only what the
+//! database is best at (uniqueness, references, atomicity, optimistic versions) and records an
+//! audit event in the same transaction as every write.
+
+mod db;
+mod migrate;
+mod sql;
+
+use async_trait::async_trait;
+use keel_domain::*;
+use std::sync::Arc;
+
+pub use sql::SqlStore;
+
+/// Who is writing, from where: recorded on the audit event of every write.
+#[derive(Debug, Clone, Default)]
+pub struct WriteCtx {
+    pub actor_id: Option<PersonId>,
+    pub source: Source,
+    pub request_id: Option<String>,
+}
+
+impl WriteCtx {
+    pub fn system(source: Source) -> Self {
+        Self {
+            actor_id: None,
+            source,
+            request_id: None,
+        }
+    }
+}
+
+/// A page request: at most `limit` items after the opaque `cursor`.
+#[derive(Debug, Clone)]
+pub struct PageRequest {
+    pub limit: u32,
+    pub cursor: Option<String>,
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        Self {
+            limit: 50,
+            cursor: None,
+        }
+    }
+}
+
+/// One page of results; `next_cursor` is `None` on the last page.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PeopleFilter {
+    /// Case-insensitive substring of name or email.
+    pub query: Option<String>,
+    pub manager_id: Option<PersonId>,
+    pub active: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TeamFilter {
+    pub parent_id: Option<TeamId>,
+    pub member_id: Option<PersonId>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CycleFilter {
+    pub state: Option<CycleState>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ObjectiveFilter {
+    pub cycle_id: Option<CycleId>,
+    /// Objectives shared with this team.
+    pub team_id: Option<TeamId>,
+    pub owner_id: Option<PersonId>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Events on this object, and on its children (an objective's key results, check-ins and
+    /// initiatives; a key result's check-ins and initiatives).
+    pub object_id: Option<String>,
+    pub actor_id: Option<PersonId>,
+    pub from: Option<chrono::DateTime<chrono::Utc>>,
+    pub to: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A whole organisation loaded in one transaction (demo data, imports).
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    pub settings: Option<OrgSettings>,
+    pub people: Vec<Person>,
+    pub teams: Vec<Team>,
+    pub cycles: Vec<Cycle>,
+    pub objectives: Vec<Objective>,
+    pub key_results: Vec<KeyResult>,
+    pub check_ins: Vec<CheckIn>,
+    pub initiatives: Vec<Initiative>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness or reference conflict, named by the API field it concerns.
+    #[error("{field}: {message}")]
+    Conflict { field: String, message: String },
+    /// The record changed since it was read (optimistic concurrency).
+    #[error("the record was changed by someone else; reload and try again")]
+    StaleVersion,
+    #[error("migration failed: {0}")]
+    Migration(String),
+    #[error("invalid database URL: {0}")]
+    BadUrl(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("corrupt stored value in {column}: {message}")]
+    Corrupt { column: String, message: String },
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Everything Keel keeps. Reads return `Ok(None)` for unknown ids; soft-deleted objectives and
+/// key results are invisible to every read. Updates take the record as it was read (`before`)
+/// and as it should be (`after`): they fail with `StaleVersion` if `before.version` is no longer
+/// current, and return the stored record with its new version and `updated_at`.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// "sqlite" or "postgres".
+    fn backend(&self) -> &'static str;
+
+    // ---- organisation ----
+    /// The settings, or the defaults when none were saved.
+    async fn settings(&self) -> StoreResult<OrgSettings>;
+    async fn save_settings(&self, ctx: &WriteCtx, settings: &OrgSettings) -> StoreResult<()>;
+    /// True when no person exists yet (a fresh database).
+    async fn is_empty(&self) -> StoreResult<bool>;
+
+    // ---- people ----
+    /// Conflict on `email` when the address (case-insensitively) is taken.
+    async fn insert_person(&self, ctx: &WriteCtx, person: &Person) -> StoreResult<()>;
+    async fn person(&self, id: &PersonId) -> StoreResult<Option<Person>>;
+    async fn person_by_email(&self, email: &str) -> StoreResult<Option<Person>>;
+    /// The people among `ids` that exist, in no particular order.
+    async fn people_by_ids(&self, ids: &[PersonId]) -> StoreResult<Vec<Person>>;
+    async fn list_people(&self, filter: &PeopleFilter, page: &PageRequest) -> StoreResult<Page<Person>>;
+    async fn update_person(&self, ctx: &WriteCtx, before: &Person, after: &Person) -> StoreResult<Person>;
+    /// Argon2id PHC string, for password sign-in.
+    async fn set_password_hash(&self, ctx: &WriteCtx, id: &PersonId, hash: &str) -> StoreResult<()>;
+    async fn password_hash(&self, id: &PersonId) -> StoreResult<Option<String>>;
+
+    // ---- teams ----
+    async fn insert_team(&self, ctx: &WriteCtx, team: &Team) -> StoreResult<()>;
+    async fn team(&self, id: &TeamId) -> StoreResult<Option<Team>>;
+    async fn teams_by_ids(&self, ids: &[TeamId]) -> StoreResult<Vec<Team>>;
+    async fn list_teams(&self, filter: &TeamFilter, page: &PageRequest) -> StoreResult<Page<Team>>;
+    async fn update_team(&self, ctx: &WriteCtx, before: &Team, after: &Team) -> StoreResult<Team>;
+
+    // ---- cycles ----
+    async fn insert_cycle(&self, ctx: &WriteCtx, cycle: &Cycle) -> StoreResult<()>;
+    async fn cycle(&self, id: &CycleId) -> StoreResult<Option<Cycle>>;
+    async fn cycle_by_name(&self, name: &str) -> StoreResult<Option<Cycle>>;
+    async fn list_cycles(&self, filter: &CycleFilter, page: &PageRequest) -> StoreResult<Page<Cycle>>;
+    async fn update_cycle(&self, ctx: &WriteCtx, before: &Cycle, after: &Cycle) -> StoreResult<Cycle>;
+
+    // ---- objectives ----
+    async fn insert_objective(&self, ctx: &WriteCtx, objective: &Objective) -> StoreResult<()>;
+    async fn objective(&self, id: &ObjectiveId) -> StoreResult<Option<Objective>>;
+    async fn objectives_by_ids(&self, ids: &[ObjectiveId]) -> StoreResult<Vec<Objective>>;
+    async fn list_objectives(&self, filter: &ObjectiveFilter, page: &PageRequest) -> StoreResult<Page<Objective>>;
+    async fn update_objective(&self, ctx: &WriteCtx, before: &Objective, after: &Objective) -> StoreResult<Objective>;
+    /// Soft delete: the objective and its key results disappear from reads; history stays.
+    async fn delete_objective(&self, ctx: &WriteCtx, objective: &Objective) -> StoreResult<()>;
+    /// Objectives that list `parent` (an objective or key result id) among their parents.
+    async fn children_of(&self, parent_id: &str) -> StoreResult<Vec<Objective>>;
+
+    // ---- key results ----
+    async fn insert_key_result(&self, ctx: &WriteCtx, key_result: &KeyResult) -> StoreResult<()>;
+    async fn key_result(&self, id: &KeyResultId) -> StoreResult<Option<KeyResult>>;
+    /// The key results of these objectives, ordered by objective then creation.
+    async fn key_results_of(&self, objective_ids: &[ObjectiveId]) -> StoreResult<Vec<KeyResult>>;
+    async fn update_key_result(&self, ctx: &WriteCtx, before: &KeyResult, after: &KeyResult) -> StoreResult<KeyResult>;
+    async fn delete_key_result(&self, ctx: &WriteCtx, key_result: &KeyResult) -> StoreResult<()>;
+
+    // ---- check-ins ----
+    /// Records a check-in and, in the same transaction, moves the key result to it, unless a
+    /// later check-in (by `at`) is already recorded: two concurrent check-ins both land and the
+    /// key result ends on the later one. `applied` is the key result with the value applied
+    /// (`current`, `milestones`); only those fields, `confidence` and `last_check_in_at` are
+    /// written. Returns the key result as stored afterwards.
+    async fn record_check_in(&self, ctx: &WriteCtx, check_in: &CheckIn, applied: &KeyResult) -> StoreResult<KeyResult>;
+    /// Newest first (by `at`).
+    async fn list_check_ins(&self, key_result_id: &KeyResultId, page: &PageRequest) -> StoreResult<Page<CheckIn>>;
+
+    // ---- initiatives ----
+    async fn insert_initiative(&self, ctx: &WriteCtx, initiative: &Initiative) -> StoreResult<()>;
+    async fn initiative(&self, id: &InitiativeId) -> StoreResult<Option<Initiative>>;
+    async fn list_initiatives(&self, key_result_id: &KeyResultId) -> StoreResult<Vec<Initiative>>;
+    async fn update_initiative(&self, ctx: &WriteCtx, before: &Initiative, after: &Initiative) -> StoreResult<Initiative>;
+
+    // ---- API tokens ----
+    /// Stores the token's metadata and the SHA-256 hex digest of its secret.
+    async fn insert_token(&self, ctx: &WriteCtx, token: &ApiToken, secret_hash: &str) -> StoreResult<()>;
+    /// The token with this secret hash and its person, whether or not it is live.
+    async fn token_by_hash(&self, secret_hash: &str) -> StoreResult<Option<(ApiToken, Person)>>;
+    async fn list_tokens(&self, person_id: &PersonId) -> StoreResult<Vec<ApiToken>>;
+    async fn revoke_token(&self, ctx: &WriteCtx, id: &TokenId) -> StoreResult<()>;
+    /// Records use; not audited (it is not a change anyone made).
+    async fn touch_token(&self, id: &TokenId, at: chrono::DateTime<chrono::Utc>) -> StoreResult<()>;
+
+    // ---- audit ----
+    /// Newest first.
+    async fn list_audit(&self, filter: &AuditFilter, page: &PageRequest) -> StoreResult<Page<AuditEvent>>;
+
+    // ---- bulk ----
+    /// Loads a whole organisation in one transaction with a single audit event; all or nothing.
+    async fn load_snapshot(&self, ctx: &WriteCtx, snapshot: &Snapshot) -> StoreResult<()>;
+}
+
+/// A shared handle to whichever backend is configured.
+pub type DynStore = Arc<dyn Store>;
+
+/// Opens the store named by `url` (`sqlite://path`, `sqlite::memory:`, `postgres://…`) and runs
+/// pending migrations.
+pub async fn open(url: &str) -> StoreResult<DynStore> {
+    Ok(Arc::new(SqlStore::open(url).await?))
+}
