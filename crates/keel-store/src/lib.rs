@@ -6,15 +6,9 @@
 //! database is best at (uniqueness, references, atomicity, optimistic versions) and records an
 //! audit event in the same transaction as every write.
 
-mod db;
-mod migrate;
-mod sql;
-
 use async_trait::async_trait;
 use keel_domain::*;
 use std::sync::Arc;
-
-pub use sql::SqlStore;
 
 /// Who is writing, from where: recorded on the audit event of every write.
 #[derive(Debug, Clone, Default)]
@@ -123,6 +117,9 @@ pub enum StoreError {
     BadUrl(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// The pagination cursor is not one this store handed out.
+    #[error("cursor: not a cursor from a previous page")]
+    BadCursor,
     #[error("corrupt stored value in {column}: {message}")]
     Corrupt { column: String, message: String },
 }
@@ -232,5 +229,6 @@ pub type DynStore = Arc<dyn Store>;
 /// Opens the store named by `url` (`sqlite://path`, `sqlite::memory:`, `postgres://…`) and runs
 /// pending migrations.
 pub async fn open(url: &str) -> StoreResult<DynStore> {
-    Ok(Arc::new(SqlStore::open(url).await?))
+    // Placeholder until the SQL backends land (branch `store`).
+    Err(StoreError::BadUrl(format!("no backend for {url} yet")))
 }

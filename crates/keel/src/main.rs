@@ -1,1 +1,2 @@
+//! The `keel` binary.
 fn main() {}
