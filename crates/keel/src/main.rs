@@ -1,2 +1,373 @@
-//! The `keel` binary.
-fn main() {}
+//! The `keel` binary: one executable that serves the API, migrates, manages administrators and
+//! tokens, and loads demo data. A thin layer over `keel-server` and `keel-store`.
+
+mod config;
+mod demo;
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use config::{DbArgs, FileConfig};
+use keel_domain::{Role, Source, TokenScope};
+use keel_server::services;
+use keel_store::{DynStore, WriteCtx};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "keel",
+    version,
+    about = "Keel: OKRs with clear, accepted, individual ownership"
+)]
+struct Cli {
+    #[command(flatten)]
+    db: DbArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve {
+        /// Address to listen on. Default: 127.0.0.1:8080
+        #[arg(long, env = "KEEL_BIND")]
+        bind: Option<String>,
+        /// Load the demo organisation into an empty database and print how to sign in.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit (serve does this too).
+    Migrate,
+    /// Manage administrators.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Load demo data into an empty database.
+    Demo {
+        /// Generate a synthetic organisation of this many people (for benchmarks) instead of the
+        /// hand-written demo organisation.
+        #[arg(long)]
+        people: Option<usize>,
+        /// Seed for the synthetic organisation.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an administrator (for the first sign-in); prints a generated password once.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token for a person; prints only the token on stdout.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// A name to recognise the token by.
+        #[arg(long, default_value = "cli")]
+        name: String,
+        /// read or write.
+        #[arg(long, default_value = "write", value_parser = ["read", "write"])]
+        scope: String,
+        /// Last day the token works (YYYY-MM-DD).
+        #[arg(long)]
+        expires_on: Option<chrono::NaiveDate>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            // One clear line, not a wall of usage.
+            let rendered = e.render().to_string();
+            let line = rendered
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("invalid arguments");
+            eprintln!(
+                "keel: {} (see keel --help)",
+                line.trim_start_matches("error: ")
+            );
+            return ExitCode::from(2);
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("KEEL_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("keel: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("keel: {}", one_line(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn one_line(e: &anyhow::Error) -> String {
+    format!("{e:#}").replace('\n', " ")
+}
+
+async fn open(db: &DbArgs) -> anyhow::Result<DynStore> {
+    let file = FileConfig::load(db.config.as_deref())?;
+    let url = db.database_url(&file)?;
+    keel_store::open(&url)
+        .await
+        .with_context(|| format!("cannot open the database {}", config::redact(&url)))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { bind, demo } => {
+            let file = FileConfig::load(cli.db.config.as_deref())?;
+            let bind = bind
+                .or(file.bind.clone())
+                .unwrap_or_else(|| "127.0.0.1:8080".into());
+            let addr: std::net::SocketAddr = bind.parse().map_err(|_| {
+                anyhow::anyhow!("invalid --bind '{bind}': expected an address like 127.0.0.1:8080")
+            })?;
+            let store = open(&cli.db).await?;
+            if demo {
+                load_demo(&store).await?;
+            }
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr}"))?;
+            let shown = listener.local_addr()?;
+            tracing::info!(
+                backend = store.backend(),
+                "Keel listening on http://{shown}"
+            );
+            eprintln!(
+                "Keel is running at http://{shown}  (API reference: http://{shown}/api/v1/docs)"
+            );
+            keel_server::serve(listener, keel_server::AppState::new(store), async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+            Ok(())
+        }
+        Command::Migrate => {
+            let store = open(&cli.db).await?;
+            eprintln!("keel: the {} database is up to date", store.backend());
+            Ok(())
+        }
+        Command::Admin {
+            command: AdminCommand::Create { email, name },
+        } => {
+            let store = open(&cli.db).await?;
+            let ctx = WriteCtx::system(Source::Cli);
+            let person = services::directory::insert_person(
+                store.as_ref(),
+                &ctx,
+                services::directory::NewPerson {
+                    name,
+                    email,
+                    title: "Administrator".into(),
+                    manager_id: None,
+                    roles: vec![Role::Admin],
+                },
+            )
+            .await
+            .map_err(api_error)?;
+            let password = random_password();
+            store
+                .set_password_hash(&ctx, &person.id, &hash_password(&password)?)
+                .await?;
+            println!(
+                "Created administrator {} <{}>",
+                person.name,
+                person.email.as_str()
+            );
+            println!("Password (shown once): {password}");
+            println!(
+                "API token: keel token create --email {}",
+                person.email.as_str()
+            );
+            Ok(())
+        }
+        Command::Token {
+            command:
+                TokenCommand::Create {
+                    email,
+                    name,
+                    scope,
+                    expires_on,
+                },
+        } => {
+            let store = open(&cli.db).await?;
+            let person = store
+                .person_by_email(&email.trim().to_lowercase())
+                .await?
+                .with_context(|| format!("no person has the email {email}"))?;
+            if !person.active {
+                bail!(
+                    "{} is deactivated and cannot have tokens",
+                    person.email.as_str()
+                );
+            }
+            let scope = if scope == "read" {
+                TokenScope::Read
+            } else {
+                TokenScope::Write
+            };
+            let (_, secret) = services::tokens::issue(
+                store.as_ref(),
+                &WriteCtx::system(Source::Cli),
+                &person,
+                &name,
+                scope,
+                expires_on,
+            )
+            .await
+            .map_err(api_error)?;
+            println!("{secret}");
+            Ok(())
+        }
+        Command::Demo { people, seed } => {
+            let store = open(&cli.db).await?;
+            if !store.is_empty().await? {
+                bail!("the database already holds people; demo data loads only into an empty database");
+            }
+            let today = chrono::Utc::now().date_naive();
+            let started = std::time::Instant::now();
+            let snapshot = match people {
+                Some(0) => bail!("--people must be at least 1"),
+                Some(n) => demo::synthetic(n, seed, today),
+                None => demo::organisation(today),
+            };
+            let counts = format!(
+                "{} people, {} teams, {} cycles, {} objectives, {} key results, {} check-ins",
+                snapshot.people.len(),
+                snapshot.teams.len(),
+                snapshot.cycles.len(),
+                snapshot.objectives.len(),
+                snapshot.key_results.len(),
+                snapshot.check_ins.len()
+            );
+            store
+                .load_snapshot(&WriteCtx::system(Source::Cli), &snapshot)
+                .await?;
+            eprintln!(
+                "keel: loaded {counts} in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Openapi => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&keel_server::api::openapi_json())?
+            );
+            Ok(())
+        }
+    }
+}
+
+/// Loads the demo organisation into an empty database and prints how to sign in.
+async fn load_demo(store: &DynStore) -> anyhow::Result<()> {
+    if !store.is_empty().await? {
+        eprintln!("keel: the database is not empty; not loading the demo organisation again");
+    } else {
+        let snapshot = demo::organisation(chrono::Utc::now().date_naive());
+        store
+            .load_snapshot(&WriteCtx::system(Source::Cli), &snapshot)
+            .await?;
+        eprintln!(
+            "keel: loaded the demo organisation ({} people, {} objectives)",
+            snapshot.people.len(),
+            snapshot.objectives.len()
+        );
+    }
+    let admin = store
+        .person_by_email(demo::DEMO_ADMIN_EMAIL)
+        .await?
+        .context("the demo administrator is missing from this database")?;
+    let (_, secret) = services::tokens::issue(
+        store.as_ref(),
+        &WriteCtx::system(Source::Cli),
+        &admin,
+        "demo",
+        TokenScope::Write,
+        None,
+    )
+    .await
+    .map_err(api_error)?;
+    eprintln!(
+        "Signed in as {} <{}> ({})",
+        admin.name,
+        admin.email.as_str(),
+        admin.title
+    );
+    eprintln!("  API token: {secret}");
+    eprintln!(
+        "  Try: curl -H 'Authorization: Bearer {secret}' http://127.0.0.1:8080/api/v1/objectives"
+    );
+    Ok(())
+}
+
+fn api_error(e: keel_server::error::ApiError) -> anyhow::Error {
+    use keel_server::error::ApiError;
+    match e {
+        ApiError::Invalid(f) => anyhow::anyhow!("{}: {}", f.field, f.message),
+        ApiError::Conflict {
+            field: Some(f),
+            message,
+        } => anyhow::anyhow!("{f}: {message}"),
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+fn random_password() -> String {
+    use rand::Rng;
+    const CHARS: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rngs::OsRng;
+    (0..20)
+        .map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char)
+        .collect()
+}
+
+/// Argon2id with the crate's default (OWASP-recommended) parameters.
+fn hash_password(password: &str) -> anyhow::Result<String> {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let salt = SaltString::generate(&mut rand::rngs::OsRng);
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))
+}

@@ -1,0 +1,93 @@
+//! The JSON API v1, described by the OpenAPI document it generates from the handlers themselves
+//! (so the document cannot drift from the routes).
+
+mod directory;
+mod okrs;
+mod reference;
+
+use crate::error::Problem;
+use crate::AppState;
+use axum::routing::get;
+use axum::Router;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Keel API",
+        description = "Keel is a self-hosted OKR platform built around clear, accepted, individual ownership. \
+Every route needs `Authorization: Bearer <token>` (create one with `keel token create --email …`). \
+Errors are `application/problem+json` (RFC 9457) whose `field` and `detail` name the offending field. \
+Lists are paginated with `limit` (1–500, default 50) and `cursor`; they return `{items, next_cursor}`. \
+GET of a single record returns an `ETag`; send it back in `If-Match` on PATCH or DELETE to avoid \
+overwriting someone else's change (412 when it is stale)."
+    ),
+    servers((url = "/api/v1")),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    components(schemas(Problem)),
+    tags(
+        (name = "people", description = "People: the only possible owners"),
+        (name = "teams", description = "The team tree, where OKRs are shared"),
+        (name = "cycles", description = "Quarters and years"),
+        (name = "objectives", description = "Objectives, each with one accountable owner"),
+        (name = "key-results", description = "Measurable key results, each with its own owner"),
+        (name = "check-ins", description = "Weekly value and confidence"),
+        (name = "initiatives", description = "The work meant to move a key result"),
+        (name = "settings", description = "Organisation settings"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut OpenApiDoc) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The API routes and the OpenAPI document describing them.
+pub fn router() -> (Router<AppState>, OpenApiDoc) {
+    let (routes, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(directory::routes())
+        .merge(okrs::routes())
+        .split_for_parts();
+    (routes, doc)
+}
+
+/// `/api/v1`: the routes, `/api/v1/openapi.json` and the reference page at `/api/v1/docs`.
+pub fn v1() -> Router<AppState> {
+    let (routes, doc) = router();
+    let json = serde_json::to_string_pretty(&doc).expect("the OpenAPI document serialises");
+    let page = reference::render(&doc);
+    let json: &'static str = Box::leak(json.into_boxed_str());
+    let page: &'static str = Box::leak(page.into_boxed_str());
+    routes
+        .route(
+            "/openapi.json",
+            get(move || async move {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    json,
+                )
+            }),
+        )
+        .route(
+            "/docs",
+            get(move || async move { axum::response::Html(page) }),
+        )
+        .fallback(|| async { crate::error::ApiError::NotFound("route") })
+}
+
+/// The document, for tests and for writing it to disk.
+pub fn openapi_json() -> serde_json::Value {
+    serde_json::to_value(router().1).expect("the OpenAPI document serialises")
+}

@@ -1,0 +1,306 @@
+//! Routes for objectives, key results, check-ins and initiatives.
+
+use crate::error::{ApiResult, Problem};
+use crate::extract::{etag, page_request, ApiJson, Caller, IfMatch};
+use crate::services::okrs::{self as svc, *};
+use crate::views::{self, KeyResultView, ListOf, ObjectiveView};
+use crate::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::Json;
+use keel_domain::*;
+use keel_store::ObjectiveFilter;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_objective, list_objectives))
+        .routes(routes!(get_objective, patch_objective, delete_objective))
+        .routes(routes!(create_key_result))
+        .routes(routes!(get_key_result, patch_key_result, delete_key_result))
+        .routes(routes!(create_check_in, list_check_ins))
+        .routes(routes!(create_initiative, list_initiatives))
+        .routes(routes!(patch_initiative))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ObjectivesQuery {
+    cycle_id: Option<String>,
+    /// Objectives shared with this team.
+    team_id: Option<String>,
+    owner_id: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+/// Create an objective. Naming someone else as owner leaves the ownership pending until they
+/// accept; naming yourself (or nobody) is accepted at once.
+#[utoipa::path(post, path = "/objectives", tag = "objectives", request_body = NewObjective,
+    responses((status = 201, body = ObjectiveView), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn create_objective(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(input): ApiJson<NewObjective>,
+) -> ApiResult<impl IntoResponse> {
+    let o = svc::create_objective(s.store(), &caller, input).await?;
+    let view = views::objective(s.store(), o).await?;
+    Ok((StatusCode::CREATED, etag(view.version), Json(view)))
+}
+
+/// List objectives with their key results, owners and progress.
+#[utoipa::path(get, path = "/objectives", tag = "objectives", params(ObjectivesQuery),
+    responses((status = 200, body = ListOf<ObjectiveView>)))]
+async fn list_objectives(
+    State(s): State<AppState>,
+    _caller: Caller,
+    Query(q): Query<ObjectivesQuery>,
+) -> ApiResult<Json<ListOf<ObjectiveView>>> {
+    let filter = ObjectiveFilter {
+        cycle_id: q
+            .cycle_id
+            .filter(|v| !v.is_empty())
+            .map(CycleId::from_string),
+        team_id: q.team_id.filter(|v| !v.is_empty()).map(TeamId::from_string),
+        owner_id: q
+            .owner_id
+            .filter(|v| !v.is_empty())
+            .map(PersonId::from_string),
+    };
+    let page = s
+        .store()
+        .list_objectives(
+            &filter,
+            &page_request(q.limit.as_deref(), q.cursor.as_deref())?,
+        )
+        .await?;
+    Ok(Json(ListOf {
+        items: views::objectives(s.store(), page.items).await?,
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// One objective with its key results.
+#[utoipa::path(get, path = "/objectives/{id}", tag = "objectives", params(("id" = String, Path)),
+    responses((status = 200, body = ObjectiveView), (status = 404, body = Problem)))]
+async fn get_objective(
+    State(s): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    let o = svc::get_objective(s.store(), &ObjectiveId::from_string(id)).await?;
+    let view = views::objective(s.store(), o).await?;
+    Ok((etag(view.version), Json(view)))
+}
+
+/// Change an objective (its owner or sponsor, administrators, champions). Changing `owner_id`
+/// to someone else makes the ownership pending until they accept.
+#[utoipa::path(patch, path = "/objectives/{id}", tag = "objectives", params(("id" = String, Path)), request_body = ObjectivePatch,
+    responses((status = 200, body = ObjectiveView), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem)))]
+async fn patch_objective(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    if_match: IfMatch,
+    ApiJson(patch): ApiJson<ObjectivePatch>,
+) -> ApiResult<impl IntoResponse> {
+    let o = svc::patch_objective(
+        s.store(),
+        &caller,
+        &ObjectiveId::from_string(id),
+        if_match,
+        patch,
+    )
+    .await?;
+    let view = views::objective(s.store(), o).await?;
+    Ok((etag(view.version), Json(view)))
+}
+
+/// Delete an objective and its key results (their history stays in the audit log).
+#[utoipa::path(delete, path = "/objectives/{id}", tag = "objectives", params(("id" = String, Path)),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 412, body = Problem)))]
+async fn delete_objective(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    if_match: IfMatch,
+) -> ApiResult<StatusCode> {
+    svc::delete_objective(s.store(), &caller, &ObjectiveId::from_string(id), if_match).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Add a key result to an objective (the objective's owner or sponsor, administrators, champions).
+#[utoipa::path(post, path = "/objectives/{id}/key-results", tag = "key-results", params(("id" = String, Path)), request_body = NewKeyResult,
+    responses((status = 201, body = KeyResultView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn create_key_result(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<NewKeyResult>,
+) -> ApiResult<impl IntoResponse> {
+    let kr =
+        svc::create_key_result(s.store(), &caller, &ObjectiveId::from_string(id), input).await?;
+    let view = views::key_result(s.store(), kr).await?;
+    Ok((StatusCode::CREATED, etag(view.version), Json(view)))
+}
+
+/// One key result.
+#[utoipa::path(get, path = "/key-results/{id}", tag = "key-results", params(("id" = String, Path)),
+    responses((status = 200, body = KeyResultView), (status = 404, body = Problem)))]
+async fn get_key_result(
+    State(s): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    let (kr, _) = svc::get_key_result(s.store(), &KeyResultId::from_string(id)).await?;
+    let view = views::key_result(s.store(), kr).await?;
+    Ok((etag(view.version), Json(view)))
+}
+
+/// Change a key result.
+#[utoipa::path(patch, path = "/key-results/{id}", tag = "key-results", params(("id" = String, Path)), request_body = KeyResultPatch,
+    responses((status = 200, body = KeyResultView), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem)))]
+async fn patch_key_result(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    if_match: IfMatch,
+    ApiJson(patch): ApiJson<KeyResultPatch>,
+) -> ApiResult<impl IntoResponse> {
+    let kr = svc::patch_key_result(
+        s.store(),
+        &caller,
+        &KeyResultId::from_string(id),
+        if_match,
+        patch,
+    )
+    .await?;
+    let view = views::key_result(s.store(), kr).await?;
+    Ok((etag(view.version), Json(view)))
+}
+
+/// Delete a key result (its history stays in the audit log).
+#[utoipa::path(delete, path = "/key-results/{id}", tag = "key-results", params(("id" = String, Path)),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 412, body = Problem)))]
+async fn delete_key_result(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    if_match: IfMatch,
+) -> ApiResult<StatusCode> {
+    svc::delete_key_result(s.store(), &caller, &KeyResultId::from_string(id), if_match).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A recorded check-in and the key result it moved.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckInCreated {
+    pub check_in: CheckIn,
+    pub key_result: KeyResultView,
+}
+
+/// Check in on a key result: its new value, your confidence and a note. History is immutable.
+#[utoipa::path(post, path = "/key-results/{id}/check-ins", tag = "check-ins", params(("id" = String, Path)), request_body = NewCheckIn,
+    responses((status = 201, body = CheckInCreated), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "the OKR is closed"), (status = 422, body = Problem)))]
+async fn create_check_in(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<NewCheckIn>,
+) -> ApiResult<impl IntoResponse> {
+    let (check_in, kr) =
+        svc::check_in(s.store(), &caller, &KeyResultId::from_string(id), input).await?;
+    let key_result = views::key_result(s.store(), kr).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CheckInCreated {
+            check_in,
+            key_result,
+        }),
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PageQuery {
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+/// The check-in history of a key result, newest first.
+#[utoipa::path(get, path = "/key-results/{id}/check-ins", tag = "check-ins", params(("id" = String, Path), PageQuery),
+    responses((status = 200, body = ListOf<CheckIn>), (status = 404, body = Problem)))]
+async fn list_check_ins(
+    State(s): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<ListOf<CheckIn>>> {
+    let (kr, _) = svc::get_key_result(s.store(), &KeyResultId::from_string(id)).await?;
+    let page = s
+        .store()
+        .list_check_ins(
+            &kr.id,
+            &page_request(q.limit.as_deref(), q.cursor.as_deref())?,
+        )
+        .await?;
+    Ok(Json(ListOf {
+        items: page.items,
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// Propose an initiative under a key result.
+#[utoipa::path(post, path = "/key-results/{id}/initiatives", tag = "initiatives", params(("id" = String, Path)), request_body = NewInitiative,
+    responses((status = 201, body = Initiative), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn create_initiative(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<NewInitiative>,
+) -> ApiResult<impl IntoResponse> {
+    let i =
+        svc::create_initiative(s.store(), &caller, &KeyResultId::from_string(id), input).await?;
+    Ok((StatusCode::CREATED, etag(i.version), Json(i)))
+}
+
+/// The initiatives of a key result (all of them: one page).
+#[utoipa::path(get, path = "/key-results/{id}/initiatives", tag = "initiatives", params(("id" = String, Path)),
+    responses((status = 200, body = ListOf<Initiative>), (status = 404, body = Problem)))]
+async fn list_initiatives(
+    State(s): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ListOf<Initiative>>> {
+    let (kr, _) = svc::get_key_result(s.store(), &KeyResultId::from_string(id)).await?;
+    let items = s.store().list_initiatives(&kr.id).await?;
+    Ok(Json(ListOf {
+        items,
+        next_cursor: None,
+    }))
+}
+
+/// Change an initiative: drop it (a reason is required), mark it done, rename, reassign.
+#[utoipa::path(patch, path = "/initiatives/{id}", tag = "initiatives", params(("id" = String, Path)), request_body = InitiativePatch,
+    responses((status = 200, body = Initiative), (status = 403, body = Problem), (status = 404, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem)))]
+async fn patch_initiative(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    if_match: IfMatch,
+    ApiJson(patch): ApiJson<InitiativePatch>,
+) -> ApiResult<impl IntoResponse> {
+    let i = svc::patch_initiative(
+        s.store(),
+        &caller,
+        &InitiativeId::from_string(id),
+        if_match,
+        patch,
+    )
+    .await?;
+    Ok((etag(i.version), Json(i)))
+}

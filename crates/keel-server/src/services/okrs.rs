@@ -1,0 +1,677 @@
+//! Objectives, key results, check-ins and initiatives.
+
+use super::{now, nullable, require_active_people, require_active_person, require_teams};
+use crate::authz;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Caller, IfMatch};
+use keel_domain::alignment::creates_cycle;
+use keel_domain::*;
+use keel_store::Store;
+use serde::Deserialize;
+use std::collections::HashMap;
+use utoipa::ToSchema;
+
+// ---------------------------------------------------------------- objectives
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewObjective {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub cycle_id: CycleId,
+    /// The one accountable person; defaults to the caller. Naming someone else leaves the
+    /// ownership `pending` until they accept.
+    pub owner_id: Option<PersonId>,
+    pub sponsor_id: Option<PersonId>,
+    #[serde(default)]
+    pub contributor_ids: Vec<PersonId>,
+    #[serde(default)]
+    pub team_ids: Vec<TeamId>,
+    /// Objectives or key results this objective contributes to.
+    #[serde(default)]
+    pub parent_ids: Vec<String>,
+    #[serde(default)]
+    pub kind: ObjectiveKind,
+    #[serde(default)]
+    pub state: ObjectiveState,
+    #[serde(default)]
+    pub visibility: Visibility,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectivePatch {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub cycle_id: Option<CycleId>,
+    pub owner_id: Option<PersonId>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub sponsor_id: Option<Option<PersonId>>,
+    pub contributor_ids: Option<Vec<PersonId>>,
+    pub team_ids: Option<Vec<TeamId>>,
+    pub parent_ids: Option<Vec<String>>,
+    pub kind: Option<ObjectiveKind>,
+    pub state: Option<ObjectiveState>,
+    pub visibility: Option<Visibility>,
+}
+
+/// Resolves parent ids (each an objective or a key result) and refuses alignment loops.
+async fn resolve_parents(
+    store: &dyn Store,
+    child: &ObjectiveId,
+    ids: &[String],
+) -> ApiResult<Vec<ParentRef>> {
+    let mut parents = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(o) = store
+            .objective(&ObjectiveId::from_string(id.clone()))
+            .await?
+        {
+            parents.push(ParentRef::Objective(o.id));
+        } else if let Some(k) = store
+            .key_result(&KeyResultId::from_string(id.clone()))
+            .await?
+        {
+            parents.push(ParentRef::KeyResult(k.id));
+        } else {
+            return Err(ApiError::invalid(
+                "parent_ids",
+                format!("'{id}' is neither an objective nor a key result"),
+            ));
+        }
+    }
+    // Walk the alignment graph upwards from the new parents, one query per level.
+    let mut parents_of: HashMap<ObjectiveId, Vec<ObjectiveId>> = HashMap::new();
+    let mut frontier: Vec<ObjectiveId> = parent_objectives(store, &parents).await?;
+    let start = frontier.clone();
+    let mut guard = 0;
+    while !frontier.is_empty() && guard < 64 {
+        guard += 1;
+        let unseen: Vec<ObjectiveId> = frontier
+            .into_iter()
+            .filter(|o| !parents_of.contains_key(o))
+            .collect();
+        let objectives = store.objectives_by_ids(&unseen).await?;
+        frontier = vec![];
+        for o in objectives {
+            let ups = parent_objectives(store, &o.parents).await?;
+            frontier.extend(ups.iter().cloned());
+            parents_of.insert(o.id, ups);
+        }
+    }
+    if creates_cycle(child, &start, |o| {
+        parents_of.get(o).cloned().unwrap_or_default()
+    }) {
+        return Err(ApiError::invalid(
+            "parent_ids",
+            "this would make an alignment loop: the objective would contribute to itself",
+        ));
+    }
+    Ok(parents)
+}
+
+/// The objectives behind a list of parents (a key result stands for its objective).
+async fn parent_objectives(
+    store: &dyn Store,
+    parents: &[ParentRef],
+) -> ApiResult<Vec<ObjectiveId>> {
+    let mut out = vec![];
+    for p in parents {
+        match p {
+            ParentRef::Objective(id) => out.push(id.clone()),
+            ParentRef::KeyResult(id) => {
+                if let Some(k) = store.key_result(id).await? {
+                    out.push(k.objective_id);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+async fn open_cycle(store: &dyn Store, id: &CycleId) -> ApiResult<Cycle> {
+    let cycle = store
+        .cycle(id)
+        .await?
+        .ok_or_else(|| ApiError::invalid("cycle_id", format!("no cycle has the id '{id}'")))?;
+    if cycle.state == CycleState::Closed {
+        return Err(ApiError::conflict(
+            "cycle_id",
+            format!("the cycle '{}' is closed: its OKRs are locked", cycle.name),
+        ));
+    }
+    Ok(cycle)
+}
+
+/// Checks the people and teams around an OKR, for the fields that changed.
+async fn check_circle(
+    store: &dyn Store,
+    owner: Option<&PersonId>,
+    sponsor: Option<&PersonId>,
+    contributors: Option<&[PersonId]>,
+    teams: Option<&[TeamId]>,
+) -> ApiResult<()> {
+    if let Some(o) = owner {
+        require_active_person(store, "owner_id", o).await?;
+    }
+    if let Some(s) = sponsor {
+        require_active_person(store, "sponsor_id", s).await?;
+    }
+    if let Some(c) = contributors {
+        require_active_people(store, "contributor_ids", c).await?;
+    }
+    if let Some(t) = teams {
+        require_teams(store, "team_ids", t).await?;
+    }
+    Ok(())
+}
+
+pub async fn create_objective(
+    store: &dyn Store,
+    caller: &Caller,
+    input: NewObjective,
+) -> ApiResult<Objective> {
+    authz::create_okr(&caller.person)?;
+    let t = now();
+    let owner_id = input.owner_id.unwrap_or_else(|| caller.person.id.clone());
+    let id = ObjectiveId::generate();
+    let objective = Objective {
+        ownership_state: OwnershipState::on_assignment(Some(&caller.person.id), &owner_id),
+        id: id.clone(),
+        title: input.title,
+        description: input.description,
+        cycle_id: input.cycle_id,
+        owner_id,
+        sponsor_id: input.sponsor_id,
+        contributor_ids: input.contributor_ids,
+        team_ids: input.team_ids,
+        parents: vec![],
+        kind: input.kind,
+        state: input.state,
+        visibility: input.visibility,
+        created_at: t,
+        updated_at: t,
+        version: 1,
+    }
+    .validated()?;
+    open_cycle(store, &objective.cycle_id).await?;
+    check_circle(
+        store,
+        Some(&objective.owner_id),
+        objective.sponsor_id.as_ref(),
+        Some(&objective.contributor_ids),
+        Some(&objective.team_ids),
+    )
+    .await?;
+    let objective = Objective {
+        parents: resolve_parents(store, &id, &input.parent_ids).await?,
+        ..objective
+    }
+    .validated()?;
+    store
+        .insert_objective(&caller.write_ctx(), &objective)
+        .await?;
+    Ok(objective)
+}
+
+pub async fn get_objective(store: &dyn Store, id: &ObjectiveId) -> ApiResult<Objective> {
+    store
+        .objective(id)
+        .await?
+        .ok_or(ApiError::NotFound("objective"))
+}
+
+/// 409 when the objective's cycle is closed.
+async fn require_unlocked(store: &dyn Store, o: &Objective) -> ApiResult<()> {
+    let cycle = store.cycle(&o.cycle_id).await?;
+    if o.state == ObjectiveState::Closed || cycle.is_some_and(|c| c.state == CycleState::Closed) {
+        return Err(ApiError::Conflict {
+            field: None,
+            message: "this OKR is closed (its cycle or itself): it can no longer be changed".into(),
+        });
+    }
+    Ok(())
+}
+
+pub async fn patch_objective(
+    store: &dyn Store,
+    caller: &Caller,
+    id: &ObjectiveId,
+    if_match: IfMatch,
+    patch: ObjectivePatch,
+) -> ApiResult<Objective> {
+    let before = get_objective(store, id).await?;
+    authz::edit_objective(&caller.person, &before)?;
+    if_match.check(before.version)?;
+    // Re-opening a closed objective is allowed; any other change to a closed one is not.
+    let reopening = before.state == ObjectiveState::Closed
+        && patch.state.is_some_and(|s| s != ObjectiveState::Closed);
+    if !reopening {
+        require_unlocked(store, &before).await?;
+    }
+    let mut after = before.clone();
+    if let Some(v) = patch.title {
+        after.title = v;
+    }
+    if let Some(v) = patch.description {
+        after.description = v;
+    }
+    if let Some(v) = patch.cycle_id {
+        if v != before.cycle_id {
+            open_cycle(store, &v).await?;
+        }
+        after.cycle_id = v;
+    }
+    if let Some(v) = patch.owner_id {
+        if v != before.owner_id {
+            after.ownership_state = OwnershipState::on_assignment(Some(&caller.person.id), &v);
+        }
+        after.owner_id = v;
+    }
+    if let Some(v) = patch.sponsor_id {
+        after.sponsor_id = v;
+    }
+    if let Some(v) = patch.contributor_ids {
+        after.contributor_ids = v;
+    }
+    if let Some(v) = patch.team_ids {
+        after.team_ids = v;
+    }
+    if let Some(v) = patch.kind {
+        after.kind = v;
+    }
+    if let Some(v) = patch.state {
+        after.state = v;
+    }
+    if let Some(v) = patch.visibility {
+        after.visibility = v;
+    }
+    if let Some(ids) = &patch.parent_ids {
+        after.parents = resolve_parents(store, &after.id, ids).await?;
+    }
+    let after = after.validated()?;
+    check_circle(
+        store,
+        (after.owner_id != before.owner_id).then_some(&after.owner_id),
+        after
+            .sponsor_id
+            .as_ref()
+            .filter(|s| before.sponsor_id.as_ref() != Some(*s)),
+        (after.contributor_ids != before.contributor_ids).then_some(&after.contributor_ids[..]),
+        (after.team_ids != before.team_ids).then_some(&after.team_ids[..]),
+    )
+    .await?;
+    Ok(store
+        .update_objective(&caller.write_ctx(), &before, &after)
+        .await?)
+}
+
+pub async fn delete_objective(
+    store: &dyn Store,
+    caller: &Caller,
+    id: &ObjectiveId,
+    if_match: IfMatch,
+) -> ApiResult<()> {
+    let o = get_objective(store, id).await?;
+    authz::edit_objective(&caller.person, &o)?;
+    if_match.check(o.version)?;
+    require_unlocked(store, &o).await?;
+    Ok(store.delete_objective(&caller.write_ctx(), &o).await?)
+}
+
+// ---------------------------------------------------------------- key results
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewKeyResult {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// Defaults to the caller; naming someone else leaves it `pending` until they accept.
+    pub owner_id: Option<PersonId>,
+    pub sponsor_id: Option<PersonId>,
+    #[serde(default)]
+    pub contributor_ids: Vec<PersonId>,
+    #[serde(default)]
+    pub team_ids: Vec<TeamId>,
+    /// How it is measured: increase, decrease, stay_above, stay_below, boolean, milestone.
+    #[serde(alias = "metric_kind")]
+    pub kind: MetricKind,
+    /// Defaults to 0.
+    #[serde(default)]
+    pub start: f64,
+    /// Required except for boolean and milestone key results.
+    pub target: Option<f64>,
+    /// Defaults to `start`.
+    pub current: Option<f64>,
+    #[serde(default)]
+    pub unit: String,
+    /// Defaults to 1.
+    pub weight: Option<f64>,
+    #[serde(default)]
+    pub milestones: Vec<Milestone>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeyResultPatch {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub owner_id: Option<PersonId>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub sponsor_id: Option<Option<PersonId>>,
+    pub contributor_ids: Option<Vec<PersonId>>,
+    pub team_ids: Option<Vec<TeamId>>,
+    #[serde(alias = "metric_kind")]
+    pub kind: Option<MetricKind>,
+    pub start: Option<f64>,
+    pub target: Option<f64>,
+    pub unit: Option<String>,
+    pub weight: Option<f64>,
+    pub milestones: Option<Vec<Milestone>>,
+}
+
+pub async fn create_key_result(
+    store: &dyn Store,
+    caller: &Caller,
+    objective_id: &ObjectiveId,
+    input: NewKeyResult,
+) -> ApiResult<KeyResult> {
+    let objective = get_objective(store, objective_id).await?;
+    authz::edit_objective(&caller.person, &objective)?;
+    require_unlocked(store, &objective).await?;
+    let target = match (input.kind, input.target) {
+        (_, Some(t)) => t,
+        (MetricKind::Boolean | MetricKind::Milestone, None) => 0.0,
+        (_, None) => {
+            return Err(ApiError::invalid(
+                "target",
+                "is required for this kind of key result",
+            ))
+        }
+    };
+    let t = now();
+    let owner_id = input.owner_id.unwrap_or_else(|| caller.person.id.clone());
+    let kr = KeyResult {
+        id: KeyResultId::generate(),
+        objective_id: objective.id.clone(),
+        title: input.title,
+        description: input.description,
+        ownership_state: OwnershipState::on_assignment(Some(&caller.person.id), &owner_id),
+        owner_id,
+        sponsor_id: input.sponsor_id,
+        contributor_ids: input.contributor_ids,
+        team_ids: input.team_ids,
+        metric_kind: input.kind,
+        start: input.start,
+        target,
+        current: input.current.unwrap_or(input.start),
+        unit: input.unit,
+        weight: input.weight.unwrap_or(1.0),
+        milestones: input.milestones,
+        confidence: None,
+        last_check_in_at: None,
+        created_at: t,
+        updated_at: t,
+        version: 1,
+    }
+    .validated()?;
+    check_circle(
+        store,
+        Some(&kr.owner_id),
+        kr.sponsor_id.as_ref(),
+        Some(&kr.contributor_ids),
+        Some(&kr.team_ids),
+    )
+    .await?;
+    store.insert_key_result(&caller.write_ctx(), &kr).await?;
+    Ok(kr)
+}
+
+/// A key result and its objective.
+pub async fn get_key_result(
+    store: &dyn Store,
+    id: &KeyResultId,
+) -> ApiResult<(KeyResult, Objective)> {
+    let kr = store
+        .key_result(id)
+        .await?
+        .ok_or(ApiError::NotFound("key result"))?;
+    let o = get_objective(store, &kr.objective_id).await?;
+    Ok((kr, o))
+}
+
+pub async fn patch_key_result(
+    store: &dyn Store,
+    caller: &Caller,
+    id: &KeyResultId,
+    if_match: IfMatch,
+    patch: KeyResultPatch,
+) -> ApiResult<KeyResult> {
+    let (before, objective) = get_key_result(store, id).await?;
+    authz::edit_key_result(&caller.person, &before, &objective)?;
+    if_match.check(before.version)?;
+    require_unlocked(store, &objective).await?;
+    let mut after = before.clone();
+    if let Some(v) = patch.title {
+        after.title = v;
+    }
+    if let Some(v) = patch.description {
+        after.description = v;
+    }
+    if let Some(v) = patch.owner_id {
+        if v != before.owner_id {
+            after.ownership_state = OwnershipState::on_assignment(Some(&caller.person.id), &v);
+        }
+        after.owner_id = v;
+    }
+    if let Some(v) = patch.sponsor_id {
+        after.sponsor_id = v;
+    }
+    if let Some(v) = patch.contributor_ids {
+        after.contributor_ids = v;
+    }
+    if let Some(v) = patch.team_ids {
+        after.team_ids = v;
+    }
+    if let Some(v) = patch.kind {
+        after.metric_kind = v;
+    }
+    if let Some(v) = patch.start {
+        after.start = v;
+    }
+    if let Some(v) = patch.target {
+        after.target = v;
+    }
+    if let Some(v) = patch.unit {
+        after.unit = v;
+    }
+    if let Some(v) = patch.weight {
+        after.weight = v;
+    }
+    if let Some(v) = patch.milestones {
+        after.milestones = v;
+    }
+    let after = after.validated()?;
+    check_circle(
+        store,
+        (after.owner_id != before.owner_id).then_some(&after.owner_id),
+        after
+            .sponsor_id
+            .as_ref()
+            .filter(|s| before.sponsor_id.as_ref() != Some(*s)),
+        (after.contributor_ids != before.contributor_ids).then_some(&after.contributor_ids[..]),
+        (after.team_ids != before.team_ids).then_some(&after.team_ids[..]),
+    )
+    .await?;
+    Ok(store
+        .update_key_result(&caller.write_ctx(), &before, &after)
+        .await?)
+}
+
+pub async fn delete_key_result(
+    store: &dyn Store,
+    caller: &Caller,
+    id: &KeyResultId,
+    if_match: IfMatch,
+) -> ApiResult<()> {
+    let (kr, objective) = get_key_result(store, id).await?;
+    authz::edit_key_result(&caller.person, &kr, &objective)?;
+    if_match.check(kr.version)?;
+    require_unlocked(store, &objective).await?;
+    Ok(store.delete_key_result(&caller.write_ctx(), &kr).await?)
+}
+
+// ---------------------------------------------------------------- check-ins
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCheckIn {
+    /// The key result's new value (for a milestone key result: how many milestones are done).
+    pub value: f64,
+    /// On the organisation's confidence scale (0–10 by default).
+    pub confidence: i64,
+    #[serde(default)]
+    pub note: String,
+    /// When the reading was true, to record history; defaults to now; never in the future.
+    pub at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+pub async fn check_in(
+    store: &dyn Store,
+    caller: &Caller,
+    key_result_id: &KeyResultId,
+    input: NewCheckIn,
+) -> ApiResult<(CheckIn, KeyResult)> {
+    let (kr, objective) = get_key_result(store, key_result_id).await?;
+    authz::check_in(&caller.person, &kr, &objective)?;
+    require_unlocked(store, &objective).await?;
+    let settings = store.settings().await?;
+    let t = now();
+    let check_in = CheckIn {
+        id: CheckInId::generate(),
+        key_result_id: kr.id.clone(),
+        value: input.value,
+        confidence: Confidence::new(input.confidence, settings.confidence_scale)?,
+        note: input.note,
+        author_id: Some(caller.person.id.clone()),
+        at: input
+            .at
+            .map(|a| chrono::DateTime::from_timestamp_micros(a.timestamp_micros()).unwrap_or(a))
+            .unwrap_or(t),
+        created_at: t,
+    }
+    .validated()?;
+    let mut applied = kr.clone();
+    applied.apply_value(check_in.value)?;
+    applied.confidence = Some(check_in.confidence.value());
+    applied.last_check_in_at = Some(check_in.at);
+    let stored = store
+        .record_check_in(&caller.write_ctx(), &check_in, &applied)
+        .await?;
+    Ok((check_in, stored))
+}
+
+// ---------------------------------------------------------------- initiatives
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewInitiative {
+    pub title: String,
+    /// Defaults to the caller.
+    pub owner_id: Option<PersonId>,
+    #[serde(default)]
+    pub state: InitiativeState,
+    pub link: Option<String>,
+    /// Required when `state` is `dropped`.
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InitiativePatch {
+    pub title: Option<String>,
+    pub owner_id: Option<PersonId>,
+    pub state: Option<InitiativeState>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub link: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub reason: Option<Option<String>>,
+}
+
+pub async fn create_initiative(
+    store: &dyn Store,
+    caller: &Caller,
+    key_result_id: &KeyResultId,
+    input: NewInitiative,
+) -> ApiResult<Initiative> {
+    let (kr, objective) = get_key_result(store, key_result_id).await?;
+    authz::manage_initiatives(&caller.person, &kr, &objective)?;
+    require_unlocked(store, &objective).await?;
+    let t = now();
+    let initiative = Initiative {
+        id: InitiativeId::generate(),
+        key_result_id: kr.id.clone(),
+        title: input.title,
+        owner_id: input.owner_id.unwrap_or_else(|| caller.person.id.clone()),
+        state: input.state,
+        link: input.link,
+        reason: input.reason,
+        created_at: t,
+        updated_at: t,
+        version: 1,
+    }
+    .validated()?;
+    require_active_person(store, "owner_id", &initiative.owner_id).await?;
+    store
+        .insert_initiative(&caller.write_ctx(), &initiative)
+        .await?;
+    Ok(initiative)
+}
+
+pub async fn patch_initiative(
+    store: &dyn Store,
+    caller: &Caller,
+    id: &InitiativeId,
+    if_match: IfMatch,
+    patch: InitiativePatch,
+) -> ApiResult<Initiative> {
+    let before = store
+        .initiative(id)
+        .await?
+        .ok_or(ApiError::NotFound("initiative"))?;
+    let (kr, objective) = get_key_result(store, &before.key_result_id).await?;
+    if before.owner_id != caller.person.id {
+        authz::manage_initiatives(&caller.person, &kr, &objective)?;
+    }
+    if_match.check(before.version)?;
+    require_unlocked(store, &objective).await?;
+    let mut after = before.clone();
+    if let Some(v) = patch.title {
+        after.title = v;
+    }
+    if let Some(v) = patch.owner_id {
+        after.owner_id = v;
+    }
+    if let Some(v) = patch.state {
+        after.state = v;
+    }
+    if let Some(v) = patch.link {
+        after.link = v;
+    }
+    if let Some(v) = patch.reason {
+        after.reason = v;
+    }
+    let after = after.validated()?;
+    if after.owner_id != before.owner_id {
+        require_active_person(store, "owner_id", &after.owner_id).await?;
+    }
+    Ok(store
+        .update_initiative(&caller.write_ctx(), &before, &after)
+        .await?)
+}

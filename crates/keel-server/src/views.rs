@@ -1,0 +1,299 @@
+//! What the API returns: records enriched with what a client needs to render without more calls
+//! (owner names, progress, key results), assembled with a constant number of queries per page.
+
+use crate::error::ApiResult;
+use keel_domain::*;
+use keel_store::Store;
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use utoipa::ToSchema;
+
+/// A person as shown next to an OKR.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PersonSummary {
+    pub id: PersonId,
+    pub name: String,
+    pub title: String,
+    pub active: bool,
+}
+
+impl From<&Person> for PersonSummary {
+    fn from(p: &Person) -> Self {
+        Self {
+            id: p.id.clone(),
+            name: p.name.clone(),
+            title: p.title.clone(),
+            active: p.active,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TeamSummary {
+    pub id: TeamId,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct KeyResultView {
+    pub id: KeyResultId,
+    pub objective_id: ObjectiveId,
+    pub title: String,
+    pub description: String,
+    pub owner_id: PersonId,
+    pub owner: PersonSummary,
+    pub ownership_state: OwnershipState,
+    pub sponsor_id: Option<PersonId>,
+    pub sponsor: Option<PersonSummary>,
+    pub contributor_ids: Vec<PersonId>,
+    pub contributors: Vec<PersonSummary>,
+    pub team_ids: Vec<TeamId>,
+    pub teams: Vec<TeamSummary>,
+    /// How the key result is measured.
+    pub kind: MetricKind,
+    pub start: f64,
+    pub target: f64,
+    pub current: f64,
+    pub unit: String,
+    pub weight: f64,
+    pub milestones: Vec<Milestone>,
+    /// In [0, 1].
+    pub progress: f64,
+    /// Unclamped: above 1 when the target is overshot, below 0 when the metric went backwards.
+    pub attainment: f64,
+    /// The latest check-in's confidence.
+    pub confidence: Option<u8>,
+    pub last_check_in_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ObjectiveView {
+    pub id: ObjectiveId,
+    pub title: String,
+    pub description: String,
+    pub cycle_id: CycleId,
+    pub owner_id: PersonId,
+    pub owner: PersonSummary,
+    pub ownership_state: OwnershipState,
+    pub sponsor_id: Option<PersonId>,
+    pub sponsor: Option<PersonSummary>,
+    pub contributor_ids: Vec<PersonId>,
+    pub contributors: Vec<PersonSummary>,
+    pub team_ids: Vec<TeamId>,
+    pub teams: Vec<TeamSummary>,
+    /// Ids of the objectives and key results this objective contributes to.
+    pub parent_ids: Vec<String>,
+    pub parents: Vec<ParentRef>,
+    pub kind: ObjectiveKind,
+    pub state: ObjectiveState,
+    pub visibility: Visibility,
+    /// Weight-averaged progress of the key results, in [0, 1].
+    pub progress: f64,
+    pub key_results: Vec<KeyResultView>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+    pub version: i64,
+}
+
+/// People and teams referenced by a set of OKRs, loaded in two queries.
+struct Names {
+    people: HashMap<PersonId, Person>,
+    teams: HashMap<TeamId, Team>,
+}
+
+impl Names {
+    async fn load(
+        store: &dyn Store,
+        people: HashSet<PersonId>,
+        teams: HashSet<TeamId>,
+    ) -> ApiResult<Self> {
+        let people: Vec<_> = people.into_iter().collect();
+        let teams: Vec<_> = teams.into_iter().collect();
+        let people = store.people_by_ids(&people).await?;
+        let teams = store.teams_by_ids(&teams).await?;
+        Ok(Self {
+            people: people.into_iter().map(|p| (p.id.clone(), p)).collect(),
+            teams: teams.into_iter().map(|t| (t.id.clone(), t)).collect(),
+        })
+    }
+
+    fn person(&self, id: &PersonId) -> PersonSummary {
+        match self.people.get(id) {
+            Some(p) => p.into(),
+            None => PersonSummary {
+                id: id.clone(),
+                name: "(unknown person)".into(),
+                title: String::new(),
+                active: false,
+            },
+        }
+    }
+
+    fn people(&self, ids: &[PersonId]) -> Vec<PersonSummary> {
+        ids.iter().map(|id| self.person(id)).collect()
+    }
+
+    fn teams(&self, ids: &[TeamId]) -> Vec<TeamSummary> {
+        ids.iter()
+            .map(|id| TeamSummary {
+                id: id.clone(),
+                name: self
+                    .teams
+                    .get(id)
+                    .map(|t| t.name.clone())
+                    .unwrap_or_else(|| "(unknown team)".into()),
+            })
+            .collect()
+    }
+
+    fn key_result(&self, kr: KeyResult) -> KeyResultView {
+        let p = kr.progress();
+        KeyResultView {
+            owner: self.person(&kr.owner_id),
+            sponsor: kr.sponsor_id.as_ref().map(|id| self.person(id)),
+            contributors: self.people(&kr.contributor_ids),
+            teams: self.teams(&kr.team_ids),
+            progress: p.progress,
+            attainment: p.attainment,
+            id: kr.id,
+            objective_id: kr.objective_id,
+            title: kr.title,
+            description: kr.description,
+            owner_id: kr.owner_id,
+            ownership_state: kr.ownership_state,
+            sponsor_id: kr.sponsor_id,
+            contributor_ids: kr.contributor_ids,
+            team_ids: kr.team_ids,
+            kind: kr.metric_kind,
+            start: kr.start,
+            target: kr.target,
+            current: kr.current,
+            unit: kr.unit,
+            weight: kr.weight,
+            milestones: kr.milestones,
+            confidence: kr.confidence,
+            last_check_in_at: kr.last_check_in_at,
+            created_at: kr.created_at,
+            updated_at: kr.updated_at,
+            version: kr.version,
+        }
+    }
+}
+
+fn circle_ids(
+    owner: &PersonId,
+    sponsor: &Option<PersonId>,
+    contributors: &[PersonId],
+    teams: &[TeamId],
+    people_out: &mut HashSet<PersonId>,
+    teams_out: &mut HashSet<TeamId>,
+) {
+    people_out.insert(owner.clone());
+    people_out.extend(sponsor.iter().cloned());
+    people_out.extend(contributors.iter().cloned());
+    teams_out.extend(teams.iter().cloned());
+}
+
+/// Objectives with their key results and names: four queries whatever the page size.
+pub async fn objectives(
+    store: &dyn Store,
+    objectives: Vec<Objective>,
+) -> ApiResult<Vec<ObjectiveView>> {
+    let ids: Vec<ObjectiveId> = objectives.iter().map(|o| o.id.clone()).collect();
+    let krs = if ids.is_empty() {
+        vec![]
+    } else {
+        store.key_results_of(&ids).await?
+    };
+    let (mut people, mut teams) = (HashSet::new(), HashSet::new());
+    for o in &objectives {
+        circle_ids(
+            &o.owner_id,
+            &o.sponsor_id,
+            &o.contributor_ids,
+            &o.team_ids,
+            &mut people,
+            &mut teams,
+        );
+    }
+    for k in &krs {
+        circle_ids(
+            &k.owner_id,
+            &k.sponsor_id,
+            &k.contributor_ids,
+            &k.team_ids,
+            &mut people,
+            &mut teams,
+        );
+    }
+    let names = Names::load(store, people, teams).await?;
+    let mut by_objective: HashMap<ObjectiveId, Vec<KeyResultView>> = HashMap::new();
+    for k in krs {
+        by_objective
+            .entry(k.objective_id.clone())
+            .or_default()
+            .push(names.key_result(k));
+    }
+    Ok(objectives
+        .into_iter()
+        .map(|o| {
+            let key_results = by_objective.remove(&o.id).unwrap_or_default();
+            let progress = progress::objective(key_results.iter().map(|k| (k.weight, k.progress)));
+            ObjectiveView {
+                owner: names.person(&o.owner_id),
+                sponsor: o.sponsor_id.as_ref().map(|id| names.person(id)),
+                contributors: names.people(&o.contributor_ids),
+                teams: names.teams(&o.team_ids),
+                parent_ids: o.parents.iter().map(|p| p.id().to_string()).collect(),
+                progress,
+                key_results,
+                id: o.id,
+                title: o.title,
+                description: o.description,
+                cycle_id: o.cycle_id,
+                owner_id: o.owner_id,
+                ownership_state: o.ownership_state,
+                sponsor_id: o.sponsor_id,
+                contributor_ids: o.contributor_ids,
+                team_ids: o.team_ids,
+                parents: o.parents,
+                kind: o.kind,
+                state: o.state,
+                visibility: o.visibility,
+                created_at: o.created_at,
+                updated_at: o.updated_at,
+                version: o.version,
+            }
+        })
+        .collect())
+}
+
+pub async fn objective(store: &dyn Store, o: Objective) -> ApiResult<ObjectiveView> {
+    Ok(objectives(store, vec![o]).await?.remove(0))
+}
+
+/// One key result with names.
+pub async fn key_result(store: &dyn Store, kr: KeyResult) -> ApiResult<KeyResultView> {
+    let (mut people, mut teams) = (HashSet::new(), HashSet::new());
+    circle_ids(
+        &kr.owner_id,
+        &kr.sponsor_id,
+        &kr.contributor_ids,
+        &kr.team_ids,
+        &mut people,
+        &mut teams,
+    );
+    let names = Names::load(store, people, teams).await?;
+    Ok(names.key_result(kr))
+}
+
+/// A page of items, as every list endpoint returns it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListOf<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
