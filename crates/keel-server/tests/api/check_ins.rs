@@ -1,0 +1,289 @@
+//! Check-ins and initiatives.
+
+use crate::helpers::*;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+async fn objective_with_kr(app: &TestApp, kr: Value) -> (String, String) {
+    let cycle = app.cycle("2026 Q4").await;
+    let o = app
+        .create(
+            "/api/v1/objectives",
+            json!({"title": "O", "cycle_id": cycle}),
+        )
+        .await;
+    let o_id = o["id"].as_str().unwrap().to_string();
+    let k = app
+        .create(&format!("/api/v1/objectives/{o_id}/key-results"), kr)
+        .await;
+    (o_id, k["id"].as_str().unwrap().to_string())
+}
+
+#[tokio::test]
+async fn check_ins_move_the_key_result_and_keep_history() {
+    let app = spawn_app().await;
+    let (_, kr) = objective_with_kr(
+        &app,
+        json!({"title": "NPS", "kind": "increase", "start": 20, "target": 40}),
+    )
+    .await;
+    let path = format!("/api/v1/key-results/{kr}/check-ins");
+    let first = app
+        .create(&path, json!({"value": 25, "confidence": 6, "note": "slow start", "at": "2026-10-05T09:00:00Z"}))
+        .await;
+    assert_eq!(first["key_result"]["current"], 25.0);
+    assert_eq!(first["check_in"]["at"], "2026-10-05T09:00:00Z");
+    let second = app
+        .create(&path, json!({"value": 30, "confidence": 8}))
+        .await;
+    assert_eq!(second["key_result"]["progress"], 0.5);
+    assert_eq!(second["key_result"]["confidence"], 8);
+
+    // A back-dated reading joins the history without overwriting the newer value.
+    app.create(
+        &path,
+        json!({"value": 22, "confidence": 5, "at": "2026-10-12T09:00:00Z"}),
+    )
+    .await;
+    let k: Value = app
+        .get(&format!("/api/v1/key-results/{kr}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(k["current"], 30.0);
+    assert_eq!(k["confidence"], 8);
+
+    let history: Value = app.get(&path).await.json().await.unwrap();
+    let values: Vec<f64> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["value"].as_f64().unwrap())
+        .collect();
+    assert_eq!(values, vec![30.0, 22.0, 25.0], "newest first");
+}
+
+#[tokio::test]
+async fn bad_check_ins_name_the_field_and_change_nothing() {
+    let app = spawn_app().await;
+    let (_, kr) = objective_with_kr(
+        &app,
+        json!({"title": "NPS", "kind": "increase", "start": 20, "target": 40}),
+    )
+    .await;
+    let path = format!("/api/v1/key-results/{kr}/check-ins");
+    for (body, field) in [
+        (json!({"value": 25, "confidence": 11}), "confidence"),
+        (json!({"value": 25, "confidence": -1}), "confidence"),
+        (json!({"value": 25}), "confidence"),
+        (json!({"confidence": 5}), "value"),
+        (json!({"value": "lots", "confidence": 5}), "value"),
+        (
+            json!({"value": 25, "confidence": 5, "at": "2999-01-01T00:00:00Z"}),
+            "at",
+        ),
+        (
+            json!({"value": 25, "confidence": 5, "at": "yesterday"}),
+            "at",
+        ),
+    ] {
+        let r = app.post(&path, body).await;
+        assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, Some(field)).await;
+    }
+    let history: Value = app.get(&path).await.json().await.unwrap();
+    assert!(history["items"].as_array().unwrap().is_empty());
+    let k: Value = app
+        .get(&format!("/api/v1/key-results/{kr}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(k["current"], 20.0);
+    assert_problem(
+        app.post(
+            "/api/v1/key-results/nope/check-ins",
+            json!({"value": 1, "confidence": 1}),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        None,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_check_ins_all_land() {
+    let app = spawn_app().await;
+    let (_, kr) = objective_with_kr(
+        &app,
+        json!({"title": "Calls", "kind": "increase", "target": 100}),
+    )
+    .await;
+    let path = format!("/api/v1/key-results/{kr}/check-ins");
+    let mut tasks = vec![];
+    for i in 0..20 {
+        let req = app
+            .req(Method::POST, &path)
+            .json(&json!({"value": i, "confidence": 5}));
+        tasks.push(tokio::spawn(
+            async move { req.send().await.unwrap().status() },
+        ));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), StatusCode::CREATED);
+    }
+    let history: Value = app
+        .get(&format!("{path}?limit=500"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(history["items"].as_array().unwrap().len(), 20);
+    let latest = history["items"][0]["value"].clone();
+    let k: Value = app
+        .get(&format!("/api/v1/key-results/{kr}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        k["current"], latest,
+        "the key result ends on the latest check-in"
+    );
+}
+
+#[tokio::test]
+async fn who_may_check_in() {
+    let app = spawn_app().await;
+    let (owner, owner_token) = app.member("Kira Owner").await;
+    let (helper, helper_token) = app.member("Hugo Helper").await;
+    let (_, stranger_token) = app.member("Sam Stranger").await;
+    let (_, kr) = objective_with_kr(
+        &app,
+        json!({"title": "Leads", "kind": "increase", "target": 10, "owner_id": owner, "contributor_ids": [helper]}),
+    )
+    .await;
+    let path = format!("/api/v1/key-results/{kr}/check-ins");
+    for (token, status) in [
+        (&owner_token, 201),
+        (&helper_token, 201),
+        (&stranger_token, 403),
+    ] {
+        let r = app
+            .req_as(token, Method::POST, &path)
+            .json(&json!({"value": 1, "confidence": 5}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), status);
+    }
+}
+
+#[tokio::test]
+async fn milestone_and_boolean_check_ins() {
+    let app = spawn_app().await;
+    let (o, kr) = objective_with_kr(
+        &app,
+        json!({"title": "Ship v2", "kind": "milestone", "milestones": [{"title": "Design"}, {"title": "Build"}, {"title": "Beta"}, {"title": "GA"}]}),
+    )
+    .await;
+    let r = app
+        .create(
+            &format!("/api/v1/key-results/{kr}/check-ins"),
+            json!({"value": 3, "confidence": 7}),
+        )
+        .await;
+    assert_eq!(r["key_result"]["progress"], 0.75);
+    assert_eq!(r["key_result"]["milestones"][2]["done"], true);
+    assert_eq!(r["key_result"]["milestones"][3]["done"], false);
+    let bad = app
+        .post(
+            &format!("/api/v1/key-results/{kr}/check-ins"),
+            json!({"value": 2.5, "confidence": 7}),
+        )
+        .await;
+    assert_problem(bad, StatusCode::UNPROCESSABLE_ENTITY, Some("value")).await;
+
+    let b = app
+        .create(
+            &format!("/api/v1/objectives/{o}/key-results"),
+            json!({"title": "SOC2", "kind": "boolean"}),
+        )
+        .await;
+    let path = format!(
+        "/api/v1/key-results/{}/check-ins",
+        b["id"].as_str().unwrap()
+    );
+    assert_problem(
+        app.post(&path, json!({"value": 2, "confidence": 3})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("value"),
+    )
+    .await;
+    let r = app
+        .create(&path, json!({"value": 1, "confidence": 10}))
+        .await;
+    assert_eq!(r["key_result"]["progress"], 1.0);
+}
+
+#[tokio::test]
+async fn initiatives_are_proposed_dropped_with_a_reason_and_done() {
+    let app = spawn_app().await;
+    let (_, kr) = objective_with_kr(
+        &app,
+        json!({"title": "Activation", "kind": "increase", "start": 32, "target": 55}),
+    )
+    .await;
+    let path = format!("/api/v1/key-results/{kr}/initiatives");
+    let i = app
+        .create(
+            &path,
+            json!({"title": "Onboarding email sequence", "link": "https://tracker.example/ONB-12"}),
+        )
+        .await;
+    assert_eq!(i["state"], "proposed");
+    assert_eq!(i["owner_id"], app.admin_id.as_str());
+    let i_path = format!("/api/v1/initiatives/{}", i["id"].as_str().unwrap());
+
+    let r = app.patch(&i_path, json!({"state": "dropped"})).await;
+    assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, Some("reason")).await;
+    let r = app
+        .patch(&i_path, json!({"link": "javascript:alert(1)"}))
+        .await;
+    assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, Some("link")).await;
+    let dropped: Value = app
+        .patch(
+            &i_path,
+            json!({"state": "dropped", "reason": "No effect on day-7 activation after 3 weeks"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(dropped["state"], "dropped");
+    assert_eq!(dropped["version"], 2);
+
+    let other = app
+        .create(
+            &path,
+            json!({"title": "In-app checklist", "state": "active"}),
+        )
+        .await;
+    let done: Value = app
+        .patch(
+            &format!("/api/v1/initiatives/{}", other["id"].as_str().unwrap()),
+            json!({"state": "done"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(done["state"], "done");
+    let list: Value = app.get(&path).await.json().await.unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+    let r = app
+        .post(&path, json!({"title": "Bad", "state": "dropped"}))
+        .await;
+    assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, Some("reason")).await;
+}

@@ -1,0 +1,237 @@
+//! `spawn_app()`: the real application on a random port with a fresh database, an administrator
+//! and their API token.
+
+use keel_domain::{Role, Source, TokenScope};
+use keel_server::services::{directory, tokens};
+use keel_server::AppState;
+use keel_store::{DynStore, WriteCtx};
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde_json::{json, Value};
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub store: DynStore,
+    /// The administrator's token.
+    pub token: String,
+    pub admin_id: String,
+    _dir: Option<TempDir>,
+}
+
+/// A temporary directory removed on drop.
+pub struct TempDir(pub std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The backend for this test run: SQLite unless `db` says Postgres.
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_on(Db::Sqlite).await
+}
+
+/// Whether PostgreSQL tests run: always in CI (where a missing server is a failure), else when
+/// `KEEL_TEST_POSTGRES_URL` is set.
+pub fn postgres_configured() -> bool {
+    if std::env::var("KEEL_TEST_POSTGRES_URL").is_ok() {
+        return true;
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!(
+            "CI=true but KEEL_TEST_POSTGRES_URL is not set: the PostgreSQL tests must run in CI"
+        );
+    }
+    eprintln!("KEEL_TEST_POSTGRES_URL is not set: skipping the PostgreSQL variant (CI runs it)");
+    false
+}
+
+/// A fresh PostgreSQL database for one test.
+pub async fn postgres_url() -> Option<String> {
+    let admin_url = std::env::var("KEEL_TEST_POSTGRES_URL").ok()?;
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(&admin_url)
+        .await
+        .expect("connect to KEEL_TEST_POSTGRES_URL");
+    let name = format!("keel_api_{}", uuid::Uuid::now_v7().simple());
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create test database");
+    let (base, _) = admin_url
+        .rsplit_once('/')
+        .expect("a database URL has a path");
+    Some(format!("{base}/{name}"))
+}
+
+pub async fn spawn_app_on(db: Db) -> TestApp {
+    let (url, dir) = match db {
+        Db::Sqlite => {
+            let dir =
+                std::env::temp_dir().join(format!("keel-test-{}", uuid::Uuid::now_v7().simple()));
+            std::fs::create_dir_all(&dir).unwrap();
+            (
+                format!("sqlite://{}", dir.join("keel.db").display()),
+                Some(TempDir(dir)),
+            )
+        }
+        Db::Postgres => (postgres_url().await.expect("PostgreSQL configured"), None),
+    };
+    let store = keel_store::open(&url).await.expect("open the store");
+    let ctx = WriteCtx::system(Source::Cli);
+    let admin = directory::insert_person(
+        store.as_ref(),
+        &ctx,
+        directory::NewPerson {
+            name: "Ada Admin".into(),
+            email: "ada@keel.test".into(),
+            title: "CEO".into(),
+            manager_id: None,
+            roles: vec![Role::Admin],
+        },
+    )
+    .await
+    .expect("create admin");
+    let (_, token) = tokens::issue(
+        store.as_ref(),
+        &ctx,
+        &admin,
+        "test",
+        TokenScope::Write,
+        None,
+    )
+    .await
+    .expect("issue token");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let state = AppState::new(store.clone());
+    tokio::spawn(keel_server::serve(listener, state, std::future::pending()));
+    TestApp {
+        base: format!("http://{addr}"),
+        client: reqwest::Client::new(),
+        store,
+        token,
+        admin_id: admin.id.to_string(),
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn req(&self, method: Method, path: &str) -> RequestBuilder {
+        self.req_as(&self.token, method, path)
+    }
+
+    pub fn req_as(&self, token: &str, method: Method, path: &str) -> RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .bearer_auth(token)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.req(Method::GET, path).send().await.unwrap()
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Response {
+        self.req(Method::POST, path)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> Response {
+        self.req(Method::PATCH, path)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// POST and expect 201; returns the body.
+    pub async fn create(&self, path: &str, body: Value) -> Value {
+        let resp = self.post(path, body).await;
+        let status = resp.status();
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(status, StatusCode::CREATED, "POST {path}: {body}");
+        body
+    }
+
+    /// A member with a token of their own.
+    pub async fn member(&self, name: &str) -> (String, String) {
+        self.person_with_roles(name, &[]).await
+    }
+
+    pub async fn person_with_roles(&self, name: &str, roles: &[&str]) -> (String, String) {
+        let email = format!("{}@keel.test", name.to_lowercase().replace(' ', "."));
+        let p = self
+            .create(
+                "/api/v1/people",
+                json!({"name": name, "email": email, "roles": roles}),
+            )
+            .await;
+        let id = p["id"].as_str().unwrap().to_string();
+        let person = self
+            .store
+            .person(&keel_domain::PersonId::from_string(id.clone()))
+            .await
+            .unwrap()
+            .unwrap();
+        let (_, token) = tokens::issue(
+            self.store.as_ref(),
+            &WriteCtx::system(Source::Cli),
+            &person,
+            "test",
+            TokenScope::Write,
+            None,
+        )
+        .await
+        .unwrap();
+        (id, token)
+    }
+
+    pub async fn cycle(&self, name: &str) -> String {
+        let c = self
+            .create(
+                "/api/v1/cycles",
+                json!({"name": name, "starts_on": "2026-10-01", "ends_on": "2026-12-31", "state": "active"}),
+            )
+            .await;
+        c["id"].as_str().unwrap().to_string()
+    }
+
+    pub async fn team(&self, name: &str) -> String {
+        let t = self.create("/api/v1/teams", json!({"name": name})).await;
+        t["id"].as_str().unwrap().to_string()
+    }
+}
+
+/// Asserts a problem document: status, content type and the field named.
+pub async fn assert_problem(resp: Response, status: StatusCode, field: Option<&str>) -> Value {
+    assert_eq!(resp.status(), status);
+    let ct = resp
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    assert_eq!(ct, "application/problem+json");
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["status"], status.as_u16());
+    if let Some(f) = field {
+        assert_eq!(body["field"], f, "{body}");
+        assert!(
+            body["detail"].as_str().unwrap().contains(f),
+            "detail should name {f}: {body}"
+        );
+    }
+    body
+}
