@@ -1,12 +1,10 @@
 //! The `keel` binary: one executable that serves the API, migrates, manages administrators and
 //! tokens, and loads demo data. A thin layer over `keel-server` and `keel-store`.
 
-mod config;
-mod demo;
-
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
-use config::{DbArgs, FileConfig};
+use keel::config::{self, DbArgs, FileConfig};
+use keel::demo;
 use keel_domain::{Role, Source, TokenScope};
 use keel_server::services;
 use keel_store::{DynStore, WriteCtx};

@@ -1,0 +1,328 @@
+//! The `keel` binary as a user runs it: flags, configuration, errors, administrators, tokens,
+//! demo data and `serve --demo`.
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+const KEEL: &str = env!("CARGO_BIN_EXE_keel");
+
+struct Dir(PathBuf);
+
+impl Dir {
+    fn new() -> Self {
+        let d =
+            std::env::temp_dir().join(format!("keel-cli-{}-{}", std::process::id(), rand_suffix()));
+        std::fs::create_dir_all(&d).unwrap();
+        Dir(d)
+    }
+    fn url(&self) -> String {
+        format!("sqlite://{}", self.0.join("keel.db").display())
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+}
+
+fn keel(dir: &Dir, args: &[&str]) -> Output {
+    Command::new(KEEL)
+        .args(args)
+        .current_dir(&dir.0)
+        .env_remove("KEEL_DATABASE_URL")
+        .env_remove("KEEL_DATA_DIR")
+        .env("KEEL_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+#[test]
+fn bad_flags_give_one_clear_line_and_a_failure_exit() {
+    let dir = Dir::new();
+    for args in [
+        vec!["serve", "--frobnicate"],
+        vec!["nonsense"],
+        vec!["token", "create"],
+        vec!["token", "create", "--email", "a@b.io", "--scope", "admin"],
+        vec![
+            "token",
+            "create",
+            "--email",
+            "a@b.io",
+            "--expires-on",
+            "soon",
+        ],
+    ] {
+        let o = keel(&dir, &args);
+        assert!(!o.status.success(), "{args:?}");
+        let err = stderr(&o);
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("keel: "), "{err}");
+    }
+}
+
+#[test]
+fn bad_database_urls_and_config_fail_clearly_without_leaking_passwords() {
+    let dir = Dir::new();
+    let o = keel(
+        &dir,
+        &[
+            "migrate",
+            "--database-url",
+            "mysql://root:hunter2@localhost/keel",
+        ],
+    );
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("invalid database URL") && !err.contains("hunter2"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1);
+
+    let o = keel(
+        &dir,
+        &[
+            "migrate",
+            "--database-url",
+            "postgres://keel:hunter2@127.0.0.1:1/keel",
+        ],
+    );
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("cannot open the database") && !err.contains("hunter2"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+
+    std::fs::write(
+        dir.0.join("keel.toml"),
+        "bind = \"127.0.0.1:9\"\ncolour = \"blue\"\n",
+    )
+    .unwrap();
+    let o = keel(&dir, &["migrate"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("colour"), "{}", stderr(&o));
+
+    std::fs::write(dir.0.join("keel.toml"), "bind = \"not an address\"\n").unwrap();
+    let o = keel(&dir, &["serve"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("--bind"), "{}", stderr(&o));
+}
+
+#[test]
+fn migrate_uses_the_default_data_dir_and_a_config_file() {
+    let dir = Dir::new();
+    let o = keel(&dir, &["migrate"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(dir.0.join("keel-data/keel.db").exists());
+    std::fs::write(dir.0.join("keel.toml"), "data_dir = \"elsewhere\"\n").unwrap();
+    let o = keel(&dir, &["migrate"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(dir.0.join("elsewhere/keel.db").exists());
+}
+
+#[test]
+fn admin_and_token_creation() {
+    let dir = Dir::new();
+    let url = dir.url();
+    let o = keel(
+        &dir,
+        &[
+            "admin",
+            "create",
+            "--email",
+            "Root@Example.com",
+            "--name",
+            "Root",
+            "--database-url",
+            &url,
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("Password (shown once): "));
+
+    let o = keel(
+        &dir,
+        &[
+            "admin",
+            "create",
+            "--email",
+            "root@example.com",
+            "--name",
+            "Again",
+            "--database-url",
+            &url,
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("email"), "{}", stderr(&o));
+
+    let o = keel(
+        &dir,
+        &[
+            "admin",
+            "create",
+            "--email",
+            "not-an-email",
+            "--name",
+            "X",
+            "--database-url",
+            &url,
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("email"));
+
+    let o = keel(
+        &dir,
+        &[
+            "token",
+            "create",
+            "--email",
+            "root@example.com",
+            "--database-url",
+            &url,
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let token = stdout(&o);
+    assert_eq!(token.lines().count(), 1, "only the token on stdout");
+    assert!(
+        token.trim().starts_with("keel_") && token.trim().len() == 69,
+        "{token}"
+    );
+
+    let o = keel(
+        &dir,
+        &[
+            "token",
+            "create",
+            "--email",
+            "nobody@example.com",
+            "--database-url",
+            &url,
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("nobody@example.com"));
+}
+
+#[test]
+fn demo_loads_once_into_an_empty_database() {
+    let dir = Dir::new();
+    let url = dir.url();
+    let o = keel(&dir, &["demo", "--database-url", &url]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("people"), "{}", stderr(&o));
+    let o = keel(&dir, &["demo", "--database-url", &url]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("empty"));
+
+    let dir2 = Dir::new();
+    let o = keel(
+        &dir2,
+        &["demo", "--people", "300", "--database-url", &dir2.url()],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("300 people"), "{}", stderr(&o));
+    let o = keel(
+        &dir2,
+        &["demo", "--people", "0", "--database-url", &Dir::new().url()],
+    );
+    assert!(!o.status.success());
+}
+
+#[test]
+fn serve_demo_prints_a_token_that_works() {
+    let dir = Dir::new();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(KEEL)
+        .args([
+            "serve",
+            "--demo",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--database-url",
+            &dir.url(),
+        ])
+        .env("KEEL_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    let mut token = None;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while token.is_none() && std::time::Instant::now() < deadline {
+        if let Ok(line) = rx.recv_timeout(Duration::from_secs(1)) {
+            if let Some(t) = line.trim().strip_prefix("API token: ") {
+                token = Some(t.to_string());
+            }
+        }
+    }
+    let token = token.expect("serve --demo prints an API token");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let body: serde_json::Value = rt.block_on(async {
+        let client = reqwest::Client::new();
+        for _ in 0..100 {
+            if client
+                .get(format!("http://127.0.0.1:{port}/healthz"))
+                .send()
+                .await
+                .is_ok()
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        client
+            .get(format!("http://127.0.0.1:{port}/api/v1/objectives?limit=5"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(body["items"].as_array().unwrap().len(), 5, "{body}");
+    assert!(body["items"][0]["owner"]["name"].is_string());
+}
