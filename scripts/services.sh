@@ -1,0 +1,34 @@
+# Helpers that install and start the services Keel's tests use, from Debian's packages.
+# Sourced by scripts/test; idempotent; needs root (or sudo) only when something is missing.
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# A PostgreSQL server on 127.0.0.1:5432 accepting user postgres without a password (trust), as
+# the tests expect. Installs Debian's postgresql if there is none.
+ensure_postgres() {
+  if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+    return 0
+  fi
+  if ! command -v pg_ctlcluster >/dev/null 2>&1; then
+    echo "scripts/test: installing PostgreSQL (Debian package postgresql)" >&2
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  fi
+  local version
+  version=$(ls /etc/postgresql | sort -V | tail -n 1)
+  local hba="/etc/postgresql/$version/main/pg_hba.conf"
+  if ! as_root grep -q '^host all postgres 127.0.0.1/32 trust' "$hba"; then
+    # Test machines only: let the tests connect as postgres over loopback without a password.
+    as_root sed -i '1i host all postgres 127.0.0.1/32 trust' "$hba"
+  fi
+  as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start 2>/dev/null \
+    || as_root pg_ctlcluster --skip-systemctl-redirect "$version" main reload
+  for _ in $(seq 1 30); do
+    pg_isready -q -h 127.0.0.1 -p 5432 && return 0
+    sleep 1
+  done
+  echo "scripts/test: PostgreSQL did not start on 127.0.0.1:5432" >&2
+  return 1
+}
