@@ -80,3 +80,7 @@ id_type!(
     /// An audit event.
     AuditEventId
 );
+id_type!(
+    /// A request that someone own an Objective or Key Result.
+    OwnershipRequestId
+);

@@ -10,11 +10,13 @@ pub mod audit;
 pub mod check_in;
 pub mod cycle;
 pub mod error;
+pub mod health;
 pub mod ids;
 pub mod initiative;
 pub mod key_result;
 pub mod objective;
 pub mod org;
+pub mod ownership;
 pub mod person;
 pub mod progress;
 pub mod team;
@@ -31,7 +33,8 @@ pub use key_result::{KeyResult, MetricKind, Milestone};
 pub use objective::{
     Objective, ObjectiveKind, ObjectiveState, OwnershipState, ParentRef, Visibility,
 };
-pub use org::{ConfidenceScale, OrgSettings, OwnershipPolicy, Weekday};
+pub use org::{ConfidenceScale, HealthThresholds, OrgSettings, OwnershipPolicy, Weekday};
+pub use ownership::{OkrRef, OwnerFit, OwnershipRequest, RequestState};
 pub use person::{Email, Person, Role};
 pub use progress::Progress;
 pub use team::Team;

@@ -66,6 +66,33 @@ pub struct OrgSettings {
     pub confidence_scale: ConfidenceScale,
     /// Check-ins are weekly; this is the day they are due.
     pub check_in_weekday: Weekday,
+    /// When the health check starts to warn.
+    pub health: HealthThresholds,
+}
+
+/// Thresholds of the ownership health check, per organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct HealthThresholds {
+    /// Warn when an ownership request has waited longer than this many days.
+    pub pending_ownership_days: u32,
+    /// Warn when one person owns more than this many OKRs (objectives and key results) in a cycle.
+    pub owner_overload: u32,
+    /// Warn when an objective has more than this many key results.
+    pub max_key_results: u32,
+    /// Warn when an active key result has had no check-in for more than this many days.
+    pub stale_check_in_days: u32,
+}
+
+impl Default for HealthThresholds {
+    fn default() -> Self {
+        Self {
+            pending_ownership_days: 7,
+            owner_overload: 7,
+            max_key_results: 5,
+            stale_check_in_days: 7,
+        }
+    }
 }
 
 impl Default for OrgSettings {
@@ -76,6 +103,7 @@ impl Default for OrgSettings {
             ownership_policy: OwnershipPolicy::Single,
             confidence_scale: ConfidenceScale::ZeroToTen,
             check_in_weekday: Weekday::Monday,
+            health: HealthThresholds::default(),
         }
     }
 }
@@ -92,6 +120,20 @@ impl OrgSettings {
             ));
         }
         self.time_zone = tz.to_string();
+        let h = &self.health;
+        for (field, value, min) in [
+            ("health.pending_ownership_days", h.pending_ownership_days, 1),
+            ("health.owner_overload", h.owner_overload, 1),
+            ("health.max_key_results", h.max_key_results, 1),
+            ("health.stale_check_in_days", h.stale_check_in_days, 1),
+        ] {
+            if value < min || value > 365 {
+                return Err(FieldError::new(
+                    field,
+                    "must be a whole number from 1 to 365",
+                ));
+            }
+        }
         Ok(self)
     }
 }

@@ -1,0 +1,540 @@
+//! The ownership health check: the pitfalls the seeds describe, detected instead of documented.
+//!
+//! Seed 001 lists them: "the team is the owner", "the manager is the default owner", forced
+//! ownership (never accepted), split ownership, an owner too far from the outcome. The check is
+//! a pure function over one cycle's OKRs so that the API, `keel lint`, the web UI and reports
+//! all show the same findings.
+
+use crate::ids::PersonId;
+use crate::key_result::{KeyResult, MetricKind};
+use crate::objective::{Objective, ObjectiveState, OwnershipState};
+use crate::org::HealthThresholds;
+use crate::ownership::{OkrRef, OwnershipRequest, RequestState};
+use crate::person::Person;
+use crate::team::Team;
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+/// One problem found, with who can fix it and how.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Finding {
+    /// Stable identifier, e.g. `ownership_declined`.
+    pub code: &'static str,
+    pub severity: Severity,
+    pub okr: OkrRef,
+    pub okr_title: String,
+    /// The person concerned (usually the owner).
+    pub person_id: Option<PersonId>,
+    pub message: String,
+    /// One line saying how to fix it.
+    pub fix: String,
+}
+
+/// Everything the check needs about one cycle.
+pub struct HealthInput<'a> {
+    pub now: chrono::DateTime<chrono::Utc>,
+    pub thresholds: HealthThresholds,
+    pub objectives: &'a [Objective],
+    pub key_results: &'a [KeyResult],
+    /// At least every owner, sponsor and contributor of the OKRs above.
+    pub people: &'a HashMap<PersonId, Person>,
+    pub teams: &'a [Team],
+    /// Pending ownership requests of these OKRs (for how long they have waited).
+    pub requests: &'a [OwnershipRequest],
+}
+
+/// Findings, errors first, then warnings, then information.
+pub fn check(input: &HealthInput) -> Vec<Finding> {
+    let mut out = vec![];
+    let t = &input.thresholds;
+    let name = |id: &PersonId| {
+        input
+            .people
+            .get(id)
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| id.to_string())
+    };
+    let pending_since: HashMap<&str, chrono::DateTime<chrono::Utc>> = input
+        .requests
+        .iter()
+        .filter(|r| r.state == RequestState::Pending)
+        .map(|r| (r.okr.id(), r.created_at))
+        .collect();
+    let mut krs_of: HashMap<&str, Vec<&KeyResult>> = HashMap::new();
+    for k in input.key_results {
+        krs_of.entry(k.objective_id.as_str()).or_default().push(k);
+    }
+    let objective_state: HashMap<&str, ObjectiveState> = input
+        .objectives
+        .iter()
+        .map(|o| (o.id.as_str(), o.state))
+        .collect();
+
+    // Checks every owned OKR shares.
+    let mut owned_count: HashMap<PersonId, u32> = HashMap::new();
+    let mut owner_checks = |okr: OkrRef,
+                            title: &str,
+                            owner: &PersonId,
+                            state: OwnershipState,
+                            updated: chrono::DateTime<chrono::Utc>,
+                            out: &mut Vec<Finding>| {
+        *owned_count.entry(owner.clone()).or_default() += 1;
+        let finding = |code, severity, message: String, fix: String| Finding {
+            code,
+            severity,
+            okr: okr.clone(),
+            okr_title: title.to_string(),
+            person_id: Some(owner.clone()),
+            message,
+            fix,
+        };
+        if state == OwnershipState::Declined {
+            out.push(finding(
+                "ownership_declined",
+                Severity::Error,
+                format!(
+                    "{} declined ownership and nobody else has been named",
+                    name(owner)
+                ),
+                "Propose another owner who agrees to carry it, or drop the OKR".into(),
+            ));
+        }
+        if input.people.get(owner).is_some_and(|p| !p.active) {
+            out.push(finding(
+                "owner_deactivated",
+                Severity::Error,
+                format!("the owner, {}, is deactivated", name(owner)),
+                "Hand the OKR over to an active person".into(),
+            ));
+        }
+        if state == OwnershipState::Pending {
+            let since = pending_since.get(okr.id()).copied().unwrap_or(updated);
+            let days = (input.now - since).num_days();
+            if days > i64::from(t.pending_ownership_days) {
+                out.push(finding(
+                    "ownership_pending",
+                    Severity::Warning,
+                    format!(
+                        "{} has not accepted ownership after {days} days: an OKR nobody accepted is dead on arrival",
+                        name(owner)
+                    ),
+                    format!("Talk to {} and have them accept or decline, or propose someone else", name(owner)),
+                ));
+            }
+        }
+    };
+
+    for o in input.objectives {
+        owner_checks(
+            OkrRef::Objective(o.id.clone()),
+            &o.title,
+            &o.owner_id,
+            o.ownership_state,
+            o.updated_at,
+            &mut out,
+        );
+    }
+    for k in input.key_results {
+        owner_checks(
+            OkrRef::KeyResult(k.id.clone()),
+            &k.title,
+            &k.owner_id,
+            k.ownership_state,
+            k.updated_at,
+            &mut out,
+        );
+    }
+
+    let members: HashMap<&str, HashSet<&PersonId>> = input
+        .teams
+        .iter()
+        .map(|t| {
+            (
+                t.id.as_str(),
+                t.member_ids.iter().chain(t.lead_id.iter()).collect(),
+            )
+        })
+        .collect();
+
+    for o in input.objectives {
+        let krs = krs_of.get(o.id.as_str()).cloned().unwrap_or_default();
+        let oref = || OkrRef::Objective(o.id.clone());
+        if o.state == ObjectiveState::Active && krs.is_empty() {
+            out.push(Finding {
+                code: "objective_without_key_results",
+                severity: Severity::Error,
+                okr: oref(),
+                okr_title: o.title.clone(),
+                person_id: Some(o.owner_id.clone()),
+                message: "an active objective has no key result: nothing measures it".into(),
+                fix: "Add two to five measurable key results, each with its own owner".into(),
+            });
+        }
+        if krs.len() > t.max_key_results as usize {
+            out.push(Finding {
+                code: "too_many_key_results",
+                severity: Severity::Warning,
+                okr: oref(),
+                okr_title: o.title.clone(),
+                person_id: Some(o.owner_id.clone()),
+                message: format!("{} key results: focus is lost beyond {}", krs.len(), t.max_key_results),
+                fix: "Keep the key results that best measure the objective; move the others to initiatives".into(),
+            });
+        }
+        // Manager by default: the objective's owner owns every key result while others only
+        // contribute, or manages every key result owner without being in any of its teams.
+        if !krs.is_empty() {
+            let owns_all = krs.iter().all(|k| k.owner_id == o.owner_id);
+            let others_contribute =
+                krs.iter().any(|k| !k.contributor_ids.is_empty()) || !o.contributor_ids.is_empty();
+            let manages_all = krs.iter().all(|k| {
+                k.owner_id != o.owner_id
+                    && input
+                        .people
+                        .get(&k.owner_id)
+                        .and_then(|p| p.manager_id.as_ref())
+                        == Some(&o.owner_id)
+            });
+            let in_a_team = o.team_ids.iter().any(|t| {
+                members
+                    .get(t.as_str())
+                    .is_some_and(|m| m.contains(&o.owner_id))
+            });
+            if (owns_all && others_contribute)
+                || (manages_all && !o.team_ids.is_empty() && !in_a_team)
+            {
+                out.push(Finding {
+                    code: "manager_by_default",
+                    severity: Severity::Warning,
+                    okr: oref(),
+                    okr_title: o.title.clone(),
+                    person_id: Some(o.owner_id.clone()),
+                    message: if owns_all {
+                        format!("{} owns the objective and every key result while others only contribute", name(&o.owner_id))
+                    } else {
+                        format!(
+                            "{} manages every key result owner and is in none of the objective's teams: far from the outcome",
+                            name(&o.owner_id)
+                        )
+                    },
+                    fix: "Give each key result to the person closest to the outcome; keep the manager as sponsor".into(),
+                });
+            }
+        }
+        if o.parents.is_empty() {
+            out.push(Finding {
+                code: "not_aligned",
+                severity: Severity::Info,
+                okr: oref(),
+                okr_title: o.title.clone(),
+                person_id: Some(o.owner_id.clone()),
+                message: "contributes to no other objective or key result".into(),
+                fix: "Link it to the company or department OKR it serves, unless it is a top-level OKR".into(),
+            });
+        }
+    }
+
+    for k in input.key_results {
+        let kref = || OkrRef::KeyResult(k.id.clone());
+        let unmeasurable = match k.metric_kind {
+            MetricKind::Increase | MetricKind::Decrease => k.target == k.start,
+            MetricKind::Milestone => k.milestones.is_empty(),
+            _ => false,
+        };
+        if unmeasurable {
+            out.push(Finding {
+                code: "unmeasurable_key_result",
+                severity: Severity::Warning,
+                okr: kref(),
+                okr_title: k.title.clone(),
+                person_id: Some(k.owner_id.clone()),
+                message: "has no measurable target".into(),
+                fix: "Set a start and a target that differ, or list its milestones".into(),
+            });
+        }
+        let active = objective_state.get(k.objective_id.as_str()) == Some(&ObjectiveState::Active);
+        if active {
+            let last = k.last_check_in_at.unwrap_or(k.created_at);
+            let days = (input.now - last).num_days();
+            if days > i64::from(t.stale_check_in_days) {
+                out.push(Finding {
+                    code: "stale_confidence",
+                    severity: Severity::Warning,
+                    okr: kref(),
+                    okr_title: k.title.clone(),
+                    person_id: Some(k.owner_id.clone()),
+                    message: match k.last_check_in_at {
+                        Some(_) => format!("no confidence update for {days} days"),
+                        None => format!("no check-in since it was created {days} days ago"),
+                    },
+                    fix: format!(
+                        "{} should check in with the current value and confidence",
+                        name(&k.owner_id)
+                    ),
+                });
+            }
+        }
+    }
+
+    let mut overloaded: Vec<(PersonId, u32)> = owned_count
+        .into_iter()
+        .filter(|(_, n)| *n > t.owner_overload)
+        .collect();
+    overloaded.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    for (person, n) in overloaded {
+        // Reported on the first OKR they own, so the finding links somewhere useful.
+        let first = input
+            .objectives
+            .iter()
+            .find(|o| o.owner_id == person)
+            .map(|o| (OkrRef::Objective(o.id.clone()), o.title.clone()))
+            .or_else(|| {
+                input
+                    .key_results
+                    .iter()
+                    .find(|k| k.owner_id == person)
+                    .map(|k| (OkrRef::KeyResult(k.id.clone()), k.title.clone()))
+            });
+        if let Some((okr, okr_title)) = first {
+            out.push(Finding {
+                code: "owner_overload",
+                severity: Severity::Warning,
+                okr,
+                okr_title,
+                person_id: Some(person.clone()),
+                message: format!(
+                    "{} owns {n} OKRs this cycle (more than {})",
+                    name(&person),
+                    t.owner_overload
+                ),
+                fix: "Hand some over to the people closest to those outcomes".into(),
+            });
+        }
+    }
+
+    out.sort_by(|a, b| {
+        a.severity
+            .cmp(&b.severity)
+            .then(a.code.cmp(b.code))
+            .then(a.okr_title.cmp(&b.okr_title))
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::*;
+    use crate::objective::{ObjectiveKind, Visibility};
+    use crate::person::{Email, Role};
+    use chrono::{Duration, Utc};
+
+    fn person(name: &str, manager: Option<&Person>) -> Person {
+        Person {
+            id: PersonId::generate(),
+            name: name.into(),
+            email: Email::parse("email", &format!("{}@x.io", name.to_lowercase())).unwrap(),
+            title: String::new(),
+            manager_id: manager.map(|m| m.id.clone()),
+            active: true,
+            roles: vec![Role::Member],
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+            version: 1,
+        }
+    }
+
+    fn objective(title: &str, owner: &Person) -> Objective {
+        Objective {
+            id: ObjectiveId::generate(),
+            title: title.into(),
+            description: String::new(),
+            cycle_id: CycleId::generate(),
+            owner_id: owner.id.clone(),
+            ownership_state: OwnershipState::Accepted,
+            sponsor_id: None,
+            contributor_ids: vec![],
+            team_ids: vec![],
+            parents: vec![crate::objective::ParentRef::Objective(
+                ObjectiveId::generate(),
+            )],
+            kind: ObjectiveKind::Committed,
+            state: ObjectiveState::Active,
+            visibility: Visibility::Public,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+            version: 1,
+        }
+    }
+
+    fn kr(o: &Objective, owner: &Person) -> KeyResult {
+        KeyResult {
+            id: KeyResultId::generate(),
+            objective_id: o.id.clone(),
+            title: format!("KR of {}", owner.name),
+            description: String::new(),
+            owner_id: owner.id.clone(),
+            ownership_state: OwnershipState::Accepted,
+            sponsor_id: None,
+            contributor_ids: vec![],
+            team_ids: vec![],
+            metric_kind: MetricKind::Increase,
+            start: 0.0,
+            target: 10.0,
+            current: 1.0,
+            unit: String::new(),
+            weight: 1.0,
+            milestones: vec![],
+            confidence: Some(7),
+            last_check_in_at: Some(Utc::now()),
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+            version: 1,
+        }
+    }
+
+    fn run(
+        objectives: &[Objective],
+        krs: &[KeyResult],
+        people: &[Person],
+        teams: &[Team],
+        requests: &[OwnershipRequest],
+    ) -> Vec<Finding> {
+        let people: HashMap<PersonId, Person> =
+            people.iter().map(|p| (p.id.clone(), p.clone())).collect();
+        check(&HealthInput {
+            now: Utc::now(),
+            thresholds: HealthThresholds::default(),
+            objectives,
+            key_results: krs,
+            people: &people,
+            teams,
+            requests,
+        })
+    }
+
+    fn codes(f: &[Finding]) -> Vec<&'static str> {
+        f.iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn a_healthy_okr_has_no_findings() {
+        let (a, b) = (person("Ana", None), person("Ben", None));
+        let o = objective("Grow", &a);
+        let k = kr(&o, &b);
+        assert!(run(&[o], &[k], &[a, b], &[], &[]).is_empty());
+    }
+
+    #[test]
+    fn declined_deactivated_pending_and_empty_are_found() {
+        let (a, mut b, c) = (person("Ana", None), person("Ben", None), person("Cy", None));
+        b.active = false;
+        let mut o = objective("Grow", &a);
+        o.ownership_state = OwnershipState::Declined;
+        let empty = objective("Nothing measured", &c);
+        let mut k = kr(&o, &b);
+        k.ownership_state = OwnershipState::Pending;
+        let req = OwnershipRequest {
+            id: OwnershipRequestId::generate(),
+            okr: OkrRef::KeyResult(k.id.clone()),
+            previous_owner_id: None,
+            proposed_owner_id: b.id.clone(),
+            proposed_by: Some(a.id.clone()),
+            note: String::new(),
+            fit: None,
+            state: RequestState::Pending,
+            decline_reason: None,
+            created_at: Utc::now() - Duration::days(12),
+            decided_at: None,
+        };
+        let f = run(&[o, empty], &[k], &[a, b, c], &[], &[req]);
+        let c = codes(&f);
+        for code in [
+            "ownership_declined",
+            "owner_deactivated",
+            "objective_without_key_results",
+            "ownership_pending",
+        ] {
+            assert!(c.contains(&code), "{code} in {c:?}");
+        }
+        assert_eq!(f[0].severity, Severity::Error, "errors first");
+        assert!(f.iter().all(|x| !x.fix.is_empty()));
+    }
+
+    #[test]
+    fn manager_by_default_both_shapes() {
+        // The owner owns every KR while others only contribute.
+        let (boss, ic) = (person("Boss", None), person("Ic", None));
+        let o = objective("Ship", &boss);
+        let mut k1 = kr(&o, &boss);
+        k1.contributor_ids = vec![ic.id.clone()];
+        let k2 = kr(&o, &boss);
+        let f = run(&[o], &[k1, k2], &[boss.clone(), ic.clone()], &[], &[]);
+        assert!(codes(&f).contains(&"manager_by_default"));
+
+        // The owner manages every KR owner and is in none of the OKR's teams: far from the outcome.
+        let (r1, r2) = (person("R1", Some(&boss)), person("R2", Some(&boss)));
+        let team = Team {
+            id: TeamId::generate(),
+            name: "Growth".into(),
+            parent_id: None,
+            lead_id: Some(r1.id.clone()),
+            member_ids: vec![r2.id.clone()],
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+            version: 1,
+        };
+        let mut o = objective("Activation", &boss);
+        o.team_ids = vec![team.id.clone()];
+        let (k1, k2) = (kr(&o, &r1), kr(&o, &r2));
+        let f = run(
+            &[o.clone()],
+            &[k1.clone(), k2.clone()],
+            &[boss.clone(), r1.clone(), r2.clone()],
+            std::slice::from_ref(&team),
+            &[],
+        );
+        assert!(codes(&f).contains(&"manager_by_default"), "{f:?}");
+        // In the team, the same shape is fine.
+        let mut close = team.clone();
+        close.member_ids.push(boss.id.clone());
+        let f = run(&[o], &[k1, k2], &[boss, r1, r2], &[close], &[]);
+        assert!(!codes(&f).contains(&"manager_by_default"), "{f:?}");
+    }
+
+    #[test]
+    fn overload_too_many_krs_stale_unmeasurable_unaligned() {
+        let a = person("Ana", None);
+        let mut o = objective("Everything", &a);
+        o.parents.clear();
+        let mut krs: Vec<KeyResult> = (0..7).map(|_| kr(&o, &a)).collect();
+        krs[0].last_check_in_at = Some(Utc::now() - Duration::days(9));
+        krs[1].target = krs[1].start;
+        let f = run(&[o], &krs, &[a], &[], &[]);
+        let c = codes(&f);
+        for code in [
+            "owner_overload",
+            "too_many_key_results",
+            "stale_confidence",
+            "unmeasurable_key_result",
+            "not_aligned",
+        ] {
+            assert!(c.contains(&code), "{code} in {c:?}");
+        }
+        assert_eq!(
+            c.iter().filter(|x| **x == "owner_overload").count(),
+            1,
+            "once per person"
+        );
+        assert_eq!(f.last().unwrap().severity, Severity::Info);
+    }
+}
