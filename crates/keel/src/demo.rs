@@ -2850,32 +2850,4 @@ mod tests {
             }
         }
     }
-
-    /// `cargo test --release -p keel demo::tests::synthetic_10k -- --ignored --nocapture`
-    #[test]
-    #[ignore]
-    fn synthetic_10k_timing() {
-        let s = organisation(today());
-        eprintln!(
-            "organisation: {} people, {} teams, {} cycles, {} objectives, {} key results, {} check-ins, {} initiatives",
-            s.people.len(),
-            s.teams.len(),
-            s.cycles.len(),
-            s.objectives.len(),
-            s.key_results.len(),
-            s.check_ins.len(),
-            s.initiatives.len()
-        );
-        let t = std::time::Instant::now();
-        let s = synthetic(10_000, 42, today());
-        eprintln!(
-            "synthetic(10_000): {} people, {} teams, {} objectives, {} key results, {} check-ins in {:?}",
-            s.people.len(),
-            s.teams.len(),
-            s.objectives.len(),
-            s.key_results.len(),
-            s.check_ins.len(),
-            t.elapsed()
-        );
-    }
 }
