@@ -1,10 +1,10 @@
 //! Embedded, ordered migrations, applied at `open()`, each in its own transaction and recorded in
-//! `schema_migrations`. On PostgreSQL an advisory lock serialises several servers starting at once.
+//! `schema_migrations`. On PostgreSQL each migration transaction holds an advisory lock, so that
+//! several Keel servers starting at once apply each migration exactly once; on SQLite the write
+//! transaction (`BEGIN IMMEDIATE`) serialises them.
 
+use crate::db::{args, Db, Tx};
 use crate::{StoreError, StoreResult};
-use sqlx::postgres::PgPool;
-use sqlx::sqlite::SqlitePool;
-use sqlx::{Connection, Row};
 
 struct Migration {
     version: i64,
@@ -13,7 +13,7 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
+const MIGRATIONS: [Migration; 1] = [Migration {
     version: 1,
     name: "init",
     sqlite: include_str!("../migrations/sqlite/0001_init.sql"),
@@ -26,86 +26,68 @@ const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     applied_at BIGINT NOT NULL
 )";
 
-/// An arbitrary constant identifying Keel's migration lock.
-const PG_LOCK_KEY: i64 = 0x6b65_656c_6d69_6772; // "keelmigr"
+/// An arbitrary constant identifying Keel's migration lock ("keelmigr").
+const PG_LOCK_KEY: i64 = 0x6b65_656c_6d69_6772;
 
-fn now_micros() -> i64 {
-    chrono::Utc::now().timestamp_micros()
+/// The statements of a migration script: comments dropped, split on `;`.
+fn statements(script: &str) -> Vec<String> {
+    let cleaned: String = script
+        .lines()
+        .map(|l| match l.find("--") {
+            Some(i) => &l[..i],
+            None => l,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    cleaned
+        .split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
-fn fail(version: i64, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Migration(format!("migration {version}: {e}"))
-}
-
-pub async fn sqlite(pool: &SqlitePool) -> StoreResult<()> {
-    let mut conn = pool.acquire().await?;
-    sqlx::raw_sql(CREATE_TABLE).execute(&mut *conn).await?;
-    for m in MIGRATIONS {
-        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
-        let done = sqlx::query("SELECT version FROM schema_migrations WHERE version = $1")
-            .bind(m.version)
-            .fetch_optional(&mut *tx)
-            .await?
-            .is_some();
-        if done {
-            continue;
-        }
-        sqlx::raw_sql(m.sqlite)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| fail(m.version, e))?;
-        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
-            .bind(m.version)
-            .bind(m.name)
-            .bind(now_micros())
-            .execute(&mut *tx)
+async fn lock(db: &Db, tx: &mut Tx) -> StoreResult<()> {
+    if let Db::Postgres(_) = db {
+        tx.execute("SELECT pg_advisory_xact_lock($1)", args![PG_LOCK_KEY])
             .await?;
-        tx.commit().await?;
-        tracing::info!(version = m.version, name = m.name, "applied migration");
     }
     Ok(())
 }
 
-pub async fn postgres(pool: &PgPool) -> StoreResult<()> {
-    let mut conn = pool.acquire().await?;
-    sqlx::query("SELECT pg_advisory_lock($1)")
-        .bind(PG_LOCK_KEY)
-        .execute(&mut *conn)
-        .await?;
-    let result = postgres_locked(&mut conn).await;
-    let unlock = sqlx::query("SELECT pg_advisory_unlock($1)")
-        .bind(PG_LOCK_KEY)
-        .execute(&mut *conn)
-        .await;
-    result?;
-    unlock?;
-    Ok(())
-}
-
-async fn postgres_locked(conn: &mut sqlx::PgConnection) -> StoreResult<()> {
-    sqlx::raw_sql(CREATE_TABLE).execute(&mut *conn).await?;
-    for m in MIGRATIONS {
-        let mut tx = conn.begin().await?;
-        let done = sqlx::query("SELECT version FROM schema_migrations WHERE version = $1")
-            .bind(m.version)
-            .fetch_optional(&mut *tx)
+/// Applies every pending migration.
+pub async fn run(db: &Db) -> StoreResult<()> {
+    let mut tx = db.begin().await?;
+    lock(db, &mut tx).await?;
+    tx.execute(CREATE_TABLE, vec![]).await?;
+    tx.commit().await?;
+    for m in MIGRATIONS.iter() {
+        let mut tx = db.begin().await?;
+        lock(db, &mut tx).await?;
+        let done = tx
+            .fetch_optional(
+                "SELECT version FROM schema_migrations WHERE version = $1",
+                args![m.version],
+            )
             .await?
-            .map(|r| r.try_get::<i64, _>(0))
-            .transpose()?
             .is_some();
         if done {
             continue;
         }
-        sqlx::raw_sql(m.postgres)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| fail(m.version, e))?;
-        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
-            .bind(m.version)
-            .bind(m.name)
-            .bind(now_micros())
-            .execute(&mut *tx)
-            .await?;
+        let script = match db {
+            Db::Sqlite { .. } => m.sqlite,
+            Db::Postgres(_) => m.postgres,
+        };
+        for stmt in statements(script) {
+            tx.execute_once(&stmt, vec![]).await.map_err(|e| {
+                StoreError::Migration(format!("migration {} ({}): {e}", m.version, m.name))
+            })?;
+        }
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+            args![m.version, m.name, chrono::Utc::now().timestamp_micros()],
+        )
+        .await?;
         tx.commit().await?;
         tracing::info!(version = m.version, name = m.name, "applied migration");
     }

@@ -58,6 +58,18 @@ fn parse_url(url: &str) -> StoreResult<Target> {
 impl SqlStore {
     /// Opens the database named by `url` and applies pending migrations.
     pub async fn open(url: &str) -> StoreResult<Self> {
+        // Boxed as `Send` here, where the lifetimes are concrete, so that callers may spawn
+        // `open()` (sqlx's executor futures otherwise trip rustc's higher-ranked Send check).
+        Self::open_boxed(url.to_string()).await
+    }
+
+    fn open_boxed(
+        url: String,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = StoreResult<Self>> + Send>> {
+        Box::pin(async move { Self::open_inner(&url).await })
+    }
+
+    async fn open_inner(url: &str) -> StoreResult<Self> {
         let db = match parse_url(url)? {
             Target::Memory => {
                 let opts = SqliteConnectOptions::from_str("sqlite::memory:")
@@ -72,11 +84,12 @@ impl SqlStore {
                     .max_lifetime(None)
                     .connect_with(opts)
                     .await?;
-                crate::migrate::sqlite(&pool).await?;
-                Db::Sqlite {
+                let db = Db::Sqlite {
                     write: pool.clone(),
                     read: pool,
-                }
+                };
+                crate::migrate::run(&db).await?;
+                db
             }
             Target::File(path) => {
                 if let Some(dir) = path.parent() {
@@ -104,12 +117,13 @@ impl SqlStore {
                     .acquire_timeout(Duration::from_secs(60))
                     .connect_with(opts.clone())
                     .await?;
-                crate::migrate::sqlite(&write).await?;
                 let read = SqlitePoolOptions::new()
                     .max_connections(6)
                     .connect_with(opts)
                     .await?;
-                Db::Sqlite { write, read }
+                let db = Db::Sqlite { write, read };
+                crate::migrate::run(&db).await?;
+                db
             }
             Target::Postgres(url) => {
                 let opts = PgConnectOptions::from_str(&url)
@@ -119,8 +133,9 @@ impl SqlStore {
                     .acquire_timeout(Duration::from_secs(30))
                     .connect_with(opts)
                     .await?;
-                crate::migrate::postgres(&pool).await?;
-                Db::Postgres(pool)
+                let db = Db::Postgres(pool);
+                crate::migrate::run(&db).await?;
+                db
             }
         };
         Ok(Self { db })
