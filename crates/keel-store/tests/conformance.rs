@@ -1438,3 +1438,99 @@ async fn sqlite_urls() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Scale (run with `cargo test -p keel-store --release -- --ignored scale`)
+
+fn big_org() -> Snapshot {
+    let people: Vec<Person> = (0..10_000)
+        .map(|i| {
+            let mut p = person(&format!("Person {i}"), &format!("p{i}@example.com"));
+            p.id = PersonId::from_string(format!("p{i:06}"));
+            if i > 0 {
+                p.manager_id = Some(PersonId::from_string(format!("p{:06}", (i - 1) / 8)));
+            }
+            p
+        })
+        .collect();
+    let teams: Vec<Team> = (0..1_500)
+        .map(|i| {
+            let mut t = team(&format!("Team {i}"));
+            t.id = TeamId::from_string(format!("t{i:06}"));
+            if i > 0 {
+                t.parent_id = Some(TeamId::from_string(format!("t{:06}", (i - 1) / 6)));
+            }
+            t.member_ids = (0..6)
+                .map(|j| people[(i * 6 + j) % people.len()].id.clone())
+                .collect();
+            t
+        })
+        .collect();
+    let c = cycle("Q1");
+    let objectives: Vec<Objective> = (0..12_000)
+        .map(|i| {
+            let mut o = objective(&c.id, &people[i % people.len()].id);
+            o.team_ids = vec![teams[i % teams.len()].id.clone()];
+            o
+        })
+        .collect();
+    let key_results: Vec<KeyResult> = (0..40_000)
+        .map(|i| key_result(&objectives[i % objectives.len()].id, &people[i % people.len()].id))
+        .collect();
+    let base = now() - Duration::days(60);
+    let check_ins: Vec<CheckIn> = (0..400_000)
+        .map(|i| {
+            check_in(
+                &key_results[i % key_results.len()].id,
+                40.0,
+                base + Duration::seconds(i as i64),
+            )
+        })
+        .collect();
+    Snapshot {
+        settings: None,
+        people,
+        teams,
+        cycles: vec![c],
+        objectives,
+        key_results,
+        check_ins,
+        initiatives: vec![],
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn scale_sqlite() {
+    let h = sqlite_harness().await;
+    let s = h.store.clone();
+    let org = big_org();
+    let t = std::time::Instant::now();
+    s.load_snapshot(&ctx(), &org).await.unwrap();
+    eprintln!("loaded a 10,000-person organisation in {:?}", t.elapsed());
+
+    let kr = org.key_results[7].clone();
+    let n = 5_000;
+    let t = std::time::Instant::now();
+    let mut tasks = vec![];
+    for w in 0..16 {
+        let s = s.clone();
+        let kr = kr.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..n / 16 {
+                let c = check_in(&kr.id, (w * 1000 + i) as f64, now());
+                s.record_check_in(&ctx(), &c, &applied(&kr, &c)).await.unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let dt = t.elapsed();
+    eprintln!(
+        "{} check-ins in {dt:?}: {:.0}/s",
+        n / 16 * 16,
+        (n / 16 * 16) as f64 / dt.as_secs_f64()
+    );
+    h.finish().await;
+}
