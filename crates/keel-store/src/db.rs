@@ -12,7 +12,10 @@ use sqlx::{Row as _, Transaction};
 pub enum Db {
     /// All writes go through `write` (one connection: our own writers never see SQLITE_BUSY);
     /// reads through `read`. For `sqlite::memory:` both are the same one-connection pool.
-    Sqlite { write: SqlitePool, read: SqlitePool },
+    Sqlite {
+        write: SqlitePool,
+        read: SqlitePool,
+    },
     Postgres(PgPool),
 }
 
@@ -143,17 +146,6 @@ fn sqlite_sql(sql: &str) -> std::borrow::Cow<'_, str> {
         }
     }
     std::borrow::Cow::Owned(out)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn placeholders_for_sqlite() {
-        assert_eq!(super::sqlite_sql("a = $1 AND b = $2"), "a = ? AND b = ?");
-        assert_eq!(super::sqlite_sql("a = $1 OR b = $1"), "a = ?1 OR b = ?1");
-        assert_eq!(super::sqlite_sql("x < $2 AND y = $1 AND 'é$'"), "x < ?2 AND y = ?1 AND 'é$'");
-        assert_eq!(super::sqlite_sql("no params"), "no params");
-    }
 }
 
 fn sqlite_query(sql: &str, args: Vec<Arg>) -> SqliteQuery<'_> {
@@ -461,5 +453,19 @@ fn fk_field(constraint: &str) -> &'static str {
         "check_ins_author_id_fkey" => "author_id",
         "api_tokens_person_id_fkey" => "person_id",
         _ => "reference",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_for_sqlite() {
+        assert_eq!(super::sqlite_sql("a = $1 AND b = $2"), "a = ? AND b = ?");
+        assert_eq!(super::sqlite_sql("a = $1 OR b = $1"), "a = ?1 OR b = ?1");
+        assert_eq!(
+            super::sqlite_sql("x < $2 AND y = $1 AND 'é$'"),
+            "x < ?2 AND y = ?1 AND 'é$'"
+        );
+        assert_eq!(super::sqlite_sql("no params"), "no params");
     }
 }

@@ -155,10 +155,20 @@ pub trait Store: Send + Sync + 'static {
     async fn person_by_email(&self, email: &str) -> StoreResult<Option<Person>>;
     /// The people among `ids` that exist, in no particular order.
     async fn people_by_ids(&self, ids: &[PersonId]) -> StoreResult<Vec<Person>>;
-    async fn list_people(&self, filter: &PeopleFilter, page: &PageRequest) -> StoreResult<Page<Person>>;
-    async fn update_person(&self, ctx: &WriteCtx, before: &Person, after: &Person) -> StoreResult<Person>;
+    async fn list_people(
+        &self,
+        filter: &PeopleFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Person>>;
+    async fn update_person(
+        &self,
+        ctx: &WriteCtx,
+        before: &Person,
+        after: &Person,
+    ) -> StoreResult<Person>;
     /// Argon2id PHC string, for password sign-in.
-    async fn set_password_hash(&self, ctx: &WriteCtx, id: &PersonId, hash: &str) -> StoreResult<()>;
+    async fn set_password_hash(&self, ctx: &WriteCtx, id: &PersonId, hash: &str)
+        -> StoreResult<()>;
     async fn password_hash(&self, id: &PersonId) -> StoreResult<Option<String>>;
 
     // ---- teams ----
@@ -172,15 +182,33 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_cycle(&self, ctx: &WriteCtx, cycle: &Cycle) -> StoreResult<()>;
     async fn cycle(&self, id: &CycleId) -> StoreResult<Option<Cycle>>;
     async fn cycle_by_name(&self, name: &str) -> StoreResult<Option<Cycle>>;
-    async fn list_cycles(&self, filter: &CycleFilter, page: &PageRequest) -> StoreResult<Page<Cycle>>;
-    async fn update_cycle(&self, ctx: &WriteCtx, before: &Cycle, after: &Cycle) -> StoreResult<Cycle>;
+    async fn list_cycles(
+        &self,
+        filter: &CycleFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Cycle>>;
+    async fn update_cycle(
+        &self,
+        ctx: &WriteCtx,
+        before: &Cycle,
+        after: &Cycle,
+    ) -> StoreResult<Cycle>;
 
     // ---- objectives ----
     async fn insert_objective(&self, ctx: &WriteCtx, objective: &Objective) -> StoreResult<()>;
     async fn objective(&self, id: &ObjectiveId) -> StoreResult<Option<Objective>>;
     async fn objectives_by_ids(&self, ids: &[ObjectiveId]) -> StoreResult<Vec<Objective>>;
-    async fn list_objectives(&self, filter: &ObjectiveFilter, page: &PageRequest) -> StoreResult<Page<Objective>>;
-    async fn update_objective(&self, ctx: &WriteCtx, before: &Objective, after: &Objective) -> StoreResult<Objective>;
+    async fn list_objectives(
+        &self,
+        filter: &ObjectiveFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Objective>>;
+    async fn update_objective(
+        &self,
+        ctx: &WriteCtx,
+        before: &Objective,
+        after: &Objective,
+    ) -> StoreResult<Objective>;
     /// Soft delete: the objective and its key results disappear from reads; history stays.
     async fn delete_objective(&self, ctx: &WriteCtx, objective: &Objective) -> StoreResult<()>;
     /// Objectives that list `parent` (an objective or key result id) among their parents.
@@ -191,7 +219,12 @@ pub trait Store: Send + Sync + 'static {
     async fn key_result(&self, id: &KeyResultId) -> StoreResult<Option<KeyResult>>;
     /// The key results of these objectives, ordered by objective then creation.
     async fn key_results_of(&self, objective_ids: &[ObjectiveId]) -> StoreResult<Vec<KeyResult>>;
-    async fn update_key_result(&self, ctx: &WriteCtx, before: &KeyResult, after: &KeyResult) -> StoreResult<KeyResult>;
+    async fn update_key_result(
+        &self,
+        ctx: &WriteCtx,
+        before: &KeyResult,
+        after: &KeyResult,
+    ) -> StoreResult<KeyResult>;
     async fn delete_key_result(&self, ctx: &WriteCtx, key_result: &KeyResult) -> StoreResult<()>;
 
     // ---- check-ins ----
@@ -200,29 +233,53 @@ pub trait Store: Send + Sync + 'static {
     /// key result ends on the later one. `applied` is the key result with the value applied
     /// (`current`, `milestones`); only those fields, `confidence` and `last_check_in_at` are
     /// written. Returns the key result as stored afterwards.
-    async fn record_check_in(&self, ctx: &WriteCtx, check_in: &CheckIn, applied: &KeyResult) -> StoreResult<KeyResult>;
+    async fn record_check_in(
+        &self,
+        ctx: &WriteCtx,
+        check_in: &CheckIn,
+        applied: &KeyResult,
+    ) -> StoreResult<KeyResult>;
     /// Newest first (by `at`).
-    async fn list_check_ins(&self, key_result_id: &KeyResultId, page: &PageRequest) -> StoreResult<Page<CheckIn>>;
+    async fn list_check_ins(
+        &self,
+        key_result_id: &KeyResultId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<CheckIn>>;
 
     // ---- initiatives ----
     async fn insert_initiative(&self, ctx: &WriteCtx, initiative: &Initiative) -> StoreResult<()>;
     async fn initiative(&self, id: &InitiativeId) -> StoreResult<Option<Initiative>>;
     async fn list_initiatives(&self, key_result_id: &KeyResultId) -> StoreResult<Vec<Initiative>>;
-    async fn update_initiative(&self, ctx: &WriteCtx, before: &Initiative, after: &Initiative) -> StoreResult<Initiative>;
+    async fn update_initiative(
+        &self,
+        ctx: &WriteCtx,
+        before: &Initiative,
+        after: &Initiative,
+    ) -> StoreResult<Initiative>;
 
     // ---- API tokens ----
     /// Stores the token's metadata and the SHA-256 hex digest of its secret.
-    async fn insert_token(&self, ctx: &WriteCtx, token: &ApiToken, secret_hash: &str) -> StoreResult<()>;
+    async fn insert_token(
+        &self,
+        ctx: &WriteCtx,
+        token: &ApiToken,
+        secret_hash: &str,
+    ) -> StoreResult<()>;
     /// The token with this secret hash and its person, whether or not it is live.
     async fn token_by_hash(&self, secret_hash: &str) -> StoreResult<Option<(ApiToken, Person)>>;
     async fn list_tokens(&self, person_id: &PersonId) -> StoreResult<Vec<ApiToken>>;
     async fn revoke_token(&self, ctx: &WriteCtx, id: &TokenId) -> StoreResult<()>;
     /// Records use; not audited (it is not a change anyone made).
-    async fn touch_token(&self, id: &TokenId, at: chrono::DateTime<chrono::Utc>) -> StoreResult<()>;
+    async fn touch_token(&self, id: &TokenId, at: chrono::DateTime<chrono::Utc>)
+        -> StoreResult<()>;
 
     // ---- audit ----
     /// Newest first.
-    async fn list_audit(&self, filter: &AuditFilter, page: &PageRequest) -> StoreResult<Page<AuditEvent>>;
+    async fn list_audit(
+        &self,
+        filter: &AuditFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<AuditEvent>>;
 
     // ---- bulk ----
     /// Loads a whole organisation in one transaction with a single audit event; all or nothing.

@@ -6,9 +6,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
@@ -250,11 +248,7 @@ fn time_cursor(page: &PageRequest) -> StoreResult<Option<(i64, String)>> {
 fn paginate<T>(mut items: Vec<T>, limit: usize, cursor: impl Fn(&T) -> String) -> Page<T> {
     let more = items.len() > limit;
     items.truncate(limit);
-    let next_cursor = if more {
-        items.last().map(cursor)
-    } else {
-        None
-    };
+    let next_cursor = if more { items.last().map(cursor) } else { None };
     Page { items, next_cursor }
 }
 
@@ -739,7 +733,10 @@ async fn fetch_in(
 }
 
 async fn fill_teams(ex: &mut Exec<'_>, rows: Vec<Row>) -> StoreResult<Vec<Team>> {
-    let mut teams = rows.iter().map(team_from).collect::<StoreResult<Vec<_>>>()?;
+    let mut teams = rows
+        .iter()
+        .map(team_from)
+        .collect::<StoreResult<Vec<_>>>()?;
     let keys: Vec<String> = teams.iter().map(|t| t.id.to_string()).collect();
     let mut members = junction(ex, "team_members", "team_id", "person_id", &keys).await?;
     for t in &mut teams {
@@ -1089,7 +1086,14 @@ impl SqlStore {
 
     async fn do_insert_person(&self, ctx: &WriteCtx, p: &Person) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        insert_rows(&mut tx, usize::MAX, "people", PERSON_INSERT, vec![person_row(p)]).await?;
+        insert_rows(
+            &mut tx,
+            usize::MAX,
+            "people",
+            PERSON_INSERT,
+            vec![person_row(p)],
+        )
+        .await?;
         audit(
             &mut tx,
             ctx,
@@ -1219,7 +1223,12 @@ impl SqlStore {
         tx.commit().await
     }
 
-    async fn do_update_team(&self, ctx: &WriteCtx, before: &Team, after: &Team) -> StoreResult<Team> {
+    async fn do_update_team(
+        &self,
+        ctx: &WriteCtx,
+        before: &Team,
+        after: &Team,
+    ) -> StoreResult<Team> {
         let mut tx = self.begin().await?;
         let n = tx
             .execute(
@@ -1270,7 +1279,14 @@ impl SqlStore {
 
     async fn do_insert_cycle(&self, ctx: &WriteCtx, c: &Cycle) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        insert_rows(&mut tx, usize::MAX, "cycles", CYCLE_INSERT, vec![cycle_row(c)]).await?;
+        insert_rows(
+            &mut tx,
+            usize::MAX,
+            "cycles",
+            CYCLE_INSERT,
+            vec![cycle_row(c)],
+        )
+        .await?;
         audit(
             &mut tx,
             ctx,
@@ -1335,10 +1351,18 @@ impl SqlStore {
         Ok(stored)
     }
 
-    async fn write_objective_junctions(tx: &mut Tx, o: &Objective, replace: bool) -> StoreResult<()> {
+    async fn write_objective_junctions(
+        tx: &mut Tx,
+        o: &Objective,
+        replace: bool,
+    ) -> StoreResult<()> {
         let id = o.id.as_str();
         if replace {
-            for table in ["objective_teams", "objective_contributors", "objective_parents"] {
+            for table in [
+                "objective_teams",
+                "objective_contributors",
+                "objective_parents",
+            ] {
                 tx.execute(
                     &format!("DELETE FROM {table} WHERE objective_id = $1"),
                     args![id],
@@ -1362,7 +1386,14 @@ impl SqlStore {
             junction_rows(id, &id_strings(&o.contributor_ids)),
         )
         .await?;
-        insert_rows(tx, usize::MAX, "objective_parents", PARENT_INSERT, parent_rows(o)).await
+        insert_rows(
+            tx,
+            usize::MAX,
+            "objective_parents",
+            PARENT_INSERT,
+            parent_rows(o),
+        )
+        .await
     }
 
     async fn do_insert_objective(&self, ctx: &WriteCtx, o: &Objective) -> StoreResult<()> {
@@ -1541,7 +1572,14 @@ impl SqlStore {
                 message: "no such objective".into(),
             });
         }
-        insert_rows(&mut tx, usize::MAX, "key_results", KR_INSERT, vec![kr_row(k)]).await?;
+        insert_rows(
+            &mut tx,
+            usize::MAX,
+            "key_results",
+            KR_INSERT,
+            vec![kr_row(k)],
+        )
+        .await?;
         Self::write_kr_junctions(&mut tx, k, false).await?;
         audit(
             &mut tx,
@@ -1704,8 +1742,14 @@ impl SqlStore {
         } else {
             applied.objective_id.to_string()
         };
-        insert_rows(&mut tx, usize::MAX, "check_ins", CHECK_IN_INSERT, vec![check_in_row(c)])
-            .await?;
+        insert_rows(
+            &mut tx,
+            usize::MAX,
+            "check_ins",
+            CHECK_IN_INSERT,
+            vec![check_in_row(c)],
+        )
+        .await?;
         audit(
             &mut tx,
             ctx,
@@ -2111,7 +2155,12 @@ impl Store for SqlStore {
     ) -> StoreResult<Page<Person>> {
         let limit = clamp(page.limit);
         let mut w = Where::default();
-        if let Some(q) = filter.query.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        if let Some(q) = filter
+            .query
+            .as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+        {
             let escaped = q
                 .to_lowercase()
                 .replace('\\', "\\\\")
@@ -2158,7 +2207,12 @@ impl Store for SqlStore {
             .map_err(map_err)
     }
 
-    async fn set_password_hash(&self, ctx: &WriteCtx, id: &PersonId, hash: &str) -> StoreResult<()> {
+    async fn set_password_hash(
+        &self,
+        ctx: &WriteCtx,
+        id: &PersonId,
+        hash: &str,
+    ) -> StoreResult<()> {
         self.do_set_password_hash(ctx, id, hash)
             .await
             .map_err(map_err)
@@ -2223,7 +2277,9 @@ impl Store for SqlStore {
     }
 
     async fn update_team(&self, ctx: &WriteCtx, before: &Team, after: &Team) -> StoreResult<Team> {
-        self.do_update_team(ctx, before, after).await.map_err(map_err)
+        self.do_update_team(ctx, before, after)
+            .await
+            .map_err(map_err)
     }
 
     async fn insert_cycle(&self, ctx: &WriteCtx, cycle: &Cycle) -> StoreResult<()> {
@@ -2244,7 +2300,11 @@ impl Store for SqlStore {
             .transpose()
     }
 
-    async fn list_cycles(&self, filter: &CycleFilter, page: &PageRequest) -> StoreResult<Page<Cycle>> {
+    async fn list_cycles(
+        &self,
+        filter: &CycleFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Cycle>> {
         let limit = clamp(page.limit);
         let mut w = Where::default();
         if let Some(s) = &filter.state {
@@ -2270,8 +2330,15 @@ impl Store for SqlStore {
         Ok(paginate(items, limit, |c| format!("i:{}", c.id)))
     }
 
-    async fn update_cycle(&self, ctx: &WriteCtx, before: &Cycle, after: &Cycle) -> StoreResult<Cycle> {
-        self.do_update_cycle(ctx, before, after).await.map_err(map_err)
+    async fn update_cycle(
+        &self,
+        ctx: &WriteCtx,
+        before: &Cycle,
+        after: &Cycle,
+    ) -> StoreResult<Cycle> {
+        self.do_update_cycle(ctx, before, after)
+            .await
+            .map_err(map_err)
     }
 
     async fn insert_objective(&self, ctx: &WriteCtx, objective: &Objective) -> StoreResult<()> {
@@ -2286,7 +2353,8 @@ impl Store for SqlStore {
 
     async fn objectives_by_ids(&self, ids: &[ObjectiveId]) -> StoreResult<Vec<Objective>> {
         let keys = id_strings(ids);
-        let select = format!("SELECT {OBJECTIVE_COLS} FROM objectives WHERE deleted_at IS NULL AND id");
+        let select =
+            format!("SELECT {OBJECTIVE_COLS} FROM objectives WHERE deleted_at IS NULL AND id");
         let mut ex = self.ex();
         let rows = fetch_in(&mut ex, &select, "", &keys).await?;
         fill_objectives(&mut ex, rows).await
@@ -2376,7 +2444,8 @@ impl Store for SqlStore {
 
     async fn key_results_of(&self, objective_ids: &[ObjectiveId]) -> StoreResult<Vec<KeyResult>> {
         let keys = id_strings(objective_ids);
-        let select = format!("SELECT {KR_COLS} FROM key_results WHERE deleted_at IS NULL AND objective_id");
+        let select =
+            format!("SELECT {KR_COLS} FROM key_results WHERE deleted_at IS NULL AND objective_id");
         let mut ex = self.ex();
         let rows = fetch_in(&mut ex, &select, "ORDER BY created_at, id", &keys).await?;
         let mut krs = fill_key_results(&mut ex, rows).await?;
@@ -2387,7 +2456,10 @@ impl Store for SqlStore {
             .collect();
         krs.sort_by_key(|k| {
             (
-                order.get(k.objective_id.as_str()).copied().unwrap_or(usize::MAX),
+                order
+                    .get(k.objective_id.as_str())
+                    .copied()
+                    .unwrap_or(usize::MAX),
                 k.created_at,
                 k.id.clone(),
             )
@@ -2449,7 +2521,9 @@ impl Store for SqlStore {
             .iter()
             .map(check_in_from)
             .collect::<StoreResult<Vec<_>>>()?;
-        Ok(paginate(items, limit, |c| format!("t:{}:{}", ts(&c.at), c.id)))
+        Ok(paginate(items, limit, |c| {
+            format!("t:{}:{}", ts(&c.at), c.id)
+        }))
     }
 
     async fn insert_initiative(&self, ctx: &WriteCtx, initiative: &Initiative) -> StoreResult<()> {
@@ -2485,7 +2559,12 @@ impl Store for SqlStore {
             .map_err(map_err)
     }
 
-    async fn insert_token(&self, ctx: &WriteCtx, token: &ApiToken, secret_hash: &str) -> StoreResult<()> {
+    async fn insert_token(
+        &self,
+        ctx: &WriteCtx,
+        token: &ApiToken,
+        secret_hash: &str,
+    ) -> StoreResult<()> {
         self.do_insert_token(ctx, token, secret_hash)
             .await
             .map_err(map_err)
@@ -2508,7 +2587,8 @@ impl Store for SqlStore {
     }
 
     async fn list_tokens(&self, person_id: &PersonId) -> StoreResult<Vec<ApiToken>> {
-        let sql = format!("SELECT {TOKEN_COLS} FROM api_tokens t WHERE t.person_id = $1 ORDER BY t.id");
+        let sql =
+            format!("SELECT {TOKEN_COLS} FROM api_tokens t WHERE t.person_id = $1 ORDER BY t.id");
         self.db
             .fetch_all(&sql, args![person_id.as_str()])
             .await?
@@ -2521,7 +2601,11 @@ impl Store for SqlStore {
         self.do_revoke_token(ctx, id).await.map_err(map_err)
     }
 
-    async fn touch_token(&self, id: &TokenId, at: chrono::DateTime<chrono::Utc>) -> StoreResult<()> {
+    async fn touch_token(
+        &self,
+        id: &TokenId,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<()> {
         self.db
             .execute(
                 "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2",
@@ -2532,7 +2616,11 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn list_audit(&self, filter: &AuditFilter, page: &PageRequest) -> StoreResult<Page<AuditEvent>> {
+    async fn list_audit(
+        &self,
+        filter: &AuditFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<AuditEvent>> {
         let limit = clamp(page.limit);
         let mut w = Where::default();
         if let Some(o) = &filter.object_id {
@@ -2570,7 +2658,9 @@ impl Store for SqlStore {
             .iter()
             .map(audit_from)
             .collect::<StoreResult<Vec<_>>>()?;
-        Ok(paginate(items, limit, |e| format!("t:{}:{}", ts(&e.at), e.id)))
+        Ok(paginate(items, limit, |e| {
+            format!("t:{}:{}", ts(&e.at), e.id)
+        }))
     }
 
     async fn load_snapshot(&self, ctx: &WriteCtx, snapshot: &Snapshot) -> StoreResult<()> {

@@ -1,3 +1,4 @@
+#![allow(clippy::cloned_ref_to_slice_refs)]
 //! One conformance suite for every backend: each test is written once against `DynStore` and run
 //! on SQLite (a fresh file per test) and on PostgreSQL (a fresh database per test) when
 //! `KEEL_TEST_POSTGRES_URL` is set. With `CI=true` and no PostgreSQL URL, the PostgreSQL tests
@@ -365,7 +366,13 @@ async fn round_trip_every_record(s: DynStore, _url: String) {
     s.insert_person(&ctx(), &old).await.unwrap();
     assert_eq!(s.person(&ada.id).await.unwrap().unwrap(), ada);
     assert_eq!(s.person(&old.id).await.unwrap().unwrap(), old);
-    assert_eq!(s.person_by_email("GRACE@example.COM").await.unwrap().unwrap(), boss);
+    assert_eq!(
+        s.person_by_email("GRACE@example.COM")
+            .await
+            .unwrap()
+            .unwrap(),
+        boss
+    );
     assert!(s.person(&PersonId::generate()).await.unwrap().is_none());
     let mut got = s
         .people_by_ids(&[ada.id.clone(), boss.id.clone(), PersonId::generate()])
@@ -375,7 +382,9 @@ async fn round_trip_every_record(s: DynStore, _url: String) {
     assert_eq!(got, vec![boss.clone(), ada.clone()]);
 
     assert_eq!(s.password_hash(&ada.id).await.unwrap(), None);
-    s.set_password_hash(&ctx(), &ada.id, "$argon2id$v=19$x").await.unwrap();
+    s.set_password_hash(&ctx(), &ada.id, "$argon2id$v=19$x")
+        .await
+        .unwrap();
     assert_eq!(
         s.password_hash(&ada.id).await.unwrap().as_deref(),
         Some("$argon2id$v=19$x")
@@ -394,7 +403,10 @@ async fn round_trip_every_record(s: DynStore, _url: String) {
     s.insert_team(&ctx(), &eng).await.unwrap();
     assert_eq!(s.team(&eng.id).await.unwrap().unwrap(), eng);
     assert_eq!(s.team(&company.id).await.unwrap().unwrap(), company);
-    assert_eq!(s.teams_by_ids(&[eng.id.clone()]).await.unwrap(), vec![eng.clone()]);
+    assert_eq!(
+        s.teams_by_ids(&[eng.id.clone()]).await.unwrap(),
+        vec![eng.clone()]
+    );
 
     let year = Cycle {
         starts_on: "2026-01-01".parse().unwrap(),
@@ -435,9 +447,18 @@ async fn round_trip_every_record(s: DynStore, _url: String) {
     o.visibility = Visibility::Private;
     s.insert_objective(&ctx(), &o).await.unwrap();
     assert_eq!(s.objective(&o.id).await.unwrap().unwrap(), o);
-    assert_eq!(s.objectives_by_ids(&[o.id.clone()]).await.unwrap(), vec![o.clone()]);
-    assert_eq!(s.children_of(top.id.as_str()).await.unwrap(), vec![o.clone()]);
-    assert_eq!(s.children_of(top_kr.id.as_str()).await.unwrap(), vec![o.clone()]);
+    assert_eq!(
+        s.objectives_by_ids(&[o.id.clone()]).await.unwrap(),
+        vec![o.clone()]
+    );
+    assert_eq!(
+        s.children_of(top.id.as_str()).await.unwrap(),
+        vec![o.clone()]
+    );
+    assert_eq!(
+        s.children_of(top_kr.id.as_str()).await.unwrap(),
+        vec![o.clone()]
+    );
     assert!(s.children_of(o.id.as_str()).await.unwrap().is_empty());
 
     let mut kr = key_result(&o.id, &ada.id);
@@ -468,18 +489,26 @@ async fn round_trip_every_record(s: DynStore, _url: String) {
     s.insert_key_result(&ctx(), &kr2).await.unwrap();
     assert_eq!(s.key_result(&kr.id).await.unwrap().unwrap(), kr);
     assert_eq!(
-        s.key_results_of(&[top.id.clone(), o.id.clone()]).await.unwrap(),
+        s.key_results_of(&[top.id.clone(), o.id.clone()])
+            .await
+            .unwrap(),
         vec![top_kr.clone(), kr.clone(), kr2.clone()]
     );
 
     let mut c = check_in(&kr2.id, 40.5, now() - Duration::hours(1));
     c.author_id = Some(ada.id.clone());
-    let stored = s.record_check_in(&ctx(), &c, &applied(&kr2, &c)).await.unwrap();
+    let stored = s
+        .record_check_in(&ctx(), &c, &applied(&kr2, &c))
+        .await
+        .unwrap();
     assert_eq!(stored.current, 40.5);
     assert_eq!(stored.confidence, Some(7));
     assert_eq!(stored.last_check_in_at, Some(c.at));
     assert_eq!(stored.version, 2);
-    let listed = s.list_check_ins(&kr2.id, &PageRequest::default()).await.unwrap();
+    let listed = s
+        .list_check_ins(&kr2.id, &PageRequest::default())
+        .await
+        .unwrap();
     assert_eq!(listed.items, vec![c.clone()]);
     assert!(listed.next_cursor.is_none());
 
@@ -519,7 +548,10 @@ async fn round_trip_every_record(s: DynStore, _url: String) {
     q1b.state = CycleState::Active;
     q1b.name = "Q1".into();
     let q1c = s.update_cycle(&ctx(), &q1, &q1b).await.unwrap();
-    assert_eq!((q1c.state, q1c.version, q1c.name.as_str()), (CycleState::Active, 2, "Q1"));
+    assert_eq!(
+        (q1c.state, q1c.version, q1c.name.as_str()),
+        (CycleState::Active, 2, "Q1")
+    );
 
     let mut o2 = o.clone();
     o2.team_ids = vec![company.id.clone()];
@@ -561,7 +593,10 @@ async fn email_is_unique_case_insensitively(s: DynStore, _url: String) {
         }
         other => panic!("expected a conflict on email, got {other:?}"),
     }
-    assert_eq!(s.person_by_email("Ada@EXAMPLE.com").await.unwrap().unwrap(), a);
+    assert_eq!(
+        s.person_by_email("Ada@EXAMPLE.com").await.unwrap().unwrap(),
+        a
+    );
     // The same address through an update.
     let c = person("Charles", "charles@example.com");
     s.insert_person(&ctx(), &c).await.unwrap();
@@ -630,7 +665,9 @@ async fn soft_deleted_objectives_are_invisible(s: DynStore, _url: String) {
     let other = objective(&b.cycle.id, &b.owner.id);
     s.insert_objective(&ctx(), &other).await.unwrap();
     let c = check_in(&b.kr.id, 40.0, now());
-    s.record_check_in(&ctx(), &c, &applied(&b.kr, &c)).await.unwrap();
+    s.record_check_in(&ctx(), &c, &applied(&b.kr, &c))
+        .await
+        .unwrap();
     s.delete_objective(&ctx(), &b.objective).await.unwrap();
     assert!(s.objective(&b.objective.id).await.unwrap().is_none());
     assert!(s.key_result(&b.kr.id).await.unwrap().is_none());
@@ -739,7 +776,11 @@ async fn filters_and_pagination(s: DynStore, _url: String) {
     let mut expected = ids(&all);
     expected.sort();
     let got = collect(&s, &ObjectiveFilter::default(), 5).await;
-    assert_eq!(ids(&got), expected, "every objective exactly once, in id order");
+    assert_eq!(
+        ids(&got),
+        expected,
+        "every objective exactly once, in id order"
+    );
     assert_eq!(got, {
         let mut a = all.clone();
         a.sort_by(|x, y| x.id.cmp(&y.id));
@@ -762,14 +803,23 @@ async fn filters_and_pagination(s: DynStore, _url: String) {
         let s = s.clone();
         let all = all.clone();
         async move {
-            let mut want: Vec<_> = all.iter().filter(|o| pred(o)).map(|o| o.id.clone()).collect();
+            let mut want: Vec<_> = all
+                .iter()
+                .filter(|o| pred(o))
+                .map(|o| o.id.clone())
+                .collect();
             want.sort();
             let got = collect(&s, &f, 3).await;
             assert_eq!(ids(&got), want, "{f:?}");
             assert!(!want.is_empty());
         }
     };
-    let (c1, tt1, tt2, owner) = (q1.id.clone(), t1.id.clone(), t2.id.clone(), people[1].id.clone());
+    let (c1, tt1, tt2, owner) = (
+        q1.id.clone(),
+        t1.id.clone(),
+        t2.id.clone(),
+        people[1].id.clone(),
+    );
     check(
         ObjectiveFilter {
             cycle_id: Some(q1.id.clone()),
@@ -903,7 +953,10 @@ async fn filters_and_pagination(s: DynStore, _url: String) {
         .await
         .unwrap();
     assert_eq!(of_member.items, vec![t2.clone()]);
-    let p1 = s.list_teams(&TeamFilter::default(), &page(1, None)).await.unwrap();
+    let p1 = s
+        .list_teams(&TeamFilter::default(), &page(1, None))
+        .await
+        .unwrap();
     assert_eq!(p1.items, vec![t1.clone()]);
     let p2 = s
         .list_teams(&TeamFilter::default(), &page(1, p1.next_cursor))
@@ -979,7 +1032,9 @@ async fn concurrent_check_ins_all_land(s: DynStore, _url: String) {
         tasks.push(tokio::spawn(async move {
             let c = check_in(&kr.id, 33.0 + i as f64, base + Duration::seconds(i));
             barrier.wait().await;
-            s.record_check_in(&ctx(), &c, &applied(&kr, &c)).await.unwrap();
+            s.record_check_in(&ctx(), &c, &applied(&kr, &c))
+                .await
+                .unwrap();
         }));
     }
     for t in tasks {
@@ -1005,7 +1060,10 @@ async fn concurrent_check_ins_all_land(s: DynStore, _url: String) {
     sorted.sort_by(|a, b| b.cmp(a));
     assert_eq!(ats, sorted);
     assert_eq!(
-        all.iter().map(|c| c.id.clone()).collect::<HashSet<_>>().len(),
+        all.iter()
+            .map(|c| c.id.clone())
+            .collect::<HashSet<_>>()
+            .len(),
         20
     );
 }
@@ -1034,14 +1092,17 @@ async fn back_dated_check_in_keeps_newer_value(s: DynStore, _url: String) {
     let mut kr = b.kr.clone();
     kr.id = ghost.key_result_id.clone();
     assert!(matches!(
-        s.record_check_in(&ctx(), &ghost, &applied(&kr, &ghost)).await,
+        s.record_check_in(&ctx(), &ghost, &applied(&kr, &ghost))
+            .await,
         Err(StoreError::NotFound)
     ));
 }
 
 async fn writes_are_audited(s: DynStore, _url: String) {
     let actor = person("Auditor", "auditor@example.com");
-    s.insert_person(&WriteCtx::system(Source::Cli), &actor).await.unwrap();
+    s.insert_person(&WriteCtx::system(Source::Cli), &actor)
+        .await
+        .unwrap();
     let b = basic(&s).await;
     let me = WriteCtx {
         actor_id: Some(actor.id.clone()),
@@ -1049,7 +1110,9 @@ async fn writes_are_audited(s: DynStore, _url: String) {
         request_id: Some("r-42".into()),
     };
     let c = check_in(&b.kr.id, 45.0, now());
-    s.record_check_in(&me, &c, &applied(&b.kr, &c)).await.unwrap();
+    s.record_check_in(&me, &c, &applied(&b.kr, &c))
+        .await
+        .unwrap();
     let i = initiative(&b.kr.id, &b.owner.id);
     s.insert_initiative(&me, &i).await.unwrap();
     let mut o2 = b.objective.clone();
@@ -1086,7 +1149,10 @@ async fn writes_are_audited(s: DynStore, _url: String) {
     assert_eq!(update.source, Source::Ui);
     assert_eq!(update.request_id.as_deref(), Some("r-42"));
     assert_eq!(update.object_kind, "objective");
-    assert_eq!(update.before.as_ref().unwrap()["title"], "Delight new customers");
+    assert_eq!(
+        update.before.as_ref().unwrap()["title"],
+        "Delight new customers"
+    );
     assert_eq!(update.after.as_ref().unwrap()["title"], "Audited");
     assert_eq!(update.after.as_ref().unwrap()["version"], 2);
     let ci = &events[2];
@@ -1126,7 +1192,9 @@ async fn writes_are_audited(s: DynStore, _url: String) {
     assert_eq!(mine.len(), 3);
 
     // Passwords never reach the audit log.
-    s.set_password_hash(&me, &actor.id, "$argon2id$secret").await.unwrap();
+    s.set_password_hash(&me, &actor.id, "$argon2id$secret")
+        .await
+        .unwrap();
     let person_events = s
         .list_audit(
             &AuditFilter {
@@ -1213,7 +1281,10 @@ async fn tokens(s: DynStore, _url: String) {
     assert!(s.token_by_hash(&"b".repeat(64)).await.unwrap().is_none());
     let at = now();
     s.touch_token(&t.id, at).await.unwrap();
-    assert_eq!(s.list_tokens(&p.id).await.unwrap()[0].last_used_at, Some(at));
+    assert_eq!(
+        s.list_tokens(&p.id).await.unwrap()[0].last_used_at,
+        Some(at)
+    );
     s.revoke_token(&ctx(), &t.id).await.unwrap();
     let (revoked, _) = s.token_by_hash(&hash).await.unwrap().unwrap();
     assert!(revoked.revoked_at.is_some());
@@ -1243,7 +1314,11 @@ async fn tokens(s: DynStore, _url: String) {
         .unwrap()
         .items;
     let actions: Vec<_> = events.iter().map(|e| e.action.as_str()).collect();
-    assert_eq!(actions, vec!["token.revoke", "token.create"], "touch is not audited");
+    assert_eq!(
+        actions,
+        vec!["token.revoke", "token.create"],
+        "touch is not audited"
+    );
     for e in &events {
         let text = format!("{:?}{:?}", e.before, e.after);
         assert!(!text.contains(&hash));
@@ -1306,7 +1381,9 @@ async fn snapshot_is_all_or_nothing(s: DynStore, _url: String) {
     assert_eq!(s.settings().await.unwrap(), OrgSettings::default());
 
     let org = small_org();
-    s.load_snapshot(&WriteCtx::system(Source::Import), &org).await.unwrap();
+    s.load_snapshot(&WriteCtx::system(Source::Import), &org)
+        .await
+        .unwrap();
     assert!(!s.is_empty().await.unwrap());
     assert_eq!(s.settings().await.unwrap().name, "Demo");
     for p in &org.people {
@@ -1358,7 +1435,10 @@ async fn migrations_are_idempotent(s: DynStore, url: String) {
     let b = basic(&s).await;
     let again = keel_store::open(&url).await.expect("re-open");
     assert_eq!(again.backend(), s.backend());
-    assert_eq!(again.objective(&b.objective.id).await.unwrap().unwrap(), b.objective);
+    assert_eq!(
+        again.objective(&b.objective.id).await.unwrap().unwrap(),
+        b.objective
+    );
     // Several opens at once (several servers starting together).
     let opens: Vec<_> = (0..3)
         .map(|_| {
@@ -1420,13 +1500,20 @@ async fn sqlite_urls() {
     assert_eq!(s.backend(), "sqlite");
     let b = basic(&s).await;
     // One shared database: what one call writes, the next reads.
-    assert_eq!(s.objective(&b.objective.id).await.unwrap().unwrap(), b.objective);
+    assert_eq!(
+        s.objective(&b.objective.id).await.unwrap().unwrap(),
+        b.objective
+    );
     let c = check_in(&b.kr.id, 50.0, now());
-    s.record_check_in(&ctx(), &c, &applied(&b.kr, &c)).await.unwrap();
+    s.record_check_in(&ctx(), &c, &applied(&b.kr, &c))
+        .await
+        .unwrap();
 
     let dir = std::env::temp_dir().join(format!("keel-url-{}", uuid::Uuid::now_v7()));
     let path = dir.join("nested").join("k.db");
-    let s = keel_store::open(&format!("sqlite:{}", path.display())).await.unwrap();
+    let s = keel_store::open(&format!("sqlite:{}", path.display()))
+        .await
+        .unwrap();
     assert!(s.is_empty().await.unwrap());
     assert!(path.exists());
     std::fs::remove_dir_all(dir).ok();
@@ -1475,7 +1562,12 @@ fn big_org() -> Snapshot {
         })
         .collect();
     let key_results: Vec<KeyResult> = (0..40_000)
-        .map(|i| key_result(&objectives[i % objectives.len()].id, &people[i % people.len()].id))
+        .map(|i| {
+            key_result(
+                &objectives[i % objectives.len()].id,
+                &people[i % people.len()].id,
+            )
+        })
         .collect();
     let base = now() - Duration::days(60);
     let check_ins: Vec<CheckIn> = (0..400_000)
@@ -1519,7 +1611,9 @@ async fn scale_sqlite() {
         tasks.push(tokio::spawn(async move {
             for i in 0..n / 16 {
                 let c = check_in(&kr.id, (w * 1000 + i) as f64, now());
-                s.record_check_in(&ctx(), &c, &applied(&kr, &c)).await.unwrap();
+                s.record_check_in(&ctx(), &c, &applied(&kr, &c))
+                    .await
+                    .unwrap();
             }
         }));
     }
