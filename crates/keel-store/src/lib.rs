@@ -6,6 +6,12 @@
 //! database is best at (uniqueness, references, atomicity, optimistic versions) and records an
 //! audit event in the same transaction as every write.
 
+mod db;
+mod migrate;
+mod sql;
+
+pub use sql::SqlStore;
+
 use async_trait::async_trait;
 use keel_domain::*;
 use std::sync::Arc;
@@ -286,6 +292,5 @@ pub type DynStore = Arc<dyn Store>;
 /// Opens the store named by `url` (`sqlite://path`, `sqlite::memory:`, `postgres://…`) and runs
 /// pending migrations.
 pub async fn open(url: &str) -> StoreResult<DynStore> {
-    // Placeholder until the SQL backends land (branch `store`).
-    Err(StoreError::BadUrl(format!("no backend for {url} yet")))
+    Ok(Arc::new(SqlStore::open(url).await?))
 }

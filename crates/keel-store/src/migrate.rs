@@ -1,0 +1,95 @@
+//! Embedded, ordered migrations, applied at `open()`, each in its own transaction and recorded in
+//! `schema_migrations`. On PostgreSQL each migration transaction holds an advisory lock, so that
+//! several Keel servers starting at once apply each migration exactly once; on SQLite the write
+//! transaction (`BEGIN IMMEDIATE`) serialises them.
+
+use crate::db::{args, Db, Tx};
+use crate::{StoreError, StoreResult};
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: [Migration; 1] = [Migration {
+    version: 1,
+    name: "init",
+    sqlite: include_str!("../migrations/sqlite/0001_init.sql"),
+    postgres: include_str!("../migrations/postgres/0001_init.sql"),
+}];
+
+const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+    version BIGINT NOT NULL PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at BIGINT NOT NULL
+)";
+
+/// An arbitrary constant identifying Keel's migration lock ("keelmigr").
+const PG_LOCK_KEY: i64 = 0x6b65_656c_6d69_6772;
+
+/// The statements of a migration script: comments dropped, split on `;`.
+fn statements(script: &str) -> Vec<String> {
+    let cleaned: String = script
+        .lines()
+        .map(|l| match l.find("--") {
+            Some(i) => &l[..i],
+            None => l,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    cleaned
+        .split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+async fn lock(db: &Db, tx: &mut Tx) -> StoreResult<()> {
+    if let Db::Postgres(_) = db {
+        tx.execute("SELECT pg_advisory_xact_lock($1)", args![PG_LOCK_KEY])
+            .await?;
+    }
+    Ok(())
+}
+
+/// Applies every pending migration.
+pub async fn run(db: &Db) -> StoreResult<()> {
+    let mut tx = db.begin().await?;
+    lock(db, &mut tx).await?;
+    tx.execute(CREATE_TABLE, vec![]).await?;
+    tx.commit().await?;
+    for m in MIGRATIONS.iter() {
+        let mut tx = db.begin().await?;
+        lock(db, &mut tx).await?;
+        let done = tx
+            .fetch_optional(
+                "SELECT version FROM schema_migrations WHERE version = $1",
+                args![m.version],
+            )
+            .await?
+            .is_some();
+        if done {
+            continue;
+        }
+        let script = match db {
+            Db::Sqlite { .. } => m.sqlite,
+            Db::Postgres(_) => m.postgres,
+        };
+        for stmt in statements(script) {
+            tx.execute_once(&stmt, vec![]).await.map_err(|e| {
+                StoreError::Migration(format!("migration {} ({}): {e}", m.version, m.name))
+            })?;
+        }
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+            args![m.version, m.name, chrono::Utc::now().timestamp_micros()],
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!(version = m.version, name = m.name, "applied migration");
+    }
+    Ok(())
+}

@@ -1,0 +1,2669 @@
+//! The `Store` implementation, written once against `db.rs` for SQLite and PostgreSQL.
+
+use crate::db::{args, map_err, placeholders, Arg, Db, Exec, Row, Tx};
+use crate::*;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The most ids in one IN-list (well under both backends' parameter limits).
+const IN_CHUNK: usize = 1000;
+
+/// Keel's store over SQLite or PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct SqlStore {
+    db: Db,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Opening
+
+enum Target {
+    Memory,
+    File(std::path::PathBuf),
+    Postgres(String),
+}
+
+fn parse_url(url: &str) -> StoreResult<Target> {
+    let url = url.trim();
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(Target::Postgres(url.to_string()));
+    }
+    if let Some(rest) = url.strip_prefix("sqlite:") {
+        let rest = rest.strip_prefix("//").unwrap_or(rest);
+        let path = rest.split('?').next().unwrap_or("");
+        if path == ":memory:" {
+            return Ok(Target::Memory);
+        }
+        if path.is_empty() {
+            return Err(StoreError::BadUrl(format!(
+                "'{url}' names no file: use sqlite://path/to/keel.db or sqlite::memory:"
+            )));
+        }
+        return Ok(Target::File(path.into()));
+    }
+    Err(StoreError::BadUrl(format!(
+        "'{url}' is not a supported database URL: use sqlite://path/to/keel.db, sqlite::memory: \
+         or postgres://user@host/database"
+    )))
+}
+
+impl SqlStore {
+    /// Opens the database named by `url` and applies pending migrations.
+    pub async fn open(url: &str) -> StoreResult<Self> {
+        // Boxed as `Send` here, where the lifetimes are concrete, so that callers may spawn
+        // `open()` (sqlx's executor futures otherwise trip rustc's higher-ranked Send check).
+        Self::open_boxed(url.to_string()).await
+    }
+
+    fn open_boxed(
+        url: String,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = StoreResult<Self>> + Send>> {
+        Box::pin(async move { Self::open_inner(&url).await })
+    }
+
+    async fn open_inner(url: &str) -> StoreResult<Self> {
+        let db = match parse_url(url)? {
+            Target::Memory => {
+                let opts = SqliteConnectOptions::from_str("sqlite::memory:")
+                    .map_err(|e| StoreError::BadUrl(e.to_string()))?
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(5));
+                // One shared in-memory database: one connection that never closes.
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .min_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+                    .connect_with(opts)
+                    .await?;
+                let db = Db::Sqlite {
+                    write: pool.clone(),
+                    read: pool,
+                };
+                crate::migrate::run(&db).await?;
+                db
+            }
+            Target::File(path) => {
+                if let Some(dir) = path.parent() {
+                    if !dir.as_os_str().is_empty() {
+                        std::fs::create_dir_all(dir).map_err(|e| {
+                            StoreError::BadUrl(format!(
+                                "cannot create the directory {}: {e}",
+                                dir.display()
+                            ))
+                        })?;
+                    }
+                }
+                let opts = SqliteConnectOptions::new()
+                    .filename(&path)
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(5));
+                let write = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .min_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+                    .acquire_timeout(Duration::from_secs(60))
+                    .connect_with(opts.clone())
+                    .await?;
+                let read = SqlitePoolOptions::new()
+                    .max_connections(6)
+                    .connect_with(opts)
+                    .await?;
+                let db = Db::Sqlite { write, read };
+                crate::migrate::run(&db).await?;
+                db
+            }
+            Target::Postgres(url) => {
+                let opts = PgConnectOptions::from_str(&url)
+                    .map_err(|e| StoreError::BadUrl(format!("'{url}': {e}")))?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with(opts)
+                    .await?;
+                let db = Db::Postgres(pool);
+                crate::migrate::run(&db).await?;
+                db
+            }
+        };
+        Ok(Self { db })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Value conversions
+
+fn ts(t: &Timestamp) -> i64 {
+    t.timestamp_micros()
+}
+
+fn to_ts(col: &str, v: i64) -> StoreResult<Timestamp> {
+    chrono::DateTime::from_timestamp_micros(v).ok_or_else(|| corrupt(col, "timestamp out of range"))
+}
+
+fn opt_ts(col: &str, v: Option<i64>) -> StoreResult<Option<Timestamp>> {
+    v.map(|v| to_ts(col, v)).transpose()
+}
+
+fn now() -> Timestamp {
+    let n = chrono::Utc::now();
+    to_ts("now", n.timestamp_micros()).unwrap_or(n)
+}
+
+fn corrupt(col: &str, message: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt {
+        column: col.to_string(),
+        message: message.to_string(),
+    }
+}
+
+/// The serde name of a unit enum variant (`snake_case`).
+fn enum_str<T: Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(Value::String(s)) => s,
+        other => format!("{other:?}"),
+    }
+}
+
+fn enum_from<T: DeserializeOwned>(col: &str, s: String) -> StoreResult<T> {
+    serde_json::from_value(Value::String(s)).map_err(|e| corrupt(col, e))
+}
+
+fn json<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+}
+
+fn from_json<T: DeserializeOwned>(col: &str, s: &str) -> StoreResult<T> {
+    serde_json::from_str(s).map_err(|e| corrupt(col, e))
+}
+
+fn value<T: Serialize>(v: &T) -> Option<Value> {
+    serde_json::to_value(v).ok()
+}
+
+fn date_from(col: &str, s: &str) -> StoreResult<Date> {
+    s.parse::<Date>().map_err(|e| corrupt(col, e))
+}
+
+macro_rules! as_ref_str {
+    ($($t:ty),*) => {$(
+        impl AsRef<str> for Wrap<'_, $t> {
+            fn as_ref(&self) -> &str { self.0.as_str() }
+        }
+    )*};
+}
+struct Wrap<'a, T>(&'a T);
+as_ref_str!(PersonId, TeamId, CycleId, ObjectiveId, KeyResultId);
+
+fn id_strings<'a, T>(v: &'a [T]) -> Vec<String>
+where
+    Wrap<'a, T>: AsRef<str>,
+{
+    v.iter().map(|x| Wrap(x).as_ref().to_string()).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pagination
+
+fn clamp(limit: u32) -> usize {
+    limit.clamp(1, 500) as usize
+}
+
+fn id_cursor(page: &PageRequest) -> StoreResult<Option<String>> {
+    match &page.cursor {
+        None => Ok(None),
+        Some(c) => match c.strip_prefix("i:") {
+            Some(id) if !id.is_empty() => Ok(Some(id.to_string())),
+            _ => Err(StoreError::BadCursor),
+        },
+    }
+}
+
+fn time_cursor(page: &PageRequest) -> StoreResult<Option<(i64, String)>> {
+    match &page.cursor {
+        None => Ok(None),
+        Some(c) => {
+            let rest = c.strip_prefix("t:").ok_or(StoreError::BadCursor)?;
+            let (at, id) = rest.split_once(':').ok_or(StoreError::BadCursor)?;
+            let at: i64 = at.parse().map_err(|_| StoreError::BadCursor)?;
+            if id.is_empty() {
+                return Err(StoreError::BadCursor);
+            }
+            Ok(Some((at, id.to_string())))
+        }
+    }
+}
+
+/// Trims a `limit + 1` fetch to a page, with the cursor of its last item when more follow.
+fn paginate<T>(mut items: Vec<T>, limit: usize, cursor: impl Fn(&T) -> String) -> Page<T> {
+    let more = items.len() > limit;
+    items.truncate(limit);
+    let next_cursor = if more { items.last().map(cursor) } else { None };
+    Page { items, next_cursor }
+}
+
+/// A WHERE clause under construction; `arg` returns the placeholder of the argument it adds.
+#[derive(Default)]
+struct Where {
+    clauses: Vec<String>,
+    args: Vec<Arg>,
+}
+
+impl Where {
+    fn arg(&mut self, a: impl Into<Arg>) -> String {
+        self.args.push(a.into());
+        format!("${}", self.args.len())
+    }
+    fn add(&mut self, clause: String) {
+        self.clauses.push(clause);
+    }
+    fn sql(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.clauses.join(" AND "))
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Row mapping and loading
+
+const PERSON_COLS: &str =
+    "id, name, email, title, manager_id, active, roles, created_at, updated_at, version";
+const PERSON_INSERT: &[&str] = &[
+    "id",
+    "name",
+    "email",
+    "email_key",
+    "search_key",
+    "title",
+    "manager_id",
+    "active",
+    "roles",
+    "created_at",
+    "updated_at",
+    "version",
+];
+
+fn person_search_key(p: &Person) -> String {
+    format!("{}\n{}", p.name.to_lowercase(), p.email.key())
+}
+
+fn person_row(p: &Person) -> Vec<Arg> {
+    args![
+        p.id.as_str(),
+        p.name.as_str(),
+        p.email.as_str(),
+        p.email.key(),
+        person_search_key(p),
+        p.title.as_str(),
+        p.manager_id.as_ref().map(|m| m.as_str()),
+        p.active,
+        json(&p.roles),
+        ts(&p.created_at),
+        ts(&p.updated_at),
+        p.version,
+    ]
+}
+
+fn person_from(r: &Row) -> StoreResult<Person> {
+    Ok(Person {
+        id: PersonId::from_string(r.text("id")?),
+        name: r.text("name")?,
+        email: serde_json::from_value(Value::String(r.text("email")?))
+            .map_err(|e| corrupt("email", e))?,
+        title: r.text("title")?,
+        manager_id: r.opt_text("manager_id")?.map(PersonId::from_string),
+        active: r.int("active")? != 0,
+        roles: from_json("roles", &r.text("roles")?)?,
+        created_at: to_ts("created_at", r.int("created_at")?)?,
+        updated_at: to_ts("updated_at", r.int("updated_at")?)?,
+        version: r.int("version")?,
+    })
+}
+
+const TEAM_COLS: &str = "id, name, parent_id, lead_id, created_at, updated_at, version";
+const TEAM_INSERT: &[&str] = &[
+    "id",
+    "name",
+    "parent_id",
+    "lead_id",
+    "created_at",
+    "updated_at",
+    "version",
+];
+
+fn team_row(t: &Team) -> Vec<Arg> {
+    args![
+        t.id.as_str(),
+        t.name.as_str(),
+        t.parent_id.as_ref().map(|x| x.as_str()),
+        t.lead_id.as_ref().map(|x| x.as_str()),
+        ts(&t.created_at),
+        ts(&t.updated_at),
+        t.version,
+    ]
+}
+
+fn team_from(r: &Row) -> StoreResult<Team> {
+    Ok(Team {
+        id: TeamId::from_string(r.text("id")?),
+        name: r.text("name")?,
+        parent_id: r.opt_text("parent_id")?.map(TeamId::from_string),
+        lead_id: r.opt_text("lead_id")?.map(PersonId::from_string),
+        member_ids: vec![],
+        created_at: to_ts("created_at", r.int("created_at")?)?,
+        updated_at: to_ts("updated_at", r.int("updated_at")?)?,
+        version: r.int("version")?,
+    })
+}
+
+const CYCLE_COLS: &str =
+    "id, name, starts_on, ends_on, parent_id, state, created_at, updated_at, version";
+const CYCLE_INSERT: &[&str] = &[
+    "id",
+    "name",
+    "starts_on",
+    "ends_on",
+    "parent_id",
+    "state",
+    "created_at",
+    "updated_at",
+    "version",
+];
+
+fn cycle_row(c: &Cycle) -> Vec<Arg> {
+    args![
+        c.id.as_str(),
+        c.name.as_str(),
+        c.starts_on.to_string(),
+        c.ends_on.to_string(),
+        c.parent_id.as_ref().map(|x| x.as_str()),
+        enum_str(&c.state),
+        ts(&c.created_at),
+        ts(&c.updated_at),
+        c.version,
+    ]
+}
+
+fn cycle_from(r: &Row) -> StoreResult<Cycle> {
+    Ok(Cycle {
+        id: CycleId::from_string(r.text("id")?),
+        name: r.text("name")?,
+        starts_on: date_from("starts_on", &r.text("starts_on")?)?,
+        ends_on: date_from("ends_on", &r.text("ends_on")?)?,
+        parent_id: r.opt_text("parent_id")?.map(CycleId::from_string),
+        state: enum_from("state", r.text("state")?)?,
+        created_at: to_ts("created_at", r.int("created_at")?)?,
+        updated_at: to_ts("updated_at", r.int("updated_at")?)?,
+        version: r.int("version")?,
+    })
+}
+
+const OBJECTIVE_COLS: &str = "id, title, description, cycle_id, owner_id, ownership_state, \
+     sponsor_id, kind, state, visibility, created_at, updated_at, version";
+const OBJECTIVE_INSERT: &[&str] = &[
+    "id",
+    "title",
+    "description",
+    "cycle_id",
+    "owner_id",
+    "ownership_state",
+    "sponsor_id",
+    "kind",
+    "state",
+    "visibility",
+    "created_at",
+    "updated_at",
+    "version",
+];
+
+fn objective_row(o: &Objective) -> Vec<Arg> {
+    args![
+        o.id.as_str(),
+        o.title.as_str(),
+        o.description.as_str(),
+        o.cycle_id.as_str(),
+        o.owner_id.as_str(),
+        enum_str(&o.ownership_state),
+        o.sponsor_id.as_ref().map(|x| x.as_str()),
+        enum_str(&o.kind),
+        enum_str(&o.state),
+        enum_str(&o.visibility),
+        ts(&o.created_at),
+        ts(&o.updated_at),
+        o.version,
+    ]
+}
+
+fn objective_from(r: &Row) -> StoreResult<Objective> {
+    Ok(Objective {
+        id: ObjectiveId::from_string(r.text("id")?),
+        title: r.text("title")?,
+        description: r.text("description")?,
+        cycle_id: CycleId::from_string(r.text("cycle_id")?),
+        owner_id: PersonId::from_string(r.text("owner_id")?),
+        ownership_state: enum_from("ownership_state", r.text("ownership_state")?)?,
+        sponsor_id: r.opt_text("sponsor_id")?.map(PersonId::from_string),
+        contributor_ids: vec![],
+        team_ids: vec![],
+        parents: vec![],
+        kind: enum_from("kind", r.text("kind")?)?,
+        state: enum_from("state", r.text("state")?)?,
+        visibility: enum_from("visibility", r.text("visibility")?)?,
+        created_at: to_ts("created_at", r.int("created_at")?)?,
+        updated_at: to_ts("updated_at", r.int("updated_at")?)?,
+        version: r.int("version")?,
+    })
+}
+
+const KR_COLS: &str = "id, objective_id, title, description, owner_id, ownership_state, \
+     sponsor_id, metric_kind, start_value, target_value, current_value, unit, weight, milestones, \
+     confidence, last_check_in_at, created_at, updated_at, version";
+const KR_INSERT: &[&str] = &[
+    "id",
+    "objective_id",
+    "title",
+    "description",
+    "owner_id",
+    "ownership_state",
+    "sponsor_id",
+    "metric_kind",
+    "start_value",
+    "target_value",
+    "current_value",
+    "unit",
+    "weight",
+    "milestones",
+    "confidence",
+    "last_check_in_at",
+    "created_at",
+    "updated_at",
+    "version",
+];
+
+fn kr_row(k: &KeyResult) -> Vec<Arg> {
+    args![
+        k.id.as_str(),
+        k.objective_id.as_str(),
+        k.title.as_str(),
+        k.description.as_str(),
+        k.owner_id.as_str(),
+        enum_str(&k.ownership_state),
+        k.sponsor_id.as_ref().map(|x| x.as_str()),
+        enum_str(&k.metric_kind),
+        k.start,
+        k.target,
+        k.current,
+        k.unit.as_str(),
+        k.weight,
+        json(&k.milestones),
+        k.confidence.map(i64::from),
+        k.last_check_in_at.as_ref().map(ts),
+        ts(&k.created_at),
+        ts(&k.updated_at),
+        k.version,
+    ]
+}
+
+fn kr_from(r: &Row) -> StoreResult<KeyResult> {
+    Ok(KeyResult {
+        id: KeyResultId::from_string(r.text("id")?),
+        objective_id: ObjectiveId::from_string(r.text("objective_id")?),
+        title: r.text("title")?,
+        description: r.text("description")?,
+        owner_id: PersonId::from_string(r.text("owner_id")?),
+        ownership_state: enum_from("ownership_state", r.text("ownership_state")?)?,
+        sponsor_id: r.opt_text("sponsor_id")?.map(PersonId::from_string),
+        contributor_ids: vec![],
+        team_ids: vec![],
+        metric_kind: enum_from("metric_kind", r.text("metric_kind")?)?,
+        start: r.real("start_value")?,
+        target: r.real("target_value")?,
+        current: r.real("current_value")?,
+        unit: r.text("unit")?,
+        weight: r.real("weight")?,
+        milestones: from_json("milestones", &r.text("milestones")?)?,
+        confidence: r
+            .opt_int("confidence")?
+            .map(|c| u8::try_from(c).map_err(|e| corrupt("confidence", e)))
+            .transpose()?,
+        last_check_in_at: opt_ts("last_check_in_at", r.opt_int("last_check_in_at")?)?,
+        created_at: to_ts("created_at", r.int("created_at")?)?,
+        updated_at: to_ts("updated_at", r.int("updated_at")?)?,
+        version: r.int("version")?,
+    })
+}
+
+const CHECK_IN_COLS: &str = "id, key_result_id, value, confidence, note, author_id, at, created_at";
+const CHECK_IN_INSERT: &[&str] = &[
+    "id",
+    "key_result_id",
+    "value",
+    "confidence",
+    "note",
+    "author_id",
+    "at",
+    "created_at",
+];
+
+fn check_in_row(c: &CheckIn) -> Vec<Arg> {
+    args![
+        c.id.as_str(),
+        c.key_result_id.as_str(),
+        c.value,
+        i64::from(c.confidence.value()),
+        c.note.as_str(),
+        c.author_id.as_ref().map(|x| x.as_str()),
+        ts(&c.at),
+        ts(&c.created_at),
+    ]
+}
+
+fn check_in_from(r: &Row) -> StoreResult<CheckIn> {
+    let confidence = u8::try_from(r.int("confidence")?).map_err(|e| corrupt("confidence", e))?;
+    Ok(CheckIn {
+        id: CheckInId::from_string(r.text("id")?),
+        key_result_id: KeyResultId::from_string(r.text("key_result_id")?),
+        value: r.real("value")?,
+        confidence: serde_json::from_value(Value::from(confidence))
+            .map_err(|e| corrupt("confidence", e))?,
+        note: r.text("note")?,
+        author_id: r.opt_text("author_id")?.map(PersonId::from_string),
+        at: to_ts("at", r.int("at")?)?,
+        created_at: to_ts("created_at", r.int("created_at")?)?,
+    })
+}
+
+const INITIATIVE_COLS: &str =
+    "id, key_result_id, title, owner_id, state, link, reason, created_at, updated_at, version";
+const INITIATIVE_INSERT: &[&str] = &[
+    "id",
+    "key_result_id",
+    "title",
+    "owner_id",
+    "state",
+    "link",
+    "reason",
+    "created_at",
+    "updated_at",
+    "version",
+];
+
+fn initiative_row(i: &Initiative) -> Vec<Arg> {
+    args![
+        i.id.as_str(),
+        i.key_result_id.as_str(),
+        i.title.as_str(),
+        i.owner_id.as_str(),
+        enum_str(&i.state),
+        i.link.clone(),
+        i.reason.clone(),
+        ts(&i.created_at),
+        ts(&i.updated_at),
+        i.version,
+    ]
+}
+
+fn initiative_from(r: &Row) -> StoreResult<Initiative> {
+    Ok(Initiative {
+        id: InitiativeId::from_string(r.text("id")?),
+        key_result_id: KeyResultId::from_string(r.text("key_result_id")?),
+        title: r.text("title")?,
+        owner_id: PersonId::from_string(r.text("owner_id")?),
+        state: enum_from("state", r.text("state")?)?,
+        link: r.opt_text("link")?,
+        reason: r.opt_text("reason")?,
+        created_at: to_ts("created_at", r.int("created_at")?)?,
+        updated_at: to_ts("updated_at", r.int("updated_at")?)?,
+        version: r.int("version")?,
+    })
+}
+
+const TOKEN_COLS: &str = "t.id AS t_id, t.person_id AS t_person_id, t.name AS t_name, \
+     t.scope AS t_scope, t.created_at AS t_created_at, t.expires_on AS t_expires_on, \
+     t.last_used_at AS t_last_used_at, t.revoked_at AS t_revoked_at";
+
+fn token_from(r: &Row) -> StoreResult<ApiToken> {
+    Ok(ApiToken {
+        id: TokenId::from_string(r.text("t_id")?),
+        person_id: PersonId::from_string(r.text("t_person_id")?),
+        name: r.text("t_name")?,
+        scope: enum_from("scope", r.text("t_scope")?)?,
+        created_at: to_ts("created_at", r.int("t_created_at")?)?,
+        expires_on: r
+            .opt_text("t_expires_on")?
+            .map(|d| date_from("expires_on", &d))
+            .transpose()?,
+        last_used_at: opt_ts("last_used_at", r.opt_int("t_last_used_at")?)?,
+        revoked_at: opt_ts("revoked_at", r.opt_int("t_revoked_at")?)?,
+    })
+}
+
+const AUDIT_COLS: &str = "id, at, actor_id, action, object_kind, object_id, objective_id, \
+     key_result_id, before, after, source, request_id";
+const AUDIT_INSERT: &[&str] = &[
+    "id",
+    "at",
+    "actor_id",
+    "action",
+    "object_kind",
+    "object_id",
+    "objective_id",
+    "key_result_id",
+    "before",
+    "after",
+    "source",
+    "request_id",
+];
+
+fn audit_from(r: &Row) -> StoreResult<AuditEvent> {
+    let parse = |col: &str| -> StoreResult<Option<Value>> {
+        r.opt_text(col)?.map(|s| from_json(col, &s)).transpose()
+    };
+    let source = r.text("source")?;
+    Ok(AuditEvent {
+        id: AuditEventId::from_string(r.text("id")?),
+        at: to_ts("at", r.int("at")?)?,
+        actor_id: r.opt_text("actor_id")?.map(PersonId::from_string),
+        action: r.text("action")?,
+        object_kind: r.text("object_kind")?,
+        object_id: r.text("object_id")?,
+        objective_id: r.opt_text("objective_id")?,
+        key_result_id: r.opt_text("key_result_id")?,
+        before: parse("before")?,
+        after: parse("after")?,
+        source: Source::parse(&source).ok_or_else(|| corrupt("source", source.clone()))?,
+        request_id: r.opt_text("request_id")?,
+    })
+}
+
+/// Rows of a junction table for many owners at once, in stored order: owner id → item ids.
+async fn junction(
+    ex: &mut Exec<'_>,
+    table: &str,
+    owner: &str,
+    item: &str,
+    owners: &[String],
+) -> StoreResult<HashMap<String, Vec<String>>> {
+    let mut map: HashMap<String, Vec<String>> = HashMap::new();
+    for chunk in owners.chunks(IN_CHUNK) {
+        let sql = format!(
+            "SELECT {owner} AS o, {item} AS i FROM {table} WHERE {owner} IN ({}) \
+             ORDER BY {owner}, position",
+            placeholders(1, chunk.len())
+        );
+        let rows = ex
+            .fetch_all(&sql, chunk.iter().map(Arg::from).collect())
+            .await?;
+        for r in rows {
+            map.entry(r.text("o")?).or_default().push(r.text("i")?);
+        }
+    }
+    Ok(map)
+}
+
+/// Runs `SELECT … WHERE <col> IN (ids) <rest>` in chunks; `rest` must not contain placeholders.
+async fn fetch_in(
+    ex: &mut Exec<'_>,
+    select: &str,
+    rest: &str,
+    ids: &[String],
+) -> StoreResult<Vec<Row>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(IN_CHUNK) {
+        let sql = format!("{select} IN ({}) {rest}", placeholders(1, chunk.len()));
+        out.extend(
+            ex.fetch_all(&sql, chunk.iter().map(Arg::from).collect())
+                .await?,
+        );
+    }
+    Ok(out)
+}
+
+async fn fill_teams(ex: &mut Exec<'_>, rows: Vec<Row>) -> StoreResult<Vec<Team>> {
+    let mut teams = rows
+        .iter()
+        .map(team_from)
+        .collect::<StoreResult<Vec<_>>>()?;
+    let keys: Vec<String> = teams.iter().map(|t| t.id.to_string()).collect();
+    let mut members = junction(ex, "team_members", "team_id", "person_id", &keys).await?;
+    for t in &mut teams {
+        t.member_ids = members
+            .remove(t.id.as_str())
+            .unwrap_or_default()
+            .into_iter()
+            .map(PersonId::from_string)
+            .collect();
+    }
+    Ok(teams)
+}
+
+async fn fill_objectives(ex: &mut Exec<'_>, rows: Vec<Row>) -> StoreResult<Vec<Objective>> {
+    let mut objectives = rows
+        .iter()
+        .map(objective_from)
+        .collect::<StoreResult<Vec<_>>>()?;
+    if objectives.is_empty() {
+        return Ok(objectives);
+    }
+    let keys: Vec<String> = objectives.iter().map(|o| o.id.to_string()).collect();
+    let mut teams = junction(ex, "objective_teams", "objective_id", "team_id", &keys).await?;
+    let mut contributors = junction(
+        ex,
+        "objective_contributors",
+        "objective_id",
+        "person_id",
+        &keys,
+    )
+    .await?;
+    let mut parents: HashMap<String, Vec<ParentRef>> = HashMap::new();
+    for chunk in keys.chunks(IN_CHUNK) {
+        let sql = format!(
+            "SELECT objective_id, parent_objective_id, parent_key_result_id FROM objective_parents \
+             WHERE objective_id IN ({}) ORDER BY objective_id, position",
+            placeholders(1, chunk.len())
+        );
+        for r in ex
+            .fetch_all(&sql, chunk.iter().map(Arg::from).collect())
+            .await?
+        {
+            let p = match (
+                r.opt_text("parent_objective_id")?,
+                r.opt_text("parent_key_result_id")?,
+            ) {
+                (Some(o), _) => ParentRef::Objective(ObjectiveId::from_string(o)),
+                (None, Some(k)) => ParentRef::KeyResult(KeyResultId::from_string(k)),
+                (None, None) => return Err(corrupt("objective_parents", "no parent")),
+            };
+            parents.entry(r.text("objective_id")?).or_default().push(p);
+        }
+    }
+    for o in &mut objectives {
+        o.team_ids = teams
+            .remove(o.id.as_str())
+            .unwrap_or_default()
+            .into_iter()
+            .map(TeamId::from_string)
+            .collect();
+        o.contributor_ids = contributors
+            .remove(o.id.as_str())
+            .unwrap_or_default()
+            .into_iter()
+            .map(PersonId::from_string)
+            .collect();
+        o.parents = parents.remove(o.id.as_str()).unwrap_or_default();
+    }
+    Ok(objectives)
+}
+
+async fn fill_key_results(ex: &mut Exec<'_>, rows: Vec<Row>) -> StoreResult<Vec<KeyResult>> {
+    let mut krs = rows.iter().map(kr_from).collect::<StoreResult<Vec<_>>>()?;
+    if krs.is_empty() {
+        return Ok(krs);
+    }
+    let keys: Vec<String> = krs.iter().map(|k| k.id.to_string()).collect();
+    let mut teams = junction(ex, "key_result_teams", "key_result_id", "team_id", &keys).await?;
+    let mut contributors = junction(
+        ex,
+        "key_result_contributors",
+        "key_result_id",
+        "person_id",
+        &keys,
+    )
+    .await?;
+    for k in &mut krs {
+        k.team_ids = teams
+            .remove(k.id.as_str())
+            .unwrap_or_default()
+            .into_iter()
+            .map(TeamId::from_string)
+            .collect();
+        k.contributor_ids = contributors
+            .remove(k.id.as_str())
+            .unwrap_or_default()
+            .into_iter()
+            .map(PersonId::from_string)
+            .collect();
+    }
+    Ok(krs)
+}
+
+async fn person_in(ex: &mut Exec<'_>, id: &str) -> StoreResult<Option<Person>> {
+    let sql = format!("SELECT {PERSON_COLS} FROM people WHERE id = $1");
+    ex.fetch_all(&sql, args![id])
+        .await?
+        .first()
+        .map(person_from)
+        .transpose()
+}
+
+async fn team_in(ex: &mut Exec<'_>, id: &str) -> StoreResult<Option<Team>> {
+    let sql = format!("SELECT {TEAM_COLS} FROM teams WHERE id = $1");
+    let rows = ex.fetch_all(&sql, args![id]).await?;
+    Ok(fill_teams(ex, rows).await?.pop())
+}
+
+async fn cycle_in(ex: &mut Exec<'_>, id: &str) -> StoreResult<Option<Cycle>> {
+    let sql = format!("SELECT {CYCLE_COLS} FROM cycles WHERE id = $1");
+    ex.fetch_all(&sql, args![id])
+        .await?
+        .first()
+        .map(cycle_from)
+        .transpose()
+}
+
+async fn objective_in(ex: &mut Exec<'_>, id: &str) -> StoreResult<Option<Objective>> {
+    let sql =
+        format!("SELECT {OBJECTIVE_COLS} FROM objectives WHERE id = $1 AND deleted_at IS NULL");
+    let rows = ex.fetch_all(&sql, args![id]).await?;
+    Ok(fill_objectives(ex, rows).await?.pop())
+}
+
+async fn key_result_in(ex: &mut Exec<'_>, id: &str) -> StoreResult<Option<KeyResult>> {
+    let sql = format!("SELECT {KR_COLS} FROM key_results WHERE id = $1 AND deleted_at IS NULL");
+    let rows = ex.fetch_all(&sql, args![id]).await?;
+    Ok(fill_key_results(ex, rows).await?.pop())
+}
+
+async fn initiative_in(ex: &mut Exec<'_>, id: &str) -> StoreResult<Option<Initiative>> {
+    let sql = format!("SELECT {INITIATIVE_COLS} FROM initiatives WHERE id = $1");
+    ex.fetch_all(&sql, args![id])
+        .await?
+        .first()
+        .map(initiative_from)
+        .transpose()
+}
+
+async fn token_in(ex: &mut Exec<'_>, id: &str) -> StoreResult<Option<ApiToken>> {
+    let sql = format!("SELECT {TOKEN_COLS} FROM api_tokens t WHERE t.id = $1");
+    ex.fetch_all(&sql, args![id])
+        .await?
+        .first()
+        .map(token_from)
+        .transpose()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing helpers
+
+/// `INSERT INTO table (cols) VALUES (…), (…)` in as few statements as the backend allows.
+async fn insert_rows(
+    tx: &mut Tx,
+    max_params: usize,
+    table: &str,
+    cols: &[&str],
+    rows: Vec<Vec<Arg>>,
+) -> StoreResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let n = cols.len();
+    let per = (max_params / n).clamp(1, 5000);
+    let head = format!("INSERT INTO {table} ({}) VALUES ", cols.join(", "));
+    let single = rows.len() == 1;
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let batch: Vec<Vec<Arg>> = rows.by_ref().take(per).collect();
+        let mut sql = String::with_capacity(head.len() + batch.len() * n * 6);
+        sql.push_str(&head);
+        let mut args = Vec::with_capacity(batch.len() * n);
+        for (i, row) in batch.into_iter().enumerate() {
+            debug_assert_eq!(row.len(), n, "{table}");
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('(');
+            sql.push_str(&placeholders(args.len() + 1, n));
+            sql.push(')');
+            args.extend(row);
+        }
+        if single {
+            tx.execute(&sql, args).await?;
+        } else {
+            tx.execute_once(&sql, args).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Junction rows `(owner, item, position)` for one owner.
+fn junction_rows(owner: &str, items: &[String]) -> Vec<Vec<Arg>> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, it)| args![owner, it.as_str(), i as i64])
+        .collect()
+}
+
+fn parent_rows(objective: &Objective) -> Vec<Vec<Arg>> {
+    objective
+        .parents
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let (o, k) = match p {
+                ParentRef::Objective(id) => (Some(id.as_str()), None),
+                ParentRef::KeyResult(id) => (None, Some(id.as_str())),
+            };
+            args![objective.id.as_str(), i as i64, o, k]
+        })
+        .collect()
+}
+
+const PARENT_INSERT: &[&str] = &[
+    "objective_id",
+    "position",
+    "parent_objective_id",
+    "parent_key_result_id",
+];
+
+struct AuditRec<'a> {
+    kind: &'static str,
+    verb: &'static str,
+    object_id: &'a str,
+    objective_id: Option<&'a str>,
+    key_result_id: Option<&'a str>,
+    before: Option<Value>,
+    after: Option<Value>,
+}
+
+async fn audit(tx: &mut Tx, ctx: &WriteCtx, a: AuditRec<'_>) -> StoreResult<()> {
+    let row = args![
+        AuditEventId::generate().to_string(),
+        ts(&now()),
+        ctx.actor_id.as_ref().map(|x| x.as_str()),
+        format!("{}.{}", a.kind, a.verb),
+        a.kind,
+        a.object_id,
+        a.objective_id,
+        a.key_result_id,
+        a.before.map(|v| v.to_string()),
+        a.after.map(|v| v.to_string()),
+        ctx.source.as_str(),
+        ctx.request_id.clone(),
+    ];
+    insert_rows(tx, usize::MAX, "audit_events", AUDIT_INSERT, vec![row]).await
+}
+
+/// After an update touched no row: `NotFound` if the record is gone, else `StaleVersion`.
+async fn stale_or_missing(tx: &mut Tx, table: &str, id: &str, live: &str) -> StoreError {
+    let sql = format!("SELECT id FROM {table} WHERE id = $1 {live}");
+    match tx.fetch_optional(&sql, args![id]).await {
+        Ok(Some(_)) => StoreError::StaleVersion,
+        Ok(None) => StoreError::NotFound,
+        Err(e) => e,
+    }
+}
+
+async fn objective_of_kr(tx: &mut Tx, kr: &str) -> StoreResult<Option<String>> {
+    tx.fetch_optional(
+        "SELECT objective_id FROM key_results WHERE id = $1",
+        args![kr],
+    )
+    .await?
+    .map(|r| r.text("objective_id"))
+    .transpose()
+}
+
+async fn replace_junction(
+    tx: &mut Tx,
+    table: &str,
+    owner_col: &str,
+    item_col: &str,
+    owner: &str,
+    items: &[String],
+) -> StoreResult<()> {
+    tx.execute(
+        &format!("DELETE FROM {table} WHERE {owner_col} = $1"),
+        args![owner],
+    )
+    .await?;
+    insert_rows(
+        tx,
+        usize::MAX,
+        table,
+        &[owner_col, item_col, "position"],
+        junction_rows(owner, items),
+    )
+    .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// The store
+
+impl SqlStore {
+    async fn begin(&self) -> StoreResult<Tx> {
+        self.db.begin().await
+    }
+
+    fn ex(&self) -> Exec<'_> {
+        Exec::Db(&self.db)
+    }
+
+    async fn do_save_settings(&self, ctx: &WriteCtx, settings: &OrgSettings) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let before = tx
+            .fetch_optional("SELECT body FROM settings WHERE id = 1", vec![])
+            .await?
+            .map(|r| r.text("body"))
+            .transpose()?
+            .and_then(|b| serde_json::from_str::<Value>(&b).ok());
+        tx.execute(
+            "INSERT INTO settings (id, body, updated_at, version) VALUES (1, $1, $2, 1) \
+             ON CONFLICT (id) DO UPDATE SET body = excluded.body, \
+             updated_at = excluded.updated_at, version = settings.version + 1",
+            args![json(settings), ts(&now())],
+        )
+        .await?;
+        audit(
+            &mut tx,
+            ctx,
+            AuditRec {
+                kind: "settings",
+                verb: "update",
+                object_id: "settings",
+                objective_id: None,
+                key_result_id: None,
+                before,
+                after: value(settings),
+            },
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    async fn do_insert_person(&self, ctx: &WriteCtx, p: &Person) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        insert_rows(
+            &mut tx,
+            usize::MAX,
+            "people",
+            PERSON_INSERT,
+            vec![person_row(p)],
+        )
+        .await?;
+        audit(
+            &mut tx,
+            ctx,
+            AuditRec {
+                kind: "person",
+                verb: "create",
+                object_id: p.id.as_str(),
+                objective_id: None,
+                key_result_id: None,
+                before: None,
+                after: value(p),
+            },
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    async fn do_update_person(
+        &self,
+        ctx: &WriteCtx,
+        before: &Person,
+        after: &Person,
+    ) -> StoreResult<Person> {
+        let mut tx = self.begin().await?;
+        let n = tx
+            .execute(
+                "UPDATE people SET name = $1, email = $2, email_key = $3, search_key = $4, \
+                 title = $5, manager_id = $6, active = $7, roles = $8, updated_at = $9, \
+                 version = version + 1 WHERE id = $10 AND version = $11",
+                args![
+                    after.name.as_str(),
+                    after.email.as_str(),
+                    after.email.key(),
+                    person_search_key(after),
+                    after.title.as_str(),
+                    after.manager_id.as_ref().map(|x| x.as_str()),
+                    after.active,
+                    json(&after.roles),
+                    ts(&now()),
+                    before.id.as_str(),
+                    before.version,
+                ],
+            )
+            .await?;
+        if n == 0 {
+            return Err(stale_or_missing(&mut tx, "people", before.id.as_str(), "").await);
+        }
+        let stored = person_in(&mut Exec::Tx(&mut tx), before.id.as_str())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        audit(
+            &mut tx,
+            ctx,
+            AuditRec {
+                kind: "person",
+                verb: "update",
+                object_id: before.id.as_str(),
+                objective_id: None,
+                key_result_id: None,
+                before: value(before),
+                after: value(&stored),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    async fn do_set_password_hash(
+        &self,
+        ctx: &WriteCtx,
+        id: &PersonId,
+        hash: &str,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let n = tx
+            .execute(
+                "UPDATE people SET password_hash = $1 WHERE id = $2",
+                args![hash, id.as_str()],
+            )
+            .await?;
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        audit(
+            &mut tx,
+            ctx,
+            AuditRec {
+                kind: "person",
+                verb: "set_password",
+                object_id: id.as_str(),
+                objective_id: None,
+                key_result_id: None,
+                before: None,
+                after: None,
+            },
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    async fn do_insert_team(&self, ctx: &WriteCtx, t: &Team) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        insert_rows(&mut tx, usize::MAX, "teams", TEAM_INSERT, vec![team_row(t)]).await?;
+        insert_rows(
+            &mut tx,
+            usize::MAX,
+            "team_members",
+            &["team_id", "person_id", "position"],
+            junction_rows(t.id.as_str(), &id_strings(&t.member_ids)),
+        )
+        .await?;
+        audit(
+            &mut tx,
+            ctx,
+            AuditRec {
+                kind: "team",
+                verb: "create",
+                object_id: t.id.as_str(),
+                objective_id: None,
+                key_result_id: None,
+                before: None,
+                after: value(t),
+            },
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    async fn do_update_team(
+        &self,
+        ctx: &WriteCtx,
+        before: &Team,
+        after: &Team,
+    ) -> StoreResult<Team> {
+        let mut tx = self.begin().await?;
+        let n = tx
+            .execute(
+                "UPDATE teams SET name = $1, parent_id = $2, lead_id = $3, updated_at = $4, \
+                 version = version + 1 WHERE id = $5 AND version = $6",
+                args![
+                    after.name.as_str(),
+                    after.parent_id.as_ref().map(|x| x.as_str()),
+                    after.lead_id.as_ref().map(|x| x.as_str()),
+                    ts(&now()),
+                    before.id.as_str(),
+                    before.version,
+                ],
+            )
+            .await?;
+        if n == 0 {
+            return Err(stale_or_missing(&mut tx, "teams", before.id.as_str(), "").await);
+        }
+        replace_junction(
+            &mut tx,
+            "team_members",
+            "team_id",
+            "person_id",
+            before.id.as_str(),
+            &id_strings(&after.member_ids),
+        )
+        .await?;
+        let stored = team_in(&mut Exec::Tx(&mut tx), before.id.as_str())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        audit(
+            &mut tx,
+            ctx,
+            AuditRec {
+                kind: "team",
+                verb: "update",
+                object_id: before.id.as_str(),
+                objective_id: None,
+                key_result_id: None,
+                before: value(before),
+                after: value(&stored),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    async fn do_insert_cycle(&self, ctx: &WriteCtx, c: &Cycle) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        insert_rows(
+            &mut tx,
+            usize::MAX,
+            "cycles",
+            CYCLE_INSERT,
+            vec![cycle_row(c)],
+        )
+        .await?;
+        audit(
+            &mut tx,
+            ctx,
+            AuditRec {
+                kind: "cycle",
+                verb: "create",
+                object_id: c.id.as_str(),
+                objective_id: None,
+                key_result_id: None,
+                before: None,
+                after: value(c),
+            },
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    async fn do_update_cycle(
+        &self,
+        ctx: &WriteCtx,
+        before: &Cycle,
+        after: &Cycle,
+    ) -> StoreResult<Cycle> {
+        let mut tx = self.begin().await?;
+        let n = tx
+            .execute(
+                "UPDATE cycles SET name = $1, starts_on = $2, ends_on = $3, parent_id = $4, \
+                 state = $5, updated_at = $6, version = version + 1 WHERE id = $7 AND version = $8",
+                args![
+                    after.name.as_str(),
+                    after.starts_on.to_string(),
+                    after.ends_on.to_string(),
+                    after.parent_id.as_ref().map(|x| x.as_str()),
+                    enum_str(&after.state),
+                    ts(&now()),
+                    before.id.as_str(),
+                    before.version,
+                ],
+            )
+            .await?;
+        if n == 0 {
+            return Err(stale_or_missing(&mut tx, "cycles", before.id.as_str(), "").await);
+        }
+        let stored = cycle_in(&mut Exec::Tx(&mut tx), before.id.as_str())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        audit(
+            &mut tx,
+            ctx,
+            AuditRec {
+                kind: "cycle",
+                verb: "update",
+                object_id: before.id.as_str(),
+                objective_id: None,
+                key_result_id: None,
+                before: value(before),
+                after: value(&stored),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    async fn write_objective_junctions(
+        tx: &mut Tx,
+        o: &Objective,
+        replace: bool,
+    ) -> StoreResult<()> {
+        let id = o.id.as_str();
+        if replace {
+            for table in [
+                "objective_teams",
+                "objective_contributors",
+                "objective_parents",
+            ] {
+                tx.execute(
+                    &format!("DELETE FROM {table} WHERE objective_id = $1"),
+                    args![id],
+                )
+                .await?;
+            }
+        }
+        insert_rows(
+            tx,
+            usize::MAX,
+            "objective_teams",
+            &["objective_id", "team_id", "position"],
+            junction_rows(id, &id_strings(&o.team_ids)),
+        )
+        .await?;
+        insert_rows(
+            tx,
+            usize::MAX,
+            "objective_contributors",
+            &["objective_id", "person_id", "position"],
+            junction_rows(id, &id_strings(&o.contributor_ids)),
+        )
+        .await?;
+        insert_rows(
+            tx,
+            usize::MAX,
+            "objective_parents",
+            PARENT_INSERT,
+            parent_rows(o),
+        )
+        .await
+    }
+
+    async fn do_insert_objective(&self, ctx: &WriteCtx, o: &Objective) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        insert_rows(
+            &mut tx,
+            usize::MAX,
+            "objectives",
+            OBJECTIVE_INSERT,
+            vec![objective_row(o)],
+        )
+        .await?;
+        Self::write_objective_junctions(&mut tx, o, false).await?;
+        audit(
+            &mut tx,
+            ctx,
+            AuditRec {
+                kind: "objective",
+                verb: "create",
+                object_id: o.id.as_str(),
+                objective_id: Some(o.id.as_str()),
+                key_result_id: None,
+                before: None,
+                after: value(o),
+            },
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    async fn do_update_objective(
+        &self,
+        ctx: &WriteCtx,
+        before: &Objective,
+        after: &Objective,
+    ) -> StoreResult<Objective> {
+        let mut tx = self.begin().await?;
+        let n = tx
+            .execute(
+                "UPDATE objectives SET title = $1, description = $2, cycle_id = $3, \
+                 owner_id = $4, ownership_state = $5, sponsor_id = $6, kind = $7, state = $8, \
+                 visibility = $9, updated_at = $10, version = version + 1 \
+                 WHERE id = $11 AND version = $12 AND deleted_at IS NULL",
+                args![
+                    after.title.as_str(),
+                    after.description.as_str(),
+                    after.cycle_id.as_str(),
+                    after.owner_id.as_str(),
+                    enum_str(&after.ownership_state),
+                    after.sponsor_id.as_ref().map(|x| x.as_str()),
+                    enum_str(&after.kind),
+                    enum_str(&after.state),
+                    enum_str(&after.visibility),
+                    ts(&now()),
+                    before.id.as_str(),
+                    before.version,
+                ],
+            )
+            .await?;
+        if n == 0 {
+            return Err(stale_or_missing(
+                &mut tx,
+                "objectives",
+                before.id.as_str(),
+                "AND deleted_at IS NULL",
+            )
+            .await);
+        }
+        let mut o = after.clone();
+        o.id = before.id.clone();
+        Self::write_objective_junctions(&mut tx, &o, true).await?;
+        let stored = objective_in(&mut Exec::Tx(&mut tx), before.id.as_str())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        audit(
+            &mut tx,
+            ctx,
+            AuditRec {
+                kind: "objective",
+                verb: "update",
+                object_id: before.id.as_str(),
+                objective_id: Some(before.id.as_str()),
+                key_result_id: None,
+                before: value(before),
+                after: value(&stored),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    async fn do_delete_objective(&self, ctx: &WriteCtx, o: &Objective) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let at = ts(&now());
+        let n = tx
+            .execute(
+                "UPDATE objectives SET deleted_at = $1, updated_at = $1, version = version + 1 \
+                 WHERE id = $2 AND version = $3 AND deleted_at IS NULL",
+                args![at, o.id.as_str(), o.version],
+            )
+            .await?;
+        if n == 0 {
+            return Err(stale_or_missing(
+                &mut tx,
+                "objectives",
+                o.id.as_str(),
+                "AND deleted_at IS NULL",
+            )
+            .await);
+        }
+        tx.execute(
+            "UPDATE key_results SET deleted_at = $1 WHERE objective_id = $2 AND deleted_at IS NULL",
+            args![at, o.id.as_str()],
+        )
+        .await?;
+        audit(
+            &mut tx,
+            ctx,
+            AuditRec {
+                kind: "objective",
+                verb: "delete",
+                object_id: o.id.as_str(),
+                objective_id: Some(o.id.as_str()),
+                key_result_id: None,
+                before: value(o),
+                after: None,
+            },
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    async fn write_kr_junctions(tx: &mut Tx, k: &KeyResult, replace: bool) -> StoreResult<()> {
+        let id = k.id.as_str();
+        if replace {
+            for table in ["key_result_teams", "key_result_contributors"] {
+                tx.execute(
+                    &format!("DELETE FROM {table} WHERE key_result_id = $1"),
+                    args![id],
+                )
+                .await?;
+            }
+        }
+        insert_rows(
+            tx,
+            usize::MAX,
+            "key_result_teams",
+            &["key_result_id", "team_id", "position"],
+            junction_rows(id, &id_strings(&k.team_ids)),
+        )
+        .await?;
+        insert_rows(
+            tx,
+            usize::MAX,
+            "key_result_contributors",
+            &["key_result_id", "person_id", "position"],
+            junction_rows(id, &id_strings(&k.contributor_ids)),
+        )
+        .await
+    }
+
+    async fn do_insert_key_result(&self, ctx: &WriteCtx, k: &KeyResult) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        // A key result can only be added to a live objective.
+        if tx
+            .fetch_optional(
+                "SELECT id FROM objectives WHERE id = $1 AND deleted_at IS NULL",
+                args![k.objective_id.as_str()],
+            )
+            .await?
+            .is_none()
+        {
+            return Err(StoreError::Conflict {
+                field: "objective_id".into(),
+                message: "no such objective".into(),
+            });
+        }
+        insert_rows(
+            &mut tx,
+            usize::MAX,
+            "key_results",
+            KR_INSERT,
+            vec![kr_row(k)],
+        )
+        .await?;
+        Self::write_kr_junctions(&mut tx, k, false).await?;
+        audit(
+            &mut tx,
+            ctx,
+            AuditRec {
+                kind: "key_result",
+                verb: "create",
+                object_id: k.id.as_str(),
+                objective_id: Some(k.objective_id.as_str()),
+                key_result_id: Some(k.id.as_str()),
+                before: None,
+                after: value(k),
+            },
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    async fn do_update_key_result(
+        &self,
+        ctx: &WriteCtx,
+        before: &KeyResult,
+        after: &KeyResult,
+    ) -> StoreResult<KeyResult> {
+        let mut tx = self.begin().await?;
+        let n = tx
+            .execute(
+                "UPDATE key_results SET title = $1, description = $2, owner_id = $3, \
+                 ownership_state = $4, sponsor_id = $5, metric_kind = $6, start_value = $7, \
+                 target_value = $8, current_value = $9, unit = $10, weight = $11, \
+                 milestones = $12, confidence = $13, last_check_in_at = $14, updated_at = $15, \
+                 version = version + 1 WHERE id = $16 AND version = $17 AND deleted_at IS NULL",
+                args![
+                    after.title.as_str(),
+                    after.description.as_str(),
+                    after.owner_id.as_str(),
+                    enum_str(&after.ownership_state),
+                    after.sponsor_id.as_ref().map(|x| x.as_str()),
+                    enum_str(&after.metric_kind),
+                    after.start,
+                    after.target,
+                    after.current,
+                    after.unit.as_str(),
+                    after.weight,
+                    json(&after.milestones),
+                    after.confidence.map(i64::from),
+                    after.last_check_in_at.as_ref().map(ts),
+                    ts(&now()),
+                    before.id.as_str(),
+                    before.version,
+                ],
+            )
+            .await?;
+        if n == 0 {
+            return Err(stale_or_missing(
+                &mut tx,
+                "key_results",
+                before.id.as_str(),
+                "AND deleted_at IS NULL",
+            )
+            .await);
+        }
+        let mut k = after.clone();
+        k.id = before.id.clone();
+        Self::write_kr_junctions(&mut tx, &k, true).await?;
+        let stored = key_result_in(&mut Exec::Tx(&mut tx), before.id.as_str())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        audit(
+            &mut tx,
+            ctx,
+            AuditRec {
+                kind: "key_result",
+                verb: "update",
+                object_id: before.id.as_str(),
+                objective_id: Some(stored.objective_id.as_str()),
+                key_result_id: Some(before.id.as_str()),
+                before: value(before),
+                after: value(&stored),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    async fn do_delete_key_result(&self, ctx: &WriteCtx, k: &KeyResult) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let at = ts(&now());
+        let n = tx
+            .execute(
+                "UPDATE key_results SET deleted_at = $1, updated_at = $1, version = version + 1 \
+                 WHERE id = $2 AND version = $3 AND deleted_at IS NULL",
+                args![at, k.id.as_str(), k.version],
+            )
+            .await?;
+        if n == 0 {
+            return Err(stale_or_missing(
+                &mut tx,
+                "key_results",
+                k.id.as_str(),
+                "AND deleted_at IS NULL",
+            )
+            .await);
+        }
+        let objective_id = objective_of_kr(&mut tx, k.id.as_str()).await?;
+        audit(
+            &mut tx,
+            ctx,
+            AuditRec {
+                kind: "key_result",
+                verb: "delete",
+                object_id: k.id.as_str(),
+                objective_id: objective_id.as_deref(),
+                key_result_id: Some(k.id.as_str()),
+                before: value(k),
+                after: None,
+            },
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    async fn do_record_check_in(
+        &self,
+        ctx: &WriteCtx,
+        c: &CheckIn,
+        applied: &KeyResult,
+    ) -> StoreResult<KeyResult> {
+        let kr_id = c.key_result_id.as_str();
+        let mut tx = self.begin().await?;
+        let n = tx
+            .execute(
+                "UPDATE key_results SET current_value = $1, milestones = $2, confidence = $3, \
+                 last_check_in_at = $4, updated_at = $5, version = version + 1 \
+                 WHERE id = $6 AND deleted_at IS NULL \
+                 AND (last_check_in_at IS NULL OR last_check_in_at <= $4)",
+                args![
+                    applied.current,
+                    json(&applied.milestones),
+                    i64::from(c.confidence.value()),
+                    ts(&c.at),
+                    ts(&now()),
+                    kr_id,
+                ],
+            )
+            .await?;
+        let objective_id = if n == 0 {
+            // Either the key result is gone, or a later check-in is already recorded.
+            match tx
+                .fetch_optional(
+                    "SELECT objective_id FROM key_results WHERE id = $1 AND deleted_at IS NULL",
+                    args![kr_id],
+                )
+                .await?
+            {
+                None => return Err(StoreError::NotFound),
+                Some(r) => r.text("objective_id")?,
+            }
+        } else {
+            applied.objective_id.to_string()
+        };
+        insert_rows(
+            &mut tx,
+            usize::MAX,
+            "check_ins",
+            CHECK_IN_INSERT,
+            vec![check_in_row(c)],
+        )
+        .await?;
+        audit(
+            &mut tx,
+            ctx,
+            AuditRec {
+                kind: "check_in",
+                verb: "create",
+                object_id: c.id.as_str(),
+                objective_id: Some(&objective_id),
+                key_result_id: Some(kr_id),
+                before: None,
+                after: value(c),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        key_result_in(&mut self.ex(), kr_id)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn do_insert_initiative(&self, ctx: &WriteCtx, i: &Initiative) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let objective_id = objective_of_kr(&mut tx, i.key_result_id.as_str()).await?;
+        insert_rows(
+            &mut tx,
+            usize::MAX,
+            "initiatives",
+            INITIATIVE_INSERT,
+            vec![initiative_row(i)],
+        )
+        .await?;
+        audit(
+            &mut tx,
+            ctx,
+            AuditRec {
+                kind: "initiative",
+                verb: "create",
+                object_id: i.id.as_str(),
+                objective_id: objective_id.as_deref(),
+                key_result_id: Some(i.key_result_id.as_str()),
+                before: None,
+                after: value(i),
+            },
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    async fn do_update_initiative(
+        &self,
+        ctx: &WriteCtx,
+        before: &Initiative,
+        after: &Initiative,
+    ) -> StoreResult<Initiative> {
+        let mut tx = self.begin().await?;
+        let n = tx
+            .execute(
+                "UPDATE initiatives SET title = $1, owner_id = $2, state = $3, link = $4, \
+                 reason = $5, updated_at = $6, version = version + 1 \
+                 WHERE id = $7 AND version = $8",
+                args![
+                    after.title.as_str(),
+                    after.owner_id.as_str(),
+                    enum_str(&after.state),
+                    after.link.clone(),
+                    after.reason.clone(),
+                    ts(&now()),
+                    before.id.as_str(),
+                    before.version,
+                ],
+            )
+            .await?;
+        if n == 0 {
+            return Err(stale_or_missing(&mut tx, "initiatives", before.id.as_str(), "").await);
+        }
+        let stored = initiative_in(&mut Exec::Tx(&mut tx), before.id.as_str())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let objective_id = objective_of_kr(&mut tx, stored.key_result_id.as_str()).await?;
+        audit(
+            &mut tx,
+            ctx,
+            AuditRec {
+                kind: "initiative",
+                verb: "update",
+                object_id: before.id.as_str(),
+                objective_id: objective_id.as_deref(),
+                key_result_id: Some(stored.key_result_id.as_str()),
+                before: value(before),
+                after: value(&stored),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    async fn do_insert_token(
+        &self,
+        ctx: &WriteCtx,
+        t: &ApiToken,
+        secret_hash: &str,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        insert_rows(
+            &mut tx,
+            usize::MAX,
+            "api_tokens",
+            &[
+                "id",
+                "person_id",
+                "name",
+                "scope",
+                "secret_hash",
+                "created_at",
+                "expires_on",
+                "last_used_at",
+                "revoked_at",
+            ],
+            vec![args![
+                t.id.as_str(),
+                t.person_id.as_str(),
+                t.name.as_str(),
+                enum_str(&t.scope),
+                secret_hash,
+                ts(&t.created_at),
+                t.expires_on.map(|d| d.to_string()),
+                t.last_used_at.as_ref().map(ts),
+                t.revoked_at.as_ref().map(ts),
+            ]],
+        )
+        .await?;
+        audit(
+            &mut tx,
+            ctx,
+            AuditRec {
+                kind: "token",
+                verb: "create",
+                object_id: t.id.as_str(),
+                objective_id: None,
+                key_result_id: None,
+                before: None,
+                after: value(t),
+            },
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    async fn do_revoke_token(&self, ctx: &WriteCtx, id: &TokenId) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let before = token_in(&mut Exec::Tx(&mut tx), id.as_str())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        if before.revoked_at.is_some() {
+            return Ok(());
+        }
+        tx.execute(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2",
+            args![ts(&now()), id.as_str()],
+        )
+        .await?;
+        let after = token_in(&mut Exec::Tx(&mut tx), id.as_str()).await?;
+        audit(
+            &mut tx,
+            ctx,
+            AuditRec {
+                kind: "token",
+                verb: "revoke",
+                object_id: id.as_str(),
+                objective_id: None,
+                key_result_id: None,
+                before: value(&before),
+                after: value(&after),
+            },
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    async fn do_load_snapshot(&self, ctx: &WriteCtx, s: &Snapshot) -> StoreResult<()> {
+        let max = self.db.max_params();
+        let mut tx = self.begin().await?;
+        tx.defer_foreign_keys().await?;
+        if let Some(settings) = &s.settings {
+            tx.execute(
+                "INSERT INTO settings (id, body, updated_at, version) VALUES (1, $1, $2, 1) \
+                 ON CONFLICT (id) DO UPDATE SET body = excluded.body, \
+                 updated_at = excluded.updated_at, version = settings.version + 1",
+                args![json(settings), ts(&now())],
+            )
+            .await?;
+        }
+        insert_rows(
+            &mut tx,
+            max,
+            "people",
+            PERSON_INSERT,
+            s.people.iter().map(person_row).collect(),
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            max,
+            "teams",
+            TEAM_INSERT,
+            s.teams.iter().map(team_row).collect(),
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            max,
+            "team_members",
+            &["team_id", "person_id", "position"],
+            s.teams
+                .iter()
+                .flat_map(|t| junction_rows(t.id.as_str(), &id_strings(&t.member_ids)))
+                .collect(),
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            max,
+            "cycles",
+            CYCLE_INSERT,
+            s.cycles.iter().map(cycle_row).collect(),
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            max,
+            "objectives",
+            OBJECTIVE_INSERT,
+            s.objectives.iter().map(objective_row).collect(),
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            max,
+            "objective_teams",
+            &["objective_id", "team_id", "position"],
+            s.objectives
+                .iter()
+                .flat_map(|o| junction_rows(o.id.as_str(), &id_strings(&o.team_ids)))
+                .collect(),
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            max,
+            "objective_contributors",
+            &["objective_id", "person_id", "position"],
+            s.objectives
+                .iter()
+                .flat_map(|o| junction_rows(o.id.as_str(), &id_strings(&o.contributor_ids)))
+                .collect(),
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            max,
+            "key_results",
+            KR_INSERT,
+            s.key_results.iter().map(kr_row).collect(),
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            max,
+            "key_result_teams",
+            &["key_result_id", "team_id", "position"],
+            s.key_results
+                .iter()
+                .flat_map(|k| junction_rows(k.id.as_str(), &id_strings(&k.team_ids)))
+                .collect(),
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            max,
+            "key_result_contributors",
+            &["key_result_id", "person_id", "position"],
+            s.key_results
+                .iter()
+                .flat_map(|k| junction_rows(k.id.as_str(), &id_strings(&k.contributor_ids)))
+                .collect(),
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            max,
+            "objective_parents",
+            PARENT_INSERT,
+            s.objectives.iter().flat_map(parent_rows).collect(),
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            max,
+            "check_ins",
+            CHECK_IN_INSERT,
+            s.check_ins.iter().map(check_in_row).collect(),
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            max,
+            "initiatives",
+            INITIATIVE_INSERT,
+            s.initiatives.iter().map(initiative_row).collect(),
+        )
+        .await?;
+        let counts = serde_json::json!({
+            "settings": s.settings.is_some(),
+            "people": s.people.len(),
+            "teams": s.teams.len(),
+            "cycles": s.cycles.len(),
+            "objectives": s.objectives.len(),
+            "key_results": s.key_results.len(),
+            "check_ins": s.check_ins.len(),
+            "initiatives": s.initiatives.len(),
+        });
+        audit(
+            &mut tx,
+            ctx,
+            AuditRec {
+                kind: "snapshot",
+                verb: "load",
+                object_id: "snapshot",
+                objective_id: None,
+                key_result_id: None,
+                before: None,
+                after: Some(counts),
+            },
+        )
+        .await?;
+        tx.commit().await
+    }
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> &'static str {
+        self.db.backend()
+    }
+
+    async fn settings(&self) -> StoreResult<OrgSettings> {
+        let row = self
+            .db
+            .fetch_optional("SELECT body FROM settings WHERE id = 1", vec![])
+            .await
+            .map_err(map_err)?;
+        match row {
+            None => Ok(OrgSettings::default()),
+            Some(r) => from_json("settings.body", &r.text("body")?),
+        }
+    }
+
+    async fn save_settings(&self, ctx: &WriteCtx, settings: &OrgSettings) -> StoreResult<()> {
+        self.do_save_settings(ctx, settings).await.map_err(map_err)
+    }
+
+    async fn is_empty(&self) -> StoreResult<bool> {
+        Ok(self
+            .db
+            .fetch_optional("SELECT id FROM people LIMIT 1", vec![])
+            .await?
+            .is_none())
+    }
+
+    async fn insert_person(&self, ctx: &WriteCtx, person: &Person) -> StoreResult<()> {
+        self.do_insert_person(ctx, person).await.map_err(map_err)
+    }
+
+    async fn person(&self, id: &PersonId) -> StoreResult<Option<Person>> {
+        person_in(&mut self.ex(), id.as_str()).await
+    }
+
+    async fn person_by_email(&self, email: &str) -> StoreResult<Option<Person>> {
+        let sql = format!("SELECT {PERSON_COLS} FROM people WHERE email_key = $1");
+        self.db
+            .fetch_optional(&sql, args![email.trim().to_lowercase()])
+            .await?
+            .as_ref()
+            .map(person_from)
+            .transpose()
+    }
+
+    async fn people_by_ids(&self, ids: &[PersonId]) -> StoreResult<Vec<Person>> {
+        let keys = id_strings(ids);
+        let select = format!("SELECT {PERSON_COLS} FROM people WHERE id");
+        fetch_in(&mut self.ex(), &select, "", &keys)
+            .await?
+            .iter()
+            .map(person_from)
+            .collect()
+    }
+
+    async fn list_people(
+        &self,
+        filter: &PeopleFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Person>> {
+        let limit = clamp(page.limit);
+        let mut w = Where::default();
+        if let Some(q) = filter
+            .query
+            .as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+        {
+            let escaped = q
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            let p = w.arg(format!("%{escaped}%"));
+            w.add(format!("search_key LIKE {p} ESCAPE '\\'"));
+        }
+        if let Some(m) = &filter.manager_id {
+            let p = w.arg(m.as_str());
+            w.add(format!("manager_id = {p}"));
+        }
+        if let Some(a) = filter.active {
+            let p = w.arg(a);
+            w.add(format!("active = {p}"));
+        }
+        if let Some(c) = id_cursor(page)? {
+            let p = w.arg(c);
+            w.add(format!("id > {p}"));
+        }
+        let sql = format!(
+            "SELECT {PERSON_COLS} FROM people {} ORDER BY id LIMIT {}",
+            w.sql(),
+            limit + 1
+        );
+        let items = self
+            .db
+            .fetch_all(&sql, w.args)
+            .await?
+            .iter()
+            .map(person_from)
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(paginate(items, limit, |p| format!("i:{}", p.id)))
+    }
+
+    async fn update_person(
+        &self,
+        ctx: &WriteCtx,
+        before: &Person,
+        after: &Person,
+    ) -> StoreResult<Person> {
+        self.do_update_person(ctx, before, after)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn set_password_hash(
+        &self,
+        ctx: &WriteCtx,
+        id: &PersonId,
+        hash: &str,
+    ) -> StoreResult<()> {
+        self.do_set_password_hash(ctx, id, hash)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn password_hash(&self, id: &PersonId) -> StoreResult<Option<String>> {
+        match self
+            .db
+            .fetch_optional(
+                "SELECT password_hash FROM people WHERE id = $1",
+                args![id.as_str()],
+            )
+            .await?
+        {
+            None => Ok(None),
+            Some(r) => r.opt_text("password_hash"),
+        }
+    }
+
+    async fn insert_team(&self, ctx: &WriteCtx, team: &Team) -> StoreResult<()> {
+        self.do_insert_team(ctx, team).await.map_err(map_err)
+    }
+
+    async fn team(&self, id: &TeamId) -> StoreResult<Option<Team>> {
+        team_in(&mut self.ex(), id.as_str()).await
+    }
+
+    async fn teams_by_ids(&self, ids: &[TeamId]) -> StoreResult<Vec<Team>> {
+        let keys = id_strings(ids);
+        let select = format!("SELECT {TEAM_COLS} FROM teams WHERE id");
+        let mut ex = self.ex();
+        let rows = fetch_in(&mut ex, &select, "", &keys).await?;
+        fill_teams(&mut ex, rows).await
+    }
+
+    async fn list_teams(&self, filter: &TeamFilter, page: &PageRequest) -> StoreResult<Page<Team>> {
+        let limit = clamp(page.limit);
+        let mut w = Where::default();
+        if let Some(p) = &filter.parent_id {
+            let p = w.arg(p.as_str());
+            w.add(format!("parent_id = {p}"));
+        }
+        if let Some(m) = &filter.member_id {
+            let p = w.arg(m.as_str());
+            w.add(format!(
+                "EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = teams.id AND m.person_id = {p})"
+            ));
+        }
+        if let Some(c) = id_cursor(page)? {
+            let p = w.arg(c);
+            w.add(format!("id > {p}"));
+        }
+        let sql = format!(
+            "SELECT {TEAM_COLS} FROM teams {} ORDER BY id LIMIT {}",
+            w.sql(),
+            limit + 1
+        );
+        let mut ex = self.ex();
+        let rows = ex.fetch_all(&sql, w.args).await?;
+        let items = fill_teams(&mut ex, rows).await?;
+        Ok(paginate(items, limit, |t| format!("i:{}", t.id)))
+    }
+
+    async fn update_team(&self, ctx: &WriteCtx, before: &Team, after: &Team) -> StoreResult<Team> {
+        self.do_update_team(ctx, before, after)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn insert_cycle(&self, ctx: &WriteCtx, cycle: &Cycle) -> StoreResult<()> {
+        self.do_insert_cycle(ctx, cycle).await.map_err(map_err)
+    }
+
+    async fn cycle(&self, id: &CycleId) -> StoreResult<Option<Cycle>> {
+        cycle_in(&mut self.ex(), id.as_str()).await
+    }
+
+    async fn cycle_by_name(&self, name: &str) -> StoreResult<Option<Cycle>> {
+        let sql = format!("SELECT {CYCLE_COLS} FROM cycles WHERE name = $1 ORDER BY id LIMIT 1");
+        self.db
+            .fetch_optional(&sql, args![name])
+            .await?
+            .as_ref()
+            .map(cycle_from)
+            .transpose()
+    }
+
+    async fn list_cycles(
+        &self,
+        filter: &CycleFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Cycle>> {
+        let limit = clamp(page.limit);
+        let mut w = Where::default();
+        if let Some(s) = &filter.state {
+            let p = w.arg(enum_str(s));
+            w.add(format!("state = {p}"));
+        }
+        if let Some(c) = id_cursor(page)? {
+            let p = w.arg(c);
+            w.add(format!("id > {p}"));
+        }
+        let sql = format!(
+            "SELECT {CYCLE_COLS} FROM cycles {} ORDER BY id LIMIT {}",
+            w.sql(),
+            limit + 1
+        );
+        let items = self
+            .db
+            .fetch_all(&sql, w.args)
+            .await?
+            .iter()
+            .map(cycle_from)
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(paginate(items, limit, |c| format!("i:{}", c.id)))
+    }
+
+    async fn update_cycle(
+        &self,
+        ctx: &WriteCtx,
+        before: &Cycle,
+        after: &Cycle,
+    ) -> StoreResult<Cycle> {
+        self.do_update_cycle(ctx, before, after)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn insert_objective(&self, ctx: &WriteCtx, objective: &Objective) -> StoreResult<()> {
+        self.do_insert_objective(ctx, objective)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn objective(&self, id: &ObjectiveId) -> StoreResult<Option<Objective>> {
+        objective_in(&mut self.ex(), id.as_str()).await
+    }
+
+    async fn objectives_by_ids(&self, ids: &[ObjectiveId]) -> StoreResult<Vec<Objective>> {
+        let keys = id_strings(ids);
+        let select =
+            format!("SELECT {OBJECTIVE_COLS} FROM objectives WHERE deleted_at IS NULL AND id");
+        let mut ex = self.ex();
+        let rows = fetch_in(&mut ex, &select, "", &keys).await?;
+        fill_objectives(&mut ex, rows).await
+    }
+
+    async fn list_objectives(
+        &self,
+        filter: &ObjectiveFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Objective>> {
+        let limit = clamp(page.limit);
+        let mut w = Where::default();
+        w.add("deleted_at IS NULL".into());
+        if let Some(c) = &filter.cycle_id {
+            let p = w.arg(c.as_str());
+            w.add(format!("cycle_id = {p}"));
+        }
+        if let Some(o) = &filter.owner_id {
+            let p = w.arg(o.as_str());
+            w.add(format!("owner_id = {p}"));
+        }
+        if let Some(t) = &filter.team_id {
+            let p = w.arg(t.as_str());
+            w.add(format!(
+                "id IN (SELECT objective_id FROM objective_teams WHERE team_id = {p})"
+            ));
+        }
+        if let Some(c) = id_cursor(page)? {
+            let p = w.arg(c);
+            w.add(format!("id > {p}"));
+        }
+        let sql = format!(
+            "SELECT {OBJECTIVE_COLS} FROM objectives {} ORDER BY id LIMIT {}",
+            w.sql(),
+            limit + 1
+        );
+        let mut ex = self.ex();
+        let mut rows = ex.fetch_all(&sql, w.args).await?;
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        let items = fill_objectives(&mut ex, rows).await?;
+        let next_cursor = if more {
+            items.last().map(|o| format!("i:{}", o.id))
+        } else {
+            None
+        };
+        Ok(Page { items, next_cursor })
+    }
+
+    async fn update_objective(
+        &self,
+        ctx: &WriteCtx,
+        before: &Objective,
+        after: &Objective,
+    ) -> StoreResult<Objective> {
+        self.do_update_objective(ctx, before, after)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn delete_objective(&self, ctx: &WriteCtx, objective: &Objective) -> StoreResult<()> {
+        self.do_delete_objective(ctx, objective)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn children_of(&self, parent_id: &str) -> StoreResult<Vec<Objective>> {
+        let sql = format!(
+            "SELECT {OBJECTIVE_COLS} FROM objectives WHERE deleted_at IS NULL AND id IN \
+             (SELECT objective_id FROM objective_parents \
+              WHERE parent_objective_id = $1 OR parent_key_result_id = $1) ORDER BY id"
+        );
+        let mut ex = self.ex();
+        let rows = ex.fetch_all(&sql, args![parent_id]).await?;
+        fill_objectives(&mut ex, rows).await
+    }
+
+    async fn insert_key_result(&self, ctx: &WriteCtx, key_result: &KeyResult) -> StoreResult<()> {
+        self.do_insert_key_result(ctx, key_result)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn key_result(&self, id: &KeyResultId) -> StoreResult<Option<KeyResult>> {
+        key_result_in(&mut self.ex(), id.as_str()).await
+    }
+
+    async fn key_results_of(&self, objective_ids: &[ObjectiveId]) -> StoreResult<Vec<KeyResult>> {
+        let keys = id_strings(objective_ids);
+        let select =
+            format!("SELECT {KR_COLS} FROM key_results WHERE deleted_at IS NULL AND objective_id");
+        let mut ex = self.ex();
+        let rows = fetch_in(&mut ex, &select, "ORDER BY created_at, id", &keys).await?;
+        let mut krs = fill_key_results(&mut ex, rows).await?;
+        let order: HashMap<&str, usize> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.as_str(), i))
+            .collect();
+        krs.sort_by_key(|k| {
+            (
+                order
+                    .get(k.objective_id.as_str())
+                    .copied()
+                    .unwrap_or(usize::MAX),
+                k.created_at,
+                k.id.clone(),
+            )
+        });
+        Ok(krs)
+    }
+
+    async fn update_key_result(
+        &self,
+        ctx: &WriteCtx,
+        before: &KeyResult,
+        after: &KeyResult,
+    ) -> StoreResult<KeyResult> {
+        self.do_update_key_result(ctx, before, after)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn delete_key_result(&self, ctx: &WriteCtx, key_result: &KeyResult) -> StoreResult<()> {
+        self.do_delete_key_result(ctx, key_result)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn record_check_in(
+        &self,
+        ctx: &WriteCtx,
+        check_in: &CheckIn,
+        applied: &KeyResult,
+    ) -> StoreResult<KeyResult> {
+        self.do_record_check_in(ctx, check_in, applied)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn list_check_ins(
+        &self,
+        key_result_id: &KeyResultId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<CheckIn>> {
+        let limit = clamp(page.limit);
+        let mut w = Where::default();
+        let p = w.arg(key_result_id.as_str());
+        w.add(format!("key_result_id = {p}"));
+        if let Some((at, id)) = time_cursor(page)? {
+            let a = w.arg(at);
+            let i = w.arg(id);
+            w.add(format!("(at < {a} OR (at = {a} AND id < {i}))"));
+        }
+        let sql = format!(
+            "SELECT {CHECK_IN_COLS} FROM check_ins {} ORDER BY at DESC, id DESC LIMIT {}",
+            w.sql(),
+            limit + 1
+        );
+        let items = self
+            .db
+            .fetch_all(&sql, w.args)
+            .await?
+            .iter()
+            .map(check_in_from)
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(paginate(items, limit, |c| {
+            format!("t:{}:{}", ts(&c.at), c.id)
+        }))
+    }
+
+    async fn insert_initiative(&self, ctx: &WriteCtx, initiative: &Initiative) -> StoreResult<()> {
+        self.do_insert_initiative(ctx, initiative)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn initiative(&self, id: &InitiativeId) -> StoreResult<Option<Initiative>> {
+        initiative_in(&mut self.ex(), id.as_str()).await
+    }
+
+    async fn list_initiatives(&self, key_result_id: &KeyResultId) -> StoreResult<Vec<Initiative>> {
+        let sql = format!(
+            "SELECT {INITIATIVE_COLS} FROM initiatives WHERE key_result_id = $1 ORDER BY id"
+        );
+        self.db
+            .fetch_all(&sql, args![key_result_id.as_str()])
+            .await?
+            .iter()
+            .map(initiative_from)
+            .collect()
+    }
+
+    async fn update_initiative(
+        &self,
+        ctx: &WriteCtx,
+        before: &Initiative,
+        after: &Initiative,
+    ) -> StoreResult<Initiative> {
+        self.do_update_initiative(ctx, before, after)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn insert_token(
+        &self,
+        ctx: &WriteCtx,
+        token: &ApiToken,
+        secret_hash: &str,
+    ) -> StoreResult<()> {
+        self.do_insert_token(ctx, token, secret_hash)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn token_by_hash(&self, secret_hash: &str) -> StoreResult<Option<(ApiToken, Person)>> {
+        let person_cols = PERSON_COLS
+            .split(", ")
+            .map(|c| format!("p.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT {TOKEN_COLS}, {person_cols} FROM api_tokens t \
+             JOIN people p ON p.id = t.person_id WHERE t.secret_hash = $1"
+        );
+        match self.db.fetch_optional(&sql, args![secret_hash]).await? {
+            None => Ok(None),
+            Some(r) => Ok(Some((token_from(&r)?, person_from(&r)?))),
+        }
+    }
+
+    async fn list_tokens(&self, person_id: &PersonId) -> StoreResult<Vec<ApiToken>> {
+        let sql =
+            format!("SELECT {TOKEN_COLS} FROM api_tokens t WHERE t.person_id = $1 ORDER BY t.id");
+        self.db
+            .fetch_all(&sql, args![person_id.as_str()])
+            .await?
+            .iter()
+            .map(token_from)
+            .collect()
+    }
+
+    async fn revoke_token(&self, ctx: &WriteCtx, id: &TokenId) -> StoreResult<()> {
+        self.do_revoke_token(ctx, id).await.map_err(map_err)
+    }
+
+    async fn touch_token(
+        &self,
+        id: &TokenId,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<()> {
+        self.db
+            .execute(
+                "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2",
+                args![ts(&at), id.as_str()],
+            )
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn list_audit(
+        &self,
+        filter: &AuditFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<AuditEvent>> {
+        let limit = clamp(page.limit);
+        let mut w = Where::default();
+        if let Some(o) = &filter.object_id {
+            let p = w.arg(o.as_str());
+            w.add(format!(
+                "(object_id = {p} OR objective_id = {p} OR key_result_id = {p})"
+            ));
+        }
+        if let Some(a) = &filter.actor_id {
+            let p = w.arg(a.as_str());
+            w.add(format!("actor_id = {p}"));
+        }
+        if let Some(from) = &filter.from {
+            let p = w.arg(ts(from));
+            w.add(format!("at >= {p}"));
+        }
+        if let Some(to) = &filter.to {
+            let p = w.arg(ts(to));
+            w.add(format!("at <= {p}"));
+        }
+        if let Some((at, id)) = time_cursor(page)? {
+            let a = w.arg(at);
+            let i = w.arg(id);
+            w.add(format!("(at < {a} OR (at = {a} AND id < {i}))"));
+        }
+        let sql = format!(
+            "SELECT {AUDIT_COLS} FROM audit_events {} ORDER BY at DESC, id DESC LIMIT {}",
+            w.sql(),
+            limit + 1
+        );
+        let items = self
+            .db
+            .fetch_all(&sql, w.args)
+            .await?
+            .iter()
+            .map(audit_from)
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(paginate(items, limit, |e| {
+            format!("t:{}:{}", ts(&e.at), e.id)
+        }))
+    }
+
+    async fn load_snapshot(&self, ctx: &WriteCtx, snapshot: &Snapshot) -> StoreResult<()> {
+        self.do_load_snapshot(ctx, snapshot).await.map_err(map_err)
+    }
+}

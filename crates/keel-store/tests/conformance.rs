@@ -1,0 +1,1630 @@
+#![allow(clippy::cloned_ref_to_slice_refs)]
+//! One conformance suite for every backend: each test is written once against `DynStore` and run
+//! on SQLite (a fresh file per test) and on PostgreSQL (a fresh database per test) when
+//! `KEEL_TEST_POSTGRES_URL` is set. With `CI=true` and no PostgreSQL URL, the PostgreSQL tests
+//! fail rather than silently skip.
+
+use chrono::{DateTime, Duration, Utc};
+use keel_domain::*;
+use keel_store::*;
+use std::collections::HashSet;
+use std::future::Future;
+
+// ---------------------------------------------------------------------------------------------
+// Harness
+
+struct Harness {
+    store: DynStore,
+    url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Dir(std::path::PathBuf),
+    PgDatabase { admin_url: String, name: String },
+}
+
+async fn sqlite_harness() -> Harness {
+    let dir = std::env::temp_dir().join(format!("keel-store-test-{}", uuid::Uuid::now_v7()));
+    // The directory does not exist yet: open() must create it.
+    let url = format!("sqlite://{}", dir.join("keel.db").display());
+    let store = keel_store::open(&url).await.expect("open sqlite");
+    Harness {
+        store,
+        url,
+        cleanup: Cleanup::Dir(dir),
+    }
+}
+
+fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map(|i| scheme_end + i)
+        .unwrap_or(base.len());
+    format!("{}/{db}{query}", &base[..host_end])
+}
+
+async fn pg_harness() -> Option<Harness> {
+    use sqlx::Connection;
+    let admin_url = match std::env::var("KEEL_TEST_POSTGRES_URL") {
+        Ok(u) if !u.trim().is_empty() => u,
+        _ => {
+            if std::env::var("CI").map(|v| v == "true").unwrap_or(false) {
+                panic!(
+                    "CI=true but KEEL_TEST_POSTGRES_URL is not set: the PostgreSQL conformance \
+                     tests must run in CI (e.g. KEEL_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres)"
+                );
+            }
+            eprintln!("skipping PostgreSQL conformance test: KEEL_TEST_POSTGRES_URL is not set");
+            return None;
+        }
+    };
+    let name = format!("keel_test_{}", uuid::Uuid::now_v7().simple());
+    let mut admin = sqlx::PgConnection::connect(&admin_url)
+        .await
+        .expect("connect to KEEL_TEST_POSTGRES_URL");
+    sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .expect("create test database");
+    admin.close().await.ok();
+    let url = with_database(&admin_url, &name);
+    let store = keel_store::open(&url).await.expect("open postgres");
+    Some(Harness {
+        store,
+        url,
+        cleanup: Cleanup::PgDatabase { admin_url, name },
+    })
+}
+
+impl Harness {
+    async fn finish(self) {
+        drop(self.store);
+        match self.cleanup {
+            Cleanup::Dir(d) => {
+                std::fs::remove_dir_all(d).ok();
+            }
+            Cleanup::PgDatabase { admin_url, name } => {
+                use sqlx::Connection;
+                if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
+                    sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut admin)
+                        .await
+                        .ok();
+                }
+            }
+        }
+    }
+}
+
+async fn run_sqlite<F, Fut>(test: F)
+where
+    F: FnOnce(DynStore, String) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let h = sqlite_harness().await;
+    test(h.store.clone(), h.url.clone()).await;
+    h.finish().await;
+}
+
+async fn run_pg<F, Fut>(test: F)
+where
+    F: FnOnce(DynStore, String) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    if let Some(h) = pg_harness().await {
+        test(h.store.clone(), h.url.clone()).await;
+        h.finish().await;
+    }
+}
+
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::run_sqlite(super::$name).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::run_pg(super::$name).await;
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    round_trip_every_record,
+    email_is_unique_case_insensitively,
+    stale_versions_are_refused,
+    soft_deleted_objectives_are_invisible,
+    filters_and_pagination,
+    bad_cursors_are_refused,
+    concurrent_check_ins_all_land,
+    back_dated_check_in_keeps_newer_value,
+    writes_are_audited,
+    tokens,
+    snapshot_is_all_or_nothing,
+    migrations_are_idempotent,
+    references_are_checked,
+);
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures
+
+fn now() -> DateTime<Utc> {
+    // Stored with microsecond precision.
+    DateTime::from_timestamp_micros(Utc::now().timestamp_micros()).unwrap()
+}
+
+fn ctx() -> WriteCtx {
+    WriteCtx {
+        actor_id: None,
+        source: Source::Api,
+        request_id: Some("req-1".into()),
+    }
+}
+
+fn person(name: &str, email: &str) -> Person {
+    Person {
+        id: PersonId::generate(),
+        name: name.into(),
+        email: Email::parse("email", email).unwrap(),
+        title: "Engineer".into(),
+        manager_id: None,
+        active: true,
+        roles: vec![Role::Member],
+        created_at: now(),
+        updated_at: now(),
+        version: 1,
+    }
+}
+
+fn team(name: &str) -> Team {
+    Team {
+        id: TeamId::generate(),
+        name: name.into(),
+        parent_id: None,
+        lead_id: None,
+        member_ids: vec![],
+        created_at: now(),
+        updated_at: now(),
+        version: 1,
+    }
+}
+
+fn cycle(name: &str) -> Cycle {
+    Cycle {
+        id: CycleId::generate(),
+        name: name.into(),
+        starts_on: "2026-01-01".parse().unwrap(),
+        ends_on: "2026-03-31".parse().unwrap(),
+        parent_id: None,
+        state: CycleState::Active,
+        created_at: now(),
+        updated_at: now(),
+        version: 1,
+    }
+}
+
+fn objective(cycle: &CycleId, owner: &PersonId) -> Objective {
+    Objective {
+        id: ObjectiveId::generate(),
+        title: "Delight new customers".into(),
+        description: "So they stay".into(),
+        cycle_id: cycle.clone(),
+        owner_id: owner.clone(),
+        ownership_state: OwnershipState::Accepted,
+        sponsor_id: None,
+        contributor_ids: vec![],
+        team_ids: vec![],
+        parents: vec![],
+        kind: ObjectiveKind::Committed,
+        state: ObjectiveState::Active,
+        visibility: Visibility::Public,
+        created_at: now(),
+        updated_at: now(),
+        version: 1,
+    }
+}
+
+fn key_result(objective: &ObjectiveId, owner: &PersonId) -> KeyResult {
+    KeyResult {
+        id: KeyResultId::generate(),
+        objective_id: objective.clone(),
+        title: "Day-7 activation from 32% to 55%".into(),
+        description: String::new(),
+        owner_id: owner.clone(),
+        ownership_state: OwnershipState::Accepted,
+        sponsor_id: None,
+        contributor_ids: vec![],
+        team_ids: vec![],
+        metric_kind: MetricKind::Increase,
+        start: 32.0,
+        target: 55.0,
+        current: 32.0,
+        unit: "%".into(),
+        weight: 1.0,
+        milestones: vec![],
+        confidence: None,
+        last_check_in_at: None,
+        created_at: now(),
+        updated_at: now(),
+        version: 1,
+    }
+}
+
+fn check_in(kr: &KeyResultId, value: f64, at: DateTime<Utc>) -> CheckIn {
+    CheckIn {
+        id: CheckInId::generate(),
+        key_result_id: kr.clone(),
+        value,
+        confidence: Confidence::new(7, ConfidenceScale::ZeroToTen).unwrap(),
+        note: "steady".into(),
+        author_id: None,
+        at,
+        created_at: now(),
+    }
+}
+
+fn initiative(kr: &KeyResultId, owner: &PersonId) -> Initiative {
+    Initiative {
+        id: InitiativeId::generate(),
+        key_result_id: kr.clone(),
+        title: "Onboarding emails".into(),
+        owner_id: owner.clone(),
+        state: InitiativeState::Active,
+        link: Some("https://tracker.example/1".into()),
+        reason: None,
+        created_at: now(),
+        updated_at: now(),
+        version: 1,
+    }
+}
+
+/// An owner, a cycle, an objective and a key result.
+struct Basic {
+    owner: Person,
+    cycle: Cycle,
+    objective: Objective,
+    kr: KeyResult,
+}
+
+async fn basic(s: &DynStore) -> Basic {
+    let owner = person("Ada", &format!("ada-{}@example.com", uuid::Uuid::now_v7()));
+    s.insert_person(&ctx(), &owner).await.unwrap();
+    let cycle = cycle(&format!("Q1 {}", uuid::Uuid::now_v7()));
+    s.insert_cycle(&ctx(), &cycle).await.unwrap();
+    let objective = objective(&cycle.id, &owner.id);
+    s.insert_objective(&ctx(), &objective).await.unwrap();
+    let kr = key_result(&objective.id, &owner.id);
+    s.insert_key_result(&ctx(), &kr).await.unwrap();
+    Basic {
+        owner,
+        cycle,
+        objective,
+        kr,
+    }
+}
+
+fn applied(kr: &KeyResult, c: &CheckIn) -> KeyResult {
+    let mut k = kr.clone();
+    k.apply_value(c.value).unwrap();
+    k.confidence = Some(c.confidence.value());
+    k.last_check_in_at = Some(c.at);
+    k
+}
+
+fn page(limit: u32, cursor: Option<String>) -> PageRequest {
+    PageRequest { limit, cursor }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tests
+
+async fn round_trip_every_record(s: DynStore, _url: String) {
+    assert!(s.is_empty().await.unwrap());
+    assert_eq!(s.settings().await.unwrap(), OrgSettings::default());
+    let settings = OrgSettings {
+        name: "Acme".into(),
+        time_zone: "Europe/Paris".into(),
+        ownership_policy: OwnershipPolicy::Shared,
+        confidence_scale: ConfidenceScale::ThreeLevel,
+        check_in_weekday: Weekday::Thursday,
+    };
+    s.save_settings(&ctx(), &settings).await.unwrap();
+    assert_eq!(s.settings().await.unwrap(), settings);
+    let settings2 = OrgSettings {
+        name: "Acme Corp".into(),
+        ..settings
+    };
+    s.save_settings(&ctx(), &settings2).await.unwrap();
+    assert_eq!(s.settings().await.unwrap(), settings2);
+
+    let boss = person("Grace Hopper", "Grace@Example.com");
+    s.insert_person(&ctx(), &boss).await.unwrap();
+    assert!(!s.is_empty().await.unwrap());
+    let mut ada = person("Ada Lovelace", "ada@example.com");
+    ada.manager_id = Some(boss.id.clone());
+    ada.roles = vec![Role::Admin, Role::Champion];
+    ada.title = "Countess".into();
+    s.insert_person(&ctx(), &ada).await.unwrap();
+    let mut old = person("Old Timer", "old@example.com");
+    old.active = false;
+    old.roles = vec![Role::Viewer];
+    s.insert_person(&ctx(), &old).await.unwrap();
+    assert_eq!(s.person(&ada.id).await.unwrap().unwrap(), ada);
+    assert_eq!(s.person(&old.id).await.unwrap().unwrap(), old);
+    assert_eq!(
+        s.person_by_email("GRACE@example.COM")
+            .await
+            .unwrap()
+            .unwrap(),
+        boss
+    );
+    assert!(s.person(&PersonId::generate()).await.unwrap().is_none());
+    let mut got = s
+        .people_by_ids(&[ada.id.clone(), boss.id.clone(), PersonId::generate()])
+        .await
+        .unwrap();
+    got.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(got, vec![boss.clone(), ada.clone()]);
+
+    assert_eq!(s.password_hash(&ada.id).await.unwrap(), None);
+    s.set_password_hash(&ctx(), &ada.id, "$argon2id$v=19$x")
+        .await
+        .unwrap();
+    assert_eq!(
+        s.password_hash(&ada.id).await.unwrap().as_deref(),
+        Some("$argon2id$v=19$x")
+    );
+
+    let company = team("Company");
+    s.insert_team(&ctx(), &company).await.unwrap();
+    let mut eng = team("Engineering");
+    eng.parent_id = Some(company.id.clone());
+    eng.lead_id = Some(boss.id.clone());
+    eng.member_ids = {
+        let mut v = vec![ada.id.clone(), boss.id.clone()];
+        v.sort();
+        v
+    };
+    s.insert_team(&ctx(), &eng).await.unwrap();
+    assert_eq!(s.team(&eng.id).await.unwrap().unwrap(), eng);
+    assert_eq!(s.team(&company.id).await.unwrap().unwrap(), company);
+    assert_eq!(
+        s.teams_by_ids(&[eng.id.clone()]).await.unwrap(),
+        vec![eng.clone()]
+    );
+
+    let year = Cycle {
+        starts_on: "2026-01-01".parse().unwrap(),
+        ends_on: "2026-12-31".parse().unwrap(),
+        state: CycleState::Planning,
+        ..cycle("2026")
+    };
+    s.insert_cycle(&ctx(), &year).await.unwrap();
+    let mut q1 = cycle("2026-Q1");
+    q1.parent_id = Some(year.id.clone());
+    q1.state = CycleState::Closed;
+    s.insert_cycle(&ctx(), &q1).await.unwrap();
+    assert_eq!(s.cycle(&q1.id).await.unwrap().unwrap(), q1);
+    assert_eq!(s.cycle_by_name("2026").await.unwrap().unwrap(), year);
+    assert!(s.cycle_by_name("nope").await.unwrap().is_none());
+
+    let top = objective(&year.id, &boss.id);
+    s.insert_objective(&ctx(), &top).await.unwrap();
+    let top_kr = key_result(&top.id, &boss.id);
+    s.insert_key_result(&ctx(), &top_kr).await.unwrap();
+    let mut o = objective(&q1.id, &ada.id);
+    o.title = "Ship the analytical engine".into();
+    o.description = "Notes\nwith lines ✓".into();
+    o.ownership_state = OwnershipState::Pending;
+    o.sponsor_id = Some(boss.id.clone());
+    o.contributor_ids = vec![old.id.clone()];
+    o.team_ids = {
+        let mut v = vec![eng.id.clone(), company.id.clone()];
+        v.sort();
+        v
+    };
+    o.parents = vec![
+        ParentRef::KeyResult(top_kr.id.clone()),
+        ParentRef::Objective(top.id.clone()),
+    ];
+    o.kind = ObjectiveKind::Aspirational;
+    o.state = ObjectiveState::Draft;
+    o.visibility = Visibility::Private;
+    s.insert_objective(&ctx(), &o).await.unwrap();
+    assert_eq!(s.objective(&o.id).await.unwrap().unwrap(), o);
+    assert_eq!(
+        s.objectives_by_ids(&[o.id.clone()]).await.unwrap(),
+        vec![o.clone()]
+    );
+    assert_eq!(
+        s.children_of(top.id.as_str()).await.unwrap(),
+        vec![o.clone()]
+    );
+    assert_eq!(
+        s.children_of(top_kr.id.as_str()).await.unwrap(),
+        vec![o.clone()]
+    );
+    assert!(s.children_of(o.id.as_str()).await.unwrap().is_empty());
+
+    let mut kr = key_result(&o.id, &ada.id);
+    kr.metric_kind = MetricKind::Milestone;
+    kr.milestones = vec![
+        Milestone {
+            title: "Design".into(),
+            done: true,
+        },
+        Milestone {
+            title: "Build".into(),
+            done: false,
+        },
+    ];
+    kr.start = 0.0;
+    kr.target = 2.0;
+    kr.current = 1.0;
+    kr.weight = 2.5;
+    kr.unit = "steps".into();
+    kr.sponsor_id = Some(boss.id.clone());
+    kr.contributor_ids = vec![old.id.clone()];
+    kr.team_ids = vec![eng.id.clone()];
+    kr.confidence = Some(6);
+    kr.last_check_in_at = Some(now() - Duration::days(3));
+    kr.ownership_state = OwnershipState::Declined;
+    s.insert_key_result(&ctx(), &kr).await.unwrap();
+    let kr2 = key_result(&o.id, &boss.id);
+    s.insert_key_result(&ctx(), &kr2).await.unwrap();
+    assert_eq!(s.key_result(&kr.id).await.unwrap().unwrap(), kr);
+    assert_eq!(
+        s.key_results_of(&[top.id.clone(), o.id.clone()])
+            .await
+            .unwrap(),
+        vec![top_kr.clone(), kr.clone(), kr2.clone()]
+    );
+
+    let mut c = check_in(&kr2.id, 40.5, now() - Duration::hours(1));
+    c.author_id = Some(ada.id.clone());
+    let stored = s
+        .record_check_in(&ctx(), &c, &applied(&kr2, &c))
+        .await
+        .unwrap();
+    assert_eq!(stored.current, 40.5);
+    assert_eq!(stored.confidence, Some(7));
+    assert_eq!(stored.last_check_in_at, Some(c.at));
+    assert_eq!(stored.version, 2);
+    let listed = s
+        .list_check_ins(&kr2.id, &PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(listed.items, vec![c.clone()]);
+    assert!(listed.next_cursor.is_none());
+
+    let mut i = initiative(&kr.id, &ada.id);
+    s.insert_initiative(&ctx(), &i).await.unwrap();
+    assert_eq!(s.initiative(&i.id).await.unwrap().unwrap(), i);
+    let before = i.clone();
+    i.state = InitiativeState::Dropped;
+    i.reason = Some("No effect".into());
+    i.link = None;
+    let updated = s.update_initiative(&ctx(), &before, &i).await.unwrap();
+    assert_eq!(updated.version, 2);
+    assert_eq!(updated.reason.as_deref(), Some("No effect"));
+    assert_eq!(updated.link, None);
+    assert_eq!(s.list_initiatives(&kr.id).await.unwrap(), vec![updated]);
+
+    // Updates of every kind return the stored record with a new version.
+    let mut ada2 = ada.clone();
+    ada2.name = "Ada King".into();
+    ada2.manager_id = None;
+    let ada3 = s.update_person(&ctx(), &ada, &ada2).await.unwrap();
+    assert_eq!(ada3.version, 2);
+    assert_eq!(ada3.name, "Ada King");
+    assert_eq!(ada3.manager_id, None);
+    assert!(ada3.updated_at >= ada.updated_at);
+    assert_eq!(s.person(&ada.id).await.unwrap().unwrap(), ada3);
+
+    let mut eng2 = eng.clone();
+    eng2.member_ids = vec![old.id.clone()];
+    eng2.lead_id = None;
+    let eng3 = s.update_team(&ctx(), &eng, &eng2).await.unwrap();
+    assert_eq!(eng3.member_ids, vec![old.id.clone()]);
+    assert_eq!(eng3.lead_id, None);
+    assert_eq!(eng3.version, 2);
+
+    let mut q1b = q1.clone();
+    q1b.state = CycleState::Active;
+    q1b.name = "Q1".into();
+    let q1c = s.update_cycle(&ctx(), &q1, &q1b).await.unwrap();
+    assert_eq!(
+        (q1c.state, q1c.version, q1c.name.as_str()),
+        (CycleState::Active, 2, "Q1")
+    );
+
+    let mut o2 = o.clone();
+    o2.team_ids = vec![company.id.clone()];
+    o2.contributor_ids = vec![];
+    o2.parents = vec![ParentRef::Objective(top.id.clone())];
+    o2.sponsor_id = None;
+    let o3 = s.update_objective(&ctx(), &o, &o2).await.unwrap();
+    assert_eq!(o3.team_ids, vec![company.id.clone()]);
+    assert!(o3.contributor_ids.is_empty());
+    assert_eq!(o3.parents, vec![ParentRef::Objective(top.id.clone())]);
+    assert_eq!(o3.version, 2);
+    assert_eq!(s.objective(&o.id).await.unwrap().unwrap(), o3);
+    assert!(s.children_of(top_kr.id.as_str()).await.unwrap().is_empty());
+
+    let mut kr3 = kr.clone();
+    kr3.team_ids = vec![];
+    kr3.contributor_ids = vec![];
+    kr3.title = "Renamed".into();
+    let kr4 = s.update_key_result(&ctx(), &kr, &kr3).await.unwrap();
+    assert_eq!(kr4.title, "Renamed");
+    assert!(kr4.team_ids.is_empty());
+    assert_eq!(kr4.version, 2);
+    s.delete_key_result(&ctx(), &kr4).await.unwrap();
+    assert!(s.key_result(&kr.id).await.unwrap().is_none());
+    assert_eq!(
+        s.key_results_of(&[o.id.clone()]).await.unwrap(),
+        vec![stored.clone()]
+    );
+}
+
+async fn email_is_unique_case_insensitively(s: DynStore, _url: String) {
+    let a = person("Ada", "ada@example.com");
+    s.insert_person(&ctx(), &a).await.unwrap();
+    let b = person("Other Ada", "ADA@Example.COM");
+    match s.insert_person(&ctx(), &b).await {
+        Err(StoreError::Conflict { field, message }) => {
+            assert_eq!(field, "email");
+            assert!(message.contains("already exists"), "{message}");
+        }
+        other => panic!("expected a conflict on email, got {other:?}"),
+    }
+    assert_eq!(
+        s.person_by_email("Ada@EXAMPLE.com").await.unwrap().unwrap(),
+        a
+    );
+    // The same address through an update.
+    let c = person("Charles", "charles@example.com");
+    s.insert_person(&ctx(), &c).await.unwrap();
+    let mut c2 = c.clone();
+    c2.email = Email::parse("email", "Ada@example.com").unwrap();
+    match s.update_person(&ctx(), &c, &c2).await {
+        Err(StoreError::Conflict { field, .. }) => assert_eq!(field, "email"),
+        other => panic!("expected a conflict on email, got {other:?}"),
+    }
+    // A case change of one's own address is fine.
+    let mut a2 = a.clone();
+    a2.email = Email::parse("email", "ADA@example.com").unwrap();
+    let a3 = s.update_person(&ctx(), &a, &a2).await.unwrap();
+    assert_eq!(a3.email.as_str(), "ADA@example.com");
+}
+
+async fn stale_versions_are_refused(s: DynStore, _url: String) {
+    let b = basic(&s).await;
+    let mut p2 = b.owner.clone();
+    p2.title = "CTO".into();
+    s.update_person(&ctx(), &b.owner, &p2).await.unwrap();
+    assert!(matches!(
+        s.update_person(&ctx(), &b.owner, &p2).await,
+        Err(StoreError::StaleVersion)
+    ));
+    let mut o2 = b.objective.clone();
+    o2.title = "New".into();
+    let o3 = s.update_objective(&ctx(), &b.objective, &o2).await.unwrap();
+    assert!(matches!(
+        s.update_objective(&ctx(), &b.objective, &o2).await,
+        Err(StoreError::StaleVersion)
+    ));
+    assert!(matches!(
+        s.delete_objective(&ctx(), &b.objective).await,
+        Err(StoreError::StaleVersion)
+    ));
+    let mut k2 = b.kr.clone();
+    k2.title = "New".into();
+    s.update_key_result(&ctx(), &b.kr, &k2).await.unwrap();
+    assert!(matches!(
+        s.update_key_result(&ctx(), &b.kr, &k2).await,
+        Err(StoreError::StaleVersion)
+    ));
+    let mut c2 = b.cycle.clone();
+    c2.state = CycleState::Closed;
+    s.update_cycle(&ctx(), &b.cycle, &c2).await.unwrap();
+    assert!(matches!(
+        s.update_cycle(&ctx(), &b.cycle, &c2).await,
+        Err(StoreError::StaleVersion)
+    ));
+    // Unknown records are NotFound, not stale.
+    let ghost = person("Ghost", "ghost@example.com");
+    assert!(matches!(
+        s.update_person(&ctx(), &ghost, &ghost).await,
+        Err(StoreError::NotFound)
+    ));
+    s.delete_objective(&ctx(), &o3).await.unwrap();
+    assert!(matches!(
+        s.update_objective(&ctx(), &o3, &o3).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+async fn soft_deleted_objectives_are_invisible(s: DynStore, _url: String) {
+    let b = basic(&s).await;
+    let other = objective(&b.cycle.id, &b.owner.id);
+    s.insert_objective(&ctx(), &other).await.unwrap();
+    let c = check_in(&b.kr.id, 40.0, now());
+    s.record_check_in(&ctx(), &c, &applied(&b.kr, &c))
+        .await
+        .unwrap();
+    s.delete_objective(&ctx(), &b.objective).await.unwrap();
+    assert!(s.objective(&b.objective.id).await.unwrap().is_none());
+    assert!(s.key_result(&b.kr.id).await.unwrap().is_none());
+    assert!(s
+        .key_results_of(&[b.objective.id.clone()])
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        s.objectives_by_ids(&[b.objective.id.clone(), other.id.clone()])
+            .await
+            .unwrap(),
+        vec![other.clone()]
+    );
+    let listed = s
+        .list_objectives(
+            &ObjectiveFilter {
+                cycle_id: Some(b.cycle.id.clone()),
+                ..Default::default()
+            },
+            &PageRequest::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(listed.items, vec![other]);
+    // Check-ins on a key result of a deleted objective are refused.
+    let c2 = check_in(&b.kr.id, 41.0, now());
+    assert!(matches!(
+        s.record_check_in(&ctx(), &c2, &applied(&b.kr, &c2)).await,
+        Err(StoreError::NotFound)
+    ));
+    // History stays.
+    let audit = s
+        .list_audit(
+            &AuditFilter {
+                object_id: Some(b.objective.id.to_string()),
+                ..Default::default()
+            },
+            &PageRequest::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(audit.items[0].action, "objective.delete");
+    assert!(audit.items[0].before.is_some());
+}
+
+async fn filters_and_pagination(s: DynStore, _url: String) {
+    let mut people = vec![];
+    for i in 0..12 {
+        let mut p = person(&format!("Person {i:02}"), &format!("p{i}@example.com"));
+        if i % 3 == 0 {
+            p.active = false;
+        }
+        s.insert_person(&ctx(), &p).await.unwrap();
+        people.push(p);
+    }
+    let mut managed = person("Managed Mary", "mary@corp.example.com");
+    managed.manager_id = Some(people[1].id.clone());
+    s.insert_person(&ctx(), &managed).await.unwrap();
+    let q1 = cycle("Q1");
+    let q2 = cycle("Q2");
+    s.insert_cycle(&ctx(), &q1).await.unwrap();
+    s.insert_cycle(&ctx(), &q2).await.unwrap();
+    let mut closed = cycle("Q0");
+    closed.state = CycleState::Closed;
+    s.insert_cycle(&ctx(), &closed).await.unwrap();
+    let t1 = team("Alpha");
+    let mut t2 = team("Beta");
+    t2.parent_id = Some(t1.id.clone());
+    t2.member_ids = vec![people[2].id.clone()];
+    s.insert_team(&ctx(), &t1).await.unwrap();
+    s.insert_team(&ctx(), &t2).await.unwrap();
+
+    let mut all = vec![];
+    for i in 0..23 {
+        let mut o = objective(if i % 2 == 0 { &q1.id } else { &q2.id }, &people[i % 4].id);
+        if i % 3 == 0 {
+            o.team_ids = vec![t1.id.clone()];
+        }
+        if i % 5 == 0 {
+            o.team_ids.push(t2.id.clone());
+            o.team_ids.sort();
+        }
+        s.insert_objective(&ctx(), &o).await.unwrap();
+        all.push(o);
+    }
+
+    async fn collect(s: &DynStore, f: &ObjectiveFilter, limit: u32) -> Vec<Objective> {
+        let mut out = vec![];
+        let mut cursor = None;
+        let mut pages = 0;
+        loop {
+            let p = s.list_objectives(f, &page(limit, cursor)).await.unwrap();
+            assert!(p.items.len() <= limit as usize);
+            out.extend(p.items);
+            pages += 1;
+            assert!(pages < 100);
+            match p.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
+        }
+        out
+    }
+    let ids = |v: &[Objective]| v.iter().map(|o| o.id.clone()).collect::<Vec<_>>();
+    let mut expected = ids(&all);
+    expected.sort();
+    let got = collect(&s, &ObjectiveFilter::default(), 5).await;
+    assert_eq!(
+        ids(&got),
+        expected,
+        "every objective exactly once, in id order"
+    );
+    assert_eq!(got, {
+        let mut a = all.clone();
+        a.sort_by(|x, y| x.id.cmp(&y.id));
+        a
+    });
+    // An exact multiple of the page size ends without an empty extra page.
+    let p = s
+        .list_objectives(&ObjectiveFilter::default(), &page(23, None))
+        .await
+        .unwrap();
+    assert_eq!(p.items.len(), 23);
+    assert!(p.next_cursor.is_none());
+    let p = s
+        .list_objectives(&ObjectiveFilter::default(), &page(0, None))
+        .await
+        .unwrap();
+    assert_eq!(p.items.len(), 1, "limit is clamped to at least 1");
+
+    let check = |f: ObjectiveFilter, pred: Box<dyn Fn(&Objective) -> bool>| {
+        let s = s.clone();
+        let all = all.clone();
+        async move {
+            let mut want: Vec<_> = all
+                .iter()
+                .filter(|o| pred(o))
+                .map(|o| o.id.clone())
+                .collect();
+            want.sort();
+            let got = collect(&s, &f, 3).await;
+            assert_eq!(ids(&got), want, "{f:?}");
+            assert!(!want.is_empty());
+        }
+    };
+    let (c1, tt1, tt2, owner) = (
+        q1.id.clone(),
+        t1.id.clone(),
+        t2.id.clone(),
+        people[1].id.clone(),
+    );
+    check(
+        ObjectiveFilter {
+            cycle_id: Some(q1.id.clone()),
+            ..Default::default()
+        },
+        Box::new(move |o| o.cycle_id == c1),
+    )
+    .await;
+    check(
+        ObjectiveFilter {
+            team_id: Some(t1.id.clone()),
+            ..Default::default()
+        },
+        Box::new(move |o| o.team_ids.contains(&tt1)),
+    )
+    .await;
+    let c2 = q2.id.clone();
+    check(
+        ObjectiveFilter {
+            team_id: Some(t2.id.clone()),
+            cycle_id: Some(q2.id.clone()),
+            ..Default::default()
+        },
+        Box::new(move |o| o.team_ids.contains(&tt2) && o.cycle_id == c2),
+    )
+    .await;
+    check(
+        ObjectiveFilter {
+            owner_id: Some(people[1].id.clone()),
+            ..Default::default()
+        },
+        Box::new(move |o| o.owner_id == owner),
+    )
+    .await;
+
+    // People: pagination and filters.
+    let mut cursor = None;
+    let mut seen = vec![];
+    loop {
+        let p = s
+            .list_people(&PeopleFilter::default(), &page(4, cursor))
+            .await
+            .unwrap();
+        seen.extend(p.items.into_iter().map(|p| p.id));
+        match p.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    let mut want: Vec<_> = people.iter().map(|p| p.id.clone()).collect();
+    want.push(managed.id.clone());
+    want.sort();
+    assert_eq!(seen, want);
+    let inactive = s
+        .list_people(
+            &PeopleFilter {
+                active: Some(false),
+                ..Default::default()
+            },
+            &page(100, None),
+        )
+        .await
+        .unwrap();
+    assert_eq!(inactive.items.len(), 4);
+    assert!(inactive.items.iter().all(|p| !p.active));
+    let found = s
+        .list_people(
+            &PeopleFilter {
+                query: Some("CORP.example".into()),
+                ..Default::default()
+            },
+            &page(100, None),
+        )
+        .await
+        .unwrap();
+    assert_eq!(found.items, vec![managed.clone()]);
+    let found = s
+        .list_people(
+            &PeopleFilter {
+                query: Some("person 1".into()),
+                ..Default::default()
+            },
+            &page(100, None),
+        )
+        .await
+        .unwrap();
+    assert_eq!(found.items.len(), 2, "Person 10 and 11");
+    let found = s
+        .list_people(
+            &PeopleFilter {
+                query: Some("%".into()),
+                ..Default::default()
+            },
+            &page(100, None),
+        )
+        .await
+        .unwrap();
+    assert!(found.items.is_empty(), "LIKE wildcards are escaped");
+    let by_manager = s
+        .list_people(
+            &PeopleFilter {
+                manager_id: Some(people[1].id.clone()),
+                ..Default::default()
+            },
+            &page(100, None),
+        )
+        .await
+        .unwrap();
+    assert_eq!(by_manager.items, vec![managed]);
+
+    // Teams and cycles.
+    let children = s
+        .list_teams(
+            &TeamFilter {
+                parent_id: Some(t1.id.clone()),
+                ..Default::default()
+            },
+            &page(10, None),
+        )
+        .await
+        .unwrap();
+    assert_eq!(children.items, vec![t2.clone()]);
+    let of_member = s
+        .list_teams(
+            &TeamFilter {
+                member_id: Some(people[2].id.clone()),
+                ..Default::default()
+            },
+            &page(10, None),
+        )
+        .await
+        .unwrap();
+    assert_eq!(of_member.items, vec![t2.clone()]);
+    let p1 = s
+        .list_teams(&TeamFilter::default(), &page(1, None))
+        .await
+        .unwrap();
+    assert_eq!(p1.items, vec![t1.clone()]);
+    let p2 = s
+        .list_teams(&TeamFilter::default(), &page(1, p1.next_cursor))
+        .await
+        .unwrap();
+    assert_eq!(p2.items, vec![t2.clone()]);
+    assert!(p2.next_cursor.is_none());
+    let active = s
+        .list_cycles(
+            &CycleFilter {
+                state: Some(CycleState::Active),
+            },
+            &page(1, None),
+        )
+        .await
+        .unwrap();
+    assert_eq!(active.items, vec![q1.clone()]);
+    let active2 = s
+        .list_cycles(
+            &CycleFilter {
+                state: Some(CycleState::Active),
+            },
+            &page(1, active.next_cursor),
+        )
+        .await
+        .unwrap();
+    assert_eq!(active2.items, vec![q2.clone()]);
+    assert!(active2.next_cursor.is_none());
+}
+
+async fn bad_cursors_are_refused(s: DynStore, _url: String) {
+    let b = basic(&s).await;
+    for bad in ["", "garbage", "t:xx:yy", "i:", "t:12"] {
+        let p = page(10, Some(bad.into()));
+        assert!(matches!(
+            s.list_people(&PeopleFilter::default(), &p).await,
+            Err(StoreError::BadCursor)
+        ));
+        assert!(matches!(
+            s.list_objectives(&ObjectiveFilter::default(), &p).await,
+            Err(StoreError::BadCursor)
+        ));
+        assert!(matches!(
+            s.list_teams(&TeamFilter::default(), &p).await,
+            Err(StoreError::BadCursor)
+        ));
+        assert!(matches!(
+            s.list_cycles(&CycleFilter::default(), &p).await,
+            Err(StoreError::BadCursor)
+        ));
+        assert!(matches!(
+            s.list_check_ins(&b.kr.id, &p).await,
+            Err(StoreError::BadCursor)
+        ));
+        assert!(matches!(
+            s.list_audit(&AuditFilter::default(), &p).await,
+            Err(StoreError::BadCursor)
+        ));
+    }
+}
+
+async fn concurrent_check_ins_all_land(s: DynStore, _url: String) {
+    let b = basic(&s).await;
+    let base = now() - Duration::hours(1);
+    // Interleave times so that completion order and `at` order differ.
+    let order: Vec<i64> = (0..20).map(|i| (i * 7) % 20).collect();
+    let mut tasks = vec![];
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(order.len()));
+    for &i in &order {
+        let s = s.clone();
+        let kr = b.kr.clone();
+        let barrier = barrier.clone();
+        tasks.push(tokio::spawn(async move {
+            let c = check_in(&kr.id, 33.0 + i as f64, base + Duration::seconds(i));
+            barrier.wait().await;
+            s.record_check_in(&ctx(), &c, &applied(&kr, &c))
+                .await
+                .unwrap();
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let kr = s.key_result(&b.kr.id).await.unwrap().unwrap();
+    assert_eq!(kr.current, 33.0 + 19.0);
+    assert_eq!(kr.last_check_in_at, Some(base + Duration::seconds(19)));
+    // Check-ins, newest first, across pages, none lost or repeated.
+    let mut all = vec![];
+    let mut cursor = None;
+    loop {
+        let p = s.list_check_ins(&b.kr.id, &page(6, cursor)).await.unwrap();
+        all.extend(p.items);
+        match p.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(all.len(), 20);
+    let ats: Vec<_> = all.iter().map(|c| c.at).collect();
+    let mut sorted = ats.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(ats, sorted);
+    assert_eq!(
+        all.iter()
+            .map(|c| c.id.clone())
+            .collect::<HashSet<_>>()
+            .len(),
+        20
+    );
+}
+
+async fn back_dated_check_in_keeps_newer_value(s: DynStore, _url: String) {
+    let b = basic(&s).await;
+    let newer = check_in(&b.kr.id, 50.0, now() - Duration::hours(1));
+    let k = s
+        .record_check_in(&ctx(), &newer, &applied(&b.kr, &newer))
+        .await
+        .unwrap();
+    assert_eq!(k.current, 50.0);
+    let mut older = check_in(&b.kr.id, 40.0, now() - Duration::days(7));
+    older.confidence = Confidence::new(2, ConfidenceScale::ZeroToTen).unwrap();
+    let k2 = s
+        .record_check_in(&ctx(), &older, &applied(&k, &older))
+        .await
+        .unwrap();
+    assert_eq!(k2.current, 50.0);
+    assert_eq!(k2.confidence, Some(7));
+    assert_eq!(k2.last_check_in_at, Some(newer.at));
+    let listed = s.list_check_ins(&b.kr.id, &page(10, None)).await.unwrap();
+    assert_eq!(listed.items, vec![newer, older]);
+    // Unknown key result.
+    let ghost = check_in(&KeyResultId::generate(), 1.0, now());
+    let mut kr = b.kr.clone();
+    kr.id = ghost.key_result_id.clone();
+    assert!(matches!(
+        s.record_check_in(&ctx(), &ghost, &applied(&kr, &ghost))
+            .await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+async fn writes_are_audited(s: DynStore, _url: String) {
+    let actor = person("Auditor", "auditor@example.com");
+    s.insert_person(&WriteCtx::system(Source::Cli), &actor)
+        .await
+        .unwrap();
+    let b = basic(&s).await;
+    let me = WriteCtx {
+        actor_id: Some(actor.id.clone()),
+        source: Source::Ui,
+        request_id: Some("r-42".into()),
+    };
+    let c = check_in(&b.kr.id, 45.0, now());
+    s.record_check_in(&me, &c, &applied(&b.kr, &c))
+        .await
+        .unwrap();
+    let i = initiative(&b.kr.id, &b.owner.id);
+    s.insert_initiative(&me, &i).await.unwrap();
+    let mut o2 = b.objective.clone();
+    o2.title = "Audited".into();
+    s.update_objective(&me, &b.objective, &o2).await.unwrap();
+    // Another objective's events must not leak in.
+    let other = objective(&b.cycle.id, &b.owner.id);
+    s.insert_objective(&ctx(), &other).await.unwrap();
+
+    let events = s
+        .list_audit(
+            &AuditFilter {
+                object_id: Some(b.objective.id.to_string()),
+                ..Default::default()
+            },
+            &page(100, None),
+        )
+        .await
+        .unwrap()
+        .items;
+    let actions: Vec<_> = events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        vec![
+            "objective.update",
+            "initiative.create",
+            "check_in.create",
+            "key_result.create",
+            "objective.create"
+        ]
+    );
+    let update = &events[0];
+    assert_eq!(update.actor_id.as_ref(), Some(&actor.id));
+    assert_eq!(update.source, Source::Ui);
+    assert_eq!(update.request_id.as_deref(), Some("r-42"));
+    assert_eq!(update.object_kind, "objective");
+    assert_eq!(
+        update.before.as_ref().unwrap()["title"],
+        "Delight new customers"
+    );
+    assert_eq!(update.after.as_ref().unwrap()["title"], "Audited");
+    assert_eq!(update.after.as_ref().unwrap()["version"], 2);
+    let ci = &events[2];
+    assert_eq!(ci.object_id, c.id.to_string());
+    assert_eq!(ci.objective_id.as_deref(), Some(b.objective.id.as_str()));
+    assert_eq!(ci.key_result_id.as_deref(), Some(b.kr.id.as_str()));
+    assert_eq!(ci.after.as_ref().unwrap()["value"], 45.0);
+
+    let kr_events = s
+        .list_audit(
+            &AuditFilter {
+                object_id: Some(b.kr.id.to_string()),
+                ..Default::default()
+            },
+            &page(100, None),
+        )
+        .await
+        .unwrap()
+        .items;
+    let actions: Vec<_> = kr_events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        vec!["initiative.create", "check_in.create", "key_result.create"]
+    );
+
+    let mine = s
+        .list_audit(
+            &AuditFilter {
+                actor_id: Some(actor.id.clone()),
+                ..Default::default()
+            },
+            &page(100, None),
+        )
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(mine.len(), 3);
+
+    // Passwords never reach the audit log.
+    s.set_password_hash(&me, &actor.id, "$argon2id$secret")
+        .await
+        .unwrap();
+    let person_events = s
+        .list_audit(
+            &AuditFilter {
+                object_id: Some(actor.id.to_string()),
+                ..Default::default()
+            },
+            &page(100, None),
+        )
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(person_events.len(), 2);
+    assert_eq!(person_events[1].action, "person.create");
+    assert_eq!(person_events[1].source, Source::Cli);
+    assert!(person_events[1].after.is_some());
+    for e in &person_events {
+        let text = format!("{:?}{:?}", e.before, e.after);
+        assert!(!text.contains("argon2"), "{text}");
+    }
+
+    // Time window and pagination over all events.
+    let all = s
+        .list_audit(&AuditFilter::default(), &page(500, None))
+        .await
+        .unwrap()
+        .items;
+    let mut paged = vec![];
+    let mut cursor = None;
+    loop {
+        let p = s
+            .list_audit(&AuditFilter::default(), &page(3, cursor))
+            .await
+            .unwrap();
+        paged.extend(p.items);
+        match p.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(paged, all);
+    let future = s
+        .list_audit(
+            &AuditFilter {
+                from: Some(now() + Duration::hours(1)),
+                ..Default::default()
+            },
+            &page(10, None),
+        )
+        .await
+        .unwrap();
+    assert!(future.items.is_empty());
+    let past = s
+        .list_audit(
+            &AuditFilter {
+                to: Some(now() + Duration::hours(1)),
+                from: Some(now() - Duration::hours(1)),
+                ..Default::default()
+            },
+            &page(500, None),
+        )
+        .await
+        .unwrap();
+    assert_eq!(past.items.len(), all.len());
+}
+
+async fn tokens(s: DynStore, _url: String) {
+    let p = person("Ada", "ada@example.com");
+    s.insert_person(&ctx(), &p).await.unwrap();
+    let t = ApiToken {
+        id: TokenId::generate(),
+        person_id: p.id.clone(),
+        name: "CI".into(),
+        scope: TokenScope::Read,
+        created_at: now(),
+        expires_on: Some("2030-01-31".parse().unwrap()),
+        last_used_at: None,
+        revoked_at: None,
+    };
+    let hash = "a".repeat(64);
+    s.insert_token(&ctx(), &t, &hash).await.unwrap();
+    let (got, who) = s.token_by_hash(&hash).await.unwrap().unwrap();
+    assert_eq!(got, t);
+    assert_eq!(who, p);
+    assert!(s.token_by_hash(&"b".repeat(64)).await.unwrap().is_none());
+    let at = now();
+    s.touch_token(&t.id, at).await.unwrap();
+    assert_eq!(
+        s.list_tokens(&p.id).await.unwrap()[0].last_used_at,
+        Some(at)
+    );
+    s.revoke_token(&ctx(), &t.id).await.unwrap();
+    let (revoked, _) = s.token_by_hash(&hash).await.unwrap().unwrap();
+    assert!(revoked.revoked_at.is_some());
+    assert!(!revoked.is_live(now()));
+    assert!(matches!(
+        s.revoke_token(&ctx(), &TokenId::generate()).await,
+        Err(StoreError::NotFound)
+    ));
+    // A second token with the same hash is refused.
+    let t2 = ApiToken {
+        id: TokenId::generate(),
+        ..t.clone()
+    };
+    assert!(matches!(
+        s.insert_token(&ctx(), &t2, &hash).await,
+        Err(StoreError::Conflict { .. })
+    ));
+    let events = s
+        .list_audit(
+            &AuditFilter {
+                object_id: Some(t.id.to_string()),
+                ..Default::default()
+            },
+            &page(10, None),
+        )
+        .await
+        .unwrap()
+        .items;
+    let actions: Vec<_> = events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        vec!["token.revoke", "token.create"],
+        "touch is not audited"
+    );
+    for e in &events {
+        let text = format!("{:?}{:?}", e.before, e.after);
+        assert!(!text.contains(&hash));
+    }
+}
+
+fn small_org() -> Snapshot {
+    let mut people = vec![];
+    // Reports before their managers: the load must not depend on order.
+    let boss = person("Boss", "boss@example.com");
+    for i in 0..5 {
+        let mut p = person(&format!("P{i}"), &format!("p{i}@example.com"));
+        p.manager_id = Some(boss.id.clone());
+        people.push(p);
+    }
+    people.push(boss.clone());
+    let mut team_a = team("A");
+    team_a.member_ids = vec![people[0].id.clone()];
+    let mut team_b = team("B");
+    team_b.parent_id = Some(team_a.id.clone());
+    let teams = vec![team_b, team_a.clone()];
+    let c = cycle("Q1");
+    let mut o1 = objective(&c.id, &boss.id);
+    o1.team_ids = vec![team_a.id.clone()];
+    o1.contributor_ids = vec![people[1].id.clone()];
+    let k1 = key_result(&o1.id, &boss.id);
+    let mut o2 = objective(&c.id, &people[0].id);
+    o2.parents = vec![ParentRef::KeyResult(k1.id.clone())];
+    let mut k2 = key_result(&o2.id, &people[0].id);
+    k2.team_ids = vec![team_a.id.clone()];
+    let check_ins = (0..50)
+        .map(|i| check_in(&k1.id, 33.0 + i as f64, now() - Duration::hours(100 - i)))
+        .collect();
+    Snapshot {
+        settings: Some(OrgSettings {
+            name: "Demo".into(),
+            ..Default::default()
+        }),
+        people,
+        teams,
+        cycles: vec![c],
+        objectives: vec![o2, o1],
+        key_results: vec![k2, k1.clone()],
+        check_ins,
+        initiatives: vec![initiative(&k1.id, &boss.id)],
+    }
+}
+
+async fn snapshot_is_all_or_nothing(s: DynStore, _url: String) {
+    let mut broken = small_org();
+    broken.objectives[0].cycle_id = CycleId::generate();
+    assert!(s.load_snapshot(&ctx(), &broken).await.is_err());
+    assert!(s.is_empty().await.unwrap());
+    assert!(s
+        .list_audit(&AuditFilter::default(), &page(10, None))
+        .await
+        .unwrap()
+        .items
+        .is_empty());
+    assert_eq!(s.settings().await.unwrap(), OrgSettings::default());
+
+    let org = small_org();
+    s.load_snapshot(&WriteCtx::system(Source::Import), &org)
+        .await
+        .unwrap();
+    assert!(!s.is_empty().await.unwrap());
+    assert_eq!(s.settings().await.unwrap().name, "Demo");
+    for p in &org.people {
+        assert_eq!(&s.person(&p.id).await.unwrap().unwrap(), p);
+    }
+    for t in &org.teams {
+        assert_eq!(&s.team(&t.id).await.unwrap().unwrap(), t);
+    }
+    for o in &org.objectives {
+        assert_eq!(&s.objective(&o.id).await.unwrap().unwrap(), o);
+    }
+    for k in &org.key_results {
+        assert_eq!(&s.key_result(&k.id).await.unwrap().unwrap(), k);
+    }
+    let cis = s
+        .list_check_ins(&org.key_results[1].id, &page(500, None))
+        .await
+        .unwrap();
+    assert_eq!(cis.items.len(), 50);
+    assert_eq!(
+        s.list_initiatives(&org.key_results[1].id).await.unwrap(),
+        org.initiatives
+    );
+    let events = s
+        .list_audit(&AuditFilter::default(), &page(10, None))
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].action, "snapshot.load");
+    assert_eq!(events[0].source, Source::Import);
+    let counts = events[0].after.as_ref().unwrap();
+    assert_eq!(counts["people"], 6);
+    assert_eq!(counts["check_ins"], 50);
+
+    // Loading it again conflicts and changes nothing.
+    assert!(s.load_snapshot(&ctx(), &org).await.is_err());
+    assert_eq!(
+        s.list_audit(&AuditFilter::default(), &page(10, None))
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
+}
+
+async fn migrations_are_idempotent(s: DynStore, url: String) {
+    let b = basic(&s).await;
+    let again = keel_store::open(&url).await.expect("re-open");
+    assert_eq!(again.backend(), s.backend());
+    assert_eq!(
+        again.objective(&b.objective.id).await.unwrap().unwrap(),
+        b.objective
+    );
+    // Several opens at once (several servers starting together).
+    let opens: Vec<_> = (0..3)
+        .map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move { keel_store::open(&url).await.map(|_| ()) })
+        })
+        .collect();
+    for o in opens {
+        o.await.unwrap().unwrap();
+    }
+}
+
+async fn references_are_checked(s: DynStore, _url: String) {
+    let b = basic(&s).await;
+    let o = objective(&CycleId::generate(), &b.owner.id);
+    match s.insert_objective(&ctx(), &o).await {
+        Err(StoreError::Conflict { field, .. }) => {
+            if s.backend() == "postgres" {
+                assert_eq!(field, "cycle_id");
+            }
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    assert!(s.objective(&o.id).await.unwrap().is_none());
+    let mut p = person("Orphan", "orphan@example.com");
+    p.manager_id = Some(PersonId::generate());
+    match s.insert_person(&ctx(), &p).await {
+        Err(StoreError::Conflict { field, .. }) => {
+            if s.backend() == "postgres" {
+                assert_eq!(field, "manager_id");
+            }
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    let mut o = objective(&b.cycle.id, &b.owner.id);
+    o.team_ids = vec![TeamId::generate()];
+    match s.insert_objective(&ctx(), &o).await {
+        Err(StoreError::Conflict { field, .. }) => {
+            if s.backend() == "postgres" {
+                assert_eq!(field, "team_ids");
+            }
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    assert!(s.objective(&o.id).await.unwrap().is_none(), "rolled back");
+    // Duplicate ids.
+    assert!(matches!(
+        s.insert_cycle(&ctx(), &b.cycle).await,
+        Err(StoreError::Conflict { .. })
+    ));
+}
+
+// ---------------------------------------------------------------------------------------------
+// SQLite-only behaviour
+
+#[tokio::test]
+async fn sqlite_urls() {
+    let s = keel_store::open("sqlite::memory:").await.unwrap();
+    assert_eq!(s.backend(), "sqlite");
+    let b = basic(&s).await;
+    // One shared database: what one call writes, the next reads.
+    assert_eq!(
+        s.objective(&b.objective.id).await.unwrap().unwrap(),
+        b.objective
+    );
+    let c = check_in(&b.kr.id, 50.0, now());
+    s.record_check_in(&ctx(), &c, &applied(&b.kr, &c))
+        .await
+        .unwrap();
+
+    let dir = std::env::temp_dir().join(format!("keel-url-{}", uuid::Uuid::now_v7()));
+    let path = dir.join("nested").join("k.db");
+    let s = keel_store::open(&format!("sqlite:{}", path.display()))
+        .await
+        .unwrap();
+    assert!(s.is_empty().await.unwrap());
+    assert!(path.exists());
+    std::fs::remove_dir_all(dir).ok();
+
+    for bad in ["mysql://x", "", "file:///tmp/x.db", "sqlite://"] {
+        assert!(
+            matches!(keel_store::open(bad).await, Err(StoreError::BadUrl(_))),
+            "{bad}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scale (run with `cargo test -p keel-store --release -- --ignored scale`)
+
+fn big_org() -> Snapshot {
+    let people: Vec<Person> = (0..10_000)
+        .map(|i| {
+            let mut p = person(&format!("Person {i}"), &format!("p{i}@example.com"));
+            p.id = PersonId::from_string(format!("p{i:06}"));
+            if i > 0 {
+                p.manager_id = Some(PersonId::from_string(format!("p{:06}", (i - 1) / 8)));
+            }
+            p
+        })
+        .collect();
+    let teams: Vec<Team> = (0..1_500)
+        .map(|i| {
+            let mut t = team(&format!("Team {i}"));
+            t.id = TeamId::from_string(format!("t{i:06}"));
+            if i > 0 {
+                t.parent_id = Some(TeamId::from_string(format!("t{:06}", (i - 1) / 6)));
+            }
+            t.member_ids = (0..6)
+                .map(|j| people[(i * 6 + j) % people.len()].id.clone())
+                .collect();
+            t
+        })
+        .collect();
+    let c = cycle("Q1");
+    let objectives: Vec<Objective> = (0..12_000)
+        .map(|i| {
+            let mut o = objective(&c.id, &people[i % people.len()].id);
+            o.team_ids = vec![teams[i % teams.len()].id.clone()];
+            o
+        })
+        .collect();
+    let key_results: Vec<KeyResult> = (0..40_000)
+        .map(|i| {
+            key_result(
+                &objectives[i % objectives.len()].id,
+                &people[i % people.len()].id,
+            )
+        })
+        .collect();
+    let base = now() - Duration::days(60);
+    let check_ins: Vec<CheckIn> = (0..400_000)
+        .map(|i| {
+            check_in(
+                &key_results[i % key_results.len()].id,
+                40.0,
+                base + Duration::seconds(i as i64),
+            )
+        })
+        .collect();
+    Snapshot {
+        settings: None,
+        people,
+        teams,
+        cycles: vec![c],
+        objectives,
+        key_results,
+        check_ins,
+        initiatives: vec![],
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn scale_sqlite() {
+    let h = sqlite_harness().await;
+    let s = h.store.clone();
+    let org = big_org();
+    let t = std::time::Instant::now();
+    s.load_snapshot(&ctx(), &org).await.unwrap();
+    eprintln!("loaded a 10,000-person organisation in {:?}", t.elapsed());
+
+    let kr = org.key_results[7].clone();
+    let n = 5_000;
+    let t = std::time::Instant::now();
+    let mut tasks = vec![];
+    for w in 0..16 {
+        let s = s.clone();
+        let kr = kr.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..n / 16 {
+                let c = check_in(&kr.id, (w * 1000 + i) as f64, now());
+                s.record_check_in(&ctx(), &c, &applied(&kr, &c))
+                    .await
+                    .unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let dt = t.elapsed();
+    eprintln!(
+        "{} check-ins in {dt:?}: {:.0}/s",
+        n / 16 * 16,
+        (n / 16 * 16) as f64 / dt.as_secs_f64()
+    );
+    h.finish().await;
+}
