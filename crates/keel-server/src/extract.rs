@@ -44,10 +44,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
             return ApiError::BadRequest(format!("the body is not valid JSON: {inner}"));
         }
         let message = inner.to_string();
-        // serde reports a missing or unknown field at the parent path; name the field itself.
+        // serde reports a missing field at the parent's path; name the field itself. (An unknown
+        // field's path already ends with its name.)
         let field = if let Some(name) = backticked(&message, "missing field `") {
-            join_path(&path, &name)
-        } else if let Some(name) = backticked(&message, "unknown field `") {
             join_path(&path, &name)
         } else if path == "." {
             "body".to_string()

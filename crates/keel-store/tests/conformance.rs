@@ -342,6 +342,10 @@ async fn round_trip_every_record(s: DynStore, _url: String) {
         ownership_policy: OwnershipPolicy::Shared,
         confidence_scale: ConfidenceScale::ThreeLevel,
         check_in_weekday: Weekday::Thursday,
+        health: keel_domain::HealthThresholds {
+            owner_overload: 4,
+            ..Default::default()
+        },
     };
     s.save_settings(&ctx(), &settings).await.unwrap();
     assert_eq!(s.settings().await.unwrap(), settings);
