@@ -47,8 +47,10 @@ fn parse_url(url: &str) -> StoreResult<Target> {
         }
         return Ok(Target::File(path.into()));
     }
+    // Not echoed: the URL may hold a password.
+    let scheme = url.split(':').next().unwrap_or("");
     Err(StoreError::BadUrl(format!(
-        "'{url}' is not a supported database URL: use sqlite://path/to/keel.db, sqlite::memory: \
+        "'{scheme}:' is not a supported database: use sqlite://path/to/keel.db, sqlite::memory: \
          or postgres://user@host/database"
     )))
 }
@@ -124,8 +126,15 @@ impl SqlStore {
                 db
             }
             Target::Postgres(url) => {
+                // The URL may hold a password: never echo it.
                 let opts = PgConnectOptions::from_str(&url)
-                    .map_err(|e| StoreError::BadUrl(format!("'{url}': {e}")))?;
+                    .map_err(|e| StoreError::BadUrl(format!("not a valid PostgreSQL URL ({e})")))?;
+                // Fail fast with the server's own answer instead of retrying until a timeout.
+                {
+                    use sqlx::Connection;
+                    let conn = sqlx::PgConnection::connect_with(&opts).await?;
+                    conn.close().await?;
+                }
                 let pool = PgPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(30))
