@@ -42,6 +42,10 @@ pub struct KeyResult {
     pub description: String,
     pub owner_id: PersonId,
     pub ownership_state: OwnershipState,
+    /// Under the `shared` ownership policy only: people who co-own it. `owner_id` stays the
+    /// one accountable person.
+    #[serde(default)]
+    pub co_owner_ids: Vec<PersonId>,
     pub sponsor_id: Option<PersonId>,
     pub contributor_ids: Vec<PersonId>,
     pub team_ids: Vec<TeamId>,
@@ -71,6 +75,7 @@ impl KeyResult {
         self.unit = text::long("unit", &self.unit, 30)?;
         validate_circle(
             &self.owner_id,
+            &mut self.co_owner_ids,
             &self.sponsor_id,
             &mut self.contributor_ids,
             &mut self.team_ids,
@@ -196,6 +201,7 @@ mod tests {
             description: String::new(),
             owner_id: PersonId::generate(),
             ownership_state: OwnershipState::Accepted,
+            co_owner_ids: vec![],
             sponsor_id: None,
             contributor_ids: vec![],
             team_ids: vec![],

@@ -17,6 +17,24 @@ pub enum OwnershipState {
     Declined,
 }
 
+/// Seed 001: "Ownership split between two people. Same as no owner." Under the `single` policy
+/// co-owners are refused with that explanation; under `shared` they are allowed (and the health
+/// check flags the split).
+pub fn check_co_owners(
+    policy: crate::org::OwnershipPolicy,
+    co_owner_ids: &[PersonId],
+) -> FieldResult<()> {
+    if policy == crate::org::OwnershipPolicy::Single && !co_owner_ids.is_empty() {
+        return Err(FieldError::new(
+            "co_owner_ids",
+            "this organisation uses single-threaded ownership: one accountable owner per OKR, because \
+             ownership split between two people is the same as no owner. Add the others as contributor_ids \
+             (or ask an administrator to switch the ownership policy to shared)",
+        ));
+    }
+    Ok(())
+}
+
 impl OwnershipState {
     /// Naming yourself is accepted at once; naming someone else waits for them to accept.
     pub fn on_assignment(proposer: Option<&PersonId>, owner: &PersonId) -> Self {
@@ -85,6 +103,10 @@ pub struct Objective {
     /// The one accountable individual.
     pub owner_id: PersonId,
     pub ownership_state: OwnershipState,
+    /// Under the `shared` ownership policy only: people who co-own it. `owner_id` stays the
+    /// one accountable person.
+    #[serde(default)]
+    pub co_owner_ids: Vec<PersonId>,
     /// For structural trade-offs; not the owner.
     pub sponsor_id: Option<PersonId>,
     pub contributor_ids: Vec<PersonId>,
@@ -102,10 +124,25 @@ pub struct Objective {
 /// Normalises the people and teams around an OKR; shared by objectives and key results.
 pub(crate) fn validate_circle(
     owner_id: &PersonId,
+    co_owner_ids: &mut Vec<PersonId>,
     sponsor_id: &Option<PersonId>,
     contributor_ids: &mut Vec<PersonId>,
     team_ids: &mut Vec<TeamId>,
 ) -> FieldResult<()> {
+    co_owner_ids.sort();
+    co_owner_ids.dedup();
+    if co_owner_ids.contains(owner_id) {
+        return Err(FieldError::new(
+            "co_owner_ids",
+            "the accountable owner cannot also be listed as a co-owner",
+        ));
+    }
+    if co_owner_ids.iter().any(|c| contributor_ids.contains(c)) {
+        return Err(FieldError::new(
+            "co_owner_ids",
+            "a person is either a co-owner or a contributor, not both",
+        ));
+    }
     contributor_ids.sort();
     contributor_ids.dedup();
     team_ids.sort();
@@ -141,6 +178,7 @@ impl Objective {
         self.description = text::long("description", &self.description, 10_000)?;
         validate_circle(
             &self.owner_id,
+            &mut self.co_owner_ids,
             &self.sponsor_id,
             &mut self.contributor_ids,
             &mut self.team_ids,

@@ -85,6 +85,24 @@ pub struct ObjectiveFilter {
 }
 
 #[derive(Debug, Clone, Default)]
+pub struct OwnershipRequestFilter {
+    pub state: Option<RequestState>,
+    /// Requests this person is proposed for.
+    pub proposed_owner_id: Option<PersonId>,
+    /// Requests this person proposed or is proposed for.
+    pub involving: Option<PersonId>,
+    /// Requests on this objective or key result.
+    pub okr_id: Option<String>,
+}
+
+/// The OKRs a person is involved in, whatever the role (owner, co-owner, sponsor, contributor).
+#[derive(Debug, Clone, Default)]
+pub struct Involvement {
+    pub objectives: Vec<Objective>,
+    pub key_results: Vec<KeyResult>,
+}
+
+#[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
     /// Events on this object, and on its children (an objective's key results, check-ins and
     /// initiatives; a key result's check-ins and initiatives).
@@ -105,6 +123,7 @@ pub struct Snapshot {
     pub key_results: Vec<KeyResult>,
     pub check_ins: Vec<CheckIn>,
     pub initiatives: Vec<Initiative>,
+    pub ownership_requests: Vec<OwnershipRequest>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -195,7 +214,14 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Cycle>;
 
     // ---- objectives ----
-    async fn insert_objective(&self, ctx: &WriteCtx, objective: &Objective) -> StoreResult<()>;
+    /// Inserts the objective and, in the same transaction, the ownership request that names its
+    /// owner (if any).
+    async fn insert_objective(
+        &self,
+        ctx: &WriteCtx,
+        objective: &Objective,
+        request: Option<&OwnershipRequest>,
+    ) -> StoreResult<()>;
     async fn objective(&self, id: &ObjectiveId) -> StoreResult<Option<Objective>>;
     async fn objectives_by_ids(&self, ids: &[ObjectiveId]) -> StoreResult<Vec<Objective>>;
     async fn list_objectives(
@@ -215,7 +241,55 @@ pub trait Store: Send + Sync + 'static {
     async fn children_of(&self, parent_id: &str) -> StoreResult<Vec<Objective>>;
 
     // ---- key results ----
-    async fn insert_key_result(&self, ctx: &WriteCtx, key_result: &KeyResult) -> StoreResult<()>;
+    /// Inserts the key result and, in the same transaction, the ownership request that names its
+    /// owner (if any).
+    async fn insert_key_result(
+        &self,
+        ctx: &WriteCtx,
+        key_result: &KeyResult,
+        request: Option<&OwnershipRequest>,
+    ) -> StoreResult<()>;
+    /// Key results (not deleted, in objectives not deleted) whose `team_ids` include this team.
+    async fn key_results_shared_with(&self, team_id: &TeamId) -> StoreResult<Vec<KeyResult>>;
+    /// Every objective and key result (not deleted) the person owns, co-owns, sponsors or
+    /// contributes to.
+    async fn okrs_involving(&self, person_id: &PersonId) -> StoreResult<Involvement>;
+
+    // ---- ownership ----
+    /// Records an ownership proposal (or handover) and, in the same transaction: makes
+    /// `request.proposed_owner_id` the OKR's owner with `ownership_state` accepted when the
+    /// request is already `accepted` (someone naming themself) and pending otherwise; bumps the
+    /// OKR's version; marks any earlier pending request on the same OKR `superseded`; records an
+    /// audit event on the OKR. Fails with `StaleVersion` if the OKR's version is no longer
+    /// `okr_version`, and `NotFound` if the OKR does not exist.
+    async fn propose_ownership(
+        &self,
+        ctx: &WriteCtx,
+        request: &OwnershipRequest,
+        okr_version: i64,
+    ) -> StoreResult<()>;
+    /// Records the answer to a pending request (`request.state` accepted or declined, with
+    /// `decided_at` and `decline_reason`) and sets the OKR's `ownership_state` to match (version
+    /// bumped, audited), in one transaction. `StaleVersion` if the stored request is no longer
+    /// pending, or the OKR's owner is no longer the proposed person.
+    async fn answer_ownership_request(
+        &self,
+        ctx: &WriteCtx,
+        request: &OwnershipRequest,
+    ) -> StoreResult<()>;
+    async fn ownership_request(
+        &self,
+        id: &OwnershipRequestId,
+    ) -> StoreResult<Option<OwnershipRequest>>;
+    /// Newest first.
+    async fn list_ownership_requests(
+        &self,
+        filter: &OwnershipRequestFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<OwnershipRequest>>;
+    /// Every request on one OKR, oldest first: who was proposed, who accepted, when, with what
+    /// note. Its accepted requests are the handover history.
+    async fn ownership_history(&self, okr_id: &str) -> StoreResult<Vec<OwnershipRequest>>;
     async fn key_result(&self, id: &KeyResultId) -> StoreResult<Option<KeyResult>>;
     /// The key results of these objectives, ordered by objective then creation.
     async fn key_results_of(&self, objective_ids: &[ObjectiveId]) -> StoreResult<Vec<KeyResult>>;

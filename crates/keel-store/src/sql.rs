@@ -464,6 +464,7 @@ fn objective_from(r: &Row) -> StoreResult<Objective> {
         cycle_id: CycleId::from_string(r.text("cycle_id")?),
         owner_id: PersonId::from_string(r.text("owner_id")?),
         ownership_state: enum_from("ownership_state", r.text("ownership_state")?)?,
+        co_owner_ids: vec![], // TODO(store helper): load from the co-owner tables
         sponsor_id: r.opt_text("sponsor_id")?.map(PersonId::from_string),
         contributor_ids: vec![],
         team_ids: vec![],
@@ -534,6 +535,7 @@ fn kr_from(r: &Row) -> StoreResult<KeyResult> {
         description: r.text("description")?,
         owner_id: PersonId::from_string(r.text("owner_id")?),
         ownership_state: enum_from("ownership_state", r.text("ownership_state")?)?,
+        co_owner_ids: vec![], // TODO(store helper): load from the co-owner tables
         sponsor_id: r.opt_text("sponsor_id")?.map(PersonId::from_string),
         contributor_ids: vec![],
         team_ids: vec![],
@@ -2101,6 +2103,45 @@ impl SqlStore {
 
 #[async_trait]
 impl Store for SqlStore {
+    // ---- issue 3: stubs, to be implemented on branch `store` ----
+    async fn key_results_shared_with(&self, _team_id: &TeamId) -> StoreResult<Vec<KeyResult>> {
+        Err(StoreError::Migration("not implemented yet".into()))
+    }
+    async fn okrs_involving(&self, _person_id: &PersonId) -> StoreResult<crate::Involvement> {
+        Err(StoreError::Migration("not implemented yet".into()))
+    }
+    async fn propose_ownership(
+        &self,
+        _ctx: &WriteCtx,
+        _request: &OwnershipRequest,
+        _okr_version: i64,
+    ) -> StoreResult<()> {
+        Err(StoreError::Migration("not implemented yet".into()))
+    }
+    async fn answer_ownership_request(
+        &self,
+        _ctx: &WriteCtx,
+        _request: &OwnershipRequest,
+    ) -> StoreResult<()> {
+        Err(StoreError::Migration("not implemented yet".into()))
+    }
+    async fn ownership_request(
+        &self,
+        _id: &OwnershipRequestId,
+    ) -> StoreResult<Option<OwnershipRequest>> {
+        Err(StoreError::Migration("not implemented yet".into()))
+    }
+    async fn list_ownership_requests(
+        &self,
+        _filter: &crate::OwnershipRequestFilter,
+        _page: &PageRequest,
+    ) -> StoreResult<Page<OwnershipRequest>> {
+        Err(StoreError::Migration("not implemented yet".into()))
+    }
+    async fn ownership_history(&self, _okr_id: &str) -> StoreResult<Vec<OwnershipRequest>> {
+        Err(StoreError::Migration("not implemented yet".into()))
+    }
+
     fn backend(&self) -> &'static str {
         self.db.backend()
     }
@@ -2350,7 +2391,12 @@ impl Store for SqlStore {
             .map_err(map_err)
     }
 
-    async fn insert_objective(&self, ctx: &WriteCtx, objective: &Objective) -> StoreResult<()> {
+    async fn insert_objective(
+        &self,
+        ctx: &WriteCtx,
+        objective: &Objective,
+        _request: Option<&OwnershipRequest>,
+    ) -> StoreResult<()> {
         self.do_insert_objective(ctx, objective)
             .await
             .map_err(map_err)
@@ -2441,7 +2487,12 @@ impl Store for SqlStore {
         fill_objectives(&mut ex, rows).await
     }
 
-    async fn insert_key_result(&self, ctx: &WriteCtx, key_result: &KeyResult) -> StoreResult<()> {
+    async fn insert_key_result(
+        &self,
+        ctx: &WriteCtx,
+        key_result: &KeyResult,
+        _request: Option<&OwnershipRequest>,
+    ) -> StoreResult<()> {
         self.do_insert_key_result(ctx, key_result)
             .await
             .map_err(map_err)

@@ -226,6 +226,7 @@ fn objective(cycle: &CycleId, owner: &PersonId) -> Objective {
         cycle_id: cycle.clone(),
         owner_id: owner.clone(),
         ownership_state: OwnershipState::Accepted,
+        co_owner_ids: vec![],
         sponsor_id: None,
         contributor_ids: vec![],
         team_ids: vec![],
@@ -247,6 +248,7 @@ fn key_result(objective: &ObjectiveId, owner: &PersonId) -> KeyResult {
         description: String::new(),
         owner_id: owner.clone(),
         ownership_state: OwnershipState::Accepted,
+        co_owner_ids: vec![],
         sponsor_id: None,
         contributor_ids: vec![],
         team_ids: vec![],
@@ -307,9 +309,9 @@ async fn basic(s: &DynStore) -> Basic {
     let cycle = cycle(&format!("Q1 {}", uuid::Uuid::now_v7()));
     s.insert_cycle(&ctx(), &cycle).await.unwrap();
     let objective = objective(&cycle.id, &owner.id);
-    s.insert_objective(&ctx(), &objective).await.unwrap();
+    s.insert_objective(&ctx(), &objective, None).await.unwrap();
     let kr = key_result(&objective.id, &owner.id);
-    s.insert_key_result(&ctx(), &kr).await.unwrap();
+    s.insert_key_result(&ctx(), &kr, None).await.unwrap();
     Basic {
         owner,
         cycle,
@@ -428,9 +430,9 @@ async fn round_trip_every_record(s: DynStore, _url: String) {
     assert!(s.cycle_by_name("nope").await.unwrap().is_none());
 
     let top = objective(&year.id, &boss.id);
-    s.insert_objective(&ctx(), &top).await.unwrap();
+    s.insert_objective(&ctx(), &top, None).await.unwrap();
     let top_kr = key_result(&top.id, &boss.id);
-    s.insert_key_result(&ctx(), &top_kr).await.unwrap();
+    s.insert_key_result(&ctx(), &top_kr, None).await.unwrap();
     let mut o = objective(&q1.id, &ada.id);
     o.title = "Ship the analytical engine".into();
     o.description = "Notes\nwith lines ✓".into();
@@ -449,7 +451,7 @@ async fn round_trip_every_record(s: DynStore, _url: String) {
     o.kind = ObjectiveKind::Aspirational;
     o.state = ObjectiveState::Draft;
     o.visibility = Visibility::Private;
-    s.insert_objective(&ctx(), &o).await.unwrap();
+    s.insert_objective(&ctx(), &o, None).await.unwrap();
     assert_eq!(s.objective(&o.id).await.unwrap().unwrap(), o);
     assert_eq!(
         s.objectives_by_ids(&[o.id.clone()]).await.unwrap(),
@@ -488,9 +490,9 @@ async fn round_trip_every_record(s: DynStore, _url: String) {
     kr.confidence = Some(6);
     kr.last_check_in_at = Some(now() - Duration::days(3));
     kr.ownership_state = OwnershipState::Declined;
-    s.insert_key_result(&ctx(), &kr).await.unwrap();
+    s.insert_key_result(&ctx(), &kr, None).await.unwrap();
     let kr2 = key_result(&o.id, &boss.id);
-    s.insert_key_result(&ctx(), &kr2).await.unwrap();
+    s.insert_key_result(&ctx(), &kr2, None).await.unwrap();
     assert_eq!(s.key_result(&kr.id).await.unwrap().unwrap(), kr);
     assert_eq!(
         s.key_results_of(&[top.id.clone(), o.id.clone()])
@@ -667,7 +669,7 @@ async fn stale_versions_are_refused(s: DynStore, _url: String) {
 async fn soft_deleted_objectives_are_invisible(s: DynStore, _url: String) {
     let b = basic(&s).await;
     let other = objective(&b.cycle.id, &b.owner.id);
-    s.insert_objective(&ctx(), &other).await.unwrap();
+    s.insert_objective(&ctx(), &other, None).await.unwrap();
     let c = check_in(&b.kr.id, 40.0, now());
     s.record_check_in(&ctx(), &c, &applied(&b.kr, &c))
         .await
@@ -755,7 +757,7 @@ async fn filters_and_pagination(s: DynStore, _url: String) {
             o.team_ids.push(t2.id.clone());
             o.team_ids.sort();
         }
-        s.insert_objective(&ctx(), &o).await.unwrap();
+        s.insert_objective(&ctx(), &o, None).await.unwrap();
         all.push(o);
     }
 
@@ -1124,7 +1126,7 @@ async fn writes_are_audited(s: DynStore, _url: String) {
     s.update_objective(&me, &b.objective, &o2).await.unwrap();
     // Another objective's events must not leak in.
     let other = objective(&b.cycle.id, &b.owner.id);
-    s.insert_objective(&ctx(), &other).await.unwrap();
+    s.insert_objective(&ctx(), &other, None).await.unwrap();
 
     let events = s
         .list_audit(
@@ -1368,6 +1370,7 @@ fn small_org() -> Snapshot {
         key_results: vec![k2, k1.clone()],
         check_ins,
         initiatives: vec![initiative(&k1.id, &boss.id)],
+        ownership_requests: vec![],
     }
 }
 
@@ -1458,7 +1461,7 @@ async fn migrations_are_idempotent(s: DynStore, url: String) {
 async fn references_are_checked(s: DynStore, _url: String) {
     let b = basic(&s).await;
     let o = objective(&CycleId::generate(), &b.owner.id);
-    match s.insert_objective(&ctx(), &o).await {
+    match s.insert_objective(&ctx(), &o, None).await {
         Err(StoreError::Conflict { field, .. }) => {
             if s.backend() == "postgres" {
                 assert_eq!(field, "cycle_id");
@@ -1479,7 +1482,7 @@ async fn references_are_checked(s: DynStore, _url: String) {
     }
     let mut o = objective(&b.cycle.id, &b.owner.id);
     o.team_ids = vec![TeamId::generate()];
-    match s.insert_objective(&ctx(), &o).await {
+    match s.insert_objective(&ctx(), &o, None).await {
         Err(StoreError::Conflict { field, .. }) => {
             if s.backend() == "postgres" {
                 assert_eq!(field, "team_ids");

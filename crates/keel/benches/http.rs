@@ -125,7 +125,7 @@ async fn bench(
     let load_secs = t.elapsed().as_secs_f64();
     let token = keel(
         url,
-        &["token", "create", "--email", "person0@synthetic.example"],
+        &["token", "create", "--email", "person1@synthetic.example"],
     )
     .trim()
     .to_string();

@@ -591,6 +591,7 @@ impl Org {
             cycle_id: cycle.id.clone(),
             owner_id: self.p(o.owner),
             ownership_state: o.ownership,
+            co_owner_ids: vec![],
             sponsor_id: o.sponsor.map(|s| self.p(s)),
             contributor_ids: self.ps(o.contributors),
             team_ids: self.ts(o.teams),
@@ -629,6 +630,7 @@ impl Org {
             description: k.description.into(),
             owner_id: self.p(k.owner),
             ownership_state: k.ownership,
+            co_owner_ids: vec![],
             sponsor_id: k.sponsor.map(|s| self.p(s)),
             contributor_ids: self.ps(k.contributors),
             team_ids: self.ts(k.teams),
@@ -2215,6 +2217,7 @@ pub fn synthetic(people: usize, seed: u64, today: NaiveDate) -> Snapshot {
                 cycle_id: cycle_id.clone(),
                 owner_id: owner.clone(),
                 ownership_state,
+                co_owner_ids: vec![],
                 sponsor_id,
                 contributor_ids,
                 team_ids: teams,
@@ -2330,6 +2333,7 @@ pub fn synthetic(people: usize, seed: u64, today: NaiveDate) -> Snapshot {
                     } else {
                         ownership_state
                     },
+                    co_owner_ids: vec![],
                     sponsor_id,
                     contributor_ids: kr_contributors,
                     team_ids: Vec::new(),

@@ -179,6 +179,7 @@ pub async fn create_objective(
     let id = ObjectiveId::generate();
     let objective = Objective {
         ownership_state: OwnershipState::on_assignment(Some(&caller.person.id), &owner_id),
+        co_owner_ids: vec![],
         id: id.clone(),
         title: input.title,
         description: input.description,
@@ -211,7 +212,7 @@ pub async fn create_objective(
     }
     .validated()?;
     store
-        .insert_objective(&caller.write_ctx(), &objective)
+        .insert_objective(&caller.write_ctx(), &objective, None)
         .await?;
     Ok(objective)
 }
@@ -401,6 +402,7 @@ pub async fn create_key_result(
         title: input.title,
         description: input.description,
         ownership_state: OwnershipState::on_assignment(Some(&caller.person.id), &owner_id),
+        co_owner_ids: vec![],
         owner_id,
         sponsor_id: input.sponsor_id,
         contributor_ids: input.contributor_ids,
@@ -427,7 +429,9 @@ pub async fn create_key_result(
         Some(&kr.team_ids),
     )
     .await?;
-    store.insert_key_result(&caller.write_ctx(), &kr).await?;
+    store
+        .insert_key_result(&caller.write_ctx(), &kr, None)
+        .await?;
     Ok(kr)
 }
 
