@@ -856,8 +856,14 @@ async fn fill_objectives(ex: &mut Exec<'_>, rows: Vec<Row>) -> StoreResult<Vec<O
         &keys,
     )
     .await?;
-    let mut co_owners =
-        junction(ex, "objective_co_owners", "objective_id", "person_id", &keys).await?;
+    let mut co_owners = junction(
+        ex,
+        "objective_co_owners",
+        "objective_id",
+        "person_id",
+        &keys,
+    )
+    .await?;
     let mut parents: HashMap<String, Vec<ParentRef>> = HashMap::new();
     for chunk in keys.chunks(IN_CHUNK) {
         let sql = format!(
@@ -919,8 +925,14 @@ async fn fill_key_results(ex: &mut Exec<'_>, rows: Vec<Row>) -> StoreResult<Vec<
         &keys,
     )
     .await?;
-    let mut co_owners =
-        junction(ex, "key_result_co_owners", "key_result_id", "person_id", &keys).await?;
+    let mut co_owners = junction(
+        ex,
+        "key_result_co_owners",
+        "key_result_id",
+        "person_id",
+        &keys,
+    )
+    .await?;
     for k in &mut krs {
         k.team_ids = teams
             .remove(k.id.as_str())

@@ -1579,7 +1579,10 @@ fn request(
 }
 
 async fn add_person(s: &DynStore, name: &str) -> Person {
-    let p = person(name, &format!("{name}-{}@example.com", uuid::Uuid::now_v7()));
+    let p = person(
+        name,
+        &format!("{name}-{}@example.com", uuid::Uuid::now_v7()),
+    );
     s.insert_person(&ctx(), &p).await.unwrap();
     p
 }
@@ -1598,7 +1601,12 @@ async fn co_owners_round_trip(s: DynStore, _url: String) {
         .await
         .unwrap();
     assert_eq!(
-        listed.items.iter().find(|x| x.id == o.id).unwrap().co_owner_ids,
+        listed
+            .items
+            .iter()
+            .find(|x| x.id == o.id)
+            .unwrap()
+            .co_owner_ids,
         o.co_owner_ids
     );
     let mut after = o.clone();
@@ -1658,7 +1666,10 @@ async fn ownership_requests_flow(s: DynStore, _url: String) {
         t0,
     );
     s.insert_objective(&ctx(), &o, Some(&r0)).await.unwrap();
-    assert_eq!(s.ownership_history(o.id.as_str()).await.unwrap(), vec![r0.clone()]);
+    assert_eq!(
+        s.ownership_history(o.id.as_str()).await.unwrap(),
+        vec![r0.clone()]
+    );
     assert_eq!(s.ownership_request(&r0.id).await.unwrap().unwrap(), r0);
     assert!(s
         .ownership_request(&OwnershipRequestId::generate())
@@ -1729,7 +1740,8 @@ async fn ownership_requests_flow(s: DynStore, _url: String) {
 
     // Declining: the OKR's ownership state follows, the reason is kept.
     let mut r1d = r1.clone();
-    r1d.decline("I have no say over onboarding UX", now()).unwrap();
+    r1d.decline("I have no say over onboarding UX", now())
+        .unwrap();
     s.answer_ownership_request(&ctx(), &r1d).await.unwrap();
     assert_eq!(s.ownership_request(&r1.id).await.unwrap().unwrap(), r1d);
     let o2 = s.objective(&o.id).await.unwrap().unwrap();
@@ -1860,8 +1872,14 @@ async fn ownership_requests_flow(s: DynStore, _url: String) {
         .find(|e| e.action == "objective.decline_ownership")
         .unwrap();
     assert_eq!(decline.object_id, o.id.as_str());
-    assert_eq!(decline.before.as_ref().unwrap()["ownership_state"], "pending");
-    assert_eq!(decline.after.as_ref().unwrap()["ownership_state"], "declined");
+    assert_eq!(
+        decline.before.as_ref().unwrap()["ownership_state"],
+        "pending"
+    );
+    assert_eq!(
+        decline.after.as_ref().unwrap()["ownership_state"],
+        "declined"
+    );
     let created = events
         .iter()
         .find(|e| e.action == "ownership_request.create")
@@ -1872,7 +1890,10 @@ async fn ownership_requests_flow(s: DynStore, _url: String) {
         .find(|e| e.action == "key_result.accept_ownership")
         .unwrap();
     assert_eq!(accepted.key_result_id.as_deref(), Some(kr.id.as_str()));
-    assert_eq!(accepted.after.as_ref().unwrap()["owner_id"], bob.id.as_str());
+    assert_eq!(
+        accepted.after.as_ref().unwrap()["owner_id"],
+        bob.id.as_str()
+    );
     // Key result requests travel with their key result too.
     let mut k = key_result(&o.id, &cy.id);
     k.ownership_state = OwnershipState::Pending;
@@ -2073,7 +2094,10 @@ async fn team_and_person_views(s: DynStore, _url: String) {
     s.insert_key_result(&ctx(), &deleted_k, None).await.unwrap();
     s.delete_key_result(&ctx(), &deleted_k).await.unwrap();
     s.delete_objective(&ctx(), &gone_o).await.unwrap();
-    assert_eq!(s.key_results_shared_with(&t.id).await.unwrap(), vec![k1.clone()]);
+    assert_eq!(
+        s.key_results_shared_with(&t.id).await.unwrap(),
+        vec![k1.clone()]
+    );
     let shared2: Vec<_> = s
         .key_results_shared_with(&t2.id)
         .await
