@@ -2302,16 +2302,9 @@ impl SqlStore {
             RequestState::Declined => r.decline_reason.clone(),
             _ => None,
         };
-        let n = tx
-            .execute(
-                "UPDATE ownership_requests SET state = $1, decline_reason = $2, decided_at = $3 \
-                 WHERE id = $4 AND state = 'pending'",
-                args![r.state.as_str(), decline_reason, decided_at, r.id.as_str()],
-            )
-            .await?;
-        if n == 0 {
-            return Err(StoreError::StaleVersion);
-        }
+        // The OKR row first, then the request: the same lock order as `propose_ownership`
+        // (which updates the OKR, then supersedes its pending requests), so that a concurrent
+        // proposal and answer cannot deadlock on PostgreSQL.
         let okr_id = stored.okr.id();
         let n = tx
             .execute(
@@ -2326,6 +2319,16 @@ impl SqlStore {
                     okr_id,
                     stored.proposed_owner_id.as_str(),
                 ],
+            )
+            .await?;
+        if n == 0 {
+            return Err(StoreError::StaleVersion);
+        }
+        let n = tx
+            .execute(
+                "UPDATE ownership_requests SET state = $1, decline_reason = $2, decided_at = $3 \
+                 WHERE id = $4 AND state = 'pending'",
+                args![r.state.as_str(), decline_reason, decided_at, r.id.as_str()],
             )
             .await?;
         if n == 0 {
