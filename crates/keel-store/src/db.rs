@@ -446,6 +446,13 @@ fn fk_field(constraint: &str) -> &'static str {
         "objective_contributors_person_id_fkey" | "key_result_contributors_person_id_fkey" => {
             "contributor_ids"
         }
+        "objective_co_owners_person_id_fkey" | "key_result_co_owners_person_id_fkey" => {
+            "co_owner_ids"
+        }
+        "ownership_requests_proposed_owner_id_fkey" => "proposed_owner_id",
+        "ownership_requests_proposed_by_fkey" => "proposed_by",
+        "ownership_requests_previous_owner_id_fkey" => "previous_owner_id",
+        "ownership_requests_objective_id_fkey" | "ownership_requests_key_result_id_fkey" => "okr",
         "objective_parents_parent_objective_id_fkey"
         | "objective_parents_parent_key_result_id_fkey" => "parent_ids",
         "key_results_objective_id_fkey" => "objective_id",

@@ -464,7 +464,7 @@ fn objective_from(r: &Row) -> StoreResult<Objective> {
         cycle_id: CycleId::from_string(r.text("cycle_id")?),
         owner_id: PersonId::from_string(r.text("owner_id")?),
         ownership_state: enum_from("ownership_state", r.text("ownership_state")?)?,
-        co_owner_ids: vec![], // TODO(store helper): load from the co-owner tables
+        co_owner_ids: vec![],
         sponsor_id: r.opt_text("sponsor_id")?.map(PersonId::from_string),
         contributor_ids: vec![],
         team_ids: vec![],
@@ -535,7 +535,7 @@ fn kr_from(r: &Row) -> StoreResult<KeyResult> {
         description: r.text("description")?,
         owner_id: PersonId::from_string(r.text("owner_id")?),
         ownership_state: enum_from("ownership_state", r.text("ownership_state")?)?,
-        co_owner_ids: vec![], // TODO(store helper): load from the co-owner tables
+        co_owner_ids: vec![],
         sponsor_id: r.opt_text("sponsor_id")?.map(PersonId::from_string),
         contributor_ids: vec![],
         team_ids: vec![],
@@ -700,6 +700,83 @@ fn audit_from(r: &Row) -> StoreResult<AuditEvent> {
     })
 }
 
+const REQUEST_COLS: &str = "id, okr_kind, objective_id, key_result_id, previous_owner_id, \
+     proposed_owner_id, proposed_by, note, fit, state, decline_reason, created_at, decided_at";
+const REQUEST_INSERT: &[&str] = &[
+    "id",
+    "okr_kind",
+    "objective_id",
+    "key_result_id",
+    "previous_owner_id",
+    "proposed_owner_id",
+    "proposed_by",
+    "note",
+    "fit",
+    "state",
+    "decline_reason",
+    "created_at",
+    "decided_at",
+];
+
+/// The row of a request; `objective_id` is the OKR's objective (the key result's, for a key
+/// result request).
+fn request_row(r: &OwnershipRequest, objective_id: Option<&str>) -> Vec<Arg> {
+    let key_result_id = match &r.okr {
+        OkrRef::Objective(_) => None,
+        OkrRef::KeyResult(k) => Some(k.as_str()),
+    };
+    args![
+        r.id.as_str(),
+        r.okr.kind(),
+        objective_id,
+        key_result_id,
+        r.previous_owner_id.as_ref().map(|x| x.as_str()),
+        r.proposed_owner_id.as_str(),
+        r.proposed_by.as_ref().map(|x| x.as_str()),
+        r.note.as_str(),
+        r.fit.as_ref().map(json),
+        r.state.as_str(),
+        r.decline_reason.clone(),
+        ts(&r.created_at),
+        r.decided_at.as_ref().map(ts),
+    ]
+}
+
+fn request_from(r: &Row) -> StoreResult<OwnershipRequest> {
+    let kind = r.text("okr_kind")?;
+    let okr = match kind.as_str() {
+        "objective" => OkrRef::Objective(ObjectiveId::from_string(r.text("objective_id")?)),
+        "key_result" => OkrRef::KeyResult(KeyResultId::from_string(
+            r.opt_text("key_result_id")?
+                .ok_or_else(|| corrupt("key_result_id", "missing for a key result request"))?,
+        )),
+        other => return Err(corrupt("okr_kind", other)),
+    };
+    let state = r.text("state")?;
+    Ok(OwnershipRequest {
+        id: OwnershipRequestId::from_string(r.text("id")?),
+        okr,
+        previous_owner_id: r.opt_text("previous_owner_id")?.map(PersonId::from_string),
+        proposed_owner_id: PersonId::from_string(r.text("proposed_owner_id")?),
+        proposed_by: r.opt_text("proposed_by")?.map(PersonId::from_string),
+        note: r.text("note")?,
+        fit: r
+            .opt_text("fit")?
+            .map(|f| from_json("fit", &f))
+            .transpose()?,
+        state: RequestState::parse(&state).ok_or_else(|| corrupt("state", &state))?,
+        decline_reason: r.opt_text("decline_reason")?,
+        created_at: to_ts("created_at", r.int("created_at")?)?,
+        decided_at: opt_ts("decided_at", r.opt_int("decided_at")?)?,
+    })
+}
+
+/// `(okr_kind = 'objective' AND objective_id = p) OR key_result_id = p`: the requests on one
+/// OKR, whichever kind its id names.
+fn on_okr(p: &str) -> String {
+    format!("((okr_kind = 'objective' AND objective_id = {p}) OR key_result_id = {p})")
+}
+
 /// Rows of a junction table for many owners at once, in stored order: owner id → item ids.
 async fn junction(
     ex: &mut Exec<'_>,
@@ -779,6 +856,14 @@ async fn fill_objectives(ex: &mut Exec<'_>, rows: Vec<Row>) -> StoreResult<Vec<O
         &keys,
     )
     .await?;
+    let mut co_owners = junction(
+        ex,
+        "objective_co_owners",
+        "objective_id",
+        "person_id",
+        &keys,
+    )
+    .await?;
     let mut parents: HashMap<String, Vec<ParentRef>> = HashMap::new();
     for chunk in keys.chunks(IN_CHUNK) {
         let sql = format!(
@@ -814,6 +899,12 @@ async fn fill_objectives(ex: &mut Exec<'_>, rows: Vec<Row>) -> StoreResult<Vec<O
             .into_iter()
             .map(PersonId::from_string)
             .collect();
+        o.co_owner_ids = co_owners
+            .remove(o.id.as_str())
+            .unwrap_or_default()
+            .into_iter()
+            .map(PersonId::from_string)
+            .collect();
         o.parents = parents.remove(o.id.as_str()).unwrap_or_default();
     }
     Ok(objectives)
@@ -834,6 +925,14 @@ async fn fill_key_results(ex: &mut Exec<'_>, rows: Vec<Row>) -> StoreResult<Vec<
         &keys,
     )
     .await?;
+    let mut co_owners = junction(
+        ex,
+        "key_result_co_owners",
+        "key_result_id",
+        "person_id",
+        &keys,
+    )
+    .await?;
     for k in &mut krs {
         k.team_ids = teams
             .remove(k.id.as_str())
@@ -842,6 +941,12 @@ async fn fill_key_results(ex: &mut Exec<'_>, rows: Vec<Row>) -> StoreResult<Vec<
             .map(TeamId::from_string)
             .collect();
         k.contributor_ids = contributors
+            .remove(k.id.as_str())
+            .unwrap_or_default()
+            .into_iter()
+            .map(PersonId::from_string)
+            .collect();
+        k.co_owner_ids = co_owners
             .remove(k.id.as_str())
             .unwrap_or_default()
             .into_iter()
@@ -1049,6 +1154,98 @@ async fn replace_junction(
         junction_rows(owner, items),
     )
     .await
+}
+
+/// The requests on exactly this OKR, whose kind is known.
+fn okr_clause(okr: &OkrRef, p: &str) -> String {
+    match okr {
+        OkrRef::Objective(_) => format!("(okr_kind = 'objective' AND objective_id = {p})"),
+        OkrRef::KeyResult(_) => format!("key_result_id = {p}"),
+    }
+}
+
+/// Refuses a request that names another OKR than the one being written.
+fn request_on(r: &OwnershipRequest, okr: &OkrRef) -> StoreResult<()> {
+    if &r.okr != okr {
+        return Err(StoreError::Conflict {
+            field: "okr".into(),
+            message: "the ownership request is on another objective or key result".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Inserts a request and audits it as `ownership_request.create`, scoped to its OKR.
+async fn insert_request(
+    tx: &mut Tx,
+    ctx: &WriteCtx,
+    r: &OwnershipRequest,
+    objective_id: &str,
+) -> StoreResult<()> {
+    insert_rows(
+        tx,
+        usize::MAX,
+        "ownership_requests",
+        REQUEST_INSERT,
+        vec![request_row(r, Some(objective_id))],
+    )
+    .await?;
+    let key_result_id = match &r.okr {
+        OkrRef::Objective(_) => None,
+        OkrRef::KeyResult(k) => Some(k.as_str()),
+    };
+    audit(
+        tx,
+        ctx,
+        AuditRec {
+            kind: "ownership_request",
+            verb: "create",
+            object_id: r.id.as_str(),
+            objective_id: Some(objective_id),
+            key_result_id,
+            before: None,
+            after: value(r),
+        },
+    )
+    .await
+}
+
+/// An OKR as read inside a write: where it lives, its audit scope, and its record.
+struct OkrState {
+    table: &'static str,
+    kind: &'static str,
+    objective_id: String,
+    key_result_id: Option<String>,
+    owner_id: String,
+    version: i64,
+    record: Option<Value>,
+}
+
+async fn okr_state(tx: &mut Tx, okr: &OkrRef) -> StoreResult<Option<OkrState>> {
+    Ok(match okr {
+        OkrRef::Objective(id) => objective_in(&mut Exec::Tx(tx), id.as_str())
+            .await?
+            .map(|o| OkrState {
+                table: "objectives",
+                kind: "objective",
+                objective_id: o.id.to_string(),
+                key_result_id: None,
+                owner_id: o.owner_id.to_string(),
+                version: o.version,
+                record: value(&o),
+            }),
+        OkrRef::KeyResult(id) => key_result_in(&mut Exec::Tx(tx), id.as_str())
+            .await?
+            .map(|k| OkrState {
+                table: "key_results",
+                kind: "key_result",
+                objective_id: k.objective_id.to_string(),
+                key_result_id: Some(k.id.to_string()),
+                owner_id: k.owner_id.to_string(),
+                version: k.version,
+                record: value(&k),
+            }),
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1372,6 +1569,7 @@ impl SqlStore {
             for table in [
                 "objective_teams",
                 "objective_contributors",
+                "objective_co_owners",
                 "objective_parents",
             ] {
                 tx.execute(
@@ -1400,6 +1598,14 @@ impl SqlStore {
         insert_rows(
             tx,
             usize::MAX,
+            "objective_co_owners",
+            &["objective_id", "person_id", "position"],
+            junction_rows(id, &id_strings(&o.co_owner_ids)),
+        )
+        .await?;
+        insert_rows(
+            tx,
+            usize::MAX,
             "objective_parents",
             PARENT_INSERT,
             parent_rows(o),
@@ -1407,7 +1613,15 @@ impl SqlStore {
         .await
     }
 
-    async fn do_insert_objective(&self, ctx: &WriteCtx, o: &Objective) -> StoreResult<()> {
+    async fn do_insert_objective(
+        &self,
+        ctx: &WriteCtx,
+        o: &Objective,
+        request: Option<&OwnershipRequest>,
+    ) -> StoreResult<()> {
+        if let Some(r) = request {
+            request_on(r, &OkrRef::Objective(o.id.clone()))?;
+        }
         let mut tx = self.begin().await?;
         insert_rows(
             &mut tx,
@@ -1432,6 +1646,9 @@ impl SqlStore {
             },
         )
         .await?;
+        if let Some(r) = request {
+            insert_request(&mut tx, ctx, r, o.id.as_str()).await?;
+        }
         tx.commit().await
     }
 
@@ -1541,7 +1758,11 @@ impl SqlStore {
     async fn write_kr_junctions(tx: &mut Tx, k: &KeyResult, replace: bool) -> StoreResult<()> {
         let id = k.id.as_str();
         if replace {
-            for table in ["key_result_teams", "key_result_contributors"] {
+            for table in [
+                "key_result_teams",
+                "key_result_contributors",
+                "key_result_co_owners",
+            ] {
                 tx.execute(
                     &format!("DELETE FROM {table} WHERE key_result_id = $1"),
                     args![id],
@@ -1564,10 +1785,26 @@ impl SqlStore {
             &["key_result_id", "person_id", "position"],
             junction_rows(id, &id_strings(&k.contributor_ids)),
         )
+        .await?;
+        insert_rows(
+            tx,
+            usize::MAX,
+            "key_result_co_owners",
+            &["key_result_id", "person_id", "position"],
+            junction_rows(id, &id_strings(&k.co_owner_ids)),
+        )
         .await
     }
 
-    async fn do_insert_key_result(&self, ctx: &WriteCtx, k: &KeyResult) -> StoreResult<()> {
+    async fn do_insert_key_result(
+        &self,
+        ctx: &WriteCtx,
+        k: &KeyResult,
+        request: Option<&OwnershipRequest>,
+    ) -> StoreResult<()> {
+        if let Some(r) = request {
+            request_on(r, &OkrRef::KeyResult(k.id.clone()))?;
+        }
         let mut tx = self.begin().await?;
         // A key result can only be added to a live objective.
         if tx
@@ -1606,6 +1843,9 @@ impl SqlStore {
             },
         )
         .await?;
+        if let Some(r) = request {
+            insert_request(&mut tx, ctx, r, k.objective_id.as_str()).await?;
+        }
         tx.commit().await
     }
 
@@ -1941,6 +2181,179 @@ impl SqlStore {
         tx.commit().await
     }
 
+    async fn do_propose_ownership(
+        &self,
+        ctx: &WriteCtx,
+        r: &OwnershipRequest,
+        okr_version: i64,
+    ) -> StoreResult<()> {
+        let okr_id = r.okr.id();
+        let mut tx = self.begin().await?;
+        let before = okr_state(&mut tx, &r.okr)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        if before.version != okr_version {
+            return Err(StoreError::StaleVersion);
+        }
+        let state = if r.state == RequestState::Accepted {
+            OwnershipState::Accepted
+        } else {
+            OwnershipState::Pending
+        };
+        let at = ts(&now());
+        let n = tx
+            .execute(
+                &format!(
+                    "UPDATE {} SET owner_id = $1, ownership_state = $2, updated_at = $3, \
+                     version = version + 1 WHERE id = $4 AND version = $5 AND deleted_at IS NULL",
+                    before.table
+                ),
+                args![
+                    r.proposed_owner_id.as_str(),
+                    enum_str(&state),
+                    at,
+                    okr_id,
+                    okr_version,
+                ],
+            )
+            .await?;
+        if n == 0 {
+            return Err(
+                stale_or_missing(&mut tx, before.table, okr_id, "AND deleted_at IS NULL").await,
+            );
+        }
+        // An unanswered request is replaced by the new one.
+        tx.execute(
+            &format!(
+                "UPDATE ownership_requests SET state = 'superseded', decided_at = $1 \
+                 WHERE state = 'pending' AND id <> $2 AND {}",
+                okr_clause(&r.okr, "$3")
+            ),
+            args![at, r.id.as_str(), okr_id],
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            usize::MAX,
+            "ownership_requests",
+            REQUEST_INSERT,
+            vec![request_row(r, Some(&before.objective_id))],
+        )
+        .await?;
+        let after = okr_state(&mut tx, &r.okr)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        audit(
+            &mut tx,
+            ctx,
+            AuditRec {
+                kind: before.kind,
+                verb: "propose_owner",
+                object_id: okr_id,
+                objective_id: Some(&before.objective_id),
+                key_result_id: before.key_result_id.as_deref(),
+                before: before.record,
+                after: after.record,
+            },
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    async fn do_answer_ownership_request(
+        &self,
+        ctx: &WriteCtx,
+        r: &OwnershipRequest,
+    ) -> StoreResult<()> {
+        let (ownership_state, verb) = match r.state {
+            RequestState::Accepted => (OwnershipState::Accepted, "accept_ownership"),
+            RequestState::Declined => (OwnershipState::Declined, "decline_ownership"),
+            other => {
+                return Err(StoreError::Conflict {
+                    field: "state".into(),
+                    message: format!(
+                        "an answer accepts or declines; '{}' is not an answer",
+                        other.as_str()
+                    ),
+                })
+            }
+        };
+        let mut tx = self.begin().await?;
+        let sql = format!("SELECT {REQUEST_COLS} FROM ownership_requests WHERE id = $1");
+        let stored = tx
+            .fetch_optional(&sql, args![r.id.as_str()])
+            .await?
+            .as_ref()
+            .map(request_from)
+            .transpose()?
+            .ok_or(StoreError::NotFound)?;
+        if stored.state != RequestState::Pending {
+            return Err(StoreError::StaleVersion);
+        }
+        let before = okr_state(&mut tx, &stored.okr)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        if before.owner_id != stored.proposed_owner_id.as_str() {
+            return Err(StoreError::StaleVersion);
+        }
+        let at = ts(&now());
+        let decided_at = r.decided_at.as_ref().map(ts).unwrap_or(at);
+        let decline_reason = match r.state {
+            RequestState::Declined => r.decline_reason.clone(),
+            _ => None,
+        };
+        // The OKR row first, then the request: the same lock order as `propose_ownership`
+        // (which updates the OKR, then supersedes its pending requests), so that a concurrent
+        // proposal and answer cannot deadlock on PostgreSQL.
+        let okr_id = stored.okr.id();
+        let n = tx
+            .execute(
+                &format!(
+                    "UPDATE {} SET ownership_state = $1, updated_at = $2, version = version + 1 \
+                     WHERE id = $3 AND owner_id = $4 AND deleted_at IS NULL",
+                    before.table
+                ),
+                args![
+                    enum_str(&ownership_state),
+                    at,
+                    okr_id,
+                    stored.proposed_owner_id.as_str(),
+                ],
+            )
+            .await?;
+        if n == 0 {
+            return Err(StoreError::StaleVersion);
+        }
+        let n = tx
+            .execute(
+                "UPDATE ownership_requests SET state = $1, decline_reason = $2, decided_at = $3 \
+                 WHERE id = $4 AND state = 'pending'",
+                args![r.state.as_str(), decline_reason, decided_at, r.id.as_str()],
+            )
+            .await?;
+        if n == 0 {
+            return Err(StoreError::StaleVersion);
+        }
+        let after = okr_state(&mut tx, &stored.okr)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        audit(
+            &mut tx,
+            ctx,
+            AuditRec {
+                kind: before.kind,
+                verb,
+                object_id: okr_id,
+                objective_id: Some(&before.objective_id),
+                key_result_id: before.key_result_id.as_deref(),
+                before: before.record,
+                after: after.record,
+            },
+        )
+        .await?;
+        tx.commit().await
+    }
+
     async fn do_load_snapshot(&self, ctx: &WriteCtx, s: &Snapshot) -> StoreResult<()> {
         let max = self.db.max_params();
         let mut tx = self.begin().await?;
@@ -2052,9 +2465,82 @@ impl SqlStore {
         insert_rows(
             &mut tx,
             max,
+            "objective_co_owners",
+            &["objective_id", "person_id", "position"],
+            s.objectives
+                .iter()
+                .flat_map(|o| junction_rows(o.id.as_str(), &id_strings(&o.co_owner_ids)))
+                .collect(),
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            max,
+            "key_result_co_owners",
+            &["key_result_id", "person_id", "position"],
+            s.key_results
+                .iter()
+                .flat_map(|k| junction_rows(k.id.as_str(), &id_strings(&k.co_owner_ids)))
+                .collect(),
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            max,
             "objective_parents",
             PARENT_INSERT,
             s.objectives.iter().flat_map(parent_rows).collect(),
+        )
+        .await?;
+        // A key result request is stored with its key result's objective: from the snapshot,
+        // or (a request on a key result already stored) from the database, in one batch.
+        let mut kr_objective: HashMap<String, String> = s
+            .key_results
+            .iter()
+            .map(|k| (k.id.to_string(), k.objective_id.to_string()))
+            .collect();
+        let missing: Vec<String> = s
+            .ownership_requests
+            .iter()
+            .filter_map(|r| match &r.okr {
+                OkrRef::KeyResult(k) if !kr_objective.contains_key(k.as_str()) => {
+                    Some(k.to_string())
+                }
+                _ => None,
+            })
+            .collect();
+        if !missing.is_empty() {
+            for r in fetch_in(
+                &mut Exec::Tx(&mut tx),
+                "SELECT id, objective_id FROM key_results WHERE id",
+                "",
+                &missing,
+            )
+            .await?
+            {
+                kr_objective.insert(r.text("id")?, r.text("objective_id")?);
+            }
+        }
+        let mut request_rows = Vec::with_capacity(s.ownership_requests.len());
+        for r in &s.ownership_requests {
+            let objective_id = match &r.okr {
+                OkrRef::Objective(o) => o.as_str(),
+                OkrRef::KeyResult(k) => kr_objective.get(k.as_str()).map(String::as_str).ok_or(
+                    StoreError::Conflict {
+                        field: "okr".into(),
+                        message: "an ownership request names a key result that does not exist"
+                            .into(),
+                    },
+                )?,
+            };
+            request_rows.push(request_row(r, Some(objective_id)));
+        }
+        insert_rows(
+            &mut tx,
+            max,
+            "ownership_requests",
+            REQUEST_INSERT,
+            request_rows,
         )
         .await?;
         insert_rows(
@@ -2082,6 +2568,9 @@ impl SqlStore {
             "key_results": s.key_results.len(),
             "check_ins": s.check_ins.len(),
             "initiatives": s.initiatives.len(),
+            "ownership_requests": s.ownership_requests.len(),
+            "co_owners": s.objectives.iter().map(|o| o.co_owner_ids.len()).sum::<usize>()
+                + s.key_results.iter().map(|k| k.co_owner_ids.len()).sum::<usize>(),
         });
         audit(
             &mut tx,
@@ -2103,43 +2592,139 @@ impl SqlStore {
 
 #[async_trait]
 impl Store for SqlStore {
-    // ---- issue 3: stubs, to be implemented on branch `store` ----
-    async fn key_results_shared_with(&self, _team_id: &TeamId) -> StoreResult<Vec<KeyResult>> {
-        Err(StoreError::Migration("not implemented yet".into()))
+    async fn key_results_shared_with(&self, team_id: &TeamId) -> StoreResult<Vec<KeyResult>> {
+        let sql = format!(
+            "SELECT {KR_COLS} FROM key_results WHERE deleted_at IS NULL \
+             AND id IN (SELECT key_result_id FROM key_result_teams WHERE team_id = $1) \
+             AND objective_id IN (SELECT id FROM objectives WHERE deleted_at IS NULL) \
+             ORDER BY created_at, id"
+        );
+        let mut ex = self.ex();
+        let rows = ex.fetch_all(&sql, args![team_id.as_str()]).await?;
+        fill_key_results(&mut ex, rows).await
     }
-    async fn okrs_involving(&self, _person_id: &PersonId) -> StoreResult<crate::Involvement> {
-        Err(StoreError::Migration("not implemented yet".into()))
+
+    async fn okrs_involving(&self, person_id: &PersonId) -> StoreResult<crate::Involvement> {
+        let p = person_id.as_str();
+        let mut ex = self.ex();
+        let sql = format!(
+            "SELECT {OBJECTIVE_COLS} FROM objectives WHERE deleted_at IS NULL AND \
+             (owner_id = $1 OR sponsor_id = $1 \
+              OR id IN (SELECT objective_id FROM objective_co_owners WHERE person_id = $1) \
+              OR id IN (SELECT objective_id FROM objective_contributors WHERE person_id = $1)) \
+             ORDER BY id"
+        );
+        let rows = ex.fetch_all(&sql, args![p]).await?;
+        let objectives = fill_objectives(&mut ex, rows).await?;
+        let sql = format!(
+            "SELECT {KR_COLS} FROM key_results WHERE deleted_at IS NULL \
+             AND objective_id IN (SELECT id FROM objectives WHERE deleted_at IS NULL) AND \
+             (owner_id = $1 OR sponsor_id = $1 \
+              OR id IN (SELECT key_result_id FROM key_result_co_owners WHERE person_id = $1) \
+              OR id IN (SELECT key_result_id FROM key_result_contributors WHERE person_id = $1)) \
+             ORDER BY objective_id, created_at, id"
+        );
+        let rows = ex.fetch_all(&sql, args![p]).await?;
+        let key_results = fill_key_results(&mut ex, rows).await?;
+        Ok(crate::Involvement {
+            objectives,
+            key_results,
+        })
     }
+
     async fn propose_ownership(
         &self,
-        _ctx: &WriteCtx,
-        _request: &OwnershipRequest,
-        _okr_version: i64,
+        ctx: &WriteCtx,
+        request: &OwnershipRequest,
+        okr_version: i64,
     ) -> StoreResult<()> {
-        Err(StoreError::Migration("not implemented yet".into()))
+        self.do_propose_ownership(ctx, request, okr_version)
+            .await
+            .map_err(map_err)
     }
+
     async fn answer_ownership_request(
         &self,
-        _ctx: &WriteCtx,
-        _request: &OwnershipRequest,
+        ctx: &WriteCtx,
+        request: &OwnershipRequest,
     ) -> StoreResult<()> {
-        Err(StoreError::Migration("not implemented yet".into()))
+        self.do_answer_ownership_request(ctx, request)
+            .await
+            .map_err(map_err)
     }
+
     async fn ownership_request(
         &self,
-        _id: &OwnershipRequestId,
+        id: &OwnershipRequestId,
     ) -> StoreResult<Option<OwnershipRequest>> {
-        Err(StoreError::Migration("not implemented yet".into()))
+        let sql = format!("SELECT {REQUEST_COLS} FROM ownership_requests WHERE id = $1");
+        self.db
+            .fetch_optional(&sql, args![id.as_str()])
+            .await?
+            .as_ref()
+            .map(request_from)
+            .transpose()
     }
+
     async fn list_ownership_requests(
         &self,
-        _filter: &crate::OwnershipRequestFilter,
-        _page: &PageRequest,
+        filter: &crate::OwnershipRequestFilter,
+        page: &PageRequest,
     ) -> StoreResult<Page<OwnershipRequest>> {
-        Err(StoreError::Migration("not implemented yet".into()))
+        let limit = clamp(page.limit);
+        let mut w = Where::default();
+        if let Some(st) = filter.state {
+            let p = w.arg(st.as_str());
+            w.add(format!("state = {p}"));
+        }
+        if let Some(o) = &filter.proposed_owner_id {
+            let p = w.arg(o.as_str());
+            w.add(format!("proposed_owner_id = {p}"));
+        }
+        if let Some(i) = &filter.involving {
+            let p = w.arg(i.as_str());
+            w.add(format!("(proposed_owner_id = {p} OR proposed_by = {p})"));
+        }
+        if let Some(o) = &filter.okr_id {
+            let p = w.arg(o.as_str());
+            w.add(on_okr(&p));
+        }
+        if let Some((at, id)) = time_cursor(page)? {
+            let a = w.arg(at);
+            let i = w.arg(id);
+            w.add(format!(
+                "(created_at < {a} OR (created_at = {a} AND id < {i}))"
+            ));
+        }
+        let sql = format!(
+            "SELECT {REQUEST_COLS} FROM ownership_requests {} \
+             ORDER BY created_at DESC, id DESC LIMIT {}",
+            w.sql(),
+            limit + 1
+        );
+        let items = self
+            .db
+            .fetch_all(&sql, w.args)
+            .await?
+            .iter()
+            .map(request_from)
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(paginate(items, limit, |r| {
+            format!("t:{}:{}", ts(&r.created_at), r.id)
+        }))
     }
-    async fn ownership_history(&self, _okr_id: &str) -> StoreResult<Vec<OwnershipRequest>> {
-        Err(StoreError::Migration("not implemented yet".into()))
+
+    async fn ownership_history(&self, okr_id: &str) -> StoreResult<Vec<OwnershipRequest>> {
+        let sql = format!(
+            "SELECT {REQUEST_COLS} FROM ownership_requests WHERE {} ORDER BY created_at, id",
+            on_okr("$1")
+        );
+        self.db
+            .fetch_all(&sql, args![okr_id])
+            .await?
+            .iter()
+            .map(request_from)
+            .collect()
     }
 
     fn backend(&self) -> &'static str {
@@ -2395,9 +2980,9 @@ impl Store for SqlStore {
         &self,
         ctx: &WriteCtx,
         objective: &Objective,
-        _request: Option<&OwnershipRequest>,
+        request: Option<&OwnershipRequest>,
     ) -> StoreResult<()> {
-        self.do_insert_objective(ctx, objective)
+        self.do_insert_objective(ctx, objective, request)
             .await
             .map_err(map_err)
     }
@@ -2491,9 +3076,9 @@ impl Store for SqlStore {
         &self,
         ctx: &WriteCtx,
         key_result: &KeyResult,
-        _request: Option<&OwnershipRequest>,
+        request: Option<&OwnershipRequest>,
     ) -> StoreResult<()> {
-        self.do_insert_key_result(ctx, key_result)
+        self.do_insert_key_result(ctx, key_result, request)
             .await
             .map_err(map_err)
     }
