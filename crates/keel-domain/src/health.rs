@@ -243,8 +243,83 @@ pub fn check(input: &HealthInput) -> Vec<Finding> {
         }
     }
 
+    // Split ownership (possible only under the `shared` policy): seed 001, "same as no owner".
+    let split = input
+        .objectives
+        .iter()
+        .filter(|o| !o.co_owner_ids.is_empty())
+        .map(|o| {
+            (
+                OkrRef::Objective(o.id.clone()),
+                &o.title,
+                &o.owner_id,
+                o.co_owner_ids.len(),
+            )
+        })
+        .chain(
+            input
+                .key_results
+                .iter()
+                .filter(|k| !k.co_owner_ids.is_empty())
+                .map(|k| {
+                    (
+                        OkrRef::KeyResult(k.id.clone()),
+                        &k.title,
+                        &k.owner_id,
+                        k.co_owner_ids.len(),
+                    )
+                }),
+        );
+    for (okr, title, owner, n) in split {
+        out.push(Finding {
+            code: "split_ownership",
+            severity: Severity::Warning,
+            okr,
+            okr_title: title.clone(),
+            person_id: Some(owner.clone()),
+            message: format!(
+                "ownership is split between {} people: when everyone owns it, no one steers it",
+                n + 1
+            ),
+            fix: format!(
+                "Keep {} as the single owner and make the others contributors",
+                name(owner)
+            ),
+        });
+    }
+
     for k in input.key_results {
         let kref = || OkrRef::KeyResult(k.id.clone());
+        // Far from the outcome: the key result is shared with teams, its owner is in none of them,
+        // and someone who contributes is (seed 001: the CTO owning the activation funnel).
+        if !k.team_ids.is_empty() {
+            let in_team = |p: &PersonId| {
+                k.team_ids
+                    .iter()
+                    .any(|t| members.get(t.as_str()).is_some_and(|m| m.contains(p)))
+            };
+            if !in_team(&k.owner_id) {
+                if let Some(close) = k.contributor_ids.iter().find(|c| in_team(c)) {
+                    out.push(Finding {
+                        code: "owner_far_from_outcome",
+                        severity: Severity::Warning,
+                        okr: kref(),
+                        okr_title: k.title.clone(),
+                        person_id: Some(k.owner_id.clone()),
+                        message: format!(
+                            "{} is in none of the teams doing the work, while {} (a contributor) is",
+                            name(&k.owner_id),
+                            name(close)
+                        ),
+                        fix: format!(
+                            "Consider handing it to {} (closer to the outcome), with {} as sponsor",
+                            name(close),
+                            name(&k.owner_id)
+                        ),
+                    });
+                }
+            }
+        }
         let unmeasurable = match k.metric_kind {
             MetricKind::Increase | MetricKind::Decrease => k.target == k.start,
             MetricKind::Milestone => k.milestones.is_empty(),
@@ -511,6 +586,59 @@ mod tests {
         close.member_ids.push(boss.id.clone());
         let f = run(&[o], &[k1, k2], &[boss, r1, r2], &[close], &[]);
         assert!(!codes(&f).contains(&"manager_by_default"), "{f:?}");
+    }
+
+    #[test]
+    fn split_ownership_and_owner_far_from_the_outcome() {
+        let (cto, pm, growth) = (
+            person("Cto", None),
+            person("Pm", None),
+            person("Growth", None),
+        );
+        let team = Team {
+            id: TeamId::generate(),
+            name: "Activation".into(),
+            parent_id: None,
+            lead_id: Some(pm.id.clone()),
+            member_ids: vec![growth.id.clone()],
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+            version: 1,
+        };
+        let o = objective("Activation", &pm);
+        let mut k = kr(&o, &cto);
+        k.team_ids = vec![team.id.clone()];
+        k.contributor_ids = vec![pm.id.clone(), growth.id.clone()];
+        let people = [cto.clone(), pm.clone(), growth.clone()];
+        let f = run(
+            std::slice::from_ref(&o),
+            std::slice::from_ref(&k),
+            &people,
+            std::slice::from_ref(&team),
+            &[],
+        );
+        let far = f
+            .iter()
+            .find(|x| x.code == "owner_far_from_outcome")
+            .expect("flagged");
+        assert_eq!(far.person_id.as_ref(), Some(&cto.id));
+        assert!(far.fix.contains("Pm"), "{}", far.fix);
+        // Handed to the product manager with the CTO as sponsor: nothing to flag.
+        k.owner_id = pm.id.clone();
+        k.contributor_ids = vec![growth.id.clone()];
+        k.sponsor_id = Some(cto.id.clone());
+        let f = run(
+            std::slice::from_ref(&o),
+            std::slice::from_ref(&k),
+            &people,
+            std::slice::from_ref(&team),
+            &[],
+        );
+        assert!(!codes(&f).contains(&"owner_far_from_outcome"), "{f:?}");
+        k.co_owner_ids = vec![growth.id.clone()];
+        k.contributor_ids.clear();
+        let f = run(&[o], &[k], &people, &[team], &[]);
+        assert!(codes(&f).contains(&"split_ownership"));
     }
 
     #[test]

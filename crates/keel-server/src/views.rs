@@ -43,6 +43,12 @@ pub struct KeyResultView {
     pub owner_id: PersonId,
     pub owner: PersonSummary,
     pub ownership_state: OwnershipState,
+    /// Only under the `shared` ownership policy.
+    pub co_owner_ids: Vec<PersonId>,
+    pub co_owners: Vec<PersonSummary>,
+    /// The latest ownership request: who proposed the owner, when, the message and the owner-fit
+    /// criteria (filled on single-objective reads; null in lists).
+    pub ownership_request: Option<OwnershipRequest>,
     pub sponsor_id: Option<PersonId>,
     pub sponsor: Option<PersonSummary>,
     pub contributor_ids: Vec<PersonId>,
@@ -78,6 +84,12 @@ pub struct ObjectiveView {
     pub owner_id: PersonId,
     pub owner: PersonSummary,
     pub ownership_state: OwnershipState,
+    /// Only under the `shared` ownership policy.
+    pub co_owner_ids: Vec<PersonId>,
+    pub co_owners: Vec<PersonSummary>,
+    /// The latest ownership request: who proposed the owner, when, the message and the owner-fit
+    /// criteria (filled on single-objective reads; null in lists).
+    pub ownership_request: Option<OwnershipRequest>,
     pub sponsor_id: Option<PersonId>,
     pub sponsor: Option<PersonSummary>,
     pub contributor_ids: Vec<PersonId>,
@@ -153,6 +165,9 @@ impl Names {
         let p = kr.progress();
         KeyResultView {
             owner: self.person(&kr.owner_id),
+            co_owners: self.people(&kr.co_owner_ids),
+            co_owner_ids: kr.co_owner_ids,
+            ownership_request: None,
             sponsor: kr.sponsor_id.as_ref().map(|id| self.person(id)),
             contributors: self.people(&kr.contributor_ids),
             teams: self.teams(&kr.team_ids),
@@ -185,6 +200,7 @@ impl Names {
 
 fn circle_ids(
     owner: &PersonId,
+    co_owners: &[PersonId],
     sponsor: &Option<PersonId>,
     contributors: &[PersonId],
     teams: &[TeamId],
@@ -192,6 +208,7 @@ fn circle_ids(
     teams_out: &mut HashSet<TeamId>,
 ) {
     people_out.insert(owner.clone());
+    people_out.extend(co_owners.iter().cloned());
     people_out.extend(sponsor.iter().cloned());
     people_out.extend(contributors.iter().cloned());
     teams_out.extend(teams.iter().cloned());
@@ -212,6 +229,7 @@ pub async fn objectives(
     for o in &objectives {
         circle_ids(
             &o.owner_id,
+            &o.co_owner_ids,
             &o.sponsor_id,
             &o.contributor_ids,
             &o.team_ids,
@@ -222,6 +240,7 @@ pub async fn objectives(
     for k in &krs {
         circle_ids(
             &k.owner_id,
+            &k.co_owner_ids,
             &k.sponsor_id,
             &k.contributor_ids,
             &k.team_ids,
@@ -244,6 +263,9 @@ pub async fn objectives(
             let progress = progress::objective(key_results.iter().map(|k| (k.weight, k.progress)));
             ObjectiveView {
                 owner: names.person(&o.owner_id),
+                co_owners: names.people(&o.co_owner_ids),
+                co_owner_ids: o.co_owner_ids,
+                ownership_request: None,
                 sponsor: o.sponsor_id.as_ref().map(|id| names.person(id)),
                 contributors: names.people(&o.contributor_ids),
                 teams: names.teams(&o.team_ids),
@@ -271,8 +293,14 @@ pub async fn objectives(
         .collect())
 }
 
+/// One objective, with the latest ownership request of it and of each key result.
 pub async fn objective(store: &dyn Store, o: Objective) -> ApiResult<ObjectiveView> {
-    Ok(objectives(store, vec![o]).await?.remove(0))
+    let mut view = objectives(store, vec![o]).await?.remove(0);
+    view.ownership_request = store.ownership_history(view.id.as_str()).await?.pop();
+    for k in &mut view.key_results {
+        k.ownership_request = store.ownership_history(k.id.as_str()).await?.pop();
+    }
+    Ok(view)
 }
 
 /// One key result with names.
@@ -280,6 +308,7 @@ pub async fn key_result(store: &dyn Store, kr: KeyResult) -> ApiResult<KeyResult
     let (mut people, mut teams) = (HashSet::new(), HashSet::new());
     circle_ids(
         &kr.owner_id,
+        &kr.co_owner_ids,
         &kr.sponsor_id,
         &kr.contributor_ids,
         &kr.team_ids,

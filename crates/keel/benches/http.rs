@@ -46,6 +46,17 @@ fn keel(url: &str, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// CPU seconds (user + system) a process has used so far, from /proc (Linux).
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -130,7 +141,7 @@ async fn bench(
     .trim()
     .to_string();
     let port = free_port();
-    let _server = Server(
+    let server = Server(
         Command::new(KEEL)
             .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
             .env("KEEL_DATABASE_URL", url)
@@ -179,6 +190,8 @@ async fn bench(
         .collect();
     assert!(!krs.is_empty() && !objectives.is_empty());
 
+    let server_pid = server.0.id();
+    let cpu_before = cpu_seconds(server_pid);
     let write = {
         let (client, base, token, krs) =
             (client.clone(), base.clone(), token.clone(), Arc::new(krs));
@@ -191,6 +204,8 @@ async fn bench(
         })
         .await
     };
+    let write_cpu_ms =
+        (cpu_seconds(server_pid) - cpu_before) * 1000.0 / write.requests.max(1) as f64;
     let read = |c: usize| {
         let (client, base, token, objectives) = (
             client.clone(),
@@ -210,7 +225,12 @@ async fn bench(
     };
     let only_write = std::env::var("KEEL_BENCH_ONLY").is_ok_and(|v| v == "write");
     let (read1, read8) = if only_write {
-        let none = || Outcome { requests: 0, errors: 0, seconds: 1.0, latencies: vec![] };
+        let none = || Outcome {
+            requests: 0,
+            errors: 0,
+            seconds: 1.0,
+            latencies: vec![],
+        };
         (none(), none())
     } else {
         (read(1).await, read(8).await)
@@ -228,7 +248,7 @@ async fn bench(
     };
     vec![
         format!("| {backend} | load {people}-person organisation (`keel demo --people {people}`) | {load_secs:.1} s | | | | |"),
-        row(&format!("POST check-in, {concurrency} concurrent"), &write),
+        row(&format!("POST check-in, {concurrency} concurrent (server CPU {write_cpu_ms:.2} ms per check-in)"), &write),
         row("GET objective, 1 at a time", &read1),
         row("GET objective, 8 concurrent", &read8),
     ]

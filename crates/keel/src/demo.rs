@@ -839,7 +839,115 @@ pub fn organisation(today: NaiveDate) -> Snapshot {
     org.current = current;
 
     okrs(&mut org);
-    org.snap
+    let mut snap = org.snap;
+    add_ownership_requests(&mut snap, true);
+    snap
+}
+
+/// Every pending or declined owner gets the request behind it (who proposed, when, why), and,
+/// in the hand-written demo, every accepted owner the request they accepted, so that the
+/// ownership history and "accept" work on demo data as on real data.
+fn add_ownership_requests(snap: &mut Snapshot, accepted_too: bool) {
+    let managers: std::collections::HashMap<PersonId, Option<PersonId>> = snap
+        .people
+        .iter()
+        .map(|p| (p.id.clone(), p.manager_id.clone()))
+        .collect();
+    let objective_owner: std::collections::HashMap<ObjectiveId, PersonId> = snap
+        .objectives
+        .iter()
+        .map(|o| (o.id.clone(), o.owner_id.clone()))
+        .collect();
+    // Whoever proposes when the natural proposer is the owner themself (the CEO has no manager).
+    let fallback: Vec<PersonId> = snap.people.iter().take(2).map(|p| p.id.clone()).collect();
+    let mut requests = vec![];
+    let mut push = |okr: OkrRef,
+                    owner: &PersonId,
+                    state: OwnershipState,
+                    proposer: Option<PersonId>,
+                    created: Timestamp,
+                    n: usize| {
+        let (state, reason) = match state {
+            OwnershipState::Accepted if !accepted_too => return,
+            OwnershipState::Accepted => (RequestState::Accepted, None),
+            OwnershipState::Pending => (RequestState::Pending, None),
+            OwnershipState::Declined => (
+                RequestState::Declined,
+                Some(
+                    "I have no say over the decisions this needs; it belongs closer to the work"
+                        .to_string(),
+                ),
+            ),
+        };
+        // Someone other than the owner proposes a pending or declined owner; an accepted one may
+        // have named themself.
+        let proposer = proposer.filter(|p| p != owner).or_else(|| {
+            (state != RequestState::Accepted)
+                .then(|| fallback.iter().find(|p| *p != owner).cloned())
+                .flatten()
+        });
+        let self_named = proposer.is_none();
+        let state = if self_named {
+            RequestState::Accepted
+        } else {
+            state
+        };
+        let decided = match state {
+            RequestState::Pending => None,
+            _ => Some(created + Duration::hours(if self_named { 0 } else { 20 })),
+        };
+        requests.push(OwnershipRequest {
+            id: OwnershipRequestId::generate(),
+            okr,
+            previous_owner_id: None,
+            proposed_owner_id: owner.clone(),
+            proposed_by: Some(proposer.unwrap_or_else(|| owner.clone())),
+            note: if self_named {
+                String::new()
+            } else {
+                "You are closest to this outcome; would you carry it this cycle?".into()
+            },
+            fit: (n.is_multiple_of(3) && !self_named).then(|| OwnerFit {
+                legitimacy: true,
+                decision_authority: n.is_multiple_of(2),
+                proximity: true,
+                note: "Runs this work week to week".into(),
+            }),
+            state,
+            decline_reason: if state == RequestState::Declined {
+                reason
+            } else {
+                None
+            },
+            created_at: created,
+            decided_at: decided,
+        });
+    };
+    for (n, o) in snap.objectives.iter().enumerate() {
+        let proposer = managers.get(&o.owner_id).cloned().flatten();
+        let created = o.created_at.min(o.updated_at);
+        push(
+            OkrRef::Objective(o.id.clone()),
+            &o.owner_id,
+            o.ownership_state,
+            proposer,
+            created,
+            n,
+        );
+    }
+    for (n, k) in snap.key_results.iter().enumerate() {
+        let proposer = objective_owner.get(&k.objective_id).cloned();
+        let created = k.created_at.min(k.updated_at);
+        push(
+            OkrRef::KeyResult(k.id.clone()),
+            &k.owner_id,
+            k.ownership_state,
+            proposer,
+            created,
+            n,
+        );
+    }
+    snap.ownership_requests = requests;
 }
 
 /// The OKRs of Northwind Labs.
@@ -2387,6 +2495,7 @@ pub fn synthetic(people: usize, seed: u64, today: NaiveDate) -> Snapshot {
             }
         }
     }
+    add_ownership_requests(&mut snap, false);
     snap
 }
 
@@ -2403,6 +2512,43 @@ mod tests {
     /// acyclic; each KR matches its latest check-in; nothing is in the future.
     fn check(s: &Snapshot) {
         let now = Utc::now();
+        // Every owner who has not accepted has the request behind it, in the same state.
+        let states: HashMap<&str, OwnershipState> = s
+            .objectives
+            .iter()
+            .map(|o| (o.id.as_str(), o.ownership_state))
+            .chain(
+                s.key_results
+                    .iter()
+                    .map(|k| (k.id.as_str(), k.ownership_state)),
+            )
+            .collect();
+        for r in &s.ownership_requests {
+            let state = states
+                .get(r.okr.id())
+                .expect("a request names an OKR of the snapshot");
+            assert_eq!(r.clone().validated().unwrap(), *r);
+            assert!(r.created_at <= now);
+            if r.state == RequestState::Pending {
+                assert_eq!(*state, OwnershipState::Pending);
+                assert_ne!(r.proposed_by.as_ref(), Some(&r.proposed_owner_id));
+            }
+        }
+        for (id, state) in &states {
+            if *state != OwnershipState::Accepted {
+                let wanted = if *state == OwnershipState::Pending {
+                    RequestState::Pending
+                } else {
+                    RequestState::Declined
+                };
+                assert!(
+                    s.ownership_requests
+                        .iter()
+                        .any(|r| r.okr.id() == *id && r.state == wanted),
+                    "{id} is {state:?} without a matching request"
+                );
+            }
+        }
         if let Some(settings) = &s.settings {
             assert_eq!(&settings.clone().validated().unwrap(), settings);
         }

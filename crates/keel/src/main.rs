@@ -58,6 +58,15 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Run the ownership health check over a cycle; exits non-zero when it finds an error.
+    Lint {
+        /// The cycle's name, e.g. "2026 Q4".
+        #[arg(long)]
+        cycle: String,
+        /// text or json.
+        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+        format: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -88,6 +97,18 @@ enum TokenCommand {
         expires_on: Option<chrono::NaiveDate>,
     },
 }
+
+/// `keel lint` found at least one error-level finding.
+#[derive(Debug)]
+struct LintFailed(usize);
+
+impl std::fmt::Display for LintFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the health check found {} error(s)", self.0)
+    }
+}
+
+impl std::error::Error for LintFailed {}
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -285,6 +306,65 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 "keel: loaded {counts} in {:.1} s",
                 started.elapsed().as_secs_f64()
             );
+            Ok(())
+        }
+        Command::Lint { cycle, format } => {
+            let store = open(&cli.db).await?;
+            let found = store
+                .cycle_by_name(cycle.trim())
+                .await?
+                .with_context(|| format!("no cycle is named '{}'", cycle.trim()))?;
+            let report = services::health::for_cycle(store.as_ref(), &found.id)
+                .await
+                .map_err(api_error)?;
+            if format == "json" {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                let people: std::collections::HashMap<_, _> = {
+                    let ids: Vec<_> = report
+                        .findings
+                        .iter()
+                        .filter_map(|f| f.person_id.clone())
+                        .collect();
+                    store
+                        .people_by_ids(&ids)
+                        .await?
+                        .into_iter()
+                        .map(|p| (p.id.clone(), p.name))
+                        .collect()
+                };
+                for f in &report.findings {
+                    let severity = match f.severity {
+                        keel_domain::health::Severity::Error => "error",
+                        keel_domain::health::Severity::Warning => "warning",
+                        keel_domain::health::Severity::Info => "info",
+                    };
+                    let who = f
+                        .person_id
+                        .as_ref()
+                        .and_then(|p| people.get(p))
+                        .map(String::as_str)
+                        .unwrap_or("-");
+                    println!(
+                        "{severity:<8}{:<32}{} \"{}\" ({who}): {}. Fix: {}",
+                        f.code,
+                        f.okr.kind().replace('_', " "),
+                        f.okr_title,
+                        f.message,
+                        f.fix
+                    );
+                }
+                println!(
+                    "{}: {} errors, {} warnings, {} notes",
+                    report.cycle.name,
+                    report.counts.error,
+                    report.counts.warning,
+                    report.counts.info
+                );
+            }
+            if report.counts.error > 0 {
+                return Err(LintFailed(report.counts.error).into());
+            }
             Ok(())
         }
         Command::Openapi => {

@@ -326,3 +326,63 @@ fn serve_demo_prints_a_token_that_works() {
     assert_eq!(body["items"].as_array().unwrap().len(), 5, "{body}");
     assert!(body["items"][0]["owner"]["name"].is_string());
 }
+
+#[test]
+fn lint_reports_the_demo_pitfalls_and_fails_on_errors() {
+    let dir = Dir::new();
+    let url = dir.url();
+    assert!(keel(&dir, &["demo", "--database-url", &url])
+        .status
+        .success());
+    let today = chrono::Utc::now().date_naive();
+    let snapshot = keel::demo::organisation(today);
+    let quarter = snapshot
+        .cycles
+        .iter()
+        .find(|c| c.parent_id.is_some() && c.state == keel_domain::CycleState::Active)
+        .expect("an active quarter");
+    let o = keel(
+        &dir,
+        &["lint", "--cycle", &quarter.name, "--database-url", &url],
+    );
+    let out = stdout(&o);
+    assert!(
+        !o.status.success(),
+        "the demo has declined ownership: an error\n{out}"
+    );
+    for code in [
+        "ownership_declined",
+        "owner_deactivated",
+        "stale_confidence",
+    ] {
+        assert!(out.contains(code), "{code} missing from:\n{out}");
+    }
+    assert!(out.lines().last().unwrap().contains("errors"), "{out}");
+
+    let o = keel(
+        &dir,
+        &[
+            "lint",
+            "--cycle",
+            &quarter.name,
+            "--format",
+            "json",
+            "--database-url",
+            &url,
+        ],
+    );
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert!(report["counts"]["error"].as_u64().unwrap() > 0);
+    assert!(report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["fix"].is_string()));
+
+    let o = keel(
+        &dir,
+        &["lint", "--cycle", "1999 Q9", "--database-url", &url],
+    );
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("1999 Q9"));
+}

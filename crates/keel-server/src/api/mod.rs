@@ -3,6 +3,7 @@
 
 mod directory;
 mod okrs;
+mod ownership;
 mod reference;
 
 use crate::error::Problem;
@@ -37,6 +38,8 @@ overwriting someone else's change (412 when it is stale)."
         (name = "key-results", description = "Measurable key results, each with its own owner"),
         (name = "check-ins", description = "Weekly value and confidence"),
         (name = "initiatives", description = "The work meant to move a key result"),
+        (name = "ownership", description = "Proposing, accepting and handing over ownership; who owns what"),
+        (name = "health", description = "The ownership health check: the seeds' pitfalls, detected"),
         (name = "settings", description = "Organisation settings"),
     )
 )]
@@ -59,6 +62,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
     let (routes, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(directory::routes())
         .merge(okrs::routes())
+        .merge(ownership::routes())
         .split_for_parts();
     (routes, doc)
 }

@@ -5,7 +5,9 @@
 //! a rule enforced here holds for every entry point.
 
 pub mod directory;
+pub mod health;
 pub mod okrs;
+pub mod ownership;
 pub mod tokens;
 
 use crate::error::{ApiError, ApiResult};

@@ -4,6 +4,7 @@ use super::{now, nullable, require_active_people, require_active_person, require
 use crate::authz;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Caller, IfMatch};
+use crate::services::ownership::{check_can_activate, new_request};
 use keel_domain::alignment::creates_cycle;
 use keel_domain::*;
 use keel_store::Store;
@@ -23,6 +24,14 @@ pub struct NewObjective {
     /// The one accountable person; defaults to the caller. Naming someone else leaves the
     /// ownership `pending` until they accept.
     pub owner_id: Option<PersonId>,
+    /// A message to the proposed owner.
+    #[serde(default)]
+    pub owner_note: String,
+    /// Why this owner (seed 001's criteria), recorded with the ownership request.
+    pub owner_fit: Option<OwnerFit>,
+    /// Co-owners: refused under the default `single` ownership policy.
+    #[serde(default)]
+    pub co_owner_ids: Vec<PersonId>,
     pub sponsor_id: Option<PersonId>,
     #[serde(default)]
     pub contributor_ids: Vec<PersonId>,
@@ -45,7 +54,10 @@ pub struct ObjectivePatch {
     pub title: Option<String>,
     pub description: Option<String>,
     pub cycle_id: Option<CycleId>,
+    /// Owners change through `POST /objectives/{id}/ownership` (the new owner must accept);
+    /// here only the current owner's id is accepted.
     pub owner_id: Option<PersonId>,
+    pub co_owner_ids: Option<Vec<PersonId>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
     pub sponsor_id: Option<Option<PersonId>>,
@@ -149,12 +161,17 @@ async fn open_cycle(store: &dyn Store, id: &CycleId) -> ApiResult<Cycle> {
 async fn check_circle(
     store: &dyn Store,
     owner: Option<&PersonId>,
+    co_owners: Option<&[PersonId]>,
     sponsor: Option<&PersonId>,
     contributors: Option<&[PersonId]>,
     teams: Option<&[TeamId]>,
 ) -> ApiResult<()> {
     if let Some(o) = owner {
         require_active_person(store, "owner_id", o).await?;
+    }
+    if let Some(c) = co_owners.filter(|c| !c.is_empty()) {
+        objective::check_co_owners(store.settings().await?.ownership_policy, c)?;
+        require_active_people(store, "co_owner_ids", c).await?;
     }
     if let Some(s) = sponsor {
         require_active_person(store, "sponsor_id", s).await?;
@@ -179,12 +196,12 @@ pub async fn create_objective(
     let id = ObjectiveId::generate();
     let objective = Objective {
         ownership_state: OwnershipState::on_assignment(Some(&caller.person.id), &owner_id),
-        co_owner_ids: vec![],
         id: id.clone(),
         title: input.title,
         description: input.description,
         cycle_id: input.cycle_id,
         owner_id,
+        co_owner_ids: input.co_owner_ids,
         sponsor_id: input.sponsor_id,
         contributor_ids: input.contributor_ids,
         team_ids: input.team_ids,
@@ -201,18 +218,30 @@ pub async fn create_objective(
     check_circle(
         store,
         Some(&objective.owner_id),
+        Some(&objective.co_owner_ids),
         objective.sponsor_id.as_ref(),
         Some(&objective.contributor_ids),
         Some(&objective.team_ids),
     )
     .await?;
+    if objective.state == ObjectiveState::Active {
+        check_can_activate(&objective, &[])?;
+    }
     let objective = Objective {
         parents: resolve_parents(store, &id, &input.parent_ids).await?,
         ..objective
     }
     .validated()?;
+    let request = new_request(
+        OkrRef::Objective(objective.id.clone()),
+        None,
+        &objective.owner_id,
+        &caller.person.id,
+        input.owner_note,
+        input.owner_fit,
+    )?;
     store
-        .insert_objective(&caller.write_ctx(), &objective, None)
+        .insert_objective(&caller.write_ctx(), &objective, Some(&request))
         .await?;
     Ok(objective)
 }
@@ -225,7 +254,7 @@ pub async fn get_objective(store: &dyn Store, id: &ObjectiveId) -> ApiResult<Obj
 }
 
 /// 409 when the objective's cycle is closed.
-async fn require_unlocked(store: &dyn Store, o: &Objective) -> ApiResult<()> {
+pub async fn require_unlocked(store: &dyn Store, o: &Objective) -> ApiResult<()> {
     let cycle = store.cycle(&o.cycle_id).await?;
     if o.state == ObjectiveState::Closed || cycle.is_some_and(|c| c.state == CycleState::Closed) {
         return Err(ApiError::Conflict {
@@ -265,11 +294,9 @@ pub async fn patch_objective(
         }
         after.cycle_id = v;
     }
-    if let Some(v) = patch.owner_id {
-        if v != before.owner_id {
-            after.ownership_state = OwnershipState::on_assignment(Some(&caller.person.id), &v);
-        }
-        after.owner_id = v;
+    refuse_owner_change(patch.owner_id.as_ref(), &before.owner_id, "objectives")?;
+    if let Some(v) = patch.co_owner_ids {
+        after.co_owner_ids = v;
     }
     if let Some(v) = patch.sponsor_id {
         after.sponsor_id = v;
@@ -295,7 +322,8 @@ pub async fn patch_objective(
     let after = after.validated()?;
     check_circle(
         store,
-        (after.owner_id != before.owner_id).then_some(&after.owner_id),
+        None,
+        (after.co_owner_ids != before.co_owner_ids).then_some(&after.co_owner_ids[..]),
         after
             .sponsor_id
             .as_ref()
@@ -304,6 +332,12 @@ pub async fn patch_objective(
         (after.team_ids != before.team_ids).then_some(&after.team_ids[..]),
     )
     .await?;
+    if after.state == ObjectiveState::Active && before.state != ObjectiveState::Active {
+        let krs = store
+            .key_results_of(std::slice::from_ref(&after.id))
+            .await?;
+        check_can_activate(&after, &krs)?;
+    }
     Ok(store
         .update_objective(&caller.write_ctx(), &before, &after)
         .await?)
@@ -322,6 +356,20 @@ pub async fn delete_objective(
     Ok(store.delete_objective(&caller.write_ctx(), &o).await?)
 }
 
+/// Ownership changes only through the ownership endpoints, so that every change is a request
+/// the new owner accepts, with its history.
+fn refuse_owner_change(new: Option<&PersonId>, current: &PersonId, path: &str) -> ApiResult<()> {
+    match new {
+        Some(n) if n != current => Err(ApiError::invalid(
+            "owner_id",
+            format!(
+                "the owner changes through POST /api/v1/{path}/{{id}}/ownership {{owner_id, note}}: the new owner must accept"
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
 // ---------------------------------------------------------------- key results
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -332,6 +380,14 @@ pub struct NewKeyResult {
     pub description: String,
     /// Defaults to the caller; naming someone else leaves it `pending` until they accept.
     pub owner_id: Option<PersonId>,
+    /// A message to the proposed owner.
+    #[serde(default)]
+    pub owner_note: String,
+    /// Why this owner (seed 001's criteria), recorded with the ownership request.
+    pub owner_fit: Option<OwnerFit>,
+    /// Co-owners: refused under the default `single` ownership policy.
+    #[serde(default)]
+    pub co_owner_ids: Vec<PersonId>,
     pub sponsor_id: Option<PersonId>,
     #[serde(default)]
     pub contributor_ids: Vec<PersonId>,
@@ -360,7 +416,9 @@ pub struct NewKeyResult {
 pub struct KeyResultPatch {
     pub title: Option<String>,
     pub description: Option<String>,
+    /// Owners change through `POST /key-results/{id}/ownership`.
     pub owner_id: Option<PersonId>,
+    pub co_owner_ids: Option<Vec<PersonId>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
     pub sponsor_id: Option<Option<PersonId>>,
@@ -402,7 +460,7 @@ pub async fn create_key_result(
         title: input.title,
         description: input.description,
         ownership_state: OwnershipState::on_assignment(Some(&caller.person.id), &owner_id),
-        co_owner_ids: vec![],
+        co_owner_ids: input.co_owner_ids,
         owner_id,
         sponsor_id: input.sponsor_id,
         contributor_ids: input.contributor_ids,
@@ -424,13 +482,22 @@ pub async fn create_key_result(
     check_circle(
         store,
         Some(&kr.owner_id),
+        Some(&kr.co_owner_ids),
         kr.sponsor_id.as_ref(),
         Some(&kr.contributor_ids),
         Some(&kr.team_ids),
     )
     .await?;
+    let request = new_request(
+        OkrRef::KeyResult(kr.id.clone()),
+        None,
+        &kr.owner_id,
+        &caller.person.id,
+        input.owner_note,
+        input.owner_fit,
+    )?;
     store
-        .insert_key_result(&caller.write_ctx(), &kr, None)
+        .insert_key_result(&caller.write_ctx(), &kr, Some(&request))
         .await?;
     Ok(kr)
 }
@@ -466,11 +533,9 @@ pub async fn patch_key_result(
     if let Some(v) = patch.description {
         after.description = v;
     }
-    if let Some(v) = patch.owner_id {
-        if v != before.owner_id {
-            after.ownership_state = OwnershipState::on_assignment(Some(&caller.person.id), &v);
-        }
-        after.owner_id = v;
+    refuse_owner_change(patch.owner_id.as_ref(), &before.owner_id, "key-results")?;
+    if let Some(v) = patch.co_owner_ids {
+        after.co_owner_ids = v;
     }
     if let Some(v) = patch.sponsor_id {
         after.sponsor_id = v;
@@ -502,7 +567,8 @@ pub async fn patch_key_result(
     let after = after.validated()?;
     check_circle(
         store,
-        (after.owner_id != before.owner_id).then_some(&after.owner_id),
+        None,
+        (after.co_owner_ids != before.co_owner_ids).then_some(&after.co_owner_ids[..]),
         after
             .sponsor_id
             .as_ref()

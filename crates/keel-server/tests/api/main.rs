@@ -8,4 +8,5 @@ mod directory;
 mod errors;
 mod objectives;
 mod openapi;
+mod ownership;
 mod story;

@@ -1,0 +1,458 @@
+//! Routes for ownership: propose, accept, decline, history; who owns what; team OKRs; health.
+
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{page_request, ApiJson, Caller};
+use crate::services::directory;
+use crate::services::health::{self, HealthReport};
+use crate::services::ownership::{self as svc, DeclineOwnership, ProposeOwner};
+use crate::views::{self, KeyResultView, ListOf, ObjectiveView, PersonSummary};
+use crate::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::Json;
+use keel_domain::*;
+use keel_store::{ObjectiveFilter, PageRequest};
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(propose_objective_owner, objective_ownership))
+        .routes(routes!(accept_objective_ownership))
+        .routes(routes!(decline_objective_ownership))
+        .routes(routes!(propose_key_result_owner, key_result_ownership))
+        .routes(routes!(accept_key_result_ownership))
+        .routes(routes!(decline_key_result_ownership))
+        .routes(routes!(person_ownership))
+        .routes(routes!(list_ownership_requests))
+        .routes(routes!(team_okrs))
+        .routes(routes!(health_check))
+}
+
+/// Who owns an OKR now, and every ownership request it has had (oldest first).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OwnershipView {
+    pub okr: OkrRef,
+    pub owner: PersonSummary,
+    pub ownership_state: OwnershipState,
+    pub co_owners: Vec<PersonSummary>,
+    /// The accepted requests are the handover history: who owned it, from when, with what note.
+    pub history: Vec<OwnershipRequest>,
+}
+
+async fn ownership_view(s: &AppState, okr: OkrRef) -> ApiResult<OwnershipView> {
+    let t = svc::target(s.store(), &okr).await?;
+    let co = match &t.key_result {
+        Some(k) => k.co_owner_ids.clone(),
+        None => t.objective.co_owner_ids.clone(),
+    };
+    let mut ids = co.clone();
+    ids.push(t.owner_id.clone());
+    let people: HashMap<PersonId, Person> = s
+        .store()
+        .people_by_ids(&ids)
+        .await?
+        .into_iter()
+        .map(|p| (p.id.clone(), p))
+        .collect();
+    let summary = |id: &PersonId| people.get(id).map(PersonSummary::from);
+    Ok(OwnershipView {
+        owner: summary(&t.owner_id).ok_or(ApiError::NotFound("owner"))?,
+        ownership_state: t.ownership_state,
+        co_owners: co.iter().filter_map(summary).collect(),
+        history: s.store().ownership_history(okr.id()).await?,
+        okr,
+    })
+}
+
+fn objective_ref(id: String) -> OkrRef {
+    OkrRef::Objective(ObjectiveId::from_string(id))
+}
+
+fn key_result_ref(id: String) -> OkrRef {
+    OkrRef::KeyResult(KeyResultId::from_string(id))
+}
+
+/// Propose an owner for an objective, or hand it over. The person named must accept (unless you
+/// name yourself); until then the ownership is pending and the objective cannot become active.
+#[utoipa::path(post, path = "/objectives/{id}/ownership", tag = "ownership", params(("id" = String, Path)), request_body = ProposeOwner,
+    responses((status = 201, body = OwnershipRequest), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem, description = "e.g. owner_id names a team")))]
+async fn propose_objective_owner(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<ProposeOwner>,
+) -> ApiResult<impl IntoResponse> {
+    let r = svc::propose(s.store(), &caller, objective_ref(id), input).await?;
+    Ok((StatusCode::CREATED, Json(r)))
+}
+
+/// The objective's owner and ownership history.
+#[utoipa::path(get, path = "/objectives/{id}/ownership", tag = "ownership", params(("id" = String, Path)),
+    responses((status = 200, body = OwnershipView), (status = 404, body = Problem)))]
+async fn objective_ownership(
+    State(s): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<OwnershipView>> {
+    Ok(Json(ownership_view(&s, objective_ref(id)).await?))
+}
+
+/// Accept ownership of an objective (the proposed owner only).
+#[utoipa::path(post, path = "/objectives/{id}/ownership/accept", tag = "ownership", params(("id" = String, Path)),
+    responses((status = 200, body = OwnershipRequest), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+async fn accept_objective_ownership(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<OwnershipRequest>> {
+    Ok(Json(
+        svc::accept(s.store(), &caller, objective_ref(id)).await?,
+    ))
+}
+
+/// Decline ownership of an objective, with a reason that goes back to whoever proposed you.
+#[utoipa::path(post, path = "/objectives/{id}/ownership/decline", tag = "ownership", params(("id" = String, Path)), request_body = DeclineOwnership,
+    responses((status = 200, body = OwnershipRequest), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn decline_objective_ownership(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<DeclineOwnership>,
+) -> ApiResult<Json<OwnershipRequest>> {
+    Ok(Json(
+        svc::decline(s.store(), &caller, objective_ref(id), input).await?,
+    ))
+}
+
+/// Propose an owner for a key result, or hand it over.
+#[utoipa::path(post, path = "/key-results/{id}/ownership", tag = "ownership", params(("id" = String, Path)), request_body = ProposeOwner,
+    responses((status = 201, body = OwnershipRequest), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn propose_key_result_owner(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<ProposeOwner>,
+) -> ApiResult<impl IntoResponse> {
+    let r = svc::propose(s.store(), &caller, key_result_ref(id), input).await?;
+    Ok((StatusCode::CREATED, Json(r)))
+}
+
+/// The key result's owner and ownership history.
+#[utoipa::path(get, path = "/key-results/{id}/ownership", tag = "ownership", params(("id" = String, Path)),
+    responses((status = 200, body = OwnershipView), (status = 404, body = Problem)))]
+async fn key_result_ownership(
+    State(s): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<OwnershipView>> {
+    Ok(Json(ownership_view(&s, key_result_ref(id)).await?))
+}
+
+/// Accept ownership of a key result (the proposed owner only).
+#[utoipa::path(post, path = "/key-results/{id}/ownership/accept", tag = "ownership", params(("id" = String, Path)),
+    responses((status = 200, body = OwnershipRequest), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+async fn accept_key_result_ownership(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<OwnershipRequest>> {
+    Ok(Json(
+        svc::accept(s.store(), &caller, key_result_ref(id)).await?,
+    ))
+}
+
+/// Decline ownership of a key result, with a reason.
+#[utoipa::path(post, path = "/key-results/{id}/ownership/decline", tag = "ownership", params(("id" = String, Path)), request_body = DeclineOwnership,
+    responses((status = 200, body = OwnershipRequest), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn decline_key_result_ownership(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<DeclineOwnership>,
+) -> ApiResult<Json<OwnershipRequest>> {
+    Ok(Json(
+        svc::decline(s.store(), &caller, key_result_ref(id), input).await?,
+    ))
+}
+
+/// An objective or key result in a person's or team's list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OkrSummary {
+    pub okr: OkrRef,
+    pub title: String,
+    pub objective_id: ObjectiveId,
+    pub owner_id: PersonId,
+    pub ownership_state: OwnershipState,
+    pub progress: f64,
+}
+
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct PersonOwnership {
+    pub owns: Vec<OkrSummary>,
+    pub co_owns: Vec<OkrSummary>,
+    pub sponsors: Vec<OkrSummary>,
+    pub contributes_to: Vec<OkrSummary>,
+    /// Pending requests asking this person to own something.
+    pub requests_waiting: Vec<OwnershipRequest>,
+    /// Pending requests this person made.
+    pub requests_sent: Vec<OwnershipRequest>,
+}
+
+/// What a person owns, co-owns, sponsors and contributes to, and the ownership requests waiting
+/// for them.
+#[utoipa::path(get, path = "/people/{id}/ownership", tag = "ownership", params(("id" = String, Path)),
+    responses((status = 200, body = PersonOwnership), (status = 404, body = Problem)))]
+async fn person_ownership(
+    State(s): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<PersonOwnership>> {
+    let person = directory::get_person(s.store(), &PersonId::from_string(id)).await?;
+    let inv = s.store().okrs_involving(&person.id).await?;
+    let ids: Vec<ObjectiveId> = inv.objectives.iter().map(|o| o.id.clone()).collect();
+    let all_krs = if ids.is_empty() {
+        vec![]
+    } else {
+        s.store().key_results_of(&ids).await?
+    };
+    let mut out = PersonOwnership::default();
+    for o in &inv.objectives {
+        let progress = progress::objective(
+            all_krs
+                .iter()
+                .filter(|k| k.objective_id == o.id)
+                .map(|k| (k.weight, k.progress().progress)),
+        );
+        let summary = || OkrSummary {
+            okr: OkrRef::Objective(o.id.clone()),
+            title: o.title.clone(),
+            objective_id: o.id.clone(),
+            owner_id: o.owner_id.clone(),
+            ownership_state: o.ownership_state,
+            progress,
+        };
+        classify(
+            &mut out,
+            &person.id,
+            &o.owner_id,
+            &o.co_owner_ids,
+            &o.sponsor_id,
+            &o.contributor_ids,
+            summary,
+        );
+    }
+    for k in &inv.key_results {
+        let summary = || OkrSummary {
+            okr: OkrRef::KeyResult(k.id.clone()),
+            title: k.title.clone(),
+            objective_id: k.objective_id.clone(),
+            owner_id: k.owner_id.clone(),
+            ownership_state: k.ownership_state,
+            progress: k.progress().progress,
+        };
+        classify(
+            &mut out,
+            &person.id,
+            &k.owner_id,
+            &k.co_owner_ids,
+            &k.sponsor_id,
+            &k.contributor_ids,
+            summary,
+        );
+    }
+    let pending = s
+        .store()
+        .list_ownership_requests(
+            &keel_store::OwnershipRequestFilter {
+                state: Some(RequestState::Pending),
+                involving: Some(person.id.clone()),
+                ..Default::default()
+            },
+            &PageRequest {
+                limit: 500,
+                cursor: None,
+            },
+        )
+        .await?;
+    for r in pending.items {
+        if r.proposed_owner_id == person.id {
+            out.requests_waiting.push(r);
+        } else {
+            out.requests_sent.push(r);
+        }
+    }
+    Ok(Json(out))
+}
+
+fn classify(
+    out: &mut PersonOwnership,
+    person: &PersonId,
+    owner: &PersonId,
+    co_owners: &[PersonId],
+    sponsor: &Option<PersonId>,
+    contributors: &[PersonId],
+    summary: impl Fn() -> OkrSummary,
+) {
+    if owner == person {
+        out.owns.push(summary());
+    }
+    if co_owners.contains(person) {
+        out.co_owns.push(summary());
+    }
+    if sponsor.as_ref() == Some(person) {
+        out.sponsors.push(summary());
+    }
+    if contributors.contains(person) {
+        out.contributes_to.push(summary());
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct RequestsQuery {
+    /// pending, accepted, declined or superseded.
+    state: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+/// Ownership requests you may see (administrators and champions: all; others: those they
+/// proposed or are proposed for), newest first.
+#[utoipa::path(get, path = "/ownership-requests", tag = "ownership", params(RequestsQuery),
+    responses((status = 200, body = ListOf<OwnershipRequest>), (status = 422, body = Problem)))]
+async fn list_ownership_requests(
+    State(s): State<AppState>,
+    caller: Caller,
+    Query(q): Query<RequestsQuery>,
+) -> ApiResult<Json<ListOf<OwnershipRequest>>> {
+    let state = match q.state.as_deref() {
+        None | Some("") => None,
+        Some(v) => Some(RequestState::parse(v).ok_or_else(|| {
+            ApiError::invalid("state", "must be pending, accepted, declined or superseded")
+        })?),
+    };
+    let page = svc::list_requests(
+        s.store(),
+        &caller,
+        state,
+        &page_request(q.limit.as_deref(), q.cursor.as_deref())?,
+    )
+    .await?;
+    Ok(Json(ListOf {
+        items: page.items,
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// A key result shared with a team whose objective is not, with that objective's title and owner.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SharedKeyResult {
+    pub key_result: KeyResultView,
+    pub objective_id: ObjectiveId,
+    pub objective_title: String,
+    pub objective_owner: PersonSummary,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TeamOkrs {
+    pub team: Team,
+    /// Objectives the team owns or shares, each once, with their key results and owners.
+    pub objectives: Vec<ObjectiveView>,
+    /// Key results shared with the team under objectives that are not.
+    pub key_results: Vec<SharedKeyResult>,
+}
+
+/// Every OKR the team owns or shares, each once, with one progress (never copied).
+#[utoipa::path(get, path = "/teams/{id}/okrs", tag = "ownership", params(("id" = String, Path)),
+    responses((status = 200, body = TeamOkrs), (status = 404, body = Problem)))]
+async fn team_okrs(
+    State(s): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<TeamOkrs>> {
+    let team = directory::get_team(s.store(), &TeamId::from_string(id)).await?;
+    let mut objectives = vec![];
+    let mut page = PageRequest {
+        limit: 500,
+        cursor: None,
+    };
+    loop {
+        let p = s
+            .store()
+            .list_objectives(
+                &ObjectiveFilter {
+                    team_id: Some(team.id.clone()),
+                    ..Default::default()
+                },
+                &page,
+            )
+            .await?;
+        objectives.extend(p.items);
+        match p.next_cursor {
+            Some(c) => page.cursor = Some(c),
+            None => break,
+        }
+    }
+    let shown: HashSet<ObjectiveId> = objectives.iter().map(|o| o.id.clone()).collect();
+    let extra: Vec<KeyResult> = s
+        .store()
+        .key_results_shared_with(&team.id)
+        .await?
+        .into_iter()
+        .filter(|k| !shown.contains(&k.objective_id))
+        .collect();
+    let parent_ids: Vec<ObjectiveId> = extra
+        .iter()
+        .map(|k| k.objective_id.clone())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let parents =
+        views::objectives(s.store(), s.store().objectives_by_ids(&parent_ids).await?).await?;
+    let mut key_results = vec![];
+    for k in extra {
+        if let Some(p) = parents.iter().find(|p| p.id == k.objective_id) {
+            if let Some(view) = p.key_results.iter().find(|v| v.id == k.id) {
+                key_results.push(SharedKeyResult {
+                    key_result: view.clone(),
+                    objective_id: p.id.clone(),
+                    objective_title: p.title.clone(),
+                    objective_owner: p.owner.clone(),
+                });
+            }
+        }
+    }
+    Ok(Json(TeamOkrs {
+        team,
+        objectives: views::objectives(s.store(), objectives).await?,
+        key_results,
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct HealthQuery {
+    cycle_id: Option<String>,
+}
+
+/// The ownership health check over a cycle: the seeds' pitfalls, each with a stable code, a
+/// severity, the OKR, the person and a one-line fix.
+#[utoipa::path(get, path = "/health", tag = "health", params(HealthQuery),
+    responses((status = 200, body = HealthReport), (status = 422, body = Problem)))]
+async fn health_check(
+    State(s): State<AppState>,
+    _caller: Caller,
+    Query(q): Query<HealthQuery>,
+) -> ApiResult<Json<HealthReport>> {
+    let cycle = q
+        .cycle_id
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| ApiError::invalid("cycle_id", "is required"))?;
+    Ok(Json(
+        health::for_cycle(s.store(), &CycleId::from_string(cycle)).await?,
+    ))
+}

@@ -1,0 +1,272 @@
+//! Ownership: proposing an owner, accepting or declining, handing over, and the views of who
+//! owns what. Seed 001: one named individual per OKR, who explicitly accepts.
+
+use super::{now, require_active_person};
+use crate::authz;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Caller;
+use crate::services::okrs::{get_key_result, get_objective, require_unlocked};
+use keel_domain::*;
+use keel_store::{OwnershipRequestFilter, PageRequest, Store};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+/// `POST …/ownership`: propose someone as owner (or hand over).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProposeOwner {
+    pub owner_id: PersonId,
+    /// Why this person; for a handover, the handover note.
+    #[serde(default)]
+    pub note: String,
+    /// Seed 001's criteria: legitimacy, decision authority, proximity to the outcome.
+    pub fit: Option<OwnerFit>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeclineOwnership {
+    /// Goes back to whoever proposed you.
+    pub reason: String,
+}
+
+/// The record whose owner is being set, with what permission and lock checks need.
+pub struct Target {
+    pub okr: OkrRef,
+    pub owner_id: PersonId,
+    pub ownership_state: OwnershipState,
+    pub version: i64,
+    pub objective: Objective,
+    pub key_result: Option<KeyResult>,
+}
+
+pub async fn target(store: &dyn Store, okr: &OkrRef) -> ApiResult<Target> {
+    Ok(match okr {
+        OkrRef::Objective(id) => {
+            let o = get_objective(store, id).await?;
+            Target {
+                okr: okr.clone(),
+                owner_id: o.owner_id.clone(),
+                ownership_state: o.ownership_state,
+                version: o.version,
+                objective: o,
+                key_result: None,
+            }
+        }
+        OkrRef::KeyResult(id) => {
+            let (k, o) = get_key_result(store, id).await?;
+            Target {
+                okr: okr.clone(),
+                owner_id: k.owner_id.clone(),
+                ownership_state: k.ownership_state,
+                version: k.version,
+                objective: o,
+                key_result: Some(k),
+            }
+        }
+    })
+}
+
+/// A new request naming `owner` on `okr`: accepted at once when the proposer names themself.
+pub fn new_request(
+    okr: OkrRef,
+    previous_owner_id: Option<PersonId>,
+    owner: &PersonId,
+    proposer: &PersonId,
+    note: String,
+    fit: Option<OwnerFit>,
+) -> ApiResult<OwnershipRequest> {
+    let t = now();
+    let accepted = owner == proposer;
+    Ok(OwnershipRequest {
+        id: OwnershipRequestId::generate(),
+        okr,
+        previous_owner_id,
+        proposed_owner_id: owner.clone(),
+        proposed_by: Some(proposer.clone()),
+        note,
+        fit,
+        state: if accepted {
+            RequestState::Accepted
+        } else {
+            RequestState::Pending
+        },
+        decline_reason: None,
+        created_at: t,
+        decided_at: accepted.then_some(t),
+    }
+    .validated()?)
+}
+
+/// Propose (or hand over to) a new owner. The current owner, the objective's owner or sponsor,
+/// administrators and champions may; the person named must accept unless they named themself.
+pub async fn propose(
+    store: &dyn Store,
+    caller: &Caller,
+    okr: OkrRef,
+    input: ProposeOwner,
+) -> ApiResult<OwnershipRequest> {
+    let t = target(store, &okr).await?;
+    match &t.key_result {
+        None => authz::edit_objective(&caller.person, &t.objective)?,
+        Some(k) => authz::edit_key_result(&caller.person, k, &t.objective)?,
+    }
+    require_unlocked(store, &t.objective).await?;
+    require_active_person(store, "owner_id", &input.owner_id).await?;
+    if input.owner_id == t.owner_id && t.ownership_state == OwnershipState::Accepted {
+        return Err(ApiError::conflict(
+            "owner_id",
+            "this person already owns it and has accepted",
+        ));
+    }
+    let co_owners = match &t.key_result {
+        None => &t.objective.co_owner_ids,
+        Some(k) => &k.co_owner_ids,
+    };
+    if co_owners.contains(&input.owner_id) {
+        return Err(ApiError::invalid(
+            "owner_id",
+            "this person is a co-owner; remove them from co_owner_ids before making them the accountable owner",
+        ));
+    }
+    let contributors = match &t.key_result {
+        None => &t.objective.contributor_ids,
+        Some(k) => &k.contributor_ids,
+    };
+    if contributors.contains(&input.owner_id) {
+        return Err(ApiError::invalid(
+            "owner_id",
+            "this person is a contributor; remove them from contributor_ids before proposing them as owner",
+        ));
+    }
+    let request = new_request(
+        okr,
+        Some(t.owner_id.clone()),
+        &input.owner_id,
+        &caller.person.id,
+        input.note,
+        input.fit,
+    )?;
+    store
+        .propose_ownership(&caller.write_ctx(), &request, t.version)
+        .await?;
+    Ok(request)
+}
+
+/// The pending request on an OKR, for the proposed owner to answer.
+async fn pending_for(
+    store: &dyn Store,
+    caller: &Caller,
+    okr: &OkrRef,
+) -> ApiResult<OwnershipRequest> {
+    let t = target(store, okr).await?;
+    let page = store
+        .list_ownership_requests(
+            &OwnershipRequestFilter {
+                state: Some(RequestState::Pending),
+                okr_id: Some(okr.id().to_string()),
+                ..Default::default()
+            },
+            &PageRequest {
+                limit: 10,
+                cursor: None,
+            },
+        )
+        .await?;
+    let request = page
+        .items
+        .into_iter()
+        .find(|r| r.proposed_owner_id == t.owner_id)
+        .ok_or_else(|| ApiError::Conflict {
+            field: None,
+            message: "there is no pending ownership request on this OKR".into(),
+        })?;
+    if request.proposed_owner_id != caller.person.id {
+        return Err(ApiError::forbidden(
+            "only the person proposed as owner may accept or decline ownership",
+        ));
+    }
+    Ok(request)
+}
+
+pub async fn accept(
+    store: &dyn Store,
+    caller: &Caller,
+    okr: OkrRef,
+) -> ApiResult<OwnershipRequest> {
+    let mut request = pending_for(store, caller, &okr).await?;
+    request.accept(now())?;
+    store
+        .answer_ownership_request(&caller.write_ctx(), &request)
+        .await?;
+    Ok(request)
+}
+
+pub async fn decline(
+    store: &dyn Store,
+    caller: &Caller,
+    okr: OkrRef,
+    input: DeclineOwnership,
+) -> ApiResult<OwnershipRequest> {
+    let mut request = pending_for(store, caller, &okr).await?;
+    request.decline(&input.reason, now())?;
+    store
+        .answer_ownership_request(&caller.write_ctx(), &request)
+        .await?;
+    Ok(request)
+}
+
+/// Requests the caller may see: administrators and champions see all; others those they
+/// proposed or are proposed for.
+pub async fn list_requests(
+    store: &dyn Store,
+    caller: &Caller,
+    state: Option<RequestState>,
+    page: &PageRequest,
+) -> ApiResult<keel_store::Page<OwnershipRequest>> {
+    let sees_all = caller.person.has_role(Role::Admin) || caller.person.has_role(Role::Champion);
+    let filter = OwnershipRequestFilter {
+        state,
+        involving: (!sees_all).then(|| caller.person.id.clone()),
+        ..Default::default()
+    };
+    Ok(store.list_ownership_requests(&filter, page).await?)
+}
+
+/// Seed 001: "An OKR whose owner hasn't explicitly accepted the responsibility is dead on
+/// arrival." An objective becomes active only when it and every key result have an accepted
+/// owner.
+pub fn check_can_activate(o: &Objective, krs: &[KeyResult]) -> ApiResult<()> {
+    let mut waiting = vec![];
+    if o.ownership_state != OwnershipState::Accepted {
+        waiting.push(format!("the objective ({})", state_word(o.ownership_state)));
+    }
+    for k in krs {
+        if k.ownership_state != OwnershipState::Accepted {
+            waiting.push(format!(
+                "key result '{}' ({})",
+                k.title,
+                state_word(k.ownership_state)
+            ));
+        }
+    }
+    if waiting.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::conflict(
+            "state",
+            format!(
+                "an OKR becomes active only once its owners have accepted; still waiting on {}",
+                waiting.join(", ")
+            ),
+        ))
+    }
+}
+
+fn state_word(s: OwnershipState) -> &'static str {
+    match s {
+        OwnershipState::Pending => "ownership pending",
+        OwnershipState::Declined => "ownership declined",
+        OwnershipState::Accepted => "accepted",
+    }
+}
