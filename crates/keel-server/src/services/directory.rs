@@ -399,6 +399,8 @@ pub struct SettingsPatch {
     pub ownership_policy: Option<OwnershipPolicy>,
     pub confidence_scale: Option<ConfidenceScale>,
     pub check_in_weekday: Option<Weekday>,
+    /// Thresholds of the ownership health check (all four fields).
+    pub health: Option<HealthThresholds>,
 }
 
 pub async fn patch_settings(
@@ -422,6 +424,9 @@ pub async fn patch_settings(
     }
     if let Some(v) = patch.check_in_weekday {
         s.check_in_weekday = v;
+    }
+    if let Some(v) = patch.health {
+        s.health = v;
     }
     let s = s.validated()?;
     store.save_settings(&caller.write_ctx(), &s).await?;

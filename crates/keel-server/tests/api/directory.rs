@@ -313,5 +313,32 @@ async fn settings_have_defaults_and_validate() {
     assert_eq!(s["time_zone"], "Europe/Paris");
     let again: Value = app.get("/api/v1/settings").await.json().await.unwrap();
     assert_eq!(again["check_in_weekday"], "friday");
+    assert_eq!(again["health"]["max_key_results"], 5);
+    let thresholds = json!({"pending_ownership_days": 3, "owner_overload": 4, "max_key_results": 4, "stale_check_in_days": 10});
+    let s: Value = app
+        .patch("/api/v1/settings", json!({"health": thresholds}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(s["health"]["owner_overload"], 4);
+    let r = app
+        .patch("/api/v1/settings", json!({"health": {"pending_ownership_days": 0, "owner_overload": 4, "max_key_results": 4, "stale_check_in_days": 10}}))
+        .await;
+    assert_problem(
+        r,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("health.pending_ownership_days"),
+    )
+    .await;
+    let r = app
+        .patch("/api/v1/settings", json!({"health": {"owner_overlord": 4}}))
+        .await;
+    assert_problem(
+        r,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("health.owner_overlord"),
+    )
+    .await;
     assert_eq!(again["name"], "Northwind");
 }
