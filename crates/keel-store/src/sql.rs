@@ -6,7 +6,6 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
@@ -72,22 +71,8 @@ impl SqlStore {
     async fn open_inner(url: &str) -> StoreResult<Self> {
         let db = match parse_url(url)? {
             Target::Memory => {
-                let opts = SqliteConnectOptions::from_str("sqlite::memory:")
-                    .map_err(|e| StoreError::BadUrl(e.to_string()))?
-                    .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(5));
                 // One shared in-memory database: one connection that never closes.
-                let pool = SqlitePoolOptions::new()
-                    .max_connections(1)
-                    .min_connections(1)
-                    .idle_timeout(None)
-                    .max_lifetime(None)
-                    .connect_with(opts)
-                    .await?;
-                let db = Db::Sqlite {
-                    write: pool.clone(),
-                    read: pool,
-                };
+                let db = Db::sqlite_memory()?;
                 crate::migrate::run(&db).await?;
                 db
             }
@@ -102,26 +87,7 @@ impl SqlStore {
                         })?;
                     }
                 }
-                let opts = SqliteConnectOptions::new()
-                    .filename(&path)
-                    .create_if_missing(true)
-                    .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
-                    .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(5));
-                let write = SqlitePoolOptions::new()
-                    .max_connections(1)
-                    .min_connections(1)
-                    .idle_timeout(None)
-                    .max_lifetime(None)
-                    .acquire_timeout(Duration::from_secs(60))
-                    .connect_with(opts.clone())
-                    .await?;
-                let read = SqlitePoolOptions::new()
-                    .max_connections(6)
-                    .connect_with(opts)
-                    .await?;
-                let db = Db::Sqlite { write, read };
+                let db = Db::sqlite_file(&path)?;
                 crate::migrate::run(&db).await?;
                 db
             }
