@@ -68,6 +68,9 @@ impl Db {
     pub fn sqlite_file(path: &std::path::Path) -> StoreResult<Db> {
         let writer = sqlite_connection(Some(path))?;
         writer.pragma_update(None, "journal_mode", "WAL")?;
+        // Checkpoint every ~40 MB of WAL rather than 4 MB: the pages writes touch most (the
+        // last leaves of append-mostly tables and indexes) are copied back once per checkpoint.
+        writer.pragma_update(None, "wal_autocheckpoint", 10_000)?;
         let readers = (0..READERS)
             .map(|_| sqlite_connection(Some(path)).map(Mutex::new))
             .collect::<StoreResult<Vec<_>>>()?;
@@ -85,6 +88,11 @@ impl SqliteDb {
     async fn read<R>(&self, f: impl FnOnce(&rusqlite::Connection) -> R) -> R {
         if self.readers.is_empty() {
             return f(&*self.writer.lock().await);
+        }
+        // The writer first, if free: its page cache is never invalidated by another
+        // connection's commit, while a reader's is after every write.
+        if let Ok(conn) = self.writer.try_lock() {
+            return f(&conn);
         }
         let n = self.readers.len();
         let start = self.next.fetch_add(1, Ordering::Relaxed) % n;
@@ -397,7 +405,10 @@ macro_rules! get {
 
 impl Row {
     pub fn text(&self, col: &str) -> StoreResult<String> {
-        get!(self, col, String, |c, v| required(c, sqlite_opt_text(c, v)?))
+        get!(self, col, String, |c, v| required(
+            c,
+            sqlite_opt_text(c, v)?
+        ))
     }
     pub fn opt_text(&self, col: &str) -> StoreResult<Option<String>> {
         get!(self, col, Option<String>, sqlite_opt_text)
@@ -487,10 +498,7 @@ impl Db {
 
     pub async fn fetch_optional(&self, sql: &str, args: Vec<Arg>) -> StoreResult<Option<Row>> {
         Ok(match self {
-            Db::Sqlite(s) => s
-                .read(|c| sqlite_fetch(c, sql, &args, true))
-                .await?
-                .pop(),
+            Db::Sqlite(s) => s.read(|c| sqlite_fetch(c, sql, &args, true)).await?.pop(),
             Db::Postgres(p) => pg_query(sql, args).fetch_optional(p).await?.map(Row::Pg),
         })
     }

@@ -768,6 +768,9 @@ async fn junction(
     Ok(map)
 }
 
+/// Owner → its `(item, second item)` rows of one junction table, in `position` order.
+type JunctionMap = HashMap<String, Vec<(Option<String>, Option<String>)>>;
+
 /// Several junction tables of the same owners in one query per chunk (a UNION ALL): for each
 /// `(table, item, second)` of `specs`, owner → `(item, second)` in `position` order. `second` is
 /// a second item column (or `None`).
@@ -776,7 +779,7 @@ async fn junctions(
     owner: &str,
     specs: &[(&str, &str, Option<&str>)],
     owners: &[String],
-) -> StoreResult<Vec<HashMap<String, Vec<(Option<String>, Option<String>)>>>> {
+) -> StoreResult<Vec<JunctionMap>> {
     let mut maps = vec![HashMap::new(); specs.len()];
     for chunk in owners.chunks(IN_CHUNK) {
         let list = placeholders(1, chunk.len());
@@ -798,8 +801,9 @@ async fn junctions(
             .await?;
         for r in rows {
             let k = usize::try_from(r.int("k")?).map_err(|e| corrupt("k", e))?;
-            let map: &mut HashMap<String, Vec<_>> =
-                maps.get_mut(k).ok_or_else(|| corrupt("k", "no such junction"))?;
+            let map: &mut HashMap<String, Vec<_>> = maps
+                .get_mut(k)
+                .ok_or_else(|| corrupt("k", "no such junction"))?;
             map.entry(r.text("o")?)
                 .or_default()
                 .push((r.opt_text("i")?, r.opt_text("j")?));
@@ -810,7 +814,7 @@ async fn junctions(
 
 /// The items of one owner from a `junctions` map.
 fn items<T>(
-    map: &mut HashMap<String, Vec<(Option<String>, Option<String>)>>,
+    map: &mut JunctionMap,
     owner: &str,
     col: &str,
     f: impl Fn(String) -> T,
