@@ -1,22 +1,108 @@
-//! The thin layer that lets the store's SQL be written once for SQLite and PostgreSQL without
-//! `sqlx::Any`: typed arguments bound in order to `$1, $2 …` placeholders (sqlx maps `$N` to the
-//! N-th argument on SQLite too), rows with typed accessors, and the few dialect differences.
+//! The thin layer that lets the store's SQL be written once for SQLite and PostgreSQL: typed
+//! arguments bound in order to `$1, $2 …` placeholders, rows with typed accessors, and the few
+//! dialect differences. PostgreSQL runs on sqlx; SQLite on rusqlite, called synchronously from
+//! the async functions (a statement takes microseconds; a thread hop per statement costs more).
 
 use crate::{StoreError, StoreResult};
+use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 use sqlx::postgres::{PgPool, PgRow, Postgres};
-use sqlx::sqlite::{Sqlite, SqlitePool, SqliteRow};
 use sqlx::{Row as _, Transaction};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
-/// The connection pools of one store.
+/// The connections of one store.
 #[derive(Debug, Clone)]
 pub enum Db {
-    /// All writes go through `write` (one connection: our own writers never see SQLITE_BUSY);
-    /// reads through `read`. For `sqlite::memory:` both are the same one-connection pool.
-    Sqlite {
-        write: SqlitePool,
-        read: SqlitePool,
-    },
+    Sqlite(Arc<SqliteDb>),
     Postgres(PgPool),
+}
+
+/// SQLite connections. All writes go through `writer` (one connection: our own writers never
+/// see SQLITE_BUSY); reads outside transactions through `readers`. For `sqlite::memory:` there
+/// are no readers: everything uses the one connection, which holds the database.
+pub struct SqliteDb {
+    writer: Arc<Mutex<rusqlite::Connection>>,
+    readers: Vec<Mutex<rusqlite::Connection>>,
+    next: AtomicUsize,
+}
+
+impl std::fmt::Debug for SqliteDb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteDb")
+            .field("readers", &self.readers.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// How many prepared statements each SQLite connection keeps.
+const STATEMENT_CACHE: usize = 400;
+/// Reader connections of a file database.
+const READERS: usize = 4;
+
+fn sqlite_connection(path: Option<&std::path::Path>) -> StoreResult<rusqlite::Connection> {
+    let conn = match path {
+        None => rusqlite::Connection::open_in_memory()?,
+        Some(p) => rusqlite::Connection::open(p)?,
+    };
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    if path.is_some() {
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+    }
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    Ok(conn)
+}
+
+impl Db {
+    /// One in-memory database on one connection.
+    pub fn sqlite_memory() -> StoreResult<Db> {
+        Ok(Db::Sqlite(Arc::new(SqliteDb {
+            writer: Arc::new(Mutex::new(sqlite_connection(None)?)),
+            readers: Vec::new(),
+            next: AtomicUsize::new(0),
+        })))
+    }
+
+    /// A database file (created if missing) in WAL mode: one writer, a few readers.
+    pub fn sqlite_file(path: &std::path::Path) -> StoreResult<Db> {
+        let writer = sqlite_connection(Some(path))?;
+        writer.pragma_update(None, "journal_mode", "WAL")?;
+        // Checkpoint every ~40 MB of WAL rather than 4 MB: the pages writes touch most (the
+        // last leaves of append-mostly tables and indexes) are copied back once per checkpoint.
+        writer.pragma_update(None, "wal_autocheckpoint", 10_000)?;
+        let readers = (0..READERS)
+            .map(|_| sqlite_connection(Some(path)).map(Mutex::new))
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(Db::Sqlite(Arc::new(SqliteDb {
+            writer: Arc::new(Mutex::new(writer)),
+            readers,
+            next: AtomicUsize::new(0),
+        })))
+    }
+}
+
+impl SqliteDb {
+    /// Runs `f` on a reader connection: the first free one from a rotating start, else waits
+    /// for the one at the start.
+    async fn read<R>(&self, f: impl FnOnce(&rusqlite::Connection) -> R) -> R {
+        if self.readers.is_empty() {
+            return f(&*self.writer.lock().await);
+        }
+        // The writer first, if free: its page cache is never invalidated by another
+        // connection's commit, while a reader's is after every write.
+        if let Ok(conn) = self.writer.try_lock() {
+            return f(&conn);
+        }
+        let n = self.readers.len();
+        let start = self.next.fetch_add(1, Ordering::Relaxed) % n;
+        for i in 0..n {
+            if let Ok(conn) = self.readers[(start + i) % n].try_lock() {
+                return f(&conn);
+            }
+        }
+        f(&*self.readers[start].lock().await)
+    }
 }
 
 /// A bound argument. Nulls are typed so that PostgreSQL knows the parameter's type.
@@ -92,7 +178,6 @@ pub fn placeholders(start: usize, n: usize) -> String {
     s
 }
 
-type SqliteQuery<'q> = sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
 type PgQuery<'q> = sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>;
 
 /// SQLite resolves each `$N` by a linear search of the names seen so far, and sqlx looks each
@@ -148,16 +233,85 @@ fn sqlite_sql(sql: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-fn sqlite_query(sql: &str, args: Vec<Arg>) -> SqliteQuery<'_> {
-    let mut q = sqlx::query::<Sqlite>(sql);
-    for a in args {
-        q = match a {
-            Arg::Text(v) => q.bind(v),
-            Arg::Int(v) => q.bind(v),
-            Arg::Real(v) => q.bind(v),
-        };
+impl rusqlite::ToSql for Arg {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(match self {
+            Arg::Text(Some(v)) => ValueRef::Text(v.as_bytes()),
+            Arg::Int(Some(v)) => ValueRef::Integer(*v),
+            Arg::Real(Some(v)) => ValueRef::Real(*v),
+            Arg::Text(None) | Arg::Int(None) | Arg::Real(None) => ValueRef::Null,
+        }))
     }
-    q
+}
+
+/// Prepares `sql` (from the connection's statement cache if `cached`), binds `args` and runs `f`.
+fn sqlite_run<R>(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    args: &[Arg],
+    cached: bool,
+    f: impl FnOnce(&mut rusqlite::Statement<'_>) -> rusqlite::Result<R>,
+) -> rusqlite::Result<R> {
+    let sql = sqlite_sql(sql);
+    let bind = |st: &mut rusqlite::Statement<'_>| -> rusqlite::Result<()> {
+        for (i, a) in args.iter().enumerate() {
+            st.raw_bind_parameter(i + 1, a)?;
+        }
+        Ok(())
+    };
+    if cached {
+        let mut st = conn.prepare_cached(&sql)?;
+        bind(&mut st)?;
+        f(&mut st)
+    } else {
+        let mut st = conn.prepare(&sql)?;
+        bind(&mut st)?;
+        f(&mut st)
+    }
+}
+
+/// Runs a statement to completion (rows, e.g. of `RETURNING`, are discarded); the rows changed.
+fn sqlite_execute(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    args: &[Arg],
+    cached: bool,
+) -> StoreResult<u64> {
+    sqlite_run(conn, sql, args, cached, |st| {
+        let mut rows = st.raw_query();
+        while rows.next()?.is_some() {}
+        Ok(())
+    })?;
+    Ok(conn.changes())
+}
+
+/// The result rows of a query, materialised (at most one if `one`).
+fn sqlite_fetch(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    args: &[Arg],
+    one: bool,
+) -> StoreResult<Vec<Row>> {
+    Ok(sqlite_run(conn, sql, args, true, |st| {
+        let cols: Arc<[String]> = st.column_names().into_iter().map(String::from).collect();
+        let n = cols.len();
+        let mut out = Vec::new();
+        let mut rows = st.raw_query();
+        while let Some(r) = rows.next()? {
+            let mut vals = Vec::with_capacity(n);
+            for i in 0..n {
+                vals.push(Value::from(r.get_ref(i)?));
+            }
+            out.push(Row::Sqlite(SqliteRow {
+                cols: cols.clone(),
+                vals,
+            }));
+            if one {
+                break;
+            }
+        }
+        Ok(out)
+    })?)
 }
 
 fn pg_query(sql: &str, args: Vec<Arg>) -> PgQuery<'_> {
@@ -178,10 +332,72 @@ pub enum Row {
     Pg(PgRow),
 }
 
+/// A SQLite result row, read out of the statement.
+pub struct SqliteRow {
+    cols: Arc<[String]>,
+    vals: Vec<Value>,
+}
+
+impl SqliteRow {
+    fn get(&self, col: &str) -> StoreResult<&Value> {
+        self.cols
+            .iter()
+            .position(|c| c == col)
+            .map(|i| &self.vals[i])
+            .ok_or_else(|| StoreError::Corrupt {
+                column: col.to_string(),
+                message: "no such column in the result".into(),
+            })
+    }
+}
+
+fn mismatch(col: &str, want: &str, got: &Value) -> StoreError {
+    StoreError::Corrupt {
+        column: col.to_string(),
+        message: format!("expected {want}, found {:?}", got.data_type()),
+    }
+}
+
+fn sqlite_opt_text(col: &str, v: &Value) -> StoreResult<Option<String>> {
+    match v {
+        Value::Null => Ok(None),
+        Value::Text(s) => Ok(Some(s.clone())),
+        Value::Blob(b) => String::from_utf8(b.clone())
+            .map(Some)
+            .map_err(|_| mismatch(col, "text", v)),
+        _ => Err(mismatch(col, "text", v)),
+    }
+}
+
+fn sqlite_opt_int(col: &str, v: &Value) -> StoreResult<Option<i64>> {
+    match v {
+        Value::Null => Ok(None),
+        Value::Integer(i) => Ok(Some(*i)),
+        _ => Err(mismatch(col, "integer", v)),
+    }
+}
+
+/// A REAL column holding a whole number may come back as an integer.
+fn sqlite_opt_real(col: &str, v: &Value) -> StoreResult<Option<f64>> {
+    match v {
+        Value::Null => Ok(None),
+        Value::Real(f) => Ok(Some(*f)),
+        Value::Integer(i) => Ok(Some(*i as f64)),
+        _ => Err(mismatch(col, "real", v)),
+    }
+}
+
+fn required<T>(col: &str, v: Option<T>) -> StoreResult<T> {
+    v.ok_or_else(|| StoreError::Corrupt {
+        column: col.to_string(),
+        message: "unexpected NULL".into(),
+    })
+}
+
 macro_rules! get {
-    ($self:ident, $col:ident, $t:ty) => {
+    ($self:ident, $col:ident, $t:ty, $sqlite:expr) => {
         match $self {
-            Row::Sqlite(r) => r.try_get::<$t, _>($col).map_err(StoreError::from),
+            Row::Sqlite(r) => $sqlite($col, r.get($col)?),
             Row::Pg(r) => r.try_get::<$t, _>($col).map_err(StoreError::from),
         }
     };
@@ -189,36 +405,56 @@ macro_rules! get {
 
 impl Row {
     pub fn text(&self, col: &str) -> StoreResult<String> {
-        get!(self, col, String)
+        get!(self, col, String, |c, v| required(
+            c,
+            sqlite_opt_text(c, v)?
+        ))
     }
     pub fn opt_text(&self, col: &str) -> StoreResult<Option<String>> {
-        get!(self, col, Option<String>)
+        get!(self, col, Option<String>, sqlite_opt_text)
     }
     pub fn int(&self, col: &str) -> StoreResult<i64> {
-        get!(self, col, i64)
+        get!(self, col, i64, |c, v| required(c, sqlite_opt_int(c, v)?))
     }
     pub fn opt_int(&self, col: &str) -> StoreResult<Option<i64>> {
-        get!(self, col, Option<i64>)
+        get!(self, col, Option<i64>, sqlite_opt_int)
     }
     pub fn real(&self, col: &str) -> StoreResult<f64> {
-        get!(self, col, f64)
+        get!(self, col, f64, |c, v| required(c, sqlite_opt_real(c, v)?))
     }
     #[allow(dead_code)]
     pub fn opt_real(&self, col: &str) -> StoreResult<Option<f64>> {
-        get!(self, col, Option<f64>)
+        get!(self, col, Option<f64>, sqlite_opt_real)
     }
 }
 
 /// An open write transaction.
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(SqliteTx),
     Pg(Transaction<'static, Postgres>),
+}
+
+/// A SQLite transaction on the writer connection, which it holds until dropped. Dropped while
+/// still open (an error, a cancelled future), it rolls back, so the writer is never left inside
+/// a transaction.
+pub struct SqliteTx {
+    conn: OwnedMutexGuard<rusqlite::Connection>,
+}
+
+impl Drop for SqliteTx {
+    fn drop(&mut self) {
+        if !self.conn.is_autocommit() {
+            if let Err(e) = self.conn.execute_batch("ROLLBACK") {
+                tracing::error!(error = %e, "rolling back a SQLite transaction failed");
+            }
+        }
+    }
 }
 
 impl Db {
     pub fn backend(&self) -> &'static str {
         match self {
-            Db::Sqlite { .. } => "sqlite",
+            Db::Sqlite(_) => "sqlite",
             Db::Postgres(_) => "postgres",
         }
     }
@@ -226,7 +462,7 @@ impl Db {
     /// The most bound parameters one statement may carry.
     pub fn max_params(&self) -> usize {
         match self {
-            Db::Sqlite { .. } => 32_766,
+            Db::Sqlite(_) => 32_766,
             Db::Postgres(_) => 65_535,
         }
     }
@@ -235,19 +471,22 @@ impl Db {
     /// IMMEDIATE`), so a transaction that reads before writing can never fail to upgrade.
     pub async fn begin(&self) -> StoreResult<Tx> {
         Ok(match self {
-            Db::Sqlite { write, .. } => Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(s) => {
+                let conn = s.writer.clone().lock_owned().await;
+                if !conn.is_autocommit() {
+                    // Cannot happen (`SqliteTx` rolls back on drop); never build on it.
+                    conn.execute_batch("ROLLBACK")?;
+                }
+                conn.execute_batch("BEGIN IMMEDIATE")?;
+                Tx::Sqlite(SqliteTx { conn })
+            }
             Db::Postgres(p) => Tx::Pg(p.begin().await?),
         })
     }
 
     pub async fn fetch_all(&self, sql: &str, args: Vec<Arg>) -> StoreResult<Vec<Row>> {
         Ok(match self {
-            Db::Sqlite { read, .. } => sqlite_query(&sqlite_sql(sql), args)
-                .fetch_all(read)
-                .await?
-                .into_iter()
-                .map(Row::Sqlite)
-                .collect(),
+            Db::Sqlite(s) => s.read(|c| sqlite_fetch(c, sql, &args, false)).await?,
             Db::Postgres(p) => pg_query(sql, args)
                 .fetch_all(p)
                 .await?
@@ -259,10 +498,7 @@ impl Db {
 
     pub async fn fetch_optional(&self, sql: &str, args: Vec<Arg>) -> StoreResult<Option<Row>> {
         Ok(match self {
-            Db::Sqlite { read, .. } => sqlite_query(&sqlite_sql(sql), args)
-                .fetch_optional(read)
-                .await?
-                .map(Row::Sqlite),
+            Db::Sqlite(s) => s.read(|c| sqlite_fetch(c, sql, &args, true)).await?.pop(),
             Db::Postgres(p) => pg_query(sql, args).fetch_optional(p).await?.map(Row::Pg),
         })
     }
@@ -270,10 +506,7 @@ impl Db {
     /// A write outside any transaction (not audited, e.g. recording a token's use).
     pub async fn execute(&self, sql: &str, args: Vec<Arg>) -> StoreResult<u64> {
         Ok(match self {
-            Db::Sqlite { write, .. } => sqlite_query(&sqlite_sql(sql), args)
-                .execute(write)
-                .await?
-                .rows_affected(),
+            Db::Sqlite(s) => sqlite_execute(&*s.writer.lock().await, sql, &args, true)?,
             Db::Postgres(p) => pg_query(sql, args).execute(p).await?.rows_affected(),
         })
     }
@@ -282,10 +515,7 @@ impl Db {
 impl Tx {
     pub async fn execute(&mut self, sql: &str, args: Vec<Arg>) -> StoreResult<u64> {
         Ok(match self {
-            Tx::Sqlite(t) => sqlite_query(&sqlite_sql(sql), args)
-                .execute(&mut **t)
-                .await?
-                .rows_affected(),
+            Tx::Sqlite(t) => sqlite_execute(&t.conn, sql, &args, true)?,
             Tx::Pg(t) => pg_query(sql, args).execute(&mut **t).await?.rows_affected(),
         })
     }
@@ -293,11 +523,7 @@ impl Tx {
     /// Like `execute`, without caching the prepared statement (one-off bulk statements).
     pub async fn execute_once(&mut self, sql: &str, args: Vec<Arg>) -> StoreResult<u64> {
         Ok(match self {
-            Tx::Sqlite(t) => sqlite_query(&sqlite_sql(sql), args)
-                .persistent(false)
-                .execute(&mut **t)
-                .await?
-                .rows_affected(),
+            Tx::Sqlite(t) => sqlite_execute(&t.conn, sql, &args, false)?,
             Tx::Pg(t) => pg_query(sql, args)
                 .persistent(false)
                 .execute(&mut **t)
@@ -308,12 +534,7 @@ impl Tx {
 
     pub async fn fetch_all(&mut self, sql: &str, args: Vec<Arg>) -> StoreResult<Vec<Row>> {
         Ok(match self {
-            Tx::Sqlite(t) => sqlite_query(&sqlite_sql(sql), args)
-                .fetch_all(&mut **t)
-                .await?
-                .into_iter()
-                .map(Row::Sqlite)
-                .collect(),
+            Tx::Sqlite(t) => sqlite_fetch(&t.conn, sql, &args, false)?,
             Tx::Pg(t) => pg_query(sql, args)
                 .fetch_all(&mut **t)
                 .await?
@@ -325,10 +546,7 @@ impl Tx {
 
     pub async fn fetch_optional(&mut self, sql: &str, args: Vec<Arg>) -> StoreResult<Option<Row>> {
         Ok(match self {
-            Tx::Sqlite(t) => sqlite_query(&sqlite_sql(sql), args)
-                .fetch_optional(&mut **t)
-                .await?
-                .map(Row::Sqlite),
+            Tx::Sqlite(t) => sqlite_fetch(&t.conn, sql, &args, true)?.pop(),
             Tx::Pg(t) => pg_query(sql, args)
                 .fetch_optional(&mut **t)
                 .await?
@@ -339,11 +557,7 @@ impl Tx {
     /// Defers foreign-key checks to commit (bulk loads in any order).
     pub async fn defer_foreign_keys(&mut self) -> StoreResult<()> {
         match self {
-            Tx::Sqlite(t) => {
-                sqlx::query("PRAGMA defer_foreign_keys = ON")
-                    .execute(&mut **t)
-                    .await?;
-            }
+            Tx::Sqlite(t) => t.conn.execute_batch("PRAGMA defer_foreign_keys = ON")?,
             Tx::Pg(t) => {
                 sqlx::query("SET CONSTRAINTS ALL DEFERRED")
                     .execute(&mut **t)
@@ -353,9 +567,11 @@ impl Tx {
         Ok(())
     }
 
+    /// Commits. On SQLite a failed `COMMIT` (e.g. a deferred foreign key) leaves the transaction
+    /// open; dropping `SqliteTx` then rolls it back.
     pub async fn commit(self) -> StoreResult<()> {
         match self {
-            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Sqlite(t) => t.conn.execute_batch("COMMIT")?,
             Tx::Pg(t) => t.commit().await?,
         }
         Ok(())
@@ -378,18 +594,47 @@ impl Exec<'_> {
     }
 }
 
+enum Violation {
+    Unique,
+    ForeignKey,
+}
+
+/// The kind of constraint violation, the constraint's name (PostgreSQL only) and the message.
+fn violation(e: &StoreError) -> Option<(Violation, String, String)> {
+    match e {
+        StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, msg)) => {
+            let kind = match f.extended_code {
+                rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY => Violation::Unique,
+                rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY => Violation::ForeignKey,
+                _ => return None,
+            };
+            Some((kind, String::new(), msg.clone().unwrap_or_default()))
+        }
+        StoreError::Database(err) => {
+            let dbe = err.as_database_error()?;
+            let kind = match dbe.kind() {
+                sqlx::error::ErrorKind::UniqueViolation => Violation::Unique,
+                sqlx::error::ErrorKind::ForeignKeyViolation => Violation::ForeignKey,
+                _ => return None,
+            };
+            Some((
+                kind,
+                dbe.constraint().unwrap_or("").to_string(),
+                dbe.message().to_string(),
+            ))
+        }
+        _ => None,
+    }
+}
+
 /// Maps a database error to the store's error, naming the API field a constraint concerns.
 pub fn map_err(e: StoreError) -> StoreError {
-    let StoreError::Database(err) = e else {
+    let Some((kind, constraint, message)) = violation(&e) else {
         return e;
     };
-    let Some(dbe) = err.as_database_error() else {
-        return StoreError::Database(err);
-    };
-    let constraint = dbe.constraint().unwrap_or("").to_string();
-    let message = dbe.message().to_string();
-    match dbe.kind() {
-        sqlx::error::ErrorKind::UniqueViolation => {
+    match kind {
+        Violation::Unique => {
             if constraint == "people_email_key" || message.contains("people.email_key") {
                 StoreError::Conflict {
                     field: "email".into(),
@@ -414,7 +659,7 @@ pub fn map_err(e: StoreError) -> StoreError {
                 }
             }
         }
-        sqlx::error::ErrorKind::ForeignKeyViolation => {
+        Violation::ForeignKey => {
             let field = fk_field(&constraint);
             StoreError::Conflict {
                 message: if field == "reference" {
@@ -425,7 +670,6 @@ pub fn map_err(e: StoreError) -> StoreError {
                 field: field.into(),
             }
         }
-        _ => StoreError::Database(err),
     }
 }
 

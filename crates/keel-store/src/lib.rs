@@ -142,6 +142,8 @@ pub enum StoreError {
     BadUrl(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     /// The pagination cursor is not one this store handed out.
     #[error("cursor: not a cursor from a previous page")]
     BadCursor,

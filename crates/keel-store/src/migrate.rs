@@ -83,7 +83,7 @@ pub async fn run(db: &Db) -> StoreResult<()> {
             continue;
         }
         let script = match db {
-            Db::Sqlite { .. } => m.sqlite,
+            Db::Sqlite(_) => m.sqlite,
             Db::Postgres(_) => m.postgres,
         };
         for stmt in statements(script) {

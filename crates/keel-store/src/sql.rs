@@ -6,7 +6,6 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
@@ -72,22 +71,8 @@ impl SqlStore {
     async fn open_inner(url: &str) -> StoreResult<Self> {
         let db = match parse_url(url)? {
             Target::Memory => {
-                let opts = SqliteConnectOptions::from_str("sqlite::memory:")
-                    .map_err(|e| StoreError::BadUrl(e.to_string()))?
-                    .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(5));
                 // One shared in-memory database: one connection that never closes.
-                let pool = SqlitePoolOptions::new()
-                    .max_connections(1)
-                    .min_connections(1)
-                    .idle_timeout(None)
-                    .max_lifetime(None)
-                    .connect_with(opts)
-                    .await?;
-                let db = Db::Sqlite {
-                    write: pool.clone(),
-                    read: pool,
-                };
+                let db = Db::sqlite_memory()?;
                 crate::migrate::run(&db).await?;
                 db
             }
@@ -102,26 +87,7 @@ impl SqlStore {
                         })?;
                     }
                 }
-                let opts = SqliteConnectOptions::new()
-                    .filename(&path)
-                    .create_if_missing(true)
-                    .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
-                    .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(5));
-                let write = SqlitePoolOptions::new()
-                    .max_connections(1)
-                    .min_connections(1)
-                    .idle_timeout(None)
-                    .max_lifetime(None)
-                    .acquire_timeout(Duration::from_secs(60))
-                    .connect_with(opts.clone())
-                    .await?;
-                let read = SqlitePoolOptions::new()
-                    .max_connections(6)
-                    .connect_with(opts)
-                    .await?;
-                let db = Db::Sqlite { write, read };
+                let db = Db::sqlite_file(&path)?;
                 crate::migrate::run(&db).await?;
                 db
             }
@@ -802,6 +768,64 @@ async fn junction(
     Ok(map)
 }
 
+/// Owner → its `(item, second item)` rows of one junction table, in `position` order.
+type JunctionMap = HashMap<String, Vec<(Option<String>, Option<String>)>>;
+
+/// Several junction tables of the same owners in one query per chunk (a UNION ALL): for each
+/// `(table, item, second)` of `specs`, owner → `(item, second)` in `position` order. `second` is
+/// a second item column (or `None`).
+async fn junctions(
+    ex: &mut Exec<'_>,
+    owner: &str,
+    specs: &[(&str, &str, Option<&str>)],
+    owners: &[String],
+) -> StoreResult<Vec<JunctionMap>> {
+    let mut maps = vec![HashMap::new(); specs.len()];
+    for chunk in owners.chunks(IN_CHUNK) {
+        let list = placeholders(1, chunk.len());
+        let sql = specs
+            .iter()
+            .enumerate()
+            .map(|(k, (table, item, second))| {
+                let second = second.unwrap_or("CAST(NULL AS TEXT)");
+                format!(
+                    "SELECT CAST({k} AS BIGINT) AS k, {owner} AS o, {item} AS i, {second} AS j, \
+                     position AS p FROM {table} WHERE {owner} IN ({list})"
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ")
+            + " ORDER BY k, o, p";
+        let rows = ex
+            .fetch_all(&sql, chunk.iter().map(Arg::from).collect())
+            .await?;
+        for r in rows {
+            let k = usize::try_from(r.int("k")?).map_err(|e| corrupt("k", e))?;
+            let map: &mut HashMap<String, Vec<_>> = maps
+                .get_mut(k)
+                .ok_or_else(|| corrupt("k", "no such junction"))?;
+            map.entry(r.text("o")?)
+                .or_default()
+                .push((r.opt_text("i")?, r.opt_text("j")?));
+        }
+    }
+    Ok(maps)
+}
+
+/// The items of one owner from a `junctions` map.
+fn items<T>(
+    map: &mut JunctionMap,
+    owner: &str,
+    col: &str,
+    f: impl Fn(String) -> T,
+) -> StoreResult<Vec<T>> {
+    map.remove(owner)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(i, _)| i.map(&f).ok_or_else(|| corrupt(col, "unexpected NULL")))
+        .collect()
+}
+
 /// Runs `SELECT … WHERE <col> IN (ids) <rest>` in chunks; `rest` must not contain placeholders.
 async fn fetch_in(
     ex: &mut Exec<'_>,
@@ -847,65 +871,40 @@ async fn fill_objectives(ex: &mut Exec<'_>, rows: Vec<Row>) -> StoreResult<Vec<O
         return Ok(objectives);
     }
     let keys: Vec<String> = objectives.iter().map(|o| o.id.to_string()).collect();
-    let mut teams = junction(ex, "objective_teams", "objective_id", "team_id", &keys).await?;
-    let mut contributors = junction(
+    let mut maps = junctions(
         ex,
-        "objective_contributors",
         "objective_id",
-        "person_id",
+        &[
+            ("objective_teams", "team_id", None),
+            ("objective_contributors", "person_id", None),
+            ("objective_co_owners", "person_id", None),
+            (
+                "objective_parents",
+                "parent_objective_id",
+                Some("parent_key_result_id"),
+            ),
+        ],
         &keys,
     )
     .await?;
-    let mut co_owners = junction(
-        ex,
-        "objective_co_owners",
-        "objective_id",
-        "person_id",
-        &keys,
-    )
-    .await?;
-    let mut parents: HashMap<String, Vec<ParentRef>> = HashMap::new();
-    for chunk in keys.chunks(IN_CHUNK) {
-        let sql = format!(
-            "SELECT objective_id, parent_objective_id, parent_key_result_id FROM objective_parents \
-             WHERE objective_id IN ({}) ORDER BY objective_id, position",
-            placeholders(1, chunk.len())
-        );
-        for r in ex
-            .fetch_all(&sql, chunk.iter().map(Arg::from).collect())
-            .await?
-        {
-            let p = match (
-                r.opt_text("parent_objective_id")?,
-                r.opt_text("parent_key_result_id")?,
-            ) {
-                (Some(o), _) => ParentRef::Objective(ObjectiveId::from_string(o)),
-                (None, Some(k)) => ParentRef::KeyResult(KeyResultId::from_string(k)),
-                (None, None) => return Err(corrupt("objective_parents", "no parent")),
-            };
-            parents.entry(r.text("objective_id")?).or_default().push(p);
-        }
-    }
+    let [teams, contributors, co_owners, parents] = &mut maps[..] else {
+        return Err(corrupt("objective_id", "junctions"));
+    };
     for o in &mut objectives {
-        o.team_ids = teams
-            .remove(o.id.as_str())
+        let id = o.id.as_str();
+        o.team_ids = items(teams, id, "team_id", TeamId::from_string)?;
+        o.contributor_ids = items(contributors, id, "person_id", PersonId::from_string)?;
+        o.co_owner_ids = items(co_owners, id, "person_id", PersonId::from_string)?;
+        o.parents = parents
+            .remove(id)
             .unwrap_or_default()
             .into_iter()
-            .map(TeamId::from_string)
-            .collect();
-        o.contributor_ids = contributors
-            .remove(o.id.as_str())
-            .unwrap_or_default()
-            .into_iter()
-            .map(PersonId::from_string)
-            .collect();
-        o.co_owner_ids = co_owners
-            .remove(o.id.as_str())
-            .unwrap_or_default()
-            .into_iter()
-            .map(PersonId::from_string)
-            .collect();
-        o.parents = parents.remove(o.id.as_str()).unwrap_or_default();
+            .map(|p| match p {
+                (Some(o), _) => Ok(ParentRef::Objective(ObjectiveId::from_string(o))),
+                (None, Some(k)) => Ok(ParentRef::KeyResult(KeyResultId::from_string(k))),
+                (None, None) => Err(corrupt("objective_parents", "no parent")),
+            })
+            .collect::<StoreResult<_>>()?;
     }
     Ok(objectives)
 }
@@ -916,42 +915,25 @@ async fn fill_key_results(ex: &mut Exec<'_>, rows: Vec<Row>) -> StoreResult<Vec<
         return Ok(krs);
     }
     let keys: Vec<String> = krs.iter().map(|k| k.id.to_string()).collect();
-    let mut teams = junction(ex, "key_result_teams", "key_result_id", "team_id", &keys).await?;
-    let mut contributors = junction(
+    let mut maps = junctions(
         ex,
-        "key_result_contributors",
         "key_result_id",
-        "person_id",
+        &[
+            ("key_result_teams", "team_id", None),
+            ("key_result_contributors", "person_id", None),
+            ("key_result_co_owners", "person_id", None),
+        ],
         &keys,
     )
     .await?;
-    let mut co_owners = junction(
-        ex,
-        "key_result_co_owners",
-        "key_result_id",
-        "person_id",
-        &keys,
-    )
-    .await?;
+    let [teams, contributors, co_owners] = &mut maps[..] else {
+        return Err(corrupt("key_result_id", "junctions"));
+    };
     for k in &mut krs {
-        k.team_ids = teams
-            .remove(k.id.as_str())
-            .unwrap_or_default()
-            .into_iter()
-            .map(TeamId::from_string)
-            .collect();
-        k.contributor_ids = contributors
-            .remove(k.id.as_str())
-            .unwrap_or_default()
-            .into_iter()
-            .map(PersonId::from_string)
-            .collect();
-        k.co_owner_ids = co_owners
-            .remove(k.id.as_str())
-            .unwrap_or_default()
-            .into_iter()
-            .map(PersonId::from_string)
-            .collect();
+        let id = k.id.as_str();
+        k.team_ids = items(teams, id, "team_id", TeamId::from_string)?;
+        k.contributor_ids = items(contributors, id, "person_id", PersonId::from_string)?;
+        k.co_owner_ids = items(co_owners, id, "person_id", PersonId::from_string)?;
     }
     Ok(krs)
 }
@@ -1962,12 +1944,13 @@ impl SqlStore {
     ) -> StoreResult<KeyResult> {
         let kr_id = c.key_result_id.as_str();
         let mut tx = self.begin().await?;
-        let n = tx
-            .execute(
+        let updated = tx
+            .fetch_optional(
                 "UPDATE key_results SET current_value = $1, milestones = $2, confidence = $3, \
                  last_check_in_at = $4, updated_at = $5, version = version + 1 \
                  WHERE id = $6 AND deleted_at IS NULL \
-                 AND (last_check_in_at IS NULL OR last_check_in_at <= $4)",
+                 AND (last_check_in_at IS NULL OR last_check_in_at <= $4) \
+                 RETURNING version, updated_at",
                 args![
                     applied.current,
                     json(&applied.milestones),
@@ -1978,7 +1961,20 @@ impl SqlStore {
                 ],
             )
             .await?;
-        let objective_id = if n == 0 {
+        // The key result as stored: `applied` with the new version, if `applied` was read at
+        // the version just replaced (nothing else changed it since); else read back.
+        let stored = match &updated {
+            Some(r) if r.int("version")? == applied.version + 1 => {
+                let mut k = applied.clone();
+                k.confidence = Some(c.confidence.value());
+                k.last_check_in_at = Some(c.at);
+                k.version = r.int("version")?;
+                k.updated_at = to_ts("updated_at", r.int("updated_at")?)?;
+                Some(k)
+            }
+            _ => None,
+        };
+        let objective_id = if updated.is_none() {
             // Either the key result is gone, or a later check-in is already recorded.
             match tx
                 .fetch_optional(
@@ -2015,10 +2011,14 @@ impl SqlStore {
             },
         )
         .await?;
+        let stored = match stored {
+            Some(k) => k,
+            None => key_result_in(&mut Exec::Tx(&mut tx), kr_id)
+                .await?
+                .ok_or(StoreError::NotFound)?,
+        };
         tx.commit().await?;
-        key_result_in(&mut self.ex(), kr_id)
-            .await?
-            .ok_or(StoreError::NotFound)
+        Ok(stored)
     }
 
     async fn do_insert_initiative(&self, ctx: &WriteCtx, i: &Initiative) -> StoreResult<()> {
