@@ -181,13 +181,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 anyhow::anyhow!("invalid --bind '{bind}': expected an address like 127.0.0.1:8080")
             })?;
             let store = open(&cli.db).await?;
-            if demo {
-                load_demo(&store).await?;
-            }
             let listener = tokio::net::TcpListener::bind(addr)
                 .await
                 .with_context(|| format!("cannot listen on {addr}"))?;
             let shown = listener.local_addr()?;
+            if demo {
+                load_demo(&store, shown).await?;
+            }
             tracing::info!(
                 backend = store.backend(),
                 "Keel listening on http://{shown}"
@@ -378,7 +378,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// Loads the demo organisation into an empty database and prints how to sign in.
-async fn load_demo(store: &DynStore) -> anyhow::Result<()> {
+async fn load_demo(store: &DynStore, addr: std::net::SocketAddr) -> anyhow::Result<()> {
     if !store.is_empty().await? {
         eprintln!("keel: the database is not empty; not loading the demo organisation again");
     } else {
