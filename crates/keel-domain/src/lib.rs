@@ -19,6 +19,7 @@ pub mod org;
 pub mod ownership;
 pub mod person;
 pub mod progress;
+pub mod rhythm;
 pub mod team;
 pub mod text;
 pub mod token;

@@ -1,0 +1,307 @@
+//! The owner's rhythm in numbers: status (with its reason in words), forecast and score bands.
+//!
+//! Groundwork for issue 5, pure and tested here so that the API, the UI, reminders and reports
+//! derive the same status. Order of derivation: closed; stale when nobody checked in within the
+//! cadence plus a grace period (silence is never green); then the owner's latest confidence;
+//! then pace (progress against the share of the cycle elapsed).
+
+use crate::org::ConfidenceScale;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    OnTrack,
+    AtRisk,
+    OffTrack,
+    Stale,
+    Closed,
+}
+
+impl Status {
+    /// Worse statuses sort higher, so an objective can take the worst of its key results.
+    fn badness(self) -> u8 {
+        match self {
+            Status::Closed => 0,
+            Status::OnTrack => 1,
+            Status::AtRisk => 2,
+            Status::Stale => 3,
+            Status::OffTrack => 4,
+        }
+    }
+    pub fn worst(statuses: impl IntoIterator<Item = Status>) -> Option<Status> {
+        statuses.into_iter().max_by_key(|s| s.badness())
+    }
+}
+
+/// The confidence band of a value on the organisation's scale.
+pub fn confidence_status(scale: ConfidenceScale, confidence: u8) -> Status {
+    match scale {
+        ConfidenceScale::ZeroToTen => match confidence {
+            0..=3 => Status::OffTrack,
+            4..=6 => Status::AtRisk,
+            _ => Status::OnTrack,
+        },
+        ConfidenceScale::ThreeLevel => match confidence {
+            0 | 1 => Status::OffTrack,
+            2 => Status::AtRisk,
+            _ => Status::OnTrack,
+        },
+    }
+}
+
+/// Everything status derivation needs about one key result.
+pub struct StatusInput {
+    pub closed: bool,
+    pub draft: bool,
+    /// Days since the last check-in (or since creation when there is none).
+    pub days_silent: i64,
+    pub cadence_days: i64,
+    pub grace_days: i64,
+    pub confidence: Option<u8>,
+    pub scale: ConfidenceScale,
+    pub progress: f64,
+    /// Share of the cycle elapsed, in [0, 1].
+    pub elapsed: f64,
+}
+
+/// A key result's status and the reason, in words.
+pub fn key_result_status(i: &StatusInput) -> (Status, String) {
+    if i.closed {
+        return (Status::Closed, "the OKR is closed".into());
+    }
+    if !i.draft && i.days_silent > i.cadence_days + i.grace_days {
+        return (
+            Status::Stale,
+            format!(
+                "no check-in for {} days (due every {} days)",
+                i.days_silent, i.cadence_days
+            ),
+        );
+    }
+    if let Some(c) = i.confidence {
+        let s = confidence_status(i.scale, c);
+        return (
+            s,
+            format!("the owner's latest confidence is {c} of {}", i.scale.max()),
+        );
+    }
+    let expected = i.elapsed;
+    let s = if i.progress + 1e-9 >= expected * 0.9 {
+        Status::OnTrack
+    } else if i.progress + 1e-9 >= expected * 0.6 {
+        Status::AtRisk
+    } else {
+        Status::OffTrack
+    };
+    (
+        s,
+        format!(
+            "{:.0}% done with {:.0}% of the cycle elapsed",
+            i.progress * 100.0,
+            expected * 100.0
+        ),
+    )
+}
+
+/// Attainment projected to the end of the cycle from the check-in trend: a least-squares line
+/// through `(day, attainment)` points, read at `end_day`. With fewer than two points (or all on
+/// one day) the latest attainment stands.
+pub fn forecast(points: &[(f64, f64)], end_day: f64) -> Option<f64> {
+    let last = points.last()?.1;
+    if points.len() < 2 {
+        return Some(last);
+    }
+    let n = points.len() as f64;
+    let mx = points.iter().map(|p| p.0).sum::<f64>() / n;
+    let my = points.iter().map(|p| p.1).sum::<f64>() / n;
+    let sxx: f64 = points.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    if sxx == 0.0 {
+        return Some(last);
+    }
+    let sxy: f64 = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    let slope = sxy / sxx;
+    Some(my + slope * (end_day - mx))
+}
+
+/// The score suggested at the end of the cycle: attainment clamped to [0, 1], to one decimal.
+pub fn suggested_score(attainment: f64) -> f64 {
+    (attainment.clamp(0.0, 1.0) * 10.0).round() / 10.0
+}
+
+/// The conventional score bands: 0–0.3 red, 0.4–0.6 yellow, 0.7–1.0 green.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ScoreBand {
+    Red,
+    Yellow,
+    Green,
+}
+
+pub fn score_band(score: f64) -> ScoreBand {
+    if score < 0.35 {
+        ScoreBand::Red
+    } else if score < 0.65 {
+        ScoreBand::Yellow
+    } else {
+        ScoreBand::Green
+    }
+}
+
+/// Committed OKRs are expected to reach 1.0; aspirational ones count 0.7 as success.
+pub fn is_success(score: f64, aspirational: bool) -> bool {
+    if aspirational {
+        score >= 0.7 - 1e-9
+    } else {
+        score >= 1.0 - 1e-9
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn input() -> StatusInput {
+        StatusInput {
+            closed: false,
+            draft: false,
+            days_silent: 2,
+            cadence_days: 7,
+            grace_days: 3,
+            confidence: Some(8),
+            scale: ConfidenceScale::ZeroToTen,
+            progress: 0.1,
+            elapsed: 0.5,
+        }
+    }
+
+    #[test]
+    fn derivation_order() {
+        assert_eq!(
+            key_result_status(&StatusInput {
+                closed: true,
+                days_silent: 99,
+                ..input()
+            })
+            .0,
+            Status::Closed
+        );
+        let (s, why) = key_result_status(&StatusInput {
+            days_silent: 11,
+            ..input()
+        });
+        assert_eq!(
+            s,
+            Status::Stale,
+            "silence is never green, whatever the confidence"
+        );
+        assert!(why.contains("11 days"));
+        assert_eq!(
+            key_result_status(&StatusInput {
+                draft: true,
+                days_silent: 30,
+                ..input()
+            })
+            .0,
+            Status::OnTrack,
+            "drafts are never due"
+        );
+        assert_eq!(
+            key_result_status(&input()).0,
+            Status::OnTrack,
+            "the owner's confidence before pace"
+        );
+        assert_eq!(
+            key_result_status(&StatusInput {
+                confidence: Some(5),
+                ..input()
+            })
+            .0,
+            Status::AtRisk
+        );
+        assert_eq!(
+            key_result_status(&StatusInput {
+                confidence: Some(3),
+                ..input()
+            })
+            .0,
+            Status::OffTrack
+        );
+        assert_eq!(
+            key_result_status(&StatusInput {
+                confidence: None,
+                ..input()
+            })
+            .0,
+            Status::OffTrack,
+            "pace: 10% done at half-time"
+        );
+        assert_eq!(
+            key_result_status(&StatusInput {
+                confidence: None,
+                progress: 0.5,
+                ..input()
+            })
+            .0,
+            Status::OnTrack
+        );
+        assert_eq!(
+            key_result_status(&StatusInput {
+                confidence: None,
+                progress: 0.35,
+                ..input()
+            })
+            .0,
+            Status::AtRisk
+        );
+        assert_eq!(
+            confidence_status(ConfidenceScale::ThreeLevel, 2),
+            Status::AtRisk
+        );
+    }
+
+    #[test]
+    fn worst_and_bands() {
+        assert_eq!(
+            Status::worst([Status::OnTrack, Status::Stale, Status::AtRisk]),
+            Some(Status::Stale)
+        );
+        assert_eq!(
+            Status::worst([Status::OnTrack, Status::OffTrack, Status::Stale]),
+            Some(Status::OffTrack)
+        );
+        assert_eq!(Status::worst([]), None);
+        assert_eq!(score_band(0.3), ScoreBand::Red);
+        assert_eq!(score_band(0.4), ScoreBand::Yellow);
+        assert_eq!(score_band(0.6), ScoreBand::Yellow);
+        assert_eq!(score_band(0.7), ScoreBand::Green);
+        assert!(is_success(0.7, true) && !is_success(0.7, false) && is_success(1.0, false));
+        assert_eq!(suggested_score(0.84), 0.8);
+        assert_eq!(suggested_score(1.3), 1.0);
+    }
+
+    #[test]
+    fn forecast_follows_the_trend() {
+        assert_eq!(forecast(&[], 90.0), None);
+        assert_eq!(forecast(&[(10.0, 0.2)], 90.0), Some(0.2));
+        let f = forecast(&[(0.0, 0.0), (30.0, 0.25), (60.0, 0.5)], 90.0).unwrap();
+        assert!((f - 0.75).abs() < 1e-9);
+    }
+
+    proptest! {
+        #[test]
+        fn a_perfect_line_is_forecast_exactly(a in -1.0f64..1.0, b in -0.05f64..0.05, n in 2usize..15) {
+            let pts: Vec<(f64, f64)> = (0..n).map(|i| (i as f64 * 7.0, a + b * i as f64 * 7.0)).collect();
+            let f = forecast(&pts, 91.0).unwrap();
+            prop_assert!((f - (a + b * 91.0)).abs() < 1e-6);
+        }
+
+        #[test]
+        fn suggested_scores_are_in_range(x in -10.0f64..10.0) {
+            let s = suggested_score(x);
+            prop_assert!((0.0..=1.0).contains(&s));
+        }
+    }
+}
