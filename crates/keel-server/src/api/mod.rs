@@ -5,6 +5,7 @@ mod directory;
 mod okrs;
 mod ownership;
 mod reference;
+mod tokens;
 
 use crate::error::Problem;
 use crate::AppState;
@@ -41,6 +42,7 @@ overwriting someone else's change (412 when it is stale)."
         (name = "ownership", description = "Proposing, accepting and handing over ownership; who owns what"),
         (name = "health", description = "The ownership health check: the seeds' pitfalls, detected"),
         (name = "settings", description = "Organisation settings"),
+        (name = "tokens", description = "Your API tokens"),
     )
 )]
 struct ApiDoc;
@@ -63,6 +65,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(directory::routes())
         .merge(okrs::routes())
         .merge(ownership::routes())
+        .merge(tokens::routes())
         .split_for_parts();
     (routes, doc)
 }

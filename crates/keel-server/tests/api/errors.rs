@@ -175,3 +175,74 @@ async fn every_response_carries_a_request_id_and_problems_repeat_it() {
         .unwrap();
     assert_eq!(r.headers()["x-request-id"], "trace-abc-123");
 }
+
+#[tokio::test]
+async fn tokens_are_shown_once_listed_without_secrets_and_revoked() {
+    let app = spawn_app().await;
+    let created: Value = app
+        .create(
+            "/api/v1/tokens",
+            json!({"name": "laptop", "scope": "read", "expires_on": "2099-12-31"}),
+        )
+        .await;
+    let secret = created["token"].as_str().unwrap().to_string();
+    assert!(secret.starts_with("keel_"));
+    assert_eq!(created["scope"], "read");
+    let id = created["id"].as_str().unwrap().to_string();
+    let r = app
+        .req_as(&secret, Method::GET, "/api/v1/people")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let list: Value = app.get("/api/v1/tokens").await.json().await.unwrap();
+    let text = list.to_string();
+    assert!(!text.contains(&secret), "secrets never listed");
+    let listed = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == id.as_str())
+        .unwrap()
+        .clone();
+    assert!(
+        listed["last_used_at"].is_string(),
+        "last use shown: {listed}"
+    );
+    assert!(listed.get("token").is_none());
+
+    for (body, field) in [
+        (json!({"name": ""}), "name"),
+        (json!({"name": "x", "scope": "admin"}), "scope"),
+        (
+            json!({"name": "x", "expires_on": "2000-01-01"}),
+            "expires_on",
+        ),
+    ] {
+        assert_problem(
+            app.post("/api/v1/tokens", body).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(field),
+        )
+        .await;
+    }
+    let (_, other) = app.member("Other").await;
+    let r = app
+        .req_as(&other, Method::DELETE, &format!("/api/v1/tokens/{id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(r, StatusCode::NOT_FOUND, None).await;
+    let r = app
+        .req(Method::DELETE, &format!("/api/v1/tokens/{id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = app
+        .req_as(&secret, Method::GET, "/api/v1/people")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(r, StatusCode::UNAUTHORIZED, None).await;
+}
