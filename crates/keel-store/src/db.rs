@@ -554,6 +554,18 @@ impl Tx {
         })
     }
 
+    /// Runs a statement that takes no arguments and returns no rows (`SAVEPOINT` …) as plain
+    /// text, unprepared.
+    pub async fn batch(&mut self, sql: &'static str) -> StoreResult<()> {
+        match self {
+            Tx::Sqlite(t) => t.conn.execute_batch(sql)?,
+            Tx::Pg(t) => {
+                sqlx::query(sql).persistent(false).execute(&mut **t).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Defers foreign-key checks to commit (bulk loads in any order).
     pub async fn defer_foreign_keys(&mut self) -> StoreResult<()> {
         match self {
