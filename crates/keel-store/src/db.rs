@@ -579,6 +579,17 @@ impl Tx {
         Ok(())
     }
 
+    /// Rolls back now (rather than when dropped: on PostgreSQL a dropped transaction's
+    /// rollback is only queued, its locks held meanwhile).
+    pub async fn rollback(self) -> StoreResult<()> {
+        match self {
+            // Dropping `SqliteTx` rolls back if still open (some errors end it themselves).
+            Tx::Sqlite(t) => drop(t),
+            Tx::Pg(t) => t.rollback().await?,
+        }
+        Ok(())
+    }
+
     /// Commits. On SQLite a failed `COMMIT` (e.g. a deferred foreign key) leaves the transaction
     /// open; dropping `SqliteTx` then rolls it back.
     pub async fn commit(self) -> StoreResult<()> {

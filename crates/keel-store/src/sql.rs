@@ -1358,6 +1358,41 @@ async fn check_in_update(tx: &mut Tx, job: &CheckInJob) -> StoreResult<(KeyResul
     Ok((stored, objective_id))
 }
 
+/// The statements of a check-in group (see `SqlStore::check_in_group`).
+async fn check_in_statements(
+    tx: &mut Tx,
+    jobs: &[CheckInJob],
+    savepoints: bool,
+) -> StoreResult<Vec<StoreResult<KeyResult>>> {
+    let mut answers = Vec::with_capacity(jobs.len());
+    let mut check_ins = Vec::new();
+    let mut audits = Vec::new();
+    for job in jobs {
+        if savepoints {
+            tx.batch("SAVEPOINT check_in").await?;
+            let a = check_in_one(tx, job).await;
+            if a.is_err() {
+                tx.batch("ROLLBACK TO SAVEPOINT check_in").await?;
+            }
+            tx.batch("RELEASE SAVEPOINT check_in").await?;
+            answers.push(a);
+        } else {
+            match check_in_update(tx, job).await {
+                Ok((stored, objective_id)) => {
+                    check_ins.push(check_in_row(&job.check_in));
+                    audits.push(check_in_audit_row(job, &objective_id));
+                    answers.push(Ok(stored));
+                }
+                Err(StoreError::NotFound) => answers.push(Err(StoreError::NotFound)),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    insert_rows(tx, usize::MAX, "check_ins", CHECK_IN_INSERT, check_ins).await?;
+    insert_rows(tx, usize::MAX, "audit_events", AUDIT_INSERT, audits).await?;
+    Ok(answers)
+}
+
 /// One check-in: `check_in_update`, then the check-in and its audit event inserted.
 async fn check_in_one(tx: &mut Tx, job: &CheckInJob) -> StoreResult<KeyResult> {
     let (stored, objective_id) = check_in_update(tx, job).await?;
@@ -2172,34 +2207,19 @@ impl SqlStore {
         savepoints: bool,
     ) -> StoreResult<Vec<StoreResult<KeyResult>>> {
         let mut tx = self.begin().await?;
-        let mut answers = Vec::with_capacity(jobs.len());
-        let mut check_ins = Vec::new();
-        let mut audits = Vec::new();
-        for job in jobs {
-            if savepoints {
-                tx.batch("SAVEPOINT check_in").await?;
-                let a = check_in_one(&mut tx, job).await;
-                if a.is_err() {
-                    tx.batch("ROLLBACK TO SAVEPOINT check_in").await?;
+        match check_in_statements(&mut tx, jobs, savepoints).await {
+            Ok(answers) => {
+                tx.commit().await?;
+                Ok(answers)
+            }
+            Err(e) => {
+                // At once: the savepoint retry of this group would wait on its row locks.
+                if let Err(r) = tx.rollback().await {
+                    tracing::warn!(error = %r, "rolling back a check-in group failed");
                 }
-                tx.batch("RELEASE SAVEPOINT check_in").await?;
-                answers.push(a);
-            } else {
-                match check_in_update(&mut tx, job).await {
-                    Ok((stored, objective_id)) => {
-                        check_ins.push(check_in_row(&job.check_in));
-                        audits.push(check_in_audit_row(job, &objective_id));
-                        answers.push(Ok(stored));
-                    }
-                    Err(StoreError::NotFound) => answers.push(Err(StoreError::NotFound)),
-                    Err(e) => return Err(e),
-                }
+                Err(e)
             }
         }
-        insert_rows(&mut tx, usize::MAX, "check_ins", CHECK_IN_INSERT, check_ins).await?;
-        insert_rows(&mut tx, usize::MAX, "audit_events", AUDIT_INSERT, audits).await?;
-        tx.commit().await?;
-        Ok(answers)
     }
 
     async fn do_insert_initiative(&self, ctx: &WriteCtx, i: &Initiative) -> StoreResult<()> {
