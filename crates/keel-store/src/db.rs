@@ -554,6 +554,18 @@ impl Tx {
         })
     }
 
+    /// Runs a statement that takes no arguments and returns no rows (`SAVEPOINT` …) as plain
+    /// text, unprepared.
+    pub async fn batch(&mut self, sql: &'static str) -> StoreResult<()> {
+        match self {
+            Tx::Sqlite(t) => t.conn.execute_batch(sql)?,
+            Tx::Pg(t) => {
+                sqlx::query(sql).persistent(false).execute(&mut **t).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Defers foreign-key checks to commit (bulk loads in any order).
     pub async fn defer_foreign_keys(&mut self) -> StoreResult<()> {
         match self {
@@ -563,6 +575,17 @@ impl Tx {
                     .execute(&mut **t)
                     .await?;
             }
+        }
+        Ok(())
+    }
+
+    /// Rolls back now (rather than when dropped: on PostgreSQL a dropped transaction's
+    /// rollback is only queued, its locks held meanwhile).
+    pub async fn rollback(self) -> StoreResult<()> {
+        match self {
+            // Dropping `SqliteTx` rolls back if still open (some errors end it themselves).
+            Tx::Sqlite(t) => drop(t),
+            Tx::Pg(t) => t.rollback().await?,
         }
         Ok(())
     }

@@ -149,6 +149,14 @@ pub enum StoreError {
     BadCursor,
     #[error("corrupt stored value in {column}: {message}")]
     Corrupt { column: String, message: String },
+    /// A write committed in a group with others (check-ins) failed with its whole group; the
+    /// group's error, shared by every write of the group. None of them was recorded.
+    #[error("{0}")]
+    Group(std::sync::Arc<StoreError>),
+    /// The group a write was queued in was abandoned before it answered (the store shut down
+    /// mid-commit). Whether it was recorded is unknown: read it back.
+    #[error("the write was interrupted before the database answered; it may not be recorded")]
+    Interrupted,
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -8,7 +8,10 @@ use serde_json::Value;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Duration;
+use tokio::sync::oneshot;
 
 /// The most ids in one IN-list (well under both backends' parameter limits).
 const IN_CHUNK: usize = 1000;
@@ -17,6 +20,80 @@ const IN_CHUNK: usize = 1000;
 #[derive(Debug, Clone)]
 pub struct SqlStore {
     db: Db,
+    check_ins: Arc<CheckInQueue>,
+}
+
+/// The most check-ins one group commit takes.
+const CHECK_IN_GROUP: usize = 256;
+
+/// One `record_check_in` call waiting for its group's commit.
+struct CheckInJob {
+    seq: u64,
+    ctx: WriteCtx,
+    check_in: CheckIn,
+    applied: KeyResult,
+    reply: oneshot::Sender<StoreResult<KeyResult>>,
+}
+
+/// Check-ins waiting to be committed, in arrival order. Each call queues its job, then takes
+/// `leader` and, if its job is still queued, takes the queue (up to `CHECK_IN_GROUP` jobs) and
+/// commits them in one transaction on a task of their own that holds `leader` until it has
+/// answered them all: calls pile up in the queue meanwhile, and the next leader takes them
+/// together.
+#[derive(Default)]
+struct CheckInQueue {
+    jobs: StdMutex<Vec<CheckInJob>>,
+    next_seq: AtomicU64,
+    leader: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl std::fmt::Debug for CheckInQueue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CheckInQueue").finish_non_exhaustive()
+    }
+}
+
+impl CheckInQueue {
+    fn jobs(&self) -> std::sync::MutexGuard<'_, Vec<CheckInJob>> {
+        self.jobs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The oldest jobs, up to `CHECK_IN_GROUP`, and whether job `seq` is still queued after.
+    fn take(&self, seq: u64) -> (Vec<CheckInJob>, bool) {
+        let mut q = self.jobs();
+        let n = q.len().min(CHECK_IN_GROUP);
+        let taken: Vec<CheckInJob> = q.drain(..n).collect();
+        let left = q.iter().any(|j| j.seq == seq);
+        (taken, left)
+    }
+}
+
+/// Removes a call's job from the queue if the call is dropped while the job is still queued:
+/// a cancelled call records nothing unless its group was already taken.
+struct Queued<'a> {
+    queue: &'a CheckInQueue,
+    seq: u64,
+}
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        self.queue.jobs().retain(|j| j.seq != self.seq);
+    }
+}
+
+/// The same error for every job of a failed group.
+fn share(e: StoreError) -> impl Fn() -> StoreError {
+    let e = Arc::new(e);
+    move || match &*e {
+        StoreError::NotFound => StoreError::NotFound,
+        StoreError::StaleVersion => StoreError::StaleVersion,
+        StoreError::Conflict { field, message } => StoreError::Conflict {
+            field: field.clone(),
+            message: message.clone(),
+        },
+        StoreError::Interrupted => StoreError::Interrupted,
+        _ => StoreError::Group(e.clone()),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -111,7 +188,10 @@ impl SqlStore {
                 db
             }
         };
-        Ok(Self { db })
+        Ok(Self {
+            db,
+            check_ins: Arc::default(),
+        })
     }
 }
 
@@ -1078,7 +1158,12 @@ struct AuditRec<'a> {
 }
 
 async fn audit(tx: &mut Tx, ctx: &WriteCtx, a: AuditRec<'_>) -> StoreResult<()> {
-    let row = args![
+    let row = audit_row(ctx, a);
+    insert_rows(tx, usize::MAX, "audit_events", AUDIT_INSERT, vec![row]).await
+}
+
+fn audit_row(ctx: &WriteCtx, a: AuditRec<'_>) -> Vec<Arg> {
+    args![
         AuditEventId::generate().to_string(),
         ts(&now()),
         ctx.actor_id.as_ref().map(|x| x.as_str()),
@@ -1091,8 +1176,7 @@ async fn audit(tx: &mut Tx, ctx: &WriteCtx, a: AuditRec<'_>) -> StoreResult<()> 
         a.after.map(|v| v.to_string()),
         ctx.source.as_str(),
         ctx.request_id.clone(),
-    ];
-    insert_rows(tx, usize::MAX, "audit_events", AUDIT_INSERT, vec![row]).await
+    ]
 }
 
 /// After an update touched no row: `NotFound` if the record is gone, else `StaleVersion`.
@@ -1228,6 +1312,111 @@ async fn okr_state(tx: &mut Tx, okr: &OkrRef) -> StoreResult<Option<OkrState>> {
                 record: value(&k),
             }),
     })
+}
+
+/// Moves the key result to the check-in, unless a later check-in is already recorded (or the
+/// key result is gone: `NotFound`, nothing written). Returns the key result as stored after
+/// it, and its objective's id.
+async fn check_in_update(tx: &mut Tx, job: &CheckInJob) -> StoreResult<(KeyResult, String)> {
+    let (c, applied) = (&job.check_in, &job.applied);
+    let kr_id = c.key_result_id.as_str();
+    let updated = tx
+        .fetch_optional(
+            "UPDATE key_results SET current_value = $1, milestones = $2, confidence = $3, \
+             last_check_in_at = $4, updated_at = $5, version = version + 1 \
+             WHERE id = $6 AND deleted_at IS NULL \
+             AND (last_check_in_at IS NULL OR last_check_in_at <= $4) \
+             RETURNING version, updated_at",
+            args![
+                applied.current,
+                json(&applied.milestones),
+                i64::from(c.confidence.value()),
+                ts(&c.at),
+                ts(&now()),
+                kr_id,
+            ],
+        )
+        .await?;
+    // The key result as stored: `applied` with the new version, if `applied` was read at the
+    // version just replaced (nothing else changed it since); else read back.
+    if let Some(r) = &updated {
+        if r.int("version")? == applied.version + 1 {
+            let mut k = applied.clone();
+            k.confidence = Some(c.confidence.value());
+            k.last_check_in_at = Some(c.at);
+            k.version = r.int("version")?;
+            k.updated_at = to_ts("updated_at", r.int("updated_at")?)?;
+            return Ok((k, applied.objective_id.to_string()));
+        }
+    }
+    // Either the key result is gone, or a later check-in is already recorded, or it changed
+    // since `applied` was read.
+    let stored = key_result_in(&mut Exec::Tx(tx), kr_id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let objective_id = stored.objective_id.to_string();
+    Ok((stored, objective_id))
+}
+
+/// The statements of a check-in group (see `SqlStore::check_in_group`).
+async fn check_in_statements(
+    tx: &mut Tx,
+    jobs: &[CheckInJob],
+    savepoints: bool,
+) -> StoreResult<Vec<StoreResult<KeyResult>>> {
+    let mut answers = Vec::with_capacity(jobs.len());
+    let mut check_ins = Vec::new();
+    let mut audits = Vec::new();
+    for job in jobs {
+        if savepoints {
+            tx.batch("SAVEPOINT check_in").await?;
+            let a = check_in_one(tx, job).await;
+            if a.is_err() {
+                tx.batch("ROLLBACK TO SAVEPOINT check_in").await?;
+            }
+            tx.batch("RELEASE SAVEPOINT check_in").await?;
+            answers.push(a);
+        } else {
+            match check_in_update(tx, job).await {
+                Ok((stored, objective_id)) => {
+                    check_ins.push(check_in_row(&job.check_in));
+                    audits.push(check_in_audit_row(job, &objective_id));
+                    answers.push(Ok(stored));
+                }
+                Err(StoreError::NotFound) => answers.push(Err(StoreError::NotFound)),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    insert_rows(tx, usize::MAX, "check_ins", CHECK_IN_INSERT, check_ins).await?;
+    insert_rows(tx, usize::MAX, "audit_events", AUDIT_INSERT, audits).await?;
+    Ok(answers)
+}
+
+/// One check-in: `check_in_update`, then the check-in and its audit event inserted.
+async fn check_in_one(tx: &mut Tx, job: &CheckInJob) -> StoreResult<KeyResult> {
+    let (stored, objective_id) = check_in_update(tx, job).await?;
+    let row = check_in_row(&job.check_in);
+    insert_rows(tx, usize::MAX, "check_ins", CHECK_IN_INSERT, vec![row]).await?;
+    let row = check_in_audit_row(job, &objective_id);
+    insert_rows(tx, usize::MAX, "audit_events", AUDIT_INSERT, vec![row]).await?;
+    Ok(stored)
+}
+
+fn check_in_audit_row(job: &CheckInJob, objective_id: &str) -> Vec<Arg> {
+    let c = &job.check_in;
+    audit_row(
+        &job.ctx,
+        AuditRec {
+            kind: "check_in",
+            verb: "create",
+            object_id: c.id.as_str(),
+            objective_id: Some(objective_id),
+            key_result_id: Some(c.key_result_id.as_str()),
+            before: None,
+            after: value(c),
+        },
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1936,89 +2125,101 @@ impl SqlStore {
         tx.commit().await
     }
 
+    /// Queues the check-in for the next group commit and waits for its answer (see
+    /// `CheckInQueue`).
     async fn do_record_check_in(
         &self,
         ctx: &WriteCtx,
         c: &CheckIn,
         applied: &KeyResult,
     ) -> StoreResult<KeyResult> {
-        let kr_id = c.key_result_id.as_str();
+        let queue = &*self.check_ins;
+        let seq = queue.next_seq.fetch_add(1, Ordering::Relaxed);
+        let (reply, answer) = oneshot::channel();
+        queue.jobs().push(CheckInJob {
+            seq,
+            ctx: ctx.clone(),
+            check_in: c.clone(),
+            applied: applied.clone(),
+            reply,
+        });
+        let queued = Queued { queue, seq };
+        loop {
+            let leader = queue.leader.clone().lock_owned().await;
+            let (jobs, left) = queue.take(seq);
+            if !jobs.is_empty() {
+                // On a task of its own: the group is answered even if this call is cancelled.
+                let store = self.clone();
+                tokio::spawn(store.commit_check_ins_boxed(jobs, leader));
+            }
+            if !left {
+                break;
+            }
+        }
+        drop(queued);
+        answer.await.unwrap_or(Err(StoreError::Interrupted))
+    }
+
+    /// `commit_check_ins`, then frees the leader. Boxed as `Send` here, where the lifetimes
+    /// are concrete (rustc's higher-ranked Send check otherwise refuses it to `tokio::spawn`).
+    fn commit_check_ins_boxed(
+        self,
+        jobs: Vec<CheckInJob>,
+        leader: tokio::sync::OwnedMutexGuard<()>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+        Box::pin(async move {
+            self.commit_check_ins(jobs).await;
+            drop(leader);
+        })
+    }
+
+    /// Commits a group of check-ins in one transaction and answers each. Fast path: every
+    /// job's statements in a row, the check-ins and audit events inserted by multi-row INSERTs.
+    /// If any statement fails (a duplicate id, a broken reference…), that transaction rolls
+    /// back and the group is redone with each job inside a savepoint, so that a failing job is
+    /// rolled back alone.
+    async fn commit_check_ins(&self, jobs: Vec<CheckInJob>) {
+        let mut answers = match self.check_in_group(&jobs, false).await {
+            Err(_) if jobs.len() > 1 => self.check_in_group(&jobs, true).await,
+            r => r,
+        };
+        match answers {
+            Ok(ref mut answers) => {
+                for (job, a) in jobs.into_iter().zip(answers.drain(..)) {
+                    let _ = job.reply.send(a.map_err(map_err));
+                }
+            }
+            Err(e) => {
+                let e = share(map_err(e));
+                for job in jobs {
+                    let _ = job.reply.send(Err(e()));
+                }
+            }
+        }
+    }
+
+    /// One transaction for `jobs`: each job's answer, or the error that failed the whole
+    /// transaction. With `savepoints`, each job runs in its own savepoint and a job's error is
+    /// its answer; without, any error but `NotFound` (which writes nothing) fails the group.
+    async fn check_in_group(
+        &self,
+        jobs: &[CheckInJob],
+        savepoints: bool,
+    ) -> StoreResult<Vec<StoreResult<KeyResult>>> {
         let mut tx = self.begin().await?;
-        let updated = tx
-            .fetch_optional(
-                "UPDATE key_results SET current_value = $1, milestones = $2, confidence = $3, \
-                 last_check_in_at = $4, updated_at = $5, version = version + 1 \
-                 WHERE id = $6 AND deleted_at IS NULL \
-                 AND (last_check_in_at IS NULL OR last_check_in_at <= $4) \
-                 RETURNING version, updated_at",
-                args![
-                    applied.current,
-                    json(&applied.milestones),
-                    i64::from(c.confidence.value()),
-                    ts(&c.at),
-                    ts(&now()),
-                    kr_id,
-                ],
-            )
-            .await?;
-        // The key result as stored: `applied` with the new version, if `applied` was read at
-        // the version just replaced (nothing else changed it since); else read back.
-        let stored = match &updated {
-            Some(r) if r.int("version")? == applied.version + 1 => {
-                let mut k = applied.clone();
-                k.confidence = Some(c.confidence.value());
-                k.last_check_in_at = Some(c.at);
-                k.version = r.int("version")?;
-                k.updated_at = to_ts("updated_at", r.int("updated_at")?)?;
-                Some(k)
+        match check_in_statements(&mut tx, jobs, savepoints).await {
+            Ok(answers) => {
+                tx.commit().await?;
+                Ok(answers)
             }
-            _ => None,
-        };
-        let objective_id = if updated.is_none() {
-            // Either the key result is gone, or a later check-in is already recorded.
-            match tx
-                .fetch_optional(
-                    "SELECT objective_id FROM key_results WHERE id = $1 AND deleted_at IS NULL",
-                    args![kr_id],
-                )
-                .await?
-            {
-                None => return Err(StoreError::NotFound),
-                Some(r) => r.text("objective_id")?,
+            Err(e) => {
+                // At once: the savepoint retry of this group would wait on its row locks.
+                if let Err(r) = tx.rollback().await {
+                    tracing::warn!(error = %r, "rolling back a check-in group failed");
+                }
+                Err(e)
             }
-        } else {
-            applied.objective_id.to_string()
-        };
-        insert_rows(
-            &mut tx,
-            usize::MAX,
-            "check_ins",
-            CHECK_IN_INSERT,
-            vec![check_in_row(c)],
-        )
-        .await?;
-        audit(
-            &mut tx,
-            ctx,
-            AuditRec {
-                kind: "check_in",
-                verb: "create",
-                object_id: c.id.as_str(),
-                objective_id: Some(&objective_id),
-                key_result_id: Some(kr_id),
-                before: None,
-                after: value(c),
-            },
-        )
-        .await?;
-        let stored = match stored {
-            Some(k) => k,
-            None => key_result_in(&mut Exec::Tx(&mut tx), kr_id)
-                .await?
-                .ok_or(StoreError::NotFound)?,
-        };
-        tx.commit().await?;
-        Ok(stored)
+        }
     }
 
     async fn do_insert_initiative(&self, ctx: &WriteCtx, i: &Initiative) -> StoreResult<()> {

@@ -152,6 +152,7 @@ conformance!(
     filters_and_pagination,
     bad_cursors_are_refused,
     concurrent_check_ins_all_land,
+    many_concurrent_check_ins_are_grouped_correctly,
     back_dated_check_in_keeps_newer_value,
     writes_are_audited,
     tokens,
@@ -1082,6 +1083,128 @@ async fn concurrent_check_ins_all_land(s: DynStore, _url: String) {
             .len(),
         20
     );
+}
+
+/// Check-ins are committed in groups: many at once, across key results, one of them deleted and
+/// one check-in a duplicate id, each get their own answer and nothing else is disturbed.
+async fn many_concurrent_check_ins_are_grouped_correctly(s: DynStore, _url: String) {
+    let b = basic(&s).await;
+    let mut krs = vec![b.kr.clone()];
+    for _ in 0..4 {
+        let kr = key_result(&b.objective.id, &b.owner.id);
+        s.insert_key_result(&ctx(), &kr, None).await.unwrap();
+        krs.push(kr);
+    }
+    // The last key result is deleted: its check-ins are NotFound.
+    let gone = krs[4].clone();
+    s.delete_key_result(&ctx(), &gone).await.unwrap();
+    // A check-in already recorded: submitting it again is a conflict on its id.
+    let dup = check_in(&krs[0].id, 1.0, now() - Duration::days(30));
+    s.record_check_in(&ctx(), &dup, &applied(&krs[0], &dup))
+        .await
+        .unwrap();
+    let krs: Vec<KeyResult> = {
+        let mut v = vec![s.key_result(&krs[0].id).await.unwrap().unwrap()];
+        v.extend(krs[1..].iter().cloned());
+        v
+    };
+    let base = now() - Duration::hours(2);
+    let n = 200i64;
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(n as usize + 1));
+    let mut tasks = vec![];
+    for i in 0..n {
+        let (s, barrier) = (s.clone(), barrier.clone());
+        let kr = krs[(i % 5) as usize].clone();
+        // Times interleaved so that completion order and `at` order differ.
+        let at = base + Duration::seconds((i * 37) % n);
+        tasks.push(tokio::spawn(async move {
+            let c = check_in(&kr.id, (i % 90) as f64, at);
+            barrier.wait().await;
+            let r = s.record_check_in(&ctx(), &c, &applied(&kr, &c)).await;
+            (i, c, r)
+        }));
+    }
+    {
+        let (s, barrier) = (s.clone(), barrier.clone());
+        let kr = krs[0].clone();
+        let dup = dup.clone();
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            let r = s.record_check_in(&ctx(), &dup, &applied(&kr, &dup)).await;
+            (-1, dup, r)
+        }));
+    }
+    let mut landed: Vec<Vec<CheckIn>> = vec![vec![]; 5];
+    for t in tasks {
+        let (i, c, r) = t.await.unwrap();
+        if i < 0 {
+            assert!(
+                matches!(r, Err(StoreError::Conflict { ref field, .. }) if field == "id"),
+                "{r:?}"
+            );
+            continue;
+        }
+        let k = (i % 5) as usize;
+        if k == 4 {
+            assert!(matches!(r, Err(StoreError::NotFound)), "{r:?}");
+        } else {
+            let stored = r.unwrap();
+            assert_eq!(stored.id, krs[k].id);
+            // At least this check-in's time: a later one may already have landed.
+            assert!(stored.last_check_in_at.unwrap() >= c.at);
+            landed[k].push(c);
+        }
+    }
+    for (k, kr) in krs.iter().enumerate().take(4) {
+        let cs = &landed[k];
+        assert_eq!(cs.len(), (n / 5) as usize);
+        let latest = cs.iter().max_by_key(|c| c.at).unwrap();
+        let stored = s.key_result(&kr.id).await.unwrap().unwrap();
+        assert_eq!(stored.last_check_in_at, Some(latest.at));
+        assert_eq!(stored.current, latest.value);
+        let mut listed = vec![];
+        let mut cursor = None;
+        loop {
+            let p = s.list_check_ins(&kr.id, &page(50, cursor)).await.unwrap();
+            listed.extend(p.items);
+            match p.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
+        }
+        let want: HashSet<_> = cs.iter().map(|c| c.id.clone()).collect();
+        let got: HashSet<_> = listed.iter().map(|c| c.id.clone()).collect();
+        let extra = usize::from(k == 0); // `dup`, recorded once
+        assert_eq!(listed.len(), cs.len() + extra);
+        assert_eq!(got.len(), listed.len());
+        assert!(want.is_subset(&got));
+        // One audit event per recorded check-in, none for the refused ones.
+        let mut audited = 0;
+        let mut cursor = None;
+        loop {
+            let f = AuditFilter {
+                object_id: Some(kr.id.to_string()),
+                ..Default::default()
+            };
+            let p = s.list_audit(&f, &page(100, cursor)).await.unwrap();
+            audited += p
+                .items
+                .iter()
+                .filter(|e| e.action == "check_in.create")
+                .count();
+            match p.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
+        }
+        assert_eq!(audited, cs.len() + extra);
+    }
+    let f = AuditFilter {
+        object_id: Some(gone.id.to_string()),
+        ..Default::default()
+    };
+    let events = s.list_audit(&f, &page(100, None)).await.unwrap();
+    assert!(events.items.iter().all(|e| e.action != "check_in.create"));
 }
 
 async fn back_dated_check_in_keeps_newer_value(s: DynStore, _url: String) {
