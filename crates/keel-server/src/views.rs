@@ -296,9 +296,14 @@ pub async fn objectives(
 /// One objective, with the latest ownership request of it and of each key result.
 pub async fn objective(store: &dyn Store, o: Objective) -> ApiResult<ObjectiveView> {
     let mut view = objectives(store, vec![o]).await?.remove(0);
-    view.ownership_request = store.ownership_history(view.id.as_str()).await?.pop();
+    // Oldest first, so the last one seen for each OKR is its latest.
+    let mut latest: HashMap<String, OwnershipRequest> = HashMap::new();
+    for r in store.ownership_requests_of_objective(&view.id).await? {
+        latest.insert(r.okr.id().to_string(), r);
+    }
+    view.ownership_request = latest.remove(view.id.as_str());
     for k in &mut view.key_results {
-        k.ownership_request = store.ownership_history(k.id.as_str()).await?.pop();
+        k.ownership_request = latest.remove(k.id.as_str());
     }
     Ok(view)
 }

@@ -300,6 +300,12 @@ pub trait Store: Send + Sync + 'static {
     /// Every request on one OKR, oldest first: who was proposed, who accepted, when, with what
     /// note. Its accepted requests are the handover history.
     async fn ownership_history(&self, okr_id: &str) -> StoreResult<Vec<OwnershipRequest>>;
+    /// Every request on an objective and on its key results, oldest first, in one query (for
+    /// rendering an objective with each owner's latest request).
+    async fn ownership_requests_of_objective(
+        &self,
+        objective_id: &ObjectiveId,
+    ) -> StoreResult<Vec<OwnershipRequest>>;
     async fn key_result(&self, id: &KeyResultId) -> StoreResult<Option<KeyResult>>;
     /// The key results of these objectives, ordered by objective then creation.
     async fn key_results_of(&self, objective_ids: &[ObjectiveId]) -> StoreResult<Vec<KeyResult>>;

@@ -2928,6 +2928,22 @@ impl Store for SqlStore {
             .collect()
     }
 
+    async fn ownership_requests_of_objective(
+        &self,
+        objective_id: &ObjectiveId,
+    ) -> StoreResult<Vec<OwnershipRequest>> {
+        // Key-result requests carry their objective's id too.
+        let sql = format!(
+            "SELECT {REQUEST_COLS} FROM ownership_requests WHERE objective_id = $1 ORDER BY created_at, id"
+        );
+        self.db
+            .fetch_all(&sql, args![objective_id.as_str()])
+            .await?
+            .iter()
+            .map(request_from)
+            .collect()
+    }
+
     fn backend(&self) -> &'static str {
         self.db.backend()
     }

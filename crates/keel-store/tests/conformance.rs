@@ -1852,6 +1852,27 @@ async fn ownership_requests_flow(s: DynStore, _url: String) {
     assert!(h[0].decided_at.is_some());
     assert_eq!(h[1], r1);
 
+    // The objective's requests and its key results', in one read, oldest first.
+    let k = key_result(&o.id, &cy.id);
+    let rk = request(
+        OkrRef::KeyResult(k.id.clone()),
+        None,
+        &cy.id,
+        Some(&ada.id),
+        now(),
+    );
+    s.insert_key_result(&ctx(), &k, Some(&rk)).await.unwrap();
+    let all = s.ownership_requests_of_objective(&o.id).await.unwrap();
+    assert_eq!(
+        all.iter().map(|r| r.id.clone()).collect::<Vec<_>>(),
+        vec![r0.id.clone(), r1.id.clone(), rk.id.clone()]
+    );
+    assert!(s
+        .ownership_requests_of_objective(&ObjectiveId::generate())
+        .await
+        .unwrap()
+        .is_empty());
+
     // A superseded request can no longer be answered.
     let mut late = h[0].clone();
     late.state = RequestState::Pending;
@@ -2003,11 +2024,9 @@ async fn ownership_requests_flow(s: DynStore, _url: String) {
         decline.after.as_ref().unwrap()["ownership_state"],
         "declined"
     );
-    let created = events
+    assert!(events
         .iter()
-        .find(|e| e.action == "ownership_request.create")
-        .unwrap();
-    assert_eq!(created.object_id, r0.id.as_str());
+        .any(|e| e.action == "ownership_request.create" && e.object_id == r0.id.as_str()));
     let accepted = kr_events
         .iter()
         .find(|e| e.action == "key_result.accept_ownership")
