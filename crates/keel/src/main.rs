@@ -414,7 +414,7 @@ async fn load_demo(store: &DynStore, addr: std::net::SocketAddr) -> anyhow::Resu
     );
     eprintln!("  API token: {secret}");
     eprintln!(
-        "  Try: curl -H 'Authorization: Bearer {secret}' http://127.0.0.1:8080/api/v1/objectives"
+        "  Try: curl -H 'Authorization: Bearer {secret}' http://{addr}/api/v1/objectives"
     );
     Ok(())
 }
