@@ -413,9 +413,7 @@ async fn load_demo(store: &DynStore, addr: std::net::SocketAddr) -> anyhow::Resu
         admin.title
     );
     eprintln!("  API token: {secret}");
-    eprintln!(
-        "  Try: curl -H 'Authorization: Bearer {secret}' http://{addr}/api/v1/objectives"
-    );
+    eprintln!("  Try: curl -H 'Authorization: Bearer {secret}' http://{addr}/api/v1/objectives");
     Ok(())
 }
 
