@@ -3526,6 +3526,14 @@ impl Store for SqlStore {
     }
 
     async fn load_snapshot(&self, ctx: &WriteCtx, snapshot: &Snapshot) -> StoreResult<()> {
-        self.do_load_snapshot(ctx, snapshot).await.map_err(map_err)
+        self.do_load_snapshot(ctx, snapshot)
+            .await
+            .map_err(map_err)?;
+        // Fresh statistics after a bulk load, so the planner does not guess until autovacuum
+        // gets round to it (SQLite's planner works from its indexes without them).
+        if self.db.backend() == "postgres" {
+            self.db.execute("ANALYZE", vec![]).await?;
+        }
+        Ok(())
     }
 }
