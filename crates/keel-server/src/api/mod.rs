@@ -73,23 +73,35 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
 /// `/api/v1`: the routes, `/api/v1/openapi.json` and the reference page at `/api/v1/docs`.
 pub fn v1() -> Router<AppState> {
     let (routes, doc) = router();
-    let json = serde_json::to_string_pretty(&doc).expect("the OpenAPI document serialises");
-    let page = reference::render(&doc);
-    let json: &'static str = Box::leak(json.into_boxed_str());
-    let page: &'static str = Box::leak(page.into_boxed_str());
+    // Rendered once per router; each request shares the bytes.
+    let json = axum::body::Bytes::from(
+        serde_json::to_vec_pretty(&doc).expect("the OpenAPI document serialises"),
+    );
+    let page = axum::body::Bytes::from(reference::render(&doc));
     routes
         .route(
             "/openapi.json",
-            get(move || async move {
-                (
-                    [(axum::http::header::CONTENT_TYPE, "application/json")],
-                    json,
-                )
+            get(move || {
+                let json = json.clone();
+                async move {
+                    (
+                        [(axum::http::header::CONTENT_TYPE, "application/json")],
+                        json,
+                    )
+                }
             }),
         )
         .route(
             "/docs",
-            get(move || async move { axum::response::Html(page) }),
+            get(move || {
+                let page = page.clone();
+                async move {
+                    (
+                        [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                        page,
+                    )
+                }
+            }),
         )
         .fallback(|| async { crate::error::ApiError::NotFound("route") })
 }
