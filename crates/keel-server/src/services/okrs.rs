@@ -255,11 +255,26 @@ pub async fn get_objective(store: &dyn Store, id: &ObjectiveId) -> ApiResult<Obj
 
 /// 409 when the objective's cycle is closed.
 pub async fn require_unlocked(store: &dyn Store, o: &Objective) -> ApiResult<()> {
-    let cycle = store.cycle(&o.cycle_id).await?;
-    if o.state == ObjectiveState::Closed || cycle.is_some_and(|c| c.state == CycleState::Closed) {
+    require_open_cycle(store, o).await?;
+    if o.state == ObjectiveState::Closed {
         return Err(ApiError::Conflict {
             field: None,
-            message: "this OKR is closed (its cycle or itself): it can no longer be changed".into(),
+            message: "this OKR is closed: it can no longer be changed (re-open it first)".into(),
+        });
+    }
+    Ok(())
+}
+
+/// 409 when the objective's cycle is closed: nothing in it changes, re-opening included.
+async fn require_open_cycle(store: &dyn Store, o: &Objective) -> ApiResult<()> {
+    if store
+        .cycle(&o.cycle_id)
+        .await?
+        .is_some_and(|c| c.state == CycleState::Closed)
+    {
+        return Err(ApiError::Conflict {
+            field: None,
+            message: "this OKR's cycle is closed: its OKRs can no longer be changed".into(),
         });
     }
     Ok(())
@@ -278,7 +293,9 @@ pub async fn patch_objective(
     // Re-opening a closed objective is allowed; any other change to a closed one is not.
     let reopening = before.state == ObjectiveState::Closed
         && patch.state.is_some_and(|s| s != ObjectiveState::Closed);
-    if !reopening {
+    if reopening {
+        require_open_cycle(store, &before).await?;
+    } else {
         require_unlocked(store, &before).await?;
     }
     let mut after = before.clone();

@@ -436,3 +436,42 @@ async fn a_closed_cycle_locks_its_okrs() {
         .await;
     assert_problem(r, StatusCode::CONFLICT, Some("cycle_id")).await;
 }
+
+#[tokio::test]
+async fn a_closed_objective_reopens_only_while_its_cycle_is_open() {
+    let app = spawn_app().await;
+    let cycle = app.cycle("2026 Q4").await;
+    let o = app
+        .create(
+            "/api/v1/objectives",
+            json!({"title": "O", "cycle_id": cycle}),
+        )
+        .await;
+    let path = format!("/api/v1/objectives/{}", o["id"].as_str().unwrap());
+    app.patch(&path, json!({"state": "closed"})).await;
+    let r = app
+        .patch(&path, json!({"title": "Edited while closed"}))
+        .await;
+    assert_problem(r, StatusCode::CONFLICT, None).await;
+    let reopened: Value = app
+        .patch(&path, json!({"state": "draft", "title": "Reopened"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(reopened["state"], "draft");
+    app.patch(&path, json!({"state": "closed"})).await;
+    app.patch(
+        &format!("/api/v1/cycles/{cycle}"),
+        json!({"state": "closed"}),
+    )
+    .await;
+    // Re-opening cannot be used to slip an edit into a closed cycle.
+    let r = app
+        .patch(&path, json!({"state": "draft", "title": "Sneaked in"}))
+        .await;
+    assert_problem(r, StatusCode::CONFLICT, None).await;
+    let now: Value = app.get(&path).await.json().await.unwrap();
+    assert_eq!(now["title"], "Reopened");
+    assert_eq!(now["state"], "closed");
+}
