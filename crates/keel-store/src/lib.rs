@@ -126,6 +126,43 @@ pub struct Snapshot {
     pub ownership_requests: Vec<OwnershipRequest>,
 }
 
+/// A browser session as stored: the SHA-256 hex of the cookie's secret (never the secret itself),
+/// its person, the per-session CSRF token, how the person signed in, and its expiry times.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub id_hash: String,
+    pub person_id: PersonId,
+    pub csrf_token: String,
+    /// `password` or `oidc`.
+    pub method: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// Moved forward as the session is used; the idle expiry counts from here.
+    pub last_seen_at: chrono::DateTime<chrono::Utc>,
+    /// The absolute expiry: the session ends then, however active.
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Failed sign-ins under one key (a normalised email address, known or not).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignInThrottle {
+    pub key: String,
+    pub failures: i64,
+    pub first_failure_at: chrono::DateTime<chrono::Utc>,
+    pub locked_until: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// An OpenID Connect sign-in between the redirect to the provider and its callback, found by the
+/// SHA-256 hex of its `state`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OidcLogin {
+    pub state_hash: String,
+    pub nonce: String,
+    pub pkce_verifier: String,
+    /// A local path to land on after signing in.
+    pub return_to: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("not found")]
@@ -362,6 +399,37 @@ pub trait Store: Send + Sync + 'static {
     /// Records use; not audited (it is not a change anyone made).
     async fn touch_token(&self, id: &TokenId, at: chrono::DateTime<chrono::Utc>)
         -> StoreResult<()>;
+
+    // ---- sessions and sign-in ----
+    /// Stores a new session (not audited: signing in changes no record).
+    async fn insert_session(&self, session: &Session) -> StoreResult<()>;
+    /// The session with this id hash and its person, whether or not it has expired.
+    async fn session_by_hash(&self, id_hash: &str) -> StoreResult<Option<(Session, Person)>>;
+    /// Moves the session's `last_seen_at` (its idle expiry) forward.
+    async fn touch_session(&self, id_hash: &str, at: chrono::DateTime<chrono::Utc>)
+        -> StoreResult<()>;
+    /// Ends one session; unknown ids are ignored.
+    async fn delete_session(&self, id_hash: &str) -> StoreResult<()>;
+    /// Ends every session of a person except `keep` (an id hash); returns how many ended.
+    async fn delete_sessions_of(&self, person_id: &PersonId, keep: Option<&str>)
+        -> StoreResult<u64>;
+    async fn sign_in_throttle(&self, key: &str) -> StoreResult<Option<SignInThrottle>>;
+    /// Counts one failed sign-in under `key`, in one atomic statement (several servers may count
+    /// at once). Failures before `window_start` are forgotten first. Returns the count.
+    async fn record_sign_in_failure(
+        &self,
+        key: &str,
+        at: chrono::DateTime<chrono::Utc>,
+        window_start: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<i64>;
+    /// Locks sign-in under `key` until `until`.
+    async fn lock_sign_in(&self, key: &str, until: chrono::DateTime<chrono::Utc>)
+        -> StoreResult<()>;
+    /// Forgets the failures under `key` (after a successful sign-in or a password reset).
+    async fn clear_sign_in_failures(&self, key: &str) -> StoreResult<()>;
+    async fn insert_oidc_login(&self, login: &OidcLogin) -> StoreResult<()>;
+    /// Returns and deletes the pending login (each `state` is usable once).
+    async fn take_oidc_login(&self, state_hash: &str) -> StoreResult<Option<OidcLogin>>;
 
     // ---- audit ----
     /// Newest first.

@@ -3478,6 +3478,215 @@ impl Store for SqlStore {
         Ok(())
     }
 
+    async fn insert_session(&self, s: &Session) -> StoreResult<()> {
+        self.db
+            .execute(
+                "INSERT INTO sessions (id_hash, person_id, csrf_token, method, created_at, \
+                 last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                args![
+                    s.id_hash.as_str(),
+                    s.person_id.as_str(),
+                    s.csrf_token.as_str(),
+                    s.method.as_str(),
+                    ts(&s.created_at),
+                    ts(&s.last_seen_at),
+                    ts(&s.expires_at),
+                ],
+            )
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn session_by_hash(&self, id_hash: &str) -> StoreResult<Option<(Session, Person)>> {
+        let person_cols = PERSON_COLS
+            .split(", ")
+            .map(|c| format!("p.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT s.id_hash AS s_id_hash, s.person_id AS s_person_id, s.csrf_token AS s_csrf_token, \
+             s.method AS s_method, s.created_at AS s_created_at, s.last_seen_at AS s_last_seen_at, \
+             s.expires_at AS s_expires_at, {person_cols} FROM sessions s \
+             JOIN people p ON p.id = s.person_id WHERE s.id_hash = $1"
+        );
+        let Some(r) = self.db.fetch_optional(&sql, args![id_hash]).await? else {
+            return Ok(None);
+        };
+        let session = Session {
+            id_hash: r.text("s_id_hash")?,
+            person_id: PersonId::from_string(r.text("s_person_id")?),
+            csrf_token: r.text("s_csrf_token")?,
+            method: r.text("s_method")?,
+            created_at: to_ts("created_at", r.int("s_created_at")?)?,
+            last_seen_at: to_ts("last_seen_at", r.int("s_last_seen_at")?)?,
+            expires_at: to_ts("expires_at", r.int("s_expires_at")?)?,
+        };
+        Ok(Some((session, person_from(&r)?)))
+    }
+
+    async fn touch_session(
+        &self,
+        id_hash: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<()> {
+        self.db
+            .execute(
+                "UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2",
+                args![ts(&at), id_hash],
+            )
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
+        self.db
+            .execute("DELETE FROM sessions WHERE id_hash = $1", args![id_hash])
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn delete_sessions_of(
+        &self,
+        person_id: &PersonId,
+        keep: Option<&str>,
+    ) -> StoreResult<u64> {
+        self.db
+            .execute(
+                "DELETE FROM sessions WHERE person_id = $1 AND id_hash <> $2",
+                args![person_id.as_str(), keep.unwrap_or("")],
+            )
+            .await
+            .map_err(map_err)
+    }
+
+    async fn sign_in_throttle(&self, key: &str) -> StoreResult<Option<SignInThrottle>> {
+        let Some(r) = self
+            .db
+            .fetch_optional(
+                "SELECT throttle_key, failures, first_failure_at, locked_until \
+                 FROM sign_in_throttles WHERE throttle_key = $1",
+                args![key],
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(SignInThrottle {
+            key: r.text("throttle_key")?,
+            failures: r.int("failures")?,
+            first_failure_at: to_ts("first_failure_at", r.int("first_failure_at")?)?,
+            locked_until: opt_ts("locked_until", r.opt_int("locked_until")?)?,
+        }))
+    }
+
+    async fn record_sign_in_failure(
+        &self,
+        key: &str,
+        at: chrono::DateTime<chrono::Utc>,
+        window_start: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<i64> {
+        // One statement, so concurrent failures on several servers each count. A window that
+        // has passed starts again at one (and an expired lock goes with it).
+        let mut tx = self.begin().await?;
+        let row = tx
+            .fetch_optional(
+                "INSERT INTO sign_in_throttles (throttle_key, failures, first_failure_at, locked_until) \
+                 VALUES ($1, 1, $2, NULL) \
+                 ON CONFLICT (throttle_key) DO UPDATE SET \
+                 failures = CASE WHEN sign_in_throttles.first_failure_at < $3 THEN 1 \
+                     ELSE sign_in_throttles.failures + 1 END, \
+                 locked_until = CASE WHEN sign_in_throttles.first_failure_at < $3 THEN NULL \
+                     ELSE sign_in_throttles.locked_until END, \
+                 first_failure_at = CASE WHEN sign_in_throttles.first_failure_at < $3 THEN $2 \
+                     ELSE sign_in_throttles.first_failure_at END \
+                 RETURNING failures",
+                args![key, ts(&at), ts(&window_start)],
+            )
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let failures = row.int("failures")?;
+        tx.commit().await?;
+        Ok(failures)
+    }
+
+    async fn lock_sign_in(
+        &self,
+        key: &str,
+        until: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<()> {
+        self.db
+            .execute(
+                "UPDATE sign_in_throttles SET locked_until = $1 WHERE throttle_key = $2",
+                args![ts(&until), key],
+            )
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn clear_sign_in_failures(&self, key: &str) -> StoreResult<()> {
+        self.db
+            .execute(
+                "DELETE FROM sign_in_throttles WHERE throttle_key = $1",
+                args![key],
+            )
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn insert_oidc_login(&self, l: &OidcLogin) -> StoreResult<()> {
+        self.db
+            .execute(
+                "INSERT INTO oidc_logins (state_hash, nonce, pkce_verifier, return_to, created_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+                args![
+                    l.state_hash.as_str(),
+                    l.nonce.as_str(),
+                    l.pkce_verifier.as_str(),
+                    l.return_to.as_str(),
+                    ts(&l.created_at),
+                ],
+            )
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn take_oidc_login(&self, state_hash: &str) -> StoreResult<Option<OidcLogin>> {
+        let mut tx = self.begin().await?;
+        let Some(r) = tx
+            .fetch_optional(
+                "SELECT state_hash, nonce, pkce_verifier, return_to, created_at \
+                 FROM oidc_logins WHERE state_hash = $1",
+                args![state_hash],
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        let login = OidcLogin {
+            state_hash: r.text("state_hash")?,
+            nonce: r.text("nonce")?,
+            pkce_verifier: r.text("pkce_verifier")?,
+            return_to: r.text("return_to")?,
+            created_at: to_ts("created_at", r.int("created_at")?)?,
+        };
+        // Only the caller whose DELETE removes the row gets the login: a replayed callback
+        // racing the first finds nothing.
+        let n = tx
+            .execute(
+                "DELETE FROM oidc_logins WHERE state_hash = $1",
+                args![state_hash],
+            )
+            .await?;
+        tx.commit().await?;
+        Ok((n == 1).then_some(login))
+    }
+
     async fn list_audit(
         &self,
         filter: &AuditFilter,
