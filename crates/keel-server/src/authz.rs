@@ -124,3 +124,12 @@ pub fn manage_initiatives(caller: &Person, kr: &KeyResult, o: &Objective) -> Api
         Err(deny("change initiatives of this key result: only its owner, its contributors, the objective's owner, an admin or a champion may"))
     }
 }
+
+/// Resetting someone's password (and so ending their sessions): administrators.
+pub fn reset_password(caller: &Person) -> ApiResult<()> {
+    if is(caller, Role::Admin) {
+        Ok(())
+    } else {
+        Err(deny("reset passwords: it needs the admin role"))
+    }
+}

@@ -1,11 +1,13 @@
-//! Keel's HTTP server: the JSON API v1 (with its OpenAPI document and reference page), health
-//! check and request ids. Routes are thin: they parse, authorise and call `services`.
+//! Keel's HTTP server: the JSON API v1 (with its OpenAPI document and reference page), the web
+//! UI (server-rendered, with sign-in), health check and request ids. Routes are thin: they parse, authorise and call `services`.
 
 pub mod api;
+pub mod auth;
 pub mod authz;
 pub mod error;
 pub mod extract;
 pub mod services;
+pub mod ui;
 pub mod views;
 
 use axum::extract::Request;
@@ -20,11 +22,20 @@ use keel_store::{DynStore, Store};
 #[derive(Clone)]
 pub struct AppState {
     pub store: DynStore,
+    /// Sign-in settings: public URL, session lifetimes, lockout, clock, single sign-on.
+    pub auth: std::sync::Arc<auth::AuthConfig>,
 }
 
 impl AppState {
+    /// The state with default sign-in settings (no public URL, no single sign-on).
     pub fn new(store: DynStore) -> Self {
-        Self { store }
+        Self::with_auth(store, auth::AuthConfig::default())
+    }
+    pub fn with_auth(store: DynStore, auth: auth::AuthConfig) -> Self {
+        Self {
+            store,
+            auth: std::sync::Arc::new(auth),
+        }
     }
     pub fn store(&self) -> &dyn Store {
         self.store.as_ref()
@@ -59,6 +70,8 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .nest("/api/v1", api::v1())
+        .merge(ui::routes(state.clone()))
+        .fallback(ui::not_found)
         .layer(axum::middleware::from_fn(request_id))
         .layer(
             tower_http::trace::TraceLayer::new_for_http()

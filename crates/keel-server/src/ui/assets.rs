@@ -1,0 +1,66 @@
+//! Static assets compiled into the binary and served under a content-hashed name
+//! (`/static/keel.3f2a….css`), so browsers may cache them for a year and a new build is fetched
+//! at once. Nothing comes from a CDN.
+
+use axum::extract::Path;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+use std::sync::LazyLock;
+
+/// One embedded file.
+pub struct Asset {
+    content_type: &'static str,
+    bytes: &'static [u8],
+    url: LazyLock<String>,
+}
+
+impl Asset {
+    /// The URL with the content hash in it.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+fn hashed(stem: &str, ext: &str, bytes: &[u8]) -> String {
+    let digest = hex::encode(Sha256::digest(bytes));
+    format!("/static/{stem}.{}.{ext}", &digest[..12])
+}
+
+macro_rules! asset {
+    ($stem:literal, $ext:literal, $ct:literal, $path:literal) => {
+        Asset {
+            content_type: $ct,
+            bytes: include_bytes!($path),
+            url: LazyLock::new(|| hashed($stem, $ext, include_bytes!($path))),
+        }
+    };
+}
+
+/// The stylesheet.
+pub static CSS: Asset = asset!("keel", "css", "text/css; charset=utf-8", "../../static/keel.css");
+/// htmx 2.0.11, vendored from the npm package `htmx.org` (BSD Zero Clause licence).
+pub static HTMX: Asset = asset!(
+    "htmx",
+    "js",
+    "text/javascript; charset=utf-8",
+    "../../static/htmx.min.js"
+);
+
+static ALL: [&Asset; 2] = [&CSS, &HTMX];
+
+/// `GET /static/{file}`: only the current hashed names exist.
+pub async fn serve(Path(file): Path<String>) -> Response {
+    let path = format!("/static/{file}");
+    match ALL.iter().find(|a| a.url() == path) {
+        Some(a) => (
+            [
+                (header::CONTENT_TYPE, a.content_type),
+                (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+            ],
+            a.bytes,
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "no such asset").into_response(),
+    }
+}
