@@ -1,6 +1,7 @@
 //! The JSON API v1, described by the OpenAPI document it generates from the handlers themselves
 //! (so the document cannot drift from the routes).
 
+mod accounts;
 mod directory;
 mod okrs;
 mod ownership;
@@ -21,7 +22,8 @@ use utoipa_axum::router::OpenApiRouter;
     info(
         title = "Keel API",
         description = "Keel is a self-hosted OKR platform built around clear, accepted, individual ownership. \
-Every route needs `Authorization: Bearer <token>` (create one with `keel token create --email …`). \
+Every route needs `Authorization: Bearer <token>` (create one with `keel token create --email …`); \
+a signed-in browser may instead use its session cookie, with the session's CSRF token in `x-csrf-token` on writes. \
 Errors are `application/problem+json` (RFC 9457) whose `field` and `detail` name the offending field. \
 Lists are paginated with `limit` (1–500, default 50) and `cursor`; they return `{items, next_cursor}`. \
 GET of a single record returns an `ETag`; send it back in `If-Match` on PATCH or DELETE to avoid \
@@ -43,6 +45,7 @@ overwriting someone else's change (412 when it is stale)."
         (name = "health", description = "The ownership health check: the seeds' pitfalls, detected"),
         (name = "settings", description = "Organisation settings"),
         (name = "tokens", description = "Your API tokens"),
+        (name = "accounts", description = "Passwords: change your own; administrators reset others'"),
     )
 )]
 struct ApiDoc;
@@ -66,6 +69,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(okrs::routes())
         .merge(ownership::routes())
         .merge(tokens::routes())
+        .merge(accounts::routes())
         .split_for_parts();
     (routes, doc)
 }

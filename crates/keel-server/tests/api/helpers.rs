@@ -15,6 +15,8 @@ pub struct TestApp {
     /// The administrator's token.
     pub token: String,
     pub admin_id: String,
+    /// The clock of the sign-in rules (lockout, session expiry).
+    pub clock: std::sync::Arc<keel_server::auth::Clock>,
     _dir: Option<TempDir>,
 }
 
@@ -71,6 +73,12 @@ pub async fn postgres_url() -> Option<String> {
 }
 
 pub async fn spawn_app_on(db: Db) -> TestApp {
+    spawn_app_with(db, keel_server::auth::AuthConfig::default()).await
+}
+
+/// The app with particular sign-in settings (a public URL, a lockout policy, single sign-on);
+/// `app.clock` moves the sign-in rules' time forward.
+pub async fn spawn_app_with(db: Db, auth: keel_server::auth::AuthConfig) -> TestApp {
     let (url, dir) = match db {
         Db::Sqlite => {
             let dir =
@@ -110,7 +118,8 @@ pub async fn spawn_app_on(db: Db) -> TestApp {
     .expect("issue token");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = AppState::new(store.clone());
+    let clock = auth.clock.clone();
+    let state = AppState::with_auth(store.clone(), auth);
     tokio::spawn(keel_server::serve(listener, state, std::future::pending()));
     TestApp {
         base: format!("http://{addr}"),
@@ -118,6 +127,7 @@ pub async fn spawn_app_on(db: Db) -> TestApp {
         store,
         token,
         admin_id: admin.id.to_string(),
+        clock,
         _dir: dir,
     }
 }

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod auth;
 mod check_ins;
 mod directory;
 mod errors;
