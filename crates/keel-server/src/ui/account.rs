@@ -214,6 +214,8 @@ pub struct Callback {
     code: Option<String>,
     state: Option<String>,
     error: Option<String>,
+    /// RFC 9207: the issuer that answered, when the provider says.
+    iss: Option<String>,
 }
 
 /// `GET /sign-in/sso/callback`: the provider sends the browser back here with a code.
@@ -238,6 +240,13 @@ pub async fn sso_callback(
     if let Some(e) = cb.error {
         tracing::warn!(error = %e, "the identity provider returned an error");
         return Ok(refused("the identity provider did not sign you in".into()));
+    }
+    if cb
+        .iss
+        .as_deref()
+        .is_some_and(|iss| iss.trim_end_matches('/') != oidc.issuer)
+    {
+        return Ok(refused("the answer came from another identity provider".into()));
     }
     let (Some(code), Some(st)) = (cb.code, cb.state) else {
         return Ok(refused("the identity provider's answer is incomplete".into()));

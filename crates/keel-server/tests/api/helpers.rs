@@ -79,6 +79,17 @@ pub async fn spawn_app_on(db: Db) -> TestApp {
 /// The app with particular sign-in settings (a public URL, a lockout policy, single sign-on);
 /// `app.clock` moves the sign-in rules' time forward.
 pub async fn spawn_app_with(db: Db, auth: keel_server::auth::AuthConfig) -> TestApp {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    spawn_app_on_listener(db, listener, auth).await
+}
+
+/// The app on a listener bound beforehand (when its address must be known first, as for single
+/// sign-on's redirect URI).
+pub async fn spawn_app_on_listener(
+    db: Db,
+    listener: tokio::net::TcpListener,
+    auth: keel_server::auth::AuthConfig,
+) -> TestApp {
     let (url, dir) = match db {
         Db::Sqlite => {
             let dir =
@@ -116,7 +127,6 @@ pub async fn spawn_app_with(db: Db, auth: keel_server::auth::AuthConfig) -> Test
     )
     .await
     .expect("issue token");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let clock = auth.clock.clone();
     let state = AppState::with_auth(store.clone(), auth);

@@ -8,6 +8,7 @@ mod check_ins;
 mod directory;
 mod errors;
 mod objectives;
+mod oidc;
 mod openapi;
 mod ownership;
 mod story;
