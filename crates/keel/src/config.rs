@@ -12,6 +12,107 @@ pub struct FileConfig {
     pub bind: Option<String>,
     pub database_url: Option<String>,
     pub data_dir: Option<PathBuf>,
+    pub public_url: Option<String>,
+    pub oidc_issuer: Option<String>,
+    pub oidc_client_id: Option<String>,
+    pub oidc_client_secret: Option<Secret>,
+    pub oidc_roles_claim: Option<String>,
+    pub oidc_role_map: Option<String>,
+}
+
+/// A secret setting: never shown by `Debug` (so never in logs or error messages).
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(s.to_string()))
+    }
+}
+
+/// Sign-in settings of `keel serve`: the public URL and single sign-on.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct AuthArgs {
+    /// The address people reach Keel at, e.g. https://okr.example.com. Cookies are Secure when
+    /// it is https; single sign-on's redirect URI is <public URL>/sign-in/sso/callback.
+    #[arg(long, env = "KEEL_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// OpenID Connect issuer URL (turns on "Sign in with SSO").
+    #[arg(long, env = "KEEL_OIDC_ISSUER")]
+    pub oidc_issuer: Option<String>,
+    #[arg(long, env = "KEEL_OIDC_CLIENT_ID")]
+    pub oidc_client_id: Option<String>,
+    /// Prefer the environment variable to the flag (flags show in process lists).
+    #[arg(long, env = "KEEL_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    pub oidc_client_secret: Option<Secret>,
+    /// The ID-token claim listing the person's groups. Default: groups
+    #[arg(long, env = "KEEL_OIDC_ROLES_CLAIM")]
+    pub oidc_roles_claim: Option<String>,
+    /// Groups mapped to Keel roles, e.g. "okr-admins=admin,okr-coaches=champion".
+    #[arg(long, env = "KEEL_OIDC_ROLE_MAP")]
+    pub oidc_role_map: Option<String>,
+}
+
+impl AuthArgs {
+    /// The server's sign-in settings after flags, environment and file; a one-line error for
+    /// anything inconsistent.
+    pub fn auth_config(&self, file: &FileConfig) -> anyhow::Result<keel_server::auth::AuthConfig> {
+        let public_url = self.public_url.clone().or_else(|| file.public_url.clone());
+        if let Some(u) = &public_url {
+            if !(u.starts_with("http://") || u.starts_with("https://")) || u.len() < 10 {
+                bail!("invalid public URL '{u}': use e.g. https://okr.example.com");
+            }
+        }
+        let issuer = self.oidc_issuer.clone().or_else(|| file.oidc_issuer.clone());
+        let oidc = match issuer {
+            None => None,
+            Some(issuer) => {
+                let Some(public_url) = &public_url else {
+                    bail!("single sign-on needs the public URL (KEEL_PUBLIC_URL) for its redirect URI");
+                };
+                let client_id = self
+                    .oidc_client_id
+                    .clone()
+                    .or_else(|| file.oidc_client_id.clone())
+                    .context("single sign-on needs KEEL_OIDC_CLIENT_ID")?;
+                let secret = self
+                    .oidc_client_secret
+                    .clone()
+                    .or_else(|| file.oidc_client_secret.clone())
+                    .map(|s| s.0);
+                let role_map = self
+                    .oidc_role_map
+                    .clone()
+                    .or_else(|| file.oidc_role_map.clone())
+                    .unwrap_or_default();
+                let role_map = keel_server::auth::oidc::parse_role_map(&role_map)
+                    .map_err(|e| anyhow::anyhow!("invalid KEEL_OIDC_ROLE_MAP: {e}"))?;
+                Some(keel_server::auth::oidc::OidcConfig::new(
+                    &issuer,
+                    &client_id,
+                    secret,
+                    public_url,
+                    self.oidc_roles_claim
+                        .clone()
+                        .or_else(|| file.oidc_roles_claim.clone()),
+                    role_map,
+                ))
+            }
+        };
+        Ok(keel_server::auth::AuthConfig {
+            public_url: public_url.map(|u| u.trim_end_matches('/').to_string()),
+            oidc,
+            ..Default::default()
+        })
+    }
 }
 
 impl FileConfig {
@@ -124,5 +225,50 @@ mod tests {
             err.contains("invalid database URL") && !err.contains("pw"),
             "{err}"
         );
+    }
+}
+
+#[cfg(test)]
+mod auth_tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_not_debug_printed() {
+        let args = AuthArgs {
+            oidc_client_secret: Some(Secret("hunter2".into())),
+            ..Default::default()
+        };
+        assert!(!format!("{args:?}").contains("hunter2"));
+        let file: FileConfig = toml::from_str("oidc_client_secret = \"hunter2\"").unwrap();
+        assert!(!format!("{file:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn sso_settings_are_checked() {
+        let file = FileConfig::default();
+        let sso = |public: Option<&str>, map: &str| AuthArgs {
+            public_url: public.map(str::to_string),
+            oidc_issuer: Some("https://idp.example.com".into()),
+            oidc_client_id: Some("keel".into()),
+            oidc_role_map: Some(map.into()),
+            ..Default::default()
+        };
+        let err = sso(None, "").auth_config(&file).unwrap_err().to_string();
+        assert!(err.contains("KEEL_PUBLIC_URL"), "{err}");
+        let err = sso(Some("https://okr.example.com"), "admins=emperor")
+            .auth_config(&file)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("emperor"), "{err}");
+        let ok = sso(Some("https://okr.example.com/"), "okr-admins=admin")
+            .auth_config(&file)
+            .unwrap();
+        assert!(ok.secure_cookies());
+        assert_eq!(
+            ok.oidc.unwrap().redirect_uri,
+            "https://okr.example.com/sign-in/sso/callback"
+        );
+        let file: FileConfig = toml::from_str("public_url = \"okr.example.com\"").unwrap();
+        assert!(AuthArgs::default().auth_config(&file).is_err());
     }
 }

@@ -27,6 +27,9 @@ use std::collections::HashMap;
 
 /// The person to sign in as after loading `organisation`: Northwind's CEO, an admin.
 pub const DEMO_ADMIN_EMAIL: &str = "amara.okafor@northwind.example";
+/// The password of every person of the demo organisation (demo data only; set by
+/// `keel serve --demo` when it loads the organisation).
+pub const DEMO_PASSWORD: &str = "northwind-demo";
 
 const ORG_NAME: &str = "Northwind Labs";
 const ORG_DOMAIN: &str = "northwind.example";

@@ -33,6 +33,8 @@ enum Command {
         /// Load the demo organisation into an empty database and print how to sign in.
         #[arg(long)]
         demo: bool,
+        #[command(flatten)]
+        auth: config::AuthArgs,
     },
     /// Apply pending database migrations and exit (serve does this too).
     Migrate,
@@ -172,8 +174,9 @@ async fn open(db: &DbArgs) -> anyhow::Result<DynStore> {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { bind, demo } => {
+        Command::Serve { bind, demo, auth } => {
             let file = FileConfig::load(cli.db.config.as_deref())?;
+            let auth = auth.auth_config(&file)?;
             let bind = bind
                 .or(file.bind.clone())
                 .unwrap_or_else(|| "127.0.0.1:8080".into());
@@ -195,7 +198,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!(
                 "Keel is running at http://{shown}  (API reference: http://{shown}/api/v1/docs)"
             );
-            keel_server::serve(listener, keel_server::AppState::new(store), async {
+            keel_server::serve(listener, keel_server::AppState::with_auth(store, auth), async {
                 let _ = tokio::signal::ctrl_c().await;
             })
             .await?;
@@ -224,10 +227,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             )
             .await
             .map_err(api_error)?;
-            let password = random_password();
-            store
-                .set_password_hash(&ctx, &person.id, &hash_password(&password)?)
-                .await?;
+            let password = keel_server::auth::password::generate();
+            let hash = keel_server::auth::password::hash(&password)
+                .await
+                .map_err(api_error)?;
+            store.set_password_hash(&ctx, &person.id, &hash).await?;
             println!(
                 "Created administrator {} <{}>",
                 person.name,
@@ -391,6 +395,15 @@ async fn load_demo(store: &DynStore, addr: std::net::SocketAddr) -> anyhow::Resu
             snapshot.people.len(),
             snapshot.objectives.len()
         );
+        // Demo data only: everyone signs in with one documented password.
+        let hash = keel_server::auth::password::hash(demo::DEMO_PASSWORD)
+            .await
+            .map_err(api_error)?;
+        for p in &snapshot.people {
+            store
+                .set_password_hash(&WriteCtx::system(Source::Cli), &p.id, &hash)
+                .await?;
+        }
     }
     let admin = store
         .person_by_email(demo::DEMO_ADMIN_EMAIL)
@@ -412,6 +425,11 @@ async fn load_demo(store: &DynStore, addr: std::net::SocketAddr) -> anyhow::Resu
         admin.email.as_str(),
         admin.title
     );
+    eprintln!(
+        "  Web UI: http://{addr}/  email {}  password {} (every demo person has this password)",
+        admin.email.as_str(),
+        demo::DEMO_PASSWORD
+    );
     eprintln!("  API token: {secret}");
     eprintln!("  Try: curl -H 'Authorization: Bearer {secret}' http://{addr}/api/v1/objectives");
     Ok(())
@@ -427,23 +445,4 @@ fn api_error(e: keel_server::error::ApiError) -> anyhow::Error {
         } => anyhow::anyhow!("{f}: {message}"),
         other => anyhow::anyhow!("{other}"),
     }
-}
-
-fn random_password() -> String {
-    use rand::Rng;
-    const CHARS: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut rng = rand::rngs::OsRng;
-    (0..20)
-        .map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char)
-        .collect()
-}
-
-/// Argon2id with the crate's default (OWASP-recommended) parameters.
-fn hash_password(password: &str) -> anyhow::Result<String> {
-    use argon2::password_hash::{PasswordHasher, SaltString};
-    let salt = SaltString::generate(&mut rand::rngs::OsRng);
-    argon2::Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))
 }

@@ -298,7 +298,7 @@ fn serve_demo_prints_a_token_that_works() {
         .enable_all()
         .build()
         .unwrap();
-    let body: serde_json::Value = rt.block_on(async {
+    let (body, signed_in) = rt.block_on(async {
         let client = reqwest::Client::new();
         for _ in 0..100 {
             if client
@@ -311,7 +311,7 @@ fn serve_demo_prints_a_token_that_works() {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        client
+        let body: serde_json::Value = client
             .get(format!("http://127.0.0.1:{port}/api/v1/objectives?limit=5"))
             .bearer_auth(&token)
             .send()
@@ -319,10 +319,46 @@ fn serve_demo_prints_a_token_that_works() {
             .unwrap()
             .json()
             .await
+            .unwrap();
+        // The demo administrator signs in to the web UI with the documented demo password.
+        let browser = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let page = browser
+            .get(format!("http://127.0.0.1:{port}/sign-in"))
+            .send()
+            .await
+            .unwrap();
+        let cookie = page.headers()["set-cookie"]
+            .to_str()
             .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        let html = page.text().await.unwrap();
+        let marker = "name=\"csrf_token\" value=\"";
+        let at = html.find(marker).unwrap() + marker.len();
+        let csrf = html[at..].split('"').next().unwrap().to_string();
+        let resp = browser
+            .post(format!("http://127.0.0.1:{port}/sign-in"))
+            .header("cookie", cookie)
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("email", keel::demo::DEMO_ADMIN_EMAIL),
+                ("password", keel::demo::DEMO_PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let signed_in = resp.status() == reqwest::StatusCode::SEE_OTHER
+            && resp.headers()["location"] == "/my-week";
+        (body, signed_in)
     });
     let _ = child.kill();
     let _ = child.wait();
+    assert!(signed_in, "the demo administrator signs in with the demo password");
     assert_eq!(body["items"].as_array().unwrap().len(), 5, "{body}");
     assert!(body["items"][0]["owner"]["name"].is_string());
 }
