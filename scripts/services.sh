@@ -32,3 +32,15 @@ ensure_postgres() {
   echo "scripts/test: PostgreSQL did not start on 127.0.0.1:5432" >&2
   return 1
 }
+
+# The OpenID Connect provider the single sign-on tests start on loopback (the npm package
+# oidc-provider, pinned by crates/keel-server/tests/oidc-provider/package-lock.json). Installs
+# Debian's nodejs and npm when node is missing.
+ensure_oidc_provider() {
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    echo "scripts/test: installing Node.js (Debian packages nodejs, npm)" >&2
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+  fi
+  (cd crates/keel-server/tests/oidc-provider && npm ci --no-audit --no-fund --loglevel=error)
+}

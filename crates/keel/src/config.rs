@@ -71,7 +71,10 @@ impl AuthArgs {
                 bail!("invalid public URL '{u}': use e.g. https://okr.example.com");
             }
         }
-        let issuer = self.oidc_issuer.clone().or_else(|| file.oidc_issuer.clone());
+        let issuer = self
+            .oidc_issuer
+            .clone()
+            .or_else(|| file.oidc_issuer.clone());
         let oidc = match issuer {
             None => None,
             Some(issuer) => {

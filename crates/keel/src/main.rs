@@ -198,9 +198,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!(
                 "Keel is running at http://{shown}  (API reference: http://{shown}/api/v1/docs)"
             );
-            keel_server::serve(listener, keel_server::AppState::with_auth(store, auth), async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
+            keel_server::serve(
+                listener,
+                keel_server::AppState::with_auth(store, auth),
+                async {
+                    let _ = tokio::signal::ctrl_c().await;
+                },
+            )
             .await?;
             Ok(())
         }

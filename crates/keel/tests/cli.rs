@@ -358,7 +358,10 @@ fn serve_demo_prints_a_token_that_works() {
     });
     let _ = child.kill();
     let _ = child.wait();
-    assert!(signed_in, "the demo administrator signs in with the demo password");
+    assert!(
+        signed_in,
+        "the demo administrator signs in with the demo password"
+    );
     assert_eq!(body["items"].as_array().unwrap().len(), 5, "{body}");
     assert!(body["items"][0]["owner"]["name"].is_string());
 }

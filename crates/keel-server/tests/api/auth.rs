@@ -60,7 +60,11 @@ impl Browser {
         let token = self.csrf("/sign-in").await;
         self.post_form(
             "/sign-in",
-            &[("csrf_token", &token), ("email", email), ("password", password)],
+            &[
+                ("csrf_token", &token),
+                ("email", email),
+                ("password", password),
+            ],
         )
         .await
     }
@@ -99,7 +103,11 @@ pub async fn set_password(app: &TestApp, id: &str, pw: &str) {
 }
 
 async fn app_with_admin_password(auth: AuthConfig) -> TestApp {
-    let app = spawn_app_with(Db::Sqlite, auth).await;
+    app_on(Db::Sqlite, auth).await
+}
+
+async fn app_on(db: Db, auth: AuthConfig) -> TestApp {
+    let app = spawn_app_with(db, auth).await;
     set_password(&app, &app.admin_id.clone(), ADMIN_PASSWORD).await;
     app
 }
@@ -108,7 +116,11 @@ async fn app_with_admin_password(auth: AuthConfig) -> TestApp {
 async fn assert_signed_out(b: &Browser) {
     let resp = b.get("/my-week").await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    assert!(location(&resp).starts_with("/sign-in"), "{}", location(&resp));
+    assert!(
+        location(&resp).starts_with("/sign-in"),
+        "{}",
+        location(&resp)
+    );
 }
 
 #[tokio::test]
@@ -128,13 +140,19 @@ async fn anonymous_visitors_land_on_sign_in_with_a_return_to() {
         .send()
         .await
         .unwrap();
-    assert_eq!(resp.headers()["hx-redirect"], "/sign-in?return_to=%2Fmy-week");
+    assert_eq!(
+        resp.headers()["hx-redirect"],
+        "/sign-in?return_to=%2Fmy-week"
+    );
     let page = b.get("/sign-in").await;
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
     assert!(html.contains("<main id=\"main\""));
     assert!(html.contains("Skip to main content"));
-    assert!(!html.contains("Sign in with SSO"), "no SSO button unless configured");
+    assert!(
+        !html.contains("Sign in with SSO"),
+        "no SSO button unless configured"
+    );
 }
 
 #[tokio::test]
@@ -165,7 +183,10 @@ async fn sign_in_my_week_and_sign_out() {
         )
         .await;
     app.create(
-        &format!("/api/v1/objectives/{}/key-results", o["id"].as_str().unwrap()),
+        &format!(
+            "/api/v1/objectives/{}/key-results",
+            o["id"].as_str().unwrap()
+        ),
         json!({"title": "Ship onboarding v2", "kind": "increase", "start": 0, "target": 10}),
     )
     .await;
@@ -177,7 +198,14 @@ async fn sign_in_my_week_and_sign_out() {
     assert!(html.contains("Delight our first customers"));
     assert!(html.contains("Ship onboarding v2"));
     assert!(html.contains("aria-current=\"page\""));
-    for nav in ["My week", "Company", "Ownership", "Health", "Admin", "Sign out"] {
+    for nav in [
+        "My week",
+        "Company",
+        "Ownership",
+        "Health",
+        "Admin",
+        "Sign out",
+    ] {
         assert!(html.contains(nav), "{nav}");
     }
     // Already signed in: the sign-in page moves on.
@@ -236,7 +264,9 @@ async fn wrong_password_and_unknown_email_get_the_same_answer() {
     let b = Browser::new(&app);
     let wrong = b.sign_in(ADMIN_EMAIL, "not the password").await;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
-    assert!(set_cookies(&wrong).iter().all(|c| !c.starts_with("keel_session=")));
+    assert!(set_cookies(&wrong)
+        .iter()
+        .all(|c| !c.starts_with("keel_session=")));
     let wrong = wrong.text().await.unwrap();
     let unknown = b.sign_in("nobody@keel.test", "not the password").await;
     assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
@@ -249,7 +279,10 @@ async fn wrong_password_and_unknown_email_get_the_same_answer() {
     // Missing fields are named.
     let token = b.csrf("/sign-in").await;
     let resp = b
-        .post_form("/sign-in", &[("csrf_token", &token), ("email", ""), ("password", "")])
+        .post_form(
+            "/sign-in",
+            &[("csrf_token", &token), ("email", ""), ("password", "")],
+        )
         .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = resp.text().await.unwrap();
@@ -260,7 +293,27 @@ async fn wrong_password_and_unknown_email_get_the_same_answer() {
 
 #[tokio::test]
 async fn repeated_failures_lock_sign_in_until_the_lock_expires() {
-    let app = app_with_admin_password(AuthConfig::default()).await;
+    lockout(app_with_admin_password(AuthConfig::default()).await).await;
+}
+
+/// Sessions and lockout live in the database: the same story on PostgreSQL.
+#[tokio::test]
+async fn lockout_and_sessions_on_postgres() {
+    if !postgres_configured() {
+        return;
+    }
+    let app = app_on(Db::Postgres, AuthConfig::default()).await;
+    lockout(app).await;
+    let app = app_on(Db::Postgres, AuthConfig::default()).await;
+    let b = Browser::new(&app);
+    b.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(b.get("/my-week").await.status(), StatusCode::OK);
+    let token = b.csrf("/my-week").await;
+    b.post_form("/sign-out", &[("csrf_token", &token)]).await;
+    assert_signed_out(&b).await;
+}
+
+async fn lockout(app: TestApp) {
     let b = Browser::new(&app);
     for _ in 0..4 {
         assert_eq!(
@@ -270,11 +323,17 @@ async fn repeated_failures_lock_sign_in_until_the_lock_expires() {
     }
     let fifth = b.sign_in(ADMIN_EMAIL, "guess").await;
     assert_eq!(fifth.status(), StatusCode::UNAUTHORIZED);
-    assert!(fifth.text().await.unwrap().contains("Too many failed sign-ins"));
+    assert!(fifth
+        .text()
+        .await
+        .unwrap()
+        .contains("Too many failed sign-ins"));
     // Now even the right password is refused…
     let locked = b.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert!(set_cookies(&locked).iter().all(|c| !c.starts_with("keel_session=")));
+    assert!(set_cookies(&locked)
+        .iter()
+        .all(|c| !c.starts_with("keel_session=")));
     let locked = locked.text().await.unwrap();
     assert!(locked.contains("try again in 15 minutes"), "{locked}");
     // …and an unknown address locks the same way, so the message reveals nothing.
@@ -404,7 +463,12 @@ async fn the_api_accepts_a_session_only_with_the_csrf_header_on_writes() {
         .await
         .unwrap();
     assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
-    assert!(app.store.person_by_email("bo@keel.test").await.unwrap().is_none());
+    assert!(app
+        .store
+        .person_by_email("bo@keel.test")
+        .await
+        .unwrap()
+        .is_none());
     let ok = b
         .client
         .post(format!("{}/api/v1/people", b.base))
@@ -457,20 +521,37 @@ async fn changing_your_password_checks_input_and_ends_other_sessions() {
         }
     };
     for (current, new, confirm, field) in [
-        ("wrong", "a long new password", "a long new password", "current_password"),
+        (
+            "wrong",
+            "a long new password",
+            "a long new password",
+            "current_password",
+        ),
         (ADMIN_PASSWORD, "short", "short", "new_password"),
-        (ADMIN_PASSWORD, "a long new password", "a different one!!", "confirm_password"),
+        (
+            ADMIN_PASSWORD,
+            "a long new password",
+            "a different one!!",
+            "confirm_password",
+        ),
     ] {
         let resp = attempt(current, new, confirm).await;
         assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY, "{field}");
         let html = resp.text().await.unwrap();
-        assert!(html.contains(&format!("id=\"f-{field}-error\"")), "{field}: {html}");
+        assert!(
+            html.contains(&format!("id=\"f-{field}-error\"")),
+            "{field}: {html}"
+        );
         assert!(!html.contains(new), "typed passwords are not echoed");
     }
     assert_eq!(other.get("/my-week").await.status(), StatusCode::OK);
     let resp = attempt(ADMIN_PASSWORD, "a long new password", "a long new password").await;
     assert_eq!(resp.status(), StatusCode::OK);
-    assert!(resp.text().await.unwrap().contains("Your password was changed"));
+    assert!(resp
+        .text()
+        .await
+        .unwrap()
+        .contains("Your password was changed"));
     // This session stays; the other one ended.
     assert_eq!(b.get("/my-week").await.status(), StatusCode::OK);
     assert_signed_out(&other).await;
@@ -480,7 +561,10 @@ async fn changing_your_password_checks_input_and_ends_other_sessions() {
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
-        fresh.sign_in(ADMIN_EMAIL, "a long new password").await.status(),
+        fresh
+            .sign_in(ADMIN_EMAIL, "a long new password")
+            .await
+            .status(),
         StatusCode::SEE_OTHER
     );
 
@@ -502,7 +586,12 @@ async fn changing_your_password_checks_input_and_ends_other_sessions() {
         .send()
         .await
         .unwrap();
-    assert_problem(resp, StatusCode::UNPROCESSABLE_ENTITY, Some("current_password")).await;
+    assert_problem(
+        resp,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("current_password"),
+    )
+    .await;
     let resp = app
         .client
         .put(app.url("/api/v1/me/password"))
@@ -532,18 +621,26 @@ async fn administrators_reset_passwords_and_sign_the_person_out() {
     set_password(&app, &bo_id, "bo's first password").await;
     let bo = Browser::new(&app);
     assert_eq!(
-        bo.sign_in("bo@keel.test", "bo's first password").await.status(),
+        bo.sign_in("bo@keel.test", "bo's first password")
+            .await
+            .status(),
         StatusCode::SEE_OTHER
     );
     // Not for members, over the API or the UI.
     let resp = app
-        .req_as(&bo_token, reqwest::Method::POST, &format!("/api/v1/people/{}/password", app.admin_id))
+        .req_as(
+            &bo_token,
+            reqwest::Method::POST,
+            &format!("/api/v1/people/{}/password", app.admin_id),
+        )
         .json(&json!({}))
         .send()
         .await
         .unwrap();
     assert_problem(resp, StatusCode::FORBIDDEN, None).await;
-    let page = bo.get(&format!("/admin/people/{}/password", app.admin_id)).await;
+    let page = bo
+        .get(&format!("/admin/people/{}/password", app.admin_id))
+        .await;
     assert_eq!(page.status(), StatusCode::FORBIDDEN);
     assert_eq!(bo.get("/admin").await.status(), StatusCode::FORBIDDEN);
     // Bad input and unknown people.
@@ -555,7 +652,8 @@ async fn administrators_reset_passwords_and_sign_the_person_out() {
     )
     .await;
     assert_problem(
-        app.post(&path, json!({"pasword": "typo in the field name"})).await,
+        app.post(&path, json!({"pasword": "typo in the field name"}))
+            .await,
         StatusCode::UNPROCESSABLE_ENTITY,
         Some("pasword"),
     )
@@ -566,7 +664,11 @@ async fn administrators_reset_passwords_and_sign_the_person_out() {
         None,
     )
     .await;
-    assert_eq!(bo.get("/my-week").await.status(), StatusCode::OK, "nothing happened yet");
+    assert_eq!(
+        bo.get("/my-week").await.status(),
+        StatusCode::OK,
+        "nothing happened yet"
+    );
     // A generated password, shown once; Bo's session ends.
     let resp = app.post(&path, json!({})).await;
     assert_eq!(resp.status(), StatusCode::OK);
@@ -575,7 +677,9 @@ async fn administrators_reset_passwords_and_sign_the_person_out() {
     let generated = done["password"].as_str().unwrap().to_string();
     assert_signed_out(&bo).await;
     assert_eq!(
-        bo.sign_in("bo@keel.test", "bo's first password").await.status(),
+        bo.sign_in("bo@keel.test", "bo's first password")
+            .await
+            .status(),
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
@@ -594,7 +698,11 @@ async fn administrators_reset_passwords_and_sign_the_person_out() {
         .post_form(&form_path, &[("csrf_token", &token), ("password", "short")])
         .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(resp.text().await.unwrap().contains("id=\"f-password-error\""));
+    assert!(resp
+        .text()
+        .await
+        .unwrap()
+        .contains("id=\"f-password-error\""));
     let resp = admin
         .post_form(&form_path, &[("csrf_token", &token), ("password", "")])
         .await;
@@ -614,7 +722,11 @@ async fn deactivation_ends_sessions_and_tokens_at_once() {
     bo.sign_in("bo@keel.test", "bo's first password").await;
     assert_eq!(bo.get("/my-week").await.status(), StatusCode::OK);
     assert_eq!(
-        app.req_as(&bo_token, reqwest::Method::GET, "/api/v1/people").send().await.unwrap().status(),
+        app.req_as(&bo_token, reqwest::Method::GET, "/api/v1/people")
+            .send()
+            .await
+            .unwrap()
+            .status(),
         StatusCode::OK
     );
     let resp = app
@@ -638,7 +750,9 @@ async fn deactivation_ends_sessions_and_tokens_at_once() {
     );
     // And a deactivated person cannot sign in again.
     assert_eq!(
-        bo.sign_in("bo@keel.test", "bo's first password").await.status(),
+        bo.sign_in("bo@keel.test", "bo's first password")
+            .await
+            .status(),
         StatusCode::UNAUTHORIZED
     );
 }
@@ -653,7 +767,9 @@ async fn return_to_never_leaves_the_site() {
         ("/admin?cursor=x", "/admin?cursor=x"),
     ] {
         let b = Browser::new(&app);
-        let page = b.get(&format!("/sign-in?return_to={}", urlencode(asked))).await;
+        let page = b
+            .get(&format!("/sign-in?return_to={}", urlencode(asked)))
+            .await;
         let html = page.text().await.unwrap();
         let token = csrf_in(&html).unwrap();
         let resp = b
@@ -693,8 +809,14 @@ async fn assets_are_embedded_hashed_cached_and_light() {
     };
     let css = href("rel=\"stylesheet\" href=\"");
     let js = href("<script src=\"");
-    assert!(css.starts_with("/static/keel.") && css.ends_with(".css"), "{css}");
-    assert!(js.starts_with("/static/htmx.") && js.ends_with(".js"), "{js}");
+    assert!(
+        css.starts_with("/static/keel.") && css.ends_with(".css"),
+        "{css}"
+    );
+    assert!(
+        js.starts_with("/static/htmx.") && js.ends_with(".js"),
+        "{js}"
+    );
     let mut total = html.len();
     for url in [&css, &js] {
         let resp = b.get(url).await;

@@ -43,7 +43,10 @@ static NPM: std::sync::Mutex<()> = std::sync::Mutex::new(());
 fn start_provider(redirect_uri: &str) -> Option<Provider> {
     let ci = std::env::var("CI").is_ok_and(|v| v == "true");
     if Command::new("node").arg("--version").output().is_err() {
-        assert!(!ci, "CI=true but node is missing: the SSO tests must run in CI");
+        assert!(
+            !ci,
+            "CI=true but node is missing: the SSO tests must run in CI"
+        );
         eprintln!("node is not installed: skipping the single sign-on tests (CI runs them)");
         return None;
     }
@@ -123,7 +126,11 @@ async fn through_the_provider(b: &Browser, start: Response, login: &str) -> Stri
         let prompt = attr(&html, "name=\"prompt\" value=\"").unwrap_or_default();
         let url = here.join(&action).unwrap();
         let form: Vec<(&str, &str)> = if prompt == "login" {
-            vec![("prompt", "login"), ("login", login), ("password", "anything")]
+            vec![
+                ("prompt", "login"),
+                ("login", login),
+                ("password", "anything"),
+            ]
         } else {
             vec![("prompt", "consent")]
         };
@@ -150,7 +157,11 @@ fn with_query(url: &str, name: &str, value: &str) -> String {
     let pairs: Vec<(String, String)> = u
         .query_pairs()
         .map(|(k, v)| {
-            let v = if k == name { value.to_string() } else { v.into_owned() };
+            let v = if k == name {
+                value.to_string()
+            } else {
+                v.into_owned()
+            };
             (k.into_owned(), v)
         })
         .collect();
@@ -159,10 +170,10 @@ fn with_query(url: &str, name: &str, value: &str) -> String {
 }
 
 fn sets_session(resp: &Response) -> bool {
-    resp.headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .any(|c| c.to_str().unwrap().starts_with("keel_session=") && !c.to_str().unwrap().starts_with("keel_session=;"))
+    resp.headers().get_all(header::SET_COOKIE).iter().any(|c| {
+        c.to_str().unwrap().starts_with("keel_session=")
+            && !c.to_str().unwrap().starts_with("keel_session=;")
+    })
 }
 
 async fn start_sso(b: &Browser, return_to: &str) -> Response {
@@ -181,13 +192,19 @@ async fn sso_signs_in_provisions_the_person_and_maps_groups_to_roles() {
     let start = start_sso(&b, "%2Fadmin").await;
     assert_eq!(start.status(), StatusCode::SEE_OTHER);
     let to = location(&start);
-    assert!(to.starts_with(&format!("{}/auth?", provider.issuer)), "{to}");
+    assert!(
+        to.starts_with(&format!("{}/auth?", provider.issuer)),
+        "{to}"
+    );
     assert_eq!(query(&to, "code_challenge_method").as_deref(), Some("S256"));
     assert_eq!(query(&to, "client_id").as_deref(), Some("keel"));
     for p in ["code_challenge", "state", "nonce"] {
         assert!(query(&to, p).is_some_and(|v| v.len() >= 43), "{p}");
     }
-    let cookie = start.headers()[header::SET_COOKIE].to_str().unwrap().to_string();
+    let cookie = start.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(cookie.starts_with("keel_oidc_state=") && cookie.contains("HttpOnly"));
 
     let callback = through_the_provider(&b, start, "grace").await;
@@ -221,7 +238,12 @@ async fn sso_signs_in_provisions_the_person_and_maps_groups_to_roles() {
         location(&b2.client.get(&callback).send().await.unwrap()),
         "/my-week"
     );
-    let people = app.get("/api/v1/people?q=grace").await.json::<serde_json::Value>().await.unwrap();
+    let people = app
+        .get("/api/v1/people?q=grace")
+        .await
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
     assert_eq!(people["items"].as_array().unwrap().len(), 1);
 }
 
@@ -243,7 +265,12 @@ async fn sso_maps_groups_onto_an_existing_person_and_refuses_unverified_email() 
     let callback = through_the_provider(&b, start, "linus").await;
     let landed = b.client.get(&callback).send().await.unwrap();
     assert_eq!(landed.status(), StatusCode::SEE_OTHER);
-    let linus = app.store.person_by_email("linus@idp.test").await.unwrap().unwrap();
+    let linus = app
+        .store
+        .person_by_email("linus@idp.test")
+        .await
+        .unwrap()
+        .unwrap();
     // okr-coaches grants champion; admin is a mapped role he lacks the group for, so it goes;
     // member is not in the map and stays.
     assert_eq!(linus.roles, vec![Role::Champion, Role::Member]);
@@ -257,7 +284,12 @@ async fn sso_maps_groups_onto_an_existing_person_and_refuses_unverified_email() 
     assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
     assert!(!sets_session(&refused));
     assert!(refused.text().await.unwrap().contains("verified email"));
-    assert!(app.store.person_by_email("mallory@idp.test").await.unwrap().is_none());
+    assert!(app
+        .store
+        .person_by_email("mallory@idp.test")
+        .await
+        .unwrap()
+        .is_none());
 }
 
 #[tokio::test]
@@ -271,7 +303,12 @@ async fn tampered_callbacks_bad_state_and_bad_nonce_are_refused() {
         assert!(!sets_session(&resp));
         let resp = b.get("/my-week").await;
         assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-        assert!(app.store.person_by_email("grace@idp.test").await.unwrap().is_none());
+        assert!(app
+            .store
+            .person_by_email("grace@idp.test")
+            .await
+            .unwrap()
+            .is_none());
     }
     async fn reach_callback(b: &Browser) -> String {
         let start = start_sso(b, "%2Fmy-week").await;
@@ -296,13 +333,23 @@ async fn tampered_callbacks_bad_state_and_bad_nonce_are_refused() {
     // A callback from another issuer (RFC 9207 mix-up).
     let b = Browser::new(&app);
     let callback = reach_callback(&b).await;
-    refused(&app, &b, &with_query(&callback, "iss", "https://evil.example")).await;
+    refused(
+        &app,
+        &b,
+        &with_query(&callback, "iss", "https://evil.example"),
+    )
+    .await;
 
     // An ID token whose nonce is not the one Keel sent.
     let b = Browser::new(&app);
     let callback = reach_callback(&b).await;
     let state_hash = hash_secret(&query(&callback, "state").unwrap());
-    let login = app.store.take_oidc_login(&state_hash).await.unwrap().unwrap();
+    let login = app
+        .store
+        .take_oidc_login(&state_hash)
+        .await
+        .unwrap()
+        .unwrap();
     app.store
         .insert_oidc_login(&OidcLogin {
             nonce: "not-the-nonce-in-the-token".into(),
