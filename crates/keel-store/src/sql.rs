@@ -372,6 +372,15 @@ fn person_row(p: &Person) -> Vec<Arg> {
     ]
 }
 
+/// The person columns qualified by a table alias, for joins.
+fn person_cols_of(alias: &str) -> String {
+    PERSON_COLS
+        .split(", ")
+        .map(|c| format!("{alias}.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn person_from(r: &Row) -> StoreResult<Person> {
     Ok(Person {
         id: PersonId::from_string(r.text("id")?),
@@ -3433,11 +3442,7 @@ impl Store for SqlStore {
     }
 
     async fn token_by_hash(&self, secret_hash: &str) -> StoreResult<Option<(ApiToken, Person)>> {
-        let person_cols = PERSON_COLS
-            .split(", ")
-            .map(|c| format!("p.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let person_cols = person_cols_of("p");
         let sql = format!(
             "SELECT {TOKEN_COLS}, {person_cols} FROM api_tokens t \
              JOIN people p ON p.id = t.person_id WHERE t.secret_hash = $1"
@@ -3499,11 +3504,7 @@ impl Store for SqlStore {
     }
 
     async fn session_by_hash(&self, id_hash: &str) -> StoreResult<Option<(Session, Person)>> {
-        let person_cols = PERSON_COLS
-            .split(", ")
-            .map(|c| format!("p.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let person_cols = person_cols_of("p");
         let sql = format!(
             "SELECT s.id_hash AS s_id_hash, s.person_id AS s_person_id, s.csrf_token AS s_csrf_token, \
              s.method AS s_method, s.created_at AS s_created_at, s.last_seen_at AS s_last_seen_at, \

@@ -70,7 +70,10 @@ async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next) -> 
         Err(e) => return UiError(e).into_response(),
     };
     let mut req = req;
-    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+    // Signing out with no live session (it expired, or ended elsewhere) changes nothing: it
+    // needs no token, so the button on a stale page still lands on the sign-in page.
+    let harmless = current.is_none() && req.uri().path() == "/sign-out";
+    if !harmless && !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         let expected = match &current {
             Some((s, _)) => Some(s.csrf_token.clone()),
             None => session::cookie(req.headers(), PRESESSION_COOKIE).map(str::to_string),

@@ -370,8 +370,12 @@ async fn sessions_expire_when_idle() {
     assert_eq!(b.get("/my-week").await.status(), StatusCode::OK);
     app.clock.advance(chrono::Duration::hours(11));
     assert_eq!(b.get("/my-week").await.status(), StatusCode::OK);
+    let stale = csrf_in(&b.get("/my-week").await.text().await.unwrap()).unwrap();
     app.clock.advance(chrono::Duration::hours(13));
     assert_signed_out(&b).await;
+    // The sign-out button of a page left open past the expiry still works.
+    let resp = b.post_form("/sign-out", &[("csrf_token", &stale)]).await;
+    assert_eq!(location(&resp), "/sign-in");
 }
 
 #[tokio::test]
@@ -569,46 +573,35 @@ async fn changing_your_password_checks_input_and_ends_other_sessions() {
     );
 
     // The same over the API, with a token.
-    let resp = app
-        .client
-        .put(app.url("/api/v1/me/password"))
-        .bearer_auth(&app.token)
-        .json(&json!({"current_password": "a long new password", "new_password": "tiny"}))
-        .send()
-        .await
-        .unwrap();
-    assert_problem(resp, StatusCode::UNPROCESSABLE_ENTITY, Some("new_password")).await;
-    let resp = app
-        .client
-        .put(app.url("/api/v1/me/password"))
-        .bearer_auth(&app.token)
-        .json(&json!({"current_password": "nope", "new_password": "another long password"}))
-        .send()
-        .await
-        .unwrap();
-    assert_problem(
-        resp,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        Some("current_password"),
+    let put = |body: Value| {
+        app.client
+            .put(app.url("/api/v1/me/password"))
+            .bearer_auth(&app.token)
+            .json(&body)
+            .send()
+    };
+    for (body, field) in [
+        (
+            json!({"current_password": "a long new password", "new_password": "tiny"}),
+            "new_password",
+        ),
+        (
+            json!({"current_password": "nope", "new_password": "another long password"}),
+            "current_password",
+        ),
+        (
+            json!({"current_password": "a long new password"}),
+            "new_password",
+        ),
+    ] {
+        let resp = put(body).await.unwrap();
+        assert_problem(resp, StatusCode::UNPROCESSABLE_ENTITY, Some(field)).await;
+    }
+    let resp = put(
+        json!({"current_password": "a long new password", "new_password": "another long password"}),
     )
-    .await;
-    let resp = app
-        .client
-        .put(app.url("/api/v1/me/password"))
-        .bearer_auth(&app.token)
-        .json(&json!({"current_password": "a long new password"}))
-        .send()
-        .await
-        .unwrap();
-    assert_problem(resp, StatusCode::UNPROCESSABLE_ENTITY, Some("new_password")).await;
-    let resp = app
-        .client
-        .put(app.url("/api/v1/me/password"))
-        .bearer_auth(&app.token)
-        .json(&json!({"current_password": "a long new password", "new_password": "another long password"}))
-        .send()
-        .await
-        .unwrap();
+    .await
+    .unwrap();
     assert_eq!(resp.status(), StatusCode::NO_CONTENT);
     // A password change over the API ends every browser session.
     assert_signed_out(&b).await;
