@@ -795,7 +795,17 @@ async fn assets_are_embedded_hashed_cached_and_light() {
     let app = app_with_admin_password(AuthConfig::default()).await;
     let b = Browser::new(&app);
     b.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    let html = b.get("/my-week").await.text().await.unwrap();
+    let page = b.get("/my-week").await;
+    for (name, value) in [
+        ("x-frame-options", "DENY"),
+        ("x-content-type-options", "nosniff"),
+        ("cache-control", "no-store"),
+    ] {
+        assert_eq!(page.headers()[name], value, "{name}");
+    }
+    let csp = page.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"));
+    let html = page.text().await.unwrap();
     let href = |prefix: &str| {
         let at = html.find(prefix).unwrap() + prefix.len();
         html[at..].split('"').next().unwrap().to_string()
