@@ -853,3 +853,15 @@ async fn unknown_pages_get_a_readable_error_page() {
     let resp = app.get("/api/v1/nothing-here").await;
     assert_problem(resp, StatusCode::NOT_FOUND, None).await;
 }
+
+#[tokio::test]
+async fn the_password_routes_are_in_the_openapi_document() {
+    let app = spawn_app().await;
+    let doc: Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
+    assert!(doc["paths"]["/me/password"]["put"].is_object());
+    assert!(doc["paths"]["/people/{id}/password"]["post"].is_object());
+    assert!(doc["info"]["description"]
+        .as_str()
+        .unwrap()
+        .contains("x-csrf-token"));
+}
