@@ -76,8 +76,37 @@ pub struct CycleFilter {
     pub state: Option<CycleState>,
 }
 
+/// Which team-visible objectives a reader sees, besides public ones and those they take part in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TeamScope {
+    /// None: public objectives and their own circle's only (people who only hold `viewer`).
+    None,
+    /// The teams they are a member of, and every team at or below a team they lead.
+    #[default]
+    Reach,
+    /// Every team-visible objective in the organisation (champions, analysts, finance).
+    All,
+}
+
+/// Who is reading, for the store's visibility filter; `None` in a filter means "no filter"
+/// (administrators, the CLI, jobs).
+///
+/// An objective is visible to an audience when it is `public`; or `team`-visible and shared
+/// (through its own `team_ids` or one of its key results') with a team in the audience's
+/// [`TeamScope`]; or the person is its owner, co-owner, sponsor or contributor, or the owner,
+/// co-owner, sponsor or contributor of one of its key results (whatever its visibility). A key
+/// result, check-in, initiative, ownership request or audit event is visible exactly when its
+/// objective is. keel-server's `services/visibility.rs` builds it once per request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Audience {
+    pub person_id: PersonId,
+    pub teams: TeamScope,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ObjectiveFilter {
+    /// Only objectives this audience may see (`None`: all).
+    pub audience: Option<Audience>,
     pub cycle_id: Option<CycleId>,
     /// Objectives shared with this team.
     pub team_id: Option<TeamId>,
@@ -86,6 +115,8 @@ pub struct ObjectiveFilter {
 
 #[derive(Debug, Clone, Default)]
 pub struct OwnershipRequestFilter {
+    /// Only requests on objectives (and their key results) this audience may see.
+    pub audience: Option<Audience>,
     pub state: Option<RequestState>,
     /// Requests this person is proposed for.
     pub proposed_owner_id: Option<PersonId>,
@@ -104,6 +135,9 @@ pub struct Involvement {
 
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
+    /// Only events that reveal nothing this audience may not see: events on objectives it may
+    /// not see (and on their key results, check-ins and initiatives) are left out.
+    pub audience: Option<Audience>,
     /// Events on this object, and on its children (an objective's key results, check-ins and
     /// initiatives; a key result's check-ins and initiatives).
     pub object_id: Option<String>,
@@ -370,6 +404,19 @@ pub trait Store: Send + Sync + 'static {
         filter: &AuditFilter,
         page: &PageRequest,
     ) -> StoreResult<Page<AuditEvent>>;
+
+    // ---- access (issue 4) ----
+    /// The teams this person leads and every team below them (the team lead's reach).
+    async fn teams_led_by(&self, person_id: &PersonId) -> StoreResult<Vec<TeamId>>;
+    /// The objectives among `ids` (deleted or not) that `audience` may see, in no particular
+    /// order: one query, for filtering lists that are not paginated in SQL.
+    async fn visible_objective_ids(
+        &self,
+        audience: &Audience,
+        ids: &[ObjectiveId],
+    ) -> StoreResult<Vec<ObjectiveId>>;
+    /// How many active people hold `role` (e.g. so the last administrator cannot leave).
+    async fn count_active_with_role(&self, role: Role) -> StoreResult<u64>;
 
     // ---- bulk ----
     /// Loads a whole organisation in one transaction with a single audit event; all or nothing.

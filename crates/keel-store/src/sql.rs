@@ -332,6 +332,55 @@ impl Where {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Visibility: the one SQL form of the rule documented on `Audience`.
+
+/// The teams an audience person leads and every team below them.
+const LED_TEAMS: &str = "WITH RECURSIVE led(id) AS ( \
+     SELECT id FROM teams WHERE lead_id = {me} \
+     UNION SELECT t.id FROM teams t JOIN led ON t.parent_id = led.id) ";
+
+/// A predicate on the objective row aliased `t`: true when `a` may see it.
+fn visible_sql(w: &mut Where, a: &Audience, t: &str) -> String {
+    let me = w.arg(a.person_id.as_str());
+    let circle = format!(
+        "{t}.owner_id = {me} OR {t}.sponsor_id = {me} \
+         OR {t}.id IN (SELECT objective_id FROM objective_contributors WHERE person_id = {me}) \
+         OR {t}.id IN (SELECT objective_id FROM objective_co_owners WHERE person_id = {me}) \
+         OR {t}.id IN (SELECT objective_id FROM key_results \
+             WHERE deleted_at IS NULL AND (owner_id = {me} OR sponsor_id = {me})) \
+         OR {t}.id IN (SELECT k.objective_id FROM key_results k \
+             JOIN key_result_contributors c ON c.key_result_id = k.id \
+             WHERE k.deleted_at IS NULL AND c.person_id = {me}) \
+         OR {t}.id IN (SELECT k.objective_id FROM key_results k \
+             JOIN key_result_co_owners c ON c.key_result_id = k.id \
+             WHERE k.deleted_at IS NULL AND c.person_id = {me})"
+    );
+    let team = match a.teams {
+        TeamScope::None => "1 = 0".to_string(),
+        TeamScope::All => format!("{t}.visibility = 'team'"),
+        TeamScope::Reach => {
+            let led = LED_TEAMS.replace("{me}", &me);
+            format!(
+                "{t}.visibility = 'team' AND {t}.id IN ({led}, \
+                 mine(id) AS (SELECT id FROM led \
+                     UNION SELECT team_id FROM team_members WHERE person_id = {me}) \
+                 SELECT objective_id FROM objective_teams WHERE team_id IN (SELECT id FROM mine) \
+                 UNION SELECT k.objective_id FROM key_results k \
+                     JOIN key_result_teams kt ON kt.key_result_id = k.id \
+                     WHERE k.deleted_at IS NULL AND kt.team_id IN (SELECT id FROM mine))"
+            )
+        }
+    };
+    format!("({t}.visibility = 'public' OR ({team}) OR {circle})")
+}
+
+/// A predicate on an objective id column: true when `a` may see that objective.
+fn visible_objective(w: &mut Where, a: &Audience, col: &str) -> String {
+    let v = visible_sql(w, a, "vo");
+    format!("{col} IN (SELECT vo.id FROM objectives vo WHERE {v})")
+}
+
+// ---------------------------------------------------------------------------------------------
 // Row mapping and loading
 
 const PERSON_COLS: &str =
@@ -526,7 +575,7 @@ fn objective_from(r: &Row) -> StoreResult<Objective> {
 
 const KR_COLS: &str = "id, objective_id, title, description, owner_id, ownership_state, \
      sponsor_id, metric_kind, start_value, target_value, current_value, unit, weight, milestones, \
-     confidence, last_check_in_at, created_at, updated_at, version";
+     confidence, last_check_in_at, created_at, updated_at, version, financial";
 const KR_INSERT: &[&str] = &[
     "id",
     "objective_id",
@@ -547,6 +596,7 @@ const KR_INSERT: &[&str] = &[
     "created_at",
     "updated_at",
     "version",
+    "financial",
 ];
 
 fn kr_row(k: &KeyResult) -> Vec<Arg> {
@@ -570,6 +620,7 @@ fn kr_row(k: &KeyResult) -> Vec<Arg> {
         ts(&k.created_at),
         ts(&k.updated_at),
         k.version,
+        k.financial,
     ]
 }
 
@@ -592,6 +643,7 @@ fn kr_from(r: &Row) -> StoreResult<KeyResult> {
         unit: r.text("unit")?,
         weight: r.real("weight")?,
         milestones: from_json("milestones", &r.text("milestones")?)?,
+        financial: r.int("financial")? != 0,
         confidence: r
             .opt_int("confidence")?
             .map(|c| u8::try_from(c).map_err(|e| corrupt("confidence", e)))
@@ -2033,7 +2085,8 @@ impl SqlStore {
                  ownership_state = $4, sponsor_id = $5, metric_kind = $6, start_value = $7, \
                  target_value = $8, current_value = $9, unit = $10, weight = $11, \
                  milestones = $12, confidence = $13, last_check_in_at = $14, updated_at = $15, \
-                 version = version + 1 WHERE id = $16 AND version = $17 AND deleted_at IS NULL",
+                 financial = $18, version = version + 1 \
+                 WHERE id = $16 AND version = $17 AND deleted_at IS NULL",
                 args![
                     after.title.as_str(),
                     after.description.as_str(),
@@ -2052,6 +2105,7 @@ impl SqlStore {
                     ts(&now()),
                     before.id.as_str(),
                     before.version,
+                    after.financial,
                 ],
             )
             .await?;
@@ -2890,6 +2944,10 @@ impl Store for SqlStore {
             let p = w.arg(o.as_str());
             w.add(on_okr(&p));
         }
+        if let Some(a) = &filter.audience {
+            let v = visible_objective(&mut w, a, "objective_id");
+            w.add(v);
+        }
         if let Some((at, id)) = time_cursor(page)? {
             let a = w.arg(at);
             let i = w.arg(id);
@@ -3225,6 +3283,10 @@ impl Store for SqlStore {
         let limit = clamp(page.limit);
         let mut w = Where::default();
         w.add("deleted_at IS NULL".into());
+        if let Some(a) = &filter.audience {
+            let v = visible_sql(&mut w, a, "objectives");
+            w.add(v);
+        }
         if let Some(c) = &filter.cycle_id {
             let p = w.arg(c.as_str());
             w.add(format!("cycle_id = {p}"));
@@ -3495,6 +3557,10 @@ impl Store for SqlStore {
             let p = w.arg(a.as_str());
             w.add(format!("actor_id = {p}"));
         }
+        if let Some(a) = &filter.audience {
+            let v = visible_objective(&mut w, a, "objective_id");
+            w.add(format!("(objective_id IS NULL OR {v})"));
+        }
         if let Some(from) = &filter.from {
             let p = w.arg(ts(from));
             w.add(format!("at >= {p}"));
@@ -3523,6 +3589,51 @@ impl Store for SqlStore {
         Ok(paginate(items, limit, |e| {
             format!("t:{}:{}", ts(&e.at), e.id)
         }))
+    }
+
+    async fn teams_led_by(&self, person_id: &PersonId) -> StoreResult<Vec<TeamId>> {
+        let sql = format!(
+            "{} SELECT id FROM led ORDER BY id",
+            LED_TEAMS.replace("{me}", "$1")
+        );
+        self.db
+            .fetch_all(&sql, args![person_id.as_str()])
+            .await?
+            .iter()
+            .map(|r| Ok(TeamId::from_string(r.text("id")?)))
+            .collect()
+    }
+
+    async fn visible_objective_ids(
+        &self,
+        audience: &Audience,
+        ids: &[ObjectiveId],
+    ) -> StoreResult<Vec<ObjectiveId>> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(IN_CHUNK) {
+            let mut w = Where::default();
+            let list: Vec<String> = chunk.iter().map(|id| w.arg(id.as_str())).collect();
+            w.add(format!("id IN ({})", list.join(", ")));
+            let v = visible_sql(&mut w, audience, "objectives");
+            w.add(v);
+            let sql = format!("SELECT id FROM objectives {}", w.sql());
+            for r in self.db.fetch_all(&sql, w.args).await? {
+                out.push(ObjectiveId::from_string(r.text("id")?));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn count_active_with_role(&self, role: Role) -> StoreResult<u64> {
+        // Roles are a JSON array of names: `["admin","member"]`.
+        let row = self
+            .db
+            .fetch_optional(
+                "SELECT COUNT(*) AS n FROM people WHERE active = 1 AND roles LIKE $1",
+                args![format!("%\"{}\"%", role.as_str())],
+            )
+            .await?;
+        Ok(row.map(|r| r.int("n")).transpose()?.unwrap_or(0).max(0) as u64)
     }
 
     async fn load_snapshot(&self, ctx: &WriteCtx, snapshot: &Snapshot) -> StoreResult<()> {

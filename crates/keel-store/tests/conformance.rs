@@ -266,6 +266,7 @@ fn key_result(objective: &ObjectiveId, owner: &PersonId) -> KeyResult {
         weight: 1.0,
         milestones: vec![],
         confidence: None,
+        financial: false,
         last_check_in_at: None,
         created_at: now(),
         updated_at: now(),

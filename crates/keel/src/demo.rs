@@ -649,6 +649,7 @@ impl Org {
                 })
                 .collect(),
             confidence: None,
+            financial: false,
             last_check_in_at: None,
             created_at: o_created,
             updated_at: o_created,
@@ -2457,6 +2458,7 @@ pub fn synthetic(people: usize, seed: u64, today: NaiveDate) -> Snapshot {
                     weight: 1.0,
                     milestones,
                     confidence: None,
+                    financial: false,
                     last_check_in_at: None,
                     created_at,
                     updated_at: created_at,

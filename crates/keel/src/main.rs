@@ -314,7 +314,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .cycle_by_name(cycle.trim())
                 .await?
                 .with_context(|| format!("no cycle is named '{}'", cycle.trim()))?;
-            let report = services::health::for_cycle(store.as_ref(), &found.id)
+            let report = services::health::for_cycle(
+                store.as_ref(),
+                &services::visibility::Viewer::system(),
+                &found.id,
+            )
                 .await
                 .map_err(api_error)?;
             if format == "json" {
