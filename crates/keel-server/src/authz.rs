@@ -93,7 +93,9 @@ pub fn read_audit(caller: &Person) -> ApiResult<()> {
     if admin_or_champion(caller) {
         Ok(())
     } else {
-        Err(deny("read the audit log: it needs the admin or champion role"))
+        Err(deny(
+            "read the audit log: it needs the admin or champion role",
+        ))
     }
 }
 

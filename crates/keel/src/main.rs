@@ -319,8 +319,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 &services::visibility::Viewer::system(),
                 &found.id,
             )
-                .await
-                .map_err(api_error)?;
+            .await
+            .map_err(api_error)?;
             if format == "json" {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {

@@ -1,6 +1,7 @@
 //! The JSON API v1, described by the OpenAPI document it generates from the handlers themselves
 //! (so the document cannot drift from the routes).
 
+mod audit;
 mod directory;
 mod okrs;
 mod ownership;
@@ -43,6 +44,7 @@ overwriting someone else's change (412 when it is stale)."
         (name = "health", description = "The ownership health check: the seeds' pitfalls, detected"),
         (name = "settings", description = "Organisation settings"),
         (name = "tokens", description = "Your API tokens"),
+        (name = "audit", description = "The append-only record of every write: who, what, when, before and after"),
     )
 )]
 struct ApiDoc;
@@ -66,6 +68,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(okrs::routes())
         .merge(ownership::routes())
         .merge(tokens::routes())
+        .merge(audit::routes())
         .split_for_parts();
     (routes, doc)
 }

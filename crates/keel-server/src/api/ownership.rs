@@ -421,9 +421,7 @@ async fn team_okrs(
         .into_iter()
         .filter(|k| !shown.contains(&k.objective_id))
         .collect();
-    let extra = viewer
-        .retain(s.store(), extra, |k| &k.objective_id)
-        .await?;
+    let extra = viewer.retain(s.store(), extra, |k| &k.objective_id).await?;
     let parent_ids: Vec<ObjectiveId> = extra
         .iter()
         .map(|k| k.objective_id.clone())

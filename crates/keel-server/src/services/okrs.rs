@@ -645,8 +645,7 @@ pub async fn check_in(
     key_result_id: &KeyResultId,
     input: NewCheckIn,
 ) -> ApiResult<(CheckIn, KeyResult)> {
-    let (kr, objective) =
-        get_key_result(store, &Viewer::of(&caller.person), key_result_id).await?;
+    let (kr, objective) = get_key_result(store, &Viewer::of(&caller.person), key_result_id).await?;
     authz::check_in(&caller.person, &kr, &objective)?;
     require_unlocked(store, &objective).await?;
     let settings = store.settings().await?;
@@ -710,8 +709,7 @@ pub async fn create_initiative(
     key_result_id: &KeyResultId,
     input: NewInitiative,
 ) -> ApiResult<Initiative> {
-    let (kr, objective) =
-        get_key_result(store, &Viewer::of(&caller.person), key_result_id).await?;
+    let (kr, objective) = get_key_result(store, &Viewer::of(&caller.person), key_result_id).await?;
     authz::manage_initiatives(&Actor::load(store, &caller.person).await?, &kr, &objective)?;
     require_unlocked(store, &objective).await?;
     let t = now();

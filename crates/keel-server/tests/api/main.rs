@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod audit;
 mod check_ins;
 mod directory;
 mod errors;
@@ -10,3 +11,4 @@ mod objectives;
 mod openapi;
 mod ownership;
 mod story;
+mod visibility;
