@@ -5,6 +5,7 @@ pub mod api;
 pub mod authz;
 pub mod error;
 pub mod extract;
+pub mod permissions;
 pub mod services;
 pub mod views;
 

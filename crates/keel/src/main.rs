@@ -58,6 +58,8 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Print the permission matrix (role × route) as Markdown: the text of docs/permissions.md.
+    Permissions,
     /// Run the ownership health check over a cycle; exits non-zero when it finds an error.
     Lint {
         /// The cycle's name, e.g. "2026 Q4".
@@ -369,6 +371,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if report.counts.error > 0 {
                 return Err(LintFailed(report.counts.error).into());
             }
+            Ok(())
+        }
+        Command::Permissions => {
+            print!("{}", keel_server::permissions::markdown());
             Ok(())
         }
         Command::Openapi => {

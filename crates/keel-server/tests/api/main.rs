@@ -10,5 +10,6 @@ mod errors;
 mod objectives;
 mod openapi;
 mod ownership;
+mod permissions;
 mod story;
 mod visibility;
