@@ -8,6 +8,10 @@ pub mod directory;
 pub mod health;
 pub mod okrs;
 pub mod ownership;
+pub mod reviews;
+pub mod rhythm;
+pub mod scoring;
+pub mod conversations;
 pub mod tokens;
 
 use crate::error::{ApiError, ApiResult};
