@@ -5,6 +5,9 @@ mod directory;
 mod okrs;
 mod ownership;
 mod reference;
+mod reviews;
+mod rhythm;
+mod conversations;
 mod tokens;
 
 use crate::error::Problem;
@@ -43,6 +46,9 @@ overwriting someone else's change (412 when it is stale)."
         (name = "health", description = "The ownership health check: the seeds' pitfalls, detected"),
         (name = "settings", description = "Organisation settings"),
         (name = "tokens", description = "Your API tokens"),
+        (name = "scoring", description = "End of cycle: scores, retrospectives, calibration"),
+        (name = "reviews", description = "Team reviews: agenda, owners' notes and decisions"),
+        (name = "cfrs", description = "Conversations, feedback and recognition"),
     )
 )]
 struct ApiDoc;
@@ -66,6 +72,9 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(okrs::routes())
         .merge(ownership::routes())
         .merge(tokens::routes())
+        .merge(rhythm::routes())
+        .merge(reviews::routes())
+        .merge(conversations::routes())
         .split_for_parts();
     (routes, doc)
 }

@@ -9,4 +9,8 @@ mod errors;
 mod objectives;
 mod openapi;
 mod ownership;
+mod reviews;
+mod rhythm;
+mod scoring;
+mod conversations;
 mod story;

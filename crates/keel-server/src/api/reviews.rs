@@ -1,0 +1,4 @@
+//! placeholder
+use crate::AppState;
+use utoipa_axum::router::OpenApiRouter;
+pub fn routes() -> OpenApiRouter<AppState> { OpenApiRouter::new() }
