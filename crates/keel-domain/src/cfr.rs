@@ -70,7 +70,11 @@ impl FeedbackRequest {
                 "name at least one person to ask",
             ));
         }
-        if self.answers.iter().any(|a| a.person_id == self.requester_id) {
+        if self
+            .answers
+            .iter()
+            .any(|a| a.person_id == self.requester_id)
+        {
             return Err(FieldError::new(
                 "addressee_ids",
                 "ask other people: you cannot give yourself feedback",

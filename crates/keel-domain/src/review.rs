@@ -46,7 +46,11 @@ pub struct Review {
 }
 
 impl ReviewItem {
-    pub fn with_notes(mut self, notes: Option<String>, decisions: Option<String>) -> FieldResult<Self> {
+    pub fn with_notes(
+        mut self,
+        notes: Option<String>,
+        decisions: Option<String>,
+    ) -> FieldResult<Self> {
         if let Some(n) = notes {
             self.notes = text::long("notes", &n, 10_000)?;
         }

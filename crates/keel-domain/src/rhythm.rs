@@ -431,7 +431,9 @@ mod tests {
 
     #[test]
     fn scores_and_calibration() {
-        assert!((objective_score([(1.0, Some(1.0)), (3.0, Some(0.6))]).unwrap() - 0.7).abs() < 1e-9);
+        assert!(
+            (objective_score([(1.0, Some(1.0)), (3.0, Some(0.6))]).unwrap() - 0.7).abs() < 1e-9
+        );
         assert_eq!(objective_score([(1.0, Some(1.0)), (1.0, None)]), None);
         assert_eq!(objective_score([]), None);
         assert_eq!(calibration(0.9, 0.4), Calibration::OverConfident);

@@ -191,7 +191,8 @@ pub fn run_review(caller: &Person, team: &keel_domain::Team) -> ApiResult<()> {
 pub fn note_review_item(
     caller: &Person,
     team: &keel_domain::Team,
-    item_owner: &PersonId) -> ApiResult<()> {
+    item_owner: &PersonId,
+) -> ApiResult<()> {
     if item_owner == &caller.id || run_review(caller, team).is_ok() {
         Ok(())
     } else {

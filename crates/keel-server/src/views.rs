@@ -379,7 +379,8 @@ pub async fn key_result(store: &dyn Store, kr: KeyResult) -> ApiResult<KeyResult
         .objective(&kr.objective_id)
         .await?
         .ok_or(crate::error::ApiError::NotFound("objective"))?;
-    let assessor = Assessor::load(store, std::slice::from_ref(&o), std::slice::from_ref(&kr)).await?;
+    let assessor =
+        Assessor::load(store, std::slice::from_ref(&o), std::slice::from_ref(&kr)).await?;
     let a = assessor.key_result(&kr, &o);
     let (mut people, mut teams) = (HashSet::new(), HashSet::new());
     circle_ids(

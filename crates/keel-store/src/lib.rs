@@ -375,8 +375,10 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<rhythm::StatusOverride>>;
     /// Records (or replaces) a key result's end-of-cycle score. Audited.
     async fn save_score(&self, ctx: &WriteCtx, score: &rhythm::KeyResultScore) -> StoreResult<()>;
-    async fn scores_of(&self, key_result_ids: &[KeyResultId])
-        -> StoreResult<Vec<rhythm::KeyResultScore>>;
+    async fn scores_of(
+        &self,
+        key_result_ids: &[KeyResultId],
+    ) -> StoreResult<Vec<rhythm::KeyResultScore>>;
     /// Records (or replaces) an objective's retrospective. Audited.
     async fn save_retrospective(
         &self,

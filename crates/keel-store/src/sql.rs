@@ -770,7 +770,10 @@ fn recognition_from(r: &Row) -> StoreResult<cfr::Recognition> {
 }
 
 /// Feedback requests with their answers (addressees in the order they were named): two queries.
-async fn fill_feedback(ex: &mut Exec<'_>, rows: Vec<Row>) -> StoreResult<Vec<cfr::FeedbackRequest>> {
+async fn fill_feedback(
+    ex: &mut Exec<'_>,
+    rows: Vec<Row>,
+) -> StoreResult<Vec<cfr::FeedbackRequest>> {
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         out.push(cfr::FeedbackRequest {
@@ -3635,7 +3638,8 @@ impl Store for SqlStore {
         .await?
         .iter()
         .map(|r| {
-            let d = u32::try_from(r.int("cadence_days")?).map_err(|e| corrupt("cadence_days", e))?;
+            let d =
+                u32::try_from(r.int("cadence_days")?).map_err(|e| corrupt("cadence_days", e))?;
             Ok((TeamId::from_string(r.text("team_id")?), d))
         })
         .collect()
@@ -3917,7 +3921,9 @@ impl Store for SqlStore {
             .iter()
             .map(review_from)
             .collect::<StoreResult<Vec<_>>>()?;
-        Ok(paginate(items, limit, |r| format!("d:{}:{}", r.held_on, r.id)))
+        Ok(paginate(items, limit, |r| {
+            format!("d:{}:{}", r.held_on, r.id)
+        }))
     }
 
     async fn update_review(
@@ -3931,7 +3937,12 @@ impl Store for SqlStore {
             .execute(
                 "UPDATE reviews SET items = $1, updated_at = $2, version = version + 1 \
                  WHERE id = $3 AND version = $4",
-                args![json(&after.items), ts(&now()), before.id.as_str(), before.version],
+                args![
+                    json(&after.items),
+                    ts(&now()),
+                    before.id.as_str(),
+                    before.version
+                ],
             )
             .await?;
         if n == 0 {
@@ -3963,11 +3974,7 @@ impl Store for SqlStore {
         Ok(stored)
     }
 
-    async fn insert_conversation(
-        &self,
-        ctx: &WriteCtx,
-        c: &cfr::Conversation,
-    ) -> StoreResult<()> {
+    async fn insert_conversation(&self, ctx: &WriteCtx, c: &cfr::Conversation) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         tx.execute(
             "INSERT INTO conversations (id, author_id, with_id, okr_ids, held_on, notes, \
@@ -4078,7 +4085,13 @@ impl Store for SqlStore {
             &mut tx,
             self.db.max_params(),
             "feedback_answers",
-            &["request_id", "person_id", "position", "answer", "answered_at"],
+            &[
+                "request_id",
+                "person_id",
+                "position",
+                "answer",
+                "answered_at",
+            ],
             rows,
         )
         .await
@@ -4182,11 +4195,7 @@ impl Store for SqlStore {
         tx.commit().await
     }
 
-    async fn insert_recognition(
-        &self,
-        ctx: &WriteCtx,
-        r: &cfr::Recognition,
-    ) -> StoreResult<()> {
+    async fn insert_recognition(&self, ctx: &WriteCtx, r: &cfr::Recognition) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         tx.execute(
             "INSERT INTO recognitions (id, from_id, to_id, okr_id, check_in_id, message, \

@@ -2387,7 +2387,9 @@ async fn rhythm_records_round_trip(s: DynStore, _url: String) {
     let t = now();
     for (kr, v, days) in [(&b.kr, 2.0, 1), (&b.kr, 1.0, 5), (&kr2, 3.0, 2)] {
         let c = check_in(&kr.id, v, t - Duration::days(days));
-        s.record_check_in(&ctx(), &c, &applied(kr, &c)).await.unwrap();
+        s.record_check_in(&ctx(), &c, &applied(kr, &c))
+            .await
+            .unwrap();
     }
     let all = s
         .check_ins_of(&[b.kr.id.clone(), kr2.id.clone()])
@@ -2454,7 +2456,10 @@ async fn rhythm_records_round_trip(s: DynStore, _url: String) {
         ..score
     };
     s.save_score(&ctx(), &rescored).await.unwrap();
-    assert_eq!(s.scores_of(&[b.kr.id.clone()]).await.unwrap(), vec![rescored]);
+    assert_eq!(
+        s.scores_of(&[b.kr.id.clone()]).await.unwrap(),
+        vec![rescored]
+    );
 
     let draft = objective(&b.cycle.id, &b.owner.id);
     s.insert_objective(&ctx(), &draft, None).await.unwrap();
@@ -2468,10 +2473,7 @@ async fn rhythm_records_round_trip(s: DynStore, _url: String) {
         updated_at: now(),
     };
     s.save_retrospective(&ctx(), &retro).await.unwrap();
-    assert_eq!(
-        s.retrospective(&b.objective.id).await.unwrap(),
-        Some(retro)
-    );
+    assert_eq!(s.retrospective(&b.objective.id).await.unwrap(), Some(retro));
     assert_eq!(
         s.carried_over_from(&[draft.id.clone(), b.objective.id.clone()])
             .await
@@ -2532,7 +2534,10 @@ async fn reviews_and_cfrs_round_trip(s: DynStore, _url: String) {
     after.items[0].notes = "noted".into();
     let stored = s.update_review(&ctx(), &reviews[0], &after).await.unwrap();
     assert_eq!(stored.version, 2);
-    assert_eq!(s.review(&reviews[0].id).await.unwrap().unwrap().items[0].notes, "noted");
+    assert_eq!(
+        s.review(&reviews[0].id).await.unwrap().unwrap().items[0].notes,
+        "noted"
+    );
     assert!(matches!(
         s.update_review(&ctx(), &reviews[0], &after).await,
         Err(StoreError::StaleVersion)
@@ -2613,5 +2618,8 @@ async fn reviews_and_cfrs_round_trip(s: DynStore, _url: String) {
         created_at: now(),
     };
     s.insert_recognition(&ctx(), &r).await.unwrap();
-    assert_eq!(s.list_recognitions(b.kr.id.as_str()).await.unwrap(), vec![r]);
+    assert_eq!(
+        s.list_recognitions(b.kr.id.as_str()).await.unwrap(),
+        vec![r]
+    );
 }

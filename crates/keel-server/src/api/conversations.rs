@@ -115,7 +115,10 @@ async fn list_feedback_requests(
     });
     let items = s
         .store()
-        .list_feedback_requests(q.okr_id.as_deref().filter(|o| !o.is_empty()), person.as_ref())
+        .list_feedback_requests(
+            q.okr_id.as_deref().filter(|o| !o.is_empty()),
+            person.as_ref(),
+        )
         .await?;
     Ok(Json(ListOf {
         items,
@@ -146,8 +149,13 @@ async fn answer_feedback(
     ApiJson(input): ApiJson<NewFeedbackAnswer>,
 ) -> ApiResult<Json<FeedbackRequest>> {
     Ok(Json(
-        svc::answer_feedback(s.store(), &caller, &FeedbackRequestId::from_string(id), input)
-            .await?,
+        svc::answer_feedback(
+            s.store(),
+            &caller,
+            &FeedbackRequestId::from_string(id),
+            input,
+        )
+        .await?,
     ))
 }
 

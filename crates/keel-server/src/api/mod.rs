@@ -1,13 +1,13 @@
 //! The JSON API v1, described by the OpenAPI document it generates from the handlers themselves
 //! (so the document cannot drift from the routes).
 
+mod conversations;
 mod directory;
 mod okrs;
 mod ownership;
 mod reference;
 mod reviews;
 mod rhythm;
-mod conversations;
 mod tokens;
 
 use crate::error::Problem;

@@ -4,7 +4,9 @@
 
 use crate::error::{ApiResult, Problem};
 use crate::extract::{ApiJson, Caller};
-use crate::services::rhythm::{self as svc, DueCheckIn, SetStatusOverride, SetTeamCadence, TeamCadence};
+use crate::services::rhythm::{
+    self as svc, DueCheckIn, SetStatusOverride, SetTeamCadence, TeamCadence,
+};
 use crate::services::scoring::{self, CalibrationReport, NewScore, RetrospectiveInput};
 use crate::views::{self, KeyResultView, ListOf, ObjectiveView};
 use crate::AppState;
@@ -52,8 +54,13 @@ async fn set_status_override(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<SetStatusOverride>,
 ) -> ApiResult<Json<ObjectiveView>> {
-    let o = svc::set_status_override(s.store(), &caller, &ObjectiveId::from_string(id), Some(input))
-        .await?;
+    let o = svc::set_status_override(
+        s.store(),
+        &caller,
+        &ObjectiveId::from_string(id),
+        Some(input),
+    )
+    .await?;
     Ok(Json(views::objective(s.store(), o).await?))
 }
 
@@ -65,7 +72,8 @@ async fn clear_status_override(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ObjectiveView>> {
-    let o = svc::set_status_override(s.store(), &caller, &ObjectiveId::from_string(id), None).await?;
+    let o =
+        svc::set_status_override(s.store(), &caller, &ObjectiveId::from_string(id), None).await?;
     Ok(Json(views::objective(s.store(), o).await?))
 }
 
@@ -77,7 +85,9 @@ async fn get_team_cadence(
     _caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<TeamCadence>> {
-    Ok(Json(svc::team_cadence(s.store(), &TeamId::from_string(id)).await?))
+    Ok(Json(
+        svc::team_cadence(s.store(), &TeamId::from_string(id)).await?,
+    ))
 }
 
 /// Set the team's own check-in cadence in days (null to follow the organisation's).
@@ -105,8 +115,8 @@ async fn score_key_result(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<NewScore>,
 ) -> ApiResult<Json<KeyResultView>> {
-    let kr = scoring::score_key_result(s.store(), &caller, &KeyResultId::from_string(id), input)
-        .await?;
+    let kr =
+        scoring::score_key_result(s.store(), &caller, &KeyResultId::from_string(id), input).await?;
     Ok(Json(views::key_result(s.store(), kr).await?))
 }
 

@@ -78,9 +78,7 @@ pub async fn create_conversation(
     for id in &c.okr_ids {
         require_okr(store, "okr_ids", id).await?;
     }
-    store
-        .insert_conversation(&caller.write_ctx(), &c)
-        .await?;
+    store.insert_conversation(&caller.write_ctx(), &c).await?;
     Ok(c)
 }
 
@@ -210,12 +208,10 @@ pub async fn recognise(
     input: NewRecognition,
 ) -> ApiResult<Recognition> {
     let okr_id = match (&input.check_in_id, input.okr_id) {
-        (None, None) => {
-            return Err(ApiError::invalid(
-                "okr_id",
-                "name the objective or key result (okr_id) or the check-in (check_in_id) recognised",
-            ))
-        }
+        (None, None) => return Err(ApiError::invalid(
+            "okr_id",
+            "name the objective or key result (okr_id) or the check-in (check_in_id) recognised",
+        )),
         (None, Some(o)) => {
             require_okr(store, "okr_id", &o).await?;
             o
@@ -252,9 +248,9 @@ async fn find_check_in(
             format!("no check-in has the id '{check_in}' on this key result"),
         )
     };
-    let kr_id = okr_id
-        .map(KeyResultId::from_string)
-        .ok_or_else(|| ApiError::invalid("okr_id", "name the key result (okr_id) of the check-in"))?;
+    let kr_id = okr_id.map(KeyResultId::from_string).ok_or_else(|| {
+        ApiError::invalid("okr_id", "name the key result (okr_id) of the check-in")
+    })?;
     let (kr, _) = get_key_result(store, &kr_id)
         .await
         .map_err(|_| ApiError::invalid("okr_id", "a check-in's okr_id must be its key result"))?;

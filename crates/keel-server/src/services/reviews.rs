@@ -67,7 +67,11 @@ pub async fn create_review(
             ..Default::default()
         };
         let p = store.list_objectives(&filter, &page).await?;
-        objectives.extend(p.items.into_iter().filter(|o| o.state == ObjectiveState::Active));
+        objectives.extend(
+            p.items
+                .into_iter()
+                .filter(|o| o.state == ObjectiveState::Active),
+        );
         match p.next_cursor {
             Some(c) => page.cursor = Some(c),
             None => break,
@@ -90,7 +94,13 @@ pub async fn create_review(
         .map(|p| (p.id, p.name))
         .collect();
     let previous: HashMap<ObjectiveId, f64> = store
-        .list_reviews(&team.id, &PageRequest { limit: 1, cursor: None })
+        .list_reviews(
+            &team.id,
+            &PageRequest {
+                limit: 1,
+                cursor: None,
+            },
+        )
         .await?
         .items
         .into_iter()
@@ -104,7 +114,10 @@ pub async fn create_review(
     let mut items = vec![];
     for o in &objectives {
         let ks = by_objective.remove(&o.id).unwrap_or_default();
-        let assessed: Vec<_> = ks.iter().map(|k| (k.weight, assessor.key_result(k, o))).collect();
+        let assessed: Vec<_> = ks
+            .iter()
+            .map(|k| (k.weight, assessor.key_result(k, o)))
+            .collect();
         let oa = assessor.objective(
             o,
             &assessed.iter().map(|(w, a)| (*w, a)).collect::<Vec<_>>(),

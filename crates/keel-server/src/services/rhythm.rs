@@ -64,8 +64,10 @@ pub fn attainment_at(kr: &KeyResult, value: f64) -> f64 {
         MetricKind::Milestone if !kr.milestones.is_empty() => {
             (value / kr.milestones.len() as f64).clamp(0.0, 1.0)
         }
-        _ => progress::key_result(kr.metric_kind, kr.start, kr.target, value, &kr.milestones)
-            .attainment,
+        _ => {
+            progress::key_result(kr.metric_kind, kr.start, kr.target, value, &kr.milestones)
+                .attainment
+        }
     }
 }
 
@@ -406,6 +408,6 @@ pub async fn due_for(store: &dyn Store, person_id: &PersonId) -> ApiResult<Vec<D
             });
         }
     }
-    out.sort_by(|a, b| b.days_since_check_in.cmp(&a.days_since_check_in));
+    out.sort_by_key(|d| std::cmp::Reverse(d.days_since_check_in));
     Ok(out)
 }

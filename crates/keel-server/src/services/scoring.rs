@@ -150,7 +150,9 @@ pub async fn put_retrospective(
         })?;
         retro.carried_over_to = Some(carry_over(store, caller, &o, &next).await?);
     }
-    store.save_retrospective(&caller.write_ctx(), &retro).await?;
+    store
+        .save_retrospective(&caller.write_ctx(), &retro)
+        .await?;
     Ok(retro)
 }
 
@@ -310,7 +312,12 @@ fn lines(acc: HashMap<String, Acc>, names: &HashMap<String, String>) -> Vec<Cali
             }
         })
         .collect();
-    out.sort_by(|a, b| b.gap.abs().total_cmp(&a.gap.abs()).then(a.name.cmp(&b.name)));
+    out.sort_by(|a, b| {
+        b.gap
+            .abs()
+            .total_cmp(&a.gap.abs())
+            .then(a.name.cmp(&b.name))
+    });
     out
 }
 
@@ -386,7 +393,10 @@ pub async fn calibration(
         a.score += score;
         person_ids.push(kr.owner_id.clone());
         let ts = if kr.team_ids.is_empty() {
-            team_of.get(&kr.objective_id).map(|t| t.as_slice()).unwrap_or(&[])
+            team_of
+                .get(&kr.objective_id)
+                .map(|t| t.as_slice())
+                .unwrap_or(&[])
         } else {
             &kr.team_ids
         };

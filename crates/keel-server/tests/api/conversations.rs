@@ -74,7 +74,12 @@ async fn feedback_is_answered_in_place_and_recognition_lands_on_the_okr() {
             json!({"okr_id": o, "addressee_ids": [], "question": "How are we doing?"}),
         )
         .await;
-    assert_problem(resp, StatusCode::UNPROCESSABLE_ENTITY, Some("addressee_ids")).await;
+    assert_problem(
+        resp,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("addressee_ids"),
+    )
+    .await;
     let resp = app
         .post(
             "/api/v1/feedback-requests",
@@ -88,7 +93,10 @@ async fn feedback_is_answered_in_place_and_recognition_lands_on_the_okr() {
             json!({"okr_id": o, "addressee_ids": [peer], "question": "Is the pace right?"}),
         )
         .await;
-    let answer_path = format!("/api/v1/feedback-requests/{}/answer", r["id"].as_str().unwrap());
+    let answer_path = format!(
+        "/api/v1/feedback-requests/{}/answer",
+        r["id"].as_str().unwrap()
+    );
     let resp = app
         .req_as(&other_token, Method::PUT, &answer_path)
         .json(&json!({"answer": "me too"}))
@@ -113,7 +121,11 @@ async fn feedback_is_answered_in_place_and_recognition_lands_on_the_okr() {
     let got: Value = resp.json().await.unwrap();
     assert_eq!(got["answers"][0]["answer"], "Too slow on hiring");
     let asked: Value = app
-        .req_as(&peer_token, Method::GET, "/api/v1/feedback-requests?person_id=me")
+        .req_as(
+            &peer_token,
+            Method::GET,
+            "/api/v1/feedback-requests?person_id=me",
+        )
         .send()
         .await
         .unwrap()
@@ -129,7 +141,10 @@ async fn feedback_is_answered_in_place_and_recognition_lands_on_the_okr() {
         )
         .await;
     let resp = app
-        .post("/api/v1/recognitions", json!({"to_id": peer, "message": "thanks"}))
+        .post(
+            "/api/v1/recognitions",
+            json!({"to_id": peer, "message": "thanks"}),
+        )
         .await;
     assert_problem(resp, StatusCode::UNPROCESSABLE_ENTITY, Some("okr_id")).await;
     let resp = app

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod check_ins;
+mod conversations;
 mod directory;
 mod errors;
 mod objectives;
@@ -12,5 +13,4 @@ mod ownership;
 mod reviews;
 mod rhythm;
 mod scoring;
-mod conversations;
 mod story;

@@ -41,16 +41,27 @@ async fn a_review_tracks_progress_between_reviews_and_records_notes() {
     }
     let second = app.create(&path, json!({})).await;
     let item = &second["items"][0];
-    assert!((item["progress_change"].as_f64().unwrap() - 0.5).abs() < 1e-9, "{item}");
+    assert!(
+        (item["progress_change"].as_f64().unwrap() - 0.5).abs() < 1e-9,
+        "{item}"
+    );
     assert_eq!(item["confidence_trend"], "falling");
     assert_eq!(item["status"], "at_risk");
     assert!(!item["flags"].as_array().unwrap().is_empty());
 
     let list: Value = app.get(&path).await.json().await.unwrap();
-    let ids: Vec<&Value> = list["items"].as_array().unwrap().iter().map(|r| &r["id"]).collect();
+    let ids: Vec<&Value> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["id"])
+        .collect();
     assert_eq!(ids, vec![&second["id"], &first["id"]], "latest first");
 
-    let item_path = format!("/api/v1/reviews/{}/items/{o}", second["id"].as_str().unwrap());
+    let item_path = format!(
+        "/api/v1/reviews/{}/items/{o}",
+        second["id"].as_str().unwrap()
+    );
     let resp = app
         .req(Method::PUT, &item_path)
         .json(&json!({"notes": "x".repeat(10_001)}))
@@ -73,7 +84,10 @@ async fn a_review_tracks_progress_between_reviews_and_records_notes() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     let got: Value = app
-        .get(&format!("/api/v1/reviews/{}", second["id"].as_str().unwrap()))
+        .get(&format!(
+            "/api/v1/reviews/{}",
+            second["id"].as_str().unwrap()
+        ))
         .await
         .json()
         .await
@@ -82,7 +96,13 @@ async fn a_review_tracks_progress_between_reviews_and_records_notes() {
     assert_eq!(got["items"][0]["decisions"], "move budget to onboarding");
     assert_eq!(got["version"], 2);
     let resp = app
-        .req(Method::PUT, &format!("/api/v1/reviews/{}/items/unknown", second["id"].as_str().unwrap()))
+        .req(
+            Method::PUT,
+            &format!(
+                "/api/v1/reviews/{}/items/unknown",
+                second["id"].as_str().unwrap()
+            ),
+        )
         .json(&json!({"notes": "n"}))
         .send()
         .await

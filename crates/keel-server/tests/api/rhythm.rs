@@ -36,7 +36,10 @@ pub async fn active_objective(
         ids.push(k["id"].as_str().unwrap().to_string());
     }
     let resp = app
-        .patch(&format!("/api/v1/objectives/{o_id}"), json!({"state": "active"}))
+        .patch(
+            &format!("/api/v1/objectives/{o_id}"),
+            json!({"state": "active"}),
+        )
         .await;
     assert_eq!(resp.status(), StatusCode::OK);
     (o_id, ids)
@@ -70,8 +73,15 @@ async fn statuses_forecasts_and_the_owners_override() {
     let view = json_of(&app, &format!("/api/v1/objectives/{o}")).await;
     let kr = |i: usize| view["key_results"][i].clone();
     assert_eq!(kr(0)["status"], "on_track", "{}", kr(0));
-    assert!(kr(0)["status_reason"].as_str().unwrap().contains("confidence is 8"));
-    assert_eq!(kr(1)["status"], "stale", "silence is never green, even at 9");
+    assert!(kr(0)["status_reason"]
+        .as_str()
+        .unwrap()
+        .contains("confidence is 8"));
+    assert_eq!(
+        kr(1)["status"],
+        "stale",
+        "silence is never green, even at 9"
+    );
     assert!(kr(1)["status_reason"].as_str().unwrap().contains("20 days"));
     assert_eq!(kr(1)["check_in_due"], true);
     assert_eq!(kr(0)["check_in_due"], false);
@@ -117,7 +127,10 @@ async fn statuses_forecasts_and_the_owners_override() {
     let view: Value = resp.json().await.unwrap();
     assert_eq!(view["status"], "at_risk");
     assert!(view["status_reason"].as_str().unwrap().contains("on hold"));
-    assert_eq!(view["status_override"]["reason"], "the silent KR is on hold until January");
+    assert_eq!(
+        view["status_override"]["reason"],
+        "the silent KR is on hold until January"
+    );
     let listed = json_of(&app, &format!("/api/v1/objectives?cycle_id={cycle}")).await;
     assert_eq!(listed["items"][0]["status"], "at_risk");
 
@@ -133,7 +146,10 @@ async fn pace_decides_without_confidence_and_drafts_are_never_stale() {
     let app = spawn_app().await;
     let cycle = app.cycle("2026 Q4").await;
     let o = app
-        .create("/api/v1/objectives", json!({"title": "Draft", "cycle_id": cycle}))
+        .create(
+            "/api/v1/objectives",
+            json!({"title": "Draft", "cycle_id": cycle}),
+        )
         .await;
     let o_id = o["id"].as_str().unwrap();
     let k = app

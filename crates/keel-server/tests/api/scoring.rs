@@ -19,8 +19,11 @@ async fn scores_are_checked_suggested_and_weighted() {
     let app = spawn_app().await;
     let cycle = app.cycle("2026 Q4").await;
     let (o, krs) = active_objective(&app, &cycle, None, &["A", "B"]).await;
-    app.patch(&format!("/api/v1/key-results/{}", krs[1]), json!({"weight": 3}))
-        .await;
+    app.patch(
+        &format!("/api/v1/key-results/{}", krs[1]),
+        json!({"weight": 3}),
+    )
+    .await;
     app.create(
         &format!("/api/v1/key-results/{}/check-ins", krs[0]),
         json!({"value": 84, "confidence": 7}),
@@ -28,7 +31,9 @@ async fn scores_are_checked_suggested_and_weighted() {
     .await;
     let path = |i: usize| format!("/api/v1/key-results/{}/score", krs[i]);
     for bad in [1.5, -0.1] {
-        let resp = app.post(&path(0), json!({"score": bad, "reason": "x"})).await;
+        let resp = app
+            .post(&path(0), json!({"score": bad, "reason": "x"}))
+            .await;
         assert_problem(resp, StatusCode::UNPROCESSABLE_ENTITY, Some("score")).await;
     }
     let kr = json_of(&app, &format!("/api/v1/key-results/{}", krs[0])).await;
@@ -52,7 +57,10 @@ async fn scores_are_checked_suggested_and_weighted() {
     assert_eq!(kr["score"], 1.0);
     assert_eq!(kr["score_reason"], "shipped early");
     let view = json_of(&app, &format!("/api/v1/objectives/{o}")).await;
-    assert!(view["score"].is_null(), "not every key result is scored yet");
+    assert!(
+        view["score"].is_null(),
+        "not every key result is scored yet"
+    );
 
     app.post(&path(1), json!({"score": 0.6})).await;
     let view = json_of(&app, &format!("/api/v1/objectives/{o}")).await;
@@ -71,13 +79,21 @@ async fn closing_a_cycle_locks_its_okrs_and_only_admins_reopen() {
     let (_, member) = app.member("Max Member").await;
 
     let resp = app
-        .req_as(&member, Method::POST, &format!("/api/v1/cycles/{cycle}/close"))
+        .req_as(
+            &member,
+            Method::POST,
+            &format!("/api/v1/cycles/{cycle}/close"),
+        )
         .send()
         .await
         .unwrap();
     assert_problem(resp, StatusCode::FORBIDDEN, None).await;
     let resp = app
-        .req_as(&champion, Method::POST, &format!("/api/v1/cycles/{cycle}/close"))
+        .req_as(
+            &champion,
+            Method::POST,
+            &format!("/api/v1/cycles/{cycle}/close"),
+        )
         .send()
         .await
         .unwrap();
@@ -93,26 +109,40 @@ async fn closing_a_cycle_locks_its_okrs_and_only_admins_reopen() {
         .await;
     assert_problem(resp, StatusCode::CONFLICT, None).await;
     let resp = app
-        .patch(&format!("/api/v1/objectives/{o}"), json!({"title": "Renamed"}))
+        .patch(
+            &format!("/api/v1/objectives/{o}"),
+            json!({"title": "Renamed"}),
+        )
         .await;
     assert_problem(resp, StatusCode::CONFLICT, None).await;
     let resp = app
-        .post(&format!("/api/v1/key-results/{}/score", krs[0]), json!({"score": 0.5}))
+        .post(
+            &format!("/api/v1/key-results/{}/score", krs[0]),
+            json!({"score": 0.5}),
+        )
         .await;
     assert_problem(resp, StatusCode::CONFLICT, None).await;
     let view = json_of(&app, &format!("/api/v1/objectives/{o}")).await;
     assert_eq!(view["status"], "closed");
     assert_eq!(view["key_results"][0]["status"], "closed");
-    let resp = app.post(&format!("/api/v1/cycles/{cycle}/close"), json!({})).await;
+    let resp = app
+        .post(&format!("/api/v1/cycles/{cycle}/close"), json!({}))
+        .await;
     assert_problem(resp, StatusCode::CONFLICT, Some("state")).await;
 
     let resp = app
-        .req_as(&champion, Method::POST, &format!("/api/v1/cycles/{cycle}/reopen"))
+        .req_as(
+            &champion,
+            Method::POST,
+            &format!("/api/v1/cycles/{cycle}/reopen"),
+        )
         .send()
         .await
         .unwrap();
     assert_problem(resp, StatusCode::FORBIDDEN, None).await;
-    let resp = app.post(&format!("/api/v1/cycles/{cycle}/reopen"), json!({})).await;
+    let resp = app
+        .post(&format!("/api/v1/cycles/{cycle}/reopen"), json!({}))
+        .await;
     assert_eq!(resp.status(), StatusCode::OK);
     let events = app
         .store
@@ -145,7 +175,12 @@ async fn a_retrospective_carries_the_objective_over_once() {
     let resp = app.get(&path).await;
     assert_problem(resp, StatusCode::NOT_FOUND, None).await;
     let body = json!({"worked": "weekly demos", "did_not": "hiring", "carry_over": true});
-    let resp = app.req(Method::PUT, &path).json(&body).send().await.unwrap();
+    let resp = app
+        .req(Method::PUT, &path)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_problem(resp, StatusCode::CONFLICT, Some("carry_over")).await;
     let resp = app.get(&path).await;
     assert_problem(resp, StatusCode::NOT_FOUND, None).await;
@@ -163,7 +198,12 @@ async fn a_retrospective_carries_the_objective_over_once() {
             json!({"name": "2027 Q1", "starts_on": "2027-01-01", "ends_on": "2027-03-31"}),
         )
         .await;
-    let resp = app.req(Method::PUT, &path).json(&body).send().await.unwrap();
+    let resp = app
+        .req(Method::PUT, &path)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     let retro: Value = resp.json().await.unwrap();
     let draft = retro["carried_over_to"].as_str().unwrap().to_string();
@@ -173,10 +213,26 @@ async fn a_retrospective_carries_the_objective_over_once() {
     assert_eq!(d["carried_over_from"], o.as_str());
     assert_eq!(d["key_results"].as_array().unwrap().len(), 2);
 
-    let resp = app.req(Method::PUT, &path).json(&body).send().await.unwrap();
+    let resp = app
+        .req(Method::PUT, &path)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     let again: Value = resp.json().await.unwrap();
-    assert_eq!(again["carried_over_to"], draft.as_str(), "carried over once");
-    let drafts = json_of(&app, &format!("/api/v1/objectives?cycle_id={}", next["id"].as_str().unwrap())).await;
+    assert_eq!(
+        again["carried_over_to"],
+        draft.as_str(),
+        "carried over once"
+    );
+    let drafts = json_of(
+        &app,
+        &format!(
+            "/api/v1/objectives?cycle_id={}",
+            next["id"].as_str().unwrap()
+        ),
+    )
+    .await;
     assert_eq!(drafts["items"].as_array().unwrap().len(), 1);
     assert_eq!(json_of(&app, &path).await["worked"], "weekly demos");
 }
@@ -193,15 +249,23 @@ async fn calibration_compares_confidence_with_final_scores() {
             json!({"value": 10, "confidence": conf}),
         )
         .await;
-        app.post(&format!("/api/v1/key-results/{kr}/score"), json!({"score": score}))
-            .await;
+        app.post(
+            &format!("/api/v1/key-results/{kr}/score"),
+            json!({"score": score}),
+        )
+        .await;
     }
     let path = format!("/api/v1/cycles/{cycle}/calibration");
     let resp = app.get(&path).await;
     assert_problem(resp, StatusCode::CONFLICT, Some("cycle_id")).await;
-    app.post(&format!("/api/v1/cycles/{cycle}/close"), json!({})).await;
+    app.post(&format!("/api/v1/cycles/{cycle}/close"), json!({}))
+        .await;
     let (_, member) = app.member("Max Member").await;
-    let resp = app.req_as(&member, Method::GET, &path).send().await.unwrap();
+    let resp = app
+        .req_as(&member, Method::GET, &path)
+        .send()
+        .await
+        .unwrap();
     assert_problem(resp, StatusCode::FORBIDDEN, None).await;
 
     let report = json_of(&app, &path).await;
