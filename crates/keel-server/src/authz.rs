@@ -225,3 +225,116 @@ pub fn manage_initiatives(caller: &Actor, kr: &KeyResult, o: &Objective) -> ApiR
         Err(deny("change initiatives of this key result: only its owner, its contributors, the objective's owner, an admin or a champion may"))
     }
 }
+
+// ---- the owner's rhythm (issue 5) ----
+
+/// Overriding an objective's derived status: its owner (who answers for it in review) and
+/// administrators.
+pub fn override_status(caller: &Person, o: &Objective) -> ApiResult<()> {
+    if o.owner_id == caller.id || is(caller, Role::Admin) {
+        Ok(())
+    } else {
+        Err(deny(
+            "override this objective's status: only its owner or an admin may",
+        ))
+    }
+}
+
+/// Scoring a key result at the end of the cycle: its owner, the objective's owner,
+/// administrators and champions.
+pub fn score_key_result(caller: &Person, kr: &KeyResult, o: &Objective) -> ApiResult<()> {
+    if kr.owner_id == caller.id || o.owner_id == caller.id || admin_or_champion(caller) {
+        Ok(())
+    } else {
+        Err(deny("score this key result: only its owner, the objective's owner, an admin or a champion may"))
+    }
+}
+
+/// Writing an objective's retrospective (and carrying it over): its owner, administrators and
+/// champions.
+pub fn write_retrospective(caller: &Person, o: &Objective) -> ApiResult<()> {
+    if o.owner_id == caller.id || admin_or_champion(caller) {
+        Ok(())
+    } else {
+        Err(deny(
+            "write this objective's retrospective: only its owner, an admin or a champion may",
+        ))
+    }
+}
+
+/// Closing a cycle locks its OKRs: administrators and champions.
+pub fn close_cycle(caller: &Person) -> ApiResult<()> {
+    manage_cycles(caller)
+}
+
+/// Re-opening a closed cycle unlocks scored OKRs: administrators only.
+pub fn reopen_cycle(caller: &Person) -> ApiResult<()> {
+    if is(caller, Role::Admin) {
+        Ok(())
+    } else {
+        Err(deny("reopen a closed cycle: it needs the admin role"))
+    }
+}
+
+/// Running a team review (preparing it, recording notes and decisions): the team's lead,
+/// administrators and champions.
+pub fn run_review(caller: &Person, team: &keel_domain::Team) -> ApiResult<()> {
+    if admin_or_champion(caller) || team.lead_id.as_ref() == Some(&caller.id) {
+        Ok(())
+    } else {
+        Err(deny(
+            "run this team's review: only its lead, an admin or a champion may",
+        ))
+    }
+}
+
+/// Recording an owner's notes on a review item: the item's owner, or whoever runs the review.
+pub fn note_review_item(
+    caller: &Person,
+    team: &keel_domain::Team,
+    item_owner: &keel_domain::PersonId,
+) -> ApiResult<()> {
+    if item_owner == &caller.id || run_review(caller, team).is_ok() {
+        Ok(())
+    } else {
+        Err(deny("write notes on this review item: only the OKR's owner, the team's lead, an admin or a champion may"))
+    }
+}
+
+/// A 1:1 conversation is private to its two people: anyone else, administrators included, is
+/// told it does not exist (404, not 403, so that its existence does not leak).
+pub fn read_conversation(caller: &Person, c: &keel_domain::cfr::Conversation) -> ApiResult<()> {
+    if c.involves(&caller.id) {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound("conversation"))
+    }
+}
+
+/// Answering a feedback request: only the people it was addressed to.
+pub fn answer_feedback(caller: &Person, r: &keel_domain::cfr::FeedbackRequest) -> ApiResult<()> {
+    if r.answers.iter().any(|a| a.person_id == caller.id) {
+        Ok(())
+    } else {
+        Err(deny(
+            "answer this feedback request: it was not addressed to you",
+        ))
+    }
+}
+
+/// The calibration report judges people's confidence: administrators, champions, analysts and
+/// HR.
+pub fn read_calibration(caller: &Person) -> ApiResult<()> {
+    if admin_or_champion(caller) || is(caller, Role::Analyst) || is(caller, Role::Hr) {
+        Ok(())
+    } else {
+        Err(deny(
+            "read the calibration report: it needs the admin, champion, analyst or hr role",
+        ))
+    }
+}
+
+/// A team's own check-in cadence: whoever may change the team.
+pub fn set_team_cadence(actor: &Actor, team: &keel_domain::Team) -> ApiResult<()> {
+    manage_team(actor, Some(team))
+}

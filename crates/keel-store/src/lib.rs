@@ -381,6 +381,114 @@ pub trait Store: Send + Sync + 'static {
         after: &Initiative,
     ) -> StoreResult<Initiative>;
 
+    // ---- the owner's rhythm (issue 5) ----
+    /// Every check-in of these key results, ordered by key result, then `at` (oldest first), in
+    /// one query: the history behind statuses, forecasts and confidence trends of a page.
+    async fn check_ins_of(&self, key_result_ids: &[KeyResultId]) -> StoreResult<Vec<CheckIn>>;
+    /// The cycles among `ids` that exist, in no particular order.
+    async fn cycles_by_ids(&self, ids: &[CycleId]) -> StoreResult<Vec<Cycle>>;
+    /// Sets (or, with `None`, clears) a team's own check-in cadence in days. Audited.
+    async fn set_team_cadence(
+        &self,
+        ctx: &WriteCtx,
+        team_id: &TeamId,
+        cadence_days: Option<u32>,
+    ) -> StoreResult<()>;
+    /// The teams among `team_ids` with a cadence of their own, and that cadence.
+    async fn team_cadences(&self, team_ids: &[TeamId]) -> StoreResult<Vec<(TeamId, u32)>>;
+    /// Sets (or, with `None`, clears) the owner's override of an objective's status. Audited.
+    async fn set_status_override(
+        &self,
+        ctx: &WriteCtx,
+        objective_id: &ObjectiveId,
+        status: Option<&rhythm::StatusOverride>,
+    ) -> StoreResult<()>;
+    async fn status_overrides(
+        &self,
+        objective_ids: &[ObjectiveId],
+    ) -> StoreResult<Vec<rhythm::StatusOverride>>;
+    /// Records (or replaces) a key result's end-of-cycle score. Audited.
+    async fn save_score(&self, ctx: &WriteCtx, score: &rhythm::KeyResultScore) -> StoreResult<()>;
+    async fn scores_of(
+        &self,
+        key_result_ids: &[KeyResultId],
+    ) -> StoreResult<Vec<rhythm::KeyResultScore>>;
+    /// Records (or replaces) an objective's retrospective. Audited.
+    async fn save_retrospective(
+        &self,
+        ctx: &WriteCtx,
+        retrospective: &rhythm::Retrospective,
+    ) -> StoreResult<()>;
+    async fn retrospective(
+        &self,
+        objective_id: &ObjectiveId,
+    ) -> StoreResult<Option<rhythm::Retrospective>>;
+    /// `(draft, original)` for the drafts among `ids` that carry an objective over.
+    async fn carried_over_from(
+        &self,
+        ids: &[ObjectiveId],
+    ) -> StoreResult<Vec<(ObjectiveId, ObjectiveId)>>;
+    async fn insert_review(&self, ctx: &WriteCtx, review: &review::Review) -> StoreResult<()>;
+    async fn review(&self, id: &ReviewId) -> StoreResult<Option<review::Review>>;
+    /// A team's reviews, latest `held_on` first.
+    async fn list_reviews(
+        &self,
+        team_id: &TeamId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<review::Review>>;
+    /// Replaces the review's items (notes and decisions); `StaleVersion` if `before` is stale.
+    async fn update_review(
+        &self,
+        ctx: &WriteCtx,
+        before: &review::Review,
+        after: &review::Review,
+    ) -> StoreResult<review::Review>;
+    /// Not audited with its notes: a 1:1 is private to its two people (the event says only that
+    /// one was recorded).
+    async fn insert_conversation(
+        &self,
+        ctx: &WriteCtx,
+        conversation: &cfr::Conversation,
+    ) -> StoreResult<()>;
+    async fn conversation(&self, id: &ConversationId) -> StoreResult<Option<cfr::Conversation>>;
+    /// The conversations `person_id` is one of the two people of, newest first.
+    async fn list_conversations(
+        &self,
+        person_id: &PersonId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<cfr::Conversation>>;
+    /// The request and one unanswered answer row per addressee, in one transaction. Audited.
+    async fn insert_feedback_request(
+        &self,
+        ctx: &WriteCtx,
+        request: &cfr::FeedbackRequest,
+    ) -> StoreResult<()>;
+    async fn feedback_request(
+        &self,
+        id: &FeedbackRequestId,
+    ) -> StoreResult<Option<cfr::FeedbackRequest>>;
+    /// Requests on `okr_id` (when given) involving `person_id` as requester or addressee (when
+    /// given), newest first, at most 500.
+    async fn list_feedback_requests(
+        &self,
+        okr_id: Option<&str>,
+        person_id: Option<&PersonId>,
+    ) -> StoreResult<Vec<cfr::FeedbackRequest>>;
+    /// Records `person_id`'s answer; `NotFound` if they are not an addressee. Audited.
+    async fn answer_feedback(
+        &self,
+        ctx: &WriteCtx,
+        request_id: &FeedbackRequestId,
+        answer: &cfr::FeedbackAnswer,
+    ) -> StoreResult<()>;
+    async fn insert_recognition(
+        &self,
+        ctx: &WriteCtx,
+        recognition: &cfr::Recognition,
+    ) -> StoreResult<()>;
+    /// Recognition on an OKR (its check-ins included), newest first, at most 500.
+    async fn list_recognitions(&self, okr_id: &str) -> StoreResult<Vec<cfr::Recognition>>;
+
     // ---- API tokens ----
     /// Stores the token's metadata and the SHA-256 hex digest of its secret.
     async fn insert_token(

@@ -13,7 +13,7 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: [Migration; 3] = [
+const MIGRATIONS: [Migration; 4] = [
     Migration {
         version: 1,
         name: "init",
@@ -25,6 +25,12 @@ const MIGRATIONS: [Migration; 3] = [
         name: "ownership",
         sqlite: include_str!("../migrations/sqlite/0002_ownership.sql"),
         postgres: include_str!("../migrations/postgres/0002_ownership.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "rhythm",
+        sqlite: include_str!("../migrations/sqlite/0003_rhythm.sql"),
+        postgres: include_str!("../migrations/postgres/0003_rhythm.sql"),
     },
     Migration {
         version: 5,

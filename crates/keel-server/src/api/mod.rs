@@ -2,10 +2,13 @@
 //! (so the document cannot drift from the routes).
 
 mod audit;
+mod conversations;
 mod directory;
 mod okrs;
 mod ownership;
 mod reference;
+mod reviews;
+mod rhythm;
 mod tokens;
 
 use crate::error::Problem;
@@ -45,6 +48,9 @@ overwriting someone else's change (412 when it is stale)."
         (name = "settings", description = "Organisation settings"),
         (name = "tokens", description = "Your API tokens"),
         (name = "audit", description = "The append-only record of every write: who, what, when, before and after"),
+        (name = "scoring", description = "End of cycle: scores, retrospectives, calibration"),
+        (name = "reviews", description = "Team reviews: agenda, owners' notes and decisions"),
+        (name = "cfrs", description = "Conversations, feedback and recognition"),
     )
 )]
 struct ApiDoc;
@@ -69,6 +75,9 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(ownership::routes())
         .merge(tokens::routes())
         .merge(audit::routes())
+        .merge(rhythm::routes())
+        .merge(reviews::routes())
+        .merge(conversations::routes())
         .split_for_parts();
     (routes, doc)
 }

@@ -5,11 +5,15 @@ mod helpers;
 
 mod audit;
 mod check_ins;
+mod conversations;
 mod directory;
 mod errors;
 mod objectives;
 mod openapi;
 mod ownership;
 mod permissions;
+mod reviews;
+mod rhythm;
+mod scoring;
 mod story;
 mod visibility;
