@@ -472,6 +472,7 @@ mod tests {
             weight: 1.0,
             milestones: vec![],
             confidence: Some(7),
+            financial: false,
             last_check_in_at: Some(Utc::now()),
             created_at: Utc::now(),
             updated_at: Utc::now(),

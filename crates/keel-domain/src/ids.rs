@@ -84,3 +84,19 @@ id_type!(
     /// A request that someone own an Objective or Key Result.
     OwnershipRequestId
 );
+id_type!(
+    /// A team review (the ritual where owners present their OKRs).
+    ReviewId
+);
+id_type!(
+    /// A 1:1 conversation between two people, linked to OKRs.
+    ConversationId
+);
+id_type!(
+    /// A request for feedback on an OKR's progress.
+    FeedbackRequestId
+);
+id_type!(
+    /// Recognition of someone's work on an OKR or a check-in.
+    RecognitionId
+);

@@ -56,6 +56,10 @@ pub struct KeyResult {
     pub unit: String,
     pub weight: f64,
     pub milestones: Vec<Milestone>,
+    /// Tagged as a financial key result (revenue, cost, profitability): people with the
+    /// `finance` role may edit it (seed 004, 3.8).
+    #[serde(default)]
+    pub financial: bool,
     /// The confidence of the latest check-in, if any.
     pub confidence: Option<u8>,
     pub last_check_in_at: Option<chrono::DateTime<chrono::Utc>>,
@@ -213,6 +217,7 @@ mod tests {
             weight: 1.0,
             milestones: vec![],
             confidence: None,
+            financial: false,
             last_check_in_at: None,
             created_at: Default::default(),
             updated_at: Default::default(),

@@ -7,6 +7,7 @@
 
 pub mod alignment;
 pub mod audit;
+pub mod cfr;
 pub mod check_in;
 pub mod cycle;
 pub mod error;
@@ -19,6 +20,7 @@ pub mod org;
 pub mod ownership;
 pub mod person;
 pub mod progress;
+pub mod review;
 pub mod rhythm;
 pub mod team;
 pub mod text;
@@ -34,7 +36,9 @@ pub use key_result::{KeyResult, MetricKind, Milestone};
 pub use objective::{
     Objective, ObjectiveKind, ObjectiveState, OwnershipState, ParentRef, Visibility,
 };
-pub use org::{ConfidenceScale, HealthThresholds, OrgSettings, OwnershipPolicy, Weekday};
+pub use org::{
+    ConfidenceScale, HealthThresholds, OrgSettings, OwnershipPolicy, RhythmSettings, Weekday,
+};
 pub use ownership::{OkrRef, OwnerFit, OwnershipRequest, RequestState};
 pub use person::{Email, Person, Role};
 pub use progress::Progress;

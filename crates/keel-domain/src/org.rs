@@ -68,6 +68,38 @@ pub struct OrgSettings {
     pub check_in_weekday: Weekday,
     /// When the health check starts to warn.
     pub health: HealthThresholds,
+    /// How often owners check in, and how long silence is tolerated before a key result is stale.
+    pub rhythm: RhythmSettings,
+}
+
+/// The check-in cadence of the organisation (teams may override `cadence_days`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct RhythmSettings {
+    /// A key result is due for a check-in when its last one is this many days old (7: weekly).
+    pub cadence_days: u32,
+    /// Days of silence tolerated past the cadence before a key result turns `stale`.
+    pub grace_days: u32,
+}
+
+impl Default for RhythmSettings {
+    fn default() -> Self {
+        Self {
+            cadence_days: 7,
+            grace_days: 3,
+        }
+    }
+}
+
+/// A cadence in days: from 1 to 90, naming `field` otherwise.
+pub fn check_cadence(field: &str, days: u32) -> FieldResult<u32> {
+    if !(1..=90).contains(&days) {
+        return Err(FieldError::new(
+            field,
+            "must be a whole number of days from 1 to 90",
+        ));
+    }
+    Ok(days)
 }
 
 /// Thresholds of the ownership health check, per organisation.
@@ -104,6 +136,7 @@ impl Default for OrgSettings {
             confidence_scale: ConfidenceScale::ZeroToTen,
             check_in_weekday: Weekday::Monday,
             health: HealthThresholds::default(),
+            rhythm: RhythmSettings::default(),
         }
     }
 }
@@ -133,6 +166,13 @@ impl OrgSettings {
                     "must be a whole number from 1 to 365",
                 ));
             }
+        }
+        check_cadence("rhythm.cadence_days", self.rhythm.cadence_days)?;
+        if self.rhythm.grace_days > 90 {
+            return Err(FieldError::new(
+                "rhythm.grace_days",
+                "must be a whole number of days from 0 to 90",
+            ));
         }
         Ok(self)
     }

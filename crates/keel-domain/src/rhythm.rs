@@ -5,7 +5,10 @@
 //! cadence plus a grace period (silence is never green); then the owner's latest confidence;
 //! then pace (progress against the share of the cycle elapsed).
 
+use crate::error::{FieldError, FieldResult};
+use crate::ids::{KeyResultId, ObjectiveId, PersonId};
 use crate::org::ConfidenceScale;
+use crate::text;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -158,6 +161,142 @@ pub fn is_success(score: f64, aspirational: bool) -> bool {
     }
 }
 
+/// An objective owner's override of the derived status, with the reason they give.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct StatusOverride {
+    pub objective_id: ObjectiveId,
+    pub status: Status,
+    pub reason: String,
+    pub set_by: Option<PersonId>,
+    pub set_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl StatusOverride {
+    /// `closed` and `stale` are facts, not judgements: only the three track statuses may be set.
+    pub fn validated(mut self) -> FieldResult<Self> {
+        if matches!(self.status, Status::Closed | Status::Stale) {
+            return Err(FieldError::new(
+                "status",
+                "an owner may set on_track, at_risk or off_track; closed and stale are derived",
+            ));
+        }
+        self.reason = text::required("reason", &self.reason, 2_000)?;
+        Ok(self)
+    }
+}
+
+/// The end-of-cycle score of a key result, with the owner's reason and the suggestion it started
+/// from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct KeyResultScore {
+    pub key_result_id: KeyResultId,
+    /// From 0.0 to 1.0.
+    pub score: f64,
+    pub reason: String,
+    /// What the attainment suggested when it was scored.
+    pub suggested_score: f64,
+    pub scored_by: Option<PersonId>,
+    pub scored_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl KeyResultScore {
+    pub fn validated(mut self) -> FieldResult<Self> {
+        if !self.score.is_finite() || !(0.0..=1.0).contains(&self.score) {
+            return Err(FieldError::new(
+                "score",
+                format!("must be from 0.0 to 1.0 (got {})", self.score),
+            ));
+        }
+        self.reason = text::long("reason", &self.reason, 2_000)?;
+        Ok(self)
+    }
+}
+
+/// The objective's score: the weighted mean of its key results' scores, once every key result is
+/// scored (None before, and with no key results).
+pub fn objective_score(scores: impl IntoIterator<Item = (f64, Option<f64>)>) -> Option<f64> {
+    let (mut total, mut weights, mut any) = (0.0, 0.0, false);
+    for (w, s) in scores {
+        let s = s?;
+        any = true;
+        total += w * s;
+        weights += w;
+    }
+    if !any || weights <= 0.0 {
+        return None;
+    }
+    Some(total / weights)
+}
+
+/// What the owner writes at the end of the cycle. `carried_over_to` is the draft created in the
+/// next cycle when `carry_over` was asked for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Retrospective {
+    pub objective_id: ObjectiveId,
+    pub worked: String,
+    pub did_not: String,
+    pub carry_over: bool,
+    pub carried_over_to: Option<ObjectiveId>,
+    pub updated_by: Option<PersonId>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Retrospective {
+    pub fn validated(mut self) -> FieldResult<Self> {
+        self.worked = text::long("worked", &self.worked, 10_000)?;
+        self.did_not = text::long("did_not", &self.did_not, 10_000)?;
+        Ok(self)
+    }
+}
+
+/// A confidence as a share of the scale, in [0, 1], comparable with a score.
+pub fn confidence_share(scale: ConfidenceScale, confidence: u8) -> f64 {
+    let (min, max) = (f64::from(scale.min()), f64::from(scale.max()));
+    ((f64::from(confidence) - min) / (max - min)).clamp(0.0, 1.0)
+}
+
+/// How an owner's confidence along the way compared with the final score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Calibration {
+    OverConfident,
+    Calibrated,
+    UnderConfident,
+}
+
+/// Over-confident when the mean confidence (as a share of the scale) exceeded the score by more
+/// than 0.2; under-confident when it fell short by more than 0.2.
+pub fn calibration(mean_confidence: f64, score: f64) -> Calibration {
+    let gap = mean_confidence - score;
+    if gap > 0.2 {
+        Calibration::OverConfident
+    } else if gap < -0.2 {
+        Calibration::UnderConfident
+    } else {
+        Calibration::Calibrated
+    }
+}
+
+/// Rising, falling or steady, from a series of confidences oldest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Trend {
+    Rising,
+    Steady,
+    Falling,
+    Unknown,
+}
+
+/// The trend of the last two values of a series.
+pub fn trend(values: &[u8]) -> Trend {
+    match values {
+        [.., a, b] if b > a => Trend::Rising,
+        [.., a, b] if b < a => Trend::Falling,
+        [.., _, _] => Trend::Steady,
+        _ => Trend::Unknown,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,6 +427,23 @@ mod tests {
         assert_eq!(forecast(&[(10.0, 0.2)], 90.0), Some(0.2));
         let f = forecast(&[(0.0, 0.0), (30.0, 0.25), (60.0, 0.5)], 90.0).unwrap();
         assert!((f - 0.75).abs() < 1e-9);
+    }
+
+    #[test]
+    fn scores_and_calibration() {
+        assert!(
+            (objective_score([(1.0, Some(1.0)), (3.0, Some(0.6))]).unwrap() - 0.7).abs() < 1e-9
+        );
+        assert_eq!(objective_score([(1.0, Some(1.0)), (1.0, None)]), None);
+        assert_eq!(objective_score([]), None);
+        assert_eq!(calibration(0.9, 0.4), Calibration::OverConfident);
+        assert_eq!(calibration(0.2, 0.7), Calibration::UnderConfident);
+        assert_eq!(calibration(0.7, 0.6), Calibration::Calibrated);
+        assert_eq!(confidence_share(ConfidenceScale::ThreeLevel, 2), 0.5);
+        assert_eq!(confidence_share(ConfidenceScale::ZeroToTen, 7), 0.7);
+        assert_eq!(trend(&[5, 7]), Trend::Rising);
+        assert_eq!(trend(&[8, 7, 4]), Trend::Falling);
+        assert_eq!(trend(&[3]), Trend::Unknown);
     }
 
     proptest! {

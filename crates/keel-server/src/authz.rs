@@ -5,10 +5,75 @@
 //! everything; champions (OKR coaches) manage cycles, settings and the framing of any OKR;
 //! members create OKRs and edit what they own or sponsor; check-ins belong to the people doing
 //! the work (owner and contributors). Ownership never follows hierarchy (seed 000): being
-//! someone's manager grants nothing here.
+//! someone's manager grants nothing here. Team leads (a team's `lead_id`) act on the OKRs and
+//! membership of their team and of every team below it: that is a position in the team tree,
+//! not a role, so it lives in [`Actor`]. Who may *see* an OKR is decided here too
+//! ([`read_scope`]) and enforced by `services::visibility`; `permissions.rs` states the
+//! resulting matrix per role and route, and a test walks it against the running app.
 
 use crate::error::{ApiError, ApiResult};
-use keel_domain::{KeyResult, Objective, Person, PersonId, Role};
+use keel_domain::{KeyResult, Objective, Person, Role, Team, TeamId};
+use keel_store::{Store, TeamScope};
+use std::collections::HashSet;
+
+/// A person about to write, with the teams they lead (directly or above): loaded once per write
+/// that needs it, so the rules below stay synchronous.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub person: Person,
+    /// The teams this person leads and every team below them.
+    pub led_teams: HashSet<TeamId>,
+}
+
+impl Actor {
+    /// One query: the teams `person` leads, and their sub-teams at any depth.
+    pub async fn load(store: &dyn Store, person: &Person) -> ApiResult<Actor> {
+        Ok(Actor {
+            person: person.clone(),
+            led_teams: store.teams_led_by(&person.id).await?.into_iter().collect(),
+        })
+    }
+
+    /// Leads (directly or from above) one of these teams.
+    pub fn leads_any(&self, teams: &[TeamId]) -> bool {
+        teams.iter().any(|t| self.led_teams.contains(t))
+    }
+}
+
+impl std::ops::Deref for Actor {
+    type Target = Person;
+    fn deref(&self) -> &Person {
+        &self.person
+    }
+}
+
+/// What a person may read, before any OKR-specific circle: see `keel_store::Audience` for the
+/// rule itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadScope {
+    /// Administrators: every OKR, private ones included.
+    Everything,
+    /// Public OKRs, those they take part in, and the team-visible ones in this scope.
+    Limited(TeamScope),
+}
+
+/// Administrators see everything. Champions (they frame and review every OKR), analysts (they
+/// read everything for reports) and finance (financial key results sit anywhere) see every
+/// public and team-visible OKR; private ones only when they take part. People who hold only the
+/// `viewer` role see public OKRs (and any they take part in). Everyone else (members, reviewers,
+/// HR) sees public OKRs, team-visible ones shared with a team they belong to or lead (from
+/// above), and private ones they take part in.
+pub fn read_scope(p: &Person) -> ReadScope {
+    if is(p, Role::Admin) {
+        ReadScope::Everything
+    } else if is(p, Role::Champion) || is(p, Role::Analyst) || is(p, Role::Finance) {
+        ReadScope::Limited(TeamScope::All)
+    } else if p.roles.iter().all(|r| *r == Role::Viewer) {
+        ReadScope::Limited(TeamScope::None)
+    } else {
+        ReadScope::Limited(TeamScope::Reach)
+    }
+}
 
 fn is(person: &Person, role: Role) -> bool {
     person.has_role(role)
@@ -20,6 +85,28 @@ fn admin_or_champion(p: &Person) -> bool {
 
 fn deny(what: &str) -> ApiError {
     ApiError::forbidden(format!("you may not {what}"))
+}
+
+/// Reading the audit log of the whole organisation: administrators and champions. (An
+/// objective's own history is readable by whoever can see the objective.)
+pub fn read_audit(caller: &Person) -> ApiResult<()> {
+    if admin_or_champion(caller) {
+        Ok(())
+    } else {
+        Err(deny(
+            "read the audit log: it needs the admin or champion role",
+        ))
+    }
+}
+
+/// Reports over many OKRs (the ownership health check): everyone but people who hold only the
+/// `viewer` role. What a report covers is still limited to what the reader may see.
+pub fn read_reports(caller: &Person) -> ApiResult<()> {
+    if caller.roles.iter().all(|r| *r == Role::Viewer) {
+        Err(deny("read reports: viewers read public OKRs only"))
+    } else {
+        Ok(())
+    }
 }
 
 /// Creating and editing people (and their roles): administrators.
@@ -51,23 +138,27 @@ pub fn manage_cycles(caller: &Person) -> ApiResult<()> {
     }
 }
 
-/// Creating teams: administrators and champions. Editing a team: those, or its lead.
-pub fn manage_team(caller: &Person, lead_id: Option<&PersonId>) -> ApiResult<()> {
-    if admin_or_champion(caller) || lead_id == Some(&caller.id) {
+/// Creating teams: administrators and champions. Editing a team (its name and members): those,
+/// or the lead of the team or of a team above it.
+pub fn manage_team(actor: &Actor, team: Option<&Team>) -> ApiResult<()> {
+    if admin_or_champion(actor) || team.is_some_and(|t| actor.led_teams.contains(&t.id)) {
         Ok(())
     } else {
         Err(deny(
-            "change this team: it needs the admin or champion role, or being its lead",
+            "change this team: it needs the admin or champion role, or leading it or a team above it",
         ))
     }
 }
 
-/// Anyone who is more than a reader can create OKRs.
+/// Anyone who is more than a reader can create OKRs (finance edits financial key results but
+/// does not create OKRs of its own).
 pub fn create_okr(caller: &Person) -> ApiResult<()> {
-    let readers_only = caller
-        .roles
-        .iter()
-        .all(|r| matches!(r, Role::Viewer | Role::Reviewer | Role::Analyst | Role::Hr));
+    let readers_only = caller.roles.iter().all(|r| {
+        matches!(
+            r,
+            Role::Viewer | Role::Reviewer | Role::Analyst | Role::Hr | Role::Finance
+        )
+    });
     if readers_only {
         Err(deny("create OKRs: your roles are read-only"))
     } else {
@@ -75,40 +166,50 @@ pub fn create_okr(caller: &Person) -> ApiResult<()> {
     }
 }
 
-/// Editing an objective (and adding key results to it): its owner or sponsor, administrators
-/// and champions.
-pub fn edit_objective(caller: &Person, o: &Objective) -> ApiResult<()> {
-    if admin_or_champion(caller)
-        || o.owner_id == caller.id
-        || o.sponsor_id.as_ref() == Some(&caller.id)
+/// Editing an objective (and adding key results to it): its owner or sponsor, administrators,
+/// champions, and the lead of a team it is shared with (or of a team above).
+pub fn edit_objective(actor: &Actor, o: &Objective) -> ApiResult<()> {
+    if admin_or_champion(actor)
+        || o.owner_id == actor.id
+        || o.sponsor_id.as_ref() == Some(&actor.id)
+        || actor.leads_any(&o.team_ids)
     {
         Ok(())
     } else {
         Err(deny(
-            "edit this objective: only its owner, its sponsor, an admin or a champion may",
+            "edit this objective: only its owner, its sponsor, the lead of one of its teams, an admin or a champion may",
         ))
     }
 }
 
-/// Editing a key result: its owner or sponsor, the objective's owner or sponsor, administrators
-/// and champions.
-pub fn edit_key_result(caller: &Person, kr: &KeyResult, o: &Objective) -> ApiResult<()> {
-    if kr.owner_id == caller.id
-        || kr.sponsor_id.as_ref() == Some(&caller.id)
-        || edit_objective(caller, o).is_ok()
+/// Finance edits key results tagged as financial.
+fn finance_on(p: &Person, kr: &KeyResult) -> bool {
+    kr.financial && is(p, Role::Finance)
+}
+
+/// Editing a key result: its owner or sponsor, whoever may edit the objective, the lead of a
+/// team the key result is shared with, and finance when it is tagged financial.
+pub fn edit_key_result(actor: &Actor, kr: &KeyResult, o: &Objective) -> ApiResult<()> {
+    if kr.owner_id == actor.id
+        || kr.sponsor_id.as_ref() == Some(&actor.id)
+        || actor.leads_any(&kr.team_ids)
+        || finance_on(actor, kr)
+        || edit_objective(actor, o).is_ok()
     {
         Ok(())
     } else {
-        Err(deny("edit this key result: only its owner, its sponsor, the objective's owner or sponsor, an admin or a champion may"))
+        Err(deny("edit this key result: only its owner, its sponsor, the objective's owner or sponsor, a lead of its teams, an admin or a champion may (finance too when it is financial)"))
     }
 }
 
-/// Checking in: the key result's owner and contributors, the objective's owner, administrators.
+/// Checking in: the key result's owner and contributors, the objective's owner, administrators,
+/// and finance on financial key results.
 pub fn check_in(caller: &Person, kr: &KeyResult, o: &Objective) -> ApiResult<()> {
     if kr.owner_id == caller.id
         || kr.contributor_ids.contains(&caller.id)
         || o.owner_id == caller.id
         || is(caller, Role::Admin)
+        || finance_on(caller, kr)
     {
         Ok(())
     } else {
@@ -117,7 +218,7 @@ pub fn check_in(caller: &Person, kr: &KeyResult, o: &Objective) -> ApiResult<()>
 }
 
 /// Proposing or changing initiatives: whoever may check in or edit the key result.
-pub fn manage_initiatives(caller: &Person, kr: &KeyResult, o: &Objective) -> ApiResult<()> {
+pub fn manage_initiatives(caller: &Actor, kr: &KeyResult, o: &Objective) -> ApiResult<()> {
     if check_in(caller, kr, o).is_ok() || edit_key_result(caller, kr, o).is_ok() {
         Ok(())
     } else {
@@ -125,6 +226,118 @@ pub fn manage_initiatives(caller: &Person, kr: &KeyResult, o: &Objective) -> Api
     }
 }
 
+// ---- the owner's rhythm (issue 5) ----
+
+/// Overriding an objective's derived status: its owner (who answers for it in review) and
+/// administrators.
+pub fn override_status(caller: &Person, o: &Objective) -> ApiResult<()> {
+    if o.owner_id == caller.id || is(caller, Role::Admin) {
+        Ok(())
+    } else {
+        Err(deny(
+            "override this objective's status: only its owner or an admin may",
+        ))
+    }
+}
+
+/// Scoring a key result at the end of the cycle: its owner, the objective's owner,
+/// administrators and champions.
+pub fn score_key_result(caller: &Person, kr: &KeyResult, o: &Objective) -> ApiResult<()> {
+    if kr.owner_id == caller.id || o.owner_id == caller.id || admin_or_champion(caller) {
+        Ok(())
+    } else {
+        Err(deny("score this key result: only its owner, the objective's owner, an admin or a champion may"))
+    }
+}
+
+/// Writing an objective's retrospective (and carrying it over): its owner, administrators and
+/// champions.
+pub fn write_retrospective(caller: &Person, o: &Objective) -> ApiResult<()> {
+    if o.owner_id == caller.id || admin_or_champion(caller) {
+        Ok(())
+    } else {
+        Err(deny(
+            "write this objective's retrospective: only its owner, an admin or a champion may",
+        ))
+    }
+}
+
+/// Closing a cycle locks its OKRs: administrators and champions.
+pub fn close_cycle(caller: &Person) -> ApiResult<()> {
+    manage_cycles(caller)
+}
+
+/// Re-opening a closed cycle unlocks scored OKRs: administrators only.
+pub fn reopen_cycle(caller: &Person) -> ApiResult<()> {
+    if is(caller, Role::Admin) {
+        Ok(())
+    } else {
+        Err(deny("reopen a closed cycle: it needs the admin role"))
+    }
+}
+
+/// Running a team review (preparing it, recording notes and decisions): the team's lead,
+/// administrators and champions.
+pub fn run_review(caller: &Person, team: &keel_domain::Team) -> ApiResult<()> {
+    if admin_or_champion(caller) || team.lead_id.as_ref() == Some(&caller.id) {
+        Ok(())
+    } else {
+        Err(deny(
+            "run this team's review: only its lead, an admin or a champion may",
+        ))
+    }
+}
+
+/// Recording an owner's notes on a review item: the item's owner, or whoever runs the review.
+pub fn note_review_item(
+    caller: &Person,
+    team: &keel_domain::Team,
+    item_owner: &keel_domain::PersonId,
+) -> ApiResult<()> {
+    if item_owner == &caller.id || run_review(caller, team).is_ok() {
+        Ok(())
+    } else {
+        Err(deny("write notes on this review item: only the OKR's owner, the team's lead, an admin or a champion may"))
+    }
+}
+
+/// A 1:1 conversation is private to its two people: anyone else, administrators included, is
+/// told it does not exist (404, not 403, so that its existence does not leak).
+pub fn read_conversation(caller: &Person, c: &keel_domain::cfr::Conversation) -> ApiResult<()> {
+    if c.involves(&caller.id) {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound("conversation"))
+    }
+}
+
+/// Answering a feedback request: only the people it was addressed to.
+pub fn answer_feedback(caller: &Person, r: &keel_domain::cfr::FeedbackRequest) -> ApiResult<()> {
+    if r.answers.iter().any(|a| a.person_id == caller.id) {
+        Ok(())
+    } else {
+        Err(deny(
+            "answer this feedback request: it was not addressed to you",
+        ))
+    }
+}
+
+/// The calibration report judges people's confidence: administrators, champions, analysts and
+/// HR.
+pub fn read_calibration(caller: &Person) -> ApiResult<()> {
+    if admin_or_champion(caller) || is(caller, Role::Analyst) || is(caller, Role::Hr) {
+        Ok(())
+    } else {
+        Err(deny(
+            "read the calibration report: it needs the admin, champion, analyst or hr role",
+        ))
+    }
+}
+
+/// A team's own check-in cadence: whoever may change the team.
+pub fn set_team_cadence(actor: &Actor, team: &keel_domain::Team) -> ApiResult<()> {
+    manage_team(actor, Some(team))
+}
 /// Resetting someone's password (and so ending their sessions): administrators.
 pub fn reset_password(caller: &Person) -> ApiResult<()> {
     if is(caller, Role::Admin) {

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod authz;
 pub mod error;
 pub mod extract;
+pub mod permissions;
 pub mod services;
 pub mod ui;
 pub mod views;

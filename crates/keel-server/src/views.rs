@@ -2,6 +2,7 @@
 //! (owner names, progress, key results), assembled with a constant number of queries per page.
 
 use crate::error::ApiResult;
+use crate::services::rhythm::{Assessor, KeyResultAssessment};
 use keel_domain::*;
 use keel_store::Store;
 use serde::Serialize;
@@ -70,6 +71,24 @@ pub struct KeyResultView {
     /// The latest check-in's confidence.
     pub confidence: Option<u8>,
     pub last_check_in_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Derived in this order: closed; stale (no check-in within the cadence plus grace: silence
+    /// is never green); the owner's latest confidence; pace against the cycle elapsed.
+    pub status: rhythm::Status,
+    /// The status in words.
+    pub status_reason: String,
+    /// Attainment projected to the end of the cycle from the check-in trend (null before any
+    /// check-in).
+    pub forecast: Option<f64>,
+    /// The end-of-cycle score (0.0–1.0), once scored.
+    pub score: Option<f64>,
+    /// Why the owner gave that score.
+    pub score_reason: Option<String>,
+    /// What the attainment suggests as a score.
+    pub suggested_score: f64,
+    /// Days between check-ins for this key result (its team's cadence, else the organisation's).
+    pub cadence_days: u32,
+    /// True when a check-in is due.
+    pub check_in_due: bool,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
     pub version: i64,
@@ -104,6 +123,19 @@ pub struct ObjectiveView {
     pub visibility: Visibility,
     /// Weight-averaged progress of the key results, in [0, 1].
     pub progress: f64,
+    /// Closed, else the owner's override, else the worst status of its key results.
+    pub status: rhythm::Status,
+    pub status_reason: String,
+    /// The owner's override of the derived status, with its reason.
+    pub status_override: Option<rhythm::StatusOverride>,
+    /// Weighted mean of the key results' scores, once every key result is scored.
+    pub score: Option<f64>,
+    /// 0–0.3 red, 0.4–0.6 yellow, 0.7–1.0 green.
+    pub score_band: Option<rhythm::ScoreBand>,
+    /// Whether the score counts as success: 1.0 for committed, 0.7 for aspirational OKRs.
+    pub success: Option<bool>,
+    /// The objective this draft carries over from a previous cycle.
+    pub carried_over_from: Option<ObjectiveId>,
     pub key_results: Vec<KeyResultView>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
@@ -161,9 +193,17 @@ impl Names {
             .collect()
     }
 
-    fn key_result(&self, kr: KeyResult) -> KeyResultView {
+    fn key_result(&self, kr: KeyResult, a: KeyResultAssessment) -> KeyResultView {
         let p = kr.progress();
         KeyResultView {
+            status: a.status,
+            status_reason: a.status_reason,
+            forecast: a.forecast,
+            score: a.score.as_ref().map(|s| s.score),
+            score_reason: a.score.map(|s| s.reason),
+            suggested_score: a.suggested_score,
+            cadence_days: a.cadence_days,
+            check_in_due: a.due,
             owner: self.person(&kr.owner_id),
             co_owners: self.people(&kr.co_owner_ids),
             co_owner_ids: kr.co_owner_ids,
@@ -214,7 +254,8 @@ fn circle_ids(
     teams_out.extend(teams.iter().cloned());
 }
 
-/// Objectives with their key results and names: four queries whatever the page size.
+/// Objectives with their key results, names, statuses, forecasts and scores: a constant number
+/// of queries whatever the page size (key results, people, teams, and the rhythm's seven).
 pub async fn objectives(
     store: &dyn Store,
     objectives: Vec<Objective>,
@@ -249,19 +290,43 @@ pub async fn objectives(
         );
     }
     let names = Names::load(store, people, teams).await?;
-    let mut by_objective: HashMap<ObjectiveId, Vec<KeyResultView>> = HashMap::new();
+    let assessor = Assessor::load(store, &objectives, &krs).await?;
+    let by_id: HashMap<&ObjectiveId, &Objective> = objectives.iter().map(|o| (&o.id, o)).collect();
+    let mut by_objective: HashMap<ObjectiveId, Vec<(KeyResultView, KeyResultAssessment)>> =
+        HashMap::new();
     for k in krs {
+        let Some(o) = by_id.get(&k.objective_id) else {
+            continue;
+        };
+        let a = assessor.key_result(&k, o);
         by_objective
             .entry(k.objective_id.clone())
             .or_default()
-            .push(names.key_result(k));
+            .push((names.key_result(k, a.clone()), a));
     }
     Ok(objectives
         .into_iter()
         .map(|o| {
-            let key_results = by_objective.remove(&o.id).unwrap_or_default();
+            let assessed = by_objective.remove(&o.id).unwrap_or_default();
+            let oa = assessor.objective(
+                &o,
+                &assessed
+                    .iter()
+                    .map(|(k, a)| (k.weight, a))
+                    .collect::<Vec<_>>(),
+            );
+            let key_results: Vec<KeyResultView> = assessed.into_iter().map(|(k, _)| k).collect();
             let progress = progress::objective(key_results.iter().map(|k| (k.weight, k.progress)));
             ObjectiveView {
+                status: oa.status,
+                status_reason: oa.status_reason,
+                status_override: oa.status_override,
+                score: oa.score,
+                score_band: oa.score.map(rhythm::score_band),
+                success: oa
+                    .score
+                    .map(|s| rhythm::is_success(s, o.kind == ObjectiveKind::Aspirational)),
+                carried_over_from: oa.carried_over_from,
                 owner: names.person(&o.owner_id),
                 co_owners: names.people(&o.co_owner_ids),
                 co_owner_ids: o.co_owner_ids,
@@ -308,8 +373,15 @@ pub async fn objective(store: &dyn Store, o: Objective) -> ApiResult<ObjectiveVi
     Ok(view)
 }
 
-/// One key result with names.
+/// One key result with names, status, forecast and score.
 pub async fn key_result(store: &dyn Store, kr: KeyResult) -> ApiResult<KeyResultView> {
+    let o = store
+        .objective(&kr.objective_id)
+        .await?
+        .ok_or(crate::error::ApiError::NotFound("objective"))?;
+    let assessor =
+        Assessor::load(store, std::slice::from_ref(&o), std::slice::from_ref(&kr)).await?;
+    let a = assessor.key_result(&kr, &o);
     let (mut people, mut teams) = (HashSet::new(), HashSet::new());
     circle_ids(
         &kr.owner_id,
@@ -321,7 +393,7 @@ pub async fn key_result(store: &dyn Store, kr: KeyResult) -> ApiResult<KeyResult
         &mut teams,
     );
     let names = Names::load(store, people, teams).await?;
-    Ok(names.key_result(kr))
+    Ok(names.key_result(kr, a))
 }
 
 /// A page of items, as every list endpoint returns it.

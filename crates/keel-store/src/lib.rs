@@ -76,8 +76,37 @@ pub struct CycleFilter {
     pub state: Option<CycleState>,
 }
 
+/// Which team-visible objectives a reader sees, besides public ones and those they take part in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TeamScope {
+    /// None: public objectives and their own circle's only (people who only hold `viewer`).
+    None,
+    /// The teams they are a member of, and every team at or below a team they lead.
+    #[default]
+    Reach,
+    /// Every team-visible objective in the organisation (champions, analysts, finance).
+    All,
+}
+
+/// Who is reading, for the store's visibility filter; `None` in a filter means "no filter"
+/// (administrators, the CLI, jobs).
+///
+/// An objective is visible to an audience when it is `public`; or `team`-visible and shared
+/// (through its own `team_ids` or one of its key results') with a team in the audience's
+/// [`TeamScope`]; or the person is its owner, co-owner, sponsor or contributor, or the owner,
+/// co-owner, sponsor or contributor of one of its key results (whatever its visibility). A key
+/// result, check-in, initiative, ownership request or audit event is visible exactly when its
+/// objective is. keel-server's `services/visibility.rs` builds it once per request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Audience {
+    pub person_id: PersonId,
+    pub teams: TeamScope,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ObjectiveFilter {
+    /// Only objectives this audience may see (`None`: all).
+    pub audience: Option<Audience>,
     pub cycle_id: Option<CycleId>,
     /// Objectives shared with this team.
     pub team_id: Option<TeamId>,
@@ -86,6 +115,8 @@ pub struct ObjectiveFilter {
 
 #[derive(Debug, Clone, Default)]
 pub struct OwnershipRequestFilter {
+    /// Only requests on objectives (and their key results) this audience may see.
+    pub audience: Option<Audience>,
     pub state: Option<RequestState>,
     /// Requests this person is proposed for.
     pub proposed_owner_id: Option<PersonId>,
@@ -104,6 +135,9 @@ pub struct Involvement {
 
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
+    /// Only events that reveal nothing this audience may not see: events on objectives it may
+    /// not see (and on their key results, check-ins and initiatives) are left out.
+    pub audience: Option<Audience>,
     /// Events on this object, and on its children (an objective's key results, check-ins and
     /// initiatives; a key result's check-ins and initiatives).
     pub object_id: Option<String>,
@@ -384,6 +418,114 @@ pub trait Store: Send + Sync + 'static {
         after: &Initiative,
     ) -> StoreResult<Initiative>;
 
+    // ---- the owner's rhythm (issue 5) ----
+    /// Every check-in of these key results, ordered by key result, then `at` (oldest first), in
+    /// one query: the history behind statuses, forecasts and confidence trends of a page.
+    async fn check_ins_of(&self, key_result_ids: &[KeyResultId]) -> StoreResult<Vec<CheckIn>>;
+    /// The cycles among `ids` that exist, in no particular order.
+    async fn cycles_by_ids(&self, ids: &[CycleId]) -> StoreResult<Vec<Cycle>>;
+    /// Sets (or, with `None`, clears) a team's own check-in cadence in days. Audited.
+    async fn set_team_cadence(
+        &self,
+        ctx: &WriteCtx,
+        team_id: &TeamId,
+        cadence_days: Option<u32>,
+    ) -> StoreResult<()>;
+    /// The teams among `team_ids` with a cadence of their own, and that cadence.
+    async fn team_cadences(&self, team_ids: &[TeamId]) -> StoreResult<Vec<(TeamId, u32)>>;
+    /// Sets (or, with `None`, clears) the owner's override of an objective's status. Audited.
+    async fn set_status_override(
+        &self,
+        ctx: &WriteCtx,
+        objective_id: &ObjectiveId,
+        status: Option<&rhythm::StatusOverride>,
+    ) -> StoreResult<()>;
+    async fn status_overrides(
+        &self,
+        objective_ids: &[ObjectiveId],
+    ) -> StoreResult<Vec<rhythm::StatusOverride>>;
+    /// Records (or replaces) a key result's end-of-cycle score. Audited.
+    async fn save_score(&self, ctx: &WriteCtx, score: &rhythm::KeyResultScore) -> StoreResult<()>;
+    async fn scores_of(
+        &self,
+        key_result_ids: &[KeyResultId],
+    ) -> StoreResult<Vec<rhythm::KeyResultScore>>;
+    /// Records (or replaces) an objective's retrospective. Audited.
+    async fn save_retrospective(
+        &self,
+        ctx: &WriteCtx,
+        retrospective: &rhythm::Retrospective,
+    ) -> StoreResult<()>;
+    async fn retrospective(
+        &self,
+        objective_id: &ObjectiveId,
+    ) -> StoreResult<Option<rhythm::Retrospective>>;
+    /// `(draft, original)` for the drafts among `ids` that carry an objective over.
+    async fn carried_over_from(
+        &self,
+        ids: &[ObjectiveId],
+    ) -> StoreResult<Vec<(ObjectiveId, ObjectiveId)>>;
+    async fn insert_review(&self, ctx: &WriteCtx, review: &review::Review) -> StoreResult<()>;
+    async fn review(&self, id: &ReviewId) -> StoreResult<Option<review::Review>>;
+    /// A team's reviews, latest `held_on` first.
+    async fn list_reviews(
+        &self,
+        team_id: &TeamId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<review::Review>>;
+    /// Replaces the review's items (notes and decisions); `StaleVersion` if `before` is stale.
+    async fn update_review(
+        &self,
+        ctx: &WriteCtx,
+        before: &review::Review,
+        after: &review::Review,
+    ) -> StoreResult<review::Review>;
+    /// Not audited with its notes: a 1:1 is private to its two people (the event says only that
+    /// one was recorded).
+    async fn insert_conversation(
+        &self,
+        ctx: &WriteCtx,
+        conversation: &cfr::Conversation,
+    ) -> StoreResult<()>;
+    async fn conversation(&self, id: &ConversationId) -> StoreResult<Option<cfr::Conversation>>;
+    /// The conversations `person_id` is one of the two people of, newest first.
+    async fn list_conversations(
+        &self,
+        person_id: &PersonId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<cfr::Conversation>>;
+    /// The request and one unanswered answer row per addressee, in one transaction. Audited.
+    async fn insert_feedback_request(
+        &self,
+        ctx: &WriteCtx,
+        request: &cfr::FeedbackRequest,
+    ) -> StoreResult<()>;
+    async fn feedback_request(
+        &self,
+        id: &FeedbackRequestId,
+    ) -> StoreResult<Option<cfr::FeedbackRequest>>;
+    /// Requests on `okr_id` (when given) involving `person_id` as requester or addressee (when
+    /// given), newest first, at most 500.
+    async fn list_feedback_requests(
+        &self,
+        okr_id: Option<&str>,
+        person_id: Option<&PersonId>,
+    ) -> StoreResult<Vec<cfr::FeedbackRequest>>;
+    /// Records `person_id`'s answer; `NotFound` if they are not an addressee. Audited.
+    async fn answer_feedback(
+        &self,
+        ctx: &WriteCtx,
+        request_id: &FeedbackRequestId,
+        answer: &cfr::FeedbackAnswer,
+    ) -> StoreResult<()>;
+    async fn insert_recognition(
+        &self,
+        ctx: &WriteCtx,
+        recognition: &cfr::Recognition,
+    ) -> StoreResult<()>;
+    /// Recognition on an OKR (its check-ins included), newest first, at most 500.
+    async fn list_recognitions(&self, okr_id: &str) -> StoreResult<Vec<cfr::Recognition>>;
+
     // ---- API tokens ----
     /// Stores the token's metadata and the SHA-256 hex digest of its secret.
     async fn insert_token(
@@ -447,6 +589,19 @@ pub trait Store: Send + Sync + 'static {
         filter: &AuditFilter,
         page: &PageRequest,
     ) -> StoreResult<Page<AuditEvent>>;
+
+    // ---- access (issue 4) ----
+    /// The teams this person leads and every team below them (the team lead's reach).
+    async fn teams_led_by(&self, person_id: &PersonId) -> StoreResult<Vec<TeamId>>;
+    /// The objectives among `ids` (deleted or not) that `audience` may see, in no particular
+    /// order: one query, for filtering lists that are not paginated in SQL.
+    async fn visible_objective_ids(
+        &self,
+        audience: &Audience,
+        ids: &[ObjectiveId],
+    ) -> StoreResult<Vec<ObjectiveId>>;
+    /// How many active people hold `role` (e.g. so the last administrator cannot leave).
+    async fn count_active_with_role(&self, role: Role) -> StoreResult<u64>;
 
     // ---- bulk ----
     /// Loads a whole organisation in one transaction with a single audit event; all or nothing.

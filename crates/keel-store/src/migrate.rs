@@ -13,7 +13,7 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: [Migration; 3] = [
+const MIGRATIONS: [Migration; 5] = [
     Migration {
         version: 1,
         name: "init",
@@ -27,10 +27,22 @@ const MIGRATIONS: [Migration; 3] = [
         postgres: include_str!("../migrations/postgres/0002_ownership.sql"),
     },
     Migration {
+        version: 3,
+        name: "rhythm",
+        sqlite: include_str!("../migrations/sqlite/0003_rhythm.sql"),
+        postgres: include_str!("../migrations/postgres/0003_rhythm.sql"),
+    },
+    Migration {
         version: 4,
         name: "accounts",
         sqlite: include_str!("../migrations/sqlite/0004_accounts.sql"),
         postgres: include_str!("../migrations/postgres/0004_accounts.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "access",
+        sqlite: include_str!("../migrations/sqlite/0005_access.sql"),
+        postgres: include_str!("../migrations/postgres/0005_access.sql"),
     },
 ];
 

@@ -332,6 +332,55 @@ impl Where {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Visibility: the one SQL form of the rule documented on `Audience`.
+
+/// The teams an audience person leads and every team below them.
+const LED_TEAMS: &str = "WITH RECURSIVE led(id) AS ( \
+     SELECT id FROM teams WHERE lead_id = {me} \
+     UNION SELECT t.id FROM teams t JOIN led ON t.parent_id = led.id) ";
+
+/// A predicate on the objective row aliased `t`: true when `a` may see it.
+fn visible_sql(w: &mut Where, a: &Audience, t: &str) -> String {
+    let me = w.arg(a.person_id.as_str());
+    let circle = format!(
+        "{t}.owner_id = {me} OR {t}.sponsor_id = {me} \
+         OR {t}.id IN (SELECT objective_id FROM objective_contributors WHERE person_id = {me}) \
+         OR {t}.id IN (SELECT objective_id FROM objective_co_owners WHERE person_id = {me}) \
+         OR {t}.id IN (SELECT objective_id FROM key_results \
+             WHERE deleted_at IS NULL AND (owner_id = {me} OR sponsor_id = {me})) \
+         OR {t}.id IN (SELECT k.objective_id FROM key_results k \
+             JOIN key_result_contributors c ON c.key_result_id = k.id \
+             WHERE k.deleted_at IS NULL AND c.person_id = {me}) \
+         OR {t}.id IN (SELECT k.objective_id FROM key_results k \
+             JOIN key_result_co_owners c ON c.key_result_id = k.id \
+             WHERE k.deleted_at IS NULL AND c.person_id = {me})"
+    );
+    let team = match a.teams {
+        TeamScope::None => "1 = 0".to_string(),
+        TeamScope::All => format!("{t}.visibility = 'team'"),
+        TeamScope::Reach => {
+            let led = LED_TEAMS.replace("{me}", &me);
+            format!(
+                "{t}.visibility = 'team' AND {t}.id IN ({led}, \
+                 mine(id) AS (SELECT id FROM led \
+                     UNION SELECT team_id FROM team_members WHERE person_id = {me}) \
+                 SELECT objective_id FROM objective_teams WHERE team_id IN (SELECT id FROM mine) \
+                 UNION SELECT k.objective_id FROM key_results k \
+                     JOIN key_result_teams kt ON kt.key_result_id = k.id \
+                     WHERE k.deleted_at IS NULL AND kt.team_id IN (SELECT id FROM mine))"
+            )
+        }
+    };
+    format!("({t}.visibility = 'public' OR ({team}) OR {circle})")
+}
+
+/// A predicate on an objective id column: true when `a` may see that objective.
+fn visible_objective(w: &mut Where, a: &Audience, col: &str) -> String {
+    let v = visible_sql(w, a, "vo");
+    format!("{col} IN (SELECT vo.id FROM objectives vo WHERE {v})")
+}
+
+// ---------------------------------------------------------------------------------------------
 // Row mapping and loading
 
 const PERSON_COLS: &str =
@@ -535,7 +584,7 @@ fn objective_from(r: &Row) -> StoreResult<Objective> {
 
 const KR_COLS: &str = "id, objective_id, title, description, owner_id, ownership_state, \
      sponsor_id, metric_kind, start_value, target_value, current_value, unit, weight, milestones, \
-     confidence, last_check_in_at, created_at, updated_at, version";
+     confidence, last_check_in_at, created_at, updated_at, version, financial";
 const KR_INSERT: &[&str] = &[
     "id",
     "objective_id",
@@ -556,6 +605,7 @@ const KR_INSERT: &[&str] = &[
     "created_at",
     "updated_at",
     "version",
+    "financial",
 ];
 
 fn kr_row(k: &KeyResult) -> Vec<Arg> {
@@ -579,6 +629,7 @@ fn kr_row(k: &KeyResult) -> Vec<Arg> {
         ts(&k.created_at),
         ts(&k.updated_at),
         k.version,
+        k.financial,
     ]
 }
 
@@ -601,6 +652,7 @@ fn kr_from(r: &Row) -> StoreResult<KeyResult> {
         unit: r.text("unit")?,
         weight: r.real("weight")?,
         milestones: from_json("milestones", &r.text("milestones")?)?,
+        financial: r.int("financial")? != 0,
         confidence: r
             .opt_int("confidence")?
             .map(|c| u8::try_from(c).map_err(|e| corrupt("confidence", e)))
@@ -695,6 +747,145 @@ fn initiative_from(r: &Row) -> StoreResult<Initiative> {
         updated_at: to_ts("updated_at", r.int("updated_at")?)?,
         version: r.int("version")?,
     })
+}
+
+// ---- the owner's rhythm (issue 5): row mapping
+
+fn status_override_from(r: &Row) -> StoreResult<rhythm::StatusOverride> {
+    Ok(rhythm::StatusOverride {
+        objective_id: ObjectiveId::from_string(r.text("objective_id")?),
+        status: enum_from("status", r.text("status")?)?,
+        reason: r.text("reason")?,
+        set_by: r.opt_text("set_by")?.map(PersonId::from_string),
+        set_at: to_ts("set_at", r.int("set_at")?)?,
+    })
+}
+
+fn score_from(r: &Row) -> StoreResult<rhythm::KeyResultScore> {
+    Ok(rhythm::KeyResultScore {
+        key_result_id: KeyResultId::from_string(r.text("key_result_id")?),
+        score: r.real("score")?,
+        reason: r.text("reason")?,
+        suggested_score: r.real("suggested_score")?,
+        scored_by: r.opt_text("scored_by")?.map(PersonId::from_string),
+        scored_at: to_ts("scored_at", r.int("scored_at")?)?,
+    })
+}
+
+fn retrospective_from(r: &Row) -> StoreResult<rhythm::Retrospective> {
+    Ok(rhythm::Retrospective {
+        objective_id: ObjectiveId::from_string(r.text("objective_id")?),
+        worked: r.text("worked")?,
+        did_not: r.text("did_not")?,
+        carry_over: r.int("carry_over")? != 0,
+        carried_over_to: r.opt_text("carried_over_to")?.map(ObjectiveId::from_string),
+        updated_by: r.opt_text("updated_by")?.map(PersonId::from_string),
+        updated_at: to_ts("updated_at", r.int("updated_at")?)?,
+    })
+}
+
+const REVIEW_COLS: &str = "id, team_id, held_on, run_by, items, created_at, updated_at, version";
+
+fn review_from(r: &Row) -> StoreResult<review::Review> {
+    Ok(review::Review {
+        id: ReviewId::from_string(r.text("id")?),
+        team_id: TeamId::from_string(r.text("team_id")?),
+        held_on: date_from("held_on", &r.text("held_on")?)?,
+        run_by: r.opt_text("run_by")?.map(PersonId::from_string),
+        items: from_json("items", &r.text("items")?)?,
+        created_at: to_ts("created_at", r.int("created_at")?)?,
+        updated_at: to_ts("updated_at", r.int("updated_at")?)?,
+        version: r.int("version")?,
+    })
+}
+
+const CONVERSATION_COLS: &str =
+    "id, author_id, with_id, okr_ids, held_on, notes, created_at, updated_at, version";
+
+fn conversation_from(r: &Row) -> StoreResult<cfr::Conversation> {
+    Ok(cfr::Conversation {
+        id: ConversationId::from_string(r.text("id")?),
+        author_id: PersonId::from_string(r.text("author_id")?),
+        with_id: PersonId::from_string(r.text("with_id")?),
+        okr_ids: from_json("okr_ids", &r.text("okr_ids")?)?,
+        held_on: date_from("held_on", &r.text("held_on")?)?,
+        notes: r.text("notes")?,
+        created_at: to_ts("created_at", r.int("created_at")?)?,
+        updated_at: to_ts("updated_at", r.int("updated_at")?)?,
+        version: r.int("version")?,
+    })
+}
+
+const RECOGNITION_COLS: &str = "id, from_id, to_id, okr_id, check_in_id, message, created_at";
+
+fn recognition_from(r: &Row) -> StoreResult<cfr::Recognition> {
+    Ok(cfr::Recognition {
+        id: RecognitionId::from_string(r.text("id")?),
+        from_id: PersonId::from_string(r.text("from_id")?),
+        to_id: PersonId::from_string(r.text("to_id")?),
+        okr_id: r.text("okr_id")?,
+        check_in_id: r.opt_text("check_in_id")?.map(CheckInId::from_string),
+        message: r.text("message")?,
+        created_at: to_ts("created_at", r.int("created_at")?)?,
+    })
+}
+
+/// Feedback requests with their answers (addressees in the order they were named): two queries.
+async fn fill_feedback(
+    ex: &mut Exec<'_>,
+    rows: Vec<Row>,
+) -> StoreResult<Vec<cfr::FeedbackRequest>> {
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        out.push(cfr::FeedbackRequest {
+            id: FeedbackRequestId::from_string(r.text("id")?),
+            okr_id: r.text("okr_id")?,
+            requester_id: PersonId::from_string(r.text("requester_id")?),
+            question: r.text("question")?,
+            answers: vec![],
+            created_at: to_ts("created_at", r.int("created_at")?)?,
+        });
+    }
+    let ids: Vec<String> = out.iter().map(|f| f.id.to_string()).collect();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let rows = fetch_in(
+        ex,
+        "SELECT request_id, person_id, position, answer, answered_at FROM feedback_answers \
+         WHERE request_id",
+        "",
+        &ids,
+    )
+    .await?;
+    let mut by: HashMap<String, Vec<(i64, cfr::FeedbackAnswer)>> = HashMap::new();
+    for r in &rows {
+        by.entry(r.text("request_id")?).or_default().push((
+            r.int("position")?,
+            cfr::FeedbackAnswer {
+                person_id: PersonId::from_string(r.text("person_id")?),
+                answer: r.opt_text("answer")?,
+                answered_at: opt_ts("answered_at", r.opt_int("answered_at")?)?,
+            },
+        ));
+    }
+    for f in &mut out {
+        let mut answers = by.remove(f.id.as_str()).unwrap_or_default();
+        answers.sort_by_key(|(p, _)| *p);
+        f.answers = answers.into_iter().map(|(_, a)| a).collect();
+    }
+    Ok(out)
+}
+
+/// The objective an OKR id belongs to (itself, or a key result's objective), for audit events.
+async fn objective_of_okr(tx: &mut Tx, okr_id: &str) -> StoreResult<Option<String>> {
+    if let Some(o) = objective_of_kr(tx, okr_id).await? {
+        return Ok(Some(o));
+    }
+    Ok(tx
+        .fetch_optional("SELECT id FROM objectives WHERE id = $1", args![okr_id])
+        .await?
+        .map(|_| okr_id.to_string()))
 }
 
 const TOKEN_COLS: &str = "t.id AS t_id, t.person_id AS t_person_id, t.name AS t_name, \
@@ -2042,7 +2233,8 @@ impl SqlStore {
                  ownership_state = $4, sponsor_id = $5, metric_kind = $6, start_value = $7, \
                  target_value = $8, current_value = $9, unit = $10, weight = $11, \
                  milestones = $12, confidence = $13, last_check_in_at = $14, updated_at = $15, \
-                 version = version + 1 WHERE id = $16 AND version = $17 AND deleted_at IS NULL",
+                 financial = $18, version = version + 1 \
+                 WHERE id = $16 AND version = $17 AND deleted_at IS NULL",
                 args![
                     after.title.as_str(),
                     after.description.as_str(),
@@ -2061,6 +2253,7 @@ impl SqlStore {
                     ts(&now()),
                     before.id.as_str(),
                     before.version,
+                    after.financial,
                 ],
             )
             .await?;
@@ -2899,6 +3092,10 @@ impl Store for SqlStore {
             let p = w.arg(o.as_str());
             w.add(on_okr(&p));
         }
+        if let Some(a) = &filter.audience {
+            let v = visible_objective(&mut w, a, "objective_id");
+            w.add(v);
+        }
         if let Some((at, id)) = time_cursor(page)? {
             let a = w.arg(at);
             let i = w.arg(id);
@@ -3234,6 +3431,10 @@ impl Store for SqlStore {
         let limit = clamp(page.limit);
         let mut w = Where::default();
         w.add("deleted_at IS NULL".into());
+        if let Some(a) = &filter.audience {
+            let v = visible_sql(&mut w, a, "objectives");
+            w.add(v);
+        }
         if let Some(c) = &filter.cycle_id {
             let p = w.arg(c.as_str());
             w.add(format!("cycle_id = {p}"));
@@ -3428,6 +3629,689 @@ impl Store for SqlStore {
         self.do_update_initiative(ctx, before, after)
             .await
             .map_err(map_err)
+    }
+
+    // ---- the owner's rhythm (issue 5) ----
+
+    async fn check_ins_of(&self, key_result_ids: &[KeyResultId]) -> StoreResult<Vec<CheckIn>> {
+        let keys = id_strings(key_result_ids);
+        let select = format!("SELECT {CHECK_IN_COLS} FROM check_ins WHERE key_result_id");
+        let mut out = fetch_in(&mut self.ex(), &select, "", &keys)
+            .await?
+            .iter()
+            .map(check_in_from)
+            .collect::<StoreResult<Vec<_>>>()?;
+        out.sort_by(|a, b| {
+            (a.key_result_id.as_str(), a.at, a.id.as_str()).cmp(&(
+                b.key_result_id.as_str(),
+                b.at,
+                b.id.as_str(),
+            ))
+        });
+        Ok(out)
+    }
+
+    async fn cycles_by_ids(&self, ids: &[CycleId]) -> StoreResult<Vec<Cycle>> {
+        let keys = id_strings(ids);
+        let select = format!("SELECT {CYCLE_COLS} FROM cycles WHERE id");
+        fetch_in(&mut self.ex(), &select, "", &keys)
+            .await?
+            .iter()
+            .map(cycle_from)
+            .collect()
+    }
+
+    async fn set_team_cadence(
+        &self,
+        ctx: &WriteCtx,
+        team_id: &TeamId,
+        cadence_days: Option<u32>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        tx.execute(
+            "DELETE FROM team_cadences WHERE team_id = $1",
+            args![team_id.as_str()],
+        )
+        .await?;
+        if let Some(d) = cadence_days {
+            tx.execute(
+                "INSERT INTO team_cadences (team_id, cadence_days, updated_at) VALUES ($1, $2, $3)",
+                args![team_id.as_str(), i64::from(d), ts(&now())],
+            )
+            .await
+            .map_err(map_err)?;
+        }
+        audit(
+            &mut tx,
+            ctx,
+            AuditRec {
+                kind: "team",
+                verb: "cadence",
+                object_id: team_id.as_str(),
+                objective_id: None,
+                key_result_id: None,
+                before: None,
+                after: Some(serde_json::json!({ "cadence_days": cadence_days })),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn team_cadences(&self, team_ids: &[TeamId]) -> StoreResult<Vec<(TeamId, u32)>> {
+        let keys = id_strings(team_ids);
+        fetch_in(
+            &mut self.ex(),
+            "SELECT team_id, cadence_days FROM team_cadences WHERE team_id",
+            "",
+            &keys,
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            let d =
+                u32::try_from(r.int("cadence_days")?).map_err(|e| corrupt("cadence_days", e))?;
+            Ok((TeamId::from_string(r.text("team_id")?), d))
+        })
+        .collect()
+    }
+
+    async fn set_status_override(
+        &self,
+        ctx: &WriteCtx,
+        objective_id: &ObjectiveId,
+        status: Option<&rhythm::StatusOverride>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        tx.execute(
+            "DELETE FROM status_overrides WHERE objective_id = $1",
+            args![objective_id.as_str()],
+        )
+        .await?;
+        if let Some(s) = status {
+            tx.execute(
+                "INSERT INTO status_overrides (objective_id, status, reason, set_by, set_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+                args![
+                    objective_id.as_str(),
+                    enum_str(&s.status),
+                    s.reason.as_str(),
+                    s.set_by.as_ref().map(|x| x.as_str()),
+                    ts(&s.set_at),
+                ],
+            )
+            .await
+            .map_err(map_err)?;
+        }
+        audit(
+            &mut tx,
+            ctx,
+            AuditRec {
+                kind: "objective",
+                verb: "status_override",
+                object_id: objective_id.as_str(),
+                objective_id: Some(objective_id.as_str()),
+                key_result_id: None,
+                before: None,
+                after: status.and_then(value),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn status_overrides(
+        &self,
+        objective_ids: &[ObjectiveId],
+    ) -> StoreResult<Vec<rhythm::StatusOverride>> {
+        let keys = id_strings(objective_ids);
+        fetch_in(
+            &mut self.ex(),
+            "SELECT objective_id, status, reason, set_by, set_at FROM status_overrides \
+             WHERE objective_id",
+            "",
+            &keys,
+        )
+        .await?
+        .iter()
+        .map(status_override_from)
+        .collect()
+    }
+
+    async fn save_score(&self, ctx: &WriteCtx, s: &rhythm::KeyResultScore) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        tx.execute(
+            "DELETE FROM key_result_scores WHERE key_result_id = $1",
+            args![s.key_result_id.as_str()],
+        )
+        .await?;
+        tx.execute(
+            "INSERT INTO key_result_scores (key_result_id, score, reason, suggested_score, \
+             scored_by, scored_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            args![
+                s.key_result_id.as_str(),
+                s.score,
+                s.reason.as_str(),
+                s.suggested_score,
+                s.scored_by.as_ref().map(|x| x.as_str()),
+                ts(&s.scored_at),
+            ],
+        )
+        .await
+        .map_err(map_err)?;
+        let objective_id = objective_of_kr(&mut tx, s.key_result_id.as_str()).await?;
+        audit(
+            &mut tx,
+            ctx,
+            AuditRec {
+                kind: "key_result",
+                verb: "score",
+                object_id: s.key_result_id.as_str(),
+                objective_id: objective_id.as_deref(),
+                key_result_id: Some(s.key_result_id.as_str()),
+                before: None,
+                after: value(s),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn scores_of(
+        &self,
+        key_result_ids: &[KeyResultId],
+    ) -> StoreResult<Vec<rhythm::KeyResultScore>> {
+        let keys = id_strings(key_result_ids);
+        fetch_in(
+            &mut self.ex(),
+            "SELECT key_result_id, score, reason, suggested_score, scored_by, scored_at \
+             FROM key_result_scores WHERE key_result_id",
+            "",
+            &keys,
+        )
+        .await?
+        .iter()
+        .map(score_from)
+        .collect()
+    }
+
+    async fn save_retrospective(
+        &self,
+        ctx: &WriteCtx,
+        r: &rhythm::Retrospective,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        tx.execute(
+            "DELETE FROM retrospectives WHERE objective_id = $1",
+            args![r.objective_id.as_str()],
+        )
+        .await?;
+        tx.execute(
+            "INSERT INTO retrospectives (objective_id, worked, did_not, carry_over, \
+             carried_over_to, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            args![
+                r.objective_id.as_str(),
+                r.worked.as_str(),
+                r.did_not.as_str(),
+                r.carry_over,
+                r.carried_over_to.as_ref().map(|x| x.as_str()),
+                r.updated_by.as_ref().map(|x| x.as_str()),
+                ts(&r.updated_at),
+            ],
+        )
+        .await
+        .map_err(map_err)?;
+        audit(
+            &mut tx,
+            ctx,
+            AuditRec {
+                kind: "objective",
+                verb: "retrospective",
+                object_id: r.objective_id.as_str(),
+                objective_id: Some(r.objective_id.as_str()),
+                key_result_id: None,
+                before: None,
+                after: value(r),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn retrospective(
+        &self,
+        objective_id: &ObjectiveId,
+    ) -> StoreResult<Option<rhythm::Retrospective>> {
+        self.db
+            .fetch_optional(
+                "SELECT objective_id, worked, did_not, carry_over, carried_over_to, updated_by, \
+                 updated_at FROM retrospectives WHERE objective_id = $1",
+                args![objective_id.as_str()],
+            )
+            .await?
+            .as_ref()
+            .map(retrospective_from)
+            .transpose()
+    }
+
+    async fn carried_over_from(
+        &self,
+        ids: &[ObjectiveId],
+    ) -> StoreResult<Vec<(ObjectiveId, ObjectiveId)>> {
+        let keys = id_strings(ids);
+        fetch_in(
+            &mut self.ex(),
+            "SELECT objective_id, carried_over_to FROM retrospectives WHERE carried_over_to",
+            "",
+            &keys,
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                ObjectiveId::from_string(r.text("carried_over_to")?),
+                ObjectiveId::from_string(r.text("objective_id")?),
+            ))
+        })
+        .collect()
+    }
+
+    async fn insert_review(&self, ctx: &WriteCtx, r: &review::Review) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        tx.execute(
+            "INSERT INTO reviews (id, team_id, held_on, run_by, items, created_at, updated_at, \
+             version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            args![
+                r.id.as_str(),
+                r.team_id.as_str(),
+                r.held_on.to_string(),
+                r.run_by.as_ref().map(|x| x.as_str()),
+                json(&r.items),
+                ts(&r.created_at),
+                ts(&r.updated_at),
+                r.version,
+            ],
+        )
+        .await
+        .map_err(map_err)?;
+        audit(
+            &mut tx,
+            ctx,
+            AuditRec {
+                kind: "review",
+                verb: "create",
+                object_id: r.id.as_str(),
+                objective_id: None,
+                key_result_id: None,
+                before: None,
+                after: value(r),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn review(&self, id: &ReviewId) -> StoreResult<Option<review::Review>> {
+        let sql = format!("SELECT {REVIEW_COLS} FROM reviews WHERE id = $1");
+        self.db
+            .fetch_optional(&sql, args![id.as_str()])
+            .await?
+            .as_ref()
+            .map(review_from)
+            .transpose()
+    }
+
+    async fn list_reviews(
+        &self,
+        team_id: &TeamId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<review::Review>> {
+        let limit = clamp(page.limit);
+        let mut w = Where::default();
+        let p = w.arg(team_id.as_str());
+        w.add(format!("team_id = {p}"));
+        if let Some(c) = &page.cursor {
+            let (day, id) = c
+                .strip_prefix("d:")
+                .and_then(|r| r.split_once(':'))
+                .filter(|(d, i)| d.parse::<Date>().is_ok() && !i.is_empty())
+                .ok_or(StoreError::BadCursor)?;
+            let d = w.arg(day);
+            let i = w.arg(id);
+            w.add(format!("(held_on < {d} OR (held_on = {d} AND id < {i}))"));
+        }
+        let sql = format!(
+            "SELECT {REVIEW_COLS} FROM reviews {} ORDER BY held_on DESC, id DESC LIMIT {}",
+            w.sql(),
+            limit + 1
+        );
+        let items = self
+            .db
+            .fetch_all(&sql, w.args)
+            .await?
+            .iter()
+            .map(review_from)
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(paginate(items, limit, |r| {
+            format!("d:{}:{}", r.held_on, r.id)
+        }))
+    }
+
+    async fn update_review(
+        &self,
+        ctx: &WriteCtx,
+        before: &review::Review,
+        after: &review::Review,
+    ) -> StoreResult<review::Review> {
+        let mut tx = self.begin().await?;
+        let n = tx
+            .execute(
+                "UPDATE reviews SET items = $1, updated_at = $2, version = version + 1 \
+                 WHERE id = $3 AND version = $4",
+                args![
+                    json(&after.items),
+                    ts(&now()),
+                    before.id.as_str(),
+                    before.version
+                ],
+            )
+            .await?;
+        if n == 0 {
+            return Err(stale_or_missing(&mut tx, "reviews", before.id.as_str(), "").await);
+        }
+        let sql = format!("SELECT {REVIEW_COLS} FROM reviews WHERE id = $1");
+        let stored = tx
+            .fetch_optional(&sql, args![before.id.as_str()])
+            .await?
+            .as_ref()
+            .map(review_from)
+            .transpose()?
+            .ok_or(StoreError::NotFound)?;
+        audit(
+            &mut tx,
+            ctx,
+            AuditRec {
+                kind: "review",
+                verb: "update",
+                object_id: before.id.as_str(),
+                objective_id: None,
+                key_result_id: None,
+                before: value(before),
+                after: value(&stored),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    async fn insert_conversation(&self, ctx: &WriteCtx, c: &cfr::Conversation) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        tx.execute(
+            "INSERT INTO conversations (id, author_id, with_id, okr_ids, held_on, notes, \
+             created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            args![
+                c.id.as_str(),
+                c.author_id.as_str(),
+                c.with_id.as_str(),
+                json(&c.okr_ids),
+                c.held_on.to_string(),
+                c.notes.as_str(),
+                ts(&c.created_at),
+                ts(&c.updated_at),
+                c.version,
+            ],
+        )
+        .await
+        .map_err(map_err)?;
+        audit(
+            &mut tx,
+            ctx,
+            AuditRec {
+                kind: "conversation",
+                verb: "create",
+                object_id: c.id.as_str(),
+                objective_id: None,
+                key_result_id: None,
+                before: None,
+                after: None,
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn conversation(&self, id: &ConversationId) -> StoreResult<Option<cfr::Conversation>> {
+        let sql = format!("SELECT {CONVERSATION_COLS} FROM conversations WHERE id = $1");
+        self.db
+            .fetch_optional(&sql, args![id.as_str()])
+            .await?
+            .as_ref()
+            .map(conversation_from)
+            .transpose()
+    }
+
+    async fn list_conversations(
+        &self,
+        person_id: &PersonId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<cfr::Conversation>> {
+        let limit = clamp(page.limit);
+        let mut w = Where::default();
+        let p = w.arg(person_id.as_str());
+        w.add(format!("(author_id = {p} OR with_id = {p})"));
+        if let Some(id) = id_cursor(page)? {
+            let i = w.arg(id);
+            w.add(format!("id < {i}"));
+        }
+        let sql = format!(
+            "SELECT {CONVERSATION_COLS} FROM conversations {} ORDER BY id DESC LIMIT {}",
+            w.sql(),
+            limit + 1
+        );
+        let items = self
+            .db
+            .fetch_all(&sql, w.args)
+            .await?
+            .iter()
+            .map(conversation_from)
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(paginate(items, limit, |c| format!("i:{}", c.id)))
+    }
+
+    async fn insert_feedback_request(
+        &self,
+        ctx: &WriteCtx,
+        r: &cfr::FeedbackRequest,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        tx.execute(
+            "INSERT INTO feedback_requests (id, okr_id, requester_id, question, created_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+            args![
+                r.id.as_str(),
+                r.okr_id.as_str(),
+                r.requester_id.as_str(),
+                r.question.as_str(),
+                ts(&r.created_at),
+            ],
+        )
+        .await
+        .map_err(map_err)?;
+        let rows = r
+            .answers
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                args![
+                    r.id.as_str(),
+                    a.person_id.as_str(),
+                    i as i64,
+                    a.answer.clone(),
+                    a.answered_at.as_ref().map(ts),
+                ]
+            })
+            .collect();
+        insert_rows(
+            &mut tx,
+            self.db.max_params(),
+            "feedback_answers",
+            &[
+                "request_id",
+                "person_id",
+                "position",
+                "answer",
+                "answered_at",
+            ],
+            rows,
+        )
+        .await
+        .map_err(map_err)?;
+        let objective_id = objective_of_okr(&mut tx, &r.okr_id).await?;
+        audit(
+            &mut tx,
+            ctx,
+            AuditRec {
+                kind: "feedback_request",
+                verb: "create",
+                object_id: r.id.as_str(),
+                objective_id: objective_id.as_deref(),
+                key_result_id: None,
+                before: None,
+                after: value(r),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn feedback_request(
+        &self,
+        id: &FeedbackRequestId,
+    ) -> StoreResult<Option<cfr::FeedbackRequest>> {
+        let mut ex = self.ex();
+        let rows = ex
+            .fetch_all(
+                "SELECT id, okr_id, requester_id, question, created_at FROM feedback_requests \
+                 WHERE id = $1",
+                args![id.as_str()],
+            )
+            .await?;
+        Ok(fill_feedback(&mut ex, rows).await?.pop())
+    }
+
+    async fn list_feedback_requests(
+        &self,
+        okr_id: Option<&str>,
+        person_id: Option<&PersonId>,
+    ) -> StoreResult<Vec<cfr::FeedbackRequest>> {
+        let mut w = Where::default();
+        if let Some(o) = okr_id {
+            let p = w.arg(o);
+            w.add(format!("okr_id = {p}"));
+        }
+        if let Some(person) = person_id {
+            let p = w.arg(person.as_str());
+            w.add(format!(
+                "(requester_id = {p} OR id IN (SELECT request_id FROM feedback_answers \
+                 WHERE person_id = {p}))"
+            ));
+        }
+        let sql = format!(
+            "SELECT id, okr_id, requester_id, question, created_at FROM feedback_requests {} \
+             ORDER BY id DESC LIMIT 500",
+            w.sql()
+        );
+        let mut ex = self.ex();
+        let rows = ex.fetch_all(&sql, w.args).await?;
+        fill_feedback(&mut ex, rows).await
+    }
+
+    async fn answer_feedback(
+        &self,
+        ctx: &WriteCtx,
+        request_id: &FeedbackRequestId,
+        a: &cfr::FeedbackAnswer,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let n = tx
+            .execute(
+                "UPDATE feedback_answers SET answer = $1, answered_at = $2 \
+                 WHERE request_id = $3 AND person_id = $4",
+                args![
+                    a.answer.clone(),
+                    a.answered_at.as_ref().map(ts),
+                    request_id.as_str(),
+                    a.person_id.as_str(),
+                ],
+            )
+            .await?;
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        audit(
+            &mut tx,
+            ctx,
+            AuditRec {
+                kind: "feedback_request",
+                verb: "answer",
+                object_id: request_id.as_str(),
+                objective_id: None,
+                key_result_id: None,
+                before: None,
+                after: value(a),
+            },
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    async fn insert_recognition(&self, ctx: &WriteCtx, r: &cfr::Recognition) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        tx.execute(
+            "INSERT INTO recognitions (id, from_id, to_id, okr_id, check_in_id, message, \
+             created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            args![
+                r.id.as_str(),
+                r.from_id.as_str(),
+                r.to_id.as_str(),
+                r.okr_id.as_str(),
+                r.check_in_id.as_ref().map(|x| x.as_str()),
+                r.message.as_str(),
+                ts(&r.created_at),
+            ],
+        )
+        .await
+        .map_err(map_err)?;
+        let objective_id = objective_of_okr(&mut tx, &r.okr_id).await?;
+        audit(
+            &mut tx,
+            ctx,
+            AuditRec {
+                kind: "recognition",
+                verb: "create",
+                object_id: r.id.as_str(),
+                objective_id: objective_id.as_deref(),
+                key_result_id: None,
+                before: None,
+                after: value(r),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn list_recognitions(&self, okr_id: &str) -> StoreResult<Vec<cfr::Recognition>> {
+        let sql = format!(
+            "SELECT {RECOGNITION_COLS} FROM recognitions WHERE okr_id = $1 \
+             ORDER BY id DESC LIMIT 500"
+        );
+        self.db
+            .fetch_all(&sql, args![okr_id])
+            .await?
+            .iter()
+            .map(recognition_from)
+            .collect()
     }
 
     async fn insert_token(
@@ -3705,6 +4589,10 @@ impl Store for SqlStore {
             let p = w.arg(a.as_str());
             w.add(format!("actor_id = {p}"));
         }
+        if let Some(a) = &filter.audience {
+            let v = visible_objective(&mut w, a, "objective_id");
+            w.add(format!("(objective_id IS NULL OR {v})"));
+        }
         if let Some(from) = &filter.from {
             let p = w.arg(ts(from));
             w.add(format!("at >= {p}"));
@@ -3733,6 +4621,51 @@ impl Store for SqlStore {
         Ok(paginate(items, limit, |e| {
             format!("t:{}:{}", ts(&e.at), e.id)
         }))
+    }
+
+    async fn teams_led_by(&self, person_id: &PersonId) -> StoreResult<Vec<TeamId>> {
+        let sql = format!(
+            "{} SELECT id FROM led ORDER BY id",
+            LED_TEAMS.replace("{me}", "$1")
+        );
+        self.db
+            .fetch_all(&sql, args![person_id.as_str()])
+            .await?
+            .iter()
+            .map(|r| Ok(TeamId::from_string(r.text("id")?)))
+            .collect()
+    }
+
+    async fn visible_objective_ids(
+        &self,
+        audience: &Audience,
+        ids: &[ObjectiveId],
+    ) -> StoreResult<Vec<ObjectiveId>> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(IN_CHUNK) {
+            let mut w = Where::default();
+            let list: Vec<String> = chunk.iter().map(|id| w.arg(id.as_str())).collect();
+            w.add(format!("id IN ({})", list.join(", ")));
+            let v = visible_sql(&mut w, audience, "objectives");
+            w.add(v);
+            let sql = format!("SELECT id FROM objectives {}", w.sql());
+            for r in self.db.fetch_all(&sql, w.args).await? {
+                out.push(ObjectiveId::from_string(r.text("id")?));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn count_active_with_role(&self, role: Role) -> StoreResult<u64> {
+        // Roles are a JSON array of names: `["admin","member"]`.
+        let row = self
+            .db
+            .fetch_optional(
+                "SELECT COUNT(*) AS n FROM people WHERE active = 1 AND roles LIKE $1",
+                args![format!("%\"{}\"%", role.as_str())],
+            )
+            .await?;
+        Ok(row.map(|r| r.int("n")).transpose()?.unwrap_or(0).max(0) as u64)
     }
 
     async fn load_snapshot(&self, ctx: &WriteCtx, snapshot: &Snapshot) -> StoreResult<()> {

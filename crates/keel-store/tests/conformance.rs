@@ -167,6 +167,11 @@ conformance!(
     ownership_requests_listing,
     team_and_person_views,
     snapshot_with_ownership,
+    visibility_filter,
+    audit_is_append_only,
+    financial_flag_and_admin_count,
+    rhythm_records_round_trip,
+    reviews_and_cfrs_round_trip,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -269,6 +274,7 @@ fn key_result(objective: &ObjectiveId, owner: &PersonId) -> KeyResult {
         weight: 1.0,
         milestones: vec![],
         confidence: None,
+        financial: false,
         last_check_in_at: None,
         created_at: now(),
         updated_at: now(),
@@ -356,6 +362,10 @@ async fn round_trip_every_record(s: DynStore, _url: String) {
         health: keel_domain::HealthThresholds {
             owner_overload: 4,
             ..Default::default()
+        },
+        rhythm: keel_domain::RhythmSettings {
+            cadence_days: 14,
+            grace_days: 2,
         },
     };
     s.save_settings(&ctx(), &settings).await.unwrap();
@@ -2371,6 +2381,459 @@ async fn snapshot_with_ownership(s: DynStore, _url: String) {
     let counts = events[0].after.as_ref().unwrap();
     assert_eq!(counts["ownership_requests"], 2);
     assert_eq!(counts["co_owners"], 3);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Access (issue 4)
+
+/// The audience filter: public; team (the objective's or a key result's teams, members and leads
+/// up the tree; or every team for `TeamScope::All`); private (the circle of the objective and of
+/// its key results). The same rule on lists, ownership requests, audit events and id sets.
+async fn visibility_filter(s: DynStore, _url: String) {
+    let b = basic(&s).await;
+    let unique = |n: &str| format!("{n}-{}@example.com", uuid::Uuid::now_v7());
+    let lead = person("Lead", &unique("lead"));
+    let member = person("Member", &unique("member"));
+    let helper = person("Helper", &unique("helper"));
+    let outsider = person("Outsider", &unique("outsider"));
+    for p in [&lead, &member, &helper, &outsider] {
+        s.insert_person(&ctx(), p).await.unwrap();
+    }
+    let mut dept = team("Department");
+    dept.lead_id = Some(lead.id.clone());
+    s.insert_team(&ctx(), &dept).await.unwrap();
+    let mut squad = team("Squad");
+    squad.parent_id = Some(dept.id.clone());
+    s.insert_team(&ctx(), &squad).await.unwrap();
+    let mut leaf = team("Leaf");
+    leaf.parent_id = Some(squad.id.clone());
+    leaf.member_ids = vec![member.id.clone()];
+    s.insert_team(&ctx(), &leaf).await.unwrap();
+    let mut led: Vec<TeamId> = s.teams_led_by(&lead.id).await.unwrap();
+    led.sort();
+    let mut want = vec![dept.id.clone(), squad.id.clone(), leaf.id.clone()];
+    want.sort();
+    assert_eq!(led, want);
+    assert!(s.teams_led_by(&member.id).await.unwrap().is_empty());
+
+    // b.objective is public. A team objective shared with Leaf through a key result only, and a
+    // private one with a key result Helper contributes to.
+    let mut team_o = objective(&b.cycle.id, &b.owner.id);
+    team_o.visibility = Visibility::Team;
+    s.insert_objective(&ctx(), &team_o, None).await.unwrap();
+    let mut team_kr = key_result(&team_o.id, &b.owner.id);
+    team_kr.team_ids = vec![leaf.id.clone()];
+    s.insert_key_result(&ctx(), &team_kr, None).await.unwrap();
+    let mut private = objective(&b.cycle.id, &b.owner.id);
+    private.visibility = Visibility::Private;
+    s.insert_objective(&ctx(), &private, None).await.unwrap();
+    let mut private_kr = key_result(&private.id, &b.owner.id);
+    private_kr.contributor_ids = vec![helper.id.clone()];
+    s.insert_key_result(&ctx(), &private_kr, None)
+        .await
+        .unwrap();
+
+    let audience = |p: &Person, teams: TeamScope| Audience {
+        person_id: p.id.clone(),
+        teams,
+    };
+    let all_ids = vec![
+        b.objective.id.clone(),
+        team_o.id.clone(),
+        private.id.clone(),
+    ];
+    let cases = [
+        (audience(&outsider, TeamScope::Reach), vec![&b.objective.id]),
+        (
+            audience(&member, TeamScope::Reach),
+            vec![&b.objective.id, &team_o.id],
+        ),
+        (audience(&member, TeamScope::None), vec![&b.objective.id]),
+        (
+            audience(&lead, TeamScope::Reach),
+            vec![&b.objective.id, &team_o.id],
+        ),
+        (
+            audience(&outsider, TeamScope::All),
+            vec![&b.objective.id, &team_o.id],
+        ),
+        (
+            audience(&helper, TeamScope::None),
+            vec![&b.objective.id, &private.id],
+        ),
+        (
+            audience(&b.owner, TeamScope::None),
+            vec![&b.objective.id, &team_o.id, &private.id],
+        ),
+    ];
+    for (a, expected) in cases {
+        let mut expected: Vec<ObjectiveId> = expected.into_iter().cloned().collect();
+        expected.sort();
+        let mut got = s.visible_objective_ids(&a, &all_ids).await.unwrap();
+        got.sort();
+        assert_eq!(got, expected, "{a:?}");
+        // Lists filter in SQL: one item a page, never a short page.
+        let mut listed = vec![];
+        let mut cursor = None;
+        loop {
+            let p = s
+                .list_objectives(
+                    &ObjectiveFilter {
+                        audience: Some(a.clone()),
+                        cycle_id: Some(b.cycle.id.clone()),
+                        ..Default::default()
+                    },
+                    &page(1, cursor),
+                )
+                .await
+                .unwrap();
+            if p.next_cursor.is_some() {
+                assert_eq!(p.items.len(), 1);
+            }
+            listed.extend(p.items.into_iter().map(|o| o.id));
+            cursor = p.next_cursor;
+            if cursor.is_none() {
+                break;
+            }
+        }
+        listed.sort();
+        assert_eq!(listed, expected, "{a:?}");
+        // Audit events on invisible objectives (and their key results) are left out.
+        let events = s
+            .list_audit(
+                &AuditFilter {
+                    audience: Some(a.clone()),
+                    ..Default::default()
+                },
+                &page(500, None),
+            )
+            .await
+            .unwrap();
+        for e in &events.items {
+            if let Some(o) = &e.objective_id {
+                assert!(
+                    expected.iter().any(|x| x.as_str() == o),
+                    "{a:?} sees an event on {o}"
+                );
+            }
+        }
+        assert!(events.items.iter().any(|e| e.object_kind == "person"));
+    }
+    // A deleted key result no longer grants sight.
+    s.delete_key_result(&ctx(), &private_kr).await.unwrap();
+    let got = s
+        .visible_objective_ids(&audience(&helper, TeamScope::None), &all_ids)
+        .await
+        .unwrap();
+    assert_eq!(got, vec![b.objective.id.clone()]);
+}
+
+/// Audit events are never changed or removed: later writes (deletions included) only append.
+async fn audit_is_append_only(s: DynStore, _url: String) {
+    let everything = |s: DynStore| async move {
+        s.list_audit(&AuditFilter::default(), &page(500, None))
+            .await
+            .unwrap()
+            .items
+    };
+    let b = basic(&s).await;
+    let before = everything(s.clone()).await;
+    assert!(!before.is_empty());
+    let mut o = b.objective.clone();
+    o.title = "Renamed".into();
+    s.update_objective(&ctx(), &b.objective, &o).await.unwrap();
+    let stored = s.objective(&b.objective.id).await.unwrap().unwrap();
+    s.delete_objective(&ctx(), &stored).await.unwrap();
+    let after = everything(s.clone()).await;
+    assert_eq!(after.len(), before.len() + 2);
+    for e in &before {
+        assert!(after.contains(e), "event {} changed or vanished", e.id);
+    }
+    // No statement of the store updates or deletes audit rows.
+    let source = include_str!("../src/sql.rs").to_lowercase();
+    for forbidden in ["update audit_events", "delete from audit_events"] {
+        assert!(
+            !source.contains(forbidden),
+            "the store must not '{forbidden}'"
+        );
+    }
+}
+
+async fn financial_flag_and_admin_count(s: DynStore, _url: String) {
+    let b = basic(&s).await;
+    assert!(!b.kr.financial);
+    let mut kr = b.kr.clone();
+    kr.financial = true;
+    s.update_key_result(&ctx(), &b.kr, &kr).await.unwrap();
+    assert!(s.key_result(&b.kr.id).await.unwrap().unwrap().financial);
+    let mut fin = key_result(&b.objective.id, &b.owner.id);
+    fin.financial = true;
+    s.insert_key_result(&ctx(), &fin, None).await.unwrap();
+    assert!(s.key_result(&fin.id).await.unwrap().unwrap().financial);
+
+    let admins = s.count_active_with_role(Role::Admin).await.unwrap();
+    let mut admin = person(
+        "Root",
+        &format!("root-{}@example.com", uuid::Uuid::now_v7()),
+    );
+    admin.roles = vec![Role::Admin, Role::Member];
+    s.insert_person(&ctx(), &admin).await.unwrap();
+    assert_eq!(
+        s.count_active_with_role(Role::Admin).await.unwrap(),
+        admins + 1
+    );
+    let mut gone = admin.clone();
+    gone.active = false;
+    s.update_person(&ctx(), &admin, &gone).await.unwrap();
+    assert_eq!(s.count_active_with_role(Role::Admin).await.unwrap(), admins);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 5: the owner's rhythm
+
+async fn rhythm_records_round_trip(s: DynStore, _url: String) {
+    let b = basic(&s).await;
+    // Check-in history of several key results in one call, by key result then time.
+    let kr2 = key_result(&b.objective.id, &b.owner.id);
+    s.insert_key_result(&ctx(), &kr2, None).await.unwrap();
+    let t = now();
+    for (kr, v, days) in [(&b.kr, 2.0, 1), (&b.kr, 1.0, 5), (&kr2, 3.0, 2)] {
+        let c = check_in(&kr.id, v, t - Duration::days(days));
+        s.record_check_in(&ctx(), &c, &applied(kr, &c))
+            .await
+            .unwrap();
+    }
+    let all = s
+        .check_ins_of(&[b.kr.id.clone(), kr2.id.clone()])
+        .await
+        .unwrap();
+    let mine: Vec<f64> = all
+        .iter()
+        .filter(|c| c.key_result_id == b.kr.id)
+        .map(|c| c.value)
+        .collect();
+    assert_eq!(mine, vec![1.0, 2.0], "oldest first");
+    assert_eq!(all.len(), 3);
+    assert!(s.check_ins_of(&[]).await.unwrap().is_empty());
+    assert_eq!(
+        s.cycles_by_ids(&[b.cycle.id.clone()]).await.unwrap()[0].id,
+        b.cycle.id
+    );
+
+    let tm = team("Growth");
+    s.insert_team(&ctx(), &tm).await.unwrap();
+    s.set_team_cadence(&ctx(), &tm.id, Some(14)).await.unwrap();
+    s.set_team_cadence(&ctx(), &tm.id, Some(10)).await.unwrap();
+    assert_eq!(
+        s.team_cadences(&[tm.id.clone()]).await.unwrap(),
+        vec![(tm.id.clone(), 10)]
+    );
+    s.set_team_cadence(&ctx(), &tm.id, None).await.unwrap();
+    assert!(s.team_cadences(&[tm.id.clone()]).await.unwrap().is_empty());
+
+    let ov = rhythm::StatusOverride {
+        objective_id: b.objective.id.clone(),
+        status: rhythm::Status::AtRisk,
+        reason: "hiring".into(),
+        set_by: Some(b.owner.id.clone()),
+        set_at: now(),
+    };
+    s.set_status_override(&ctx(), &b.objective.id, Some(&ov))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.status_overrides(&[b.objective.id.clone()]).await.unwrap(),
+        vec![ov]
+    );
+    s.set_status_override(&ctx(), &b.objective.id, None)
+        .await
+        .unwrap();
+    assert!(s
+        .status_overrides(&[b.objective.id.clone()])
+        .await
+        .unwrap()
+        .is_empty());
+
+    let score = rhythm::KeyResultScore {
+        key_result_id: b.kr.id.clone(),
+        score: 0.7,
+        reason: "close".into(),
+        suggested_score: 0.6,
+        scored_by: Some(b.owner.id.clone()),
+        scored_at: now(),
+    };
+    s.save_score(&ctx(), &score).await.unwrap();
+    let rescored = rhythm::KeyResultScore {
+        score: 0.8,
+        ..score
+    };
+    s.save_score(&ctx(), &rescored).await.unwrap();
+    assert_eq!(
+        s.scores_of(&[b.kr.id.clone()]).await.unwrap(),
+        vec![rescored]
+    );
+
+    let draft = objective(&b.cycle.id, &b.owner.id);
+    s.insert_objective(&ctx(), &draft, None).await.unwrap();
+    let retro = rhythm::Retrospective {
+        objective_id: b.objective.id.clone(),
+        worked: "demos".into(),
+        did_not: "hiring".into(),
+        carry_over: true,
+        carried_over_to: Some(draft.id.clone()),
+        updated_by: Some(b.owner.id.clone()),
+        updated_at: now(),
+    };
+    s.save_retrospective(&ctx(), &retro).await.unwrap();
+    assert_eq!(s.retrospective(&b.objective.id).await.unwrap(), Some(retro));
+    assert_eq!(
+        s.carried_over_from(&[draft.id.clone(), b.objective.id.clone()])
+            .await
+            .unwrap(),
+        vec![(draft.id.clone(), b.objective.id.clone())]
+    );
+    // A score for an unknown key result is refused by the database.
+    let orphan = rhythm::KeyResultScore {
+        key_result_id: KeyResultId::generate(),
+        ..s.scores_of(&[b.kr.id.clone()]).await.unwrap().remove(0)
+    };
+    assert!(s.save_score(&ctx(), &orphan).await.is_err());
+}
+
+async fn reviews_and_cfrs_round_trip(s: DynStore, _url: String) {
+    let b = basic(&s).await;
+    let tm = team("Growth");
+    s.insert_team(&ctx(), &tm).await.unwrap();
+    let item = review::ReviewItem {
+        objective_id: b.objective.id.clone(),
+        title: "O".into(),
+        owner_id: b.owner.id.clone(),
+        owner_name: "Ada".into(),
+        progress: 0.5,
+        progress_change: Some(0.1),
+        status: rhythm::Status::OnTrack,
+        status_reason: "fine".into(),
+        confidence_trend: rhythm::Trend::Rising,
+        flags: vec![],
+        notes: String::new(),
+        decisions: String::new(),
+    };
+    let mut reviews = vec![];
+    for day in ["2026-10-01", "2026-11-01", "2026-10-15"] {
+        let r = review::Review {
+            id: ReviewId::generate(),
+            team_id: tm.id.clone(),
+            held_on: day.parse().unwrap(),
+            run_by: Some(b.owner.id.clone()),
+            items: vec![item.clone()],
+            created_at: now(),
+            updated_at: now(),
+            version: 1,
+        };
+        s.insert_review(&ctx(), &r).await.unwrap();
+        reviews.push(r);
+    }
+    let p1 = s.list_reviews(&tm.id, &page(2, None)).await.unwrap();
+    let days: Vec<String> = p1.items.iter().map(|r| r.held_on.to_string()).collect();
+    assert_eq!(days, vec!["2026-11-01", "2026-10-15"]);
+    let p2 = s
+        .list_reviews(&tm.id, &page(2, p1.next_cursor))
+        .await
+        .unwrap();
+    assert_eq!(p2.items[0].held_on.to_string(), "2026-10-01");
+    assert!(p2.next_cursor.is_none());
+    let mut after = reviews[0].clone();
+    after.items[0].notes = "noted".into();
+    let stored = s.update_review(&ctx(), &reviews[0], &after).await.unwrap();
+    assert_eq!(stored.version, 2);
+    assert_eq!(
+        s.review(&reviews[0].id).await.unwrap().unwrap().items[0].notes,
+        "noted"
+    );
+    assert!(matches!(
+        s.update_review(&ctx(), &reviews[0], &after).await,
+        Err(StoreError::StaleVersion)
+    ));
+
+    let other = person("Sam", &format!("sam-{}@example.com", uuid::Uuid::now_v7()));
+    s.insert_person(&ctx(), &other).await.unwrap();
+    let c = cfr::Conversation {
+        id: ConversationId::generate(),
+        author_id: b.owner.id.clone(),
+        with_id: other.id.clone(),
+        okr_ids: vec![b.objective.id.to_string()],
+        held_on: "2026-11-20".parse().unwrap(),
+        notes: "1:1".into(),
+        created_at: now(),
+        updated_at: now(),
+        version: 1,
+    };
+    s.insert_conversation(&ctx(), &c).await.unwrap();
+    assert_eq!(s.conversation(&c.id).await.unwrap(), Some(c.clone()));
+    assert_eq!(
+        s.list_conversations(&other.id, &page(10, None))
+            .await
+            .unwrap()
+            .items,
+        vec![c]
+    );
+
+    let f = cfr::FeedbackRequest {
+        id: FeedbackRequestId::generate(),
+        okr_id: b.kr.id.to_string(),
+        requester_id: b.owner.id.clone(),
+        question: "pace?".into(),
+        answers: vec![cfr::FeedbackAnswer {
+            person_id: other.id.clone(),
+            answer: None,
+            answered_at: None,
+        }],
+        created_at: now(),
+    };
+    s.insert_feedback_request(&ctx(), &f).await.unwrap();
+    let answer = cfr::FeedbackAnswer {
+        person_id: other.id.clone(),
+        answer: Some("slow".into()),
+        answered_at: Some(now()),
+    };
+    s.answer_feedback(&ctx(), &f.id, &answer).await.unwrap();
+    let got = s.feedback_request(&f.id).await.unwrap().unwrap();
+    assert_eq!(got.answers, vec![answer]);
+    assert_eq!(
+        s.list_feedback_requests(None, Some(&other.id))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(s
+        .list_feedback_requests(Some("other"), None)
+        .await
+        .unwrap()
+        .is_empty());
+    let stranger = cfr::FeedbackAnswer {
+        person_id: b.owner.id.clone(),
+        ..got.answers[0].clone()
+    };
+    assert!(matches!(
+        s.answer_feedback(&ctx(), &f.id, &stranger).await,
+        Err(StoreError::NotFound)
+    ));
+
+    let r = cfr::Recognition {
+        id: RecognitionId::generate(),
+        from_id: b.owner.id.clone(),
+        to_id: other.id.clone(),
+        okr_id: b.kr.id.to_string(),
+        check_in_id: None,
+        message: "thanks".into(),
+        created_at: now(),
+    };
+    s.insert_recognition(&ctx(), &r).await.unwrap();
+    assert_eq!(
+        s.list_recognitions(b.kr.id.as_str()).await.unwrap(),
+        vec![r]
+    );
 }
 
 async fn sessions(s: DynStore, _url: String) {

@@ -336,7 +336,9 @@ const PEOPLE: &[PersonRow] = &[
     ("kate", "Kate Murphy", "Talent Acquisition Lead", Some("hrhead"), M, true),
     ("sam", "Sam Patel", "Recruiter", Some("kate"), M, true),
     // Finance
-    ("mark", "Mark Jensen", "Financial Controller", Some("cfo"), M, true),
+    ("mark", "Mark Jensen", "Financial Controller", Some("cfo"), &[Role::Member, Role::Finance], true),
+    // Reads public OKRs only (seed 004's stakeholders outside the OKR work).
+    ("board", "Beatrice Ward", "Board Observer", Some("ceo"), &[Role::Viewer], true),
     ("dana", "Dana Levi", "FP&A Analyst", Some("cfo"), M, true),
 ];
 
@@ -612,6 +614,12 @@ impl Org {
     }
 
     fn key_result(&mut self, objective: &ObjectiveId, k: Kr<'_>) -> KeyResultId {
+        /// Money key results (revenue, ARR, churn, cost) are tagged financial, so the finance
+        /// team (Helen, Mark) can edit them.
+        fn is_financial(title: &str) -> bool {
+            let t = title.to_lowercase();
+            t.contains('£') || t.contains("revenue") || t.contains("arr ") || t.contains(" cost")
+        }
         let o = self
             .snap
             .objectives
@@ -652,6 +660,7 @@ impl Org {
                 })
                 .collect(),
             confidence: None,
+            financial: is_financial(k.title),
             last_check_in_at: None,
             created_at: o_created,
             updated_at: o_created,
@@ -2460,6 +2469,7 @@ pub fn synthetic(people: usize, seed: u64, today: NaiveDate) -> Snapshot {
                     weight: 1.0,
                     milestones,
                     confidence: None,
+                    financial: false,
                     last_check_in_at: None,
                     created_at,
                     updated_at: created_at,
@@ -2738,8 +2748,13 @@ mod tests {
                 Role::Finance,
                 Role::Analyst,
                 Role::Reviewer,
+                Role::Viewer,
             ] {
                 assert!(s.people.iter().any(|p| p.has_role(role)), "{role:?}");
+            }
+            assert!(s.key_results.iter().any(|k| k.financial));
+            for v in [Visibility::Team, Visibility::Private] {
+                assert!(s.objectives.iter().any(|o| o.visibility == v), "{v:?}");
             }
 
             // Cycles around today.

@@ -60,6 +60,8 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Print the permission matrix (role × route) as Markdown: the text of docs/permissions.md.
+    Permissions,
     /// Run the ownership health check over a cycle; exits non-zero when it finds an error.
     Lint {
         /// The cycle's name, e.g. "2026 Q4".
@@ -322,9 +324,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .cycle_by_name(cycle.trim())
                 .await?
                 .with_context(|| format!("no cycle is named '{}'", cycle.trim()))?;
-            let report = services::health::for_cycle(store.as_ref(), &found.id)
-                .await
-                .map_err(api_error)?;
+            let report = services::health::for_cycle(
+                store.as_ref(),
+                &services::visibility::Viewer::system(),
+                &found.id,
+            )
+            .await
+            .map_err(api_error)?;
             if format == "json" {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
@@ -373,6 +379,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if report.counts.error > 0 {
                 return Err(LintFailed(report.counts.error).into());
             }
+            Ok(())
+        }
+        Command::Permissions => {
+            print!("{}", keel_server::permissions::markdown());
             Ok(())
         }
         Command::Openapi => {

@@ -2,10 +2,14 @@
 //! (so the document cannot drift from the routes).
 
 mod accounts;
+mod audit;
+mod conversations;
 mod directory;
 mod okrs;
 mod ownership;
 mod reference;
+mod reviews;
+mod rhythm;
 mod tokens;
 
 use crate::error::Problem;
@@ -46,6 +50,10 @@ overwriting someone else's change (412 when it is stale)."
         (name = "settings", description = "Organisation settings"),
         (name = "tokens", description = "Your API tokens"),
         (name = "accounts", description = "Passwords: change your own; administrators reset others'"),
+        (name = "audit", description = "The append-only record of every write: who, what, when, before and after"),
+        (name = "scoring", description = "End of cycle: scores, retrospectives, calibration"),
+        (name = "reviews", description = "Team reviews: agenda, owners' notes and decisions"),
+        (name = "cfrs", description = "Conversations, feedback and recognition"),
     )
 )]
 struct ApiDoc;
@@ -70,6 +78,10 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(ownership::routes())
         .merge(tokens::routes())
         .merge(accounts::routes())
+        .merge(audit::routes())
+        .merge(rhythm::routes())
+        .merge(reviews::routes())
+        .merge(conversations::routes())
         .split_for_parts();
     (routes, doc)
 }

@@ -3,6 +3,7 @@
 use crate::error::{ApiResult, Problem};
 use crate::extract::{etag, page_request, ApiJson, Caller, IfMatch};
 use crate::services::okrs::{self as svc, *};
+use crate::services::visibility::Viewer;
 use crate::views::{self, KeyResultView, ListOf, ObjectiveView};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
@@ -50,15 +51,16 @@ async fn create_objective(
     Ok((StatusCode::CREATED, etag(view.version), Json(view)))
 }
 
-/// List objectives with their key results, owners and progress.
+/// List the objectives you may see, with their key results, owners and progress.
 #[utoipa::path(get, path = "/objectives", tag = "objectives", params(ObjectivesQuery),
     responses((status = 200, body = ListOf<ObjectiveView>)))]
 async fn list_objectives(
     State(s): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Query(q): Query<ObjectivesQuery>,
 ) -> ApiResult<Json<ListOf<ObjectiveView>>> {
     let filter = ObjectiveFilter {
+        audience: Viewer::of(&caller.person).audience(),
         cycle_id: q
             .cycle_id
             .filter(|v| !v.is_empty())
@@ -87,10 +89,15 @@ async fn list_objectives(
     responses((status = 200, body = ObjectiveView), (status = 404, body = Problem)))]
 async fn get_objective(
     State(s): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
-    let o = svc::get_objective(s.store(), &ObjectiveId::from_string(id)).await?;
+    let o = svc::get_objective(
+        s.store(),
+        &Viewer::of(&caller.person),
+        &ObjectiveId::from_string(id),
+    )
+    .await?;
     let view = views::objective(s.store(), o).await?;
     Ok((etag(view.version), Json(view)))
 }
@@ -152,10 +159,15 @@ async fn create_key_result(
     responses((status = 200, body = KeyResultView), (status = 404, body = Problem)))]
 async fn get_key_result(
     State(s): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
-    let (kr, _) = svc::get_key_result(s.store(), &KeyResultId::from_string(id)).await?;
+    let (kr, _) = svc::get_key_result(
+        s.store(),
+        &Viewer::of(&caller.person),
+        &KeyResultId::from_string(id),
+    )
+    .await?;
     let view = views::key_result(s.store(), kr).await?;
     Ok((etag(view.version), Json(view)))
 }
@@ -236,11 +248,16 @@ pub struct PageQuery {
     responses((status = 200, body = ListOf<CheckIn>), (status = 404, body = Problem)))]
 async fn list_check_ins(
     State(s): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> ApiResult<Json<ListOf<CheckIn>>> {
-    let (kr, _) = svc::get_key_result(s.store(), &KeyResultId::from_string(id)).await?;
+    let (kr, _) = svc::get_key_result(
+        s.store(),
+        &Viewer::of(&caller.person),
+        &KeyResultId::from_string(id),
+    )
+    .await?;
     let page = s
         .store()
         .list_check_ins(
@@ -273,10 +290,15 @@ async fn create_initiative(
     responses((status = 200, body = ListOf<Initiative>), (status = 404, body = Problem)))]
 async fn list_initiatives(
     State(s): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ListOf<Initiative>>> {
-    let (kr, _) = svc::get_key_result(s.store(), &KeyResultId::from_string(id)).await?;
+    let (kr, _) = svc::get_key_result(
+        s.store(),
+        &Viewer::of(&caller.person),
+        &KeyResultId::from_string(id),
+    )
+    .await?;
     let items = s.store().list_initiatives(&kr.id).await?;
     Ok(Json(ListOf {
         items,

@@ -5,6 +5,7 @@ use crate::extract::{page_request, ApiJson, Caller};
 use crate::services::directory;
 use crate::services::health::{self, HealthReport};
 use crate::services::ownership::{self as svc, DeclineOwnership, ProposeOwner};
+use crate::services::visibility::Viewer;
 use crate::views::{self, KeyResultView, ListOf, ObjectiveView, PersonSummary};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
@@ -43,8 +44,8 @@ pub struct OwnershipView {
     pub history: Vec<OwnershipRequest>,
 }
 
-async fn ownership_view(s: &AppState, okr: OkrRef) -> ApiResult<OwnershipView> {
-    let t = svc::target(s.store(), &okr).await?;
+async fn ownership_view(s: &AppState, caller: &Caller, okr: OkrRef) -> ApiResult<OwnershipView> {
+    let t = svc::target(s.store(), &Viewer::of(&caller.person), &okr).await?;
     let co = match &t.key_result {
         Some(k) => k.co_owner_ids.clone(),
         None => t.objective.co_owner_ids.clone(),
@@ -96,10 +97,10 @@ async fn propose_objective_owner(
     responses((status = 200, body = OwnershipView), (status = 404, body = Problem)))]
 async fn objective_ownership(
     State(s): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<OwnershipView>> {
-    Ok(Json(ownership_view(&s, objective_ref(id)).await?))
+    Ok(Json(ownership_view(&s, &caller, objective_ref(id)).await?))
 }
 
 /// Accept ownership of an objective (the proposed owner only).
@@ -148,10 +149,10 @@ async fn propose_key_result_owner(
     responses((status = 200, body = OwnershipView), (status = 404, body = Problem)))]
 async fn key_result_ownership(
     State(s): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<OwnershipView>> {
-    Ok(Json(ownership_view(&s, key_result_ref(id)).await?))
+    Ok(Json(ownership_view(&s, &caller, key_result_ref(id)).await?))
 }
 
 /// Accept ownership of a key result (the proposed owner only).
@@ -205,16 +206,26 @@ pub struct PersonOwnership {
 }
 
 /// What a person owns, co-owns, sponsors and contributes to, and the ownership requests waiting
-/// for them.
+/// for them: only the OKRs you may see.
 #[utoipa::path(get, path = "/people/{id}/ownership", tag = "ownership", params(("id" = String, Path)),
     responses((status = 200, body = PersonOwnership), (status = 404, body = Problem)))]
 async fn person_ownership(
     State(s): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<PersonOwnership>> {
+    let viewer = Viewer::of(&caller.person);
     let person = directory::get_person(s.store(), &PersonId::from_string(id)).await?;
-    let inv = s.store().okrs_involving(&person.id).await?;
+    let mut inv = s.store().okrs_involving(&person.id).await?;
+    let ids: Vec<ObjectiveId> = inv
+        .objectives
+        .iter()
+        .map(|o| o.id.clone())
+        .chain(inv.key_results.iter().map(|k| k.objective_id.clone()))
+        .collect();
+    let seen = viewer.visible(s.store(), &ids).await?;
+    inv.objectives.retain(|o| seen.contains(&o.id));
+    inv.key_results.retain(|k| seen.contains(&k.objective_id));
     let ids: Vec<ObjectiveId> = inv.objectives.iter().map(|o| o.id.clone()).collect();
     let all_krs = if ids.is_empty() {
         vec![]
@@ -271,6 +282,7 @@ async fn person_ownership(
         .list_ownership_requests(
             &keel_store::OwnershipRequestFilter {
                 state: Some(RequestState::Pending),
+                audience: viewer.audience(),
                 involving: Some(person.id.clone()),
                 ..Default::default()
             },
@@ -367,14 +379,16 @@ pub struct TeamOkrs {
     pub key_results: Vec<SharedKeyResult>,
 }
 
-/// Every OKR the team owns or shares, each once, with one progress (never copied).
+/// Every OKR the team owns or shares that you may see, each once, with one progress (never
+/// copied).
 #[utoipa::path(get, path = "/teams/{id}/okrs", tag = "ownership", params(("id" = String, Path)),
     responses((status = 200, body = TeamOkrs), (status = 404, body = Problem)))]
 async fn team_okrs(
     State(s): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<TeamOkrs>> {
+    let viewer = Viewer::of(&caller.person);
     let team = directory::get_team(s.store(), &TeamId::from_string(id)).await?;
     let mut objectives = vec![];
     let mut page = PageRequest {
@@ -387,6 +401,7 @@ async fn team_okrs(
             .list_objectives(
                 &ObjectiveFilter {
                     team_id: Some(team.id.clone()),
+                    audience: viewer.audience(),
                     ..Default::default()
                 },
                 &page,
@@ -406,6 +421,7 @@ async fn team_okrs(
         .into_iter()
         .filter(|k| !shown.contains(&k.objective_id))
         .collect();
+    let extra = viewer.retain(s.store(), extra, |k| &k.objective_id).await?;
     let parent_ids: Vec<ObjectiveId> = extra
         .iter()
         .map(|k| k.objective_id.clone())
@@ -440,19 +456,25 @@ pub struct HealthQuery {
 }
 
 /// The ownership health check over a cycle: the seeds' pitfalls, each with a stable code, a
-/// severity, the OKR, the person and a one-line fix.
+/// severity, the OKR, the person and a one-line fix. It covers the OKRs you may see.
 #[utoipa::path(get, path = "/health", tag = "health", params(HealthQuery),
-    responses((status = 200, body = HealthReport), (status = 422, body = Problem)))]
+    responses((status = 200, body = HealthReport), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn health_check(
     State(s): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Query(q): Query<HealthQuery>,
 ) -> ApiResult<Json<HealthReport>> {
+    crate::authz::read_reports(&caller.person)?;
     let cycle = q
         .cycle_id
         .filter(|c| !c.is_empty())
         .ok_or_else(|| ApiError::invalid("cycle_id", "is required"))?;
     Ok(Json(
-        health::for_cycle(s.store(), &CycleId::from_string(cycle)).await?,
+        health::for_cycle(
+            s.store(),
+            &Viewer::of(&caller.person),
+            &CycleId::from_string(cycle),
+        )
+        .await?,
     ))
 }

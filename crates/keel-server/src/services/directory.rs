@@ -1,7 +1,7 @@
 //! People, teams, cycles and organisation settings: the directory OKRs hang from.
 
 use super::{now, nullable, require_active_people, require_active_person};
-use crate::authz;
+use crate::authz::{self, Actor};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Caller, IfMatch};
 use keel_domain::alignment::creates_cycle;
@@ -131,6 +131,19 @@ pub async fn patch_person(
         after.active = a;
     }
     let after = after.validated()?;
+    let was_admin = before.active && before.has_role(Role::Admin);
+    let is_admin = after.active && after.has_role(Role::Admin);
+    if was_admin && !is_admin && store.count_active_with_role(Role::Admin).await? <= 1 {
+        let field = if after.active { "roles" } else { "active" };
+        return Err(ApiError::conflict(
+            field,
+            format!(
+                "{} is the last active administrator: make someone else an administrator first, \
+                 so the organisation is never left without one",
+                before.name
+            ),
+        ));
+    }
     if after.manager_id != before.manager_id {
         if let Some(m) = &after.manager_id {
             require_active_person(store, "manager_id", m).await?;
@@ -194,7 +207,7 @@ pub struct TeamPatch {
 }
 
 pub async fn create_team(store: &dyn Store, caller: &Caller, input: NewTeam) -> ApiResult<Team> {
-    authz::manage_team(&caller.person, None)?;
+    authz::manage_team(&Actor::load(store, &caller.person).await?, None)?;
     let t = now();
     let team = Team {
         id: TeamId::generate(),
@@ -260,7 +273,7 @@ pub async fn patch_team(
     patch: TeamPatch,
 ) -> ApiResult<Team> {
     let before = get_team(store, id).await?;
-    authz::manage_team(&caller.person, before.lead_id.as_ref())?;
+    authz::manage_team(&Actor::load(store, &caller.person).await?, Some(&before))?;
     if_match.check(before.version)?;
     let mut after = before.clone();
     if let Some(n) = patch.name {

@@ -1,6 +1,7 @@
 //! The ownership health check over one cycle, for the API, `keel lint` and the web UI alike.
 
 use crate::error::{ApiError, ApiResult};
+use crate::services::visibility::Viewer;
 use keel_domain::health::{self, Finding, HealthInput, Severity};
 use keel_domain::*;
 use keel_store::{ObjectiveFilter, OwnershipRequestFilter, PageRequest, Store};
@@ -23,8 +24,13 @@ pub struct HealthReport {
     pub findings: Vec<Finding>,
 }
 
-/// Runs the check over every objective and key result of the cycle.
-pub async fn for_cycle(store: &dyn Store, cycle_id: &CycleId) -> ApiResult<HealthReport> {
+/// Runs the check over every objective and key result of the cycle that `viewer` may see (the
+/// findings, and so the counts, never reveal an OKR the viewer could not open).
+pub async fn for_cycle(
+    store: &dyn Store,
+    viewer: &Viewer,
+    cycle_id: &CycleId,
+) -> ApiResult<HealthReport> {
     let cycle = store.cycle(cycle_id).await?.ok_or_else(|| {
         ApiError::invalid("cycle_id", format!("no cycle has the id '{cycle_id}'"))
     })?;
@@ -39,6 +45,7 @@ pub async fn for_cycle(store: &dyn Store, cycle_id: &CycleId) -> ApiResult<Healt
             .list_objectives(
                 &ObjectiveFilter {
                     cycle_id: Some(cycle_id.clone()),
+                    audience: viewer.audience(),
                     ..Default::default()
                 },
                 &page,

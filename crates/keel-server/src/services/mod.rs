@@ -4,11 +4,16 @@
 //! Routes are thin wrappers over these functions; the CLI and background jobs call them too, so
 //! a rule enforced here holds for every entry point.
 
+pub mod conversations;
 pub mod directory;
 pub mod health;
 pub mod okrs;
 pub mod ownership;
+pub mod reviews;
+pub mod rhythm;
+pub mod scoring;
 pub mod tokens;
+pub mod visibility;
 
 use crate::error::{ApiError, ApiResult};
 use keel_domain::*;

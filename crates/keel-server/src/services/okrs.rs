@@ -1,10 +1,11 @@
 //! Objectives, key results, check-ins and initiatives.
 
 use super::{now, nullable, require_active_people, require_active_person, require_teams};
-use crate::authz;
+use crate::authz::{self, Actor};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Caller, IfMatch};
 use crate::services::ownership::{check_can_activate, new_request};
+use crate::services::visibility::Viewer;
 use keel_domain::alignment::creates_cycle;
 use keel_domain::*;
 use keel_store::Store;
@@ -70,21 +71,23 @@ pub struct ObjectivePatch {
 }
 
 /// Resolves parent ids (each an objective or a key result) and refuses alignment loops.
+/// A parent the caller may not see is reported like one that does not exist.
 async fn resolve_parents(
     store: &dyn Store,
+    viewer: &Viewer,
     child: &ObjectiveId,
     ids: &[String],
 ) -> ApiResult<Vec<ParentRef>> {
     let mut parents = Vec::with_capacity(ids.len());
     for id in ids {
-        if let Some(o) = store
-            .objective(&ObjectiveId::from_string(id.clone()))
-            .await?
+        if let Ok(o) = viewer
+            .objective(store, &ObjectiveId::from_string(id.clone()))
+            .await
         {
             parents.push(ParentRef::Objective(o.id));
-        } else if let Some(k) = store
-            .key_result(&KeyResultId::from_string(id.clone()))
-            .await?
+        } else if let Ok((k, _)) = viewer
+            .key_result(store, &KeyResultId::from_string(id.clone()))
+            .await
         {
             parents.push(ParentRef::KeyResult(k.id));
         } else {
@@ -228,7 +231,8 @@ pub async fn create_objective(
         check_can_activate(&objective, &[])?;
     }
     let objective = Objective {
-        parents: resolve_parents(store, &id, &input.parent_ids).await?,
+        parents: resolve_parents(store, &Viewer::of(&caller.person), &id, &input.parent_ids)
+            .await?,
         ..objective
     }
     .validated()?;
@@ -246,11 +250,13 @@ pub async fn create_objective(
     Ok(objective)
 }
 
-pub async fn get_objective(store: &dyn Store, id: &ObjectiveId) -> ApiResult<Objective> {
-    store
-        .objective(id)
-        .await?
-        .ok_or(ApiError::NotFound("objective"))
+/// The objective, or 404 when it does not exist or `viewer` may not see it.
+pub async fn get_objective(
+    store: &dyn Store,
+    viewer: &Viewer,
+    id: &ObjectiveId,
+) -> ApiResult<Objective> {
+    viewer.objective(store, id).await
 }
 
 /// 409 when the objective's cycle is closed.
@@ -287,8 +293,9 @@ pub async fn patch_objective(
     if_match: IfMatch,
     patch: ObjectivePatch,
 ) -> ApiResult<Objective> {
-    let before = get_objective(store, id).await?;
-    authz::edit_objective(&caller.person, &before)?;
+    let viewer = Viewer::of(&caller.person);
+    let before = get_objective(store, &viewer, id).await?;
+    authz::edit_objective(&Actor::load(store, &caller.person).await?, &before)?;
     if_match.check(before.version)?;
     // Re-opening a closed objective is allowed; any other change to a closed one is not.
     let reopening = before.state == ObjectiveState::Closed
@@ -334,7 +341,7 @@ pub async fn patch_objective(
         after.visibility = v;
     }
     if let Some(ids) = &patch.parent_ids {
-        after.parents = resolve_parents(store, &after.id, ids).await?;
+        after.parents = resolve_parents(store, &viewer, &after.id, ids).await?;
     }
     let after = after.validated()?;
     check_circle(
@@ -366,8 +373,8 @@ pub async fn delete_objective(
     id: &ObjectiveId,
     if_match: IfMatch,
 ) -> ApiResult<()> {
-    let o = get_objective(store, id).await?;
-    authz::edit_objective(&caller.person, &o)?;
+    let o = get_objective(store, &Viewer::of(&caller.person), id).await?;
+    authz::edit_objective(&Actor::load(store, &caller.person).await?, &o)?;
     if_match.check(o.version)?;
     require_unlocked(store, &o).await?;
     Ok(store.delete_objective(&caller.write_ctx(), &o).await?)
@@ -426,6 +433,9 @@ pub struct NewKeyResult {
     pub weight: Option<f64>,
     #[serde(default)]
     pub milestones: Vec<Milestone>,
+    /// Tags the key result as financial: people with the `finance` role may then edit it.
+    #[serde(default)]
+    pub financial: bool,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -448,6 +458,7 @@ pub struct KeyResultPatch {
     pub unit: Option<String>,
     pub weight: Option<f64>,
     pub milestones: Option<Vec<Milestone>>,
+    pub financial: Option<bool>,
 }
 
 pub async fn create_key_result(
@@ -456,8 +467,8 @@ pub async fn create_key_result(
     objective_id: &ObjectiveId,
     input: NewKeyResult,
 ) -> ApiResult<KeyResult> {
-    let objective = get_objective(store, objective_id).await?;
-    authz::edit_objective(&caller.person, &objective)?;
+    let objective = get_objective(store, &Viewer::of(&caller.person), objective_id).await?;
+    authz::edit_objective(&Actor::load(store, &caller.person).await?, &objective)?;
     require_unlocked(store, &objective).await?;
     let target = match (input.kind, input.target) {
         (_, Some(t)) => t,
@@ -490,6 +501,7 @@ pub async fn create_key_result(
         weight: input.weight.unwrap_or(1.0),
         milestones: input.milestones,
         confidence: None,
+        financial: input.financial,
         last_check_in_at: None,
         created_at: t,
         updated_at: t,
@@ -519,17 +531,13 @@ pub async fn create_key_result(
     Ok(kr)
 }
 
-/// A key result and its objective.
+/// A key result and its objective, or 404 when it does not exist or `viewer` may not see it.
 pub async fn get_key_result(
     store: &dyn Store,
+    viewer: &Viewer,
     id: &KeyResultId,
 ) -> ApiResult<(KeyResult, Objective)> {
-    let kr = store
-        .key_result(id)
-        .await?
-        .ok_or(ApiError::NotFound("key result"))?;
-    let o = get_objective(store, &kr.objective_id).await?;
-    Ok((kr, o))
+    viewer.key_result(store, id).await
 }
 
 pub async fn patch_key_result(
@@ -539,8 +547,9 @@ pub async fn patch_key_result(
     if_match: IfMatch,
     patch: KeyResultPatch,
 ) -> ApiResult<KeyResult> {
-    let (before, objective) = get_key_result(store, id).await?;
-    authz::edit_key_result(&caller.person, &before, &objective)?;
+    let (before, objective) = get_key_result(store, &Viewer::of(&caller.person), id).await?;
+    let actor = Actor::load(store, &caller.person).await?;
+    authz::edit_key_result(&actor, &before, &objective)?;
     if_match.check(before.version)?;
     require_unlocked(store, &objective).await?;
     let mut after = before.clone();
@@ -581,6 +590,9 @@ pub async fn patch_key_result(
     if let Some(v) = patch.milestones {
         after.milestones = v;
     }
+    if let Some(v) = patch.financial {
+        after.financial = v;
+    }
     let after = after.validated()?;
     check_circle(
         store,
@@ -605,8 +617,8 @@ pub async fn delete_key_result(
     id: &KeyResultId,
     if_match: IfMatch,
 ) -> ApiResult<()> {
-    let (kr, objective) = get_key_result(store, id).await?;
-    authz::edit_key_result(&caller.person, &kr, &objective)?;
+    let (kr, objective) = get_key_result(store, &Viewer::of(&caller.person), id).await?;
+    authz::edit_key_result(&Actor::load(store, &caller.person).await?, &kr, &objective)?;
     if_match.check(kr.version)?;
     require_unlocked(store, &objective).await?;
     Ok(store.delete_key_result(&caller.write_ctx(), &kr).await?)
@@ -633,7 +645,7 @@ pub async fn check_in(
     key_result_id: &KeyResultId,
     input: NewCheckIn,
 ) -> ApiResult<(CheckIn, KeyResult)> {
-    let (kr, objective) = get_key_result(store, key_result_id).await?;
+    let (kr, objective) = get_key_result(store, &Viewer::of(&caller.person), key_result_id).await?;
     authz::check_in(&caller.person, &kr, &objective)?;
     require_unlocked(store, &objective).await?;
     let settings = store.settings().await?;
@@ -697,8 +709,8 @@ pub async fn create_initiative(
     key_result_id: &KeyResultId,
     input: NewInitiative,
 ) -> ApiResult<Initiative> {
-    let (kr, objective) = get_key_result(store, key_result_id).await?;
-    authz::manage_initiatives(&caller.person, &kr, &objective)?;
+    let (kr, objective) = get_key_result(store, &Viewer::of(&caller.person), key_result_id).await?;
+    authz::manage_initiatives(&Actor::load(store, &caller.person).await?, &kr, &objective)?;
     require_unlocked(store, &objective).await?;
     let t = now();
     let initiative = Initiative {
@@ -732,9 +744,12 @@ pub async fn patch_initiative(
         .initiative(id)
         .await?
         .ok_or(ApiError::NotFound("initiative"))?;
-    let (kr, objective) = get_key_result(store, &before.key_result_id).await?;
+    // An initiative under an objective the caller may not see does not exist for them.
+    let (kr, objective) = get_key_result(store, &Viewer::of(&caller.person), &before.key_result_id)
+        .await
+        .map_err(|_| ApiError::NotFound("initiative"))?;
     if before.owner_id != caller.person.id {
-        authz::manage_initiatives(&caller.person, &kr, &objective)?;
+        authz::manage_initiatives(&Actor::load(store, &caller.person).await?, &kr, &objective)?;
     }
     if_match.check(before.version)?;
     require_unlocked(store, &objective).await?;

@@ -2,10 +2,11 @@
 //! owns what. Seed 001: one named individual per OKR, who explicitly accepts.
 
 use super::{now, require_active_person};
-use crate::authz;
+use crate::authz::{self, Actor};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Caller;
 use crate::services::okrs::{get_key_result, get_objective, require_unlocked};
+use crate::services::visibility::Viewer;
 use keel_domain::*;
 use keel_store::{OwnershipRequestFilter, PageRequest, Store};
 use serde::Deserialize;
@@ -40,10 +41,11 @@ pub struct Target {
     pub key_result: Option<KeyResult>,
 }
 
-pub async fn target(store: &dyn Store, okr: &OkrRef) -> ApiResult<Target> {
+/// 404 when the OKR does not exist or `viewer` may not see it.
+pub async fn target(store: &dyn Store, viewer: &Viewer, okr: &OkrRef) -> ApiResult<Target> {
     Ok(match okr {
         OkrRef::Objective(id) => {
-            let o = get_objective(store, id).await?;
+            let o = get_objective(store, viewer, id).await?;
             Target {
                 okr: okr.clone(),
                 owner_id: o.owner_id.clone(),
@@ -54,7 +56,7 @@ pub async fn target(store: &dyn Store, okr: &OkrRef) -> ApiResult<Target> {
             }
         }
         OkrRef::KeyResult(id) => {
-            let (k, o) = get_key_result(store, id).await?;
+            let (k, o) = get_key_result(store, viewer, id).await?;
             Target {
                 okr: okr.clone(),
                 owner_id: k.owner_id.clone(),
@@ -106,10 +108,11 @@ pub async fn propose(
     okr: OkrRef,
     input: ProposeOwner,
 ) -> ApiResult<OwnershipRequest> {
-    let t = target(store, &okr).await?;
+    let t = target(store, &Viewer::of(&caller.person), &okr).await?;
+    let actor = Actor::load(store, &caller.person).await?;
     match &t.key_result {
-        None => authz::edit_objective(&caller.person, &t.objective)?,
-        Some(k) => authz::edit_key_result(&caller.person, k, &t.objective)?,
+        None => authz::edit_objective(&actor, &t.objective)?,
+        Some(k) => authz::edit_key_result(&actor, k, &t.objective)?,
     }
     require_unlocked(store, &t.objective).await?;
     require_active_person(store, "owner_id", &input.owner_id).await?;
@@ -159,7 +162,7 @@ async fn pending_for(
     caller: &Caller,
     okr: &OkrRef,
 ) -> ApiResult<OwnershipRequest> {
-    let t = target(store, okr).await?;
+    let t = target(store, &Viewer::of(&caller.person), okr).await?;
     let page = store
         .list_ownership_requests(
             &OwnershipRequestFilter {
@@ -216,8 +219,8 @@ pub async fn decline(
     Ok(request)
 }
 
-/// Requests the caller may see: administrators and champions see all; others those they
-/// proposed or are proposed for.
+/// Requests the caller may see: administrators and champions see all (on OKRs they may see);
+/// others those they proposed or are proposed for.
 pub async fn list_requests(
     store: &dyn Store,
     caller: &Caller,
@@ -227,6 +230,7 @@ pub async fn list_requests(
     let sees_all = caller.person.has_role(Role::Admin) || caller.person.has_role(Role::Champion);
     let filter = OwnershipRequestFilter {
         state,
+        audience: Viewer::of(&caller.person).audience(),
         involving: (!sees_all).then(|| caller.person.id.clone()),
         ..Default::default()
     };

@@ -3,12 +3,19 @@
 
 mod helpers;
 
+mod audit;
 mod auth;
 mod check_ins;
+mod conversations;
 mod directory;
 mod errors;
 mod objectives;
 mod oidc;
 mod openapi;
 mod ownership;
+mod permissions;
+mod reviews;
+mod rhythm;
+mod scoring;
 mod story;
+mod visibility;

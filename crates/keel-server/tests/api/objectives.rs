@@ -370,12 +370,14 @@ async fn patch_delete_and_permissions() {
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["etag"], "\"2\"");
 
+    // Now team-visible and shared with no team of Nina's: it does not exist for her (404, not
+    // 403, so a write reveals nothing either).
     let r = app
         .req_as(&other_token, Method::DELETE, &path)
         .send()
         .await
         .unwrap();
-    assert_problem(r, StatusCode::FORBIDDEN, None).await;
+    assert_problem(r, StatusCode::NOT_FOUND, None).await;
     let r = app
         .req_as(&owner_token, Method::DELETE, &path)
         .send()

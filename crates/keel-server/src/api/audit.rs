@@ -1,0 +1,269 @@
+//! The audit log over HTTP: an objective's history (for whoever can see the objective) and the
+//! organisation's log with filters, as JSON or CSV (administrators and champions).
+//!
+//! Why here and read-only: every write already records its event in the same transaction
+//! (keel-store); this module only reads. No route updates or deletes an audit event.
+
+use crate::authz;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{page_request, Caller};
+use crate::services::visibility::Viewer;
+use crate::views::ListOf;
+use crate::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, NaiveDate, Utc};
+use keel_domain::*;
+use keel_store::{AuditFilter, Page};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(objective_history))
+        .routes(routes!(list_audit))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct HistoryQuery {
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+/// Who changed what on an objective and on its key results, check-ins, initiatives and
+/// ownership, newest first. Readable by whoever can see the objective.
+#[utoipa::path(get, path = "/objectives/{id}/history", tag = "audit", params(("id" = String, Path), HistoryQuery),
+    responses((status = 200, body = ListOf<AuditEvent>), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn objective_history(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<HistoryQuery>,
+) -> ApiResult<Json<ListOf<AuditEvent>>> {
+    let o = Viewer::of(&caller.person)
+        .objective(s.store(), &ObjectiveId::from_string(id))
+        .await?;
+    let page = s
+        .store()
+        .list_audit(
+            &AuditFilter {
+                object_id: Some(o.id.to_string()),
+                ..Default::default()
+            },
+            &page_request(q.limit.as_deref(), q.cursor.as_deref())?,
+        )
+        .await?;
+    Ok(Json(ListOf {
+        items: page.items,
+        next_cursor: page.next_cursor,
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AuditQuery {
+    /// Events on this object and on its children (an objective's key results, check-ins and
+    /// initiatives; a key result's check-ins and initiatives).
+    object_id: Option<String>,
+    /// Events by this person.
+    actor_id: Option<String>,
+    /// From this time (RFC 3339, or a date meaning its start in UTC), inclusive.
+    since: Option<String>,
+    /// Up to this time (RFC 3339, or a date meaning its end in UTC), inclusive.
+    until: Option<String>,
+    /// `json` (default) or `csv`; `Accept: text/csv` also selects CSV.
+    format: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+/// Parses a time bound: RFC 3339, or a date (its first or last microsecond, UTC).
+fn parse_time(field: &str, v: Option<&str>, end_of_day: bool) -> ApiResult<Option<DateTime<Utc>>> {
+    let Some(v) = v.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    if let Ok(t) = DateTime::parse_from_rfc3339(v) {
+        return Ok(Some(t.with_timezone(&Utc)));
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+        let t = if end_of_day {
+            d.and_hms_micro_opt(23, 59, 59, 999_999)
+        } else {
+            d.and_hms_opt(0, 0, 0)
+        };
+        if let Some(t) = t {
+            return Ok(Some(t.and_utc()));
+        }
+    }
+    Err(ApiError::invalid(
+        field,
+        format!("'{v}' is not a time: use RFC 3339 (2026-11-23T09:00:00Z) or a date (2026-11-23)"),
+    ))
+}
+
+/// The organisation's audit log, newest first, filtered and paginated; JSON or CSV
+/// (`?format=csv` or `Accept: text/csv`; the next page's cursor is then in `x-next-cursor`).
+/// Administrators and champions only; events on objectives you may not see are left out.
+#[utoipa::path(get, path = "/audit", tag = "audit", params(AuditQuery),
+    responses((status = 200, body = ListOf<AuditEvent>, description = "JSON, or text/csv"),
+        (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn list_audit(
+    State(s): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Query(q): Query<AuditQuery>,
+) -> ApiResult<Response> {
+    authz::read_audit(&caller.person)?;
+    let csv = match q.format.as_deref().map(str::trim) {
+        Some("csv") => true,
+        Some("json") => false,
+        None | Some("") => headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("text/csv")),
+        Some(_) => return Err(ApiError::invalid("format", "must be json or csv")),
+    };
+    let since = parse_time("since", q.since.as_deref(), false)?;
+    let until = parse_time("until", q.until.as_deref(), true)?;
+    if let (Some(a), Some(b)) = (since, until) {
+        if b < a {
+            return Err(ApiError::invalid("until", "must not be before since"));
+        }
+    }
+    let actor_id = match q
+        .actor_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    {
+        None => None,
+        Some(a) => {
+            let id = PersonId::from_string(a.to_string());
+            if s.store().person(&id).await?.is_none() {
+                return Err(ApiError::invalid(
+                    "actor_id",
+                    format!("no person has the id '{a}'"),
+                ));
+            }
+            Some(id)
+        }
+    };
+    let filter = AuditFilter {
+        audience: Viewer::of(&caller.person).audience(),
+        object_id: q
+            .object_id
+            .map(|o| o.trim().to_string())
+            .filter(|o| !o.is_empty()),
+        actor_id,
+        from: since,
+        to: until,
+    };
+    let page = s
+        .store()
+        .list_audit(
+            &filter,
+            &page_request(q.limit.as_deref(), q.cursor.as_deref())?,
+        )
+        .await?;
+    if csv {
+        Ok(csv_response(page))
+    } else {
+        Ok(Json(ListOf {
+            items: page.items,
+            next_cursor: page.next_cursor,
+        })
+        .into_response())
+    }
+}
+
+const CSV_HEADER: [&str; 12] = [
+    "id",
+    "at",
+    "actor_id",
+    "action",
+    "object_kind",
+    "object_id",
+    "objective_id",
+    "key_result_id",
+    "source",
+    "request_id",
+    "before",
+    "after",
+];
+
+/// One CSV field (RFC 4180): quoted when it holds a separator, quote or line break. A leading
+/// `=`, `+`, `-` or `@` is prefixed with `'` so a spreadsheet never runs it as a formula.
+fn csv_field(v: &str) -> String {
+    let v = if v.starts_with(['=', '+', '-', '@']) {
+        format!("'{v}")
+    } else {
+        v.to_string()
+    };
+    if v.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", v.replace('"', "\"\""))
+    } else {
+        v
+    }
+}
+
+/// The page as `text/csv`, one event a line, `before`/`after` as JSON text.
+pub fn to_csv(events: &[AuditEvent]) -> String {
+    let mut out = CSV_HEADER.join(",");
+    out.push_str("\r\n");
+    for e in events {
+        let json =
+            |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string()).unwrap_or_default();
+        let fields = [
+            e.id.to_string(),
+            e.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            e.actor_id
+                .as_ref()
+                .map(|a| a.to_string())
+                .unwrap_or_default(),
+            e.action.clone(),
+            e.object_kind.clone(),
+            e.object_id.clone(),
+            e.objective_id.clone().unwrap_or_default(),
+            e.key_result_id.clone().unwrap_or_default(),
+            e.source.as_str().to_string(),
+            e.request_id.clone().unwrap_or_default(),
+            json(&e.before),
+            json(&e.after),
+        ];
+        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+fn csv_response(page: Page<AuditEvent>) -> Response {
+    let mut resp = (
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+        to_csv(&page.items),
+    )
+        .into_response();
+    if let Some(c) = page
+        .next_cursor
+        .and_then(|c| HeaderValue::from_str(&c).ok())
+    {
+        resp.headers_mut().insert("x-next-cursor", c);
+    }
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_and_defused() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=SUM(A1)"), "'=SUM(A1)");
+        assert_eq!(csv_field("line\nbreak"), "\"line\nbreak\"");
+    }
+}

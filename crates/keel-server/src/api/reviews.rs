@@ -1,0 +1,104 @@
+//! Routes for team reviews: prepare one (its agenda is frozen then), list a team's reviews by
+//! date, read one, record notes and decisions per OKR.
+
+use crate::error::{ApiResult, Problem};
+use crate::extract::{etag, page_request, ApiJson, Caller, IfMatch};
+use crate::services::reviews::{self as svc, NewReview, ReviewItemNotes};
+use crate::views::ListOf;
+use crate::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::Json;
+use keel_domain::review::Review;
+use keel_domain::*;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_review, list_reviews))
+        .routes(routes!(get_review))
+        .routes(routes!(note_item))
+}
+
+/// Prepare a team review (the team's lead, administrators, champions): an agenda of the team's
+/// active OKRs with owner, progress change since the last review, confidence trend and flags.
+#[utoipa::path(post, path = "/teams/{id}/reviews", tag = "reviews", params(("id" = String, Path)), request_body = NewReview,
+    responses((status = 201, body = Review), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn create_review(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<NewReview>,
+) -> ApiResult<impl IntoResponse> {
+    let r = svc::create_review(s.store(), &caller, &TeamId::from_string(id), input).await?;
+    Ok((StatusCode::CREATED, etag(r.version), Json(r)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PageQuery {
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+/// A team's reviews, latest first.
+#[utoipa::path(get, path = "/teams/{id}/reviews", tag = "reviews", params(("id" = String, Path), PageQuery),
+    responses((status = 200, body = ListOf<Review>), (status = 404, body = Problem)))]
+async fn list_reviews(
+    State(s): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<ListOf<Review>>> {
+    let team = crate::services::directory::get_team(s.store(), &TeamId::from_string(id)).await?;
+    let page = s
+        .store()
+        .list_reviews(
+            &team.id,
+            &page_request(q.limit.as_deref(), q.cursor.as_deref())?,
+        )
+        .await?;
+    Ok(Json(ListOf {
+        items: page.items,
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// One review with its agenda, notes and decisions.
+#[utoipa::path(get, path = "/reviews/{id}", tag = "reviews", params(("id" = String, Path)),
+    responses((status = 200, body = Review), (status = 404, body = Problem)))]
+async fn get_review(
+    State(s): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    let r = svc::get_review(s.store(), &ReviewId::from_string(id)).await?;
+    Ok((etag(r.version), Json(r)))
+}
+
+/// Record the owner's notes and the team's decisions on one OKR of the agenda (the OKR's owner,
+/// the team's lead, administrators, champions).
+#[utoipa::path(put, path = "/reviews/{id}/items/{objective_id}", tag = "reviews",
+    params(("id" = String, Path), ("objective_id" = String, Path)), request_body = ReviewItemNotes,
+    responses((status = 200, body = Review), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 412, body = Problem), (status = 422, body = Problem)))]
+async fn note_item(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path((id, objective_id)): Path<(String, String)>,
+    if_match: IfMatch,
+    ApiJson(input): ApiJson<ReviewItemNotes>,
+) -> ApiResult<impl IntoResponse> {
+    let r = svc::note_item(
+        s.store(),
+        &caller,
+        &ReviewId::from_string(id),
+        &ObjectiveId::from_string(objective_id),
+        if_match,
+        input,
+    )
+    .await?;
+    Ok((etag(r.version), Json(r)))
+}

@@ -1,0 +1,391 @@
+//! The permission matrix: for every role (and the team lead position) and every API route,
+//! whether it is allowed. One table, three uses: a test walks the whole table against the
+//! running app (so the table cannot drift from `authz.rs`), a test fails when a route in the
+//! OpenAPI document has no row (so new routes must be added here), and `docs/permissions.md`
+//! is generated from it (`keel permissions`, or the test with `KEEL_UPDATE_DOCS=1`).
+//!
+//! The rules themselves live in `authz.rs`; visibility (which OKRs a person may see at all)
+//! applies on top of every cell: an OKR you may not see answers 404 whatever the table says.
+//! Pages of the web UI will be rows of kind [`Kind::Page`].
+
+/// Who the column is about: each of Keel's roles, and the team lead, a position in the team
+/// tree (a team's `lead_id`) rather than a role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder {
+    Admin,
+    Champion,
+    TeamLead,
+    Member,
+    Reviewer,
+    Analyst,
+    Hr,
+    Finance,
+    Viewer,
+}
+
+impl Holder {
+    pub const ALL: [Holder; 9] = [
+        Holder::Admin,
+        Holder::Champion,
+        Holder::TeamLead,
+        Holder::Member,
+        Holder::Reviewer,
+        Holder::Analyst,
+        Holder::Hr,
+        Holder::Finance,
+        Holder::Viewer,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Holder::Admin => "admin",
+            Holder::Champion => "champion",
+            Holder::TeamLead => "team lead",
+            Holder::Member => "member",
+            Holder::Reviewer => "reviewer",
+            Holder::Analyst => "analyst",
+            Holder::Hr => "hr",
+            Holder::Finance => "finance",
+            Holder::Viewer => "viewer",
+        }
+    }
+}
+
+/// One cell of the matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Allowed on anything the person may see.
+    Yes,
+    /// Allowed only on their own: OKRs they own or sponsor (or, for check-ins, contribute to);
+    /// for a team lead, the OKRs and teams of the teams they lead; for finance, key results
+    /// tagged financial; for ownership answers, requests naming them; for tokens, their own.
+    Own,
+    /// Refused (403).
+    No,
+}
+
+impl Access {
+    fn parse(c: char) -> Access {
+        match c {
+            'y' => Access::Yes,
+            'o' => Access::Own,
+            'n' => Access::No,
+            other => panic!("permission cell '{other}': use y, o or n"),
+        }
+    }
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Access::Yes => "yes",
+            Access::Own => "own",
+            Access::No => "—",
+        }
+    }
+}
+
+/// What a row is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A route of the JSON API (`/api/v1` + path).
+    Api,
+    /// A page of the web UI (none yet).
+    Page,
+}
+
+/// One row: a route (or page) and a cell per [`Holder::ALL`] column.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub kind: Kind,
+    /// Upper-case HTTP method.
+    pub method: &'static str,
+    /// As in the OpenAPI document, e.g. `/objectives/{id}`.
+    pub path: &'static str,
+    pub access: [Access; 9],
+    /// Why, in a few words.
+    pub note: &'static str,
+}
+
+impl Rule {
+    pub fn access(&self, h: Holder) -> Access {
+        self.access[Holder::ALL.iter().position(|x| *x == h).unwrap_or(0)]
+    }
+}
+
+/// Columns: admin, champion, team lead, member, reviewer, analyst, hr, finance, viewer.
+const TABLE: &[(&str, &str, &str, &str)] = &[
+    // people
+    (
+        "GET",
+        "/people",
+        "yyyyyyyyy",
+        "the directory is open to everyone",
+    ),
+    (
+        "POST",
+        "/people",
+        "ynnnnnnnn",
+        "administrators manage people",
+    ),
+    ("GET", "/people/{id}", "yyyyyyyyy", ""),
+    (
+        "PATCH",
+        "/people/{id}",
+        "ynnnnnnnn",
+        "roles and deactivation too; never the last administrator",
+    ),
+    (
+        "GET",
+        "/people/{id}/ownership",
+        "yyyyyyyyy",
+        "lists only OKRs the reader may see",
+    ),
+    // teams
+    ("GET", "/teams", "yyyyyyyyy", ""),
+    ("POST", "/teams", "yynnnnnnn", ""),
+    ("GET", "/teams/{id}", "yyyyyyyyy", ""),
+    (
+        "PATCH",
+        "/teams/{id}",
+        "yyonnnnnn",
+        "a lead changes their team and the teams below it",
+    ),
+    (
+        "GET",
+        "/teams/{id}/okrs",
+        "yyyyyyyyy",
+        "lists only OKRs the reader may see",
+    ),
+    // cycles and settings
+    ("GET", "/cycles", "yyyyyyyyy", ""),
+    (
+        "POST",
+        "/cycles",
+        "yynnnnnnn",
+        "champions run the OKR cadence",
+    ),
+    ("GET", "/cycles/{id}", "yyyyyyyyy", ""),
+    ("PATCH", "/cycles/{id}", "yynnnnnnn", ""),
+    ("GET", "/settings", "yyyyyyyyy", ""),
+    ("PATCH", "/settings", "yynnnnnnn", ""),
+    // objectives
+    (
+        "GET",
+        "/objectives",
+        "yyyyyyyyy",
+        "lists only OKRs the reader may see",
+    ),
+    (
+        "POST",
+        "/objectives",
+        "yyyynnnnn",
+        "read-only roles do not create OKRs",
+    ),
+    (
+        "GET",
+        "/objectives/{id}",
+        "yyyyyyyyy",
+        "404 when the reader may not see it",
+    ),
+    (
+        "PATCH",
+        "/objectives/{id}",
+        "yyooooono",
+        "owner, sponsor, lead of one of its teams",
+    ),
+    ("DELETE", "/objectives/{id}", "yyooooono", ""),
+    (
+        "GET",
+        "/objectives/{id}/history",
+        "yyyyyyyyy",
+        "whoever can see the objective",
+    ),
+    // key results
+    (
+        "POST",
+        "/objectives/{id}/key-results",
+        "yyooooono",
+        "whoever may edit the objective",
+    ),
+    ("GET", "/key-results/{id}", "yyyyyyyyy", ""),
+    (
+        "PATCH",
+        "/key-results/{id}",
+        "yyooooooo",
+        "finance: key results tagged financial",
+    ),
+    ("DELETE", "/key-results/{id}", "yyooooooo", ""),
+    // check-ins and initiatives
+    (
+        "POST",
+        "/key-results/{id}/check-ins",
+        "yonoooooo",
+        "the people doing the work, not their leads",
+    ),
+    ("GET", "/key-results/{id}/check-ins", "yyyyyyyyy", ""),
+    ("POST", "/key-results/{id}/initiatives", "yyooooooo", ""),
+    ("GET", "/key-results/{id}/initiatives", "yyyyyyyyy", ""),
+    (
+        "PATCH",
+        "/initiatives/{id}",
+        "yyooooooo",
+        "also the initiative's own owner",
+    ),
+    // ownership
+    (
+        "POST",
+        "/objectives/{id}/ownership",
+        "yyooooono",
+        "whoever may edit the objective proposes",
+    ),
+    ("GET", "/objectives/{id}/ownership", "yyyyyyyyy", ""),
+    (
+        "POST",
+        "/objectives/{id}/ownership/accept",
+        "oonoooono",
+        "only the person proposed",
+    ),
+    (
+        "POST",
+        "/objectives/{id}/ownership/decline",
+        "oonoooono",
+        "only the person proposed",
+    ),
+    ("POST", "/key-results/{id}/ownership", "yyooooooo", ""),
+    ("GET", "/key-results/{id}/ownership", "yyyyyyyyy", ""),
+    (
+        "POST",
+        "/key-results/{id}/ownership/accept",
+        "oonoooono",
+        "only the person proposed",
+    ),
+    (
+        "POST",
+        "/key-results/{id}/ownership/decline",
+        "oonoooono",
+        "only the person proposed",
+    ),
+    (
+        "GET",
+        "/ownership-requests",
+        "yyyyyyyyy",
+        "admins and champions: all they may see; others: their own",
+    ),
+    // reports
+    (
+        "GET",
+        "/health",
+        "yyyyyyyyn",
+        "covers only OKRs the reader may see",
+    ),
+    (
+        "GET",
+        "/audit",
+        "yynnnnnnn",
+        "JSON or CSV; leaves out objectives the reader may not see",
+    ),
+    // accounts
+    (
+        "PUT",
+        "/me/password",
+        "yyyyyyyyy",
+        "your own password; the current one is required",
+    ),
+    (
+        "POST",
+        "/people/{id}/password",
+        "ynnnnnnnn",
+        "administrators reset passwords; the person's sessions end",
+    ),
+    // tokens
+    ("POST", "/tokens", "yyyyyyyyy", "your own tokens"),
+    ("GET", "/tokens", "yyyyyyyyy", "your own tokens"),
+    (
+        "DELETE",
+        "/tokens/{id}",
+        "ooooooooo",
+        "someone else's token answers 404",
+    ),
+];
+
+/// The whole matrix, in table order.
+pub fn rules() -> Vec<Rule> {
+    TABLE
+        .iter()
+        .map(|(method, path, cells, note)| {
+            let cells: Vec<Access> = cells.chars().map(Access::parse).collect();
+            Rule {
+                kind: Kind::Api,
+                method,
+                path,
+                access: cells
+                    .try_into()
+                    .unwrap_or_else(|_| panic!("{method} {path}: one cell per column")),
+                note,
+            }
+        })
+        .collect()
+}
+
+/// `docs/permissions.md`: the matrix as Markdown.
+pub fn markdown() -> String {
+    let mut out = String::from(
+        "# Permissions\n\n\
+         Generated from `crates/keel-server/src/permissions.rs` (`keel permissions` prints it; \
+         the test `permissions::docs_match_the_table` fails when this file is stale, and \
+         `KEEL_UPDATE_DOCS=1` rewrites it). A test walks every cell against the running app.\n\n\
+         - **yes**: allowed on anything the person may see.\n\
+         - **own**: allowed only on their own: OKRs they own or sponsor (check-ins: own or \
+         contribute to); for a team lead, the OKRs shared with and the teams at or below a team \
+         they lead (what leading adds to the member role); for finance, key results tagged \
+         `financial`; for ownership answers, requests naming them; for tokens, their own.\n\
+         - **—**: refused with 403.\n\n\
+         Visibility applies on top of every cell: an objective (and its key results, check-ins, \
+         initiatives, ownership and history) that a person may not see answers 404 and appears \
+         in no list, report or count. `public`: everyone. `team`: members of the teams it (or one \
+         of its key results) is shared with, the leads of those teams and of the teams above, \
+         champions, analysts and finance. `private`: its owner, co-owners, sponsor and \
+         contributors (and those of its key results), and administrators. People who hold only \
+         `viewer` see public OKRs and those they take part in. A `read` token gets 403 on any write.\n\n",
+    );
+    out.push_str("| route |");
+    for h in Holder::ALL {
+        out.push_str(&format!(" {} |", h.name()));
+    }
+    out.push_str(" note |\n|---|");
+    for _ in Holder::ALL {
+        out.push_str(":-:|");
+    }
+    out.push_str("---|\n");
+    for r in rules() {
+        let what = match r.kind {
+            Kind::Api => format!("`{} /api/v1{}`", r.method, r.path),
+            Kind::Page => format!("page `{}`", r.path),
+        };
+        out.push_str(&format!("| {what} |"));
+        for a in r.access {
+            out.push_str(&format!(" {} |", a.symbol()));
+        }
+        out.push_str(&format!(" {} |\n", r.note));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_row_is_well_formed_and_unique() {
+        let rules = rules();
+        let mut seen = std::collections::HashSet::new();
+        for r in &rules {
+            assert!(
+                seen.insert((r.method, r.path)),
+                "{} {} twice",
+                r.method,
+                r.path
+            );
+        }
+        assert!(rules.iter().all(|r| r.access(Holder::Admin) != Access::No));
+    }
+}

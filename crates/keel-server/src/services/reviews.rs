@@ -1,0 +1,228 @@
+//! Team reviews: preparing the agenda of a team's OKRs (owner, progress change since the team's
+//! last review, confidence trend, flags from status and the health check), recording each
+//! owner's notes and the team's decisions, listing reviews by team and date.
+
+use super::now;
+use super::rhythm::Assessor;
+use crate::authz;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Caller, IfMatch};
+use keel_domain::review::{self, Review, ReviewItem};
+use keel_domain::rhythm::{self, Status};
+use keel_domain::*;
+use keel_store::{ObjectiveFilter, PageRequest, Store};
+use serde::Deserialize;
+use std::collections::HashMap;
+use utoipa::ToSchema;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewReview {
+    /// The day of the review; defaults to today; never in the future.
+    pub held_on: Option<chrono::NaiveDate>,
+    /// Restrict the agenda to this cycle (default: every cycle not closed).
+    pub cycle_id: Option<CycleId>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewItemNotes {
+    /// The owner's notes on the OKR.
+    pub notes: Option<String>,
+    /// What the team decided.
+    pub decisions: Option<String>,
+}
+
+async fn team(store: &dyn Store, id: &TeamId) -> ApiResult<Team> {
+    store.team(id).await?.ok_or(ApiError::NotFound("team"))
+}
+
+/// Prepares a review of the team's OKRs (active ones, in cycles not closed). A constant number of
+/// queries.
+pub async fn create_review(
+    store: &dyn Store,
+    caller: &Caller,
+    team_id: &TeamId,
+    input: NewReview,
+) -> ApiResult<Review> {
+    let team = team(store, team_id).await?;
+    authz::run_review(&caller.person, &team)?;
+    let t = now();
+    let held_on = review::check_held_on(input.held_on.unwrap_or(t.date_naive()), t.date_naive())?;
+    if let Some(c) = &input.cycle_id {
+        store
+            .cycle(c)
+            .await?
+            .ok_or_else(|| ApiError::invalid("cycle_id", format!("no cycle has the id '{c}'")))?;
+    }
+    let mut objectives = vec![];
+    let mut page = PageRequest {
+        limit: 500,
+        cursor: None,
+    };
+    loop {
+        let filter = ObjectiveFilter {
+            team_id: Some(team.id.clone()),
+            cycle_id: input.cycle_id.clone(),
+            ..Default::default()
+        };
+        let p = store.list_objectives(&filter, &page).await?;
+        objectives.extend(
+            p.items
+                .into_iter()
+                .filter(|o| o.state == ObjectiveState::Active),
+        );
+        match p.next_cursor {
+            Some(c) => page.cursor = Some(c),
+            None => break,
+        }
+    }
+    let ids: Vec<ObjectiveId> = objectives.iter().map(|o| o.id.clone()).collect();
+    let krs = if ids.is_empty() {
+        vec![]
+    } else {
+        store.key_results_of(&ids).await?
+    };
+    let assessor = Assessor::load(store, &objectives, &krs).await?;
+    let mut owners: Vec<PersonId> = objectives.iter().map(|o| o.owner_id.clone()).collect();
+    owners.sort();
+    owners.dedup();
+    let names: HashMap<PersonId, String> = store
+        .people_by_ids(&owners)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect();
+    let previous: HashMap<ObjectiveId, f64> = store
+        .list_reviews(
+            &team.id,
+            &PageRequest {
+                limit: 1,
+                cursor: None,
+            },
+        )
+        .await?
+        .items
+        .into_iter()
+        .flat_map(|r| r.items)
+        .map(|i| (i.objective_id, i.progress))
+        .collect();
+    let mut by_objective: HashMap<&ObjectiveId, Vec<&KeyResult>> = HashMap::new();
+    for k in &krs {
+        by_objective.entry(&k.objective_id).or_default().push(k);
+    }
+    let mut items = vec![];
+    for o in &objectives {
+        let ks = by_objective.remove(&o.id).unwrap_or_default();
+        let assessed: Vec<_> = ks
+            .iter()
+            .map(|k| (k.weight, assessor.key_result(k, o)))
+            .collect();
+        let oa = assessor.objective(
+            o,
+            &assessed.iter().map(|(w, a)| (*w, a)).collect::<Vec<_>>(),
+        );
+        let progress = progress::objective(ks.iter().map(|k| (k.weight, k.progress().progress)));
+        // The trend of the owners' latest confidences: the sum of each key result's last move.
+        let moves: i32 = assessed
+            .iter()
+            .map(|(_, a)| match rhythm::trend(&a.confidences) {
+                rhythm::Trend::Rising => 1,
+                rhythm::Trend::Falling => -1,
+                _ => 0,
+            })
+            .sum();
+        let confidence_trend = if assessed.iter().all(|(_, a)| a.confidences.len() < 2) {
+            rhythm::Trend::Unknown
+        } else if moves > 0 {
+            rhythm::Trend::Rising
+        } else if moves < 0 {
+            rhythm::Trend::Falling
+        } else {
+            rhythm::Trend::Steady
+        };
+        let mut flags = vec![];
+        if oa.status != Status::OnTrack {
+            let name = match oa.status {
+                Status::AtRisk => "at risk",
+                Status::OffTrack => "off track",
+                Status::Stale => "stale",
+                Status::Closed => "closed",
+                Status::OnTrack => "on track",
+            };
+            flags.push(format!("{name}: {}", oa.status_reason));
+        }
+        for (k, (_, a)) in ks.iter().zip(&assessed) {
+            if a.status == Status::Stale || a.status == Status::OffTrack {
+                flags.push(format!("'{}': {}", k.title, a.status_reason));
+            }
+            if let Some(f) = a.forecast.filter(|f| *f < 0.7) {
+                flags.push(format!(
+                    "'{}' is forecast to reach {:.0}% by the end of the cycle",
+                    k.title,
+                    f * 100.0
+                ));
+            }
+        }
+        if ks.is_empty() {
+            flags.push("no key results: nothing measures this objective".into());
+        }
+        items.push(ReviewItem {
+            objective_id: o.id.clone(),
+            title: o.title.clone(),
+            owner_id: o.owner_id.clone(),
+            owner_name: names.get(&o.owner_id).cloned().unwrap_or_default(),
+            progress,
+            progress_change: previous.get(&o.id).map(|p| progress - p),
+            status: oa.status,
+            status_reason: oa.status_reason,
+            confidence_trend,
+            flags,
+            notes: String::new(),
+            decisions: String::new(),
+        });
+    }
+    let review = Review {
+        id: ReviewId::generate(),
+        team_id: team.id,
+        held_on,
+        run_by: Some(caller.person.id.clone()),
+        items,
+        created_at: t,
+        updated_at: t,
+        version: 1,
+    };
+    store.insert_review(&caller.write_ctx(), &review).await?;
+    Ok(review)
+}
+
+pub async fn get_review(store: &dyn Store, id: &ReviewId) -> ApiResult<Review> {
+    store.review(id).await?.ok_or(ApiError::NotFound("review"))
+}
+
+/// Records the owner's notes and the team's decisions on one agenda item.
+pub async fn note_item(
+    store: &dyn Store,
+    caller: &Caller,
+    id: &ReviewId,
+    objective_id: &ObjectiveId,
+    if_match: IfMatch,
+    input: ReviewItemNotes,
+) -> ApiResult<Review> {
+    let before = get_review(store, id).await?;
+    let team = team(store, &before.team_id).await?;
+    let idx = before
+        .items
+        .iter()
+        .position(|i| &i.objective_id == objective_id)
+        .ok_or(ApiError::NotFound("review item"))?;
+    authz::note_review_item(&caller.person, &team, &before.items[idx].owner_id)?;
+    if_match.check(before.version)?;
+    let mut after = before.clone();
+    after.items[idx] = after.items[idx]
+        .clone()
+        .with_notes(input.notes, input.decisions)?;
+    Ok(store
+        .update_review(&caller.write_ctx(), &before, &after)
+        .await?)
+}

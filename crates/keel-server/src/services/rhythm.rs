@@ -1,0 +1,414 @@
+//! The owner's rhythm, derived: each key result's status (with its reason), forecast, score and
+//! whether a check-in is due; each objective's status (worst of its key results unless its owner
+//! overrides it), score and carry-over origin.
+//!
+//! Why one `Assessor`: the API, the web UI, reminders and reports must derive the same status
+//! from the same facts. It loads what a page of OKRs needs in a constant number of queries
+//! (check-in history of every key result at once, cycles, team cadences, overrides, scores), then
+//! derives everything in memory with the pure rules of `keel_domain::rhythm`.
+
+use crate::authz;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Caller;
+use keel_domain::rhythm::{self, Status, StatusOverride};
+use keel_domain::*;
+use keel_store::Store;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use utoipa::ToSchema;
+
+/// What is derived about one key result.
+#[derive(Debug, Clone)]
+pub struct KeyResultAssessment {
+    pub status: Status,
+    pub status_reason: String,
+    /// Attainment projected to the end of the cycle; null before any check-in.
+    pub forecast: Option<f64>,
+    pub score: Option<rhythm::KeyResultScore>,
+    pub suggested_score: f64,
+    /// Its check-in cadence in days (the team's, else the organisation's).
+    pub cadence_days: u32,
+    /// True when a check-in is due (older than the cadence; never for drafts or closed OKRs).
+    pub due: bool,
+    pub days_since_check_in: i64,
+    /// Confidences of its check-ins, oldest first.
+    pub confidences: Vec<u8>,
+}
+
+/// What is derived about one objective.
+#[derive(Debug, Clone)]
+pub struct ObjectiveAssessment {
+    pub status: Status,
+    pub status_reason: String,
+    pub status_override: Option<StatusOverride>,
+    /// Weighted mean of the key results' scores, once all are scored.
+    pub score: Option<f64>,
+    pub carried_over_from: Option<ObjectiveId>,
+}
+
+/// Everything status derivation needs about a set of OKRs, loaded at once.
+pub struct Assessor {
+    pub settings: OrgSettings,
+    now: chrono::DateTime<chrono::Utc>,
+    cycles: HashMap<CycleId, Cycle>,
+    cadences: HashMap<TeamId, u32>,
+    history: HashMap<KeyResultId, Vec<CheckIn>>,
+    overrides: HashMap<ObjectiveId, StatusOverride>,
+    scores: HashMap<KeyResultId, rhythm::KeyResultScore>,
+    carried_from: HashMap<ObjectiveId, ObjectiveId>,
+}
+
+/// The attainment a key result had at a checked-in value.
+pub fn attainment_at(kr: &KeyResult, value: f64) -> f64 {
+    match kr.metric_kind {
+        MetricKind::Milestone if !kr.milestones.is_empty() => {
+            (value / kr.milestones.len() as f64).clamp(0.0, 1.0)
+        }
+        _ => {
+            progress::key_result(kr.metric_kind, kr.start, kr.target, value, &kr.milestones)
+                .attainment
+        }
+    }
+}
+
+impl Assessor {
+    /// Seven queries, whatever the number of OKRs.
+    pub async fn load(
+        store: &dyn Store,
+        objectives: &[Objective],
+        key_results: &[KeyResult],
+    ) -> ApiResult<Self> {
+        let settings = store.settings().await?;
+        let mut cycle_ids: Vec<CycleId> = objectives.iter().map(|o| o.cycle_id.clone()).collect();
+        cycle_ids.sort();
+        cycle_ids.dedup();
+        let mut team_ids: Vec<TeamId> = objectives
+            .iter()
+            .flat_map(|o| o.team_ids.iter().cloned())
+            .chain(key_results.iter().flat_map(|k| k.team_ids.iter().cloned()))
+            .collect();
+        team_ids.sort();
+        team_ids.dedup();
+        let kr_ids: Vec<KeyResultId> = key_results.iter().map(|k| k.id.clone()).collect();
+        let o_ids: Vec<ObjectiveId> = objectives.iter().map(|o| o.id.clone()).collect();
+        let (cycles, cadences, history, overrides, scores, carried) = if o_ids.is_empty() {
+            Default::default()
+        } else {
+            (
+                store.cycles_by_ids(&cycle_ids).await?,
+                store.team_cadences(&team_ids).await?,
+                store.check_ins_of(&kr_ids).await?,
+                store.status_overrides(&o_ids).await?,
+                store.scores_of(&kr_ids).await?,
+                store.carried_over_from(&o_ids).await?,
+            )
+        };
+        let mut by_kr: HashMap<KeyResultId, Vec<CheckIn>> = HashMap::new();
+        for c in history {
+            by_kr.entry(c.key_result_id.clone()).or_default().push(c);
+        }
+        Ok(Self {
+            settings,
+            now: super::now(),
+            cycles: cycles.into_iter().map(|c| (c.id.clone(), c)).collect(),
+            cadences: cadences.into_iter().collect(),
+            history: by_kr,
+            overrides: overrides
+                .into_iter()
+                .map(|o| (o.objective_id.clone(), o))
+                .collect(),
+            scores: scores
+                .into_iter()
+                .map(|s| (s.key_result_id.clone(), s))
+                .collect(),
+            carried_from: carried.into_iter().collect(),
+        })
+    }
+
+    /// The key result's cadence: the shortest among its teams' (else its objective's teams')
+    /// own cadences, else the organisation's.
+    pub fn cadence_days(&self, kr: &KeyResult, o: &Objective) -> u32 {
+        let teams = if kr.team_ids.is_empty() {
+            &o.team_ids
+        } else {
+            &kr.team_ids
+        };
+        teams
+            .iter()
+            .filter_map(|t| self.cadences.get(t).copied())
+            .min()
+            .unwrap_or(self.settings.rhythm.cadence_days)
+    }
+
+    fn closed(&self, o: &Objective) -> bool {
+        o.state == ObjectiveState::Closed
+            || self
+                .cycles
+                .get(&o.cycle_id)
+                .is_some_and(|c| c.state == CycleState::Closed)
+    }
+
+    pub fn key_result(&self, kr: &KeyResult, o: &Objective) -> KeyResultAssessment {
+        let cycle = self.cycles.get(&o.cycle_id);
+        let history: &[CheckIn] = self.history.get(&kr.id).map(Vec::as_slice).unwrap_or(&[]);
+        let since = kr.last_check_in_at.unwrap_or_else(|| {
+            // Silence counts from the later of its creation and the start of the cycle.
+            let start = cycle
+                .and_then(|c| c.starts_on.and_hms_opt(0, 0, 0))
+                .map(|d| d.and_utc());
+            start.map_or(kr.created_at, |s| s.max(kr.created_at))
+        });
+        let days_silent = (self.now - since).num_days().max(0);
+        let cadence = self.cadence_days(kr, o);
+        let closed = self.closed(o);
+        let draft = o.state == ObjectiveState::Draft;
+        let p = kr.progress();
+        let today = self.now.date_naive();
+        let (status, status_reason) = rhythm::key_result_status(&rhythm::StatusInput {
+            closed,
+            draft,
+            days_silent,
+            cadence_days: i64::from(cadence),
+            grace_days: i64::from(self.settings.rhythm.grace_days),
+            confidence: kr.confidence,
+            scale: self.settings.confidence_scale,
+            progress: p.progress,
+            elapsed: cycle.map_or(0.0, |c| c.elapsed_share(today)),
+        });
+        let forecast = cycle.and_then(|c| {
+            let start = c.starts_on;
+            let points: Vec<(f64, f64)> = history
+                .iter()
+                .map(|ci| {
+                    let day = (ci.at.date_naive() - start).num_days() as f64;
+                    (day, attainment_at(kr, ci.value))
+                })
+                .collect();
+            rhythm::forecast(&points, (c.ends_on - start).num_days() as f64)
+        });
+        KeyResultAssessment {
+            status,
+            status_reason,
+            forecast,
+            score: self.scores.get(&kr.id).cloned(),
+            suggested_score: rhythm::suggested_score(p.attainment),
+            cadence_days: cadence,
+            due: !closed && !draft && days_silent >= i64::from(cadence),
+            days_since_check_in: days_silent,
+            confidences: history.iter().map(|c| c.confidence.value()).collect(),
+        }
+    }
+
+    /// The objective's status: closed when it or its cycle is; else the owner's override if any;
+    /// else the worst of its key results (`(weight, assessment)` pairs).
+    pub fn objective(
+        &self,
+        o: &Objective,
+        key_results: &[(f64, &KeyResultAssessment)],
+    ) -> ObjectiveAssessment {
+        let status_override = self.overrides.get(&o.id).cloned();
+        let score = rhythm::objective_score(
+            key_results
+                .iter()
+                .map(|(w, a)| (*w, a.score.as_ref().map(|s| s.score))),
+        );
+        let carried_over_from = self.carried_from.get(&o.id).cloned();
+        let (status, status_reason) = if self.closed(o) {
+            (Status::Closed, "the OKR is closed".to_string())
+        } else if let Some(ov) = &status_override {
+            (ov.status, format!("set by its owner: {}", ov.reason))
+        } else {
+            match Status::worst(key_results.iter().map(|(_, a)| a.status)) {
+                Some(s) => {
+                    let n = key_results.iter().filter(|(_, a)| a.status == s).count();
+                    let why = key_results
+                        .iter()
+                        .find(|(_, a)| a.status == s)
+                        .map(|(_, a)| a.status_reason.clone())
+                        .unwrap_or_default();
+                    (
+                        s,
+                        format!(
+                            "the worst of its key results ({n} of {}): {why}",
+                            key_results.len()
+                        ),
+                    )
+                }
+                None if o.state == ObjectiveState::Draft => {
+                    (Status::OnTrack, "a draft without key results".into())
+                }
+                None => (
+                    Status::OffTrack,
+                    "it has no key results: nothing measures it".into(),
+                ),
+            }
+        };
+        ObjectiveAssessment {
+            status,
+            status_reason,
+            status_override,
+            score,
+            carried_over_from,
+        }
+    }
+}
+
+// ---------------------------------------------------------------- status override
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetStatusOverride {
+    /// on_track, at_risk or off_track.
+    pub status: Status,
+    /// Why the owner sees it differently from the key results: required.
+    pub reason: String,
+}
+
+/// The objective's owner (or an administrator) overrides its derived status, with a reason.
+pub async fn set_status_override(
+    store: &dyn Store,
+    caller: &Caller,
+    id: &ObjectiveId,
+    input: Option<SetStatusOverride>,
+) -> ApiResult<Objective> {
+    let o = super::okrs::get_objective(store, &super::visibility::Viewer::of(&caller.person), id)
+        .await?;
+    authz::override_status(&caller.person, &o)?;
+    super::okrs::require_unlocked(store, &o).await?;
+    let ov = match input {
+        Some(i) => Some(
+            StatusOverride {
+                objective_id: o.id.clone(),
+                status: i.status,
+                reason: i.reason,
+                set_by: Some(caller.person.id.clone()),
+                set_at: super::now(),
+            }
+            .validated()?,
+        ),
+        None => None,
+    };
+    store
+        .set_status_override(&caller.write_ctx(), &o.id, ov.as_ref())
+        .await?;
+    Ok(o)
+}
+
+// ---------------------------------------------------------------- team cadence
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetTeamCadence {
+    /// Days between check-ins for the team's OKRs (1–90); null to follow the organisation.
+    pub cadence_days: Option<u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TeamCadence {
+    pub team_id: TeamId,
+    /// The team's own cadence, if it has one.
+    pub own_cadence_days: Option<u32>,
+    /// What applies: the team's own, else the organisation's.
+    pub cadence_days: u32,
+}
+
+pub async fn team_cadence(store: &dyn Store, team_id: &TeamId) -> ApiResult<TeamCadence> {
+    let team = store
+        .team(team_id)
+        .await?
+        .ok_or(ApiError::NotFound("team"))?;
+    let own = store
+        .team_cadences(std::slice::from_ref(&team.id))
+        .await?
+        .first()
+        .map(|(_, d)| *d);
+    Ok(TeamCadence {
+        team_id: team.id,
+        own_cadence_days: own,
+        cadence_days: own.unwrap_or(store.settings().await?.rhythm.cadence_days),
+    })
+}
+
+pub async fn set_team_cadence(
+    store: &dyn Store,
+    caller: &Caller,
+    team_id: &TeamId,
+    input: SetTeamCadence,
+) -> ApiResult<TeamCadence> {
+    let team = store
+        .team(team_id)
+        .await?
+        .ok_or(ApiError::NotFound("team"))?;
+    authz::set_team_cadence(&authz::Actor::load(store, &caller.person).await?, &team)?;
+    if let Some(d) = input.cadence_days {
+        keel_domain::org::check_cadence("cadence_days", d)?;
+    }
+    store
+        .set_team_cadence(&caller.write_ctx(), &team.id, input.cadence_days)
+        .await?;
+    team_cadence(store, &team.id).await
+}
+
+// ---------------------------------------------------------------- due check-ins
+
+/// A key result waiting for its owner's check-in.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DueCheckIn {
+    pub key_result_id: KeyResultId,
+    pub key_result_title: String,
+    pub objective_id: ObjectiveId,
+    pub objective_title: String,
+    pub last_check_in_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub days_since_check_in: i64,
+    pub cadence_days: u32,
+    pub status: Status,
+    pub status_reason: String,
+}
+
+/// The key results `person_id` owns whose check-in is due, longest silent first ("My week",
+/// reminders). Drafts and closed OKRs are never due. A constant number of queries.
+pub async fn due_for(store: &dyn Store, person_id: &PersonId) -> ApiResult<Vec<DueCheckIn>> {
+    store
+        .person(person_id)
+        .await?
+        .ok_or(ApiError::NotFound("person"))?;
+    let involvement = store.okrs_involving(person_id).await?;
+    let owned: Vec<KeyResult> = involvement
+        .key_results
+        .into_iter()
+        .filter(|k| &k.owner_id == person_id)
+        .collect();
+    let mut o_ids: Vec<ObjectiveId> = owned.iter().map(|k| k.objective_id.clone()).collect();
+    o_ids.sort();
+    o_ids.dedup();
+    let objectives: HashMap<ObjectiveId, Objective> = store
+        .objectives_by_ids(&o_ids)
+        .await?
+        .into_iter()
+        .map(|o| (o.id.clone(), o))
+        .collect();
+    let os: Vec<Objective> = objectives.values().cloned().collect();
+    let assessor = Assessor::load(store, &os, &owned).await?;
+    let mut out = vec![];
+    for kr in owned {
+        let Some(o) = objectives.get(&kr.objective_id) else {
+            continue;
+        };
+        let a = assessor.key_result(&kr, o);
+        if a.due {
+            out.push(DueCheckIn {
+                key_result_id: kr.id,
+                key_result_title: kr.title,
+                objective_id: o.id.clone(),
+                objective_title: o.title.clone(),
+                last_check_in_at: kr.last_check_in_at,
+                days_since_check_in: a.days_since_check_in,
+                cadence_days: a.cadence_days,
+                status: a.status,
+                status_reason: a.status_reason,
+            });
+        }
+    }
+    out.sort_by_key(|d| std::cmp::Reverse(d.days_since_check_in));
+    Ok(out)
+}

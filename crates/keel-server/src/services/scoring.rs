@@ -1,0 +1,431 @@
+//! The end of a cycle: scoring key results (suggested from attainment), retrospectives that may
+//! carry an objective over into the next cycle, closing a cycle (which locks its OKRs) and
+//! re-opening it, and the calibration report that compares owners' confidence along the way
+//! with the final scores.
+
+use super::now;
+use super::okrs::{get_key_result, get_objective};
+use super::ownership::new_request;
+use crate::authz;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Caller;
+use keel_domain::rhythm::{self, Calibration, KeyResultScore, Retrospective};
+use keel_domain::*;
+use keel_store::{CycleFilter, ObjectiveFilter, PageRequest, Store};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use utoipa::ToSchema;
+
+async fn require_cycle_open(store: &dyn Store, o: &Objective) -> ApiResult<Cycle> {
+    let cycle = store
+        .cycle(&o.cycle_id)
+        .await?
+        .ok_or(ApiError::NotFound("cycle"))?;
+    if cycle.state == CycleState::Closed {
+        return Err(ApiError::Conflict {
+            field: None,
+            message: format!(
+                "the cycle '{}' is closed: its OKRs are locked (an administrator can reopen it)",
+                cycle.name
+            ),
+        });
+    }
+    Ok(cycle)
+}
+
+// ---------------------------------------------------------------- scores
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewScore {
+    /// From 0.0 to 1.0 (0–0.3 red, 0.4–0.6 yellow, 0.7–1.0 green).
+    pub score: f64,
+    /// Why this score, especially when it differs from the suggested one.
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Scores a key result at the end of its cycle (again, to correct it). 409 once the cycle is
+/// closed.
+pub async fn score_key_result(
+    store: &dyn Store,
+    caller: &Caller,
+    id: &KeyResultId,
+    input: NewScore,
+) -> ApiResult<KeyResult> {
+    let (kr, o) = get_key_result(store, &super::visibility::Viewer::of(&caller.person), id).await?;
+    authz::score_key_result(&caller.person, &kr, &o)?;
+    let score = KeyResultScore {
+        key_result_id: kr.id.clone(),
+        score: input.score,
+        reason: input.reason,
+        suggested_score: rhythm::suggested_score(kr.progress().attainment),
+        scored_by: Some(caller.person.id.clone()),
+        scored_at: now(),
+    }
+    .validated()?;
+    require_cycle_open(store, &o).await?;
+    store.save_score(&caller.write_ctx(), &score).await?;
+    Ok(kr)
+}
+
+// ---------------------------------------------------------------- retrospectives
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetrospectiveInput {
+    /// What worked.
+    #[serde(default)]
+    pub worked: String,
+    /// What did not.
+    #[serde(default)]
+    pub did_not: String,
+    /// Carry the objective over: creates a draft in the next cycle, linked to this one (once).
+    #[serde(default)]
+    pub carry_over: bool,
+}
+
+/// The cycle after `cycle`: the earliest one, not closed, starting after it ends.
+async fn next_cycle(store: &dyn Store, cycle: &Cycle) -> ApiResult<Option<Cycle>> {
+    let mut page = PageRequest {
+        limit: 500,
+        cursor: None,
+    };
+    let mut best: Option<Cycle> = None;
+    loop {
+        let p = store.list_cycles(&CycleFilter::default(), &page).await?;
+        for c in p.items {
+            if c.state != CycleState::Closed
+                && c.starts_on > cycle.ends_on
+                && best.as_ref().is_none_or(|b| {
+                    (c.starts_on, (c.ends_on - c.starts_on).num_days())
+                        < (b.starts_on, (b.ends_on - b.starts_on).num_days())
+                })
+            {
+                best = Some(c);
+            }
+        }
+        match p.next_cursor {
+            Some(c) => page.cursor = Some(c),
+            None => return Ok(best),
+        }
+    }
+}
+
+/// Writes (or rewrites) an objective's retrospective. Carrying over creates, once, a draft copy
+/// of the objective and its key results in the next cycle, owned by the same people (each owner
+/// accepts again unless they are the caller) and linked to the original.
+pub async fn put_retrospective(
+    store: &dyn Store,
+    caller: &Caller,
+    id: &ObjectiveId,
+    input: RetrospectiveInput,
+) -> ApiResult<Retrospective> {
+    let o = get_objective(store, &super::visibility::Viewer::of(&caller.person), id).await?;
+    authz::write_retrospective(&caller.person, &o)?;
+    let before = store.retrospective(&o.id).await?;
+    let mut retro = Retrospective {
+        objective_id: o.id.clone(),
+        worked: input.worked,
+        did_not: input.did_not,
+        carry_over: input.carry_over,
+        carried_over_to: before.and_then(|b| b.carried_over_to),
+        updated_by: Some(caller.person.id.clone()),
+        updated_at: now(),
+    }
+    .validated()?;
+    if retro.carry_over && retro.carried_over_to.is_none() {
+        let cycle = store
+            .cycle(&o.cycle_id)
+            .await?
+            .ok_or(ApiError::NotFound("cycle"))?;
+        let next = next_cycle(store, &cycle).await?.ok_or_else(|| {
+            ApiError::conflict(
+                "carry_over",
+                format!(
+                    "there is no open cycle after '{}' to carry the objective over to: create it first",
+                    cycle.name
+                ),
+            )
+        })?;
+        retro.carried_over_to = Some(carry_over(store, caller, &o, &next).await?);
+    }
+    store
+        .save_retrospective(&caller.write_ctx(), &retro)
+        .await?;
+    Ok(retro)
+}
+
+async fn carry_over(
+    store: &dyn Store,
+    caller: &Caller,
+    o: &Objective,
+    next: &Cycle,
+) -> ApiResult<ObjectiveId> {
+    let t = now();
+    let me = &caller.person.id;
+    let draft = Objective {
+        id: ObjectiveId::generate(),
+        cycle_id: next.id.clone(),
+        ownership_state: OwnershipState::on_assignment(Some(me), &o.owner_id),
+        parents: vec![],
+        state: ObjectiveState::Draft,
+        created_at: t,
+        updated_at: t,
+        version: 1,
+        ..o.clone()
+    };
+    let note = format!("carried over from '{}'", o.title);
+    let request = new_request(
+        OkrRef::Objective(draft.id.clone()),
+        None,
+        &draft.owner_id,
+        me,
+        note.clone(),
+        None,
+    )?;
+    let ctx = caller.write_ctx();
+    store.insert_objective(&ctx, &draft, Some(&request)).await?;
+    for kr in store.key_results_of(std::slice::from_ref(&o.id)).await? {
+        let mut copy = KeyResult {
+            id: KeyResultId::generate(),
+            objective_id: draft.id.clone(),
+            ownership_state: OwnershipState::on_assignment(Some(me), &kr.owner_id),
+            confidence: None,
+            last_check_in_at: None,
+            created_at: t,
+            updated_at: t,
+            version: 1,
+            ..kr
+        };
+        copy.current = copy.start;
+        for m in &mut copy.milestones {
+            m.done = false;
+        }
+        let request = new_request(
+            OkrRef::KeyResult(copy.id.clone()),
+            None,
+            &copy.owner_id,
+            me,
+            note.clone(),
+            None,
+        )?;
+        store.insert_key_result(&ctx, &copy, Some(&request)).await?;
+    }
+    Ok(draft.id)
+}
+
+pub async fn get_retrospective(
+    store: &dyn Store,
+    caller: &Caller,
+    id: &ObjectiveId,
+) -> ApiResult<Retrospective> {
+    let o = get_objective(store, &super::visibility::Viewer::of(&caller.person), id).await?;
+    store
+        .retrospective(&o.id)
+        .await?
+        .ok_or(ApiError::NotFound("retrospective"))
+}
+
+// ---------------------------------------------------------------- closing a cycle
+
+/// Closes a cycle: its OKRs are locked (check-ins and edits answer 409). Audited.
+pub async fn close_cycle(store: &dyn Store, caller: &Caller, id: &CycleId) -> ApiResult<Cycle> {
+    authz::close_cycle(&caller.person)?;
+    set_cycle_state(store, caller, id, CycleState::Closed).await
+}
+
+/// Re-opens a closed cycle (administrators only). Audited.
+pub async fn reopen_cycle(store: &dyn Store, caller: &Caller, id: &CycleId) -> ApiResult<Cycle> {
+    authz::reopen_cycle(&caller.person)?;
+    set_cycle_state(store, caller, id, CycleState::Active).await
+}
+
+async fn set_cycle_state(
+    store: &dyn Store,
+    caller: &Caller,
+    id: &CycleId,
+    state: CycleState,
+) -> ApiResult<Cycle> {
+    let before = store.cycle(id).await?.ok_or(ApiError::NotFound("cycle"))?;
+    let closing = state == CycleState::Closed;
+    if (before.state == CycleState::Closed) == closing {
+        return Err(ApiError::conflict(
+            "state",
+            if closing {
+                "the cycle is already closed"
+            } else {
+                "the cycle is not closed"
+            },
+        ));
+    }
+    let after = Cycle {
+        state,
+        ..before.clone()
+    };
+    Ok(store
+        .update_cycle(&caller.write_ctx(), &before, &after)
+        .await?)
+}
+
+// ---------------------------------------------------------------- calibration
+
+/// One owner's or team's confidence along the way against the final scores.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CalibrationLine {
+    /// The person or team.
+    pub id: String,
+    pub name: String,
+    /// Scored key results with at least one check-in.
+    pub key_results: usize,
+    /// Mean confidence along the way, as a share of the scale (0–1).
+    pub mean_confidence: f64,
+    pub mean_score: f64,
+    /// mean_confidence − mean_score: positive when over-confident.
+    pub gap: f64,
+    pub calibration: Calibration,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CalibrationReport {
+    pub cycle: Cycle,
+    pub owners: Vec<CalibrationLine>,
+    pub teams: Vec<CalibrationLine>,
+}
+
+#[derive(Default)]
+struct Acc {
+    n: usize,
+    confidence: f64,
+    score: f64,
+}
+
+fn lines(acc: HashMap<String, Acc>, names: &HashMap<String, String>) -> Vec<CalibrationLine> {
+    let mut out: Vec<CalibrationLine> = acc
+        .into_iter()
+        .map(|(id, a)| {
+            let (c, s) = (a.confidence / a.n as f64, a.score / a.n as f64);
+            CalibrationLine {
+                name: names.get(&id).cloned().unwrap_or_default(),
+                id,
+                key_results: a.n,
+                mean_confidence: c,
+                mean_score: s,
+                gap: c - s,
+                calibration: rhythm::calibration(c, s),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.gap
+            .abs()
+            .total_cmp(&a.gap.abs())
+            .then(a.name.cmp(&b.name))
+    });
+    out
+}
+
+/// For a closed cycle: each owner's and team's mean confidence along the way against their key
+/// results' final scores. A constant number of queries (plus one per 500 objectives).
+pub async fn calibration(
+    store: &dyn Store,
+    caller: &Caller,
+    id: &CycleId,
+) -> ApiResult<CalibrationReport> {
+    authz::read_calibration(&caller.person)?;
+    let cycle = store.cycle(id).await?.ok_or(ApiError::NotFound("cycle"))?;
+    if cycle.state != CycleState::Closed {
+        return Err(ApiError::conflict(
+            "cycle_id",
+            format!(
+                "the cycle '{}' is not closed yet: calibration compares confidence with final scores",
+                cycle.name
+            ),
+        ));
+    }
+    let mut objectives = vec![];
+    let mut page = PageRequest {
+        limit: 500,
+        cursor: None,
+    };
+    loop {
+        let filter = ObjectiveFilter {
+            cycle_id: Some(cycle.id.clone()),
+            ..Default::default()
+        };
+        let p = store.list_objectives(&filter, &page).await?;
+        objectives.extend(p.items);
+        match p.next_cursor {
+            Some(c) => page.cursor = Some(c),
+            None => break,
+        }
+    }
+    let o_ids: Vec<ObjectiveId> = objectives.iter().map(|o| o.id.clone()).collect();
+    let krs = if o_ids.is_empty() {
+        vec![]
+    } else {
+        store.key_results_of(&o_ids).await?
+    };
+    let kr_ids: Vec<KeyResultId> = krs.iter().map(|k| k.id.clone()).collect();
+    let scale = store.settings().await?.confidence_scale;
+    let scores: HashMap<KeyResultId, f64> = store
+        .scores_of(&kr_ids)
+        .await?
+        .into_iter()
+        .map(|s| (s.key_result_id, s.score))
+        .collect();
+    let mut confidences: HashMap<KeyResultId, Vec<f64>> = HashMap::new();
+    for c in store.check_ins_of(&kr_ids).await? {
+        confidences
+            .entry(c.key_result_id)
+            .or_default()
+            .push(rhythm::confidence_share(scale, c.confidence.value()));
+    }
+    let team_of: HashMap<&ObjectiveId, &Vec<TeamId>> =
+        objectives.iter().map(|o| (&o.id, &o.team_ids)).collect();
+    let (mut owners, mut teams): (HashMap<String, Acc>, HashMap<String, Acc>) = Default::default();
+    let mut person_ids = vec![];
+    let mut team_ids = vec![];
+    for kr in &krs {
+        let (Some(score), Some(cs)) = (scores.get(&kr.id), confidences.get(&kr.id)) else {
+            continue;
+        };
+        let mean = cs.iter().sum::<f64>() / cs.len() as f64;
+        let a = owners.entry(kr.owner_id.to_string()).or_default();
+        a.n += 1;
+        a.confidence += mean;
+        a.score += score;
+        person_ids.push(kr.owner_id.clone());
+        let ts = if kr.team_ids.is_empty() {
+            team_of
+                .get(&kr.objective_id)
+                .map(|t| t.as_slice())
+                .unwrap_or(&[])
+        } else {
+            &kr.team_ids
+        };
+        for t in ts {
+            let a = teams.entry(t.to_string()).or_default();
+            a.n += 1;
+            a.confidence += mean;
+            a.score += score;
+            team_ids.push(t.clone());
+        }
+    }
+    person_ids.sort();
+    person_ids.dedup();
+    team_ids.sort();
+    team_ids.dedup();
+    let mut names: HashMap<String, String> = HashMap::new();
+    for p in store.people_by_ids(&person_ids).await? {
+        names.insert(p.id.to_string(), p.name);
+    }
+    for t in store.teams_by_ids(&team_ids).await? {
+        names.insert(t.id.to_string(), t.name);
+    }
+    Ok(CalibrationReport {
+        cycle,
+        owners: lines(owners, &names),
+        teams: lines(teams, &names),
+    })
+}

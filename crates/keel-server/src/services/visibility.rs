@@ -1,0 +1,160 @@
+//! Who may see which OKR, built once per request and used by every read.
+//!
+//! Why one thing: visibility (`public`, `team`, `private` on objectives) must hold on single
+//! reads, lists, reports, counts, histories and every later feature (reviews, CFRs, exports,
+//! the web UI, notifications). A [`Viewer`] answers "may this person see this objective?" for a
+//! record in hand ([`Viewer::can_see`], [`Viewer::objective`], [`Viewer::key_result`]) and gives
+//! the store its SQL form ([`Viewer::audience`], set on `ObjectiveFilter`,
+//! `OwnershipRequestFilter` and `AuditFilter`), so paginated lists are filtered in the query
+//! and never return short pages. The rule itself is written once, as SQL, in keel-store (see
+//! `keel_store::Audience`); the role-dependent scope comes from `authz::read_scope`.
+//!
+//! Key results, check-ins, initiatives, ownership requests and audit events have no visibility
+//! of their own: they are visible exactly when their objective is. Taking part in a key result
+//! (owner, co-owner, sponsor, contributor) makes its objective visible, so nobody is asked to own
+//! or work on something they cannot read. Something you may not see answers 404, never 403.
+
+use crate::authz::{self, ReadScope};
+use crate::error::{ApiError, ApiResult};
+use keel_domain::*;
+use keel_store::{Audience, Store};
+use std::collections::HashSet;
+
+/// The reader of a request: a person (with their read scope), or the system (CLI, jobs), which
+/// sees everything.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    person_id: Option<PersonId>,
+    audience: Option<Audience>,
+}
+
+impl Viewer {
+    /// The viewer for a person; costs no query.
+    pub fn of(person: &Person) -> Viewer {
+        let audience = match authz::read_scope(person) {
+            ReadScope::Everything => None,
+            ReadScope::Limited(teams) => Some(Audience {
+                person_id: person.id.clone(),
+                teams,
+            }),
+        };
+        Viewer {
+            person_id: Some(person.id.clone()),
+            audience,
+        }
+    }
+
+    /// The system itself (CLI commands, background jobs): sees everything.
+    pub fn system() -> Viewer {
+        Viewer {
+            person_id: None,
+            audience: None,
+        }
+    }
+
+    /// The store filter form: `None` when this viewer sees everything.
+    pub fn audience(&self) -> Option<Audience> {
+        self.audience.clone()
+    }
+
+    /// Whether this viewer may see `o`. Public objectives and those the viewer takes part in
+    /// are decided here; anything else asks the store (one query).
+    pub async fn can_see(&self, store: &dyn Store, o: &Objective) -> ApiResult<bool> {
+        let Some(audience) = &self.audience else {
+            return Ok(true);
+        };
+        if o.visibility == Visibility::Public {
+            return Ok(true);
+        }
+        if let Some(me) = &self.person_id {
+            if &o.owner_id == me
+                || o.sponsor_id.as_ref() == Some(me)
+                || o.co_owner_ids.contains(me)
+                || o.contributor_ids.contains(me)
+            {
+                return Ok(true);
+            }
+        }
+        Ok(!store
+            .visible_objective_ids(audience, std::slice::from_ref(&o.id))
+            .await?
+            .is_empty())
+    }
+
+    /// The objective, or 404 when it does not exist or this viewer may not see it.
+    pub async fn objective(&self, store: &dyn Store, id: &ObjectiveId) -> ApiResult<Objective> {
+        let o = store
+            .objective(id)
+            .await?
+            .ok_or(ApiError::NotFound("objective"))?;
+        if self.can_see(store, &o).await? {
+            Ok(o)
+        } else {
+            Err(ApiError::NotFound("objective"))
+        }
+    }
+
+    /// A key result and its objective, or 404 when either does not exist or this viewer may not
+    /// see the objective.
+    pub async fn key_result(
+        &self,
+        store: &dyn Store,
+        id: &KeyResultId,
+    ) -> ApiResult<(KeyResult, Objective)> {
+        let kr = store
+            .key_result(id)
+            .await?
+            .ok_or(ApiError::NotFound("key result"))?;
+        let o = store
+            .objective(&kr.objective_id)
+            .await?
+            .ok_or(ApiError::NotFound("key result"))?;
+        if self.can_see(store, &o).await? {
+            Ok((kr, o))
+        } else {
+            Err(ApiError::NotFound("key result"))
+        }
+    }
+
+    /// Which of these objectives this viewer may see (one query, none for administrators).
+    pub async fn visible(
+        &self,
+        store: &dyn Store,
+        ids: &[ObjectiveId],
+    ) -> ApiResult<HashSet<ObjectiveId>> {
+        match &self.audience {
+            None => Ok(ids.iter().cloned().collect()),
+            Some(_) if ids.is_empty() => Ok(HashSet::new()),
+            Some(a) => Ok(store
+                .visible_objective_ids(a, ids)
+                .await?
+                .into_iter()
+                .collect()),
+        }
+    }
+
+    /// Keeps the items whose objective this viewer may see, in order: for lists that are built
+    /// in memory (never for paginated ones, which filter in SQL).
+    pub async fn retain<T>(
+        &self,
+        store: &dyn Store,
+        items: Vec<T>,
+        objective_of: impl Fn(&T) -> &ObjectiveId,
+    ) -> ApiResult<Vec<T>> {
+        if self.audience.is_none() {
+            return Ok(items);
+        }
+        let ids: Vec<ObjectiveId> = items
+            .iter()
+            .map(&objective_of)
+            .cloned()
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let seen = self.visible(store, &ids).await?;
+        Ok(items
+            .into_iter()
+            .filter(|i| seen.contains(objective_of(i)))
+            .collect())
+    }
+}

@@ -1,0 +1,241 @@
+//! The owner's rhythm through the API: statuses derived in order (closed, stale, confidence,
+//! pace), forecasts, the owner's override, team cadences and what is due.
+
+use crate::helpers::*;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+fn days_ago(d: i64) -> String {
+    (chrono::Utc::now() - chrono::Duration::days(d)).to_rfc3339()
+}
+
+/// An active objective (owned by the admin) with one key result per entry of `krs`, shared with
+/// `team`; returns the objective id and the key result ids.
+pub async fn active_objective(
+    app: &TestApp,
+    cycle: &str,
+    team: Option<&str>,
+    krs: &[&str],
+) -> (String, Vec<String>) {
+    let teams: Vec<&str> = team.into_iter().collect();
+    let o = app
+        .create(
+            "/api/v1/objectives",
+            json!({"title": "Delight customers", "cycle_id": cycle, "team_ids": teams}),
+        )
+        .await;
+    let o_id = o["id"].as_str().unwrap().to_string();
+    let mut ids = vec![];
+    for title in krs {
+        let k = app
+            .create(
+                &format!("/api/v1/objectives/{o_id}/key-results"),
+                json!({"title": title, "kind": "increase", "start": 0, "target": 100}),
+            )
+            .await;
+        ids.push(k["id"].as_str().unwrap().to_string());
+    }
+    let resp = app
+        .patch(
+            &format!("/api/v1/objectives/{o_id}"),
+            json!({"state": "active"}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    (o_id, ids)
+}
+
+async fn check_in(app: &TestApp, kr: &str, value: f64, confidence: i64, at: &str) {
+    app.create(
+        &format!("/api/v1/key-results/{kr}/check-ins"),
+        json!({"value": value, "confidence": confidence, "at": at}),
+    )
+    .await;
+}
+
+async fn json_of(app: &TestApp, path: &str) -> Value {
+    let resp = app.get(path).await;
+    assert_eq!(resp.status(), StatusCode::OK, "GET {path}");
+    resp.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn statuses_forecasts_and_the_owners_override() {
+    let app = spawn_app().await;
+    let cycle = app.cycle("2026 Q4").await;
+    let (o, krs) = active_objective(&app, &cycle, None, &["Fresh", "Silent", "Trend"]).await;
+    check_in(&app, &krs[0], 40.0, 8, &days_ago(1)).await;
+    check_in(&app, &krs[1], 40.0, 9, &days_ago(20)).await;
+    check_in(&app, &krs[2], 10.0, 5, &days_ago(28)).await;
+    check_in(&app, &krs[2], 20.0, 5, &days_ago(14)).await;
+    check_in(&app, &krs[2], 30.0, 5, &days_ago(0)).await;
+
+    let view = json_of(&app, &format!("/api/v1/objectives/{o}")).await;
+    let kr = |i: usize| view["key_results"][i].clone();
+    assert_eq!(kr(0)["status"], "on_track", "{}", kr(0));
+    assert!(kr(0)["status_reason"]
+        .as_str()
+        .unwrap()
+        .contains("confidence is 8"));
+    assert_eq!(
+        kr(1)["status"],
+        "stale",
+        "silence is never green, even at 9"
+    );
+    assert!(kr(1)["status_reason"].as_str().unwrap().contains("20 days"));
+    assert_eq!(kr(1)["check_in_due"], true);
+    assert_eq!(kr(0)["check_in_due"], false);
+    assert_eq!(kr(2)["status"], "at_risk");
+    // 10 → 20 → 30 over four weeks: the trend projects well past today's 0.3 by the end of the cycle.
+    let forecast = kr(2)["forecast"].as_f64().unwrap();
+    assert!(forecast > 0.4, "forecast {forecast}");
+    assert_eq!(kr(0)["suggested_score"], 0.4);
+    assert_eq!(view["status"], "stale", "the worst of its key results");
+    assert!(view["status_reason"].as_str().unwrap().contains("worst"));
+
+    // The owner overrides, with a reason; the reason is required and only track statuses may be set.
+    let path = format!("/api/v1/objectives/{o}/status");
+    let resp = app
+        .req(Method::PUT, &path)
+        .json(&json!({"status": "on_track", "reason": " "}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(resp, StatusCode::UNPROCESSABLE_ENTITY, Some("reason")).await;
+    let resp = app
+        .req(Method::PUT, &path)
+        .json(&json!({"status": "stale", "reason": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(resp, StatusCode::UNPROCESSABLE_ENTITY, Some("status")).await;
+    let (_, member) = app.member("Max Member").await;
+    let resp = app
+        .req_as(&member, Method::PUT, &path)
+        .json(&json!({"status": "off_track", "reason": "mine to say?"}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(resp, StatusCode::FORBIDDEN, None).await;
+    let resp = app
+        .req(Method::PUT, &path)
+        .json(&json!({"status": "at_risk", "reason": "the silent KR is on hold until January"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let view: Value = resp.json().await.unwrap();
+    assert_eq!(view["status"], "at_risk");
+    assert!(view["status_reason"].as_str().unwrap().contains("on hold"));
+    assert_eq!(
+        view["status_override"]["reason"],
+        "the silent KR is on hold until January"
+    );
+    let listed = json_of(&app, &format!("/api/v1/objectives?cycle_id={cycle}")).await;
+    assert_eq!(listed["items"][0]["status"], "at_risk");
+
+    let resp = app.req(Method::DELETE, &path).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let view: Value = resp.json().await.unwrap();
+    assert_eq!(view["status"], "stale");
+    assert!(view["status_override"].is_null());
+}
+
+#[tokio::test]
+async fn pace_decides_without_confidence_and_drafts_are_never_stale() {
+    let app = spawn_app().await;
+    let cycle = app.cycle("2026 Q4").await;
+    let o = app
+        .create(
+            "/api/v1/objectives",
+            json!({"title": "Draft", "cycle_id": cycle}),
+        )
+        .await;
+    let o_id = o["id"].as_str().unwrap();
+    let k = app
+        .create(
+            &format!("/api/v1/objectives/{o_id}/key-results"),
+            json!({"title": "Untouched", "kind": "increase", "start": 0, "target": 10}),
+        )
+        .await;
+    // Created today in a cycle more than half gone, never checked in, in a draft: not stale,
+    // judged by pace (0% done).
+    assert_eq!(k["status"], "off_track", "{k}");
+    assert!(k["status_reason"].as_str().unwrap().contains("0% done"));
+    assert_eq!(k["check_in_due"], false);
+    assert!(k["forecast"].is_null());
+}
+
+#[tokio::test]
+async fn team_cadence_decides_what_is_due() {
+    let app = spawn_app().await;
+    let cycle = app.cycle("2026 Q4").await;
+    let team = app.team("Growth").await;
+    let (_, krs) = active_objective(&app, &cycle, Some(&team), &["Weekly", "Fresh"]).await;
+    check_in(&app, &krs[0], 10.0, 7, &days_ago(9)).await;
+    check_in(&app, &krs[1], 10.0, 7, &days_ago(1)).await;
+
+    let due = json_of(&app, &format!("/api/v1/people/{}/due", app.admin_id)).await;
+    let ids: Vec<&str> = due["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["key_result_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec![krs[0].as_str()]);
+    assert_eq!(due["items"][0]["days_since_check_in"], 9);
+    assert_eq!(due["items"][0]["cadence_days"], 7);
+
+    // Bad cadences name the field; nothing is written.
+    let path = format!("/api/v1/teams/{team}/cadence");
+    for bad in [json!({"cadence_days": 0}), json!({"cadence_days": 400})] {
+        let resp = app.req(Method::PUT, &path).json(&bad).send().await.unwrap();
+        assert_problem(resp, StatusCode::UNPROCESSABLE_ENTITY, Some("cadence_days")).await;
+    }
+    assert!(json_of(&app, &path).await["own_cadence_days"].is_null());
+    let (_, member) = app.member("Max Member").await;
+    let resp = app
+        .req_as(&member, Method::PUT, &path)
+        .json(&json!({"cadence_days": 14}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(resp, StatusCode::FORBIDDEN, None).await;
+
+    // A fortnightly team: nine days of silence are no longer due.
+    let resp = app
+        .req(Method::PUT, &path)
+        .json(&json!({"cadence_days": 14}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let c: Value = resp.json().await.unwrap();
+    assert_eq!(c["own_cadence_days"], 14);
+    assert_eq!(c["cadence_days"], 14);
+    let due = json_of(&app, &format!("/api/v1/people/{}/due", app.admin_id)).await;
+    assert!(due["items"].as_array().unwrap().is_empty(), "{due}");
+    let kr = json_of(&app, &format!("/api/v1/key-results/{}", krs[0])).await;
+    assert_eq!(kr["cadence_days"], 14);
+    assert_eq!(kr["status"], "on_track");
+
+    let resp = app.get("/api/v1/people/nobody/due").await;
+    assert_problem(resp, StatusCode::NOT_FOUND, None).await;
+}
+
+#[tokio::test]
+async fn check_ins_in_the_future_are_refused() {
+    let app = spawn_app().await;
+    let cycle = app.cycle("2026 Q4").await;
+    let (_, krs) = active_objective(&app, &cycle, None, &["K"]).await;
+    let future = (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339();
+    let resp = app
+        .post(
+            &format!("/api/v1/key-results/{}/check-ins", krs[0]),
+            json!({"value": 1, "confidence": 5, "at": future}),
+        )
+        .await;
+    assert_problem(resp, StatusCode::UNPROCESSABLE_ENTITY, Some("at")).await;
+    let history = json_of(&app, &format!("/api/v1/key-results/{}/check-ins", krs[0])).await;
+    assert!(history["items"].as_array().unwrap().is_empty());
+}
