@@ -14,9 +14,7 @@ use crate::views::{self, KeyResultView, ObjectiveView};
 use keel_domain::health::Finding;
 use keel_domain::rhythm::{self, Status};
 use keel_domain::*;
-use keel_store::{
-    CycleFilter, ObjectiveFilter, PageRequest, PeopleFilter, Store, TeamFilter,
-};
+use keel_store::{CycleFilter, ObjectiveFilter, PageRequest, PeopleFilter, Store, TeamFilter};
 use std::collections::{HashMap, HashSet};
 
 /// Largest page the store serves; lists are read to the end in pages of this size.
@@ -161,8 +159,11 @@ impl StatusContext {
         if o.state == ObjectiveState::Closed {
             return (Status::Closed, "the OKR is closed".into());
         }
-        let statuses: Vec<(Status, String)> =
-            o.key_results.iter().map(|k| self.key_result(k, o)).collect();
+        let statuses: Vec<(Status, String)> = o
+            .key_results
+            .iter()
+            .map(|k| self.key_result(k, o))
+            .collect();
         match Status::worst(statuses.iter().map(|(s, _)| *s)) {
             Some(worst) => {
                 let (_, reason) = statuses
@@ -557,13 +558,17 @@ pub async fn ownership_map(
     let mut titles: HashMap<String, (ObjectiveId, String)> = HashMap::new();
     for o in &objectives {
         titles.insert(o.id.to_string(), (o.id.clone(), o.title.clone()));
-        loads.entry(o.owner_id.clone()).or_default().owns.push(OwnedOkr {
-            okr: OkrRef::Objective(o.id.clone()),
-            objective_id: o.id.clone(),
-            title: o.title.clone(),
-            progress: o.progress,
-            ownership_state: o.ownership_state,
-        });
+        loads
+            .entry(o.owner_id.clone())
+            .or_default()
+            .owns
+            .push(OwnedOkr {
+                okr: OkrRef::Objective(o.id.clone()),
+                objective_id: o.id.clone(),
+                title: o.title.clone(),
+                progress: o.progress,
+                ownership_state: o.ownership_state,
+            });
         for p in &o.co_owner_ids {
             loads.entry(p.clone()).or_default().co_owns += 1;
         }
@@ -575,13 +580,17 @@ pub async fn ownership_map(
         }
         for k in &o.key_results {
             titles.insert(k.id.to_string(), (o.id.clone(), k.title.clone()));
-            loads.entry(k.owner_id.clone()).or_default().owns.push(OwnedOkr {
-                okr: OkrRef::KeyResult(k.id.clone()),
-                objective_id: o.id.clone(),
-                title: k.title.clone(),
-                progress: k.progress,
-                ownership_state: k.ownership_state,
-            });
+            loads
+                .entry(k.owner_id.clone())
+                .or_default()
+                .owns
+                .push(OwnedOkr {
+                    okr: OkrRef::KeyResult(k.id.clone()),
+                    objective_id: o.id.clone(),
+                    title: k.title.clone(),
+                    progress: k.progress,
+                    ownership_state: k.ownership_state,
+                });
             for p in &k.co_owner_ids {
                 loads.entry(p.clone()).or_default().co_owns += 1;
             }
@@ -593,14 +602,10 @@ pub async fn ownership_map(
             }
         }
     }
-    let requests = ownership::list_requests(
-        store,
-        caller,
-        Some(RequestState::Pending),
-        &first_page(),
-    )
-    .await?
-    .items;
+    let requests =
+        ownership::list_requests(store, caller, Some(RequestState::Pending), &first_page())
+            .await?
+            .items;
     let requests: Vec<OwnershipRequest> = requests
         .into_iter()
         .filter(|r| titles.contains_key(r.okr.id()))
@@ -747,7 +752,10 @@ pub async fn health_page(
         objective_of.insert(o.id.to_string(), (o.id.clone(), o.team_ids.clone()));
     }
     for k in &krs {
-        objective_of.insert(k.id.to_string(), (k.objective_id.clone(), k.team_ids.clone()));
+        objective_of.insert(
+            k.id.to_string(),
+            (k.objective_id.clone(), k.team_ids.clone()),
+        );
     }
     let team_ids: Vec<TeamId> = objective_of
         .values()
@@ -820,7 +828,10 @@ pub async fn people_to_choose(store: &dyn Store, _caller: &Caller) -> ApiResult<
 }
 
 /// Teams and people for the team administration pages (administrators and champions).
-pub async fn admin_teams(store: &dyn Store, caller: &Caller) -> ApiResult<(Vec<Team>, Vec<Person>)> {
+pub async fn admin_teams(
+    store: &dyn Store,
+    caller: &Caller,
+) -> ApiResult<(Vec<Team>, Vec<Person>)> {
     authz::manage_team(&caller.person, None)?;
     Ok((all_teams(store).await?, all_people(store).await?))
 }

@@ -30,14 +30,23 @@ use serde::Deserialize;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin", get(people))
-        .route("/admin/people/new", get(new_person_form).post(create_person))
-        .route("/admin/people/{id}", get(edit_person_form).post(update_person))
+        .route(
+            "/admin/people/new",
+            get(new_person_form).post(create_person),
+        )
+        .route(
+            "/admin/people/{id}",
+            get(edit_person_form).post(update_person),
+        )
         .route("/admin/teams", get(teams))
         .route("/admin/teams/new", get(new_team_form).post(create_team))
         .route("/admin/teams/{id}", get(edit_team_form).post(update_team))
         .route("/admin/cycles", get(cycles))
         .route("/admin/cycles/new", get(new_cycle_form).post(create_cycle))
-        .route("/admin/cycles/{id}", get(edit_cycle_form).post(update_cycle))
+        .route(
+            "/admin/cycles/{id}",
+            get(edit_cycle_form).post(update_cycle),
+        )
         .route("/admin/settings", get(settings_form).post(update_settings))
         .route("/admin/tokens", get(tokens_page).post(create_token))
         .route("/admin/tokens/{id}/revoke", post(revoke_token))
@@ -194,10 +203,7 @@ fn whole(field: &str, v: &str) -> ApiResult<u32> {
 }
 
 /// A choice from a serde enum (its wire name) with a label.
-fn enum_choices<T: serde::Serialize + Copy>(
-    all: &[(T, &str)],
-    selected: &str,
-) -> Vec<Choice> {
+fn enum_choices<T: serde::Serialize + Copy>(all: &[(T, &str)], selected: &str) -> Vec<Choice> {
     all.iter()
         .map(|(v, label)| {
             let value = wire(*v);
@@ -219,7 +225,11 @@ fn wire<T: serde::Serialize>(v: T) -> String {
 }
 
 /// Parses a serde enum from its wire name, naming the field on failure.
-fn parse_enum<T: serde::de::DeserializeOwned>(field: &str, v: &str, expected: &str) -> ApiResult<T> {
+fn parse_enum<T: serde::de::DeserializeOwned>(
+    field: &str,
+    v: &str,
+    expected: &str,
+) -> ApiResult<T> {
     serde_json::from_value(serde_json::Value::String(v.to_string()))
         .map_err(|_| ApiError::invalid(field, format!("must be one of {expected}")))
 }
@@ -390,12 +400,24 @@ pub async fn people(
 
 const ROLE_LABELS: [(Role, &str); 8] = [
     (Role::Admin, "Administrator: everything"),
-    (Role::Champion, "Champion: cycles, settings, the framing of any OKR"),
-    (Role::Member, "Member: creates OKRs, edits what they own or sponsor"),
+    (
+        Role::Champion,
+        "Champion: cycles, settings, the framing of any OKR",
+    ),
+    (
+        Role::Member,
+        "Member: creates OKRs, edits what they own or sponsor",
+    ),
     (Role::Reviewer, "Reviewer: reads and comments"),
-    (Role::Analyst, "Analyst: reads everything, reports and exports"),
+    (
+        Role::Analyst,
+        "Analyst: reads everything, reports and exports",
+    ),
     (Role::Hr, "HR: participation and engagement reports"),
-    (Role::Finance, "Finance: edits key results tagged as financial"),
+    (
+        Role::Finance,
+        "Finance: edits key results tagged as financial",
+    ),
     (Role::Viewer, "Viewer: reads public OKRs"),
 ];
 
@@ -409,7 +431,12 @@ struct PersonValues<'a> {
     active: bool,
 }
 
-fn person_inputs(v: &PersonValues, people: &[Person], me: Option<&PersonId>, edit: bool) -> Vec<Input> {
+fn person_inputs(
+    v: &PersonValues,
+    people: &[Person],
+    me: Option<&PersonId>,
+    edit: bool,
+) -> Vec<Input> {
     let mut inputs = vec![
         Input::text("name", "Name", "text", v.name).required(),
         Input::text("email", "Email", "email", v.email).required(),
@@ -471,8 +498,15 @@ pub async fn new_person_form(
 
 fn new_person_page(caller: &Caller, inputs: Vec<Input>) -> FormPage {
     let layout = Layout::signed_in(caller, "/admin");
-    let mut page = FormPage::new(caller, "/admin", "Add a person", AdminForm::new(&layout, inputs));
-    page.intro = "They sign in with single sign-on, or with a password you set for them after adding them.".into();
+    let mut page = FormPage::new(
+        caller,
+        "/admin",
+        "Add a person",
+        AdminForm::new(&layout, inputs),
+    );
+    page.intro =
+        "They sign in with single sign-on, or with a password you set for them after adding them."
+            .into();
     page.action = "/admin/people/new".into();
     page.submit = "Add person";
     page.links = vec![("/admin".into(), "Back to people".into())];
@@ -488,7 +522,9 @@ pub async fn create_person(
     let roles: ApiResult<Vec<Role>> = f
         .all("roles")
         .into_iter()
-        .map(|r| Role::parse(r).ok_or_else(|| ApiError::invalid("roles", format!("'{r}' is not a role"))))
+        .map(|r| {
+            Role::parse(r).ok_or_else(|| ApiError::invalid("roles", format!("'{r}' is not a role")))
+        })
         .collect();
     let result = match roles {
         Ok(roles) => {
@@ -555,7 +591,11 @@ pub async fn edit_person_form(
 ) -> Result<Response, UiError> {
     let (person, people) =
         ui_org::admin_person(state.store(), &caller, &PersonId::from_string(id)).await?;
-    let manager = person.manager_id.as_ref().map(|m| m.to_string()).unwrap_or_default();
+    let manager = person
+        .manager_id
+        .as_ref()
+        .map(|m| m.to_string())
+        .unwrap_or_default();
     let values = PersonValues {
         name: &person.name,
         email: person.email.as_str(),
@@ -582,7 +622,9 @@ pub async fn update_person(
     let roles: ApiResult<Vec<Role>> = f
         .all("roles")
         .into_iter()
-        .map(|r| Role::parse(r).ok_or_else(|| ApiError::invalid("roles", format!("'{r}' is not a role"))))
+        .map(|r| {
+            Role::parse(r).ok_or_else(|| ApiError::invalid("roles", format!("'{r}' is not a role")))
+        })
         .collect();
     let result = match roles {
         Ok(roles) => {
@@ -685,7 +727,12 @@ struct TeamValues<'a> {
     member_ids: Vec<&'a str>,
 }
 
-fn team_inputs(v: &TeamValues, teams: &[Team], people: &[Person], me: Option<&TeamId>) -> Vec<Input> {
+fn team_inputs(
+    v: &TeamValues,
+    teams: &[Team],
+    people: &[Person],
+    me: Option<&TeamId>,
+) -> Vec<Input> {
     vec![
         Input::text("name", "Name", "text", v.name).required(),
         Input::select(
@@ -702,8 +749,13 @@ fn team_inputs(v: &TeamValues, teams: &[Team], people: &[Person], me: Option<&Te
                 .collect(),
             "No parent (a top-level team)",
         ),
-        Input::select("lead_id", "Lead", people_choices(people, &[v.lead_id], None), "No lead")
-            .hint("The lead may edit the team and its OKRs; a team never owns an OKR itself."),
+        Input::select(
+            "lead_id",
+            "Lead",
+            people_choices(people, &[v.lead_id], None),
+            "No lead",
+        )
+        .hint("The lead may edit the team and its OKRs; a team never owns an OKR itself."),
         Input {
             field: Field::new("member_ids", "Members", "checkbox"),
             control: Control::Checkboxes(people_choices(people, &v.member_ids, None)),
@@ -713,7 +765,12 @@ fn team_inputs(v: &TeamValues, teams: &[Team], people: &[Person], me: Option<&Te
 
 fn team_form_page(caller: &Caller, title: String, action: String, inputs: Vec<Input>) -> FormPage {
     let layout = Layout::signed_in(caller, "/admin");
-    let mut page = FormPage::new(caller, "/admin/teams", title, AdminForm::new(&layout, inputs));
+    let mut page = FormPage::new(
+        caller,
+        "/admin/teams",
+        title,
+        AdminForm::new(&layout, inputs),
+    );
     page.action = action;
     page.links = vec![("/admin/teams".into(), "Back to teams".into())];
     page
@@ -802,15 +859,27 @@ pub async fn edit_team_form(
 ) -> Result<Response, UiError> {
     let (team, teams, people) =
         ui_org::admin_team(state.store(), &caller, &TeamId::from_string(id)).await?;
-    let parent = team.parent_id.as_ref().map(|p| p.to_string()).unwrap_or_default();
-    let lead = team.lead_id.as_ref().map(|p| p.to_string()).unwrap_or_default();
+    let parent = team
+        .parent_id
+        .as_ref()
+        .map(|p| p.to_string())
+        .unwrap_or_default();
+    let lead = team
+        .lead_id
+        .as_ref()
+        .map(|p| p.to_string())
+        .unwrap_or_default();
     let v = TeamValues {
         name: &team.name,
         parent_id: &parent,
         lead_id: &lead,
         member_ids: team.member_ids.iter().map(|m| m.as_str()).collect(),
     };
-    let mut page = edit_team_page(&caller, &team, team_inputs(&v, &teams, &people, Some(&team.id)));
+    let mut page = edit_team_page(
+        &caller,
+        &team,
+        team_inputs(&v, &teams, &people, Some(&team.id)),
+    );
     page.form.success = n.message("team");
     Ok(render(StatusCode::OK, &page))
 }
@@ -823,7 +892,13 @@ fn edit_team_page(caller: &Caller, team: &Team, inputs: Vec<Input>) -> FormPage 
         inputs,
     );
     page.form.version = Some(team.version);
-    page.links.insert(0, (format!("/teams/{}", team.id), format!("The {} page", team.name)));
+    page.links.insert(
+        0,
+        (
+            format!("/teams/{}", team.id),
+            format!("The {} page", team.name),
+        ),
+    );
     page
 }
 
@@ -859,8 +934,11 @@ pub async fn update_team(
                 lead_id: f.get("lead_id"),
                 member_ids: f.all("member_ids"),
             };
-            let mut page =
-                edit_team_page(&caller, &team, team_inputs(&v, &teams, &people, Some(&team.id)));
+            let mut page = edit_team_page(
+                &caller,
+                &team,
+                team_inputs(&v, &teams, &people, Some(&team.id)),
+            );
             let status = page.form.show(e)?;
             Ok(render(status, &page))
         }
@@ -959,7 +1037,12 @@ fn cycle_inputs(v: &CycleValues, cycles: &[Cycle], me: Option<&CycleId>) -> Vec<
 
 fn cycle_form_page(caller: &Caller, title: String, action: String, inputs: Vec<Input>) -> FormPage {
     let layout = Layout::signed_in(caller, "/admin");
-    let mut page = FormPage::new(caller, "/admin/cycles", title, AdminForm::new(&layout, inputs));
+    let mut page = FormPage::new(
+        caller,
+        "/admin/cycles",
+        title,
+        AdminForm::new(&layout, inputs),
+    );
     page.action = action;
     page.links = vec![("/admin/cycles".into(), "Back to cycles".into())];
     page
@@ -1057,7 +1140,10 @@ fn edit_cycle_page(caller: &Caller, cycle: &Cycle, cycles: &[Cycle], v: &CycleVa
     page.form.version = Some(cycle.version);
     page.links.insert(
         0,
-        (format!("/company?cycle_id={}", cycle.id), format!("The goal tree of {}", cycle.name)),
+        (
+            format!("/company?cycle_id={}", cycle.id),
+            format!("The goal tree of {}", cycle.name),
+        ),
     );
     page
 }
@@ -1082,7 +1168,11 @@ pub async fn edit_cycle_form(
     let (starts, ends, parent, st) = (
         cycle.starts_on.to_string(),
         cycle.ends_on.to_string(),
-        cycle.parent_id.as_ref().map(|p| p.to_string()).unwrap_or_default(),
+        cycle
+            .parent_id
+            .as_ref()
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
         wire(cycle.state),
     );
     let v = CycleValues {
@@ -1138,12 +1228,24 @@ pub async fn update_cycle(
 // ---------------------------------------------------------------- settings
 
 const POLICIES: [(OwnershipPolicy, &str); 2] = [
-    (OwnershipPolicy::Single, "Single: one owner per OKR; contributors instead of co-owners"),
-    (OwnershipPolicy::Shared, "Shared: co-owners allowed next to the one accountable owner"),
+    (
+        OwnershipPolicy::Single,
+        "Single: one owner per OKR; contributors instead of co-owners",
+    ),
+    (
+        OwnershipPolicy::Shared,
+        "Shared: co-owners allowed next to the one accountable owner",
+    ),
 ];
 const SCALES: [(ConfidenceScale, &str); 2] = [
-    (ConfidenceScale::ZeroToTen, "0 to 10 (0–3 off track, 4–6 at risk, 7–10 on track)"),
-    (ConfidenceScale::ThreeLevel, "Three levels (1 off track, 2 at risk, 3 on track)"),
+    (
+        ConfidenceScale::ZeroToTen,
+        "0 to 10 (0–3 off track, 4–6 at risk, 7–10 on track)",
+    ),
+    (
+        ConfidenceScale::ThreeLevel,
+        "Three levels (1 off track, 2 at risk, 3 on track)",
+    ),
 ];
 const WEEKDAYS: [(Weekday, &str); 7] = [
     (Weekday::Monday, "Monday"),
@@ -1162,19 +1264,63 @@ fn settings_inputs(get: impl Fn(&str) -> String) -> Vec<Input> {
         Input::text("time_zone", "Time zone", "text", &get("time_zone"))
             .required()
             .hint("An IANA name, for example Europe/Paris or UTC."),
-        Input::select("ownership_policy", "Ownership policy", enum_choices(&POLICIES, &get("ownership_policy")), ""),
-        Input::select("confidence_scale", "Confidence scale", enum_choices(&SCALES, &get("confidence_scale")), ""),
-        Input::select("check_in_weekday", "Check-ins are due on", enum_choices(&WEEKDAYS, &get("check_in_weekday")), ""),
-        Input::text("health.pending_ownership_days", "Warn when an ownership request waits more than (days)", "number", &get("health.pending_ownership_days")).required(),
-        Input::text("health.owner_overload", "Warn when one person owns more than (OKRs in a cycle)", "number", &get("health.owner_overload")).required(),
-        Input::text("health.max_key_results", "Warn when an objective has more than (key results)", "number", &get("health.max_key_results")).required(),
-        Input::text("health.stale_check_in_days", "Warn when a key result has no check-in for more than (days)", "number", &get("health.stale_check_in_days")).required(),
+        Input::select(
+            "ownership_policy",
+            "Ownership policy",
+            enum_choices(&POLICIES, &get("ownership_policy")),
+            "",
+        ),
+        Input::select(
+            "confidence_scale",
+            "Confidence scale",
+            enum_choices(&SCALES, &get("confidence_scale")),
+            "",
+        ),
+        Input::select(
+            "check_in_weekday",
+            "Check-ins are due on",
+            enum_choices(&WEEKDAYS, &get("check_in_weekday")),
+            "",
+        ),
+        Input::text(
+            "health.pending_ownership_days",
+            "Warn when an ownership request waits more than (days)",
+            "number",
+            &get("health.pending_ownership_days"),
+        )
+        .required(),
+        Input::text(
+            "health.owner_overload",
+            "Warn when one person owns more than (OKRs in a cycle)",
+            "number",
+            &get("health.owner_overload"),
+        )
+        .required(),
+        Input::text(
+            "health.max_key_results",
+            "Warn when an objective has more than (key results)",
+            "number",
+            &get("health.max_key_results"),
+        )
+        .required(),
+        Input::text(
+            "health.stale_check_in_days",
+            "Warn when a key result has no check-in for more than (days)",
+            "number",
+            &get("health.stale_check_in_days"),
+        )
+        .required(),
     ]
 }
 
 fn settings_page(caller: &Caller, inputs: Vec<Input>) -> FormPage {
     let layout = Layout::signed_in(caller, "/admin");
-    let mut page = FormPage::new(caller, "/admin/settings", "Organisation settings", AdminForm::new(&layout, inputs));
+    let mut page = FormPage::new(
+        caller,
+        "/admin/settings",
+        "Organisation settings",
+        AdminForm::new(&layout, inputs),
+    );
     page.intro = "Policies for the whole organisation. The health thresholds decide when the health check starts to warn.".into();
     page.action = "/admin/settings".into();
     page
@@ -1208,14 +1354,32 @@ fn settings_patch(f: &Posted) -> ApiResult<SettingsPatch> {
     Ok(SettingsPatch {
         name: Some(f.get("name").to_string()),
         time_zone: Some(f.get("time_zone").trim().to_string()),
-        ownership_policy: Some(parse_enum("ownership_policy", f.get("ownership_policy"), "single or shared")?),
-        confidence_scale: Some(parse_enum("confidence_scale", f.get("confidence_scale"), "zero_to_ten or three_level")?),
-        check_in_weekday: Some(parse_enum("check_in_weekday", f.get("check_in_weekday"), "a day of the week")?),
+        ownership_policy: Some(parse_enum(
+            "ownership_policy",
+            f.get("ownership_policy"),
+            "single or shared",
+        )?),
+        confidence_scale: Some(parse_enum(
+            "confidence_scale",
+            f.get("confidence_scale"),
+            "zero_to_ten or three_level",
+        )?),
+        check_in_weekday: Some(parse_enum(
+            "check_in_weekday",
+            f.get("check_in_weekday"),
+            "a day of the week",
+        )?),
         health: Some(HealthThresholds {
-            pending_ownership_days: whole("health.pending_ownership_days", f.get("health.pending_ownership_days"))?,
+            pending_ownership_days: whole(
+                "health.pending_ownership_days",
+                f.get("health.pending_ownership_days"),
+            )?,
             owner_overload: whole("health.owner_overload", f.get("health.owner_overload"))?,
             max_key_results: whole("health.max_key_results", f.get("health.max_key_results"))?,
-            stale_check_in_days: whole("health.stale_check_in_days", f.get("health.stale_check_in_days"))?,
+            stale_check_in_days: whole(
+                "health.stale_check_in_days",
+                f.get("health.stale_check_in_days"),
+            )?,
         }),
     })
 }

@@ -277,7 +277,10 @@ impl<'a> Tree<'a> {
             children,
             by_team,
             by_person,
-            home: home.into_iter().map(|(p, (_, t))| (p, t.id.clone())).collect(),
+            home: home
+                .into_iter()
+                .map(|(p, (_, t))| (p, t.id.clone()))
+                .collect(),
             people: data.people.iter().map(|p| (p.id.clone(), p)).collect(),
             prune: data.owner_filter.is_some() || data.status_filter.is_some(),
             items: vec![],
@@ -306,7 +309,12 @@ impl<'a> Tree<'a> {
                 into.insert(o.id.clone(), o);
             }
         }
-        for c in self.children.get(&Some(team.id.clone())).into_iter().flatten() {
+        for c in self
+            .children
+            .get(&Some(team.id.clone()))
+            .into_iter()
+            .flatten()
+        {
             self.collect(c, into);
         }
     }
@@ -333,10 +341,7 @@ impl<'a> Tree<'a> {
             objective_count: below.len(),
             percent: percent(progress),
             status: worst.map(|s| {
-                let n = below
-                    .iter()
-                    .filter(|o| status.objective(o).0 == s)
-                    .count();
+                let n = below.iter().filter(|o| status.objective(o).0 == s).count();
                 StatusBadge::new(
                     s,
                     format!(
@@ -415,8 +420,11 @@ impl<'a> Tree<'a> {
         );
         self.items.push(TreeItem::Open(head));
         for o in os {
-            self.items
-                .push(TreeItem::Okr(OkrLine::objective(o, &self.data.status, None)));
+            self.items.push(TreeItem::Okr(OkrLine::objective(
+                o,
+                &self.data.status,
+                None,
+            )));
         }
         self.items.push(TreeItem::Close);
     }

@@ -95,19 +95,28 @@ pub async fn health(
     SignedIn(caller): SignedIn,
     Query(q): Query<HealthQuery>,
 ) -> Result<Response, UiError> {
-    let (report, error) = match ui_org::health_page(state.store(), &caller, q.cycle_id.as_deref()).await {
-        Ok(r) => (r, None),
-        Err(ApiError::Invalid(e)) => (
-            ui_org::health_page(state.store(), &caller, None).await?,
-            Some(e.message),
-        ),
-        Err(e) => return Err(e.into()),
+    let (report, error) =
+        match ui_org::health_page(state.store(), &caller, q.cycle_id.as_deref()).await {
+            Ok(r) => (r, None),
+            Err(ApiError::Invalid(e)) => (
+                ui_org::health_page(state.store(), &caller, None).await?,
+                Some(e.message),
+            ),
+            Err(e) => return Err(e.into()),
+        };
+    let cycle = if error.is_some() {
+        None
+    } else {
+        report.cycle.as_ref()
     };
-    let cycle = if error.is_some() { None } else { report.cycle.as_ref() };
     let findings: Vec<FindingLine> = if error.is_some() {
         vec![]
     } else {
-        report.findings.iter().map(|f| FindingLine::new(f, cycle)).collect()
+        report
+            .findings
+            .iter()
+            .map(|f| FindingLine::new(f, cycle))
+            .collect()
     };
     let count = |s: &str| findings.iter().filter(|f| f.severity == s).count();
     let page = HealthPage {

@@ -173,7 +173,11 @@ pub async fn ownership_map(
             })
             .collect()
     };
-    let cycle = if error.is_some() { None } else { map.cycle.as_ref() };
+    let cycle = if error.is_some() {
+        None
+    } else {
+        map.cycle.as_ref()
+    };
     let page = OwnershipPage {
         layout: Layout::signed_in(&caller, "/ownership"),
         cycles: cycle_choices(&map.cycles, cycle),
