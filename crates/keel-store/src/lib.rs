@@ -406,19 +406,13 @@ pub trait Store: Send + Sync + 'static {
     /// The session with this id hash and its person, whether or not it has expired.
     async fn session_by_hash(&self, id_hash: &str) -> StoreResult<Option<(Session, Person)>>;
     /// Moves the session's `last_seen_at` (its idle expiry) forward.
-    async fn touch_session(
-        &self,
-        id_hash: &str,
-        at: chrono::DateTime<chrono::Utc>,
-    ) -> StoreResult<()>;
+    async fn touch_session(&self, id_hash: &str, at: chrono::DateTime<chrono::Utc>)
+        -> StoreResult<()>;
     /// Ends one session; unknown ids are ignored.
     async fn delete_session(&self, id_hash: &str) -> StoreResult<()>;
     /// Ends every session of a person except `keep` (an id hash); returns how many ended.
-    async fn delete_sessions_of(
-        &self,
-        person_id: &PersonId,
-        keep: Option<&str>,
-    ) -> StoreResult<u64>;
+    async fn delete_sessions_of(&self, person_id: &PersonId, keep: Option<&str>)
+        -> StoreResult<u64>;
     async fn sign_in_throttle(&self, key: &str) -> StoreResult<Option<SignInThrottle>>;
     /// Counts one failed sign-in under `key`, in one atomic statement (several servers may count
     /// at once). Failures before `window_start` are forgotten first. Returns the count.
@@ -429,11 +423,8 @@ pub trait Store: Send + Sync + 'static {
         window_start: chrono::DateTime<chrono::Utc>,
     ) -> StoreResult<i64>;
     /// Locks sign-in under `key` until `until`.
-    async fn lock_sign_in(
-        &self,
-        key: &str,
-        until: chrono::DateTime<chrono::Utc>,
-    ) -> StoreResult<()>;
+    async fn lock_sign_in(&self, key: &str, until: chrono::DateTime<chrono::Utc>)
+        -> StoreResult<()>;
     /// Forgets the failures under `key` (after a successful sign-in or a password reset).
     async fn clear_sign_in_failures(&self, key: &str) -> StoreResult<()>;
     async fn insert_oidc_login(&self, login: &OidcLogin) -> StoreResult<()>;

@@ -2398,12 +2398,7 @@ async fn sessions(s: DynStore, _url: String) {
     let later = now() + Duration::minutes(5);
     s.touch_session("a1", later).await.unwrap();
     assert_eq!(
-        s.session_by_hash("a1")
-            .await
-            .unwrap()
-            .unwrap()
-            .0
-            .last_seen_at,
+        s.session_by_hash("a1").await.unwrap().unwrap().0.last_seen_at,
         later
     );
     // Ending every other session of Ada keeps a1 and Bo's.
@@ -2428,11 +2423,7 @@ async fn sessions(s: DynStore, _url: String) {
 async fn sign_in_throttles(s: DynStore, _url: String) {
     let t0 = now();
     let window = Duration::minutes(15);
-    assert!(s
-        .sign_in_throttle("ada@example.com")
-        .await
-        .unwrap()
-        .is_none());
+    assert!(s.sign_in_throttle("ada@example.com").await.unwrap().is_none());
     for n in 1..=3 {
         let at = t0 + Duration::seconds(n);
         assert_eq!(
@@ -2451,11 +2442,7 @@ async fn sign_in_throttles(s: DynStore, _url: String) {
     );
     let until = t0 + window;
     s.lock_sign_in("ada@example.com", until).await.unwrap();
-    let th = s
-        .sign_in_throttle("ada@example.com")
-        .await
-        .unwrap()
-        .unwrap();
+    let th = s.sign_in_throttle("ada@example.com").await.unwrap().unwrap();
     assert_eq!(th.failures, 3);
     assert_eq!(th.first_failure_at, t0 + Duration::seconds(1));
     assert_eq!(th.locked_until, Some(until));
@@ -2467,18 +2454,10 @@ async fn sign_in_throttles(s: DynStore, _url: String) {
             .unwrap(),
         1
     );
-    let th = s
-        .sign_in_throttle("ada@example.com")
-        .await
-        .unwrap()
-        .unwrap();
+    let th = s.sign_in_throttle("ada@example.com").await.unwrap().unwrap();
     assert_eq!((th.first_failure_at, th.locked_until), (late, None));
     s.clear_sign_in_failures("ada@example.com").await.unwrap();
-    assert!(s
-        .sign_in_throttle("ada@example.com")
-        .await
-        .unwrap()
-        .is_none());
+    assert!(s.sign_in_throttle("ada@example.com").await.unwrap().is_none());
     // Concurrent failures all count.
     let mut tasks = Vec::new();
     for _ in 0..10 {

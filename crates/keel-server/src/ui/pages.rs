@@ -57,12 +57,8 @@ pub async fn my_week(
         if &o.owner_id == me {
             owned_objectives.push(Line {
                 title: o.title.clone(),
-                detail: format!(
-                    "{:?} · ownership {}",
-                    o.state,
-                    state_word(o.ownership_state)
-                )
-                .to_lowercase(),
+                detail: format!("{:?} · ownership {}", o.state, state_word(o.ownership_state))
+                    .to_lowercase(),
                 percent: 0,
                 pending: o.ownership_state == OwnershipState::Pending,
             });
