@@ -170,7 +170,7 @@ impl StatusContext {
                     .into_iter()
                     .find(|(s, _)| *s == worst)
                     .unwrap_or((worst, String::new()));
-                (worst, format!("its weakest key result: {reason}"))
+                (worst, format!("weakest key result: {reason}"))
             }
             None => (Status::Stale, "it has no key results to measure it".into()),
         }

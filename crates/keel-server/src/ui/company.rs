@@ -90,6 +90,8 @@ pub struct OkrLine {
     /// Other teams it is shared with, by name.
     pub shared_with: Vec<String>,
     pub key_results: Vec<OkrLine>,
+    /// How many key results it has (the tree leaves them to the objective page).
+    pub kr_count: usize,
 }
 
 fn state_word(s: ObjectiveState) -> &'static str {
@@ -143,10 +145,21 @@ impl OkrLine {
                             .map(|t| t.name.clone())
                             .collect(),
                         key_results: vec![],
+                        kr_count: 0,
                     }
                 })
                 .collect(),
+            kr_count: o.key_results.len(),
         }
+    }
+
+    /// The line without its key results: the goal tree keeps to objectives, so a large
+    /// organisation's tree stays light; each links to its page.
+    /// The status reason is left to the objective page too (the status word stays).
+    pub fn summary(mut self) -> Self {
+        self.key_results.clear();
+        self.status.reason.clear();
+        self
     }
 }
 
@@ -387,8 +400,9 @@ impl<'a> Tree<'a> {
         own.sort_by(|a, b| a.title.cmp(&b.title));
         let status = &self.data.status;
         for o in &own {
-            self.items
-                .push(TreeItem::Okr(OkrLine::objective(o, status, Some(&team.id))));
+            self.items.push(TreeItem::Okr(
+                OkrLine::objective(o, status, Some(&team.id)).summary(),
+            ));
         }
         for (person, os) in self.people_of(Some(&team.id)) {
             self.person(person, os, depth + 1);
@@ -532,12 +546,26 @@ pub async fn company(
         Tree::new(&data).build()
     };
     let selected_cycle = data.cycle.as_ref().map(|c| c.id.to_string());
+    // The owner filter offers the people who own something in the cycle (and whoever is chosen).
+    let owning: std::collections::HashSet<&PersonId> = data
+        .objectives
+        .iter()
+        .flat_map(|o| std::iter::once(&o.owner_id).chain(o.key_results.iter().map(|k| &k.owner_id)))
+        .collect();
+    let owners: Vec<Person> = data
+        .people
+        .iter()
+        .filter(|p| {
+            owning.contains(&p.id) || q.owner_id.as_deref() == Some(p.id.as_str()) || data.objectives.is_empty()
+        })
+        .cloned()
+        .collect();
     let page = CompanyPage {
         layout: Layout::signed_in(&caller, "/company"),
         cycles: choices(
             &data.cycles,
             |c| c.id.to_string(),
-            |c| format!("{} ({} to {})", c.name, c.starts_on, c.ends_on),
+            |c| c.name.clone(),
             if error.as_ref().is_some_and(|(f, _)| f == "cycle_id") {
                 q.cycle_id.as_deref()
             } else {
@@ -551,7 +579,7 @@ pub async fn company(
             q.team_id.as_deref(),
         ),
         owners: choices(
-            &data.people,
+            &owners,
             |p| p.id.to_string(),
             |p| p.name.clone(),
             q.owner_id.as_deref(),
