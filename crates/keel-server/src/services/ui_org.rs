@@ -95,7 +95,7 @@ pub async fn all_teams(store: &dyn Store) -> ApiResult<Vec<Team>> {
             None => break,
         }
     }
-    out.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    out.sort_by_key(|a| a.name.to_lowercase());
     Ok(out)
 }
 
@@ -111,7 +111,7 @@ pub async fn all_people(store: &dyn Store) -> ApiResult<Vec<Person>> {
             None => break,
         }
     }
-    out.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    out.sort_by_key(|a| a.name.to_lowercase());
     Ok(out)
 }
 
@@ -255,7 +255,7 @@ pub async fn team_overview(
     let mut ids: Vec<PersonId> = team.member_ids.clone();
     ids.extend(team.lead_id.iter().cloned());
     let mut people = store.people_by_ids(&ids).await?;
-    people.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    people.sort_by_key(|a| a.name.to_lowercase());
     let lead = team
         .lead_id
         .as_ref()
@@ -868,7 +868,7 @@ pub fn may_read_sso(caller: &Caller) -> ApiResult<()> {
 /// The caller's own API tokens, newest first.
 pub async fn own_tokens(store: &dyn Store, caller: &Caller) -> ApiResult<Vec<ApiToken>> {
     let mut tokens = store.list_tokens(&caller.person.id).await?;
-    tokens.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    tokens.sort_by_key(|t| std::cmp::Reverse(t.created_at));
     Ok(tokens)
 }
 

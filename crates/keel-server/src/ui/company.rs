@@ -556,7 +556,9 @@ pub async fn company(
         .people
         .iter()
         .filter(|p| {
-            owning.contains(&p.id) || q.owner_id.as_deref() == Some(p.id.as_str()) || data.objectives.is_empty()
+            owning.contains(&p.id)
+                || q.owner_id.as_deref() == Some(p.id.as_str())
+                || data.objectives.is_empty()
         })
         .cloned()
         .collect();

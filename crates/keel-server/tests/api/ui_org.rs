@@ -261,7 +261,14 @@ async fn team_page(app: TestApp) {
 
     let html = b.page(&format!("/teams/{}", o.platform)).await;
     assert!(html.contains("<h1>Platform</h1>"), "{html}");
-    assert_eq!(count(&html, &format!("class=\"okr-title\" href=\"/objectives/{shared}\"")), 1, "{html}");
+    assert_eq!(
+        count(
+            &html,
+            &format!("class=\"okr-title\" href=\"/objectives/{shared}\"")
+        ),
+        1,
+        "{html}"
+    );
     assert_eq!(count(&html, "p95 page load under 1.5 s"), 1);
     assert!(
         html.contains("shared with Sales"),
@@ -270,7 +277,9 @@ async fn team_page(app: TestApp) {
     assert!(html.contains("SSO for every enterprise tenant"));
     assert!(html.contains(&format!("href=\"/objectives/{elsewhere}\"")));
     assert!(
-        !html.contains(&format!("class=\"okr-title\" href=\"/objectives/{elsewhere}\"")),
+        !html.contains(&format!(
+            "class=\"okr-title\" href=\"/objectives/{elsewhere}\""
+        )),
         "not the team's objective"
     );
     assert!(html.contains("Pia Platform"), "members and lead");
@@ -285,7 +294,13 @@ async fn team_page(app: TestApp) {
 
     // Sales sees the shared objective too, but not Platform's own.
     let sales = b.page(&format!("/teams/{}", o.sales)).await;
-    assert_eq!(count(&sales, &format!("class=\"okr-title\" href=\"/objectives/{shared}\"")), 1);
+    assert_eq!(
+        count(
+            &sales,
+            &format!("class=\"okr-title\" href=\"/objectives/{shared}\"")
+        ),
+        1
+    );
     assert!(!sales.contains("Objective with nothing to measure"));
 
     // Another cycle: nothing; an unknown team: 404; an unknown cycle: 422.

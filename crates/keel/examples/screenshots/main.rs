@@ -17,7 +17,9 @@ const LAPTOP: (u32, u32) = (1280, 900);
 const PHONE: (u32, u32) = (390, 844);
 
 fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 #[tokio::main]
@@ -38,7 +40,10 @@ async fn run(out: &std::path::Path, data: &std::path::Path) -> anyhow::Result<()
     let store = keel_store::open(&format!("sqlite://{}", data.join("keel.db").display())).await?;
     let ctx = WriteCtx::system(Source::Cli);
     store
-        .load_snapshot(&ctx, &keel::demo::organisation(chrono::Utc::now().date_naive()))
+        .load_snapshot(
+            &ctx,
+            &keel::demo::organisation(chrono::Utc::now().date_naive()),
+        )
         .await?;
     let admin = store
         .person_by_email(keel::demo::DEMO_ADMIN_EMAIL)
@@ -101,9 +106,13 @@ async fn run(out: &std::path::Path, data: &std::path::Path) -> anyhow::Result<()
     // Sign in through the form, as a person would.
     browser.goto(&format!("{base}/sign-in")).await?;
     shoot("01-sign-in".into(), LAPTOP.0, LAPTOP.1).await?;
-    browser.type_into("#f-email", keel::demo::DEMO_ADMIN_EMAIL).await?;
+    browser
+        .type_into("#f-email", keel::demo::DEMO_ADMIN_EMAIL)
+        .await?;
     browser.type_into("#f-password", PASSWORD).await?;
-    browser.click("form[action='/sign-in'] button[type=submit]").await?;
+    browser
+        .click("form[action='/sign-in'] button[type=submit]")
+        .await?;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let at = browser.current_url().await?;
     if at.contains("/sign-in") {
@@ -115,7 +124,10 @@ async fn run(out: &std::path::Path, data: &std::path::Path) -> anyhow::Result<()
         ("03-objective", format!("/objectives/{}", objective.id)),
         ("04-team", format!("/teams/{}", team.id)),
         ("05-company", "/company".into()),
-        ("06-company-filtered", format!("/company?cycle_id={cycle}&status=off_track")),
+        (
+            "06-company-filtered",
+            format!("/company?cycle_id={cycle}&status=off_track"),
+        ),
         ("07-ownership", "/ownership".into()),
         ("08-health", "/health".into()),
         ("09-admin-people", "/admin".into()),
@@ -133,10 +145,16 @@ async fn run(out: &std::path::Path, data: &std::path::Path) -> anyhow::Result<()
         browser.goto(&format!("{base}{path}")).await?;
         shoot(format!("{name}-laptop"), LAPTOP.0, LAPTOP.1).await?;
     }
-    for (name, path) in pages
-        .iter()
-        .filter(|(n, _)| ["02-my-week", "03-objective", "04-team", "05-company", "07-ownership"].contains(n))
-    {
+    for (name, path) in pages.iter().filter(|(n, _)| {
+        [
+            "02-my-week",
+            "03-objective",
+            "04-team",
+            "05-company",
+            "07-ownership",
+        ]
+        .contains(n)
+    }) {
         browser.goto(&format!("{base}{path}")).await?;
         shoot(format!("{name}-phone"), PHONE.0, PHONE.1).await?;
     }

@@ -25,7 +25,9 @@ impl Browser {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .map_err(|e| anyhow::anyhow!("cannot start chromedriver (apt-get install chromium-driver): {e}"))?;
+            .map_err(|e| {
+                anyhow::anyhow!("cannot start chromedriver (apt-get install chromium-driver): {e}")
+            })?;
         let http = reqwest::Client::new();
         let base = format!("http://127.0.0.1:{port}");
         let mut ready = false;
