@@ -13,6 +13,7 @@ pub mod reviews;
 pub mod rhythm;
 pub mod scoring;
 pub mod tokens;
+pub mod ui_org;
 pub mod visibility;
 
 use crate::error::{ApiError, ApiResult};

@@ -13,9 +13,14 @@
 //! - `forms`: fields that keep what was typed and show validation next to themselves.
 
 pub mod account;
+pub mod admin;
 pub mod assets;
+pub mod company;
 pub mod forms;
+pub mod health;
+pub mod ownership_map;
 pub mod pages;
+pub mod team;
 
 use crate::auth::session::{self, PRESESSION_COOKIE};
 use crate::error::{current_request_id, ApiError};
@@ -35,7 +40,11 @@ pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/", get(pages::home))
         .route("/my-week", get(pages::my_week))
-        .route("/admin", get(pages::admin_people))
+        .merge(team::routes())
+        .merge(company::routes())
+        .merge(ownership_map::routes())
+        .merge(health::routes())
+        .merge(admin::routes())
         .route(
             "/admin/people/{id}/password",
             get(account::admin_reset_form).post(account::admin_reset),

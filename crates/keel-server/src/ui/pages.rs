@@ -1,16 +1,13 @@
-//! The first pages: home (a redirect), My week, and the administrator's list of people. The
-//! pages engineer extends these; each is a template struct with a `layout` field.
+//! The first pages: home (a redirect) and My week. The pages engineer extends these; each is a
+//! template struct with a `layout` field. (The administrator's list of people is in `admin`.)
 
 use super::{render, Layout, SignedIn, UiError};
-use crate::error::ApiError;
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use keel_domain::{OwnershipState, Person};
-use keel_store::{PageRequest, PeopleFilter};
-use serde::Deserialize;
+use keel_domain::OwnershipState;
 
 /// `GET /`: My week for a signed-in person, the sign-in page for anyone else.
 pub async fn home(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, UiError> {
@@ -125,69 +122,4 @@ pub async fn my_week(
         contributing,
     };
     Ok(render(StatusCode::OK, &page))
-}
-
-/// One row of the people table.
-pub struct PersonRow {
-    pub id: String,
-    pub name: String,
-    pub email: String,
-    pub roles: String,
-    pub active: bool,
-}
-
-impl From<Person> for PersonRow {
-    fn from(p: Person) -> Self {
-        Self {
-            id: p.id.to_string(),
-            name: p.name,
-            email: p.email.as_str().to_string(),
-            roles: p
-                .roles
-                .iter()
-                .map(|r| format!("{r:?}").to_lowercase())
-                .collect::<Vec<_>>()
-                .join(", "),
-            active: p.active,
-        }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "admin_people.html")]
-struct AdminPeoplePage {
-    layout: Layout,
-    people: Vec<PersonRow>,
-    next_cursor: Option<String>,
-}
-
-#[derive(Deserialize)]
-pub struct Cursor {
-    cursor: Option<String>,
-}
-
-/// `GET /admin`: people, with a password reset for each (administrators only).
-pub async fn admin_people(
-    State(state): State<AppState>,
-    SignedIn(caller): SignedIn,
-    Query(q): Query<Cursor>,
-) -> Result<Response, UiError> {
-    crate::authz::manage_people(&caller.person)?;
-    let page = state
-        .store()
-        .list_people(
-            &PeopleFilter::default(),
-            &PageRequest {
-                limit: 100,
-                cursor: q.cursor.filter(|c| !c.is_empty()),
-            },
-        )
-        .await
-        .map_err(ApiError::from)?;
-    let view = AdminPeoplePage {
-        layout: Layout::signed_in(&caller, "/admin"),
-        people: page.items.into_iter().map(PersonRow::from).collect(),
-        next_cursor: page.next_cursor.map(|c| super::encode(&c)),
-    };
-    Ok(render(StatusCode::OK, &view))
 }

@@ -18,4 +18,5 @@ mod reviews;
 mod rhythm;
 mod scoring;
 mod story;
+mod ui_org;
 mod visibility;

@@ -1,0 +1,138 @@
+//! The health page (`/health`): the ownership health check of a cycle (services/health.rs, the
+//! same findings as the API and `keel lint`), each linking to where it is fixed: the objective
+//! page, the person's load on the ownership map, the teams the OKR is shared with.
+
+use super::company::{cycle_choices, person_href, Choice};
+use super::{render, Layout, SignedIn, UiError};
+use crate::error::ApiError;
+use crate::services::ui_org::{self, LinkedFinding};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use keel_domain::health::Severity;
+use keel_domain::{Cycle, OkrRef};
+use serde::Deserialize;
+
+/// The health page's route.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/health", get(health))
+}
+
+/// One finding, ready to show.
+pub struct FindingLine {
+    /// "error", "warning" or "info" (also the CSS class).
+    pub severity: &'static str,
+    pub code: &'static str,
+    pub okr_kind: &'static str,
+    pub okr_title: String,
+    /// The page where it is fixed.
+    pub href: Option<String>,
+    pub message: String,
+    pub fix: String,
+    pub person: Option<(String, String)>,
+    pub teams: Vec<(String, String)>,
+}
+
+impl FindingLine {
+    pub fn new(f: &LinkedFinding, cycle: Option<&Cycle>) -> Self {
+        let href = f.objective_id.as_ref().map(|o| match &f.finding.okr {
+            OkrRef::Objective(_) => format!("/objectives/{o}"),
+            OkrRef::KeyResult(k) => format!("/objectives/{o}#kr-{k}"),
+        });
+        Self {
+            severity: match f.finding.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Info => "info",
+            },
+            code: f.finding.code,
+            okr_kind: match f.finding.okr {
+                OkrRef::Objective(_) => "Objective",
+                OkrRef::KeyResult(_) => "Key result",
+            },
+            okr_title: f.finding.okr_title.clone(),
+            href,
+            message: f.finding.message.clone(),
+            fix: f.finding.fix.clone(),
+            person: f
+                .person
+                .as_ref()
+                .map(|p| (person_href(p.id.as_str(), cycle), p.name.clone())),
+            teams: f
+                .teams
+                .iter()
+                .map(|(id, name)| (format!("/teams/{id}"), name.clone()))
+                .collect(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "health.html")]
+struct HealthPage {
+    layout: Layout,
+    cycles: Vec<Choice>,
+    cycle_name: String,
+    error: Option<String>,
+    findings: Vec<FindingLine>,
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct HealthQuery {
+    cycle_id: Option<String>,
+}
+
+/// `GET /health`.
+pub async fn health(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Query(q): Query<HealthQuery>,
+) -> Result<Response, UiError> {
+    let (report, error) =
+        match ui_org::health_page(state.store(), &caller, q.cycle_id.as_deref()).await {
+            Ok(r) => (r, None),
+            Err(ApiError::Invalid(e)) => (
+                ui_org::health_page(state.store(), &caller, None).await?,
+                Some(e.message),
+            ),
+            Err(e) => return Err(e.into()),
+        };
+    let cycle = if error.is_some() {
+        None
+    } else {
+        report.cycle.as_ref()
+    };
+    let findings: Vec<FindingLine> = if error.is_some() {
+        vec![]
+    } else {
+        report
+            .findings
+            .iter()
+            .map(|f| FindingLine::new(f, cycle))
+            .collect()
+    };
+    let count = |s: &str| findings.iter().filter(|f| f.severity == s).count();
+    let page = HealthPage {
+        layout: Layout::signed_in(&caller, "/health"),
+        cycles: cycle_choices(&report.cycles, cycle),
+        cycle_name: cycle.map(|c| c.name.clone()).unwrap_or_default(),
+        errors: count("error"),
+        warnings: count("warning"),
+        infos: count("info"),
+        findings,
+        error,
+    };
+    let status = if page.error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok(render(status, &page))
+}
