@@ -366,6 +366,18 @@ pub trait Store: Send + Sync + 'static {
         check_in: &CheckIn,
         applied: &KeyResult,
     ) -> StoreResult<KeyResult>;
+    /// Records several check-ins (each with its key result as applied, as in `record_check_in`)
+    /// in ONE transaction: all land or, on any error (an unknown key result included:
+    /// `NotFound`), none does. Returns the key results as stored afterwards, in order. The
+    /// one-screen weekly check-in of the web UI.
+    async fn record_check_ins(
+        &self,
+        ctx: &WriteCtx,
+        check_ins: &[(CheckIn, KeyResult)],
+    ) -> StoreResult<Vec<KeyResult>>;
+    /// Every check-in of these key results, ordered by key result, then `at` (oldest first), in
+    /// one query: the history behind statuses, forecasts and confidence trends of a page.
+    async fn check_ins_of(&self, key_result_ids: &[KeyResultId]) -> StoreResult<Vec<CheckIn>>;
     /// Newest first (by `at`).
     async fn list_check_ins(
         &self,

@@ -2160,6 +2160,39 @@ impl SqlStore {
         answer.await.unwrap_or(Err(StoreError::Interrupted))
     }
 
+    /// Several check-ins in one transaction, outside the group-commit queue: the first error
+    /// rolls every one of them back.
+    async fn do_record_check_ins(
+        &self,
+        ctx: &WriteCtx,
+        items: &[(CheckIn, KeyResult)],
+    ) -> StoreResult<Vec<KeyResult>> {
+        let mut tx = self.begin().await?;
+        let mut stored = Vec::with_capacity(items.len());
+        for (check_in, applied) in items {
+            // `check_in_one` takes a queue job; this one is answered by the return value.
+            let (reply, _) = oneshot::channel();
+            let job = CheckInJob {
+                seq: 0,
+                ctx: ctx.clone(),
+                check_in: check_in.clone(),
+                applied: applied.clone(),
+                reply,
+            };
+            match check_in_one(&mut tx, &job).await {
+                Ok(k) => stored.push(k),
+                Err(e) => {
+                    if let Err(r) = tx.rollback().await {
+                        tracing::warn!(error = %r, "rolling back a weekly check-in failed");
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(stored)
+    }
+
     /// `commit_check_ins`, then frees the leader. Boxed as `Send` here, where the lifetimes
     /// are concrete (rustc's higher-ranked Send check otherwise refuses it to `tokio::spawn`).
     fn commit_check_ins_boxed(
@@ -3355,6 +3388,34 @@ impl Store for SqlStore {
         self.do_record_check_in(ctx, check_in, applied)
             .await
             .map_err(map_err)
+    }
+
+    async fn record_check_ins(
+        &self,
+        ctx: &WriteCtx,
+        check_ins: &[(CheckIn, KeyResult)],
+    ) -> StoreResult<Vec<KeyResult>> {
+        self.do_record_check_ins(ctx, check_ins)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn check_ins_of(&self, key_result_ids: &[KeyResultId]) -> StoreResult<Vec<CheckIn>> {
+        let keys = id_strings(key_result_ids);
+        let select = format!("SELECT {CHECK_IN_COLS} FROM check_ins WHERE key_result_id");
+        let mut out = fetch_in(&mut self.ex(), &select, "", &keys)
+            .await?
+            .iter()
+            .map(check_in_from)
+            .collect::<StoreResult<Vec<_>>>()?;
+        out.sort_by(|a, b| {
+            (a.key_result_id.as_str(), a.at, a.id.as_str()).cmp(&(
+                b.key_result_id.as_str(),
+                b.at,
+                b.id.as_str(),
+            ))
+        });
+        Ok(out)
     }
 
     async fn list_check_ins(
