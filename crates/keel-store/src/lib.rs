@@ -389,6 +389,9 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_initiative(&self, ctx: &WriteCtx, initiative: &Initiative) -> StoreResult<()>;
     async fn initiative(&self, id: &InitiativeId) -> StoreResult<Option<Initiative>>;
     async fn list_initiatives(&self, key_result_id: &KeyResultId) -> StoreResult<Vec<Initiative>>;
+    /// The initiatives of these key results, ordered by key result, then creation, in one
+    /// query (an objective page shows every key result's initiatives).
+    async fn initiatives_of(&self, key_result_ids: &[KeyResultId]) -> StoreResult<Vec<Initiative>>;
     async fn update_initiative(
         &self,
         ctx: &WriteCtx,
@@ -418,13 +421,19 @@ pub trait Store: Send + Sync + 'static {
     /// The session with this id hash and its person, whether or not it has expired.
     async fn session_by_hash(&self, id_hash: &str) -> StoreResult<Option<(Session, Person)>>;
     /// Moves the session's `last_seen_at` (its idle expiry) forward.
-    async fn touch_session(&self, id_hash: &str, at: chrono::DateTime<chrono::Utc>)
-        -> StoreResult<()>;
+    async fn touch_session(
+        &self,
+        id_hash: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<()>;
     /// Ends one session; unknown ids are ignored.
     async fn delete_session(&self, id_hash: &str) -> StoreResult<()>;
     /// Ends every session of a person except `keep` (an id hash); returns how many ended.
-    async fn delete_sessions_of(&self, person_id: &PersonId, keep: Option<&str>)
-        -> StoreResult<u64>;
+    async fn delete_sessions_of(
+        &self,
+        person_id: &PersonId,
+        keep: Option<&str>,
+    ) -> StoreResult<u64>;
     async fn sign_in_throttle(&self, key: &str) -> StoreResult<Option<SignInThrottle>>;
     /// Counts one failed sign-in under `key`, in one atomic statement (several servers may count
     /// at once). Failures before `window_start` are forgotten first. Returns the count.
@@ -435,8 +444,11 @@ pub trait Store: Send + Sync + 'static {
         window_start: chrono::DateTime<chrono::Utc>,
     ) -> StoreResult<i64>;
     /// Locks sign-in under `key` until `until`.
-    async fn lock_sign_in(&self, key: &str, until: chrono::DateTime<chrono::Utc>)
-        -> StoreResult<()>;
+    async fn lock_sign_in(
+        &self,
+        key: &str,
+        until: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<()>;
     /// Forgets the failures under `key` (after a successful sign-in or a password reset).
     async fn clear_sign_in_failures(&self, key: &str) -> StoreResult<()>;
     async fn insert_oidc_login(&self, login: &OidcLogin) -> StoreResult<()>;

@@ -3459,6 +3459,24 @@ impl Store for SqlStore {
         initiative_in(&mut self.ex(), id.as_str()).await
     }
 
+    async fn initiatives_of(&self, key_result_ids: &[KeyResultId]) -> StoreResult<Vec<Initiative>> {
+        let keys = id_strings(key_result_ids);
+        let select = format!("SELECT {INITIATIVE_COLS} FROM initiatives WHERE key_result_id");
+        let mut out = fetch_in(&mut self.ex(), &select, "", &keys)
+            .await?
+            .iter()
+            .map(initiative_from)
+            .collect::<StoreResult<Vec<_>>>()?;
+        out.sort_by(|a, b| {
+            (a.key_result_id.as_str(), a.created_at, a.id.as_str()).cmp(&(
+                b.key_result_id.as_str(),
+                b.created_at,
+                b.id.as_str(),
+            ))
+        });
+        Ok(out)
+    }
+
     async fn list_initiatives(&self, key_result_id: &KeyResultId) -> StoreResult<Vec<Initiative>> {
         let sql = format!(
             "SELECT {INITIATIVE_COLS} FROM initiatives WHERE key_result_id = $1 ORDER BY id"

@@ -169,6 +169,7 @@ conformance!(
     snapshot_with_ownership,
     weekly_check_in_is_all_or_nothing,
     check_ins_of_key_results,
+    initiatives_of_key_results,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -2400,7 +2401,12 @@ async fn sessions(s: DynStore, _url: String) {
     let later = now() + Duration::minutes(5);
     s.touch_session("a1", later).await.unwrap();
     assert_eq!(
-        s.session_by_hash("a1").await.unwrap().unwrap().0.last_seen_at,
+        s.session_by_hash("a1")
+            .await
+            .unwrap()
+            .unwrap()
+            .0
+            .last_seen_at,
         later
     );
     // Ending every other session of Ada keeps a1 and Bo's.
@@ -2425,7 +2431,11 @@ async fn sessions(s: DynStore, _url: String) {
 async fn sign_in_throttles(s: DynStore, _url: String) {
     let t0 = now();
     let window = Duration::minutes(15);
-    assert!(s.sign_in_throttle("ada@example.com").await.unwrap().is_none());
+    assert!(s
+        .sign_in_throttle("ada@example.com")
+        .await
+        .unwrap()
+        .is_none());
     for n in 1..=3 {
         let at = t0 + Duration::seconds(n);
         assert_eq!(
@@ -2444,7 +2454,11 @@ async fn sign_in_throttles(s: DynStore, _url: String) {
     );
     let until = t0 + window;
     s.lock_sign_in("ada@example.com", until).await.unwrap();
-    let th = s.sign_in_throttle("ada@example.com").await.unwrap().unwrap();
+    let th = s
+        .sign_in_throttle("ada@example.com")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(th.failures, 3);
     assert_eq!(th.first_failure_at, t0 + Duration::seconds(1));
     assert_eq!(th.locked_until, Some(until));
@@ -2456,10 +2470,18 @@ async fn sign_in_throttles(s: DynStore, _url: String) {
             .unwrap(),
         1
     );
-    let th = s.sign_in_throttle("ada@example.com").await.unwrap().unwrap();
+    let th = s
+        .sign_in_throttle("ada@example.com")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((th.first_failure_at, th.locked_until), (late, None));
     s.clear_sign_in_failures("ada@example.com").await.unwrap();
-    assert!(s.sign_in_throttle("ada@example.com").await.unwrap().is_none());
+    assert!(s
+        .sign_in_throttle("ada@example.com")
+        .await
+        .unwrap()
+        .is_none());
     // Concurrent failures all count.
     let mut tasks = Vec::new();
     for _ in 0..10 {
@@ -2526,7 +2548,10 @@ async fn weekly_check_in_is_all_or_nothing(s: DynStore, _url: String) {
         .unwrap()
         .items
         .is_empty());
-    assert_eq!(s.key_result(&b.kr.id).await.unwrap().unwrap().current, b.kr.current);
+    assert_eq!(
+        s.key_result(&b.kr.id).await.unwrap().unwrap().current,
+        b.kr.current
+    );
     // A duplicate check-in id fails the whole batch too.
     let mut dup = c2.clone();
     dup.key_result_id = b.kr.id.clone();
@@ -2540,7 +2565,11 @@ async fn weekly_check_in_is_all_or_nothing(s: DynStore, _url: String) {
         )
         .await;
     assert!(r.is_err());
-    assert!(s.check_ins_of(&[b.kr.id.clone(), kr2.id.clone()]).await.unwrap().is_empty());
+    assert!(s
+        .check_ins_of(&[b.kr.id.clone(), kr2.id.clone()])
+        .await
+        .unwrap()
+        .is_empty());
     // All good: both land, each key result moved, in order.
     let stored = s
         .record_check_ins(
@@ -2553,12 +2582,21 @@ async fn weekly_check_in_is_all_or_nothing(s: DynStore, _url: String) {
         .await
         .unwrap();
     assert_eq!(stored.len(), 2);
-    assert_eq!((stored[0].id.clone(), stored[0].current), (b.kr.id.clone(), 30.0));
-    assert_eq!((stored[1].id.clone(), stored[1].current), (kr2.id.clone(), 60.0));
+    assert_eq!(
+        (stored[0].id.clone(), stored[0].current),
+        (b.kr.id.clone(), 30.0)
+    );
+    assert_eq!(
+        (stored[1].id.clone(), stored[1].current),
+        (kr2.id.clone(), 60.0)
+    );
     assert_eq!(stored[0].version, b.kr.version + 1);
     assert_eq!(s.key_result(&kr2.id).await.unwrap().unwrap(), stored[1]);
     assert_eq!(
-        s.list_check_ins(&kr2.id, &page(10, None)).await.unwrap().items,
+        s.list_check_ins(&kr2.id, &page(10, None))
+            .await
+            .unwrap()
+            .items,
         vec![c2]
     );
     // Nothing to record is fine.
@@ -2588,9 +2626,44 @@ async fn check_ins_of_key_results(s: DynStore, _url: String) {
         .map(|c| c.value)
         .collect();
     assert_eq!(of_kr, vec![10.0, 20.0]);
-    let mut grouped = all.iter().map(|c| c.key_result_id.clone()).collect::<Vec<_>>();
+    let mut grouped = all
+        .iter()
+        .map(|c| c.key_result_id.clone())
+        .collect::<Vec<_>>();
     grouped.dedup();
     assert_eq!(grouped.len(), 2, "grouped by key result");
-    assert_eq!(s.check_ins_of(&[kr2.id.clone()]).await.unwrap(), vec![other]);
+    assert_eq!(
+        s.check_ins_of(&[kr2.id.clone()]).await.unwrap(),
+        vec![other]
+    );
     assert!(s.check_ins_of(&[]).await.unwrap().is_empty());
+}
+
+async fn initiatives_of_key_results(s: DynStore, _url: String) {
+    let b = basic(&s).await;
+    let kr2 = key_result(&b.objective.id, &b.owner.id);
+    s.insert_key_result(&ctx(), &kr2, None).await.unwrap();
+    let mut first = initiative(&b.kr.id, &b.owner.id);
+    first.created_at = now() - Duration::days(2);
+    let second = initiative(&b.kr.id, &b.owner.id);
+    let other = initiative(&kr2.id, &b.owner.id);
+    for i in [&second, &other, &first] {
+        s.insert_initiative(&ctx(), i).await.unwrap();
+    }
+    let all = s
+        .initiatives_of(&[b.kr.id.clone(), kr2.id.clone()])
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 3);
+    let of_kr: Vec<_> = all
+        .iter()
+        .filter(|i| i.key_result_id == b.kr.id)
+        .cloned()
+        .collect();
+    assert_eq!(of_kr, vec![first, second], "oldest first");
+    assert_eq!(
+        s.initiatives_of(&[kr2.id.clone()]).await.unwrap(),
+        vec![other]
+    );
+    assert!(s.initiatives_of(&[]).await.unwrap().is_empty());
 }

@@ -140,7 +140,10 @@ mod tests {
 
     #[test]
     fn return_to_never_leaves_the_site() {
-        assert_eq!(safe_return_to(Some("/objectives/1?x=2")), "/objectives/1?x=2");
+        assert_eq!(
+            safe_return_to(Some("/objectives/1?x=2")),
+            "/objectives/1?x=2"
+        );
         for bad in [
             "https://evil.example/",
             "//evil.example/",

@@ -79,10 +79,9 @@ pub fn parse_role_map(text: &str) -> Result<Vec<(String, Role)>, String> {
             let (group, role) = pair
                 .split_once('=')
                 .ok_or_else(|| format!("'{pair}' is not group=role"))?;
-            let role: Role = serde_json::from_value(serde_json::Value::String(
-                role.trim().to_string(),
-            ))
-            .map_err(|_| format!("'{}' is not a Keel role", role.trim()))?;
+            let role: Role =
+                serde_json::from_value(serde_json::Value::String(role.trim().to_string()))
+                    .map_err(|_| format!("'{}' is not a Keel role", role.trim()))?;
             Ok((group.trim().to_string(), role))
         })
         .collect()
@@ -101,10 +100,7 @@ impl OidcConfig {
             issuer: issuer.trim_end_matches('/').to_string(),
             client_id: client_id.to_string(),
             client_secret,
-            redirect_uri: format!(
-                "{}/sign-in/sso/callback",
-                public_url.trim_end_matches('/')
-            ),
+            redirect_uri: format!("{}/sign-in/sso/callback", public_url.trim_end_matches('/')),
             roles_claim: roles_claim.unwrap_or_else(|| "groups".into()),
             role_map,
             http: reqwest::Client::builder()
@@ -146,12 +142,10 @@ impl OidcConfig {
     }
 
     async fn get_json<T: serde::de::DeserializeOwned>(&self, url: &str) -> ApiResult<T> {
-        let resp = self
-            .http
-            .get(url)
-            .send()
-            .await
-            .map_err(|e| ApiError::Internal(format!("SSO provider unreachable ({url}): {e}")))?;
+        let resp =
+            self.http.get(url).send().await.map_err(|e| {
+                ApiError::Internal(format!("SSO provider unreachable ({url}): {e}"))
+            })?;
         if !resp.status().is_success() {
             return Err(ApiError::Internal(format!(
                 "SSO provider answered {} for {url}",
@@ -450,10 +444,7 @@ async fn provision(
                 source: Source::Ui,
                 request_id: crate::error::current_request_id(),
             };
-            let after = Person {
-                roles,
-                ..p.clone()
-            };
+            let after = Person { roles, ..p.clone() };
             store
                 .update_person(&ctx, &p, &after)
                 .await

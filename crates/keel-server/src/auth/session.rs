@@ -30,7 +30,11 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// A `Set-Cookie` value with Keel's flags. `max_age` in seconds; 0 deletes the cookie.
 pub fn set_cookie(auth: &AuthConfig, name: &str, value: &str, max_age: i64) -> HeaderValue {
-    let secure = if auth.secure_cookies() { "; Secure" } else { "" };
+    let secure = if auth.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
     HeaderValue::from_str(&format!(
         "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
     ))
@@ -96,7 +100,11 @@ pub async fn current(
 }
 
 /// Ends the request's session (if any) and returns the cookie that clears it.
-pub async fn end(store: &dyn Store, auth: &AuthConfig, headers: &HeaderMap) -> ApiResult<HeaderValue> {
+pub async fn end(
+    store: &dyn Store,
+    auth: &AuthConfig,
+    headers: &HeaderMap,
+) -> ApiResult<HeaderValue> {
     if let Some(secret) = cookie(headers, SESSION_COOKIE) {
         store.delete_session(&hash_secret(secret)).await?;
     }
@@ -110,7 +118,10 @@ mod tests {
     #[test]
     fn cookies_parse_and_carry_flags() {
         let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, "a=1; keel_session=abc; b=2".parse().unwrap());
+        h.insert(
+            header::COOKIE,
+            "a=1; keel_session=abc; b=2".parse().unwrap(),
+        );
         assert_eq!(cookie(&h, SESSION_COOKIE), Some("abc"));
         assert_eq!(cookie(&h, "c"), None);
         let auth = AuthConfig {

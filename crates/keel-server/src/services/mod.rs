@@ -9,6 +9,7 @@ pub mod health;
 pub mod okrs;
 pub mod ownership;
 pub mod tokens;
+pub mod ui_owner;
 
 use crate::error::{ApiError, ApiResult};
 use keel_domain::*;

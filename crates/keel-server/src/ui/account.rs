@@ -240,7 +240,9 @@ pub async fn sso_callback(
         return Ok(refused("the identity provider did not sign you in".into()));
     }
     let (Some(code), Some(st)) = (cb.code, cb.state) else {
-        return Ok(refused("the identity provider's answer is incomplete".into()));
+        return Ok(refused(
+            "the identity provider's answer is incomplete".into(),
+        ));
     };
     let cookie = session::cookie(&headers, oidc::STATE_COOKIE);
     match oidc::finish(state.store(), &state.auth, oidc, &code, &st, cookie).await {
@@ -282,10 +284,7 @@ fn password_fields(min: usize) -> Vec<Field> {
 }
 
 /// `GET /account/password`.
-pub async fn password_form(
-    State(state): State<AppState>,
-    SignedIn(caller): SignedIn,
-) -> Response {
+pub async fn password_form(State(state): State<AppState>, SignedIn(caller): SignedIn) -> Response {
     let layout = Layout::signed_in(&caller, "");
     let form = Form::new(
         &layout.csrf_token,

@@ -38,7 +38,12 @@ macro_rules! asset {
 }
 
 /// The stylesheet.
-pub static CSS: Asset = asset!("keel", "css", "text/css; charset=utf-8", "../../static/keel.css");
+pub static CSS: Asset = asset!(
+    "keel",
+    "css",
+    "text/css; charset=utf-8",
+    "../../static/keel.css"
+);
 /// htmx 2.0.11, vendored from the npm package `htmx.org` (BSD Zero Clause licence).
 pub static HTMX: Asset = asset!(
     "htmx",

@@ -30,7 +30,7 @@ impl Field {
             hint: None,
             autocomplete: "off",
             required: false,
-            }
+        }
     }
     pub fn value(mut self, v: impl Into<String>) -> Self {
         // Secrets are never sent back to the browser.
@@ -126,7 +126,8 @@ mod tests {
             ],
         );
         assert_eq!(form.fields[1].value, "", "passwords are never echoed");
-        form.show(ApiError::invalid("email", "is not an email")).unwrap();
+        form.show(ApiError::invalid("email", "is not an email"))
+            .unwrap();
         assert_eq!(form.fields[0].error.as_deref(), Some("is not an email"));
         assert_eq!(form.fields[0].value, "a@b");
         form.show(ApiError::invalid("other", "bad")).unwrap();

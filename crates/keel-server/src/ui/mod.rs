@@ -14,6 +14,7 @@
 
 pub mod account;
 pub mod assets;
+pub mod charts;
 pub mod forms;
 pub mod pages;
 
@@ -35,6 +36,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/", get(pages::home))
         .route("/my-week", get(pages::my_week))
+        .merge(pages::owner_routes())
         .route("/admin", get(pages::admin_people))
         .route(
             "/admin/people/{id}/password",
@@ -44,7 +46,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
             "/account/password",
             get(account::password_form).post(account::change_password),
         )
-        .route("/sign-in", get(account::sign_in_form).post(account::sign_in))
+        .route(
+            "/sign-in",
+            get(account::sign_in_form).post(account::sign_in),
+        )
         .route("/sign-in/sso", get(account::sso_start))
         .route("/sign-in/sso/callback", get(account::sso_callback))
         .route("/sign-out", axum::routing::post(account::sign_out))
@@ -108,14 +113,19 @@ async fn sent_token(req: Request) -> Result<(Option<String>, Request), Response>
     let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
         Ok(b) => b,
         Err(_) => {
-            return Err(UiError(ApiError::BadRequest("the form is too large".into())).into_response())
+            return Err(
+                UiError(ApiError::BadRequest("the form is too large".into())).into_response(),
+            )
         }
     };
     let token = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
         .ok()
         .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "csrf_token"))
         .map(|(_, v)| v);
-    Ok((token, Request::from_parts(parts, axum::body::Body::from(bytes))))
+    Ok((
+        token,
+        Request::from_parts(parts, axum::body::Body::from(bytes)),
+    ))
 }
 
 /// A page that needs a signed-in person. Anonymous visitors go to the sign-in page, with a
@@ -284,7 +294,9 @@ impl IntoResponse for UiError {
                 tracing::error!(request_id = request_id.as_deref().unwrap_or("-"), error = %self.0, "internal error");
                 "Something went wrong on our side. It was logged; if it happens again, send us the request id below.".to_string()
             }
-            ApiError::NotFound(_) => "There is nothing at this address, or you may not see it.".into(),
+            ApiError::NotFound(_) => {
+                "There is nothing at this address, or you may not see it.".into()
+            }
             other => other.to_string(),
         };
         let page = ErrorPage {
