@@ -388,6 +388,8 @@ pub struct ObjectivePage {
     /// proposers).
     pub people: HashMap<PersonId, PersonSummary>,
     pub can: Abilities,
+    /// The key results as stored (for replaying the check-in history).
+    pub key_results: Vec<KeyResult>,
 }
 
 /// The objective page: the objective as the API shows it, its cycle, check-in history,
@@ -513,5 +515,14 @@ pub async fn objective_page(
         ownership_history,
         people,
         can,
+        key_results: krs,
     })
+}
+
+/// One initiative (404 when unknown).
+pub async fn initiative(store: &dyn Store, id: &InitiativeId) -> ApiResult<Initiative> {
+    store
+        .initiative(id)
+        .await?
+        .ok_or(ApiError::NotFound("initiative"))
 }

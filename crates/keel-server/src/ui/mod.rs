@@ -16,6 +16,7 @@ pub mod account;
 pub mod assets;
 pub mod charts;
 pub mod forms;
+pub mod objective;
 pub mod pages;
 
 use crate::auth::session::{self, PRESESSION_COOKIE};
@@ -37,6 +38,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/", get(pages::home))
         .route("/my-week", get(pages::my_week))
         .merge(pages::owner_routes())
+        .merge(objective::routes())
         .route("/admin", get(pages::admin_people))
         .route(
             "/admin/people/{id}/password",
