@@ -526,3 +526,57 @@ pub async fn initiative(store: &dyn Store, id: &InitiativeId) -> ApiResult<Initi
         .await?
         .ok_or(ApiError::NotFound("initiative"))
 }
+
+/// The choices the OKR forms offer: open cycles, active people, teams, and objectives to align
+/// to. Four queries.
+#[derive(Debug, Clone, Default)]
+pub struct FormOptions {
+    pub cycles: Vec<Cycle>,
+    pub people: Vec<Person>,
+    pub teams: Vec<Team>,
+    pub objectives: Vec<Objective>,
+}
+
+/// How many of each the forms offer (a select beyond this would not be usable anyway).
+const OPTIONS_LIMIT: u32 = 500;
+
+pub async fn form_options(store: &dyn Store) -> ApiResult<FormOptions> {
+    let page = || PageRequest {
+        limit: OPTIONS_LIMIT,
+        cursor: None,
+    };
+    let cycles = store
+        .list_cycles(&CycleFilter::default(), &page())
+        .await?
+        .items
+        .into_iter()
+        .filter(|c| c.state != CycleState::Closed)
+        .collect();
+    let people = store
+        .list_people(
+            &keel_store::PeopleFilter {
+                active: Some(true),
+                ..Default::default()
+            },
+            &page(),
+        )
+        .await?
+        .items;
+    let teams = store
+        .list_teams(&keel_store::TeamFilter::default(), &page())
+        .await?
+        .items;
+    let objectives = store
+        .list_objectives(&keel_store::ObjectiveFilter::default(), &page())
+        .await?
+        .items
+        .into_iter()
+        .filter(|o| o.state != ObjectiveState::Closed)
+        .collect();
+    Ok(FormOptions {
+        cycles,
+        people,
+        teams,
+        objectives,
+    })
+}

@@ -17,6 +17,7 @@ pub mod assets;
 pub mod charts;
 pub mod forms;
 pub mod objective;
+pub mod okr_forms;
 pub mod pages;
 
 use crate::auth::session::{self, PRESESSION_COOKIE};
@@ -39,6 +40,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/my-week", get(pages::my_week))
         .merge(pages::owner_routes())
         .merge(objective::routes())
+        .merge(okr_forms::routes())
         .route("/admin", get(pages::admin_people))
         .route(
             "/admin/people/{id}/password",

@@ -253,7 +253,8 @@ pub fn progress_history(
         if let Some(k) = replay.iter_mut().find(|k| k.id == c.key_result_id) {
             let _ = k.apply_value(c.value);
         }
-        let progress = progress::objective(replay.iter().map(|k| (k.weight, k.progress().progress)));
+        let progress =
+            progress::objective(replay.iter().map(|k| (k.weight, k.progress().progress)));
         // Several check-ins at the same moment make one point.
         match points.last_mut() {
             Some(last) if last.at == c.at => last.progress = progress,
@@ -307,7 +308,8 @@ async fn page(
                         Some((d, reason, e)) if d == &iid => (reason.clone(), Some(e.clone())),
                         _ => (String::new(), None),
                     };
-                    let end = if matches!(i.state, InitiativeState::Done | InitiativeState::Dropped) {
+                    let end = if matches!(i.state, InitiativeState::Done | InitiativeState::Dropped)
+                    {
                         i.updated_at
                     } else {
                         today
@@ -330,7 +332,10 @@ async fn page(
                             1 => "1 day".into(),
                             n => format!("{n} days"),
                         },
-                        open: matches!(i.state, InitiativeState::Proposed | InitiativeState::Active),
+                        open: matches!(
+                            i.state,
+                            InitiativeState::Proposed | InitiativeState::Active
+                        ),
                         drop_reason,
                         drop_error,
                         id: iid,
@@ -356,7 +361,11 @@ async fn page(
                 attainment: percent(k.attainment),
                 confidence: k.confidence,
                 sparkline: charts::sparkline(&readings, scale.min(), scale.max(), &k.title),
-                milestones: k.milestones.iter().map(|m| (m.title.clone(), m.done)).collect(),
+                milestones: k
+                    .milestones
+                    .iter()
+                    .map(|m| (m.title.clone(), m.done))
+                    .collect(),
                 check_ins: history
                     .iter()
                     .rev()
@@ -426,10 +435,18 @@ async fn page(
                 RequestState::Accepted if r.proposed_by.as_ref() == Some(&r.proposed_owner_id) => {
                     format!("{who} took ownership of {subject}")
                 }
-                RequestState::Accepted => format!("{by} proposed {who} as owner of {subject}; {who} accepted"),
-                RequestState::Pending => format!("{by} proposed {who} as owner of {subject}; waiting for an answer"),
-                RequestState::Declined => format!("{by} proposed {who} as owner of {subject}; {who} declined"),
-                RequestState::Superseded => format!("{by} proposed {who} as owner of {subject}; replaced by a later proposal"),
+                RequestState::Accepted => {
+                    format!("{by} proposed {who} as owner of {subject}; {who} accepted")
+                }
+                RequestState::Pending => {
+                    format!("{by} proposed {who} as owner of {subject}; waiting for an answer")
+                }
+                RequestState::Declined => {
+                    format!("{by} proposed {who} as owner of {subject}; {who} declined")
+                }
+                RequestState::Superseded => format!(
+                    "{by} proposed {who} as owner of {subject}; replaced by a later proposal"
+                ),
             };
             let mut note = r.note.clone();
             if let Some(reason) = &r.decline_reason {
@@ -506,12 +523,21 @@ pub async fn show(
 ) -> Result<Response, UiError> {
     let notice = match q.done.as_deref() {
         Some("accepted") => Some("You accepted the ownership.".to_string()),
-        Some("declined") => Some("You declined; your reason went back to the proposer.".to_string()),
+        Some("declined") => {
+            Some("You declined; your reason went back to the proposer.".to_string())
+        }
         Some("saved") => Some("Saved.".to_string()),
         Some("initiative") => Some("Initiative updated.".to_string()),
         _ => None,
     };
-    let page = page(&state, &caller, &ObjectiveId::from_string(id), Kept::default(), notice).await?;
+    let page = page(
+        &state,
+        &caller,
+        &ObjectiveId::from_string(id),
+        Kept::default(),
+        notice,
+    )
+    .await?;
     Ok(render(StatusCode::OK, &page))
 }
 
