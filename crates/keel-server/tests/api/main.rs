@@ -10,3 +10,4 @@ mod objectives;
 mod openapi;
 mod ownership;
 mod story;
+mod ui_owner;
