@@ -337,6 +337,7 @@ async fn owner_story_in_a_real_browser() {
     assert!(requests.contains("You run the onboarding funnel"));
     dan.screenshot("browser-my-week-requests").await;
     for _ in 0..2 {
+        dan.go(&format!("{}/my-week", app.base)).await;
         dan.click("#requests form[action$='/ownership/accept'] button")
             .await;
         dan.wait_for_url(|u| u.contains("done=accepted")).await;
