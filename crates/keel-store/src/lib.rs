@@ -286,6 +286,12 @@ pub trait Store: Send + Sync + 'static {
     async fn delete_objective(&self, ctx: &WriteCtx, objective: &Objective) -> StoreResult<()>;
     /// Objectives that list `parent` (an objective or key result id) among their parents.
     async fn children_of(&self, parent_id: &str) -> StoreResult<Vec<Objective>>;
+    /// Objectives aligned to this objective or to any of its key results (not deleted), in one
+    /// query: the children shown on an objective's page.
+    async fn children_of_objective(
+        &self,
+        objective_id: &ObjectiveId,
+    ) -> StoreResult<Vec<Objective>>;
 
     // ---- key results ----
     /// Inserts the key result and, in the same transaction, the ownership request that names its

@@ -3311,6 +3311,22 @@ impl Store for SqlStore {
             .map_err(map_err)
     }
 
+    async fn children_of_objective(
+        &self,
+        objective_id: &ObjectiveId,
+    ) -> StoreResult<Vec<Objective>> {
+        let sql = format!(
+            "SELECT {OBJECTIVE_COLS} FROM objectives WHERE deleted_at IS NULL AND id IN \
+             (SELECT objective_id FROM objective_parents WHERE parent_objective_id = $1 \
+              OR parent_key_result_id IN \
+              (SELECT id FROM key_results WHERE objective_id = $1 AND deleted_at IS NULL)) \
+             ORDER BY id"
+        );
+        let mut ex = self.ex();
+        let rows = ex.fetch_all(&sql, args![objective_id.as_str()]).await?;
+        fill_objectives(&mut ex, rows).await
+    }
+
     async fn children_of(&self, parent_id: &str) -> StoreResult<Vec<Objective>> {
         let sql = format!(
             "SELECT {OBJECTIVE_COLS} FROM objectives WHERE deleted_at IS NULL AND id IN \

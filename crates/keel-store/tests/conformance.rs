@@ -170,6 +170,7 @@ conformance!(
     weekly_check_in_is_all_or_nothing,
     check_ins_of_key_results,
     initiatives_of_key_results,
+    children_of_an_objective_and_its_key_results,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -2666,4 +2667,35 @@ async fn initiatives_of_key_results(s: DynStore, _url: String) {
         vec![other]
     );
     assert!(s.initiatives_of(&[]).await.unwrap().is_empty());
+}
+
+async fn children_of_an_objective_and_its_key_results(s: DynStore, _url: String) {
+    let b = basic(&s).await;
+    let mut on_objective = objective(&b.cycle.id, &b.owner.id);
+    on_objective.parents = vec![ParentRef::Objective(b.objective.id.clone())];
+    let mut on_kr = objective(&b.cycle.id, &b.owner.id);
+    on_kr.parents = vec![ParentRef::KeyResult(b.kr.id.clone())];
+    let unrelated = objective(&b.cycle.id, &b.owner.id);
+    let mut deleted = objective(&b.cycle.id, &b.owner.id);
+    deleted.parents = vec![ParentRef::Objective(b.objective.id.clone())];
+    for o in [&on_objective, &on_kr, &unrelated, &deleted] {
+        s.insert_objective(&ctx(), o, None).await.unwrap();
+    }
+    s.delete_objective(&ctx(), &deleted).await.unwrap();
+    let mut ids: Vec<_> = s
+        .children_of_objective(&b.objective.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| o.id)
+        .collect();
+    ids.sort();
+    let mut want = vec![on_objective.id.clone(), on_kr.id.clone()];
+    want.sort();
+    assert_eq!(ids, want);
+    assert!(s
+        .children_of_objective(&unrelated.id)
+        .await
+        .unwrap()
+        .is_empty());
 }

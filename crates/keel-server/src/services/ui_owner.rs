@@ -456,14 +456,7 @@ pub async fn objective_page(
         }
     }
     // Children: objectives aligned to this objective or to any of its key results.
-    let mut children = store.children_of(o.id.as_str()).await?;
-    for kid in &kr_ids {
-        for c in store.children_of(kid.as_str()).await? {
-            if !children.iter().any(|x| x.id == c.id) {
-                children.push(c);
-            }
-        }
-    }
+    let children = store.children_of_objective(&o.id).await?;
     let ownership_history = store.ownership_requests_of_objective(&o.id).await?;
     let mut wanted: HashSet<PersonId> = HashSet::new();
     for r in &ownership_history {
