@@ -678,3 +678,74 @@ pub async fn drop_initiative(
         Err(e) => Err(UiError(e)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn kr(kind: MetricKind, start: f64, target: f64, weight: f64) -> KeyResult {
+        let t = chrono::Utc::now();
+        KeyResult {
+            id: KeyResultId::generate(),
+            objective_id: ObjectiveId::generate(),
+            title: "k".into(),
+            description: String::new(),
+            owner_id: PersonId::generate(),
+            ownership_state: OwnershipState::Accepted,
+            co_owner_ids: vec![],
+            sponsor_id: None,
+            contributor_ids: vec![],
+            team_ids: vec![],
+            metric_kind: kind,
+            start,
+            target,
+            current: target,
+            unit: String::new(),
+            weight,
+            milestones: vec![],
+            confidence: None,
+            last_check_in_at: None,
+            created_at: t,
+            updated_at: t,
+            version: 1,
+        }
+    }
+
+    fn check_in(k: &KeyResult, value: f64, day: u32) -> CheckIn {
+        let at = chrono::Utc.with_ymd_and_hms(2026, 1, day, 9, 0, 0).unwrap();
+        CheckIn {
+            id: CheckInId::generate(),
+            key_result_id: k.id.clone(),
+            value,
+            confidence: Confidence::new(5, ConfidenceScale::ZeroToTen).unwrap(),
+            note: String::new(),
+            author_id: None,
+            at,
+            created_at: at,
+        }
+    }
+
+    #[test]
+    fn progress_history_replays_check_ins_from_the_start() {
+        // Weight 3 on a 0→100 increase, weight 1 on a 10→0 decrease. The stored `current`
+        // (the target) is ignored: the replay starts from `start`.
+        let a = kr(MetricKind::Increase, 0.0, 100.0, 3.0);
+        let b = kr(MetricKind::Decrease, 10.0, 0.0, 1.0);
+        let mut by_kr = HashMap::new();
+        // Out of order on purpose; two at the same moment make one point.
+        let later = check_in(&a, 50.0, 8);
+        let mut same_moment = check_in(&b, 5.0, 8);
+        same_moment.at = later.at;
+        by_kr.insert(a.id.clone(), vec![later, check_in(&a, 20.0, 1)]);
+        by_kr.insert(b.id.clone(), vec![same_moment]);
+        let points = progress_history(&[a, b], &by_kr);
+        let got: Vec<(u32, f64)> = points
+            .iter()
+            .map(|p| (chrono::Datelike::day(&p.at), (p.progress * 1000.0).round() / 1000.0))
+            .collect();
+        // 1 Jan: a at 20 % → (3·0.2 + 0) / 4 = 0.15. 8 Jan: a 50 %, b 50 % → 0.5.
+        assert_eq!(got, vec![(1, 0.15), (8, 0.5)]);
+        assert!(progress_history(&[], &HashMap::new()).is_empty());
+    }
+}
