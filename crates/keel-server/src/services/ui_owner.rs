@@ -573,3 +573,20 @@ pub async fn form_options(store: &dyn Store) -> ApiResult<FormOptions> {
         objectives,
     })
 }
+
+/// Active people, by name, for choosing a new owner (one query).
+pub async fn active_people(store: &dyn Store) -> ApiResult<Vec<Person>> {
+    Ok(store
+        .list_people(
+            &keel_store::PeopleFilter {
+                active: Some(true),
+                ..Default::default()
+            },
+            &PageRequest {
+                limit: OPTIONS_LIMIT,
+                cursor: None,
+            },
+        )
+        .await?
+        .items)
+}

@@ -16,6 +16,7 @@ use super::{render, Layout, SignedIn, UiError};
 use crate::error::ApiError;
 use crate::extract::{Caller, IfMatch};
 use crate::services::okrs::{self, InitiativePatch, NewInitiative};
+use crate::services::ownership::{self, ProposeOwner};
 use crate::services::ui_owner::{self, ObjectivePage};
 use crate::views::PersonSummary;
 use crate::AppState;
@@ -36,6 +37,31 @@ pub fn routes() -> Router<AppState> {
         .route("/key-results/{id}/initiatives", post(propose_initiative))
         .route("/initiatives/{id}/done", post(initiative_done))
         .route("/initiatives/{id}/drop", post(drop_initiative))
+        .route(
+            "/objectives/{id}/ownership",
+            post(|s, c, Path(id): Path<String>, f| {
+                hand_over(s, c, Path(("objectives".into(), id)), f)
+            }),
+        )
+        .route(
+            "/key-results/{id}/ownership",
+            post(|s, c, Path(id): Path<String>, f| {
+                hand_over(s, c, Path(("key-results".into(), id)), f)
+            }),
+        )
+}
+
+/// The hand-over form of an objective or key result, as typed.
+#[derive(Default, Clone)]
+pub struct HandoverForm {
+    pub owner_id: String,
+    pub note: String,
+    pub legitimacy: bool,
+    pub decision_authority: bool,
+    pub proximity: bool,
+    pub owner_error: Option<String>,
+    pub note_error: Option<String>,
+    pub open: bool,
 }
 
 /// A person with their ownership state, as the page shows them.
@@ -126,6 +152,8 @@ pub struct KeyResultBlock {
     pub can_manage_initiatives: bool,
     /// The caller is the proposed owner and has not answered yet.
     pub answer_pending: bool,
+    pub handover: HandoverForm,
+    pub handover_action: String,
 }
 
 pub struct Link {
@@ -169,6 +197,10 @@ struct ObjectiveTemplate {
     can_edit: bool,
     locked: bool,
     answer_pending: bool,
+    handover: HandoverForm,
+    handover_action: String,
+    /// Active people `(id, name)`, offered as new owners (loaded only for those who may hand over).
+    people_choices: Vec<(String, String)>,
     return_to: String,
     error: Option<String>,
     notice: Option<String>,
@@ -181,6 +213,8 @@ struct Kept {
     propose: HashMap<String, ProposeForm>,
     /// Initiative id → (reason typed, error).
     drop: Option<(String, String, String)>,
+    /// OKR id → the hand-over form as typed, with its errors.
+    handover: Option<(String, HandoverForm)>,
     error: Option<String>,
 }
 
@@ -387,6 +421,8 @@ async fn page(
                 can_edit: can.edit_key_result.contains(&k.id) && !can.locked,
                 can_manage_initiatives: can.manage_initiatives.contains(&k.id) && !can.locked,
                 answer_pending: &k.owner_id == me && k.ownership_state == OwnershipState::Pending,
+                handover: handover_for(&kept, &kid),
+                handover_action: format!("/key-results/{kid}/ownership"),
                 id: kid,
             }
         })
@@ -460,6 +496,16 @@ async fn page(
         })
         .collect();
     let answer_pending = &o.owner_id == me && o.ownership_state == OwnershipState::Pending;
+    let may_hand_over = !can.locked && (can.edit_objective || !can.edit_key_result.is_empty());
+    let people_choices = if may_hand_over {
+        ui_owner::active_people(state.store())
+            .await?
+            .into_iter()
+            .map(|p| (p.id.to_string(), p.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(ObjectiveTemplate {
         layout: Layout::signed_in(caller, "/my-week"),
         id: o.id.to_string(),
@@ -503,10 +549,20 @@ async fn page(
         can_edit: can.edit_objective && !can.locked,
         locked: can.locked,
         answer_pending,
+        handover: handover_for(&kept, o.id.as_str()),
+        handover_action: format!("/objectives/{}/ownership", o.id),
+        people_choices,
         return_to: format!("/objectives/{}", o.id),
         error: kept.error,
         notice,
     })
+}
+
+fn handover_for(kept: &Kept, okr_id: &str) -> HandoverForm {
+    match &kept.handover {
+        Some((id, form)) if id == okr_id => form.clone(),
+        _ => HandoverForm::default(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -528,6 +584,9 @@ pub async fn show(
         }
         Some("saved") => Some("Saved.".to_string()),
         Some("initiative") => Some("Initiative updated.".to_string()),
+        Some("handover") => {
+            Some("Proposed: the new owner sees the request on their My week.".to_string())
+        }
         _ => None,
     };
     let page = page(
@@ -742,10 +801,112 @@ mod tests {
         let points = progress_history(&[a, b], &by_kr);
         let got: Vec<(u32, f64)> = points
             .iter()
-            .map(|p| (chrono::Datelike::day(&p.at), (p.progress * 1000.0).round() / 1000.0))
+            .map(|p| {
+                (
+                    chrono::Datelike::day(&p.at),
+                    (p.progress * 1000.0).round() / 1000.0,
+                )
+            })
             .collect();
         // 1 Jan: a at 20 % → (3·0.2 + 0) / 4 = 0.15. 8 Jan: a 50 %, b 50 % → 0.5.
         assert_eq!(got, vec![(1, 0.15), (8, 0.5)]);
         assert!(progress_history(&[], &HashMap::new()).is_empty());
     }
+}
+
+#[derive(Deserialize)]
+pub struct HandoverInput {
+    #[serde(default)]
+    owner_id: String,
+    #[serde(default)]
+    note: String,
+    #[serde(rename = "fit.legitimacy")]
+    legitimacy: Option<String>,
+    #[serde(rename = "fit.decision_authority")]
+    decision_authority: Option<String>,
+    #[serde(rename = "fit.proximity")]
+    proximity: Option<String>,
+}
+
+/// `POST /{objectives|key-results}/{id}/ownership`: hand over to (or propose) a new owner, who
+/// accepts or declines on My week. The note and seed 001's owner-fit criteria are kept in the
+/// ownership history.
+pub async fn hand_over(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path((path, id)): Path<(String, String)>,
+    PostedForm(input): PostedForm<HandoverInput>,
+) -> Result<Response, UiError> {
+    let okr = match path.as_str() {
+        "objectives" => OkrRef::Objective(ObjectiveId::from_string(id.clone())),
+        _ => OkrRef::KeyResult(KeyResultId::from_string(id.clone())),
+    };
+    let objective_id = match &okr {
+        OkrRef::Objective(o) => o.clone(),
+        OkrRef::KeyResult(k) => okrs::get_key_result(state.store(), k).await?.0.objective_id,
+    };
+    let mut form = HandoverForm {
+        owner_id: input.owner_id.clone(),
+        note: input.note.clone(),
+        legitimacy: input.legitimacy.is_some(),
+        decision_authority: input.decision_authority.is_some(),
+        proximity: input.proximity.is_some(),
+        open: true,
+        ..Default::default()
+    };
+    let result = if input.owner_id.trim().is_empty() {
+        Err(ApiError::invalid("owner_id", "choose the new owner"))
+    } else {
+        let fit = OwnerFit {
+            legitimacy: form.legitimacy,
+            decision_authority: form.decision_authority,
+            proximity: form.proximity,
+            note: String::new(),
+        };
+        ownership::propose(
+            state.store(),
+            &caller,
+            okr,
+            ProposeOwner {
+                owner_id: PersonId::from_string(input.owner_id),
+                note: input.note,
+                fit: (fit != OwnerFit::default()).then_some(fit),
+            },
+        )
+        .await
+        .map(|_| ())
+    };
+    match result {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/objectives/{objective_id}?done=handover")).into_response())
+        }
+        Err(ApiError::Invalid(e)) => {
+            match e.field.as_str() {
+                "note" => form.note_error = Some(e.message),
+                _ => form.owner_error = Some(e.message),
+            }
+            respond_handover(&state, &caller, &objective_id, id, form).await
+        }
+        Err(ApiError::Conflict { message, .. }) => {
+            form.owner_error = Some(message);
+            respond_handover(&state, &caller, &objective_id, id, form).await
+        }
+        Err(e) => Err(UiError(e)),
+    }
+}
+
+async fn respond_handover(
+    state: &AppState,
+    caller: &Caller,
+    objective_id: &ObjectiveId,
+    okr_id: String,
+    form: HandoverForm,
+) -> Result<Response, UiError> {
+    let kept = Kept {
+        handover: Some((okr_id, form)),
+        error: Some("The new owner was not proposed: see the hand-over form below.".into()),
+        ..Default::default()
+    };
+    let page = page(state, caller, objective_id, kept, None).await?;
+    Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
 }

@@ -1039,3 +1039,73 @@ async fn key_result_forms_validate_numbers_and_save() {
         4
     );
 }
+
+#[tokio::test]
+async fn handing_over_from_the_objective_page_needs_a_person_and_keeps_the_note() {
+    let w = world(spawn_app().await).await;
+    let (dan_id, _) = w.app.member("Dan Driver").await;
+    let team = w.app.team("Growth").await;
+    let path = format!("/objectives/{}", w.objective);
+    let html = w.bea.html(&path).await;
+    assert!(html.contains(&format!("action=\"/key-results/{}/ownership\"", w.kr1)));
+    assert!(html.contains("Dan Driver"));
+    let handover = format!("/key-results/{}/ownership", w.kr1);
+    // No one chosen: the error next to the select, the note and criteria kept, nothing written.
+    let resp = w
+        .bea
+        .post(
+            &path,
+            &handover,
+            &[
+                ("owner_id", ""),
+                ("note", "Dan sees the funnel daily"),
+                ("fit.proximity", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = resp.text().await.unwrap();
+    let form = after(&page, &format!("id=\"handover-{}\"", w.kr1), 2500);
+    assert!(form.contains("choose the new owner"), "{form}");
+    assert!(page.contains(">Dan sees the funnel daily</textarea>"));
+    assert!(
+        after(&page, &format!("id=\"handover-{}-error\"", w.kr1), 2500)
+            .contains("name=\"fit.proximity\" checked")
+    );
+    // A team is refused with the seed's explanation.
+    let resp = w.bea.post(&path, &handover, &[("owner_id", &team)]).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(resp
+        .text()
+        .await
+        .unwrap()
+        .contains("is a team, not a person"));
+    let o = objective_json(&w.app, &w.objective).await;
+    assert_eq!(o["key_results"][0]["owner_id"], w.bea_id.as_str());
+    // Dan: proposed, pending, with the note and fit in the history; he sees it on My week.
+    let resp = w
+        .bea
+        .post(
+            &path,
+            &handover,
+            &[
+                ("owner_id", &dan_id),
+                ("note", "Dan sees the funnel daily"),
+                ("fit.proximity", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let k = &objective_json(&w.app, &w.objective).await["key_results"][0];
+    assert_eq!(k["owner_id"], dan_id.as_str());
+    assert_eq!(k["ownership_state"], "pending");
+    assert_eq!(k["ownership_request"]["note"], "Dan sees the funnel daily");
+    assert_eq!(k["ownership_request"]["fit"]["proximity"], true);
+    let page = w.bea.html(&path).await;
+    assert!(page.contains("Bea Owner proposed Dan Driver as owner of key result “Day-7 activation”; waiting for an answer"));
+    let dan = Browser::signed_in(&w.app, &dan_id, "dan.driver@keel.test").await;
+    assert!(dan
+        .html("/my-week")
+        .await
+        .contains("Dan sees the funnel daily"));
+}
