@@ -44,3 +44,15 @@ ensure_oidc_provider() {
   fi
   (cd crates/keel-server/tests/oidc-provider && npm ci --no-audit --no-fund --loglevel=error)
 }
+
+# Chromium and its WebDriver (Debian's chromium and chromium-driver), for the end-to-end browser
+# tests (crates/keel-server/tests/browser). Installs them when either is missing.
+ensure_chromium() {
+  if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then
+    return 0
+  fi
+  echo "scripts/test: installing Chromium and its WebDriver (Debian packages chromium chromium-driver)" >&2
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+  command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1
+}

@@ -320,6 +320,12 @@ pub trait Store: Send + Sync + 'static {
     async fn delete_objective(&self, ctx: &WriteCtx, objective: &Objective) -> StoreResult<()>;
     /// Objectives that list `parent` (an objective or key result id) among their parents.
     async fn children_of(&self, parent_id: &str) -> StoreResult<Vec<Objective>>;
+    /// Objectives aligned to this objective or to any of its key results (not deleted), in one
+    /// query: the children shown on an objective's page.
+    async fn children_of_objective(
+        &self,
+        objective_id: &ObjectiveId,
+    ) -> StoreResult<Vec<Objective>>;
 
     // ---- key results ----
     /// Inserts the key result and, in the same transaction, the ownership request that names its
@@ -400,6 +406,15 @@ pub trait Store: Send + Sync + 'static {
         check_in: &CheckIn,
         applied: &KeyResult,
     ) -> StoreResult<KeyResult>;
+    /// Records several check-ins (each with its key result as applied, as in `record_check_in`)
+    /// in ONE transaction: all land or, on any error (an unknown key result included:
+    /// `NotFound`), none does. Returns the key results as stored afterwards, in order. The
+    /// one-screen weekly check-in of the web UI.
+    async fn record_check_ins(
+        &self,
+        ctx: &WriteCtx,
+        check_ins: &[(CheckIn, KeyResult)],
+    ) -> StoreResult<Vec<KeyResult>>;
     /// Newest first (by `at`).
     async fn list_check_ins(
         &self,
@@ -411,6 +426,9 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_initiative(&self, ctx: &WriteCtx, initiative: &Initiative) -> StoreResult<()>;
     async fn initiative(&self, id: &InitiativeId) -> StoreResult<Option<Initiative>>;
     async fn list_initiatives(&self, key_result_id: &KeyResultId) -> StoreResult<Vec<Initiative>>;
+    /// The initiatives of these key results, ordered by key result, then creation, in one
+    /// query (an objective page shows every key result's initiatives).
+    async fn initiatives_of(&self, key_result_ids: &[KeyResultId]) -> StoreResult<Vec<Initiative>>;
     async fn update_initiative(
         &self,
         ctx: &WriteCtx,

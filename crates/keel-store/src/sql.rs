@@ -2362,6 +2362,39 @@ impl SqlStore {
         answer.await.unwrap_or(Err(StoreError::Interrupted))
     }
 
+    /// Several check-ins in one transaction, outside the group-commit queue: the first error
+    /// rolls every one of them back.
+    async fn do_record_check_ins(
+        &self,
+        ctx: &WriteCtx,
+        items: &[(CheckIn, KeyResult)],
+    ) -> StoreResult<Vec<KeyResult>> {
+        let mut tx = self.begin().await?;
+        let mut stored = Vec::with_capacity(items.len());
+        for (check_in, applied) in items {
+            // `check_in_one` takes a queue job; this one is answered by the return value.
+            let (reply, _) = oneshot::channel();
+            let job = CheckInJob {
+                seq: 0,
+                ctx: ctx.clone(),
+                check_in: check_in.clone(),
+                applied: applied.clone(),
+                reply,
+            };
+            match check_in_one(&mut tx, &job).await {
+                Ok(k) => stored.push(k),
+                Err(e) => {
+                    if let Err(r) = tx.rollback().await {
+                        tracing::warn!(error = %r, "rolling back a weekly check-in failed");
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(stored)
+    }
+
     /// `commit_check_ins`, then frees the leader. Boxed as `Send` here, where the lifetimes
     /// are concrete (rustc's higher-ranked Send check otherwise refuses it to `tokio::spawn`).
     fn commit_check_ins_boxed(
@@ -3488,6 +3521,22 @@ impl Store for SqlStore {
             .map_err(map_err)
     }
 
+    async fn children_of_objective(
+        &self,
+        objective_id: &ObjectiveId,
+    ) -> StoreResult<Vec<Objective>> {
+        let sql = format!(
+            "SELECT {OBJECTIVE_COLS} FROM objectives WHERE deleted_at IS NULL AND id IN \
+             (SELECT objective_id FROM objective_parents WHERE parent_objective_id = $1 \
+              OR parent_key_result_id IN \
+              (SELECT id FROM key_results WHERE objective_id = $1 AND deleted_at IS NULL)) \
+             ORDER BY id"
+        );
+        let mut ex = self.ex();
+        let rows = ex.fetch_all(&sql, args![objective_id.as_str()]).await?;
+        fill_objectives(&mut ex, rows).await
+    }
+
     async fn children_of(&self, parent_id: &str) -> StoreResult<Vec<Objective>> {
         let sql = format!(
             "SELECT {OBJECTIVE_COLS} FROM objectives WHERE deleted_at IS NULL AND id IN \
@@ -3567,6 +3616,16 @@ impl Store for SqlStore {
             .map_err(map_err)
     }
 
+    async fn record_check_ins(
+        &self,
+        ctx: &WriteCtx,
+        check_ins: &[(CheckIn, KeyResult)],
+    ) -> StoreResult<Vec<KeyResult>> {
+        self.do_record_check_ins(ctx, check_ins)
+            .await
+            .map_err(map_err)
+    }
+
     async fn list_check_ins(
         &self,
         key_result_id: &KeyResultId,
@@ -3606,6 +3665,24 @@ impl Store for SqlStore {
 
     async fn initiative(&self, id: &InitiativeId) -> StoreResult<Option<Initiative>> {
         initiative_in(&mut self.ex(), id.as_str()).await
+    }
+
+    async fn initiatives_of(&self, key_result_ids: &[KeyResultId]) -> StoreResult<Vec<Initiative>> {
+        let keys = id_strings(key_result_ids);
+        let select = format!("SELECT {INITIATIVE_COLS} FROM initiatives WHERE key_result_id");
+        let mut out = fetch_in(&mut self.ex(), &select, "", &keys)
+            .await?
+            .iter()
+            .map(initiative_from)
+            .collect::<StoreResult<Vec<_>>>()?;
+        out.sort_by(|a, b| {
+            (a.key_result_id.as_str(), a.created_at, a.id.as_str()).cmp(&(
+                b.key_result_id.as_str(),
+                b.created_at,
+                b.id.as_str(),
+            ))
+        });
+        Ok(out)
     }
 
     async fn list_initiatives(&self, key_result_id: &KeyResultId) -> StoreResult<Vec<Initiative>> {

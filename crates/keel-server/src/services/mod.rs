@@ -14,6 +14,7 @@ pub mod rhythm;
 pub mod scoring;
 pub mod tokens;
 pub mod ui_org;
+pub mod ui_owner;
 pub mod visibility;
 
 use crate::error::{ApiError, ApiResult};

@@ -15,9 +15,12 @@
 pub mod account;
 pub mod admin;
 pub mod assets;
+pub mod charts;
 pub mod company;
 pub mod forms;
 pub mod health;
+pub mod objective;
+pub mod okr_forms;
 pub mod ownership_map;
 pub mod pages;
 pub mod team;
@@ -45,6 +48,9 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(ownership_map::routes())
         .merge(health::routes())
         .merge(admin::routes())
+        .merge(pages::owner_routes())
+        .merge(objective::routes())
+        .merge(okr_forms::routes())
         .route(
             "/admin/people/{id}/password",
             get(account::admin_reset_form).post(account::admin_reset),

@@ -19,4 +19,5 @@ mod rhythm;
 mod scoring;
 mod story;
 mod ui_org;
+mod ui_owner;
 mod visibility;

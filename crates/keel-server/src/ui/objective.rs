@@ -1,0 +1,932 @@
+//! The objective page (`/objectives/{id}`): where an owner and their team see how an objective
+//! is doing and act on it. Key results with progress, attainment and a confidence sparkline;
+//! the objective's progress over the cycle against the ideal line (server-rendered SVG from the
+//! check-in history); initiatives proposed, dropped with a reason or marked done inline; owner,
+//! sponsor, contributors and teams with ownership state and owner-fit notes; parents, children
+//! and the ownership history.
+//!
+//! Data and permissions come from `services::ui_owner::objective_page` (the API's rules); the
+//! initiative forms call `services::okrs` like the JSON API does. A form with an error comes
+//! back as the page with the message next to the field and what was typed kept (422; 200 for an
+//! htmx request, so htmx swaps the fragment in).
+
+use super::charts::{self, ProgressPoint};
+use super::pages::{fit_words, num, ownership_word, percent};
+use super::{render, Layout, SignedIn, UiError};
+use crate::error::ApiError;
+use crate::extract::{Caller, IfMatch};
+use crate::services::okrs::{self, InitiativePatch, NewInitiative};
+use crate::services::ownership::{self, ProposeOwner};
+use crate::services::ui_owner::{self, ObjectivePage};
+use crate::views::PersonSummary;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form as PostedForm, Router};
+use keel_domain::*;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+/// The objective page and its inline initiative forms.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/objectives/{id}", get(show))
+        .route("/key-results/{id}/initiatives", post(propose_initiative))
+        .route("/initiatives/{id}/done", post(initiative_done))
+        .route("/initiatives/{id}/drop", post(drop_initiative))
+        .route(
+            "/objectives/{id}/ownership",
+            post(|s, c, Path(id): Path<String>, f| {
+                hand_over(s, c, Path(("objectives".into(), id)), f)
+            }),
+        )
+        .route(
+            "/key-results/{id}/ownership",
+            post(|s, c, Path(id): Path<String>, f| {
+                hand_over(s, c, Path(("key-results".into(), id)), f)
+            }),
+        )
+}
+
+/// The hand-over form of an objective or key result, as typed.
+#[derive(Default, Clone)]
+pub struct HandoverForm {
+    pub owner_id: String,
+    pub note: String,
+    pub legitimacy: bool,
+    pub decision_authority: bool,
+    pub proximity: bool,
+    pub owner_error: Option<String>,
+    pub note_error: Option<String>,
+    pub open: bool,
+}
+
+/// A person with their ownership state, as the page shows them.
+pub struct Who {
+    pub name: String,
+    pub title: String,
+    pub active: bool,
+}
+
+impl From<&PersonSummary> for Who {
+    fn from(p: &PersonSummary) -> Self {
+        Self {
+            name: p.name.clone(),
+            title: p.title.clone(),
+            active: p.active,
+        }
+    }
+}
+
+/// The latest ownership request of an OKR, in words.
+pub struct OwnershipNote {
+    pub proposed_by: String,
+    pub note: String,
+    pub fit: String,
+    pub state: &'static str,
+    pub decline_reason: String,
+    pub when: String,
+}
+
+pub struct InitiativeLine {
+    pub id: String,
+    pub title: String,
+    pub owner: String,
+    pub state: &'static str,
+    pub link: String,
+    pub reason: String,
+    pub version: i64,
+    /// For how long it has been going (or went).
+    pub age: String,
+    /// The drop form's reason as typed, and its error.
+    pub drop_reason: String,
+    pub drop_error: Option<String>,
+    pub open: bool,
+}
+
+/// The propose-an-initiative form of a key result, as typed.
+#[derive(Default, Clone)]
+pub struct ProposeForm {
+    pub title: String,
+    pub link: String,
+    pub title_error: Option<String>,
+    pub link_error: Option<String>,
+}
+
+pub struct CheckInLine {
+    pub when: String,
+    pub value: String,
+    pub confidence: u8,
+    pub note: String,
+    pub author: String,
+}
+
+pub struct KeyResultBlock {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub owner: Who,
+    pub ownership: &'static str,
+    pub request: Option<OwnershipNote>,
+    pub sponsor: Option<Who>,
+    pub contributors: Vec<Who>,
+    pub teams: Vec<String>,
+    pub kind: String,
+    pub start: String,
+    pub current: String,
+    pub target: String,
+    pub unit: String,
+    pub weight: String,
+    pub percent: i64,
+    pub attainment: i64,
+    pub confidence: Option<u8>,
+    pub sparkline: Option<String>,
+    pub milestones: Vec<(String, bool)>,
+    pub check_ins: Vec<CheckInLine>,
+    pub initiatives: Vec<InitiativeLine>,
+    pub propose: ProposeForm,
+    pub can_edit: bool,
+    pub can_manage_initiatives: bool,
+    /// The caller is the proposed owner and has not answered yet.
+    pub answer_pending: bool,
+    pub handover: HandoverForm,
+    pub handover_action: String,
+}
+
+pub struct Link {
+    pub href: String,
+    pub title: String,
+    pub detail: String,
+}
+
+pub struct HistoryLine {
+    pub when: String,
+    pub what: String,
+    pub note: String,
+}
+
+#[derive(Template)]
+#[template(path = "objective.html")]
+struct ObjectiveTemplate {
+    layout: Layout,
+    id: String,
+    title: String,
+    description: String,
+    state: String,
+    kind: String,
+    visibility: String,
+    cycle: String,
+    percent: i64,
+    owner: Who,
+    ownership: &'static str,
+    request: Option<OwnershipNote>,
+    co_owners: Vec<Who>,
+    sponsor: Option<Who>,
+    contributors: Vec<Who>,
+    teams: Vec<String>,
+    /// The owner's latest confidence over the key results (until statuses land).
+    confidence: Option<String>,
+    chart: String,
+    key_results: Vec<KeyResultBlock>,
+    parents: Vec<Link>,
+    children: Vec<Link>,
+    history: Vec<HistoryLine>,
+    can_edit: bool,
+    locked: bool,
+    answer_pending: bool,
+    handover: HandoverForm,
+    handover_action: String,
+    /// Active people `(id, name)`, offered as new owners (loaded only for those who may hand over).
+    people_choices: Vec<(String, String)>,
+    return_to: String,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+/// What a re-rendered page keeps from a failed initiative form.
+#[derive(Default)]
+struct Kept {
+    /// Per key result id.
+    propose: HashMap<String, ProposeForm>,
+    /// Initiative id → (reason typed, error).
+    drop: Option<(String, String, String)>,
+    /// OKR id → the hand-over form as typed, with its errors.
+    handover: Option<(String, HandoverForm)>,
+    error: Option<String>,
+}
+
+fn word<T: std::fmt::Debug>(v: T) -> String {
+    let raw = format!("{v:?}");
+    let mut out = String::new();
+    for (i, c) in raw.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push(' ');
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
+fn day(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%-d %b %Y").to_string()
+}
+
+fn name_of(people: &HashMap<PersonId, PersonSummary>, id: &PersonId) -> String {
+    people
+        .get(id)
+        .map(|p| p.name.clone())
+        .unwrap_or_else(|| "(unknown person)".into())
+}
+
+fn note_of(
+    r: Option<&OwnershipRequest>,
+    people: &HashMap<PersonId, PersonSummary>,
+) -> Option<OwnershipNote> {
+    let r = r?;
+    Some(OwnershipNote {
+        proposed_by: r
+            .proposed_by
+            .as_ref()
+            .map(|p| name_of(people, p))
+            .unwrap_or_else(|| "Keel".into()),
+        note: r.note.clone(),
+        fit: fit_words(r.fit.as_ref()),
+        state: r.state.as_str(),
+        decline_reason: r.decline_reason.clone().unwrap_or_default(),
+        when: day(r.created_at),
+    })
+}
+
+/// The objective's progress after each check-in, replaying the history from every key result's
+/// start: the points of the progress chart.
+pub fn progress_history(
+    key_results: &[KeyResult],
+    check_ins: &HashMap<KeyResultId, Vec<CheckIn>>,
+) -> Vec<ProgressPoint> {
+    let mut replay: Vec<KeyResult> = key_results
+        .iter()
+        .map(|k| {
+            let mut k = k.clone();
+            let start = if k.metric_kind == MetricKind::Milestone {
+                0.0
+            } else {
+                k.start
+            };
+            // Old or odd values never stop the chart: fall back to the stored state.
+            let _ = k.apply_value(start);
+            k
+        })
+        .collect();
+    let mut all: Vec<&CheckIn> = check_ins.values().flatten().collect();
+    all.sort_by(|a, b| (a.at, a.id.as_str()).cmp(&(b.at, b.id.as_str())));
+    let mut points: Vec<ProgressPoint> = Vec::new();
+    for c in all {
+        if let Some(k) = replay.iter_mut().find(|k| k.id == c.key_result_id) {
+            let _ = k.apply_value(c.value);
+        }
+        let progress =
+            progress::objective(replay.iter().map(|k| (k.weight, k.progress().progress)));
+        // Several check-ins at the same moment make one point.
+        match points.last_mut() {
+            Some(last) if last.at == c.at => last.progress = progress,
+            _ => points.push(ProgressPoint { at: c.at, progress }),
+        }
+    }
+    points
+}
+
+async fn page(
+    state: &AppState,
+    caller: &Caller,
+    id: &ObjectiveId,
+    kept: Kept,
+    notice: Option<String>,
+) -> Result<ObjectiveTemplate, UiError> {
+    let ObjectivePage {
+        objective: o,
+        cycle,
+        check_ins,
+        initiatives,
+        parents,
+        children,
+        ownership_history,
+        people,
+        can,
+        key_results: records,
+    } = ui_owner::objective_page(state.store(), caller, id).await?;
+    let scale = state.store().settings().await?.confidence_scale;
+    let me = &caller.person.id;
+    let mut latest_requests: HashMap<String, &OwnershipRequest> = HashMap::new();
+    for r in &ownership_history {
+        latest_requests.insert(r.okr.id().to_string(), r);
+    }
+    let today = chrono::Utc::now();
+    let key_results = o
+        .key_results
+        .iter()
+        .map(|k| {
+            let history = check_ins.get(&k.id).map(Vec::as_slice).unwrap_or(&[]);
+            let readings: Vec<u8> = history.iter().map(|c| c.confidence.value()).collect();
+            let kid = k.id.to_string();
+            let initiatives = initiatives
+                .get(&k.id)
+                .map(Vec::as_slice)
+                .unwrap_or(&[])
+                .iter()
+                .map(|i| {
+                    let iid = i.id.to_string();
+                    let (drop_reason, drop_error) = match &kept.drop {
+                        Some((d, reason, e)) if d == &iid => (reason.clone(), Some(e.clone())),
+                        _ => (String::new(), None),
+                    };
+                    let end = if matches!(i.state, InitiativeState::Done | InitiativeState::Dropped)
+                    {
+                        i.updated_at
+                    } else {
+                        today
+                    };
+                    let days = (end - i.created_at).num_days();
+                    InitiativeLine {
+                        title: i.title.clone(),
+                        owner: name_of(&people, &i.owner_id),
+                        state: match i.state {
+                            InitiativeState::Proposed => "proposed",
+                            InitiativeState::Active => "active",
+                            InitiativeState::Dropped => "dropped",
+                            InitiativeState::Done => "done",
+                        },
+                        link: i.link.clone().unwrap_or_default(),
+                        reason: i.reason.clone().unwrap_or_default(),
+                        version: i.version,
+                        age: match days {
+                            0 => "under a day".into(),
+                            1 => "1 day".into(),
+                            n => format!("{n} days"),
+                        },
+                        open: matches!(
+                            i.state,
+                            InitiativeState::Proposed | InitiativeState::Active
+                        ),
+                        drop_reason,
+                        drop_error,
+                        id: iid,
+                    }
+                })
+                .collect();
+            KeyResultBlock {
+                title: k.title.clone(),
+                description: k.description.clone(),
+                owner: (&k.owner).into(),
+                ownership: ownership_word(k.ownership_state),
+                request: note_of(latest_requests.get(kid.as_str()).copied(), &people),
+                sponsor: k.sponsor.as_ref().map(Into::into),
+                contributors: k.contributors.iter().map(Into::into).collect(),
+                teams: k.teams.iter().map(|t| t.name.clone()).collect(),
+                kind: word(k.kind),
+                start: num(k.start),
+                current: num(k.current),
+                target: num(k.target),
+                unit: k.unit.clone(),
+                weight: num(k.weight),
+                percent: percent(k.progress),
+                attainment: percent(k.attainment),
+                confidence: k.confidence,
+                sparkline: charts::sparkline(&readings, scale.min(), scale.max(), &k.title),
+                milestones: k
+                    .milestones
+                    .iter()
+                    .map(|m| (m.title.clone(), m.done))
+                    .collect(),
+                check_ins: history
+                    .iter()
+                    .rev()
+                    .take(5)
+                    .map(|c| CheckInLine {
+                        when: day(c.at),
+                        value: num(c.value),
+                        confidence: c.confidence.value(),
+                        note: c.note.clone(),
+                        author: c
+                            .author_id
+                            .as_ref()
+                            .map(|a| name_of(&people, a))
+                            .unwrap_or_default(),
+                    })
+                    .collect(),
+                initiatives,
+                propose: kept.propose.get(&kid).cloned().unwrap_or_default(),
+                can_edit: can.edit_key_result.contains(&k.id) && !can.locked,
+                can_manage_initiatives: can.manage_initiatives.contains(&k.id) && !can.locked,
+                answer_pending: &k.owner_id == me && k.ownership_state == OwnershipState::Pending,
+                handover: handover_for(&kept, &kid),
+                handover_action: format!("/key-results/{kid}/ownership"),
+                id: kid,
+            }
+        })
+        .collect();
+    let latest: Vec<u8> = o.key_results.iter().filter_map(|k| k.confidence).collect();
+    let confidence = (!latest.is_empty()).then(|| {
+        let lowest = latest.iter().min().copied().unwrap_or_default();
+        format!(
+            "lowest latest confidence {lowest} of {} across {} key result{}",
+            scale.max(),
+            latest.len(),
+            if latest.len() == 1 { "" } else { "s" }
+        )
+    });
+    let points = progress_history(&records, &check_ins);
+    let chart = match &cycle {
+        Some(c) => charts::progress_chart(
+            &points,
+            c.starts_on,
+            c.ends_on,
+            today.date_naive(),
+            &o.title,
+        ),
+        None => String::new(),
+    };
+    let history = ownership_history
+        .iter()
+        .rev()
+        .map(|r| {
+            let subject = match &r.okr {
+                OkrRef::Objective(_) => "the objective".to_string(),
+                OkrRef::KeyResult(kid) => o
+                    .key_results
+                    .iter()
+                    .find(|k| &k.id == kid)
+                    .map(|k| format!("key result “{}”", k.title))
+                    .unwrap_or_else(|| "a key result".into()),
+            };
+            let who = name_of(&people, &r.proposed_owner_id);
+            let by = r
+                .proposed_by
+                .as_ref()
+                .map(|p| name_of(&people, p))
+                .unwrap_or_else(|| "Keel".into());
+            let what = match r.state {
+                RequestState::Accepted if r.proposed_by.as_ref() == Some(&r.proposed_owner_id) => {
+                    format!("{who} took ownership of {subject}")
+                }
+                RequestState::Accepted => {
+                    format!("{by} proposed {who} as owner of {subject}; {who} accepted")
+                }
+                RequestState::Pending => {
+                    format!("{by} proposed {who} as owner of {subject}; waiting for an answer")
+                }
+                RequestState::Declined => {
+                    format!("{by} proposed {who} as owner of {subject}; {who} declined")
+                }
+                RequestState::Superseded => format!(
+                    "{by} proposed {who} as owner of {subject}; replaced by a later proposal"
+                ),
+            };
+            let mut note = r.note.clone();
+            if let Some(reason) = &r.decline_reason {
+                note = format!("Declined: {reason}");
+            }
+            HistoryLine {
+                when: day(r.decided_at.unwrap_or(r.created_at)),
+                what,
+                note,
+            }
+        })
+        .collect();
+    let answer_pending = &o.owner_id == me && o.ownership_state == OwnershipState::Pending;
+    let may_hand_over = !can.locked && (can.edit_objective || !can.edit_key_result.is_empty());
+    let people_choices = if may_hand_over {
+        ui_owner::active_people(state.store())
+            .await?
+            .into_iter()
+            .map(|p| (p.id.to_string(), p.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(ObjectiveTemplate {
+        layout: Layout::signed_in(caller, "/my-week"),
+        id: o.id.to_string(),
+        title: o.title.clone(),
+        description: o.description.clone(),
+        state: word(o.state),
+        kind: word(o.kind),
+        visibility: word(o.visibility),
+        cycle: cycle
+            .as_ref()
+            .map(|c| format!("{} ({} to {})", c.name, c.starts_on, c.ends_on))
+            .unwrap_or_default(),
+        percent: percent(o.progress),
+        owner: (&o.owner).into(),
+        ownership: ownership_word(o.ownership_state),
+        request: note_of(latest_requests.get(o.id.as_str()).copied(), &people),
+        co_owners: o.co_owners.iter().map(Into::into).collect(),
+        sponsor: o.sponsor.as_ref().map(Into::into),
+        contributors: o.contributors.iter().map(Into::into).collect(),
+        teams: o.teams.iter().map(|t| t.name.clone()).collect(),
+        confidence,
+        chart,
+        key_results,
+        parents: parents
+            .into_iter()
+            .map(|p| Link {
+                href: format!("/objectives/{}", p.objective_id),
+                title: p.title,
+                detail: p.kind.to_string(),
+            })
+            .collect(),
+        children: children
+            .into_iter()
+            .map(|c| Link {
+                href: format!("/objectives/{}", c.id),
+                title: c.title,
+                detail: word(c.state),
+            })
+            .collect(),
+        history,
+        can_edit: can.edit_objective && !can.locked,
+        locked: can.locked,
+        answer_pending,
+        handover: handover_for(&kept, o.id.as_str()),
+        handover_action: format!("/objectives/{}/ownership", o.id),
+        people_choices,
+        return_to: format!("/objectives/{}", o.id),
+        error: kept.error,
+        notice,
+    })
+}
+
+fn handover_for(kept: &Kept, okr_id: &str) -> HandoverForm {
+    match &kept.handover {
+        Some((id, form)) if id == okr_id => form.clone(),
+        _ => HandoverForm::default(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Done {
+    done: Option<String>,
+}
+
+/// `GET /objectives/{id}`.
+pub async fn show(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<Done>,
+) -> Result<Response, UiError> {
+    let notice = match q.done.as_deref() {
+        Some("accepted") => Some("You accepted the ownership.".to_string()),
+        Some("declined") => {
+            Some("You declined; your reason went back to the proposer.".to_string())
+        }
+        Some("saved") => Some("Saved.".to_string()),
+        Some("initiative") => Some("Initiative updated.".to_string()),
+        Some("handover") => {
+            Some("Proposed: the new owner sees the request on their My week.".to_string())
+        }
+        _ => None,
+    };
+    let page = page(
+        &state,
+        &caller,
+        &ObjectiveId::from_string(id),
+        Kept::default(),
+        notice,
+    )
+    .await?;
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// A form error answers 422, except to htmx, which swaps only successful responses in.
+fn error_status(headers: &HeaderMap) -> StatusCode {
+    if headers.contains_key("hx-request") {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
+fn to_initiatives(objective_id: &ObjectiveId, kr: &str) -> Response {
+    Redirect::to(&format!(
+        "/objectives/{objective_id}?done=initiative#kr-{kr}"
+    ))
+    .into_response()
+}
+
+#[derive(Deserialize)]
+pub struct ProposeInput {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    link: String,
+}
+
+/// `POST /key-results/{id}/initiatives`: propose an initiative.
+pub async fn propose_initiative(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    PostedForm(input): PostedForm<ProposeInput>,
+) -> Result<Response, UiError> {
+    let kr_id = KeyResultId::from_string(id.clone());
+    let (kr, _) = okrs::get_key_result(
+        state.store(),
+        &crate::services::visibility::Viewer::of(&caller.person),
+        &kr_id,
+    )
+    .await?;
+    let new = NewInitiative {
+        title: input.title.clone(),
+        owner_id: None,
+        state: InitiativeState::Proposed,
+        link: Some(input.link.clone()).filter(|l| !l.trim().is_empty()),
+        reason: None,
+    };
+    match okrs::create_initiative(state.store(), &caller, &kr_id, new).await {
+        Ok(_) => Ok(to_initiatives(&kr.objective_id, &id)),
+        Err(ApiError::Invalid(e)) => {
+            let mut form = ProposeForm {
+                title: input.title,
+                link: input.link,
+                ..Default::default()
+            };
+            match e.field.as_str() {
+                "link" => form.link_error = Some(e.message),
+                _ => form.title_error = Some(e.message),
+            }
+            let mut kept = Kept {
+                error: Some("The initiative was not proposed: see the form below.".into()),
+                ..Default::default()
+            };
+            kept.propose.insert(id, form);
+            let page = page(&state, &caller, &kr.objective_id, kept, None).await?;
+            Ok(render(error_status(&headers), &page))
+        }
+        Err(e) => Err(UiError(e)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ChangeInput {
+    version: Option<i64>,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn change_initiative(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    input: &ChangeInput,
+    to: InitiativeState,
+) -> Result<(KeyResult, Result<(), ApiError>), UiError> {
+    let initiative_id = InitiativeId::from_string(id.to_string());
+    let current = ui_owner::initiative(state.store(), &initiative_id).await?;
+    let (kr, _) = okrs::get_key_result(
+        state.store(),
+        &crate::services::visibility::Viewer::of(&caller.person),
+        &current.key_result_id,
+    )
+    .await?;
+    let patch = InitiativePatch {
+        state: Some(to),
+        reason: (to == InitiativeState::Dropped).then(|| Some(input.reason.clone())),
+        ..Default::default()
+    };
+    let result = okrs::patch_initiative(
+        state.store(),
+        caller,
+        &initiative_id,
+        IfMatch(input.version),
+        patch,
+    )
+    .await
+    .map(|_| ());
+    Ok((kr, result))
+}
+
+/// `POST /initiatives/{id}/done`: mark an initiative done.
+pub async fn initiative_done(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(id): Path<String>,
+    PostedForm(input): PostedForm<ChangeInput>,
+) -> Result<Response, UiError> {
+    let (kr, result) =
+        change_initiative(&state, &caller, &id, &input, InitiativeState::Done).await?;
+    result?;
+    Ok(to_initiatives(&kr.objective_id, kr.id.as_str()))
+}
+
+/// `POST /initiatives/{id}/drop`: drop an initiative; the reason is required (seed 001: the
+/// owner drops what is not moving the key result, and says why).
+pub async fn drop_initiative(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    PostedForm(input): PostedForm<ChangeInput>,
+) -> Result<Response, UiError> {
+    let (kr, result) =
+        change_initiative(&state, &caller, &id, &input, InitiativeState::Dropped).await?;
+    match result {
+        Ok(()) => Ok(to_initiatives(&kr.objective_id, kr.id.as_str())),
+        Err(ApiError::Invalid(e)) => {
+            let kept = Kept {
+                drop: Some((id, input.reason, e.message)),
+                error: Some("The initiative was not dropped: see the form below.".into()),
+                ..Default::default()
+            };
+            let page = page(&state, &caller, &kr.objective_id, kept, None).await?;
+            Ok(render(error_status(&headers), &page))
+        }
+        Err(e) => Err(UiError(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn kr(kind: MetricKind, start: f64, target: f64, weight: f64) -> KeyResult {
+        let t = chrono::Utc::now();
+        KeyResult {
+            id: KeyResultId::generate(),
+            objective_id: ObjectiveId::generate(),
+            title: "k".into(),
+            description: String::new(),
+            owner_id: PersonId::generate(),
+            ownership_state: OwnershipState::Accepted,
+            co_owner_ids: vec![],
+            sponsor_id: None,
+            contributor_ids: vec![],
+            team_ids: vec![],
+            metric_kind: kind,
+            start,
+            target,
+            current: target,
+            unit: String::new(),
+            weight,
+            milestones: vec![],
+            financial: false,
+            confidence: None,
+            last_check_in_at: None,
+            created_at: t,
+            updated_at: t,
+            version: 1,
+        }
+    }
+
+    fn check_in(k: &KeyResult, value: f64, day: u32) -> CheckIn {
+        let at = chrono::Utc.with_ymd_and_hms(2026, 1, day, 9, 0, 0).unwrap();
+        CheckIn {
+            id: CheckInId::generate(),
+            key_result_id: k.id.clone(),
+            value,
+            confidence: Confidence::new(5, ConfidenceScale::ZeroToTen).unwrap(),
+            note: String::new(),
+            author_id: None,
+            at,
+            created_at: at,
+        }
+    }
+
+    #[test]
+    fn progress_history_replays_check_ins_from_the_start() {
+        // Weight 3 on a 0→100 increase, weight 1 on a 10→0 decrease. The stored `current`
+        // (the target) is ignored: the replay starts from `start`.
+        let a = kr(MetricKind::Increase, 0.0, 100.0, 3.0);
+        let b = kr(MetricKind::Decrease, 10.0, 0.0, 1.0);
+        let mut by_kr = HashMap::new();
+        // Out of order on purpose; two at the same moment make one point.
+        let later = check_in(&a, 50.0, 8);
+        let mut same_moment = check_in(&b, 5.0, 8);
+        same_moment.at = later.at;
+        by_kr.insert(a.id.clone(), vec![later, check_in(&a, 20.0, 1)]);
+        by_kr.insert(b.id.clone(), vec![same_moment]);
+        let points = progress_history(&[a, b], &by_kr);
+        let got: Vec<(u32, f64)> = points
+            .iter()
+            .map(|p| {
+                (
+                    chrono::Datelike::day(&p.at),
+                    (p.progress * 1000.0).round() / 1000.0,
+                )
+            })
+            .collect();
+        // 1 Jan: a at 20 % → (3·0.2 + 0) / 4 = 0.15. 8 Jan: a 50 %, b 50 % → 0.5.
+        assert_eq!(got, vec![(1, 0.15), (8, 0.5)]);
+        assert!(progress_history(&[], &HashMap::new()).is_empty());
+    }
+}
+
+#[derive(Deserialize)]
+pub struct HandoverInput {
+    #[serde(default)]
+    owner_id: String,
+    #[serde(default)]
+    note: String,
+    #[serde(rename = "fit.legitimacy")]
+    legitimacy: Option<String>,
+    #[serde(rename = "fit.decision_authority")]
+    decision_authority: Option<String>,
+    #[serde(rename = "fit.proximity")]
+    proximity: Option<String>,
+}
+
+/// `POST /{objectives|key-results}/{id}/ownership`: hand over to (or propose) a new owner, who
+/// accepts or declines on My week. The note and seed 001's owner-fit criteria are kept in the
+/// ownership history.
+pub async fn hand_over(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path((path, id)): Path<(String, String)>,
+    PostedForm(input): PostedForm<HandoverInput>,
+) -> Result<Response, UiError> {
+    let okr = match path.as_str() {
+        "objectives" => OkrRef::Objective(ObjectiveId::from_string(id.clone())),
+        _ => OkrRef::KeyResult(KeyResultId::from_string(id.clone())),
+    };
+    let objective_id = match &okr {
+        OkrRef::Objective(o) => o.clone(),
+        OkrRef::KeyResult(k) => {
+            okrs::get_key_result(
+                state.store(),
+                &crate::services::visibility::Viewer::of(&caller.person),
+                k,
+            )
+            .await?
+            .0
+            .objective_id
+        }
+    };
+    let mut form = HandoverForm {
+        owner_id: input.owner_id.clone(),
+        note: input.note.clone(),
+        legitimacy: input.legitimacy.is_some(),
+        decision_authority: input.decision_authority.is_some(),
+        proximity: input.proximity.is_some(),
+        open: true,
+        ..Default::default()
+    };
+    let result = if input.owner_id.trim().is_empty() {
+        Err(ApiError::invalid("owner_id", "choose the new owner"))
+    } else {
+        let fit = OwnerFit {
+            legitimacy: form.legitimacy,
+            decision_authority: form.decision_authority,
+            proximity: form.proximity,
+            note: String::new(),
+        };
+        ownership::propose(
+            state.store(),
+            &caller,
+            okr,
+            ProposeOwner {
+                owner_id: PersonId::from_string(input.owner_id),
+                note: input.note,
+                fit: (fit != OwnerFit::default()).then_some(fit),
+            },
+        )
+        .await
+        .map(|_| ())
+    };
+    match result {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/objectives/{objective_id}?done=handover")).into_response())
+        }
+        Err(ApiError::Invalid(e)) => {
+            match e.field.as_str() {
+                "note" => form.note_error = Some(e.message),
+                _ => form.owner_error = Some(e.message),
+            }
+            respond_handover(&state, &caller, &objective_id, id, form).await
+        }
+        Err(ApiError::Conflict { message, .. }) => {
+            form.owner_error = Some(message);
+            respond_handover(&state, &caller, &objective_id, id, form).await
+        }
+        Err(e) => Err(UiError(e)),
+    }
+}
+
+async fn respond_handover(
+    state: &AppState,
+    caller: &Caller,
+    objective_id: &ObjectiveId,
+    okr_id: String,
+    form: HandoverForm,
+) -> Result<Response, UiError> {
+    let kept = Kept {
+        handover: Some((okr_id, form)),
+        error: Some("The new owner was not proposed: see the hand-over form below.".into()),
+        ..Default::default()
+    };
+    let page = page(state, caller, objective_id, kept, None).await?;
+    Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+}

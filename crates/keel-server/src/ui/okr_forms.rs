@@ -1,0 +1,968 @@
+//! Forms to create and edit objectives and key results (`/objectives/new`,
+//! `/objectives/{id}/edit`, `/objectives/{id}/key-results/new`, `/key-results/{id}/edit`).
+//!
+//! Why plain forms: they work without JavaScript, and validation stays the services' (the same
+//! rules as the API). Each input is named like the API field it fills (`owner_id`, `fit.note`,
+//! `parent_ids` …), so an `ApiError` naming a field lands next to that input through
+//! `forms::Form::show`; what was typed is always sent back; nothing is written unless the whole
+//! form is valid. Naming someone else as owner creates an ownership request they accept or
+//! decline on My week (the services do that).
+
+use super::forms::{Field, Form};
+use super::{render, Layout, SignedIn, UiError};
+use crate::authz;
+use crate::error::ApiError;
+use crate::extract::{Caller, IfMatch};
+use crate::services::okrs::{self, KeyResultPatch, NewKeyResult, NewObjective, ObjectivePatch};
+use crate::services::ui_owner::{self, FormOptions};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Form as PostedForm, Router};
+use keel_domain::*;
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+
+/// The four forms.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/objectives/new",
+            get(new_objective_form).post(create_objective),
+        )
+        .route(
+            "/objectives/{id}/edit",
+            get(edit_objective_form).post(update_objective),
+        )
+        .route(
+            "/objectives/{id}/key-results/new",
+            get(new_key_result_form).post(create_key_result),
+        )
+        .route(
+            "/key-results/{id}/edit",
+            get(edit_key_result_form).post(update_key_result),
+        )
+}
+
+/// One choice of a select.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// A field ready to render: the shell's `Field` (name, label, value, error, hint) and, for
+/// selects, its choices.
+pub struct Input {
+    pub f: Field,
+    pub choices: Vec<Choice>,
+    /// For a checkbox.
+    pub checked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "okr_form.html")]
+struct OkrFormPage {
+    layout: Layout,
+    heading: String,
+    intro: String,
+    action: String,
+    submit: &'static str,
+    cancel: String,
+    /// The record's version, for edits (a stale edit is refused, not silently overwritten).
+    version: Option<i64>,
+    error: Option<String>,
+    has_field_errors: bool,
+    inputs: Vec<Input>,
+}
+
+/// What was posted: every value of every name (selects with `multiple` repeat their name).
+#[derive(Default)]
+struct Posted(HashMap<String, Vec<String>>);
+
+impl Posted {
+    fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        let mut map: HashMap<String, Vec<String>> = HashMap::new();
+        for (k, v) in pairs {
+            map.entry(k).or_default().push(v);
+        }
+        Posted(map)
+    }
+    fn one(&self, name: &str) -> String {
+        self.0
+            .get(name)
+            .and_then(|v| v.first())
+            .cloned()
+            .unwrap_or_default()
+    }
+    fn many(&self, name: &str) -> Vec<String> {
+        self.0
+            .get(name)
+            .map(|v| v.iter().filter(|s| !s.is_empty()).cloned().collect())
+            .unwrap_or_default()
+    }
+    fn checked(&self, name: &str) -> bool {
+        self.0.contains_key(name)
+    }
+}
+
+/// The values a form shows: one string per field (several ids joined by commas for a multiple
+/// select, "on" for a ticked checkbox).
+type Values = HashMap<&'static str, String>;
+
+fn values_from(posted: &Posted, fields: &[Field]) -> Values {
+    fields
+        .iter()
+        .map(|f| {
+            let v = match f.kind {
+                "multi" => posted.many(f.name).join(","),
+                "checkbox" => {
+                    if posted.checked(f.name) {
+                        "on".into()
+                    } else {
+                        String::new()
+                    }
+                }
+                _ => posted.one(f.name),
+            };
+            (f.name, v)
+        })
+        .collect()
+}
+
+fn word<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn parse_choice<T: DeserializeOwned>(field: &str, raw: &str) -> Result<T, ApiError> {
+    serde_json::from_value(serde_json::Value::String(raw.to_string()))
+        .map_err(|_| ApiError::invalid(field, "choose one of the options"))
+}
+
+/// Fields with the options of the selects, ready to render.
+fn inputs(
+    fields: Vec<Field>,
+    options: &FormOptions,
+    extra: &HashMap<&str, Vec<(String, String)>>,
+) -> Vec<Input> {
+    let people = || {
+        options
+            .people
+            .iter()
+            .map(|p| {
+                (
+                    p.id.to_string(),
+                    format!("{} ({})", p.name, p.email.as_str()),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    fields
+        .into_iter()
+        .map(|f| {
+            let list: Vec<(String, String)> = match f.name {
+                "cycle_id" => options
+                    .cycles
+                    .iter()
+                    .map(|c| {
+                        (
+                            c.id.to_string(),
+                            format!("{} ({} to {})", c.name, c.starts_on, c.ends_on),
+                        )
+                    })
+                    .collect(),
+                "owner_id" => people(),
+                "sponsor_id" => std::iter::once((String::new(), "No sponsor".into()))
+                    .chain(people())
+                    .collect(),
+                "contributor_ids" => people(),
+                "team_ids" => options
+                    .teams
+                    .iter()
+                    .map(|t| (t.id.to_string(), t.name.clone()))
+                    .collect(),
+                "parent_ids" => options
+                    .objectives
+                    .iter()
+                    .map(|o| (o.id.to_string(), o.title.clone()))
+                    .collect(),
+                name => extra.get(name).cloned().unwrap_or_default(),
+            };
+            let chosen: Vec<&str> = f.value.split(',').collect();
+            let choices = list
+                .into_iter()
+                .map(|(value, label)| Choice {
+                    selected: if f.kind == "multi" {
+                        chosen.contains(&value.as_str())
+                    } else {
+                        f.value == value
+                    },
+                    value,
+                    label,
+                })
+                .collect();
+            Input {
+                checked: f.kind == "checkbox" && f.value == "on",
+                f,
+                choices,
+            }
+        })
+        .collect()
+}
+
+fn enum_choices() -> HashMap<&'static str, Vec<(String, String)>> {
+    let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+        v.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    };
+    HashMap::from([
+        (
+            "kind",
+            pairs(&[
+                ("committed", "Committed: expected to reach 100%"),
+                ("aspirational", "Aspirational: 70% counts as success"),
+            ]),
+        ),
+        (
+            "visibility",
+            pairs(&[
+                ("public", "Public: the whole organisation"),
+                ("team", "Team: the teams it is shared with"),
+                ("private", "Private: owner, sponsor and contributors"),
+            ]),
+        ),
+        (
+            "state",
+            pairs(&[
+                ("draft", "Draft"),
+                ("active", "Active (every owner has accepted)"),
+                ("closed", "Closed"),
+            ]),
+        ),
+        (
+            "metric_kind",
+            pairs(&[
+                ("increase", "Increase a number from start to target"),
+                ("decrease", "Decrease a number from start to target"),
+                ("stay_above", "Stay at or above the target"),
+                ("stay_below", "Stay at or below the target"),
+                ("boolean", "Done or not done"),
+                ("milestone", "Milestones, in order"),
+            ]),
+        ),
+    ])
+}
+
+fn field(name: &'static str, label: &'static str, kind: &'static str, values: &Values) -> Field {
+    Field::new(name, label, kind).value(values.get(name).cloned().unwrap_or_default())
+}
+
+/// The owner fields of a new objective or key result: who, a message, and seed 001's three
+/// owner-fit criteria.
+fn owner_fields(values: &Values) -> Vec<Field> {
+    vec![
+        field("owner_id", "Owner", "select", values).hint(
+            "One named person, accountable. Naming someone else sends them a request to accept.",
+        ),
+        field("owner_note", "Message to the owner", "textarea", values)
+            .hint("Why you propose them; they see it with the request."),
+        field(
+            "fit.legitimacy",
+            "Legitimacy: recognised as able to speak on the topic",
+            "checkbox",
+            values,
+        ),
+        field(
+            "fit.decision_authority",
+            "Decision authority: can drop initiatives and ask for resources",
+            "checkbox",
+            values,
+        ),
+        field(
+            "fit.proximity",
+            "Proximity: close enough to the outcome to see weak signals",
+            "checkbox",
+            values,
+        ),
+        field("fit.note", "Owner-fit note", "text", values),
+    ]
+}
+
+fn objective_fields(new: bool, values: &Values) -> Vec<Field> {
+    let mut fields = vec![
+        field("title", "Title", "text", values)
+            .required()
+            .hint("What you want to achieve, in a sentence."),
+        field("description", "Description", "textarea", values),
+        field("cycle_id", "Cycle", "select", values),
+    ];
+    if new {
+        fields.extend(owner_fields(values));
+    }
+    fields.extend([
+        field("sponsor_id", "Sponsor", "select", values)
+            .hint("For structural trade-offs; not the owner."),
+        field("contributor_ids", "Contributors", "multi", values),
+        field("team_ids", "Shared with teams", "multi", values)
+            .hint("The objective appears once on each team's page, with one progress."),
+        field("parent_ids", "Contributes to", "multi", values),
+        field("kind", "Kind", "select", values),
+        field("visibility", "Who may see it", "select", values),
+        field("state", "State", "select", values),
+    ]);
+    fields
+}
+
+fn key_result_fields(new: bool, values: &Values) -> Vec<Field> {
+    let mut fields = vec![
+        field("title", "Title", "text", values)
+            .required()
+            .hint("A measurable outcome, e.g. “Day-7 activation from 32% to 55%”."),
+        field("description", "Description", "textarea", values),
+    ];
+    if new {
+        fields.extend(owner_fields(values));
+    }
+    fields.extend([
+        field("metric_kind", "Measured as", "select", values),
+        field("start", "Start value", "text", values),
+        field("target", "Target value", "text", values)
+            .hint("Not needed for done/not done and milestone key results."),
+    ]);
+    if new {
+        fields.push(
+            field("current", "Current value", "text", values).hint("Defaults to the start value."),
+        );
+    }
+    fields.extend([
+        field("unit", "Unit", "text", values).hint("%, €, users …"),
+        field("weight", "Weight", "text", values)
+            .hint("How much it counts in the objective's progress (default 1)."),
+        field("milestones", "Milestones", "textarea", values)
+            .hint("One per line, in order (milestone key results only)."),
+        field("sponsor_id", "Sponsor", "select", values),
+        field("contributor_ids", "Contributors", "multi", values),
+        field("team_ids", "Shared with teams", "multi", values),
+    ]);
+    fields
+}
+
+#[allow(clippy::too_many_arguments)]
+fn page(
+    caller: &Caller,
+    heading: String,
+    intro: String,
+    action: String,
+    submit: &'static str,
+    cancel: String,
+    version: Option<i64>,
+    form: Form,
+    options: &FormOptions,
+) -> OkrFormPage {
+    OkrFormPage {
+        layout: Layout::signed_in(caller, "/my-week"),
+        heading,
+        intro,
+        action,
+        submit,
+        cancel,
+        version,
+        error: form.error.clone(),
+        has_field_errors: form.fields.iter().any(|f| f.error.is_some()),
+        inputs: inputs(form.fields, options, &enum_choices()),
+    }
+}
+
+/// Shows `err` on the form if it is about the input; any other error is the page's.
+fn show(form: &mut Form, err: ApiError) -> Result<(), UiError> {
+    match err {
+        ApiError::PreconditionFailed => {
+            form.error = Some(
+                "Someone changed this since you opened the form. Your changes are below, not saved: open the form again to see theirs."
+                    .into(),
+            );
+            Ok(())
+        }
+        other => form.show(other).map_err(UiError),
+    }
+}
+
+fn ids<T>(raw: Vec<String>, make: fn(String) -> T) -> Vec<T> {
+    raw.into_iter().map(make).collect()
+}
+
+fn opt_id<T>(raw: String, make: fn(String) -> T) -> Option<T> {
+    Some(raw).filter(|s| !s.trim().is_empty()).map(make)
+}
+
+fn fit_from(posted: &Posted) -> Option<OwnerFit> {
+    let fit = OwnerFit {
+        legitimacy: posted.checked("fit.legitimacy"),
+        decision_authority: posted.checked("fit.decision_authority"),
+        proximity: posted.checked("fit.proximity"),
+        note: posted.one("fit.note"),
+    };
+    (fit != OwnerFit::default()).then_some(fit)
+}
+
+/// A number field: `Ok(None)` when empty, an error naming the field when not a number.
+fn number(posted: &Posted, name: &str, errors: &mut Vec<ApiError>) -> Option<f64> {
+    let raw = posted.one(name);
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    match raw.parse::<f64>() {
+        Ok(v) if v.is_finite() => Some(v),
+        _ => {
+            errors.push(ApiError::invalid(name, "must be a number, like 42 or 12.5"));
+            None
+        }
+    }
+}
+
+fn choice<T: DeserializeOwned>(
+    posted: &Posted,
+    name: &str,
+    errors: &mut Vec<ApiError>,
+) -> Option<T> {
+    match parse_choice(name, &posted.one(name)) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    }
+}
+
+// ---------------------------------------------------------------- objectives
+
+/// `GET /objectives/new`.
+pub async fn new_objective_form(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+) -> Result<Response, UiError> {
+    let options = ui_owner::form_options(state.store()).await?;
+    let values: Values = HashMap::from([
+        ("owner_id", caller.person.id.to_string()),
+        (
+            "cycle_id",
+            options
+                .cycles
+                .iter()
+                .find(|c| c.state == CycleState::Active)
+                .or(options.cycles.first())
+                .map(|c| c.id.to_string())
+                .unwrap_or_default(),
+        ),
+        ("kind", "committed".into()),
+        ("visibility", "public".into()),
+        ("state", "draft".into()),
+    ]);
+    let form = Form::new(
+        &Layout::signed_in(&caller, "").csrf_token,
+        objective_fields(true, &values),
+    );
+    Ok(render(
+        StatusCode::OK,
+        &new_objective_page(&caller, form, &options),
+    ))
+}
+
+fn new_objective_page(caller: &Caller, form: Form, options: &FormOptions) -> OkrFormPage {
+    page(
+        caller,
+        "New objective".into(),
+        "An objective says what you want to achieve; its key results say how you will know.".into(),
+        "/objectives/new".into(),
+        "Create objective",
+        "/my-week".into(),
+        None,
+        form,
+        options,
+    )
+}
+
+/// `POST /objectives/new`.
+pub async fn create_objective(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    PostedForm(pairs): PostedForm<Vec<(String, String)>>,
+) -> Result<Response, UiError> {
+    let posted = Posted::from_pairs(pairs);
+    let blank = objective_fields(true, &Values::new());
+    let values = values_from(&posted, &blank);
+    let mut form = Form::new(
+        &Layout::signed_in(&caller, "").csrf_token,
+        objective_fields(true, &values),
+    );
+    let mut errors = Vec::new();
+    let cycle = posted.one("cycle_id");
+    if cycle.trim().is_empty() {
+        errors.push(ApiError::invalid("cycle_id", "choose a cycle"));
+    }
+    let kind = choice(&posted, "kind", &mut errors);
+    let visibility = choice(&posted, "visibility", &mut errors);
+    let objective_state = choice(&posted, "state", &mut errors);
+    let mut result = Err(ApiError::invalid("form", "not sent"));
+    if errors.is_empty() {
+        let input = NewObjective {
+            title: posted.one("title"),
+            description: posted.one("description"),
+            cycle_id: CycleId::from_string(cycle),
+            owner_id: opt_id(posted.one("owner_id"), PersonId::from_string),
+            owner_note: posted.one("owner_note"),
+            owner_fit: fit_from(&posted),
+            co_owner_ids: vec![],
+            sponsor_id: opt_id(posted.one("sponsor_id"), PersonId::from_string),
+            contributor_ids: ids(posted.many("contributor_ids"), PersonId::from_string),
+            team_ids: ids(posted.many("team_ids"), TeamId::from_string),
+            parent_ids: posted.many("parent_ids"),
+            kind: kind.unwrap_or_default(),
+            state: objective_state.unwrap_or_default(),
+            visibility: visibility.unwrap_or_default(),
+        };
+        result = okrs::create_objective(state.store(), &caller, input).await;
+    }
+    match result {
+        Ok(o) => Ok(Redirect::to(&format!("/objectives/{}?done=saved", o.id)).into_response()),
+        Err(e) => {
+            if errors.is_empty() {
+                show(&mut form, e)?;
+            }
+            for e in errors {
+                show(&mut form, e)?;
+            }
+            let options = ui_owner::form_options(state.store()).await?;
+            Ok(render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &new_objective_page(&caller, form, &options),
+            ))
+        }
+    }
+}
+
+fn objective_values(o: &Objective) -> Values {
+    let join = |v: Vec<String>| v.join(",");
+    HashMap::from([
+        ("title", o.title.clone()),
+        ("description", o.description.clone()),
+        ("cycle_id", o.cycle_id.to_string()),
+        (
+            "sponsor_id",
+            o.sponsor_id
+                .as_ref()
+                .map(|s| s.to_string())
+                .unwrap_or_default(),
+        ),
+        (
+            "contributor_ids",
+            join(o.contributor_ids.iter().map(|p| p.to_string()).collect()),
+        ),
+        (
+            "team_ids",
+            join(o.team_ids.iter().map(|t| t.to_string()).collect()),
+        ),
+        (
+            "parent_ids",
+            join(o.parents.iter().map(|p| p.id().to_string()).collect()),
+        ),
+        ("kind", word(&o.kind)),
+        ("visibility", word(&o.visibility)),
+        ("state", word(&o.state)),
+    ])
+}
+
+fn edit_objective_page(
+    caller: &Caller,
+    o: &Objective,
+    version: i64,
+    form: Form,
+    options: &FormOptions,
+) -> OkrFormPage {
+    page(
+        caller,
+        format!("Edit “{}”", o.title),
+        "The owner changes through a handover the new owner accepts, not here.".into(),
+        format!("/objectives/{}/edit", o.id),
+        "Save objective",
+        format!("/objectives/{}", o.id),
+        Some(version),
+        form,
+        options,
+    )
+}
+
+/// `GET /objectives/{id}/edit`.
+pub async fn edit_objective_form(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    let o = okrs::get_objective(
+        state.store(),
+        &crate::services::visibility::Viewer::of(&caller.person),
+        &ObjectiveId::from_string(id),
+    )
+    .await?;
+    authz::edit_objective(
+        &crate::authz::Actor::load(state.store(), &caller.person).await?,
+        &o,
+    )?;
+    let options = ui_owner::form_options(state.store()).await?;
+    let form = Form::new(
+        &Layout::signed_in(&caller, "").csrf_token,
+        objective_fields(false, &objective_values(&o)),
+    );
+    Ok(render(
+        StatusCode::OK,
+        &edit_objective_page(&caller, &o, o.version, form, &options),
+    ))
+}
+
+fn posted_version(posted: &Posted) -> Option<i64> {
+    posted.one("version").parse().ok()
+}
+
+/// `POST /objectives/{id}/edit`.
+pub async fn update_objective(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(id): Path<String>,
+    PostedForm(pairs): PostedForm<Vec<(String, String)>>,
+) -> Result<Response, UiError> {
+    let id = ObjectiveId::from_string(id);
+    let o = okrs::get_objective(
+        state.store(),
+        &crate::services::visibility::Viewer::of(&caller.person),
+        &id,
+    )
+    .await?;
+    let posted = Posted::from_pairs(pairs);
+    let values = values_from(&posted, &objective_fields(false, &Values::new()));
+    let mut form = Form::new(
+        &Layout::signed_in(&caller, "").csrf_token,
+        objective_fields(false, &values),
+    );
+    let mut errors = Vec::new();
+    let kind = choice(&posted, "kind", &mut errors);
+    let visibility = choice(&posted, "visibility", &mut errors);
+    let objective_state = choice(&posted, "state", &mut errors);
+    let cycle = posted.one("cycle_id");
+    if cycle.trim().is_empty() {
+        errors.push(ApiError::invalid("cycle_id", "choose a cycle"));
+    }
+    let version = posted_version(&posted);
+    if errors.is_empty() {
+        let patch = ObjectivePatch {
+            title: Some(posted.one("title")),
+            description: Some(posted.one("description")),
+            cycle_id: Some(CycleId::from_string(cycle)),
+            owner_id: None,
+            co_owner_ids: None,
+            sponsor_id: Some(opt_id(posted.one("sponsor_id"), PersonId::from_string)),
+            contributor_ids: Some(ids(posted.many("contributor_ids"), PersonId::from_string)),
+            team_ids: Some(ids(posted.many("team_ids"), TeamId::from_string)),
+            parent_ids: Some(posted.many("parent_ids")),
+            kind,
+            state: objective_state,
+            visibility,
+        };
+        match okrs::patch_objective(state.store(), &caller, &id, IfMatch(version), patch).await {
+            Ok(_) => {
+                return Ok(Redirect::to(&format!("/objectives/{id}?done=saved")).into_response())
+            }
+            Err(e) => show(&mut form, e)?,
+        }
+    }
+    for e in errors {
+        show(&mut form, e)?;
+    }
+    let options = ui_owner::form_options(state.store()).await?;
+    let page = edit_objective_page(&caller, &o, version.unwrap_or(o.version), form, &options);
+    Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+}
+
+// ---------------------------------------------------------------- key results
+
+fn new_key_result_page(
+    caller: &Caller,
+    o: &Objective,
+    form: Form,
+    options: &FormOptions,
+) -> OkrFormPage {
+    page(
+        caller,
+        "New key result".into(),
+        format!(
+            "A measurable outcome for “{}”, with its own owner.",
+            o.title
+        ),
+        format!("/objectives/{}/key-results/new", o.id),
+        "Add key result",
+        format!("/objectives/{}", o.id),
+        None,
+        form,
+        options,
+    )
+}
+
+/// `GET /objectives/{id}/key-results/new`.
+pub async fn new_key_result_form(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    let o = okrs::get_objective(
+        state.store(),
+        &crate::services::visibility::Viewer::of(&caller.person),
+        &ObjectiveId::from_string(id),
+    )
+    .await?;
+    authz::edit_objective(
+        &crate::authz::Actor::load(state.store(), &caller.person).await?,
+        &o,
+    )?;
+    let options = ui_owner::form_options(state.store()).await?;
+    let values: Values = HashMap::from([
+        ("owner_id", caller.person.id.to_string()),
+        ("metric_kind", "increase".into()),
+        ("start", "0".into()),
+        ("weight", "1".into()),
+    ]);
+    let form = Form::new(
+        &Layout::signed_in(&caller, "").csrf_token,
+        key_result_fields(true, &values),
+    );
+    Ok(render(
+        StatusCode::OK,
+        &new_key_result_page(&caller, &o, form, &options),
+    ))
+}
+
+fn milestones(raw: &str, existing: &[Milestone]) -> Vec<Milestone> {
+    raw.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|title| Milestone {
+            title: title.to_string(),
+            done: existing.iter().any(|m| m.title == title && m.done),
+        })
+        .collect()
+}
+
+/// `POST /objectives/{id}/key-results/new`.
+pub async fn create_key_result(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(id): Path<String>,
+    PostedForm(pairs): PostedForm<Vec<(String, String)>>,
+) -> Result<Response, UiError> {
+    let o = okrs::get_objective(
+        state.store(),
+        &crate::services::visibility::Viewer::of(&caller.person),
+        &ObjectiveId::from_string(id),
+    )
+    .await?;
+    let posted = Posted::from_pairs(pairs);
+    let values = values_from(&posted, &key_result_fields(true, &Values::new()));
+    let mut form = Form::new(
+        &Layout::signed_in(&caller, "").csrf_token,
+        key_result_fields(true, &values),
+    );
+    let mut errors = Vec::new();
+    let kind = choice(&posted, "metric_kind", &mut errors);
+    let start = number(&posted, "start", &mut errors);
+    let target = number(&posted, "target", &mut errors);
+    let current = number(&posted, "current", &mut errors);
+    let weight = number(&posted, "weight", &mut errors);
+    if errors.is_empty() {
+        let input = NewKeyResult {
+            title: posted.one("title"),
+            description: posted.one("description"),
+            owner_id: opt_id(posted.one("owner_id"), PersonId::from_string),
+            owner_note: posted.one("owner_note"),
+            owner_fit: fit_from(&posted),
+            co_owner_ids: vec![],
+            sponsor_id: opt_id(posted.one("sponsor_id"), PersonId::from_string),
+            contributor_ids: ids(posted.many("contributor_ids"), PersonId::from_string),
+            team_ids: ids(posted.many("team_ids"), TeamId::from_string),
+            kind: kind.unwrap_or_default(),
+            start: start.unwrap_or(0.0),
+            target,
+            current,
+            unit: posted.one("unit"),
+            weight,
+            milestones: milestones(&posted.one("milestones"), &[]),
+            financial: !posted.one("financial").is_empty(),
+        };
+        match okrs::create_key_result(state.store(), &caller, &o.id, input).await {
+            Ok(k) => {
+                return Ok(
+                    Redirect::to(&format!("/objectives/{}?done=saved#kr-{}", o.id, k.id))
+                        .into_response(),
+                )
+            }
+            Err(e) => show(&mut form, e)?,
+        }
+    }
+    for e in errors {
+        show(&mut form, e)?;
+    }
+    let options = ui_owner::form_options(state.store()).await?;
+    Ok(render(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &new_key_result_page(&caller, &o, form, &options),
+    ))
+}
+
+fn key_result_values(k: &KeyResult) -> Values {
+    let join = |v: Vec<String>| v.join(",");
+    HashMap::from([
+        ("title", k.title.clone()),
+        ("description", k.description.clone()),
+        ("metric_kind", word(&k.metric_kind)),
+        ("start", super::pages::num(k.start)),
+        ("target", super::pages::num(k.target)),
+        ("unit", k.unit.clone()),
+        ("weight", super::pages::num(k.weight)),
+        (
+            "milestones",
+            k.milestones
+                .iter()
+                .map(|m| m.title.clone())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+        (
+            "sponsor_id",
+            k.sponsor_id
+                .as_ref()
+                .map(|s| s.to_string())
+                .unwrap_or_default(),
+        ),
+        (
+            "contributor_ids",
+            join(k.contributor_ids.iter().map(|p| p.to_string()).collect()),
+        ),
+        (
+            "team_ids",
+            join(k.team_ids.iter().map(|t| t.to_string()).collect()),
+        ),
+    ])
+}
+
+fn edit_key_result_page(
+    caller: &Caller,
+    k: &KeyResult,
+    version: i64,
+    form: Form,
+    options: &FormOptions,
+) -> OkrFormPage {
+    page(
+        caller,
+        format!("Edit “{}”", k.title),
+        "The current value changes with check-ins, and the owner through a handover.".into(),
+        format!("/key-results/{}/edit", k.id),
+        "Save key result",
+        format!("/objectives/{}#kr-{}", k.objective_id, k.id),
+        Some(version),
+        form,
+        options,
+    )
+}
+
+/// `GET /key-results/{id}/edit`.
+pub async fn edit_key_result_form(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    let (k, o) = okrs::get_key_result(
+        state.store(),
+        &crate::services::visibility::Viewer::of(&caller.person),
+        &KeyResultId::from_string(id),
+    )
+    .await?;
+    authz::edit_key_result(
+        &crate::authz::Actor::load(state.store(), &caller.person).await?,
+        &k,
+        &o,
+    )?;
+    let options = ui_owner::form_options(state.store()).await?;
+    let form = Form::new(
+        &Layout::signed_in(&caller, "").csrf_token,
+        key_result_fields(false, &key_result_values(&k)),
+    );
+    Ok(render(
+        StatusCode::OK,
+        &edit_key_result_page(&caller, &k, k.version, form, &options),
+    ))
+}
+
+/// `POST /key-results/{id}/edit`.
+pub async fn update_key_result(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(id): Path<String>,
+    PostedForm(pairs): PostedForm<Vec<(String, String)>>,
+) -> Result<Response, UiError> {
+    let id = KeyResultId::from_string(id);
+    let (k, _) = okrs::get_key_result(
+        state.store(),
+        &crate::services::visibility::Viewer::of(&caller.person),
+        &id,
+    )
+    .await?;
+    let posted = Posted::from_pairs(pairs);
+    let values = values_from(&posted, &key_result_fields(false, &Values::new()));
+    let mut form = Form::new(
+        &Layout::signed_in(&caller, "").csrf_token,
+        key_result_fields(false, &values),
+    );
+    let mut errors = Vec::new();
+    let kind = choice(&posted, "metric_kind", &mut errors);
+    let start = number(&posted, "start", &mut errors);
+    let target = number(&posted, "target", &mut errors);
+    let weight = number(&posted, "weight", &mut errors);
+    let version = posted_version(&posted);
+    if errors.is_empty() {
+        let patch = KeyResultPatch {
+            title: Some(posted.one("title")),
+            description: Some(posted.one("description")),
+            sponsor_id: Some(opt_id(posted.one("sponsor_id"), PersonId::from_string)),
+            contributor_ids: Some(ids(posted.many("contributor_ids"), PersonId::from_string)),
+            team_ids: Some(ids(posted.many("team_ids"), TeamId::from_string)),
+            kind,
+            start: Some(start.unwrap_or(0.0)),
+            target,
+            unit: Some(posted.one("unit")),
+            weight,
+            milestones: Some(milestones(&posted.one("milestones"), &k.milestones)),
+            ..Default::default()
+        };
+        match okrs::patch_key_result(state.store(), &caller, &id, IfMatch(version), patch).await {
+            Ok(k) => {
+                return Ok(Redirect::to(&format!(
+                    "/objectives/{}?done=saved#kr-{}",
+                    k.objective_id, k.id
+                ))
+                .into_response())
+            }
+            Err(e) => show(&mut form, e)?,
+        }
+    }
+    for e in errors {
+        show(&mut form, e)?;
+    }
+    let options = ui_owner::form_options(state.store()).await?;
+    let page = edit_key_result_page(&caller, &k, version.unwrap_or(k.version), form, &options);
+    Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+}
