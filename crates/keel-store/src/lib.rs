@@ -341,6 +341,9 @@ pub trait Store: Send + Sync + 'static {
         objective_id: &ObjectiveId,
     ) -> StoreResult<Vec<OwnershipRequest>>;
     async fn key_result(&self, id: &KeyResultId) -> StoreResult<Option<KeyResult>>;
+    /// The key results (not deleted) with these ids, in no particular order; one query whatever
+    /// the number.
+    async fn key_results_by_ids(&self, ids: &[KeyResultId]) -> StoreResult<Vec<KeyResult>>;
     /// The key results of these objectives, ordered by objective then creation.
     async fn key_results_of(&self, objective_ids: &[ObjectiveId]) -> StoreResult<Vec<KeyResult>>;
     async fn update_key_result(

@@ -3505,6 +3505,14 @@ impl Store for SqlStore {
         key_result_in(&mut self.ex(), id.as_str()).await
     }
 
+    async fn key_results_by_ids(&self, ids: &[KeyResultId]) -> StoreResult<Vec<KeyResult>> {
+        let keys = id_strings(ids);
+        let select = format!("SELECT {KR_COLS} FROM key_results WHERE deleted_at IS NULL AND id");
+        let mut ex = self.ex();
+        let rows = fetch_in(&mut ex, &select, "", &keys).await?;
+        fill_key_results(&mut ex, rows).await
+    }
+
     async fn key_results_of(&self, objective_ids: &[ObjectiveId]) -> StoreResult<Vec<KeyResult>> {
         let keys = id_strings(objective_ids);
         let select =

@@ -366,8 +366,13 @@ pub struct DueCheckIn {
 }
 
 /// The key results `person_id` owns whose check-in is due, longest silent first ("My week",
-/// reminders). Drafts and closed OKRs are never due. A constant number of queries.
-pub async fn due_for(store: &dyn Store, person_id: &PersonId) -> ApiResult<Vec<DueCheckIn>> {
+/// reminders). Drafts and closed OKRs are never due. Only OKRs `viewer` may see are listed (a
+/// person always sees their own). A constant number of queries.
+pub async fn due_for(
+    store: &dyn Store,
+    viewer: &super::visibility::Viewer,
+    person_id: &PersonId,
+) -> ApiResult<Vec<DueCheckIn>> {
     store
         .person(person_id)
         .await?
@@ -381,11 +386,17 @@ pub async fn due_for(store: &dyn Store, person_id: &PersonId) -> ApiResult<Vec<D
     let mut o_ids: Vec<ObjectiveId> = owned.iter().map(|k| k.objective_id.clone()).collect();
     o_ids.sort();
     o_ids.dedup();
+    let seen = viewer.visible(store, &o_ids).await?;
     let objectives: HashMap<ObjectiveId, Objective> = store
         .objectives_by_ids(&o_ids)
         .await?
         .into_iter()
+        .filter(|o| seen.contains(&o.id))
         .map(|o| (o.id.clone(), o))
+        .collect();
+    let owned: Vec<KeyResult> = owned
+        .into_iter()
+        .filter(|k| objectives.contains_key(&k.objective_id))
         .collect();
     let os: Vec<Objective> = objectives.values().cloned().collect();
     let assessor = Assessor::load(store, &os, &owned).await?;

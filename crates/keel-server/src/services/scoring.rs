@@ -327,6 +327,11 @@ fn lines(acc: HashMap<String, Acc>, names: &HashMap<String, String>) -> Vec<Cali
 
 /// For a closed cycle: each owner's and team's mean confidence along the way against their key
 /// results' final scores. A constant number of queries (plus one per 500 objectives).
+///
+/// Visibility: the aggregates are computed only from the OKRs the reader may see, so a private
+/// OKR never moves an owner's or a team's line for someone who may not read it (administrators
+/// see every OKR, so their report is the whole organisation's; a champion's or an analyst's
+/// leaves out private OKRs they take no part in; HR's covers what HR may read).
 pub async fn calibration(
     store: &dyn Store,
     caller: &Caller,
@@ -351,6 +356,7 @@ pub async fn calibration(
     loop {
         let filter = ObjectiveFilter {
             cycle_id: Some(cycle.id.clone()),
+            audience: super::visibility::Viewer::of(&caller.person).audience(),
             ..Default::default()
         };
         let p = store.list_objectives(&filter, &page).await?;
