@@ -179,7 +179,8 @@ pub async fn request_feedback(
     input: NewFeedbackRequest,
 ) -> ApiResult<FeedbackRequest> {
     authz::give_feedback(&caller.person)?;
-    require_okr(store, &Viewer::of(&caller.person), "okr_id", &input.okr_id).await?;
+    let objective =
+        require_okr(store, &Viewer::of(&caller.person), "okr_id", &input.okr_id).await?;
     let r = FeedbackRequest {
         id: FeedbackRequestId::generate(),
         okr_id: input.okr_id,
@@ -204,6 +205,17 @@ pub async fn request_feedback(
             return Err(ApiError::invalid(
                 "addressee_ids",
                 format!("{} only views OKRs: viewers do not give feedback", p.name),
+            ));
+        }
+        // Nobody is asked about an OKR they may not read (one query per person asked).
+        if Viewer::of(&p)
+            .visible(store, std::slice::from_ref(&objective))
+            .await?
+            .is_empty()
+        {
+            return Err(ApiError::invalid(
+                "addressee_ids",
+                format!("{} may not see this OKR: share it with them first", p.name),
             ));
         }
     }
