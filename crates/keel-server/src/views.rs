@@ -89,6 +89,9 @@ pub struct KeyResultView {
     pub cadence_days: u32,
     /// True when a check-in is due.
     pub check_in_due: bool,
+    /// The day its next check-in falls due: the organisation's check-in day that closes its
+    /// cadence.
+    pub check_in_due_on: chrono::NaiveDate,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
     pub version: i64,
@@ -204,6 +207,7 @@ impl Names {
             suggested_score: a.suggested_score,
             cadence_days: a.cadence_days,
             check_in_due: a.due,
+            check_in_due_on: a.due_on,
             owner: self.person(&kr.owner_id),
             co_owners: self.people(&kr.co_owner_ids),
             co_owner_ids: kr.co_owner_ids,
