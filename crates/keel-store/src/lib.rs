@@ -146,6 +146,15 @@ pub struct AuditFilter {
     pub to: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// What carrying an objective over into the next cycle writes besides its retrospective: the
+/// draft objective, its key results, and the ownership request of each (owners accept again).
+#[derive(Debug, Clone)]
+pub struct CarryOver {
+    pub objective: Objective,
+    pub request: Option<OwnershipRequest>,
+    pub key_results: Vec<(KeyResult, Option<OwnershipRequest>)>,
+}
+
 /// A whole organisation loaded in one transaction (demo data, imports).
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
@@ -421,6 +430,15 @@ pub trait Store: Send + Sync + 'static {
         &self,
         ctx: &WriteCtx,
         retrospective: &rhythm::Retrospective,
+    ) -> StoreResult<()>;
+    /// Saves a retrospective that carries its objective over, together with the draft it
+    /// creates (objective, key results, ownership requests), in one transaction: if any write
+    /// fails, nothing is written. Every key result must belong to the draft objective.
+    async fn carry_over(
+        &self,
+        ctx: &WriteCtx,
+        retrospective: &rhythm::Retrospective,
+        draft: &CarryOver,
     ) -> StoreResult<()>;
     async fn retrospective(
         &self,

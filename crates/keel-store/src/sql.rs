@@ -1985,17 +1985,28 @@ impl SqlStore {
             request_on(r, &OkrRef::Objective(o.id.clone()))?;
         }
         let mut tx = self.begin().await?;
+        Self::insert_objective_in(&mut tx, ctx, o, request).await?;
+        tx.commit().await
+    }
+
+    /// An objective, its junctions, its audit event and its ownership request, inside `tx`.
+    async fn insert_objective_in(
+        tx: &mut Tx,
+        ctx: &WriteCtx,
+        o: &Objective,
+        request: Option<&OwnershipRequest>,
+    ) -> StoreResult<()> {
         insert_rows(
-            &mut tx,
+            tx,
             usize::MAX,
             "objectives",
             OBJECTIVE_INSERT,
             vec![objective_row(o)],
         )
         .await?;
-        Self::write_objective_junctions(&mut tx, o, false).await?;
+        Self::write_objective_junctions(tx, o, false).await?;
         audit(
-            &mut tx,
+            tx,
             ctx,
             AuditRec {
                 kind: "objective",
@@ -2009,8 +2020,81 @@ impl SqlStore {
         )
         .await?;
         if let Some(r) = request {
-            insert_request(&mut tx, ctx, r, o.id.as_str()).await?;
+            insert_request(tx, ctx, r, o.id.as_str()).await?;
         }
+        Ok(())
+    }
+
+    /// An objective's retrospective (replacing any earlier one) and its audit event, inside `tx`.
+    async fn save_retrospective_in(
+        tx: &mut Tx,
+        ctx: &WriteCtx,
+        r: &rhythm::Retrospective,
+    ) -> StoreResult<()> {
+        tx.execute(
+            "DELETE FROM retrospectives WHERE objective_id = $1",
+            args![r.objective_id.as_str()],
+        )
+        .await?;
+        tx.execute(
+            "INSERT INTO retrospectives (objective_id, worked, did_not, carry_over, \
+             carried_over_to, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            args![
+                r.objective_id.as_str(),
+                r.worked.as_str(),
+                r.did_not.as_str(),
+                r.carry_over,
+                r.carried_over_to.as_ref().map(|x| x.as_str()),
+                r.updated_by.as_ref().map(|x| x.as_str()),
+                ts(&r.updated_at),
+            ],
+        )
+        .await?;
+        audit(
+            tx,
+            ctx,
+            AuditRec {
+                kind: "objective",
+                verb: "retrospective",
+                object_id: r.objective_id.as_str(),
+                objective_id: Some(r.objective_id.as_str()),
+                key_result_id: None,
+                before: None,
+                after: value(r),
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Carrying an objective over: the retrospective, the draft objective, its key results and
+    /// every ownership request, in one transaction (all or nothing).
+    async fn do_carry_over(
+        &self,
+        ctx: &WriteCtx,
+        retro: &rhythm::Retrospective,
+        draft: &CarryOver,
+    ) -> StoreResult<()> {
+        if let Some(r) = &draft.request {
+            request_on(r, &OkrRef::Objective(draft.objective.id.clone()))?;
+        }
+        for (k, r) in &draft.key_results {
+            if let Some(r) = r {
+                request_on(r, &OkrRef::KeyResult(k.id.clone()))?;
+            }
+            if k.objective_id != draft.objective.id {
+                return Err(StoreError::Conflict {
+                    field: "objective_id".into(),
+                    message: "a carried-over key result belongs to the draft objective".into(),
+                });
+            }
+        }
+        let mut tx = self.begin().await?;
+        Self::insert_objective_in(&mut tx, ctx, &draft.objective, draft.request.as_ref()).await?;
+        for (k, r) in &draft.key_results {
+            Self::insert_key_result_in(&mut tx, ctx, k, r.as_ref()).await?;
+        }
+        Self::save_retrospective_in(&mut tx, ctx, retro).await?;
         tx.commit().await
     }
 
@@ -2168,6 +2252,18 @@ impl SqlStore {
             request_on(r, &OkrRef::KeyResult(k.id.clone()))?;
         }
         let mut tx = self.begin().await?;
+        Self::insert_key_result_in(&mut tx, ctx, k, request).await?;
+        tx.commit().await
+    }
+
+    /// A key result (of a live objective), its junctions, audit event and ownership request,
+    /// inside `tx`.
+    async fn insert_key_result_in(
+        tx: &mut Tx,
+        ctx: &WriteCtx,
+        k: &KeyResult,
+        request: Option<&OwnershipRequest>,
+    ) -> StoreResult<()> {
         // A key result can only be added to a live objective.
         if tx
             .fetch_optional(
@@ -2182,17 +2278,10 @@ impl SqlStore {
                 message: "no such objective".into(),
             });
         }
-        insert_rows(
-            &mut tx,
-            usize::MAX,
-            "key_results",
-            KR_INSERT,
-            vec![kr_row(k)],
-        )
-        .await?;
-        Self::write_kr_junctions(&mut tx, k, false).await?;
+        insert_rows(tx, usize::MAX, "key_results", KR_INSERT, vec![kr_row(k)]).await?;
+        Self::write_kr_junctions(tx, k, false).await?;
         audit(
-            &mut tx,
+            tx,
             ctx,
             AuditRec {
                 kind: "key_result",
@@ -2206,9 +2295,9 @@ impl SqlStore {
         )
         .await?;
         if let Some(r) = request {
-            insert_request(&mut tx, ctx, r, k.objective_id.as_str()).await?;
+            insert_request(tx, ctx, r, k.objective_id.as_str()).await?;
         }
-        tx.commit().await
+        Ok(())
     }
 
     async fn do_update_key_result(
@@ -3840,41 +3929,19 @@ impl Store for SqlStore {
         r: &rhythm::Retrospective,
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        tx.execute(
-            "DELETE FROM retrospectives WHERE objective_id = $1",
-            args![r.objective_id.as_str()],
-        )
-        .await?;
-        tx.execute(
-            "INSERT INTO retrospectives (objective_id, worked, did_not, carry_over, \
-             carried_over_to, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            args![
-                r.objective_id.as_str(),
-                r.worked.as_str(),
-                r.did_not.as_str(),
-                r.carry_over,
-                r.carried_over_to.as_ref().map(|x| x.as_str()),
-                r.updated_by.as_ref().map(|x| x.as_str()),
-                ts(&r.updated_at),
-            ],
-        )
-        .await
-        .map_err(map_err)?;
-        audit(
-            &mut tx,
-            ctx,
-            AuditRec {
-                kind: "objective",
-                verb: "retrospective",
-                object_id: r.objective_id.as_str(),
-                objective_id: Some(r.objective_id.as_str()),
-                key_result_id: None,
-                before: None,
-                after: value(r),
-            },
-        )
-        .await?;
+        Self::save_retrospective_in(&mut tx, ctx, r)
+            .await
+            .map_err(map_err)?;
         tx.commit().await.map_err(map_err)
+    }
+
+    async fn carry_over(
+        &self,
+        ctx: &WriteCtx,
+        retro: &rhythm::Retrospective,
+        draft: &CarryOver,
+    ) -> StoreResult<()> {
+        self.do_carry_over(ctx, retro, draft).await.map_err(map_err)
     }
 
     async fn retrospective(
