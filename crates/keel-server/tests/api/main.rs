@@ -14,6 +14,7 @@ mod ownership;
 mod permissions;
 mod reviews;
 mod rhythm;
+mod rhythm_story;
 mod rhythm_visibility;
 mod scoring;
 mod story;
