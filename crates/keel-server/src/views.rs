@@ -407,3 +407,36 @@ pub struct ListOf<T> {
     /// Pass as `cursor` to get the next page; null on the last page.
     pub next_cursor: Option<String>,
 }
+
+/// An initiative with what its key result's owner needs to arbitrate it (seed 001: drop those
+/// that are not moving the key result): how long it has been active and whether the key result
+/// moved since.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InitiativeView {
+    #[serde(flatten)]
+    pub initiative: Initiative,
+    /// Whole days since it became active, while it is active.
+    pub active_days: Option<i64>,
+    /// How far the key result moved since the initiative became active (its current value minus
+    /// `value_at_activation`, in the key result's unit); null if it never was active.
+    pub key_result_change: Option<f64>,
+    /// Whether the key result moved at all since then.
+    pub key_result_moved: Option<bool>,
+}
+
+/// Renders an initiative of `kr`.
+pub fn initiative(i: Initiative, kr: &KeyResult) -> InitiativeView {
+    let active_days = match (i.state, i.active_since) {
+        (InitiativeState::Active, Some(since)) => {
+            Some((crate::services::now() - since).num_days().max(0))
+        }
+        _ => None,
+    };
+    let change = i.value_at_activation.map(|v| kr.current - v);
+    InitiativeView {
+        active_days,
+        key_result_change: change,
+        key_result_moved: change.map(|c| c.abs() > 1e-9),
+        initiative: i,
+    }
+}

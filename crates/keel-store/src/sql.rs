@@ -696,7 +696,8 @@ fn check_in_from(r: &Row) -> StoreResult<CheckIn> {
 }
 
 const INITIATIVE_COLS: &str =
-    "id, key_result_id, title, owner_id, state, link, reason, created_at, updated_at, version";
+    "id, key_result_id, title, owner_id, state, link, reason, created_at, updated_at, version, \
+     active_since, value_at_activation";
 const INITIATIVE_INSERT: &[&str] = &[
     "id",
     "key_result_id",
@@ -708,6 +709,8 @@ const INITIATIVE_INSERT: &[&str] = &[
     "created_at",
     "updated_at",
     "version",
+    "active_since",
+    "value_at_activation",
 ];
 
 fn initiative_row(i: &Initiative) -> Vec<Arg> {
@@ -722,6 +725,8 @@ fn initiative_row(i: &Initiative) -> Vec<Arg> {
         ts(&i.created_at),
         ts(&i.updated_at),
         i.version,
+        i.active_since.as_ref().map(ts),
+        i.value_at_activation,
     ]
 }
 
@@ -737,6 +742,8 @@ fn initiative_from(r: &Row) -> StoreResult<Initiative> {
         created_at: to_ts("created_at", r.int("created_at")?)?,
         updated_at: to_ts("updated_at", r.int("updated_at")?)?,
         version: r.int("version")?,
+        active_since: opt_ts("active_since", r.opt_int("active_since")?)?,
+        value_at_activation: r.opt_real("value_at_activation")?,
     })
 }
 
@@ -2542,7 +2549,8 @@ impl SqlStore {
         let n = tx
             .execute(
                 "UPDATE initiatives SET title = $1, owner_id = $2, state = $3, link = $4, \
-                 reason = $5, updated_at = $6, version = version + 1 \
+                 reason = $5, updated_at = $6, version = version + 1, active_since = $9, \
+                 value_at_activation = $10 \
                  WHERE id = $7 AND version = $8",
                 args![
                     after.title.as_str(),
@@ -2553,6 +2561,8 @@ impl SqlStore {
                     ts(&now()),
                     before.id.as_str(),
                     before.version,
+                    after.active_since.as_ref().map(ts),
+                    after.value_at_activation,
                 ],
             )
             .await?;

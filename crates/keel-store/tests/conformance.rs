@@ -306,6 +306,8 @@ fn initiative(kr: &KeyResultId, owner: &PersonId) -> Initiative {
         created_at: now(),
         updated_at: now(),
         version: 1,
+        active_since: Some(now()),
+        value_at_activation: Some(2.0),
     }
 }
 

@@ -368,3 +368,75 @@ async fn the_organisations_cadence_and_check_in_day_decide_what_is_due() {
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(json_of(&app, &kr_path).await["status"], "stale");
 }
+
+#[tokio::test]
+async fn initiatives_show_how_long_they_ran_and_whether_the_key_result_moved() {
+    let app = spawn_app().await;
+    let cycle = app.cycle("2026 Q4").await;
+    let (_, krs) = active_objective(&app, &cycle, None, &["Activation"]).await;
+    let kr = &krs[0];
+    check_in(&app, kr, 10.0, 6, &days_ago(3)).await;
+    let running = app
+        .create(
+            &format!("/api/v1/key-results/{kr}/initiatives"),
+            json!({"title": "Onboarding emails", "state": "active"}),
+        )
+        .await;
+    assert_eq!(running["value_at_activation"], 10.0);
+    assert!(running["active_since"].is_string());
+    assert_eq!(running["active_days"], 0);
+    assert_eq!(running["key_result_moved"], false);
+    let idea = app
+        .create(
+            &format!("/api/v1/key-results/{kr}/initiatives"),
+            json!({"title": "Referral programme"}),
+        )
+        .await;
+    assert!(idea["active_since"].is_null());
+    assert!(idea["key_result_moved"].is_null());
+
+    check_in(&app, kr, 25.0, 7, &days_ago(0)).await;
+    let list = json_of(&app, &format!("/api/v1/key-results/{kr}/initiatives")).await;
+    let by_title = |t: &str| {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["title"] == t)
+            .unwrap()
+            .clone()
+    };
+    let r = by_title("Onboarding emails");
+    assert_eq!(r["key_result_moved"], true, "{r}");
+    assert_eq!(r["key_result_change"], 15.0);
+
+    // Activating the idea later records that moment and the value then.
+    let id = idea["id"].as_str().unwrap();
+    let resp = app
+        .patch(
+            &format!("/api/v1/initiatives/{id}"),
+            json!({"state": "active"}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let i: Value = resp.json().await.unwrap();
+    assert_eq!(i["value_at_activation"], 25.0);
+    assert_eq!(i["key_result_moved"], false);
+    // Dropping needs a reason (422 naming it); done keeps the record of when it was active.
+    let resp = app
+        .patch(
+            &format!("/api/v1/initiatives/{id}"),
+            json!({"state": "dropped"}),
+        )
+        .await;
+    assert_problem(resp, StatusCode::UNPROCESSABLE_ENTITY, Some("reason")).await;
+    let resp = app
+        .patch(
+            &format!("/api/v1/initiatives/{id}"),
+            json!({"state": "done"}),
+        )
+        .await;
+    let i: Value = resp.json().await.unwrap();
+    assert_eq!(i["value_at_activation"], 25.0);
+    assert!(i["active_days"].is_null());
+}
