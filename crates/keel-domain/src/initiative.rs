@@ -30,9 +30,30 @@ pub struct Initiative {
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
     pub version: i64,
+    /// When it last became active (kept once it is done or dropped).
+    #[serde(default)]
+    pub active_since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Its key result's value at that moment, to tell whether the key result moved since.
+    #[serde(default)]
+    pub value_at_activation: Option<f64>,
 }
 
 impl Initiative {
+    /// Records the moment it becomes active (from any other state) and the key result's value
+    /// then; anything else leaves both as they were.
+    pub fn note_activation(
+        mut self,
+        was: Option<InitiativeState>,
+        at: chrono::DateTime<chrono::Utc>,
+        key_result_value: f64,
+    ) -> Self {
+        if self.state == InitiativeState::Active && was != Some(InitiativeState::Active) {
+            self.active_since = Some(at);
+            self.value_at_activation = Some(key_result_value);
+        }
+        self
+    }
+
     pub fn validated(mut self) -> FieldResult<Self> {
         self.title = text::required("title", &self.title, 300)?;
         self.link = match self.link.as_deref().map(str::trim) {
@@ -70,6 +91,8 @@ mod tests {
             created_at: Default::default(),
             updated_at: Default::default(),
             version: 1,
+            active_since: None,
+            value_at_activation: None,
         };
         assert_eq!(i.clone().validated().unwrap_err().field, "reason");
         let ok = Initiative {

@@ -55,6 +55,20 @@ pub enum Weekday {
     Sunday,
 }
 
+impl Weekday {
+    pub fn to_chrono(self) -> chrono::Weekday {
+        match self {
+            Weekday::Monday => chrono::Weekday::Mon,
+            Weekday::Tuesday => chrono::Weekday::Tue,
+            Weekday::Wednesday => chrono::Weekday::Wed,
+            Weekday::Thursday => chrono::Weekday::Thu,
+            Weekday::Friday => chrono::Weekday::Fri,
+            Weekday::Saturday => chrono::Weekday::Sat,
+            Weekday::Sunday => chrono::Weekday::Sun,
+        }
+    }
+}
+
 /// The organisation's settings. Defaults work with no configuration at all.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(default)]
@@ -64,7 +78,8 @@ pub struct OrgSettings {
     pub time_zone: String,
     pub ownership_policy: OwnershipPolicy,
     pub confidence_scale: ConfidenceScale,
-    /// Check-ins are weekly; this is the day they are due.
+    /// The day check-ins fall due: for cadences of a week or more, a key result is due on the
+    /// check-in day that closes its cadence (see `rhythm::due_on`).
     pub check_in_weekday: Weekday,
     /// When the health check starts to warn.
     pub health: HealthThresholds,
@@ -142,6 +157,14 @@ impl Default for OrgSettings {
 }
 
 impl OrgSettings {
+    /// The calendar day of `at` in the organisation's time zone (UTC if the name is unknown).
+    pub fn local_date(&self, at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
+        match self.time_zone.parse::<chrono_tz::Tz>() {
+            Ok(tz) => at.with_timezone(&tz).date_naive(),
+            Err(_) => at.date_naive(),
+        }
+    }
+
     /// Checks and normalises every field.
     pub fn validated(mut self) -> FieldResult<Self> {
         self.name = text::required("name", &self.name, 200)?;

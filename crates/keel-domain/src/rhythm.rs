@@ -108,6 +108,30 @@ pub fn key_result_status(i: &StatusInput) -> (Status, String) {
     )
 }
 
+/// The day a key result's next check-in falls due, from the day of its last check-in (or, with
+/// none, the day its silence started counting), its cadence and the organisation's check-in day.
+///
+/// The rule: check-in periods start on the check-in day. For a cadence of 7 days or more, a key
+/// result is due on the last check-in day that falls within one cadence of its last check-in,
+/// i.e. on the check-in day on or before `last + cadence_days`. Weekly on Mondays: checked in on
+/// a Thursday, due the next Monday; checked in on a Monday, due the Monday after; checked in on a
+/// Sunday, due the next day (a new week has begun). It is never later than `last + cadence_days`,
+/// so a key result is always due before it can turn stale. Shorter cadences (daily, every three
+/// days) ignore the check-in day: due `cadence_days` after the last check-in.
+pub fn due_on(
+    last: chrono::NaiveDate,
+    cadence_days: u32,
+    check_in_day: chrono::Weekday,
+) -> chrono::NaiveDate {
+    use chrono::Datelike;
+    let end = last + chrono::Days::new(u64::from(cadence_days));
+    if cadence_days < 7 {
+        return end;
+    }
+    let back = (end.weekday().num_days_from_monday() + 7 - check_in_day.num_days_from_monday()) % 7;
+    end - chrono::Days::new(u64::from(back))
+}
+
 /// Attainment projected to the end of the cycle from the check-in trend: a least-squares line
 /// through `(day, attainment)` points, read at `end_day`. With fewer than two points (or all on
 /// one day) the latest attainment stands.
@@ -299,6 +323,44 @@ pub fn trend(values: &[u8]) -> Trend {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn due_on_follows_the_check_in_day() {
+        use chrono::{NaiveDate, Weekday::*};
+        let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        // 2026-11-23 is a Monday.
+        assert_eq!(
+            super::due_on(d(11, 19), 7, Mon),
+            d(11, 23),
+            "Thursday → next Monday"
+        );
+        assert_eq!(
+            super::due_on(d(11, 16), 7, Mon),
+            d(11, 23),
+            "Monday → the Monday after"
+        );
+        assert_eq!(
+            super::due_on(d(11, 22), 7, Mon),
+            d(11, 23),
+            "Sunday → the next day"
+        );
+        assert_eq!(super::due_on(d(11, 23), 7, Fri), d(11, 27));
+        assert_eq!(super::due_on(d(11, 9), 14, Mon), d(11, 23), "fortnightly");
+        assert_eq!(super::due_on(d(11, 12), 14, Mon), d(11, 23));
+        assert_eq!(
+            super::due_on(d(11, 20), 3, Mon),
+            d(11, 23),
+            "short cadences ignore the day"
+        );
+        for offset in 0..30u64 {
+            let last = d(11, 1) + chrono::Days::new(offset);
+            for cadence in [7, 10, 14, 30] {
+                let due = super::due_on(last, cadence, Wed);
+                assert!(due > last && due <= last + chrono::Days::new(u64::from(cadence)));
+                assert!(cadence < 7 || chrono::Datelike::weekday(&due) == Wed);
+            }
+        }
+    }
+
     use super::*;
     use proptest::prelude::*;
 

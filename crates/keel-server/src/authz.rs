@@ -276,28 +276,42 @@ pub fn reopen_cycle(caller: &Person) -> ApiResult<()> {
     }
 }
 
-/// Running a team review (preparing it, recording notes and decisions): the team's lead,
-/// administrators and champions.
-pub fn run_review(caller: &Person, team: &keel_domain::Team) -> ApiResult<()> {
-    if admin_or_champion(caller) || team.lead_id.as_ref() == Some(&caller.id) {
+/// Running a team review (preparing it, recording notes and decisions): administrators,
+/// champions, and the lead of the team or of a team above it (like [`manage_team`]).
+pub fn run_review(actor: &Actor, team: &Team) -> ApiResult<()> {
+    if admin_or_champion(actor) || actor.led_teams.contains(&team.id) {
         Ok(())
     } else {
         Err(deny(
-            "run this team's review: only its lead, an admin or a champion may",
+            "run this team's review: only its lead (or the lead of a team above it), an admin or a champion may",
         ))
     }
 }
 
 /// Recording an owner's notes on a review item: the item's owner, or whoever runs the review.
 pub fn note_review_item(
-    caller: &Person,
-    team: &keel_domain::Team,
+    actor: &Actor,
+    team: &Team,
     item_owner: &keel_domain::PersonId,
 ) -> ApiResult<()> {
-    if item_owner == &caller.id || run_review(caller, team).is_ok() {
+    if item_owner == &actor.id || run_review(actor, team).is_ok() {
         Ok(())
     } else {
         Err(deny("write notes on this review item: only the OKR's owner, the team's lead, an admin or a champion may"))
+    }
+}
+
+/// Feedback and recognition (asking for feedback, answering it, recognising someone's work):
+/// everyone but people who hold only the `viewer` role. Reviewers "read and comment, give
+/// feedback"; analysts, HR and finance take part in the conversation too. What it is about must
+/// still be an OKR the person may see.
+pub fn give_feedback(caller: &Person) -> ApiResult<()> {
+    if caller.roles.iter().all(|r| *r == Role::Viewer) {
+        Err(deny(
+            "give or ask for feedback: viewers read public OKRs only",
+        ))
+    } else {
+        Ok(())
     }
 }
 
@@ -313,6 +327,7 @@ pub fn read_conversation(caller: &Person, c: &keel_domain::cfr::Conversation) ->
 
 /// Answering a feedback request: only the people it was addressed to.
 pub fn answer_feedback(caller: &Person, r: &keel_domain::cfr::FeedbackRequest) -> ApiResult<()> {
+    give_feedback(caller)?;
     if r.answers.iter().any(|a| a.person_id == caller.id) {
         Ok(())
     } else {

@@ -57,8 +57,10 @@ pub enum Access {
     /// Allowed on anything the person may see.
     Yes,
     /// Allowed only on their own: OKRs they own or sponsor (or, for check-ins, contribute to);
-    /// for a team lead, the OKRs and teams of the teams they lead; for finance, key results
-    /// tagged financial; for ownership answers, requests naming them; for tokens, their own.
+    /// for a team lead, the OKRs, teams and reviews of the teams they lead; for finance, key
+    /// results tagged financial; for ownership answers, requests naming them; for feedback
+    /// answers, requests asking them; for conversations, those they are one of the two people
+    /// of; for review notes, items on OKRs they own; for tokens, their own.
     Own,
     /// Refused (403).
     No,
@@ -296,6 +298,119 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
         "ynnnnnnnn",
         "administrators reset passwords; the person's sessions end",
     ),
+    // the owner's rhythm: what is due, status, cadence
+    (
+        "GET",
+        "/people/{id}/due",
+        "yyyyyyyyy",
+        "lists only OKRs the reader may see",
+    ),
+    (
+        "PUT",
+        "/objectives/{id}/status",
+        "yonoooono",
+        "the objective's owner overrides its status, with a reason",
+    ),
+    ("DELETE", "/objectives/{id}/status", "yonoooono", ""),
+    ("GET", "/teams/{id}/cadence", "yyyyyyyyy", ""),
+    (
+        "PUT",
+        "/teams/{id}/cadence",
+        "yyonnnnnn",
+        "whoever may change the team",
+    ),
+    // end of cycle
+    (
+        "POST",
+        "/key-results/{id}/score",
+        "yynoooono",
+        "the key result's or the objective's owner",
+    ),
+    ("GET", "/objectives/{id}/retrospective", "yyyyyyyyy", ""),
+    (
+        "PUT",
+        "/objectives/{id}/retrospective",
+        "yynoooono",
+        "the objective's owner; carrying over creates a draft in one transaction",
+    ),
+    (
+        "POST",
+        "/cycles/{id}/close",
+        "yynnnnnnn",
+        "locks the cycle's OKRs",
+    ),
+    (
+        "POST",
+        "/cycles/{id}/reopen",
+        "ynnnnnnnn",
+        "administrators only; audited",
+    ),
+    (
+        "GET",
+        "/cycles/{id}/calibration",
+        "yynnnyynn",
+        "computed only from OKRs the reader may see",
+    ),
+    // team reviews
+    (
+        "POST",
+        "/teams/{id}/reviews",
+        "yyonnnnnn",
+        "the lead of the team or of a team above it",
+    ),
+    (
+        "GET",
+        "/teams/{id}/reviews",
+        "yyyyyyyyy",
+        "each agenda lists only OKRs the reader may see",
+    ),
+    ("GET", "/reviews/{id}", "yyyyyyyyy", "likewise"),
+    (
+        "PUT",
+        "/reviews/{id}/items/{objective_id}",
+        "yyooooono",
+        "the OKR's owner, or whoever runs the review",
+    ),
+    // conversations, feedback, recognition
+    ("POST", "/conversations", "yyyyyyyyy", "a 1:1 with someone"),
+    ("GET", "/conversations", "yyyyyyyyy", "your own 1:1s"),
+    (
+        "GET",
+        "/conversations/{id}",
+        "ooooooooo",
+        "only its two people; anyone else gets 404",
+    ),
+    (
+        "POST",
+        "/feedback-requests",
+        "yyyyyyyyn",
+        "on an OKR the asker may see; viewers do not give feedback",
+    ),
+    (
+        "GET",
+        "/feedback-requests",
+        "yyyyyyyyy",
+        "lists only requests on OKRs the reader may see",
+    ),
+    ("GET", "/feedback-requests/{id}", "yyyyyyyyy", ""),
+    (
+        "PUT",
+        "/feedback-requests/{id}/answer",
+        "oooooooon",
+        "only the people asked",
+    ),
+    (
+        "POST",
+        "/recognitions",
+        "yyyyyyyyn",
+        "on an OKR the giver may see",
+    ),
+    (
+        "GET",
+        "/okrs/{id}/recognitions",
+        "yyyyyyyyy",
+        "404 when the reader may not see the OKR",
+    ),
     // tokens
     ("POST", "/tokens", "yyyyyyyyy", "your own tokens"),
     ("GET", "/tokens", "yyyyyyyyy", "your own tokens"),
@@ -337,10 +452,13 @@ pub fn markdown() -> String {
          - **own**: allowed only on their own: OKRs they own or sponsor (check-ins: own or \
          contribute to); for a team lead, the OKRs shared with and the teams at or below a team \
          they lead (what leading adds to the member role); for finance, key results tagged \
-         `financial`; for ownership answers, requests naming them; for tokens, their own.\n\
+         `financial`; for ownership answers, requests naming them; for feedback answers, \
+         requests asking them; for conversations, the 1:1s they are one of the two people of; \
+         for review notes, agenda items on OKRs they own; for tokens, their own.\n\
          - **—**: refused with 403.\n\n\
-         Visibility applies on top of every cell: an objective (and its key results, check-ins, \
-         initiatives, ownership and history) that a person may not see answers 404 and appears \
+         Visibility applies on top of every cell: an objective (and its key results, check-ins, scores, \
+         retrospective, review agenda items, feedback requests, recognition, initiatives, ownership \
+         and history) that a person may not see answers 404 and appears \
          in no list, report or count. `public`: everyone. `team`: members of the teams it (or one \
          of its key results) is shared with, the leads of those teams and of the teams above, \
          champions, analysts and finance. `private`: its owner, co-owners, sponsor and \

@@ -89,6 +89,9 @@ pub struct KeyResultView {
     pub cadence_days: u32,
     /// True when a check-in is due.
     pub check_in_due: bool,
+    /// The day its next check-in falls due: the organisation's check-in day that closes its
+    /// cadence.
+    pub check_in_due_on: chrono::NaiveDate,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
     pub version: i64,
@@ -204,6 +207,7 @@ impl Names {
             suggested_score: a.suggested_score,
             cadence_days: a.cadence_days,
             check_in_due: a.due,
+            check_in_due_on: a.due_on,
             owner: self.person(&kr.owner_id),
             co_owners: self.people(&kr.co_owner_ids),
             co_owner_ids: kr.co_owner_ids,
@@ -402,4 +406,37 @@ pub struct ListOf<T> {
     pub items: Vec<T>,
     /// Pass as `cursor` to get the next page; null on the last page.
     pub next_cursor: Option<String>,
+}
+
+/// An initiative with what its key result's owner needs to arbitrate it (seed 001: drop those
+/// that are not moving the key result): how long it has been active and whether the key result
+/// moved since.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InitiativeView {
+    #[serde(flatten)]
+    pub initiative: Initiative,
+    /// Whole days since it became active, while it is active.
+    pub active_days: Option<i64>,
+    /// How far the key result moved since the initiative became active (its current value minus
+    /// `value_at_activation`, in the key result's unit); null if it never was active.
+    pub key_result_change: Option<f64>,
+    /// Whether the key result moved at all since then.
+    pub key_result_moved: Option<bool>,
+}
+
+/// Renders an initiative of `kr`.
+pub fn initiative(i: Initiative, kr: &KeyResult) -> InitiativeView {
+    let active_days = match (i.state, i.active_since) {
+        (InitiativeState::Active, Some(since)) => {
+            Some((crate::services::now() - since).num_days().max(0))
+        }
+        _ => None,
+    };
+    let change = i.value_at_activation.map(|v| kr.current - v);
+    InitiativeView {
+        active_days,
+        key_result_change: change,
+        key_result_moved: change.map(|c| c.abs() > 1e-9),
+        initiative: i,
+    }
 }

@@ -153,6 +153,11 @@ impl From<f64> for Arg {
         Arg::Real(Some(v))
     }
 }
+impl From<Option<f64>> for Arg {
+    fn from(v: Option<f64>) -> Self {
+        Arg::Real(v)
+    }
+}
 impl From<bool> for Arg {
     fn from(v: bool) -> Self {
         Arg::Int(Some(i64::from(v)))

@@ -146,6 +146,15 @@ pub struct AuditFilter {
     pub to: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// What carrying an objective over into the next cycle writes besides its retrospective: the
+/// draft objective, its key results, and the ownership request of each (owners accept again).
+#[derive(Debug, Clone)]
+pub struct CarryOver {
+    pub objective: Objective,
+    pub request: Option<OwnershipRequest>,
+    pub key_results: Vec<(KeyResult, Option<OwnershipRequest>)>,
+}
+
 /// A whole organisation loaded in one transaction (demo data, imports).
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
@@ -384,6 +393,9 @@ pub trait Store: Send + Sync + 'static {
         objective_id: &ObjectiveId,
     ) -> StoreResult<Vec<OwnershipRequest>>;
     async fn key_result(&self, id: &KeyResultId) -> StoreResult<Option<KeyResult>>;
+    /// The key results (not deleted) with these ids, in no particular order; one query whatever
+    /// the number.
+    async fn key_results_by_ids(&self, ids: &[KeyResultId]) -> StoreResult<Vec<KeyResult>>;
     /// The key results of these objectives, ordered by objective then creation.
     async fn key_results_of(&self, objective_ids: &[ObjectiveId]) -> StoreResult<Vec<KeyResult>>;
     async fn update_key_result(
@@ -473,6 +485,15 @@ pub trait Store: Send + Sync + 'static {
         &self,
         ctx: &WriteCtx,
         retrospective: &rhythm::Retrospective,
+    ) -> StoreResult<()>;
+    /// Saves a retrospective that carries its objective over, together with the draft it
+    /// creates (objective, key results, ownership requests), in one transaction: if any write
+    /// fails, nothing is written. Every key result must belong to the draft objective.
+    async fn carry_over(
+        &self,
+        ctx: &WriteCtx,
+        retrospective: &rhythm::Retrospective,
+        draft: &CarryOver,
     ) -> StoreResult<()>;
     async fn retrospective(
         &self,

@@ -13,7 +13,7 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: [Migration; 5] = [
+const MIGRATIONS: [Migration; 6] = [
     Migration {
         version: 1,
         name: "init",
@@ -43,6 +43,12 @@ const MIGRATIONS: [Migration; 5] = [
         name: "access",
         sqlite: include_str!("../migrations/sqlite/0005_access.sql"),
         postgres: include_str!("../migrations/postgres/0005_access.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "initiative_activity",
+        sqlite: include_str!("../migrations/sqlite/0006_initiative_activity.sql"),
+        postgres: include_str!("../migrations/postgres/0006_initiative_activity.sql"),
     },
 ];
 

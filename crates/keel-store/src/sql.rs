@@ -705,7 +705,8 @@ fn check_in_from(r: &Row) -> StoreResult<CheckIn> {
 }
 
 const INITIATIVE_COLS: &str =
-    "id, key_result_id, title, owner_id, state, link, reason, created_at, updated_at, version";
+    "id, key_result_id, title, owner_id, state, link, reason, created_at, updated_at, version, \
+     active_since, value_at_activation";
 const INITIATIVE_INSERT: &[&str] = &[
     "id",
     "key_result_id",
@@ -717,6 +718,8 @@ const INITIATIVE_INSERT: &[&str] = &[
     "created_at",
     "updated_at",
     "version",
+    "active_since",
+    "value_at_activation",
 ];
 
 fn initiative_row(i: &Initiative) -> Vec<Arg> {
@@ -731,6 +734,8 @@ fn initiative_row(i: &Initiative) -> Vec<Arg> {
         ts(&i.created_at),
         ts(&i.updated_at),
         i.version,
+        i.active_since.as_ref().map(ts),
+        i.value_at_activation,
     ]
 }
 
@@ -746,6 +751,8 @@ fn initiative_from(r: &Row) -> StoreResult<Initiative> {
         created_at: to_ts("created_at", r.int("created_at")?)?,
         updated_at: to_ts("updated_at", r.int("updated_at")?)?,
         version: r.int("version")?,
+        active_since: opt_ts("active_since", r.opt_int("active_since")?)?,
+        value_at_activation: r.opt_real("value_at_activation")?,
     })
 }
 
@@ -1994,17 +2001,28 @@ impl SqlStore {
             request_on(r, &OkrRef::Objective(o.id.clone()))?;
         }
         let mut tx = self.begin().await?;
+        Self::insert_objective_in(&mut tx, ctx, o, request).await?;
+        tx.commit().await
+    }
+
+    /// An objective, its junctions, its audit event and its ownership request, inside `tx`.
+    async fn insert_objective_in(
+        tx: &mut Tx,
+        ctx: &WriteCtx,
+        o: &Objective,
+        request: Option<&OwnershipRequest>,
+    ) -> StoreResult<()> {
         insert_rows(
-            &mut tx,
+            tx,
             usize::MAX,
             "objectives",
             OBJECTIVE_INSERT,
             vec![objective_row(o)],
         )
         .await?;
-        Self::write_objective_junctions(&mut tx, o, false).await?;
+        Self::write_objective_junctions(tx, o, false).await?;
         audit(
-            &mut tx,
+            tx,
             ctx,
             AuditRec {
                 kind: "objective",
@@ -2018,8 +2036,81 @@ impl SqlStore {
         )
         .await?;
         if let Some(r) = request {
-            insert_request(&mut tx, ctx, r, o.id.as_str()).await?;
+            insert_request(tx, ctx, r, o.id.as_str()).await?;
         }
+        Ok(())
+    }
+
+    /// An objective's retrospective (replacing any earlier one) and its audit event, inside `tx`.
+    async fn save_retrospective_in(
+        tx: &mut Tx,
+        ctx: &WriteCtx,
+        r: &rhythm::Retrospective,
+    ) -> StoreResult<()> {
+        tx.execute(
+            "DELETE FROM retrospectives WHERE objective_id = $1",
+            args![r.objective_id.as_str()],
+        )
+        .await?;
+        tx.execute(
+            "INSERT INTO retrospectives (objective_id, worked, did_not, carry_over, \
+             carried_over_to, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            args![
+                r.objective_id.as_str(),
+                r.worked.as_str(),
+                r.did_not.as_str(),
+                r.carry_over,
+                r.carried_over_to.as_ref().map(|x| x.as_str()),
+                r.updated_by.as_ref().map(|x| x.as_str()),
+                ts(&r.updated_at),
+            ],
+        )
+        .await?;
+        audit(
+            tx,
+            ctx,
+            AuditRec {
+                kind: "objective",
+                verb: "retrospective",
+                object_id: r.objective_id.as_str(),
+                objective_id: Some(r.objective_id.as_str()),
+                key_result_id: None,
+                before: None,
+                after: value(r),
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Carrying an objective over: the retrospective, the draft objective, its key results and
+    /// every ownership request, in one transaction (all or nothing).
+    async fn do_carry_over(
+        &self,
+        ctx: &WriteCtx,
+        retro: &rhythm::Retrospective,
+        draft: &CarryOver,
+    ) -> StoreResult<()> {
+        if let Some(r) = &draft.request {
+            request_on(r, &OkrRef::Objective(draft.objective.id.clone()))?;
+        }
+        for (k, r) in &draft.key_results {
+            if let Some(r) = r {
+                request_on(r, &OkrRef::KeyResult(k.id.clone()))?;
+            }
+            if k.objective_id != draft.objective.id {
+                return Err(StoreError::Conflict {
+                    field: "objective_id".into(),
+                    message: "a carried-over key result belongs to the draft objective".into(),
+                });
+            }
+        }
+        let mut tx = self.begin().await?;
+        Self::insert_objective_in(&mut tx, ctx, &draft.objective, draft.request.as_ref()).await?;
+        for (k, r) in &draft.key_results {
+            Self::insert_key_result_in(&mut tx, ctx, k, r.as_ref()).await?;
+        }
+        Self::save_retrospective_in(&mut tx, ctx, retro).await?;
         tx.commit().await
     }
 
@@ -2177,6 +2268,18 @@ impl SqlStore {
             request_on(r, &OkrRef::KeyResult(k.id.clone()))?;
         }
         let mut tx = self.begin().await?;
+        Self::insert_key_result_in(&mut tx, ctx, k, request).await?;
+        tx.commit().await
+    }
+
+    /// A key result (of a live objective), its junctions, audit event and ownership request,
+    /// inside `tx`.
+    async fn insert_key_result_in(
+        tx: &mut Tx,
+        ctx: &WriteCtx,
+        k: &KeyResult,
+        request: Option<&OwnershipRequest>,
+    ) -> StoreResult<()> {
         // A key result can only be added to a live objective.
         if tx
             .fetch_optional(
@@ -2191,17 +2294,10 @@ impl SqlStore {
                 message: "no such objective".into(),
             });
         }
-        insert_rows(
-            &mut tx,
-            usize::MAX,
-            "key_results",
-            KR_INSERT,
-            vec![kr_row(k)],
-        )
-        .await?;
-        Self::write_kr_junctions(&mut tx, k, false).await?;
+        insert_rows(tx, usize::MAX, "key_results", KR_INSERT, vec![kr_row(k)]).await?;
+        Self::write_kr_junctions(tx, k, false).await?;
         audit(
-            &mut tx,
+            tx,
             ctx,
             AuditRec {
                 kind: "key_result",
@@ -2215,9 +2311,9 @@ impl SqlStore {
         )
         .await?;
         if let Some(r) = request {
-            insert_request(&mut tx, ctx, r, k.objective_id.as_str()).await?;
+            insert_request(tx, ctx, r, k.objective_id.as_str()).await?;
         }
-        tx.commit().await
+        Ok(())
     }
 
     async fn do_update_key_result(
@@ -2495,7 +2591,8 @@ impl SqlStore {
         let n = tx
             .execute(
                 "UPDATE initiatives SET title = $1, owner_id = $2, state = $3, link = $4, \
-                 reason = $5, updated_at = $6, version = version + 1 \
+                 reason = $5, updated_at = $6, version = version + 1, active_since = $9, \
+                 value_at_activation = $10 \
                  WHERE id = $7 AND version = $8",
                 args![
                     after.title.as_str(),
@@ -2506,6 +2603,8 @@ impl SqlStore {
                     ts(&now()),
                     before.id.as_str(),
                     before.version,
+                    after.active_since.as_ref().map(ts),
+                    after.value_at_activation,
                 ],
             )
             .await?;
@@ -3563,6 +3662,14 @@ impl Store for SqlStore {
         key_result_in(&mut self.ex(), id.as_str()).await
     }
 
+    async fn key_results_by_ids(&self, ids: &[KeyResultId]) -> StoreResult<Vec<KeyResult>> {
+        let keys = id_strings(ids);
+        let select = format!("SELECT {KR_COLS} FROM key_results WHERE deleted_at IS NULL AND id");
+        let mut ex = self.ex();
+        let rows = fetch_in(&mut ex, &select, "", &keys).await?;
+        fill_key_results(&mut ex, rows).await
+    }
+
     async fn key_results_of(&self, objective_ids: &[ObjectiveId]) -> StoreResult<Vec<KeyResult>> {
         let keys = id_strings(objective_ids);
         let select =
@@ -3918,41 +4025,19 @@ impl Store for SqlStore {
         r: &rhythm::Retrospective,
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        tx.execute(
-            "DELETE FROM retrospectives WHERE objective_id = $1",
-            args![r.objective_id.as_str()],
-        )
-        .await?;
-        tx.execute(
-            "INSERT INTO retrospectives (objective_id, worked, did_not, carry_over, \
-             carried_over_to, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            args![
-                r.objective_id.as_str(),
-                r.worked.as_str(),
-                r.did_not.as_str(),
-                r.carry_over,
-                r.carried_over_to.as_ref().map(|x| x.as_str()),
-                r.updated_by.as_ref().map(|x| x.as_str()),
-                ts(&r.updated_at),
-            ],
-        )
-        .await
-        .map_err(map_err)?;
-        audit(
-            &mut tx,
-            ctx,
-            AuditRec {
-                kind: "objective",
-                verb: "retrospective",
-                object_id: r.objective_id.as_str(),
-                objective_id: Some(r.objective_id.as_str()),
-                key_result_id: None,
-                before: None,
-                after: value(r),
-            },
-        )
-        .await?;
+        Self::save_retrospective_in(&mut tx, ctx, r)
+            .await
+            .map_err(map_err)?;
         tx.commit().await.map_err(map_err)
+    }
+
+    async fn carry_over(
+        &self,
+        ctx: &WriteCtx,
+        retro: &rhythm::Retrospective,
+        draft: &CarryOver,
+    ) -> StoreResult<()> {
+        self.do_carry_over(ctx, retro, draft).await.map_err(map_err)
     }
 
     async fn retrospective(

@@ -176,6 +176,8 @@ conformance!(
     check_ins_of_key_results,
     initiatives_of_key_results,
     children_of_an_objective_and_its_key_results,
+    carry_over_is_all_or_nothing,
+    key_results_by_ids,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -311,6 +313,8 @@ fn initiative(kr: &KeyResultId, owner: &PersonId) -> Initiative {
         created_at: now(),
         updated_at: now(),
         version: 1,
+        active_since: Some(now()),
+        value_at_activation: Some(2.0),
     }
 }
 
@@ -3161,4 +3165,113 @@ async fn children_of_an_objective_and_its_key_results(s: DynStore, _url: String)
         .await
         .unwrap()
         .is_empty());
+}
+
+async fn carry_over_is_all_or_nothing(s: DynStore, _url: String) {
+    let b = basic(&s).await;
+    let next = cycle(&format!("Q2 {}", uuid::Uuid::now_v7()));
+    s.insert_cycle(&ctx(), &next).await.unwrap();
+    let retro = |to: &ObjectiveId| rhythm::Retrospective {
+        objective_id: b.objective.id.clone(),
+        worked: "weekly check-ins".into(),
+        did_not: "hiring".into(),
+        carry_over: true,
+        carried_over_to: Some(to.clone()),
+        updated_by: Some(b.owner.id.clone()),
+        updated_at: now(),
+    };
+    let draft = |kr_ids: Vec<KeyResultId>| {
+        let mut o = objective(&next.id, &b.owner.id);
+        o.state = ObjectiveState::Draft;
+        let krs = kr_ids
+            .into_iter()
+            .map(|id| {
+                let mut k = key_result(&o.id, &b.owner.id);
+                k.id = id;
+                (k, None)
+            })
+            .collect();
+        CarryOver {
+            objective: o,
+            request: None,
+            key_results: krs,
+        }
+    };
+
+    // A later write fails (the second key result reuses an existing id): nothing is written,
+    // not the draft, not its first key result, not the retrospective.
+    let failing = draft(vec![KeyResultId::generate(), b.kr.id.clone()]);
+    assert!(s
+        .carry_over(&ctx(), &retro(&failing.objective.id), &failing)
+        .await
+        .is_err());
+    assert!(s.objective(&failing.objective.id).await.unwrap().is_none());
+    assert!(s
+        .key_result(&failing.key_results[0].0.id)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(s.retrospective(&b.objective.id).await.unwrap().is_none());
+
+    // The whole carry-over lands together, linked to the original.
+    let ok = draft(vec![KeyResultId::generate(), KeyResultId::generate()]);
+    s.carry_over(&ctx(), &retro(&ok.objective.id), &ok)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.objective(&ok.objective.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .cycle_id,
+        next.id
+    );
+    assert_eq!(
+        s.key_results_of(&[ok.objective.id.clone()])
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    let r = s.retrospective(&b.objective.id).await.unwrap().unwrap();
+    assert_eq!(r.carried_over_to, Some(ok.objective.id.clone()));
+    assert_eq!(
+        s.carried_over_from(&[ok.objective.id.clone()])
+            .await
+            .unwrap(),
+        vec![(ok.objective.id.clone(), b.objective.id.clone())]
+    );
+
+    // A key result of another objective is refused before anything is written.
+    let mut stray = draft(vec![KeyResultId::generate()]);
+    stray.key_results[0].0.objective_id = b.objective.id.clone();
+    assert!(s
+        .carry_over(&ctx(), &retro(&stray.objective.id), &stray)
+        .await
+        .is_err());
+    assert!(s.objective(&stray.objective.id).await.unwrap().is_none());
+}
+
+async fn key_results_by_ids(s: DynStore, _url: String) {
+    let b = basic(&s).await;
+    let kr2 = key_result(&b.objective.id, &b.owner.id);
+    s.insert_key_result(&ctx(), &kr2, None).await.unwrap();
+    let mut got: Vec<KeyResultId> = s
+        .key_results_by_ids(&[b.kr.id.clone(), kr2.id.clone(), KeyResultId::generate()])
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|k| k.id)
+        .collect();
+    got.sort();
+    let mut want = vec![b.kr.id.clone(), kr2.id.clone()];
+    want.sort();
+    assert_eq!(got, want);
+    assert!(s.key_results_by_ids(&[]).await.unwrap().is_empty());
+    s.delete_key_result(&ctx(), &kr2).await.unwrap();
+    assert_eq!(
+        s.key_results_by_ids(&[kr2.id.clone()]).await.unwrap().len(),
+        0,
+        "deleted key results are left out"
+    );
 }

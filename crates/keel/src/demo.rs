@@ -726,6 +726,9 @@ impl Org {
             reason: reason.map(Into::into),
             created_at,
             updated_at,
+            // Active since it was last touched, when its key result stood at its start.
+            active_since: (state != InitiativeState::Proposed).then_some(updated_at),
+            value_at_activation: (state != InitiativeState::Proposed).then_some(k.start),
             version: 1,
         });
     }

@@ -4,6 +4,7 @@
 use crate::error::{ApiResult, Problem};
 use crate::extract::{page_request, ApiJson, Caller};
 use crate::services::conversations::{self as svc, *};
+use crate::services::visibility::Viewer;
 use crate::views::ListOf;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
@@ -98,7 +99,7 @@ pub struct FeedbackQuery {
     person_id: Option<String>,
 }
 
-/// Feedback requests, newest first (at most 500).
+/// Feedback requests, newest first (at most 500); only those on OKRs the reader may see.
 #[utoipa::path(get, path = "/feedback-requests", tag = "cfrs", params(FeedbackQuery),
     responses((status = 200, body = ListOf<FeedbackRequest>)))]
 async fn list_feedback_requests(
@@ -113,29 +114,34 @@ async fn list_feedback_requests(
             PersonId::from_string(p)
         }
     });
-    let items = s
-        .store()
-        .list_feedback_requests(
-            q.okr_id.as_deref().filter(|o| !o.is_empty()),
-            person.as_ref(),
-        )
-        .await?;
+    let items = svc::list_feedback_requests(
+        s.store(),
+        &Viewer::of(&caller.person),
+        q.okr_id.as_deref().filter(|o| !o.is_empty()),
+        person.as_ref(),
+    )
+    .await?;
     Ok(Json(ListOf {
         items,
         next_cursor: None,
     }))
 }
 
-/// One feedback request with its answers.
+/// One feedback request with its answers (404 when the reader may not see its OKR).
 #[utoipa::path(get, path = "/feedback-requests/{id}", tag = "cfrs", params(("id" = String, Path)),
     responses((status = 200, body = FeedbackRequest), (status = 404, body = Problem)))]
 async fn get_feedback_request(
     State(s): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<FeedbackRequest>> {
     Ok(Json(
-        svc::get_feedback_request(s.store(), &FeedbackRequestId::from_string(id)).await?,
+        svc::get_feedback_request(
+            s.store(),
+            &Viewer::of(&caller.person),
+            &FeedbackRequestId::from_string(id),
+        )
+        .await?,
     ))
 }
 

@@ -4,7 +4,7 @@ use crate::error::{ApiResult, Problem};
 use crate::extract::{etag, page_request, ApiJson, Caller, IfMatch};
 use crate::services::okrs::{self as svc, *};
 use crate::services::visibility::Viewer;
-use crate::views::{self, KeyResultView, ListOf, ObjectiveView};
+use crate::views::{self, InitiativeView, KeyResultView, ListOf, ObjectiveView};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -273,7 +273,7 @@ async fn list_check_ins(
 
 /// Propose an initiative under a key result.
 #[utoipa::path(post, path = "/key-results/{id}/initiatives", tag = "initiatives", params(("id" = String, Path)), request_body = NewInitiative,
-    responses((status = 201, body = Initiative), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = InitiativeView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn create_initiative(
     State(s): State<AppState>,
     caller: Caller,
@@ -282,24 +282,20 @@ async fn create_initiative(
 ) -> ApiResult<impl IntoResponse> {
     let i =
         svc::create_initiative(s.store(), &caller, &KeyResultId::from_string(id), input).await?;
-    Ok((StatusCode::CREATED, etag(i.version), Json(i)))
+    Ok((StatusCode::CREATED, etag(i.initiative.version), Json(i)))
 }
 
-/// The initiatives of a key result (all of them: one page).
+/// The initiatives of a key result (all of them: one page), each with how long it has been
+/// active (`active_since`, `active_days`) and whether the key result moved since
+/// (`value_at_activation`, `key_result_change`, `key_result_moved`).
 #[utoipa::path(get, path = "/key-results/{id}/initiatives", tag = "initiatives", params(("id" = String, Path)),
-    responses((status = 200, body = ListOf<Initiative>), (status = 404, body = Problem)))]
+    responses((status = 200, body = ListOf<InitiativeView>), (status = 404, body = Problem)))]
 async fn list_initiatives(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> ApiResult<Json<ListOf<Initiative>>> {
-    let (kr, _) = svc::get_key_result(
-        s.store(),
-        &Viewer::of(&caller.person),
-        &KeyResultId::from_string(id),
-    )
-    .await?;
-    let items = s.store().list_initiatives(&kr.id).await?;
+) -> ApiResult<Json<ListOf<InitiativeView>>> {
+    let items = svc::list_initiatives(s.store(), &caller, &KeyResultId::from_string(id)).await?;
     Ok(Json(ListOf {
         items,
         next_cursor: None,
@@ -308,7 +304,7 @@ async fn list_initiatives(
 
 /// Change an initiative: drop it (a reason is required), mark it done, rename, reassign.
 #[utoipa::path(patch, path = "/initiatives/{id}", tag = "initiatives", params(("id" = String, Path)), request_body = InitiativePatch,
-    responses((status = 200, body = Initiative), (status = 403, body = Problem), (status = 404, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = InitiativeView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem)))]
 async fn patch_initiative(
     State(s): State<AppState>,
     caller: Caller,
@@ -324,5 +320,5 @@ async fn patch_initiative(
         patch,
     )
     .await?;
-    Ok((etag(i.version), Json(i)))
+    Ok((etag(i.initiative.version), Json(i)))
 }

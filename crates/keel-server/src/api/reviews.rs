@@ -4,6 +4,7 @@
 use crate::error::{ApiResult, Problem};
 use crate::extract::{etag, page_request, ApiJson, Caller, IfMatch};
 use crate::services::reviews::{self as svc, NewReview, ReviewItemNotes};
+use crate::services::visibility::Viewer;
 use crate::views::ListOf;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
@@ -43,38 +44,42 @@ pub struct PageQuery {
     cursor: Option<String>,
 }
 
-/// A team's reviews, latest first.
+/// A team's reviews, latest first; each agenda lists only the OKRs the reader may see.
 #[utoipa::path(get, path = "/teams/{id}/reviews", tag = "reviews", params(("id" = String, Path), PageQuery),
     responses((status = 200, body = ListOf<Review>), (status = 404, body = Problem)))]
 async fn list_reviews(
     State(s): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> ApiResult<Json<ListOf<Review>>> {
-    let team = crate::services::directory::get_team(s.store(), &TeamId::from_string(id)).await?;
-    let page = s
-        .store()
-        .list_reviews(
-            &team.id,
-            &page_request(q.limit.as_deref(), q.cursor.as_deref())?,
-        )
-        .await?;
+    let page = svc::list_reviews(
+        s.store(),
+        &Viewer::of(&caller.person),
+        &TeamId::from_string(id),
+        &page_request(q.limit.as_deref(), q.cursor.as_deref())?,
+    )
+    .await?;
     Ok(Json(ListOf {
         items: page.items,
         next_cursor: page.next_cursor,
     }))
 }
 
-/// One review with its agenda, notes and decisions.
+/// One review with its agenda (the OKRs the reader may see), notes and decisions.
 #[utoipa::path(get, path = "/reviews/{id}", tag = "reviews", params(("id" = String, Path)),
     responses((status = 200, body = Review), (status = 404, body = Problem)))]
 async fn get_review(
     State(s): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
-    let r = svc::get_review(s.store(), &ReviewId::from_string(id)).await?;
+    let r = svc::get_review(
+        s.store(),
+        &Viewer::of(&caller.person),
+        &ReviewId::from_string(id),
+    )
+    .await?;
     Ok((etag(r.version), Json(r)))
 }
 

@@ -29,15 +29,20 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// The key results this person owns whose check-in is due, longest silent first ("My week",
-/// reminders). Drafts and closed OKRs are never due.
+/// reminders). Drafts and closed OKRs are never due; OKRs the reader may not see are left out.
 #[utoipa::path(get, path = "/people/{id}/due", tag = "check-ins", params(("id" = String, Path)),
     responses((status = 200, body = ListOf<DueCheckIn>), (status = 404, body = Problem)))]
 async fn due_check_ins(
     State(s): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ListOf<DueCheckIn>>> {
-    let items = svc::due_for(s.store(), &PersonId::from_string(id)).await?;
+    let items = svc::due_for(
+        s.store(),
+        &crate::services::visibility::Viewer::of(&caller.person),
+        &PersonId::from_string(id),
+    )
+    .await?;
     Ok(Json(ListOf {
         items,
         next_cursor: None,

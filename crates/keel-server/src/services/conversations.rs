@@ -2,10 +2,16 @@
 //! to anyone else, administrators included, it does not exist (404). Feedback on an OKR's
 //! progress is asked of named people, who answer in place. Recognition thanks someone for work
 //! on an OKR or on one check-in.
+//!
+//! Visibility: a feedback request or a recognition is about an OKR, so it is visible exactly when
+//! that OKR is. Naming an OKR you may not see is answered like naming one that does not exist
+//! (422 on the field), reading a request on one answers 404, and lists leave them out. Viewers
+//! (who read public OKRs only) neither give nor ask for feedback (`authz::give_feedback`).
 
 use super::now;
-use super::okrs::{get_key_result, get_objective};
+use super::okrs::get_key_result;
 use super::require_active_person;
+use super::visibility::Viewer;
 use crate::authz;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Caller;
@@ -13,26 +19,69 @@ use keel_domain::cfr::{Conversation, FeedbackAnswer, FeedbackRequest, Recognitio
 use keel_domain::*;
 use keel_store::{Page, PageRequest, Store};
 use serde::Deserialize;
+use std::collections::HashMap;
 use utoipa::ToSchema;
 
-/// An OKR id must name an objective or a key result.
-async fn require_okr(store: &dyn Store, field: &str, id: &str) -> ApiResult<()> {
-    if store
-        .objective(&ObjectiveId::from_string(id))
-        .await?
-        .is_some()
-        || store
-            .key_result(&KeyResultId::from_string(id))
-            .await?
-            .is_some()
-    {
-        Ok(())
-    } else {
-        Err(ApiError::invalid(
+/// An OKR id must name an objective or a key result the caller may see (one they may not see is
+/// refused like one that does not exist). Returns the objective it belongs to.
+async fn require_okr(
+    store: &dyn Store,
+    viewer: &Viewer,
+    field: &str,
+    id: &str,
+) -> ApiResult<ObjectiveId> {
+    let found = match viewer.objective(store, &ObjectiveId::from_string(id)).await {
+        Ok(o) => Some(o.id),
+        Err(ApiError::NotFound(_)) => match viewer
+            .key_result(store, &KeyResultId::from_string(id))
+            .await
+        {
+            Ok((k, _)) => Some(k.objective_id),
+            Err(ApiError::NotFound(_)) => None,
+            Err(e) => return Err(e),
+        },
+        Err(e) => return Err(e),
+    };
+    found.ok_or_else(|| {
+        ApiError::invalid(
             field,
             format!("'{id}' is neither an objective nor a key result"),
-        ))
+        )
+    })
+}
+
+/// The objective each OKR id (an objective's or a key result's) belongs to: two queries for
+/// any number of ids. Ids that name nothing are absent.
+async fn objectives_of(
+    store: &dyn Store,
+    okr_ids: &[String],
+) -> ApiResult<HashMap<String, ObjectiveId>> {
+    let mut ids: Vec<String> = okr_ids.to_vec();
+    ids.sort();
+    ids.dedup();
+    let mut out: HashMap<String, ObjectiveId> = store
+        .objectives_by_ids(
+            &ids.iter()
+                .cloned()
+                .map(ObjectiveId::from_string)
+                .collect::<Vec<_>>(),
+        )
+        .await?
+        .into_iter()
+        .map(|o| (o.id.to_string(), o.id))
+        .collect();
+    let rest: Vec<KeyResultId> = ids
+        .iter()
+        .filter(|i| !out.contains_key(*i))
+        .cloned()
+        .map(KeyResultId::from_string)
+        .collect();
+    if !rest.is_empty() {
+        for k in store.key_results_by_ids(&rest).await? {
+            out.insert(k.id.to_string(), k.objective_id);
+        }
     }
+    Ok(out)
 }
 
 // ---------------------------------------------------------------- conversations
@@ -75,8 +124,9 @@ pub async fn create_conversation(
         ));
     }
     require_active_person(store, "with_id", &c.with_id).await?;
+    let viewer = Viewer::of(&caller.person);
     for id in &c.okr_ids {
-        require_okr(store, "okr_ids", id).await?;
+        require_okr(store, &viewer, "okr_ids", id).await?;
     }
     store.insert_conversation(&caller.write_ctx(), &c).await?;
     Ok(c)
@@ -128,7 +178,9 @@ pub async fn request_feedback(
     caller: &Caller,
     input: NewFeedbackRequest,
 ) -> ApiResult<FeedbackRequest> {
-    require_okr(store, "okr_id", &input.okr_id).await?;
+    authz::give_feedback(&caller.person)?;
+    let objective =
+        require_okr(store, &Viewer::of(&caller.person), "okr_id", &input.okr_id).await?;
     let r = FeedbackRequest {
         id: FeedbackRequestId::generate(),
         okr_id: input.okr_id,
@@ -148,20 +200,69 @@ pub async fn request_feedback(
     .validated()?;
     let ids: Vec<PersonId> = r.answers.iter().map(|a| a.person_id.clone()).collect();
     super::require_active_people(store, "addressee_ids", &ids).await?;
+    for p in store.people_by_ids(&ids).await? {
+        if authz::give_feedback(&p).is_err() {
+            return Err(ApiError::invalid(
+                "addressee_ids",
+                format!("{} only views OKRs: viewers do not give feedback", p.name),
+            ));
+        }
+        // Nobody is asked about an OKR they may not read (one query per person asked).
+        if Viewer::of(&p)
+            .visible(store, std::slice::from_ref(&objective))
+            .await?
+            .is_empty()
+        {
+            return Err(ApiError::invalid(
+                "addressee_ids",
+                format!("{} may not see this OKR: share it with them first", p.name),
+            ));
+        }
+    }
     store
         .insert_feedback_request(&caller.write_ctx(), &r)
         .await?;
     Ok(r)
 }
 
+/// One feedback request: 404 when it does not exist or `viewer` may not see its OKR.
 pub async fn get_feedback_request(
     store: &dyn Store,
+    viewer: &Viewer,
     id: &FeedbackRequestId,
 ) -> ApiResult<FeedbackRequest> {
-    store
+    let r = store
         .feedback_request(id)
         .await?
-        .ok_or(ApiError::NotFound("feedback request"))
+        .ok_or(ApiError::NotFound("feedback request"))?;
+    match require_okr(store, viewer, "okr_id", &r.okr_id).await {
+        Ok(_) => Ok(r),
+        Err(ApiError::Invalid(_)) => Err(ApiError::NotFound("feedback request")),
+        Err(e) => Err(e),
+    }
+}
+
+/// Feedback requests on an OKR and/or made by or asked of a person, newest first (at most
+/// 500), leaving out those on OKRs `viewer` may not see. A constant number of queries.
+pub async fn list_feedback_requests(
+    store: &dyn Store,
+    viewer: &Viewer,
+    okr_id: Option<&str>,
+    person_id: Option<&PersonId>,
+) -> ApiResult<Vec<FeedbackRequest>> {
+    let all = store.list_feedback_requests(okr_id, person_id).await?;
+    let okrs: Vec<String> = all.iter().map(|r| r.okr_id.clone()).collect();
+    let objective_of = objectives_of(store, &okrs).await?;
+    let ids: Vec<ObjectiveId> = objective_of.values().cloned().collect();
+    let seen = viewer.visible(store, &ids).await?;
+    Ok(all
+        .into_iter()
+        .filter(|r| {
+            objective_of
+                .get(&r.okr_id)
+                .is_some_and(|o| seen.contains(o))
+        })
+        .collect())
 }
 
 /// An addressee answers in place (again, to change the answer).
@@ -171,7 +272,8 @@ pub async fn answer_feedback(
     id: &FeedbackRequestId,
     input: NewFeedbackAnswer,
 ) -> ApiResult<FeedbackRequest> {
-    let r = get_feedback_request(store, id).await?;
+    let viewer = Viewer::of(&caller.person);
+    let r = get_feedback_request(store, &viewer, id).await?;
     authz::answer_feedback(&caller.person, &r)?;
     let answer = text::required("answer", &input.answer, 5_000)?;
     store
@@ -185,7 +287,7 @@ pub async fn answer_feedback(
             },
         )
         .await?;
-    get_feedback_request(store, id).await
+    get_feedback_request(store, &viewer, id).await
 }
 
 // ---------------------------------------------------------------- recognition
@@ -207,13 +309,14 @@ pub async fn recognise(
     caller: &Caller,
     input: NewRecognition,
 ) -> ApiResult<Recognition> {
+    authz::give_feedback(&caller.person)?;
     let okr_id = match (&input.check_in_id, input.okr_id) {
         (None, None) => return Err(ApiError::invalid(
             "okr_id",
             "name the objective or key result (okr_id) or the check-in (check_in_id) recognised",
         )),
         (None, Some(o)) => {
-            require_okr(store, "okr_id", &o).await?;
+            require_okr(store, &Viewer::of(&caller.person), "okr_id", &o).await?;
             o
         }
         (Some(c), okr) => {
@@ -266,30 +369,15 @@ async fn find_check_in(
         .ok_or_else(not_found)
 }
 
-/// Recognition on an OKR, newest first.
+/// Recognition on an OKR, newest first: 404 when the caller may not see the OKR.
 pub async fn recognitions_on(
     store: &dyn Store,
     caller: &Caller,
     okr_id: &str,
 ) -> ApiResult<Vec<Recognition>> {
-    if store
-        .objective(&ObjectiveId::from_string(okr_id))
-        .await?
-        .is_none()
-    {
-        get_key_result(
-            store,
-            &super::visibility::Viewer::of(&caller.person),
-            &KeyResultId::from_string(okr_id),
-        )
-        .await?;
-    } else {
-        get_objective(
-            store,
-            &super::visibility::Viewer::of(&caller.person),
-            &ObjectiveId::from_string(okr_id),
-        )
-        .await?;
+    match require_okr(store, &Viewer::of(&caller.person), "id", okr_id).await {
+        Ok(_) => Ok(store.list_recognitions(okr_id).await?),
+        Err(ApiError::Invalid(_)) => Err(ApiError::NotFound("objective or key result")),
+        Err(e) => Err(e),
     }
-    Ok(store.list_recognitions(okr_id).await?)
 }

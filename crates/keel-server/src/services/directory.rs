@@ -414,6 +414,18 @@ pub struct SettingsPatch {
     pub check_in_weekday: Option<Weekday>,
     /// Thresholds of the ownership health check (all four fields).
     pub health: Option<HealthThresholds>,
+    /// The organisation's check-in cadence; either field may be left out.
+    pub rhythm: Option<RhythmPatch>,
+}
+
+/// A change to the organisation's check-in cadence.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RhythmPatch {
+    /// Days between check-ins (1–90); teams may set their own.
+    pub cadence_days: Option<u32>,
+    /// Days of silence tolerated past the cadence before a key result turns stale (0–90).
+    pub grace_days: Option<u32>,
 }
 
 pub async fn patch_settings(
@@ -440,6 +452,14 @@ pub async fn patch_settings(
     }
     if let Some(v) = patch.health {
         s.health = v;
+    }
+    if let Some(r) = patch.rhythm {
+        if let Some(v) = r.cadence_days {
+            s.rhythm.cadence_days = v;
+        }
+        if let Some(v) = r.grace_days {
+            s.rhythm.grace_days = v;
+        }
     }
     let s = s.validated()?;
     store.save_settings(&caller.write_ctx(), &s).await?;

@@ -708,7 +708,7 @@ pub async fn create_initiative(
     caller: &Caller,
     key_result_id: &KeyResultId,
     input: NewInitiative,
-) -> ApiResult<Initiative> {
+) -> ApiResult<crate::views::InitiativeView> {
     let (kr, objective) = get_key_result(store, &Viewer::of(&caller.person), key_result_id).await?;
     authz::manage_initiatives(&Actor::load(store, &caller.person).await?, &kr, &objective)?;
     require_unlocked(store, &objective).await?;
@@ -724,13 +724,32 @@ pub async fn create_initiative(
         created_at: t,
         updated_at: t,
         version: 1,
+        active_since: None,
+        value_at_activation: None,
     }
-    .validated()?;
+    .validated()?
+    .note_activation(None, t, kr.current);
     require_active_person(store, "owner_id", &initiative.owner_id).await?;
     store
         .insert_initiative(&caller.write_ctx(), &initiative)
         .await?;
-    Ok(initiative)
+    Ok(crate::views::initiative(initiative, &kr))
+}
+
+/// The initiatives of a key result the caller may see, each with how long it has been active and
+/// whether the key result moved since (two queries and the visibility check).
+pub async fn list_initiatives(
+    store: &dyn Store,
+    caller: &Caller,
+    key_result_id: &KeyResultId,
+) -> ApiResult<Vec<crate::views::InitiativeView>> {
+    let (kr, _) = get_key_result(store, &Viewer::of(&caller.person), key_result_id).await?;
+    Ok(store
+        .list_initiatives(&kr.id)
+        .await?
+        .into_iter()
+        .map(|i| crate::views::initiative(i, &kr))
+        .collect())
 }
 
 pub async fn patch_initiative(
@@ -739,7 +758,7 @@ pub async fn patch_initiative(
     id: &InitiativeId,
     if_match: IfMatch,
     patch: InitiativePatch,
-) -> ApiResult<Initiative> {
+) -> ApiResult<crate::views::InitiativeView> {
     let before = store
         .initiative(id)
         .await?
@@ -769,11 +788,14 @@ pub async fn patch_initiative(
     if let Some(v) = patch.reason {
         after.reason = v;
     }
-    let after = after.validated()?;
+    let after = after
+        .validated()?
+        .note_activation(Some(before.state), now(), kr.current);
     if after.owner_id != before.owner_id {
         require_active_person(store, "owner_id", &after.owner_id).await?;
     }
-    Ok(store
+    let stored = store
         .update_initiative(&caller.write_ctx(), &before, &after)
-        .await?)
+        .await?;
+    Ok(crate::views::initiative(stored, &kr))
 }

@@ -1,9 +1,15 @@
 //! Team reviews: preparing the agenda of a team's OKRs (owner, progress change since the team's
 //! last review, confidence trend, flags from status and the health check), recording each
 //! owner's notes and the team's decisions, listing reviews by team and date.
+//!
+//! Visibility: the agenda is built from the OKRs the person preparing it may see, and frozen.
+//! Whoever reads the review later sees only the items whose objective they may see (an OKR that
+//! turned private, or one a reader never could see, is left out for that reader), and may
+//! record notes only on those.
 
 use super::now;
 use super::rhythm::Assessor;
+use super::visibility::Viewer;
 use crate::authz;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Caller, IfMatch};
@@ -46,7 +52,8 @@ pub async fn create_review(
     input: NewReview,
 ) -> ApiResult<Review> {
     let team = team(store, team_id).await?;
-    authz::run_review(&caller.person, &team)?;
+    authz::run_review(&authz::Actor::load(store, &caller.person).await?, &team)?;
+    let audience = Viewer::of(&caller.person).audience();
     let t = now();
     let held_on = review::check_held_on(input.held_on.unwrap_or(t.date_naive()), t.date_naive())?;
     if let Some(c) = &input.cycle_id {
@@ -64,6 +71,7 @@ pub async fn create_review(
         let filter = ObjectiveFilter {
             team_id: Some(team.id.clone()),
             cycle_id: input.cycle_id.clone(),
+            audience: audience.clone(),
             ..Default::default()
         };
         let p = store.list_objectives(&filter, &page).await?;
@@ -196,8 +204,47 @@ pub async fn create_review(
     Ok(review)
 }
 
-pub async fn get_review(store: &dyn Store, id: &ReviewId) -> ApiResult<Review> {
+async fn review_as_stored(store: &dyn Store, id: &ReviewId) -> ApiResult<Review> {
     store.review(id).await?.ok_or(ApiError::NotFound("review"))
+}
+
+/// One review, its agenda limited to the items `viewer` may see.
+pub async fn get_review(store: &dyn Store, viewer: &Viewer, id: &ReviewId) -> ApiResult<Review> {
+    let r = review_as_stored(store, id).await?;
+    Ok(visible_items(store, viewer, vec![r]).await?.remove(0))
+}
+
+/// A team's reviews, latest first, each agenda limited to what `viewer` may see (one query for
+/// the whole page).
+pub async fn list_reviews(
+    store: &dyn Store,
+    viewer: &Viewer,
+    team_id: &TeamId,
+    page: &PageRequest,
+) -> ApiResult<keel_store::Page<Review>> {
+    let team = team(store, team_id).await?;
+    let mut p = store.list_reviews(&team.id, page).await?;
+    p.items = visible_items(store, viewer, p.items).await?;
+    Ok(p)
+}
+
+/// Leaves out of each agenda the items whose objective `viewer` may not see.
+async fn visible_items(
+    store: &dyn Store,
+    viewer: &Viewer,
+    mut reviews: Vec<Review>,
+) -> ApiResult<Vec<Review>> {
+    let mut ids: Vec<ObjectiveId> = reviews
+        .iter()
+        .flat_map(|r| r.items.iter().map(|i| i.objective_id.clone()))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    let seen = viewer.visible(store, &ids).await?;
+    for r in &mut reviews {
+        r.items.retain(|i| seen.contains(&i.objective_id));
+    }
+    Ok(reviews)
 }
 
 /// Records the owner's notes and the team's decisions on one agenda item.
@@ -209,20 +256,43 @@ pub async fn note_item(
     if_match: IfMatch,
     input: ReviewItemNotes,
 ) -> ApiResult<Review> {
-    let before = get_review(store, id).await?;
+    let before = review_as_stored(store, id).await?;
     let team = team(store, &before.team_id).await?;
     let idx = before
         .items
         .iter()
         .position(|i| &i.objective_id == objective_id)
         .ok_or(ApiError::NotFound("review item"))?;
-    authz::note_review_item(&caller.person, &team, &before.items[idx].owner_id)?;
+    if viewer_cannot_see(store, caller, objective_id).await? {
+        return Err(ApiError::NotFound("review item"));
+    }
+    authz::note_review_item(
+        &authz::Actor::load(store, &caller.person).await?,
+        &team,
+        &before.items[idx].owner_id,
+    )?;
     if_match.check(before.version)?;
     let mut after = before.clone();
     after.items[idx] = after.items[idx]
         .clone()
         .with_notes(input.notes, input.decisions)?;
-    Ok(store
+    let after = store
         .update_review(&caller.write_ctx(), &before, &after)
-        .await?)
+        .await?;
+    Ok(
+        visible_items(store, &Viewer::of(&caller.person), vec![after])
+            .await?
+            .remove(0),
+    )
+}
+
+async fn viewer_cannot_see(
+    store: &dyn Store,
+    caller: &Caller,
+    objective_id: &ObjectiveId,
+) -> ApiResult<bool> {
+    Ok(Viewer::of(&caller.person)
+        .visible(store, std::slice::from_ref(objective_id))
+        .await?
+        .is_empty())
 }

@@ -6,6 +6,15 @@
 //! from the same facts. It loads what a page of OKRs needs in a constant number of queries
 //! (check-in history of every key result at once, cycles, team cadences, overrides, scores), then
 //! derives everything in memory with the pure rules of `keel_domain::rhythm`.
+//!
+//! When a check-in is due: the cadence is the key result's teams' own (the shortest), else the
+//! organisation's `rhythm.cadence_days`; the day is the organisation's `check_in_weekday`.
+//! Check-in periods start on that day: a key result falls due on the check-in day on or before
+//! "last check-in + cadence" (weekly on Mondays: whatever day you checked in, you are due on the
+//! Monday that starts the next week); cadences under a week ignore the day. Days are counted in
+//! the organisation's time zone. Silence counts from the last check-in, else from the later of
+//! the key result's creation and its cycle's start. It turns `stale` once silent longer than the
+//! cadence plus `rhythm.grace_days` (always after it fell due).
 
 use crate::authz;
 use crate::error::{ApiError, ApiResult};
@@ -28,7 +37,9 @@ pub struct KeyResultAssessment {
     pub suggested_score: f64,
     /// Its check-in cadence in days (the team's, else the organisation's).
     pub cadence_days: u32,
-    /// True when a check-in is due (older than the cadence; never for drafts or closed OKRs).
+    /// The day its next check-in falls due (`keel_domain::rhythm::due_on`).
+    pub due_on: chrono::NaiveDate,
+    /// True from `due_on` on (in the organisation's time zone); never for drafts or closed OKRs.
     pub due: bool,
     pub days_since_check_in: i64,
     /// Confidences of its check-ins, oldest first.
@@ -163,7 +174,12 @@ impl Assessor {
         let closed = self.closed(o);
         let draft = o.state == ObjectiveState::Draft;
         let p = kr.progress();
-        let today = self.now.date_naive();
+        let today = self.settings.local_date(self.now);
+        let due_on = rhythm::due_on(
+            self.settings.local_date(since),
+            cadence,
+            self.settings.check_in_weekday.to_chrono(),
+        );
         let (status, status_reason) = rhythm::key_result_status(&rhythm::StatusInput {
             closed,
             draft,
@@ -193,7 +209,8 @@ impl Assessor {
             score: self.scores.get(&kr.id).cloned(),
             suggested_score: rhythm::suggested_score(p.attainment),
             cadence_days: cadence,
-            due: !closed && !draft && days_silent >= i64::from(cadence),
+            due_on,
+            due: !closed && !draft && today >= due_on,
             days_since_check_in: days_silent,
             confidences: history.iter().map(|c| c.confidence.value()).collect(),
         }
@@ -361,13 +378,20 @@ pub struct DueCheckIn {
     pub last_check_in_at: Option<chrono::DateTime<chrono::Utc>>,
     pub days_since_check_in: i64,
     pub cadence_days: u32,
+    /// The day it fell due (the check-in day that closed its cadence).
+    pub due_on: chrono::NaiveDate,
     pub status: Status,
     pub status_reason: String,
 }
 
 /// The key results `person_id` owns whose check-in is due, longest silent first ("My week",
-/// reminders). Drafts and closed OKRs are never due. A constant number of queries.
-pub async fn due_for(store: &dyn Store, person_id: &PersonId) -> ApiResult<Vec<DueCheckIn>> {
+/// reminders). Drafts and closed OKRs are never due. Only OKRs `viewer` may see are listed (a
+/// person always sees their own). A constant number of queries.
+pub async fn due_for(
+    store: &dyn Store,
+    viewer: &super::visibility::Viewer,
+    person_id: &PersonId,
+) -> ApiResult<Vec<DueCheckIn>> {
     store
         .person(person_id)
         .await?
@@ -381,11 +405,17 @@ pub async fn due_for(store: &dyn Store, person_id: &PersonId) -> ApiResult<Vec<D
     let mut o_ids: Vec<ObjectiveId> = owned.iter().map(|k| k.objective_id.clone()).collect();
     o_ids.sort();
     o_ids.dedup();
+    let seen = viewer.visible(store, &o_ids).await?;
     let objectives: HashMap<ObjectiveId, Objective> = store
         .objectives_by_ids(&o_ids)
         .await?
         .into_iter()
+        .filter(|o| seen.contains(&o.id))
         .map(|o| (o.id.clone(), o))
+        .collect();
+    let owned: Vec<KeyResult> = owned
+        .into_iter()
+        .filter(|k| objectives.contains_key(&k.objective_id))
         .collect();
     let os: Vec<Objective> = objectives.values().cloned().collect();
     let assessor = Assessor::load(store, &os, &owned).await?;
@@ -404,6 +434,7 @@ pub async fn due_for(store: &dyn Store, person_id: &PersonId) -> ApiResult<Vec<D
                 last_check_in_at: kr.last_check_in_at,
                 days_since_check_in: a.days_since_check_in,
                 cadence_days: a.cadence_days,
+                due_on: a.due_on,
                 status: a.status,
                 status_reason: a.status_reason,
             });

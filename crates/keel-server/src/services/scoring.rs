@@ -11,7 +11,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::Caller;
 use keel_domain::rhythm::{self, Calibration, KeyResultScore, Retrospective};
 use keel_domain::*;
-use keel_store::{CycleFilter, ObjectiveFilter, PageRequest, Store};
+use keel_store::{CarryOver, CycleFilter, ObjectiveFilter, PageRequest, Store};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::ToSchema;
@@ -148,7 +148,13 @@ pub async fn put_retrospective(
                 ),
             )
         })?;
-        retro.carried_over_to = Some(carry_over(store, caller, &o, &next).await?);
+        let draft = carry_over(store, caller, &o, &next).await?;
+        retro.carried_over_to = Some(draft.objective.id.clone());
+        // The retrospective and the whole draft in one transaction: all or nothing.
+        store
+            .carry_over(&caller.write_ctx(), &retro, &draft)
+            .await?;
+        return Ok(retro);
     }
     store
         .save_retrospective(&caller.write_ctx(), &retro)
@@ -156,12 +162,14 @@ pub async fn put_retrospective(
     Ok(retro)
 }
 
+/// The draft a carry-over creates: a copy of the objective and its key results in `next`, progress
+/// reset, each owner asked again (unless they are the caller). Nothing is written here.
 async fn carry_over(
     store: &dyn Store,
     caller: &Caller,
     o: &Objective,
     next: &Cycle,
-) -> ApiResult<ObjectiveId> {
+) -> ApiResult<CarryOver> {
     let t = now();
     let me = &caller.person.id;
     let draft = Objective {
@@ -184,8 +192,7 @@ async fn carry_over(
         note.clone(),
         None,
     )?;
-    let ctx = caller.write_ctx();
-    store.insert_objective(&ctx, &draft, Some(&request)).await?;
+    let mut key_results = vec![];
     for kr in store.key_results_of(std::slice::from_ref(&o.id)).await? {
         let mut copy = KeyResult {
             id: KeyResultId::generate(),
@@ -210,9 +217,13 @@ async fn carry_over(
             note.clone(),
             None,
         )?;
-        store.insert_key_result(&ctx, &copy, Some(&request)).await?;
+        key_results.push((copy, Some(request)));
     }
-    Ok(draft.id)
+    Ok(CarryOver {
+        objective: draft,
+        request: Some(request),
+        key_results,
+    })
 }
 
 pub async fn get_retrospective(
@@ -327,6 +338,11 @@ fn lines(acc: HashMap<String, Acc>, names: &HashMap<String, String>) -> Vec<Cali
 
 /// For a closed cycle: each owner's and team's mean confidence along the way against their key
 /// results' final scores. A constant number of queries (plus one per 500 objectives).
+///
+/// Visibility: the aggregates are computed only from the OKRs the reader may see, so a private
+/// OKR never moves an owner's or a team's line for someone who may not read it (administrators
+/// see every OKR, so their report is the whole organisation's; a champion's or an analyst's
+/// leaves out private OKRs they take no part in; HR's covers what HR may read).
 pub async fn calibration(
     store: &dyn Store,
     caller: &Caller,
@@ -351,6 +367,7 @@ pub async fn calibration(
     loop {
         let filter = ObjectiveFilter {
             cycle_id: Some(cycle.id.clone()),
+            audience: super::visibility::Viewer::of(&caller.person).audience(),
             ..Default::default()
         };
         let p = store.list_objectives(&filter, &page).await?;

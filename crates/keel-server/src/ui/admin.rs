@@ -1381,6 +1381,8 @@ fn settings_patch(f: &Posted) -> ApiResult<SettingsPatch> {
                 f.get("health.stale_check_in_days"),
             )?,
         }),
+        // The cadence has its own fields once the settings page shows them.
+        rhythm: None,
     })
 }
 

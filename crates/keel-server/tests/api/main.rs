@@ -16,6 +16,8 @@ mod ownership;
 mod permissions;
 mod reviews;
 mod rhythm;
+mod rhythm_story;
+mod rhythm_visibility;
 mod scoring;
 mod story;
 mod ui_org;

@@ -20,6 +20,9 @@ struct Fixture {
     token: String,
     helper: String,
     cycle: String,
+    /// A cycle of the role's own for the close and reopen rows (closing the main one would lock
+    /// every OKR the other rows act on).
+    spare_cycle: String,
     foreign: Targets,
     own: Targets,
 }
@@ -35,6 +38,12 @@ struct Targets {
     /// elsewhere change owners, so deletions get records of their own).
     doomed_objective: String,
     doomed_key_result: String,
+    /// A review of `team` whose agenda holds `objective`.
+    review: String,
+    /// A 1:1 between the stranger and the helper (foreign) or the role (own).
+    conversation: String,
+    /// A feedback request on the foreign objective asking the helper (foreign) or the role (own).
+    feedback_request: String,
 }
 
 fn id(v: &Value) -> String {
@@ -92,6 +101,62 @@ async fn okr(
     (id(&o), id(&k), id(&i))
 }
 
+/// A review of `team` with `objective` (owned by `owner`) on its agenda, recorded directly (the
+/// objectives of the walk stay drafts, which a prepared agenda leaves out).
+async fn review(app: &TestApp, team: &str, objective: &str, owner: &str) -> String {
+    use keel_domain::review::{Review, ReviewItem};
+    let t = chrono::Utc::now();
+    let r = Review {
+        id: keel_domain::ReviewId::generate(),
+        team_id: keel_domain::TeamId::from_string(team.to_string()),
+        held_on: t.date_naive(),
+        run_by: None,
+        items: vec![ReviewItem {
+            objective_id: keel_domain::ObjectiveId::from_string(objective.to_string()),
+            title: "Objective".into(),
+            owner_id: PersonId::from_string(owner.to_string()),
+            owner_name: String::new(),
+            progress: 0.0,
+            progress_change: None,
+            status: keel_domain::rhythm::Status::OnTrack,
+            status_reason: String::new(),
+            confidence_trend: keel_domain::rhythm::Trend::Unknown,
+            flags: vec![],
+            notes: String::new(),
+            decisions: String::new(),
+        }],
+        created_at: t,
+        updated_at: t,
+        version: 1,
+    };
+    app.store
+        .insert_review(&WriteCtx::system(Source::Cli), &r)
+        .await
+        .unwrap();
+    r.id.to_string()
+}
+
+/// A fresh write token for `person`.
+async fn stranger_token_of(app: &TestApp, person: &str) -> String {
+    let p = app
+        .store
+        .person(&PersonId::from_string(person.to_string()))
+        .await
+        .unwrap()
+        .unwrap();
+    let (_, token) = tokens::issue(
+        app.store.as_ref(),
+        &WriteCtx::system(Source::Cli),
+        &p,
+        "walk",
+        TokenScope::Write,
+        None,
+    )
+    .await
+    .unwrap();
+    token
+}
+
 async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
     let tag = holder.name().replace(' ', "-");
     let roles: &[&str] = match holder {
@@ -132,7 +197,64 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
         _ => (person.clone(), vec![], false),
     };
     let (oo, ok, oi) = okr(owner.clone(), teams.clone(), financial).await;
-    let (odo, odk, _) = okr(owner, teams, financial).await;
+    let (odo, odk, _) = okr(owner.clone(), teams, financial).await;
+    // Retrospectives to read.
+    for o in [&fo, &oo] {
+        let r = app
+            .req(
+                Method::PUT,
+                &format!("/api/v1/objectives/{o}/retrospective"),
+            )
+            .json(&json!({"worked": "steady check-ins"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    let spare_cycle = app.cycle(&format!("Spare {tag}")).await;
+    let foreign_review = review(app, &other_team, &fo, &stranger).await;
+    let own_review = review(app, &own_team, &oo, &owner).await;
+    let conversation = |with: String| {
+        let token = stranger_token_of(app, &stranger);
+        async move {
+            let token = token.await;
+            let c = app
+                .req_as(&token, Method::POST, "/api/v1/conversations")
+                .json(&json!({"with_id": with, "notes": "how is it going?"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(c.status(), StatusCode::CREATED);
+            id(&c.json::<Value>().await.unwrap())
+        }
+    };
+    let foreign_conversation = conversation(helper.clone()).await;
+    let own_conversation = conversation(person.clone()).await;
+    // Viewers cannot be asked for feedback: their "own" request is the helper's too.
+    let asked = if holder == Holder::Viewer {
+        helper.clone()
+    } else {
+        person.clone()
+    };
+    let feedback = |to: String| {
+        let token = stranger_token_of(app, &stranger);
+        let fo = fo.clone();
+        async move {
+            let token = token.await;
+            let r = app
+                .req_as(&token, Method::POST, "/api/v1/feedback-requests")
+                .json(
+                    &json!({"okr_id": fo, "addressee_ids": [to], "question": "Is this on track?"}),
+                )
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::CREATED);
+            id(&r.json::<Value>().await.unwrap())
+        }
+    };
+    let foreign_feedback = feedback(helper.clone()).await;
+    let own_feedback = feedback(asked).await;
     Fixture {
         foreign: Targets {
             person: stranger.clone(),
@@ -143,6 +265,9 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
             token: issue_token(app, &stranger).await,
             doomed_objective: fdo,
             doomed_key_result: fdk,
+            review: foreign_review,
+            conversation: foreign_conversation,
+            feedback_request: foreign_feedback,
         },
         own: Targets {
             person: person.clone(),
@@ -153,19 +278,34 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
             token: issue_token(app, &person).await,
             doomed_objective: odo,
             doomed_key_result: odk,
+            review: own_review,
+            conversation: own_conversation,
+            feedback_request: own_feedback,
         },
         person,
         token,
         helper,
         cycle: cycle.to_string(),
+        spare_cycle,
     }
 }
 
 /// The concrete request for a row on one set of targets.
 fn request(rule: &Rule, f: &Fixture, t: &Targets, n: usize) -> (String, Option<Value>) {
     let p = rule.path;
-    let delete = rule.method == "DELETE";
-    let object = if p.starts_with("/people/") {
+    // Deleting the record itself takes a doomed one (other DELETE rows act on the live ones).
+    let delete = rule.method == "DELETE" && (p == "/objectives/{id}" || p == "/key-results/{id}");
+    let object = if p.starts_with("/cycles/{id}/close") || p.starts_with("/cycles/{id}/reopen") {
+        f.spare_cycle.clone()
+    } else if p.starts_with("/reviews/") {
+        t.review.clone()
+    } else if p.starts_with("/conversations/") {
+        t.conversation.clone()
+    } else if p.starts_with("/feedback-requests/") {
+        t.feedback_request.clone()
+    } else if p.starts_with("/okrs/") {
+        t.objective.clone()
+    } else if p.starts_with("/people/") {
         t.person.clone()
     } else if p.starts_with("/teams/") {
         t.team.clone()
@@ -190,7 +330,11 @@ fn request(rule: &Rule, f: &Fixture, t: &Targets, n: usize) -> (String, Option<V
     } else {
         String::new()
     };
-    let mut path = format!("/api/v1{}", p.replace("{id}", &object));
+    let mut path = format!(
+        "/api/v1{}",
+        p.replace("{id}", &object)
+            .replace("{objective_id}", &t.objective)
+    );
     if p == "/health" {
         path.push_str(&format!("?cycle_id={}", f.cycle));
     }
@@ -215,18 +359,38 @@ fn request(rule: &Rule, f: &Fixture, t: &Targets, n: usize) -> (String, Option<V
             Some(json!({"reason": "not the right person"}))
         }
         ("POST", "/tokens") => Some(json!({"name": "another"})),
+        ("PUT", "/objectives/{id}/status") => {
+            Some(json!({"status": "at_risk", "reason": "a supplier slipped"}))
+        }
+        ("PUT", "/teams/{id}/cadence") => Some(json!({"cadence_days": 14})),
+        ("POST", "/key-results/{id}/score") => Some(json!({"score": 0.5, "reason": "half way"})),
+        ("PUT", "/objectives/{id}/retrospective") => {
+            Some(json!({"worked": "pairing", "did_not": "estimates"}))
+        }
+        ("PUT", "/reviews/{id}/items/{objective_id}") => {
+            Some(json!({"notes": "on it", "decisions": "keep going"}))
+        }
+        ("POST", "/conversations") => Some(json!({"with_id": f.helper, "notes": "a 1:1"})),
+        ("POST", "/feedback-requests") => Some(
+            json!({"okr_id": t.objective, "addressee_ids": [f.helper], "question": "How is it going?"}),
+        ),
+        ("PUT", "/feedback-requests/{id}/answer") => Some(json!({"answer": "well"})),
+        ("POST", "/recognitions") => {
+            Some(json!({"to_id": f.helper, "okr_id": t.objective, "message": "thank you"}))
+        }
         ("PATCH", _) | ("POST", _) => Some(json!({})),
         _ => None,
     };
     (path, body)
 }
 
-/// Reads first, then writes, answers to ownership, proposals (which change owners), deletions.
+/// Reads first, then writes (other DELETEs included), answers to ownership, proposals (which
+/// change owners), deletions of objectives and key results.
 fn phase(r: &Rule) -> (u8, &'static str) {
     let p = r.path;
     let n = match r.method {
         "GET" => 0,
-        "DELETE" => 5,
+        "DELETE" if p == "/objectives/{id}" || p == "/key-results/{id}" => 5,
         _ if p.ends_with("/accept") => 2,
         _ if p.ends_with("/decline") => 3,
         _ if p.ends_with("/ownership") => 4,

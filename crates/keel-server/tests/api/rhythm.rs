@@ -45,6 +45,33 @@ pub async fn active_objective(
     (o_id, ids)
 }
 
+/// The lower-case name of the weekday `days` from today (UTC, the tests' organisation time zone).
+pub fn weekday_in(days: i64) -> &'static str {
+    use chrono::Datelike;
+    match (chrono::Utc::now() + chrono::Duration::days(days)).weekday() {
+        chrono::Weekday::Mon => "monday",
+        chrono::Weekday::Tue => "tuesday",
+        chrono::Weekday::Wed => "wednesday",
+        chrono::Weekday::Thu => "thursday",
+        chrono::Weekday::Fri => "friday",
+        chrono::Weekday::Sat => "saturday",
+        chrono::Weekday::Sun => "sunday",
+    }
+}
+
+/// Sets the organisation's check-in day to tomorrow's, so that what is due does not depend on
+/// the day of the week the tests run: a key result checked in yesterday is not due yet, one
+/// silent for more than a week is.
+pub async fn check_in_day_tomorrow(app: &TestApp) {
+    let resp = app
+        .patch(
+            "/api/v1/settings",
+            json!({"check_in_weekday": weekday_in(1)}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+}
+
 async fn check_in(app: &TestApp, kr: &str, value: f64, confidence: i64, at: &str) {
     app.create(
         &format!("/api/v1/key-results/{kr}/check-ins"),
@@ -62,6 +89,7 @@ async fn json_of(app: &TestApp, path: &str) -> Value {
 #[tokio::test]
 async fn statuses_forecasts_and_the_owners_override() {
     let app = spawn_app().await;
+    check_in_day_tomorrow(&app).await;
     let cycle = app.cycle("2026 Q4").await;
     let (o, krs) = active_objective(&app, &cycle, None, &["Fresh", "Silent", "Trend"]).await;
     check_in(&app, &krs[0], 40.0, 8, &days_ago(1)).await;
@@ -169,6 +197,7 @@ async fn pace_decides_without_confidence_and_drafts_are_never_stale() {
 #[tokio::test]
 async fn team_cadence_decides_what_is_due() {
     let app = spawn_app().await;
+    check_in_day_tomorrow(&app).await;
     let cycle = app.cycle("2026 Q4").await;
     let team = app.team("Growth").await;
     let (_, krs) = active_objective(&app, &cycle, Some(&team), &["Weekly", "Fresh"]).await;
@@ -238,4 +267,176 @@ async fn check_ins_in_the_future_are_refused() {
     assert_problem(resp, StatusCode::UNPROCESSABLE_ENTITY, Some("at")).await;
     let history = json_of(&app, &format!("/api/v1/key-results/{}/check-ins", krs[0])).await;
     assert!(history["items"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_organisations_cadence_and_check_in_day_decide_what_is_due() {
+    let app = spawn_app().await;
+    // Bad cadences name the field and change nothing; only admins and champions set them.
+    for (bad, field) in [
+        (
+            json!({"rhythm": {"cadence_days": 0}}),
+            "rhythm.cadence_days",
+        ),
+        (
+            json!({"rhythm": {"cadence_days": 91}}),
+            "rhythm.cadence_days",
+        ),
+        (json!({"rhythm": {"grace_days": 91}}), "rhythm.grace_days"),
+        (
+            json!({"rhythm": {"cadence_days": -1}}),
+            "rhythm.cadence_days",
+        ),
+        (json!({"rhythm": {"weekly": true}}), "rhythm.weekly"),
+    ] {
+        let resp = app.patch("/api/v1/settings", bad).await;
+        assert_problem(resp, StatusCode::UNPROCESSABLE_ENTITY, Some(field)).await;
+    }
+    let settings = json_of(&app, "/api/v1/settings").await;
+    assert_eq!(
+        settings["rhythm"],
+        json!({"cadence_days": 7, "grace_days": 3})
+    );
+    let (_, member) = app.member("Max Member").await;
+    let resp = app
+        .req_as(&member, Method::PATCH, "/api/v1/settings")
+        .json(&json!({"rhythm": {"cadence_days": 14}}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(resp, StatusCode::FORBIDDEN, None).await;
+
+    let cycle = app.cycle("2026 Q4").await;
+    let (_, krs) = active_objective(&app, &cycle, None, &["Three days ago"]).await;
+    check_in(&app, &krs[0], 10.0, 7, &days_ago(3)).await;
+    let kr_path = format!("/api/v1/key-results/{}", krs[0]);
+    let due_path = format!("/api/v1/people/{}/due", app.admin_id);
+    let today = chrono::Utc::now().date_naive().to_string();
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1))
+        .date_naive()
+        .to_string();
+
+    // Weekly, on today's weekday: a new week began today, so it is due although only three days
+    // have passed.
+    let resp = app
+        .patch(
+            "/api/v1/settings",
+            json!({"check_in_weekday": weekday_in(0)}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let kr = json_of(&app, &kr_path).await;
+    assert_eq!(kr["check_in_due"], true, "{kr}");
+    assert_eq!(kr["check_in_due_on"], today);
+    let due = json_of(&app, &due_path).await;
+    assert_eq!(due["items"][0]["due_on"], today);
+
+    // On tomorrow's weekday: not yet.
+    let resp = app
+        .patch(
+            "/api/v1/settings",
+            json!({"check_in_weekday": weekday_in(1)}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let kr = json_of(&app, &kr_path).await;
+    assert_eq!(kr["check_in_due"], false, "{kr}");
+    assert_eq!(kr["check_in_due_on"], tomorrow);
+    assert!(json_of(&app, &due_path).await["items"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+
+    // A three-day cadence ignores the weekday: due after three days; with no grace it turns
+    // stale the day after.
+    let resp = app
+        .patch("/api/v1/settings", json!({"rhythm": {"cadence_days": 3}}))
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let s: Value = resp.json().await.unwrap();
+    assert_eq!(s["rhythm"], json!({"cadence_days": 3, "grace_days": 3}));
+    let kr = json_of(&app, &kr_path).await;
+    assert_eq!(kr["check_in_due"], true);
+    assert_eq!(kr["cadence_days"], 3);
+    assert_eq!(kr["status"], "on_track");
+    let resp = app
+        .patch(
+            "/api/v1/settings",
+            json!({"rhythm": {"cadence_days": 2, "grace_days": 0}}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(json_of(&app, &kr_path).await["status"], "stale");
+}
+
+#[tokio::test]
+async fn initiatives_show_how_long_they_ran_and_whether_the_key_result_moved() {
+    let app = spawn_app().await;
+    let cycle = app.cycle("2026 Q4").await;
+    let (_, krs) = active_objective(&app, &cycle, None, &["Activation"]).await;
+    let kr = &krs[0];
+    check_in(&app, kr, 10.0, 6, &days_ago(3)).await;
+    let running = app
+        .create(
+            &format!("/api/v1/key-results/{kr}/initiatives"),
+            json!({"title": "Onboarding emails", "state": "active"}),
+        )
+        .await;
+    assert_eq!(running["value_at_activation"], 10.0);
+    assert!(running["active_since"].is_string());
+    assert_eq!(running["active_days"], 0);
+    assert_eq!(running["key_result_moved"], false);
+    let idea = app
+        .create(
+            &format!("/api/v1/key-results/{kr}/initiatives"),
+            json!({"title": "Referral programme"}),
+        )
+        .await;
+    assert!(idea["active_since"].is_null());
+    assert!(idea["key_result_moved"].is_null());
+
+    check_in(&app, kr, 25.0, 7, &days_ago(0)).await;
+    let list = json_of(&app, &format!("/api/v1/key-results/{kr}/initiatives")).await;
+    let by_title = |t: &str| {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["title"] == t)
+            .unwrap()
+            .clone()
+    };
+    let r = by_title("Onboarding emails");
+    assert_eq!(r["key_result_moved"], true, "{r}");
+    assert_eq!(r["key_result_change"], 15.0);
+
+    // Activating the idea later records that moment and the value then.
+    let id = idea["id"].as_str().unwrap();
+    let resp = app
+        .patch(
+            &format!("/api/v1/initiatives/{id}"),
+            json!({"state": "active"}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let i: Value = resp.json().await.unwrap();
+    assert_eq!(i["value_at_activation"], 25.0);
+    assert_eq!(i["key_result_moved"], false);
+    // Dropping needs a reason (422 naming it); done keeps the record of when it was active.
+    let resp = app
+        .patch(
+            &format!("/api/v1/initiatives/{id}"),
+            json!({"state": "dropped"}),
+        )
+        .await;
+    assert_problem(resp, StatusCode::UNPROCESSABLE_ENTITY, Some("reason")).await;
+    let resp = app
+        .patch(
+            &format!("/api/v1/initiatives/{id}"),
+            json!({"state": "done"}),
+        )
+        .await;
+    let i: Value = resp.json().await.unwrap();
+    assert_eq!(i["value_at_activation"], 25.0);
+    assert!(i["active_days"].is_null());
 }
