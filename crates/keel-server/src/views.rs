@@ -145,10 +145,10 @@ pub struct ObjectiveView {
     pub version: i64,
 }
 
-/// People and teams referenced by a set of OKRs, loaded in two queries.
+/// People and team names referenced by a set of OKRs, loaded in two queries.
 struct Names {
     people: HashMap<PersonId, Person>,
-    teams: HashMap<TeamId, Team>,
+    teams: HashMap<TeamId, String>,
 }
 
 impl Names {
@@ -159,11 +159,11 @@ impl Names {
     ) -> ApiResult<Self> {
         let people: Vec<_> = people.into_iter().collect();
         let teams: Vec<_> = teams.into_iter().collect();
-        let people = store.people_by_ids(&people).await?;
-        let teams = store.teams_by_ids(&teams).await?;
+        let (people, teams) =
+            tokio::try_join!(store.people_by_ids(&people), store.team_names(&teams))?;
         Ok(Self {
             people: people.into_iter().map(|p| (p.id.clone(), p)).collect(),
-            teams: teams.into_iter().map(|t| (t.id.clone(), t)).collect(),
+            teams: teams.into_iter().collect(),
         })
     }
 
@@ -190,7 +190,7 @@ impl Names {
                 name: self
                     .teams
                     .get(id)
-                    .map(|t| t.name.clone())
+                    .cloned()
                     .unwrap_or_else(|| "(unknown team)".into()),
             })
             .collect()
@@ -293,8 +293,10 @@ pub async fn objectives(
             &mut teams,
         );
     }
-    let names = Names::load(store, people, teams).await?;
-    let assessor = Assessor::load(store, &objectives, &krs).await?;
+    let (names, assessor) = tokio::try_join!(
+        Names::load(store, people, teams),
+        Assessor::load(store, &objectives, &krs)
+    )?;
     let by_id: HashMap<&ObjectiveId, &Objective> = objectives.iter().map(|o| (&o.id, o)).collect();
     let mut by_objective: HashMap<ObjectiveId, Vec<(KeyResultView, KeyResultAssessment)>> =
         HashMap::new();
@@ -364,10 +366,14 @@ pub async fn objectives(
 
 /// One objective, with the latest ownership request of it and of each key result.
 pub async fn objective(store: &dyn Store, o: Objective) -> ApiResult<ObjectiveView> {
-    let mut view = objectives(store, vec![o]).await?.remove(0);
+    let id = o.id.clone();
+    let (mut views, requests) = tokio::try_join!(objectives(store, vec![o]), async {
+        Ok(store.ownership_requests_of_objective(&id).await?)
+    })?;
+    let mut view = views.remove(0);
     // Oldest first, so the last one seen for each OKR is its latest.
     let mut latest: HashMap<String, OwnershipRequest> = HashMap::new();
-    for r in store.ownership_requests_of_objective(&view.id).await? {
+    for r in requests {
         latest.insert(r.okr.id().to_string(), r);
     }
     view.ownership_request = latest.remove(view.id.as_str());
@@ -383,9 +389,15 @@ pub async fn key_result(store: &dyn Store, kr: KeyResult) -> ApiResult<KeyResult
         .objective(&kr.objective_id)
         .await?
         .ok_or(crate::error::ApiError::NotFound("objective"))?;
-    let assessor =
-        Assessor::load(store, std::slice::from_ref(&o), std::slice::from_ref(&kr)).await?;
-    let a = assessor.key_result(&kr, &o);
+    key_result_of(store, kr, &o).await
+}
+
+/// One key result of `o` (already in hand) with names, status, forecast and score.
+pub async fn key_result_of(
+    store: &dyn Store,
+    kr: KeyResult,
+    o: &Objective,
+) -> ApiResult<KeyResultView> {
     let (mut people, mut teams) = (HashSet::new(), HashSet::new());
     circle_ids(
         &kr.owner_id,
@@ -396,7 +408,11 @@ pub async fn key_result(store: &dyn Store, kr: KeyResult) -> ApiResult<KeyResult
         &mut people,
         &mut teams,
     );
-    let names = Names::load(store, people, teams).await?;
+    let (assessor, names) = tokio::try_join!(
+        Assessor::load(store, std::slice::from_ref(o), std::slice::from_ref(&kr)),
+        Names::load(store, people, teams)
+    )?;
+    let a = assessor.key_result(&kr, o);
     Ok(names.key_result(kr, a))
 }
 

@@ -17,6 +17,16 @@ use keel_domain::*;
 use std::sync::Arc;
 
 /// Who is writing, from where: recorded on the audit event of every write.
+/// What the rhythm needs of one check-in (statuses, forecasts, confidence trends): when, the
+/// value and the confidence, without the note and the rest of the record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckInPoint {
+    pub key_result_id: KeyResultId,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub value: f64,
+    pub confidence: u8,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct WriteCtx {
     pub actor_id: Option<PersonId>,
@@ -284,6 +294,9 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_team(&self, ctx: &WriteCtx, team: &Team) -> StoreResult<()>;
     async fn team(&self, id: &TeamId) -> StoreResult<Option<Team>>;
     async fn teams_by_ids(&self, ids: &[TeamId]) -> StoreResult<Vec<Team>>;
+    /// `(id, name)` of the teams among `ids` that exist, in no particular order, in one query
+    /// (without their members): what an OKR shows of its teams.
+    async fn team_names(&self, ids: &[TeamId]) -> StoreResult<Vec<(TeamId, String)>>;
     async fn list_teams(&self, filter: &TeamFilter, page: &PageRequest) -> StoreResult<Page<Team>>;
     async fn update_team(&self, ctx: &WriteCtx, before: &Team, after: &Team) -> StoreResult<Team>;
 
@@ -452,6 +465,12 @@ pub trait Store: Send + Sync + 'static {
     /// Every check-in of these key results, ordered by key result, then `at` (oldest first), in
     /// one query: the history behind statuses, forecasts and confidence trends of a page.
     async fn check_ins_of(&self, key_result_ids: &[KeyResultId]) -> StoreResult<Vec<CheckIn>>;
+    /// The same history as `check_ins_of`, reduced to what the rhythm derives from: each key
+    /// result's points oldest first (by `at`, then id), in one query.
+    async fn check_in_points(
+        &self,
+        key_result_ids: &[KeyResultId],
+    ) -> StoreResult<Vec<CheckInPoint>>;
     /// The cycles among `ids` that exist, in no particular order.
     async fn cycles_by_ids(&self, ids: &[CycleId]) -> StoreResult<Vec<Cycle>>;
     /// Sets (or, with `None`, clears) a team's own check-in cadence in days. Audited.

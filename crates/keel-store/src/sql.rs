@@ -21,6 +21,47 @@ const IN_CHUNK: usize = 1000;
 pub struct SqlStore {
     db: Db,
     check_ins: Arc<CheckInQueue>,
+    settings: Arc<SettingsCache>,
+}
+
+/// How long settings read from the database are served from memory. Writes through this store
+/// take effect at once; another server (or a CLI) sharing the database is seen within this time.
+const SETTINGS_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The organisation's settings as last read: nearly every request reads them (confidence scale,
+/// cadence, time zone), and they change a few times a year.
+#[derive(Debug, Default)]
+struct SettingsCache {
+    /// Bumped by every write through this store, so that a read that began before a write never
+    /// caches what it read.
+    generation: AtomicU64,
+    cached: StdMutex<Option<(std::time::Instant, OrgSettings)>>,
+}
+
+impl SettingsCache {
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<(std::time::Instant, OrgSettings)>> {
+        self.cached.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn fresh(&self) -> Option<OrgSettings> {
+        match &*self.slot() {
+            Some((at, s)) if at.elapsed() < SETTINGS_TTL => Some(s.clone()),
+            _ => None,
+        }
+    }
+
+    fn keep(&self, generation: u64, read_at: std::time::Instant, settings: &OrgSettings) {
+        let mut slot = self.slot();
+        if self.generation.load(Ordering::SeqCst) == generation {
+            *slot = Some((read_at, settings.clone()));
+        }
+    }
+
+    fn invalidate(&self) {
+        let mut slot = self.slot();
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        *slot = None;
+    }
 }
 
 /// The most check-ins one group commit takes.
@@ -191,6 +232,7 @@ impl SqlStore {
         Ok(Self {
             db,
             check_ins: Arc::default(),
+            settings: Arc::default(),
         })
     }
 }
@@ -3287,19 +3329,28 @@ impl Store for SqlStore {
     }
 
     async fn settings(&self) -> StoreResult<OrgSettings> {
+        if let Some(s) = self.settings.fresh() {
+            return Ok(s);
+        }
+        let generation = self.settings.generation.load(Ordering::SeqCst);
+        let read_at = std::time::Instant::now();
         let row = self
             .db
             .fetch_optional("SELECT body FROM settings WHERE id = 1", vec![])
             .await
             .map_err(map_err)?;
-        match row {
-            None => Ok(OrgSettings::default()),
-            Some(r) => from_json("settings.body", &r.text("body")?),
-        }
+        let settings = match row {
+            None => OrgSettings::default(),
+            Some(r) => from_json("settings.body", &r.text("body")?)?,
+        };
+        self.settings.keep(generation, read_at, &settings);
+        Ok(settings)
     }
 
     async fn save_settings(&self, ctx: &WriteCtx, settings: &OrgSettings) -> StoreResult<()> {
-        self.do_save_settings(ctx, settings).await.map_err(map_err)
+        let saved = self.do_save_settings(ctx, settings).await.map_err(map_err);
+        self.settings.invalidate();
+        saved
     }
 
     async fn is_empty(&self) -> StoreResult<bool> {
@@ -3436,6 +3487,14 @@ impl Store for SqlStore {
         let mut ex = self.ex();
         let rows = fetch_in(&mut ex, &select, "", &keys).await?;
         fill_teams(&mut ex, rows).await
+    }
+
+    async fn team_names(&self, ids: &[TeamId]) -> StoreResult<Vec<(TeamId, String)>> {
+        fetch_in(&mut self.ex(), "SELECT id, name FROM teams WHERE id", "", &id_strings(ids))
+            .await?
+            .iter()
+            .map(|r| Ok((TeamId::from_string(r.text("id")?), r.text("name")?)))
+            .collect()
     }
 
     async fn list_teams(&self, filter: &TeamFilter, page: &PageRequest) -> StoreResult<Page<Team>> {
@@ -3833,6 +3892,31 @@ impl Store for SqlStore {
             ))
         });
         Ok(out)
+    }
+
+    async fn check_in_points(
+        &self,
+        key_result_ids: &[KeyResultId],
+    ) -> StoreResult<Vec<CheckInPoint>> {
+        // Each key result falls in one chunk, so the order holds within each key result.
+        fetch_in(
+            &mut self.ex(),
+            "SELECT key_result_id, at, value, confidence FROM check_ins WHERE key_result_id",
+            "ORDER BY key_result_id, at, id",
+            &id_strings(key_result_ids),
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(CheckInPoint {
+                key_result_id: KeyResultId::from_string(r.text("key_result_id")?),
+                at: to_ts("at", r.int("at")?)?,
+                value: r.real("value")?,
+                confidence: u8::try_from(r.int("confidence")?)
+                    .map_err(|e| corrupt("confidence", e))?,
+            })
+        })
+        .collect()
     }
 
     async fn cycles_by_ids(&self, ids: &[CycleId]) -> StoreResult<Vec<Cycle>> {
@@ -4831,9 +4915,9 @@ impl Store for SqlStore {
     }
 
     async fn load_snapshot(&self, ctx: &WriteCtx, snapshot: &Snapshot) -> StoreResult<()> {
-        self.do_load_snapshot(ctx, snapshot)
-            .await
-            .map_err(map_err)?;
+        let loaded = self.do_load_snapshot(ctx, snapshot).await.map_err(map_err);
+        self.settings.invalidate();
+        loaded?;
         // Fresh statistics after a bulk load, so the planner does not guess until autovacuum
         // gets round to it (SQLite's planner works from its indexes without them).
         if self.db.backend() == "postgres" {

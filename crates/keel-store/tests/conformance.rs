@@ -440,6 +440,19 @@ async fn round_trip_every_record(s: DynStore, _url: String) {
         s.teams_by_ids(&[eng.id.clone()]).await.unwrap(),
         vec![eng.clone()]
     );
+    let mut names = s
+        .team_names(&[eng.id.clone(), company.id.clone(), TeamId::generate()])
+        .await
+        .unwrap();
+    names.sort_by(|a, b| a.1.cmp(&b.1));
+    assert_eq!(
+        names,
+        vec![
+            (company.id.clone(), "Company".to_string()),
+            (eng.id.clone(), "Engineering".to_string())
+        ]
+    );
+    assert!(s.team_names(&[]).await.unwrap().is_empty());
 
     let year = Cycle {
         starts_on: "2026-01-01".parse().unwrap(),
@@ -2623,6 +2636,30 @@ async fn rhythm_records_round_trip(s: DynStore, _url: String) {
     assert_eq!(mine, vec![1.0, 2.0], "oldest first");
     assert_eq!(all.len(), 3);
     assert!(s.check_ins_of(&[]).await.unwrap().is_empty());
+    // The same history reduced to points, in the same order, with the same confidences.
+    let points = s
+        .check_in_points(&[b.kr.id.clone(), kr2.id.clone()])
+        .await
+        .unwrap();
+    let expected: Vec<keel_store::CheckInPoint> = all
+        .iter()
+        .map(|c| keel_store::CheckInPoint {
+            key_result_id: c.key_result_id.clone(),
+            at: c.at,
+            value: c.value,
+            confidence: c.confidence.value(),
+        })
+        .collect();
+    let mut sorted = points.clone();
+    sorted.sort_by(|a, b| (a.key_result_id.as_str(), a.at).cmp(&(b.key_result_id.as_str(), b.at)));
+    assert_eq!(sorted, expected);
+    let mine: Vec<f64> = points
+        .iter()
+        .filter(|p| p.key_result_id == b.kr.id)
+        .map(|p| p.value)
+        .collect();
+    assert_eq!(mine, vec![1.0, 2.0], "oldest first");
+    assert!(s.check_in_points(&[]).await.unwrap().is_empty());
     assert_eq!(
         s.cycles_by_ids(&[b.cycle.id.clone()]).await.unwrap()[0].id,
         b.cycle.id

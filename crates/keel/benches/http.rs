@@ -224,6 +224,7 @@ async fn bench(
         })
     };
     let only_write = std::env::var("KEEL_BENCH_ONLY").is_ok_and(|v| v == "write");
+    let cpu_before_read = cpu_seconds(server_pid);
     let (read1, read8) = if only_write {
         let none = || Outcome {
             requests: 0,
@@ -235,6 +236,8 @@ async fn bench(
     } else {
         (read(1).await, read(8).await)
     };
+    let read_cpu_ms = (cpu_seconds(server_pid) - cpu_before_read) * 1000.0
+        / (read1.requests + read8.requests).max(1) as f64;
     let row = |name: &str, o: &Outcome| {
         format!(
             "| {backend} | {name} | {:.0} req/s | {:.2} ms | {:.2} ms | {:.2} ms | {} / {} |",
@@ -249,7 +252,7 @@ async fn bench(
     vec![
         format!("| {backend} | load {people}-person organisation (`keel demo --people {people}`) | {load_secs:.1} s | | | | |"),
         row(&format!("POST check-in, {concurrency} concurrent (server CPU {write_cpu_ms:.2} ms per check-in)"), &write),
-        row("GET objective, 1 at a time", &read1),
+        row(&format!("GET objective, 1 at a time (server CPU {read_cpu_ms:.2} ms per read, both GET runs)"), &read1),
         row("GET objective, 8 concurrent", &read8),
     ]
 }

@@ -644,7 +644,7 @@ pub async fn check_in(
     caller: &Caller,
     key_result_id: &KeyResultId,
     input: NewCheckIn,
-) -> ApiResult<(CheckIn, KeyResult)> {
+) -> ApiResult<(CheckIn, KeyResult, Objective)> {
     let (kr, objective) = get_key_result(store, &Viewer::of(&caller.person), key_result_id).await?;
     authz::check_in(&caller.person, &kr, &objective)?;
     require_unlocked(store, &objective).await?;
@@ -671,7 +671,7 @@ pub async fn check_in(
     let stored = store
         .record_check_in(&caller.write_ctx(), &check_in, &applied)
         .await?;
-    Ok((check_in, stored))
+    Ok((check_in, stored, objective))
 }
 
 // ---------------------------------------------------------------- initiatives
