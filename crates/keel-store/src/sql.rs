@@ -3490,11 +3490,16 @@ impl Store for SqlStore {
     }
 
     async fn team_names(&self, ids: &[TeamId]) -> StoreResult<Vec<(TeamId, String)>> {
-        fetch_in(&mut self.ex(), "SELECT id, name FROM teams WHERE id", "", &id_strings(ids))
-            .await?
-            .iter()
-            .map(|r| Ok((TeamId::from_string(r.text("id")?), r.text("name")?)))
-            .collect()
+        fetch_in(
+            &mut self.ex(),
+            "SELECT id, name FROM teams WHERE id",
+            "",
+            &id_strings(ids),
+        )
+        .await?
+        .iter()
+        .map(|r| Ok((TeamId::from_string(r.text("id")?), r.text("name")?)))
+        .collect()
     }
 
     async fn list_teams(&self, filter: &TeamFilter, page: &PageRequest) -> StoreResult<Page<Team>> {

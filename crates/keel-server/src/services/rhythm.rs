@@ -103,9 +103,8 @@ impl Assessor {
         let o_ids: Vec<ObjectiveId> = objectives.iter().map(|o| o.id.clone()).collect();
         // Independent queries, issued together: on PostgreSQL they travel on several pooled
         // connections at once (one round trip's wait instead of seven); SQLite runs them in turn.
-        let (settings, (cycles, cadences, history, overrides, scores, carried)) = tokio::try_join!(
-            store.settings(),
-            async {
+        let (settings, (cycles, cadences, history, overrides, scores, carried)) =
+            tokio::try_join!(store.settings(), async {
                 if o_ids.is_empty() {
                     return Ok(Default::default());
                 }
@@ -117,8 +116,7 @@ impl Assessor {
                     store.scores_of(&kr_ids),
                     store.carried_over_from(&o_ids),
                 )
-            }
-        )?;
+            })?;
         let mut by_kr: HashMap<KeyResultId, Vec<keel_store::CheckInPoint>> = HashMap::new();
         for c in history {
             by_kr.entry(c.key_result_id.clone()).or_default().push(c);
