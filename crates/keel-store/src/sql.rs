@@ -3094,6 +3094,201 @@ impl SqlStore {
             s.initiatives.iter().map(initiative_row).collect(),
         )
         .await?;
+        insert_rows(
+            &mut tx,
+            max,
+            "key_result_scores",
+            &[
+                "key_result_id",
+                "score",
+                "reason",
+                "suggested_score",
+                "scored_by",
+                "scored_at",
+            ],
+            s.scores
+                .iter()
+                .map(|x| {
+                    args![
+                        x.key_result_id.as_str(),
+                        x.score,
+                        x.reason.as_str(),
+                        x.suggested_score,
+                        x.scored_by.as_ref().map(|p| p.as_str()),
+                        ts(&x.scored_at),
+                    ]
+                })
+                .collect(),
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            max,
+            "retrospectives",
+            &[
+                "objective_id",
+                "worked",
+                "did_not",
+                "carry_over",
+                "carried_over_to",
+                "updated_by",
+                "updated_at",
+            ],
+            s.retrospectives
+                .iter()
+                .map(|r| {
+                    args![
+                        r.objective_id.as_str(),
+                        r.worked.as_str(),
+                        r.did_not.as_str(),
+                        r.carry_over,
+                        r.carried_over_to.as_ref().map(|x| x.as_str()),
+                        r.updated_by.as_ref().map(|x| x.as_str()),
+                        ts(&r.updated_at),
+                    ]
+                })
+                .collect(),
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            max,
+            "reviews",
+            &[
+                "id",
+                "team_id",
+                "held_on",
+                "run_by",
+                "items",
+                "created_at",
+                "updated_at",
+                "version",
+            ],
+            s.reviews
+                .iter()
+                .map(|r| {
+                    args![
+                        r.id.as_str(),
+                        r.team_id.as_str(),
+                        r.held_on.to_string(),
+                        r.run_by.as_ref().map(|x| x.as_str()),
+                        json(&r.items),
+                        ts(&r.created_at),
+                        ts(&r.updated_at),
+                        r.version,
+                    ]
+                })
+                .collect(),
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            max,
+            "conversations",
+            &[
+                "id",
+                "author_id",
+                "with_id",
+                "okr_ids",
+                "held_on",
+                "notes",
+                "created_at",
+                "updated_at",
+                "version",
+            ],
+            s.conversations
+                .iter()
+                .map(|c| {
+                    args![
+                        c.id.as_str(),
+                        c.author_id.as_str(),
+                        c.with_id.as_str(),
+                        json(&c.okr_ids),
+                        c.held_on.to_string(),
+                        c.notes.as_str(),
+                        ts(&c.created_at),
+                        ts(&c.updated_at),
+                        c.version,
+                    ]
+                })
+                .collect(),
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            max,
+            "feedback_requests",
+            &["id", "okr_id", "requester_id", "question", "created_at"],
+            s.feedback_requests
+                .iter()
+                .map(|r| {
+                    args![
+                        r.id.as_str(),
+                        r.okr_id.as_str(),
+                        r.requester_id.as_str(),
+                        r.question.as_str(),
+                        ts(&r.created_at),
+                    ]
+                })
+                .collect(),
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            max,
+            "feedback_answers",
+            &[
+                "request_id",
+                "person_id",
+                "position",
+                "answer",
+                "answered_at",
+            ],
+            s.feedback_requests
+                .iter()
+                .flat_map(|r| {
+                    r.answers.iter().enumerate().map(move |(i, a)| {
+                        args![
+                            r.id.as_str(),
+                            a.person_id.as_str(),
+                            i as i64,
+                            a.answer.clone(),
+                            a.answered_at.as_ref().map(ts),
+                        ]
+                    })
+                })
+                .collect(),
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            max,
+            "recognitions",
+            &[
+                "id",
+                "from_id",
+                "to_id",
+                "okr_id",
+                "check_in_id",
+                "message",
+                "created_at",
+            ],
+            s.recognitions
+                .iter()
+                .map(|r| {
+                    args![
+                        r.id.as_str(),
+                        r.from_id.as_str(),
+                        r.to_id.as_str(),
+                        r.okr_id.as_str(),
+                        r.check_in_id.as_ref().map(|x| x.as_str()),
+                        r.message.as_str(),
+                        ts(&r.created_at),
+                    ]
+                })
+                .collect(),
+        )
+        .await?;
         let counts = serde_json::json!({
             "settings": s.settings.is_some(),
             "people": s.people.len(),
@@ -3104,6 +3299,12 @@ impl SqlStore {
             "check_ins": s.check_ins.len(),
             "initiatives": s.initiatives.len(),
             "ownership_requests": s.ownership_requests.len(),
+            "scores": s.scores.len(),
+            "retrospectives": s.retrospectives.len(),
+            "reviews": s.reviews.len(),
+            "conversations": s.conversations.len(),
+            "feedback_requests": s.feedback_requests.len(),
+            "recognitions": s.recognitions.len(),
             "co_owners": s.objectives.iter().map(|o| o.co_owner_ids.len()).sum::<usize>()
                 + s.key_results.iter().map(|k| k.co_owner_ids.len()).sum::<usize>(),
         });
