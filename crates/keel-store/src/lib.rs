@@ -177,6 +177,18 @@ pub struct Snapshot {
     pub check_ins: Vec<CheckIn>,
     pub initiatives: Vec<Initiative>,
     pub ownership_requests: Vec<OwnershipRequest>,
+    /// End-of-cycle scores of key results (of a closed cycle, typically).
+    pub scores: Vec<rhythm::KeyResultScore>,
+    /// Retrospectives; one that carries over names its draft among `objectives`.
+    pub retrospectives: Vec<rhythm::Retrospective>,
+    /// Team reviews, with their agenda items (owners' notes and decisions).
+    pub reviews: Vec<review::Review>,
+    /// 1:1 conversations.
+    pub conversations: Vec<cfr::Conversation>,
+    /// Feedback requests, each with its addressees' answers (answered or not).
+    pub feedback_requests: Vec<cfr::FeedbackRequest>,
+    /// Recognitions.
+    pub recognitions: Vec<cfr::Recognition>,
 }
 
 /// A browser session as stored: the SHA-256 hex of the cookie's secret (never the secret itself),

@@ -1322,6 +1322,156 @@ async fn token_in(ex: &mut Exec<'_>, id: &str) -> StoreResult<Option<ApiToken>> 
         .transpose()
 }
 
+// Rows of the owner's rhythm: one shape for a single write and for a snapshot's batch.
+
+const SCORE_INSERT: &[&str] = &[
+    "key_result_id",
+    "score",
+    "reason",
+    "suggested_score",
+    "scored_by",
+    "scored_at",
+];
+
+fn score_row(x: &rhythm::KeyResultScore) -> Vec<Arg> {
+    args![
+        x.key_result_id.as_str(),
+        x.score,
+        x.reason.as_str(),
+        x.suggested_score,
+        x.scored_by.as_ref().map(|p| p.as_str()),
+        ts(&x.scored_at),
+    ]
+}
+
+const RETROSPECTIVE_INSERT: &[&str] = &[
+    "objective_id",
+    "worked",
+    "did_not",
+    "carry_over",
+    "carried_over_to",
+    "updated_by",
+    "updated_at",
+];
+
+fn retrospective_row(r: &rhythm::Retrospective) -> Vec<Arg> {
+    args![
+        r.objective_id.as_str(),
+        r.worked.as_str(),
+        r.did_not.as_str(),
+        r.carry_over,
+        r.carried_over_to.as_ref().map(|x| x.as_str()),
+        r.updated_by.as_ref().map(|x| x.as_str()),
+        ts(&r.updated_at),
+    ]
+}
+
+const REVIEW_INSERT: &[&str] = &[
+    "id",
+    "team_id",
+    "held_on",
+    "run_by",
+    "items",
+    "created_at",
+    "updated_at",
+    "version",
+];
+
+fn review_row(r: &review::Review) -> Vec<Arg> {
+    args![
+        r.id.as_str(),
+        r.team_id.as_str(),
+        r.held_on.to_string(),
+        r.run_by.as_ref().map(|x| x.as_str()),
+        json(&r.items),
+        ts(&r.created_at),
+        ts(&r.updated_at),
+        r.version,
+    ]
+}
+
+const CONVERSATION_INSERT: &[&str] = &[
+    "id",
+    "author_id",
+    "with_id",
+    "okr_ids",
+    "held_on",
+    "notes",
+    "created_at",
+    "updated_at",
+    "version",
+];
+
+fn conversation_row(c: &cfr::Conversation) -> Vec<Arg> {
+    args![
+        c.id.as_str(),
+        c.author_id.as_str(),
+        c.with_id.as_str(),
+        json(&c.okr_ids),
+        c.held_on.to_string(),
+        c.notes.as_str(),
+        ts(&c.created_at),
+        ts(&c.updated_at),
+        c.version,
+    ]
+}
+
+const FEEDBACK_REQUEST_INSERT: &[&str] =
+    &["id", "okr_id", "requester_id", "question", "created_at"];
+
+fn feedback_request_row(r: &cfr::FeedbackRequest) -> Vec<Arg> {
+    args![
+        r.id.as_str(),
+        r.okr_id.as_str(),
+        r.requester_id.as_str(),
+        r.question.as_str(),
+        ts(&r.created_at),
+    ]
+}
+
+const FEEDBACK_ANSWER_INSERT: &[&str] = &[
+    "request_id",
+    "person_id",
+    "position",
+    "answer",
+    "answered_at",
+];
+
+/// One row per addressee, in the order they were named.
+fn feedback_answer_rows(r: &cfr::FeedbackRequest) -> impl Iterator<Item = Vec<Arg>> + '_ {
+    r.answers.iter().enumerate().map(move |(i, a)| {
+        args![
+            r.id.as_str(),
+            a.person_id.as_str(),
+            i as i64,
+            a.answer.clone(),
+            a.answered_at.as_ref().map(ts),
+        ]
+    })
+}
+
+const RECOGNITION_INSERT: &[&str] = &[
+    "id",
+    "from_id",
+    "to_id",
+    "okr_id",
+    "check_in_id",
+    "message",
+    "created_at",
+];
+
+fn recognition_row(r: &cfr::Recognition) -> Vec<Arg> {
+    args![
+        r.id.as_str(),
+        r.from_id.as_str(),
+        r.to_id.as_str(),
+        r.okr_id.as_str(),
+        r.check_in_id.as_ref().map(|x| x.as_str()),
+        r.message.as_str(),
+        ts(&r.created_at),
+    ]
+}
+
 // ---------------------------------------------------------------------------------------------
 // Writing helpers
 
@@ -2094,18 +2244,12 @@ impl SqlStore {
             args![r.objective_id.as_str()],
         )
         .await?;
-        tx.execute(
-            "INSERT INTO retrospectives (objective_id, worked, did_not, carry_over, \
-             carried_over_to, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            args![
-                r.objective_id.as_str(),
-                r.worked.as_str(),
-                r.did_not.as_str(),
-                r.carry_over,
-                r.carried_over_to.as_ref().map(|x| x.as_str()),
-                r.updated_by.as_ref().map(|x| x.as_str()),
-                ts(&r.updated_at),
-            ],
+        insert_rows(
+            tx,
+            usize::MAX,
+            "retrospectives",
+            RETROSPECTIVE_INSERT,
+            vec![retrospective_row(r)],
         )
         .await?;
         audit(
@@ -3136,6 +3280,51 @@ impl SqlStore {
             s.initiatives.iter().map(initiative_row).collect(),
         )
         .await?;
+        for (table, cols, rows) in [
+            (
+                "key_result_scores",
+                SCORE_INSERT,
+                s.scores.iter().map(score_row).collect::<Vec<_>>(),
+            ),
+            (
+                "retrospectives",
+                RETROSPECTIVE_INSERT,
+                s.retrospectives.iter().map(retrospective_row).collect(),
+            ),
+            (
+                "reviews",
+                REVIEW_INSERT,
+                s.reviews.iter().map(review_row).collect(),
+            ),
+            (
+                "conversations",
+                CONVERSATION_INSERT,
+                s.conversations.iter().map(conversation_row).collect(),
+            ),
+            (
+                "feedback_requests",
+                FEEDBACK_REQUEST_INSERT,
+                s.feedback_requests
+                    .iter()
+                    .map(feedback_request_row)
+                    .collect(),
+            ),
+            (
+                "feedback_answers",
+                FEEDBACK_ANSWER_INSERT,
+                s.feedback_requests
+                    .iter()
+                    .flat_map(feedback_answer_rows)
+                    .collect(),
+            ),
+            (
+                "recognitions",
+                RECOGNITION_INSERT,
+                s.recognitions.iter().map(recognition_row).collect(),
+            ),
+        ] {
+            insert_rows(&mut tx, max, table, cols, rows).await?;
+        }
         let counts = serde_json::json!({
             "settings": s.settings.is_some(),
             "people": s.people.len(),
@@ -3146,6 +3335,12 @@ impl SqlStore {
             "check_ins": s.check_ins.len(),
             "initiatives": s.initiatives.len(),
             "ownership_requests": s.ownership_requests.len(),
+            "scores": s.scores.len(),
+            "retrospectives": s.retrospectives.len(),
+            "reviews": s.reviews.len(),
+            "conversations": s.conversations.len(),
+            "feedback_requests": s.feedback_requests.len(),
+            "recognitions": s.recognitions.len(),
             "co_owners": s.objectives.iter().map(|o| o.co_owner_ids.len()).sum::<usize>()
                 + s.key_results.iter().map(|k| k.co_owner_ids.len()).sum::<usize>(),
         });
@@ -4058,17 +4253,12 @@ impl Store for SqlStore {
             args![s.key_result_id.as_str()],
         )
         .await?;
-        tx.execute(
-            "INSERT INTO key_result_scores (key_result_id, score, reason, suggested_score, \
-             scored_by, scored_at) VALUES ($1, $2, $3, $4, $5, $6)",
-            args![
-                s.key_result_id.as_str(),
-                s.score,
-                s.reason.as_str(),
-                s.suggested_score,
-                s.scored_by.as_ref().map(|x| x.as_str()),
-                ts(&s.scored_at),
-            ],
+        insert_rows(
+            &mut tx,
+            usize::MAX,
+            "key_result_scores",
+            SCORE_INSERT,
+            vec![score_row(s)],
         )
         .await
         .map_err(map_err)?;
@@ -4169,19 +4359,12 @@ impl Store for SqlStore {
 
     async fn insert_review(&self, ctx: &WriteCtx, r: &review::Review) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        tx.execute(
-            "INSERT INTO reviews (id, team_id, held_on, run_by, items, created_at, updated_at, \
-             version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            args![
-                r.id.as_str(),
-                r.team_id.as_str(),
-                r.held_on.to_string(),
-                r.run_by.as_ref().map(|x| x.as_str()),
-                json(&r.items),
-                ts(&r.created_at),
-                ts(&r.updated_at),
-                r.version,
-            ],
+        insert_rows(
+            &mut tx,
+            usize::MAX,
+            "reviews",
+            REVIEW_INSERT,
+            vec![review_row(r)],
         )
         .await
         .map_err(map_err)?;
@@ -4298,20 +4481,12 @@ impl Store for SqlStore {
 
     async fn insert_conversation(&self, ctx: &WriteCtx, c: &cfr::Conversation) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        tx.execute(
-            "INSERT INTO conversations (id, author_id, with_id, okr_ids, held_on, notes, \
-             created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            args![
-                c.id.as_str(),
-                c.author_id.as_str(),
-                c.with_id.as_str(),
-                json(&c.okr_ids),
-                c.held_on.to_string(),
-                c.notes.as_str(),
-                ts(&c.created_at),
-                ts(&c.updated_at),
-                c.version,
-            ],
+        insert_rows(
+            &mut tx,
+            usize::MAX,
+            "conversations",
+            CONVERSATION_INSERT,
+            vec![conversation_row(c)],
         )
         .await
         .map_err(map_err)?;
@@ -4376,45 +4551,21 @@ impl Store for SqlStore {
         r: &cfr::FeedbackRequest,
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        tx.execute(
-            "INSERT INTO feedback_requests (id, okr_id, requester_id, question, created_at) \
-             VALUES ($1, $2, $3, $4, $5)",
-            args![
-                r.id.as_str(),
-                r.okr_id.as_str(),
-                r.requester_id.as_str(),
-                r.question.as_str(),
-                ts(&r.created_at),
-            ],
+        insert_rows(
+            &mut tx,
+            usize::MAX,
+            "feedback_requests",
+            FEEDBACK_REQUEST_INSERT,
+            vec![feedback_request_row(r)],
         )
         .await
         .map_err(map_err)?;
-        let rows = r
-            .answers
-            .iter()
-            .enumerate()
-            .map(|(i, a)| {
-                args![
-                    r.id.as_str(),
-                    a.person_id.as_str(),
-                    i as i64,
-                    a.answer.clone(),
-                    a.answered_at.as_ref().map(ts),
-                ]
-            })
-            .collect();
         insert_rows(
             &mut tx,
             self.db.max_params(),
             "feedback_answers",
-            &[
-                "request_id",
-                "person_id",
-                "position",
-                "answer",
-                "answered_at",
-            ],
-            rows,
+            FEEDBACK_ANSWER_INSERT,
+            feedback_answer_rows(r).collect(),
         )
         .await
         .map_err(map_err)?;
@@ -4519,18 +4670,12 @@ impl Store for SqlStore {
 
     async fn insert_recognition(&self, ctx: &WriteCtx, r: &cfr::Recognition) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        tx.execute(
-            "INSERT INTO recognitions (id, from_id, to_id, okr_id, check_in_id, message, \
-             created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            args![
-                r.id.as_str(),
-                r.from_id.as_str(),
-                r.to_id.as_str(),
-                r.okr_id.as_str(),
-                r.check_in_id.as_ref().map(|x| x.as_str()),
-                r.message.as_str(),
-                ts(&r.created_at),
-            ],
+        insert_rows(
+            &mut tx,
+            usize::MAX,
+            "recognitions",
+            RECOGNITION_INSERT,
+            vec![recognition_row(r)],
         )
         .await
         .map_err(map_err)?;

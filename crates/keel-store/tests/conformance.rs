@@ -167,6 +167,7 @@ conformance!(
     ownership_requests_listing,
     team_and_person_views,
     snapshot_with_ownership,
+    snapshot_with_rhythm,
     visibility_filter,
     audit_is_append_only,
     financial_flag_and_admin_count,
@@ -1538,6 +1539,7 @@ fn small_org() -> Snapshot {
         check_ins,
         initiatives: vec![initiative(&k1.id, &boss.id)],
         ownership_requests: vec![],
+        ..Default::default()
     }
 }
 
@@ -2402,6 +2404,194 @@ async fn snapshot_with_ownership(s: DynStore, _url: String) {
     let counts = events[0].after.as_ref().unwrap();
     assert_eq!(counts["ownership_requests"], 2);
     assert_eq!(counts["co_owners"], 3);
+}
+
+/// The owner's rhythm in a snapshot (the demo's closed quarter and CFRs): scores, a retrospective
+/// carried over into a draft, a team review, a 1:1, feedback requests (one answered, one waiting)
+/// and a recognition of a check-in all round-trip; a broken one makes the whole load fail.
+async fn snapshot_with_rhythm(s: DynStore, _url: String) {
+    let mut org = small_org();
+    let boss = org.people[5].id.clone();
+    let p0 = org.people[0].id.clone();
+    let p1 = org.people[1].id.clone();
+    let team_a = org.teams[1].id.clone();
+    // objectives[1] is o1 (boss, key result k1 with 50 check-ins); objectives[0] is o2.
+    let o1 = org.objectives[1].id.clone();
+    let k1 = org.key_results[1].id.clone();
+    let k2 = org.key_results[0].id.clone();
+    let mut draft = objective(&org.cycles[0].id, &boss);
+    draft.state = ObjectiveState::Draft;
+    org.objectives.push(draft.clone());
+    let t = now() - Duration::hours(3);
+    let scores = vec![
+        rhythm::KeyResultScore {
+            key_result_id: k1.clone(),
+            score: 0.7,
+            reason: "close".into(),
+            suggested_score: 0.6,
+            scored_by: Some(boss.clone()),
+            scored_at: t,
+        },
+        rhythm::KeyResultScore {
+            key_result_id: k2.clone(),
+            score: 0.2,
+            reason: String::new(),
+            suggested_score: 0.2,
+            scored_by: None,
+            scored_at: t,
+        },
+    ];
+    let retro = rhythm::Retrospective {
+        objective_id: o1.clone(),
+        worked: "demos".into(),
+        did_not: "hiring".into(),
+        carry_over: true,
+        carried_over_to: Some(draft.id.clone()),
+        updated_by: Some(boss.clone()),
+        updated_at: t,
+    };
+    let review = review::Review {
+        id: ReviewId::generate(),
+        team_id: team_a.clone(),
+        held_on: "2026-11-16".parse().unwrap(),
+        run_by: Some(boss.clone()),
+        items: vec![review::ReviewItem {
+            objective_id: o1.clone(),
+            title: "O".into(),
+            owner_id: boss.clone(),
+            owner_name: "Boss".into(),
+            progress: 0.5,
+            progress_change: None,
+            status: rhythm::Status::AtRisk,
+            status_reason: "the owner's latest confidence is 5 of 10".into(),
+            confidence_trend: rhythm::Trend::Falling,
+            flags: vec!["at_risk".into()],
+            notes: "behind on hiring".into(),
+            decisions: "move budget".into(),
+        }],
+        created_at: t,
+        updated_at: t,
+        version: 1,
+    };
+    let conversation = cfr::Conversation {
+        id: ConversationId::generate(),
+        author_id: boss.clone(),
+        with_id: p0.clone(),
+        okr_ids: vec![o1.to_string(), k1.to_string()],
+        held_on: "2026-11-18".parse().unwrap(),
+        notes: "1:1 on pace".into(),
+        created_at: t,
+        updated_at: t,
+        version: 1,
+    };
+    let answered = cfr::FeedbackRequest {
+        id: FeedbackRequestId::generate(),
+        okr_id: k1.to_string(),
+        requester_id: boss.clone(),
+        question: "pace?".into(),
+        answers: vec![
+            cfr::FeedbackAnswer {
+                person_id: p1.clone(),
+                answer: Some("slow".into()),
+                answered_at: Some(t + Duration::hours(1)),
+            },
+            cfr::FeedbackAnswer {
+                person_id: p0.clone(),
+                answer: None,
+                answered_at: None,
+            },
+        ],
+        created_at: t,
+    };
+    let waiting = cfr::FeedbackRequest {
+        id: FeedbackRequestId::generate(),
+        okr_id: o1.to_string(),
+        requester_id: p0.clone(),
+        question: "scope?".into(),
+        answers: vec![cfr::FeedbackAnswer {
+            person_id: boss.clone(),
+            answer: None,
+            answered_at: None,
+        }],
+        created_at: t - Duration::hours(1),
+    };
+    let recognition = cfr::Recognition {
+        id: RecognitionId::generate(),
+        from_id: p1.clone(),
+        to_id: boss.clone(),
+        okr_id: k1.to_string(),
+        check_in_id: Some(org.check_ins[49].id.clone()),
+        message: "thanks".into(),
+        created_at: t,
+    };
+    org.scores = scores.clone();
+    org.retrospectives = vec![retro.clone()];
+    org.reviews = vec![review.clone()];
+    org.conversations = vec![conversation.clone()];
+    org.feedback_requests = vec![answered.clone(), waiting.clone()];
+    org.recognitions = vec![recognition.clone()];
+
+    // A recognition of an unknown check-in makes the whole load fail, nothing half-written.
+    let mut broken = org.clone();
+    broken.recognitions[0].check_in_id = Some(CheckInId::generate());
+    assert!(s.load_snapshot(&ctx(), &broken).await.is_err());
+    assert!(s.is_empty().await.unwrap());
+    assert!(s.scores_of(&[k1.clone()]).await.unwrap().is_empty());
+
+    s.load_snapshot(&WriteCtx::system(Source::Import), &org)
+        .await
+        .unwrap();
+    let mut got = s.scores_of(&[k1.clone(), k2.clone()]).await.unwrap();
+    got.sort_by(|a, b| b.score.total_cmp(&a.score));
+    assert_eq!(got, scores);
+    assert_eq!(s.retrospective(&o1).await.unwrap(), Some(retro));
+    assert_eq!(
+        s.carried_over_from(&[draft.id.clone()]).await.unwrap(),
+        vec![(draft.id.clone(), o1.clone())]
+    );
+    assert_eq!(s.review(&review.id).await.unwrap(), Some(review.clone()));
+    assert_eq!(
+        s.list_reviews(&team_a, &page(10, None))
+            .await
+            .unwrap()
+            .items,
+        vec![review]
+    );
+    assert_eq!(
+        s.list_conversations(&p0, &page(10, None))
+            .await
+            .unwrap()
+            .items,
+        vec![conversation]
+    );
+    assert_eq!(
+        s.feedback_request(&answered.id).await.unwrap(),
+        Some(answered.clone())
+    );
+    let mut listed = s.list_feedback_requests(None, Some(&boss)).await.unwrap();
+    listed.sort_by(|a, b| a.question.cmp(&b.question));
+    assert_eq!(listed, vec![answered, waiting]);
+    assert_eq!(
+        s.list_recognitions(k1.as_str()).await.unwrap(),
+        vec![recognition]
+    );
+    let events = s
+        .list_audit(&AuditFilter::default(), &page(10, None))
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(events.len(), 1);
+    let counts = events[0].after.as_ref().unwrap();
+    for (what, n) in [
+        ("scores", 2),
+        ("retrospectives", 1),
+        ("reviews", 1),
+        ("conversations", 1),
+        ("feedback_requests", 2),
+        ("recognitions", 1),
+    ] {
+        assert_eq!(counts[what], n, "{what}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1016,7 +1016,7 @@ fn okrs(org: &mut Org) {
     org.key_result(
         &p2,
         Kr {
-            trend: pace(0.85),
+            trend: pace(0.55),
             ..num(
                 "julia",
                 Increase,
@@ -1068,6 +1068,47 @@ fn okrs(org: &mut Org) {
         Kr {
             trend: pace(2.0),
             ..flag("hugo", "Launch the self-service help centre")
+        },
+    );
+    // Scored red and carried over into the current quarter as a draft (its retrospective says
+    // why).
+    let p4 = org.objective(obj(
+        Previous,
+        "vpgrowth",
+        &["growth-dept", "sales-emea"],
+        "Open the German-speaking market",
+        "",
+    ));
+    org.key_result(
+        &p4,
+        Kr {
+            step: 1.0,
+            trend: pace(0.3),
+            last_note: Some("Two customers signed; the localisation delay cost us the quarter."),
+            ..num(
+                "julia",
+                Increase,
+                0.0,
+                12.0,
+                "customers",
+                "Sign 12 customers in Germany, Austria and Switzerland",
+            )
+        },
+    );
+    org.key_result(
+        &p4,
+        Kr {
+            trend: pace(0.35),
+            ..miles(
+                "victor",
+                "Launch Northwind in German",
+                &[
+                    "Glossary",
+                    "Product translated",
+                    "Help centre translated",
+                    "Launch",
+                ],
+            )
         },
     );
 
@@ -1751,7 +1792,11 @@ fn okrs(org: &mut Org) {
     org.key_result(
         &finance,
         Kr {
-            trend: pace(0.5),
+            trend: pace(0.3),
+            last_note: Some(
+                "Off track: the new pricing made the revenue forecast miss by 9%. Rebuilding the \
+                 model with sales this week.",
+            ),
             ..num(
                 "dana",
                 StayBelow,
@@ -2078,10 +2123,482 @@ fn okrs(org: &mut Org) {
         None,
     );
     org.initiative(&soc2, "cto", "Engage the audit firm", Done, None, None);
+
+    rhythm_records(
+        org,
+        Story {
+            scored: [p1, p2, p3, p4],
+            activation,
+            elisa,
+            posts,
+        },
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
 // Synthetic organisations for benchmarks
+
+/// What the owner's rhythm of the demo refers to: the previous quarter's objectives (scored; the
+/// last one is carried over), the activation key result (seed 001), Elisa's objective (seed 000)
+/// and the writer's blog-post key result (seed 002).
+struct Story {
+    scored: [ObjectiveId; 4],
+    activation: KeyResultId,
+    elisa: ObjectiveId,
+    posts: KeyResultId,
+}
+
+/// (objective title, what worked, what did not)
+const RETROSPECTIVES: &[(&str, &str, &str)] = &[
+    (
+        "Put Northwind in our customers' pockets",
+        "Weekly demos to the beta testers kept the milestones honest.",
+        "Recruiting testers started in week six; one newsletter was never going to bring 500.",
+    ),
+    (
+        "Finish the year with a record quarter",
+        "Discount discipline: every deal above 15% went to Marcus, and the average held.",
+        "New ARR landed at about half the plan. The pipeline was thin from week one and we only \
+         said so in week eight; the discount target was met by walking away from three deals.",
+    ),
+    (
+        "Get on top of the support queue",
+        "The self-service help centre took the simple tickets off the queue within a month.",
+        "Nothing serious; the backlog will creep back unless someone owns the help centre's \
+         content.",
+    ),
+    (
+        "Open the German-speaking market",
+        "The glossary, and the feedback of the first two customers.",
+        "Localisation slipped twice and sales could not sell an English-only product. We carry \
+         it over: same key results, a new plan.",
+    ),
+];
+
+/// What the owner's rhythm leaves around the OKRs: scores and retrospectives of the closed
+/// quarter (one carried over into a draft), a review of the Platform team's OKRs with owners'
+/// notes and decisions, 1:1s, feedback requests (one answered, one waiting) and recognition.
+/// Scores start from the attainment (`rhythm::suggested_score`) and review items from the
+/// statuses `rhythm::key_result_status` derives, as the server does.
+fn rhythm_records(org: &mut Org, story: Story) {
+    let prev = org.snap.cycles[org.previous].clone();
+    let current = org.snap.cycles[org.current].clone();
+    let today = org.today;
+    let clock = org.clock;
+    let scored_on = (prev.ends_on + days(3)).min(today - days(1));
+    let kr = |org: &Org, id: &KeyResultId| -> KeyResult {
+        org.snap
+            .key_results
+            .iter()
+            .find(|k| &k.id == id)
+            .expect("demo key result")
+            .clone()
+    };
+
+    // ---- Scores and retrospectives of the closed quarter ----
+    for (n, o_id) in story.scored.iter().enumerate() {
+        let o = org
+            .snap
+            .objectives
+            .iter()
+            .find(|o| &o.id == o_id)
+            .expect("scored objective")
+            .clone();
+        let krs: Vec<KeyResult> = org
+            .snap
+            .key_results
+            .iter()
+            .filter(|k| k.objective_id == o.id)
+            .cloned()
+            .collect();
+        let at = clock.at(scored_on, 11, n as u32 * 10);
+        for k in &krs {
+            let suggested = rhythm::suggested_score(k.progress().attainment);
+            let (score, reason) = if k.title.starts_with("Hold the average discount") {
+                (
+                    0.5,
+                    "Held under 15%, but only by walking away from three deals we should have \
+                     won: half a success."
+                        .to_string(),
+                )
+            } else {
+                (suggested, String::new())
+            };
+            org.snap.scores.push(rhythm::KeyResultScore {
+                key_result_id: k.id.clone(),
+                score,
+                reason,
+                suggested_score: suggested,
+                scored_by: Some(k.owner_id.clone()),
+                scored_at: at,
+            });
+        }
+        let (_, worked, did_not) = RETROSPECTIVES
+            .iter()
+            .find(|(title, _, _)| *title == o.title)
+            .expect("a retrospective for each scored objective");
+        let carry_over = n == story.scored.len() - 1;
+        let retro_at = at + Duration::hours(4);
+        let carried_over_to = carry_over.then(|| {
+            // As `POST …/retrospective` with carry_over does: a draft copy in the next cycle,
+            // progress reset, each other owner asked again.
+            let draft = Objective {
+                id: ObjectiveId::generate(),
+                cycle_id: current.id.clone(),
+                ownership_state: OwnershipState::Accepted,
+                parents: vec![],
+                state: ObjectiveState::Draft,
+                created_at: retro_at,
+                updated_at: retro_at,
+                version: 1,
+                ..o.clone()
+            };
+            for k in &krs {
+                let mut copy = KeyResult {
+                    id: KeyResultId::generate(),
+                    objective_id: draft.id.clone(),
+                    ownership_state: OwnershipState::on_assignment(Some(&o.owner_id), &k.owner_id),
+                    confidence: None,
+                    last_check_in_at: None,
+                    created_at: retro_at,
+                    updated_at: retro_at,
+                    version: 1,
+                    ..k.clone()
+                };
+                copy.current = copy.start;
+                for m in &mut copy.milestones {
+                    m.done = false;
+                }
+                org.snap.key_results.push(copy);
+            }
+            let id = draft.id.clone();
+            org.snap.objectives.push(draft);
+            id
+        });
+        org.snap.retrospectives.push(rhythm::Retrospective {
+            objective_id: o.id.clone(),
+            worked: (*worked).into(),
+            did_not: (*did_not).into(),
+            carry_over,
+            carried_over_to,
+            updated_by: Some(o.owner_id.clone()),
+            updated_at: retro_at,
+        });
+    }
+
+    // ---- Yesterday's review of the Platform team's OKRs ----
+    let settings = org.snap.settings.clone().unwrap_or_default();
+    let review_at = clock.at(today - days(1), 17, 30);
+    // Dates follow the (possibly shifted) timestamps, so that nothing is dated in the future.
+    let held_on = review_at.date_naive();
+    let team = org.teams["platform"].clone();
+    let names: HashMap<PersonId, String> = org
+        .snap
+        .people
+        .iter()
+        .map(|p| (p.id.clone(), p.name.clone()))
+        .collect();
+    let mut items = vec![];
+    for o in org.snap.objectives.iter().filter(|o| {
+        o.cycle_id == current.id && o.state == ObjectiveState::Active && o.team_ids.contains(&team)
+    }) {
+        let krs: Vec<&KeyResult> = org
+            .snap
+            .key_results
+            .iter()
+            .filter(|k| k.objective_id == o.id)
+            .collect();
+        let mut assessed = vec![];
+        let mut flags = vec![];
+        let mut moves = 0i32;
+        for k in &krs {
+            let history: Vec<&CheckIn> = org
+                .snap
+                .check_ins
+                .iter()
+                .filter(|c| c.key_result_id == k.id)
+                .collect();
+            let since = k.last_check_in_at.unwrap_or(k.created_at);
+            let (status, why) = rhythm::key_result_status(&rhythm::StatusInput {
+                closed: false,
+                draft: false,
+                days_silent: (review_at - since).num_days().max(0),
+                cadence_days: i64::from(settings.rhythm.cadence_days),
+                grace_days: i64::from(settings.rhythm.grace_days),
+                confidence: k.confidence,
+                scale: settings.confidence_scale,
+                progress: k.progress().progress,
+                elapsed: current.elapsed_share(held_on),
+            });
+            let confidences: Vec<u8> = history.iter().map(|c| c.confidence.value()).collect();
+            moves += match rhythm::trend(&confidences) {
+                rhythm::Trend::Rising => 1,
+                rhythm::Trend::Falling => -1,
+                _ => 0,
+            };
+            let points: Vec<(f64, f64)> = history
+                .iter()
+                .map(|c| {
+                    (
+                        (c.at.date_naive() - current.starts_on).num_days() as f64,
+                        keel_server::services::rhythm::attainment_at(k, c.value),
+                    )
+                })
+                .collect();
+            let end = (current.ends_on - current.starts_on).num_days() as f64;
+            if matches!(status, rhythm::Status::Stale | rhythm::Status::OffTrack) {
+                flags.push(format!("'{}': {why}", k.title));
+            }
+            if let Some(f) = rhythm::forecast(&points, end).filter(|f| *f < 0.7) {
+                flags.push(format!(
+                    "'{}' is forecast to reach {:.0}% by the end of the cycle",
+                    k.title,
+                    f * 100.0
+                ));
+            }
+            assessed.push((status, why));
+        }
+        let worst = rhythm::Status::worst(assessed.iter().map(|(s, _)| *s))
+            .unwrap_or(rhythm::Status::OffTrack);
+        let n = assessed.iter().filter(|(s, _)| *s == worst).count();
+        let why = assessed
+            .iter()
+            .find(|(s, _)| *s == worst)
+            .map(|(_, w)| w.clone())
+            .unwrap_or_default();
+        let status_reason = format!(
+            "the worst of its key results ({n} of {}): {why}",
+            assessed.len()
+        );
+        if worst != rhythm::Status::OnTrack {
+            flags.insert(0, format!("{}: {status_reason}", status_words(worst)));
+        }
+        let (notes, decisions) = if o.id == story.elisa {
+            (
+                "Elisa presented: half the scheduled reports run on the new pipeline. Ravi's \
+                 migration key result is on pace; Kenji's depends on the latency work.",
+                "Elisa keeps the objective and chairs the Thursday sync; Kenji brings a date for \
+                 the data team's slot to the next review.",
+            )
+        } else {
+            match worst {
+                rhythm::Status::OnTrack => ("On plan.", "Nothing to decide."),
+                rhythm::Status::Stale => (
+                    "No check-in for weeks: the number on screen is old.",
+                    "The owner checks in before Friday.",
+                ),
+                _ => (
+                    "Behind plan; the owner walked us through why.",
+                    "Review the initiatives at the next 1:1 and drop one that is not moving it.",
+                ),
+            }
+        };
+        items.push(review::ReviewItem {
+            objective_id: o.id.clone(),
+            title: o.title.clone(),
+            owner_id: o.owner_id.clone(),
+            owner_name: names.get(&o.owner_id).cloned().unwrap_or_default(),
+            progress: progress::objective(krs.iter().map(|k| (k.weight, k.progress().progress))),
+            progress_change: None,
+            status: worst,
+            status_reason,
+            confidence_trend: if krs.is_empty() {
+                rhythm::Trend::Unknown
+            } else {
+                match moves.signum() {
+                    1 => rhythm::Trend::Rising,
+                    -1 => rhythm::Trend::Falling,
+                    _ => rhythm::Trend::Steady,
+                }
+            },
+            flags,
+            notes: notes.into(),
+            decisions: decisions.into(),
+        });
+    }
+    org.snap.reviews.push(review::Review {
+        id: ReviewId::generate(),
+        team_id: team,
+        held_on,
+        run_by: Some(org.p("ravi")),
+        items,
+        created_at: review_at,
+        updated_at: review_at + Duration::minutes(45),
+        version: 2,
+    });
+
+    // ---- Conversations, feedback and recognition ----
+    let activation = kr(org, &story.activation);
+    let posts = kr(org, &story.posts);
+    let conversations = [
+        (
+            "ravi",
+            "elisa",
+            vec![story.elisa.to_string()],
+            8,
+            "Elisa walked me through the cut-over plan. She owns the objective and I own the \
+             migration key result: agreed she chairs Thursday's sync and I bring my blockers \
+             there like everyone else. Next: ask Kenji for a slot from the data team.",
+        ),
+        (
+            "cpo",
+            "maya",
+            vec![
+                activation.objective_id.to_string(),
+                activation.id.to_string(),
+            ],
+            5,
+            "Maya sees the drop-off at the invite step before anyone else does. We agreed she \
+             proposes herself as owner of the activation key result next quarter, Daniel as \
+             sponsor.",
+        ),
+        (
+            "rachel",
+            "tess",
+            vec![posts.id.to_string()],
+            3,
+            "Tess has two posts out and the third in review. She asked for half a day of \
+             design for the diagrams; booked with Yuki.",
+        ),
+    ];
+    for (author, with, okr_ids, ago, notes) in conversations {
+        let at = clock.at(today - days(ago), 16, 0);
+        let held = at.date_naive();
+        org.snap.conversations.push(
+            cfr::Conversation {
+                id: ConversationId::generate(),
+                author_id: org.p(author),
+                with_id: org.p(with),
+                okr_ids,
+                held_on: held,
+                notes: notes.into(),
+                created_at: at,
+                updated_at: at,
+                version: 1,
+            }
+            .validated()
+            .expect("valid demo conversation"),
+        );
+    }
+    let asked = clock.at(today - days(6), 10, 0);
+    let answer = |text: &str, who: &str, hours: i64| cfr::FeedbackAnswer {
+        person_id: org.p(who),
+        answer: Some(text.into()),
+        answered_at: Some(asked + Duration::hours(hours)),
+    };
+    let answered = cfr::FeedbackRequest {
+        id: FeedbackRequestId::generate(),
+        okr_id: activation.id.to_string(),
+        requester_id: org.p("cto"),
+        question: "What would move Day-7 activation faster than what we are doing now?".into(),
+        answers: vec![
+            answer(
+                "The invite step: half of new admins never invite a colleague. Fix that before \
+                 sending more emails.",
+                "maya",
+                5,
+            ),
+            answer(
+                "The day-2 email converts; extend the sequence to day 5 and test the subject \
+                 lines.",
+                "carmen",
+                26,
+            ),
+        ],
+        created_at: asked,
+    };
+    let waiting = cfr::FeedbackRequest {
+        id: FeedbackRequestId::generate(),
+        okr_id: story.elisa.to_string(),
+        requester_id: org.p("elisa"),
+        question: "Is retiring the legacy pipeline this quarter still the right call, given the \
+                   latency work it depends on?"
+            .into(),
+        answers: ["kenji", "ravi"]
+            .iter()
+            .map(|p| cfr::FeedbackAnswer {
+                person_id: org.p(p),
+                answer: None,
+                answered_at: None,
+            })
+            .collect(),
+        created_at: asked + Duration::days(4),
+    };
+    for f in [answered, waiting] {
+        org.snap
+            .feedback_requests
+            .push(f.validated().expect("valid demo feedback request"));
+    }
+    let latest_check_in = |org: &Org, kr: &KeyResultId| -> Option<CheckIn> {
+        org.snap
+            .check_ins
+            .iter()
+            .filter(|c| &c.key_result_id == kr)
+            .max_by_key(|c| c.at)
+            .cloned()
+    };
+    let uptime = org
+        .snap
+        .key_results
+        .iter()
+        .find(|k| k.title == "Keep monthly uptime above 99.9%")
+        .expect("uptime key result")
+        .id
+        .clone();
+    let thanks = [
+        (
+            "ravi",
+            "mei",
+            uptime,
+            true,
+            "Another month above 99.9% while we migrated the database. Thank you, Mei.",
+        ),
+        (
+            "rachel",
+            "tess",
+            posts.id.clone(),
+            true,
+            "Every post on time, and the last one is our most-read this year.",
+        ),
+        (
+            "cpo",
+            "maya",
+            activation.id.clone(),
+            false,
+            "Thank you for raising the invite-step drop-off before anyone asked.",
+        ),
+    ];
+    for (from, to, kr_id, on_check_in, message) in thanks {
+        let check_in = latest_check_in(org, &kr_id).filter(|_| on_check_in);
+        let created_at = check_in
+            .as_ref()
+            .map_or(asked, |c| c.at + Duration::minutes(90));
+        org.snap.recognitions.push(
+            cfr::Recognition {
+                id: RecognitionId::generate(),
+                from_id: org.p(from),
+                to_id: org.p(to),
+                okr_id: kr_id.to_string(),
+                check_in_id: check_in.map(|c| c.id),
+                message: message.into(),
+                created_at,
+            }
+            .validated()
+            .expect("valid demo recognition"),
+        );
+    }
+}
+
+/// A status in words, as review flags show it.
+fn status_words(s: rhythm::Status) -> &'static str {
+    match s {
+        rhythm::Status::OnTrack => "on track",
+        rhythm::Status::AtRisk => "at risk",
+        rhythm::Status::OffTrack => "off track",
+        rhythm::Status::Stale => "stale",
+        rhythm::Status::Closed => "closed",
+    }
+}
 
 const FIRST_NAMES: &[&str] = &[
     "Ada", "Ben", "Chloe", "Dev", "Emma", "Farid", "Grace", "Hugo", "Ines", "Jon", "Kira", "Liam",
@@ -2528,6 +3045,7 @@ mod tests {
     /// acyclic; each KR matches its latest check-in; nothing is in the future.
     fn check(s: &Snapshot) {
         let now = Utc::now();
+        check_rhythm(s, now);
         // Every owner who has not accepted has the request behind it, in the same state.
         let states: HashMap<&str, OwnershipState> = s
             .objectives
@@ -2717,6 +3235,58 @@ mod tests {
             assert!(i.created_at <= i.updated_at && i.updated_at <= now);
             assert!(krs.contains_key(&i.key_result_id));
             assert!(people.contains_key(&i.owner_id));
+        }
+    }
+
+    /// The owner's rhythm records are valid, in the past, and refer to records of the snapshot.
+    fn check_rhythm(s: &Snapshot, now: Timestamp) {
+        let okr_ids: HashSet<&str> = s
+            .objectives
+            .iter()
+            .map(|o| o.id.as_str())
+            .chain(s.key_results.iter().map(|k| k.id.as_str()))
+            .collect();
+        let people: HashSet<&PersonId> = s.people.iter().map(|p| &p.id).collect();
+        for x in &s.scores {
+            assert_eq!(&x.clone().validated().unwrap(), x);
+            assert!(x.scored_at <= now && okr_ids.contains(x.key_result_id.as_str()));
+        }
+        for r in &s.retrospectives {
+            assert_eq!(&r.clone().validated().unwrap(), r);
+            assert!(r.updated_at <= now && okr_ids.contains(r.objective_id.as_str()));
+            assert_eq!(r.carry_over, r.carried_over_to.is_some());
+            if let Some(d) = &r.carried_over_to {
+                assert!(okr_ids.contains(d.as_str()));
+            }
+        }
+        for r in &s.reviews {
+            assert!(r.held_on <= now.date_naive() && r.updated_at <= now);
+            for i in &r.items {
+                assert!(okr_ids.contains(i.objective_id.as_str()));
+                assert!(people.contains(&i.owner_id));
+            }
+        }
+        for c in &s.conversations {
+            assert_eq!(&c.clone().validated().unwrap(), c);
+            assert!(c.created_at <= now && c.held_on <= now.date_naive());
+            assert!(people.contains(&c.with_id));
+            assert!(c.okr_ids.iter().all(|o| okr_ids.contains(o.as_str())));
+        }
+        for f in &s.feedback_requests {
+            assert_eq!(&f.clone().validated().unwrap(), f);
+            assert!(f.created_at <= now && okr_ids.contains(f.okr_id.as_str()));
+            for a in &f.answers {
+                assert!(a.answered_at.is_none_or(|t| t <= now && t >= f.created_at));
+            }
+        }
+        for r in &s.recognitions {
+            assert_eq!(&r.clone().validated().unwrap(), r);
+            assert!(r.created_at <= now && okr_ids.contains(r.okr_id.as_str()));
+            if let Some(c) = &r.check_in_id {
+                let c = s.check_ins.iter().find(|x| &x.id == c).unwrap();
+                assert_eq!(c.key_result_id.as_str(), r.okr_id);
+                assert!(c.at <= r.created_at);
+            }
         }
     }
 

@@ -298,7 +298,7 @@ fn serve_demo_prints_a_token_that_works() {
         .enable_all()
         .build()
         .unwrap();
-    let (body, signed_in) = rt.block_on(async {
+    let (body, signed_in, rhythm) = rt.block_on(async {
         let client = reqwest::Client::new();
         for _ in 0..100 {
             if client
@@ -354,8 +354,58 @@ fn serve_demo_prints_a_token_that_works() {
             .unwrap();
         let signed_in = resp.status() == reqwest::StatusCode::SEE_OTHER
             && resp.headers()["location"] == "/my-week";
-        (body, signed_in)
+        // The owner's rhythm shows through the API: derived statuses, scored objectives of the
+        // closed quarter, the Platform team's review.
+        let get = |path: String| {
+            let client = client.clone();
+            let token = token.clone();
+            async move {
+                client
+                    .get(format!("http://127.0.0.1:{port}/api/v1{path}"))
+                    .bearer_auth(token)
+                    .send()
+                    .await
+                    .unwrap()
+                    .json::<serde_json::Value>()
+                    .await
+                    .unwrap()
+            }
+        };
+        let all = get("/objectives?limit=500".into()).await;
+        let teams = get("/teams?limit=500".into()).await;
+        let platform = teams["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == "Platform")
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let reviews = get(format!("/teams/{platform}/reviews")).await;
+        (body, signed_in, (all, reviews))
     });
+    let (all, reviews) = rhythm;
+    let field = |name: &str| -> std::collections::BTreeSet<String> {
+        all["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|o| o[name].as_str().map(String::from))
+            .collect()
+    };
+    for status in ["on_track", "at_risk", "off_track", "stale", "closed"] {
+        assert!(
+            field("status").contains(status),
+            "{status}: {:?}",
+            field("status")
+        );
+    }
+    for band in ["red", "yellow", "green"] {
+        assert!(field("score_band").contains(band), "{band}");
+    }
+    let items = reviews["items"][0]["items"].as_array().unwrap();
+    assert!(items.iter().any(|i| i["decisions"].as_str().unwrap() != ""));
     let _ = child.kill();
     let _ = child.wait();
     assert!(

@@ -155,9 +155,15 @@ pub async fn patch_person(
             }
         }
     }
-    Ok(store
+    let updated = store
         .update_person(&caller.write_ctx(), &before, &after)
-        .await?)
+        .await?;
+    if before.active && !updated.active {
+        // Deactivation ends every browser session at once (tokens already answer 401, since
+        // they are checked against the person's state on each request).
+        store.delete_sessions_of(&updated.id, None).await?;
+    }
+    Ok(updated)
 }
 
 /// Does `person` appear in `candidate`'s chain of managers?
