@@ -179,6 +179,7 @@ conformance!(
     children_of_an_objective_and_its_key_results,
     carry_over_is_all_or_nothing,
     key_results_by_ids,
+    settings_written_by_another_server_are_seen,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -1605,6 +1606,36 @@ async fn snapshot_is_all_or_nothing(s: DynStore, _url: String) {
             .len(),
         1
     );
+}
+
+/// Settings are cached by each store; a write through this store is seen at once, a write by
+/// another server (another store on the same database) within the cache's second.
+async fn settings_written_by_another_server_are_seen(s: DynStore, url: String) {
+    let other = keel_store::open(&url).await.expect("second server");
+    let before = s.settings().await.unwrap();
+    let changed = OrgSettings {
+        name: format!("{} (renamed)", before.name),
+        ..before.clone()
+    };
+    other.save_settings(&ctx(), &changed).await.unwrap();
+    assert_eq!(
+        other.settings().await.unwrap(),
+        changed,
+        "the writer sees it at once"
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        if s.settings().await.unwrap() == changed {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the other server's settings were never seen"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    s.save_settings(&ctx(), &before).await.unwrap();
+    assert_eq!(s.settings().await.unwrap(), before);
 }
 
 async fn migrations_are_idempotent(s: DynStore, url: String) {
