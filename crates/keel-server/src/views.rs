@@ -147,7 +147,7 @@ pub struct ObjectiveView {
 
 /// People and team names referenced by a set of OKRs, loaded in two queries.
 struct Names {
-    people: HashMap<PersonId, Person>,
+    people: HashMap<PersonId, keel_store::PersonName>,
     teams: HashMap<TeamId, String>,
 }
 
@@ -160,7 +160,7 @@ impl Names {
         let people: Vec<_> = people.into_iter().collect();
         let teams: Vec<_> = teams.into_iter().collect();
         let (people, teams) =
-            tokio::try_join!(store.people_by_ids(&people), store.team_names(&teams))?;
+            tokio::try_join!(store.person_names(&people), store.team_names(&teams))?;
         Ok(Self {
             people: people.into_iter().map(|p| (p.id.clone(), p)).collect(),
             teams: teams.into_iter().collect(),
@@ -169,7 +169,12 @@ impl Names {
 
     fn person(&self, id: &PersonId) -> PersonSummary {
         match self.people.get(id) {
-            Some(p) => p.into(),
+            Some(p) => PersonSummary {
+                id: p.id.clone(),
+                name: p.name.clone(),
+                title: p.title.clone(),
+                active: p.active,
+            },
             None => PersonSummary {
                 id: id.clone(),
                 name: "(unknown person)".into(),

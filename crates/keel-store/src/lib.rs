@@ -17,6 +17,15 @@ use keel_domain::*;
 use std::sync::Arc;
 
 /// Who is writing, from where: recorded on the audit event of every write.
+/// What an OKR shows of a person named on it (owner, sponsor, contributors).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonName {
+    pub id: PersonId,
+    pub name: String,
+    pub title: String,
+    pub active: bool,
+}
+
 /// What the rhythm needs of one check-in (statuses, forecasts, confidence trends): when, the
 /// value and the confidence, without the note and the rest of the record.
 #[derive(Debug, Clone, PartialEq)]
@@ -286,6 +295,9 @@ pub trait Store: Send + Sync + 'static {
     async fn person_by_email(&self, email: &str) -> StoreResult<Option<Person>>;
     /// The people among `ids` that exist, in no particular order.
     async fn people_by_ids(&self, ids: &[PersonId]) -> StoreResult<Vec<Person>>;
+    /// Names, titles and states of the people among `ids` that exist, in no particular order,
+    /// in one query: what an OKR shows of the people named on it.
+    async fn person_names(&self, ids: &[PersonId]) -> StoreResult<Vec<PersonName>>;
     async fn list_people(
         &self,
         filter: &PeopleFilter,

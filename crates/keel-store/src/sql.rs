@@ -3684,6 +3684,26 @@ impl Store for SqlStore {
         fill_teams(&mut ex, rows).await
     }
 
+    async fn person_names(&self, ids: &[PersonId]) -> StoreResult<Vec<PersonName>> {
+        fetch_in(
+            &mut self.ex(),
+            "SELECT id, name, title, active FROM people WHERE id",
+            "",
+            &id_strings(ids),
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(PersonName {
+                id: PersonId::from_string(r.text("id")?),
+                name: r.text("name")?,
+                title: r.text("title")?,
+                active: r.int("active")? != 0,
+            })
+        })
+        .collect()
+    }
+
     async fn team_names(&self, ids: &[TeamId]) -> StoreResult<Vec<(TeamId, String)>> {
         fetch_in(
             &mut self.ex(),

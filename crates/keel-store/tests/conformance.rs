@@ -415,6 +415,22 @@ async fn round_trip_every_record(s: DynStore, _url: String) {
         .unwrap();
     got.sort_by(|a, b| a.id.cmp(&b.id));
     assert_eq!(got, vec![boss.clone(), ada.clone()]);
+    let mut names = s
+        .person_names(&[ada.id.clone(), boss.id.clone(), PersonId::generate()])
+        .await
+        .unwrap();
+    names.sort_by(|a, b| a.id.cmp(&b.id));
+    let expected: Vec<keel_store::PersonName> = got
+        .iter()
+        .map(|p| keel_store::PersonName {
+            id: p.id.clone(),
+            name: p.name.clone(),
+            title: p.title.clone(),
+            active: p.active,
+        })
+        .collect();
+    assert_eq!(names, expected);
+    assert!(s.person_names(&[]).await.unwrap().is_empty());
 
     assert_eq!(s.password_hash(&ada.id).await.unwrap(), None);
     s.set_password_hash(&ctx(), &ada.id, "$argon2id$v=19$x")
