@@ -1,0 +1,304 @@
+//! The owner's rhythm through a browser's eyes (a cookie jar, no JavaScript): statuses,
+//! forecasts and the status override on the objective page and My week, the back-dated weekly
+//! check-in, team reviews, scoring and the retrospective, cycle close and reopen, CFRs, the
+//! audit log and the calibration report. Every form is also sent bad input: the message shows
+//! next to the field, what was typed is kept, and nothing is written.
+
+use crate::helpers::*;
+use crate::rhythm::{active_objective, check_in_day_tomorrow};
+use keel_domain::{PersonId, Source};
+use keel_server::auth::password;
+use keel_store::WriteCtx;
+use reqwest::{header, redirect, Response, StatusCode};
+use serde_json::Value;
+
+const PASSWORD: &str = "a long enough password";
+
+/// A signed-in browser: cookies kept, redirects not followed (the tests look at each one).
+pub struct Browser {
+    client: reqwest::Client,
+    base: String,
+    csrf: String,
+}
+
+impl Browser {
+    /// Signs `email` in through the sign-in form.
+    pub async fn signed_in(app: &TestApp, id: &str, email: &str) -> Browser {
+        app.store
+            .set_password_hash(
+                &WriteCtx::system(Source::Cli),
+                &PersonId::from_string(id.to_string()),
+                &password::hash(PASSWORD).await.unwrap(),
+            )
+            .await
+            .unwrap();
+        let mut b = Browser {
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: app.base.clone(),
+            csrf: String::new(),
+        };
+        let token = csrf_in(&b.html("/sign-in").await);
+        let resp = b
+            .post(
+                "/sign-in",
+                &[
+                    ("csrf_token", &token),
+                    ("email", email),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "sign-in of {email}");
+        b.csrf = csrf_in(&b.html("/my-week").await);
+        b
+    }
+
+    /// The administrator of `spawn_app()`.
+    pub async fn admin(app: &TestApp) -> Browser {
+        Browser::signed_in(app, &app.admin_id, "ada@keel.test").await
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// GETs a page that must answer 200; returns its HTML.
+    pub async fn html(&self, path: &str) -> String {
+        self.page_with(path, StatusCode::OK).await
+    }
+
+    /// GETs a page and expects `status`; returns its HTML.
+    pub async fn page_with(&self, path: &str, status: StatusCode) -> String {
+        let resp = self.get(path).await;
+        let got = resp.status();
+        let html = resp.text().await.unwrap();
+        assert_eq!(got, status, "GET {path}: {html}");
+        html
+    }
+
+    async fn post(&self, path: &str, form: &[(&str, &str)]) -> Response {
+        self.client
+            .post(format!("{}{path}", self.base))
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// POSTs a form with the session's CSRF token.
+    pub async fn submit(&self, path: &str, form: &[(&str, &str)]) -> Response {
+        let mut all = vec![("csrf_token", self.csrf.as_str())];
+        all.extend_from_slice(form);
+        self.post(path, &all).await
+    }
+
+    /// POSTs a form that must be refused with 422; returns the page shown again.
+    pub async fn refused(&self, path: &str, form: &[(&str, &str)]) -> String {
+        let resp = self.submit(path, form).await;
+        let status = resp.status();
+        let html = resp.text().await.unwrap();
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "POST {path}: {html}"
+        );
+        html
+    }
+
+    /// POSTs a form that must succeed with a redirect; returns where to.
+    pub async fn done(&self, path: &str, form: &[(&str, &str)]) -> String {
+        let resp = self.submit(path, form).await;
+        let status = resp.status();
+        let to = location(&resp);
+        let html = resp.text().await.unwrap();
+        assert_eq!(status, StatusCode::SEE_OTHER, "POST {path}: {html}");
+        to
+    }
+}
+
+pub fn csrf_in(html: &str) -> String {
+    let key = "name=\"csrf_token\" value=\"";
+    let at = html
+        .find(key)
+        .unwrap_or_else(|| panic!("no csrf_token in {html}"))
+        + key.len();
+    html[at..].split('"').next().unwrap().to_string()
+}
+
+pub fn location(resp: &Response) -> String {
+    resp.headers()
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+/// The text of the field error shown next to input `id` (`f-{id}-error`), if any.
+pub fn field_error(html: &str, id: &str) -> Option<String> {
+    let key = format!("id=\"f-{id}-error\">");
+    let at = html.find(&key)? + key.len();
+    Some(html[at..].split('<').next()?.to_string())
+}
+
+async fn json_of(app: &TestApp, path: &str) -> Value {
+    let resp = app.get(path).await;
+    assert_eq!(resp.status(), StatusCode::OK, "GET {path}");
+    resp.json().await.unwrap()
+}
+
+/// `text` as askama escapes it in a page.
+pub fn escaped(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;")
+}
+
+fn days_ago(d: i64) -> String {
+    (chrono::Utc::now() - chrono::Duration::days(d))
+        .date_naive()
+        .to_string()
+}
+
+// ---------------------------------------------------------------- 9: status everywhere
+
+#[tokio::test]
+async fn objective_page_and_my_week_show_the_rhythms_status_and_due() {
+    let app = spawn_app().await;
+    check_in_day_tomorrow(&app).await;
+    let cycle = app.cycle("2026 Q4").await;
+    let (o, krs) = active_objective(&app, &cycle, None, &["Weekly active teams", "NPS"]).await;
+    let ada = Browser::admin(&app).await;
+
+    // Nothing is due on new key results; a back-dated check-in (the weekly form's date) of nine
+    // days ago makes the key result due on the same rule as the API's.
+    let html = ada.html("/my-week").await;
+    assert!(!html.contains("pill due"), "{html}");
+    let page = ada.html("/my-week").await;
+    let row = |kr: &str| {
+        let marker = format!("value=\"{kr}\"");
+        let before = &page[..page.find(&marker).unwrap()];
+        let key = "name=\"key_result_id.";
+        let start = before.rfind(key).unwrap() + key.len();
+        before[start..].split('"').next().unwrap().to_string()
+    };
+    let n = row(&krs[0]);
+    let (id, value, confidence) = (
+        format!("key_result_id.{n}"),
+        format!("value.{n}"),
+        format!("confidence.{n}"),
+    );
+    // A date in the future, or not a date: shown next to the date, nothing recorded.
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(2))
+        .date_naive()
+        .to_string();
+    for (bad, message) in [(tomorrow.as_str(), "future"), ("last week", "a date")] {
+        let html = ada
+            .refused(
+                "/my-week/check-in",
+                &[
+                    (&id, &krs[0]),
+                    (&value, "30"),
+                    (&confidence, "3"),
+                    ("at", bad),
+                ],
+            )
+            .await;
+        assert!(
+            field_error(&html, "at").unwrap().contains(message),
+            "{html}"
+        );
+        assert!(html.contains(&format!("value=\"{bad}\"")), "kept: {html}");
+    }
+    let kr_json = json_of(&app, &format!("/api/v1/key-results/{}", krs[0])).await;
+    assert!(kr_json["last_check_in_at"].is_null(), "nothing written");
+    let nine = days_ago(9);
+    let to = ada
+        .done(
+            "/my-week/check-in",
+            &[
+                (&id, &krs[0]),
+                (&value, "30"),
+                (&confidence, "3"),
+                ("at", &nine),
+            ],
+        )
+        .await;
+    assert_eq!(to, "/my-week?done=check-in");
+    let kr_json = json_of(&app, &format!("/api/v1/key-results/{}", krs[0])).await;
+    assert!(
+        kr_json["last_check_in_at"]
+            .as_str()
+            .unwrap()
+            .starts_with(&nine),
+        "{kr_json}"
+    );
+    assert_eq!(kr_json["check_in_due"], true);
+    let html = ada.html("/my-week").await;
+    assert!(html.contains("1 due"), "{html}");
+    // Confidence 3 of 10 is off track (and the objective takes its worst key result's).
+    assert!(html.contains("status-off_track"), "{html}");
+
+    // The objective page: statuses with reasons, the forecast, what is due.
+    let html = ada.html(&format!("/objectives/{o}")).await;
+    assert!(html.contains("status-off_track"), "{html}");
+    let reason = kr_json["status_reason"].as_str().unwrap();
+    let shown = escaped(reason);
+    assert!(
+        html.contains(&shown),
+        "the API's reason {reason} is shown: {html}"
+    );
+    assert!(html.contains("forecast"), "{html}");
+    assert!(html.contains("pill due"), "{html}");
+    assert!(html.contains("Scores and retrospective"));
+
+    // The owner's override: bad input next to the field, kept, nothing written.
+    let path = format!("/objectives/{o}/status");
+    let html = ada
+        .refused(&path, &[("status", "great"), ("reason", "we know better")])
+        .await;
+    assert!(field_error(&html, "status").is_some(), "{html}");
+    assert!(html.contains("we know better"));
+    let html = ada
+        .refused(&path, &[("status", "on_track"), ("reason", " ")])
+        .await;
+    assert!(field_error(&html, "reason").is_some(), "{html}");
+    let oj = json_of(&app, &format!("/api/v1/objectives/{o}")).await;
+    assert!(oj["status_override"].is_null());
+    let to = ada
+        .done(
+            &path,
+            &[("status", "on_track"), ("reason", "the fix ships Monday")],
+        )
+        .await;
+    assert_eq!(to, format!("/objectives/{o}?done=status"));
+    let oj = json_of(&app, &format!("/api/v1/objectives/{o}")).await;
+    assert_eq!(oj["status"], "on_track");
+    let html = ada.html(&format!("/objectives/{o}")).await;
+    assert!(html.contains("the fix ships Monday"), "{html}");
+    assert!(html.contains("The owner&#x27;s override") || html.contains("The owner's override"));
+    ada.done(&format!("/objectives/{o}/status/clear"), &[])
+        .await;
+    let oj = json_of(&app, &format!("/api/v1/objectives/{o}")).await;
+    assert!(oj["status_override"].is_null());
+    assert_eq!(oj["status"], "off_track");
+
+    // Someone else may neither override nor see the form.
+    let (mia, _) = app.member("Mia Member").await;
+    let mia = Browser::signed_in(&app, &mia, "mia.member@keel.test").await;
+    let html = mia.html(&format!("/objectives/{o}")).await;
+    assert!(!html.contains("Override the status"));
+    assert!(!html.contains("Scores and retrospective"));
+    let resp = mia
+        .submit(&path, &[("status", "on_track"), ("reason", "mine now")])
+        .await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+}
