@@ -23,6 +23,7 @@ pub mod objective;
 pub mod okr_forms;
 pub mod ownership_map;
 pub mod pages;
+pub mod reviews;
 pub mod team;
 
 use crate::auth::session::{self, PRESESSION_COOKIE};
@@ -51,6 +52,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(pages::owner_routes())
         .merge(objective::routes())
         .merge(okr_forms::routes())
+        .merge(reviews::routes())
         .route(
             "/admin/people/{id}/password",
             get(account::admin_reset_form).post(account::admin_reset),

@@ -302,3 +302,154 @@ async fn objective_page_and_my_week_show_the_rhythms_status_and_due() {
         .await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
 }
+
+// ---------------------------------------------------------------- 1: team reviews
+
+/// A team Growth led by Leo, with an active objective (owned by the administrator) on its
+/// agenda, and Max, a member who neither leads it nor owns anything.
+struct ReviewWorld {
+    app: TestApp,
+    team: String,
+    objective: String,
+    leo: Browser,
+    max: Browser,
+}
+
+async fn review_world() -> ReviewWorld {
+    let app = spawn_app().await;
+    let cycle = app.cycle("2026 Q4").await;
+    let (leo, _) = app.member("Leo Lead").await;
+    let (max, _) = app.member("Max Member").await;
+    let team = app
+        .create(
+            "/api/v1/teams",
+            serde_json::json!({"name": "Growth", "lead_id": leo, "member_ids": [leo, max]}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (objective, _) = active_objective(&app, &cycle, Some(&team), &["Signups"]).await;
+    let leo = Browser::signed_in(&app, &leo, "leo.lead@keel.test").await;
+    let max = Browser::signed_in(&app, &max, "max.member@keel.test").await;
+    ReviewWorld {
+        app,
+        team,
+        objective,
+        leo,
+        max,
+    }
+}
+
+async fn reviews_of(app: &TestApp, team: &str) -> Vec<Value> {
+    json_of(app, &format!("/api/v1/teams/{team}/reviews")).await["items"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[tokio::test]
+async fn team_reviews_are_started_listed_and_noted_from_the_browser() {
+    let w = review_world().await;
+    let (team, o) = (&w.team, &w.objective);
+    let html = w.leo.html(&format!("/teams/{team}")).await;
+    assert!(html.contains("No reviews yet"));
+    assert!(html.contains(&format!("href=\"/teams/{team}/reviews/new\"")));
+    // Max may not run the review: no button, and the form is a 403 page.
+    let html = w.max.html(&format!("/teams/{team}")).await;
+    assert!(!html.contains("Start a review"));
+    w.max
+        .page_with(&format!("/teams/{team}/reviews/new"), StatusCode::FORBIDDEN)
+        .await;
+    let resp = w.max.submit(&format!("/teams/{team}/reviews"), &[]).await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+
+    // Bad days: next to the field, kept, nothing written.
+    w.leo.html(&format!("/teams/{team}/reviews/new")).await;
+    let future = (chrono::Utc::now() + chrono::Duration::days(3))
+        .date_naive()
+        .to_string();
+    for bad in [future.as_str(), "someday"] {
+        let html = w
+            .leo
+            .refused(&format!("/teams/{team}/reviews"), &[("held_on", bad)])
+            .await;
+        assert!(field_error(&html, "held_on").is_some(), "{html}");
+        assert!(html.contains(&format!("value=\"{bad}\"")));
+    }
+    let html = w
+        .leo
+        .refused(
+            &format!("/teams/{team}/reviews"),
+            &[("held_on", ""), ("cycle_id", "no-such-cycle")],
+        )
+        .await;
+    assert!(field_error(&html, "cycle_id").is_some(), "{html}");
+    assert!(reviews_of(&w.app, team).await.is_empty());
+
+    // A review: the agenda, listed on the team page by date.
+    let to = w
+        .leo
+        .done(&format!("/teams/{team}/reviews"), &[("held_on", "")])
+        .await;
+    assert!(to.starts_with("/reviews/"), "{to}");
+    let html = w.leo.html(&to).await;
+    assert!(html.contains("Delight customers"));
+    assert!(html.contains("first review"));
+    assert!(html.contains("Ada Admin"), "the owner: {html}");
+    assert!(html.contains("Owner&#x27;s notes") || html.contains("Owner's notes"));
+    let html = w.leo.html(&format!("/teams/{team}")).await;
+    assert!(html.contains(&format!("href=\"{to}\"")), "{html}");
+
+    // Notes: too long is refused next to the field and kept; then saved.
+    let item = format!("{to}/items/{o}");
+    let long = "n".repeat(10_001);
+    let html = w
+        .leo
+        .refused(
+            &item,
+            &[("notes", &long), ("decisions", "ship it"), ("version", "1")],
+        )
+        .await;
+    assert!(html.contains(&format!("id=\"notes-{o}-error\"")), "{html}");
+    assert!(html.contains("ship it"), "kept");
+    let review = &reviews_of(&w.app, team).await[0];
+    assert_eq!(review["items"][0]["decisions"], "");
+    let back = w
+        .leo
+        .done(
+            &item,
+            &[
+                ("notes", "signups are up"),
+                ("decisions", "double the ads"),
+                ("version", "1"),
+            ],
+        )
+        .await;
+    assert!(back.starts_with(&format!("{to}?done=notes")));
+    let review = &reviews_of(&w.app, team).await[0];
+    assert_eq!(review["items"][0]["decisions"], "double the ads");
+    // A form rendered before that save is stale: refused, what was typed kept.
+    let resp = w
+        .leo
+        .submit(
+            &item,
+            &[("notes", "late"), ("decisions", ""), ("version", "1")],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::PRECONDITION_FAILED);
+    assert!(resp.text().await.unwrap().contains("late"));
+
+    // Max reads the review (he sees the objective) but may not write on it.
+    let html = w.max.html(&to).await;
+    assert!(html.contains("double the ads"));
+    assert!(!html.contains(&format!("action=\"{item}\"")));
+    let resp = w
+        .max
+        .submit(
+            &item,
+            &[("notes", "mine"), ("decisions", ""), ("version", "2")],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+}
