@@ -12,6 +12,7 @@ use crate::authz;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Caller;
 use keel_domain::review::Review;
+use keel_domain::rhythm;
 use keel_domain::*;
 use keel_store::{PageRequest, Store};
 use std::collections::HashSet;
@@ -110,5 +111,45 @@ pub async fn review_page(
         team,
         can_note,
         run_by,
+    })
+}
+
+/// Everything on an objective's close-out page.
+pub struct CloseOut {
+    pub objective: crate::views::ObjectiveView,
+    pub cycle: Option<Cycle>,
+    pub retrospective: Option<rhythm::Retrospective>,
+    /// The key results the caller may score.
+    pub can_score: HashSet<KeyResultId>,
+    pub can_write_retrospective: bool,
+}
+
+/// An objective's scores and retrospective, for those who may score one of its key results or
+/// write its retrospective (403 for anyone else who may see it; 404 for those who may not).
+/// A constant number of queries.
+pub async fn close_out(
+    store: &dyn Store,
+    caller: &Caller,
+    id: &ObjectiveId,
+) -> ApiResult<CloseOut> {
+    let o = super::okrs::get_objective(store, &Viewer::of(&caller.person), id).await?;
+    let krs = store.key_results_of(std::slice::from_ref(&o.id)).await?;
+    let can_score: HashSet<KeyResultId> = krs
+        .iter()
+        .filter(|k| authz::score_key_result(&caller.person, k, &o).is_ok())
+        .map(|k| k.id.clone())
+        .collect();
+    let can_write_retrospective = authz::write_retrospective(&caller.person, &o).is_ok();
+    if can_score.is_empty() && !can_write_retrospective {
+        authz::write_retrospective(&caller.person, &o)?;
+    }
+    let cycle = store.cycle(&o.cycle_id).await?;
+    let retrospective = store.retrospective(&o.id).await?;
+    Ok(CloseOut {
+        objective: crate::views::objective(store, o).await?,
+        cycle,
+        retrospective,
+        can_score,
+        can_write_retrospective,
     })
 }

@@ -16,6 +16,7 @@ pub mod account;
 pub mod admin;
 pub mod assets;
 pub mod charts;
+pub mod close_out;
 pub mod company;
 pub mod forms;
 pub mod health;
@@ -53,6 +54,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(objective::routes())
         .merge(okr_forms::routes())
         .merge(reviews::routes())
+        .merge(close_out::routes())
         .route(
             "/admin/people/{id}/password",
             get(account::admin_reset_form).post(account::admin_reset),

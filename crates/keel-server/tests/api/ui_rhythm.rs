@@ -453,3 +453,107 @@ async fn team_reviews_are_started_listed_and_noted_from_the_browser() {
         .await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
 }
+
+// ---------------------------------------------------------------- 2: scoring, retrospective
+
+#[tokio::test]
+async fn close_out_scores_key_results_and_carries_the_objective_over() {
+    let app = spawn_app().await;
+    let cycle = app.cycle("2026 Q4").await;
+    let (o, krs) = active_objective(&app, &cycle, None, &["Signups"]).await;
+    app.create(
+        &format!("/api/v1/key-results/{}/check-ins", krs[0]),
+        serde_json::json!({"value": 70, "confidence": 7}),
+    )
+    .await;
+    let ada = Browser::admin(&app).await;
+    let page = format!("/objectives/{o}/close-out");
+    let html = ada.html(&page).await;
+    assert!(
+        html.contains("suggested score <strong>0.70</strong>"),
+        "{html}"
+    );
+    assert!(html.contains("Scored once every key result has its score"));
+
+    // Bad scores: next to the field, kept, nothing written.
+    let path = format!("/key-results/{}/score", krs[0]);
+    for (bad, message) in [("lots", "number"), ("1.5", "0.0 to 1.0"), ("", "enter")] {
+        let html = ada
+            .refused(&path, &[("score", bad), ("reason", "shipped late")])
+            .await;
+        let key = format!("id=\"score-{}-error\">", krs[0]);
+        let at = html.find(&key).unwrap_or_else(|| panic!("{html}")) + key.len();
+        assert!(html[at..].split('<').next().unwrap().contains(message));
+        assert!(html.contains("value=\"shipped late\""), "kept");
+    }
+    let kr = json_of(&app, &format!("/api/v1/key-results/{}", krs[0])).await;
+    assert!(kr["score"].is_null());
+    let to = ada
+        .done(&path, &[("score", "0.7"), ("reason", "shipped late")])
+        .await;
+    assert!(to.starts_with(&format!("{page}?done=score")));
+    let html = ada.html(&page).await;
+    assert!(html.contains("band-green"), "{html}");
+    // Committed (the default): 0.7 is green but not a success.
+    assert!(
+        html.contains("Not a success for a committed objective"),
+        "{html}"
+    );
+
+    // The retrospective: carrying over needs a next cycle (409 shown next to the box).
+    let retro = format!("/objectives/{o}/retrospective");
+    let html = ada
+        .refused(
+            &retro,
+            &[
+                ("worked", "pairing"),
+                ("did_not", "estimates"),
+                ("carry_over", "on"),
+            ],
+        )
+        .await;
+    assert!(
+        field_error(&html, "carry_over")
+            .unwrap()
+            .contains("no open cycle"),
+        "{html}"
+    );
+    assert!(html.contains(">pairing</textarea>"), "kept");
+    let long = "w".repeat(10_001);
+    let html = ada.refused(&retro, &[("worked", &long)]).await;
+    assert!(field_error(&html, "worked").is_some(), "{html}");
+    let resp = app
+        .get(&format!("/api/v1/objectives/{o}/retrospective"))
+        .await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND, "nothing written");
+    app.create(
+        "/api/v1/cycles",
+        serde_json::json!({"name": "2027 Q1", "starts_on": "2027-01-01", "ends_on": "2027-03-31"}),
+    )
+    .await;
+    ada.done(
+        &retro,
+        &[
+            ("worked", "pairing"),
+            ("did_not", "estimates"),
+            ("carry_over", "on"),
+        ],
+    )
+    .await;
+    let r = json_of(&app, &format!("/api/v1/objectives/{o}/retrospective")).await;
+    let draft = r["carried_over_to"].as_str().unwrap();
+    let html = ada.html(&page).await;
+    assert!(
+        html.contains(&format!("href=\"/objectives/{draft}\"")),
+        "{html}"
+    );
+    let d = json_of(&app, &format!("/api/v1/objectives/{draft}")).await;
+    assert_eq!(d["state"], "draft");
+
+    // A member who neither owns nor champions: a 403 page, and no link on the objective page.
+    let (mia, _) = app.member("Mia Member").await;
+    let mia = Browser::signed_in(&app, &mia, "mia.member@keel.test").await;
+    mia.page_with(&page, StatusCode::FORBIDDEN).await;
+    let resp = mia.submit(&path, &[("score", "0.1"), ("reason", "")]).await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+}
