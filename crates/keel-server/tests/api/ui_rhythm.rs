@@ -557,3 +557,68 @@ async fn close_out_scores_key_results_and_carries_the_objective_over() {
     let resp = mia.submit(&path, &[("score", "0.1"), ("reason", "")]).await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
 }
+
+// ---------------------------------------------------------------- 3: cycle close and reopen
+
+async fn cycle_state(app: &TestApp, cycle: &str) -> Value {
+    json_of(app, &format!("/api/v1/cycles/{cycle}")).await["state"].clone()
+}
+
+#[tokio::test]
+async fn cycles_are_closed_and_reopened_after_a_confirmation() {
+    let app = spawn_app().await;
+    let cycle = app.cycle("2026 Q4").await;
+    let (champ, _) = app.person_with_roles("Cam Champion", &["champion"]).await;
+    let cam = Browser::signed_in(&app, &champ, "cam.champion@keel.test").await;
+    let ada = Browser::admin(&app).await;
+
+    // A champion closes, after a confirmation page.
+    let html = cam.html("/admin/cycles").await;
+    let close = format!("/admin/cycles/{cycle}/close");
+    assert!(html.contains(&format!("href=\"{close}\"")), "{html}");
+    let html = cam.html(&close).await;
+    assert!(html.contains("locks every OKR"));
+    assert_eq!(
+        cycle_state(&app, &cycle).await,
+        "active",
+        "the confirmation writes nothing"
+    );
+    let to = cam.done(&close, &[]).await;
+    assert_eq!(to, format!("/admin/cycles?done=closed#cycle-{cycle}"));
+    assert_eq!(cycle_state(&app, &cycle).await, "closed");
+    // Closing again: a readable 409 page.
+    let resp = cam.submit(&close, &[]).await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("already closed"), "{html}");
+    assert!(
+        html.contains("<h1 id=\"cycles\">Cycles</h1>"),
+        "the cycles page"
+    );
+
+    // Reopening is for administrators only.
+    let reopen = format!("/admin/cycles/{cycle}/reopen");
+    let html = cam.html("/admin/cycles").await;
+    assert!(!html.contains(&reopen));
+    cam.page_with(&reopen, StatusCode::FORBIDDEN).await;
+    let resp = cam.submit(&reopen, &[]).await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert_eq!(cycle_state(&app, &cycle).await, "closed");
+    let html = ada.html("/admin/cycles").await;
+    assert!(html.contains(&format!("href=\"{reopen}\"")));
+    ada.html(&reopen).await;
+    ada.done(&reopen, &[]).await;
+    assert_eq!(cycle_state(&app, &cycle).await, "active");
+    let resp = ada.submit(&reopen, &[]).await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+
+    // A member: 403 pages.
+    let (mia, _) = app.member("Mia Member").await;
+    let mia = Browser::signed_in(&app, &mia, "mia.member@keel.test").await;
+    mia.page_with(&close, StatusCode::FORBIDDEN).await;
+    assert_eq!(
+        mia.submit(&close, &[]).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(cycle_state(&app, &cycle).await, "active");
+}
