@@ -153,3 +153,80 @@ pub async fn close_out(
         can_write_retrospective,
     })
 }
+
+// ---------------------------------------------------------------- CFRs
+
+/// What the CFR forms offer: active people, and the OKRs on the caller's My week (objectives
+/// and key results they own or take part in, all visible to them) as `(id, label)`.
+pub struct CfrChoices {
+    pub people: Vec<Person>,
+    pub okrs: Vec<(String, String)>,
+}
+
+/// The choices of the CFR forms: a constant number of queries (My week's).
+pub async fn cfr_choices(store: &dyn Store, caller: &Caller) -> ApiResult<CfrChoices> {
+    let week = super::ui_owner::my_week(store, caller).await?;
+    let mut okrs = Vec::new();
+    for (o, _) in &week.objectives {
+        okrs.push((o.id.to_string(), format!("Objective: {}", o.title)));
+    }
+    for k in &week.key_results {
+        okrs.push((
+            k.key_result.id.to_string(),
+            format!("Key result: {} ({})", k.key_result.title, k.objective_title),
+        ));
+    }
+    let people = super::ui_owner::active_people(store)
+        .await?
+        .into_iter()
+        .filter(|p| p.id != caller.person.id)
+        .collect();
+    Ok(CfrChoices { people, okrs })
+}
+
+/// Names for people, by id (one query).
+pub async fn names(
+    store: &dyn Store,
+    ids: &[PersonId],
+) -> ApiResult<std::collections::HashMap<PersonId, String>> {
+    let mut ids = ids.to_vec();
+    ids.sort();
+    ids.dedup();
+    Ok(store
+        .people_by_ids(&ids)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect())
+}
+
+/// Titles of OKRs (objective or key result ids), by id (two queries). Only call it with ids of
+/// OKRs the caller may see.
+pub async fn okr_titles(
+    store: &dyn Store,
+    ids: &[String],
+) -> ApiResult<std::collections::HashMap<String, (String, ObjectiveId)>> {
+    let mut out: std::collections::HashMap<String, (String, ObjectiveId)> = store
+        .objectives_by_ids(
+            &ids.iter()
+                .cloned()
+                .map(ObjectiveId::from_string)
+                .collect::<Vec<_>>(),
+        )
+        .await?
+        .into_iter()
+        .map(|o| (o.id.to_string(), (o.title, o.id)))
+        .collect();
+    let rest: Vec<KeyResultId> = ids
+        .iter()
+        .filter(|i| !out.contains_key(*i))
+        .cloned()
+        .map(KeyResultId::from_string)
+        .collect();
+    if !rest.is_empty() {
+        for k in store.key_results_by_ids(&rest).await? {
+            out.insert(k.id.to_string(), (k.title, k.objective_id));
+        }
+    }
+    Ok(out)
+}

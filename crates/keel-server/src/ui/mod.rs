@@ -15,6 +15,7 @@
 pub mod account;
 pub mod admin;
 pub mod assets;
+pub mod cfrs;
 pub mod charts;
 pub mod close_out;
 pub mod company;
@@ -55,6 +56,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(okr_forms::routes())
         .merge(reviews::routes())
         .merge(close_out::routes())
+        .merge(cfrs::routes())
         .route(
             "/admin/people/{id}/password",
             get(account::admin_reset_form).post(account::admin_reset),

@@ -622,3 +622,125 @@ async fn cycles_are_closed_and_reopened_after_a_confirmation() {
     );
     assert_eq!(cycle_state(&app, &cycle).await, "active");
 }
+
+// ---------------------------------------------------------------- 5: CFRs
+
+#[tokio::test]
+async fn conversations_are_private_and_feedback_is_asked_answered_and_recognised() {
+    let app = spawn_app().await;
+    let cycle = app.cycle("2026 Q4").await;
+    let (o, _) = active_objective(&app, &cycle, None, &["Signups"]).await;
+    let (bo_id, _) = app.member("Bo Buddy").await;
+    let (cy_id, _) = app.member("Cy Third").await;
+    let ada = Browser::admin(&app).await;
+    let bo = Browser::signed_in(&app, &bo_id, "bo.buddy@keel.test").await;
+    let cy = Browser::signed_in(&app, &cy_id, "cy.third@keel.test").await;
+
+    // A 1:1: bad input next to the field and kept; then created, readable by its two people.
+    let html = ada
+        .refused(
+            "/conversations",
+            &[("with_id", ""), ("okr_id", &o), ("notes", "hiring plan")],
+        )
+        .await;
+    assert!(field_error(&html, "with_id").is_some(), "{html}");
+    assert!(html.contains(">hiring plan</textarea>"));
+    let html = ada
+        .refused(
+            "/conversations",
+            &[("with_id", &bo_id), ("held_on", "soon"), ("notes", "x")],
+        )
+        .await;
+    assert!(field_error(&html, "held_on").is_some(), "{html}");
+    let html = ada
+        .refused("/conversations", &[("with_id", &bo_id), ("notes", "")])
+        .await;
+    assert!(field_error(&html, "notes").is_some(), "{html}");
+    assert!(!ada.html("/conversations").await.contains("With Bo Buddy"));
+    let to = ada
+        .done(
+            "/conversations",
+            &[
+                ("with_id", &bo_id),
+                ("okr_id", &o),
+                ("notes", "hiring plan"),
+            ],
+        )
+        .await;
+    assert!(to.starts_with("/conversations/"));
+    let html = ada.html(&to).await;
+    assert!(html.contains("hiring plan") && html.contains("Delight customers"));
+    assert!(bo.html("/conversations").await.contains("With Ada Admin"));
+    assert!(bo.html(&to).await.contains("hiring plan"));
+    // A third person: the 404 page, and nothing in their list.
+    let html = cy.page_with(&to, StatusCode::NOT_FOUND).await;
+    assert!(!html.contains("hiring plan"));
+    assert!(cy.html("/conversations").await.contains("No conversations"));
+
+    // Feedback: asked of Bo about Ada's objective; bad input first.
+    let html = ada
+        .refused(
+            "/feedback",
+            &[("okr_id", &o), ("question", "How is onboarding?")],
+        )
+        .await;
+    assert!(
+        field_error(&html, "request-addressee_ids").is_some(),
+        "{html}"
+    );
+    assert!(html.contains(">How is onboarding?</textarea>"));
+    let html = ada
+        .refused("/feedback", &[("okr_id", ""), ("addressee_ids", &bo_id)])
+        .await;
+    assert!(field_error(&html, "request-okr_id").is_some(), "{html}");
+    ada.done(
+        "/feedback",
+        &[
+            ("okr_id", &o),
+            ("addressee_ids", &bo_id),
+            ("question", "How is onboarding?"),
+        ],
+    )
+    .await;
+    let html = bo.html("/feedback").await;
+    assert!(html.contains("How is onboarding?"), "{html}");
+    let key = "action=\"/feedback/";
+    let at = html.find(key).unwrap() + key.len();
+    let request = html[at..].split('/').next().unwrap().to_string();
+    let answer = format!("/feedback/{request}/answer");
+    let html = bo.refused(&answer, &[("answer", "  ")]).await;
+    assert!(
+        html.contains(&format!("id=\"answer-{request}-error\"")),
+        "{html}"
+    );
+    bo.done(&answer, &[("answer", "smoother since the fix")])
+        .await;
+    assert!(ada
+        .html("/feedback")
+        .await
+        .contains("Bo Buddy: smoother since the fix"));
+    // Cy was not asked: refused (403: the OKR is public to him, the request not his).
+    assert_eq!(
+        cy.submit(&answer, &[("answer", "me too")]).await.status(),
+        StatusCode::FORBIDDEN
+    );
+
+    // Recognition: to someone else, on an OKR.
+    let html = ada
+        .refused(
+            "/recognitions",
+            &[("to_id", &bo_id), ("okr_id", &o), ("message", "")],
+        )
+        .await;
+    assert!(
+        field_error(&html, "recognition-message").is_some(),
+        "{html}"
+    );
+    ada.done(
+        "/recognitions",
+        &[("to_id", &bo_id), ("okr_id", &o), ("message", "great fix")],
+    )
+    .await;
+    let r = json_of(&app, &format!("/api/v1/okrs/{o}/recognitions")).await;
+    assert!(r.to_string().contains("great fix"), "{r}");
+}
