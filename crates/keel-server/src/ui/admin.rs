@@ -280,7 +280,8 @@ pub struct Section {
     pub current: bool,
 }
 
-fn sections(current: &str) -> Vec<Section> {
+/// The administration sub-navigation with `current` marked.
+pub fn sections(current: &str) -> Vec<Section> {
     SECTIONS
         .iter()
         .map(|(href, label)| Section {

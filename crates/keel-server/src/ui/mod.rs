@@ -15,6 +15,7 @@
 pub mod account;
 pub mod admin;
 pub mod assets;
+pub mod audit;
 pub mod cfrs;
 pub mod charts;
 pub mod close_out;
@@ -57,6 +58,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(reviews::routes())
         .merge(close_out::routes())
         .merge(cfrs::routes())
+        .merge(audit::routes())
         .route(
             "/admin/people/{id}/password",
             get(account::admin_reset_form).post(account::admin_reset),
@@ -230,6 +232,8 @@ pub fn encode(value: &str) -> String {
         .unwrap_or_default()
 }
 
+pub use admin::sections as admin_sections;
+
 /// One entry of the main navigation.
 pub struct NavItem {
     pub href: &'static str,
@@ -238,8 +242,10 @@ pub struct NavItem {
 }
 
 /// The sections of the main navigation, in order.
-const NAV: [(&str, &str); 5] = [
+const NAV: [(&str, &str); 7] = [
     ("/my-week", "My week"),
+    ("/conversations", "Conversations"),
+    ("/feedback", "Feedback"),
     ("/company", "Company"),
     ("/ownership", "Ownership"),
     ("/health", "Health"),

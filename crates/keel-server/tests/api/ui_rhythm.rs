@@ -744,3 +744,66 @@ async fn conversations_are_private_and_feedback_is_asked_answered_and_recognised
     let r = json_of(&app, &format!("/api/v1/okrs/{o}/recognitions")).await;
     assert!(r.to_string().contains("great fix"), "{r}");
 }
+
+// ---------------------------------------------------------------- 7: audit log
+
+#[tokio::test]
+async fn audit_log_page_filters_paginates_and_links_the_exports() {
+    let app = spawn_app().await;
+    let cycle = app.cycle("2026 Q4").await;
+    let (o, _) = active_objective(&app, &cycle, None, &["Signups"]).await;
+    let ada = Browser::admin(&app).await;
+    let html = ada.html("/admin/audit").await;
+    assert!(html.contains("objective.create"), "{html}");
+    assert!(html.contains("Ada Admin"));
+    assert!(
+        html.contains("href=\"/admin/audit\" aria-current=\"page\""),
+        "{html}"
+    );
+    let html = ada.html(&format!("/admin/audit?object_id={o}")).await;
+    assert!(html.contains("objective.create"));
+    assert!(!html.contains("cycle.create"), "filtered to the objective");
+    assert!(
+        html.replace("&#38;", "&")
+            .contains(&format!("/api/v1/audit?format=csv&limit=500&object_id={o}")),
+        "{html}"
+    );
+    // The export link works with the browser's session.
+    let csv = ada
+        .get(&format!("/api/v1/audit?format=csv&limit=500&object_id={o}"))
+        .await;
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert!(csv.text().await.unwrap().contains("objective.create"));
+    // Bad filters: next to the field, kept, 422.
+    for (q, field) in [
+        ("since=yesterday", "since"),
+        ("since=2026-11-20&until=2026-11-01", "until"),
+        ("actor_id=nobody", "actor_id"),
+    ] {
+        let html = ada
+            .page_with(
+                &format!("/admin/audit?{q}"),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        assert!(field_error(&html, field).is_some(), "{q}: {html}");
+    }
+    // Pagination: 50 a page.
+    for i in 0..50 {
+        app.create(
+            "/api/v1/teams",
+            serde_json::json!({"name": format!("Team {i}")}),
+        )
+        .await;
+    }
+    let html = ada.html("/admin/audit").await;
+    let key = "href=\"/admin/audit?cursor=";
+    let at = html.find(key).expect("an older page") + key.len();
+    let cursor = html[at..].split('"').next().unwrap().replace("&#38;", "&");
+    let older = ada.html(&format!("/admin/audit?cursor={cursor}")).await;
+    assert!(older.contains("objective.create"), "{older}");
+    // Members: a 403 page.
+    let (mia, _) = app.member("Mia Member").await;
+    let mia = Browser::signed_in(&app, &mia, "mia.member@keel.test").await;
+    mia.page_with("/admin/audit", StatusCode::FORBIDDEN).await;
+}
