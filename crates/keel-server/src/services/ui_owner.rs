@@ -450,7 +450,7 @@ pub async fn objective_page(
                 let visible = match store.key_result(kid).await? {
                     Some(k)
                         if viewer
-                            .visible(store, &[k.objective_id.clone()])
+                            .visible(store, std::slice::from_ref(&k.objective_id))
                             .await?
                             .contains(&k.objective_id) =>
                     {

@@ -75,9 +75,12 @@ struct CloseOutPage {
 #[derive(Default)]
 struct Kept {
     /// Key result id, score and reason typed, and the errors.
-    score: Option<(String, String, String, Option<String>, Option<String>)>,
+    score: Option<ScoreTyped>,
     retrospective: Option<RetroTyped>,
 }
+
+/// A score form as typed: key result id, score, reason, and the errors of score and reason.
+type ScoreTyped = (String, String, String, Option<String>, Option<String>);
 
 #[derive(Default)]
 struct RetroTyped {
