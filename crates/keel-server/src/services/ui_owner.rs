@@ -381,6 +381,9 @@ pub struct ObjectivePage {
     pub children: Vec<Objective>,
     /// Every ownership request on the objective and its key results, oldest first.
     pub ownership_history: Vec<OwnershipRequest>,
+    /// The latest changes to the objective and everything under it (the audit log, as
+    /// `GET /objectives/{id}/history` shows it), newest first.
+    pub changes: Vec<keel_domain::audit::AuditEvent>,
     /// Names of everyone the page mentions beyond the views (initiative owners, authors,
     /// proposers).
     pub people: HashMap<PersonId, PersonSummary>,
@@ -388,6 +391,9 @@ pub struct ObjectivePage {
     /// The key results as stored (for replaying the check-in history).
     pub key_results: Vec<KeyResult>,
 }
+
+/// How many of the latest changes the objective page lists (the API pages through the rest).
+pub const HISTORY_LIMIT: u32 = 50;
 
 /// The objective page: the objective as the API shows it, its cycle, check-in history,
 /// initiatives, parents, children and ownership history, in a constant number of queries (one
@@ -473,7 +479,21 @@ pub async fn objective_page(
         .retain(store, store.children_of_objective(&o.id).await?, |c| &c.id)
         .await?;
     let ownership_history = store.ownership_requests_of_objective(&o.id).await?;
+    let changes = store
+        .list_audit(
+            &keel_store::AuditFilter {
+                object_id: Some(o.id.to_string()),
+                ..Default::default()
+            },
+            &PageRequest {
+                limit: HISTORY_LIMIT,
+                cursor: None,
+            },
+        )
+        .await?
+        .items;
     let mut wanted: HashSet<PersonId> = HashSet::new();
+    wanted.extend(changes.iter().filter_map(|e| e.actor_id.clone()));
     for r in &ownership_history {
         wanted.insert(r.proposed_owner_id.clone());
         wanted.extend(r.proposed_by.iter().cloned());
@@ -527,6 +547,7 @@ pub async fn objective_page(
         parents,
         children,
         ownership_history,
+        changes,
         people,
         can,
         key_results: krs,

@@ -211,6 +211,8 @@ struct ObjectiveTemplate {
     parents: Vec<Link>,
     children: Vec<Link>,
     history: Vec<HistoryLine>,
+    /// The audit history: who changed what, when (newest first).
+    changes: Vec<HistoryLine>,
     can_edit: bool,
     locked: bool,
     answer_pending: bool,
@@ -341,6 +343,7 @@ async fn page(
         parents,
         children,
         ownership_history,
+        changes,
         people,
         can,
         key_results: records,
@@ -599,6 +602,38 @@ async fn page(
             })
             .collect(),
         history,
+        changes: changes
+            .iter()
+            .map(|e| {
+                let who = e
+                    .actor_id
+                    .as_ref()
+                    .map(|a| name_of(&people, a))
+                    .unwrap_or_else(|| "Keel".into());
+                let subject = match e.object_kind.as_str() {
+                    "key_result" => o
+                        .key_results
+                        .iter()
+                        .find(|k| k.id.as_str() == e.object_id)
+                        .map(|k| format!("key result “{}”", k.title))
+                        .unwrap_or_else(|| "a key result".into()),
+                    "objective" => "the objective".into(),
+                    other => format!("a {}", other.replace('_', " ")),
+                };
+                let verb = e.action.rsplit('.').next().unwrap_or("changed");
+                let verb = match verb {
+                    "create" => "created",
+                    "update" => "changed",
+                    "delete" => "deleted",
+                    v => v,
+                };
+                HistoryLine {
+                    when: e.at.format("%-d %b %Y %H:%M UTC").to_string(),
+                    what: format!("{who} {verb} {subject}"),
+                    note: format!("{} · through {:?}", e.action, e.source).to_lowercase(),
+                }
+            })
+            .collect(),
         can_edit: can.edit_objective && !can.locked,
         locked: can.locked,
         answer_pending,

@@ -807,3 +807,20 @@ async fn audit_log_page_filters_paginates_and_links_the_exports() {
     let mia = Browser::signed_in(&app, &mia, "mia.member@keel.test").await;
     mia.page_with("/admin/audit", StatusCode::FORBIDDEN).await;
 }
+
+// ---------------------------------------------------------------- 10: history
+
+#[tokio::test]
+async fn objective_page_lists_who_changed_what_and_when() {
+    let app = spawn_app().await;
+    let cycle = app.cycle("2026 Q4").await;
+    let (o, _) = active_objective(&app, &cycle, None, &["Signups"]).await;
+    let ada = Browser::admin(&app).await;
+    let html = ada.html(&format!("/objectives/{o}")).await;
+    assert!(html.contains("Ada Admin created the objective"), "{html}");
+    assert!(
+        html.contains("Ada Admin created key result “Signups”"),
+        "{html}"
+    );
+    assert!(html.contains("Ada Admin changed the objective"), "{html}");
+}
