@@ -26,6 +26,7 @@ pub mod objective;
 pub mod okr_forms;
 pub mod ownership_map;
 pub mod pages;
+pub mod reports;
 pub mod reviews;
 pub mod team;
 
@@ -59,6 +60,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(close_out::routes())
         .merge(cfrs::routes())
         .merge(audit::routes())
+        .merge(reports::routes())
         .route(
             "/admin/people/{id}/password",
             get(account::admin_reset_form).post(account::admin_reset),

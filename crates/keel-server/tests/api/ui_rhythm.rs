@@ -824,3 +824,50 @@ async fn objective_page_lists_who_changed_what_and_when() {
     );
     assert!(html.contains("Ada Admin changed the objective"), "{html}");
 }
+
+// ---------------------------------------------------------------- 4: calibration
+
+#[tokio::test]
+async fn calibration_report_is_for_the_roles_allowed_and_needs_a_closed_cycle() {
+    let app = spawn_app().await;
+    let cycle = app.cycle("2026 Q4").await;
+    let (_, krs) = active_objective(&app, &cycle, None, &["Signups"]).await;
+    app.create(
+        &format!("/api/v1/key-results/{}/check-ins", krs[0]),
+        serde_json::json!({"value": 40, "confidence": 9}),
+    )
+    .await;
+    let ada = Browser::admin(&app).await;
+    ada.done(
+        &format!("/key-results/{}/score", krs[0]),
+        &[("score", "0.4"), ("reason", "half way")],
+    )
+    .await;
+    let page = format!("/reports/calibration?cycle_id={cycle}");
+    // Not closed yet: said next to the cycle field.
+    let html = ada.page_with(&page, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert!(
+        field_error(&html, "cycle_id")
+            .unwrap()
+            .contains("not closed"),
+        "{html}"
+    );
+    let html = ada
+        .page_with(
+            "/reports/calibration?cycle_id=nope",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    assert!(field_error(&html, "cycle_id").is_some());
+    ada.done(&format!("/admin/cycles/{cycle}/close"), &[]).await;
+    let html = ada.html(&page).await;
+    assert!(html.contains("Ada Admin"), "{html}");
+    assert!(html.contains("over-confident"), "{html}");
+    // An analyst may read it; a member gets the 403 page.
+    let (an, _) = app.person_with_roles("Ann Analyst", &["analyst"]).await;
+    let ann = Browser::signed_in(&app, &an, "ann.analyst@keel.test").await;
+    assert!(ann.html(&page).await.contains("over-confident"));
+    let (mia, _) = app.member("Mia Member").await;
+    let mia = Browser::signed_in(&app, &mia, "mia.member@keel.test").await;
+    mia.page_with(&page, StatusCode::FORBIDDEN).await;
+}
