@@ -315,8 +315,7 @@ struct ReviewWorld {
     max: Browser,
 }
 
-async fn review_world() -> ReviewWorld {
-    let app = spawn_app().await;
+async fn review_world(app: TestApp) -> ReviewWorld {
     let cycle = app.cycle("2026 Q4").await;
     let (leo, _) = app.member("Leo Lead").await;
     let (max, _) = app.member("Max Member").await;
@@ -350,7 +349,18 @@ async fn reviews_of(app: &TestApp, team: &str) -> Vec<Value> {
 
 #[tokio::test]
 async fn team_reviews_are_started_listed_and_noted_from_the_browser() {
-    let w = review_world().await;
+    team_reviews(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn team_reviews_are_started_listed_and_noted_from_the_browser_on_postgres() {
+    if postgres_configured() {
+        team_reviews(spawn_app_on(Db::Postgres).await).await;
+    }
+}
+
+async fn team_reviews(app: TestApp) {
+    let w = review_world(app).await;
     let (team, o) = (&w.team, &w.objective);
     let html = w.leo.html(&format!("/teams/{team}")).await;
     assert!(html.contains("No reviews yet"));
@@ -458,7 +468,17 @@ async fn team_reviews_are_started_listed_and_noted_from_the_browser() {
 
 #[tokio::test]
 async fn close_out_scores_key_results_and_carries_the_objective_over() {
-    let app = spawn_app().await;
+    close_out(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn close_out_scores_key_results_and_carries_the_objective_over_on_postgres() {
+    if postgres_configured() {
+        close_out(spawn_app_on(Db::Postgres).await).await;
+    }
+}
+
+async fn close_out(app: TestApp) {
     let cycle = app.cycle("2026 Q4").await;
     let (o, krs) = active_objective(&app, &cycle, None, &["Signups"]).await;
     app.create(
@@ -627,7 +647,17 @@ async fn cycles_are_closed_and_reopened_after_a_confirmation() {
 
 #[tokio::test]
 async fn conversations_are_private_and_feedback_is_asked_answered_and_recognised() {
-    let app = spawn_app().await;
+    cfrs(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn conversations_are_private_and_feedback_is_asked_answered_and_recognised_on_postgres() {
+    if postgres_configured() {
+        cfrs(spawn_app_on(Db::Postgres).await).await;
+    }
+}
+
+async fn cfrs(app: TestApp) {
     let cycle = app.cycle("2026 Q4").await;
     let (o, _) = active_objective(&app, &cycle, None, &["Signups"]).await;
     let (bo_id, _) = app.member("Bo Buddy").await;
