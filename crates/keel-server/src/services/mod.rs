@@ -15,6 +15,7 @@ pub mod scoring;
 pub mod tokens;
 pub mod ui_org;
 pub mod ui_owner;
+pub mod ui_rhythm;
 pub mod visibility;
 
 use crate::error::{ApiError, ApiResult};

@@ -62,7 +62,8 @@ pub struct MyKeyResult {
     pub involvement: Involvement,
     /// The caller may check in on it now (permitted, and neither it nor its cycle is closed).
     pub can_check_in: bool,
-    /// Its check-in is due: no check-in for a week or more, in an active objective.
+    /// Its check-in is due by the rhythm's own rule (`views::KeyResultView::check_in_due`: the
+    /// team's or organisation's cadence and check-in day), and the caller may check in.
     pub due: bool,
 }
 
@@ -86,17 +87,6 @@ pub struct MyWeek {
     pub key_results: Vec<MyKeyResult>,
     pub requests: Vec<WaitingRequest>,
     pub confidence_scale: ConfidenceScale,
-}
-
-/// Check-ins are weekly: a key result is due when its last check-in is this old (or it has none).
-pub const CHECK_IN_DAYS: i64 = 7;
-
-/// Due: an active objective, not closed, and no check-in within the week.
-fn is_due(kr: &KeyResult, o: &Objective, at: chrono::DateTime<chrono::Utc>) -> bool {
-    o.state == ObjectiveState::Active
-        && kr
-            .last_check_in_at
-            .is_none_or(|t| at - t >= chrono::Duration::days(CHECK_IN_DAYS))
 }
 
 /// The caller's OKRs with the objectives and cycles around them: six queries.
@@ -170,7 +160,6 @@ pub async fn my_week(store: &dyn Store, caller: &Caller) -> ApiResult<MyWeek> {
     let me = &caller.person.id;
     let mine = mine(store, caller).await?;
     let settings = store.settings().await?;
-    let t = now();
     // Views of every objective on the page (with their key results and names): four queries.
     let mut all: Vec<Objective> = mine.objectives.values().cloned().collect();
     all.sort_by(|a, b| (a.created_at, a.id.as_str()).cmp(&(b.created_at, b.id.as_str())));
@@ -208,7 +197,7 @@ pub async fn my_week(store: &dyn Store, caller: &Caller) -> ApiResult<MyWeek> {
             key_result: view.clone(),
             objective_title: o.title.clone(),
             involvement: inv,
-            due: can_check_in && is_due(k, o, t),
+            due: can_check_in && view.check_in_due,
             can_check_in,
         });
     }
@@ -338,7 +327,11 @@ fn prepare(
         confidence: Confidence::new(input.confidence, scale)?,
         note: input.note,
         author_id: Some(caller.person.id.clone()),
-        at: t,
+        // As `okrs::check_in` stores it: microseconds, the precision of both databases.
+        at: input
+            .at
+            .map(|a| chrono::DateTime::from_timestamp_micros(a.timestamp_micros()).unwrap_or(a))
+            .unwrap_or(t),
         created_at: t,
     }
     .validated()?;
@@ -367,6 +360,10 @@ pub struct Abilities {
     pub edit_key_result: HashSet<KeyResultId>,
     pub check_in: HashSet<KeyResultId>,
     pub manage_initiatives: HashSet<KeyResultId>,
+    /// May override the objective's derived status (its owner or an administrator).
+    pub override_status: bool,
+    /// May open the close-out page: score a key result or write the retrospective.
+    pub close_out: bool,
     /// The objective or its cycle is closed: nothing changes.
     pub locked: bool,
 }
@@ -384,6 +381,9 @@ pub struct ObjectivePage {
     pub children: Vec<Objective>,
     /// Every ownership request on the objective and its key results, oldest first.
     pub ownership_history: Vec<OwnershipRequest>,
+    /// The latest changes to the objective and everything under it (the audit log, as
+    /// `GET /objectives/{id}/history` shows it), newest first.
+    pub changes: Vec<keel_domain::audit::AuditEvent>,
     /// Names of everyone the page mentions beyond the views (initiative owners, authors,
     /// proposers).
     pub people: HashMap<PersonId, PersonSummary>,
@@ -391,6 +391,9 @@ pub struct ObjectivePage {
     /// The key results as stored (for replaying the check-in history).
     pub key_results: Vec<KeyResult>,
 }
+
+/// How many of the latest changes the objective page lists (the API pages through the rest).
+pub const HISTORY_LIMIT: u32 = 50;
 
 /// The objective page: the objective as the API shows it, its cycle, check-in history,
 /// initiatives, parents, children and ownership history, in a constant number of queries (one
@@ -476,7 +479,21 @@ pub async fn objective_page(
         .retain(store, store.children_of_objective(&o.id).await?, |c| &c.id)
         .await?;
     let ownership_history = store.ownership_requests_of_objective(&o.id).await?;
+    let changes = store
+        .list_audit(
+            &keel_store::AuditFilter {
+                object_id: Some(o.id.to_string()),
+                ..Default::default()
+            },
+            &PageRequest {
+                limit: HISTORY_LIMIT,
+                cursor: None,
+            },
+        )
+        .await?
+        .items;
     let mut wanted: HashSet<PersonId> = HashSet::new();
+    wanted.extend(changes.iter().filter_map(|e| e.actor_id.clone()));
     for r in &ownership_history {
         wanted.insert(r.proposed_owner_id.clone());
         wanted.extend(r.proposed_by.iter().cloned());
@@ -503,6 +520,11 @@ pub async fn objective_page(
     let actor = authz::Actor::load(store, &caller.person).await?;
     let mut can = Abilities {
         edit_objective: authz::edit_objective(&actor, &o).is_ok(),
+        override_status: authz::override_status(&caller.person, &o).is_ok(),
+        close_out: authz::write_retrospective(&caller.person, &o).is_ok()
+            || krs
+                .iter()
+                .any(|k| authz::score_key_result(&caller.person, k, &o).is_ok()),
         locked,
         ..Default::default()
     };
@@ -525,6 +547,7 @@ pub async fn objective_page(
         parents,
         children,
         ownership_history,
+        changes,
         people,
         can,
         key_results: krs,

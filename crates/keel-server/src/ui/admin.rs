@@ -1,6 +1,7 @@
 //! Administration pages (`/admin/...`): people (create, edit, roles, deactivate), teams (parent,
 //! lead, members), cycles, organisation settings, the signed-in person's API tokens, and the
-//! single sign-on status (read-only, from configuration).
+//! single sign-on status (read-only, from configuration), and closing or re-opening a cycle
+//! (after a confirmation page, so that no JavaScript is needed to ask "are you sure?").
 //!
 //! Every form is a plain POST that works without JavaScript. Input is parsed here only as far as
 //! HTML forms need (empty means none, dates, numbers); every rule is the services' (the same as
@@ -46,6 +47,16 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/admin/cycles/{id}",
             get(edit_cycle_form).post(update_cycle),
+        )
+        .route(
+            "/admin/cycles/{id}/close",
+            get(|s, c, Path(id): Path<String>| confirm_cycle(s, c, Path((id, true))))
+                .post(|s, c, Path(id): Path<String>| change_cycle(s, c, Path((id, true)))),
+        )
+        .route(
+            "/admin/cycles/{id}/reopen",
+            get(|s, c, Path(id): Path<String>| confirm_cycle(s, c, Path((id, false))))
+                .post(|s, c, Path(id): Path<String>| change_cycle(s, c, Path((id, false)))),
         )
         .route("/admin/settings", get(settings_form).post(update_settings))
         .route("/admin/tokens", get(tokens_page).post(create_token))
@@ -252,13 +263,14 @@ fn people_choices(people: &[Person], selected: &[&str], skip: Option<&PersonId>)
 }
 
 /// Where each administration page is, for the sub-navigation.
-const SECTIONS: [(&str, &str); 6] = [
+const SECTIONS: [(&str, &str); 7] = [
     ("/admin", "People"),
     ("/admin/teams", "Teams"),
     ("/admin/cycles", "Cycles"),
     ("/admin/settings", "Settings"),
     ("/admin/tokens", "API tokens"),
     ("/admin/sso", "Single sign-on"),
+    ("/admin/audit", "Audit log"),
 ];
 
 /// One entry of the administration sub-navigation.
@@ -268,7 +280,8 @@ pub struct Section {
     pub current: bool,
 }
 
-fn sections(current: &str) -> Vec<Section> {
+/// The administration sub-navigation with `current` marked.
+pub fn sections(current: &str) -> Vec<Section> {
     SECTIONS
         .iter()
         .map(|(href, label)| Section {
@@ -955,6 +968,7 @@ pub struct CycleRow {
     pub ends_on: String,
     pub state: String,
     pub parent: String,
+    pub closed: bool,
 }
 
 #[derive(Template)]
@@ -963,14 +977,39 @@ struct CyclesPage {
     layout: Layout,
     sections: Vec<Section>,
     cycles: Vec<CycleRow>,
+    /// Re-opening needs the admin role (closing is for champions too).
+    can_reopen: bool,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct CyclesQuery {
+    done: Option<String>,
 }
 
 /// `GET /admin/cycles` (administrators and champions).
 pub async fn cycles(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
+    Query(q): Query<CyclesQuery>,
 ) -> Result<Response, UiError> {
-    let cycles = ui_org::admin_cycles(state.store(), &caller).await?;
+    let notice = match q.done.as_deref() {
+        Some("closed") => Some("The cycle is closed: its OKRs are locked.".to_string()),
+        Some("reopened") => Some("The cycle is open again.".to_string()),
+        _ => None,
+    };
+    let page = cycles_page(&state, &caller, notice, None).await?;
+    Ok(render(StatusCode::OK, &page))
+}
+
+async fn cycles_page(
+    state: &AppState,
+    caller: &Caller,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Result<CyclesPage, UiError> {
+    let cycles = ui_org::admin_cycles(state.store(), caller).await?;
     let rows = cycles
         .iter()
         .map(|c| CycleRow {
@@ -985,14 +1024,84 @@ pub async fn cycles(
                 .and_then(|p| cycles.iter().find(|x| &x.id == p))
                 .map(|x| x.name.clone())
                 .unwrap_or_default(),
+            closed: c.state == CycleState::Closed,
         })
         .collect();
-    let page = CyclesPage {
-        layout: Layout::signed_in(&caller, "/admin"),
+    Ok(CyclesPage {
+        layout: Layout::signed_in(caller, "/admin"),
         sections: sections("/admin/cycles"),
         cycles: rows,
+        can_reopen: crate::authz::reopen_cycle(&caller.person).is_ok(),
+        notice,
+        error,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "admin_cycle_confirm.html")]
+struct ConfirmCyclePage {
+    layout: Layout,
+    sections: Vec<Section>,
+    id: String,
+    name: String,
+    closing: bool,
+}
+
+/// `GET /admin/cycles/{id}/close` and `/reopen`: "are you sure?", with what it does.
+pub async fn confirm_cycle(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path((id, closing)): Path<(String, bool)>,
+) -> Result<Response, UiError> {
+    if closing {
+        crate::authz::close_cycle(&caller.person)?;
+    } else {
+        crate::authz::reopen_cycle(&caller.person)?;
+    }
+    let cycles = ui_org::admin_cycles(state.store(), &caller).await?;
+    let cycle = find_cycle(&cycles, &id)?;
+    let page = ConfirmCyclePage {
+        layout: Layout::signed_in(&caller, "/admin"),
+        sections: sections("/admin/cycles"),
+        id: cycle.id.to_string(),
+        name: cycle.name,
+        closing,
     };
     Ok(render(StatusCode::OK, &page))
+}
+
+/// `POST /admin/cycles/{id}/close` and `/reopen` (`services::scoring`, audited). A conflict
+/// (already closed, not closed) comes back as the cycles page with the reason, answering 409.
+pub async fn change_cycle(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path((id, closing)): Path<(String, bool)>,
+) -> Result<Response, UiError> {
+    let id = CycleId::from_string(id);
+    let result = if closing {
+        crate::services::scoring::close_cycle(state.store(), &caller, &id).await
+    } else {
+        crate::services::scoring::reopen_cycle(state.store(), &caller, &id).await
+    };
+    match result {
+        Ok(c) => Ok(Redirect::to(&format!(
+            "/admin/cycles?done={}#cycle-{}",
+            if closing { "closed" } else { "reopened" },
+            c.id
+        ))
+        .into_response()),
+        Err(ApiError::Conflict { message, .. }) => {
+            let page = cycles_page(
+                &state,
+                &caller,
+                None,
+                Some(format!("Nothing changed: {message}.")),
+            )
+            .await?;
+            Ok(render(StatusCode::CONFLICT, &page))
+        }
+        Err(e) => Err(UiError(e)),
+    }
 }
 
 const CYCLE_STATES: [(CycleState, &str); 3] = [

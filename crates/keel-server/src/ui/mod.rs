@@ -15,7 +15,10 @@
 pub mod account;
 pub mod admin;
 pub mod assets;
+pub mod audit;
+pub mod cfrs;
 pub mod charts;
+pub mod close_out;
 pub mod company;
 pub mod forms;
 pub mod health;
@@ -23,6 +26,8 @@ pub mod objective;
 pub mod okr_forms;
 pub mod ownership_map;
 pub mod pages;
+pub mod reports;
+pub mod reviews;
 pub mod team;
 
 use crate::auth::session::{self, PRESESSION_COOKIE};
@@ -51,6 +56,11 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(pages::owner_routes())
         .merge(objective::routes())
         .merge(okr_forms::routes())
+        .merge(reviews::routes())
+        .merge(close_out::routes())
+        .merge(cfrs::routes())
+        .merge(audit::routes())
+        .merge(reports::routes())
         .route(
             "/admin/people/{id}/password",
             get(account::admin_reset_form).post(account::admin_reset),
@@ -224,6 +234,8 @@ pub fn encode(value: &str) -> String {
         .unwrap_or_default()
 }
 
+pub use admin::sections as admin_sections;
+
 /// One entry of the main navigation.
 pub struct NavItem {
     pub href: &'static str,
@@ -232,8 +244,10 @@ pub struct NavItem {
 }
 
 /// The sections of the main navigation, in order.
-const NAV: [(&str, &str); 5] = [
+const NAV: [(&str, &str); 7] = [
     ("/my-week", "My week"),
+    ("/conversations", "Conversations"),
+    ("/feedback", "Feedback"),
     ("/company", "Company"),
     ("/ownership", "Ownership"),
     ("/health", "Health"),

@@ -11,12 +11,14 @@
 //! htmx request, so htmx swaps the fragment in).
 
 use super::charts::{self, ProgressPoint};
+use super::company::StatusBadge;
 use super::pages::{fit_words, num, ownership_word, percent};
 use super::{render, Layout, SignedIn, UiError};
 use crate::error::ApiError;
 use crate::extract::{Caller, IfMatch};
 use crate::services::okrs::{self, InitiativePatch, NewInitiative};
 use crate::services::ownership::{self, ProposeOwner};
+use crate::services::rhythm;
 use crate::services::ui_owner::{self, ObjectivePage};
 use crate::views::PersonSummary;
 use crate::AppState;
@@ -37,6 +39,8 @@ pub fn routes() -> Router<AppState> {
         .route("/key-results/{id}/initiatives", post(propose_initiative))
         .route("/initiatives/{id}/done", post(initiative_done))
         .route("/initiatives/{id}/drop", post(drop_initiative))
+        .route("/objectives/{id}/status", post(override_status))
+        .route("/objectives/{id}/status/clear", post(clear_status))
         .route(
             "/objectives/{id}/ownership",
             post(|s, c, Path(id): Path<String>, f| {
@@ -146,6 +150,12 @@ pub struct KeyResultBlock {
     pub sparkline: Option<String>,
     pub milestones: Vec<(String, bool)>,
     pub check_ins: Vec<CheckInLine>,
+    pub status: StatusBadge,
+    /// Attainment projected to the end of the cycle, in percent (none before a check-in).
+    pub forecast: Option<i64>,
+    /// The day its next check-in falls due, and whether it is due now.
+    pub due_on: String,
+    pub due: bool,
     pub initiatives: Vec<InitiativeLine>,
     pub propose: ProposeForm,
     pub can_edit: bool,
@@ -187,13 +197,22 @@ struct ObjectiveTemplate {
     sponsor: Option<Who>,
     contributors: Vec<Who>,
     teams: Vec<String>,
-    /// The owner's latest confidence over the key results (until statuses land).
+    /// The owner's latest confidence over the key results.
     confidence: Option<String>,
+    status: StatusBadge,
+    /// The owner's override in words (who set it, when), if any.
+    status_override: Option<String>,
+    can_override: bool,
+    status_form: StatusForm,
+    /// A link to the close-out page (scores and retrospective) for those who may use it.
+    can_close_out: bool,
     chart: String,
     key_results: Vec<KeyResultBlock>,
     parents: Vec<Link>,
     children: Vec<Link>,
     history: Vec<HistoryLine>,
+    /// The audit history: who changed what, when (newest first).
+    changes: Vec<HistoryLine>,
     can_edit: bool,
     locked: bool,
     answer_pending: bool,
@@ -215,7 +234,18 @@ struct Kept {
     drop: Option<(String, String, String)>,
     /// OKR id → the hand-over form as typed, with its errors.
     handover: Option<(String, HandoverForm)>,
+    status: Option<StatusForm>,
     error: Option<String>,
+}
+
+/// The owner's status override form, as typed.
+#[derive(Default, Clone)]
+pub struct StatusForm {
+    pub status: String,
+    pub reason: String,
+    pub status_error: Option<String>,
+    pub reason_error: Option<String>,
+    pub open: bool,
 }
 
 fn word<T: std::fmt::Debug>(v: T) -> String {
@@ -313,6 +343,7 @@ async fn page(
         parents,
         children,
         ownership_history,
+        changes,
         people,
         can,
         key_results: records,
@@ -400,6 +431,10 @@ async fn page(
                     .iter()
                     .map(|m| (m.title.clone(), m.done))
                     .collect(),
+                status: StatusBadge::new(k.status, k.status_reason.clone()),
+                forecast: k.forecast.map(percent),
+                due_on: k.check_in_due_on.format("%-d %b %Y").to_string(),
+                due: k.check_in_due,
                 check_ins: history
                     .iter()
                     .rev()
@@ -527,6 +562,27 @@ async fn page(
         contributors: o.contributors.iter().map(Into::into).collect(),
         teams: o.teams.iter().map(|t| t.name.clone()).collect(),
         confidence,
+        status: StatusBadge::new(o.status, o.status_reason.clone()),
+        status_override: o.status_override.as_ref().map(|ov| {
+            format!(
+                "set by {} on {}",
+                ov.set_by
+                    .as_ref()
+                    .map(|p| name_of(&people, p))
+                    .unwrap_or_else(|| "Keel".into()),
+                day(ov.set_at)
+            )
+        }),
+        can_override: can.override_status && !can.locked,
+        status_form: kept.status.clone().unwrap_or_else(|| StatusForm {
+            status: o
+                .status_override
+                .as_ref()
+                .map(|ov| crate::services::ui_org::status_word(ov.status).to_string())
+                .unwrap_or_default(),
+            ..Default::default()
+        }),
+        can_close_out: can.close_out,
         chart,
         key_results,
         parents: parents
@@ -546,6 +602,38 @@ async fn page(
             })
             .collect(),
         history,
+        changes: changes
+            .iter()
+            .map(|e| {
+                let who = e
+                    .actor_id
+                    .as_ref()
+                    .map(|a| name_of(&people, a))
+                    .unwrap_or_else(|| "Keel".into());
+                let subject = match e.object_kind.as_str() {
+                    "key_result" => o
+                        .key_results
+                        .iter()
+                        .find(|k| k.id.as_str() == e.object_id)
+                        .map(|k| format!("key result “{}”", k.title))
+                        .unwrap_or_else(|| "a key result".into()),
+                    "objective" => "the objective".into(),
+                    other => format!("a {}", other.replace('_', " ")),
+                };
+                let verb = e.action.rsplit('.').next().unwrap_or("changed");
+                let verb = match verb {
+                    "create" => "created",
+                    "update" => "changed",
+                    "delete" => "deleted",
+                    v => v,
+                };
+                HistoryLine {
+                    when: e.at.format("%-d %b %Y %H:%M UTC").to_string(),
+                    what: format!("{who} {verb} {subject}"),
+                    note: format!("{} · through {:?}", e.action, e.source).to_lowercase(),
+                }
+            })
+            .collect(),
         can_edit: can.edit_objective && !can.locked,
         locked: can.locked,
         answer_pending,
@@ -583,6 +671,7 @@ pub async fn show(
             Some("You declined; your reason went back to the proposer.".to_string())
         }
         Some("saved") => Some("Saved.".to_string()),
+        Some("status") => Some("Status updated.".to_string()),
         Some("initiative") => Some("Initiative updated.".to_string()),
         Some("handover") => {
             Some("Proposed: the new owner sees the request on their My week.".to_string())
@@ -929,4 +1018,77 @@ async fn respond_handover(
     };
     let page = page(state, caller, objective_id, kept, None).await?;
     Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+}
+
+#[derive(Deserialize)]
+pub struct StatusInput {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /objectives/{id}/status`: the owner overrides the derived status, with a reason
+/// (`services::rhythm::set_status_override`, as `PUT /api/v1/objectives/{id}/status`).
+pub async fn override_status(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(id): Path<String>,
+    PostedForm(input): PostedForm<StatusInput>,
+) -> Result<Response, UiError> {
+    let id = ObjectiveId::from_string(id);
+    let mut form = StatusForm {
+        status: input.status.clone(),
+        reason: input.reason.clone(),
+        open: true,
+        ..Default::default()
+    };
+    let result = match input.status.as_str() {
+        "on_track" | "at_risk" | "off_track" => {
+            let status = crate::services::ui_org::parse_status("status", &input.status)?;
+            rhythm::set_status_override(
+                state.store(),
+                &caller,
+                &id,
+                Some(rhythm::SetStatusOverride {
+                    status,
+                    reason: input.reason,
+                }),
+            )
+            .await
+            .map(|_| ())
+        }
+        _ => Err(ApiError::invalid(
+            "status",
+            "choose on track, at risk or off track",
+        )),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/objectives/{id}?done=status")).into_response()),
+        Err(ApiError::Invalid(e)) => {
+            match e.field.as_str() {
+                "status" => form.status_error = Some(e.message),
+                _ => form.reason_error = Some(e.message),
+            }
+            let kept = Kept {
+                status: Some(form),
+                error: Some("The status was not changed: see the status form.".into()),
+                ..Default::default()
+            };
+            let page = page(&state, &caller, &id, kept, None).await?;
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+        Err(e) => Err(UiError(e)),
+    }
+}
+
+/// `POST /objectives/{id}/status/clear`: back to the status its key results give it.
+pub async fn clear_status(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    let id = ObjectiveId::from_string(id);
+    rhythm::set_status_override(state.store(), &caller, &id, None).await?;
+    Ok(Redirect::to(&format!("/objectives/{id}?done=status")).into_response())
 }

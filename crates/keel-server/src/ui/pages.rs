@@ -101,6 +101,7 @@ pub struct ObjectiveLine {
     pub role: &'static str,
     pub state: String,
     pub ownership: &'static str,
+    pub status: super::company::StatusBadge,
 }
 
 /// One key result on My week.
@@ -118,6 +119,9 @@ pub struct KeyResultLine {
     pub ownership: &'static str,
     pub due: bool,
     pub last_check_in: String,
+    pub status: super::company::StatusBadge,
+    /// Attainment projected to the end of the cycle, in percent.
+    pub forecast: Option<i64>,
 }
 
 /// One row of the weekly check-in form: what was typed and the errors next to it.
@@ -154,6 +158,10 @@ struct MyWeekPage {
     /// check in on.
     check_in: Vec<(KeyResultLine, CheckInRow)>,
     due_count: usize,
+    /// The weekly check-in's optional date (empty: now), and its error.
+    at: String,
+    at_error: Option<String>,
+    today: String,
     confidence_min: u8,
     confidence_max: u8,
     /// A message over the whole page (after a successful check-in, or about the form).
@@ -164,6 +172,9 @@ struct MyWeekPage {
 /// What a re-rendered My week keeps from a failed submission.
 #[derive(Default)]
 struct Kept {
+    /// The weekly check-in's date as typed, and its error.
+    at: String,
+    at_error: Option<String>,
     rows: Vec<CheckInRow>,
     decline: Option<(String, String, String)>,
     notice: Option<String>,
@@ -216,6 +227,7 @@ async fn my_week_page(
             role: inv.word(),
             state: format!("{:?}", o.state).to_lowercase(),
             ownership: ownership_word(o.ownership_state),
+            status: super::company::StatusBadge::new(o.status, o.status_reason.clone()),
         })
         .collect();
     let line = |m: &ui_owner::MyKeyResult| {
@@ -233,6 +245,8 @@ async fn my_week_page(
             role: m.involvement.word(),
             ownership: ownership_word(k.ownership_state),
             due: m.due,
+            status: super::company::StatusBadge::new(k.status, k.status_reason.clone()),
+            forecast: k.forecast.map(percent),
             last_check_in: k
                 .last_check_in_at
                 .map(|t| t.format("%-d %b").to_string())
@@ -268,6 +282,9 @@ async fn my_week_page(
         key_results,
         check_in,
         due_count,
+        at: kept.at,
+        at_error: kept.at_error,
+        today: crate::services::now().date_naive().to_string(),
         confidence_min: week.confidence_scale.min(),
         confidence_max: week.confidence_scale.max(),
         notice: kept.notice,
@@ -307,6 +324,22 @@ pub async fn my_week(
     Ok(render(StatusCode::OK, &page))
 }
 
+/// The weekly check-in's optional date: empty or today is now; an earlier day records the
+/// readings as of noon (UTC) that day, to catch up on a missed week; a later day is refused.
+fn check_in_date(typed: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>, String> {
+    if typed.is_empty() {
+        return Ok(None);
+    }
+    let d = chrono::NaiveDate::parse_from_str(typed, "%Y-%m-%d")
+        .map_err(|_| "must be a date, like 2026-11-20".to_string())?;
+    let now = crate::services::now();
+    match d.cmp(&now.date_naive()) {
+        std::cmp::Ordering::Greater => Err("cannot be in the future".into()),
+        std::cmp::Ordering::Equal => Ok(None),
+        std::cmp::Ordering::Less => Ok(d.and_hms_opt(12, 0, 0).map(|t| t.and_utc())),
+    }
+}
+
 /// Reads the weekly check-in's rows from the posted pairs (`key_result_id.N`, `value.N`,
 /// `confidence.N`, `note.N`). Rows with neither value nor confidence are left out: not every key
 /// result needs a check-in every week.
@@ -341,6 +374,15 @@ pub async fn weekly_check_in(
     PostedForm(pairs): PostedForm<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
     let mut rows = posted_rows(&pairs);
+    let at_typed = pairs
+        .iter()
+        .find(|(k, _)| k == "at")
+        .map(|(_, v)| v.trim().to_string())
+        .unwrap_or_default();
+    let (at, mut at_error) = match check_in_date(&at_typed) {
+        Ok(at) => (at, None),
+        Err(e) => (None, Some(e)),
+    };
     let mut inputs = Vec::new();
     let mut positions = Vec::new();
     for (i, row) in rows.iter_mut().enumerate() {
@@ -377,19 +419,20 @@ pub async fn weekly_check_in(
                     value,
                     confidence,
                     note: row.note.clone(),
-                    at: None,
+                    at,
                 },
             ));
             positions.push(i);
         }
     }
-    let parse_failed = rows.iter().any(CheckInRow::has_errors);
+    let parse_failed = rows.iter().any(CheckInRow::has_errors) || at_error.is_some();
     if inputs.is_empty() && !parse_failed {
         let page = my_week_page(
             &state,
             &caller,
             Kept {
                 rows,
+                at: at_typed,
                 error: Some("Nothing to record: fill in a value and a confidence for at least one key result.".into()),
                 ..Default::default()
             },
@@ -405,6 +448,7 @@ pub async fn weekly_check_in(
                     let row = &mut rows[positions[e.row]];
                     match e.error {
                         ApiError::Invalid(f) => match f.field.as_str() {
+                            "at" => at_error = Some(f.message),
                             "value" => row.value_error = Some(f.message),
                             "confidence" => row.confidence_error = Some(f.message),
                             "note" => row.note_error = Some(f.message),
@@ -421,6 +465,8 @@ pub async fn weekly_check_in(
         &caller,
         Kept {
             rows,
+            at: at_typed,
+            at_error,
             error: Some(
                 "Nothing was recorded: correct the rows marked below and send again.".into(),
             ),

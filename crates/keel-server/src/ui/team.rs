@@ -1,11 +1,12 @@
 //! The team page (`/teams/{id}`): the OKRs the team owns or shares in a cycle (each once, with
 //! one progress, never copied), its people and sub-teams, the health findings about its OKRs,
-//! and its reviews (a clear place for them until the owner's rhythm lands).
+//! and its reviews by date (with a button to start one, for those who may run it).
 
 use super::company::{cycle_choices, person_href, Choice, OkrLine};
 use super::health::FindingLine;
+use super::reviews::ReviewLine;
 use super::{render, Layout, SignedIn, UiError};
-use crate::services::ui_org;
+use crate::services::{ui_org, ui_rhythm};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -53,6 +54,8 @@ struct TeamPage {
     objectives: Vec<OkrLine>,
     shared: Vec<SharedLine>,
     findings: Vec<FindingLine>,
+    reviews: Vec<ReviewLine>,
+    can_run_review: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -74,6 +77,7 @@ pub async fn team(
         q.cycle_id.as_deref(),
     )
     .await?;
+    let reviews = ui_rhythm::team_reviews(state.store(), &caller, &t.team.id).await?;
     let cycle = t.cycle.as_ref();
     let person = |p: &keel_domain::Person| Link {
         href: person_href(p.id.as_str(), cycle),
@@ -138,6 +142,8 @@ pub async fn team(
             .iter()
             .map(|f| FindingLine::new(f, cycle))
             .collect(),
+        reviews: reviews.reviews.iter().map(ReviewLine::new).collect(),
+        can_run_review: reviews.can_run,
     };
     Ok(render(StatusCode::OK, &page))
 }

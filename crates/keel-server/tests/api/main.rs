@@ -22,4 +22,5 @@ mod scoring;
 mod story;
 mod ui_org;
 mod ui_owner;
+mod ui_rhythm;
 mod visibility;

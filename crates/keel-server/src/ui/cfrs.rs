@@ -1,0 +1,578 @@
+//! Conversations, feedback and recognition (CFRs) in the browser. `/conversations`: my 1:1
+//! notes (private to the two people: anyone else gets the 404 page), a form to record one with
+//! the other person and an optional OKR. `/feedback`: requests addressed to me with the answer
+//! form in place, the requests I made with their answers, a form to ask named people about an
+//! OKR, and a form to recognise someone's work on an OKR. Writes go through
+//! `services::conversations` (the API's rules); a refused form comes back with the message next
+//! to the field and what was typed kept, and nothing is written.
+
+use super::company::Choice;
+use super::{render, Layout, SignedIn, UiError};
+use crate::error::ApiError;
+use crate::extract::Caller;
+use crate::services::conversations::{self, NewConversation, NewFeedbackAnswer};
+use crate::services::conversations::{NewFeedbackRequest, NewRecognition};
+use crate::services::{ui_rhythm, visibility::Viewer};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form as PostedForm, Router};
+use keel_domain::*;
+use keel_store::PageRequest;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+/// The CFR pages and forms.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/conversations",
+            get(conversations).post(create_conversation),
+        )
+        .route("/conversations/{id}", get(conversation))
+        .route("/feedback", get(feedback).post(request_feedback))
+        .route("/feedback/{id}/answer", post(answer))
+        .route("/recognitions", post(recognise))
+}
+
+/// A form's values as typed and its errors, by field name.
+#[derive(Default, Clone)]
+pub struct Typed {
+    pub values: HashMap<String, Vec<String>>,
+    pub errors: HashMap<String, String>,
+}
+
+impl Typed {
+    fn from_pairs(pairs: &[(String, String)]) -> Self {
+        let mut values: HashMap<String, Vec<String>> = HashMap::new();
+        for (k, v) in pairs {
+            if k != "csrf_token" {
+                values.entry(k.clone()).or_default().push(v.clone());
+            }
+        }
+        Typed {
+            values,
+            errors: HashMap::new(),
+        }
+    }
+    /// The first value typed for `name` ("" if none).
+    pub fn value(&self, name: &str) -> String {
+        self.values
+            .get(name)
+            .and_then(|v| v.first())
+            .cloned()
+            .unwrap_or_default()
+    }
+    fn all(&self, name: &str) -> Vec<String> {
+        self.values.get(name).cloned().unwrap_or_default()
+    }
+    pub fn error(&self, name: &str) -> Option<String> {
+        self.errors.get(name).cloned()
+    }
+    pub fn has_error(&self, name: &str) -> bool {
+        self.errors.contains_key(name)
+    }
+    /// Puts an input error next to its field; anything else is not about the form.
+    fn show(&mut self, e: ApiError, fallback: &str) -> Result<(), UiError> {
+        match e {
+            ApiError::Invalid(f) => {
+                let field = if self.values.contains_key(&f.field) || f.field == "addressee_ids" {
+                    f.field
+                } else {
+                    fallback.to_string()
+                };
+                self.errors.insert(field, f.message);
+                Ok(())
+            }
+            other => Err(UiError(other)),
+        }
+    }
+    fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+}
+
+fn choices(options: &[(String, String)], selected: &[String]) -> Vec<Choice> {
+    options
+        .iter()
+        .map(|(v, l)| Choice {
+            value: v.clone(),
+            label: l.clone(),
+            selected: selected.contains(v),
+        })
+        .collect()
+}
+
+fn people_options(c: &ui_rhythm::CfrChoices) -> Vec<(String, String)> {
+    c.people
+        .iter()
+        .map(|p| (p.id.to_string(), p.name.clone()))
+        .collect()
+}
+
+/// The other person of a 1:1.
+fn other<'a>(c: &'a keel_domain::cfr::Conversation, me: &PersonId) -> &'a PersonId {
+    if &c.author_id == me {
+        &c.with_id
+    } else {
+        &c.author_id
+    }
+}
+
+fn day(d: chrono::NaiveDate) -> String {
+    d.format("%-d %b %Y").to_string()
+}
+
+// ---------------------------------------------------------------- conversations
+
+pub struct ConversationLine {
+    pub href: String,
+    pub with: String,
+    pub held_on: String,
+    pub excerpt: String,
+}
+
+#[derive(Template)]
+#[template(path = "conversations.html")]
+struct ConversationsPage {
+    layout: Layout,
+    conversations: Vec<ConversationLine>,
+    people: Vec<Choice>,
+    okrs: Vec<Choice>,
+    form: Typed,
+    today: String,
+}
+
+async fn conversations_page(
+    state: &AppState,
+    caller: &Caller,
+    form: Typed,
+) -> Result<ConversationsPage, UiError> {
+    let store = state.store();
+    let list = conversations::my_conversations(
+        store,
+        caller,
+        &PageRequest {
+            limit: 100,
+            cursor: None,
+        },
+    )
+    .await?
+    .items;
+    let others: Vec<PersonId> = list
+        .iter()
+        .map(|c| other(c, &caller.person.id).clone())
+        .collect();
+    let names = ui_rhythm::names(store, &others).await?;
+    let c = ui_rhythm::cfr_choices(store, caller).await?;
+    Ok(ConversationsPage {
+        layout: Layout::signed_in(caller, "/conversations"),
+        conversations: list
+            .iter()
+            .map(|cv| ConversationLine {
+                href: format!("/conversations/{}", cv.id),
+                with: names
+                    .get(other(cv, &caller.person.id))
+                    .cloned()
+                    .unwrap_or_default(),
+                held_on: day(cv.held_on),
+                excerpt: cv.notes.chars().take(120).collect(),
+            })
+            .collect(),
+        people: choices(&people_options(&c), &form.all("with_id")),
+        okrs: choices(&c.okrs, &form.all("okr_id")),
+        form,
+        today: crate::services::now().date_naive().to_string(),
+    })
+}
+
+/// `GET /conversations`: my 1:1s, newest first, and the form to record one.
+pub async fn conversations(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+) -> Result<Response, UiError> {
+    let page = conversations_page(&state, &caller, Typed::default()).await?;
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// `POST /conversations`.
+pub async fn create_conversation(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    PostedForm(pairs): PostedForm<Vec<(String, String)>>,
+) -> Result<Response, UiError> {
+    let mut form = Typed::from_pairs(&pairs);
+    let held_on = match form.value("held_on").trim() {
+        "" => None,
+        d => match chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d") {
+            Ok(d) => Some(d),
+            Err(_) => {
+                form.errors
+                    .insert("held_on".into(), "must be a date, like 2026-11-20".into());
+                None
+            }
+        },
+    };
+    if form.value("with_id").is_empty() {
+        form.errors.insert(
+            "with_id".into(),
+            "choose the other person of the 1:1".into(),
+        );
+    }
+    if form.is_empty() {
+        let okr = form.value("okr_id");
+        let result = conversations::create_conversation(
+            state.store(),
+            &caller,
+            NewConversation {
+                with_id: PersonId::from_string(form.value("with_id")),
+                okr_ids: if okr.is_empty() { vec![] } else { vec![okr] },
+                held_on,
+                notes: form.value("notes"),
+            },
+        )
+        .await;
+        match result {
+            Ok(c) => return Ok(Redirect::to(&format!("/conversations/{}", c.id)).into_response()),
+            Err(e) => {
+                let e = match e {
+                    ApiError::Invalid(mut f) if f.field == "okr_ids" => {
+                        f.field = "okr_id".into();
+                        ApiError::Invalid(f)
+                    }
+                    other => other,
+                };
+                form.show(e, "notes")?
+            }
+        }
+    }
+    let page = conversations_page(&state, &caller, form).await?;
+    Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+}
+
+#[derive(Template)]
+#[template(path = "conversation.html")]
+struct ConversationPage {
+    layout: Layout,
+    with: String,
+    author: String,
+    held_on: String,
+    notes: String,
+    okrs: Vec<(String, String)>,
+}
+
+/// `GET /conversations/{id}`: only its two people; anyone else gets the 404 page.
+pub async fn conversation(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    let store = state.store();
+    let c =
+        conversations::get_conversation(store, &caller, &ConversationId::from_string(id)).await?;
+    let names = ui_rhythm::names(store, &[c.author_id.clone(), c.with_id.clone()]).await?;
+    // Only the OKRs the reader may see are named.
+    let titles = ui_rhythm::okr_titles(store, &c.okr_ids).await?;
+    let objective_ids: Vec<ObjectiveId> = titles.values().map(|(_, o)| o.clone()).collect();
+    let seen = Viewer::of(&caller.person)
+        .visible(store, &objective_ids)
+        .await?;
+    let page = ConversationPage {
+        layout: Layout::signed_in(&caller, "/conversations"),
+        with: names
+            .get(other(&c, &caller.person.id))
+            .cloned()
+            .unwrap_or_default(),
+        author: names.get(&c.author_id).cloned().unwrap_or_default(),
+        held_on: day(c.held_on),
+        notes: c.notes.clone(),
+        okrs: c
+            .okr_ids
+            .iter()
+            .filter_map(|i| titles.get(i))
+            .filter(|(_, o)| seen.contains(o))
+            .map(|(t, o)| (format!("/objectives/{o}"), t.clone()))
+            .collect(),
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+// ---------------------------------------------------------------- feedback and recognition
+
+pub struct AnswerLine {
+    pub person: String,
+    pub answer: String,
+}
+
+pub struct RequestLine {
+    pub id: String,
+    pub okr_title: String,
+    pub okr_href: String,
+    pub requester: String,
+    pub question: String,
+    pub asked_on: String,
+    pub answers: Vec<AnswerLine>,
+    /// My answer, as saved or as typed, and its error.
+    pub my_answer: String,
+    pub answer_error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "feedback.html")]
+struct FeedbackPage {
+    layout: Layout,
+    asked_of_me: Vec<RequestLine>,
+    made_by_me: Vec<RequestLine>,
+    people: Vec<Choice>,
+    okrs: Vec<Choice>,
+    recognise_people: Vec<Choice>,
+    recognise_okrs: Vec<Choice>,
+    request: Typed,
+    recognition: Typed,
+    may_give: bool,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Default)]
+struct FeedbackKept {
+    request: Typed,
+    recognition: Typed,
+    /// Request id, answer typed, error.
+    answer: Option<(String, String, String)>,
+    notice: Option<String>,
+}
+
+async fn feedback_page(
+    state: &AppState,
+    caller: &Caller,
+    kept: FeedbackKept,
+) -> Result<FeedbackPage, UiError> {
+    let store = state.store();
+    let me = &caller.person.id;
+    let all =
+        conversations::list_feedback_requests(store, &Viewer::of(&caller.person), None, Some(me))
+            .await?;
+    let mut people: Vec<PersonId> = Vec::new();
+    let mut okr_ids: Vec<String> = Vec::new();
+    for r in &all {
+        people.push(r.requester_id.clone());
+        people.extend(r.answers.iter().map(|a| a.person_id.clone()));
+        okr_ids.push(r.okr_id.clone());
+    }
+    let names = ui_rhythm::names(store, &people).await?;
+    let titles = ui_rhythm::okr_titles(store, &okr_ids).await?;
+    let line = |r: &keel_domain::cfr::FeedbackRequest| {
+        let (title, objective) = titles
+            .get(&r.okr_id)
+            .cloned()
+            .unwrap_or_else(|| (String::new(), ObjectiveId::from_string(String::new())));
+        let mine = r.answers.iter().find(|a| &a.person_id == me);
+        let typed = kept
+            .answer
+            .as_ref()
+            .filter(|(id, _, _)| id == r.id.as_str());
+        RequestLine {
+            id: r.id.to_string(),
+            okr_title: title,
+            okr_href: format!("/objectives/{objective}"),
+            requester: names.get(&r.requester_id).cloned().unwrap_or_default(),
+            question: r.question.clone(),
+            asked_on: day(r.created_at.date_naive()),
+            answers: r
+                .answers
+                .iter()
+                .map(|a| AnswerLine {
+                    person: names.get(&a.person_id).cloned().unwrap_or_default(),
+                    answer: a.answer.clone().unwrap_or_default(),
+                })
+                .collect(),
+            my_answer: typed
+                .map(|t| t.1.clone())
+                .or_else(|| mine.and_then(|a| a.answer.clone()))
+                .unwrap_or_default(),
+            answer_error: typed.map(|t| t.2.clone()),
+        }
+    };
+    let asked_of_me = all
+        .iter()
+        .filter(|r| r.answers.iter().any(|a| &a.person_id == me))
+        .map(line)
+        .collect();
+    let made_by_me = all
+        .iter()
+        .filter(|r| &r.requester_id == me)
+        .map(line)
+        .collect();
+    let c = ui_rhythm::cfr_choices(store, caller).await?;
+    let options = people_options(&c);
+    let error = (!kept.request.is_empty() || !kept.recognition.is_empty() || kept.answer.is_some())
+        .then(|| "Nothing was saved: see the message next to the field.".to_string());
+    Ok(FeedbackPage {
+        layout: Layout::signed_in(caller, "/feedback"),
+        asked_of_me,
+        made_by_me,
+        people: choices(&options, &kept.request.all("addressee_ids")),
+        okrs: choices(&c.okrs, &kept.request.all("okr_id")),
+        recognise_people: choices(&options, &kept.recognition.all("to_id")),
+        recognise_okrs: choices(&c.okrs, &kept.recognition.all("okr_id")),
+        request: kept.request,
+        recognition: kept.recognition,
+        may_give: crate::authz::give_feedback(&caller.person).is_ok(),
+        notice: kept.notice,
+        error,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct Done {
+    done: Option<String>,
+}
+
+/// `GET /feedback`.
+pub async fn feedback(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Query(q): Query<Done>,
+) -> Result<Response, UiError> {
+    let notice = match q.done.as_deref() {
+        Some("asked") => Some("Asked: they see your question on their feedback page.".into()),
+        Some("answered") => Some("Your answer was sent.".into()),
+        Some("recognised") => Some("Thank you for recognising their work.".into()),
+        _ => None,
+    };
+    let page = feedback_page(
+        &state,
+        &caller,
+        FeedbackKept {
+            notice,
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// `POST /feedback`: ask named people for feedback on an OKR.
+pub async fn request_feedback(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    PostedForm(pairs): PostedForm<Vec<(String, String)>>,
+) -> Result<Response, UiError> {
+    let mut form = Typed::from_pairs(&pairs);
+    if form.value("okr_id").is_empty() {
+        form.errors
+            .insert("okr_id".into(), "choose the objective or key result".into());
+    } else {
+        let result = conversations::request_feedback(
+            state.store(),
+            &caller,
+            NewFeedbackRequest {
+                okr_id: form.value("okr_id"),
+                addressee_ids: form
+                    .all("addressee_ids")
+                    .into_iter()
+                    .map(PersonId::from_string)
+                    .collect(),
+                question: form.value("question"),
+            },
+        )
+        .await;
+        match result {
+            Ok(_) => return Ok(Redirect::to("/feedback?done=asked").into_response()),
+            Err(e) => form.show(e, "question")?,
+        }
+    }
+    let page = feedback_page(
+        &state,
+        &caller,
+        FeedbackKept {
+            request: form,
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+}
+
+#[derive(Deserialize)]
+pub struct AnswerInput {
+    #[serde(default)]
+    answer: String,
+}
+
+/// `POST /feedback/{id}/answer`: only those it was addressed to.
+pub async fn answer(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(id): Path<String>,
+    PostedForm(input): PostedForm<AnswerInput>,
+) -> Result<Response, UiError> {
+    let result = conversations::answer_feedback(
+        state.store(),
+        &caller,
+        &FeedbackRequestId::from_string(id.clone()),
+        NewFeedbackAnswer {
+            answer: input.answer.clone(),
+        },
+    )
+    .await;
+    let message = match result {
+        Ok(_) => return Ok(Redirect::to("/feedback?done=answered").into_response()),
+        Err(ApiError::Invalid(f)) => f.message,
+        Err(e) => return Err(UiError(e)),
+    };
+    let page = feedback_page(
+        &state,
+        &caller,
+        FeedbackKept {
+            answer: Some((id, input.answer, message)),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+}
+
+/// `POST /recognitions`: recognise someone's work on an OKR.
+pub async fn recognise(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    PostedForm(pairs): PostedForm<Vec<(String, String)>>,
+) -> Result<Response, UiError> {
+    let mut form = Typed::from_pairs(&pairs);
+    if form.value("to_id").is_empty() {
+        form.errors
+            .insert("to_id".into(), "choose the person you recognise".into());
+    } else {
+        let okr = form.value("okr_id");
+        let result = conversations::recognise(
+            state.store(),
+            &caller,
+            NewRecognition {
+                to_id: PersonId::from_string(form.value("to_id")),
+                okr_id: (!okr.is_empty()).then_some(okr),
+                check_in_id: None,
+                message: form.value("message"),
+            },
+        )
+        .await;
+        match result {
+            Ok(_) => return Ok(Redirect::to("/feedback?done=recognised").into_response()),
+            Err(e) => form.show(e, "message")?,
+        }
+    }
+    let page = feedback_page(
+        &state,
+        &caller,
+        FeedbackKept {
+            recognition: form,
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+}

@@ -1,0 +1,114 @@
+//! The calibration report (`/reports/calibration?cycle_id=`): for a closed cycle, each owner's
+//! and team's confidence along the way against their key results' final scores, to learn who
+//! tends to be over- or under-confident. For administrators, champions, analysts and HR (the
+//! API's rule, `services::scoring::calibration`); anyone else gets the 403 page.
+
+use super::company::Choice;
+use super::{render, Layout, SignedIn, UiError};
+use crate::error::ApiError;
+use crate::services::{scoring, ui_org};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use keel_domain::rhythm::Calibration;
+use keel_domain::*;
+use serde::Deserialize;
+
+/// The report's route.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/reports/calibration", get(calibration))
+}
+
+pub struct Line {
+    pub name: String,
+    pub key_results: usize,
+    pub confidence: i64,
+    pub score: String,
+    pub gap: i64,
+    pub calibration: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "calibration.html")]
+struct CalibrationPage {
+    layout: Layout,
+    cycles: Vec<Choice>,
+    cycle_error: Option<String>,
+    cycle_name: String,
+    /// ("Owners", lines) and ("Teams", lines).
+    sections: Vec<(&'static str, Vec<Line>)>,
+}
+
+#[derive(Deserialize)]
+pub struct CalibrationQuery {
+    cycle_id: Option<String>,
+}
+
+fn lines(v: &[scoring::CalibrationLine]) -> Vec<Line> {
+    v.iter()
+        .map(|l| Line {
+            name: l.name.clone(),
+            key_results: l.key_results,
+            confidence: (l.mean_confidence * 100.0).round() as i64,
+            score: format!("{:.2}", l.mean_score),
+            gap: (l.gap * 100.0).round() as i64,
+            calibration: match l.calibration {
+                Calibration::OverConfident => "over-confident",
+                Calibration::Calibrated => "calibrated",
+                Calibration::UnderConfident => "under-confident",
+            },
+        })
+        .collect()
+}
+
+/// `GET /reports/calibration`.
+pub async fn calibration(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Query(q): Query<CalibrationQuery>,
+) -> Result<Response, UiError> {
+    crate::authz::read_calibration(&caller.person)?;
+    let cycles: Vec<Cycle> = ui_org::cycles(state.store())
+        .await?
+        .into_iter()
+        .filter(|c| c.state == CycleState::Closed)
+        .collect();
+    let wanted = q.cycle_id.unwrap_or_default();
+    let mut page = CalibrationPage {
+        layout: Layout::signed_in(&caller, ""),
+        cycles: cycles
+            .iter()
+            .map(|c| Choice {
+                value: c.id.to_string(),
+                label: format!("{} ({} to {})", c.name, c.starts_on, c.ends_on),
+                selected: c.id.as_str() == wanted,
+            })
+            .collect(),
+        cycle_error: None,
+        cycle_name: String::new(),
+        sections: vec![],
+    };
+    let mut status = StatusCode::OK;
+    if !wanted.is_empty() {
+        match scoring::calibration(state.store(), &caller, &CycleId::from_string(wanted)).await {
+            Ok(r) => {
+                page.cycle_name = r.cycle.name.clone();
+                page.sections = vec![("Owners", lines(&r.owners)), ("Teams", lines(&r.teams))];
+            }
+            Err(ApiError::NotFound(_)) => {
+                page.cycle_error = Some("no such cycle: choose a closed one".into());
+                status = StatusCode::UNPROCESSABLE_ENTITY;
+            }
+            Err(ApiError::Conflict { message, .. }) => {
+                page.cycle_error = Some(message);
+                status = StatusCode::UNPROCESSABLE_ENTITY;
+            }
+            Err(e) => return Err(UiError(e)),
+        }
+    }
+    Ok(render(status, &page))
+}
