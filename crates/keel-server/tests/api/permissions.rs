@@ -1,13 +1,15 @@
 //! The permission matrix (`keel_server::permissions`) walked against the running app: for each
 //! role, a person holding only that role (the team lead: a member leading a team) tries every
-//! route. `yes` must not be refused; `no` must be refused (403, or 404 for what they may not
-//! see) on someone else's record and on their own; `own` must be refused on someone else's and
-//! allowed on their own. Also: every route of the OpenAPI document has a row, and
-//! docs/permissions.md is the table's rendering.
+//! route, then (signed in through the sign-in form, with a cookie jar, like a browser) every
+//! page. `yes` must not be refused (a page: 200); `no` must be refused (403, or 404 for what
+//! they may not see) on someone else's record and on their own; `own` must be refused on
+//! someone else's and allowed on their own. Also: every route of the OpenAPI document and every
+//! page the UI router registers has a row, and docs/permissions.md is the table's rendering.
 
 use crate::helpers::*;
 use keel_domain::{PersonId, Source, TokenScope};
-use keel_server::permissions::{self, Access, Holder, Rule};
+use keel_server::auth::password;
+use keel_server::permissions::{self, Access, Holder, Kind, Rule};
 use keel_server::services::tokens;
 use keel_store::WriteCtx;
 use reqwest::{Method, StatusCode};
@@ -17,6 +19,7 @@ use std::collections::BTreeSet;
 /// The records one role's checks run on: someone else's ("foreign") and the role's own.
 struct Fixture {
     person: String,
+    email: String,
     token: String,
     helper: String,
     cycle: String,
@@ -283,6 +286,7 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
             feedback_request: own_feedback,
         },
         person,
+        email: format!("role.{tag}@keel.test"),
         token,
         helper,
         cycle: cycle.to_string(),
@@ -429,11 +433,21 @@ fn allowed(s: StatusCode) -> bool {
 async fn walk(app: TestApp) {
     let cycle = app.cycle("2026 Q4").await;
     let mut rules = permissions::rules();
+    rules.retain(|r| r.kind == Kind::Api);
     rules.sort_by_key(phase);
+    let pages: Vec<Rule> = permissions::rules()
+        .into_iter()
+        .filter(|r| r.kind == Kind::Page)
+        .collect();
     let mut failures = vec![];
     let mut n = 0;
     for holder in Holder::ALL {
         let f = fixture(&app, holder, &cycle).await;
+        // Pages first: they only read, and the API rows below change owners and delete.
+        let browser = Browser::signed_in(&app, &f).await;
+        for rule in &pages {
+            failures.extend(walk_page(&browser, rule, holder, &f).await);
+        }
         for rule in &rules {
             n += 1;
             let access = rule.access(holder);
@@ -480,6 +494,133 @@ async fn walk(app: TestApp) {
     );
 }
 
+const PASSWORD: &str = "a long enough password";
+
+/// A browser signed in as the fixture's person: cookies kept, redirects not followed.
+struct Browser {
+    client: reqwest::Client,
+    base: String,
+}
+
+impl Browser {
+    /// Sets the person's password and signs in through the sign-in form (its CSRF token read
+    /// from the page, as a browser would send it).
+    async fn signed_in(app: &TestApp, f: &Fixture) -> Browser {
+        app.store
+            .set_password_hash(
+                &WriteCtx::system(Source::Cli),
+                &PersonId::from_string(f.person.clone()),
+                &password::hash(PASSWORD).await.unwrap(),
+            )
+            .await
+            .unwrap();
+        let b = Browser {
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: app.base.clone(),
+        };
+        let (_, form) = b.get("/sign-in").await;
+        let resp = b
+            .client
+            .post(format!("{}/sign-in", b.base))
+            .form(&[
+                ("csrf_token", csrf_in(&form).as_str()),
+                ("email", &f.email),
+                ("password", PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            resp.status(),
+            StatusCode::SEE_OTHER,
+            "sign-in of {}",
+            f.email
+        );
+        b
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, String) {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        (status, r.text().await.unwrap_or_default())
+    }
+}
+
+fn csrf_in(html: &str) -> String {
+    let key = "name=\"csrf_token\" value=\"";
+    let at = html
+        .find(key)
+        .unwrap_or_else(|| panic!("no csrf_token in {html}"))
+        + key.len();
+    html[at..].split('"').next().unwrap().to_string()
+}
+
+/// The concrete path of a page row on one set of targets.
+fn page_path(rule: &Rule, f: &Fixture, t: &Targets) -> String {
+    let p = rule.path;
+    let object = if p.starts_with("/admin/people/") {
+        &t.person
+    } else if p.starts_with("/admin/teams/") || p.starts_with("/teams/") {
+        &t.team
+    } else if p.starts_with("/admin/cycles/") {
+        &f.cycle
+    } else if p.starts_with("/objectives/") {
+        &t.objective
+    } else if p.starts_with("/key-results/") {
+        &t.key_result
+    } else {
+        ""
+    };
+    let mut path = p.replace("{id}", object);
+    if p == "/health" {
+        path.push_str(&format!("?cycle_id={}", f.cycle));
+    }
+    path
+}
+
+/// One page row for one holder: someone else's record, then (for `own` and `no` cells of pages
+/// about one record) their own. Allowed is 200; refused is 403 or 404.
+async fn walk_page(b: &Browser, rule: &Rule, holder: Holder, f: &Fixture) -> Vec<String> {
+    let access = rule.access(holder);
+    let mut failures = vec![];
+    let check = |t: &Targets, whose: &str, allow: bool| {
+        let path = page_path(rule, f, t);
+        let whose = whose.to_string();
+        async move {
+            let (status, text) = b.get(&path).await;
+            let ok = if allow {
+                status == StatusCode::OK
+            } else {
+                refused(status)
+            };
+            (!ok).then(|| {
+                let text: String = text.chars().take(300).collect();
+                format!(
+                    "{} page {} {} as {} on {whose}: {status} {text}",
+                    access.symbol(),
+                    rule.method,
+                    rule.path,
+                    holder.name()
+                )
+            })
+        }
+    };
+    failures.extend(check(&f.foreign, "someone else's", access == Access::Yes).await);
+    if access != Access::Yes && rule.path.contains("{id}") {
+        failures.extend(check(&f.own, "their own", access == Access::Own).await);
+    }
+    failures
+}
+
 #[tokio::test]
 async fn the_whole_matrix_holds_on_sqlite() {
     walk(spawn_app().await).await;
@@ -506,6 +647,7 @@ fn every_route_has_a_row() {
     }
     let rows: BTreeSet<(String, String)> = permissions::rules()
         .iter()
+        .filter(|r| r.kind == Kind::Api)
         .map(|r| (r.method.to_string(), r.path.to_string()))
         .collect();
     let missing: Vec<_> = routes.difference(&rows).collect();
@@ -517,6 +659,92 @@ fn every_route_has_a_row() {
     assert!(
         stale.is_empty(),
         "rows for routes that do not exist: {stale:?}"
+    );
+}
+
+/// The routes registered by `crates/keel-server/src/ui/*.rs`: each `.route("path", …)` call
+/// with the methods (`get(`, `post(`) its handler expression names.
+fn ui_routes() -> BTreeSet<(String, String)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ui");
+    let mut routes = BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let src = std::fs::read_to_string(&path).unwrap();
+        for chunk in src.split(".route(").skip(1) {
+            let Some(rest) = chunk.trim_start().strip_prefix('"') else {
+                continue;
+            };
+            let Some((route, rest)) = rest.split_once('"') else {
+                continue;
+            };
+            // The handler expression: up to the parenthesis closing `.route(`.
+            let mut depth = 1;
+            let end = rest
+                .char_indices()
+                .find(|&(_, c)| {
+                    match c {
+                        '(' => depth += 1,
+                        ')' => depth -= 1,
+                        _ => {}
+                    }
+                    depth == 0
+                })
+                .map_or(rest.len(), |(i, _)| i);
+            let handler = &rest[..end];
+            for method in ["get", "post", "put", "patch", "delete"] {
+                let called = handler.match_indices(&format!("{method}(")).any(|(i, _)| {
+                    !handler[..i]
+                        .chars()
+                        .next_back()
+                        .is_some_and(|c| c.is_alphanumeric() || c == '_')
+                });
+                if called {
+                    routes.insert((method.to_uppercase(), route.to_string()));
+                }
+            }
+        }
+    }
+    routes
+}
+
+#[test]
+fn every_page_has_a_row() {
+    let routes = ui_routes();
+    assert!(
+        routes.contains(&("GET".to_string(), "/my-week".to_string())),
+        "the route scan of src/ui found no pages: {routes:?}"
+    );
+    let rows: BTreeSet<(String, String)> = permissions::rules()
+        .iter()
+        .filter(|r| r.kind == Kind::Page)
+        .map(|r| (r.method.to_string(), r.path.to_string()))
+        .chain(
+            permissions::PUBLIC_PAGES
+                .iter()
+                .map(|(m, p)| (m.to_string(), p.to_string())),
+        )
+        .collect();
+    // Form posts are not rows yet: only pages (GET) must have one.
+    let missing: Vec<String> = routes
+        .iter()
+        .filter(|(m, _)| m == "GET")
+        .filter(|r| !rows.contains(*r))
+        .map(|(m, p)| format!("    (\"{m}\", \"{p}\", \"yyyyyyyyy\", \"why, in a few words\"),"))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "pages without a row: add to PAGES in crates/keel-server/src/permissions.rs (one cell per \
+         column: admin, champion, team lead, member, reviewer, analyst, hr, finance, viewer; \
+         y, o or n), then run KEEL_UPDATE_DOCS=1 cargo test -p keel-server --test api permissions:\n{}",
+        missing.join("\n")
+    );
+    let stale: Vec<_> = rows.difference(&routes).collect();
+    assert!(
+        stale.is_empty(),
+        "page rows for routes the UI does not register: {stale:?}"
     );
 }
 
