@@ -47,6 +47,12 @@ struct Targets {
     conversation: String,
     /// A feedback request on the foreign objective asking the helper (foreign) or the role (own).
     feedback_request: String,
+    /// A token for the revoke form of the pages (`token` stays for the API's DELETE).
+    revocable_token: String,
+    /// An objective and key result of the same kind for the ownership forms of the pages (the
+    /// API's ownership rows need theirs as they were).
+    handover_objective: String,
+    handover_key_result: String,
 }
 
 fn id(v: &Value) -> String {
@@ -200,7 +206,9 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
         _ => (person.clone(), vec![], false),
     };
     let (oo, ok, oi) = okr(owner.clone(), teams.clone(), financial).await;
-    let (odo, odk, _) = okr(owner.clone(), teams, financial).await;
+    let (odo, odk, _) = okr(owner.clone(), teams.clone(), financial).await;
+    let (fho, fhk, _) = okr(stranger.clone(), vec![], false).await;
+    let (oho, ohk, _) = okr(owner.clone(), teams, financial).await;
     // Retrospectives to read.
     for o in [&fo, &oo] {
         let r = app
@@ -271,6 +279,9 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
             review: foreign_review,
             conversation: foreign_conversation,
             feedback_request: foreign_feedback,
+            revocable_token: issue_token(app, &stranger).await,
+            handover_objective: fho,
+            handover_key_result: fhk,
         },
         own: Targets {
             person: person.clone(),
@@ -284,6 +295,9 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
             review: own_review,
             conversation: own_conversation,
             feedback_request: own_feedback,
+            revocable_token: issue_token(app, &person).await,
+            handover_objective: oho,
+            handover_key_result: ohk,
         },
         person,
         email: format!("role.{tag}@keel.test"),
@@ -435,10 +449,25 @@ async fn walk(app: TestApp) {
     let mut rules = permissions::rules();
     rules.retain(|r| r.kind == Kind::Api);
     rules.sort_by_key(phase);
-    let pages: Vec<Rule> = permissions::rules()
+    // Pages, then forms (the password forms last: a reset ends sessions).
+    let mut pages: Vec<Rule> = permissions::rules()
         .into_iter()
         .filter(|r| r.kind == Kind::Page)
         .collect();
+    // Ownership forms act on records of their own, answers before proposals (as the API's phases).
+    pages.sort_by_key(|r| {
+        let p = r.path;
+        let ownership = if p.ends_with("/accept") {
+            1
+        } else if p.ends_with("/decline") {
+            2
+        } else if p.ends_with("/ownership") {
+            3
+        } else {
+            0
+        };
+        (r.method != "GET", p.ends_with("/password"), ownership)
+    });
     let mut failures = vec![];
     let mut n = 0;
     for holder in Holder::ALL {
@@ -500,6 +529,8 @@ const PASSWORD: &str = "a long enough password";
 struct Browser {
     client: reqwest::Client,
     base: String,
+    /// The session's CSRF token, read from a page as a browser's form would carry it.
+    csrf: String,
 }
 
 impl Browser {
@@ -514,13 +545,14 @@ impl Browser {
             )
             .await
             .unwrap();
-        let b = Browser {
+        let mut b = Browser {
             client: reqwest::Client::builder()
                 .cookie_store(true)
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap(),
             base: app.base.clone(),
+            csrf: String::new(),
         };
         let (_, form) = b.get("/sign-in").await;
         let resp = b
@@ -540,7 +572,34 @@ impl Browser {
             "sign-in of {}",
             f.email
         );
+        let (status, page) = b.get("/account/password").await;
+        assert_eq!(status, StatusCode::OK, "signed in as {}: {page}", f.email);
+        b.csrf = csrf_in(&page);
         b
+    }
+
+    /// Submits a form with the session's CSRF token.
+    async fn submit(
+        &self,
+        path: &str,
+        fields: &[(&str, String)],
+    ) -> (StatusCode, String, Option<String>) {
+        let mut form = vec![("csrf_token", self.csrf.clone())];
+        form.extend(fields.iter().cloned());
+        let r = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let location = r
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        (status, r.text().await.unwrap_or_default(), location)
     }
 
     async fn get(&self, path: &str) -> (StatusCode, String) {
@@ -567,40 +626,99 @@ fn csrf_in(html: &str) -> String {
 /// The concrete path of a page row on one set of targets.
 fn page_path(rule: &Rule, f: &Fixture, t: &Targets) -> String {
     let p = rule.path;
-    let object = if p.starts_with("/admin/people/") {
+    let object = if p.starts_with("/admin/tokens/") {
+        &t.revocable_token
+    } else if p.starts_with("/admin/people/") {
         &t.person
     } else if p.starts_with("/admin/teams/") || p.starts_with("/teams/") {
         &t.team
     } else if p.starts_with("/admin/cycles/") {
         &f.cycle
+    } else if p.starts_with("/objectives/") && p.contains("/ownership") {
+        &t.handover_objective
+    } else if p.starts_with("/key-results/") && p.contains("/ownership") {
+        &t.handover_key_result
     } else if p.starts_with("/objectives/") {
         &t.objective
     } else if p.starts_with("/key-results/") {
         &t.key_result
+    } else if p.starts_with("/initiatives/") {
+        &t.initiative
     } else {
         ""
     };
     let mut path = p.replace("{id}", object);
-    if p == "/health" {
+    if p == "/health" && rule.method == "GET" {
         path.push_str(&format!("?cycle_id={}", f.cycle));
     }
     path
 }
 
+/// The fields a form row is submitted with. The walk asks whether the form is refused, not
+/// what it saves: the OKR forms validate before they check permissions, so they get valid
+/// fields, and the edits a stale version (an allowed edit answers a conflict, nothing written);
+/// the other forms get none (an allowed empty form answers its validation).
+fn form_fields(rule: &Rule, f: &Fixture) -> Vec<(&'static str, String)> {
+    let objective = |version: Option<&str>| {
+        let mut v = vec![
+            ("title", "Walked".to_string()),
+            ("cycle_id", f.cycle.clone()),
+            ("owner_id", f.person.clone()),
+            ("kind", "committed".to_string()),
+            ("visibility", "public".to_string()),
+            ("state", "draft".to_string()),
+        ];
+        v.extend(version.map(|n| ("version", n.to_string())));
+        v
+    };
+    let key_result = |version: Option<&str>| {
+        let mut v = vec![
+            ("title", "Walked".to_string()),
+            ("metric_kind", "increase".to_string()),
+            ("start", "0".to_string()),
+            ("target", "10".to_string()),
+            ("current", "0".to_string()),
+            ("weight", "1".to_string()),
+        ];
+        v.extend(version.map(|n| ("version", n.to_string())));
+        v
+    };
+    match rule.path {
+        "/objectives/new" => objective(None),
+        "/objectives/{id}/edit" => objective(Some("0")),
+        "/objectives/{id}/key-results/new" => key_result(None),
+        "/key-results/{id}/edit" => key_result(Some("0")),
+        "/objectives/{id}/ownership" | "/key-results/{id}/ownership" => vec![
+            ("owner_id", f.helper.clone()),
+            ("note", "a better fit".to_string()),
+            ("fit.legitimacy", "on".to_string()),
+        ],
+        _ => vec![],
+    }
+}
+
 /// One page row for one holder: someone else's record, then (for `own` and `no` cells of pages
-/// about one record) their own. Allowed is 200; refused is 403 or 404.
+/// about one record) their own. A page allowed is 200; a form allowed is anything but refused,
+/// a server error or a trip to the sign-in page; refused is 403 or 404.
 async fn walk_page(b: &Browser, rule: &Rule, holder: Holder, f: &Fixture) -> Vec<String> {
     let access = rule.access(holder);
     let mut failures = vec![];
     let check = |t: &Targets, whose: &str, allow: bool| {
         let path = page_path(rule, f, t);
+        let fields = form_fields(rule, f);
         let whose = whose.to_string();
         async move {
-            let (status, text) = b.get(&path).await;
-            let ok = if allow {
-                status == StatusCode::OK
+            let (status, text, location) = if rule.method == "GET" {
+                let (status, text) = b.get(&path).await;
+                (status, text, None)
             } else {
-                refused(status)
+                b.submit(&path, &fields).await
+            };
+            let to_sign_in = location.is_some_and(|l| l.starts_with("/sign-in"));
+            let ok = match (allow, rule.method) {
+                (true, "GET") => status == StatusCode::OK,
+                (true, _) => allowed(status) && !to_sign_in,
+                (false, _) => refused(status),
             };
             (!ok).then(|| {
                 let text: String = text.chars().take(300).collect();
@@ -727,10 +845,8 @@ fn every_page_has_a_row() {
                 .map(|(m, p)| (m.to_string(), p.to_string())),
         )
         .collect();
-    // Form posts are not rows yet: only pages (GET) must have one.
     let missing: Vec<String> = routes
         .iter()
-        .filter(|(m, _)| m == "GET")
         .filter(|r| !rows.contains(*r))
         .map(|(m, p)| format!("    (\"{m}\", \"{p}\", \"yyyyyyyyy\", \"why, in a few words\"),"))
         .collect();
