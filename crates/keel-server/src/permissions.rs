@@ -1,12 +1,14 @@
-//! The permission matrix: for every role (and the team lead position) and every API route,
-//! whether it is allowed. One table, three uses: a test walks the whole table against the
-//! running app (so the table cannot drift from `authz.rs`), a test fails when a route in the
-//! OpenAPI document has no row (so new routes must be added here), and `docs/permissions.md`
-//! is generated from it (`keel permissions`, or the test with `KEEL_UPDATE_DOCS=1`).
+//! The permission matrix: for every role (and the team lead position), every API route and
+//! every page of the web UI, whether it is allowed. One table, three uses: a test walks the
+//! whole table against the running app (so the table cannot drift from `authz.rs`), tests fail
+//! when a route in the OpenAPI document or a page the UI router registers has no row (so new
+//! routes and pages must be added here), and `docs/permissions.md` is generated from it
+//! (`keel permissions`, or the test with `KEEL_UPDATE_DOCS=1`).
 //!
 //! The rules themselves live in `authz.rs`; visibility (which OKRs a person may see at all)
 //! applies on top of every cell: an OKR you may not see answers 404 whatever the table says.
-//! Pages of the web UI will be rows of kind [`Kind::Page`].
+//! Pages of the web UI are rows of kind [`Kind::Page`] (`PAGES`); the few pages open to anonymous
+//! visitors (signing in, assets) are listed in [`PUBLIC_PAGES`] instead.
 
 /// Who the column is about: each of Keel's roles, and the team lead, a position in the team
 /// tree (a team's `lead_id`) rather than a role.
@@ -86,11 +88,12 @@ impl Access {
 }
 
 /// What a row is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     /// A route of the JSON API (`/api/v1` + path).
     Api,
-    /// A page of the web UI (none yet).
+    /// A page (or form) of the web UI, signed in by session cookie: path as registered in
+    /// `ui/`, e.g. `/objectives/{id}/edit`.
     Page,
 }
 
@@ -100,7 +103,8 @@ pub struct Rule {
     pub kind: Kind,
     /// Upper-case HTTP method.
     pub method: &'static str,
-    /// As in the OpenAPI document, e.g. `/objectives/{id}`.
+    /// As in the OpenAPI document, e.g. `/objectives/{id}` (API rows), or as registered by
+    /// the UI router (page rows).
     pub path: &'static str,
     pub access: [Access; 9],
     /// Why, in a few words.
@@ -114,7 +118,7 @@ impl Rule {
 }
 
 /// Columns: admin, champion, team lead, member, reviewer, analyst, hr, finance, viewer.
-const TABLE: &[(&str, &str, &str, &str)] = &[
+const API: &[(&str, &str, &str, &str)] = &[
     // people
     (
         "GET",
@@ -422,14 +426,195 @@ const TABLE: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
-/// The whole matrix, in table order.
+/// Pages of the web UI, same columns. A refused page answers an HTML 403 (or 404 for what the
+/// reader may not see); `own` as for the API route the page stands for.
+const PAGES: &[(&str, &str, &str, &str)] = &[
+    // everyone's pages
+    (
+        "GET",
+        "/my-week",
+        "yyyyyyyyy",
+        "what is due for the reader's own OKRs",
+    ),
+    (
+        "GET",
+        "/company",
+        "yyyyyyyyy",
+        "lists only OKRs the reader may see",
+    ),
+    ("GET", "/ownership", "yyyyyyyyy", "likewise"),
+    ("GET", "/health", "yyyyyyyyn", "as `GET /api/v1/health`"),
+    ("GET", "/teams/{id}", "yyyyyyyyy", ""),
+    (
+        "GET",
+        "/objectives/{id}",
+        "yyyyyyyyy",
+        "404 when the reader may not see it",
+    ),
+    ("GET", "/account/password", "yyyyyyyyy", "your own password"),
+    // OKR forms
+    (
+        "GET",
+        "/objectives/new",
+        "yyyyyyyyy",
+        "the form opens for everyone; saving it is refused to read-only roles",
+    ),
+    (
+        "GET",
+        "/objectives/{id}/edit",
+        "yyooooono",
+        "whoever may edit the objective",
+    ),
+    (
+        "GET",
+        "/objectives/{id}/key-results/new",
+        "yyooooono",
+        "whoever may edit the objective",
+    ),
+    (
+        "GET",
+        "/key-results/{id}/edit",
+        "yyooooooo",
+        "finance: key results tagged financial",
+    ),
+    // administration
+    ("GET", "/admin", "ynnnnnnnn", "people"),
+    ("GET", "/admin/people/new", "ynnnnnnnn", ""),
+    ("GET", "/admin/people/{id}", "ynnnnnnnn", ""),
+    (
+        "GET",
+        "/admin/people/{id}/password",
+        "ynnnnnnnn",
+        "administrators reset passwords",
+    ),
+    ("GET", "/admin/teams", "yynnnnnnn", ""),
+    ("GET", "/admin/teams/new", "yynnnnnnn", ""),
+    ("GET", "/admin/teams/{id}", "yyonnnnnn", ""),
+    ("GET", "/admin/cycles", "yynnnnnnn", ""),
+    ("GET", "/admin/cycles/new", "yynnnnnnn", ""),
+    ("GET", "/admin/cycles/{id}", "yynnnnnnn", ""),
+    ("GET", "/admin/settings", "yynnnnnnn", ""),
+    ("GET", "/admin/tokens", "yyyyyyyyy", "your own tokens"),
+    (
+        "GET",
+        "/admin/sso",
+        "yynnnnnnn",
+        "read-only; whoever manages settings",
+    ),
+    // forms (CSRF-protected; each as the API route it stands for)
+    (
+        "POST",
+        "/my-week/check-in",
+        "yyyyyyyyy",
+        "checks in only on key results the person may check in on",
+    ),
+    (
+        "POST",
+        "/objectives/new",
+        "yyyynnnnn",
+        "read-only roles do not create OKRs",
+    ),
+    ("POST", "/objectives/{id}/edit", "yyooooono", ""),
+    ("POST", "/objectives/{id}/key-results/new", "yyooooono", ""),
+    (
+        "POST",
+        "/key-results/{id}/edit",
+        "yyooooooo",
+        "finance: key results tagged financial",
+    ),
+    ("POST", "/key-results/{id}/initiatives", "yyooooooo", ""),
+    (
+        "POST",
+        "/initiatives/{id}/done",
+        "yyooooooo",
+        "also the initiative's own owner",
+    ),
+    ("POST", "/initiatives/{id}/drop", "yyooooooo", ""),
+    (
+        "POST",
+        "/objectives/{id}/ownership",
+        "yyooooono",
+        "proposes",
+    ),
+    (
+        "POST",
+        "/key-results/{id}/ownership",
+        "yyooooooo",
+        "proposes",
+    ),
+    (
+        "POST",
+        "/objectives/{id}/ownership/accept",
+        "oonoooono",
+        "only the person proposed",
+    ),
+    (
+        "POST",
+        "/objectives/{id}/ownership/decline",
+        "oonoooono",
+        "only the person proposed",
+    ),
+    (
+        "POST",
+        "/key-results/{id}/ownership/accept",
+        "oonoooono",
+        "only the person proposed",
+    ),
+    (
+        "POST",
+        "/key-results/{id}/ownership/decline",
+        "oonoooono",
+        "only the person proposed",
+    ),
+    ("POST", "/admin/people/new", "ynnnnnnnn", ""),
+    ("POST", "/admin/people/{id}", "ynnnnnnnn", ""),
+    (
+        "POST",
+        "/admin/people/{id}/password",
+        "ynnnnnnnn",
+        "the person's sessions end",
+    ),
+    ("POST", "/admin/teams/new", "yynnnnnnn", ""),
+    ("POST", "/admin/teams/{id}", "yyonnnnnn", ""),
+    ("POST", "/admin/cycles/new", "yynnnnnnn", ""),
+    ("POST", "/admin/cycles/{id}", "yynnnnnnn", ""),
+    ("POST", "/admin/settings", "yynnnnnnn", ""),
+    ("POST", "/admin/tokens", "yyyyyyyyy", "your own tokens"),
+    (
+        "POST",
+        "/admin/tokens/{id}/revoke",
+        "ooooooooo",
+        "someone else's token answers 404",
+    ),
+    (
+        "POST",
+        "/account/password",
+        "yyyyyyyyy",
+        "your own password; the current one is required",
+    ),
+];
+
+/// Pages open to anonymous visitors, outside the matrix: signing in and the embedded assets.
+/// (`/` sends a signed-in person to `/my-week`, anyone else to `/sign-in`.)
+pub const PUBLIC_PAGES: &[(&str, &str)] = &[
+    ("GET", "/"),
+    ("GET", "/sign-in"),
+    ("POST", "/sign-in"),
+    ("GET", "/sign-in/sso"),
+    ("GET", "/sign-in/sso/callback"),
+    ("POST", "/sign-out"),
+    ("GET", "/static/{file}"),
+];
+
+/// The whole matrix, in table order: API rows, then pages.
 pub fn rules() -> Vec<Rule> {
-    TABLE
-        .iter()
-        .map(|(method, path, cells, note)| {
+    let api = API.iter().map(|row| (Kind::Api, row));
+    let pages = PAGES.iter().map(|row| (Kind::Page, row));
+    api.chain(pages)
+        .map(|(kind, (method, path, cells, note))| {
             let cells: Vec<Access> = cells.chars().map(Access::parse).collect();
             Rule {
-                kind: Kind::Api,
+                kind,
                 method,
                 path,
                 access: cells
@@ -465,7 +650,27 @@ pub fn markdown() -> String {
          contributors (and those of its key results), and administrators. People who hold only \
          `viewer` see public OKRs and those they take part in. A `read` token gets 403 on any write.\n\n",
     );
-    out.push_str("| route |");
+    out.push_str("## API\n\n");
+    table(&mut out, Kind::Api, "route");
+    out.push_str(
+        "\n## Pages\n\n\
+         The web UI, signed in with a session cookie. A refused page answers an HTML 403 (404 for \
+         what the reader may not see); an anonymous visitor is sent to `/sign-in`. Open to \
+         anonymous visitors: ",
+    );
+    let public: Vec<String> = PUBLIC_PAGES
+        .iter()
+        .map(|(m, p)| format!("`{m} {p}`"))
+        .collect();
+    out.push_str(&public.join(", "));
+    out.push_str(".\n\n");
+    table(&mut out, Kind::Page, "page");
+    out
+}
+
+/// The rows of one kind as a Markdown table.
+fn table(out: &mut String, kind: Kind, first: &str) {
+    out.push_str(&format!("| {first} |"));
     for h in Holder::ALL {
         out.push_str(&format!(" {} |", h.name()));
     }
@@ -474,10 +679,10 @@ pub fn markdown() -> String {
         out.push_str(":-:|");
     }
     out.push_str("---|\n");
-    for r in rules() {
+    for r in rules().into_iter().filter(|r| r.kind == kind) {
         let what = match r.kind {
             Kind::Api => format!("`{} /api/v1{}`", r.method, r.path),
-            Kind::Page => format!("page `{}`", r.path),
+            Kind::Page => format!("`{} {}`", r.method, r.path),
         };
         out.push_str(&format!("| {what} |"));
         for a in r.access {
@@ -485,7 +690,6 @@ pub fn markdown() -> String {
         }
         out.push_str(&format!(" {} |\n", r.note));
     }
-    out
 }
 
 #[cfg(test)]
@@ -498,7 +702,7 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for r in &rules {
             assert!(
-                seen.insert((r.method, r.path)),
+                seen.insert((r.kind, r.method, r.path)),
                 "{} {} twice",
                 r.method,
                 r.path

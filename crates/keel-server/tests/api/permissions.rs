@@ -1,13 +1,15 @@
 //! The permission matrix (`keel_server::permissions`) walked against the running app: for each
 //! role, a person holding only that role (the team lead: a member leading a team) tries every
-//! route. `yes` must not be refused; `no` must be refused (403, or 404 for what they may not
-//! see) on someone else's record and on their own; `own` must be refused on someone else's and
-//! allowed on their own. Also: every route of the OpenAPI document has a row, and
-//! docs/permissions.md is the table's rendering.
+//! route, then (signed in through the sign-in form, with a cookie jar, like a browser) every
+//! page. `yes` must not be refused (a page: 200); `no` must be refused (403, or 404 for what
+//! they may not see) on someone else's record and on their own; `own` must be refused on
+//! someone else's and allowed on their own. Also: every route of the OpenAPI document and every
+//! page the UI router registers has a row, and docs/permissions.md is the table's rendering.
 
 use crate::helpers::*;
 use keel_domain::{PersonId, Source, TokenScope};
-use keel_server::permissions::{self, Access, Holder, Rule};
+use keel_server::auth::password;
+use keel_server::permissions::{self, Access, Holder, Kind, Rule};
 use keel_server::services::tokens;
 use keel_store::WriteCtx;
 use reqwest::{Method, StatusCode};
@@ -17,6 +19,7 @@ use std::collections::BTreeSet;
 /// The records one role's checks run on: someone else's ("foreign") and the role's own.
 struct Fixture {
     person: String,
+    email: String,
     token: String,
     helper: String,
     cycle: String,
@@ -44,6 +47,12 @@ struct Targets {
     conversation: String,
     /// A feedback request on the foreign objective asking the helper (foreign) or the role (own).
     feedback_request: String,
+    /// A token for the revoke form of the pages (`token` stays for the API's DELETE).
+    revocable_token: String,
+    /// An objective and key result of the same kind for the ownership forms of the pages (the
+    /// API's ownership rows need theirs as they were).
+    handover_objective: String,
+    handover_key_result: String,
 }
 
 fn id(v: &Value) -> String {
@@ -197,7 +206,9 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
         _ => (person.clone(), vec![], false),
     };
     let (oo, ok, oi) = okr(owner.clone(), teams.clone(), financial).await;
-    let (odo, odk, _) = okr(owner.clone(), teams, financial).await;
+    let (odo, odk, _) = okr(owner.clone(), teams.clone(), financial).await;
+    let (fho, fhk, _) = okr(stranger.clone(), vec![], false).await;
+    let (oho, ohk, _) = okr(owner.clone(), teams, financial).await;
     // Retrospectives to read.
     for o in [&fo, &oo] {
         let r = app
@@ -268,6 +279,9 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
             review: foreign_review,
             conversation: foreign_conversation,
             feedback_request: foreign_feedback,
+            revocable_token: issue_token(app, &stranger).await,
+            handover_objective: fho,
+            handover_key_result: fhk,
         },
         own: Targets {
             person: person.clone(),
@@ -281,8 +295,12 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
             review: own_review,
             conversation: own_conversation,
             feedback_request: own_feedback,
+            revocable_token: issue_token(app, &person).await,
+            handover_objective: oho,
+            handover_key_result: ohk,
         },
         person,
+        email: format!("role.{tag}@keel.test"),
         token,
         helper,
         cycle: cycle.to_string(),
@@ -429,11 +447,36 @@ fn allowed(s: StatusCode) -> bool {
 async fn walk(app: TestApp) {
     let cycle = app.cycle("2026 Q4").await;
     let mut rules = permissions::rules();
+    rules.retain(|r| r.kind == Kind::Api);
     rules.sort_by_key(phase);
+    // Pages, then forms (the password forms last: a reset ends sessions).
+    let mut pages: Vec<Rule> = permissions::rules()
+        .into_iter()
+        .filter(|r| r.kind == Kind::Page)
+        .collect();
+    // Ownership forms act on records of their own, answers before proposals (as the API's phases).
+    pages.sort_by_key(|r| {
+        let p = r.path;
+        let ownership = if p.ends_with("/accept") {
+            1
+        } else if p.ends_with("/decline") {
+            2
+        } else if p.ends_with("/ownership") {
+            3
+        } else {
+            0
+        };
+        (r.method != "GET", p.ends_with("/password"), ownership)
+    });
     let mut failures = vec![];
     let mut n = 0;
     for holder in Holder::ALL {
         let f = fixture(&app, holder, &cycle).await;
+        // Pages first: they only read, and the API rows below change owners and delete.
+        let browser = Browser::signed_in(&app, &f).await;
+        for rule in &pages {
+            failures.extend(walk_page(&browser, rule, holder, &f).await);
+        }
         for rule in &rules {
             n += 1;
             let access = rule.access(holder);
@@ -480,6 +523,234 @@ async fn walk(app: TestApp) {
     );
 }
 
+const PASSWORD: &str = "a long enough password";
+
+/// A browser signed in as the fixture's person: cookies kept, redirects not followed.
+struct Browser {
+    client: reqwest::Client,
+    base: String,
+    /// The session's CSRF token, read from a page as a browser's form would carry it.
+    csrf: String,
+}
+
+impl Browser {
+    /// Sets the person's password and signs in through the sign-in form (its CSRF token read
+    /// from the page, as a browser would send it).
+    async fn signed_in(app: &TestApp, f: &Fixture) -> Browser {
+        app.store
+            .set_password_hash(
+                &WriteCtx::system(Source::Cli),
+                &PersonId::from_string(f.person.clone()),
+                &password::hash(PASSWORD).await.unwrap(),
+            )
+            .await
+            .unwrap();
+        let mut b = Browser {
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: app.base.clone(),
+            csrf: String::new(),
+        };
+        let (_, form) = b.get("/sign-in").await;
+        let resp = b
+            .client
+            .post(format!("{}/sign-in", b.base))
+            .form(&[
+                ("csrf_token", csrf_in(&form).as_str()),
+                ("email", &f.email),
+                ("password", PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            resp.status(),
+            StatusCode::SEE_OTHER,
+            "sign-in of {}",
+            f.email
+        );
+        let (status, page) = b.get("/account/password").await;
+        assert_eq!(status, StatusCode::OK, "signed in as {}: {page}", f.email);
+        b.csrf = csrf_in(&page);
+        b
+    }
+
+    /// Submits a form with the session's CSRF token.
+    async fn submit(
+        &self,
+        path: &str,
+        fields: &[(&str, String)],
+    ) -> (StatusCode, String, Option<String>) {
+        let mut form = vec![("csrf_token", self.csrf.clone())];
+        form.extend(fields.iter().cloned());
+        let r = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let location = r
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        (status, r.text().await.unwrap_or_default(), location)
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, String) {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        (status, r.text().await.unwrap_or_default())
+    }
+}
+
+fn csrf_in(html: &str) -> String {
+    let key = "name=\"csrf_token\" value=\"";
+    let at = html
+        .find(key)
+        .unwrap_or_else(|| panic!("no csrf_token in {html}"))
+        + key.len();
+    html[at..].split('"').next().unwrap().to_string()
+}
+
+/// The concrete path of a page row on one set of targets.
+fn page_path(rule: &Rule, f: &Fixture, t: &Targets) -> String {
+    let p = rule.path;
+    let object = if p.starts_with("/admin/tokens/") {
+        &t.revocable_token
+    } else if p.starts_with("/admin/people/") {
+        &t.person
+    } else if p.starts_with("/admin/teams/") || p.starts_with("/teams/") {
+        &t.team
+    } else if p.starts_with("/admin/cycles/") {
+        &f.cycle
+    } else if p.starts_with("/objectives/") && p.contains("/ownership") {
+        &t.handover_objective
+    } else if p.starts_with("/key-results/") && p.contains("/ownership") {
+        &t.handover_key_result
+    } else if p.starts_with("/objectives/") {
+        &t.objective
+    } else if p.starts_with("/key-results/") {
+        &t.key_result
+    } else if p.starts_with("/initiatives/") {
+        &t.initiative
+    } else if p.starts_with("/reviews/") {
+        &t.review
+    } else if p.starts_with("/conversations/") {
+        &t.conversation
+    } else if p.starts_with("/feedback/") || p.starts_with("/feedback-requests/") {
+        &t.feedback_request
+    } else if p.starts_with("/people/") {
+        &t.person
+    } else if p.starts_with("/cycles/") {
+        &f.cycle
+    } else {
+        ""
+    };
+    let mut path = p
+        .replace("{id}", object)
+        .replace("{objective_id}", &t.objective);
+    if p == "/health" && rule.method == "GET" {
+        path.push_str(&format!("?cycle_id={}", f.cycle));
+    }
+    path
+}
+
+/// The fields a form row is submitted with. The walk asks whether the form is refused, not
+/// what it saves: the OKR forms validate before they check permissions, so they get valid
+/// fields, and the edits a stale version (an allowed edit answers a conflict, nothing written);
+/// the other forms get none (an allowed empty form answers its validation).
+fn form_fields(rule: &Rule, f: &Fixture) -> Vec<(&'static str, String)> {
+    let objective = |version: Option<&str>| {
+        let mut v = vec![
+            ("title", "Walked".to_string()),
+            ("cycle_id", f.cycle.clone()),
+            ("owner_id", f.person.clone()),
+            ("kind", "committed".to_string()),
+            ("visibility", "public".to_string()),
+            ("state", "draft".to_string()),
+        ];
+        v.extend(version.map(|n| ("version", n.to_string())));
+        v
+    };
+    let key_result = |version: Option<&str>| {
+        let mut v = vec![
+            ("title", "Walked".to_string()),
+            ("metric_kind", "increase".to_string()),
+            ("start", "0".to_string()),
+            ("target", "10".to_string()),
+            ("current", "0".to_string()),
+            ("weight", "1".to_string()),
+        ];
+        v.extend(version.map(|n| ("version", n.to_string())));
+        v
+    };
+    match rule.path {
+        "/objectives/new" => objective(None),
+        "/objectives/{id}/edit" => objective(Some("0")),
+        "/objectives/{id}/key-results/new" => key_result(None),
+        "/key-results/{id}/edit" => key_result(Some("0")),
+        "/objectives/{id}/ownership" | "/key-results/{id}/ownership" => vec![
+            ("owner_id", f.helper.clone()),
+            ("note", "a better fit".to_string()),
+            ("fit.legitimacy", "on".to_string()),
+        ],
+        _ => vec![],
+    }
+}
+
+/// One page row for one holder: someone else's record, then (for `own` and `no` cells of pages
+/// about one record) their own. A page allowed is 200; a form allowed is anything but refused,
+/// a server error or a trip to the sign-in page; refused is 403 or 404.
+async fn walk_page(b: &Browser, rule: &Rule, holder: Holder, f: &Fixture) -> Vec<String> {
+    let access = rule.access(holder);
+    let mut failures = vec![];
+    let check = |t: &Targets, whose: &str, allow: bool| {
+        let path = page_path(rule, f, t);
+        let fields = form_fields(rule, f);
+        let whose = whose.to_string();
+        async move {
+            let (status, text, location) = if rule.method == "GET" {
+                let (status, text) = b.get(&path).await;
+                (status, text, None)
+            } else {
+                b.submit(&path, &fields).await
+            };
+            let to_sign_in = location.is_some_and(|l| l.starts_with("/sign-in"));
+            let ok = match (allow, rule.method) {
+                (true, "GET") => status == StatusCode::OK,
+                (true, _) => allowed(status) && !to_sign_in,
+                (false, _) => refused(status),
+            };
+            (!ok).then(|| {
+                let text: String = text.chars().take(300).collect();
+                format!(
+                    "{} page {} {} as {} on {whose}: {status} {text}",
+                    access.symbol(),
+                    rule.method,
+                    rule.path,
+                    holder.name()
+                )
+            })
+        }
+    };
+    failures.extend(check(&f.foreign, "someone else's", access == Access::Yes).await);
+    if access != Access::Yes && rule.path.contains("{id}") {
+        failures.extend(check(&f.own, "their own", access == Access::Own).await);
+    }
+    failures
+}
+
 #[tokio::test]
 async fn the_whole_matrix_holds_on_sqlite() {
     walk(spawn_app().await).await;
@@ -506,6 +777,7 @@ fn every_route_has_a_row() {
     }
     let rows: BTreeSet<(String, String)> = permissions::rules()
         .iter()
+        .filter(|r| r.kind == Kind::Api)
         .map(|r| (r.method.to_string(), r.path.to_string()))
         .collect();
     let missing: Vec<_> = routes.difference(&rows).collect();
@@ -517,6 +789,92 @@ fn every_route_has_a_row() {
     assert!(
         stale.is_empty(),
         "rows for routes that do not exist: {stale:?}"
+    );
+}
+
+/// The routes registered by `crates/keel-server/src/ui/*.rs`: each `.route("path", …)` call
+/// with the methods (`get(`, `post(`) its handler expression names.
+fn ui_routes() -> BTreeSet<(String, String)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ui");
+    let mut routes = BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let src = std::fs::read_to_string(&path).unwrap();
+        for chunk in src.split(".route(").skip(1) {
+            let Some(rest) = chunk.trim_start().strip_prefix('"') else {
+                continue;
+            };
+            let Some((route, rest)) = rest.split_once('"') else {
+                continue;
+            };
+            // The handler expression: up to the parenthesis closing `.route(`.
+            let mut depth = 1;
+            let end = rest
+                .char_indices()
+                .find(|&(_, c)| {
+                    match c {
+                        '(' => depth += 1,
+                        ')' => depth -= 1,
+                        _ => {}
+                    }
+                    depth == 0
+                })
+                .map_or(rest.len(), |(i, _)| i);
+            let handler = &rest[..end];
+            for method in ["get", "post", "put", "patch", "delete"] {
+                let called = handler.match_indices(&format!("{method}(")).any(|(i, _)| {
+                    !handler[..i]
+                        .chars()
+                        .next_back()
+                        .is_some_and(|c| c.is_alphanumeric() || c == '_')
+                });
+                if called {
+                    routes.insert((method.to_uppercase(), route.to_string()));
+                }
+            }
+        }
+    }
+    routes
+}
+
+#[test]
+fn every_page_has_a_row() {
+    let routes = ui_routes();
+    assert!(
+        routes.contains(&("GET".to_string(), "/my-week".to_string())),
+        "the route scan of src/ui found no pages: {routes:?}"
+    );
+    let rows: BTreeSet<(String, String)> = permissions::rules()
+        .iter()
+        .filter(|r| r.kind == Kind::Page)
+        .map(|r| (r.method.to_string(), r.path.to_string()))
+        .chain(
+            permissions::PUBLIC_PAGES
+                .iter()
+                .map(|(m, p)| (m.to_string(), p.to_string())),
+        )
+        .collect();
+    let missing: Vec<String> = routes
+        .iter()
+        .filter(|r| !rows.contains(*r))
+        .map(|(m, p)| format!("    (\"{m}\", \"{p}\", \"yyyyyyyyy\", \"why, in a few words\"),"))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "pages without a row: add to PAGES in crates/keel-server/src/permissions.rs (one cell per \
+         column: admin, champion, team lead, member, reviewer, analyst, hr, finance, viewer; \
+         y, o or n; `o` where it depends on whose record `{{id}}` is, and if `page_path` in \
+         crates/keel-server/tests/api/permissions.rs does not know that record yet, teach it), \
+         then run KEEL_UPDATE_DOCS=1 cargo test -p keel-server --test api permissions:\n{}",
+        missing.join("\n")
+    );
+    let stale: Vec<_> = rows.difference(&routes).collect();
+    assert!(
+        stale.is_empty(),
+        "page rows for routes the UI does not register: {stale:?}"
     );
 }
 
