@@ -73,6 +73,9 @@ pub fn app(state: AppState) -> Router {
         .nest("/api/v1", api::v1())
         .merge(ui::routes(state.clone()))
         .fallback(ui::not_found)
+        // Pages, assets and JSON are gzipped for clients that ask (`Accept-Encoding: gzip`):
+        // a first visit to the largest page with its CSS and htmx stays well under 100 KB.
+        .layer(tower_http::compression::CompressionLayer::new())
         .layer(axum::middleware::from_fn(request_id))
         .layer(
             tower_http::trace::TraceLayer::new_for_http()

@@ -831,6 +831,23 @@ async fn assets_are_embedded_hashed_cached_and_light() {
         total += resp.bytes().await.unwrap().len();
     }
     assert!(total < 100 * 1024, "page + CSS + JS = {total} bytes");
+    // Browsers ask for gzip, and get it: what a first visit actually downloads is far smaller.
+    let mut gzipped = 0;
+    for url in ["/my-week", &css, &js] {
+        let resp = b
+            .client
+            .get(format!("{}{url}", b.base))
+            .header(header::ACCEPT_ENCODING, "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.headers()[header::CONTENT_ENCODING], "gzip", "{url}");
+        gzipped += resp.bytes().await.unwrap().len();
+    }
+    assert!(
+        gzipped * 2 < total,
+        "gzipped {gzipped} bytes against {total} plain"
+    );
     assert_eq!(
         b.get("/static/keel.000000000000.css").await.status(),
         StatusCode::NOT_FOUND
