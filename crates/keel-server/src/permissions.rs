@@ -477,6 +477,44 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
         "yyooooooo",
         "finance: key results tagged financial",
     ),
+    // the owner's rhythm: close-out, reviews, conversations and feedback, reports
+    (
+        "GET",
+        "/objectives/{id}/close-out",
+        "yynoooono",
+        "whoever may score one of its key results or write its retrospective",
+    ),
+    (
+        "GET",
+        "/teams/{id}/reviews/new",
+        "yyonnnnnn",
+        "as `POST /api/v1/teams/{id}/reviews`",
+    ),
+    (
+        "GET",
+        "/reviews/{id}",
+        "yyyyyyyyy",
+        "lists only OKRs the reader may see",
+    ),
+    ("GET", "/conversations", "yyyyyyyyy", "your own 1:1s"),
+    (
+        "GET",
+        "/conversations/{id}",
+        "ooooooooo",
+        "only its two people; anyone else gets 404",
+    ),
+    (
+        "GET",
+        "/feedback",
+        "yyyyyyyyy",
+        "requests on OKRs the reader may see; viewers only read",
+    ),
+    (
+        "GET",
+        "/reports/calibration",
+        "yynnnyynn",
+        "as `GET /api/v1/cycles/{id}/calibration`",
+    ),
     // administration
     ("GET", "/admin", "ynnnnnnnn", "people"),
     ("GET", "/admin/people/new", "ynnnnnnnn", ""),
@@ -501,6 +539,19 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
         "yynnnnnnn",
         "read-only; whoever manages settings",
     ),
+    (
+        "GET",
+        "/admin/cycles/{id}/close",
+        "yynnnnnnn",
+        "asks before closing",
+    ),
+    (
+        "GET",
+        "/admin/cycles/{id}/reopen",
+        "ynnnnnnnn",
+        "asks before re-opening",
+    ),
+    ("GET", "/admin/audit", "yynnnnnnn", "as `GET /api/v1/audit`"),
     // forms (CSRF-protected; each as the API route it stands for)
     (
         "POST",
@@ -591,6 +642,68 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
         "/account/password",
         "yyyyyyyyy",
         "your own password; the current one is required",
+    ),
+    (
+        "POST",
+        "/objectives/{id}/status",
+        "yonoooono",
+        "the objective's owner overrides its status, with a reason",
+    ),
+    ("POST", "/objectives/{id}/status/clear", "yonoooono", ""),
+    (
+        "POST",
+        "/key-results/{id}/score",
+        "yynoooono",
+        "the key result's or the objective's owner",
+    ),
+    (
+        "POST",
+        "/objectives/{id}/retrospective",
+        "yynoooono",
+        "the objective's owner",
+    ),
+    (
+        "POST",
+        "/admin/cycles/{id}/close",
+        "yynnnnnnn",
+        "locks the cycle's OKRs",
+    ),
+    (
+        "POST",
+        "/admin/cycles/{id}/reopen",
+        "ynnnnnnnn",
+        "administrators only; audited",
+    ),
+    (
+        "POST",
+        "/teams/{id}/reviews",
+        "yyonnnnnn",
+        "the lead of the team or of a team above it",
+    ),
+    (
+        "POST",
+        "/reviews/{id}/items/{objective_id}",
+        "yyooooono",
+        "the OKR's owner, or whoever runs the review",
+    ),
+    ("POST", "/conversations", "yyyyyyyyy", "a 1:1 with someone"),
+    (
+        "POST",
+        "/feedback",
+        "yyyyyyyyn",
+        "on an OKR the asker may see; viewers do not give feedback",
+    ),
+    (
+        "POST",
+        "/feedback/{id}/answer",
+        "oooooooon",
+        "only the people asked",
+    ),
+    (
+        "POST",
+        "/recognitions",
+        "yyyyyyyyn",
+        "on an OKR the giver may see",
     ),
 ];
 

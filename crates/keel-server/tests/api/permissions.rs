@@ -632,6 +632,9 @@ fn page_path(rule: &Rule, f: &Fixture, t: &Targets) -> String {
         &t.person
     } else if p.starts_with("/admin/teams/") || p.starts_with("/teams/") {
         &t.team
+    } else if p.ends_with("/close") || p.ends_with("/reopen") {
+        // Closing the main cycle would lock every OKR the other rows act on.
+        &f.spare_cycle
     } else if p.starts_with("/admin/cycles/") {
         &f.cycle
     } else if p.starts_with("/objectives/") && p.contains("/ownership") {
@@ -704,6 +707,29 @@ fn form_fields(rule: &Rule, f: &Fixture) -> Vec<(&'static str, String)> {
             ("owner_id", f.helper.clone()),
             ("note", "a better fit".to_string()),
             ("fit.legitimacy", "on".to_string()),
+        ],
+        // These validate what is typed before they check permissions.
+        "/objectives/{id}/status" => vec![
+            ("status", "at_risk".to_string()),
+            ("reason", "a supplier slipped".to_string()),
+        ],
+        "/key-results/{id}/score" => vec![
+            ("score", "0.5".to_string()),
+            ("reason", "half way".to_string()),
+        ],
+        "/conversations" => vec![
+            ("with_id", f.helper.clone()),
+            ("notes", "a 1:1".to_string()),
+        ],
+        "/feedback" => vec![
+            ("okr_id", f.foreign.objective.clone()),
+            ("addressee_ids", f.helper.clone()),
+            ("question", "How is it going?".to_string()),
+        ],
+        "/recognitions" => vec![
+            ("to_id", f.helper.clone()),
+            ("okr_id", f.foreign.objective.clone()),
+            ("message", "thank you".to_string()),
         ],
         _ => vec![],
     }
