@@ -14,7 +14,8 @@ use super::{encode, render, Layout, SignedIn, UiError};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Caller, IfMatch};
 use crate::services::directory::{
-    self, CyclePatch, NewCycle, NewPerson, NewTeam, PersonPatch, SettingsPatch, TeamPatch,
+    self, CyclePatch, NewCycle, NewPerson, NewTeam, PersonPatch, RhythmPatch, SettingsPatch,
+    TeamPatch,
 };
 use crate::services::{tokens, ui_org};
 use crate::AppState;
@@ -1419,6 +1420,20 @@ fn settings_inputs(get: impl Fn(&str) -> String) -> Vec<Input> {
             &get("health.stale_check_in_days"),
         )
         .required(),
+        Input::text(
+            "rhythm.cadence_days",
+            "Check-in cadence (days between check-ins; teams may set their own)",
+            "number",
+            &get("rhythm.cadence_days"),
+        )
+        .required(),
+        Input::text(
+            "rhythm.grace_days",
+            "Grace before a silent key result turns stale (days past the cadence)",
+            "number",
+            &get("rhythm.grace_days"),
+        )
+        .required(),
     ]
 }
 
@@ -1452,6 +1467,8 @@ pub async fn settings_form(
         "health.owner_overload" => s.health.owner_overload.to_string(),
         "health.max_key_results" => s.health.max_key_results.to_string(),
         "health.stale_check_in_days" => s.health.stale_check_in_days.to_string(),
+        "rhythm.cadence_days" => s.rhythm.cadence_days.to_string(),
+        "rhythm.grace_days" => s.rhythm.grace_days.to_string(),
         _ => String::new(),
     });
     let mut page = settings_page(&caller, inputs);
@@ -1490,8 +1507,10 @@ fn settings_patch(f: &Posted) -> ApiResult<SettingsPatch> {
                 f.get("health.stale_check_in_days"),
             )?,
         }),
-        // The cadence has its own fields once the settings page shows them.
-        rhythm: None,
+        rhythm: Some(RhythmPatch {
+            cadence_days: Some(whole("rhythm.cadence_days", f.get("rhythm.cadence_days"))?),
+            grace_days: Some(whole("rhythm.grace_days", f.get("rhythm.grace_days"))?),
+        }),
     })
 }
 

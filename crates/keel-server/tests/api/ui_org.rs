@@ -1008,8 +1008,10 @@ async fn admin_settings_form_keeps_what_was_typed_on_error() {
     let b = admin(&app).await;
     let html = b.page("/admin/settings").await;
     assert!(html.contains("value=\"UTC\""), "{html}");
-    let form = |tz: &'static str, overload: &'static str| {
+    let form_with_cadence = |tz: &'static str, overload: &'static str, cadence: &'static str| {
         vec![
+            ("rhythm.cadence_days", cadence),
+            ("rhythm.grace_days", "3"),
             ("name", "Northwind"),
             ("time_zone", tz),
             ("ownership_policy", "shared"),
@@ -1021,6 +1023,7 @@ async fn admin_settings_form_keeps_what_was_typed_on_error() {
             ("health.stale_check_in_days", "10"),
         ]
     };
+    let form = |tz: &'static str, overload: &'static str| form_with_cadence(tz, overload, "14");
     let resp = b
         .submit("/admin/settings", &form("Mars/Olympus", "6"))
         .await;
@@ -1044,8 +1047,22 @@ async fn admin_settings_form_keeps_what_was_typed_on_error() {
         .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(field_error(&resp.text().await.unwrap(), "health.owner_overload").is_some());
+    // The cadence is checked by the same rule as the API (1 to 90 days), next to its field.
+    let resp = b
+        .submit(
+            "/admin/settings",
+            &form_with_cadence("Europe/Paris", "6", "0"),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = resp.text().await.unwrap();
+    assert!(
+        field_error(&html, "rhythm.cadence_days").is_some(),
+        "{html}"
+    );
     let s = json_of(app.get("/api/v1/settings").await).await;
     assert_eq!(s["time_zone"], "UTC", "nothing written");
+    assert_eq!(s["rhythm"]["cadence_days"], 7, "nothing written");
 
     let resp = b
         .submit("/admin/settings", &form("Europe/Paris", "6"))
@@ -1057,6 +1074,8 @@ async fn admin_settings_form_keeps_what_was_typed_on_error() {
     assert_eq!(s["confidence_scale"], "three_level");
     assert_eq!(s["check_in_weekday"], "friday");
     assert_eq!(s["health"]["owner_overload"], 6);
+    assert_eq!(s["rhythm"]["cadence_days"], 14);
+    assert_eq!(s["rhythm"]["grace_days"], 3);
 }
 
 #[tokio::test]
