@@ -403,6 +403,16 @@ pub async fn key_result_of(
     kr: KeyResult,
     o: &Objective,
 ) -> ApiResult<KeyResultView> {
+    key_result_in_cycle(store, kr, o, None).await
+}
+
+/// `key_result_of`, given the objective's cycle when the caller already loaded it.
+pub async fn key_result_in_cycle(
+    store: &dyn Store,
+    kr: KeyResult,
+    o: &Objective,
+    cycle: Option<Cycle>,
+) -> ApiResult<KeyResultView> {
     let (mut people, mut teams) = (HashSet::new(), HashSet::new());
     circle_ids(
         &kr.owner_id,
@@ -414,7 +424,7 @@ pub async fn key_result_of(
         &mut teams,
     );
     let (assessor, names) = tokio::try_join!(
-        Assessor::load(store, std::slice::from_ref(o), std::slice::from_ref(&kr)),
+        Assessor::for_key_result(store, o, &kr, cycle),
         Names::load(store, people, teams)
     )?;
     let a = assessor.key_result(&kr, o);

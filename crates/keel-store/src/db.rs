@@ -50,6 +50,9 @@ fn sqlite_connection(path: Option<&std::path::Path>) -> StoreResult<rusqlite::Co
         conn.pragma_update(None, "synchronous", "NORMAL")?;
     }
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Sorts and statement journals in memory: no temporary files opened and unlinked per
+    // statement.
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(conn)
 }
@@ -191,50 +194,39 @@ type PgQuery<'q> = sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>
 /// are exactly `$1, $2, …` in order (bulk inserts: constant time), else to `?N`. Our SQL never
 /// has `$` followed by a digit inside a literal.
 fn sqlite_sql(sql: &str) -> std::borrow::Cow<'_, str> {
-    if !sql.contains('$') {
+    // Called for every statement, cached or not: jump from '$' to '$' (memchr) rather than
+    // walking the text byte by byte.
+    let placeholders = || {
+        sql.match_indices('$').filter_map(|(i, _)| {
+            let digits = sql[i + 1..].bytes().take_while(u8::is_ascii_digit).count();
+            (digits > 0).then(|| (i, i + 1 + digits))
+        })
+    };
+    let mut count = 0u64;
+    let mut sequential = true;
+    for (start, end) in placeholders() {
+        count += 1;
+        if sql[start + 1..end].parse::<u64>().ok() != Some(count) {
+            sequential = false;
+            break;
+        }
+    }
+    if count == 0 {
         return std::borrow::Cow::Borrowed(sql);
     }
-    let bytes = sql.as_bytes();
-    let mut sequential = true;
-    let mut expected = 1u64;
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'$' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit) {
-            let mut j = i + 1;
-            let mut n = 0u64;
-            while j < bytes.len() && bytes[j].is_ascii_digit() {
-                n = n * 10 + u64::from(bytes[j] - b'0');
-                j += 1;
-            }
-            if n != expected {
-                sequential = false;
-                break;
-            }
-            expected += 1;
-            i = j;
-        } else {
-            i += 1;
-        }
-    }
     let mut out = String::with_capacity(sql.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'$' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit) {
+    let mut copied = 0;
+    for (start, end) in placeholders() {
+        out.push_str(&sql[copied..start]);
+        if sequential {
             out.push('?');
-            i += 1;
-            if sequential {
-                while i < bytes.len() && bytes[i].is_ascii_digit() {
-                    i += 1;
-                }
-            }
         } else {
-            // Copy up to the next '$' (keeps multi-byte characters intact).
-            let next = sql[i..].find('$').map(|k| i + k).unwrap_or(bytes.len());
-            let next = if next == i { i + 1 } else { next };
-            out.push_str(&sql[i..next]);
-            i = next;
+            out.push('?');
+            out.push_str(&sql[start + 1..end]);
         }
+        copied = end;
     }
+    out.push_str(&sql[copied..]);
     std::borrow::Cow::Owned(out)
 }
 
@@ -298,7 +290,7 @@ fn sqlite_fetch(
     one: bool,
 ) -> StoreResult<Vec<Row>> {
     Ok(sqlite_run(conn, sql, args, true, |st| {
-        let cols: Arc<[String]> = st.column_names().into_iter().map(String::from).collect();
+        let cols = Arc::new(Columns::of(st));
         let n = cols.len();
         let mut out = Vec::new();
         let mut rows = st.raw_query();
@@ -337,17 +329,51 @@ pub enum Row {
     Pg(PgRow),
 }
 
+/// The column names of a result, shared by its rows: one buffer rather than a `String` each
+/// (this runs for every statement).
+struct Columns {
+    names: String,
+    ends: Vec<usize>,
+}
+
+impl Columns {
+    fn of(st: &rusqlite::Statement<'_>) -> Self {
+        let n = st.column_count();
+        let mut names = String::with_capacity(n * 12);
+        let mut ends = Vec::with_capacity(n);
+        for i in 0..n {
+            names.push_str(st.column_name(i).unwrap_or(""));
+            ends.push(names.len());
+        }
+        Columns { names, ends }
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn position(&self, col: &str) -> Option<usize> {
+        let mut start = 0;
+        for (i, &end) in self.ends.iter().enumerate() {
+            if &self.names[start..end] == col {
+                return Some(i);
+            }
+            start = end;
+        }
+        None
+    }
+}
+
 /// A SQLite result row, read out of the statement.
 pub struct SqliteRow {
-    cols: Arc<[String]>,
+    cols: Arc<Columns>,
     vals: Vec<Value>,
 }
 
 impl SqliteRow {
     fn get(&self, col: &str) -> StoreResult<&Value> {
         self.cols
-            .iter()
-            .position(|c| c == col)
+            .position(col)
             .map(|i| &self.vals[i])
             .ok_or_else(|| StoreError::Corrupt {
                 column: col.to_string(),

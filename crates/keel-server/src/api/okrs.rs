@@ -225,9 +225,9 @@ async fn create_check_in(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<NewCheckIn>,
 ) -> ApiResult<impl IntoResponse> {
-    let (check_in, kr, objective) =
+    let (check_in, kr, objective, cycle) =
         svc::check_in(s.store(), &caller, &KeyResultId::from_string(id), input).await?;
-    let key_result = views::key_result_of(s.store(), kr, &objective).await?;
+    let key_result = views::key_result_in_cycle(s.store(), kr, &objective, cycle).await?;
     Ok((
         StatusCode::CREATED,
         Json(CheckInCreated {

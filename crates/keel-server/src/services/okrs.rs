@@ -260,22 +260,23 @@ pub async fn get_objective(
 }
 
 /// 409 when the objective's cycle is closed.
-pub async fn require_unlocked(store: &dyn Store, o: &Objective) -> ApiResult<()> {
-    require_open_cycle(store, o).await?;
+pub async fn require_unlocked(store: &dyn Store, o: &Objective) -> ApiResult<Option<Cycle>> {
+    let cycle = require_open_cycle(store, o).await?;
     if o.state == ObjectiveState::Closed {
         return Err(ApiError::Conflict {
             field: None,
             message: "this OKR is closed: it can no longer be changed (re-open it first)".into(),
         });
     }
-    Ok(())
+    Ok(cycle)
 }
 
 /// 409 when the objective's cycle is closed: nothing in it changes, re-opening included.
-async fn require_open_cycle(store: &dyn Store, o: &Objective) -> ApiResult<()> {
-    if store
-        .cycle(&o.cycle_id)
-        .await?
+/// Returns the cycle, which some callers go on to use.
+async fn require_open_cycle(store: &dyn Store, o: &Objective) -> ApiResult<Option<Cycle>> {
+    let cycle = store.cycle(&o.cycle_id).await?;
+    if cycle
+        .as_ref()
         .is_some_and(|c| c.state == CycleState::Closed)
     {
         return Err(ApiError::Conflict {
@@ -283,7 +284,7 @@ async fn require_open_cycle(store: &dyn Store, o: &Objective) -> ApiResult<()> {
             message: "this OKR's cycle is closed: its OKRs can no longer be changed".into(),
         });
     }
-    Ok(())
+    Ok(cycle)
 }
 
 pub async fn patch_objective(
@@ -644,10 +645,10 @@ pub async fn check_in(
     caller: &Caller,
     key_result_id: &KeyResultId,
     input: NewCheckIn,
-) -> ApiResult<(CheckIn, KeyResult, Objective)> {
+) -> ApiResult<(CheckIn, KeyResult, Objective, Option<Cycle>)> {
     let (kr, objective) = get_key_result(store, &Viewer::of(&caller.person), key_result_id).await?;
     authz::check_in(&caller.person, &kr, &objective)?;
-    require_unlocked(store, &objective).await?;
+    let cycle = require_unlocked(store, &objective).await?;
     let settings = store.settings().await?;
     let t = now();
     let check_in = CheckIn {
@@ -671,7 +672,7 @@ pub async fn check_in(
     let stored = store
         .record_check_in(&caller.write_ctx(), &check_in, &applied)
         .await?;
-    Ok((check_in, stored, objective))
+    Ok((check_in, stored, objective, cycle))
 }
 
 // ---------------------------------------------------------------- initiatives

@@ -139,6 +139,46 @@ impl Assessor {
         })
     }
 
+    /// For one key result of `o` (its status, forecast and score): three queries at most
+    /// instead of seven. The objective-level records (status override, carry-over) are not
+    /// loaded; `cycle` is passed when the caller already holds it (a check-in checked it).
+    pub async fn for_key_result(
+        store: &dyn Store,
+        o: &Objective,
+        kr: &KeyResult,
+        cycle: Option<Cycle>,
+    ) -> ApiResult<Self> {
+        let mut team_ids: Vec<TeamId> = o.team_ids.iter().chain(&kr.team_ids).cloned().collect();
+        team_ids.sort();
+        team_ids.dedup();
+        let kr_ids = std::slice::from_ref(&kr.id);
+        let (settings, cycles, cadences, history, scores) = tokio::try_join!(
+            store.settings(),
+            async {
+                match cycle {
+                    Some(c) if c.id == o.cycle_id => Ok(vec![c]),
+                    _ => store.cycles_by_ids(std::slice::from_ref(&o.cycle_id)).await,
+                }
+            },
+            store.team_cadences(&team_ids),
+            store.check_in_points(kr_ids),
+            store.scores_of(kr_ids),
+        )?;
+        Ok(Self {
+            settings,
+            now: super::now(),
+            cycles: cycles.into_iter().map(|c| (c.id.clone(), c)).collect(),
+            cadences: cadences.into_iter().collect(),
+            history: HashMap::from([(kr.id.clone(), history)]),
+            overrides: HashMap::new(),
+            scores: scores
+                .into_iter()
+                .map(|s| (s.key_result_id.clone(), s))
+                .collect(),
+            carried_from: HashMap::new(),
+        })
+    }
+
     /// The key result's cadence: the shortest among its teams' (else its objective's teams')
     /// own cadences, else the organisation's.
     pub fn cadence_days(&self, kr: &KeyResult, o: &Objective) -> u32 {
