@@ -676,6 +676,12 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     ),
     (
         "POST",
+        "/teams/{id}/cadence",
+        "yyonnnnnn",
+        "as `PUT /api/v1/teams/{id}/cadence`: whoever may change the team",
+    ),
+    (
+        "POST",
         "/teams/{id}/reviews",
         "yyonnnnnn",
         "the lead of the team or of a team above it",

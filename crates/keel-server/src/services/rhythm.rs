@@ -350,17 +350,29 @@ pub async fn team_cadence(store: &dyn Store, team_id: &TeamId) -> ApiResult<Team
     })
 }
 
+/// The team, once the caller may set its own cadence: 404 for an unknown team, 403 for anyone
+/// who may not change it. Asked first by the API's PUT and by the team page (which shows the
+/// form only when this allows it, and refuses a form before reading what was typed).
+pub async fn authorize_team_cadence(
+    store: &dyn Store,
+    caller: &Caller,
+    team_id: &TeamId,
+) -> ApiResult<Team> {
+    let team = store
+        .team(team_id)
+        .await?
+        .ok_or(ApiError::NotFound("team"))?;
+    authz::set_team_cadence(&authz::Actor::load(store, &caller.person).await?, &team)?;
+    Ok(team)
+}
+
 pub async fn set_team_cadence(
     store: &dyn Store,
     caller: &Caller,
     team_id: &TeamId,
     input: SetTeamCadence,
 ) -> ApiResult<TeamCadence> {
-    let team = store
-        .team(team_id)
-        .await?
-        .ok_or(ApiError::NotFound("team"))?;
-    authz::set_team_cadence(&authz::Actor::load(store, &caller.person).await?, &team)?;
+    let team = authorize_team_cadence(store, caller, team_id).await?;
     if let Some(d) = input.cadence_days {
         keel_domain::org::check_cadence("cadence_days", d)?;
     }

@@ -1,0 +1,124 @@
+//! The last capabilities of the ownership, access and rhythm issues made usable from the
+//! browser (issue 6): a team's own check-in cadence on the team page, recognition received and
+//! given on the feedback page (and its API), recognising a check-in from the objective page,
+//! and forms that check permission before they read what was typed. Each is driven like a
+//! browser would (GET the page, POST the form with the CSRF token) and checked against what the
+//! page then shows and what the API then holds.
+
+use crate::helpers::*;
+use crate::ui_rhythm::{field_error, json_of, Browser};
+use reqwest::StatusCode;
+use serde_json::json;
+
+// ---------------------------------------------------------------- 1: a team's own cadence
+
+#[tokio::test]
+async fn a_teams_lead_sets_and_clears_its_cadence_from_the_team_page() {
+    team_cadence(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn a_teams_lead_sets_and_clears_its_cadence_from_the_team_page_on_postgres() {
+    if postgres_configured() {
+        team_cadence(spawn_app_on(Db::Postgres).await).await;
+    }
+}
+
+async fn team_cadence(app: TestApp) {
+    let (leo, _) = app.member("Leo Lead").await;
+    let (max, _) = app.member("Max Member").await;
+    let team = app
+        .create(
+            "/api/v1/teams",
+            json!({"name": "Growth", "lead_id": leo, "member_ids": [leo, max]}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let leo = Browser::signed_in(&app, &leo, "leo.lead@keel.test").await;
+    let max = Browser::signed_in(&app, &max, "max.member@keel.test").await;
+    let page = format!("/teams/{team}");
+    let form = format!("/teams/{team}/cadence");
+    let api = format!("/api/v1/teams/{team}/cadence");
+    let org = json_of(&app, "/api/v1/settings").await["rhythm"]["cadence_days"]
+        .as_u64()
+        .unwrap();
+
+    // The lead sees the effective cadence, that it is the organisation's, and the form.
+    let html = leo.html(&page).await;
+    assert!(
+        html.contains(&format!(
+            "Every <strong>{org} days</strong>: the organisation's"
+        )),
+        "{html}"
+    );
+    assert!(html.contains(&format!("action=\"{form}\"")), "{html}");
+    // A member sees the cadence but not the form.
+    let html = max.html(&page).await;
+    assert!(html.contains("the organisation's"), "{html}");
+    assert!(!html.contains(&format!("action=\"{form}\"")), "{html}");
+
+    // Bad input: the message next to the field, the value kept, nothing written.
+    for (bad, message) in [
+        ("0", "from 1 to 90"),
+        ("-3", "from 1 to 90"),
+        ("91", "from 1 to 90"),
+        ("99999999999", "from 1 to 90"),
+        ("two weeks", "whole number of days, like 14"),
+        ("7.5", "whole number of days, like 14"),
+        ("", "enter the number of days"),
+    ] {
+        let html = leo.refused(&form, &[("cadence_days", bad)]).await;
+        let error = field_error(&html, "cadence_days").unwrap_or_else(|| panic!("{bad}: {html}"));
+        assert!(error.contains(message), "{bad}: {error}");
+        assert!(
+            html.contains(&format!(
+                "name=\"cadence_days\" type=\"number\" value=\"{bad}\""
+            )),
+            "{bad} kept: {html}"
+        );
+        assert!(json_of(&app, &api).await["own_cadence_days"].is_null());
+    }
+
+    // A member may not set it: 403 whatever was typed (a bad value included), nothing written.
+    for value in ["0", "abc", "14"] {
+        let resp = max.submit(&form, &[("cadence_days", value)]).await;
+        assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{value}");
+    }
+    let resp = max.submit(&form, &[("follow", "organisation")]).await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert!(json_of(&app, &api).await["own_cadence_days"].is_null());
+    // An unknown team: the 404 page.
+    let resp = leo
+        .submit("/teams/nope/cadence", &[("cadence_days", "14")])
+        .await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+
+    // Set: back on the team page with a confirmation; the API holds it.
+    let to = leo.done(&form, &[("cadence_days", " 14 ")]).await;
+    assert_eq!(to, format!("{page}?done=cadence#cadence"));
+    let html = leo.html(&to).await;
+    assert!(html.contains("Check-in cadence saved."), "{html}");
+    assert!(
+        html.contains(&format!(
+            "Every <strong>14 days</strong>: the team's own (the organisation's is {org})"
+        )),
+        "{html}"
+    );
+    assert!(html.contains("name=\"cadence_days\" type=\"number\" value=\"14\""));
+    let c = json_of(&app, &api).await;
+    assert_eq!(c["own_cadence_days"], 14);
+    assert_eq!(c["cadence_days"], 14);
+    assert!(max.html(&page).await.contains("the team's own"));
+
+    // Follow the organisation: cleared.
+    leo.done(&form, &[("cadence_days", "14"), ("follow", "organisation")])
+        .await;
+    let c = json_of(&app, &api).await;
+    assert!(c["own_cadence_days"].is_null(), "{c}");
+    assert_eq!(c["cadence_days"], org);
+    assert!(leo.html(&page).await.contains(&format!(
+        "Every <strong>{org} days</strong>: the organisation's"
+    )));
+}
