@@ -2,7 +2,8 @@
 //! notes (private to the two people: anyone else gets the 404 page), a form to record one with
 //! the other person and an optional OKR. `/feedback`: requests addressed to me with the answer
 //! form in place, the requests I made with their answers, a form to ask named people about an
-//! OKR, and a form to recognise someone's work on an OKR. Writes go through
+//! OKR, a form to recognise someone's work on an OKR, and the recognition I received and gave
+//! (only on OKRs I may see, like everywhere else). Writes go through
 //! `services::conversations` (the API's rules); a refused form comes back with the message next
 //! to the field and what was typed kept, and nothing is written.
 
@@ -119,6 +120,15 @@ fn other<'a>(c: &'a keel_domain::cfr::Conversation, me: &PersonId) -> &'a Person
         &c.with_id
     } else {
         &c.author_id
+    }
+}
+
+/// The title of an OKR (objective or key result id) and the link to it on its objective's page.
+pub fn okr_link(titles: &HashMap<String, (String, ObjectiveId)>, okr_id: &str) -> (String, String) {
+    match titles.get(okr_id) {
+        Some((title, o)) if o.as_str() == okr_id => (title.clone(), format!("/objectives/{o}")),
+        Some((title, o)) => (title.clone(), format!("/objectives/{o}#kr-{okr_id}")),
+        None => (String::new(), String::new()),
     }
 }
 
@@ -320,12 +330,26 @@ pub struct RequestLine {
     pub answer_error: Option<String>,
 }
 
+/// One recognition as the feedback page lists it: who gave it (or, when I gave it, to whom),
+/// on what OKR, the note, and when.
+pub struct RecognitionLine {
+    pub person: String,
+    pub okr_title: String,
+    pub okr_href: String,
+    /// Whether it recognises one check-in of the key result.
+    pub check_in: bool,
+    pub message: String,
+    pub when: String,
+}
+
 #[derive(Template)]
 #[template(path = "feedback.html")]
 struct FeedbackPage {
     layout: Layout,
     asked_of_me: Vec<RequestLine>,
     made_by_me: Vec<RequestLine>,
+    received: Vec<RecognitionLine>,
+    given: Vec<RecognitionLine>,
     people: Vec<Choice>,
     okrs: Vec<Choice>,
     recognise_people: Vec<Choice>,
@@ -356,6 +380,13 @@ async fn feedback_page(
     let all =
         conversations::list_feedback_requests(store, &Viewer::of(&caller.person), None, Some(me))
             .await?;
+    let viewer = Viewer::of(&caller.person);
+    let received =
+        conversations::recognitions_of_person(store, &viewer, me, conversations::Side::Received)
+            .await?;
+    let given =
+        conversations::recognitions_of_person(store, &viewer, me, conversations::Side::Given)
+            .await?;
     let mut people: Vec<PersonId> = Vec::new();
     let mut okr_ids: Vec<String> = Vec::new();
     for r in &all {
@@ -363,8 +394,29 @@ async fn feedback_page(
         people.extend(r.answers.iter().map(|a| a.person_id.clone()));
         okr_ids.push(r.okr_id.clone());
     }
+    for r in received.iter().chain(&given) {
+        people.push(r.from_id.clone());
+        people.push(r.to_id.clone());
+        okr_ids.push(r.okr_id.clone());
+    }
     let names = ui_rhythm::names(store, &people).await?;
     let titles = ui_rhythm::okr_titles(store, &okr_ids).await?;
+    let recognition = |r: &keel_domain::cfr::Recognition, person: &PersonId| {
+        let (okr_title, okr_href) = okr_link(&titles, &r.okr_id);
+        RecognitionLine {
+            person: names.get(person).cloned().unwrap_or_default(),
+            okr_title,
+            okr_href,
+            check_in: r.check_in_id.is_some(),
+            message: r.message.clone(),
+            when: day(r.created_at.date_naive()),
+        }
+    };
+    let received = received
+        .iter()
+        .map(|r| recognition(r, &r.from_id))
+        .collect();
+    let given = given.iter().map(|r| recognition(r, &r.to_id)).collect();
     let line = |r: &keel_domain::cfr::FeedbackRequest| {
         let (title, objective) = titles
             .get(&r.okr_id)
@@ -415,6 +467,8 @@ async fn feedback_page(
         layout: Layout::signed_in(caller, "/feedback"),
         asked_of_me,
         made_by_me,
+        received,
+        given,
         people: choices(&options, &kept.request.all("addressee_ids")),
         okrs: choices(&c.okrs, &kept.request.all("okr_id")),
         recognise_people: choices(&options, &kept.recognition.all("to_id")),

@@ -122,3 +122,178 @@ async fn team_cadence(app: TestApp) {
         "Every <strong>{org} days</strong>: the organisation's"
     )));
 }
+
+// ---------------------------------------------------------------- 2: recognition received and given
+
+#[tokio::test]
+async fn recognition_received_and_given_is_listed_only_on_okrs_the_reader_may_see() {
+    recognition_lists(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn recognition_received_and_given_is_listed_only_on_okrs_the_reader_may_see_on_postgres() {
+    if postgres_configured() {
+        recognition_lists(spawn_app_on(Db::Postgres).await).await;
+    }
+}
+
+async fn recognition_lists(app: TestApp) {
+    let cycle = app.cycle("2026 Q4").await;
+    let (bo_id, bo_token) = app.member("Bo Buddy").await;
+    let (cy_id, cy_token) = app.member("Cy Third").await;
+    let public = app
+        .create(
+            "/api/v1/objectives",
+            json!({"title": "Delight customers", "cycle_id": cycle}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Private: its owner (the administrator) and Bo, a contributor, see it; Cy does not.
+    let private = app
+        .create(
+            "/api/v1/objectives",
+            json!({"title": "Quietly prepare the acquisition", "cycle_id": cycle,
+                   "visibility": "private", "contributor_ids": [bo_id]}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let private_kr = app
+        .create(
+            &format!("/api/v1/objectives/{private}/key-results"),
+            json!({"title": "Term sheet signed", "kind": "boolean"}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let ada = Browser::admin(&app).await;
+    let bo = Browser::signed_in(&app, &bo_id, "bo.buddy@keel.test").await;
+    let cy = Browser::signed_in(&app, &cy_id, "cy.third@keel.test").await;
+    for (to, okr, message) in [
+        (&bo_id, &public, "great fix"),
+        (&bo_id, &private_kr, "quiet win"),
+        (&cy_id, &private, "secret thanks"),
+    ] {
+        ada.done(
+            "/recognitions",
+            &[("to_id", to), ("okr_id", okr), ("message", message)],
+        )
+        .await;
+    }
+    let messages = |token: &str, path: String| {
+        let req = app.req_as(token, reqwest::Method::GET, &path);
+        async move {
+            let resp = req.send().await.unwrap();
+            assert_eq!(resp.status(), StatusCode::OK, "GET {path}");
+            let body: serde_json::Value = resp.json().await.unwrap();
+            body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["message"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+
+    // The API: received, newest first; given with `given=true`; only on OKRs the reader sees.
+    assert_eq!(
+        messages(&bo_token, "/api/v1/people/me/recognitions".into()).await,
+        ["quiet win", "great fix"]
+    );
+    assert_eq!(
+        messages(&cy_token, format!("/api/v1/people/{bo_id}/recognitions")).await,
+        ["great fix"],
+        "Cy is outside the private objective"
+    );
+    assert!(
+        messages(&cy_token, "/api/v1/people/me/recognitions".into())
+            .await
+            .is_empty(),
+        "not even recognition addressed to Cy, on an OKR Cy may not see"
+    );
+    let admin = app.admin_id.clone();
+    assert_eq!(
+        messages(
+            &app.token,
+            format!("/api/v1/people/{admin}/recognitions?given=true")
+        )
+        .await,
+        ["secret thanks", "quiet win", "great fix"]
+    );
+    assert_eq!(
+        messages(
+            &cy_token,
+            format!("/api/v1/people/{admin}/recognitions?given=true")
+        )
+        .await,
+        ["great fix"]
+    );
+    assert!(
+        messages(&app.token, format!("/api/v1/people/{admin}/recognitions"))
+            .await
+            .is_empty(),
+        "received: Ada received none"
+    );
+    assert_problem(
+        app.get(&format!("/api/v1/people/{bo_id}/recognitions?given=maybe"))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("given"),
+    )
+    .await;
+    assert_problem(
+        app.get("/api/v1/people/nobody/recognitions").await,
+        StatusCode::NOT_FOUND,
+        None,
+    )
+    .await;
+
+    // The feedback page: who, what OKR (a link), the note and when.
+    let today = chrono::Utc::now().format("%-d %b %Y").to_string();
+    let html = bo.html("/feedback").await;
+    let received = section(&html, "received-h");
+    assert!(
+        received.contains(&format!(
+            "<strong>Ada Admin</strong> recognised your work on <a href=\"/objectives/{private}#kr-{private_kr}\">Term sheet signed</a>: “quiet win” <span class=\"meta\">{today}</span>"
+        )),
+        "{received}"
+    );
+    assert!(received.contains(&format!(
+        "<a href=\"/objectives/{public}\">Delight customers</a>: “great fix”"
+    )));
+    assert!(
+        received.find("quiet win").unwrap() < received.find("great fix").unwrap(),
+        "newest first"
+    );
+    assert!(section(&html, "given-h").contains("You have not recognised anyone yet."));
+    // Cy, outside the private objective: nothing listed, not even what was addressed to Cy.
+    let html = cy.html("/feedback").await;
+    assert!(!html.contains("secret thanks"), "{html}");
+    assert!(!html.contains("Quietly prepare the acquisition"), "{html}");
+    assert!(section(&html, "received-h").contains("No recognition yet."));
+    // Ada sees what she gave.
+    let html = ada.html("/feedback").await;
+    let given = section(&html, "given-h");
+    for line in [
+        "To <strong>Cy Third</strong> for their work on",
+        "“secret thanks”",
+        "“quiet win”",
+        "“great fix”",
+    ] {
+        assert!(given.contains(line), "{line}: {given}");
+    }
+}
+
+/// The part of a page from the heading with `id` to the next `<h2`.
+fn section<'a>(html: &'a str, id: &str) -> &'a str {
+    let at = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id} in {html}"));
+    let rest = &html[at..];
+    let end = rest[1..].find("<h2").map_or(rest.len(), |e| e + 1);
+    &rest[..end]
+}
