@@ -13,7 +13,7 @@ use crate::error::ApiError;
 use crate::extract::Caller;
 use crate::services::conversations::{self, NewConversation, NewFeedbackAnswer};
 use crate::services::conversations::{NewFeedbackRequest, NewRecognition};
-use crate::services::{ui_rhythm, visibility::Viewer};
+use crate::services::{okrs, ui_rhythm, visibility::Viewer};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -510,12 +510,14 @@ pub async fn feedback(
     Ok(render(StatusCode::OK, &page))
 }
 
-/// `POST /feedback`: ask named people for feedback on an OKR.
+/// `POST /feedback`: ask named people for feedback on an OKR. Viewers are refused (403) before
+/// what they typed is read.
 pub async fn request_feedback(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
     PostedForm(pairs): PostedForm<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
+    crate::authz::give_feedback(&caller.person)?;
     let mut form = Typed::from_pairs(&pairs);
     if form.value("okr_id").is_empty() {
         form.errors
@@ -591,13 +593,19 @@ pub async fn answer(
     Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
 }
 
-/// `POST /recognitions`: recognise someone's work on an OKR.
+/// `POST /recognitions`: recognise someone's work on an OKR (the feedback page's form), or one
+/// check-in (`check_in_id`, from the objective page, which the answer returns to). Viewers are
+/// refused (403) before what they typed is read.
 pub async fn recognise(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
     PostedForm(pairs): PostedForm<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
+    crate::authz::give_feedback(&caller.person)?;
     let mut form = Typed::from_pairs(&pairs);
+    if !form.value("check_in_id").is_empty() {
+        return recognise_check_in(&state, &caller, form).await;
+    }
     if form.value("to_id").is_empty() {
         form.errors
             .insert("to_id".into(), "choose the person you recognise".into());
@@ -629,4 +637,74 @@ pub async fn recognise(
     )
     .await?;
     Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+}
+
+/// A check-in recognised from the objective page: back there with a confirmation, or with the
+/// message next to the note and the note kept. Should the key result named be one the caller
+/// may not see (or none), the feedback page shows the refusal instead.
+async fn recognise_check_in(
+    state: &AppState,
+    caller: &Caller,
+    mut form: Typed,
+) -> Result<Response, UiError> {
+    let store = state.store();
+    let kr = form.value("okr_id");
+    let check_in = form.value("check_in_id");
+    let objective = okrs::get_key_result(
+        store,
+        &Viewer::of(&caller.person),
+        &KeyResultId::from_string(kr.clone()),
+    )
+    .await
+    .ok()
+    .map(|(k, _)| k.objective_id);
+    let result = conversations::recognise(
+        store,
+        caller,
+        NewRecognition {
+            to_id: PersonId::from_string(form.value("to_id")),
+            okr_id: (!kr.is_empty()).then_some(kr.clone()),
+            check_in_id: Some(CheckInId::from_string(check_in.clone())),
+            message: form.value("message"),
+        },
+    )
+    .await;
+    match (result, objective) {
+        (Ok(_), Some(o)) => {
+            Ok(Redirect::to(&format!("/objectives/{o}?done=recognised#kr-{kr}")).into_response())
+        }
+        (Ok(_), None) => Ok(Redirect::to("/feedback?done=recognised").into_response()),
+        (Err(ApiError::Invalid(f)), Some(o)) => {
+            super::objective::recognition_refused(
+                state,
+                caller,
+                &o,
+                check_in,
+                form.value("message"),
+                f.message,
+            )
+            .await
+        }
+        (Err(e), _) => {
+            // The feedback page's form has no check-in field: its error goes on the OKR's.
+            let e = match e {
+                ApiError::Invalid(mut f) if f.field == "check_in_id" => {
+                    f.field = "okr_id".into();
+                    ApiError::Invalid(f)
+                }
+                other => other,
+            };
+            form.show(e, "message")?;
+            let page = feedback_page(
+                state,
+                caller,
+                FeedbackKept {
+                    recognition: form,
+                    ..Default::default()
+                },
+            )
+            .await?;
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+    }
 }

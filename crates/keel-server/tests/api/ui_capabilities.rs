@@ -297,3 +297,161 @@ fn section<'a>(html: &'a str, id: &str) -> &'a str {
     let end = rest[1..].find("<h2").map_or(rest.len(), |e| e + 1);
     &rest[..end]
 }
+
+// ---------------------------------------------------------------- 3: recognise a check-in
+
+#[tokio::test]
+async fn a_check_in_is_recognised_from_the_objective_page() {
+    recognise_check_in(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn a_check_in_is_recognised_from_the_objective_page_on_postgres() {
+    if postgres_configured() {
+        recognise_check_in(spawn_app_on(Db::Postgres).await).await;
+    }
+}
+
+async fn recognise_check_in(app: TestApp) {
+    let cycle = app.cycle("2026 Q4").await;
+    let (bo_id, bo_token) = app.member("Bo Buddy").await;
+    let o = app
+        .create(
+            "/api/v1/objectives",
+            json!({"title": "Delight customers", "cycle_id": cycle}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let kr = app
+        .create(
+            &format!("/api/v1/objectives/{o}/key-results"),
+            json!({"title": "Weekly active teams", "kind": "increase", "start": 0, "target": 100,
+                   "contributor_ids": [bo_id]}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let check_in = |token: String, value: i64, note: &'static str| {
+        let req = app
+            .req_as(
+                &token,
+                reqwest::Method::POST,
+                &format!("/api/v1/key-results/{kr}/check-ins"),
+            )
+            .json(&json!({"value": value, "confidence": 7, "note": note}));
+        async move {
+            let resp = req.send().await.unwrap();
+            assert_eq!(resp.status(), StatusCode::CREATED);
+            resp.json::<serde_json::Value>().await.unwrap()["check_in"]["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let bos = check_in(bo_token.clone(), 40, "shipped the onboarding fix").await;
+    let adas = check_in(app.token.clone(), 45, "my own").await;
+    let ada = Browser::admin(&app).await;
+    let bo = Browser::signed_in(&app, &bo_id, "bo.buddy@keel.test").await;
+    let page = format!("/objectives/{o}");
+    let recognitions = format!("/api/v1/okrs/{kr}/recognitions");
+    let written = || async { json_of(&app, &recognitions).await["items"].clone() };
+
+    // A "Recognise" form on Bo's check-in, none on Ada's own.
+    let html = ada.html(&page).await;
+    assert!(
+        html.contains(&format!("name=\"check_in_id\" value=\"{bos}\"")),
+        "{html}"
+    );
+    assert!(!html.contains(&format!("name=\"check_in_id\" value=\"{adas}\"")));
+    assert!(html.contains("Nobody has been recognised for work on this objective yet."));
+    // Bo sees a form on Ada's check-in, not on his own.
+    let html = bo.html(&page).await;
+    assert!(html.contains(&format!("name=\"check_in_id\" value=\"{adas}\"")));
+    assert!(!html.contains(&format!("name=\"check_in_id\" value=\"{bos}\"")));
+
+    let form = |check_in: &str, message: &str| {
+        vec![
+            ("to_id", bo_id.clone()),
+            ("okr_id", kr.clone()),
+            ("check_in_id", check_in.to_string()),
+            ("message", message.to_string()),
+        ]
+    };
+    let send = |fields: Vec<(&'static str, String)>| {
+        let ada = &ada;
+        async move {
+            let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            ada.submit("/recognitions", &pairs).await
+        }
+    };
+
+    // An empty note: the objective page again, the message next to the note, nothing written.
+    let resp = send(form(&bos, "  ")).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("<h1>Delight customers</h1>"), "{html}");
+    let key = format!("id=\"recognise-{bos}-error\">");
+    let at = html.find(&key).unwrap_or_else(|| panic!("{html}")) + key.len();
+    assert!(
+        html[at..]
+            .split('<')
+            .next()
+            .unwrap()
+            .contains("must not be empty"),
+        "{html}"
+    );
+    assert!(html.contains("Your recognition was not sent"), "{html}");
+    assert!(written().await.as_array().unwrap().is_empty());
+    // An unknown check-in: a clear message, nothing written.
+    let resp = send(form("no-such-check-in", "thanks")).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = resp.text().await.unwrap();
+    assert!(
+        html.contains("no check-in has the id &#39;no-such-check-in&#39;"),
+        "{html}"
+    );
+    assert!(written().await.as_array().unwrap().is_empty());
+    // The note is kept when it is the check-in that is wrong … and when the person is.
+    let mut to_self = form(&bos, "kept note");
+    to_self[0].1 = app.admin_id.clone();
+    let resp = send(to_self).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("recognise someone else"), "{html}");
+    assert!(html.contains("value=\"kept note\""), "{html}");
+    assert!(written().await.as_array().unwrap().is_empty());
+
+    // Recognised: back on the objective page with a confirmation; listed there and on Bo's
+    // feedback page; the API holds it, with its check-in.
+    let resp = send(form(&bos, "the fix made onboarding smooth")).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let to = crate::ui_rhythm::location(&resp);
+    assert_eq!(to, format!("{page}?done=recognised#kr-{kr}"));
+    let html = ada.html(&to).await;
+    assert!(
+        html.contains("Thank you: your recognition was sent."),
+        "{html}"
+    );
+    assert!(
+        html.contains("Ada Admin recognised Bo Buddy for a check-in of “Weekly active teams”"),
+        "{html}"
+    );
+    assert!(html.contains("“the fix made onboarding smooth”"));
+    let items = written().await;
+    assert_eq!(items.as_array().unwrap().len(), 1, "{items}");
+    assert_eq!(items[0]["check_in_id"], bos.as_str());
+    assert_eq!(items[0]["to_id"], bo_id.as_str());
+    let html = bo.html("/feedback").await;
+    assert!(
+        html.contains("recognised your work on a check-in of <a href="),
+        "{html}"
+    );
+    // Bo reads it on the objective page too.
+    assert!(bo
+        .html(&page)
+        .await
+        .contains("“the fix made onboarding smooth”"));
+}
