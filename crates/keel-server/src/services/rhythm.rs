@@ -285,6 +285,20 @@ pub struct SetStatusOverride {
     pub reason: String,
 }
 
+/// The objective, once the caller may override its status: 404 when they may not see it, 403
+/// when they may not override it. Asked first by [`set_status_override`] and by the objective
+/// page's form, before what was typed is read.
+pub async fn authorize_status_override(
+    store: &dyn Store,
+    caller: &Caller,
+    id: &ObjectiveId,
+) -> ApiResult<Objective> {
+    let o = super::okrs::get_objective(store, &super::visibility::Viewer::of(&caller.person), id)
+        .await?;
+    authz::override_status(&caller.person, &o)?;
+    Ok(o)
+}
+
 /// The objective's owner (or an administrator) overrides its derived status, with a reason.
 pub async fn set_status_override(
     store: &dyn Store,
@@ -292,9 +306,7 @@ pub async fn set_status_override(
     id: &ObjectiveId,
     input: Option<SetStatusOverride>,
 ) -> ApiResult<Objective> {
-    let o = super::okrs::get_objective(store, &super::visibility::Viewer::of(&caller.person), id)
-        .await?;
-    authz::override_status(&caller.person, &o)?;
+    let o = authorize_status_override(store, caller, id).await?;
     super::okrs::require_unlocked(store, &o).await?;
     let ov = match input {
         Some(i) => Some(

@@ -1001,19 +1001,11 @@ pub async fn hand_over(
         "objectives" => OkrRef::Objective(ObjectiveId::from_string(id.clone())),
         _ => OkrRef::KeyResult(KeyResultId::from_string(id.clone())),
     };
-    let objective_id = match &okr {
-        OkrRef::Objective(o) => o.clone(),
-        OkrRef::KeyResult(k) => {
-            okrs::get_key_result(
-                state.store(),
-                &crate::services::visibility::Viewer::of(&caller.person),
-                k,
-            )
-            .await?
-            .0
-            .objective_id
-        }
-    };
+    // Permission first: whoever may not hand it over is refused whatever they typed.
+    let objective_id = ownership::authorize_propose(state.store(), &caller, &okr)
+        .await?
+        .objective
+        .id;
     let mut form = HandoverForm {
         owner_id: input.owner_id.clone(),
         note: input.note.clone(),
@@ -1090,6 +1082,8 @@ pub struct StatusInput {
 
 /// `POST /objectives/{id}/status`: the owner overrides the derived status, with a reason
 /// (`services::rhythm::set_status_override`, as `PUT /api/v1/objectives/{id}/status`).
+/// Permission first: 404 for an objective the caller may not see, 403 for one they may not
+/// override, whatever was typed.
 pub async fn override_status(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
@@ -1097,6 +1091,7 @@ pub async fn override_status(
     PostedForm(input): PostedForm<StatusInput>,
 ) -> Result<Response, UiError> {
     let id = ObjectiveId::from_string(id);
+    rhythm::authorize_status_override(state.store(), &caller, &id).await?;
     let mut form = StatusForm {
         status: input.status.clone(),
         reason: input.reason.clone(),

@@ -455,3 +455,186 @@ async fn recognise_check_in(app: TestApp) {
         .await
         .contains("“the fix made onboarding smooth”"));
 }
+
+// ---------------------------------------------------------------- 4: permission before validation
+
+#[tokio::test]
+async fn forms_refuse_the_unauthorised_before_they_read_what_was_typed() {
+    permission_first(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn forms_refuse_the_unauthorised_before_they_read_what_was_typed_on_postgres() {
+    if postgres_configured() {
+        permission_first(spawn_app_on(Db::Postgres).await).await;
+    }
+}
+
+async fn permission_first(app: TestApp) {
+    let cycle = app.cycle("2026 Q4").await;
+    let (o, krs) =
+        crate::rhythm::active_objective(&app, &cycle, None, &["Weekly active teams"]).await;
+    let kr = &krs[0];
+    let private = app
+        .create(
+            "/api/v1/objectives",
+            json!({"title": "Quietly prepare the acquisition", "cycle_id": cycle, "visibility": "private"}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let check_in = app
+        .create(
+            &format!("/api/v1/key-results/{kr}/check-ins"),
+            json!({"value": 10, "confidence": 6}),
+        )
+        .await["check_in"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Mia: a member who neither owns nor champions anything here. Val: a viewer.
+    let (mia, _) = app.member("Mia Member").await;
+    let (val, _) = app.person_with_roles("Val Viewer", &["viewer"]).await;
+    let mia = Browser::signed_in(&app, &mia, "mia.member@keel.test").await;
+    let val = Browser::signed_in(&app, &val, "val.viewer@keel.test").await;
+    let ada = app.admin_id.clone();
+    let long = "w".repeat(10_001);
+
+    // Each form with input it would refuse (422) from someone allowed: 403 (404 for an OKR the
+    // sender may not see), whatever was typed.
+    let cases: Vec<(&Browser, String, Vec<(&str, &str)>, StatusCode)> = vec![
+        // The close-out page's forms.
+        (
+            &mia,
+            format!("/key-results/{kr}/score"),
+            vec![("score", "lots"), ("reason", "")],
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            &mia,
+            format!("/key-results/{kr}/score"),
+            vec![("score", "1.5")],
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            &mia,
+            format!("/objectives/{o}/retrospective"),
+            vec![("worked", &long)],
+            StatusCode::FORBIDDEN,
+        ),
+        // The objective page's status override and hand-over forms.
+        (
+            &mia,
+            format!("/objectives/{o}/status"),
+            vec![("status", "sideways"), ("reason", "")],
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            &mia,
+            format!("/objectives/{private}/status"),
+            vec![("status", "sideways")],
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            &mia,
+            format!("/objectives/{o}/ownership"),
+            vec![("owner_id", ""), ("note", "")],
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            &mia,
+            format!("/key-results/{kr}/ownership"),
+            vec![("owner_id", "")],
+            StatusCode::FORBIDDEN,
+        ),
+        // The CFR forms: viewers neither ask for feedback nor recognise.
+        (
+            &val,
+            "/feedback".to_string(),
+            vec![("okr_id", ""), ("question", "")],
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            &val,
+            "/recognitions".to_string(),
+            vec![("to_id", ""), ("okr_id", &o), ("message", "")],
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            &val,
+            "/recognitions".to_string(),
+            vec![
+                ("to_id", &ada),
+                ("okr_id", kr),
+                ("check_in_id", "no-such-check-in"),
+                ("message", ""),
+            ],
+            StatusCode::FORBIDDEN,
+        ),
+    ];
+    for (who, path, form, status) in &cases {
+        let resp = who.submit(path, form).await;
+        let got = resp.status();
+        let html = resp.text().await.unwrap();
+        assert_eq!(got, *status, "POST {path} {form:?}: {html}");
+        assert!(!html.contains("field-error"), "no validation shown: {html}");
+    }
+
+    // Nothing was written.
+    let k = json_of(&app, &format!("/api/v1/key-results/{kr}")).await;
+    assert!(k["score"].is_null(), "{k}");
+    assert_eq!(k["owner_id"], ada.as_str());
+    let resp = app
+        .get(&format!("/api/v1/objectives/{o}/retrospective"))
+        .await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    let obj = json_of(&app, &format!("/api/v1/objectives/{o}")).await;
+    assert!(obj["status_override"].is_null(), "{obj}");
+    assert_eq!(obj["owner_id"], ada.as_str());
+    assert_eq!(obj["ownership_state"], "accepted");
+    let requests = json_of(&app, "/api/v1/feedback-requests").await;
+    assert!(requests["items"].as_array().unwrap().is_empty());
+    for okr in [&o, kr] {
+        let r = json_of(&app, &format!("/api/v1/okrs/{okr}/recognitions")).await;
+        assert!(r["items"].as_array().unwrap().is_empty(), "{r}");
+    }
+
+    // The same bad input from those allowed is a 422 with the message next to the field (so the
+    // 403s above are about permission, not about the input).
+    let admin = Browser::admin(&app).await;
+    let html = admin
+        .refused(&format!("/key-results/{kr}/score"), &[("score", "lots")])
+        .await;
+    assert!(html.contains(&format!("id=\"score-{kr}-error\"")), "{html}");
+    let html = admin
+        .refused(
+            &format!("/objectives/{o}/status"),
+            &[("status", "sideways")],
+        )
+        .await;
+    assert!(field_error(&html, "status").is_some(), "{html}");
+    let html = admin
+        .refused(&format!("/objectives/{o}/ownership"), &[("owner_id", "")])
+        .await;
+    assert!(html.contains("choose the new owner"), "{html}");
+    let (bo, _) = app.member("Bo Buddy").await;
+    let bo = Browser::signed_in(&app, &bo, "bo.buddy@keel.test").await;
+    let html = bo.refused("/feedback", &[("okr_id", "")]).await;
+    assert!(field_error(&html, "request-okr_id").is_some(), "{html}");
+    let html = bo
+        .refused(
+            "/recognitions",
+            &[
+                ("to_id", &ada),
+                ("okr_id", kr),
+                ("check_in_id", &check_in),
+                ("message", ""),
+            ],
+        )
+        .await;
+    assert!(
+        html.contains(&format!("id=\"recognise-{check_in}-error\"")),
+        "{html}"
+    );
+}
