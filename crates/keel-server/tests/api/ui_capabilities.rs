@@ -470,6 +470,9 @@ async fn forms_refuse_the_unauthorised_before_they_read_what_was_typed_on_postgr
     }
 }
 
+/// Who sends which form, with what, and the answer expected.
+type Case<'a> = (&'a Browser, String, Vec<(&'a str, &'a str)>, StatusCode);
+
 async fn permission_first(app: TestApp) {
     let cycle = app.cycle("2026 Q4").await;
     let (o, krs) =
@@ -503,7 +506,7 @@ async fn permission_first(app: TestApp) {
 
     // Each form with input it would refuse (422) from someone allowed: 403 (404 for an OKR the
     // sender may not see), whatever was typed.
-    let cases: Vec<(&Browser, String, Vec<(&str, &str)>, StatusCode)> = vec![
+    let cases: Vec<Case> = vec![
         // The close-out page's forms.
         (
             &mia,
