@@ -415,6 +415,12 @@ const API: &[(&str, &str, &str, &str)] = &[
         "yyyyyyyyy",
         "404 when the reader may not see the OKR",
     ),
+    (
+        "GET",
+        "/people/{id}/recognitions",
+        "yyyyyyyyy",
+        "received (or `given=true`); lists only recognition on OKRs the reader may see",
+    ),
     // tokens
     ("POST", "/tokens", "yyyyyyyyy", "your own tokens"),
     ("GET", "/tokens", "yyyyyyyyy", "your own tokens"),
@@ -673,6 +679,12 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
         "/admin/cycles/{id}/reopen",
         "ynnnnnnnn",
         "administrators only; audited",
+    ),
+    (
+        "POST",
+        "/teams/{id}/cadence",
+        "yyonnnnnn",
+        "as `PUT /api/v1/teams/{id}/cadence`: whoever may change the team",
     ),
     (
         "POST",

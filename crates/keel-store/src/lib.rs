@@ -607,6 +607,14 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<()>;
     /// Recognition on an OKR (its check-ins included), newest first, at most 500.
     async fn list_recognitions(&self, okr_id: &str) -> StoreResult<Vec<cfr::Recognition>>;
+    /// Recognition on any of these OKRs (ids of objectives or key results, their check-ins
+    /// included), newest first (by `created_at`, then id), at most 500.
+    async fn recognitions_on_okrs(&self, okr_ids: &[String]) -> StoreResult<Vec<cfr::Recognition>>;
+    /// Recognition addressed to `person_id`, newest first (by `created_at`, then id), at most
+    /// 500. Unfiltered: the caller leaves out what its reader may not see.
+    async fn recognitions_to(&self, person_id: &PersonId) -> StoreResult<Vec<cfr::Recognition>>;
+    /// Recognition given by `person_id`, newest first (by `created_at`, then id), at most 500.
+    async fn recognitions_from(&self, person_id: &PersonId) -> StoreResult<Vec<cfr::Recognition>>;
 
     // ---- API tokens ----
     /// Stores the token's metadata and the SHA-256 hex digest of its secret.

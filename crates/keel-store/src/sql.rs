@@ -1842,6 +1842,25 @@ impl SqlStore {
         Exec::Db(&self.db)
     }
 
+    /// Recognition whose `column` (`to_id` or `from_id`, never input) is `person_id`, newest
+    /// first, at most 500.
+    async fn recognitions_where(
+        &self,
+        column: &'static str,
+        person_id: &PersonId,
+    ) -> StoreResult<Vec<cfr::Recognition>> {
+        let sql = format!(
+            "SELECT {RECOGNITION_COLS} FROM recognitions WHERE {column} = $1 \
+             ORDER BY created_at DESC, id DESC LIMIT 500"
+        );
+        self.db
+            .fetch_all(&sql, args![person_id.as_str()])
+            .await?
+            .iter()
+            .map(recognition_from)
+            .collect()
+    }
+
     async fn do_save_settings(&self, ctx: &WriteCtx, settings: &OrgSettings) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         let before = tx
@@ -4749,6 +4768,26 @@ impl Store for SqlStore {
             .iter()
             .map(recognition_from)
             .collect()
+    }
+
+    async fn recognitions_on_okrs(&self, okr_ids: &[String]) -> StoreResult<Vec<cfr::Recognition>> {
+        let select = format!("SELECT {RECOGNITION_COLS} FROM recognitions WHERE okr_id");
+        let mut out = fetch_in(&mut self.ex(), &select, "", okr_ids)
+            .await?
+            .iter()
+            .map(recognition_from)
+            .collect::<StoreResult<Vec<_>>>()?;
+        out.sort_by(|a, b| (b.created_at, b.id.as_str()).cmp(&(a.created_at, a.id.as_str())));
+        out.truncate(500);
+        Ok(out)
+    }
+
+    async fn recognitions_to(&self, person_id: &PersonId) -> StoreResult<Vec<cfr::Recognition>> {
+        self.recognitions_where("to_id", person_id).await
+    }
+
+    async fn recognitions_from(&self, person_id: &PersonId) -> StoreResult<Vec<cfr::Recognition>> {
+        self.recognitions_where("from_id", person_id).await
     }
 
     async fn insert_token(

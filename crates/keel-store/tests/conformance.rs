@@ -173,6 +173,7 @@ conformance!(
     financial_flag_and_admin_count,
     rhythm_records_round_trip,
     reviews_and_cfrs_round_trip,
+    recognitions_by_person_and_okrs,
     weekly_check_in_is_all_or_nothing,
     check_ins_of_key_results,
     initiatives_of_key_results,
@@ -3116,6 +3117,66 @@ async fn reviews_and_cfrs_round_trip(s: DynStore, _url: String) {
         s.list_recognitions(b.kr.id.as_str()).await.unwrap(),
         vec![r]
     );
+}
+
+/// Recognition received and given by a person, and on several OKRs at once: newest first by
+/// when it was given (ids are generated in the opposite order here, so an order by id alone
+/// fails), nobody else's.
+async fn recognitions_by_person_and_okrs(s: DynStore, _url: String) {
+    let b = basic(&s).await;
+    let sam = add_person(&s, "Sam").await;
+    let tia = add_person(&s, "Tia").await;
+    let other = basic(&s).await;
+    let ids: Vec<RecognitionId> = (0..4).map(|_| RecognitionId::generate()).collect();
+    let t0 = now();
+    // (from, to, okr, seconds after t0): the last id is the oldest.
+    let rows = [
+        (&b.owner, &sam, b.kr.id.to_string(), 30),
+        (&tia, &sam, b.objective.id.to_string(), 20),
+        (&sam, &b.owner, b.kr.id.to_string(), 10),
+        (&b.owner, &sam, other.kr.id.to_string(), 0),
+    ];
+    let mut all = vec![];
+    for (id, (from, to, okr, secs)) in ids.iter().zip(rows) {
+        let r = cfr::Recognition {
+            id: id.clone(),
+            from_id: from.id.clone(),
+            to_id: to.id.clone(),
+            okr_id: okr,
+            check_in_id: None,
+            message: format!("thanks {secs}"),
+            created_at: t0 + Duration::seconds(secs),
+        };
+        s.insert_recognition(&ctx(), &r).await.unwrap();
+        all.push(r);
+    }
+    let pick = |i: &[usize]| i.iter().map(|n| all[*n].clone()).collect::<Vec<_>>();
+    assert_eq!(s.recognitions_to(&sam.id).await.unwrap(), pick(&[0, 1, 3]));
+    assert_eq!(s.recognitions_to(&b.owner.id).await.unwrap(), pick(&[2]));
+    assert!(s.recognitions_to(&tia.id).await.unwrap().is_empty());
+    assert_eq!(
+        s.recognitions_from(&b.owner.id).await.unwrap(),
+        pick(&[0, 3])
+    );
+    assert_eq!(s.recognitions_from(&tia.id).await.unwrap(), pick(&[1]));
+    assert!(s
+        .recognitions_from(&other.owner.id)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        s.recognitions_on_okrs(&[b.kr.id.to_string(), b.objective.id.to_string()])
+            .await
+            .unwrap(),
+        pick(&[0, 1, 2])
+    );
+    assert_eq!(
+        s.recognitions_on_okrs(&[b.objective.id.to_string()])
+            .await
+            .unwrap(),
+        pick(&[1])
+    );
+    assert!(s.recognitions_on_okrs(&[]).await.unwrap().is_empty());
 }
 
 async fn sessions(s: DynStore, _url: String) {

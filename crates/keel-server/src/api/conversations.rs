@@ -26,6 +26,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(answer_feedback))
         .routes(routes!(recognise))
         .routes(routes!(list_recognitions))
+        .routes(routes!(person_recognitions))
 }
 
 /// Record a 1:1 conversation with someone, linked to OKRs. Only the two of you can read it.
@@ -187,6 +188,44 @@ async fn list_recognitions(
 ) -> ApiResult<Json<ListOf<Recognition>>> {
     Ok(Json(ListOf {
         items: svc::recognitions_on(s.store(), &caller, &id).await?,
+        next_cursor: None,
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PersonRecognitionsQuery {
+    /// `true` for the recognition the person gave; `false` or absent for what they received.
+    given: Option<String>,
+}
+
+/// Recognition a person received (or, with `given=true`, gave), newest first (at most 500);
+/// recognition on OKRs the reader may not see is left out. `me` names yourself.
+#[utoipa::path(get, path = "/people/{id}/recognitions", tag = "cfrs", params(("id" = String, Path), PersonRecognitionsQuery),
+    responses((status = 200, body = ListOf<Recognition>), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn person_recognitions(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<PersonRecognitionsQuery>,
+) -> ApiResult<Json<ListOf<Recognition>>> {
+    let side = match q.given.as_deref().map(str::trim) {
+        None | Some("") | Some("false") => Side::Received,
+        Some("true") => Side::Given,
+        Some(other) => {
+            return Err(crate::error::ApiError::invalid(
+                "given",
+                format!("must be true or false, not '{other}'"),
+            ))
+        }
+    };
+    let person = if id == "me" {
+        caller.person.id.clone()
+    } else {
+        PersonId::from_string(id)
+    };
+    Ok(Json(ListOf {
+        items: svc::recognitions_of_person(s.store(), &Viewer::of(&caller.person), &person, side)
+            .await?,
         next_cursor: None,
     }))
 }

@@ -381,3 +381,43 @@ pub async fn recognitions_on(
         Err(e) => Err(e),
     }
 }
+
+/// Which side of a recognition a person is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// Recognition addressed to them.
+    Received,
+    /// Recognition they gave.
+    Given,
+}
+
+/// Recognition a person received (or gave), newest first (at most 500), leaving out recognition
+/// on OKRs `viewer` may not see, exactly as [`recognitions_on`] refuses them: a recognition is
+/// visible when its OKR is. 404 when the person does not exist. A constant number of queries.
+pub async fn recognitions_of_person(
+    store: &dyn Store,
+    viewer: &Viewer,
+    person_id: &PersonId,
+    side: Side,
+) -> ApiResult<Vec<Recognition>> {
+    store
+        .person(person_id)
+        .await?
+        .ok_or(ApiError::NotFound("person"))?;
+    let all = match side {
+        Side::Received => store.recognitions_to(person_id).await?,
+        Side::Given => store.recognitions_from(person_id).await?,
+    };
+    let okrs: Vec<String> = all.iter().map(|r| r.okr_id.clone()).collect();
+    let objective_of = objectives_of(store, &okrs).await?;
+    let ids: Vec<ObjectiveId> = objective_of.values().cloned().collect();
+    let seen = viewer.visible(store, &ids).await?;
+    Ok(all
+        .into_iter()
+        .filter(|r| {
+            objective_of
+                .get(&r.okr_id)
+                .is_some_and(|o| seen.contains(o))
+        })
+        .collect())
+}

@@ -100,6 +100,23 @@ pub fn new_request(
     .validated()?)
 }
 
+/// The OKR, once the caller may propose a new owner for it (whoever may edit it): 404 when they
+/// may not see it, 403 when they may not edit it. Asked first by [`propose`] and by the web UI's
+/// hand-over forms, before what was typed is read.
+pub async fn authorize_propose(
+    store: &dyn Store,
+    caller: &Caller,
+    okr: &OkrRef,
+) -> ApiResult<Target> {
+    let t = target(store, &Viewer::of(&caller.person), okr).await?;
+    let actor = Actor::load(store, &caller.person).await?;
+    match &t.key_result {
+        None => authz::edit_objective(&actor, &t.objective)?,
+        Some(k) => authz::edit_key_result(&actor, k, &t.objective)?,
+    }
+    Ok(t)
+}
+
 /// Propose (or hand over to) a new owner. The current owner, the objective's owner or sponsor,
 /// administrators and champions may; the person named must accept unless they named themself.
 pub async fn propose(
@@ -108,12 +125,7 @@ pub async fn propose(
     okr: OkrRef,
     input: ProposeOwner,
 ) -> ApiResult<OwnershipRequest> {
-    let t = target(store, &Viewer::of(&caller.person), &okr).await?;
-    let actor = Actor::load(store, &caller.person).await?;
-    match &t.key_result {
-        None => authz::edit_objective(&actor, &t.objective)?,
-        Some(k) => authz::edit_key_result(&actor, k, &t.objective)?,
-    }
+    let t = authorize_propose(store, caller, &okr).await?;
     require_unlocked(store, &t.objective).await?;
     require_active_person(store, "owner_id", &input.owner_id).await?;
     if input.owner_id == t.owner_id && t.ownership_state == OwnershipState::Accepted {

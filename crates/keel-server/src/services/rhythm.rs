@@ -325,6 +325,20 @@ pub struct SetStatusOverride {
     pub reason: String,
 }
 
+/// The objective, once the caller may override its status: 404 when they may not see it, 403
+/// when they may not override it. Asked first by [`set_status_override`] and by the objective
+/// page's form, before what was typed is read.
+pub async fn authorize_status_override(
+    store: &dyn Store,
+    caller: &Caller,
+    id: &ObjectiveId,
+) -> ApiResult<Objective> {
+    let o = super::okrs::get_objective(store, &super::visibility::Viewer::of(&caller.person), id)
+        .await?;
+    authz::override_status(&caller.person, &o)?;
+    Ok(o)
+}
+
 /// The objective's owner (or an administrator) overrides its derived status, with a reason.
 pub async fn set_status_override(
     store: &dyn Store,
@@ -332,9 +346,7 @@ pub async fn set_status_override(
     id: &ObjectiveId,
     input: Option<SetStatusOverride>,
 ) -> ApiResult<Objective> {
-    let o = super::okrs::get_objective(store, &super::visibility::Viewer::of(&caller.person), id)
-        .await?;
-    authz::override_status(&caller.person, &o)?;
+    let o = authorize_status_override(store, caller, id).await?;
     super::okrs::require_unlocked(store, &o).await?;
     let ov = match input {
         Some(i) => Some(
@@ -390,17 +402,29 @@ pub async fn team_cadence(store: &dyn Store, team_id: &TeamId) -> ApiResult<Team
     })
 }
 
+/// The team, once the caller may set its own cadence: 404 for an unknown team, 403 for anyone
+/// who may not change it. Asked first by the API's PUT and by the team page (which shows the
+/// form only when this allows it, and refuses a form before reading what was typed).
+pub async fn authorize_team_cadence(
+    store: &dyn Store,
+    caller: &Caller,
+    team_id: &TeamId,
+) -> ApiResult<Team> {
+    let team = store
+        .team(team_id)
+        .await?
+        .ok_or(ApiError::NotFound("team"))?;
+    authz::set_team_cadence(&authz::Actor::load(store, &caller.person).await?, &team)?;
+    Ok(team)
+}
+
 pub async fn set_team_cadence(
     store: &dyn Store,
     caller: &Caller,
     team_id: &TeamId,
     input: SetTeamCadence,
 ) -> ApiResult<TeamCadence> {
-    let team = store
-        .team(team_id)
-        .await?
-        .ok_or(ApiError::NotFound("team"))?;
-    authz::set_team_cadence(&authz::Actor::load(store, &caller.person).await?, &team)?;
+    let team = authorize_team_cadence(store, caller, team_id).await?;
     if let Some(d) = input.cadence_days {
         keel_domain::org::check_cadence("cadence_days", d)?;
     }

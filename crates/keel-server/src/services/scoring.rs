@@ -45,6 +45,19 @@ pub struct NewScore {
     pub reason: String,
 }
 
+/// The key result and its objective, once the caller may score it: 404 when they may not see
+/// it, 403 when they may not score it. Asked first by [`score_key_result`] and by the close-out
+/// page's score form, before what was typed is read.
+pub async fn authorize_score(
+    store: &dyn Store,
+    caller: &Caller,
+    id: &KeyResultId,
+) -> ApiResult<(KeyResult, Objective)> {
+    let (kr, o) = get_key_result(store, &super::visibility::Viewer::of(&caller.person), id).await?;
+    authz::score_key_result(&caller.person, &kr, &o)?;
+    Ok((kr, o))
+}
+
 /// Scores a key result at the end of its cycle (again, to correct it). 409 once the cycle is
 /// closed.
 pub async fn score_key_result(
@@ -53,8 +66,7 @@ pub async fn score_key_result(
     id: &KeyResultId,
     input: NewScore,
 ) -> ApiResult<KeyResult> {
-    let (kr, o) = get_key_result(store, &super::visibility::Viewer::of(&caller.person), id).await?;
-    authz::score_key_result(&caller.person, &kr, &o)?;
+    let (kr, o) = authorize_score(store, caller, id).await?;
     let score = KeyResultScore {
         key_result_id: kr.id.clone(),
         score: input.score,

@@ -366,6 +366,8 @@ pub struct Abilities {
     pub close_out: bool,
     /// The objective or its cycle is closed: nothing changes.
     pub locked: bool,
+    /// May recognise someone's check-in (everyone but viewers: `authz::give_feedback`).
+    pub recognise: bool,
 }
 
 /// Everything on an objective page.
@@ -390,6 +392,9 @@ pub struct ObjectivePage {
     pub can: Abilities,
     /// The key results as stored (for replaying the check-in history).
     pub key_results: Vec<KeyResult>,
+    /// Recognition on the objective and its key results (their check-ins included), newest
+    /// first.
+    pub recognitions: Vec<keel_domain::cfr::Recognition>,
 }
 
 /// How many of the latest changes the objective page lists (the API pages through the rest).
@@ -492,8 +497,16 @@ pub async fn objective_page(
         )
         .await?
         .items;
+    let okr_ids: Vec<String> = std::iter::once(o.id.to_string())
+        .chain(kr_ids.iter().map(|k| k.to_string()))
+        .collect();
+    let recognitions = store.recognitions_on_okrs(&okr_ids).await?;
     let mut wanted: HashSet<PersonId> = HashSet::new();
     wanted.extend(changes.iter().filter_map(|e| e.actor_id.clone()));
+    for r in &recognitions {
+        wanted.insert(r.from_id.clone());
+        wanted.insert(r.to_id.clone());
+    }
     for r in &ownership_history {
         wanted.insert(r.proposed_owner_id.clone());
         wanted.extend(r.proposed_by.iter().cloned());
@@ -526,6 +539,7 @@ pub async fn objective_page(
                 .iter()
                 .any(|k| authz::score_key_result(&caller.person, k, &o).is_ok()),
         locked,
+        recognise: authz::give_feedback(&caller.person).is_ok(),
         ..Default::default()
     };
     for k in &krs {
@@ -551,6 +565,7 @@ pub async fn objective_page(
         people,
         can,
         key_results: krs,
+        recognitions,
     })
 }
 

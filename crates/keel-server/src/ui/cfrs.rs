@@ -2,7 +2,8 @@
 //! notes (private to the two people: anyone else gets the 404 page), a form to record one with
 //! the other person and an optional OKR. `/feedback`: requests addressed to me with the answer
 //! form in place, the requests I made with their answers, a form to ask named people about an
-//! OKR, and a form to recognise someone's work on an OKR. Writes go through
+//! OKR, a form to recognise someone's work on an OKR, and the recognition I received and gave
+//! (only on OKRs I may see, like everywhere else). Writes go through
 //! `services::conversations` (the API's rules); a refused form comes back with the message next
 //! to the field and what was typed kept, and nothing is written.
 
@@ -12,7 +13,7 @@ use crate::error::ApiError;
 use crate::extract::Caller;
 use crate::services::conversations::{self, NewConversation, NewFeedbackAnswer};
 use crate::services::conversations::{NewFeedbackRequest, NewRecognition};
-use crate::services::{ui_rhythm, visibility::Viewer};
+use crate::services::{okrs, ui_rhythm, visibility::Viewer};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -119,6 +120,15 @@ fn other<'a>(c: &'a keel_domain::cfr::Conversation, me: &PersonId) -> &'a Person
         &c.with_id
     } else {
         &c.author_id
+    }
+}
+
+/// The title of an OKR (objective or key result id) and the link to it on its objective's page.
+pub fn okr_link(titles: &HashMap<String, (String, ObjectiveId)>, okr_id: &str) -> (String, String) {
+    match titles.get(okr_id) {
+        Some((title, o)) if o.as_str() == okr_id => (title.clone(), format!("/objectives/{o}")),
+        Some((title, o)) => (title.clone(), format!("/objectives/{o}#kr-{okr_id}")),
+        None => (String::new(), String::new()),
     }
 }
 
@@ -320,12 +330,26 @@ pub struct RequestLine {
     pub answer_error: Option<String>,
 }
 
+/// One recognition as the feedback page lists it: who gave it (or, when I gave it, to whom),
+/// on what OKR, the note, and when.
+pub struct RecognitionLine {
+    pub person: String,
+    pub okr_title: String,
+    pub okr_href: String,
+    /// Whether it recognises one check-in of the key result.
+    pub check_in: bool,
+    pub message: String,
+    pub when: String,
+}
+
 #[derive(Template)]
 #[template(path = "feedback.html")]
 struct FeedbackPage {
     layout: Layout,
     asked_of_me: Vec<RequestLine>,
     made_by_me: Vec<RequestLine>,
+    received: Vec<RecognitionLine>,
+    given: Vec<RecognitionLine>,
     people: Vec<Choice>,
     okrs: Vec<Choice>,
     recognise_people: Vec<Choice>,
@@ -356,6 +380,13 @@ async fn feedback_page(
     let all =
         conversations::list_feedback_requests(store, &Viewer::of(&caller.person), None, Some(me))
             .await?;
+    let viewer = Viewer::of(&caller.person);
+    let received =
+        conversations::recognitions_of_person(store, &viewer, me, conversations::Side::Received)
+            .await?;
+    let given =
+        conversations::recognitions_of_person(store, &viewer, me, conversations::Side::Given)
+            .await?;
     let mut people: Vec<PersonId> = Vec::new();
     let mut okr_ids: Vec<String> = Vec::new();
     for r in &all {
@@ -363,8 +394,29 @@ async fn feedback_page(
         people.extend(r.answers.iter().map(|a| a.person_id.clone()));
         okr_ids.push(r.okr_id.clone());
     }
+    for r in received.iter().chain(&given) {
+        people.push(r.from_id.clone());
+        people.push(r.to_id.clone());
+        okr_ids.push(r.okr_id.clone());
+    }
     let names = ui_rhythm::names(store, &people).await?;
     let titles = ui_rhythm::okr_titles(store, &okr_ids).await?;
+    let recognition = |r: &keel_domain::cfr::Recognition, person: &PersonId| {
+        let (okr_title, okr_href) = okr_link(&titles, &r.okr_id);
+        RecognitionLine {
+            person: names.get(person).cloned().unwrap_or_default(),
+            okr_title,
+            okr_href,
+            check_in: r.check_in_id.is_some(),
+            message: r.message.clone(),
+            when: day(r.created_at.date_naive()),
+        }
+    };
+    let received = received
+        .iter()
+        .map(|r| recognition(r, &r.from_id))
+        .collect();
+    let given = given.iter().map(|r| recognition(r, &r.to_id)).collect();
     let line = |r: &keel_domain::cfr::FeedbackRequest| {
         let (title, objective) = titles
             .get(&r.okr_id)
@@ -415,6 +467,8 @@ async fn feedback_page(
         layout: Layout::signed_in(caller, "/feedback"),
         asked_of_me,
         made_by_me,
+        received,
+        given,
         people: choices(&options, &kept.request.all("addressee_ids")),
         okrs: choices(&c.okrs, &kept.request.all("okr_id")),
         recognise_people: choices(&options, &kept.recognition.all("to_id")),
@@ -456,12 +510,14 @@ pub async fn feedback(
     Ok(render(StatusCode::OK, &page))
 }
 
-/// `POST /feedback`: ask named people for feedback on an OKR.
+/// `POST /feedback`: ask named people for feedback on an OKR. Viewers are refused (403) before
+/// what they typed is read.
 pub async fn request_feedback(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
     PostedForm(pairs): PostedForm<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
+    crate::authz::give_feedback(&caller.person)?;
     let mut form = Typed::from_pairs(&pairs);
     if form.value("okr_id").is_empty() {
         form.errors
@@ -537,13 +593,19 @@ pub async fn answer(
     Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
 }
 
-/// `POST /recognitions`: recognise someone's work on an OKR.
+/// `POST /recognitions`: recognise someone's work on an OKR (the feedback page's form), or one
+/// check-in (`check_in_id`, from the objective page, which the answer returns to). Viewers are
+/// refused (403) before what they typed is read.
 pub async fn recognise(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
     PostedForm(pairs): PostedForm<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
+    crate::authz::give_feedback(&caller.person)?;
     let mut form = Typed::from_pairs(&pairs);
+    if !form.value("check_in_id").is_empty() {
+        return recognise_check_in(&state, &caller, form).await;
+    }
     if form.value("to_id").is_empty() {
         form.errors
             .insert("to_id".into(), "choose the person you recognise".into());
@@ -575,4 +637,74 @@ pub async fn recognise(
     )
     .await?;
     Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+}
+
+/// A check-in recognised from the objective page: back there with a confirmation, or with the
+/// message next to the note and the note kept. Should the key result named be one the caller
+/// may not see (or none), the feedback page shows the refusal instead.
+async fn recognise_check_in(
+    state: &AppState,
+    caller: &Caller,
+    mut form: Typed,
+) -> Result<Response, UiError> {
+    let store = state.store();
+    let kr = form.value("okr_id");
+    let check_in = form.value("check_in_id");
+    let objective = okrs::get_key_result(
+        store,
+        &Viewer::of(&caller.person),
+        &KeyResultId::from_string(kr.clone()),
+    )
+    .await
+    .ok()
+    .map(|(k, _)| k.objective_id);
+    let result = conversations::recognise(
+        store,
+        caller,
+        NewRecognition {
+            to_id: PersonId::from_string(form.value("to_id")),
+            okr_id: (!kr.is_empty()).then_some(kr.clone()),
+            check_in_id: Some(CheckInId::from_string(check_in.clone())),
+            message: form.value("message"),
+        },
+    )
+    .await;
+    match (result, objective) {
+        (Ok(_), Some(o)) => {
+            Ok(Redirect::to(&format!("/objectives/{o}?done=recognised#kr-{kr}")).into_response())
+        }
+        (Ok(_), None) => Ok(Redirect::to("/feedback?done=recognised").into_response()),
+        (Err(ApiError::Invalid(f)), Some(o)) => {
+            super::objective::recognition_refused(
+                state,
+                caller,
+                &o,
+                check_in,
+                form.value("message"),
+                f.message,
+            )
+            .await
+        }
+        (Err(e), _) => {
+            // The feedback page's form has no check-in field: its error goes on the OKR's.
+            let e = match e {
+                ApiError::Invalid(mut f) if f.field == "check_in_id" => {
+                    f.field = "okr_id".into();
+                    ApiError::Invalid(f)
+                }
+                other => other,
+            };
+            form.show(e, "message")?;
+            let page = feedback_page(
+                state,
+                caller,
+                FeedbackKept {
+                    recognition: form,
+                    ..Default::default()
+                },
+            )
+            .await?;
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+    }
 }

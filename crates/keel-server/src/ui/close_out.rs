@@ -8,7 +8,7 @@ use super::{render, Layout, SignedIn, UiError};
 use crate::error::ApiError;
 use crate::extract::Caller;
 use crate::services::scoring::{self, NewScore, RetrospectiveInput};
-use crate::services::{okrs, ui_rhythm, visibility::Viewer};
+use crate::services::ui_rhythm;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -227,7 +227,8 @@ pub struct ScoreInput {
     reason: String,
 }
 
-/// `POST /key-results/{id}/score`.
+/// `POST /key-results/{id}/score`: 404 for a key result the caller may not see, 403 for one
+/// they may not score, before the score typed is read.
 pub async fn score(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
@@ -235,7 +236,8 @@ pub async fn score(
     PostedForm(input): PostedForm<ScoreInput>,
 ) -> Result<Response, UiError> {
     let kid = KeyResultId::from_string(id);
-    let (_, o) = okrs::get_key_result(state.store(), &Viewer::of(&caller.person), &kid).await?;
+    // Permission first: whoever may not score it is refused whatever they typed.
+    let (_, o) = scoring::authorize_score(state.store(), &caller, &kid).await?;
     let result = match input.score.trim().parse::<f64>() {
         Ok(v) if v.is_finite() => {
             scoring::score_key_result(
@@ -292,6 +294,7 @@ pub struct RetroInput {
 }
 
 /// `POST /objectives/{id}/retrospective`: carrying over creates the draft in the next cycle.
+/// `services::scoring::put_retrospective` checks permission before it validates.
 pub async fn retrospective(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,

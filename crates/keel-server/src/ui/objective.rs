@@ -3,7 +3,9 @@
 //! the objective's progress over the cycle against the ideal line (server-rendered SVG from the
 //! check-in history); initiatives proposed, dropped with a reason or marked done inline; owner,
 //! sponsor, contributors and teams with ownership state and owner-fit notes; parents, children
-//! and the ownership history.
+//! and the ownership history. Each check-in by someone else has a small "Recognise" form
+//! (posted to `POST /recognitions` in `ui::cfrs`, which comes back here), and the recognition on
+//! the objective and its key results is listed.
 //!
 //! Data and permissions come from `services::ui_owner::objective_page` (the API's rules); the
 //! initiative forms call `services::okrs` like the JSON API does. A form with an error comes
@@ -121,11 +123,28 @@ pub struct ProposeForm {
 }
 
 pub struct CheckInLine {
+    pub id: String,
     pub when: String,
     pub value: String,
     pub confidence: u8,
     pub note: String,
     pub author: String,
+    pub author_id: String,
+    /// Someone else's check-in that the reader may recognise.
+    pub recognisable: bool,
+    /// The recognition note as typed, and its error.
+    pub recognise_message: String,
+    pub recognise_error: Option<String>,
+}
+
+/// One recognition on the objective or one of its key results.
+pub struct RecognitionLine {
+    pub from: String,
+    pub to: String,
+    /// What it recognises: the objective, a key result, or a check-in of one.
+    pub subject: String,
+    pub message: String,
+    pub when: String,
 }
 
 pub struct KeyResultBlock {
@@ -150,6 +169,8 @@ pub struct KeyResultBlock {
     pub sparkline: Option<String>,
     pub milestones: Vec<(String, bool)>,
     pub check_ins: Vec<CheckInLine>,
+    /// The check-in list starts open (a recognition form on it was refused).
+    pub check_ins_open: bool,
     pub status: StatusBadge,
     /// Attainment projected to the end of the cycle, in percent (none before a check-in).
     pub forecast: Option<i64>,
@@ -211,6 +232,7 @@ struct ObjectiveTemplate {
     parents: Vec<Link>,
     children: Vec<Link>,
     history: Vec<HistoryLine>,
+    recognitions: Vec<RecognitionLine>,
     /// The audit history: who changed what, when (newest first).
     changes: Vec<HistoryLine>,
     can_edit: bool,
@@ -235,6 +257,8 @@ struct Kept {
     /// OKR id → the hand-over form as typed, with its errors.
     handover: Option<(String, HandoverForm)>,
     status: Option<StatusForm>,
+    /// Check-in id → (note typed, error) of a refused recognition form.
+    recognise: Option<(String, String, String)>,
     error: Option<String>,
 }
 
@@ -347,6 +371,7 @@ async fn page(
         people,
         can,
         key_results: records,
+        recognitions,
     } = ui_owner::objective_page(state.store(), caller, id).await?;
     let scale = state.store().settings().await?.confidence_scale;
     let me = &caller.person.id;
@@ -407,7 +432,39 @@ async fn page(
                     }
                 })
                 .collect();
+            let check_ins: Vec<CheckInLine> = history
+                .iter()
+                .rev()
+                .take(5)
+                .map(|c| {
+                    let cid = c.id.to_string();
+                    let typed = kept.recognise.as_ref().filter(|(id, _, _)| id == &cid);
+                    CheckInLine {
+                        when: day(c.at),
+                        value: num(c.value),
+                        confidence: c.confidence.value(),
+                        note: c.note.clone(),
+                        author: c
+                            .author_id
+                            .as_ref()
+                            .map(|a| name_of(&people, a))
+                            .unwrap_or_default(),
+                        author_id: c
+                            .author_id
+                            .as_ref()
+                            .map(|a| a.to_string())
+                            .unwrap_or_default(),
+                        recognisable: can.recognise
+                            && c.author_id.as_ref().is_some_and(|a| a != me),
+                        recognise_message: typed.map(|t| t.1.clone()).unwrap_or_default(),
+                        recognise_error: typed.map(|t| t.2.clone()),
+                        id: cid,
+                    }
+                })
+                .collect();
             KeyResultBlock {
+                check_ins_open: check_ins.iter().any(|c| c.recognise_error.is_some()),
+                check_ins,
                 title: k.title.clone(),
                 description: k.description.clone(),
                 owner: (&k.owner).into(),
@@ -435,22 +492,6 @@ async fn page(
                 forecast: k.forecast.map(percent),
                 due_on: k.check_in_due_on.format("%-d %b %Y").to_string(),
                 due: k.check_in_due,
-                check_ins: history
-                    .iter()
-                    .rev()
-                    .take(5)
-                    .map(|c| CheckInLine {
-                        when: day(c.at),
-                        value: num(c.value),
-                        confidence: c.confidence.value(),
-                        note: c.note.clone(),
-                        author: c
-                            .author_id
-                            .as_ref()
-                            .map(|a| name_of(&people, a))
-                            .unwrap_or_default(),
-                    })
-                    .collect(),
                 initiatives,
                 propose: kept.propose.get(&kid).cloned().unwrap_or_default(),
                 can_edit: can.edit_key_result.contains(&k.id) && !can.locked,
@@ -602,6 +643,24 @@ async fn page(
             })
             .collect(),
         history,
+        recognitions: recognitions
+            .iter()
+            .map(|r| {
+                let kr = o.key_results.iter().find(|k| k.id.as_str() == r.okr_id);
+                let subject = match (kr, &r.check_in_id) {
+                    (Some(k), Some(_)) => format!("a check-in of “{}”", k.title),
+                    (Some(k), None) => format!("key result “{}”", k.title),
+                    (None, _) => "the objective".to_string(),
+                };
+                RecognitionLine {
+                    from: name_of(&people, &r.from_id),
+                    to: name_of(&people, &r.to_id),
+                    subject,
+                    message: r.message.clone(),
+                    when: day(r.created_at),
+                }
+            })
+            .collect(),
         changes: changes
             .iter()
             .map(|e| {
@@ -672,6 +731,7 @@ pub async fn show(
         }
         Some("saved") => Some("Saved.".to_string()),
         Some("status") => Some("Status updated.".to_string()),
+        Some("recognised") => Some("Thank you: your recognition was sent.".to_string()),
         Some("initiative") => Some("Initiative updated.".to_string()),
         Some("handover") => {
             Some("Proposed: the new owner sees the request on their My week.".to_string())
@@ -941,19 +1001,11 @@ pub async fn hand_over(
         "objectives" => OkrRef::Objective(ObjectiveId::from_string(id.clone())),
         _ => OkrRef::KeyResult(KeyResultId::from_string(id.clone())),
     };
-    let objective_id = match &okr {
-        OkrRef::Objective(o) => o.clone(),
-        OkrRef::KeyResult(k) => {
-            okrs::get_key_result(
-                state.store(),
-                &crate::services::visibility::Viewer::of(&caller.person),
-                k,
-            )
-            .await?
-            .0
-            .objective_id
-        }
-    };
+    // Permission first: whoever may not hand it over is refused whatever they typed.
+    let objective_id = ownership::authorize_propose(state.store(), &caller, &okr)
+        .await?
+        .objective
+        .id;
     let mut form = HandoverForm {
         owner_id: input.owner_id.clone(),
         note: input.note.clone(),
@@ -1030,6 +1082,8 @@ pub struct StatusInput {
 
 /// `POST /objectives/{id}/status`: the owner overrides the derived status, with a reason
 /// (`services::rhythm::set_status_override`, as `PUT /api/v1/objectives/{id}/status`).
+/// Permission first: 404 for an objective the caller may not see, 403 for one they may not
+/// override, whatever was typed.
 pub async fn override_status(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
@@ -1037,6 +1091,7 @@ pub async fn override_status(
     PostedForm(input): PostedForm<StatusInput>,
 ) -> Result<Response, UiError> {
     let id = ObjectiveId::from_string(id);
+    rhythm::authorize_status_override(state.store(), &caller, &id).await?;
     let mut form = StatusForm {
         status: input.status.clone(),
         reason: input.reason.clone(),
@@ -1091,4 +1146,23 @@ pub async fn clear_status(
     let id = ObjectiveId::from_string(id);
     rhythm::set_status_override(state.store(), &caller, &id, None).await?;
     Ok(Redirect::to(&format!("/objectives/{id}?done=status")).into_response())
+}
+
+/// The objective page again after a refused "Recognise" form on one of its check-ins: the
+/// message next to the note (when the check-in is listed) and at the top, the note kept (422).
+pub async fn recognition_refused(
+    state: &AppState,
+    caller: &Caller,
+    objective_id: &ObjectiveId,
+    check_in_id: String,
+    message: String,
+    error: String,
+) -> Result<Response, UiError> {
+    let kept = Kept {
+        error: Some(format!("Your recognition was not sent: {error}")),
+        recognise: Some((check_in_id, message, error)),
+        ..Default::default()
+    };
+    let page = page(state, caller, objective_id, kept, None).await?;
+    Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
 }

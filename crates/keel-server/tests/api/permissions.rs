@@ -708,7 +708,7 @@ fn form_fields(rule: &Rule, f: &Fixture) -> Vec<(&'static str, String)> {
             ("note", "a better fit".to_string()),
             ("fit.legitimacy", "on".to_string()),
         ],
-        // These validate what is typed before they check permissions.
+        // Valid fields: these forms check permission first, and an allowed one then saves.
         "/objectives/{id}/status" => vec![
             ("status", "at_risk".to_string()),
             ("reason", "a supplier slipped".to_string()),

@@ -147,7 +147,7 @@ pub fn field_error(html: &str, id: &str) -> Option<String> {
     Some(html[at..].split('<').next()?.to_string())
 }
 
-async fn json_of(app: &TestApp, path: &str) -> Value {
+pub async fn json_of(app: &TestApp, path: &str) -> Value {
     let resp = app.get(path).await;
     assert_eq!(resp.status(), StatusCode::OK, "GET {path}");
     resp.json().await.unwrap()
