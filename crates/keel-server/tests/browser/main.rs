@@ -5,7 +5,9 @@
 //! The story: an administrator signs in and creates an objective naming another person as owner,
 //! with a key result for them; that person signs in, sees the requests on My week, accepts them,
 //! sends a weekly check-in, and the objective page shows the new progress and the chart (an
-//! `<svg>` with the new point). Screenshots land in target/screenshots/.
+//! `<svg>` with the new point). Screenshots land in target/screenshots/. `a11y.rs` checks
+//! accessibility on the demo organisation with the same client (contrast, labels, keyboard,
+//! phone width).
 //!
 //! Without chromium or chromedriver the test is skipped with a message, except in CI
 //! (`CI=true`), where that is a failure.
