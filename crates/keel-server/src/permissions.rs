@@ -462,8 +462,8 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     (
         "GET",
         "/objectives/new",
-        "yyyyyyyyy",
-        "the form opens for everyone; saving it is refused to read-only roles",
+        "yyyynnnnn",
+        "read-only roles get the 403 page instead of a form they cannot save",
     ),
     (
         "GET",
@@ -542,8 +542,8 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     (
         "GET",
         "/admin/sso",
-        "yynnnnnnn",
-        "read-only; whoever manages settings",
+        "ynnnnnnnn",
+        "read-only; single sign-on is configured by administrators",
     ),
     (
         "GET",

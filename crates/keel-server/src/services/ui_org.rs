@@ -794,9 +794,14 @@ pub async fn admin_settings(store: &dyn Store, caller: &Caller) -> ApiResult<Org
     Ok(store.settings().await?)
 }
 
-/// Single sign-on's configuration may be read by those who manage settings.
+/// Single sign-on's configuration is an administrator's job (it decides who may sign in and with
+/// which roles), so only administrators read it; champions manage the other settings.
 pub fn may_read_sso(caller: &Caller) -> ApiResult<()> {
-    authz::manage_settings(&caller.person)
+    authz::manage_people(&caller.person).map_err(|_| {
+        ApiError::forbidden(
+            "you may not read single sign-on's configuration: it needs the admin role",
+        )
+    })
 }
 
 /// The caller's own API tokens, newest first.

@@ -300,6 +300,13 @@ impl Layout {
     pub fn person_name(&self) -> &str {
         self.person.as_ref().map(|p| p.name.as_str()).unwrap_or("")
     }
+
+    /// Whether the signed-in person may create OKRs (links to `/objectives/new` show only then).
+    pub fn may_create_okrs(&self) -> bool {
+        self.person
+            .as_ref()
+            .is_some_and(|p| crate::authz::create_okr(p).is_ok())
+    }
 }
 
 /// Renders a template as an HTML response.

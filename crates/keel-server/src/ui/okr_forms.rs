@@ -449,6 +449,8 @@ pub async fn new_objective_form(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
 ) -> Result<Response, UiError> {
+    // Read-only roles get the 403 page, not a form they could fill in and never save.
+    authz::create_okr(&caller.person)?;
     let options = ui_owner::form_options(state.store()).await?;
     let values: Values = HashMap::from([
         ("owner_id", caller.person.id.to_string()),

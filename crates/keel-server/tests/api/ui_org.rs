@@ -1202,7 +1202,7 @@ async fn api_tokens_are_shown_once_listed_with_last_use_and_revoked() {
 }
 
 #[tokio::test]
-async fn single_sign_on_status_is_read_only_for_those_who_manage_settings() {
+async fn single_sign_on_status_is_read_only_and_for_administrators_only() {
     let app = spawn_app().await;
     let b = admin(&app).await;
     let html = b.page("/admin/sso").await;
@@ -1214,4 +1214,10 @@ async fn single_sign_on_status_is_read_only_for_those_who_manage_settings() {
     max.page_with("/admin/settings", StatusCode::FORBIDDEN)
         .await;
     max.page_with("/admin/cycles", StatusCode::FORBIDDEN).await;
+    // A champion manages settings but not single sign-on (who may sign in, with which roles).
+    let (cleo_id, _) = app.person_with_roles("Cleo Champion", &["champion"]).await;
+    let cleo = Browser::signed_in(&app, &cleo_id, "cleo.champion@keel.test").await;
+    cleo.page_with("/admin/settings", StatusCode::OK).await;
+    let denied = cleo.page_with("/admin/sso", StatusCode::FORBIDDEN).await;
+    assert!(!denied.contains("Not configured"), "{denied}");
 }

@@ -739,6 +739,35 @@ async fn readers_see_the_objective_but_no_forms() {
 }
 
 #[tokio::test]
+async fn read_only_roles_get_the_403_page_instead_of_the_objective_form() {
+    let app = spawn_app().await;
+    for (name, role) in [
+        ("Vic Viewer", "viewer"),
+        ("Rae Reviewer", "reviewer"),
+        ("Ann Analyst", "analyst"),
+    ] {
+        let (id, _) = app.person_with_roles(name, &[role]).await;
+        let email = format!("{}@keel.test", name.to_lowercase().replace(' ', "."));
+        let b = Browser::signed_in(&app, &id, &email).await;
+        let resp = b.get("/objectives/new").await;
+        assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{role}");
+        let html = resp.text().await.unwrap();
+        assert!(!html.contains("name=\"title\""), "{role}: no form: {html}");
+        // My week offers no link to a form they cannot use.
+        let week = b.html("/my-week").await;
+        assert!(!week.contains("href=\"/objectives/new\""), "{role}");
+    }
+    // A member still gets the form and the link.
+    let (id, _) = app.member("Max Member").await;
+    let max = Browser::signed_in(&app, &id, "max.member@keel.test").await;
+    assert!(max.html("/objectives/new").await.contains("name=\"title\""));
+    assert!(max
+        .html("/my-week")
+        .await
+        .contains("href=\"/objectives/new\""));
+}
+
+#[tokio::test]
 async fn create_objective_form_validates_and_creates_an_ownership_request() {
     let w = world(spawn_app().await).await;
     let (dan_id, _) = w.app.member("Dan Driver").await;

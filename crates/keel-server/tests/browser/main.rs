@@ -5,7 +5,9 @@
 //! The story: an administrator signs in and creates an objective naming another person as owner,
 //! with a key result for them; that person signs in, sees the requests on My week, accepts them,
 //! sends a weekly check-in, and the objective page shows the new progress and the chart (an
-//! `<svg>` with the new point). Screenshots land in target/screenshots/.
+//! `<svg>` with the new point). Screenshots land in target/screenshots/. `a11y.rs` checks
+//! accessibility on the demo organisation with the same client (contrast, labels, keyboard,
+//! phone width).
 //!
 //! Without chromium or chromedriver the test is skipped with a message, except in CI
 //! (`CI=true`), where that is a failure.
@@ -13,6 +15,16 @@
 #[allow(dead_code)]
 #[path = "../api/helpers.rs"]
 mod helpers;
+
+mod a11y;
+
+/// WebDriver key values (W3C WebDriver, "keyboard actions").
+mod keys {
+    pub const TAB: &str = "\u{E004}";
+    pub const ENTER: &str = "\u{E007}";
+    pub const SHIFT: &str = "\u{E008}";
+    pub const SPACE: &str = " ";
+}
 
 use helpers::*;
 use keel_domain::{PersonId, Source};
@@ -254,6 +266,75 @@ impl Browser {
         self.click("form[action='/sign-in'] button[type=submit]")
             .await;
         self.wait_for_url(|u| u.ends_with("/my-week")).await;
+    }
+
+    /// Runs `script` (a function body; `arguments` holds `args`) in the page and returns what
+    /// it returns.
+    async fn execute(&self, script: &str, args: Value) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": script, "args": args})),
+        )
+        .await
+    }
+
+    /// Presses and releases each key in turn, as a keyboard would (WebDriver key actions:
+    /// `keys::TAB`, `keys::ENTER`, a space, or any character).
+    async fn press(&self, keys: &[&str]) {
+        let actions: Vec<Value> = keys
+            .iter()
+            .flat_map(|k| {
+                [
+                    json!({"type": "keyDown", "value": k}),
+                    json!({"type": "keyUp", "value": k}),
+                ]
+            })
+            .collect();
+        self.call(
+            reqwest::Method::POST,
+            "/actions",
+            Some(json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]})),
+        )
+        .await;
+    }
+
+    /// Shift+Tab: focus moves back.
+    async fn shift_tab(&self) {
+        let actions = json!([
+            {"type": "keyDown", "value": keys::SHIFT},
+            {"type": "keyDown", "value": keys::TAB},
+            {"type": "keyUp", "value": keys::TAB},
+            {"type": "keyUp", "value": keys::SHIFT},
+        ]);
+        self.call(
+            reqwest::Method::POST,
+            "/actions",
+            Some(json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]})),
+        )
+        .await;
+    }
+
+    /// Types `text` key by key into whatever has the focus.
+    async fn type_keys(&self, text: &str) {
+        let chars: Vec<String> = text.chars().map(String::from).collect();
+        self.press(&chars.iter().map(String::as_str).collect::<Vec<_>>())
+            .await;
+    }
+
+    /// Resizes the browser window (the viewport follows in headless Chromium).
+    async fn set_window_size(&self, width: u32, height: u32) {
+        self.call(
+            reqwest::Method::POST,
+            "/window/rect",
+            Some(json!({"width": width, "height": height})),
+        )
+        .await;
+    }
+
+    /// Forgets every cookie (signs out without a form, to sign in as someone else).
+    async fn delete_cookies(&self) {
+        self.call(reqwest::Method::DELETE, "/cookie", None).await;
     }
 
     async fn close(self) {
