@@ -9,7 +9,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex as StdMutex};
+use std::sync::{Arc, LazyLock, Mutex as StdMutex};
 use std::time::Duration;
 use tokio::sync::oneshot;
 
@@ -1295,8 +1295,9 @@ async fn team_in(ex: &mut Exec<'_>, id: &str) -> StoreResult<Option<Team>> {
 }
 
 async fn cycle_in(ex: &mut Exec<'_>, id: &str) -> StoreResult<Option<Cycle>> {
-    let sql = format!("SELECT {CYCLE_COLS} FROM cycles WHERE id = $1");
-    ex.fetch_all(&sql, args![id])
+    static SQL: LazyLock<String> =
+        LazyLock::new(|| format!("SELECT {CYCLE_COLS} FROM cycles WHERE id = $1"));
+    ex.fetch_all(&SQL, args![id])
         .await?
         .first()
         .map(cycle_from)
@@ -1304,15 +1305,18 @@ async fn cycle_in(ex: &mut Exec<'_>, id: &str) -> StoreResult<Option<Cycle>> {
 }
 
 async fn objective_in(ex: &mut Exec<'_>, id: &str) -> StoreResult<Option<Objective>> {
-    let sql =
-        format!("SELECT {OBJECTIVE_COLS} FROM objectives WHERE id = $1 AND deleted_at IS NULL");
-    let rows = ex.fetch_all(&sql, args![id]).await?;
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!("SELECT {OBJECTIVE_COLS} FROM objectives WHERE id = $1 AND deleted_at IS NULL")
+    });
+    let rows = ex.fetch_all(&SQL, args![id]).await?;
     Ok(fill_objectives(ex, rows).await?.pop())
 }
 
 async fn key_result_in(ex: &mut Exec<'_>, id: &str) -> StoreResult<Option<KeyResult>> {
-    let sql = format!("SELECT {KR_COLS} FROM key_results WHERE id = $1 AND deleted_at IS NULL");
-    let rows = ex.fetch_all(&sql, args![id]).await?;
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!("SELECT {KR_COLS} FROM key_results WHERE id = $1 AND deleted_at IS NULL")
+    });
+    let rows = ex.fetch_all(&SQL, args![id]).await?;
     Ok(fill_key_results(ex, rows).await?.pop())
 }
 
@@ -1518,7 +1522,8 @@ async fn insert_rows(
             sql.push(')');
             args.extend(row);
         }
-        if single {
+        // One-row statements are always the same text: prepared once per connection.
+        if single || per == 1 {
             tx.execute(&sql, args).await?;
         } else {
             tx.execute_once(&sql, args).await?;
@@ -1799,8 +1804,15 @@ async fn check_in_statements(
             }
         }
     }
-    insert_rows(tx, usize::MAX, "check_ins", CHECK_IN_INSERT, check_ins).await?;
-    insert_rows(tx, usize::MAX, "audit_events", AUDIT_INSERT, audits).await?;
+    // One multi-row INSERT saves PostgreSQL round trips; SQLite has none to save, and there
+    // a cached one-row statement run per row beats preparing a new statement for each group
+    // size.
+    let (c, a) = match tx {
+        Tx::Sqlite(_) => (CHECK_IN_INSERT.len(), AUDIT_INSERT.len()),
+        Tx::Pg(_) => (usize::MAX, usize::MAX),
+    };
+    insert_rows(tx, c, "check_ins", CHECK_IN_INSERT, check_ins).await?;
+    insert_rows(tx, a, "audit_events", AUDIT_INSERT, audits).await?;
     Ok(answers)
 }
 
@@ -4802,12 +4814,15 @@ impl Store for SqlStore {
     }
 
     async fn token_by_hash(&self, secret_hash: &str) -> StoreResult<Option<(ApiToken, Person)>> {
-        let person_cols = person_cols_of("p");
-        let sql = format!(
-            "SELECT {TOKEN_COLS}, {person_cols} FROM api_tokens t \
-             JOIN people p ON p.id = t.person_id WHERE t.secret_hash = $1"
-        );
-        match self.db.fetch_optional(&sql, args![secret_hash]).await? {
+        // Every API request runs this: its text is built once.
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            let person_cols = person_cols_of("p");
+            format!(
+                "SELECT {TOKEN_COLS}, {person_cols} FROM api_tokens t \
+                 JOIN people p ON p.id = t.person_id WHERE t.secret_hash = $1"
+            )
+        });
+        match self.db.fetch_optional(&SQL, args![secret_hash]).await? {
             None => Ok(None),
             Some(r) => Ok(Some((token_from(&r)?, person_from(&r)?))),
         }
