@@ -1057,7 +1057,7 @@ async fn cycles_page(
         .collect();
     Ok(CyclesPage {
         layout: Layout::signed_in(caller, "/admin"),
-        sections: sections(&caller, "/admin/cycles"),
+        sections: sections(caller, "/admin/cycles"),
         cycles: rows,
         can_reopen: crate::authz::reopen_cycle(&caller.person).is_ok(),
         notice,

@@ -243,10 +243,13 @@ pub struct NavItem {
     pub current: bool,
 }
 
+/// Whether a person may open a page: the check the page makes first.
+type MayOpen = fn(&Person) -> bool;
+
 /// The sections of the main navigation, in order, each with who may open it: the check its page
 /// makes first (`None`: everyone signed in). "Admin" is shown when some administration page
 /// opens for the reader and leads to the first such page (`admin::first_section`).
-const NAV: [(&str, &str, Option<fn(&Person) -> bool>); 7] = [
+const NAV: [(&str, &str, Option<MayOpen>); 7] = [
     ("/my-week", "My week", None),
     ("/conversations", "Conversations", None),
     ("/feedback", "Feedback", None),
