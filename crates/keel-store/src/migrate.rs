@@ -13,7 +13,7 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: [Migration; 6] = [
+const MIGRATIONS: [Migration; 7] = [
     Migration {
         version: 1,
         name: "init",
@@ -49,6 +49,12 @@ const MIGRATIONS: [Migration; 6] = [
         name: "initiative_activity",
         sqlite: include_str!("../migrations/sqlite/0006_initiative_activity.sql"),
         postgres: include_str!("../migrations/postgres/0006_initiative_activity.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "recognitions_given",
+        sqlite: include_str!("../migrations/sqlite/0007_recognitions_given.sql"),
+        postgres: include_str!("../migrations/postgres/0007_recognitions_given.sql"),
     },
 ];
 

@@ -287,6 +287,19 @@ async fn require_open_cycle(store: &dyn Store, o: &Objective) -> ApiResult<Optio
     Ok(cycle)
 }
 
+/// The objective, once the caller may edit it (and add key results to it): 404 when they may
+/// not see it, 403 when they may not edit it. Asked first by the services below and by the UI's
+/// forms, before what was typed is read.
+pub async fn authorize_edit_objective(
+    store: &dyn Store,
+    caller: &Caller,
+    id: &ObjectiveId,
+) -> ApiResult<Objective> {
+    let o = get_objective(store, &Viewer::of(&caller.person), id).await?;
+    authz::edit_objective(&Actor::load(store, &caller.person).await?, &o)?;
+    Ok(o)
+}
+
 pub async fn patch_objective(
     store: &dyn Store,
     caller: &Caller,
@@ -295,8 +308,7 @@ pub async fn patch_objective(
     patch: ObjectivePatch,
 ) -> ApiResult<Objective> {
     let viewer = Viewer::of(&caller.person);
-    let before = get_objective(store, &viewer, id).await?;
-    authz::edit_objective(&Actor::load(store, &caller.person).await?, &before)?;
+    let before = authorize_edit_objective(store, caller, id).await?;
     if_match.check(before.version)?;
     // Re-opening a closed objective is allowed; any other change to a closed one is not.
     let reopening = before.state == ObjectiveState::Closed
@@ -468,8 +480,7 @@ pub async fn create_key_result(
     objective_id: &ObjectiveId,
     input: NewKeyResult,
 ) -> ApiResult<KeyResult> {
-    let objective = get_objective(store, &Viewer::of(&caller.person), objective_id).await?;
-    authz::edit_objective(&Actor::load(store, &caller.person).await?, &objective)?;
+    let objective = authorize_edit_objective(store, caller, objective_id).await?;
     require_unlocked(store, &objective).await?;
     let target = match (input.kind, input.target) {
         (_, Some(t)) => t,
@@ -541,6 +552,18 @@ pub async fn get_key_result(
     viewer.key_result(store, id).await
 }
 
+/// The key result and its objective, once the caller may edit it: 404 when they may not see it,
+/// 403 when they may not edit it. Asked first by [`patch_key_result`] and by the UI's form.
+pub async fn authorize_edit_key_result(
+    store: &dyn Store,
+    caller: &Caller,
+    id: &KeyResultId,
+) -> ApiResult<(KeyResult, Objective)> {
+    let (kr, o) = get_key_result(store, &Viewer::of(&caller.person), id).await?;
+    authz::edit_key_result(&Actor::load(store, &caller.person).await?, &kr, &o)?;
+    Ok((kr, o))
+}
+
 pub async fn patch_key_result(
     store: &dyn Store,
     caller: &Caller,
@@ -548,9 +571,7 @@ pub async fn patch_key_result(
     if_match: IfMatch,
     patch: KeyResultPatch,
 ) -> ApiResult<KeyResult> {
-    let (before, objective) = get_key_result(store, &Viewer::of(&caller.person), id).await?;
-    let actor = Actor::load(store, &caller.person).await?;
-    authz::edit_key_result(&actor, &before, &objective)?;
+    let (before, objective) = authorize_edit_key_result(store, caller, id).await?;
     if_match.check(before.version)?;
     require_unlocked(store, &objective).await?;
     let mut after = before.clone();
@@ -753,6 +774,33 @@ pub async fn list_initiatives(
         .collect())
 }
 
+/// The initiative with its key result and objective, once the caller may change it: 404 when
+/// they may not see it, 403 when they neither own it nor may manage the key result's
+/// initiatives. Asked first by [`patch_initiative`] and by the UI's forms, before what was typed
+/// is read.
+pub async fn authorize_initiative(
+    store: &dyn Store,
+    caller: &Caller,
+    id: &InitiativeId,
+) -> ApiResult<(Initiative, KeyResult, Objective)> {
+    let initiative = store
+        .initiative(id)
+        .await?
+        .ok_or(ApiError::NotFound("initiative"))?;
+    // An initiative under an objective the caller may not see does not exist for them.
+    let (kr, objective) = get_key_result(
+        store,
+        &Viewer::of(&caller.person),
+        &initiative.key_result_id,
+    )
+    .await
+    .map_err(|_| ApiError::NotFound("initiative"))?;
+    if initiative.owner_id != caller.person.id {
+        authz::manage_initiatives(&Actor::load(store, &caller.person).await?, &kr, &objective)?;
+    }
+    Ok((initiative, kr, objective))
+}
+
 pub async fn patch_initiative(
     store: &dyn Store,
     caller: &Caller,
@@ -760,17 +808,7 @@ pub async fn patch_initiative(
     if_match: IfMatch,
     patch: InitiativePatch,
 ) -> ApiResult<crate::views::InitiativeView> {
-    let before = store
-        .initiative(id)
-        .await?
-        .ok_or(ApiError::NotFound("initiative"))?;
-    // An initiative under an objective the caller may not see does not exist for them.
-    let (kr, objective) = get_key_result(store, &Viewer::of(&caller.person), &before.key_result_id)
-        .await
-        .map_err(|_| ApiError::NotFound("initiative"))?;
-    if before.owner_id != caller.person.id {
-        authz::manage_initiatives(&Actor::load(store, &caller.person).await?, &kr, &objective)?;
-    }
+    let (before, kr, objective) = authorize_initiative(store, caller, id).await?;
     if_match.check(before.version)?;
     require_unlocked(store, &objective).await?;
     let mut after = before.clone();

@@ -43,6 +43,19 @@ async fn team(store: &dyn Store, id: &TeamId) -> ApiResult<Team> {
     store.team(id).await?.ok_or(ApiError::NotFound("team"))
 }
 
+/// The team, once the caller may run its review: 404 for an unknown team, 403 for someone who
+/// may not run it. Asked first by [`create_review`] and by the UI's forms, before what was typed
+/// is read.
+pub async fn authorize_review(
+    store: &dyn Store,
+    caller: &Caller,
+    team_id: &TeamId,
+) -> ApiResult<Team> {
+    let team = team(store, team_id).await?;
+    authz::run_review(&authz::Actor::load(store, &caller.person).await?, &team)?;
+    Ok(team)
+}
+
 /// Prepares a review of the team's OKRs (active ones, in cycles not closed). A constant number of
 /// queries.
 pub async fn create_review(
@@ -51,8 +64,7 @@ pub async fn create_review(
     team_id: &TeamId,
     input: NewReview,
 ) -> ApiResult<Review> {
-    let team = team(store, team_id).await?;
-    authz::run_review(&authz::Actor::load(store, &caller.person).await?, &team)?;
+    let team = authorize_review(store, caller, team_id).await?;
     let audience = Viewer::of(&caller.person).audience();
     let t = now();
     let held_on = review::check_held_on(input.held_on.unwrap_or(t.date_naive()), t.date_naive())?;

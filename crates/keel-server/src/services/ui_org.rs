@@ -763,8 +763,18 @@ pub async fn admin_teams(
     store: &dyn Store,
     caller: &Caller,
 ) -> ApiResult<(Vec<Team>, Vec<Person>)> {
-    authz::manage_team(&authz::Actor::load(store, &caller.person).await?, None)?;
+    may_list_teams(&caller.person)?;
     Ok((all_teams(store).await?, all_people(store).await?))
+}
+
+/// The list of teams (and creating one) is for whoever may manage a team without leading it;
+/// a lead edits their own team from its page.
+pub fn may_list_teams(person: &Person) -> ApiResult<()> {
+    let actor = authz::Actor {
+        person: person.clone(),
+        led_teams: Default::default(),
+    };
+    authz::manage_team(&actor, None)
 }
 
 /// One team to edit, with every team and person to choose from (administrators, champions and

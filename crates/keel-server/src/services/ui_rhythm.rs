@@ -62,11 +62,7 @@ pub async fn review_form(
     caller: &Caller,
     team_id: &TeamId,
 ) -> ApiResult<(Team, Vec<Cycle>)> {
-    let team = store
-        .team(team_id)
-        .await?
-        .ok_or(ApiError::NotFound("team"))?;
-    authz::run_review(&authz::Actor::load(store, &caller.person).await?, &team)?;
+    let team = super::reviews::authorize_review(store, caller, team_id).await?;
     let cycles = super::ui_org::cycles(store)
         .await?
         .into_iter()

@@ -263,15 +263,32 @@ fn people_choices(people: &[Person], selected: &[&str], skip: Option<&PersonId>)
         .collect()
 }
 
-/// Where each administration page is, for the sub-navigation.
-const SECTIONS: [(&str, &str); 7] = [
-    ("/admin", "People"),
-    ("/admin/teams", "Teams"),
-    ("/admin/cycles", "Cycles"),
-    ("/admin/settings", "Settings"),
-    ("/admin/tokens", "API tokens"),
-    ("/admin/sso", "Single sign-on"),
-    ("/admin/audit", "Audit log"),
+/// Whether the caller may open an administration page: the check its handler makes first.
+type MayOpen = fn(&Caller) -> bool;
+
+/// Where each administration page is, for the sub-navigation, with who may open it. Each rule
+/// is the one the page itself checks (`authz` or `ui_org`), so every link shown opens.
+const SECTIONS: [(&str, &str, MayOpen); 7] = [
+    ("/admin", "People", |c| {
+        crate::authz::manage_people(&c.person).is_ok()
+    }),
+    ("/admin/teams", "Teams", |c| {
+        ui_org::may_list_teams(&c.person).is_ok()
+    }),
+    ("/admin/cycles", "Cycles", |c| {
+        crate::authz::manage_cycles(&c.person).is_ok()
+    }),
+    ("/admin/settings", "Settings", |c| {
+        crate::authz::manage_settings(&c.person).is_ok()
+    }),
+    // Everyone manages their own API tokens.
+    ("/admin/tokens", "API tokens", |_| true),
+    ("/admin/sso", "Single sign-on", |c| {
+        ui_org::may_read_sso(c).is_ok()
+    }),
+    ("/admin/audit", "Audit log", |c| {
+        crate::authz::read_audit(&c.person).is_ok()
+    }),
 ];
 
 /// One entry of the administration sub-navigation.
@@ -281,16 +298,26 @@ pub struct Section {
     pub current: bool,
 }
 
-/// The administration sub-navigation with `current` marked.
-pub fn sections(current: &str) -> Vec<Section> {
+/// The administration sub-navigation the caller may open, with `current` marked.
+pub fn sections(caller: &Caller, current: &str) -> Vec<Section> {
     SECTIONS
         .iter()
-        .map(|(href, label)| Section {
+        .filter(|(_, _, may_open)| may_open(caller))
+        .map(|(href, label, _)| Section {
             href,
             label,
             current: *href == current,
         })
         .collect()
+}
+
+/// Where "Admin" in the main navigation leads: the first administration page the caller may
+/// open (`None`: no entry for them).
+pub fn first_section(caller: &Caller) -> Option<&'static str> {
+    SECTIONS
+        .iter()
+        .find(|(_, _, may_open)| may_open(caller))
+        .map(|(href, _, _)| *href)
 }
 
 /// A page holding one administration form.
@@ -312,7 +339,7 @@ impl FormPage {
     fn new(caller: &Caller, section: &str, title: impl Into<String>, form: AdminForm) -> Self {
         Self {
             layout: Layout::signed_in(caller, "/admin"),
-            sections: sections(section),
+            sections: sections(caller, section),
             title: title.into(),
             intro: String::new(),
             action: String::new(),
@@ -402,7 +429,7 @@ pub async fn people(
     let query = q.q.unwrap_or_default();
     let view = PeoplePage {
         layout: Layout::signed_in(&caller, "/admin"),
-        sections: sections("/admin"),
+        sections: sections(&caller, "/admin"),
         next: page
             .next_cursor
             .map(|c| format!("/admin?q={}&cursor={}", encode(&query), encode(&c))),
@@ -728,7 +755,7 @@ pub async fn teams(
         .collect();
     let page = TeamsPage {
         layout: Layout::signed_in(&caller, "/admin"),
-        sections: sections("/admin/teams"),
+        sections: sections(&caller, "/admin/teams"),
         teams: rows,
     };
     Ok(render(StatusCode::OK, &page))
@@ -1030,7 +1057,7 @@ async fn cycles_page(
         .collect();
     Ok(CyclesPage {
         layout: Layout::signed_in(caller, "/admin"),
-        sections: sections("/admin/cycles"),
+        sections: sections(caller, "/admin/cycles"),
         cycles: rows,
         can_reopen: crate::authz::reopen_cycle(&caller.person).is_ok(),
         notice,
@@ -1063,7 +1090,7 @@ pub async fn confirm_cycle(
     let cycle = find_cycle(&cycles, &id)?;
     let page = ConfirmCyclePage {
         layout: Layout::signed_in(&caller, "/admin"),
-        sections: sections("/admin/cycles"),
+        sections: sections(&caller, "/admin/cycles"),
         id: cycle.id.to_string(),
         name: cycle.name,
         closing,
@@ -1588,9 +1615,11 @@ async fn tokens_view(
         t.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
             .unwrap_or_else(|| "never".into())
     };
+    let sections = sections(caller, "/admin/tokens");
     Ok(TokensPage {
-        sections: sections("/admin/tokens"),
-        show_sections: crate::authz::manage_settings(&caller.person).is_ok(),
+        // Tokens alone (everyone's page) need no sub-navigation.
+        show_sections: sections.len() > 1,
+        sections,
         form: AdminForm::new(&layout, inputs),
         layout,
         secret: None,
@@ -1716,7 +1745,7 @@ pub async fn sso(
     let oidc = state.auth.oidc.as_ref();
     let page = SsoPage {
         layout: Layout::signed_in(&caller, "/admin"),
-        sections: sections("/admin/sso"),
+        sections: sections(&caller, "/admin/sso"),
         configured: oidc.is_some(),
         issuer: oidc.map(|o| o.issuer.clone()).unwrap_or_default(),
         client_id: oidc.map(|o| o.client_id.clone()).unwrap_or_default(),

@@ -110,7 +110,7 @@ pub async fn audit(
     };
     let page = AuditPage {
         layout: Layout::signed_in(&caller, "/admin"),
-        sections: admin_sections("/admin/audit"),
+        sections: admin_sections(&caller, "/admin/audit"),
         next: next.map(|c| {
             let sep = if q.is_empty() { "" } else { "&" };
             format!("/admin/audit?{q}{sep}cursor={}", encode(&c))

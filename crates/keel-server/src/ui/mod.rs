@@ -243,15 +243,24 @@ pub struct NavItem {
     pub current: bool,
 }
 
-/// The sections of the main navigation, in order.
-const NAV: [(&str, &str); 7] = [
-    ("/my-week", "My week"),
-    ("/conversations", "Conversations"),
-    ("/feedback", "Feedback"),
-    ("/company", "Company"),
-    ("/ownership", "Ownership"),
-    ("/health", "Health"),
-    ("/admin", "Admin"),
+/// Whether a person may open a page: the check the page makes first.
+type MayOpen = fn(&Person) -> bool;
+
+/// The sections of the main navigation, in order, each with who may open it: the check its page
+/// makes first (`None`: everyone signed in). "Admin" is shown when some administration page
+/// opens for the reader and leads to the first such page (`admin::first_section`).
+const NAV: [(&str, &str, Option<MayOpen>); 7] = [
+    ("/my-week", "My week", None),
+    ("/conversations", "Conversations", None),
+    ("/feedback", "Feedback", None),
+    ("/company", "Company", None),
+    ("/ownership", "Ownership", None),
+    (
+        "/health",
+        "Health",
+        Some(|p| crate::authz::read_reports(p).is_ok()),
+    ),
+    ("/admin", "Admin", None),
 ];
 
 /// What the layout (`base.html`) shows around every page.
@@ -273,12 +282,22 @@ impl Layout {
                 .as_ref()
                 .map(|s| s.csrf_token.clone())
                 .unwrap_or_default(),
+            // Only what the reader may open: "Admin" leads to the first administration page
+            // they may open.
             nav: NAV
                 .iter()
-                .map(|(href, label)| NavItem {
-                    href,
-                    label,
-                    current: *href == section,
+                .filter(|(_, _, may_open)| may_open.is_none_or(|may| may(&caller.person)))
+                .filter_map(|(href, label, _)| {
+                    let target = if *href == "/admin" {
+                        admin::first_section(caller)?
+                    } else {
+                        href
+                    };
+                    Some(NavItem {
+                        href: target,
+                        label,
+                        current: *href == section,
+                    })
                 })
                 .collect(),
             css_url: assets::CSS.url(),

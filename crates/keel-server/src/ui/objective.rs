@@ -819,9 +819,12 @@ pub async fn propose_initiative(
     }
 }
 
+/// What the done and drop buttons send. The version is read as text, so that a malformed one
+/// is refused after the permission check, not before it by the extractor.
 #[derive(Deserialize)]
 pub struct ChangeInput {
-    version: Option<i64>,
+    #[serde(default)]
+    version: String,
     #[serde(default)]
     reason: String,
 }
@@ -834,13 +837,18 @@ async fn change_initiative(
     to: InitiativeState,
 ) -> Result<(KeyResult, Result<(), ApiError>), UiError> {
     let initiative_id = InitiativeId::from_string(id.to_string());
-    let current = ui_owner::initiative(state.store(), &initiative_id).await?;
-    let (kr, _) = okrs::get_key_result(
-        state.store(),
-        &crate::services::visibility::Viewer::of(&caller.person),
-        &current.key_result_id,
-    )
-    .await?;
+    // Permission first: whoever may not change it is refused whatever they typed.
+    let (_, kr, _) = okrs::authorize_initiative(state.store(), caller, &initiative_id).await?;
+    let version = match input.version.trim() {
+        "" => None,
+        v => match v.parse::<i64>() {
+            Ok(v) => Some(v),
+            Err(_) => {
+                let e = ApiError::invalid("version", "must be a whole number");
+                return Ok((kr, Err(e)));
+            }
+        },
+    };
     let patch = InitiativePatch {
         state: Some(to),
         reason: (to == InitiativeState::Dropped).then(|| Some(input.reason.clone())),
@@ -850,7 +858,7 @@ async fn change_initiative(
         state.store(),
         caller,
         &initiative_id,
-        IfMatch(input.version),
+        IfMatch(version),
         patch,
     )
     .await

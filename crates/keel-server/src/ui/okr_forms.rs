@@ -498,6 +498,8 @@ pub async fn create_objective(
     SignedIn(caller): SignedIn,
     PostedForm(pairs): PostedForm<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
+    // Permission first: read-only roles are refused whatever they typed.
+    authz::create_okr(&caller.person)?;
     let posted = Posted::from_pairs(pairs);
     let blank = objective_fields(true, &Values::new());
     let values = values_from(&posted, &blank);
@@ -608,16 +610,8 @@ pub async fn edit_objective_form(
     SignedIn(caller): SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, UiError> {
-    let o = okrs::get_objective(
-        state.store(),
-        &crate::services::visibility::Viewer::of(&caller.person),
-        &ObjectiveId::from_string(id),
-    )
-    .await?;
-    authz::edit_objective(
-        &crate::authz::Actor::load(state.store(), &caller.person).await?,
-        &o,
-    )?;
+    let o = okrs::authorize_edit_objective(state.store(), &caller, &ObjectiveId::from_string(id))
+        .await?;
     let options = ui_owner::form_options(state.store()).await?;
     let form = Form::new(
         &Layout::signed_in(&caller, "").csrf_token,
@@ -641,12 +635,8 @@ pub async fn update_objective(
     PostedForm(pairs): PostedForm<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
     let id = ObjectiveId::from_string(id);
-    let o = okrs::get_objective(
-        state.store(),
-        &crate::services::visibility::Viewer::of(&caller.person),
-        &id,
-    )
-    .await?;
+    // Permission first: whoever may not edit it is refused whatever they typed.
+    let o = okrs::authorize_edit_objective(state.store(), &caller, &id).await?;
     let posted = Posted::from_pairs(pairs);
     let values = values_from(&posted, &objective_fields(false, &Values::new()));
     let mut form = Form::new(
@@ -722,16 +712,8 @@ pub async fn new_key_result_form(
     SignedIn(caller): SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, UiError> {
-    let o = okrs::get_objective(
-        state.store(),
-        &crate::services::visibility::Viewer::of(&caller.person),
-        &ObjectiveId::from_string(id),
-    )
-    .await?;
-    authz::edit_objective(
-        &crate::authz::Actor::load(state.store(), &caller.person).await?,
-        &o,
-    )?;
+    let o = okrs::authorize_edit_objective(state.store(), &caller, &ObjectiveId::from_string(id))
+        .await?;
     let options = ui_owner::form_options(state.store()).await?;
     let values: Values = HashMap::from([
         ("owner_id", caller.person.id.to_string()),
@@ -767,12 +749,9 @@ pub async fn create_key_result(
     Path(id): Path<String>,
     PostedForm(pairs): PostedForm<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
-    let o = okrs::get_objective(
-        state.store(),
-        &crate::services::visibility::Viewer::of(&caller.person),
-        &ObjectiveId::from_string(id),
-    )
-    .await?;
+    // Permission first: whoever may not add key results is refused whatever they typed.
+    let o = okrs::authorize_edit_objective(state.store(), &caller, &ObjectiveId::from_string(id))
+        .await?;
     let posted = Posted::from_pairs(pairs);
     let values = values_from(&posted, &key_result_fields(true, &Values::new()));
     let mut form = Form::new(
@@ -887,17 +866,9 @@ pub async fn edit_key_result_form(
     SignedIn(caller): SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, UiError> {
-    let (k, o) = okrs::get_key_result(
-        state.store(),
-        &crate::services::visibility::Viewer::of(&caller.person),
-        &KeyResultId::from_string(id),
-    )
-    .await?;
-    authz::edit_key_result(
-        &crate::authz::Actor::load(state.store(), &caller.person).await?,
-        &k,
-        &o,
-    )?;
+    let (k, _) =
+        okrs::authorize_edit_key_result(state.store(), &caller, &KeyResultId::from_string(id))
+            .await?;
     let options = ui_owner::form_options(state.store()).await?;
     let form = Form::new(
         &Layout::signed_in(&caller, "").csrf_token,
@@ -917,12 +888,8 @@ pub async fn update_key_result(
     PostedForm(pairs): PostedForm<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
     let id = KeyResultId::from_string(id);
-    let (k, _) = okrs::get_key_result(
-        state.store(),
-        &crate::services::visibility::Viewer::of(&caller.person),
-        &id,
-    )
-    .await?;
+    // Permission first: whoever may not edit it is refused whatever they typed.
+    let (k, _) = okrs::authorize_edit_key_result(state.store(), &caller, &id).await?;
     let posted = Posted::from_pairs(pairs);
     let values = values_from(&posted, &key_result_fields(false, &Values::new()));
     let mut form = Form::new(

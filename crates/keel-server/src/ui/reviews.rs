@@ -131,6 +131,8 @@ pub async fn start_review(
     PostedForm(input): PostedForm<NewReviewInput>,
 ) -> Result<Response, UiError> {
     let team_id = TeamId::from_string(id);
+    // Permission first: whoever may not run the review is refused whatever they typed.
+    reviews::authorize_review(state.store(), &caller, &team_id).await?;
     let held_on = match input.held_on.trim() {
         "" => Ok(None),
         d => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")

@@ -496,6 +496,16 @@ async fn permission_first(app: TestApp) {
         .as_str()
         .unwrap()
         .to_string();
+    let team = app.team("Reviewed team").await;
+    let initiative = app
+        .create(
+            &format!("/api/v1/key-results/{kr}/initiatives"),
+            json!({"title": "Onboarding email sequence"}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     // Mia: a member who neither owns nor champions anything here. Val: a viewer.
     let (mia, _) = app.member("Mia Member").await;
     let (val, _) = app.person_with_roles("Val Viewer", &["viewer"]).await;
@@ -551,6 +561,77 @@ async fn permission_first(app: TestApp) {
             vec![("owner_id", "")],
             StatusCode::FORBIDDEN,
         ),
+        // The OKR forms: creating, editing, adding a key result.
+        (
+            &val,
+            "/objectives/new".to_string(),
+            vec![("title", ""), ("kind", "sideways")],
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            &mia,
+            format!("/objectives/{o}/edit"),
+            vec![("title", ""), ("kind", "sideways"), ("cycle_id", "")],
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            &mia,
+            format!("/objectives/{private}/edit"),
+            vec![("kind", "sideways")],
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            &mia,
+            format!("/objectives/{o}/key-results/new"),
+            vec![
+                ("title", ""),
+                ("metric_kind", "sideways"),
+                ("target", "lots"),
+            ],
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            &mia,
+            format!("/key-results/{kr}/edit"),
+            vec![
+                ("title", ""),
+                ("metric_kind", "sideways"),
+                ("target", "lots"),
+            ],
+            StatusCode::FORBIDDEN,
+        ),
+        // Initiatives: proposing, and marking done or dropping (a malformed version too).
+        (
+            &mia,
+            format!("/key-results/{kr}/initiatives"),
+            vec![("title", ""), ("link", "not a link")],
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            &mia,
+            format!("/initiatives/{initiative}/drop"),
+            vec![("version", "first"), ("reason", "")],
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            &mia,
+            format!("/initiatives/{initiative}/done"),
+            vec![("version", "first")],
+            StatusCode::FORBIDDEN,
+        ),
+        // Starting a team's review: its lead, champions and administrators only.
+        (
+            &mia,
+            format!("/teams/{team}/reviews"),
+            vec![("held_on", "someday"), ("cycle_id", "")],
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            &mia,
+            "/teams/no-such-team/reviews".to_string(),
+            vec![("held_on", "someday")],
+            StatusCode::NOT_FOUND,
+        ),
         // The CFR forms: viewers neither ask for feedback nor recognise.
         (
             &val,
@@ -596,6 +677,24 @@ async fn permission_first(app: TestApp) {
     assert!(obj["status_override"].is_null(), "{obj}");
     assert_eq!(obj["owner_id"], ada.as_str());
     assert_eq!(obj["ownership_state"], "accepted");
+    assert_eq!(obj["title"], "Delight customers");
+    assert_eq!(obj["state"], "active");
+    let objectives = json_of(&app, "/api/v1/objectives").await;
+    assert_eq!(
+        objectives["items"].as_array().unwrap().len(),
+        2,
+        "{objectives}"
+    );
+    let k = json_of(&app, &format!("/api/v1/key-results/{kr}")).await;
+    assert_eq!(k["title"], "Weekly active teams");
+    assert_eq!(k["target"], 100.0);
+    assert_eq!(obj["key_results"].as_array().unwrap().len(), 1, "{obj}");
+    let initiatives = json_of(&app, &format!("/api/v1/key-results/{kr}/initiatives")).await;
+    let initiatives = initiatives["items"].as_array().unwrap();
+    assert_eq!(initiatives.len(), 1, "{initiatives:?}");
+    assert_eq!(initiatives[0]["state"], "proposed");
+    let reviews = json_of(&app, &format!("/api/v1/teams/{team}/reviews")).await;
+    assert!(reviews["items"].as_array().unwrap().is_empty(), "{reviews}");
     let requests = json_of(&app, "/api/v1/feedback-requests").await;
     assert!(requests["items"].as_array().unwrap().is_empty());
     for okr in [&o, kr] {
@@ -621,6 +720,36 @@ async fn permission_first(app: TestApp) {
         .refused(&format!("/objectives/{o}/ownership"), &[("owner_id", "")])
         .await;
     assert!(html.contains("choose the new owner"), "{html}");
+    let html = admin
+        .refused(&format!("/objectives/{o}/edit"), &[("kind", "sideways")])
+        .await;
+    assert!(field_error(&html, "kind").is_some(), "{html}");
+    let html = admin
+        .refused(
+            &format!("/objectives/{o}/key-results/new"),
+            &[
+                ("title", "More"),
+                ("metric_kind", "increase"),
+                ("target", "lots"),
+            ],
+        )
+        .await;
+    assert!(field_error(&html, "target").is_some(), "{html}");
+    let html = admin
+        .refused(
+            &format!("/key-results/{kr}/edit"),
+            &[
+                ("title", "Weekly active teams"),
+                ("metric_kind", "increase"),
+                ("target", "lots"),
+            ],
+        )
+        .await;
+    assert!(field_error(&html, "target").is_some(), "{html}");
+    let html = admin
+        .refused(&format!("/teams/{team}/reviews"), &[("held_on", "someday")])
+        .await;
+    assert!(html.contains("must be a date"), "{html}");
     let (bo, _) = app.member("Bo Buddy").await;
     let bo = Browser::signed_in(&app, &bo, "bo.buddy@keel.test").await;
     let html = bo.refused("/feedback", &[("okr_id", "")]).await;

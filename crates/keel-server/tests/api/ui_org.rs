@@ -1221,3 +1221,83 @@ async fn single_sign_on_status_is_read_only_and_for_administrators_only() {
     let denied = cleo.page_with("/admin/sso", StatusCode::FORBIDDEN).await;
     assert!(!denied.contains("Not configured"), "{denied}");
 }
+
+/// Every link of the main navigation and of the administration sub-navigation in `html`.
+fn nav_links(html: &str) -> Vec<String> {
+    let mut links = vec![];
+    for class in ["<nav class=\"site-nav\"", "<nav class=\"sub-nav\""] {
+        let Some(at) = html.find(class) else { continue };
+        let nav = &html[at..];
+        let nav = &nav[..nav.find("</nav>").unwrap()];
+        for piece in nav.split("href=\"").skip(1) {
+            links.push(piece.split('"').next().unwrap().to_string());
+        }
+    }
+    links
+}
+
+/// Issue 6: champions saw "Admin" leading to a 403, and the administration sub-navigation showed
+/// pages that refuse non-administrators. For every holder of the permission matrix, every link
+/// in the navigation of My week and of the administration page "Admin" leads to opens.
+#[tokio::test]
+async fn navigation_shows_only_what_the_reader_may_open() {
+    use keel_server::permissions::Holder;
+    let app = spawn_app().await;
+    app.cycle("2026 Q4").await;
+    for holder in Holder::ALL {
+        let roles: &[&str] = match holder {
+            Holder::Admin => &["admin"],
+            Holder::Champion => &["champion"],
+            Holder::TeamLead | Holder::Member => &["member"],
+            Holder::Reviewer => &["reviewer"],
+            Holder::Analyst => &["analyst"],
+            Holder::Hr => &["hr"],
+            Holder::Finance => &["finance"],
+            Holder::Viewer => &["viewer"],
+        };
+        let name = format!("Nav {}", holder.name());
+        let (id, _) = app.person_with_roles(&name, roles).await;
+        if holder == Holder::TeamLead {
+            app.create(
+                "/api/v1/teams",
+                json!({"name": "Led team", "lead_id": id, "member_ids": [id]}),
+            )
+            .await;
+        }
+        let email = format!("{}@keel.test", name.to_lowercase().replace(' ', "."));
+        let b = Browser::signed_in(&app, &id, &email).await;
+        let week = b.page("/my-week").await;
+        let mut links = nav_links(&week);
+        let admin_link = week
+            .split("<nav class=\"site-nav\"")
+            .nth(1)
+            .and_then(|nav| nav.split("</nav>").next())
+            .and_then(|nav| {
+                nav.split("<a href=\"")
+                    .find(|a| a.contains(">Admin</a>"))
+                    .map(|a| a.split('"').next().unwrap().to_string())
+            });
+        if let Some(admin) = &admin_link {
+            links.extend(nav_links(&b.page(admin).await));
+        }
+        match holder {
+            Holder::Admin => assert_eq!(admin_link.as_deref(), Some("/admin")),
+            Holder::Champion => {
+                assert!(admin_link.is_some(), "champion: no Admin link");
+                assert!(links.contains(&"/admin/settings".to_string()));
+                assert!(links.contains(&"/admin/audit".to_string()));
+            }
+            _ => {}
+        }
+        assert!(links.contains(&"/my-week".to_string()), "{links:?}");
+        for link in &links {
+            let status = b.get(link).await.status();
+            assert_eq!(
+                status,
+                StatusCode::OK,
+                "{}: the nav shows {link}, which answers {status}",
+                holder.name()
+            );
+        }
+    }
+}
