@@ -118,6 +118,18 @@ pub fn manage_people(caller: &Person) -> ApiResult<()> {
     }
 }
 
+/// Single sign-on's configuration: administrators only (it decides who may sign in, and with
+/// which roles); champions manage the other settings.
+pub fn configure_sso(caller: &Person) -> ApiResult<()> {
+    if is(caller, Role::Admin) {
+        Ok(())
+    } else {
+        Err(deny(
+            "read single sign-on's configuration: it needs the admin role",
+        ))
+    }
+}
+
 /// Organisation settings: administrators and champions.
 pub fn manage_settings(caller: &Person) -> ApiResult<()> {
     if admin_or_champion(caller) {

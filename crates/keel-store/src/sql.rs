@@ -2662,7 +2662,7 @@ impl SqlStore {
     ) -> StoreResult<KeyResult> {
         let queue = &*self.check_ins;
         let seq = queue.next_seq.fetch_add(1, Ordering::Relaxed);
-        let (reply, answer) = oneshot::channel();
+        let (reply, mut answer) = oneshot::channel();
         queue.jobs().push(CheckInJob {
             seq,
             ctx: ctx.clone(),
@@ -2671,7 +2671,6 @@ impl SqlStore {
             reply,
         });
         let queued = Queued { queue, seq };
-        let mut answer = answer;
         loop {
             // Either a leader's group took this job and answers it, or this call becomes the
             // leader. A call whose job was taken stops queueing for `leader` at once: behind it,

@@ -794,7 +794,10 @@ pub async fn authorize_initiative(
         &initiative.key_result_id,
     )
     .await
-    .map_err(|_| ApiError::NotFound("initiative"))?;
+    .map_err(|e| match e {
+        ApiError::NotFound(_) => ApiError::NotFound("initiative"),
+        other => other,
+    })?;
     if initiative.owner_id != caller.person.id {
         authz::manage_initiatives(&Actor::load(store, &caller.person).await?, &kr, &objective)?;
     }

@@ -139,8 +139,8 @@ impl Assessor {
         })
     }
 
-    /// For one key result of `o` (its status, forecast and score): three queries at most
-    /// instead of seven. The objective-level records (status override, carry-over) are not
+    /// For one key result of `o` (its status, forecast and score): four queries at most (three
+    /// when the cycle is passed; settings are cached) instead of seven. The objective-level records (status override, carry-over) are not
     /// loaded; `cycle` is passed when the caller already holds it (a check-in checked it).
     pub async fn for_key_result(
         store: &dyn Store,

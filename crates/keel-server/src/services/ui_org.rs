@@ -484,50 +484,54 @@ pub async fn ownership_map(
     }
     let mut loads: HashMap<PersonId, Load> = HashMap::new();
     let mut titles: HashMap<String, (ObjectiveId, String)> = HashMap::new();
+    // One OKR's circle counted into the loads: its owner owns it; co-owners, sponsor and
+    // contributors each add one to their count.
+    let mut count = |owned: OwnedOkr,
+                     owner: &PersonId,
+                     co_owners: &[PersonId],
+                     sponsor: &Option<PersonId>,
+                     contributors: &[PersonId]| {
+        loads.entry(owner.clone()).or_default().owns.push(owned);
+        for p in co_owners {
+            loads.entry(p.clone()).or_default().co_owns += 1;
+        }
+        if let Some(p) = sponsor {
+            loads.entry(p.clone()).or_default().sponsors += 1;
+        }
+        for p in contributors {
+            loads.entry(p.clone()).or_default().contributes += 1;
+        }
+    };
     for o in &objectives {
         titles.insert(o.id.to_string(), (o.id.clone(), o.title.clone()));
-        loads
-            .entry(o.owner_id.clone())
-            .or_default()
-            .owns
-            .push(OwnedOkr {
+        count(
+            OwnedOkr {
                 okr: OkrRef::Objective(o.id.clone()),
                 objective_id: o.id.clone(),
                 title: o.title.clone(),
                 progress: o.progress,
                 ownership_state: o.ownership_state,
-            });
-        for p in &o.co_owner_ids {
-            loads.entry(p.clone()).or_default().co_owns += 1;
-        }
-        if let Some(p) = &o.sponsor_id {
-            loads.entry(p.clone()).or_default().sponsors += 1;
-        }
-        for p in &o.contributor_ids {
-            loads.entry(p.clone()).or_default().contributes += 1;
-        }
+            },
+            &o.owner_id,
+            &o.co_owner_ids,
+            &o.sponsor_id,
+            &o.contributor_ids,
+        );
         for k in &o.key_results {
             titles.insert(k.id.to_string(), (o.id.clone(), k.title.clone()));
-            loads
-                .entry(k.owner_id.clone())
-                .or_default()
-                .owns
-                .push(OwnedOkr {
+            count(
+                OwnedOkr {
                     okr: OkrRef::KeyResult(k.id.clone()),
                     objective_id: o.id.clone(),
                     title: k.title.clone(),
                     progress: k.progress,
                     ownership_state: k.ownership_state,
-                });
-            for p in &k.co_owner_ids {
-                loads.entry(p.clone()).or_default().co_owns += 1;
-            }
-            if let Some(p) = &k.sponsor_id {
-                loads.entry(p.clone()).or_default().sponsors += 1;
-            }
-            for p in &k.contributor_ids {
-                loads.entry(p.clone()).or_default().contributes += 1;
-            }
+                },
+                &k.owner_id,
+                &k.co_owner_ids,
+                &k.sponsor_id,
+                &k.contributor_ids,
+            );
         }
     }
     let requests =
@@ -804,14 +808,9 @@ pub async fn admin_settings(store: &dyn Store, caller: &Caller) -> ApiResult<Org
     Ok(store.settings().await?)
 }
 
-/// Single sign-on's configuration is an administrator's job (it decides who may sign in and with
-/// which roles), so only administrators read it; champions manage the other settings.
+/// Single sign-on's configuration: `authz::configure_sso`.
 pub fn may_read_sso(caller: &Caller) -> ApiResult<()> {
-    authz::manage_people(&caller.person).map_err(|_| {
-        ApiError::forbidden(
-            "you may not read single sign-on's configuration: it needs the admin role",
-        )
-    })
+    authz::configure_sso(&caller.person)
 }
 
 /// The caller's own API tokens, newest first.

@@ -1,5 +1,8 @@
--- Issue 6, recognition given: the feedback page lists the recognition a person gave, newest
--- first, by `from_id`; this index serves that list as `recognitions_to_idx` (migration 3) serves
--- recognition received, instead of a scan of every recognition.
+-- Issue 6, recognition received and given: the feedback page and `GET /people/{id}/recognitions`
+-- list a person's recognition newest first (`created_at DESC, id DESC`). These indexes serve both
+-- lists in that order, so they no longer sort; `recognitions_to_idx` (migration 3, on
+-- `(to_id, id)`) is replaced by the first.
 
-CREATE INDEX recognitions_from_idx ON recognitions (from_id, id);
+CREATE INDEX recognitions_to_created_idx ON recognitions (to_id, created_at, id);
+CREATE INDEX recognitions_from_created_idx ON recognitions (from_id, created_at, id);
+DROP INDEX recognitions_to_idx;
