@@ -2,8 +2,9 @@
 //! administrator's reset (a chosen or generated temporary password; the person's sessions end).
 
 use crate::auth::password;
+use crate::auth::Caller;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{ApiJson, Caller};
+use crate::extract::ApiJson;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

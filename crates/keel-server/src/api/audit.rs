@@ -4,9 +4,10 @@
 //! Why here and read-only: every write already records its event in the same transaction
 //! (keel-store); this module only reads. No route updates or deletes an audit event.
 
+use crate::auth::Caller;
 use crate::authz;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{page_request, Caller};
+use crate::extract::page_request;
 use crate::services::visibility::Viewer;
 use crate::views::ListOf;
 use crate::AppState;

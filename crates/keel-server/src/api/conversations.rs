@@ -1,8 +1,9 @@
 //! Routes for CFRs: 1:1 conversations (private to their two people), feedback requests answered
 //! in place, and recognition.
 
+use crate::auth::Caller;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{page_request, ApiJson, Caller};
+use crate::extract::{page_request, ApiJson};
 use crate::services::conversations::{self as svc, *};
 use crate::services::visibility::Viewer;
 use crate::views::ListOf;

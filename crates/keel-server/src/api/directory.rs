@@ -1,7 +1,8 @@
 //! Routes for people, teams, cycles and settings.
 
+use crate::auth::Caller;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{etag, page_request, ApiJson, Caller, IfMatch};
+use crate::extract::{etag, page_request, ApiJson, IfMatch};
 use crate::services::directory::{self as svc, *};
 use crate::views::ListOf;
 use crate::AppState;

@@ -1,7 +1,8 @@
 //! Routes for objectives, key results, check-ins and initiatives.
 
+use crate::auth::Caller;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{etag, page_request, ApiJson, Caller, IfMatch};
+use crate::extract::{etag, page_request, ApiJson, IfMatch};
 use crate::services::okrs::{self as svc, *};
 use crate::services::visibility::Viewer;
 use crate::views::{self, InitiativeView, KeyResultView, ListOf, ObjectiveView};

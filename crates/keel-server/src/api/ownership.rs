@@ -1,7 +1,8 @@
 //! Routes for ownership: propose, accept, decline, history; who owns what; team OKRs; health.
 
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{page_request, ApiJson, Caller};
+use crate::extract::{page_request, ApiJson};
 use crate::services::directory;
 use crate::services::health::{self, HealthReport};
 use crate::services::ownership::{self as svc, DeclineOwnership, ProposeOwner};

@@ -1,8 +1,9 @@
 //! Routes for team reviews: prepare one (its agenda is frozen then), list a team's reviews by
 //! date, read one, record notes and decisions per OKR.
 
+use crate::auth::Caller;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{etag, page_request, ApiJson, Caller, IfMatch};
+use crate::extract::{etag, page_request, ApiJson, IfMatch};
 use crate::services::reviews::{self as svc, NewReview, ReviewItemNotes};
 use crate::services::visibility::Viewer;
 use crate::views::ListOf;

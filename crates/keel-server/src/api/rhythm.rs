@@ -2,8 +2,9 @@
 //! retrospectives, closing and re-opening cycles, and the calibration report. Thin: each parses,
 //! calls `services::rhythm` or `services::scoring`, and renders.
 
+use crate::auth::Caller;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{ApiJson, Caller};
+use crate::extract::ApiJson;
 use crate::services::rhythm::{
     self as svc, DueCheckIn, SetStatusOverride, SetTeamCadence, TeamCadence,
 };

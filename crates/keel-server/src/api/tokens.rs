@@ -1,8 +1,9 @@
 //! Routes for the caller's own API tokens: created with the secret shown once, listed without
 //! secrets, revoked.
 
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{ApiJson, Caller};
+use crate::extract::ApiJson;
 use crate::services::tokens;
 use crate::views::ListOf;
 use crate::AppState;

@@ -4,12 +4,15 @@
 //!
 //! Why in the database: sessions, lockouts and pending SSO logins are shared by every Keel server
 //! on one database, so servers stay stateless and a lockout holds whichever server is asked.
-//! API tokens (bearer) stay in `extract.rs`; both end in the same `Caller`.
+//! API tokens (bearer) and sessions both end in the same `Caller` (`caller.rs`).
 
+pub mod caller;
 pub mod oidc;
 pub mod password;
 pub mod session;
 pub mod throttle;
+
+pub use caller::{hash_secret, Caller, CSRF_HEADER};
 
 use chrono::{DateTime, Duration, Utc};
 use std::sync::atomic::{AtomicI64, Ordering};

@@ -7,8 +7,8 @@
 //! claim, and roles the map does not name are left as an administrator set them.
 
 use super::{random_token, AuthConfig};
+use crate::auth::hash_secret;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::hash_secret;
 use base64::Engine;
 use jsonwebtoken::{jwk::JwkSet, Algorithm, DecodingKey, Validation};
 use keel_domain::{Email, Person, Role, Source};

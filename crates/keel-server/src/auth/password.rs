@@ -2,9 +2,9 @@
 //! password must meet, and changing or resetting one (which ends the person's other sessions).
 
 use super::AuthConfig;
+use crate::auth::Caller;
 use crate::authz;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::Caller;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use keel_domain::{Person, PersonId};

@@ -3,8 +3,8 @@
 //! (idle and absolute). A deactivated person's sessions end on their next request.
 
 use super::{random_token, AuthConfig};
+use crate::auth::hash_secret;
 use crate::error::ApiResult;
-use crate::extract::hash_secret;
 use axum::http::{header, HeaderMap, HeaderValue};
 use keel_domain::Person;
 use keel_store::{Session, Store};

@@ -1,9 +1,10 @@
 //! People, teams, cycles and organisation settings: the directory OKRs hang from.
 
 use super::{now, nullable, require_active_people, require_active_person};
+use crate::auth::Caller;
 use crate::authz::{self, Actor};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Caller, IfMatch};
+use crate::extract::IfMatch;
 use keel_domain::alignment::creates_cycle;
 use keel_domain::*;
 use keel_store::Store;

@@ -1,9 +1,10 @@
 //! Objectives, key results, check-ins and initiatives.
 
 use super::{now, nullable, require_active_people, require_active_person, require_teams};
+use crate::auth::Caller;
 use crate::authz::{self, Actor};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Caller, IfMatch};
+use crate::extract::IfMatch;
 use crate::services::ownership::{check_can_activate, new_request};
 use crate::services::visibility::Viewer;
 use keel_domain::alignment::creates_cycle;

@@ -2,9 +2,9 @@
 //! owns what. Seed 001: one named individual per OKR, who explicitly accepts.
 
 use super::{now, require_active_person};
+use crate::auth::Caller;
 use crate::authz::{self, Actor};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::Caller;
 use crate::services::okrs::{get_key_result, get_objective, require_unlocked};
 use crate::services::visibility::Viewer;
 use keel_domain::*;

@@ -10,9 +10,10 @@
 use super::now;
 use super::rhythm::Assessor;
 use super::visibility::Viewer;
+use crate::auth::Caller;
 use crate::authz;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Caller, IfMatch};
+use crate::extract::IfMatch;
 use keel_domain::review::{self, Review, ReviewItem};
 use keel_domain::rhythm::{self, Status};
 use keel_domain::*;

@@ -16,9 +16,9 @@
 //! the key result's creation and its cycle's start. It turns `stale` once silent longer than the
 //! cadence plus `rhythm.grace_days` (always after it fell due).
 
+use crate::auth::Caller;
 use crate::authz;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::Caller;
 use keel_domain::rhythm::{self, Status, StatusOverride};
 use keel_domain::*;
 use keel_store::Store;

@@ -6,9 +6,9 @@
 use super::now;
 use super::okrs::{get_key_result, get_objective};
 use super::ownership::new_request;
+use crate::auth::Caller;
 use crate::authz;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::Caller;
 use keel_domain::rhythm::{self, Calibration, KeyResultScore, Retrospective};
 use keel_domain::*;
 use keel_store::{CarryOver, CycleFilter, ObjectiveFilter, PageRequest, Store};

@@ -1,7 +1,7 @@
 //! API tokens: issued with a secret shown once, stored hashed.
 
+use crate::auth::hash_secret;
 use crate::error::ApiResult;
-use crate::extract::hash_secret;
 use keel_domain::*;
 use keel_store::{Store, WriteCtx};
 use rand::RngCore;

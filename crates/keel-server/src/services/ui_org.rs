@@ -7,9 +7,9 @@
 //! which OKRs a caller may see; the rhythm: derived statuses) change one file, not every page.
 
 use super::visibility::Viewer;
+use crate::auth::Caller;
 use crate::authz;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::Caller;
 use crate::services::{directory, health, ownership};
 use crate::views::{self, KeyResultView, ObjectiveView};
 use keel_domain::health::Finding;

@@ -4,9 +4,9 @@
 //! every permission is asked of `authz` (the one place for rules). Each function costs a
 //! constant number of queries, whatever the number of OKRs on the page.
 
+use crate::auth::Caller;
 use crate::authz;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::Caller;
 use crate::services::now;
 use crate::services::okrs::{get_objective, NewCheckIn};
 use crate::views::{self, KeyResultView, ObjectiveView, PersonSummary};

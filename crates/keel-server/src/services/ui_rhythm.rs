@@ -8,9 +8,9 @@
 
 use super::reviews;
 use super::visibility::Viewer;
+use crate::auth::Caller;
 use crate::authz;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::Caller;
 use keel_domain::review::Review;
 use keel_domain::rhythm;
 use keel_domain::*;

@@ -11,8 +11,9 @@
 use super::company::Choice;
 use super::forms::Field;
 use super::{encode, render, Layout, SignedIn, UiError};
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Caller, IfMatch};
+use crate::extract::IfMatch;
 use crate::services::directory::{
     self, CyclePatch, NewCycle, NewPerson, NewTeam, PersonPatch, RhythmPatch, SettingsPatch,
     TeamPatch,

@@ -9,8 +9,8 @@
 
 use super::company::Choice;
 use super::{render, Layout, SignedIn, UiError};
+use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::extract::Caller;
 use crate::services::conversations::{self, NewConversation, NewFeedbackAnswer};
 use crate::services::conversations::{NewFeedbackRequest, NewRecognition};
 use crate::services::{okrs, ui_rhythm, visibility::Viewer};

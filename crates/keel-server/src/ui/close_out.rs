@@ -5,8 +5,8 @@
 //! next cycle, linked from here). Writes go through `services::scoring`, as the API's do.
 
 use super::{render, Layout, SignedIn, UiError};
+use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::extract::Caller;
 use crate::services::scoring::{self, NewScore, RetrospectiveInput};
 use crate::services::ui_rhythm;
 use crate::AppState;

@@ -31,8 +31,8 @@ pub mod reviews;
 pub mod team;
 
 use crate::auth::session::{self, PRESESSION_COOKIE};
+use crate::auth::{Caller, CSRF_HEADER};
 use crate::error::{current_request_id, ApiError};
-use crate::extract::{Caller, CSRF_HEADER};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{FromRequestParts, Request, State};

@@ -10,9 +10,10 @@
 
 use super::forms::{Field, Form};
 use super::{render, Layout, SignedIn, UiError};
+use crate::auth::Caller;
 use crate::authz;
 use crate::error::ApiError;
-use crate::extract::{Caller, IfMatch};
+use crate::extract::IfMatch;
 use crate::services::okrs::{self, KeyResultPatch, NewKeyResult, NewObjective, ObjectivePatch};
 use crate::services::ui_owner::{self, FormOptions};
 use crate::AppState;

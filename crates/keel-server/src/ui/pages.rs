@@ -5,8 +5,8 @@
 //! `services::ui_owner`, so permissions and visibility are the API's.
 
 use super::{render, Layout, SignedIn, UiError};
+use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::extract::Caller;
 use crate::services::okrs::NewCheckIn;
 use crate::services::ownership::{self, DeclineOwnership};
 use crate::services::ui_owner;

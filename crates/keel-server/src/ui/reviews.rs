@@ -7,8 +7,9 @@
 
 use super::company::{Choice, StatusBadge};
 use super::{render, Layout, SignedIn, UiError};
+use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::extract::{Caller, IfMatch};
+use crate::extract::IfMatch;
 use crate::services::reviews::{self, NewReview, ReviewItemNotes};
 use crate::services::ui_rhythm;
 use crate::AppState;

@@ -9,9 +9,9 @@
 use crate::auth::{location, Browser};
 use crate::helpers::*;
 use keel_domain::Role;
+use keel_server::auth::hash_secret;
 use keel_server::auth::oidc::{parse_role_map, OidcConfig};
 use keel_server::auth::AuthConfig;
-use keel_server::extract::hash_secret;
 use keel_store::OidcLogin;
 use reqwest::{header, Response, StatusCode, Url};
 use serde_json::json;
