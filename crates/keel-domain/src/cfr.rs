@@ -1,5 +1,5 @@
 //! Conversations, feedback and recognition (CFRs): how an OKR stays alive between check-ins
-//! (seed 001: "Keep the OKR alive in 1:1s with their manager"). A 1:1 conversation belongs to
+//! (owners keep the OKR alive in 1:1s with their manager: *The weekly rhythm* in docs/method.md). A 1:1 conversation belongs to
 //! its two people alone; feedback is asked of named people, who answer in place; recognition
 //! thanks someone for work on an OKR or a check-in.
 

@@ -1,7 +1,7 @@
-//! The ownership health check: the pitfalls the seeds describe, detected instead of documented.
+//! The ownership health check: the known pitfalls of OKR ownership, detected instead of documented.
 //!
-//! Seed 001 lists them: "the team is the owner", "the manager is the default owner", forced
-//! ownership (never accepted), split ownership, an owner too far from the outcome. The check is
+//! *The pitfalls* in docs/method.md lists them: the team as owner, the manager as default owner,
+//! forced ownership (never accepted), split ownership, an owner too far from the outcome. The check is
 //! a pure function over one cycle's OKRs so that the API, `keel lint`, the web UI and reports
 //! all show the same findings.
 
@@ -54,40 +54,110 @@ pub struct HealthInput<'a> {
 
 /// Findings, errors first, then warnings, then information.
 pub fn check(input: &HealthInput) -> Vec<Finding> {
+    let cycle = Cycle::new(input);
     let mut out = vec![];
-    let t = &input.thresholds;
-    let name = |id: &PersonId| {
-        input
+    for o in input.objectives {
+        cycle.owner_checks(
+            OkrRef::Objective(o.id.clone()),
+            &o.title,
+            &o.owner_id,
+            o.ownership_state,
+            o.updated_at,
+            &mut out,
+        );
+    }
+    for k in input.key_results {
+        cycle.owner_checks(
+            OkrRef::KeyResult(k.id.clone()),
+            &k.title,
+            &k.owner_id,
+            k.ownership_state,
+            k.updated_at,
+            &mut out,
+        );
+    }
+    for o in input.objectives {
+        cycle.objective_checks(o, &mut out);
+    }
+    cycle.split_ownership(&mut out);
+    for k in input.key_results {
+        cycle.key_result_checks(k, &mut out);
+    }
+    cycle.owner_overload(&mut out);
+    out.sort_by(|a, b| {
+        a.severity
+            .cmp(&b.severity)
+            .then(a.code.cmp(b.code))
+            .then(a.okr_title.cmp(&b.okr_title))
+    });
+    out
+}
+
+/// One cycle's OKRs, indexed once for every pitfall's check.
+struct Cycle<'a> {
+    input: &'a HealthInput<'a>,
+    pending_since: HashMap<&'a str, chrono::DateTime<chrono::Utc>>,
+    krs_of: HashMap<&'a str, Vec<&'a KeyResult>>,
+    objective_state: HashMap<&'a str, ObjectiveState>,
+    /// Each team's members and lead.
+    members: HashMap<&'a str, HashSet<&'a PersonId>>,
+}
+
+impl<'a> Cycle<'a> {
+    fn new(input: &'a HealthInput<'a>) -> Self {
+        let pending_since = input
+            .requests
+            .iter()
+            .filter(|r| r.state == RequestState::Pending)
+            .map(|r| (r.okr.id(), r.created_at))
+            .collect();
+        let mut krs_of: HashMap<&str, Vec<&KeyResult>> = HashMap::new();
+        for k in input.key_results {
+            krs_of.entry(k.objective_id.as_str()).or_default().push(k);
+        }
+        let objective_state = input
+            .objectives
+            .iter()
+            .map(|o| (o.id.as_str(), o.state))
+            .collect();
+        let members = input
+            .teams
+            .iter()
+            .map(|t| {
+                (
+                    t.id.as_str(),
+                    t.member_ids.iter().chain(t.lead_id.iter()).collect(),
+                )
+            })
+            .collect();
+        Cycle {
+            input,
+            pending_since,
+            krs_of,
+            objective_state,
+            members,
+        }
+    }
+
+    fn name(&self, id: &PersonId) -> String {
+        self.input
             .people
             .get(id)
             .map(|p| p.name.clone())
             .unwrap_or_else(|| id.to_string())
-    };
-    let pending_since: HashMap<&str, chrono::DateTime<chrono::Utc>> = input
-        .requests
-        .iter()
-        .filter(|r| r.state == RequestState::Pending)
-        .map(|r| (r.okr.id(), r.created_at))
-        .collect();
-    let mut krs_of: HashMap<&str, Vec<&KeyResult>> = HashMap::new();
-    for k in input.key_results {
-        krs_of.entry(k.objective_id.as_str()).or_default().push(k);
     }
-    let objective_state: HashMap<&str, ObjectiveState> = input
-        .objectives
-        .iter()
-        .map(|o| (o.id.as_str(), o.state))
-        .collect();
 
-    // Checks every owned OKR shares.
-    let mut owned_count: HashMap<PersonId, u32> = HashMap::new();
-    let mut owner_checks = |okr: OkrRef,
-                            title: &str,
-                            owner: &PersonId,
-                            state: OwnershipState,
-                            updated: chrono::DateTime<chrono::Utc>,
-                            out: &mut Vec<Finding>| {
-        *owned_count.entry(owner.clone()).or_default() += 1;
+    /// The pitfalls every owned OKR shares: ownership declined, an owner who left, forced
+    /// ownership (a request nobody answered).
+    fn owner_checks(
+        &self,
+        okr: OkrRef,
+        title: &str,
+        owner: &PersonId,
+        state: OwnershipState,
+        updated: chrono::DateTime<chrono::Utc>,
+        out: &mut Vec<Finding>,
+    ) {
         let finding = |code, severity, message: String, fix: String| Finding {
             code,
             severity,
@@ -103,222 +173,197 @@ pub fn check(input: &HealthInput) -> Vec<Finding> {
                 Severity::Error,
                 format!(
                     "{} declined ownership and nobody else has been named",
-                    name(owner)
+                    self.name(owner)
                 ),
                 "Propose another owner who agrees to carry it, or drop the OKR".into(),
             ));
         }
-        if input.people.get(owner).is_some_and(|p| !p.active) {
+        if self.input.people.get(owner).is_some_and(|p| !p.active) {
             out.push(finding(
                 "owner_deactivated",
                 Severity::Error,
-                format!("the owner, {}, is deactivated", name(owner)),
+                format!("the owner, {}, is deactivated", self.name(owner)),
                 "Hand the OKR over to an active person".into(),
             ));
         }
         if state == OwnershipState::Pending {
-            let since = pending_since.get(okr.id()).copied().unwrap_or(updated);
-            let days = (input.now - since).num_days();
-            if days > i64::from(t.pending_ownership_days) {
+            let since = self.pending_since.get(okr.id()).copied().unwrap_or(updated);
+            let days = (self.input.now - since).num_days();
+            if days > i64::from(self.input.thresholds.pending_ownership_days) {
                 out.push(finding(
                     "ownership_pending",
                     Severity::Warning,
                     format!(
                         "{} has not accepted ownership after {days} days: an OKR nobody accepted is dead on arrival",
-                        name(owner)
+                        self.name(owner)
                     ),
-                    format!("Talk to {} and have them accept or decline, or propose someone else", name(owner)),
+                    format!("Talk to {} and have them accept or decline, or propose someone else", self.name(owner)),
                 ));
             }
         }
-    };
-
-    for o in input.objectives {
-        owner_checks(
-            OkrRef::Objective(o.id.clone()),
-            &o.title,
-            &o.owner_id,
-            o.ownership_state,
-            o.updated_at,
-            &mut out,
-        );
-    }
-    for k in input.key_results {
-        owner_checks(
-            OkrRef::KeyResult(k.id.clone()),
-            &k.title,
-            &k.owner_id,
-            k.ownership_state,
-            k.updated_at,
-            &mut out,
-        );
     }
 
-    let members: HashMap<&str, HashSet<&PersonId>> = input
-        .teams
-        .iter()
-        .map(|t| {
-            (
-                t.id.as_str(),
-                t.member_ids.iter().chain(t.lead_id.iter()).collect(),
-            )
-        })
-        .collect();
-
-    for o in input.objectives {
-        let krs = krs_of.get(o.id.as_str()).cloned().unwrap_or_default();
-        let oref = || OkrRef::Objective(o.id.clone());
+    /// An objective's own pitfalls: nothing measures it, too many key results, the manager as
+    /// default owner, aligned to nothing.
+    fn objective_checks(&self, o: &Objective, out: &mut Vec<Finding>) {
+        let t = &self.input.thresholds;
+        let krs = self.krs_of.get(o.id.as_str()).cloned().unwrap_or_default();
+        let finding = |code, severity, message: String, fix: &str| Finding {
+            code,
+            severity,
+            okr: OkrRef::Objective(o.id.clone()),
+            okr_title: o.title.clone(),
+            person_id: Some(o.owner_id.clone()),
+            message,
+            fix: fix.into(),
+        };
         if o.state == ObjectiveState::Active && krs.is_empty() {
-            out.push(Finding {
-                code: "objective_without_key_results",
-                severity: Severity::Error,
-                okr: oref(),
-                okr_title: o.title.clone(),
-                person_id: Some(o.owner_id.clone()),
-                message: "an active objective has no key result: nothing measures it".into(),
-                fix: "Add two to five measurable key results, each with its own owner".into(),
-            });
+            out.push(finding(
+                "objective_without_key_results",
+                Severity::Error,
+                "an active objective has no key result: nothing measures it".into(),
+                "Add two to five measurable key results, each with its own owner",
+            ));
         }
         if krs.len() > t.max_key_results as usize {
-            out.push(Finding {
-                code: "too_many_key_results",
-                severity: Severity::Warning,
-                okr: oref(),
-                okr_title: o.title.clone(),
-                person_id: Some(o.owner_id.clone()),
-                message: format!("{} key results: focus is lost beyond {}", krs.len(), t.max_key_results),
-                fix: "Keep the key results that best measure the objective; move the others to initiatives".into(),
-            });
+            out.push(finding(
+                "too_many_key_results",
+                Severity::Warning,
+                format!("{} key results: focus is lost beyond {}", krs.len(), t.max_key_results),
+                "Keep the key results that best measure the objective; move the others to initiatives",
+            ));
         }
-        // Manager by default: the objective's owner owns every key result while others only
-        // contribute, or manages every key result owner without being in any of its teams.
-        if !krs.is_empty() {
-            let owns_all = krs.iter().all(|k| k.owner_id == o.owner_id);
-            let others_contribute =
-                krs.iter().any(|k| !k.contributor_ids.is_empty()) || !o.contributor_ids.is_empty();
-            let manages_all = krs.iter().all(|k| {
-                k.owner_id != o.owner_id
-                    && input
-                        .people
-                        .get(&k.owner_id)
-                        .and_then(|p| p.manager_id.as_ref())
-                        == Some(&o.owner_id)
-            });
-            let in_a_team = o.team_ids.iter().any(|t| {
-                members
-                    .get(t.as_str())
-                    .is_some_and(|m| m.contains(&o.owner_id))
-            });
-            if (owns_all && others_contribute)
-                || (manages_all && !o.team_ids.is_empty() && !in_a_team)
-            {
-                out.push(Finding {
-                    code: "manager_by_default",
-                    severity: Severity::Warning,
-                    okr: oref(),
-                    okr_title: o.title.clone(),
-                    person_id: Some(o.owner_id.clone()),
-                    message: if owns_all {
-                        format!("{} owns the objective and every key result while others only contribute", name(&o.owner_id))
-                    } else {
-                        format!(
-                            "{} manages every key result owner and is in none of the objective's teams: far from the outcome",
-                            name(&o.owner_id)
-                        )
-                    },
-                    fix: "Give each key result to the person closest to the outcome; keep the manager as sponsor".into(),
-                });
-            }
+        if let Some(message) = self.manager_by_default(o, &krs) {
+            out.push(finding(
+                "manager_by_default",
+                Severity::Warning,
+                message,
+                "Give each key result to the person closest to the outcome; keep the manager as sponsor",
+            ));
         }
         if o.parents.is_empty() {
+            out.push(finding(
+                "not_aligned",
+                Severity::Info,
+                "contributes to no other objective or key result".into(),
+                "Link it to the company or department OKR it serves, unless it is a top-level OKR",
+            ));
+        }
+    }
+
+    /// The manager as default owner: the objective's owner owns every key result while others
+    /// only contribute, or manages every key result owner without being in any of its teams.
+    fn manager_by_default(&self, o: &Objective, krs: &[&KeyResult]) -> Option<String> {
+        if krs.is_empty() {
+            return None;
+        }
+        let owns_all = krs.iter().all(|k| k.owner_id == o.owner_id);
+        let others_contribute =
+            krs.iter().any(|k| !k.contributor_ids.is_empty()) || !o.contributor_ids.is_empty();
+        let manages_all = krs.iter().all(|k| {
+            k.owner_id != o.owner_id
+                && self
+                    .input
+                    .people
+                    .get(&k.owner_id)
+                    .and_then(|p| p.manager_id.as_ref())
+                    == Some(&o.owner_id)
+        });
+        let in_a_team = o.team_ids.iter().any(|t| {
+            self.members
+                .get(t.as_str())
+                .is_some_and(|m| m.contains(&o.owner_id))
+        });
+        if owns_all && others_contribute {
+            Some(format!(
+                "{} owns the objective and every key result while others only contribute",
+                self.name(&o.owner_id)
+            ))
+        } else if manages_all && !o.team_ids.is_empty() && !in_a_team {
+            Some(format!(
+                "{} manages every key result owner and is in none of the objective's teams: far from the outcome",
+                self.name(&o.owner_id)
+            ))
+        } else {
+            None
+        }
+    }
+
+    /// Split ownership (possible only under the `shared` policy): the same as no owner (see
+    /// *Ownership policy* in docs/method.md).
+    fn split_ownership(&self, out: &mut Vec<Finding>) {
+        let split = self
+            .input
+            .objectives
+            .iter()
+            .filter(|o| !o.co_owner_ids.is_empty())
+            .map(|o| {
+                (
+                    OkrRef::Objective(o.id.clone()),
+                    &o.title,
+                    &o.owner_id,
+                    o.co_owner_ids.len(),
+                )
+            })
+            .chain(
+                self.input
+                    .key_results
+                    .iter()
+                    .filter(|k| !k.co_owner_ids.is_empty())
+                    .map(|k| {
+                        (
+                            OkrRef::KeyResult(k.id.clone()),
+                            &k.title,
+                            &k.owner_id,
+                            k.co_owner_ids.len(),
+                        )
+                    }),
+            );
+        for (okr, title, owner, n) in split {
             out.push(Finding {
-                code: "not_aligned",
-                severity: Severity::Info,
-                okr: oref(),
-                okr_title: o.title.clone(),
-                person_id: Some(o.owner_id.clone()),
-                message: "contributes to no other objective or key result".into(),
-                fix: "Link it to the company or department OKR it serves, unless it is a top-level OKR".into(),
+                code: "split_ownership",
+                severity: Severity::Warning,
+                okr,
+                okr_title: title.clone(),
+                person_id: Some(owner.clone()),
+                message: format!(
+                    "ownership is split between {} people: when everyone owns it, no one steers it",
+                    n + 1
+                ),
+                fix: format!(
+                    "Keep {} as the single owner and make the others contributors",
+                    self.name(owner)
+                ),
             });
         }
     }
 
-    // Split ownership (possible only under the `shared` policy): seed 001, "same as no owner".
-    let split = input
-        .objectives
-        .iter()
-        .filter(|o| !o.co_owner_ids.is_empty())
-        .map(|o| {
-            (
-                OkrRef::Objective(o.id.clone()),
-                &o.title,
-                &o.owner_id,
-                o.co_owner_ids.len(),
-            )
-        })
-        .chain(
-            input
-                .key_results
-                .iter()
-                .filter(|k| !k.co_owner_ids.is_empty())
-                .map(|k| {
-                    (
-                        OkrRef::KeyResult(k.id.clone()),
-                        &k.title,
-                        &k.owner_id,
-                        k.co_owner_ids.len(),
-                    )
-                }),
-        );
-    for (okr, title, owner, n) in split {
-        out.push(Finding {
-            code: "split_ownership",
+    /// A key result's own pitfalls: an owner far from the outcome, no measurable target, stale
+    /// confidence.
+    fn key_result_checks(&self, k: &KeyResult, out: &mut Vec<Finding>) {
+        let finding = |code, message: String, fix: String| Finding {
+            code,
             severity: Severity::Warning,
-            okr,
-            okr_title: title.clone(),
-            person_id: Some(owner.clone()),
-            message: format!(
-                "ownership is split between {} people: when everyone owns it, no one steers it",
-                n + 1
-            ),
-            fix: format!(
-                "Keep {} as the single owner and make the others contributors",
-                name(owner)
-            ),
-        });
-    }
-
-    for k in input.key_results {
-        let kref = || OkrRef::KeyResult(k.id.clone());
-        // Far from the outcome: the key result is shared with teams, its owner is in none of them,
-        // and someone who contributes is (seed 001: the CTO owning the activation funnel).
-        if !k.team_ids.is_empty() {
-            let in_team = |p: &PersonId| {
-                k.team_ids
-                    .iter()
-                    .any(|t| members.get(t.as_str()).is_some_and(|m| m.contains(p)))
-            };
-            if !in_team(&k.owner_id) {
-                if let Some(close) = k.contributor_ids.iter().find(|c| in_team(c)) {
-                    out.push(Finding {
-                        code: "owner_far_from_outcome",
-                        severity: Severity::Warning,
-                        okr: kref(),
-                        okr_title: k.title.clone(),
-                        person_id: Some(k.owner_id.clone()),
-                        message: format!(
-                            "{} is in none of the teams doing the work, while {} (a contributor) is",
-                            name(&k.owner_id),
-                            name(close)
-                        ),
-                        fix: format!(
-                            "Consider handing it to {} (closer to the outcome), with {} as sponsor",
-                            name(close),
-                            name(&k.owner_id)
-                        ),
-                    });
-                }
-            }
+            okr: OkrRef::KeyResult(k.id.clone()),
+            okr_title: k.title.clone(),
+            person_id: Some(k.owner_id.clone()),
+            message,
+            fix,
+        };
+        if let Some(close) = self.closer_contributor(k) {
+            out.push(finding(
+                "owner_far_from_outcome",
+                format!(
+                    "{} is in none of the teams doing the work, while {} (a contributor) is",
+                    self.name(&k.owner_id),
+                    self.name(close)
+                ),
+                format!(
+                    "Consider handing it to {} (closer to the outcome), with {} as sponsor",
+                    self.name(close),
+                    self.name(&k.owner_id)
+                ),
+            ));
         }
         let unmeasurable = match k.metric_kind {
             MetricKind::Increase | MetricKind::Decrease => k.target == k.start,
@@ -326,83 +371,100 @@ pub fn check(input: &HealthInput) -> Vec<Finding> {
             _ => false,
         };
         if unmeasurable {
-            out.push(Finding {
-                code: "unmeasurable_key_result",
-                severity: Severity::Warning,
-                okr: kref(),
-                okr_title: k.title.clone(),
-                person_id: Some(k.owner_id.clone()),
-                message: "has no measurable target".into(),
-                fix: "Set a start and a target that differ, or list its milestones".into(),
-            });
+            out.push(finding(
+                "unmeasurable_key_result",
+                "has no measurable target".into(),
+                "Set a start and a target that differ, or list its milestones".into(),
+            ));
         }
-        let active = objective_state.get(k.objective_id.as_str()) == Some(&ObjectiveState::Active);
+        let active =
+            self.objective_state.get(k.objective_id.as_str()) == Some(&ObjectiveState::Active);
         if active {
             let last = k.last_check_in_at.unwrap_or(k.created_at);
-            let days = (input.now - last).num_days();
-            if days > i64::from(t.stale_check_in_days) {
-                out.push(Finding {
-                    code: "stale_confidence",
-                    severity: Severity::Warning,
-                    okr: kref(),
-                    okr_title: k.title.clone(),
-                    person_id: Some(k.owner_id.clone()),
-                    message: match k.last_check_in_at {
+            let days = (self.input.now - last).num_days();
+            if days > i64::from(self.input.thresholds.stale_check_in_days) {
+                out.push(finding(
+                    "stale_confidence",
+                    match k.last_check_in_at {
                         Some(_) => format!("no confidence update for {days} days"),
                         None => format!("no check-in since it was created {days} days ago"),
                     },
-                    fix: format!(
+                    format!(
                         "{} should check in with the current value and confidence",
-                        name(&k.owner_id)
+                        self.name(&k.owner_id)
                     ),
-                });
+                ));
             }
         }
     }
 
-    let mut overloaded: Vec<(PersonId, u32)> = owned_count
-        .into_iter()
-        .filter(|(_, n)| *n > t.owner_overload)
-        .collect();
-    overloaded.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    for (person, n) in overloaded {
-        // Reported on the first OKR they own, so the finding links somewhere useful.
-        let first = input
-            .objectives
-            .iter()
-            .find(|o| o.owner_id == person)
-            .map(|o| (OkrRef::Objective(o.id.clone()), o.title.clone()))
-            .or_else(|| {
-                input
-                    .key_results
-                    .iter()
-                    .find(|k| k.owner_id == person)
-                    .map(|k| (OkrRef::KeyResult(k.id.clone()), k.title.clone()))
-            });
-        if let Some((okr, okr_title)) = first {
-            out.push(Finding {
-                code: "owner_overload",
-                severity: Severity::Warning,
-                okr,
-                okr_title,
-                person_id: Some(person.clone()),
-                message: format!(
-                    "{} owns {n} OKRs this cycle (more than {})",
-                    name(&person),
-                    t.owner_overload
-                ),
-                fix: "Hand some over to the people closest to those outcomes".into(),
-            });
+    /// An owner far from the outcome: the key result is shared with teams, its owner is in none
+    /// of them, and someone who contributes is (the senior owner who should hand over and stay
+    /// on as sponsor). Returns that contributor.
+    fn closer_contributor(&self, k: &'a KeyResult) -> Option<&'a PersonId> {
+        if k.team_ids.is_empty() {
+            return None;
         }
+        let in_team = |p: &PersonId| {
+            k.team_ids
+                .iter()
+                .any(|t| self.members.get(t.as_str()).is_some_and(|m| m.contains(p)))
+        };
+        if in_team(&k.owner_id) {
+            return None;
+        }
+        k.contributor_ids.iter().find(|c| in_team(c))
     }
 
-    out.sort_by(|a, b| {
-        a.severity
-            .cmp(&b.severity)
-            .then(a.code.cmp(b.code))
-            .then(a.okr_title.cmp(&b.okr_title))
-    });
-    out
+    /// Owners carrying more OKRs than the threshold, reported on the first OKR they own so the
+    /// finding links somewhere useful.
+    fn owner_overload(&self, out: &mut Vec<Finding>) {
+        let mut owned_count: HashMap<&PersonId, u32> = HashMap::new();
+        let owners = self
+            .input
+            .objectives
+            .iter()
+            .map(|o| &o.owner_id)
+            .chain(self.input.key_results.iter().map(|k| &k.owner_id));
+        for owner in owners {
+            *owned_count.entry(owner).or_default() += 1;
+        }
+        let limit = self.input.thresholds.owner_overload;
+        let mut overloaded: Vec<(&PersonId, u32)> = owned_count
+            .into_iter()
+            .filter(|(_, n)| *n > limit)
+            .collect();
+        overloaded.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        for (person, n) in overloaded {
+            let first = self
+                .input
+                .objectives
+                .iter()
+                .find(|o| &o.owner_id == person)
+                .map(|o| (OkrRef::Objective(o.id.clone()), o.title.clone()))
+                .or_else(|| {
+                    self.input
+                        .key_results
+                        .iter()
+                        .find(|k| &k.owner_id == person)
+                        .map(|k| (OkrRef::KeyResult(k.id.clone()), k.title.clone()))
+                });
+            if let Some((okr, okr_title)) = first {
+                out.push(Finding {
+                    code: "owner_overload",
+                    severity: Severity::Warning,
+                    okr,
+                    okr_title,
+                    person_id: Some(person.clone()),
+                    message: format!(
+                        "{} owns {n} OKRs this cycle (more than {limit})",
+                        self.name(person)
+                    ),
+                    fix: "Hand some over to the people closest to those outcomes".into(),
+                });
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! Initiatives: the work meant to move a key result. Seed 001: the owner arbitrates them, dropping
+//! Initiatives: the work meant to move a key result. The owner arbitrates them, dropping
 //! those that are not moving the key result, and a drop always says why.
 
 use crate::error::{FieldError, FieldResult};

@@ -57,7 +57,7 @@ pub struct KeyResult {
     pub weight: f64,
     pub milestones: Vec<Milestone>,
     /// Tagged as a financial key result (revenue, cost, profitability): people with the
-    /// `finance` role may edit it (seed 004, 3.8).
+    /// `finance` role may edit it (the finance role of docs/roles.md).
     #[serde(default)]
     pub financial: bool,
     /// The confidence of the latest check-in, if any.

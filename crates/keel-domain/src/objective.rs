@@ -6,8 +6,8 @@ use crate::text;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// Where an owner stands with an OKR they were named on. Seed 001: "An OKR whose owner hasn't
-/// explicitly accepted the responsibility is dead on arrival."
+/// Where an owner stands with an OKR they were named on: an OKR whose owner has not explicitly
+/// accepted it is dead on arrival (*Acceptance* in docs/method.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum OwnershipState {
@@ -17,7 +17,7 @@ pub enum OwnershipState {
     Declined,
 }
 
-/// Seed 001: "Ownership split between two people. Same as no owner." Under the `single` policy
+/// Ownership split between two people is the same as no owner. Under the `single` policy
 /// co-owners are refused with that explanation; under `shared` they are allowed (and the health
 /// check flags the split).
 pub fn check_co_owners(

@@ -5,8 +5,9 @@ use crate::text;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// How many owners an OKR may have. Seed 001: "Ownership split between two people. Same as no
-/// owner." `Single` is the default; `Shared` allows co-owners with one marked accountable.
+/// How many owners an OKR may have (*Ownership policy* in docs/method.md): ownership split between
+/// two people is the same as no owner, so `Single` is the default; `Shared` allows co-owners with
+/// one marked accountable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum OwnershipPolicy {

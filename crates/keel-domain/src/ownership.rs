@@ -1,6 +1,7 @@
 //! Ownership requests: how someone becomes the owner of an Objective or Key Result.
 //!
-//! Seed 001: "The owner has to explicitly accept the responsibility, not be assigned it."
+//! The owner explicitly accepts the responsibility; it is never simply assigned (*Acceptance* in
+//! docs/method.md).
 //! Naming someone else creates a request that waits for them; they accept, or decline with a
 //! reason that goes back to whoever proposed it. Accepted requests are the handover history:
 //! who owned it, from when, and the note that came with it.
@@ -34,7 +35,8 @@ impl OkrRef {
     }
 }
 
-/// Seed 001's three criteria for a good owner, as the proposer judged them.
+/// The three criteria for a good owner (legitimacy, decision authority, proximity to the
+/// outcome), as the proposer judged them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OwnerFit {

@@ -39,7 +39,8 @@ impl Email {
     }
 }
 
-/// What a person may do in Keel. Seed 004's OKR roles map onto these; `member` is the default.
+/// What a person may do in Keel. The OKR roles of the body of knowledge map onto these
+/// (docs/roles.md); `member` is the default.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, PartialOrd, Ord,
 )]
@@ -98,7 +99,7 @@ pub struct Person {
     pub name: String,
     pub email: Email,
     pub title: String,
-    /// Who this person reports to. Ownership never follows this line (seed 000).
+    /// Who this person reports to. Ownership never follows this line (*One owner* in docs/method.md).
     pub manager_id: Option<PersonId>,
     pub active: bool,
     pub roles: Vec<Role>,

@@ -1,5 +1,5 @@
-//! Team reviews: the ritual where each owner presents their OKR (seed 001: "present progress in
-//! team review, raise flags on drift"). A review freezes an agenda of the team's OKRs as they
+//! Team reviews: the ritual where each owner presents their OKR, presents progress and raises
+//! flags on drift (*The weekly rhythm* in docs/method.md). A review freezes an agenda of the team's OKRs as they
 //! stood that day, so that the next review can say what changed; owners' notes and decisions are
 //! recorded per item.
 

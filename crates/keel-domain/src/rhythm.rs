@@ -1,6 +1,6 @@
 //! The owner's rhythm in numbers: status (with its reason in words), forecast and score bands.
 //!
-//! Groundwork for issue 5, pure and tested here so that the API, the UI, reminders and reports
+//! Pure and tested here so that the API, the UI, reminders and reports
 //! derive the same status. Order of derivation: closed; stale when nobody checked in within the
 //! cadence plus a grace period (silence is never green); then the owner's latest confidence;
 //! then pace (progress against the share of the cycle elapsed).
