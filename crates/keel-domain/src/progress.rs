@@ -1,7 +1,9 @@
 //! Progress math: how far a key result is, and how far its objective is.
 //!
 //! `progress` is what dashboards show, clamped to [0, 1]. `attainment` is the unclamped ratio, so
-//! that overshooting (1.3) or sliding backwards (-0.2) stays visible for scoring and analysis.
+//! that overshooting (1.3) or sliding backwards (-0.2) stays visible for scoring and analysis;
+//! it is bounded to ±[`MAX_ATTAINMENT`] so that a tiny span between start and target can never
+//! make it infinite (values themselves are bounded by `text::finite`).
 
 use crate::key_result::{MetricKind, Milestone};
 use serde::Serialize;
@@ -15,8 +17,16 @@ pub struct Progress {
     pub attainment: f64,
 }
 
+/// The largest attainment reported, either way (100,000 %): beyond it the number means nothing.
+pub const MAX_ATTAINMENT: f64 = 1000.0;
+
 impl Progress {
     fn from_attainment(attainment: f64) -> Self {
+        let attainment = if attainment.is_nan() {
+            0.0
+        } else {
+            attainment.clamp(-MAX_ATTAINMENT, MAX_ATTAINMENT)
+        };
         Self {
             progress: attainment.clamp(0.0, 1.0),
             attainment,
@@ -160,6 +170,20 @@ mod tests {
             prop_assert!((done.attainment - 1.0).abs() < 1e-9);
             // Standing still is zero.
             prop_assert_eq!(key_result(kind, start, target, start, &[]).attainment, 0.0);
+        }
+
+        #[test]
+        fn progress_is_finite_for_every_value_validation_accepts(
+            start in -1e15f64..=1e15, target in -1e15f64..=1e15, current in -1e15f64..=1e15,
+            tiny in prop_oneof![Just(0.0), Just(1e-300), Just(f64::MIN_POSITIVE)],
+        ) {
+            for kind in [MetricKind::Increase, MetricKind::Decrease, MetricKind::StayAbove, MetricKind::StayBelow] {
+                for t in [target, start + tiny] {
+                    let p = key_result(kind, start, t, current, &[]);
+                    prop_assert!(p.progress.is_finite() && p.attainment.is_finite(), "{kind:?} {start} {t} {current}");
+                    prop_assert!(p.attainment.abs() <= MAX_ATTAINMENT);
+                }
+            }
         }
 
         #[test]
