@@ -268,19 +268,19 @@ fn people_choices(people: &[Person], selected: &[&str], skip: Option<&PersonId>)
 type MayOpen = fn(&Caller) -> bool;
 
 /// Where each administration page is, for the sub-navigation, with who may open it. Each rule
-/// is the one the page itself checks (`authz` or `ui_org`), so every link shown opens.
+/// is the one the page itself checks (`access` or `ui_org`), so every link shown opens.
 const SECTIONS: [(&str, &str, MayOpen); 7] = [
     ("/admin", "People", |c| {
-        crate::authz::manage_people(&c.person).is_ok()
+        crate::access::manage_people(&c.person).is_ok()
     }),
     ("/admin/teams", "Teams", |c| {
         ui_org::may_list_teams(&c.person).is_ok()
     }),
     ("/admin/cycles", "Cycles", |c| {
-        crate::authz::manage_cycles(&c.person).is_ok()
+        crate::access::manage_cycles(&c.person).is_ok()
     }),
     ("/admin/settings", "Settings", |c| {
-        crate::authz::manage_settings(&c.person).is_ok()
+        crate::access::manage_settings(&c.person).is_ok()
     }),
     // Everyone manages their own API tokens.
     ("/admin/tokens", "API tokens", |_| true),
@@ -288,7 +288,7 @@ const SECTIONS: [(&str, &str, MayOpen); 7] = [
         ui_org::may_read_sso(c).is_ok()
     }),
     ("/admin/audit", "Audit log", |c| {
-        crate::authz::read_audit(&c.person).is_ok()
+        crate::access::read_audit(&c.person).is_ok()
     }),
 ];
 
@@ -522,7 +522,7 @@ pub async fn new_person_form(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
 ) -> Result<Response, UiError> {
-    crate::authz::manage_people(&caller.person)?;
+    crate::access::manage_people(&caller.person)?;
     let people = ui_org::people_to_choose(state.store(), &caller).await?;
     let values = PersonValues {
         name: "",
@@ -1060,7 +1060,7 @@ async fn cycles_page(
         layout: Layout::signed_in(caller, "/admin"),
         sections: sections(caller, "/admin/cycles"),
         cycles: rows,
-        can_reopen: crate::authz::reopen_cycle(&caller.person).is_ok(),
+        can_reopen: crate::access::reopen_cycle(&caller.person).is_ok(),
         notice,
         error,
     })
@@ -1083,9 +1083,9 @@ pub async fn confirm_cycle(
     Path((id, closing)): Path<(String, bool)>,
 ) -> Result<Response, UiError> {
     if closing {
-        crate::authz::close_cycle(&caller.person)?;
+        crate::access::close_cycle(&caller.person)?;
     } else {
-        crate::authz::reopen_cycle(&caller.person)?;
+        crate::access::reopen_cycle(&caller.person)?;
     }
     let cycles = ui_org::admin_cycles(state.store(), &caller).await?;
     let cycle = find_cycle(&cycles, &id)?;

@@ -258,7 +258,7 @@ const NAV: [(&str, &str, Option<MayOpen>); 7] = [
     (
         "/health",
         "Health",
-        Some(|p| crate::authz::read_reports(p).is_ok()),
+        Some(|p| crate::access::read_reports(p).is_ok()),
     ),
     ("/admin", "Admin", None),
 ];
@@ -324,7 +324,7 @@ impl Layout {
     pub fn may_create_okrs(&self) -> bool {
         self.person
             .as_ref()
-            .is_some_and(|p| crate::authz::create_okr(p).is_ok())
+            .is_some_and(|p| crate::access::create_okr(p).is_ok())
     }
 }
 

@@ -1241,7 +1241,7 @@ fn nav_links(html: &str) -> Vec<String> {
 /// in the navigation of My week and of the administration page "Admin" leads to opens.
 #[tokio::test]
 async fn navigation_shows_only_what_the_reader_may_open() {
-    use keel_server::permissions::Holder;
+    use keel_server::access::matrix::Holder;
     let app = spawn_app().await;
     app.cycle("2026 Q4").await;
     for holder in Holder::ALL {
