@@ -221,6 +221,7 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     ("GET",  "/teams/{id}",                         "yyyyyyyyy", ""),
     ("GET",  "/objectives/{id}",                    "yyyyyyyyy", "404 when the reader may not see it"),
     ("GET",  "/account/password",                   "yyyyyyyyy", "your own password"),
+    ("GET",  "/account/tokens",                     "yyyyyyyyy", "your own API tokens"),
     // OKR forms
     ("GET",  "/objectives/new",                     "yyyynnnnn", "read-only roles get the 403 page instead of a form they cannot save"),
     ("GET",  "/objectives/{id}/edit",               "yyooooono", "whoever may edit the objective"),
@@ -246,7 +247,6 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     ("GET",  "/admin/cycles/new",                   "yynnnnnnn", ""),
     ("GET",  "/admin/cycles/{id}",                  "yynnnnnnn", ""),
     ("GET",  "/admin/settings",                     "yynnnnnnn", ""),
-    ("GET",  "/admin/tokens",                       "yyyyyyyyy", "your own tokens"),
     ("GET",  "/admin/sso",                          "ynnnnnnnn", "read-only; single sign-on is configured by administrators"),
     ("GET",  "/admin/cycles/{id}/close",            "yynnnnnnn", "asks before closing"),
     ("GET",  "/admin/cycles/{id}/reopen",           "ynnnnnnnn", "asks before re-opening"),
@@ -274,8 +274,8 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     ("POST", "/admin/cycles/new",                   "yynnnnnnn", ""),
     ("POST", "/admin/cycles/{id}",                  "yynnnnnnn", ""),
     ("POST", "/admin/settings",                     "yynnnnnnn", ""),
-    ("POST", "/admin/tokens",                       "yyyyyyyyy", "your own tokens"),
-    ("POST", "/admin/tokens/{id}/revoke",           "ooooooooo", "someone else's token answers 404"),
+    ("POST", "/account/tokens",                     "yyyyyyyyy", "your own tokens"),
+    ("POST", "/account/tokens/{id}/revoke",         "ooooooooo", "someone else's token answers 404; revoking one again is answered as the first time"),
     ("POST", "/account/password",                   "yyyyyyyyy", "your own password; the current one is required"),
     ("POST", "/objectives/{id}/status",             "yonoooono", "the objective's owner overrides its status, with a reason"),
     ("POST", "/objectives/{id}/status/clear",       "yonoooono", ""),
@@ -292,8 +292,10 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     ("POST", "/recognitions",                       "yyyyyyyyn", "on an OKR the giver may see"),
 ];
 
-/// Pages open to anonymous visitors, outside the matrix: signing in and the embedded assets.
-/// (`/` sends a signed-in person to `/my-week`, anyone else to `/sign-in`.)
+/// Pages open to anonymous visitors, outside the matrix: signing in, the embedded assets, and
+/// redirects that show nothing. (`/` sends a signed-in person to `/my-week`, anyone else to
+/// `/sign-in`; `/admin/tokens`, the old address of a person's API tokens, sends everyone to
+/// `/account/tokens`.)
 pub const PUBLIC_PAGES: &[(&str, &str)] = &[
     ("GET", "/"),
     ("GET", "/sign-in"),
@@ -302,6 +304,7 @@ pub const PUBLIC_PAGES: &[(&str, &str)] = &[
     ("GET", "/sign-in/sso/callback"),
     ("POST", "/sign-out"),
     ("GET", "/static/{file}"),
+    ("GET", "/admin/tokens"),
 ];
 
 /// The whole matrix, in table order: API rows, then pages.
@@ -328,7 +331,7 @@ pub fn rows() -> Vec<Row> {
 pub fn markdown() -> String {
     let mut out = String::from(
         "# Permissions\n\n\
-         Generated from `crates/keel-server/src/permissions.rs` (`keel permissions` prints it; \
+         Generated from `crates/keel-server/src/access/matrix.rs` (`keel permissions` prints it; \
          the test `permissions::docs_match_the_table` fails when this file is stale, and \
          `KEEL_UPDATE_DOCS=1` rewrites it). A test walks every cell against the running app.\n\n\
          - **yes**: allowed on anything the person may see.\n\

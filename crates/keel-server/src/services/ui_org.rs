@@ -812,20 +812,3 @@ pub async fn admin_settings(store: &dyn Store, caller: &Caller) -> ApiResult<Org
 pub fn may_read_sso(caller: &Caller) -> ApiResult<()> {
     access::configure_sso(&caller.person)
 }
-
-/// The caller's own API tokens, newest first.
-pub async fn own_tokens(store: &dyn Store, caller: &Caller) -> ApiResult<Vec<ApiToken>> {
-    let mut tokens = store.list_tokens(&caller.person.id).await?;
-    tokens.sort_by_key(|t| std::cmp::Reverse(t.created_at));
-    Ok(tokens)
-}
-
-/// Revokes one of the caller's own tokens; someone else's token id is 404, like an unknown one.
-pub async fn revoke_own_token(store: &dyn Store, caller: &Caller, id: &TokenId) -> ApiResult<()> {
-    let mine = store.list_tokens(&caller.person.id).await?;
-    if !mine.iter().any(|t| &t.id == id && t.revoked_at.is_none()) {
-        return Err(ApiError::NotFound("token"));
-    }
-    store.revoke_token(&caller.write_ctx(), id).await?;
-    Ok(())
-}

@@ -53,6 +53,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(ownership_map::routes())
         .merge(health::routes())
         .merge(admin::routes())
+        .merge(account::tokens::routes())
         .merge(pages::owner_routes())
         .merge(objective::routes())
         .merge(okr_forms::routes())

@@ -626,7 +626,7 @@ fn csrf_in(html: &str) -> String {
 /// The concrete path of a page row on one set of targets.
 fn page_path(rule: &Row, f: &Fixture, t: &Targets) -> String {
     let p = rule.path;
-    let object = if p.starts_with("/admin/tokens/") {
+    let object = if p.starts_with("/account/tokens/") {
         &t.revocable_token
     } else if p.starts_with("/admin/people/") {
         &t.person
@@ -818,16 +818,26 @@ fn every_route_has_a_row() {
     );
 }
 
-/// The routes registered by `crates/keel-server/src/ui/*.rs`: each `.route("path", …)` call
+/// The Rust files under `dir`, at any depth.
+fn rust_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = vec![];
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    files
+}
+
+/// The routes registered by `crates/keel-server/src/ui/**/*.rs`: each `.route("path", …)` call
 /// with the methods (`get(`, `post(`) its handler expression names.
 fn ui_routes() -> BTreeSet<(String, String)> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ui");
     let mut routes = BTreeSet::new();
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "rs") {
-            continue;
-        }
+    for path in rust_files(&dir) {
         let src = std::fs::read_to_string(&path).unwrap();
         for chunk in src.split(".route(").skip(1) {
             let Some(rest) = chunk.trim_start().strip_prefix('"') else {

@@ -1,5 +1,8 @@
-//! Sign-in, sign-out, single sign-on, changing one's password and an administrator's password
-//! reset, as pages and forms that work without JavaScript.
+//! Sign-in, sign-out, single sign-on, the account pages (changing one's password; one's own API
+//! tokens in `tokens`) and an administrator's password reset, as pages and forms that work
+//! without JavaScript.
+
+pub mod tokens;
 
 use super::forms::{Field, Form};
 use super::{render, Layout, SignedIn, UiError};
