@@ -45,3 +45,61 @@ pub async fn authenticate(
     }
     Ok(Caller::from_token(token, person))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::services::{directory, tokens};
+    use keel_domain::Source;
+    use keel_store::WriteCtx;
+
+    /// A store with one person holding a read token and a write token; returns their secrets.
+    async fn store_with_tokens() -> (keel_store::DynStore, String, String, keel_domain::TokenId) {
+        let store = keel_store::open("sqlite::memory:").await.unwrap();
+        let ctx = WriteCtx::system(Source::Cli);
+        let input = directory::NewPerson {
+            name: "Rosa Reader".into(),
+            email: "rosa@example.com".into(),
+            title: String::new(),
+            manager_id: None,
+            roles: vec![],
+        };
+        let rosa = directory::insert_person(store.as_ref(), &ctx, input)
+            .await
+            .unwrap();
+        let issue = |scope| tokens::issue(store.as_ref(), &ctx, &rosa, "t", scope, None);
+        let (_, read) = issue(TokenScope::Read).await.unwrap();
+        let (write_token, write) = issue(TokenScope::Write).await.unwrap();
+        (store, read, write, write_token.id)
+    }
+
+    #[tokio::test]
+    async fn tokens_authenticate_by_scope_and_stop_when_revoked() {
+        let (store, read, write, write_id) = store_with_tokens().await;
+        let store = store.as_ref();
+        let now = Utc::now();
+        let caller = authenticate(store, &read, false, now).await.unwrap();
+        assert_eq!(caller.person.name, "Rosa Reader");
+        assert!(caller.token.is_some() && caller.session.is_none());
+        assert!(matches!(
+            authenticate(store, &read, true, now).await,
+            Err(ApiError::Forbidden(_))
+        ));
+        assert!(authenticate(store, &write, true, now).await.is_ok());
+        // Last use is recorded.
+        let listed = store.list_tokens(&caller.person.id).await.unwrap();
+        assert!(listed.iter().all(|t| t.last_used_at.is_some()));
+        assert!(matches!(
+            authenticate(store, "keel_unknown", false, now).await,
+            Err(ApiError::Unauthorized(_))
+        ));
+        store
+            .revoke_token(&WriteCtx::system(Source::Cli), &write_id)
+            .await
+            .unwrap();
+        assert!(matches!(
+            authenticate(store, &write, false, now).await,
+            Err(ApiError::Unauthorized(_))
+        ));
+    }
+}

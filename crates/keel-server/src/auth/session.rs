@@ -177,4 +177,51 @@ mod tests {
         let plain = set_cookie(&AuthConfig::default(), SESSION_COOKIE, "abc", 60);
         assert!(!plain.to_str().unwrap().contains("Secure"));
     }
+
+    #[tokio::test]
+    async fn a_session_authenticates_reads_and_writes_only_with_its_csrf_token() {
+        let store = keel_store::open("sqlite::memory:").await.unwrap();
+        let store = store.as_ref();
+        let auth = AuthConfig::default();
+        let input = crate::services::directory::NewPerson {
+            name: "Sam Session".into(),
+            email: "sam@example.com".into(),
+            title: String::new(),
+            manager_id: None,
+            roles: vec![],
+        };
+        let ctx = keel_store::WriteCtx::system(keel_domain::Source::Cli);
+        let sam = crate::services::directory::insert_person(store, &ctx, input)
+            .await
+            .unwrap();
+        let set = start(store, &auth, &sam, "password").await.unwrap();
+        let secret = set.to_str().unwrap()["keel_session=".len()..]
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        let read = authenticate(store, &auth, Some(&secret), None)
+            .await
+            .unwrap();
+        assert_eq!(read.person.id, sam.id);
+        let csrf = read.session.as_ref().unwrap().csrf_token.clone();
+        assert!(authenticate(store, &auth, Some(&secret), Some(&csrf))
+            .await
+            .is_ok());
+        for wrong in ["", "not-the-token"] {
+            assert!(matches!(
+                authenticate(store, &auth, Some(&secret), Some(wrong)).await,
+                Err(ApiError::Forbidden(_))
+            ));
+        }
+        for missing in [None, Some("unknown")] {
+            assert!(matches!(
+                authenticate(store, &auth, missing, None).await,
+                Err(ApiError::Unauthorized(_))
+            ));
+        }
+        // Past the idle expiry the session is gone.
+        auth.clock.advance(auth.session_idle);
+        assert!(lookup(store, &auth, &secret).await.unwrap().is_none());
+    }
 }
