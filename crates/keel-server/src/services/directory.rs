@@ -49,7 +49,8 @@ pub async fn create_person(
     insert_person(store, &caller.write_ctx(), input).await
 }
 
-/// Creates a person without a permission check: for the CLI's first administrator.
+/// Creates a person without a permission check: for the CLI's first administrator, and for a
+/// first single sign-on (`services::provisioning`), where the identity provider vouches.
 pub async fn insert_person(
     store: &dyn Store,
     ctx: &keel_store::WriteCtx,
