@@ -1,12 +1,11 @@
 //! Keel's HTTP server: the JSON API v1 (with its OpenAPI document and reference page), the web
 //! UI (server-rendered, with sign-in), health check and request ids. Routes are thin: they parse, authorise and call `services`.
 
+pub mod access;
 pub mod api;
 pub mod auth;
-pub mod authz;
 pub mod error;
 pub mod extract;
-pub mod permissions;
 pub mod services;
 pub mod ui;
 pub mod views;

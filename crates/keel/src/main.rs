@@ -386,7 +386,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Permissions => {
-            print!("{}", keel_server::permissions::markdown());
+            print!("{}", keel_server::access::matrix::markdown());
             Ok(())
         }
         Command::Openapi => {

@@ -4,8 +4,8 @@
 //! Why here and read-only: every write already records its event in the same transaction
 //! (keel-store); this module only reads. No route updates or deletes an audit event.
 
+use crate::access;
 use crate::auth::Caller;
-use crate::authz;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::page_request;
 use crate::services::visibility::Viewer;
@@ -116,7 +116,7 @@ async fn list_audit(
     headers: HeaderMap,
     Query(q): Query<AuditQuery>,
 ) -> ApiResult<Response> {
-    authz::read_audit(&caller.person)?;
+    access::read_audit(&caller.person)?;
     let csv = match q.format.as_deref().map(str::trim) {
         Some("csv") => true,
         Some("json") => false,

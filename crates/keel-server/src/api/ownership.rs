@@ -465,7 +465,7 @@ async fn health_check(
     caller: Caller,
     Query(q): Query<HealthQuery>,
 ) -> ApiResult<Json<HealthReport>> {
-    crate::authz::read_reports(&caller.person)?;
+    crate::access::read_reports(&caller.person)?;
     let cycle = q
         .cycle_id
         .filter(|c| !c.is_empty())

@@ -5,14 +5,24 @@
 //! Why in the database: sessions, lockouts and pending SSO logins are shared by every Keel server
 //! on one database, so servers stay stateless and a lockout holds whichever server is asked.
 //! API tokens (bearer) and sessions both end in the same `Caller` (`caller.rs`).
+//!
+//! Apart from HTTP: the authentication rules (`api_token`, `session`, `password`, `oidc`) take
+//! the store and the credentials and answer a `Caller`, a person or a refusal; the axum
+//! extractor (`extractor`) and the sign-in pages (`ui::account`) only carry credentials in and
+//! answers out. Creating people on a first single sign-on is the directory's business
+//! (`services::provisioning`), not this module's, so nothing here depends on the services.
 
+pub mod api_token;
 pub mod caller;
+pub mod extractor;
 pub mod oidc;
 pub mod password;
+pub mod secrets;
 pub mod session;
 pub mod throttle;
 
-pub use caller::{hash_secret, Caller, CSRF_HEADER};
+pub use caller::{Caller, CSRF_HEADER};
+pub use secrets::{hash_secret, random_token, same_secret};
 
 use chrono::{DateTime, Duration, Utc};
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -26,8 +36,11 @@ pub struct Clock {
 }
 
 impl Clock {
+    /// The system time to the microsecond (what the database keeps), moved by the offset.
     pub fn now(&self) -> DateTime<Utc> {
-        crate::services::now() + Duration::microseconds(self.offset_micros.load(Ordering::Relaxed))
+        let t = Utc::now();
+        let t = DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t);
+        t + Duration::microseconds(self.offset_micros.load(Ordering::Relaxed))
     }
 
     /// Moves this clock forward (tests).
@@ -101,23 +114,6 @@ impl AuthConfig {
     }
 }
 
-/// 32 random bytes as hex: session secrets, CSRF tokens, OIDC state and nonce.
-pub fn random_token() -> String {
-    use rand::RngCore;
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    hex::encode(bytes)
-}
-
-/// Compares two secrets in time independent of where they differ.
-pub fn same_secret(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// A `return_to` that stays on this site: a local absolute path, never `//host`, `/\host` or a
 /// URL with a scheme. Anything else becomes `/my-week`.
 pub fn safe_return_to(raw: Option<&str>) -> String {
@@ -160,13 +156,6 @@ mod tests {
             assert_eq!(safe_return_to(Some(bad)), "/my-week", "{bad}");
         }
         assert_eq!(safe_return_to(None), "/my-week");
-    }
-
-    #[test]
-    fn secrets_compare() {
-        assert!(same_secret("abc", "abc"));
-        assert!(!same_secret("abc", "abd"));
-        assert!(!same_secret("abc", "ab"));
     }
 
     #[test]

@@ -2,20 +2,18 @@
 //! bound to the browser by a cookie, a `nonce` checked in the ID token, and the ID token's
 //! signature verified against the provider's JWKS (found through its discovery document).
 //!
-//! On the first sign-in a person is created from the verified email (just-in-time
-//! provisioning); on every sign-in the roles named in the role map follow the provider's groups
-//! claim, and roles the map does not name are left as an administrator set them.
+//! What this module answers is a [`VerifiedIdentity`]: a verified email, a name and the groups
+//! claim. Finding or creating the person behind it (just-in-time provisioning, groups → roles)
+//! is the directory's business: `services::provisioning`.
 
-use super::{random_token, AuthConfig};
-use crate::auth::hash_secret;
+use super::{hash_secret, random_token, same_secret, AuthConfig};
 use crate::error::{ApiError, ApiResult};
 use base64::Engine;
 use jsonwebtoken::{jwk::JwkSet, Algorithm, DecodingKey, Validation};
-use keel_domain::{Email, Person, Role, Source};
-use keel_store::{OidcLogin, Store, WriteCtx};
+use keel_domain::Role;
+use keel_store::{OidcLogin, Store};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeSet;
 use tokio::sync::RwLock;
 
 /// The cookie binding a pending SSO sign-in to the browser that started it.
@@ -202,6 +200,25 @@ pub async fn start(
 #[derive(Debug)]
 pub struct Refused(pub &'static str);
 
+/// Refuses a sign-in: `why` for the person, `detail` for the log.
+pub fn refused(why: &'static str, detail: String) -> Refused {
+    tracing::warn!(%detail, "SSO sign-in refused: {why}");
+    Refused(why)
+}
+
+/// Who the identity provider says signed in, once everything it sent has been checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedIdentity {
+    /// The provider's subject identifier (`sub`).
+    pub subject: String,
+    /// An email address the provider says is verified.
+    pub email: String,
+    /// The name the provider knows, if any.
+    pub name: Option<String>,
+    /// The groups claim (`OidcConfig::roles_claim`), as sent.
+    pub groups: Vec<String>,
+}
+
 #[derive(Deserialize)]
 struct TokenResponse {
     id_token: String,
@@ -221,8 +238,7 @@ struct Claims {
 
 /// Finishes an SSO sign-in: checks the state against the browser's cookie and the stored login,
 /// redeems the code with the PKCE verifier, verifies the ID token (signature, issuer, audience,
-/// expiry, nonce), then finds or creates the person and applies the role map. Returns the
-/// person and where to go.
+/// expiry, nonce) and insists on a verified email. Returns who signed in and where to go.
 pub async fn finish(
     store: &dyn Store,
     auth: &AuthConfig,
@@ -230,12 +246,8 @@ pub async fn finish(
     code: &str,
     state: &str,
     state_cookie: Option<&str>,
-) -> Result<(Person, String), Refused> {
-    let refused = |why: &'static str, detail: String| {
-        tracing::warn!(%detail, "SSO sign-in refused: {why}");
-        Refused(why)
-    };
-    if !state_cookie.is_some_and(|c| super::same_secret(c, state)) {
+) -> Result<(VerifiedIdentity, String), Refused> {
+    if !state_cookie.is_some_and(|c| same_secret(c, state)) {
         return Err(refused(
             "this sign-in was not started in this browser; start again",
             "state does not match the browser's cookie".into(),
@@ -328,16 +340,13 @@ pub async fn finish(
             ))
         }
     };
-    let person = provision(store, oidc, &email, &claims)
-        .await
-        .map_err(|e| match e {
-            ProvisionError::Deactivated => refused(
-                "this account is deactivated; ask an administrator",
-                format!("{email} is deactivated"),
-            ),
-            ProvisionError::Other(e) => refused("single sign-on failed", e),
-        })?;
-    Ok((person, login.return_to))
+    let identity = VerifiedIdentity {
+        groups: groups(oidc, &claims),
+        subject: claims.sub,
+        email,
+        name: claims.name,
+    };
+    Ok((identity, login.return_to))
 }
 
 async fn verify_id_token(
@@ -384,102 +393,16 @@ async fn verify_id_token(
         .map_err(|e| e.to_string())
 }
 
-enum ProvisionError {
-    Deactivated,
-    Other(String),
-}
-
-/// The roles the provider's groups grant.
-fn mapped_roles(oidc: &OidcConfig, claims: &Claims) -> BTreeSet<Role> {
-    let groups: Vec<String> = match claims.rest.get(oidc.roles_claim.as_str()) {
+/// The groups the provider's roles claim names: a JSON array of strings, or one string of
+/// names separated by spaces or commas.
+fn groups(oidc: &OidcConfig, claims: &Claims) -> Vec<String> {
+    match claims.rest.get(oidc.roles_claim.as_str()) {
         Some(serde_json::Value::Array(items)) => items
             .iter()
             .filter_map(|v| v.as_str().map(str::to_string))
             .collect(),
         Some(serde_json::Value::String(s)) => s.split([' ', ',']).map(str::to_string).collect(),
         _ => vec![],
-    };
-    oidc.role_map
-        .iter()
-        .filter(|(g, _)| groups.iter().any(|x| x == g))
-        .map(|(_, r)| *r)
-        .collect()
-}
-
-async fn provision(
-    store: &dyn Store,
-    oidc: &OidcConfig,
-    email: &str,
-    claims: &Claims,
-) -> Result<Person, ProvisionError> {
-    let other = |e: ApiError| ProvisionError::Other(e.to_string());
-    let parsed = Email::parse("email", email).map_err(|e| ProvisionError::Other(e.to_string()))?;
-    let granted = mapped_roles(oidc, claims);
-    let managed: BTreeSet<Role> = oidc.role_map.iter().map(|(_, r)| *r).collect();
-    let existing = store
-        .person_by_email(&parsed.key())
-        .await
-        .map_err(|e| other(e.into()))?;
-    match existing {
-        Some(p) if !p.active => Err(ProvisionError::Deactivated),
-        Some(p) => {
-            let mut roles: BTreeSet<Role> = p
-                .roles
-                .iter()
-                .copied()
-                .filter(|r| !managed.contains(r))
-                .collect();
-            roles.extend(granted);
-            if roles.is_empty() {
-                roles.insert(Role::Member);
-            }
-            let roles: Vec<Role> = roles.into_iter().collect();
-            let mut current = p.roles.clone();
-            current.sort();
-            if current == roles {
-                return Ok(p);
-            }
-            let ctx = WriteCtx {
-                actor_id: Some(p.id.clone()),
-                source: Source::Ui,
-                request_id: crate::error::current_request_id(),
-            };
-            let after = Person { roles, ..p.clone() };
-            store
-                .update_person(&ctx, &p, &after)
-                .await
-                .map_err(|e| other(e.into()))
-        }
-        None => {
-            let mut roles: Vec<Role> = granted.into_iter().collect();
-            if roles.is_empty() {
-                roles.push(Role::Member);
-            }
-            let name = claims
-                .name
-                .clone()
-                .filter(|n| !n.trim().is_empty())
-                .unwrap_or_else(|| email.split('@').next().unwrap_or(email).to_string());
-            let ctx = WriteCtx {
-                actor_id: None,
-                source: Source::Ui,
-                request_id: crate::error::current_request_id(),
-            };
-            crate::services::directory::insert_person(
-                store,
-                &ctx,
-                crate::services::directory::NewPerson {
-                    name,
-                    email: email.to_string(),
-                    title: String::new(),
-                    manager_id: None,
-                    roles,
-                },
-            )
-            .await
-            .map_err(other)
-            .inspect(|p| tracing::info!(person = %p.id, "created a person on first SSO sign-in"))
-        }
     }
 }
 

@@ -2,8 +2,8 @@
 //! password must meet, and changing or resetting one (which ends the person's other sessions).
 
 use super::AuthConfig;
+use crate::access;
 use crate::auth::Caller;
-use crate::authz;
 use crate::error::{ApiError, ApiResult};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -136,7 +136,7 @@ pub async fn admin_reset(
     id: &PersonId,
     chosen: Option<&str>,
 ) -> ApiResult<Reset> {
-    authz::reset_password(&caller.person)?;
+    access::reset_password(&caller.person)?;
     let person = store
         .person(id)
         .await?

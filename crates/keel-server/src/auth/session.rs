@@ -1,10 +1,13 @@
 //! Browser sessions: a random secret in an HttpOnly, SameSite=Lax cookie (`Secure` behind
 //! https); the database keeps only its SHA-256, with the person, a CSRF token and two expiries
 //! (idle and absolute). A deactivated person's sessions end on their next request.
+//!
+//! Finding the session behind a secret ([`lookup`]) and authenticating a JSON API request by
+//! session ([`authenticate`]) take the store and the credentials, not a request; the cookie
+//! helpers are the only part that speaks HTTP.
 
-use super::{random_token, AuthConfig};
-use crate::auth::hash_secret;
-use crate::error::ApiResult;
+use super::{hash_secret, random_token, same_secret, AuthConfig, Caller};
+use crate::error::{ApiError, ApiResult};
 use axum::http::{header, HeaderMap, HeaderValue};
 use keel_domain::Person;
 use keel_store::{Session, Store};
@@ -69,16 +72,26 @@ pub async fn start(
     ))
 }
 
-/// The live session named by the request's cookie, and its person. Expired sessions, and every
-/// session of a deactivated person, are deleted and answer `None`.
+/// The live session named by the request's cookie, and its person (see [`lookup`]).
 pub async fn current(
     store: &dyn Store,
     auth: &AuthConfig,
     headers: &HeaderMap,
 ) -> ApiResult<Option<(Session, Person)>> {
-    let Some(secret) = cookie(headers, SESSION_COOKIE) else {
-        return Ok(None);
-    };
+    match cookie(headers, SESSION_COOKIE) {
+        Some(secret) => lookup(store, auth, secret).await,
+        None => Ok(None),
+    }
+}
+
+/// The live session whose secret is `secret`, and its person. Expired sessions, and every
+/// session of a deactivated person, are deleted and answer `None`; a live one's idle expiry
+/// moves forward (at most once a minute).
+pub async fn lookup(
+    store: &dyn Store,
+    auth: &AuthConfig,
+    secret: &str,
+) -> ApiResult<Option<(Session, Person)>> {
     let hash = hash_secret(secret);
     let Some((session, person)) = store.session_by_hash(&hash).await? else {
         return Ok(None);
@@ -97,6 +110,36 @@ pub async fn current(
         store.touch_session(&hash, now).await?;
     }
     Ok(Some((session, person)))
+}
+
+/// The caller of a JSON API request that carried no API token: the live session behind
+/// `secret` (the session cookie's value, if any). A write must send the session's CSRF token:
+/// `csrf` is what the request sent for a write (`""` when nothing), `None` for a read.
+///
+/// 401 without a live session; 403 for a write whose CSRF token is missing or wrong.
+pub async fn authenticate(
+    store: &dyn Store,
+    auth: &AuthConfig,
+    secret: Option<&str>,
+    csrf: Option<&str>,
+) -> ApiResult<Caller> {
+    let found = match secret {
+        Some(secret) => lookup(store, auth, secret).await?,
+        None => None,
+    };
+    let Some((session, person)) = found else {
+        return Err(ApiError::Unauthorized(
+            "an API token is required: Authorization: Bearer <token>",
+        ));
+    };
+    if let Some(sent) = csrf {
+        if !same_secret(sent, &session.csrf_token) {
+            return Err(ApiError::forbidden(
+                "a write with a session cookie must carry the session's CSRF token in x-csrf-token",
+            ));
+        }
+    }
+    Ok(Caller::from_session(session, person))
 }
 
 /// Ends the request's session (if any) and returns the cookie that clears it.
@@ -133,5 +176,52 @@ mod tests {
         assert!(v.contains("HttpOnly") && v.contains("SameSite=Lax") && v.contains("Secure"));
         let plain = set_cookie(&AuthConfig::default(), SESSION_COOKIE, "abc", 60);
         assert!(!plain.to_str().unwrap().contains("Secure"));
+    }
+
+    #[tokio::test]
+    async fn a_session_authenticates_reads_and_writes_only_with_its_csrf_token() {
+        let store = keel_store::open("sqlite::memory:").await.unwrap();
+        let store = store.as_ref();
+        let auth = AuthConfig::default();
+        let input = crate::services::directory::NewPerson {
+            name: "Sam Session".into(),
+            email: "sam@example.com".into(),
+            title: String::new(),
+            manager_id: None,
+            roles: vec![],
+        };
+        let ctx = keel_store::WriteCtx::system(keel_domain::Source::Cli);
+        let sam = crate::services::directory::insert_person(store, &ctx, input)
+            .await
+            .unwrap();
+        let set = start(store, &auth, &sam, "password").await.unwrap();
+        let secret = set.to_str().unwrap()["keel_session=".len()..]
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        let read = authenticate(store, &auth, Some(&secret), None)
+            .await
+            .unwrap();
+        assert_eq!(read.person.id, sam.id);
+        let csrf = read.session.as_ref().unwrap().csrf_token.clone();
+        assert!(authenticate(store, &auth, Some(&secret), Some(&csrf))
+            .await
+            .is_ok());
+        for wrong in ["", "not-the-token"] {
+            assert!(matches!(
+                authenticate(store, &auth, Some(&secret), Some(wrong)).await,
+                Err(ApiError::Forbidden(_))
+            ));
+        }
+        for missing in [None, Some("unknown")] {
+            assert!(matches!(
+                authenticate(store, &auth, missing, None).await,
+                Err(ApiError::Unauthorized(_))
+            ));
+        }
+        // Past the idle expiry the session is gone.
+        auth.clock.advance(auth.session_idle);
+        assert!(lookup(store, &auth, &secret).await.unwrap().is_none());
     }
 }

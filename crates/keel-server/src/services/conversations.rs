@@ -6,14 +6,14 @@
 //! Visibility: a feedback request or a recognition is about an OKR, so it is visible exactly when
 //! that OKR is. Naming an OKR you may not see is answered like naming one that does not exist
 //! (422 on the field), reading a request on one answers 404, and lists leave them out. Viewers
-//! (who read public OKRs only) neither give nor ask for feedback (`authz::give_feedback`).
+//! (who read public OKRs only) neither give nor ask for feedback (`access::give_feedback`).
 
 use super::now;
 use super::okrs::get_key_result;
 use super::require_active_person;
 use super::visibility::Viewer;
+use crate::access;
 use crate::auth::Caller;
-use crate::authz;
 use crate::error::{ApiError, ApiResult};
 use keel_domain::cfr::{Conversation, FeedbackAnswer, FeedbackRequest, Recognition};
 use keel_domain::*;
@@ -142,7 +142,7 @@ pub async fn get_conversation(
         .conversation(id)
         .await?
         .ok_or(ApiError::NotFound("conversation"))?;
-    authz::read_conversation(&caller.person, &c)?;
+    access::read_conversation(&caller.person, &c)?;
     Ok(c)
 }
 
@@ -178,7 +178,7 @@ pub async fn request_feedback(
     caller: &Caller,
     input: NewFeedbackRequest,
 ) -> ApiResult<FeedbackRequest> {
-    authz::give_feedback(&caller.person)?;
+    access::give_feedback(&caller.person)?;
     let objective =
         require_okr(store, &Viewer::of(&caller.person), "okr_id", &input.okr_id).await?;
     let r = FeedbackRequest {
@@ -201,7 +201,7 @@ pub async fn request_feedback(
     let ids: Vec<PersonId> = r.answers.iter().map(|a| a.person_id.clone()).collect();
     super::require_active_people(store, "addressee_ids", &ids).await?;
     for p in store.people_by_ids(&ids).await? {
-        if authz::give_feedback(&p).is_err() {
+        if access::give_feedback(&p).is_err() {
             return Err(ApiError::invalid(
                 "addressee_ids",
                 format!("{} only views OKRs: viewers do not give feedback", p.name),
@@ -274,7 +274,7 @@ pub async fn answer_feedback(
 ) -> ApiResult<FeedbackRequest> {
     let viewer = Viewer::of(&caller.person);
     let r = get_feedback_request(store, &viewer, id).await?;
-    authz::answer_feedback(&caller.person, &r)?;
+    access::answer_feedback(&caller.person, &r)?;
     let answer = text::required("answer", &input.answer, 5_000)?;
     store
         .answer_feedback(
@@ -309,7 +309,7 @@ pub async fn recognise(
     caller: &Caller,
     input: NewRecognition,
 ) -> ApiResult<Recognition> {
-    authz::give_feedback(&caller.person)?;
+    access::give_feedback(&caller.person)?;
     let okr_id = match (&input.check_in_id, input.okr_id) {
         (None, None) => return Err(ApiError::invalid(
             "okr_id",

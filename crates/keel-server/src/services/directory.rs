@@ -1,8 +1,8 @@
 //! People, teams, cycles and organisation settings: the directory OKRs hang from.
 
 use super::{now, nullable, require_active_people, require_active_person};
+use crate::access::{self, Actor};
 use crate::auth::Caller;
-use crate::authz::{self, Actor};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::IfMatch;
 use keel_domain::alignment::creates_cycle;
@@ -45,11 +45,12 @@ pub async fn create_person(
     caller: &Caller,
     input: NewPerson,
 ) -> ApiResult<Person> {
-    authz::manage_people(&caller.person)?;
+    access::manage_people(&caller.person)?;
     insert_person(store, &caller.write_ctx(), input).await
 }
 
-/// Creates a person without a permission check: for the CLI's first administrator.
+/// Creates a person without a permission check: for the CLI's first administrator, and for a
+/// first single sign-on (`services::provisioning`), where the identity provider vouches.
 pub async fn insert_person(
     store: &dyn Store,
     ctx: &keel_store::WriteCtx,
@@ -93,7 +94,7 @@ pub async fn patch_person(
     if_match: IfMatch,
     patch: PersonPatch,
 ) -> ApiResult<Person> {
-    authz::manage_people(&caller.person)?;
+    access::manage_people(&caller.person)?;
     let before = get_person(store, id).await?;
     if_match.check(before.version)?;
     let mut after = before.clone();
@@ -214,7 +215,7 @@ pub struct TeamPatch {
 }
 
 pub async fn create_team(store: &dyn Store, caller: &Caller, input: NewTeam) -> ApiResult<Team> {
-    authz::manage_team(&Actor::load(store, &caller.person).await?, None)?;
+    access::manage_team(&Actor::load(store, &caller.person).await?, None)?;
     let t = now();
     let team = Team {
         id: TeamId::generate(),
@@ -280,7 +281,7 @@ pub async fn patch_team(
     patch: TeamPatch,
 ) -> ApiResult<Team> {
     let before = get_team(store, id).await?;
-    authz::manage_team(&Actor::load(store, &caller.person).await?, Some(&before))?;
+    access::manage_team(&Actor::load(store, &caller.person).await?, Some(&before))?;
     if_match.check(before.version)?;
     let mut after = before.clone();
     if let Some(n) = patch.name {
@@ -353,7 +354,7 @@ async fn check_cycle_refs(store: &dyn Store, cycle: &Cycle) -> ApiResult<()> {
 }
 
 pub async fn create_cycle(store: &dyn Store, caller: &Caller, input: NewCycle) -> ApiResult<Cycle> {
-    authz::manage_cycles(&caller.person)?;
+    access::manage_cycles(&caller.person)?;
     let t = now();
     let cycle = Cycle {
         id: CycleId::generate(),
@@ -383,7 +384,7 @@ pub async fn patch_cycle(
     if_match: IfMatch,
     patch: CyclePatch,
 ) -> ApiResult<Cycle> {
-    authz::manage_cycles(&caller.person)?;
+    access::manage_cycles(&caller.person)?;
     let before = get_cycle(store, id).await?;
     if_match.check(before.version)?;
     let mut after = before.clone();
@@ -440,7 +441,7 @@ pub async fn patch_settings(
     caller: &Caller,
     patch: SettingsPatch,
 ) -> ApiResult<OrgSettings> {
-    authz::manage_settings(&caller.person)?;
+    access::manage_settings(&caller.person)?;
     let mut s = store.settings().await?;
     if let Some(v) = patch.name {
         s.name = v;

@@ -9,6 +9,7 @@ pub mod directory;
 pub mod health;
 pub mod okrs;
 pub mod ownership;
+pub mod provisioning;
 pub mod reviews;
 pub mod rhythm;
 pub mod scoring;

@@ -1,8 +1,8 @@
 //! Objectives, key results, check-ins and initiatives.
 
 use super::{now, nullable, require_active_people, require_active_person, require_teams};
+use crate::access::{self, Actor};
 use crate::auth::Caller;
-use crate::authz::{self, Actor};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::IfMatch;
 use crate::services::ownership::{check_can_activate, new_request};
@@ -194,7 +194,7 @@ pub async fn create_objective(
     caller: &Caller,
     input: NewObjective,
 ) -> ApiResult<Objective> {
-    authz::create_okr(&caller.person)?;
+    access::create_okr(&caller.person)?;
     let t = now();
     let owner_id = input.owner_id.unwrap_or_else(|| caller.person.id.clone());
     let id = ObjectiveId::generate();
@@ -297,7 +297,7 @@ pub async fn authorize_edit_objective(
     id: &ObjectiveId,
 ) -> ApiResult<Objective> {
     let o = get_objective(store, &Viewer::of(&caller.person), id).await?;
-    authz::edit_objective(&Actor::load(store, &caller.person).await?, &o)?;
+    access::edit_objective(&Actor::load(store, &caller.person).await?, &o)?;
     Ok(o)
 }
 
@@ -388,7 +388,7 @@ pub async fn delete_objective(
     if_match: IfMatch,
 ) -> ApiResult<()> {
     let o = get_objective(store, &Viewer::of(&caller.person), id).await?;
-    authz::edit_objective(&Actor::load(store, &caller.person).await?, &o)?;
+    access::edit_objective(&Actor::load(store, &caller.person).await?, &o)?;
     if_match.check(o.version)?;
     require_unlocked(store, &o).await?;
     Ok(store.delete_objective(&caller.write_ctx(), &o).await?)
@@ -561,7 +561,7 @@ pub async fn authorize_edit_key_result(
     id: &KeyResultId,
 ) -> ApiResult<(KeyResult, Objective)> {
     let (kr, o) = get_key_result(store, &Viewer::of(&caller.person), id).await?;
-    authz::edit_key_result(&Actor::load(store, &caller.person).await?, &kr, &o)?;
+    access::edit_key_result(&Actor::load(store, &caller.person).await?, &kr, &o)?;
     Ok((kr, o))
 }
 
@@ -641,7 +641,7 @@ pub async fn delete_key_result(
     if_match: IfMatch,
 ) -> ApiResult<()> {
     let (kr, objective) = get_key_result(store, &Viewer::of(&caller.person), id).await?;
-    authz::edit_key_result(&Actor::load(store, &caller.person).await?, &kr, &objective)?;
+    access::edit_key_result(&Actor::load(store, &caller.person).await?, &kr, &objective)?;
     if_match.check(kr.version)?;
     require_unlocked(store, &objective).await?;
     Ok(store.delete_key_result(&caller.write_ctx(), &kr).await?)
@@ -669,7 +669,7 @@ pub async fn check_in(
     input: NewCheckIn,
 ) -> ApiResult<(CheckIn, KeyResult, Objective, Option<Cycle>)> {
     let (kr, objective) = get_key_result(store, &Viewer::of(&caller.person), key_result_id).await?;
-    authz::check_in(&caller.person, &kr, &objective)?;
+    access::check_in(&caller.person, &kr, &objective)?;
     let cycle = require_unlocked(store, &objective).await?;
     let settings = store.settings().await?;
     let t = now();
@@ -733,7 +733,7 @@ pub async fn create_initiative(
     input: NewInitiative,
 ) -> ApiResult<crate::views::InitiativeView> {
     let (kr, objective) = get_key_result(store, &Viewer::of(&caller.person), key_result_id).await?;
-    authz::manage_initiatives(&Actor::load(store, &caller.person).await?, &kr, &objective)?;
+    access::manage_initiatives(&Actor::load(store, &caller.person).await?, &kr, &objective)?;
     require_unlocked(store, &objective).await?;
     let t = now();
     let initiative = Initiative {
@@ -800,7 +800,7 @@ pub async fn authorize_initiative(
         other => other,
     })?;
     if initiative.owner_id != caller.person.id {
-        authz::manage_initiatives(&Actor::load(store, &caller.person).await?, &kr, &objective)?;
+        access::manage_initiatives(&Actor::load(store, &caller.person).await?, &kr, &objective)?;
     }
     Ok((initiative, kr, objective))
 }

@@ -2,8 +2,8 @@
 //! owns what. Seed 001: one named individual per OKR, who explicitly accepts.
 
 use super::{now, require_active_person};
+use crate::access::{self, Actor};
 use crate::auth::Caller;
-use crate::authz::{self, Actor};
 use crate::error::{ApiError, ApiResult};
 use crate::services::okrs::{get_key_result, get_objective, require_unlocked};
 use crate::services::visibility::Viewer;
@@ -111,8 +111,8 @@ pub async fn authorize_propose(
     let t = target(store, &Viewer::of(&caller.person), okr).await?;
     let actor = Actor::load(store, &caller.person).await?;
     match &t.key_result {
-        None => authz::edit_objective(&actor, &t.objective)?,
-        Some(k) => authz::edit_key_result(&actor, k, &t.objective)?,
+        None => access::edit_objective(&actor, &t.objective)?,
+        Some(k) => access::edit_key_result(&actor, k, &t.objective)?,
     }
     Ok(t)
 }

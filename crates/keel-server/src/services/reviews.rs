@@ -10,8 +10,8 @@
 use super::now;
 use super::rhythm::Assessor;
 use super::visibility::Viewer;
+use crate::access;
 use crate::auth::Caller;
-use crate::authz;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::IfMatch;
 use keel_domain::review::{self, Review, ReviewItem};
@@ -53,7 +53,7 @@ pub async fn authorize_review(
     team_id: &TeamId,
 ) -> ApiResult<Team> {
     let team = team(store, team_id).await?;
-    authz::run_review(&authz::Actor::load(store, &caller.person).await?, &team)?;
+    access::run_review(&access::Actor::load(store, &caller.person).await?, &team)?;
     Ok(team)
 }
 
@@ -279,8 +279,8 @@ pub async fn note_item(
     if viewer_cannot_see(store, caller, objective_id).await? {
         return Err(ApiError::NotFound("review item"));
     }
-    authz::note_review_item(
-        &authz::Actor::load(store, &caller.person).await?,
+    access::note_review_item(
+        &access::Actor::load(store, &caller.person).await?,
         &team,
         &before.items[idx].owner_id,
     )?;

@@ -16,8 +16,8 @@
 //! the key result's creation and its cycle's start. It turns `stale` once silent longer than the
 //! cadence plus `rhythm.grace_days` (always after it fell due).
 
+use crate::access;
 use crate::auth::Caller;
-use crate::authz;
 use crate::error::{ApiError, ApiResult};
 use keel_domain::rhythm::{self, Status, StatusOverride};
 use keel_domain::*;
@@ -335,7 +335,7 @@ pub async fn authorize_status_override(
 ) -> ApiResult<Objective> {
     let o = super::okrs::get_objective(store, &super::visibility::Viewer::of(&caller.person), id)
         .await?;
-    authz::override_status(&caller.person, &o)?;
+    access::override_status(&caller.person, &o)?;
     Ok(o)
 }
 
@@ -414,7 +414,7 @@ pub async fn authorize_team_cadence(
         .team(team_id)
         .await?
         .ok_or(ApiError::NotFound("team"))?;
-    authz::set_team_cadence(&authz::Actor::load(store, &caller.person).await?, &team)?;
+    access::set_team_cadence(&access::Actor::load(store, &caller.person).await?, &team)?;
     Ok(team)
 }
 

@@ -6,8 +6,8 @@
 use super::now;
 use super::okrs::{get_key_result, get_objective};
 use super::ownership::new_request;
+use crate::access;
 use crate::auth::Caller;
-use crate::authz;
 use crate::error::{ApiError, ApiResult};
 use keel_domain::rhythm::{self, Calibration, KeyResultScore, Retrospective};
 use keel_domain::*;
@@ -54,7 +54,7 @@ pub async fn authorize_score(
     id: &KeyResultId,
 ) -> ApiResult<(KeyResult, Objective)> {
     let (kr, o) = get_key_result(store, &super::visibility::Viewer::of(&caller.person), id).await?;
-    authz::score_key_result(&caller.person, &kr, &o)?;
+    access::score_key_result(&caller.person, &kr, &o)?;
     Ok((kr, o))
 }
 
@@ -134,7 +134,7 @@ pub async fn put_retrospective(
     input: RetrospectiveInput,
 ) -> ApiResult<Retrospective> {
     let o = get_objective(store, &super::visibility::Viewer::of(&caller.person), id).await?;
-    authz::write_retrospective(&caller.person, &o)?;
+    access::write_retrospective(&caller.person, &o)?;
     let before = store.retrospective(&o.id).await?;
     let mut retro = Retrospective {
         objective_id: o.id.clone(),
@@ -254,13 +254,13 @@ pub async fn get_retrospective(
 
 /// Closes a cycle: its OKRs are locked (check-ins and edits answer 409). Audited.
 pub async fn close_cycle(store: &dyn Store, caller: &Caller, id: &CycleId) -> ApiResult<Cycle> {
-    authz::close_cycle(&caller.person)?;
+    access::close_cycle(&caller.person)?;
     set_cycle_state(store, caller, id, CycleState::Closed).await
 }
 
 /// Re-opens a closed cycle (administrators only). Audited.
 pub async fn reopen_cycle(store: &dyn Store, caller: &Caller, id: &CycleId) -> ApiResult<Cycle> {
-    authz::reopen_cycle(&caller.person)?;
+    access::reopen_cycle(&caller.person)?;
     set_cycle_state(store, caller, id, CycleState::Active).await
 }
 
@@ -360,7 +360,7 @@ pub async fn calibration(
     caller: &Caller,
     id: &CycleId,
 ) -> ApiResult<CalibrationReport> {
-    authz::read_calibration(&caller.person)?;
+    access::read_calibration(&caller.person)?;
     let cycle = store.cycle(id).await?.ok_or(ApiError::NotFound("cycle"))?;
     if cycle.state != CycleState::Closed {
         return Err(ApiError::conflict(

@@ -2,13 +2,13 @@
 //! ownership map, the health findings and the administration lists.
 //!
 //! Each function assembles one page with a constant number of queries, from the same views the
-//! JSON API returns (`views::objectives`), and makes the permission decisions through `authz`.
+//! JSON API returns (`views::objectives`), and makes the permission decisions through `access`.
 //! They live here rather than in the UI handlers so that the rules landing later (visibility:
 //! which OKRs a caller may see; the rhythm: derived statuses) change one file, not every page.
 
 use super::visibility::Viewer;
+use crate::access;
 use crate::auth::Caller;
-use crate::authz;
 use crate::error::{ApiError, ApiResult};
 use crate::services::{directory, health, ownership};
 use crate::views::{self, KeyResultView, ObjectiveView};
@@ -655,7 +655,7 @@ pub async fn health_page(
     caller: &Caller,
     cycle_id: Option<&str>,
 ) -> ApiResult<HealthPage> {
-    authz::read_reports(&caller.person)?;
+    access::read_reports(&caller.person)?;
     let viewer = Viewer::of(&caller.person);
     let cycles = cycles(store).await?;
     let cycle = pick_cycle(&cycles, cycle_id)?;
@@ -731,7 +731,7 @@ pub async fn admin_people(
     query: Option<String>,
     cursor: Option<String>,
 ) -> ApiResult<keel_store::Page<Person>> {
-    authz::manage_people(&caller.person)?;
+    access::manage_people(&caller.person)?;
     Ok(store
         .list_people(
             &PeopleFilter {
@@ -752,7 +752,7 @@ pub async fn admin_person(
     caller: &Caller,
     id: &PersonId,
 ) -> ApiResult<(Person, Vec<Person>)> {
-    authz::manage_people(&caller.person)?;
+    access::manage_people(&caller.person)?;
     let person = directory::get_person(store, id).await?;
     Ok((person, all_people(store).await?))
 }
@@ -774,11 +774,11 @@ pub async fn admin_teams(
 /// The list of teams (and creating one) is for whoever may manage a team without leading it;
 /// a lead edits their own team from its page.
 pub fn may_list_teams(person: &Person) -> ApiResult<()> {
-    let actor = authz::Actor {
+    let actor = access::Actor {
         person: person.clone(),
         led_teams: Default::default(),
     };
-    authz::manage_team(&actor, None)
+    access::manage_team(&actor, None)
 }
 
 /// One team to edit, with every team and person to choose from (administrators, champions and
@@ -789,8 +789,8 @@ pub async fn admin_team(
     id: &TeamId,
 ) -> ApiResult<(Team, Vec<Team>, Vec<Person>)> {
     let team = directory::get_team(store, id).await?;
-    authz::manage_team(
-        &authz::Actor::load(store, &caller.person).await?,
+    access::manage_team(
+        &access::Actor::load(store, &caller.person).await?,
         Some(&team),
     )?;
     Ok((team, all_teams(store).await?, all_people(store).await?))
@@ -798,34 +798,17 @@ pub async fn admin_team(
 
 /// Every cycle, for the cycle administration pages (administrators and champions).
 pub async fn admin_cycles(store: &dyn Store, caller: &Caller) -> ApiResult<Vec<Cycle>> {
-    authz::manage_cycles(&caller.person)?;
+    access::manage_cycles(&caller.person)?;
     cycles(store).await
 }
 
 /// The organisation settings, for their form (administrators and champions).
 pub async fn admin_settings(store: &dyn Store, caller: &Caller) -> ApiResult<OrgSettings> {
-    authz::manage_settings(&caller.person)?;
+    access::manage_settings(&caller.person)?;
     Ok(store.settings().await?)
 }
 
-/// Single sign-on's configuration: `authz::configure_sso`.
+/// Single sign-on's configuration: `access::configure_sso`.
 pub fn may_read_sso(caller: &Caller) -> ApiResult<()> {
-    authz::configure_sso(&caller.person)
-}
-
-/// The caller's own API tokens, newest first.
-pub async fn own_tokens(store: &dyn Store, caller: &Caller) -> ApiResult<Vec<ApiToken>> {
-    let mut tokens = store.list_tokens(&caller.person.id).await?;
-    tokens.sort_by_key(|t| std::cmp::Reverse(t.created_at));
-    Ok(tokens)
-}
-
-/// Revokes one of the caller's own tokens; someone else's token id is 404, like an unknown one.
-pub async fn revoke_own_token(store: &dyn Store, caller: &Caller, id: &TokenId) -> ApiResult<()> {
-    let mine = store.list_tokens(&caller.person.id).await?;
-    if !mine.iter().any(|t| &t.id == id && t.revoked_at.is_none()) {
-        return Err(ApiError::NotFound("token"));
-    }
-    store.revoke_token(&caller.write_ctx(), id).await?;
-    Ok(())
+    access::configure_sso(&caller.person)
 }

@@ -1,11 +1,11 @@
 //! The owner's pages in one call each: My week, the one-screen weekly check-in and the objective
 //! page. Why a service and not queries in the page handlers: the pages must see exactly what the
 //! API lets the caller see and do, so reads go through `okrs::get_objective` and `views`, and
-//! every permission is asked of `authz` (the one place for rules). Each function costs a
+//! every permission is asked of `access` (the one place for rules). Each function costs a
 //! constant number of queries, whatever the number of OKRs on the page.
 
+use crate::access;
 use crate::auth::Caller;
-use crate::authz;
 use crate::error::{ApiError, ApiResult};
 use crate::services::now;
 use crate::services::okrs::{get_objective, NewCheckIn};
@@ -192,7 +192,7 @@ pub async fn my_week(store: &dyn Store, caller: &Caller) -> ApiResult<MyWeek> {
         } else {
             Involvement::ObjectiveOwner
         };
-        let can_check_in = authz::check_in(&caller.person, k, o).is_ok() && !mine.locked(o);
+        let can_check_in = access::check_in(&caller.person, k, o).is_ok() && !mine.locked(o);
         key_results.push(MyKeyResult {
             key_result: view.clone(),
             objective_title: o.title.clone(),
@@ -313,7 +313,7 @@ fn prepare(
         .objectives
         .get(&kr.objective_id)
         .ok_or(ApiError::NotFound("objective"))?;
-    authz::check_in(&caller.person, kr, o)?;
+    access::check_in(&caller.person, kr, o)?;
     if mine.locked(o) {
         return Err(ApiError::Conflict {
             field: None,
@@ -366,7 +366,7 @@ pub struct Abilities {
     pub close_out: bool,
     /// The objective or its cycle is closed: nothing changes.
     pub locked: bool,
-    /// May recognise someone's check-in (everyone but viewers: `authz::give_feedback`).
+    /// May recognise someone's check-in (everyone but viewers: `access::give_feedback`).
     pub recognise: bool,
 }
 
@@ -530,26 +530,26 @@ pub async fn objective_page(
         .is_some_and(|c| c.state == CycleState::Closed);
     let locked = closed_cycle || o.state == ObjectiveState::Closed;
     let krs = store.key_results_of(std::slice::from_ref(&o.id)).await?;
-    let actor = authz::Actor::load(store, &caller.person).await?;
+    let actor = access::Actor::load(store, &caller.person).await?;
     let mut can = Abilities {
-        edit_objective: authz::edit_objective(&actor, &o).is_ok(),
-        override_status: authz::override_status(&caller.person, &o).is_ok(),
-        close_out: authz::write_retrospective(&caller.person, &o).is_ok()
+        edit_objective: access::edit_objective(&actor, &o).is_ok(),
+        override_status: access::override_status(&caller.person, &o).is_ok(),
+        close_out: access::write_retrospective(&caller.person, &o).is_ok()
             || krs
                 .iter()
-                .any(|k| authz::score_key_result(&caller.person, k, &o).is_ok()),
+                .any(|k| access::score_key_result(&caller.person, k, &o).is_ok()),
         locked,
-        recognise: authz::give_feedback(&caller.person).is_ok(),
+        recognise: access::give_feedback(&caller.person).is_ok(),
         ..Default::default()
     };
     for k in &krs {
-        if authz::edit_key_result(&actor, k, &o).is_ok() {
+        if access::edit_key_result(&actor, k, &o).is_ok() {
             can.edit_key_result.insert(k.id.clone());
         }
-        if authz::check_in(&caller.person, k, &o).is_ok() {
+        if access::check_in(&caller.person, k, &o).is_ok() {
             can.check_in.insert(k.id.clone());
         }
-        if authz::manage_initiatives(&actor, k, &o).is_ok() {
+        if access::manage_initiatives(&actor, k, &o).is_ok() {
             can.manage_initiatives.insert(k.id.clone());
         }
     }

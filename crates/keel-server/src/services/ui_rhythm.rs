@@ -3,13 +3,13 @@
 //!
 //! Why a module of its own: the pages must show exactly what the JSON API lets the caller see
 //! and do, so each function reads through the same services (`reviews`, `scoring`,
-//! `conversations`, visibility's `Viewer`) and asks `authz` what the caller may do, in a constant
+//! `conversations`, visibility's `Viewer`) and asks `access` what the caller may do, in a constant
 //! number of queries, instead of each page handler reaching for the store.
 
 use super::reviews;
 use super::visibility::Viewer;
+use crate::access;
 use crate::auth::Caller;
-use crate::authz;
 use crate::error::{ApiError, ApiResult};
 use keel_domain::review::Review;
 use keel_domain::rhythm;
@@ -37,7 +37,7 @@ pub async fn team_reviews(
         .team(team_id)
         .await?
         .ok_or(ApiError::NotFound("team"))?;
-    let actor = authz::Actor::load(store, &caller.person).await?;
+    let actor = access::Actor::load(store, &caller.person).await?;
     let reviews = reviews::list_reviews(
         store,
         &Viewer::of(&caller.person),
@@ -51,7 +51,7 @@ pub async fn team_reviews(
     .items;
     Ok(TeamReviews {
         reviews,
-        can_run: authz::run_review(&actor, &team).is_ok(),
+        can_run: access::run_review(&actor, &team).is_ok(),
     })
 }
 
@@ -91,11 +91,11 @@ pub async fn review_page(
         .team(&review.team_id)
         .await?
         .ok_or(ApiError::NotFound("team"))?;
-    let actor = authz::Actor::load(store, &caller.person).await?;
+    let actor = access::Actor::load(store, &caller.person).await?;
     let can_note = review
         .items
         .iter()
-        .filter(|i| authz::note_review_item(&actor, &team, &i.owner_id).is_ok())
+        .filter(|i| access::note_review_item(&actor, &team, &i.owner_id).is_ok())
         .map(|i| i.objective_id.clone())
         .collect();
     let run_by = match &review.run_by {
@@ -132,12 +132,12 @@ pub async fn close_out(
     let krs = store.key_results_of(std::slice::from_ref(&o.id)).await?;
     let can_score: HashSet<KeyResultId> = krs
         .iter()
-        .filter(|k| authz::score_key_result(&caller.person, k, &o).is_ok())
+        .filter(|k| access::score_key_result(&caller.person, k, &o).is_ok())
         .map(|k| k.id.clone())
         .collect();
-    let can_write_retrospective = authz::write_retrospective(&caller.person, &o).is_ok();
+    let can_write_retrospective = access::write_retrospective(&caller.person, &o).is_ok();
     if can_score.is_empty() && !can_write_retrospective {
-        authz::write_retrospective(&caller.person, &o)?;
+        access::write_retrospective(&caller.person, &o)?;
     }
     let cycle = store.cycle(&o.cycle_id).await?;
     let retrospective = store.retrospective(&o.id).await?;
@@ -274,7 +274,7 @@ pub async fn audit_page(
     keel_store::Page<keel_domain::audit::AuditEvent>,
     std::collections::HashMap<PersonId, String>,
 )> {
-    authz::read_audit(&caller.person)?;
+    access::read_audit(&caller.person)?;
     let since = audit_day("since", &f.since, false)?;
     let until = audit_day("until", &f.until, true)?;
     if let (Some(a), Some(b)) = (since, until) {

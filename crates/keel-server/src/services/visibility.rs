@@ -7,14 +7,14 @@
 //! the store its SQL form ([`Viewer::audience`], set on `ObjectiveFilter`,
 //! `OwnershipRequestFilter` and `AuditFilter`), so paginated lists are filtered in the query
 //! and never return short pages. The rule itself is written once, as SQL, in keel-store (see
-//! `keel_store::Audience`); the role-dependent scope comes from `authz::read_scope`.
+//! `keel_store::Audience`); the role-dependent scope comes from `access::read_scope`.
 //!
 //! Key results, check-ins, initiatives, ownership requests and audit events have no visibility
 //! of their own: they are visible exactly when their objective is. Taking part in a key result
 //! (owner, co-owner, sponsor, contributor) makes its objective visible, so nobody is asked to own
 //! or work on something they cannot read. Something you may not see answers 404, never 403.
 
-use crate::authz::{self, ReadScope};
+use crate::access::{self, ReadScope};
 use crate::error::{ApiError, ApiResult};
 use keel_domain::*;
 use keel_store::{Audience, Store};
@@ -31,7 +31,7 @@ pub struct Viewer {
 impl Viewer {
     /// The viewer for a person; costs no query.
     pub fn of(person: &Person) -> Viewer {
-        let audience = match authz::read_scope(person) {
+        let audience = match access::read_scope(person) {
             ReadScope::Everything => None,
             ReadScope::Limited(teams) => Some(Audience {
                 person_id: person.id.clone(),

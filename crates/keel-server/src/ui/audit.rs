@@ -69,7 +69,7 @@ pub async fn audit(
     SignedIn(caller): SignedIn,
     Query(f): Query<AuditFilters>,
 ) -> Result<Response, UiError> {
-    crate::authz::read_audit(&caller.person)?;
+    crate::access::read_audit(&caller.person)?;
     let (events, next, errors) = match ui_rhythm::audit_page(state.store(), &caller, &f).await {
         Ok((page, names)) => (
             page.items

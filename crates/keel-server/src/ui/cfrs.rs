@@ -475,7 +475,7 @@ async fn feedback_page(
         recognise_okrs: choices(&c.okrs, &kept.recognition.all("okr_id")),
         request: kept.request,
         recognition: kept.recognition,
-        may_give: crate::authz::give_feedback(&caller.person).is_ok(),
+        may_give: crate::access::give_feedback(&caller.person).is_ok(),
         notice: kept.notice,
         error,
     })
@@ -517,7 +517,7 @@ pub async fn request_feedback(
     SignedIn(caller): SignedIn,
     PostedForm(pairs): PostedForm<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
-    crate::authz::give_feedback(&caller.person)?;
+    crate::access::give_feedback(&caller.person)?;
     let mut form = Typed::from_pairs(&pairs);
     if form.value("okr_id").is_empty() {
         form.errors
@@ -601,7 +601,7 @@ pub async fn recognise(
     SignedIn(caller): SignedIn,
     PostedForm(pairs): PostedForm<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
-    crate::authz::give_feedback(&caller.person)?;
+    crate::access::give_feedback(&caller.person)?;
     let mut form = Typed::from_pairs(&pairs);
     if !form.value("check_in_id").is_empty() {
         return recognise_check_in(&state, &caller, form).await;

@@ -53,6 +53,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(ownership_map::routes())
         .merge(health::routes())
         .merge(admin::routes())
+        .merge(account::tokens::routes())
         .merge(pages::owner_routes())
         .merge(objective::routes())
         .merge(okr_forms::routes())
@@ -258,7 +259,7 @@ const NAV: [(&str, &str, Option<MayOpen>); 7] = [
     (
         "/health",
         "Health",
-        Some(|p| crate::authz::read_reports(p).is_ok()),
+        Some(|p| crate::access::read_reports(p).is_ok()),
     ),
     ("/admin", "Admin", None),
 ];
@@ -324,7 +325,7 @@ impl Layout {
     pub fn may_create_okrs(&self) -> bool {
         self.person
             .as_ref()
-            .is_some_and(|p| crate::authz::create_okr(p).is_ok())
+            .is_some_and(|p| crate::access::create_okr(p).is_ok())
     }
 }
 

@@ -10,8 +10,8 @@
 
 use super::forms::{Field, Form};
 use super::{render, Layout, SignedIn, UiError};
+use crate::access;
 use crate::auth::Caller;
-use crate::authz;
 use crate::error::ApiError;
 use crate::extract::IfMatch;
 use crate::services::okrs::{self, KeyResultPatch, NewKeyResult, NewObjective, ObjectivePatch};
@@ -451,7 +451,7 @@ pub async fn new_objective_form(
     SignedIn(caller): SignedIn,
 ) -> Result<Response, UiError> {
     // Read-only roles get the 403 page, not a form they could fill in and never save.
-    authz::create_okr(&caller.person)?;
+    access::create_okr(&caller.person)?;
     let options = ui_owner::form_options(state.store()).await?;
     let values: Values = HashMap::from([
         ("owner_id", caller.person.id.to_string()),
@@ -500,7 +500,7 @@ pub async fn create_objective(
     PostedForm(pairs): PostedForm<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
     // Permission first: read-only roles are refused whatever they typed.
-    authz::create_okr(&caller.person)?;
+    access::create_okr(&caller.person)?;
     let posted = Posted::from_pairs(pairs);
     let blank = objective_fields(true, &Values::new());
     let values = values_from(&posted, &blank);

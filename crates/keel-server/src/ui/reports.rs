@@ -71,7 +71,7 @@ pub async fn calibration(
     SignedIn(caller): SignedIn,
     Query(q): Query<CalibrationQuery>,
 ) -> Result<Response, UiError> {
-    crate::authz::read_calibration(&caller.person)?;
+    crate::access::read_calibration(&caller.person)?;
     let cycles: Vec<Cycle> = ui_org::cycles(state.store())
         .await?
         .into_iter()

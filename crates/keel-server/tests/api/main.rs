@@ -20,6 +20,7 @@ mod rhythm_story;
 mod rhythm_visibility;
 mod scoring;
 mod story;
+mod tokens_page;
 mod ui_capabilities;
 mod ui_org;
 mod ui_owner;

@@ -1,4 +1,4 @@
-//! The permission matrix (`keel_server::permissions`) walked against the running app: for each
+//! The permission matrix (`keel_server::access::matrix`) walked against the running app: for each
 //! role, a person holding only that role (the team lead: a member leading a team) tries every
 //! route, then (signed in through the sign-in form, with a cookie jar, like a browser) every
 //! page. `yes` must not be refused (a page: 200); `no` must be refused (403, or 404 for what
@@ -8,8 +8,8 @@
 
 use crate::helpers::*;
 use keel_domain::{PersonId, Source, TokenScope};
+use keel_server::access::matrix::{self, Access, Holder, Kind, Row};
 use keel_server::auth::password;
-use keel_server::permissions::{self, Access, Holder, Kind, Rule};
 use keel_server::services::tokens;
 use keel_store::WriteCtx;
 use reqwest::{Method, StatusCode};
@@ -199,7 +199,7 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
     };
     let (fo, fk, fi) = okr(stranger.clone(), vec![other_team.clone()], false).await;
     let (fdo, fdk, _) = okr(stranger.clone(), vec![], false).await;
-    // What "own" means for each column (see permissions::Access::Own).
+    // What "own" means for each column (see matrix::Access::Own).
     let (owner, teams, financial) = match holder {
         Holder::TeamLead => (stranger.clone(), vec![own_team.clone()], false),
         Holder::Finance => (stranger.clone(), vec![], true),
@@ -309,7 +309,7 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
 }
 
 /// The concrete request for a row on one set of targets.
-fn request(rule: &Rule, f: &Fixture, t: &Targets, n: usize) -> (String, Option<Value>) {
+fn request(rule: &Row, f: &Fixture, t: &Targets, n: usize) -> (String, Option<Value>) {
     let p = rule.path;
     // Deleting the record itself takes a doomed one (other DELETE rows act on the live ones).
     let delete = rule.method == "DELETE" && (p == "/objectives/{id}" || p == "/key-results/{id}");
@@ -404,7 +404,7 @@ fn request(rule: &Rule, f: &Fixture, t: &Targets, n: usize) -> (String, Option<V
 
 /// Reads first, then writes (other DELETEs included), answers to ownership, proposals (which
 /// change owners), deletions of objectives and key results.
-fn phase(r: &Rule) -> (u8, &'static str) {
+fn phase(r: &Row) -> (u8, &'static str) {
     let p = r.path;
     let n = match r.method {
         "GET" => 0,
@@ -446,11 +446,11 @@ fn allowed(s: StatusCode) -> bool {
 
 async fn walk(app: TestApp) {
     let cycle = app.cycle("2026 Q4").await;
-    let mut rules = permissions::rules();
+    let mut rules = matrix::rows();
     rules.retain(|r| r.kind == Kind::Api);
     rules.sort_by_key(phase);
     // Pages, then forms (the password forms last: a reset ends sessions).
-    let mut pages: Vec<Rule> = permissions::rules()
+    let mut pages: Vec<Row> = matrix::rows()
         .into_iter()
         .filter(|r| r.kind == Kind::Page)
         .collect();
@@ -624,9 +624,9 @@ fn csrf_in(html: &str) -> String {
 }
 
 /// The concrete path of a page row on one set of targets.
-fn page_path(rule: &Rule, f: &Fixture, t: &Targets) -> String {
+fn page_path(rule: &Row, f: &Fixture, t: &Targets) -> String {
     let p = rule.path;
-    let object = if p.starts_with("/admin/tokens/") {
+    let object = if p.starts_with("/account/tokens/") {
         &t.revocable_token
     } else if p.starts_with("/admin/people/") {
         &t.person
@@ -673,7 +673,7 @@ fn page_path(rule: &Rule, f: &Fixture, t: &Targets) -> String {
 /// what it saves: the OKR forms validate before they check permissions, so they get valid
 /// fields, and the edits a stale version (an allowed edit answers a conflict, nothing written);
 /// the other forms get none (an allowed empty form answers its validation).
-fn form_fields(rule: &Rule, f: &Fixture) -> Vec<(&'static str, String)> {
+fn form_fields(rule: &Row, f: &Fixture) -> Vec<(&'static str, String)> {
     let objective = |version: Option<&str>| {
         let mut v = vec![
             ("title", "Walked".to_string()),
@@ -738,7 +738,7 @@ fn form_fields(rule: &Rule, f: &Fixture) -> Vec<(&'static str, String)> {
 /// One page row for one holder: someone else's record, then (for `own` and `no` cells of pages
 /// about one record) their own. A page allowed is 200; a form allowed is anything but refused,
 /// a server error or a trip to the sign-in page; refused is 403 or 404.
-async fn walk_page(b: &Browser, rule: &Rule, holder: Holder, f: &Fixture) -> Vec<String> {
+async fn walk_page(b: &Browser, rule: &Row, holder: Holder, f: &Fixture) -> Vec<String> {
     let access = rule.access(holder);
     let mut failures = vec![];
     let check = |t: &Targets, whose: &str, allow: bool| {
@@ -801,7 +801,7 @@ fn every_route_has_a_row() {
             }
         }
     }
-    let rows: BTreeSet<(String, String)> = permissions::rules()
+    let rows: BTreeSet<(String, String)> = matrix::rows()
         .iter()
         .filter(|r| r.kind == Kind::Api)
         .map(|r| (r.method.to_string(), r.path.to_string()))
@@ -810,7 +810,7 @@ fn every_route_has_a_row() {
     let stale: Vec<_> = rows.difference(&routes).collect();
     assert!(
         missing.is_empty(),
-        "routes without a row in crates/keel-server/src/permissions.rs: {missing:?}"
+        "routes without a row in crates/keel-server/src/access/matrix.rs: {missing:?}"
     );
     assert!(
         stale.is_empty(),
@@ -818,16 +818,26 @@ fn every_route_has_a_row() {
     );
 }
 
-/// The routes registered by `crates/keel-server/src/ui/*.rs`: each `.route("path", …)` call
+/// The Rust files under `dir`, at any depth.
+fn rust_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = vec![];
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    files
+}
+
+/// The routes registered by `crates/keel-server/src/ui/**/*.rs`: each `.route("path", …)` call
 /// with the methods (`get(`, `post(`) its handler expression names.
 fn ui_routes() -> BTreeSet<(String, String)> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ui");
     let mut routes = BTreeSet::new();
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "rs") {
-            continue;
-        }
+    for path in rust_files(&dir) {
         let src = std::fs::read_to_string(&path).unwrap();
         for chunk in src.split(".route(").skip(1) {
             let Some(rest) = chunk.trim_start().strip_prefix('"') else {
@@ -873,12 +883,12 @@ fn every_page_has_a_row() {
         routes.contains(&("GET".to_string(), "/my-week".to_string())),
         "the route scan of src/ui found no pages: {routes:?}"
     );
-    let rows: BTreeSet<(String, String)> = permissions::rules()
+    let rows: BTreeSet<(String, String)> = matrix::rows()
         .iter()
         .filter(|r| r.kind == Kind::Page)
         .map(|r| (r.method.to_string(), r.path.to_string()))
         .chain(
-            permissions::PUBLIC_PAGES
+            matrix::PUBLIC_PAGES
                 .iter()
                 .map(|(m, p)| (m.to_string(), p.to_string())),
         )
@@ -890,7 +900,7 @@ fn every_page_has_a_row() {
         .collect();
     assert!(
         missing.is_empty(),
-        "pages without a row: add to PAGES in crates/keel-server/src/permissions.rs (one cell per \
+        "pages without a row: add to PAGES in crates/keel-server/src/access/matrix.rs (one cell per \
          column: admin, champion, team lead, member, reviewer, analyst, hr, finance, viewer; \
          y, o or n; `o` where it depends on whose record `{{id}}` is, and if `page_path` in \
          crates/keel-server/tests/api/permissions.rs does not know that record yet, teach it), \
@@ -907,7 +917,7 @@ fn every_page_has_a_row() {
 #[test]
 fn docs_match_the_table() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/permissions.md");
-    let want = permissions::markdown();
+    let want = matrix::markdown();
     if std::env::var("KEEL_UPDATE_DOCS").is_ok_and(|v| v == "1") {
         std::fs::write(&path, &want).unwrap();
     }

@@ -214,7 +214,7 @@ async fn organisation_pages_send_anonymous_visitors_to_sign_in() {
         "/ownership",
         "/health",
         "/admin",
-        "/admin/tokens",
+        "/account/tokens",
     ] {
         let resp = anon.get(app.url(path)).send().await.unwrap();
         assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{path}");
@@ -1092,7 +1092,7 @@ async fn api_tokens_are_shown_once_listed_with_last_use_and_revoked() {
     let before = mine().await;
     let resp = b
         .submit(
-            "/admin/tokens",
+            "/account/tokens",
             &[("name", ""), ("scope", "read"), ("expires_on", "")],
         )
         .await;
@@ -1100,7 +1100,7 @@ async fn api_tokens_are_shown_once_listed_with_last_use_and_revoked() {
     assert!(field_error(&resp.text().await.unwrap(), "name").is_some());
     let resp = b
         .submit(
-            "/admin/tokens",
+            "/account/tokens",
             &[
                 ("name", "nightly-sync"),
                 ("scope", "read"),
@@ -1114,7 +1114,7 @@ async fn api_tokens_are_shown_once_listed_with_last_use_and_revoked() {
     assert!(html.contains("value=\"nightly-sync\""));
     let resp = b
         .submit(
-            "/admin/tokens",
+            "/account/tokens",
             &[
                 ("name", "nightly-sync"),
                 ("scope", "read"),
@@ -1131,7 +1131,7 @@ async fn api_tokens_are_shown_once_listed_with_last_use_and_revoked() {
 
     let resp = b
         .submit(
-            "/admin/tokens",
+            "/account/tokens",
             &[
                 ("name", "nightly-sync"),
                 ("scope", "read"),
@@ -1158,7 +1158,7 @@ async fn api_tokens_are_shown_once_listed_with_last_use_and_revoked() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let list = b.page("/admin/tokens").await;
+    let list = b.page("/account/tokens").await;
     assert!(!list.contains(&secret));
     assert!(list.contains("nightly-sync"));
     assert!(list.contains("UTC"), "last use shown: {list}");
@@ -1173,7 +1173,7 @@ async fn api_tokens_are_shown_once_listed_with_last_use_and_revoked() {
         .id
         .to_string();
     let resp = b
-        .submit(&format!("/admin/tokens/{token_id}/revoke"), &[])
+        .submit(&format!("/account/tokens/{token_id}/revoke"), &[])
         .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let r = app
@@ -1183,20 +1183,20 @@ async fn api_tokens_are_shown_once_listed_with_last_use_and_revoked() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     assert!(b
-        .page("/admin/tokens?revoked=1")
+        .page("/account/tokens?revoked=1")
         .await
         .contains("was revoked"));
     // Someone else's (or an unknown) token: 404.
-    let resp = b.submit("/admin/tokens/nope/revoke", &[]).await;
+    let resp = b.submit("/account/tokens/nope/revoke", &[]).await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
 
     // Every signed-in person manages their own tokens.
     let (max_id, _) = app.member("Max Member").await;
     let max = Browser::signed_in(&app, &max_id, "max.member@keel.test").await;
-    let page = max.page("/admin/tokens").await;
+    let page = max.page("/account/tokens").await;
     assert!(!page.contains("nightly-sync"), "only your own");
     let resp = max
-        .submit(&format!("/admin/tokens/{token_id}/revoke"), &[])
+        .submit(&format!("/account/tokens/{token_id}/revoke"), &[])
         .await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
 }
@@ -1241,7 +1241,7 @@ fn nav_links(html: &str) -> Vec<String> {
 /// in the navigation of My week and of the administration page "Admin" leads to opens.
 #[tokio::test]
 async fn navigation_shows_only_what_the_reader_may_open() {
-    use keel_server::permissions::Holder;
+    use keel_server::access::matrix::Holder;
     let app = spawn_app().await;
     app.cycle("2026 Q4").await;
     for holder in Holder::ALL {

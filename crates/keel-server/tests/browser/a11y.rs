@@ -92,7 +92,7 @@ impl Demo {
             .iter()
             .filter(|k| k.objective_id == o.id && k.ownership_state == OwnershipState::Accepted)
             .map(|k| self.person(&k.owner_id))
-            .find(|p| keel_server::authz::create_okr(p).is_ok())
+            .find(|p| keel_server::access::create_okr(p).is_ok())
             .expect("an owner of a key result of the demo's biggest objective")
     }
 }

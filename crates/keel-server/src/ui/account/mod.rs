@@ -1,11 +1,15 @@
-//! Sign-in, sign-out, single sign-on, changing one's password and an administrator's password
-//! reset, as pages and forms that work without JavaScript.
+//! Sign-in, sign-out, single sign-on, the account pages (changing one's password; one's own API
+//! tokens in `tokens`) and an administrator's password reset, as pages and forms that work
+//! without JavaScript.
+
+pub mod tokens;
 
 use super::forms::{Field, Form};
 use super::{render, Layout, SignedIn, UiError};
 use crate::auth::session::{self, PRESESSION_COOKIE};
 use crate::auth::{oidc, password, random_token, safe_return_to, throttle};
 use crate::error::ApiError;
+use crate::services::provisioning::{self, NotProvisioned};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -256,7 +260,13 @@ pub async fn sso_callback(
         ));
     };
     let cookie = session::cookie(&headers, oidc::STATE_COOKIE);
-    match oidc::finish(state.store(), &state.auth, oidc, &code, &st, cookie).await {
+    let signed_in = match oidc::finish(state.store(), &state.auth, oidc, &code, &st, cookie).await {
+        Ok((identity, return_to)) => sso_person(&state, &identity, &oidc.role_map)
+            .await
+            .map(|person| (person, return_to)),
+        Err(refusal) => Err(refusal),
+    };
+    match signed_in {
         Ok((person, return_to)) => {
             let _ = session::end(state.store(), &state.auth, &headers).await?;
             let cookie = session::start(state.store(), &state.auth, &person, "oidc").await?;
@@ -270,6 +280,24 @@ pub async fn sso_callback(
         }
         Err(oidc::Refused(why)) => Ok(refused(why.into())),
     }
+}
+
+/// The person a verified single sign-on identity signs in as (found, or created on a first
+/// sign-in), or why not in words for the sign-in page.
+async fn sso_person(
+    state: &AppState,
+    identity: &oidc::VerifiedIdentity,
+    role_map: &[(String, keel_domain::Role)],
+) -> Result<keel_domain::Person, oidc::Refused> {
+    provisioning::person_for_sign_in(state.store(), identity, role_map)
+        .await
+        .map_err(|e| match e {
+            NotProvisioned::Deactivated => oidc::refused(
+                "this account is deactivated; ask an administrator",
+                format!("{} is deactivated", identity.email),
+            ),
+            NotProvisioned::Failed(e) => oidc::refused("single sign-on failed", e),
+        })
 }
 
 #[derive(Template)]
@@ -378,7 +406,7 @@ pub async fn admin_reset_form(
     SignedIn(caller): SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, UiError> {
-    crate::authz::reset_password(&caller.person)?;
+    crate::access::reset_password(&caller.person)?;
     let person = state
         .store()
         .person(&PersonId::from_string(id))

@@ -1,15 +1,16 @@
-//! Who may do what: every permission decision in one place, so the API, the web UI and the CLI
-//! inherit the same checks.
+//! The permission rules: every decision about who may do what, in one place, so the API, the
+//! web UI and the CLI inherit the same checks.
 //!
-//! The rules follow the OKR roles of seed 004: administrators (executive leadership) may do
-//! everything; champions (OKR coaches) manage cycles, settings and the framing of any OKR;
-//! members create OKRs and edit what they own or sponsor; check-ins belong to the people doing
-//! the work (owner and contributors). Ownership never follows hierarchy (seed 000): being
-//! someone's manager grants nothing here. Team leads (a team's `lead_id`) act on the OKRs and
-//! membership of their team and of every team below it: that is a position in the team tree,
-//! not a role, so it lives in [`Actor`]. Who may *see* an OKR is decided here too
-//! ([`read_scope`]) and enforced by `services::visibility`; `permissions.rs` states the
-//! resulting matrix per role and route, and a test walks it against the running app.
+//! The rules follow the OKR roles (`docs/method.md`, "One owner" and "Sponsor and
+//! contributors"): administrators (executive leadership) may do everything; champions (OKR
+//! coaches) manage cycles, settings and the framing of any OKR; members create OKRs and edit
+//! what they own or sponsor; check-ins belong to the people doing the work (Owner and
+//! Contributors). Ownership never follows hierarchy: being someone's manager grants nothing
+//! here. Team leads (a team's `lead_id`) act on the OKRs and membership of their team and of
+//! every team below it: that is a position in the team tree, not a role, so it lives in
+//! [`Actor`]. Who may *see* an OKR is decided here too ([`read_scope`], `docs/method.md`
+//! "Visibility") and enforced by `services::visibility`; `access::matrix` states the resulting
+//! table per role and route, and a test walks it against the running app.
 
 use crate::error::{ApiError, ApiResult};
 use keel_domain::{KeyResult, Objective, Person, Role, Team, TeamId};
@@ -238,7 +239,7 @@ pub fn manage_initiatives(caller: &Actor, kr: &KeyResult, o: &Objective) -> ApiR
     }
 }
 
-// ---- the owner's rhythm (issue 5) ----
+// ---- the weekly rhythm, status and the end of the cycle ----
 
 /// Overriding an objective's derived status: its owner (who answers for it in review) and
 /// administrators.
@@ -365,6 +366,7 @@ pub fn read_calibration(caller: &Person) -> ApiResult<()> {
 pub fn set_team_cadence(actor: &Actor, team: &keel_domain::Team) -> ApiResult<()> {
     manage_team(actor, Some(team))
 }
+
 /// Resetting someone's password (and so ending their sessions): administrators.
 pub fn reset_password(caller: &Person) -> ApiResult<()> {
     if is(caller, Role::Admin) {

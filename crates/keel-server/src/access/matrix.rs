@@ -1,0 +1,414 @@
+//! The permission matrix: for every role (and the team lead position), every API route and
+//! every page of the web UI, whether it is allowed. One table, three uses: a test walks the
+//! whole table against the running app (so the table cannot drift from the rules in
+//! `access::rules`), tests fail when a route in the OpenAPI document or a page the UI router
+//! registers has no row (so new routes and pages must be added here), and `docs/permissions.md`
+//! is generated from it (`keel permissions`, or the test with `KEEL_UPDATE_DOCS=1`).
+//!
+//! One row per line (a route and its nine cells), so that a diff names exactly the cell that
+//! changed. Visibility (which OKRs a person may see at all) applies on top of every cell: an OKR
+//! you may not see answers 404 whatever the table says. Pages of the web UI are rows of kind
+//! [`Kind::Page`] (`PAGES`); the few pages open to anonymous visitors (signing in, assets) are
+//! listed in [`PUBLIC_PAGES`] instead.
+
+/// Who the column is about: each of Keel's roles, and the team lead, a position in the team
+/// tree (a team's `lead_id`) rather than a role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder {
+    Admin,
+    Champion,
+    TeamLead,
+    Member,
+    Reviewer,
+    Analyst,
+    Hr,
+    Finance,
+    Viewer,
+}
+
+impl Holder {
+    pub const ALL: [Holder; 9] = [
+        Holder::Admin,
+        Holder::Champion,
+        Holder::TeamLead,
+        Holder::Member,
+        Holder::Reviewer,
+        Holder::Analyst,
+        Holder::Hr,
+        Holder::Finance,
+        Holder::Viewer,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Holder::Admin => "admin",
+            Holder::Champion => "champion",
+            Holder::TeamLead => "team lead",
+            Holder::Member => "member",
+            Holder::Reviewer => "reviewer",
+            Holder::Analyst => "analyst",
+            Holder::Hr => "hr",
+            Holder::Finance => "finance",
+            Holder::Viewer => "viewer",
+        }
+    }
+}
+
+/// One cell of the matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Allowed on anything the person may see.
+    Yes,
+    /// Allowed only on their own: OKRs they own or sponsor (or, for check-ins, contribute to);
+    /// for a team lead, the OKRs, teams and reviews of the teams they lead; for finance, key
+    /// results tagged financial; for ownership answers, requests naming them; for feedback
+    /// answers, requests asking them; for conversations, those they are one of the two people
+    /// of; for review notes, items on OKRs they own; for tokens, their own.
+    Own,
+    /// Refused (403).
+    No,
+}
+
+impl Access {
+    fn parse(c: char) -> Access {
+        match c {
+            'y' => Access::Yes,
+            'o' => Access::Own,
+            'n' => Access::No,
+            other => panic!("permission cell '{other}': use y, o or n"),
+        }
+    }
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Access::Yes => "yes",
+            Access::Own => "own",
+            Access::No => "—",
+        }
+    }
+}
+
+/// What a row is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// A route of the JSON API (`/api/v1` + path).
+    Api,
+    /// A page (or form) of the web UI, signed in by session cookie: path as registered in
+    /// `ui/`, e.g. `/objectives/{id}/edit`.
+    Page,
+}
+
+/// One row: a route (or page) and a cell per [`Holder::ALL`] column.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub kind: Kind,
+    /// Upper-case HTTP method.
+    pub method: &'static str,
+    /// As in the OpenAPI document, e.g. `/objectives/{id}` (API rows), or as registered by
+    /// the UI router (page rows).
+    pub path: &'static str,
+    pub access: [Access; 9],
+    /// Why, in a few words.
+    pub note: &'static str,
+}
+
+impl Row {
+    pub fn access(&self, h: Holder) -> Access {
+        self.access[Holder::ALL.iter().position(|x| *x == h).unwrap_or(0)]
+    }
+}
+
+/// Columns: admin, champion, team lead, member, reviewer, analyst, hr, finance, viewer.
+#[rustfmt::skip]
+const API: &[(&str, &str, &str, &str)] = &[
+    // people
+    ("GET",    "/people",                             "yyyyyyyyy", "the directory is open to everyone"),
+    ("POST",   "/people",                             "ynnnnnnnn", "administrators manage people"),
+    ("GET",    "/people/{id}",                        "yyyyyyyyy", ""),
+    ("PATCH",  "/people/{id}",                        "ynnnnnnnn", "roles and deactivation too; never the last administrator"),
+    ("GET",    "/people/{id}/ownership",              "yyyyyyyyy", "lists only OKRs the reader may see"),
+    // teams
+    ("GET",    "/teams",                              "yyyyyyyyy", ""),
+    ("POST",   "/teams",                              "yynnnnnnn", ""),
+    ("GET",    "/teams/{id}",                         "yyyyyyyyy", ""),
+    ("PATCH",  "/teams/{id}",                         "yyonnnnnn", "a lead changes their team and the teams below it"),
+    ("GET",    "/teams/{id}/okrs",                    "yyyyyyyyy", "lists only OKRs the reader may see"),
+    // cycles and settings
+    ("GET",    "/cycles",                             "yyyyyyyyy", ""),
+    ("POST",   "/cycles",                             "yynnnnnnn", "champions run the OKR cadence"),
+    ("GET",    "/cycles/{id}",                        "yyyyyyyyy", ""),
+    ("PATCH",  "/cycles/{id}",                        "yynnnnnnn", ""),
+    ("GET",    "/settings",                           "yyyyyyyyy", ""),
+    ("PATCH",  "/settings",                           "yynnnnnnn", ""),
+    // objectives
+    ("GET",    "/objectives",                         "yyyyyyyyy", "lists only OKRs the reader may see"),
+    ("POST",   "/objectives",                         "yyyynnnnn", "read-only roles do not create OKRs"),
+    ("GET",    "/objectives/{id}",                    "yyyyyyyyy", "404 when the reader may not see it"),
+    ("PATCH",  "/objectives/{id}",                    "yyooooono", "owner, sponsor, lead of one of its teams"),
+    ("DELETE", "/objectives/{id}",                    "yyooooono", ""),
+    ("GET",    "/objectives/{id}/history",            "yyyyyyyyy", "whoever can see the objective"),
+    // key results
+    ("POST",   "/objectives/{id}/key-results",        "yyooooono", "whoever may edit the objective"),
+    ("GET",    "/key-results/{id}",                   "yyyyyyyyy", ""),
+    ("PATCH",  "/key-results/{id}",                   "yyooooooo", "finance: key results tagged financial"),
+    ("DELETE", "/key-results/{id}",                   "yyooooooo", ""),
+    // check-ins and initiatives
+    ("POST",   "/key-results/{id}/check-ins",         "yonoooooo", "the people doing the work, not their leads"),
+    ("GET",    "/key-results/{id}/check-ins",         "yyyyyyyyy", ""),
+    ("POST",   "/key-results/{id}/initiatives",       "yyooooooo", ""),
+    ("GET",    "/key-results/{id}/initiatives",       "yyyyyyyyy", ""),
+    ("PATCH",  "/initiatives/{id}",                   "yyooooooo", "also the initiative's own owner"),
+    // ownership
+    ("POST",   "/objectives/{id}/ownership",          "yyooooono", "whoever may edit the objective proposes"),
+    ("GET",    "/objectives/{id}/ownership",          "yyyyyyyyy", ""),
+    ("POST",   "/objectives/{id}/ownership/accept",   "oonoooono", "only the person proposed"),
+    ("POST",   "/objectives/{id}/ownership/decline",  "oonoooono", "only the person proposed"),
+    ("POST",   "/key-results/{id}/ownership",         "yyooooooo", ""),
+    ("GET",    "/key-results/{id}/ownership",         "yyyyyyyyy", ""),
+    ("POST",   "/key-results/{id}/ownership/accept",  "oonoooono", "only the person proposed"),
+    ("POST",   "/key-results/{id}/ownership/decline", "oonoooono", "only the person proposed"),
+    ("GET",    "/ownership-requests",                 "yyyyyyyyy", "admins and champions: all they may see; others: their own"),
+    // reports
+    ("GET",    "/health",                             "yyyyyyyyn", "covers only OKRs the reader may see"),
+    ("GET",    "/audit",                              "yynnnnnnn", "JSON or CSV; leaves out objectives the reader may not see"),
+    // accounts
+    ("PUT",    "/me/password",                        "yyyyyyyyy", "your own password; the current one is required"),
+    ("POST",   "/people/{id}/password",               "ynnnnnnnn", "administrators reset passwords; the person's sessions end"),
+    // the owner's rhythm: what is due, status, cadence
+    ("GET",    "/people/{id}/due",                    "yyyyyyyyy", "lists only OKRs the reader may see"),
+    ("PUT",    "/objectives/{id}/status",             "yonoooono", "the objective's owner overrides its status, with a reason"),
+    ("DELETE", "/objectives/{id}/status",             "yonoooono", ""),
+    ("GET",    "/teams/{id}/cadence",                 "yyyyyyyyy", ""),
+    ("PUT",    "/teams/{id}/cadence",                 "yyonnnnnn", "whoever may change the team"),
+    // end of cycle
+    ("POST",   "/key-results/{id}/score",             "yynoooono", "the key result's or the objective's owner"),
+    ("GET",    "/objectives/{id}/retrospective",      "yyyyyyyyy", ""),
+    ("PUT",    "/objectives/{id}/retrospective",      "yynoooono", "the objective's owner; carrying over creates a draft in one transaction"),
+    ("POST",   "/cycles/{id}/close",                  "yynnnnnnn", "locks the cycle's OKRs"),
+    ("POST",   "/cycles/{id}/reopen",                 "ynnnnnnnn", "administrators only; audited"),
+    ("GET",    "/cycles/{id}/calibration",            "yynnnyynn", "computed only from OKRs the reader may see"),
+    // team reviews
+    ("POST",   "/teams/{id}/reviews",                 "yyonnnnnn", "the lead of the team or of a team above it"),
+    ("GET",    "/teams/{id}/reviews",                 "yyyyyyyyy", "each agenda lists only OKRs the reader may see"),
+    ("GET",    "/reviews/{id}",                       "yyyyyyyyy", "likewise"),
+    ("PUT",    "/reviews/{id}/items/{objective_id}",  "yyooooono", "the OKR's owner, or whoever runs the review"),
+    // conversations, feedback, recognition
+    ("POST",   "/conversations",                      "yyyyyyyyy", "a 1:1 with someone"),
+    ("GET",    "/conversations",                      "yyyyyyyyy", "your own 1:1s"),
+    ("GET",    "/conversations/{id}",                 "ooooooooo", "only its two people; anyone else gets 404"),
+    ("POST",   "/feedback-requests",                  "yyyyyyyyn", "on an OKR the asker may see; viewers do not give feedback"),
+    ("GET",    "/feedback-requests",                  "yyyyyyyyy", "lists only requests on OKRs the reader may see"),
+    ("GET",    "/feedback-requests/{id}",             "yyyyyyyyy", ""),
+    ("PUT",    "/feedback-requests/{id}/answer",      "oooooooon", "only the people asked"),
+    ("POST",   "/recognitions",                       "yyyyyyyyn", "on an OKR the giver may see"),
+    ("GET",    "/okrs/{id}/recognitions",             "yyyyyyyyy", "404 when the reader may not see the OKR"),
+    ("GET",    "/people/{id}/recognitions",           "yyyyyyyyy", "received (or `given=true`); lists only recognition on OKRs the reader may see"),
+    // tokens
+    ("POST",   "/tokens",                             "yyyyyyyyy", "your own tokens"),
+    ("GET",    "/tokens",                             "yyyyyyyyy", "your own tokens"),
+    ("DELETE", "/tokens/{id}",                        "ooooooooo", "someone else's token answers 404"),
+];
+
+/// Pages of the web UI, same columns. A refused page answers an HTML 403 (or 404 for what the
+/// reader may not see); `own` as for the API route the page stands for.
+#[rustfmt::skip]
+const PAGES: &[(&str, &str, &str, &str)] = &[
+    // everyone's pages
+    ("GET",  "/my-week",                            "yyyyyyyyy", "what is due for the reader's own OKRs"),
+    ("GET",  "/company",                            "yyyyyyyyy", "lists only OKRs the reader may see"),
+    ("GET",  "/ownership",                          "yyyyyyyyy", "likewise"),
+    ("GET",  "/health",                             "yyyyyyyyn", "as `GET /api/v1/health`"),
+    ("GET",  "/teams/{id}",                         "yyyyyyyyy", ""),
+    ("GET",  "/objectives/{id}",                    "yyyyyyyyy", "404 when the reader may not see it"),
+    ("GET",  "/account/password",                   "yyyyyyyyy", "your own password"),
+    ("GET",  "/account/tokens",                     "yyyyyyyyy", "your own API tokens"),
+    // OKR forms
+    ("GET",  "/objectives/new",                     "yyyynnnnn", "read-only roles get the 403 page instead of a form they cannot save"),
+    ("GET",  "/objectives/{id}/edit",               "yyooooono", "whoever may edit the objective"),
+    ("GET",  "/objectives/{id}/key-results/new",    "yyooooono", "whoever may edit the objective"),
+    ("GET",  "/key-results/{id}/edit",              "yyooooooo", "finance: key results tagged financial"),
+    // the owner's rhythm: close-out, reviews, conversations and feedback, reports
+    ("GET",  "/objectives/{id}/close-out",          "yynoooono", "whoever may score one of its key results or write its retrospective"),
+    ("GET",  "/teams/{id}/reviews/new",             "yyonnnnnn", "as `POST /api/v1/teams/{id}/reviews`"),
+    ("GET",  "/reviews/{id}",                       "yyyyyyyyy", "lists only OKRs the reader may see"),
+    ("GET",  "/conversations",                      "yyyyyyyyy", "your own 1:1s"),
+    ("GET",  "/conversations/{id}",                 "ooooooooo", "only its two people; anyone else gets 404"),
+    ("GET",  "/feedback",                           "yyyyyyyyy", "requests on OKRs the reader may see; viewers only read"),
+    ("GET",  "/reports/calibration",                "yynnnyynn", "as `GET /api/v1/cycles/{id}/calibration`"),
+    // administration
+    ("GET",  "/admin",                              "ynnnnnnnn", "people"),
+    ("GET",  "/admin/people/new",                   "ynnnnnnnn", ""),
+    ("GET",  "/admin/people/{id}",                  "ynnnnnnnn", ""),
+    ("GET",  "/admin/people/{id}/password",         "ynnnnnnnn", "administrators reset passwords"),
+    ("GET",  "/admin/teams",                        "yynnnnnnn", ""),
+    ("GET",  "/admin/teams/new",                    "yynnnnnnn", ""),
+    ("GET",  "/admin/teams/{id}",                   "yyonnnnnn", ""),
+    ("GET",  "/admin/cycles",                       "yynnnnnnn", ""),
+    ("GET",  "/admin/cycles/new",                   "yynnnnnnn", ""),
+    ("GET",  "/admin/cycles/{id}",                  "yynnnnnnn", ""),
+    ("GET",  "/admin/settings",                     "yynnnnnnn", ""),
+    ("GET",  "/admin/sso",                          "ynnnnnnnn", "read-only; single sign-on is configured by administrators"),
+    ("GET",  "/admin/cycles/{id}/close",            "yynnnnnnn", "asks before closing"),
+    ("GET",  "/admin/cycles/{id}/reopen",           "ynnnnnnnn", "asks before re-opening"),
+    ("GET",  "/admin/audit",                        "yynnnnnnn", "as `GET /api/v1/audit`"),
+    // forms (CSRF-protected; each as the API route it stands for)
+    ("POST", "/my-week/check-in",                   "yyyyyyyyy", "checks in only on key results the person may check in on"),
+    ("POST", "/objectives/new",                     "yyyynnnnn", "read-only roles do not create OKRs"),
+    ("POST", "/objectives/{id}/edit",               "yyooooono", ""),
+    ("POST", "/objectives/{id}/key-results/new",    "yyooooono", ""),
+    ("POST", "/key-results/{id}/edit",              "yyooooooo", "finance: key results tagged financial"),
+    ("POST", "/key-results/{id}/initiatives",       "yyooooooo", ""),
+    ("POST", "/initiatives/{id}/done",              "yyooooooo", "also the initiative's own owner"),
+    ("POST", "/initiatives/{id}/drop",              "yyooooooo", ""),
+    ("POST", "/objectives/{id}/ownership",          "yyooooono", "proposes"),
+    ("POST", "/key-results/{id}/ownership",         "yyooooooo", "proposes"),
+    ("POST", "/objectives/{id}/ownership/accept",   "oonoooono", "only the person proposed"),
+    ("POST", "/objectives/{id}/ownership/decline",  "oonoooono", "only the person proposed"),
+    ("POST", "/key-results/{id}/ownership/accept",  "oonoooono", "only the person proposed"),
+    ("POST", "/key-results/{id}/ownership/decline", "oonoooono", "only the person proposed"),
+    ("POST", "/admin/people/new",                   "ynnnnnnnn", ""),
+    ("POST", "/admin/people/{id}",                  "ynnnnnnnn", ""),
+    ("POST", "/admin/people/{id}/password",         "ynnnnnnnn", "the person's sessions end"),
+    ("POST", "/admin/teams/new",                    "yynnnnnnn", ""),
+    ("POST", "/admin/teams/{id}",                   "yyonnnnnn", ""),
+    ("POST", "/admin/cycles/new",                   "yynnnnnnn", ""),
+    ("POST", "/admin/cycles/{id}",                  "yynnnnnnn", ""),
+    ("POST", "/admin/settings",                     "yynnnnnnn", ""),
+    ("POST", "/account/tokens",                     "yyyyyyyyy", "your own tokens"),
+    ("POST", "/account/tokens/{id}/revoke",         "ooooooooo", "someone else's token answers 404; revoking one again is answered as the first time"),
+    ("POST", "/account/password",                   "yyyyyyyyy", "your own password; the current one is required"),
+    ("POST", "/objectives/{id}/status",             "yonoooono", "the objective's owner overrides its status, with a reason"),
+    ("POST", "/objectives/{id}/status/clear",       "yonoooono", ""),
+    ("POST", "/key-results/{id}/score",             "yynoooono", "the key result's or the objective's owner"),
+    ("POST", "/objectives/{id}/retrospective",      "yynoooono", "the objective's owner"),
+    ("POST", "/admin/cycles/{id}/close",            "yynnnnnnn", "locks the cycle's OKRs"),
+    ("POST", "/admin/cycles/{id}/reopen",           "ynnnnnnnn", "administrators only; audited"),
+    ("POST", "/teams/{id}/cadence",                 "yyonnnnnn", "as `PUT /api/v1/teams/{id}/cadence`: whoever may change the team"),
+    ("POST", "/teams/{id}/reviews",                 "yyonnnnnn", "the lead of the team or of a team above it"),
+    ("POST", "/reviews/{id}/items/{objective_id}",  "yyooooono", "the OKR's owner, or whoever runs the review"),
+    ("POST", "/conversations",                      "yyyyyyyyy", "a 1:1 with someone"),
+    ("POST", "/feedback",                           "yyyyyyyyn", "on an OKR the asker may see; viewers do not give feedback"),
+    ("POST", "/feedback/{id}/answer",               "oooooooon", "only the people asked"),
+    ("POST", "/recognitions",                       "yyyyyyyyn", "on an OKR the giver may see"),
+];
+
+/// Pages open to anonymous visitors, outside the matrix: signing in, the embedded assets, and
+/// redirects that show nothing. (`/` sends a signed-in person to `/my-week`, anyone else to
+/// `/sign-in`; `/admin/tokens`, the old address of a person's API tokens, sends everyone to
+/// `/account/tokens`.)
+pub const PUBLIC_PAGES: &[(&str, &str)] = &[
+    ("GET", "/"),
+    ("GET", "/sign-in"),
+    ("POST", "/sign-in"),
+    ("GET", "/sign-in/sso"),
+    ("GET", "/sign-in/sso/callback"),
+    ("POST", "/sign-out"),
+    ("GET", "/static/{file}"),
+    ("GET", "/admin/tokens"),
+];
+
+/// The whole matrix, in table order: API rows, then pages.
+pub fn rows() -> Vec<Row> {
+    let api = API.iter().map(|row| (Kind::Api, row));
+    let pages = PAGES.iter().map(|row| (Kind::Page, row));
+    api.chain(pages)
+        .map(|(kind, (method, path, cells, note))| {
+            let cells: Vec<Access> = cells.chars().map(Access::parse).collect();
+            Row {
+                kind,
+                method,
+                path,
+                access: cells
+                    .try_into()
+                    .unwrap_or_else(|_| panic!("{method} {path}: one cell per column")),
+                note,
+            }
+        })
+        .collect()
+}
+
+/// `docs/permissions.md`: the matrix as Markdown.
+pub fn markdown() -> String {
+    let mut out = String::from(
+        "# Permissions\n\n\
+         Generated from `crates/keel-server/src/access/matrix.rs` (`keel permissions` prints it; \
+         the test `permissions::docs_match_the_table` fails when this file is stale, and \
+         `KEEL_UPDATE_DOCS=1` rewrites it). A test walks every cell against the running app.\n\n\
+         - **yes**: allowed on anything the person may see.\n\
+         - **own**: allowed only on their own: OKRs they own or sponsor (check-ins: own or \
+         contribute to); for a team lead, the OKRs shared with and the teams at or below a team \
+         they lead (what leading adds to the member role); for finance, key results tagged \
+         `financial`; for ownership answers, requests naming them; for feedback answers, \
+         requests asking them; for conversations, the 1:1s they are one of the two people of; \
+         for review notes, agenda items on OKRs they own; for tokens, their own.\n\
+         - **—**: refused with 403.\n\n\
+         Visibility applies on top of every cell: an objective (and its key results, check-ins, scores, \
+         retrospective, review agenda items, feedback requests, recognition, initiatives, ownership \
+         and history) that a person may not see answers 404 and appears \
+         in no list, report or count. `public`: everyone. `team`: members of the teams it (or one \
+         of its key results) is shared with, the leads of those teams and of the teams above, \
+         champions, analysts and finance. `private`: its owner, co-owners, sponsor and \
+         contributors (and those of its key results), and administrators. People who hold only \
+         `viewer` see public OKRs and those they take part in. A `read` token gets 403 on any write.\n\n",
+    );
+    out.push_str("## API\n\n");
+    table(&mut out, Kind::Api, "route");
+    out.push_str(
+        "\n## Pages\n\n\
+         The web UI, signed in with a session cookie. A refused page answers an HTML 403 (404 for \
+         what the reader may not see); an anonymous visitor is sent to `/sign-in`. Open to \
+         anonymous visitors: ",
+    );
+    let public: Vec<String> = PUBLIC_PAGES
+        .iter()
+        .map(|(m, p)| format!("`{m} {p}`"))
+        .collect();
+    out.push_str(&public.join(", "));
+    out.push_str(".\n\n");
+    table(&mut out, Kind::Page, "page");
+    out
+}
+
+/// The rows of one kind as a Markdown table.
+fn table(out: &mut String, kind: Kind, first: &str) {
+    out.push_str(&format!("| {first} |"));
+    for h in Holder::ALL {
+        out.push_str(&format!(" {} |", h.name()));
+    }
+    out.push_str(" note |\n|---|");
+    for _ in Holder::ALL {
+        out.push_str(":-:|");
+    }
+    out.push_str("---|\n");
+    for r in rows().into_iter().filter(|r| r.kind == kind) {
+        let what = match r.kind {
+            Kind::Api => format!("`{} /api/v1{}`", r.method, r.path),
+            Kind::Page => format!("`{} {}`", r.method, r.path),
+        };
+        out.push_str(&format!("| {what} |"));
+        for a in r.access {
+            out.push_str(&format!(" {} |", a.symbol()));
+        }
+        out.push_str(&format!(" {} |\n", r.note));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_row_is_well_formed_and_unique() {
+        let rows = rows();
+        let mut seen = std::collections::HashSet::new();
+        for r in &rows {
+            assert!(
+                seen.insert((r.kind, r.method, r.path)),
+                "{} {} twice",
+                r.method,
+                r.path
+            );
+        }
+        assert!(rows.iter().all(|r| r.access(Holder::Admin) != Access::No));
+    }
+}

@@ -1,0 +1,351 @@
+//! The people administration pages (administrators): the searchable list, creating a person,
+//! and editing one (name, email, title, manager, roles, deactivation).
+
+use super::form::{optional, people_choices, AdminForm, Control, Input, Posted};
+use super::{sections, see_other, FormPage, Notice, Section};
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::services::directory::{self, NewPerson, PersonPatch};
+use crate::services::ui_org;
+use crate::ui::company::Choice;
+use crate::ui::forms::Field;
+use crate::ui::{encode, render, Layout, SignedIn, UiError};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Form as PostedForm;
+use keel_domain::*;
+use serde::Deserialize;
+
+/// One row of the people table.
+pub struct PersonRow {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub title: String,
+    pub roles: String,
+    pub active: bool,
+}
+
+impl From<Person> for PersonRow {
+    fn from(p: Person) -> Self {
+        Self {
+            id: p.id.to_string(),
+            name: p.name,
+            email: p.email.as_str().to_string(),
+            title: p.title,
+            roles: p
+                .roles
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            active: p.active,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin_people.html")]
+struct PeoplePage {
+    layout: Layout,
+    sections: Vec<Section>,
+    q: String,
+    people: Vec<PersonRow>,
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct PeopleQuery {
+    q: Option<String>,
+    cursor: Option<String>,
+}
+
+/// `GET /admin`: people, searchable, with edit and password-reset links (administrators).
+pub async fn people(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Query(q): Query<PeopleQuery>,
+) -> Result<Response, UiError> {
+    let page = ui_org::admin_people(state.store(), &caller, q.q.clone(), q.cursor).await?;
+    let query = q.q.unwrap_or_default();
+    let view = PeoplePage {
+        layout: Layout::signed_in(&caller, "/admin"),
+        sections: sections(&caller, "/admin"),
+        next: page
+            .next_cursor
+            .map(|c| format!("/admin?q={}&cursor={}", encode(&query), encode(&c))),
+        q: query,
+        people: page.items.into_iter().map(PersonRow::from).collect(),
+    };
+    Ok(render(StatusCode::OK, &view))
+}
+
+const ROLE_LABELS: [(Role, &str); 8] = [
+    (Role::Admin, "Administrator: everything"),
+    (
+        Role::Champion,
+        "Champion: cycles, settings, the framing of any OKR",
+    ),
+    (
+        Role::Member,
+        "Member: creates OKRs, edits what they own or sponsor",
+    ),
+    (Role::Reviewer, "Reviewer: reads and comments"),
+    (
+        Role::Analyst,
+        "Analyst: reads everything, reports and exports",
+    ),
+    (Role::Hr, "HR: participation and engagement reports"),
+    (
+        Role::Finance,
+        "Finance: edits key results tagged as financial",
+    ),
+    (Role::Viewer, "Viewer: reads public OKRs"),
+];
+
+/// What a person form shows, as typed.
+struct PersonValues<'a> {
+    name: &'a str,
+    email: &'a str,
+    title: &'a str,
+    manager_id: &'a str,
+    roles: Vec<&'a str>,
+    active: bool,
+}
+
+fn person_inputs(
+    v: &PersonValues,
+    people: &[Person],
+    me: Option<&PersonId>,
+    edit: bool,
+) -> Vec<Input> {
+    let mut inputs = vec![
+        Input::text("name", "Name", "text", v.name).required(),
+        Input::text("email", "Email", "email", v.email).required(),
+        Input::text("title", "Job title", "text", v.title),
+        Input::select(
+            "manager_id",
+            "Manager",
+            people_choices(people, &[v.manager_id], me),
+            "No manager",
+        )
+        .hint("Reporting lines only: being someone's manager grants nothing over their OKRs."),
+        Input {
+            field: Field::new("roles", "Roles", "checkbox"),
+            control: Control::Checkboxes(
+                ROLE_LABELS
+                    .iter()
+                    .map(|(r, label)| Choice {
+                        value: r.as_str().to_string(),
+                        label: label.to_string(),
+                        selected: v.roles.contains(&r.as_str()),
+                    })
+                    .collect(),
+            ),
+        }
+        .hint("A person can hold several roles; none means member."),
+    ];
+    if edit {
+        inputs.push(
+            Input {
+                field: Field::new("active", "Active", "checkbox"),
+                control: Control::Checkbox(v.active),
+            }
+            .hint("Unticking deactivates: their sessions and tokens stop at once; their history stays."),
+        );
+    }
+    inputs
+}
+
+/// `GET /admin/people/new`.
+pub async fn new_person_form(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+) -> Result<Response, UiError> {
+    crate::access::manage_people(&caller.person)?;
+    let people = ui_org::people_to_choose(state.store(), &caller).await?;
+    let values = PersonValues {
+        name: "",
+        email: "",
+        title: "",
+        manager_id: "",
+        roles: vec!["member"],
+        active: true,
+    };
+    Ok(render(
+        StatusCode::OK,
+        &new_person_page(&caller, person_inputs(&values, &people, None, false)),
+    ))
+}
+
+fn new_person_page(caller: &Caller, inputs: Vec<Input>) -> FormPage {
+    let layout = Layout::signed_in(caller, "/admin");
+    let mut page = FormPage::new(
+        caller,
+        "/admin",
+        "Add a person",
+        AdminForm::new(&layout, inputs),
+    );
+    page.intro =
+        "They sign in with single sign-on, or with a password you set for them after adding them."
+            .into();
+    page.action = "/admin/people/new".into();
+    page.submit = "Add person";
+    page.links = vec![("/admin".into(), "Back to people".into())];
+    page
+}
+
+/// `POST /admin/people/new`.
+pub async fn create_person(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    PostedForm(f): PostedForm<Posted>,
+) -> Result<Response, UiError> {
+    let roles: ApiResult<Vec<Role>> = f
+        .all("roles")
+        .into_iter()
+        .map(|r| {
+            Role::parse(r).ok_or_else(|| ApiError::invalid("roles", format!("'{r}' is not a role")))
+        })
+        .collect();
+    let result = match roles {
+        Ok(roles) => {
+            directory::create_person(
+                state.store(),
+                &caller,
+                NewPerson {
+                    name: f.get("name").to_string(),
+                    email: f.get("email").trim().to_string(),
+                    title: f.get("title").to_string(),
+                    manager_id: optional(f.get("manager_id")).map(PersonId::from_string),
+                    roles,
+                },
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(p) => Ok(see_other(format!("/admin/people/{}?created=1", p.id))),
+        Err(e) => {
+            let people = ui_org::people_to_choose(state.store(), &caller).await?;
+            let values = PersonValues {
+                name: f.get("name"),
+                email: f.get("email"),
+                title: f.get("title"),
+                manager_id: f.get("manager_id"),
+                roles: f.all("roles"),
+                active: true,
+            };
+            let mut page = new_person_page(&caller, person_inputs(&values, &people, None, false));
+            let status = page.form.show(e)?;
+            Ok(render(status, &page))
+        }
+    }
+}
+
+fn edit_person_page(caller: &Caller, person: &Person, inputs: Vec<Input>) -> FormPage {
+    let layout = Layout::signed_in(caller, "/admin");
+    let mut form = AdminForm::new(&layout, inputs);
+    form.version = Some(person.version);
+    let mut page = FormPage::new(caller, "/admin", format!("Edit {}", person.name), form);
+    page.action = format!("/admin/people/{}", person.id);
+    page.links = vec![
+        (
+            format!("/admin/people/{}/password", person.id),
+            format!("Reset the password of {}", person.name),
+        ),
+        (
+            format!("/ownership#person-{}", person.id),
+            format!("What {} owns", person.name),
+        ),
+        ("/admin".into(), "Back to people".into()),
+    ];
+    page
+}
+
+/// `GET /admin/people/{id}`.
+pub async fn edit_person_form(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(id): Path<String>,
+    Query(n): Query<Notice>,
+) -> Result<Response, UiError> {
+    let (person, people) =
+        ui_org::admin_person(state.store(), &caller, &PersonId::from_string(id)).await?;
+    let manager = person
+        .manager_id
+        .as_ref()
+        .map(|m| m.to_string())
+        .unwrap_or_default();
+    let values = PersonValues {
+        name: &person.name,
+        email: person.email.as_str(),
+        title: &person.title,
+        manager_id: &manager,
+        roles: person.roles.iter().map(|r| r.as_str()).collect(),
+        active: person.active,
+    };
+    let inputs = person_inputs(&values, &people, Some(&person.id), true);
+    let mut page = edit_person_page(&caller, &person, inputs);
+    page.form.success = n.message("person");
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// `POST /admin/people/{id}`.
+pub async fn update_person(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(id): Path<String>,
+    PostedForm(f): PostedForm<Posted>,
+) -> Result<Response, UiError> {
+    let id = PersonId::from_string(id);
+    let (person, people) = ui_org::admin_person(state.store(), &caller, &id).await?;
+    let roles: ApiResult<Vec<Role>> = f
+        .all("roles")
+        .into_iter()
+        .map(|r| {
+            Role::parse(r).ok_or_else(|| ApiError::invalid("roles", format!("'{r}' is not a role")))
+        })
+        .collect();
+    let result = match roles {
+        Ok(roles) => {
+            directory::patch_person(
+                state.store(),
+                &caller,
+                &id,
+                f.version(),
+                PersonPatch {
+                    name: Some(f.get("name").to_string()),
+                    email: Some(f.get("email").trim().to_string()),
+                    title: Some(f.get("title").to_string()),
+                    manager_id: Some(optional(f.get("manager_id")).map(PersonId::from_string)),
+                    roles: Some(roles),
+                    active: Some(f.has("active")),
+                },
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(p) => Ok(see_other(format!("/admin/people/{}?saved=1", p.id))),
+        Err(e) => {
+            let values = PersonValues {
+                name: f.get("name"),
+                email: f.get("email"),
+                title: f.get("title"),
+                manager_id: f.get("manager_id"),
+                roles: f.all("roles"),
+                active: f.has("active"),
+            };
+            let inputs = person_inputs(&values, &people, Some(&person.id), true);
+            let mut page = edit_person_page(&caller, &person, inputs);
+            let status = page.form.show(e)?;
+            Ok(render(status, &page))
+        }
+    }
+}
