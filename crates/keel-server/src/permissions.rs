@@ -717,6 +717,19 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
         "yyyyyyyyn",
         "on an OKR the giver may see",
     ),
+    // the forms' pickers (suggestions as the reader types)
+    (
+        "GET",
+        "/pickers/people",
+        "yyyyyyyyy",
+        "active people matching what was typed",
+    ),
+    (
+        "GET",
+        "/pickers/objectives",
+        "yyyyyyyyy",
+        "open objectives the reader may see matching what was typed",
+    ),
 ];
 
 /// Pages open to anonymous visitors, outside the matrix: signing in and the embedded assets.

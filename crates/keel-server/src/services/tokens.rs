@@ -36,3 +36,17 @@ pub async fn issue(
         .await?;
     Ok((token, secret))
 }
+
+/// Revokes one of the caller's own tokens; someone else's token id is 404, like an unknown one.
+pub async fn revoke_own_token(
+    store: &dyn Store,
+    caller: &crate::auth::Caller,
+    id: &TokenId,
+) -> ApiResult<()> {
+    let mine = store.list_tokens(&caller.person.id).await?;
+    if !mine.iter().any(|t| &t.id == id && t.revoked_at.is_none()) {
+        return Err(crate::error::ApiError::NotFound("token"));
+    }
+    store.revoke_token(&caller.write_ctx(), id).await?;
+    Ok(())
+}

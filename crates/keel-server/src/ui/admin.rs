@@ -14,11 +14,12 @@ use super::{encode, render, Layout, SignedIn, UiError};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::IfMatch;
+use crate::read::administration;
 use crate::services::directory::{
     self, CyclePatch, NewCycle, NewPerson, NewTeam, PersonPatch, RhythmPatch, SettingsPatch,
     TeamPatch,
 };
-use crate::services::{tokens, ui_org};
+use crate::services::tokens;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -268,13 +269,13 @@ fn people_choices(people: &[Person], selected: &[&str], skip: Option<&PersonId>)
 type MayOpen = fn(&Caller) -> bool;
 
 /// Where each administration page is, for the sub-navigation, with who may open it. Each rule
-/// is the one the page itself checks (`authz` or `ui_org`), so every link shown opens.
+/// is the one the page itself checks (`authz` or `read::administration`), so every link shown opens.
 const SECTIONS: [(&str, &str, MayOpen); 7] = [
     ("/admin", "People", |c| {
         crate::authz::manage_people(&c.person).is_ok()
     }),
     ("/admin/teams", "Teams", |c| {
-        ui_org::may_list_teams(&c.person).is_ok()
+        administration::may_list_teams(&c.person).is_ok()
     }),
     ("/admin/cycles", "Cycles", |c| {
         crate::authz::manage_cycles(&c.person).is_ok()
@@ -285,7 +286,7 @@ const SECTIONS: [(&str, &str, MayOpen); 7] = [
     // Everyone manages their own API tokens.
     ("/admin/tokens", "API tokens", |_| true),
     ("/admin/sso", "Single sign-on", |c| {
-        ui_org::may_read_sso(c).is_ok()
+        administration::may_read_sso(c).is_ok()
     }),
     ("/admin/audit", "Audit log", |c| {
         crate::authz::read_audit(&c.person).is_ok()
@@ -426,7 +427,7 @@ pub async fn people(
     SignedIn(caller): SignedIn,
     Query(q): Query<PeopleQuery>,
 ) -> Result<Response, UiError> {
-    let page = ui_org::admin_people(state.store(), &caller, q.q.clone(), q.cursor).await?;
+    let page = administration::admin_people(state.store(), &caller, q.q.clone(), q.cursor).await?;
     let query = q.q.unwrap_or_default();
     let view = PeoplePage {
         layout: Layout::signed_in(&caller, "/admin"),
@@ -523,7 +524,7 @@ pub async fn new_person_form(
     SignedIn(caller): SignedIn,
 ) -> Result<Response, UiError> {
     crate::authz::manage_people(&caller.person)?;
-    let people = ui_org::people_to_choose(state.store(), &caller).await?;
+    let people = administration::people_to_choose(state.store(), &caller).await?;
     let values = PersonValues {
         name: "",
         email: "",
@@ -588,7 +589,7 @@ pub async fn create_person(
     match result {
         Ok(p) => Ok(see_other(format!("/admin/people/{}?created=1", p.id))),
         Err(e) => {
-            let people = ui_org::people_to_choose(state.store(), &caller).await?;
+            let people = administration::people_to_choose(state.store(), &caller).await?;
             let values = PersonValues {
                 name: f.get("name"),
                 email: f.get("email"),
@@ -632,7 +633,7 @@ pub async fn edit_person_form(
     Query(n): Query<Notice>,
 ) -> Result<Response, UiError> {
     let (person, people) =
-        ui_org::admin_person(state.store(), &caller, &PersonId::from_string(id)).await?;
+        administration::admin_person(state.store(), &caller, &PersonId::from_string(id)).await?;
     let manager = person
         .manager_id
         .as_ref()
@@ -660,7 +661,7 @@ pub async fn update_person(
     PostedForm(f): PostedForm<Posted>,
 ) -> Result<Response, UiError> {
     let id = PersonId::from_string(id);
-    let (person, people) = ui_org::admin_person(state.store(), &caller, &id).await?;
+    let (person, people) = administration::admin_person(state.store(), &caller, &id).await?;
     let roles: ApiResult<Vec<Role>> = f
         .all("roles")
         .into_iter()
@@ -731,7 +732,7 @@ pub async fn teams(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
 ) -> Result<Response, UiError> {
-    let (teams, people) = ui_org::admin_teams(state.store(), &caller).await?;
+    let (teams, people) = administration::admin_teams(state.store(), &caller).await?;
     let name_of_team = |id: &Option<TeamId>| {
         id.as_ref()
             .and_then(|i| teams.iter().find(|t| &t.id == i))
@@ -823,7 +824,7 @@ pub async fn new_team_form(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
 ) -> Result<Response, UiError> {
-    let (teams, people) = ui_org::admin_teams(state.store(), &caller).await?;
+    let (teams, people) = administration::admin_teams(state.store(), &caller).await?;
     let v = TeamValues {
         name: "",
         parent_id: "",
@@ -857,7 +858,7 @@ pub async fn create_team(
     SignedIn(caller): SignedIn,
     PostedForm(f): PostedForm<Posted>,
 ) -> Result<Response, UiError> {
-    let (teams, people) = ui_org::admin_teams(state.store(), &caller).await?;
+    let (teams, people) = administration::admin_teams(state.store(), &caller).await?;
     let (parent_id, lead_id, member_ids) = team_input(&f);
     let result = directory::create_team(
         state.store(),
@@ -900,7 +901,7 @@ pub async fn edit_team_form(
     Query(n): Query<Notice>,
 ) -> Result<Response, UiError> {
     let (team, teams, people) =
-        ui_org::admin_team(state.store(), &caller, &TeamId::from_string(id)).await?;
+        administration::admin_team(state.store(), &caller, &TeamId::from_string(id)).await?;
     let parent = team
         .parent_id
         .as_ref()
@@ -952,7 +953,7 @@ pub async fn update_team(
     PostedForm(f): PostedForm<Posted>,
 ) -> Result<Response, UiError> {
     let id = TeamId::from_string(id);
-    let (team, teams, people) = ui_org::admin_team(state.store(), &caller, &id).await?;
+    let (team, teams, people) = administration::admin_team(state.store(), &caller, &id).await?;
     let (parent_id, lead_id, member_ids) = team_input(&f);
     let result = directory::patch_team(
         state.store(),
@@ -1038,7 +1039,7 @@ async fn cycles_page(
     notice: Option<String>,
     error: Option<String>,
 ) -> Result<CyclesPage, UiError> {
-    let cycles = ui_org::admin_cycles(state.store(), caller).await?;
+    let cycles = administration::admin_cycles(state.store(), caller).await?;
     let rows = cycles
         .iter()
         .map(|c| CycleRow {
@@ -1087,7 +1088,7 @@ pub async fn confirm_cycle(
     } else {
         crate::authz::reopen_cycle(&caller.person)?;
     }
-    let cycles = ui_org::admin_cycles(state.store(), &caller).await?;
+    let cycles = administration::admin_cycles(state.store(), &caller).await?;
     let cycle = find_cycle(&cycles, &id)?;
     let page = ConfirmCyclePage {
         layout: Layout::signed_in(&caller, "/admin"),
@@ -1191,7 +1192,7 @@ pub async fn new_cycle_form(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
 ) -> Result<Response, UiError> {
-    let cycles = ui_org::admin_cycles(state.store(), &caller).await?;
+    let cycles = administration::admin_cycles(state.store(), &caller).await?;
     let v = CycleValues {
         name: "",
         starts_on: "",
@@ -1234,7 +1235,7 @@ pub async fn create_cycle(
     SignedIn(caller): SignedIn,
     PostedForm(f): PostedForm<Posted>,
 ) -> Result<Response, UiError> {
-    let cycles = ui_org::admin_cycles(state.store(), &caller).await?;
+    let cycles = administration::admin_cycles(state.store(), &caller).await?;
     let result = match cycle_fields(&f) {
         Ok((starts_on, ends_on, st)) => {
             directory::create_cycle(
@@ -1301,7 +1302,7 @@ pub async fn edit_cycle_form(
     Path(id): Path<String>,
     Query(n): Query<Notice>,
 ) -> Result<Response, UiError> {
-    let cycles = ui_org::admin_cycles(state.store(), &caller).await?;
+    let cycles = administration::admin_cycles(state.store(), &caller).await?;
     let cycle = find_cycle(&cycles, &id)?;
     let (starts, ends, parent, st) = (
         cycle.starts_on.to_string(),
@@ -1332,7 +1333,7 @@ pub async fn update_cycle(
     Path(id): Path<String>,
     PostedForm(f): PostedForm<Posted>,
 ) -> Result<Response, UiError> {
-    let cycles = ui_org::admin_cycles(state.store(), &caller).await?;
+    let cycles = administration::admin_cycles(state.store(), &caller).await?;
     let cycle = find_cycle(&cycles, &id)?;
     let result = match cycle_fields(&f) {
         Ok((starts_on, ends_on, st)) => {
@@ -1484,7 +1485,7 @@ pub async fn settings_form(
     SignedIn(caller): SignedIn,
     Query(n): Query<Notice>,
 ) -> Result<Response, UiError> {
-    let s = ui_org::admin_settings(state.store(), &caller).await?;
+    let s = administration::admin_settings(state.store(), &caller).await?;
     let inputs = settings_inputs(|name| match name {
         "name" => s.name.clone(),
         "time_zone" => s.time_zone.clone(),
@@ -1548,7 +1549,7 @@ pub async fn update_settings(
     SignedIn(caller): SignedIn,
     PostedForm(f): PostedForm<Posted>,
 ) -> Result<Response, UiError> {
-    ui_org::admin_settings(state.store(), &caller).await?;
+    administration::admin_settings(state.store(), &caller).await?;
     let result = match settings_patch(&f) {
         Ok(patch) => directory::patch_settings(state.store(), &caller, patch).await,
         Err(e) => Err(e),
@@ -1610,7 +1611,7 @@ async fn tokens_view(
     caller: &Caller,
     inputs: Vec<Input>,
 ) -> Result<TokensPage, UiError> {
-    let tokens = ui_org::own_tokens(state.store(), caller).await?;
+    let tokens = administration::own_tokens(state.store(), caller).await?;
     let layout = Layout::signed_in(caller, "/admin");
     let fmt = |t: Option<chrono::DateTime<chrono::Utc>>| {
         t.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
@@ -1717,7 +1718,7 @@ pub async fn revoke_token(
     SignedIn(caller): SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, UiError> {
-    ui_org::revoke_own_token(state.store(), &caller, &TokenId::from_string(id)).await?;
+    tokens::revoke_own_token(state.store(), &caller, &TokenId::from_string(id)).await?;
     Ok(see_other("/admin/tokens?revoked=1".into()))
 }
 
@@ -1742,7 +1743,7 @@ pub async fn sso(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
 ) -> Result<Response, UiError> {
-    ui_org::may_read_sso(&caller)?;
+    administration::may_read_sso(&caller)?;
     let oidc = state.auth.oidc.as_ref();
     let page = SsoPage {
         layout: Layout::signed_in(&caller, "/admin"),
