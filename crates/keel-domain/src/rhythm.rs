@@ -23,6 +23,43 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status, best first (filters list them in this order).
+    pub const ALL: [Status; 5] = [
+        Status::OnTrack,
+        Status::AtRisk,
+        Status::OffTrack,
+        Status::Stale,
+        Status::Closed,
+    ];
+
+    /// The status as the API spells it (`on_track` …): its JSON value, and the CSS class pages
+    /// give it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::OnTrack => "on_track",
+            Status::AtRisk => "at_risk",
+            Status::OffTrack => "off_track",
+            Status::Stale => "stale",
+            Status::Closed => "closed",
+        }
+    }
+
+    /// The status in the reader's words ("On track" …), wherever a person reads it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::OnTrack => "On track",
+            Status::AtRisk => "At risk",
+            Status::OffTrack => "Off track",
+            Status::Stale => "Stale",
+            Status::Closed => "Closed",
+        }
+    }
+
+    /// The status spelled as the API spells it; `None` for anything else.
+    pub fn parse(v: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|s| s.as_str() == v)
+    }
+
     /// Worse statuses sort higher, so an objective can take the worst of its key results.
     fn badness(self) -> u8 {
         match self {

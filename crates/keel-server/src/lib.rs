@@ -1,14 +1,16 @@
 //! Keel's HTTP server: the JSON API v1 (with its OpenAPI document and reference page), the web
-//! UI (server-rendered, with sign-in), health check and request ids. Routes are thin: they parse, authorise and call `services`.
+//! UI (server-rendered, with sign-in), health check and request ids. Routes are thin: they parse,
+//! then call `services` (the use cases, for writes) or `read` (the read models both the API and
+//! the pages show).
 
 pub mod access;
 pub mod api;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod read;
 pub mod services;
 pub mod ui;
-pub mod views;
 
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue};

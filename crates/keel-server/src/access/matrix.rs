@@ -290,6 +290,9 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     ("POST", "/feedback",                           "yyyyyyyyn", "on an OKR the asker may see; viewers do not give feedback"),
     ("POST", "/feedback/{id}/answer",               "oooooooon", "only the people asked"),
     ("POST", "/recognitions",                       "yyyyyyyyn", "on an OKR the giver may see"),
+    // the forms' pickers (suggestions as the reader types)
+    ("GET",  "/pickers/people",                     "yyyyyyyyy", "active people matching what was typed"),
+    ("GET",  "/pickers/objectives",                 "yyyyyyyyy", "open objectives the reader may see matching what was typed"),
 ];
 
 /// Pages open to anonymous visitors, outside the matrix: signing in, the embedded assets, and

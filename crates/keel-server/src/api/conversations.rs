@@ -4,9 +4,9 @@
 use crate::auth::Caller;
 use crate::error::{ApiResult, Problem};
 use crate::extract::{page_request, ApiJson};
+use crate::read::views::ListOf;
 use crate::services::conversations::{self as svc, *};
 use crate::services::visibility::Viewer;
-use crate::views::ListOf;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;

@@ -3,8 +3,8 @@
 use crate::auth::Caller;
 use crate::error::{ApiResult, Problem};
 use crate::extract::{etag, page_request, ApiJson, IfMatch};
+use crate::read::views::ListOf;
 use crate::services::directory::{self as svc, *};
-use crate::views::ListOf;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;

@@ -3,9 +3,11 @@
 use crate::auth::Caller;
 use crate::error::{ApiResult, Problem};
 use crate::extract::{etag, page_request, ApiJson, IfMatch};
+use crate::read::views::{self, InitiativeView, KeyResultView, ListOf, ObjectiveView};
+use crate::services::check_ins::{self, NewCheckIn};
+use crate::services::guards;
 use crate::services::okrs::{self as svc, *};
 use crate::services::visibility::Viewer;
-use crate::views::{self, InitiativeView, KeyResultView, ListOf, ObjectiveView};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -93,7 +95,7 @@ async fn get_objective(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
-    let o = svc::get_objective(
+    let o = guards::get_objective(
         s.store(),
         &Viewer::of(&caller.person),
         &ObjectiveId::from_string(id),
@@ -163,7 +165,7 @@ async fn get_key_result(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
-    let (kr, _) = svc::get_key_result(
+    let (kr, _) = guards::get_key_result(
         s.store(),
         &Viewer::of(&caller.person),
         &KeyResultId::from_string(id),
@@ -227,7 +229,7 @@ async fn create_check_in(
     ApiJson(input): ApiJson<NewCheckIn>,
 ) -> ApiResult<impl IntoResponse> {
     let (check_in, kr, objective, cycle) =
-        svc::check_in(s.store(), &caller, &KeyResultId::from_string(id), input).await?;
+        check_ins::check_in(s.store(), &caller, &KeyResultId::from_string(id), input).await?;
     let key_result = views::key_result_in_cycle(s.store(), kr, &objective, cycle).await?;
     Ok((
         StatusCode::CREATED,
@@ -253,7 +255,7 @@ async fn list_check_ins(
     Path(id): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> ApiResult<Json<ListOf<CheckIn>>> {
-    let (kr, _) = svc::get_key_result(
+    let (kr, _) = guards::get_key_result(
         s.store(),
         &Viewer::of(&caller.person),
         &KeyResultId::from_string(id),
@@ -281,8 +283,9 @@ async fn create_initiative(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<NewInitiative>,
 ) -> ApiResult<impl IntoResponse> {
-    let i =
+    let (i, kr) =
         svc::create_initiative(s.store(), &caller, &KeyResultId::from_string(id), input).await?;
+    let i = views::initiative(i, &kr);
     Ok((StatusCode::CREATED, etag(i.initiative.version), Json(i)))
 }
 
@@ -296,7 +299,12 @@ async fn list_initiatives(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ListOf<InitiativeView>>> {
-    let items = svc::list_initiatives(s.store(), &caller, &KeyResultId::from_string(id)).await?;
+    let (items, kr) =
+        svc::list_initiatives(s.store(), &caller, &KeyResultId::from_string(id)).await?;
+    let items = items
+        .into_iter()
+        .map(|i| views::initiative(i, &kr))
+        .collect();
     Ok(Json(ListOf {
         items,
         next_cursor: None,
@@ -321,5 +329,6 @@ async fn patch_initiative(
         patch,
     )
     .await?;
+    let i = views::initiative(i.0, &i.1);
     Ok((etag(i.initiative.version), Json(i)))
 }

@@ -3,20 +3,21 @@
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{page_request, ApiJson};
+use crate::read::health::{self, HealthReport};
+use crate::read::team_okrs;
+use crate::read::views::{KeyResultView, ListOf, ObjectiveView, PersonSummary};
 use crate::services::directory;
-use crate::services::health::{self, HealthReport};
 use crate::services::ownership::{self as svc, DeclineOwnership, ProposeOwner};
 use crate::services::visibility::Viewer;
-use crate::views::{self, KeyResultView, ListOf, ObjectiveView, PersonSummary};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 use keel_domain::*;
-use keel_store::{ObjectiveFilter, PageRequest};
+use keel_store::PageRequest;
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -389,65 +390,21 @@ async fn team_okrs(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<TeamOkrs>> {
-    let viewer = Viewer::of(&caller.person);
     let team = directory::get_team(s.store(), &TeamId::from_string(id)).await?;
-    let mut objectives = vec![];
-    let mut page = PageRequest {
-        limit: 500,
-        cursor: None,
-    };
-    loop {
-        let p = s
-            .store()
-            .list_objectives(
-                &ObjectiveFilter {
-                    team_id: Some(team.id.clone()),
-                    audience: viewer.audience(),
-                    ..Default::default()
-                },
-                &page,
-            )
-            .await?;
-        objectives.extend(p.items);
-        match p.next_cursor {
-            Some(c) => page.cursor = Some(c),
-            None => break,
-        }
-    }
-    let shown: HashSet<ObjectiveId> = objectives.iter().map(|o| o.id.clone()).collect();
-    let extra: Vec<KeyResult> = s
-        .store()
-        .key_results_shared_with(&team.id)
-        .await?
-        .into_iter()
-        .filter(|k| !shown.contains(&k.objective_id))
-        .collect();
-    let extra = viewer.retain(s.store(), extra, |k| &k.objective_id).await?;
-    let parent_ids: Vec<ObjectiveId> = extra
-        .iter()
-        .map(|k| k.objective_id.clone())
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let parents =
-        views::objectives(s.store(), s.store().objectives_by_ids(&parent_ids).await?).await?;
-    let mut key_results = vec![];
-    for k in extra {
-        if let Some(p) = parents.iter().find(|p| p.id == k.objective_id) {
-            if let Some(view) = p.key_results.iter().find(|v| v.id == k.id) {
-                key_results.push(SharedKeyResult {
-                    key_result: view.clone(),
-                    objective_id: p.id.clone(),
-                    objective_title: p.title.clone(),
-                    objective_owner: p.owner.clone(),
-                });
-            }
-        }
-    }
+    let okrs = team_okrs::team_okrs(s.store(), &Viewer::of(&caller.person), &team.id, None).await?;
     Ok(Json(TeamOkrs {
         team,
-        objectives: views::objectives(s.store(), objectives).await?,
-        key_results,
+        objectives: okrs.objectives,
+        key_results: okrs
+            .shared_key_results
+            .into_iter()
+            .map(|k| SharedKeyResult {
+                objective_id: k.objective.id,
+                objective_title: k.objective.title,
+                objective_owner: k.objective.owner,
+                key_result: k.key_result,
+            })
+            .collect(),
     }))
 }
 

@@ -4,9 +4,9 @@
 use crate::auth::Caller;
 use crate::error::{ApiResult, Problem};
 use crate::extract::{etag, page_request, ApiJson, IfMatch};
+use crate::read::views::ListOf;
 use crate::services::reviews::{self as svc, NewReview, ReviewItemNotes};
 use crate::services::visibility::Viewer;
-use crate::views::ListOf;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;

@@ -5,11 +5,12 @@
 use crate::auth::Caller;
 use crate::error::{ApiResult, Problem};
 use crate::extract::ApiJson;
+use crate::read::calibration::{self, CalibrationReport};
+use crate::read::views::{self, KeyResultView, ListOf, ObjectiveView};
 use crate::services::rhythm::{
     self as svc, DueCheckIn, SetStatusOverride, SetTeamCadence, TeamCadence,
 };
-use crate::services::scoring::{self, CalibrationReport, NewScore, RetrospectiveInput};
-use crate::views::{self, KeyResultView, ListOf, ObjectiveView};
+use crate::services::scoring::{self, NewScore, RetrospectiveInput};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::Json;
@@ -194,6 +195,6 @@ async fn calibration(
     Path(id): Path<String>,
 ) -> ApiResult<Json<CalibrationReport>> {
     Ok(Json(
-        scoring::calibration(s.store(), &caller, &CycleId::from_string(id)).await?,
+        calibration::calibration(s.store(), &caller, &CycleId::from_string(id)).await?,
     ))
 }

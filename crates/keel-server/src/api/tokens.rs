@@ -4,8 +4,8 @@
 use crate::auth::Caller;
 use crate::error::{ApiResult, Problem};
 use crate::extract::ApiJson;
+use crate::read::views::ListOf;
 use crate::services::tokens;
-use crate::views::ListOf;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

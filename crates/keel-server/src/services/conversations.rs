@@ -8,8 +8,8 @@
 //! (422 on the field), reading a request on one answers 404, and lists leave them out. Viewers
 //! (who read public OKRs only) neither give nor ask for feedback (`access::give_feedback`).
 
+use super::guards::{get_key_result, okrs_by_ids, resolve_okr};
 use super::now;
-use super::okrs::get_key_result;
 use super::require_active_person;
 use super::visibility::Viewer;
 use crate::access;
@@ -22,66 +22,17 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use utoipa::ToSchema;
 
-/// An OKR id must name an objective or a key result the caller may see (one they may not see is
-/// refused like one that does not exist). Returns the objective it belongs to.
-async fn require_okr(
-    store: &dyn Store,
-    viewer: &Viewer,
-    field: &str,
-    id: &str,
-) -> ApiResult<ObjectiveId> {
-    let found = match viewer.objective(store, &ObjectiveId::from_string(id)).await {
-        Ok(o) => Some(o.id),
-        Err(ApiError::NotFound(_)) => match viewer
-            .key_result(store, &KeyResultId::from_string(id))
-            .await
-        {
-            Ok((k, _)) => Some(k.objective_id),
-            Err(ApiError::NotFound(_)) => None,
-            Err(e) => return Err(e),
-        },
-        Err(e) => return Err(e),
-    };
-    found.ok_or_else(|| {
-        ApiError::invalid(
-            field,
-            format!("'{id}' is neither an objective nor a key result"),
-        )
-    })
-}
-
 /// The objective each OKR id (an objective's or a key result's) belongs to: two queries for
-/// any number of ids. Ids that name nothing are absent.
+/// any number of ids (`guards::okrs_by_ids`). Ids that name nothing are absent.
 async fn objectives_of(
     store: &dyn Store,
     okr_ids: &[String],
 ) -> ApiResult<HashMap<String, ObjectiveId>> {
-    let mut ids: Vec<String> = okr_ids.to_vec();
-    ids.sort();
-    ids.dedup();
-    let mut out: HashMap<String, ObjectiveId> = store
-        .objectives_by_ids(
-            &ids.iter()
-                .cloned()
-                .map(ObjectiveId::from_string)
-                .collect::<Vec<_>>(),
-        )
+    Ok(okrs_by_ids(store, okr_ids)
         .await?
         .into_iter()
-        .map(|o| (o.id.to_string(), o.id))
-        .collect();
-    let rest: Vec<KeyResultId> = ids
-        .iter()
-        .filter(|i| !out.contains_key(*i))
-        .cloned()
-        .map(KeyResultId::from_string)
-        .collect();
-    if !rest.is_empty() {
-        for k in store.key_results_by_ids(&rest).await? {
-            out.insert(k.id.to_string(), k.objective_id);
-        }
-    }
-    Ok(out)
+        .map(|(id, (_, o))| (id, o))
+        .collect())
 }
 
 // ---------------------------------------------------------------- conversations
@@ -126,7 +77,7 @@ pub async fn create_conversation(
     require_active_person(store, "with_id", &c.with_id).await?;
     let viewer = Viewer::of(&caller.person);
     for id in &c.okr_ids {
-        require_okr(store, &viewer, "okr_ids", id).await?;
+        resolve_okr(store, &viewer, "okr_ids", id).await?;
     }
     store.insert_conversation(&caller.write_ctx(), &c).await?;
     Ok(c)
@@ -179,8 +130,8 @@ pub async fn request_feedback(
     input: NewFeedbackRequest,
 ) -> ApiResult<FeedbackRequest> {
     access::give_feedback(&caller.person)?;
-    let objective =
-        require_okr(store, &Viewer::of(&caller.person), "okr_id", &input.okr_id).await?;
+    let (_, objective) =
+        resolve_okr(store, &Viewer::of(&caller.person), "okr_id", &input.okr_id).await?;
     let r = FeedbackRequest {
         id: FeedbackRequestId::generate(),
         okr_id: input.okr_id,
@@ -235,7 +186,7 @@ pub async fn get_feedback_request(
         .feedback_request(id)
         .await?
         .ok_or(ApiError::NotFound("feedback request"))?;
-    match require_okr(store, viewer, "okr_id", &r.okr_id).await {
+    match resolve_okr(store, viewer, "okr_id", &r.okr_id).await {
         Ok(_) => Ok(r),
         Err(ApiError::Invalid(_)) => Err(ApiError::NotFound("feedback request")),
         Err(e) => Err(e),
@@ -316,7 +267,7 @@ pub async fn recognise(
             "name the objective or key result (okr_id) or the check-in (check_in_id) recognised",
         )),
         (None, Some(o)) => {
-            require_okr(store, &Viewer::of(&caller.person), "okr_id", &o).await?;
+            resolve_okr(store, &Viewer::of(&caller.person), "okr_id", &o).await?;
             o
         }
         (Some(c), okr) => {
@@ -375,7 +326,7 @@ pub async fn recognitions_on(
     caller: &Caller,
     okr_id: &str,
 ) -> ApiResult<Vec<Recognition>> {
-    match require_okr(store, &Viewer::of(&caller.person), "id", okr_id).await {
+    match resolve_okr(store, &Viewer::of(&caller.person), "id", okr_id).await {
         Ok(_) => Ok(store.list_recognitions(okr_id).await?),
         Err(ApiError::Invalid(_)) => Err(ApiError::NotFound("objective or key result")),
         Err(e) => Err(e),

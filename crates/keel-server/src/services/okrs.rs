@@ -1,6 +1,11 @@
-//! Objectives, key results, check-ins and initiatives.
+//! Objectives, key results and initiatives: creating, changing and deleting them, each behind
+//! its permission, lock and reference checks (check-ins are `check_ins`).
 
-use super::{now, nullable, require_active_people, require_active_person, require_teams};
+use super::guards::{
+    get_key_result, get_objective, require_active_people, require_active_person,
+    require_open_cycle, require_teams, require_unlocked, resolve_okr,
+};
+use super::{now, nullable};
 use crate::access::{self, Actor};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -29,7 +34,7 @@ pub struct NewObjective {
     /// A message to the proposed owner.
     #[serde(default)]
     pub owner_note: String,
-    /// Why this owner (seed 001's criteria), recorded with the ownership request.
+    /// Why this owner (the doctrine's "One owner" criteria), recorded with the ownership request.
     pub owner_fit: Option<OwnerFit>,
     /// Co-owners: refused under the default `single` ownership policy.
     #[serde(default)]
@@ -81,22 +86,12 @@ async fn resolve_parents(
 ) -> ApiResult<Vec<ParentRef>> {
     let mut parents = Vec::with_capacity(ids.len());
     for id in ids {
-        if let Ok(o) = viewer
-            .objective(store, &ObjectiveId::from_string(id.clone()))
-            .await
-        {
-            parents.push(ParentRef::Objective(o.id));
-        } else if let Ok((k, _)) = viewer
-            .key_result(store, &KeyResultId::from_string(id.clone()))
-            .await
-        {
-            parents.push(ParentRef::KeyResult(k.id));
-        } else {
-            return Err(ApiError::invalid(
-                "parent_ids",
-                format!("'{id}' is neither an objective nor a key result"),
-            ));
-        }
+        parents.push(
+            match resolve_okr(store, viewer, "parent_ids", id).await?.0 {
+                OkrRef::Objective(o) => ParentRef::Objective(o),
+                OkrRef::KeyResult(k) => ParentRef::KeyResult(k),
+            },
+        );
     }
     // Walk the alignment graph upwards from the new parents, one query per level.
     let mut parents_of: HashMap<ObjectiveId, Vec<ObjectiveId>> = HashMap::new();
@@ -251,43 +246,6 @@ pub async fn create_objective(
     Ok(objective)
 }
 
-/// The objective, or 404 when it does not exist or `viewer` may not see it.
-pub async fn get_objective(
-    store: &dyn Store,
-    viewer: &Viewer,
-    id: &ObjectiveId,
-) -> ApiResult<Objective> {
-    viewer.objective(store, id).await
-}
-
-/// 409 when the objective's cycle is closed.
-pub async fn require_unlocked(store: &dyn Store, o: &Objective) -> ApiResult<Option<Cycle>> {
-    let cycle = require_open_cycle(store, o).await?;
-    if o.state == ObjectiveState::Closed {
-        return Err(ApiError::Conflict {
-            field: None,
-            message: "this OKR is closed: it can no longer be changed (re-open it first)".into(),
-        });
-    }
-    Ok(cycle)
-}
-
-/// 409 when the objective's cycle is closed: nothing in it changes, re-opening included.
-/// Returns the cycle, which some callers go on to use.
-async fn require_open_cycle(store: &dyn Store, o: &Objective) -> ApiResult<Option<Cycle>> {
-    let cycle = store.cycle(&o.cycle_id).await?;
-    if cycle
-        .as_ref()
-        .is_some_and(|c| c.state == CycleState::Closed)
-    {
-        return Err(ApiError::Conflict {
-            field: None,
-            message: "this OKR's cycle is closed: its OKRs can no longer be changed".into(),
-        });
-    }
-    Ok(cycle)
-}
-
 /// The objective, once the caller may edit it (and add key results to it): 404 when they may
 /// not see it, 403 when they may not edit it. Asked first by the services below and by the UI's
 /// forms, before what was typed is read.
@@ -421,7 +379,7 @@ pub struct NewKeyResult {
     /// A message to the proposed owner.
     #[serde(default)]
     pub owner_note: String,
-    /// Why this owner (seed 001's criteria), recorded with the ownership request.
+    /// Why this owner (the doctrine's "One owner" criteria), recorded with the ownership request.
     pub owner_fit: Option<OwnerFit>,
     /// Co-owners: refused under the default `single` ownership policy.
     #[serde(default)]
@@ -544,15 +502,6 @@ pub async fn create_key_result(
     Ok(kr)
 }
 
-/// A key result and its objective, or 404 when it does not exist or `viewer` may not see it.
-pub async fn get_key_result(
-    store: &dyn Store,
-    viewer: &Viewer,
-    id: &KeyResultId,
-) -> ApiResult<(KeyResult, Objective)> {
-    viewer.key_result(store, id).await
-}
-
 /// The key result and its objective, once the caller may edit it: 404 when they may not see it,
 /// 403 when they may not edit it. Asked first by [`patch_key_result`] and by the UI's form.
 pub async fn authorize_edit_key_result(
@@ -647,56 +596,6 @@ pub async fn delete_key_result(
     Ok(store.delete_key_result(&caller.write_ctx(), &kr).await?)
 }
 
-// ---------------------------------------------------------------- check-ins
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewCheckIn {
-    /// The key result's new value (for a milestone key result: how many milestones are done).
-    pub value: f64,
-    /// On the organisation's confidence scale (0–10 by default).
-    pub confidence: i64,
-    #[serde(default)]
-    pub note: String,
-    /// When the reading was true, to record history; defaults to now; never in the future.
-    pub at: Option<chrono::DateTime<chrono::Utc>>,
-}
-
-pub async fn check_in(
-    store: &dyn Store,
-    caller: &Caller,
-    key_result_id: &KeyResultId,
-    input: NewCheckIn,
-) -> ApiResult<(CheckIn, KeyResult, Objective, Option<Cycle>)> {
-    let (kr, objective) = get_key_result(store, &Viewer::of(&caller.person), key_result_id).await?;
-    access::check_in(&caller.person, &kr, &objective)?;
-    let cycle = require_unlocked(store, &objective).await?;
-    let settings = store.settings().await?;
-    let t = now();
-    let check_in = CheckIn {
-        id: CheckInId::generate(),
-        key_result_id: kr.id.clone(),
-        value: input.value,
-        confidence: Confidence::new(input.confidence, settings.confidence_scale)?,
-        note: input.note,
-        author_id: Some(caller.person.id.clone()),
-        at: input
-            .at
-            .map(|a| chrono::DateTime::from_timestamp_micros(a.timestamp_micros()).unwrap_or(a))
-            .unwrap_or(t),
-        created_at: t,
-    }
-    .validated()?;
-    let mut applied = kr.clone();
-    applied.apply_value(check_in.value)?;
-    applied.confidence = Some(check_in.confidence.value());
-    applied.last_check_in_at = Some(check_in.at);
-    let stored = store
-        .record_check_in(&caller.write_ctx(), &check_in, &applied)
-        .await?;
-    Ok((check_in, stored, objective, cycle))
-}
-
 // ---------------------------------------------------------------- initiatives
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -731,7 +630,7 @@ pub async fn create_initiative(
     caller: &Caller,
     key_result_id: &KeyResultId,
     input: NewInitiative,
-) -> ApiResult<crate::views::InitiativeView> {
+) -> ApiResult<(Initiative, KeyResult)> {
     let (kr, objective) = get_key_result(store, &Viewer::of(&caller.person), key_result_id).await?;
     access::manage_initiatives(&Actor::load(store, &caller.person).await?, &kr, &objective)?;
     require_unlocked(store, &objective).await?;
@@ -756,23 +655,18 @@ pub async fn create_initiative(
     store
         .insert_initiative(&caller.write_ctx(), &initiative)
         .await?;
-    Ok(crate::views::initiative(initiative, &kr))
+    Ok((initiative, kr))
 }
 
-/// The initiatives of a key result the caller may see, each with how long it has been active and
-/// whether the key result moved since (two queries and the visibility check).
+/// The initiatives of a key result the caller may see, with the key result (two queries and the
+/// visibility check).
 pub async fn list_initiatives(
     store: &dyn Store,
     caller: &Caller,
     key_result_id: &KeyResultId,
-) -> ApiResult<Vec<crate::views::InitiativeView>> {
+) -> ApiResult<(Vec<Initiative>, KeyResult)> {
     let (kr, _) = get_key_result(store, &Viewer::of(&caller.person), key_result_id).await?;
-    Ok(store
-        .list_initiatives(&kr.id)
-        .await?
-        .into_iter()
-        .map(|i| crate::views::initiative(i, &kr))
-        .collect())
+    Ok((store.list_initiatives(&kr.id).await?, kr))
 }
 
 /// The initiative with its key result and objective, once the caller may change it: 404 when
@@ -811,7 +705,7 @@ pub async fn patch_initiative(
     id: &InitiativeId,
     if_match: IfMatch,
     patch: InitiativePatch,
-) -> ApiResult<crate::views::InitiativeView> {
+) -> ApiResult<(Initiative, KeyResult)> {
     let (before, kr, objective) = authorize_initiative(store, caller, id).await?;
     if_match.check(before.version)?;
     require_unlocked(store, &objective).await?;
@@ -840,5 +734,5 @@ pub async fn patch_initiative(
     let stored = store
         .update_initiative(&caller.write_ctx(), &before, &after)
         .await?;
-    Ok(crate::views::initiative(stored, &kr))
+    Ok((stored, kr))
 }

@@ -5,7 +5,7 @@ use super::{now, require_active_person};
 use crate::access::{self, Actor};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::services::okrs::{get_key_result, get_objective, require_unlocked};
+use crate::services::guards::{get_key_result, get_objective, require_unlocked};
 use crate::services::visibility::Viewer;
 use keel_domain::*;
 use keel_store::{OwnershipRequestFilter, PageRequest, Store};

@@ -333,7 +333,7 @@ pub async fn authorize_status_override(
     caller: &Caller,
     id: &ObjectiveId,
 ) -> ApiResult<Objective> {
-    let o = super::okrs::get_objective(store, &super::visibility::Viewer::of(&caller.person), id)
+    let o = super::guards::get_objective(store, &super::visibility::Viewer::of(&caller.person), id)
         .await?;
     access::override_status(&caller.person, &o)?;
     Ok(o)
@@ -347,7 +347,7 @@ pub async fn set_status_override(
     input: Option<SetStatusOverride>,
 ) -> ApiResult<Objective> {
     let o = authorize_status_override(store, caller, id).await?;
-    super::okrs::require_unlocked(store, &o).await?;
+    super::guards::require_unlocked(store, &o).await?;
     let ov = match input {
         Some(i) => Some(
             StatusOverride {

@@ -6,7 +6,7 @@
 use super::admin_sections;
 use super::{encode, render, Layout, SignedIn, UiError};
 use crate::error::ApiError;
-use crate::services::ui_rhythm::{self, AuditFilters};
+use crate::read::audit_log::{self, AuditFilters};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -70,7 +70,7 @@ pub async fn audit(
     Query(f): Query<AuditFilters>,
 ) -> Result<Response, UiError> {
     crate::access::read_audit(&caller.person)?;
-    let (events, next, errors) = match ui_rhythm::audit_page(state.store(), &caller, &f).await {
+    let (events, next, errors) = match audit_log::audit_page(state.store(), &caller, &f).await {
         Ok((page, names)) => (
             page.items
                 .iter()

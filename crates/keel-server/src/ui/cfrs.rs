@@ -11,9 +11,10 @@ use super::company::Choice;
 use super::{render, Layout, SignedIn, UiError};
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::read::{cfrs as choices, lists};
 use crate::services::conversations::{self, NewConversation, NewFeedbackAnswer};
 use crate::services::conversations::{NewFeedbackRequest, NewRecognition};
-use crate::services::{okrs, ui_rhythm, visibility::Viewer};
+use crate::services::{guards, visibility::Viewer};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -107,7 +108,7 @@ fn choices(options: &[(String, String)], selected: &[String]) -> Vec<Choice> {
         .collect()
 }
 
-fn people_options(c: &ui_rhythm::CfrChoices) -> Vec<(String, String)> {
+fn people_options(c: &choices::CfrChoices) -> Vec<(String, String)> {
     c.people
         .iter()
         .map(|p| (p.id.to_string(), p.name.clone()))
@@ -176,8 +177,8 @@ async fn conversations_page(
         .iter()
         .map(|c| other(c, &caller.person.id).clone())
         .collect();
-    let names = ui_rhythm::names(store, &others).await?;
-    let c = ui_rhythm::cfr_choices(store, caller).await?;
+    let names = lists::names(store, &others).await?;
+    let c = choices::cfr_choices(store, caller).await?;
     Ok(ConversationsPage {
         layout: Layout::signed_in(caller, "/conversations"),
         conversations: list
@@ -283,9 +284,9 @@ pub async fn conversation(
     let store = state.store();
     let c =
         conversations::get_conversation(store, &caller, &ConversationId::from_string(id)).await?;
-    let names = ui_rhythm::names(store, &[c.author_id.clone(), c.with_id.clone()]).await?;
+    let names = lists::names(store, &[c.author_id.clone(), c.with_id.clone()]).await?;
     // Only the OKRs the reader may see are named.
-    let titles = ui_rhythm::okr_titles(store, &c.okr_ids).await?;
+    let titles = guards::okrs_by_ids(store, &c.okr_ids).await?;
     let objective_ids: Vec<ObjectiveId> = titles.values().map(|(_, o)| o.clone()).collect();
     let seen = Viewer::of(&caller.person)
         .visible(store, &objective_ids)
@@ -399,8 +400,8 @@ async fn feedback_page(
         people.push(r.to_id.clone());
         okr_ids.push(r.okr_id.clone());
     }
-    let names = ui_rhythm::names(store, &people).await?;
-    let titles = ui_rhythm::okr_titles(store, &okr_ids).await?;
+    let names = lists::names(store, &people).await?;
+    let titles = guards::okrs_by_ids(store, &okr_ids).await?;
     let recognition = |r: &keel_domain::cfr::Recognition, person: &PersonId| {
         let (okr_title, okr_href) = okr_link(&titles, &r.okr_id);
         RecognitionLine {
@@ -459,7 +460,7 @@ async fn feedback_page(
         .filter(|r| &r.requester_id == me)
         .map(line)
         .collect();
-    let c = ui_rhythm::cfr_choices(store, caller).await?;
+    let c = choices::cfr_choices(store, caller).await?;
     let options = people_options(&c);
     let error = (!kept.request.is_empty() || !kept.recognition.is_empty() || kept.answer.is_some())
         .then(|| "Nothing was saved: see the message next to the field.".to_string());
@@ -650,7 +651,7 @@ async fn recognise_check_in(
     let store = state.store();
     let kr = form.value("okr_id");
     let check_in = form.value("check_in_id");
-    let objective = okrs::get_key_result(
+    let objective = guards::get_key_result(
         store,
         &Viewer::of(&caller.person),
         &KeyResultId::from_string(kr.clone()),

@@ -7,8 +7,8 @@
 use super::{render, Layout, SignedIn, UiError};
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::read::close_out::close_out;
 use crate::services::scoring::{self, NewScore, RetrospectiveInput};
-use crate::services::ui_rhythm;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -103,7 +103,7 @@ async fn page(
     kept: Kept,
     notice: Option<String>,
 ) -> Result<CloseOutPage, UiError> {
-    let c = ui_rhythm::close_out(state.store(), caller, id).await?;
+    let c = close_out(state.store(), caller, id).await?;
     let o = &c.objective;
     let key_results = o
         .key_results

@@ -8,8 +8,8 @@
 
 use super::{render, Layout, SignedIn, UiError};
 use crate::error::ApiError;
-use crate::services::ui_org::{self, CompanyData, CompanyFilter};
-use crate::views::ObjectiveView;
+use crate::read::company::{self, CompanyData, CompanyFilter};
+use crate::read::views::ObjectiveView;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -40,32 +40,12 @@ pub struct StatusBadge {
 impl StatusBadge {
     pub fn new(s: Status, reason: String) -> Self {
         Self {
-            word: ui_org::status_word(s),
-            label: status_label(s),
+            word: s.as_str(),
+            label: s.label(),
             reason,
         }
     }
 }
-
-/// The words for a status.
-pub fn status_label(s: Status) -> &'static str {
-    match s {
-        Status::OnTrack => "On track",
-        Status::AtRisk => "At risk",
-        Status::OffTrack => "Off track",
-        Status::Stale => "Stale",
-        Status::Closed => "Closed",
-    }
-}
-
-/// Every status, for filter choices.
-pub const STATUSES: [Status; 5] = [
-    Status::OnTrack,
-    Status::AtRisk,
-    Status::OffTrack,
-    Status::Stale,
-    Status::Closed,
-];
 
 /// Progress in [0, 1] as a whole percentage.
 pub fn percent(p: f64) -> i64 {
@@ -523,12 +503,12 @@ pub async fn company(
         owner_id: q.owner_id.clone(),
         status: q.status.clone(),
     };
-    let (data, error) = match ui_org::company(state.store(), &caller, &filter).await {
+    let (data, error) = match company::company(state.store(), &caller, &filter).await {
         Ok(d) => (d, None),
         Err(ApiError::Invalid(e)) => {
             // Show the form again with the message next to the filter at fault and what was
             // chosen kept; no tree.
-            let mut d = ui_org::company(state.store(), &caller, &CompanyFilter::default()).await?;
+            let mut d = company::company(state.store(), &caller, &CompanyFilter::default()).await?;
             d.objectives.clear();
             (d, Some((e.field.clone(), e.message.clone())))
         }
@@ -581,9 +561,9 @@ pub async fn company(
             q.owner_id.as_deref(),
         ),
         statuses: choices(
-            &STATUSES,
-            |s| ui_org::status_word(*s).to_string(),
-            |s| status_label(*s).to_string(),
+            &Status::ALL,
+            |s| s.as_str().to_string(),
+            |s| s.label().to_string(),
             q.status.as_deref(),
         ),
         cycle_name: data

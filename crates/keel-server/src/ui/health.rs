@@ -5,7 +5,7 @@
 use super::company::{cycle_choices, person_href, Choice};
 use super::{render, Layout, SignedIn, UiError};
 use crate::error::ApiError;
-use crate::services::ui_org::{self, LinkedFinding};
+use crate::read::health::{self, LinkedFinding};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -96,10 +96,10 @@ pub async fn health(
     Query(q): Query<HealthQuery>,
 ) -> Result<Response, UiError> {
     let (report, error) =
-        match ui_org::health_page(state.store(), &caller, q.cycle_id.as_deref()).await {
+        match health::health_page(state.store(), &caller, q.cycle_id.as_deref()).await {
             Ok(r) => (r, None),
             Err(ApiError::Invalid(e)) => (
-                ui_org::health_page(state.store(), &caller, None).await?,
+                health::health_page(state.store(), &caller, None).await?,
                 Some(e.message),
             ),
             Err(e) => return Err(e.into()),

@@ -26,6 +26,7 @@ pub mod objective;
 pub mod okr_forms;
 pub mod ownership_map;
 pub mod pages;
+pub mod pickers;
 pub mod reports;
 pub mod reviews;
 pub mod team;
@@ -57,6 +58,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(pages::owner_routes())
         .merge(objective::routes())
         .merge(okr_forms::routes())
+        .merge(pickers::routes())
         .merge(reviews::routes())
         .merge(close_out::routes())
         .merge(cfrs::routes())

@@ -7,7 +7,7 @@
 //! (posted to `POST /recognitions` in `ui::cfrs`, which comes back here), and the recognition on
 //! the objective and its key results is listed.
 //!
-//! Data and permissions come from `services::ui_owner::objective_page` (the API's rules); the
+//! Data and permissions come from `read::objective_page` (the API's rules); the
 //! initiative forms call `services::okrs` like the JSON API does. A form with an error comes
 //! back as the page with the message next to the field and what was typed kept (422; 200 for an
 //! htmx request, so htmx swaps the fragment in).
@@ -19,11 +19,13 @@ use super::{render, Layout, SignedIn, UiError};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::IfMatch;
+use crate::read::objective_page::{self, ObjectivePage};
+use crate::read::pickers;
+use crate::read::views::PersonSummary;
+use crate::services::guards;
 use crate::services::okrs::{self, InitiativePatch, NewInitiative};
 use crate::services::ownership::{self, ProposeOwner};
 use crate::services::rhythm;
-use crate::services::ui_owner::{self, ObjectivePage};
-use crate::views::PersonSummary;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -31,6 +33,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form as PostedForm, Router};
+use keel_domain::rhythm::Status;
 use keel_domain::*;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -273,6 +276,19 @@ pub struct StatusForm {
     pub open: bool,
 }
 
+/// The statuses an owner may set; closed and stale are derived, never set.
+const OVERRIDABLE: [Status; 3] = [Status::OnTrack, Status::AtRisk, Status::OffTrack];
+
+impl StatusForm {
+    /// The choices of the status select, as `(value, words)`.
+    pub fn choices(&self) -> Vec<(&'static str, &'static str)> {
+        OVERRIDABLE
+            .iter()
+            .map(|s| (s.as_str(), s.label()))
+            .collect()
+    }
+}
+
 fn word<T: std::fmt::Debug>(v: T) -> String {
     let raw = format!("{v:?}");
     let mut out = String::new();
@@ -373,7 +389,7 @@ async fn page(
         can,
         key_results: records,
         recognitions,
-    } = ui_owner::objective_page(state.store(), caller, id).await?;
+    } = objective_page::objective_page(state.store(), caller, id).await?;
     let scale = state.store().settings().await?.confidence_scale;
     let me = &caller.person.id;
     let mut latest_requests: HashMap<String, &OwnershipRequest> = HashMap::new();
@@ -575,7 +591,7 @@ async fn page(
     let answer_pending = &o.owner_id == me && o.ownership_state == OwnershipState::Pending;
     let may_hand_over = !can.locked && (can.edit_objective || !can.edit_key_result.is_empty());
     let people_choices = if may_hand_over {
-        ui_owner::active_people(state.store())
+        pickers::active_people(state.store())
             .await?
             .into_iter()
             .map(|p| (p.id.to_string(), p.name))
@@ -620,7 +636,7 @@ async fn page(
             status: o
                 .status_override
                 .as_ref()
-                .map(|ov| crate::services::ui_org::status_word(ov.status).to_string())
+                .map(|ov| ov.status.as_str().to_string())
                 .unwrap_or_default(),
             ..Default::default()
         }),
@@ -783,7 +799,7 @@ pub async fn propose_initiative(
     PostedForm(input): PostedForm<ProposeInput>,
 ) -> Result<Response, UiError> {
     let kr_id = KeyResultId::from_string(id.clone());
-    let (kr, _) = okrs::get_key_result(
+    let (kr, _) = guards::get_key_result(
         state.store(),
         &crate::services::visibility::Viewer::of(&caller.person),
         &kr_id,
@@ -1107,22 +1123,19 @@ pub async fn override_status(
         open: true,
         ..Default::default()
     };
-    let result = match input.status.as_str() {
-        "on_track" | "at_risk" | "off_track" => {
-            let status = crate::services::ui_org::parse_status("status", &input.status)?;
-            rhythm::set_status_override(
-                state.store(),
-                &caller,
-                &id,
-                Some(rhythm::SetStatusOverride {
-                    status,
-                    reason: input.reason,
-                }),
-            )
-            .await
-            .map(|_| ())
-        }
-        _ => Err(ApiError::invalid(
+    let result = match Status::parse(&input.status).filter(|s| OVERRIDABLE.contains(s)) {
+        Some(status) => rhythm::set_status_override(
+            state.store(),
+            &caller,
+            &id,
+            Some(rhythm::SetStatusOverride {
+                status,
+                reason: input.reason,
+            }),
+        )
+        .await
+        .map(|_| ()),
+        None => Err(ApiError::invalid(
             "status",
             "choose on track, at risk or off track",
         )),

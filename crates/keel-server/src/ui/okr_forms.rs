@@ -14,8 +14,9 @@ use crate::access;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::IfMatch;
+use crate::read::pickers::{self, FormOptions};
 use crate::services::okrs::{self, KeyResultPatch, NewKeyResult, NewObjective, ObjectivePatch};
-use crate::services::ui_owner::{self, FormOptions};
+use crate::services::visibility::Viewer;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -62,6 +63,30 @@ pub struct Input {
     pub choices: Vec<Choice>,
     /// For a checkbox.
     pub checked: bool,
+    /// For people and objectives: the address of the picker suggesting more as the reader types
+    /// in the field's find input (`{name}.find`), and the words of that input's placeholder.
+    pub picker: Option<(String, &'static str)>,
+}
+
+/// The pickers of the fields naming people or objectives: where suggestions come from, and
+/// what to type.
+fn picker(f: &Field) -> Option<(String, &'static str)> {
+    let (path, hint) = match f.name {
+        "owner_id" | "sponsor_id" | "contributor_ids" => {
+            ("/pickers/people", "Find someone: a name or an email")
+        }
+        "parent_ids" => (
+            "/pickers/objectives",
+            "Find an objective: words of its title",
+        ),
+        _ => return None,
+    };
+    let shape = match f.name {
+        "owner_id" => "&as=options",
+        "sponsor_id" => "&as=options&none=No+sponsor",
+        _ => "",
+    };
+    Some((format!("{path}?field={}{shape}", f.name), hint))
 }
 
 #[derive(Template)]
@@ -188,11 +213,7 @@ fn inputs(
                     .iter()
                     .map(|t| (t.id.to_string(), t.name.clone()))
                     .collect(),
-                "parent_ids" => options
-                    .objectives
-                    .iter()
-                    .map(|o| (o.id.to_string(), o.title.clone()))
-                    .collect(),
+                "parent_ids" => options.objectives.clone(),
                 name => extra.get(name).cloned().unwrap_or_default(),
             };
             let chosen: Vec<&str> = f.value.split(',').collect();
@@ -210,6 +231,7 @@ fn inputs(
                 .collect();
             Input {
                 checked: f.kind == "checkbox" && f.value == "on",
+                picker: picker(&f),
                 f,
                 choices,
             }
@@ -381,6 +403,29 @@ fn page(
     }
 }
 
+/// The forms' options, with the people and OKRs already chosen on `form` named (an OKR the
+/// reader may not see is left out, title and all).
+async fn form_options(
+    state: &AppState,
+    caller: &Caller,
+    form: &Form,
+) -> Result<FormOptions, UiError> {
+    let value = |name: &str| {
+        form.fields
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.value.clone())
+            .unwrap_or_default()
+    };
+    let people: Vec<PersonId> = ["owner_id", "sponsor_id", "contributor_ids"]
+        .iter()
+        .flat_map(|n| pickers::split_ids(&[value(n)]))
+        .map(PersonId::from_string)
+        .collect();
+    let okrs = pickers::split_ids(&[value("parent_ids")]);
+    Ok(pickers::form_options(state.store(), &Viewer::of(&caller.person), &people, &okrs).await?)
+}
+
 /// Shows `err` on the form if it is about the input; any other error is the page's.
 fn show(form: &mut Form, err: ApiError) -> Result<(), UiError> {
     match err {
@@ -411,6 +456,53 @@ fn fit_from(posted: &Posted) -> Option<OwnerFit> {
         note: posted.one("fit.note"),
     };
     (fit != OwnerFit::default()).then_some(fit)
+}
+
+/// Adds what the pickers' find inputs name (`owner_id.find` …) to the posted choices: a form
+/// sent without JavaScript names people and objectives there by email, id, name or title. The
+/// errors name the field whose find input named nothing (or too many).
+async fn apply_finds(
+    state: &AppState,
+    caller: &Caller,
+    posted: &mut Posted,
+) -> Result<Vec<ApiError>, UiError> {
+    let mut errors = Vec::new();
+    for name in ["owner_id", "sponsor_id", "contributor_ids"] {
+        let typed = posted.one(&format!("{name}.find"));
+        let already: Vec<PersonId> = posted
+            .many(name)
+            .into_iter()
+            .map(PersonId::from_string)
+            .collect();
+        match pickers::resolve_people(state.store(), name, &typed, &already).await {
+            Ok(found) if found.is_empty() => {}
+            Ok(found) => {
+                let found = found.into_iter().map(|p| p.to_string());
+                let values = posted.0.entry(name.to_string()).or_default();
+                if name == "contributor_ids" {
+                    values.extend(found);
+                } else {
+                    *values = found.take(1).collect();
+                }
+            }
+            Err(e @ ApiError::Invalid(_)) => errors.push(e),
+            Err(e) => return Err(UiError(e)),
+        }
+    }
+    let typed = posted.one("parent_ids.find");
+    let already = posted.many("parent_ids");
+    let viewer = Viewer::of(&caller.person);
+    match pickers::resolve_objectives(state.store(), &viewer, "parent_ids", &typed, &already).await
+    {
+        Ok(found) => posted
+            .0
+            .entry("parent_ids".to_string())
+            .or_default()
+            .extend(found),
+        Err(e @ ApiError::Invalid(_)) => errors.push(e),
+        Err(e) => return Err(UiError(e)),
+    }
+    Ok(errors)
 }
 
 /// A number field: `Ok(None)` when empty, an error naming the field when not a number.
@@ -452,16 +544,17 @@ pub async fn new_objective_form(
 ) -> Result<Response, UiError> {
     // Read-only roles get the 403 page, not a form they could fill in and never save.
     access::create_okr(&caller.person)?;
-    let options = ui_owner::form_options(state.store()).await?;
+    let cycles = pickers::form_options(state.store(), &Viewer::of(&caller.person), &[], &[])
+        .await?
+        .cycles;
     let values: Values = HashMap::from([
         ("owner_id", caller.person.id.to_string()),
         (
             "cycle_id",
-            options
-                .cycles
+            cycles
                 .iter()
                 .find(|c| c.state == CycleState::Active)
-                .or(options.cycles.first())
+                .or(cycles.first())
                 .map(|c| c.id.to_string())
                 .unwrap_or_default(),
         ),
@@ -473,6 +566,7 @@ pub async fn new_objective_form(
         &Layout::signed_in(&caller, "").csrf_token,
         objective_fields(true, &values),
     );
+    let options = form_options(&state, &caller, &form).await?;
     Ok(render(
         StatusCode::OK,
         &new_objective_page(&caller, form, &options),
@@ -501,14 +595,15 @@ pub async fn create_objective(
 ) -> Result<Response, UiError> {
     // Permission first: read-only roles are refused whatever they typed.
     access::create_okr(&caller.person)?;
-    let posted = Posted::from_pairs(pairs);
+    let mut posted = Posted::from_pairs(pairs);
+    let find_errors = apply_finds(&state, &caller, &mut posted).await?;
     let blank = objective_fields(true, &Values::new());
     let values = values_from(&posted, &blank);
     let mut form = Form::new(
         &Layout::signed_in(&caller, "").csrf_token,
         objective_fields(true, &values),
     );
-    let mut errors = Vec::new();
+    let mut errors = find_errors;
     let cycle = posted.one("cycle_id");
     if cycle.trim().is_empty() {
         errors.push(ApiError::invalid("cycle_id", "choose a cycle"));
@@ -545,7 +640,7 @@ pub async fn create_objective(
             for e in errors {
                 show(&mut form, e)?;
             }
-            let options = ui_owner::form_options(state.store()).await?;
+            let options = form_options(&state, &caller, &form).await?;
             Ok(render(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &new_objective_page(&caller, form, &options),
@@ -613,11 +708,11 @@ pub async fn edit_objective_form(
 ) -> Result<Response, UiError> {
     let o = okrs::authorize_edit_objective(state.store(), &caller, &ObjectiveId::from_string(id))
         .await?;
-    let options = ui_owner::form_options(state.store()).await?;
     let form = Form::new(
         &Layout::signed_in(&caller, "").csrf_token,
         objective_fields(false, &objective_values(&o)),
     );
+    let options = form_options(&state, &caller, &form).await?;
     Ok(render(
         StatusCode::OK,
         &edit_objective_page(&caller, &o, o.version, form, &options),
@@ -638,13 +733,14 @@ pub async fn update_objective(
     let id = ObjectiveId::from_string(id);
     // Permission first: whoever may not edit it is refused whatever they typed.
     let o = okrs::authorize_edit_objective(state.store(), &caller, &id).await?;
-    let posted = Posted::from_pairs(pairs);
+    let mut posted = Posted::from_pairs(pairs);
+    let find_errors = apply_finds(&state, &caller, &mut posted).await?;
     let values = values_from(&posted, &objective_fields(false, &Values::new()));
     let mut form = Form::new(
         &Layout::signed_in(&caller, "").csrf_token,
         objective_fields(false, &values),
     );
-    let mut errors = Vec::new();
+    let mut errors = find_errors;
     let kind = choice(&posted, "kind", &mut errors);
     let visibility = choice(&posted, "visibility", &mut errors);
     let objective_state = choice(&posted, "state", &mut errors);
@@ -678,7 +774,7 @@ pub async fn update_objective(
     for e in errors {
         show(&mut form, e)?;
     }
-    let options = ui_owner::form_options(state.store()).await?;
+    let options = form_options(&state, &caller, &form).await?;
     let page = edit_objective_page(&caller, &o, version.unwrap_or(o.version), form, &options);
     Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
 }
@@ -715,7 +811,6 @@ pub async fn new_key_result_form(
 ) -> Result<Response, UiError> {
     let o = okrs::authorize_edit_objective(state.store(), &caller, &ObjectiveId::from_string(id))
         .await?;
-    let options = ui_owner::form_options(state.store()).await?;
     let values: Values = HashMap::from([
         ("owner_id", caller.person.id.to_string()),
         ("metric_kind", "increase".into()),
@@ -726,6 +821,7 @@ pub async fn new_key_result_form(
         &Layout::signed_in(&caller, "").csrf_token,
         key_result_fields(true, &values),
     );
+    let options = form_options(&state, &caller, &form).await?;
     Ok(render(
         StatusCode::OK,
         &new_key_result_page(&caller, &o, form, &options),
@@ -753,13 +849,14 @@ pub async fn create_key_result(
     // Permission first: whoever may not add key results is refused whatever they typed.
     let o = okrs::authorize_edit_objective(state.store(), &caller, &ObjectiveId::from_string(id))
         .await?;
-    let posted = Posted::from_pairs(pairs);
+    let mut posted = Posted::from_pairs(pairs);
+    let find_errors = apply_finds(&state, &caller, &mut posted).await?;
     let values = values_from(&posted, &key_result_fields(true, &Values::new()));
     let mut form = Form::new(
         &Layout::signed_in(&caller, "").csrf_token,
         key_result_fields(true, &values),
     );
-    let mut errors = Vec::new();
+    let mut errors = find_errors;
     let kind = choice(&posted, "metric_kind", &mut errors);
     let start = number(&posted, "start", &mut errors);
     let target = number(&posted, "target", &mut errors);
@@ -798,7 +895,7 @@ pub async fn create_key_result(
     for e in errors {
         show(&mut form, e)?;
     }
-    let options = ui_owner::form_options(state.store()).await?;
+    let options = form_options(&state, &caller, &form).await?;
     Ok(render(
         StatusCode::UNPROCESSABLE_ENTITY,
         &new_key_result_page(&caller, &o, form, &options),
@@ -870,11 +967,11 @@ pub async fn edit_key_result_form(
     let (k, _) =
         okrs::authorize_edit_key_result(state.store(), &caller, &KeyResultId::from_string(id))
             .await?;
-    let options = ui_owner::form_options(state.store()).await?;
     let form = Form::new(
         &Layout::signed_in(&caller, "").csrf_token,
         key_result_fields(false, &key_result_values(&k)),
     );
+    let options = form_options(&state, &caller, &form).await?;
     Ok(render(
         StatusCode::OK,
         &edit_key_result_page(&caller, &k, k.version, form, &options),
@@ -891,13 +988,14 @@ pub async fn update_key_result(
     let id = KeyResultId::from_string(id);
     // Permission first: whoever may not edit it is refused whatever they typed.
     let (k, _) = okrs::authorize_edit_key_result(state.store(), &caller, &id).await?;
-    let posted = Posted::from_pairs(pairs);
+    let mut posted = Posted::from_pairs(pairs);
+    let find_errors = apply_finds(&state, &caller, &mut posted).await?;
     let values = values_from(&posted, &key_result_fields(false, &Values::new()));
     let mut form = Form::new(
         &Layout::signed_in(&caller, "").csrf_token,
         key_result_fields(false, &values),
     );
-    let mut errors = Vec::new();
+    let mut errors = find_errors;
     let kind = choice(&posted, "metric_kind", &mut errors);
     let start = number(&posted, "start", &mut errors);
     let target = number(&posted, "target", &mut errors);
@@ -932,7 +1030,7 @@ pub async fn update_key_result(
     for e in errors {
         show(&mut form, e)?;
     }
-    let options = ui_owner::form_options(state.store()).await?;
+    let options = form_options(&state, &caller, &form).await?;
     let page = edit_key_result_page(&caller, &k, version.unwrap_or(k.version), form, &options);
     Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
 }

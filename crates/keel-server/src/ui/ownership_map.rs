@@ -5,7 +5,7 @@
 use super::company::{cycle_choices, percent, Choice};
 use super::{render, Layout, SignedIn, UiError};
 use crate::error::ApiError;
-use crate::services::ui_org;
+use crate::read::ownership_map;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -85,10 +85,10 @@ pub async fn ownership_map(
     Query(q): Query<OwnershipQuery>,
 ) -> Result<Response, UiError> {
     let (map, error) =
-        match ui_org::ownership_map(state.store(), &caller, q.cycle_id.as_deref()).await {
+        match ownership_map::ownership_map(state.store(), &caller, q.cycle_id.as_deref()).await {
             Ok(m) => (m, None),
             Err(ApiError::Invalid(e)) => (
-                ui_org::ownership_map(state.store(), &caller, None).await?,
+                ownership_map::ownership_map(state.store(), &caller, None).await?,
                 Some(e.message),
             ),
             Err(e) => return Err(e.into()),

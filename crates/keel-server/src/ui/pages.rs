@@ -2,14 +2,14 @@
 //! weekly page: ownership requests waiting for an answer (accept, or decline with a reason), the
 //! one-screen weekly check-in of every key result the person may check in on (one submit, all or
 //! nothing), and what they own and contribute to, with progress. Its data comes from
-//! `services::ui_owner`, so permissions and visibility are the API's.
+//! `read::my_week` and `services::check_ins`, so permissions and visibility are the API's.
 
 use super::{render, Layout, SignedIn, UiError};
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::services::okrs::NewCheckIn;
+use crate::read::my_week::{self, MyKeyResult};
+use crate::services::check_ins::{self, NewCheckIn};
 use crate::services::ownership::{self, DeclineOwnership};
-use crate::services::ui_owner;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -186,7 +186,7 @@ async fn my_week_page(
     caller: &Caller,
     kept: Kept,
 ) -> Result<MyWeekPage, UiError> {
-    let week = ui_owner::my_week(state.store(), caller).await?;
+    let week = my_week::my_week(state.store(), caller).await?;
     let requests = week
         .requests
         .into_iter()
@@ -230,7 +230,7 @@ async fn my_week_page(
             status: super::company::StatusBadge::new(o.status, o.status_reason.clone()),
         })
         .collect();
-    let line = |m: &ui_owner::MyKeyResult| {
+    let line = |m: &MyKeyResult| {
         let k = &m.key_result;
         KeyResultLine {
             id: k.id.to_string(),
@@ -441,7 +441,7 @@ pub async fn weekly_check_in(
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     }
     if !parse_failed {
-        match ui_owner::weekly_check_in(state.store(), &caller, inputs).await? {
+        match check_ins::weekly_check_in(state.store(), &caller, inputs).await? {
             Ok(_) => return Ok(Redirect::to("/my-week?done=check-in").into_response()),
             Err(errors) => {
                 for e in errors {

@@ -1,12 +1,12 @@
 //! The calibration report (`/reports/calibration?cycle_id=`): for a closed cycle, each owner's
 //! and team's confidence along the way against their key results' final scores, to learn who
 //! tends to be over- or under-confident. For administrators, champions, analysts and HR (the
-//! API's rule, `services::scoring::calibration`); anyone else gets the 403 page.
+//! API's rule, `read::calibration`); anyone else gets the 403 page.
 
 use super::company::Choice;
 use super::{render, Layout, SignedIn, UiError};
 use crate::error::ApiError;
-use crate::services::{scoring, ui_org};
+use crate::read::{calibration, lists};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -48,7 +48,7 @@ pub struct CalibrationQuery {
     cycle_id: Option<String>,
 }
 
-fn lines(v: &[scoring::CalibrationLine]) -> Vec<Line> {
+fn lines(v: &[calibration::CalibrationLine]) -> Vec<Line> {
     v.iter()
         .map(|l| Line {
             name: l.name.clone(),
@@ -72,7 +72,7 @@ pub async fn calibration(
     Query(q): Query<CalibrationQuery>,
 ) -> Result<Response, UiError> {
     crate::access::read_calibration(&caller.person)?;
-    let cycles: Vec<Cycle> = ui_org::cycles(state.store())
+    let cycles: Vec<Cycle> = lists::cycles(state.store())
         .await?
         .into_iter()
         .filter(|c| c.state == CycleState::Closed)
@@ -94,7 +94,8 @@ pub async fn calibration(
     };
     let mut status = StatusCode::OK;
     if !wanted.is_empty() {
-        match scoring::calibration(state.store(), &caller, &CycleId::from_string(wanted)).await {
+        match calibration::calibration(state.store(), &caller, &CycleId::from_string(wanted)).await
+        {
             Ok(r) => {
                 page.cycle_name = r.cycle.name.clone();
                 page.sections = vec![("Owners", lines(&r.owners)), ("Teams", lines(&r.teams))];

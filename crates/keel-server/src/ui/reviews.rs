@@ -10,8 +10,8 @@ use super::{render, Layout, SignedIn, UiError};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::IfMatch;
+use crate::read::reviews as read_reviews;
 use crate::services::reviews::{self, NewReview, ReviewItemNotes};
-use crate::services::ui_rhythm;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -80,7 +80,7 @@ async fn new_review_page(
     input: NewReviewInput,
     error: Option<ApiError>,
 ) -> Result<NewReviewPage, UiError> {
-    let (team, cycles) = ui_rhythm::review_form(state.store(), caller, team_id).await?;
+    let (team, cycles) = read_reviews::review_form(state.store(), caller, team_id).await?;
     let (mut held_on_error, mut cycle_error) = (None, None);
     match error {
         Some(ApiError::Invalid(e)) if e.field == "cycle_id" => cycle_error = Some(e.message),
@@ -227,7 +227,7 @@ async fn review_page(
     kept: Option<Kept>,
     notice: Option<String>,
 ) -> Result<ReviewTemplate, UiError> {
-    let p = ui_rhythm::review_page(state.store(), caller, id).await?;
+    let p = read_reviews::review_page(state.store(), caller, id).await?;
     let items = p
         .review
         .items

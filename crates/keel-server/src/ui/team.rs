@@ -12,8 +12,8 @@ use super::reviews::ReviewLine;
 use super::{render, Layout, SignedIn, UiError};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::read::{reviews as team_reviews, team_page};
 use crate::services::rhythm::{self, SetTeamCadence};
-use crate::services::{ui_org, ui_rhythm};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -136,7 +136,7 @@ async fn page(
     kept: Option<Form>,
     notice: Option<String>,
 ) -> Result<TeamPage, UiError> {
-    let t = ui_org::team_overview(state.store(), caller, id, cycle_id).await?;
+    let t = team_page::team_overview(state.store(), caller, id, cycle_id).await?;
     let cadence = rhythm::team_cadence(state.store(), &t.team.id).await?;
     let can_set = may_set_cadence(state, caller, &t.team.id).await?;
     let organisation_days = state.store().settings().await?.rhythm.cadence_days;
@@ -151,7 +151,7 @@ async fn page(
             )],
         )
     });
-    let reviews = ui_rhythm::team_reviews(state.store(), caller, &t.team.id).await?;
+    let reviews = team_reviews::team_reviews(state.store(), caller, &t.team.id).await?;
     let cycle = t.cycle.as_ref();
     let person = |p: &keel_domain::Person| Link {
         href: person_href(p.id.as_str(), cycle),

@@ -9,6 +9,7 @@ mod check_ins;
 mod conversations;
 mod directory;
 mod errors;
+mod form_leaks;
 mod objectives;
 mod oidc;
 mod openapi;

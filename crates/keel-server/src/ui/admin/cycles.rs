@@ -7,7 +7,7 @@ use super::{sections, see_other, FormPage, Notice, Section};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::services::directory::{self, CyclePatch, NewCycle};
-use crate::services::ui_org;
+use crate::read::administration;
 use crate::ui::company::Choice;
 use crate::ui::{render, Layout, SignedIn, UiError};
 use crate::AppState;
@@ -68,7 +68,7 @@ async fn cycles_page(
     notice: Option<String>,
     error: Option<String>,
 ) -> Result<CyclesPage, UiError> {
-    let cycles = ui_org::admin_cycles(state.store(), caller).await?;
+    let cycles = administration::admin_cycles(state.store(), caller).await?;
     let rows = cycles
         .iter()
         .map(|c| CycleRow {
@@ -117,7 +117,7 @@ pub async fn confirm_cycle(
     } else {
         crate::access::reopen_cycle(&caller.person)?;
     }
-    let cycles = ui_org::admin_cycles(state.store(), &caller).await?;
+    let cycles = administration::admin_cycles(state.store(), &caller).await?;
     let cycle = find_cycle(&cycles, &id)?;
     let page = ConfirmCyclePage {
         layout: Layout::signed_in(&caller, "/admin"),
@@ -221,7 +221,7 @@ pub async fn new_cycle_form(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
 ) -> Result<Response, UiError> {
-    let cycles = ui_org::admin_cycles(state.store(), &caller).await?;
+    let cycles = administration::admin_cycles(state.store(), &caller).await?;
     let v = CycleValues {
         name: "",
         starts_on: "",
@@ -264,7 +264,7 @@ pub async fn create_cycle(
     SignedIn(caller): SignedIn,
     PostedForm(f): PostedForm<Posted>,
 ) -> Result<Response, UiError> {
-    let cycles = ui_org::admin_cycles(state.store(), &caller).await?;
+    let cycles = administration::admin_cycles(state.store(), &caller).await?;
     let result = match cycle_fields(&f) {
         Ok((starts_on, ends_on, st)) => {
             directory::create_cycle(
@@ -331,7 +331,7 @@ pub async fn edit_cycle_form(
     Path(id): Path<String>,
     Query(n): Query<Notice>,
 ) -> Result<Response, UiError> {
-    let cycles = ui_org::admin_cycles(state.store(), &caller).await?;
+    let cycles = administration::admin_cycles(state.store(), &caller).await?;
     let cycle = find_cycle(&cycles, &id)?;
     let (starts, ends, parent, st) = (
         cycle.starts_on.to_string(),
@@ -362,7 +362,7 @@ pub async fn update_cycle(
     Path(id): Path<String>,
     PostedForm(f): PostedForm<Posted>,
 ) -> Result<Response, UiError> {
-    let cycles = ui_org::admin_cycles(state.store(), &caller).await?;
+    let cycles = administration::admin_cycles(state.store(), &caller).await?;
     let cycle = find_cycle(&cycles, &id)?;
     let result = match cycle_fields(&f) {
         Ok((starts_on, ends_on, st)) => {

@@ -20,7 +20,7 @@ pub mod sso;
 pub mod teams;
 
 use crate::auth::Caller;
-use crate::services::ui_org;
+use crate::read::administration;
 use crate::ui::Layout;
 use crate::AppState;
 use askama::Template;
@@ -87,13 +87,13 @@ pub fn routes() -> Router<AppState> {
 type MayOpen = fn(&Caller) -> bool;
 
 /// Where each administration page is, for the sub-navigation, with who may open it. Each rule
-/// is the one the page itself checks (`access` or `ui_org`), so every link shown opens.
+/// is the one the page itself checks (`access` or `read::administration`), so every link shown opens.
 const SECTIONS: [(&str, &str, MayOpen); 6] = [
     ("/admin", "People", |c| {
         crate::access::manage_people(&c.person).is_ok()
     }),
     ("/admin/teams", "Teams", |c| {
-        ui_org::may_list_teams(&c.person).is_ok()
+        administration::may_list_teams(&c.person).is_ok()
     }),
     ("/admin/cycles", "Cycles", |c| {
         crate::access::manage_cycles(&c.person).is_ok()
@@ -102,7 +102,7 @@ const SECTIONS: [(&str, &str, MayOpen); 6] = [
         crate::access::manage_settings(&c.person).is_ok()
     }),
     ("/admin/sso", "Single sign-on", |c| {
-        ui_org::may_read_sso(c).is_ok()
+        administration::may_read_sso(c).is_ok()
     }),
     ("/admin/audit", "Audit log", |c| {
         crate::access::read_audit(&c.person).is_ok()

@@ -6,7 +6,7 @@ use super::{sections, see_other, FormPage, Notice, Section};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::services::directory::{self, NewPerson, PersonPatch};
-use crate::services::ui_org;
+use crate::read::administration;
 use crate::ui::company::Choice;
 use crate::ui::forms::Field;
 use crate::ui::{encode, render, Layout, SignedIn, UiError};
@@ -69,7 +69,7 @@ pub async fn people(
     SignedIn(caller): SignedIn,
     Query(q): Query<PeopleQuery>,
 ) -> Result<Response, UiError> {
-    let page = ui_org::admin_people(state.store(), &caller, q.q.clone(), q.cursor).await?;
+    let page = administration::admin_people(state.store(), &caller, q.q.clone(), q.cursor).await?;
     let query = q.q.unwrap_or_default();
     let view = PeoplePage {
         layout: Layout::signed_in(&caller, "/admin"),
@@ -166,7 +166,7 @@ pub async fn new_person_form(
     SignedIn(caller): SignedIn,
 ) -> Result<Response, UiError> {
     crate::access::manage_people(&caller.person)?;
-    let people = ui_org::people_to_choose(state.store(), &caller).await?;
+    let people = administration::people_to_choose(state.store(), &caller).await?;
     let values = PersonValues {
         name: "",
         email: "",
@@ -231,7 +231,7 @@ pub async fn create_person(
     match result {
         Ok(p) => Ok(see_other(format!("/admin/people/{}?created=1", p.id))),
         Err(e) => {
-            let people = ui_org::people_to_choose(state.store(), &caller).await?;
+            let people = administration::people_to_choose(state.store(), &caller).await?;
             let values = PersonValues {
                 name: f.get("name"),
                 email: f.get("email"),
@@ -275,7 +275,7 @@ pub async fn edit_person_form(
     Query(n): Query<Notice>,
 ) -> Result<Response, UiError> {
     let (person, people) =
-        ui_org::admin_person(state.store(), &caller, &PersonId::from_string(id)).await?;
+        administration::admin_person(state.store(), &caller, &PersonId::from_string(id)).await?;
     let manager = person
         .manager_id
         .as_ref()
@@ -303,7 +303,7 @@ pub async fn update_person(
     PostedForm(f): PostedForm<Posted>,
 ) -> Result<Response, UiError> {
     let id = PersonId::from_string(id);
-    let (person, people) = ui_org::admin_person(state.store(), &caller, &id).await?;
+    let (person, people) = administration::admin_person(state.store(), &caller, &id).await?;
     let roles: ApiResult<Vec<Role>> = f
         .all("roles")
         .into_iter()

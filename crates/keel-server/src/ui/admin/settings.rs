@@ -7,7 +7,7 @@ use super::{see_other, FormPage, Notice};
 use crate::auth::Caller;
 use crate::error::ApiResult;
 use crate::services::directory::{self, RhythmPatch, SettingsPatch};
-use crate::services::ui_org;
+use crate::read::administration;
 use crate::ui::{render, Layout, SignedIn, UiError};
 use crate::AppState;
 use axum::extract::{Query, State};
@@ -135,7 +135,7 @@ pub async fn settings_form(
     SignedIn(caller): SignedIn,
     Query(n): Query<Notice>,
 ) -> Result<Response, UiError> {
-    let s = ui_org::admin_settings(state.store(), &caller).await?;
+    let s = administration::admin_settings(state.store(), &caller).await?;
     let inputs = settings_inputs(|name| match name {
         "name" => s.name.clone(),
         "time_zone" => s.time_zone.clone(),
@@ -199,7 +199,7 @@ pub async fn update_settings(
     SignedIn(caller): SignedIn,
     PostedForm(f): PostedForm<Posted>,
 ) -> Result<Response, UiError> {
-    ui_org::admin_settings(state.store(), &caller).await?;
+    administration::admin_settings(state.store(), &caller).await?;
     let result = match settings_patch(&f) {
         Ok(patch) => directory::patch_settings(state.store(), &caller, patch).await,
         Err(e) => Err(e),

@@ -5,7 +5,7 @@ use super::form::{optional, people_choices, AdminForm, Control, Input, Posted};
 use super::{sections, see_other, FormPage, Notice, Section};
 use crate::auth::Caller;
 use crate::services::directory::{self, NewTeam, TeamPatch};
-use crate::services::ui_org;
+use crate::read::administration;
 use crate::ui::company::Choice;
 use crate::ui::forms::Field;
 use crate::ui::{render, Layout, SignedIn, UiError};
@@ -39,7 +39,7 @@ pub async fn teams(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
 ) -> Result<Response, UiError> {
-    let (teams, people) = ui_org::admin_teams(state.store(), &caller).await?;
+    let (teams, people) = administration::admin_teams(state.store(), &caller).await?;
     let name_of_team = |id: &Option<TeamId>| {
         id.as_ref()
             .and_then(|i| teams.iter().find(|t| &t.id == i))
@@ -131,7 +131,7 @@ pub async fn new_team_form(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
 ) -> Result<Response, UiError> {
-    let (teams, people) = ui_org::admin_teams(state.store(), &caller).await?;
+    let (teams, people) = administration::admin_teams(state.store(), &caller).await?;
     let v = TeamValues {
         name: "",
         parent_id: "",
@@ -165,7 +165,7 @@ pub async fn create_team(
     SignedIn(caller): SignedIn,
     PostedForm(f): PostedForm<Posted>,
 ) -> Result<Response, UiError> {
-    let (teams, people) = ui_org::admin_teams(state.store(), &caller).await?;
+    let (teams, people) = administration::admin_teams(state.store(), &caller).await?;
     let (parent_id, lead_id, member_ids) = team_input(&f);
     let result = directory::create_team(
         state.store(),
@@ -208,7 +208,7 @@ pub async fn edit_team_form(
     Query(n): Query<Notice>,
 ) -> Result<Response, UiError> {
     let (team, teams, people) =
-        ui_org::admin_team(state.store(), &caller, &TeamId::from_string(id)).await?;
+        administration::admin_team(state.store(), &caller, &TeamId::from_string(id)).await?;
     let parent = team
         .parent_id
         .as_ref()
@@ -260,7 +260,7 @@ pub async fn update_team(
     PostedForm(f): PostedForm<Posted>,
 ) -> Result<Response, UiError> {
     let id = TeamId::from_string(id);
-    let (team, teams, people) = ui_org::admin_team(state.store(), &caller, &id).await?;
+    let (team, teams, people) = administration::admin_team(state.store(), &caller, &id).await?;
     let (parent_id, lead_id, member_ids) = team_input(&f);
     let result = directory::patch_team(
         state.store(),

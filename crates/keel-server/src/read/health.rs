@@ -1,5 +1,10 @@
-//! The ownership health check over one cycle, for the API, `keel lint` and the web UI alike.
+//! The ownership health check over one cycle (the doctrine's "The pitfalls", detected), for the
+//! API, `keel lint` and the web UI alike; and the health page, which links each finding to the
+//! objective page that fixes it.
 
+use super::lists::{all_objectives, cycles, pick_cycle};
+use crate::auth::Caller;
+use crate::access;
 use crate::error::{ApiError, ApiResult};
 use crate::services::visibility::Viewer;
 use keel_domain::health::{self, Finding, HealthInput, Severity};
@@ -128,6 +133,132 @@ pub async fn for_cycle(
             warning: count(Severity::Warning),
             info: count(Severity::Info),
         },
+        cycle,
+        findings,
+    })
+}
+
+// ---------------------------------------------------------------- the health page
+
+/// A finding with what it takes to link it to where it is fixed.
+pub struct LinkedFinding {
+    pub finding: Finding,
+    /// The objective page that fixes it (the key result's objective for a key result).
+    pub objective_id: Option<ObjectiveId>,
+    pub person: Option<Person>,
+    /// The teams the OKR is shared with.
+    pub teams: Vec<(TeamId, String)>,
+}
+
+/// Names the person of each finding (one query) and finds its objective and teams with `place`.
+pub async fn link_findings(
+    store: &dyn Store,
+    findings: Vec<Finding>,
+    place: impl Fn(&str) -> Option<(ObjectiveId, Vec<(TeamId, String)>)>,
+) -> ApiResult<Vec<LinkedFinding>> {
+    let person_ids: Vec<PersonId> = findings
+        .iter()
+        .filter_map(|f| f.person_id.clone())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let people: HashMap<PersonId, Person> = store
+        .people_by_ids(&person_ids)
+        .await?
+        .into_iter()
+        .map(|p| (p.id.clone(), p))
+        .collect();
+    Ok(findings
+        .into_iter()
+        .map(|f| {
+            let (objective_id, teams) = match place(f.okr.id()) {
+                Some((o, t)) => (Some(o), t),
+                None => (None, vec![]),
+            };
+            LinkedFinding {
+                objective_id,
+                person: f.person_id.as_ref().and_then(|p| people.get(p)).cloned(),
+                teams,
+                finding: f,
+            }
+        })
+        .collect())
+}
+
+pub struct HealthPage {
+    pub cycles: Vec<Cycle>,
+    pub cycle: Option<Cycle>,
+    pub findings: Vec<LinkedFinding>,
+}
+
+/// The health findings of a cycle, each with its objective, person and teams.
+pub async fn health_page(
+    store: &dyn Store,
+    caller: &Caller,
+    cycle_id: Option<&str>,
+) -> ApiResult<HealthPage> {
+    access::read_reports(&caller.person)?;
+    let viewer = Viewer::of(&caller.person);
+    let cycles = cycles(store).await?;
+    let cycle = pick_cycle(&cycles, cycle_id)?;
+    let Some(c) = &cycle else {
+        return Ok(HealthPage {
+            cycles,
+            cycle,
+            findings: vec![],
+        });
+    };
+    let report = for_cycle(store, &viewer, &c.id).await?;
+    let objectives = all_objectives(
+        store,
+        &ObjectiveFilter {
+            cycle_id: Some(c.id.clone()),
+            audience: viewer.audience(),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let ids: Vec<ObjectiveId> = objectives.iter().map(|o| o.id.clone()).collect();
+    let krs = if ids.is_empty() {
+        vec![]
+    } else {
+        store.key_results_of(&ids).await?
+    };
+    let mut objective_of: HashMap<String, (ObjectiveId, Vec<TeamId>)> = HashMap::new();
+    for o in &objectives {
+        objective_of.insert(o.id.to_string(), (o.id.clone(), o.team_ids.clone()));
+    }
+    for k in &krs {
+        objective_of.insert(
+            k.id.to_string(),
+            (k.objective_id.clone(), k.team_ids.clone()),
+        );
+    }
+    let team_ids: Vec<TeamId> = objective_of
+        .values()
+        .flat_map(|(_, t)| t.iter().cloned())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let teams: HashMap<TeamId, String> = store
+        .teams_by_ids(&team_ids)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect();
+    let findings = link_findings(store, report.findings, |id| {
+        objective_of.get(id).map(|(o, ts)| {
+            (
+                o.clone(),
+                ts.iter()
+                    .filter_map(|t| teams.get(t).map(|n| (t.clone(), n.clone())))
+                    .collect(),
+            )
+        })
+    })
+    .await?;
+    Ok(HealthPage {
+        cycles,
         cycle,
         findings,
     })

@@ -1,0 +1,240 @@
+//! The objective page: the objective as the API shows it (`views::objective`), its cycle,
+//! check-in history, initiatives, parents and children the reader may see, ownership history,
+//! latest changes, recognition, and what the reader may do there (asked of `access`).
+
+use super::views::{self, ObjectiveView, PersonSummary};
+use crate::auth::Caller;
+use crate::access;
+use crate::error::ApiResult;
+use crate::services::guards::get_objective;
+use crate::services::visibility::Viewer;
+use keel_domain::*;
+use keel_store::{PageRequest, Store};
+use std::collections::{HashMap, HashSet};
+
+/// A parent of an objective, named.
+#[derive(Debug, Clone)]
+pub struct ParentLink {
+    /// The objective to link to (a key result's objective for a key result).
+    pub objective_id: ObjectiveId,
+    pub title: String,
+    /// `objective` or `key result`.
+    pub kind: &'static str,
+}
+
+/// What the caller may do on an objective page.
+#[derive(Debug, Clone, Default)]
+pub struct Abilities {
+    pub edit_objective: bool,
+    /// Per key result id.
+    pub edit_key_result: HashSet<KeyResultId>,
+    pub check_in: HashSet<KeyResultId>,
+    pub manage_initiatives: HashSet<KeyResultId>,
+    /// May override the objective's derived status (its owner or an administrator).
+    pub override_status: bool,
+    /// May open the close-out page: score a key result or write the retrospective.
+    pub close_out: bool,
+    /// The objective or its cycle is closed: nothing changes.
+    pub locked: bool,
+    /// May recognise someone's check-in (everyone but viewers: `access::give_feedback`).
+    pub recognise: bool,
+}
+
+/// Everything on an objective page.
+#[derive(Debug, Clone)]
+pub struct ObjectivePage {
+    pub objective: ObjectiveView,
+    pub cycle: Option<Cycle>,
+    /// Per key result, oldest first.
+    pub check_ins: HashMap<KeyResultId, Vec<CheckIn>>,
+    /// Per key result, oldest first.
+    pub initiatives: HashMap<KeyResultId, Vec<Initiative>>,
+    pub parents: Vec<ParentLink>,
+    pub children: Vec<Objective>,
+    /// Every ownership request on the objective and its key results, oldest first.
+    pub ownership_history: Vec<OwnershipRequest>,
+    /// The latest changes to the objective and everything under it (the audit log, as
+    /// `GET /objectives/{id}/history` shows it), newest first.
+    pub changes: Vec<keel_domain::audit::AuditEvent>,
+    /// Names of everyone the page mentions beyond the views (initiative owners, authors,
+    /// proposers).
+    pub people: HashMap<PersonId, PersonSummary>,
+    pub can: Abilities,
+    /// The key results as stored (for replaying the check-in history).
+    pub key_results: Vec<KeyResult>,
+    /// Recognition on the objective and its key results (their check-ins included), newest
+    /// first.
+    pub recognitions: Vec<keel_domain::cfr::Recognition>,
+}
+
+/// How many of the latest changes the objective page lists (the API pages through the rest).
+pub const HISTORY_LIMIT: u32 = 50;
+
+/// The objective page: the objective as the API shows it, its cycle, check-in history,
+/// initiatives, parents, children and ownership history, in a constant number of queries (one
+/// more per parent key result, of which an objective has at most a few).
+pub async fn objective_page(
+    store: &dyn Store,
+    caller: &Caller,
+    id: &ObjectiveId,
+) -> ApiResult<ObjectivePage> {
+    let viewer = Viewer::of(&caller.person);
+    let o = get_objective(store, &viewer, id).await?;
+    let view = views::objective(store, o.clone()).await?;
+    let cycle = store.cycle(&o.cycle_id).await?;
+    let kr_ids: Vec<KeyResultId> = view.key_results.iter().map(|k| k.id.clone()).collect();
+    let mut check_ins: HashMap<KeyResultId, Vec<CheckIn>> = HashMap::new();
+    for c in store.check_ins_of(&kr_ids).await? {
+        check_ins
+            .entry(c.key_result_id.clone())
+            .or_default()
+            .push(c);
+    }
+    let mut initiatives: HashMap<KeyResultId, Vec<Initiative>> = HashMap::new();
+    for i in store.initiatives_of(&kr_ids).await? {
+        initiatives
+            .entry(i.key_result_id.clone())
+            .or_default()
+            .push(i);
+    }
+    let parent_objective_ids: Vec<ObjectiveId> = o
+        .parents
+        .iter()
+        .filter_map(|p| match p {
+            ParentRef::Objective(id) => Some(id.clone()),
+            ParentRef::KeyResult(_) => None,
+        })
+        .collect();
+    let parent_objectives: HashMap<ObjectiveId, Objective> = viewer
+        .retain(
+            store,
+            store.objectives_by_ids(&parent_objective_ids).await?,
+            |p| &p.id,
+        )
+        .await?
+        .into_iter()
+        .map(|p| (p.id.clone(), p))
+        .collect();
+    let mut parents = Vec::new();
+    for p in &o.parents {
+        match p {
+            ParentRef::Objective(pid) => {
+                if let Some(po) = parent_objectives.get(pid) {
+                    parents.push(ParentLink {
+                        objective_id: po.id.clone(),
+                        title: po.title.clone(),
+                        kind: "objective",
+                    });
+                }
+            }
+            ParentRef::KeyResult(kid) => {
+                let visible = match store.key_result(kid).await? {
+                    Some(k)
+                        if viewer
+                            .visible(store, std::slice::from_ref(&k.objective_id))
+                            .await?
+                            .contains(&k.objective_id) =>
+                    {
+                        Some(k)
+                    }
+                    _ => None,
+                };
+                if let Some(k) = visible {
+                    parents.push(ParentLink {
+                        objective_id: k.objective_id.clone(),
+                        title: k.title.clone(),
+                        kind: "key result",
+                    });
+                }
+            }
+        }
+    }
+    // Children: objectives aligned to this objective or to any of its key results.
+    let children = viewer
+        .retain(store, store.children_of_objective(&o.id).await?, |c| &c.id)
+        .await?;
+    let ownership_history = store.ownership_requests_of_objective(&o.id).await?;
+    let changes = store
+        .list_audit(
+            &keel_store::AuditFilter {
+                object_id: Some(o.id.to_string()),
+                ..Default::default()
+            },
+            &PageRequest {
+                limit: HISTORY_LIMIT,
+                cursor: None,
+            },
+        )
+        .await?
+        .items;
+    let okr_ids: Vec<String> = std::iter::once(o.id.to_string())
+        .chain(kr_ids.iter().map(|k| k.to_string()))
+        .collect();
+    let recognitions = store.recognitions_on_okrs(&okr_ids).await?;
+    let mut wanted: HashSet<PersonId> = HashSet::new();
+    wanted.extend(changes.iter().filter_map(|e| e.actor_id.clone()));
+    for r in &recognitions {
+        wanted.insert(r.from_id.clone());
+        wanted.insert(r.to_id.clone());
+    }
+    for r in &ownership_history {
+        wanted.insert(r.proposed_owner_id.clone());
+        wanted.extend(r.proposed_by.iter().cloned());
+        wanted.extend(r.previous_owner_id.iter().cloned());
+    }
+    for list in initiatives.values() {
+        wanted.extend(list.iter().map(|i| i.owner_id.clone()));
+    }
+    for list in check_ins.values() {
+        wanted.extend(list.iter().filter_map(|c| c.author_id.clone()));
+    }
+    let wanted: Vec<PersonId> = wanted.into_iter().collect();
+    let people = store
+        .people_by_ids(&wanted)
+        .await?
+        .iter()
+        .map(|p| (p.id.clone(), PersonSummary::from(p)))
+        .collect();
+    let closed_cycle = cycle
+        .as_ref()
+        .is_some_and(|c| c.state == CycleState::Closed);
+    let locked = closed_cycle || o.state == ObjectiveState::Closed;
+    let krs = store.key_results_of(std::slice::from_ref(&o.id)).await?;
+    let actor = access::Actor::load(store, &caller.person).await?;
+    let mut can = Abilities {
+        edit_objective: access::edit_objective(&actor, &o).is_ok(),
+        override_status: access::override_status(&caller.person, &o).is_ok(),
+        close_out: access::write_retrospective(&caller.person, &o).is_ok()
+            || krs
+                .iter()
+                .any(|k| access::score_key_result(&caller.person, k, &o).is_ok()),
+        locked,
+        recognise: access::give_feedback(&caller.person).is_ok(),
+        ..Default::default()
+    };
+    for k in &krs {
+        if access::edit_key_result(&actor, k, &o).is_ok() {
+            can.edit_key_result.insert(k.id.clone());
+        }
+        if access::check_in(&caller.person, k, &o).is_ok() {
+            can.check_in.insert(k.id.clone());
+        }
+        if access::manage_initiatives(&actor, k, &o).is_ok() {
+            can.manage_initiatives.insert(k.id.clone());
+        }
+    }
+    Ok(ObjectivePage {
+        objective: view,
+        cycle,
+        check_ins,
+        initiatives,
+        parents,
+        children,
+        ownership_history,
+        changes,
+        people,
+        can,
+        key_results: krs,
+        recognitions,
+    })
+}

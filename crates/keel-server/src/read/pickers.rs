@@ -1,0 +1,260 @@
+//! What the OKR forms offer to choose from, filtered by what the reader may see (the doctrine's
+//! "Visibility": a form never lists the title of an objective its reader could not open).
+//!
+//! Cycles and teams are few and listed whole. People and objectives may be many (100,000 people
+//! in a large organisation): the forms list only those already chosen, with a find field that
+//! accepts an email, an id or words of a name or title (resolved here when the form is sent
+//! without JavaScript), and that suggests matches as the reader types (`GET /pickers/people?q=`,
+//! `GET /pickers/objectives?q=`), a few at a time with an explicit "refine your search" when
+//! more match, never a silent cut.
+
+use crate::error::{ApiError, ApiResult};
+use crate::services::guards;
+use crate::services::visibility::Viewer;
+use keel_domain::*;
+use keel_store::{CycleFilter, ObjectiveFilter, PageRequest, PeopleFilter, Store, TeamFilter};
+
+/// The choices the OKR forms offer: open cycles and teams (listed whole), and the people and
+/// OKRs already chosen, named (others are found with the pickers).
+#[derive(Debug, Clone, Default)]
+pub struct FormOptions {
+    pub cycles: Vec<Cycle>,
+    pub teams: Vec<Team>,
+    /// The people already chosen (owner, sponsor, contributors).
+    pub people: Vec<Person>,
+    /// The OKRs already chosen to contribute to that the reader may see, as `(id, title)`.
+    pub objectives: Vec<(String, String)>,
+}
+
+/// How many cycles and teams the forms list (a select beyond this would not be usable anyway).
+const OPTIONS_LIMIT: u32 = 500;
+
+/// How many suggestions a picker shows at most; when more match it says so.
+pub const SUGGESTIONS: usize = 20;
+
+/// The open cycles and the teams, and the people and OKRs already chosen (`people`, `okrs`:
+/// ids as typed), for the OKR forms. A chosen OKR `viewer` may not see is left out: its title
+/// is never shown. Five queries.
+pub async fn form_options(
+    store: &dyn Store,
+    viewer: &Viewer,
+    people: &[PersonId],
+    okrs: &[String],
+) -> ApiResult<FormOptions> {
+    let page = || PageRequest {
+        limit: OPTIONS_LIMIT,
+        cursor: None,
+    };
+    let cycles = store
+        .list_cycles(&CycleFilter::default(), &page())
+        .await?
+        .items
+        .into_iter()
+        .filter(|c| c.state != CycleState::Closed)
+        .collect();
+    let teams = store
+        .list_teams(&TeamFilter::default(), &page())
+        .await?
+        .items;
+    let people = store.people_by_ids(people).await?;
+    let named = guards::okrs_by_ids(store, okrs).await?;
+    let objective_ids: Vec<ObjectiveId> = named.values().map(|(_, o)| o.clone()).collect();
+    let visible = viewer.visible(store, &objective_ids).await?;
+    let objectives = okrs
+        .iter()
+        .filter_map(|id| {
+            let (title, o) = named.get(id)?;
+            visible.contains(o).then(|| (id.clone(), title.clone()))
+        })
+        .collect();
+    Ok(FormOptions {
+        cycles,
+        teams,
+        people,
+        objectives,
+    })
+}
+
+/// Active people, by name, for choosing a new owner or whom a CFR is with (one query).
+pub async fn active_people(store: &dyn Store) -> ApiResult<Vec<Person>> {
+    Ok(store
+        .list_people(
+            &PeopleFilter {
+                active: Some(true),
+                ..Default::default()
+            },
+            &PageRequest {
+                limit: OPTIONS_LIMIT,
+                cursor: None,
+            },
+        )
+        .await?
+        .items)
+}
+
+/// Suggestions for what was typed: at most [`SUGGESTIONS`], and whether more match.
+#[derive(Debug, Clone)]
+pub struct Suggestions<T> {
+    pub items: Vec<T>,
+    /// More match than are shown: the reader should type more.
+    pub more: bool,
+}
+
+impl<T> Suggestions<T> {
+    fn of(mut items: Vec<T>) -> Self {
+        let more = items.len() > SUGGESTIONS;
+        items.truncate(SUGGESTIONS);
+        Self { items, more }
+    }
+}
+
+/// Active people whose name or email contains `q` (case-insensitive), by name. One query; an
+/// empty `q` suggests nothing.
+pub async fn search_people(store: &dyn Store, q: &str) -> ApiResult<Suggestions<Person>> {
+    let q = q.trim();
+    if q.is_empty() {
+        return Ok(Suggestions::of(vec![]));
+    }
+    let found = store
+        .list_people(
+            &PeopleFilter {
+                query: Some(q.to_string()),
+                active: Some(true),
+                ..Default::default()
+            },
+            &PageRequest {
+                limit: SUGGESTIONS as u32 + 1,
+                cursor: None,
+            },
+        )
+        .await?
+        .items;
+    Ok(Suggestions::of(found))
+}
+
+/// Open objectives `viewer` may see whose title contains `q` (case-insensitive), or whose id is
+/// `q`. Reads the visible objectives page by page and stops once more than [`SUGGESTIONS`]
+/// match; an empty `q` suggests nothing.
+pub async fn search_objectives(
+    store: &dyn Store,
+    viewer: &Viewer,
+    q: &str,
+) -> ApiResult<Suggestions<Objective>> {
+    let q = q.trim().to_lowercase();
+    if q.is_empty() {
+        return Ok(Suggestions::of(vec![]));
+    }
+    let filter = ObjectiveFilter {
+        audience: viewer.audience(),
+        ..Default::default()
+    };
+    let mut page = PageRequest {
+        limit: OPTIONS_LIMIT,
+        cursor: None,
+    };
+    let mut found = Vec::new();
+    loop {
+        let p = store.list_objectives(&filter, &page).await?;
+        found.extend(p.items.into_iter().filter(|o| {
+            o.state != ObjectiveState::Closed
+                && (o.title.to_lowercase().contains(&q) || o.id.as_str() == q)
+        }));
+        match p.next_cursor {
+            Some(c) if found.len() <= SUGGESTIONS => page.cursor = Some(c),
+            _ => break,
+        }
+    }
+    found.sort_by_key(|o| o.title.to_lowercase());
+    Ok(Suggestions::of(found))
+}
+
+/// What a picker's find field names, for a form sent with or without JavaScript: each
+/// comma-separated part is an email, an id, or words of a name (a title for OKRs). A part
+/// already answered by a choice posted with it (`already`: the reader picked a suggestion) adds
+/// nothing; otherwise it must name exactly one, else a 422 naming `field` says why.
+pub async fn resolve_people(
+    store: &dyn Store,
+    field: &str,
+    typed: &str,
+    already: &[PersonId],
+) -> ApiResult<Vec<PersonId>> {
+    let mut out: Vec<PersonId> = Vec::new();
+    for part in typed.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let exact = if part.contains('@') {
+            store.person_by_email(&part.to_lowercase()).await?
+        } else {
+            store
+                .person(&PersonId::from_string(part.to_string()))
+                .await?
+        };
+        if let Some(p) = exact {
+            out.push(p.id);
+            continue;
+        }
+        let found = search_people(store, part).await?;
+        let ids: Vec<PersonId> = found.items.into_iter().map(|p| p.id).collect();
+        if ids.iter().any(|id| already.contains(id)) {
+            continue;
+        }
+        out.push(only_one(field, part, ids, found.more, "person")?);
+    }
+    Ok(out)
+}
+
+/// [`resolve_people`] for OKRs to contribute to: ids or words of a title, among those `viewer`
+/// may see.
+pub async fn resolve_objectives(
+    store: &dyn Store,
+    viewer: &Viewer,
+    field: &str,
+    typed: &str,
+    already: &[String],
+) -> ApiResult<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for part in typed.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        if guards::resolve_okr(store, viewer, field, part)
+            .await
+            .is_ok()
+        {
+            out.push(part.to_string());
+            continue;
+        }
+        let found = search_objectives(store, viewer, part).await?;
+        let ids: Vec<String> = found.items.into_iter().map(|o| o.id.to_string()).collect();
+        if ids.iter().any(|id| already.contains(id)) {
+            continue;
+        }
+        out.push(only_one(field, part, ids, found.more, "objective")?);
+    }
+    Ok(out)
+}
+
+/// The one match of `part`, or why there is not one.
+fn only_one<T>(field: &str, part: &str, mut ids: Vec<T>, more: bool, what: &str) -> ApiResult<T> {
+    match ids.len() {
+        1 => Ok(ids.remove(0)),
+        0 => Err(ApiError::invalid(
+            field,
+            format!("no {what} matches '{part}'"),
+        )),
+        n => Err(ApiError::invalid(
+            field,
+            format!(
+                "{}{n} match '{part}': type more, or pick one in the list",
+                if more { "more than " } else { "" }
+            ),
+        )),
+    }
+}
+
+/// Ids in one or more comma-separated values, each once, in order.
+pub fn split_ids(typed: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for part in typed.iter().flat_map(|t| t.split(',')) {
+        let part = part.trim();
+        if !part.is_empty() && !out.iter().any(|o| o == part) {
+            out.push(part.to_string());
+        }
+    }
+    out
+}

@@ -1,0 +1,123 @@
+//! The team page: the team's OKRs in one cycle (`team_okrs`, the API's read model), its people,
+//! sub-teams and the health findings about those OKRs.
+
+use super::health::{self, link_findings, LinkedFinding};
+use super::lists::{cycles, first_page, pick_cycle};
+use super::team_okrs::{team_okrs, SharedKeyResult, TeamOkrs};
+use super::views::ObjectiveView;
+use crate::auth::Caller;
+use crate::error::ApiResult;
+use crate::services::directory;
+use crate::services::visibility::Viewer;
+use keel_domain::health::Finding;
+use keel_domain::*;
+use keel_store::{Store, TeamFilter};
+use std::collections::HashMap;
+
+/// Everything the team page shows.
+pub struct TeamOverview {
+    pub team: Team,
+    pub parent: Option<Team>,
+    pub sub_teams: Vec<Team>,
+    pub lead: Option<Person>,
+    pub members: Vec<Person>,
+    pub cycles: Vec<Cycle>,
+    pub cycle: Option<Cycle>,
+    /// Objectives the team owns or shares in the cycle, each once.
+    pub objectives: Vec<ObjectiveView>,
+    /// Key results shared with the team under objectives that are not.
+    pub shared_key_results: Vec<SharedKeyResult>,
+    /// Health findings about the OKRs above.
+    pub findings: Vec<LinkedFinding>,
+}
+
+/// The team page: its OKRs in one cycle (each once, with one progress), people, sub-teams and
+/// health findings. About a dozen queries whatever the team's size.
+pub async fn team_overview(
+    store: &dyn Store,
+    caller: &Caller,
+    id: &TeamId,
+    cycle_id: Option<&str>,
+) -> ApiResult<TeamOverview> {
+    let viewer = Viewer::of(&caller.person);
+    let team = directory::get_team(store, id).await?;
+    let cycles = cycles(store).await?;
+    let cycle = pick_cycle(&cycles, cycle_id)?;
+    let mut ids: Vec<PersonId> = team.member_ids.clone();
+    ids.extend(team.lead_id.iter().cloned());
+    let mut people = store.people_by_ids(&ids).await?;
+    people.sort_by_key(|a| a.name.to_lowercase());
+    let lead = team
+        .lead_id
+        .as_ref()
+        .and_then(|l| people.iter().find(|p| &p.id == l).cloned());
+    let members = people
+        .into_iter()
+        .filter(|p| team.member_ids.contains(&p.id))
+        .collect();
+    let parent = match &team.parent_id {
+        Some(p) => store.team(p).await?,
+        None => None,
+    };
+    let mut sub_teams = store
+        .list_teams(
+            &TeamFilter {
+                parent_id: Some(team.id.clone()),
+                member_id: None,
+            },
+            &first_page(),
+        )
+        .await?
+        .items;
+    sub_teams.sort_by(|a, b| a.name.cmp(&b.name));
+    let (okrs, findings) = match &cycle {
+        Some(c) => {
+            let okrs = team_okrs(store, &viewer, &team.id, Some(&c.id)).await?;
+            let findings = findings_about(store, &viewer, &c.id, &okrs).await?;
+            (okrs, findings)
+        }
+        None => (TeamOkrs::default(), vec![]),
+    };
+    Ok(TeamOverview {
+        team,
+        parent,
+        sub_teams,
+        lead,
+        members,
+        cycles,
+        cycle,
+        objectives: okrs.objectives,
+        shared_key_results: okrs.shared_key_results,
+        findings,
+    })
+}
+
+/// The cycle's health findings about the team's OKRs, each linked to its objective.
+async fn findings_about(
+    store: &dyn Store,
+    viewer: &Viewer,
+    cycle: &CycleId,
+    okrs: &TeamOkrs,
+) -> ApiResult<Vec<LinkedFinding>> {
+    // Each OKR id on the page, with the objective page that shows it.
+    let mut objective_of: HashMap<String, ObjectiveId> = HashMap::new();
+    for o in &okrs.objectives {
+        objective_of.insert(o.id.to_string(), o.id.clone());
+        for k in &o.key_results {
+            objective_of.insert(k.id.to_string(), o.id.clone());
+        }
+    }
+    for s in &okrs.shared_key_results {
+        objective_of.insert(s.key_result.id.to_string(), s.objective.id.clone());
+    }
+    let findings: Vec<Finding> = health::for_cycle(store, viewer, cycle)
+        .await?
+        .findings
+        .into_iter()
+        .filter(|f| objective_of.contains_key(f.okr.id()))
+        .collect();
+    link_findings(store, findings, |id| {
+        objective_of.get(id).map(|o| (o.clone(), vec![]))
+    })
+    .await
+}
