@@ -92,15 +92,3 @@ pub async fn admin_settings(store: &dyn Store, caller: &Caller) -> ApiResult<Org
     access::manage_settings(&caller.person)?;
     Ok(store.settings().await?)
 }
-
-/// Single sign-on's configuration: `access::configure_sso`.
-pub fn may_read_sso(caller: &Caller) -> ApiResult<()> {
-    access::configure_sso(&caller.person)
-}
-
-/// The caller's own API tokens, newest first.
-pub async fn own_tokens(store: &dyn Store, caller: &Caller) -> ApiResult<Vec<ApiToken>> {
-    let mut tokens = store.list_tokens(&caller.person.id).await?;
-    tokens.sort_by_key(|t| std::cmp::Reverse(t.created_at));
-    Ok(tokens)
-}

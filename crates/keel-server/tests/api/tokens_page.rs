@@ -32,7 +32,20 @@ async fn revoke_on_page(b: &Browser, csrf: &str, token_id: &str) -> reqwest::Res
 
 #[tokio::test]
 async fn revoking_an_already_revoked_token_on_the_page_answers_as_the_api_does() {
-    let app = spawn_app().await;
+    revoke_twice(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn revoking_an_already_revoked_token_on_the_page_answers_as_the_api_does_on_postgres() {
+    if !postgres_configured() {
+        return;
+    }
+    revoke_twice(spawn_app_on(Db::Postgres).await).await;
+}
+
+/// Revokes a token on the page, through the API, and on the page again; then tries someone
+/// else's on both.
+async fn revoke_twice(app: TestApp) {
     let (b, csrf, api_token) = member_browser(&app, "Rita Revoker").await;
     let created: Value = app
         .req_as(&api_token, Method::POST, "/api/v1/tokens")

@@ -102,7 +102,7 @@ const SECTIONS: [(&str, &str, MayOpen); 6] = [
         crate::access::manage_settings(&c.person).is_ok()
     }),
     ("/admin/sso", "Single sign-on", |c| {
-        administration::may_read_sso(c).is_ok()
+        crate::access::configure_sso(&c.person).is_ok()
     }),
     ("/admin/audit", "Audit log", |c| {
         crate::access::read_audit(&c.person).is_ok()

@@ -2,7 +2,6 @@
 //! (it comes from configuration; the client secret is never shown).
 
 use super::{sections, Section};
-use crate::read::administration;
 use crate::ui::{render, Layout, SignedIn, UiError};
 use crate::AppState;
 use askama::Template;
@@ -29,7 +28,7 @@ pub async fn sso(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
 ) -> Result<Response, UiError> {
-    administration::may_read_sso(&caller)?;
+    crate::access::configure_sso(&caller.person)?;
     let oidc = state.auth.oidc.as_ref();
     let page = SsoPage {
         layout: Layout::signed_in(&caller, "/admin"),
