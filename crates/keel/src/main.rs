@@ -328,7 +328,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .cycle_by_name(cycle.trim())
                 .await?
                 .with_context(|| format!("no cycle is named '{}'", cycle.trim()))?;
-            let report = services::health::for_cycle(
+            let report = keel_server::read::health::for_cycle(
                 store.as_ref(),
                 &services::visibility::Viewer::system(),
                 &found.id,

@@ -6,7 +6,7 @@ use super::views::{self, ObjectiveView, PersonSummary};
 use crate::auth::Caller;
 use crate::access;
 use crate::error::ApiResult;
-use crate::services::guards::get_objective;
+use crate::services::guards::{self, get_objective};
 use crate::services::visibility::Viewer;
 use keel_domain::*;
 use keel_store::{PageRequest, Store};
@@ -97,6 +97,57 @@ pub async fn objective_page(
             .or_default()
             .push(i);
     }
+    let parents = parents(store, &viewer, &o).await?;
+    // Children: objectives aligned to this objective or to any of its key results.
+    let children = viewer
+        .retain(store, store.children_of_objective(&o.id).await?, |c| &c.id)
+        .await?;
+    let ownership_history = store.ownership_requests_of_objective(&o.id).await?;
+    let changes = super::audit_log::objective_changes(
+        store,
+        &o,
+        &PageRequest {
+            limit: HISTORY_LIMIT,
+            cursor: None,
+        },
+    )
+    .await?
+    .items;
+    let okr_ids: Vec<String> = std::iter::once(o.id.to_string())
+        .chain(kr_ids.iter().map(|k| k.to_string()))
+        .collect();
+    let recognitions = store.recognitions_on_okrs(&okr_ids).await?;
+    let people = named(
+        store,
+        &changes,
+        &recognitions,
+        &ownership_history,
+        &initiatives,
+        &check_ins,
+    )
+    .await?;
+    let locked = guards::unlocked(&o, cycle.as_ref()).is_err();
+    let krs = store.key_results_of(std::slice::from_ref(&o.id)).await?;
+    let can = abilities(store, caller, &o, &krs, locked).await?;
+    Ok(ObjectivePage {
+        objective: view,
+        cycle,
+        check_ins,
+        initiatives,
+        parents,
+        children,
+        ownership_history,
+        changes,
+        people,
+        can,
+        key_results: krs,
+        recognitions,
+    })
+}
+
+/// The objective's parents the reader may see, named (one query, and one per parent key
+/// result).
+async fn parents(store: &dyn Store, viewer: &Viewer, o: &Objective) -> ApiResult<Vec<ParentLink>> {
     let parent_objective_ids: Vec<ObjectiveId> = o
         .parents
         .iter()
@@ -149,35 +200,26 @@ pub async fn objective_page(
             }
         }
     }
-    // Children: objectives aligned to this objective or to any of its key results.
-    let children = viewer
-        .retain(store, store.children_of_objective(&o.id).await?, |c| &c.id)
-        .await?;
-    let ownership_history = store.ownership_requests_of_objective(&o.id).await?;
-    let changes = store
-        .list_audit(
-            &keel_store::AuditFilter {
-                object_id: Some(o.id.to_string()),
-                ..Default::default()
-            },
-            &PageRequest {
-                limit: HISTORY_LIMIT,
-                cursor: None,
-            },
-        )
-        .await?
-        .items;
-    let okr_ids: Vec<String> = std::iter::once(o.id.to_string())
-        .chain(kr_ids.iter().map(|k| k.to_string()))
-        .collect();
-    let recognitions = store.recognitions_on_okrs(&okr_ids).await?;
+    Ok(parents)
+}
+
+/// Names of everyone the page mentions beyond the views: authors, recognisers, proposers,
+/// initiative owners (one query).
+async fn named(
+    store: &dyn Store,
+    changes: &[keel_domain::audit::AuditEvent],
+    recognitions: &[keel_domain::cfr::Recognition],
+    ownership_history: &[OwnershipRequest],
+    initiatives: &HashMap<KeyResultId, Vec<Initiative>>,
+    check_ins: &HashMap<KeyResultId, Vec<CheckIn>>,
+) -> ApiResult<HashMap<PersonId, PersonSummary>> {
     let mut wanted: HashSet<PersonId> = HashSet::new();
     wanted.extend(changes.iter().filter_map(|e| e.actor_id.clone()));
-    for r in &recognitions {
+    for r in recognitions {
         wanted.insert(r.from_id.clone());
         wanted.insert(r.to_id.clone());
     }
-    for r in &ownership_history {
+    for r in ownership_history {
         wanted.insert(r.proposed_owner_id.clone());
         wanted.extend(r.proposed_by.iter().cloned());
         wanted.extend(r.previous_owner_id.iter().cloned());
@@ -189,52 +231,44 @@ pub async fn objective_page(
         wanted.extend(list.iter().filter_map(|c| c.author_id.clone()));
     }
     let wanted: Vec<PersonId> = wanted.into_iter().collect();
-    let people = store
+    Ok(store
         .people_by_ids(&wanted)
         .await?
         .iter()
         .map(|p| (p.id.clone(), PersonSummary::from(p)))
-        .collect();
-    let closed_cycle = cycle
-        .as_ref()
-        .is_some_and(|c| c.state == CycleState::Closed);
-    let locked = closed_cycle || o.state == ObjectiveState::Closed;
-    let krs = store.key_results_of(std::slice::from_ref(&o.id)).await?;
+        .collect())
+}
+
+/// What the caller may do on the page, asked of `access` (the API's rules).
+async fn abilities(
+    store: &dyn Store,
+    caller: &Caller,
+    o: &Objective,
+    krs: &[KeyResult],
+    locked: bool,
+) -> ApiResult<Abilities> {
     let actor = access::Actor::load(store, &caller.person).await?;
     let mut can = Abilities {
-        edit_objective: access::edit_objective(&actor, &o).is_ok(),
-        override_status: access::override_status(&caller.person, &o).is_ok(),
-        close_out: access::write_retrospective(&caller.person, &o).is_ok()
+        edit_objective: access::edit_objective(&actor, o).is_ok(),
+        override_status: access::override_status(&caller.person, o).is_ok(),
+        close_out: access::write_retrospective(&caller.person, o).is_ok()
             || krs
                 .iter()
-                .any(|k| access::score_key_result(&caller.person, k, &o).is_ok()),
+                .any(|k| access::score_key_result(&caller.person, k, o).is_ok()),
         locked,
         recognise: access::give_feedback(&caller.person).is_ok(),
         ..Default::default()
     };
-    for k in &krs {
-        if access::edit_key_result(&actor, k, &o).is_ok() {
+    for k in krs {
+        if access::edit_key_result(&actor, k, o).is_ok() {
             can.edit_key_result.insert(k.id.clone());
         }
-        if access::check_in(&caller.person, k, &o).is_ok() {
+        if access::check_in(&caller.person, k, o).is_ok() {
             can.check_in.insert(k.id.clone());
         }
-        if access::manage_initiatives(&actor, k, &o).is_ok() {
+        if access::manage_initiatives(&actor, k, o).is_ok() {
             can.manage_initiatives.insert(k.id.clone());
         }
     }
-    Ok(ObjectivePage {
-        objective: view,
-        cycle,
-        check_ins,
-        initiatives,
-        parents,
-        children,
-        ownership_history,
-        changes,
-        people,
-        can,
-        key_results: krs,
-        recognitions,
-    })
+    Ok(can)
 }

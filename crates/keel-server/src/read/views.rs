@@ -439,7 +439,7 @@ pub struct ListOf<T> {
     pub next_cursor: Option<String>,
 }
 
-/// An initiative with what its key result's owner needs to arbitrate it (seed 001: drop those
+/// An initiative with what its key result's owner needs to arbitrate it (the doctrine's "One owner": drop those
 /// that are not moving the key result): how long it has been active and whether the key result
 /// moved since.
 #[derive(Debug, Serialize, ToSchema)]

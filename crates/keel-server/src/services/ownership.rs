@@ -1,5 +1,6 @@
 //! Ownership: proposing an owner, accepting or declining, handing over, and the views of who
-//! owns what. Seed 001: one named individual per OKR, who explicitly accepts.
+//! owns what. The doctrine's "One owner" and "Acceptance": one named individual per OKR,
+//! who explicitly accepts.
 
 use super::{now, require_active_person};
 use crate::access::{self, Actor};
@@ -20,7 +21,7 @@ pub struct ProposeOwner {
     /// Why this person; for a handover, the handover note.
     #[serde(default)]
     pub note: String,
-    /// Seed 001's criteria: legitimacy, decision authority, proximity to the outcome.
+    /// The owner-fit criteria ("One owner"): legitimacy, decision authority, proximity to the outcome.
     pub fit: Option<OwnerFit>,
 }
 
@@ -249,7 +250,7 @@ pub async fn list_requests(
     Ok(store.list_ownership_requests(&filter, page).await?)
 }
 
-/// Seed 001: "An OKR whose owner hasn't explicitly accepted the responsibility is dead on
+/// The doctrine's "Acceptance": "An OKR whose owner hasn't explicitly accepted the responsibility is dead on
 /// arrival." An objective becomes active only when it and every key result have an accepted
 /// owner.
 pub fn check_can_activate(o: &Objective, krs: &[KeyResult]) -> ApiResult<()> {

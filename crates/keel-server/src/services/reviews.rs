@@ -132,77 +132,13 @@ pub async fn create_review(
     for k in &krs {
         by_objective.entry(&k.objective_id).or_default().push(k);
     }
-    let mut items = vec![];
-    for o in &objectives {
-        let ks = by_objective.remove(&o.id).unwrap_or_default();
-        let assessed: Vec<_> = ks
-            .iter()
-            .map(|k| (k.weight, assessor.key_result(k, o)))
-            .collect();
-        let oa = assessor.objective(
-            o,
-            &assessed.iter().map(|(w, a)| (*w, a)).collect::<Vec<_>>(),
-        );
-        let progress = progress::objective(ks.iter().map(|k| (k.weight, k.progress().progress)));
-        // The trend of the owners' latest confidences: the sum of each key result's last move.
-        let moves: i32 = assessed
-            .iter()
-            .map(|(_, a)| match rhythm::trend(&a.confidences) {
-                rhythm::Trend::Rising => 1,
-                rhythm::Trend::Falling => -1,
-                _ => 0,
-            })
-            .sum();
-        let confidence_trend = if assessed.iter().all(|(_, a)| a.confidences.len() < 2) {
-            rhythm::Trend::Unknown
-        } else if moves > 0 {
-            rhythm::Trend::Rising
-        } else if moves < 0 {
-            rhythm::Trend::Falling
-        } else {
-            rhythm::Trend::Steady
-        };
-        let mut flags = vec![];
-        if oa.status != Status::OnTrack {
-            let name = match oa.status {
-                Status::AtRisk => "at risk",
-                Status::OffTrack => "off track",
-                Status::Stale => "stale",
-                Status::Closed => "closed",
-                Status::OnTrack => "on track",
-            };
-            flags.push(format!("{name}: {}", oa.status_reason));
-        }
-        for (k, (_, a)) in ks.iter().zip(&assessed) {
-            if a.status == Status::Stale || a.status == Status::OffTrack {
-                flags.push(format!("'{}': {}", k.title, a.status_reason));
-            }
-            if let Some(f) = a.forecast.filter(|f| *f < 0.7) {
-                flags.push(format!(
-                    "'{}' is forecast to reach {:.0}% by the end of the cycle",
-                    k.title,
-                    f * 100.0
-                ));
-            }
-        }
-        if ks.is_empty() {
-            flags.push("no key results: nothing measures this objective".into());
-        }
-        items.push(ReviewItem {
-            objective_id: o.id.clone(),
-            title: o.title.clone(),
-            owner_id: o.owner_id.clone(),
-            owner_name: names.get(&o.owner_id).cloned().unwrap_or_default(),
-            progress,
-            progress_change: previous.get(&o.id).map(|p| progress - p),
-            status: oa.status,
-            status_reason: oa.status_reason,
-            confidence_trend,
-            flags,
-            notes: String::new(),
-            decisions: String::new(),
-        });
-    }
+    let items = objectives
+        .iter()
+        .map(|o| {
+            let ks = by_objective.remove(&o.id).unwrap_or_default();
+            agenda_item(o, &ks, &assessor, &names, &previous)
+        })
+        .collect();
     let review = Review {
         id: ReviewId::generate(),
         team_id: team.id,
@@ -215,6 +151,78 @@ pub async fn create_review(
     };
     store.insert_review(&caller.write_ctx(), &review).await?;
     Ok(review)
+}
+
+/// One objective on a review's agenda: its progress and the change since the last review, its
+/// status, the trend of its owners' confidence, and what deserves the team's attention.
+fn agenda_item(
+    o: &Objective,
+    ks: &[&KeyResult],
+    assessor: &Assessor,
+    names: &HashMap<PersonId, String>,
+    previous: &HashMap<ObjectiveId, f64>,
+) -> ReviewItem {
+    let assessed: Vec<_> = ks
+        .iter()
+        .map(|k| (k.weight, assessor.key_result(k, o)))
+        .collect();
+    let oa = assessor.objective(
+        o,
+        &assessed.iter().map(|(w, a)| (*w, a)).collect::<Vec<_>>(),
+    );
+    let progress = progress::objective(ks.iter().map(|k| (k.weight, k.progress().progress)));
+    // The trend of the owners' latest confidences: the sum of each key result's last move.
+    let moves: i32 = assessed
+        .iter()
+        .map(|(_, a)| match rhythm::trend(&a.confidences) {
+            rhythm::Trend::Rising => 1,
+            rhythm::Trend::Falling => -1,
+            _ => 0,
+        })
+        .sum();
+    let confidence_trend = if assessed.iter().all(|(_, a)| a.confidences.len() < 2) {
+        rhythm::Trend::Unknown
+    } else if moves > 0 {
+        rhythm::Trend::Rising
+    } else if moves < 0 {
+        rhythm::Trend::Falling
+    } else {
+        rhythm::Trend::Steady
+    };
+    let mut flags = vec![];
+    if oa.status != Status::OnTrack {
+        let name = oa.status.label().to_lowercase();
+        flags.push(format!("{name}: {}", oa.status_reason));
+    }
+    for (k, (_, a)) in ks.iter().zip(&assessed) {
+        if a.status == Status::Stale || a.status == Status::OffTrack {
+            flags.push(format!("'{}': {}", k.title, a.status_reason));
+        }
+        if let Some(f) = a.forecast.filter(|f| *f < 0.7) {
+            flags.push(format!(
+                "'{}' is forecast to reach {:.0}% by the end of the cycle",
+                k.title,
+                f * 100.0
+            ));
+        }
+    }
+    if ks.is_empty() {
+        flags.push("no key results: nothing measures this objective".into());
+    }
+    ReviewItem {
+        objective_id: o.id.clone(),
+        title: o.title.clone(),
+        owner_id: o.owner_id.clone(),
+        owner_name: names.get(&o.owner_id).cloned().unwrap_or_default(),
+        progress,
+        progress_change: previous.get(&o.id).map(|p| progress - p),
+        status: oa.status,
+        status_reason: oa.status_reason,
+        confidence_trend,
+        flags,
+        notes: String::new(),
+        decisions: String::new(),
+    }
 }
 
 async fn review_as_stored(store: &dyn Store, id: &ReviewId) -> ApiResult<Review> {

@@ -12,6 +12,9 @@
 //! back as the page with the message next to the field and what was typed kept (422; 200 for an
 //! htmx request, so htmx swaps the fragment in).
 
+mod lines;
+
+use self::lines::{change_line, history_line, recognition_line, Blocks};
 use super::charts::{self, ProgressPoint};
 use super::company::StatusBadge;
 use super::pages::{fit_words, num, ownership_word, percent};
@@ -397,196 +400,33 @@ async fn page(
         latest_requests.insert(r.okr.id().to_string(), r);
     }
     let today = chrono::Utc::now();
-    let key_results = o
-        .key_results
-        .iter()
-        .map(|k| {
-            let history = check_ins.get(&k.id).map(Vec::as_slice).unwrap_or(&[]);
-            let readings: Vec<u8> = history.iter().map(|c| c.confidence.value()).collect();
-            let kid = k.id.to_string();
-            let initiatives = initiatives
-                .get(&k.id)
-                .map(Vec::as_slice)
-                .unwrap_or(&[])
-                .iter()
-                .map(|i| {
-                    let iid = i.id.to_string();
-                    let (drop_reason, drop_error) = match &kept.drop {
-                        Some((d, reason, e)) if d == &iid => (reason.clone(), Some(e.clone())),
-                        _ => (String::new(), None),
-                    };
-                    let end = if matches!(i.state, InitiativeState::Done | InitiativeState::Dropped)
-                    {
-                        i.updated_at
-                    } else {
-                        today
-                    };
-                    let days = (end - i.created_at).num_days();
-                    InitiativeLine {
-                        title: i.title.clone(),
-                        owner: name_of(&people, &i.owner_id),
-                        state: match i.state {
-                            InitiativeState::Proposed => "proposed",
-                            InitiativeState::Active => "active",
-                            InitiativeState::Dropped => "dropped",
-                            InitiativeState::Done => "done",
-                        },
-                        link: i.link.clone().unwrap_or_default(),
-                        reason: i.reason.clone().unwrap_or_default(),
-                        version: i.version,
-                        age: match days {
-                            0 => "under a day".into(),
-                            1 => "1 day".into(),
-                            n => format!("{n} days"),
-                        },
-                        open: matches!(
-                            i.state,
-                            InitiativeState::Proposed | InitiativeState::Active
-                        ),
-                        drop_reason,
-                        drop_error,
-                        id: iid,
-                    }
-                })
-                .collect();
-            let check_ins: Vec<CheckInLine> = history
-                .iter()
-                .rev()
-                .take(5)
-                .map(|c| {
-                    let cid = c.id.to_string();
-                    let typed = kept.recognise.as_ref().filter(|(id, _, _)| id == &cid);
-                    CheckInLine {
-                        when: day(c.at),
-                        value: num(c.value),
-                        confidence: c.confidence.value(),
-                        note: c.note.clone(),
-                        author: c
-                            .author_id
-                            .as_ref()
-                            .map(|a| name_of(&people, a))
-                            .unwrap_or_default(),
-                        author_id: c
-                            .author_id
-                            .as_ref()
-                            .map(|a| a.to_string())
-                            .unwrap_or_default(),
-                        recognisable: can.recognise
-                            && c.author_id.as_ref().is_some_and(|a| a != me),
-                        recognise_message: typed.map(|t| t.1.clone()).unwrap_or_default(),
-                        recognise_error: typed.map(|t| t.2.clone()),
-                        id: cid,
-                    }
-                })
-                .collect();
-            KeyResultBlock {
-                check_ins_open: check_ins.iter().any(|c| c.recognise_error.is_some()),
-                check_ins,
-                title: k.title.clone(),
-                description: k.description.clone(),
-                owner: (&k.owner).into(),
-                ownership: ownership_word(k.ownership_state),
-                request: note_of(latest_requests.get(kid.as_str()).copied(), &people),
-                sponsor: k.sponsor.as_ref().map(Into::into),
-                contributors: k.contributors.iter().map(Into::into).collect(),
-                teams: k.teams.iter().map(|t| t.name.clone()).collect(),
-                kind: word(k.kind),
-                start: num(k.start),
-                current: num(k.current),
-                target: num(k.target),
-                unit: k.unit.clone(),
-                weight: num(k.weight),
-                percent: percent(k.progress),
-                attainment: percent(k.attainment),
-                confidence: k.confidence,
-                sparkline: charts::sparkline(&readings, scale.min(), scale.max(), &k.title),
-                milestones: k
-                    .milestones
-                    .iter()
-                    .map(|m| (m.title.clone(), m.done))
-                    .collect(),
-                status: StatusBadge::new(k.status, k.status_reason.clone()),
-                forecast: k.forecast.map(percent),
-                due_on: k.check_in_due_on.format("%-d %b %Y").to_string(),
-                due: k.check_in_due,
-                initiatives,
-                propose: kept.propose.get(&kid).cloned().unwrap_or_default(),
-                can_edit: can.edit_key_result.contains(&k.id) && !can.locked,
-                can_manage_initiatives: can.manage_initiatives.contains(&k.id) && !can.locked,
-                answer_pending: &k.owner_id == me && k.ownership_state == OwnershipState::Pending,
-                handover: handover_for(&kept, &kid),
-                handover_action: format!("/key-results/{kid}/ownership"),
-                id: kid,
-            }
-        })
-        .collect();
-    let latest: Vec<u8> = o.key_results.iter().filter_map(|k| k.confidence).collect();
-    let confidence = (!latest.is_empty()).then(|| {
-        let lowest = latest.iter().min().copied().unwrap_or_default();
-        format!(
-            "lowest latest confidence {lowest} of {} across {} key result{}",
-            scale.max(),
-            latest.len(),
-            if latest.len() == 1 { "" } else { "s" }
-        )
-    });
-    let points = progress_history(&records, &check_ins);
-    let chart = match &cycle {
-        Some(c) => charts::progress_chart(
+    let blocks = Blocks {
+        check_ins: &check_ins,
+        initiatives: &initiatives,
+        kept: &kept,
+        people: &people,
+        can: &can,
+        me,
+        latest_requests: &latest_requests,
+        scale,
+        today,
+    };
+    let key_results = o.key_results.iter().map(|k| blocks.block(k)).collect();
+    let confidence = confidence_summary(&o, scale);
+    let chart = cycle.as_ref().map_or_else(String::new, |c| {
+        let points = progress_history(&records, &check_ins);
+        charts::progress_chart(
             &points,
             c.starts_on,
             c.ends_on,
             today.date_naive(),
             &o.title,
-        ),
-        None => String::new(),
-    };
+        )
+    });
     let history = ownership_history
         .iter()
         .rev()
-        .map(|r| {
-            let subject = match &r.okr {
-                OkrRef::Objective(_) => "the objective".to_string(),
-                OkrRef::KeyResult(kid) => o
-                    .key_results
-                    .iter()
-                    .find(|k| &k.id == kid)
-                    .map(|k| format!("key result “{}”", k.title))
-                    .unwrap_or_else(|| "a key result".into()),
-            };
-            let who = name_of(&people, &r.proposed_owner_id);
-            let by = r
-                .proposed_by
-                .as_ref()
-                .map(|p| name_of(&people, p))
-                .unwrap_or_else(|| "Keel".into());
-            let what = match r.state {
-                RequestState::Accepted if r.proposed_by.as_ref() == Some(&r.proposed_owner_id) => {
-                    format!("{who} took ownership of {subject}")
-                }
-                RequestState::Accepted => {
-                    format!("{by} proposed {who} as owner of {subject}; {who} accepted")
-                }
-                RequestState::Pending => {
-                    format!("{by} proposed {who} as owner of {subject}; waiting for an answer")
-                }
-                RequestState::Declined => {
-                    format!("{by} proposed {who} as owner of {subject}; {who} declined")
-                }
-                RequestState::Superseded => format!(
-                    "{by} proposed {who} as owner of {subject}; replaced by a later proposal"
-                ),
-            };
-            let mut note = r.note.clone();
-            if let Some(reason) = &r.decline_reason {
-                note = format!("Declined: {reason}");
-            }
-            HistoryLine {
-                when: day(r.decided_at.unwrap_or(r.created_at)),
-                what,
-                note,
-            }
-        })
+        .map(|r| history_line(r, &o, &people))
         .collect();
     let answer_pending = &o.owner_id == me && o.ownership_state == OwnershipState::Pending;
     let may_hand_over = !can.locked && (can.edit_objective || !can.edit_key_result.is_empty());
@@ -662,53 +502,11 @@ async fn page(
         history,
         recognitions: recognitions
             .iter()
-            .map(|r| {
-                let kr = o.key_results.iter().find(|k| k.id.as_str() == r.okr_id);
-                let subject = match (kr, &r.check_in_id) {
-                    (Some(k), Some(_)) => format!("a check-in of “{}”", k.title),
-                    (Some(k), None) => format!("key result “{}”", k.title),
-                    (None, _) => "the objective".to_string(),
-                };
-                RecognitionLine {
-                    from: name_of(&people, &r.from_id),
-                    to: name_of(&people, &r.to_id),
-                    subject,
-                    message: r.message.clone(),
-                    when: day(r.created_at),
-                }
-            })
+            .map(|r| recognition_line(r, &o, &people))
             .collect(),
         changes: changes
             .iter()
-            .map(|e| {
-                let who = e
-                    .actor_id
-                    .as_ref()
-                    .map(|a| name_of(&people, a))
-                    .unwrap_or_else(|| "Keel".into());
-                let subject = match e.object_kind.as_str() {
-                    "key_result" => o
-                        .key_results
-                        .iter()
-                        .find(|k| k.id.as_str() == e.object_id)
-                        .map(|k| format!("key result “{}”", k.title))
-                        .unwrap_or_else(|| "a key result".into()),
-                    "objective" => "the objective".into(),
-                    other => format!("a {}", other.replace('_', " ")),
-                };
-                let verb = e.action.rsplit('.').next().unwrap_or("changed");
-                let verb = match verb {
-                    "create" => "created",
-                    "update" => "changed",
-                    "delete" => "deleted",
-                    v => v,
-                };
-                HistoryLine {
-                    when: e.at.format("%-d %b %Y %H:%M UTC").to_string(),
-                    what: format!("{who} {verb} {subject}"),
-                    note: format!("{} · through {:?}", e.action, e.source).to_lowercase(),
-                }
-            })
+            .map(|e| change_line(e, &o, &people))
             .collect(),
         can_edit: can.edit_objective && !can.locked,
         locked: can.locked,
@@ -719,6 +517,23 @@ async fn page(
         return_to: format!("/objectives/{}", o.id),
         error: kept.error,
         notice,
+    })
+}
+
+/// The lowest latest confidence across the key results, in words.
+fn confidence_summary(
+    o: &crate::read::views::ObjectiveView,
+    scale: ConfidenceScale,
+) -> Option<String> {
+    let latest: Vec<u8> = o.key_results.iter().filter_map(|k| k.confidence).collect();
+    (!latest.is_empty()).then(|| {
+        let lowest = latest.iter().min().copied().unwrap_or_default();
+        format!(
+            "lowest latest confidence {lowest} of {} across {} key result{}",
+            scale.max(),
+            latest.len(),
+            if latest.len() == 1 { "" } else { "s" }
+        )
     })
 }
 
@@ -896,7 +711,7 @@ pub async fn initiative_done(
     Ok(to_initiatives(&kr.objective_id, kr.id.as_str()))
 }
 
-/// `POST /initiatives/{id}/drop`: drop an initiative; the reason is required (seed 001: the
+/// `POST /initiatives/{id}/drop`: drop an initiative; the reason is required (the doctrine's "One owner": the
 /// owner drops what is not moving the key result, and says why).
 pub async fn drop_initiative(
     State(state): State<AppState>,
@@ -1003,6 +818,10 @@ mod tests {
 pub struct HandoverInput {
     #[serde(default)]
     owner_id: String,
+    /// The picker's find input: an email, an id or words of a name (forms sent without
+    /// JavaScript name the new owner here).
+    #[serde(default, rename = "owner_id.find")]
+    find: String,
     #[serde(default)]
     note: String,
     #[serde(rename = "fit.legitimacy")]
@@ -1014,7 +833,7 @@ pub struct HandoverInput {
 }
 
 /// `POST /{objectives|key-results}/{id}/ownership`: hand over to (or propose) a new owner, who
-/// accepts or declines on My week. The note and seed 001's owner-fit criteria are kept in the
+/// accepts or declines on My week. The note and the owner-fit criteria ("One owner") are kept in the
 /// ownership history.
 pub async fn hand_over(
     State(state): State<AppState>,
@@ -1040,27 +859,39 @@ pub async fn hand_over(
         open: true,
         ..Default::default()
     };
-    let result = if input.owner_id.trim().is_empty() {
-        Err(ApiError::invalid("owner_id", "choose the new owner"))
-    } else {
-        let fit = OwnerFit {
-            legitimacy: form.legitimacy,
-            decision_authority: form.decision_authority,
-            proximity: form.proximity,
-            note: String::new(),
-        };
-        ownership::propose(
-            state.store(),
-            &caller,
-            okr,
-            ProposeOwner {
-                owner_id: PersonId::from_string(input.owner_id),
-                note: input.note,
-                fit: (fit != OwnerFit::default()).then_some(fit),
-            },
-        )
-        .await
-        .map(|_| ())
+    let chosen: Vec<PersonId> = Some(input.owner_id.trim())
+        .filter(|o| !o.is_empty())
+        .map(|o| PersonId::from_string(o.to_string()))
+        .into_iter()
+        .collect();
+    let found = pickers::resolve_people(state.store(), "owner_id", &input.find, &chosen).await;
+    let owner = match found {
+        Ok(found) => Ok(found.into_iter().next().or(chosen.into_iter().next())),
+        Err(e) => Err(e),
+    };
+    let result = match owner {
+        Err(e) => Err(e),
+        Ok(None) => Err(ApiError::invalid("owner_id", "choose the new owner")),
+        Ok(Some(owner_id)) => {
+            let fit = OwnerFit {
+                legitimacy: form.legitimacy,
+                decision_authority: form.decision_authority,
+                proximity: form.proximity,
+                note: String::new(),
+            };
+            ownership::propose(
+                state.store(),
+                &caller,
+                okr,
+                ProposeOwner {
+                    owner_id,
+                    note: input.note,
+                    fit: (fit != OwnerFit::default()).then_some(fit),
+                },
+            )
+            .await
+            .map(|_| ())
+        }
     };
     match result {
         Ok(()) => {

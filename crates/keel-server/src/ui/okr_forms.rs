@@ -287,7 +287,7 @@ fn field(name: &'static str, label: &'static str, kind: &'static str, values: &V
     Field::new(name, label, kind).value(values.get(name).cloned().unwrap_or_default())
 }
 
-/// The owner fields of a new objective or key result: who, a message, and seed 001's three
+/// The owner fields of a new objective or key result: who, a message, and the three
 /// owner-fit criteria.
 fn owner_fields(values: &Values) -> Vec<Field> {
     vec![

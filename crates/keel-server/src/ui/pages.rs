@@ -50,7 +50,7 @@ pub fn ownership_word(s: OwnershipState) -> &'static str {
     }
 }
 
-/// Seed 001's owner-fit criteria in words ("legitimacy, proximity — note").
+/// The owner-fit criteria in words ("legitimacy, proximity — note").
 pub fn fit_words(fit: Option<&OwnerFit>) -> String {
     let Some(f) = fit else {
         return String::new();

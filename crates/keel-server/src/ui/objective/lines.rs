@@ -1,0 +1,252 @@
+//! The objective page's lines in words: each key result's block (figures, status, initiatives,
+//! latest check-ins), the ownership history, recognition and the latest changes. Apart from
+//! the page's handler so each piece stays readable.
+
+use super::*;
+
+/// What each key result's block on the objective page is drawn from.
+pub(super) struct Blocks<'a> {
+    pub(super) check_ins: &'a HashMap<KeyResultId, Vec<CheckIn>>,
+    pub(super) initiatives: &'a HashMap<KeyResultId, Vec<Initiative>>,
+    pub(super) kept: &'a Kept,
+    pub(super) people: &'a HashMap<PersonId, PersonSummary>,
+    pub(super) can: &'a objective_page::Abilities,
+    pub(super) me: &'a PersonId,
+    pub(super) latest_requests: &'a HashMap<String, &'a OwnershipRequest>,
+    pub(super) scale: ConfidenceScale,
+    pub(super) today: chrono::DateTime<chrono::Utc>,
+}
+
+impl Blocks<'_> {
+    /// One key result's block: its figures, status, initiatives and latest check-ins, and what
+    /// the reader may do there.
+    pub(super) fn block(&self, k: &crate::read::views::KeyResultView) -> KeyResultBlock {
+        let (kept, people, can, me, today, scale) = (
+            self.kept,
+            self.people,
+            self.can,
+            self.me,
+            self.today,
+            self.scale,
+        );
+        let latest_requests = self.latest_requests;
+        let (check_ins, initiatives) = (self.check_ins, self.initiatives);
+        let history = check_ins.get(&k.id).map(Vec::as_slice).unwrap_or(&[]);
+        let readings: Vec<u8> = history.iter().map(|c| c.confidence.value()).collect();
+        let kid = k.id.to_string();
+        let initiatives = initiatives
+            .get(&k.id)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+            .iter()
+            .map(|i| {
+                let iid = i.id.to_string();
+                let (drop_reason, drop_error) = match &kept.drop {
+                    Some((d, reason, e)) if d == &iid => (reason.clone(), Some(e.clone())),
+                    _ => (String::new(), None),
+                };
+                let end = if matches!(i.state, InitiativeState::Done | InitiativeState::Dropped) {
+                    i.updated_at
+                } else {
+                    today
+                };
+                let days = (end - i.created_at).num_days();
+                InitiativeLine {
+                    title: i.title.clone(),
+                    owner: name_of(people, &i.owner_id),
+                    state: match i.state {
+                        InitiativeState::Proposed => "proposed",
+                        InitiativeState::Active => "active",
+                        InitiativeState::Dropped => "dropped",
+                        InitiativeState::Done => "done",
+                    },
+                    link: i.link.clone().unwrap_or_default(),
+                    reason: i.reason.clone().unwrap_or_default(),
+                    version: i.version,
+                    age: match days {
+                        0 => "under a day".into(),
+                        1 => "1 day".into(),
+                        n => format!("{n} days"),
+                    },
+                    open: matches!(i.state, InitiativeState::Proposed | InitiativeState::Active),
+                    drop_reason,
+                    drop_error,
+                    id: iid,
+                }
+            })
+            .collect();
+        let check_ins: Vec<CheckInLine> = history
+            .iter()
+            .rev()
+            .take(5)
+            .map(|c| {
+                let cid = c.id.to_string();
+                let typed = kept.recognise.as_ref().filter(|(id, _, _)| id == &cid);
+                CheckInLine {
+                    when: day(c.at),
+                    value: num(c.value),
+                    confidence: c.confidence.value(),
+                    note: c.note.clone(),
+                    author: c
+                        .author_id
+                        .as_ref()
+                        .map(|a| name_of(people, a))
+                        .unwrap_or_default(),
+                    author_id: c
+                        .author_id
+                        .as_ref()
+                        .map(|a| a.to_string())
+                        .unwrap_or_default(),
+                    recognisable: can.recognise && c.author_id.as_ref().is_some_and(|a| a != me),
+                    recognise_message: typed.map(|t| t.1.clone()).unwrap_or_default(),
+                    recognise_error: typed.map(|t| t.2.clone()),
+                    id: cid,
+                }
+            })
+            .collect();
+        KeyResultBlock {
+            check_ins_open: check_ins.iter().any(|c| c.recognise_error.is_some()),
+            check_ins,
+            title: k.title.clone(),
+            description: k.description.clone(),
+            owner: (&k.owner).into(),
+            ownership: ownership_word(k.ownership_state),
+            request: note_of(latest_requests.get(kid.as_str()).copied(), people),
+            sponsor: k.sponsor.as_ref().map(Into::into),
+            contributors: k.contributors.iter().map(Into::into).collect(),
+            teams: k.teams.iter().map(|t| t.name.clone()).collect(),
+            kind: word(k.kind),
+            start: num(k.start),
+            current: num(k.current),
+            target: num(k.target),
+            unit: k.unit.clone(),
+            weight: num(k.weight),
+            percent: percent(k.progress),
+            attainment: percent(k.attainment),
+            confidence: k.confidence,
+            sparkline: charts::sparkline(&readings, scale.min(), scale.max(), &k.title),
+            milestones: k
+                .milestones
+                .iter()
+                .map(|m| (m.title.clone(), m.done))
+                .collect(),
+            status: StatusBadge::new(k.status, k.status_reason.clone()),
+            forecast: k.forecast.map(percent),
+            due_on: k.check_in_due_on.format("%-d %b %Y").to_string(),
+            due: k.check_in_due,
+            initiatives,
+            propose: kept.propose.get(&kid).cloned().unwrap_or_default(),
+            can_edit: can.edit_key_result.contains(&k.id) && !can.locked,
+            can_manage_initiatives: can.manage_initiatives.contains(&k.id) && !can.locked,
+            answer_pending: &k.owner_id == me && k.ownership_state == OwnershipState::Pending,
+            handover: handover_for(kept, &kid),
+            handover_action: format!("/key-results/{kid}/ownership"),
+            id: kid,
+        }
+    }
+}
+
+/// One recognition on the objective, in words.
+pub(super) fn recognition_line(
+    r: &keel_domain::cfr::Recognition,
+    o: &crate::read::views::ObjectiveView,
+    people: &HashMap<PersonId, PersonSummary>,
+) -> RecognitionLine {
+    let kr = o.key_results.iter().find(|k| k.id.as_str() == r.okr_id);
+    let subject = match (kr, &r.check_in_id) {
+        (Some(k), Some(_)) => format!("a check-in of “{}”", k.title),
+        (Some(k), None) => format!("key result “{}”", k.title),
+        (None, _) => "the objective".to_string(),
+    };
+    RecognitionLine {
+        from: name_of(people, &r.from_id),
+        to: name_of(people, &r.to_id),
+        subject,
+        message: r.message.clone(),
+        when: day(r.created_at),
+    }
+}
+
+/// One of the latest changes, in words.
+pub(super) fn change_line(
+    e: &keel_domain::audit::AuditEvent,
+    o: &crate::read::views::ObjectiveView,
+    people: &HashMap<PersonId, PersonSummary>,
+) -> HistoryLine {
+    let who = e
+        .actor_id
+        .as_ref()
+        .map(|a| name_of(people, a))
+        .unwrap_or_else(|| "Keel".into());
+    let subject = match e.object_kind.as_str() {
+        "key_result" => o
+            .key_results
+            .iter()
+            .find(|k| k.id.as_str() == e.object_id)
+            .map(|k| format!("key result “{}”", k.title))
+            .unwrap_or_else(|| "a key result".into()),
+        "objective" => "the objective".into(),
+        other => format!("a {}", other.replace('_', " ")),
+    };
+    let verb = e.action.rsplit('.').next().unwrap_or("changed");
+    let verb = match verb {
+        "create" => "created",
+        "update" => "changed",
+        "delete" => "deleted",
+        v => v,
+    };
+    HistoryLine {
+        when: e.at.format("%-d %b %Y %H:%M UTC").to_string(),
+        what: format!("{who} {verb} {subject}"),
+        note: format!("{} · through {:?}", e.action, e.source).to_lowercase(),
+    }
+}
+
+/// One line of the ownership history, in words.
+pub(super) fn history_line(
+    r: &OwnershipRequest,
+    o: &crate::read::views::ObjectiveView,
+    people: &HashMap<PersonId, PersonSummary>,
+) -> HistoryLine {
+    let subject = match &r.okr {
+        OkrRef::Objective(_) => "the objective".to_string(),
+        OkrRef::KeyResult(kid) => o
+            .key_results
+            .iter()
+            .find(|k| &k.id == kid)
+            .map(|k| format!("key result “{}”", k.title))
+            .unwrap_or_else(|| "a key result".into()),
+    };
+    let who = name_of(people, &r.proposed_owner_id);
+    let by = r
+        .proposed_by
+        .as_ref()
+        .map(|p| name_of(people, p))
+        .unwrap_or_else(|| "Keel".into());
+    let what = match r.state {
+        RequestState::Accepted if r.proposed_by.as_ref() == Some(&r.proposed_owner_id) => {
+            format!("{who} took ownership of {subject}")
+        }
+        RequestState::Accepted => {
+            format!("{by} proposed {who} as owner of {subject}; {who} accepted")
+        }
+        RequestState::Pending => {
+            format!("{by} proposed {who} as owner of {subject}; waiting for an answer")
+        }
+        RequestState::Declined => {
+            format!("{by} proposed {who} as owner of {subject}; {who} declined")
+        }
+        RequestState::Superseded => {
+            format!("{by} proposed {who} as owner of {subject}; replaced by a later proposal")
+        }
+    };
+    let mut note = r.note.clone();
+    if let Some(reason) = &r.decline_reason {
+        note = format!("Declined: {reason}");
+    }
+    HistoryLine {
+        when: day(r.decided_at.unwrap_or(r.created_at)),
+        what,
+        note,
+    }
+}
