@@ -52,7 +52,7 @@ async fn objective_history(
         .list_audit(
             &AuditFilter {
                 object_id: Some(o.id.to_string()),
-                ..Default::default()
+                ..AuditFilter::new(keel_store::Reader::Everyone)
             },
             &page_request(q.limit.as_deref(), q.cursor.as_deref())?,
         )
@@ -152,7 +152,7 @@ async fn list_audit(
         }
     };
     let filter = AuditFilter {
-        audience: Viewer::of(&caller.person).audience(),
+        reader: keel_store::Reader::of(Viewer::of(&caller.person).audience()),
         object_id: q
             .object_id
             .map(|o| o.trim().to_string())

@@ -61,7 +61,7 @@ async fn list_objectives(
     Query(q): Query<ObjectivesQuery>,
 ) -> ApiResult<Json<ListOf<ObjectiveView>>> {
     let filter = ObjectiveFilter {
-        audience: Viewer::of(&caller.person).audience(),
+        reader: keel_store::Reader::of(Viewer::of(&caller.person).audience()),
         cycle_id: q
             .cycle_id
             .filter(|v| !v.is_empty())

@@ -283,9 +283,8 @@ async fn person_ownership(
         .list_ownership_requests(
             &keel_store::OwnershipRequestFilter {
                 state: Some(RequestState::Pending),
-                audience: viewer.audience(),
                 involving: Some(person.id.clone()),
-                ..Default::default()
+                ..keel_store::OwnershipRequestFilter::new(keel_store::Reader::of(viewer.audience()))
             },
             &PageRequest {
                 limit: 500,
@@ -402,8 +401,7 @@ async fn team_okrs(
             .list_objectives(
                 &ObjectiveFilter {
                     team_id: Some(team.id.clone()),
-                    audience: viewer.audience(),
-                    ..Default::default()
+                    ..ObjectiveFilter::new(keel_store::Reader::of(viewer.audience()))
                 },
                 &page,
             )

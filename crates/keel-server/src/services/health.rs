@@ -45,8 +45,7 @@ pub async fn for_cycle(
             .list_objectives(
                 &ObjectiveFilter {
                     cycle_id: Some(cycle_id.clone()),
-                    audience: viewer.audience(),
-                    ..Default::default()
+                    ..ObjectiveFilter::new(keel_store::Reader::of(viewer.audience()))
                 },
                 &page,
             )
@@ -101,7 +100,7 @@ pub async fn for_cycle(
             .list_ownership_requests(
                 &OwnershipRequestFilter {
                     state: Some(RequestState::Pending),
-                    ..Default::default()
+                    ..OwnershipRequestFilter::new(keel_store::Reader::Everyone)
                 },
                 &page,
             )

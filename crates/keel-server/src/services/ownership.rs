@@ -180,7 +180,7 @@ async fn pending_for(
             &OwnershipRequestFilter {
                 state: Some(RequestState::Pending),
                 okr_id: Some(okr.id().to_string()),
-                ..Default::default()
+                ..OwnershipRequestFilter::new(keel_store::Reader::Everyone)
             },
             &PageRequest {
                 limit: 10,
@@ -242,9 +242,10 @@ pub async fn list_requests(
     let sees_all = caller.person.has_role(Role::Admin) || caller.person.has_role(Role::Champion);
     let filter = OwnershipRequestFilter {
         state,
-        audience: Viewer::of(&caller.person).audience(),
         involving: (!sees_all).then(|| caller.person.id.clone()),
-        ..Default::default()
+        ..OwnershipRequestFilter::new(keel_store::Reader::of(
+            Viewer::of(&caller.person).audience(),
+        ))
     };
     Ok(store.list_ownership_requests(&filter, page).await?)
 }

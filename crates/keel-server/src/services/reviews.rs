@@ -84,8 +84,7 @@ pub async fn create_review(
         let filter = ObjectiveFilter {
             team_id: Some(team.id.clone()),
             cycle_id: input.cycle_id.clone(),
-            audience: audience.clone(),
-            ..Default::default()
+            ..ObjectiveFilter::new(keel_store::Reader::of(audience.clone()))
         };
         let p = store.list_objectives(&filter, &page).await?;
         objectives.extend(

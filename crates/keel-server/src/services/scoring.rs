@@ -379,8 +379,9 @@ pub async fn calibration(
     loop {
         let filter = ObjectiveFilter {
             cycle_id: Some(cycle.id.clone()),
-            audience: super::visibility::Viewer::of(&caller.person).audience(),
-            ..Default::default()
+            ..ObjectiveFilter::new(keel_store::Reader::of(
+                super::visibility::Viewer::of(&caller.person).audience(),
+            ))
         };
         let p = store.list_objectives(&filter, &page).await?;
         objectives.extend(p.items);

@@ -220,8 +220,7 @@ pub async fn team_overview(
                 &ObjectiveFilter {
                     cycle_id: Some(c.id.clone()),
                     team_id: Some(team.id.clone()),
-                    audience: viewer.audience(),
-                    ..Default::default()
+                    ..ObjectiveFilter::new(keel_store::Reader::of(viewer.audience()))
                 },
             )
             .await?;
@@ -372,8 +371,7 @@ pub async fn company(
                 store,
                 &ObjectiveFilter {
                     cycle_id: Some(c.id.clone()),
-                    audience: viewer.audience(),
-                    ..Default::default()
+                    ..ObjectiveFilter::new(keel_store::Reader::of(viewer.audience()))
                 },
             )
             .await?;
@@ -468,8 +466,9 @@ pub async fn ownership_map(
             store,
             &ObjectiveFilter {
                 cycle_id: Some(c.id.clone()),
-                audience: Viewer::of(&caller.person).audience(),
-                ..Default::default()
+                ..ObjectiveFilter::new(keel_store::Reader::of(
+                    Viewer::of(&caller.person).audience(),
+                ))
             },
         )
         .await?,
@@ -671,8 +670,7 @@ pub async fn health_page(
         store,
         &ObjectiveFilter {
             cycle_id: Some(c.id.clone()),
-            audience: viewer.audience(),
-            ..Default::default()
+            ..ObjectiveFilter::new(keel_store::Reader::of(viewer.audience()))
         },
     )
     .await?;

@@ -208,7 +208,7 @@ pub async fn my_week(store: &dyn Store, caller: &Caller) -> ApiResult<MyWeek> {
             &OwnershipRequestFilter {
                 state: Some(RequestState::Pending),
                 proposed_owner_id: Some(me.clone()),
-                ..Default::default()
+                ..OwnershipRequestFilter::new(keel_store::Reader::Everyone)
             },
             &PageRequest {
                 limit: 100,
@@ -488,7 +488,7 @@ pub async fn objective_page(
         .list_audit(
             &keel_store::AuditFilter {
                 object_id: Some(o.id.to_string()),
-                ..Default::default()
+                ..keel_store::AuditFilter::new(keel_store::Reader::Everyone)
             },
             &PageRequest {
                 limit: HISTORY_LIMIT,
@@ -617,7 +617,10 @@ pub async fn form_options(store: &dyn Store) -> ApiResult<FormOptions> {
         .await?
         .items;
     let objectives = store
-        .list_objectives(&keel_store::ObjectiveFilter::default(), &page())
+        .list_objectives(
+            &keel_store::ObjectiveFilter::new(keel_store::Reader::Everyone),
+            &page(),
+        )
         .await?
         .items
         .into_iter()

@@ -296,7 +296,7 @@ pub async fn audit_page(
         }
     };
     let filter = keel_store::AuditFilter {
-        audience: Viewer::of(&caller.person).audience(),
+        reader: keel_store::Reader::of(Viewer::of(&caller.person).audience()),
         object_id: Some(f.object_id.trim().to_string()).filter(|o| !o.is_empty()),
         actor_id,
         from: since,

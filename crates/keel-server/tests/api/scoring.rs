@@ -149,7 +149,7 @@ async fn closing_a_cycle_locks_its_okrs_and_only_admins_reopen() {
         .list_audit(
             &AuditFilter {
                 object_id: Some(cycle.clone()),
-                ..Default::default()
+                ..AuditFilter::new(keel_store::Reader::Everyone)
             },
             &Default::default(),
         )

@@ -60,7 +60,7 @@ async fn run(out: &std::path::Path, data: &std::path::Path) -> anyhow::Result<()
         cursor: None,
     };
     let objectives = store
-        .list_objectives(&ObjectiveFilter::default(), &page)
+        .list_objectives(&ObjectiveFilter::new(keel_store::Reader::Everyone), &page)
         .await?
         .items;
     let ids: Vec<_> = objectives.iter().map(|o| o.id.clone()).collect();
