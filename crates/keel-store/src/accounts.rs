@@ -68,6 +68,118 @@ pub trait Accounts: Send + Sync {
     async fn take_oidc_login(&self, state_hash: &str) -> StoreResult<Option<OidcLogin>>;
 }
 
+/// The Accounts area through the shared handle: a caller holding a `DynStore` calls it with
+/// `Accounts` in scope.
+#[async_trait]
+impl Accounts for dyn Store {
+    async fn set_password_hash(
+        &self,
+        ctx: &WriteCtx,
+        id: &PersonId,
+        hash: &str,
+    ) -> StoreResult<()> {
+        self.as_accounts().set_password_hash(ctx, id, hash).await
+    }
+
+    async fn password_hash(&self, id: &PersonId) -> StoreResult<Option<String>> {
+        self.as_accounts().password_hash(id).await
+    }
+
+    async fn insert_token(
+        &self,
+        ctx: &WriteCtx,
+        token: &ApiToken,
+        secret_hash: &str,
+    ) -> StoreResult<()> {
+        self.as_accounts()
+            .insert_token(ctx, token, secret_hash)
+            .await
+    }
+
+    async fn token_by_hash(&self, secret_hash: &str) -> StoreResult<Option<(ApiToken, Person)>> {
+        self.as_accounts().token_by_hash(secret_hash).await
+    }
+
+    async fn list_tokens(&self, person_id: &PersonId) -> StoreResult<Vec<ApiToken>> {
+        self.as_accounts().list_tokens(person_id).await
+    }
+
+    async fn revoke_token(&self, ctx: &WriteCtx, id: &TokenId) -> StoreResult<()> {
+        self.as_accounts().revoke_token(ctx, id).await
+    }
+
+    async fn touch_token(
+        &self,
+        id: &TokenId,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<()> {
+        self.as_accounts().touch_token(id, at).await
+    }
+
+    async fn insert_session(&self, session: &Session) -> StoreResult<()> {
+        self.as_accounts().insert_session(session).await
+    }
+
+    async fn session_by_hash(&self, id_hash: &str) -> StoreResult<Option<(Session, Person)>> {
+        self.as_accounts().session_by_hash(id_hash).await
+    }
+
+    async fn touch_session(
+        &self,
+        id_hash: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<()> {
+        self.as_accounts().touch_session(id_hash, at).await
+    }
+
+    async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
+        self.as_accounts().delete_session(id_hash).await
+    }
+
+    async fn delete_sessions_of(
+        &self,
+        person_id: &PersonId,
+        keep: Option<&str>,
+    ) -> StoreResult<u64> {
+        self.as_accounts().delete_sessions_of(person_id, keep).await
+    }
+
+    async fn sign_in_throttle(&self, key: &str) -> StoreResult<Option<SignInThrottle>> {
+        self.as_accounts().sign_in_throttle(key).await
+    }
+
+    async fn record_sign_in_failure(
+        &self,
+        key: &str,
+        at: chrono::DateTime<chrono::Utc>,
+        window_start: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<i64> {
+        self.as_accounts()
+            .record_sign_in_failure(key, at, window_start)
+            .await
+    }
+
+    async fn lock_sign_in(
+        &self,
+        key: &str,
+        until: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<()> {
+        self.as_accounts().lock_sign_in(key, until).await
+    }
+
+    async fn clear_sign_in_failures(&self, key: &str) -> StoreResult<()> {
+        self.as_accounts().clear_sign_in_failures(key).await
+    }
+
+    async fn insert_oidc_login(&self, login: &OidcLogin) -> StoreResult<()> {
+        self.as_accounts().insert_oidc_login(login).await
+    }
+
+    async fn take_oidc_login(&self, state_hash: &str) -> StoreResult<Option<OidcLogin>> {
+        self.as_accounts().take_oidc_login(state_hash).await
+    }
+}
+
 impl SqlStore {
     pub(crate) async fn do_set_password_hash(
         &self,

@@ -16,6 +16,19 @@ pub trait AuditLog: Send + Sync {
     ) -> StoreResult<Page<AuditEvent>>;
 }
 
+/// The AuditLog area through the shared handle: a caller holding a `DynStore` calls it with
+/// `AuditLog` in scope.
+#[async_trait]
+impl AuditLog for dyn Store {
+    async fn list_audit(
+        &self,
+        filter: &AuditFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<AuditEvent>> {
+        self.as_audit_log().list_audit(filter, page).await
+    }
+}
+
 #[async_trait]
 impl AuditLog for SqlStore {
     async fn list_audit(

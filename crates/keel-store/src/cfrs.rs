@@ -112,6 +112,91 @@ pub trait Cfrs: Send + Sync {
     async fn recognitions_from(&self, person_id: &PersonId) -> StoreResult<Vec<cfr::Recognition>>;
 }
 
+/// The Cfrs area through the shared handle: a caller holding a `DynStore` calls it with
+/// `Cfrs` in scope.
+#[async_trait]
+impl Cfrs for dyn Store {
+    async fn insert_conversation(
+        &self,
+        ctx: &WriteCtx,
+        conversation: &cfr::Conversation,
+    ) -> StoreResult<()> {
+        self.as_cfrs().insert_conversation(ctx, conversation).await
+    }
+
+    async fn conversation(&self, id: &ConversationId) -> StoreResult<Option<cfr::Conversation>> {
+        self.as_cfrs().conversation(id).await
+    }
+
+    async fn list_conversations(
+        &self,
+        person_id: &PersonId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<cfr::Conversation>> {
+        self.as_cfrs().list_conversations(person_id, page).await
+    }
+
+    async fn insert_feedback_request(
+        &self,
+        ctx: &WriteCtx,
+        request: &cfr::FeedbackRequest,
+    ) -> StoreResult<()> {
+        self.as_cfrs().insert_feedback_request(ctx, request).await
+    }
+
+    async fn feedback_request(
+        &self,
+        id: &FeedbackRequestId,
+    ) -> StoreResult<Option<cfr::FeedbackRequest>> {
+        self.as_cfrs().feedback_request(id).await
+    }
+
+    async fn list_feedback_requests(
+        &self,
+        okr_id: Option<&str>,
+        person_id: Option<&PersonId>,
+    ) -> StoreResult<Vec<cfr::FeedbackRequest>> {
+        self.as_cfrs()
+            .list_feedback_requests(okr_id, person_id)
+            .await
+    }
+
+    async fn answer_feedback(
+        &self,
+        ctx: &WriteCtx,
+        request_id: &FeedbackRequestId,
+        answer: &cfr::FeedbackAnswer,
+    ) -> StoreResult<()> {
+        self.as_cfrs()
+            .answer_feedback(ctx, request_id, answer)
+            .await
+    }
+
+    async fn insert_recognition(
+        &self,
+        ctx: &WriteCtx,
+        recognition: &cfr::Recognition,
+    ) -> StoreResult<()> {
+        self.as_cfrs().insert_recognition(ctx, recognition).await
+    }
+
+    async fn list_recognitions(&self, okr_id: &str) -> StoreResult<Vec<cfr::Recognition>> {
+        self.as_cfrs().list_recognitions(okr_id).await
+    }
+
+    async fn recognitions_on_okrs(&self, okr_ids: &[String]) -> StoreResult<Vec<cfr::Recognition>> {
+        self.as_cfrs().recognitions_on_okrs(okr_ids).await
+    }
+
+    async fn recognitions_to(&self, person_id: &PersonId) -> StoreResult<Vec<cfr::Recognition>> {
+        self.as_cfrs().recognitions_to(person_id).await
+    }
+
+    async fn recognitions_from(&self, person_id: &PersonId) -> StoreResult<Vec<cfr::Recognition>> {
+        self.as_cfrs().recognitions_from(person_id).await
+    }
+}
+
 impl SqlStore {
     /// Recognition whose `column` (`to_id` or `from_id`, never input) is `person_id`, newest
     /// first, at most 500.

@@ -26,6 +26,44 @@ pub trait Cycles: Send + Sync {
     async fn cycles_by_ids(&self, ids: &[CycleId]) -> StoreResult<Vec<Cycle>>;
 }
 
+/// The Cycles area through the shared handle: a caller holding a `DynStore` calls it with
+/// `Cycles` in scope.
+#[async_trait]
+impl Cycles for dyn Store {
+    async fn insert_cycle(&self, ctx: &WriteCtx, cycle: &Cycle) -> StoreResult<()> {
+        self.as_cycles().insert_cycle(ctx, cycle).await
+    }
+
+    async fn cycle(&self, id: &CycleId) -> StoreResult<Option<Cycle>> {
+        self.as_cycles().cycle(id).await
+    }
+
+    async fn cycle_by_name(&self, name: &str) -> StoreResult<Option<Cycle>> {
+        self.as_cycles().cycle_by_name(name).await
+    }
+
+    async fn list_cycles(
+        &self,
+        filter: &CycleFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Cycle>> {
+        self.as_cycles().list_cycles(filter, page).await
+    }
+
+    async fn update_cycle(
+        &self,
+        ctx: &WriteCtx,
+        before: &Cycle,
+        after: &Cycle,
+    ) -> StoreResult<Cycle> {
+        self.as_cycles().update_cycle(ctx, before, after).await
+    }
+
+    async fn cycles_by_ids(&self, ids: &[CycleId]) -> StoreResult<Vec<Cycle>> {
+        self.as_cycles().cycles_by_ids(ids).await
+    }
+}
+
 impl SqlStore {
     pub(crate) async fn do_insert_cycle(&self, ctx: &WriteCtx, c: &Cycle) -> StoreResult<()> {
         let mut tx = self.begin().await?;

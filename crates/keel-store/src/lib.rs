@@ -357,35 +357,53 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// Everything Keel keeps, as one handle: the union of the area traits. Reads return `Ok(None)`
-/// for unknown ids; soft-deleted objectives and key results are invisible to every read. Updates
+/// Everything Keel keeps, as one handle: every area of the store. Reads return `Ok(None)` for
+/// unknown ids; soft-deleted objectives and key results are invisible to every read. Updates
 /// take the record as it was read (`before`) and as it should be (`after`): they fail with
 /// `StaleVersion` if `before.version` is no longer current, and return the stored record with its
-/// new version and `updated_at`. Callers hold a `DynStore` and import the area traits they call.
-pub trait Store:
-    Backend
-    + Settings
-    + People
-    + Teams
-    + Accounts
-    + Cycles
-    + Objectives
-    + KeyResults
-    + Initiatives
-    + CheckIns
-    + Ownership
-    + Rhythm
-    + Reviews
-    + Cfrs
-    + AuditLog
-    + Snapshots
-    + Send
-    + Sync
-    + 'static
-{
+/// new version and `updated_at`.
+///
+/// Callers hold a [`DynStore`] and call an area with its trait in scope
+/// (`use keel_store::{People, Objectives}`): each area trait is implemented for `dyn Store`
+/// by forwarding to the area, so a module sees only the areas it imports. (Were the areas
+/// supertraits of `Store`, every method would be callable on `dyn Store` without any import.)
+pub trait Store: Send + Sync + 'static {
+    /// This store as its Backend area.
+    fn as_backend(&self) -> &dyn Backend;
+    /// This store as its Settings area.
+    fn as_settings(&self) -> &dyn Settings;
+    /// This store as its People area.
+    fn as_people(&self) -> &dyn People;
+    /// This store as its Teams area.
+    fn as_teams(&self) -> &dyn Teams;
+    /// This store as its Accounts area.
+    fn as_accounts(&self) -> &dyn Accounts;
+    /// This store as its Cycles area.
+    fn as_cycles(&self) -> &dyn Cycles;
+    /// This store as its Objectives area.
+    fn as_objectives(&self) -> &dyn Objectives;
+    /// This store as its KeyResults area.
+    fn as_key_results(&self) -> &dyn KeyResults;
+    /// This store as its Initiatives area.
+    fn as_initiatives(&self) -> &dyn Initiatives;
+    /// This store as its CheckIns area.
+    fn as_check_ins(&self) -> &dyn CheckIns;
+    /// This store as its Ownership area.
+    fn as_ownership(&self) -> &dyn Ownership;
+    /// This store as its Rhythm area.
+    fn as_rhythm(&self) -> &dyn Rhythm;
+    /// This store as its Reviews area.
+    fn as_reviews(&self) -> &dyn Reviews;
+    /// This store as its Cfrs area.
+    fn as_cfrs(&self) -> &dyn Cfrs;
+    /// This store as its AuditLog area.
+    fn as_audit_log(&self) -> &dyn AuditLog;
+    /// This store as its Snapshots area.
+    fn as_snapshots(&self) -> &dyn Snapshots;
 }
 
-impl<T> Store for T where
+impl<T> Store for T
+where
     T: Backend
         + Settings
         + People
@@ -404,8 +422,56 @@ impl<T> Store for T where
         + Snapshots
         + Send
         + Sync
-        + 'static
+        + 'static,
 {
+    fn as_backend(&self) -> &dyn Backend {
+        self
+    }
+    fn as_settings(&self) -> &dyn Settings {
+        self
+    }
+    fn as_people(&self) -> &dyn People {
+        self
+    }
+    fn as_teams(&self) -> &dyn Teams {
+        self
+    }
+    fn as_accounts(&self) -> &dyn Accounts {
+        self
+    }
+    fn as_cycles(&self) -> &dyn Cycles {
+        self
+    }
+    fn as_objectives(&self) -> &dyn Objectives {
+        self
+    }
+    fn as_key_results(&self) -> &dyn KeyResults {
+        self
+    }
+    fn as_initiatives(&self) -> &dyn Initiatives {
+        self
+    }
+    fn as_check_ins(&self) -> &dyn CheckIns {
+        self
+    }
+    fn as_ownership(&self) -> &dyn Ownership {
+        self
+    }
+    fn as_rhythm(&self) -> &dyn Rhythm {
+        self
+    }
+    fn as_reviews(&self) -> &dyn Reviews {
+        self
+    }
+    fn as_cfrs(&self) -> &dyn Cfrs {
+        self
+    }
+    fn as_audit_log(&self) -> &dyn AuditLog {
+        self
+    }
+    fn as_snapshots(&self) -> &dyn Snapshots {
+        self
+    }
 }
 
 /// A shared handle to whichever backend is configured.

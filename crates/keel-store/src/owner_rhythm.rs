@@ -63,6 +63,88 @@ pub trait Rhythm: Send + Sync {
     ) -> StoreResult<Vec<(ObjectiveId, ObjectiveId)>>;
 }
 
+/// The Rhythm area through the shared handle: a caller holding a `DynStore` calls it with
+/// `Rhythm` in scope.
+#[async_trait]
+impl Rhythm for dyn Store {
+    async fn set_team_cadence(
+        &self,
+        ctx: &WriteCtx,
+        team_id: &TeamId,
+        cadence_days: Option<u32>,
+    ) -> StoreResult<()> {
+        self.as_rhythm()
+            .set_team_cadence(ctx, team_id, cadence_days)
+            .await
+    }
+
+    async fn team_cadences(&self, team_ids: &[TeamId]) -> StoreResult<Vec<(TeamId, u32)>> {
+        self.as_rhythm().team_cadences(team_ids).await
+    }
+
+    async fn set_status_override(
+        &self,
+        ctx: &WriteCtx,
+        objective_id: &ObjectiveId,
+        status: Option<&rhythm::StatusOverride>,
+    ) -> StoreResult<()> {
+        self.as_rhythm()
+            .set_status_override(ctx, objective_id, status)
+            .await
+    }
+
+    async fn status_overrides(
+        &self,
+        objective_ids: &[ObjectiveId],
+    ) -> StoreResult<Vec<rhythm::StatusOverride>> {
+        self.as_rhythm().status_overrides(objective_ids).await
+    }
+
+    async fn save_score(&self, ctx: &WriteCtx, score: &rhythm::KeyResultScore) -> StoreResult<()> {
+        self.as_rhythm().save_score(ctx, score).await
+    }
+
+    async fn scores_of(
+        &self,
+        key_result_ids: &[KeyResultId],
+    ) -> StoreResult<Vec<rhythm::KeyResultScore>> {
+        self.as_rhythm().scores_of(key_result_ids).await
+    }
+
+    async fn save_retrospective(
+        &self,
+        ctx: &WriteCtx,
+        retrospective: &rhythm::Retrospective,
+    ) -> StoreResult<()> {
+        self.as_rhythm()
+            .save_retrospective(ctx, retrospective)
+            .await
+    }
+
+    async fn carry_over(
+        &self,
+        ctx: &WriteCtx,
+        retrospective: &rhythm::Retrospective,
+        draft: &CarryOver,
+    ) -> StoreResult<()> {
+        self.as_rhythm().carry_over(ctx, retrospective, draft).await
+    }
+
+    async fn retrospective(
+        &self,
+        objective_id: &ObjectiveId,
+    ) -> StoreResult<Option<rhythm::Retrospective>> {
+        self.as_rhythm().retrospective(objective_id).await
+    }
+
+    async fn carried_over_from(
+        &self,
+        ids: &[ObjectiveId],
+    ) -> StoreResult<Vec<(ObjectiveId, ObjectiveId)>> {
+        self.as_rhythm().carried_over_from(ids).await
+    }
+}
+
 impl SqlStore {
     /// An objective's retrospective (replacing any earlier one) and its audit event, inside `tx`.
     pub(crate) async fn save_retrospective_in(

@@ -144,6 +144,62 @@ pub trait Ownership: Send + Sync {
     ) -> StoreResult<Vec<OwnershipRequest>>;
 }
 
+/// The Ownership area through the shared handle: a caller holding a `DynStore` calls it with
+/// `Ownership` in scope.
+#[async_trait]
+impl Ownership for dyn Store {
+    async fn propose_ownership(
+        &self,
+        ctx: &WriteCtx,
+        request: &OwnershipRequest,
+        okr_version: i64,
+    ) -> StoreResult<()> {
+        self.as_ownership()
+            .propose_ownership(ctx, request, okr_version)
+            .await
+    }
+
+    async fn answer_ownership_request(
+        &self,
+        ctx: &WriteCtx,
+        request: &OwnershipRequest,
+    ) -> StoreResult<()> {
+        self.as_ownership()
+            .answer_ownership_request(ctx, request)
+            .await
+    }
+
+    async fn ownership_request(
+        &self,
+        id: &OwnershipRequestId,
+    ) -> StoreResult<Option<OwnershipRequest>> {
+        self.as_ownership().ownership_request(id).await
+    }
+
+    async fn list_ownership_requests(
+        &self,
+        filter: &OwnershipRequestFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<OwnershipRequest>> {
+        self.as_ownership()
+            .list_ownership_requests(filter, page)
+            .await
+    }
+
+    async fn ownership_history(&self, okr_id: &str) -> StoreResult<Vec<OwnershipRequest>> {
+        self.as_ownership().ownership_history(okr_id).await
+    }
+
+    async fn ownership_requests_of_objective(
+        &self,
+        objective_id: &ObjectiveId,
+    ) -> StoreResult<Vec<OwnershipRequest>> {
+        self.as_ownership()
+            .ownership_requests_of_objective(objective_id)
+            .await
+    }
+}
+
 impl SqlStore {
     pub(crate) async fn do_propose_ownership(
         &self,

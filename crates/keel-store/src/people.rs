@@ -32,6 +32,52 @@ pub trait People: Send + Sync {
     async fn count_active_with_role(&self, role: Role) -> StoreResult<u64>;
 }
 
+/// The People area through the shared handle: a caller holding a `DynStore` calls it with
+/// `People` in scope.
+#[async_trait]
+impl People for dyn Store {
+    async fn insert_person(&self, ctx: &WriteCtx, person: &Person) -> StoreResult<()> {
+        self.as_people().insert_person(ctx, person).await
+    }
+
+    async fn person(&self, id: &PersonId) -> StoreResult<Option<Person>> {
+        self.as_people().person(id).await
+    }
+
+    async fn person_by_email(&self, email: &str) -> StoreResult<Option<Person>> {
+        self.as_people().person_by_email(email).await
+    }
+
+    async fn people_by_ids(&self, ids: &[PersonId]) -> StoreResult<Vec<Person>> {
+        self.as_people().people_by_ids(ids).await
+    }
+
+    async fn person_names(&self, ids: &[PersonId]) -> StoreResult<Vec<PersonName>> {
+        self.as_people().person_names(ids).await
+    }
+
+    async fn list_people(
+        &self,
+        filter: &PeopleFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Person>> {
+        self.as_people().list_people(filter, page).await
+    }
+
+    async fn update_person(
+        &self,
+        ctx: &WriteCtx,
+        before: &Person,
+        after: &Person,
+    ) -> StoreResult<Person> {
+        self.as_people().update_person(ctx, before, after).await
+    }
+
+    async fn count_active_with_role(&self, role: Role) -> StoreResult<u64> {
+        self.as_people().count_active_with_role(role).await
+    }
+}
+
 impl SqlStore {
     pub(crate) async fn do_insert_person(&self, ctx: &WriteCtx, p: &Person) -> StoreResult<()> {
         let mut tx = self.begin().await?;

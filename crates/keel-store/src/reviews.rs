@@ -25,6 +25,36 @@ pub trait Reviews: Send + Sync {
     ) -> StoreResult<review::Review>;
 }
 
+/// The Reviews area through the shared handle: a caller holding a `DynStore` calls it with
+/// `Reviews` in scope.
+#[async_trait]
+impl Reviews for dyn Store {
+    async fn insert_review(&self, ctx: &WriteCtx, review: &review::Review) -> StoreResult<()> {
+        self.as_reviews().insert_review(ctx, review).await
+    }
+
+    async fn review(&self, id: &ReviewId) -> StoreResult<Option<review::Review>> {
+        self.as_reviews().review(id).await
+    }
+
+    async fn list_reviews(
+        &self,
+        team_id: &TeamId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<review::Review>> {
+        self.as_reviews().list_reviews(team_id, page).await
+    }
+
+    async fn update_review(
+        &self,
+        ctx: &WriteCtx,
+        before: &review::Review,
+        after: &review::Review,
+    ) -> StoreResult<review::Review> {
+        self.as_reviews().update_review(ctx, before, after).await
+    }
+}
+
 #[async_trait]
 impl Reviews for SqlStore {
     async fn insert_review(&self, ctx: &WriteCtx, r: &review::Review) -> StoreResult<()> {

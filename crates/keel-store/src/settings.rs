@@ -64,6 +64,19 @@ pub trait Settings: Send + Sync {
     async fn save_settings(&self, ctx: &WriteCtx, settings: &OrgSettings) -> StoreResult<()>;
 }
 
+/// The Settings area through the shared handle: a caller holding a `DynStore` calls it with
+/// `Settings` in scope.
+#[async_trait]
+impl Settings for dyn Store {
+    async fn settings(&self) -> StoreResult<OrgSettings> {
+        self.as_settings().settings().await
+    }
+
+    async fn save_settings(&self, ctx: &WriteCtx, settings: &OrgSettings) -> StoreResult<()> {
+        self.as_settings().save_settings(ctx, settings).await
+    }
+}
+
 impl SqlStore {
     pub(crate) async fn do_save_settings(
         &self,

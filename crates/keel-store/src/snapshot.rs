@@ -16,6 +16,19 @@ pub trait Snapshots: Send + Sync {
     async fn load_snapshot(&self, ctx: &WriteCtx, snapshot: &Snapshot) -> StoreResult<()>;
 }
 
+/// The Snapshots area through the shared handle: a caller holding a `DynStore` calls it with
+/// `Snapshots` in scope.
+#[async_trait]
+impl Snapshots for dyn Store {
+    async fn is_empty(&self) -> StoreResult<bool> {
+        self.as_snapshots().is_empty().await
+    }
+
+    async fn load_snapshot(&self, ctx: &WriteCtx, snapshot: &Snapshot) -> StoreResult<()> {
+        self.as_snapshots().load_snapshot(ctx, snapshot).await
+    }
+}
+
 impl SqlStore {
     pub(crate) async fn do_load_snapshot(&self, ctx: &WriteCtx, s: &Snapshot) -> StoreResult<()> {
         let max = self.db.max_params();

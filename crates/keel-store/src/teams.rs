@@ -20,6 +20,39 @@ pub trait Teams: Send + Sync {
     async fn teams_led_by(&self, person_id: &PersonId) -> StoreResult<Vec<TeamId>>;
 }
 
+/// The Teams area through the shared handle: a caller holding a `DynStore` calls it with
+/// `Teams` in scope.
+#[async_trait]
+impl Teams for dyn Store {
+    async fn insert_team(&self, ctx: &WriteCtx, team: &Team) -> StoreResult<()> {
+        self.as_teams().insert_team(ctx, team).await
+    }
+
+    async fn team(&self, id: &TeamId) -> StoreResult<Option<Team>> {
+        self.as_teams().team(id).await
+    }
+
+    async fn teams_by_ids(&self, ids: &[TeamId]) -> StoreResult<Vec<Team>> {
+        self.as_teams().teams_by_ids(ids).await
+    }
+
+    async fn team_names(&self, ids: &[TeamId]) -> StoreResult<Vec<(TeamId, String)>> {
+        self.as_teams().team_names(ids).await
+    }
+
+    async fn list_teams(&self, filter: &TeamFilter, page: &PageRequest) -> StoreResult<Page<Team>> {
+        self.as_teams().list_teams(filter, page).await
+    }
+
+    async fn update_team(&self, ctx: &WriteCtx, before: &Team, after: &Team) -> StoreResult<Team> {
+        self.as_teams().update_team(ctx, before, after).await
+    }
+
+    async fn teams_led_by(&self, person_id: &PersonId) -> StoreResult<Vec<TeamId>> {
+        self.as_teams().teams_led_by(person_id).await
+    }
+}
+
 impl SqlStore {
     pub(crate) async fn do_insert_team(&self, ctx: &WriteCtx, t: &Team) -> StoreResult<()> {
         let mut tx = self.begin().await?;

@@ -7,7 +7,9 @@ use keel::demo;
 use keel_domain::rhythm::{self, ScoreBand, Status};
 use keel_domain::*;
 use keel_server::services::rhythm::Assessor;
-use keel_store::{DynStore, PageRequest, WriteCtx};
+use keel_store::{
+    Cfrs, DynStore, KeyResults, Objectives, PageRequest, Reviews, Rhythm, Snapshots, WriteCtx,
+};
 use std::collections::{HashMap, HashSet};
 
 async fn loaded() -> (DynStore, keel_store::Snapshot) {

@@ -13,6 +13,7 @@ use axum::response::IntoResponse;
 use axum::Json;
 use keel_domain::*;
 use keel_store::ObjectiveFilter;
+use keel_store::{CheckIns, Objectives};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};

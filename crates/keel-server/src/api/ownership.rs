@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 use keel_domain::*;
-use keel_store::{ObjectiveFilter, PageRequest};
+use keel_store::{KeyResults, ObjectiveFilter, Objectives, Ownership, PageRequest, People};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use utoipa::{IntoParams, ToSchema};

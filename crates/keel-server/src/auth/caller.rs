@@ -8,7 +8,7 @@ use crate::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::{header, request::Parts, Method};
 use keel_domain::{ApiToken, Person, Source, TokenScope};
-use keel_store::{Session, WriteCtx};
+use keel_store::{Accounts, Session, WriteCtx};
 use sha2::{Digest, Sha256};
 
 /// The authenticated person behind a request, and how they authenticated: an API token

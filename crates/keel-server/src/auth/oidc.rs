@@ -12,7 +12,7 @@ use crate::error::{ApiError, ApiResult};
 use base64::Engine;
 use jsonwebtoken::{jwk::JwkSet, Algorithm, DecodingKey, Validation};
 use keel_domain::{Email, Person, Role, Source};
-use keel_store::{OidcLogin, Store, WriteCtx};
+use keel_store::{Accounts, OidcLogin, People, Store, WriteCtx};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;

@@ -7,7 +7,7 @@ use crate::auth::hash_secret;
 use crate::error::ApiResult;
 use axum::http::{header, HeaderMap, HeaderValue};
 use keel_domain::Person;
-use keel_store::{Session, Store};
+use keel_store::{Accounts, Session, Store};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "keel_session";

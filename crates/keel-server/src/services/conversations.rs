@@ -17,7 +17,7 @@ use crate::authz;
 use crate::error::{ApiError, ApiResult};
 use keel_domain::cfr::{Conversation, FeedbackAnswer, FeedbackRequest, Recognition};
 use keel_domain::*;
-use keel_store::{Page, PageRequest, Store};
+use keel_store::{Cfrs, CheckIns, KeyResults, Objectives, Page, PageRequest, People, Store};
 use serde::Deserialize;
 use std::collections::HashMap;
 use utoipa::ToSchema;

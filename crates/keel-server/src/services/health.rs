@@ -4,7 +4,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::services::visibility::Viewer;
 use keel_domain::health::{self, Finding, HealthInput, Severity};
 use keel_domain::*;
-use keel_store::{ObjectiveFilter, OwnershipRequestFilter, PageRequest, Store};
+use keel_store::{
+    Cycles, KeyResults, ObjectiveFilter, Objectives, Ownership, OwnershipRequestFilter,
+    PageRequest, People, Settings, Store, Teams,
+};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;

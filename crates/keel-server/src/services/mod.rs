@@ -21,6 +21,7 @@ pub mod visibility;
 use crate::error::{ApiError, ApiResult};
 use keel_domain::*;
 use keel_store::Store;
+use keel_store::{People, Teams};
 use serde::{Deserialize, Deserializer};
 use std::collections::HashMap;
 

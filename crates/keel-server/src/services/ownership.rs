@@ -8,7 +8,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::services::okrs::{get_key_result, get_objective, require_unlocked};
 use crate::services::visibility::Viewer;
 use keel_domain::*;
-use keel_store::{OwnershipRequestFilter, PageRequest, Store};
+use keel_store::{Ownership, OwnershipRequestFilter, PageRequest, Store};
 use serde::Deserialize;
 use utoipa::ToSchema;
 

@@ -17,7 +17,9 @@ use crate::extract::IfMatch;
 use keel_domain::review::{self, Review, ReviewItem};
 use keel_domain::rhythm::{self, Status};
 use keel_domain::*;
-use keel_store::{ObjectiveFilter, PageRequest, Store};
+use keel_store::{
+    Cycles, KeyResults, ObjectiveFilter, Objectives, PageRequest, People, Reviews, Store, Teams,
+};
 use serde::Deserialize;
 use std::collections::HashMap;
 use utoipa::ToSchema;

@@ -11,7 +11,10 @@ use crate::authz;
 use crate::error::{ApiError, ApiResult};
 use keel_domain::rhythm::{self, Calibration, KeyResultScore, Retrospective};
 use keel_domain::*;
-use keel_store::{CarryOver, CycleFilter, ObjectiveFilter, PageRequest, Store};
+use keel_store::{
+    CarryOver, CheckIns, CycleFilter, Cycles, KeyResults, ObjectiveFilter, Objectives, PageRequest,
+    People, Rhythm, Settings, Store, Teams,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::ToSchema;

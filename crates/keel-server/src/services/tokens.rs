@@ -3,7 +3,7 @@
 use crate::auth::hash_secret;
 use crate::error::ApiResult;
 use keel_domain::*;
-use keel_store::{Store, WriteCtx};
+use keel_store::{Accounts, Store, WriteCtx};
 use rand::RngCore;
 
 /// Issues a token for `person` and returns it with its secret (the only time the secret exists

@@ -15,7 +15,10 @@ use crate::views::{self, KeyResultView, ObjectiveView};
 use keel_domain::health::Finding;
 use keel_domain::rhythm::Status;
 use keel_domain::*;
-use keel_store::{CycleFilter, ObjectiveFilter, PageRequest, PeopleFilter, Store, TeamFilter};
+use keel_store::{
+    Accounts, CycleFilter, Cycles, KeyResults, ObjectiveFilter, Objectives, PageRequest, People,
+    PeopleFilter, Settings, Store, TeamFilter, Teams,
+};
 use std::collections::{HashMap, HashSet};
 
 /// Largest page the store serves; lists are read to the end in pages of this size.

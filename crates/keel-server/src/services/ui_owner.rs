@@ -11,7 +11,10 @@ use crate::services::now;
 use crate::services::okrs::{get_objective, NewCheckIn};
 use crate::views::{self, KeyResultView, ObjectiveView, PersonSummary};
 use keel_domain::*;
-use keel_store::{CycleFilter, OwnershipRequestFilter, PageRequest, Store};
+use keel_store::{
+    AuditLog, Cfrs, CheckIns, CycleFilter, Cycles, Initiatives, KeyResults, Objectives, Ownership,
+    OwnershipRequestFilter, PageRequest, People, Settings, Store, Teams,
+};
 use std::collections::{HashMap, HashSet};
 
 /// How a person is involved in an OKR, strongest first.

@@ -14,7 +14,9 @@ use crate::error::{ApiError, ApiResult};
 use keel_domain::review::Review;
 use keel_domain::rhythm;
 use keel_domain::*;
-use keel_store::{PageRequest, Store};
+use keel_store::{
+    AuditLog, Cycles, KeyResults, Objectives, PageRequest, People, Rhythm, Store, Teams,
+};
 use std::collections::HashSet;
 
 /// How many reviews the team page lists (latest first).

@@ -32,6 +32,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form as PostedForm, Router};
 use keel_domain::*;
+use keel_store::Settings;
 use serde::Deserialize;
 use std::collections::HashMap;
 

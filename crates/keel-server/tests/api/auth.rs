@@ -7,7 +7,7 @@
 use crate::helpers::*;
 use keel_domain::{PersonId, Source};
 use keel_server::auth::{password, AuthConfig};
-use keel_store::{AuditFilter, PageRequest, WriteCtx};
+use keel_store::{Accounts, AuditFilter, AuditLog, PageRequest, People, WriteCtx};
 use reqwest::{header, redirect, Response, StatusCode};
 use serde_json::{json, Value};
 

@@ -5,6 +5,7 @@
 use crate::helpers::*;
 use crate::rhythm::active_objective;
 use keel_store::AuditFilter;
+use keel_store::AuditLog;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 

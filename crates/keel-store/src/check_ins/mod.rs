@@ -125,6 +125,51 @@ pub trait CheckIns: Send + Sync {
     ) -> StoreResult<Vec<CheckInPoint>>;
 }
 
+/// The CheckIns area through the shared handle: a caller holding a `DynStore` calls it with
+/// `CheckIns` in scope.
+#[async_trait]
+impl CheckIns for dyn Store {
+    async fn record_check_in(
+        &self,
+        ctx: &WriteCtx,
+        check_in: &CheckIn,
+        applied: &KeyResult,
+    ) -> StoreResult<KeyResult> {
+        self.as_check_ins()
+            .record_check_in(ctx, check_in, applied)
+            .await
+    }
+
+    async fn record_check_ins(
+        &self,
+        ctx: &WriteCtx,
+        check_ins: &[(CheckIn, KeyResult)],
+    ) -> StoreResult<Vec<KeyResult>> {
+        self.as_check_ins().record_check_ins(ctx, check_ins).await
+    }
+
+    async fn list_check_ins(
+        &self,
+        key_result_id: &KeyResultId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<CheckIn>> {
+        self.as_check_ins()
+            .list_check_ins(key_result_id, page)
+            .await
+    }
+
+    async fn check_ins_of(&self, key_result_ids: &[KeyResultId]) -> StoreResult<Vec<CheckIn>> {
+        self.as_check_ins().check_ins_of(key_result_ids).await
+    }
+
+    async fn check_in_points(
+        &self,
+        key_result_ids: &[KeyResultId],
+    ) -> StoreResult<Vec<CheckInPoint>> {
+        self.as_check_ins().check_in_points(key_result_ids).await
+    }
+}
+
 impl SqlStore {
     /// Several check-ins in one transaction, outside the group-commit queue: the first error
     /// rolls every one of them back.

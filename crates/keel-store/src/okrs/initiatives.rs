@@ -22,6 +22,40 @@ pub trait Initiatives: Send + Sync {
     ) -> StoreResult<Initiative>;
 }
 
+/// The Initiatives area through the shared handle: a caller holding a `DynStore` calls it with
+/// `Initiatives` in scope.
+#[async_trait]
+impl Initiatives for dyn Store {
+    async fn insert_initiative(&self, ctx: &WriteCtx, initiative: &Initiative) -> StoreResult<()> {
+        self.as_initiatives()
+            .insert_initiative(ctx, initiative)
+            .await
+    }
+
+    async fn initiative(&self, id: &InitiativeId) -> StoreResult<Option<Initiative>> {
+        self.as_initiatives().initiative(id).await
+    }
+
+    async fn list_initiatives(&self, key_result_id: &KeyResultId) -> StoreResult<Vec<Initiative>> {
+        self.as_initiatives().list_initiatives(key_result_id).await
+    }
+
+    async fn initiatives_of(&self, key_result_ids: &[KeyResultId]) -> StoreResult<Vec<Initiative>> {
+        self.as_initiatives().initiatives_of(key_result_ids).await
+    }
+
+    async fn update_initiative(
+        &self,
+        ctx: &WriteCtx,
+        before: &Initiative,
+        after: &Initiative,
+    ) -> StoreResult<Initiative> {
+        self.as_initiatives()
+            .update_initiative(ctx, before, after)
+            .await
+    }
+}
+
 impl SqlStore {
     pub(crate) async fn do_insert_initiative(
         &self,

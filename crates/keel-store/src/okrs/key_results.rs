@@ -35,6 +35,55 @@ pub trait KeyResults: Send + Sync {
     async fn delete_key_result(&self, ctx: &WriteCtx, key_result: &KeyResult) -> StoreResult<()>;
 }
 
+/// The KeyResults area through the shared handle: a caller holding a `DynStore` calls it with
+/// `KeyResults` in scope.
+#[async_trait]
+impl KeyResults for dyn Store {
+    async fn insert_key_result(
+        &self,
+        ctx: &WriteCtx,
+        key_result: &KeyResult,
+        request: Option<&OwnershipRequest>,
+    ) -> StoreResult<()> {
+        self.as_key_results()
+            .insert_key_result(ctx, key_result, request)
+            .await
+    }
+
+    async fn key_results_shared_with(&self, team_id: &TeamId) -> StoreResult<Vec<KeyResult>> {
+        self.as_key_results().key_results_shared_with(team_id).await
+    }
+
+    async fn key_result(&self, id: &KeyResultId) -> StoreResult<Option<KeyResult>> {
+        self.as_key_results().key_result(id).await
+    }
+
+    async fn key_results_by_ids(&self, ids: &[KeyResultId]) -> StoreResult<Vec<KeyResult>> {
+        self.as_key_results().key_results_by_ids(ids).await
+    }
+
+    async fn key_results_of(&self, objective_ids: &[ObjectiveId]) -> StoreResult<Vec<KeyResult>> {
+        self.as_key_results().key_results_of(objective_ids).await
+    }
+
+    async fn update_key_result(
+        &self,
+        ctx: &WriteCtx,
+        before: &KeyResult,
+        after: &KeyResult,
+    ) -> StoreResult<KeyResult> {
+        self.as_key_results()
+            .update_key_result(ctx, before, after)
+            .await
+    }
+
+    async fn delete_key_result(&self, ctx: &WriteCtx, key_result: &KeyResult) -> StoreResult<()> {
+        self.as_key_results()
+            .delete_key_result(ctx, key_result)
+            .await
+    }
+}
+
 impl SqlStore {
     pub(crate) async fn write_kr_junctions(
         tx: &mut Tx,

@@ -53,6 +53,80 @@ pub trait Objectives: Send + Sync {
     ) -> StoreResult<Vec<ObjectiveId>>;
 }
 
+/// The Objectives area through the shared handle: a caller holding a `DynStore` calls it with
+/// `Objectives` in scope.
+#[async_trait]
+impl Objectives for dyn Store {
+    async fn insert_objective(
+        &self,
+        ctx: &WriteCtx,
+        objective: &Objective,
+        request: Option<&OwnershipRequest>,
+    ) -> StoreResult<()> {
+        self.as_objectives()
+            .insert_objective(ctx, objective, request)
+            .await
+    }
+
+    async fn objective(&self, id: &ObjectiveId) -> StoreResult<Option<Objective>> {
+        self.as_objectives().objective(id).await
+    }
+
+    async fn objectives_by_ids(&self, ids: &[ObjectiveId]) -> StoreResult<Vec<Objective>> {
+        self.as_objectives().objectives_by_ids(ids).await
+    }
+
+    async fn list_objectives(
+        &self,
+        filter: &ObjectiveFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Objective>> {
+        self.as_objectives().list_objectives(filter, page).await
+    }
+
+    async fn update_objective(
+        &self,
+        ctx: &WriteCtx,
+        before: &Objective,
+        after: &Objective,
+    ) -> StoreResult<Objective> {
+        self.as_objectives()
+            .update_objective(ctx, before, after)
+            .await
+    }
+
+    async fn delete_objective(&self, ctx: &WriteCtx, objective: &Objective) -> StoreResult<()> {
+        self.as_objectives().delete_objective(ctx, objective).await
+    }
+
+    async fn children_of(&self, parent_id: &str) -> StoreResult<Vec<Objective>> {
+        self.as_objectives().children_of(parent_id).await
+    }
+
+    async fn children_of_objective(
+        &self,
+        objective_id: &ObjectiveId,
+    ) -> StoreResult<Vec<Objective>> {
+        self.as_objectives()
+            .children_of_objective(objective_id)
+            .await
+    }
+
+    async fn okrs_involving(&self, person_id: &PersonId) -> StoreResult<Involvement> {
+        self.as_objectives().okrs_involving(person_id).await
+    }
+
+    async fn visible_objective_ids(
+        &self,
+        audience: &Audience,
+        ids: &[ObjectiveId],
+    ) -> StoreResult<Vec<ObjectiveId>> {
+        self.as_objectives()
+            .visible_objective_ids(audience, ids)
+            .await
+    }
+}
+
 impl SqlStore {
     pub(crate) async fn write_objective_junctions(
         tx: &mut Tx,

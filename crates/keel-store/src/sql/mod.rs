@@ -142,6 +142,15 @@ pub trait Backend: Send + Sync {
     fn backend(&self) -> &'static str;
 }
 
+/// The Backend area through the shared handle: a caller holding a `DynStore` calls it with
+/// `Backend` in scope.
+#[async_trait]
+impl Backend for dyn Store {
+    fn backend(&self) -> &'static str {
+        self.as_backend().backend()
+    }
+}
+
 impl SqlStore {
     pub(crate) async fn begin(&self) -> StoreResult<Tx> {
         self.db.begin().await

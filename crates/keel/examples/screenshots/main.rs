@@ -9,7 +9,10 @@
 mod webdriver;
 
 use keel_domain::{ObjectiveState, Source};
-use keel_store::{ObjectiveFilter, PageRequest, PeopleFilter, TeamFilter, WriteCtx};
+use keel_store::{
+    Accounts, KeyResults, ObjectiveFilter, Objectives, PageRequest, People, PeopleFilter,
+    Snapshots, TeamFilter, Teams, WriteCtx,
+};
 use std::path::PathBuf;
 
 const PASSWORD: &str = "screenshots only, never in production";
