@@ -82,12 +82,13 @@ pub trait Cfrs: Send + Sync {
         id: &FeedbackRequestId,
     ) -> StoreResult<Option<cfr::FeedbackRequest>>;
     /// Requests on `okr_id` (when given) involving `person_id` as requester or addressee (when
-    /// given), newest first, at most 500.
+    /// given), newest first (by id), a page at a time.
     async fn list_feedback_requests(
         &self,
         okr_id: Option<&str>,
         person_id: Option<&PersonId>,
-    ) -> StoreResult<Vec<cfr::FeedbackRequest>>;
+        page: &PageRequest,
+    ) -> StoreResult<Page<cfr::FeedbackRequest>>;
     /// Records `person_id`'s answer; `NotFound` if they are not an addressee. Audited.
     async fn answer_feedback(
         &self,
@@ -100,16 +101,33 @@ pub trait Cfrs: Send + Sync {
         ctx: &WriteCtx,
         recognition: &cfr::Recognition,
     ) -> StoreResult<()>;
-    /// Recognition on an OKR (its check-ins included), newest first, at most 500.
-    async fn list_recognitions(&self, okr_id: &str) -> StoreResult<Vec<cfr::Recognition>>;
+    /// Recognition on an OKR (its check-ins included), newest first (by id), a page at a time.
+    async fn list_recognitions(
+        &self,
+        okr_id: &str,
+        page: &PageRequest,
+    ) -> StoreResult<Page<cfr::Recognition>>;
     /// Recognition on any of these OKRs (ids of objectives or key results, their check-ins
-    /// included), newest first (by `created_at`, then id), at most 500.
-    async fn recognitions_on_okrs(&self, okr_ids: &[String]) -> StoreResult<Vec<cfr::Recognition>>;
-    /// Recognition addressed to `person_id`, newest first (by `created_at`, then id), at most
-    /// 500. Unfiltered: the caller leaves out what its reader may not see.
-    async fn recognitions_to(&self, person_id: &PersonId) -> StoreResult<Vec<cfr::Recognition>>;
-    /// Recognition given by `person_id`, newest first (by `created_at`, then id), at most 500.
-    async fn recognitions_from(&self, person_id: &PersonId) -> StoreResult<Vec<cfr::Recognition>>;
+    /// included), newest first (by `created_at`, then id), a page at a time.
+    async fn recognitions_on_okrs(
+        &self,
+        okr_ids: &[String],
+        page: &PageRequest,
+    ) -> StoreResult<Page<cfr::Recognition>>;
+    /// Recognition addressed to `person_id`, newest first (by `created_at`, then id), a page at
+    /// a time. Unfiltered: the caller leaves out what its reader may not see.
+    async fn recognitions_to(
+        &self,
+        person_id: &PersonId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<cfr::Recognition>>;
+    /// Recognition given by `person_id`, newest first (by `created_at`, then id), a page at a
+    /// time.
+    async fn recognitions_from(
+        &self,
+        person_id: &PersonId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<cfr::Recognition>>;
 }
 
 /// The Cfrs area through the shared handle: a caller holding a `DynStore` calls it with
@@ -155,9 +173,10 @@ impl Cfrs for dyn Store {
         &self,
         okr_id: Option<&str>,
         person_id: Option<&PersonId>,
-    ) -> StoreResult<Vec<cfr::FeedbackRequest>> {
+        page: &PageRequest,
+    ) -> StoreResult<Page<cfr::FeedbackRequest>> {
         self.as_cfrs()
-            .list_feedback_requests(okr_id, person_id)
+            .list_feedback_requests(okr_id, person_id, page)
             .await
     }
 
@@ -180,41 +199,74 @@ impl Cfrs for dyn Store {
         self.as_cfrs().insert_recognition(ctx, recognition).await
     }
 
-    async fn list_recognitions(&self, okr_id: &str) -> StoreResult<Vec<cfr::Recognition>> {
-        self.as_cfrs().list_recognitions(okr_id).await
+    async fn list_recognitions(
+        &self,
+        okr_id: &str,
+        page: &PageRequest,
+    ) -> StoreResult<Page<cfr::Recognition>> {
+        self.as_cfrs().list_recognitions(okr_id, page).await
     }
 
-    async fn recognitions_on_okrs(&self, okr_ids: &[String]) -> StoreResult<Vec<cfr::Recognition>> {
-        self.as_cfrs().recognitions_on_okrs(okr_ids).await
+    async fn recognitions_on_okrs(
+        &self,
+        okr_ids: &[String],
+        page: &PageRequest,
+    ) -> StoreResult<Page<cfr::Recognition>> {
+        self.as_cfrs().recognitions_on_okrs(okr_ids, page).await
     }
 
-    async fn recognitions_to(&self, person_id: &PersonId) -> StoreResult<Vec<cfr::Recognition>> {
-        self.as_cfrs().recognitions_to(person_id).await
+    async fn recognitions_to(
+        &self,
+        person_id: &PersonId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<cfr::Recognition>> {
+        self.as_cfrs().recognitions_to(person_id, page).await
     }
 
-    async fn recognitions_from(&self, person_id: &PersonId) -> StoreResult<Vec<cfr::Recognition>> {
-        self.as_cfrs().recognitions_from(person_id).await
+    async fn recognitions_from(
+        &self,
+        person_id: &PersonId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<cfr::Recognition>> {
+        self.as_cfrs().recognitions_from(person_id, page).await
     }
 }
 
 impl SqlStore {
     /// Recognition whose `column` (`to_id` or `from_id`, never input) is `person_id`, newest
-    /// first, at most 500.
+    /// first (by `created_at`, then id), a page at a time; served in order by the
+    /// `(to_id|from_id, created_at, id)` indexes.
     pub(crate) async fn recognitions_where(
         &self,
         column: &'static str,
         person_id: &PersonId,
-    ) -> StoreResult<Vec<cfr::Recognition>> {
+        page: &PageRequest,
+    ) -> StoreResult<Page<cfr::Recognition>> {
+        let limit = clamp(page.limit);
+        let mut w = Where::default();
+        let p = w.arg(person_id.as_str());
+        w.add(format!("{column} = {p}"));
+        if let Some((at, id)) = time_cursor(page)? {
+            let a = w.arg(at);
+            let i = w.arg(id);
+            w.add(format!(
+                "(created_at < {a} OR (created_at = {a} AND id < {i}))"
+            ));
+        }
         let sql = format!(
-            "SELECT {RECOGNITION_COLS} FROM recognitions WHERE {column} = $1 \
-             ORDER BY created_at DESC, id DESC LIMIT 500"
+            "SELECT {RECOGNITION_COLS} FROM recognitions {} \
+             ORDER BY created_at DESC, id DESC LIMIT {}",
+            w.sql(),
+            limit + 1
         );
-        self.db
-            .fetch_all(&sql, args![person_id.as_str()])
+        let items = self
+            .db
+            .fetch_all(&sql, w.args)
             .await?
             .iter()
             .map(recognition_from)
-            .collect()
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(paginate(items, limit, recognition_time_cursor))
     }
 }
 
@@ -347,7 +399,9 @@ impl Cfrs for SqlStore {
         &self,
         okr_id: Option<&str>,
         person_id: Option<&PersonId>,
-    ) -> StoreResult<Vec<cfr::FeedbackRequest>> {
+        page: &PageRequest,
+    ) -> StoreResult<Page<cfr::FeedbackRequest>> {
+        let limit = clamp(page.limit);
         let mut w = Where::default();
         if let Some(o) = okr_id {
             let p = w.arg(o);
@@ -360,14 +414,20 @@ impl Cfrs for SqlStore {
                  WHERE person_id = {p}))"
             ));
         }
+        if let Some(id) = id_cursor(page)? {
+            let i = w.arg(id);
+            w.add(format!("id < {i}"));
+        }
         let sql = format!(
             "SELECT id, okr_id, requester_id, question, created_at FROM feedback_requests {} \
-             ORDER BY id DESC LIMIT 500",
-            w.sql()
+             ORDER BY id DESC LIMIT {}",
+            w.sql(),
+            limit + 1
         );
         let mut ex = self.ex();
         let rows = ex.fetch_all(&sql, w.args).await?;
-        fill_feedback(&mut ex, rows).await
+        let items = fill_feedback(&mut ex, rows).await?;
+        Ok(paginate(items, limit, |r| format!("i:{}", r.id)))
     }
 
     async fn answer_feedback(
@@ -438,20 +498,42 @@ impl Cfrs for SqlStore {
         tx.commit().await.map_err(map_err)
     }
 
-    async fn list_recognitions(&self, okr_id: &str) -> StoreResult<Vec<cfr::Recognition>> {
+    async fn list_recognitions(
+        &self,
+        okr_id: &str,
+        page: &PageRequest,
+    ) -> StoreResult<Page<cfr::Recognition>> {
+        let limit = clamp(page.limit);
+        let mut w = Where::default();
+        let p = w.arg(okr_id);
+        w.add(format!("okr_id = {p}"));
+        if let Some(id) = id_cursor(page)? {
+            let i = w.arg(id);
+            w.add(format!("id < {i}"));
+        }
         let sql = format!(
-            "SELECT {RECOGNITION_COLS} FROM recognitions WHERE okr_id = $1 \
-             ORDER BY id DESC LIMIT 500"
+            "SELECT {RECOGNITION_COLS} FROM recognitions {} ORDER BY id DESC LIMIT {}",
+            w.sql(),
+            limit + 1
         );
-        self.db
-            .fetch_all(&sql, args![okr_id])
+        let items = self
+            .db
+            .fetch_all(&sql, w.args)
             .await?
             .iter()
             .map(recognition_from)
-            .collect()
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(paginate(items, limit, |r| format!("i:{}", r.id)))
     }
 
-    async fn recognitions_on_okrs(&self, okr_ids: &[String]) -> StoreResult<Vec<cfr::Recognition>> {
+    async fn recognitions_on_okrs(
+        &self,
+        okr_ids: &[String],
+        page: &PageRequest,
+    ) -> StoreResult<Page<cfr::Recognition>> {
+        // The ids may be more than one IN-list holds: read them all, then page in order.
+        let limit = clamp(page.limit);
+        let after = time_cursor(page)?;
         let select = format!("SELECT {RECOGNITION_COLS} FROM recognitions WHERE okr_id");
         let mut out = fetch_in(&mut self.ex(), &select, "", okr_ids)
             .await?
@@ -459,15 +541,31 @@ impl Cfrs for SqlStore {
             .map(recognition_from)
             .collect::<StoreResult<Vec<_>>>()?;
         out.sort_by(|a, b| (b.created_at, b.id.as_str()).cmp(&(a.created_at, a.id.as_str())));
-        out.truncate(500);
-        Ok(out)
+        if let Some((at, id)) = after {
+            out.retain(|r| (ts(&r.created_at), r.id.as_str()) < (at, id.as_str()));
+        }
+        out.truncate(limit + 1);
+        Ok(paginate(out, limit, recognition_time_cursor))
     }
 
-    async fn recognitions_to(&self, person_id: &PersonId) -> StoreResult<Vec<cfr::Recognition>> {
-        self.recognitions_where("to_id", person_id).await
+    async fn recognitions_to(
+        &self,
+        person_id: &PersonId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<cfr::Recognition>> {
+        self.recognitions_where("to_id", person_id, page).await
     }
 
-    async fn recognitions_from(&self, person_id: &PersonId) -> StoreResult<Vec<cfr::Recognition>> {
-        self.recognitions_where("from_id", person_id).await
+    async fn recognitions_from(
+        &self,
+        person_id: &PersonId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<cfr::Recognition>> {
+        self.recognitions_where("from_id", person_id, page).await
     }
+}
+
+/// The cursor after a recognition in `(created_at, id)` order.
+fn recognition_time_cursor(r: &cfr::Recognition) -> String {
+    format!("t:{}:{}", ts(&r.created_at), r.id)
 }

@@ -94,6 +94,28 @@ impl Default for PageRequest {
     }
 }
 
+/// Reads a whole list, page after page of the largest size, for callers that show all of it:
+/// `every_page(|page| async move { store.list_recognitions(okr_id, &page).await })`.
+pub async fn every_page<T, F, Fut>(mut read: F) -> StoreResult<Vec<T>>
+where
+    F: FnMut(PageRequest) -> Fut,
+    Fut: std::future::Future<Output = StoreResult<Page<T>>>,
+{
+    let mut all = Vec::new();
+    let mut page = PageRequest {
+        limit: 500,
+        cursor: None,
+    };
+    loop {
+        let got = read(page.clone()).await?;
+        all.extend(got.items);
+        match got.next_cursor {
+            Some(cursor) => page.cursor = Some(cursor),
+            None => return Ok(all),
+        }
+    }
+}
+
 /// One page of results; `next_cursor` is `None` on the last page.
 #[derive(Debug, Clone)]
 pub struct Page<T> {

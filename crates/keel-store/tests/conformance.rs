@@ -174,6 +174,8 @@ conformance!(
     rhythm_records_round_trip,
     reviews_and_cfrs_round_trip,
     recognitions_by_person_and_okrs,
+    feedback_requests_page_without_cut_off,
+    recognitions_page_without_cut_off,
     weekly_check_in_is_all_or_nothing,
     check_ins_of_key_results,
     initiatives_of_key_results,
@@ -2623,11 +2625,18 @@ async fn snapshot_with_rhythm(s: DynStore, _url: String) {
         s.feedback_request(&answered.id).await.unwrap(),
         Some(answered.clone())
     );
-    let mut listed = s.list_feedback_requests(None, Some(&boss)).await.unwrap();
+    let mut listed = s
+        .list_feedback_requests(None, Some(&boss), &page(500, None))
+        .await
+        .unwrap()
+        .items;
     listed.sort_by(|a, b| a.question.cmp(&b.question));
     assert_eq!(listed, vec![answered, waiting]);
     assert_eq!(
-        s.list_recognitions(k1.as_str()).await.unwrap(),
+        s.list_recognitions(k1.as_str(), &page(500, None))
+            .await
+            .unwrap()
+            .items,
         vec![recognition]
     );
     let events = s
@@ -3107,16 +3116,18 @@ async fn reviews_and_cfrs_round_trip(s: DynStore, _url: String) {
     let got = s.feedback_request(&f.id).await.unwrap().unwrap();
     assert_eq!(got.answers, vec![answer]);
     assert_eq!(
-        s.list_feedback_requests(None, Some(&other.id))
+        s.list_feedback_requests(None, Some(&other.id), &page(500, None))
             .await
             .unwrap()
+            .items
             .len(),
         1
     );
     assert!(s
-        .list_feedback_requests(Some("other"), None)
+        .list_feedback_requests(Some("other"), None, &page(500, None))
         .await
         .unwrap()
+        .items
         .is_empty());
     let stranger = cfr::FeedbackAnswer {
         person_id: b.owner.id.clone(),
@@ -3138,7 +3149,10 @@ async fn reviews_and_cfrs_round_trip(s: DynStore, _url: String) {
     };
     s.insert_recognition(&ctx(), &r).await.unwrap();
     assert_eq!(
-        s.list_recognitions(b.kr.id.as_str()).await.unwrap(),
+        s.list_recognitions(b.kr.id.as_str(), &page(500, None))
+            .await
+            .unwrap()
+            .items,
         vec![r]
     );
 }
@@ -3175,32 +3189,69 @@ async fn recognitions_by_person_and_okrs(s: DynStore, _url: String) {
         all.push(r);
     }
     let pick = |i: &[usize]| i.iter().map(|n| all[*n].clone()).collect::<Vec<_>>();
-    assert_eq!(s.recognitions_to(&sam.id).await.unwrap(), pick(&[0, 1, 3]));
-    assert_eq!(s.recognitions_to(&b.owner.id).await.unwrap(), pick(&[2]));
-    assert!(s.recognitions_to(&tia.id).await.unwrap().is_empty());
     assert_eq!(
-        s.recognitions_from(&b.owner.id).await.unwrap(),
-        pick(&[0, 3])
+        s.recognitions_to(&sam.id, &page(500, None))
+            .await
+            .unwrap()
+            .items,
+        pick(&[0, 1, 3])
     );
-    assert_eq!(s.recognitions_from(&tia.id).await.unwrap(), pick(&[1]));
+    assert_eq!(
+        s.recognitions_to(&b.owner.id, &page(500, None))
+            .await
+            .unwrap()
+            .items,
+        pick(&[2])
+    );
     assert!(s
-        .recognitions_from(&other.owner.id)
+        .recognitions_to(&tia.id, &page(500, None))
         .await
         .unwrap()
+        .items
         .is_empty());
     assert_eq!(
-        s.recognitions_on_okrs(&[b.kr.id.to_string(), b.objective.id.to_string()])
+        s.recognitions_from(&b.owner.id, &page(500, None))
             .await
-            .unwrap(),
+            .unwrap()
+            .items,
+        pick(&[0, 3])
+    );
+    assert_eq!(
+        s.recognitions_from(&tia.id, &page(500, None))
+            .await
+            .unwrap()
+            .items,
+        pick(&[1])
+    );
+    assert!(s
+        .recognitions_from(&other.owner.id, &page(500, None))
+        .await
+        .unwrap()
+        .items
+        .is_empty());
+    assert_eq!(
+        s.recognitions_on_okrs(
+            &[b.kr.id.to_string(), b.objective.id.to_string()],
+            &page(500, None)
+        )
+        .await
+        .unwrap()
+        .items,
         pick(&[0, 1, 2])
     );
     assert_eq!(
-        s.recognitions_on_okrs(&[b.objective.id.to_string()])
+        s.recognitions_on_okrs(&[b.objective.id.to_string()], &page(500, None))
             .await
-            .unwrap(),
+            .unwrap()
+            .items,
         pick(&[1])
     );
-    assert!(s.recognitions_on_okrs(&[]).await.unwrap().is_empty());
+    assert!(s
+        .recognitions_on_okrs(&[], &page(500, None))
+        .await
+        .unwrap()
+        .items
+        .is_empty());
 }
 
 async fn sessions(s: DynStore, _url: String) {
@@ -3633,4 +3684,129 @@ async fn key_results_by_ids(s: DynStore, _url: String) {
         0,
         "deleted key results are left out"
     );
+}
+
+/// Every page of a list, `limit` items at a time, and how many pages it took.
+async fn read_pages<T, F, Fut>(limit: u32, mut read: F) -> (Vec<T>, usize)
+where
+    F: FnMut(PageRequest) -> Fut,
+    Fut: Future<Output = StoreResult<Page<T>>>,
+{
+    let (mut all, mut pages, mut cursor) = (vec![], 0, None);
+    loop {
+        let got = read(page(limit, cursor)).await.unwrap();
+        assert!(got.items.len() <= limit as usize);
+        pages += 1;
+        all.extend(got.items);
+        match got.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return (all, pages),
+        }
+    }
+}
+
+/// Feedback requests are listed a page at a time, newest first, none left out or repeated.
+async fn feedback_requests_page_without_cut_off(s: DynStore, _url: String) {
+    let b = basic(&s).await;
+    let other = add_person(&s, "Olu").await;
+    let mut made = vec![];
+    for n in 0..7 {
+        let f = cfr::FeedbackRequest {
+            id: FeedbackRequestId::generate(),
+            okr_id: b.kr.id.to_string(),
+            requester_id: b.owner.id.clone(),
+            question: format!("question {n}"),
+            answers: vec![cfr::FeedbackAnswer {
+                person_id: other.id.clone(),
+                answer: None,
+                answered_at: None,
+            }],
+            created_at: now(),
+        };
+        s.insert_feedback_request(&ctx(), &f).await.unwrap();
+        made.push(f);
+    }
+    made.reverse();
+    let okr = b.kr.id.to_string();
+    let (all, pages) = read_pages(3, |p| {
+        let (s, okr) = (&s, &okr);
+        async move { s.list_feedback_requests(Some(okr), None, &p).await }
+    })
+    .await;
+    assert_eq!(pages, 3);
+    assert_eq!(all, made);
+    let (asked, pages) = read_pages(2, |p| {
+        let (s, other) = (&s, &other);
+        async move { s.list_feedback_requests(None, Some(&other.id), &p).await }
+    })
+    .await;
+    assert_eq!(pages, 4);
+    assert_eq!(asked, made);
+    assert!(matches!(
+        s.list_feedback_requests(None, None, &page(2, Some("t:1:x".into())))
+            .await,
+        Err(StoreError::BadCursor)
+    ));
+}
+
+/// Recognition on an OKR, to and from a person, and on several OKRs is listed a page at a time
+/// in its order (ties on `created_at` broken by id), none left out or repeated.
+async fn recognitions_page_without_cut_off(s: DynStore, _url: String) {
+    let b = basic(&s).await;
+    let sam = add_person(&s, "Sam").await;
+    let t0 = now();
+    let mut made = vec![];
+    for n in 0..7_i64 {
+        let r = cfr::Recognition {
+            id: RecognitionId::generate(),
+            from_id: b.owner.id.clone(),
+            to_id: sam.id.clone(),
+            okr_id: if n % 2 == 0 {
+                b.kr.id.to_string()
+            } else {
+                b.objective.id.to_string()
+            },
+            check_in_id: None,
+            message: format!("thanks {n}"),
+            // Pairs share a time: the order within a pair is by id.
+            created_at: t0 + Duration::seconds(n / 2),
+        };
+        s.insert_recognition(&ctx(), &r).await.unwrap();
+        made.push(r);
+    }
+    let mut newest_first = made.clone();
+    newest_first.sort_by(|a, b| (b.created_at, b.id.as_str()).cmp(&(a.created_at, a.id.as_str())));
+
+    let (to, pages) = read_pages(3, |p| {
+        let (s, sam) = (&s, &sam);
+        async move { s.recognitions_to(&sam.id, &p).await }
+    })
+    .await;
+    assert_eq!((to, pages), (newest_first.clone(), 3));
+    let (from, pages) = read_pages(2, |p| {
+        let (s, b) = (&s, &b);
+        async move { s.recognitions_from(&b.owner.id, &p).await }
+    })
+    .await;
+    assert_eq!((from, pages), (newest_first.clone(), 4));
+    let okrs = vec![b.kr.id.to_string(), b.objective.id.to_string()];
+    let (on, pages) = read_pages(3, |p| {
+        let (s, okrs) = (&s, &okrs);
+        async move { s.recognitions_on_okrs(okrs, &p).await }
+    })
+    .await;
+    assert_eq!((on, pages), (newest_first.clone(), 3));
+
+    let mut on_kr: Vec<_> = made
+        .iter()
+        .filter(|r| r.okr_id == b.kr.id.as_str())
+        .cloned()
+        .collect();
+    on_kr.sort_by(|a, b| b.id.as_str().cmp(a.id.as_str()));
+    let (listed, pages) = read_pages(2, |p| {
+        let (s, b) = (&s, &b);
+        async move { s.list_recognitions(b.kr.id.as_str(), &p).await }
+    })
+    .await;
+    assert_eq!((listed, pages), (on_kr, 2));
 }

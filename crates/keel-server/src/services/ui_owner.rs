@@ -503,7 +503,11 @@ pub async fn objective_page(
     let okr_ids: Vec<String> = std::iter::once(o.id.to_string())
         .chain(kr_ids.iter().map(|k| k.to_string()))
         .collect();
-    let recognitions = store.recognitions_on_okrs(&okr_ids).await?;
+    let recognitions = keel_store::every_page(|page| {
+        let okr_ids = &okr_ids;
+        async move { store.recognitions_on_okrs(okr_ids, &page).await }
+    })
+    .await?;
     let mut wanted: HashSet<PersonId> = HashSet::new();
     wanted.extend(changes.iter().filter_map(|e| e.actor_id.clone()));
     for r in &recognitions {
