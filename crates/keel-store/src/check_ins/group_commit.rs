@@ -238,3 +238,39 @@ impl SqlStore {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A group that fails as a whole answers every member with the same error: kinds callers
+    /// act on are kept, anything else is shared.
+    #[test]
+    fn a_failed_group_answers_every_member_with_its_error() {
+        let e = share(StoreError::Migration("disk full".into()));
+        let (a, b) = (e(), e());
+        match (a, b) {
+            (StoreError::Group(a), StoreError::Group(b)) => assert!(Arc::ptr_eq(&a, &b)),
+            other => panic!("not shared: {other:?}"),
+        }
+        assert!(matches!(
+            share(StoreError::NotFound)(),
+            StoreError::NotFound
+        ));
+        assert!(matches!(
+            share(StoreError::StaleVersion)(),
+            StoreError::StaleVersion
+        ));
+        assert!(matches!(
+            share(StoreError::Interrupted)(),
+            StoreError::Interrupted
+        ));
+        let conflict = share(StoreError::Conflict {
+            field: "id".into(),
+            message: "taken".into(),
+        });
+        for _ in 0..2 {
+            assert!(matches!(conflict(), StoreError::Conflict { field, .. } if field == "id"));
+        }
+    }
+}

@@ -155,6 +155,7 @@ mod audit_log;
 mod cfrs;
 mod check_ins;
 mod database;
+mod group_commit;
 mod okrs;
 mod owner_rhythm;
 mod ownership_requests;
