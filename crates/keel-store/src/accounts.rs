@@ -240,7 +240,7 @@ impl SqlStore {
                 t.id.as_str(),
                 t.person_id.as_str(),
                 t.name.as_str(),
-                enum_str(&t.scope),
+                t.scope.stored(),
                 secret_hash,
                 ts(&t.created_at),
                 t.expires_on.map(|d| d.to_string()),

@@ -108,7 +108,7 @@ impl SqlStore {
                     after.starts_on.to_string(),
                     after.ends_on.to_string(),
                     after.parent_id.as_ref().map(|x| x.as_str()),
-                    enum_str(&after.state),
+                    after.state.stored(),
                     ts(&now()),
                     before.id.as_str(),
                     before.version,
@@ -168,7 +168,7 @@ impl Cycles for SqlStore {
         let limit = clamp(page.limit);
         let mut w = Where::default();
         if let Some(s) = &filter.state {
-            let p = w.arg(enum_str(s));
+            let p = w.arg(s.stored());
             w.add(format!("state = {p}"));
         }
         if let Some(c) = id_cursor(page)? {

@@ -289,7 +289,7 @@ impl Rhythm for SqlStore {
                  VALUES ($1, $2, $3, $4, $5)",
                 args![
                     objective_id.as_str(),
-                    enum_str(&s.status),
+                    s.status.stored(),
                     s.reason.as_str(),
                     s.set_by.as_ref().map(|x| x.as_str()),
                     ts(&s.set_at),

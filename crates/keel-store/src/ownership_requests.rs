@@ -230,7 +230,7 @@ impl SqlStore {
                 ),
                 args![
                     r.proposed_owner_id.as_str(),
-                    enum_str(&state),
+                    state.stored(),
                     at,
                     okr_id,
                     okr_version,
@@ -334,7 +334,7 @@ impl SqlStore {
                     before.table
                 ),
                 args![
-                    enum_str(&ownership_state),
+                    ownership_state.stored(),
                     at,
                     okr_id,
                     stored.proposed_owner_id.as_str(),
@@ -348,7 +348,7 @@ impl SqlStore {
             .execute(
                 "UPDATE ownership_requests SET state = $1, decline_reason = $2, decided_at = $3 \
                  WHERE id = $4 AND state = 'pending'",
-                args![r.state.as_str(), decline_reason, decided_at, r.id.as_str()],
+                args![r.state.stored(), decline_reason, decided_at, r.id.as_str()],
             )
             .await?;
         if n == 0 {
@@ -419,7 +419,7 @@ impl Ownership for SqlStore {
         let limit = clamp(page.limit);
         let mut w = Where::default();
         if let Some(st) = filter.state {
-            let p = w.arg(st.as_str());
+            let p = w.arg(st.stored());
             w.add(format!("state = {p}"));
         }
         if let Some(o) = &filter.proposed_owner_id {

@@ -105,7 +105,7 @@ impl SqlStore {
                 args![
                     after.title.as_str(),
                     after.owner_id.as_str(),
-                    enum_str(&after.state),
+                    after.state.stored(),
                     after.link.clone(),
                     after.reason.clone(),
                     ts(&now()),

@@ -50,18 +50,6 @@ pub(crate) fn corrupt(col: &str, message: impl std::fmt::Display) -> StoreError 
     }
 }
 
-/// The serde name of a unit enum variant (`snake_case`).
-pub(crate) fn enum_str<T: Serialize>(v: &T) -> String {
-    match serde_json::to_value(v) {
-        Ok(Value::String(s)) => s,
-        other => format!("{other:?}"),
-    }
-}
-
-pub(crate) fn enum_from<T: DeserializeOwned>(col: &str, s: String) -> StoreResult<T> {
-    serde_json::from_value(Value::String(s)).map_err(|e| corrupt(col, e))
-}
-
 pub(crate) fn json<T: Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".into())
 }
