@@ -496,6 +496,16 @@ where
     }
 }
 
+/// Every table the store declares, with all its columns (inserted or set later), for the
+/// conformance test that checks the declarations against the database by name.
+#[doc(hidden)]
+pub fn declared_tables() -> Vec<(&'static str, Vec<&'static str>)> {
+    sql::table::TABLES
+        .iter()
+        .map(|t| (t.name, t.columns.iter().chain(t.later).copied().collect()))
+        .collect()
+}
+
 /// A shared handle to whichever backend is configured.
 pub type DynStore = Arc<dyn Store>;
 

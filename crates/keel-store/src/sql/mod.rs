@@ -17,6 +17,7 @@ mod load;
 mod paging;
 mod rows;
 mod stored;
+pub(crate) mod table;
 mod values;
 mod visibility;
 mod write;

@@ -1,26 +1,34 @@
 //! Each table's columns and how a record becomes a row and back, in one place per table.
 
 use crate::db::{args, Arg, Row};
+use crate::sql::table::{Select, Table};
 use crate::sql::*;
 use serde_json::Value;
 
-pub(crate) const PERSON_COLS: &str =
-    "id, name, email, title, manager_id, active, roles, created_at, updated_at, version";
+pub(crate) const PERSON_COLS: Select = Select(&PERSON);
 
-pub(crate) const PERSON_INSERT: &[&str] = &[
-    "id",
-    "name",
-    "email",
-    "email_key",
-    "search_key",
-    "title",
-    "manager_id",
-    "active",
-    "roles",
-    "created_at",
-    "updated_at",
-    "version",
-];
+/// The `people` table.
+pub(crate) const PERSON: Table = Table {
+    name: "people",
+    columns: &[
+        "id",
+        "name",
+        "email",
+        "email_key",
+        "search_key",
+        "title",
+        "manager_id",
+        "active",
+        "roles",
+        "created_at",
+        "updated_at",
+        "version",
+    ],
+    not_selected: &["email_key", "search_key"],
+    later: &["password_hash"],
+};
+
+pub(crate) const PERSON_INSERT: &[&str] = PERSON.columns;
 
 pub(crate) fn person_search_key(p: &Person) -> String {
     format!("{}\n{}", p.name.to_lowercase(), p.email.key())
@@ -45,8 +53,8 @@ pub(crate) fn person_row(p: &Person) -> Vec<Arg> {
 
 /// The person columns qualified by a table alias, for joins.
 pub(crate) fn person_cols_of(alias: &str) -> String {
-    PERSON_COLS
-        .split(", ")
+    PERSON
+        .selected()
         .map(|c| format!("{alias}.{c}"))
         .collect::<Vec<_>>()
         .join(", ")
@@ -68,17 +76,25 @@ pub(crate) fn person_from(r: &Row) -> StoreResult<Person> {
     })
 }
 
-pub(crate) const TEAM_COLS: &str = "id, name, parent_id, lead_id, created_at, updated_at, version";
+pub(crate) const TEAM_COLS: Select = Select(&TEAM);
 
-pub(crate) const TEAM_INSERT: &[&str] = &[
-    "id",
-    "name",
-    "parent_id",
-    "lead_id",
-    "created_at",
-    "updated_at",
-    "version",
-];
+/// The `teams` table.
+pub(crate) const TEAM: Table = Table {
+    name: "teams",
+    columns: &[
+        "id",
+        "name",
+        "parent_id",
+        "lead_id",
+        "created_at",
+        "updated_at",
+        "version",
+    ],
+    not_selected: &[],
+    later: &[],
+};
+
+pub(crate) const TEAM_INSERT: &[&str] = TEAM.columns;
 
 pub(crate) fn team_row(t: &Team) -> Vec<Arg> {
     args![
@@ -105,20 +121,27 @@ pub(crate) fn team_from(r: &Row) -> StoreResult<Team> {
     })
 }
 
-pub(crate) const CYCLE_COLS: &str =
-    "id, name, starts_on, ends_on, parent_id, state, created_at, updated_at, version";
+pub(crate) const CYCLE_COLS: Select = Select(&CYCLE);
 
-pub(crate) const CYCLE_INSERT: &[&str] = &[
-    "id",
-    "name",
-    "starts_on",
-    "ends_on",
-    "parent_id",
-    "state",
-    "created_at",
-    "updated_at",
-    "version",
-];
+/// The `cycles` table.
+pub(crate) const CYCLE: Table = Table {
+    name: "cycles",
+    columns: &[
+        "id",
+        "name",
+        "starts_on",
+        "ends_on",
+        "parent_id",
+        "state",
+        "created_at",
+        "updated_at",
+        "version",
+    ],
+    not_selected: &[],
+    later: &[],
+};
+
+pub(crate) const CYCLE_INSERT: &[&str] = CYCLE.columns;
 
 pub(crate) fn cycle_row(c: &Cycle) -> Vec<Arg> {
     args![
@@ -148,25 +171,31 @@ pub(crate) fn cycle_from(r: &Row) -> StoreResult<Cycle> {
     })
 }
 
-pub(crate) const OBJECTIVE_COLS: &str =
-    "id, title, description, cycle_id, owner_id, ownership_state, \
-     sponsor_id, kind, state, visibility, created_at, updated_at, version";
+pub(crate) const OBJECTIVE_COLS: Select = Select(&OBJECTIVE);
 
-pub(crate) const OBJECTIVE_INSERT: &[&str] = &[
-    "id",
-    "title",
-    "description",
-    "cycle_id",
-    "owner_id",
-    "ownership_state",
-    "sponsor_id",
-    "kind",
-    "state",
-    "visibility",
-    "created_at",
-    "updated_at",
-    "version",
-];
+/// The `objectives` table.
+pub(crate) const OBJECTIVE: Table = Table {
+    name: "objectives",
+    columns: &[
+        "id",
+        "title",
+        "description",
+        "cycle_id",
+        "owner_id",
+        "ownership_state",
+        "sponsor_id",
+        "kind",
+        "state",
+        "visibility",
+        "created_at",
+        "updated_at",
+        "version",
+    ],
+    not_selected: &[],
+    later: &["deleted_at"],
+};
+
+pub(crate) const OBJECTIVE_INSERT: &[&str] = OBJECTIVE.columns;
 
 pub(crate) fn objective_row(o: &Objective) -> Vec<Arg> {
     args![
@@ -208,33 +237,38 @@ pub(crate) fn objective_from(r: &Row) -> StoreResult<Objective> {
     })
 }
 
-pub(crate) const KR_COLS: &str =
-    "id, objective_id, title, description, owner_id, ownership_state, \
-     sponsor_id, metric_kind, start_value, target_value, current_value, unit, weight, milestones, \
-     confidence, last_check_in_at, created_at, updated_at, version, financial";
+pub(crate) const KR_COLS: Select = Select(&KEY_RESULT);
 
-pub(crate) const KR_INSERT: &[&str] = &[
-    "id",
-    "objective_id",
-    "title",
-    "description",
-    "owner_id",
-    "ownership_state",
-    "sponsor_id",
-    "metric_kind",
-    "start_value",
-    "target_value",
-    "current_value",
-    "unit",
-    "weight",
-    "milestones",
-    "confidence",
-    "last_check_in_at",
-    "created_at",
-    "updated_at",
-    "version",
-    "financial",
-];
+/// The `key_results` table.
+pub(crate) const KEY_RESULT: Table = Table {
+    name: "key_results",
+    columns: &[
+        "id",
+        "objective_id",
+        "title",
+        "description",
+        "owner_id",
+        "ownership_state",
+        "sponsor_id",
+        "metric_kind",
+        "start_value",
+        "target_value",
+        "current_value",
+        "unit",
+        "weight",
+        "milestones",
+        "confidence",
+        "last_check_in_at",
+        "created_at",
+        "updated_at",
+        "version",
+        "financial",
+    ],
+    not_selected: &[],
+    later: &["deleted_at"],
+};
+
+pub(crate) const KR_INSERT: &[&str] = KEY_RESULT.columns;
 
 pub(crate) fn kr_row(k: &KeyResult) -> Vec<Arg> {
     args![
@@ -292,19 +326,26 @@ pub(crate) fn kr_from(r: &Row) -> StoreResult<KeyResult> {
     })
 }
 
-pub(crate) const CHECK_IN_COLS: &str =
-    "id, key_result_id, value, confidence, note, author_id, at, created_at";
+pub(crate) const CHECK_IN_COLS: Select = Select(&CHECK_IN);
 
-pub(crate) const CHECK_IN_INSERT: &[&str] = &[
-    "id",
-    "key_result_id",
-    "value",
-    "confidence",
-    "note",
-    "author_id",
-    "at",
-    "created_at",
-];
+/// The `check_ins` table.
+pub(crate) const CHECK_IN: Table = Table {
+    name: "check_ins",
+    columns: &[
+        "id",
+        "key_result_id",
+        "value",
+        "confidence",
+        "note",
+        "author_id",
+        "at",
+        "created_at",
+    ],
+    not_selected: &[],
+    later: &[],
+};
+
+pub(crate) const CHECK_IN_INSERT: &[&str] = CHECK_IN.columns;
 
 pub(crate) fn check_in_row(c: &CheckIn) -> Vec<Arg> {
     args![
@@ -334,24 +375,30 @@ pub(crate) fn check_in_from(r: &Row) -> StoreResult<CheckIn> {
     })
 }
 
-pub(crate) const INITIATIVE_COLS: &str =
-    "id, key_result_id, title, owner_id, state, link, reason, created_at, updated_at, version, \
-     active_since, value_at_activation";
+pub(crate) const INITIATIVE_COLS: Select = Select(&INITIATIVE);
 
-pub(crate) const INITIATIVE_INSERT: &[&str] = &[
-    "id",
-    "key_result_id",
-    "title",
-    "owner_id",
-    "state",
-    "link",
-    "reason",
-    "created_at",
-    "updated_at",
-    "version",
-    "active_since",
-    "value_at_activation",
-];
+/// The `initiatives` table.
+pub(crate) const INITIATIVE: Table = Table {
+    name: "initiatives",
+    columns: &[
+        "id",
+        "key_result_id",
+        "title",
+        "owner_id",
+        "state",
+        "link",
+        "reason",
+        "created_at",
+        "updated_at",
+        "version",
+        "active_since",
+        "value_at_activation",
+    ],
+    not_selected: &[],
+    later: &[],
+};
+
+pub(crate) const INITIATIVE_INSERT: &[&str] = INITIATIVE.columns;
 
 pub(crate) fn initiative_row(i: &Initiative) -> Vec<Arg> {
     args![
@@ -420,8 +467,7 @@ pub(crate) fn retrospective_from(r: &Row) -> StoreResult<rhythm::Retrospective> 
     })
 }
 
-pub(crate) const REVIEW_COLS: &str =
-    "id, team_id, held_on, run_by, items, created_at, updated_at, version";
+pub(crate) const REVIEW_COLS: Select = Select(&REVIEW);
 
 pub(crate) fn review_from(r: &Row) -> StoreResult<review::Review> {
     Ok(review::Review {
@@ -436,8 +482,7 @@ pub(crate) fn review_from(r: &Row) -> StoreResult<review::Review> {
     })
 }
 
-pub(crate) const CONVERSATION_COLS: &str =
-    "id, author_id, with_id, okr_ids, held_on, notes, created_at, updated_at, version";
+pub(crate) const CONVERSATION_COLS: Select = Select(&CONVERSATION);
 
 pub(crate) fn conversation_from(r: &Row) -> StoreResult<cfr::Conversation> {
     Ok(cfr::Conversation {
@@ -453,8 +498,7 @@ pub(crate) fn conversation_from(r: &Row) -> StoreResult<cfr::Conversation> {
     })
 }
 
-pub(crate) const RECOGNITION_COLS: &str =
-    "id, from_id, to_id, okr_id, check_in_id, message, created_at";
+pub(crate) const RECOGNITION_COLS: Select = Select(&RECOGNITION);
 
 pub(crate) fn recognition_from(r: &Row) -> StoreResult<cfr::Recognition> {
     Ok(cfr::Recognition {
@@ -488,24 +532,30 @@ pub(crate) fn token_from(r: &Row) -> StoreResult<ApiToken> {
     })
 }
 
-pub(crate) const AUDIT_COLS: &str =
-    "id, at, actor_id, action, object_kind, object_id, objective_id, \
-     key_result_id, before, after, source, request_id";
+pub(crate) const AUDIT_COLS: Select = Select(&AUDIT_EVENT);
 
-pub(crate) const AUDIT_INSERT: &[&str] = &[
-    "id",
-    "at",
-    "actor_id",
-    "action",
-    "object_kind",
-    "object_id",
-    "objective_id",
-    "key_result_id",
-    "before",
-    "after",
-    "source",
-    "request_id",
-];
+/// The `audit_events` table.
+pub(crate) const AUDIT_EVENT: Table = Table {
+    name: "audit_events",
+    columns: &[
+        "id",
+        "at",
+        "actor_id",
+        "action",
+        "object_kind",
+        "object_id",
+        "objective_id",
+        "key_result_id",
+        "before",
+        "after",
+        "source",
+        "request_id",
+    ],
+    not_selected: &[],
+    later: &[],
+};
+
+pub(crate) const AUDIT_INSERT: &[&str] = AUDIT_EVENT.columns;
 
 pub(crate) fn audit_from(r: &Row) -> StoreResult<AuditEvent> {
     let parse = |col: &str| -> StoreResult<Option<Value>> {
@@ -528,25 +578,31 @@ pub(crate) fn audit_from(r: &Row) -> StoreResult<AuditEvent> {
     })
 }
 
-pub(crate) const REQUEST_COLS: &str =
-    "id, okr_kind, objective_id, key_result_id, previous_owner_id, \
-     proposed_owner_id, proposed_by, note, fit, state, decline_reason, created_at, decided_at";
+pub(crate) const REQUEST_COLS: Select = Select(&OWNERSHIP_REQUEST);
 
-pub(crate) const REQUEST_INSERT: &[&str] = &[
-    "id",
-    "okr_kind",
-    "objective_id",
-    "key_result_id",
-    "previous_owner_id",
-    "proposed_owner_id",
-    "proposed_by",
-    "note",
-    "fit",
-    "state",
-    "decline_reason",
-    "created_at",
-    "decided_at",
-];
+/// The `ownership_requests` table.
+pub(crate) const OWNERSHIP_REQUEST: Table = Table {
+    name: "ownership_requests",
+    columns: &[
+        "id",
+        "okr_kind",
+        "objective_id",
+        "key_result_id",
+        "previous_owner_id",
+        "proposed_owner_id",
+        "proposed_by",
+        "note",
+        "fit",
+        "state",
+        "decline_reason",
+        "created_at",
+        "decided_at",
+    ],
+    not_selected: &[],
+    later: &[],
+};
+
+pub(crate) const REQUEST_INSERT: &[&str] = OWNERSHIP_REQUEST.columns;
 
 /// The row of a request; `objective_id` is the OKR's objective (the key result's, for a key
 /// result request).
@@ -601,14 +657,22 @@ pub(crate) fn request_from(r: &Row) -> StoreResult<OwnershipRequest> {
     })
 }
 
-pub(crate) const SCORE_INSERT: &[&str] = &[
-    "key_result_id",
-    "score",
-    "reason",
-    "suggested_score",
-    "scored_by",
-    "scored_at",
-];
+/// The `key_result_scores` table.
+pub(crate) const KEY_RESULT_SCORE: Table = Table {
+    name: "key_result_scores",
+    columns: &[
+        "key_result_id",
+        "score",
+        "reason",
+        "suggested_score",
+        "scored_by",
+        "scored_at",
+    ],
+    not_selected: &[],
+    later: &[],
+};
+
+pub(crate) const SCORE_INSERT: &[&str] = KEY_RESULT_SCORE.columns;
 
 pub(crate) fn score_row(x: &rhythm::KeyResultScore) -> Vec<Arg> {
     args![
@@ -621,15 +685,23 @@ pub(crate) fn score_row(x: &rhythm::KeyResultScore) -> Vec<Arg> {
     ]
 }
 
-pub(crate) const RETROSPECTIVE_INSERT: &[&str] = &[
-    "objective_id",
-    "worked",
-    "did_not",
-    "carry_over",
-    "carried_over_to",
-    "updated_by",
-    "updated_at",
-];
+/// The `retrospectives` table.
+pub(crate) const RETROSPECTIVE: Table = Table {
+    name: "retrospectives",
+    columns: &[
+        "objective_id",
+        "worked",
+        "did_not",
+        "carry_over",
+        "carried_over_to",
+        "updated_by",
+        "updated_at",
+    ],
+    not_selected: &[],
+    later: &[],
+};
+
+pub(crate) const RETROSPECTIVE_INSERT: &[&str] = RETROSPECTIVE.columns;
 
 pub(crate) fn retrospective_row(r: &rhythm::Retrospective) -> Vec<Arg> {
     args![
@@ -643,16 +715,24 @@ pub(crate) fn retrospective_row(r: &rhythm::Retrospective) -> Vec<Arg> {
     ]
 }
 
-pub(crate) const REVIEW_INSERT: &[&str] = &[
-    "id",
-    "team_id",
-    "held_on",
-    "run_by",
-    "items",
-    "created_at",
-    "updated_at",
-    "version",
-];
+/// The `reviews` table.
+pub(crate) const REVIEW: Table = Table {
+    name: "reviews",
+    columns: &[
+        "id",
+        "team_id",
+        "held_on",
+        "run_by",
+        "items",
+        "created_at",
+        "updated_at",
+        "version",
+    ],
+    not_selected: &[],
+    later: &[],
+};
+
+pub(crate) const REVIEW_INSERT: &[&str] = REVIEW.columns;
 
 pub(crate) fn review_row(r: &review::Review) -> Vec<Arg> {
     args![
@@ -667,17 +747,25 @@ pub(crate) fn review_row(r: &review::Review) -> Vec<Arg> {
     ]
 }
 
-pub(crate) const CONVERSATION_INSERT: &[&str] = &[
-    "id",
-    "author_id",
-    "with_id",
-    "okr_ids",
-    "held_on",
-    "notes",
-    "created_at",
-    "updated_at",
-    "version",
-];
+/// The `conversations` table.
+pub(crate) const CONVERSATION: Table = Table {
+    name: "conversations",
+    columns: &[
+        "id",
+        "author_id",
+        "with_id",
+        "okr_ids",
+        "held_on",
+        "notes",
+        "created_at",
+        "updated_at",
+        "version",
+    ],
+    not_selected: &[],
+    later: &[],
+};
+
+pub(crate) const CONVERSATION_INSERT: &[&str] = CONVERSATION.columns;
 
 pub(crate) fn conversation_row(c: &cfr::Conversation) -> Vec<Arg> {
     args![
@@ -693,8 +781,15 @@ pub(crate) fn conversation_row(c: &cfr::Conversation) -> Vec<Arg> {
     ]
 }
 
-pub(crate) const FEEDBACK_REQUEST_INSERT: &[&str] =
-    &["id", "okr_id", "requester_id", "question", "created_at"];
+/// The `feedback_requests` table.
+pub(crate) const FEEDBACK_REQUEST: Table = Table {
+    name: "feedback_requests",
+    columns: &["id", "okr_id", "requester_id", "question", "created_at"],
+    not_selected: &[],
+    later: &[],
+};
+
+pub(crate) const FEEDBACK_REQUEST_INSERT: &[&str] = FEEDBACK_REQUEST.columns;
 
 pub(crate) fn feedback_request_row(r: &cfr::FeedbackRequest) -> Vec<Arg> {
     args![
@@ -706,13 +801,21 @@ pub(crate) fn feedback_request_row(r: &cfr::FeedbackRequest) -> Vec<Arg> {
     ]
 }
 
-pub(crate) const FEEDBACK_ANSWER_INSERT: &[&str] = &[
-    "request_id",
-    "person_id",
-    "position",
-    "answer",
-    "answered_at",
-];
+/// The `feedback_answers` table.
+pub(crate) const FEEDBACK_ANSWER: Table = Table {
+    name: "feedback_answers",
+    columns: &[
+        "request_id",
+        "person_id",
+        "position",
+        "answer",
+        "answered_at",
+    ],
+    not_selected: &[],
+    later: &[],
+};
+
+pub(crate) const FEEDBACK_ANSWER_INSERT: &[&str] = FEEDBACK_ANSWER.columns;
 
 /// One row per addressee, in the order they were named.
 pub(crate) fn feedback_answer_rows(
@@ -729,15 +832,23 @@ pub(crate) fn feedback_answer_rows(
     })
 }
 
-pub(crate) const RECOGNITION_INSERT: &[&str] = &[
-    "id",
-    "from_id",
-    "to_id",
-    "okr_id",
-    "check_in_id",
-    "message",
-    "created_at",
-];
+/// The `recognitions` table.
+pub(crate) const RECOGNITION: Table = Table {
+    name: "recognitions",
+    columns: &[
+        "id",
+        "from_id",
+        "to_id",
+        "okr_id",
+        "check_in_id",
+        "message",
+        "created_at",
+    ],
+    not_selected: &[],
+    later: &[],
+};
+
+pub(crate) const RECOGNITION_INSERT: &[&str] = RECOGNITION.columns;
 
 pub(crate) fn recognition_row(r: &cfr::Recognition) -> Vec<Arg> {
     args![

@@ -2,6 +2,7 @@
 //! recorded in the same transaction as every write, and stale-version detection.
 
 use crate::db::{args, placeholders, Arg, Tx};
+use crate::sql::table::Table;
 use crate::sql::*;
 use serde_json::Value;
 
@@ -70,12 +71,20 @@ pub(crate) fn parent_rows(objective: &Objective) -> Vec<Vec<Arg>> {
         .collect()
 }
 
-pub(crate) const PARENT_INSERT: &[&str] = &[
-    "objective_id",
-    "position",
-    "parent_objective_id",
-    "parent_key_result_id",
-];
+/// The `objective_parents` table.
+pub(crate) const OBJECTIVE_PARENT: Table = Table {
+    name: "objective_parents",
+    columns: &[
+        "objective_id",
+        "position",
+        "parent_objective_id",
+        "parent_key_result_id",
+    ],
+    not_selected: &[],
+    later: &[],
+};
+
+pub(crate) const PARENT_INSERT: &[&str] = OBJECTIVE_PARENT.columns;
 
 pub(crate) struct AuditRec<'a> {
     pub(crate) kind: &'static str,

@@ -3,6 +3,7 @@
 use crate::*;
 
 conformance!(
+    declared_columns_are_the_database_columns,
     settings_written_by_another_server_are_seen,
     migrations_are_idempotent,
 );
@@ -90,4 +91,60 @@ async fn sqlite_urls() {
             "{bad}"
         );
     }
+}
+
+/// Each table's declared columns (`keel_store::declared_tables`) are exactly the database's
+/// columns, by name: a migration that adds, drops or renames a column must change the
+/// declaration too.
+async fn declared_columns_are_the_database_columns(s: DynStore, url: String) {
+    let mut real: Vec<(String, String)> = if s.backend() == "postgres" {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT table_name::text, column_name::text FROM information_schema.columns \
+             WHERE table_schema = current_schema()",
+        )
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+        conn.close().await.ok();
+        rows
+    } else {
+        let path = url.strip_prefix("sqlite://").unwrap().to_string();
+        tokio::task::spawn_blocking(move || {
+            let conn = rusqlite::Connection::open(path).unwrap();
+            let mut q = conn
+                .prepare(
+                    "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p \
+                     WHERE m.type = 'table'",
+                )
+                .unwrap();
+            let rows = q
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+                .unwrap()
+                .collect::<Result<Vec<_>, _>>()
+                .unwrap();
+            rows
+        })
+        .await
+        .unwrap()
+    };
+    real.sort();
+    let declared = keel_store::declared_tables();
+    assert!(declared.len() >= 17);
+    let mut wrong = vec![];
+    for (table, columns) in declared {
+        let mut want: Vec<&str> = columns.clone();
+        want.sort_unstable();
+        let mut got: Vec<&str> = real
+            .iter()
+            .filter(|(t, _)| t == table)
+            .map(|(_, c)| c.as_str())
+            .collect();
+        got.sort_unstable();
+        if got != want {
+            wrong.push(format!("{table}: database {got:?}, declared {want:?}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
