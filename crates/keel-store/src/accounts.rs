@@ -13,6 +13,7 @@ pub trait Accounts: Send + Sync {
     /// Argon2id PHC string, for password sign-in.
     async fn set_password_hash(&self, ctx: &WriteCtx, id: &PersonId, hash: &str)
         -> StoreResult<()>;
+    /// The person's Argon2id PHC string, if they have a password.
     async fn password_hash(&self, id: &PersonId) -> StoreResult<Option<String>>;
     /// Stores the token's metadata and the SHA-256 hex digest of its secret.
     async fn insert_token(
@@ -23,7 +24,9 @@ pub trait Accounts: Send + Sync {
     ) -> StoreResult<()>;
     /// The token with this secret hash and its person, whether or not it is live.
     async fn token_by_hash(&self, secret_hash: &str) -> StoreResult<Option<(ApiToken, Person)>>;
+    /// The person's API tokens (metadata only, never secrets), revoked ones included.
     async fn list_tokens(&self, person_id: &PersonId) -> StoreResult<Vec<ApiToken>>;
+    /// Revokes a token: it stops working at once. Audited.
     async fn revoke_token(&self, ctx: &WriteCtx, id: &TokenId) -> StoreResult<()>;
     /// Records use; not audited (it is not a change anyone made).
     async fn touch_token(&self, id: &TokenId, at: chrono::DateTime<chrono::Utc>)
@@ -46,6 +49,7 @@ pub trait Accounts: Send + Sync {
         person_id: &PersonId,
         keep: Option<&str>,
     ) -> StoreResult<u64>;
+    /// The failed sign-ins counted under `key`, if any.
     async fn sign_in_throttle(&self, key: &str) -> StoreResult<Option<SignInThrottle>>;
     /// Counts one failed sign-in under `key`, in one atomic statement (several servers may count
     /// at once). Failures before `window_start` are forgotten first. Returns the count.
@@ -63,6 +67,7 @@ pub trait Accounts: Send + Sync {
     ) -> StoreResult<()>;
     /// Forgets the failures under `key` (after a successful sign-in or a password reset).
     async fn clear_sign_in_failures(&self, key: &str) -> StoreResult<()>;
+    /// Stores a pending OpenID Connect sign-in until its callback.
     async fn insert_oidc_login(&self, login: &OidcLogin) -> StoreResult<()>;
     /// Returns and deletes the pending login (each `state` is usable once).
     async fn take_oidc_login(&self, state_hash: &str) -> StoreResult<Option<OidcLogin>>;

@@ -64,6 +64,7 @@ pub trait Cfrs: Send + Sync {
         ctx: &WriteCtx,
         conversation: &cfr::Conversation,
     ) -> StoreResult<()>;
+    /// The 1:1 conversation with this id.
     async fn conversation(&self, id: &ConversationId) -> StoreResult<Option<cfr::Conversation>>;
     /// The conversations `person_id` is one of the two people of, newest first.
     async fn list_conversations(
@@ -77,6 +78,7 @@ pub trait Cfrs: Send + Sync {
         ctx: &WriteCtx,
         request: &cfr::FeedbackRequest,
     ) -> StoreResult<()>;
+    /// The feedback request with this id, with its addressees' answers.
     async fn feedback_request(
         &self,
         id: &FeedbackRequestId,
@@ -96,6 +98,7 @@ pub trait Cfrs: Send + Sync {
         request_id: &FeedbackRequestId,
         answer: &cfr::FeedbackAnswer,
     ) -> StoreResult<()>;
+    /// Records recognition. Audited.
     async fn insert_recognition(
         &self,
         ctx: &WriteCtx,

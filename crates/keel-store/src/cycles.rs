@@ -8,14 +8,19 @@ use async_trait::async_trait;
 /// Cycles.
 #[async_trait]
 pub trait Cycles: Send + Sync {
+    /// Inserts a cycle. Audited.
     async fn insert_cycle(&self, ctx: &WriteCtx, cycle: &Cycle) -> StoreResult<()>;
+    /// The cycle with this id.
     async fn cycle(&self, id: &CycleId) -> StoreResult<Option<Cycle>>;
+    /// The cycle with this name (the oldest, should several share it).
     async fn cycle_by_name(&self, name: &str) -> StoreResult<Option<Cycle>>;
+    /// Cycles by id, a page at a time, filtered by state.
     async fn list_cycles(
         &self,
         filter: &CycleFilter,
         page: &PageRequest,
     ) -> StoreResult<Page<Cycle>>;
+    /// Updates a cycle. Audited.
     async fn update_cycle(
         &self,
         ctx: &WriteCtx,

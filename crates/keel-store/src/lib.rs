@@ -1,10 +1,52 @@
 //! Keel's storage: one `Store` API, with SQLite (the default, embedded) and PostgreSQL behind it.
 //!
-//! Why one trait: the server, the CLI and background jobs are written once against `Store`, and a
-//! single conformance suite (`tests/conformance.rs`) proves both backends behave the same.
+//! Why one API: the server, the CLI and background jobs are written once against `Store`, and a
+//! single conformance suite (`tests/conformance/`) proves both backends behave the same.
 //! The store persists records that the domain has already validated; it enforces only what the
 //! database is best at (uniqueness, references, atomicity, optimistic versions) and records an
 //! audit event in the same transaction as every write.
+//!
+//! # Layout
+//!
+//! The store is split by aggregate. Each area module declares a small trait, implements it for
+//! [`SqlStore`], and implements it for `dyn Store` by forwarding, so that a caller holding a
+//! [`DynStore`] calls an area only with that area's trait in scope:
+//!
+//! | module | trait | tables |
+//! |---|---|---|
+//! | `settings` | [`Settings`] | `settings` |
+//! | `people` | [`People`] | `people` |
+//! | `teams` | [`Teams`] | `teams`, `team_members` |
+//! | `accounts` | [`Accounts`] | `people.password_hash`, `api_tokens`, `sessions`, `sign_in_throttles`, `oidc_logins` |
+//! | `cycles` | [`Cycles`] | `cycles` |
+//! | `okrs::objectives` | [`Objectives`] | `objectives`, `objective_teams`, `objective_parents`, `objective_contributors`, `objective_co_owners` |
+//! | `okrs::key_results` | [`KeyResults`] | `key_results`, `key_result_teams`, `key_result_contributors`, `key_result_co_owners` |
+//! | `okrs::initiatives` | [`Initiatives`] | `initiatives` |
+//! | `check_ins` (and `check_ins::group_commit`) | [`CheckIns`] | `check_ins` |
+//! | `ownership_requests` | [`Ownership`] | `ownership_requests` |
+//! | `owner_rhythm` | [`Rhythm`] | `team_cadences`, `status_overrides`, `key_result_scores`, `retrospectives` |
+//! | `reviews` | [`Reviews`] | `reviews` |
+//! | `cfrs` | [`Cfrs`] | `conversations`, `feedback_requests`, `feedback_answers`, `recognitions` |
+//! | `audit_log` | [`AuditLog`] | `audit_events` (read; every area writes its own events) |
+//! | `snapshot` | [`Snapshots`] | every table, in one transaction |
+//!
+//! Shared plumbing lives in `sql/`: the `SqlStore` handle and opening (`sql/mod.rs`), value
+//! conversions (`values`), stored enum spellings (`stored`), table declarations (`table`), row
+//! mapping (`rows`), loading with junction rows (`load`), writing helpers and audit events
+//! (`write`), pagination (`paging`) and the visibility SQL (`visibility`). `db.rs` is the thin
+//! layer over SQLite and PostgreSQL; `migrate.rs` applies `migrations/`.
+//!
+//! # Adding a table
+//!
+//! 1. Add a migration for both backends (`migrations/sqlite/`, `migrations/postgres/`).
+//! 2. Declare the table once in `sql/rows.rs` (a `Table` with its columns) and list it in
+//!    `sql/table.rs`'s `TABLES`; write its row function (values in declared order) and its
+//!    reader (by column name). Store enums through `sql/stored.rs`, with their spellings pinned.
+//! 3. Add the methods to the trait of the area that owns the table (or a new area module with its
+//!    trait, forwarded for `dyn Store` and added to `Store`), each with a doc comment; record an
+//!    audit event in the same transaction as each write.
+//! 4. Add conformance tests under `tests/conformance/` (they run on both backends); the
+//!    declared-columns test checks the declaration against the database.
 
 mod accounts;
 mod audit_log;
@@ -41,7 +83,6 @@ pub use teams::Teams;
 use keel_domain::*;
 use std::sync::Arc;
 
-/// Who is writing, from where: recorded on the audit event of every write.
 /// What an OKR shows of a person named on it (owner, sponsor, contributors).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PersonName {
@@ -61,6 +102,7 @@ pub struct CheckInPoint {
     pub confidence: u8,
 }
 
+/// Who is writing, from where: recorded on the audit event of every write.
 #[derive(Debug, Clone, Default)]
 pub struct WriteCtx {
     pub actor_id: Option<PersonId>,

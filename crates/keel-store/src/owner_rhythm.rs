@@ -27,12 +27,14 @@ pub trait Rhythm: Send + Sync {
         objective_id: &ObjectiveId,
         status: Option<&rhythm::StatusOverride>,
     ) -> StoreResult<()>;
+    /// The owners' status overrides of these objectives (those that have one).
     async fn status_overrides(
         &self,
         objective_ids: &[ObjectiveId],
     ) -> StoreResult<Vec<rhythm::StatusOverride>>;
     /// Records (or replaces) a key result's end-of-cycle score. Audited.
     async fn save_score(&self, ctx: &WriteCtx, score: &rhythm::KeyResultScore) -> StoreResult<()>;
+    /// The end-of-cycle scores of these key results (those scored).
     async fn scores_of(
         &self,
         key_result_ids: &[KeyResultId],
@@ -52,6 +54,7 @@ pub trait Rhythm: Send + Sync {
         retrospective: &rhythm::Retrospective,
         draft: &CarryOver,
     ) -> StoreResult<()>;
+    /// The retrospective of an objective, if one was written.
     async fn retrospective(
         &self,
         objective_id: &ObjectiveId,

@@ -123,6 +123,7 @@ pub trait Ownership: Send + Sync {
         ctx: &WriteCtx,
         request: &OwnershipRequest,
     ) -> StoreResult<()>;
+    /// The ownership request with this id.
     async fn ownership_request(
         &self,
         id: &OwnershipRequestId,

@@ -10,18 +10,22 @@ use async_trait::async_trait;
 pub trait People: Send + Sync {
     /// Conflict on `email` when the address (case-insensitively) is taken.
     async fn insert_person(&self, ctx: &WriteCtx, person: &Person) -> StoreResult<()>;
+    /// The person with this id.
     async fn person(&self, id: &PersonId) -> StoreResult<Option<Person>>;
+    /// The person with this email address (compared case-insensitively).
     async fn person_by_email(&self, email: &str) -> StoreResult<Option<Person>>;
     /// The people among `ids` that exist, in no particular order.
     async fn people_by_ids(&self, ids: &[PersonId]) -> StoreResult<Vec<Person>>;
     /// Names, titles and states of the people among `ids` that exist, in no particular order,
     /// in one query: what an OKR shows of the people named on it.
     async fn person_names(&self, ids: &[PersonId]) -> StoreResult<Vec<PersonName>>;
+    /// People by id, a page at a time, filtered by name or email, manager and state.
     async fn list_people(
         &self,
         filter: &PeopleFilter,
         page: &PageRequest,
     ) -> StoreResult<Page<Person>>;
+    /// Updates a person. Conflict on `email` when the new address is taken. Audited.
     async fn update_person(
         &self,
         ctx: &WriteCtx,

@@ -8,7 +8,9 @@ use async_trait::async_trait;
 /// Team reviews.
 #[async_trait]
 pub trait Reviews: Send + Sync {
+    /// Inserts a team review with its items. Audited.
     async fn insert_review(&self, ctx: &WriteCtx, review: &review::Review) -> StoreResult<()>;
+    /// The review with this id, with its items.
     async fn review(&self, id: &ReviewId) -> StoreResult<Option<review::Review>>;
     /// A team's reviews, latest `held_on` first.
     async fn list_reviews(

@@ -61,6 +61,7 @@ impl SettingsCache {
 pub trait Settings: Send + Sync {
     /// The settings, or the defaults when none were saved.
     async fn settings(&self) -> StoreResult<OrgSettings>;
+    /// Saves the settings (and serves them at once from this store). Audited.
     async fn save_settings(&self, ctx: &WriteCtx, settings: &OrgSettings) -> StoreResult<()>;
 }
 

@@ -8,13 +8,18 @@ use async_trait::async_trait;
 /// Teams and team leads' reach.
 #[async_trait]
 pub trait Teams: Send + Sync {
+    /// Inserts a team with its members. Audited.
     async fn insert_team(&self, ctx: &WriteCtx, team: &Team) -> StoreResult<()>;
+    /// The team with this id, with its members.
     async fn team(&self, id: &TeamId) -> StoreResult<Option<Team>>;
+    /// The teams among `ids` that exist, with their members, in no particular order.
     async fn teams_by_ids(&self, ids: &[TeamId]) -> StoreResult<Vec<Team>>;
     /// `(id, name)` of the teams among `ids` that exist, in no particular order, in one query
     /// (without their members): what an OKR shows of its teams.
     async fn team_names(&self, ids: &[TeamId]) -> StoreResult<Vec<(TeamId, String)>>;
+    /// Teams by id, a page at a time, filtered by parent or member.
     async fn list_teams(&self, filter: &TeamFilter, page: &PageRequest) -> StoreResult<Page<Team>>;
+    /// Updates a team and replaces its members. Audited.
     async fn update_team(&self, ctx: &WriteCtx, before: &Team, after: &Team) -> StoreResult<Team>;
     /// The teams this person leads and every team below them (the team lead's reach).
     async fn teams_led_by(&self, person_id: &PersonId) -> StoreResult<Vec<TeamId>>;

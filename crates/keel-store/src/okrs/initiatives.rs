@@ -8,12 +8,16 @@ use async_trait::async_trait;
 /// Initiatives on key results.
 #[async_trait]
 pub trait Initiatives: Send + Sync {
+    /// Inserts an initiative on a key result. Audited.
     async fn insert_initiative(&self, ctx: &WriteCtx, initiative: &Initiative) -> StoreResult<()>;
+    /// The initiative with this id.
     async fn initiative(&self, id: &InitiativeId) -> StoreResult<Option<Initiative>>;
+    /// The initiatives of one key result, by id.
     async fn list_initiatives(&self, key_result_id: &KeyResultId) -> StoreResult<Vec<Initiative>>;
     /// The initiatives of these key results, ordered by key result, then creation, in one
     /// query (an objective page shows every key result's initiatives).
     async fn initiatives_of(&self, key_result_ids: &[KeyResultId]) -> StoreResult<Vec<Initiative>>;
+    /// Updates an initiative. Audited.
     async fn update_initiative(
         &self,
         ctx: &WriteCtx,

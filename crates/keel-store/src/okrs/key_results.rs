@@ -20,18 +20,21 @@ pub trait KeyResults: Send + Sync {
     ) -> StoreResult<()>;
     /// Key results (not deleted, in objectives not deleted) whose `team_ids` include this team.
     async fn key_results_shared_with(&self, team_id: &TeamId) -> StoreResult<Vec<KeyResult>>;
+    /// The key result with this id (not deleted).
     async fn key_result(&self, id: &KeyResultId) -> StoreResult<Option<KeyResult>>;
     /// The key results (not deleted) with these ids, in no particular order; one query whatever
     /// the number.
     async fn key_results_by_ids(&self, ids: &[KeyResultId]) -> StoreResult<Vec<KeyResult>>;
     /// The key results of these objectives, ordered by objective then creation.
     async fn key_results_of(&self, objective_ids: &[ObjectiveId]) -> StoreResult<Vec<KeyResult>>;
+    /// Updates a key result with its teams, contributors and co-owners. Audited.
     async fn update_key_result(
         &self,
         ctx: &WriteCtx,
         before: &KeyResult,
         after: &KeyResult,
     ) -> StoreResult<KeyResult>;
+    /// Soft delete: the key result disappears from reads; history stays. Audited.
     async fn delete_key_result(&self, ctx: &WriteCtx, key_result: &KeyResult) -> StoreResult<()>;
 }
 

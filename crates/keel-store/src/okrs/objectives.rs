@@ -18,13 +18,18 @@ pub trait Objectives: Send + Sync {
         objective: &Objective,
         request: Option<&OwnershipRequest>,
     ) -> StoreResult<()>;
+    /// The objective with this id (not deleted).
     async fn objective(&self, id: &ObjectiveId) -> StoreResult<Option<Objective>>;
+    /// The objectives (not deleted) among `ids`, in no particular order, in one query.
     async fn objectives_by_ids(&self, ids: &[ObjectiveId]) -> StoreResult<Vec<Objective>>;
+    /// Objectives (not deleted) by id, a page at a time, that the filter's reader may see,
+    /// filtered by cycle, team and owner.
     async fn list_objectives(
         &self,
         filter: &ObjectiveFilter,
         page: &PageRequest,
     ) -> StoreResult<Page<Objective>>;
+    /// Updates an objective with its teams, parents, contributors and co-owners. Audited.
     async fn update_objective(
         &self,
         ctx: &WriteCtx,

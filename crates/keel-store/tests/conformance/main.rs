@@ -334,7 +334,7 @@ fn page(limit: u32, cursor: Option<String>) -> PageRequest {
     PageRequest { limit, cursor }
 }
 
-// Ownership (issue 3)
+// Ownership fixtures
 
 fn request(
     okr: OkrRef,

@@ -819,7 +819,7 @@ async fn co_owners_round_trip(s: DynStore, _url: String) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Access (issue 4)
+// Access: who may see which objective
 
 /// The audience filter: public; team (the objective's or a key result's teams, members and leads
 /// up the tree; or every team for `TeamScope::All`); private (the circle of the objective and of

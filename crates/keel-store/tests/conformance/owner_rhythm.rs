@@ -5,7 +5,7 @@ use crate::*;
 conformance!(rhythm_records_round_trip, carry_over_is_all_or_nothing,);
 
 // ---------------------------------------------------------------------------------------------
-// Issue 5: the owner's rhythm
+// The owner's rhythm
 
 async fn rhythm_records_round_trip(s: DynStore, _url: String) {
     let b = basic(&s).await;
