@@ -11,7 +11,9 @@ conformance!(
     updates_return_the_stored_record_with_a_new_version,
     stale_versions_are_refused,
     soft_deleted_objectives_are_invisible,
-    filters_and_pagination,
+    objectives_filter_and_paginate,
+    people_filter_and_paginate,
+    teams_and_cycles_filter_and_paginate,
     bad_cursors_are_refused,
     references_are_checked,
     co_owners_round_trip,
@@ -494,47 +496,18 @@ async fn soft_deleted_objectives_are_invisible(s: DynStore, _url: String) {
     assert!(audit.items[0].before.is_some());
 }
 
-async fn filters_and_pagination(s: DynStore, _url: String) {
-    let mut people = vec![];
-    for i in 0..12 {
-        let mut p = person(&format!("Person {i:02}"), &format!("p{i}@example.com"));
-        if i % 3 == 0 {
-            p.active = false;
-        }
-        s.insert_person(&ctx(), &p).await.unwrap();
-        people.push(p);
-    }
-    let mut managed = person("Managed Mary", "mary@corp.example.com");
-    managed.manager_id = Some(people[1].id.clone());
-    s.insert_person(&ctx(), &managed).await.unwrap();
-    let q1 = cycle("Q1");
-    let q2 = cycle("Q2");
-    s.insert_cycle(&ctx(), &q1).await.unwrap();
-    s.insert_cycle(&ctx(), &q2).await.unwrap();
-    let mut closed = cycle("Q0");
-    closed.state = CycleState::Closed;
-    s.insert_cycle(&ctx(), &closed).await.unwrap();
-    let t1 = team("Alpha");
-    let mut t2 = team("Beta");
-    t2.parent_id = Some(t1.id.clone());
-    t2.member_ids = vec![people[2].id.clone()];
-    s.insert_team(&ctx(), &t1).await.unwrap();
-    s.insert_team(&ctx(), &t2).await.unwrap();
-
-    let mut all = vec![];
-    for i in 0..23 {
-        let mut o = objective(if i % 2 == 0 { &q1.id } else { &q2.id }, &people[i % 4].id);
-        if i % 3 == 0 {
-            o.team_ids = vec![t1.id.clone()];
-        }
-        if i % 5 == 0 {
-            o.team_ids.push(t2.id.clone());
-            o.team_ids.sort();
-        }
-        s.insert_objective(&ctx(), &o, None).await.unwrap();
-        all.push(o);
-    }
-
+/// Objectives listed a page at a time, filtered by cycle, team and owner, none left out or
+/// repeated.
+async fn objectives_filter_and_paginate(s: DynStore, _url: String) {
+    let ListFixture {
+        people,
+        q1,
+        q2,
+        t1,
+        t2,
+        all,
+        ..
+    } = list_fixture(&s).await;
     async fn collect(s: &DynStore, f: &ObjectiveFilter, limit: u32) -> Vec<Objective> {
         let mut out = vec![];
         let mut cursor = None;
@@ -634,7 +607,13 @@ async fn filters_and_pagination(s: DynStore, _url: String) {
         Box::new(move |o| o.owner_id == owner),
     )
     .await;
+}
 
+/// People listed a page at a time, filtered by state, name or email, and manager.
+async fn people_filter_and_paginate(s: DynStore, _url: String) {
+    let ListFixture {
+        people, managed, ..
+    } = list_fixture(&s).await;
     // People: pagination and filters.
     let mut cursor = None;
     let mut seen = vec![];
@@ -709,7 +688,18 @@ async fn filters_and_pagination(s: DynStore, _url: String) {
         .await
         .unwrap();
     assert_eq!(by_manager.items, vec![managed]);
+}
 
+/// Teams filtered by parent and member, cycles by state, a page at a time.
+async fn teams_and_cycles_filter_and_paginate(s: DynStore, _url: String) {
+    let ListFixture {
+        people,
+        q1,
+        q2,
+        t1,
+        t2,
+        ..
+    } = list_fixture(&s).await;
     // Teams and cycles.
     let children = s
         .list_teams(
@@ -765,6 +755,74 @@ async fn filters_and_pagination(s: DynStore, _url: String) {
         .unwrap();
     assert_eq!(active2.items, vec![q2.clone()]);
     assert!(active2.next_cursor.is_none());
+}
+
+/// What the list tests list.
+struct ListFixture {
+    /// Twelve people; every third inactive.
+    people: Vec<Person>,
+    /// Managed by `people[1]`.
+    managed: Person,
+    q1: Cycle,
+    /// (A closed cycle, Q0, is written too.)
+    q2: Cycle,
+    t1: Team,
+    /// Below `t1`, with `people[2]` as member.
+    t2: Team,
+    /// 23 objectives across `q1` and `q2`, shared with `t1` and `t2` in a pattern.
+    all: Vec<Objective>,
+}
+
+/// Writes the people, cycles, teams and objectives the list tests list.
+async fn list_fixture(s: &DynStore) -> ListFixture {
+    let mut people = vec![];
+    for i in 0..12 {
+        let mut p = person(&format!("Person {i:02}"), &format!("p{i}@example.com"));
+        if i % 3 == 0 {
+            p.active = false;
+        }
+        s.insert_person(&ctx(), &p).await.unwrap();
+        people.push(p);
+    }
+    let mut managed = person("Managed Mary", "mary@corp.example.com");
+    managed.manager_id = Some(people[1].id.clone());
+    s.insert_person(&ctx(), &managed).await.unwrap();
+    let q1 = cycle("Q1");
+    let q2 = cycle("Q2");
+    s.insert_cycle(&ctx(), &q1).await.unwrap();
+    s.insert_cycle(&ctx(), &q2).await.unwrap();
+    let mut closed = cycle("Q0");
+    closed.state = CycleState::Closed;
+    s.insert_cycle(&ctx(), &closed).await.unwrap();
+    let t1 = team("Alpha");
+    let mut t2 = team("Beta");
+    t2.parent_id = Some(t1.id.clone());
+    t2.member_ids = vec![people[2].id.clone()];
+    s.insert_team(&ctx(), &t1).await.unwrap();
+    s.insert_team(&ctx(), &t2).await.unwrap();
+
+    let mut all = vec![];
+    for i in 0..23 {
+        let mut o = objective(if i % 2 == 0 { &q1.id } else { &q2.id }, &people[i % 4].id);
+        if i % 3 == 0 {
+            o.team_ids = vec![t1.id.clone()];
+        }
+        if i % 5 == 0 {
+            o.team_ids.push(t2.id.clone());
+            o.team_ids.sort();
+        }
+        s.insert_objective(&ctx(), &o, None).await.unwrap();
+        all.push(o);
+    }
+    ListFixture {
+        people,
+        managed,
+        q1,
+        q2,
+        t1,
+        t2,
+        all,
+    }
 }
 
 async fn bad_cursors_are_refused(s: DynStore, _url: String) {
