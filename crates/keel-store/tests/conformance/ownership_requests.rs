@@ -2,13 +2,133 @@
 
 use crate::*;
 
-conformance!(ownership_requests_flow, ownership_requests_listing,);
+conformance!(
+    an_objective_created_for_someone_else_waits_for_their_answer,
+    key_result_ownership_is_proposed_accepted_and_goes_stale,
+    every_ownership_change_is_audited,
+    a_key_result_request_travels_with_its_key_result,
+    ownership_requests_listing,
+);
 
-async fn ownership_requests_flow(s: DynStore, _url: String) {
-    let b = basic(&s).await;
+/// An objective created naming someone else waits for their answer: proposals, declines,
+/// superseded requests and naming oneself, step by step.
+async fn an_objective_created_for_someone_else_waits_for_their_answer(s: DynStore, _url: String) {
+    objective_ownership_story(&s).await;
+}
+
+/// A key result's owner is proposed and accepts; a proposal whose owner changed meanwhile
+/// can no longer be answered.
+async fn key_result_ownership_is_proposed_accepted_and_goes_stale(s: DynStore, _url: String) {
+    let story = objective_ownership_story(&s).await;
+    key_result_ownership_story(&s, &story).await;
+}
+
+/// Every ownership change is in the objective's audit history, with the OKR before and after.
+async fn every_ownership_change_is_audited(s: DynStore, _url: String) {
+    let story = objective_ownership_story(&s).await;
+    let kr = key_result_ownership_story(&s, &story).await;
+    let OwnershipStory { b, bob, o, r0, .. } = story;
+    // Every ownership change is in the objective's audit history, with the OKR before/after.
+    let events = s
+        .list_audit(
+            &AuditFilter {
+                object_id: Some(o.id.to_string()),
+                ..AuditFilter::new(Reader::Everyone)
+            },
+            &page(100, None),
+        )
+        .await
+        .unwrap()
+        .items;
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    for a in [
+        "objective.create",
+        "ownership_request.create",
+        "objective.propose_owner",
+        "objective.decline_ownership",
+    ] {
+        assert!(actions.contains(&a), "{a} missing from {actions:?}");
+    }
+    // Key result ownership changes appear in the key result's objective's history.
+    let kr_events = s
+        .list_audit(
+            &AuditFilter {
+                object_id: Some(b.objective.id.to_string()),
+                ..AuditFilter::new(Reader::Everyone)
+            },
+            &page(100, None),
+        )
+        .await
+        .unwrap()
+        .items;
+    let kr_actions: Vec<&str> = kr_events.iter().map(|e| e.action.as_str()).collect();
+    for a in ["key_result.propose_owner", "key_result.accept_ownership"] {
+        assert!(kr_actions.contains(&a), "{a} missing from {kr_actions:?}");
+    }
+    let decline = events
+        .iter()
+        .find(|e| e.action == "objective.decline_ownership")
+        .unwrap();
+    assert_eq!(decline.object_id, o.id.as_str());
+    assert_eq!(
+        decline.before.as_ref().unwrap()["ownership_state"],
+        "pending"
+    );
+    assert_eq!(
+        decline.after.as_ref().unwrap()["ownership_state"],
+        "declined"
+    );
+    assert!(events
+        .iter()
+        .any(|e| e.action == "ownership_request.create" && e.object_id == r0.id.as_str()));
+    let accepted = kr_events
+        .iter()
+        .find(|e| e.action == "key_result.accept_ownership")
+        .unwrap();
+    assert_eq!(accepted.key_result_id.as_deref(), Some(kr.id.as_str()));
+    assert_eq!(
+        accepted.after.as_ref().unwrap()["owner_id"],
+        bob.id.as_str()
+    );
+}
+
+/// A key result created naming someone else carries its request with it.
+async fn a_key_result_request_travels_with_its_key_result(s: DynStore, _url: String) {
+    let OwnershipStory { ada, cy, o, .. } = objective_ownership_story(&s).await;
+    // Key result requests travel with their key result too.
+    let mut k = key_result(&o.id, &cy.id);
+    k.ownership_state = OwnershipState::Pending;
+    let r5 = request(
+        OkrRef::KeyResult(k.id.clone()),
+        None,
+        &cy.id,
+        Some(&ada.id),
+        now(),
+    );
+    s.insert_key_result(&ctx(), &k, Some(&r5)).await.unwrap();
+    assert_eq!(s.ownership_history(k.id.as_str()).await.unwrap(), vec![r5]);
+}
+
+/// What the ownership story has written by the end of its objective part.
+struct OwnershipStory {
+    b: Basic,
+    ada: Person,
+    bob: Person,
+    cy: Person,
+    t0: DateTime<Utc>,
+    /// Created naming bob; declined, then accepted by ada naming herself.
+    o: Objective,
+    /// The request `o` was created with.
+    r0: OwnershipRequest,
+}
+
+/// An objective's ownership from creation: requests, proposals, answers, superseded and stale
+/// requests, checked step by step.
+async fn objective_ownership_story(s: &DynStore) -> OwnershipStory {
+    let b = basic(s).await;
     let ada = b.owner.clone();
-    let bob = add_person(&s, "bob").await;
-    let cy = add_person(&s, "cy").await;
+    let bob = add_person(s, "bob").await;
+    let cy = add_person(s, "cy").await;
     let t0 = now() - Duration::hours(10);
 
     // Created naming someone else: the request travels with the objective.
@@ -152,7 +272,29 @@ async fn ownership_requests_flow(s: DynStore, _url: String) {
     );
     assert_eq!(h[1].state, RequestState::Declined);
     assert_eq!(h[2].state, RequestState::Accepted);
+    OwnershipStory {
+        b,
+        ada,
+        bob,
+        cy,
+        t0,
+        o,
+        r0,
+    }
+}
 
+/// The key result part of the story; returns the key result as it was before.
+async fn key_result_ownership_story(s: &DynStore, story: &OwnershipStory) -> KeyResult {
+    let OwnershipStory {
+        b,
+        ada,
+        bob,
+        cy,
+        t0,
+        o,
+        ..
+    } = story;
+    let t0 = *t0;
     // Key results: propose, accept.
     let kr = b.kr.clone();
     let r3 = request(
@@ -206,81 +348,7 @@ async fn ownership_requests_flow(s: DynStore, _url: String) {
         s.ownership_request(&r4.id).await.unwrap().unwrap().state,
         RequestState::Pending
     );
-
-    // Every ownership change is in the objective's audit history, with the OKR before/after.
-    let events = s
-        .list_audit(
-            &AuditFilter {
-                object_id: Some(o.id.to_string()),
-                ..AuditFilter::new(Reader::Everyone)
-            },
-            &page(100, None),
-        )
-        .await
-        .unwrap()
-        .items;
-    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
-    for a in [
-        "objective.create",
-        "ownership_request.create",
-        "objective.propose_owner",
-        "objective.decline_ownership",
-    ] {
-        assert!(actions.contains(&a), "{a} missing from {actions:?}");
-    }
-    // Key result ownership changes appear in the key result's objective's history.
-    let kr_events = s
-        .list_audit(
-            &AuditFilter {
-                object_id: Some(b.objective.id.to_string()),
-                ..AuditFilter::new(Reader::Everyone)
-            },
-            &page(100, None),
-        )
-        .await
-        .unwrap()
-        .items;
-    let kr_actions: Vec<&str> = kr_events.iter().map(|e| e.action.as_str()).collect();
-    for a in ["key_result.propose_owner", "key_result.accept_ownership"] {
-        assert!(kr_actions.contains(&a), "{a} missing from {kr_actions:?}");
-    }
-    let decline = events
-        .iter()
-        .find(|e| e.action == "objective.decline_ownership")
-        .unwrap();
-    assert_eq!(decline.object_id, o.id.as_str());
-    assert_eq!(
-        decline.before.as_ref().unwrap()["ownership_state"],
-        "pending"
-    );
-    assert_eq!(
-        decline.after.as_ref().unwrap()["ownership_state"],
-        "declined"
-    );
-    assert!(events
-        .iter()
-        .any(|e| e.action == "ownership_request.create" && e.object_id == r0.id.as_str()));
-    let accepted = kr_events
-        .iter()
-        .find(|e| e.action == "key_result.accept_ownership")
-        .unwrap();
-    assert_eq!(accepted.key_result_id.as_deref(), Some(kr.id.as_str()));
-    assert_eq!(
-        accepted.after.as_ref().unwrap()["owner_id"],
-        bob.id.as_str()
-    );
-    // Key result requests travel with their key result too.
-    let mut k = key_result(&o.id, &cy.id);
-    k.ownership_state = OwnershipState::Pending;
-    let r5 = request(
-        OkrRef::KeyResult(k.id.clone()),
-        None,
-        &cy.id,
-        Some(&ada.id),
-        now(),
-    );
-    s.insert_key_result(&ctx(), &k, Some(&r5)).await.unwrap();
-    assert_eq!(s.ownership_history(k.id.as_str()).await.unwrap(), vec![r5]);
+    kr
 }
 
 async fn ownership_requests_listing(s: DynStore, _url: String) {
