@@ -58,9 +58,6 @@ async fn migrations_are_idempotent(s: DynStore, url: String) {
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// SQLite-only behaviour
-
 #[tokio::test]
 async fn sqlite_urls() {
     let s = keel_store::open("sqlite::memory:").await.unwrap();

@@ -156,11 +156,13 @@ mod cfrs;
 mod check_ins;
 mod database;
 mod group_commit;
+mod lists;
 mod okrs;
 mod owner_rhythm;
 mod ownership_requests;
 mod people;
 mod snapshot;
+mod visibility;
 
 fn now() -> DateTime<Utc> {
     // Stored with microsecond precision.

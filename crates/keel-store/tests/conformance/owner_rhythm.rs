@@ -4,9 +4,6 @@ use crate::*;
 
 conformance!(rhythm_records_round_trip, carry_over_is_all_or_nothing,);
 
-// ---------------------------------------------------------------------------------------------
-// The owner's rhythm
-
 async fn rhythm_records_round_trip(s: DynStore, _url: String) {
     let b = basic(&s).await;
     // Check-in history of several key results in one call, by key result then time.
