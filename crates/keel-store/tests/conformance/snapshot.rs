@@ -6,6 +6,7 @@ conformance!(
     snapshot_is_all_or_nothing,
     snapshot_with_ownership,
     snapshot_with_rhythm,
+    a_snapshot_with_a_broken_recognition_loads_nothing,
 );
 
 fn small_org() -> Snapshot {
@@ -186,8 +187,121 @@ async fn snapshot_with_ownership(s: DynStore, _url: String) {
 
 /// The owner's rhythm in a snapshot (the demo's closed quarter and CFRs): scores, a retrospective
 /// carried over into a draft, a team review, a 1:1, feedback requests (one answered, one waiting)
-/// and a recognition of a check-in all round-trip; a broken one makes the whole load fail.
+/// and a recognition of a check-in all round-trip, with one audit event counting them.
 async fn snapshot_with_rhythm(s: DynStore, _url: String) {
+    let RhythmOrg {
+        org,
+        boss,
+        p0,
+        team_a,
+        o1,
+        k1,
+        k2,
+        draft,
+        scores,
+        retro,
+        review,
+        conversation,
+        answered,
+        waiting,
+        recognition,
+    } = org_with_rhythm();
+    s.load_snapshot(&WriteCtx::system(Source::Import), &org)
+        .await
+        .unwrap();
+    let mut got = s.scores_of(&[k1.clone(), k2.clone()]).await.unwrap();
+    got.sort_by(|a, b| b.score.total_cmp(&a.score));
+    assert_eq!(got, scores);
+    assert_eq!(s.retrospective(&o1).await.unwrap(), Some(retro));
+    assert_eq!(
+        s.carried_over_from(&[draft.id.clone()]).await.unwrap(),
+        vec![(draft.id.clone(), o1.clone())]
+    );
+    assert_eq!(s.review(&review.id).await.unwrap(), Some(review.clone()));
+    assert_eq!(
+        s.list_reviews(&team_a, &page(10, None))
+            .await
+            .unwrap()
+            .items,
+        vec![review]
+    );
+    assert_eq!(
+        s.list_conversations(&p0, &page(10, None))
+            .await
+            .unwrap()
+            .items,
+        vec![conversation]
+    );
+    assert_eq!(
+        s.feedback_request(&answered.id).await.unwrap(),
+        Some(answered.clone())
+    );
+    let mut listed = s
+        .list_feedback_requests(None, Some(&boss), &page(500, None))
+        .await
+        .unwrap()
+        .items;
+    listed.sort_by(|a, b| a.question.cmp(&b.question));
+    assert_eq!(listed, vec![answered, waiting]);
+    assert_eq!(
+        s.list_recognitions(k1.as_str(), &page(500, None))
+            .await
+            .unwrap()
+            .items,
+        vec![recognition]
+    );
+    let events = s
+        .list_audit(&AuditFilter::new(Reader::Everyone), &page(10, None))
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(events.len(), 1);
+    let counts = events[0].after.as_ref().unwrap();
+    for (what, n) in [
+        ("scores", 2),
+        ("retrospectives", 1),
+        ("reviews", 1),
+        ("conversations", 1),
+        ("feedback_requests", 2),
+        ("recognitions", 1),
+    ] {
+        assert_eq!(counts[what], n, "{what}");
+    }
+}
+
+/// A snapshot whose recognition names an unknown check-in loads nothing at all.
+async fn a_snapshot_with_a_broken_recognition_loads_nothing(s: DynStore, _url: String) {
+    let RhythmOrg { org, k1, .. } = org_with_rhythm();
+    // A recognition of an unknown check-in makes the whole load fail, nothing half-written.
+    let mut broken = org.clone();
+    broken.recognitions[0].check_in_id = Some(CheckInId::generate());
+    assert!(s.load_snapshot(&ctx(), &broken).await.is_err());
+    assert!(s.is_empty().await.unwrap());
+    assert!(s.scores_of(&[k1.clone()]).await.unwrap().is_empty());
+}
+
+/// The small organisation with the rhythm's and CFRs' records, and those records.
+struct RhythmOrg {
+    org: Snapshot,
+    boss: PersonId,
+    p0: PersonId,
+    team_a: TeamId,
+    o1: ObjectiveId,
+    k1: KeyResultId,
+    k2: KeyResultId,
+    draft: Objective,
+    scores: Vec<rhythm::KeyResultScore>,
+    retro: rhythm::Retrospective,
+    review: review::Review,
+    conversation: cfr::Conversation,
+    answered: cfr::FeedbackRequest,
+    waiting: cfr::FeedbackRequest,
+    recognition: cfr::Recognition,
+}
+
+/// `small_org` with scores, a retrospective carried over into a draft, a team review, a 1:1,
+/// feedback requests (one answered, one waiting) and a recognition of a check-in.
+fn org_with_rhythm() -> RhythmOrg {
     let mut org = small_org();
     let boss = org.people[5].id.clone();
     let p0 = org.people[0].id.clone();
@@ -308,73 +422,21 @@ async fn snapshot_with_rhythm(s: DynStore, _url: String) {
     org.conversations = vec![conversation.clone()];
     org.feedback_requests = vec![answered.clone(), waiting.clone()];
     org.recognitions = vec![recognition.clone()];
-
-    // A recognition of an unknown check-in makes the whole load fail, nothing half-written.
-    let mut broken = org.clone();
-    broken.recognitions[0].check_in_id = Some(CheckInId::generate());
-    assert!(s.load_snapshot(&ctx(), &broken).await.is_err());
-    assert!(s.is_empty().await.unwrap());
-    assert!(s.scores_of(&[k1.clone()]).await.unwrap().is_empty());
-
-    s.load_snapshot(&WriteCtx::system(Source::Import), &org)
-        .await
-        .unwrap();
-    let mut got = s.scores_of(&[k1.clone(), k2.clone()]).await.unwrap();
-    got.sort_by(|a, b| b.score.total_cmp(&a.score));
-    assert_eq!(got, scores);
-    assert_eq!(s.retrospective(&o1).await.unwrap(), Some(retro));
-    assert_eq!(
-        s.carried_over_from(&[draft.id.clone()]).await.unwrap(),
-        vec![(draft.id.clone(), o1.clone())]
-    );
-    assert_eq!(s.review(&review.id).await.unwrap(), Some(review.clone()));
-    assert_eq!(
-        s.list_reviews(&team_a, &page(10, None))
-            .await
-            .unwrap()
-            .items,
-        vec![review]
-    );
-    assert_eq!(
-        s.list_conversations(&p0, &page(10, None))
-            .await
-            .unwrap()
-            .items,
-        vec![conversation]
-    );
-    assert_eq!(
-        s.feedback_request(&answered.id).await.unwrap(),
-        Some(answered.clone())
-    );
-    let mut listed = s
-        .list_feedback_requests(None, Some(&boss), &page(500, None))
-        .await
-        .unwrap()
-        .items;
-    listed.sort_by(|a, b| a.question.cmp(&b.question));
-    assert_eq!(listed, vec![answered, waiting]);
-    assert_eq!(
-        s.list_recognitions(k1.as_str(), &page(500, None))
-            .await
-            .unwrap()
-            .items,
-        vec![recognition]
-    );
-    let events = s
-        .list_audit(&AuditFilter::new(Reader::Everyone), &page(10, None))
-        .await
-        .unwrap()
-        .items;
-    assert_eq!(events.len(), 1);
-    let counts = events[0].after.as_ref().unwrap();
-    for (what, n) in [
-        ("scores", 2),
-        ("retrospectives", 1),
-        ("reviews", 1),
-        ("conversations", 1),
-        ("feedback_requests", 2),
-        ("recognitions", 1),
-    ] {
-        assert_eq!(counts[what], n, "{what}");
+    RhythmOrg {
+        org,
+        boss,
+        p0,
+        team_a,
+        o1,
+        k1,
+        k2,
+        draft,
+        scores,
+        retro,
+        review,
+        conversation,
+        answered,
+        waiting,
+        recognition,
     }
 }
