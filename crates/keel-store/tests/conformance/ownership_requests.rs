@@ -8,6 +8,7 @@ conformance!(
     every_ownership_change_is_audited,
     a_key_result_request_travels_with_its_key_result,
     ownership_requests_listing,
+    ownership_requests_filters,
 );
 
 /// An objective created naming someone else waits for their answer: proposals, declines,
@@ -352,34 +353,7 @@ async fn key_result_ownership_story(s: &DynStore, story: &OwnershipStory) -> Key
 }
 
 async fn ownership_requests_listing(s: DynStore, _url: String) {
-    let b = basic(&s).await;
-    let ada = b.owner.clone();
-    let bob = add_person(&s, "bob").await;
-    let cy = add_person(&s, "cy").await;
-    let t0 = now() - Duration::days(1);
-    let o1 = b.objective.clone();
-    let o2 = objective(&b.cycle.id, &ada.id);
-    s.insert_objective(&ctx(), &o2, None).await.unwrap();
-    // Six proposals alternating between the two objectives and between bob and cy; the same
-    // timestamp twice, to exercise the id tie-break.
-    let mut all = vec![];
-    for i in 0..6i64 {
-        let target = if i % 2 == 0 { &o1 } else { &o2 };
-        let current = s.objective(&target.id).await.unwrap().unwrap();
-        let proposed = if i < 3 { &bob } else { &cy };
-        let by = if i == 5 { &bob } else { &ada };
-        let r = request(
-            OkrRef::Objective(target.id.clone()),
-            Some(&current.owner_id),
-            &proposed.id,
-            Some(&by.id),
-            t0 + Duration::minutes(i.min(4)),
-        );
-        s.propose_ownership(&ctx(), &r, current.version)
-            .await
-            .unwrap();
-        all.push(r.id.clone());
-    }
+    listed_requests(&s).await;
     let ids = |p: &Page<OwnershipRequest>| p.items.iter().map(|r| r.id.clone()).collect::<Vec<_>>();
     // Newest first, by (created_at, id).
     let full = s
@@ -413,7 +387,19 @@ async fn ownership_requests_listing(s: DynStore, _url: String) {
         }
     }
     assert_eq!(walked, ids(&full));
+}
 
+/// Ownership requests filtered by state, OKR, proposed owner and involvement.
+async fn ownership_requests_filters(s: DynStore, _url: String) {
+    let ListedRequests {
+        b,
+        bob,
+        cy,
+        o1,
+        o2,
+        all,
+    } = listed_requests(&s).await;
+    let ids = |p: &Page<OwnershipRequest>| p.items.iter().map(|r| r.id.clone()).collect::<Vec<_>>();
     // Pending: the last request of each objective (the others were superseded).
     let pending = s
         .list_ownership_requests(
@@ -515,4 +501,55 @@ async fn ownership_requests_listing(s: DynStore, _url: String) {
         .unwrap()
         .items
         .is_empty());
+}
+
+/// What `listed_requests` wrote.
+struct ListedRequests {
+    b: Basic,
+    bob: Person,
+    cy: Person,
+    o1: Objective,
+    o2: Objective,
+    /// The six requests' ids, in the order they were proposed.
+    all: Vec<OwnershipRequestId>,
+}
+
+/// Six ownership proposals on two objectives, to bob and to cy.
+async fn listed_requests(s: &DynStore) -> ListedRequests {
+    let b = basic(s).await;
+    let ada = b.owner.clone();
+    let bob = add_person(s, "bob").await;
+    let cy = add_person(s, "cy").await;
+    let t0 = now() - Duration::days(1);
+    let o1 = b.objective.clone();
+    let o2 = objective(&b.cycle.id, &ada.id);
+    s.insert_objective(&ctx(), &o2, None).await.unwrap();
+    // Six proposals alternating between the two objectives and between bob and cy; the same
+    // timestamp twice, to exercise the id tie-break.
+    let mut all = vec![];
+    for i in 0..6i64 {
+        let target = if i % 2 == 0 { &o1 } else { &o2 };
+        let current = s.objective(&target.id).await.unwrap().unwrap();
+        let proposed = if i < 3 { &bob } else { &cy };
+        let by = if i == 5 { &bob } else { &ada };
+        let r = request(
+            OkrRef::Objective(target.id.clone()),
+            Some(&current.owner_id),
+            &proposed.id,
+            Some(&by.id),
+            t0 + Duration::minutes(i.min(4)),
+        );
+        s.propose_ownership(&ctx(), &r, current.version)
+            .await
+            .unwrap();
+        all.push(r.id.clone());
+    }
+    ListedRequests {
+        b,
+        bob,
+        cy,
+        o1,
+        o2,
+        all,
+    }
 }
