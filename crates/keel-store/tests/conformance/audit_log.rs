@@ -2,32 +2,17 @@
 
 use crate::*;
 
-conformance!(writes_are_audited, audit_is_append_only,);
+conformance!(
+    writes_are_audited,
+    passwords_never_reach_the_audit_log,
+    audit_events_page_and_filter_by_time,
+    audit_is_append_only,
+);
 
+/// Every write records an event on its objective with who, from where and in which request;
+/// another objective's events do not leak into its history.
 async fn writes_are_audited(s: DynStore, _url: String) {
-    let actor = person("Auditor", "auditor@example.com");
-    s.insert_person(&WriteCtx::system(Source::Cli), &actor)
-        .await
-        .unwrap();
-    let b = basic(&s).await;
-    let me = WriteCtx {
-        actor_id: Some(actor.id.clone()),
-        source: Source::Ui,
-        request_id: Some("r-42".into()),
-    };
-    let c = check_in(&b.kr.id, 45.0, now());
-    s.record_check_in(&me, &c, &applied(&b.kr, &c))
-        .await
-        .unwrap();
-    let i = initiative(&b.kr.id, &b.owner.id);
-    s.insert_initiative(&me, &i).await.unwrap();
-    let mut o2 = b.objective.clone();
-    o2.title = "Audited".into();
-    s.update_objective(&me, &b.objective, &o2).await.unwrap();
-    // Another objective's events must not leak in.
-    let other = objective(&b.cycle.id, &b.owner.id);
-    s.insert_objective(&ctx(), &other, None).await.unwrap();
-
+    let (actor, _, b, c) = audited_writes(&s).await;
     let events = s
         .list_audit(
             &AuditFilter {
@@ -96,7 +81,11 @@ async fn writes_are_audited(s: DynStore, _url: String) {
         .unwrap()
         .items;
     assert_eq!(mine.len(), 3);
+}
 
+/// Setting a password is audited without the hash.
+async fn passwords_never_reach_the_audit_log(s: DynStore, _url: String) {
+    let (actor, me, ..) = audited_writes(&s).await;
     // Passwords never reach the audit log.
     s.set_password_hash(&me, &actor.id, "$argon2id$secret")
         .await
@@ -120,7 +109,11 @@ async fn writes_are_audited(s: DynStore, _url: String) {
         let text = format!("{:?}{:?}", e.before, e.after);
         assert!(!text.contains("argon2"), "{text}");
     }
+}
 
+/// The audit log pages through every event, and filters by time window.
+async fn audit_events_page_and_filter_by_time(s: DynStore, _url: String) {
+    audited_writes(&s).await;
     // Time window and pagination over all events.
     let all = s
         .list_audit(&AuditFilter::new(Reader::Everyone), &page(500, None))
@@ -164,6 +157,35 @@ async fn writes_are_audited(s: DynStore, _url: String) {
         .await
         .unwrap();
     assert_eq!(past.items.len(), all.len());
+}
+
+/// A person written by the CLI, then a check-in, an initiative and an objective update written
+/// by them from the UI, and another objective; returns the person, their context, the basics
+/// and the check-in.
+async fn audited_writes(s: &DynStore) -> (Person, WriteCtx, Basic, CheckIn) {
+    let actor = person("Auditor", "auditor@example.com");
+    s.insert_person(&WriteCtx::system(Source::Cli), &actor)
+        .await
+        .unwrap();
+    let b = basic(s).await;
+    let me = WriteCtx {
+        actor_id: Some(actor.id.clone()),
+        source: Source::Ui,
+        request_id: Some("r-42".into()),
+    };
+    let c = check_in(&b.kr.id, 45.0, now());
+    s.record_check_in(&me, &c, &applied(&b.kr, &c))
+        .await
+        .unwrap();
+    let i = initiative(&b.kr.id, &b.owner.id);
+    s.insert_initiative(&me, &i).await.unwrap();
+    let mut o2 = b.objective.clone();
+    o2.title = "Audited".into();
+    s.update_objective(&me, &b.objective, &o2).await.unwrap();
+    // Another objective's events must not leak in.
+    let other = objective(&b.cycle.id, &b.owner.id);
+    s.insert_objective(&ctx(), &other, None).await.unwrap();
+    (actor, me, b, c)
 }
 
 /// Audit events are never changed or removed: later writes (deletions included) only append.
