@@ -1,22 +1,88 @@
 //! Keel's storage: one `Store` API, with SQLite (the default, embedded) and PostgreSQL behind it.
 //!
-//! Why one trait: the server, the CLI and background jobs are written once against `Store`, and a
-//! single conformance suite (`tests/conformance.rs`) proves both backends behave the same.
+//! Why one API: the server, the CLI and background jobs are written once against `Store`, and a
+//! single conformance suite (`tests/conformance/`) proves both backends behave the same.
 //! The store persists records that the domain has already validated; it enforces only what the
 //! database is best at (uniqueness, references, atomicity, optimistic versions) and records an
 //! audit event in the same transaction as every write.
+//!
+//! # Layout
+//!
+//! The store is split by aggregate. Each area module declares a small trait, implements it for
+//! [`SqlStore`], and implements it for `dyn Store` by forwarding, so that a caller holding a
+//! [`DynStore`] calls an area only with that area's trait in scope:
+//!
+//! | module | trait | tables |
+//! |---|---|---|
+//! | `settings` | [`Settings`] | `settings` |
+//! | `people` | [`People`] | `people` |
+//! | `teams` | [`Teams`] | `teams`, `team_members` |
+//! | `accounts` | [`Accounts`] | `people.password_hash`, `api_tokens`, `sessions`, `sign_in_throttles`, `oidc_logins` |
+//! | `cycles` | [`Cycles`] | `cycles` |
+//! | `okrs::objectives` | [`Objectives`] | `objectives`, `objective_teams`, `objective_parents`, `objective_contributors`, `objective_co_owners` |
+//! | `okrs::key_results` | [`KeyResults`] | `key_results`, `key_result_teams`, `key_result_contributors`, `key_result_co_owners` |
+//! | `okrs::initiatives` | [`Initiatives`] | `initiatives` |
+//! | `check_ins` (and `check_ins::group_commit`) | [`CheckIns`] | `check_ins` |
+//! | `ownership_requests` | [`Ownership`] | `ownership_requests` |
+//! | `owner_rhythm` | [`Rhythm`] | `team_cadences`, `status_overrides`, `key_result_scores`, `retrospectives` |
+//! | `reviews` | [`Reviews`] | `reviews` |
+//! | `cfrs` | [`Cfrs`] | `conversations`, `feedback_requests`, `feedback_answers`, `recognitions` |
+//! | `audit_log` | [`AuditLog`] | `audit_events` (read; every area writes its own events) |
+//! | `snapshot` | [`Snapshots`] | every table, in one transaction |
+//!
+//! Shared plumbing lives in `sql/`: the `SqlStore` handle and opening (`sql/mod.rs`), value
+//! conversions (`values`), stored enum spellings (`stored`), table declarations (`table`), row
+//! mapping (`rows`), loading with junction rows (`load`), writing helpers and audit events
+//! (`write`), pagination (`paging`) and the visibility SQL (`visibility`). `db.rs` is the thin
+//! layer over SQLite and PostgreSQL; `migrate.rs` applies `migrations/`.
+//!
+//! # Adding a table
+//!
+//! 1. Add a migration for both backends (`migrations/sqlite/`, `migrations/postgres/`).
+//! 2. Declare the table once in `sql/rows.rs` (a `Table` with its columns) and list it in
+//!    `sql/table.rs`'s `TABLES`; write its row function (values in declared order) and its
+//!    reader (by column name). Store enums through `sql/stored.rs`, with their spellings pinned.
+//! 3. Add the methods to the trait of the area that owns the table (or a new area module with its
+//!    trait, forwarded for `dyn Store` and added to `Store`), each with a doc comment; record an
+//!    audit event in the same transaction as each write.
+//! 4. Add conformance tests under `tests/conformance/` (they run on both backends); the
+//!    declared-columns test checks the declaration against the database.
 
+mod accounts;
+mod audit_log;
+mod cfrs;
+mod check_ins;
+mod cycles;
 mod db;
 mod migrate;
+mod okrs;
+mod owner_rhythm;
+mod ownership_requests;
+mod people;
+mod reviews;
+mod settings;
+mod snapshot;
 mod sql;
+mod teams;
 
-pub use sql::SqlStore;
+pub use accounts::Accounts;
+pub use audit_log::AuditLog;
+pub use cfrs::Cfrs;
+pub use check_ins::CheckIns;
+pub use cycles::Cycles;
+pub use okrs::{Initiatives, KeyResults, Objectives};
+pub use owner_rhythm::Rhythm;
+pub use ownership_requests::Ownership;
+pub use people::People;
+pub use reviews::Reviews;
+pub use settings::Settings;
+pub use snapshot::Snapshots;
+pub use sql::{Backend, SqlStore};
+pub use teams::Teams;
 
-use async_trait::async_trait;
 use keel_domain::*;
 use std::sync::Arc;
 
-/// Who is writing, from where: recorded on the audit event of every write.
 /// What an OKR shows of a person named on it (owner, sponsor, contributors).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PersonName {
@@ -36,6 +102,7 @@ pub struct CheckInPoint {
     pub confidence: u8,
 }
 
+/// Who is writing, from where: recorded on the audit event of every write.
 #[derive(Debug, Clone, Default)]
 pub struct WriteCtx {
     pub actor_id: Option<PersonId>,
@@ -65,6 +132,28 @@ impl Default for PageRequest {
         Self {
             limit: 50,
             cursor: None,
+        }
+    }
+}
+
+/// Reads a whole list, page after page of the largest size, for callers that show all of it:
+/// `every_page(|page| async move { store.list_recognitions(okr_id, &page).await })`.
+pub async fn every_page<T, F, Fut>(mut read: F) -> StoreResult<Vec<T>>
+where
+    F: FnMut(PageRequest) -> Fut,
+    Fut: std::future::Future<Output = StoreResult<Page<T>>>,
+{
+    let mut all = Vec::new();
+    let mut page = PageRequest {
+        limit: 500,
+        cursor: None,
+    };
+    loop {
+        let got = read(page.clone()).await?;
+        all.extend(got.items);
+        match got.next_cursor {
+            Some(cursor) => page.cursor = Some(cursor),
+            None => return Ok(all),
         }
     }
 }
@@ -107,8 +196,7 @@ pub enum TeamScope {
     All,
 }
 
-/// Who is reading, for the store's visibility filter; `None` in a filter means "no filter"
-/// (administrators, the CLI, jobs).
+/// Who is reading, for the store's visibility filter (see [`Reader`]).
 ///
 /// An objective is visible to an audience when it is `public`; or `team`-visible and shared
 /// (through its own `team_ids` or one of its key results') with a team in the audience's
@@ -122,20 +210,53 @@ pub struct Audience {
     pub teams: TeamScope,
 }
 
-#[derive(Debug, Clone, Default)]
+/// Whose eyes a list query reads with. Every list filter that can reveal objectives
+/// (`ObjectiveFilter`, `OwnershipRequestFilter`, `AuditFilter`) requires one, with no default:
+/// each caller says explicitly whether it filters by an audience or reads everything, so a
+/// caller that forgets cannot compile (a forgotten audience once showed everything).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reader {
+    /// No visibility filter: administrators, the CLI, background jobs, and callers that filter
+    /// what they read afterwards.
+    Everyone,
+    /// Only what this audience may see.
+    Audience(Audience),
+}
+
+impl Reader {
+    /// `Everyone` for `None` (a reader who sees everything), else that audience.
+    pub fn of(audience: Option<Audience>) -> Reader {
+        audience.map_or(Reader::Everyone, Reader::Audience)
+    }
+}
+
+#[derive(Debug, Clone)]
 pub struct ObjectiveFilter {
-    /// Only objectives this audience may see (`None`: all).
-    pub audience: Option<Audience>,
+    /// Only objectives this reader may see.
+    pub reader: Reader,
     pub cycle_id: Option<CycleId>,
     /// Objectives shared with this team.
     pub team_id: Option<TeamId>,
     pub owner_id: Option<PersonId>,
 }
 
-#[derive(Debug, Clone, Default)]
+impl ObjectiveFilter {
+    /// Everything this reader may see, with no other condition; set the other fields with
+    /// struct update syntax (`ObjectiveFilter { …, ..ObjectiveFilter::new(reader) }`).
+    pub fn new(reader: Reader) -> Self {
+        Self {
+            reader,
+            cycle_id: None,
+            team_id: None,
+            owner_id: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
 pub struct OwnershipRequestFilter {
-    /// Only requests on objectives (and their key results) this audience may see.
-    pub audience: Option<Audience>,
+    /// Only requests on objectives (and their key results) this reader may see.
+    pub reader: Reader,
     pub state: Option<RequestState>,
     /// Requests this person is proposed for.
     pub proposed_owner_id: Option<PersonId>,
@@ -145,6 +266,20 @@ pub struct OwnershipRequestFilter {
     pub okr_id: Option<String>,
 }
 
+impl OwnershipRequestFilter {
+    /// Everything this reader may see, with no other condition; set the other fields with
+    /// struct update syntax (`OwnershipRequestFilter { …, ..OwnershipRequestFilter::new(reader) }`).
+    pub fn new(reader: Reader) -> Self {
+        Self {
+            reader,
+            state: None,
+            proposed_owner_id: None,
+            involving: None,
+            okr_id: None,
+        }
+    }
+}
+
 /// The OKRs a person is involved in, whatever the role (owner, co-owner, sponsor, contributor).
 #[derive(Debug, Clone, Default)]
 pub struct Involvement {
@@ -152,17 +287,31 @@ pub struct Involvement {
     pub key_results: Vec<KeyResult>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct AuditFilter {
-    /// Only events that reveal nothing this audience may not see: events on objectives it may
+    /// Only events that reveal nothing this reader may not see: events on objectives it may
     /// not see (and on their key results, check-ins and initiatives) are left out.
-    pub audience: Option<Audience>,
+    pub reader: Reader,
     /// Events on this object, and on its children (an objective's key results, check-ins and
     /// initiatives; a key result's check-ins and initiatives).
     pub object_id: Option<String>,
     pub actor_id: Option<PersonId>,
     pub from: Option<chrono::DateTime<chrono::Utc>>,
     pub to: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl AuditFilter {
+    /// Everything this reader may see, with no other condition; set the other fields with
+    /// struct update syntax (`AuditFilter { …, ..AuditFilter::new(reader) }`).
+    pub fn new(reader: Reader) -> Self {
+        Self {
+            reader,
+            object_id: None,
+            actor_id: None,
+            from: None,
+            to: None,
+        }
+    }
 }
 
 /// What carrying an objective over into the next cycle writes besides its retrospective: the
@@ -272,430 +421,131 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// Everything Keel keeps. Reads return `Ok(None)` for unknown ids; soft-deleted objectives and
-/// key results are invisible to every read. Updates take the record as it was read (`before`)
-/// and as it should be (`after`): they fail with `StaleVersion` if `before.version` is no longer
-/// current, and return the stored record with its new version and `updated_at`.
-#[async_trait]
+/// Everything Keel keeps, as one handle: every area of the store. Reads return `Ok(None)` for
+/// unknown ids; soft-deleted objectives and key results are invisible to every read. Updates
+/// take the record as it was read (`before`) and as it should be (`after`): they fail with
+/// `StaleVersion` if `before.version` is no longer current, and return the stored record with its
+/// new version and `updated_at`.
+///
+/// Callers hold a [`DynStore`] and call an area with its trait in scope
+/// (`use keel_store::{People, Objectives}`): each area trait is implemented for `dyn Store`
+/// by forwarding to the area, so a module sees only the areas it imports. (Were the areas
+/// supertraits of `Store`, every method would be callable on `dyn Store` without any import.)
 pub trait Store: Send + Sync + 'static {
-    /// "sqlite" or "postgres".
-    fn backend(&self) -> &'static str;
+    /// This store as its Backend area.
+    fn as_backend(&self) -> &dyn Backend;
+    /// This store as its Settings area.
+    fn as_settings(&self) -> &dyn Settings;
+    /// This store as its People area.
+    fn as_people(&self) -> &dyn People;
+    /// This store as its Teams area.
+    fn as_teams(&self) -> &dyn Teams;
+    /// This store as its Accounts area.
+    fn as_accounts(&self) -> &dyn Accounts;
+    /// This store as its Cycles area.
+    fn as_cycles(&self) -> &dyn Cycles;
+    /// This store as its Objectives area.
+    fn as_objectives(&self) -> &dyn Objectives;
+    /// This store as its KeyResults area.
+    fn as_key_results(&self) -> &dyn KeyResults;
+    /// This store as its Initiatives area.
+    fn as_initiatives(&self) -> &dyn Initiatives;
+    /// This store as its CheckIns area.
+    fn as_check_ins(&self) -> &dyn CheckIns;
+    /// This store as its Ownership area.
+    fn as_ownership(&self) -> &dyn Ownership;
+    /// This store as its Rhythm area.
+    fn as_rhythm(&self) -> &dyn Rhythm;
+    /// This store as its Reviews area.
+    fn as_reviews(&self) -> &dyn Reviews;
+    /// This store as its Cfrs area.
+    fn as_cfrs(&self) -> &dyn Cfrs;
+    /// This store as its AuditLog area.
+    fn as_audit_log(&self) -> &dyn AuditLog;
+    /// This store as its Snapshots area.
+    fn as_snapshots(&self) -> &dyn Snapshots;
+}
 
-    // ---- organisation ----
-    /// The settings, or the defaults when none were saved.
-    async fn settings(&self) -> StoreResult<OrgSettings>;
-    async fn save_settings(&self, ctx: &WriteCtx, settings: &OrgSettings) -> StoreResult<()>;
-    /// True when no person exists yet (a fresh database).
-    async fn is_empty(&self) -> StoreResult<bool>;
+impl<T> Store for T
+where
+    T: Backend
+        + Settings
+        + People
+        + Teams
+        + Accounts
+        + Cycles
+        + Objectives
+        + KeyResults
+        + Initiatives
+        + CheckIns
+        + Ownership
+        + Rhythm
+        + Reviews
+        + Cfrs
+        + AuditLog
+        + Snapshots
+        + Send
+        + Sync
+        + 'static,
+{
+    fn as_backend(&self) -> &dyn Backend {
+        self
+    }
+    fn as_settings(&self) -> &dyn Settings {
+        self
+    }
+    fn as_people(&self) -> &dyn People {
+        self
+    }
+    fn as_teams(&self) -> &dyn Teams {
+        self
+    }
+    fn as_accounts(&self) -> &dyn Accounts {
+        self
+    }
+    fn as_cycles(&self) -> &dyn Cycles {
+        self
+    }
+    fn as_objectives(&self) -> &dyn Objectives {
+        self
+    }
+    fn as_key_results(&self) -> &dyn KeyResults {
+        self
+    }
+    fn as_initiatives(&self) -> &dyn Initiatives {
+        self
+    }
+    fn as_check_ins(&self) -> &dyn CheckIns {
+        self
+    }
+    fn as_ownership(&self) -> &dyn Ownership {
+        self
+    }
+    fn as_rhythm(&self) -> &dyn Rhythm {
+        self
+    }
+    fn as_reviews(&self) -> &dyn Reviews {
+        self
+    }
+    fn as_cfrs(&self) -> &dyn Cfrs {
+        self
+    }
+    fn as_audit_log(&self) -> &dyn AuditLog {
+        self
+    }
+    fn as_snapshots(&self) -> &dyn Snapshots {
+        self
+    }
+}
 
-    // ---- people ----
-    /// Conflict on `email` when the address (case-insensitively) is taken.
-    async fn insert_person(&self, ctx: &WriteCtx, person: &Person) -> StoreResult<()>;
-    async fn person(&self, id: &PersonId) -> StoreResult<Option<Person>>;
-    async fn person_by_email(&self, email: &str) -> StoreResult<Option<Person>>;
-    /// The people among `ids` that exist, in no particular order.
-    async fn people_by_ids(&self, ids: &[PersonId]) -> StoreResult<Vec<Person>>;
-    /// Names, titles and states of the people among `ids` that exist, in no particular order,
-    /// in one query: what an OKR shows of the people named on it.
-    async fn person_names(&self, ids: &[PersonId]) -> StoreResult<Vec<PersonName>>;
-    async fn list_people(
-        &self,
-        filter: &PeopleFilter,
-        page: &PageRequest,
-    ) -> StoreResult<Page<Person>>;
-    async fn update_person(
-        &self,
-        ctx: &WriteCtx,
-        before: &Person,
-        after: &Person,
-    ) -> StoreResult<Person>;
-    /// Argon2id PHC string, for password sign-in.
-    async fn set_password_hash(&self, ctx: &WriteCtx, id: &PersonId, hash: &str)
-        -> StoreResult<()>;
-    async fn password_hash(&self, id: &PersonId) -> StoreResult<Option<String>>;
-
-    // ---- teams ----
-    async fn insert_team(&self, ctx: &WriteCtx, team: &Team) -> StoreResult<()>;
-    async fn team(&self, id: &TeamId) -> StoreResult<Option<Team>>;
-    async fn teams_by_ids(&self, ids: &[TeamId]) -> StoreResult<Vec<Team>>;
-    /// `(id, name)` of the teams among `ids` that exist, in no particular order, in one query
-    /// (without their members): what an OKR shows of its teams.
-    async fn team_names(&self, ids: &[TeamId]) -> StoreResult<Vec<(TeamId, String)>>;
-    async fn list_teams(&self, filter: &TeamFilter, page: &PageRequest) -> StoreResult<Page<Team>>;
-    async fn update_team(&self, ctx: &WriteCtx, before: &Team, after: &Team) -> StoreResult<Team>;
-
-    // ---- cycles ----
-    async fn insert_cycle(&self, ctx: &WriteCtx, cycle: &Cycle) -> StoreResult<()>;
-    async fn cycle(&self, id: &CycleId) -> StoreResult<Option<Cycle>>;
-    async fn cycle_by_name(&self, name: &str) -> StoreResult<Option<Cycle>>;
-    async fn list_cycles(
-        &self,
-        filter: &CycleFilter,
-        page: &PageRequest,
-    ) -> StoreResult<Page<Cycle>>;
-    async fn update_cycle(
-        &self,
-        ctx: &WriteCtx,
-        before: &Cycle,
-        after: &Cycle,
-    ) -> StoreResult<Cycle>;
-
-    // ---- objectives ----
-    /// Inserts the objective and, in the same transaction, the ownership request that names its
-    /// owner (if any).
-    async fn insert_objective(
-        &self,
-        ctx: &WriteCtx,
-        objective: &Objective,
-        request: Option<&OwnershipRequest>,
-    ) -> StoreResult<()>;
-    async fn objective(&self, id: &ObjectiveId) -> StoreResult<Option<Objective>>;
-    async fn objectives_by_ids(&self, ids: &[ObjectiveId]) -> StoreResult<Vec<Objective>>;
-    async fn list_objectives(
-        &self,
-        filter: &ObjectiveFilter,
-        page: &PageRequest,
-    ) -> StoreResult<Page<Objective>>;
-    async fn update_objective(
-        &self,
-        ctx: &WriteCtx,
-        before: &Objective,
-        after: &Objective,
-    ) -> StoreResult<Objective>;
-    /// Soft delete: the objective and its key results disappear from reads; history stays.
-    async fn delete_objective(&self, ctx: &WriteCtx, objective: &Objective) -> StoreResult<()>;
-    /// Objectives that list `parent` (an objective or key result id) among their parents.
-    async fn children_of(&self, parent_id: &str) -> StoreResult<Vec<Objective>>;
-    /// Objectives aligned to this objective or to any of its key results (not deleted), in one
-    /// query: the children shown on an objective's page.
-    async fn children_of_objective(
-        &self,
-        objective_id: &ObjectiveId,
-    ) -> StoreResult<Vec<Objective>>;
-
-    // ---- key results ----
-    /// Inserts the key result and, in the same transaction, the ownership request that names its
-    /// owner (if any).
-    async fn insert_key_result(
-        &self,
-        ctx: &WriteCtx,
-        key_result: &KeyResult,
-        request: Option<&OwnershipRequest>,
-    ) -> StoreResult<()>;
-    /// Key results (not deleted, in objectives not deleted) whose `team_ids` include this team.
-    async fn key_results_shared_with(&self, team_id: &TeamId) -> StoreResult<Vec<KeyResult>>;
-    /// Every objective and key result (not deleted) the person owns, co-owns, sponsors or
-    /// contributes to.
-    async fn okrs_involving(&self, person_id: &PersonId) -> StoreResult<Involvement>;
-
-    // ---- ownership ----
-    /// Records an ownership proposal (or handover) and, in the same transaction: makes
-    /// `request.proposed_owner_id` the OKR's owner with `ownership_state` accepted when the
-    /// request is already `accepted` (someone naming themself) and pending otherwise; bumps the
-    /// OKR's version; marks any earlier pending request on the same OKR `superseded`; records an
-    /// audit event on the OKR. Fails with `StaleVersion` if the OKR's version is no longer
-    /// `okr_version`, and `NotFound` if the OKR does not exist.
-    async fn propose_ownership(
-        &self,
-        ctx: &WriteCtx,
-        request: &OwnershipRequest,
-        okr_version: i64,
-    ) -> StoreResult<()>;
-    /// Records the answer to a pending request (`request.state` accepted or declined, with
-    /// `decided_at` and `decline_reason`) and sets the OKR's `ownership_state` to match (version
-    /// bumped, audited), in one transaction. `StaleVersion` if the stored request is no longer
-    /// pending, or the OKR's owner is no longer the proposed person.
-    async fn answer_ownership_request(
-        &self,
-        ctx: &WriteCtx,
-        request: &OwnershipRequest,
-    ) -> StoreResult<()>;
-    async fn ownership_request(
-        &self,
-        id: &OwnershipRequestId,
-    ) -> StoreResult<Option<OwnershipRequest>>;
-    /// Newest first.
-    async fn list_ownership_requests(
-        &self,
-        filter: &OwnershipRequestFilter,
-        page: &PageRequest,
-    ) -> StoreResult<Page<OwnershipRequest>>;
-    /// Every request on one OKR, oldest first: who was proposed, who accepted, when, with what
-    /// note. Its accepted requests are the handover history.
-    async fn ownership_history(&self, okr_id: &str) -> StoreResult<Vec<OwnershipRequest>>;
-    /// Every request on an objective and on its key results, oldest first, in one query (for
-    /// rendering an objective with each owner's latest request).
-    async fn ownership_requests_of_objective(
-        &self,
-        objective_id: &ObjectiveId,
-    ) -> StoreResult<Vec<OwnershipRequest>>;
-    async fn key_result(&self, id: &KeyResultId) -> StoreResult<Option<KeyResult>>;
-    /// The key results (not deleted) with these ids, in no particular order; one query whatever
-    /// the number.
-    async fn key_results_by_ids(&self, ids: &[KeyResultId]) -> StoreResult<Vec<KeyResult>>;
-    /// The key results of these objectives, ordered by objective then creation.
-    async fn key_results_of(&self, objective_ids: &[ObjectiveId]) -> StoreResult<Vec<KeyResult>>;
-    async fn update_key_result(
-        &self,
-        ctx: &WriteCtx,
-        before: &KeyResult,
-        after: &KeyResult,
-    ) -> StoreResult<KeyResult>;
-    async fn delete_key_result(&self, ctx: &WriteCtx, key_result: &KeyResult) -> StoreResult<()>;
-
-    // ---- check-ins ----
-    /// Records a check-in and, in the same transaction, moves the key result to it, unless a
-    /// later check-in (by `at`) is already recorded: two concurrent check-ins both land and the
-    /// key result ends on the later one. `applied` is the key result with the value applied
-    /// (`current`, `milestones`); only those fields, `confidence` and `last_check_in_at` are
-    /// written. Returns the key result as stored afterwards.
-    async fn record_check_in(
-        &self,
-        ctx: &WriteCtx,
-        check_in: &CheckIn,
-        applied: &KeyResult,
-    ) -> StoreResult<KeyResult>;
-    /// Records several check-ins (each with its key result as applied, as in `record_check_in`)
-    /// in ONE transaction: all land or, on any error (an unknown key result included:
-    /// `NotFound`), none does. Returns the key results as stored afterwards, in order. The
-    /// one-screen weekly check-in of the web UI.
-    async fn record_check_ins(
-        &self,
-        ctx: &WriteCtx,
-        check_ins: &[(CheckIn, KeyResult)],
-    ) -> StoreResult<Vec<KeyResult>>;
-    /// Newest first (by `at`).
-    async fn list_check_ins(
-        &self,
-        key_result_id: &KeyResultId,
-        page: &PageRequest,
-    ) -> StoreResult<Page<CheckIn>>;
-
-    // ---- initiatives ----
-    async fn insert_initiative(&self, ctx: &WriteCtx, initiative: &Initiative) -> StoreResult<()>;
-    async fn initiative(&self, id: &InitiativeId) -> StoreResult<Option<Initiative>>;
-    async fn list_initiatives(&self, key_result_id: &KeyResultId) -> StoreResult<Vec<Initiative>>;
-    /// The initiatives of these key results, ordered by key result, then creation, in one
-    /// query (an objective page shows every key result's initiatives).
-    async fn initiatives_of(&self, key_result_ids: &[KeyResultId]) -> StoreResult<Vec<Initiative>>;
-    async fn update_initiative(
-        &self,
-        ctx: &WriteCtx,
-        before: &Initiative,
-        after: &Initiative,
-    ) -> StoreResult<Initiative>;
-
-    // ---- the owner's rhythm (issue 5) ----
-    /// Every check-in of these key results, ordered by key result, then `at` (oldest first), in
-    /// one query: the history behind statuses, forecasts and confidence trends of a page.
-    async fn check_ins_of(&self, key_result_ids: &[KeyResultId]) -> StoreResult<Vec<CheckIn>>;
-    /// The same history as `check_ins_of`, reduced to what the rhythm derives from: each key
-    /// result's points oldest first (by `at`, then id), in one query.
-    async fn check_in_points(
-        &self,
-        key_result_ids: &[KeyResultId],
-    ) -> StoreResult<Vec<CheckInPoint>>;
-    /// The cycles among `ids` that exist, in no particular order.
-    async fn cycles_by_ids(&self, ids: &[CycleId]) -> StoreResult<Vec<Cycle>>;
-    /// Sets (or, with `None`, clears) a team's own check-in cadence in days. Audited.
-    async fn set_team_cadence(
-        &self,
-        ctx: &WriteCtx,
-        team_id: &TeamId,
-        cadence_days: Option<u32>,
-    ) -> StoreResult<()>;
-    /// The teams among `team_ids` with a cadence of their own, and that cadence.
-    async fn team_cadences(&self, team_ids: &[TeamId]) -> StoreResult<Vec<(TeamId, u32)>>;
-    /// Sets (or, with `None`, clears) the owner's override of an objective's status. Audited.
-    async fn set_status_override(
-        &self,
-        ctx: &WriteCtx,
-        objective_id: &ObjectiveId,
-        status: Option<&rhythm::StatusOverride>,
-    ) -> StoreResult<()>;
-    async fn status_overrides(
-        &self,
-        objective_ids: &[ObjectiveId],
-    ) -> StoreResult<Vec<rhythm::StatusOverride>>;
-    /// Records (or replaces) a key result's end-of-cycle score. Audited.
-    async fn save_score(&self, ctx: &WriteCtx, score: &rhythm::KeyResultScore) -> StoreResult<()>;
-    async fn scores_of(
-        &self,
-        key_result_ids: &[KeyResultId],
-    ) -> StoreResult<Vec<rhythm::KeyResultScore>>;
-    /// Records (or replaces) an objective's retrospective. Audited.
-    async fn save_retrospective(
-        &self,
-        ctx: &WriteCtx,
-        retrospective: &rhythm::Retrospective,
-    ) -> StoreResult<()>;
-    /// Saves a retrospective that carries its objective over, together with the draft it
-    /// creates (objective, key results, ownership requests), in one transaction: if any write
-    /// fails, nothing is written. Every key result must belong to the draft objective.
-    async fn carry_over(
-        &self,
-        ctx: &WriteCtx,
-        retrospective: &rhythm::Retrospective,
-        draft: &CarryOver,
-    ) -> StoreResult<()>;
-    async fn retrospective(
-        &self,
-        objective_id: &ObjectiveId,
-    ) -> StoreResult<Option<rhythm::Retrospective>>;
-    /// `(draft, original)` for the drafts among `ids` that carry an objective over.
-    async fn carried_over_from(
-        &self,
-        ids: &[ObjectiveId],
-    ) -> StoreResult<Vec<(ObjectiveId, ObjectiveId)>>;
-    async fn insert_review(&self, ctx: &WriteCtx, review: &review::Review) -> StoreResult<()>;
-    async fn review(&self, id: &ReviewId) -> StoreResult<Option<review::Review>>;
-    /// A team's reviews, latest `held_on` first.
-    async fn list_reviews(
-        &self,
-        team_id: &TeamId,
-        page: &PageRequest,
-    ) -> StoreResult<Page<review::Review>>;
-    /// Replaces the review's items (notes and decisions); `StaleVersion` if `before` is stale.
-    async fn update_review(
-        &self,
-        ctx: &WriteCtx,
-        before: &review::Review,
-        after: &review::Review,
-    ) -> StoreResult<review::Review>;
-    /// Not audited with its notes: a 1:1 is private to its two people (the event says only that
-    /// one was recorded).
-    async fn insert_conversation(
-        &self,
-        ctx: &WriteCtx,
-        conversation: &cfr::Conversation,
-    ) -> StoreResult<()>;
-    async fn conversation(&self, id: &ConversationId) -> StoreResult<Option<cfr::Conversation>>;
-    /// The conversations `person_id` is one of the two people of, newest first.
-    async fn list_conversations(
-        &self,
-        person_id: &PersonId,
-        page: &PageRequest,
-    ) -> StoreResult<Page<cfr::Conversation>>;
-    /// The request and one unanswered answer row per addressee, in one transaction. Audited.
-    async fn insert_feedback_request(
-        &self,
-        ctx: &WriteCtx,
-        request: &cfr::FeedbackRequest,
-    ) -> StoreResult<()>;
-    async fn feedback_request(
-        &self,
-        id: &FeedbackRequestId,
-    ) -> StoreResult<Option<cfr::FeedbackRequest>>;
-    /// Requests on `okr_id` (when given) involving `person_id` as requester or addressee (when
-    /// given), newest first, at most 500.
-    async fn list_feedback_requests(
-        &self,
-        okr_id: Option<&str>,
-        person_id: Option<&PersonId>,
-    ) -> StoreResult<Vec<cfr::FeedbackRequest>>;
-    /// Records `person_id`'s answer; `NotFound` if they are not an addressee. Audited.
-    async fn answer_feedback(
-        &self,
-        ctx: &WriteCtx,
-        request_id: &FeedbackRequestId,
-        answer: &cfr::FeedbackAnswer,
-    ) -> StoreResult<()>;
-    async fn insert_recognition(
-        &self,
-        ctx: &WriteCtx,
-        recognition: &cfr::Recognition,
-    ) -> StoreResult<()>;
-    /// Recognition on an OKR (its check-ins included), newest first, at most 500.
-    async fn list_recognitions(&self, okr_id: &str) -> StoreResult<Vec<cfr::Recognition>>;
-    /// Recognition on any of these OKRs (ids of objectives or key results, their check-ins
-    /// included), newest first (by `created_at`, then id), at most 500.
-    async fn recognitions_on_okrs(&self, okr_ids: &[String]) -> StoreResult<Vec<cfr::Recognition>>;
-    /// Recognition addressed to `person_id`, newest first (by `created_at`, then id), at most
-    /// 500. Unfiltered: the caller leaves out what its reader may not see.
-    async fn recognitions_to(&self, person_id: &PersonId) -> StoreResult<Vec<cfr::Recognition>>;
-    /// Recognition given by `person_id`, newest first (by `created_at`, then id), at most 500.
-    async fn recognitions_from(&self, person_id: &PersonId) -> StoreResult<Vec<cfr::Recognition>>;
-
-    // ---- API tokens ----
-    /// Stores the token's metadata and the SHA-256 hex digest of its secret.
-    async fn insert_token(
-        &self,
-        ctx: &WriteCtx,
-        token: &ApiToken,
-        secret_hash: &str,
-    ) -> StoreResult<()>;
-    /// The token with this secret hash and its person, whether or not it is live.
-    async fn token_by_hash(&self, secret_hash: &str) -> StoreResult<Option<(ApiToken, Person)>>;
-    async fn list_tokens(&self, person_id: &PersonId) -> StoreResult<Vec<ApiToken>>;
-    async fn revoke_token(&self, ctx: &WriteCtx, id: &TokenId) -> StoreResult<()>;
-    /// Records use; not audited (it is not a change anyone made).
-    async fn touch_token(&self, id: &TokenId, at: chrono::DateTime<chrono::Utc>)
-        -> StoreResult<()>;
-
-    // ---- sessions and sign-in ----
-    /// Stores a new session (not audited: signing in changes no record).
-    async fn insert_session(&self, session: &Session) -> StoreResult<()>;
-    /// The session with this id hash and its person, whether or not it has expired.
-    async fn session_by_hash(&self, id_hash: &str) -> StoreResult<Option<(Session, Person)>>;
-    /// Moves the session's `last_seen_at` (its idle expiry) forward.
-    async fn touch_session(
-        &self,
-        id_hash: &str,
-        at: chrono::DateTime<chrono::Utc>,
-    ) -> StoreResult<()>;
-    /// Ends one session; unknown ids are ignored.
-    async fn delete_session(&self, id_hash: &str) -> StoreResult<()>;
-    /// Ends every session of a person except `keep` (an id hash); returns how many ended.
-    async fn delete_sessions_of(
-        &self,
-        person_id: &PersonId,
-        keep: Option<&str>,
-    ) -> StoreResult<u64>;
-    async fn sign_in_throttle(&self, key: &str) -> StoreResult<Option<SignInThrottle>>;
-    /// Counts one failed sign-in under `key`, in one atomic statement (several servers may count
-    /// at once). Failures before `window_start` are forgotten first. Returns the count.
-    async fn record_sign_in_failure(
-        &self,
-        key: &str,
-        at: chrono::DateTime<chrono::Utc>,
-        window_start: chrono::DateTime<chrono::Utc>,
-    ) -> StoreResult<i64>;
-    /// Locks sign-in under `key` until `until`.
-    async fn lock_sign_in(
-        &self,
-        key: &str,
-        until: chrono::DateTime<chrono::Utc>,
-    ) -> StoreResult<()>;
-    /// Forgets the failures under `key` (after a successful sign-in or a password reset).
-    async fn clear_sign_in_failures(&self, key: &str) -> StoreResult<()>;
-    async fn insert_oidc_login(&self, login: &OidcLogin) -> StoreResult<()>;
-    /// Returns and deletes the pending login (each `state` is usable once).
-    async fn take_oidc_login(&self, state_hash: &str) -> StoreResult<Option<OidcLogin>>;
-
-    // ---- audit ----
-    /// Newest first.
-    async fn list_audit(
-        &self,
-        filter: &AuditFilter,
-        page: &PageRequest,
-    ) -> StoreResult<Page<AuditEvent>>;
-
-    // ---- access (issue 4) ----
-    /// The teams this person leads and every team below them (the team lead's reach).
-    async fn teams_led_by(&self, person_id: &PersonId) -> StoreResult<Vec<TeamId>>;
-    /// The objectives among `ids` (deleted or not) that `audience` may see, in no particular
-    /// order: one query, for filtering lists that are not paginated in SQL.
-    async fn visible_objective_ids(
-        &self,
-        audience: &Audience,
-        ids: &[ObjectiveId],
-    ) -> StoreResult<Vec<ObjectiveId>>;
-    /// How many active people hold `role` (e.g. so the last administrator cannot leave).
-    async fn count_active_with_role(&self, role: Role) -> StoreResult<u64>;
-
-    // ---- bulk ----
-    /// Loads a whole organisation in one transaction with a single audit event; all or nothing.
-    async fn load_snapshot(&self, ctx: &WriteCtx, snapshot: &Snapshot) -> StoreResult<()>;
+/// Every table the store declares, with all its columns (inserted or set later), for the
+/// conformance test that checks the declarations against the database by name.
+#[doc(hidden)]
+pub fn declared_tables() -> Vec<(&'static str, Vec<&'static str>)> {
+    sql::table::TABLES
+        .iter()
+        .map(|t| (t.name, t.columns.iter().chain(t.later).copied().collect()))
+        .collect()
 }
 
 /// A shared handle to whichever backend is configured.

@@ -7,7 +7,7 @@ use keel::config::{self, DbArgs, FileConfig};
 use keel::demo;
 use keel_domain::{Role, Source, TokenScope};
 use keel_server::services;
-use keel_store::{DynStore, WriteCtx};
+use keel_store::{Accounts, Backend, Cycles, DynStore, People, Snapshots, WriteCtx};
 use std::process::ExitCode;
 
 #[derive(Parser)]

@@ -7,7 +7,9 @@ use keel::demo;
 use keel_domain::rhythm::{self, ScoreBand, Status};
 use keel_domain::*;
 use keel_server::services::rhythm::Assessor;
-use keel_store::{DynStore, PageRequest, WriteCtx};
+use keel_store::{
+    Cfrs, DynStore, KeyResults, Objectives, PageRequest, Reviews, Rhythm, Snapshots, WriteCtx,
+};
 use std::collections::{HashMap, HashSet};
 
 async fn loaded() -> (DynStore, keel_store::Snapshot) {
@@ -226,7 +228,12 @@ async fn a_team_review_and_cfrs_are_there_to_click_through() {
         .items;
     assert!(!maya.is_empty() && !maya[0].okr_ids.is_empty());
 
-    let requests = store.list_feedback_requests(None, None).await.unwrap();
+    let requests = keel_store::every_page(|page| {
+        let store = &store;
+        async move { store.list_feedback_requests(None, None, &page).await }
+    })
+    .await
+    .unwrap();
     assert!(requests
         .iter()
         .any(|r| r.answers.iter().all(|a| a.answer.is_some())));
@@ -236,7 +243,15 @@ async fn a_team_review_and_cfrs_are_there_to_click_through() {
 
     let mut recognitions = vec![];
     for k in &snap.key_results {
-        recognitions.extend(store.list_recognitions(k.id.as_str()).await.unwrap());
+        let okr_id = k.id.as_str();
+        let store = &store;
+        recognitions.extend(
+            keel_store::every_page(
+                |page| async move { store.list_recognitions(okr_id, &page).await },
+            )
+            .await
+            .unwrap(),
+        );
     }
     assert!(recognitions.len() >= 2);
     assert!(recognitions.iter().any(|r| r.check_in_id.is_some()));

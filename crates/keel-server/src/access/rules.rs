@@ -14,7 +14,7 @@
 
 use crate::error::{ApiError, ApiResult};
 use keel_domain::{KeyResult, Objective, Person, Role, Team, TeamId};
-use keel_store::{Store, TeamScope};
+use keel_store::{Store, TeamScope, Teams};
 use std::collections::HashSet;
 
 /// A person about to write, with the teams they lead (directly or above): loaded once per write

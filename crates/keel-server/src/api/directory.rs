@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 use keel_domain::*;
-use keel_store::{CycleFilter, PeopleFilter, TeamFilter};
+use keel_store::{CycleFilter, Cycles, People, PeopleFilter, Settings, TeamFilter, Teams};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};

@@ -15,6 +15,7 @@ use axum::response::IntoResponse;
 use axum::Json;
 use keel_domain::*;
 use keel_store::ObjectiveFilter;
+use keel_store::{CheckIns, Objectives};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -63,7 +64,7 @@ async fn list_objectives(
     Query(q): Query<ObjectivesQuery>,
 ) -> ApiResult<Json<ListOf<ObjectiveView>>> {
     let filter = ObjectiveFilter {
-        audience: Viewer::of(&caller.person).audience(),
+        reader: keel_store::Reader::of(Viewer::of(&caller.person).audience()),
         cycle_id: q
             .cycle_id
             .filter(|v| !v.is_empty())

@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 use keel_domain::*;
-use keel_store::PageRequest;
+use keel_store::{KeyResults, Objectives, Ownership, PageRequest, People};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
@@ -284,9 +284,8 @@ async fn person_ownership(
         .list_ownership_requests(
             &keel_store::OwnershipRequestFilter {
                 state: Some(RequestState::Pending),
-                audience: viewer.audience(),
                 involving: Some(person.id.clone()),
-                ..Default::default()
+                ..keel_store::OwnershipRequestFilter::new(keel_store::Reader::of(viewer.audience()))
             },
             &PageRequest {
                 limit: 500,

@@ -7,7 +7,7 @@ use super::{hash_secret, Caller};
 use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
 use keel_domain::TokenScope;
-use keel_store::Store;
+use keel_store::{Accounts, Store};
 
 /// The answer for a secret that names no usable token: the same whether it is unknown, revoked
 /// or expired, or its person deactivated, so that the answer tells an attacker nothing.

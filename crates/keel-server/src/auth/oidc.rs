@@ -11,7 +11,7 @@ use crate::error::{ApiError, ApiResult};
 use base64::Engine;
 use jsonwebtoken::{jwk::JwkSet, Algorithm, DecodingKey, Validation};
 use keel_domain::Role;
-use keel_store::{OidcLogin, Store};
+use keel_store::{Accounts, OidcLogin, Store};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use tokio::sync::RwLock;

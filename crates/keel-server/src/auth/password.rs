@@ -9,6 +9,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use keel_domain::{Person, PersonId};
 use keel_store::Store;
+use keel_store::{Accounts, People};
 use std::sync::LazyLock;
 
 /// Hashes with Argon2id (the crate's default parameters), off the async threads.

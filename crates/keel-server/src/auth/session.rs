@@ -10,7 +10,7 @@ use super::{hash_secret, random_token, same_secret, AuthConfig, Caller};
 use crate::error::{ApiError, ApiResult};
 use axum::http::{header, HeaderMap, HeaderValue};
 use keel_domain::Person;
-use keel_store::{Session, Store};
+use keel_store::{Accounts, Session, Store};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "keel_session";

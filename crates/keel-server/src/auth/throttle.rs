@@ -5,6 +5,7 @@
 use super::AuthConfig;
 use crate::error::ApiResult;
 use chrono::{DateTime, Utc};
+use keel_store::Accounts;
 use keel_store::Store;
 
 /// The throttle key for an email address as typed.

@@ -2,12 +2,12 @@
 //! the rule its page checks first (`access`), so a page and its navigation link agree.
 
 use super::lists::{all_people, all_teams, cycles};
-use crate::auth::Caller;
 use crate::access;
+use crate::auth::Caller;
 use crate::error::ApiResult;
 use crate::services::directory;
 use keel_domain::*;
-use keel_store::{PageRequest, PeopleFilter, Store};
+use keel_store::{PageRequest, People, PeopleFilter, Settings, Store};
 
 /// A page of people for the administrators' list (administrators only).
 pub async fn admin_people(

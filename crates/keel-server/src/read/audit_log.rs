@@ -7,14 +7,14 @@
 //! (the same 422s naming the same fields) wherever they are typed.
 
 use super::lists::names;
-use crate::auth::Caller;
 use crate::access;
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::services::visibility::Viewer;
 use chrono::{DateTime, NaiveDate, Utc};
 use keel_domain::audit::AuditEvent;
 use keel_domain::*;
-use keel_store::{AuditFilter, Page, PageRequest, Store};
+use keel_store::{AuditFilter, AuditLog, Page, PageRequest, People, Store};
 use std::collections::HashMap;
 
 /// The organisation log's filters as typed (empty or absent: no filter).
@@ -90,7 +90,7 @@ pub async fn audit_filter(
         }
     };
     Ok(AuditFilter {
-        audience: Viewer::of(&caller.person).audience(),
+        reader: keel_store::Reader::of(Viewer::of(&caller.person).audience()),
         object_id: Some(f.object_id.trim().to_string()).filter(|o| !o.is_empty()),
         actor_id,
         from: since,
@@ -152,7 +152,8 @@ pub async fn objective_changes(
         .list_audit(
             &AuditFilter {
                 object_id: Some(o.id.to_string()),
-                ..Default::default()
+                // The objective was checked visible by the caller.
+                ..AuditFilter::new(keel_store::Reader::Everyone)
             },
             page,
         )

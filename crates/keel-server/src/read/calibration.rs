@@ -2,12 +2,15 @@
 //! against the final scores, over- or under-confident (the doctrine's "Scoring and
 //! retrospective"). For `GET /api/v1/cycles/{id}/calibration` and the report page alike.
 
-use crate::auth::Caller;
 use crate::access;
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use keel_domain::rhythm::{self, Calibration};
 use keel_domain::*;
-use keel_store::{ObjectiveFilter, PageRequest, Store};
+use keel_store::{
+    CheckIns, Cycles, KeyResults, ObjectiveFilter, Objectives, PageRequest, People, Rhythm,
+    Settings, Store, Teams,
+};
 use serde::Serialize;
 use std::collections::HashMap;
 use utoipa::ToSchema;
@@ -98,8 +101,9 @@ pub async fn calibration(
     loop {
         let filter = ObjectiveFilter {
             cycle_id: Some(cycle.id.clone()),
-            audience: crate::services::visibility::Viewer::of(&caller.person).audience(),
-            ..Default::default()
+            ..ObjectiveFilter::new(keel_store::Reader::of(
+                crate::services::visibility::Viewer::of(&caller.person).audience(),
+            ))
         };
         let p = store.list_objectives(&filter, &page).await?;
         objectives.extend(p.items);

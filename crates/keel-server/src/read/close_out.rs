@@ -2,14 +2,14 @@
 //! key results or write its retrospective (the doctrine's "Scoring and retrospective").
 
 use super::views::{self, ObjectiveView};
-use crate::auth::Caller;
 use crate::access;
+use crate::auth::Caller;
 use crate::error::ApiResult;
 use crate::services::guards::get_objective;
 use crate::services::visibility::Viewer;
 use keel_domain::rhythm;
 use keel_domain::*;
-use keel_store::Store;
+use keel_store::{Cycles, KeyResults, Rhythm, Store};
 use std::collections::HashSet;
 
 /// Everything on an objective's close-out page.

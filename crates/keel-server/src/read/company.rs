@@ -81,8 +81,7 @@ pub async fn company(
                 store,
                 &ObjectiveFilter {
                     cycle_id: Some(c.id.clone()),
-                    audience: viewer.audience(),
-                    ..Default::default()
+                    ..ObjectiveFilter::new(keel_store::Reader::of(viewer.audience()))
                 },
             )
             .await?;

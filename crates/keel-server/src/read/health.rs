@@ -3,13 +3,16 @@
 //! objective page that fixes it.
 
 use super::lists::{all_objectives, cycles, pick_cycle};
-use crate::auth::Caller;
 use crate::access;
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::services::visibility::Viewer;
 use keel_domain::health::{self, Finding, HealthInput, Severity};
 use keel_domain::*;
-use keel_store::{ObjectiveFilter, OwnershipRequestFilter, PageRequest, Store};
+use keel_store::{
+    Cycles, KeyResults, ObjectiveFilter, Objectives, Ownership, OwnershipRequestFilter,
+    PageRequest, People, Settings, Store, Teams,
+};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;
@@ -50,8 +53,7 @@ pub async fn for_cycle(
             .list_objectives(
                 &ObjectiveFilter {
                     cycle_id: Some(cycle_id.clone()),
-                    audience: viewer.audience(),
-                    ..Default::default()
+                    ..ObjectiveFilter::new(keel_store::Reader::of(viewer.audience()))
                 },
                 &page,
             )
@@ -106,7 +108,7 @@ pub async fn for_cycle(
             .list_ownership_requests(
                 &OwnershipRequestFilter {
                     state: Some(RequestState::Pending),
-                    ..Default::default()
+                    ..OwnershipRequestFilter::new(keel_store::Reader::Everyone)
                 },
                 &page,
             )
@@ -213,8 +215,7 @@ pub async fn health_page(
         store,
         &ObjectiveFilter {
             cycle_id: Some(c.id.clone()),
-            audience: viewer.audience(),
-            ..Default::default()
+            ..ObjectiveFilter::new(keel_store::Reader::of(viewer.audience()))
         },
     )
     .await?;

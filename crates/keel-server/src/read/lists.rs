@@ -3,7 +3,10 @@
 
 use crate::error::{ApiError, ApiResult};
 use keel_domain::*;
-use keel_store::{CycleFilter, ObjectiveFilter, PageRequest, PeopleFilter, Store, TeamFilter};
+use keel_store::{
+    CycleFilter, Cycles, ObjectiveFilter, Objectives, PageRequest, People, PeopleFilter, Store,
+    TeamFilter, Teams,
+};
 use std::collections::HashMap;
 
 /// Largest page the store serves; lists are read to the end in pages of this size.

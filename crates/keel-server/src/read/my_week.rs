@@ -4,12 +4,15 @@
 //! the CFR forms offer to link to: the same OKRs.
 
 use super::views::{self, KeyResultView, ObjectiveView, PersonSummary};
-use crate::auth::Caller;
 use crate::access;
+use crate::auth::Caller;
 use crate::error::ApiResult;
 use crate::services::guards;
 use keel_domain::*;
-use keel_store::{OwnershipRequestFilter, PageRequest, Store};
+use keel_store::{
+    Cycles, KeyResults, Objectives, Ownership, OwnershipRequestFilter, PageRequest, People,
+    Settings, Store,
+};
 use std::collections::{HashMap, HashSet};
 
 /// How a person is involved in an OKR, strongest first.
@@ -201,7 +204,8 @@ pub async fn my_week(store: &dyn Store, caller: &Caller) -> ApiResult<MyWeek> {
             &OwnershipRequestFilter {
                 state: Some(RequestState::Pending),
                 proposed_owner_id: Some(me.clone()),
-                ..Default::default()
+                // Requests proposing the reader: they may see the OKRs they are asked to own.
+                ..OwnershipRequestFilter::new(keel_store::Reader::Everyone)
             },
             &PageRequest {
                 limit: 100,

@@ -3,13 +3,16 @@
 //! latest changes, recognition, and what the reader may do there (asked of `access`).
 
 use super::views::{self, ObjectiveView, PersonSummary};
-use crate::auth::Caller;
 use crate::access;
+use crate::auth::Caller;
 use crate::error::ApiResult;
 use crate::services::guards::{self, get_objective};
 use crate::services::visibility::Viewer;
 use keel_domain::*;
-use keel_store::{PageRequest, Store};
+use keel_store::{
+    Cfrs, CheckIns, Cycles, Initiatives, KeyResults, Objectives, Ownership, PageRequest, People,
+    Store,
+};
 use std::collections::{HashMap, HashSet};
 
 /// A parent of an objective, named.
@@ -116,7 +119,11 @@ pub async fn objective_page(
     let okr_ids: Vec<String> = std::iter::once(o.id.to_string())
         .chain(kr_ids.iter().map(|k| k.to_string()))
         .collect();
-    let recognitions = store.recognitions_on_okrs(&okr_ids).await?;
+    let recognitions = keel_store::every_page(|page| {
+        let okr_ids = &okr_ids;
+        async move { store.recognitions_on_okrs(okr_ids, &page).await }
+    })
+    .await?;
     let people = named(
         store,
         &changes,

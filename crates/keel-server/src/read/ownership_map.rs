@@ -9,7 +9,7 @@ use crate::error::ApiResult;
 use crate::services::ownership;
 use crate::services::visibility::Viewer;
 use keel_domain::*;
-use keel_store::{ObjectiveFilter, Store};
+use keel_store::{ObjectiveFilter, People, Settings, Store};
 use std::collections::{HashMap, HashSet};
 
 /// One OKR in the ownership map.
@@ -76,8 +76,9 @@ pub async fn ownership_map(
             store,
             &ObjectiveFilter {
                 cycle_id: Some(c.id.clone()),
-                audience: Viewer::of(&caller.person).audience(),
-                ..Default::default()
+                ..ObjectiveFilter::new(keel_store::Reader::of(
+                    Viewer::of(&caller.person).audience(),
+                ))
             },
         )
         .await?,

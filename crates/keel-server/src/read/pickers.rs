@@ -12,7 +12,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::services::guards;
 use crate::services::visibility::Viewer;
 use keel_domain::*;
-use keel_store::{CycleFilter, ObjectiveFilter, PageRequest, PeopleFilter, Store, TeamFilter};
+use keel_store::{
+    CycleFilter, Cycles, ObjectiveFilter, Objectives, PageRequest, People, PeopleFilter, Store,
+    TeamFilter, Teams,
+};
 
 /// The choices the OKR forms offer: open cycles and teams (listed whole), and the people and
 /// OKRs already chosen, named (others are found with the pickers).
@@ -145,8 +148,7 @@ pub async fn search_objectives(
         return Ok(Suggestions::of(vec![]));
     }
     let filter = ObjectiveFilter {
-        audience: viewer.audience(),
-        ..Default::default()
+        ..ObjectiveFilter::new(keel_store::Reader::of(viewer.audience()))
     };
     let mut page = PageRequest {
         limit: OPTIONS_LIMIT,

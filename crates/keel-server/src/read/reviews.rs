@@ -3,14 +3,14 @@
 //! note (the doctrine's "The weekly rhythm").
 
 use super::lists::cycles;
-use crate::auth::Caller;
 use crate::access;
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::services::reviews;
 use crate::services::visibility::Viewer;
 use keel_domain::review::Review;
 use keel_domain::*;
-use keel_store::{PageRequest, Store};
+use keel_store::{PageRequest, People, Store, Teams};
 use std::collections::HashSet;
 
 /// How many reviews the team page lists (latest first).

@@ -10,7 +10,7 @@ use super::views::{self, KeyResultView, ObjectiveView};
 use crate::error::ApiResult;
 use crate::services::visibility::Viewer;
 use keel_domain::*;
-use keel_store::{ObjectiveFilter, Store};
+use keel_store::{KeyResults, ObjectiveFilter, Objectives, Store};
 use std::collections::HashSet;
 
 /// A key result shared with a team whose objective is not.
@@ -43,8 +43,7 @@ pub async fn team_okrs(
         &ObjectiveFilter {
             cycle_id: cycle.cloned(),
             team_id: Some(team.clone()),
-            audience: viewer.audience(),
-            ..Default::default()
+            ..ObjectiveFilter::new(keel_store::Reader::of(viewer.audience()))
         },
     )
     .await?;

@@ -11,7 +11,7 @@ use crate::services::directory;
 use crate::services::visibility::Viewer;
 use keel_domain::health::Finding;
 use keel_domain::*;
-use keel_store::{Store, TeamFilter};
+use keel_store::{People, Store, TeamFilter, Teams};
 use std::collections::HashMap;
 
 /// Everything the team page shows.

@@ -5,6 +5,7 @@ use crate::error::ApiResult;
 use crate::services::rhythm::{Assessor, KeyResultAssessment};
 use keel_domain::*;
 use keel_store::Store;
+use keel_store::{KeyResults, Objectives, Ownership, People, Teams};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;

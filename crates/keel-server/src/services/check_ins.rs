@@ -7,11 +7,11 @@
 use super::guards::{self, get_key_result};
 use super::now;
 use super::visibility::Viewer;
-use crate::auth::Caller;
 use crate::access;
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use keel_domain::*;
-use keel_store::Store;
+use keel_store::{CheckIns, Cycles, KeyResults, Objectives, Settings, Store};
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;

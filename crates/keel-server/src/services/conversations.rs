@@ -17,7 +17,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use keel_domain::cfr::{Conversation, FeedbackAnswer, FeedbackRequest, Recognition};
 use keel_domain::*;
-use keel_store::{Page, PageRequest, Store};
+use keel_store::{every_page, Cfrs, CheckIns, Page, PageRequest, People, Store};
 use serde::Deserialize;
 use std::collections::HashMap;
 use utoipa::ToSchema;
@@ -193,15 +193,19 @@ pub async fn get_feedback_request(
     }
 }
 
-/// Feedback requests on an OKR and/or made by or asked of a person, newest first (at most
-/// 500), leaving out those on OKRs `viewer` may not see. A constant number of queries.
+/// Feedback requests on an OKR and/or made by or asked of a person, newest first (all of them,
+/// a store page at a time), leaving out those on OKRs `viewer` may not see.
 pub async fn list_feedback_requests(
     store: &dyn Store,
     viewer: &Viewer,
     okr_id: Option<&str>,
     person_id: Option<&PersonId>,
 ) -> ApiResult<Vec<FeedbackRequest>> {
-    let all = store.list_feedback_requests(okr_id, person_id).await?;
+    let all =
+        every_page(
+            |page| async move { store.list_feedback_requests(okr_id, person_id, &page).await },
+        )
+        .await?;
     let okrs: Vec<String> = all.iter().map(|r| r.okr_id.clone()).collect();
     let objective_of = objectives_of(store, &okrs).await?;
     let ids: Vec<ObjectiveId> = objective_of.values().cloned().collect();
@@ -327,7 +331,10 @@ pub async fn recognitions_on(
     okr_id: &str,
 ) -> ApiResult<Vec<Recognition>> {
     match resolve_okr(store, &Viewer::of(&caller.person), "id", okr_id).await {
-        Ok(_) => Ok(store.list_recognitions(okr_id).await?),
+        Ok(_) => Ok(keel_store::every_page(|page| async move {
+            store.list_recognitions(okr_id, &page).await
+        })
+        .await?),
         Err(ApiError::Invalid(_)) => Err(ApiError::NotFound("objective or key result")),
         Err(e) => Err(e),
     }
@@ -342,9 +349,9 @@ pub enum Side {
     Given,
 }
 
-/// Recognition a person received (or gave), newest first (at most 500), leaving out recognition
-/// on OKRs `viewer` may not see, exactly as [`recognitions_on`] refuses them: a recognition is
-/// visible when its OKR is. 404 when the person does not exist. A constant number of queries.
+/// Recognition a person received (or gave), newest first (all of it, a store page at a time),
+/// leaving out recognition on OKRs `viewer` may not see, exactly as [`recognitions_on`] refuses
+/// them: a recognition is visible when its OKR is. 404 when the person does not exist.
 pub async fn recognitions_of_person(
     store: &dyn Store,
     viewer: &Viewer,
@@ -356,8 +363,13 @@ pub async fn recognitions_of_person(
         .await?
         .ok_or(ApiError::NotFound("person"))?;
     let all = match side {
-        Side::Received => store.recognitions_to(person_id).await?,
-        Side::Given => store.recognitions_from(person_id).await?,
+        Side::Received => {
+            every_page(|page| async move { store.recognitions_to(person_id, &page).await }).await?
+        }
+        Side::Given => {
+            every_page(|page| async move { store.recognitions_from(person_id, &page).await })
+                .await?
+        }
     };
     let okrs: Vec<String> = all.iter().map(|r| r.okr_id.clone()).collect();
     let objective_of = objectives_of(store, &okrs).await?;

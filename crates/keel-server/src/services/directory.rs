@@ -8,6 +8,7 @@ use crate::extract::IfMatch;
 use keel_domain::alignment::creates_cycle;
 use keel_domain::*;
 use keel_store::Store;
+use keel_store::{Accounts, Cycles, People, Settings, Teams};
 use serde::Deserialize;
 use utoipa::ToSchema;
 

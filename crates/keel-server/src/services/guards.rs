@@ -10,7 +10,7 @@
 use super::visibility::Viewer;
 use crate::error::{ApiError, ApiResult};
 use keel_domain::*;
-use keel_store::Store;
+use keel_store::{Cycles, Initiatives, KeyResults, Objectives, People, Store, Teams};
 use std::collections::HashMap;
 
 /// The objective, or 404 when it does not exist or `viewer` may not see it.

@@ -15,6 +15,7 @@ use crate::services::visibility::Viewer;
 use keel_domain::alignment::creates_cycle;
 use keel_domain::*;
 use keel_store::Store;
+use keel_store::{Cycles, Initiatives, KeyResults, Objectives, Settings};
 use serde::Deserialize;
 use std::collections::HashMap;
 use utoipa::ToSchema;

@@ -9,7 +9,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::services::guards::{get_key_result, get_objective, require_unlocked};
 use crate::services::visibility::Viewer;
 use keel_domain::*;
-use keel_store::{OwnershipRequestFilter, PageRequest, Store};
+use keel_store::{Ownership, OwnershipRequestFilter, PageRequest, Store};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -181,7 +181,7 @@ async fn pending_for(
             &OwnershipRequestFilter {
                 state: Some(RequestState::Pending),
                 okr_id: Some(okr.id().to_string()),
-                ..Default::default()
+                ..OwnershipRequestFilter::new(keel_store::Reader::Everyone)
             },
             &PageRequest {
                 limit: 10,
@@ -243,9 +243,10 @@ pub async fn list_requests(
     let sees_all = caller.person.has_role(Role::Admin) || caller.person.has_role(Role::Champion);
     let filter = OwnershipRequestFilter {
         state,
-        audience: Viewer::of(&caller.person).audience(),
         involving: (!sees_all).then(|| caller.person.id.clone()),
-        ..Default::default()
+        ..OwnershipRequestFilter::new(keel_store::Reader::of(
+            Viewer::of(&caller.person).audience(),
+        ))
     };
     Ok(store.list_ownership_requests(&filter, page).await?)
 }

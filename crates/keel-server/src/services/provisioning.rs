@@ -10,7 +10,7 @@
 use super::directory::{insert_person, NewPerson};
 use crate::auth::oidc::VerifiedIdentity;
 use keel_domain::{Email, Person, Role, Source};
-use keel_store::{Store, WriteCtx};
+use keel_store::{People, Store, WriteCtx};
 use std::collections::BTreeSet;
 
 /// Why a verified identity gets no person to sign in as.

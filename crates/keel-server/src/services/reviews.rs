@@ -17,7 +17,9 @@ use crate::extract::IfMatch;
 use keel_domain::review::{self, Review, ReviewItem};
 use keel_domain::rhythm::{self, Status};
 use keel_domain::*;
-use keel_store::{ObjectiveFilter, PageRequest, Store};
+use keel_store::{
+    Cycles, KeyResults, ObjectiveFilter, Objectives, PageRequest, People, Reviews, Store, Teams,
+};
 use serde::Deserialize;
 use std::collections::HashMap;
 use utoipa::ToSchema;
@@ -84,8 +86,7 @@ pub async fn create_review(
         let filter = ObjectiveFilter {
             team_id: Some(team.id.clone()),
             cycle_id: input.cycle_id.clone(),
-            audience: audience.clone(),
-            ..Default::default()
+            ..ObjectiveFilter::new(keel_store::Reader::of(audience.clone()))
         };
         let p = store.list_objectives(&filter, &page).await?;
         objectives.extend(

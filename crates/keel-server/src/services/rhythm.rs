@@ -22,6 +22,7 @@ use crate::error::{ApiError, ApiResult};
 use keel_domain::rhythm::{self, Status, StatusOverride};
 use keel_domain::*;
 use keel_store::Store;
+use keel_store::{CheckIns, Cycles, Objectives, People, Rhythm, Settings, Teams};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::ToSchema;

@@ -10,7 +10,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use keel_domain::rhythm::{self, KeyResultScore, Retrospective};
 use keel_domain::*;
-use keel_store::{CarryOver, CycleFilter, PageRequest, Store};
+use keel_store::{CarryOver, CycleFilter, Cycles, KeyResults, PageRequest, Rhythm, Store};
 use serde::Deserialize;
 use utoipa::ToSchema;
 

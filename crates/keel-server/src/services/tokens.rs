@@ -5,7 +5,7 @@ use crate::auth::secrets::{hash_secret, new_api_token_secret};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use keel_domain::*;
-use keel_store::{Store, WriteCtx};
+use keel_store::{Accounts, Store, WriteCtx};
 
 /// Issues a token for `person` and returns it with its secret (the only time the secret exists
 /// outside the caller's hands).

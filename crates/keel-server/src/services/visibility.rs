@@ -17,7 +17,7 @@
 use crate::access::{self, ReadScope};
 use crate::error::{ApiError, ApiResult};
 use keel_domain::*;
-use keel_store::{Audience, Store};
+use keel_store::{Audience, KeyResults, Objectives, Store};
 use std::collections::HashSet;
 
 /// The reader of a request: a person (with their read scope), or the system (CLI, jobs), which

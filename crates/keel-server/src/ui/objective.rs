@@ -38,6 +38,7 @@ use axum::routing::{get, post};
 use axum::{Form as PostedForm, Router};
 use keel_domain::rhythm::Status;
 use keel_domain::*;
+use keel_store::Settings;
 use serde::Deserialize;
 use std::collections::HashMap;
 

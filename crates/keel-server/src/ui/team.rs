@@ -22,6 +22,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form as PostedForm, Router};
 use keel_domain::TeamId;
+use keel_store::Settings;
 use serde::Deserialize;
 
 /// The team page and its cadence form.

@@ -7,7 +7,7 @@
 use crate::helpers::*;
 use keel_domain::{PersonId, Source};
 use keel_server::auth::{password, AuthConfig};
-use keel_store::{AuditFilter, PageRequest, WriteCtx};
+use keel_store::{Accounts, AuditFilter, AuditLog, PageRequest, People, WriteCtx};
 use reqwest::{header, redirect, Response, StatusCode};
 use serde_json::{json, Value};
 
@@ -489,7 +489,7 @@ async fn the_api_accepts_a_session_only_with_the_csrf_header_on_writes() {
         .list_audit(
             &AuditFilter {
                 object_id: Some(created["id"].as_str().unwrap().into()),
-                ..Default::default()
+                ..AuditFilter::new(keel_store::Reader::Everyone)
             },
             &PageRequest::default(),
         )

@@ -1,6 +1,7 @@
 //! Authentication, error shapes and the edges of every request.
 
 use crate::helpers::*;
+use keel_store::People;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 

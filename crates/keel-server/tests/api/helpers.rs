@@ -4,7 +4,7 @@
 use keel_domain::{Role, Source, TokenScope};
 use keel_server::services::{directory, tokens};
 use keel_server::AppState;
-use keel_store::{DynStore, WriteCtx};
+use keel_store::{DynStore, People, WriteCtx};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{json, Value};
 

@@ -13,6 +13,7 @@ use keel_server::auth::hash_secret;
 use keel_server::auth::oidc::{parse_role_map, OidcConfig};
 use keel_server::auth::AuthConfig;
 use keel_store::OidcLogin;
+use keel_store::{Accounts, People};
 use reqwest::{header, Response, StatusCode, Url};
 use serde_json::json;
 use std::io::BufRead;

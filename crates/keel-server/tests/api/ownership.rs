@@ -1,6 +1,7 @@
 //! Ownership and accountability, told as the seeds' stories.
 
 use crate::helpers::*;
+use keel_store::{Objectives, Ownership};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 

@@ -12,6 +12,7 @@ use keel_server::access::matrix::{self, Access, Holder, Kind, Row};
 use keel_server::auth::password;
 use keel_server::services::tokens;
 use keel_store::WriteCtx;
+use keel_store::{Accounts, People, Reviews};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;

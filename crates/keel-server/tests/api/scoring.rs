@@ -5,6 +5,7 @@
 use crate::helpers::*;
 use crate::rhythm::active_objective;
 use keel_store::AuditFilter;
+use keel_store::AuditLog;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -149,7 +150,7 @@ async fn closing_a_cycle_locks_its_okrs_and_only_admins_reopen() {
         .list_audit(
             &AuditFilter {
                 object_id: Some(cycle.clone()),
-                ..Default::default()
+                ..AuditFilter::new(keel_store::Reader::Everyone)
             },
             &Default::default(),
         )

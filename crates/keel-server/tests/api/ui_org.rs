@@ -6,6 +6,7 @@ use crate::helpers::*;
 use keel_domain::{PersonId, Source};
 use keel_server::auth::password;
 use keel_store::WriteCtx;
+use keel_store::{Accounts, People};
 use reqwest::{header, redirect, Method, Response, StatusCode};
 use serde_json::{json, Value};
 

@@ -7,6 +7,7 @@
 use crate::helpers::*;
 use keel_domain::{PersonId, Source};
 use keel_server::auth::password;
+use keel_store::Accounts;
 use keel_store::WriteCtx;
 use reqwest::{header, redirect, Response, StatusCode};
 use serde_json::{json, Value};

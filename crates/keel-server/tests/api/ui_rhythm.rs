@@ -8,6 +8,7 @@ use crate::helpers::*;
 use crate::rhythm::{active_objective, check_in_day_tomorrow};
 use keel_domain::{PersonId, Source};
 use keel_server::auth::password;
+use keel_store::Accounts;
 use keel_store::WriteCtx;
 use reqwest::{header, redirect, Response, StatusCode};
 use serde_json::Value;

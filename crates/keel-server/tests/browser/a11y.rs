@@ -20,7 +20,7 @@ use super::helpers::TempDir;
 use super::{browser_available, keys, start_driver, Browser};
 use keel_domain::{CycleState, ObjectiveState, OwnershipState, Person, Source};
 use keel_server::auth::password;
-use keel_store::{DynStore, Snapshot, WriteCtx};
+use keel_store::{Accounts, DynStore, Snapshot, Snapshots, WriteCtx};
 use serde_json::{json, Value};
 
 /// The demo organisation served on a random port, every demo person with the demo password.

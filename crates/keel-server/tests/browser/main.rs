@@ -29,6 +29,7 @@ mod keys {
 use helpers::*;
 use keel_domain::{PersonId, Source};
 use keel_server::auth::password;
+use keel_store::Accounts;
 use keel_store::WriteCtx;
 use serde_json::{json, Value};
 use std::process::{Child, Command, Stdio};

@@ -9,7 +9,10 @@
 mod webdriver;
 
 use keel_domain::{ObjectiveState, Source};
-use keel_store::{ObjectiveFilter, PageRequest, PeopleFilter, TeamFilter, WriteCtx};
+use keel_store::{
+    Accounts, KeyResults, ObjectiveFilter, Objectives, PageRequest, People, PeopleFilter,
+    Snapshots, TeamFilter, Teams, WriteCtx,
+};
 use std::path::PathBuf;
 
 const PASSWORD: &str = "screenshots only, never in production";
@@ -60,7 +63,7 @@ async fn run(out: &std::path::Path, data: &std::path::Path) -> anyhow::Result<()
         cursor: None,
     };
     let objectives = store
-        .list_objectives(&ObjectiveFilter::default(), &page)
+        .list_objectives(&ObjectiveFilter::new(keel_store::Reader::Everyone), &page)
         .await?
         .items;
     let ids: Vec<_> = objectives.iter().map(|o| o.id.clone()).collect();

@@ -17,6 +17,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form as PostedForm;
 use keel_domain::PersonId;
+use keel_store::{Accounts, People};
 use serde::Deserialize;
 
 #[derive(Template)]

@@ -6,8 +6,8 @@ use super::form::{date, enum_choices, optional, parse_enum, wire, AdminForm, Inp
 use super::{sections, see_other, FormPage, Notice, Section};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::services::directory::{self, CyclePatch, NewCycle};
 use crate::read::administration;
+use crate::services::directory::{self, CyclePatch, NewCycle};
 use crate::ui::company::Choice;
 use crate::ui::{render, Layout, SignedIn, UiError};
 use crate::AppState;

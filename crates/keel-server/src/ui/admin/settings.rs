@@ -6,8 +6,8 @@ use super::form::{enum_choices, parse_enum, whole, wire, AdminForm, Input, Poste
 use super::{see_other, FormPage, Notice};
 use crate::auth::Caller;
 use crate::error::ApiResult;
-use crate::services::directory::{self, RhythmPatch, SettingsPatch};
 use crate::read::administration;
+use crate::services::directory::{self, RhythmPatch, SettingsPatch};
 use crate::ui::{render, Layout, SignedIn, UiError};
 use crate::AppState;
 use axum::extract::{Query, State};

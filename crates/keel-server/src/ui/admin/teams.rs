@@ -4,8 +4,8 @@
 use super::form::{optional, people_choices, AdminForm, Control, Input, Posted};
 use super::{sections, see_other, FormPage, Notice, Section};
 use crate::auth::Caller;
-use crate::services::directory::{self, NewTeam, TeamPatch};
 use crate::read::administration;
+use crate::services::directory::{self, NewTeam, TeamPatch};
 use crate::ui::company::Choice;
 use crate::ui::forms::Field;
 use crate::ui::{render, Layout, SignedIn, UiError};

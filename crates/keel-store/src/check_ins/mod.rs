@@ -1,0 +1,304 @@
+//! Check-ins: the weekly record of a key result's value and confidence (docs/method.md, "The
+//! weekly rhythm"). A check-in moves its key result in the same transaction.
+
+use crate::db::{args, map_err, Arg, Exec, Tx};
+use crate::sql::*;
+use crate::*;
+use async_trait::async_trait;
+use tokio::sync::oneshot;
+
+mod group_commit;
+
+use group_commit::CheckInJob;
+pub(crate) use group_commit::CheckInQueue;
+
+/// Moves the key result to the check-in, unless a later check-in is already recorded (or the
+/// key result is gone: `NotFound`, nothing written). Returns the key result as stored after
+/// it, and its objective's id.
+pub(crate) async fn check_in_update(
+    tx: &mut Tx,
+    job: &CheckInJob,
+) -> StoreResult<(KeyResult, String)> {
+    let (c, applied) = (&job.check_in, &job.applied);
+    let kr_id = c.key_result_id.as_str();
+    let updated = tx
+        .fetch_optional(
+            "UPDATE key_results SET current_value = $1, milestones = $2, confidence = $3, \
+             last_check_in_at = $4, updated_at = $5, version = version + 1 \
+             WHERE id = $6 AND deleted_at IS NULL \
+             AND (last_check_in_at IS NULL OR last_check_in_at <= $4) \
+             RETURNING version, updated_at",
+            args![
+                applied.current,
+                json(&applied.milestones),
+                i64::from(c.confidence.value()),
+                ts(&c.at),
+                ts(&now()),
+                kr_id,
+            ],
+        )
+        .await?;
+    // The key result as stored: `applied` with the new version, if `applied` was read at the
+    // version just replaced (nothing else changed it since); else read back.
+    if let Some(r) = &updated {
+        if r.int("version")? == applied.version + 1 {
+            let mut k = applied.clone();
+            k.confidence = Some(c.confidence.value());
+            k.last_check_in_at = Some(c.at);
+            k.version = r.int("version")?;
+            k.updated_at = to_ts("updated_at", r.int("updated_at")?)?;
+            return Ok((k, applied.objective_id.to_string()));
+        }
+    }
+    // Either the key result is gone, or a later check-in is already recorded, or it changed
+    // since `applied` was read.
+    let stored = key_result_in(&mut Exec::Tx(tx), kr_id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let objective_id = stored.objective_id.to_string();
+    Ok((stored, objective_id))
+}
+
+/// One check-in: `check_in_update`, then the check-in and its audit event inserted.
+pub(crate) async fn check_in_one(tx: &mut Tx, job: &CheckInJob) -> StoreResult<KeyResult> {
+    let (stored, objective_id) = check_in_update(tx, job).await?;
+    let row = check_in_row(&job.check_in);
+    insert_rows(tx, usize::MAX, "check_ins", CHECK_IN_INSERT, vec![row]).await?;
+    let row = check_in_audit_row(job, &objective_id);
+    insert_rows(tx, usize::MAX, "audit_events", AUDIT_INSERT, vec![row]).await?;
+    Ok(stored)
+}
+
+pub(crate) fn check_in_audit_row(job: &CheckInJob, objective_id: &str) -> Vec<Arg> {
+    let c = &job.check_in;
+    audit_row(
+        &job.ctx,
+        AuditRec {
+            kind: "check_in",
+            verb: "create",
+            object_id: c.id.as_str(),
+            objective_id: Some(objective_id),
+            key_result_id: Some(c.key_result_id.as_str()),
+            before: None,
+            after: value(c),
+        },
+    )
+}
+
+/// Check-ins and the history the rhythm derives from them.
+#[async_trait]
+pub trait CheckIns: Send + Sync {
+    /// Records a check-in and, in the same transaction, moves the key result to it, unless a
+    /// later check-in (by `at`) is already recorded: two concurrent check-ins both land and the
+    /// key result ends on the later one. `applied` is the key result with the value applied
+    /// (`current`, `milestones`); only those fields, `confidence` and `last_check_in_at` are
+    /// written. Returns the key result as stored afterwards.
+    async fn record_check_in(
+        &self,
+        ctx: &WriteCtx,
+        check_in: &CheckIn,
+        applied: &KeyResult,
+    ) -> StoreResult<KeyResult>;
+    /// Records several check-ins (each with its key result as applied, as in `record_check_in`)
+    /// in ONE transaction: all land or, on any error (an unknown key result included:
+    /// `NotFound`), none does. Returns the key results as stored afterwards, in order. The
+    /// one-screen weekly check-in of the web UI.
+    async fn record_check_ins(
+        &self,
+        ctx: &WriteCtx,
+        check_ins: &[(CheckIn, KeyResult)],
+    ) -> StoreResult<Vec<KeyResult>>;
+    /// Newest first (by `at`).
+    async fn list_check_ins(
+        &self,
+        key_result_id: &KeyResultId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<CheckIn>>;
+    /// Every check-in of these key results, ordered by key result, then `at` (oldest first), in
+    /// one query: the history behind statuses, forecasts and confidence trends of a page.
+    async fn check_ins_of(&self, key_result_ids: &[KeyResultId]) -> StoreResult<Vec<CheckIn>>;
+    /// The same history as `check_ins_of`, reduced to what the rhythm derives from: each key
+    /// result's points oldest first (by `at`, then id), in one query.
+    async fn check_in_points(
+        &self,
+        key_result_ids: &[KeyResultId],
+    ) -> StoreResult<Vec<CheckInPoint>>;
+}
+
+/// The CheckIns area through the shared handle: a caller holding a `DynStore` calls it with
+/// `CheckIns` in scope.
+#[async_trait]
+impl CheckIns for dyn Store {
+    async fn record_check_in(
+        &self,
+        ctx: &WriteCtx,
+        check_in: &CheckIn,
+        applied: &KeyResult,
+    ) -> StoreResult<KeyResult> {
+        self.as_check_ins()
+            .record_check_in(ctx, check_in, applied)
+            .await
+    }
+
+    async fn record_check_ins(
+        &self,
+        ctx: &WriteCtx,
+        check_ins: &[(CheckIn, KeyResult)],
+    ) -> StoreResult<Vec<KeyResult>> {
+        self.as_check_ins().record_check_ins(ctx, check_ins).await
+    }
+
+    async fn list_check_ins(
+        &self,
+        key_result_id: &KeyResultId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<CheckIn>> {
+        self.as_check_ins()
+            .list_check_ins(key_result_id, page)
+            .await
+    }
+
+    async fn check_ins_of(&self, key_result_ids: &[KeyResultId]) -> StoreResult<Vec<CheckIn>> {
+        self.as_check_ins().check_ins_of(key_result_ids).await
+    }
+
+    async fn check_in_points(
+        &self,
+        key_result_ids: &[KeyResultId],
+    ) -> StoreResult<Vec<CheckInPoint>> {
+        self.as_check_ins().check_in_points(key_result_ids).await
+    }
+}
+
+impl SqlStore {
+    /// Several check-ins in one transaction, outside the group-commit queue: the first error
+    /// rolls every one of them back.
+    pub(crate) async fn do_record_check_ins(
+        &self,
+        ctx: &WriteCtx,
+        items: &[(CheckIn, KeyResult)],
+    ) -> StoreResult<Vec<KeyResult>> {
+        let mut tx = self.begin().await?;
+        let mut stored = Vec::with_capacity(items.len());
+        for (check_in, applied) in items {
+            // `check_in_one` takes a queue job; this one is answered by the return value.
+            let (reply, _) = oneshot::channel();
+            let job = CheckInJob {
+                seq: 0,
+                ctx: ctx.clone(),
+                check_in: check_in.clone(),
+                applied: applied.clone(),
+                reply,
+            };
+            match check_in_one(&mut tx, &job).await {
+                Ok(k) => stored.push(k),
+                Err(e) => {
+                    if let Err(r) = tx.rollback().await {
+                        tracing::warn!(error = %r, "rolling back a weekly check-in failed");
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(stored)
+    }
+}
+
+#[async_trait]
+impl CheckIns for SqlStore {
+    async fn record_check_in(
+        &self,
+        ctx: &WriteCtx,
+        check_in: &CheckIn,
+        applied: &KeyResult,
+    ) -> StoreResult<KeyResult> {
+        self.do_record_check_in(ctx, check_in, applied)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn record_check_ins(
+        &self,
+        ctx: &WriteCtx,
+        check_ins: &[(CheckIn, KeyResult)],
+    ) -> StoreResult<Vec<KeyResult>> {
+        self.do_record_check_ins(ctx, check_ins)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn list_check_ins(
+        &self,
+        key_result_id: &KeyResultId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<CheckIn>> {
+        let limit = clamp(page.limit);
+        let mut w = Where::default();
+        let p = w.arg(key_result_id.as_str());
+        w.add(format!("key_result_id = {p}"));
+        if let Some((at, id)) = time_cursor(page)? {
+            let a = w.arg(at);
+            let i = w.arg(id);
+            w.add(format!("(at < {a} OR (at = {a} AND id < {i}))"));
+        }
+        let sql = format!(
+            "SELECT {CHECK_IN_COLS} FROM check_ins {} ORDER BY at DESC, id DESC LIMIT {}",
+            w.sql(),
+            limit + 1
+        );
+        let items = self
+            .db
+            .fetch_all(&sql, w.args)
+            .await?
+            .iter()
+            .map(check_in_from)
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(paginate(items, limit, |c| {
+            format!("t:{}:{}", ts(&c.at), c.id)
+        }))
+    }
+
+    async fn check_ins_of(&self, key_result_ids: &[KeyResultId]) -> StoreResult<Vec<CheckIn>> {
+        let keys = id_strings(key_result_ids);
+        let select = format!("SELECT {CHECK_IN_COLS} FROM check_ins WHERE key_result_id");
+        let mut out = fetch_in(&mut self.ex(), &select, "", &keys)
+            .await?
+            .iter()
+            .map(check_in_from)
+            .collect::<StoreResult<Vec<_>>>()?;
+        out.sort_by(|a, b| {
+            (a.key_result_id.as_str(), a.at, a.id.as_str()).cmp(&(
+                b.key_result_id.as_str(),
+                b.at,
+                b.id.as_str(),
+            ))
+        });
+        Ok(out)
+    }
+
+    async fn check_in_points(
+        &self,
+        key_result_ids: &[KeyResultId],
+    ) -> StoreResult<Vec<CheckInPoint>> {
+        // Each key result falls in one chunk, so the order holds within each key result.
+        fetch_in(
+            &mut self.ex(),
+            "SELECT key_result_id, at, value, confidence FROM check_ins WHERE key_result_id",
+            "ORDER BY key_result_id, at, id",
+            &id_strings(key_result_ids),
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(CheckInPoint {
+                key_result_id: KeyResultId::from_string(r.text("key_result_id")?),
+                at: to_ts("at", r.int("at")?)?,
+                value: r.real("value")?,
+                confidence: u8::try_from(r.int("confidence")?)
+                    .map_err(|e| corrupt("confidence", e))?,
+            })
+        })
+        .collect()
+    }
+}

@@ -1,0 +1,513 @@
+//! Objectives: one owner each (docs/method.md, "One owner"), shared with teams, aligned to
+//! parents; soft-deleted so their history stays.
+
+use crate::db::{args, map_err, Exec, Tx};
+use crate::ownership_requests::{insert_request, request_on};
+use crate::sql::*;
+use crate::*;
+use async_trait::async_trait;
+
+/// Objectives (and who they involve, and who may see them).
+#[async_trait]
+pub trait Objectives: Send + Sync {
+    /// Inserts the objective and, in the same transaction, the ownership request that names its
+    /// owner (if any).
+    async fn insert_objective(
+        &self,
+        ctx: &WriteCtx,
+        objective: &Objective,
+        request: Option<&OwnershipRequest>,
+    ) -> StoreResult<()>;
+    /// The objective with this id (not deleted).
+    async fn objective(&self, id: &ObjectiveId) -> StoreResult<Option<Objective>>;
+    /// The objectives (not deleted) among `ids`, in no particular order, in one query.
+    async fn objectives_by_ids(&self, ids: &[ObjectiveId]) -> StoreResult<Vec<Objective>>;
+    /// Objectives (not deleted) by id, a page at a time, that the filter's reader may see,
+    /// filtered by cycle, team and owner.
+    async fn list_objectives(
+        &self,
+        filter: &ObjectiveFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Objective>>;
+    /// Updates an objective with its teams, parents, contributors and co-owners. Audited.
+    async fn update_objective(
+        &self,
+        ctx: &WriteCtx,
+        before: &Objective,
+        after: &Objective,
+    ) -> StoreResult<Objective>;
+    /// Soft delete: the objective and its key results disappear from reads; history stays.
+    async fn delete_objective(&self, ctx: &WriteCtx, objective: &Objective) -> StoreResult<()>;
+    /// Objectives that list `parent` (an objective or key result id) among their parents.
+    async fn children_of(&self, parent_id: &str) -> StoreResult<Vec<Objective>>;
+    /// Objectives aligned to this objective or to any of its key results (not deleted), in one
+    /// query: the children shown on an objective's page.
+    async fn children_of_objective(
+        &self,
+        objective_id: &ObjectiveId,
+    ) -> StoreResult<Vec<Objective>>;
+    /// Every objective and key result (not deleted) the person owns, co-owns, sponsors or
+    /// contributes to.
+    async fn okrs_involving(&self, person_id: &PersonId) -> StoreResult<Involvement>;
+    /// The objectives among `ids` (deleted or not) that `audience` may see, in no particular
+    /// order: one query, for filtering lists that are not paginated in SQL.
+    async fn visible_objective_ids(
+        &self,
+        audience: &Audience,
+        ids: &[ObjectiveId],
+    ) -> StoreResult<Vec<ObjectiveId>>;
+}
+
+/// The Objectives area through the shared handle: a caller holding a `DynStore` calls it with
+/// `Objectives` in scope.
+#[async_trait]
+impl Objectives for dyn Store {
+    async fn insert_objective(
+        &self,
+        ctx: &WriteCtx,
+        objective: &Objective,
+        request: Option<&OwnershipRequest>,
+    ) -> StoreResult<()> {
+        self.as_objectives()
+            .insert_objective(ctx, objective, request)
+            .await
+    }
+
+    async fn objective(&self, id: &ObjectiveId) -> StoreResult<Option<Objective>> {
+        self.as_objectives().objective(id).await
+    }
+
+    async fn objectives_by_ids(&self, ids: &[ObjectiveId]) -> StoreResult<Vec<Objective>> {
+        self.as_objectives().objectives_by_ids(ids).await
+    }
+
+    async fn list_objectives(
+        &self,
+        filter: &ObjectiveFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Objective>> {
+        self.as_objectives().list_objectives(filter, page).await
+    }
+
+    async fn update_objective(
+        &self,
+        ctx: &WriteCtx,
+        before: &Objective,
+        after: &Objective,
+    ) -> StoreResult<Objective> {
+        self.as_objectives()
+            .update_objective(ctx, before, after)
+            .await
+    }
+
+    async fn delete_objective(&self, ctx: &WriteCtx, objective: &Objective) -> StoreResult<()> {
+        self.as_objectives().delete_objective(ctx, objective).await
+    }
+
+    async fn children_of(&self, parent_id: &str) -> StoreResult<Vec<Objective>> {
+        self.as_objectives().children_of(parent_id).await
+    }
+
+    async fn children_of_objective(
+        &self,
+        objective_id: &ObjectiveId,
+    ) -> StoreResult<Vec<Objective>> {
+        self.as_objectives()
+            .children_of_objective(objective_id)
+            .await
+    }
+
+    async fn okrs_involving(&self, person_id: &PersonId) -> StoreResult<Involvement> {
+        self.as_objectives().okrs_involving(person_id).await
+    }
+
+    async fn visible_objective_ids(
+        &self,
+        audience: &Audience,
+        ids: &[ObjectiveId],
+    ) -> StoreResult<Vec<ObjectiveId>> {
+        self.as_objectives()
+            .visible_objective_ids(audience, ids)
+            .await
+    }
+}
+
+impl SqlStore {
+    pub(crate) async fn write_objective_junctions(
+        tx: &mut Tx,
+        o: &Objective,
+        replace: bool,
+    ) -> StoreResult<()> {
+        let id = o.id.as_str();
+        if replace {
+            for table in [
+                "objective_teams",
+                "objective_contributors",
+                "objective_co_owners",
+                "objective_parents",
+            ] {
+                tx.execute(
+                    &format!("DELETE FROM {table} WHERE objective_id = $1"),
+                    args![id],
+                )
+                .await?;
+            }
+        }
+        insert_rows(
+            tx,
+            usize::MAX,
+            "objective_teams",
+            &["objective_id", "team_id", "position"],
+            junction_rows(id, &id_strings(&o.team_ids)),
+        )
+        .await?;
+        insert_rows(
+            tx,
+            usize::MAX,
+            "objective_contributors",
+            &["objective_id", "person_id", "position"],
+            junction_rows(id, &id_strings(&o.contributor_ids)),
+        )
+        .await?;
+        insert_rows(
+            tx,
+            usize::MAX,
+            "objective_co_owners",
+            &["objective_id", "person_id", "position"],
+            junction_rows(id, &id_strings(&o.co_owner_ids)),
+        )
+        .await?;
+        insert_rows(
+            tx,
+            usize::MAX,
+            "objective_parents",
+            PARENT_INSERT,
+            parent_rows(o),
+        )
+        .await
+    }
+
+    pub(crate) async fn do_insert_objective(
+        &self,
+        ctx: &WriteCtx,
+        o: &Objective,
+        request: Option<&OwnershipRequest>,
+    ) -> StoreResult<()> {
+        if let Some(r) = request {
+            request_on(r, &OkrRef::Objective(o.id.clone()))?;
+        }
+        let mut tx = self.begin().await?;
+        Self::insert_objective_in(&mut tx, ctx, o, request).await?;
+        tx.commit().await
+    }
+
+    /// An objective, its junctions, its audit event and its ownership request, inside `tx`.
+    pub(crate) async fn insert_objective_in(
+        tx: &mut Tx,
+        ctx: &WriteCtx,
+        o: &Objective,
+        request: Option<&OwnershipRequest>,
+    ) -> StoreResult<()> {
+        insert_rows(
+            tx,
+            usize::MAX,
+            "objectives",
+            OBJECTIVE_INSERT,
+            vec![objective_row(o)],
+        )
+        .await?;
+        Self::write_objective_junctions(tx, o, false).await?;
+        audit(
+            tx,
+            ctx,
+            AuditRec {
+                kind: "objective",
+                verb: "create",
+                object_id: o.id.as_str(),
+                objective_id: Some(o.id.as_str()),
+                key_result_id: None,
+                before: None,
+                after: value(o),
+            },
+        )
+        .await?;
+        if let Some(r) = request {
+            insert_request(tx, ctx, r, o.id.as_str()).await?;
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn do_update_objective(
+        &self,
+        ctx: &WriteCtx,
+        before: &Objective,
+        after: &Objective,
+    ) -> StoreResult<Objective> {
+        let mut tx = self.begin().await?;
+        let n = tx
+            .execute(
+                "UPDATE objectives SET title = $1, description = $2, cycle_id = $3, \
+                 owner_id = $4, ownership_state = $5, sponsor_id = $6, kind = $7, state = $8, \
+                 visibility = $9, updated_at = $10, version = version + 1 \
+                 WHERE id = $11 AND version = $12 AND deleted_at IS NULL",
+                args![
+                    after.title.as_str(),
+                    after.description.as_str(),
+                    after.cycle_id.as_str(),
+                    after.owner_id.as_str(),
+                    after.ownership_state.stored(),
+                    after.sponsor_id.as_ref().map(|x| x.as_str()),
+                    after.kind.stored(),
+                    after.state.stored(),
+                    after.visibility.stored(),
+                    ts(&now()),
+                    before.id.as_str(),
+                    before.version,
+                ],
+            )
+            .await?;
+        if n == 0 {
+            return Err(stale_or_missing(
+                &mut tx,
+                "objectives",
+                before.id.as_str(),
+                "AND deleted_at IS NULL",
+            )
+            .await);
+        }
+        let mut o = after.clone();
+        o.id = before.id.clone();
+        Self::write_objective_junctions(&mut tx, &o, true).await?;
+        let stored = objective_in(&mut Exec::Tx(&mut tx), before.id.as_str())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        audit(
+            &mut tx,
+            ctx,
+            AuditRec {
+                kind: "objective",
+                verb: "update",
+                object_id: before.id.as_str(),
+                objective_id: Some(before.id.as_str()),
+                key_result_id: None,
+                before: value(before),
+                after: value(&stored),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    pub(crate) async fn do_delete_objective(
+        &self,
+        ctx: &WriteCtx,
+        o: &Objective,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let at = ts(&now());
+        let n = tx
+            .execute(
+                "UPDATE objectives SET deleted_at = $1, updated_at = $1, version = version + 1 \
+                 WHERE id = $2 AND version = $3 AND deleted_at IS NULL",
+                args![at, o.id.as_str(), o.version],
+            )
+            .await?;
+        if n == 0 {
+            return Err(stale_or_missing(
+                &mut tx,
+                "objectives",
+                o.id.as_str(),
+                "AND deleted_at IS NULL",
+            )
+            .await);
+        }
+        tx.execute(
+            "UPDATE key_results SET deleted_at = $1 WHERE objective_id = $2 AND deleted_at IS NULL",
+            args![at, o.id.as_str()],
+        )
+        .await?;
+        audit(
+            &mut tx,
+            ctx,
+            AuditRec {
+                kind: "objective",
+                verb: "delete",
+                object_id: o.id.as_str(),
+                objective_id: Some(o.id.as_str()),
+                key_result_id: None,
+                before: value(o),
+                after: None,
+            },
+        )
+        .await?;
+        tx.commit().await
+    }
+}
+
+#[async_trait]
+impl Objectives for SqlStore {
+    async fn okrs_involving(&self, person_id: &PersonId) -> StoreResult<crate::Involvement> {
+        let p = person_id.as_str();
+        let mut ex = self.ex();
+        let sql = format!(
+            "SELECT {OBJECTIVE_COLS} FROM objectives WHERE deleted_at IS NULL AND \
+             (owner_id = $1 OR sponsor_id = $1 \
+              OR id IN (SELECT objective_id FROM objective_co_owners WHERE person_id = $1) \
+              OR id IN (SELECT objective_id FROM objective_contributors WHERE person_id = $1)) \
+             ORDER BY id"
+        );
+        let rows = ex.fetch_all(&sql, args![p]).await?;
+        let objectives = fill_objectives(&mut ex, rows).await?;
+        let sql = format!(
+            "SELECT {KR_COLS} FROM key_results WHERE deleted_at IS NULL \
+             AND objective_id IN (SELECT id FROM objectives WHERE deleted_at IS NULL) AND \
+             (owner_id = $1 OR sponsor_id = $1 \
+              OR id IN (SELECT key_result_id FROM key_result_co_owners WHERE person_id = $1) \
+              OR id IN (SELECT key_result_id FROM key_result_contributors WHERE person_id = $1)) \
+             ORDER BY objective_id, created_at, id"
+        );
+        let rows = ex.fetch_all(&sql, args![p]).await?;
+        let key_results = fill_key_results(&mut ex, rows).await?;
+        Ok(crate::Involvement {
+            objectives,
+            key_results,
+        })
+    }
+
+    async fn insert_objective(
+        &self,
+        ctx: &WriteCtx,
+        objective: &Objective,
+        request: Option<&OwnershipRequest>,
+    ) -> StoreResult<()> {
+        self.do_insert_objective(ctx, objective, request)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn objective(&self, id: &ObjectiveId) -> StoreResult<Option<Objective>> {
+        objective_in(&mut self.ex(), id.as_str()).await
+    }
+
+    async fn objectives_by_ids(&self, ids: &[ObjectiveId]) -> StoreResult<Vec<Objective>> {
+        let keys = id_strings(ids);
+        let select =
+            format!("SELECT {OBJECTIVE_COLS} FROM objectives WHERE deleted_at IS NULL AND id");
+        let mut ex = self.ex();
+        let rows = fetch_in(&mut ex, &select, "", &keys).await?;
+        fill_objectives(&mut ex, rows).await
+    }
+
+    async fn list_objectives(
+        &self,
+        filter: &ObjectiveFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Objective>> {
+        let limit = clamp(page.limit);
+        let mut w = Where::default();
+        w.add("deleted_at IS NULL".into());
+        if let Reader::Audience(a) = &filter.reader {
+            let v = visible_sql(&mut w, a, "objectives");
+            w.add(v);
+        }
+        if let Some(c) = &filter.cycle_id {
+            let p = w.arg(c.as_str());
+            w.add(format!("cycle_id = {p}"));
+        }
+        if let Some(o) = &filter.owner_id {
+            let p = w.arg(o.as_str());
+            w.add(format!("owner_id = {p}"));
+        }
+        if let Some(t) = &filter.team_id {
+            let p = w.arg(t.as_str());
+            w.add(format!(
+                "id IN (SELECT objective_id FROM objective_teams WHERE team_id = {p})"
+            ));
+        }
+        if let Some(c) = id_cursor(page)? {
+            let p = w.arg(c);
+            w.add(format!("id > {p}"));
+        }
+        let sql = format!(
+            "SELECT {OBJECTIVE_COLS} FROM objectives {} ORDER BY id LIMIT {}",
+            w.sql(),
+            limit + 1
+        );
+        let mut ex = self.ex();
+        let mut rows = ex.fetch_all(&sql, w.args).await?;
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        let items = fill_objectives(&mut ex, rows).await?;
+        let next_cursor = if more {
+            items.last().map(|o| format!("i:{}", o.id))
+        } else {
+            None
+        };
+        Ok(Page { items, next_cursor })
+    }
+
+    async fn update_objective(
+        &self,
+        ctx: &WriteCtx,
+        before: &Objective,
+        after: &Objective,
+    ) -> StoreResult<Objective> {
+        self.do_update_objective(ctx, before, after)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn delete_objective(&self, ctx: &WriteCtx, objective: &Objective) -> StoreResult<()> {
+        self.do_delete_objective(ctx, objective)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn children_of_objective(
+        &self,
+        objective_id: &ObjectiveId,
+    ) -> StoreResult<Vec<Objective>> {
+        let sql = format!(
+            "SELECT {OBJECTIVE_COLS} FROM objectives WHERE deleted_at IS NULL AND id IN \
+             (SELECT objective_id FROM objective_parents WHERE parent_objective_id = $1 \
+              OR parent_key_result_id IN \
+              (SELECT id FROM key_results WHERE objective_id = $1 AND deleted_at IS NULL)) \
+             ORDER BY id"
+        );
+        let mut ex = self.ex();
+        let rows = ex.fetch_all(&sql, args![objective_id.as_str()]).await?;
+        fill_objectives(&mut ex, rows).await
+    }
+
+    async fn children_of(&self, parent_id: &str) -> StoreResult<Vec<Objective>> {
+        let sql = format!(
+            "SELECT {OBJECTIVE_COLS} FROM objectives WHERE deleted_at IS NULL AND id IN \
+             (SELECT objective_id FROM objective_parents \
+              WHERE parent_objective_id = $1 OR parent_key_result_id = $1) ORDER BY id"
+        );
+        let mut ex = self.ex();
+        let rows = ex.fetch_all(&sql, args![parent_id]).await?;
+        fill_objectives(&mut ex, rows).await
+    }
+
+    async fn visible_objective_ids(
+        &self,
+        audience: &Audience,
+        ids: &[ObjectiveId],
+    ) -> StoreResult<Vec<ObjectiveId>> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(IN_CHUNK) {
+            let mut w = Where::default();
+            let list: Vec<String> = chunk.iter().map(|id| w.arg(id.as_str())).collect();
+            w.add(format!("id IN ({})", list.join(", ")));
+            let v = visible_sql(&mut w, audience, "objectives");
+            w.add(v);
+            let sql = format!("SELECT id FROM objectives {}", w.sql());
+            for r in self.db.fetch_all(&sql, w.args).await? {
+                out.push(ObjectiveId::from_string(r.text("id")?));
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,449 @@
+//! The owner's rhythm: team cadences, status overrides, end-of-cycle scores, retrospectives
+//! and carrying an objective over (docs/method.md, "Status and pace", "Scoring and
+//! retrospective").
+
+use crate::db::{args, map_err, Tx};
+use crate::ownership_requests::request_on;
+use crate::sql::*;
+use crate::*;
+use async_trait::async_trait;
+
+/// The owner's rhythm: cadences, status overrides, scores, retrospectives, carrying over.
+#[async_trait]
+pub trait Rhythm: Send + Sync {
+    /// Sets (or, with `None`, clears) a team's own check-in cadence in days. Audited.
+    async fn set_team_cadence(
+        &self,
+        ctx: &WriteCtx,
+        team_id: &TeamId,
+        cadence_days: Option<u32>,
+    ) -> StoreResult<()>;
+    /// The teams among `team_ids` with a cadence of their own, and that cadence.
+    async fn team_cadences(&self, team_ids: &[TeamId]) -> StoreResult<Vec<(TeamId, u32)>>;
+    /// Sets (or, with `None`, clears) the owner's override of an objective's status. Audited.
+    async fn set_status_override(
+        &self,
+        ctx: &WriteCtx,
+        objective_id: &ObjectiveId,
+        status: Option<&rhythm::StatusOverride>,
+    ) -> StoreResult<()>;
+    /// The owners' status overrides of these objectives (those that have one).
+    async fn status_overrides(
+        &self,
+        objective_ids: &[ObjectiveId],
+    ) -> StoreResult<Vec<rhythm::StatusOverride>>;
+    /// Records (or replaces) a key result's end-of-cycle score. Audited.
+    async fn save_score(&self, ctx: &WriteCtx, score: &rhythm::KeyResultScore) -> StoreResult<()>;
+    /// The end-of-cycle scores of these key results (those scored).
+    async fn scores_of(
+        &self,
+        key_result_ids: &[KeyResultId],
+    ) -> StoreResult<Vec<rhythm::KeyResultScore>>;
+    /// Records (or replaces) an objective's retrospective. Audited.
+    async fn save_retrospective(
+        &self,
+        ctx: &WriteCtx,
+        retrospective: &rhythm::Retrospective,
+    ) -> StoreResult<()>;
+    /// Saves a retrospective that carries its objective over, together with the draft it
+    /// creates (objective, key results, ownership requests), in one transaction: if any write
+    /// fails, nothing is written. Every key result must belong to the draft objective.
+    async fn carry_over(
+        &self,
+        ctx: &WriteCtx,
+        retrospective: &rhythm::Retrospective,
+        draft: &CarryOver,
+    ) -> StoreResult<()>;
+    /// The retrospective of an objective, if one was written.
+    async fn retrospective(
+        &self,
+        objective_id: &ObjectiveId,
+    ) -> StoreResult<Option<rhythm::Retrospective>>;
+    /// `(draft, original)` for the drafts among `ids` that carry an objective over.
+    async fn carried_over_from(
+        &self,
+        ids: &[ObjectiveId],
+    ) -> StoreResult<Vec<(ObjectiveId, ObjectiveId)>>;
+}
+
+/// The Rhythm area through the shared handle: a caller holding a `DynStore` calls it with
+/// `Rhythm` in scope.
+#[async_trait]
+impl Rhythm for dyn Store {
+    async fn set_team_cadence(
+        &self,
+        ctx: &WriteCtx,
+        team_id: &TeamId,
+        cadence_days: Option<u32>,
+    ) -> StoreResult<()> {
+        self.as_rhythm()
+            .set_team_cadence(ctx, team_id, cadence_days)
+            .await
+    }
+
+    async fn team_cadences(&self, team_ids: &[TeamId]) -> StoreResult<Vec<(TeamId, u32)>> {
+        self.as_rhythm().team_cadences(team_ids).await
+    }
+
+    async fn set_status_override(
+        &self,
+        ctx: &WriteCtx,
+        objective_id: &ObjectiveId,
+        status: Option<&rhythm::StatusOverride>,
+    ) -> StoreResult<()> {
+        self.as_rhythm()
+            .set_status_override(ctx, objective_id, status)
+            .await
+    }
+
+    async fn status_overrides(
+        &self,
+        objective_ids: &[ObjectiveId],
+    ) -> StoreResult<Vec<rhythm::StatusOverride>> {
+        self.as_rhythm().status_overrides(objective_ids).await
+    }
+
+    async fn save_score(&self, ctx: &WriteCtx, score: &rhythm::KeyResultScore) -> StoreResult<()> {
+        self.as_rhythm().save_score(ctx, score).await
+    }
+
+    async fn scores_of(
+        &self,
+        key_result_ids: &[KeyResultId],
+    ) -> StoreResult<Vec<rhythm::KeyResultScore>> {
+        self.as_rhythm().scores_of(key_result_ids).await
+    }
+
+    async fn save_retrospective(
+        &self,
+        ctx: &WriteCtx,
+        retrospective: &rhythm::Retrospective,
+    ) -> StoreResult<()> {
+        self.as_rhythm()
+            .save_retrospective(ctx, retrospective)
+            .await
+    }
+
+    async fn carry_over(
+        &self,
+        ctx: &WriteCtx,
+        retrospective: &rhythm::Retrospective,
+        draft: &CarryOver,
+    ) -> StoreResult<()> {
+        self.as_rhythm().carry_over(ctx, retrospective, draft).await
+    }
+
+    async fn retrospective(
+        &self,
+        objective_id: &ObjectiveId,
+    ) -> StoreResult<Option<rhythm::Retrospective>> {
+        self.as_rhythm().retrospective(objective_id).await
+    }
+
+    async fn carried_over_from(
+        &self,
+        ids: &[ObjectiveId],
+    ) -> StoreResult<Vec<(ObjectiveId, ObjectiveId)>> {
+        self.as_rhythm().carried_over_from(ids).await
+    }
+}
+
+impl SqlStore {
+    /// An objective's retrospective (replacing any earlier one) and its audit event, inside `tx`.
+    pub(crate) async fn save_retrospective_in(
+        tx: &mut Tx,
+        ctx: &WriteCtx,
+        r: &rhythm::Retrospective,
+    ) -> StoreResult<()> {
+        tx.execute(
+            "DELETE FROM retrospectives WHERE objective_id = $1",
+            args![r.objective_id.as_str()],
+        )
+        .await?;
+        insert_rows(
+            tx,
+            usize::MAX,
+            "retrospectives",
+            RETROSPECTIVE_INSERT,
+            vec![retrospective_row(r)],
+        )
+        .await?;
+        audit(
+            tx,
+            ctx,
+            AuditRec {
+                kind: "objective",
+                verb: "retrospective",
+                object_id: r.objective_id.as_str(),
+                objective_id: Some(r.objective_id.as_str()),
+                key_result_id: None,
+                before: None,
+                after: value(r),
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Carrying an objective over: the retrospective, the draft objective, its key results and
+    /// every ownership request, in one transaction (all or nothing).
+    pub(crate) async fn do_carry_over(
+        &self,
+        ctx: &WriteCtx,
+        retro: &rhythm::Retrospective,
+        draft: &CarryOver,
+    ) -> StoreResult<()> {
+        if let Some(r) = &draft.request {
+            request_on(r, &OkrRef::Objective(draft.objective.id.clone()))?;
+        }
+        for (k, r) in &draft.key_results {
+            if let Some(r) = r {
+                request_on(r, &OkrRef::KeyResult(k.id.clone()))?;
+            }
+            if k.objective_id != draft.objective.id {
+                return Err(StoreError::Conflict {
+                    field: "objective_id".into(),
+                    message: "a carried-over key result belongs to the draft objective".into(),
+                });
+            }
+        }
+        let mut tx = self.begin().await?;
+        Self::insert_objective_in(&mut tx, ctx, &draft.objective, draft.request.as_ref()).await?;
+        for (k, r) in &draft.key_results {
+            Self::insert_key_result_in(&mut tx, ctx, k, r.as_ref()).await?;
+        }
+        Self::save_retrospective_in(&mut tx, ctx, retro).await?;
+        tx.commit().await
+    }
+}
+
+#[async_trait]
+impl Rhythm for SqlStore {
+    async fn set_team_cadence(
+        &self,
+        ctx: &WriteCtx,
+        team_id: &TeamId,
+        cadence_days: Option<u32>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        tx.execute(
+            "DELETE FROM team_cadences WHERE team_id = $1",
+            args![team_id.as_str()],
+        )
+        .await?;
+        if let Some(d) = cadence_days {
+            tx.execute(
+                "INSERT INTO team_cadences (team_id, cadence_days, updated_at) VALUES ($1, $2, $3)",
+                args![team_id.as_str(), i64::from(d), ts(&now())],
+            )
+            .await
+            .map_err(map_err)?;
+        }
+        audit(
+            &mut tx,
+            ctx,
+            AuditRec {
+                kind: "team",
+                verb: "cadence",
+                object_id: team_id.as_str(),
+                objective_id: None,
+                key_result_id: None,
+                before: None,
+                after: Some(serde_json::json!({ "cadence_days": cadence_days })),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn team_cadences(&self, team_ids: &[TeamId]) -> StoreResult<Vec<(TeamId, u32)>> {
+        let keys = id_strings(team_ids);
+        fetch_in(
+            &mut self.ex(),
+            "SELECT team_id, cadence_days FROM team_cadences WHERE team_id",
+            "",
+            &keys,
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            let d =
+                u32::try_from(r.int("cadence_days")?).map_err(|e| corrupt("cadence_days", e))?;
+            Ok((TeamId::from_string(r.text("team_id")?), d))
+        })
+        .collect()
+    }
+
+    async fn set_status_override(
+        &self,
+        ctx: &WriteCtx,
+        objective_id: &ObjectiveId,
+        status: Option<&rhythm::StatusOverride>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        tx.execute(
+            "DELETE FROM status_overrides WHERE objective_id = $1",
+            args![objective_id.as_str()],
+        )
+        .await?;
+        if let Some(s) = status {
+            tx.execute(
+                "INSERT INTO status_overrides (objective_id, status, reason, set_by, set_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+                args![
+                    objective_id.as_str(),
+                    s.status.stored(),
+                    s.reason.as_str(),
+                    s.set_by.as_ref().map(|x| x.as_str()),
+                    ts(&s.set_at),
+                ],
+            )
+            .await
+            .map_err(map_err)?;
+        }
+        audit(
+            &mut tx,
+            ctx,
+            AuditRec {
+                kind: "objective",
+                verb: "status_override",
+                object_id: objective_id.as_str(),
+                objective_id: Some(objective_id.as_str()),
+                key_result_id: None,
+                before: None,
+                after: status.and_then(value),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn status_overrides(
+        &self,
+        objective_ids: &[ObjectiveId],
+    ) -> StoreResult<Vec<rhythm::StatusOverride>> {
+        let keys = id_strings(objective_ids);
+        fetch_in(
+            &mut self.ex(),
+            "SELECT objective_id, status, reason, set_by, set_at FROM status_overrides \
+             WHERE objective_id",
+            "",
+            &keys,
+        )
+        .await?
+        .iter()
+        .map(status_override_from)
+        .collect()
+    }
+
+    async fn save_score(&self, ctx: &WriteCtx, s: &rhythm::KeyResultScore) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        tx.execute(
+            "DELETE FROM key_result_scores WHERE key_result_id = $1",
+            args![s.key_result_id.as_str()],
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            usize::MAX,
+            "key_result_scores",
+            SCORE_INSERT,
+            vec![score_row(s)],
+        )
+        .await
+        .map_err(map_err)?;
+        let objective_id = objective_of_kr(&mut tx, s.key_result_id.as_str()).await?;
+        audit(
+            &mut tx,
+            ctx,
+            AuditRec {
+                kind: "key_result",
+                verb: "score",
+                object_id: s.key_result_id.as_str(),
+                objective_id: objective_id.as_deref(),
+                key_result_id: Some(s.key_result_id.as_str()),
+                before: None,
+                after: value(s),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn scores_of(
+        &self,
+        key_result_ids: &[KeyResultId],
+    ) -> StoreResult<Vec<rhythm::KeyResultScore>> {
+        let keys = id_strings(key_result_ids);
+        fetch_in(
+            &mut self.ex(),
+            "SELECT key_result_id, score, reason, suggested_score, scored_by, scored_at \
+             FROM key_result_scores WHERE key_result_id",
+            "",
+            &keys,
+        )
+        .await?
+        .iter()
+        .map(score_from)
+        .collect()
+    }
+
+    async fn save_retrospective(
+        &self,
+        ctx: &WriteCtx,
+        r: &rhythm::Retrospective,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        Self::save_retrospective_in(&mut tx, ctx, r)
+            .await
+            .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn carry_over(
+        &self,
+        ctx: &WriteCtx,
+        retro: &rhythm::Retrospective,
+        draft: &CarryOver,
+    ) -> StoreResult<()> {
+        self.do_carry_over(ctx, retro, draft).await.map_err(map_err)
+    }
+
+    async fn retrospective(
+        &self,
+        objective_id: &ObjectiveId,
+    ) -> StoreResult<Option<rhythm::Retrospective>> {
+        self.db
+            .fetch_optional(
+                "SELECT objective_id, worked, did_not, carry_over, carried_over_to, updated_by, \
+                 updated_at FROM retrospectives WHERE objective_id = $1",
+                args![objective_id.as_str()],
+            )
+            .await?
+            .as_ref()
+            .map(retrospective_from)
+            .transpose()
+    }
+
+    async fn carried_over_from(
+        &self,
+        ids: &[ObjectiveId],
+    ) -> StoreResult<Vec<(ObjectiveId, ObjectiveId)>> {
+        let keys = id_strings(ids);
+        fetch_in(
+            &mut self.ex(),
+            "SELECT objective_id, carried_over_to FROM retrospectives WHERE carried_over_to",
+            "",
+            &keys,
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                ObjectiveId::from_string(r.text("carried_over_to")?),
+                ObjectiveId::from_string(r.text("objective_id")?),
+            ))
+        })
+        .collect()
+    }
+}

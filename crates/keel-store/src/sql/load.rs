@@ -1,0 +1,296 @@
+//! Loading records with their junction rows (teams, parents, co-owners, contributors) in as
+//! few queries as possible, shared by every area that reads objectives, key results or teams.
+
+use crate::db::{args, placeholders, Arg, Exec, Row, Tx};
+use crate::sql::*;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// The objective an OKR id belongs to (itself, or a key result's objective), for audit events.
+pub(crate) async fn objective_of_okr(tx: &mut Tx, okr_id: &str) -> StoreResult<Option<String>> {
+    if let Some(o) = objective_of_kr(tx, okr_id).await? {
+        return Ok(Some(o));
+    }
+    Ok(tx
+        .fetch_optional("SELECT id FROM objectives WHERE id = $1", args![okr_id])
+        .await?
+        .map(|_| okr_id.to_string()))
+}
+
+/// `(okr_kind = 'objective' AND objective_id = p) OR key_result_id = p`: the requests on one
+/// OKR, whichever kind its id names.
+pub(crate) fn on_okr(p: &str) -> String {
+    format!("((okr_kind = 'objective' AND objective_id = {p}) OR key_result_id = {p})")
+}
+
+/// Rows of a junction table for many owners at once, in stored order: owner id → item ids.
+pub(crate) async fn junction(
+    ex: &mut Exec<'_>,
+    table: &str,
+    owner: &str,
+    item: &str,
+    owners: &[String],
+) -> StoreResult<HashMap<String, Vec<String>>> {
+    let mut map: HashMap<String, Vec<String>> = HashMap::new();
+    for chunk in owners.chunks(IN_CHUNK) {
+        let sql = format!(
+            "SELECT {owner} AS o, {item} AS i FROM {table} WHERE {owner} IN ({}) \
+             ORDER BY {owner}, position",
+            placeholders(1, chunk.len())
+        );
+        let rows = ex
+            .fetch_all(&sql, chunk.iter().map(Arg::from).collect())
+            .await?;
+        for r in rows {
+            map.entry(r.text("o")?).or_default().push(r.text("i")?);
+        }
+    }
+    Ok(map)
+}
+
+/// Owner → its `(item, second item)` rows of one junction table, in `position` order.
+pub(crate) type JunctionMap = HashMap<String, Vec<(Option<String>, Option<String>)>>;
+
+/// Several junction tables of the same owners in one query per chunk (a UNION ALL): for each
+/// `(table, item, second)` of `specs`, owner → `(item, second)` in `position` order. `second` is
+/// a second item column (or `None`).
+pub(crate) async fn junctions(
+    ex: &mut Exec<'_>,
+    owner: &str,
+    specs: &[(&str, &str, Option<&str>)],
+    owners: &[String],
+) -> StoreResult<Vec<JunctionMap>> {
+    let mut maps = vec![HashMap::new(); specs.len()];
+    for chunk in owners.chunks(IN_CHUNK) {
+        let list = placeholders(1, chunk.len());
+        let sql = specs
+            .iter()
+            .enumerate()
+            .map(|(k, (table, item, second))| {
+                let second = second.unwrap_or("CAST(NULL AS TEXT)");
+                format!(
+                    "SELECT CAST({k} AS BIGINT) AS k, {owner} AS o, {item} AS i, {second} AS j, \
+                     position AS p FROM {table} WHERE {owner} IN ({list})"
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ");
+        let rows = ex
+            .fetch_all(&sql, chunk.iter().map(Arg::from).collect())
+            .await?;
+        // Ordered here rather than by SQLite's sorter (`ORDER BY` over a `UNION ALL`), which
+        // cost more than the query itself on the check-in path.
+        let mut rows = rows
+            .iter()
+            .map(|r| {
+                let k = usize::try_from(r.int("k")?).map_err(|e| corrupt("k", e))?;
+                Ok((
+                    k,
+                    r.text("o")?,
+                    r.int("p")?,
+                    r.opt_text("i")?,
+                    r.opt_text("j")?,
+                ))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        rows.sort_unstable_by(|a, b| (a.0, &a.1, a.2).cmp(&(b.0, &b.1, b.2)));
+        for (k, o, _, i, j) in rows {
+            let map: &mut HashMap<String, Vec<_>> = maps
+                .get_mut(k)
+                .ok_or_else(|| corrupt("k", "no such junction"))?;
+            map.entry(o).or_default().push((i, j));
+        }
+    }
+    Ok(maps)
+}
+
+/// The items of one owner from a `junctions` map.
+pub(crate) fn items<T>(
+    map: &mut JunctionMap,
+    owner: &str,
+    col: &str,
+    f: impl Fn(String) -> T,
+) -> StoreResult<Vec<T>> {
+    map.remove(owner)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(i, _)| i.map(&f).ok_or_else(|| corrupt(col, "unexpected NULL")))
+        .collect()
+}
+
+/// Runs `SELECT … WHERE <col> IN (ids) <rest>` in chunks; `rest` must not contain placeholders.
+pub(crate) async fn fetch_in(
+    ex: &mut Exec<'_>,
+    select: &str,
+    rest: &str,
+    ids: &[String],
+) -> StoreResult<Vec<Row>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(IN_CHUNK) {
+        let sql = format!("{select} IN ({}) {rest}", placeholders(1, chunk.len()));
+        out.extend(
+            ex.fetch_all(&sql, chunk.iter().map(Arg::from).collect())
+                .await?,
+        );
+    }
+    Ok(out)
+}
+
+pub(crate) async fn fill_teams(ex: &mut Exec<'_>, rows: Vec<Row>) -> StoreResult<Vec<Team>> {
+    let mut teams = rows
+        .iter()
+        .map(team_from)
+        .collect::<StoreResult<Vec<_>>>()?;
+    let keys: Vec<String> = teams.iter().map(|t| t.id.to_string()).collect();
+    let mut members = junction(ex, "team_members", "team_id", "person_id", &keys).await?;
+    for t in &mut teams {
+        t.member_ids = members
+            .remove(t.id.as_str())
+            .unwrap_or_default()
+            .into_iter()
+            .map(PersonId::from_string)
+            .collect();
+    }
+    Ok(teams)
+}
+
+pub(crate) async fn fill_objectives(
+    ex: &mut Exec<'_>,
+    rows: Vec<Row>,
+) -> StoreResult<Vec<Objective>> {
+    let mut objectives = rows
+        .iter()
+        .map(objective_from)
+        .collect::<StoreResult<Vec<_>>>()?;
+    if objectives.is_empty() {
+        return Ok(objectives);
+    }
+    let keys: Vec<String> = objectives.iter().map(|o| o.id.to_string()).collect();
+    let mut maps = junctions(
+        ex,
+        "objective_id",
+        &[
+            ("objective_teams", "team_id", None),
+            ("objective_contributors", "person_id", None),
+            ("objective_co_owners", "person_id", None),
+            (
+                "objective_parents",
+                "parent_objective_id",
+                Some("parent_key_result_id"),
+            ),
+        ],
+        &keys,
+    )
+    .await?;
+    let [teams, contributors, co_owners, parents] = &mut maps[..] else {
+        return Err(corrupt("objective_id", "junctions"));
+    };
+    for o in &mut objectives {
+        let id = o.id.as_str();
+        o.team_ids = items(teams, id, "team_id", TeamId::from_string)?;
+        o.contributor_ids = items(contributors, id, "person_id", PersonId::from_string)?;
+        o.co_owner_ids = items(co_owners, id, "person_id", PersonId::from_string)?;
+        o.parents = parents
+            .remove(id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| match p {
+                (Some(o), _) => Ok(ParentRef::Objective(ObjectiveId::from_string(o))),
+                (None, Some(k)) => Ok(ParentRef::KeyResult(KeyResultId::from_string(k))),
+                (None, None) => Err(corrupt("objective_parents", "no parent")),
+            })
+            .collect::<StoreResult<_>>()?;
+    }
+    Ok(objectives)
+}
+
+pub(crate) async fn fill_key_results(
+    ex: &mut Exec<'_>,
+    rows: Vec<Row>,
+) -> StoreResult<Vec<KeyResult>> {
+    let mut krs = rows.iter().map(kr_from).collect::<StoreResult<Vec<_>>>()?;
+    if krs.is_empty() {
+        return Ok(krs);
+    }
+    let keys: Vec<String> = krs.iter().map(|k| k.id.to_string()).collect();
+    let mut maps = junctions(
+        ex,
+        "key_result_id",
+        &[
+            ("key_result_teams", "team_id", None),
+            ("key_result_contributors", "person_id", None),
+            ("key_result_co_owners", "person_id", None),
+        ],
+        &keys,
+    )
+    .await?;
+    let [teams, contributors, co_owners] = &mut maps[..] else {
+        return Err(corrupt("key_result_id", "junctions"));
+    };
+    for k in &mut krs {
+        let id = k.id.as_str();
+        k.team_ids = items(teams, id, "team_id", TeamId::from_string)?;
+        k.contributor_ids = items(contributors, id, "person_id", PersonId::from_string)?;
+        k.co_owner_ids = items(co_owners, id, "person_id", PersonId::from_string)?;
+    }
+    Ok(krs)
+}
+
+pub(crate) async fn person_in(ex: &mut Exec<'_>, id: &str) -> StoreResult<Option<Person>> {
+    let sql = format!("SELECT {PERSON_COLS} FROM people WHERE id = $1");
+    ex.fetch_all(&sql, args![id])
+        .await?
+        .first()
+        .map(person_from)
+        .transpose()
+}
+
+pub(crate) async fn team_in(ex: &mut Exec<'_>, id: &str) -> StoreResult<Option<Team>> {
+    let sql = format!("SELECT {TEAM_COLS} FROM teams WHERE id = $1");
+    let rows = ex.fetch_all(&sql, args![id]).await?;
+    Ok(fill_teams(ex, rows).await?.pop())
+}
+
+pub(crate) async fn cycle_in(ex: &mut Exec<'_>, id: &str) -> StoreResult<Option<Cycle>> {
+    static SQL: LazyLock<String> =
+        LazyLock::new(|| format!("SELECT {CYCLE_COLS} FROM cycles WHERE id = $1"));
+    ex.fetch_all(&SQL, args![id])
+        .await?
+        .first()
+        .map(cycle_from)
+        .transpose()
+}
+
+pub(crate) async fn objective_in(ex: &mut Exec<'_>, id: &str) -> StoreResult<Option<Objective>> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!("SELECT {OBJECTIVE_COLS} FROM objectives WHERE id = $1 AND deleted_at IS NULL")
+    });
+    let rows = ex.fetch_all(&SQL, args![id]).await?;
+    Ok(fill_objectives(ex, rows).await?.pop())
+}
+
+pub(crate) async fn key_result_in(ex: &mut Exec<'_>, id: &str) -> StoreResult<Option<KeyResult>> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!("SELECT {KR_COLS} FROM key_results WHERE id = $1 AND deleted_at IS NULL")
+    });
+    let rows = ex.fetch_all(&SQL, args![id]).await?;
+    Ok(fill_key_results(ex, rows).await?.pop())
+}
+
+pub(crate) async fn initiative_in(ex: &mut Exec<'_>, id: &str) -> StoreResult<Option<Initiative>> {
+    let sql = format!("SELECT {INITIATIVE_COLS} FROM initiatives WHERE id = $1");
+    ex.fetch_all(&sql, args![id])
+        .await?
+        .first()
+        .map(initiative_from)
+        .transpose()
+}
+
+pub(crate) async fn token_in(ex: &mut Exec<'_>, id: &str) -> StoreResult<Option<ApiToken>> {
+    let sql = format!("SELECT {TOKEN_COLS} FROM api_tokens t WHERE t.id = $1");
+    ex.fetch_all(&sql, args![id])
+        .await?
+        .first()
+        .map(token_from)
+        .transpose()
+}

@@ -1,0 +1,172 @@
+//! The SQL plumbing every area is written with: the `SqlStore` handle, opening a database,
+//! and the shared helpers (value conversions, pagination, visibility SQL, rows, loading,
+//! writing) that each area module imports with `use crate::sql::*`.
+
+use crate::check_ins::CheckInQueue;
+use crate::db::{Db, Exec, Tx};
+use crate::settings::SettingsCache;
+use crate::*;
+use async_trait::async_trait;
+use std::sync::Arc;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use std::str::FromStr;
+use std::time::Duration;
+
+mod load;
+mod paging;
+mod rows;
+mod stored;
+pub(crate) mod table;
+mod values;
+mod visibility;
+mod write;
+
+pub(crate) use load::*;
+pub(crate) use paging::*;
+pub(crate) use rows::*;
+pub(crate) use stored::Stored;
+pub(crate) use values::*;
+pub(crate) use visibility::*;
+pub(crate) use write::*;
+
+/// The most ids in one IN-list (well under both backends' parameter limits).
+pub(crate) const IN_CHUNK: usize = 1000;
+
+/// Keel's store over SQLite or PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct SqlStore {
+    pub(crate) db: Db,
+    pub(crate) check_ins: Arc<CheckInQueue>,
+    pub(crate) settings: Arc<SettingsCache>,
+}
+
+pub(crate) enum Target {
+    Memory,
+    File(std::path::PathBuf),
+    Postgres(String),
+}
+
+pub(crate) fn parse_url(url: &str) -> StoreResult<Target> {
+    let url = url.trim();
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(Target::Postgres(url.to_string()));
+    }
+    if let Some(rest) = url.strip_prefix("sqlite:") {
+        let rest = rest.strip_prefix("//").unwrap_or(rest);
+        let path = rest.split('?').next().unwrap_or("");
+        if path == ":memory:" {
+            return Ok(Target::Memory);
+        }
+        if path.is_empty() {
+            return Err(StoreError::BadUrl(format!(
+                "'{url}' names no file: use sqlite://path/to/keel.db or sqlite::memory:"
+            )));
+        }
+        return Ok(Target::File(path.into()));
+    }
+    // Not echoed: the URL may hold a password.
+    let scheme = url.split(':').next().unwrap_or("");
+    Err(StoreError::BadUrl(format!(
+        "'{scheme}:' is not a supported database: use sqlite://path/to/keel.db, sqlite::memory: \
+         or postgres://user@host/database"
+    )))
+}
+
+impl SqlStore {
+    /// Opens the database named by `url` and applies pending migrations.
+    pub async fn open(url: &str) -> StoreResult<Self> {
+        // Boxed as `Send` here, where the lifetimes are concrete, so that callers may spawn
+        // `open()` (sqlx's executor futures otherwise trip rustc's higher-ranked Send check).
+        Self::open_boxed(url.to_string()).await
+    }
+
+    fn open_boxed(
+        url: String,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = StoreResult<Self>> + Send>> {
+        Box::pin(async move { Self::open_inner(&url).await })
+    }
+
+    async fn open_inner(url: &str) -> StoreResult<Self> {
+        let db = match parse_url(url)? {
+            Target::Memory => {
+                // One shared in-memory database: one connection that never closes.
+                let db = Db::sqlite_memory()?;
+                crate::migrate::run(&db).await?;
+                db
+            }
+            Target::File(path) => {
+                if let Some(dir) = path.parent() {
+                    if !dir.as_os_str().is_empty() {
+                        std::fs::create_dir_all(dir).map_err(|e| {
+                            StoreError::BadUrl(format!(
+                                "cannot create the directory {}: {e}",
+                                dir.display()
+                            ))
+                        })?;
+                    }
+                }
+                let db = Db::sqlite_file(&path)?;
+                crate::migrate::run(&db).await?;
+                db
+            }
+            Target::Postgres(url) => {
+                // The URL may hold a password: never echo it.
+                let opts = PgConnectOptions::from_str(&url)
+                    .map_err(|e| StoreError::BadUrl(format!("not a valid PostgreSQL URL ({e})")))?;
+                // Fail fast with the server's own answer instead of retrying until a timeout.
+                {
+                    use sqlx::Connection;
+                    let conn = sqlx::PgConnection::connect_with(&opts).await?;
+                    conn.close().await?;
+                }
+                let pool = PgPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with(opts)
+                    .await?;
+                let db = Db::Postgres(pool);
+                crate::migrate::run(&db).await?;
+                db
+            }
+        };
+        Ok(Self {
+            db,
+            check_ins: Arc::default(),
+            settings: Arc::default(),
+        })
+    }
+}
+
+/// Which database this store runs on.
+#[async_trait]
+pub trait Backend: Send + Sync {
+    /// "sqlite" or "postgres".
+    fn backend(&self) -> &'static str;
+}
+
+/// The Backend area through the shared handle: a caller holding a `DynStore` calls it with
+/// `Backend` in scope.
+#[async_trait]
+impl Backend for dyn Store {
+    fn backend(&self) -> &'static str {
+        self.as_backend().backend()
+    }
+}
+
+impl SqlStore {
+    pub(crate) async fn begin(&self) -> StoreResult<Tx> {
+        self.db.begin().await
+    }
+
+    pub(crate) fn ex(&self) -> Exec<'_> {
+        Exec::Db(&self.db)
+    }
+}
+
+#[async_trait]
+impl Backend for SqlStore {
+    fn backend(&self) -> &'static str {
+        self.db.backend()
+    }
+}

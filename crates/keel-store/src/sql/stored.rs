@@ -1,0 +1,141 @@
+//! How each enum is spelled in its column, written out here rather than borrowed from the API's
+//! serde names: renaming a variant for the API must not silently change what is stored (or make
+//! stored rows unreadable). The spellings are those the database holds today; the test below
+//! pins them.
+
+use crate::sql::corrupt;
+use crate::*;
+
+/// An enum stored as text: its spelling in the column, and back.
+pub(crate) trait Stored: Sized + Copy + 'static {
+    /// Every value.
+    const ALL: &'static [Self];
+
+    /// The spelling stored in the column.
+    fn stored(&self) -> &'static str;
+
+    /// The value spelled `s` in column `col`; `Corrupt` for a spelling the store never writes.
+    fn from_stored(col: &str, s: &str) -> StoreResult<Self> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|v| v.stored() == s)
+            .ok_or_else(|| corrupt(col, format!("unknown value '{s}'")))
+    }
+}
+
+/// `Stored` for an enum from its variants and their spellings.
+macro_rules! stored {
+    ($t:ty { $($v:ident => $s:literal),* $(,)? }) => {
+        impl Stored for $t {
+            const ALL: &'static [Self] = &[$(<$t>::$v),*];
+
+            fn stored(&self) -> &'static str {
+                match self {
+                    $(Self::$v => $s,)*
+                }
+            }
+        }
+    };
+}
+
+stored!(CycleState {
+    Planning => "planning",
+    Active => "active",
+    Closed => "closed",
+});
+stored!(OwnershipState {
+    Pending => "pending",
+    Accepted => "accepted",
+    Declined => "declined",
+});
+stored!(ObjectiveKind {
+    Committed => "committed",
+    Aspirational => "aspirational",
+});
+stored!(ObjectiveState {
+    Draft => "draft",
+    Active => "active",
+    Closed => "closed",
+});
+stored!(Visibility {
+    Public => "public",
+    Team => "team",
+    Private => "private",
+});
+stored!(MetricKind {
+    Increase => "increase",
+    Decrease => "decrease",
+    StayAbove => "stay_above",
+    StayBelow => "stay_below",
+    Boolean => "boolean",
+    Milestone => "milestone",
+});
+stored!(InitiativeState {
+    Proposed => "proposed",
+    Active => "active",
+    Dropped => "dropped",
+    Done => "done",
+});
+stored!(rhythm::Status {
+    OnTrack => "on_track",
+    AtRisk => "at_risk",
+    OffTrack => "off_track",
+    Stale => "stale",
+    Closed => "closed",
+});
+stored!(TokenScope {
+    Read => "read",
+    Write => "write",
+});
+stored!(RequestState {
+    Pending => "pending",
+    Accepted => "accepted",
+    Declined => "declined",
+    Superseded => "superseded",
+});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every stored spelling, and that it is still what was written before the store spelled
+    /// enums itself (the API's serde name), so existing rows read back unchanged.
+    fn pinned<T: Stored + serde::Serialize + std::fmt::Debug + PartialEq>(want: &[&str]) {
+        let got: Vec<&str> = T::ALL.iter().map(Stored::stored).collect();
+        assert_eq!(got, want);
+        for v in T::ALL {
+            let serde = serde_json::to_value(v).unwrap();
+            assert_eq!(serde.as_str(), Some(v.stored()), "{v:?}");
+            assert_eq!(T::from_stored("col", v.stored()).unwrap(), *v);
+        }
+        assert!(matches!(
+            T::from_stored("col", "nonsense"),
+            Err(StoreError::Corrupt { .. })
+        ));
+    }
+
+    #[test]
+    fn every_enum_value_keeps_its_stored_spelling() {
+        pinned::<CycleState>(&["planning", "active", "closed"]);
+        pinned::<OwnershipState>(&["pending", "accepted", "declined"]);
+        pinned::<ObjectiveKind>(&["committed", "aspirational"]);
+        pinned::<ObjectiveState>(&["draft", "active", "closed"]);
+        pinned::<Visibility>(&["public", "team", "private"]);
+        pinned::<MetricKind>(&[
+            "increase",
+            "decrease",
+            "stay_above",
+            "stay_below",
+            "boolean",
+            "milestone",
+        ]);
+        pinned::<InitiativeState>(&["proposed", "active", "dropped", "done"]);
+        pinned::<rhythm::Status>(&["on_track", "at_risk", "off_track", "stale", "closed"]);
+        pinned::<TokenScope>(&["read", "write"]);
+        pinned::<RequestState>(&["pending", "accepted", "declined", "superseded"]);
+        for s in RequestState::ALL {
+            assert_eq!(s.stored(), s.as_str());
+        }
+    }
+}

@@ -1,0 +1,222 @@
+//! Teams: the units OKRs are shared with, and the reach of a team lead.
+
+use crate::db::{args, map_err, Exec};
+use crate::sql::*;
+use crate::*;
+use async_trait::async_trait;
+
+/// Teams and team leads' reach.
+#[async_trait]
+pub trait Teams: Send + Sync {
+    /// Inserts a team with its members. Audited.
+    async fn insert_team(&self, ctx: &WriteCtx, team: &Team) -> StoreResult<()>;
+    /// The team with this id, with its members.
+    async fn team(&self, id: &TeamId) -> StoreResult<Option<Team>>;
+    /// The teams among `ids` that exist, with their members, in no particular order.
+    async fn teams_by_ids(&self, ids: &[TeamId]) -> StoreResult<Vec<Team>>;
+    /// `(id, name)` of the teams among `ids` that exist, in no particular order, in one query
+    /// (without their members): what an OKR shows of its teams.
+    async fn team_names(&self, ids: &[TeamId]) -> StoreResult<Vec<(TeamId, String)>>;
+    /// Teams by id, a page at a time, filtered by parent or member.
+    async fn list_teams(&self, filter: &TeamFilter, page: &PageRequest) -> StoreResult<Page<Team>>;
+    /// Updates a team and replaces its members. Audited.
+    async fn update_team(&self, ctx: &WriteCtx, before: &Team, after: &Team) -> StoreResult<Team>;
+    /// The teams this person leads and every team below them (the team lead's reach).
+    async fn teams_led_by(&self, person_id: &PersonId) -> StoreResult<Vec<TeamId>>;
+}
+
+/// The Teams area through the shared handle: a caller holding a `DynStore` calls it with
+/// `Teams` in scope.
+#[async_trait]
+impl Teams for dyn Store {
+    async fn insert_team(&self, ctx: &WriteCtx, team: &Team) -> StoreResult<()> {
+        self.as_teams().insert_team(ctx, team).await
+    }
+
+    async fn team(&self, id: &TeamId) -> StoreResult<Option<Team>> {
+        self.as_teams().team(id).await
+    }
+
+    async fn teams_by_ids(&self, ids: &[TeamId]) -> StoreResult<Vec<Team>> {
+        self.as_teams().teams_by_ids(ids).await
+    }
+
+    async fn team_names(&self, ids: &[TeamId]) -> StoreResult<Vec<(TeamId, String)>> {
+        self.as_teams().team_names(ids).await
+    }
+
+    async fn list_teams(&self, filter: &TeamFilter, page: &PageRequest) -> StoreResult<Page<Team>> {
+        self.as_teams().list_teams(filter, page).await
+    }
+
+    async fn update_team(&self, ctx: &WriteCtx, before: &Team, after: &Team) -> StoreResult<Team> {
+        self.as_teams().update_team(ctx, before, after).await
+    }
+
+    async fn teams_led_by(&self, person_id: &PersonId) -> StoreResult<Vec<TeamId>> {
+        self.as_teams().teams_led_by(person_id).await
+    }
+}
+
+impl SqlStore {
+    pub(crate) async fn do_insert_team(&self, ctx: &WriteCtx, t: &Team) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        insert_rows(&mut tx, usize::MAX, "teams", TEAM_INSERT, vec![team_row(t)]).await?;
+        insert_rows(
+            &mut tx,
+            usize::MAX,
+            "team_members",
+            &["team_id", "person_id", "position"],
+            junction_rows(t.id.as_str(), &id_strings(&t.member_ids)),
+        )
+        .await?;
+        audit(
+            &mut tx,
+            ctx,
+            AuditRec {
+                kind: "team",
+                verb: "create",
+                object_id: t.id.as_str(),
+                objective_id: None,
+                key_result_id: None,
+                before: None,
+                after: value(t),
+            },
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    pub(crate) async fn do_update_team(
+        &self,
+        ctx: &WriteCtx,
+        before: &Team,
+        after: &Team,
+    ) -> StoreResult<Team> {
+        let mut tx = self.begin().await?;
+        let n = tx
+            .execute(
+                "UPDATE teams SET name = $1, parent_id = $2, lead_id = $3, updated_at = $4, \
+                 version = version + 1 WHERE id = $5 AND version = $6",
+                args![
+                    after.name.as_str(),
+                    after.parent_id.as_ref().map(|x| x.as_str()),
+                    after.lead_id.as_ref().map(|x| x.as_str()),
+                    ts(&now()),
+                    before.id.as_str(),
+                    before.version,
+                ],
+            )
+            .await?;
+        if n == 0 {
+            return Err(stale_or_missing(&mut tx, "teams", before.id.as_str(), "").await);
+        }
+        replace_junction(
+            &mut tx,
+            "team_members",
+            "team_id",
+            "person_id",
+            before.id.as_str(),
+            &id_strings(&after.member_ids),
+        )
+        .await?;
+        let stored = team_in(&mut Exec::Tx(&mut tx), before.id.as_str())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        audit(
+            &mut tx,
+            ctx,
+            AuditRec {
+                kind: "team",
+                verb: "update",
+                object_id: before.id.as_str(),
+                objective_id: None,
+                key_result_id: None,
+                before: value(before),
+                after: value(&stored),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+}
+
+#[async_trait]
+impl Teams for SqlStore {
+    async fn insert_team(&self, ctx: &WriteCtx, team: &Team) -> StoreResult<()> {
+        self.do_insert_team(ctx, team).await.map_err(map_err)
+    }
+
+    async fn team(&self, id: &TeamId) -> StoreResult<Option<Team>> {
+        team_in(&mut self.ex(), id.as_str()).await
+    }
+
+    async fn teams_by_ids(&self, ids: &[TeamId]) -> StoreResult<Vec<Team>> {
+        let keys = id_strings(ids);
+        let select = format!("SELECT {TEAM_COLS} FROM teams WHERE id");
+        let mut ex = self.ex();
+        let rows = fetch_in(&mut ex, &select, "", &keys).await?;
+        fill_teams(&mut ex, rows).await
+    }
+
+    async fn team_names(&self, ids: &[TeamId]) -> StoreResult<Vec<(TeamId, String)>> {
+        fetch_in(
+            &mut self.ex(),
+            "SELECT id, name FROM teams WHERE id",
+            "",
+            &id_strings(ids),
+        )
+        .await?
+        .iter()
+        .map(|r| Ok((TeamId::from_string(r.text("id")?), r.text("name")?)))
+        .collect()
+    }
+
+    async fn list_teams(&self, filter: &TeamFilter, page: &PageRequest) -> StoreResult<Page<Team>> {
+        let limit = clamp(page.limit);
+        let mut w = Where::default();
+        if let Some(p) = &filter.parent_id {
+            let p = w.arg(p.as_str());
+            w.add(format!("parent_id = {p}"));
+        }
+        if let Some(m) = &filter.member_id {
+            let p = w.arg(m.as_str());
+            w.add(format!(
+                "EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = teams.id AND m.person_id = {p})"
+            ));
+        }
+        if let Some(c) = id_cursor(page)? {
+            let p = w.arg(c);
+            w.add(format!("id > {p}"));
+        }
+        let sql = format!(
+            "SELECT {TEAM_COLS} FROM teams {} ORDER BY id LIMIT {}",
+            w.sql(),
+            limit + 1
+        );
+        let mut ex = self.ex();
+        let rows = ex.fetch_all(&sql, w.args).await?;
+        let items = fill_teams(&mut ex, rows).await?;
+        Ok(paginate(items, limit, |t| format!("i:{}", t.id)))
+    }
+
+    async fn update_team(&self, ctx: &WriteCtx, before: &Team, after: &Team) -> StoreResult<Team> {
+        self.do_update_team(ctx, before, after)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn teams_led_by(&self, person_id: &PersonId) -> StoreResult<Vec<TeamId>> {
+        let sql = format!(
+            "{} SELECT id FROM led ORDER BY id",
+            LED_TEAMS.replace("{me}", "$1")
+        );
+        self.db
+            .fetch_all(&sql, args![person_id.as_str()])
+            .await?
+            .iter()
+            .map(|r| Ok(TeamId::from_string(r.text("id")?)))
+            .collect()
+    }
+}

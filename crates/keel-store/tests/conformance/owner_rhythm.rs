@@ -1,0 +1,223 @@
+//! The owner's rhythm: cadences, status overrides, scores, retrospectives, carrying over.
+
+use crate::*;
+
+conformance!(rhythm_records_round_trip, carry_over_is_all_or_nothing,);
+
+async fn rhythm_records_round_trip(s: DynStore, _url: String) {
+    let b = basic(&s).await;
+    // Check-in history of several key results in one call, by key result then time.
+    let kr2 = key_result(&b.objective.id, &b.owner.id);
+    s.insert_key_result(&ctx(), &kr2, None).await.unwrap();
+    let t = now();
+    for (kr, v, days) in [(&b.kr, 2.0, 1), (&b.kr, 1.0, 5), (&kr2, 3.0, 2)] {
+        let c = check_in(&kr.id, v, t - Duration::days(days));
+        s.record_check_in(&ctx(), &c, &applied(kr, &c))
+            .await
+            .unwrap();
+    }
+    let all = s
+        .check_ins_of(&[b.kr.id.clone(), kr2.id.clone()])
+        .await
+        .unwrap();
+    let mine: Vec<f64> = all
+        .iter()
+        .filter(|c| c.key_result_id == b.kr.id)
+        .map(|c| c.value)
+        .collect();
+    assert_eq!(mine, vec![1.0, 2.0], "oldest first");
+    assert_eq!(all.len(), 3);
+    assert!(s.check_ins_of(&[]).await.unwrap().is_empty());
+    // The same history reduced to points, in the same order, with the same confidences.
+    let points = s
+        .check_in_points(&[b.kr.id.clone(), kr2.id.clone()])
+        .await
+        .unwrap();
+    let expected: Vec<keel_store::CheckInPoint> = all
+        .iter()
+        .map(|c| keel_store::CheckInPoint {
+            key_result_id: c.key_result_id.clone(),
+            at: c.at,
+            value: c.value,
+            confidence: c.confidence.value(),
+        })
+        .collect();
+    let mut sorted = points.clone();
+    sorted.sort_by(|a, b| (a.key_result_id.as_str(), a.at).cmp(&(b.key_result_id.as_str(), b.at)));
+    assert_eq!(sorted, expected);
+    let mine: Vec<f64> = points
+        .iter()
+        .filter(|p| p.key_result_id == b.kr.id)
+        .map(|p| p.value)
+        .collect();
+    assert_eq!(mine, vec![1.0, 2.0], "oldest first");
+    assert!(s.check_in_points(&[]).await.unwrap().is_empty());
+    assert_eq!(
+        s.cycles_by_ids(&[b.cycle.id.clone()]).await.unwrap()[0].id,
+        b.cycle.id
+    );
+
+    let tm = team("Growth");
+    s.insert_team(&ctx(), &tm).await.unwrap();
+    s.set_team_cadence(&ctx(), &tm.id, Some(14)).await.unwrap();
+    s.set_team_cadence(&ctx(), &tm.id, Some(10)).await.unwrap();
+    assert_eq!(
+        s.team_cadences(&[tm.id.clone()]).await.unwrap(),
+        vec![(tm.id.clone(), 10)]
+    );
+    s.set_team_cadence(&ctx(), &tm.id, None).await.unwrap();
+    assert!(s.team_cadences(&[tm.id.clone()]).await.unwrap().is_empty());
+
+    let ov = rhythm::StatusOverride {
+        objective_id: b.objective.id.clone(),
+        status: rhythm::Status::AtRisk,
+        reason: "hiring".into(),
+        set_by: Some(b.owner.id.clone()),
+        set_at: now(),
+    };
+    s.set_status_override(&ctx(), &b.objective.id, Some(&ov))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.status_overrides(&[b.objective.id.clone()]).await.unwrap(),
+        vec![ov]
+    );
+    s.set_status_override(&ctx(), &b.objective.id, None)
+        .await
+        .unwrap();
+    assert!(s
+        .status_overrides(&[b.objective.id.clone()])
+        .await
+        .unwrap()
+        .is_empty());
+
+    let score = rhythm::KeyResultScore {
+        key_result_id: b.kr.id.clone(),
+        score: 0.7,
+        reason: "close".into(),
+        suggested_score: 0.6,
+        scored_by: Some(b.owner.id.clone()),
+        scored_at: now(),
+    };
+    s.save_score(&ctx(), &score).await.unwrap();
+    let rescored = rhythm::KeyResultScore {
+        score: 0.8,
+        ..score
+    };
+    s.save_score(&ctx(), &rescored).await.unwrap();
+    assert_eq!(
+        s.scores_of(&[b.kr.id.clone()]).await.unwrap(),
+        vec![rescored]
+    );
+
+    let draft = objective(&b.cycle.id, &b.owner.id);
+    s.insert_objective(&ctx(), &draft, None).await.unwrap();
+    let retro = rhythm::Retrospective {
+        objective_id: b.objective.id.clone(),
+        worked: "demos".into(),
+        did_not: "hiring".into(),
+        carry_over: true,
+        carried_over_to: Some(draft.id.clone()),
+        updated_by: Some(b.owner.id.clone()),
+        updated_at: now(),
+    };
+    s.save_retrospective(&ctx(), &retro).await.unwrap();
+    assert_eq!(s.retrospective(&b.objective.id).await.unwrap(), Some(retro));
+    assert_eq!(
+        s.carried_over_from(&[draft.id.clone(), b.objective.id.clone()])
+            .await
+            .unwrap(),
+        vec![(draft.id.clone(), b.objective.id.clone())]
+    );
+    // A score for an unknown key result is refused by the database.
+    let orphan = rhythm::KeyResultScore {
+        key_result_id: KeyResultId::generate(),
+        ..s.scores_of(&[b.kr.id.clone()]).await.unwrap().remove(0)
+    };
+    assert!(s.save_score(&ctx(), &orphan).await.is_err());
+}
+
+async fn carry_over_is_all_or_nothing(s: DynStore, _url: String) {
+    let b = basic(&s).await;
+    let next = cycle(&format!("Q2 {}", uuid::Uuid::now_v7()));
+    s.insert_cycle(&ctx(), &next).await.unwrap();
+    let retro = |to: &ObjectiveId| rhythm::Retrospective {
+        objective_id: b.objective.id.clone(),
+        worked: "weekly check-ins".into(),
+        did_not: "hiring".into(),
+        carry_over: true,
+        carried_over_to: Some(to.clone()),
+        updated_by: Some(b.owner.id.clone()),
+        updated_at: now(),
+    };
+    let draft = |kr_ids: Vec<KeyResultId>| {
+        let mut o = objective(&next.id, &b.owner.id);
+        o.state = ObjectiveState::Draft;
+        let krs = kr_ids
+            .into_iter()
+            .map(|id| {
+                let mut k = key_result(&o.id, &b.owner.id);
+                k.id = id;
+                (k, None)
+            })
+            .collect();
+        CarryOver {
+            objective: o,
+            request: None,
+            key_results: krs,
+        }
+    };
+
+    // A later write fails (the second key result reuses an existing id): nothing is written,
+    // not the draft, not its first key result, not the retrospective.
+    let failing = draft(vec![KeyResultId::generate(), b.kr.id.clone()]);
+    assert!(s
+        .carry_over(&ctx(), &retro(&failing.objective.id), &failing)
+        .await
+        .is_err());
+    assert!(s.objective(&failing.objective.id).await.unwrap().is_none());
+    assert!(s
+        .key_result(&failing.key_results[0].0.id)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(s.retrospective(&b.objective.id).await.unwrap().is_none());
+
+    // The whole carry-over lands together, linked to the original.
+    let ok = draft(vec![KeyResultId::generate(), KeyResultId::generate()]);
+    s.carry_over(&ctx(), &retro(&ok.objective.id), &ok)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.objective(&ok.objective.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .cycle_id,
+        next.id
+    );
+    assert_eq!(
+        s.key_results_of(&[ok.objective.id.clone()])
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    let r = s.retrospective(&b.objective.id).await.unwrap().unwrap();
+    assert_eq!(r.carried_over_to, Some(ok.objective.id.clone()));
+    assert_eq!(
+        s.carried_over_from(&[ok.objective.id.clone()])
+            .await
+            .unwrap(),
+        vec![(ok.objective.id.clone(), b.objective.id.clone())]
+    );
+
+    // A key result of another objective is refused before anything is written.
+    let mut stray = draft(vec![KeyResultId::generate()]);
+    stray.key_results[0].0.objective_id = b.objective.id.clone();
+    assert!(s
+        .carry_over(&ctx(), &retro(&stray.objective.id), &stray)
+        .await
+        .is_err());
+    assert!(s.objective(&stray.objective.id).await.unwrap().is_none());
+}

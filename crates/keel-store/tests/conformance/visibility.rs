@@ -1,0 +1,146 @@
+//! Visibility: which objectives (and their key results, requests and audit events) a reader
+//! sees, in SQL, page by page (docs/method.md, "Visibility").
+
+use crate::*;
+
+conformance!(visibility_filter,);
+
+/// The audience filter: public; team (the objective's or a key result's teams, members and leads
+/// up the tree; or every team for `TeamScope::All`); private (the circle of the objective and of
+/// its key results). The same rule on lists, ownership requests, audit events and id sets.
+async fn visibility_filter(s: DynStore, _url: String) {
+    let b = basic(&s).await;
+    let unique = |n: &str| format!("{n}-{}@example.com", uuid::Uuid::now_v7());
+    let lead = person("Lead", &unique("lead"));
+    let member = person("Member", &unique("member"));
+    let helper = person("Helper", &unique("helper"));
+    let outsider = person("Outsider", &unique("outsider"));
+    for p in [&lead, &member, &helper, &outsider] {
+        s.insert_person(&ctx(), p).await.unwrap();
+    }
+    let mut dept = team("Department");
+    dept.lead_id = Some(lead.id.clone());
+    s.insert_team(&ctx(), &dept).await.unwrap();
+    let mut squad = team("Squad");
+    squad.parent_id = Some(dept.id.clone());
+    s.insert_team(&ctx(), &squad).await.unwrap();
+    let mut leaf = team("Leaf");
+    leaf.parent_id = Some(squad.id.clone());
+    leaf.member_ids = vec![member.id.clone()];
+    s.insert_team(&ctx(), &leaf).await.unwrap();
+    let mut led: Vec<TeamId> = s.teams_led_by(&lead.id).await.unwrap();
+    led.sort();
+    let mut want = vec![dept.id.clone(), squad.id.clone(), leaf.id.clone()];
+    want.sort();
+    assert_eq!(led, want);
+    assert!(s.teams_led_by(&member.id).await.unwrap().is_empty());
+
+    // b.objective is public. A team objective shared with Leaf through a key result only, and a
+    // private one with a key result Helper contributes to.
+    let mut team_o = objective(&b.cycle.id, &b.owner.id);
+    team_o.visibility = Visibility::Team;
+    s.insert_objective(&ctx(), &team_o, None).await.unwrap();
+    let mut team_kr = key_result(&team_o.id, &b.owner.id);
+    team_kr.team_ids = vec![leaf.id.clone()];
+    s.insert_key_result(&ctx(), &team_kr, None).await.unwrap();
+    let mut private = objective(&b.cycle.id, &b.owner.id);
+    private.visibility = Visibility::Private;
+    s.insert_objective(&ctx(), &private, None).await.unwrap();
+    let mut private_kr = key_result(&private.id, &b.owner.id);
+    private_kr.contributor_ids = vec![helper.id.clone()];
+    s.insert_key_result(&ctx(), &private_kr, None)
+        .await
+        .unwrap();
+
+    let audience = |p: &Person, teams: TeamScope| Audience {
+        person_id: p.id.clone(),
+        teams,
+    };
+    let all_ids = vec![
+        b.objective.id.clone(),
+        team_o.id.clone(),
+        private.id.clone(),
+    ];
+    let cases = [
+        (audience(&outsider, TeamScope::Reach), vec![&b.objective.id]),
+        (
+            audience(&member, TeamScope::Reach),
+            vec![&b.objective.id, &team_o.id],
+        ),
+        (audience(&member, TeamScope::None), vec![&b.objective.id]),
+        (
+            audience(&lead, TeamScope::Reach),
+            vec![&b.objective.id, &team_o.id],
+        ),
+        (
+            audience(&outsider, TeamScope::All),
+            vec![&b.objective.id, &team_o.id],
+        ),
+        (
+            audience(&helper, TeamScope::None),
+            vec![&b.objective.id, &private.id],
+        ),
+        (
+            audience(&b.owner, TeamScope::None),
+            vec![&b.objective.id, &team_o.id, &private.id],
+        ),
+    ];
+    for (a, expected) in cases {
+        let mut expected: Vec<ObjectiveId> = expected.into_iter().cloned().collect();
+        expected.sort();
+        let mut got = s.visible_objective_ids(&a, &all_ids).await.unwrap();
+        got.sort();
+        assert_eq!(got, expected, "{a:?}");
+        // Lists filter in SQL: one item a page, never a short page.
+        let mut listed = vec![];
+        let mut cursor = None;
+        loop {
+            let p = s
+                .list_objectives(
+                    &ObjectiveFilter {
+                        cycle_id: Some(b.cycle.id.clone()),
+                        ..ObjectiveFilter::new(Reader::Audience(a.clone()))
+                    },
+                    &page(1, cursor),
+                )
+                .await
+                .unwrap();
+            if p.next_cursor.is_some() {
+                assert_eq!(p.items.len(), 1);
+            }
+            listed.extend(p.items.into_iter().map(|o| o.id));
+            cursor = p.next_cursor;
+            if cursor.is_none() {
+                break;
+            }
+        }
+        listed.sort();
+        assert_eq!(listed, expected, "{a:?}");
+        // Audit events on invisible objectives (and their key results) are left out.
+        let events = s
+            .list_audit(
+                &AuditFilter {
+                    ..AuditFilter::new(Reader::Audience(a.clone()))
+                },
+                &page(500, None),
+            )
+            .await
+            .unwrap();
+        for e in &events.items {
+            if let Some(o) = &e.objective_id {
+                assert!(
+                    expected.iter().any(|x| x.as_str() == o),
+                    "{a:?} sees an event on {o}"
+                );
+            }
+        }
+        assert!(events.items.iter().any(|e| e.object_kind == "person"));
+    }
+    // A deleted key result no longer grants sight.
+    s.delete_key_result(&ctx(), &private_kr).await.unwrap();
+    let got = s
+        .visible_objective_ids(&audience(&helper, TeamScope::None), &all_ids)
+        .await
+        .unwrap();
+    assert_eq!(got, vec![b.objective.id.clone()]);
+}
