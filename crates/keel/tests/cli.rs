@@ -346,8 +346,8 @@ fn serve_demo_prints_a_token_that_works() {
             .header("cookie", cookie)
             .form(&[
                 ("csrf_token", csrf.as_str()),
-                ("email", keel::demo::DEMO_ADMIN_EMAIL),
-                ("password", keel::demo::DEMO_PASSWORD),
+                ("email", keel_demo::DEMO_ADMIN_EMAIL),
+                ("password", keel_demo::DEMO_PASSWORD),
             ])
             .send()
             .await
@@ -424,7 +424,7 @@ fn lint_reports_the_demo_pitfalls_and_fails_on_errors() {
         .status
         .success());
     let today = chrono::Utc::now().date_naive();
-    let snapshot = keel::demo::organisation(today);
+    let snapshot = keel_demo::organisation(today);
     let quarter = snapshot
         .cycles
         .iter()
