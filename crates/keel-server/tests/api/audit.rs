@@ -1,4 +1,4 @@
-//! The audit log (issue 4): an objective's history, and `GET /api/v1/audit` with its filters,
+//! The audit log: an objective's history, and `GET /api/v1/audit` with its filters,
 //! pagination, CSV export and permission (administrators and champions only).
 
 use crate::helpers::*;

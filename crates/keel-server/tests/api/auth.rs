@@ -6,81 +6,13 @@
 
 use crate::helpers::*;
 use keel_domain::{PersonId, Source};
-use keel_server::auth::{password, AuthConfig};
-use keel_store::{AuditFilter, PageRequest, WriteCtx};
+use keel_server::auth::AuthConfig;
+use keel_store::{AuditFilter, PageRequest};
 use reqwest::{header, redirect, Response, StatusCode};
 use serde_json::{json, Value};
 
 const ADMIN_EMAIL: &str = "ada@keel.test";
 const ADMIN_PASSWORD: &str = "ada's long password";
-
-/// A browser: a cookie jar, no automatic redirects (the tests look at each one).
-pub struct Browser {
-    pub client: reqwest::Client,
-    pub base: String,
-}
-
-impl Browser {
-    pub fn new(app: &TestApp) -> Self {
-        Self {
-            client: reqwest::Client::builder()
-                .cookie_store(true)
-                .redirect(redirect::Policy::none())
-                .build()
-                .unwrap(),
-            base: app.base.clone(),
-        }
-    }
-
-    pub async fn get(&self, path: &str) -> Response {
-        self.client
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap()
-    }
-
-    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Response {
-        self.client
-            .post(format!("{}{path}", self.base))
-            .form(form)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    /// GETs a page and returns the CSRF token of its form.
-    pub async fn csrf(&self, path: &str) -> String {
-        let html = self.get(path).await.text().await.unwrap();
-        csrf_in(&html).unwrap_or_else(|| panic!("no csrf_token in {path}: {html}"))
-    }
-
-    /// Signs in through the form; returns the response to the POST.
-    pub async fn sign_in(&self, email: &str, password: &str) -> Response {
-        let token = self.csrf("/sign-in").await;
-        self.post_form(
-            "/sign-in",
-            &[
-                ("csrf_token", &token),
-                ("email", email),
-                ("password", password),
-            ],
-        )
-        .await
-    }
-}
-
-pub fn csrf_in(html: &str) -> Option<String> {
-    let at = html.find("name=\"csrf_token\" value=\"")? + "name=\"csrf_token\" value=\"".len();
-    Some(html[at..].split('"').next()?.to_string())
-}
-
-pub fn location(resp: &Response) -> String {
-    resp.headers()
-        .get(header::LOCATION)
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default()
-}
 
 fn set_cookies(resp: &Response) -> Vec<String> {
     resp.headers()
@@ -88,18 +20,6 @@ fn set_cookies(resp: &Response) -> Vec<String> {
         .iter()
         .map(|v| v.to_str().unwrap().to_string())
         .collect()
-}
-
-/// Gives a person a password directly (as `keel admin create` does).
-pub async fn set_password(app: &TestApp, id: &str, pw: &str) {
-    app.store
-        .set_password_hash(
-            &WriteCtx::system(Source::Cli),
-            &PersonId::from_string(id.to_string()),
-            &password::hash(pw).await.unwrap(),
-        )
-        .await
-        .unwrap();
 }
 
 async fn app_with_admin_password(auth: AuthConfig) -> TestApp {
@@ -211,7 +131,7 @@ async fn sign_in_my_week_and_sign_out() {
     // Already signed in: the sign-in page moves on.
     assert_eq!(location(&b.get("/sign-in").await), "/my-week");
 
-    let token = csrf_in(&html).unwrap();
+    let token = Page::parse(&html).csrf();
     let resp = b.post_form("/sign-out", &[("csrf_token", &token)]).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&resp), "/sign-in");
@@ -234,7 +154,7 @@ async fn cookies_are_secure_behind_https() {
     assert!(set_cookies(&resp)
         .iter()
         .all(|c| c.contains("Secure") && c.contains("HttpOnly")));
-    let token = csrf_in(&resp.text().await.unwrap()).unwrap();
+    let token = Page::parse(&resp.text().await.unwrap()).csrf();
     let client = reqwest::Client::builder()
         .redirect(redirect::Policy::none())
         .build()
@@ -370,7 +290,7 @@ async fn sessions_expire_when_idle() {
     assert_eq!(b.get("/my-week").await.status(), StatusCode::OK);
     app.clock.advance(chrono::Duration::hours(11));
     assert_eq!(b.get("/my-week").await.status(), StatusCode::OK);
-    let stale = csrf_in(&b.get("/my-week").await.text().await.unwrap()).unwrap();
+    let stale = Page::parse(&b.get("/my-week").await.text().await.unwrap()).csrf();
     app.clock.advance(chrono::Duration::hours(13));
     assert_signed_out(&b).await;
     // The sign-out button of a page left open past the expiry still works.
@@ -764,7 +684,7 @@ async fn return_to_never_leaves_the_site() {
             .get(&format!("/sign-in?return_to={}", urlencode(asked)))
             .await;
         let html = page.text().await.unwrap();
-        let token = csrf_in(&html).unwrap();
+        let token = Page::parse(&html).csrf();
         let resp = b
             .post_form(
                 "/sign-in",

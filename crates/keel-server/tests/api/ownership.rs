@@ -1,4 +1,4 @@
-//! Ownership and accountability, told as the seeds' stories.
+//! Ownership and accountability, told as the stories of the ownership doctrine (docs/method.md).
 
 use crate::helpers::*;
 use reqwest::{Method, StatusCode};
@@ -35,10 +35,10 @@ fn codes_for(report: &Value, okr_id: &str) -> Vec<String> {
         .collect()
 }
 
-/// Seed 000: an associate owns the Objective while her supervisors own its Key Results; each
+/// "One owner": an associate owns the Objective while her supervisors own its Key Results; each
 /// accepts explicitly, and only then can it become active.
 #[tokio::test]
-async fn seed_000_the_associate_owns_the_objective_her_supervisors_own_key_results() {
+async fn an_associate_owns_the_objective_her_supervisors_key_results_serve() {
     let app = spawn_app().await;
     let cycle = app.cycle("2026 Q4").await;
     let (vp, vp_token) = app.member("Victor VP").await;
@@ -247,10 +247,10 @@ async fn seed_000_the_associate_owns_the_objective_her_supervisors_own_key_resul
     );
 }
 
-/// Seed 001: the CTO owns the activation KR far from the funnel; the health check flags it; it is
+/// "The pitfalls": the CTO owns the activation KR far from the funnel; the health check flags it; it is
 /// handed to the product manager with the CTO as sponsor, and the history keeps both.
 #[tokio::test]
-async fn seed_001_the_cto_far_from_the_funnel_is_flagged_then_hands_over_to_the_pm() {
+async fn the_cto_far_from_the_funnel_is_flagged_then_hands_over_to_the_pm() {
     let app = spawn_app().await;
     let cycle = app.cycle("2026 Q4").await;
     let (cto, cto_token) = app.member("Chris CTO").await;
@@ -410,10 +410,10 @@ async fn seed_001_the_cto_far_from_the_funnel_is_flagged_then_hands_over_to_the_
     );
 }
 
-/// Seed 003: one key result owned across four teams appears on each team's view, once, with one
+/// "Shared OKRs": one key result owned across four teams appears on each team's view, once, with one
 /// progress.
 #[tokio::test]
-async fn seed_003_one_key_result_shared_by_four_teams_appears_once_on_each() {
+async fn one_key_result_shared_by_four_teams_appears_once_on_each() {
     let app = spawn_app().await;
     let cycle = app.cycle("2026 Q4").await;
     let mut teams = vec![];
@@ -479,10 +479,10 @@ async fn seed_003_one_key_result_shared_by_four_teams_appears_once_on_each() {
     .await;
 }
 
-/// Seed 001: forced ownership is dead on arrival: never active until accepted; declining needs
+/// "Acceptance": forced ownership is dead on arrival: never active until accepted; declining needs
 /// a reason that goes back to the proposer; the health check flags what waits too long.
 #[tokio::test]
-async fn seed_001_forced_ownership_never_becomes_active() {
+async fn forced_ownership_never_becomes_active() {
     let app = spawn_app().await;
     let cycle = app.cycle("2026 Q4").await;
     let (bob, bob_token) = app.member("Bob Busy").await;
@@ -625,7 +625,7 @@ async fn seed_001_forced_ownership_never_becomes_active() {
     );
 }
 
-/// Seeds 001 and 002: a team is never an owner; ownership is not split unless the organisation
+/// "One owner" and "Ownership policy": a team is never an owner; ownership is not split unless the organisation
 /// chooses the shared policy, and then the split is flagged.
 #[tokio::test]
 async fn a_team_is_never_an_owner_and_co_owners_follow_the_policy() {

@@ -1,4 +1,4 @@
-//! Visibility over the owner's rhythm (issues 4 and 5 together): an OKR a reader may not see
+//! Visibility over the owner's rhythm ("Visibility" and "The weekly rhythm" together): an OKR a reader may not see
 //! never shows up in what is due, in a review's agenda, in feedback requests, in recognition or
 //! in the calibration report, and naming it answers like naming nothing.
 

@@ -1,4 +1,4 @@
-//! Visibility (issue 4): `public`, `team` and `private` objectives, enforced on single reads,
+//! Visibility ("Visibility" in docs/method.md): `public`, `team` and `private` objectives, enforced on single reads,
 //! writes, lists with every filter, pagination, person and team views, ownership requests, the
 //! health report and the audit log. An OKR you may not see answers 404 and is in no list.
 

@@ -1,4 +1,4 @@
-//! Accessibility checked in the real browser, on the demo organisation (issue 6: "accessible
+//! Accessibility checked in the real browser, on the demo organisation (the promise: "accessible
 //! (labels, focus order, contrast, full keyboard use)", "readable on a laptop and on a phone").
 //!
 //! The HTML tests elsewhere can only say a `<label for>` is there; whether the text is readable
