@@ -21,11 +21,44 @@ async fn forms_refuse_the_unauthorised_before_they_read_what_was_typed_on_postgr
 /// Who sends which form, with what, and the answer expected.
 type Case<'a> = (&'a Browser, String, Vec<(&'a str, &'a str)>, StatusCode);
 
+/// An objective with a key result (checked in, with an initiative), a private objective, a team,
+/// and two people who may not act on them: Mia, a member, and Val, a viewer.
+struct Setup {
+    app: TestApp,
+    o: String,
+    kr: String,
+    private: String,
+    check_in: String,
+    team: String,
+    initiative: String,
+    mia: Browser,
+    val: Browser,
+    ada: String,
+    long: String,
+}
+
 async fn permission_first(app: TestApp) {
+    let s = setup(app).await;
+    for (who, path, form, status) in &cases(&s) {
+        let resp = who.submit(path, form).await;
+        let got = resp.status();
+        let html = resp.text().await.unwrap();
+        assert_eq!(got, *status, "POST {path} {form:?}: {html}");
+        assert!(
+            !Page::parse(&html).has(".field-error"),
+            "no validation shown: {html}"
+        );
+    }
+
+    nothing_was_written(&s).await;
+    the_same_input_from_those_allowed_is_refused_next_to_the_field(&s).await;
+}
+
+async fn setup(app: TestApp) -> Setup {
     let cycle = app.cycle("2026 Q4").await;
     let (o, krs) =
         crate::rhythm::active_objective(&app, &cycle, None, &["Weekly active teams"]).await;
-    let kr = &krs[0];
+    let kr = krs[0].clone();
     let private = app
         .create(
             "/api/v1/objectives",
@@ -61,10 +94,37 @@ async fn permission_first(app: TestApp) {
     let val = Browser::signed_in(&app, &val, "val.viewer@keel.test").await;
     let ada = app.admin_id.clone();
     let long = "w".repeat(10_001);
+    Setup {
+        app,
+        o,
+        kr,
+        private,
+        check_in,
+        team,
+        initiative,
+        mia,
+        val,
+        ada,
+        long,
+    }
+}
 
-    // Each form with input it would refuse (422) from someone allowed: 403 (404 for an OKR the
-    // sender may not see), whatever was typed.
-    let cases: Vec<Case> = vec![
+/// Each form with input it would refuse (422) from someone allowed: 403 (404 for an OKR the
+/// sender may not see), whatever was typed.
+fn cases(s: &Setup) -> Vec<Case<'_>> {
+    let Setup {
+        o,
+        kr,
+        private,
+        team,
+        initiative,
+        mia,
+        val,
+        ada,
+        long,
+        ..
+    } = s;
+    vec![
         // The close-out page's forms.
         (
             &mia,
@@ -204,16 +264,19 @@ async fn permission_first(app: TestApp) {
             ],
             StatusCode::FORBIDDEN,
         ),
-    ];
-    for (who, path, form, status) in &cases {
-        let resp = who.submit(path, form).await;
-        let got = resp.status();
-        let html = resp.text().await.unwrap();
-        assert_eq!(got, *status, "POST {path} {form:?}: {html}");
-        assert!(!html.contains("field-error"), "no validation shown: {html}");
-    }
+    ]
+}
 
-    // Nothing was written.
+/// Nothing the refused forms carried was written.
+async fn nothing_was_written(s: &Setup) {
+    let Setup {
+        app,
+        o,
+        kr,
+        team,
+        ada,
+        ..
+    } = s;
     let k = json_of(&app, &format!("/api/v1/key-results/{kr}")).await;
     assert!(k["score"].is_null(), "{k}");
     assert_eq!(k["owner_id"], ada.as_str());
@@ -245,18 +308,32 @@ async fn permission_first(app: TestApp) {
     assert!(reviews["items"].as_array().unwrap().is_empty(), "{reviews}");
     let requests = json_of(&app, "/api/v1/feedback-requests").await;
     assert!(requests["items"].as_array().unwrap().is_empty());
-    for okr in [&o, kr] {
+    for okr in [o, kr] {
         let r = json_of(&app, &format!("/api/v1/okrs/{okr}/recognitions")).await;
         assert!(r["items"].as_array().unwrap().is_empty(), "{r}");
     }
+}
 
-    // The same bad input from those allowed is a 422 with the message next to the field (so the
-    // 403s above are about permission, not about the input).
+/// The same bad input from those allowed is a 422 with the message next to the field (so the
+/// 403s above are about permission, not about the input).
+async fn the_same_input_from_those_allowed_is_refused_next_to_the_field(s: &Setup) {
+    let Setup {
+        app,
+        o,
+        kr,
+        team,
+        check_in,
+        ada,
+        ..
+    } = s;
     let admin = Browser::admin(&app).await;
     let html = admin
         .refused(&format!("/key-results/{kr}/score"), &[("score", "lots")])
         .await;
-    assert!(html.contains(&format!("id=\"score-{kr}-error\"")), "{html}");
+    assert!(
+        Page::parse(&html).has(&format!("[id=\"score-{kr}-error\"]")),
+        "{html}"
+    );
     let html = admin
         .refused(
             &format!("/objectives/{o}/status"),
@@ -267,7 +344,10 @@ async fn permission_first(app: TestApp) {
     let html = admin
         .refused(&format!("/objectives/{o}/ownership"), &[("owner_id", "")])
         .await;
-    assert!(html.contains("choose the new owner"), "{html}");
+    assert!(
+        Page::parse(&html).body().contains("choose the new owner"),
+        "{html}"
+    );
     let html = admin
         .refused(&format!("/objectives/{o}/edit"), &[("kind", "sideways")])
         .await;
@@ -297,7 +377,10 @@ async fn permission_first(app: TestApp) {
     let html = admin
         .refused(&format!("/teams/{team}/reviews"), &[("held_on", "someday")])
         .await;
-    assert!(html.contains("must be a date"), "{html}");
+    assert!(
+        Page::parse(&html).body().contains("must be a date"),
+        "{html}"
+    );
     let (bo, _) = app.member("Bo Buddy").await;
     let bo = Browser::signed_in(&app, &bo, "bo.buddy@keel.test").await;
     let html = bo.refused("/feedback", &[("okr_id", "")]).await;
@@ -314,7 +397,7 @@ async fn permission_first(app: TestApp) {
         )
         .await;
     assert!(
-        html.contains(&format!("id=\"recognise-{check_in}-error\"")),
+        Page::parse(&html).has(&format!("[id=\"recognise-{check_in}-error\"]")),
         "{html}"
     );
 }
