@@ -127,69 +127,69 @@ fn cases(s: &Setup) -> Vec<Case<'_>> {
     vec![
         // The close-out page's forms.
         (
-            &mia,
+            mia,
             format!("/key-results/{kr}/score"),
             vec![("score", "lots"), ("reason", "")],
             StatusCode::FORBIDDEN,
         ),
         (
-            &mia,
+            mia,
             format!("/key-results/{kr}/score"),
             vec![("score", "1.5")],
             StatusCode::FORBIDDEN,
         ),
         (
-            &mia,
+            mia,
             format!("/objectives/{o}/retrospective"),
-            vec![("worked", &long)],
+            vec![("worked", long)],
             StatusCode::FORBIDDEN,
         ),
         // The objective page's status override and hand-over forms.
         (
-            &mia,
+            mia,
             format!("/objectives/{o}/status"),
             vec![("status", "sideways"), ("reason", "")],
             StatusCode::FORBIDDEN,
         ),
         (
-            &mia,
+            mia,
             format!("/objectives/{private}/status"),
             vec![("status", "sideways")],
             StatusCode::NOT_FOUND,
         ),
         (
-            &mia,
+            mia,
             format!("/objectives/{o}/ownership"),
             vec![("owner_id", ""), ("note", "")],
             StatusCode::FORBIDDEN,
         ),
         (
-            &mia,
+            mia,
             format!("/key-results/{kr}/ownership"),
             vec![("owner_id", "")],
             StatusCode::FORBIDDEN,
         ),
         // The OKR forms: creating, editing, adding a key result.
         (
-            &val,
+            val,
             "/objectives/new".to_string(),
             vec![("title", ""), ("kind", "sideways")],
             StatusCode::FORBIDDEN,
         ),
         (
-            &mia,
+            mia,
             format!("/objectives/{o}/edit"),
             vec![("title", ""), ("kind", "sideways"), ("cycle_id", "")],
             StatusCode::FORBIDDEN,
         ),
         (
-            &mia,
+            mia,
             format!("/objectives/{private}/edit"),
             vec![("kind", "sideways")],
             StatusCode::NOT_FOUND,
         ),
         (
-            &mia,
+            mia,
             format!("/objectives/{o}/key-results/new"),
             vec![
                 ("title", ""),
@@ -199,7 +199,7 @@ fn cases(s: &Setup) -> Vec<Case<'_>> {
             StatusCode::FORBIDDEN,
         ),
         (
-            &mia,
+            mia,
             format!("/key-results/{kr}/edit"),
             vec![
                 ("title", ""),
@@ -210,54 +210,54 @@ fn cases(s: &Setup) -> Vec<Case<'_>> {
         ),
         // Initiatives: proposing, and marking done or dropping (a malformed version too).
         (
-            &mia,
+            mia,
             format!("/key-results/{kr}/initiatives"),
             vec![("title", ""), ("link", "not a link")],
             StatusCode::FORBIDDEN,
         ),
         (
-            &mia,
+            mia,
             format!("/initiatives/{initiative}/drop"),
             vec![("version", "first"), ("reason", "")],
             StatusCode::FORBIDDEN,
         ),
         (
-            &mia,
+            mia,
             format!("/initiatives/{initiative}/done"),
             vec![("version", "first")],
             StatusCode::FORBIDDEN,
         ),
         // Starting a team's review: its lead, champions and administrators only.
         (
-            &mia,
+            mia,
             format!("/teams/{team}/reviews"),
             vec![("held_on", "someday"), ("cycle_id", "")],
             StatusCode::FORBIDDEN,
         ),
         (
-            &mia,
+            mia,
             "/teams/no-such-team/reviews".to_string(),
             vec![("held_on", "someday")],
             StatusCode::NOT_FOUND,
         ),
         // The CFR forms: viewers neither ask for feedback nor recognise.
         (
-            &val,
+            val,
             "/feedback".to_string(),
             vec![("okr_id", ""), ("question", "")],
             StatusCode::FORBIDDEN,
         ),
         (
-            &val,
+            val,
             "/recognitions".to_string(),
-            vec![("to_id", ""), ("okr_id", &o), ("message", "")],
+            vec![("to_id", ""), ("okr_id", o), ("message", "")],
             StatusCode::FORBIDDEN,
         ),
         (
-            &val,
+            val,
             "/recognitions".to_string(),
             vec![
-                ("to_id", &ada),
+                ("to_id", ada),
                 ("okr_id", kr),
                 ("check_in_id", "no-such-check-in"),
                 ("message", ""),
@@ -277,39 +277,39 @@ async fn nothing_was_written(s: &Setup) {
         ada,
         ..
     } = s;
-    let k = json_of(&app, &format!("/api/v1/key-results/{kr}")).await;
+    let k = json_of(app, &format!("/api/v1/key-results/{kr}")).await;
     assert!(k["score"].is_null(), "{k}");
     assert_eq!(k["owner_id"], ada.as_str());
     let resp = app
         .get(&format!("/api/v1/objectives/{o}/retrospective"))
         .await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
-    let obj = json_of(&app, &format!("/api/v1/objectives/{o}")).await;
+    let obj = json_of(app, &format!("/api/v1/objectives/{o}")).await;
     assert!(obj["status_override"].is_null(), "{obj}");
     assert_eq!(obj["owner_id"], ada.as_str());
     assert_eq!(obj["ownership_state"], "accepted");
     assert_eq!(obj["title"], "Delight customers");
     assert_eq!(obj["state"], "active");
-    let objectives = json_of(&app, "/api/v1/objectives").await;
+    let objectives = json_of(app, "/api/v1/objectives").await;
     assert_eq!(
         objectives["items"].as_array().unwrap().len(),
         2,
         "{objectives}"
     );
-    let k = json_of(&app, &format!("/api/v1/key-results/{kr}")).await;
+    let k = json_of(app, &format!("/api/v1/key-results/{kr}")).await;
     assert_eq!(k["title"], "Weekly active teams");
     assert_eq!(k["target"], 100.0);
     assert_eq!(obj["key_results"].as_array().unwrap().len(), 1, "{obj}");
-    let initiatives = json_of(&app, &format!("/api/v1/key-results/{kr}/initiatives")).await;
+    let initiatives = json_of(app, &format!("/api/v1/key-results/{kr}/initiatives")).await;
     let initiatives = initiatives["items"].as_array().unwrap();
     assert_eq!(initiatives.len(), 1, "{initiatives:?}");
     assert_eq!(initiatives[0]["state"], "proposed");
-    let reviews = json_of(&app, &format!("/api/v1/teams/{team}/reviews")).await;
+    let reviews = json_of(app, &format!("/api/v1/teams/{team}/reviews")).await;
     assert!(reviews["items"].as_array().unwrap().is_empty(), "{reviews}");
-    let requests = json_of(&app, "/api/v1/feedback-requests").await;
+    let requests = json_of(app, "/api/v1/feedback-requests").await;
     assert!(requests["items"].as_array().unwrap().is_empty());
     for okr in [o, kr] {
-        let r = json_of(&app, &format!("/api/v1/okrs/{okr}/recognitions")).await;
+        let r = json_of(app, &format!("/api/v1/okrs/{okr}/recognitions")).await;
         assert!(r["items"].as_array().unwrap().is_empty(), "{r}");
     }
 }
@@ -326,7 +326,7 @@ async fn the_same_input_from_those_allowed_is_refused_next_to_the_field(s: &Setu
         ada,
         ..
     } = s;
-    let admin = Browser::admin(&app).await;
+    let admin = Browser::admin(app).await;
     let html = admin
         .refused(&format!("/key-results/{kr}/score"), &[("score", "lots")])
         .await;
@@ -382,16 +382,16 @@ async fn the_same_input_from_those_allowed_is_refused_next_to_the_field(s: &Setu
         "{html}"
     );
     let (bo, _) = app.member("Bo Buddy").await;
-    let bo = Browser::signed_in(&app, &bo, "bo.buddy@keel.test").await;
+    let bo = Browser::signed_in(app, &bo, "bo.buddy@keel.test").await;
     let html = bo.refused("/feedback", &[("okr_id", "")]).await;
     assert!(field_error(&html, "request-okr_id").is_some(), "{html}");
     let html = bo
         .refused(
             "/recognitions",
             &[
-                ("to_id", &ada),
+                ("to_id", ada),
                 ("okr_id", kr),
-                ("check_in_id", &check_in),
+                ("check_in_id", check_in),
                 ("message", ""),
             ],
         )
