@@ -20,8 +20,17 @@ async fn admin_people(app: TestApp) {
     let b = admin(&app).await;
     let list = b.html("/admin").await;
     assert!(list.contains("Ada Admin") && list.contains("/admin/people/new"));
+    bad_input_is_kept_and_nothing_written(&app).await;
+    a_person_is_created_edited_and_deactivated(&app).await;
+    deactivating_yourself_is_refused(&app).await;
+    members_and_forged_forms_write_nothing(&app).await;
+}
 
-    let before = people_count(&app).await;
+/// Bad input: no name, an email that is not one, a taken email, an unknown role. Nothing is
+/// written; what was typed stays.
+async fn bad_input_is_kept_and_nothing_written(app: &TestApp) {
+    let before = people_count(app).await;
+    let b = admin(app).await;
     // Bad input: no name, then an email that is not one. Nothing is written; what was typed
     // stays.
     let resp = b
@@ -90,7 +99,11 @@ async fn admin_people(app: TestApp) {
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(field_error(&resp.text().await.unwrap(), "roles").is_some());
     assert_eq!(people_count(&app).await, before);
+}
 
+/// Good input: created, then edited (roles, deactivation), an old version refused.
+async fn a_person_is_created_edited_and_deactivated(app: &TestApp) {
+    let b = admin(app).await;
     // Good input: created, and the browser goes to the person's page.
     let resp = b
         .submit(
@@ -175,7 +188,11 @@ async fn admin_people(app: TestApp) {
     );
     let bea = json_body(app.get(&format!("/api/v1/people/{bea_id}")).await).await;
     assert_eq!(bea["active"], false);
+}
 
+/// Deactivating yourself is refused next to the checkbox; nothing changes.
+async fn deactivating_yourself_is_refused(app: &TestApp) {
+    let b = admin(app).await;
     // Deactivating yourself is refused next to the checkbox; nothing changes.
     let me = json_body(app.get(&format!("/api/v1/people/{}", app.admin_id)).await).await;
     let version = me["version"].as_i64().unwrap().to_string();
@@ -198,7 +215,11 @@ async fn admin_people(app: TestApp) {
     );
     let me = json_body(app.get(&format!("/api/v1/people/{}", app.admin_id)).await).await;
     assert_eq!(me["active"], true);
+}
 
+/// A member may not administer people; without the CSRF token nothing is written either.
+async fn members_and_forged_forms_write_nothing(app: &TestApp) {
+    let b = admin(app).await;
     // A member may not administer people.
     let (_, _) = app.member("Max Member").await;
     let max = Browser::signed_in(
