@@ -60,7 +60,7 @@ async fn bad_input_is_kept_and_nothing_written(app: &TestApp) {
     let html = resp.text().await.unwrap();
     assert!(field_error(&html, "email").is_some(), "{html}");
     assert!(html.contains("value=\"not-an-email\""));
-    assert_eq!(people_count(&app).await, before);
+    assert_eq!(people_count(app).await, before);
     let resp = b
         .submit(
             "/admin/people/new",
@@ -98,7 +98,7 @@ async fn bad_input_is_kept_and_nothing_written(app: &TestApp) {
         .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(field_error(&resp.text().await.unwrap(), "roles").is_some());
-    assert_eq!(people_count(&app).await, before);
+    assert_eq!(people_count(app).await, before);
 }
 
 /// Good input: created, then edited (roles, deactivation), an old version refused.
@@ -223,7 +223,7 @@ async fn members_and_forged_forms_write_nothing(app: &TestApp) {
     // A member may not administer people.
     let (_, _) = app.member("Max Member").await;
     let max = Browser::signed_in(
-        &app,
+        app,
         json_body(app.get("/api/v1/people?q=max").await).await["items"][0]["id"]
             .as_str()
             .unwrap(),

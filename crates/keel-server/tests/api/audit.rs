@@ -100,7 +100,7 @@ async fn objective_history_lists_every_write_under_it(app: &TestApp, c: &Audited
     // see the objective.
     let path = format!("/api/v1/objectives/{o_id}/history");
     let history: Value = app
-        .req_as(&member_token, Method::GET, &path)
+        .req_as(member_token, Method::GET, &path)
         .send()
         .await
         .unwrap()
@@ -274,7 +274,7 @@ async fn only_administrators_and_champions_read_the_log(app: &TestApp, c: &Audit
         assert_problem(r, StatusCode::FORBIDDEN, None).await;
     }
     let r = app
-        .req_as(&member_token, Method::GET, "/api/v1/audit?format=csv")
+        .req_as(member_token, Method::GET, "/api/v1/audit?format=csv")
         .send()
         .await
         .unwrap();
