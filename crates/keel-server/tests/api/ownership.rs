@@ -40,6 +40,27 @@ fn codes_for(report: &Value, okr_id: &str) -> Vec<String> {
 #[tokio::test]
 async fn an_associate_owns_the_objective_her_supervisors_key_results_serve() {
     let app = spawn_app().await;
+    let c = associates_objective(&app).await;
+    nothing_is_active_until_each_owner_accepts(&app, &c).await;
+    each_owner_sees_what_waits_for_them(&app, &c).await;
+}
+
+/// What the steps of `an_associate_owns_the_objective_her_supervisors_key_results_serve` share.
+struct AssociatesObjective {
+    cycle: String,
+    vp: String,
+    vp_token: String,
+    manager: String,
+    manager_token: String,
+    elisa: String,
+    elisa_token: String,
+    o_id: String,
+    krs: Vec<String>,
+}
+
+/// Elisa, an associate, proposes the objective; her manager Marta and Marta's manager Victor are
+/// proposed as owners of its key results.
+async fn associates_objective(app: &TestApp) -> AssociatesObjective {
     let cycle = app.cycle("2026 Q4").await;
     let (vp, vp_token) = app.member("Victor VP").await;
     let (manager, manager_token) = app.member("Marta Manager").await;
@@ -57,7 +78,7 @@ async fn an_associate_owns_the_objective_her_supervisors_key_results_serve() {
 
     let o = ok(
         send(
-            &app,
+            app,
             &elisa_token,
             Method::POST,
             "/api/v1/objectives",
@@ -76,7 +97,7 @@ async fn an_associate_owns_the_objective_her_supervisors_key_results_serve() {
     ] {
         let kr = ok(
             send(
-                &app,
+                app,
                 &elisa_token,
                 Method::POST,
                 &format!("/api/v1/objectives/{o_id}/key-results"),
@@ -96,10 +117,32 @@ async fn an_associate_owns_the_objective_her_supervisors_key_results_serve() {
         );
         krs.push(kr["id"].as_str().unwrap().to_string());
     }
+    AssociatesObjective {
+        cycle,
+        vp,
+        vp_token,
+        manager,
+        manager_token,
+        elisa,
+        elisa_token,
+        o_id,
+        krs,
+    }
+}
+
+/// Not active while the supervisors have not accepted; only the person proposed may answer.
+async fn nothing_is_active_until_each_owner_accepts(app: &TestApp, c: &AssociatesObjective) {
+    let AssociatesObjective {
+        vp_token,
+        elisa_token,
+        o_id,
+        krs,
+        ..
+    } = c;
     // Not active while the supervisors have not accepted.
     let r = send(
-        &app,
-        &elisa_token,
+        app,
+        elisa_token,
         Method::PATCH,
         &format!("/api/v1/objectives/{o_id}"),
         Some(json!({"state": "active"})),
@@ -116,8 +159,8 @@ async fn an_associate_owns_the_objective_her_supervisors_key_results_serve() {
 
     // Only the person proposed may answer.
     let r = send(
-        &app,
-        &vp_token,
+        app,
+        vp_token,
         Method::POST,
         &format!("/api/v1/key-results/{}/ownership/accept", krs[0]),
         None,
@@ -125,20 +168,34 @@ async fn an_associate_owns_the_objective_her_supervisors_key_results_serve() {
     .await;
     assert_problem(r, StatusCode::FORBIDDEN, None).await;
     let r = send(
-        &app,
-        &elisa_token,
+        app,
+        elisa_token,
         Method::POST,
         &format!("/api/v1/key-results/{}/ownership/accept", krs[1]),
         None,
     )
     .await;
     assert_problem(r, StatusCode::FORBIDDEN, None).await;
+}
 
+/// What is waiting for the manager, and what each owner then carries.
+async fn each_owner_sees_what_waits_for_them(app: &TestApp, c: &AssociatesObjective) {
+    let AssociatesObjective {
+        cycle,
+        vp,
+        vp_token,
+        manager,
+        manager_token,
+        elisa,
+        elisa_token,
+        o_id,
+        krs,
+    } = c;
     // What is waiting for the manager.
     let mine = ok(
         send(
-            &app,
-            &manager_token,
+            app,
+            manager_token,
             Method::GET,
             &format!("/api/v1/people/{manager}/ownership"),
             None,
@@ -156,8 +213,8 @@ async fn an_associate_owns_the_objective_her_supervisors_key_results_serve() {
 
     let accepted = ok(
         send(
-            &app,
-            &manager_token,
+            app,
+            manager_token,
             Method::POST,
             &format!("/api/v1/key-results/{}/ownership/accept", krs[0]),
             None,
@@ -169,8 +226,8 @@ async fn an_associate_owns_the_objective_her_supervisors_key_results_serve() {
     assert_eq!(accepted["state"], "accepted");
     ok(
         send(
-            &app,
-            &vp_token,
+            app,
+            vp_token,
             Method::POST,
             &format!("/api/v1/key-results/{}/ownership/accept", krs[1]),
             None,
@@ -180,8 +237,8 @@ async fn an_associate_owns_the_objective_her_supervisors_key_results_serve() {
     )
     .await;
     let r = send(
-        &app,
-        &vp_token,
+        app,
+        vp_token,
         Method::POST,
         &format!("/api/v1/key-results/{}/ownership/accept", krs[1]),
         None,
@@ -191,8 +248,8 @@ async fn an_associate_owns_the_objective_her_supervisors_key_results_serve() {
 
     let active = ok(
         send(
-            &app,
-            &elisa_token,
+            app,
+            elisa_token,
             Method::PATCH,
             &format!("/api/v1/objectives/{o_id}"),
             Some(json!({"state": "active"})),
@@ -204,8 +261,8 @@ async fn an_associate_owns_the_objective_her_supervisors_key_results_serve() {
     assert_eq!(active["state"], "active");
     let got = ok(
         send(
-            &app,
-            &elisa_token,
+            app,
+            elisa_token,
             Method::GET,
             &format!("/api/v1/objectives/{o_id}"),
             None,
@@ -224,8 +281,8 @@ async fn an_associate_owns_the_objective_her_supervisors_key_results_serve() {
 
     let vp_owns = ok(
         send(
-            &app,
-            &vp_token,
+            app,
+            vp_token,
             Method::GET,
             &format!("/api/v1/people/{vp}/ownership"),
             None,
@@ -242,7 +299,7 @@ async fn an_associate_owns_the_objective_her_supervisors_key_results_serve() {
     )
     .await;
     assert!(
-        !codes_for(&report, &o_id).contains(&"manager_by_default".to_string()),
+        !codes_for(&report, o_id).contains(&"manager_by_default".to_string()),
         "{report}"
     );
 }
@@ -252,6 +309,24 @@ async fn an_associate_owns_the_objective_her_supervisors_key_results_serve() {
 #[tokio::test]
 async fn the_cto_far_from_the_funnel_is_flagged_then_hands_over_to_the_pm() {
     let app = spawn_app().await;
+    let c = cto_owns_activation(&app).await;
+    the_pm_takes_over_with_the_cto_as_sponsor(&app, &c).await;
+}
+
+/// What the steps of `the_cto_far_from_the_funnel_is_flagged_then_hands_over_to_the_pm` share.
+struct FarOwner {
+    cycle: String,
+    cto: String,
+    cto_token: String,
+    pm: String,
+    pm_token: String,
+    growth: String,
+    kr_id: String,
+}
+
+/// The CTO owns the activation key result, the PM and a growth lead contribute; the health check
+/// flags the owner far from the outcome.
+async fn cto_owns_activation(app: &TestApp) -> FarOwner {
     let cycle = app.cycle("2026 Q4").await;
     let (cto, cto_token) = app.member("Chris CTO").await;
     let (pm, pm_token) = app.member("Maya PM").await;
@@ -266,14 +341,14 @@ async fn the_cto_far_from_the_funnel_is_flagged_then_hands_over_to_the_pm() {
         .unwrap()
         .to_string();
     let o = ok(
-        send(&app, &pm_token, Method::POST, "/api/v1/objectives", Some(json!({"title": "New users reach value in their first week", "cycle_id": cycle, "team_ids": [team]}))).await,
+        send(app, &pm_token, Method::POST, "/api/v1/objectives", Some(json!({"title": "New users reach value in their first week", "cycle_id": cycle, "team_ids": [team]}))).await,
         201,
     )
     .await;
     let o_id = o["id"].as_str().unwrap().to_string();
     let kr = ok(
         send(
-            &app,
+            app,
             &pm_token,
             Method::POST,
             &format!("/api/v1/objectives/{o_id}/key-results"),
@@ -287,7 +362,7 @@ async fn the_cto_far_from_the_funnel_is_flagged_then_hands_over_to_the_pm() {
     let kr_id = kr["id"].as_str().unwrap().to_string();
     ok(
         send(
-            &app,
+            app,
             &cto_token,
             Method::POST,
             &format!("/api/v1/key-results/{kr_id}/ownership/accept"),
@@ -314,11 +389,33 @@ async fn the_cto_far_from_the_funnel_is_flagged_then_hands_over_to_the_pm() {
     assert_eq!(far[0]["person_id"], cto.as_str());
     assert_eq!(far[0]["severity"], "warning");
     assert!(far[0]["fix"].as_str().unwrap().contains("Maya PM"));
+    FarOwner {
+        cycle,
+        cto,
+        cto_token,
+        pm,
+        pm_token,
+        growth,
+        kr_id,
+    }
+}
 
+/// A contributor cannot simply be made owner: they leave the contributors first; then the PM
+/// takes over with the CTO as sponsor, and the history keeps both.
+async fn the_pm_takes_over_with_the_cto_as_sponsor(app: &TestApp, c: &FarOwner) {
+    let FarOwner {
+        cycle,
+        cto,
+        cto_token,
+        pm,
+        pm_token,
+        growth,
+        kr_id,
+    } = c;
     // A contributor cannot simply be made owner: they leave the contributors first.
     let r = send(
-        &app,
-        &cto_token,
+        app,
+        cto_token,
         Method::POST,
         &format!("/api/v1/key-results/{kr_id}/ownership"),
         Some(json!({"owner_id": pm})),
@@ -327,8 +424,8 @@ async fn the_cto_far_from_the_funnel_is_flagged_then_hands_over_to_the_pm() {
     assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, Some("owner_id")).await;
     ok(
         send(
-            &app,
-            &cto_token,
+            app,
+            cto_token,
             Method::PATCH,
             &format!("/api/v1/key-results/{kr_id}"),
             Some(json!({"contributor_ids": [growth]})),
@@ -339,8 +436,8 @@ async fn the_cto_far_from_the_funnel_is_flagged_then_hands_over_to_the_pm() {
     .await;
     let handover = ok(
         send(
-            &app,
-            &cto_token,
+            app,
+            cto_token,
             Method::POST,
             &format!("/api/v1/key-results/{kr_id}/ownership"),
             Some(json!({"owner_id": pm, "note": "You watch the funnel daily; I'll sponsor the trade-offs",
@@ -354,8 +451,8 @@ async fn the_cto_far_from_the_funnel_is_flagged_then_hands_over_to_the_pm() {
     assert_eq!(handover["previous_owner_id"], cto.as_str());
     ok(
         send(
-            &app,
-            &pm_token,
+            app,
+            pm_token,
             Method::POST,
             &format!("/api/v1/key-results/{kr_id}/ownership/accept"),
             None,
@@ -366,8 +463,8 @@ async fn the_cto_far_from_the_funnel_is_flagged_then_hands_over_to_the_pm() {
     .await;
     let after = ok(
         send(
-            &app,
-            &pm_token,
+            app,
+            pm_token,
             Method::PATCH,
             &format!("/api/v1/key-results/{kr_id}"),
             Some(json!({"sponsor_id": cto})),
@@ -386,7 +483,7 @@ async fn the_cto_far_from_the_funnel_is_flagged_then_hands_over_to_the_pm() {
     )
     .await;
     assert!(
-        !codes_for(&report, &kr_id).contains(&"owner_far_from_outcome".to_string()),
+        !codes_for(&report, kr_id).contains(&"owner_far_from_outcome".to_string()),
         "{report}"
     );
     let history = ok(
