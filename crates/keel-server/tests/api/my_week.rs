@@ -49,6 +49,26 @@ async fn weekly_check_in_is_all_or_nothing_on_postgres() {
 
 async fn weekly_check_in(app: TestApp) {
     let w = world(app).await;
+    let c = rows(&w).await;
+    a_bad_row_refuses_the_whole_check_in(&w, &c).await;
+    someone_elses_key_result_and_an_empty_form_record_nothing(&w, &c).await;
+    both_rows_right_are_recorded_in_one_submit(&w, &c).await;
+}
+
+/// What the steps of `weekly_check_in` share.
+struct Rows {
+    id1: String,
+    v1: String,
+    c1: String,
+    n1: String,
+    id2: String,
+    v2: String,
+    c2: String,
+    n2: String,
+}
+
+/// The names of the weekly form's fields for Bea's two key results (rows 1 and 2).
+async fn rows(w: &World) -> Rows {
     let html = w.bea.html("/my-week").await;
     let (r1, r2) = (row_of(&html, &w.kr1), row_of(&html, &w.kr2));
     let k = |name: &str, r: &str| format!("{name}.{r}");
@@ -64,6 +84,31 @@ async fn weekly_check_in(app: TestApp) {
         k("confidence", &r2),
         k("note", &r2),
     );
+    Rows {
+        id1,
+        v1,
+        c1,
+        n1,
+        id2,
+        v2,
+        c2,
+        n2,
+    }
+}
+
+/// Row 1 fine, row 2 not a number: 422, the error next to row 2, everything typed kept, nothing
+/// written; the same for a value the service refuses.
+async fn a_bad_row_refuses_the_whole_check_in(w: &World, c: &Rows) {
+    let Rows {
+        id1,
+        v1,
+        c1,
+        n1,
+        id2,
+        v2,
+        c2,
+        n2,
+    } = c;
     // Row 1 fine, row 2 not a number: 422, the error next to row 2, everything typed kept,
     // nothing written.
     let resp = w
@@ -72,14 +117,14 @@ async fn weekly_check_in(app: TestApp) {
             "/my-week",
             "/my-week/check-in",
             &[
-                (&id1, &w.kr1),
-                (&v1, "20"),
-                (&c1, "7"),
-                (&n1, "emails shipped"),
-                (&id2, &w.kr2),
-                (&v2, "twelve"),
-                (&c2, "5"),
-                (&n2, "survey running"),
+                (id1, &w.kr1),
+                (v1, "20"),
+                (c1, "7"),
+                (n1, "emails shipped"),
+                (id2, &w.kr2),
+                (v2, "twelve"),
+                (c2, "5"),
+                (n2, "survey running"),
             ],
         )
         .await;
@@ -102,12 +147,12 @@ async fn weekly_check_in(app: TestApp) {
             "/my-week",
             "/my-week/check-in",
             &[
-                (&id1, &w.kr1),
-                (&v1, "20"),
-                (&c1, "7"),
-                (&id2, &w.kr2),
-                (&v2, "12"),
-                (&c2, "11"),
+                (id1, &w.kr1),
+                (v1, "20"),
+                (c1, "7"),
+                (id2, &w.kr2),
+                (v2, "12"),
+                (c2, "11"),
             ],
         )
         .await;
@@ -117,7 +162,14 @@ async fn weekly_check_in(app: TestApp) {
     assert!(row2.contains("from 0 to 10"), "{row2}");
     assert!(row2.contains("value=\"11\""));
     assert!(check_ins_of(&w.app, &w.kr1).await.is_empty());
+}
 
+/// A key result that is not mine, slipped into the form, is refused; an empty form records
+/// nothing, and says so.
+async fn someone_elses_key_result_and_an_empty_form_record_nothing(w: &World, c: &Rows) {
+    let Rows {
+        id1, v1, c1, id2, ..
+    } = c;
     // A key result that is not mine, slipped into the form: refused, nothing written.
     let (cid_id, cid_token) = w.app.member("Cid Other").await;
     let _ = cid_id;
@@ -145,9 +197,9 @@ async fn weekly_check_in(app: TestApp) {
             "/my-week",
             "/my-week/check-in",
             &[
-                (&id1, &w.kr1),
-                (&v1, "20"),
-                (&c1, "7"),
+                (id1, &w.kr1),
+                (v1, "20"),
+                (c1, "7"),
                 ("key_result_id.99", their_kr),
                 ("value.99", "5"),
                 ("confidence.99", "5"),
@@ -164,12 +216,25 @@ async fn weekly_check_in(app: TestApp) {
         .submit_from(
             "/my-week",
             "/my-week/check-in",
-            &[(&id1, &w.kr1), (&id2, &w.kr2)],
+            &[(id1, &w.kr1), (id2, &w.kr2)],
         )
         .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(resp.text().await.unwrap().contains("Nothing to record"));
+}
 
+/// Both right: one submit, both recorded, back to My week with a thank-you.
+async fn both_rows_right_are_recorded_in_one_submit(w: &World, c: &Rows) {
+    let Rows {
+        id1,
+        v1,
+        c1,
+        n1,
+        id2,
+        v2,
+        c2,
+        ..
+    } = c;
     // Both right: one submit, both recorded, back to My week with a thank-you.
     let resp = w
         .bea
@@ -177,13 +242,13 @@ async fn weekly_check_in(app: TestApp) {
             "/my-week",
             "/my-week/check-in",
             &[
-                (&id1, &w.kr1),
-                (&v1, "20"),
-                (&c1, "7"),
-                (&n1, "emails shipped"),
-                (&id2, &w.kr2),
-                (&v2, "12.5"),
-                (&c2, "4"),
+                (id1, &w.kr1),
+                (v1, "20"),
+                (c1, "7"),
+                (n1, "emails shipped"),
+                (id2, &w.kr2),
+                (v2, "12.5"),
+                (c2, "4"),
             ],
         )
         .await;

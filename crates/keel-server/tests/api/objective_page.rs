@@ -30,6 +30,13 @@ async fn objective_page_shows_progress_chart_and_initiatives() {
         )
         .await;
     }
+    progress_chart_confidence_and_history_are_shown(&w).await;
+    initiatives_are_proposed_dropped_and_done(&w).await;
+}
+
+/// KR1 at 50 %, KR2 at 25 %: the objective at 38 %, its chart, the confidence sparkline, the
+/// forms Bea may use, and the history of her ownership.
+async fn progress_chart_confidence_and_history_are_shown(w: &World) {
     let path = format!("/objectives/{}", w.objective);
     let html = w.bea.html(&path).await;
     // KR1 50 %, KR2 25 %: the objective at 38 %.
@@ -56,7 +63,12 @@ async fn objective_page_shows_progress_chart_and_initiatives() {
     assert!(html.contains("Propose an initiative"));
     // History: Bea took ownership herself.
     assert!(html.contains("Bea Owner took ownership of the objective"));
+}
 
+/// Initiatives: bad input next to the field with the link kept; two proposed, one dropped with
+/// a reason, the other done; htmx gets the fragment; a stale version is refused.
+async fn initiatives_are_proposed_dropped_and_done(w: &World) {
+    let path = format!("/objectives/{}", w.objective);
     // Propose an initiative with no title: 422, the error next to the title, link kept, nothing
     // written.
     let kr1_path = format!("/key-results/{}/initiatives", w.kr1);
