@@ -10,9 +10,15 @@ use reqwest::StatusCode;
 async fn create_objective_form_validates_and_creates_an_ownership_request() {
     let w = world(spawn_app().await).await;
     let (dan_id, _) = w.app.member("Dan Driver").await;
-    let form = w.bea.html("/objectives/new").await;
-    assert!(form.contains("<label for=\"f-title\">"));
-    assert!(form.contains("Dan Driver"));
+    let form = w.bea.page("/objectives/new").await;
+    assert!(form.has("label[for=\"f-title\"]"));
+    assert!(
+        form.texts("select[name=\"owner_id\"] option")
+            .iter()
+            .any(|o| o.contains("Dan Driver")),
+        "{}",
+        form.html()
+    );
     let before = count(&w.app).await;
     // No title: the error next to the title; everything else typed is kept.
     let resp = w
@@ -34,14 +40,26 @@ async fn create_objective_form_validates_and_creates_an_ownership_request() {
         )
         .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = resp.text().await.unwrap();
-    let title = after(&page, "<label for=\"f-title\">", 1500);
-    assert!(title.contains("field-error"), "{title}");
-    assert!(page.contains(">Why it matters</textarea>"));
-    assert!(page.contains(">You know the funnel</textarea>"));
-    assert!(page.contains(&format!("<option value=\"{dan_id}\" selected>")));
-    assert!(page.contains("<option value=\"aspirational\" selected>"));
-    assert!(after(&page, "id=\"f-fit.proximity\"", 200).contains("checked"));
+    let page = Page::parse(&resp.text().await.unwrap());
+    assert!(page.field_error("title").is_some(), "{}", page.html());
+    assert_eq!(
+        page.text("textarea[name=\"description\"]"),
+        "Why it matters"
+    );
+    assert_eq!(
+        page.text("textarea[name=\"owner_note\"]"),
+        "You know the funnel"
+    );
+    assert_eq!(
+        page.attr("select[name=\"owner_id\"] option[selected]", "value"),
+        Some(dan_id.clone())
+    );
+    assert_eq!(
+        page.attr("select[name=\"kind\"] option[selected]", "value")
+            .as_deref(),
+        Some("aspirational")
+    );
+    assert!(page.attr("[id=\"f-fit.proximity\"]", "checked").is_some());
     assert_eq!(count(&w.app).await, before, "nothing written");
     // A team as owner: refused next to the owner, nothing written.
     let team = w.app.team("Growth").await;
@@ -61,8 +79,13 @@ async fn create_objective_form_validates_and_creates_an_ownership_request() {
         )
         .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = resp.text().await.unwrap();
-    assert!(after(&page, "<label for=\"f-owner_id\">", 3000).contains("is a team, not a person"));
+    let page = Page::parse(&resp.text().await.unwrap());
+    assert!(
+        page.field_error("owner_id")
+            .is_some_and(|e| e.contains("is a team, not a person")),
+        "{}",
+        page.html()
+    );
     // A forged choice: refused next to its field.
     let resp = w
         .bea
