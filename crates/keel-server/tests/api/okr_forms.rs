@@ -102,10 +102,9 @@ async fn create_objective_form_validates_and_creates_an_ownership_request() {
         )
         .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        after(&resp.text().await.unwrap(), "<label for=\"f-kind\">", 1500)
-            .contains("choose one of the options")
-    );
+    assert!(Page::parse(&resp.text().await.unwrap())
+        .field_error("kind")
+        .is_some_and(|e| e.contains("choose one of the options")));
     assert_eq!(count(&w.app).await, before);
 
     // Right: created with Dan as proposed owner, his request waiting, aligned to Bea's objective.
@@ -144,16 +143,19 @@ async fn create_objective_form_validates_and_creates_an_ownership_request() {
     assert_eq!(o["parent_ids"][0], w.objective.as_str());
     assert_eq!(o["teams"][0]["name"], "Growth");
     // The parent shows the child.
-    let parent = w.bea.html(&format!("/objectives/{}", w.objective)).await;
-    assert!(parent.contains("Activation is effortless"));
+    let parent = w.bea.page(&format!("/objectives/{}", w.objective)).await;
+    assert!(parent.body().contains("Activation is effortless"));
 }
 
 #[tokio::test]
 async fn edit_objective_form_keeps_input_and_refuses_stale_edits() {
     let w = world(spawn_app().await).await;
     let path = format!("/objectives/{}/edit", w.objective);
-    let form = w.bea.html(&path).await;
-    assert!(form.contains("value=\"Customers love onboarding\""));
+    let form = w.bea.page(&path).await;
+    assert_eq!(
+        form.field("title").as_deref(),
+        Some("Customers love onboarding")
+    );
     let version = objective_json(&w.app, &w.objective).await["version"]
         .as_i64()
         .unwrap()
@@ -181,9 +183,12 @@ async fn edit_objective_form_keeps_input_and_refuses_stale_edits() {
     let long: &'static str = Box::leak("x".repeat(400).into_boxed_str());
     let resp = send(base(long, version.clone())).await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = resp.text().await.unwrap();
-    assert!(after(&page, "<label for=\"f-title\">", 3000).contains("field-error"));
-    assert!(page.contains(">Now with a description</textarea>"));
+    let page = Page::parse(&resp.text().await.unwrap());
+    assert!(page.field_error("title").is_some(), "{}", page.html());
+    assert_eq!(
+        page.field("description").as_deref(),
+        Some("Now with a description")
+    );
     assert_eq!(
         objective_json(&w.app, &w.objective).await["title"],
         "Customers love onboarding"
@@ -191,9 +196,11 @@ async fn edit_objective_form_keeps_input_and_refuses_stale_edits() {
     // A stale version: refused with an explanation, the edit kept on the page.
     let resp = send(base("Renamed", "0".into())).await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = resp.text().await.unwrap();
-    assert!(page.contains("Someone changed this since you opened the form"));
-    assert!(page.contains("value=\"Renamed\""));
+    let page = Page::parse(&resp.text().await.unwrap());
+    assert!(page
+        .body()
+        .contains("Someone changed this since you opened the form"));
+    assert_eq!(page.field("title").as_deref(), Some("Renamed"));
     assert_eq!(
         objective_json(&w.app, &w.objective).await["title"],
         "Customers love onboarding"
@@ -210,8 +217,8 @@ async fn edit_objective_form_keeps_input_and_refuses_stale_edits() {
 async fn key_result_forms_validate_numbers_and_save() {
     let w = world(spawn_app().await).await;
     let new = format!("/objectives/{}/key-results/new", w.objective);
-    let form = w.bea.html(&new).await;
-    assert!(form.contains("<label for=\"f-metric_kind\">"));
+    let form = w.bea.page(&new).await;
+    assert!(form.has("label[for=\"f-metric_kind\"]"));
     // Not a number: next to the target, what was typed kept, nothing written.
     let resp = w
         .bea
@@ -229,11 +236,11 @@ async fn key_result_forms_validate_numbers_and_save() {
         )
         .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = resp.text().await.unwrap();
-    let target = after(&page, "<label for=\"f-target\">", 1500);
+    let page = Page::parse(&resp.text().await.unwrap());
+    let target = page.field_error("target").unwrap_or_default();
     assert!(target.contains("must be a number"), "{target}");
-    assert!(target.contains("value=\"lots\""));
-    assert!(page.contains("value=\"Paid conversions\""));
+    assert_eq!(page.field("target").as_deref(), Some("lots"));
+    assert_eq!(page.field("title").as_deref(), Some("Paid conversions"));
     assert_eq!(krs(&w.app, &w.objective).await, 2);
     // The domain's rule (an increase whose target is below its start): next to the target.
     let resp = w
@@ -251,11 +258,8 @@ async fn key_result_forms_validate_numbers_and_save() {
         )
         .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = resp.text().await.unwrap();
-    assert!(
-        after(&page, "<label for=\"f-target\">", 1500).contains("field-error"),
-        "{page}"
-    );
+    let page = Page::parse(&resp.text().await.unwrap());
+    assert!(page.field_error("target").is_some(), "{}", page.html());
     assert_eq!(krs(&w.app, &w.objective).await, 2);
     // Right, with milestones.
     let resp = w
@@ -285,8 +289,11 @@ async fn key_result_forms_validate_numbers_and_save() {
     let kid = k["id"].as_str().unwrap().to_string();
     // Edit: a bad weight is refused next to it; then a good edit saves.
     let edit = format!("/key-results/{kid}/edit");
-    let page = w.bea.html(&edit).await;
-    assert!(page.contains(">Design\nBuild\nLaunch</textarea>"));
+    let page = w.bea.page(&edit).await;
+    assert_eq!(
+        page.field("milestones").as_deref(),
+        Some("Design\nBuild\nLaunch")
+    );
     let version = k["version"].as_i64().unwrap().to_string();
     let resp = w
         .bea
@@ -303,12 +310,9 @@ async fn key_result_forms_validate_numbers_and_save() {
         )
         .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(after(
-        &resp.text().await.unwrap(),
-        "<label for=\"f-weight\">",
-        1500
-    )
-    .contains("must be a number"));
+    assert!(Page::parse(&resp.text().await.unwrap())
+        .field_error("weight")
+        .is_some_and(|e| e.contains("must be a number")));
     let resp = w
         .bea
         .submit_from(
