@@ -11,20 +11,21 @@ use serde_json::{json, Value};
 #[tokio::test]
 async fn my_week_lists_what_i_own_with_progress_and_due_check_ins() {
     let w = world(spawn_app().await).await;
-    let html = w.bea.html("/my-week").await;
-    assert!(html.contains("Customers love onboarding"));
-    assert!(html.contains("Day-7 activation"));
-    assert!(html.contains("NPS of new users"));
+    let page = w.bea.page("/my-week").await;
+    let shown = page.body();
+    assert!(shown.contains("Customers love onboarding"));
+    assert!(shown.contains("Day-7 activation"));
+    assert!(shown.contains("NPS of new users"));
     // Just created: by the rhythm's own rule (a cadence from creation) neither is due yet;
     // status_pages.rs checks a back-dated check-in making one due.
-    assert!(!html.contains("pill due"), "{html}");
-    assert!(html.contains(&format!("href=\"/objectives/{}\"", w.objective)));
+    assert!(!page.has(".pill.due"), "{}", page.html());
+    assert!(page.links_to(&format!("/objectives/{}", w.objective)));
     // Someone else's page shows none of it.
     let (cid, _) = w.app.member("Cid Other").await;
     let cid = Browser::signed_in(&w.app, &cid, "cid.other@keel.test").await;
-    let other = cid.html("/my-week").await;
-    assert!(!other.contains("Day-7 activation"));
-    assert!(other.contains("No key results to check in on"));
+    let other = cid.page("/my-week").await;
+    assert!(!other.mentions("Day-7 activation"));
+    assert!(other.body().contains("No key results to check in on"));
     // Anonymous visitors are sent to sign in.
     let anon = reqwest::Client::builder()
         .redirect(redirect::Policy::none())
@@ -129,14 +130,20 @@ async fn a_bad_row_refuses_the_whole_check_in(w: &World, c: &Rows) {
         )
         .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = resp.text().await.unwrap();
-    let row2 = after(&page, &format!("id=\"row-{}\"", w.kr2), 3000);
+    let page = Page::parse(&resp.text().await.unwrap());
+    let row = |kr: &str| format!("[id=\"row-{kr}\"]");
+    let typed =
+        |kr: &str, name: &str| page.attr(&format!("{} [name=\"{name}\"]", row(kr)), "value");
+    let row2 = page.text(&row(&w.kr2));
     assert!(row2.contains("must be a number"), "{row2}");
-    assert!(row2.contains("value=\"twelve\""));
-    assert!(row2.contains("value=\"survey running\""));
-    let row1 = after(&page, &format!("id=\"row-{}\"", w.kr1), 3000);
-    assert!(row1.contains("value=\"emails shipped\""), "row 1 kept too");
-    assert!(page.contains("Nothing was recorded"));
+    assert_eq!(typed(&w.kr2, v2).as_deref(), Some("twelve"));
+    assert_eq!(typed(&w.kr2, n2).as_deref(), Some("survey running"));
+    assert_eq!(
+        typed(&w.kr1, n1).as_deref(),
+        Some("emails shipped"),
+        "row 1 kept too"
+    );
+    assert!(page.body().contains("Nothing was recorded"));
     assert!(check_ins_of(&w.app, &w.kr1).await.is_empty());
     assert!(check_ins_of(&w.app, &w.kr2).await.is_empty());
 
@@ -157,10 +164,14 @@ async fn a_bad_row_refuses_the_whole_check_in(w: &World, c: &Rows) {
         )
         .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = resp.text().await.unwrap();
-    let row2 = after(&page, &format!("id=\"row-{}\"", w.kr2), 3000);
-    assert!(row2.contains("from 0 to 10"), "{row2}");
-    assert!(row2.contains("value=\"11\""));
+    let page = Page::parse(&resp.text().await.unwrap());
+    let row2 = format!("[id=\"row-{}\"]", w.kr2);
+    assert!(page.text(&row2).contains("from 0 to 10"), "{}", page.html());
+    assert_eq!(
+        page.attr(&format!("{row2} [name=\"{c2}\"]"), "value")
+            .as_deref(),
+        Some("11")
+    );
     assert!(check_ins_of(&w.app, &w.kr1).await.is_empty());
 }
 
@@ -220,7 +231,9 @@ async fn someone_elses_key_result_and_an_empty_form_record_nothing(w: &World, c:
         )
         .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(resp.text().await.unwrap().contains("Nothing to record"));
+    assert!(Page::parse(&resp.text().await.unwrap())
+        .body()
+        .contains("Nothing to record"));
 }
 
 /// Both right: one submit, both recorded, back to My week with a thank-you.
@@ -266,12 +279,13 @@ async fn both_rows_right_are_recorded_in_one_submit(w: &World, c: &Rows) {
         check_ins_of(&w.app, &w.kr2).await[0]["value"].as_f64(),
         Some(12.5)
     );
-    let html = w.bea.html("/my-week?done=check-in").await;
-    assert!(html.contains("Check-in recorded"));
-    assert!(!html.contains("2 due"), "no longer due");
+    let page = w.bea.page("/my-week?done=check-in").await;
+    let shown = page.body();
+    assert!(shown.contains("Check-in recorded"));
+    assert!(!page.mentions("2 due"), "no longer due");
     // 20 of 50 is 40 %; 12.5 of 40 is 31 %.
-    assert!(html.contains("40%"));
-    assert!(html.contains("31%"));
+    assert!(shown.contains("40%"));
+    assert!(shown.contains("31%"));
 }
 
 #[tokio::test]
@@ -296,8 +310,7 @@ async fn ownership_requests_are_accepted_and_declined_from_my_week() {
         )
         .await;
     let krid = kr["id"].as_str().unwrap().to_string();
-    let html = w.bea.html("/my-week").await;
-    let requests = after(&html, "id=\"requests\"", 6000);
+    let requests = w.bea.page("/my-week").await.text("section#requests");
     assert!(requests.contains("Ada Admin"), "{requests}");
     assert!(requests.contains("Cut churn"));
     assert!(requests.contains("Churn below 3%"));
@@ -314,10 +327,10 @@ async fn ownership_requests_are_accepted_and_declined_from_my_week() {
         )
         .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = resp.text().await.unwrap();
-    let item = after(&page, &format!("id=\"request-{oid}\""), 4000);
-    assert!(item.contains("field-error"), "{item}");
-    assert!(item.contains("aria-invalid=\"true\""));
+    let page = Page::parse(&resp.text().await.unwrap());
+    let item = format!("[id=\"request-{oid}\"]");
+    assert!(page.has(&format!("{item} .field-error")), "{}", page.html());
+    assert!(page.has(&format!("{item} [aria-invalid=\"true\"]")));
     assert_eq!(
         objective_json(&w.app, &oid).await["ownership_state"],
         "pending"
@@ -354,8 +367,12 @@ async fn ownership_requests_are_accepted_and_declined_from_my_week() {
         .await
         .unwrap();
     assert!(history.to_string().contains("Finance owns churn reporting"));
-    let html = w.bea.html("/my-week").await;
-    assert!(html.contains("None: nobody is waiting for your answer"));
+    assert!(w
+        .bea
+        .page("/my-week")
+        .await
+        .body()
+        .contains("None: nobody is waiting for your answer"));
 
     // Only the proposed person may answer: someone else gets 403 and nothing changes.
     let o2 = w
