@@ -255,9 +255,13 @@ async fn handing_over_from_the_objective_page_needs_a_person_and_keeps_the_note(
     let (dan_id, _) = w.app.member("Dan Driver").await;
     let team = w.app.team("Growth").await;
     let path = format!("/objectives/{}", w.objective);
-    let html = w.bea.html(&path).await;
-    assert!(html.contains(&format!("action=\"/key-results/{}/ownership\"", w.kr1)));
-    assert!(html.contains("Dan Driver"));
+    let page = w.bea.page(&path).await;
+    let form_css = format!("form[action=\"/key-results/{}/ownership\"]", w.kr1);
+    assert!(page.has(&form_css), "{}", page.html());
+    assert!(page
+        .texts(&format!("{form_css} option"))
+        .iter()
+        .any(|o| o.contains("Dan Driver")));
     let handover = format!("/key-results/{}/ownership", w.kr1);
     // No one chosen: the error next to the select, the note and criteria kept, nothing written.
     let resp = w
@@ -273,24 +277,28 @@ async fn handing_over_from_the_objective_page_needs_a_person_and_keeps_the_note(
         )
         .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = resp.text().await.unwrap();
-    let form = after(&page, &format!("id=\"handover-{}\"", w.kr1), 2500);
-    assert!(form.contains("choose the new owner"), "{form}");
-    assert!(page.contains(">Dan sees the funnel daily</textarea>"));
+    let page = Page::parse(&resp.text().await.unwrap());
+    let form = format!("form[action=\"/key-results/{}/ownership\"]", w.kr1);
     assert!(
-        after(&page, &format!("id=\"handover-{}-error\"", w.kr1), 2500)
-            .contains("name=\"fit.proximity\" checked")
+        page.text(&form).contains("choose the new owner"),
+        "{}",
+        page.html()
     );
+    assert_eq!(
+        page.text(&format!("{form} textarea[name=\"note\"]")),
+        "Dan sees the funnel daily"
+    );
+    assert!(page
+        .attr(&format!("{form} [name=\"fit.proximity\"]"), "checked")
+        .is_some());
     // A team is refused with the doctrine's explanation ("One owner").
     let resp = w
         .bea
         .submit_from(&path, &handover, &[("owner_id", &team)])
         .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(resp
-        .text()
-        .await
-        .unwrap()
+    assert!(Page::parse(&resp.text().await.unwrap())
+        .body()
         .contains("is a team, not a person"));
     let o = objective_json(&w.app, &w.objective).await;
     assert_eq!(o["key_results"][0]["owner_id"], w.bea_id.as_str());
@@ -313,11 +321,13 @@ async fn handing_over_from_the_objective_page_needs_a_person_and_keeps_the_note(
     assert_eq!(k["ownership_state"], "pending");
     assert_eq!(k["ownership_request"]["note"], "Dan sees the funnel daily");
     assert_eq!(k["ownership_request"]["fit"]["proximity"], true);
-    let page = w.bea.html(&path).await;
-    assert!(page.contains("Bea Owner proposed Dan Driver as owner of key result “Day-7 activation”; waiting for an answer"));
+    assert!(w.bea.page(&path).await.body().contains(
+        "Bea Owner proposed Dan Driver as owner of key result “Day-7 activation”; waiting for an answer"
+    ));
     let dan = Browser::signed_in(&w.app, &dan_id, "dan.driver@keel.test").await;
     assert!(dan
-        .html("/my-week")
+        .page("/my-week")
         .await
+        .body()
         .contains("Dan sees the funnel daily"));
 }

@@ -5,20 +5,6 @@ use crate::helpers::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-/// The text of the element with this id, roughly: from the id to the next closing tag of the
-/// same kind is overkill here; the tests look at a window after it.
-pub(crate) fn after<'a>(html: &'a str, marker: &str, len: usize) -> &'a str {
-    let at = html
-        .find(marker)
-        .unwrap_or_else(|| panic!("{marker} not in page"));
-    let end = (at + len).min(html.len());
-    let mut end = end;
-    while !html.is_char_boundary(end) {
-        end -= 1;
-    }
-    &html[at..end]
-}
-
 /// Admin Ada, member Bea (signed in), an active cycle, and an objective owned by Bea with two
 /// key results she owns (created by the API as Bea herself, so accepted at once).
 pub(crate) struct World {
