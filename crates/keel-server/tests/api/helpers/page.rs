@@ -147,6 +147,21 @@ impl Page {
         found.then(String::new)
     }
 
+    /// The values the page's inputs hold (what a form shows as typed).
+    pub fn input_values(&self) -> Vec<String> {
+        self.attrs("input[value]", "value")
+    }
+
+    /// The values of the checked checkboxes and radio buttons.
+    pub fn checked_values(&self) -> Vec<String> {
+        self.attrs("input[checked]", "value")
+    }
+
+    /// The values of the selected options of every select.
+    pub fn selected_values(&self) -> Vec<String> {
+        self.attrs("option[selected]", "value")
+    }
+
     /// The rows of the table `css` selects, each as its cells' texts.
     pub fn rows(&self, css: &str) -> Vec<Vec<String>> {
         self.doc
