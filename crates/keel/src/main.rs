@@ -4,7 +4,7 @@
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use keel::config::{self, DbArgs, FileConfig};
-use keel::demo;
+use keel_demo as demo;
 use keel_domain::{Role, Source, TokenScope};
 use keel_server::services;
 use keel_store::{Accounts, Backend, Cycles, DynStore, People, Snapshots, WriteCtx};
@@ -178,82 +178,19 @@ async fn open(db: &DbArgs) -> anyhow::Result<DynStore> {
         .with_context(|| format!("cannot open the database {}", config::redact(&url)))
 }
 
+/// Runs one subcommand.
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    let db = &cli.db;
     match cli.command {
-        Command::Serve { bind, demo, auth } => {
-            let file = FileConfig::load(cli.db.config.as_deref())?;
-            let auth = auth.auth_config(&file)?;
-            let bind = bind
-                .or(file.bind.clone())
-                .unwrap_or_else(|| "127.0.0.1:8080".into());
-            let addr: std::net::SocketAddr = bind.parse().map_err(|_| {
-                anyhow::anyhow!("invalid --bind '{bind}': expected an address like 127.0.0.1:8080")
-            })?;
-            let store = open(&cli.db).await?;
-            let listener = tokio::net::TcpListener::bind(addr)
-                .await
-                .with_context(|| format!("cannot listen on {addr}"))?;
-            let shown = listener.local_addr()?;
-            if demo {
-                load_demo(&store, shown).await?;
-            }
-            tracing::info!(
-                backend = store.backend(),
-                "Keel listening on http://{shown}"
-            );
-            eprintln!(
-                "Keel is running at http://{shown}  (API reference: http://{shown}/api/v1/docs)"
-            );
-            keel_server::serve(
-                listener,
-                keel_server::AppState::with_auth(store, auth),
-                async {
-                    let _ = tokio::signal::ctrl_c().await;
-                },
-            )
-            .await?;
-            Ok(())
-        }
+        Command::Serve { bind, demo, auth } => serve(db, bind, demo, auth).await,
         Command::Migrate => {
-            let store = open(&cli.db).await?;
+            let store = open(db).await?;
             eprintln!("keel: the {} database is up to date", store.backend());
             Ok(())
         }
         Command::Admin {
             command: AdminCommand::Create { email, name },
-        } => {
-            let store = open(&cli.db).await?;
-            let ctx = WriteCtx::system(Source::Cli);
-            let person = services::directory::insert_person(
-                store.as_ref(),
-                &ctx,
-                services::directory::NewPerson {
-                    name,
-                    email,
-                    title: "Administrator".into(),
-                    manager_id: None,
-                    roles: vec![Role::Admin],
-                },
-            )
-            .await
-            .map_err(api_error)?;
-            let password = keel_server::auth::password::generate();
-            let hash = keel_server::auth::password::hash(&password)
-                .await
-                .map_err(api_error)?;
-            store.set_password_hash(&ctx, &person.id, &hash).await?;
-            println!(
-                "Created administrator {} <{}>",
-                person.name,
-                person.email.as_str()
-            );
-            println!("Password (shown once): {password}");
-            println!(
-                "API token: keel token create --email {}",
-                person.email.as_str()
-            );
-            Ok(())
-        }
+        } => create_admin(db, email, name).await,
         Command::Token {
             command:
                 TokenCommand::Create {
@@ -262,129 +199,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     scope,
                     expires_on,
                 },
-        } => {
-            let store = open(&cli.db).await?;
-            let person = store
-                .person_by_email(&email.trim().to_lowercase())
-                .await?
-                .with_context(|| format!("no person has the email {email}"))?;
-            if !person.active {
-                bail!(
-                    "{} is deactivated and cannot have tokens",
-                    person.email.as_str()
-                );
-            }
-            let scope = if scope == "read" {
-                TokenScope::Read
-            } else {
-                TokenScope::Write
-            };
-            let (_, secret) = services::tokens::issue(
-                store.as_ref(),
-                &WriteCtx::system(Source::Cli),
-                &person,
-                &name,
-                scope,
-                expires_on,
-            )
-            .await
-            .map_err(api_error)?;
-            println!("{secret}");
-            Ok(())
-        }
-        Command::Demo { people, seed } => {
-            let store = open(&cli.db).await?;
-            if !store.is_empty().await? {
-                bail!("the database already holds people; demo data loads only into an empty database");
-            }
-            let today = chrono::Utc::now().date_naive();
-            let started = std::time::Instant::now();
-            let snapshot = match people {
-                Some(0) => bail!("--people must be at least 1"),
-                Some(n) => demo::synthetic(n, seed, today),
-                None => demo::organisation(today),
-            };
-            let counts = format!(
-                "{} people, {} teams, {} cycles, {} objectives, {} key results, {} check-ins",
-                snapshot.people.len(),
-                snapshot.teams.len(),
-                snapshot.cycles.len(),
-                snapshot.objectives.len(),
-                snapshot.key_results.len(),
-                snapshot.check_ins.len()
-            );
-            store
-                .load_snapshot(&WriteCtx::system(Source::Cli), &snapshot)
-                .await?;
-            eprintln!(
-                "keel: loaded {counts} in {:.1} s",
-                started.elapsed().as_secs_f64()
-            );
-            Ok(())
-        }
-        Command::Lint { cycle, format } => {
-            let store = open(&cli.db).await?;
-            let found = store
-                .cycle_by_name(cycle.trim())
-                .await?
-                .with_context(|| format!("no cycle is named '{}'", cycle.trim()))?;
-            let report = keel_server::read::health::for_cycle(
-                store.as_ref(),
-                &services::visibility::Viewer::system(),
-                &found.id,
-            )
-            .await
-            .map_err(api_error)?;
-            if format == "json" {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                let people: std::collections::HashMap<_, _> = {
-                    let ids: Vec<_> = report
-                        .findings
-                        .iter()
-                        .filter_map(|f| f.person_id.clone())
-                        .collect();
-                    store
-                        .people_by_ids(&ids)
-                        .await?
-                        .into_iter()
-                        .map(|p| (p.id.clone(), p.name))
-                        .collect()
-                };
-                for f in &report.findings {
-                    let severity = match f.severity {
-                        keel_domain::health::Severity::Error => "error",
-                        keel_domain::health::Severity::Warning => "warning",
-                        keel_domain::health::Severity::Info => "info",
-                    };
-                    let who = f
-                        .person_id
-                        .as_ref()
-                        .and_then(|p| people.get(p))
-                        .map(String::as_str)
-                        .unwrap_or("-");
-                    println!(
-                        "{severity:<8}{:<32}{} \"{}\" ({who}): {}. Fix: {}",
-                        f.code,
-                        f.okr.kind().replace('_', " "),
-                        f.okr_title,
-                        f.message,
-                        f.fix
-                    );
-                }
-                println!(
-                    "{}: {} errors, {} warnings, {} notes",
-                    report.cycle.name,
-                    report.counts.error,
-                    report.counts.warning,
-                    report.counts.info
-                );
-            }
-            if report.counts.error > 0 {
-                return Err(LintFailed(report.counts.error).into());
-            }
-            Ok(())
-        }
+        } => create_token(db, &email, &name, &scope, expires_on).await,
+        Command::Demo { people, seed } => load_demo_data(db, people, seed).await,
+        Command::Lint { cycle, format } => lint(db, &cycle, &format).await,
         Command::Permissions => {
             print!("{}", keel_server::access::matrix::markdown());
             Ok(())
@@ -397,6 +214,213 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `keel serve`: listens, loads the demo organisation first when asked, serves until Ctrl-C.
+async fn serve(
+    db: &DbArgs,
+    bind: Option<String>,
+    demo: bool,
+    auth: config::AuthArgs,
+) -> anyhow::Result<()> {
+    let file = FileConfig::load(db.config.as_deref())?;
+    let auth = auth.auth_config(&file)?;
+    let bind = bind
+        .or(file.bind.clone())
+        .unwrap_or_else(|| "127.0.0.1:8080".into());
+    let addr: std::net::SocketAddr = bind.parse().map_err(|_| {
+        anyhow::anyhow!("invalid --bind '{bind}': expected an address like 127.0.0.1:8080")
+    })?;
+    let store = open(db).await?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let shown = listener.local_addr()?;
+    if demo {
+        load_demo(&store, shown).await?;
+    }
+    tracing::info!(
+        backend = store.backend(),
+        "Keel listening on http://{shown}"
+    );
+    eprintln!("Keel is running at http://{shown}  (API reference: http://{shown}/api/v1/docs)");
+    keel_server::serve(
+        listener,
+        keel_server::AppState::with_auth(store, auth),
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// `keel admin create`: an administrator with a generated password, shown once.
+async fn create_admin(db: &DbArgs, email: String, name: String) -> anyhow::Result<()> {
+    let store = open(db).await?;
+    let ctx = WriteCtx::system(Source::Cli);
+    let person = services::directory::insert_person(
+        store.as_ref(),
+        &ctx,
+        services::directory::NewPerson {
+            name,
+            email,
+            title: "Administrator".into(),
+            manager_id: None,
+            roles: vec![Role::Admin],
+        },
+    )
+    .await
+    .map_err(api_error)?;
+    let password = keel_server::auth::password::generate();
+    let hash = keel_server::auth::password::hash(&password)
+        .await
+        .map_err(api_error)?;
+    store.set_password_hash(&ctx, &person.id, &hash).await?;
+    println!(
+        "Created administrator {} <{}>",
+        person.name,
+        person.email.as_str()
+    );
+    println!("Password (shown once): {password}");
+    println!(
+        "API token: keel token create --email {}",
+        person.email.as_str()
+    );
+    Ok(())
+}
+
+/// `keel token create`: an API token for a person; only the token goes to stdout.
+async fn create_token(
+    db: &DbArgs,
+    email: &str,
+    name: &str,
+    scope: &str,
+    expires_on: Option<chrono::NaiveDate>,
+) -> anyhow::Result<()> {
+    let store = open(db).await?;
+    let person = store
+        .person_by_email(&email.trim().to_lowercase())
+        .await?
+        .with_context(|| format!("no person has the email {email}"))?;
+    if !person.active {
+        bail!(
+            "{} is deactivated and cannot have tokens",
+            person.email.as_str()
+        );
+    }
+    let scope = if scope == "read" {
+        TokenScope::Read
+    } else {
+        TokenScope::Write
+    };
+    let (_, secret) = services::tokens::issue(
+        store.as_ref(),
+        &WriteCtx::system(Source::Cli),
+        &person,
+        name,
+        scope,
+        expires_on,
+    )
+    .await
+    .map_err(api_error)?;
+    println!("{secret}");
+    Ok(())
+}
+
+/// `keel demo`: Northwind Labs, or a synthetic organisation of `people` people, into an empty
+/// database.
+async fn load_demo_data(db: &DbArgs, people: Option<usize>, seed: u64) -> anyhow::Result<()> {
+    let store = open(db).await?;
+    if !store.is_empty().await? {
+        bail!("the database already holds people; demo data loads only into an empty database");
+    }
+    let today = chrono::Utc::now().date_naive();
+    let started = std::time::Instant::now();
+    let snapshot = match people {
+        Some(0) => bail!("--people must be at least 1"),
+        Some(n) => demo::synthetic(n, seed, today),
+        None => demo::organisation(today),
+    };
+    let counts = format!(
+        "{} people, {} teams, {} cycles, {} objectives, {} key results, {} check-ins",
+        snapshot.people.len(),
+        snapshot.teams.len(),
+        snapshot.cycles.len(),
+        snapshot.objectives.len(),
+        snapshot.key_results.len(),
+        snapshot.check_ins.len()
+    );
+    store
+        .load_snapshot(&WriteCtx::system(Source::Cli), &snapshot)
+        .await?;
+    eprintln!(
+        "keel: loaded {counts} in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// `keel lint`: the ownership health check over a cycle, as text or JSON; an error finding fails.
+async fn lint(db: &DbArgs, cycle: &str, format: &str) -> anyhow::Result<()> {
+    let store = open(db).await?;
+    let found = store
+        .cycle_by_name(cycle.trim())
+        .await?
+        .with_context(|| format!("no cycle is named '{}'", cycle.trim()))?;
+    let report = keel_server::read::health::for_cycle(
+        store.as_ref(),
+        &services::visibility::Viewer::system(),
+        &found.id,
+    )
+    .await
+    .map_err(api_error)?;
+    if format == "json" {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        let people: std::collections::HashMap<_, _> = {
+            let ids: Vec<_> = report
+                .findings
+                .iter()
+                .filter_map(|f| f.person_id.clone())
+                .collect();
+            store
+                .people_by_ids(&ids)
+                .await?
+                .into_iter()
+                .map(|p| (p.id.clone(), p.name))
+                .collect()
+        };
+        for f in &report.findings {
+            let severity = match f.severity {
+                keel_domain::health::Severity::Error => "error",
+                keel_domain::health::Severity::Warning => "warning",
+                keel_domain::health::Severity::Info => "info",
+            };
+            let who = f
+                .person_id
+                .as_ref()
+                .and_then(|p| people.get(p))
+                .map(String::as_str)
+                .unwrap_or("-");
+            println!(
+                "{severity:<8}{:<32}{} \"{}\" ({who}): {}. Fix: {}",
+                f.code,
+                f.okr.kind().replace('_', " "),
+                f.okr_title,
+                f.message,
+                f.fix
+            );
+        }
+        println!(
+            "{}: {} errors, {} warnings, {} notes",
+            report.cycle.name, report.counts.error, report.counts.warning, report.counts.info
+        );
+    }
+    if report.counts.error > 0 {
+        return Err(LintFailed(report.counts.error).into());
+    }
+    Ok(())
 }
 
 /// Loads the demo organisation into an empty database and prints how to sign in.

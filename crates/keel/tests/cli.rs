@@ -251,9 +251,9 @@ fn demo_loads_once_into_an_empty_database() {
     assert!(!o.status.success());
 }
 
-#[test]
-fn serve_demo_prints_a_token_that_works() {
-    let dir = Dir::new();
+/// Starts `keel serve --demo` on a free port over `dir`'s database; returns the process, the port
+/// and the API token it prints.
+fn serve_demo(dir: &Dir) -> (std::process::Child, u16, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -294,6 +294,50 @@ fn serve_demo_prints_a_token_that_works() {
         }
     }
     let token = token.expect("serve --demo prints an API token");
+    (child, port, token)
+}
+
+/// Signs the demo administrator in through the sign-in form (its CSRF token and cookie taken from
+/// the page) with the documented demo password; true when sent on to My week.
+async fn signs_in_with_the_demo_password(port: u16) -> bool {
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = browser
+        .get(format!("http://127.0.0.1:{port}/sign-in"))
+        .send()
+        .await
+        .unwrap();
+    let cookie = page.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let html = page.text().await.unwrap();
+    let marker = "name=\"csrf_token\" value=\"";
+    let at = html.find(marker).unwrap() + marker.len();
+    let csrf = html[at..].split('"').next().unwrap().to_string();
+    let resp = browser
+        .post(format!("http://127.0.0.1:{port}/sign-in"))
+        .header("cookie", cookie)
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("email", keel_demo::DEMO_ADMIN_EMAIL),
+            ("password", keel_demo::DEMO_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    resp.status() == reqwest::StatusCode::SEE_OTHER && resp.headers()["location"] == "/my-week"
+}
+
+#[test]
+fn serve_demo_prints_a_token_that_works() {
+    let dir = Dir::new();
+    let (mut child, port, token) = serve_demo(&dir);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -321,39 +365,7 @@ fn serve_demo_prints_a_token_that_works() {
             .await
             .unwrap();
         // The demo administrator signs in to the web UI with the documented demo password.
-        let browser = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        let page = browser
-            .get(format!("http://127.0.0.1:{port}/sign-in"))
-            .send()
-            .await
-            .unwrap();
-        let cookie = page.headers()["set-cookie"]
-            .to_str()
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_string();
-        let html = page.text().await.unwrap();
-        let marker = "name=\"csrf_token\" value=\"";
-        let at = html.find(marker).unwrap() + marker.len();
-        let csrf = html[at..].split('"').next().unwrap().to_string();
-        let resp = browser
-            .post(format!("http://127.0.0.1:{port}/sign-in"))
-            .header("cookie", cookie)
-            .form(&[
-                ("csrf_token", csrf.as_str()),
-                ("email", keel::demo::DEMO_ADMIN_EMAIL),
-                ("password", keel::demo::DEMO_PASSWORD),
-            ])
-            .send()
-            .await
-            .unwrap();
-        let signed_in = resp.status() == reqwest::StatusCode::SEE_OTHER
-            && resp.headers()["location"] == "/my-week";
+        let signed_in = signs_in_with_the_demo_password(port).await;
         // The owner's rhythm shows through the API: derived statuses, scored objectives of the
         // closed quarter, the Platform team's review.
         let get = |path: String| {
@@ -424,7 +436,7 @@ fn lint_reports_the_demo_pitfalls_and_fails_on_errors() {
         .status
         .success());
     let today = chrono::Utc::now().date_naive();
-    let snapshot = keel::demo::organisation(today);
+    let snapshot = keel_demo::organisation(today);
     let quarter = snapshot
         .cycles
         .iter()

@@ -3,7 +3,7 @@
 //! judged by the server's own `Assessor` (the code the API and the web UI derive statuses,
 //! forecasts and scores with), so nothing here trusts a hard-coded status.
 
-use keel::demo;
+use keel_demo as demo;
 use keel_domain::rhythm::{self, ScoreBand, Status};
 use keel_domain::*;
 use keel_server::services::rhythm::Assessor;

@@ -1,4 +1,4 @@
-//! The audit log (issue 4): an objective's history, and `GET /api/v1/audit` with its filters,
+//! The audit log: an objective's history, and `GET /api/v1/audit` with its filters,
 //! pagination, CSV export and permission (administrators and champions only).
 
 use crate::helpers::*;
@@ -15,6 +15,23 @@ fn actions(list: &Value) -> Vec<String> {
 }
 
 async fn audit(app: TestApp) {
+    let c = audited_writes(&app).await;
+    objective_history_lists_every_write_under_it(&app, &c).await;
+    the_log_filters_exports_and_names_bad_filters(&app, &c).await;
+    only_administrators_and_champions_read_the_log(&app, &c).await;
+}
+
+/// What the steps of `audit` share.
+struct Audited {
+    member: String,
+    member_token: String,
+    o_id: String,
+    kr_id: String,
+}
+
+/// Writes to audit: an objective and a key result, Mia's check-in with her request id, a token
+/// and the settings.
+async fn audited_writes(app: &TestApp) -> Audited {
     let cycle = app.cycle("2026 Q4").await;
     let (member, member_token) = app.member("Mia Member").await;
     let o = app
@@ -62,12 +79,28 @@ async fn audit(app: TestApp) {
         .patch("/api/v1/settings", json!({"name": "Audited Inc"}))
         .await;
     assert_eq!(r.status(), StatusCode::OK);
+    Audited {
+        member,
+        member_token,
+        o_id,
+        kr_id,
+    }
+}
 
+/// The objective's history: itself and everything under it, newest first, for whoever can
+/// see the objective; paginated.
+async fn objective_history_lists_every_write_under_it(app: &TestApp, c: &Audited) {
+    let Audited {
+        member,
+        member_token,
+        o_id,
+        ..
+    } = c;
     // The objective's history: itself and everything under it, newest first, for whoever can
     // see the objective.
     let path = format!("/api/v1/objectives/{o_id}/history");
     let history: Value = app
-        .req_as(&member_token, Method::GET, &path)
+        .req_as(member_token, Method::GET, &path)
         .send()
         .await
         .unwrap()
@@ -124,7 +157,11 @@ async fn audit(app: TestApp) {
         Some("limit"),
     )
     .await;
+}
 
+/// The organisation's log: filters, CSV by query or by Accept, bad filters named.
+async fn the_log_filters_exports_and_names_bad_filters(app: &TestApp, c: &Audited) {
+    let Audited { member, kr_id, .. } = c;
     // The organisation's log: filters.
     let log = |q: String| {
         let app = &app;
@@ -205,7 +242,11 @@ async fn audit(app: TestApp) {
         )
         .await;
     }
+}
 
+/// Administrators and champions only.
+async fn only_administrators_and_champions_read_the_log(app: &TestApp, c: &Audited) {
+    let Audited { member_token, .. } = c;
     // Administrators and champions only.
     let (_, champion) = app.person_with_roles("Cleo Champion", &["champion"]).await;
     let r = app
@@ -233,7 +274,7 @@ async fn audit(app: TestApp) {
         assert_problem(r, StatusCode::FORBIDDEN, None).await;
     }
     let r = app
-        .req_as(&member_token, Method::GET, "/api/v1/audit?format=csv")
+        .req_as(member_token, Method::GET, "/api/v1/audit?format=csv")
         .send()
         .await
         .unwrap();

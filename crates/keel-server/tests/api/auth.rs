@@ -6,81 +6,13 @@
 
 use crate::helpers::*;
 use keel_domain::{PersonId, Source};
-use keel_server::auth::{password, AuthConfig};
-use keel_store::{Accounts, AuditFilter, AuditLog, PageRequest, People, WriteCtx};
+use keel_server::auth::AuthConfig;
+use keel_store::{Accounts, AuditFilter, AuditLog, PageRequest, People};
 use reqwest::{header, redirect, Response, StatusCode};
 use serde_json::{json, Value};
 
 const ADMIN_EMAIL: &str = "ada@keel.test";
 const ADMIN_PASSWORD: &str = "ada's long password";
-
-/// A browser: a cookie jar, no automatic redirects (the tests look at each one).
-pub struct Browser {
-    pub client: reqwest::Client,
-    pub base: String,
-}
-
-impl Browser {
-    pub fn new(app: &TestApp) -> Self {
-        Self {
-            client: reqwest::Client::builder()
-                .cookie_store(true)
-                .redirect(redirect::Policy::none())
-                .build()
-                .unwrap(),
-            base: app.base.clone(),
-        }
-    }
-
-    pub async fn get(&self, path: &str) -> Response {
-        self.client
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap()
-    }
-
-    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Response {
-        self.client
-            .post(format!("{}{path}", self.base))
-            .form(form)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    /// GETs a page and returns the CSRF token of its form.
-    pub async fn csrf(&self, path: &str) -> String {
-        let html = self.get(path).await.text().await.unwrap();
-        csrf_in(&html).unwrap_or_else(|| panic!("no csrf_token in {path}: {html}"))
-    }
-
-    /// Signs in through the form; returns the response to the POST.
-    pub async fn sign_in(&self, email: &str, password: &str) -> Response {
-        let token = self.csrf("/sign-in").await;
-        self.post_form(
-            "/sign-in",
-            &[
-                ("csrf_token", &token),
-                ("email", email),
-                ("password", password),
-            ],
-        )
-        .await
-    }
-}
-
-pub fn csrf_in(html: &str) -> Option<String> {
-    let at = html.find("name=\"csrf_token\" value=\"")? + "name=\"csrf_token\" value=\"".len();
-    Some(html[at..].split('"').next()?.to_string())
-}
-
-pub fn location(resp: &Response) -> String {
-    resp.headers()
-        .get(header::LOCATION)
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default()
-}
 
 fn set_cookies(resp: &Response) -> Vec<String> {
     resp.headers()
@@ -88,18 +20,6 @@ fn set_cookies(resp: &Response) -> Vec<String> {
         .iter()
         .map(|v| v.to_str().unwrap().to_string())
         .collect()
-}
-
-/// Gives a person a password directly (as `keel admin create` does).
-pub async fn set_password(app: &TestApp, id: &str, pw: &str) {
-    app.store
-        .set_password_hash(
-            &WriteCtx::system(Source::Cli),
-            &PersonId::from_string(id.to_string()),
-            &password::hash(pw).await.unwrap(),
-        )
-        .await
-        .unwrap();
 }
 
 async fn app_with_admin_password(auth: AuthConfig) -> TestApp {
@@ -146,11 +66,11 @@ async fn anonymous_visitors_land_on_sign_in_with_a_return_to() {
     );
     let page = b.get("/sign-in").await;
     assert_eq!(page.status(), StatusCode::OK);
-    let html = page.text().await.unwrap();
-    assert!(html.contains("<main id=\"main\""));
-    assert!(html.contains("Skip to main content"));
+    let page = Page::parse(&page.text().await.unwrap());
+    assert!(page.has("main#main"));
+    assert_eq!(page.text("a.skip-link"), "Skip to main content");
     assert!(
-        !html.contains("Sign in with SSO"),
+        !page.mentions("Sign in with SSO"),
         "no SSO button unless configured"
     );
 }
@@ -193,11 +113,12 @@ async fn sign_in_my_week_and_sign_out() {
     assert_eq!(location(&b.get("/").await), "/my-week");
     let page = b.get("/my-week").await;
     assert_eq!(page.status(), StatusCode::OK);
-    let html = page.text().await.unwrap();
-    assert!(html.contains("Ada Admin"));
-    assert!(html.contains("Delight our first customers"));
-    assert!(html.contains("Ship onboarding v2"));
-    assert!(html.contains("aria-current=\"page\""));
+    let page = Page::parse(&page.text().await.unwrap());
+    let shown = page.body();
+    assert!(shown.contains("Ada Admin"));
+    assert!(shown.contains("Delight our first customers"));
+    assert!(shown.contains("Ship onboarding v2"));
+    assert!(page.has("[aria-current=\"page\"]"));
     for nav in [
         "My week",
         "Company",
@@ -206,12 +127,12 @@ async fn sign_in_my_week_and_sign_out() {
         "Admin",
         "Sign out",
     ] {
-        assert!(html.contains(nav), "{nav}");
+        assert!(shown.contains(nav), "{nav}");
     }
     // Already signed in: the sign-in page moves on.
     assert_eq!(location(&b.get("/sign-in").await), "/my-week");
 
-    let token = csrf_in(&html).unwrap();
+    let token = page.csrf();
     let resp = b.post_form("/sign-out", &[("csrf_token", &token)]).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&resp), "/sign-in");
@@ -234,7 +155,7 @@ async fn cookies_are_secure_behind_https() {
     assert!(set_cookies(&resp)
         .iter()
         .all(|c| c.contains("Secure") && c.contains("HttpOnly")));
-    let token = csrf_in(&resp.text().await.unwrap()).unwrap();
+    let token = Page::parse(&resp.text().await.unwrap()).csrf();
     let client = reqwest::Client::builder()
         .redirect(redirect::Policy::none())
         .build()
@@ -285,9 +206,9 @@ async fn wrong_password_and_unknown_email_get_the_same_answer() {
         )
         .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let html = resp.text().await.unwrap();
-    assert!(html.contains("id=\"f-email-error\""));
-    assert!(html.contains("id=\"f-password-error\""));
+    let page = Page::parse(&resp.text().await.unwrap());
+    assert!(page.field_error("email").is_some());
+    assert!(page.field_error("password").is_some());
     assert_signed_out(&b).await;
 }
 
@@ -370,7 +291,7 @@ async fn sessions_expire_when_idle() {
     assert_eq!(b.get("/my-week").await.status(), StatusCode::OK);
     app.clock.advance(chrono::Duration::hours(11));
     assert_eq!(b.get("/my-week").await.status(), StatusCode::OK);
-    let stale = csrf_in(&b.get("/my-week").await.text().await.unwrap()).unwrap();
+    let stale = Page::parse(&b.get("/my-week").await.text().await.unwrap()).csrf();
     app.clock.advance(chrono::Duration::hours(13));
     assert_signed_out(&b).await;
     // The sign-out button of a page left open past the expiry still works.
@@ -394,8 +315,8 @@ async fn forms_without_the_right_csrf_token_are_refused_and_write_nothing() {
     ] {
         let resp = b.post_form("/sign-in", &form).await;
         assert_eq!(resp.status(), StatusCode::FORBIDDEN);
-        let html = resp.text().await.unwrap();
-        assert!(html.contains("security token") && html.contains("Request id"));
+        let shown = Page::parse(&resp.text().await.unwrap()).body();
+        assert!(shown.contains("security token") && shown.contains("Request id"));
     }
     assert_signed_out(&b).await;
 
@@ -541,12 +462,13 @@ async fn changing_your_password_checks_input_and_ends_other_sessions() {
     ] {
         let resp = attempt(current, new, confirm).await;
         assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY, "{field}");
-        let html = resp.text().await.unwrap();
+        let page = Page::parse(&resp.text().await.unwrap());
         assert!(
-            html.contains(&format!("id=\"f-{field}-error\"")),
-            "{field}: {html}"
+            page.field_error(field).is_some(),
+            "{field}: {}",
+            page.html()
         );
-        assert!(!html.contains(new), "typed passwords are not echoed");
+        assert!(!page.mentions(new), "typed passwords are not echoed");
     }
     assert_eq!(other.get("/my-week").await.status(), StatusCode::OK);
     let resp = attempt(ADMIN_PASSWORD, "a long new password", "a long new password").await;
@@ -700,9 +622,9 @@ async fn administrators_reset_passwords_and_sign_the_person_out() {
         .post_form(&form_path, &[("csrf_token", &token), ("password", "")])
         .await;
     assert_eq!(resp.status(), StatusCode::OK);
-    let html = resp.text().await.unwrap();
-    assert!(html.contains("temporary password, shown once"));
-    assert!(html.contains("1 session ended"));
+    let shown = Page::parse(&resp.text().await.unwrap()).body();
+    assert!(shown.contains("temporary password, shown once"));
+    assert!(shown.contains("1 session ended"));
     assert_signed_out(&bo).await;
 }
 
@@ -764,7 +686,7 @@ async fn return_to_never_leaves_the_site() {
             .get(&format!("/sign-in?return_to={}", urlencode(asked)))
             .await;
         let html = page.text().await.unwrap();
-        let token = csrf_in(&html).unwrap();
+        let token = Page::parse(&html).csrf();
         let resp = b
             .post_form(
                 "/sign-in",
@@ -864,8 +786,11 @@ async fn unknown_pages_get_a_readable_error_page() {
         .to_str()
         .unwrap()
         .starts_with("text/html"));
-    let html = resp.text().await.unwrap();
-    assert!(html.contains("Not Found") && html.contains(&id), "{html}");
+    let shown = Page::parse(&resp.text().await.unwrap()).body();
+    assert!(
+        shown.contains("Not Found") && shown.contains(&id),
+        "{shown}"
+    );
     // The API keeps its problem documents.
     let resp = app.get("/api/v1/nothing-here").await;
     assert_problem(resp, StatusCode::NOT_FOUND, None).await;

@@ -4,7 +4,7 @@
 //! bad input with an error naming the field.
 
 use crate::helpers::*;
-use crate::ui_owner::Browser;
+
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -76,7 +76,7 @@ async fn a_member_never_sees_a_private_title_in_the_objective_forms(w: World) {
     let path = format!("/objectives/{}/edit", w.mine);
     let resp = w
         .max
-        .post(
+        .submit_from(
             &path,
             &path,
             &[
@@ -124,7 +124,7 @@ async fn the_pickers_find_people_and_name_the_field_of_a_bad_input(w: World) {
     // Without JavaScript: an email nobody has is refused next to the owner field.
     let resp = w
         .max
-        .post(
+        .submit_from(
             "/objectives/new",
             "/objectives/new",
             &[
@@ -148,7 +148,7 @@ async fn the_pickers_find_people_and_name_the_field_of_a_bad_input(w: World) {
     // An email that names someone: the objective is proposed to them.
     let resp = w
         .max
-        .post(
+        .submit_from(
             "/objectives/new",
             "/objectives/new",
             &[
@@ -163,7 +163,7 @@ async fn the_pickers_find_people_and_name_the_field_of_a_bad_input(w: World) {
         )
         .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let id = crate::ui_owner::location(&resp)
+    let id = location(&resp)
         .trim_start_matches("/objectives/")
         .split('?')
         .next()

@@ -1,5 +1,19 @@
 //! `spawn_app()`: the real application on a random port with a fresh database, an administrator
-//! and their API token.
+//! and their API token; `TestApp` makes the JSON API calls with a token. `Browser` uses the web
+//! UI as a person would (signed in through the form, forms with their CSRF token), and `Page`
+//! reads what a page shows.
+
+// Paths spelled out: the browser tests include this file from another directory.
+#[path = "helpers/browser.rs"]
+mod browser;
+#[path = "helpers/page.rs"]
+mod page;
+
+// The browser tests include this file and use neither.
+#[allow(unused_imports)]
+pub use browser::{location, set_password, Browser};
+#[allow(unused_imports)]
+pub use page::{field_error, Page};
 
 use keel_domain::{Role, Source, TokenScope};
 use keel_server::services::{directory, tokens};
@@ -254,4 +268,11 @@ pub async fn assert_problem(resp: Response, status: StatusCode, field: Option<&s
         );
     }
     body
+}
+
+/// GETs an API path with the administrator's token; expects 200 and returns the JSON.
+pub async fn json_of(app: &TestApp, path: &str) -> Value {
+    let resp = app.get(path).await;
+    assert_eq!(resp.status(), StatusCode::OK, "GET {path}");
+    resp.json().await.unwrap()
 }

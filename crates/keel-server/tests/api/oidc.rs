@@ -6,7 +6,6 @@
 //! Needs Node.js; `npm ci` runs in tests/oidc-provider when its node_modules is missing. With
 //! CI=true a missing node is a failure, never a skip.
 
-use crate::auth::{location, Browser};
 use crate::helpers::*;
 use keel_domain::Role;
 use keel_server::auth::hash_secret;

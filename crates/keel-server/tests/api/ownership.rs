@@ -1,4 +1,4 @@
-//! Ownership and accountability, told as the seeds' stories.
+//! Ownership and accountability, told as the stories of the ownership doctrine (docs/method.md).
 
 use crate::helpers::*;
 use keel_store::{Objectives, Ownership};
@@ -36,11 +36,32 @@ fn codes_for(report: &Value, okr_id: &str) -> Vec<String> {
         .collect()
 }
 
-/// Seed 000: an associate owns the Objective while her supervisors own its Key Results; each
+/// "One owner": an associate owns the Objective while her supervisors own its Key Results; each
 /// accepts explicitly, and only then can it become active.
 #[tokio::test]
-async fn seed_000_the_associate_owns_the_objective_her_supervisors_own_key_results() {
+async fn an_associate_owns_the_objective_her_supervisors_key_results_serve() {
     let app = spawn_app().await;
+    let c = associates_objective(&app).await;
+    nothing_is_active_until_each_owner_accepts(&app, &c).await;
+    each_owner_sees_what_waits_for_them(&app, &c).await;
+}
+
+/// What the steps of `an_associate_owns_the_objective_her_supervisors_key_results_serve` share.
+struct AssociatesObjective {
+    cycle: String,
+    vp: String,
+    vp_token: String,
+    manager: String,
+    manager_token: String,
+    elisa: String,
+    elisa_token: String,
+    o_id: String,
+    krs: Vec<String>,
+}
+
+/// Elisa, an associate, proposes the objective; her manager Marta and Marta's manager Victor are
+/// proposed as owners of its key results.
+async fn associates_objective(app: &TestApp) -> AssociatesObjective {
     let cycle = app.cycle("2026 Q4").await;
     let (vp, vp_token) = app.member("Victor VP").await;
     let (manager, manager_token) = app.member("Marta Manager").await;
@@ -58,7 +79,7 @@ async fn seed_000_the_associate_owns_the_objective_her_supervisors_own_key_resul
 
     let o = ok(
         send(
-            &app,
+            app,
             &elisa_token,
             Method::POST,
             "/api/v1/objectives",
@@ -77,7 +98,7 @@ async fn seed_000_the_associate_owns_the_objective_her_supervisors_own_key_resul
     ] {
         let kr = ok(
             send(
-                &app,
+                app,
                 &elisa_token,
                 Method::POST,
                 &format!("/api/v1/objectives/{o_id}/key-results"),
@@ -97,10 +118,32 @@ async fn seed_000_the_associate_owns_the_objective_her_supervisors_own_key_resul
         );
         krs.push(kr["id"].as_str().unwrap().to_string());
     }
+    AssociatesObjective {
+        cycle,
+        vp,
+        vp_token,
+        manager,
+        manager_token,
+        elisa,
+        elisa_token,
+        o_id,
+        krs,
+    }
+}
+
+/// Not active while the supervisors have not accepted; only the person proposed may answer.
+async fn nothing_is_active_until_each_owner_accepts(app: &TestApp, c: &AssociatesObjective) {
+    let AssociatesObjective {
+        vp_token,
+        elisa_token,
+        o_id,
+        krs,
+        ..
+    } = c;
     // Not active while the supervisors have not accepted.
     let r = send(
-        &app,
-        &elisa_token,
+        app,
+        elisa_token,
         Method::PATCH,
         &format!("/api/v1/objectives/{o_id}"),
         Some(json!({"state": "active"})),
@@ -117,8 +160,8 @@ async fn seed_000_the_associate_owns_the_objective_her_supervisors_own_key_resul
 
     // Only the person proposed may answer.
     let r = send(
-        &app,
-        &vp_token,
+        app,
+        vp_token,
         Method::POST,
         &format!("/api/v1/key-results/{}/ownership/accept", krs[0]),
         None,
@@ -126,20 +169,34 @@ async fn seed_000_the_associate_owns_the_objective_her_supervisors_own_key_resul
     .await;
     assert_problem(r, StatusCode::FORBIDDEN, None).await;
     let r = send(
-        &app,
-        &elisa_token,
+        app,
+        elisa_token,
         Method::POST,
         &format!("/api/v1/key-results/{}/ownership/accept", krs[1]),
         None,
     )
     .await;
     assert_problem(r, StatusCode::FORBIDDEN, None).await;
+}
 
+/// What is waiting for the manager, and what each owner then carries.
+async fn each_owner_sees_what_waits_for_them(app: &TestApp, c: &AssociatesObjective) {
+    let AssociatesObjective {
+        cycle,
+        vp,
+        vp_token,
+        manager,
+        manager_token,
+        elisa,
+        elisa_token,
+        o_id,
+        krs,
+    } = c;
     // What is waiting for the manager.
     let mine = ok(
         send(
-            &app,
-            &manager_token,
+            app,
+            manager_token,
             Method::GET,
             &format!("/api/v1/people/{manager}/ownership"),
             None,
@@ -157,8 +214,8 @@ async fn seed_000_the_associate_owns_the_objective_her_supervisors_own_key_resul
 
     let accepted = ok(
         send(
-            &app,
-            &manager_token,
+            app,
+            manager_token,
             Method::POST,
             &format!("/api/v1/key-results/{}/ownership/accept", krs[0]),
             None,
@@ -170,8 +227,8 @@ async fn seed_000_the_associate_owns_the_objective_her_supervisors_own_key_resul
     assert_eq!(accepted["state"], "accepted");
     ok(
         send(
-            &app,
-            &vp_token,
+            app,
+            vp_token,
             Method::POST,
             &format!("/api/v1/key-results/{}/ownership/accept", krs[1]),
             None,
@@ -181,8 +238,8 @@ async fn seed_000_the_associate_owns_the_objective_her_supervisors_own_key_resul
     )
     .await;
     let r = send(
-        &app,
-        &vp_token,
+        app,
+        vp_token,
         Method::POST,
         &format!("/api/v1/key-results/{}/ownership/accept", krs[1]),
         None,
@@ -192,8 +249,8 @@ async fn seed_000_the_associate_owns_the_objective_her_supervisors_own_key_resul
 
     let active = ok(
         send(
-            &app,
-            &elisa_token,
+            app,
+            elisa_token,
             Method::PATCH,
             &format!("/api/v1/objectives/{o_id}"),
             Some(json!({"state": "active"})),
@@ -205,8 +262,8 @@ async fn seed_000_the_associate_owns_the_objective_her_supervisors_own_key_resul
     assert_eq!(active["state"], "active");
     let got = ok(
         send(
-            &app,
-            &elisa_token,
+            app,
+            elisa_token,
             Method::GET,
             &format!("/api/v1/objectives/{o_id}"),
             None,
@@ -225,8 +282,8 @@ async fn seed_000_the_associate_owns_the_objective_her_supervisors_own_key_resul
 
     let vp_owns = ok(
         send(
-            &app,
-            &vp_token,
+            app,
+            vp_token,
             Method::GET,
             &format!("/api/v1/people/{vp}/ownership"),
             None,
@@ -243,16 +300,34 @@ async fn seed_000_the_associate_owns_the_objective_her_supervisors_own_key_resul
     )
     .await;
     assert!(
-        !codes_for(&report, &o_id).contains(&"manager_by_default".to_string()),
+        !codes_for(&report, o_id).contains(&"manager_by_default".to_string()),
         "{report}"
     );
 }
 
-/// Seed 001: the CTO owns the activation KR far from the funnel; the health check flags it; it is
+/// "The pitfalls": the CTO owns the activation KR far from the funnel; the health check flags it; it is
 /// handed to the product manager with the CTO as sponsor, and the history keeps both.
 #[tokio::test]
-async fn seed_001_the_cto_far_from_the_funnel_is_flagged_then_hands_over_to_the_pm() {
+async fn the_cto_far_from_the_funnel_is_flagged_then_hands_over_to_the_pm() {
     let app = spawn_app().await;
+    let c = cto_owns_activation(&app).await;
+    the_pm_takes_over_with_the_cto_as_sponsor(&app, &c).await;
+}
+
+/// What the steps of `the_cto_far_from_the_funnel_is_flagged_then_hands_over_to_the_pm` share.
+struct FarOwner {
+    cycle: String,
+    cto: String,
+    cto_token: String,
+    pm: String,
+    pm_token: String,
+    growth: String,
+    kr_id: String,
+}
+
+/// The CTO owns the activation key result, the PM and a growth lead contribute; the health check
+/// flags the owner far from the outcome.
+async fn cto_owns_activation(app: &TestApp) -> FarOwner {
     let cycle = app.cycle("2026 Q4").await;
     let (cto, cto_token) = app.member("Chris CTO").await;
     let (pm, pm_token) = app.member("Maya PM").await;
@@ -267,14 +342,14 @@ async fn seed_001_the_cto_far_from_the_funnel_is_flagged_then_hands_over_to_the_
         .unwrap()
         .to_string();
     let o = ok(
-        send(&app, &pm_token, Method::POST, "/api/v1/objectives", Some(json!({"title": "New users reach value in their first week", "cycle_id": cycle, "team_ids": [team]}))).await,
+        send(app, &pm_token, Method::POST, "/api/v1/objectives", Some(json!({"title": "New users reach value in their first week", "cycle_id": cycle, "team_ids": [team]}))).await,
         201,
     )
     .await;
     let o_id = o["id"].as_str().unwrap().to_string();
     let kr = ok(
         send(
-            &app,
+            app,
             &pm_token,
             Method::POST,
             &format!("/api/v1/objectives/{o_id}/key-results"),
@@ -288,7 +363,7 @@ async fn seed_001_the_cto_far_from_the_funnel_is_flagged_then_hands_over_to_the_
     let kr_id = kr["id"].as_str().unwrap().to_string();
     ok(
         send(
-            &app,
+            app,
             &cto_token,
             Method::POST,
             &format!("/api/v1/key-results/{kr_id}/ownership/accept"),
@@ -315,11 +390,33 @@ async fn seed_001_the_cto_far_from_the_funnel_is_flagged_then_hands_over_to_the_
     assert_eq!(far[0]["person_id"], cto.as_str());
     assert_eq!(far[0]["severity"], "warning");
     assert!(far[0]["fix"].as_str().unwrap().contains("Maya PM"));
+    FarOwner {
+        cycle,
+        cto,
+        cto_token,
+        pm,
+        pm_token,
+        growth,
+        kr_id,
+    }
+}
 
+/// A contributor cannot simply be made owner: they leave the contributors first; then the PM
+/// takes over with the CTO as sponsor, and the history keeps both.
+async fn the_pm_takes_over_with_the_cto_as_sponsor(app: &TestApp, c: &FarOwner) {
+    let FarOwner {
+        cycle,
+        cto,
+        cto_token,
+        pm,
+        pm_token,
+        growth,
+        kr_id,
+    } = c;
     // A contributor cannot simply be made owner: they leave the contributors first.
     let r = send(
-        &app,
-        &cto_token,
+        app,
+        cto_token,
         Method::POST,
         &format!("/api/v1/key-results/{kr_id}/ownership"),
         Some(json!({"owner_id": pm})),
@@ -328,8 +425,8 @@ async fn seed_001_the_cto_far_from_the_funnel_is_flagged_then_hands_over_to_the_
     assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, Some("owner_id")).await;
     ok(
         send(
-            &app,
-            &cto_token,
+            app,
+            cto_token,
             Method::PATCH,
             &format!("/api/v1/key-results/{kr_id}"),
             Some(json!({"contributor_ids": [growth]})),
@@ -340,8 +437,8 @@ async fn seed_001_the_cto_far_from_the_funnel_is_flagged_then_hands_over_to_the_
     .await;
     let handover = ok(
         send(
-            &app,
-            &cto_token,
+            app,
+            cto_token,
             Method::POST,
             &format!("/api/v1/key-results/{kr_id}/ownership"),
             Some(json!({"owner_id": pm, "note": "You watch the funnel daily; I'll sponsor the trade-offs",
@@ -355,8 +452,8 @@ async fn seed_001_the_cto_far_from_the_funnel_is_flagged_then_hands_over_to_the_
     assert_eq!(handover["previous_owner_id"], cto.as_str());
     ok(
         send(
-            &app,
-            &pm_token,
+            app,
+            pm_token,
             Method::POST,
             &format!("/api/v1/key-results/{kr_id}/ownership/accept"),
             None,
@@ -367,8 +464,8 @@ async fn seed_001_the_cto_far_from_the_funnel_is_flagged_then_hands_over_to_the_
     .await;
     let after = ok(
         send(
-            &app,
-            &pm_token,
+            app,
+            pm_token,
             Method::PATCH,
             &format!("/api/v1/key-results/{kr_id}"),
             Some(json!({"sponsor_id": cto})),
@@ -387,7 +484,7 @@ async fn seed_001_the_cto_far_from_the_funnel_is_flagged_then_hands_over_to_the_
     )
     .await;
     assert!(
-        !codes_for(&report, &kr_id).contains(&"owner_far_from_outcome".to_string()),
+        !codes_for(&report, kr_id).contains(&"owner_far_from_outcome".to_string()),
         "{report}"
     );
     let history = ok(
@@ -411,10 +508,10 @@ async fn seed_001_the_cto_far_from_the_funnel_is_flagged_then_hands_over_to_the_
     );
 }
 
-/// Seed 003: one key result owned across four teams appears on each team's view, once, with one
+/// "Shared OKRs": one key result owned across four teams appears on each team's view, once, with one
 /// progress.
 #[tokio::test]
-async fn seed_003_one_key_result_shared_by_four_teams_appears_once_on_each() {
+async fn one_key_result_shared_by_four_teams_appears_once_on_each() {
     let app = spawn_app().await;
     let cycle = app.cycle("2026 Q4").await;
     let mut teams = vec![];
@@ -480,10 +577,10 @@ async fn seed_003_one_key_result_shared_by_four_teams_appears_once_on_each() {
     .await;
 }
 
-/// Seed 001: forced ownership is dead on arrival: never active until accepted; declining needs
+/// "Acceptance": forced ownership is dead on arrival: never active until accepted; declining needs
 /// a reason that goes back to the proposer; the health check flags what waits too long.
 #[tokio::test]
-async fn seed_001_forced_ownership_never_becomes_active() {
+async fn forced_ownership_never_becomes_active() {
     let app = spawn_app().await;
     let cycle = app.cycle("2026 Q4").await;
     let (bob, bob_token) = app.member("Bob Busy").await;
@@ -626,7 +723,7 @@ async fn seed_001_forced_ownership_never_becomes_active() {
     );
 }
 
-/// Seeds 001 and 002: a team is never an owner; ownership is not split unless the organisation
+/// "One owner" and "Ownership policy": a team is never an owner; ownership is not split unless the organisation
 /// chooses the shared policy, and then the split is flagged.
 #[tokio::test]
 async fn a_team_is_never_an_owner_and_co_owners_follow_the_policy() {

@@ -33,7 +33,24 @@ async fn ok(app: &TestApp, method: Method, path: &str, body: Option<Value>) -> V
 }
 
 async fn story(app: TestApp) {
-    check_in_day_tomorrow(&app).await;
+    let c = growth_objective(&app).await;
+    status_forecast_and_review_follow_the_history(&app, &c).await;
+    scores_retrospective_close_and_calibration(&app, &c).await;
+}
+
+/// What the steps of `story` share.
+struct Story {
+    cycle: String,
+    next: String,
+    team: String,
+    o: String,
+    krs: Vec<String>,
+}
+
+/// Growth's objective in 2026 Q4 (with 2027 Q1 next), two key results and their check-in
+/// history.
+async fn growth_objective(app: &TestApp) -> Story {
+    check_in_day_tomorrow(app).await;
     let cycle = app.cycle("2026 Q4").await;
     let next = app
         .create(
@@ -65,7 +82,7 @@ async fn story(app: TestApp) {
         krs.push(k["id"].as_str().unwrap().to_string());
     }
     ok(
-        &app,
+        app,
         Method::PATCH,
         &format!("/api/v1/objectives/{o}"),
         Some(json!({"state": "active"})),
@@ -79,16 +96,27 @@ async fn story(app: TestApp) {
         (&krs[1], 12.0, 3, 20),
     ] {
         ok(
-            &app,
+            app,
             Method::POST,
             &format!("/api/v1/key-results/{kr}/check-ins"),
             Some(json!({"value": value, "confidence": confidence, "at": days_ago(days)})),
         )
         .await;
     }
+    Story {
+        cycle,
+        next,
+        team,
+        o,
+        krs,
+    }
+}
 
+/// Status and forecast derived from the history; a team review flags the stale key result.
+async fn status_forecast_and_review_follow_the_history(app: &TestApp, c: &Story) {
+    let Story { team, o, .. } = c;
     // Status and forecast derived from the history.
-    let view = ok(&app, Method::GET, &format!("/api/v1/objectives/{o}"), None).await;
+    let view = ok(app, Method::GET, &format!("/api/v1/objectives/{o}"), None).await;
     let revenue = &view["key_results"][0];
     let churn = &view["key_results"][1];
     assert_eq!(revenue["status"], "on_track", "{revenue}");
@@ -97,7 +125,7 @@ async fn story(app: TestApp) {
     assert_eq!(churn["check_in_due"], true);
     assert_eq!(view["status"], "stale");
     let due = ok(
-        &app,
+        app,
         Method::GET,
         &format!("/api/v1/people/{}/due", app.admin_id),
         None,
@@ -107,7 +135,7 @@ async fn story(app: TestApp) {
 
     // A team review flags the stale key result.
     let review = ok(
-        &app,
+        app,
         Method::POST,
         &format!("/api/v1/teams/{team}/reviews"),
         Some(json!({})),
@@ -123,10 +151,21 @@ async fn story(app: TestApp) {
             .any(|f| f.as_str().unwrap().contains("Churn")),
         "{item}"
     );
+}
 
+/// Scores (bounds, then the weighted mean), the retrospective that carries the objective over,
+/// closing, calibration, reopening.
+async fn scores_retrospective_close_and_calibration(app: &TestApp, c: &Story) {
+    let Story {
+        cycle,
+        next,
+        team,
+        o,
+        krs,
+    } = c;
     // Scores: bounds, then the weighted mean.
     let (status, body) = call(
-        &app,
+        app,
         Method::POST,
         &format!("/api/v1/key-results/{}/score", krs[0]),
         Some(json!({"score": 1.5})),
@@ -136,25 +175,25 @@ async fn story(app: TestApp) {
     assert_eq!(body["field"], "score");
     for (kr, score) in [(&krs[0], 0.3), (&krs[1], 0.1)] {
         ok(
-            &app,
+            app,
             Method::POST,
             &format!("/api/v1/key-results/{kr}/score"),
             Some(json!({"score": score, "reason": "end of cycle"})),
         )
         .await;
     }
-    let view = ok(&app, Method::GET, &format!("/api/v1/objectives/{o}"), None).await;
+    let view = ok(app, Method::GET, &format!("/api/v1/objectives/{o}"), None).await;
     assert!(
         (view["score"].as_f64().unwrap() - 0.2).abs() < 1e-9,
         "{view}"
     );
 
     // The retrospective carries it over: a draft in the next cycle, with both key results.
-    let retro = ok(&app, Method::PUT, &format!("/api/v1/objectives/{o}/retrospective"),
+    let retro = ok(app, Method::PUT, &format!("/api/v1/objectives/{o}/retrospective"),
         Some(json!({"worked": "weekly pipeline reviews", "did_not": "churn interviews", "carry_over": true}))).await;
     let draft = retro["carried_over_to"].as_str().unwrap().to_string();
     let d = ok(
-        &app,
+        app,
         Method::GET,
         &format!("/api/v1/objectives/{draft}"),
         None,
@@ -165,7 +204,7 @@ async fn story(app: TestApp) {
     assert_eq!(d["carried_over_from"], o.as_str());
     assert_eq!(d["key_results"].as_array().unwrap().len(), 2);
     let again = ok(
-        &app,
+        app,
         Method::PUT,
         &format!("/api/v1/objectives/{o}/retrospective"),
         Some(json!({"worked": "edited", "carry_over": true})),
@@ -179,24 +218,24 @@ async fn story(app: TestApp) {
 
     // Closing locks; calibration compares confidence with scores; an admin reopens.
     ok(
-        &app,
+        app,
         Method::POST,
         &format!("/api/v1/cycles/{cycle}/close"),
         None,
     )
     .await;
     let (status, _) = call(
-        &app,
+        app,
         Method::POST,
         &format!("/api/v1/key-results/{}/check-ins", krs[0]),
         Some(json!({"value": 70, "confidence": 9})),
     )
     .await;
     assert_eq!(status, StatusCode::CONFLICT);
-    let view = ok(&app, Method::GET, &format!("/api/v1/objectives/{o}"), None).await;
+    let view = ok(app, Method::GET, &format!("/api/v1/objectives/{o}"), None).await;
     assert_eq!(view["status"], "closed");
     let report = ok(
-        &app,
+        app,
         Method::GET,
         &format!("/api/v1/cycles/{cycle}/calibration"),
         None,
@@ -207,14 +246,14 @@ async fn story(app: TestApp) {
     assert_eq!(line["calibration"], "over_confident", "{report}");
     assert_eq!(report["teams"][0]["id"], team.as_str());
     ok(
-        &app,
+        app,
         Method::POST,
         &format!("/api/v1/cycles/{cycle}/reopen"),
         None,
     )
     .await;
     ok(
-        &app,
+        app,
         Method::POST,
         &format!("/api/v1/key-results/{}/check-ins", krs[0]),
         Some(json!({"value": 70, "confidence": 9})),

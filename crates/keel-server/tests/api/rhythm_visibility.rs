@@ -1,4 +1,4 @@
-//! Visibility over the owner's rhythm (issues 4 and 5 together): an OKR a reader may not see
+//! Visibility over the owner's rhythm ("Visibility" and "The weekly rhythm" together): an OKR a reader may not see
 //! never shows up in what is due, in a review's agenda, in feedback requests, in recognition or
 //! in the calibration report, and naming it answers like naming nothing.
 
@@ -46,6 +46,34 @@ fn ids(list: &Value, key: &str) -> Vec<String> {
 #[tokio::test]
 async fn rhythm_reads_leave_out_what_the_reader_may_not_see() {
     let app = spawn_app().await;
+    let c = readers(&app).await;
+    what_is_due_leaves_out_the_invisible(&app, &c).await;
+    review_agendas_leave_out_the_invisible(&app, &c).await;
+    feedback_leaves_out_the_invisible(&app, &c).await;
+    recognition_leaves_out_the_invisible(&app, &c).await;
+    calibration_leaves_out_the_invisible(&app, &c).await;
+}
+
+/// What the steps of `rhythm_reads_leave_out_what_the_reader_may_not_see` share.
+struct Readers {
+    admin: String,
+    cycle: String,
+    olga: String,
+    olga_t: String,
+    lena_t: String,
+    mo: String,
+    sam_t: String,
+    hank_t: String,
+    platform: String,
+    public: String,
+    public_kr: String,
+    secret: String,
+    secret_kr: String,
+}
+
+/// Olga's public and private objectives, shared with Platform, each with a key result checked in
+/// three weeks ago; Lena leads Platform, Mo is a member, Sam a stranger, Hank holds `hr`.
+async fn readers(app: &TestApp) -> Readers {
     let admin = app.token.clone();
     let cycle = app.cycle("2026 Q4").await;
     let (olga, olga_t) = app.member("Olga Owner").await;
@@ -64,14 +92,14 @@ async fn rhythm_reads_leave_out_what_the_reader_may_not_see() {
         .to_string();
     let mut okrs = vec![];
     for (title, visibility) in [("Public bet", "public"), ("Secret bet", "private")] {
-        let o = ok(&app, &olga_t, Method::POST, "/api/v1/objectives",
+        let o = ok(app, &olga_t, Method::POST, "/api/v1/objectives",
             Some(json!({"title": title, "cycle_id": cycle, "visibility": visibility, "team_ids": [platform]}))).await;
         let o = o["id"].as_str().unwrap().to_string();
-        let k = ok(&app, &olga_t, Method::POST, &format!("/api/v1/objectives/{o}/key-results"),
+        let k = ok(app, &olga_t, Method::POST, &format!("/api/v1/objectives/{o}/key-results"),
             Some(json!({"title": format!("{title} KR"), "kind": "increase", "start": 0, "target": 10}))).await;
         let k = k["id"].as_str().unwrap().to_string();
         ok(
-            &app,
+            app,
             &olga_t,
             Method::PATCH,
             &format!("/api/v1/objectives/{o}"),
@@ -79,7 +107,7 @@ async fn rhythm_reads_leave_out_what_the_reader_may_not_see() {
         )
         .await;
         ok(
-            &app,
+            app,
             &olga_t,
             Method::POST,
             &format!("/api/v1/key-results/{k}/check-ins"),
@@ -90,7 +118,33 @@ async fn rhythm_reads_leave_out_what_the_reader_may_not_see() {
     }
     let (public, public_kr) = okrs[0].clone();
     let (secret, secret_kr) = okrs[1].clone();
+    Readers {
+        admin,
+        cycle,
+        olga,
+        olga_t,
+        lena_t,
+        mo,
+        sam_t,
+        hank_t,
+        platform,
+        public,
+        public_kr,
+        secret,
+        secret_kr,
+    }
+}
 
+/// What is due: the reader sees only what they may see; Olga and the admin see both.
+async fn what_is_due_leaves_out_the_invisible(app: &TestApp, c: &Readers) {
+    let Readers {
+        admin,
+        olga,
+        olga_t,
+        sam_t,
+        public_kr,
+        ..
+    } = c;
     // What is due: the reader sees only what they may see; Olga and the admin see both.
     let due = |token: String| {
         let app = &app;
@@ -112,12 +166,26 @@ async fn rhythm_reads_leave_out_what_the_reader_may_not_see() {
     assert_eq!(due(sam_t.clone()).await, vec![public_kr.clone()]);
     assert_eq!(due(olga_t.clone()).await.len(), 2);
     assert_eq!(due(admin.clone()).await.len(), 2);
+}
 
+/// Reviews: the lead's agenda holds only what the lead may see; the admin's holds both, and a
+/// later reader sees only their share of it.
+async fn review_agendas_leave_out_the_invisible(app: &TestApp, c: &Readers) {
+    let Readers {
+        admin,
+        olga_t,
+        lena_t,
+        sam_t,
+        platform,
+        public,
+        secret,
+        ..
+    } = c;
     // Reviews: the lead's agenda holds only what the lead may see; the admin's holds both, and a
     // later reader sees only their share of it.
     let by_lena = ok(
-        &app,
-        &lena_t,
+        app,
+        lena_t,
         Method::POST,
         &format!("/api/v1/teams/{platform}/reviews"),
         Some(json!({})),
@@ -133,8 +201,8 @@ async fn rhythm_reads_leave_out_what_the_reader_may_not_see() {
     };
     assert_eq!(agenda(&by_lena), vec![public.clone()]);
     let by_admin = ok(
-        &app,
-        &admin,
+        app,
+        admin,
         Method::POST,
         &format!("/api/v1/teams/{platform}/reviews"),
         Some(json!({})),
@@ -143,8 +211,8 @@ async fn rhythm_reads_leave_out_what_the_reader_may_not_see() {
     assert_eq!(agenda(&by_admin).len(), 2);
     let review = by_admin["id"].as_str().unwrap().to_string();
     let as_sam = ok(
-        &app,
-        &sam_t,
+        app,
+        sam_t,
         Method::GET,
         &format!("/api/v1/reviews/{review}"),
         None,
@@ -152,8 +220,8 @@ async fn rhythm_reads_leave_out_what_the_reader_may_not_see() {
     .await;
     assert_eq!(agenda(&as_sam), vec![public.clone()]);
     let as_olga = ok(
-        &app,
-        &olga_t,
+        app,
+        olga_t,
         Method::GET,
         &format!("/api/v1/reviews/{review}"),
         None,
@@ -161,19 +229,19 @@ async fn rhythm_reads_leave_out_what_the_reader_may_not_see() {
     .await;
     assert_eq!(agenda(&as_olga).len(), 2);
     let listed = ok(
-        &app,
-        &sam_t,
+        app,
+        sam_t,
         Method::GET,
         &format!("/api/v1/teams/{platform}/reviews"),
         None,
     )
     .await;
     for r in listed["items"].as_array().unwrap() {
-        assert!(!agenda(r).contains(&secret), "{r}");
+        assert!(!agenda(r).contains(secret), "{r}");
     }
     let (status, _) = send(
-        &app,
-        &lena_t,
+        app,
+        lena_t,
         Method::PUT,
         &format!("/api/v1/reviews/{review}/items/{secret}"),
         Some(json!({"decisions": "drop it"})),
@@ -185,19 +253,34 @@ async fn rhythm_reads_leave_out_what_the_reader_may_not_see() {
         "the lead may not see the private item"
     );
     ok(
-        &app,
-        &olga_t,
+        app,
+        olga_t,
         Method::PUT,
         &format!("/api/v1/reviews/{review}/items/{secret}"),
         Some(json!({"notes": "on track"})),
     )
     .await;
+}
 
+/// Feedback: asking about an OKR you may not see is asking about nothing; nobody is asked
+/// about one they may not see; lists and reads leave them out.
+async fn feedback_leaves_out_the_invisible(app: &TestApp, c: &Readers) {
+    let Readers {
+        admin,
+        olga,
+        olga_t,
+        mo,
+        sam_t,
+        public,
+        secret,
+        secret_kr,
+        ..
+    } = c;
     // Feedback: asking about an OKR you may not see is asking about nothing; nobody is asked
     // about one they may not see; lists and reads leave them out.
     let (status, body) = send(
-        &app,
-        &sam_t,
+        app,
+        sam_t,
         Method::POST,
         "/api/v1/feedback-requests",
         Some(json!({"okr_id": secret, "addressee_ids": [olga], "question": "How is it going?"})),
@@ -206,8 +289,8 @@ async fn rhythm_reads_leave_out_what_the_reader_may_not_see() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["field"], "okr_id");
     let (status, body) = send(
-        &app,
-        &olga_t,
+        app,
+        olga_t,
         Method::POST,
         "/api/v1/feedback-requests",
         Some(json!({"okr_id": secret_kr, "addressee_ids": [mo], "question": "Thoughts?"})),
@@ -216,8 +299,8 @@ async fn rhythm_reads_leave_out_what_the_reader_may_not_see() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["field"], "addressee_ids");
     let on_secret = ok(
-        &app,
-        &olga_t,
+        app,
+        olga_t,
         Method::POST,
         "/api/v1/feedback-requests",
         Some(
@@ -227,8 +310,8 @@ async fn rhythm_reads_leave_out_what_the_reader_may_not_see() {
     .await;
     let on_secret = on_secret["id"].as_str().unwrap().to_string();
     let on_public = ok(
-        &app,
-        &olga_t,
+        app,
+        olga_t,
         Method::POST,
         "/api/v1/feedback-requests",
         Some(json!({"okr_id": public, "addressee_ids": [mo], "question": "Thoughts?"})),
@@ -237,18 +320,18 @@ async fn rhythm_reads_leave_out_what_the_reader_may_not_see() {
     let on_public = on_public["id"].as_str().unwrap().to_string();
     let path = format!("/api/v1/feedback-requests?person_id={olga}");
     assert_eq!(
-        ids(&ok(&app, &sam_t, Method::GET, &path, None).await, "id"),
+        ids(&ok(app, sam_t, Method::GET, &path, None).await, "id"),
         vec![on_public.clone()]
     );
     assert_eq!(
-        ids(&ok(&app, &olga_t, Method::GET, &path, None).await, "id").len(),
+        ids(&ok(app, olga_t, Method::GET, &path, None).await, "id").len(),
         2
     );
     let by_okr = format!("/api/v1/feedback-requests?okr_id={secret_kr}");
-    assert!(ids(&ok(&app, &sam_t, Method::GET, &by_okr, None).await, "id").is_empty());
+    assert!(ids(&ok(app, sam_t, Method::GET, &by_okr, None).await, "id").is_empty());
     let (status, _) = send(
-        &app,
-        &sam_t,
+        app,
+        sam_t,
         Method::GET,
         &format!("/api/v1/feedback-requests/{on_secret}"),
         None,
@@ -256,26 +339,37 @@ async fn rhythm_reads_leave_out_what_the_reader_may_not_see() {
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     ok(
-        &app,
-        &admin,
+        app,
+        admin,
         Method::PUT,
         &format!("/api/v1/feedback-requests/{on_secret}/answer"),
         Some(json!({"answer": "keep going"})),
     )
     .await;
+}
 
+/// Recognition: 404 on the list, 422 naming the OKR when giving it.
+async fn recognition_leaves_out_the_invisible(app: &TestApp, c: &Readers) {
+    let Readers {
+        admin,
+        olga,
+        olga_t,
+        sam_t,
+        secret,
+        ..
+    } = c;
     // Recognition: 404 on the list, 422 naming the OKR when giving it.
     ok(
-        &app,
-        &admin,
+        app,
+        admin,
         Method::POST,
         "/api/v1/recognitions",
         Some(json!({"to_id": olga, "okr_id": secret, "message": "Great quiet work"})),
     )
     .await;
     let (status, _) = send(
-        &app,
-        &sam_t,
+        app,
+        sam_t,
         Method::GET,
         &format!("/api/v1/okrs/{secret}/recognitions"),
         None,
@@ -284,8 +378,8 @@ async fn rhythm_reads_leave_out_what_the_reader_may_not_see() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(
         ok(
-            &app,
-            &olga_t,
+            app,
+            olga_t,
             Method::GET,
             &format!("/api/v1/okrs/{secret}/recognitions"),
             None
@@ -297,8 +391,8 @@ async fn rhythm_reads_leave_out_what_the_reader_may_not_see() {
         1
     );
     let (status, body) = send(
-        &app,
-        &sam_t,
+        app,
+        sam_t,
         Method::POST,
         "/api/v1/recognitions",
         Some(json!({"to_id": olga, "okr_id": secret, "message": "Well done"})),
@@ -306,12 +400,25 @@ async fn rhythm_reads_leave_out_what_the_reader_may_not_see() {
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["field"], "okr_id");
+}
 
+/// Calibration: computed from the OKRs the reader may see.
+async fn calibration_leaves_out_the_invisible(app: &TestApp, c: &Readers) {
+    let Readers {
+        admin,
+        cycle,
+        olga,
+        sam_t,
+        hank_t,
+        public_kr,
+        secret_kr,
+        ..
+    } = c;
     // Calibration: computed from the OKRs the reader may see.
     for k in [&public_kr, &secret_kr] {
         ok(
-            &app,
-            &admin,
+            app,
+            admin,
             Method::POST,
             &format!("/api/v1/key-results/{k}/score"),
             Some(json!({"score": 0.3, "reason": "short"})),
@@ -319,8 +426,8 @@ async fn rhythm_reads_leave_out_what_the_reader_may_not_see() {
         .await;
     }
     ok(
-        &app,
-        &admin,
+        app,
+        admin,
         Method::POST,
         &format!("/api/v1/cycles/{cycle}/close"),
         None,
@@ -336,13 +443,13 @@ async fn rhythm_reads_leave_out_what_the_reader_may_not_see() {
     };
     let path = format!("/api/v1/cycles/{cycle}/calibration");
     assert_eq!(
-        line(&ok(&app, &admin, Method::GET, &path, None).await),
+        line(&ok(app, admin, Method::GET, &path, None).await),
         Some(2)
     );
     assert_eq!(
-        line(&ok(&app, &hank_t, Method::GET, &path, None).await),
+        line(&ok(app, hank_t, Method::GET, &path, None).await),
         Some(1)
     );
-    let (status, _) = send(&app, &sam_t, Method::GET, &path, None).await;
+    let (status, _) = send(app, sam_t, Method::GET, &path, None).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }

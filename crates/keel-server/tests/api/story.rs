@@ -26,7 +26,7 @@ async fn story(app: TestApp) {
         }
         v
     };
-    // Seed 000: the associate owns the Objective; her supervisors own its key results.
+    // "One owner": the associate owns the Objective; her supervisors own its key results.
     let o = app
         .req_as(&elisa_token, Method::POST, "/api/v1/objectives")
         .json(&json!({"title": "Make onboarding effortless", "cycle_id": cycle, "team_ids": teams, "sponsor_id": vp}))

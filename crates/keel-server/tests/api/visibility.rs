@@ -1,4 +1,4 @@
-//! Visibility (issue 4): `public`, `team` and `private` objectives, enforced on single reads,
+//! Visibility ("Visibility" in docs/method.md): `public`, `team` and `private` objectives, enforced on single reads,
 //! writes, lists with every filter, pagination, person and team views, ownership requests, the
 //! health report and the audit log. An OKR you may not see answers 404 and is in no list.
 
@@ -207,9 +207,16 @@ fn set(ids: &[&String]) -> BTreeSet<String> {
 
 async fn visibility(app: TestApp) {
     let w = world(app).await;
+    lists_show_only_what_the_reader_may_see(&w).await;
+    writes_on_what_the_writer_may_not_see_answer_404(&w).await;
+    views_requests_and_health_cover_visible_okrs_only(&w).await;
+    viewers_and_the_audit_log_leave_out_the_invisible(&w).await;
+}
+
+/// Who sees which objective, in lists (one item a page: pages are never short).
+async fn lists_show_only_what_the_reader_may_see(w: &World) {
     let app = &w.app;
     let admin = app.token.clone();
-
     // Who sees which objective, in lists (one item a page: pages are never short).
     let all = set(&[&w.public, &w.team, &w.private]);
     let cases: Vec<(&str, &str, BTreeSet<String>)> = vec![
@@ -264,7 +271,13 @@ async fn visibility(app: TestApp) {
             }
         }
     }
+}
 
+/// Writes on an invisible objective answer 404 and change nothing; a visible one the writer
+/// may not edit answers 403; an invisible parent is reported like one that does not exist.
+async fn writes_on_what_the_writer_may_not_see_answer_404(w: &World) {
+    let app = &w.app;
+    let admin = app.token.clone();
     // Writes on an invisible objective answer 404 too, and change nothing.
     let sam = &w.sam.1;
     for (method, path, body) in [
@@ -335,7 +348,13 @@ async fn visibility(app: TestApp) {
     )
     .await;
     assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, Some("parent_ids")).await;
+}
 
+/// Person and team views, ownership requests and the health report cover visible OKRs only.
+async fn views_requests_and_health_cover_visible_okrs_only(w: &World) {
+    let app = &w.app;
+    let admin = app.token.clone();
+    let sam = &w.sam.1;
     // Person and team views list only what the reader may see.
     let path = format!("/api/v1/people/{}/ownership", w.olga.0);
     let (_, as_sam) = get_as(app, sam, &path).await;
@@ -401,6 +420,14 @@ async fn visibility(app: TestApp) {
         total(&for_sam) < total(&for_admin),
         "{for_sam} vs {for_admin}"
     );
+}
+
+/// Viewers read public OKRs, not reports; the audit log leaves out events on objectives a
+/// champion may not see.
+async fn viewers_and_the_audit_log_leave_out_the_invisible(w: &World) {
+    let app = &w.app;
+    let admin = app.token.clone();
+    let path = format!("/api/v1/health?cycle_id={}", w.cycle);
     // Viewers read public OKRs, not reports.
     assert_problem(
         app.req_as(&w.vic.1, Method::GET, &path)

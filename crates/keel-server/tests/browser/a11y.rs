@@ -1,4 +1,4 @@
-//! Accessibility checked in the real browser, on the demo organisation (issue 6: "accessible
+//! Accessibility checked in the real browser, on the demo organisation (the promise: "accessible
 //! (labels, focus order, contrast, full keyboard use)", "readable on a laptop and on a phone").
 //!
 //! The HTML tests elsewhere can only say a `<label for>` is there; whether the text is readable
@@ -37,10 +37,10 @@ async fn spawn_demo() -> Demo {
     let store = keel_store::open(&format!("sqlite://{}", dir.join("keel.db").display()))
         .await
         .unwrap();
-    let snap = keel::demo::organisation(chrono::Utc::now().date_naive());
+    let snap = keel_demo::organisation(chrono::Utc::now().date_naive());
     let ctx = WriteCtx::system(Source::Cli);
     store.load_snapshot(&ctx, &snap).await.unwrap();
-    let hash = password::hash(keel::demo::DEMO_PASSWORD).await.unwrap();
+    let hash = password::hash(keel_demo::DEMO_PASSWORD).await.unwrap();
     for p in &snap.people {
         store.set_password_hash(&ctx, &p.id, &hash).await.unwrap();
     }
@@ -247,7 +247,7 @@ async fn links(b: &Browser, css: &str) -> Vec<String> {
 
 async fn sign_in_as(b: &Browser, base: &str, email: &str) {
     b.delete_cookies().await;
-    b.sign_in(base, email, keel::demo::DEMO_PASSWORD).await;
+    b.sign_in(base, email, keel_demo::DEMO_PASSWORD).await;
 }
 
 /// Loads `path` and checks it answered a page (not an error page) before the checks run.
@@ -319,7 +319,7 @@ async fn demo_pages_have_contrast_labels_and_fit_a_phone() {
 
     // The pages, as the demo administrator finds them: the navigation's own links, the
     // administration's sub-navigation, and representative pages of each kind.
-    let admin = keel::demo::DEMO_ADMIN_EMAIL;
+    let admin = keel_demo::DEMO_ADMIN_EMAIL;
     sign_in_as(&b, base, admin).await;
     let mut pages: Vec<String> = links(&b, ".site-nav a").await;
     assert!(pages.len() >= 5, "the main navigation: {pages:?}");
@@ -597,7 +597,7 @@ async fn keyboard_alone_signs_in_checks_in_and_creates_an_objective() {
         "/sign-in",
         |f| match f["id"].as_str() {
             Some("f-email") => Some(email.clone()),
-            Some("f-password") => Some(keel::demo::DEMO_PASSWORD.into()),
+            Some("f-password") => Some(keel_demo::DEMO_PASSWORD.into()),
             _ => None,
         },
         |f| f["form"] == "/sign-in" && f["what"].as_str().unwrap().starts_with("button"),

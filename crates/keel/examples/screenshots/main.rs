@@ -45,11 +45,11 @@ async fn run(out: &std::path::Path, data: &std::path::Path) -> anyhow::Result<()
     store
         .load_snapshot(
             &ctx,
-            &keel::demo::organisation(chrono::Utc::now().date_naive()),
+            &keel_demo::organisation(chrono::Utc::now().date_naive()),
         )
         .await?;
     let admin = store
-        .person_by_email(keel::demo::DEMO_ADMIN_EMAIL)
+        .person_by_email(keel_demo::DEMO_ADMIN_EMAIL)
         .await?
         .ok_or_else(|| anyhow::anyhow!("the demo has no administrator"))?;
     let hash = keel_server::auth::password::hash(PASSWORD)
@@ -110,7 +110,7 @@ async fn run(out: &std::path::Path, data: &std::path::Path) -> anyhow::Result<()
     browser.goto(&format!("{base}/sign-in")).await?;
     shoot("01-sign-in".into(), LAPTOP.0, LAPTOP.1).await?;
     browser
-        .type_into("#f-email", keel::demo::DEMO_ADMIN_EMAIL)
+        .type_into("#f-email", keel_demo::DEMO_ADMIN_EMAIL)
         .await?;
     browser.type_into("#f-password", PASSWORD).await?;
     browser
@@ -141,7 +141,7 @@ async fn run(out: &std::path::Path, data: &std::path::Path) -> anyhow::Result<()
         ("14-admin-cycles", "/admin/cycles".into()),
         ("15-admin-cycle", format!("/admin/cycles/{cycle}")),
         ("16-admin-settings", "/admin/settings".into()),
-        ("17-admin-tokens", "/admin/tokens".into()),
+        ("17-account-tokens", "/account/tokens".into()),
         ("18-admin-sso", "/admin/sso".into()),
     ];
     for (name, path) in &pages {

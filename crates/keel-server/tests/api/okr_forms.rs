@@ -1,0 +1,340 @@
+//! The forms that create and edit objectives and key results: validation next to the field, what
+//! was typed kept, stale edits refused, and the ownership request a new owner receives
+//! ("Acceptance").
+
+use crate::helpers::*;
+use crate::owner_world::*;
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn create_objective_form_validates_and_creates_an_ownership_request() {
+    let w = world(spawn_app().await).await;
+    let (dan_id, _) = w.app.member("Dan Driver").await;
+    let form = w.bea.page("/objectives/new").await;
+    assert!(form.has("label[for=\"f-title\"]"));
+    // People are found as one types (the picker), not all listed in the form.
+    let found = w.bea.page("/pickers/people?q=dan").await;
+    assert!(
+        found
+            .texts("label")
+            .iter()
+            .any(|o| o.contains("Dan Driver")),
+        "{}",
+        found.html()
+    );
+    let before = count(&w.app).await;
+    // No title: the error next to the title; everything else typed is kept.
+    let resp = w
+        .bea
+        .submit_from(
+            "/objectives/new",
+            "/objectives/new",
+            &[
+                ("title", ""),
+                ("description", "Why it matters"),
+                ("cycle_id", &w.cycle),
+                ("owner_id", &dan_id),
+                ("owner_note", "You know the funnel"),
+                ("fit.proximity", "on"),
+                ("kind", "aspirational"),
+                ("visibility", "public"),
+                ("state", "draft"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = Page::parse(&resp.text().await.unwrap());
+    assert!(page.field_error("title").is_some(), "{}", page.html());
+    assert_eq!(
+        page.text("textarea[name=\"description\"]"),
+        "Why it matters"
+    );
+    assert_eq!(
+        page.text("textarea[name=\"owner_note\"]"),
+        "You know the funnel"
+    );
+    assert_eq!(
+        page.attr("select[name=\"owner_id\"] option[selected]", "value"),
+        Some(dan_id.clone())
+    );
+    assert_eq!(
+        page.attr("select[name=\"kind\"] option[selected]", "value")
+            .as_deref(),
+        Some("aspirational")
+    );
+    assert!(page.attr("[id=\"f-fit.proximity\"]", "checked").is_some());
+    assert_eq!(count(&w.app).await, before, "nothing written");
+    // A team as owner: refused next to the owner, nothing written.
+    let team = w.app.team("Growth").await;
+    let resp = w
+        .bea
+        .submit_from(
+            "/objectives/new",
+            "/objectives/new",
+            &[
+                ("title", "Grow"),
+                ("cycle_id", &w.cycle),
+                ("owner_id", &team),
+                ("kind", "committed"),
+                ("visibility", "public"),
+                ("state", "draft"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = Page::parse(&resp.text().await.unwrap());
+    assert!(
+        page.field_error("owner_id")
+            .is_some_and(|e| e.contains("is a team, not a person")),
+        "{}",
+        page.html()
+    );
+    // A forged choice: refused next to its field.
+    let resp = w
+        .bea
+        .submit_from(
+            "/objectives/new",
+            "/objectives/new",
+            &[
+                ("title", "Grow"),
+                ("cycle_id", &w.cycle),
+                ("kind", "huge"),
+                ("visibility", "public"),
+                ("state", "draft"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(Page::parse(&resp.text().await.unwrap())
+        .field_error("kind")
+        .is_some_and(|e| e.contains("choose one of the options")));
+    assert_eq!(count(&w.app).await, before);
+
+    // Right: created with Dan as proposed owner, his request waiting, aligned to Bea's objective.
+    let resp = w
+        .bea
+        .submit_from(
+            "/objectives/new",
+            "/objectives/new",
+            &[
+                ("title", "Activation is effortless"),
+                ("cycle_id", &w.cycle),
+                ("owner_id", &dan_id),
+                ("owner_note", "You know the funnel"),
+                ("fit.proximity", "on"),
+                ("parent_ids", &w.objective),
+                ("team_ids", &team),
+                ("kind", "committed"),
+                ("visibility", "public"),
+                ("state", "draft"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let to = location(&resp);
+    let id = to
+        .trim_start_matches("/objectives/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let o = objective_json(&w.app, &id).await;
+    assert_eq!(o["owner_id"], dan_id.as_str());
+    assert_eq!(o["ownership_state"], "pending");
+    assert_eq!(o["ownership_request"]["note"], "You know the funnel");
+    assert_eq!(o["ownership_request"]["fit"]["proximity"], true);
+    assert_eq!(o["parent_ids"][0], w.objective.as_str());
+    assert_eq!(o["teams"][0]["name"], "Growth");
+    // The parent shows the child.
+    let parent = w.bea.page(&format!("/objectives/{}", w.objective)).await;
+    assert!(parent.body().contains("Activation is effortless"));
+}
+
+#[tokio::test]
+async fn edit_objective_form_keeps_input_and_refuses_stale_edits() {
+    let w = world(spawn_app().await).await;
+    let path = format!("/objectives/{}/edit", w.objective);
+    let form = w.bea.page(&path).await;
+    assert_eq!(
+        form.field("title").as_deref(),
+        Some("Customers love onboarding")
+    );
+    let version = objective_json(&w.app, &w.objective).await["version"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let base = |title: &'static str, v: String| {
+        vec![
+            ("title", title.to_string()),
+            ("description", "Now with a description".to_string()),
+            ("cycle_id", w.cycle.clone()),
+            ("kind", "committed".to_string()),
+            ("visibility", "public".to_string()),
+            ("state", "active".to_string()),
+            ("version", v),
+        ]
+    };
+    let send = |fields: Vec<(&'static str, String)>| {
+        let b = &w.bea;
+        let path = path.clone();
+        async move {
+            let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            b.submit_from(&path, &path, &pairs).await
+        }
+    };
+    // A title too long for the domain: error next to it, typed description kept, unchanged.
+    let long: &'static str = Box::leak("x".repeat(400).into_boxed_str());
+    let resp = send(base(long, version.clone())).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = Page::parse(&resp.text().await.unwrap());
+    assert!(page.field_error("title").is_some(), "{}", page.html());
+    assert_eq!(
+        page.field("description").as_deref(),
+        Some("Now with a description")
+    );
+    assert_eq!(
+        objective_json(&w.app, &w.objective).await["title"],
+        "Customers love onboarding"
+    );
+    // A stale version: refused with an explanation, the edit kept on the page.
+    let resp = send(base("Renamed", "0".into())).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = Page::parse(&resp.text().await.unwrap());
+    assert!(page
+        .body()
+        .contains("Someone changed this since you opened the form"));
+    assert_eq!(page.field("title").as_deref(), Some("Renamed"));
+    assert_eq!(
+        objective_json(&w.app, &w.objective).await["title"],
+        "Customers love onboarding"
+    );
+    // Right: saved.
+    let resp = send(base("Customers love onboarding, measurably", version)).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let o = objective_json(&w.app, &w.objective).await;
+    assert_eq!(o["title"], "Customers love onboarding, measurably");
+    assert_eq!(o["description"], "Now with a description");
+}
+
+#[tokio::test]
+async fn key_result_forms_validate_numbers_and_save() {
+    let w = world(spawn_app().await).await;
+    let new = format!("/objectives/{}/key-results/new", w.objective);
+    let form = w.bea.page(&new).await;
+    assert!(form.has("label[for=\"f-metric_kind\"]"));
+    // Not a number: next to the target, what was typed kept, nothing written.
+    let resp = w
+        .bea
+        .submit_from(
+            &new,
+            &new,
+            &[
+                ("title", "Paid conversions"),
+                ("metric_kind", "increase"),
+                ("start", "0"),
+                ("target", "lots"),
+                ("unit", "users"),
+                ("owner_id", &w.bea_id),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = Page::parse(&resp.text().await.unwrap());
+    let target = page.field_error("target").unwrap_or_default();
+    assert!(target.contains("must be a number"), "{target}");
+    assert_eq!(page.field("target").as_deref(), Some("lots"));
+    assert_eq!(page.field("title").as_deref(), Some("Paid conversions"));
+    assert_eq!(krs(&w.app, &w.objective).await, 2);
+    // The domain's rule (an increase whose target is below its start): next to the target.
+    let resp = w
+        .bea
+        .submit_from(
+            &new,
+            &new,
+            &[
+                ("title", "Paid conversions"),
+                ("metric_kind", "increase"),
+                ("start", "10"),
+                ("target", "5"),
+                ("owner_id", &w.bea_id),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = Page::parse(&resp.text().await.unwrap());
+    assert!(page.field_error("target").is_some(), "{}", page.html());
+    assert_eq!(krs(&w.app, &w.objective).await, 2);
+    // Right, with milestones.
+    let resp = w
+        .bea
+        .submit_from(
+            &new,
+            &new,
+            &[
+                ("title", "Ship the new flow"),
+                ("metric_kind", "milestone"),
+                ("milestones", "Design\nBuild\n\nLaunch"),
+                ("owner_id", &w.bea_id),
+                ("weight", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        resp.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        resp.text().await.unwrap()
+    );
+    let o = objective_json(&w.app, &w.objective).await;
+    let k = &o["key_results"][2];
+    assert_eq!(k["milestones"].as_array().unwrap().len(), 3);
+    assert_eq!(k["weight"].as_f64(), Some(2.0));
+    let kid = k["id"].as_str().unwrap().to_string();
+    // Edit: a bad weight is refused next to it; then a good edit saves.
+    let edit = format!("/key-results/{kid}/edit");
+    let page = w.bea.page(&edit).await;
+    assert_eq!(
+        page.field("milestones").as_deref(),
+        Some("Design\nBuild\nLaunch")
+    );
+    let version = k["version"].as_i64().unwrap().to_string();
+    let resp = w
+        .bea
+        .submit_from(
+            &edit,
+            &edit,
+            &[
+                ("title", "Ship it"),
+                ("metric_kind", "milestone"),
+                ("milestones", "Design\nBuild\nLaunch"),
+                ("weight", "heavy"),
+                ("version", &version),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(Page::parse(&resp.text().await.unwrap())
+        .field_error("weight")
+        .is_some_and(|e| e.contains("must be a number")));
+    let resp = w
+        .bea
+        .submit_from(
+            &edit,
+            &edit,
+            &[
+                ("title", "Ship it"),
+                ("metric_kind", "milestone"),
+                ("milestones", "Design\nBuild\nLaunch\nLearn"),
+                ("weight", "1"),
+                ("version", &version),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let o = objective_json(&w.app, &w.objective).await;
+    assert_eq!(o["key_results"][2]["title"], "Ship it");
+    assert_eq!(
+        o["key_results"][2]["milestones"].as_array().unwrap().len(),
+        4
+    );
+}

@@ -1,0 +1,190 @@
+//! Team reviews from the browser ("The weekly rhythm"): started, listed, and noted item by item.
+
+use crate::helpers::*;
+use crate::rhythm::active_objective;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+/// A team Growth led by Leo, with an active objective (owned by the administrator) on its
+/// agenda, and Max, a member who neither leads it nor owns anything.
+struct ReviewWorld {
+    app: TestApp,
+    team: String,
+    objective: String,
+    leo: Browser,
+    max: Browser,
+}
+
+async fn review_world(app: TestApp) -> ReviewWorld {
+    let cycle = app.cycle("2026 Q4").await;
+    let (leo, _) = app.member("Leo Lead").await;
+    let (max, _) = app.member("Max Member").await;
+    let team = app
+        .create(
+            "/api/v1/teams",
+            serde_json::json!({"name": "Growth", "lead_id": leo, "member_ids": [leo, max]}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (objective, _) = active_objective(&app, &cycle, Some(&team), &["Signups"]).await;
+    let leo = Browser::signed_in(&app, &leo, "leo.lead@keel.test").await;
+    let max = Browser::signed_in(&app, &max, "max.member@keel.test").await;
+    ReviewWorld {
+        app,
+        team,
+        objective,
+        leo,
+        max,
+    }
+}
+
+async fn reviews_of(app: &TestApp, team: &str) -> Vec<Value> {
+    json_of(app, &format!("/api/v1/teams/{team}/reviews")).await["items"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[tokio::test]
+async fn team_reviews_are_started_listed_and_noted_from_the_browser() {
+    team_reviews(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn team_reviews_are_started_listed_and_noted_from_the_browser_on_postgres() {
+    if postgres_configured() {
+        team_reviews(spawn_app_on(Db::Postgres).await).await;
+    }
+}
+
+async fn team_reviews(app: TestApp) {
+    let w = review_world(app).await;
+    let (team, o) = (&w.team, &w.objective);
+    let page = w.leo.page(&format!("/teams/{team}")).await;
+    assert!(page
+        .texts("p.empty")
+        .iter()
+        .any(|t| t.starts_with("No reviews yet")));
+    assert!(page.links_to(&format!("/teams/{team}/reviews/new")));
+    // Max may not run the review: no button, and the form is a 403 page.
+    let page = w.max.page(&format!("/teams/{team}")).await;
+    assert!(!page.mentions("Start a review"));
+    assert!(!page.links_to(&format!("/teams/{team}/reviews/new")));
+    w.max
+        .html_with(&format!("/teams/{team}/reviews/new"), StatusCode::FORBIDDEN)
+        .await;
+    let resp = w.max.submit(&format!("/teams/{team}/reviews"), &[]).await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+
+    // Bad days: next to the field, kept, nothing written.
+    w.leo.html(&format!("/teams/{team}/reviews/new")).await;
+    let future = (chrono::Utc::now() + chrono::Duration::days(3))
+        .date_naive()
+        .to_string();
+    for bad in [future.as_str(), "someday"] {
+        let html = w
+            .leo
+            .refused(&format!("/teams/{team}/reviews"), &[("held_on", bad)])
+            .await;
+        let page = Page::parse(&html);
+        assert!(page.field_error("held_on").is_some(), "{html}");
+        assert_eq!(page.field("held_on").as_deref(), Some(bad));
+    }
+    let html = w
+        .leo
+        .refused(
+            &format!("/teams/{team}/reviews"),
+            &[("held_on", ""), ("cycle_id", "no-such-cycle")],
+        )
+        .await;
+    assert!(field_error(&html, "cycle_id").is_some(), "{html}");
+    assert!(reviews_of(&w.app, team).await.is_empty());
+
+    // A review: the agenda, listed on the team page by date.
+    let to = w
+        .leo
+        .done(&format!("/teams/{team}/reviews"), &[("held_on", "")])
+        .await;
+    assert!(to.starts_with("/reviews/"), "{to}");
+    let page = w.leo.page(&to).await;
+    let agenda_item = page.text(&format!("#item-{o}"));
+    assert!(page
+        .text(&format!("#item-{o}-h"))
+        .contains("Delight customers"));
+    assert!(agenda_item.contains("first review"), "{agenda_item}");
+    assert!(
+        agenda_item.contains("Ada Admin"),
+        "the owner: {agenda_item}"
+    );
+    assert_eq!(
+        page.text(&format!("label[for=\"notes-{o}\"]")),
+        "Owner's notes"
+    );
+    let page = w.leo.page(&format!("/teams/{team}")).await;
+    assert!(page.links_to(&to), "{}", page.html());
+
+    // Notes: too long is refused next to the field and kept; then saved.
+    let item = format!("{to}/items/{o}");
+    let long = "n".repeat(10_001);
+    let html = w
+        .leo
+        .refused(
+            &item,
+            &[("notes", &long), ("decisions", "ship it"), ("version", "1")],
+        )
+        .await;
+    let page = Page::parse(&html);
+    assert!(page.has(&format!("#notes-{o}-error")), "{html}");
+    assert_eq!(
+        page.text(&format!("#item-{o} textarea[name=\"decisions\"]")),
+        "ship it",
+        "kept"
+    );
+    let review = &reviews_of(&w.app, team).await[0];
+    assert_eq!(review["items"][0]["decisions"], "");
+    let back = w
+        .leo
+        .done(
+            &item,
+            &[
+                ("notes", "signups are up"),
+                ("decisions", "double the ads"),
+                ("version", "1"),
+            ],
+        )
+        .await;
+    assert!(back.starts_with(&format!("{to}?done=notes")));
+    let review = &reviews_of(&w.app, team).await[0];
+    assert_eq!(review["items"][0]["decisions"], "double the ads");
+    // A form rendered before that save is stale: refused, what was typed kept.
+    let resp = w
+        .leo
+        .submit(
+            &item,
+            &[("notes", "late"), ("decisions", ""), ("version", "1")],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::PRECONDITION_FAILED);
+    let page = Page::parse(&resp.text().await.unwrap());
+    assert_eq!(
+        page.text(&format!("#item-{o} textarea[name=\"notes\"]")),
+        "late",
+        "{}",
+        page.html()
+    );
+
+    // Max reads the review (he sees the objective) but may not write on it.
+    let page = w.max.page(&to).await;
+    assert!(page.text(&format!("#item-{o}")).contains("double the ads"));
+    assert!(!page.has(&format!("form[action=\"{item}\"]")));
+    let resp = w
+        .max
+        .submit(
+            &item,
+            &[("notes", "mine"), ("decisions", ""), ("version", "2")],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+}
