@@ -133,7 +133,18 @@ async fn recognition_lists(app: TestApp) {
     )
     .await;
 
-    // The feedback page: who, what OKR (a link), the note and when.
+    feedback_page_lists(&ada, &bo, &cy, &public, &private, &private_kr).await;
+}
+
+/// The feedback page: who, what OKR (a link), the note and when; only on OKRs the reader sees.
+async fn feedback_page_lists(
+    ada: &Browser,
+    bo: &Browser,
+    cy: &Browser,
+    public: &str,
+    private: &str,
+    private_kr: &str,
+) {
     let today = chrono::Utc::now().format("%-d %b %Y").to_string();
     let page = bo.page("/feedback").await;
     let list = "ul[aria-labelledby=\"received-h\"] > li";
