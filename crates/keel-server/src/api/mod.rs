@@ -46,7 +46,7 @@ overwriting someone else's change (412 when it is stale)."
         (name = "check-ins", description = "Weekly value and confidence"),
         (name = "initiatives", description = "The work meant to move a key result"),
         (name = "ownership", description = "Proposing, accepting and handing over ownership; who owns what"),
-        (name = "health", description = "The ownership health check: the seeds' pitfalls, detected"),
+        (name = "health", description = "The ownership health check: the known pitfalls of OKR ownership, detected"),
         (name = "settings", description = "Organisation settings"),
         (name = "tokens", description = "Your API tokens"),
         (name = "accounts", description = "Passwords: change your own; administrators reset others'"),

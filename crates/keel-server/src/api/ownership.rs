@@ -412,7 +412,7 @@ pub struct HealthQuery {
     cycle_id: Option<String>,
 }
 
-/// The ownership health check over a cycle: the seeds' pitfalls, each with a stable code, a
+/// The ownership health check over a cycle: the known pitfalls of OKR ownership, each with a stable code, a
 /// severity, the OKR, the person and a one-line fix. It covers the OKRs you may see.
 #[utoipa::path(get, path = "/health", tag = "health", params(HealthQuery),
     responses((status = 200, body = HealthReport), (status = 403, body = Problem), (status = 422, body = Problem)))]
