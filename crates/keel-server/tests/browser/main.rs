@@ -374,6 +374,8 @@ async fn owner_story_in_a_real_browser() {
     ada.sign_in(&app.base, "ada@keel.test", pw).await;
     ada.go(&format!("{}/objectives/new", app.base)).await;
     ada.type_into("#f-title", "Activation is effortless").await;
+    // People are found by typing: the picker fills the owner list as Ada types.
+    ada.type_into("#f-owner_id-find", "Dan Dr").await;
     ada.click(&format!("#f-owner_id option[value='{dan_id}']"))
         .await;
     ada.type_into("#f-owner_note", "You run the onboarding funnel")
@@ -399,6 +401,8 @@ async fn owner_story_in_a_real_browser() {
     ))
     .await;
     ada.type_into("#f-title", "Day-7 activation at 50%").await;
+    // People are found by typing: the picker fills the owner list as Ada types.
+    ada.type_into("#f-owner_id-find", "Dan Dr").await;
     ada.click(&format!("#f-owner_id option[value='{dan_id}']"))
         .await;
     ada.type_into("#f-target", "50").await;
