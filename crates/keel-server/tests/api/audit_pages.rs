@@ -48,13 +48,13 @@ async fn audit_log_page_filters_paginates_and_links_the_exports() {
         ("since=2026-11-20&until=2026-11-01", "until"),
         ("actor_id=nobody", "actor_id"),
     ] {
-        let html = ada
-            .html_with(
+        let page = ada
+            .page_with(
                 &format!("/admin/audit?{q}"),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await;
-        assert!(field_error(&html, field).is_some(), "{q}: {html}");
+        assert!(page.field_error(field).is_some(), "{q}: {}", page.html());
     }
     // Pagination: 50 a page.
     for i in 0..50 {

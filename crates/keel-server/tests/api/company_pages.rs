@@ -66,49 +66,67 @@ async fn team_page(app: TestApp) {
     )
     .await;
 
-    let html = b.html(&format!("/teams/{}", o.platform)).await;
-    assert!(html.contains("<h1>Platform</h1>"), "{html}");
+    let page = b.page(&format!("/teams/{}", o.platform)).await;
+    let html = page.html();
+    assert_eq!(page.text("h1"), "Platform", "{html}");
     assert_eq!(
-        count(
-            &html,
-            &format!("class=\"okr-title\" href=\"/objectives/{shared}\"")
-        ),
+        titles_leading_to(&page, &format!("/objectives/{shared}")),
         1,
         "{html}"
     );
-    assert_eq!(count(&html, "p95 page load under 1.5 s"), 1);
-    assert!(
-        html.contains("shared with Sales"),
-        "the other team is named"
+    assert_eq!(
+        page.body().matches("p95 page load under 1.5 s").count(),
+        1,
+        "{html}"
     );
-    assert!(html.contains("SSO for every enterprise tenant"));
-    assert!(html.contains(&format!("href=\"/objectives/{elsewhere}\"")));
     assert!(
-        !html.contains(&format!(
-            "class=\"okr-title\" href=\"/objectives/{elsewhere}\""
-        )),
-        "not the team's objective"
+        page.texts(".okr p.meta")
+            .iter()
+            .any(|m| m.contains("shared with Sales")),
+        "the other team is named: {html}"
     );
-    assert!(html.contains("Pia Platform"), "members and lead");
     assert!(
-        html.contains(&format!("href=\"/teams/{}\"", o.engineering)),
-        "parent link"
+        page.texts("ul.kr-list a")
+            .contains(&"SSO for every enterprise tenant".to_string()),
+        "{html}"
+    );
+    assert!(page.links_to(&format!("/objectives/{elsewhere}")), "{html}");
+    assert_eq!(
+        titles_leading_to(&page, &format!("/objectives/{elsewhere}")),
+        0,
+        "not the team's objective: {html}"
+    );
+    assert!(
+        page.texts("ul.people a")
+            .contains(&"Pia Platform".to_string())
+            && page.text("h1 ~ p.meta").contains("Pia Platform"),
+        "members and lead: {html}"
+    );
+    assert!(
+        page.attrs("nav.crumbs a", "href")
+            .contains(&format!("/teams/{}", o.engineering)),
+        "parent link: {html}"
     );
     // The health finding about the objective without key results links to where it is fixed.
-    assert!(html.contains("objective_without_key_results"), "{html}");
-    assert!(html.contains(&format!("href=\"/objectives/{empty}\"")));
-    assert!(html.contains("id=\"reviews\""), "a place for reviews");
+    assert!(
+        page.texts(".finding code")
+            .contains(&"objective_without_key_results".to_string()),
+        "{html}"
+    );
+    assert!(
+        page.attrs(".finding a", "href")
+            .contains(&format!("/objectives/{empty}")),
+        "{html}"
+    );
+    assert_eq!(page.text("h2#reviews"), "Reviews", "a place for reviews");
 
     // Sales sees the shared objective too, but not Platform's own.
-    let sales = b.html(&format!("/teams/{}", o.sales)).await;
+    let sales = b.page(&format!("/teams/{}", o.sales)).await;
     assert_eq!(
-        count(
-            &sales,
-            &format!("class=\"okr-title\" href=\"/objectives/{shared}\"")
-        ),
+        titles_leading_to(&sales, &format!("/objectives/{shared}")),
         1
     );
-    assert!(!sales.contains("Objective with nothing to measure"));
+    absent(&sales, "Objective with nothing to measure");
 
     // Another cycle: nothing; an unknown team: 404; an unknown cycle: 422.
     let next = app
@@ -121,18 +139,42 @@ async fn team_page(app: TestApp) {
         .unwrap()
         .to_string();
     let later = b
-        .html(&format!("/teams/{}?cycle_id={next}", o.platform))
+        .page(&format!("/teams/{}?cycle_id={next}", o.platform))
         .await;
-    assert!(later.contains("owns or shares no OKRs in this cycle"));
+    assert_eq!(
+        later.text("#okrs ~ p.empty"),
+        "The team owns or shares no OKRs in this cycle.",
+        "{}",
+        later.html()
+    );
     b.html_with("/teams/no-such-team", StatusCode::NOT_FOUND)
         .await;
     let bad = b
-        .html_with(
+        .page_with(
             &format!("/teams/{}?cycle_id=nope", o.platform),
             StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
-    assert!(bad.contains("cycle_id"), "{bad}");
+    assert!(
+        bad.text(".card p").contains("cycle_id"),
+        "the error names the parameter: {}",
+        bad.html()
+    );
+}
+
+/// How many OKR titles (the heading link of an objective) lead to `href`.
+fn titles_leading_to(page: &Page, href: &str) -> usize {
+    page.attrs("a.okr-title", "href")
+        .iter()
+        .filter(|h| *h == href)
+        .count()
+}
+
+/// `what` is nowhere on the page: not in its markup (attributes, comments and scripts included)
+/// and not in what the parsed page shows or holds in an attribute.
+fn absent(page: &Page, what: &str) {
+    assert!(!page.html().contains(what), "{what} in {}", page.html());
+    assert!(!page.mentions(what), "{what} shown in {}", page.html());
 }
 
 #[tokio::test]
@@ -218,67 +260,102 @@ async fn company_tree_nests_teams_and_filters_by_team_owner_and_status() {
     )
     .await;
 
-    let html = b.html("/company").await;
-    assert!(html.contains("Fast everywhere") && html.contains("More deals in EMEA"));
-    assert!(html.contains("node-company"), "the company node");
-    assert!(html.contains("node-department"), "departments");
-    let platform_at = html
-        .find(&format!("href=\"/teams/{}\"", o.platform))
-        .unwrap();
-    let engineering_at = html
-        .find(&format!("href=\"/teams/{}\"", o.engineering))
-        .unwrap();
+    let tree = b.page("/company").await;
+    let html = tree.html();
+    let titles = |page: &Page| page.texts("a.okr-title");
     assert!(
-        engineering_at < platform_at,
+        titles(&tree).contains(&"Fast everywhere".to_string())
+            && titles(&tree).contains(&"More deals in EMEA".to_string()),
+        "{html}"
+    );
+    assert!(tree.has("details.node-company"), "the company node: {html}");
+    assert!(tree.has("details.node-department"), "departments: {html}");
+    let nodes = tree.attrs(".node-name a", "href");
+    let at = |team: &str| {
+        nodes
+            .iter()
+            .position(|h| *h == format!("/teams/{team}"))
+            .unwrap_or_else(|| panic!("no node for {team}: {html}"))
+    };
+    assert!(
+        at(&o.engineering) < at(&o.platform),
         "Platform nests in Engineering"
     );
-    assert!(html.contains("status-on_track") && html.contains("status-off_track"));
-    assert!(html.contains("Learn Rust properly"));
-    assert!(html.contains("<details"), "expandable without JavaScript");
-
-    let only_platform = b.html(&format!("/company?team_id={}", o.platform)).await;
-    assert!(only_platform.contains("Fast everywhere"));
-    assert!(!only_platform.contains("More deals in EMEA"));
-    let by_owner = b.html(&format!("/company?owner_id={}", o.pia)).await;
-    assert!(by_owner.contains("Fast everywhere"));
-    assert!(!by_owner.contains("More deals in EMEA"));
     assert!(
-        !by_owner.contains(&format!("href=\"/teams/{}\"", o.sales)),
+        tree.has(&format!(
+            "details.node details.node .node-name a[href=\"/teams/{}\"]",
+            o.platform
+        )),
+        "Platform's node is inside another node: {html}"
+    );
+    assert!(
+        tree.has(".okr-meta .status.status-on_track")
+            && tree.has(".okr-meta .status.status-off_track"),
+        "{html}"
+    );
+    assert!(titles(&tree).contains(&"Learn Rust properly".to_string()));
+    assert!(
+        tree.has("details > summary"),
+        "expandable without JavaScript"
+    );
+
+    let only_platform = b.page(&format!("/company?team_id={}", o.platform)).await;
+    assert!(titles(&only_platform).contains(&"Fast everywhere".to_string()));
+    absent(&only_platform, "More deals in EMEA");
+    let by_owner = b.page(&format!("/company?owner_id={}", o.pia)).await;
+    assert!(titles(&by_owner).contains(&"Fast everywhere".to_string()));
+    absent(&by_owner, "More deals in EMEA");
+    assert!(
+        !by_owner
+            .attrs("[href]", "href")
+            .contains(&format!("/teams/{}", o.sales)),
         "empty nodes pruned"
     );
-    let on_track = b.html("/company?status=on_track").await;
-    assert!(on_track.contains("Fast everywhere") && !on_track.contains("More deals in EMEA"));
+    let on_track = b.page("/company?status=on_track").await;
+    assert!(titles(&on_track).contains(&"Fast everywhere".to_string()));
+    absent(&on_track, "More deals in EMEA");
     let off_track = b
-        .html(&format!("/company?status=off_track&cycle_id={}", o.cycle))
+        .page(&format!("/company?status=off_track&cycle_id={}", o.cycle))
         .await;
-    assert!(off_track.contains("More deals in EMEA") && !off_track.contains("Fast everywhere"));
+    assert!(titles(&off_track).contains(&"More deals in EMEA".to_string()));
+    absent(&off_track, "Fast everywhere");
     // The filters are kept in the form, so the URL can be shared and the page re-read.
-    assert!(off_track.contains("<option value=\"off_track\" selected>"));
+    assert_eq!(off_track.field("status").as_deref(), Some("off_track"));
+    assert_eq!(
+        off_track
+            .attr("select[name=\"status\"] option[selected]", "value")
+            .as_deref(),
+        Some("off_track")
+    );
 
     // Bad filters: 422, the message next to the filter, no tree.
+    bad_tree_filters_are_refused_next_to_the_filter(&b, &o).await;
+}
+
+/// A bad filter of the company tree: 422, the message next to that filter, and no tree.
+async fn bad_tree_filters_are_refused_next_to_the_filter(b: &Browser, o: &Org) {
     let bad = b
-        .html_with("/company?status=sideways", StatusCode::UNPROCESSABLE_ENTITY)
+        .page_with("/company?status=sideways", StatusCode::UNPROCESSABLE_ENTITY)
         .await;
     assert!(
-        field_error(&bad, "status").unwrap().contains("on_track"),
-        "{bad}"
+        bad.field_error("status").unwrap().contains("on_track"),
+        "{}",
+        bad.html()
     );
-    assert!(!bad.contains("Fast everywhere"));
-    let bad = b
-        .html_with(
-            &format!("/company?owner_id={}", o.company),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    assert!(field_error(&bad, "owner_id").is_some(), "{bad}");
-    let bad = b
-        .html_with("/company?team_id=nope", StatusCode::UNPROCESSABLE_ENTITY)
-        .await;
-    assert!(field_error(&bad, "team_id").is_some());
-    let bad = b
-        .html_with("/company?cycle_id=nope", StatusCode::UNPROCESSABLE_ENTITY)
-        .await;
-    assert!(field_error(&bad, "cycle_id").is_some());
+    absent(&bad, "Fast everywhere");
+    for (query, field) in [
+        (format!("owner_id={}", o.company), "owner_id"),
+        ("team_id=nope".to_string(), "team_id"),
+        ("cycle_id=nope".to_string(), "cycle_id"),
+    ] {
+        let bad = b
+            .page_with(
+                &format!("/company?{query}"),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        assert!(bad.field_error(field).is_some(), "{query}: {}", bad.html());
+    }
 }
 
 #[tokio::test]
@@ -307,28 +384,55 @@ async fn ownership_map_shows_who_owns_what_overload_and_pending_requests() {
     )
     .await;
 
-    let html = b.html("/ownership").await;
-    assert!(
-        html.contains(&format!(
-            "id=\"person-{}\" class=\"overloaded\"",
-            app.admin_id
-        )),
+    let map = b.page("/ownership").await;
+    let html = map.html();
+    let row = |id: &str| format!("table.owners tr[id=\"person-{id}\"]");
+    assert_eq!(
+        map.attr(&row(&app.admin_id), "class").as_deref(),
+        Some("overloaded"),
         "{html}"
     );
-    assert!(html.contains("<strong>1</strong> above 1 OKRs owned"));
-    assert!(html.contains("Waiting for an answer"));
-    assert!(html.contains(&format!("href=\"/objectives/{asked}\"")));
-    assert!(html.contains("You know the market"));
-    assert!(html.contains(&format!("href=\"#person-{}\"", o.sam)));
-    assert!(html.contains("not accepted yet"));
-    let sam_row = html.find(&format!("id=\"person-{}\"", o.sam)).unwrap();
-    assert!(!html[sam_row..sam_row + 60].contains("overloaded"));
+    assert_eq!(
+        map.text(&format!("{} .pill.overload", row(&app.admin_id))),
+        "overloaded"
+    );
+    assert!(
+        map.texts(".glance li")
+            .contains(&"1 above 1 OKRs owned (overload)".to_string()),
+        "{html}"
+    );
+    assert_eq!(map.text("h2#pending"), "Waiting for an answer");
+    let pending = "table[aria-labelledby=\"pending\"]";
+    let requests = map.rows(pending);
+    assert!(
+        requests
+            .iter()
+            .any(|r| r[0].contains("Grow the Nordics") && r[0].contains("“You know the market”")),
+        "{requests:?}"
+    );
+    let request_links = map.attrs(&format!("{pending} a"), "href");
+    assert!(
+        request_links.contains(&format!("/objectives/{asked}")),
+        "{request_links:?}"
+    );
+    assert!(
+        request_links.contains(&format!("#person-{}", o.sam)),
+        "{request_links:?}"
+    );
+    assert!(
+        map.texts(".pill.pending")
+            .contains(&"not accepted yet".to_string()),
+        "{html}"
+    );
+    assert!(map.has(&row(&o.sam)), "{html}");
+    assert_eq!(map.attr(&row(&o.sam), "class"), None, "{html}");
+    assert!(!map.has(&format!("{} .pill.overload", row(&o.sam))));
 
     let bad = b
-        .html_with("/ownership?cycle_id=nope", StatusCode::UNPROCESSABLE_ENTITY)
+        .page_with("/ownership?cycle_id=nope", StatusCode::UNPROCESSABLE_ENTITY)
         .await;
-    assert!(field_error(&bad, "cycle_id").is_some(), "{bad}");
-    assert!(!bad.contains("Grow the Nordics"));
+    assert!(bad.field_error("cycle_id").is_some(), "{}", bad.html());
+    absent(&bad, "Grow the Nordics");
 }
 
 #[tokio::test]
@@ -341,36 +445,35 @@ async fn health_page_links_each_finding_to_where_it_is_fixed() {
         json!({"title": "Nothing measured", "cycle_id": o.cycle, "team_ids": [o.sales], "state": "active"}),
     )
     .await;
-    let html = b.html(&format!("/health?cycle_id={}", o.cycle)).await;
-    assert!(html.contains("objective_without_key_results"), "{html}");
-    assert!(html.contains(&format!("href=\"/objectives/{empty}\"")));
+    let page = b.page(&format!("/health?cycle_id={}", o.cycle)).await;
+    let html = page.html();
     assert!(
-        html.contains(&format!("href=\"/teams/{}\"", o.sales)),
-        "the team"
+        page.texts(".finding code")
+            .contains(&"objective_without_key_results".to_string()),
+        "{html}"
+    );
+    let links = page.attrs(".finding a", "href");
+    assert!(links.contains(&format!("/objectives/{empty}")), "{links:?}");
+    assert!(
+        links.contains(&format!("/teams/{}", o.sales)),
+        "the team: {links:?}"
     );
     assert!(
-        html.contains(&format!("#person-{}", app.admin_id)),
-        "the person"
+        links
+            .iter()
+            .any(|l| l.ends_with(&format!("#person-{}", app.admin_id))),
+        "the person: {links:?}"
     );
-    assert!(html.contains("1 error"));
+    assert_eq!(page.text(".counts .severity-error"), "1 error");
     let bad = b
-        .html_with("/health?cycle_id=nope", StatusCode::UNPROCESSABLE_ENTITY)
+        .page_with("/health?cycle_id=nope", StatusCode::UNPROCESSABLE_ENTITY)
         .await;
-    assert!(field_error(&bad, "cycle_id").is_some(), "{bad}");
+    assert!(bad.field_error("cycle_id").is_some(), "{}", bad.html());
 }
 
-/// Every link of the main navigation and of the administration sub-navigation in `html`.
-fn nav_links(html: &str) -> Vec<String> {
-    let mut links = vec![];
-    for class in ["<nav class=\"site-nav\"", "<nav class=\"sub-nav\""] {
-        let Some(at) = html.find(class) else { continue };
-        let nav = &html[at..];
-        let nav = &nav[..nav.find("</nav>").unwrap()];
-        for piece in nav.split("href=\"").skip(1) {
-            links.push(piece.split('"').next().unwrap().to_string());
-        }
-    }
-    links
+/// Every link of the main navigation and of the administration sub-navigation on `page`.
+fn nav_links(page: &Page) -> Vec<String> {
+    page.attrs("nav.site-nav a[href], nav.sub-nav a[href]", "href")
 }
 
 /// Navigation shows only what the reader may open: champions once saw "Admin" leading to a 403, and the administration sub-navigation showed
@@ -403,19 +506,16 @@ async fn navigation_shows_only_what_the_reader_may_open() {
         }
         let email = format!("{}@keel.test", name.to_lowercase().replace(' ', "."));
         let b = Browser::signed_in(&app, &id, &email).await;
-        let week = b.html("/my-week").await;
+        let week = b.page("/my-week").await;
         let mut links = nav_links(&week);
         let admin_link = week
-            .split("<nav class=\"site-nav\"")
-            .nth(1)
-            .and_then(|nav| nav.split("</nav>").next())
-            .and_then(|nav| {
-                nav.split("<a href=\"")
-                    .find(|a| a.contains(">Admin</a>"))
-                    .map(|a| a.split('"').next().unwrap().to_string())
-            });
+            .texts("nav.site-nav a[href]")
+            .into_iter()
+            .zip(week.attrs("nav.site-nav a[href]", "href"))
+            .find(|(text, _)| text == "Admin")
+            .map(|(_, href)| href);
         if let Some(admin) = &admin_link {
-            links.extend(nav_links(&b.html(admin).await));
+            links.extend(nav_links(&b.page(admin).await));
         }
         match holder {
             Holder::Admin => assert_eq!(admin_link.as_deref(), Some("/admin")),

@@ -121,9 +121,11 @@ async fn through_the_provider(b: &Browser, start: Response, login: &str) -> Stri
             continue;
         }
         assert_eq!(resp.status(), StatusCode::OK, "at {here}");
-        let html = resp.text().await.unwrap();
-        let action = attr(&html, "action=\"").expect("a form");
-        let prompt = attr(&html, "name=\"prompt\" value=\"").unwrap_or_default();
+        let page = Page::parse(&resp.text().await.unwrap());
+        let action = page.attr("form[action]", "action").expect("a form");
+        let prompt = page
+            .attr("form input[name=\"prompt\"]", "value")
+            .unwrap_or_default();
         let url = here.join(&action).unwrap();
         let form: Vec<(&str, &str)> = if prompt == "login" {
             vec![
@@ -137,11 +139,6 @@ async fn through_the_provider(b: &Browser, start: Response, login: &str) -> Stri
         resp = b.client.post(url).form(&form).send().await.unwrap();
     }
     panic!("the provider never sent the browser back to Keel");
-}
-
-fn attr(html: &str, prefix: &str) -> Option<String> {
-    let at = html.find(prefix)? + prefix.len();
-    Some(html[at..].split('"').next()?.replace("&amp;", "&"))
 }
 
 fn query(url: &str, name: &str) -> Option<String> {
@@ -186,8 +183,13 @@ async fn sso_signs_in_provisions_the_person_and_maps_groups_to_roles() {
         return;
     };
     let b = Browser::new(&app);
-    let page = b.get("/sign-in").await.text().await.unwrap();
-    assert!(page.contains("Sign in with SSO"));
+    let page = b.page("/sign-in").await;
+    assert_eq!(
+        page.text("a[href^=\"/sign-in/sso?\"]"),
+        "Sign in with SSO",
+        "{}",
+        page.html()
+    );
 
     let start = start_sso(&b, "%2Fadmin").await;
     assert_eq!(start.status(), StatusCode::SEE_OTHER);
@@ -213,9 +215,13 @@ async fn sso_signs_in_provisions_the_person_and_maps_groups_to_roles() {
     assert_eq!(location(&landed), "/admin");
     assert!(sets_session(&landed));
     // Signed in, and an administrator through the okr-admins group.
-    let admin = b.get("/admin").await;
-    assert_eq!(admin.status(), StatusCode::OK);
-    assert!(admin.text().await.unwrap().contains("Grace Hopper"));
+    let admin = b.page("/admin").await;
+    assert_eq!(
+        admin.text(".who a[href=\"/account/password\"]"),
+        "Grace Hopper",
+        "{}",
+        admin.html()
+    );
     let grace = app
         .store
         .person_by_email("grace@idp.test")
@@ -283,7 +289,14 @@ async fn sso_maps_groups_onto_an_existing_person_and_refuses_unverified_email() 
     let refused = m.client.get(&callback).send().await.unwrap();
     assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
     assert!(!sets_session(&refused));
-    assert!(refused.text().await.unwrap().contains("verified email"));
+    let refused = Page::parse(&refused.text().await.unwrap());
+    assert!(
+        refused
+            .text(".notice.error[role=\"alert\"]")
+            .contains("verified email"),
+        "{}",
+        refused.html()
+    );
     assert!(app
         .store
         .person_by_email("mallory@idp.test")

@@ -5,11 +5,6 @@ use crate::helpers::*;
 use reqwest::Response;
 use serde_json::{json, Value};
 
-/// How often `needle` appears in `html`.
-pub(crate) fn count(html: &str, needle: &str) -> usize {
-    html.matches(needle).count()
-}
-
 pub(crate) async fn json_body(resp: Response) -> Value {
     resp.json().await.unwrap()
 }
