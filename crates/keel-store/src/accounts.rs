@@ -2,10 +2,72 @@
 //! the sign-in throttle and pending OpenID Connect logins).
 
 use crate::db::{args, map_err, Exec};
+use crate::sql::table::Table;
 use crate::sql::*;
 use crate::*;
 use async_trait::async_trait;
 use std::sync::LazyLock;
+
+/// The `api_tokens` table; `secret_hash` is a lookup key, never read back.
+pub(crate) const API_TOKEN: Table = Table {
+    name: "api_tokens",
+    columns: &[
+        "id",
+        "person_id",
+        "name",
+        "scope",
+        "secret_hash",
+        "created_at",
+        "expires_on",
+        "last_used_at",
+        "revoked_at",
+    ],
+    not_selected: &["secret_hash"],
+    later: &[],
+};
+
+/// The `sessions` table.
+pub(crate) const SESSION: Table = Table {
+    name: "sessions",
+    columns: &[
+        "id_hash",
+        "person_id",
+        "csrf_token",
+        "method",
+        "created_at",
+        "last_seen_at",
+        "expires_at",
+    ],
+    not_selected: &[],
+    later: &[],
+};
+
+/// The `sign_in_throttles` table.
+pub(crate) const SIGN_IN_THROTTLE: Table = Table {
+    name: "sign_in_throttles",
+    columns: &[
+        "throttle_key",
+        "failures",
+        "first_failure_at",
+        "locked_until",
+    ],
+    not_selected: &[],
+    later: &[],
+};
+
+/// The `oidc_logins` table.
+pub(crate) const OIDC_LOGIN: Table = Table {
+    name: "oidc_logins",
+    columns: &[
+        "state_hash",
+        "nonce",
+        "pkce_verifier",
+        "return_to",
+        "created_at",
+    ],
+    not_selected: &[],
+    later: &[],
+};
 
 /// Credentials and sign-in: password hashes, API tokens, sessions, throttle, OIDC logins.
 #[async_trait]

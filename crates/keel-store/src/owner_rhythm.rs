@@ -4,9 +4,26 @@
 
 use crate::db::{args, map_err, Tx};
 use crate::ownership_requests::request_on;
+use crate::sql::table::Table;
 use crate::sql::*;
 use crate::*;
 use async_trait::async_trait;
+
+/// The `team_cadences` table: a team's check-in cadence.
+pub(crate) const TEAM_CADENCE: Table = Table {
+    name: "team_cadences",
+    columns: &["team_id", "cadence_days", "updated_at"],
+    not_selected: &[],
+    later: &[],
+};
+
+/// The `status_overrides` table: an owner's status set by hand, with the reason.
+pub(crate) const STATUS_OVERRIDE: Table = Table {
+    name: "status_overrides",
+    columns: &["objective_id", "status", "reason", "set_by", "set_at"],
+    not_selected: &[],
+    later: &[],
+};
 
 /// The owner's rhythm: cadences, status overrides, scores, retrospectives, carrying over.
 #[async_trait]

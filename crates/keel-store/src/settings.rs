@@ -2,12 +2,21 @@
 //! cache that every write through this store invalidates.
 
 use crate::db::{args, map_err};
+use crate::sql::table::Table;
 use crate::sql::*;
 use crate::*;
 use async_trait::async_trait;
 use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex as StdMutex;
+
+/// The `settings` table: one row (`id` 1), the organisation's settings as JSON.
+pub(crate) const SETTINGS: Table = Table {
+    name: "settings",
+    columns: &["id", "body", "updated_at", "version"],
+    not_selected: &[],
+    later: &[],
+};
 
 /// How long settings read from the database are served from memory. Writes through this store
 /// take effect at once; another server (or a CLI) sharing the database is seen within this time.

@@ -1,9 +1,18 @@
 //! Teams: the units OKRs are shared with, and the reach of a team lead.
 
 use crate::db::{args, map_err, Exec};
+use crate::sql::table::Table;
 use crate::sql::*;
 use crate::*;
 use async_trait::async_trait;
+
+/// The `team_members` table: a team's members, in order.
+pub(crate) const TEAM_MEMBER: Table = Table {
+    name: "team_members",
+    columns: &["team_id", "person_id", "position"],
+    not_selected: &[],
+    later: &[],
+};
 
 /// Teams and team leads' reach.
 #[async_trait]

@@ -2,10 +2,35 @@
 
 use crate::db::{args, map_err, Exec, Tx};
 use crate::ownership_requests::{insert_request, request_on};
+use crate::sql::table::Table;
 use crate::sql::*;
 use crate::*;
 use async_trait::async_trait;
 use std::collections::HashMap;
+
+/// The `key_result_teams` table: the teams a key result is shared with, in order.
+pub(crate) const KEY_RESULT_TEAM: Table = Table {
+    name: "key_result_teams",
+    columns: &["key_result_id", "team_id", "position"],
+    not_selected: &[],
+    later: &[],
+};
+
+/// The `key_result_contributors` table: a key result's contributors, in order.
+pub(crate) const KEY_RESULT_CONTRIBUTOR: Table = Table {
+    name: "key_result_contributors",
+    columns: &["key_result_id", "person_id", "position"],
+    not_selected: &[],
+    later: &[],
+};
+
+/// The `key_result_co_owners` table: a key result's co-owners, in order.
+pub(crate) const KEY_RESULT_CO_OWNER: Table = Table {
+    name: "key_result_co_owners",
+    columns: &["key_result_id", "person_id", "position"],
+    not_selected: &[],
+    later: &[],
+};
 
 /// Key results.
 #[async_trait]

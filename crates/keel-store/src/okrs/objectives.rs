@@ -3,9 +3,34 @@
 
 use crate::db::{args, map_err, Exec, Tx};
 use crate::ownership_requests::{insert_request, request_on};
+use crate::sql::table::Table;
 use crate::sql::*;
 use crate::*;
 use async_trait::async_trait;
+
+/// The `objective_teams` table: the teams an objective is shared with, in order.
+pub(crate) const OBJECTIVE_TEAM: Table = Table {
+    name: "objective_teams",
+    columns: &["objective_id", "team_id", "position"],
+    not_selected: &[],
+    later: &[],
+};
+
+/// The `objective_contributors` table: an objective's contributors, in order.
+pub(crate) const OBJECTIVE_CONTRIBUTOR: Table = Table {
+    name: "objective_contributors",
+    columns: &["objective_id", "person_id", "position"],
+    not_selected: &[],
+    later: &[],
+};
+
+/// The `objective_co_owners` table: an objective's co-owners, in order.
+pub(crate) const OBJECTIVE_CO_OWNER: Table = Table {
+    name: "objective_co_owners",
+    columns: &["objective_id", "person_id", "position"],
+    not_selected: &[],
+    later: &[],
+};
 
 /// Objectives (and who they involve, and who may see them).
 #[async_trait]
