@@ -2,9 +2,10 @@
 //! and carrying an objective over (docs/method.md, "Status and pace", "Scoring and
 //! retrospective").
 
+use crate::db::Row;
 use crate::db::{args, map_err, Tx};
 use crate::ownership_requests::request_on;
-use crate::sql::table::Table;
+use crate::sql::table::{Select, Table};
 use crate::sql::*;
 use crate::*;
 use async_trait::async_trait;
@@ -24,6 +25,17 @@ pub(crate) const STATUS_OVERRIDE: Table = Table {
     not_selected: &[],
     later: &[],
 };
+
+/// Reads a status override by column name.
+pub(crate) fn status_override_from(r: &Row) -> StoreResult<rhythm::StatusOverride> {
+    Ok(rhythm::StatusOverride {
+        objective_id: ObjectiveId::from_string(r.text("objective_id")?),
+        status: Stored::from_stored("status", &r.text("status")?)?,
+        reason: r.text("reason")?,
+        set_by: r.opt_text("set_by")?.map(PersonId::from_string),
+        set_at: to_ts("set_at", r.int("set_at")?)?,
+    })
+}
 
 /// The owner's rhythm: cadences, status overrides, scores, retrospectives, carrying over.
 #[async_trait]
@@ -249,9 +261,12 @@ impl Rhythm for SqlStore {
         )
         .await?;
         if let Some(d) = cadence_days {
-            tx.execute(
-                "INSERT INTO team_cadences (team_id, cadence_days, updated_at) VALUES ($1, $2, $3)",
-                args![team_id.as_str(), i64::from(d), ts(&now())],
+            insert_rows(
+                &mut tx,
+                usize::MAX,
+                TEAM_CADENCE.name,
+                TEAM_CADENCE.columns,
+                vec![args![team_id.as_str(), i64::from(d), ts(&now())]],
             )
             .await
             .map_err(map_err)?;
@@ -275,9 +290,10 @@ impl Rhythm for SqlStore {
 
     async fn team_cadences(&self, team_ids: &[TeamId]) -> StoreResult<Vec<(TeamId, u32)>> {
         let keys = id_strings(team_ids);
+        let cols = Select(&TEAM_CADENCE);
         fetch_in(
             &mut self.ex(),
-            "SELECT team_id, cadence_days FROM team_cadences WHERE team_id",
+            &format!("SELECT {cols} FROM team_cadences WHERE team_id"),
             "",
             &keys,
         )
@@ -304,16 +320,18 @@ impl Rhythm for SqlStore {
         )
         .await?;
         if let Some(s) = status {
-            tx.execute(
-                "INSERT INTO status_overrides (objective_id, status, reason, set_by, set_at) \
-                 VALUES ($1, $2, $3, $4, $5)",
-                args![
+            insert_rows(
+                &mut tx,
+                usize::MAX,
+                STATUS_OVERRIDE.name,
+                STATUS_OVERRIDE.columns,
+                vec![args![
                     objective_id.as_str(),
                     s.status.stored(),
                     s.reason.as_str(),
                     s.set_by.as_ref().map(|x| x.as_str()),
                     ts(&s.set_at),
-                ],
+                ]],
             )
             .await
             .map_err(map_err)?;
@@ -340,10 +358,10 @@ impl Rhythm for SqlStore {
         objective_ids: &[ObjectiveId],
     ) -> StoreResult<Vec<rhythm::StatusOverride>> {
         let keys = id_strings(objective_ids);
+        let cols = Select(&STATUS_OVERRIDE);
         fetch_in(
             &mut self.ex(),
-            "SELECT objective_id, status, reason, set_by, set_at FROM status_overrides \
-             WHERE objective_id",
+            &format!("SELECT {cols} FROM status_overrides WHERE objective_id"),
             "",
             &keys,
         )

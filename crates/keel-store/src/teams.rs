@@ -74,8 +74,8 @@ impl SqlStore {
         insert_rows(
             &mut tx,
             usize::MAX,
-            "team_members",
-            &["team_id", "person_id", "position"],
+            TEAM_MEMBER.name,
+            TEAM_MEMBER.columns,
             junction_rows(t.id.as_str(), &id_strings(&t.member_ids)),
         )
         .await?;
@@ -122,7 +122,7 @@ impl SqlStore {
         }
         replace_junction(
             &mut tx,
-            "team_members",
+            TEAM_MEMBER.name,
             "team_id",
             "person_id",
             before.id.as_str(),

@@ -121,9 +121,9 @@ impl SqlStore {
         let id = k.id.as_str();
         if replace {
             for table in [
-                "key_result_teams",
-                "key_result_contributors",
-                "key_result_co_owners",
+                KEY_RESULT_TEAM.name,
+                KEY_RESULT_CONTRIBUTOR.name,
+                KEY_RESULT_CO_OWNER.name,
             ] {
                 tx.execute(
                     &format!("DELETE FROM {table} WHERE key_result_id = $1"),
@@ -135,24 +135,24 @@ impl SqlStore {
         insert_rows(
             tx,
             usize::MAX,
-            "key_result_teams",
-            &["key_result_id", "team_id", "position"],
+            KEY_RESULT_TEAM.name,
+            KEY_RESULT_TEAM.columns,
             junction_rows(id, &id_strings(&k.team_ids)),
         )
         .await?;
         insert_rows(
             tx,
             usize::MAX,
-            "key_result_contributors",
-            &["key_result_id", "person_id", "position"],
+            KEY_RESULT_CONTRIBUTOR.name,
+            KEY_RESULT_CONTRIBUTOR.columns,
             junction_rows(id, &id_strings(&k.contributor_ids)),
         )
         .await?;
         insert_rows(
             tx,
             usize::MAX,
-            "key_result_co_owners",
-            &["key_result_id", "person_id", "position"],
+            KEY_RESULT_CO_OWNER.name,
+            KEY_RESULT_CO_OWNER.columns,
             junction_rows(id, &id_strings(&k.co_owner_ids)),
         )
         .await

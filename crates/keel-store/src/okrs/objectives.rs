@@ -166,9 +166,9 @@ impl SqlStore {
         let id = o.id.as_str();
         if replace {
             for table in [
-                "objective_teams",
-                "objective_contributors",
-                "objective_co_owners",
+                OBJECTIVE_TEAM.name,
+                OBJECTIVE_CONTRIBUTOR.name,
+                OBJECTIVE_CO_OWNER.name,
                 "objective_parents",
             ] {
                 tx.execute(
@@ -181,24 +181,24 @@ impl SqlStore {
         insert_rows(
             tx,
             usize::MAX,
-            "objective_teams",
-            &["objective_id", "team_id", "position"],
+            OBJECTIVE_TEAM.name,
+            OBJECTIVE_TEAM.columns,
             junction_rows(id, &id_strings(&o.team_ids)),
         )
         .await?;
         insert_rows(
             tx,
             usize::MAX,
-            "objective_contributors",
-            &["objective_id", "person_id", "position"],
+            OBJECTIVE_CONTRIBUTOR.name,
+            OBJECTIVE_CONTRIBUTOR.columns,
             junction_rows(id, &id_strings(&o.contributor_ids)),
         )
         .await?;
         insert_rows(
             tx,
             usize::MAX,
-            "objective_co_owners",
-            &["objective_id", "person_id", "position"],
+            OBJECTIVE_CO_OWNER.name,
+            OBJECTIVE_CO_OWNER.columns,
             junction_rows(id, &id_strings(&o.co_owner_ids)),
         )
         .await?;

@@ -434,16 +434,6 @@ pub(crate) fn initiative_from(r: &Row) -> StoreResult<Initiative> {
     })
 }
 
-pub(crate) fn status_override_from(r: &Row) -> StoreResult<rhythm::StatusOverride> {
-    Ok(rhythm::StatusOverride {
-        objective_id: ObjectiveId::from_string(r.text("objective_id")?),
-        status: Stored::from_stored("status", &r.text("status")?)?,
-        reason: r.text("reason")?,
-        set_by: r.opt_text("set_by")?.map(PersonId::from_string),
-        set_at: to_ts("set_at", r.int("set_at")?)?,
-    })
-}
-
 pub(crate) fn score_from(r: &Row) -> StoreResult<rhythm::KeyResultScore> {
     Ok(rhythm::KeyResultScore {
         key_result_id: KeyResultId::from_string(r.text("key_result_id")?),
@@ -509,26 +499,6 @@ pub(crate) fn recognition_from(r: &Row) -> StoreResult<cfr::Recognition> {
         check_in_id: r.opt_text("check_in_id")?.map(CheckInId::from_string),
         message: r.text("message")?,
         created_at: to_ts("created_at", r.int("created_at")?)?,
-    })
-}
-
-pub(crate) const TOKEN_COLS: &str = "t.id AS t_id, t.person_id AS t_person_id, t.name AS t_name, \
-     t.scope AS t_scope, t.created_at AS t_created_at, t.expires_on AS t_expires_on, \
-     t.last_used_at AS t_last_used_at, t.revoked_at AS t_revoked_at";
-
-pub(crate) fn token_from(r: &Row) -> StoreResult<ApiToken> {
-    Ok(ApiToken {
-        id: TokenId::from_string(r.text("t_id")?),
-        person_id: PersonId::from_string(r.text("t_person_id")?),
-        name: r.text("t_name")?,
-        scope: Stored::from_stored("scope", &r.text("t_scope")?)?,
-        created_at: to_ts("created_at", r.int("t_created_at")?)?,
-        expires_on: r
-            .opt_text("t_expires_on")?
-            .map(|d| date_from("expires_on", &d))
-            .transpose()?,
-        last_used_at: opt_ts("last_used_at", r.opt_int("t_last_used_at")?)?,
-        revoked_at: opt_ts("revoked_at", r.opt_int("t_revoked_at")?)?,
     })
 }
 

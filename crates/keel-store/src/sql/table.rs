@@ -54,6 +54,45 @@ impl fmt::Display for Select {
     }
 }
 
+/// A table's selected columns each qualified by a table alias and renamed with it as a prefix
+/// (`t.id AS t_id, …`), for joins whose tables share column names.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SelectAs(pub(crate) &'static Table, pub(crate) &'static str);
+
+impl fmt::Display for SelectAs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self(table, alias) = *self;
+        for (i, c) in table.selected().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{alias}.{c} AS {alias}_{c}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A one-row INSERT of every inserted column (`INSERT INTO t (a, b) VALUES ($1, $2)`), values in
+/// declared order.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Insert(pub(crate) &'static Table);
+
+impl fmt::Display for Insert {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self(table) = *self;
+        write!(f, "INSERT INTO {} (", table.name)?;
+        f.write_str(&table.columns.join(", "))?;
+        f.write_str(") VALUES (")?;
+        for i in 1..=table.columns.len() {
+            if i > 1 {
+                f.write_str(", ")?;
+            }
+            write!(f, "${i}")?;
+        }
+        f.write_str(")")
+    }
+}
+
 /// Every table of the schema (but the migrations' own `schema_migrations`), each declared by the
 /// area module that owns it; a conformance test fails when a database table is missing here.
 pub(crate) const TABLES: &[&Table] = &[
