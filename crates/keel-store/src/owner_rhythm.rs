@@ -2,13 +2,93 @@
 //! and carrying an objective over (docs/method.md, "Status and pace", "Scoring and
 //! retrospective").
 
-use crate::db::Row;
-use crate::db::{args, map_err, Tx};
+use crate::db::{args, map_err, Arg, Row, Tx};
 use crate::ownership_requests::request_on;
 use crate::sql::table::{Select, Table};
 use crate::sql::*;
 use crate::*;
 use async_trait::async_trait;
+
+pub(crate) fn score_from(r: &Row) -> StoreResult<rhythm::KeyResultScore> {
+    Ok(rhythm::KeyResultScore {
+        key_result_id: KeyResultId::from_string(r.text("key_result_id")?),
+        score: r.real("score")?,
+        reason: r.text("reason")?,
+        suggested_score: r.real("suggested_score")?,
+        scored_by: r.opt_text("scored_by")?.map(PersonId::from_string),
+        scored_at: to_ts("scored_at", r.int("scored_at")?)?,
+    })
+}
+
+pub(crate) fn retrospective_from(r: &Row) -> StoreResult<rhythm::Retrospective> {
+    Ok(rhythm::Retrospective {
+        objective_id: ObjectiveId::from_string(r.text("objective_id")?),
+        worked: r.text("worked")?,
+        did_not: r.text("did_not")?,
+        carry_over: r.int("carry_over")? != 0,
+        carried_over_to: r.opt_text("carried_over_to")?.map(ObjectiveId::from_string),
+        updated_by: r.opt_text("updated_by")?.map(PersonId::from_string),
+        updated_at: to_ts("updated_at", r.int("updated_at")?)?,
+    })
+}
+
+/// The `key_result_scores` table.
+pub(crate) const KEY_RESULT_SCORE: Table = Table {
+    name: "key_result_scores",
+    columns: &[
+        "key_result_id",
+        "score",
+        "reason",
+        "suggested_score",
+        "scored_by",
+        "scored_at",
+    ],
+    not_selected: &[],
+    later: &[],
+};
+
+pub(crate) const SCORE_INSERT: &[&str] = KEY_RESULT_SCORE.columns;
+
+pub(crate) fn score_row(x: &rhythm::KeyResultScore) -> Vec<Arg> {
+    args![
+        x.key_result_id.as_str(),
+        x.score,
+        x.reason.as_str(),
+        x.suggested_score,
+        x.scored_by.as_ref().map(|p| p.as_str()),
+        ts(&x.scored_at),
+    ]
+}
+
+/// The `retrospectives` table.
+pub(crate) const RETROSPECTIVE: Table = Table {
+    name: "retrospectives",
+    columns: &[
+        "objective_id",
+        "worked",
+        "did_not",
+        "carry_over",
+        "carried_over_to",
+        "updated_by",
+        "updated_at",
+    ],
+    not_selected: &[],
+    later: &[],
+};
+
+pub(crate) const RETROSPECTIVE_INSERT: &[&str] = RETROSPECTIVE.columns;
+
+pub(crate) fn retrospective_row(r: &rhythm::Retrospective) -> Vec<Arg> {
+    args![
+        r.objective_id.as_str(),
+        r.worked.as_str(),
+        r.did_not.as_str(),
+        r.carry_over,
+        r.carried_over_to.as_ref().map(|x| x.as_str()),
+        r.updated_by.as_ref().map(|x| x.as_str()),
+        ts(&r.updated_at),
+    ]
+}
 
 /// The `team_cadences` table: a team's check-in cadence.
 pub(crate) const TEAM_CADENCE: Table = Table {
