@@ -1,11 +1,93 @@
 //! Accounts: how people prove who they are (password hashes, API tokens, browser sessions,
 //! the sign-in throttle and pending OpenID Connect logins).
 
+use crate::db::Row;
 use crate::db::{args, map_err, Exec};
+use crate::sql::table::{Insert, Select, SelectAs, Table};
 use crate::sql::*;
 use crate::*;
 use async_trait::async_trait;
 use std::sync::LazyLock;
+
+/// The `api_tokens` table; `secret_hash` is a lookup key, never read back.
+pub(crate) const API_TOKEN: Table = Table {
+    name: "api_tokens",
+    columns: &[
+        "id",
+        "person_id",
+        "name",
+        "scope",
+        "secret_hash",
+        "created_at",
+        "expires_on",
+        "last_used_at",
+        "revoked_at",
+    ],
+    not_selected: &["secret_hash"],
+    later: &[],
+};
+
+/// The `sessions` table.
+pub(crate) const SESSION: Table = Table {
+    name: "sessions",
+    columns: &[
+        "id_hash",
+        "person_id",
+        "csrf_token",
+        "method",
+        "created_at",
+        "last_seen_at",
+        "expires_at",
+    ],
+    not_selected: &[],
+    later: &[],
+};
+
+/// The `sign_in_throttles` table.
+pub(crate) const SIGN_IN_THROTTLE: Table = Table {
+    name: "sign_in_throttles",
+    columns: &[
+        "throttle_key",
+        "failures",
+        "first_failure_at",
+        "locked_until",
+    ],
+    not_selected: &[],
+    later: &[],
+};
+
+/// The `oidc_logins` table.
+pub(crate) const OIDC_LOGIN: Table = Table {
+    name: "oidc_logins",
+    columns: &[
+        "state_hash",
+        "nonce",
+        "pkce_verifier",
+        "return_to",
+        "created_at",
+    ],
+    not_selected: &[],
+    later: &[],
+};
+
+/// The token columns as `t.id AS t_id, …`, for reads that join `api_tokens t` with `people`.
+pub(crate) const TOKEN_COLS: SelectAs = SelectAs(&API_TOKEN, "t");
+
+pub(crate) fn token_from(r: &Row) -> StoreResult<ApiToken> {
+    Ok(ApiToken {
+        id: TokenId::from_string(r.text("t_id")?),
+        person_id: PersonId::from_string(r.text("t_person_id")?),
+        name: r.text("t_name")?,
+        scope: Stored::from_stored("scope", &r.text("t_scope")?)?,
+        created_at: to_ts("created_at", r.int("t_created_at")?)?,
+        expires_on: r
+            .opt_text("t_expires_on")?
+            .map(|d| date_from("expires_on", &d))
+            .transpose()?,
+        last_used_at: opt_ts("last_used_at", r.opt_int("t_last_used_at")?)?,
+        revoked_at: opt_ts("revoked_at", r.opt_int("t_revoked_at")?)?,
+    })
+}
 
 /// Credentials and sign-in: password hashes, API tokens, sessions, throttle, OIDC logins.
 #[async_trait]
@@ -229,18 +311,8 @@ impl SqlStore {
         insert_rows(
             &mut tx,
             usize::MAX,
-            "api_tokens",
-            &[
-                "id",
-                "person_id",
-                "name",
-                "scope",
-                "secret_hash",
-                "created_at",
-                "expires_on",
-                "last_used_at",
-                "revoked_at",
-            ],
+            API_TOKEN.name,
+            API_TOKEN.columns,
             vec![args![
                 t.id.as_str(),
                 t.person_id.as_str(),
@@ -387,10 +459,10 @@ impl Accounts for SqlStore {
     }
 
     async fn insert_session(&self, s: &Session) -> StoreResult<()> {
+        static SQL: LazyLock<String> = LazyLock::new(|| Insert(&SESSION).to_string());
         self.db
             .execute(
-                "INSERT INTO sessions (id_hash, person_id, csrf_token, method, created_at, \
-                 last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                &SQL,
                 args![
                     s.id_hash.as_str(),
                     s.person_id.as_str(),
@@ -407,14 +479,16 @@ impl Accounts for SqlStore {
     }
 
     async fn session_by_hash(&self, id_hash: &str) -> StoreResult<Option<(Session, Person)>> {
-        let person_cols = person_cols_of("p");
-        let sql = format!(
-            "SELECT s.id_hash AS s_id_hash, s.person_id AS s_person_id, s.csrf_token AS s_csrf_token, \
-             s.method AS s_method, s.created_at AS s_created_at, s.last_seen_at AS s_last_seen_at, \
-             s.expires_at AS s_expires_at, {person_cols} FROM sessions s \
-             JOIN people p ON p.id = s.person_id WHERE s.id_hash = $1"
-        );
-        let Some(r) = self.db.fetch_optional(&sql, args![id_hash]).await? else {
+        // Every signed-in page runs this: its text is built once.
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            let session_cols = SelectAs(&SESSION, "s");
+            let person_cols = person_cols_of("p");
+            format!(
+                "SELECT {session_cols}, {person_cols} FROM sessions s \
+                 JOIN people p ON p.id = s.person_id WHERE s.id_hash = $1"
+            )
+        });
+        let Some(r) = self.db.fetch_optional(&SQL, args![id_hash]).await? else {
             return Ok(None);
         };
         let session = Session {
@@ -467,15 +541,11 @@ impl Accounts for SqlStore {
     }
 
     async fn sign_in_throttle(&self, key: &str) -> StoreResult<Option<SignInThrottle>> {
-        let Some(r) = self
-            .db
-            .fetch_optional(
-                "SELECT throttle_key, failures, first_failure_at, locked_until \
-                 FROM sign_in_throttles WHERE throttle_key = $1",
-                args![key],
-            )
-            .await?
-        else {
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            let cols = Select(&SIGN_IN_THROTTLE);
+            format!("SELECT {cols} FROM sign_in_throttles WHERE throttle_key = $1")
+        });
+        let Some(r) = self.db.fetch_optional(&SQL, args![key]).await? else {
             return Ok(None);
         };
         Ok(Some(SignInThrottle {
@@ -494,10 +564,10 @@ impl Accounts for SqlStore {
     ) -> StoreResult<i64> {
         // One statement, so concurrent failures on several servers each count. A window that
         // has passed starts again at one (and an expired lock goes with it).
-        let mut tx = self.begin().await?;
-        let row = tx
-            .fetch_optional(
-                "INSERT INTO sign_in_throttles (throttle_key, failures, first_failure_at, locked_until) \
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            let cols = SIGN_IN_THROTTLE.columns.join(", ");
+            format!(
+                "INSERT INTO sign_in_throttles ({cols}) \
                  VALUES ($1, 1, $2, NULL) \
                  ON CONFLICT (throttle_key) DO UPDATE SET \
                  failures = CASE WHEN sign_in_throttles.first_failure_at < $3 THEN 1 \
@@ -506,9 +576,12 @@ impl Accounts for SqlStore {
                      ELSE sign_in_throttles.locked_until END, \
                  first_failure_at = CASE WHEN sign_in_throttles.first_failure_at < $3 THEN $2 \
                      ELSE sign_in_throttles.first_failure_at END \
-                 RETURNING failures",
-                args![key, ts(&at), ts(&window_start)],
+                 RETURNING failures"
             )
+        });
+        let mut tx = self.begin().await?;
+        let row = tx
+            .fetch_optional(&SQL, args![key, ts(&at), ts(&window_start)])
             .await?
             .ok_or(StoreError::NotFound)?;
         let failures = row.int("failures")?;
@@ -543,10 +616,10 @@ impl Accounts for SqlStore {
     }
 
     async fn insert_oidc_login(&self, l: &OidcLogin) -> StoreResult<()> {
+        static SQL: LazyLock<String> = LazyLock::new(|| Insert(&OIDC_LOGIN).to_string());
         self.db
             .execute(
-                "INSERT INTO oidc_logins (state_hash, nonce, pkce_verifier, return_to, created_at) \
-                 VALUES ($1, $2, $3, $4, $5)",
+                &SQL,
                 args![
                     l.state_hash.as_str(),
                     l.nonce.as_str(),
@@ -561,15 +634,12 @@ impl Accounts for SqlStore {
     }
 
     async fn take_oidc_login(&self, state_hash: &str) -> StoreResult<Option<OidcLogin>> {
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            let cols = Select(&OIDC_LOGIN);
+            format!("SELECT {cols} FROM oidc_logins WHERE state_hash = $1")
+        });
         let mut tx = self.begin().await?;
-        let Some(r) = tx
-            .fetch_optional(
-                "SELECT state_hash, nonce, pkce_verifier, return_to, created_at \
-                 FROM oidc_logins WHERE state_hash = $1",
-                args![state_hash],
-            )
-            .await?
-        else {
+        let Some(r) = tx.fetch_optional(&SQL, args![state_hash]).await? else {
             return Ok(None);
         };
         let login = OidcLogin {

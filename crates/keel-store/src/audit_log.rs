@@ -1,9 +1,58 @@
 //! The audit log: reading the events every write records (each write records its own event in
 //! its transaction, see `sql::write::audit`).
 
+use crate::db::Row;
+use crate::sql::table::{Select, Table};
 use crate::sql::*;
 use crate::*;
 use async_trait::async_trait;
+use serde_json::Value;
+
+pub(crate) const AUDIT_COLS: Select = Select(&AUDIT_EVENT);
+
+/// The `audit_events` table.
+pub(crate) const AUDIT_EVENT: Table = Table {
+    name: "audit_events",
+    columns: &[
+        "id",
+        "at",
+        "actor_id",
+        "action",
+        "object_kind",
+        "object_id",
+        "objective_id",
+        "key_result_id",
+        "before",
+        "after",
+        "source",
+        "request_id",
+    ],
+    not_selected: &[],
+    later: &[],
+};
+
+pub(crate) const AUDIT_INSERT: &[&str] = AUDIT_EVENT.columns;
+
+pub(crate) fn audit_from(r: &Row) -> StoreResult<AuditEvent> {
+    let parse = |col: &str| -> StoreResult<Option<Value>> {
+        r.opt_text(col)?.map(|s| from_json(col, &s)).transpose()
+    };
+    let source = r.text("source")?;
+    Ok(AuditEvent {
+        id: AuditEventId::from_string(r.text("id")?),
+        at: to_ts("at", r.int("at")?)?,
+        actor_id: r.opt_text("actor_id")?.map(PersonId::from_string),
+        action: r.text("action")?,
+        object_kind: r.text("object_kind")?,
+        object_id: r.text("object_id")?,
+        objective_id: r.opt_text("objective_id")?,
+        key_result_id: r.opt_text("key_result_id")?,
+        before: parse("before")?,
+        after: parse("after")?,
+        source: Source::parse(&source).ok_or_else(|| corrupt("source", source.clone()))?,
+        request_id: r.opt_text("request_id")?,
+    })
+}
 
 /// Reading the audit log.
 #[async_trait]

@@ -1,11 +1,157 @@
 //! Conversations, feedback and recognition: 1:1s, feedback requests with their answers, and
 //! recognition given on people and OKRs.
 
-use crate::db::{args, map_err, Exec, Row};
+use crate::db::{args, map_err, Arg, Exec, Row};
+use crate::sql::table::{Select, Table};
 use crate::sql::*;
 use crate::*;
 use async_trait::async_trait;
 use std::collections::HashMap;
+
+pub(crate) const CONVERSATION_COLS: Select = Select(&CONVERSATION);
+
+pub(crate) fn conversation_from(r: &Row) -> StoreResult<cfr::Conversation> {
+    Ok(cfr::Conversation {
+        id: ConversationId::from_string(r.text("id")?),
+        author_id: PersonId::from_string(r.text("author_id")?),
+        with_id: PersonId::from_string(r.text("with_id")?),
+        okr_ids: from_json("okr_ids", &r.text("okr_ids")?)?,
+        held_on: date_from("held_on", &r.text("held_on")?)?,
+        notes: r.text("notes")?,
+        created_at: to_ts("created_at", r.int("created_at")?)?,
+        updated_at: to_ts("updated_at", r.int("updated_at")?)?,
+        version: r.int("version")?,
+    })
+}
+
+pub(crate) const RECOGNITION_COLS: Select = Select(&RECOGNITION);
+
+pub(crate) fn recognition_from(r: &Row) -> StoreResult<cfr::Recognition> {
+    Ok(cfr::Recognition {
+        id: RecognitionId::from_string(r.text("id")?),
+        from_id: PersonId::from_string(r.text("from_id")?),
+        to_id: PersonId::from_string(r.text("to_id")?),
+        okr_id: r.text("okr_id")?,
+        check_in_id: r.opt_text("check_in_id")?.map(CheckInId::from_string),
+        message: r.text("message")?,
+        created_at: to_ts("created_at", r.int("created_at")?)?,
+    })
+}
+
+/// The `conversations` table.
+pub(crate) const CONVERSATION: Table = Table {
+    name: "conversations",
+    columns: &[
+        "id",
+        "author_id",
+        "with_id",
+        "okr_ids",
+        "held_on",
+        "notes",
+        "created_at",
+        "updated_at",
+        "version",
+    ],
+    not_selected: &[],
+    later: &[],
+};
+
+pub(crate) const CONVERSATION_INSERT: &[&str] = CONVERSATION.columns;
+
+pub(crate) fn conversation_row(c: &cfr::Conversation) -> Vec<Arg> {
+    args![
+        c.id.as_str(),
+        c.author_id.as_str(),
+        c.with_id.as_str(),
+        json(&c.okr_ids),
+        c.held_on.to_string(),
+        c.notes.as_str(),
+        ts(&c.created_at),
+        ts(&c.updated_at),
+        c.version,
+    ]
+}
+
+/// The `feedback_requests` table.
+pub(crate) const FEEDBACK_REQUEST: Table = Table {
+    name: "feedback_requests",
+    columns: &["id", "okr_id", "requester_id", "question", "created_at"],
+    not_selected: &[],
+    later: &[],
+};
+
+pub(crate) const FEEDBACK_REQUEST_INSERT: &[&str] = FEEDBACK_REQUEST.columns;
+
+pub(crate) fn feedback_request_row(r: &cfr::FeedbackRequest) -> Vec<Arg> {
+    args![
+        r.id.as_str(),
+        r.okr_id.as_str(),
+        r.requester_id.as_str(),
+        r.question.as_str(),
+        ts(&r.created_at),
+    ]
+}
+
+/// The `feedback_answers` table.
+pub(crate) const FEEDBACK_ANSWER: Table = Table {
+    name: "feedback_answers",
+    columns: &[
+        "request_id",
+        "person_id",
+        "position",
+        "answer",
+        "answered_at",
+    ],
+    not_selected: &[],
+    later: &[],
+};
+
+pub(crate) const FEEDBACK_ANSWER_INSERT: &[&str] = FEEDBACK_ANSWER.columns;
+
+/// One row per addressee, in the order they were named.
+pub(crate) fn feedback_answer_rows(
+    r: &cfr::FeedbackRequest,
+) -> impl Iterator<Item = Vec<Arg>> + '_ {
+    r.answers.iter().enumerate().map(move |(i, a)| {
+        args![
+            r.id.as_str(),
+            a.person_id.as_str(),
+            i as i64,
+            a.answer.clone(),
+            a.answered_at.as_ref().map(ts),
+        ]
+    })
+}
+
+/// The `recognitions` table.
+pub(crate) const RECOGNITION: Table = Table {
+    name: "recognitions",
+    columns: &[
+        "id",
+        "from_id",
+        "to_id",
+        "okr_id",
+        "check_in_id",
+        "message",
+        "created_at",
+    ],
+    not_selected: &[],
+    later: &[],
+};
+
+pub(crate) const RECOGNITION_INSERT: &[&str] = RECOGNITION.columns;
+
+pub(crate) fn recognition_row(r: &cfr::Recognition) -> Vec<Arg> {
+    args![
+        r.id.as_str(),
+        r.from_id.as_str(),
+        r.to_id.as_str(),
+        r.okr_id.as_str(),
+        r.check_in_id.as_ref().map(|x| x.as_str()),
+        r.message.as_str(),
+        ts(&r.created_at),
+    ]
+}
 
 /// Feedback requests with their answers (addressees in the order they were named): two queries.
 pub(crate) async fn fill_feedback(

@@ -1,9 +1,60 @@
 //! Cycles: the periods objectives belong to.
 
-use crate::db::{args, map_err, Exec};
+use crate::db::{args, map_err, Arg, Exec, Row};
+use crate::sql::table::{Select, Table};
 use crate::sql::*;
 use crate::*;
 use async_trait::async_trait;
+
+pub(crate) const CYCLE_COLS: Select = Select(&CYCLE);
+
+/// The `cycles` table.
+pub(crate) const CYCLE: Table = Table {
+    name: "cycles",
+    columns: &[
+        "id",
+        "name",
+        "starts_on",
+        "ends_on",
+        "parent_id",
+        "state",
+        "created_at",
+        "updated_at",
+        "version",
+    ],
+    not_selected: &[],
+    later: &[],
+};
+
+pub(crate) const CYCLE_INSERT: &[&str] = CYCLE.columns;
+
+pub(crate) fn cycle_row(c: &Cycle) -> Vec<Arg> {
+    args![
+        c.id.as_str(),
+        c.name.as_str(),
+        c.starts_on.to_string(),
+        c.ends_on.to_string(),
+        c.parent_id.as_ref().map(|x| x.as_str()),
+        c.state.stored(),
+        ts(&c.created_at),
+        ts(&c.updated_at),
+        c.version,
+    ]
+}
+
+pub(crate) fn cycle_from(r: &Row) -> StoreResult<Cycle> {
+    Ok(Cycle {
+        id: CycleId::from_string(r.text("id")?),
+        name: r.text("name")?,
+        starts_on: date_from("starts_on", &r.text("starts_on")?)?,
+        ends_on: date_from("ends_on", &r.text("ends_on")?)?,
+        parent_id: r.opt_text("parent_id")?.map(CycleId::from_string),
+        state: Stored::from_stored("state", &r.text("state")?)?,
+        created_at: to_ts("created_at", r.int("created_at")?)?,
+        updated_at: to_ts("updated_at", r.int("updated_at")?)?,
+        version: r.int("version")?,
+    })
+}
 
 /// Cycles.
 #[async_trait]

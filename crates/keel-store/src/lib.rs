@@ -30,23 +30,31 @@
 //! | `audit_log` | [`AuditLog`] | `audit_events` (read; every area writes its own events) |
 //! | `snapshot` | [`Snapshots`] | every table, in one transaction |
 //!
+//! Each area module declares its tables (a `Table` with its columns), their row writers (values
+//! in declared order) and their readers (by column name), so a table's column list is written
+//! once, where its SQL is.
+//!
 //! Shared plumbing lives in `sql/`: the `SqlStore` handle and opening (`sql/mod.rs`), value
-//! conversions (`values`), stored enum spellings (`stored`), table declarations (`table`), row
-//! mapping (`rows`), loading with junction rows (`load`), writing helpers and audit events
+//! conversions (`values`), stored enum spellings (`stored`), the `Table` type and the list of
+//! every table (`table`), loading with junction rows (`load`), writing helpers and audit events
 //! (`write`), pagination (`paging`) and the visibility SQL (`visibility`). `db.rs` is the thin
 //! layer over SQLite and PostgreSQL; `migrate.rs` applies `migrations/`.
 //!
 //! # Adding a table
 //!
 //! 1. Add a migration for both backends (`migrations/sqlite/`, `migrations/postgres/`).
-//! 2. Declare the table once in `sql/rows.rs` (a `Table` with its columns) and list it in
-//!    `sql/table.rs`'s `TABLES`; write its row function (values in declared order) and its
-//!    reader (by column name). Store enums through `sql/stored.rs`, with their spellings pinned.
+//! 2. Declare the table once, in the area module that owns it (a `Table` with its columns), and
+//!    list it in `sql/table.rs`'s `TABLES`; write its row function there (values in declared
+//!    order) and its reader (by column name), and make its INSERT and SELECT lists from the
+//!    declaration (`insert_rows` with its columns, `Select`, `SelectAs`, `Insert`); re-export
+//!    them from `sql/mod.rs` if other areas read the table. Store enums through
+//!    `sql/stored.rs`, with their spellings pinned.
 //! 3. Add the methods to the trait of the area that owns the table (or a new area module with its
 //!    trait, forwarded for `dyn Store` and added to `Store`), each with a doc comment; record an
 //!    audit event in the same transaction as each write.
 //! 4. Add conformance tests under `tests/conformance/` (they run on both backends); the
-//!    declared-columns test checks the declaration against the database.
+//!    declared-columns test checks the declaration against the database, and a table without a
+//!    declaration fails the every-table-declared test.
 
 mod accounts;
 mod audit_log;

@@ -2,11 +2,120 @@
 //! and carrying an objective over (docs/method.md, "Status and pace", "Scoring and
 //! retrospective").
 
-use crate::db::{args, map_err, Tx};
+use crate::db::{args, map_err, Arg, Row, Tx};
 use crate::ownership_requests::request_on;
+use crate::sql::table::{Select, Table};
 use crate::sql::*;
 use crate::*;
 use async_trait::async_trait;
+
+pub(crate) fn score_from(r: &Row) -> StoreResult<rhythm::KeyResultScore> {
+    Ok(rhythm::KeyResultScore {
+        key_result_id: KeyResultId::from_string(r.text("key_result_id")?),
+        score: r.real("score")?,
+        reason: r.text("reason")?,
+        suggested_score: r.real("suggested_score")?,
+        scored_by: r.opt_text("scored_by")?.map(PersonId::from_string),
+        scored_at: to_ts("scored_at", r.int("scored_at")?)?,
+    })
+}
+
+pub(crate) fn retrospective_from(r: &Row) -> StoreResult<rhythm::Retrospective> {
+    Ok(rhythm::Retrospective {
+        objective_id: ObjectiveId::from_string(r.text("objective_id")?),
+        worked: r.text("worked")?,
+        did_not: r.text("did_not")?,
+        carry_over: r.int("carry_over")? != 0,
+        carried_over_to: r.opt_text("carried_over_to")?.map(ObjectiveId::from_string),
+        updated_by: r.opt_text("updated_by")?.map(PersonId::from_string),
+        updated_at: to_ts("updated_at", r.int("updated_at")?)?,
+    })
+}
+
+/// The `key_result_scores` table.
+pub(crate) const KEY_RESULT_SCORE: Table = Table {
+    name: "key_result_scores",
+    columns: &[
+        "key_result_id",
+        "score",
+        "reason",
+        "suggested_score",
+        "scored_by",
+        "scored_at",
+    ],
+    not_selected: &[],
+    later: &[],
+};
+
+pub(crate) const SCORE_INSERT: &[&str] = KEY_RESULT_SCORE.columns;
+
+pub(crate) fn score_row(x: &rhythm::KeyResultScore) -> Vec<Arg> {
+    args![
+        x.key_result_id.as_str(),
+        x.score,
+        x.reason.as_str(),
+        x.suggested_score,
+        x.scored_by.as_ref().map(|p| p.as_str()),
+        ts(&x.scored_at),
+    ]
+}
+
+/// The `retrospectives` table.
+pub(crate) const RETROSPECTIVE: Table = Table {
+    name: "retrospectives",
+    columns: &[
+        "objective_id",
+        "worked",
+        "did_not",
+        "carry_over",
+        "carried_over_to",
+        "updated_by",
+        "updated_at",
+    ],
+    not_selected: &[],
+    later: &[],
+};
+
+pub(crate) const RETROSPECTIVE_INSERT: &[&str] = RETROSPECTIVE.columns;
+
+pub(crate) fn retrospective_row(r: &rhythm::Retrospective) -> Vec<Arg> {
+    args![
+        r.objective_id.as_str(),
+        r.worked.as_str(),
+        r.did_not.as_str(),
+        r.carry_over,
+        r.carried_over_to.as_ref().map(|x| x.as_str()),
+        r.updated_by.as_ref().map(|x| x.as_str()),
+        ts(&r.updated_at),
+    ]
+}
+
+/// The `team_cadences` table: a team's check-in cadence.
+pub(crate) const TEAM_CADENCE: Table = Table {
+    name: "team_cadences",
+    columns: &["team_id", "cadence_days", "updated_at"],
+    not_selected: &[],
+    later: &[],
+};
+
+/// The `status_overrides` table: an owner's status set by hand, with the reason.
+pub(crate) const STATUS_OVERRIDE: Table = Table {
+    name: "status_overrides",
+    columns: &["objective_id", "status", "reason", "set_by", "set_at"],
+    not_selected: &[],
+    later: &[],
+};
+
+/// Reads a status override by column name.
+pub(crate) fn status_override_from(r: &Row) -> StoreResult<rhythm::StatusOverride> {
+    Ok(rhythm::StatusOverride {
+        objective_id: ObjectiveId::from_string(r.text("objective_id")?),
+        status: Stored::from_stored("status", &r.text("status")?)?,
+        reason: r.text("reason")?,
+        set_by: r.opt_text("set_by")?.map(PersonId::from_string),
+        set_at: to_ts("set_at", r.int("set_at")?)?,
+    })
+}
 
 /// The owner's rhythm: cadences, status overrides, scores, retrospectives, carrying over.
 #[async_trait]
@@ -232,9 +341,12 @@ impl Rhythm for SqlStore {
         )
         .await?;
         if let Some(d) = cadence_days {
-            tx.execute(
-                "INSERT INTO team_cadences (team_id, cadence_days, updated_at) VALUES ($1, $2, $3)",
-                args![team_id.as_str(), i64::from(d), ts(&now())],
+            insert_rows(
+                &mut tx,
+                usize::MAX,
+                TEAM_CADENCE.name,
+                TEAM_CADENCE.columns,
+                vec![args![team_id.as_str(), i64::from(d), ts(&now())]],
             )
             .await
             .map_err(map_err)?;
@@ -258,9 +370,10 @@ impl Rhythm for SqlStore {
 
     async fn team_cadences(&self, team_ids: &[TeamId]) -> StoreResult<Vec<(TeamId, u32)>> {
         let keys = id_strings(team_ids);
+        let cols = Select(&TEAM_CADENCE);
         fetch_in(
             &mut self.ex(),
-            "SELECT team_id, cadence_days FROM team_cadences WHERE team_id",
+            &format!("SELECT {cols} FROM team_cadences WHERE team_id"),
             "",
             &keys,
         )
@@ -287,16 +400,18 @@ impl Rhythm for SqlStore {
         )
         .await?;
         if let Some(s) = status {
-            tx.execute(
-                "INSERT INTO status_overrides (objective_id, status, reason, set_by, set_at) \
-                 VALUES ($1, $2, $3, $4, $5)",
-                args![
+            insert_rows(
+                &mut tx,
+                usize::MAX,
+                STATUS_OVERRIDE.name,
+                STATUS_OVERRIDE.columns,
+                vec![args![
                     objective_id.as_str(),
                     s.status.stored(),
                     s.reason.as_str(),
                     s.set_by.as_ref().map(|x| x.as_str()),
                     ts(&s.set_at),
-                ],
+                ]],
             )
             .await
             .map_err(map_err)?;
@@ -323,10 +438,10 @@ impl Rhythm for SqlStore {
         objective_ids: &[ObjectiveId],
     ) -> StoreResult<Vec<rhythm::StatusOverride>> {
         let keys = id_strings(objective_ids);
+        let cols = Select(&STATUS_OVERRIDE);
         fetch_in(
             &mut self.ex(),
-            "SELECT objective_id, status, reason, set_by, set_at FROM status_overrides \
-             WHERE objective_id",
+            &format!("SELECT {cols} FROM status_overrides WHERE objective_id"),
             "",
             &keys,
         )

@@ -1,11 +1,91 @@
 //! Ownership requests: proposing an owner, their acceptance, and the handover history
 //! (docs/method.md, "Acceptance" and "Ownership policy").
 
-use crate::db::{args, map_err, Exec, Tx};
+use crate::db::{args, map_err, Arg, Exec, Row, Tx};
+use crate::sql::table::{Select, Table};
 use crate::sql::*;
 use crate::*;
 use async_trait::async_trait;
 use serde_json::Value;
+
+pub(crate) const REQUEST_COLS: Select = Select(&OWNERSHIP_REQUEST);
+
+/// The `ownership_requests` table.
+pub(crate) const OWNERSHIP_REQUEST: Table = Table {
+    name: "ownership_requests",
+    columns: &[
+        "id",
+        "okr_kind",
+        "objective_id",
+        "key_result_id",
+        "previous_owner_id",
+        "proposed_owner_id",
+        "proposed_by",
+        "note",
+        "fit",
+        "state",
+        "decline_reason",
+        "created_at",
+        "decided_at",
+    ],
+    not_selected: &[],
+    later: &[],
+};
+
+pub(crate) const REQUEST_INSERT: &[&str] = OWNERSHIP_REQUEST.columns;
+
+/// The row of a request; `objective_id` is the OKR's objective (the key result's, for a key
+/// result request).
+pub(crate) fn request_row(r: &OwnershipRequest, objective_id: Option<&str>) -> Vec<Arg> {
+    let key_result_id = match &r.okr {
+        OkrRef::Objective(_) => None,
+        OkrRef::KeyResult(k) => Some(k.as_str()),
+    };
+    args![
+        r.id.as_str(),
+        r.okr.kind(),
+        objective_id,
+        key_result_id,
+        r.previous_owner_id.as_ref().map(|x| x.as_str()),
+        r.proposed_owner_id.as_str(),
+        r.proposed_by.as_ref().map(|x| x.as_str()),
+        r.note.as_str(),
+        r.fit.as_ref().map(json),
+        r.state.stored(),
+        r.decline_reason.clone(),
+        ts(&r.created_at),
+        r.decided_at.as_ref().map(ts),
+    ]
+}
+
+pub(crate) fn request_from(r: &Row) -> StoreResult<OwnershipRequest> {
+    let kind = r.text("okr_kind")?;
+    let okr = match kind.as_str() {
+        "objective" => OkrRef::Objective(ObjectiveId::from_string(r.text("objective_id")?)),
+        "key_result" => OkrRef::KeyResult(KeyResultId::from_string(
+            r.opt_text("key_result_id")?
+                .ok_or_else(|| corrupt("key_result_id", "missing for a key result request"))?,
+        )),
+        other => return Err(corrupt("okr_kind", other)),
+    };
+    let state = r.text("state")?;
+    Ok(OwnershipRequest {
+        id: OwnershipRequestId::from_string(r.text("id")?),
+        okr,
+        previous_owner_id: r.opt_text("previous_owner_id")?.map(PersonId::from_string),
+        proposed_owner_id: PersonId::from_string(r.text("proposed_owner_id")?),
+        proposed_by: r.opt_text("proposed_by")?.map(PersonId::from_string),
+        note: r.text("note")?,
+        fit: r
+            .opt_text("fit")?
+            .map(|f| from_json("fit", &f))
+            .transpose()?,
+        state: Stored::from_stored("state", &state)?,
+        decline_reason: r.opt_text("decline_reason")?,
+        created_at: to_ts("created_at", r.int("created_at")?)?,
+        decided_at: opt_ts("decided_at", r.opt_int("decided_at")?)?,
+    })
+}
 
 /// The requests on exactly this OKR, whose kind is known.
 pub(crate) fn okr_clause(okr: &OkrRef, p: &str) -> String {

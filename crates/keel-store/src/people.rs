@@ -1,9 +1,82 @@
 //! People: the directory every OKR names its owner, sponsor and contributors from.
 
-use crate::db::{args, map_err, Exec};
+use crate::db::{args, map_err, Arg, Exec, Row};
+use crate::sql::table::{Select, Table};
 use crate::sql::*;
 use crate::*;
 use async_trait::async_trait;
+use serde_json::Value;
+
+pub(crate) const PERSON_COLS: Select = Select(&PERSON);
+
+/// The `people` table.
+pub(crate) const PERSON: Table = Table {
+    name: "people",
+    columns: &[
+        "id",
+        "name",
+        "email",
+        "email_key",
+        "search_key",
+        "title",
+        "manager_id",
+        "active",
+        "roles",
+        "created_at",
+        "updated_at",
+        "version",
+    ],
+    not_selected: &["email_key", "search_key"],
+    later: &["password_hash"],
+};
+
+pub(crate) const PERSON_INSERT: &[&str] = PERSON.columns;
+
+pub(crate) fn person_search_key(p: &Person) -> String {
+    format!("{}\n{}", p.name.to_lowercase(), p.email.key())
+}
+
+pub(crate) fn person_row(p: &Person) -> Vec<Arg> {
+    args![
+        p.id.as_str(),
+        p.name.as_str(),
+        p.email.as_str(),
+        p.email.key(),
+        person_search_key(p),
+        p.title.as_str(),
+        p.manager_id.as_ref().map(|m| m.as_str()),
+        p.active,
+        json(&p.roles),
+        ts(&p.created_at),
+        ts(&p.updated_at),
+        p.version,
+    ]
+}
+
+/// The person columns qualified by a table alias, for joins.
+pub(crate) fn person_cols_of(alias: &str) -> String {
+    PERSON
+        .selected()
+        .map(|c| format!("{alias}.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub(crate) fn person_from(r: &Row) -> StoreResult<Person> {
+    Ok(Person {
+        id: PersonId::from_string(r.text("id")?),
+        name: r.text("name")?,
+        email: serde_json::from_value(Value::String(r.text("email")?))
+            .map_err(|e| corrupt("email", e))?,
+        title: r.text("title")?,
+        manager_id: r.opt_text("manager_id")?.map(PersonId::from_string),
+        active: r.int("active")? != 0,
+        roles: from_json("roles", &r.text("roles")?)?,
+        created_at: to_ts("created_at", r.int("created_at")?)?,
+        updated_at: to_ts("updated_at", r.int("updated_at")?)?,
+        version: r.int("version")?,
+    })
+}
 
 /// People: the directory.
 #[async_trait]

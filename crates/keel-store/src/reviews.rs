@@ -1,9 +1,57 @@
 //! Team reviews: the agenda of owners' notes and decisions a team goes through together.
 
-use crate::db::{args, map_err};
+use crate::db::{args, map_err, Arg, Row};
+use crate::sql::table::{Select, Table};
 use crate::sql::*;
 use crate::*;
 use async_trait::async_trait;
+
+pub(crate) const REVIEW_COLS: Select = Select(&REVIEW);
+
+pub(crate) fn review_from(r: &Row) -> StoreResult<review::Review> {
+    Ok(review::Review {
+        id: ReviewId::from_string(r.text("id")?),
+        team_id: TeamId::from_string(r.text("team_id")?),
+        held_on: date_from("held_on", &r.text("held_on")?)?,
+        run_by: r.opt_text("run_by")?.map(PersonId::from_string),
+        items: from_json("items", &r.text("items")?)?,
+        created_at: to_ts("created_at", r.int("created_at")?)?,
+        updated_at: to_ts("updated_at", r.int("updated_at")?)?,
+        version: r.int("version")?,
+    })
+}
+
+/// The `reviews` table.
+pub(crate) const REVIEW: Table = Table {
+    name: "reviews",
+    columns: &[
+        "id",
+        "team_id",
+        "held_on",
+        "run_by",
+        "items",
+        "created_at",
+        "updated_at",
+        "version",
+    ],
+    not_selected: &[],
+    later: &[],
+};
+
+pub(crate) const REVIEW_INSERT: &[&str] = REVIEW.columns;
+
+pub(crate) fn review_row(r: &review::Review) -> Vec<Arg> {
+    args![
+        r.id.as_str(),
+        r.team_id.as_str(),
+        r.held_on.to_string(),
+        r.run_by.as_ref().map(|x| x.as_str()),
+        json(&r.items),
+        ts(&r.created_at),
+        ts(&r.updated_at),
+        r.version,
+    ]
+}
 
 /// Team reviews.
 #[async_trait]

@@ -2,12 +2,37 @@
 //! cache that every write through this store invalidates.
 
 use crate::db::{args, map_err};
+use crate::sql::table::{Select, Table};
 use crate::sql::*;
 use crate::*;
 use async_trait::async_trait;
 use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::LazyLock;
 use std::sync::Mutex as StdMutex;
+
+/// The `settings` table: one row (`id` 1), the organisation's settings as JSON.
+pub(crate) const SETTINGS: Table = Table {
+    name: "settings",
+    columns: &["id", "body", "updated_at", "version"],
+    not_selected: &[],
+    later: &[],
+};
+
+/// Writes the one settings row (`body`, `updated_at`), creating it at version 1 or moving its
+/// version forward.
+pub(crate) static SAVE_SETTINGS: LazyLock<String> = LazyLock::new(|| {
+    let cols = SETTINGS.columns.join(", ");
+    format!(
+        "INSERT INTO settings ({cols}) VALUES (1, $1, $2, 1) \
+         ON CONFLICT (id) DO UPDATE SET body = excluded.body, \
+         updated_at = excluded.updated_at, version = settings.version + 1"
+    )
+});
+
+/// Reads the one settings row.
+static READ_SETTINGS: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {} FROM settings WHERE id = 1", Select(&SETTINGS)));
 
 /// How long settings read from the database are served from memory. Writes through this store
 /// take effect at once; another server (or a CLI) sharing the database is seen within this time.
@@ -86,18 +111,13 @@ impl SqlStore {
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         let before = tx
-            .fetch_optional("SELECT body FROM settings WHERE id = 1", vec![])
+            .fetch_optional(&READ_SETTINGS, vec![])
             .await?
             .map(|r| r.text("body"))
             .transpose()?
             .and_then(|b| serde_json::from_str::<Value>(&b).ok());
-        tx.execute(
-            "INSERT INTO settings (id, body, updated_at, version) VALUES (1, $1, $2, 1) \
-             ON CONFLICT (id) DO UPDATE SET body = excluded.body, \
-             updated_at = excluded.updated_at, version = settings.version + 1",
-            args![json(settings), ts(&now())],
-        )
-        .await?;
+        tx.execute(&SAVE_SETTINGS, args![json(settings), ts(&now())])
+            .await?;
         audit(
             &mut tx,
             ctx,
@@ -126,7 +146,7 @@ impl Settings for SqlStore {
         let read_at = std::time::Instant::now();
         let row = self
             .db
-            .fetch_optional("SELECT body FROM settings WHERE id = 1", vec![])
+            .fetch_optional(&READ_SETTINGS, vec![])
             .await
             .map_err(map_err)?;
         let settings = match row {

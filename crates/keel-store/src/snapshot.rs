@@ -2,7 +2,10 @@
 //! kind, with a single audit event.
 
 use crate::db::{args, map_err, Exec, Tx};
+use crate::okrs::key_results::{KEY_RESULT_CONTRIBUTOR, KEY_RESULT_CO_OWNER, KEY_RESULT_TEAM};
+use crate::okrs::objectives::{OBJECTIVE_CONTRIBUTOR, OBJECTIVE_CO_OWNER, OBJECTIVE_TEAM};
 use crate::sql::*;
+use crate::teams::TEAM_MEMBER;
 use crate::*;
 use async_trait::async_trait;
 use std::collections::HashMap;
@@ -86,9 +89,7 @@ impl Snapshots for SqlStore {
 async fn load_settings(tx: &mut Tx, s: &Snapshot) -> StoreResult<()> {
     if let Some(settings) = &s.settings {
         tx.execute(
-            "INSERT INTO settings (id, body, updated_at, version) VALUES (1, $1, $2, 1) \
-             ON CONFLICT (id) DO UPDATE SET body = excluded.body, \
-             updated_at = excluded.updated_at, version = settings.version + 1",
+            &crate::settings::SAVE_SETTINGS,
             args![json(settings), ts(&now())],
         )
         .await?;
@@ -117,8 +118,8 @@ async fn load_directory(tx: &mut Tx, max: usize, s: &Snapshot) -> StoreResult<()
     insert_rows(
         &mut *tx,
         max,
-        "team_members",
-        &["team_id", "person_id", "position"],
+        TEAM_MEMBER.name,
+        TEAM_MEMBER.columns,
         s.teams
             .iter()
             .flat_map(|t| junction_rows(t.id.as_str(), &id_strings(&t.member_ids)))
@@ -149,8 +150,8 @@ async fn load_okrs(tx: &mut Tx, max: usize, s: &Snapshot) -> StoreResult<()> {
     insert_rows(
         &mut *tx,
         max,
-        "objective_teams",
-        &["objective_id", "team_id", "position"],
+        OBJECTIVE_TEAM.name,
+        OBJECTIVE_TEAM.columns,
         s.objectives
             .iter()
             .flat_map(|o| junction_rows(o.id.as_str(), &id_strings(&o.team_ids)))
@@ -160,8 +161,8 @@ async fn load_okrs(tx: &mut Tx, max: usize, s: &Snapshot) -> StoreResult<()> {
     insert_rows(
         &mut *tx,
         max,
-        "objective_contributors",
-        &["objective_id", "person_id", "position"],
+        OBJECTIVE_CONTRIBUTOR.name,
+        OBJECTIVE_CONTRIBUTOR.columns,
         s.objectives
             .iter()
             .flat_map(|o| junction_rows(o.id.as_str(), &id_strings(&o.contributor_ids)))
@@ -179,8 +180,8 @@ async fn load_okrs(tx: &mut Tx, max: usize, s: &Snapshot) -> StoreResult<()> {
     insert_rows(
         &mut *tx,
         max,
-        "key_result_teams",
-        &["key_result_id", "team_id", "position"],
+        KEY_RESULT_TEAM.name,
+        KEY_RESULT_TEAM.columns,
         s.key_results
             .iter()
             .flat_map(|k| junction_rows(k.id.as_str(), &id_strings(&k.team_ids)))
@@ -190,8 +191,8 @@ async fn load_okrs(tx: &mut Tx, max: usize, s: &Snapshot) -> StoreResult<()> {
     insert_rows(
         &mut *tx,
         max,
-        "key_result_contributors",
-        &["key_result_id", "person_id", "position"],
+        KEY_RESULT_CONTRIBUTOR.name,
+        KEY_RESULT_CONTRIBUTOR.columns,
         s.key_results
             .iter()
             .flat_map(|k| junction_rows(k.id.as_str(), &id_strings(&k.contributor_ids)))
@@ -201,8 +202,8 @@ async fn load_okrs(tx: &mut Tx, max: usize, s: &Snapshot) -> StoreResult<()> {
     insert_rows(
         &mut *tx,
         max,
-        "objective_co_owners",
-        &["objective_id", "person_id", "position"],
+        OBJECTIVE_CO_OWNER.name,
+        OBJECTIVE_CO_OWNER.columns,
         s.objectives
             .iter()
             .flat_map(|o| junction_rows(o.id.as_str(), &id_strings(&o.co_owner_ids)))
@@ -212,8 +213,8 @@ async fn load_okrs(tx: &mut Tx, max: usize, s: &Snapshot) -> StoreResult<()> {
     insert_rows(
         &mut *tx,
         max,
-        "key_result_co_owners",
-        &["key_result_id", "person_id", "position"],
+        KEY_RESULT_CO_OWNER.name,
+        KEY_RESULT_CO_OWNER.columns,
         s.key_results
             .iter()
             .flat_map(|k| junction_rows(k.id.as_str(), &id_strings(&k.co_owner_ids)))

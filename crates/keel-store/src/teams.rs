@@ -1,9 +1,63 @@
 //! Teams: the units OKRs are shared with, and the reach of a team lead.
 
-use crate::db::{args, map_err, Exec};
+use crate::db::{args, map_err, Arg, Exec, Row};
+use crate::sql::table::{Select, Table};
 use crate::sql::*;
 use crate::*;
 use async_trait::async_trait;
+
+pub(crate) const TEAM_COLS: Select = Select(&TEAM);
+
+/// The `teams` table.
+pub(crate) const TEAM: Table = Table {
+    name: "teams",
+    columns: &[
+        "id",
+        "name",
+        "parent_id",
+        "lead_id",
+        "created_at",
+        "updated_at",
+        "version",
+    ],
+    not_selected: &[],
+    later: &[],
+};
+
+pub(crate) const TEAM_INSERT: &[&str] = TEAM.columns;
+
+pub(crate) fn team_row(t: &Team) -> Vec<Arg> {
+    args![
+        t.id.as_str(),
+        t.name.as_str(),
+        t.parent_id.as_ref().map(|x| x.as_str()),
+        t.lead_id.as_ref().map(|x| x.as_str()),
+        ts(&t.created_at),
+        ts(&t.updated_at),
+        t.version,
+    ]
+}
+
+pub(crate) fn team_from(r: &Row) -> StoreResult<Team> {
+    Ok(Team {
+        id: TeamId::from_string(r.text("id")?),
+        name: r.text("name")?,
+        parent_id: r.opt_text("parent_id")?.map(TeamId::from_string),
+        lead_id: r.opt_text("lead_id")?.map(PersonId::from_string),
+        member_ids: vec![],
+        created_at: to_ts("created_at", r.int("created_at")?)?,
+        updated_at: to_ts("updated_at", r.int("updated_at")?)?,
+        version: r.int("version")?,
+    })
+}
+
+/// The `team_members` table: a team's members, in order.
+pub(crate) const TEAM_MEMBER: Table = Table {
+    name: "team_members",
+    columns: &["team_id", "person_id", "position"],
+    not_selected: &[],
+    later: &[],
+};
 
 /// Teams and team leads' reach.
 #[async_trait]
@@ -65,8 +119,8 @@ impl SqlStore {
         insert_rows(
             &mut tx,
             usize::MAX,
-            "team_members",
-            &["team_id", "person_id", "position"],
+            TEAM_MEMBER.name,
+            TEAM_MEMBER.columns,
             junction_rows(t.id.as_str(), &id_strings(&t.member_ids)),
         )
         .await?;
@@ -113,7 +167,7 @@ impl SqlStore {
         }
         replace_junction(
             &mut tx,
-            "team_members",
+            TEAM_MEMBER.name,
             "team_id",
             "person_id",
             before.id.as_str(),

@@ -1,7 +1,8 @@
 //! Check-ins: the weekly record of a key result's value and confidence (docs/method.md, "The
 //! weekly rhythm"). A check-in moves its key result in the same transaction.
 
-use crate::db::{args, map_err, Arg, Exec, Tx};
+use crate::db::{args, map_err, Arg, Exec, Row, Tx};
+use crate::sql::table::{Select, Table};
 use crate::sql::*;
 use crate::*;
 use async_trait::async_trait;
@@ -10,6 +11,56 @@ use tokio::sync::oneshot;
 mod group_commit;
 
 use group_commit::CheckInJob;
+use serde_json::Value;
+
+pub(crate) const CHECK_IN_COLS: Select = Select(&CHECK_IN);
+
+/// The `check_ins` table.
+pub(crate) const CHECK_IN: Table = Table {
+    name: "check_ins",
+    columns: &[
+        "id",
+        "key_result_id",
+        "value",
+        "confidence",
+        "note",
+        "author_id",
+        "at",
+        "created_at",
+    ],
+    not_selected: &[],
+    later: &[],
+};
+
+pub(crate) const CHECK_IN_INSERT: &[&str] = CHECK_IN.columns;
+
+pub(crate) fn check_in_row(c: &CheckIn) -> Vec<Arg> {
+    args![
+        c.id.as_str(),
+        c.key_result_id.as_str(),
+        c.value,
+        i64::from(c.confidence.value()),
+        c.note.as_str(),
+        c.author_id.as_ref().map(|x| x.as_str()),
+        ts(&c.at),
+        ts(&c.created_at),
+    ]
+}
+
+pub(crate) fn check_in_from(r: &Row) -> StoreResult<CheckIn> {
+    let confidence = u8::try_from(r.int("confidence")?).map_err(|e| corrupt("confidence", e))?;
+    Ok(CheckIn {
+        id: CheckInId::from_string(r.text("id")?),
+        key_result_id: KeyResultId::from_string(r.text("key_result_id")?),
+        value: r.real("value")?,
+        confidence: serde_json::from_value(Value::from(confidence))
+            .map_err(|e| corrupt("confidence", e))?,
+        note: r.text("note")?,
+        author_id: r.opt_text("author_id")?.map(PersonId::from_string),
+        at: to_ts("at", r.int("at")?)?,
+        created_at: to_ts("created_at", r.int("created_at")?)?,
+    })
+}
 pub(crate) use group_commit::CheckInQueue;
 
 /// Moves the key result to the check-in, unless a later check-in is already recorded (or the

@@ -1,9 +1,69 @@
 //! Initiatives: the work that serves a key result.
 
-use crate::db::{args, map_err, Exec};
+use crate::db::{args, map_err, Arg, Exec, Row};
+use crate::sql::table::{Select, Table};
 use crate::sql::*;
 use crate::*;
 use async_trait::async_trait;
+
+pub(crate) const INITIATIVE_COLS: Select = Select(&INITIATIVE);
+
+/// The `initiatives` table.
+pub(crate) const INITIATIVE: Table = Table {
+    name: "initiatives",
+    columns: &[
+        "id",
+        "key_result_id",
+        "title",
+        "owner_id",
+        "state",
+        "link",
+        "reason",
+        "created_at",
+        "updated_at",
+        "version",
+        "active_since",
+        "value_at_activation",
+    ],
+    not_selected: &[],
+    later: &[],
+};
+
+pub(crate) const INITIATIVE_INSERT: &[&str] = INITIATIVE.columns;
+
+pub(crate) fn initiative_row(i: &Initiative) -> Vec<Arg> {
+    args![
+        i.id.as_str(),
+        i.key_result_id.as_str(),
+        i.title.as_str(),
+        i.owner_id.as_str(),
+        i.state.stored(),
+        i.link.clone(),
+        i.reason.clone(),
+        ts(&i.created_at),
+        ts(&i.updated_at),
+        i.version,
+        i.active_since.as_ref().map(ts),
+        i.value_at_activation,
+    ]
+}
+
+pub(crate) fn initiative_from(r: &Row) -> StoreResult<Initiative> {
+    Ok(Initiative {
+        id: InitiativeId::from_string(r.text("id")?),
+        key_result_id: KeyResultId::from_string(r.text("key_result_id")?),
+        title: r.text("title")?,
+        owner_id: PersonId::from_string(r.text("owner_id")?),
+        state: Stored::from_stored("state", &r.text("state")?)?,
+        link: r.opt_text("link")?,
+        reason: r.opt_text("reason")?,
+        created_at: to_ts("created_at", r.int("created_at")?)?,
+        updated_at: to_ts("updated_at", r.int("updated_at")?)?,
+        version: r.int("version")?,
+        active_since: opt_ts("active_since", r.opt_int("active_since")?)?,
+        value_at_activation: r.opt_real("value_at_activation")?,
+    })
+}
 
 /// Initiatives on key results.
 #[async_trait]

@@ -1,11 +1,125 @@
 //! Key results: the measurable results an objective is judged by, each with its own owner.
 
-use crate::db::{args, map_err, Exec, Tx};
+use crate::db::{args, map_err, Arg, Exec, Row, Tx};
 use crate::ownership_requests::{insert_request, request_on};
+use crate::sql::table::{Select, Table};
 use crate::sql::*;
 use crate::*;
 use async_trait::async_trait;
 use std::collections::HashMap;
+
+pub(crate) const KR_COLS: Select = Select(&KEY_RESULT);
+
+/// The `key_results` table.
+pub(crate) const KEY_RESULT: Table = Table {
+    name: "key_results",
+    columns: &[
+        "id",
+        "objective_id",
+        "title",
+        "description",
+        "owner_id",
+        "ownership_state",
+        "sponsor_id",
+        "metric_kind",
+        "start_value",
+        "target_value",
+        "current_value",
+        "unit",
+        "weight",
+        "milestones",
+        "confidence",
+        "last_check_in_at",
+        "created_at",
+        "updated_at",
+        "version",
+        "financial",
+    ],
+    not_selected: &[],
+    later: &["deleted_at"],
+};
+
+pub(crate) const KR_INSERT: &[&str] = KEY_RESULT.columns;
+
+pub(crate) fn kr_row(k: &KeyResult) -> Vec<Arg> {
+    args![
+        k.id.as_str(),
+        k.objective_id.as_str(),
+        k.title.as_str(),
+        k.description.as_str(),
+        k.owner_id.as_str(),
+        k.ownership_state.stored(),
+        k.sponsor_id.as_ref().map(|x| x.as_str()),
+        k.metric_kind.stored(),
+        k.start,
+        k.target,
+        k.current,
+        k.unit.as_str(),
+        k.weight,
+        json(&k.milestones),
+        k.confidence.map(i64::from),
+        k.last_check_in_at.as_ref().map(ts),
+        ts(&k.created_at),
+        ts(&k.updated_at),
+        k.version,
+        k.financial,
+    ]
+}
+
+pub(crate) fn kr_from(r: &Row) -> StoreResult<KeyResult> {
+    Ok(KeyResult {
+        id: KeyResultId::from_string(r.text("id")?),
+        objective_id: ObjectiveId::from_string(r.text("objective_id")?),
+        title: r.text("title")?,
+        description: r.text("description")?,
+        owner_id: PersonId::from_string(r.text("owner_id")?),
+        ownership_state: Stored::from_stored("ownership_state", &r.text("ownership_state")?)?,
+        co_owner_ids: vec![],
+        sponsor_id: r.opt_text("sponsor_id")?.map(PersonId::from_string),
+        contributor_ids: vec![],
+        team_ids: vec![],
+        metric_kind: Stored::from_stored("metric_kind", &r.text("metric_kind")?)?,
+        start: r.real("start_value")?,
+        target: r.real("target_value")?,
+        current: r.real("current_value")?,
+        unit: r.text("unit")?,
+        weight: r.real("weight")?,
+        milestones: from_json("milestones", &r.text("milestones")?)?,
+        financial: r.int("financial")? != 0,
+        confidence: r
+            .opt_int("confidence")?
+            .map(|c| u8::try_from(c).map_err(|e| corrupt("confidence", e)))
+            .transpose()?,
+        last_check_in_at: opt_ts("last_check_in_at", r.opt_int("last_check_in_at")?)?,
+        created_at: to_ts("created_at", r.int("created_at")?)?,
+        updated_at: to_ts("updated_at", r.int("updated_at")?)?,
+        version: r.int("version")?,
+    })
+}
+
+/// The `key_result_teams` table: the teams a key result is shared with, in order.
+pub(crate) const KEY_RESULT_TEAM: Table = Table {
+    name: "key_result_teams",
+    columns: &["key_result_id", "team_id", "position"],
+    not_selected: &[],
+    later: &[],
+};
+
+/// The `key_result_contributors` table: a key result's contributors, in order.
+pub(crate) const KEY_RESULT_CONTRIBUTOR: Table = Table {
+    name: "key_result_contributors",
+    columns: &["key_result_id", "person_id", "position"],
+    not_selected: &[],
+    later: &[],
+};
+
+/// The `key_result_co_owners` table: a key result's co-owners, in order.
+pub(crate) const KEY_RESULT_CO_OWNER: Table = Table {
+    name: "key_result_co_owners",
+    columns: &["key_result_id", "person_id", "position"],
+    not_selected: &[],
+    later: &[],
+};
 
 /// Key results.
 #[async_trait]
@@ -96,9 +210,9 @@ impl SqlStore {
         let id = k.id.as_str();
         if replace {
             for table in [
-                "key_result_teams",
-                "key_result_contributors",
-                "key_result_co_owners",
+                KEY_RESULT_TEAM.name,
+                KEY_RESULT_CONTRIBUTOR.name,
+                KEY_RESULT_CO_OWNER.name,
             ] {
                 tx.execute(
                     &format!("DELETE FROM {table} WHERE key_result_id = $1"),
@@ -110,24 +224,24 @@ impl SqlStore {
         insert_rows(
             tx,
             usize::MAX,
-            "key_result_teams",
-            &["key_result_id", "team_id", "position"],
+            KEY_RESULT_TEAM.name,
+            KEY_RESULT_TEAM.columns,
             junction_rows(id, &id_strings(&k.team_ids)),
         )
         .await?;
         insert_rows(
             tx,
             usize::MAX,
-            "key_result_contributors",
-            &["key_result_id", "person_id", "position"],
+            KEY_RESULT_CONTRIBUTOR.name,
+            KEY_RESULT_CONTRIBUTOR.columns,
             junction_rows(id, &id_strings(&k.contributor_ids)),
         )
         .await?;
         insert_rows(
             tx,
             usize::MAX,
-            "key_result_co_owners",
-            &["key_result_id", "person_id", "position"],
+            KEY_RESULT_CO_OWNER.name,
+            KEY_RESULT_CO_OWNER.columns,
             junction_rows(id, &id_strings(&k.co_owner_ids)),
         )
         .await

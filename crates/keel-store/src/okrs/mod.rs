@@ -1,8 +1,8 @@
 //! OKRs: objectives, their key results, and the initiatives that serve key results.
 
-mod initiatives;
-mod key_results;
-mod objectives;
+pub(crate) mod initiatives;
+pub(crate) mod key_results;
+pub(crate) mod objectives;
 
 pub use initiatives::Initiatives;
 pub use key_results::KeyResults;

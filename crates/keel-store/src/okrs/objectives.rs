@@ -1,11 +1,132 @@
 //! Objectives: one owner each (docs/method.md, "One owner"), shared with teams, aligned to
 //! parents; soft-deleted so their history stays.
 
-use crate::db::{args, map_err, Exec, Tx};
+use crate::db::{args, map_err, Arg, Exec, Row, Tx};
 use crate::ownership_requests::{insert_request, request_on};
+use crate::sql::table::{Select, Table};
 use crate::sql::*;
 use crate::*;
 use async_trait::async_trait;
+
+pub(crate) fn parent_rows(objective: &Objective) -> Vec<Vec<Arg>> {
+    objective
+        .parents
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let (o, k) = match p {
+                ParentRef::Objective(id) => (Some(id.as_str()), None),
+                ParentRef::KeyResult(id) => (None, Some(id.as_str())),
+            };
+            args![objective.id.as_str(), i as i64, o, k]
+        })
+        .collect()
+}
+
+/// The `objective_parents` table.
+pub(crate) const OBJECTIVE_PARENT: Table = Table {
+    name: "objective_parents",
+    columns: &[
+        "objective_id",
+        "position",
+        "parent_objective_id",
+        "parent_key_result_id",
+    ],
+    not_selected: &[],
+    later: &[],
+};
+
+pub(crate) const PARENT_INSERT: &[&str] = OBJECTIVE_PARENT.columns;
+
+pub(crate) const OBJECTIVE_COLS: Select = Select(&OBJECTIVE);
+
+/// The `objectives` table.
+pub(crate) const OBJECTIVE: Table = Table {
+    name: "objectives",
+    columns: &[
+        "id",
+        "title",
+        "description",
+        "cycle_id",
+        "owner_id",
+        "ownership_state",
+        "sponsor_id",
+        "kind",
+        "state",
+        "visibility",
+        "created_at",
+        "updated_at",
+        "version",
+    ],
+    not_selected: &[],
+    later: &["deleted_at"],
+};
+
+pub(crate) const OBJECTIVE_INSERT: &[&str] = OBJECTIVE.columns;
+
+pub(crate) fn objective_row(o: &Objective) -> Vec<Arg> {
+    args![
+        o.id.as_str(),
+        o.title.as_str(),
+        o.description.as_str(),
+        o.cycle_id.as_str(),
+        o.owner_id.as_str(),
+        o.ownership_state.stored(),
+        o.sponsor_id.as_ref().map(|x| x.as_str()),
+        o.kind.stored(),
+        o.state.stored(),
+        o.visibility.stored(),
+        ts(&o.created_at),
+        ts(&o.updated_at),
+        o.version,
+    ]
+}
+
+pub(crate) fn objective_from(r: &Row) -> StoreResult<Objective> {
+    Ok(Objective {
+        id: ObjectiveId::from_string(r.text("id")?),
+        title: r.text("title")?,
+        description: r.text("description")?,
+        cycle_id: CycleId::from_string(r.text("cycle_id")?),
+        owner_id: PersonId::from_string(r.text("owner_id")?),
+        ownership_state: Stored::from_stored("ownership_state", &r.text("ownership_state")?)?,
+        co_owner_ids: vec![],
+        sponsor_id: r.opt_text("sponsor_id")?.map(PersonId::from_string),
+        contributor_ids: vec![],
+        team_ids: vec![],
+        parents: vec![],
+        kind: Stored::from_stored("kind", &r.text("kind")?)?,
+        state: Stored::from_stored("state", &r.text("state")?)?,
+        visibility: Stored::from_stored("visibility", &r.text("visibility")?)?,
+        created_at: to_ts("created_at", r.int("created_at")?)?,
+        updated_at: to_ts("updated_at", r.int("updated_at")?)?,
+        version: r.int("version")?,
+    })
+}
+
+/// The `objective_teams` table: the teams an objective is shared with, in order.
+pub(crate) const OBJECTIVE_TEAM: Table = Table {
+    name: "objective_teams",
+    columns: &["objective_id", "team_id", "position"],
+    not_selected: &[],
+    later: &[],
+};
+
+/// The `objective_contributors` table: an objective's contributors, in order.
+pub(crate) const OBJECTIVE_CONTRIBUTOR: Table = Table {
+    name: "objective_contributors",
+    columns: &["objective_id", "person_id", "position"],
+    not_selected: &[],
+    later: &[],
+};
+
+/// The `objective_co_owners` table: an objective's co-owners, in order.
+pub(crate) const OBJECTIVE_CO_OWNER: Table = Table {
+    name: "objective_co_owners",
+    columns: &["objective_id", "person_id", "position"],
+    not_selected: &[],
+    later: &[],
+};
 
 /// Objectives (and who they involve, and who may see them).
 #[async_trait]
@@ -141,9 +262,9 @@ impl SqlStore {
         let id = o.id.as_str();
         if replace {
             for table in [
-                "objective_teams",
-                "objective_contributors",
-                "objective_co_owners",
+                OBJECTIVE_TEAM.name,
+                OBJECTIVE_CONTRIBUTOR.name,
+                OBJECTIVE_CO_OWNER.name,
                 "objective_parents",
             ] {
                 tx.execute(
@@ -156,24 +277,24 @@ impl SqlStore {
         insert_rows(
             tx,
             usize::MAX,
-            "objective_teams",
-            &["objective_id", "team_id", "position"],
+            OBJECTIVE_TEAM.name,
+            OBJECTIVE_TEAM.columns,
             junction_rows(id, &id_strings(&o.team_ids)),
         )
         .await?;
         insert_rows(
             tx,
             usize::MAX,
-            "objective_contributors",
-            &["objective_id", "person_id", "position"],
+            OBJECTIVE_CONTRIBUTOR.name,
+            OBJECTIVE_CONTRIBUTOR.columns,
             junction_rows(id, &id_strings(&o.contributor_ids)),
         )
         .await?;
         insert_rows(
             tx,
             usize::MAX,
-            "objective_co_owners",
-            &["objective_id", "person_id", "position"],
+            OBJECTIVE_CO_OWNER.name,
+            OBJECTIVE_CO_OWNER.columns,
             junction_rows(id, &id_strings(&o.co_owner_ids)),
         )
         .await?;

@@ -1,8 +1,12 @@
 //! Loading records with their junction rows (teams, parents, co-owners, contributors) in as
 //! few queries as possible, shared by every area that reads objectives, key results or teams.
 
+use crate::accounts::{token_from, TOKEN_COLS};
 use crate::db::{args, placeholders, Arg, Exec, Row, Tx};
+use crate::okrs::key_results::{KEY_RESULT_CONTRIBUTOR, KEY_RESULT_CO_OWNER, KEY_RESULT_TEAM};
+use crate::okrs::objectives::{OBJECTIVE_CONTRIBUTOR, OBJECTIVE_CO_OWNER, OBJECTIVE_TEAM};
 use crate::sql::*;
+use crate::teams::TEAM_MEMBER;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
@@ -142,7 +146,7 @@ pub(crate) async fn fill_teams(ex: &mut Exec<'_>, rows: Vec<Row>) -> StoreResult
         .map(team_from)
         .collect::<StoreResult<Vec<_>>>()?;
     let keys: Vec<String> = teams.iter().map(|t| t.id.to_string()).collect();
-    let mut members = junction(ex, "team_members", "team_id", "person_id", &keys).await?;
+    let mut members = junction(ex, TEAM_MEMBER.name, "team_id", "person_id", &keys).await?;
     for t in &mut teams {
         t.member_ids = members
             .remove(t.id.as_str())
@@ -170,9 +174,9 @@ pub(crate) async fn fill_objectives(
         ex,
         "objective_id",
         &[
-            ("objective_teams", "team_id", None),
-            ("objective_contributors", "person_id", None),
-            ("objective_co_owners", "person_id", None),
+            (OBJECTIVE_TEAM.name, "team_id", None),
+            (OBJECTIVE_CONTRIBUTOR.name, "person_id", None),
+            (OBJECTIVE_CO_OWNER.name, "person_id", None),
             (
                 "objective_parents",
                 "parent_objective_id",
@@ -217,9 +221,9 @@ pub(crate) async fn fill_key_results(
         ex,
         "key_result_id",
         &[
-            ("key_result_teams", "team_id", None),
-            ("key_result_contributors", "person_id", None),
-            ("key_result_co_owners", "person_id", None),
+            (KEY_RESULT_TEAM.name, "team_id", None),
+            (KEY_RESULT_CONTRIBUTOR.name, "person_id", None),
+            (KEY_RESULT_CO_OWNER.name, "person_id", None),
         ],
         &keys,
     )

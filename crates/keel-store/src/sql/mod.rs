@@ -1,6 +1,6 @@
 //! The SQL plumbing every area is written with: the `SqlStore` handle, opening a database,
-//! and the shared helpers (value conversions, pagination, visibility SQL, rows, loading,
-//! writing) that each area module imports with `use crate::sql::*`.
+//! and the shared helpers (value conversions, pagination, visibility SQL, loading, writing,
+//! and the areas' row mappings re-exported) that each area module imports with `use crate::sql::*`.
 
 use crate::check_ins::CheckInQueue;
 use crate::db::{Db, Exec, Tx};
@@ -15,7 +15,6 @@ use std::time::Duration;
 
 mod load;
 mod paging;
-mod rows;
 mod stored;
 pub(crate) mod table;
 mod values;
@@ -24,11 +23,39 @@ mod write;
 
 pub(crate) use load::*;
 pub(crate) use paging::*;
-pub(crate) use rows::*;
 pub(crate) use stored::Stored;
 pub(crate) use values::*;
 pub(crate) use visibility::*;
 pub(crate) use write::*;
+
+// Each table's declaration, row writer and reader live in the area module that owns the table;
+// re-exported here for the areas that also read or write it (loading, snapshots, joins).
+pub(crate) use crate::audit_log::{AUDIT_EVENT, AUDIT_INSERT};
+pub(crate) use crate::cfrs::{
+    conversation_row, feedback_answer_rows, feedback_request_row, recognition_row, CONVERSATION,
+    CONVERSATION_INSERT, FEEDBACK_ANSWER, FEEDBACK_ANSWER_INSERT, FEEDBACK_REQUEST,
+    FEEDBACK_REQUEST_INSERT, RECOGNITION, RECOGNITION_INSERT,
+};
+pub(crate) use crate::check_ins::{check_in_row, CHECK_IN, CHECK_IN_INSERT};
+pub(crate) use crate::cycles::{cycle_from, cycle_row, CYCLE, CYCLE_COLS, CYCLE_INSERT};
+pub(crate) use crate::okrs::initiatives::{
+    initiative_from, initiative_row, INITIATIVE, INITIATIVE_COLS, INITIATIVE_INSERT,
+};
+pub(crate) use crate::okrs::key_results::{kr_from, kr_row, KEY_RESULT, KR_COLS, KR_INSERT};
+pub(crate) use crate::okrs::objectives::{
+    objective_from, objective_row, parent_rows, OBJECTIVE, OBJECTIVE_COLS, OBJECTIVE_INSERT,
+    OBJECTIVE_PARENT, PARENT_INSERT,
+};
+pub(crate) use crate::owner_rhythm::{
+    retrospective_row, score_row, KEY_RESULT_SCORE, RETROSPECTIVE, RETROSPECTIVE_INSERT,
+    SCORE_INSERT,
+};
+pub(crate) use crate::ownership_requests::{request_row, OWNERSHIP_REQUEST, REQUEST_INSERT};
+pub(crate) use crate::people::{
+    person_cols_of, person_from, person_row, PERSON, PERSON_COLS, PERSON_INSERT,
+};
+pub(crate) use crate::reviews::{review_row, REVIEW, REVIEW_INSERT};
+pub(crate) use crate::teams::{team_from, team_row, TEAM, TEAM_COLS, TEAM_INSERT};
 
 /// The most ids in one IN-list (well under both backends' parameter limits).
 pub(crate) const IN_CHUNK: usize = 1000;

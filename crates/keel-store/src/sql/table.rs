@@ -3,7 +3,13 @@
 //! real columns by name (so a migration that adds, drops or renames a column without the
 //! declaration fails a test instead of a query).
 
+use crate::accounts::{API_TOKEN, OIDC_LOGIN, SESSION, SIGN_IN_THROTTLE};
+use crate::okrs::key_results::{KEY_RESULT_CONTRIBUTOR, KEY_RESULT_CO_OWNER, KEY_RESULT_TEAM};
+use crate::okrs::objectives::{OBJECTIVE_CONTRIBUTOR, OBJECTIVE_CO_OWNER, OBJECTIVE_TEAM};
+use crate::owner_rhythm::{STATUS_OVERRIDE, TEAM_CADENCE};
+use crate::settings::SETTINGS;
 use crate::sql::*;
+use crate::teams::TEAM_MEMBER;
 use std::fmt;
 
 /// A table and its columns.
@@ -48,7 +54,47 @@ impl fmt::Display for Select {
     }
 }
 
-/// Every declared table.
+/// A table's selected columns each qualified by a table alias and renamed with it as a prefix
+/// (`t.id AS t_id, …`), for joins whose tables share column names.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SelectAs(pub(crate) &'static Table, pub(crate) &'static str);
+
+impl fmt::Display for SelectAs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self(table, alias) = *self;
+        for (i, c) in table.selected().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{alias}.{c} AS {alias}_{c}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A one-row INSERT of every inserted column (`INSERT INTO t (a, b) VALUES ($1, $2)`), values in
+/// declared order.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Insert(pub(crate) &'static Table);
+
+impl fmt::Display for Insert {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self(table) = *self;
+        write!(f, "INSERT INTO {} (", table.name)?;
+        f.write_str(&table.columns.join(", "))?;
+        f.write_str(") VALUES (")?;
+        for i in 1..=table.columns.len() {
+            if i > 1 {
+                f.write_str(", ")?;
+            }
+            write!(f, "${i}")?;
+        }
+        f.write_str(")")
+    }
+}
+
+/// Every table of the schema (but the migrations' own `schema_migrations`), each declared by the
+/// area module that owns it; a conformance test fails when a database table is missing here.
 pub(crate) const TABLES: &[&Table] = &[
     &PERSON,
     &TEAM,
@@ -67,4 +113,18 @@ pub(crate) const TABLES: &[&Table] = &[
     &FEEDBACK_REQUEST,
     &FEEDBACK_ANSWER,
     &OBJECTIVE_PARENT,
+    &SETTINGS,
+    &TEAM_MEMBER,
+    &OBJECTIVE_TEAM,
+    &OBJECTIVE_CONTRIBUTOR,
+    &OBJECTIVE_CO_OWNER,
+    &KEY_RESULT_TEAM,
+    &KEY_RESULT_CONTRIBUTOR,
+    &KEY_RESULT_CO_OWNER,
+    &API_TOKEN,
+    &SESSION,
+    &SIGN_IN_THROTTLE,
+    &OIDC_LOGIN,
+    &TEAM_CADENCE,
+    &STATUS_OVERRIDE,
 ];

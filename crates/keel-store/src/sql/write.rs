@@ -2,7 +2,6 @@
 //! recorded in the same transaction as every write, and stale-version detection.
 
 use crate::db::{args, placeholders, Arg, Tx};
-use crate::sql::table::Table;
 use crate::sql::*;
 use serde_json::Value;
 
@@ -55,36 +54,6 @@ pub(crate) fn junction_rows(owner: &str, items: &[String]) -> Vec<Vec<Arg>> {
         .map(|(i, it)| args![owner, it.as_str(), i as i64])
         .collect()
 }
-
-pub(crate) fn parent_rows(objective: &Objective) -> Vec<Vec<Arg>> {
-    objective
-        .parents
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let (o, k) = match p {
-                ParentRef::Objective(id) => (Some(id.as_str()), None),
-                ParentRef::KeyResult(id) => (None, Some(id.as_str())),
-            };
-            args![objective.id.as_str(), i as i64, o, k]
-        })
-        .collect()
-}
-
-/// The `objective_parents` table.
-pub(crate) const OBJECTIVE_PARENT: Table = Table {
-    name: "objective_parents",
-    columns: &[
-        "objective_id",
-        "position",
-        "parent_objective_id",
-        "parent_key_result_id",
-    ],
-    not_selected: &[],
-    later: &[],
-};
-
-pub(crate) const PARENT_INSERT: &[&str] = OBJECTIVE_PARENT.columns;
 
 pub(crate) struct AuditRec<'a> {
     pub(crate) kind: &'static str,
