@@ -143,10 +143,17 @@ pub async fn ownership_map(
             );
         }
     }
-    let requests =
-        ownership::list_requests(store, caller, Some(RequestState::Pending), &first_page())
-            .await?
-            .items;
+    // Every pending request the caller may see, page by page: none left out.
+    let mut requests = Vec::new();
+    let mut page = first_page();
+    loop {
+        let p = ownership::list_requests(store, caller, Some(RequestState::Pending), &page).await?;
+        requests.extend(p.items);
+        match p.next_cursor {
+            Some(c) => page.cursor = Some(c),
+            None => break,
+        }
+    }
     let requests: Vec<OwnershipRequest> = requests
         .into_iter()
         .filter(|r| titles.contains_key(r.okr.id()))
