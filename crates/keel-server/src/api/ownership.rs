@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 use keel_domain::*;
-use keel_store::{KeyResults, Objectives, Ownership, PageRequest, People};
+use keel_store::{KeyResults, Objectives, Ownership, People};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};

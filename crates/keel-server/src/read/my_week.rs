@@ -10,8 +10,7 @@ use crate::error::ApiResult;
 use crate::services::guards;
 use keel_domain::*;
 use keel_store::{
-    Cycles, KeyResults, Objectives, Ownership, OwnershipRequestFilter, PageRequest, People,
-    Settings, Store,
+    Cycles, KeyResults, Objectives, Ownership, OwnershipRequestFilter, People, Settings, Store,
 };
 use std::collections::{HashMap, HashSet};
 

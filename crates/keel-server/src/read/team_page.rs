@@ -2,7 +2,7 @@
 //! sub-teams and the health findings about those OKRs.
 
 use super::health::{self, link_findings, LinkedFinding};
-use super::lists::{cycles, first_page, pick_cycle};
+use super::lists::{cycles, pick_cycle};
 use super::team_okrs::{team_okrs, SharedKeyResult, TeamOkrs};
 use super::views::ObjectiveView;
 use crate::auth::Caller;
