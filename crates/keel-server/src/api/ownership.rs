@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 use keel_domain::*;
-use keel_store::{KeyResults, Objectives, Ownership, PageRequest, People};
+use keel_store::{KeyResults, Objectives, Ownership, People};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
@@ -279,21 +279,20 @@ async fn person_ownership(
             summary,
         );
     }
-    let pending = s
-        .store()
-        .list_ownership_requests(
-            &keel_store::OwnershipRequestFilter {
-                state: Some(RequestState::Pending),
-                involving: Some(person.id.clone()),
-                ..keel_store::OwnershipRequestFilter::new(keel_store::Reader::of(viewer.audience()))
-            },
-            &PageRequest {
-                limit: 500,
-                cursor: None,
-            },
+    let filter = keel_store::OwnershipRequestFilter {
+        state: Some(RequestState::Pending),
+        involving: Some(person.id.clone()),
+        ..keel_store::OwnershipRequestFilter::new(keel_store::Reader::of(viewer.audience()))
+    };
+    let store = s.store();
+    let filter = &filter;
+    // Every pending request, page by page: none left out however many there are.
+    let pending =
+        keel_store::every_page(
+            |page| async move { store.list_ownership_requests(filter, &page).await },
         )
         .await?;
-    for r in pending.items {
+    for r in pending {
         if r.proposed_owner_id == person.id {
             out.requests_waiting.push(r);
         } else {

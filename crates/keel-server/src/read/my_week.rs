@@ -10,8 +10,7 @@ use crate::error::ApiResult;
 use crate::services::guards;
 use keel_domain::*;
 use keel_store::{
-    Cycles, KeyResults, Objectives, Ownership, OwnershipRequestFilter, PageRequest, People,
-    Settings, Store,
+    Cycles, KeyResults, Objectives, Ownership, OwnershipRequestFilter, People, Settings, Store,
 };
 use std::collections::{HashMap, HashSet};
 
@@ -199,21 +198,18 @@ pub async fn my_week(store: &dyn Store, caller: &Caller) -> ApiResult<MyWeek> {
     }
     // Requests waiting for me: the OKRs are mine (I am their proposed owner), so their titles
     // are already loaded; one query for the requests and one for the proposers' names.
-    let requests = store
-        .list_ownership_requests(
-            &OwnershipRequestFilter {
-                state: Some(RequestState::Pending),
-                proposed_owner_id: Some(me.clone()),
-                // Requests proposing the reader: they may see the OKRs they are asked to own.
-                ..OwnershipRequestFilter::new(keel_store::Reader::Everyone)
-            },
-            &PageRequest {
-                limit: 100,
-                cursor: None,
-            },
+    let filter = &OwnershipRequestFilter {
+        state: Some(RequestState::Pending),
+        proposed_owner_id: Some(me.clone()),
+        // Requests proposing the reader: they may see the OKRs they are asked to own.
+        ..OwnershipRequestFilter::new(keel_store::Reader::Everyone)
+    };
+    // All of them, page by page (one query unless there are more than a page).
+    let requests =
+        keel_store::every_page(
+            |page| async move { store.list_ownership_requests(filter, &page).await },
         )
-        .await?
-        .items;
+        .await?;
     let proposers: Vec<PersonId> = requests
         .iter()
         .filter_map(|r| r.proposed_by.clone())

@@ -143,10 +143,7 @@ pub async fn ownership_map(
             );
         }
     }
-    let requests =
-        ownership::list_requests(store, caller, Some(RequestState::Pending), &first_page())
-            .await?
-            .items;
+    let requests = pending_requests(store, caller).await?;
     let requests: Vec<OwnershipRequest> = requests
         .into_iter()
         .filter(|r| titles.contains_key(r.okr.id()))
@@ -203,4 +200,18 @@ pub async fn ownership_map(
         owners,
         pending,
     })
+}
+
+/// Every pending ownership request `caller` may see, page by page: none left out.
+async fn pending_requests(store: &dyn Store, caller: &Caller) -> ApiResult<Vec<OwnershipRequest>> {
+    let mut requests = Vec::new();
+    let mut page = first_page();
+    loop {
+        let p = ownership::list_requests(store, caller, Some(RequestState::Pending), &page).await?;
+        requests.extend(p.items);
+        match p.next_cursor {
+            Some(c) => page.cursor = Some(c),
+            None => return Ok(requests),
+        }
+    }
 }

@@ -13,8 +13,8 @@ use crate::services::guards;
 use crate::services::visibility::Viewer;
 use keel_domain::*;
 use keel_store::{
-    CycleFilter, Cycles, ObjectiveFilter, Objectives, PageRequest, People, PeopleFilter, Store,
-    TeamFilter, Teams,
+    every_page, CycleFilter, Cycles, ObjectiveFilter, Objectives, PageRequest, People,
+    PeopleFilter, Store, TeamFilter, Teams,
 };
 
 /// The choices the OKR forms offer: open cycles and teams (listed whole), and the people and
@@ -29,36 +29,30 @@ pub struct FormOptions {
     pub objectives: Vec<(String, String)>,
 }
 
-/// How many cycles and teams the forms list (a select beyond this would not be usable anyway).
-const OPTIONS_LIMIT: u32 = 500;
+/// How many objectives a picker's search reads at a time.
+const SEARCH_PAGE: u32 = 500;
 
 /// How many suggestions a picker shows at most; when more match it says so.
 pub const SUGGESTIONS: usize = 20;
 
 /// The open cycles and the teams, and the people and OKRs already chosen (`people`, `okrs`:
 /// ids as typed), for the OKR forms. A chosen OKR `viewer` may not see is left out: its title
-/// is never shown. Five queries.
+/// is never shown. Five queries, and one more per further page of cycles or teams.
 pub async fn form_options(
     store: &dyn Store,
     viewer: &Viewer,
     people: &[PersonId],
     okrs: &[String],
 ) -> ApiResult<FormOptions> {
-    let page = || PageRequest {
-        limit: OPTIONS_LIMIT,
-        cursor: None,
-    };
-    let cycles = store
-        .list_cycles(&CycleFilter::default(), &page())
-        .await?
-        .items
-        .into_iter()
-        .filter(|c| c.state != CycleState::Closed)
-        .collect();
-    let teams = store
-        .list_teams(&TeamFilter::default(), &page())
-        .await?
-        .items;
+    let cycles =
+        every_page(|page| async move { store.list_cycles(&CycleFilter::default(), &page).await })
+            .await?
+            .into_iter()
+            .filter(|c| c.state != CycleState::Closed)
+            .collect();
+    let teams =
+        every_page(|page| async move { store.list_teams(&TeamFilter::default(), &page).await })
+            .await?;
     let people = store.people_by_ids(people).await?;
     let named = guards::okrs_by_ids(store, okrs).await?;
     let objective_ids: Vec<ObjectiveId> = named.values().map(|(_, o)| o.clone()).collect();
@@ -76,23 +70,6 @@ pub async fn form_options(
         people,
         objectives,
     })
-}
-
-/// Active people, by name, for choosing a new owner or whom a CFR is with (one query).
-pub async fn active_people(store: &dyn Store) -> ApiResult<Vec<Person>> {
-    Ok(store
-        .list_people(
-            &PeopleFilter {
-                active: Some(true),
-                ..Default::default()
-            },
-            &PageRequest {
-                limit: OPTIONS_LIMIT,
-                cursor: None,
-            },
-        )
-        .await?
-        .items)
 }
 
 /// Suggestions for what was typed: at most [`SUGGESTIONS`], and whether more match.
@@ -151,7 +128,7 @@ pub async fn search_objectives(
         ..ObjectiveFilter::new(keel_store::Reader::of(viewer.audience()))
     };
     let mut page = PageRequest {
-        limit: OPTIONS_LIMIT,
+        limit: SEARCH_PAGE,
         cursor: None,
     };
     let mut found = Vec::new();

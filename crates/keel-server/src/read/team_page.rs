@@ -2,7 +2,7 @@
 //! sub-teams and the health findings about those OKRs.
 
 use super::health::{self, link_findings, LinkedFinding};
-use super::lists::{cycles, first_page, pick_cycle};
+use super::lists::{cycles, pick_cycle};
 use super::team_okrs::{team_okrs, SharedKeyResult, TeamOkrs};
 use super::views::ObjectiveView;
 use crate::auth::Caller;
@@ -59,16 +59,12 @@ pub async fn team_overview(
         Some(p) => store.team(p).await?,
         None => None,
     };
-    let mut sub_teams = store
-        .list_teams(
-            &TeamFilter {
-                parent_id: Some(team.id.clone()),
-                member_id: None,
-            },
-            &first_page(),
-        )
-        .await?
-        .items;
+    let filter = &TeamFilter {
+        parent_id: Some(team.id.clone()),
+        member_id: None,
+    };
+    let mut sub_teams =
+        keel_store::every_page(|page| async move { store.list_teams(filter, &page).await }).await?;
     sub_teams.sort_by(|a, b| a.name.cmp(&b.name));
     let (okrs, findings) = match &cycle {
         Some(c) => {

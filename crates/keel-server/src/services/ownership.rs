@@ -176,21 +176,17 @@ async fn pending_for(
     okr: &OkrRef,
 ) -> ApiResult<OwnershipRequest> {
     let t = target(store, &Viewer::of(&caller.person), okr).await?;
-    let page = store
-        .list_ownership_requests(
-            &OwnershipRequestFilter {
-                state: Some(RequestState::Pending),
-                okr_id: Some(okr.id().to_string()),
-                ..OwnershipRequestFilter::new(keel_store::Reader::Everyone)
-            },
-            &PageRequest {
-                limit: 10,
-                cursor: None,
-            },
+    let filter = &OwnershipRequestFilter {
+        state: Some(RequestState::Pending),
+        okr_id: Some(okr.id().to_string()),
+        ..OwnershipRequestFilter::new(keel_store::Reader::Everyone)
+    };
+    let pending =
+        keel_store::every_page(
+            |page| async move { store.list_ownership_requests(filter, &page).await },
         )
         .await?;
-    let request = page
-        .items
+    let request = pending
         .into_iter()
         .find(|r| r.proposed_owner_id == t.owner_id)
         .ok_or_else(|| ApiError::Conflict {

@@ -11,7 +11,7 @@ use super::company::Choice;
 use super::{render, Layout, SignedIn, UiError};
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::read::{cfrs as choices, lists};
+use crate::read::{cfrs as choices, lists, pickers};
 use crate::services::conversations::{self, NewConversation, NewFeedbackAnswer};
 use crate::services::conversations::{NewFeedbackRequest, NewRecognition};
 use crate::services::{guards, visibility::Viewer};
@@ -70,6 +70,50 @@ impl Typed {
     }
     fn all(&self, name: &str) -> Vec<String> {
         self.values.get(name).cloned().unwrap_or_default()
+    }
+    /// What was typed in the people picker's find field of `name` (`{name}.find`).
+    pub fn find(&self, name: &str) -> String {
+        self.value(&format!("{name}.find"))
+    }
+    /// The people ids chosen in `name` (empty values left out).
+    fn people(&self, name: &str) -> Vec<PersonId> {
+        self.all(name)
+            .into_iter()
+            .filter(|v| !v.trim().is_empty())
+            .map(PersonId::from_string)
+            .collect()
+    }
+    /// Adds whom the find field of `name` names (a form sent without JavaScript: an email, an
+    /// id or words of a name) to the people chosen in `name`, replacing the choice unless
+    /// `several`. Nothing or several matches put the reason next to `name`.
+    async fn find_people(
+        &mut self,
+        store: &dyn keel_store::Store,
+        name: &str,
+        several: bool,
+    ) -> Result<(), UiError> {
+        let typed = self.find(name);
+        match pickers::resolve_people(store, name, &typed, &self.people(name)).await {
+            Ok(found) if found.is_empty() => Ok(()),
+            Ok(found) => {
+                let values = self.values.entry(name.to_string()).or_default();
+                if !several {
+                    values.clear();
+                }
+                for id in found.into_iter().map(|p| p.to_string()) {
+                    if !values.contains(&id) {
+                        values.push(id);
+                    }
+                }
+                values.retain(|v| !v.trim().is_empty());
+                Ok(())
+            }
+            Err(ApiError::Invalid(f)) => {
+                self.errors.insert(name.to_string(), f.message);
+                Ok(())
+            }
+            Err(e) => Err(UiError(e)),
+        }
     }
     pub fn error(&self, name: &str) -> Option<String> {
         self.errors.get(name).cloned()
@@ -163,22 +207,26 @@ async fn conversations_page(
     form: Typed,
 ) -> Result<ConversationsPage, UiError> {
     let store = state.store();
-    let list = conversations::my_conversations(
-        store,
-        caller,
-        &PageRequest {
-            limit: 100,
-            cursor: None,
-        },
-    )
-    .await?
-    .items;
+    // Every 1:1 of mine, page by page (none silently left out).
+    let mut list = Vec::new();
+    let mut page = PageRequest {
+        limit: 500,
+        cursor: None,
+    };
+    loop {
+        let p = conversations::my_conversations(store, caller, &page).await?;
+        list.extend(p.items);
+        match p.next_cursor {
+            Some(c) => page.cursor = Some(c),
+            None => break,
+        }
+    }
     let others: Vec<PersonId> = list
         .iter()
         .map(|c| other(c, &caller.person.id).clone())
         .collect();
     let names = lists::names(store, &others).await?;
-    let c = choices::cfr_choices(store, caller).await?;
+    let c = choices::cfr_choices(store, caller, &form.people("with_id")).await?;
     Ok(ConversationsPage {
         layout: Layout::signed_in(caller, "/conversations"),
         conversations: list
@@ -227,7 +275,8 @@ pub async fn create_conversation(
             }
         },
     };
-    if form.value("with_id").is_empty() {
+    form.find_people(state.store(), "with_id", false).await?;
+    if form.value("with_id").is_empty() && !form.has_error("with_id") {
         form.errors.insert(
             "with_id".into(),
             "choose the other person of the 1:1".into(),
@@ -460,7 +509,13 @@ async fn feedback_page(
         .filter(|r| &r.requester_id == me)
         .map(line)
         .collect();
-    let c = choices::cfr_choices(store, caller).await?;
+    let chosen: Vec<PersonId> = kept
+        .request
+        .people("addressee_ids")
+        .into_iter()
+        .chain(kept.recognition.people("to_id"))
+        .collect();
+    let c = choices::cfr_choices(store, caller, &chosen).await?;
     let options = people_options(&c);
     let error = (!kept.request.is_empty() || !kept.recognition.is_empty() || kept.answer.is_some())
         .then(|| "Nothing was saved: see the message next to the field.".to_string());
@@ -520,20 +575,18 @@ pub async fn request_feedback(
 ) -> Result<Response, UiError> {
     crate::access::give_feedback(&caller.person)?;
     let mut form = Typed::from_pairs(&pairs);
+    form.find_people(state.store(), "addressee_ids", true)
+        .await?;
     if form.value("okr_id").is_empty() {
         form.errors
             .insert("okr_id".into(), "choose the objective or key result".into());
-    } else {
+    } else if form.is_empty() {
         let result = conversations::request_feedback(
             state.store(),
             &caller,
             NewFeedbackRequest {
                 okr_id: form.value("okr_id"),
-                addressee_ids: form
-                    .all("addressee_ids")
-                    .into_iter()
-                    .map(PersonId::from_string)
-                    .collect(),
+                addressee_ids: form.people("addressee_ids"),
                 question: form.value("question"),
             },
         )
@@ -607,10 +660,11 @@ pub async fn recognise(
     if !form.value("check_in_id").is_empty() {
         return recognise_check_in(&state, &caller, form).await;
     }
-    if form.value("to_id").is_empty() {
+    form.find_people(state.store(), "to_id", false).await?;
+    if form.value("to_id").is_empty() && !form.has_error("to_id") {
         form.errors
             .insert("to_id".into(), "choose the person you recognise".into());
-    } else {
+    } else if form.is_empty() {
         let okr = form.value("okr_id");
         let result = conversations::recognise(
             state.store(),

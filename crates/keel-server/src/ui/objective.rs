@@ -38,7 +38,7 @@ use axum::routing::{get, post};
 use axum::{Form as PostedForm, Router};
 use keel_domain::rhythm::Status;
 use keel_domain::*;
-use keel_store::Settings;
+use keel_store::{People, Settings};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -431,15 +431,21 @@ async fn page(
         .collect();
     let answer_pending = &o.owner_id == me && o.ownership_state == OwnershipState::Pending;
     let may_hand_over = !can.locked && (can.edit_objective || !can.edit_key_result.is_empty());
-    let people_choices = if may_hand_over {
-        pickers::active_people(state.store())
-            .await?
-            .into_iter()
-            .map(|p| (p.id.to_string(), p.name))
-            .collect()
-    } else {
-        Vec::new()
-    };
+    // Only the new owner already chosen (a hand-over sent back): others are found by typing.
+    let chosen: Vec<PersonId> = kept
+        .handover
+        .iter()
+        .map(|(_, h)| h.owner_id.trim())
+        .filter(|id| may_hand_over && !id.is_empty())
+        .map(|id| PersonId::from_string(id.to_string()))
+        .collect();
+    let people_choices = state
+        .store()
+        .people_by_ids(&chosen)
+        .await?
+        .into_iter()
+        .map(|p| (p.id.to_string(), p.name))
+        .collect();
     Ok(ObjectiveTemplate {
         layout: Layout::signed_in(caller, "/my-week"),
         id: o.id.to_string(),

@@ -26,6 +26,7 @@ mod org_world;
 mod owner_world;
 mod ownership;
 mod permissions;
+mod picker_forms;
 mod recognition_pages;
 mod review_pages;
 mod reviews;

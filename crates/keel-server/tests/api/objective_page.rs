@@ -258,10 +258,19 @@ async fn handing_over_from_the_objective_page_needs_a_person_and_keeps_the_note(
     let page = w.bea.page(&path).await;
     let form_css = format!("form[action=\"/key-results/{}/ownership\"]", w.kr1);
     assert!(page.has(&form_css), "{}", page.html());
-    assert!(page
+    // The new owner is found by typing (the people picker), not picked from everyone listed.
+    assert!(!page
         .texts(&format!("{form_css} option"))
         .iter()
         .any(|o| o.contains("Dan Driver")));
+    let ask = page
+        .attr(
+            &format!("{form_css} input[name=\"owner_id.find\"]"),
+            "hx-get",
+        )
+        .expect("a find field for the new owner");
+    let found = w.bea.page(&format!("{ask}&owner_id.find=dan")).await;
+    assert_eq!(found.selected_values(), vec![dan_id.clone()]);
     let handover = format!("/key-results/{}/ownership", w.kr1);
     // No one chosen: the error next to the select, the note and criteria kept, nothing written.
     let resp = w
