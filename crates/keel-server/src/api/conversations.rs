@@ -101,7 +101,7 @@ pub struct FeedbackQuery {
     person_id: Option<String>,
 }
 
-/// Feedback requests, newest first (at most 500); only those on OKRs the reader may see.
+/// Feedback requests, newest first (all of them); only those on OKRs the reader may see.
 #[utoipa::path(get, path = "/feedback-requests", tag = "cfrs", params(FeedbackQuery),
     responses((status = 200, body = ListOf<FeedbackRequest>)))]
 async fn list_feedback_requests(
@@ -199,7 +199,7 @@ pub struct PersonRecognitionsQuery {
     given: Option<String>,
 }
 
-/// Recognition a person received (or, with `given=true`, gave), newest first (at most 500);
+/// Recognition a person received (or, with `given=true`, gave), newest first (all of them);
 /// recognition on OKRs the reader may not see is left out. `me` names yourself.
 #[utoipa::path(get, path = "/people/{id}/recognitions", tag = "cfrs", params(("id" = String, Path), PersonRecognitionsQuery),
     responses((status = 200, body = ListOf<Recognition>), (status = 404, body = Problem), (status = 422, body = Problem)))]
