@@ -143,6 +143,9 @@ async fn run(out: &std::path::Path, data: &std::path::Path) -> anyhow::Result<()
         ("16-admin-settings", "/admin/settings".into()),
         ("17-account-tokens", "/account/tokens".into()),
         ("18-admin-sso", "/admin/sso".into()),
+        ("19-objective-new", "/objectives/new".into()),
+        ("20-conversations", "/conversations".into()),
+        ("21-feedback", "/feedback".into()),
     ];
     for (name, path) in &pages {
         browser.goto(&format!("{base}{path}")).await?;
