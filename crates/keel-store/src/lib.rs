@@ -270,6 +270,8 @@ pub struct OwnershipRequestFilter {
     pub proposed_owner_id: Option<PersonId>,
     /// Requests this person proposed or is proposed for.
     pub involving: Option<PersonId>,
+    /// Requests handing over from this person (they owned the OKR when it was proposed).
+    pub previous_owner_id: Option<PersonId>,
     /// Requests on this objective or key result.
     pub okr_id: Option<String>,
 }
@@ -283,6 +285,7 @@ impl OwnershipRequestFilter {
             state: None,
             proposed_owner_id: None,
             involving: None,
+            previous_owner_id: None,
             okr_id: None,
         }
     }

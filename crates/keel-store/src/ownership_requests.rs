@@ -511,6 +511,10 @@ impl Ownership for SqlStore {
             let p = w.arg(i.as_str());
             w.add(format!("(proposed_owner_id = {p} OR proposed_by = {p})"));
         }
+        if let Some(o) = &filter.previous_owner_id {
+            let p = w.arg(o.as_str());
+            w.add(format!("previous_owner_id = {p}"));
+        }
         if let Some(o) = &filter.okr_id {
             let p = w.arg(o.as_str());
             w.add(on_okr(&p));

@@ -13,8 +13,10 @@
 //! table per role and route, and a test walks it against the running app.
 
 use crate::error::{ApiError, ApiResult};
-use keel_domain::{KeyResult, Objective, Person, Role, Team, TeamId};
-use keel_store::{Store, TeamScope, Teams};
+use keel_domain::{
+    KeyResult, Objective, OwnershipState, Person, PersonId, RequestState, Role, Team, TeamId,
+};
+use keel_store::{Ownership, OwnershipRequestFilter, Reader, Store, TeamScope, Teams};
 use std::collections::HashSet;
 
 /// A person about to write, with the teams they lead (directly or above): loaded once per write
@@ -24,15 +26,55 @@ pub struct Actor {
     pub person: Person,
     /// The teams this person leads and every team below them.
     pub led_teams: HashSet<TeamId>,
+    /// The OKRs (objective or key result ids) this person is handing over: they owned them when
+    /// a new owner was proposed, who has not answered yet.
+    pub handing_over: HashSet<String>,
 }
 
 impl Actor {
-    /// One query: the teams `person` leads, and their sub-teams at any depth.
+    /// Two queries: the teams `person` leads (and their sub-teams at any depth), and the OKRs
+    /// they are handing over.
     pub async fn load(store: &dyn Store, person: &Person) -> ApiResult<Actor> {
+        let filter = &OwnershipRequestFilter {
+            state: Some(RequestState::Pending),
+            previous_owner_id: Some(person.id.clone()),
+            ..OwnershipRequestFilter::new(Reader::Everyone)
+        };
+        let pending = keel_store::every_page(|page| async move {
+            store.list_ownership_requests(filter, &page).await
+        })
+        .await?;
         Ok(Actor {
             person: person.clone(),
             led_teams: store.teams_led_by(&person.id).await?.into_iter().collect(),
+            handing_over: pending
+                .into_iter()
+                .map(|r| r.okr.id().to_string())
+                .collect(),
         })
+    }
+
+    /// The one rule for "is the owner" (the doctrine's "Acceptance"): the acting owner of an OKR
+    /// is the person who accepted it. While a proposal waits, the person proposed may read it
+    /// and accept or decline, nothing more, and whoever owned it before keeps acting as owner
+    /// until the new owner accepts (a handover). A declined OKR has no acting owner until
+    /// someone who may edit it proposes again.
+    pub fn owns(&self, okr_id: &str, owner_id: &PersonId, state: OwnershipState) -> bool {
+        match state {
+            OwnershipState::Accepted => owner_id == &self.id,
+            OwnershipState::Pending => self.handing_over.contains(okr_id),
+            OwnershipState::Declined => false,
+        }
+    }
+
+    /// Acting owner of the objective (see [`Actor::owns`]).
+    pub fn owns_objective(&self, o: &Objective) -> bool {
+        self.owns(o.id.as_str(), &o.owner_id, o.ownership_state)
+    }
+
+    /// Acting owner of the key result (see [`Actor::owns`]).
+    pub fn owns_key_result(&self, kr: &KeyResult) -> bool {
+        self.owns(kr.id.as_str(), &kr.owner_id, kr.ownership_state)
     }
 
     /// Leads (directly or from above) one of these teams.
@@ -183,7 +225,7 @@ pub fn create_okr(caller: &Person) -> ApiResult<()> {
 /// champions, and the lead of a team it is shared with (or of a team above).
 pub fn edit_objective(actor: &Actor, o: &Objective) -> ApiResult<()> {
     if admin_or_champion(actor)
-        || o.owner_id == actor.id
+        || actor.owns_objective(o)
         || o.sponsor_id.as_ref() == Some(&actor.id)
         || actor.leads_any(&o.team_ids)
     {
@@ -203,7 +245,7 @@ fn finance_on(p: &Person, kr: &KeyResult) -> bool {
 /// Editing a key result: its owner or sponsor, whoever may edit the objective, the lead of a
 /// team the key result is shared with, and finance when it is tagged financial.
 pub fn edit_key_result(actor: &Actor, kr: &KeyResult, o: &Objective) -> ApiResult<()> {
-    if kr.owner_id == actor.id
+    if actor.owns_key_result(kr)
         || kr.sponsor_id.as_ref() == Some(&actor.id)
         || actor.leads_any(&kr.team_ids)
         || finance_on(actor, kr)
@@ -217,10 +259,10 @@ pub fn edit_key_result(actor: &Actor, kr: &KeyResult, o: &Objective) -> ApiResul
 
 /// Checking in: the key result's owner and contributors, the objective's owner, administrators,
 /// and finance on financial key results.
-pub fn check_in(caller: &Person, kr: &KeyResult, o: &Objective) -> ApiResult<()> {
-    if kr.owner_id == caller.id
+pub fn check_in(caller: &Actor, kr: &KeyResult, o: &Objective) -> ApiResult<()> {
+    if caller.owns_key_result(kr)
         || kr.contributor_ids.contains(&caller.id)
-        || o.owner_id == caller.id
+        || caller.owns_objective(o)
         || is(caller, Role::Admin)
         || finance_on(caller, kr)
     {
@@ -243,8 +285,8 @@ pub fn manage_initiatives(caller: &Actor, kr: &KeyResult, o: &Objective) -> ApiR
 
 /// Overriding an objective's derived status: its owner (who answers for it in review) and
 /// administrators.
-pub fn override_status(caller: &Person, o: &Objective) -> ApiResult<()> {
-    if o.owner_id == caller.id || is(caller, Role::Admin) {
+pub fn override_status(caller: &Actor, o: &Objective) -> ApiResult<()> {
+    if caller.owns_objective(o) || is(caller, Role::Admin) {
         Ok(())
     } else {
         Err(deny(
@@ -255,8 +297,8 @@ pub fn override_status(caller: &Person, o: &Objective) -> ApiResult<()> {
 
 /// Scoring a key result at the end of the cycle: its owner, the objective's owner,
 /// administrators and champions.
-pub fn score_key_result(caller: &Person, kr: &KeyResult, o: &Objective) -> ApiResult<()> {
-    if kr.owner_id == caller.id || o.owner_id == caller.id || admin_or_champion(caller) {
+pub fn score_key_result(caller: &Actor, kr: &KeyResult, o: &Objective) -> ApiResult<()> {
+    if caller.owns_key_result(kr) || caller.owns_objective(o) || admin_or_champion(caller) {
         Ok(())
     } else {
         Err(deny("score this key result: only its owner, the objective's owner, an admin or a champion may"))
@@ -265,8 +307,8 @@ pub fn score_key_result(caller: &Person, kr: &KeyResult, o: &Objective) -> ApiRe
 
 /// Writing an objective's retrospective (and carrying it over): its owner, administrators and
 /// champions.
-pub fn write_retrospective(caller: &Person, o: &Objective) -> ApiResult<()> {
-    if o.owner_id == caller.id || admin_or_champion(caller) {
+pub fn write_retrospective(caller: &Actor, o: &Objective) -> ApiResult<()> {
+    if caller.owns_objective(o) || admin_or_champion(caller) {
         Ok(())
     } else {
         Err(deny(

@@ -62,6 +62,7 @@ pub fn may_list_teams(person: &Person) -> ApiResult<()> {
     let actor = access::Actor {
         person: person.clone(),
         led_teams: Default::default(),
+        handing_over: Default::default(),
     };
     access::manage_team(&actor, None)
 }

@@ -32,14 +32,15 @@ pub async fn close_out(
 ) -> ApiResult<CloseOut> {
     let o = get_objective(store, &Viewer::of(&caller.person), id).await?;
     let krs = store.key_results_of(std::slice::from_ref(&o.id)).await?;
+    let actor = access::Actor::load(store, &caller.person).await?;
     let can_score: HashSet<KeyResultId> = krs
         .iter()
-        .filter(|k| access::score_key_result(&caller.person, k, &o).is_ok())
+        .filter(|k| access::score_key_result(&actor, k, &o).is_ok())
         .map(|k| k.id.clone())
         .collect();
-    let can_write_retrospective = access::write_retrospective(&caller.person, &o).is_ok();
+    let can_write_retrospective = access::write_retrospective(&actor, &o).is_ok();
     if can_score.is_empty() && !can_write_retrospective {
-        access::write_retrospective(&caller.person, &o)?;
+        access::write_retrospective(&actor, &o)?;
     }
     let cycle = store.cycle(&o.cycle_id).await?;
     let retrospective = store.retrospective(&o.id).await?;

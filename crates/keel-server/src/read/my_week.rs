@@ -172,6 +172,7 @@ pub async fn my_week(store: &dyn Store, caller: &Caller) -> ApiResult<MyWeek> {
         })
         .collect();
     let mut key_results = Vec::new();
+    let actor = access::Actor::load(store, &caller.person).await?;
     for k in &mine.key_results {
         let Some(o) = mine.objectives.get(&k.objective_id) else {
             continue;
@@ -187,7 +188,7 @@ pub async fn my_week(store: &dyn Store, caller: &Caller) -> ApiResult<MyWeek> {
         } else {
             Involvement::ObjectiveOwner
         };
-        let can_check_in = access::check_in(&caller.person, k, o).is_ok() && !mine.locked(o);
+        let can_check_in = access::check_in(&actor, k, o).is_ok() && !mine.locked(o);
         key_results.push(MyKeyResult {
             key_result: view.clone(),
             objective_title: o.title.clone(),

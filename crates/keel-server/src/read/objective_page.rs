@@ -257,11 +257,11 @@ async fn abilities(
     let actor = access::Actor::load(store, &caller.person).await?;
     let mut can = Abilities {
         edit_objective: access::edit_objective(&actor, o).is_ok(),
-        override_status: access::override_status(&caller.person, o).is_ok(),
-        close_out: access::write_retrospective(&caller.person, o).is_ok()
+        override_status: access::override_status(&actor, o).is_ok(),
+        close_out: access::write_retrospective(&actor, o).is_ok()
             || krs
                 .iter()
-                .any(|k| access::score_key_result(&caller.person, k, o).is_ok()),
+                .any(|k| access::score_key_result(&actor, k, o).is_ok()),
         locked,
         recognise: access::give_feedback(&caller.person).is_ok(),
         ..Default::default()
@@ -270,7 +270,7 @@ async fn abilities(
         if access::edit_key_result(&actor, k, o).is_ok() {
             can.edit_key_result.insert(k.id.clone());
         }
-        if access::check_in(&caller.person, k, o).is_ok() {
+        if access::check_in(&actor, k, o).is_ok() {
             can.check_in.insert(k.id.clone());
         }
         if access::manage_initiatives(&actor, k, o).is_ok() {

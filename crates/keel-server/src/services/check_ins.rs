@@ -7,7 +7,7 @@
 use super::guards::{self, get_key_result};
 use super::now;
 use super::visibility::Viewer;
-use crate::access;
+use crate::access::{self, Actor};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use keel_domain::*;
@@ -34,7 +34,7 @@ pub struct NewCheckIn {
 /// scale or a value the key result cannot take. Returns the check-in and the key result as it
 /// will be once recorded. No query: the callers load what it needs, once for many.
 pub fn validate(
-    caller: &Caller,
+    caller: &Actor,
     kr: &KeyResult,
     o: &Objective,
     cycle: Option<&Cycle>,
@@ -42,7 +42,7 @@ pub fn validate(
     t: chrono::DateTime<chrono::Utc>,
     input: NewCheckIn,
 ) -> ApiResult<(CheckIn, KeyResult)> {
-    access::check_in(&caller.person, kr, o)?;
+    access::check_in(caller, kr, o)?;
     guards::unlocked(o, cycle)?;
     let check_in = CheckIn {
         id: CheckInId::generate(),
@@ -50,7 +50,7 @@ pub fn validate(
         value: input.value,
         confidence: Confidence::new(input.confidence, scale)?,
         note: input.note,
-        author_id: Some(caller.person.id.clone()),
+        author_id: Some(caller.id.clone()),
         // Microseconds, the precision of both databases.
         at: input
             .at
@@ -78,7 +78,7 @@ pub async fn check_in(
     let cycle = store.cycle(&objective.cycle_id).await?;
     let settings = store.settings().await?;
     let (check_in, applied) = validate(
-        caller,
+        &Actor::load(store, &caller.person).await?,
         &kr,
         &objective,
         cycle.as_ref(),
@@ -140,6 +140,7 @@ pub async fn weekly_check_in(
         .map(|c| (c.id.clone(), c))
         .collect();
     let scale = store.settings().await?.confidence_scale;
+    let actor = Actor::load(store, &caller.person).await?;
     let t = now();
     let mut errors = Vec::new();
     let mut ready = Vec::with_capacity(rows.len());
@@ -149,7 +150,7 @@ pub async fn weekly_check_in(
             .get(&id)
             .and_then(|k| Some((k, objectives.get(&k.objective_id)?)))
         {
-            Some((kr, o)) => validate(caller, kr, o, cycles.get(&o.cycle_id), scale, t, input),
+            Some((kr, o)) => validate(&actor, kr, o, cycles.get(&o.cycle_id), scale, t, input),
             None => Err(ApiError::NotFound("key result")),
         };
         match judged {

@@ -336,7 +336,7 @@ pub async fn authorize_status_override(
 ) -> ApiResult<Objective> {
     let o = super::guards::get_objective(store, &super::visibility::Viewer::of(&caller.person), id)
         .await?;
-    access::override_status(&caller.person, &o)?;
+    access::override_status(&access::Actor::load(store, &caller.person).await?, &o)?;
     Ok(o)
 }
 

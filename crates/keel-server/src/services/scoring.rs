@@ -52,7 +52,7 @@ pub async fn authorize_score(
     id: &KeyResultId,
 ) -> ApiResult<(KeyResult, Objective)> {
     let (kr, o) = get_key_result(store, &super::visibility::Viewer::of(&caller.person), id).await?;
-    access::score_key_result(&caller.person, &kr, &o)?;
+    access::score_key_result(&access::Actor::load(store, &caller.person).await?, &kr, &o)?;
     Ok((kr, o))
 }
 
@@ -132,7 +132,7 @@ pub async fn put_retrospective(
     input: RetrospectiveInput,
 ) -> ApiResult<Retrospective> {
     let o = get_objective(store, &super::visibility::Viewer::of(&caller.person), id).await?;
-    access::write_retrospective(&caller.person, &o)?;
+    access::write_retrospective(&access::Actor::load(store, &caller.person).await?, &o)?;
     let before = store.retrospective(&o.id).await?;
     let mut retro = Retrospective {
         objective_id: o.id.clone(),
