@@ -32,6 +32,9 @@ pub enum ApiError {
     Unauthorized(&'static str),
     #[error("{0}")]
     Forbidden(String),
+    /// 413: the body is over the limit.
+    #[error("{0}")]
+    PayloadTooLarge(String),
     #[error("internal error")]
     Internal(String),
 }
@@ -60,6 +63,7 @@ impl ApiError {
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -150,6 +154,7 @@ impl IntoResponse for ApiError {
             ApiError::PreconditionFailed => ("precondition-failed", self.to_string(), None),
             ApiError::Unauthorized(_) => ("unauthorized", self.to_string(), None),
             ApiError::Forbidden(_) => ("forbidden", self.to_string(), None),
+            ApiError::PayloadTooLarge(_) => ("payload-too-large", self.to_string(), None),
         };
         let problem = Problem {
             kind: format!("https://keel.invalid/problems/{kind}"),

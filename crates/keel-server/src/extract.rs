@@ -26,7 +26,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         }
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
-            .map_err(|e| ApiError::BadRequest(format!("could not read the request body: {e}")))?;
+            .map_err(|e| match e.status() {
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                    ApiError::PayloadTooLarge(format!("the request body is too large: {e}"))
+                }
+                _ => ApiError::BadRequest(format!("could not read the request body: {e}")),
+            })?;
         parse_json(&bytes).map(ApiJson)
     }
 }

@@ -6,6 +6,7 @@
 pub mod access;
 pub mod api;
 pub mod auth;
+pub mod edge;
 pub mod error;
 pub mod extract;
 pub mod read;
@@ -74,6 +75,8 @@ pub fn app(state: AppState) -> Router {
         .nest("/api/v1", api::v1())
         .merge(ui::routes(state.clone()))
         .fallback(ui::not_found)
+        .layer(axum::middleware::from_fn(edge::guard))
+        .layer(axum::middleware::from_fn(edge::security_headers))
         // Pages, assets and JSON are gzipped for clients that ask (`Accept-Encoding: gzip`):
         // a first visit to the largest page with its CSS and htmx stays well under 100 KB.
         .layer(tower_http::compression::CompressionLayer::new())

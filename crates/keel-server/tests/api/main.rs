@@ -34,6 +34,8 @@ mod rhythm;
 mod rhythm_story;
 mod rhythm_visibility;
 mod scoring;
+mod security_headers;
+mod security_input;
 mod security_proposed_owner;
 mod status_pages;
 mod story;
