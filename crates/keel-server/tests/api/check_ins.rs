@@ -165,6 +165,23 @@ async fn who_may_check_in() {
     )
     .await;
     let path = format!("/api/v1/key-results/{kr}/check-ins");
+    // The owner checks in once she has accepted (until then she may only read, accept or
+    // decline: issue 13).
+    let check_in = json!({"value": 1, "confidence": 5});
+    let r = app
+        .req_as(&owner_token, Method::POST, &path)
+        .json(&check_in)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    let accept = format!("/api/v1/key-results/{kr}/ownership/accept");
+    let r = app
+        .req_as(&owner_token, Method::POST, &accept)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
     for (token, status) in [
         (&owner_token, 201),
         (&helper_token, 201),

@@ -207,6 +207,27 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
     };
     let (oo, ok, oi) = okr(owner.clone(), teams.clone(), financial).await;
     let (odo, odk, _) = okr(owner.clone(), teams.clone(), financial).await;
+    // The holder accepts what they own (a proposed owner only reads, accepts or declines: issue
+    // 13); the handover pair below stays proposed, for the pages' accept and decline forms, and
+    // a stranger's stays proposed, for the API's.
+    let owner_token = stranger_token_of(app, &owner).await;
+    let own_pair = if owner == person { 4 } else { 0 };
+    for path in [
+        format!("/api/v1/objectives/{oo}/ownership/accept"),
+        format!("/api/v1/key-results/{ok}/ownership/accept"),
+        format!("/api/v1/objectives/{odo}/ownership/accept"),
+        format!("/api/v1/key-results/{odk}/ownership/accept"),
+    ]
+    .into_iter()
+    .take(own_pair)
+    {
+        let r = app
+            .req_as(&owner_token, Method::POST, &path)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+    }
     let (fho, fhk, _) = okr(stranger.clone(), vec![], false).await;
     let (oho, ohk, _) = okr(owner.clone(), teams, financial).await;
     // Retrospectives to read.

@@ -56,6 +56,17 @@ async fn story(app: TestApp) {
                 .to_string(),
         );
     }
+    // The KR's owner accepts (until then she may only read, accept or decline: issue 13).
+    let accepted = app
+        .req_as(
+            &manager_token,
+            Method::POST,
+            &format!("/api/v1/key-results/{}/ownership/accept", krs[0]),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), StatusCode::OK);
     // Weeks of check-ins by the KR owner.
     for week in 1..=6 {
         let at = format!("2026-10-{:02}T09:00:00Z", week * 4);
