@@ -31,6 +31,34 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(patch_initiative))
 }
 
+/// The objectives as `caller` may read them: parents they may not see are left out, so that a
+/// private objective's id never shows through a public child (issue 13).
+pub(crate) async fn for_reader(
+    store: &dyn keel_store::Store,
+    caller: &Caller,
+    mut views: Vec<ObjectiveView>,
+) -> ApiResult<Vec<ObjectiveView>> {
+    Viewer::of(&caller.person)
+        .retain_parents(
+            store,
+            views
+                .iter_mut()
+                .map(|v| (&mut v.parent_ids, &mut v.parents))
+                .collect(),
+        )
+        .await?;
+    Ok(views)
+}
+
+/// One objective as `caller` may read it (see [`for_reader`]).
+pub(crate) async fn one_for_reader(
+    store: &dyn keel_store::Store,
+    caller: &Caller,
+    view: ObjectiveView,
+) -> ApiResult<ObjectiveView> {
+    Ok(for_reader(store, caller, vec![view]).await?.remove(0))
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ObjectivesQuery {
     cycle_id: Option<String>,
@@ -51,7 +79,7 @@ async fn create_objective(
     ApiJson(input): ApiJson<NewObjective>,
 ) -> ApiResult<impl IntoResponse> {
     let o = svc::create_objective(s.store(), &caller, input).await?;
-    let view = views::objective(s.store(), o).await?;
+    let view = one_for_reader(s.store(), &caller, views::objective(s.store(), o).await?).await?;
     Ok((StatusCode::CREATED, etag(view.version), Json(view)))
 }
 
@@ -83,7 +111,12 @@ async fn list_objectives(
         )
         .await?;
     Ok(Json(ListOf {
-        items: views::objectives(s.store(), page.items).await?,
+        items: for_reader(
+            s.store(),
+            &caller,
+            views::objectives(s.store(), page.items).await?,
+        )
+        .await?,
         next_cursor: page.next_cursor,
     }))
 }
@@ -102,7 +135,7 @@ async fn get_objective(
         &ObjectiveId::from_string(id),
     )
     .await?;
-    let view = views::objective(s.store(), o).await?;
+    let view = one_for_reader(s.store(), &caller, views::objective(s.store(), o).await?).await?;
     Ok((etag(view.version), Json(view)))
 }
 
@@ -126,7 +159,7 @@ async fn patch_objective(
         patch,
     )
     .await?;
-    let view = views::objective(s.store(), o).await?;
+    let view = one_for_reader(s.store(), &caller, views::objective(s.store(), o).await?).await?;
     Ok((etag(view.version), Json(view)))
 }
 

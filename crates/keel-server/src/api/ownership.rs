@@ -392,7 +392,7 @@ async fn team_okrs(
     let okrs = team_okrs::team_okrs(s.store(), &Viewer::of(&caller.person), &team.id, None).await?;
     Ok(Json(TeamOkrs {
         team,
-        objectives: okrs.objectives,
+        objectives: super::okrs::for_reader(s.store(), &caller, okrs.objectives).await?,
         key_results: okrs
             .shared_key_results
             .into_iter()

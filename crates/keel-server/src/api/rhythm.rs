@@ -68,7 +68,10 @@ async fn set_status_override(
         Some(input),
     )
     .await?;
-    Ok(Json(views::objective(s.store(), o).await?))
+    let view = views::objective(s.store(), o).await?;
+    Ok(Json(
+        super::okrs::one_for_reader(s.store(), &caller, view).await?,
+    ))
 }
 
 /// Clear the override: the objective takes the worst status of its key results again.
@@ -81,7 +84,10 @@ async fn clear_status_override(
 ) -> ApiResult<Json<ObjectiveView>> {
     let o =
         svc::set_status_override(s.store(), &caller, &ObjectiveId::from_string(id), None).await?;
-    Ok(Json(views::objective(s.store(), o).await?))
+    let view = views::objective(s.store(), o).await?;
+    Ok(Json(
+        super::okrs::one_for_reader(s.store(), &caller, view).await?,
+    ))
 }
 
 /// The team's check-in cadence (its own, else the organisation's).

@@ -15,7 +15,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use keel_domain::audit::AuditEvent;
 use keel_domain::*;
 use keel_store::{AuditFilter, AuditLog, Page, PageRequest, People, Store};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// The organisation log's filters as typed (empty or absent: no filter).
 #[derive(Debug, Default, Clone, serde::Deserialize)]
@@ -106,7 +106,96 @@ pub async fn audit_log(
     page: &PageRequest,
 ) -> ApiResult<Page<AuditEvent>> {
     let filter = audit_filter(store, caller, f).await?;
-    Ok(store.list_audit(&filter, page).await?)
+    let page = store.list_audit(&filter, page).await?;
+    hide_okrs(store, &Viewer::of(&caller.person), page).await
+}
+
+/// Keys under which an audit record names other OKRs by id.
+const OKR_LISTS: [&str; 3] = ["parents", "parent_ids", "okr_ids"];
+const OKR_FIELDS: [&str; 2] = ["okr_id", "objective_id"];
+
+/// The OKR ids an audit record mentions (see [`scrub`]).
+fn mentioned(v: &serde_json::Value, out: &mut Vec<String>) {
+    use serde_json::Value;
+    match v {
+        Value::Object(map) => {
+            for (k, item) in map {
+                match item {
+                    Value::String(s) if OKR_FIELDS.contains(&k.as_str()) => out.push(s.clone()),
+                    Value::Array(items) if OKR_LISTS.contains(&k.as_str()) => {
+                        out.extend(items.iter().filter_map(okr_of).map(str::to_string));
+                    }
+                    _ => {}
+                }
+                mentioned(item, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| mentioned(i, out)),
+        _ => {}
+    }
+}
+
+/// An entry of an OKR list: an id, or a parent (`{"kind": …, "id": …}`).
+fn okr_of(v: &serde_json::Value) -> Option<&str> {
+    v.as_str().or_else(|| v.get("id")?.as_str())
+}
+
+/// Removes from an audit record the OKRs the reader may not see: entries of its lists of OKRs
+/// (parents, a 1:1's OKRs), items about one (a review's agenda), and single references (set to
+/// null).
+fn scrub(v: &mut serde_json::Value, seen: &HashSet<String>) {
+    use serde_json::Value;
+    let visible = |id: &str| seen.contains(id);
+    match v {
+        Value::Object(map) => {
+            for (k, item) in map.iter_mut() {
+                match item {
+                    Value::String(s) if OKR_FIELDS.contains(&k.as_str()) && !visible(s) => {
+                        *item = Value::Null;
+                    }
+                    Value::Array(items) if OKR_LISTS.contains(&k.as_str()) => {
+                        items.retain(|i| okr_of(i).is_none_or(visible));
+                    }
+                    Value::Array(items) => items.retain(|i| {
+                        i.get("objective_id")
+                            .and_then(Value::as_str)
+                            .is_none_or(visible)
+                    }),
+                    _ => {}
+                }
+                scrub(item, seen);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| scrub(i, seen)),
+        _ => {}
+    }
+}
+
+/// The events with what their records say about OKRs the reader may not see left out (issue
+/// 13: a public child's parents, a review's agenda, a 1:1's OKRs). Three queries at most.
+async fn hide_okrs(
+    store: &dyn Store,
+    viewer: &Viewer,
+    mut page: Page<AuditEvent>,
+) -> ApiResult<Page<AuditEvent>> {
+    let mut ids = Vec::new();
+    for e in &page.items {
+        for r in [&e.before, &e.after].into_iter().flatten() {
+            mentioned(r, &mut ids);
+        }
+    }
+    ids.sort();
+    ids.dedup();
+    let seen = viewer.visible_okrs(store, &ids).await?;
+    if seen.len() == ids.len() {
+        return Ok(page);
+    }
+    for e in &mut page.items {
+        for r in [&mut e.before, &mut e.after].into_iter().flatten() {
+            scrub(r, &seen);
+        }
+    }
+    Ok(page)
 }
 
 /// A page of the audit log (50 events) with the names of its actors, for the audit page.
@@ -139,7 +228,8 @@ pub async fn objective_history(
     page: &PageRequest,
 ) -> ApiResult<Page<AuditEvent>> {
     let o = viewer.objective(store, id).await?;
-    objective_changes(store, &o, page).await
+    let page = objective_changes(store, &o, page).await?;
+    hide_okrs(store, viewer, page).await
 }
 
 /// The changes to an objective already checked visible, newest first.

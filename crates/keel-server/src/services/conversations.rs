@@ -83,7 +83,8 @@ pub async fn create_conversation(
     Ok(c)
 }
 
-/// One conversation: 404 unless the caller is one of its two people.
+/// One conversation: 404 unless the caller is one of its two people, with only the OKRs the
+/// caller may see (the other person may have named a private one of theirs).
 pub async fn get_conversation(
     store: &dyn Store,
     caller: &Caller,
@@ -94,16 +95,35 @@ pub async fn get_conversation(
         .await?
         .ok_or(ApiError::NotFound("conversation"))?;
     access::read_conversation(&caller.person, &c)?;
-    Ok(c)
+    Ok(visible_okrs_only(store, caller, vec![c]).await?.remove(0))
 }
 
-/// The caller's own conversations, newest first.
+/// The caller's own conversations, newest first, each with only the OKRs the caller may see.
 pub async fn my_conversations(
     store: &dyn Store,
     caller: &Caller,
     page: &PageRequest,
 ) -> ApiResult<Page<Conversation>> {
-    Ok(store.list_conversations(&caller.person.id, page).await?)
+    let mut page = store.list_conversations(&caller.person.id, page).await?;
+    page.items = visible_okrs_only(store, caller, page.items).await?;
+    Ok(page)
+}
+
+/// Leaves out of each conversation's `okr_ids` those the caller may not see (three queries).
+async fn visible_okrs_only(
+    store: &dyn Store,
+    caller: &Caller,
+    mut conversations: Vec<Conversation>,
+) -> ApiResult<Vec<Conversation>> {
+    let ids: Vec<String> = conversations
+        .iter()
+        .flat_map(|c| c.okr_ids.iter().cloned())
+        .collect();
+    let seen = Viewer::of(&caller.person).visible_okrs(store, &ids).await?;
+    for c in &mut conversations {
+        c.okr_ids.retain(|i| seen.contains(i));
+    }
+    Ok(conversations)
 }
 
 // ---------------------------------------------------------------- feedback

@@ -133,6 +133,58 @@ impl Viewer {
         }
     }
 
+    /// Which of these OKR ids (objectives' or key results') this viewer may see, a key result
+    /// being visible with its objective. Ids that name nothing are left out (all are kept for
+    /// administrators, with no query). For the ids a visible record mentions: its parents, a
+    /// 1:1's OKRs, an audit entry's records; so that a private objective's id never shows
+    /// through something else the reader may see.
+    pub async fn visible_okrs(
+        &self,
+        store: &dyn Store,
+        ids: &[String],
+    ) -> ApiResult<HashSet<String>> {
+        if self.audience.is_none() {
+            return Ok(ids.iter().cloned().collect());
+        }
+        if ids.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let found = super::guards::okrs_by_ids(store, ids).await?;
+        let objectives: Vec<ObjectiveId> = found.values().map(|(_, o)| o.clone()).collect();
+        let seen = self.visible(store, &objectives).await?;
+        Ok(found
+            .into_iter()
+            .filter(|(_, (_, o))| seen.contains(o))
+            .map(|(id, _)| id)
+            .collect())
+    }
+
+    /// Leaves out of each list of parents those this viewer may not see (`parent_ids` and
+    /// `parents` of objective views, kept in step).
+    pub async fn retain_parents(
+        &self,
+        store: &dyn Store,
+        mut lists: Vec<(&mut Vec<String>, &mut Vec<ParentRef>)>,
+    ) -> ApiResult<()> {
+        if self.audience.is_none() {
+            return Ok(());
+        }
+        let ids: Vec<String> = lists
+            .iter()
+            .flat_map(|(ids, parents)| {
+                ids.iter()
+                    .cloned()
+                    .chain(parents.iter().map(|p| p.id().to_string()))
+            })
+            .collect();
+        let seen = self.visible_okrs(store, &ids).await?;
+        for (ids, parents) in lists.iter_mut() {
+            ids.retain(|i| seen.contains(i));
+            parents.retain(|p| seen.contains(p.id()));
+        }
+        Ok(())
+    }
+
     /// Keeps the items whose objective this viewer may see, in order: for lists that are built
     /// in memory (never for paginated ones, which filter in SQL).
     pub async fn retain<T>(

@@ -35,6 +35,7 @@ mod rhythm_story;
 mod rhythm_visibility;
 mod scoring;
 mod security_headers;
+mod security_ids;
 mod security_input;
 mod security_proposed_owner;
 mod status_pages;
