@@ -210,23 +210,8 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
     // The holder accepts what they own (a proposed owner only reads, accepts or declines: issue
     // 13); the handover pair below stays proposed, for the pages' accept and decline forms, and
     // a stranger's stays proposed, for the API's.
-    let owner_token = stranger_token_of(app, &owner).await;
-    let own_pair = if owner == person { 4 } else { 0 };
-    for path in [
-        format!("/api/v1/objectives/{oo}/ownership/accept"),
-        format!("/api/v1/key-results/{ok}/ownership/accept"),
-        format!("/api/v1/objectives/{odo}/ownership/accept"),
-        format!("/api/v1/key-results/{odk}/ownership/accept"),
-    ]
-    .into_iter()
-    .take(own_pair)
-    {
-        let r = app
-            .req_as(&owner_token, Method::POST, &path)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::OK, "{path}");
+    if owner == person {
+        accept(app, &owner, &[&oo, &odo], &[&ok, &odk]).await;
     }
     let (fho, fhk, _) = okr(stranger.clone(), vec![], false).await;
     let (oho, ohk, _) = okr(owner.clone(), teams, financial).await;
@@ -326,6 +311,27 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
         helper,
         cycle: cycle.to_string(),
         spare_cycle,
+    }
+}
+
+/// `owner` accepts these objectives and key results.
+async fn accept(app: &TestApp, owner: &str, objectives: &[&str], key_results: &[&str]) {
+    let token = stranger_token_of(app, owner).await;
+    let paths = objectives
+        .iter()
+        .map(|o| format!("/api/v1/objectives/{o}/ownership/accept"))
+        .chain(
+            key_results
+                .iter()
+                .map(|k| format!("/api/v1/key-results/{k}/ownership/accept")),
+        );
+    for path in paths {
+        let r = app
+            .req_as(&token, Method::POST, &path)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
     }
 }
 

@@ -222,6 +222,14 @@ async fn proposed_owner_story(app: TestApp) {
             "Dan (proposed, not accepted): {m} {path}"
         );
     }
+    acting_once_accepted(&h).await;
+}
+
+/// A handover: Alice still acts as owner of the public objective until Bob accepts; once he has
+/// accepted, he acts and she no longer does. Dan, once he accepts the key result, checks in.
+async fn acting_once_accepted(h: &Handover) {
+    let (app, o, kr) = (&h.app, &h.o, &h.kr);
+    let (bob, dan) = (&h.bob.1, &h.dan.1);
     // A handover: Alice still acts as owner of the public objective until Bob accepts.
     let (alice, public) = (&h.alice, &h.public);
     for (who, status) in [(alice, StatusCode::OK), (bob, StatusCode::FORBIDDEN)] {
