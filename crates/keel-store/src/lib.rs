@@ -209,7 +209,8 @@ pub enum TeamScope {
 /// An objective is visible to an audience when it is `public`; or `team`-visible and shared
 /// (through its own `team_ids` or one of its key results') with a team in the audience's
 /// [`TeamScope`]; or the person is its owner, co-owner, sponsor or contributor, or the owner,
-/// co-owner, sponsor or contributor of one of its key results (whatever its visibility). A key
+/// co-owner, sponsor or contributor of one of its key results (whatever its visibility), or
+/// is handing it (or one of its key results) over to a new owner who has not answered yet. A key
 /// result, check-in, initiative, ownership request or audit event is visible exactly when its
 /// objective is. keel-server's `services/visibility.rs` builds it once per request.
 #[derive(Debug, Clone, PartialEq, Eq)]

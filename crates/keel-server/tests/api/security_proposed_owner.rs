@@ -243,6 +243,33 @@ async fn acting_once_accepted(h: &Handover) {
         .await;
         assert_eq!(s, status);
     }
+    // ... and of the private one, which she still reads while handing it over.
+    for (m, path, body, status) in [
+        (
+            Method::GET,
+            format!("/api/v1/objectives/{o}"),
+            json!(null),
+            StatusCode::OK,
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/objectives/{o}"),
+            json!({"description": "Yours soon"}),
+            StatusCode::OK,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/key-results/{kr}/check-ins"),
+            json!({"value": 2, "confidence": 6}),
+            StatusCode::CREATED,
+        ),
+    ] {
+        assert_eq!(
+            send(app, alice, m.clone(), &path, body).await,
+            status,
+            "Alice: {m} {path}"
+        );
+    }
     // Once Bob accepts he acts as owner, and Alice no longer does.
     assert_eq!(
         send(
@@ -320,6 +347,16 @@ async fn acting_once_accepted(h: &Handover) {
         .await,
         StatusCode::CREATED
     );
+    // The handover done, the private objective is closed to Alice again.
+    let after = send(
+        app,
+        alice,
+        Method::GET,
+        &format!("/api/v1/objectives/{o}"),
+        json!(null),
+    )
+    .await;
+    assert_eq!(after, StatusCode::NOT_FOUND);
 }
 
 /// The same through the pages: the objective page offers Bob no edit, check-in or hand-over

@@ -22,7 +22,9 @@ pub(crate) fn visible_sql(w: &mut Where, a: &Audience, t: &str) -> String {
              WHERE k.deleted_at IS NULL AND c.person_id = {me}) \
          OR {t}.id IN (SELECT k.objective_id FROM key_results k \
              JOIN key_result_co_owners c ON c.key_result_id = k.id \
-             WHERE k.deleted_at IS NULL AND c.person_id = {me})"
+             WHERE k.deleted_at IS NULL AND c.person_id = {me}) \
+         OR {t}.id IN (SELECT objective_id FROM ownership_requests \
+             WHERE state = 'pending' AND previous_owner_id = {me})"
     );
     let team = match a.teams {
         TeamScope::None => "1 = 0".to_string(),
