@@ -19,7 +19,7 @@ use axum::Json;
 use keel_domain::*;
 use keel_store::Page;
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -29,8 +29,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
+    /// How many items per page (1–500; 50 when absent).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     limit: Option<String>,
+    /// The `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
@@ -57,7 +61,18 @@ async fn objective_history(
     }))
 }
 
+/// The audit log's two formats (the values of `format`; the handler reads the text itself so
+/// that a wrong value is a 422 naming the field).
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum ExportFormat {
+    Json,
+    Csv,
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Events on this object and on its children (an objective's key results, check-ins and
     /// initiatives; a key result's check-ins and initiatives).
@@ -69,8 +84,12 @@ pub struct AuditQuery {
     /// Up to this time (RFC 3339, or a date meaning its end in UTC), inclusive.
     until: Option<String>,
     /// `json` (default) or `csv`; `Accept: text/csv` also selects CSV.
+    #[param(value_type = Option<ExportFormat>, inline)]
     format: Option<String>,
+    /// How many items per page (1–500; 50 when absent).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     limit: Option<String>,
+    /// The `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 

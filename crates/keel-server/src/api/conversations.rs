@@ -43,8 +43,12 @@ async fn create_conversation(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// How many items per page (1–500; 50 when absent).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     limit: Option<String>,
+    /// The `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
@@ -94,6 +98,7 @@ async fn request_feedback(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FeedbackQuery {
     /// Requests on this objective or key result.
     okr_id: Option<String>,
@@ -194,8 +199,10 @@ async fn list_recognitions(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PersonRecognitionsQuery {
     /// `true` for the recognition the person gave; `false` or absent for what they received.
+    #[param(value_type = Option<bool>)]
     given: Option<String>,
 }
 

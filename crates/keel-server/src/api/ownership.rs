@@ -326,10 +326,15 @@ fn classify(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RequestsQuery {
-    /// pending, accepted, declined or superseded.
+    /// Only requests in this state.
+    #[param(value_type = Option<RequestState>, inline)]
     state: Option<String>,
+    /// How many items per page (1–500; 50 when absent).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     limit: Option<String>,
+    /// The `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
@@ -407,7 +412,10 @@ async fn team_okrs(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HealthQuery {
+    /// The cycle to check (required).
+    #[param(value_type = String, required = true)]
     cycle_id: Option<String>,
 }
 
