@@ -7,12 +7,12 @@
 use crate::access;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::page_request;
+use crate::extract::{page_request, ApiQuery};
 use crate::read::audit_log::{self, AuditFilters};
 use crate::read::views::ListOf;
 use crate::services::visibility::Viewer;
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -46,7 +46,7 @@ async fn objective_history(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    Query(q): Query<HistoryQuery>,
+    ApiQuery(q): ApiQuery<HistoryQuery>,
 ) -> ApiResult<Json<ListOf<AuditEvent>>> {
     let page = audit_log::objective_history(
         s.store(),
@@ -97,13 +97,15 @@ pub struct AuditQuery {
 /// (`?format=csv` or `Accept: text/csv`; the next page's cursor is then in `x-next-cursor`).
 /// Administrators and champions only; events on objectives you may not see are left out.
 #[utoipa::path(get, path = "/audit", tag = "audit", params(AuditQuery),
-    responses((status = 200, body = ListOf<AuditEvent>, description = "JSON, or text/csv"),
+    responses((status = 200, description = "The events as JSON, or as CSV (one event a line; the next page's cursor in `x-next-cursor`)",
+            content((ListOf<AuditEvent> = "application/json"), (String = "text/csv")),
+            headers(("x-next-cursor" = String, description = "CSV only: the cursor of the next page, when there is one"))),
         (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn list_audit(
     State(s): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
-    Query(q): Query<AuditQuery>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<Response> {
     // Permission before the format: a refused reader learns nothing from a 422.
     access::read_audit(&caller.person)?;

@@ -3,12 +3,12 @@
 
 use crate::auth::Caller;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{page_request, ApiJson};
+use crate::extract::{page_request, ApiJson, ApiQuery};
 use crate::read::views::ListOf;
 use crate::services::conversations::{self as svc, *};
 use crate::services::visibility::Viewer;
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
@@ -58,7 +58,7 @@ pub struct PageQuery {
 async fn list_conversations(
     State(s): State<AppState>,
     caller: Caller,
-    Query(q): Query<PageQuery>,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<ListOf<Conversation>>> {
     let page = svc::my_conversations(
         s.store(),
@@ -112,7 +112,7 @@ pub struct FeedbackQuery {
 async fn list_feedback_requests(
     State(s): State<AppState>,
     caller: Caller,
-    Query(q): Query<FeedbackQuery>,
+    ApiQuery(q): ApiQuery<FeedbackQuery>,
 ) -> ApiResult<Json<ListOf<FeedbackRequest>>> {
     let person = q.person_id.filter(|p| !p.is_empty()).map(|p| {
         if p == "me" {
@@ -214,7 +214,7 @@ async fn person_recognitions(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    Query(q): Query<PersonRecognitionsQuery>,
+    ApiQuery(q): ApiQuery<PersonRecognitionsQuery>,
 ) -> ApiResult<Json<ListOf<Recognition>>> {
     let side = match q.given.as_deref().map(str::trim) {
         None | Some("") | Some("false") => Side::Received,

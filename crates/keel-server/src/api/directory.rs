@@ -2,11 +2,11 @@
 
 use crate::auth::Caller;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{etag, page_request, ApiJson, IfMatch};
+use crate::extract::{etag, page_request, ApiJson, ApiQuery, IfMatch};
 use crate::read::views::ListOf;
 use crate::services::directory::{self as svc, *};
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
@@ -72,7 +72,7 @@ async fn create_person(
 async fn list_people(
     State(s): State<AppState>,
     _caller: Caller,
-    Query(q): Query<PeopleQuery>,
+    ApiQuery(q): ApiQuery<PeopleQuery>,
 ) -> ApiResult<Json<ListOf<Person>>> {
     let filter = PeopleFilter {
         query: q.q.filter(|x| !x.trim().is_empty()),
@@ -154,7 +154,7 @@ async fn create_team(
 async fn list_teams(
     State(s): State<AppState>,
     _caller: Caller,
-    Query(q): Query<TeamsQuery>,
+    ApiQuery(q): ApiQuery<TeamsQuery>,
 ) -> ApiResult<Json<ListOf<Team>>> {
     let filter = TeamFilter {
         parent_id: q.parent_id.map(TeamId::from_string),
@@ -236,7 +236,7 @@ async fn create_cycle(
 async fn list_cycles(
     State(s): State<AppState>,
     _caller: Caller,
-    Query(q): Query<CyclesQuery>,
+    ApiQuery(q): ApiQuery<CyclesQuery>,
 ) -> ApiResult<Json<ListOf<Cycle>>> {
     let state = match q.state.as_deref() {
         None | Some("") => None,

@@ -2,14 +2,14 @@
 
 use crate::auth::Caller;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{etag, page_request, ApiJson, IfMatch};
+use crate::extract::{etag, page_request, ApiJson, ApiQuery, IfMatch};
 use crate::read::views::{self, InitiativeView, KeyResultView, ListOf, ObjectiveView};
 use crate::services::check_ins::{self, NewCheckIn};
 use crate::services::guards;
 use crate::services::okrs::{self as svc, *};
 use crate::services::visibility::Viewer;
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
@@ -66,7 +66,7 @@ async fn create_objective(
 async fn list_objectives(
     State(s): State<AppState>,
     caller: Caller,
-    Query(q): Query<ObjectivesQuery>,
+    ApiQuery(q): ApiQuery<ObjectivesQuery>,
 ) -> ApiResult<Json<ListOf<ObjectiveView>>> {
     let filter = ObjectiveFilter {
         reader: keel_store::Reader::of(Viewer::of(&caller.person).audience()),
@@ -263,7 +263,7 @@ async fn list_check_ins(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    Query(q): Query<PageQuery>,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<ListOf<CheckIn>>> {
     let (kr, _) = guards::get_key_result(
         s.store(),

@@ -3,12 +3,12 @@
 
 use crate::auth::Caller;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{etag, page_request, ApiJson, IfMatch};
+use crate::extract::{etag, page_request, ApiJson, ApiQuery, IfMatch};
 use crate::read::views::ListOf;
 use crate::services::reviews::{self as svc, NewReview, ReviewItemNotes};
 use crate::services::visibility::Viewer;
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
@@ -56,7 +56,7 @@ async fn list_reviews(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    Query(q): Query<PageQuery>,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<ListOf<Review>>> {
     let page = svc::list_reviews(
         s.store(),
