@@ -1,7 +1,7 @@
 //! The rules of the API contract that hold for every operation, applied once to the generated
 //! OpenAPI document rather than repeated in each handler's annotation: how errors are sent
-//! (`application/problem+json`), which error statuses an operation can answer and why, and the
-//! `If-Match` request header.
+//! (`application/problem+json`), which error statuses an operation can answer and why, empty
+//! optional query parameters, and the `If-Match` request header.
 //!
 //! Why one place: a status that every route shares (401 without a token, 403 for a read-only
 //! token's write, 400/413 for a body that is not JSON or too large) follows from the server's
@@ -33,6 +33,7 @@ impl Modify for Contract {
             ];
             for (method, op) in ops {
                 if let Some(op) = op {
+                    allow_empty_values(op);
                     document_errors(method, path, op);
                 }
             }
@@ -59,6 +60,20 @@ fn reason(status: &str) -> &'static str {
         "413" => "The body is larger than the server accepts",
         "422" => "Invalid input: `field` names the field and `detail` says what is wrong",
         _ => "An error",
+    }
+}
+
+/// An optional query parameter sent empty (`?limit=`, as an HTML form sends an empty field) is
+/// read as if it were absent; `allowEmptyValue` says so, so that a client or a fuzzer does not
+/// take the empty string for a wrong type.
+fn allow_empty_values(op: &mut Operation) {
+    for p in op.parameters.iter_mut().flatten() {
+        if p.parameter_in == ParameterIn::Query && !matches!(p.required, Required::True) {
+            // utoipa has no field for it; its extensions serialise flattened into the parameter.
+            p.extensions
+                .get_or_insert_with(Default::default)
+                .insert("allowEmptyValue".to_string(), serde_json::Value::Bool(true));
+        }
     }
 }
 

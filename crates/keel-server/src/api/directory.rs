@@ -76,7 +76,10 @@ async fn list_people(
 ) -> ApiResult<Json<ListOf<Person>>> {
     let filter = PeopleFilter {
         query: q.q.filter(|x| !x.trim().is_empty()),
-        manager_id: q.manager_id.map(PersonId::from_string),
+        manager_id: q
+            .manager_id
+            .filter(|v| !v.is_empty())
+            .map(PersonId::from_string),
         active: parse_bool("active", q.active.as_deref())?,
     };
     let page = s
@@ -157,8 +160,14 @@ async fn list_teams(
     ApiQuery(q): ApiQuery<TeamsQuery>,
 ) -> ApiResult<Json<ListOf<Team>>> {
     let filter = TeamFilter {
-        parent_id: q.parent_id.map(TeamId::from_string),
-        member_id: q.member_id.map(PersonId::from_string),
+        parent_id: q
+            .parent_id
+            .filter(|v| !v.is_empty())
+            .map(TeamId::from_string),
+        member_id: q
+            .member_id
+            .filter(|v| !v.is_empty())
+            .map(PersonId::from_string),
     };
     let page = s
         .store()

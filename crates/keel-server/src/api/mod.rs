@@ -31,6 +31,7 @@ Every route needs `Authorization: Bearer <token>` (create one with `keel token c
 a signed-in browser may instead use its session cookie, with the session's CSRF token in `x-csrf-token` on writes. \
 Errors are `application/problem+json` (RFC 9457) whose `field` and `detail` name the offending field. \
 Lists are paginated with `limit` (1–500, default 50) and `cursor`; they return `{items, next_cursor}`. \
+An optional query parameter sent empty (`?limit=`) counts as absent. \
 GET of a single record returns an `ETag`; send it back in `If-Match` on PATCH or DELETE to avoid \
 overwriting someone else's change (412 when it is stale). \
 A 409 whose `detail` says the record was changed by someone else at the same moment comes from a \

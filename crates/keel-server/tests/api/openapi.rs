@@ -212,6 +212,9 @@ fn parameters_are_where_the_routes_read_them_and_typed() {
                 "header" => assert_eq!(name, "If-Match", "{method} {path}"),
                 other => panic!("{method} {path}: {name} in {other}"),
             }
+            if p["in"] == "query" && p["required"] == false {
+                assert_eq!(p["allowEmptyValue"], true, "{method} {path}: {name}");
+            }
             if name == "limit" {
                 assert_eq!(p["schema"]["type"], "integer", "{method} {path}");
                 assert_eq!(p["schema"]["minimum"], 1);
@@ -337,6 +340,28 @@ async fn bodies_are_objects_and_arrays_are_refused() {
         )
         .await;
     assert_eq!(r.status(), StatusCode::OK);
+}
+
+/// An optional query parameter sent empty counts as absent, as the document says.
+#[tokio::test]
+async fn an_empty_query_parameter_counts_as_absent() {
+    let app = spawn_app().await;
+    app.member("Ann Lee").await;
+    let all = json_of(&app, "/api/v1/people").await;
+    assert_eq!(all["items"].as_array().unwrap().len(), 2);
+    for path in [
+        "/api/v1/people?limit=&cursor=&q=&active=&manager_id=",
+        "/api/v1/people?manager_id=",
+    ] {
+        assert_eq!(json_of(&app, path).await, all, "{path}");
+    }
+    app.team("Platform").await;
+    let teams = json_of(&app, "/api/v1/teams").await;
+    assert_eq!(teams["items"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        json_of(&app, "/api/v1/teams?parent_id=&member_id=").await,
+        teams
+    );
 }
 
 /// A query parameter given twice is a problem document naming it (it was a plain-text 400).
