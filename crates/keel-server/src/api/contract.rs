@@ -117,6 +117,14 @@ fn document_errors(method: &str, path: &str, op: &mut Operation) {
             continue;
         };
         if !status.starts_with('4') && !status.starts_with('5') {
+            // A description is required; where a handler gave none, the status's own name.
+            if response.description.is_empty() {
+                response.description = axum::http::StatusCode::from_bytes(status.as_bytes())
+                    .ok()
+                    .and_then(|s| s.canonical_reason())
+                    .unwrap_or("Success")
+                    .to_string();
+            }
             continue;
         }
         if response.description.is_empty() {
