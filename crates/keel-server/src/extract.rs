@@ -7,6 +7,8 @@ use axum::http::{header, request::Parts};
 use keel_store::PageRequest;
 use serde::de::DeserializeOwned;
 
+mod strict_json;
+
 /// A JSON body whose errors name the offending field (`title`, `key_results[1].target`, …).
 pub struct ApiJson<T>(pub T);
 
@@ -36,10 +38,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
-/// Parses JSON, naming the field at fault.
+/// Parses JSON, naming the field at fault. An array where an object is expected is refused
+/// (serde's derived structs would otherwise read `[1, 2]` as their fields in order).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|err| {
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON: {e}")))?;
+    serde_path_to_error::deserialize(strict_json::Strict(value)).map_err(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner();
         if inner.is_syntax() || inner.is_eof() {
@@ -74,6 +78,29 @@ fn join_path(path: &str, name: &str) -> String {
         name.to_string()
     } else {
         format!("{path}.{name}")
+    }
+}
+
+/// A query string read into `T`, its errors as problem documents: a parameter given twice is a
+/// 422 naming it, anything else unreadable a 400.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(q)) => Ok(ApiQuery(q)),
+            Err(rejection) => {
+                let text = rejection.body_text();
+                Err(match backticked(&text, "duplicate field `") {
+                    Some(field) => ApiError::invalid(&field, "is given more than once"),
+                    None => {
+                        ApiError::BadRequest(format!("the query string could not be read: {text}"))
+                    }
+                })
+            }
+        }
     }
 }
 

@@ -7,19 +7,19 @@
 use crate::access;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::page_request;
+use crate::extract::{page_request, ApiQuery};
 use crate::read::audit_log::{self, AuditFilters};
 use crate::read::views::ListOf;
 use crate::services::visibility::Viewer;
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use keel_domain::*;
 use keel_store::Page;
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -29,8 +29,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
+    /// How many items per page (1–500; 50 when absent).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     limit: Option<String>,
+    /// The `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
@@ -42,7 +46,7 @@ async fn objective_history(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    Query(q): Query<HistoryQuery>,
+    ApiQuery(q): ApiQuery<HistoryQuery>,
 ) -> ApiResult<Json<ListOf<AuditEvent>>> {
     let page = audit_log::objective_history(
         s.store(),
@@ -57,7 +61,18 @@ async fn objective_history(
     }))
 }
 
+/// The audit log's two formats (the values of `format`; the handler reads the text itself so
+/// that a wrong value is a 422 naming the field).
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum ExportFormat {
+    Json,
+    Csv,
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Events on this object and on its children (an objective's key results, check-ins and
     /// initiatives; a key result's check-ins and initiatives).
@@ -69,8 +84,12 @@ pub struct AuditQuery {
     /// Up to this time (RFC 3339, or a date meaning its end in UTC), inclusive.
     until: Option<String>,
     /// `json` (default) or `csv`; `Accept: text/csv` also selects CSV.
+    #[param(value_type = Option<ExportFormat>, inline)]
     format: Option<String>,
+    /// How many items per page (1–500; 50 when absent).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     limit: Option<String>,
+    /// The `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
@@ -78,13 +97,15 @@ pub struct AuditQuery {
 /// (`?format=csv` or `Accept: text/csv`; the next page's cursor is then in `x-next-cursor`).
 /// Administrators and champions only; events on objectives you may not see are left out.
 #[utoipa::path(get, path = "/audit", tag = "audit", params(AuditQuery),
-    responses((status = 200, body = ListOf<AuditEvent>, description = "JSON, or text/csv"),
+    responses((status = 200, description = "The events as JSON, or as CSV (one event a line; the next page's cursor in `x-next-cursor`)",
+            content((ListOf<AuditEvent> = "application/json"), (String = "text/csv")),
+            headers(("x-next-cursor" = String, description = "CSV only: the cursor of the next page, when there is one"))),
         (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn list_audit(
     State(s): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
-    Query(q): Query<AuditQuery>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<Response> {
     // Permission before the format: a refused reader learns nothing from a 422.
     access::read_audit(&caller.person)?;

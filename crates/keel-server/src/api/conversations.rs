@@ -3,12 +3,12 @@
 
 use crate::auth::Caller;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{page_request, ApiJson};
+use crate::extract::{page_request, ApiJson, ApiQuery};
 use crate::read::views::ListOf;
 use crate::services::conversations::{self as svc, *};
 use crate::services::visibility::Viewer;
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
@@ -43,8 +43,12 @@ async fn create_conversation(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// How many items per page (1–500; 50 when absent).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     limit: Option<String>,
+    /// The `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
@@ -54,7 +58,7 @@ pub struct PageQuery {
 async fn list_conversations(
     State(s): State<AppState>,
     caller: Caller,
-    Query(q): Query<PageQuery>,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<ListOf<Conversation>>> {
     let page = svc::my_conversations(
         s.store(),
@@ -94,6 +98,7 @@ async fn request_feedback(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FeedbackQuery {
     /// Requests on this objective or key result.
     okr_id: Option<String>,
@@ -107,7 +112,7 @@ pub struct FeedbackQuery {
 async fn list_feedback_requests(
     State(s): State<AppState>,
     caller: Caller,
-    Query(q): Query<FeedbackQuery>,
+    ApiQuery(q): ApiQuery<FeedbackQuery>,
 ) -> ApiResult<Json<ListOf<FeedbackRequest>>> {
     let person = q.person_id.filter(|p| !p.is_empty()).map(|p| {
         if p == "me" {
@@ -194,8 +199,10 @@ async fn list_recognitions(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PersonRecognitionsQuery {
     /// `true` for the recognition the person gave; `false` or absent for what they received.
+    #[param(value_type = Option<bool>)]
     given: Option<String>,
 }
 
@@ -207,7 +214,7 @@ async fn person_recognitions(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    Query(q): Query<PersonRecognitionsQuery>,
+    ApiQuery(q): ApiQuery<PersonRecognitionsQuery>,
 ) -> ApiResult<Json<ListOf<Recognition>>> {
     let side = match q.given.as_deref().map(str::trim) {
         None | Some("") | Some("false") => Side::Received,

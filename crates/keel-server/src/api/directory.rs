@@ -2,11 +2,11 @@
 
 use crate::auth::Caller;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{etag, page_request, ApiJson, IfMatch};
+use crate::extract::{etag, page_request, ApiJson, ApiQuery, IfMatch};
 use crate::read::views::ListOf;
 use crate::services::directory::{self as svc, *};
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
@@ -28,13 +28,18 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PeopleQuery {
     /// Case-insensitive part of a name or email.
     q: Option<String>,
     manager_id: Option<String>,
-    /// `true` or `false`.
+    /// Only active (`true`) or only deactivated (`false`) people; both when absent.
+    #[param(value_type = Option<bool>)]
     active: Option<String>,
+    /// How many items per page (1–500; 50 when absent).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     limit: Option<String>,
+    /// The `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
@@ -52,7 +57,7 @@ fn parse_bool(field: &str, v: Option<&str>) -> ApiResult<Option<bool>> {
 
 /// Add a person (administrators).
 #[utoipa::path(post, path = "/people", tag = "people", request_body = NewPerson,
-    responses((status = 201, body = Person), (status = 409, body = Problem, description = "email taken"), (status = 422, body = Problem)))]
+    responses((status = 201, body = Person, headers(("ETag" = String, description = "The record's version; send it back in If-Match"))), (status = 409, body = Problem, description = "email taken"), (status = 422, body = Problem)))]
 async fn create_person(
     State(s): State<AppState>,
     caller: Caller,
@@ -67,11 +72,14 @@ async fn create_person(
 async fn list_people(
     State(s): State<AppState>,
     _caller: Caller,
-    Query(q): Query<PeopleQuery>,
+    ApiQuery(q): ApiQuery<PeopleQuery>,
 ) -> ApiResult<Json<ListOf<Person>>> {
     let filter = PeopleFilter {
         query: q.q.filter(|x| !x.trim().is_empty()),
-        manager_id: q.manager_id.map(PersonId::from_string),
+        manager_id: q
+            .manager_id
+            .filter(|v| !v.is_empty())
+            .map(PersonId::from_string),
         active: parse_bool("active", q.active.as_deref())?,
     };
     let page = s
@@ -89,7 +97,7 @@ async fn list_people(
 
 /// One person.
 #[utoipa::path(get, path = "/people/{id}", tag = "people", params(("id" = String, Path)),
-    responses((status = 200, body = Person), (status = 404, body = Problem)))]
+    responses((status = 200, body = Person, headers(("ETag" = String, description = "The record's version; send it back in If-Match"))), (status = 404, body = Problem)))]
 async fn get_person(
     State(s): State<AppState>,
     _caller: Caller,
@@ -100,8 +108,8 @@ async fn get_person(
 }
 
 /// Change a person: name, email, title, manager, roles, active (administrators).
-#[utoipa::path(patch, path = "/people/{id}", tag = "people", params(("id" = String, Path)), request_body = PersonPatch,
-    responses((status = 200, body = Person), (status = 404, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(patch, path = "/people/{id}", tag = "people", params(("id" = String, Path), IfMatch), request_body = PersonPatch,
+    responses((status = 200, body = Person, headers(("ETag" = String, description = "The record's version; send it back in If-Match"))), (status = 404, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem)))]
 async fn patch_person(
     State(s): State<AppState>,
     caller: Caller,
@@ -121,16 +129,20 @@ async fn patch_person(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TeamsQuery {
     parent_id: Option<String>,
     member_id: Option<String>,
+    /// How many items per page (1–500; 50 when absent).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     limit: Option<String>,
+    /// The `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
 /// Add a team (administrators and champions).
 #[utoipa::path(post, path = "/teams", tag = "teams", request_body = NewTeam,
-    responses((status = 201, body = Team), (status = 422, body = Problem)))]
+    responses((status = 201, body = Team, headers(("ETag" = String, description = "The record's version; send it back in If-Match"))), (status = 422, body = Problem)))]
 async fn create_team(
     State(s): State<AppState>,
     caller: Caller,
@@ -145,11 +157,17 @@ async fn create_team(
 async fn list_teams(
     State(s): State<AppState>,
     _caller: Caller,
-    Query(q): Query<TeamsQuery>,
+    ApiQuery(q): ApiQuery<TeamsQuery>,
 ) -> ApiResult<Json<ListOf<Team>>> {
     let filter = TeamFilter {
-        parent_id: q.parent_id.map(TeamId::from_string),
-        member_id: q.member_id.map(PersonId::from_string),
+        parent_id: q
+            .parent_id
+            .filter(|v| !v.is_empty())
+            .map(TeamId::from_string),
+        member_id: q
+            .member_id
+            .filter(|v| !v.is_empty())
+            .map(PersonId::from_string),
     };
     let page = s
         .store()
@@ -166,7 +184,7 @@ async fn list_teams(
 
 /// One team.
 #[utoipa::path(get, path = "/teams/{id}", tag = "teams", params(("id" = String, Path)),
-    responses((status = 200, body = Team), (status = 404, body = Problem)))]
+    responses((status = 200, body = Team, headers(("ETag" = String, description = "The record's version; send it back in If-Match"))), (status = 404, body = Problem)))]
 async fn get_team(
     State(s): State<AppState>,
     _caller: Caller,
@@ -177,8 +195,8 @@ async fn get_team(
 }
 
 /// Change a team: name, parent, lead, members (administrators, champions, the team's lead).
-#[utoipa::path(patch, path = "/teams/{id}", tag = "teams", params(("id" = String, Path)), request_body = TeamPatch,
-    responses((status = 200, body = Team), (status = 404, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(patch, path = "/teams/{id}", tag = "teams", params(("id" = String, Path), IfMatch), request_body = TeamPatch,
+    responses((status = 200, body = Team, headers(("ETag" = String, description = "The record's version; send it back in If-Match"))), (status = 404, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem)))]
 async fn patch_team(
     State(s): State<AppState>,
     caller: Caller,
@@ -198,16 +216,21 @@ async fn patch_team(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CyclesQuery {
-    /// planning, active or closed.
+    /// Only cycles in this state.
+    #[param(value_type = Option<CycleState>, inline)]
     state: Option<String>,
+    /// How many items per page (1–500; 50 when absent).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     limit: Option<String>,
+    /// The `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
 /// Add a cycle (administrators and champions).
 #[utoipa::path(post, path = "/cycles", tag = "cycles", request_body = NewCycle,
-    responses((status = 201, body = Cycle), (status = 409, body = Problem, description = "name taken"), (status = 422, body = Problem)))]
+    responses((status = 201, body = Cycle, headers(("ETag" = String, description = "The record's version; send it back in If-Match"))), (status = 409, body = Problem, description = "name taken"), (status = 422, body = Problem)))]
 async fn create_cycle(
     State(s): State<AppState>,
     caller: Caller,
@@ -222,7 +245,7 @@ async fn create_cycle(
 async fn list_cycles(
     State(s): State<AppState>,
     _caller: Caller,
-    Query(q): Query<CyclesQuery>,
+    ApiQuery(q): ApiQuery<CyclesQuery>,
 ) -> ApiResult<Json<ListOf<Cycle>>> {
     let state = match q.state.as_deref() {
         None | Some("") => None,
@@ -247,7 +270,7 @@ async fn list_cycles(
 
 /// One cycle.
 #[utoipa::path(get, path = "/cycles/{id}", tag = "cycles", params(("id" = String, Path)),
-    responses((status = 200, body = Cycle), (status = 404, body = Problem)))]
+    responses((status = 200, body = Cycle, headers(("ETag" = String, description = "The record's version; send it back in If-Match"))), (status = 404, body = Problem)))]
 async fn get_cycle(
     State(s): State<AppState>,
     _caller: Caller,
@@ -258,8 +281,8 @@ async fn get_cycle(
 }
 
 /// Change a cycle (administrators and champions).
-#[utoipa::path(patch, path = "/cycles/{id}", tag = "cycles", params(("id" = String, Path)), request_body = CyclePatch,
-    responses((status = 200, body = Cycle), (status = 404, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(patch, path = "/cycles/{id}", tag = "cycles", params(("id" = String, Path), IfMatch), request_body = CyclePatch,
+    responses((status = 200, body = Cycle, headers(("ETag" = String, description = "The record's version; send it back in If-Match"))), (status = 404, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem)))]
 async fn patch_cycle(
     State(s): State<AppState>,
     caller: Caller,

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod audit;
+mod contract;
 mod conversations;
 mod directory;
 mod okrs;
@@ -30,8 +31,13 @@ Every route needs `Authorization: Bearer <token>` (create one with `keel token c
 a signed-in browser may instead use its session cookie, with the session's CSRF token in `x-csrf-token` on writes. \
 Errors are `application/problem+json` (RFC 9457) whose `field` and `detail` name the offending field. \
 Lists are paginated with `limit` (1–500, default 50) and `cursor`; they return `{items, next_cursor}`. \
+An optional query parameter sent empty (`?limit=`) counts as absent. \
 GET of a single record returns an `ETag`; send it back in `If-Match` on PATCH or DELETE to avoid \
-overwriting someone else's change (412 when it is stale)."
+overwriting someone else's change (412 when it is stale). \
+A 409 whose `detail` says the record was changed by someone else at the same moment comes from a \
+concurrent write: read the record again and repeat the request (it is safe to retry; nothing was \
+written). Any other 409 (a name taken, a closed OKR or cycle, an answered request) will fail the \
+same way again until the state changes."
     ),
     servers((url = "/api/v1")),
     modifiers(&BearerAuth),
@@ -83,6 +89,9 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(reviews::routes())
         .merge(conversations::routes())
         .split_for_parts();
+    let mut doc = doc;
+    // After the merge: the rules apply to every route's operations.
+    contract::Contract.modify(&mut doc);
     (routes, doc)
 }
 

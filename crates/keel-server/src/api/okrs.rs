@@ -2,14 +2,14 @@
 
 use crate::auth::Caller;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{etag, page_request, ApiJson, IfMatch};
+use crate::extract::{etag, page_request, ApiJson, ApiQuery, IfMatch};
 use crate::read::views::{self, InitiativeView, KeyResultView, ListOf, ObjectiveView};
 use crate::services::check_ins::{self, NewCheckIn};
 use crate::services::guards;
 use crate::services::okrs::{self as svc, *};
 use crate::services::visibility::Viewer;
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
@@ -60,19 +60,24 @@ pub(crate) async fn one_for_reader(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ObjectivesQuery {
+    /// Objectives of this cycle.
     cycle_id: Option<String>,
     /// Objectives shared with this team.
     team_id: Option<String>,
     owner_id: Option<String>,
+    /// How many items per page (1–500; 50 when absent).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     limit: Option<String>,
+    /// The `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
 /// Create an objective. Naming someone else as owner leaves the ownership pending until they
 /// accept; naming yourself (or nobody) is accepted at once.
 #[utoipa::path(post, path = "/objectives", tag = "objectives", request_body = NewObjective,
-    responses((status = 201, body = ObjectiveView), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = ObjectiveView, headers(("ETag" = String, description = "The record's version; send it back in If-Match"))), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn create_objective(
     State(s): State<AppState>,
     caller: Caller,
@@ -89,7 +94,7 @@ async fn create_objective(
 async fn list_objectives(
     State(s): State<AppState>,
     caller: Caller,
-    Query(q): Query<ObjectivesQuery>,
+    ApiQuery(q): ApiQuery<ObjectivesQuery>,
 ) -> ApiResult<Json<ListOf<ObjectiveView>>> {
     let filter = ObjectiveFilter {
         reader: keel_store::Reader::of(Viewer::of(&caller.person).audience()),
@@ -123,7 +128,7 @@ async fn list_objectives(
 
 /// One objective with its key results.
 #[utoipa::path(get, path = "/objectives/{id}", tag = "objectives", params(("id" = String, Path)),
-    responses((status = 200, body = ObjectiveView), (status = 404, body = Problem)))]
+    responses((status = 200, body = ObjectiveView, headers(("ETag" = String, description = "The record's version; send it back in If-Match"))), (status = 404, body = Problem)))]
 async fn get_objective(
     State(s): State<AppState>,
     caller: Caller,
@@ -141,8 +146,8 @@ async fn get_objective(
 
 /// Change an objective (its owner or sponsor, administrators, champions). Changing `owner_id`
 /// to someone else makes the ownership pending until they accept.
-#[utoipa::path(patch, path = "/objectives/{id}", tag = "objectives", params(("id" = String, Path)), request_body = ObjectivePatch,
-    responses((status = 200, body = ObjectiveView), (status = 403, body = Problem), (status = 404, body = Problem),
+#[utoipa::path(patch, path = "/objectives/{id}", tag = "objectives", params(("id" = String, Path), IfMatch), request_body = ObjectivePatch,
+    responses((status = 200, body = ObjectiveView, headers(("ETag" = String, description = "The record's version; send it back in If-Match"))), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem)))]
 async fn patch_objective(
     State(s): State<AppState>,
@@ -164,7 +169,7 @@ async fn patch_objective(
 }
 
 /// Delete an objective and its key results (their history stays in the audit log).
-#[utoipa::path(delete, path = "/objectives/{id}", tag = "objectives", params(("id" = String, Path)),
+#[utoipa::path(delete, path = "/objectives/{id}", tag = "objectives", params(("id" = String, Path), IfMatch),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 412, body = Problem)))]
 async fn delete_objective(
     State(s): State<AppState>,
@@ -178,7 +183,7 @@ async fn delete_objective(
 
 /// Add a key result to an objective (the objective's owner or sponsor, administrators, champions).
 #[utoipa::path(post, path = "/objectives/{id}/key-results", tag = "key-results", params(("id" = String, Path)), request_body = NewKeyResult,
-    responses((status = 201, body = KeyResultView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = KeyResultView, headers(("ETag" = String, description = "The record's version; send it back in If-Match"))), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn create_key_result(
     State(s): State<AppState>,
     caller: Caller,
@@ -193,7 +198,7 @@ async fn create_key_result(
 
 /// One key result.
 #[utoipa::path(get, path = "/key-results/{id}", tag = "key-results", params(("id" = String, Path)),
-    responses((status = 200, body = KeyResultView), (status = 404, body = Problem)))]
+    responses((status = 200, body = KeyResultView, headers(("ETag" = String, description = "The record's version; send it back in If-Match"))), (status = 404, body = Problem)))]
 async fn get_key_result(
     State(s): State<AppState>,
     caller: Caller,
@@ -210,8 +215,8 @@ async fn get_key_result(
 }
 
 /// Change a key result.
-#[utoipa::path(patch, path = "/key-results/{id}", tag = "key-results", params(("id" = String, Path)), request_body = KeyResultPatch,
-    responses((status = 200, body = KeyResultView), (status = 403, body = Problem), (status = 404, body = Problem),
+#[utoipa::path(patch, path = "/key-results/{id}", tag = "key-results", params(("id" = String, Path), IfMatch), request_body = KeyResultPatch,
+    responses((status = 200, body = KeyResultView, headers(("ETag" = String, description = "The record's version; send it back in If-Match"))), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem)))]
 async fn patch_key_result(
     State(s): State<AppState>,
@@ -233,7 +238,7 @@ async fn patch_key_result(
 }
 
 /// Delete a key result (its history stays in the audit log).
-#[utoipa::path(delete, path = "/key-results/{id}", tag = "key-results", params(("id" = String, Path)),
+#[utoipa::path(delete, path = "/key-results/{id}", tag = "key-results", params(("id" = String, Path), IfMatch),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 412, body = Problem)))]
 async fn delete_key_result(
     State(s): State<AppState>,
@@ -275,8 +280,12 @@ async fn create_check_in(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// How many items per page (1–500; 50 when absent).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     limit: Option<String>,
+    /// The `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
@@ -287,7 +296,7 @@ async fn list_check_ins(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    Query(q): Query<PageQuery>,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<ListOf<CheckIn>>> {
     let (kr, _) = guards::get_key_result(
         s.store(),
@@ -310,7 +319,7 @@ async fn list_check_ins(
 
 /// Propose an initiative under a key result.
 #[utoipa::path(post, path = "/key-results/{id}/initiatives", tag = "initiatives", params(("id" = String, Path)), request_body = NewInitiative,
-    responses((status = 201, body = InitiativeView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = InitiativeView, headers(("ETag" = String, description = "The record's version; send it back in If-Match"))), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn create_initiative(
     State(s): State<AppState>,
     caller: Caller,
@@ -346,8 +355,8 @@ async fn list_initiatives(
 }
 
 /// Change an initiative: drop it (a reason is required), mark it done, rename, reassign.
-#[utoipa::path(patch, path = "/initiatives/{id}", tag = "initiatives", params(("id" = String, Path)), request_body = InitiativePatch,
-    responses((status = 200, body = InitiativeView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(patch, path = "/initiatives/{id}", tag = "initiatives", params(("id" = String, Path), IfMatch), request_body = InitiativePatch,
+    responses((status = 200, body = InitiativeView, headers(("ETag" = String, description = "The record's version; send it back in If-Match"))), (status = 403, body = Problem), (status = 404, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem)))]
 async fn patch_initiative(
     State(s): State<AppState>,
     caller: Caller,

@@ -2,7 +2,7 @@
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{page_request, ApiJson};
+use crate::extract::{page_request, ApiJson, ApiQuery};
 use crate::read::health::{self, HealthReport};
 use crate::read::team_okrs;
 use crate::read::views::{KeyResultView, ListOf, ObjectiveView, PersonSummary};
@@ -10,7 +10,7 @@ use crate::services::directory;
 use crate::services::ownership::{self as svc, DeclineOwnership, ProposeOwner};
 use crate::services::visibility::Viewer;
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
@@ -326,10 +326,15 @@ fn classify(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RequestsQuery {
-    /// pending, accepted, declined or superseded.
+    /// Only requests in this state.
+    #[param(value_type = Option<RequestState>, inline)]
     state: Option<String>,
+    /// How many items per page (1–500; 50 when absent).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     limit: Option<String>,
+    /// The `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
@@ -340,7 +345,7 @@ pub struct RequestsQuery {
 async fn list_ownership_requests(
     State(s): State<AppState>,
     caller: Caller,
-    Query(q): Query<RequestsQuery>,
+    ApiQuery(q): ApiQuery<RequestsQuery>,
 ) -> ApiResult<Json<ListOf<OwnershipRequest>>> {
     let state = match q.state.as_deref() {
         None | Some("") => None,
@@ -407,7 +412,10 @@ async fn team_okrs(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HealthQuery {
+    /// The cycle to check (required).
+    #[param(value_type = String, required = true)]
     cycle_id: Option<String>,
 }
 
@@ -418,7 +426,7 @@ pub struct HealthQuery {
 async fn health_check(
     State(s): State<AppState>,
     caller: Caller,
-    Query(q): Query<HealthQuery>,
+    ApiQuery(q): ApiQuery<HealthQuery>,
 ) -> ApiResult<Json<HealthReport>> {
     crate::access::read_reports(&caller.person)?;
     let cycle = q

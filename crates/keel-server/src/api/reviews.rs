@@ -3,12 +3,12 @@
 
 use crate::auth::Caller;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{etag, page_request, ApiJson, IfMatch};
+use crate::extract::{etag, page_request, ApiJson, ApiQuery, IfMatch};
 use crate::read::views::ListOf;
 use crate::services::reviews::{self as svc, NewReview, ReviewItemNotes};
 use crate::services::visibility::Viewer;
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
@@ -28,7 +28,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// Prepare a team review (the team's lead, administrators, champions): an agenda of the team's
 /// active OKRs with owner, progress change since the last review, confidence trend and flags.
 #[utoipa::path(post, path = "/teams/{id}/reviews", tag = "reviews", params(("id" = String, Path)), request_body = NewReview,
-    responses((status = 201, body = Review), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = Review, headers(("ETag" = String, description = "The record's version; send it back in If-Match"))), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn create_review(
     State(s): State<AppState>,
     caller: Caller,
@@ -40,8 +40,12 @@ async fn create_review(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// How many items per page (1–500; 50 when absent).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     limit: Option<String>,
+    /// The `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
@@ -52,7 +56,7 @@ async fn list_reviews(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    Query(q): Query<PageQuery>,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<ListOf<Review>>> {
     let page = svc::list_reviews(
         s.store(),
@@ -69,7 +73,7 @@ async fn list_reviews(
 
 /// One review with its agenda (the OKRs the reader may see), notes and decisions.
 #[utoipa::path(get, path = "/reviews/{id}", tag = "reviews", params(("id" = String, Path)),
-    responses((status = 200, body = Review), (status = 404, body = Problem)))]
+    responses((status = 200, body = Review, headers(("ETag" = String, description = "The record's version; send it back in If-Match"))), (status = 404, body = Problem)))]
 async fn get_review(
     State(s): State<AppState>,
     caller: Caller,
@@ -87,8 +91,8 @@ async fn get_review(
 /// Record the owner's notes and the team's decisions on one OKR of the agenda (the OKR's owner,
 /// the team's lead, administrators, champions).
 #[utoipa::path(put, path = "/reviews/{id}/items/{objective_id}", tag = "reviews",
-    params(("id" = String, Path), ("objective_id" = String, Path)), request_body = ReviewItemNotes,
-    responses((status = 200, body = Review), (status = 403, body = Problem), (status = 404, body = Problem),
+    params(("id" = String, Path), ("objective_id" = String, Path), IfMatch), request_body = ReviewItemNotes,
+    responses((status = 200, body = Review, headers(("ETag" = String, description = "The record's version; send it back in If-Match"))), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 412, body = Problem), (status = 422, body = Problem)))]
 async fn note_item(
     State(s): State<AppState>,
