@@ -82,6 +82,9 @@ struct HealthPage {
     errors: usize,
     warnings: usize,
     infos: usize,
+    /// Whether the reader may open the calibration report (linked from here: no other page
+    /// leads to it).
+    calibration: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -126,6 +129,7 @@ pub async fn health(
         errors: count("error"),
         warnings: count("warning"),
         infos: count("info"),
+        calibration: crate::access::read_calibration(&caller.person).is_ok(),
         findings,
         error,
     };

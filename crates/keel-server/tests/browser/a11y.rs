@@ -24,14 +24,14 @@ use keel_store::{Accounts, DynStore, Snapshot, Snapshots, WriteCtx};
 use serde_json::{json, Value};
 
 /// The demo organisation served on a random port, every demo person with the demo password.
-struct Demo {
-    base: String,
-    snap: Snapshot,
-    _store: DynStore,
+pub(super) struct Demo {
+    pub(super) base: String,
+    pub(super) snap: Snapshot,
+    pub(super) store: DynStore,
     _dir: TempDir,
 }
 
-async fn spawn_demo() -> Demo {
+pub(super) async fn spawn_demo() -> Demo {
     let dir = std::env::temp_dir().join(format!("keel-a11y-{}", uuid::Uuid::now_v7().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     let store = keel_store::open(&format!("sqlite://{}", dir.join("keel.db").display()))
@@ -51,7 +51,7 @@ async fn spawn_demo() -> Demo {
     Demo {
         base,
         snap,
-        _store: store,
+        store,
         _dir: TempDir(dir),
     }
 }

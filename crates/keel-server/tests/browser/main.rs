@@ -17,6 +17,7 @@
 mod helpers;
 
 mod a11y;
+mod crawl;
 
 /// WebDriver key values (W3C WebDriver, "keyboard actions").
 mod keys {
@@ -129,6 +130,8 @@ impl Browser {
         .collect::<Vec<_>>();
         let body = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
+            // The browser log (console errors, CSP violations) for `crawl.rs`.
+            "goog:loggingPrefs": {"browser": "ALL"},
             "goog:chromeOptions": {"binary": CHROMIUM, "args": args}
         }}});
         let resp: Value = http

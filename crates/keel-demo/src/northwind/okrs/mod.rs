@@ -10,6 +10,7 @@ mod growth;
 mod initiatives;
 mod people;
 mod previous;
+mod private;
 mod sales;
 mod year;
 
@@ -52,6 +53,7 @@ pub(crate) fn okrs(org: &mut Org) -> Story {
     let (first_week, activation) = company::first_week(org, &year.objective);
     let (revenue, new_arr) = company::efficient_revenue(org, &year.arr);
     let platform = company::platform(org, &year.objective);
+    let platform_objective = platform.objective.clone();
     let best_work = company::best_work(org, &year.objective);
     engineering::growth_plans(org, &best_work);
     let (elisa, reports) = engineering::legacy_pipeline(org, &platform.latency);
@@ -80,6 +82,7 @@ pub(crate) fn okrs(org: &mut Org) -> Story {
             soc2: platform.soc2,
         },
     );
+    private::add(org, &year.objective, &platform_objective);
     Story {
         scored,
         activation,
