@@ -329,7 +329,10 @@ impl StatusOverride {
 
     /// `closed` and `stale` are facts, not judgements: only the three track statuses may be set.
     pub fn validated(mut self) -> FieldResult<Self> {
-        if matches!(self.status, Status::Closed | Status::Stale) {
+        if !matches!(
+            self.status,
+            Status::OnTrack | Status::AtRisk | Status::OffTrack
+        ) {
             return Err(FieldError::new(
                 "status",
                 "an owner may set on_track, at_risk or off_track; closed and stale are derived",

@@ -346,6 +346,9 @@ impl<'a> Tree<'a> {
                             Status::OffTrack => "are off track",
                             Status::Stale => "have gone without check-ins",
                             Status::Closed => "are closed",
+                            Status::NotStarted => "have not started yet",
+                            Status::AwaitingOwner => "are awaiting an owner",
+                            Status::Draft => "are drafts",
                         }
                     ),
                 )

@@ -277,6 +277,9 @@ pub struct StatusForm {
     pub reason: String,
     pub status_error: Option<String>,
     pub reason_error: Option<String>,
+    /// The last day the override stands, as typed (`YYYY-MM-DD`), and what was wrong with it.
+    pub until: String,
+    pub until_error: Option<String>,
     pub open: bool,
 }
 
@@ -941,6 +944,8 @@ pub struct StatusInput {
     status: String,
     #[serde(default)]
     reason: String,
+    #[serde(default)]
+    until: String,
 }
 
 /// `POST /objectives/{id}/status`: the owner overrides the derived status, with a reason
@@ -958,22 +963,34 @@ pub async fn override_status(
     let mut form = StatusForm {
         status: input.status.clone(),
         reason: input.reason.clone(),
+        until: input.until.clone(),
         open: true,
         ..Default::default()
     };
-    let result = match Status::parse(&input.status).filter(|s| OVERRIDABLE.contains(s)) {
-        Some(status) => rhythm::set_status_override(
+    let until = match input.until.trim() {
+        "" => Ok(None),
+        d => d.parse::<chrono::NaiveDate>().map(Some).map_err(|_| {
+            ApiError::invalid("until", "write a day such as 2026-12-31, or leave it empty")
+        }),
+    };
+    let result = match (
+        Status::parse(&input.status).filter(|s| OVERRIDABLE.contains(s)),
+        until,
+    ) {
+        (_, Err(e)) => Err(e),
+        (Some(status), Ok(until)) => rhythm::set_status_override(
             state.store(),
             &caller,
             &id,
             Some(rhythm::SetStatusOverride {
                 status,
                 reason: input.reason,
+                until,
             }),
         )
         .await
         .map(|_| ()),
-        None => Err(ApiError::invalid(
+        (None, _) => Err(ApiError::invalid(
             "status",
             "choose on track, at risk or off track",
         )),
@@ -983,6 +1000,7 @@ pub async fn override_status(
         Err(ApiError::Invalid(e)) => {
             match e.field.as_str() {
                 "status" => form.status_error = Some(e.message),
+                "until" => form.until_error = Some(e.message),
                 _ => form.reason_error = Some(e.message),
             }
             let kept = Kept {

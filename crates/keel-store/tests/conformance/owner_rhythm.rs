@@ -40,6 +40,7 @@ async fn rhythm_records_round_trip(s: DynStore, _url: String) {
             at: c.at,
             value: c.value,
             confidence: c.confidence.value(),
+            author_id: c.author_id.clone(),
         })
         .collect();
     let mut sorted = points.clone();
@@ -74,6 +75,7 @@ async fn rhythm_records_round_trip(s: DynStore, _url: String) {
         reason: "hiring".into(),
         set_by: Some(b.owner.id.clone()),
         set_at: now(),
+        until: Some(now().date_naive() + chrono::Days::new(14)),
     };
     s.set_status_override(&ctx(), &b.objective.id, Some(&ov))
         .await
