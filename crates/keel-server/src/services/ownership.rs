@@ -145,16 +145,8 @@ pub async fn propose(
             "this person is a co-owner; remove them from co_owner_ids before making them the accountable owner",
         ));
     }
-    let contributors = match &t.key_result {
-        None => &t.objective.contributor_ids,
-        Some(k) => &k.contributor_ids,
-    };
-    if contributors.contains(&input.owner_id) {
-        return Err(ApiError::invalid(
-            "owner_id",
-            "this person is a contributor; remove them from contributor_ids before proposing them as owner",
-        ));
-    }
+    // A contributor may be handed the OKR in one step (the seeds' handover story): they stay a
+    // contributor until they accept, and leave the contributors when they do (`accept`).
     let request = new_request(
         okr,
         Some(t.owner_id.clone()),
@@ -211,7 +203,41 @@ pub async fn accept(
     store
         .answer_ownership_request(&caller.write_ctx(), &request)
         .await?;
+    leave_contributors(store, caller, &okr).await?;
     Ok(request)
+}
+
+/// A contributor who accepted ownership leaves the contributors: the owner answers for it.
+async fn leave_contributors(store: &dyn Store, caller: &Caller, okr: &OkrRef) -> ApiResult<()> {
+    use keel_store::{KeyResults, Objectives};
+    let me = &caller.person.id;
+    match okr {
+        OkrRef::KeyResult(id) => {
+            let Some(before) = store.key_result(id).await? else {
+                return Ok(());
+            };
+            if before.contributor_ids.contains(me) {
+                let mut after = before.clone();
+                after.contributor_ids.retain(|c| c != me);
+                store
+                    .update_key_result(&caller.write_ctx(), &before, &after)
+                    .await?;
+            }
+        }
+        OkrRef::Objective(id) => {
+            let Some(before) = store.objective(id).await? else {
+                return Ok(());
+            };
+            if before.contributor_ids.contains(me) {
+                let mut after = before.clone();
+                after.contributor_ids.retain(|c| c != me);
+                store
+                    .update_objective(&caller.write_ctx(), &before, &after)
+                    .await?;
+            }
+        }
+    }
+    Ok(())
 }
 
 pub async fn decline(
