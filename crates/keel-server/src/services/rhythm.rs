@@ -217,11 +217,11 @@ impl Assessor {
         author.is_some_and(|a| a == &kr.owner_id || kr.co_owner_ids.contains(a))
     }
 
-    /// The owner's own check-ins of `kr` since it became active, oldest first.
+    /// The owner's own check-ins of `kr`, oldest first (a back-dated reading is the owner's word
+    /// about its day, even before the key result became active).
     pub fn owner_check_ins<'s>(
         &'s self,
         kr: &'s KeyResult,
-        active: Option<chrono::DateTime<chrono::Utc>>,
     ) -> impl Iterator<Item = &'s keel_store::CheckInPoint> + 's {
         self.history
             .get(&kr.id)
@@ -229,7 +229,6 @@ impl Assessor {
             .unwrap_or(&[])
             .iter()
             .filter(move |c| Self::is_owner(kr, c.author_id.as_ref()))
-            .filter(move |c| active.is_none_or(|a| c.at >= a))
     }
 
     pub fn key_result(&self, kr: &KeyResult, o: &Objective) -> KeyResultAssessment {
@@ -239,9 +238,10 @@ impl Assessor {
         let draft = o.state == ObjectiveState::Draft;
         let active = self.active_since.get(&kr.id).copied().flatten();
         let awaiting_owner = !draft && active.is_none();
-        let last_owner = self.owner_check_ins(kr, active).last();
-        // Silence and pace count from when it became active (else from its creation, for a key
-        // result not active yet, which is never due).
+        let last_owner = self.owner_check_ins(kr).last();
+        // Silence counts from the owner's last check-in, else from when it became active (else
+        // from its creation, for a key result not active yet, which is never due); pace from when
+        // it became active.
         let start = active.unwrap_or(kr.created_at);
         let since = last_owner.map_or(start, |c| c.at);
         let days_silent = (self.now - since).num_days().max(0);

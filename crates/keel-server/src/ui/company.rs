@@ -202,8 +202,34 @@ pub struct NodeHead {
     pub objective_count: usize,
     pub percent: i64,
     pub status: Option<StatusBadge>,
+    /// What the roll-up leaves out, in words ("2 drafts · 1 awaiting an owner"); empty when
+    /// nothing is.
+    pub left_out: String,
     /// Open by default (the top two levels).
     pub open: bool,
+}
+
+/// Drafts and work awaiting an owner stay out of a roll-up's progress and status; the roll-up
+/// says how many there are.
+fn left_out(below: &[&ObjectiveView]) -> String {
+    let count = |s: Status| below.iter().filter(|o| o.status == s).count();
+    let plural = |n: usize, one: &str, many: &str| {
+        format!("{n} {}", if n == 1 { one } else { many })
+    };
+    let mut parts = vec![];
+    match count(Status::Draft) {
+        0 => {}
+        n => parts.push(plural(n, "draft", "drafts")),
+    }
+    match count(Status::AwaitingOwner) {
+        0 => {}
+        n => parts.push(format!("{n} awaiting an owner")),
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("{} not counted", parts.join(" · "))
+    }
 }
 
 struct Tree<'a> {
@@ -320,6 +346,14 @@ impl<'a> Tree<'a> {
         depth: usize,
         below: &[&ObjectiveView],
     ) -> NodeHead {
+        let left_out = left_out(below);
+        let all = below;
+        let counted: Vec<&ObjectiveView> = below
+            .iter()
+            .copied()
+            .filter(|o| !o.status.is_pending())
+            .collect();
+        let below: &[&ObjectiveView] = if counted.is_empty() { all } else { &counted };
         let progress = if below.is_empty() {
             0.0
         } else {
@@ -330,7 +364,8 @@ impl<'a> Tree<'a> {
             name,
             href,
             level,
-            objective_count: below.len(),
+            objective_count: all.len(),
+            left_out,
             percent: percent(progress),
             status: worst.map(|s| {
                 let n = below.iter().filter(|o| o.status == s).count();
