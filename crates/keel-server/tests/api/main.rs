@@ -34,6 +34,7 @@ mod rhythm;
 mod rhythm_story;
 mod rhythm_visibility;
 mod scoring;
+mod status_lifecycle;
 mod status_pages;
 mod story;
 mod team_cadence;
