@@ -103,6 +103,22 @@ impl Status {
     }
 }
 
+/// The status a team, department or the company reads from the objectives below it: drafts and
+/// work awaiting an owner are left out (the page says how many); of the rest, the median by
+/// badness, so that one objective in trouble shows as itself (its own red badge, counted in the
+/// reason) without painting a whole company red, while a majority in trouble does. `None` with
+/// nothing below; the lifecycle state itself when everything below is a draft or waiting.
+pub fn roll_up(statuses: impl IntoIterator<Item = Status>) -> Option<Status> {
+    let all: Vec<Status> = statuses.into_iter().collect();
+    let mut counted: Vec<Status> = all.iter().copied().filter(|s| !s.is_pending()).collect();
+    if counted.is_empty() {
+        return Status::worst(all);
+    }
+    counted.sort_by_key(|s| s.badness());
+    // The upper median: with an even count, the worse of the two middle ones.
+    Some(counted[counted.len() / 2])
+}
+
 /// The confidence band of a value on the organisation's scale.
 pub fn confidence_status(scale: ConfidenceScale, confidence: u8) -> Status {
     match scale {
@@ -677,6 +693,21 @@ mod tests {
         }
         assert_eq!(Status::NotStarted.label(), "Not started");
         assert_eq!(Status::AwaitingOwner.as_str(), "awaiting_owner");
+    }
+
+    #[test]
+    fn roll_ups_leave_drafts_out_and_take_the_median() {
+        use Status::*;
+        assert_eq!(roll_up([]), None);
+        assert_eq!(roll_up([Draft, AwaitingOwner]), Some(AwaitingOwner));
+        assert_eq!(roll_up([Draft, Draft, OnTrack]), Some(OnTrack), "drafts left out");
+        assert_eq!(
+            roll_up([OnTrack, OnTrack, AtRisk, OffTrack]),
+            Some(AtRisk),
+            "one red objective does not paint the company red"
+        );
+        assert_eq!(roll_up([OffTrack, OffTrack, OnTrack]), Some(OffTrack));
+        assert_eq!(roll_up([OnTrack, OffTrack]), Some(OffTrack), "a tie reads the worse");
     }
 
     #[test]

@@ -359,7 +359,16 @@ impl<'a> Tree<'a> {
         } else {
             below.iter().map(|o| o.progress).sum::<f64>() / below.len() as f64
         };
-        let worst = Status::worst(below.iter().map(|o| o.status));
+        let rolled = rhythm::roll_up(all.iter().map(|o| o.status));
+        // Every status below, counted in words: "6 on track, 5 at risk, 1 off track".
+        let breakdown = Status::ALL
+            .into_iter()
+            .filter_map(|s| {
+                let n = below.iter().filter(|o| o.status == s).count();
+                (n > 0).then(|| format!("{n} {}", s.label().to_lowercase()))
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
         NodeHead {
             name,
             href,
@@ -367,24 +376,14 @@ impl<'a> Tree<'a> {
             objective_count: all.len(),
             left_out,
             percent: percent(progress),
-            status: worst.map(|s| {
-                let n = below.iter().filter(|o| o.status == s).count();
+            status: rolled.map(|s| {
                 StatusBadge::new(
                     s,
                     format!(
-                        "{n} of {} objective{} below {}",
+                        "{} objective{} below: {breakdown}; the middle of them reads {}",
                         below.len(),
                         if below.len() == 1 { "" } else { "s" },
-                        match s {
-                            Status::OnTrack => "are on track: the weakest state here",
-                            Status::AtRisk => "are at risk",
-                            Status::OffTrack => "are off track",
-                            Status::Stale => "have gone without check-ins",
-                            Status::Closed => "are closed",
-                            Status::NotStarted => "have not started yet",
-                            Status::AwaitingOwner => "are awaiting an owner",
-                            Status::Draft => "are drafts",
-                        }
+                        s.label().to_lowercase()
                     ),
                 )
             }),
