@@ -309,3 +309,74 @@ async fn a_contributor_is_handed_a_key_result_on_the_page() {
     assert_eq!(k["ownership_state"], "accepted");
     assert_eq!(k["contributor_ids"], json!([]), "{k}");
 }
+
+#[tokio::test]
+async fn my_week_separates_what_i_own_from_what_i_contribute_to_and_only_open_work() {
+    let app = spawn_app().await;
+    check_in_day_tomorrow(&app).await;
+    let cycle = app.cycle("2026 Q4").await;
+    let (member, _) = app.member("Cora Contributor").await;
+    let (_, mine) = active_objective(&app, &cycle, None, &["Mine to report"]).await;
+    let (_, theirs) = active_objective(&app, &cycle, None, &["Theirs to report"]).await;
+    // Cora owns "Theirs to report" (she names herself through the admin's proposal and
+    // accepts); the admin contributes to it. Both key results are silent for 20 days.
+    check_in_as(&app, &app.token, &mine[0], 5.0, 8, &days_ago(20)).await;
+    let resp = app
+        .patch(
+            &format!("/api/v1/key-results/{}", theirs[0]),
+            json!({"contributor_ids": [member]}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    check_in_as(&app, &app.token, &theirs[0], 5.0, 8, &days_ago(20)).await;
+    let resp = app
+        .post(
+            &format!("/api/v1/key-results/{}/ownership", theirs[0]),
+            json!({"owner_id": member}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let resp = app
+        .patch(
+            &format!("/api/v1/key-results/{}", theirs[0]),
+            json!({"contributor_ids": [app.admin_id]}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK, "{}", resp.text().await.unwrap());
+    // A closed quarter's key result asks for nothing.
+    let old = app
+        .create(
+            "/api/v1/cycles",
+            json!({"name": "2026 Q3", "starts_on": "2026-07-01", "ends_on": "2026-09-30", "state": "active"}),
+        )
+        .await;
+    let old_id = old["id"].as_str().unwrap().to_string();
+    let (_, closed) = active_objective(&app, &old_id, None, &["Last quarter's"]).await;
+    let resp = app
+        .patch(&format!("/api/v1/cycles/{old_id}"), json!({"state": "closed"}))
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+
+    let b = Browser::admin(&app).await;
+    let page = b.page("/my-week").await;
+    let own = page.text("#krs-own");
+    let contribute = page.text("#krs-contribute");
+    assert!(own.contains("Mine to report"), "{own}");
+    assert!(!own.contains("Theirs to report"), "{own}");
+    assert!(contribute.contains("Theirs to report"), "{contribute}");
+    assert!(
+        !contribute.contains("check-in due"),
+        "only the owner is asked for a check-in: {contribute}"
+    );
+    assert!(own.contains("check-in due"), "{own}");
+    assert!(!page.mentions("Last quarter's"), "closed cycles ask nothing");
+    let due = json_of(&app, &format!("/api/v1/people/{}/due", app.admin_id)).await;
+    let due_ids: Vec<&str> = due["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["key_result_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(due_ids, vec![mine[0].as_str()], "{due}");
+    assert!(!due_ids.contains(&closed[0].as_str()));
+}
