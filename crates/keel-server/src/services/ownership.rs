@@ -23,6 +23,33 @@ pub struct ProposeOwner {
     pub note: String,
     /// The owner-fit criteria ("One owner"): legitimacy, decision authority, proximity to the outcome.
     pub fit: Option<OwnerFit>,
+    /// The current owner stays on as `sponsor` or `contributor` (a handover); absent: they step
+    /// away.
+    #[serde(default)]
+    pub previous_owner_stays_as: Option<StaysAs>,
+}
+
+/// The role the previous owner keeps after a handover.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StaysAs {
+    Sponsor,
+    Contributor,
+}
+
+impl StaysAs {
+    /// As a form spells it: empty for none.
+    pub fn parse(v: &str) -> ApiResult<Option<Self>> {
+        match v.trim() {
+            "" => Ok(None),
+            "sponsor" => Ok(Some(StaysAs::Sponsor)),
+            "contributor" => Ok(Some(StaysAs::Contributor)),
+            _ => Err(ApiError::invalid(
+                "previous_owner_stays_as",
+                "choose sponsor, contributor or neither",
+            )),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -147,6 +174,7 @@ pub async fn propose(
     }
     // A contributor may be handed the OKR in one step (the seeds' handover story): they stay a
     // contributor until they accept, and leave the contributors when they do (`accept`).
+    let stays = input.previous_owner_stays_as.map(|r| (okr.clone(), r));
     let request = new_request(
         okr,
         Some(t.owner_id.clone()),
@@ -158,7 +186,49 @@ pub async fn propose(
     store
         .propose_ownership(&caller.write_ctx(), &request, t.version)
         .await?;
+    if let Some((okr, role)) = stays {
+        keep_previous_owner(store, caller, &okr, &t.owner_id, role).await?;
+    }
     Ok(request)
+}
+
+/// After a handover, the previous owner stays on as sponsor or contributor.
+async fn keep_previous_owner(
+    store: &dyn Store,
+    caller: &Caller,
+    okr: &OkrRef,
+    previous: &PersonId,
+    role: StaysAs,
+) -> ApiResult<()> {
+    use keel_store::{KeyResults, Objectives};
+    let keep = |sponsor: &mut Option<PersonId>, contributors: &mut Vec<PersonId>| match role {
+        StaysAs::Sponsor => *sponsor = Some(previous.clone()),
+        StaysAs::Contributor if !contributors.contains(previous) => {
+            contributors.push(previous.clone())
+        }
+        StaysAs::Contributor => {}
+    };
+    match okr {
+        OkrRef::KeyResult(id) => {
+            if let Some(before) = store.key_result(id).await? {
+                let mut after = before.clone();
+                keep(&mut after.sponsor_id, &mut after.contributor_ids);
+                store
+                    .update_key_result(&caller.write_ctx(), &before, &after)
+                    .await?;
+            }
+        }
+        OkrRef::Objective(id) => {
+            if let Some(before) = store.objective(id).await? {
+                let mut after = before.clone();
+                keep(&mut after.sponsor_id, &mut after.contributor_ids);
+                store
+                    .update_objective(&caller.write_ctx(), &before, &after)
+                    .await?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The pending request on an OKR, for the proposed owner to answer.

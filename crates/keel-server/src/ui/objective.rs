@@ -103,6 +103,9 @@ pub struct OwnershipNote {
     pub state: &'static str,
     pub decline_reason: String,
     pub when: String,
+    /// While a handover waits: who answers for it now and who is asked ("Chris CTO answers for
+    /// it until Maya PM accepts"); empty otherwise.
+    pub waiting: String,
 }
 
 pub struct InitiativeLine {
@@ -335,6 +338,16 @@ fn note_of(
         state: r.state.as_str(),
         decline_reason: r.decline_reason.clone().unwrap_or_default(),
         when: day(r.created_at),
+        waiting: match &r.previous_owner_id {
+            Some(prev) if r.state == RequestState::Pending && prev != &r.proposed_owner_id => {
+                format!(
+                    "{} answers for it until {} accepts",
+                    name_of(people, prev),
+                    name_of(people, &r.proposed_owner_id)
+                )
+            }
+            _ => String::new(),
+        },
     })
 }
 
@@ -840,6 +853,9 @@ pub struct HandoverInput {
     decision_authority: Option<String>,
     #[serde(rename = "fit.proximity")]
     proximity: Option<String>,
+    /// "sponsor" or "contributor": the current owner stays on in that role; empty: they leave.
+    #[serde(default)]
+    previous_owner_stays_as: String,
 }
 
 /// `POST /{objectives|key-results}/{id}/ownership`: hand over to (or propose) a new owner, who
@@ -882,7 +898,9 @@ pub async fn hand_over(
     let result = match owner {
         Err(e) => Err(e),
         Ok(None) => Err(ApiError::invalid("owner_id", "choose the new owner")),
-        Ok(Some(owner_id)) => {
+        Ok(Some(owner_id)) => match ownership::StaysAs::parse(&input.previous_owner_stays_as) {
+            Err(e) => Err(e),
+            Ok(previous_owner_stays_as) => {
             let fit = OwnerFit {
                 legitimacy: form.legitimacy,
                 decision_authority: form.decision_authority,
@@ -897,11 +915,13 @@ pub async fn hand_over(
                     owner_id,
                     note: input.note,
                     fit: (fit != OwnerFit::default()).then_some(fit),
+                    previous_owner_stays_as,
                 },
             )
             .await
             .map(|_| ())
-        }
+            }
+        },
     };
     match result {
         Ok(()) => {

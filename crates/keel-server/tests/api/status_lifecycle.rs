@@ -288,13 +288,34 @@ async fn a_contributor_is_handed_a_key_result_on_the_page() {
     let resp = b
         .submit(
             &action,
-            &[("owner_id", pm.as_str()), ("note", "You watch the funnel daily")],
+            &[
+                ("owner_id", pm.as_str()),
+                ("note", "You watch the funnel daily"),
+                ("previous_owner_stays_as", "sponsor"),
+            ],
         )
         .await;
     assert!(resp.status().is_redirection(), "{}", resp.status());
     let k = kr_json(&app, &krs[0]).await;
     assert_eq!(k["owner_id"], pm.as_str(), "{k}");
     assert_eq!(k["ownership_state"], "pending");
+    assert_eq!(k["sponsor_id"], app.admin_id.as_str(), "the old owner stays on as sponsor");
+    // While it waits, the page says who answers for it now and who is asked.
+    let page = b.page(&format!("/objectives/{o}")).await;
+    let waiting = page.text(&format!("#kr-{} .handover-waiting", krs[0]));
+    assert!(
+        waiting.contains("answers for it until Maya PM accepts"),
+        "{}",
+        page.html()
+    );
+    // Through the API, a role the old owner could keep is checked.
+    let resp = app
+        .post(
+            &format!("/api/v1/key-results/{}/ownership", krs[0]),
+            json!({"owner_id": pm, "previous_owner_stays_as": "godparent"}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let resp = app
         .req_as(
             &pm_token,
@@ -308,6 +329,9 @@ async fn a_contributor_is_handed_a_key_result_on_the_page() {
     let k = kr_json(&app, &krs[0]).await;
     assert_eq!(k["ownership_state"], "accepted");
     assert_eq!(k["contributor_ids"], json!([]), "{k}");
+    assert_eq!(k["sponsor_id"], app.admin_id.as_str());
+    let page = b.page(&format!("/objectives/{o}")).await;
+    assert!(!page.has(".handover-waiting"), "nothing waits once accepted");
 }
 
 #[tokio::test]
