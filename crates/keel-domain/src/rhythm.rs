@@ -335,7 +335,12 @@ impl StatusOverride {
     /// Whether the override still stands on `today`: it lapses after `until` (when the owner
     /// picked a day) or on `next_due`, the day the next check-in falls due after it was set; and
     /// it never outranks stale (an owner's word cannot hide silence).
-    pub fn stands(&self, today: chrono::NaiveDate, next_due: chrono::NaiveDate, stale: bool) -> bool {
+    pub fn stands(
+        &self,
+        today: chrono::NaiveDate,
+        next_due: chrono::NaiveDate,
+        stale: bool,
+    ) -> bool {
         let live = match self.until {
             Some(until) => today <= until,
             None => today < next_due,
@@ -700,14 +705,22 @@ mod tests {
         use Status::*;
         assert_eq!(roll_up([]), None);
         assert_eq!(roll_up([Draft, AwaitingOwner]), Some(AwaitingOwner));
-        assert_eq!(roll_up([Draft, Draft, OnTrack]), Some(OnTrack), "drafts left out");
+        assert_eq!(
+            roll_up([Draft, Draft, OnTrack]),
+            Some(OnTrack),
+            "drafts left out"
+        );
         assert_eq!(
             roll_up([OnTrack, OnTrack, AtRisk, OffTrack]),
             Some(AtRisk),
             "one red objective does not paint the company red"
         );
         assert_eq!(roll_up([OffTrack, OffTrack, OnTrack]), Some(OffTrack));
-        assert_eq!(roll_up([OnTrack, OffTrack]), Some(OffTrack), "a tie reads the worse");
+        assert_eq!(
+            roll_up([OnTrack, OffTrack]),
+            Some(OffTrack),
+            "a tie reads the worse"
+        );
     }
 
     #[test]
@@ -732,7 +745,10 @@ mod tests {
             until: None,
         };
         assert!(ov.stands(d(5), d(9), false));
-        assert!(!ov.stands(d(9), d(9), false), "lapses at the next due check-in");
+        assert!(
+            !ov.stands(d(9), d(9), false),
+            "lapses at the next due check-in"
+        );
         assert!(!ov.stands(d(5), d(9), true), "never outranks stale");
         let picked = StatusOverride {
             until: Some(d(20)),

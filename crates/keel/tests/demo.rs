@@ -292,8 +292,12 @@ async fn current_quarter_is_not_off_track_and_new_work_is_never_red() {
         .await
         .unwrap();
     let ids: Vec<KeyResultId> = key_results.iter().map(|k| k.id.clone()).collect();
-    let active: HashMap<KeyResultId, Option<chrono::DateTime<chrono::Utc>>> =
-        store.active_since(&ids).await.unwrap().into_iter().collect();
+    let active: HashMap<KeyResultId, Option<chrono::DateTime<chrono::Utc>>> = store
+        .active_since(&ids)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
     let now = chrono::Utc::now();
     let mut objective_statuses = vec![];
     for o in &objectives {

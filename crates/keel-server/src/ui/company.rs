@@ -213,9 +213,8 @@ pub struct NodeHead {
 /// says how many there are.
 fn left_out(below: &[&ObjectiveView]) -> String {
     let count = |s: Status| below.iter().filter(|o| o.status == s).count();
-    let plural = |n: usize, one: &str, many: &str| {
-        format!("{n} {}", if n == 1 { one } else { many })
-    };
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let mut parts = vec![];
     match count(Status::Draft) {
         0 => {}

@@ -901,25 +901,25 @@ pub async fn hand_over(
         Ok(Some(owner_id)) => match ownership::StaysAs::parse(&input.previous_owner_stays_as) {
             Err(e) => Err(e),
             Ok(previous_owner_stays_as) => {
-            let fit = OwnerFit {
-                legitimacy: form.legitimacy,
-                decision_authority: form.decision_authority,
-                proximity: form.proximity,
-                note: String::new(),
-            };
-            ownership::propose(
-                state.store(),
-                &caller,
-                okr,
-                ProposeOwner {
-                    owner_id,
-                    note: input.note,
-                    fit: (fit != OwnerFit::default()).then_some(fit),
-                    previous_owner_stays_as,
-                },
-            )
-            .await
-            .map(|_| ())
+                let fit = OwnerFit {
+                    legitimacy: form.legitimacy,
+                    decision_authority: form.decision_authority,
+                    proximity: form.proximity,
+                    note: String::new(),
+                };
+                ownership::propose(
+                    state.store(),
+                    &caller,
+                    okr,
+                    ProposeOwner {
+                        owner_id,
+                        note: input.note,
+                        fit: (fit != OwnerFit::default()).then_some(fit),
+                        previous_owner_stays_as,
+                    },
+                )
+                .await
+                .map(|_| ())
             }
         },
     };

@@ -302,7 +302,8 @@ async fn company_tree_nests_teams_and_filters_by_team_owner_and_status() {
         "{html}"
     );
     assert!(
-        tree.text(".node-company > summary").contains("1 draft not counted"),
+        tree.text(".node-company > summary")
+            .contains("1 draft not counted"),
         "the company roll-up says what it leaves out: {html}"
     );
     assert!(titles(&tree).contains(&"Learn Rust properly".to_string()));

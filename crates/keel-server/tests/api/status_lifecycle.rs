@@ -58,8 +58,11 @@ async fn new_work_is_not_started_drafts_are_drafts_and_neither_is_due_or_red() {
         )
         .await;
     assert_eq!(
-        json_of(&app, &format!("/api/v1/objectives/{}", empty["id"].as_str().unwrap())).await
-            ["status"],
+        json_of(
+            &app,
+            &format!("/api/v1/objectives/{}", empty["id"].as_str().unwrap())
+        )
+        .await["status"],
         "draft",
         "a draft with no key results is not On track"
     );
@@ -107,7 +110,11 @@ async fn work_awaiting_its_owner_is_not_stale_and_not_due_for_the_person_asked()
     assert_eq!(k["status"], "awaiting_owner", "{k}");
     assert_eq!(k["check_in_due"], false);
     let due = json_of(&app, &format!("/api/v1/people/{member}/due")).await;
-    assert_eq!(due["items"], json!([]), "not due for the person merely asked");
+    assert_eq!(
+        due["items"],
+        json!([]),
+        "not due for the person merely asked"
+    );
 
     // Once Max accepts, it starts afresh: not started, not stale from the old owner's silence.
     let resp = app
@@ -299,7 +306,11 @@ async fn a_contributor_is_handed_a_key_result_on_the_page() {
     let k = kr_json(&app, &krs[0]).await;
     assert_eq!(k["owner_id"], pm.as_str(), "{k}");
     assert_eq!(k["ownership_state"], "pending");
-    assert_eq!(k["sponsor_id"], app.admin_id.as_str(), "the old owner stays on as sponsor");
+    assert_eq!(
+        k["sponsor_id"],
+        app.admin_id.as_str(),
+        "the old owner stays on as sponsor"
+    );
     // While it waits, the page says who answers for it now and who is asked.
     let page = b.page(&format!("/objectives/{o}")).await;
     let waiting = page.text(&format!("#kr-{} .handover-waiting", krs[0]));
@@ -331,7 +342,10 @@ async fn a_contributor_is_handed_a_key_result_on_the_page() {
     assert_eq!(k["contributor_ids"], json!([]), "{k}");
     assert_eq!(k["sponsor_id"], app.admin_id.as_str());
     let page = b.page(&format!("/objectives/{o}")).await;
-    assert!(!page.has(".handover-waiting"), "nothing waits once accepted");
+    assert!(
+        !page.has(".handover-waiting"),
+        "nothing waits once accepted"
+    );
 }
 
 #[tokio::test]
@@ -366,7 +380,12 @@ async fn my_week_separates_what_i_own_from_what_i_contribute_to_and_only_open_wo
             json!({"contributor_ids": [app.admin_id]}),
         )
         .await;
-    assert_eq!(resp.status(), StatusCode::OK, "{}", resp.text().await.unwrap());
+    assert_eq!(
+        resp.status(),
+        StatusCode::OK,
+        "{}",
+        resp.text().await.unwrap()
+    );
     // A closed quarter's key result asks for nothing.
     let old = app
         .create(
@@ -377,7 +396,10 @@ async fn my_week_separates_what_i_own_from_what_i_contribute_to_and_only_open_wo
     let old_id = old["id"].as_str().unwrap().to_string();
     let (_, closed) = active_objective(&app, &old_id, None, &["Last quarter's"]).await;
     let resp = app
-        .patch(&format!("/api/v1/cycles/{old_id}"), json!({"state": "closed"}))
+        .patch(
+            &format!("/api/v1/cycles/{old_id}"),
+            json!({"state": "closed"}),
+        )
         .await;
     assert_eq!(resp.status(), StatusCode::OK);
 
@@ -393,7 +415,10 @@ async fn my_week_separates_what_i_own_from_what_i_contribute_to_and_only_open_wo
         "only the owner is asked for a check-in: {contribute}"
     );
     assert!(own.contains("check-in due"), "{own}");
-    assert!(!page.mentions("Last quarter's"), "closed cycles ask nothing");
+    assert!(
+        !page.mentions("Last quarter's"),
+        "closed cycles ask nothing"
+    );
     let due = json_of(&app, &format!("/api/v1/people/{}/due", app.admin_id)).await;
     let due_ids: Vec<&str> = due["items"]
         .as_array()

@@ -13,12 +13,19 @@ conformance!(
 async fn key_results_are_active_from_activation_and_acceptance(s: DynStore, _url: String) {
     let b = basic(&s).await;
     let since = |v: Vec<(KeyResultId, Option<chrono::DateTime<chrono::Utc>>)>| {
-        v.into_iter().next().and_then(|(_, t)| t).map(|t| t.timestamp_micros())
+        v.into_iter()
+            .next()
+            .and_then(|(_, t)| t)
+            .map(|t| t.timestamp_micros())
     };
     let micros = |t: chrono::DateTime<chrono::Utc>| t.timestamp_micros();
     // Created active and accepted: active from the later of the two creations.
     assert_eq!(
-        since(s.active_since(std::slice::from_ref(&b.kr.id)).await.unwrap()),
+        since(
+            s.active_since(std::slice::from_ref(&b.kr.id))
+                .await
+                .unwrap()
+        ),
         Some(micros(b.objective.created_at.max(b.kr.created_at)))
     );
     // A draft: not active until it leaves draft.
@@ -34,7 +41,10 @@ async fn key_results_are_active_from_activation_and_acceptance(s: DynStore, _url
     active.state = ObjectiveState::Active;
     s.update_objective(&ctx(), &draft, &active).await.unwrap();
     let activated = since(s.active_since(ids).await.unwrap()).expect("active once activated");
-    assert!(activated >= micros(before) - 1, "stamped when it left draft");
+    assert!(
+        activated >= micros(before) - 1,
+        "stamped when it left draft"
+    );
     // Handed to someone who has not accepted: not active; accepted: active from then.
     let other = person("Ben", &format!("ben-{}@example.com", uuid::Uuid::now_v7()));
     s.insert_person(&ctx(), &other).await.unwrap();
@@ -46,7 +56,9 @@ async fn key_results_are_active_from_activation_and_acceptance(s: DynStore, _url
     assert_eq!(since(s.active_since(ids).await.unwrap()), None);
     let mut accepted = handed.clone();
     accepted.ownership_state = OwnershipState::Accepted;
-    s.update_key_result(&ctx(), &handed, &accepted).await.unwrap();
+    s.update_key_result(&ctx(), &handed, &accepted)
+        .await
+        .unwrap();
     let from = since(s.active_since(ids).await.unwrap()).expect("active once accepted");
     assert!(from >= activated, "the later of activation and acceptance");
     assert!(s.active_since(&[]).await.unwrap().is_empty());
