@@ -5,7 +5,7 @@
 //! a pure function over one cycle's OKRs so that the API, `keel lint`, the web UI and reports
 //! all show the same findings.
 
-use crate::ids::PersonId;
+use crate::ids::{KeyResultId, PersonId};
 use crate::key_result::{KeyResult, MetricKind};
 use crate::objective::{Objective, ObjectiveState, OwnershipState};
 use crate::org::HealthThresholds;
@@ -50,6 +50,10 @@ pub struct HealthInput<'a> {
     pub teams: &'a [Team],
     /// Pending ownership requests of these OKRs (for how long they have waited).
     pub requests: &'a [OwnershipRequest],
+    /// The key results whose status is stale, with how many days their owner has been silent:
+    /// the status's own verdict (`rhythm::is_stale`, counted from when each became active), so
+    /// that the health check and the status never disagree about silence.
+    pub stale: &'a HashMap<KeyResultId, i64>,
 }
 
 /// Findings, errors first, then warnings, then information.
@@ -98,7 +102,6 @@ struct Cycle<'a> {
     input: &'a HealthInput<'a>,
     pending_since: HashMap<&'a str, chrono::DateTime<chrono::Utc>>,
     krs_of: HashMap<&'a str, Vec<&'a KeyResult>>,
-    objective_state: HashMap<&'a str, ObjectiveState>,
     /// Each team's members and lead.
     members: HashMap<&'a str, HashSet<&'a PersonId>>,
 }
@@ -115,11 +118,6 @@ impl<'a> Cycle<'a> {
         for k in input.key_results {
             krs_of.entry(k.objective_id.as_str()).or_default().push(k);
         }
-        let objective_state = input
-            .objectives
-            .iter()
-            .map(|o| (o.id.as_str(), o.state))
-            .collect();
         let members = input
             .teams
             .iter()
@@ -134,7 +132,6 @@ impl<'a> Cycle<'a> {
             input,
             pending_since,
             krs_of,
-            objective_state,
             members,
         }
     }
@@ -377,24 +374,18 @@ impl<'a> Cycle<'a> {
                 "Set a start and a target that differ, or list its milestones".into(),
             ));
         }
-        let active =
-            self.objective_state.get(k.objective_id.as_str()) == Some(&ObjectiveState::Active);
-        if active {
-            let last = k.last_check_in_at.unwrap_or(k.created_at);
-            let days = (self.input.now - last).num_days();
-            if days > i64::from(self.input.thresholds.stale_check_in_days) {
-                out.push(finding(
-                    "stale_confidence",
-                    match k.last_check_in_at {
-                        Some(_) => format!("no confidence update for {days} days"),
-                        None => format!("no check-in since it was created {days} days ago"),
-                    },
-                    format!(
-                        "{} should check in with the current value and confidence",
-                        self.name(&k.owner_id)
-                    ),
-                ));
-            }
+        if let Some(days) = self.input.stale.get(&k.id) {
+            out.push(finding(
+                "stale_confidence",
+                match k.last_check_in_at {
+                    Some(_) => format!("no check-in by its owner for {days} days"),
+                    None => format!("no check-in since it started {days} days ago"),
+                },
+                format!(
+                    "{} should check in with the current value and confidence",
+                    self.name(&k.owner_id)
+                ),
+            ));
         }
     }
 
@@ -551,6 +542,12 @@ mod tests {
     ) -> Vec<Finding> {
         let people: HashMap<PersonId, Person> =
             people.iter().map(|p| (p.id.clone(), p.clone())).collect();
+        // What the status derivation judged stale: here, any key result checked in 9 days ago.
+        let stale: HashMap<KeyResultId, i64> = krs
+            .iter()
+            .filter_map(|k| Some((k.id.clone(), (Utc::now() - k.last_check_in_at?).num_days())))
+            .filter(|(_, d)| crate::rhythm::is_stale(*d, 7, 1))
+            .collect();
         check(&HealthInput {
             now: Utc::now(),
             thresholds: HealthThresholds::default(),
@@ -559,6 +556,7 @@ mod tests {
             people: &people,
             teams,
             requests,
+            stale: &stale,
         })
     }
 

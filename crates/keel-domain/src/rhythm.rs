@@ -1,9 +1,12 @@
 //! The owner's rhythm in numbers: status (with its reason in words), forecast and score bands.
 //!
-//! Pure and tested here so that the API, the UI, reminders and reports
-//! derive the same status. Order of derivation: closed; stale when nobody checked in within the
-//! cadence plus a grace period (silence is never green); then the owner's latest confidence;
-//! then pace (progress against the share of the cycle elapsed).
+//! Pure and tested here so that the API, the UI, reminders, reports and the health check derive
+//! the same status. Order of derivation (*Status and pace* in docs/method.md): closed; then the
+//! lifecycle states that are neither green nor red (a draft, a key result awaiting its owner's
+//! acceptance, one not started yet); stale when its owner has not checked in within the cadence
+//! plus a grace period, counted from when it became active (silence is never green); then the
+//! owner's latest confidence (only the owner's own check-in carries it); then pace (progress
+//! against the share of its active time elapsed).
 
 use crate::error::{FieldError, FieldResult};
 use crate::ids::{KeyResultId, ObjectiveId, PersonId};
@@ -20,15 +23,24 @@ pub enum Status {
     OffTrack,
     Stale,
     Closed,
+    /// Active, but no owner check-in yet and less than one cadence since it became active.
+    NotStarted,
+    /// Its owner has not accepted it yet: nobody answers for it.
+    AwaitingOwner,
+    /// Its objective is a draft.
+    Draft,
 }
 
 impl Status {
     /// Every status, best first (filters list them in this order).
-    pub const ALL: [Status; 5] = [
+    pub const ALL: [Status; 8] = [
         Status::OnTrack,
         Status::AtRisk,
         Status::OffTrack,
         Status::Stale,
+        Status::NotStarted,
+        Status::AwaitingOwner,
+        Status::Draft,
         Status::Closed,
     ];
 
@@ -41,6 +53,9 @@ impl Status {
             Status::OffTrack => "off_track",
             Status::Stale => "stale",
             Status::Closed => "closed",
+            Status::NotStarted => "not_started",
+            Status::AwaitingOwner => "awaiting_owner",
+            Status::Draft => "draft",
         }
     }
 
@@ -52,6 +67,9 @@ impl Status {
             Status::OffTrack => "Off track",
             Status::Stale => "Stale",
             Status::Closed => "Closed",
+            Status::NotStarted => "Not started",
+            Status::AwaitingOwner => "Awaiting owner",
+            Status::Draft => "Draft",
         }
     }
 
@@ -60,19 +78,45 @@ impl Status {
         Status::ALL.into_iter().find(|s| s.as_str() == v)
     }
 
-    /// Worse statuses sort higher, so an objective can take the worst of its key results.
+    /// Work that is not under way yet (a draft, awaiting its owner): it stays out of roll-ups
+    /// and is never due for a check-in.
+    pub fn is_pending(self) -> bool {
+        matches!(self, Status::Draft | Status::AwaitingOwner)
+    }
+
+    /// Worse statuses sort higher, so an objective can take the worst of its key results. The
+    /// lifecycle states sort below every judged one: they never drag a roll-up down.
     fn badness(self) -> u8 {
         match self {
             Status::Closed => 0,
-            Status::OnTrack => 1,
-            Status::AtRisk => 2,
-            Status::Stale => 3,
-            Status::OffTrack => 4,
+            Status::Draft => 1,
+            Status::AwaitingOwner => 2,
+            Status::NotStarted => 3,
+            Status::OnTrack => 4,
+            Status::AtRisk => 5,
+            Status::Stale => 6,
+            Status::OffTrack => 7,
         }
     }
     pub fn worst(statuses: impl IntoIterator<Item = Status>) -> Option<Status> {
         statuses.into_iter().max_by_key(|s| s.badness())
     }
+}
+
+/// The status a team, department or the company reads from the objectives below it: drafts and
+/// work awaiting an owner are left out (the page says how many); of the rest, the median by
+/// badness, so that one objective in trouble shows as itself (its own red badge, counted in the
+/// reason) without painting a whole company red, while a majority in trouble does. `None` with
+/// nothing below; the lifecycle state itself when everything below is a draft or waiting.
+pub fn roll_up(statuses: impl IntoIterator<Item = Status>) -> Option<Status> {
+    let all: Vec<Status> = statuses.into_iter().collect();
+    let mut counted: Vec<Status> = all.iter().copied().filter(|s| !s.is_pending()).collect();
+    if counted.is_empty() {
+        return Status::worst(all);
+    }
+    counted.sort_by_key(|s| s.badness());
+    // The upper median: with an even count, the worse of the two middle ones.
+    Some(counted[counted.len() / 2])
 }
 
 /// The confidence band of a value on the organisation's scale.
@@ -91,18 +135,43 @@ pub fn confidence_status(scale: ConfidenceScale, confidence: u8) -> Status {
     }
 }
 
+/// The one definition of stale, used by status, the health check and check-ins due: the owner
+/// has been silent longer than the cadence plus the grace period. `days_silent` counts from the
+/// owner's last check-in, else from when the key result became active ([`active_since`]).
+pub fn is_stale(days_silent: i64, cadence_days: i64, grace_days: i64) -> bool {
+    days_silent > cadence_days + grace_days
+}
+
+/// When a key result became active: the later of its objective's activation and its owner's
+/// acceptance. `None` while either has not happened (a draft, an owner not yet accepted).
+pub fn active_since(
+    objective_activated_at: Option<chrono::DateTime<chrono::Utc>>,
+    owner_accepted_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    Some(objective_activated_at?.max(owner_accepted_at?))
+}
+
 /// Everything status derivation needs about one key result.
 pub struct StatusInput {
     pub closed: bool,
+    /// Its objective is a draft.
     pub draft: bool,
-    /// Days since the last check-in (or since creation when there is none).
+    /// Its owner has not accepted it.
+    pub awaiting_owner: bool,
+    /// Days since its owner's last check-in, else since it became active.
     pub days_silent: i64,
+    /// Days since it became active.
+    pub days_active: i64,
+    /// Whether its owner has checked in since it became active.
+    pub owner_checked_in: bool,
     pub cadence_days: i64,
     pub grace_days: i64,
+    /// The confidence of the owner's own latest check-in (never a contributor's).
     pub confidence: Option<u8>,
     pub scale: ConfidenceScale,
     pub progress: f64,
-    /// Share of the cycle elapsed, in [0, 1].
+    /// Share of its active time elapsed (from when it became active to the cycle's end), in
+    /// [0, 1].
     pub elapsed: f64,
 }
 
@@ -111,12 +180,38 @@ pub fn key_result_status(i: &StatusInput) -> (Status, String) {
     if i.closed {
         return (Status::Closed, "the OKR is closed".into());
     }
-    if !i.draft && i.days_silent > i.cadence_days + i.grace_days {
+    if i.draft {
+        return (
+            Status::Draft,
+            "its objective is a draft: nothing is due yet".into(),
+        );
+    }
+    if i.awaiting_owner {
+        return (
+            Status::AwaitingOwner,
+            "its owner has not accepted it yet".into(),
+        );
+    }
+    if is_stale(i.days_silent, i.cadence_days, i.grace_days) {
+        let since = if i.owner_checked_in {
+            "no check-in by its owner"
+        } else {
+            "no check-in by its owner since it started"
+        };
         return (
             Status::Stale,
             format!(
-                "no check-in for {} days (due every {} days)",
+                "{since} for {} days (due every {} days)",
                 i.days_silent, i.cadence_days
+            ),
+        );
+    }
+    if !i.owner_checked_in && i.days_active < i.cadence_days {
+        return (
+            Status::NotStarted,
+            format!(
+                "active for {} of {} days, and its owner has not checked in yet",
+                i.days_active, i.cadence_days
             ),
         );
     }
@@ -138,7 +233,7 @@ pub fn key_result_status(i: &StatusInput) -> (Status, String) {
     (
         s,
         format!(
-            "{:.0}% done with {:.0}% of the cycle elapsed",
+            "{:.0}% done with {:.0}% of its time elapsed",
             i.progress * 100.0,
             expected * 100.0
         ),
@@ -230,18 +325,49 @@ pub struct StatusOverride {
     pub reason: String,
     pub set_by: Option<PersonId>,
     pub set_at: chrono::DateTime<chrono::Utc>,
+    /// The last day it stands, when its owner picked one; otherwise it lapses when the next
+    /// check-in falls due after it was set.
+    #[serde(default)]
+    pub until: Option<chrono::NaiveDate>,
 }
 
 impl StatusOverride {
+    /// Whether the override still stands on `today`: it lapses after `until` (when the owner
+    /// picked a day) or on `next_due`, the day the next check-in falls due after it was set; and
+    /// it never outranks stale (an owner's word cannot hide silence).
+    pub fn stands(
+        &self,
+        today: chrono::NaiveDate,
+        next_due: chrono::NaiveDate,
+        stale: bool,
+    ) -> bool {
+        let live = match self.until {
+            Some(until) => today <= until,
+            None => today < next_due,
+        };
+        live && !stale
+    }
+
     /// `closed` and `stale` are facts, not judgements: only the three track statuses may be set.
     pub fn validated(mut self) -> FieldResult<Self> {
-        if matches!(self.status, Status::Closed | Status::Stale) {
+        if !matches!(
+            self.status,
+            Status::OnTrack | Status::AtRisk | Status::OffTrack
+        ) {
             return Err(FieldError::new(
                 "status",
                 "an owner may set on_track, at_risk or off_track; closed and stale are derived",
             ));
         }
         self.reason = text::required("reason", &self.reason, 2_000)?;
+        if let Some(until) = self.until {
+            if until < self.set_at.date_naive() {
+                return Err(FieldError::new(
+                    "until",
+                    "must be today or a later day: the override would never stand",
+                ));
+            }
+        }
         Ok(self)
     }
 }
@@ -405,7 +531,10 @@ mod tests {
         StatusInput {
             closed: false,
             draft: false,
+            awaiting_owner: false,
             days_silent: 2,
+            days_active: 30,
+            owner_checked_in: true,
             cadence_days: 7,
             grace_days: 3,
             confidence: Some(8),
@@ -443,8 +572,8 @@ mod tests {
                 ..input()
             })
             .0,
-            Status::OnTrack,
-            "drafts are never due"
+            Status::Draft,
+            "drafts are never due, never green"
         );
         assert_eq!(
             key_result_status(&input()).0,
@@ -497,6 +626,144 @@ mod tests {
         assert_eq!(
             confidence_status(ConfidenceScale::ThreeLevel, 2),
             Status::AtRisk
+        );
+    }
+
+    #[test]
+    fn lifecycle_states_are_neither_green_nor_red() {
+        let new = StatusInput {
+            days_silent: 0,
+            days_active: 0,
+            owner_checked_in: false,
+            confidence: None,
+            progress: 0.0,
+            elapsed: 0.0,
+            ..input()
+        };
+        let (s, why) = key_result_status(&new);
+        assert_eq!(s, Status::NotStarted, "created today: {why}");
+        assert_eq!(
+            key_result_status(&StatusInput {
+                days_silent: 6,
+                days_active: 6,
+                elapsed: 0.7,
+                ..new
+            })
+            .0,
+            Status::NotStarted,
+            "less than one cadence active is not red, whatever the cycle's share elapsed"
+        );
+        assert_eq!(
+            key_result_status(&StatusInput {
+                awaiting_owner: true,
+                days_silent: 65,
+                days_active: 65,
+                ..input()
+            })
+            .0,
+            Status::AwaitingOwner,
+            "not accepted: not stale, not due"
+        );
+        let late = StatusInput {
+            days_silent: 8,
+            days_active: 8,
+            owner_checked_in: false,
+            confidence: None,
+            progress: 0.0,
+            elapsed: 0.1,
+            ..input()
+        };
+        assert_eq!(
+            key_result_status(&late).0,
+            Status::OffTrack,
+            "past one cadence, pace judges it"
+        );
+        assert_eq!(
+            key_result_status(&StatusInput {
+                days_silent: 11,
+                days_active: 11,
+                ..late
+            })
+            .0,
+            Status::Stale,
+            "silence counts from when it became active"
+        );
+        for s in [Status::NotStarted, Status::AwaitingOwner, Status::Draft] {
+            assert_eq!(Status::parse(s.as_str()), Some(s));
+            assert_eq!(
+                Status::worst([s, Status::OnTrack]),
+                Some(Status::OnTrack),
+                "{s:?} never drags a roll-up"
+            );
+        }
+        assert_eq!(Status::NotStarted.label(), "Not started");
+        assert_eq!(Status::AwaitingOwner.as_str(), "awaiting_owner");
+    }
+
+    #[test]
+    fn roll_ups_leave_drafts_out_and_take_the_median() {
+        use Status::*;
+        assert_eq!(roll_up([]), None);
+        assert_eq!(roll_up([Draft, AwaitingOwner]), Some(AwaitingOwner));
+        assert_eq!(
+            roll_up([Draft, Draft, OnTrack]),
+            Some(OnTrack),
+            "drafts left out"
+        );
+        assert_eq!(
+            roll_up([OnTrack, OnTrack, AtRisk, OffTrack]),
+            Some(AtRisk),
+            "one red objective does not paint the company red"
+        );
+        assert_eq!(roll_up([OffTrack, OffTrack, OnTrack]), Some(OffTrack));
+        assert_eq!(
+            roll_up([OnTrack, OffTrack]),
+            Some(OffTrack),
+            "a tie reads the worse"
+        );
+    }
+
+    #[test]
+    fn one_definition_of_stale_and_active_since() {
+        assert!(!is_stale(10, 7, 3) && is_stale(11, 7, 3));
+        let t = |d: i64| chrono::DateTime::from_timestamp(d * 86_400, 0).unwrap();
+        assert_eq!(active_since(Some(t(5)), Some(t(9))), Some(t(9)));
+        assert_eq!(active_since(Some(t(12)), Some(t(9))), Some(t(12)));
+        assert_eq!(active_since(None, Some(t(9))), None, "a draft");
+        assert_eq!(active_since(Some(t(5)), None), None, "awaiting its owner");
+    }
+
+    #[test]
+    fn an_override_lapses_and_never_hides_silence() {
+        let d = |day| chrono::NaiveDate::from_ymd_opt(2026, 11, day).unwrap();
+        let ov = StatusOverride {
+            objective_id: ObjectiveId::from_string("o"),
+            status: Status::OnTrack,
+            reason: "a partner deal".into(),
+            set_by: None,
+            set_at: d(2).and_hms_opt(9, 0, 0).unwrap().and_utc(),
+            until: None,
+        };
+        assert!(ov.stands(d(5), d(9), false));
+        assert!(
+            !ov.stands(d(9), d(9), false),
+            "lapses at the next due check-in"
+        );
+        assert!(!ov.stands(d(5), d(9), true), "never outranks stale");
+        let picked = StatusOverride {
+            until: Some(d(20)),
+            ..ov.clone()
+        };
+        assert!(picked.stands(d(20), d(9), false) && !picked.stands(d(21), d(9), false));
+        assert_eq!(
+            StatusOverride {
+                until: Some(d(1)),
+                ..ov
+            }
+            .validated()
+            .unwrap_err()
+            .field,
+            "until"
         );
     }
 

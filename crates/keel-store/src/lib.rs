@@ -108,6 +108,8 @@ pub struct CheckInPoint {
     pub at: chrono::DateTime<chrono::Utc>,
     pub value: f64,
     pub confidence: u8,
+    /// Who checked in: only the owner's own check-in carries the confidence status uses.
+    pub author_id: Option<PersonId>,
 }
 
 /// Who is writing, from where: recorded on the audit event of every write.

@@ -13,7 +13,7 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: [Migration; 7] = [
+const MIGRATIONS: [Migration; 8] = [
     Migration {
         version: 1,
         name: "init",
@@ -55,6 +55,12 @@ const MIGRATIONS: [Migration; 7] = [
         name: "recognitions_given",
         sqlite: include_str!("../migrations/sqlite/0007_recognitions_given.sql"),
         postgres: include_str!("../migrations/postgres/0007_recognitions_given.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "status_lifecycle",
+        sqlite: include_str!("../migrations/sqlite/0008_status_lifecycle.sql"),
+        postgres: include_str!("../migrations/postgres/0008_status_lifecycle.sql"),
     },
 ];
 

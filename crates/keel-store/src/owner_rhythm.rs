@@ -101,7 +101,14 @@ pub(crate) const TEAM_CADENCE: Table = Table {
 /// The `status_overrides` table: an owner's status set by hand, with the reason.
 pub(crate) const STATUS_OVERRIDE: Table = Table {
     name: "status_overrides",
-    columns: &["objective_id", "status", "reason", "set_by", "set_at"],
+    columns: &[
+        "objective_id",
+        "status",
+        "reason",
+        "set_by",
+        "set_at",
+        "until_on",
+    ],
     not_selected: &[],
     later: &[],
 };
@@ -114,7 +121,50 @@ pub(crate) fn status_override_from(r: &Row) -> StoreResult<rhythm::StatusOverrid
         reason: r.text("reason")?,
         set_by: r.opt_text("set_by")?.map(PersonId::from_string),
         set_at: to_ts("set_at", r.int("set_at")?)?,
+        until: r
+            .opt_text("until_on")?
+            .map(|d| date_from("until_on", &d))
+            .transpose()?,
     })
+}
+
+/// Stamps when an objective left draft (`activated_at`), once; cleared if it goes back to draft.
+pub(crate) async fn stamp_activation(
+    tx: &mut Tx,
+    id: &str,
+    at: &chrono::DateTime<chrono::Utc>,
+) -> StoreResult<()> {
+    tx.execute(
+        "UPDATE objectives SET activated_at = CASE WHEN state = 'draft' THEN NULL \
+         ELSE COALESCE(activated_at, $1) END WHERE id = $2",
+        args![ts(at), id],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Stamps when a key result's owner accepted it (`owner_accepted_at`): cleared while nobody has
+/// accepted it; restarted when the owner changes (`new_owner`).
+pub(crate) async fn stamp_acceptance(
+    tx: &mut Tx,
+    id: &str,
+    at: &chrono::DateTime<chrono::Utc>,
+    new_owner: bool,
+) -> StoreResult<()> {
+    let kept = if new_owner {
+        "$1"
+    } else {
+        "COALESCE(owner_accepted_at, $1)"
+    };
+    tx.execute(
+        &format!(
+            "UPDATE key_results SET owner_accepted_at = CASE WHEN ownership_state = 'accepted' \
+             THEN {kept} ELSE NULL END WHERE id = $2"
+        ),
+        args![ts(at), id],
+    )
+    .await?;
+    Ok(())
 }
 
 /// The owner's rhythm: cadences, status overrides, scores, retrospectives, carrying over.
@@ -141,6 +191,13 @@ pub trait Rhythm: Send + Sync {
         &self,
         objective_ids: &[ObjectiveId],
     ) -> StoreResult<Vec<rhythm::StatusOverride>>;
+    /// When each of these key results became active (`rhythm::active_since`): the later of its
+    /// objective's activation and its owner's acceptance, `None` while either is missing. Rows
+    /// written before these were stamped read as their creation.
+    async fn active_since(
+        &self,
+        key_result_ids: &[KeyResultId],
+    ) -> StoreResult<Vec<(KeyResultId, Option<chrono::DateTime<chrono::Utc>>)>>;
     /// Records (or replaces) a key result's end-of-cycle score. Audited.
     async fn save_score(&self, ctx: &WriteCtx, score: &rhythm::KeyResultScore) -> StoreResult<()>;
     /// The end-of-cycle scores of these key results (those scored).
@@ -210,6 +267,13 @@ impl Rhythm for dyn Store {
         objective_ids: &[ObjectiveId],
     ) -> StoreResult<Vec<rhythm::StatusOverride>> {
         self.as_rhythm().status_overrides(objective_ids).await
+    }
+
+    async fn active_since(
+        &self,
+        key_result_ids: &[KeyResultId],
+    ) -> StoreResult<Vec<(KeyResultId, Option<chrono::DateTime<chrono::Utc>>)>> {
+        self.as_rhythm().active_since(key_result_ids).await
     }
 
     async fn save_score(&self, ctx: &WriteCtx, score: &rhythm::KeyResultScore) -> StoreResult<()> {
@@ -411,6 +475,7 @@ impl Rhythm for SqlStore {
                     s.reason.as_str(),
                     s.set_by.as_ref().map(|x| x.as_str()),
                     ts(&s.set_at),
+                    s.until.map(|d| d.to_string()),
                 ]],
             )
             .await
@@ -448,6 +513,32 @@ impl Rhythm for SqlStore {
         .await?
         .iter()
         .map(status_override_from)
+        .collect()
+    }
+
+    async fn active_since(
+        &self,
+        key_result_ids: &[KeyResultId],
+    ) -> StoreResult<Vec<(KeyResultId, Option<chrono::DateTime<chrono::Utc>>)>> {
+        fetch_in(
+            &mut self.ex(),
+            "SELECT k.id AS id, \
+             COALESCE(o.activated_at, CASE WHEN o.state <> 'draft' THEN o.created_at END) AS activated, \
+             COALESCE(k.owner_accepted_at, \
+                CASE WHEN k.ownership_state = 'accepted' THEN k.created_at END) AS accepted \
+             FROM key_results k JOIN objectives o ON o.id = k.objective_id WHERE k.id",
+            "",
+            &id_strings(key_result_ids),
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            let at = |c: &str| r.opt_int(c)?.map(|v| to_ts(c, v)).transpose();
+            Ok((
+                KeyResultId::from_string(r.text("id")?),
+                rhythm::active_since(at("activated")?, at("accepted")?),
+            ))
+        })
         .collect()
     }
 

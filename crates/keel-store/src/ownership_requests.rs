@@ -323,6 +323,9 @@ impl SqlStore {
                 stale_or_missing(&mut tx, before.table, okr_id, "AND deleted_at IS NULL").await,
             );
         }
+        if before.table == "key_results" {
+            crate::owner_rhythm::stamp_acceptance(&mut tx, okr_id, &now(), true).await?;
+        }
         // An unanswered request is replaced by the new one.
         tx.execute(
             &format!(
@@ -424,6 +427,10 @@ impl SqlStore {
             .await?;
         if n == 0 {
             return Err(StoreError::StaleVersion);
+        }
+        if before.table == "key_results" {
+            let decided = to_ts("decided_at", decided_at)?;
+            crate::owner_rhythm::stamp_acceptance(&mut tx, okr_id, &decided, false).await?;
         }
         let n = tx
             .execute(

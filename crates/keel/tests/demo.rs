@@ -280,3 +280,54 @@ fn the_rhythm_is_deterministic() {
     assert_eq!(a.conversations.len(), b.conversations.len());
     assert_eq!(a.recognitions.len(), b.recognitions.len());
 }
+
+/// Issue 12: on the demo's current quarter the company does not read Off track, and no key
+/// result active for less than one cadence is red.
+#[tokio::test]
+async fn current_quarter_is_not_off_track_and_new_work_is_never_red() {
+    let (store, snap) = loaded().await;
+    let current = cycle(&snap, CycleState::Active);
+    let (objectives, key_results) = okrs_of(&store, &snap, &current).await;
+    let assessor = Assessor::load(store.as_ref(), &objectives, &key_results)
+        .await
+        .unwrap();
+    let ids: Vec<KeyResultId> = key_results.iter().map(|k| k.id.clone()).collect();
+    let active: HashMap<KeyResultId, Option<chrono::DateTime<chrono::Utc>>> = store
+        .active_since(&ids)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+    let now = chrono::Utc::now();
+    let mut objective_statuses = vec![];
+    for o in &objectives {
+        let assessed: Vec<_> = key_results
+            .iter()
+            .filter(|k| k.objective_id == o.id)
+            .map(|k| {
+                let a = assessor.key_result(k, o);
+                if let Some(Some(since)) = active.get(&k.id) {
+                    if (now - *since).num_days() < i64::from(a.cadence_days) {
+                        assert_ne!(
+                            a.status,
+                            Status::OffTrack,
+                            "'{}' is active for less than one cadence: {}",
+                            k.title,
+                            a.status_reason
+                        );
+                    }
+                }
+                (k.weight, a)
+            })
+            .collect();
+        let oa = assessor.objective(
+            o,
+            &assessed.iter().map(|(w, a)| (*w, a)).collect::<Vec<_>>(),
+        );
+        objective_statuses.push(oa.status);
+    }
+    let company = rhythm::roll_up(objective_statuses.iter().copied());
+    eprintln!("objectives: {objective_statuses:?} → company {company:?}");
+    assert!(company.is_some());
+    assert_ne!(company, Some(Status::OffTrack), "{objective_statuses:?}");
+}

@@ -70,7 +70,7 @@ pub async fn company(
         Some(s) => Some(Status::parse(s).ok_or_else(|| {
             ApiError::invalid(
                 "status",
-                "must be on_track, at_risk, off_track, stale or closed",
+                "must be on_track, at_risk, off_track, stale, not_started, awaiting_owner, draft or closed",
             )
         })?),
         None => None,

@@ -119,6 +119,18 @@ pub async fn for_cycle(
             None => break,
         }
     }
+    // Stale is the status's own verdict (one definition, `rhythm::is_stale`).
+    let assessor =
+        crate::services::rhythm::Assessor::load(store, &objectives, &key_results).await?;
+    let by_id: HashMap<&ObjectiveId, &Objective> = objectives.iter().map(|o| (&o.id, o)).collect();
+    let stale: HashMap<KeyResultId, i64> = key_results
+        .iter()
+        .filter_map(|k| {
+            let a = assessor.key_result(k, by_id.get(&k.objective_id)?);
+            (a.status == keel_domain::rhythm::Status::Stale)
+                .then(|| (k.id.clone(), a.days_since_check_in))
+        })
+        .collect();
     let findings = health::check(&HealthInput {
         now: chrono::Utc::now(),
         thresholds: settings.health,
@@ -127,6 +139,7 @@ pub async fn for_cycle(
         people: &people,
         teams: &teams,
         requests: &requests,
+        stale: &stale,
     });
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
     Ok(HealthReport {

@@ -26,6 +26,11 @@ pub enum Involvement {
 }
 
 impl Involvement {
+    /// The caller answers for it: its owner or co-owner. Everything else they contribute to.
+    pub fn owns(self) -> bool {
+        matches!(self, Involvement::Owner | Involvement::CoOwner)
+    }
+
     pub fn word(self) -> &'static str {
         match self {
             Involvement::Owner => "owner",
@@ -63,7 +68,8 @@ pub struct MyKeyResult {
     /// The caller may check in on it now (permitted, and neither it nor its cycle is closed).
     pub can_check_in: bool,
     /// Its check-in is due by the rhythm's own rule (`views::KeyResultView::check_in_due`: the
-    /// team's or organisation's cadence and check-in day), and the caller may check in.
+    /// team's or organisation's cadence and check-in day), and the caller owns it: only the
+    /// owner's check-in ends its silence, so nobody else is asked for one.
     pub due: bool,
 }
 
@@ -165,6 +171,8 @@ pub async fn my_week(store: &dyn Store, caller: &Caller) -> ApiResult<MyWeek> {
         .involved
         .objectives
         .iter()
+        // Only open work: a closed objective or cycle asks nothing of anyone this week.
+        .filter(|o| !mine.locked(o))
         .filter_map(|o| by_id.get(&o.id).map(|v| ((*v).clone(), o)))
         .map(|(v, o)| {
             let inv = involvement(me, &o.owner_id, &o.co_owner_ids, o.sponsor_id.as_ref());
@@ -177,6 +185,9 @@ pub async fn my_week(store: &dyn Store, caller: &Caller) -> ApiResult<MyWeek> {
         let Some(o) = mine.objectives.get(&k.objective_id) else {
             continue;
         };
+        if mine.locked(o) {
+            continue;
+        }
         let Some(view) = by_id
             .get(&o.id)
             .and_then(|v| v.key_results.iter().find(|kv| kv.id == k.id))
@@ -193,7 +204,7 @@ pub async fn my_week(store: &dyn Store, caller: &Caller) -> ApiResult<MyWeek> {
             key_result: view.clone(),
             objective_title: o.title.clone(),
             involvement: inv,
-            due: can_check_in && view.check_in_due,
+            due: can_check_in && inv.owns() && view.check_in_due,
             can_check_in,
         });
     }

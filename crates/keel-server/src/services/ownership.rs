@@ -23,6 +23,33 @@ pub struct ProposeOwner {
     pub note: String,
     /// The owner-fit criteria ("One owner"): legitimacy, decision authority, proximity to the outcome.
     pub fit: Option<OwnerFit>,
+    /// The current owner stays on as `sponsor` or `contributor` (a handover); absent: they step
+    /// away.
+    #[serde(default)]
+    pub previous_owner_stays_as: Option<StaysAs>,
+}
+
+/// The role the previous owner keeps after a handover.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StaysAs {
+    Sponsor,
+    Contributor,
+}
+
+impl StaysAs {
+    /// As a form spells it: empty for none.
+    pub fn parse(v: &str) -> ApiResult<Option<Self>> {
+        match v.trim() {
+            "" => Ok(None),
+            "sponsor" => Ok(Some(StaysAs::Sponsor)),
+            "contributor" => Ok(Some(StaysAs::Contributor)),
+            _ => Err(ApiError::invalid(
+                "previous_owner_stays_as",
+                "choose sponsor, contributor or neither",
+            )),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -145,16 +172,9 @@ pub async fn propose(
             "this person is a co-owner; remove them from co_owner_ids before making them the accountable owner",
         ));
     }
-    let contributors = match &t.key_result {
-        None => &t.objective.contributor_ids,
-        Some(k) => &k.contributor_ids,
-    };
-    if contributors.contains(&input.owner_id) {
-        return Err(ApiError::invalid(
-            "owner_id",
-            "this person is a contributor; remove them from contributor_ids before proposing them as owner",
-        ));
-    }
+    // A contributor may be handed the OKR in one step (the seeds' handover story): they stay a
+    // contributor until they accept, and leave the contributors when they do (`accept`).
+    let stays = input.previous_owner_stays_as.map(|r| (okr.clone(), r));
     let request = new_request(
         okr,
         Some(t.owner_id.clone()),
@@ -166,7 +186,49 @@ pub async fn propose(
     store
         .propose_ownership(&caller.write_ctx(), &request, t.version)
         .await?;
+    if let Some((okr, role)) = stays {
+        keep_previous_owner(store, caller, &okr, &t.owner_id, role).await?;
+    }
     Ok(request)
+}
+
+/// After a handover, the previous owner stays on as sponsor or contributor.
+async fn keep_previous_owner(
+    store: &dyn Store,
+    caller: &Caller,
+    okr: &OkrRef,
+    previous: &PersonId,
+    role: StaysAs,
+) -> ApiResult<()> {
+    use keel_store::{KeyResults, Objectives};
+    let keep = |sponsor: &mut Option<PersonId>, contributors: &mut Vec<PersonId>| match role {
+        StaysAs::Sponsor => *sponsor = Some(previous.clone()),
+        StaysAs::Contributor if !contributors.contains(previous) => {
+            contributors.push(previous.clone())
+        }
+        StaysAs::Contributor => {}
+    };
+    match okr {
+        OkrRef::KeyResult(id) => {
+            if let Some(before) = store.key_result(id).await? {
+                let mut after = before.clone();
+                keep(&mut after.sponsor_id, &mut after.contributor_ids);
+                store
+                    .update_key_result(&caller.write_ctx(), &before, &after)
+                    .await?;
+            }
+        }
+        OkrRef::Objective(id) => {
+            if let Some(before) = store.objective(id).await? {
+                let mut after = before.clone();
+                keep(&mut after.sponsor_id, &mut after.contributor_ids);
+                store
+                    .update_objective(&caller.write_ctx(), &before, &after)
+                    .await?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The pending request on an OKR, for the proposed owner to answer.
@@ -211,7 +273,41 @@ pub async fn accept(
     store
         .answer_ownership_request(&caller.write_ctx(), &request)
         .await?;
+    leave_contributors(store, caller, &okr).await?;
     Ok(request)
+}
+
+/// A contributor who accepted ownership leaves the contributors: the owner answers for it.
+async fn leave_contributors(store: &dyn Store, caller: &Caller, okr: &OkrRef) -> ApiResult<()> {
+    use keel_store::{KeyResults, Objectives};
+    let me = &caller.person.id;
+    match okr {
+        OkrRef::KeyResult(id) => {
+            let Some(before) = store.key_result(id).await? else {
+                return Ok(());
+            };
+            if before.contributor_ids.contains(me) {
+                let mut after = before.clone();
+                after.contributor_ids.retain(|c| c != me);
+                store
+                    .update_key_result(&caller.write_ctx(), &before, &after)
+                    .await?;
+            }
+        }
+        OkrRef::Objective(id) => {
+            let Some(before) = store.objective(id).await? else {
+                return Ok(());
+            };
+            if before.contributor_ids.contains(me) {
+                let mut after = before.clone();
+                after.contributor_ids.retain(|c| c != me);
+                store
+                    .update_objective(&caller.write_ctx(), &before, &after)
+                    .await?;
+            }
+        }
+    }
+    Ok(())
 }
 
 pub async fn decline(

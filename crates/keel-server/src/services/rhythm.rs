@@ -12,9 +12,12 @@
 //! Check-in periods start on that day: a key result falls due on the check-in day on or before
 //! "last check-in + cadence" (weekly on Mondays: whatever day you checked in, you are due on the
 //! Monday that starts the next week); cadences under a week ignore the day. Days are counted in
-//! the organisation's time zone. Silence counts from the last check-in, else from the later of
-//! the key result's creation and its cycle's start. It turns `stale` once silent longer than the
-//! cadence plus `rhythm.grace_days` (always after it fell due).
+//! the organisation's time zone. A key result is active from the later of its objective's
+//! activation and its owner's acceptance (`Rhythm::active_since`); before that it is a draft or
+//! awaiting its owner, never due and never in a roll-up. Silence counts from the owner's own last
+//! check-in, else from when it became active (a contributor's check-in records a value, not the
+//! owner's word). It turns `stale` once silent longer than the cadence plus `rhythm.grace_days`
+//! (`rhythm::is_stale`, the one definition the health check uses too).
 
 use crate::access;
 use crate::auth::Caller;
@@ -65,6 +68,7 @@ pub struct Assessor {
     cycles: HashMap<CycleId, Cycle>,
     cadences: HashMap<TeamId, u32>,
     history: HashMap<KeyResultId, Vec<keel_store::CheckInPoint>>,
+    active_since: HashMap<KeyResultId, Option<chrono::DateTime<chrono::Utc>>>,
     overrides: HashMap<ObjectiveId, StatusOverride>,
     scores: HashMap<KeyResultId, rhythm::KeyResultScore>,
     carried_from: HashMap<ObjectiveId, ObjectiveId>,
@@ -84,7 +88,7 @@ pub fn attainment_at(kr: &KeyResult, value: f64) -> f64 {
 }
 
 impl Assessor {
-    /// Seven queries, whatever the number of OKRs.
+    /// Eight queries, whatever the number of OKRs.
     pub async fn load(
         store: &dyn Store,
         objectives: &[Objective],
@@ -104,7 +108,7 @@ impl Assessor {
         let o_ids: Vec<ObjectiveId> = objectives.iter().map(|o| o.id.clone()).collect();
         // Independent queries, issued together: on PostgreSQL they travel on several pooled
         // connections at once (one round trip's wait instead of seven); SQLite runs them in turn.
-        let (settings, (cycles, cadences, history, overrides, scores, carried)) =
+        let (settings, (cycles, cadences, history, overrides, scores, carried, active)) =
             tokio::try_join!(store.settings(), async {
                 if o_ids.is_empty() {
                     return Ok(Default::default());
@@ -116,6 +120,7 @@ impl Assessor {
                     store.status_overrides(&o_ids),
                     store.scores_of(&kr_ids),
                     store.carried_over_from(&o_ids),
+                    store.active_since(&kr_ids),
                 )
             })?;
         let mut by_kr: HashMap<KeyResultId, Vec<keel_store::CheckInPoint>> = HashMap::new();
@@ -128,6 +133,7 @@ impl Assessor {
             cycles: cycles.into_iter().map(|c| (c.id.clone(), c)).collect(),
             cadences: cadences.into_iter().collect(),
             history: by_kr,
+            active_since: active.into_iter().collect(),
             overrides: overrides
                 .into_iter()
                 .map(|o| (o.objective_id.clone(), o))
@@ -140,8 +146,8 @@ impl Assessor {
         })
     }
 
-    /// For one key result of `o` (its status, forecast and score): four queries at most (three
-    /// when the cycle is passed; settings are cached) instead of seven. The objective-level records (status override, carry-over) are not
+    /// For one key result of `o` (its status, forecast and score): five queries at most (four
+    /// when the cycle is passed; settings are cached) instead of eight. The objective-level records (status override, carry-over) are not
     /// loaded; `cycle` is passed when the caller already holds it (a check-in checked it).
     pub async fn for_key_result(
         store: &dyn Store,
@@ -153,7 +159,7 @@ impl Assessor {
         team_ids.sort();
         team_ids.dedup();
         let kr_ids = std::slice::from_ref(&kr.id);
-        let (settings, cycles, cadences, history, scores) = tokio::try_join!(
+        let (settings, cycles, cadences, history, scores, active) = tokio::try_join!(
             store.settings(),
             async {
                 match cycle {
@@ -164,6 +170,7 @@ impl Assessor {
             store.team_cadences(&team_ids),
             store.check_in_points(kr_ids),
             store.scores_of(kr_ids),
+            store.active_since(kr_ids),
         )?;
         Ok(Self {
             settings,
@@ -171,6 +178,7 @@ impl Assessor {
             cycles: cycles.into_iter().map(|c| (c.id.clone(), c)).collect(),
             cadences: cadences.into_iter().collect(),
             history: HashMap::from([(kr.id.clone(), history)]),
+            active_since: active.into_iter().collect(),
             overrides: HashMap::new(),
             scores: scores
                 .into_iter()
@@ -203,21 +211,43 @@ impl Assessor {
                 .is_some_and(|c| c.state == CycleState::Closed)
     }
 
+    /// Whether `author` speaks for the key result: its owner (or, under the shared policy, a
+    /// co-owner). Only their check-ins carry the confidence status uses and end silence.
+    fn is_owner(kr: &KeyResult, author: Option<&PersonId>) -> bool {
+        author.is_some_and(|a| a == &kr.owner_id || kr.co_owner_ids.contains(a))
+    }
+
+    /// The owner's own check-ins of `kr`, oldest first (a back-dated reading is the owner's word
+    /// about its day, even before the key result became active).
+    pub fn owner_check_ins<'s>(
+        &'s self,
+        kr: &'s KeyResult,
+    ) -> impl Iterator<Item = &'s keel_store::CheckInPoint> + 's {
+        self.history
+            .get(&kr.id)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+            .iter()
+            .filter(move |c| Self::is_owner(kr, c.author_id.as_ref()))
+    }
+
     pub fn key_result(&self, kr: &KeyResult, o: &Objective) -> KeyResultAssessment {
         let cycle = self.cycles.get(&o.cycle_id);
         let history: &[keel_store::CheckInPoint] =
             self.history.get(&kr.id).map(Vec::as_slice).unwrap_or(&[]);
-        let since = kr.last_check_in_at.unwrap_or_else(|| {
-            // Silence counts from the later of its creation and the start of the cycle.
-            let start = cycle
-                .and_then(|c| c.starts_on.and_hms_opt(0, 0, 0))
-                .map(|d| d.and_utc());
-            start.map_or(kr.created_at, |s| s.max(kr.created_at))
-        });
+        let draft = o.state == ObjectiveState::Draft;
+        let active = self.active_since.get(&kr.id).copied().flatten();
+        let awaiting_owner = !draft && active.is_none();
+        let last_owner = self.owner_check_ins(kr).last();
+        // Silence counts from the owner's last check-in, else from when it became active (else
+        // from its creation, for a key result not active yet, which is never due); pace from when
+        // it became active.
+        let start = active.unwrap_or(kr.created_at);
+        let since = last_owner.map_or(start, |c| c.at);
         let days_silent = (self.now - since).num_days().max(0);
+        let days_active = (self.now - start).num_days().max(0);
         let cadence = self.cadence_days(kr, o);
         let closed = self.closed(o);
-        let draft = o.state == ObjectiveState::Draft;
         let p = kr.progress();
         let today = self.settings.local_date(self.now);
         let due_on = rhythm::due_on(
@@ -228,13 +258,18 @@ impl Assessor {
         let (status, status_reason) = rhythm::key_result_status(&rhythm::StatusInput {
             closed,
             draft,
+            awaiting_owner,
             days_silent,
+            days_active,
+            owner_checked_in: last_owner.is_some(),
             cadence_days: i64::from(cadence),
             grace_days: i64::from(self.settings.rhythm.grace_days),
-            confidence: kr.confidence,
+            confidence: last_owner.map(|c| c.confidence),
             scale: self.settings.confidence_scale,
             progress: p.progress,
-            elapsed: cycle.map_or(0.0, |c| c.elapsed_share(today)),
+            elapsed: cycle.map_or(0.0, |c| {
+                active_share(c, self.settings.local_date(start), today)
+            }),
         });
         let forecast = cycle.and_then(|c| {
             let start = c.starts_on;
@@ -247,6 +282,8 @@ impl Assessor {
                 .collect();
             rhythm::forecast(&points, (c.ends_on - start).num_days() as f64)
         });
+        // A finished yes/no key result has nothing left to report.
+        let finished = kr.metric_kind == MetricKind::Boolean && p.attainment >= 1.0 - 1e-9;
         KeyResultAssessment {
             status,
             status_reason,
@@ -255,7 +292,7 @@ impl Assessor {
             suggested_score: rhythm::suggested_score(p.attainment),
             cadence_days: cadence,
             due_on,
-            due: !closed && !draft && today >= due_on,
+            due: !closed && !status.is_pending() && !finished && today >= due_on,
             days_since_check_in: days_silent,
             confidences: history.iter().map(|c| c.confidence).collect(),
         }
@@ -277,11 +314,22 @@ impl Assessor {
         let carried_over_from = self.carried_from.get(&o.id).cloned();
         let (status, status_reason) = if self.closed(o) {
             (Status::Closed, "the OKR is closed".to_string())
-        } else if let Some(ov) = &status_override {
-            (ov.status, format!("set by its owner: {}", ov.reason))
+        } else if o.state == ObjectiveState::Draft {
+            (
+                Status::Draft,
+                "a draft: it counts once it is active".to_string(),
+            )
         } else {
-            match Status::worst(key_results.iter().map(|(_, a)| a.status)) {
-                Some(s) => {
+            let worst = Status::worst(key_results.iter().map(|(_, a)| a.status));
+            match (&status_override, worst) {
+                (Some(ov), w) if self.override_stands(ov, key_results, w) => {
+                    let until = match ov.until {
+                        Some(d) => format!(" (until {})", d.format("%-d %B %Y")),
+                        None => " (until the next check-in falls due)".into(),
+                    };
+                    (ov.status, format!("set by its owner{until}: {}", ov.reason))
+                }
+                (_, Some(s)) => {
                     let n = key_results.iter().filter(|(_, a)| a.status == s).count();
                     let why = key_results
                         .iter()
@@ -296,10 +344,7 @@ impl Assessor {
                         ),
                     )
                 }
-                None if o.state == ObjectiveState::Draft => {
-                    (Status::OnTrack, "a draft without key results".into())
-                }
-                None => (
+                (_, None) => (
                     Status::OffTrack,
                     "it has no key results: nothing measures it".into(),
                 ),
@@ -315,6 +360,43 @@ impl Assessor {
     }
 }
 
+/// The share of a key result's active time elapsed on `today`: from when it became active (not
+/// before the cycle's start) to the cycle's end, in [0, 1].
+fn active_share(c: &Cycle, active_on: chrono::NaiveDate, today: chrono::NaiveDate) -> f64 {
+    let from = active_on.max(c.starts_on);
+    let span = (c.ends_on - from).num_days();
+    if span <= 0 {
+        return 1.0;
+    }
+    ((today - from).num_days() as f64 / span as f64).clamp(0.0, 1.0)
+}
+
+impl Assessor {
+    /// Whether the owner's override still stands: it lapses at the day they picked, else when
+    /// the next check-in falls due after it was set (the shortest cadence among its key
+    /// results), and never outranks a stale key result.
+    fn override_stands(
+        &self,
+        ov: &StatusOverride,
+        key_results: &[(f64, &KeyResultAssessment)],
+        worst: Option<Status>,
+    ) -> bool {
+        let cadence = key_results
+            .iter()
+            .map(|(_, a)| a.cadence_days)
+            .min()
+            .unwrap_or(self.settings.rhythm.cadence_days);
+        let next_due = rhythm::due_on(
+            self.settings.local_date(ov.set_at),
+            cadence,
+            self.settings.check_in_weekday.to_chrono(),
+        );
+        let stale = key_results.iter().any(|(_, a)| a.status == Status::Stale);
+        debug_assert!(!stale || worst.is_some());
+        ov.stands(self.settings.local_date(self.now), next_due, stale)
+    }
+}
+
 // ---------------------------------------------------------------- status override
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -324,6 +406,10 @@ pub struct SetStatusOverride {
     pub status: Status,
     /// Why the owner sees it differently from the key results: required.
     pub reason: String,
+    /// The last day it stands (today or later); without one it lapses when the next check-in
+    /// falls due.
+    #[serde(default)]
+    pub until: Option<chrono::NaiveDate>,
 }
 
 /// The objective, once the caller may override its status: 404 when they may not see it, 403
@@ -357,6 +443,7 @@ pub async fn set_status_override(
                 reason: i.reason,
                 set_by: Some(caller.person.id.clone()),
                 set_at: super::now(),
+                until: i.until,
             }
             .validated()?,
         ),

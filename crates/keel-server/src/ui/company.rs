@@ -202,8 +202,33 @@ pub struct NodeHead {
     pub objective_count: usize,
     pub percent: i64,
     pub status: Option<StatusBadge>,
+    /// What the roll-up leaves out, in words ("2 drafts · 1 awaiting an owner"); empty when
+    /// nothing is.
+    pub left_out: String,
     /// Open by default (the top two levels).
     pub open: bool,
+}
+
+/// Drafts and work awaiting an owner stay out of a roll-up's progress and status; the roll-up
+/// says how many there are.
+fn left_out(below: &[&ObjectiveView]) -> String {
+    let count = |s: Status| below.iter().filter(|o| o.status == s).count();
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut parts = vec![];
+    match count(Status::Draft) {
+        0 => {}
+        n => parts.push(plural(n, "draft", "drafts")),
+    }
+    match count(Status::AwaitingOwner) {
+        0 => {}
+        n => parts.push(format!("{n} awaiting an owner")),
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("{} not counted", parts.join(" · "))
+    }
 }
 
 struct Tree<'a> {
@@ -320,33 +345,44 @@ impl<'a> Tree<'a> {
         depth: usize,
         below: &[&ObjectiveView],
     ) -> NodeHead {
+        let left_out = left_out(below);
+        let all = below;
+        let counted: Vec<&ObjectiveView> = below
+            .iter()
+            .copied()
+            .filter(|o| !o.status.is_pending())
+            .collect();
+        let below: &[&ObjectiveView] = if counted.is_empty() { all } else { &counted };
         let progress = if below.is_empty() {
             0.0
         } else {
             below.iter().map(|o| o.progress).sum::<f64>() / below.len() as f64
         };
-        let worst = Status::worst(below.iter().map(|o| o.status));
+        let rolled = rhythm::roll_up(all.iter().map(|o| o.status));
+        // Every status below, counted in words: "6 on track, 5 at risk, 1 off track".
+        let breakdown = Status::ALL
+            .into_iter()
+            .filter_map(|s| {
+                let n = below.iter().filter(|o| o.status == s).count();
+                (n > 0).then(|| format!("{n} {}", s.label().to_lowercase()))
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
         NodeHead {
             name,
             href,
             level,
-            objective_count: below.len(),
+            objective_count: all.len(),
+            left_out,
             percent: percent(progress),
-            status: worst.map(|s| {
-                let n = below.iter().filter(|o| o.status == s).count();
+            status: rolled.map(|s| {
                 StatusBadge::new(
                     s,
                     format!(
-                        "{n} of {} objective{} below {}",
+                        "{} objective{} below: {breakdown}; the middle of them reads {}",
                         below.len(),
                         if below.len() == 1 { "" } else { "s" },
-                        match s {
-                            Status::OnTrack => "are on track: the weakest state here",
-                            Status::AtRisk => "are at risk",
-                            Status::OffTrack => "are off track",
-                            Status::Stale => "have gone without check-ins",
-                            Status::Closed => "are closed",
-                        }
+                        s.label().to_lowercase()
                     ),
                 )
             }),

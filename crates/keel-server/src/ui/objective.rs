@@ -103,6 +103,9 @@ pub struct OwnershipNote {
     pub state: &'static str,
     pub decline_reason: String,
     pub when: String,
+    /// While a handover waits: who answers for it now and who is asked ("Chris CTO answers for
+    /// it until Maya PM accepts"); empty otherwise.
+    pub waiting: String,
 }
 
 pub struct InitiativeLine {
@@ -277,6 +280,9 @@ pub struct StatusForm {
     pub reason: String,
     pub status_error: Option<String>,
     pub reason_error: Option<String>,
+    /// The last day the override stands, as typed (`YYYY-MM-DD`), and what was wrong with it.
+    pub until: String,
+    pub until_error: Option<String>,
     pub open: bool,
 }
 
@@ -332,6 +338,16 @@ fn note_of(
         state: r.state.as_str(),
         decline_reason: r.decline_reason.clone().unwrap_or_default(),
         when: day(r.created_at),
+        waiting: match &r.previous_owner_id {
+            Some(prev) if r.state == RequestState::Pending && prev != &r.proposed_owner_id => {
+                format!(
+                    "{} answers for it until {} accepts",
+                    name_of(people, prev),
+                    name_of(people, &r.proposed_owner_id)
+                )
+            }
+            _ => String::new(),
+        },
     })
 }
 
@@ -837,6 +853,9 @@ pub struct HandoverInput {
     decision_authority: Option<String>,
     #[serde(rename = "fit.proximity")]
     proximity: Option<String>,
+    /// "sponsor" or "contributor": the current owner stays on in that role; empty: they leave.
+    #[serde(default)]
+    previous_owner_stays_as: String,
 }
 
 /// `POST /{objectives|key-results}/{id}/ownership`: hand over to (or propose) a new owner, who
@@ -879,26 +898,30 @@ pub async fn hand_over(
     let result = match owner {
         Err(e) => Err(e),
         Ok(None) => Err(ApiError::invalid("owner_id", "choose the new owner")),
-        Ok(Some(owner_id)) => {
-            let fit = OwnerFit {
-                legitimacy: form.legitimacy,
-                decision_authority: form.decision_authority,
-                proximity: form.proximity,
-                note: String::new(),
-            };
-            ownership::propose(
-                state.store(),
-                &caller,
-                okr,
-                ProposeOwner {
-                    owner_id,
-                    note: input.note,
-                    fit: (fit != OwnerFit::default()).then_some(fit),
-                },
-            )
-            .await
-            .map(|_| ())
-        }
+        Ok(Some(owner_id)) => match ownership::StaysAs::parse(&input.previous_owner_stays_as) {
+            Err(e) => Err(e),
+            Ok(previous_owner_stays_as) => {
+                let fit = OwnerFit {
+                    legitimacy: form.legitimacy,
+                    decision_authority: form.decision_authority,
+                    proximity: form.proximity,
+                    note: String::new(),
+                };
+                ownership::propose(
+                    state.store(),
+                    &caller,
+                    okr,
+                    ProposeOwner {
+                        owner_id,
+                        note: input.note,
+                        fit: (fit != OwnerFit::default()).then_some(fit),
+                        previous_owner_stays_as,
+                    },
+                )
+                .await
+                .map(|_| ())
+            }
+        },
     };
     match result {
         Ok(()) => {
@@ -941,6 +964,8 @@ pub struct StatusInput {
     status: String,
     #[serde(default)]
     reason: String,
+    #[serde(default)]
+    until: String,
 }
 
 /// `POST /objectives/{id}/status`: the owner overrides the derived status, with a reason
@@ -958,22 +983,34 @@ pub async fn override_status(
     let mut form = StatusForm {
         status: input.status.clone(),
         reason: input.reason.clone(),
+        until: input.until.clone(),
         open: true,
         ..Default::default()
     };
-    let result = match Status::parse(&input.status).filter(|s| OVERRIDABLE.contains(s)) {
-        Some(status) => rhythm::set_status_override(
+    let until = match input.until.trim() {
+        "" => Ok(None),
+        d => d.parse::<chrono::NaiveDate>().map(Some).map_err(|_| {
+            ApiError::invalid("until", "write a day such as 2026-12-31, or leave it empty")
+        }),
+    };
+    let result = match (
+        Status::parse(&input.status).filter(|s| OVERRIDABLE.contains(s)),
+        until,
+    ) {
+        (_, Err(e)) => Err(e),
+        (Some(status), Ok(until)) => rhythm::set_status_override(
             state.store(),
             &caller,
             &id,
             Some(rhythm::SetStatusOverride {
                 status,
                 reason: input.reason,
+                until,
             }),
         )
         .await
         .map(|_| ()),
-        None => Err(ApiError::invalid(
+        (None, _) => Err(ApiError::invalid(
             "status",
             "choose on track, at risk or off track",
         )),
@@ -983,6 +1020,7 @@ pub async fn override_status(
         Err(ApiError::Invalid(e)) => {
             match e.field.as_str() {
                 "status" => form.status_error = Some(e.message),
+                "until" => form.until_error = Some(e.message),
                 _ => form.reason_error = Some(e.message),
             }
             let kept = Kept {

@@ -116,6 +116,8 @@ pub struct KeyResultLine {
     pub unit: String,
     pub confidence: Option<u8>,
     pub role: &'static str,
+    /// The reader owns (or co-owns) it: listed under "You own", else under "You contribute to".
+    pub owns: bool,
     pub ownership: &'static str,
     pub due: bool,
     pub last_check_in: String,
@@ -243,6 +245,7 @@ async fn my_week_page(
             unit: k.unit.clone(),
             confidence: k.confidence,
             role: m.involvement.word(),
+            owns: m.involvement.owns(),
             ownership: ownership_word(k.ownership_state),
             due: m.due,
             status: super::company::StatusBadge::new(k.status, k.status_reason.clone()),

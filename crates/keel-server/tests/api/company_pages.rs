@@ -194,8 +194,8 @@ async fn company_tree_nests_teams_and_filters_by_team_owner_and_status() {
     let app = spawn_app().await;
     let o = org(&app).await;
     let b = admin(&app).await;
-    // Pia's objective is on track (confidence 8); Sam's has no check-in with over half the
-    // cycle gone, so it is off track on pace.
+    // Pia's objective is active and on track (her confidence 8); "More deals in EMEA" is still a
+    // draft: its own state, never red, and left out of the roll-ups above it.
     let fast = objective(
         &app,
         json!({"title": "Fast everywhere", "cycle_id": o.cycle, "team_ids": [o.platform], "owner_id": o.pia}),
@@ -242,6 +242,13 @@ async fn company_tree_nests_teams_and_filters_by_team_owner_and_status() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
+    let r = app
+        .patch(
+            &format!("/api/v1/objectives/{fast}"),
+            json!({"state": "active"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
     let deals = objective(
         &app,
         json!({"title": "More deals in EMEA", "cycle_id": o.cycle, "team_ids": [o.sales]}),
@@ -290,8 +297,14 @@ async fn company_tree_nests_teams_and_filters_by_team_owner_and_status() {
     );
     assert!(
         tree.has(".okr-meta .status.status-on_track")
-            && tree.has(".okr-meta .status.status-off_track"),
+            && tree.has(".okr-meta .status.status-draft")
+            && !tree.has(".okr-meta .status.status-off_track"),
         "{html}"
+    );
+    assert!(
+        tree.text(".node-company > summary")
+            .contains("1 draft not counted"),
+        "the company roll-up says what it leaves out: {html}"
     );
     assert!(titles(&tree).contains(&"Learn Rust properly".to_string()));
     assert!(
@@ -315,17 +328,17 @@ async fn company_tree_nests_teams_and_filters_by_team_owner_and_status() {
     assert!(titles(&on_track).contains(&"Fast everywhere".to_string()));
     absent(&on_track, "More deals in EMEA");
     let off_track = b
-        .page(&format!("/company?status=off_track&cycle_id={}", o.cycle))
+        .page(&format!("/company?status=draft&cycle_id={}", o.cycle))
         .await;
     assert!(titles(&off_track).contains(&"More deals in EMEA".to_string()));
     absent(&off_track, "Fast everywhere");
     // The filters are kept in the form, so the URL can be shared and the page re-read.
-    assert_eq!(off_track.field("status").as_deref(), Some("off_track"));
+    assert_eq!(off_track.field("status").as_deref(), Some("draft"));
     assert_eq!(
         off_track
             .attr("select[name=\"status\"] option[selected]", "value")
             .as_deref(),
-        Some("off_track")
+        Some("draft")
     );
 
     // Bad filters: 422, the message next to the filter, no tree.

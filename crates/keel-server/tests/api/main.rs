@@ -38,6 +38,7 @@ mod security_headers;
 mod security_ids;
 mod security_input;
 mod security_proposed_owner;
+mod status_lifecycle;
 mod status_pages;
 mod story;
 mod team_cadence;

@@ -401,8 +401,9 @@ async fn cto_owns_activation(app: &TestApp) -> FarOwner {
     }
 }
 
-/// A contributor cannot simply be made owner: they leave the contributors first; then the PM
-/// takes over with the CTO as sponsor, and the history keeps both.
+/// A contributor is handed the key result in one step (the seeds' own story): the PM, already a
+/// contributor, is proposed, accepts and leaves the contributors; the CTO stays on as sponsor, and
+/// the history keeps both.
 async fn the_pm_takes_over_with_the_cto_as_sponsor(app: &TestApp, c: &FarOwner) {
     let FarOwner {
         cycle,
@@ -413,28 +414,15 @@ async fn the_pm_takes_over_with_the_cto_as_sponsor(app: &TestApp, c: &FarOwner) 
         growth,
         kr_id,
     } = c;
-    // A contributor cannot simply be made owner: they leave the contributors first.
-    let r = send(
-        app,
-        cto_token,
-        Method::POST,
-        &format!("/api/v1/key-results/{kr_id}/ownership"),
-        Some(json!({"owner_id": pm})),
-    )
-    .await;
-    assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, Some("owner_id")).await;
-    ok(
-        send(
-            app,
-            cto_token,
-            Method::PATCH,
-            &format!("/api/v1/key-results/{kr_id}"),
-            Some(json!({"contributor_ids": [growth]})),
-        )
-        .await,
-        200,
-    )
-    .await;
+    let before = ok(app.get(&format!("/api/v1/key-results/{kr_id}")).await, 200).await;
+    assert!(
+        before["contributor_ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == pm.as_str()),
+        "the PM contributes before the handover: {before}"
+    );
     let handover = ok(
         send(
             app,
@@ -477,6 +465,11 @@ async fn the_pm_takes_over_with_the_cto_as_sponsor(app: &TestApp, c: &FarOwner) 
     assert_eq!(after["owner"]["name"], "Maya PM");
     assert_eq!(after["sponsor"]["name"], "Chris CTO");
     assert_eq!(after["ownership_state"], "accepted");
+    assert_eq!(
+        after["contributor_ids"],
+        json!([growth]),
+        "the new owner left the contributors on accepting"
+    );
 
     let report = ok(
         app.get(&format!("/api/v1/health?cycle_id={cycle}")).await,

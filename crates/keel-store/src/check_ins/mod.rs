@@ -335,7 +335,7 @@ impl CheckIns for SqlStore {
         // Each key result falls in one chunk, so the order holds within each key result.
         fetch_in(
             &mut self.ex(),
-            "SELECT key_result_id, at, value, confidence FROM check_ins WHERE key_result_id",
+            "SELECT key_result_id, at, value, confidence, author_id FROM check_ins WHERE key_result_id",
             "ORDER BY key_result_id, at, id",
             &id_strings(key_result_ids),
         )
@@ -348,6 +348,7 @@ impl CheckIns for SqlStore {
                 value: r.real("value")?,
                 confidence: u8::try_from(r.int("confidence")?)
                     .map_err(|e| corrupt("confidence", e))?,
+                author_id: r.opt_text("author_id")?.map(PersonId::from_string),
             })
         })
         .collect()

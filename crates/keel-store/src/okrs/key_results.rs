@@ -36,7 +36,7 @@ pub(crate) const KEY_RESULT: Table = Table {
         "financial",
     ],
     not_selected: &[],
-    later: &["deleted_at"],
+    later: &["deleted_at", "owner_accepted_at"],
 };
 
 pub(crate) const KR_INSERT: &[&str] = KEY_RESULT.columns;
@@ -284,6 +284,7 @@ impl SqlStore {
             });
         }
         insert_rows(tx, usize::MAX, "key_results", KR_INSERT, vec![kr_row(k)]).await?;
+        crate::owner_rhythm::stamp_acceptance(tx, k.id.as_str(), &k.created_at, true).await?;
         Self::write_kr_junctions(tx, k, false).await?;
         audit(
             tx,
@@ -353,6 +354,13 @@ impl SqlStore {
         }
         let mut k = after.clone();
         k.id = before.id.clone();
+        crate::owner_rhythm::stamp_acceptance(
+            &mut tx,
+            k.id.as_str(),
+            &now(),
+            before.owner_id != after.owner_id,
+        )
+        .await?;
         Self::write_kr_junctions(&mut tx, &k, true).await?;
         let stored = key_result_in(&mut Exec::Tx(&mut tx), before.id.as_str())
             .await?

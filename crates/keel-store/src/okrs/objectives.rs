@@ -59,7 +59,7 @@ pub(crate) const OBJECTIVE: Table = Table {
         "version",
     ],
     not_selected: &[],
-    later: &["deleted_at"],
+    later: &["deleted_at", "activated_at"],
 };
 
 pub(crate) const OBJECTIVE_INSERT: &[&str] = OBJECTIVE.columns;
@@ -337,6 +337,7 @@ impl SqlStore {
             vec![objective_row(o)],
         )
         .await?;
+        crate::owner_rhythm::stamp_activation(tx, o.id.as_str(), &o.created_at).await?;
         Self::write_objective_junctions(tx, o, false).await?;
         audit(
             tx,
@@ -398,6 +399,7 @@ impl SqlStore {
         }
         let mut o = after.clone();
         o.id = before.id.clone();
+        crate::owner_rhythm::stamp_activation(&mut tx, o.id.as_str(), &now()).await?;
         Self::write_objective_junctions(&mut tx, &o, true).await?;
         let stored = objective_in(&mut Exec::Tx(&mut tx), before.id.as_str())
             .await?

@@ -83,6 +83,9 @@ stored!(rhythm::Status {
     OffTrack => "off_track",
     Stale => "stale",
     Closed => "closed",
+    NotStarted => "not_started",
+    AwaitingOwner => "awaiting_owner",
+    Draft => "draft",
 });
 stored!(TokenScope {
     Read => "read",
@@ -131,7 +134,16 @@ mod tests {
             "milestone",
         ]);
         pinned::<InitiativeState>(&["proposed", "active", "dropped", "done"]);
-        pinned::<rhythm::Status>(&["on_track", "at_risk", "off_track", "stale", "closed"]);
+        pinned::<rhythm::Status>(&[
+            "on_track",
+            "at_risk",
+            "off_track",
+            "stale",
+            "closed",
+            "not_started",
+            "awaiting_owner",
+            "draft",
+        ]);
         pinned::<TokenScope>(&["read", "write"]);
         pinned::<RequestState>(&["pending", "accepted", "declined", "superseded"]);
         for s in RequestState::ALL {

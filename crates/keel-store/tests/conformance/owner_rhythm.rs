@@ -2,7 +2,67 @@
 
 use crate::*;
 
-conformance!(rhythm_records_round_trip, carry_over_is_all_or_nothing,);
+conformance!(
+    rhythm_records_round_trip,
+    carry_over_is_all_or_nothing,
+    key_results_are_active_from_activation_and_acceptance,
+);
+
+/// `active_since`: the later of the objective's activation (stamped when it leaves draft) and the
+/// owner's acceptance (stamped when it is accepted, cleared while nobody has accepted it).
+async fn key_results_are_active_from_activation_and_acceptance(s: DynStore, _url: String) {
+    let b = basic(&s).await;
+    let since = |v: Vec<(KeyResultId, Option<chrono::DateTime<chrono::Utc>>)>| {
+        v.into_iter()
+            .next()
+            .and_then(|(_, t)| t)
+            .map(|t| t.timestamp_micros())
+    };
+    let micros = |t: chrono::DateTime<chrono::Utc>| t.timestamp_micros();
+    // Created active and accepted: active from the later of the two creations.
+    assert_eq!(
+        since(
+            s.active_since(std::slice::from_ref(&b.kr.id))
+                .await
+                .unwrap()
+        ),
+        Some(micros(b.objective.created_at.max(b.kr.created_at)))
+    );
+    // A draft: not active until it leaves draft.
+    let mut draft = objective(&b.cycle.id, &b.owner.id);
+    draft.state = ObjectiveState::Draft;
+    s.insert_objective(&ctx(), &draft, None).await.unwrap();
+    let kr = key_result(&draft.id, &b.owner.id);
+    s.insert_key_result(&ctx(), &kr, None).await.unwrap();
+    let ids = std::slice::from_ref(&kr.id);
+    assert_eq!(since(s.active_since(ids).await.unwrap()), None);
+    let before = now();
+    let mut active = draft.clone();
+    active.state = ObjectiveState::Active;
+    s.update_objective(&ctx(), &draft, &active).await.unwrap();
+    let activated = since(s.active_since(ids).await.unwrap()).expect("active once activated");
+    assert!(
+        activated >= micros(before) - 1,
+        "stamped when it left draft"
+    );
+    // Handed to someone who has not accepted: not active; accepted: active from then.
+    let other = person("Ben", &format!("ben-{}@example.com", uuid::Uuid::now_v7()));
+    s.insert_person(&ctx(), &other).await.unwrap();
+    let stored = s.key_result(&kr.id).await.unwrap().unwrap();
+    let mut handed = stored.clone();
+    handed.owner_id = other.id.clone();
+    handed.ownership_state = OwnershipState::Pending;
+    let handed = s.update_key_result(&ctx(), &stored, &handed).await.unwrap();
+    assert_eq!(since(s.active_since(ids).await.unwrap()), None);
+    let mut accepted = handed.clone();
+    accepted.ownership_state = OwnershipState::Accepted;
+    s.update_key_result(&ctx(), &handed, &accepted)
+        .await
+        .unwrap();
+    let from = since(s.active_since(ids).await.unwrap()).expect("active once accepted");
+    assert!(from >= activated, "the later of activation and acceptance");
+    assert!(s.active_since(&[]).await.unwrap().is_empty());
+}
 
 async fn rhythm_records_round_trip(s: DynStore, _url: String) {
     let b = basic(&s).await;
@@ -40,6 +100,7 @@ async fn rhythm_records_round_trip(s: DynStore, _url: String) {
             at: c.at,
             value: c.value,
             confidence: c.confidence.value(),
+            author_id: c.author_id.clone(),
         })
         .collect();
     let mut sorted = points.clone();
@@ -74,6 +135,7 @@ async fn rhythm_records_round_trip(s: DynStore, _url: String) {
         reason: "hiring".into(),
         set_by: Some(b.owner.id.clone()),
         set_at: now(),
+        until: Some(now().date_naive() + chrono::Days::new(14)),
     };
     s.set_status_override(&ctx(), &b.objective.id, Some(&ov))
         .await

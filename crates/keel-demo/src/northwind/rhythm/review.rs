@@ -149,7 +149,10 @@ fn assess(org: &Org, k: &KeyResult, setting: &Setting) -> Assessed {
     let (status, why) = rhythm::key_result_status(&rhythm::StatusInput {
         closed: false,
         draft: false,
+        awaiting_owner: false,
         days_silent: (*review_at - since).num_days().max(0),
+        days_active: (*review_at - k.created_at).num_days().max(0),
+        owner_checked_in: k.last_check_in_at.is_some(),
         cadence_days: i64::from(settings.rhythm.cadence_days),
         grace_days: i64::from(settings.rhythm.grace_days),
         confidence: k.confidence,
@@ -237,5 +240,8 @@ fn status_words(s: rhythm::Status) -> &'static str {
         rhythm::Status::OffTrack => "off track",
         rhythm::Status::Stale => "stale",
         rhythm::Status::Closed => "closed",
+        rhythm::Status::NotStarted => "not started",
+        rhythm::Status::AwaitingOwner => "awaiting its owner",
+        rhythm::Status::Draft => "a draft",
     }
 }
