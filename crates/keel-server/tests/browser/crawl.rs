@@ -123,7 +123,7 @@ img.src = 'data:image/png;base64,' + arguments[0];
 
 /// Each progress bar on the page (`meter.bar`, at most `limit`) is drawn to its value: returns
 /// the ones that are not, and how many were measured.
-async fn bars_drawn_to_value(b: &Browser, limit: usize) -> (usize, Vec<String>) {
+async fn bars_drawn_to_value(b: &Browser, limit: usize) -> (Vec<f64>, Vec<String>) {
     let els = b
         .call(
             reqwest::Method::POST,
@@ -132,7 +132,7 @@ async fn bars_drawn_to_value(b: &Browser, limit: usize) -> (usize, Vec<String>) 
         )
         .await;
     let mut wrong = vec![];
-    let mut measured = 0;
+    let mut measured = vec![];
     for el in els.as_array().unwrap().iter().take(limit) {
         let id = el[super::ELEMENT].as_str().unwrap();
         let value = b
@@ -169,8 +169,8 @@ async fn bars_drawn_to_value(b: &Browser, limit: usize) -> (usize, Vec<String>) 
             .await
             .as_f64()
             .unwrap();
-        measured += 1;
         let want = (value / max).clamp(0.0, 1.0);
+        measured.push(want);
         if (fill - want).abs() > 0.08 {
             wrong.push(format!(
                 "a bar at {value} of {max} is drawn {:.0}% full",
@@ -426,6 +426,7 @@ async fn bars_as_drawn(b: &Browser, demo: &Demo) {
     )
     .await;
     let platform = demo.snap.reviews[0].team_id.clone();
+    let mut values = vec![];
     for (name, path) in [
         ("company", "/company".to_string()),
         ("team", format!("/teams/{platform}")),
@@ -442,12 +443,19 @@ async fn bars_as_drawn(b: &Browser, demo: &Demo) {
         let t = Instant::now();
         let (measured, wrong) = bars_drawn_to_value(b, 200).await;
         eprintln!(
-            "{path}: {measured} bars measured in {:.1} s",
+            "{path}: {} bars measured in {:.1} s",
+            measured.len(),
             t.elapsed().as_secs_f64()
         );
-        assert!(measured >= 3, "{path}: only {measured} bars");
+        assert!(measured.len() >= 3, "{path}: only {measured:?}");
         assert!(wrong.is_empty(), "{path}: {wrong:?}");
+        values.extend(measured);
     }
+    // Empty bars (0%) and bars about half full (48%) were among them.
+    assert!(
+        values.contains(&0.0) && values.iter().any(|v| *v > 0.3 && *v < 0.7),
+        "{values:?}"
+    );
     b.delete_cookies().await;
 }
 
