@@ -10,7 +10,8 @@
 //! team-only objective, finance, a board observer who only reads, analyst, reviewer, HR) the
 //! crawl signs in and follows, from `/`, every same-origin GET it can reach: links, stylesheets
 //! and scripts, GET forms (as they stand, and with each option of each of their selects), and the
-//! pickers' `hx-get` addresses (asked for each forbidden title too), visiting at most
+//! pickers' `hx-get` addresses (the objective picker asked for every title someone may not
+//! see, as typing it would), visiting at most
 //! [`PER_PATTERN`] pages per route pattern (ids collapsed, query keys kept). It fails when
 //! (a) the browser logs any console error or CSP violation (chromedriver's browser log, which
 //!     holds both: `goog:loggingPrefs` and `POST /se/log`); a deliberate violation proves the
@@ -19,6 +20,9 @@
 //!     cannot open: those whose `GET /api/v1/objectives/{id}` answers them 404;
 //! (c) a page route of the UI router (the permission matrix's page rows, which a test keeps
 //!     equal to the router) was visited by no role, apart from [`NOT_CRAWLED`].
+//!
+//! First, the bars on `/company`, a team page and `/ownership` are measured from the pixels the
+//! browser drew (each `meter.bar` drawn to its value: 0% empty, 48% about half) and screenshot.
 
 use super::a11y::{spawn_demo, Demo};
 use super::{browser_available, start_driver, Browser};
