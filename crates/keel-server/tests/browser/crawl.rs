@@ -10,7 +10,8 @@
 //! team-only objective, finance, a board observer who only reads, analyst, reviewer, HR) the
 //! crawl signs in and follows, from `/`, every same-origin GET it can reach: links, stylesheets
 //! and scripts, GET forms (as they stand, and with each option of each of their selects), and the
-//! pickers' `hx-get` addresses (asked for each forbidden title too), visiting at most
+//! pickers' `hx-get` addresses (the objective picker asked for every title someone may not
+//! see, as typing it would), visiting at most
 //! [`PER_PATTERN`] pages per route pattern (ids collapsed, query keys kept). It fails when
 //! (a) the browser logs any console error or CSP violation (chromedriver's browser log, which
 //!     holds both: `goog:loggingPrefs` and `POST /se/log`); a deliberate violation proves the
@@ -19,6 +20,9 @@
 //!     cannot open: those whose `GET /api/v1/objectives/{id}` answers them 404;
 //! (c) a page route of the UI router (the permission matrix's page rows, which a test keeps
 //!     equal to the router) was visited by no role, apart from [`NOT_CRAWLED`].
+//!
+//! First, the bars on `/company`, a team page and `/ownership` are measured from the pixels the
+//! browser drew (each `meter.bar` drawn to its value: 0% empty, 48% about half) and screenshot.
 
 use super::a11y::{spawn_demo, Demo};
 use super::{browser_available, start_driver, Browser};
@@ -69,6 +73,13 @@ const ROLES: &[(&str, &str)] = &[
     ("analyst", "Hannah Kim"),
     ("reviewer", "Olivia Turner"),
     ("HR", "Grace Mensah"),
+];
+
+/// The demo's private objectives (personal, company and department level).
+const PRIVATE: &[&str] = &[
+    "Grow into a tech lead role",
+    "Prepare the Series B raise",
+    "Reshape engineering into product-aligned groups",
 ];
 
 /// What the page script below returns for the page it runs on.
@@ -123,7 +134,7 @@ img.src = 'data:image/png;base64,' + arguments[0];
 
 /// Each progress bar on the page (`meter.bar`, at most `limit`) is drawn to its value: returns
 /// the ones that are not, and how many were measured.
-async fn bars_drawn_to_value(b: &Browser, limit: usize) -> (usize, Vec<String>) {
+async fn bars_drawn_to_value(b: &Browser, limit: usize) -> (Vec<f64>, Vec<String>) {
     let els = b
         .call(
             reqwest::Method::POST,
@@ -132,7 +143,7 @@ async fn bars_drawn_to_value(b: &Browser, limit: usize) -> (usize, Vec<String>) 
         )
         .await;
     let mut wrong = vec![];
-    let mut measured = 0;
+    let mut measured = vec![];
     for el in els.as_array().unwrap().iter().take(limit) {
         let id = el[super::ELEMENT].as_str().unwrap();
         let value = b
@@ -169,8 +180,8 @@ async fn bars_drawn_to_value(b: &Browser, limit: usize) -> (usize, Vec<String>) 
             .await
             .as_f64()
             .unwrap();
-        measured += 1;
         let want = (value / max).clamp(0.0, 1.0);
+        measured.push(want);
         if (fill - want).abs() > 0.08 {
             wrong.push(format!(
                 "a bar at {value} of {max} is drawn {:.0}% full",
@@ -192,6 +203,8 @@ struct Crawl<'a> {
     /// crawl must meet them all, or their absence elsewhere would prove nothing).
     watched: BTreeSet<String>,
     found: BTreeSet<String>,
+    /// Watched titles the objective picker offered.
+    offered: BTreeSet<String>,
     seen: BTreeSet<String>,
     /// Pages the crawls of the people before visited.
     earlier: BTreeSet<String>,
@@ -360,6 +373,9 @@ impl Crawl<'_> {
         for t in &self.watched {
             if words.contains(t.as_str()) {
                 self.found.insert(t.clone());
+                if choices_only {
+                    self.offered.insert(t.clone());
+                }
             }
         }
         for t in &self.forbidden {
@@ -398,11 +414,11 @@ impl Crawl<'_> {
             }
             for u in list("hx") {
                 self.offer(&u);
-                // A picker is asked for each title the person may not see, the way typing
-                // it would.
+                // The objective picker is asked for each watched title, the way typing it
+                // would: those the person may not see must not be offered.
                 let path = u.split('?').next().unwrap_or_default().to_string();
-                if probed.insert(path) {
-                    for t in self.forbidden.clone() {
+                if path == "/pickers/objectives" && probed.insert(path) {
+                    for t in self.watched.clone() {
                         let mut probe = reqwest::Url::parse(&format!("{}{u}", self.base)).unwrap();
                         probe.query_pairs_mut().append_pair("q", &t);
                         let probe = format!("{}?{}", probe.path(), probe.query().unwrap_or(""));
@@ -426,6 +442,7 @@ async fn bars_as_drawn(b: &Browser, demo: &Demo) {
     )
     .await;
     let platform = demo.snap.reviews[0].team_id.clone();
+    let mut values = vec![];
     for (name, path) in [
         ("company", "/company".to_string()),
         ("team", format!("/teams/{platform}")),
@@ -442,12 +459,19 @@ async fn bars_as_drawn(b: &Browser, demo: &Demo) {
         let t = Instant::now();
         let (measured, wrong) = bars_drawn_to_value(b, 200).await;
         eprintln!(
-            "{path}: {measured} bars measured in {:.1} s",
+            "{path}: {} bars measured in {:.1} s",
+            measured.len(),
             t.elapsed().as_secs_f64()
         );
-        assert!(measured >= 3, "{path}: only {measured} bars");
+        assert!(measured.len() >= 3, "{path}: only {measured:?}");
         assert!(wrong.is_empty(), "{path}: {wrong:?}");
+        values.extend(measured);
     }
+    // Empty bars (0%) and bars about half full (48%) were among them.
+    assert!(
+        values.contains(&0.0) && values.iter().any(|v| *v > 0.3 && *v < 0.7),
+        "{values:?}"
+    );
     b.delete_cookies().await;
 }
 
@@ -496,10 +520,12 @@ async fn every_role_crawls_the_demo_without_console_errors_or_leaks() {
         people.push((*why, person, forbidden_titles(&demo, person).await));
     }
     let watched: BTreeSet<String> = people.iter().flat_map(|p| p.2.clone()).collect();
-    assert!(
-        watched.contains("Grow into a tech lead role"),
-        "the demo's private objective is hidden from someone: {watched:?}"
-    );
+    for t in PRIVATE {
+        assert!(
+            watched.contains(*t),
+            "the demo's private objective {t} is hidden from someone: {watched:?}"
+        );
+    }
     for (why, person, forbidden) in people {
         let t = Instant::now();
         b.delete_cookies().await;
@@ -513,6 +539,7 @@ async fn every_role_crawls_the_demo_without_console_errors_or_leaks() {
             forbidden,
             watched: watched.clone(),
             found: BTreeSet::new(),
+            offered: BTreeSet::new(),
             seen: BTreeSet::new(),
             earlier: earlier.clone(),
             per_pattern: BTreeMap::new(),
@@ -536,6 +563,14 @@ async fn every_role_crawls_the_demo_without_console_errors_or_leaks() {
                 "{}'s crawl never met these titles, so their absence elsewhere proves nothing: {missed:?}",
                 crawl.who
             );
+            // The picker, asked for the private objectives, offers them to the administrator.
+            for t in PRIVATE {
+                assert!(
+                    crawl.offered.contains(*t),
+                    "the picker never offered {t}: {:?}",
+                    crawl.offered
+                );
+            }
         }
         measured.push(format!(
             "{}: {} pages, {} forbidden titles, {:.1} s",
