@@ -429,3 +429,36 @@ async fn my_week_separates_what_i_own_from_what_i_contribute_to_and_only_open_wo
     assert_eq!(due_ids, vec![mine[0].as_str()], "{due}");
     assert!(!due_ids.contains(&closed[0].as_str()));
 }
+
+#[tokio::test]
+async fn a_finished_yes_no_key_result_asks_for_no_check_in() {
+    let app = spawn_app().await;
+    check_in_day_tomorrow(&app).await;
+    let cycle = app.cycle("2026 Q4").await;
+    let (o, _) = active_objective(&app, &cycle, None, &[]).await;
+    let done = app
+        .create(
+            &format!("/api/v1/objectives/{o}/key-results"),
+            json!({"title": "Lease signed", "kind": "boolean"}),
+        )
+        .await;
+    let open = app
+        .create(
+            &format!("/api/v1/objectives/{o}/key-results"),
+            json!({"title": "Office opened", "kind": "boolean"}),
+        )
+        .await;
+    let (done, open) = (done["id"].as_str().unwrap(), open["id"].as_str().unwrap());
+    check_in_as(&app, &app.token, done, 1.0, 9, &days_ago(20)).await;
+    check_in_as(&app, &app.token, open, 0.0, 9, &days_ago(20)).await;
+    assert_eq!(kr_json(&app, done).await["check_in_due"], false, "finished");
+    assert_eq!(kr_json(&app, open).await["check_in_due"], true);
+    let due = json_of(&app, &format!("/api/v1/people/{}/due", app.admin_id)).await;
+    let ids: Vec<&str> = due["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["key_result_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec![open], "{due}");
+}
