@@ -124,6 +124,23 @@ async fn resolve_parents(
     Ok(parents)
 }
 
+/// The parents the caller may not see. A writer replaces only the links they can see: the
+/// list they send cannot name a private parent, so without this an edit by someone outside it
+/// would silently cut the objective from it (docs/method.md, Visibility).
+async fn hidden_parents(
+    store: &dyn Store,
+    viewer: &Viewer,
+    parents: &[ParentRef],
+) -> ApiResult<Vec<ParentRef>> {
+    let ids: Vec<String> = parents.iter().map(|p| p.id().to_string()).collect();
+    let visible = viewer.visible_okrs(store, &ids).await?;
+    Ok(parents
+        .iter()
+        .filter(|p| !visible.contains(p.id()))
+        .cloned()
+        .collect())
+}
+
 /// The objectives behind a list of parents (a key result stands for its objective).
 async fn parent_objectives(
     store: &dyn Store,
@@ -314,7 +331,9 @@ pub async fn patch_objective(
         after.visibility = v;
     }
     if let Some(ids) = &patch.parent_ids {
-        after.parents = resolve_parents(store, &viewer, &after.id, ids).await?;
+        let mut parents = resolve_parents(store, &viewer, &after.id, ids).await?;
+        parents.extend(hidden_parents(store, &viewer, &before.parents).await?);
+        after.parents = parents;
     }
     let after = after.validated()?;
     check_circle(

@@ -152,3 +152,105 @@ async fn private_ids(app: TestApp) {
     .unwrap();
     assert_eq!(theirs["okr_ids"], json!([private, public]));
 }
+
+/// Someone outside a private parent edits its public child, through the API and the edit form:
+/// the link they cannot see is kept (they can neither see it nor send it back).
+#[tokio::test]
+async fn an_edit_by_someone_outside_keeps_the_private_parent() {
+    let app = spawn_app().await;
+    let cycle = app.cycle("2026 Q4").await;
+    let (alice, _) = app.member("Alice Insider").await;
+    let (bob, bob_token) = app.member("Bob Outsider").await;
+    let private = app
+        .create(
+            "/api/v1/objectives",
+            json!({"title": "Quietly prepare the acquisition", "cycle_id": cycle, "visibility": "private", "owner_id": alice}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let open = app
+        .create(
+            "/api/v1/objectives",
+            json!({"title": "Be ready for due diligence", "cycle_id": cycle}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let public = app
+        .create(
+            "/api/v1/objectives",
+            json!({"title": "Grow the customer base", "cycle_id": cycle, "owner_id": bob, "parent_ids": [private]}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = app
+        .req_as(
+            &bob_token,
+            Method::POST,
+            &format!("/api/v1/objectives/{public}/ownership/accept"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+
+    // Bob sets the parents he can see: the open objective only.
+    let r = app
+        .req_as(
+            &bob_token,
+            Method::PATCH,
+            &format!("/api/v1/objectives/{public}"),
+        )
+        .json(&json!({"parent_ids": [open]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let seen: Value = r.json().await.unwrap();
+    assert_eq!(seen["parent_ids"], json!([open]), "Bob sees only his link");
+    let all = json_of(&app, &format!("/api/v1/objectives/{public}")).await;
+    assert_eq!(
+        all["parent_ids"],
+        json!([open, private]),
+        "the hidden link stays"
+    );
+
+    // Bob saves the edit form unchanged: the hidden link still stays.
+    let page = Browser::signed_in(&app, &bob, "bob.outsider@keel.test").await;
+    let edit = format!("/objectives/{public}/edit");
+    let form = page.page(&edit).await;
+    assert!(!form.mentions("Quietly prepare the acquisition"));
+    let mut fields: Vec<(String, String)> = [
+        "title",
+        "description",
+        "cycle_id",
+        "kind",
+        "visibility",
+        "state",
+        "version",
+    ]
+    .iter()
+    .map(|name| (name.to_string(), form.field(name).unwrap_or_default()))
+    .collect();
+    let linked = form.attrs("select[name=parent_ids] option[selected]", "value");
+    assert_eq!(
+        linked,
+        vec![open.clone()],
+        "the form offers Bob's link only"
+    );
+    fields.extend(linked.into_iter().map(|v| ("parent_ids".to_string(), v)));
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let r = page.submit_from(&edit, &edit, &pairs).await;
+    assert!(r.status().is_redirection(), "{}", r.status());
+    let all = json_of(&app, &format!("/api/v1/objectives/{public}")).await;
+    assert_eq!(all["parent_ids"], json!([open, private]), "{all}");
+    assert_eq!(all["title"], "Grow the customer base");
+}
