@@ -526,6 +526,8 @@ mod tests {
             milestones: vec![],
             confidence: Some(7),
             financial: false,
+            starts_on: None,
+            ends_on: None,
             last_check_in_at: Some(Utc::now()),
             created_at: Utc::now(),
             updated_at: Utc::now(),

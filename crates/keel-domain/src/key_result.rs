@@ -60,6 +60,14 @@ pub struct KeyResult {
     /// `finance` role may edit it (the finance role of docs/roles.md).
     #[serde(default)]
     pub financial: bool,
+    /// The day its own time starts, when it starts later than its cycle (pace and the expected
+    /// line count from here); within the cycle.
+    #[serde(default)]
+    pub starts_on: Option<chrono::NaiveDate>,
+    /// The day it is due, when earlier than its cycle's end (pace and the forecast aim here);
+    /// within the cycle, not before `starts_on`.
+    #[serde(default)]
+    pub ends_on: Option<chrono::NaiveDate>,
     /// The confidence of the latest check-in, if any.
     pub confidence: Option<u8>,
     pub last_check_in_at: Option<chrono::DateTime<chrono::Utc>>,
@@ -149,7 +157,48 @@ impl KeyResult {
                 "only a milestone key result has milestones",
             ));
         }
+        if let (Some(from), Some(to)) = (self.starts_on, self.ends_on) {
+            if to < from {
+                return Err(FieldError::new(
+                    "ends_on",
+                    format!("must be on or after its start ({from})"),
+                ));
+            }
+        }
         Ok(self)
+    }
+
+    /// Checks its own dates against its cycle's: a key result's time lies within its cycle.
+    pub fn check_dates_within(
+        &self,
+        cycle_starts: chrono::NaiveDate,
+        cycle_ends: chrono::NaiveDate,
+    ) -> FieldResult<()> {
+        for (field, day) in [("starts_on", self.starts_on), ("ends_on", self.ends_on)] {
+            if let Some(day) = day {
+                if day < cycle_starts || day > cycle_ends {
+                    return Err(FieldError::new(
+                        field,
+                        format!("must lie within its cycle ({cycle_starts} to {cycle_ends})"),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Its own time within a cycle running from `cycle_starts` to `cycle_ends`: from its start
+    /// (else the cycle's) to its due day (else the cycle's end). Pace and the expected line use
+    /// it (docs/method.md, Status and pace).
+    pub fn time_within(
+        &self,
+        cycle_starts: chrono::NaiveDate,
+        cycle_ends: chrono::NaiveDate,
+    ) -> (chrono::NaiveDate, chrono::NaiveDate) {
+        (
+            self.starts_on.unwrap_or(cycle_starts),
+            self.ends_on.unwrap_or(cycle_ends),
+        )
     }
 
     pub fn progress(&self) -> Progress {
@@ -218,6 +267,8 @@ mod tests {
             milestones: vec![],
             confidence: None,
             financial: false,
+            starts_on: None,
+            ends_on: None,
             last_check_in_at: None,
             created_at: Default::default(),
             updated_at: Default::default(),
@@ -290,5 +341,33 @@ mod tests {
         assert_eq!(k.apply_value(2.0).unwrap_err().field, "value");
         k.apply_value(1.0).unwrap();
         assert_eq!(k.progress().progress, 1.0);
+    }
+
+    #[test]
+    fn its_own_days_lie_within_the_cycle_and_in_order() {
+        let day = |d: &str| d.parse::<chrono::NaiveDate>().unwrap();
+        let (q_start, q_end) = (day("2026-10-01"), day("2026-12-31"));
+        let mut k = kr(MetricKind::Increase, 0.0, 10.0);
+        assert_eq!(
+            k.time_within(q_start, q_end),
+            (q_start, q_end),
+            "with its cycle"
+        );
+        k.starts_on = Some(day("2026-11-01"));
+        k.ends_on = Some(day("2026-10-20"));
+        assert_eq!(k.clone().validated().unwrap_err().field, "ends_on");
+        k.ends_on = Some(day("2026-12-15"));
+        let k = k.validated().unwrap();
+        k.check_dates_within(q_start, q_end).unwrap();
+        assert_eq!(
+            k.time_within(q_start, q_end),
+            (day("2026-11-01"), day("2026-12-15"))
+        );
+        let e = k
+            .check_dates_within(q_start, day("2026-12-01"))
+            .unwrap_err();
+        assert_eq!(e.field, "ends_on");
+        let e = k.check_dates_within(day("2026-11-02"), q_end).unwrap_err();
+        assert_eq!(e.field, "starts_on");
     }
 }

@@ -280,6 +280,8 @@ impl Org {
                 .collect(),
             confidence: None,
             financial: is_financial(k.title),
+            starts_on: None,
+            ends_on: None,
             last_check_in_at: None,
             created_at: o_created,
             updated_at: o_created,

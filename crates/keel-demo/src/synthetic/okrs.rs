@@ -247,6 +247,8 @@ fn key_result(g: &mut Gen<'_>, p: usize, o: &Created) -> usize {
         milestones,
         confidence: None,
         financial: false,
+        starts_on: None,
+        ends_on: None,
         last_check_in_at: None,
         created_at,
         updated_at: created_at,

@@ -65,6 +65,10 @@ pub struct KeyResultView {
     pub unit: String,
     pub weight: f64,
     pub milestones: Vec<Milestone>,
+    /// Its own start within the cycle, when later than the cycle's; pace counts from here.
+    pub starts_on: Option<chrono::NaiveDate>,
+    /// Its own due day within the cycle, when earlier than the cycle's end; pace aims here.
+    pub ends_on: Option<chrono::NaiveDate>,
     /// In [0, 1].
     pub progress: f64,
     /// Unclamped: above 1 when the target is overshot, below 0 when the metric went backwards.
@@ -239,6 +243,8 @@ impl Names {
             unit: kr.unit,
             weight: kr.weight,
             milestones: kr.milestones,
+            starts_on: kr.starts_on,
+            ends_on: kr.ends_on,
             confidence: kr.confidence,
             last_check_in_at: kr.last_check_in_at,
             created_at: kr.created_at,

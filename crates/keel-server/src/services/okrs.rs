@@ -428,6 +428,10 @@ pub struct NewKeyResult {
     /// Tags the key result as financial: people with the `finance` role may then edit it.
     #[serde(default)]
     pub financial: bool,
+    /// The day its own time starts, when later than its cycle's start (within the cycle).
+    pub starts_on: Option<chrono::NaiveDate>,
+    /// The day it is due, when earlier than its cycle's end (within the cycle).
+    pub ends_on: Option<chrono::NaiveDate>,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -451,6 +455,29 @@ pub struct KeyResultPatch {
     pub weight: Option<f64>,
     pub milestones: Option<Vec<Milestone>>,
     pub financial: Option<bool>,
+    /// Its own start within the cycle; `null` clears it (it then starts with its cycle).
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<chrono::NaiveDate>)]
+    pub starts_on: Option<Option<chrono::NaiveDate>>,
+    /// Its own due day within the cycle; `null` clears it (it is then due at the cycle's end).
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<chrono::NaiveDate>)]
+    pub ends_on: Option<Option<chrono::NaiveDate>>,
+}
+
+/// A key result's own dates lie within its objective's cycle (422 naming the date otherwise).
+async fn check_dates_within_cycle(
+    store: &dyn Store,
+    objective: &Objective,
+    kr: &KeyResult,
+) -> ApiResult<()> {
+    if kr.starts_on.is_none() && kr.ends_on.is_none() {
+        return Ok(());
+    }
+    if let Some(c) = store.cycle(&objective.cycle_id).await? {
+        kr.check_dates_within(c.starts_on, c.ends_on)?;
+    }
+    Ok(())
 }
 
 pub async fn create_key_result(
@@ -493,12 +520,15 @@ pub async fn create_key_result(
         milestones: input.milestones,
         confidence: None,
         financial: input.financial,
+        starts_on: input.starts_on,
+        ends_on: input.ends_on,
         last_check_in_at: None,
         created_at: t,
         updated_at: t,
         version: 1,
     }
     .validated()?;
+    check_dates_within_cycle(store, &objective, &kr).await?;
     check_circle(
         store,
         Some(&kr.owner_id),
@@ -585,7 +615,16 @@ pub async fn patch_key_result(
     if let Some(v) = patch.financial {
         after.financial = v;
     }
+    if let Some(v) = patch.starts_on {
+        after.starts_on = v;
+    }
+    if let Some(v) = patch.ends_on {
+        after.ends_on = v;
+    }
     let after = after.validated()?;
+    if (after.starts_on, after.ends_on) != (before.starts_on, before.ends_on) {
+        check_dates_within_cycle(store, &objective, &after).await?;
+    }
     check_circle(
         store,
         None,

@@ -268,7 +268,11 @@ impl Assessor {
             scale: self.settings.confidence_scale,
             progress: p.progress,
             elapsed: cycle.map_or(0.0, |c| {
-                active_share(c, self.settings.local_date(start), today)
+                active_share(
+                    kr.time_within(c.starts_on, c.ends_on),
+                    self.settings.local_date(start),
+                    today,
+                )
             }),
         });
         let forecast = cycle.and_then(|c| {
@@ -361,10 +365,14 @@ impl Assessor {
 }
 
 /// The share of a key result's active time elapsed on `today`: from when it became active (not
-/// before the cycle's start) to the cycle's end, in [0, 1].
-fn active_share(c: &Cycle, active_on: chrono::NaiveDate, today: chrono::NaiveDate) -> f64 {
-    let from = active_on.max(c.starts_on);
-    let span = (c.ends_on - from).num_days();
+/// before its own start, else its cycle's) to its due day (else the cycle's end), in [0, 1].
+fn active_share(
+    (starts_on, ends_on): (chrono::NaiveDate, chrono::NaiveDate),
+    active_on: chrono::NaiveDate,
+    today: chrono::NaiveDate,
+) -> f64 {
+    let from = active_on.max(starts_on);
+    let span = (ends_on - from).num_days();
     if span <= 0 {
         return 1.0;
     }
@@ -598,4 +606,29 @@ pub async fn due_for(
     }
     out.sort_by_key(|d| std::cmp::Reverse(d.days_since_check_in));
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::active_share;
+
+    fn day(d: &str) -> chrono::NaiveDate {
+        d.parse().unwrap()
+    }
+
+    /// Pace follows a key result's own days: half-way through its own time is half elapsed,
+    /// whatever share of the cycle has gone.
+    #[test]
+    fn pace_follows_the_key_results_own_days() {
+        let quarter = (day("2026-10-01"), day("2026-12-31"));
+        let own = (day("2026-11-01"), day("2026-11-21"));
+        let today = day("2026-11-11");
+        assert!((active_share(own, day("2026-10-01"), today) - 0.5).abs() < 1e-9);
+        let q = active_share(quarter, day("2026-10-01"), today);
+        assert!(q > 0.4 && q < 0.5, "{q}");
+        // Active later than its own start: counted from then.
+        assert!((active_share(own, day("2026-11-06"), today) - 5.0 / 15.0).abs() < 1e-9);
+        // Past its due day: all its time has gone.
+        assert_eq!(active_share(own, day("2026-10-01"), day("2026-12-01")), 1.0);
+    }
 }

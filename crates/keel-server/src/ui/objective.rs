@@ -786,6 +786,8 @@ mod tests {
             weight,
             milestones: vec![],
             financial: false,
+            starts_on: None,
+            ends_on: None,
             confidence: None,
             last_check_in_at: None,
             created_at: t,

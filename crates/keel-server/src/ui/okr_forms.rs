@@ -368,6 +368,10 @@ fn key_result_fields(new: bool, values: &Values) -> Vec<Field> {
         field("unit", "Unit", "text", values).hint("%, €, users …"),
         field("weight", "Weight", "text", values)
             .hint("How much it counts in the objective's progress (default 1)."),
+        field("starts_on", "Starts on", "date", values)
+            .hint("Only when it starts after its cycle does; pace counts from here."),
+        field("ends_on", "Due on", "date", values)
+            .hint("Only when it is due before its cycle ends; pace aims here."),
         field("milestones", "Milestones", "textarea", values)
             .hint("One per line, in order (milestone key results only)."),
         field("sponsor_id", "Sponsor", "select", values),
@@ -516,6 +520,22 @@ fn number(posted: &Posted, name: &str, errors: &mut Vec<ApiError>) -> Option<f64
         Ok(v) if v.is_finite() => Some(v),
         _ => {
             errors.push(ApiError::invalid(name, "must be a number, like 42 or 12.5"));
+            None
+        }
+    }
+}
+
+/// An optional day typed in a date field (`YYYY-MM-DD`, as browsers send it); empty: none.
+fn day(posted: &Posted, name: &str, errors: &mut Vec<ApiError>) -> Option<chrono::NaiveDate> {
+    let raw = posted.one(name);
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    match raw.parse::<chrono::NaiveDate>() {
+        Ok(d) => Some(d),
+        Err(_) => {
+            errors.push(ApiError::invalid(name, "must be a day, like 2026-11-30"));
             None
         }
     }
@@ -862,6 +882,8 @@ pub async fn create_key_result(
     let target = number(&posted, "target", &mut errors);
     let current = number(&posted, "current", &mut errors);
     let weight = number(&posted, "weight", &mut errors);
+    let starts_on = day(&posted, "starts_on", &mut errors);
+    let ends_on = day(&posted, "ends_on", &mut errors);
     if errors.is_empty() {
         let input = NewKeyResult {
             title: posted.one("title"),
@@ -881,6 +903,8 @@ pub async fn create_key_result(
             weight,
             milestones: milestones(&posted.one("milestones"), &[]),
             financial: !posted.one("financial").is_empty(),
+            starts_on,
+            ends_on,
         };
         match okrs::create_key_result(state.store(), &caller, &o.id, input).await {
             Ok(k) => {
@@ -912,6 +936,14 @@ fn key_result_values(k: &KeyResult) -> Values {
         ("target", super::pages::num(k.target)),
         ("unit", k.unit.clone()),
         ("weight", super::pages::num(k.weight)),
+        (
+            "starts_on",
+            k.starts_on.map(|d| d.to_string()).unwrap_or_default(),
+        ),
+        (
+            "ends_on",
+            k.ends_on.map(|d| d.to_string()).unwrap_or_default(),
+        ),
         (
             "milestones",
             k.milestones
@@ -1000,6 +1032,8 @@ pub async fn update_key_result(
     let start = number(&posted, "start", &mut errors);
     let target = number(&posted, "target", &mut errors);
     let weight = number(&posted, "weight", &mut errors);
+    let starts_on = day(&posted, "starts_on", &mut errors);
+    let ends_on = day(&posted, "ends_on", &mut errors);
     let version = posted_version(&posted);
     if errors.is_empty() {
         let patch = KeyResultPatch {
@@ -1014,6 +1048,8 @@ pub async fn update_key_result(
             unit: Some(posted.one("unit")),
             weight,
             milestones: Some(milestones(&posted.one("milestones"), &k.milestones)),
+            starts_on: Some(starts_on),
+            ends_on: Some(ends_on),
             ..Default::default()
         };
         match okrs::patch_key_result(state.store(), &caller, &id, IfMatch(version), patch).await {

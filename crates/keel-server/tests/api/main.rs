@@ -16,6 +16,7 @@ mod errors;
 mod feedback_pages;
 mod form_leaks;
 mod form_permissions;
+mod key_result_dates;
 mod my_week;
 mod objective_page;
 mod objectives;

@@ -34,6 +34,8 @@ pub(crate) const KEY_RESULT: Table = Table {
         "updated_at",
         "version",
         "financial",
+        "starts_on",
+        "ends_on",
     ],
     not_selected: &[],
     later: &["deleted_at", "owner_accepted_at"],
@@ -63,7 +65,14 @@ pub(crate) fn kr_row(k: &KeyResult) -> Vec<Arg> {
         ts(&k.updated_at),
         k.version,
         k.financial,
+        k.starts_on.map(|d| d.to_string()),
+        k.ends_on.map(|d| d.to_string()),
     ]
+}
+
+/// An optional day, stored as `YYYY-MM-DD` text like the cycles' days.
+fn opt_date(r: &Row, col: &str) -> StoreResult<Option<chrono::NaiveDate>> {
+    r.opt_text(col)?.map(|s| date_from(col, &s)).transpose()
 }
 
 pub(crate) fn kr_from(r: &Row) -> StoreResult<KeyResult> {
@@ -86,6 +95,8 @@ pub(crate) fn kr_from(r: &Row) -> StoreResult<KeyResult> {
         weight: r.real("weight")?,
         milestones: from_json("milestones", &r.text("milestones")?)?,
         financial: r.int("financial")? != 0,
+        starts_on: opt_date(r, "starts_on")?,
+        ends_on: opt_date(r, "ends_on")?,
         confidence: r
             .opt_int("confidence")?
             .map(|c| u8::try_from(c).map_err(|e| corrupt("confidence", e)))
@@ -319,7 +330,7 @@ impl SqlStore {
                  ownership_state = $4, sponsor_id = $5, metric_kind = $6, start_value = $7, \
                  target_value = $8, current_value = $9, unit = $10, weight = $11, \
                  milestones = $12, confidence = $13, last_check_in_at = $14, updated_at = $15, \
-                 financial = $18, version = version + 1 \
+                 financial = $18, starts_on = $19, ends_on = $20, version = version + 1 \
                  WHERE id = $16 AND version = $17 AND deleted_at IS NULL",
                 args![
                     after.title.as_str(),
@@ -340,6 +351,8 @@ impl SqlStore {
                     before.id.as_str(),
                     before.version,
                     after.financial,
+                    after.starts_on.map(|d| d.to_string()),
+                    after.ends_on.map(|d| d.to_string()),
                 ],
             )
             .await?;

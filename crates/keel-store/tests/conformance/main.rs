@@ -262,6 +262,8 @@ fn key_result(objective: &ObjectiveId, owner: &PersonId) -> KeyResult {
         milestones: vec![],
         confidence: None,
         financial: false,
+        starts_on: None,
+        ends_on: None,
         last_check_in_at: None,
         created_at: now(),
         updated_at: now(),

@@ -6,7 +6,32 @@ conformance!(
     rhythm_records_round_trip,
     carry_over_is_all_or_nothing,
     key_results_are_active_from_activation_and_acceptance,
+    key_result_dates_round_trip,
 );
+
+/// A key result's own start and due days are kept, changed and cleared.
+async fn key_result_dates_round_trip(s: DynStore, _url: String) {
+    let b = basic(&s).await;
+    let day = |d: &str| Some(d.parse::<chrono::NaiveDate>().unwrap());
+    let mut kr = key_result(&b.objective.id, &b.owner.id);
+    kr.starts_on = day("2026-10-15");
+    kr.ends_on = day("2026-11-30");
+    s.insert_key_result(&ctx(), &kr, None).await.unwrap();
+    let stored = s.key_result(&kr.id).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.starts_on, stored.ends_on),
+        (kr.starts_on, kr.ends_on)
+    );
+    let mut moved = stored.clone();
+    moved.starts_on = None;
+    moved.ends_on = day("2026-12-10");
+    s.update_key_result(&ctx(), &stored, &moved).await.unwrap();
+    let stored = s.key_result(&kr.id).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.starts_on, stored.ends_on),
+        (None, day("2026-12-10"))
+    );
+}
 
 /// `active_since`: the later of the objective's activation (stamped when it leaves draft) and the
 /// owner's acceptance (stamped when it is accepted, cleared while nobody has accepted it).
