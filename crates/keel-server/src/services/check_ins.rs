@@ -57,6 +57,8 @@ pub fn validate(
             .map(|a| chrono::DateTime::from_timestamp_micros(a.timestamp_micros()).unwrap_or(a))
             .unwrap_or(t),
         created_at: t,
+        corrects: None,
+        retracted: None,
     }
     .validated()?;
     let mut applied = kr.clone();

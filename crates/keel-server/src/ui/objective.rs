@@ -805,6 +805,8 @@ mod tests {
             author_id: None,
             at,
             created_at: at,
+            corrects: None,
+            retracted: None,
         }
     }
 
