@@ -7,6 +7,7 @@ mod admin_pages;
 mod audit;
 mod audit_pages;
 mod auth;
+mod check_in_corrections;
 mod check_ins;
 mod close_out_pages;
 mod company_pages;
