@@ -181,6 +181,38 @@ pub struct CheckInCorrection {
     pub note: Option<String>,
 }
 
+/// Whether the caller may correct or withdraw this check-in now: the key result is one they may
+/// see (404 otherwise, and for a check-in of another key result), they wrote the check-in
+/// (403), its OKR and cycle are open (409) and it still stands (409). Returns the key result,
+/// its objective and cycle, and the check-in.
+pub async fn retractable(
+    store: &dyn Store,
+    caller: &Caller,
+    key_result_id: &KeyResultId,
+    check_in_id: &CheckInId,
+) -> ApiResult<(KeyResult, Objective, Option<Cycle>, CheckIn)> {
+    let (kr, objective) = get_key_result(store, &Viewer::of(&caller.person), key_result_id).await?;
+    let original = store
+        .check_in(check_in_id)
+        .await?
+        .filter(|c| c.key_result_id == kr.id)
+        .ok_or(ApiError::NotFound("check-in"))?;
+    if original.author_id.as_ref() != Some(&caller.person.id) {
+        return Err(ApiError::Forbidden(
+            "only the person who recorded a check-in may correct or withdraw it".into(),
+        ));
+    }
+    let cycle = store.cycle(&objective.cycle_id).await?;
+    guards::unlocked(&objective, cycle.as_ref())?;
+    if !original.stands() {
+        return Err(ApiError::Conflict {
+            field: Some("check_in".into()),
+            message: "this check-in was already corrected or withdrawn".into(),
+        });
+    }
+    Ok((kr, objective, cycle, original))
+}
+
 /// Corrects (`Some`) or withdraws (`None`) a check-in on a key result the caller may see (404
 /// otherwise, and for a check-in of another key result). Only its author may (403); not on a
 /// closed OKR or cycle (409); not twice (409); 412 when `if_match` is not the key result's
@@ -196,26 +228,9 @@ pub async fn retract(
     if_match: crate::extract::IfMatch,
     correction: Option<CheckInCorrection>,
 ) -> ApiResult<(CheckIn, KeyResult, Objective, Option<Cycle>)> {
-    let (kr, objective) = get_key_result(store, &Viewer::of(&caller.person), key_result_id).await?;
-    let original = store
-        .check_in(check_in_id)
-        .await?
-        .filter(|c| c.key_result_id == kr.id)
-        .ok_or(ApiError::NotFound("check-in"))?;
-    if original.author_id.as_ref() != Some(&caller.person.id) {
-        return Err(ApiError::Forbidden(
-            "only the person who recorded a check-in may correct or withdraw it".into(),
-        ));
-    }
-    let cycle = store.cycle(&objective.cycle_id).await?;
-    guards::unlocked(&objective, cycle.as_ref())?;
+    let (kr, objective, cycle, original) =
+        retractable(store, caller, key_result_id, check_in_id).await?;
     if_match.check(kr.version)?;
-    if !original.stands() {
-        return Err(ApiError::Conflict {
-            field: Some("check_in".into()),
-            message: "this check-in was already corrected or withdrawn".into(),
-        });
-    }
     let t = now();
     let kind = match correction {
         Some(_) => RetractionKind::Corrected,

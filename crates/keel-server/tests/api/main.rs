@@ -17,6 +17,7 @@ mod errors;
 mod feedback_pages;
 mod form_leaks;
 mod form_permissions;
+mod key_result_page;
 mod my_week;
 mod objective_page;
 mod objectives;
