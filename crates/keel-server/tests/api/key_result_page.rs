@@ -52,7 +52,20 @@ async fn the_key_result_page_shows_its_history_and_lets_the_author_correct_it() 
         page.attrs("svg.progress-chart circle.reading", "r").len(),
         2
     );
-    assert!(page.text("#kr-status").contains("Status:"));
+    // Status with its reason in words, and the forecast the API gives.
+    let api = json_of(&app, &format!("/api/v1/key-results/{kr}")).await;
+    assert_eq!(
+        page.text("#kr-status-reason"),
+        api["status_reason"].as_str().unwrap()
+    );
+    let forecast = page.text("#kr-forecast");
+    match api["forecast"].as_f64() {
+        Some(f) => assert!(
+            forecast.contains(&format!("{}%", (f * 100.0).round())),
+            "{forecast}"
+        ),
+        None => assert!(forecast.contains("No forecast yet"), "{forecast}"),
+    }
     assert!(page.text("#kr-figures").contains("4 now · target 100"));
     let rows = page.rows("table.check-in-history");
     assert_eq!(rows.len(), 3, "a header and two check-ins: {rows:?}");
