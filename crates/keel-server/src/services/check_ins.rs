@@ -250,6 +250,10 @@ pub async fn retract(
         )?),
         None => None,
     };
+    // The corrected value must suit the key result even when it is not the latest reading.
+    if let Some(c) = &corrected {
+        kr.clone().apply_value(c.value)?;
+    }
     let mut standing: Vec<CheckIn> = store
         .check_ins_of(std::slice::from_ref(&kr.id))
         .await?
