@@ -55,6 +55,43 @@ async fn withdraw_as(app: &TestApp, token: &str, kr: &str, id: &str) -> reqwest:
     .unwrap()
 }
 
+/// A value the key result cannot take is refused even on an older reading (one that does not
+/// decide the key result's value).
+async fn an_older_reading_is_judged_too(app: &TestApp, kr: &str) {
+    let o = json_of(app, &format!("/api/v1/key-results/{kr}")).await["objective_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let yes_no = app
+        .create(
+            &format!("/api/v1/objectives/{o}/key-results"),
+            json!({"title": "Launched", "kind": "boolean"}),
+        )
+        .await;
+    let yes_no = yes_no["id"].as_str().unwrap();
+    let older = check_in_as(
+        app,
+        &app.token,
+        yes_no,
+        json!({"value": 0, "confidence": 5, "at": days_ago(2)}),
+    )
+    .await;
+    check_in_as(
+        app,
+        &app.token,
+        yes_no,
+        json!({"value": 1, "confidence": 9, "at": days_ago(1)}),
+    )
+    .await;
+    let older = older["check_in"]["id"].as_str().unwrap();
+    assert_problem(
+        correct_as(app, &app.token, yes_no, older, json!({"value": 2})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("value"),
+    )
+    .await;
+}
+
 async fn corrections(app: TestApp) {
     check_in_day_tomorrow(&app).await;
     let cycle = app.cycle("2026 Q4").await;
@@ -187,39 +224,7 @@ async fn corrections(app: TestApp) {
     assert_eq!(correct["before"]["value"], 4.0);
     assert_eq!(correct["after"]["correction"]["value"], 41.0);
 
-    // A value the key result cannot take is refused even on an older reading.
-    let o = json_of(&app, &format!("/api/v1/key-results/{kr}")).await["objective_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let yes_no = app
-        .create(
-            &format!("/api/v1/objectives/{o}/key-results"),
-            json!({"title": "Launched", "kind": "boolean"}),
-        )
-        .await;
-    let yes_no = yes_no["id"].as_str().unwrap();
-    let older = check_in_as(
-        &app,
-        &app.token,
-        yes_no,
-        json!({"value": 0, "confidence": 5, "at": days_ago(2)}),
-    )
-    .await;
-    check_in_as(
-        &app,
-        &app.token,
-        yes_no,
-        json!({"value": 1, "confidence": 9, "at": days_ago(1)}),
-    )
-    .await;
-    let older = older["check_in"]["id"].as_str().unwrap();
-    assert_problem(
-        correct_as(&app, &app.token, yes_no, older, json!({"value": 2})).await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        Some("value"),
-    )
-    .await;
+    an_older_reading_is_judged_too(&app, kr).await;
 
     // A closed cycle refuses corrections.
     let first_id = first["check_in"]["id"].as_str().unwrap();

@@ -10,6 +10,24 @@ fn days_ago(d: i64) -> String {
     (chrono::Utc::now() - chrono::Duration::days(d)).to_rfc3339()
 }
 
+/// Someone else may read the page but neither sees the forms nor may post them.
+async fn others_cannot_correct(app: &TestApp, kr: &str, correct: &str) {
+    let (cid, _) = app.member("Cid Other").await;
+    let cid = Browser::signed_in(app, &cid, "cid.other@keel.test").await;
+    let theirs = cid.page(&format!("/key-results/{kr}")).await;
+    assert!(!theirs.has("details.correct"), "{}", theirs.html());
+    let r = cid
+        .submit(correct, &[("value", "41"), ("confidence", "8")])
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = cid.submit(correct, &[("value", "x")]).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::FORBIDDEN,
+        "refused before the numbers are read"
+    );
+}
+
 #[tokio::test]
 async fn the_key_result_page_shows_its_history_and_lets_the_author_correct_it() {
     let app = spawn_app().await;
@@ -111,21 +129,7 @@ async fn the_key_result_page_shows_its_history_and_lets_the_author_correct_it() 
         "{html}"
     );
 
-    // Someone else may read the page but neither sees the forms nor may post them.
-    let (cid, _) = app.member("Cid Other").await;
-    let cid = Browser::signed_in(&app, &cid, "cid.other@keel.test").await;
-    let theirs = cid.page(&format!("/key-results/{kr}")).await;
-    assert!(!theirs.has("details.correct"), "{}", theirs.html());
-    let r = cid
-        .submit(&correct, &[("value", "41"), ("confidence", "8")])
-        .await;
-    assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let r = cid.submit(&correct, &[("value", "x")]).await;
-    assert_eq!(
-        r.status(),
-        StatusCode::FORBIDDEN,
-        "refused before the numbers are read"
-    );
+    others_cannot_correct(&app, kr, &correct).await;
 
     // The author corrects it: the key result and the page follow; the original stays, marked.
     let to = b
