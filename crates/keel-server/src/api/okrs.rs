@@ -259,7 +259,8 @@ pub struct CheckInCreated {
     pub key_result: KeyResultView,
 }
 
-/// Check in on a key result: its new value, your confidence and a note. History is immutable.
+/// Check in on a key result: its new value, your confidence and a note. History is kept: a
+/// mistyped check-in is corrected or withdrawn by its author, never edited away.
 #[utoipa::path(post, path = "/key-results/{id}/check-ins", tag = "check-ins", params(("id" = String, Path)), request_body = NewCheckIn,
     responses((status = 201, body = CheckInCreated), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem, description = "the OKR is closed"), (status = 422, body = Problem)))]
@@ -363,7 +364,8 @@ pub struct PageQuery {
     cursor: Option<String>,
 }
 
-/// The check-in history of a key result, newest first.
+/// The check-in history of a key result, newest first: corrected and withdrawn check-ins
+/// included, marked `retracted` (who and when); a correction names the check-in it `corrects`.
 #[utoipa::path(get, path = "/key-results/{id}/check-ins", tag = "check-ins", params(("id" = String, Path), PageQuery),
     responses((status = 200, body = ListOf<CheckIn>), (status = 404, body = Problem)))]
 async fn list_check_ins(
