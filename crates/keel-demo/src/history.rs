@@ -149,6 +149,8 @@ pub(crate) fn weekly_history(
             author_id: author.clone(),
             at,
             created_at: at,
+            corrects: None,
+            retracted: None,
         });
         if is_last {
             kr.apply_value(value)

@@ -1,5 +1,7 @@
 //! Check-ins: the owner's weekly word on a key result. History is immutable: a check-in is never
-//! edited or deleted, and the key result's current value is the latest one's.
+//! edited or deleted, and the key result's current value is the latest standing one's. A
+//! mistyped check-in is corrected or withdrawn by its author: the original stays, marked with a
+//! [`Retraction`] (how, who, when), and a correction is a new check-in that `corrects` it.
 
 use crate::error::{FieldError, FieldResult};
 use crate::ids::{CheckInId, KeyResultId, PersonId};
@@ -41,6 +43,81 @@ pub struct CheckIn {
     /// When the reading was true (may be back-dated to record history, never in the future).
     pub at: chrono::DateTime<chrono::Utc>,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// The check-in this one corrects (it keeps the original's `at`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrects: Option<CheckInId>,
+    /// Set when the check-in no longer stands: corrected or withdrawn by its author. A retracted
+    /// check-in stays in the history but no longer counts for value, status or forecast.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retracted: Option<Retraction>,
+}
+
+/// How a check-in stopped standing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RetractionKind {
+    /// Replaced by a correction (the check-in whose `corrects` names it).
+    Corrected,
+    /// Withdrawn: it counts for nothing.
+    Withdrawn,
+}
+
+impl RetractionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Corrected => "corrected",
+            Self::Withdrawn => "withdrawn",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "corrected" => Some(Self::Corrected),
+            "withdrawn" => Some(Self::Withdrawn),
+            _ => None,
+        }
+    }
+}
+
+/// Who set a check-in aside, how and when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Retraction {
+    pub kind: RetractionKind,
+    pub by: Option<PersonId>,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+impl CheckIn {
+    /// Whether the check-in still counts (was neither corrected nor withdrawn).
+    pub fn stands(&self) -> bool {
+        self.retracted.is_none()
+    }
+}
+
+/// The key result as its standing check-ins leave it: value, confidence and last check-in of
+/// the latest standing one (by `at`, then id); with none standing, back at its start, with no
+/// confidence and no check-in. A correction or a withdrawal moves the key result through this.
+pub fn as_check_ins_leave(
+    kr: &crate::KeyResult,
+    check_ins: &[CheckIn],
+) -> FieldResult<crate::KeyResult> {
+    let mut k = kr.clone();
+    let latest = check_ins
+        .iter()
+        .filter(|c| c.stands() && c.key_result_id == kr.id)
+        .max_by(|a, b| (a.at, a.id.as_str()).cmp(&(b.at, b.id.as_str())));
+    match latest {
+        Some(c) => {
+            k.apply_value(c.value)?;
+            k.confidence = Some(c.confidence.value());
+            k.last_check_in_at = Some(c.at);
+        }
+        None => {
+            k.apply_value(kr.start)?;
+            k.confidence = None;
+            k.last_check_in_at = None;
+        }
+    }
+    Ok(k)
 }
 
 impl CheckIn {
@@ -73,5 +150,42 @@ mod tests {
         assert!(Confidence::new(-1, ConfidenceScale::ZeroToTen).is_err());
         assert!(Confidence::new(0, ConfidenceScale::ThreeLevel).is_err());
         assert!(Confidence::new(3, ConfidenceScale::ThreeLevel).is_ok());
+    }
+
+    fn reading(kr: &crate::KeyResult, value: f64, day: u32) -> CheckIn {
+        use chrono::TimeZone;
+        let at = chrono::Utc.with_ymd_and_hms(2026, 1, day, 9, 0, 0).unwrap();
+        CheckIn {
+            id: CheckInId::generate(),
+            key_result_id: kr.id.clone(),
+            value,
+            confidence: Confidence::new(6, ConfidenceScale::ZeroToTen).unwrap(),
+            note: String::new(),
+            author_id: None,
+            at,
+            created_at: at,
+            corrects: None,
+            retracted: None,
+        }
+    }
+
+    #[test]
+    fn the_latest_standing_check_in_decides() {
+        let kr = crate::key_result::tests::kr(crate::MetricKind::Increase, 10.0, 60.0);
+        let mut history = vec![reading(&kr, 20.0, 3), reading(&kr, 200.0, 10)];
+        assert_eq!(as_check_ins_leave(&kr, &history).unwrap().current, 200.0);
+        history[1].retracted = Some(Retraction {
+            kind: RetractionKind::Withdrawn,
+            by: None,
+            at: history[1].at,
+        });
+        let k = as_check_ins_leave(&kr, &history).unwrap();
+        assert_eq!((k.current, k.last_check_in_at), (20.0, Some(history[0].at)));
+        history[0].retracted = history[1].retracted.clone();
+        let k = as_check_ins_leave(&kr, &history).unwrap();
+        assert_eq!(
+            (k.current, k.confidence, k.last_check_in_at),
+            (10.0, None, None)
+        );
     }
 }

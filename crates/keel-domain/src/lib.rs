@@ -27,7 +27,7 @@ pub mod text;
 pub mod token;
 
 pub use audit::{AuditEvent, Source};
-pub use check_in::{CheckIn, Confidence};
+pub use check_in::{as_check_ins_leave, CheckIn, Confidence, Retraction, RetractionKind};
 pub use cycle::{Cycle, CycleState};
 pub use error::{FieldError, FieldResult};
 pub use ids::*;

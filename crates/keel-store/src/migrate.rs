@@ -13,7 +13,7 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: [Migration; 9] = [
+const MIGRATIONS: [Migration; 10] = [
     Migration {
         version: 1,
         name: "init",
@@ -61,6 +61,12 @@ const MIGRATIONS: [Migration; 9] = [
         name: "status_lifecycle",
         sqlite: include_str!("../migrations/sqlite/0008_status_lifecycle.sql"),
         postgres: include_str!("../migrations/postgres/0008_status_lifecycle.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "check_in_corrections",
+        sqlite: include_str!("../migrations/sqlite/0009_check_in_corrections.sql"),
+        postgres: include_str!("../migrations/postgres/0009_check_in_corrections.sql"),
     },
     Migration {
         version: 12,

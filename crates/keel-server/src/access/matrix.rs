@@ -155,6 +155,8 @@ const API: &[(&str, &str, &str, &str)] = &[
     // check-ins and initiatives
     ("POST",   "/key-results/{id}/check-ins",         "yonoooooo", "the people doing the work, not their leads"),
     ("GET",    "/key-results/{id}/check-ins",         "yyyyyyyyy", ""),
+    ("PATCH",  "/key-results/{id}/check-ins/{check_in_id}", "oonoooooo", "only the check-in's author corrects it"),
+    ("POST",   "/key-results/{id}/check-ins/{check_in_id}/withdraw", "oonoooooo", "only the check-in's author withdraws it"),
     ("POST",   "/key-results/{id}/initiatives",       "yyooooooo", ""),
     ("GET",    "/key-results/{id}/initiatives",       "yyyyyyyyy", ""),
     ("PATCH",  "/initiatives/{id}",                   "yyooooooo", "also the initiative's own owner"),
@@ -220,6 +222,7 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     ("GET",  "/health",                             "yyyyyyyyn", "as `GET /api/v1/health`"),
     ("GET",  "/teams/{id}",                         "yyyyyyyyy", ""),
     ("GET",  "/objectives/{id}",                    "yyyyyyyyy", "404 when the reader may not see it"),
+    ("GET",  "/key-results/{id}",                   "yyyyyyyyy", "404 when the reader may not see its objective"),
     ("GET",  "/account/password",                   "yyyyyyyyy", "your own password"),
     ("GET",  "/account/tokens",                     "yyyyyyyyy", "your own API tokens"),
     // OKR forms
@@ -257,6 +260,8 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     ("POST", "/objectives/{id}/edit",               "yyooooono", ""),
     ("POST", "/objectives/{id}/key-results/new",    "yyooooono", ""),
     ("POST", "/key-results/{id}/edit",              "yyooooooo", "finance: key results tagged financial"),
+    ("POST", "/key-results/{id}/check-ins/{check_in_id}/correct",  "oonoooooo", "as `PATCH /api/v1/key-results/{id}/check-ins/{check_in_id}`"),
+    ("POST", "/key-results/{id}/check-ins/{check_in_id}/withdraw", "oonoooooo", "as `POST /api/v1/key-results/{id}/check-ins/{check_in_id}/withdraw`"),
     ("POST", "/key-results/{id}/initiatives",       "yyooooooo", ""),
     ("POST", "/initiatives/{id}/done",              "yyooooooo", "also the initiative's own owner"),
     ("POST", "/initiatives/{id}/drop",              "yyooooooo", ""),

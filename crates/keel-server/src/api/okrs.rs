@@ -4,7 +4,7 @@ use crate::auth::Caller;
 use crate::error::{ApiResult, Problem};
 use crate::extract::{etag, page_request, ApiJson, ApiQuery, IfMatch};
 use crate::read::views::{self, InitiativeView, KeyResultView, ListOf, ObjectiveView};
-use crate::services::check_ins::{self, NewCheckIn};
+use crate::services::check_ins::{self, CheckInCorrection, NewCheckIn};
 use crate::services::guards;
 use crate::services::okrs::{self as svc, *};
 use crate::services::visibility::Viewer;
@@ -27,6 +27,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(create_key_result))
         .routes(routes!(get_key_result, patch_key_result, delete_key_result))
         .routes(routes!(create_check_in, list_check_ins))
+        .routes(routes!(correct_check_in))
+        .routes(routes!(withdraw_check_in))
         .routes(routes!(create_initiative, list_initiatives))
         .routes(routes!(patch_initiative))
 }
@@ -257,7 +259,8 @@ pub struct CheckInCreated {
     pub key_result: KeyResultView,
 }
 
-/// Check in on a key result: its new value, your confidence and a note. History is immutable.
+/// Check in on a key result: its new value, your confidence and a note. History is kept: a
+/// mistyped check-in is corrected or withdrawn by its author, never edited away.
 #[utoipa::path(post, path = "/key-results/{id}/check-ins", tag = "check-ins", params(("id" = String, Path)), request_body = NewCheckIn,
     responses((status = 201, body = CheckInCreated), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem, description = "the OKR is closed"), (status = 422, body = Problem)))]
@@ -279,6 +282,78 @@ async fn create_check_in(
     ))
 }
 
+/// A corrected or withdrawn check-in and the key result as it now stands.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckInRetracted {
+    /// The correction (a new check-in that `corrects` the original), or the withdrawn original.
+    pub check_in: CheckIn,
+    pub key_result: KeyResultView,
+}
+
+/// Correct your own check-in: its value, confidence or note. The original stays in the history,
+/// marked corrected; the key result, its status and forecast follow the correction. If-Match,
+/// when sent, is the key result's ETag.
+#[utoipa::path(patch, path = "/key-results/{id}/check-ins/{check_in_id}", tag = "check-ins",
+    params(("id" = String, Path), ("check_in_id" = String, Path), IfMatch), request_body = CheckInCorrection,
+    responses((status = 200, body = CheckInRetracted, headers(("ETag" = String, description = "The key result's version; send it back in If-Match"))),
+        (status = 403, body = Problem, description = "not your check-in"), (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "the OKR is closed, or the check-in was already corrected or withdrawn"),
+        (status = 412, body = Problem), (status = 422, body = Problem)))]
+async fn correct_check_in(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path((id, check_in_id)): Path<(String, String)>,
+    if_match: IfMatch,
+    ApiJson(input): ApiJson<CheckInCorrection>,
+) -> ApiResult<impl IntoResponse> {
+    retracted(&s, &caller, id, check_in_id, if_match, Some(input)).await
+}
+
+/// Withdraw your own check-in: it stays in the history, marked withdrawn, and counts for
+/// nothing; the key result returns to its latest standing check-in. If-Match, when sent, is the
+/// key result's ETag.
+#[utoipa::path(post, path = "/key-results/{id}/check-ins/{check_in_id}/withdraw", tag = "check-ins",
+    params(("id" = String, Path), ("check_in_id" = String, Path), IfMatch),
+    responses((status = 200, body = CheckInRetracted, headers(("ETag" = String, description = "The key result's version; send it back in If-Match"))),
+        (status = 403, body = Problem, description = "not your check-in"), (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "the OKR is closed, or the check-in was already corrected or withdrawn"),
+        (status = 412, body = Problem)))]
+async fn withdraw_check_in(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path((id, check_in_id)): Path<(String, String)>,
+    if_match: IfMatch,
+) -> ApiResult<impl IntoResponse> {
+    retracted(&s, &caller, id, check_in_id, if_match, None).await
+}
+
+async fn retracted(
+    s: &AppState,
+    caller: &Caller,
+    id: String,
+    check_in_id: String,
+    if_match: IfMatch,
+    correction: Option<CheckInCorrection>,
+) -> ApiResult<impl IntoResponse> {
+    let (check_in, kr, objective, cycle) = check_ins::retract(
+        s.store(),
+        caller,
+        &KeyResultId::from_string(id),
+        &CheckInId::from_string(check_in_id),
+        if_match,
+        correction,
+    )
+    .await?;
+    let key_result = views::key_result_in_cycle(s.store(), kr, &objective, cycle).await?;
+    Ok((
+        etag(key_result.version),
+        Json(CheckInRetracted {
+            check_in,
+            key_result,
+        }),
+    ))
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
@@ -289,7 +364,8 @@ pub struct PageQuery {
     cursor: Option<String>,
 }
 
-/// The check-in history of a key result, newest first.
+/// The check-in history of a key result, newest first: corrected and withdrawn check-ins
+/// included, marked `retracted` (who and when); a correction names the check-in it `corrects`.
 #[utoipa::path(get, path = "/key-results/{id}/check-ins", tag = "check-ins", params(("id" = String, Path), PageQuery),
     responses((status = 200, body = ListOf<CheckIn>), (status = 404, body = Problem)))]
 async fn list_check_ins(

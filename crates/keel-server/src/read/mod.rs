@@ -15,6 +15,7 @@ pub mod cfrs;
 pub mod close_out;
 pub mod company;
 pub mod health;
+pub mod key_result_page;
 pub mod lists;
 pub mod my_week;
 pub mod objective_page;

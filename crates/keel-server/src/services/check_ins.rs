@@ -57,6 +57,8 @@ pub fn validate(
             .map(|a| chrono::DateTime::from_timestamp_micros(a.timestamp_micros()).unwrap_or(a))
             .unwrap_or(t),
         created_at: t,
+        corrects: None,
+        retracted: None,
     }
     .validated()?;
     let mut applied = kr.clone();
@@ -168,4 +170,144 @@ pub async fn weekly_check_in(
     Ok(Ok(store
         .record_check_ins(&caller.write_ctx(), &ready)
         .await?))
+}
+
+/// A correction of a check-in: the fields to change (at least one); the rest stay as they were.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckInCorrection {
+    pub value: Option<f64>,
+    pub confidence: Option<i64>,
+    pub note: Option<String>,
+}
+
+/// Whether the caller may correct or withdraw this check-in now: the key result is one they may
+/// see (404 otherwise, and for a check-in of another key result), they wrote the check-in
+/// (403), its OKR and cycle are open (409) and it still stands (409). Returns the key result,
+/// its objective and cycle, and the check-in.
+pub async fn retractable(
+    store: &dyn Store,
+    caller: &Caller,
+    key_result_id: &KeyResultId,
+    check_in_id: &CheckInId,
+) -> ApiResult<(KeyResult, Objective, Option<Cycle>, CheckIn)> {
+    let (kr, objective) = get_key_result(store, &Viewer::of(&caller.person), key_result_id).await?;
+    let original = store
+        .check_in(check_in_id)
+        .await?
+        .filter(|c| c.key_result_id == kr.id)
+        .ok_or(ApiError::NotFound("check-in"))?;
+    if original.author_id.as_ref() != Some(&caller.person.id) {
+        return Err(ApiError::Forbidden(
+            "only the person who recorded a check-in may correct or withdraw it".into(),
+        ));
+    }
+    let cycle = store.cycle(&objective.cycle_id).await?;
+    guards::unlocked(&objective, cycle.as_ref())?;
+    if !original.stands() {
+        return Err(ApiError::Conflict {
+            field: Some("check_in".into()),
+            message: "this check-in was already corrected or withdrawn".into(),
+        });
+    }
+    Ok((kr, objective, cycle, original))
+}
+
+/// Corrects (`Some`) or withdraws (`None`) a check-in on a key result the caller may see (404
+/// otherwise, and for a check-in of another key result). Only its author may (403); not on a
+/// closed OKR or cycle (409); not twice (409); 412 when `if_match` is not the key result's
+/// version. The original stays, marked; a correction keeps its `at`. The key result moves to
+/// its latest standing check-in, so status and forecast follow. Returns the check-in as it
+/// now reads (the correction, or the withdrawn original), the key result as stored, its
+/// objective and cycle.
+pub async fn retract(
+    store: &dyn Store,
+    caller: &Caller,
+    key_result_id: &KeyResultId,
+    check_in_id: &CheckInId,
+    if_match: crate::extract::IfMatch,
+    correction: Option<CheckInCorrection>,
+) -> ApiResult<(CheckIn, KeyResult, Objective, Option<Cycle>)> {
+    let (kr, objective, cycle, original) =
+        retractable(store, caller, key_result_id, check_in_id).await?;
+    if_match.check(kr.version)?;
+    let t = now();
+    let kind = match correction {
+        Some(_) => RetractionKind::Corrected,
+        None => RetractionKind::Withdrawn,
+    };
+    let retraction = Retraction {
+        kind,
+        by: Some(caller.person.id.clone()),
+        at: t,
+    };
+    let corrected = match correction {
+        Some(input) => Some(corrected(
+            &original,
+            input,
+            store.settings().await?.confidence_scale,
+            t,
+        )?),
+        None => None,
+    };
+    // The corrected value must suit the key result even when it is not the latest reading.
+    if let Some(c) = &corrected {
+        kr.clone().apply_value(c.value)?;
+    }
+    let mut standing: Vec<CheckIn> = store
+        .check_ins_of(std::slice::from_ref(&kr.id))
+        .await?
+        .into_iter()
+        .filter(|c| c.id != original.id)
+        .collect();
+    standing.extend(corrected.iter().cloned());
+    let applied = as_check_ins_leave(&kr, &standing)?;
+    let stored = store
+        .retract_check_in(
+            &caller.write_ctx(),
+            &original,
+            &retraction,
+            corrected.as_ref(),
+            &applied,
+        )
+        .await?;
+    let shown = corrected.unwrap_or(CheckIn {
+        retracted: Some(retraction),
+        ..original
+    });
+    Ok((shown, stored, objective, cycle))
+}
+
+/// The correction of `original`: a new check-in at the same moment, by the same author, that
+/// `corrects` it. 422 naming the field for an empty correction, a confidence off the scale or
+/// a note too long (the value is judged when applied to the key result).
+fn corrected(
+    original: &CheckIn,
+    input: CheckInCorrection,
+    scale: ConfidenceScale,
+    t: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<CheckIn> {
+    if input.value.is_none() && input.confidence.is_none() && input.note.is_none() {
+        return Err(ApiError::invalid(
+            "value",
+            "give the corrected value, confidence or note",
+        ));
+    }
+    let confidence = match input.confidence {
+        Some(c) => Confidence::new(c, scale)?,
+        None => original.confidence,
+    };
+    Ok(CheckIn {
+        id: CheckInId::generate(),
+        key_result_id: original.key_result_id.clone(),
+        value: input.value.unwrap_or(original.value),
+        confidence,
+        note: input.note.unwrap_or_else(|| original.note.clone()),
+        author_id: original.author_id.clone(),
+        at: original.at,
+        created_at: t,
+        corrects: Some(original.id.clone()),
+        retracted: None,
+    }
+    .validated()?)
 }

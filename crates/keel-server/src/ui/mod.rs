@@ -22,6 +22,7 @@ pub mod close_out;
 pub mod company;
 pub mod forms;
 pub mod health;
+pub mod key_result;
 pub mod objective;
 pub mod okr_forms;
 pub mod ownership_map;
@@ -57,6 +58,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(account::tokens::routes())
         .merge(pages::owner_routes())
         .merge(objective::routes())
+        .merge(key_result::routes())
         .merge(okr_forms::routes())
         .merge(pickers::routes())
         .merge(reviews::routes())

@@ -807,6 +807,8 @@ mod tests {
             author_id: None,
             at,
             created_at: at,
+            corrects: None,
+            retracted: None,
         }
     }
 

@@ -1,12 +1,11 @@
 //! Black-box tests of the JSON API: a real server on a random port, a fresh database per test,
 //! requests over HTTP. One test binary (faster to link), one module per area.
 
-mod helpers;
-
 mod admin_pages;
 mod audit;
 mod audit_pages;
 mod auth;
+mod check_in_corrections;
 mod check_ins;
 mod close_out_pages;
 mod company_pages;
@@ -16,7 +15,9 @@ mod errors;
 mod feedback_pages;
 mod form_leaks;
 mod form_permissions;
+mod helpers;
 mod key_result_dates;
+mod key_result_page;
 mod my_week;
 mod objective_page;
 mod objectives;
@@ -45,3 +46,4 @@ mod story;
 mod team_cadence;
 mod tokens_page;
 mod visibility;
+

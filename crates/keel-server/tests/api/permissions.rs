@@ -53,6 +53,32 @@ struct Targets {
     /// API's ownership rows need theirs as they were).
     handover_objective: String,
     handover_key_result: String,
+    /// A check-in on `key_result`: the role's own where they may check in on it (own), else
+    /// the administrator's (foreign, and own for roles that may not check in there).
+    check_in: String,
+}
+
+/// A check-in on `kr` by `token`'s person, else (refused) by the administrator.
+async fn check_in_on(app: &TestApp, token: &str, kr: &str) -> String {
+    let path = format!("/api/v1/key-results/{kr}/check-ins");
+    let body = json!({"value": 1, "confidence": 5});
+    let r = app
+        .req_as(token, Method::POST, &path)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let r = if r.status() == StatusCode::CREATED {
+        r
+    } else {
+        app.req(Method::POST, &path)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    };
+    assert_eq!(r.status(), StatusCode::CREATED);
+    id(&r.json::<Value>().await.unwrap()["check_in"])
 }
 
 fn id(v: &Value) -> String {
@@ -271,6 +297,8 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
         }
     };
     let foreign_feedback = feedback(helper.clone()).await;
+    let foreign_check_in = check_in_on(app, &app.token, &fk).await;
+    let own_check_in = check_in_on(app, &token, &ok).await;
     let own_feedback = feedback(asked).await;
     Fixture {
         foreign: Targets {
@@ -288,6 +316,7 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
             revocable_token: issue_token(app, &stranger).await,
             handover_objective: fho,
             handover_key_result: fhk,
+            check_in: foreign_check_in,
         },
         own: Targets {
             person: person.clone(),
@@ -304,6 +333,7 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
             revocable_token: issue_token(app, &person).await,
             handover_objective: oho,
             handover_key_result: ohk,
+            check_in: own_check_in,
         },
         person,
         email: format!("role.{tag}@keel.test"),
@@ -379,6 +409,7 @@ fn request(rule: &Row, f: &Fixture, t: &Targets, n: usize) -> (String, Option<Va
         "/api/v1{}",
         p.replace("{id}", &object)
             .replace("{objective_id}", &t.objective)
+            .replace("{check_in_id}", &t.check_in)
     );
     if p == "/health" {
         path.push_str(&format!("?cycle_id={}", f.cycle));
@@ -589,7 +620,8 @@ fn page_path(rule: &Row, f: &Fixture, t: &Targets) -> String {
     };
     let mut path = p
         .replace("{id}", object)
-        .replace("{objective_id}", &t.objective);
+        .replace("{objective_id}", &t.objective)
+        .replace("{check_in_id}", &t.check_in);
     if p == "/health" && rule.method == "GET" {
         path.push_str(&format!("?cycle_id={}", f.cycle));
     }

@@ -18,6 +18,7 @@ mod helpers;
 
 mod a11y;
 mod crawl;
+mod key_result;
 
 /// WebDriver key values (W3C WebDriver, "keyboard actions").
 mod keys {

@@ -1,5 +1,7 @@
 //! Check-ins: the weekly record of a key result's value and confidence (docs/method.md, "The
-//! weekly rhythm"). A check-in moves its key result in the same transaction.
+//! weekly rhythm"). A check-in moves its key result in the same transaction. Its author may
+//! correct or withdraw it: the original stays, marked retracted, and only standing check-ins
+//! (`retracted IS NULL`) feed values, statuses and forecasts.
 
 use crate::db::{args, map_err, Arg, Exec, Row, Tx};
 use crate::sql::table::{Select, Table};
@@ -27,6 +29,10 @@ pub(crate) const CHECK_IN: Table = Table {
         "author_id",
         "at",
         "created_at",
+        "corrects_id",
+        "retracted",
+        "retracted_by",
+        "retracted_at",
     ],
     not_selected: &[],
     later: &[],
@@ -44,6 +50,13 @@ pub(crate) fn check_in_row(c: &CheckIn) -> Vec<Arg> {
         c.author_id.as_ref().map(|x| x.as_str()),
         ts(&c.at),
         ts(&c.created_at),
+        c.corrects.as_ref().map(|x| x.as_str()),
+        c.retracted.as_ref().map(|r| r.kind.as_str()),
+        c.retracted
+            .as_ref()
+            .and_then(|r| r.by.as_ref())
+            .map(|x| x.as_str()),
+        c.retracted.as_ref().map(|r| ts(&r.at)),
     ]
 }
 
@@ -59,6 +72,16 @@ pub(crate) fn check_in_from(r: &Row) -> StoreResult<CheckIn> {
         author_id: r.opt_text("author_id")?.map(PersonId::from_string),
         at: to_ts("at", r.int("at")?)?,
         created_at: to_ts("created_at", r.int("created_at")?)?,
+        corrects: r.opt_text("corrects_id")?.map(CheckInId::from_string),
+        retracted: match r.opt_text("retracted")? {
+            None => None,
+            Some(kind) => Some(Retraction {
+                kind: RetractionKind::parse(&kind)
+                    .ok_or_else(|| corrupt("retracted", format!("unknown kind {kind}")))?,
+                by: r.opt_text("retracted_by")?.map(PersonId::from_string),
+                at: to_ts("retracted_at", r.int("retracted_at")?)?,
+            }),
+        },
     })
 }
 pub(crate) use group_commit::CheckInQueue;
@@ -136,6 +159,104 @@ pub(crate) fn check_in_audit_row(job: &CheckInJob, objective_id: &str) -> Vec<Ar
     )
 }
 
+/// `retract_check_in` inside `tx`.
+async fn retract_in(
+    tx: &mut Tx,
+    ctx: &WriteCtx,
+    original: &CheckIn,
+    retraction: &Retraction,
+    correction: Option<&CheckIn>,
+    applied: &KeyResult,
+) -> StoreResult<KeyResult> {
+    let marked = tx
+        .execute(
+            "UPDATE check_ins SET retracted = $1, retracted_by = $2, retracted_at = $3 \
+             WHERE id = $4 AND retracted IS NULL",
+            args![
+                retraction.kind.as_str(),
+                retraction.by.as_ref().map(|x| x.as_str()),
+                ts(&retraction.at),
+                original.id.as_str(),
+            ],
+        )
+        .await?;
+    if marked == 0 {
+        let exists = tx
+            .fetch_optional(
+                "SELECT id FROM check_ins WHERE id = $1",
+                args![original.id.as_str()],
+            )
+            .await?
+            .is_some();
+        return Err(if exists {
+            StoreError::Conflict {
+                field: "check_in".into(),
+                message: "this check-in was already corrected or withdrawn".into(),
+            }
+        } else {
+            StoreError::NotFound
+        });
+    }
+    if let Some(c) = correction {
+        insert_rows(
+            tx,
+            usize::MAX,
+            "check_ins",
+            CHECK_IN_INSERT,
+            vec![check_in_row(c)],
+        )
+        .await?;
+    }
+    let t = now();
+    let updated = tx
+        .fetch_optional(
+            "UPDATE key_results SET current_value = $1, milestones = $2, confidence = $3, \
+             last_check_in_at = $4, updated_at = $5, version = version + 1 \
+             WHERE id = $6 AND deleted_at IS NULL AND version = $7 RETURNING version",
+            args![
+                applied.current,
+                json(&applied.milestones),
+                applied.confidence.map(i64::from),
+                applied.last_check_in_at.as_ref().map(ts),
+                ts(&t),
+                applied.id.as_str(),
+                applied.version,
+            ],
+        )
+        .await?;
+    let Some(r) = updated else {
+        return Err(StoreError::StaleVersion);
+    };
+    let mut after = original.clone();
+    after.retracted = Some(retraction.clone());
+    let verb = match retraction.kind {
+        RetractionKind::Corrected => "correct",
+        RetractionKind::Withdrawn => "withdraw",
+    };
+    let mut after_value = value(&after);
+    if let (Some(Value::Object(m)), Some(c)) = (after_value.as_mut(), correction) {
+        m.insert("correction".into(), value(c).unwrap_or(Value::Null));
+    }
+    audit(
+        tx,
+        ctx,
+        AuditRec {
+            kind: "check_in",
+            verb,
+            object_id: original.id.as_str(),
+            objective_id: Some(applied.objective_id.as_str()),
+            key_result_id: Some(applied.id.as_str()),
+            before: value(original),
+            after: after_value,
+        },
+    )
+    .await?;
+    let mut k = applied.clone();
+    k.version = r.int("version")?;
+    k.updated_at = t;
+    Ok(k)
+}
+
 /// Check-ins and the history the rhythm derives from them.
 #[async_trait]
 pub trait CheckIns: Send + Sync {
@@ -159,13 +280,29 @@ pub trait CheckIns: Send + Sync {
         ctx: &WriteCtx,
         check_ins: &[(CheckIn, KeyResult)],
     ) -> StoreResult<Vec<KeyResult>>;
-    /// Newest first (by `at`).
+    /// Sets a check-in aside, in one transaction: marks `original` retracted (`retraction`),
+    /// inserts `correction` (when correcting; `None` withdraws), moves the key result to
+    /// `applied` (as its standing check-ins leave it: value, milestones, confidence, last
+    /// check-in) and audits it with the original before and after. `NotFound` when the check-in
+    /// is unknown; `Conflict` naming `check_in` when it was already set aside; `StaleVersion`
+    /// when the key result changed since `applied` was read. Returns the key result as stored.
+    async fn retract_check_in(
+        &self,
+        ctx: &WriteCtx,
+        original: &CheckIn,
+        retraction: &Retraction,
+        correction: Option<&CheckIn>,
+        applied: &KeyResult,
+    ) -> StoreResult<KeyResult>;
+    /// One check-in, standing or not.
+    async fn check_in(&self, id: &CheckInId) -> StoreResult<Option<CheckIn>>;
+    /// Newest first (by `at`), retracted ones included (marked).
     async fn list_check_ins(
         &self,
         key_result_id: &KeyResultId,
         page: &PageRequest,
     ) -> StoreResult<Page<CheckIn>>;
-    /// Every check-in of these key results, ordered by key result, then `at` (oldest first), in
+    /// Every standing check-in of these key results, ordered by key result, then `at` (oldest first), in
     /// one query: the history behind statuses, forecasts and confidence trends of a page.
     async fn check_ins_of(&self, key_result_ids: &[KeyResultId]) -> StoreResult<Vec<CheckIn>>;
     /// The same history as `check_ins_of`, reduced to what the rhythm derives from: each key
@@ -197,6 +334,23 @@ impl CheckIns for dyn Store {
         check_ins: &[(CheckIn, KeyResult)],
     ) -> StoreResult<Vec<KeyResult>> {
         self.as_check_ins().record_check_ins(ctx, check_ins).await
+    }
+
+    async fn retract_check_in(
+        &self,
+        ctx: &WriteCtx,
+        original: &CheckIn,
+        retraction: &Retraction,
+        correction: Option<&CheckIn>,
+        applied: &KeyResult,
+    ) -> StoreResult<KeyResult> {
+        self.as_check_ins()
+            .retract_check_in(ctx, original, retraction, correction, applied)
+            .await
+    }
+
+    async fn check_in(&self, id: &CheckInId) -> StoreResult<Option<CheckIn>> {
+        self.as_check_ins().check_in(id).await
     }
 
     async fn list_check_ins(
@@ -279,6 +433,41 @@ impl CheckIns for SqlStore {
             .map_err(map_err)
     }
 
+    async fn retract_check_in(
+        &self,
+        ctx: &WriteCtx,
+        original: &CheckIn,
+        retraction: &Retraction,
+        correction: Option<&CheckIn>,
+        applied: &KeyResult,
+    ) -> StoreResult<KeyResult> {
+        let mut tx = self.begin().await?;
+        match retract_in(&mut tx, ctx, original, retraction, correction, applied).await {
+            Ok(k) => {
+                tx.commit().await?;
+                Ok(k)
+            }
+            Err(e) => {
+                if let Err(r) = tx.rollback().await {
+                    tracing::warn!(error = %r, "rolling back a check-in correction failed");
+                }
+                Err(map_err(e))
+            }
+        }
+    }
+
+    async fn check_in(&self, id: &CheckInId) -> StoreResult<Option<CheckIn>> {
+        self.db
+            .fetch_optional(
+                &format!("SELECT {CHECK_IN_COLS} FROM check_ins WHERE id = $1"),
+                args![id.as_str()],
+            )
+            .await?
+            .as_ref()
+            .map(check_in_from)
+            .transpose()
+    }
+
     async fn list_check_ins(
         &self,
         key_result_id: &KeyResultId,
@@ -312,7 +501,9 @@ impl CheckIns for SqlStore {
 
     async fn check_ins_of(&self, key_result_ids: &[KeyResultId]) -> StoreResult<Vec<CheckIn>> {
         let keys = id_strings(key_result_ids);
-        let select = format!("SELECT {CHECK_IN_COLS} FROM check_ins WHERE key_result_id");
+        let select = format!(
+            "SELECT {CHECK_IN_COLS} FROM check_ins WHERE retracted IS NULL AND key_result_id"
+        );
         let mut out = fetch_in(&mut self.ex(), &select, "", &keys)
             .await?
             .iter()
@@ -335,7 +526,8 @@ impl CheckIns for SqlStore {
         // Each key result falls in one chunk, so the order holds within each key result.
         fetch_in(
             &mut self.ex(),
-            "SELECT key_result_id, at, value, confidence, author_id FROM check_ins WHERE key_result_id",
+            "SELECT key_result_id, at, value, confidence, author_id FROM check_ins \
+             WHERE retracted IS NULL AND key_result_id",
             "ORDER BY key_result_id, at, id",
             &id_strings(key_result_ids),
         )

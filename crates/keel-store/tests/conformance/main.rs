@@ -153,6 +153,7 @@ macro_rules! conformance {
 mod accounts;
 mod audit_log;
 mod cfrs;
+mod check_in_corrections;
 mod check_ins;
 mod database;
 mod group_commit;
@@ -281,6 +282,8 @@ fn check_in(kr: &KeyResultId, value: f64, at: DateTime<Utc>) -> CheckIn {
         author_id: None,
         at,
         created_at: now(),
+        corrects: None,
+        retracted: None,
     }
 }
 

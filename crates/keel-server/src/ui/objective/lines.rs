@@ -193,6 +193,8 @@ pub(super) fn change_line(
         "create" => "created",
         "update" => "changed",
         "delete" => "deleted",
+        "correct" => "corrected",
+        "withdraw" => "withdrew",
         v => v,
     };
     HistoryLine {
