@@ -11,6 +11,7 @@ pub mod cfr;
 pub mod check_in;
 pub mod cycle;
 pub mod error;
+pub mod forecast;
 pub mod health;
 pub mod ids;
 pub mod initiative;

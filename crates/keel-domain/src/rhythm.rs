@@ -264,24 +264,42 @@ pub fn due_on(
     end - chrono::Days::new(u64::from(back))
 }
 
-/// Attainment projected to the end of the cycle from the check-in trend: a least-squares line
-/// through `(day, attainment)` points, read at `end_day`. With fewer than two points (or all on
-/// one day) the latest attainment stands.
-pub fn forecast(points: &[(f64, f64)], end_day: f64) -> Option<f64> {
-    let last = points.last()?.1;
-    if points.len() < 2 {
-        return Some(last);
+/// The key result as it stood at `at`, from its record and its readings `(when, value)` oldest
+/// first: its value is the latest reading up to `at`, else its start value. Status as of a date
+/// is the status derived from this record and the check-ins up to that date, the same derivation
+/// as now's ("Status as of a date" in docs/method.md).
+pub fn value_at(
+    kr: &crate::KeyResult,
+    readings: &[(chrono::DateTime<chrono::Utc>, f64)],
+    at: chrono::DateTime<chrono::Utc>,
+) -> crate::KeyResult {
+    let mut then = kr.clone();
+    let value = readings
+        .iter()
+        .rev()
+        .find(|(when, _)| *when <= at)
+        .map_or(kr.start, |r| r.1);
+    if then.apply_value(value).is_err() {
+        then.current = value;
     }
-    let n = points.len() as f64;
-    let mx = points.iter().map(|p| p.0).sum::<f64>() / n;
-    let my = points.iter().map(|p| p.1).sum::<f64>() / n;
-    let sxx: f64 = points.iter().map(|p| (p.0 - mx).powi(2)).sum();
-    if sxx == 0.0 {
-        return Some(last);
-    }
-    let sxy: f64 = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
-    let slope = sxy / sxx;
-    Some(my + slope * (end_day - mx))
+    then
+}
+
+/// The last moment of `day` in the organisation's time zone: "status as of a day" reads
+/// everything up to the end of that day where the organisation is.
+pub fn end_of_day(
+    settings: &crate::OrgSettings,
+    day: chrono::NaiveDate,
+) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    let next = (day + chrono::Days::new(1)).and_time(chrono::NaiveTime::MIN);
+    let start_of_next = settings
+        .time_zone
+        .parse::<chrono_tz::Tz>()
+        .ok()
+        .and_then(|tz| tz.from_local_datetime(&next).earliest())
+        .map_or(next.and_utc(), |t| t.with_timezone(&chrono::Utc));
+    start_of_next - chrono::Duration::microseconds(1)
 }
 
 /// The score suggested at the end of the cycle: attainment clamped to [0, 1], to one decimal.
@@ -788,14 +806,6 @@ mod tests {
     }
 
     #[test]
-    fn forecast_follows_the_trend() {
-        assert_eq!(forecast(&[], 90.0), None);
-        assert_eq!(forecast(&[(10.0, 0.2)], 90.0), Some(0.2));
-        let f = forecast(&[(0.0, 0.0), (30.0, 0.25), (60.0, 0.5)], 90.0).unwrap();
-        assert!((f - 0.75).abs() < 1e-9);
-    }
-
-    #[test]
     fn scores_and_calibration() {
         assert!(
             (objective_score([(1.0, Some(1.0)), (3.0, Some(0.6))]).unwrap() - 0.7).abs() < 1e-9
@@ -813,13 +823,6 @@ mod tests {
     }
 
     proptest! {
-        #[test]
-        fn a_perfect_line_is_forecast_exactly(a in -1.0f64..1.0, b in -0.05f64..0.05, n in 2usize..15) {
-            let pts: Vec<(f64, f64)> = (0..n).map(|i| (i as f64 * 7.0, a + b * i as f64 * 7.0)).collect();
-            let f = forecast(&pts, 91.0).unwrap();
-            prop_assert!((f - (a + b * 91.0)).abs() < 1e-6);
-        }
-
         #[test]
         fn suggested_scores_are_in_range(x in -10.0f64..10.0) {
             let s = suggested_score(x);
