@@ -106,6 +106,34 @@ pub struct KeyResultView {
     pub version: i64,
 }
 
+impl KeyResultView {
+    /// The forecast in the reader's words, as a range ("forecast at the end: between 40 % and
+    /// 60 % of its target (most likely 50 %)", "forecast at the end: done"); `None` when there is
+    /// none.
+    pub fn forecast_in_words(&self) -> Option<String> {
+        let f = keel_domain::forecast::Forecast {
+            expected: self.forecast?,
+            low: self.forecast_low?,
+            high: self.forecast_high?,
+        };
+        Some(format!(
+            "forecast at the end: {}",
+            keel_domain::forecast::in_words(self.kind, &f)
+        ))
+    }
+
+    /// [`Self::forecast_in_words`], or why there is none yet.
+    pub fn forecast_sentence(&self) -> String {
+        use keel_domain::forecast::{MIN_READINGS, MIN_SPAN_DAYS};
+        self.forecast_in_words().unwrap_or_else(|| match self.kind {
+            MetricKind::Increase | MetricKind::Decrease => format!(
+                "no forecast yet: it needs {MIN_READINGS} check-ins spanning {MIN_SPAN_DAYS} days"
+            ),
+            _ => "no forecast before its first check-in".into(),
+        })
+    }
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ObjectiveView {
     pub id: ObjectiveId,

@@ -14,6 +14,7 @@ mod conversations;
 mod directory;
 mod errors;
 mod feedback_pages;
+mod forecast;
 mod form_leaks;
 mod form_permissions;
 mod my_week;

@@ -131,7 +131,7 @@ impl Blocks<'_> {
                 .map(|m| (m.title.clone(), m.done))
                 .collect(),
             status: StatusBadge::new(k.status, k.status_reason.clone()),
-            forecast: k.forecast.map(percent),
+            forecast: k.forecast_sentence(),
             due_on: k.check_in_due_on.format("%-d %b %Y").to_string(),
             due: k.check_in_due,
             initiatives,
