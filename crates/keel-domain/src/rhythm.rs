@@ -307,7 +307,8 @@ pub fn suggested_score(attainment: f64) -> f64 {
     (attainment.clamp(0.0, 1.0) * 10.0).round() / 10.0
 }
 
-/// The conventional score bands: 0–0.3 red, 0.4–0.6 yellow, 0.7–1.0 green.
+/// The conventional score bands, with no gaps between them: red below 0.4, yellow from 0.4 up
+/// to 0.7, green from 0.7 (where an aspirational key result counts as a success) to 1.0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ScoreBand {
@@ -317,9 +318,9 @@ pub enum ScoreBand {
 }
 
 pub fn score_band(score: f64) -> ScoreBand {
-    if score < 0.35 {
+    if score < 0.4 - 1e-9 {
         ScoreBand::Red
-    } else if score < 0.65 {
+    } else if score < 0.7 - 1e-9 {
         ScoreBand::Yellow
     } else {
         ScoreBand::Green
@@ -800,6 +801,11 @@ mod tests {
         assert_eq!(score_band(0.4), ScoreBand::Yellow);
         assert_eq!(score_band(0.6), ScoreBand::Yellow);
         assert_eq!(score_band(0.7), ScoreBand::Green);
+        // No gaps: every score between the bands' edges falls in one.
+        assert_eq!(score_band(0.35), ScoreBand::Red);
+        assert_eq!(score_band(0.65), ScoreBand::Yellow);
+        assert_eq!(score_band(0.69), ScoreBand::Yellow);
+        assert_eq!(score_band(1.0), ScoreBand::Green);
         assert!(is_success(0.7, true) && !is_success(0.7, false) && is_success(1.0, false));
         assert_eq!(suggested_score(0.84), 0.8);
         assert_eq!(suggested_score(1.3), 1.0);

@@ -164,3 +164,78 @@ async fn status_as_of_a_day_tells_newly_off_track_this_week() {
         assert!(problem.to_string().contains("as_of"), "{problem}");
     }
 }
+
+#[tokio::test]
+async fn calibration_credits_each_reading_to_its_author_with_a_brier_score() {
+    let app = spawn_app().await;
+    let cycle = app.cycle("2026 Q4").await;
+    let (max_id, max) = app.member("Max Member").await;
+    let (o, _) = active_objective(&app, &cycle, None, &[]).await;
+    let kr = app
+        .create(
+            &format!("/api/v1/objectives/{o}/key-results"),
+            json!({"title": "Bold", "kind": "increase", "start": 0, "target": 100,
+                   "contributor_ids": [max_id]}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The owner says 9 of 10; later the contributor says 2 of 10. The owner's number stays the
+    // owner's: the contributor's reading shows under their own name.
+    check_in(&app, &kr, 20.0, 9, &days_ago(5)).await;
+    let resp = app
+        .req_as(
+            &max,
+            reqwest::Method::POST,
+            &format!("/api/v1/key-results/{kr}/check-ins"),
+        )
+        .json(&json!({"value": 25, "confidence": 2, "at": days_ago(1)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let (_, view) = get(&app, &format!("/api/v1/key-results/{kr}")).await;
+    assert_eq!(
+        view["confidence"], 9,
+        "the owner's latest, not the contributor's: {view}"
+    );
+    assert!(view["last_check_in_at"]
+        .as_str()
+        .unwrap()
+        .starts_with(&days_ago(5)[..10]));
+    assert_eq!(view["current"], 25.0, "the contributor's value is a fact");
+
+    // Committed, scored 0.3: not a success.
+    app.post(
+        &format!("/api/v1/key-results/{kr}/score"),
+        json!({"score": 0.3}),
+    )
+    .await;
+    app.post(&format!("/api/v1/cycles/{cycle}/close"), json!({}))
+        .await;
+    let (code, report) = get(&app, &format!("/api/v1/cycles/{cycle}/calibration")).await;
+    assert_eq!(code, StatusCode::OK, "{report}");
+    let line = |id: &str| {
+        report["owners"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("no line for {id}: {report}"))
+    };
+    let ada = line(&app.admin_id);
+    assert!(
+        (ada["brier"].as_f64().unwrap() - 0.81).abs() < 1e-9,
+        "{ada}"
+    );
+    assert_eq!(ada["success_rate"], 0.0);
+    assert_eq!(ada["calibration"], "over_confident");
+    let max_line = line(&max_id);
+    assert!(
+        (max_line["brier"].as_f64().unwrap() - 0.04).abs() < 1e-9,
+        "{max_line}"
+    );
+    assert_eq!(max_line["calibration"], "calibrated");
+}
