@@ -238,4 +238,17 @@ async fn calibration_credits_each_reading_to_its_author_with_a_brier_score() {
         "{max_line}"
     );
     assert_eq!(max_line["calibration"], "calibrated");
+
+    // The report page says the same, in words.
+    let page = Browser::admin(&app)
+        .await
+        .page(&format!("/reports/calibration?cycle_id={cycle}"))
+        .await;
+    let rows = page.rows("table");
+    assert!(
+        rows.iter()
+            .any(|r| r[0] == "Max Member" && r[4] == "0.04" && r[5] == "calibrated"),
+        "{rows:?}"
+    );
+    assert!(page.body().contains("Brier score"));
 }
