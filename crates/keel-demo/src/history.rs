@@ -149,6 +149,7 @@ pub(crate) fn weekly_history(
             author_id: author.clone(),
             at,
             created_at: at,
+            scale: ConfidenceScale::ZeroToTen,
         });
         if is_last {
             kr.apply_value(value)

@@ -41,6 +41,11 @@ pub struct CheckIn {
     /// When the reading was true (may be back-dated to record history, never in the future).
     pub at: chrono::DateTime<chrono::Utc>,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// The scale `confidence` was given on: the organisation's when it was recorded. After a
+    /// change of scale, pages and status read it on the scale in use
+    /// (`keel_domain::rhythm::rescale`), never as "8 of 3".
+    #[serde(default)]
+    pub scale: crate::org::ConfidenceScale,
 }
 
 impl CheckIn {

@@ -461,6 +461,17 @@ pub fn confidence_share(scale: ConfidenceScale, confidence: u8) -> f64 {
     ((f64::from(confidence) - min) / (max - min)).clamp(0.0, 1.0)
 }
 
+/// A confidence given on scale `from`, read on scale `to`: the same share of the way, rounded to
+/// the nearest step (8 of 0–10 reads 3 of 1–3; 2 of 1–3 reads 5 of 0–10).
+pub fn rescale(confidence: u8, from: ConfidenceScale, to: ConfidenceScale) -> u8 {
+    if from == to {
+        return confidence;
+    }
+    let share = confidence_share(from, confidence);
+    let steps = f64::from(to.max() - to.min());
+    to.min() + (share * steps).round() as u8
+}
+
 /// How an owner's confidence along the way compared with the final score.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -823,6 +834,16 @@ mod tests {
         assert_eq!(calibration(0.7, 0.6), Calibration::Calibrated);
         assert_eq!(confidence_share(ConfidenceScale::ThreeLevel, 2), 0.5);
         assert_eq!(confidence_share(ConfidenceScale::ZeroToTen, 7), 0.7);
+        use ConfidenceScale::{ThreeLevel, ZeroToTen};
+        assert_eq!(rescale(8, ZeroToTen, ThreeLevel), 3);
+        assert_eq!(rescale(3, ZeroToTen, ThreeLevel), 2);
+        assert_eq!(rescale(0, ZeroToTen, ThreeLevel), 1);
+        assert_eq!(rescale(2, ThreeLevel, ZeroToTen), 5);
+        assert_eq!(rescale(1, ThreeLevel, ZeroToTen), 0);
+        assert_eq!(rescale(7, ZeroToTen, ZeroToTen), 7);
+        for c in 0..=10 {
+            assert!((1..=3).contains(&rescale(c, ZeroToTen, ThreeLevel)));
+        }
         assert_eq!(trend(&[5, 7]), Trend::Rising);
         assert_eq!(trend(&[8, 7, 4]), Trend::Falling);
         assert_eq!(trend(&[3]), Trend::Unknown);

@@ -134,7 +134,7 @@ pub async fn calibration(
         if settings.local_date(c.at) > cycle.ends_on {
             continue;
         }
-        let p = rhythm::confidence_share(settings.confidence_scale, c.confidence.value());
+        let p = rhythm::confidence_share(c.scale, c.confidence.value());
         if let Some(author) = c.author_id {
             by_author.insert((c.key_result_id.clone(), author), p);
         }

@@ -57,6 +57,7 @@ pub fn validate(
             .map(|a| chrono::DateTime::from_timestamp_micros(a.timestamp_micros()).unwrap_or(a))
             .unwrap_or(t),
         created_at: t,
+        scale,
     }
     .validated()?;
     let mut applied = kr.clone();

@@ -297,6 +297,7 @@ impl Assessor {
             cadence,
             self.settings.check_in_weekday.to_chrono(),
         );
+        let owner_confidence = last_owner.map(|c| self.on_scale(c));
         let (status, status_reason) = rhythm::key_result_status(&rhythm::StatusInput {
             closed,
             draft,
@@ -306,7 +307,7 @@ impl Assessor {
             owner_checked_in: last_owner.is_some(),
             cadence_days: i64::from(cadence),
             grace_days: i64::from(self.settings.rhythm.grace_days),
-            confidence: last_owner.map(|c| c.confidence),
+            confidence: owner_confidence,
             scale: self.settings.confidence_scale,
             progress: p.progress,
             elapsed: cycle.map_or(0.0, |c| {
@@ -326,12 +327,17 @@ impl Assessor {
             due_on,
             due: !closed && !status.is_pending() && !finished && today >= due_on,
             days_since_check_in: days_silent,
-            confidences: history.iter().map(|c| c.confidence).collect(),
-            owner_confidence: last_owner.map(|c| c.confidence),
+            confidences: history.iter().map(|c| self.on_scale(c)).collect(),
+            owner_confidence,
             owner_last_check_in_at: last_owner.map(|c| c.at),
             value: kr.current,
             progress: p,
         }
+    }
+
+    /// A reading's confidence on the organisation's scale in use, whatever scale it was given on.
+    fn on_scale(&self, c: &keel_store::CheckInPoint) -> u8 {
+        rhythm::rescale(c.confidence, c.scale, self.settings.confidence_scale)
     }
 
     /// The forecast from every reading's value (a contributor's value is a fact too), with day 0

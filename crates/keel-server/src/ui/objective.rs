@@ -805,6 +805,7 @@ mod tests {
             author_id: None,
             at,
             created_at: at,
+            scale: ConfidenceScale::ZeroToTen,
         }
     }
 

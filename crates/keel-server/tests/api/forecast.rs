@@ -252,3 +252,56 @@ async fn calibration_credits_each_reading_to_its_author_with_a_brier_score() {
     );
     assert!(page.body().contains("Brier score"));
 }
+
+#[tokio::test]
+async fn changing_the_confidence_scale_keeps_history_meaningful() {
+    let app = spawn_app().await;
+    let cycle = app.cycle("2026 Q4").await;
+    let (o, krs) = active_objective(&app, &cycle, None, &["Reach"]).await;
+    check_in(&app, &krs[0], 30.0, 8, &days_ago(1)).await;
+    let resp = app
+        .patch(
+            "/api/v1/settings",
+            json!({"confidence_scale": "three_level"}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+
+    // The owner's 8 of 0–10 reads 3 of 1–3 (80 % of the way): never "8 of 3".
+    let (_, view) = get(&app, &format!("/api/v1/key-results/{}", krs[0])).await;
+    assert_eq!(view["confidence"], 3, "{view}");
+    let reason = view["status_reason"].as_str().unwrap();
+    assert!(
+        reason.contains("3 of 3") && !reason.contains("8 of 3"),
+        "{reason}"
+    );
+    assert_eq!(view["status"], "on_track");
+    // The record keeps what was said, on the scale it was said on.
+    let (_, history) = get(&app, &format!("/api/v1/key-results/{}/check-ins", krs[0])).await;
+    let first = &history["items"][0];
+    assert_eq!(
+        (&first["confidence"], &first["scale"]),
+        (&json!(8), &json!("zero_to_ten")),
+        "{history}"
+    );
+    // New readings are on the new scale.
+    check_in(&app, &krs[0], 35.0, 2, &days_ago(0)).await;
+    let (_, history) = get(&app, &format!("/api/v1/key-results/{}/check-ins", krs[0])).await;
+    assert_eq!(history["items"][0]["scale"], "three_level", "{history}");
+
+    // The page reads every reading on the scale in use.
+    let page = Browser::admin(&app)
+        .await
+        .page(&format!("/objectives/{o}"))
+        .await;
+    let body = page.body();
+    assert!(body.contains("Confidence: 2"), "{body}");
+    assert!(!body.contains("8 of 3"), "{body}");
+    let readings: Vec<String> = page
+        .rows("table")
+        .into_iter()
+        .filter(|r| r.len() >= 3 && r[1] == "30")
+        .map(|r| r[2].clone())
+        .collect();
+    assert_eq!(readings, vec!["3".to_string()], "the 8 of 0–10, on 1–3");
+}

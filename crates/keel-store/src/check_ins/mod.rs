@@ -27,6 +27,7 @@ pub(crate) const CHECK_IN: Table = Table {
         "author_id",
         "at",
         "created_at",
+        "confidence_scale",
     ],
     not_selected: &[],
     later: &[],
@@ -44,6 +45,7 @@ pub(crate) fn check_in_row(c: &CheckIn) -> Vec<Arg> {
         c.author_id.as_ref().map(|x| x.as_str()),
         ts(&c.at),
         ts(&c.created_at),
+        c.scale.stored(),
     ]
 }
 
@@ -59,6 +61,7 @@ pub(crate) fn check_in_from(r: &Row) -> StoreResult<CheckIn> {
         author_id: r.opt_text("author_id")?.map(PersonId::from_string),
         at: to_ts("at", r.int("at")?)?,
         created_at: to_ts("created_at", r.int("created_at")?)?,
+        scale: Stored::from_stored("confidence_scale", &r.text("confidence_scale")?)?,
     })
 }
 pub(crate) use group_commit::CheckInQueue;
@@ -335,7 +338,8 @@ impl CheckIns for SqlStore {
         // Each key result falls in one chunk, so the order holds within each key result.
         fetch_in(
             &mut self.ex(),
-            "SELECT key_result_id, at, value, confidence, author_id FROM check_ins WHERE key_result_id",
+            "SELECT key_result_id, at, value, confidence, confidence_scale, author_id FROM check_ins \
+             WHERE key_result_id",
             "ORDER BY key_result_id, at, id",
             &id_strings(key_result_ids),
         )
@@ -349,6 +353,7 @@ impl CheckIns for SqlStore {
                 confidence: u8::try_from(r.int("confidence")?)
                     .map_err(|e| corrupt("confidence", e))?,
                 author_id: r.opt_text("author_id")?.map(PersonId::from_string),
+                scale: Stored::from_stored("confidence_scale", &r.text("confidence_scale")?)?,
             })
         })
         .collect()

@@ -279,6 +279,7 @@ fn check_in(kr: &KeyResultId, value: f64, at: DateTime<Utc>) -> CheckIn {
         author_id: None,
         at,
         created_at: now(),
+        scale: ConfidenceScale::ZeroToTen,
     }
 }
 
