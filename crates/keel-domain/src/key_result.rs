@@ -194,7 +194,7 @@ impl KeyResult {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     pub(crate) fn kr(kind: MetricKind, start: f64, target: f64) -> KeyResult {

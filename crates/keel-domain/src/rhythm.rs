@@ -823,6 +823,37 @@ mod tests {
     }
 
     #[test]
+    fn the_record_as_it_stood_and_the_end_of_a_day() {
+        use chrono::TimeZone;
+        let mut kr = crate::key_result::tests::kr(crate::MetricKind::Increase, 10.0, 60.0);
+        kr.current = 50.0;
+        let t = |d| chrono::Utc.with_ymd_and_hms(2026, 11, d, 9, 0, 0).unwrap();
+        let readings = [(t(2), 20.0), (t(9), 50.0)];
+        assert_eq!(
+            value_at(&kr, &readings, t(1)).current,
+            10.0,
+            "its start value"
+        );
+        assert_eq!(value_at(&kr, &readings, t(5)).current, 20.0);
+        assert_eq!(value_at(&kr, &readings, t(9)).current, 50.0);
+        let mut settings = crate::OrgSettings::default();
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 5).unwrap();
+        settings.time_zone = "UTC".into();
+        assert_eq!(
+            end_of_day(&settings, day),
+            chrono::Utc.with_ymd_and_hms(2026, 11, 6, 0, 0, 0).unwrap()
+                - chrono::Duration::microseconds(1)
+        );
+        // East of UTC the day ends earlier in UTC.
+        settings.time_zone = "Europe/Paris".into();
+        assert_eq!(
+            end_of_day(&settings, day),
+            chrono::Utc.with_ymd_and_hms(2026, 11, 5, 23, 0, 0).unwrap()
+                - chrono::Duration::microseconds(1)
+        );
+    }
+
+    #[test]
     fn scores_and_calibration() {
         assert!(
             (objective_score([(1.0, Some(1.0)), (3.0, Some(0.6))]).unwrap() - 0.7).abs() < 1e-9

@@ -72,6 +72,10 @@ pub struct ObjectivesQuery {
     limit: Option<String>,
     /// The `next_cursor` of the previous page.
     cursor: Option<String>,
+    /// Read them as they stood at the end of this day (`YYYY-MM-DD`, the organisation's time
+    /// zone); absent for now.
+    #[param(value_type = Option<chrono::NaiveDate>)]
+    as_of: Option<String>,
 }
 
 /// Reading the past: status as of a day.
@@ -119,6 +123,7 @@ async fn list_objectives(
             .filter(|v| !v.is_empty())
             .map(PersonId::from_string),
     };
+    let at = crate::services::rhythm::as_of_moment(s.store(), q.as_of.as_deref()).await?;
     let page = s
         .store()
         .list_objectives(
@@ -130,7 +135,7 @@ async fn list_objectives(
         items: for_reader(
             s.store(),
             &caller,
-            views::objectives(s.store(), page.items).await?,
+            views::objectives_as_of(s.store(), page.items, at).await?,
         )
         .await?,
         next_cursor: page.next_cursor,

@@ -143,6 +143,13 @@ async fn status_as_of_a_day_tells_newly_off_track_this_week() {
     assert_eq!(newly, vec![&json!(krs[0])]);
     assert_eq!(o_then["status"], "on_track", "{o_then}");
     assert_eq!(o_now["status"], "off_track");
+    // The list reads the past too.
+    let (_, list) = get(
+        &app,
+        &format!("/api/v1/objectives?cycle_id={cycle}&as_of={}", day_ago(7)),
+    )
+    .await;
+    assert_eq!(list["items"][0]["status"], "on_track", "{list}");
 
     // Before the key result was active it was neither green nor red; today reads as now.
     let (_, before) = get(&app, &format!("{path}?as_of={}", day_ago(40))).await;
