@@ -43,6 +43,11 @@ pub struct CheckIn {
     /// When the reading was true (may be back-dated to record history, never in the future).
     pub at: chrono::DateTime<chrono::Utc>,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// The scale `confidence` was given on: the organisation's when it was recorded. After a
+    /// change of scale, pages and status read it on the scale in use
+    /// (`keel_domain::rhythm::rescale`), never as "8 of 3".
+    #[serde(default)]
+    pub scale: crate::org::ConfidenceScale,
     /// The check-in this one corrects (it keeps the original's `at`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corrects: Option<CheckInId>,

@@ -7,10 +7,12 @@
 
 pub mod alignment;
 pub mod audit;
+pub mod calibration;
 pub mod cfr;
 pub mod check_in;
 pub mod cycle;
 pub mod error;
+pub mod forecast;
 pub mod health;
 pub mod ids;
 pub mod initiative;

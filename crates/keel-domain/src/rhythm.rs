@@ -264,24 +264,42 @@ pub fn due_on(
     end - chrono::Days::new(u64::from(back))
 }
 
-/// Attainment projected to the end of the cycle from the check-in trend: a least-squares line
-/// through `(day, attainment)` points, read at `end_day`. With fewer than two points (or all on
-/// one day) the latest attainment stands.
-pub fn forecast(points: &[(f64, f64)], end_day: f64) -> Option<f64> {
-    let last = points.last()?.1;
-    if points.len() < 2 {
-        return Some(last);
+/// The key result as it stood at `at`, from its record and its readings `(when, value)` oldest
+/// first: its value is the latest reading up to `at`, else its start value. Status as of a date
+/// is the status derived from this record and the check-ins up to that date, the same derivation
+/// as now's ("Status as of a date" in docs/method.md).
+pub fn value_at(
+    kr: &crate::KeyResult,
+    readings: &[(chrono::DateTime<chrono::Utc>, f64)],
+    at: chrono::DateTime<chrono::Utc>,
+) -> crate::KeyResult {
+    let mut then = kr.clone();
+    let value = readings
+        .iter()
+        .rev()
+        .find(|(when, _)| *when <= at)
+        .map_or(kr.start, |r| r.1);
+    if then.apply_value(value).is_err() {
+        then.current = value;
     }
-    let n = points.len() as f64;
-    let mx = points.iter().map(|p| p.0).sum::<f64>() / n;
-    let my = points.iter().map(|p| p.1).sum::<f64>() / n;
-    let sxx: f64 = points.iter().map(|p| (p.0 - mx).powi(2)).sum();
-    if sxx == 0.0 {
-        return Some(last);
-    }
-    let sxy: f64 = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
-    let slope = sxy / sxx;
-    Some(my + slope * (end_day - mx))
+    then
+}
+
+/// The last moment of `day` in the organisation's time zone: "status as of a day" reads
+/// everything up to the end of that day where the organisation is.
+pub fn end_of_day(
+    settings: &crate::OrgSettings,
+    day: chrono::NaiveDate,
+) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    let next = (day + chrono::Days::new(1)).and_time(chrono::NaiveTime::MIN);
+    let start_of_next = settings
+        .time_zone
+        .parse::<chrono_tz::Tz>()
+        .ok()
+        .and_then(|tz| tz.from_local_datetime(&next).earliest())
+        .map_or(next.and_utc(), |t| t.with_timezone(&chrono::Utc));
+    start_of_next - chrono::Duration::microseconds(1)
 }
 
 /// The score suggested at the end of the cycle: attainment clamped to [0, 1], to one decimal.
@@ -289,7 +307,8 @@ pub fn suggested_score(attainment: f64) -> f64 {
     (attainment.clamp(0.0, 1.0) * 10.0).round() / 10.0
 }
 
-/// The conventional score bands: 0–0.3 red, 0.4–0.6 yellow, 0.7–1.0 green.
+/// The conventional score bands, with no gaps between them: red below 0.4, yellow from 0.4 up
+/// to 0.7, green from 0.7 (where an aspirational key result counts as a success) to 1.0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ScoreBand {
@@ -299,9 +318,9 @@ pub enum ScoreBand {
 }
 
 pub fn score_band(score: f64) -> ScoreBand {
-    if score < 0.35 {
+    if score < 0.4 - 1e-9 {
         ScoreBand::Red
-    } else if score < 0.65 {
+    } else if score < 0.7 - 1e-9 {
         ScoreBand::Yellow
     } else {
         ScoreBand::Green
@@ -440,6 +459,17 @@ impl Retrospective {
 pub fn confidence_share(scale: ConfidenceScale, confidence: u8) -> f64 {
     let (min, max) = (f64::from(scale.min()), f64::from(scale.max()));
     ((f64::from(confidence) - min) / (max - min)).clamp(0.0, 1.0)
+}
+
+/// A confidence given on scale `from`, read on scale `to`: the same share of the way, rounded to
+/// the nearest step (8 of 0–10 reads 3 of 1–3; 2 of 1–3 reads 5 of 0–10).
+pub fn rescale(confidence: u8, from: ConfidenceScale, to: ConfidenceScale) -> u8 {
+    if from == to {
+        return confidence;
+    }
+    let share = confidence_share(from, confidence);
+    let steps = f64::from(to.max() - to.min());
+    to.min() + (share * steps).round() as u8
 }
 
 /// How an owner's confidence along the way compared with the final score.
@@ -782,17 +812,45 @@ mod tests {
         assert_eq!(score_band(0.4), ScoreBand::Yellow);
         assert_eq!(score_band(0.6), ScoreBand::Yellow);
         assert_eq!(score_band(0.7), ScoreBand::Green);
+        // No gaps: every score between the bands' edges falls in one.
+        assert_eq!(score_band(0.35), ScoreBand::Red);
+        assert_eq!(score_band(0.65), ScoreBand::Yellow);
+        assert_eq!(score_band(0.69), ScoreBand::Yellow);
+        assert_eq!(score_band(1.0), ScoreBand::Green);
         assert!(is_success(0.7, true) && !is_success(0.7, false) && is_success(1.0, false));
         assert_eq!(suggested_score(0.84), 0.8);
         assert_eq!(suggested_score(1.3), 1.0);
     }
 
     #[test]
-    fn forecast_follows_the_trend() {
-        assert_eq!(forecast(&[], 90.0), None);
-        assert_eq!(forecast(&[(10.0, 0.2)], 90.0), Some(0.2));
-        let f = forecast(&[(0.0, 0.0), (30.0, 0.25), (60.0, 0.5)], 90.0).unwrap();
-        assert!((f - 0.75).abs() < 1e-9);
+    fn the_record_as_it_stood_and_the_end_of_a_day() {
+        use chrono::TimeZone;
+        let mut kr = crate::key_result::tests::kr(crate::MetricKind::Increase, 10.0, 60.0);
+        kr.current = 50.0;
+        let t = |d| chrono::Utc.with_ymd_and_hms(2026, 11, d, 9, 0, 0).unwrap();
+        let readings = [(t(2), 20.0), (t(9), 50.0)];
+        assert_eq!(
+            value_at(&kr, &readings, t(1)).current,
+            10.0,
+            "its start value"
+        );
+        assert_eq!(value_at(&kr, &readings, t(5)).current, 20.0);
+        assert_eq!(value_at(&kr, &readings, t(9)).current, 50.0);
+        let mut settings = crate::OrgSettings::default();
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 5).unwrap();
+        settings.time_zone = "UTC".into();
+        assert_eq!(
+            end_of_day(&settings, day),
+            chrono::Utc.with_ymd_and_hms(2026, 11, 6, 0, 0, 0).unwrap()
+                - chrono::Duration::microseconds(1)
+        );
+        // East of UTC the day ends earlier in UTC.
+        settings.time_zone = "Europe/Paris".into();
+        assert_eq!(
+            end_of_day(&settings, day),
+            chrono::Utc.with_ymd_and_hms(2026, 11, 5, 23, 0, 0).unwrap()
+                - chrono::Duration::microseconds(1)
+        );
     }
 
     #[test]
@@ -807,19 +865,22 @@ mod tests {
         assert_eq!(calibration(0.7, 0.6), Calibration::Calibrated);
         assert_eq!(confidence_share(ConfidenceScale::ThreeLevel, 2), 0.5);
         assert_eq!(confidence_share(ConfidenceScale::ZeroToTen, 7), 0.7);
+        use ConfidenceScale::{ThreeLevel, ZeroToTen};
+        assert_eq!(rescale(8, ZeroToTen, ThreeLevel), 3);
+        assert_eq!(rescale(3, ZeroToTen, ThreeLevel), 2);
+        assert_eq!(rescale(0, ZeroToTen, ThreeLevel), 1);
+        assert_eq!(rescale(2, ThreeLevel, ZeroToTen), 5);
+        assert_eq!(rescale(1, ThreeLevel, ZeroToTen), 0);
+        assert_eq!(rescale(7, ZeroToTen, ZeroToTen), 7);
+        for c in 0..=10 {
+            assert!((1..=3).contains(&rescale(c, ZeroToTen, ThreeLevel)));
+        }
         assert_eq!(trend(&[5, 7]), Trend::Rising);
         assert_eq!(trend(&[8, 7, 4]), Trend::Falling);
         assert_eq!(trend(&[3]), Trend::Unknown);
     }
 
     proptest! {
-        #[test]
-        fn a_perfect_line_is_forecast_exactly(a in -1.0f64..1.0, b in -0.05f64..0.05, n in 2usize..15) {
-            let pts: Vec<(f64, f64)> = (0..n).map(|i| (i as f64 * 7.0, a + b * i as f64 * 7.0)).collect();
-            let f = forecast(&pts, 91.0).unwrap();
-            prop_assert!((f - (a + b * 91.0)).abs() < 1e-6);
-        }
-
         #[test]
         fn suggested_scores_are_in_range(x in -10.0f64..10.0) {
             let s = suggested_score(x);

@@ -110,6 +110,8 @@ pub struct CheckInPoint {
     pub confidence: u8,
     /// Who checked in: only the owner's own check-in carries the confidence status uses.
     pub author_id: Option<PersonId>,
+    /// The scale `confidence` was given on (the organisation's at the time).
+    pub scale: ConfidenceScale,
 }
 
 /// Who is writing, from where: recorded on the audit event of every write.

@@ -13,7 +13,7 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: [Migration; 10] = [
+const MIGRATIONS: [Migration; 11] = [
     Migration {
         version: 1,
         name: "init",
@@ -67,6 +67,12 @@ const MIGRATIONS: [Migration; 10] = [
         name: "check_in_corrections",
         sqlite: include_str!("../migrations/sqlite/0009_check_in_corrections.sql"),
         postgres: include_str!("../migrations/postgres/0009_check_in_corrections.sql"),
+    },
+    Migration {
+        version: 10,
+        name: "confidence_scale",
+        sqlite: include_str!("../migrations/sqlite/0010_confidence_scale.sql"),
+        postgres: include_str!("../migrations/postgres/0010_confidence_scale.sql"),
     },
     Migration {
         version: 12,

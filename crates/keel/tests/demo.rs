@@ -70,7 +70,7 @@ async fn current_quarter_has_every_status_and_differing_forecasts() {
         let a = assessor.key_result(k, o);
         statuses.push(a.status);
         if let Some(f) = a.forecast {
-            forecasts.insert((f * 100.0).round() as i64);
+            forecasts.insert((f.expected * 100.0).round() as i64);
         }
         weeks_of_history = weeks_of_history.max(a.confidences.len());
         // Confidence moves along the way, not one value repeated.

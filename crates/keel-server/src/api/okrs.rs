@@ -74,6 +74,21 @@ pub struct ObjectivesQuery {
     limit: Option<String>,
     /// The `next_cursor` of the previous page.
     cursor: Option<String>,
+    /// Read them as they stood at the end of this day (`YYYY-MM-DD`, the organisation's time
+    /// zone); absent for now.
+    #[param(value_type = Option<chrono::NaiveDate>)]
+    as_of: Option<String>,
+}
+
+/// Reading the past: status as of a day.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AsOfQuery {
+    /// Read it as it stood at the end of this day (`YYYY-MM-DD`, in the organisation's time
+    /// zone): its value, status and forecast from the check-ins up to then. Today or earlier;
+    /// absent for now.
+    #[param(value_type = Option<chrono::NaiveDate>)]
+    as_of: Option<String>,
 }
 
 /// Create an objective. Naming someone else as owner leaves the ownership pending until they
@@ -110,6 +125,7 @@ async fn list_objectives(
             .filter(|v| !v.is_empty())
             .map(PersonId::from_string),
     };
+    let at = crate::services::rhythm::as_of_moment(s.store(), q.as_of.as_deref()).await?;
     let page = s
         .store()
         .list_objectives(
@@ -121,20 +137,21 @@ async fn list_objectives(
         items: for_reader(
             s.store(),
             &caller,
-            views::objectives(s.store(), page.items).await?,
+            views::objectives_as_of(s.store(), page.items, at).await?,
         )
         .await?,
         next_cursor: page.next_cursor,
     }))
 }
 
-/// One objective with its key results.
-#[utoipa::path(get, path = "/objectives/{id}", tag = "objectives", params(("id" = String, Path)),
+/// One objective with its key results (as of a past day with `as_of`).
+#[utoipa::path(get, path = "/objectives/{id}", tag = "objectives", params(("id" = String, Path), AsOfQuery),
     responses((status = 200, body = ObjectiveView, headers(("ETag" = String, description = "The record's version; send it back in If-Match"))), (status = 404, body = Problem)))]
 async fn get_objective(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<AsOfQuery>,
 ) -> ApiResult<impl IntoResponse> {
     let o = guards::get_objective(
         s.store(),
@@ -142,7 +159,9 @@ async fn get_objective(
         &ObjectiveId::from_string(id),
     )
     .await?;
-    let view = one_for_reader(s.store(), &caller, views::objective(s.store(), o).await?).await?;
+    let at = crate::services::rhythm::as_of_moment(s.store(), q.as_of.as_deref()).await?;
+    let view = views::objective_as_of(s.store(), o, at).await?;
+    let view = one_for_reader(s.store(), &caller, view).await?;
     Ok((etag(view.version), Json(view)))
 }
 
@@ -198,13 +217,14 @@ async fn create_key_result(
     Ok((StatusCode::CREATED, etag(view.version), Json(view)))
 }
 
-/// One key result.
-#[utoipa::path(get, path = "/key-results/{id}", tag = "key-results", params(("id" = String, Path)),
+/// One key result (as of a past day with `as_of`).
+#[utoipa::path(get, path = "/key-results/{id}", tag = "key-results", params(("id" = String, Path), AsOfQuery),
     responses((status = 200, body = KeyResultView, headers(("ETag" = String, description = "The record's version; send it back in If-Match"))), (status = 404, body = Problem)))]
 async fn get_key_result(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<AsOfQuery>,
 ) -> ApiResult<impl IntoResponse> {
     let (kr, _) = guards::get_key_result(
         s.store(),
@@ -212,7 +232,8 @@ async fn get_key_result(
         &KeyResultId::from_string(id),
     )
     .await?;
-    let view = views::key_result(s.store(), kr).await?;
+    let at = crate::services::rhythm::as_of_moment(s.store(), q.as_of.as_deref()).await?;
+    let view = views::key_result_as_of(s.store(), kr, at).await?;
     Ok((etag(view.version), Json(view)))
 }
 

@@ -1,10 +1,15 @@
-//! The calibration report of a closed cycle: each owner's and team's confidence along the way
-//! against the final scores, over- or under-confident (the doctrine's "Scoring and
-//! retrospective"). For `GET /api/v1/cycles/{id}/calibration` and the report page alike.
+//! The calibration report of a closed cycle: how well each person's confidence foretold the
+//! outcome, and each team's (the doctrine's "Scoring and retrospective"; the rule is
+//! `keel_domain::calibration`). Each person is credited with their own readings (the check-in's
+//! author, not whoever owns the key result at the end): their last confidence before the close,
+//! as a probability of success, against whether the key result succeeded (committed at 1.0,
+//! aspirational at 0.7), scored with the Brier score. For `GET /api/v1/cycles/{id}/calibration`
+//! and the report page alike.
 
 use crate::access;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use keel_domain::calibration::Tally;
 use keel_domain::rhythm::{self, Calibration};
 use keel_domain::*;
 use keel_store::{
@@ -15,18 +20,23 @@ use serde::Serialize;
 use std::collections::HashMap;
 use utoipa::ToSchema;
 
-/// One owner's or team's confidence along the way against the final scores.
+/// One person's or team's confidence against the outcomes.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CalibrationLine {
     /// The person or team.
     pub id: String,
     pub name: String,
-    /// Scored key results with at least one check-in.
+    /// Scored key results they gave a confidence on (for a team: its key results).
     pub key_results: usize,
-    /// Mean confidence along the way, as a share of the scale (0–1).
+    /// Mean of their last confidence before the close, as a probability of success (0–1).
     pub mean_confidence: f64,
+    /// Share of those key results that succeeded (committed: scored 1.0; aspirational: 0.7).
+    pub success_rate: f64,
     pub mean_score: f64,
-    /// mean_confidence − mean_score: positive when over-confident.
+    /// Mean Brier score of their confidence against success: 0 is perfect, 0.25 a coin toss,
+    /// 1 the surest wrong forecast. Lower is better.
+    pub brier: f64,
+    /// mean_confidence − success_rate: positive when over-confident.
     pub gap: f64,
     pub calibration: Calibration,
 }
@@ -34,39 +44,27 @@ pub struct CalibrationLine {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CalibrationReport {
     pub cycle: Cycle,
+    /// People, each credited with the readings they gave (check-in authors).
     pub owners: Vec<CalibrationLine>,
     pub teams: Vec<CalibrationLine>,
 }
 
-#[derive(Default)]
-struct Acc {
-    n: usize,
-    confidence: f64,
-    score: f64,
-}
-
-fn lines(acc: HashMap<String, Acc>, names: &HashMap<String, String>) -> Vec<CalibrationLine> {
+fn lines(acc: HashMap<String, Tally>, names: &HashMap<String, String>) -> Vec<CalibrationLine> {
     let mut out: Vec<CalibrationLine> = acc
         .into_iter()
-        .map(|(id, a)| {
-            let (c, s) = (a.confidence / a.n as f64, a.score / a.n as f64);
-            CalibrationLine {
-                name: names.get(&id).cloned().unwrap_or_default(),
-                id,
-                key_results: a.n,
-                mean_confidence: c,
-                mean_score: s,
-                gap: c - s,
-                calibration: rhythm::calibration(c, s),
-            }
+        .map(|(id, t)| CalibrationLine {
+            name: names.get(&id).cloned().unwrap_or_default(),
+            id,
+            key_results: t.n,
+            mean_confidence: t.mean_confidence(),
+            success_rate: t.success_rate(),
+            mean_score: t.mean_score(),
+            brier: t.brier(),
+            gap: t.gap(),
+            calibration: t.calibration(),
         })
         .collect();
-    out.sort_by(|a, b| {
-        b.gap
-            .abs()
-            .total_cmp(&a.gap.abs())
-            .then(a.name.cmp(&b.name))
-    });
+    out.sort_by(|a, b| b.brier.total_cmp(&a.brier).then(a.name.cmp(&b.name)));
     out
 }
 
@@ -119,48 +117,68 @@ pub async fn calibration(
         store.key_results_of(&o_ids).await?
     };
     let kr_ids: Vec<KeyResultId> = krs.iter().map(|k| k.id.clone()).collect();
-    let scale = store.settings().await?.confidence_scale;
+    let settings = store.settings().await?;
     let scores: HashMap<KeyResultId, f64> = store
         .scores_of(&kr_ids)
         .await?
         .into_iter()
         .map(|s| (s.key_result_id, s.score))
         .collect();
-    let mut confidences: HashMap<KeyResultId, Vec<f64>> = HashMap::new();
-    for c in store.check_ins_of(&kr_ids).await? {
-        confidences
-            .entry(c.key_result_id)
-            .or_default()
-            .push(rhythm::confidence_share(scale, c.confidence.value()));
+    // Each author's last reading of each key result before the close, oldest first so the
+    // last one seen wins; and the key result's last reading of anyone, for its teams.
+    let mut by_author: HashMap<(KeyResultId, PersonId), f64> = HashMap::new();
+    let mut latest: HashMap<KeyResultId, f64> = HashMap::new();
+    let mut check_ins = store.check_ins_of(&kr_ids).await?;
+    check_ins.sort_by_key(|c| c.at);
+    for c in check_ins {
+        if settings.local_date(c.at) > cycle.ends_on {
+            continue;
+        }
+        let p = rhythm::confidence_share(c.scale, c.confidence.value());
+        if let Some(author) = c.author_id {
+            by_author.insert((c.key_result_id.clone(), author), p);
+        }
+        latest.insert(c.key_result_id, p);
     }
-    let team_of: HashMap<&ObjectiveId, &Vec<TeamId>> =
-        objectives.iter().map(|o| (&o.id, &o.team_ids)).collect();
-    let (mut owners, mut teams): (HashMap<String, Acc>, HashMap<String, Acc>) = Default::default();
+    let objective_of: HashMap<&ObjectiveId, &Objective> =
+        objectives.iter().map(|o| (&o.id, o)).collect();
+    let krs_by_id: HashMap<&KeyResultId, &KeyResult> = krs.iter().map(|k| (&k.id, k)).collect();
+    let outcome = |kr: &KeyResult| -> Option<(f64, bool)> {
+        let score = *scores.get(&kr.id)?;
+        let o = objective_of.get(&kr.objective_id)?;
+        Some((
+            score,
+            rhythm::is_success(score, o.kind == ObjectiveKind::Aspirational),
+        ))
+    };
+    let (mut owners, mut teams): (HashMap<String, Tally>, HashMap<String, Tally>) =
+        Default::default();
     let mut person_ids = vec![];
     let mut team_ids = vec![];
-    for kr in &krs {
-        let (Some(score), Some(cs)) = (scores.get(&kr.id), confidences.get(&kr.id)) else {
+    for ((kr_id, author), p) in by_author {
+        let Some((score, ok)) = krs_by_id.get(&kr_id).and_then(|k| outcome(k)) else {
             continue;
         };
-        let mean = cs.iter().sum::<f64>() / cs.len() as f64;
-        let a = owners.entry(kr.owner_id.to_string()).or_default();
-        a.n += 1;
-        a.confidence += mean;
-        a.score += score;
-        person_ids.push(kr.owner_id.clone());
+        owners
+            .entry(author.to_string())
+            .or_default()
+            .add(p, score, ok);
+        person_ids.push(author);
+    }
+    for kr in &krs {
+        let (Some((score, ok)), Some(p)) = (outcome(kr), latest.get(&kr.id)) else {
+            continue;
+        };
         let ts = if kr.team_ids.is_empty() {
-            team_of
+            objective_of
                 .get(&kr.objective_id)
-                .map(|t| t.as_slice())
+                .map(|o| o.team_ids.as_slice())
                 .unwrap_or(&[])
         } else {
             &kr.team_ids
         };
         for t in ts {
-            let a = teams.entry(t.to_string()).or_default();
-            a.n += 1;
-            a.confidence += mean;
-            a.score += score;
+            teams.entry(t.to_string()).or_default().add(*p, score, ok);
             team_ids.push(t.clone());
         }
     }

@@ -73,17 +73,25 @@ pub struct KeyResultView {
     pub progress: f64,
     /// Unclamped: above 1 when the target is overshot, below 0 when the metric went backwards.
     pub attainment: f64,
-    /// The latest check-in's confidence.
+    /// The owner's own latest confidence (a contributor's reading is never the owner's word).
     pub confidence: Option<u8>,
+    /// When its owner last checked in.
     pub last_check_in_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Derived in this order: closed; stale (no check-in within the cadence plus grace: silence
     /// is never green); the owner's latest confidence; pace against the cycle elapsed.
     pub status: rhythm::Status,
     /// The status in words.
     pub status_reason: String,
-    /// Attainment projected to the end of the cycle from the check-in trend (null before any
-    /// check-in).
+    /// The most likely attainment at the end of its time (1.0 = the target). Yes/no, milestone
+    /// and stay above/below key results are forecast as what they are (done or not, steps done,
+    /// holding or not); increase/decrease ones follow the robust trend from their start value on
+    /// the day they became active, bounded to 0–2. Null with no reading, and for a trend until
+    /// there are 3 readings spanning a week.
     pub forecast: Option<f64>,
+    /// The low end of the forecast's likely range.
+    pub forecast_low: Option<f64>,
+    /// The high end of the forecast's likely range.
+    pub forecast_high: Option<f64>,
     /// The end-of-cycle score (0.0–1.0), once scored.
     pub score: Option<f64>,
     /// Why the owner gave that score.
@@ -100,6 +108,34 @@ pub struct KeyResultView {
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
     pub version: i64,
+}
+
+impl KeyResultView {
+    /// The forecast in the reader's words, as a range ("forecast at the end: between 40 % and
+    /// 60 % of its target (most likely 50 %)", "forecast at the end: done"); `None` when there is
+    /// none.
+    pub fn forecast_in_words(&self) -> Option<String> {
+        let f = keel_domain::forecast::Forecast {
+            expected: self.forecast?,
+            low: self.forecast_low?,
+            high: self.forecast_high?,
+        };
+        Some(format!(
+            "forecast at the end: {}",
+            keel_domain::forecast::in_words(self.kind, &f)
+        ))
+    }
+
+    /// [`Self::forecast_in_words`], or why there is none yet.
+    pub fn forecast_sentence(&self) -> String {
+        use keel_domain::forecast::{MIN_READINGS, MIN_SPAN_DAYS};
+        self.forecast_in_words().unwrap_or_else(|| match self.kind {
+            MetricKind::Increase | MetricKind::Decrease => format!(
+                "no forecast yet: it needs {MIN_READINGS} check-ins spanning {MIN_SPAN_DAYS} days"
+            ),
+            _ => "no forecast before its first check-in".into(),
+        })
+    }
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -207,11 +243,16 @@ impl Names {
     }
 
     fn key_result(&self, kr: KeyResult, a: KeyResultAssessment) -> KeyResultView {
-        let p = kr.progress();
+        let p = a.progress;
         KeyResultView {
             status: a.status,
             status_reason: a.status_reason,
-            forecast: a.forecast,
+            forecast: a.forecast.map(|f| f.expected),
+            forecast_low: a.forecast.map(|f| f.low),
+            forecast_high: a.forecast.map(|f| f.high),
+            confidence: a.owner_confidence,
+            last_check_in_at: a.owner_last_check_in_at,
+            current: a.value,
             score: a.score.as_ref().map(|s| s.score),
             score_reason: a.score.map(|s| s.reason),
             suggested_score: a.suggested_score,
@@ -239,14 +280,11 @@ impl Names {
             kind: kr.metric_kind,
             start: kr.start,
             target: kr.target,
-            current: kr.current,
             unit: kr.unit,
             weight: kr.weight,
             milestones: kr.milestones,
             starts_on: kr.starts_on,
             ends_on: kr.ends_on,
-            confidence: kr.confidence,
-            last_check_in_at: kr.last_check_in_at,
             created_at: kr.created_at,
             updated_at: kr.updated_at,
             version: kr.version,
@@ -275,6 +313,16 @@ fn circle_ids(
 pub async fn objectives(
     store: &dyn Store,
     objectives: Vec<Objective>,
+) -> ApiResult<Vec<ObjectiveView>> {
+    objectives_as_of(store, objectives, None).await
+}
+
+/// [`objectives`] as they stood at `as_of` (status as of a date): only check-ins, scores,
+/// acceptances and overrides up to then count; `None` reads now.
+pub async fn objectives_as_of(
+    store: &dyn Store,
+    objectives: Vec<Objective>,
+    as_of: Option<chrono::DateTime<chrono::Utc>>,
 ) -> ApiResult<Vec<ObjectiveView>> {
     let ids: Vec<ObjectiveId> = objectives.iter().map(|o| o.id.clone()).collect();
     let krs = if ids.is_empty() {
@@ -309,6 +357,10 @@ pub async fn objectives(
         Names::load(store, people, teams),
         Assessor::load(store, &objectives, &krs)
     )?;
+    let assessor = match as_of {
+        Some(at) => assessor.as_of(at),
+        None => assessor,
+    };
     let by_id: HashMap<&ObjectiveId, &Objective> = objectives.iter().map(|o| (&o.id, o)).collect();
     let mut by_objective: HashMap<ObjectiveId, Vec<(KeyResultView, KeyResultAssessment)>> =
         HashMap::new();
@@ -378,8 +430,17 @@ pub async fn objectives(
 
 /// One objective, with the latest ownership request of it and of each key result.
 pub async fn objective(store: &dyn Store, o: Objective) -> ApiResult<ObjectiveView> {
+    objective_as_of(store, o, None).await
+}
+
+/// [`objective`] as it stood at `as_of` (`None`: now).
+pub async fn objective_as_of(
+    store: &dyn Store,
+    o: Objective,
+    as_of: Option<chrono::DateTime<chrono::Utc>>,
+) -> ApiResult<ObjectiveView> {
     let id = o.id.clone();
-    let (mut views, requests) = tokio::try_join!(objectives(store, vec![o]), async {
+    let (mut views, requests) = tokio::try_join!(objectives_as_of(store, vec![o], as_of), async {
         Ok(store.ownership_requests_of_objective(&id).await?)
     })?;
     let mut view = views.remove(0);
@@ -397,11 +458,21 @@ pub async fn objective(store: &dyn Store, o: Objective) -> ApiResult<ObjectiveVi
 
 /// One key result with names, status, forecast and score.
 pub async fn key_result(store: &dyn Store, kr: KeyResult) -> ApiResult<KeyResultView> {
+    key_result_as_of(store, kr, None).await
+}
+
+/// [`key_result`] as it stood at `as_of` (its value, status and forecast from the check-ins up
+/// to then); `None` reads now.
+pub async fn key_result_as_of(
+    store: &dyn Store,
+    kr: KeyResult,
+    as_of: Option<chrono::DateTime<chrono::Utc>>,
+) -> ApiResult<KeyResultView> {
     let o = store
         .objective(&kr.objective_id)
         .await?
         .ok_or(crate::error::ApiError::NotFound("objective"))?;
-    key_result_of(store, kr, &o).await
+    key_result_in_cycle_as_of(store, kr, &o, None, as_of).await
 }
 
 /// One key result of `o` (already in hand) with names, status, forecast and score.
@@ -420,6 +491,16 @@ pub async fn key_result_in_cycle(
     o: &Objective,
     cycle: Option<Cycle>,
 ) -> ApiResult<KeyResultView> {
+    key_result_in_cycle_as_of(store, kr, o, cycle, None).await
+}
+
+async fn key_result_in_cycle_as_of(
+    store: &dyn Store,
+    kr: KeyResult,
+    o: &Objective,
+    cycle: Option<Cycle>,
+    as_of: Option<chrono::DateTime<chrono::Utc>>,
+) -> ApiResult<KeyResultView> {
     let (mut people, mut teams) = (HashSet::new(), HashSet::new());
     circle_ids(
         &kr.owner_id,
@@ -434,6 +515,10 @@ pub async fn key_result_in_cycle(
         Assessor::for_key_result(store, o, &kr, cycle),
         Names::load(store, people, teams)
     )?;
+    let assessor = match as_of {
+        Some(at) => assessor.as_of(at),
+        None => assessor,
+    };
     let a = assessor.key_result(&kr, o);
     Ok(names.key_result(kr, a))
 }

@@ -59,6 +59,7 @@ pub fn validate(
         created_at: t,
         corrects: None,
         retracted: None,
+        scale,
     }
     .validated()?;
     let mut applied = kr.clone();

@@ -199,11 +199,13 @@ fn agenda_item(
         if a.status == Status::Stale || a.status == Status::OffTrack {
             flags.push(format!("'{}': {}", k.title, a.status_reason));
         }
-        if let Some(f) = a.forecast.filter(|f| *f < 0.7) {
+        // Only a trend can fall short by degrees; a yes/no or milestone one is said by status.
+        let trend = matches!(k.metric_kind, MetricKind::Increase | MetricKind::Decrease);
+        if let Some(f) = a.forecast.filter(|f| trend && f.expected < 0.7) {
             flags.push(format!(
-                "'{}' is forecast to reach {:.0}% by the end of the cycle",
+                "'{}' is forecast to reach {} by the end of the cycle",
                 k.title,
-                f * 100.0
+                keel_domain::forecast::in_words(k.metric_kind, &f)
             ));
         }
     }

@@ -22,6 +22,7 @@
 use crate::access;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use keel_domain::forecast;
 use keel_domain::rhythm::{self, Status, StatusOverride};
 use keel_domain::*;
 use keel_store::Store;
@@ -35,8 +36,9 @@ use utoipa::ToSchema;
 pub struct KeyResultAssessment {
     pub status: Status,
     pub status_reason: String,
-    /// Attainment projected to the end of the cycle; null before any check-in.
-    pub forecast: Option<f64>,
+    /// Attainment at the end of its time, as a range (`keel_domain::forecast`); none until
+    /// there are enough readings.
+    pub forecast: Option<forecast::Forecast>,
     pub score: Option<rhythm::KeyResultScore>,
     pub suggested_score: f64,
     /// Its check-in cadence in days (the team's, else the organisation's).
@@ -48,6 +50,12 @@ pub struct KeyResultAssessment {
     pub days_since_check_in: i64,
     /// Confidences of its check-ins, oldest first.
     pub confidences: Vec<u8>,
+    /// The owner's own latest check-in (never a contributor's): its confidence and time.
+    pub owner_confidence: Option<u8>,
+    pub owner_last_check_in_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The key result's value and progress as they stood at the moment assessed.
+    pub value: f64,
+    pub progress: Progress,
 }
 
 /// What is derived about one objective.
@@ -72,6 +80,8 @@ pub struct Assessor {
     overrides: HashMap<ObjectiveId, StatusOverride>,
     scores: HashMap<KeyResultId, rhythm::KeyResultScore>,
     carried_from: HashMap<ObjectiveId, ObjectiveId>,
+    /// Set when reading the past ([`Assessor::as_of`]).
+    as_of: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The attainment a key result had at a checked-in value.
@@ -143,6 +153,7 @@ impl Assessor {
                 .map(|s| (s.key_result_id.clone(), s))
                 .collect(),
             carried_from: carried.into_iter().collect(),
+            as_of: None,
         })
     }
 
@@ -185,7 +196,28 @@ impl Assessor {
                 .map(|s| (s.key_result_id.clone(), s))
                 .collect(),
             carried_from: HashMap::new(),
+            as_of: None,
         })
+    }
+
+    /// The same facts read as they stood at `at` (status as of a date): only check-ins, scores
+    /// and acceptances up to then count, and each key result's value is its latest reading by
+    /// then (`keel_domain::rhythm::value_at`). Reading "now" is the same path with `at` = now.
+    pub fn as_of(mut self, at: chrono::DateTime<chrono::Utc>) -> Self {
+        if at >= self.now {
+            return self;
+        }
+        self.now = at;
+        for h in self.history.values_mut() {
+            h.retain(|c| c.at <= at);
+        }
+        for a in self.active_since.values_mut() {
+            *a = a.filter(|a| *a <= at);
+        }
+        self.scores.retain(|_, s| s.scored_at <= at);
+        self.overrides.retain(|_, o| o.set_at <= at);
+        self.as_of = Some(at);
+        self
     }
 
     /// The key result's cadence: the shortest among its teams' (else its objective's teams')
@@ -232,9 +264,19 @@ impl Assessor {
     }
 
     pub fn key_result(&self, kr: &KeyResult, o: &Objective) -> KeyResultAssessment {
-        let cycle = self.cycles.get(&o.cycle_id);
         let history: &[keel_store::CheckInPoint] =
             self.history.get(&kr.id).map(Vec::as_slice).unwrap_or(&[]);
+        // Reading the past: the record as it stood then (now, the record itself).
+        let then;
+        let kr = match self.as_of {
+            Some(at) => {
+                let readings: Vec<_> = history.iter().map(|c| (c.at, c.value)).collect();
+                then = rhythm::value_at(kr, &readings, at);
+                &then
+            }
+            None => kr,
+        };
+        let cycle = self.cycles.get(&o.cycle_id);
         let draft = o.state == ObjectiveState::Draft;
         let active = self.active_since.get(&kr.id).copied().flatten();
         let awaiting_owner = !draft && active.is_none();
@@ -255,6 +297,7 @@ impl Assessor {
             cadence,
             self.settings.check_in_weekday.to_chrono(),
         );
+        let owner_confidence = last_owner.map(|c| self.on_scale(c));
         let (status, status_reason) = rhythm::key_result_status(&rhythm::StatusInput {
             closed,
             draft,
@@ -264,7 +307,7 @@ impl Assessor {
             owner_checked_in: last_owner.is_some(),
             cadence_days: i64::from(cadence),
             grace_days: i64::from(self.settings.rhythm.grace_days),
-            confidence: last_owner.map(|c| c.confidence),
+            confidence: owner_confidence,
             scale: self.settings.confidence_scale,
             progress: p.progress,
             elapsed: cycle.map_or(0.0, |c| {
@@ -275,17 +318,7 @@ impl Assessor {
                 )
             }),
         });
-        let forecast = cycle.and_then(|c| {
-            let start = c.starts_on;
-            let points: Vec<(f64, f64)> = history
-                .iter()
-                .map(|ci| {
-                    let day = (ci.at.date_naive() - start).num_days() as f64;
-                    (day, attainment_at(kr, ci.value))
-                })
-                .collect();
-            rhythm::forecast(&points, (c.ends_on - start).num_days() as f64)
-        });
+        let forecast = cycle.and_then(|c| self.forecast(kr, c, start, history));
         // A finished yes/no key result has nothing left to report.
         let finished = kr.metric_kind == MetricKind::Boolean && p.attainment >= 1.0 - 1e-9;
         KeyResultAssessment {
@@ -298,8 +331,43 @@ impl Assessor {
             due_on,
             due: !closed && !status.is_pending() && !finished && today >= due_on,
             days_since_check_in: days_silent,
-            confidences: history.iter().map(|c| c.confidence).collect(),
+            confidences: history.iter().map(|c| self.on_scale(c)).collect(),
+            owner_confidence,
+            owner_last_check_in_at: last_owner.map(|c| c.at),
+            value: kr.current,
+            progress: p,
         }
+    }
+
+    /// A reading's confidence on the organisation's scale in use, whatever scale it was given on.
+    fn on_scale(&self, c: &keel_store::CheckInPoint) -> u8 {
+        rhythm::rescale(c.confidence, c.scale, self.settings.confidence_scale)
+    }
+
+    /// The forecast from every reading's value (a contributor's value is a fact too), with day 0
+    /// the day it became active (not before the cycle's start) and its end the cycle's last day.
+    fn forecast(
+        &self,
+        kr: &KeyResult,
+        c: &Cycle,
+        active: chrono::DateTime<chrono::Utc>,
+        history: &[keel_store::CheckInPoint],
+    ) -> Option<forecast::Forecast> {
+        let from = self.settings.local_date(active).max(c.starts_on);
+        let day = |d: chrono::NaiveDate| (d - from).num_days() as f64;
+        let readings: Vec<(f64, f64)> = history
+            .iter()
+            .map(|ci| {
+                let on = self.settings.local_date(ci.at);
+                (day(on), attainment_at(kr, ci.value))
+            })
+            .collect();
+        forecast::forecast(
+            kr.metric_kind,
+            attainment_at(kr, kr.start),
+            &readings,
+            day(c.ends_on),
+        )
     }
 
     /// The objective's status: closed when it or its cycle is; else the owner's override if any;
@@ -403,6 +471,34 @@ impl Assessor {
         debug_assert!(!stale || worst.is_some());
         ov.stands(self.settings.local_date(self.now), next_due, stale)
     }
+}
+
+/// The moment an `as_of` day (`YYYY-MM-DD`, in the organisation's time zone) stands for: the
+/// end of that day; `None` for no day or today (now). 422 naming `as_of` for anything else or a
+/// day still to come.
+pub async fn as_of_moment(
+    store: &dyn Store,
+    as_of: Option<&str>,
+) -> ApiResult<Option<chrono::DateTime<chrono::Utc>>> {
+    let Some(raw) = as_of.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let day = chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
+        FieldError::new(
+            "as_of",
+            format!("must be a day written YYYY-MM-DD (got '{raw}')"),
+        )
+    })?;
+    let settings = store.settings().await?;
+    let today = settings.local_date(super::now());
+    if day > today {
+        return Err(FieldError::new(
+            "as_of",
+            "must be today or a day before: status has no future",
+        )
+        .into());
+    }
+    Ok((day < today).then(|| rhythm::end_of_day(&settings, day)))
 }
 
 // ---------------------------------------------------------------- status override

@@ -183,8 +183,8 @@ pub struct KeyResultBlock {
     /// The check-in list starts open (a recognition form on it was refused).
     pub check_ins_open: bool,
     pub status: StatusBadge,
-    /// Attainment projected to the end of the cycle, in percent (none before a check-in).
-    pub forecast: Option<i64>,
+    /// The forecast as a range in words, or why there is none yet.
+    pub forecast: String,
     /// The day its next check-in falls due, and whether it is due now.
     pub due_on: String,
     pub due: bool,
@@ -809,6 +809,7 @@ mod tests {
             created_at: at,
             corrects: None,
             retracted: None,
+            scale: ConfidenceScale::ZeroToTen,
         }
     }
 

@@ -122,8 +122,8 @@ pub struct KeyResultLine {
     pub due: bool,
     pub last_check_in: String,
     pub status: super::company::StatusBadge,
-    /// Attainment projected to the end of the cycle, in percent.
-    pub forecast: Option<i64>,
+    /// The forecast as a range in words, when there is one.
+    pub forecast: Option<String>,
 }
 
 /// One row of the weekly check-in form: what was typed and the errors next to it.
@@ -249,7 +249,7 @@ async fn my_week_page(
             ownership: ownership_word(k.ownership_state),
             due: m.due,
             status: super::company::StatusBadge::new(k.status, k.status_reason.clone()),
-            forecast: k.forecast.map(percent),
+            forecast: k.forecast_in_words(),
             last_check_in: k
                 .last_check_in_at
                 .map(|t| t.format("%-d %b").to_string())

@@ -27,8 +27,8 @@ pub struct Line {
     pub name: String,
     pub key_results: usize,
     pub confidence: i64,
-    pub score: String,
-    pub gap: i64,
+    pub succeeded: i64,
+    pub brier: String,
     pub calibration: &'static str,
 }
 
@@ -54,8 +54,8 @@ fn lines(v: &[calibration::CalibrationLine]) -> Vec<Line> {
             name: l.name.clone(),
             key_results: l.key_results,
             confidence: (l.mean_confidence * 100.0).round() as i64,
-            score: format!("{:.2}", l.mean_score),
-            gap: (l.gap * 100.0).round() as i64,
+            succeeded: (l.success_rate * 100.0).round() as i64,
+            brier: format!("{:.2}", l.brier),
             calibration: match l.calibration {
                 Calibration::OverConfident => "over-confident",
                 Calibration::Calibrated => "calibrated",

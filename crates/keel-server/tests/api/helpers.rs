@@ -34,6 +34,29 @@ pub struct TestApp {
     _dir: Option<TempDir>,
 }
 
+impl TestApp {
+    /// Moves an objective and its key results `days` into the past, as if created, activated
+    /// and accepted then (SQLite test apps only): for rules that read the past, such as status
+    /// as of a day.
+    pub async fn backdate_objective(&self, objective_id: &str, days: i64) {
+        let dir = self._dir.as_ref().expect("a SQLite test app");
+        let conn = rusqlite::Connection::open(dir.0.join("keel.db")).unwrap();
+        let by = days * 86_400 * 1_000_000;
+        conn.execute(
+            "UPDATE objectives SET activated_at = activated_at - ?1, created_at = created_at - ?1 \
+             WHERE id = ?2",
+            rusqlite::params![by, objective_id],
+        )
+        .unwrap();
+        conn.execute(
+            "UPDATE key_results SET owner_accepted_at = owner_accepted_at - ?1, \
+             created_at = created_at - ?1 WHERE objective_id = ?2",
+            rusqlite::params![by, objective_id],
+        )
+        .unwrap();
+    }
+}
+
 /// A temporary directory removed on drop.
 pub struct TempDir(pub std::path::PathBuf);
 

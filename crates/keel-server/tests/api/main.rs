@@ -13,6 +13,7 @@ mod conversations;
 mod directory;
 mod errors;
 mod feedback_pages;
+mod forecast;
 mod form_leaks;
 mod form_permissions;
 mod helpers;

@@ -33,6 +33,7 @@ pub(crate) const CHECK_IN: Table = Table {
         "retracted",
         "retracted_by",
         "retracted_at",
+        "confidence_scale",
     ],
     not_selected: &[],
     later: &[],
@@ -57,6 +58,7 @@ pub(crate) fn check_in_row(c: &CheckIn) -> Vec<Arg> {
             .and_then(|r| r.by.as_ref())
             .map(|x| x.as_str()),
         c.retracted.as_ref().map(|r| ts(&r.at)),
+        c.scale.stored(),
     ]
 }
 
@@ -82,6 +84,7 @@ pub(crate) fn check_in_from(r: &Row) -> StoreResult<CheckIn> {
                 at: to_ts("retracted_at", r.int("retracted_at")?)?,
             }),
         },
+        scale: Stored::from_stored("confidence_scale", &r.text("confidence_scale")?)?,
     })
 }
 pub(crate) use group_commit::CheckInQueue;
@@ -526,7 +529,7 @@ impl CheckIns for SqlStore {
         // Each key result falls in one chunk, so the order holds within each key result.
         fetch_in(
             &mut self.ex(),
-            "SELECT key_result_id, at, value, confidence, author_id FROM check_ins \
+            "SELECT key_result_id, at, value, confidence, confidence_scale, author_id FROM check_ins \
              WHERE retracted IS NULL AND key_result_id",
             "ORDER BY key_result_id, at, id",
             &id_strings(key_result_ids),
@@ -541,6 +544,7 @@ impl CheckIns for SqlStore {
                 confidence: u8::try_from(r.int("confidence")?)
                     .map_err(|e| corrupt("confidence", e))?,
                 author_id: r.opt_text("author_id")?.map(PersonId::from_string),
+                scale: Stored::from_stored("confidence_scale", &r.text("confidence_scale")?)?,
             })
         })
         .collect()

@@ -97,6 +97,10 @@ stored!(RequestState {
     Declined => "declined",
     Superseded => "superseded",
 });
+stored!(ConfidenceScale {
+    ZeroToTen => "zero_to_ten",
+    ThreeLevel => "three_level",
+});
 
 #[cfg(test)]
 mod tests {
@@ -145,6 +149,7 @@ mod tests {
             "draft",
         ]);
         pinned::<TokenScope>(&["read", "write"]);
+        pinned::<ConfidenceScale>(&["zero_to_ten", "three_level"]);
         pinned::<RequestState>(&["pending", "accepted", "declined", "superseded"]);
         for s in RequestState::ALL {
             assert_eq!(s.stored(), s.as_str());

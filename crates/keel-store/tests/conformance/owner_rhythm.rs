@@ -7,6 +7,7 @@ conformance!(
     carry_over_is_all_or_nothing,
     key_results_are_active_from_activation_and_acceptance,
     key_result_dates_round_trip,
+    a_check_in_keeps_the_scale_its_confidence_was_given_on,
 );
 
 /// A key result's own start and due days are kept, changed and cleared.
@@ -30,6 +31,47 @@ async fn key_result_dates_round_trip(s: DynStore, _url: String) {
     assert_eq!(
         (stored.starts_on, stored.ends_on),
         (None, day("2026-12-10"))
+    );
+}
+
+/// A check-in keeps the scale its confidence was given on (migration 0010), in its record and in
+/// the points statuses are derived from, so a later change of scale never rereads it.
+async fn a_check_in_keeps_the_scale_its_confidence_was_given_on(s: DynStore, _url: String) {
+    let b = basic(&s).await;
+    let t = now();
+    let mut ten = check_in(&b.kr.id, 1.0, t - Duration::days(2));
+    ten.confidence = Confidence::new(8, ConfidenceScale::ZeroToTen).unwrap();
+    let mut three = check_in(&b.kr.id, 2.0, t - Duration::days(1));
+    three.confidence = Confidence::new(2, ConfidenceScale::ThreeLevel).unwrap();
+    three.scale = ConfidenceScale::ThreeLevel;
+    for c in [&ten, &three] {
+        s.record_check_in(&ctx(), c, &applied(&b.kr, c))
+            .await
+            .unwrap();
+    }
+    let all = s
+        .check_ins_of(std::slice::from_ref(&b.kr.id))
+        .await
+        .unwrap();
+    let scales: Vec<(u8, ConfidenceScale)> = all
+        .iter()
+        .map(|c| (c.confidence.value(), c.scale))
+        .collect();
+    assert_eq!(
+        scales,
+        vec![
+            (8, ConfidenceScale::ZeroToTen),
+            (2, ConfidenceScale::ThreeLevel)
+        ]
+    );
+    let points = s
+        .check_in_points(std::slice::from_ref(&b.kr.id))
+        .await
+        .unwrap();
+    let scales: Vec<ConfidenceScale> = points.iter().map(|p| p.scale).collect();
+    assert_eq!(
+        scales,
+        vec![ConfidenceScale::ZeroToTen, ConfidenceScale::ThreeLevel]
     );
 }
 
@@ -126,6 +168,7 @@ async fn rhythm_records_round_trip(s: DynStore, _url: String) {
             value: c.value,
             confidence: c.confidence.value(),
             author_id: c.author_id.clone(),
+            scale: c.scale,
         })
         .collect();
     let mut sorted = points.clone();

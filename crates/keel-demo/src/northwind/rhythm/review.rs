@@ -180,7 +180,9 @@ fn assess(org: &Org, k: &KeyResult, setting: &Setting) -> Assessed {
     if matches!(status, rhythm::Status::Stale | rhythm::Status::OffTrack) {
         flags.push(format!("'{}': {why}", k.title));
     }
-    if let Some(f) = rhythm::forecast(&points, end).filter(|f| *f < 0.7) {
+    let start = attainment_at(k, k.start);
+    let f = keel_domain::forecast::forecast(k.metric_kind, start, &points, end);
+    if let Some(f) = f.map(|f| f.expected).filter(|f| *f < 0.7) {
         flags.push(format!(
             "'{}' is forecast to reach {:.0}% by the end of the cycle",
             k.title,

@@ -32,7 +32,10 @@ impl Blocks<'_> {
         let latest_requests = self.latest_requests;
         let (check_ins, initiatives) = (self.check_ins, self.initiatives);
         let history = check_ins.get(&k.id).map(Vec::as_slice).unwrap_or(&[]);
-        let readings: Vec<u8> = history.iter().map(|c| c.confidence.value()).collect();
+        // Each reading on the scale in use, whatever scale it was given on.
+        let on_scale =
+            |c: &CheckIn| keel_domain::rhythm::rescale(c.confidence.value(), c.scale, scale);
+        let readings: Vec<u8> = history.iter().map(on_scale).collect();
         let kid = k.id.to_string();
         let initiatives = initiatives
             .get(&k.id)
@@ -85,7 +88,7 @@ impl Blocks<'_> {
                 CheckInLine {
                     when: day(c.at),
                     value: num(c.value),
-                    confidence: c.confidence.value(),
+                    confidence: on_scale(c),
                     note: c.note.clone(),
                     author: c
                         .author_id
@@ -131,7 +134,7 @@ impl Blocks<'_> {
                 .map(|m| (m.title.clone(), m.done))
                 .collect(),
             status: StatusBadge::new(k.status, k.status_reason.clone()),
-            forecast: k.forecast.map(percent),
+            forecast: k.forecast_sentence(),
             due_on: k.check_in_due_on.format("%-d %b %Y").to_string(),
             due: k.check_in_due,
             initiatives,
