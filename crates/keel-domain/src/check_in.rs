@@ -169,6 +169,7 @@ mod tests {
             author_id: None,
             at,
             created_at: at,
+            scale: ConfidenceScale::ZeroToTen,
             corrects: None,
             retracted: None,
         }

@@ -294,9 +294,10 @@ fn corrected(
             "give the corrected value, confidence or note",
         ));
     }
-    let confidence = match input.confidence {
-        Some(c) => Confidence::new(c, scale)?,
-        None => original.confidence,
+    // A new confidence is given on the scale in use; an unchanged one keeps its own scale.
+    let (confidence, scale) = match input.confidence {
+        Some(c) => (Confidence::new(c, scale)?, scale),
+        None => (original.confidence, original.scale),
     };
     Ok(CheckIn {
         id: CheckInId::generate(),
@@ -307,6 +308,7 @@ fn corrected(
         author_id: original.author_id.clone(),
         at: original.at,
         created_at: t,
+        scale,
         corrects: Some(original.id.clone()),
         retracted: None,
     }
