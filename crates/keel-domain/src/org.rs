@@ -86,6 +86,8 @@ pub struct OrgSettings {
     pub health: HealthThresholds,
     /// How often owners check in, and how long silence is tolerated before a key result is stale.
     pub rhythm: RhythmSettings,
+    /// How numbers are written on pages and read from forms (decimal mark, thousands separator).
+    pub locale: crate::locale::NumberLocale,
 }
 
 /// The check-in cadence of the organisation (teams may override `cadence_days`).
@@ -153,6 +155,7 @@ impl Default for OrgSettings {
             check_in_weekday: Weekday::Monday,
             health: HealthThresholds::default(),
             rhythm: RhythmSettings::default(),
+            locale: crate::locale::NumberLocale::default(),
         }
     }
 }
@@ -192,6 +195,7 @@ impl OrgSettings {
             }
         }
         check_cadence("rhythm.cadence_days", self.rhythm.cadence_days)?;
+        self.locale = self.locale.validated()?;
         if self.rhythm.grace_days > 90 {
             return Err(FieldError::new(
                 "rhythm.grace_days",
