@@ -5,6 +5,9 @@ use crate::text;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+/// A time zone (IANA), as settings and people name them.
+pub type Zone = chrono_tz::Tz;
+
 /// How many owners an OKR may have (*Ownership policy* in docs/method.md): ownership split between
 /// two people is the same as no owner, so `Single` is the default; `Shared` allows co-owners with
 /// one marked accountable.
@@ -161,6 +164,11 @@ impl Default for OrgSettings {
 }
 
 impl OrgSettings {
+    /// The organisation's time zone (UTC if the name is unknown).
+    pub fn zone(&self) -> Zone {
+        self.time_zone.parse().unwrap_or(chrono_tz::UTC)
+    }
+
     /// The calendar day of `at` in the organisation's time zone (UTC if the name is unknown).
     pub fn local_date(&self, at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
         match self.time_zone.parse::<chrono_tz::Tz>() {

@@ -276,7 +276,7 @@ impl Assessor {
             let points: Vec<(f64, f64)> = history
                 .iter()
                 .map(|ci| {
-                    let day = (ci.at.date_naive() - start).num_days() as f64;
+                    let day = (self.settings.local_date(ci.at) - start).num_days() as f64;
                     (day, attainment_at(kr, ci.value))
                 })
                 .collect();

@@ -20,6 +20,7 @@ pub mod cfrs;
 pub mod charts;
 pub mod close_out;
 pub mod company;
+pub mod format;
 pub mod forms;
 pub mod health;
 pub mod objective;
@@ -145,7 +146,11 @@ async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next) -> 
         }
     }
     req.extensions_mut().insert(Authenticated(current));
-    next.run(req).await
+    // Every page writes numbers and times the organisation's way (ui/format.rs).
+    let settings = keel_store::Settings::settings(state.store())
+        .await
+        .unwrap_or_default();
+    format::with_reader(format::ReaderContext::of(&settings), next.run(req)).await
 }
 
 /// The token sent with a request: the `x-csrf-token` header, else the form's `csrf_token` field
