@@ -260,7 +260,10 @@ pub async fn objective_changes(
 /// What an event did, in words for a page ("checked in", "proposed Ana as owner"), with the
 /// word that joins it to its subject ("on", "of"; empty when the subject follows directly).
 /// The API keeps `action` (`check_in.create`); pages never show it.
-pub fn action_words(e: &AuditEvent, name_of: &dyn Fn(&PersonId) -> String) -> (String, &'static str) {
+pub fn action_words(
+    e: &AuditEvent,
+    name_of: &dyn Fn(&PersonId) -> String,
+) -> (String, &'static str) {
     let verb = e.action.rsplit('.').next().unwrap_or("");
     let after = e.after.as_ref();
     let field = |k: &str| {

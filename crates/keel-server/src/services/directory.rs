@@ -425,6 +425,9 @@ pub struct SettingsPatch {
     pub health: Option<HealthThresholds>,
     /// The organisation's check-in cadence; either field may be left out.
     pub rhythm: Option<RhythmPatch>,
+    /// How numbers are written on pages and read from forms: `decimal_mark` (`point` or
+    /// `comma`) and `thousands_separator` (`none`, `comma`, `point` or `space`).
+    pub locale: Option<keel_domain::locale::NumberLocale>,
 }
 
 /// A change to the organisation's check-in cadence.
@@ -461,6 +464,9 @@ pub async fn patch_settings(
     }
     if let Some(v) = patch.health {
         s.health = v;
+    }
+    if let Some(v) = patch.locale {
+        s.locale = v;
     }
     if let Some(r) = patch.rhythm {
         if let Some(v) = r.cadence_days {

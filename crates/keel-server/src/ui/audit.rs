@@ -90,10 +90,7 @@ pub async fn audit(
                             .unwrap_or_else(|| "Keel".into()),
                         action: audit_log::action_words(e, &name_of).0,
                         object: audit_log::object_words(e, &titles),
-                        objective_href: e
-                            .objective_id
-                            .as_ref()
-                            .map(|o| format!("/objectives/{o}")),
+                        objective_href: e.objective_id.as_ref().map(|o| format!("/objectives/{o}")),
                         source: audit_log::source_words(e.source).into(),
                     }
                 })

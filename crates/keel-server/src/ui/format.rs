@@ -168,7 +168,10 @@ mod tests {
             (num(1234567.5), when(at), parse_num("1,5"))
         })
         .await;
-        assert_eq!((n.as_str(), t.as_str(), p), ("1.234.567,5", "5 Dec 2026, 14:05", Some(1.5)));
+        assert_eq!(
+            (n.as_str(), t.as_str(), p),
+            ("1.234.567,5", "5 Dec 2026, 14:05", Some(1.5))
+        );
         assert_eq!(when(at), "5 Dec 2026, 01:05");
     }
 }

@@ -438,7 +438,9 @@ async fn page(
             &points,
             c.starts_on,
             c.ends_on,
-            today.with_timezone(&super::format::reader().org_zone).date_naive(),
+            today
+                .with_timezone(&super::format::reader().org_zone)
+                .date_naive(),
             &o.title,
         )
     });

@@ -44,3 +44,4 @@ mod story;
 mod team_cadence;
 mod tokens_page;
 mod visibility;
+mod words;
