@@ -13,7 +13,7 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: [Migration; 8] = [
+const MIGRATIONS: [Migration; 9] = [
     Migration {
         version: 1,
         name: "init",
@@ -61,6 +61,12 @@ const MIGRATIONS: [Migration; 8] = [
         name: "status_lifecycle",
         sqlite: include_str!("../migrations/sqlite/0008_status_lifecycle.sql"),
         postgres: include_str!("../migrations/postgres/0008_status_lifecycle.sql"),
+    },
+    Migration {
+        version: 11,
+        name: "person_time_zone",
+        sqlite: include_str!("../migrations/sqlite/0011_person_time_zone.sql"),
+        postgres: include_str!("../migrations/postgres/0011_person_time_zone.sql"),
     },
 ];
 

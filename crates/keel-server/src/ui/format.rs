@@ -16,7 +16,7 @@ pub struct ReaderContext {
     pub locale: NumberLocale,
     /// The organisation's zone: what "today" is (see `OrgSettings::local_date`).
     pub org_zone: keel_domain::org::Zone,
-    /// The zone times are shown in: the organisation's.
+    /// The zone times are shown in: the reader's own (their account), else the organisation's.
     pub zone: keel_domain::org::Zone,
 }
 

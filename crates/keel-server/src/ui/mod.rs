@@ -56,6 +56,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(health::routes())
         .merge(admin::routes())
         .merge(account::tokens::routes())
+        .merge(account::time_zone::routes())
         .merge(pages::owner_routes())
         .merge(objective::routes())
         .merge(okr_forms::routes())
@@ -150,7 +151,17 @@ async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next) -> 
     let settings = keel_store::Settings::settings(state.store())
         .await
         .unwrap_or_default();
-    format::with_reader(format::ReaderContext::of(&settings), next.run(req)).await
+    let mut reader = format::ReaderContext::of(&settings);
+    if let Some((_, p)) = req
+        .extensions()
+        .get::<Authenticated>()
+        .and_then(|a| a.0.as_ref())
+    {
+        if let Some(zone) = p.time_zone.as_deref().and_then(|z| z.parse().ok()) {
+            reader.zone = zone;
+        }
+    }
+    format::with_reader(reader, next.run(req)).await
 }
 
 /// The token sent with a request: the `x-csrf-token` header, else the form's `csrf_token` field

@@ -377,3 +377,62 @@ async fn health_history_and_audit_speak_in_sentences() {
     let today = chrono::Utc::now().format("%-d %b %Y, ").to_string();
     assert!(table.contains(&today), "{table}");
 }
+
+#[tokio::test]
+async fn a_person_reads_times_in_their_own_time_zone() {
+    let app = spawn_app().await;
+    let ada = Browser::admin(&app).await;
+    // Bad input: named next to the field, nothing written.
+    let html = ada
+        .refused("/account/time-zone", &[("time_zone", "Mars/Olympus")])
+        .await;
+    assert!(
+        field_error(&html, "time_zone").is_some_and(|e| e.contains("IANA")),
+        "{html}"
+    );
+    let me = json_of(&app, &format!("/api/v1/people/{}", app.admin_id)).await;
+    assert!(me["time_zone"].is_null(), "{me}");
+    let resp = ada
+        .submit("/account/time-zone", &[("time_zone", "Pacific/Auckland")])
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let me = json_of(&app, &format!("/api/v1/people/{}", app.admin_id)).await;
+    assert_eq!(me["time_zone"], "Pacific/Auckland", "{me}");
+
+    // The audit page shows each time in Auckland's, in words; the organisation stays on UTC.
+    let events = json_of(&app, "/api/v1/audit?limit=1").await;
+    let at: chrono::DateTime<chrono::Utc> =
+        events["items"][0]["at"].as_str().unwrap().parse().unwrap();
+    let zone: keel_domain::org::Zone = "Pacific/Auckland".parse().unwrap();
+    let expected = at
+        .with_timezone(&zone)
+        .format("%-d %b %Y, %H:%M")
+        .to_string();
+    let page = ada.page("/admin/audit").await;
+    let first = page.rows("table[aria-labelledby=\"audit\"] tbody");
+    assert_eq!(first[0][0], expected, "{}", page.html());
+    let s = json_of(&app, "/api/v1/settings").await;
+    assert_eq!(s["time_zone"], "UTC");
+
+    // An administrator may set it through the API too; null follows the organisation again.
+    let resp = app
+        .patch(
+            &format!("/api/v1/people/{}", app.admin_id),
+            json!({"time_zone": "Nowhere/Land"}),
+        )
+        .await;
+    assert_problem(resp, StatusCode::UNPROCESSABLE_ENTITY, Some("time_zone")).await;
+    let resp = app
+        .patch(
+            &format!("/api/v1/people/{}", app.admin_id),
+            json!({"time_zone": null}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let page = ada.page("/admin/audit").await;
+    let first = page.rows("table[aria-labelledby=\"audit\"] tbody");
+    let events = json_of(&app, "/api/v1/audit?limit=1").await;
+    let at: chrono::DateTime<chrono::Utc> =
+        events["items"][0]["at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(first[0][0], at.format("%-d %b %Y, %H:%M").to_string());
+}
