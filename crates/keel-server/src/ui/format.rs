@@ -56,6 +56,15 @@ pub fn num(v: f64) -> String {
     reader().locale.format(v)
 }
 
+/// A score with two decimals, the organisation's decimal mark: "0.70" or "0,70".
+pub fn two_decimals(v: f64) -> String {
+    let s = format!("{v:.2}");
+    match reader().locale.decimal_mark {
+        keel_domain::locale::DecimalMark::Point => s,
+        keel_domain::locale::DecimalMark::Comma => s.replace('.', ","),
+    }
+}
+
 /// A number typed into a form, read the organisation's way ("1,5" under a decimal comma); a
 /// point decimal is always understood.
 pub fn parse_num(typed: &str) -> Option<f64> {

@@ -54,7 +54,7 @@ fn lines(v: &[calibration::CalibrationLine]) -> Vec<Line> {
             name: l.name.clone(),
             key_results: l.key_results,
             confidence: (l.mean_confidence * 100.0).round() as i64,
-            score: format!("{:.2}", l.mean_score),
+            score: super::format::two_decimals(l.mean_score),
             gap: (l.gap * 100.0).round() as i64,
             calibration: match l.calibration {
                 Calibration::OverConfident => "over-confident",
