@@ -82,15 +82,14 @@ impl NumberLocale {
             out.push('-');
         }
         let digits: Vec<char> = whole.chars().collect();
+        // 1234 reads fine without a separator, and is never mistaken for 1.234.
+        let sep = self
+            .separator()
+            .filter(|s| digits.len() > 4 || (*s != '.' && *s != ','));
         for (i, c) in digits.iter().enumerate() {
             let left = digits.len() - i;
-            if i > 0 && left % 3 == 0 && digits.len() > 4 {
-                if let Some(sep) = self.separator() {
-                    out.push(sep);
-                }
-            } else if i > 0 && left % 3 == 0 && digits.len() == 4 {
-                // 1234 reads fine without a separator, and is never mistaken for 1.234.
-                if let Some(sep) = self.separator().filter(|s| *s != '.' && *s != ',') {
+            if i > 0 && left.is_multiple_of(3) {
+                if let Some(sep) = sep {
                     out.push(sep);
                 }
             }
