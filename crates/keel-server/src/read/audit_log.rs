@@ -218,9 +218,20 @@ pub async fn audit_page(
         .items
         .iter()
         .flat_map(|e| e.actor_id.clone().into_iter().chain(people_named(e)))
+        .chain(
+            page.items
+                .iter()
+                .filter(|e| e.object_kind == "person")
+                .map(|e| PersonId::from_string(e.object_id.clone())),
+        )
         .collect();
     let names = names(store, &people).await?;
-    let titles = titles(store, &page.items).await?;
+    let mut titles = titles(store, &page.items).await?;
+    for e in page.items.iter().filter(|e| e.object_kind == "person") {
+        if let Some(n) = names.get(&PersonId::from_string(e.object_id.clone())) {
+            titles.insert(e.object_id.clone(), n.clone());
+        }
+    }
     Ok((page, names, titles))
 }
 
@@ -346,7 +357,9 @@ pub fn object_words(e: &AuditEvent, titles: &HashMap<String, String>) -> String 
             okr().unwrap_or_else(|| "an OKR".into())
         }
         "initiative" => named("initiative", "title"),
-        "person" => own("name").unwrap_or_else(|| "a person".into()),
+        "person" => title_of(Some(&e.object_id))
+            .or_else(|| own("name"))
+            .unwrap_or_else(|| "a person".into()),
         "team" => named("team", "name"),
         "cycle" => named("cycle", "name"),
         "token" => named("API token", "name"),
