@@ -475,6 +475,7 @@ mod tests {
             manager_id: manager.map(|m| m.id.clone()),
             active: true,
             roles: vec![Role::Member],
+            time_zone: None,
             created_at: Utc::now(),
             updated_at: Utc::now(),
             version: 1,

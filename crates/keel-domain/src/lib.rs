@@ -17,6 +17,7 @@ pub mod health;
 pub mod ids;
 pub mod initiative;
 pub mod key_result;
+pub mod locale;
 pub mod objective;
 pub mod org;
 pub mod ownership;

@@ -5,6 +5,9 @@ use crate::text;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+/// A time zone (IANA), as settings and people name them.
+pub type Zone = chrono_tz::Tz;
+
 /// How many owners an OKR may have (*Ownership policy* in docs/method.md): ownership split between
 /// two people is the same as no owner, so `Single` is the default; `Shared` allows co-owners with
 /// one marked accountable.
@@ -86,6 +89,8 @@ pub struct OrgSettings {
     pub health: HealthThresholds,
     /// How often owners check in, and how long silence is tolerated before a key result is stale.
     pub rhythm: RhythmSettings,
+    /// How numbers are written on pages and read from forms (decimal mark, thousands separator).
+    pub locale: crate::locale::NumberLocale,
 }
 
 /// The check-in cadence of the organisation (teams may override `cadence_days`).
@@ -153,11 +158,17 @@ impl Default for OrgSettings {
             check_in_weekday: Weekday::Monday,
             health: HealthThresholds::default(),
             rhythm: RhythmSettings::default(),
+            locale: crate::locale::NumberLocale::default(),
         }
     }
 }
 
 impl OrgSettings {
+    /// The organisation's time zone (UTC if the name is unknown).
+    pub fn zone(&self) -> Zone {
+        self.time_zone.parse().unwrap_or(chrono_tz::UTC)
+    }
+
     /// The calendar day of `at` in the organisation's time zone (UTC if the name is unknown).
     pub fn local_date(&self, at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
         match self.time_zone.parse::<chrono_tz::Tz>() {
@@ -192,6 +203,7 @@ impl OrgSettings {
             }
         }
         check_cadence("rhythm.cadence_days", self.rhythm.cadence_days)?;
+        self.locale = self.locale.validated()?;
         if self.rhythm.grace_days > 90 {
             return Err(FieldError::new(
                 "rhythm.grace_days",

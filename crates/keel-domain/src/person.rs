@@ -92,6 +92,18 @@ impl Role {
     }
 }
 
+/// A person's own time zone as typed: empty is none (the organisation's), else an IANA name.
+pub fn check_time_zone(typed: Option<&str>) -> FieldResult<Option<String>> {
+    match typed.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(tz) if tz.parse::<crate::org::Zone>().is_ok() => Ok(Some(tz.to_string())),
+        Some(tz) => Err(FieldError::new(
+            "time_zone",
+            format!("'{tz}' is not an IANA time zone name (for example Europe/Paris or UTC)"),
+        )),
+    }
+}
+
 /// A person in the organisation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Person {
@@ -103,6 +115,9 @@ pub struct Person {
     pub manager_id: Option<PersonId>,
     pub active: bool,
     pub roles: Vec<Role>,
+    /// The IANA time zone the person reads times in (issue 12); none: the organisation's.
+    #[serde(default)]
+    pub time_zone: Option<String>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
     /// Increases on every change; the ETag of the record.
@@ -114,6 +129,7 @@ impl Person {
     pub fn validated(mut self) -> FieldResult<Self> {
         self.name = text::required("name", &self.name, 200)?;
         self.title = text::long("title", &self.title, 200)?;
+        self.time_zone = check_time_zone(self.time_zone.as_deref())?;
         if self.manager_id.as_ref() == Some(&self.id) {
             return Err(FieldError::new(
                 "manager_id",

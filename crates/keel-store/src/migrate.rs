@@ -13,7 +13,7 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: [Migration; 11] = [
+const MIGRATIONS: [Migration; 12] = [
     Migration {
         version: 1,
         name: "init",
@@ -73,6 +73,12 @@ const MIGRATIONS: [Migration; 11] = [
         name: "confidence_scale",
         sqlite: include_str!("../migrations/sqlite/0010_confidence_scale.sql"),
         postgres: include_str!("../migrations/postgres/0010_confidence_scale.sql"),
+    },
+    Migration {
+        version: 11,
+        name: "person_time_zone",
+        sqlite: include_str!("../migrations/sqlite/0011_person_time_zone.sql"),
+        postgres: include_str!("../migrations/postgres/0011_person_time_zone.sql"),
     },
     Migration {
         version: 12,

@@ -22,6 +22,7 @@ pub(crate) const PERSON: Table = Table {
         "manager_id",
         "active",
         "roles",
+        "time_zone",
         "created_at",
         "updated_at",
         "version",
@@ -47,6 +48,7 @@ pub(crate) fn person_row(p: &Person) -> Vec<Arg> {
         p.manager_id.as_ref().map(|m| m.as_str()),
         p.active,
         json(&p.roles),
+        p.time_zone.as_deref(),
         ts(&p.created_at),
         ts(&p.updated_at),
         p.version,
@@ -72,6 +74,7 @@ pub(crate) fn person_from(r: &Row) -> StoreResult<Person> {
         manager_id: r.opt_text("manager_id")?.map(PersonId::from_string),
         active: r.int("active")? != 0,
         roles: from_json("roles", &r.text("roles")?)?,
+        time_zone: r.opt_text("time_zone")?,
         created_at: to_ts("created_at", r.int("created_at")?)?,
         updated_at: to_ts("updated_at", r.int("updated_at")?)?,
         version: r.int("version")?,
@@ -194,7 +197,7 @@ impl SqlStore {
             .execute(
                 "UPDATE people SET name = $1, email = $2, email_key = $3, search_key = $4, \
                  title = $5, manager_id = $6, active = $7, roles = $8, updated_at = $9, \
-                 version = version + 1 WHERE id = $10 AND version = $11",
+                 time_zone = $12, version = version + 1 WHERE id = $10 AND version = $11",
                 args![
                     after.name.as_str(),
                     after.email.as_str(),
@@ -207,6 +210,7 @@ impl SqlStore {
                     ts(&now()),
                     before.id.as_str(),
                     before.version,
+                    after.time_zone.as_deref(),
                 ],
             )
             .await?;

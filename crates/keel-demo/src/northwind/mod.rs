@@ -77,6 +77,7 @@ fn people(org: &mut Org, epoch: Timestamp) {
             manager_id: manager.map(|m| org.p(m)),
             active: *active,
             roles,
+            time_zone: None,
             created_at,
             updated_at: if *active {
                 created_at

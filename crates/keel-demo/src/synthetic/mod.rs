@@ -84,6 +84,7 @@ fn add_people(snap: &mut Snapshot, n: usize, epoch: Timestamp, rng: &mut StdRng)
             manager_id: (i > 0).then(|| snap.people[(i - 1) / SPAN].id.clone()),
             active: i == 0 || !rng.gen_bool(0.01),
             roles: vec![if i == 0 { Role::Admin } else { Role::Member }],
+            time_zone: None,
             created_at: epoch,
             updated_at: epoch,
             version: 1,

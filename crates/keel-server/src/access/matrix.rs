@@ -225,6 +225,7 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     ("GET",  "/key-results/{id}",                   "yyyyyyyyy", "404 when the reader may not see its objective"),
     ("GET",  "/account/password",                   "yyyyyyyyy", "your own password"),
     ("GET",  "/account/tokens",                     "yyyyyyyyy", "your own API tokens"),
+    ("GET",  "/account/time-zone",                  "yyyyyyyyy", "your own time zone"),
     // OKR forms
     ("GET",  "/objectives/new",                     "yyyynnnnn", "read-only roles get the 403 page instead of a form they cannot save"),
     ("GET",  "/objectives/{id}/edit",               "yyooooono", "whoever may edit the objective"),
@@ -282,6 +283,7 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     ("POST", "/account/tokens",                     "yyyyyyyyy", "your own tokens"),
     ("POST", "/account/tokens/{id}/revoke",         "ooooooooo", "someone else's token answers 404; revoking one again is answered as the first time"),
     ("POST", "/account/password",                   "yyyyyyyyy", "your own password; the current one is required"),
+    ("POST", "/account/time-zone",                  "yyyyyyyyy", "your own time zone"),
     ("POST", "/objectives/{id}/status",             "yonoooono", "the objective's owner overrides its status, with a reason"),
     ("POST", "/objectives/{id}/status/clear",       "yonoooono", ""),
     ("POST", "/key-results/{id}/score",             "yynoooono", "the key result's or the objective's owner"),

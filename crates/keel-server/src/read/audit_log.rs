@@ -198,25 +198,41 @@ async fn hide_okrs(
     Ok(page)
 }
 
-/// A page of the audit log (50 events) with the names of its actors, for the audit page.
-/// Three queries.
+/// A page of the audit log (50 events) with the names of the people it names (actors,
+/// proposed owners) and the titles of the OKRs it is about, for the audit page. Five queries.
 pub async fn audit_page(
     store: &dyn Store,
     caller: &Caller,
     f: &AuditFilters,
-) -> ApiResult<(Page<AuditEvent>, HashMap<PersonId, String>)> {
+) -> ApiResult<(
+    Page<AuditEvent>,
+    HashMap<PersonId, String>,
+    HashMap<String, String>,
+)> {
     let request = crate::extract::page_request(
         Some("50"),
         Some(f.cursor.as_str()).filter(|c| !c.is_empty()),
     )?;
     let page = audit_log(store, caller, f, &request).await?;
-    let actors: Vec<PersonId> = page
+    let people: Vec<PersonId> = page
         .items
         .iter()
-        .filter_map(|e| e.actor_id.clone())
+        .flat_map(|e| e.actor_id.clone().into_iter().chain(people_named(e)))
+        .chain(
+            page.items
+                .iter()
+                .filter(|e| e.object_kind == "person")
+                .map(|e| PersonId::from_string(e.object_id.clone())),
+        )
         .collect();
-    let names = names(store, &actors).await?;
-    Ok((page, names))
+    let names = names(store, &people).await?;
+    let mut titles = titles(store, &page.items).await?;
+    for e in page.items.iter().filter(|e| e.object_kind == "person") {
+        if let Some(n) = names.get(&PersonId::from_string(e.object_id.clone())) {
+            titles.insert(e.object_id.clone(), n.clone());
+        }
+    }
+    Ok((page, names, titles))
 }
 
 /// Who changed what on an objective `viewer` may see (404 otherwise) and on everything under
@@ -248,4 +264,153 @@ pub async fn objective_changes(
             page,
         )
         .await?)
+}
+
+// ---------------------------------------------------------------- in words
+
+/// What an event did, in words for a page ("checked in", "proposed Ana as owner"), with the
+/// word that joins it to its subject ("on", "of"; empty when the subject follows directly).
+/// The API keeps `action` (`check_in.create`); pages never show it.
+pub fn action_words(
+    e: &AuditEvent,
+    name_of: &dyn Fn(&PersonId) -> String,
+) -> (String, &'static str) {
+    let verb = e.action.rsplit('.').next().unwrap_or("");
+    let after = e.after.as_ref();
+    let field = |k: &str| {
+        after
+            .and_then(|a| a.get(k))
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_string)
+    };
+    let proposed = || {
+        field("proposed_owner_id")
+            .or_else(|| field("owner_id"))
+            .map(|p| name_of(&PersonId::from_string(p)))
+            .unwrap_or_else(|| "someone".into())
+    };
+    match (e.object_kind.as_str(), verb) {
+        ("check_in", "create") => ("checked in".into(), "on"),
+        ("check_in", "update") => ("corrected a check-in".into(), "on"),
+        ("check_in", "delete") => ("withdrew a check-in".into(), "on"),
+        ("check_in", "correct") => ("corrected a check-in".into(), "on"),
+        ("check_in", "withdraw") => ("withdrew a check-in".into(), "on"),
+        ("ownership_request", "create") | (_, "propose_owner") => {
+            (format!("proposed {} as owner", proposed()), "of")
+        }
+        ("feedback_request", "create") => ("asked for feedback".into(), "on"),
+        ("feedback_request", "answer") => ("answered a request for feedback".into(), "on"),
+        ("recognition", "create") => ("recognised someone".into(), "for"),
+        ("conversation", "create") => ("recorded a 1:1".into(), "about"),
+        (_, "status_override") => ("set the status by hand".into(), "of"),
+        (_, "score") => ("scored".into(), ""),
+        (_, "retrospective") => ("wrote the retrospective".into(), "of"),
+        (_, "cadence") => ("changed the check-in rhythm".into(), "of"),
+        (_, "set_password") => ("set the password".into(), "of"),
+        (_, "revoke") => ("revoked".into(), ""),
+        (_, "load") => ("loaded".into(), ""),
+        (_, "create") => ("created".into(), ""),
+        (_, "update") => ("changed".into(), ""),
+        (_, "delete") => ("deleted".into(), ""),
+        (_, v) => (v.replace('_', " "), ""),
+    }
+}
+
+/// How an event came in, in words: "on the web", "through the API".
+pub fn source_words(s: Source) -> &'static str {
+    match s {
+        Source::Ui => "on the web",
+        Source::Api => "through the API",
+        Source::Cli => "from the command line",
+        Source::Job => "by Keel on schedule",
+        Source::Import => "by an import",
+    }
+}
+
+/// What an event was about, by name: "key result “Activation 40 %”", "team Platform"; never
+/// an id. `titles` holds the objectives and key results the reader may see.
+pub fn object_words(e: &AuditEvent, titles: &HashMap<String, String>) -> String {
+    let rec = e.after.as_ref().or(e.before.as_ref());
+    let own = |k: &str| {
+        rec.and_then(|r| r.get(k))
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_string)
+    };
+    let title_of = |id: Option<&String>| id.and_then(|i| titles.get(i)).cloned();
+    let okr = || {
+        title_of(e.key_result_id.as_ref())
+            .map(|t| format!("key result “{t}”"))
+            .or_else(|| title_of(e.objective_id.as_ref()).map(|t| format!("objective “{t}”")))
+    };
+    let named = |noun: &str, k: &str| match own(k) {
+        Some(n) => format!("{noun} “{n}”"),
+        None => format!("a {noun}"),
+    };
+    match e.object_kind.as_str() {
+        "objective" => title_of(Some(&e.object_id))
+            .or_else(|| own("title"))
+            .map(|t| format!("objective “{t}”"))
+            .unwrap_or_else(|| "an objective".into()),
+        "key_result" => title_of(Some(&e.object_id))
+            .or_else(|| own("title"))
+            .map(|t| format!("key result “{t}”"))
+            .unwrap_or_else(|| "a key result".into()),
+        "check_in" | "ownership_request" | "recognition" | "feedback_request" => {
+            okr().unwrap_or_else(|| "an OKR".into())
+        }
+        "initiative" => named("initiative", "title"),
+        "person" => title_of(Some(&e.object_id))
+            .or_else(|| own("name"))
+            .unwrap_or_else(|| "a person".into()),
+        "team" => named("team", "name"),
+        "cycle" => named("cycle", "name"),
+        "token" => named("API token", "name"),
+        "settings" => "the organisation's settings".into(),
+        "snapshot" => "the whole organisation".into(),
+        "review" => "a review".into(),
+        "conversation" => "a 1:1".into(),
+        other => format!("a {}", other.replace('_', " ")),
+    }
+}
+
+/// The titles of the objectives and key results `events` are about, by id: they were checked
+/// visible (events on hidden objectives are left out). Two queries.
+pub async fn titles(
+    store: &dyn Store,
+    events: &[AuditEvent],
+) -> ApiResult<HashMap<String, String>> {
+    use keel_store::{KeyResults, Objectives};
+    let mut objectives: Vec<ObjectiveId> = events
+        .iter()
+        .filter_map(|e| e.objective_id.clone().map(ObjectiveId::from_string))
+        .collect();
+    objectives.sort();
+    objectives.dedup();
+    let mut krs: Vec<KeyResultId> = events
+        .iter()
+        .filter_map(|e| e.key_result_id.clone().map(KeyResultId::from_string))
+        .collect();
+    krs.sort();
+    krs.dedup();
+    let mut out: HashMap<String, String> = HashMap::new();
+    for o in store.objectives_by_ids(&objectives).await? {
+        out.insert(o.id.to_string(), o.title);
+    }
+    for k in store.key_results_by_ids(&krs).await? {
+        out.insert(k.id.to_string(), k.title);
+    }
+    Ok(out)
+}
+
+/// The people an event names besides its actor (a proposed owner), for `action_words`.
+pub fn people_named(e: &AuditEvent) -> Vec<PersonId> {
+    let keys: &[&str] = if e.action.ends_with(".propose_owner") {
+        &["proposed_owner_id", "owner_id"]
+    } else {
+        &["proposed_owner_id"]
+    };
+    keys.iter()
+        .filter_map(|k| e.after.as_ref()?.get(*k)?.as_str())
+        .map(|s| PersonId::from_string(s.to_string()))
+        .collect()
 }

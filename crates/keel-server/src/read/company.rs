@@ -41,7 +41,11 @@ pub async fn company(
 ) -> ApiResult<CompanyData> {
     let viewer = Viewer::of(&caller.person);
     let cycles = cycles(store).await?;
-    let cycle = pick_cycle(&cycles, filter.cycle_id.as_deref())?;
+    let cycle = pick_cycle(
+        &cycles,
+        filter.cycle_id.as_deref(),
+        crate::services::today(store).await?,
+    )?;
     let teams = all_teams(store).await?;
     let people = all_people(store).await?;
     let team_filter = match filter.team_id.as_deref().filter(|t| !t.is_empty()) {

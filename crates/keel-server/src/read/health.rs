@@ -215,7 +215,7 @@ pub async fn health_page(
     access::read_reports(&caller.person)?;
     let viewer = Viewer::of(&caller.person);
     let cycles = cycles(store).await?;
-    let cycle = pick_cycle(&cycles, cycle_id)?;
+    let cycle = pick_cycle(&cycles, cycle_id, crate::services::today(store).await?)?;
     let Some(c) = &cycle else {
         return Ok(HealthPage {
             cycles,

@@ -48,8 +48,13 @@ pub fn current_cycle(cycles: &[Cycle], today: chrono::NaiveDate) -> Option<&Cycl
         .or_else(|| cycles.first())
 }
 
-/// The cycle named by `requested` (422 on `cycle_id` when unknown), else the current one.
-pub fn pick_cycle(cycles: &[Cycle], requested: Option<&str>) -> ApiResult<Option<Cycle>> {
+/// The cycle named by `requested` (422 on `cycle_id` when unknown), else the one current on
+/// `today` (the organisation's day, `services::today`).
+pub fn pick_cycle(
+    cycles: &[Cycle],
+    requested: Option<&str>,
+    today: chrono::NaiveDate,
+) -> ApiResult<Option<Cycle>> {
     match requested.filter(|r| !r.is_empty()) {
         Some(id) => cycles
             .iter()
@@ -57,7 +62,7 @@ pub fn pick_cycle(cycles: &[Cycle], requested: Option<&str>) -> ApiResult<Option
             .cloned()
             .map(Some)
             .ok_or_else(|| ApiError::invalid("cycle_id", format!("no cycle has the id '{id}'"))),
-        None => Ok(current_cycle(cycles, chrono::Utc::now().date_naive()).cloned()),
+        None => Ok(current_cycle(cycles, today).cloned()),
     }
 }
 

@@ -59,7 +59,7 @@ pub async fn ownership_map(
     cycle_id: Option<&str>,
 ) -> ApiResult<OwnershipMap> {
     let cycles = cycles(store).await?;
-    let cycle = pick_cycle(&cycles, cycle_id)?;
+    let cycle = pick_cycle(&cycles, cycle_id, crate::services::today(store).await?)?;
     let threshold = store.settings().await?.health.owner_overload;
     let Some(c) = &cycle else {
         return Ok(OwnershipMap {

@@ -42,7 +42,7 @@ pub async fn team_overview(
     let viewer = Viewer::of(&caller.person);
     let team = directory::get_team(store, id).await?;
     let cycles = cycles(store).await?;
-    let cycle = pick_cycle(&cycles, cycle_id)?;
+    let cycle = pick_cycle(&cycles, cycle_id, crate::services::today(store).await?)?;
     let mut ids: Vec<PersonId> = team.member_ids.clone();
     ids.extend(team.lead_id.iter().cloned());
     let mut people = store.people_by_ids(&ids).await?;

@@ -56,19 +56,20 @@ pub async fn create_conversation(
     input: NewConversation,
 ) -> ApiResult<Conversation> {
     let t = now();
+    let today = super::today(store).await?;
     let c = Conversation {
         id: ConversationId::generate(),
         author_id: caller.person.id.clone(),
         with_id: input.with_id,
         okr_ids: input.okr_ids,
-        held_on: input.held_on.unwrap_or(t.date_naive()),
+        held_on: input.held_on.unwrap_or(today),
         notes: input.notes,
         created_at: t,
         updated_at: t,
         version: 1,
     }
     .validated()?;
-    if c.held_on > t.date_naive() {
+    if c.held_on > today {
         return Err(ApiError::invalid(
             "held_on",
             "a conversation is recorded once it has happened, not before",

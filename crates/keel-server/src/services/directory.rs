@@ -39,6 +39,9 @@ pub struct PersonPatch {
     pub roles: Option<Vec<Role>>,
     /// Deactivating a person keeps their history; they can no longer sign in or be named owner.
     pub active: Option<bool>,
+    /// The IANA time zone the person reads times in; null: the organisation's.
+    #[serde(default, deserialize_with = "nullable")]
+    pub time_zone: Option<Option<String>>,
 }
 
 pub async fn create_person(
@@ -66,6 +69,7 @@ pub async fn insert_person(
         manager_id: input.manager_id,
         active: true,
         roles: input.roles,
+        time_zone: None,
         created_at: t,
         updated_at: t,
         version: 1,
@@ -86,6 +90,23 @@ pub async fn insert_person(
 
 pub async fn get_person(store: &dyn Store, id: &PersonId) -> ApiResult<Person> {
     store.person(id).await?.ok_or(ApiError::NotFound("person"))
+}
+
+/// A person sets the time zone they read times in (empty: the organisation's); 422 on
+/// `time_zone` for a name that is not an IANA zone.
+pub async fn set_own_time_zone(
+    store: &dyn Store,
+    caller: &Caller,
+    typed: &str,
+) -> ApiResult<Person> {
+    let before = get_person(store, &caller.person.id).await?;
+    let after = Person {
+        time_zone: keel_domain::person::check_time_zone(Some(typed))?,
+        ..before.clone()
+    };
+    Ok(store
+        .update_person(&caller.write_ctx(), &before, &after)
+        .await?)
 }
 
 pub async fn patch_person(
@@ -123,6 +144,9 @@ pub async fn patch_person(
     }
     if let Some(r) = patch.roles {
         after.roles = r;
+    }
+    if let Some(tz) = patch.time_zone {
+        after.time_zone = tz;
     }
     if let Some(a) = patch.active {
         if !a && before.id == caller.person.id {
@@ -425,6 +449,9 @@ pub struct SettingsPatch {
     pub health: Option<HealthThresholds>,
     /// The organisation's check-in cadence; either field may be left out.
     pub rhythm: Option<RhythmPatch>,
+    /// How numbers are written on pages and read from forms: `decimal_mark` (`point` or
+    /// `comma`) and `thousands_separator` (`none`, `comma`, `point` or `space`).
+    pub locale: Option<keel_domain::locale::NumberLocale>,
 }
 
 /// A change to the organisation's check-in cadence.
@@ -461,6 +488,9 @@ pub async fn patch_settings(
     }
     if let Some(v) = patch.health {
         s.health = v;
+    }
+    if let Some(v) = patch.locale {
+        s.locale = v;
     }
     if let Some(r) = patch.rhythm {
         if let Some(v) = r.cadence_days {

@@ -32,6 +32,15 @@ pub fn nullable<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
     Option::<T>::deserialize(d).map(Some)
 }
 
+/// Today on the one clock: the organisation's calendar day now (`OrgSettings::local_date`),
+/// for every "today" a rule compares with (issue 12: due dates, check-in, review and 1:1 dates
+/// and the current cycle all agree east of UTC).
+pub async fn today(store: &dyn keel_store::Store) -> crate::error::ApiResult<chrono::NaiveDate> {
+    Ok(keel_store::Settings::settings(store)
+        .await?
+        .local_date(now()))
+}
+
 /// The current time, truncated to microseconds (what the store keeps), so that what a write
 /// returns equals what a later read returns.
 pub fn now() -> chrono::DateTime<chrono::Utc> {

@@ -70,7 +70,8 @@ pub async fn create_review(
     let team = authorize_review(store, caller, team_id).await?;
     let audience = Viewer::of(&caller.person).audience();
     let t = now();
-    let held_on = review::check_held_on(input.held_on.unwrap_or(t.date_naive()), t.date_naive())?;
+    let today = super::today(store).await?;
+    let held_on = review::check_held_on(input.held_on.unwrap_or(today), today)?;
     if let Some(c) = &input.cycle_id {
         store
             .cycle(c)

@@ -71,20 +71,28 @@ pub async fn audit(
 ) -> Result<Response, UiError> {
     crate::access::read_audit(&caller.person)?;
     let (events, next, errors) = match audit_log::audit_page(state.store(), &caller, &f).await {
-        Ok((page, names)) => (
+        Ok((page, names, titles)) => (
             page.items
                 .iter()
-                .map(|e| EventLine {
-                    at: e.at.format("%-d %b %Y %H:%M UTC").to_string(),
-                    actor: e
-                        .actor_id
-                        .as_ref()
-                        .map(|a| names.get(a).cloned().unwrap_or_else(|| a.to_string()))
-                        .unwrap_or_else(|| "Keel".into()),
-                    action: e.action.clone(),
-                    object: format!("{} {}", e.object_kind, e.object_id),
-                    objective_href: e.objective_id.as_ref().map(|o| format!("/objectives/{o}")),
-                    source: format!("{:?}", e.source).to_lowercase(),
+                .map(|e| {
+                    let name_of = |p: &keel_domain::PersonId| {
+                        names
+                            .get(p)
+                            .cloned()
+                            .unwrap_or_else(|| "a former member".into())
+                    };
+                    EventLine {
+                        at: super::format::when(e.at),
+                        actor: e
+                            .actor_id
+                            .as_ref()
+                            .map(name_of)
+                            .unwrap_or_else(|| "Keel".into()),
+                        action: audit_log::action_words(e, &name_of).0,
+                        object: audit_log::object_words(e, &titles),
+                        objective_href: e.objective_id.as_ref().map(|o| format!("/objectives/{o}")),
+                        source: audit_log::source_words(e.source).into(),
+                    }
                 })
                 .collect(),
             page.next_cursor,

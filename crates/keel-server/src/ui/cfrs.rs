@@ -244,7 +244,7 @@ async fn conversations_page(
         people: choices(&people_options(&c), &form.all("with_id")),
         okrs: choices(&c.okrs, &form.all("okr_id")),
         form,
-        today: crate::services::now().date_naive().to_string(),
+        today: super::format::today_iso(),
     })
 }
 
@@ -459,7 +459,7 @@ async fn feedback_page(
             okr_href,
             check_in: r.check_in_id.is_some(),
             message: r.message.clone(),
-            when: day(r.created_at.date_naive()),
+            when: super::format::day(r.created_at),
         }
     };
     let received = received
@@ -483,7 +483,7 @@ async fn feedback_page(
             okr_href: format!("/objectives/{objective}"),
             requester: names.get(&r.requester_id).cloned().unwrap_or_default(),
             question: r.question.clone(),
-            asked_on: day(r.created_at.date_naive()),
+            asked_on: super::format::day(r.created_at),
             answers: r
                 .answers
                 .iter()

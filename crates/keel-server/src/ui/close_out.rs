@@ -93,7 +93,7 @@ struct RetroTyped {
 }
 
 fn two(v: f64) -> String {
-    format!("{v:.2}")
+    super::format::two_decimals(v)
 }
 
 async fn page(
@@ -238,8 +238,8 @@ pub async fn score(
     let kid = KeyResultId::from_string(id);
     // Permission first: whoever may not score it is refused whatever they typed.
     let (_, o) = scoring::authorize_score(state.store(), &caller, &kid).await?;
-    let result = match input.score.trim().parse::<f64>() {
-        Ok(v) if v.is_finite() => {
+    let result = match super::format::parse_num(&input.score) {
+        Some(v) => {
             scoring::score_key_result(
                 state.store(),
                 &caller,

@@ -26,7 +26,10 @@ pub fn routes() -> Router<AppState> {
 pub struct FindingLine {
     /// "error", "warning" or "info" (also the CSS class).
     pub severity: &'static str,
-    pub code: &'static str,
+    /// "Error", "Warning" or "Note".
+    pub severity_label: &'static str,
+    /// The pitfall in a few words ("The owner has left"), never its code.
+    pub headline: String,
     pub okr_kind: &'static str,
     pub okr_title: String,
     /// The page where it is fixed.
@@ -49,7 +52,12 @@ impl FindingLine {
                 Severity::Warning => "warning",
                 Severity::Info => "info",
             },
-            code: f.finding.code,
+            severity_label: match f.finding.severity {
+                Severity::Error => "Error",
+                Severity::Warning => "Warning",
+                Severity::Info => "Note",
+            },
+            headline: headline(f.finding.code),
             okr_kind: match f.finding.okr {
                 OkrRef::Objective(_) => "Objective",
                 OkrRef::KeyResult(_) => "Key result",
@@ -69,6 +77,35 @@ impl FindingLine {
                 .collect(),
         }
     }
+}
+
+/// A health check's pitfall in words: the page names the problem, not the code the API and
+/// `keel lint` key it by.
+pub fn headline(code: &str) -> String {
+    let words = match code {
+        "ownership_declined" => "The proposed owner declined",
+        "owner_deactivated" => "The owner has left",
+        "ownership_pending" => "Ownership not accepted yet",
+        "objective_without_key_results" => "No key results yet",
+        "too_many_key_results" => "Too many key results",
+        "manager_by_default" => "Owned by the manager by default",
+        "not_aligned" => "Not aligned with any higher objective",
+        "split_ownership" => "Ownership split between people",
+        "owner_far_from_outcome" => "The owner is far from the outcome",
+        "unmeasurable_key_result" => "Nothing to measure",
+        "stale_confidence" => "No recent check-in",
+        "owner_overload" => "One person owns too much",
+        other => {
+            // A pitfall added later still reads as words.
+            let s = other.replace('_', " ");
+            let mut c = s.chars();
+            return c
+                .next()
+                .map(|f| f.to_uppercase().chain(c).collect())
+                .unwrap_or_default();
+        }
+    };
+    words.to_string()
 }
 
 #[derive(Template)]

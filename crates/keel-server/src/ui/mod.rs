@@ -20,6 +20,7 @@ pub mod cfrs;
 pub mod charts;
 pub mod close_out;
 pub mod company;
+pub mod format;
 pub mod forms;
 pub mod health;
 pub mod key_result;
@@ -56,6 +57,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(health::routes())
         .merge(admin::routes())
         .merge(account::tokens::routes())
+        .merge(account::time_zone::routes())
         .merge(pages::owner_routes())
         .merge(objective::routes())
         .merge(key_result::routes())
@@ -147,7 +149,21 @@ async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next) -> 
         }
     }
     req.extensions_mut().insert(Authenticated(current));
-    next.run(req).await
+    // Every page writes numbers and times the organisation's way (ui/format.rs).
+    let settings = keel_store::Settings::settings(state.store())
+        .await
+        .unwrap_or_default();
+    let mut reader = format::ReaderContext::of(&settings);
+    if let Some((_, p)) = req
+        .extensions()
+        .get::<Authenticated>()
+        .and_then(|a| a.0.as_ref())
+    {
+        if let Some(zone) = p.time_zone.as_deref().and_then(|z| z.parse().ok()) {
+            reader.zone = zone;
+        }
+    }
+    format::with_reader(reader, next.run(req)).await
 }
 
 /// The token sent with a request: the `x-csrf-token` header, else the form's `csrf_token` field

@@ -173,6 +173,8 @@ pub struct KeyResultBlock {
     pub current: String,
     pub target: String,
     pub unit: String,
+    /// "41 % now · target 55 % · from 32 %", "Done", "Not done yet" (ui/format.rs).
+    pub figures: String,
     pub weight: String,
     pub percent: i64,
     pub attainment: i64,
@@ -312,7 +314,7 @@ fn word<T: std::fmt::Debug>(v: T) -> String {
 }
 
 fn day(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%-d %b %Y").to_string()
+    super::format::day(t)
 }
 
 fn name_of(people: &HashMap<PersonId, PersonSummary>, id: &PersonId) -> String {
@@ -436,7 +438,9 @@ async fn page(
             &points,
             c.starts_on,
             c.ends_on,
-            today.date_naive(),
+            today
+                .with_timezone(&super::format::reader().org_zone)
+                .date_naive(),
             &o.title,
         )
     });

@@ -516,10 +516,13 @@ fn number(posted: &Posted, name: &str, errors: &mut Vec<ApiError>) -> Option<f64
     if raw.is_empty() {
         return None;
     }
-    match raw.parse::<f64>() {
-        Ok(v) if v.is_finite() => Some(v),
-        _ => {
-            errors.push(ApiError::invalid(name, "must be a number, like 42 or 12.5"));
+    match super::format::parse_num(raw) {
+        Some(v) => Some(v),
+        None => {
+            errors.push(ApiError::invalid(
+                name,
+                format!("must be a number, {}", super::format::number_example()),
+            ));
             None
         }
     }

@@ -27,15 +27,7 @@ pub async fn home(State(state): State<AppState>, headers: HeaderMap) -> Result<R
     Ok(Redirect::to(if signed_in { "/my-week" } else { "/sign-in" }).into_response())
 }
 
-/// A number as people write it: `12`, `12.5` (no trailing `.0`).
-pub fn num(v: f64) -> String {
-    if v == v.trunc() && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else {
-        let s = format!("{v:.2}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    }
-}
+pub use super::format::num;
 
 /// A share in [0, 1] as a whole percentage.
 pub fn percent(v: f64) -> i64 {
@@ -114,6 +106,8 @@ pub struct KeyResultLine {
     pub current: String,
     pub target: String,
     pub unit: String,
+    /// "41 % now · target 55 % · from 32 %", "Done", "Not done yet" (ui/format.rs).
+    pub figures: String,
     pub confidence: Option<u8>,
     pub role: &'static str,
     /// The reader owns (or co-owns) it: listed under "You own", else under "You contribute to".
@@ -243,6 +237,7 @@ async fn my_week_page(
             current: num(k.current),
             target: num(k.target),
             unit: k.unit.clone(),
+            figures: super::format::figures(k.kind, k.start, k.current, k.target, &k.unit),
             confidence: k.confidence,
             role: m.involvement.word(),
             owns: m.involvement.owns(),
@@ -252,7 +247,7 @@ async fn my_week_page(
             forecast: k.forecast_in_words(),
             last_check_in: k
                 .last_check_in_at
-                .map(|t| t.format("%-d %b").to_string())
+                .map(super::format::day)
                 .unwrap_or_else(|| "never".into()),
         }
     };
@@ -287,7 +282,7 @@ async fn my_week_page(
         due_count,
         at: kept.at,
         at_error: kept.at_error,
-        today: crate::services::now().date_naive().to_string(),
+        today: super::format::today_iso(),
         confidence_min: week.confidence_scale.min(),
         confidence_max: week.confidence_scale.max(),
         notice: kept.notice,
@@ -328,18 +323,23 @@ pub async fn my_week(
 }
 
 /// The weekly check-in's optional date: empty or today is now; an earlier day records the
-/// readings as of noon (UTC) that day, to catch up on a missed week; a later day is refused.
+/// readings as of noon that day in the organisation's zone, to catch up on a missed week; a later day is refused.
 fn check_in_date(typed: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>, String> {
     if typed.is_empty() {
         return Ok(None);
     }
     let d = chrono::NaiveDate::parse_from_str(typed, "%Y-%m-%d")
         .map_err(|_| "must be a date, like 2026-11-20".to_string())?;
-    let now = crate::services::now();
-    match d.cmp(&now.date_naive()) {
+    // One clock: "today" is the organisation's (ui/format.rs), as for due dates.
+    let zone = super::format::reader().org_zone;
+    let today = crate::services::now().with_timezone(&zone).date_naive();
+    match d.cmp(&today) {
         std::cmp::Ordering::Greater => Err("cannot be in the future".into()),
         std::cmp::Ordering::Equal => Ok(None),
-        std::cmp::Ordering::Less => Ok(d.and_hms_opt(12, 0, 0).map(|t| t.and_utc())),
+        std::cmp::Ordering::Less => Ok(d
+            .and_hms_opt(12, 0, 0)
+            .and_then(|t| t.and_local_timezone(zone).earliest())
+            .map(|t| t.with_timezone(&chrono::Utc))),
     }
 }
 
@@ -393,14 +393,17 @@ pub async fn weekly_check_in(
         if value.is_empty() && confidence.is_empty() && row.note.trim().is_empty() {
             continue;
         }
-        let parsed_value = match value.parse::<f64>() {
-            Ok(v) if v.is_finite() => Some(v),
-            _ if value.is_empty() => {
+        let parsed_value = match super::format::parse_num(value) {
+            Some(v) => Some(v),
+            None if value.is_empty() => {
                 row.value_error = Some("enter the new value".into());
                 None
             }
-            _ => {
-                row.value_error = Some("must be a number, like 42 or 12.5".into());
+            None => {
+                row.value_error = Some(format!(
+                    "must be a number, {}",
+                    super::format::number_example()
+                ));
                 None
             }
         };

@@ -55,7 +55,7 @@ fn lines(v: &[calibration::CalibrationLine]) -> Vec<Line> {
             key_results: l.key_results,
             confidence: (l.mean_confidence * 100.0).round() as i64,
             succeeded: (l.success_rate * 100.0).round() as i64,
-            brier: format!("{:.2}", l.brier),
+            brier: super::format::two_decimals(l.brier),
             calibration: match l.calibration {
                 Calibration::OverConfident => "over-confident",
                 Calibration::Calibrated => "calibrated",

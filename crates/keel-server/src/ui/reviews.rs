@@ -103,7 +103,7 @@ async fn new_review_page(
             })
             .collect(),
         cycle_error,
-        today: crate::services::now().date_naive().to_string(),
+        today: super::format::today_iso(),
     })
 }
 

@@ -671,7 +671,12 @@ async fn api_tokens_are_shown_once_listed_with_last_use_and_revoked() {
     assert!(!list.mentions(&secret));
     let shown = list.body();
     assert!(shown.contains("nightly-sync"));
-    assert!(shown.contains("UTC"), "last use shown: {shown}");
+    // Issue 12: "5 Dec 2026, 14:05" in the reader's zone, never "HH:MM UTC".
+    assert!(
+        shown.contains(&chrono::Utc::now().format("%-d %b %Y, ").to_string())
+            && !shown.contains("UTC"),
+        "last use shown: {shown}"
+    );
     let token_id = app
         .store
         .list_tokens(&PersonId::from_string(app.admin_id.clone()))

@@ -12,10 +12,18 @@ async fn audit_log_page_filters_paginates_and_links_the_exports() {
     let (o, _) = active_objective(&app, &cycle, None, &["Signups"]).await;
     let ada = Browser::admin(&app).await;
     let page = ada.page("/admin/audit").await;
-    let what = |page: &Page| page.texts("table[aria-labelledby=\"audit\"] tbody td:nth-child(3)");
+    // What was done to what, in words (issue 12: no action codes, no ids).
+    let what = |page: &Page| {
+        page.rows("table[aria-labelledby=\"audit\"] tbody")
+            .into_iter()
+            .map(|r| format!("{} {}", r[2], r[3]))
+            .collect::<Vec<_>>()
+    };
     let who = page.texts("table[aria-labelledby=\"audit\"] tbody td:nth-child(2)");
     assert!(
-        what(&page).iter().any(|a| a == "objective.create"),
+        what(&page)
+            .iter()
+            .any(|a| a == "created objective “Delight customers”"),
         "{}",
         page.html()
     );
@@ -26,9 +34,11 @@ async fn audit_log_page_filters_paginates_and_links_the_exports() {
         "the audit log is the current page of the admin navigation"
     );
     let page = ada.page(&format!("/admin/audit?object_id={o}")).await;
-    assert!(what(&page).iter().any(|a| a == "objective.create"));
+    assert!(what(&page)
+        .iter()
+        .any(|a| a == "created objective “Delight customers”"));
     assert!(
-        !what(&page).iter().any(|a| a == "cycle.create"),
+        !what(&page).iter().any(|a| a == "created cycle “2026 Q4”"),
         "filtered to the objective"
     );
     assert!(
@@ -72,7 +82,9 @@ async fn audit_log_page_filters_paginates_and_links_the_exports() {
         .expect("an older page");
     let older = ada.page(&older).await;
     assert!(
-        what(&older).iter().any(|a| a == "objective.create"),
+        what(&older)
+            .iter()
+            .any(|a| a == "created objective “Delight customers”"),
         "{}",
         older.html()
     );

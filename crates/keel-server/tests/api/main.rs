@@ -47,4 +47,5 @@ mod story;
 mod team_cadence;
 mod tokens_page;
 mod visibility;
+mod words;
 

@@ -187,6 +187,7 @@ fn person(name: &str, email: &str) -> Person {
         manager_id: None,
         active: true,
         roles: vec![Role::Member],
+        time_zone: None,
         created_at: now(),
         updated_at: now(),
         version: 1,

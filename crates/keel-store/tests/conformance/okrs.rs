@@ -38,6 +38,10 @@ async fn settings_round_trip(s: DynStore, _url: String) {
             cadence_days: 14,
             grace_days: 2,
         },
+        locale: keel_domain::locale::NumberLocale {
+            decimal_mark: keel_domain::locale::DecimalMark::Comma,
+            thousands_separator: keel_domain::locale::ThousandsSeparator::Space,
+        },
     };
     s.save_settings(&ctx(), &settings).await.unwrap();
     assert_eq!(s.settings().await.unwrap(), settings);

@@ -2,7 +2,38 @@
 
 use crate::*;
 
-conformance!(email_is_unique_case_insensitively, team_and_person_views,);
+conformance!(
+    email_is_unique_case_insensitively,
+    team_and_person_views,
+    a_person_keeps_their_time_zone,
+);
+
+/// Issue 12: a person's own time zone is stored, read back everywhere a person is read, and
+/// cleared again (none: the organisation's).
+async fn a_person_keeps_their_time_zone(s: DynStore, _url: String) {
+    let a = Person {
+        time_zone: Some("Pacific/Auckland".into()),
+        ..person("Ana", "ana@example.com")
+    };
+    s.insert_person(&ctx(), &a).await.unwrap();
+    let read = s.person(&a.id).await.unwrap().unwrap();
+    assert_eq!(read.time_zone.as_deref(), Some("Pacific/Auckland"));
+    let listed = s.people_by_ids(std::slice::from_ref(&a.id)).await.unwrap();
+    assert_eq!(listed[0].time_zone.as_deref(), Some("Pacific/Auckland"));
+    let moved = Person {
+        time_zone: Some("Europe/Paris".into()),
+        ..read.clone()
+    };
+    let stored = s.update_person(&ctx(), &read, &moved).await.unwrap();
+    assert_eq!(stored.time_zone.as_deref(), Some("Europe/Paris"));
+    let cleared = Person {
+        time_zone: None,
+        ..stored.clone()
+    };
+    let stored = s.update_person(&ctx(), &stored, &cleared).await.unwrap();
+    assert_eq!(s.person(&a.id).await.unwrap().unwrap().time_zone, None);
+    assert_eq!(stored.time_zone, None);
+}
 
 async fn email_is_unique_case_insensitively(s: DynStore, _url: String) {
     let a = person("Ada", "ada@example.com");

@@ -146,6 +146,8 @@ async fn run(out: &std::path::Path, data: &std::path::Path) -> anyhow::Result<()
         ("19-objective-new", "/objectives/new".into()),
         ("20-conversations", "/conversations".into()),
         ("21-feedback", "/feedback".into()),
+        ("22-admin-audit", "/admin/audit".into()),
+        ("23-account-time-zone", "/account/time-zone".into()),
     ];
     for (name, path) in &pages {
         browser.goto(&format!("{base}{path}")).await?;

@@ -76,7 +76,7 @@ async fn tokens_view(
     let tokens = tokens::own(state.store(), caller).await?;
     let layout = Layout::signed_in(caller, "/account/tokens");
     let fmt = |t: Option<chrono::DateTime<chrono::Utc>>| {
-        t.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        t.map(crate::ui::format::when)
             .unwrap_or_else(|| "never".into())
     };
     Ok(TokensPage {

@@ -325,6 +325,7 @@ pub async fn update_person(
                     manager_id: Some(optional(f.get("manager_id")).map(PersonId::from_string)),
                     roles: Some(roles),
                     active: Some(f.has("active")),
+                    time_zone: None,
                 },
             )
             .await

@@ -46,6 +46,17 @@ const WEEKDAYS: [(Weekday, &str); 7] = [
     (Weekday::Sunday, "Sunday"),
 ];
 
+const DECIMAL_MARKS: [(locale::DecimalMark, &str); 2] = [
+    (locale::DecimalMark::Point, "Point: 12.5"),
+    (locale::DecimalMark::Comma, "Comma: 12,5"),
+];
+const SEPARATORS: [(locale::ThousandsSeparator, &str); 4] = [
+    (locale::ThousandsSeparator::Comma, "Comma: 1,234,567"),
+    (locale::ThousandsSeparator::Point, "Point: 1.234.567"),
+    (locale::ThousandsSeparator::Space, "Space: 1 234 567"),
+    (locale::ThousandsSeparator::None, "None: 1234567"),
+];
+
 /// The settings form's inputs, from values as typed (`get` answers by input name).
 fn settings_inputs(get: impl Fn(&str) -> String) -> Vec<Input> {
     vec![
@@ -53,6 +64,18 @@ fn settings_inputs(get: impl Fn(&str) -> String) -> Vec<Input> {
         Input::text("time_zone", "Time zone", "text", &get("time_zone"))
             .required()
             .hint("An IANA name, for example Europe/Paris or UTC."),
+        Input::select(
+            "locale.decimal_mark",
+            "Decimal mark (how numbers are written and typed)",
+            enum_choices(&DECIMAL_MARKS, &get("locale.decimal_mark")),
+            "",
+        ),
+        Input::select(
+            "locale.thousands_separator",
+            "Thousands separator",
+            enum_choices(&SEPARATORS, &get("locale.thousands_separator")),
+            "",
+        ),
         Input::select(
             "ownership_policy",
             "Ownership policy",
@@ -140,6 +163,8 @@ pub async fn settings_form(
         "name" => s.name.clone(),
         "time_zone" => s.time_zone.clone(),
         "ownership_policy" => wire(s.ownership_policy),
+        "locale.decimal_mark" => wire(s.locale.decimal_mark),
+        "locale.thousands_separator" => wire(s.locale.thousands_separator),
         "confidence_scale" => wire(s.confidence_scale),
         "check_in_weekday" => wire(s.check_in_weekday),
         "health.pending_ownership_days" => s.health.pending_ownership_days.to_string(),
@@ -190,6 +215,25 @@ fn settings_patch(f: &Posted) -> ApiResult<SettingsPatch> {
             cadence_days: Some(whole("rhythm.cadence_days", f.get("rhythm.cadence_days"))?),
             grace_days: Some(whole("rhythm.grace_days", f.get("rhythm.grace_days"))?),
         }),
+        // A form from before the locale fields keeps the organisation's way of writing numbers.
+        locale: if f.get("locale.decimal_mark").is_empty()
+            && f.get("locale.thousands_separator").is_empty()
+        {
+            None
+        } else {
+            Some(locale::NumberLocale {
+                decimal_mark: parse_enum(
+                    "locale.decimal_mark",
+                    f.get("locale.decimal_mark"),
+                    "point or comma",
+                )?,
+                thousands_separator: parse_enum(
+                    "locale.thousands_separator",
+                    f.get("locale.thousands_separator"),
+                    "none, comma, point or space",
+                )?,
+            })
+        },
     })
 }
 

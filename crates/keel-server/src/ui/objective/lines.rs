@@ -123,6 +123,7 @@ impl Blocks<'_> {
             current: num(k.current),
             target: num(k.target),
             unit: k.unit.clone(),
+            figures: crate::ui::format::figures(k.kind, k.start, k.current, k.target, &k.unit),
             weight: num(k.weight),
             percent: percent(k.progress),
             attainment: percent(k.attainment),
@@ -181,29 +182,31 @@ pub(super) fn change_line(
         .as_ref()
         .map(|a| name_of(people, a))
         .unwrap_or_else(|| "Keel".into());
-    let subject = match e.object_kind.as_str() {
-        "key_result" => o
-            .key_results
-            .iter()
-            .find(|k| k.id.as_str() == e.object_id)
-            .map(|k| format!("key result “{}”", k.title))
-            .unwrap_or_else(|| "a key result".into()),
-        "objective" => "the objective".into(),
-        other => format!("a {}", other.replace('_', " ")),
+    let kr = e
+        .key_result_id
+        .as_deref()
+        .and_then(|id| o.key_results.iter().find(|k| k.id.as_str() == id));
+    let subject = match (e.object_kind.as_str(), kr) {
+        ("objective", _) => "the objective".into(),
+        (_, Some(k)) if e.object_kind != "initiative" => format!("key result “{}”", k.title),
+        ("ownership_request" | "check_in", None) => "the objective".into(),
+        _ => {
+            let mut titles = HashMap::new();
+            titles.insert(o.id.to_string(), o.title.clone());
+            crate::read::audit_log::object_words(e, &titles)
+        }
     };
-    let verb = e.action.rsplit('.').next().unwrap_or("changed");
-    let verb = match verb {
-        "create" => "created",
-        "update" => "changed",
-        "delete" => "deleted",
-        "correct" => "corrected",
-        "withdraw" => "withdrew",
-        v => v,
+    let name = |p: &PersonId| name_of(people, p);
+    let (verb, join) = crate::read::audit_log::action_words(e, &name);
+    let what = if join.is_empty() {
+        format!("{who} {verb} {subject}")
+    } else {
+        format!("{who} {verb} {join} {subject}")
     };
     HistoryLine {
-        when: e.at.format("%-d %b %Y %H:%M UTC").to_string(),
-        what: format!("{who} {verb} {subject}"),
-        note: format!("{} · through {:?}", e.action, e.source).to_lowercase(),
+        when: crate::ui::format::when(e.at),
+        what,
+        note: crate::read::audit_log::source_words(e.source).to_string(),
     }
 }
 
