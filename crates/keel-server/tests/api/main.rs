@@ -48,4 +48,3 @@ mod team_cadence;
 mod tokens_page;
 mod visibility;
 mod words;
-
