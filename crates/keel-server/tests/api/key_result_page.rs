@@ -177,11 +177,11 @@ async fn the_key_result_page_shows_its_history_and_lets_the_author_correct_it() 
     // The objective's history says it in words.
     let history = b.page(&format!("/objectives/{o}")).await.body();
     assert!(
-        history.contains(&format!("{me} corrected a check in")),
+        history.contains(&format!("{me} corrected a check-in")),
         "{history}"
     );
     assert!(
-        history.contains(&format!("{me} withdrew a check in")),
+        history.contains(&format!("{me} withdrew a check-in")),
         "{history}"
     );
 }
