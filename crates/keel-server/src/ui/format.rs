@@ -90,6 +90,11 @@ pub fn day(at: DateTime<Utc>) -> String {
         .to_string()
 }
 
+/// A calendar day (a cycle's start, a due day): "1 Oct 2026".
+pub fn date(d: chrono::NaiveDate) -> String {
+    d.format("%-d %b %Y").to_string()
+}
+
 /// Today in the organisation's zone, as `YYYY-MM-DD` for a date input's `max` and value.
 pub fn today_iso() -> String {
     crate::services::now()

@@ -471,12 +471,19 @@ async fn page(
         id: o.id.to_string(),
         title: o.title.clone(),
         description: o.description.clone(),
-        state: word(o.state),
-        kind: word(o.kind),
-        visibility: word(o.visibility),
+        state: state_words(o.state).into(),
+        kind: kind_words(o.kind).into(),
+        visibility: visibility_words(o.visibility).into(),
         cycle: cycle
             .as_ref()
-            .map(|c| format!("{} ({} to {})", c.name, c.starts_on, c.ends_on))
+            .map(|c| {
+                format!(
+                    "{} ({} to {})",
+                    c.name,
+                    super::format::date(c.starts_on),
+                    super::format::date(c.ends_on)
+                )
+            })
             .unwrap_or_default(),
         percent: percent(o.progress),
         owner: (&o.owner).into(),
@@ -1072,4 +1079,28 @@ pub async fn recognition_refused(
     };
     let page = page(state, caller, objective_id, kept, None).await?;
     Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+}
+
+/// The objective's state, kind and visibility in the reader's words (its header line).
+fn state_words(s: ObjectiveState) -> &'static str {
+    match s {
+        ObjectiveState::Draft => "Draft",
+        ObjectiveState::Active => "Active",
+        ObjectiveState::Closed => "Closed",
+    }
+}
+
+fn kind_words(k: ObjectiveKind) -> &'static str {
+    match k {
+        ObjectiveKind::Committed => "Committed: expected to reach 100%",
+        ObjectiveKind::Aspirational => "Aspirational: 70% counts as success",
+    }
+}
+
+fn visibility_words(v: Visibility) -> &'static str {
+    match v {
+        Visibility::Public => "the whole organisation",
+        Visibility::Team => "the teams it is shared with",
+        Visibility::Private => "its owner, sponsor and contributors",
+    }
 }

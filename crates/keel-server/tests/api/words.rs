@@ -80,6 +80,12 @@ async fn figures_read_as_words_on_the_objective_page_and_my_week() {
     }
     // Status reasons are text on the page, not a hover tip.
     let page = ada.page(&format!("/objectives/{o}")).await;
+    // The header line says state, kind, audience and cycle in words, not their API spellings.
+    let header = page.text("main > p.meta");
+    assert_eq!(
+        header,
+        "Active Committed: expected to reach 100% · visible to the whole organisation · 2026 Q4 (1 Oct 2026 to 31 Dec 2026)"
+    );
     assert!(
         page.texts(".status .reason").iter().any(|r| !r.is_empty()),
         "{}",
