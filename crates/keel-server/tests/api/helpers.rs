@@ -38,6 +38,20 @@ impl TestApp {
     /// Moves an objective and its key results `days` into the past, as if created, activated
     /// and accepted then (SQLite test apps only): for rules that read the past, such as status
     /// as of a day.
+    /// Moves an objective's status override `days` into the past, as if its owner had set it
+    /// then (SQLite test apps only).
+    pub async fn backdate_status_override(&self, objective_id: &str, days: i64) {
+        let dir = self._dir.as_ref().expect("a SQLite test app");
+        let conn = rusqlite::Connection::open(dir.0.join("keel.db")).unwrap();
+        let n = conn
+            .execute(
+                "UPDATE status_overrides SET set_at = set_at - ?1 WHERE objective_id = ?2",
+                rusqlite::params![days * 86_400 * 1_000_000, objective_id],
+            )
+            .unwrap();
+        assert_eq!(n, 1, "an override to move");
+    }
+
     pub async fn backdate_objective(&self, objective_id: &str, days: i64) {
         let dir = self._dir.as_ref().expect("a SQLite test app");
         let conn = rusqlite::Connection::open(dir.0.join("keel.db")).unwrap();

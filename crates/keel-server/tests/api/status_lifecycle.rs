@@ -250,6 +250,45 @@ async fn an_override_may_last_until_a_day_and_never_hides_silence() {
     );
 }
 
+/// An override without a day of its own lapses when the next check-in falls due after it was
+/// set: the key results' status shows again.
+#[tokio::test]
+async fn an_override_without_a_day_lapses_at_the_next_due_check_in() {
+    let app = spawn_app().await;
+    let cycle = app.cycle("2026 Q4").await;
+    let (o, krs) = active_objective(&app, &cycle, None, &["Behind"]).await;
+    check_in_as(&app, &app.token, &krs[0], 5.0, 2, &days_ago(1)).await;
+    let path = format!("/api/v1/objectives/{o}");
+    let resp = app
+        .req(Method::PUT, &format!("{path}/status"))
+        .json(&json!({"status": "on_track", "reason": "a partner deal lands Friday"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(
+        json_of(&app, &path).await["status"],
+        "on_track",
+        "it stands"
+    );
+    // Set ten days ago, with a weekly rhythm: the next check-in has fallen due since.
+    app.backdate_status_override(&o, 10).await;
+    let view = json_of(&app, &path).await;
+    assert_eq!(view["status"], "off_track", "{view}");
+    assert!(
+        !view["status_reason"]
+            .as_str()
+            .unwrap()
+            .contains("set by its owner"),
+        "{view}"
+    );
+    let page = Browser::admin(&app)
+        .await
+        .page(&format!("/objectives/{o}"))
+        .await;
+    assert!(page.body().contains("Off track"), "{}", page.body());
+}
+
 #[tokio::test]
 async fn the_health_check_and_the_status_agree_on_stale() {
     let app = spawn_app().await;
