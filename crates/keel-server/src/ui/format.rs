@@ -95,6 +95,11 @@ pub fn date(d: chrono::NaiveDate) -> String {
     d.format("%-d %b %Y").to_string()
 }
 
+/// A cycle with its days: "Q4 2026 (1 Oct 2026 to 31 Dec 2026)".
+pub fn cycle(c: &keel_domain::Cycle) -> String {
+    format!("{} ({} to {})", c.name, date(c.starts_on), date(c.ends_on))
+}
+
 /// Today in the organisation's zone, as `YYYY-MM-DD` for a date input's `max` and value.
 pub fn today_iso() -> String {
     crate::services::now()

@@ -81,7 +81,8 @@ struct KeyResultTemplate {
     figures: String,
     percent: i64,
     status: StatusBadge,
-    forecast: Option<String>,
+    /// The forecast as a range in words for its kind, or why there is none yet.
+    forecast: String,
     chart: String,
     check_ins: Vec<CheckInLine>,
     scale_max: u8,
@@ -168,30 +169,17 @@ async fn page(
             },
         })
         .collect();
-    let unit = if k.unit.is_empty() {
-        String::new()
-    } else {
-        format!(" {}", k.unit)
-    };
     Ok(KeyResultTemplate {
         layout: Layout::signed_in(caller, "/my-week"),
         id: k.id.to_string(),
         title: k.title.clone(),
         objective_id: objective.id.to_string(),
         objective_title: objective.title.clone(),
-        cycle: cycle
-            .as_ref()
-            .map(|c| format!("{} ({} to {})", c.name, c.starts_on, c.ends_on))
-            .unwrap_or_default(),
-        figures: format!(
-            "{}{unit} now · target {}{unit} · from {}{unit}",
-            num(k.current),
-            num(k.target),
-            num(k.start)
-        ),
+        cycle: cycle.as_ref().map(super::format::cycle).unwrap_or_default(),
+        figures: super::format::figures(k.kind, k.start, k.current, k.target, &k.unit),
         percent: percent(k.progress),
         status: StatusBadge::new(k.status, k.status_reason.clone()),
-        forecast: k.forecast.map(|f| format!("{}%", percent(f))),
+        forecast: sentence(&k.forecast_sentence()),
         chart,
         check_ins: lines,
         scale_max: scale.max(),
@@ -328,4 +316,13 @@ pub async fn withdraw(
     )
     .await?;
     Ok(Redirect::to(&format!("/key-results/{kr}?done=withdrawn")).into_response())
+}
+
+/// A phrase as a sentence on its own: capital first letter, full stop.
+fn sentence(phrase: &str) -> String {
+    let mut c = phrase.chars();
+    match c.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), c.as_str()),
+        None => String::new(),
+    }
 }

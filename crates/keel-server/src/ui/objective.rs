@@ -474,7 +474,7 @@ async fn page(
         state: state_words(o.state).into(),
         kind: kind_words(o.kind).into(),
         visibility: visibility_words(o.visibility).into(),
-        cycle: cycle.as_ref().map(cycle_words).unwrap_or_default(),
+        cycle: cycle.as_ref().map(super::format::cycle).unwrap_or_default(),
         percent: percent(o.progress),
         owner: (&o.owner).into(),
         ownership: ownership_word(o.ownership_state),
@@ -1069,16 +1069,6 @@ pub async fn recognition_refused(
     };
     let page = page(state, caller, objective_id, kept, None).await?;
     Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
-}
-
-/// The cycle with its days: "Q4 2026 (1 Oct 2026 to 31 Dec 2026)".
-fn cycle_words(c: &Cycle) -> String {
-    format!(
-        "{} ({} to {})",
-        c.name,
-        super::format::date(c.starts_on),
-        super::format::date(c.ends_on)
-    )
 }
 
 /// The objective's state, kind and visibility in the reader's words (its header line).
