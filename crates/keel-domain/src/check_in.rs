@@ -98,27 +98,33 @@ impl CheckIn {
     }
 }
 
-/// The key result as its standing check-ins leave it: value, confidence and last check-in of
-/// the latest standing one (by `at`, then id); with none standing, back at its start, with no
-/// confidence and no check-in. A correction or a withdrawal moves the key result through this.
+/// The key result as its standing check-ins leave it: value and last check-in of the latest
+/// standing one (by `at`, then id), confidence of the latest standing one by its owner
+/// (`rhythm::is_owners_word`: a contributor's confidence is never the key result's); with none
+/// standing, back at its start, with no confidence and no check-in. A correction or a
+/// withdrawal moves the key result through this.
 pub fn as_check_ins_leave(
     kr: &crate::KeyResult,
     check_ins: &[CheckIn],
 ) -> FieldResult<crate::KeyResult> {
     let mut k = kr.clone();
-    let latest = check_ins
-        .iter()
-        .filter(|c| c.stands() && c.key_result_id == kr.id)
-        .max_by(|a, b| (a.at, a.id.as_str()).cmp(&(b.at, b.id.as_str())));
-    match latest {
+    let standing = || {
+        check_ins
+            .iter()
+            .filter(|c| c.stands() && c.key_result_id == kr.id)
+    };
+    let order = |a: &&CheckIn, b: &&CheckIn| (a.at, a.id.as_str()).cmp(&(b.at, b.id.as_str()));
+    k.confidence = standing()
+        .filter(|c| crate::rhythm::is_owners_word(kr, c.author_id.as_ref()))
+        .max_by(order)
+        .map(|c| c.confidence.value());
+    match standing().max_by(order) {
         Some(c) => {
             k.apply_value(c.value)?;
-            k.confidence = Some(c.confidence.value());
             k.last_check_in_at = Some(c.at);
         }
         None => {
             k.apply_value(kr.start)?;
-            k.confidence = None;
             k.last_check_in_at = None;
         }
     }
@@ -166,7 +172,7 @@ mod tests {
             value,
             confidence: Confidence::new(6, ConfidenceScale::ZeroToTen).unwrap(),
             note: String::new(),
-            author_id: None,
+            author_id: Some(kr.owner_id.clone()),
             at,
             created_at: at,
             scale: ConfidenceScale::ZeroToTen,
@@ -193,5 +199,30 @@ mod tests {
             (k.current, k.confidence, k.last_check_in_at),
             (10.0, None, None)
         );
+    }
+
+    /// A contributor's reading moves the value, never the owner's confidence.
+    #[test]
+    fn only_the_owners_check_in_sets_the_confidence() {
+        let kr = crate::key_result::tests::kr(crate::MetricKind::Increase, 10.0, 60.0);
+        let mut owners = reading(&kr, 20.0, 3);
+        owners.confidence = Confidence::new(8, ConfidenceScale::ZeroToTen).unwrap();
+        let mut contributors = reading(&kr, 30.0, 5);
+        contributors.author_id = Some(PersonId::from_string("a-contributor"));
+        contributors.confidence = Confidence::new(3, ConfidenceScale::ZeroToTen).unwrap();
+        let mut history = vec![owners, contributors];
+        let k = as_check_ins_leave(&kr, &history).unwrap();
+        assert_eq!(
+            (k.current, k.confidence, k.last_check_in_at),
+            (30.0, Some(8), Some(history[1].at))
+        );
+        // The owner's reading withdrawn: no owner's word stands, whatever the contributor said.
+        history[0].retracted = Some(Retraction {
+            kind: RetractionKind::Withdrawn,
+            by: None,
+            at: history[0].at,
+        });
+        let k = as_check_ins_leave(&kr, &history).unwrap();
+        assert_eq!((k.current, k.confidence), (30.0, None));
     }
 }

@@ -85,7 +85,9 @@ pub struct OrgSettings {
     /// The day check-ins fall due: for cadences of a week or more, a key result is due on the
     /// check-in day that closes its cadence (see `rhythm::due_on`).
     pub check_in_weekday: Weekday,
-    /// When the health check starts to warn.
+    /// When the health check starts to warn. (Settings saved while it still had
+    /// `stale_check_in_days` load: that retired field is dropped, see [`HealthThresholds`].)
+    #[serde(deserialize_with = "health_as_stored")]
     pub health: HealthThresholds,
     /// How often owners check in, and how long silence is tolerated before a key result is stale.
     pub rhythm: RhythmSettings,
@@ -124,6 +126,11 @@ pub fn check_cadence(field: &str, days: u32) -> FieldResult<u32> {
 }
 
 /// Thresholds of the ownership health check, per organisation.
+///
+/// There is no threshold for silence: stale has one definition, the cadence plus the grace
+/// period (`rhythm::is_stale`, set with `rhythm.cadence_days` and `rhythm.grace_days`). The
+/// retired `stale_check_in_days` is refused like any unknown field when sent; settings stored
+/// with it still load ([`RETIRED_HEALTH_FIELDS`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct HealthThresholds {
@@ -133,8 +140,22 @@ pub struct HealthThresholds {
     pub owner_overload: u32,
     /// Warn when an objective has more than this many key results.
     pub max_key_results: u32,
-    /// Warn when an active key result has had no check-in for more than this many days.
-    pub stale_check_in_days: u32,
+}
+
+/// Health thresholds Keel once had and no longer reads: dropped from stored settings as they
+/// load, refused (as unknown fields) from a client.
+pub const RETIRED_HEALTH_FIELDS: &[&str] = &["stale_check_in_days"];
+
+/// Reads stored health thresholds, dropping [`RETIRED_HEALTH_FIELDS`]; anything else unknown
+/// is still an error.
+fn health_as_stored<'de, D: serde::Deserializer<'de>>(d: D) -> Result<HealthThresholds, D::Error> {
+    let mut value = serde_json::Value::deserialize(d)?;
+    if let Some(fields) = value.as_object_mut() {
+        for retired in RETIRED_HEALTH_FIELDS {
+            fields.remove(*retired);
+        }
+    }
+    HealthThresholds::deserialize(value).map_err(serde::de::Error::custom)
 }
 
 impl Default for HealthThresholds {
@@ -143,7 +164,6 @@ impl Default for HealthThresholds {
             pending_ownership_days: 7,
             owner_overload: 7,
             max_key_results: 5,
-            stale_check_in_days: 7,
         }
     }
 }
@@ -193,7 +213,6 @@ impl OrgSettings {
             ("health.pending_ownership_days", h.pending_ownership_days, 1),
             ("health.owner_overload", h.owner_overload, 1),
             ("health.max_key_results", h.max_key_results, 1),
-            ("health.stale_check_in_days", h.stale_check_in_days, 1),
         ] {
             if value < min || value > 365 {
                 return Err(FieldError::new(
@@ -230,5 +249,28 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(s.validated().unwrap_err().field, "time_zone");
+    }
+
+    /// Settings saved while `health.stale_check_in_days` existed still load (it is dropped);
+    /// sent by a client, it is an unknown field like any other.
+    #[test]
+    fn the_retired_stale_threshold_loads_but_is_refused() {
+        let stored = r#"{"name": "Northwind", "health": {"pending_ownership_days": 3,
+            "owner_overload": 4, "max_key_results": 6, "stale_check_in_days": 10}}"#;
+        let s: OrgSettings = serde_json::from_str(stored).unwrap();
+        assert_eq!(
+            s.health,
+            HealthThresholds {
+                pending_ownership_days: 3,
+                owner_overload: 4,
+                max_key_results: 6
+            }
+        );
+        assert!(!serde_json::to_string(&s).unwrap().contains("stale_check_in_days"));
+        let sent = r#"{"stale_check_in_days": 10}"#;
+        let refused = serde_json::from_str::<HealthThresholds>(sent).unwrap_err();
+        assert!(refused.to_string().contains("stale_check_in_days"), "{refused}");
+        let other = r#"{"health": {"owner_overload": 4, "typo_days": 1}}"#;
+        assert!(serde_json::from_str::<OrgSettings>(other).is_err());
     }
 }

@@ -142,6 +142,14 @@ pub fn is_stale(days_silent: i64, cadence_days: i64, grace_days: i64) -> bool {
     days_silent > cadence_days + grace_days
 }
 
+/// Whether a check-in by `author` is the owner's word on `kr`: by its owner or, under the
+/// shared policy, a co-owner. Only the owner's word carries the confidence that status uses
+/// (and that the key result keeps as its latest `confidence`) and ends its silence; anyone
+/// else allowed to check in records a value and a note (*The owner's word* in docs/method.md).
+pub fn is_owners_word(kr: &crate::KeyResult, author: Option<&PersonId>) -> bool {
+    author.is_some_and(|a| a == &kr.owner_id || kr.co_owner_ids.contains(a))
+}
+
 /// When a key result became active: the later of its objective's activation and its owner's
 /// acceptance. `None` while either has not happened (a draft, an owner not yet accepted).
 pub fn active_since(
@@ -149,6 +157,32 @@ pub fn active_since(
     owner_accepted_at: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Option<chrono::DateTime<chrono::Utc>> {
     Some(objective_activated_at?.max(owner_accepted_at?))
+}
+
+/// The days a key result's pace is measured over (*Status and pace* in docs/method.md): from
+/// the day it became active (`active_on`), not before its own first day, to its own last day.
+/// `own_days` are its first and last day within its cycle (`KeyResult::time_within`: its own
+/// `starts_on`/`ends_on`, else the cycle's). Status measures pace over these days and the key
+/// result page draws its expected line over them, so the two never disagree.
+pub fn pace_window(
+    (starts_on, ends_on): (chrono::NaiveDate, chrono::NaiveDate),
+    active_on: chrono::NaiveDate,
+) -> (chrono::NaiveDate, chrono::NaiveDate) {
+    (active_on.max(starts_on).min(ends_on), ends_on)
+}
+
+/// The share of a pace window elapsed on `today`, in [0, 1]: 0 on its first day, rising
+/// steadily to 1 on its last (the expected line runs from the start of the first day to the
+/// start of the last); a window of a single day is all elapsed.
+pub fn pace_share(
+    (from, to): (chrono::NaiveDate, chrono::NaiveDate),
+    today: chrono::NaiveDate,
+) -> f64 {
+    let span = (to - from).num_days();
+    if span <= 0 {
+        return 1.0;
+    }
+    ((today - from).num_days() as f64 / span as f64).clamp(0.0, 1.0)
 }
 
 /// Everything status derivation needs about one key result.
@@ -170,8 +204,7 @@ pub struct StatusInput {
     pub confidence: Option<u8>,
     pub scale: ConfidenceScale,
     pub progress: f64,
-    /// Share of its active time elapsed (from when it became active to the cycle's end), in
-    /// [0, 1].
+    /// Share of its pace window elapsed ([`pace_share`] of [`pace_window`]), in [0, 1].
     pub elapsed: f64,
 }
 
@@ -368,7 +401,8 @@ impl StatusOverride {
     }
 
     /// `closed` and `stale` are facts, not judgements: only the three track statuses may be set.
-    pub fn validated(mut self) -> FieldResult<Self> {
+    /// The last day, if picked, may be `today` (the organisation's calendar day) or later.
+    pub fn validated(mut self, today: chrono::NaiveDate) -> FieldResult<Self> {
         if !matches!(
             self.status,
             Status::OnTrack | Status::AtRisk | Status::OffTrack
@@ -380,7 +414,7 @@ impl StatusOverride {
         }
         self.reason = text::required("reason", &self.reason, 2_000)?;
         if let Some(until) = self.until {
-            if until < self.set_at.date_naive() {
+            if until < today {
                 return Err(FieldError::new(
                     "until",
                     "must be today or a later day: the override would never stand",
@@ -763,6 +797,30 @@ mod tests {
         assert_eq!(active_since(Some(t(5)), None), None, "awaiting its owner");
     }
 
+    /// Pace follows a key result's own days: half-way through its own time is half elapsed,
+    /// whatever share of the cycle has gone.
+    #[test]
+    fn pace_follows_the_key_results_own_days() {
+        let day = |d: &str| d.parse::<chrono::NaiveDate>().unwrap();
+        let quarter = (day("2026-10-01"), day("2026-12-31"));
+        let own = (day("2026-11-01"), day("2026-11-21"));
+        let today = day("2026-11-11");
+        let share = |days, active| pace_share(pace_window(days, day(active)), today);
+        assert!((share(own, "2026-10-01") - 0.5).abs() < 1e-9);
+        let q = share(quarter, "2026-10-01");
+        assert!(q > 0.4 && q < 0.5, "{q}");
+        // Active later than its own start: counted from then.
+        assert_eq!(
+            pace_window(own, day("2026-11-06")),
+            (day("2026-11-06"), day("2026-11-21"))
+        );
+        assert!((share(own, "2026-11-06") - 5.0 / 15.0).abs() < 1e-9);
+        // Past its due day: all its time has gone; active after it: nothing left to pace.
+        assert_eq!(pace_share(pace_window(own, day("2026-10-01")), day("2026-12-01")), 1.0);
+        assert_eq!(pace_window(own, day("2026-12-01")), (own.1, own.1));
+        assert_eq!(share(own, "2026-12-01"), 1.0);
+    }
+
     #[test]
     fn an_override_lapses_and_never_hides_silence() {
         let d = |day| chrono::NaiveDate::from_ymd_opt(2026, 11, day).unwrap();
@@ -788,13 +846,21 @@ mod tests {
         assert_eq!(
             StatusOverride {
                 until: Some(d(1)),
-                ..ov
+                ..ov.clone()
             }
-            .validated()
+            .validated(d(2))
             .unwrap_err()
             .field,
             "until"
         );
+        // The organisation's day decides, not UTC's: set late on the 1st west of UTC (already
+        // the 2nd in UTC), the 1st is still today.
+        let west = StatusOverride {
+            until: Some(d(1)),
+            set_at: d(2).and_hms_opt(3, 0, 0).unwrap().and_utc(),
+            ..ov
+        };
+        assert!(west.validated(d(1)).is_ok());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use crate::error::{FieldError, FieldResult};
 use crate::ids::{PersonId, TokenId};
-use crate::{text, Date, Timestamp};
+use crate::{text, Date};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -22,13 +22,16 @@ pub struct ApiToken {
     pub name: String,
     pub scope: TokenScope,
     pub created_at: chrono::DateTime<chrono::Utc>,
-    /// The token stops working at the end of this day (UTC).
+    /// The token's last day: it stops working when this day ends in the organisation's time
+    /// zone (the one clock, `OrgSettings::local_date`).
     pub expires_on: Option<chrono::NaiveDate>,
     pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
     pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl ApiToken {
+    /// Checks the name and that the last day, if any, is not before `today` (the organisation's
+    /// calendar day now).
     pub fn validated(mut self, today: Date) -> FieldResult<Self> {
         self.name = text::required("name", &self.name, 100)?;
         if let Some(d) = self.expires_on {
@@ -39,8 +42,9 @@ impl ApiToken {
         Ok(self)
     }
 
-    /// Usable now: not revoked and not expired.
-    pub fn is_live(&self, now: Timestamp) -> bool {
-        self.revoked_at.is_none() && self.expires_on.is_none_or(|d| now.date_naive() <= d)
+    /// Usable on `today` (the organisation's calendar day now): not revoked, and its last day
+    /// not past.
+    pub fn is_live(&self, today: Date) -> bool {
+        self.revoked_at.is_none() && self.expires_on.is_none_or(|d| today <= d)
     }
 }

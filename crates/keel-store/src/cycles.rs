@@ -23,7 +23,7 @@ pub(crate) const CYCLE: Table = Table {
         "version",
     ],
     not_selected: &[],
-    later: &[],
+    later: &["closed_at"],
 };
 
 pub(crate) const CYCLE_INSERT: &[&str] = CYCLE.columns;
@@ -158,7 +158,9 @@ impl SqlStore {
         let n = tx
             .execute(
                 "UPDATE cycles SET name = $1, starts_on = $2, ends_on = $3, parent_id = $4, \
-                 state = $5, updated_at = $6, version = version + 1 WHERE id = $7 AND version = $8",
+                 state = $5, updated_at = $6, version = version + 1, \
+                 closed_at = CASE WHEN $5 = 'closed' THEN COALESCE(closed_at, $6) END \
+                 WHERE id = $7 AND version = $8",
                 args![
                     after.name.as_str(),
                     after.starts_on.to_string(),

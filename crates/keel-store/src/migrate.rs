@@ -13,7 +13,7 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: [Migration; 12] = [
+const MIGRATIONS: [Migration; 13] = [
     Migration {
         version: 1,
         name: "init",
@@ -85,6 +85,12 @@ const MIGRATIONS: [Migration; 12] = [
         name: "key_result_dates",
         sqlite: include_str!("../migrations/sqlite/0012_key_result_dates.sql"),
         postgres: include_str!("../migrations/postgres/0012_key_result_dates.sql"),
+    },
+    Migration {
+        version: 13,
+        name: "closed_at",
+        sqlite: include_str!("../migrations/sqlite/0013_closed_at.sql"),
+        postgres: include_str!("../migrations/postgres/0013_closed_at.sql"),
     },
 ];
 

@@ -198,6 +198,13 @@ pub trait Rhythm: Send + Sync {
         &self,
         key_result_ids: &[KeyResultId],
     ) -> StoreResult<Vec<(KeyResultId, Option<chrono::DateTime<chrono::Utc>>)>>;
+    /// When each of these objectives closed, for those closed: the earlier of its own close and
+    /// its cycle's (status as of a day before it reads what it was then). Closes recorded
+    /// before they were stamped read as the row's last change.
+    async fn closed_since(
+        &self,
+        objective_ids: &[ObjectiveId],
+    ) -> StoreResult<Vec<(ObjectiveId, chrono::DateTime<chrono::Utc>)>>;
     /// Records (or replaces) a key result's end-of-cycle score. Audited.
     async fn save_score(&self, ctx: &WriteCtx, score: &rhythm::KeyResultScore) -> StoreResult<()>;
     /// The end-of-cycle scores of these key results (those scored).
@@ -274,6 +281,13 @@ impl Rhythm for dyn Store {
         key_result_ids: &[KeyResultId],
     ) -> StoreResult<Vec<(KeyResultId, Option<chrono::DateTime<chrono::Utc>>)>> {
         self.as_rhythm().active_since(key_result_ids).await
+    }
+
+    async fn closed_since(
+        &self,
+        objective_ids: &[ObjectiveId],
+    ) -> StoreResult<Vec<(ObjectiveId, chrono::DateTime<chrono::Utc>)>> {
+        self.as_rhythm().closed_since(objective_ids).await
     }
 
     async fn save_score(&self, ctx: &WriteCtx, score: &rhythm::KeyResultScore) -> StoreResult<()> {
@@ -540,6 +554,34 @@ impl Rhythm for SqlStore {
             ))
         })
         .collect()
+    }
+
+    async fn closed_since(
+        &self,
+        objective_ids: &[ObjectiveId],
+    ) -> StoreResult<Vec<(ObjectiveId, chrono::DateTime<chrono::Utc>)>> {
+        let rows = fetch_in(
+            &mut self.ex(),
+            "SELECT o.id AS id, \
+             CASE WHEN o.state = 'closed' THEN COALESCE(o.closed_at, o.updated_at) END AS own, \
+             CASE WHEN c.state = 'closed' THEN COALESCE(c.closed_at, c.updated_at) END AS cycle \
+             FROM objectives o JOIN cycles c ON c.id = o.cycle_id WHERE o.id",
+            "",
+            &id_strings(objective_ids),
+        )
+        .await?;
+        let mut closed = Vec::new();
+        for r in &rows {
+            let at = |c: &str| r.opt_int(c)?.map(|v| to_ts(c, v)).transpose();
+            let first = match (at("own")?, at("cycle")?) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            if let Some(t) = first {
+                closed.push((ObjectiveId::from_string(r.text("id")?), t));
+            }
+        }
+        Ok(closed)
     }
 
     async fn save_score(&self, ctx: &WriteCtx, s: &rhythm::KeyResultScore) -> StoreResult<()> {

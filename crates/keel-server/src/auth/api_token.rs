@@ -16,7 +16,8 @@ const UNUSABLE: &str = "the API token is unknown, revoked or expired";
 /// The caller behind an API token's `secret`, for a request that `writes` (any method but GET,
 /// HEAD and OPTIONS) or only reads, at `now`.
 ///
-/// 401 when the token is unknown, revoked, expired or its person deactivated; 403 when a
+/// 401 when the token is unknown, revoked, past its last day (in the organisation's time zone)
+/// or its person deactivated; 403 when a
 /// read-scoped token tries to write. Last use is recorded at most once a minute.
 pub async fn authenticate(
     store: &dyn Store,
@@ -28,7 +29,9 @@ pub async fn authenticate(
         .token_by_hash(&hash_secret(secret))
         .await?
         .ok_or(ApiError::Unauthorized(UNUSABLE))?;
-    if !token.is_live(now) || !person.active {
+    // The last day ends when it ends where the organisation is (the one clock).
+    let today = keel_store::Settings::settings(store).await?.local_date(now);
+    if !token.is_live(today) || !person.active {
         return Err(ApiError::Unauthorized(UNUSABLE));
     }
     if token.scope == TokenScope::Read && writes {

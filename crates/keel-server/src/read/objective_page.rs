@@ -1,6 +1,8 @@
 //! The objective page: the objective as the API shows it (`views::objective`), its cycle,
 //! check-in history, initiatives, parents and children the reader may see, ownership history,
-//! latest changes, recognition, and what the reader may do there (asked of `access`).
+//! latest changes, recognition, and what the reader may do there (asked of `access`). Read as
+//! of a past day, the objective and its key results are as they stood then (status, progress,
+//! the check-ins recorded by then) and the reader may do nothing there.
 
 use super::views::{self, ObjectiveView, PersonSummary};
 use crate::access;
@@ -41,6 +43,8 @@ pub struct Abilities {
     pub locked: bool,
     /// May recognise someone's check-in (everyone but viewers: `access::give_feedback`).
     pub recognise: bool,
+    /// The page is read as of a past day: nothing is offered, not even to answer a request.
+    pub reading_past: bool,
 }
 
 /// Everything on an objective page.
@@ -76,18 +80,24 @@ pub const HISTORY_LIMIT: u32 = 50;
 /// The objective page: the objective as the API shows it, its cycle, check-in history,
 /// initiatives, parents, children and ownership history, in a constant number of queries (one
 /// more per parent key result, of which an objective has at most a few).
+///
+/// With `as_of`, as it stood then: the view and check-ins up to that moment, and no abilities.
 pub async fn objective_page(
     store: &dyn Store,
     caller: &Caller,
     id: &ObjectiveId,
+    as_of: Option<chrono::DateTime<chrono::Utc>>,
 ) -> ApiResult<ObjectivePage> {
     let viewer = Viewer::of(&caller.person);
     let o = get_objective(store, &viewer, id).await?;
-    let view = views::objective(store, o.clone()).await?;
+    let view = views::objective_as_of(store, o.clone(), as_of).await?;
     let cycle = store.cycle(&o.cycle_id).await?;
     let kr_ids: Vec<KeyResultId> = view.key_results.iter().map(|k| k.id.clone()).collect();
     let mut check_ins: HashMap<KeyResultId, Vec<CheckIn>> = HashMap::new();
     for c in store.check_ins_of(&kr_ids).await? {
+        if as_of.is_some_and(|at| c.at > at) {
+            continue;
+        }
         check_ins
             .entry(c.key_result_id.clone())
             .or_default()
@@ -135,7 +145,14 @@ pub async fn objective_page(
     .await?;
     let locked = guards::unlocked(&o, cycle.as_ref()).is_err();
     let krs = store.key_results_of(std::slice::from_ref(&o.id)).await?;
-    let can = abilities(store, caller, &o, &krs, locked).await?;
+    let can = match as_of {
+        Some(_) => Abilities {
+            locked: true,
+            reading_past: true,
+            ..Default::default()
+        },
+        None => abilities(store, caller, &o, &krs, locked).await?,
+    };
     Ok(ObjectivePage {
         objective: view,
         cycle,

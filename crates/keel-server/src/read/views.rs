@@ -358,7 +358,7 @@ pub async fn objectives_as_of(
         Assessor::load(store, &objectives, &krs)
     )?;
     let assessor = match as_of {
-        Some(at) => assessor.as_of(at),
+        Some(at) => assessor.as_of(store, &ids, at).await?,
         None => assessor,
     };
     let by_id: HashMap<&ObjectiveId, &Objective> = objectives.iter().map(|o| (&o.id, o)).collect();
@@ -472,7 +472,7 @@ pub async fn key_result_as_of(
         .objective(&kr.objective_id)
         .await?
         .ok_or(crate::error::ApiError::NotFound("objective"))?;
-    key_result_in_cycle_as_of(store, kr, &o, None, as_of).await
+    Ok(key_result_assessed(store, kr, &o, None, as_of).await?.0)
 }
 
 /// One key result of `o` (already in hand) with names, status, forecast and score.
@@ -491,16 +491,18 @@ pub async fn key_result_in_cycle(
     o: &Objective,
     cycle: Option<Cycle>,
 ) -> ApiResult<KeyResultView> {
-    key_result_in_cycle_as_of(store, kr, o, cycle, None).await
+    Ok(key_result_assessed(store, kr, o, cycle, None).await?.0)
 }
 
-async fn key_result_in_cycle_as_of(
+/// One key result of `o` as it stood at `as_of` (`None`: now), with what was derived about it
+/// (its pace window included: the key result page's expected line).
+pub async fn key_result_assessed(
     store: &dyn Store,
     kr: KeyResult,
     o: &Objective,
     cycle: Option<Cycle>,
     as_of: Option<chrono::DateTime<chrono::Utc>>,
-) -> ApiResult<KeyResultView> {
+) -> ApiResult<(KeyResultView, KeyResultAssessment)> {
     let (mut people, mut teams) = (HashSet::new(), HashSet::new());
     circle_ids(
         &kr.owner_id,
@@ -516,11 +518,15 @@ async fn key_result_in_cycle_as_of(
         Names::load(store, people, teams)
     )?;
     let assessor = match as_of {
-        Some(at) => assessor.as_of(at),
+        Some(at) => {
+            assessor
+                .as_of(store, std::slice::from_ref(&o.id), at)
+                .await?
+        }
         None => assessor,
     };
     let a = assessor.key_result(&kr, o);
-    Ok(names.key_result(kr, a))
+    Ok((names.key_result(kr, a.clone()), a))
 }
 
 /// A page of items, as every list endpoint returns it.

@@ -64,7 +64,10 @@ pub fn validate(
     .validated()?;
     let mut applied = kr.clone();
     applied.apply_value(check_in.value)?;
-    applied.confidence = Some(check_in.confidence.value());
+    // The key result keeps its owner's latest confidence, never a contributor's.
+    if keel_domain::rhythm::is_owners_word(kr, check_in.author_id.as_ref()) {
+        applied.confidence = Some(check_in.confidence.value());
+    }
     applied.last_check_in_at = Some(check_in.at);
     Ok((check_in, applied))
 }

@@ -56,6 +56,9 @@ pub struct KeyResultAssessment {
     /// The key result's value and progress as they stood at the moment assessed.
     pub value: f64,
     pub progress: Progress,
+    /// The days its pace is measured over (`keel_domain::rhythm::pace_window`): the key result
+    /// page's expected line. `None` without a cycle.
+    pub pace_window: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
 }
 
 /// What is derived about one objective.
@@ -82,6 +85,8 @@ pub struct Assessor {
     carried_from: HashMap<ObjectiveId, ObjectiveId>,
     /// Set when reading the past ([`Assessor::as_of`]).
     as_of: Option<chrono::DateTime<chrono::Utc>>,
+    /// When reading the past: when each objective closed (itself or its cycle), if it has.
+    closed_since: HashMap<ObjectiveId, chrono::DateTime<chrono::Utc>>,
 }
 
 /// The attainment a key result had at a checked-in value.
@@ -154,6 +159,7 @@ impl Assessor {
                 .collect(),
             carried_from: carried.into_iter().collect(),
             as_of: None,
+            closed_since: HashMap::new(),
         })
     }
 
@@ -197,16 +203,29 @@ impl Assessor {
                 .collect(),
             carried_from: HashMap::new(),
             as_of: None,
+            closed_since: HashMap::new(),
         })
     }
 
     /// The same facts read as they stood at `at` (status as of a date): only check-ins, scores
-    /// and acceptances up to then count, and each key result's value is its latest reading by
-    /// then (`keel_domain::rhythm::value_at`). Reading "now" is the same path with `at` = now.
-    pub fn as_of(mut self, at: chrono::DateTime<chrono::Utc>) -> Self {
+    /// and acceptances up to then count, each key result's value is its latest reading by then
+    /// (`keel_domain::rhythm::value_at`), and `objectives` (those assessed) read closed only if
+    /// they (or their cycle) had closed by then (`Rhythm::closed_since`). Reading "now" is the
+    /// same path with `at` = now.
+    pub async fn as_of(
+        mut self,
+        store: &dyn Store,
+        objectives: &[ObjectiveId],
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> ApiResult<Self> {
         if at >= self.now {
-            return self;
+            return Ok(self);
         }
+        self.closed_since = if objectives.is_empty() {
+            HashMap::new()
+        } else {
+            store.closed_since(objectives).await?.into_iter().collect()
+        };
         self.now = at;
         for h in self.history.values_mut() {
             h.retain(|c| c.at <= at);
@@ -217,7 +236,7 @@ impl Assessor {
         self.scores.retain(|_, s| s.scored_at <= at);
         self.overrides.retain(|_, o| o.set_at <= at);
         self.as_of = Some(at);
-        self
+        Ok(self)
     }
 
     /// The key result's cadence: the shortest among its teams' (else its objective's teams')
@@ -235,7 +254,11 @@ impl Assessor {
             .unwrap_or(self.settings.rhythm.cadence_days)
     }
 
+    /// Closed now; or, reading the past, closed by then.
     fn closed(&self, o: &Objective) -> bool {
+        if let Some(at) = self.as_of {
+            return self.closed_since.get(&o.id).is_some_and(|t| *t <= at);
+        }
         o.state == ObjectiveState::Closed
             || self
                 .cycles
@@ -246,7 +269,7 @@ impl Assessor {
     /// Whether `author` speaks for the key result: its owner (or, under the shared policy, a
     /// co-owner). Only their check-ins carry the confidence status uses and end silence.
     fn is_owner(kr: &KeyResult, author: Option<&PersonId>) -> bool {
-        author.is_some_and(|a| a == &kr.owner_id || kr.co_owner_ids.contains(a))
+        rhythm::is_owners_word(kr, author)
     }
 
     /// The owner's own check-ins of `kr`, oldest first (a back-dated reading is the owner's word
@@ -298,6 +321,12 @@ impl Assessor {
             self.settings.check_in_weekday.to_chrono(),
         );
         let owner_confidence = last_owner.map(|c| self.on_scale(c));
+        let pace_window = cycle.map(|c| {
+            rhythm::pace_window(
+                kr.time_within(c.starts_on, c.ends_on),
+                self.settings.local_date(start),
+            )
+        });
         let (status, status_reason) = rhythm::key_result_status(&rhythm::StatusInput {
             closed,
             draft,
@@ -310,15 +339,9 @@ impl Assessor {
             confidence: owner_confidence,
             scale: self.settings.confidence_scale,
             progress: p.progress,
-            elapsed: cycle.map_or(0.0, |c| {
-                active_share(
-                    kr.time_within(c.starts_on, c.ends_on),
-                    self.settings.local_date(start),
-                    today,
-                )
-            }),
+            elapsed: pace_window.map_or(0.0, |w| rhythm::pace_share(w, today)),
         });
-        let forecast = cycle.and_then(|c| self.forecast(kr, c, start, history));
+        let forecast = pace_window.and_then(|w| self.forecast(kr, w, history));
         // A finished yes/no key result has nothing left to report.
         let finished = kr.metric_kind == MetricKind::Boolean && p.attainment >= 1.0 - 1e-9;
         KeyResultAssessment {
@@ -336,6 +359,7 @@ impl Assessor {
             owner_last_check_in_at: last_owner.map(|c| c.at),
             value: kr.current,
             progress: p,
+            pace_window,
         }
     }
 
@@ -344,16 +368,15 @@ impl Assessor {
         rhythm::rescale(c.confidence, c.scale, self.settings.confidence_scale)
     }
 
-    /// The forecast from every reading's value (a contributor's value is a fact too), with day 0
-    /// the day it became active (not before the cycle's start) and its end the cycle's last day.
+    /// The forecast from every reading's value (a contributor's value is a fact too), over its
+    /// pace window (`rhythm::pace_window`): day 0 the day it became active (not before its own
+    /// start), read at its own due day (else the cycle's last).
     fn forecast(
         &self,
         kr: &KeyResult,
-        c: &Cycle,
-        active: chrono::DateTime<chrono::Utc>,
+        (from, to): (chrono::NaiveDate, chrono::NaiveDate),
         history: &[keel_store::CheckInPoint],
     ) -> Option<forecast::Forecast> {
-        let from = self.settings.local_date(active).max(c.starts_on);
         let day = |d: chrono::NaiveDate| (d - from).num_days() as f64;
         let readings: Vec<(f64, f64)> = history
             .iter()
@@ -366,7 +389,7 @@ impl Assessor {
             kr.metric_kind,
             attainment_at(kr, kr.start),
             &readings,
-            day(c.ends_on),
+            day(to),
         )
     }
 
@@ -430,21 +453,6 @@ impl Assessor {
             carried_over_from,
         }
     }
-}
-
-/// The share of a key result's active time elapsed on `today`: from when it became active (not
-/// before its own start, else its cycle's) to its due day (else the cycle's end), in [0, 1].
-fn active_share(
-    (starts_on, ends_on): (chrono::NaiveDate, chrono::NaiveDate),
-    active_on: chrono::NaiveDate,
-    today: chrono::NaiveDate,
-) -> f64 {
-    let from = active_on.max(starts_on);
-    let span = (ends_on - from).num_days();
-    if span <= 0 {
-        return 1.0;
-    }
-    ((today - from).num_days() as f64 / span as f64).clamp(0.0, 1.0)
 }
 
 impl Assessor {
@@ -549,7 +557,7 @@ pub async fn set_status_override(
                 set_at: super::now(),
                 until: i.until,
             }
-            .validated()?,
+            .validated(super::today(store).await?)?,
         ),
         None => None,
     };
@@ -702,29 +710,4 @@ pub async fn due_for(
     }
     out.sort_by_key(|d| std::cmp::Reverse(d.days_since_check_in));
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::active_share;
-
-    fn day(d: &str) -> chrono::NaiveDate {
-        d.parse().unwrap()
-    }
-
-    /// Pace follows a key result's own days: half-way through its own time is half elapsed,
-    /// whatever share of the cycle has gone.
-    #[test]
-    fn pace_follows_the_key_results_own_days() {
-        let quarter = (day("2026-10-01"), day("2026-12-31"));
-        let own = (day("2026-11-01"), day("2026-11-21"));
-        let today = day("2026-11-11");
-        assert!((active_share(own, day("2026-10-01"), today) - 0.5).abs() < 1e-9);
-        let q = active_share(quarter, day("2026-10-01"), today);
-        assert!(q > 0.4 && q < 0.5, "{q}");
-        // Active later than its own start: counted from then.
-        assert!((active_share(own, day("2026-11-06"), today) - 5.0 / 15.0).abs() < 1e-9);
-        // Past its due day: all its time has gone.
-        assert_eq!(active_share(own, day("2026-10-01"), day("2026-12-01")), 1.0);
-    }
 }

@@ -8,7 +8,9 @@ use keel_domain::*;
 use keel_store::{Accounts, Store, WriteCtx};
 
 /// Issues a token for `person` and returns it with its secret (the only time the secret exists
-/// outside the caller's hands).
+/// outside the caller's hands). Its last day may be today or later, today being the
+/// organisation's calendar day (`services::today`): east of UTC, a token created in the morning
+/// may end today.
 pub async fn issue(
     store: &dyn Store,
     ctx: &WriteCtx,
@@ -17,7 +19,7 @@ pub async fn issue(
     scope: TokenScope,
     expires_on: Option<chrono::NaiveDate>,
 ) -> ApiResult<(ApiToken, String)> {
-    let now = super::now();
+    let (now, today) = (super::now(), super::today(store).await?);
     let token = ApiToken {
         id: TokenId::generate(),
         person_id: person.id.clone(),
@@ -28,7 +30,7 @@ pub async fn issue(
         last_used_at: None,
         revoked_at: None,
     }
-    .validated(now.date_naive())?;
+    .validated(today)?;
     let secret = new_api_token_secret();
     store
         .insert_token(ctx, &token, &hash_secret(&secret))

@@ -5,6 +5,7 @@
 //!
 //! Every chart carries `role="img"` and an `aria-label` saying in words what it shows.
 
+use super::format;
 use chrono::{DateTime, NaiveDate, Utc};
 use std::fmt::Write;
 
@@ -99,39 +100,79 @@ pub struct ProgressPoint {
     pub progress: f64,
 }
 
-/// Progress over the cycle (oldest point first) against the ideal line, which goes from 0 at the
-/// start of the cycle to 1 at its end. Points outside the cycle are drawn at its edges; a
-/// vertical line marks `today` when it falls within the cycle. Each reading is a `<circle>`
-/// with a `<title>` giving its date and percentage.
-pub fn progress_chart(
-    points: &[ProgressPoint],
-    starts_on: NaiveDate,
-    ends_on: NaiveDate,
-    today: NaiveDate,
-    label: &str,
-) -> String {
+/// The days a progress chart spans, and the expected line within them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChartDays {
+    /// The x axis: its first and last day (the cycle's).
+    pub axis: (NaiveDate, NaiveDate),
+    /// The expected line: 0 at the start of its first day, 100 % on its last, as
+    /// `keel_domain::rhythm::pace_share` measures pace. An objective's runs over its cycle; a
+    /// key result's over its pace window (`keel_domain::rhythm::pace_window`).
+    pub expected: (NaiveDate, NaiveDate),
+    /// Marked with a vertical line when it falls on the axis.
+    pub today: NaiveDate,
+}
+
+/// A moment as a position on the axis, in the reader's zone: a reading at 23:30 where they are
+/// is drawn within its day, the day its tooltip names.
+fn local(t: DateTime<Utc>) -> chrono::NaiveDateTime {
+    t.with_timezone(&format::reader().zone).naive_local()
+}
+
+/// The start of a day, and the start of the day after it (the end of a last day).
+fn day_start(d: NaiveDate) -> chrono::NaiveDateTime {
+    d.and_time(chrono::NaiveTime::MIN)
+}
+
+fn day_end(d: NaiveDate) -> chrono::NaiveDateTime {
+    day_start(d.succ_opt().unwrap_or(d))
+}
+
+/// The plot's geometry: where a moment and a share of progress are drawn.
+struct Plot {
+    start: chrono::NaiveDateTime,
+    seconds: f64,
+    left: f64,
+    top: f64,
+    width: f64,
+    height: f64,
+}
+
+impl Plot {
+    fn x(&self, t: chrono::NaiveDateTime) -> f64 {
+        let share = ((t - self.start).num_seconds() as f64 / self.seconds).clamp(0.0, 1.0);
+        self.left + self.width * share
+    }
+
+    fn y(&self, p: f64) -> f64 {
+        self.top + self.height * (1.0 - p.clamp(0.0, 1.0))
+    }
+}
+
+/// Progress over the cycle (oldest point first) against the expected line (`days.expected`).
+/// Points outside the axis are drawn at its edges; a vertical line marks `days.today` when it
+/// falls on the axis. Each reading is a `<circle>` with a `<title>` giving its moment in the
+/// reader's zone and its percentage.
+pub fn progress_chart(points: &[ProgressPoint], days: &ChartDays, label: &str) -> String {
     let (w, h) = (600.0, 220.0);
     let (left, right, top, bottom) = (40.0, 12.0, 12.0, 28.0);
-    let (pw, ph) = (w - left - right, h - top - bottom);
-    let start = starts_on.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
-    let end = ends_on
-        .succ_opt()
-        .unwrap_or(ends_on)
-        .and_hms_opt(0, 0, 0)
-        .unwrap_or_default()
-        .and_utc();
-    let total = (end - start).num_seconds().max(1) as f64;
-    let x_of = |t: DateTime<Utc>| {
-        let share = ((t - start).num_seconds() as f64 / total).clamp(0.0, 1.0);
-        left + pw * share
+    let (starts_on, ends_on) = days.axis;
+    let plot = Plot {
+        start: day_start(starts_on),
+        seconds: ((day_end(ends_on) - day_start(starts_on)).num_seconds().max(1)) as f64,
+        left,
+        top,
+        width: w - left - right,
+        height: h - top - bottom,
     };
-    let y_of = |p: f64| top + ph * (1.0 - p.clamp(0.0, 1.0));
     let latest = points
         .last()
-        .map(|p| format!("latest {}%", (p.progress * 100.0).round()))
+        .map(|p| format!("latest {}", pct(p.progress)))
         .unwrap_or_else(|| "no check-ins yet".into());
     let aria = format!(
-        "{label}: progress over the cycle {starts_on} to {ends_on} against the ideal line; {} reading{}, {latest}",
+        "{label}: progress from {} to {} against the expected line; {} reading{}, {latest}",
+        format::date(starts_on),
+        format::date(ends_on),
         points.len(),
         if points.len() == 1 { "" } else { "s" }
     );
@@ -144,17 +185,41 @@ pub fn progress_chart(
         n(h)
     );
     let _ = write!(svg, "<title>{}</title>", esc(&aria));
-    // Grid: 0, 50 and 100 %.
+    grid_and_axis(&mut svg, &plot, days.axis, h);
+    expected_line(&mut svg, &plot, days.expected);
+    if days.today >= starts_on && days.today <= ends_on {
+        let x = plot.x(day_start(days.today) + chrono::Duration::hours(12));
+        let _ = write!(
+            svg,
+            r#"<line class="today" x1="{}" y1="{}" x2="{}" y2="{}"><title>Today</title></line>"#,
+            n(x),
+            n(top),
+            n(x),
+            n(top + plot.height)
+        );
+    }
+    readings(&mut svg, &plot, points);
+    svg.push_str("</svg>");
+    svg
+}
+
+/// A share of progress as the page's percentages read: "50%".
+fn pct(p: f64) -> String {
+    format!("{}%", format::num((p * 100.0).round()))
+}
+
+/// Grid lines at 0, 50 and 100 %, and the axis's first and last day.
+fn grid_and_axis(svg: &mut String, plot: &Plot, (starts_on, ends_on): (NaiveDate, NaiveDate), h: f64) {
     for p in [0.0, 0.5, 1.0] {
-        let y = y_of(p);
+        let y = plot.y(p);
         let _ = write!(
             svg,
             r#"<line class="grid" x1="{}" y1="{}" x2="{}" y2="{}"/><text class="axis" x="{}" y="{}" text-anchor="end">{}%</text>"#,
-            n(left),
+            n(plot.left),
             n(y),
-            n(left + pw),
+            n(plot.left + plot.width),
             n(y),
-            n(left - 6.0),
+            n(plot.left - 6.0),
             n(y + 4.0),
             (p * 100.0) as i64
         );
@@ -162,37 +227,41 @@ pub fn progress_chart(
     let _ = write!(
         svg,
         r#"<text class="axis" x="{}" y="{}">{}</text><text class="axis" x="{}" y="{}" text-anchor="end">{}</text>"#,
-        n(left),
+        n(plot.left),
         n(h - 8.0),
         starts_on.format("%-d %b"),
-        n(left + pw),
+        n(plot.left + plot.width),
         n(h - 8.0),
         ends_on.format("%-d %b")
     );
-    // The ideal line.
+}
+
+/// The expected line: steady progress from 0 at the start of its first day to 100 % at the start
+/// of its last (`keel_domain::rhythm::pace_share`: on its last day, all of it is expected).
+fn expected_line(svg: &mut String, plot: &Plot, (from, to): (NaiveDate, NaiveDate)) {
+    let (x1, x2) = (plot.x(day_start(from)), plot.x(day_start(to)));
+    let title = format!(
+        "Expected: steady progress from 0% on {} to 100% on {}",
+        format::date(from),
+        format::date(to)
+    );
     let _ = write!(
         svg,
-        r#"<line class="ideal" x1="{}" y1="{}" x2="{}" y2="{}"><title>Ideal: steady progress from 0% to 100% over the cycle</title></line>"#,
-        n(left),
-        n(y_of(0.0)),
-        n(left + pw),
-        n(y_of(1.0))
+        r#"<line class="ideal" x1="{}" y1="{}" x2="{}" y2="{}"><title>{}</title></line>"#,
+        n(x1),
+        n(plot.y(0.0)),
+        n(x2),
+        n(plot.y(1.0)),
+        esc(&title)
     );
-    if today >= starts_on && today <= ends_on {
-        let x = x_of(today.and_hms_opt(12, 0, 0).unwrap_or_default().and_utc());
-        let _ = write!(
-            svg,
-            r#"<line class="today" x1="{}" y1="{}" x2="{}" y2="{}"><title>Today</title></line>"#,
-            n(x),
-            n(top),
-            n(x),
-            n(top + ph)
-        );
-    }
+}
+
+/// The readings: a line through them, and a dot with its moment and percentage on each.
+fn readings(svg: &mut String, plot: &Plot, points: &[ProgressPoint]) {
     if points.len() > 1 {
         let line: Vec<String> = points
             .iter()
-            .map(|p| format!("{},{}", n(x_of(p.at)), n(y_of(p.progress))))
+            .map(|p| format!("{},{}", n(plot.x(local(p.at))), n(plot.y(p.progress))))
             .collect();
         let _ = write!(
             svg,
@@ -203,15 +272,13 @@ pub fn progress_chart(
     for p in points {
         let _ = write!(
             svg,
-            r#"<circle class="reading" cx="{}" cy="{}" r="4"><title>{}: {}%</title></circle>"#,
-            n(x_of(p.at)),
-            n(y_of(p.progress)),
-            p.at.format("%-d %b %Y"),
-            (p.progress * 100.0).round()
+            r#"<circle class="reading" cx="{}" cy="{}" r="4"><title>{}: {}</title></circle>"#,
+            n(plot.x(local(p.at))),
+            n(plot.y(p.progress)),
+            esc(&format::when(p.at)),
+            pct(p.progress)
         );
     }
-    svg.push_str("</svg>");
-    svg
 }
 
 #[cfg(test)]
@@ -221,6 +288,15 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    /// A chart whose expected line runs over its whole axis (an objective's).
+    fn cycle(starts_on: NaiveDate, ends_on: NaiveDate, today: NaiveDate) -> ChartDays {
+        ChartDays {
+            axis: (starts_on, ends_on),
+            expected: (starts_on, ends_on),
+            today,
+        }
     }
 
     #[test]
@@ -246,7 +322,7 @@ mod tests {
         let svg = sparkline(&[1], 0, 10, r#"<b>"R&D"</b>"#).unwrap();
         assert!(svg.contains("&lt;b&gt;&quot;R&amp;D&quot;&lt;/b&gt;"));
         assert!(!svg.contains("<b>"));
-        let chart = progress_chart(&[], d(2026, 1, 1), d(2026, 3, 31), d(2026, 2, 1), "<x>");
+        let chart = progress_chart(&[], &cycle(d(2026, 1, 1), d(2026, 3, 31), d(2026, 2, 1)), "<x>");
         assert!(chart.contains("&lt;x&gt;"));
     }
 
@@ -268,22 +344,62 @@ mod tests {
                 progress: 1.4,
             },
         ];
-        let svg = progress_chart(&points, d(2026, 1, 1), d(2026, 1, 10), d(2026, 1, 6), "O");
+        let svg = progress_chart(&points, &cycle(d(2026, 1, 1), d(2026, 1, 10), d(2026, 1, 6)), "O");
         // Plot: x from 40 to 588 (548 wide), y from 192 (0 %) to 12 (100 %).
         assert!(
-            svg.contains(r#"<line class="ideal" x1="40" y1="192" x2="588" y2="12">"#),
+            svg.contains(r#"<line class="ideal" x1="40" y1="192" x2="533.2" y2="12">"#),
             "{svg}"
         );
         assert!(svg.contains(r#"points="40,192 314,102 588,12""#), "{svg}");
         assert_eq!(svg.matches("<circle").count(), 3);
-        assert!(svg.contains("<title>6 Jan 2026: 50%</title>"));
+        assert!(svg.contains("<title>6 Jan 2026, 00:00: 50%</title>"), "{svg}");
         assert!(svg.contains(r#"class="today""#));
         assert!(svg.contains("3 readings, latest 140%"));
         // Today outside the cycle: no marker. No points: no line, no dots.
-        let empty = progress_chart(&[], d(2026, 1, 1), d(2026, 1, 10), d(2026, 3, 1), "O");
+        let empty = progress_chart(&[], &cycle(d(2026, 1, 1), d(2026, 1, 10), d(2026, 3, 1)), "O");
         assert!(!empty.contains("today"));
         assert!(!empty.contains("<circle"));
         assert!(!empty.contains("polyline"));
         assert!(empty.contains("no check-ins yet"));
+    }
+
+    /// A key result's own days: the expected line starts where it became active and ends at
+    /// the end of its due day, not across the whole cycle.
+    #[test]
+    fn the_expected_line_runs_over_the_key_results_own_days() {
+        let days = ChartDays {
+            axis: (d(2026, 1, 1), d(2026, 1, 10)),
+            expected: (d(2026, 1, 3), d(2026, 1, 7)),
+            today: d(2026, 1, 5),
+        };
+        let svg = progress_chart(&[], &days, "KR");
+        // 548 px for 10 days: 54.8 px a day; from the start of the 3rd to the start of the 7th.
+        assert!(
+            svg.contains(r#"<line class="ideal" x1="149.6" y1="192" x2="368.8" y2="12">"#),
+            "{svg}"
+        );
+        assert!(svg.contains("from 0% on 3 Jan 2026 to 100% on 7 Jan 2026"));
+    }
+
+    /// Tooltips name the moment in the reader's zone, and the reading is drawn on that day.
+    #[tokio::test]
+    async fn tooltips_speak_the_readers_zone() {
+        let settings = keel_domain::OrgSettings {
+            time_zone: "Pacific/Auckland".into(),
+            ..Default::default()
+        };
+        // 23:00 UTC on the 5th is noon on the 6th in Auckland (UTC+13 in January).
+        let at = Utc.with_ymd_and_hms(2026, 1, 5, 23, 0, 0).unwrap();
+        let days = cycle(d(2026, 1, 1), d(2026, 1, 10), d(2026, 1, 6));
+        let point = [ProgressPoint { at, progress: 0.5 }];
+        let svg = format::with_reader(format::ReaderContext::of(&settings), async {
+            progress_chart(&point, &days, "KR")
+        })
+        .await;
+        assert!(svg.contains("<title>6 Jan 2026, 12:00: 50%</title>"), "{svg}");
+        assert!(svg.contains("from 1 Jan 2026 to 10 Jan 2026"), "{svg}");
+        // 5 days and a half into the 10: x = 40 + 548 * 0.55.
+        assert!(svg.contains(r#"cx="341.4""#), "{svg}");
+        assert!(!svg.contains("UTC"));
     }
 }

@@ -4,7 +4,13 @@
 //! of a standing check-in corrects or withdraws it here, through `services::check_ins::retract`
 //! like `PATCH /api/v1/key-results/{kr}/check-ins/{id}` does; a refused correction comes back
 //! as the page with the message next to the field and what was typed kept (422).
+//!
+//! The expected line runs over the key result's pace window (`rhythm::pace_window`: from when it
+//! became active, not before its own start, to its own due day), the days its status measures
+//! pace over. With `?as_of=YYYY-MM-DD` the page shows the key result as it stood then
+//! (`super::as_of`).
 
+use super::as_of::{self, PastDay};
 use super::charts;
 use super::company::StatusBadge;
 use super::objective::progress_history;
@@ -84,25 +90,71 @@ struct KeyResultTemplate {
     /// The forecast as a range in words for its kind, or why there is none yet.
     forecast: String,
     chart: String,
+    /// What the chart's dashed line is, in words.
+    expected: String,
     check_ins: Vec<CheckInLine>,
     scale_max: u8,
     locked: bool,
+    /// Read as of a past day: the banner and the link back to today.
+    past: Option<PastDay>,
     error: Option<String>,
     notice: Option<String>,
 }
 
+/// A moment's day in the reader's zone.
 fn day(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%-d %b %Y").to_string()
+    super::format::day(t)
+}
+
+/// The chart and what its dashed line is: the key result's progress after each standing
+/// check-in, against steady progress over its pace window.
+fn chart(
+    record: &KeyResult,
+    title: &str,
+    cycle: Option<&Cycle>,
+    window: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
+    standing: &HashMap<KeyResultId, Vec<CheckIn>>,
+    today: chrono::NaiveDate,
+) -> (String, String) {
+    let (Some(c), Some(expected)) = (cycle, window) else {
+        return (String::new(), String::new());
+    };
+    let days = charts::ChartDays {
+        axis: (c.starts_on, c.ends_on),
+        expected,
+        today,
+    };
+    let points = progress_history(std::slice::from_ref(record), standing);
+    let words = format!(
+        "The solid line is the key result's progress after each standing check-in; the dashed line is steady progress from {} (when it became active, or its own start) to 100% on {} (its due day): the pace its status is measured against.",
+        super::format::date(expected.0),
+        super::format::date(expected.1)
+    );
+    (charts::progress_chart(&points, &days, title), words)
+}
+
+/// What the page shows besides the key result: a correction kept with its errors, a message,
+/// and the past day it is read as of.
+#[derive(Default)]
+struct Shown {
+    kept: Option<(String, CorrectForm)>,
+    error: Option<String>,
+    notice: Option<String>,
+    past: Option<PastDay>,
 }
 
 async fn page(
     state: &AppState,
     caller: &Caller,
     id: &KeyResultId,
-    kept: Option<(String, CorrectForm)>,
-    error: Option<String>,
-    notice: Option<String>,
+    shown: Shown,
 ) -> Result<KeyResultTemplate, UiError> {
+    let Shown {
+        kept,
+        error,
+        notice,
+        past,
+    } = shown;
     let KeyResultPage {
         key_result: k,
         record,
@@ -111,7 +163,11 @@ async fn page(
         check_ins,
         names,
         locked,
-    } = key_result_page::key_result_page(state.store(), caller, id).await?;
+        pace_window,
+    } = key_result_page::key_result_page(state.store(), caller, id, past.as_ref().map(|p| p.moment))
+        .await?;
+    // Reading the past changes nothing: no forms.
+    let read_only = locked || past.is_some();
     let scale = keel_store::Settings::settings(state.store())
         .await?
         .confidence_scale;
@@ -120,20 +176,24 @@ async fn page(
             .unwrap_or_else(|| "Keel".into())
     };
     let when: HashMap<&CheckInId, String> = check_ins.iter().map(|c| (&c.id, day(c.at))).collect();
-    let today = chrono::Utc::now();
+    let zone = super::format::reader().org_zone;
+    let today = past
+        .as_ref()
+        .map_or_else(crate::services::now, |p| p.moment)
+        .with_timezone(&zone)
+        .date_naive();
     let standing: HashMap<KeyResultId, Vec<CheckIn>> = HashMap::from([(
         record.id.clone(),
         check_ins.iter().filter(|c| c.stands()).cloned().collect(),
     )]);
-    let chart = cycle.as_ref().map_or_else(String::new, |c| {
-        charts::progress_chart(
-            &progress_history(std::slice::from_ref(&record), &standing),
-            c.starts_on,
-            c.ends_on,
-            today.date_naive(),
-            &k.title,
-        )
-    });
+    let (chart, expected) = chart(
+        &record,
+        &k.title,
+        cycle.as_ref(),
+        pace_window,
+        &standing,
+        today,
+    );
     let lines = check_ins
         .iter()
         .rev()
@@ -157,7 +217,7 @@ async fn page(
                 .and_then(|o| when.get(o))
                 .map(|d| format!("corrects the reading of {d}"))
                 .unwrap_or_default(),
-            mine: !locked && c.stands() && c.author_id.as_ref() == Some(&caller.person.id),
+            mine: !read_only && c.stands() && c.author_id.as_ref() == Some(&caller.person.id),
             form: match &kept {
                 Some((kid, f)) if kid == c.id.as_str() => f.clone(),
                 _ => CorrectForm {
@@ -181,9 +241,11 @@ async fn page(
         status: StatusBadge::new(k.status, k.status_reason.clone()),
         forecast: sentence(&k.forecast_sentence()),
         chart,
+        expected,
         check_ins: lines,
         scale_max: scale.max(),
         locked,
+        past,
         error,
         notice,
     })
@@ -192,15 +254,19 @@ async fn page(
 #[derive(Deserialize)]
 pub struct Done {
     done: Option<String>,
+    /// A past day to read the page as of (`YYYY-MM-DD`).
+    as_of: Option<String>,
 }
 
-/// `GET /key-results/{id}`.
+/// `GET /key-results/{id}`, now or as of a past day (`?as_of=YYYY-MM-DD`).
 pub async fn show(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
     Path(id): Path<String>,
     axum::extract::Query(q): axum::extract::Query<Done>,
 ) -> Result<Response, UiError> {
+    let path = format!("/key-results/{id}");
+    let past = as_of::past_day(state.store(), q.as_of.as_deref(), &path).await?;
     let notice = match q.done.as_deref() {
         Some("corrected") => Some("Corrected: the key result follows the correction.".into()),
         Some("withdrawn") => {
@@ -208,15 +274,12 @@ pub async fn show(
         }
         _ => None,
     };
-    let page = page(
-        &state,
-        &caller,
-        &KeyResultId::from_string(id),
-        None,
-        None,
+    let shown = Shown {
         notice,
-    )
-    .await?;
+        past,
+        ..Default::default()
+    };
+    let page = page(&state, &caller, &KeyResultId::from_string(id), shown).await?;
     Ok(render(StatusCode::OK, &page))
 }
 
@@ -292,7 +355,12 @@ pub async fn correct(
                 }
             }
             let error = Some("The check-in was not corrected: see its form.".to_string());
-            let page = page(&state, &caller, &kr, Some((check_in_id, form)), error, None).await?;
+            let shown = Shown {
+                kept: Some((check_in_id, form)),
+                error,
+                ..Default::default()
+            };
+            let page = page(&state, &caller, &kr, shown).await?;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
         Err(e) => Err(UiError(e)),

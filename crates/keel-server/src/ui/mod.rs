@@ -14,6 +14,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod as_of;
 pub mod assets;
 pub mod audit;
 pub mod cfrs;

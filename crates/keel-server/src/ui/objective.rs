@@ -250,6 +250,8 @@ struct ObjectiveTemplate {
     changes: Vec<HistoryLine>,
     can_edit: bool,
     locked: bool,
+    /// Read as of a past day: the banner and the link back to today.
+    past: Option<super::as_of::PastDay>,
     answer_pending: bool,
     handover: HandoverForm,
     handover_action: String,
@@ -273,6 +275,8 @@ struct Kept {
     /// Check-in id → (note typed, error) of a refused recognition form.
     recognise: Option<(String, String, String)>,
     error: Option<String>,
+    /// The past day the page is read as of (`?as_of=`), if any.
+    past: Option<super::as_of::PastDay>,
 }
 
 /// The owner's status override form, as typed.
@@ -411,14 +415,18 @@ async fn page(
         can,
         key_results: records,
         recognitions,
-    } = objective_page::objective_page(state.store(), caller, id).await?;
+    } = objective_page::objective_page(state.store(), caller, id, kept.past.as_ref().map(|p| p.moment))
+        .await?;
     let scale = state.store().settings().await?.confidence_scale;
     let me = &caller.person.id;
     let mut latest_requests: HashMap<String, &OwnershipRequest> = HashMap::new();
     for r in &ownership_history {
         latest_requests.insert(r.okr.id().to_string(), r);
     }
-    let today = chrono::Utc::now();
+    let today = kept
+        .past
+        .as_ref()
+        .map_or_else(crate::services::now, |p| p.moment);
     let blocks = Blocks {
         check_ins: &check_ins,
         initiatives: &initiatives,
@@ -434,22 +442,22 @@ async fn page(
     let confidence = confidence_summary(&o, scale);
     let chart = cycle.as_ref().map_or_else(String::new, |c| {
         let points = progress_history(&records, &check_ins);
-        charts::progress_chart(
-            &points,
-            c.starts_on,
-            c.ends_on,
-            today
+        let days = charts::ChartDays {
+            axis: (c.starts_on, c.ends_on),
+            expected: (c.starts_on, c.ends_on),
+            today: today
                 .with_timezone(&super::format::reader().org_zone)
                 .date_naive(),
-            &o.title,
-        )
+        };
+        charts::progress_chart(&points, &days, &o.title)
     });
     let history = ownership_history
         .iter()
         .rev()
         .map(|r| history_line(r, &o, &people))
         .collect();
-    let answer_pending = &o.owner_id == me && o.ownership_state == OwnershipState::Pending;
+    let answer_pending =
+        !can.reading_past && &o.owner_id == me && o.ownership_state == OwnershipState::Pending;
     let may_hand_over = !can.locked && (can.edit_objective || !can.edit_key_result.is_empty());
     // Only the new owner already chosen (a hand-over sent back): others are found by typing.
     let chosen: Vec<PersonId> = kept
@@ -533,7 +541,8 @@ async fn page(
             .map(|e| change_line(e, &o, &people))
             .collect(),
         can_edit: can.edit_objective && !can.locked,
-        locked: can.locked,
+        locked: can.locked && !can.reading_past,
+        past: kept.past.clone(),
         answer_pending,
         handover: handover_for(&kept, o.id.as_str()),
         handover_action: format!("/objectives/{}/ownership", o.id),
@@ -571,15 +580,19 @@ fn handover_for(kept: &Kept, okr_id: &str) -> HandoverForm {
 #[derive(Deserialize)]
 pub struct Done {
     done: Option<String>,
+    /// A past day to read the page as of (`YYYY-MM-DD`).
+    as_of: Option<String>,
 }
 
-/// `GET /objectives/{id}`.
+/// `GET /objectives/{id}`, now or as of a past day (`?as_of=YYYY-MM-DD`).
 pub async fn show(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
     Path(id): Path<String>,
     axum::extract::Query(q): axum::extract::Query<Done>,
 ) -> Result<Response, UiError> {
+    let path = format!("/objectives/{id}");
+    let past = super::as_of::past_day(state.store(), q.as_of.as_deref(), &path).await?;
     let notice = match q.done.as_deref() {
         Some("accepted") => Some("You accepted the ownership.".to_string()),
         Some("declined") => {
@@ -594,14 +607,11 @@ pub async fn show(
         }
         _ => None,
     };
-    let page = page(
-        &state,
-        &caller,
-        &ObjectiveId::from_string(id),
-        Kept::default(),
-        notice,
-    )
-    .await?;
+    let kept = Kept {
+        past,
+        ..Default::default()
+    };
+    let page = page(&state, &caller, &ObjectiveId::from_string(id), kept, notice).await?;
     Ok(render(StatusCode::OK, &page))
 }
 

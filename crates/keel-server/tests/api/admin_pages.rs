@@ -521,7 +521,6 @@ async fn admin_settings_form_keeps_what_was_typed_on_error() {
             ("health.pending_ownership_days", "5"),
             ("health.owner_overload", overload),
             ("health.max_key_results", "4"),
-            ("health.stale_check_in_days", "10"),
         ]
     };
     let form = |tz: &'static str, overload: &'static str| form_with_cadence(tz, overload, "14");

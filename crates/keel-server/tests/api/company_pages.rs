@@ -380,7 +380,7 @@ async fn ownership_map_shows_who_owns_what_overload_and_pending_requests() {
     let r = app
         .patch(
             "/api/v1/settings",
-            json!({"health": {"pending_ownership_days": 7, "owner_overload": 1, "max_key_results": 5, "stale_check_in_days": 7}}),
+            json!({"health": {"pending_ownership_days": 7, "owner_overload": 1, "max_key_results": 5}}),
         )
         .await;
     assert_eq!(r.status(), StatusCode::OK);

@@ -314,7 +314,7 @@ async fn settings_have_defaults_and_validate() {
     let again: Value = app.get("/api/v1/settings").await.json().await.unwrap();
     assert_eq!(again["check_in_weekday"], "friday");
     assert_eq!(again["health"]["max_key_results"], 5);
-    let thresholds = json!({"pending_ownership_days": 3, "owner_overload": 4, "max_key_results": 4, "stale_check_in_days": 10});
+    let thresholds = json!({"pending_ownership_days": 3, "owner_overload": 4, "max_key_results": 4});
     let s: Value = app
         .patch("/api/v1/settings", json!({"health": thresholds}))
         .await
@@ -323,7 +323,7 @@ async fn settings_have_defaults_and_validate() {
         .unwrap();
     assert_eq!(s["health"]["owner_overload"], 4);
     let r = app
-        .patch("/api/v1/settings", json!({"health": {"pending_ownership_days": 0, "owner_overload": 4, "max_key_results": 4, "stale_check_in_days": 10}}))
+        .patch("/api/v1/settings", json!({"health": {"pending_ownership_days": 0, "owner_overload": 4, "max_key_results": 4}}))
         .await;
     assert_problem(
         r,

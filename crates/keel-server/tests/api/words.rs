@@ -139,7 +139,6 @@ async fn a_decimal_comma_organisation_writes_and_reads_numbers_its_way() {
             "health.pending_ownership_days",
             "health.owner_overload",
             "health.max_key_results",
-            "health.stale_check_in_days",
             "rhythm.cadence_days",
             "rhythm.grace_days",
         ]

@@ -90,25 +90,29 @@ pub(crate) fn check_in_from(r: &Row) -> StoreResult<CheckIn> {
 pub(crate) use group_commit::CheckInQueue;
 
 /// Moves the key result to the check-in, unless a later check-in is already recorded (or the
-/// key result is gone: `NotFound`, nothing written). Returns the key result as stored after
-/// it, and its objective's id.
+/// key result is gone: `NotFound`, nothing written). Its cached `confidence` is its owner's
+/// latest (`rhythm::is_owners_word`): a contributor's check-in leaves it as it was. Returns the
+/// key result as stored after it, and its objective's id.
 pub(crate) async fn check_in_update(
     tx: &mut Tx,
     job: &CheckInJob,
 ) -> StoreResult<(KeyResult, String)> {
     let (c, applied) = (&job.check_in, &job.applied);
     let kr_id = c.key_result_id.as_str();
+    let owners_word = keel_domain::rhythm::is_owners_word(applied, c.author_id.as_ref());
+    let confidence = owners_word.then(|| i64::from(c.confidence.value()));
     let updated = tx
         .fetch_optional(
-            "UPDATE key_results SET current_value = $1, milestones = $2, confidence = $3, \
+            "UPDATE key_results SET current_value = $1, milestones = $2, \
+             confidence = COALESCE($3, confidence), \
              last_check_in_at = $4, updated_at = $5, version = version + 1 \
              WHERE id = $6 AND deleted_at IS NULL \
              AND (last_check_in_at IS NULL OR last_check_in_at <= $4) \
-             RETURNING version, updated_at",
+             RETURNING version, updated_at, confidence",
             args![
                 applied.current,
                 json(&applied.milestones),
-                i64::from(c.confidence.value()),
+                confidence,
                 ts(&c.at),
                 ts(&now()),
                 kr_id,
@@ -120,11 +124,19 @@ pub(crate) async fn check_in_update(
     if let Some(r) = &updated {
         if r.int("version")? == applied.version + 1 {
             let mut k = applied.clone();
-            k.confidence = Some(c.confidence.value());
+            k.confidence = r
+                .opt_int("confidence")?
+                .map(|v| u8::try_from(v).map_err(|e| corrupt("confidence", e)))
+                .transpose()?;
             k.last_check_in_at = Some(c.at);
             k.version = r.int("version")?;
             k.updated_at = to_ts("updated_at", r.int("updated_at")?)?;
             return Ok((k, applied.objective_id.to_string()));
+        }
+    }
+    if updated.is_none() {
+        if let Some(confidence) = confidence {
+            owners_back_dated_word(tx, kr_id, confidence, &c.at).await?;
         }
     }
     // Either the key result is gone, or a later check-in is already recorded, or it changed
@@ -134,6 +146,27 @@ pub(crate) async fn check_in_update(
         .ok_or(StoreError::NotFound)?;
     let objective_id = stored.objective_id.to_string();
     Ok((stored, objective_id))
+}
+
+/// An owner's back-dated check-in, older than someone's later one (so the value stays): its
+/// confidence is still the owner's latest unless the owner (or a co-owner) has spoken since.
+/// Rare, so its extra query never costs the common path.
+async fn owners_back_dated_word(
+    tx: &mut Tx,
+    kr_id: &str,
+    confidence: i64,
+    at: &chrono::DateTime<chrono::Utc>,
+) -> StoreResult<()> {
+    tx.execute(
+        "UPDATE key_results SET confidence = $1, updated_at = $2, version = version + 1 \
+         WHERE id = $3 AND deleted_at IS NULL AND NOT EXISTS (\
+           SELECT 1 FROM check_ins c WHERE c.key_result_id = $3 AND c.retracted IS NULL \
+           AND c.at > $4 AND (c.author_id = key_results.owner_id OR c.author_id IN \
+             (SELECT person_id FROM key_result_co_owners WHERE key_result_id = $3)))",
+        args![confidence, ts(&now()), kr_id, ts(at)],
+    )
+    .await?;
+    Ok(())
 }
 
 /// One check-in: `check_in_update`, then the check-in and its audit event inserted.

@@ -59,7 +59,7 @@ pub(crate) const OBJECTIVE: Table = Table {
         "version",
     ],
     not_selected: &[],
-    later: &["deleted_at", "activated_at"],
+    later: &["deleted_at", "activated_at", "closed_at"],
 };
 
 pub(crate) const OBJECTIVE_INSERT: &[&str] = OBJECTIVE.columns;
@@ -370,7 +370,8 @@ impl SqlStore {
             .execute(
                 "UPDATE objectives SET title = $1, description = $2, cycle_id = $3, \
                  owner_id = $4, ownership_state = $5, sponsor_id = $6, kind = $7, state = $8, \
-                 visibility = $9, updated_at = $10, version = version + 1 \
+                 visibility = $9, updated_at = $10, version = version + 1, \
+                 closed_at = CASE WHEN $8 = 'closed' THEN COALESCE(closed_at, $10) END \
                  WHERE id = $11 AND version = $12 AND deleted_at IS NULL",
                 args![
                     after.title.as_str(),

@@ -7,17 +7,20 @@ conformance!(
     back_dated_check_in_keeps_newer_value,
     weekly_check_in_is_all_or_nothing,
     check_ins_of_key_results,
+    the_cached_confidence_is_the_owners,
 );
 
 async fn back_dated_check_in_keeps_newer_value(s: DynStore, _url: String) {
     let b = basic(&s).await;
-    let newer = check_in(&b.kr.id, 50.0, now() - Duration::hours(1));
+    let mut newer = check_in(&b.kr.id, 50.0, now() - Duration::hours(1));
+    newer.author_id = Some(b.owner.id.clone());
     let k = s
         .record_check_in(&ctx(), &newer, &applied(&b.kr, &newer))
         .await
         .unwrap();
     assert_eq!(k.current, 50.0);
     let mut older = check_in(&b.kr.id, 40.0, now() - Duration::days(7));
+    older.author_id = Some(b.owner.id.clone());
     older.confidence = Confidence::new(2, ConfidenceScale::ZeroToTen).unwrap();
     let k2 = s
         .record_check_in(&ctx(), &older, &applied(&k, &older))
@@ -154,4 +157,63 @@ async fn check_ins_of_key_results(s: DynStore, _url: String) {
         vec![other]
     );
     assert!(s.check_ins_of(&[]).await.unwrap().is_empty());
+}
+
+/// The key result keeps its owner's latest confidence (`rhythm::is_owners_word`): a
+/// contributor's check-in, or one by Keel itself, moves the value and leaves the confidence the
+/// owner gave, alone or in a weekly batch; an owner's back-dated check-in, older than a
+/// contributor's, still is the owner's latest word unless the owner spoke since; a co-owner
+/// speaks for the owner.
+async fn the_cached_confidence_is_the_owners(s: DynStore, _url: String) {
+    let b = basic(&s).await;
+    let cid = person("Cid", &format!("cid-{}@example.com", uuid::Uuid::now_v7()));
+    s.insert_person(&ctx(), &cid).await.unwrap();
+    let by = |who: Option<&PersonId>, value: f64, confidence: i64, hours_ago: i64| {
+        let mut c = check_in(&b.kr.id, value, now() - Duration::hours(hours_ago));
+        c.author_id = who.cloned();
+        c.confidence = Confidence::new(confidence, ConfidenceScale::ZeroToTen).unwrap();
+        c
+    };
+    let record = |c: CheckIn| {
+        let s = s.clone();
+        async move {
+            let k = s.key_result(&c.key_result_id).await.unwrap().unwrap();
+            s.record_check_in(&ctx(), &c, &applied(&k, &c))
+                .await
+                .unwrap()
+        }
+    };
+    let k = record(by(Some(&b.owner.id), 20.0, 8, 48)).await;
+    assert_eq!((k.current, k.confidence), (20.0, Some(8)));
+    // A contributor's check-in (its `applied` says 3, as a careless caller would): the value
+    // moves, the confidence stays the owner's, as returned and as stored.
+    let k = record(by(Some(&cid.id), 30.0, 3, 2)).await;
+    assert_eq!((k.current, k.confidence), (30.0, Some(8)));
+    assert_eq!(s.key_result(&b.kr.id).await.unwrap().unwrap(), k);
+    // Keel's own (no author): the same.
+    let k = record(by(None, 31.0, 2, 1)).await;
+    assert_eq!((k.current, k.confidence), (31.0, Some(8)));
+    // The owner's back-dated word, older than the others' readings: the value stays, the
+    // confidence is the owner's latest.
+    let k = record(by(Some(&b.owner.id), 25.0, 5, 24)).await;
+    assert_eq!((k.current, k.confidence), (31.0, Some(5)));
+    assert_eq!(s.key_result(&b.kr.id).await.unwrap().unwrap(), k);
+    // Older still than the owner's latest: it changes nothing.
+    let k = record(by(Some(&b.owner.id), 22.0, 9, 36)).await;
+    assert_eq!((k.current, k.confidence), (31.0, Some(5)));
+    // The weekly batch follows the same rule.
+    let theirs = by(Some(&cid.id), 35.0, 1, 0);
+    let now_kr = s.key_result(&b.kr.id).await.unwrap().unwrap();
+    let stored = s
+        .record_check_ins(&ctx(), &[(theirs.clone(), applied(&now_kr, &theirs))])
+        .await
+        .unwrap();
+    assert_eq!((stored[0].current, stored[0].confidence), (35.0, Some(5)));
+    // A co-owner speaks for the owner.
+    let mut shared = s.key_result(&b.kr.id).await.unwrap().unwrap();
+    shared.co_owner_ids = vec![cid.id.clone()];
+    let before = s.key_result(&b.kr.id).await.unwrap().unwrap();
+    s.update_key_result(&ctx(), &before, &shared).await.unwrap();
+    let k = record(by(Some(&cid.id), 36.0, 4, 0)).await;
+    assert_eq!((k.current, k.confidence), (36.0, Some(4)));
 }

@@ -7,6 +7,7 @@ conformance!(
     every_database_table_is_declared,
     settings_written_by_another_server_are_seen,
     migrations_are_idempotent,
+    settings_saved_with_a_retired_threshold_still_load,
 );
 
 /// Settings are cached by each store; a write through this store is seen at once, a write by
@@ -202,4 +203,28 @@ async fn every_database_table_is_declared(s: DynStore, url: String) {
         missing.is_empty(),
         "declared tables not in the database: {missing:?}"
     );
+}
+
+/// Settings saved while `health.stale_check_in_days` existed (retired: stale is the cadence plus
+/// the grace period, *Status and pace* in docs/method.md) still load, without it.
+async fn settings_saved_with_a_retired_threshold_still_load(s: DynStore, url: String) {
+    use sqlx::Connection;
+    let mut saved = s.settings().await.unwrap();
+    saved.health.owner_overload = 9;
+    s.save_settings(&ctx(), &saved).await.unwrap();
+    let mut body = serde_json::to_value(&saved).unwrap();
+    body["health"]["stale_check_in_days"] = 7.into();
+    let (sql, body) = ("UPDATE settings SET body = $1 WHERE id = 1", body.to_string());
+    let written = if url.starts_with("sqlite") {
+        let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        let done = sqlx::query(sql).bind(body).execute(&mut c).await.unwrap();
+        done.rows_affected()
+    } else {
+        let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+        let done = sqlx::query(sql).bind(body).execute(&mut c).await.unwrap();
+        done.rows_affected()
+    };
+    assert_eq!(written, 1);
+    let fresh = keel_store::open(&url).await.unwrap();
+    assert_eq!(fresh.settings().await.unwrap(), saved);
 }

@@ -361,7 +361,10 @@ async fn round_trip_okrs(
         .await
         .unwrap();
     assert_eq!(stored.current, 40.5);
-    assert_eq!(stored.confidence, Some(7));
+    assert_eq!(
+        stored.confidence, None,
+        "Ada does not own it: her confidence is not the owner's"
+    );
     assert_eq!(stored.last_check_in_at, Some(c.at));
     assert_eq!(stored.version, 2);
     let listed = s

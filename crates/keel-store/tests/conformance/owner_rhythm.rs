@@ -8,7 +8,52 @@ conformance!(
     key_results_are_active_from_activation_and_acceptance,
     key_result_dates_round_trip,
     a_check_in_keeps_the_scale_its_confidence_was_given_on,
+    closing_is_dated,
 );
+
+/// When an objective, or its cycle, closed (migration 0013): stamped when the state becomes
+/// closed, kept while it stays closed, cleared when re-opened; the earlier of the two counts.
+async fn closing_is_dated(s: DynStore, _url: String) {
+    let b = basic(&s).await;
+    let ids = [b.objective.id.clone()];
+    assert!(s.closed_since(&ids).await.unwrap().is_empty(), "open");
+    let before_close = now();
+    let closed = ObjectiveState::Closed;
+    let o = s
+        .update_objective(&ctx(), &b.objective, &Objective { state: closed, ..b.objective.clone() })
+        .await
+        .unwrap();
+    let stamped = s.closed_since(&ids).await.unwrap();
+    assert_eq!(stamped.len(), 1);
+    let (id, at) = stamped[0].clone();
+    assert_eq!(id, b.objective.id);
+    assert!(at >= before_close && at <= now(), "{at}");
+    // A later change while closed keeps the first close; the cycle closing later does not move it.
+    let o = s
+        .update_objective(&ctx(), &o, &Objective { title: "Renamed".into(), ..o.clone() })
+        .await
+        .unwrap();
+    let cycle = s
+        .update_cycle(&ctx(), &b.cycle, &Cycle { state: CycleState::Closed, ..b.cycle.clone() })
+        .await
+        .unwrap();
+    assert_eq!(s.closed_since(&ids).await.unwrap(), vec![(id.clone(), at)]);
+    // Re-opened, the objective's own close is cleared: its cycle's (later) close remains.
+    let o = s
+        .update_objective(&ctx(), &o, &Objective { state: ObjectiveState::Active, ..o.clone() })
+        .await
+        .unwrap();
+    let by_cycle = s.closed_since(&ids).await.unwrap();
+    assert_eq!(by_cycle.len(), 1);
+    assert!(by_cycle[0].1 >= at, "the cycle closed after the objective");
+    let cycle = s
+        .update_cycle(&ctx(), &cycle, &Cycle { state: CycleState::Active, ..cycle.clone() })
+        .await
+        .unwrap();
+    assert!(s.closed_since(&ids).await.unwrap().is_empty(), "open again");
+    assert_eq!(cycle.state, CycleState::Active);
+    assert_eq!(o.state, ObjectiveState::Active);
+}
 
 /// A key result's own start and due days are kept, changed and cleared.
 async fn key_result_dates_round_trip(s: DynStore, _url: String) {

@@ -116,13 +116,6 @@ fn settings_inputs(get: impl Fn(&str) -> String) -> Vec<Input> {
         )
         .required(),
         Input::text(
-            "health.stale_check_in_days",
-            "Warn when a key result has no check-in for more than (days)",
-            "number",
-            &get("health.stale_check_in_days"),
-        )
-        .required(),
-        Input::text(
             "rhythm.cadence_days",
             "Check-in cadence (days between check-ins; teams may set their own)",
             "number",
@@ -147,7 +140,7 @@ fn settings_page(caller: &Caller, inputs: Vec<Input>) -> FormPage {
         "Organisation settings",
         AdminForm::new(&layout, inputs),
     );
-    page.intro = "Policies for the whole organisation. The health thresholds decide when the health check starts to warn.".into();
+    page.intro = "Policies for the whole organisation. The health thresholds decide when the health check starts to warn. A key result turns stale when its owner has been silent longer than its cadence plus the grace period: the same rule for status, check-ins due and the health check.".into();
     page.action = "/admin/settings".into();
     page
 }
@@ -170,7 +163,6 @@ pub async fn settings_form(
         "health.pending_ownership_days" => s.health.pending_ownership_days.to_string(),
         "health.owner_overload" => s.health.owner_overload.to_string(),
         "health.max_key_results" => s.health.max_key_results.to_string(),
-        "health.stale_check_in_days" => s.health.stale_check_in_days.to_string(),
         "rhythm.cadence_days" => s.rhythm.cadence_days.to_string(),
         "rhythm.grace_days" => s.rhythm.grace_days.to_string(),
         _ => String::new(),
@@ -206,10 +198,6 @@ fn settings_patch(f: &Posted) -> ApiResult<SettingsPatch> {
             )?,
             owner_overload: whole("health.owner_overload", f.get("health.owner_overload"))?,
             max_key_results: whole("health.max_key_results", f.get("health.max_key_results"))?,
-            stale_check_in_days: whole(
-                "health.stale_check_in_days",
-                f.get("health.stale_check_in_days"),
-            )?,
         }),
         rhythm: Some(RhythmPatch {
             cadence_days: Some(whole("rhythm.cadence_days", f.get("rhythm.cadence_days"))?),

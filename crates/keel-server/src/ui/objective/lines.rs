@@ -142,7 +142,9 @@ impl Blocks<'_> {
             propose: kept.propose.get(&kid).cloned().unwrap_or_default(),
             can_edit: can.edit_key_result.contains(&k.id) && !can.locked,
             can_manage_initiatives: can.manage_initiatives.contains(&k.id) && !can.locked,
-            answer_pending: &k.owner_id == me && k.ownership_state == OwnershipState::Pending,
+            answer_pending: !can.reading_past
+                && &k.owner_id == me
+                && k.ownership_state == OwnershipState::Pending,
             handover: handover_for(kept, &kid),
             handover_action: format!("/key-results/{kid}/ownership"),
             id: kid,
