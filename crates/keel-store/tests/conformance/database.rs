@@ -214,15 +214,22 @@ async fn settings_saved_with_a_retired_threshold_still_load(s: DynStore, url: St
     s.save_settings(&ctx(), &saved).await.unwrap();
     let mut body = serde_json::to_value(&saved).unwrap();
     body["health"]["stale_check_in_days"] = 7.into();
-    let (sql, body) = ("UPDATE settings SET body = $1 WHERE id = 1", body.to_string());
-    let written = if url.starts_with("sqlite") {
-        let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
-        let done = sqlx::query(sql).bind(body).execute(&mut c).await.unwrap();
-        done.rows_affected()
-    } else {
-        let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
-        let done = sqlx::query(sql).bind(body).execute(&mut c).await.unwrap();
-        done.rows_affected()
+    let body = body.to_string();
+    let written = match url.strip_prefix("sqlite://") {
+        Some(path) => {
+            let c = rusqlite::Connection::open(path).unwrap();
+            c.execute("UPDATE settings SET body = ?1 WHERE id = 1", [&body])
+                .unwrap() as u64
+        }
+        None => {
+            let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+            sqlx::query("UPDATE settings SET body = $1 WHERE id = 1")
+                .bind(body)
+                .execute(&mut c)
+                .await
+                .unwrap()
+                .rows_affected()
+        }
     };
     assert_eq!(written, 1);
     let fresh = keel_store::open(&url).await.unwrap();
