@@ -266,10 +266,15 @@ mod tests {
                 max_key_results: 6
             }
         );
-        assert!(!serde_json::to_string(&s).unwrap().contains("stale_check_in_days"));
+        assert!(!serde_json::to_string(&s)
+            .unwrap()
+            .contains("stale_check_in_days"));
         let sent = r#"{"stale_check_in_days": 10}"#;
         let refused = serde_json::from_str::<HealthThresholds>(sent).unwrap_err();
-        assert!(refused.to_string().contains("stale_check_in_days"), "{refused}");
+        assert!(
+            refused.to_string().contains("stale_check_in_days"),
+            "{refused}"
+        );
         let other = r#"{"health": {"owner_overload": 4, "typo_days": 1}}"#;
         assert!(serde_json::from_str::<OrgSettings>(other).is_err());
     }

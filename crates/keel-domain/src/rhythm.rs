@@ -816,7 +816,10 @@ mod tests {
         );
         assert!((share(own, "2026-11-06") - 5.0 / 15.0).abs() < 1e-9);
         // Past its due day: all its time has gone; active after it: nothing left to pace.
-        assert_eq!(pace_share(pace_window(own, day("2026-10-01")), day("2026-12-01")), 1.0);
+        assert_eq!(
+            pace_share(pace_window(own, day("2026-10-01")), day("2026-12-01")),
+            1.0
+        );
         assert_eq!(pace_window(own, day("2026-12-01")), (own.1, own.1));
         assert_eq!(share(own, "2026-12-01"), 1.0);
     }

@@ -44,8 +44,7 @@ pub async fn key_result_page(
     let (record, objective) = get_key_result(store, &Viewer::of(&caller.person), id).await?;
     let cycle = store.cycle(&objective.cycle_id).await?;
     let (key_result, assessed) =
-        views::key_result_assessed(store, record.clone(), &objective, cycle.clone(), as_of)
-            .await?;
+        views::key_result_assessed(store, record.clone(), &objective, cycle.clone(), as_of).await?;
     let mut check_ins = keel_store::every_page(|page| {
         let id = &record.id;
         async move { store.list_check_ins(id, &page).await }

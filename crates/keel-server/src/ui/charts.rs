@@ -159,7 +159,9 @@ pub fn progress_chart(points: &[ProgressPoint], days: &ChartDays, label: &str) -
     let (starts_on, ends_on) = days.axis;
     let plot = Plot {
         start: day_start(starts_on),
-        seconds: ((day_end(ends_on) - day_start(starts_on)).num_seconds().max(1)) as f64,
+        seconds: ((day_end(ends_on) - day_start(starts_on))
+            .num_seconds()
+            .max(1)) as f64,
         left,
         top,
         width: w - left - right,
@@ -209,7 +211,12 @@ fn pct(p: f64) -> String {
 }
 
 /// Grid lines at 0, 50 and 100 %, and the axis's first and last day.
-fn grid_and_axis(svg: &mut String, plot: &Plot, (starts_on, ends_on): (NaiveDate, NaiveDate), h: f64) {
+fn grid_and_axis(
+    svg: &mut String,
+    plot: &Plot,
+    (starts_on, ends_on): (NaiveDate, NaiveDate),
+    h: f64,
+) {
     for p in [0.0, 0.5, 1.0] {
         let y = plot.y(p);
         let _ = write!(
@@ -322,7 +329,11 @@ mod tests {
         let svg = sparkline(&[1], 0, 10, r#"<b>"R&D"</b>"#).unwrap();
         assert!(svg.contains("&lt;b&gt;&quot;R&amp;D&quot;&lt;/b&gt;"));
         assert!(!svg.contains("<b>"));
-        let chart = progress_chart(&[], &cycle(d(2026, 1, 1), d(2026, 3, 31), d(2026, 2, 1)), "<x>");
+        let chart = progress_chart(
+            &[],
+            &cycle(d(2026, 1, 1), d(2026, 3, 31), d(2026, 2, 1)),
+            "<x>",
+        );
         assert!(chart.contains("&lt;x&gt;"));
     }
 
@@ -344,7 +355,11 @@ mod tests {
                 progress: 1.4,
             },
         ];
-        let svg = progress_chart(&points, &cycle(d(2026, 1, 1), d(2026, 1, 10), d(2026, 1, 6)), "O");
+        let svg = progress_chart(
+            &points,
+            &cycle(d(2026, 1, 1), d(2026, 1, 10), d(2026, 1, 6)),
+            "O",
+        );
         // Plot: x from 40 to 588 (548 wide), y from 192 (0 %) to 12 (100 %).
         assert!(
             svg.contains(r#"<line class="ideal" x1="40" y1="192" x2="533.2" y2="12">"#),
@@ -352,11 +367,18 @@ mod tests {
         );
         assert!(svg.contains(r#"points="40,192 314,102 588,12""#), "{svg}");
         assert_eq!(svg.matches("<circle").count(), 3);
-        assert!(svg.contains("<title>6 Jan 2026, 00:00: 50%</title>"), "{svg}");
+        assert!(
+            svg.contains("<title>6 Jan 2026, 00:00: 50%</title>"),
+            "{svg}"
+        );
         assert!(svg.contains(r#"class="today""#));
         assert!(svg.contains("3 readings, latest 140%"));
         // Today outside the cycle: no marker. No points: no line, no dots.
-        let empty = progress_chart(&[], &cycle(d(2026, 1, 1), d(2026, 1, 10), d(2026, 3, 1)), "O");
+        let empty = progress_chart(
+            &[],
+            &cycle(d(2026, 1, 1), d(2026, 1, 10), d(2026, 3, 1)),
+            "O",
+        );
         assert!(!empty.contains("today"));
         assert!(!empty.contains("<circle"));
         assert!(!empty.contains("polyline"));
@@ -396,7 +418,10 @@ mod tests {
             progress_chart(&point, &days, "KR")
         })
         .await;
-        assert!(svg.contains("<title>6 Jan 2026, 12:00: 50%</title>"), "{svg}");
+        assert!(
+            svg.contains("<title>6 Jan 2026, 12:00: 50%</title>"),
+            "{svg}"
+        );
         assert!(svg.contains("from 1 Jan 2026 to 10 Jan 2026"), "{svg}");
         // 5 days and a half into the 10: x = 40 + 548 * 0.55.
         assert!(svg.contains(r#"cx="341.4""#), "{svg}");

@@ -164,8 +164,13 @@ async fn page(
         names,
         locked,
         pace_window,
-    } = key_result_page::key_result_page(state.store(), caller, id, past.as_ref().map(|p| p.moment))
-        .await?;
+    } = key_result_page::key_result_page(
+        state.store(),
+        caller,
+        id,
+        past.as_ref().map(|p| p.moment),
+    )
+    .await?;
     // Reading the past changes nothing: no forms.
     let read_only = locked || past.is_some();
     let scale = keel_store::Settings::settings(state.store())

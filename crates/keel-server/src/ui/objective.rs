@@ -415,8 +415,13 @@ async fn page(
         can,
         key_results: records,
         recognitions,
-    } = objective_page::objective_page(state.store(), caller, id, kept.past.as_ref().map(|p| p.moment))
-        .await?;
+    } = objective_page::objective_page(
+        state.store(),
+        caller,
+        id,
+        kept.past.as_ref().map(|p| p.moment),
+    )
+    .await?;
     let scale = state.store().settings().await?.confidence_scale;
     let me = &caller.person.id;
     let mut latest_requests: HashMap<String, &OwnershipRequest> = HashMap::new();

@@ -314,7 +314,8 @@ async fn settings_have_defaults_and_validate() {
     let again: Value = app.get("/api/v1/settings").await.json().await.unwrap();
     assert_eq!(again["check_in_weekday"], "friday");
     assert_eq!(again["health"]["max_key_results"], 5);
-    let thresholds = json!({"pending_ownership_days": 3, "owner_overload": 4, "max_key_results": 4});
+    let thresholds =
+        json!({"pending_ownership_days": 3, "owner_overload": 4, "max_key_results": 4});
     let s: Value = app
         .patch("/api/v1/settings", json!({"health": thresholds}))
         .await

@@ -33,7 +33,18 @@ async fn set_zone(app: &TestApp, zone: &str) {
 
 #[tokio::test]
 async fn a_tokens_last_day_is_the_organisations_day() {
-    let app = spawn_app().await;
+    tokens_last_day(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn a_tokens_last_day_is_the_organisations_day_on_postgres() {
+    if !postgres_configured() {
+        return;
+    }
+    tokens_last_day(spawn_app_on(Db::Postgres).await).await;
+}
+
+async fn tokens_last_day(app: TestApp) {
     let (zone, today) = zone_off_utc();
     set_zone(&app, zone).await;
     let yesterday = today.pred_opt().unwrap();
@@ -115,9 +126,17 @@ async fn a_token_stops_when_its_last_day_ends_where_the_organisation_is() {
         .unwrap()
         .status();
     if today > utc_today {
-        assert_eq!(status, StatusCode::UNAUTHORIZED, "its last day is over there");
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "its last day is over there"
+        );
     } else {
-        assert_eq!(status, StatusCode::OK, "its last day has not begun to end there");
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "its last day has not begun to end there"
+        );
     }
 }
 
@@ -130,13 +149,30 @@ async fn an_override_may_stand_until_today_where_the_organisation_is() {
     let (o, _) = active_objective(&app, &cycle, None, &["Signal"]).await;
     let path = format!("/api/v1/objectives/{o}/status");
     let yesterday = today.pred_opt().unwrap();
-    let body = |until: chrono::NaiveDate| {
-        json!({"status": "on_track", "reason": "a partner deal", "until": until.to_string()})
-    };
-    let r = app.req(Method::PUT, &path).json(&body(yesterday)).send().await.unwrap();
+    let body = |until: chrono::NaiveDate| json!({"status": "on_track", "reason": "a partner deal", "until": until.to_string()});
+    let r = app
+        .req(Method::PUT, &path)
+        .json(&body(yesterday))
+        .send()
+        .await
+        .unwrap();
     assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, Some("until")).await;
-    let r = app.req(Method::PUT, &path).json(&body(today)).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::OK, "today there is a day it may stand");
-    let view: Value = app.get(&format!("/api/v1/objectives/{o}")).await.json().await.unwrap();
+    let r = app
+        .req(Method::PUT, &path)
+        .json(&body(today))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::OK,
+        "today there is a day it may stand"
+    );
+    let view: Value = app
+        .get(&format!("/api/v1/objectives/{o}"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(view["status"], "on_track", "{view}");
 }

@@ -37,7 +37,10 @@ async fn the_expected_line_runs_over_the_days_pace_is_measured_over() {
         .unwrap()
         .to_string();
     let o = app
-        .create("/api/v1/objectives", json!({"title": "Launch", "cycle_id": cycle}))
+        .create(
+            "/api/v1/objectives",
+            json!({"title": "Launch", "cycle_id": cycle}),
+        )
         .await["id"]
         .as_str()
         .unwrap()
@@ -45,8 +48,14 @@ async fn the_expected_line_runs_over_the_days_pace_is_measured_over() {
     // Its own days began before it became active (8 days ago): pace counts from activation.
     // Another's own days began after: pace counts from them. A third has none: the cycle's.
     let windows = [
-        (json!({"starts_on": day(-40), "ends_on": day(20)}), (day(-8), day(20))),
-        (json!({"starts_on": day(-4), "ends_on": day(6)}), (day(-4), day(6))),
+        (
+            json!({"starts_on": day(-40), "ends_on": day(20)}),
+            (day(-8), day(20)),
+        ),
+        (
+            json!({"starts_on": day(-4), "ends_on": day(6)}),
+            (day(-4), day(6)),
+        ),
         (json!({}), (day(-8), axis.1)),
     ];
     let mut krs = vec![];
@@ -55,11 +64,16 @@ async fn the_expected_line_runs_over_the_days_pace_is_measured_over() {
         body.as_object_mut()
             .unwrap()
             .extend(own.as_object().unwrap().clone());
-        let k = app.create(&format!("/api/v1/objectives/{o}/key-results"), body).await;
+        let k = app
+            .create(&format!("/api/v1/objectives/{o}/key-results"), body)
+            .await;
         krs.push(k["id"].as_str().unwrap().to_string());
     }
     let r = app
-        .patch(&format!("/api/v1/objectives/{o}"), json!({"state": "active"}))
+        .patch(
+            &format!("/api/v1/objectives/{o}"),
+            json!({"state": "active"}),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     app.backdate_objective(&o, 8).await;
@@ -79,11 +93,18 @@ async fn the_expected_line_runs_over_the_days_pace_is_measured_over() {
                 .parse::<f64>()
                 .unwrap()
         };
-        assert!(close(coordinate("x1"), x_of(*from, axis)), "{}", page.html());
+        assert!(
+            close(coordinate("x1"), x_of(*from, axis)),
+            "{}",
+            page.html()
+        );
         assert!(close(coordinate("x2"), x_of(*to, axis)), "{}", page.html());
         let words = page.text("#kr-expected");
         for d in [from, to] {
-            assert!(words.contains(&d.format("%-d %b %Y").to_string()), "{words}");
+            assert!(
+                words.contains(&d.format("%-d %b %Y").to_string()),
+                "{words}"
+            );
         }
     }
 }

@@ -62,10 +62,24 @@ async fn the_pages_read_a_past_day_under_a_banner() {
         then.text("#kr-status-reason"),
         api["status_reason"].as_str().unwrap()
     );
-    assert!(then.text("#as-of").contains(&in_words(week_ago)), "{}", then.html());
-    assert_eq!(then.attr("#as-of a", "href").as_deref(), Some(path.as_str()));
-    assert_eq!(then.rows("table.check-in-history").len(), 2, "a header and one");
-    assert_eq!(then.attrs("svg.progress-chart circle.reading", "r").len(), 1);
+    assert!(
+        then.text("#as-of").contains(&in_words(week_ago)),
+        "{}",
+        then.html()
+    );
+    assert_eq!(
+        then.attr("#as-of a", "href").as_deref(),
+        Some(path.as_str())
+    );
+    assert_eq!(
+        then.rows("table.check-in-history").len(),
+        2,
+        "a header and one"
+    );
+    assert_eq!(
+        then.attrs("svg.progress-chart circle.reading", "r").len(),
+        1
+    );
     assert!(!then.has("details.correct"), "{}", then.html());
     assert!(now.has("details.correct"), "the author may correct today");
 
@@ -80,7 +94,10 @@ async fn the_pages_read_a_past_day_under_a_banner() {
         o_then.html()
     );
     assert!(o_then.text("#as-of").contains(&in_words(week_ago)));
-    assert_eq!(o_then.attr("#as-of a", "href").as_deref(), Some(o_path.as_str()));
+    assert_eq!(
+        o_then.attr("#as-of a", "href").as_deref(),
+        Some(o_path.as_str())
+    );
     assert_eq!(o_then.texts("svg.progress-chart circle").len(), 1);
     for form in ["details.status-override", "form.propose"] {
         assert!(!o_then.has(form), "{form}: {}", o_then.html());
@@ -100,10 +117,17 @@ async fn a_day_that_cannot_be_read_is_a_readable_error_naming_as_of() {
     let (o, krs) = active_objective(&app, &cycle, None, &["Signal"]).await;
     let b = Browser::admin(&app).await;
     let to_come = (chrono::Utc::now() + chrono::Duration::days(2)).date_naive();
-    for page in [format!("/objectives/{o}"), format!("/key-results/{}", krs[0])] {
+    for page in [
+        format!("/objectives/{o}"),
+        format!("/key-results/{}", krs[0]),
+    ] {
         for bad in ["last-week", "2026-13-01", &to_come.to_string()] {
             let resp = b.get(&format!("{page}?as_of={bad}")).await;
-            assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY, "{page} {bad}");
+            assert_eq!(
+                resp.status(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{page} {bad}"
+            );
             let shown = Page::parse(&resp.text().await.unwrap());
             assert!(shown.body().contains("as_of"), "{}", shown.html());
             assert!(!shown.body().contains("Something went wrong"));
@@ -121,29 +145,48 @@ async fn an_okr_closed_today_reads_as_it_was_before() {
     let (by_hand, _) = slipping(&app, &q4).await;
     let (by_cycle, _) = slipping(&app, &other).await;
     let r = app
-        .patch(&format!("/api/v1/objectives/{by_hand}"), json!({"state": "closed"}))
+        .patch(
+            &format!("/api/v1/objectives/{by_hand}"),
+            json!({"state": "closed"}),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::OK);
-    let r = app.post(&format!("/api/v1/cycles/{other}/close"), json!({})).await;
+    let r = app
+        .post(&format!("/api/v1/cycles/{other}/close"), json!({}))
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
 
     let b = Browser::admin(&app).await;
     for o in [&by_hand, &by_cycle] {
         let now: Value = json_of(&app, &format!("/api/v1/objectives/{o}")).await;
         assert_eq!(now["status"], "closed", "{now}");
-        let then: Value =
-            json_of(&app, &format!("/api/v1/objectives/{o}?as_of={}", day_ago(3))).await;
-        assert_eq!(then["status"], "on_track", "the owner's 8 stood then: {then}");
+        let then: Value = json_of(
+            &app,
+            &format!("/api/v1/objectives/{o}?as_of={}", day_ago(3)),
+        )
+        .await;
+        assert_eq!(
+            then["status"], "on_track",
+            "the owner's 8 stood then: {then}"
+        );
         assert_eq!(then["key_results"][0]["status"], "on_track", "{then}");
         let page = b.page(&format!("/objectives/{o}")).await;
         assert!(page.has("#objective-status .status-closed"));
         assert!(page.body().contains("closed: nothing can change"));
-        let page = b.page(&format!("/objectives/{o}?as_of={}", day_ago(3))).await;
-        assert!(page.has("#objective-status .status-on_track"), "{}", page.html());
+        let page = b
+            .page(&format!("/objectives/{o}?as_of={}", day_ago(3)))
+            .await;
+        assert!(
+            page.has("#objective-status .status-on_track"),
+            "{}",
+            page.html()
+        );
         assert!(!page.body().contains("closed: nothing can change"));
     }
     // Re-opened, it is no longer closed, and a past day reads it open too.
-    let r = app.post(&format!("/api/v1/cycles/{other}/reopen"), json!({})).await;
+    let r = app
+        .post(&format!("/api/v1/cycles/{other}/reopen"), json!({}))
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     let now: Value = json_of(&app, &format!("/api/v1/objectives/{by_cycle}")).await;
     assert_ne!(now["status"], "closed", "{now}");

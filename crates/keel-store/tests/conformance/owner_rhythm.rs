@@ -20,7 +20,14 @@ async fn closing_is_dated(s: DynStore, _url: String) {
     let before_close = now();
     let closed = ObjectiveState::Closed;
     let o = s
-        .update_objective(&ctx(), &b.objective, &Objective { state: closed, ..b.objective.clone() })
+        .update_objective(
+            &ctx(),
+            &b.objective,
+            &Objective {
+                state: closed,
+                ..b.objective.clone()
+            },
+        )
         .await
         .unwrap();
     let stamped = s.closed_since(&ids).await.unwrap();
@@ -30,24 +37,52 @@ async fn closing_is_dated(s: DynStore, _url: String) {
     assert!(at >= before_close && at <= now(), "{at}");
     // A later change while closed keeps the first close; the cycle closing later does not move it.
     let o = s
-        .update_objective(&ctx(), &o, &Objective { title: "Renamed".into(), ..o.clone() })
+        .update_objective(
+            &ctx(),
+            &o,
+            &Objective {
+                title: "Renamed".into(),
+                ..o.clone()
+            },
+        )
         .await
         .unwrap();
     let cycle = s
-        .update_cycle(&ctx(), &b.cycle, &Cycle { state: CycleState::Closed, ..b.cycle.clone() })
+        .update_cycle(
+            &ctx(),
+            &b.cycle,
+            &Cycle {
+                state: CycleState::Closed,
+                ..b.cycle.clone()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(s.closed_since(&ids).await.unwrap(), vec![(id.clone(), at)]);
     // Re-opened, the objective's own close is cleared: its cycle's (later) close remains.
     let o = s
-        .update_objective(&ctx(), &o, &Objective { state: ObjectiveState::Active, ..o.clone() })
+        .update_objective(
+            &ctx(),
+            &o,
+            &Objective {
+                state: ObjectiveState::Active,
+                ..o.clone()
+            },
+        )
         .await
         .unwrap();
     let by_cycle = s.closed_since(&ids).await.unwrap();
     assert_eq!(by_cycle.len(), 1);
     assert!(by_cycle[0].1 >= at, "the cycle closed after the objective");
     let cycle = s
-        .update_cycle(&ctx(), &cycle, &Cycle { state: CycleState::Active, ..cycle.clone() })
+        .update_cycle(
+            &ctx(),
+            &cycle,
+            &Cycle {
+                state: CycleState::Active,
+                ..cycle.clone()
+            },
+        )
         .await
         .unwrap();
     assert!(s.closed_since(&ids).await.unwrap().is_empty(), "open again");
