@@ -395,6 +395,25 @@ pub fn progress_history(
     points
 }
 
+/// The objective's progress over its cycle against steady progress from its first day to its
+/// last, with `today` (the moment read) marked.
+fn objective_chart(
+    records: &[KeyResult],
+    check_ins: &HashMap<KeyResultId, Vec<CheckIn>>,
+    c: &Cycle,
+    today: chrono::DateTime<chrono::Utc>,
+    title: &str,
+) -> String {
+    let days = charts::ChartDays {
+        axis: (c.starts_on, c.ends_on),
+        expected: (c.starts_on, c.ends_on),
+        today: today
+            .with_timezone(&super::format::reader().org_zone)
+            .date_naive(),
+    };
+    charts::progress_chart(&progress_history(records, check_ins), &days, title)
+}
+
 async fn page(
     state: &AppState,
     caller: &Caller,
@@ -446,15 +465,7 @@ async fn page(
     let key_results = o.key_results.iter().map(|k| blocks.block(k)).collect();
     let confidence = confidence_summary(&o, scale);
     let chart = cycle.as_ref().map_or_else(String::new, |c| {
-        let points = progress_history(&records, &check_ins);
-        let days = charts::ChartDays {
-            axis: (c.starts_on, c.ends_on),
-            expected: (c.starts_on, c.ends_on),
-            today: today
-                .with_timezone(&super::format::reader().org_zone)
-                .date_naive(),
-        };
-        charts::progress_chart(&points, &days, &o.title)
+        objective_chart(&records, &check_ins, c, today, &o.title)
     });
     let history = ownership_history
         .iter()
