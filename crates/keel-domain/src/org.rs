@@ -85,8 +85,8 @@ pub struct OrgSettings {
     /// The day check-ins fall due: for cadences of a week or more, a key result is due on the
     /// check-in day that closes its cadence (see `rhythm::due_on`).
     pub check_in_weekday: Weekday,
-    /// When the health check starts to warn. (Settings saved while it still had
-    /// `stale_check_in_days` load: that retired field is dropped, see [`HealthThresholds`].)
+    /// When the health check starts to warn.
+    // Settings saved with a retired threshold still load (`health_as_stored`).
     #[serde(deserialize_with = "health_as_stored")]
     pub health: HealthThresholds,
     /// How often owners check in, and how long silence is tolerated before a key result is stale.
@@ -127,10 +127,10 @@ pub fn check_cadence(field: &str, days: u32) -> FieldResult<u32> {
 
 /// Thresholds of the ownership health check, per organisation.
 ///
-/// There is no threshold for silence: stale has one definition, the cadence plus the grace
-/// period (`rhythm::is_stale`, set with `rhythm.cadence_days` and `rhythm.grace_days`). The
-/// retired `stale_check_in_days` is refused like any unknown field when sent; settings stored
-/// with it still load ([`RETIRED_HEALTH_FIELDS`]).
+/// There is no threshold for silence: a key result turns stale when its owner has been silent
+/// longer than `rhythm.cadence_days` plus `rhythm.grace_days`, the one definition. The retired
+/// `stale_check_in_days` is refused like any unknown field.
+// Settings stored with it still load: `RETIRED_HEALTH_FIELDS`, `health_as_stored`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct HealthThresholds {

@@ -23,7 +23,7 @@ pub struct ApiToken {
     pub scope: TokenScope,
     pub created_at: chrono::DateTime<chrono::Utc>,
     /// The token's last day: it stops working when this day ends in the organisation's time
-    /// zone (the one clock, `OrgSettings::local_date`).
+    /// zone.
     pub expires_on: Option<chrono::NaiveDate>,
     pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
     pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
