@@ -100,6 +100,15 @@ async fn tokens_last_day(app: TestApp) {
         .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(field_error(&resp.text().await.unwrap(), "expires_on").is_some());
+    // The list says each token's last day in words.
+    let listed = b.page("/account/tokens").await;
+    let rows = listed.rows("table");
+    let last_day = today.format("%-d %b %Y").to_string();
+    assert!(
+        rows.iter()
+            .any(|r| r.iter().any(|c| c == "until tonight") && r.contains(&last_day)),
+        "{rows:?}"
+    );
 }
 
 /// A token whose last day was yesterday where the organisation is no longer works, even while

@@ -89,10 +89,11 @@ async fn tokens_view(
                 id: t.id.to_string(),
                 name: t.name,
                 scope: wire(t.scope),
-                created: t.created_at.format("%Y-%m-%d").to_string(),
+                created: crate::ui::format::day(t.created_at),
+                // Its last day, a day where the organisation is: "31 Dec 2026".
                 expires: t
                     .expires_on
-                    .map(|d| d.to_string())
+                    .map(crate::ui::format::date)
                     .unwrap_or_else(|| "no expiry".into()),
                 last_used: fmt(t.last_used_at),
                 revoked: t.revoked_at.is_some(),
