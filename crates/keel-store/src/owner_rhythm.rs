@@ -167,6 +167,23 @@ pub(crate) async fn stamp_acceptance(
     Ok(())
 }
 
+/// A new owner's word is not the previous owner's: the key result's cached confidence becomes
+/// its new owner's (or co-owners') latest standing one, none if they never checked in
+/// (`rhythm::is_owners_word`). Only on a change of owner, never on a check-in's path.
+pub(crate) async fn recache_owners_confidence(tx: &mut Tx, id: &str) -> StoreResult<()> {
+    tx.execute(
+        "UPDATE key_results SET confidence = (SELECT c.confidence FROM check_ins c \
+           WHERE c.key_result_id = $1 AND c.retracted IS NULL \
+           AND (c.author_id = key_results.owner_id OR c.author_id IN \
+             (SELECT person_id FROM key_result_co_owners WHERE key_result_id = $1)) \
+           ORDER BY c.at DESC, c.id DESC LIMIT 1) \
+         WHERE id = $1",
+        args![id],
+    )
+    .await?;
+    Ok(())
+}
+
 /// The owner's rhythm: cadences, status overrides, scores, retrospectives, carrying over.
 #[async_trait]
 pub trait Rhythm: Send + Sync {

@@ -325,6 +325,7 @@ impl SqlStore {
         }
         if before.table == "key_results" {
             crate::owner_rhythm::stamp_acceptance(&mut tx, okr_id, &now(), true).await?;
+            crate::owner_rhythm::recache_owners_confidence(&mut tx, okr_id).await?;
         }
         // An unanswered request is replaced by the new one.
         tx.execute(

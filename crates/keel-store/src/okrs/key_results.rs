@@ -375,6 +375,9 @@ impl SqlStore {
         )
         .await?;
         Self::write_kr_junctions(&mut tx, &k, true).await?;
+        if before.owner_id != after.owner_id || before.co_owner_ids != after.co_owner_ids {
+            crate::owner_rhythm::recache_owners_confidence(&mut tx, k.id.as_str()).await?;
+        }
         let stored = key_result_in(&mut Exec::Tx(&mut tx), before.id.as_str())
             .await?
             .ok_or(StoreError::NotFound)?;

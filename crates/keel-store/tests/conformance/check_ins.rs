@@ -209,11 +209,36 @@ async fn the_cached_confidence_is_the_owners(s: DynStore, _url: String) {
         .await
         .unwrap();
     assert_eq!((stored[0].current, stored[0].confidence), (35.0, Some(5)));
-    // A co-owner speaks for the owner.
-    let mut shared = s.key_result(&b.kr.id).await.unwrap().unwrap();
-    shared.co_owner_ids = vec![cid.id.clone()];
+    // A co-owner speaks for the owner: made one, Cid's latest reading is an owner's word.
     let before = s.key_result(&b.kr.id).await.unwrap().unwrap();
-    s.update_key_result(&ctx(), &before, &shared).await.unwrap();
+    let shared = KeyResult {
+        co_owner_ids: vec![cid.id.clone()],
+        ..before.clone()
+    };
+    let k = s.update_key_result(&ctx(), &before, &shared).await.unwrap();
+    assert_eq!(k.confidence, Some(1));
     let k = record(by(Some(&cid.id), 36.0, 4, 0)).await;
     assert_eq!((k.current, k.confidence), (36.0, Some(4)));
+    // Handed over to someone who never checked in: no owner's word yet.
+    let dee = person("Dee", &format!("dee-{}@example.com", uuid::Uuid::now_v7()));
+    s.insert_person(&ctx(), &dee).await.unwrap();
+    let before = s.key_result(&b.kr.id).await.unwrap().unwrap();
+    let solo = KeyResult {
+        co_owner_ids: vec![],
+        ..before.clone()
+    };
+    let before = s.update_key_result(&ctx(), &before, &solo).await.unwrap();
+    assert_eq!(before.confidence, Some(5), "the owner's own latest again");
+    let handover = request(
+        OkrRef::KeyResult(b.kr.id.clone()),
+        Some(&b.owner.id),
+        &dee.id,
+        Some(&b.owner.id),
+        now(),
+    );
+    s.propose_ownership(&ctx(), &handover, before.version)
+        .await
+        .unwrap();
+    let k = s.key_result(&b.kr.id).await.unwrap().unwrap();
+    assert_eq!((k.owner_id.clone(), k.confidence), (dee.id.clone(), None));
 }
