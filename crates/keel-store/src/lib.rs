@@ -72,6 +72,7 @@ mod settings;
 mod snapshot;
 mod sql;
 mod teams;
+pub mod transfer;
 
 pub use accounts::Accounts;
 pub use audit_log::AuditLog;
