@@ -15,6 +15,9 @@ pub struct BackupArgs {
     /// as a SQLite file; a PostgreSQL database as Keel's portable export.
     #[arg(long)]
     pub to: PathBuf,
+    /// Write Keel's portable export (JSON lines) even from a SQLite database.
+    #[arg(long)]
+    pub portable: bool,
 }
 
 /// `keel restore`'s flags.
@@ -45,7 +48,7 @@ fn database_url(db: &DbArgs) -> anyhow::Result<String> {
 pub async fn backup(db: &DbArgs, args: BackupArgs) -> anyhow::Result<()> {
     let url = database_url(db)?;
     let started = Instant::now();
-    let report = transfer::backup(&url, &args.to).await?;
+    let report = transfer::backup(&url, &args.to, args.portable).await?;
     let rows: u64 = report.tables.iter().map(|(_, n)| n).sum();
     eprintln!(
         "keel: backed up {rows} rows in {} tables (schema version {}) to {} as a {}, {} in {:.1} s",
