@@ -118,8 +118,8 @@ async fn extra_rows(url: &str) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn postgres_only_types_and_identities_survive_a_round_trip_through_sqlite() {
+#[test]
+fn postgres_only_types_and_identities_survive_a_round_trip_through_sqlite() {
     let Ok(admin) = std::env::var("KEEL_TEST_POSTGRES_URL") else {
         assert!(std::env::var("CI").as_deref() != Ok("true"));
         eprintln!("KEEL_TEST_POSTGRES_URL is not set: skipping");
@@ -127,13 +127,21 @@ async fn postgres_only_types_and_identities_survive_a_round_trip_through_sqlite(
     };
     let suffix = uuid::Uuid::now_v7().simple().to_string();
     let (from, back) = (format!("keel_tr_from_{suffix}"), format!("keel_tr_back_{suffix}"));
-    pg(&admin, &format!("CREATE DATABASE {from}; CREATE DATABASE {back}")).await;
-    let outcome = tokio::spawn(round_trip(database_url(&admin, &from), database_url(&admin, &back))).await;
-    pg(
-        &admin,
-        &format!("DROP DATABASE {from} WITH (FORCE); DROP DATABASE {back} WITH (FORCE)"),
-    )
-    .await;
+    let rt = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    };
+    for name in [&from, &back] {
+        rt().block_on(pg(&admin, &format!("CREATE DATABASE {name}")));
+    }
+    // On a thread of its own, so that the databases are dropped even when it fails.
+    let urls = (database_url(&admin, &from), database_url(&admin, &back));
+    let outcome = std::thread::spawn(move || rt().block_on(round_trip(urls.0, urls.1))).join();
+    for name in [&from, &back] {
+        rt().block_on(pg(&admin, &format!("DROP DATABASE {name} WITH (FORCE)")));
+    }
     outcome.unwrap();
 }
 

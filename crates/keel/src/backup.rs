@@ -5,6 +5,7 @@
 use anyhow::bail;
 use keel::config::{self, DbArgs, FileConfig};
 use keel_store::transfer::{self, BackupReport, Report};
+use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -64,8 +65,10 @@ pub async fn backup(db: &DbArgs, args: BackupArgs) -> anyhow::Result<()> {
 }
 
 fn print_counts(report: &BackupReport) {
+    let mut out = std::io::stdout().lock();
     for (table, rows) in &report.tables {
-        println!("{table:<28}{rows:>10}");
+        // A closed pipe (`| head`) is not an error of the backup.
+        let _ = writeln!(out, "{table:<28}{rows:>10}");
     }
 }
 
@@ -107,12 +110,15 @@ pub async fn copy(args: CopyArgs) -> anyhow::Result<()> {
 
 /// Prints the comparison, table by table; fails when any table differs.
 fn conclude(report: &Report, done: &str, started: Instant) -> anyhow::Result<()> {
-    println!(
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
         "{:<28}{:>12}{:>12}  {:<32}  same",
         "table", "source rows", "written", "checksum"
     );
     for t in &report.tables {
-        println!(
+        let _ = writeln!(
+            out,
             "{:<28}{:>12}{:>12}  {:<32}  {}",
             t.table,
             t.source.rows,

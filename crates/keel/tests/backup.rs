@@ -417,7 +417,7 @@ fn an_organisation_copied_to_postgres_and_back_comes_back_row_for_row() {
         &["copy", "--from", &start, "--to", &pg.url()],
         "is not empty",
     );
-    fails_with(&["copy", "--from", &start, "--to", &pg.url()], "rows in people");
+    fails_with(&["copy", "--from", &start, "--to", &pg.url()], "rows in check_ins");
     assert_eq!(count(&pg.url(), "people"), people);
     // A SQLite backup restores into PostgreSQL too.
     let other = PgDb::new().unwrap();

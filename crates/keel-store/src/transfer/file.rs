@@ -257,7 +257,7 @@ pub(crate) fn read(path: &Path, tx: &Tx) -> TResult<()> {
         reader.table(i, table, tx)?;
     }
     match reader.json()? {
-        serde_json::Value::Object(o) if o.get("end_of_backup") == Some(&true.into()) => {}
+        serde_json::Value::Object(o) if o.get("end_of_backup") == Some(&serde_json::Value::Bool(true)) => {}
         _ => return Err(reader.damaged("expected the end of the backup")),
     }
     if reader.next_line()?.is_some() {

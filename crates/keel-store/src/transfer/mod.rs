@@ -148,7 +148,7 @@ impl Endpoint {
         match self.clone() {
             Endpoint::Sqlite(p) => tokio::task::spawn_blocking(move || sqlite::read(&p, &tx)),
             Endpoint::Portable(p) => tokio::task::spawn_blocking(move || file::read(&p, &tx)),
-            Endpoint::Postgres(u) => tokio::spawn(async move { postgres::read(&u, &tx).await }),
+            Endpoint::Postgres(u) => tokio::spawn(postgres::read_spawnable(u, tx)),
         }
     }
 }
@@ -237,8 +237,10 @@ async fn joined<T>(task: tokio::task::JoinHandle<TResult<T>>) -> TResult<T> {
 /// Restores the backup file `from` into the empty database at `url`, then migrates it to this
 /// Keel's schema; refuses a non-empty database and a backup from a newer Keel.
 pub async fn restore(from: &Path, url: &str) -> TResult<Report> {
-    let source = file::open_backup(from)?;
-    transfer(source, Endpoint::database(url)?).await
+    let destination = Endpoint::database(url)?;
+    let from = from.to_path_buf();
+    let source = joined(tokio::task::spawn_blocking(move || file::open_backup(&from))).await?;
+    transfer(source, destination).await
 }
 
 /// Copies every table of the database at `from` into the empty database at `to` (SQLite to
@@ -256,9 +258,10 @@ pub async fn copy(from: &str, to: &str) -> TResult<Report> {
 
 fn same_database(a: &Endpoint, b: &Endpoint) -> bool {
     match (a, b) {
-        (Endpoint::Sqlite(x), Endpoint::Sqlite(y)) => {
-            x == y || (x.canonicalize().ok().is_some() && x.canonicalize().ok() == y.canonicalize().ok())
-        }
+        (Endpoint::Sqlite(x), Endpoint::Sqlite(y)) => match (x.canonicalize(), y.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => x == y,
+        },
         (Endpoint::Postgres(x), Endpoint::Postgres(y)) => x == y,
         _ => false,
     }
@@ -468,17 +471,22 @@ impl Found {
     /// Refuses a destination with rows, with tables not Keel's, or with a newer schema than
     /// the rows to load.
     fn refuse_unless_empty(&self, version: i64) -> TResult<()> {
-        let full: Vec<String> = self
-            .tables
-            .iter()
-            .filter(|(_, n)| *n > 0)
-            .map(|(t, n)| format!("{n} {}", if *n == 1 { "row in" } else { "rows in" }) + " " + t)
-            .collect();
+        let mut full: Vec<&(String, u64)> = self.tables.iter().filter(|(_, n)| *n > 0).collect();
         if !full.is_empty() {
+            // The largest tables name what is there; the rest are counted.
+            full.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            let mut named: Vec<String> = full
+                .iter()
+                .take(4)
+                .map(|(t, n)| format!("{n} {} {t}", if *n == 1 { "row in" } else { "rows in" }))
+                .collect();
+            if full.len() > 4 {
+                named.push(format!("rows in {} more tables", full.len() - 4));
+            }
             return Err(TransferError::Refused(format!(
                 "the destination database is not empty (it holds {}): restore or copy only into an \
                  empty database",
-                full.join(", ")
+                named.join(", ")
             )));
         }
         match self.schema_version {

@@ -38,6 +38,12 @@ async fn connect(url: &str) -> TResult<PgConnection> {
     Ok(PgConnection::connect_with(&options(url)?).await?)
 }
 
+/// Runs a statement without rows or arguments, unprepared.
+async fn once(conn: &mut PgConnection, sql: &str) -> TResult<()> {
+    sqlx::query(sql).persistent(false).execute(conn).await?;
+    Ok(())
+}
+
 /// Every table of the current schema with its columns and references, and the newest migration
 /// applied (None without `schema_migrations`).
 async fn schema(conn: &mut PgConnection) -> TResult<(Option<i64>, Vec<TableInfo>)> {
@@ -95,15 +101,26 @@ async fn schema(conn: &mut PgConnection) -> TResult<(Option<i64>, Vec<TableInfo>
     Ok((version, tables.into_values().collect()))
 }
 
+/// `read` as a boxed `Send` future, so it can be spawned (boxed here, where the lifetimes are
+/// concrete; sqlx's executor futures otherwise trip rustc's higher-ranked `Send` check).
+pub(crate) fn read_spawnable(
+    url: String,
+    tx: Tx,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = TResult<()>> + Send>> {
+    Box::pin(async move { read(&url, &tx).await })
+}
+
 /// Streams every table, all read in one snapshot.
-pub(crate) async fn read(url: &str, tx: &Tx) -> TResult<()> {
+async fn read(url: &str, tx: &Tx) -> TResult<()> {
     let mut conn = connect(url).await?;
-    sqlx::raw_sql(
-        "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL TIME ZONE 'UTC'; \
-         SET LOCAL DateStyle = 'ISO'; SET LOCAL extra_float_digits = 3",
-    )
-    .execute(&mut conn)
-    .await?;
+    for sql in [
+        "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+        "SET LOCAL TIME ZONE 'UTC'",
+        "SET LOCAL DateStyle = 'ISO'",
+        "SET LOCAL extra_float_digits = 3",
+    ] {
+        once(&mut conn, sql).await?;
+    }
     let (version, tables) = schema(&mut conn).await?;
     let version = version.ok_or_else(|| {
         TransferError::Refused(
@@ -116,7 +133,7 @@ pub(crate) async fn read(url: &str, tx: &Tx) -> TResult<()> {
     for (i, table) in header.tables.iter().enumerate() {
         read_table(&mut conn, i, table, tx).await?;
     }
-    sqlx::raw_sql("COMMIT").execute(&mut conn).await?;
+    once(&mut conn, "COMMIT").await?;
     conn.close().await.ok();
     sent(tx.send(Item::Done).await)
 }
@@ -136,15 +153,18 @@ async fn read_table(conn: &mut PgConnection, i: usize, table: &TableInfo, tx: &T
             }
         })
         .collect();
-    sqlx::raw_sql(&format!(
-        "DECLARE keel_backup NO SCROLL CURSOR FOR SELECT {} FROM {}",
+    // A cursor of its own per table: the FETCH's text, by which its prepared statement and
+    // result columns are cached, differs from table to table.
+    let cursor = format!("keel_backup_{i}");
+    let declare = format!(
+        "DECLARE {cursor} NO SCROLL CURSOR FOR SELECT {} FROM {}",
         cols.join(", "),
         quoted(&table.name)
-    ))
-    .execute(&mut *conn)
-    .await?;
+    );
+    once(conn, &declare).await?;
+    let fetch = format!("FETCH {BATCH} FROM {cursor}");
     loop {
-        let rows = sqlx::query(&format!("FETCH {BATCH} FROM keel_backup"))
+        let rows = sqlx::query(&fetch)
             .fetch_all(&mut *conn)
             .await?;
         if rows.is_empty() {
@@ -156,7 +176,7 @@ async fn read_table(conn: &mut PgConnection, i: usize, table: &TableInfo, tx: &T
             .collect::<TResult<Vec<Row>>>()?;
         sent(tx.send(Item::Rows(i, batch)).await)?;
     }
-    sqlx::raw_sql("CLOSE keel_backup").execute(&mut *conn).await?;
+    once(conn, &format!("CLOSE {cursor}")).await?;
     Ok(())
 }
 
