@@ -43,7 +43,9 @@ async fn keel_file(dir: &Dir, name: &str) {
 
 fn max_version(dir: &Dir, name: &str) -> i64 {
     sqlite(dir, name)
-        .query_row("SELECT MAX(version) FROM schema_migrations", [], |r| r.get(0))
+        .query_row("SELECT MAX(version) FROM schema_migrations", [], |r| {
+            r.get(0)
+        })
         .unwrap()
 }
 
@@ -68,9 +70,11 @@ async fn an_older_backup_is_migrated_up_and_a_newer_one_refused() {
     assert!(report.verified());
     assert_eq!(max_version(&dir, "new.db"), latest);
     let (name, ends): (String, Option<String>) = sqlite(&dir, "new.db")
-        .query_row("SELECT c.name, (SELECT MAX(ends_on) FROM key_results) FROM cycles c", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        .query_row(
+            "SELECT c.name, (SELECT MAX(ends_on) FROM key_results) FROM cycles c",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .unwrap();
     assert_eq!((name.as_str(), ends), ("2026 Q4", None));
 
@@ -126,7 +130,10 @@ fn postgres_only_types_and_identities_survive_a_round_trip_through_sqlite() {
         return;
     };
     let suffix = uuid::Uuid::now_v7().simple().to_string();
-    let (from, back) = (format!("keel_tr_from_{suffix}"), format!("keel_tr_back_{suffix}"));
+    let (from, back) = (
+        format!("keel_tr_from_{suffix}"),
+        format!("keel_tr_back_{suffix}"),
+    );
     let rt = || {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -161,10 +168,15 @@ async fn round_trip(from: String, back: String) {
     )
     .await;
     drop(keel_store::open(&dir.url("middle.db")).await.unwrap());
-    sqlite(&dir, "middle.db").execute_batch(EXTRA_SQLITE).unwrap();
+    sqlite(&dir, "middle.db")
+        .execute_batch(EXTRA_SQLITE)
+        .unwrap();
     let there = transfer::copy(&from, &dir.url("middle.db")).await.unwrap();
     assert!(there.verified(), "{there:?}");
-    assert!(there.tables.iter().any(|t| t.table == "extra_things" && t.source.rows == 3));
+    assert!(there
+        .tables
+        .iter()
+        .any(|t| t.table == "extra_things" && t.source.rows == 3));
     let home = transfer::copy(&dir.url("middle.db"), &back).await.unwrap();
     assert!(home.verified(), "{home:?}");
     assert_eq!(extra_rows(&from).await, extra_rows(&back).await);

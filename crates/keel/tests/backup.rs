@@ -138,7 +138,10 @@ fn fails_with(args: &[&str], words: &str) {
     assert!(!o.status.success(), "{args:?} succeeded: {err}");
     assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
     assert!(err.starts_with("keel: "), "{err}");
-    assert!(err.contains(words), "{args:?}: expected '{words}' in: {err}");
+    assert!(
+        err.contains(words),
+        "{args:?}: expected '{words}' in: {err}"
+    );
 }
 
 /// The first column of every row `sql` returns, on either backend, as text.
@@ -204,14 +207,14 @@ fn serve_demo(url: &str) -> (std::process::Child, u16, String) {
             let _ = tx.send(line);
         }
     });
-    loop {
-        let line = rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("serve --demo prints an API token");
+    while let Ok(line) = rx.recv_timeout(Duration::from_secs(60)) {
         if let Some(t) = line.trim().strip_prefix("API token: ") {
             return (child, port, t.to_string());
         }
     }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("serve --demo prints an API token");
 }
 
 /// Key results of the active cycle, where the administrator may check in.
@@ -289,15 +292,24 @@ fn backup_under_check_in_load(url: &str, fresh: &str, file: &Path) {
     let o = succeeds(&["backup", "--to", &file_arg, "--database-url", url]);
     assert!(stderr(&o).contains("backed up"), "{}", stderr(&o));
     // The load ran on through the backup and after it.
-    wait_for(before.len() + 10);
+    let during = acked.lock().unwrap().len() - before.len();
+    wait_for(before.len() + during + 10);
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    eprintln!(
+        "{} check-ins acknowledged before the backup, {during} while it ran",
+        before.len()
+    );
     rt.block_on(load).unwrap();
     let _ = server.kill();
     let _ = server.wait();
 
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(file).unwrap().permissions().mode();
-    assert_eq!(mode & 0o777, 0o600, "a backup is readable by its owner only");
+    assert_eq!(
+        mode & 0o777,
+        0o600,
+        "a backup is readable by its owner only"
+    );
 
     let o = succeeds(&["restore", "--from", &file_arg, "--database-url", fresh]);
     assert!(
@@ -315,7 +327,10 @@ fn backup_under_check_in_load(url: &str, fresh: &str, file: &Path) {
     .into_iter()
     .collect();
     let missing: Vec<_> = before.difference(&restored).collect();
-    assert!(missing.is_empty(), "acknowledged but not restored: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "acknowledged but not restored: {missing:?}"
+    );
     let posted: BTreeSet<String> = acked.lock().unwrap().iter().cloned().collect();
     for id in restored.intersection(&posted) {
         assert!(audited.contains(id), "check-in {id} has no audit row");
@@ -396,7 +411,14 @@ fn an_organisation_copied_to_postgres_and_back_comes_back_row_for_row() {
     succeeds(&["demo", "--database-url", &start]);
     // Passwords, sessions and audit rows too: an administrator with a password.
     succeeds(&[
-        "admin", "create", "--email", "ops@example.com", "--name", "Ops", "--database-url", &start,
+        "admin",
+        "create",
+        "--email",
+        "ops@example.com",
+        "--name",
+        "Ops",
+        "--database-url",
+        &start,
     ]);
     let o = succeeds(&["copy", "--from", &start, "--to", &pg.url()]);
     let table = stdout(&o);
@@ -405,11 +427,17 @@ fn an_organisation_copied_to_postgres_and_back_comes_back_row_for_row() {
         assert!(line.ends_with("yes"), "{line}");
     }
     for t in ["people", "audit_events", "check_ins", "settings"] {
-        assert!(table.lines().any(|l| l.starts_with(t)), "{t} was not compared: {table}");
+        assert!(
+            table.lines().any(|l| l.starts_with(t)),
+            "{t} was not compared: {table}"
+        );
     }
     assert!(stderr(&o).contains("every row count and checksum equal"));
     succeeds(&["copy", "--from", &pg.url(), "--to", &back]);
-    assert_eq!(every_row(&dir.path("start.db")), every_row(&dir.path("back.db")));
+    assert_eq!(
+        every_row(&dir.path("start.db")),
+        every_row(&dir.path("back.db"))
+    );
 
     // A non-empty destination is refused, naming what it holds, and left as it was.
     let people = count(&pg.url(), "people");
@@ -417,7 +445,10 @@ fn an_organisation_copied_to_postgres_and_back_comes_back_row_for_row() {
         &["copy", "--from", &start, "--to", &pg.url()],
         "is not empty",
     );
-    fails_with(&["copy", "--from", &start, "--to", &pg.url()], "rows in check_ins");
+    fails_with(
+        &["copy", "--from", &start, "--to", &pg.url()],
+        "rows in check_ins",
+    );
     assert_eq!(count(&pg.url(), "people"), people);
     // A SQLite backup restores into PostgreSQL too.
     let other = PgDb::new().unwrap();
@@ -428,7 +459,7 @@ fn an_organisation_copied_to_postgres_and_back_comes_back_row_for_row() {
 }
 
 #[test]
-fn bad_input_fails_in_one_line_and_writes_nothing() {
+fn damaged_or_foreign_backups_fail_in_one_line_and_write_nothing() {
     let dir = Dir::new();
     let live = dir.url("live.db");
     succeeds(&["demo", "--database-url", &live]);
@@ -438,15 +469,37 @@ fn bad_input_fails_in_one_line_and_writes_nothing() {
 
     // Missing and corrupt files.
     fails_with(
-        &["restore", "--from", &path("nowhere.backup"), "--database-url", &target],
+        &[
+            "restore",
+            "--from",
+            &path("nowhere.backup"),
+            "--database-url",
+            &target,
+        ],
         "does not exist",
     );
-    std::fs::write(dir.path("garbage"), "these are not the rows you are looking for").unwrap();
+    std::fs::write(
+        dir.path("garbage"),
+        "these are not the rows you are looking for",
+    )
+    .unwrap();
     fails_with(
-        &["restore", "--from", &path("garbage"), "--database-url", &target],
+        &[
+            "restore",
+            "--from",
+            &path("garbage"),
+            "--database-url",
+            &target,
+        ],
         "is not a Keel backup",
     );
-    succeeds(&["backup", "--to", &path("keel.backup"), "--database-url", &live]);
+    succeeds(&[
+        "backup",
+        "--to",
+        &path("keel.backup"),
+        "--database-url",
+        &live,
+    ]);
     let whole = std::fs::read(dir.path("keel.backup")).unwrap();
     let mut damaged = whole.clone();
     for b in damaged.iter_mut().skip(4096).take(8192) {
@@ -454,51 +507,132 @@ fn bad_input_fails_in_one_line_and_writes_nothing() {
     }
     std::fs::write(dir.path("damaged.backup"), &damaged).unwrap();
     fails_with(
-        &["restore", "--from", &path("damaged.backup"), "--database-url", &target],
+        &[
+            "restore",
+            "--from",
+            &path("damaged.backup"),
+            "--database-url",
+            &target,
+        ],
         "is damaged",
     );
 
     // The portable export: cut short, or a value changed.
-    succeeds(&["backup", "--portable", "--to", &path("keel.jsonl"), "--database-url", &live]);
+    succeeds(&[
+        "backup",
+        "--portable",
+        "--to",
+        &path("keel.jsonl"),
+        "--database-url",
+        &live,
+    ]);
     let text = std::fs::read_to_string(dir.path("keel.jsonl")).unwrap();
-    let half: String = text.lines().take(text.lines().count() / 2).map(|l| format!("{l}\n")).collect();
+    let half: String = text
+        .lines()
+        .take(text.lines().count() / 2)
+        .map(|l| format!("{l}\n"))
+        .collect();
     std::fs::write(dir.path("short.jsonl"), half).unwrap();
     fails_with(
-        &["restore", "--from", &path("short.jsonl"), "--database-url", &target],
+        &[
+            "restore",
+            "--from",
+            &path("short.jsonl"),
+            "--database-url",
+            &target,
+        ],
         "incomplete",
     );
     let changed = text.replacen("Northwind", "Southwind", 1);
     assert_ne!(changed, text);
     std::fs::write(dir.path("changed.jsonl"), changed).unwrap();
     fails_with(
-        &["restore", "--from", &path("changed.jsonl"), "--database-url", &target],
+        &[
+            "restore",
+            "--from",
+            &path("changed.jsonl"),
+            "--database-url",
+            &target,
+        ],
         "do not match their recorded count and checksum",
     );
     // A backup from a newer Keel.
     let newer = text.replacen("\"schema_version\":", "\"schema_version\":9999,\"was\":", 1);
     std::fs::write(dir.path("newer.jsonl"), newer).unwrap();
     fails_with(
-        &["restore", "--from", &path("newer.jsonl"), "--database-url", &target],
+        &[
+            "restore",
+            "--from",
+            &path("newer.jsonl"),
+            "--database-url",
+            &target,
+        ],
         "newer than this Keel",
     );
-    assert!(!target_file.exists(), "a failed restore leaves no database behind");
+    assert!(
+        !target_file.exists(),
+        "a failed restore leaves no database behind"
+    );
+}
+
+#[test]
+fn bad_urls_and_non_empty_targets_fail_in_one_line_and_change_nothing() {
+    let dir = Dir::new();
+    let live = dir.url("live.db");
+    succeeds(&["demo", "--database-url", &live]);
+    let target = dir.url("target.db");
+    let target_file = dir.path("target.db");
+    let path = |n: &str| dir.path(n).display().to_string();
+    for args in [
+        vec!["backup", "--to", &path("keel.backup")],
+        vec!["backup", "--portable", "--to", &path("keel.jsonl")],
+    ] {
+        succeeds(&[&args[..], &["--database-url", &live]].concat());
+    }
 
     // Bad URLs and a missing database.
     fails_with(
-        &["restore", "--from", &path("keel.jsonl"), "--database-url", "mysql://root:pw@h/db"],
+        &[
+            "restore",
+            "--from",
+            &path("keel.jsonl"),
+            "--database-url",
+            "mysql://root:pw@h/db",
+        ],
         "invalid database URL",
     );
-    fails_with(&["copy", "--from", "mysql://root:pw@h/db", "--to", &target], "invalid database URL");
     fails_with(
-        &["copy", "--from", &live, "--to", "postgres://keel:hunter2@127.0.0.1:1/keel"],
+        &["copy", "--from", "mysql://root:pw@h/db", "--to", &target],
+        "invalid database URL",
+    );
+    fails_with(
+        &[
+            "copy",
+            "--from",
+            &live,
+            "--to",
+            "postgres://keel:hunter2@127.0.0.1:1/keel",
+        ],
         "database error",
     );
     fails_with(
-        &["backup", "--to", &path("x.backup"), "--database-url", &dir.url("missing.db")],
+        &[
+            "backup",
+            "--to",
+            &path("x.backup"),
+            "--database-url",
+            &dir.url("missing.db"),
+        ],
         "does not exist",
     );
     fails_with(
-        &["backup", "--to", &path("no/such/dir/x.backup"), "--database-url", &live],
+        &[
+            "backup",
+            "--to",
+            &path("no/such/dir/x.backup"),
+            "--database-url",
+            &live,
+        ],
         "cannot write",
     );
     fails_with(&["copy", "--from", &live, "--to", &live], "same database");
@@ -506,11 +640,23 @@ fn bad_input_fails_in_one_line_and_writes_nothing() {
     assert!(!target_file.exists());
 
     // The portable export restores into SQLite; a second restore over it is refused.
-    succeeds(&["restore", "--from", &path("keel.jsonl"), "--database-url", &target]);
+    succeeds(&[
+        "restore",
+        "--from",
+        &path("keel.jsonl"),
+        "--database-url",
+        &target,
+    ]);
     let people = count(&target, "people");
     assert_eq!(people, count(&live, "people"));
     fails_with(
-        &["restore", "--from", &path("keel.backup"), "--database-url", &target],
+        &[
+            "restore",
+            "--from",
+            &path("keel.backup"),
+            "--database-url",
+            &target,
+        ],
         "is not empty",
     );
     assert_eq!(count(&target, "people"), people);

@@ -74,10 +74,13 @@ impl AtomicFile {
     /// Syncs the finished file and renames it over `dest`.
     pub(crate) fn commit(mut self) -> TResult<u64> {
         let file = File::open(&self.temp).map_err(io("cannot reopen the backup"))?;
-        file.sync_all().map_err(io("cannot flush the backup to disk"))?;
+        file.sync_all()
+            .map_err(io("cannot flush the backup to disk"))?;
         let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
-        std::fs::rename(&self.temp, &self.dest)
-            .map_err(io(format!("cannot move the backup to {}", self.dest.display())))?;
+        std::fs::rename(&self.temp, &self.dest).map_err(io(format!(
+            "cannot move the backup to {}",
+            self.dest.display()
+        )))?;
         self.committed = true;
         if let Some(dir) = self.dest.parent().filter(|d| !d.as_os_str().is_empty()) {
             if let Ok(d) = File::open(dir) {
@@ -103,8 +106,11 @@ pub(crate) fn write(to: &Path, mut rx: Rx) -> TResult<BackupReport> {
     let Some(Item::Header(header)) = rx.blocking_recv() else {
         return Err(TransferError::Stopped);
     };
-    line(&mut out, &serde_json::to_string(&header).unwrap_or_default())
-        .map_err(io("cannot write the backup"))?;
+    line(
+        &mut out,
+        &serde_json::to_string(&header).unwrap_or_default(),
+    )
+    .map_err(io("cannot write the backup"))?;
     let plans: Vec<Canon> = header.tables.iter().map(|t| t.canon(None)).collect();
     let mut tallies = vec![Tally::default(); header.tables.len()];
     let mut current: Option<usize> = None;
@@ -128,15 +134,15 @@ pub(crate) fn write(to: &Path, mut rx: Rx) -> TResult<BackupReport> {
         }
     }
     if !done {
-        return Err(TransferError::Refused("the database stopped sending rows".into()));
+        return Err(TransferError::Refused(
+            "the database stopped sending rows".into(),
+        ));
     }
     finish_sections(&mut out, &header, &tallies, current)?;
-    let file = out
-        .into_inner()
-        .map_err(|e| TransferError::Io {
-            context: "cannot write the backup".into(),
-            source: e.into_error(),
-        })?;
+    let file = out.into_inner().map_err(|e| TransferError::Io {
+        context: "cannot write the backup".into(),
+        source: e.into_error(),
+    })?;
     drop(file);
     let bytes = atomic.commit()?;
     Ok(BackupReport {
@@ -164,10 +170,7 @@ fn advance(
     if let Some(c) = current {
         end_line(out, &header.tables[c], &tallies[c])?;
     }
-    for i in current.map_or(0, |c| c + 1)..next {
-        start_line(out, &header.tables[i])?;
-        end_line(out, &header.tables[i], &tallies[i])?;
-    }
+    empty_sections(out, &header.tables[current.map_or(0, |c| c + 1)..next])?;
     start_line(out, &header.tables[next])
 }
 
@@ -182,11 +185,17 @@ fn finish_sections(
     if let Some(c) = current {
         end_line(out, &header.tables[c], &tallies[c])?;
     }
-    for i in current.map_or(0, |c| c + 1)..header.tables.len() {
-        start_line(out, &header.tables[i])?;
-        end_line(out, &header.tables[i], &tallies[i])?;
-    }
+    empty_sections(out, &header.tables[current.map_or(0, |c| c + 1)..])?;
     line(out, "{\"end_of_backup\":true}").map_err(io("cannot write the backup"))
+}
+
+/// Sections of tables the source sent no rows for.
+fn empty_sections(out: &mut impl Write, tables: &[TableInfo]) -> TResult<()> {
+    for t in tables {
+        start_line(out, t)?;
+        end_line(out, t, &Tally::default())?;
+    }
+    Ok(())
 }
 
 fn start_line(out: &mut impl Write, t: &TableInfo) -> TResult<()> {
@@ -195,7 +204,8 @@ fn start_line(out: &mut impl Write, t: &TableInfo) -> TResult<()> {
 }
 
 fn end_line(out: &mut impl Write, t: &TableInfo, tally: &Tally) -> TResult<()> {
-    let end = serde_json::json!({ "end": t.name, "rows": tally.rows, "checksum": tally.checksum() });
+    let end =
+        serde_json::json!({ "end": t.name, "rows": tally.rows, "checksum": tally.checksum() });
     line(out, &end.to_string()).map_err(io("cannot write the backup"))
 }
 
@@ -217,7 +227,9 @@ pub(crate) fn open_backup(path: &Path) -> TResult<Endpoint> {
         std::io::ErrorKind::NotFound => bad("does not exist"),
         _ => bad(&format!("cannot be read: {e}")),
     })?;
-    let n = f.read(&mut first).map_err(|e| bad(&format!("cannot be read: {e}")))?;
+    let n = f
+        .read(&mut first)
+        .map_err(|e| bad(&format!("cannot be read: {e}")))?;
     if n == 16 && first == SQLITE_MAGIC {
         super::sqlite::check_backup(path)?;
         return Ok(Endpoint::Sqlite(path.to_path_buf()));
@@ -257,7 +269,8 @@ pub(crate) fn read(path: &Path, tx: &Tx) -> TResult<()> {
         reader.table(i, table, tx)?;
     }
     match reader.json()? {
-        serde_json::Value::Object(o) if o.get("end_of_backup") == Some(&serde_json::Value::Bool(true)) => {}
+        serde_json::Value::Object(o)
+            if o.get("end_of_backup") == Some(&serde_json::Value::Bool(true)) => {}
         _ => return Err(reader.damaged("expected the end of the backup")),
     }
     if reader.next_line()?.is_some() {

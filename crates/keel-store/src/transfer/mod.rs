@@ -239,7 +239,10 @@ async fn joined<T>(task: tokio::task::JoinHandle<TResult<T>>) -> TResult<T> {
 pub async fn restore(from: &Path, url: &str) -> TResult<Report> {
     let destination = Endpoint::database(url)?;
     let from = from.to_path_buf();
-    let source = joined(tokio::task::spawn_blocking(move || file::open_backup(&from))).await?;
+    let source = joined(tokio::task::spawn_blocking(move || {
+        file::open_backup(&from)
+    }))
+    .await?;
     transfer(source, destination).await
 }
 
@@ -325,7 +328,10 @@ async fn load(destination: &Endpoint, header: Header, rx: Rx) -> TResult<Loaded>
     match destination {
         Endpoint::Sqlite(p) => {
             let p = p.clone();
-            joined(tokio::task::spawn_blocking(move || sqlite::write(&p, header, rx))).await
+            joined(tokio::task::spawn_blocking(move || {
+                sqlite::write(&p, header, rx)
+            }))
+            .await
         }
         Endpoint::Postgres(u) => postgres::write(u, header, rx).await,
         Endpoint::Portable(_) => Err(TransferError::Refused(
@@ -439,7 +445,10 @@ fn forget(destination: &Endpoint) {
 }
 
 /// The destination's table of the same name as the source's; every source column must be there.
-pub(crate) fn matching<'a>(source: &TableInfo, destination: &'a [TableInfo]) -> TResult<&'a TableInfo> {
+pub(crate) fn matching<'a>(
+    source: &TableInfo,
+    destination: &'a [TableInfo],
+) -> TResult<&'a TableInfo> {
     let d = destination
         .iter()
         .find(|d| d.name == source.name)

@@ -164,9 +164,7 @@ async fn read_table(conn: &mut PgConnection, i: usize, table: &TableInfo, tx: &T
     once(conn, &declare).await?;
     let fetch = format!("FETCH {BATCH} FROM {cursor}");
     loop {
-        let rows = sqlx::query(&fetch)
-            .fetch_all(&mut *conn)
-            .await?;
+        let rows = sqlx::query(&fetch).fetch_all(&mut *conn).await?;
         if rows.is_empty() {
             break;
         }
@@ -184,15 +182,21 @@ fn decode(r: &PgRow, table: &TableInfo) -> TResult<Row> {
     let mut row = Vec::with_capacity(table.columns.len());
     for (i, c) in table.columns.iter().enumerate() {
         row.push(match c.kind {
-            Kind::Int => r.try_get::<Option<i64>, _>(i)?.map_or(Value::Null, Value::Int),
-            Kind::Real => r.try_get::<Option<f64>, _>(i)?.map_or(Value::Null, Value::Real),
+            Kind::Int => r
+                .try_get::<Option<i64>, _>(i)?
+                .map_or(Value::Null, Value::Int),
+            Kind::Real => r
+                .try_get::<Option<f64>, _>(i)?
+                .map_or(Value::Null, Value::Real),
             Kind::Bool => r
                 .try_get::<Option<bool>, _>(i)?
                 .map_or(Value::Null, |b| Value::Int(i64::from(b))),
-            Kind::Blob => r.try_get::<Option<Vec<u8>>, _>(i)?.map_or(Value::Null, Value::Blob),
-            Kind::Text | Kind::Json | Kind::Other => {
-                r.try_get::<Option<String>, _>(i)?.map_or(Value::Null, Value::Text)
-            }
+            Kind::Blob => r
+                .try_get::<Option<Vec<u8>>, _>(i)?
+                .map_or(Value::Null, Value::Blob),
+            Kind::Text | Kind::Json | Kind::Other => r
+                .try_get::<Option<String>, _>(i)?
+                .map_or(Value::Null, Value::Text),
         });
     }
     Ok(row)
@@ -320,7 +324,9 @@ pub(crate) async fn write(url: &str, header: Header, mut rx: Rx) -> TResult<Load
     }
     reset_sequences(&mut tx, &destination).await?;
     tx.commit().await.map_err(|e| {
-        TransferError::Refused(format!("the rows could not be committed ({e}): nothing was written"))
+        TransferError::Refused(format!(
+            "the rows could not be committed ({e}): nothing was written"
+        ))
     })?;
     sqlx::query("ANALYZE").execute(&mut conn).await?;
     conn.close().await.ok();

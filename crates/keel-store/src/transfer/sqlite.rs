@@ -164,9 +164,11 @@ pub(crate) fn backup(path: &Path, to: &Path) -> TResult<BackupReport> {
     let (_, tables) = schema(&out)?;
     let mut counts = Vec::new();
     for t in super::schema::fk_order(tables) {
-        let n: i64 = out.query_row(&format!("SELECT COUNT(*) FROM {}", quoted(&t.name)), [], |r| {
-            r.get(0)
-        })?;
+        let n: i64 = out.query_row(
+            &format!("SELECT COUNT(*) FROM {}", quoted(&t.name)),
+            [],
+            |r| r.get(0),
+        )?;
         counts.push((t.name, n as u64));
     }
     drop(out);
@@ -211,9 +213,11 @@ pub(crate) fn inspect(path: &Path) -> TResult<(bool, Found)> {
         tables: Vec::new(),
     };
     for t in tables {
-        let n: i64 = conn.query_row(&format!("SELECT COUNT(*) FROM {}", quoted(&t.name)), [], |r| {
-            r.get(0)
-        })?;
+        let n: i64 = conn.query_row(
+            &format!("SELECT COUNT(*) FROM {}", quoted(&t.name)),
+            [],
+            |r| r.get(0),
+        )?;
         found.tables.push((t.name, n as u64));
     }
     Ok((true, found))
@@ -246,7 +250,9 @@ pub(crate) fn write(path: &Path, header: Header, mut rx: Rx) -> TResult<Loaded> 
         match item {
             Item::Rows(i, rows) => {
                 let mut st = tx.prepare_cached(&inserts[i])?;
-                let tally = sent_tallies.entry(header.tables[i].name.clone()).or_default();
+                let tally = sent_tallies
+                    .entry(header.tables[i].name.clone())
+                    .or_default();
                 for row in &rows {
                     st.execute(rusqlite::params_from_iter(row.iter()))
                         .map_err(|e| row_error(&header.tables[i], e))?;
@@ -261,7 +267,9 @@ pub(crate) fn write(path: &Path, header: Header, mut rx: Rx) -> TResult<Loaded> 
         return Err(TransferError::Stopped);
     }
     tx.commit().map_err(|e| {
-        TransferError::Refused(format!("the rows could not be committed ({e}): nothing was written"))
+        TransferError::Refused(format!(
+            "the rows could not be committed ({e}): nothing was written"
+        ))
     })?;
     conn.execute_batch("ANALYZE")?;
     Ok(Loaded {

@@ -240,8 +240,14 @@ mod tests {
             json: vec![true, false],
         };
         let (mut f, mut i) = (Tally::default(), Tally::default());
-        f.add(&[Value::Real(4.0), Value::Text("{\"b\":1, \"a\":2}".into())], &json);
-        i.add(&[Value::Text("{\"a\": 2, \"b\": 1}".into()), Value::Int(4)], &swapped);
+        f.add(
+            &[Value::Real(4.0), Value::Text("{\"b\":1, \"a\":2}".into())],
+            &json,
+        );
+        i.add(
+            &[Value::Text("{\"a\": 2, \"b\": 1}".into()), Value::Int(4)],
+            &swapped,
+        );
         assert_eq!(f, i);
     }
 }
