@@ -13,10 +13,12 @@ use std::time::Instant;
 #[derive(Debug, clap::Args)]
 pub struct BackupArgs {
     /// The backup file to write (replaced whole if it exists). A SQLite database is backed up
-    /// as a SQLite file; a PostgreSQL database as Keel's portable export.
+    /// as a SQLite file; a PostgreSQL database as Keel's portable export, gzipped when the name
+    /// ends in .gz.
     #[arg(long)]
     pub to: PathBuf,
-    /// Write Keel's portable export (JSON lines) even from a SQLite database.
+    /// Write Keel's portable export (JSON lines) even from a SQLite database (implied by a name
+    /// ending in .gz).
     #[arg(long)]
     pub portable: bool,
 }

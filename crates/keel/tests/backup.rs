@@ -556,6 +556,27 @@ fn damaged_or_foreign_backups_fail_in_one_line_and_write_nothing() {
         ],
         "do not match their recorded count and checksum",
     );
+    // Gzipped (by its name), and cut short.
+    succeeds(&[
+        "backup",
+        "--to",
+        &path("keel.jsonl.gz"),
+        "--database-url",
+        &live,
+    ]);
+    let gz = std::fs::read(dir.path("keel.jsonl.gz")).unwrap();
+    assert!(gz.starts_with(&[0x1f, 0x8b]) && gz.len() < text.len() / 4);
+    std::fs::write(dir.path("short.jsonl.gz"), &gz[..gz.len() / 2]).unwrap();
+    fails_with(
+        &[
+            "restore",
+            "--from",
+            &path("short.jsonl.gz"),
+            "--database-url",
+            &target,
+        ],
+        "is damaged",
+    );
     // A backup from a newer Keel.
     let newer = text.replacen("\"schema_version\":", "\"schema_version\":9999,\"was\":", 1);
     std::fs::write(dir.path("newer.jsonl"), newer).unwrap();
@@ -586,6 +607,7 @@ fn bad_urls_and_non_empty_targets_fail_in_one_line_and_change_nothing() {
     for args in [
         vec!["backup", "--to", &path("keel.backup")],
         vec!["backup", "--portable", "--to", &path("keel.jsonl")],
+        vec!["backup", "--to", &path("keel.jsonl.gz")],
     ] {
         succeeds(&[&args[..], &["--database-url", &live]].concat());
     }
@@ -639,7 +661,17 @@ fn bad_urls_and_non_empty_targets_fail_in_one_line_and_change_nothing() {
     assert!(!dir.path("missing.db").exists() && !dir.path("x.backup").exists());
     assert!(!target_file.exists());
 
-    // The portable export restores into SQLite; a second restore over it is refused.
+    // The gzipped export restores; so does the plain one, and a second restore over it is
+    // refused.
+    let gz_target = dir.url("from-gz.db");
+    succeeds(&[
+        "restore",
+        "--from",
+        &path("keel.jsonl.gz"),
+        "--database-url",
+        &gz_target,
+    ]);
+    assert_eq!(count(&gz_target, "check_ins"), count(&live, "check_ins"));
     succeeds(&[
         "restore",
         "--from",

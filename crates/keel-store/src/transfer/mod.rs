@@ -203,10 +203,11 @@ pub struct BackupReport {
 /// Takes a consistent copy of the database at `url` into the file `to` while it may be in use:
 /// a SQLite database becomes a SQLite file (`VACUUM INTO`, one read transaction); a PostgreSQL
 /// database the portable export (one `REPEATABLE READ` snapshot). The file appears whole or not
-/// at all (written beside it, then renamed), readable by its owner only. `portable` writes the
-/// portable export from SQLite too.
+/// at all (written beside it, then renamed), readable by its owner only. `portable` (or a file
+/// name ending in `.gz`, for a gzipped export) writes the portable export from SQLite too.
 pub async fn backup(url: &str, to: &Path, portable: bool) -> TResult<BackupReport> {
     let source = Endpoint::database(url)?;
+    let portable = portable || to.extension().is_some_and(|e| e == "gz");
     match &source {
         Endpoint::Sqlite(path) if !portable => {
             let (path, to) = (path.clone(), to.to_path_buf());
