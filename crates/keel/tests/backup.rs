@@ -612,6 +612,7 @@ fn bad_urls_and_non_empty_targets_fail_in_one_line_and_change_nothing() {
         succeeds(&[&args[..], &["--database-url", &live]].concat());
     }
 
+    let people_before = count(&live, "people");
     // Bad URLs and a missing database.
     fails_with(
         &[
@@ -658,6 +659,19 @@ fn bad_urls_and_non_empty_targets_fail_in_one_line_and_change_nothing() {
         "cannot write",
     );
     fails_with(&["copy", "--from", &live, "--to", &live], "same database");
+    let live_file = path("live.db");
+    fails_with(
+        &[
+            "backup",
+            "--portable",
+            "--to",
+            &live_file,
+            "--database-url",
+            &live,
+        ],
+        "the database itself",
+    );
+    assert_eq!(count(&live, "people"), people_before);
     assert!(!dir.path("missing.db").exists() && !dir.path("x.backup").exists());
     assert!(!target_file.exists());
 

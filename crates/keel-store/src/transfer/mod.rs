@@ -208,6 +208,13 @@ pub struct BackupReport {
 pub async fn backup(url: &str, to: &Path, portable: bool) -> TResult<BackupReport> {
     let source = Endpoint::database(url)?;
     let portable = portable || to.extension().is_some_and(|e| e == "gz");
+    if let Endpoint::Sqlite(path) = &source {
+        if same_file(path, to) {
+            return Err(TransferError::Refused(
+                "--to names the database itself: back up to another file".into(),
+            ));
+        }
+    }
     match &source {
         Endpoint::Sqlite(path) if !portable => {
             let (path, to) = (path.clone(), to.to_path_buf());
@@ -262,12 +269,17 @@ pub async fn copy(from: &str, to: &str) -> TResult<Report> {
 
 fn same_database(a: &Endpoint, b: &Endpoint) -> bool {
     match (a, b) {
-        (Endpoint::Sqlite(x), Endpoint::Sqlite(y)) => match (x.canonicalize(), y.canonicalize()) {
-            (Ok(a), Ok(b)) => a == b,
-            _ => x == y,
-        },
+        (Endpoint::Sqlite(x), Endpoint::Sqlite(y)) => same_file(x, y),
         (Endpoint::Postgres(x), Endpoint::Postgres(y)) => x == y,
         _ => false,
+    }
+}
+
+/// Whether two paths name one file (or would, once created).
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
     }
 }
 

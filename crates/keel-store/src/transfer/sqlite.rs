@@ -145,13 +145,6 @@ fn read_table(conn: &Connection, i: usize, table: &TableInfo, tx: &Tx) -> TResul
 /// is one self-contained file, its rows counted, then renamed into place.
 pub(crate) fn backup(path: &Path, to: &Path) -> TResult<BackupReport> {
     let conn = open_existing(path)?;
-    if let (Ok(a), Ok(b)) = (path.canonicalize(), to.canonicalize()) {
-        if a == b {
-            return Err(TransferError::Refused(
-                "--to names the database itself: back up to another file".into(),
-            ));
-        }
-    }
     let (version, _) = schema(&conn)?;
     let version = version.ok_or_else(|| not_keel(path))?;
     let (atomic, file) = AtomicFile::create(to)?;
