@@ -299,10 +299,10 @@ async fn transfer(source: Endpoint, destination: Endpoint) -> TResult<Report> {
     if header.schema_version > latest {
         reading.abort();
         return Err(TransferError::Refused(format!(
-            "the {} is at schema version {}, newer than this Keel's ({latest}): use Keel {} or later",
+            "the {} is at schema version {}, newer than this Keel's ({latest}): use a Keel at \
+             least as new as the one that wrote it",
             source_words(&source),
             header.schema_version,
-            header.keel_version
         )));
     }
     let created = prepare_destination(&destination, header.schema_version).await;
