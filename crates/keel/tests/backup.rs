@@ -368,6 +368,19 @@ fn a_postgres_backup_under_check_in_load_restores_everything_acknowledged() {
     assert_eq!(header["format"], "keel-backup");
     assert_eq!(header["backend"], "postgres");
     assert!(header["schema_version"].as_i64().unwrap() >= 12);
+    // The portable export restores into SQLite as well.
+    let file = dir.path("keel.jsonl").display().to_string();
+    succeeds(&[
+        "restore",
+        "--from",
+        &file,
+        "--database-url",
+        &dir.url("x.db"),
+    ]);
+    assert_eq!(
+        count(&dir.url("x.db"), "check_ins"),
+        count(&fresh.url(), "check_ins")
+    );
 }
 
 /// Every row of every table of a SQLite database, as sorted text (for comparing two files).
