@@ -78,6 +78,19 @@ async fn an_older_backup_is_migrated_up_and_a_newer_one_refused() {
         .unwrap();
     assert_eq!((name.as_str(), ends), ("2026 Q4", None));
 
+    // Into a database the new Keel already made (empty, at the newest schema): through a
+    // scratch file, same result.
+    drop(keel_store::open(&dir.url("ready.db")).await.unwrap());
+    let report = transfer::restore(&dir.0.join("old.db"), &dir.url("ready.db"))
+        .await
+        .unwrap();
+    assert_eq!(report.schema_version, latest - 1);
+    assert!(report.verified());
+    let cycles: i64 = sqlite(&dir, "ready.db")
+        .query_row("SELECT COUNT(*) FROM cycles", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(cycles, 1);
+
     // A backup from a newer Keel: refused, nothing written.
     sqlite(&dir, "old.db")
         .execute_batch(

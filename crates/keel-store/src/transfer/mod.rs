@@ -283,9 +283,51 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// A restore or a copy: straight into the destination, or through a scratch file when the
+/// destination's (empty) schema is newer than the rows.
+async fn transfer(source: Endpoint, destination: Endpoint) -> TResult<Report> {
+    match transfer_once(&source, &destination).await? {
+        Some(report) => Ok(report),
+        None => staged(&source, &destination).await,
+    }
+}
+
+/// The destination was migrated by this Keel (or an older one) past the rows' schema, and is
+/// empty: the rows are loaded into a scratch SQLite file at their own version, migrated up there,
+/// and that is copied into the destination.
+async fn staged(source: &Endpoint, destination: &Endpoint) -> TResult<Report> {
+    let nanos = chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0);
+    let scratch =
+        std::env::temp_dir().join(format!("keel-restore-{}-{nanos}.db", std::process::id()));
+    let staging = Endpoint::Sqlite(scratch);
+    let outcome: TResult<Report> = async {
+        let first = transfer_once(source, &staging)
+            .await?
+            .ok_or_else(unstageable)?;
+        if !first.verified() {
+            return Err(TransferError::Refused(
+                "the rows differ after loading them into a scratch database".into(),
+            ));
+        }
+        let mut second = transfer_once(&staging, destination)
+            .await?
+            .ok_or_else(unstageable)?;
+        second.schema_version = first.schema_version;
+        Ok(second)
+    }
+    .await;
+    forget(&staging);
+    outcome
+}
+
+fn unstageable() -> TransferError {
+    TransferError::Refused("the destination's schema is newer than this Keel's".into())
+}
+
 /// The pipeline of a restore and a copy: check the destination is empty and old enough, create
 /// its schema at the source's version, load every row in one transaction, compare, migrate up.
-async fn transfer(source: Endpoint, destination: Endpoint) -> TResult<Report> {
+/// None (nothing written) when the empty destination's schema is newer than the rows'.
+async fn transfer_once(source: &Endpoint, destination: &Endpoint) -> TResult<Option<Report>> {
     let (tx, mut rx) = mpsc::channel(4);
     let reading = source.spawn_source(tx);
     let header = match rx.recv().await {
@@ -301,30 +343,33 @@ async fn transfer(source: Endpoint, destination: Endpoint) -> TResult<Report> {
         return Err(TransferError::Refused(format!(
             "the {} is at schema version {}, newer than this Keel's ({latest}): use a Keel at \
              least as new as the one that wrote it",
-            source_words(&source),
+            source_words(source),
             header.schema_version,
         )));
     }
-    let created = prepare_destination(&destination, header.schema_version).await;
-    let created = match created {
-        Ok(c) => c,
+    let created = match prepare_destination(destination, header.schema_version, latest).await {
+        Ok(Some(created)) => created,
+        Ok(None) => {
+            reading.abort();
+            return Ok(None);
+        }
         Err(e) => {
             reading.abort();
             return Err(e);
         }
     };
-    let loaded = load(&destination, header, rx).await;
+    let loaded = load(destination, header, rx).await;
     let read = joined(reading).await;
     let outcome = match (loaded, read) {
-        (Ok(done), Ok(())) => finish(&destination, done, latest).await,
+        (Ok(done), Ok(())) => finish(destination, done, latest).await,
         (Err(e), Ok(()) | Err(TransferError::Stopped)) | (Ok(_), Err(e)) => Err(e),
         // The source failed first: its error says why.
         (Err(_), Err(e)) => Err(e),
     };
     if outcome.is_err() && created {
-        forget(&destination);
+        forget(destination);
     }
-    outcome
+    outcome.map(Some)
 }
 
 /// How a source is named in a refusal.
@@ -411,8 +456,13 @@ async fn read_back(endpoint: &Endpoint, header: &Header) -> TResult<BTreeMap<Str
 }
 
 /// Creates the destination's schema at `version` after checking it holds nothing; true when
-/// the destination did not exist before (so a failure removes it again).
-async fn prepare_destination(destination: &Endpoint, version: i64) -> TResult<bool> {
+/// the destination did not exist before (so a failure removes it again); None, with nothing
+/// done, when its empty schema is already past `version`.
+async fn prepare_destination(
+    destination: &Endpoint,
+    version: i64,
+    latest: i64,
+) -> TResult<Option<bool>> {
     let (existed, found) = match destination {
         Endpoint::Sqlite(p) => {
             let p = p.clone();
@@ -421,9 +471,12 @@ async fn prepare_destination(destination: &Endpoint, version: i64) -> TResult<bo
         Endpoint::Postgres(u) => (true, postgres::inspect(u).await?),
         Endpoint::Portable(_) => unreachable!("backup files are never a destination"),
     };
-    found.refuse_unless_empty(version)?;
+    found.refuse_unless_empty(latest)?;
+    if found.schema_version.is_some_and(|v| v > version) {
+        return Ok(None);
+    }
     migrate_to(destination, version).await?;
-    Ok(!existed)
+    Ok(Some(!existed))
 }
 
 /// Applies this Keel's migrations to the destination up to `version`.
@@ -491,8 +544,8 @@ pub(crate) struct Found {
 
 impl Found {
     /// Refuses a destination with rows, with tables not Keel's, or with a newer schema than
-    /// the rows to load.
-    fn refuse_unless_empty(&self, version: i64) -> TResult<()> {
+    /// this Keel's (`latest`).
+    fn refuse_unless_empty(&self, latest: i64) -> TResult<()> {
         let mut full: Vec<&(String, u64)> = self.tables.iter().filter(|(_, n)| *n > 0).collect();
         if !full.is_empty() {
             // The largest tables name what is there; the rest are counted.
@@ -520,9 +573,9 @@ impl Found {
                     .collect::<Vec<_>>()
                     .join(", ")
             ))),
-            Some(v) if v > version => Err(TransferError::Refused(format!(
-                "the destination database already has Keel's schema version {v}, newer than the \
-                 rows to load ({version}): use a new, empty database"
+            Some(v) if v > latest => Err(TransferError::Refused(format!(
+                "the destination database has Keel's schema version {v}, newer than this Keel's \
+                 ({latest}): use a new, empty database"
             ))),
             _ => Ok(()),
         }
