@@ -29,6 +29,7 @@
 //! | `cfrs` | [`Cfrs`] | `conversations`, `feedback_requests`, `feedback_answers`, `recognitions` |
 //! | `audit_log` | [`AuditLog`] | `audit_events` (read; every area writes its own events) |
 //! | `snapshot` | [`Snapshots`] | every table, in one transaction |
+//! | `transfer` | `transfer::{backup, restore, copy}` | every table, enumerated from the database's catalogue |
 //!
 //! Each area module declares its tables (a `Table` with its columns), their row writers (values
 //! in declared order) and their readers (by column name), so a table's column list is written
@@ -72,6 +73,7 @@ mod settings;
 mod snapshot;
 mod sql;
 mod teams;
+pub mod transfer;
 
 pub use accounts::Accounts;
 pub use audit_log::AuditLog;

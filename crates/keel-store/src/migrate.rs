@@ -131,11 +131,22 @@ async fn lock(db: &Db, tx: &mut Tx) -> StoreResult<()> {
 
 /// Applies every pending migration.
 pub async fn run(db: &Db) -> StoreResult<()> {
+    run_to(db, latest()).await
+}
+
+/// The schema version this binary migrates to: its newest migration.
+pub(crate) fn latest() -> i64 {
+    MIGRATIONS.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
+/// Applies the pending migrations up to `version` (restoring a backup made at an older schema:
+/// its rows are loaded at their own version, then migrated up like any database).
+pub(crate) async fn run_to(db: &Db, version: i64) -> StoreResult<()> {
     let mut tx = db.begin().await?;
     lock(db, &mut tx).await?;
     tx.execute(CREATE_TABLE, vec![]).await?;
     tx.commit().await?;
-    for m in MIGRATIONS.iter() {
+    for m in MIGRATIONS.iter().filter(|m| m.version <= version) {
         let mut tx = db.begin().await?;
         lock(db, &mut tx).await?;
         let done = tx

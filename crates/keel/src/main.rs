@@ -1,6 +1,8 @@
 //! The `keel` binary: one executable that serves the API, migrates, manages administrators and
 //! tokens, and loads demo data. A thin layer over `keel-server` and `keel-store`.
 
+mod backup;
+
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use keel::config::{self, DbArgs, FileConfig};
@@ -71,6 +73,13 @@ enum Command {
         #[arg(long, default_value = "text", value_parser = ["text", "json"])]
         format: String,
     },
+    /// Take a consistent backup of the database while the server runs.
+    Backup(backup::BackupArgs),
+    /// Restore a backup into an empty database (then migrate it to this Keel's schema).
+    Restore(backup::RestoreArgs),
+    /// Copy a whole organisation into an empty database (SQLite to PostgreSQL or back), compared
+    /// table by table.
+    Copy(backup::CopyArgs),
 }
 
 #[derive(Subcommand)]
@@ -202,6 +211,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => create_token(db, &email, &name, &scope, expires_on).await,
         Command::Demo { people, seed } => load_demo_data(db, people, seed).await,
         Command::Lint { cycle, format } => lint(db, &cycle, &format).await,
+        Command::Backup(args) => backup::backup(db, args).await,
+        Command::Restore(args) => backup::restore(db, args).await,
+        Command::Copy(args) => backup::copy(args).await,
         Command::Permissions => {
             print!("{}", keel_server::access::matrix::markdown());
             Ok(())
