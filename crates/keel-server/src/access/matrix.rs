@@ -317,6 +317,10 @@ pub const PUBLIC_PAGES: &[(&str, &str)] = &[
     ("GET", "/admin/tokens"),
 ];
 
+/// Routes open to anyone, outside `/api/v1` and the matrix: the health checks a load balancer
+/// or an orchestrator probes (in the OpenAPI document with `security: []`).
+pub const PUBLIC_ROUTES: &[(&str, &str)] = &[("GET", "/healthz"), ("GET", "/readyz")];
+
 /// The whole matrix, in table order: API rows, then pages.
 pub fn rows() -> Vec<Row> {
     let api = API.iter().map(|row| (Kind::Api, row));
@@ -362,6 +366,16 @@ pub fn markdown() -> String {
          `viewer` see public OKRs and those they take part in. A `read` token gets 403 on any write.\n\n",
     );
     out.push_str("## API\n\n");
+    let public: Vec<String> = PUBLIC_ROUTES
+        .iter()
+        .map(|(m, p)| format!("`{m} {p}`"))
+        .collect();
+    out.push_str(&format!(
+        "Open to anyone, without a token, at the server's root: {} (health checks). `GET /metrics` \
+         exists only when an operator turns metrics on, and on the main port needs the metrics \
+         token (`KEEL_METRICS_TOKEN`), not a person's.\n\n",
+        public.join(", ")
+    ));
     table(&mut out, Kind::Api, "route");
     out.push_str(
         "\n## Pages\n\n\

@@ -92,6 +92,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
     let mut doc = doc;
     // After the merge: the rules apply to every route's operations.
     contract::Contract.modify(&mut doc);
+    crate::observe::health::document(&mut doc);
     (routes, doc)
 }
 
