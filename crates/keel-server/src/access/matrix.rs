@@ -300,6 +300,9 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     // the forms' pickers (suggestions as the reader types)
     ("GET",  "/pickers/people",                     "yyyyyyyyy", "active people matching what was typed"),
     ("GET",  "/pickers/objectives",                 "yyyyyyyyy", "open objectives the reader may see matching what was typed"),
+    // health checks (open to anyone, without a token too; also at the server's root)
+    ("GET",  "/healthz",                            "yyyyyyyyy", "liveness: the process answers"),
+    ("GET",  "/readyz",                             "yyyyyyyyy", "readiness: the database answers"),
 ];
 
 /// Pages open to anonymous visitors, outside the matrix: signing in, the embedded assets, and
@@ -316,10 +319,6 @@ pub const PUBLIC_PAGES: &[(&str, &str)] = &[
     ("GET", "/static/{file}"),
     ("GET", "/admin/tokens"),
 ];
-
-/// Routes open to anyone, outside `/api/v1` and the matrix: the health checks a load balancer
-/// or an orchestrator probes (in the OpenAPI document with `security: []`).
-pub const PUBLIC_ROUTES: &[(&str, &str)] = &[("GET", "/healthz"), ("GET", "/readyz")];
 
 /// The whole matrix, in table order: API rows, then pages.
 pub fn rows() -> Vec<Row> {
@@ -366,16 +365,12 @@ pub fn markdown() -> String {
          `viewer` see public OKRs and those they take part in. A `read` token gets 403 on any write.\n\n",
     );
     out.push_str("## API\n\n");
-    let public: Vec<String> = PUBLIC_ROUTES
-        .iter()
-        .map(|(m, p)| format!("`{m} {p}`"))
-        .collect();
-    out.push_str(&format!(
-        "Open to anyone, without a token, at the server's root: {} (health checks). `GET /metrics` \
-         exists only when an operator turns metrics on, and on the main port needs the metrics \
-         token (`KEEL_METRICS_TOKEN`), not a person's.\n\n",
-        public.join(", ")
-    ));
+    out.push_str(
+        "The health checks `GET /api/v1/healthz` and `GET /api/v1/readyz` (also at `/healthz` and \
+         `/readyz`) answer anyone, without a token. `GET /metrics` exists only when an operator \
+         turns metrics on, and on the main port needs the metrics token (`KEEL_METRICS_TOKEN`), \
+         not a person's.\n\n",
+    );
     table(&mut out, Kind::Api, "route");
     out.push_str(
         "\n## Pages\n\n\

@@ -129,6 +129,8 @@ pub fn v1() -> Router<AppState> {
                 }
             }),
         )
+        .route("/healthz", get(crate::observe::health::healthz))
+        .route("/readyz", get(crate::observe::health::readyz))
         .fallback(|| async { crate::error::ApiError::NotFound("route") })
 }
 

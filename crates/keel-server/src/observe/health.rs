@@ -1,6 +1,7 @@
 //! `/healthz` (liveness: the process answers; no database) and `/readyz` (readiness: the
-//! database answers a trivial query within a short time). Both open to anyone, and neither says
-//! more than a status: no version, no path, no database error text (that goes to the log).
+//! database answers a trivial query within a short time), at the server's root for probes and
+//! under `/api/v1` as the API document lists them. Both open to anyone, and neither says more
+//! than a status: no version, no path, no database error text (that goes to the log).
 
 use crate::error::{current_request_id, Problem};
 use crate::AppState;
@@ -79,18 +80,16 @@ fn not_ready() -> Response {
 #[openapi(
     paths(healthz, readyz),
     components(schemas(Health)),
-    tags((name = "operations", description = "Health checks for load balancers and orchestrators: open to anyone, at the server's root"))
+    tags((name = "operations", description = "Health checks for load balancers and orchestrators: open to anyone, also at the server's root (`/healthz`, `/readyz`)"))
 )]
 struct HealthDoc;
 
-/// Adds the probes to the API document: served at the server's root rather than under
-/// `/api/v1` (their own `servers`), and open to anyone (`security: []`). Added after the API
-/// contract's rules, which describe token-protected routes.
+/// Adds the probes to the API document, open to anyone (`security: []`). Added after the API
+/// contract's rules, which describe token-protected routes (401 and the like).
 pub fn document(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::OpenApi;
     let mut health = HealthDoc::openapi();
     for item in health.paths.paths.values_mut() {
-        item.servers = Some(vec![utoipa::openapi::Server::new("/")]);
         if let Some(op) = item.get.as_mut() {
             op.security = Some(Vec::new());
         }

@@ -13,7 +13,13 @@ use std::time::Instant;
 const UNMATCHED: &str = "unmatched";
 
 /// Routes probed every few seconds by a scraper or an orchestrator: logged at debug level only.
-const PROBES: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
+const PROBES: [&str; 5] = [
+    "/healthz",
+    "/readyz",
+    "/api/v1/healthz",
+    "/api/v1/readyz",
+    "/metrics",
+];
 
 /// Times the request, then logs it and counts it.
 pub(crate) async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {

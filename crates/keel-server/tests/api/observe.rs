@@ -218,12 +218,26 @@ async fn metrics_accept_metrics_registered_by_other_parts() {
 async fn probes_answer(db: Db) {
     let app = spawn_app_on(db).await;
     let anonymous = reqwest::Client::new();
-    let live = anonymous.get(app.url("/healthz")).send().await.unwrap();
-    assert_eq!(live.status(), StatusCode::OK);
-    assert_eq!(live.json::<Value>().await.unwrap(), json!({"status": "ok"}));
-    let ready = anonymous.get(app.url("/readyz")).send().await.unwrap();
-    assert_eq!(ready.status(), StatusCode::OK);
-    assert_eq!(ready.json::<Value>().await.unwrap(), json!({"status": "ready"}));
+    // At the root for probes, under /api/v1 as the API document lists them; with or without a
+    // token (a person's token is not needed, and not refused).
+    for prefix in ["", "/api/v1"] {
+        for token in [None, Some(app.token.as_str())] {
+            let get = |path: &str| {
+                let req = anonymous.get(app.url(&format!("{prefix}{path}")));
+                match token {
+                    Some(t) => req.bearer_auth(t),
+                    None => req,
+                }
+                .send()
+            };
+            let live = get("/healthz").await.unwrap();
+            assert_eq!(live.status(), StatusCode::OK);
+            assert_eq!(live.json::<Value>().await.unwrap(), json!({"status": "ok"}));
+            let ready = get("/readyz").await.unwrap();
+            assert_eq!(ready.status(), StatusCode::OK);
+            assert_eq!(ready.json::<Value>().await.unwrap(), json!({"status": "ready"}));
+        }
+    }
 }
 
 #[tokio::test]
@@ -268,11 +282,13 @@ async fn bare_app(url: &str) -> String {
 /// while `/healthz` (liveness) still answers.
 async fn assert_not_ready(base: &str, secrets: &[&str]) {
     let client = reqwest::Client::new();
-    let resp = client.get(format!("{base}/readyz")).send().await.unwrap();
-    let body = assert_problem(resp, StatusCode::SERVICE_UNAVAILABLE, None).await;
-    let text = body.to_string();
-    for s in secrets {
-        assert!(!text.contains(s), "{s} in {text}");
+    for path in ["/readyz", "/api/v1/readyz"] {
+        let resp = client.get(format!("{base}{path}")).send().await.unwrap();
+        let body = assert_problem(resp, StatusCode::SERVICE_UNAVAILABLE, None).await;
+        let text = body.to_string();
+        for s in secrets {
+            assert!(!text.contains(s), "{s} in {text}");
+        }
     }
     let live = client.get(format!("{base}/healthz")).send().await.unwrap();
     assert_eq!(live.status(), StatusCode::OK);
