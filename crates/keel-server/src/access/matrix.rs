@@ -209,6 +209,9 @@ const API: &[(&str, &str, &str, &str)] = &[
     ("POST",   "/tokens",                             "yyyyyyyyy", "your own tokens"),
     ("GET",    "/tokens",                             "yyyyyyyyy", "your own tokens"),
     ("DELETE", "/tokens/{id}",                        "ooooooooo", "someone else's token answers 404"),
+    // health checks (open to anyone, without a token too; also at the server's root)
+    ("GET",    "/healthz",                            "yyyyyyyyy", "liveness: the process answers"),
+    ("GET",    "/readyz",                             "yyyyyyyyy", "readiness: the database answers"),
 ];
 
 /// Pages of the web UI, same columns. A refused page answers an HTML 403 (or 404 for what the
@@ -300,9 +303,6 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     // the forms' pickers (suggestions as the reader types)
     ("GET",  "/pickers/people",                     "yyyyyyyyy", "active people matching what was typed"),
     ("GET",  "/pickers/objectives",                 "yyyyyyyyy", "open objectives the reader may see matching what was typed"),
-    // health checks (open to anyone, without a token too; also at the server's root)
-    ("GET",  "/healthz",                            "yyyyyyyyy", "liveness: the process answers"),
-    ("GET",  "/readyz",                             "yyyyyyyyy", "readiness: the database answers"),
 ];
 
 /// Pages open to anonymous visitors, outside the matrix: signing in, the embedded assets, and

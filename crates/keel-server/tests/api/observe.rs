@@ -252,19 +252,6 @@ async fn probes_answer_on_postgres() {
     }
 }
 
-/// 503, a problem document that names nothing of the server (no path, no database error), while
-/// `/healthz` (liveness) still answers.
-async fn assert_not_ready(app: &TestApp, secrets: &[&str]) {
-    let resp = app.client.get(app.url("/readyz")).send().await.unwrap();
-    let body = assert_problem(resp, StatusCode::SERVICE_UNAVAILABLE, None).await;
-    let text = body.to_string();
-    for s in secrets {
-        assert!(!text.contains(s), "{s} in {text}");
-    }
-    let live = app.client.get(app.url("/healthz")).send().await.unwrap();
-    assert_eq!(live.status(), StatusCode::OK);
-}
-
 /// A server on a database of its own (no one in it): its base URL.
 async fn bare_app(url: &str) -> String {
     let store = keel_store::open(url).await.expect("open the store");
