@@ -86,7 +86,10 @@ mod tests {
         c.record(3, true);
         c.record(256, false);
         let s = c.stats(5);
-        assert_eq!((s.queued, s.groups, s.check_ins, s.retried_groups), (5, 3, 260, 1));
+        assert_eq!(
+            (s.queued, s.groups, s.check_ins, s.retried_groups),
+            (5, 3, 260, 1)
+        );
         let counts: Vec<u64> = s.group_sizes.iter().map(|b| b.1).collect();
         assert_eq!(counts, [1, 0, 1, 0, 0, 0, 0, 0, 1]);
         assert_eq!(s.group_sizes[2].0, 4.0);

@@ -375,7 +375,10 @@ mod observe_tests {
         assert_eq!(LogArgs::default().format(&file).unwrap(), LogFormat::Text);
         assert_eq!(args("json").format(&file).unwrap(), LogFormat::Json);
         let err = args("xml").format(&file).unwrap_err().to_string();
-        assert!(err.contains("KEEL_LOG_FORMAT") && err.contains("xml"), "{err}");
+        assert!(
+            err.contains("KEEL_LOG_FORMAT") && err.contains("xml"),
+            "{err}"
+        );
         let file: FileConfig = toml::from_str("log_format = \"json\"").unwrap();
         assert_eq!(LogArgs::default().format(&file).unwrap(), LogFormat::Json);
     }
@@ -395,7 +398,10 @@ mod observe_tests {
             ..Default::default()
         };
         let err = short.settings(&file).unwrap_err().to_string();
-        assert!(err.contains("KEEL_METRICS_TOKEN") && !err.contains("abc"), "{err}");
+        assert!(
+            err.contains("KEEL_METRICS_TOKEN") && !err.contains("abc"),
+            "{err}"
+        );
         let file: FileConfig = toml::from_str(
             "metrics_bind = \"127.0.0.1:9090\"\nmetrics_token = \"0123456789abcdef\"",
         )

@@ -177,7 +177,9 @@ fn init_logging(cli: &Cli) -> anyhow::Result<()> {
             tracing_subscriber::EnvFilter::try_from_env("KEEL_LOG")
                 .unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        // Colours for a terminal only: not as escape codes in a log file or a collector.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     match format {
         config::LogFormat::Text => logs.init(),
         config::LogFormat::Json => logs
@@ -267,6 +269,11 @@ async fn serve(
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     let shown = listener.local_addr()?;
+    let state = with_metrics(
+        keel_server::AppState::with_auth(store.clone(), auth),
+        metrics,
+    )
+    .await?;
     if demo {
         load_demo(&store, shown).await?;
     }
@@ -275,14 +282,9 @@ async fn serve(
         "Keel listening on http://{shown}"
     );
     eprintln!("Keel is running at http://{shown}  (API reference: http://{shown}/api/v1/docs)");
-    let state = with_metrics(keel_server::AppState::with_auth(store, auth), metrics).await?;
-    keel_server::serve(
-        listener,
-        state,
-        async {
-            let _ = tokio::signal::ctrl_c().await;
-        },
-    )
+    keel_server::serve(listener, state, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
     .await?;
     Ok(())
 }

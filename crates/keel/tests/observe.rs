@@ -71,7 +71,10 @@ impl Server {
         let (tx, lines) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             use std::io::BufRead;
-            for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
                 let _ = tx.send(line);
             }
         });
@@ -84,6 +87,9 @@ impl Server {
 
     /// Waits for a stderr line starting with `prefix`; returns the rest of it.
     fn wait_for(&mut self, prefix: &str) -> String {
+        if let Some(rest) = self.seen.iter().find_map(|l| l.strip_prefix(prefix)) {
+            return rest.to_string();
+        }
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
             if let Ok(line) = self.lines.recv_timeout(Duration::from_millis(200)) {
@@ -130,7 +136,18 @@ fn runtime() -> tokio::runtime::Runtime {
 
 /// An administrator (email, password) and their API token, made with the CLI.
 fn admin_with_token(dir: &Dir) -> (String, String) {
-    let o = run(dir, &["admin", "create", "--email", "ops@keel.test", "--name", "Ops"], &[]);
+    let o = run(
+        dir,
+        &[
+            "admin",
+            "create",
+            "--email",
+            "ops@keel.test",
+            "--name",
+            "Ops",
+        ],
+        &[],
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let out = String::from_utf8_lossy(&o.stdout).to_string();
     let password = out
@@ -186,7 +203,9 @@ fn json_logs_carry_each_request_and_no_secret() {
             .build()
             .unwrap();
         let resp = client
-            .get(format!("{base}/api/v1/people?limit=5&access_token=query-secret-42"))
+            .get(format!(
+                "{base}/api/v1/people?limit=5&access_token=query-secret-42"
+            ))
             .bearer_auth(&token)
             .send()
             .await
@@ -223,14 +242,25 @@ fn json_logs_carry_each_request_and_no_secret() {
     assert_eq!(people["route"], "/api/v1/people");
     assert_eq!(people["status"], 200);
     assert_eq!(people["level"], "INFO");
-    assert!(people["latency_ms"].as_f64().is_some_and(|ms| ms >= 0.0), "{people}");
+    assert!(
+        people["latency_ms"].as_f64().is_some_and(|ms| ms >= 0.0),
+        "{people}"
+    );
     assert!(people["timestamp"].is_string());
-    let routes: Vec<&str> = requests.iter().filter_map(|r| r["route"].as_str()).collect();
+    let routes: Vec<&str> = requests
+        .iter()
+        .filter_map(|r| r["route"].as_str())
+        .collect();
     for route in ["/sign-in", "/my-week"] {
         assert!(routes.contains(&route), "{route} not logged: {routes:?}");
     }
     let all = lines.join("\n");
-    let mut secrets = vec![token.as_str(), password.as_str(), "query-secret-42", "access_token"];
+    let mut secrets = vec![
+        token.as_str(),
+        password.as_str(),
+        "query-secret-42",
+        "access_token",
+    ];
     secrets.extend(cookie.split("; ").map(|c| c.split_once('=').unwrap().1));
     for secret in secrets {
         assert!(!all.contains(secret), "{secret} appears in the log:\n{all}");
@@ -251,7 +281,10 @@ fn text_logs_are_the_default_and_carry_the_route() {
         .find(|l| l.contains("keel::request"))
         .unwrap_or_else(|| panic!("no request line: {lines:?}"));
     assert!(!line.starts_with('{'), "{line}");
-    assert!(line.contains("route=\"/api/v1/people\"") && line.contains("status=401"), "{line}");
+    assert!(
+        line.contains("route=\"/api/v1/people\"") && line.contains("status=401"),
+        "{line}"
+    );
 }
 
 #[test]
@@ -262,13 +295,18 @@ fn metrics_listen_on_their_own_address_when_configured() {
     let metrics = server.wait_for("Metrics: ");
     let (on_main, text) = runtime().block_on(async {
         reqwest::get(format!("{base}/api/v1/people")).await.unwrap();
-        let on_main = reqwest::get(format!("{base}/metrics")).await.unwrap().status();
+        let on_main = reqwest::get(format!("{base}/metrics"))
+            .await
+            .unwrap()
+            .status();
         let text = reqwest::get(&metrics).await.unwrap().text().await.unwrap();
         (on_main, text)
     });
     assert_eq!(on_main, reqwest::StatusCode::NOT_FOUND);
     assert!(
-        text.contains(r#"keel_http_requests_total{method="GET",route="/api/v1/people",status="401"} 1"#),
+        text.contains(
+            r#"keel_http_requests_total{method="GET",route="/api/v1/people",status="401"} 1"#
+        ),
         "{text}"
     );
     assert!(text.contains("keel_check_in_queue_depth 0"), "{text}");
@@ -289,7 +327,10 @@ fn bad_observability_settings_fail_with_one_line_naming_the_setting() {
         assert!(!o.status.success(), "{env:?}");
         let err = String::from_utf8_lossy(&o.stderr).to_string();
         assert_eq!(err.trim().lines().count(), 1, "{env:?}: {err}");
-        assert!(err.starts_with("keel: ") && err.contains(name), "{env:?}: {err}");
+        assert!(
+            err.starts_with("keel: ") && err.contains(name),
+            "{env:?}: {err}"
+        );
         assert!(!err.contains("short-secret"), "{err}");
     }
 }

@@ -16,8 +16,8 @@ const METRICS_TOKEN: &str = "scrape-0123456789abcdef";
 /// `token` (if any). Returns its base URL and the metrics.
 async fn observed(app: &TestApp, token: Option<&str>) -> (String, Arc<Metrics>) {
     let metrics = Arc::new(Metrics::new(app.store.clone()));
-    let state =
-        AppState::new(app.store.clone()).with_observe(Observe::with_metrics(metrics.clone(), token));
+    let state = AppState::new(app.store.clone())
+        .with_observe(Observe::with_metrics(metrics.clone(), token));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(keel_server::serve(listener, state, std::future::pending()));
@@ -77,12 +77,21 @@ async fn the_main_port_serves_metrics_only_with_the_metrics_token() {
     assert_eq!(without.status(), StatusCode::UNAUTHORIZED);
     assert!(without.headers().contains_key("www-authenticate"));
     for wrong in [app.token.as_str(), "scrape-0123456789abcdeX", ""] {
-        let resp = app.client.get(&url).bearer_auth(wrong).send().await.unwrap();
+        let resp = app
+            .client
+            .get(&url)
+            .bearer_auth(wrong)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "{wrong}");
         assert!(!resp.text().await.unwrap().contains("keel_http"));
     }
     let text = scrape(&app, &base).await;
-    assert!(text.contains("# TYPE keel_http_requests_total counter"), "{text}");
+    assert!(
+        text.contains("# TYPE keel_http_requests_total counter"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -92,11 +101,21 @@ async fn the_separate_listener_serves_metrics_and_nothing_else() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(metrics::serve(listener, m, std::future::pending()));
-    let resp = app.client.get(format!("{base}/metrics")).send().await.unwrap();
+    let resp = app
+        .client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     assert!(resp.text().await.unwrap().contains("keel_db_connections"));
     for path in ["/healthz", "/api/v1/people", "/"] {
-        let resp = app.client.get(format!("{base}{path}")).send().await.unwrap();
+        let resp = app
+            .client
+            .get(format!("{base}{path}"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(resp.status(), StatusCode::NOT_FOUND, "{path}");
     }
 }
@@ -110,18 +129,25 @@ async fn requests_are_counted_by_route_template(db: Db) {
             .bearer_auth(&app.token)
             .send()
     };
-    let ids = ["0190a1b2c3d4e5f6a7b8c9d0e1f2a3b4", "0190a1b2c3d4e5f6a7b8c9d0e1f2a3b5"];
+    let ids = [
+        "0190a1b2c3d4e5f6a7b8c9d0e1f2a3b4",
+        "0190a1b2c3d4e5f6a7b8c9d0e1f2a3b5",
+    ];
     for id in ids {
         let resp = get(&format!("/api/v1/objectives/{id}")).await.unwrap();
         assert_eq!(resp.status(), StatusCode::NOT_FOUND);
     }
-    assert_eq!(get("/api/v1/objectives").await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        get("/api/v1/objectives").await.unwrap().status(),
+        StatusCode::OK
+    );
     assert_eq!(
         get("/no/such/page?token=abc").await.unwrap().status(),
         StatusCode::NOT_FOUND
     );
     let text = scrape(&app, &base).await;
-    let by_id = r#"keel_http_requests_total{method="GET",route="/api/v1/objectives/{id}",status="404"}"#;
+    let by_id =
+        r#"keel_http_requests_total{method="GET",route="/api/v1/objectives/{id}",status="404"}"#;
     assert_eq!(sample(&text, by_id), Some(2.0), "{text}");
     let list = r#"keel_http_requests_total{method="GET",route="/api/v1/objectives",status="200"}"#;
     assert_eq!(sample(&text, list), Some(1.0), "{text}");
@@ -135,7 +161,8 @@ async fn requests_are_counted_by_route_template(db: Db) {
     assert_eq!(sample(&text, hist), Some(2.0), "{text}");
     let small = r#"keel_http_request_duration_seconds_bucket{method="GET",route="/api/v1/objectives/{id}",le="0.0005"}"#;
     assert!(sample(&text, small).is_some(), "{text}");
-    let count = r#"keel_http_request_duration_seconds_count{method="GET",route="/api/v1/objectives/{id}"}"#;
+    let count =
+        r#"keel_http_request_duration_seconds_count{method="GET",route="/api/v1/objectives/{id}"}"#;
     assert_eq!(sample(&text, count), Some(2.0), "{text}");
     let (in_use, idle, max) = (
         sample(&text, r#"keel_db_connections{state="in_use"}"#).unwrap(),
@@ -143,7 +170,14 @@ async fn requests_are_counted_by_route_template(db: Db) {
         sample(&text, "keel_db_connections_max").unwrap(),
     );
     assert!(idle >= 1.0 && in_use + idle <= max, "{text}");
-    assert_eq!(max, if app.store.backend() == "sqlite" { 5.0 } else { 16.0 });
+    assert_eq!(
+        max,
+        if app.store.backend() == "sqlite" {
+            5.0
+        } else {
+            16.0
+        }
+    );
 }
 
 #[tokio::test]
@@ -162,27 +196,54 @@ async fn check_in_commits_are_counted(db: Db) {
     let app = spawn_app_on(db).await;
     let (base, _) = observed(&app, Some(METRICS_TOKEN)).await;
     let before = scrape(&app, &base).await;
-    assert_eq!(sample(&before, "keel_check_in_commits_total"), Some(0.0), "{before}");
+    assert_eq!(
+        sample(&before, "keel_check_in_commits_total"),
+        Some(0.0),
+        "{before}"
+    );
     assert_eq!(sample(&before, "keel_check_in_queue_depth"), Some(0.0));
     let cycle = app.cycle("2026 Q4").await;
     let o = app
-        .create("/api/v1/objectives", json!({"title": "O", "cycle_id": cycle}))
+        .create(
+            "/api/v1/objectives",
+            json!({"title": "O", "cycle_id": cycle}),
+        )
         .await;
     let kr = app
         .create(
-            &format!("/api/v1/objectives/{}/key-results", o["id"].as_str().unwrap()),
+            &format!(
+                "/api/v1/objectives/{}/key-results",
+                o["id"].as_str().unwrap()
+            ),
             json!({"title": "NPS", "kind": "increase", "start": 20, "target": 40}),
         )
         .await;
-    let path = format!("/api/v1/key-results/{}/check-ins", kr["id"].as_str().unwrap());
+    let path = format!(
+        "/api/v1/key-results/{}/check-ins",
+        kr["id"].as_str().unwrap()
+    );
     for v in [25, 30] {
-        app.create(&path, json!({"value": v, "confidence": 6})).await;
+        app.create(&path, json!({"value": v, "confidence": 6}))
+            .await;
     }
     let text = scrape(&app, &base).await;
-    assert_eq!(sample(&text, "keel_check_in_commits_total"), Some(2.0), "{text}");
-    assert_eq!(sample(&text, "keel_check_in_commit_retries_total"), Some(0.0));
-    assert_eq!(sample(&text, r#"keel_check_in_commit_size_bucket{le="1"}"#), Some(2.0));
-    assert_eq!(sample(&text, r#"keel_check_in_commit_size_bucket{le="+Inf"}"#), Some(2.0));
+    assert_eq!(
+        sample(&text, "keel_check_in_commits_total"),
+        Some(2.0),
+        "{text}"
+    );
+    assert_eq!(
+        sample(&text, "keel_check_in_commit_retries_total"),
+        Some(0.0)
+    );
+    assert_eq!(
+        sample(&text, r#"keel_check_in_commit_size_bucket{le="1"}"#),
+        Some(2.0)
+    );
+    assert_eq!(
+        sample(&text, r#"keel_check_in_commit_size_bucket{le="+Inf"}"#),
+        Some(2.0)
+    );
     assert_eq!(sample(&text, "keel_check_in_commit_size_sum"), Some(2.0));
     assert_eq!(sample(&text, "keel_check_in_queue_depth"), Some(0.0));
     let posted = r#"keel_http_requests_total{method="POST",route="/api/v1/key-results/{id}/check-ins",status="201"}"#;
@@ -209,7 +270,8 @@ async fn metrics_accept_metrics_registered_by_other_parts() {
     let (base, m) = observed(&app, Some(METRICS_TOKEN)).await;
     let runs = Family::<[(&'static str, &'static str); 2], Counter>::default();
     m.register("job_runs", "Job runs by job and outcome", runs.clone());
-    runs.get_or_create(&[("job", "reminders"), ("outcome", "ok")]).inc();
+    runs.get_or_create(&[("job", "reminders"), ("outcome", "ok")])
+        .inc();
     let text = scrape(&app, &base).await;
     let series = r#"keel_job_runs_total{job="reminders",outcome="ok"}"#;
     assert_eq!(sample(&text, series), Some(1.0), "{text}");
@@ -235,7 +297,10 @@ async fn probes_answer(db: Db) {
             assert_eq!(live.json::<Value>().await.unwrap(), json!({"status": "ok"}));
             let ready = get("/readyz").await.unwrap();
             assert_eq!(ready.status(), StatusCode::OK);
-            assert_eq!(ready.json::<Value>().await.unwrap(), json!({"status": "ready"}));
+            assert_eq!(
+                ready.json::<Value>().await.unwrap(),
+                json!({"status": "ready"})
+            );
         }
     }
 }
@@ -288,10 +353,8 @@ async fn assert_ready(base: &str) {
 
 #[tokio::test]
 async fn readyz_is_503_once_the_sqlite_file_is_gone() {
-    let dir = TempDir(std::env::temp_dir().join(format!(
-        "keel-ready-{}",
-        uuid::Uuid::now_v7().simple()
-    )));
+    let dir =
+        TempDir(std::env::temp_dir().join(format!("keel-ready-{}", uuid::Uuid::now_v7().simple())));
     std::fs::create_dir_all(&dir.0).unwrap();
     let base = bare_app(&format!("sqlite://{}", dir.0.join("keel.db").display())).await;
     assert_ready(&base).await;
