@@ -1,7 +1,7 @@
 //! Keel's HTTP server: the JSON API v1 (with its OpenAPI document and reference page), the web
-//! UI (server-rendered, with sign-in), health check and request ids. Routes are thin: they parse,
-//! then call `services` (the use cases, for writes) or `read` (the read models both the API and
-//! the pages show).
+//! UI (server-rendered, with sign-in), health checks, metrics, request logs and request ids.
+//! Routes are thin: they parse, then call `services` (the use cases, for writes) or `read` (the
+//! read models both the API and the pages show).
 
 pub mod access;
 pub mod api;
@@ -9,6 +9,7 @@ pub mod auth;
 pub mod edge;
 pub mod error;
 pub mod extract;
+pub mod observe;
 pub mod read;
 pub mod services;
 pub mod ui;
@@ -27,6 +28,8 @@ pub struct AppState {
     pub store: DynStore,
     /// Sign-in settings: public URL, session lifetimes, lockout, clock, single sign-on.
     pub auth: std::sync::Arc<auth::AuthConfig>,
+    /// Metrics and how they are served (off unless configured).
+    pub observe: observe::Observe,
 }
 
 impl AppState {
@@ -38,7 +41,13 @@ impl AppState {
         Self {
             store,
             auth: std::sync::Arc::new(auth),
+            observe: observe::Observe::default(),
         }
+    }
+    /// The state with metrics turned on (see [`observe::Observe::with_metrics`]).
+    pub fn with_observe(mut self, observe: observe::Observe) -> Self {
+        self.observe = observe;
+        self
     }
     pub fn store(&self) -> &dyn Store {
         self.store.as_ref()
@@ -70,8 +79,13 @@ async fn request_id(req: Request, next: Next) -> Response {
 
 /// The whole application.
 pub fn app(state: AppState) -> Router {
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
+    let mut router = Router::new()
+        .route("/healthz", get(observe::health::healthz))
+        .route("/readyz", get(observe::health::readyz));
+    if state.observe.served_on_main_port() {
+        router = router.route("/metrics", get(observe::metrics::on_main_port));
+    }
+    router
         .nest("/api/v1", api::v1())
         .merge(ui::routes(state.clone()))
         .fallback(ui::not_found)
@@ -80,16 +94,12 @@ pub fn app(state: AppState) -> Router {
         // Pages, assets and JSON are gzipped for clients that ask (`Accept-Encoding: gzip`):
         // a first visit to the largest page with its CSS and htmx stays well under 100 KB.
         .layer(tower_http::compression::CompressionLayer::new())
+        // Inside `request_id`, so that each request's log line carries its id.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            observe::requests::track,
+        ))
         .layer(axum::middleware::from_fn(request_id))
-        .layer(
-            tower_http::trace::TraceLayer::new_for_http()
-                .make_span_with(
-                    tower_http::trace::DefaultMakeSpan::new().level(tracing::Level::DEBUG),
-                )
-                .on_response(
-                    tower_http::trace::DefaultOnResponse::new().level(tracing::Level::DEBUG),
-                ),
-        )
         .with_state(state)
 }
 

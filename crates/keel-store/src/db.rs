@@ -25,6 +25,8 @@ pub struct SqliteDb {
     writer: Arc<Mutex<rusqlite::Connection>>,
     readers: Vec<Mutex<rusqlite::Connection>>,
     next: AtomicUsize,
+    /// The database file (none in memory): a readiness check fails once it is gone.
+    path: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for SqliteDb {
@@ -64,6 +66,7 @@ impl Db {
             writer: Arc::new(Mutex::new(sqlite_connection(None)?)),
             readers: Vec::new(),
             next: AtomicUsize::new(0),
+            path: None,
         })))
     }
 
@@ -81,6 +84,7 @@ impl Db {
             writer: Arc::new(Mutex::new(writer)),
             readers,
             next: AtomicUsize::new(0),
+            path: Some(path.to_path_buf()),
         })))
     }
 }
@@ -483,6 +487,55 @@ impl Drop for SqliteTx {
 }
 
 impl Db {
+    /// Connections in use and idle. A SQLite connection is in use while its lock is held.
+    pub fn pool_stats(&self) -> crate::PoolStats {
+        match self {
+            Db::Sqlite(s) => {
+                let max = 1 + s.readers.len();
+                let idle = usize::from(s.writer.try_lock().is_ok())
+                    + s.readers.iter().filter(|r| r.try_lock().is_ok()).count();
+                crate::PoolStats {
+                    in_use: max - idle,
+                    idle,
+                    max,
+                }
+            }
+            Db::Postgres(pool) => {
+                let idle = pool.num_idle();
+                crate::PoolStats {
+                    in_use: (pool.size() as usize).saturating_sub(idle),
+                    idle,
+                    max: pool.options().get_max_connections() as usize,
+                }
+            }
+        }
+    }
+
+    /// A trivial query on a connection of the pool. For SQLite, the file must also still be
+    /// where it was opened: open connections keep reading a deleted file, whose writes no
+    /// backup or restart would ever see.
+    pub async fn ping(&self) -> StoreResult<()> {
+        match self {
+            Db::Sqlite(s) => {
+                if let Some(path) = &s.path {
+                    if !path.exists() {
+                        return Err(StoreError::Unavailable(format!(
+                            "the file {} is gone",
+                            path.display()
+                        )));
+                    }
+                }
+                s.read(|c| c.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(())))
+                    .await?;
+                Ok(())
+            }
+            Db::Postgres(pool) => {
+                sqlx::query("SELECT 1").execute(pool).await?;
+                Ok(())
+            }
+        }
+    }
+
     pub fn backend(&self) -> &'static str {
         match self {
             Db::Sqlite(_) => "sqlite",

@@ -72,6 +72,7 @@ mod reviews;
 mod settings;
 mod snapshot;
 mod sql;
+mod stats;
 mod teams;
 pub mod transfer;
 
@@ -88,6 +89,7 @@ pub use reviews::Reviews;
 pub use settings::Settings;
 pub use snapshot::Snapshots;
 pub use sql::{Backend, SqlStore};
+pub use stats::{CommitQueueStats, PoolStats};
 pub use teams::Teams;
 
 use keel_domain::*;
@@ -435,6 +437,9 @@ pub enum StoreError {
     /// mid-commit). Whether it was recorded is unknown: read it back.
     #[error("the write was interrupted before the database answered; it may not be recorded")]
     Interrupted,
+    /// The database cannot be used now (its file is gone): a readiness check's answer.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

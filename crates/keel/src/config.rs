@@ -18,6 +18,9 @@ pub struct FileConfig {
     pub oidc_client_secret: Option<Secret>,
     pub oidc_roles_claim: Option<String>,
     pub oidc_role_map: Option<String>,
+    pub log_format: Option<String>,
+    pub metrics_bind: Option<String>,
+    pub metrics_token: Option<Secret>,
 }
 
 /// A secret setting: never shown by `Debug` (so never in logs or error messages).
@@ -188,6 +191,89 @@ impl DbArgs {
     }
 }
 
+/// How log lines are written (every command): `text` for people, `json` for a log collector.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct LogArgs {
+    /// Log lines as text (default) or json (one JSON object per line, for a log collector).
+    #[arg(long, env = "KEEL_LOG_FORMAT", global = true)]
+    pub log_format: Option<String>,
+}
+
+/// The format of log lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl LogArgs {
+    /// The format after flag, environment and file; a one-line error naming the setting.
+    pub fn format(&self, file: &FileConfig) -> anyhow::Result<LogFormat> {
+        match self.log_format.as_deref().or(file.log_format.as_deref()) {
+            None | Some("text") => Ok(LogFormat::Text),
+            Some("json") => Ok(LogFormat::Json),
+            Some(other) => bail!("invalid KEEL_LOG_FORMAT '{other}': use text or json"),
+        }
+    }
+}
+
+/// Where `keel serve` exposes Prometheus metrics. Off unless one of these is set.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct MetricsArgs {
+    /// Serve /metrics on a separate listener at this address only, e.g. 127.0.0.1:9090 (no
+    /// token there: bind it where only the scraper reaches).
+    #[arg(long, env = "KEEL_METRICS_BIND")]
+    pub metrics_bind: Option<String>,
+    /// Serve /metrics on the main port too, to requests bearing this token (at least 16
+    /// characters). Prefer the environment variable to the flag.
+    #[arg(long, env = "KEEL_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<Secret>,
+}
+
+/// The metrics settings after flags, environment and file.
+#[derive(Debug, Clone, Default)]
+pub struct MetricsSettings {
+    pub bind: Option<std::net::SocketAddr>,
+    pub token: Option<Secret>,
+}
+
+impl MetricsSettings {
+    /// Whether metrics are recorded and served at all.
+    pub fn enabled(&self) -> bool {
+        self.bind.is_some() || self.token.is_some()
+    }
+}
+
+/// The shortest metrics token accepted: long enough not to be guessed.
+const MIN_METRICS_TOKEN: usize = 16;
+
+impl MetricsArgs {
+    /// The settings; a one-line error naming the setting for a bad address or a short token.
+    pub fn settings(&self, file: &FileConfig) -> anyhow::Result<MetricsSettings> {
+        let bind = match self.metrics_bind.clone().or(file.metrics_bind.clone()) {
+            None => None,
+            Some(b) => Some(b.parse().map_err(|_| {
+                anyhow::anyhow!(
+                    "invalid KEEL_METRICS_BIND '{b}': expected an address like 127.0.0.1:9090"
+                )
+            })?),
+        };
+        let token = self
+            .metrics_token
+            .clone()
+            .or_else(|| file.metrics_token.clone());
+        if let Some(t) = &token {
+            if t.0.trim().chars().count() < MIN_METRICS_TOKEN {
+                bail!(
+                    "KEEL_METRICS_TOKEN is too short: use at least {MIN_METRICS_TOKEN} characters \
+                     (e.g. openssl rand -hex 16)"
+                );
+            }
+        }
+        Ok(MetricsSettings { bind, token })
+    }
+}
+
 /// A URL with any password replaced, for messages and logs.
 pub fn redact(url: &str) -> String {
     if let Some((scheme, rest)) = url.split_once("://") {
@@ -273,5 +359,55 @@ mod auth_tests {
         );
         let file: FileConfig = toml::from_str("public_url = \"okr.example.com\"").unwrap();
         assert!(AuthArgs::default().auth_config(&file).is_err());
+    }
+}
+
+#[cfg(test)]
+mod observe_tests {
+    use super::*;
+
+    #[test]
+    fn log_format_is_text_or_json() {
+        let file = FileConfig::default();
+        let args = |f: &str| LogArgs {
+            log_format: Some(f.into()),
+        };
+        assert_eq!(LogArgs::default().format(&file).unwrap(), LogFormat::Text);
+        assert_eq!(args("json").format(&file).unwrap(), LogFormat::Json);
+        let err = args("xml").format(&file).unwrap_err().to_string();
+        assert!(
+            err.contains("KEEL_LOG_FORMAT") && err.contains("xml"),
+            "{err}"
+        );
+        let file: FileConfig = toml::from_str("log_format = \"json\"").unwrap();
+        assert_eq!(LogArgs::default().format(&file).unwrap(), LogFormat::Json);
+    }
+
+    #[test]
+    fn metrics_are_off_unless_set_and_checked_when_set() {
+        let file = FileConfig::default();
+        assert!(!MetricsArgs::default().settings(&file).unwrap().enabled());
+        let bad = MetricsArgs {
+            metrics_bind: Some("localhost".into()),
+            ..Default::default()
+        };
+        let err = bad.settings(&file).unwrap_err().to_string();
+        assert!(err.contains("KEEL_METRICS_BIND"), "{err}");
+        let short = MetricsArgs {
+            metrics_token: Some(Secret("abc".into())),
+            ..Default::default()
+        };
+        let err = short.settings(&file).unwrap_err().to_string();
+        assert!(
+            err.contains("KEEL_METRICS_TOKEN") && !err.contains("abc"),
+            "{err}"
+        );
+        let file: FileConfig = toml::from_str(
+            "metrics_bind = \"127.0.0.1:9090\"\nmetrics_token = \"0123456789abcdef\"",
+        )
+        .unwrap();
+        let s = MetricsArgs::default().settings(&file).unwrap();
+        assert_eq!(s.bind.unwrap().port(), 9090);
+        assert!(!format!("{s:?}").contains("0123456789abcdef"));
     }
 }

@@ -21,6 +21,8 @@ use std::process::ExitCode;
 struct Cli {
     #[command(flatten)]
     db: DbArgs,
+    #[command(flatten)]
+    log: config::LogArgs,
     #[command(subcommand)]
     command: Command,
 }
@@ -37,6 +39,8 @@ enum Command {
         demo: bool,
         #[command(flatten)]
         auth: config::AuthArgs,
+        #[command(flatten)]
+        metrics: config::MetricsArgs,
     },
     /// Apply pending database migrations and exit (serve does this too).
     Migrate,
@@ -149,13 +153,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("KEEL_LOG")
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    if let Err(e) = init_logging(&cli) {
+        eprintln!("keel: {}", one_line(&e));
+        return ExitCode::from(2);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -175,6 +176,31 @@ fn main() -> ExitCode {
     }
 }
 
+/// Log lines on stderr, as text or JSON (`KEEL_LOG_FORMAT`), filtered by `KEEL_LOG`.
+fn init_logging(cli: &Cli) -> anyhow::Result<()> {
+    // A config file that cannot be read is reported by the command itself.
+    let file = FileConfig::load(cli.db.config.as_deref()).unwrap_or_default();
+    let format = cli.log.format(&file)?;
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("KEEL_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        // Colours for a terminal only: not as escape codes in a log file or a collector.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    match format {
+        config::LogFormat::Text => logs.init(),
+        config::LogFormat::Json => logs
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(false)
+            .init(),
+    }
+    Ok(())
+}
+
 fn one_line(e: &anyhow::Error) -> String {
     format!("{e:#}").replace('\n', " ")
 }
@@ -191,7 +217,12 @@ async fn open(db: &DbArgs) -> anyhow::Result<DynStore> {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let db = &cli.db;
     match cli.command {
-        Command::Serve { bind, demo, auth } => serve(db, bind, demo, auth).await,
+        Command::Serve {
+            bind,
+            demo,
+            auth,
+            metrics,
+        } => serve(db, bind, demo, auth, metrics).await,
         Command::Migrate => {
             let store = open(db).await?;
             eprintln!("keel: the {} database is up to date", store.backend());
@@ -234,9 +265,11 @@ async fn serve(
     bind: Option<String>,
     demo: bool,
     auth: config::AuthArgs,
+    metrics: config::MetricsArgs,
 ) -> anyhow::Result<()> {
     let file = FileConfig::load(db.config.as_deref())?;
     let auth = auth.auth_config(&file)?;
+    let metrics = metrics.settings(&file)?;
     let bind = bind
         .or(file.bind.clone())
         .unwrap_or_else(|| "127.0.0.1:8080".into());
@@ -248,6 +281,11 @@ async fn serve(
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     let shown = listener.local_addr()?;
+    let state = with_metrics(
+        keel_server::AppState::with_auth(store.clone(), auth),
+        metrics,
+    )
+    .await?;
     if demo {
         load_demo(&store, shown).await?;
     }
@@ -256,15 +294,37 @@ async fn serve(
         "Keel listening on http://{shown}"
     );
     eprintln!("Keel is running at http://{shown}  (API reference: http://{shown}/api/v1/docs)");
-    keel_server::serve(
-        listener,
-        keel_server::AppState::with_auth(store, auth),
-        async {
-            let _ = tokio::signal::ctrl_c().await;
-        },
-    )
+    keel_server::serve(listener, state, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
     .await?;
     Ok(())
+}
+
+/// Turns metrics on when configured: records them, serves them on their own listener
+/// (`KEEL_METRICS_BIND`) and/or on the main port behind a token (`KEEL_METRICS_TOKEN`).
+async fn with_metrics(
+    state: keel_server::AppState,
+    settings: config::MetricsSettings,
+) -> anyhow::Result<keel_server::AppState> {
+    use keel_server::observe::{self, Metrics, Observe};
+    if !settings.enabled() {
+        return Ok(state);
+    }
+    let metrics = std::sync::Arc::new(Metrics::new(state.store.clone()));
+    if let Some(addr) = settings.bind {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr} for KEEL_METRICS_BIND"))?;
+        eprintln!("Metrics: http://{}/metrics", listener.local_addr()?);
+        tokio::spawn(observe::metrics::serve(
+            listener,
+            metrics.clone(),
+            std::future::pending(),
+        ));
+    }
+    let token = settings.token.as_ref().map(|t| t.0.trim());
+    Ok(state.with_observe(Observe::with_metrics(metrics, token)))
 }
 
 /// `keel admin create`: an administrator with a generated password, shown once.

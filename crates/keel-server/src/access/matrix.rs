@@ -209,6 +209,9 @@ const API: &[(&str, &str, &str, &str)] = &[
     ("POST",   "/tokens",                             "yyyyyyyyy", "your own tokens"),
     ("GET",    "/tokens",                             "yyyyyyyyy", "your own tokens"),
     ("DELETE", "/tokens/{id}",                        "ooooooooo", "someone else's token answers 404"),
+    // health checks (open to anyone, without a token too; also at the server's root)
+    ("GET",    "/healthz",                            "yyyyyyyyy", "liveness: the process answers"),
+    ("GET",    "/readyz",                             "yyyyyyyyy", "readiness: the database answers"),
 ];
 
 /// Pages of the web UI, same columns. A refused page answers an HTML 403 (or 404 for what the
@@ -362,6 +365,12 @@ pub fn markdown() -> String {
          `viewer` see public OKRs and those they take part in. A `read` token gets 403 on any write.\n\n",
     );
     out.push_str("## API\n\n");
+    out.push_str(
+        "The health checks `GET /api/v1/healthz` and `GET /api/v1/readyz` (also at `/healthz` and \
+         `/readyz`) answer anyone, without a token. `GET /metrics` exists only when an operator \
+         turns metrics on, and on the main port needs the metrics token (`KEEL_METRICS_TOKEN`), \
+         not a person's.\n\n",
+    );
     table(&mut out, Kind::Api, "route");
     out.push_str(
         "\n## Pages\n\n\

@@ -92,6 +92,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
     let mut doc = doc;
     // After the merge: the rules apply to every route's operations.
     contract::Contract.modify(&mut doc);
+    crate::observe::health::document(&mut doc);
     (routes, doc)
 }
 
@@ -128,6 +129,8 @@ pub fn v1() -> Router<AppState> {
                 }
             }),
         )
+        .route("/healthz", get(crate::observe::health::healthz))
+        .route("/readyz", get(crate::observe::health::readyz))
         .fallback(|| async { crate::error::ApiError::NotFound("route") })
 }
 

@@ -23,6 +23,7 @@ mod key_result_page;
 mod my_week;
 mod objective_page;
 mod objectives;
+mod observe;
 mod oidc;
 mod okr_forms;
 mod openapi;

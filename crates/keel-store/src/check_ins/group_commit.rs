@@ -39,6 +39,8 @@ pub(crate) struct CheckInQueue {
     pub(crate) jobs: StdMutex<Vec<CheckInJob>>,
     pub(crate) next_seq: AtomicU64,
     pub(crate) leader: Arc<tokio::sync::Mutex<()>>,
+    /// What the commits so far took, for the operator's metrics.
+    pub(crate) counters: crate::stats::GroupCounters,
 }
 
 impl std::fmt::Debug for CheckInQueue {
@@ -50,6 +52,11 @@ impl std::fmt::Debug for CheckInQueue {
 impl CheckInQueue {
     pub(crate) fn jobs(&self) -> std::sync::MutexGuard<'_, Vec<CheckInJob>> {
         self.jobs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The queue and the commits so far, for the operator's metrics.
+    pub(crate) fn stats(&self) -> CommitQueueStats {
+        self.counters.stats(self.jobs().len())
     }
 
     /// The oldest jobs, up to `CHECK_IN_GROUP`, and whether job `seq` is still queued after.
@@ -195,10 +202,15 @@ impl SqlStore {
     /// back and the group is redone with each job inside a savepoint, so that a failing job is
     /// rolled back alone.
     pub(crate) async fn commit_check_ins(&self, jobs: Vec<CheckInJob>) {
+        let mut retried = false;
         let mut answers = match self.check_in_group(&jobs, false).await {
-            Err(_) if jobs.len() > 1 => self.check_in_group(&jobs, true).await,
+            Err(_) if jobs.len() > 1 => {
+                retried = true;
+                self.check_in_group(&jobs, true).await
+            }
             r => r,
         };
+        self.check_ins.counters.record(jobs.len(), retried);
         match answers {
             Ok(ref mut answers) => {
                 for (job, a) in jobs.into_iter().zip(answers.drain(..)) {

@@ -170,6 +170,12 @@ impl SqlStore {
 pub trait Backend: Send + Sync {
     /// "sqlite" or "postgres".
     fn backend(&self) -> &'static str;
+    /// The database connections now: in use, idle, and the most the store opens.
+    fn pool_stats(&self) -> PoolStats;
+    /// The check-in group commit's queue and what its commits so far took.
+    fn commit_queue_stats(&self) -> CommitQueueStats;
+    /// Runs a trivial query, to tell whether the database answers (for readiness checks).
+    async fn ping(&self) -> StoreResult<()>;
 }
 
 /// The Backend area through the shared handle: a caller holding a `DynStore` calls it with
@@ -178,6 +184,15 @@ pub trait Backend: Send + Sync {
 impl Backend for dyn Store {
     fn backend(&self) -> &'static str {
         self.as_backend().backend()
+    }
+    fn pool_stats(&self) -> PoolStats {
+        self.as_backend().pool_stats()
+    }
+    fn commit_queue_stats(&self) -> CommitQueueStats {
+        self.as_backend().commit_queue_stats()
+    }
+    async fn ping(&self) -> StoreResult<()> {
+        self.as_backend().ping().await
     }
 }
 
@@ -195,5 +210,14 @@ impl SqlStore {
 impl Backend for SqlStore {
     fn backend(&self) -> &'static str {
         self.db.backend()
+    }
+    fn pool_stats(&self) -> PoolStats {
+        self.db.pool_stats()
+    }
+    fn commit_queue_stats(&self) -> CommitQueueStats {
+        self.check_ins.stats()
+    }
+    async fn ping(&self) -> StoreResult<()> {
+        self.db.ping().await
     }
 }

@@ -163,6 +163,7 @@ mod owner_rhythm;
 mod ownership_requests;
 mod people;
 mod snapshot;
+mod stats;
 mod visibility;
 
 fn now() -> DateTime<Utc> {
