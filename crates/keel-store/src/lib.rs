@@ -72,12 +72,15 @@ mod settings;
 mod snapshot;
 mod sql;
 mod teams;
+#[doc(hidden)]
+pub mod testing;
 
 pub use accounts::Accounts;
 pub use audit_log::AuditLog;
 pub use cfrs::Cfrs;
 pub use check_ins::CheckIns;
 pub use cycles::Cycles;
+pub use db::SqliteSynchronous;
 pub use okrs::{Initiatives, KeyResults, Objectives};
 pub use owner_rhythm::Rhythm;
 pub use ownership_requests::Ownership;
@@ -85,7 +88,7 @@ pub use people::People;
 pub use reviews::Reviews;
 pub use settings::Settings;
 pub use snapshot::Snapshots;
-pub use sql::{Backend, SqlStore};
+pub use sql::{Backend, OpenOptions, SqlStore};
 pub use teams::Teams;
 
 use keel_domain::*;
@@ -571,4 +574,10 @@ pub type DynStore = Arc<dyn Store>;
 /// pending migrations.
 pub async fn open(url: &str) -> StoreResult<DynStore> {
     Ok(Arc::new(SqlStore::open(url).await?))
+}
+
+/// Opens the store named by `url` with `options` (e.g. SQLite's synchronous mode) and runs
+/// pending migrations.
+pub async fn open_with(url: &str, options: OpenOptions) -> StoreResult<DynStore> {
+    Ok(Arc::new(SqlStore::open_with(url, options).await?))
 }
