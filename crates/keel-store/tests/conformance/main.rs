@@ -138,6 +138,7 @@ mod owner_rhythm;
 mod ownership_requests;
 mod people;
 mod snapshot;
+mod test_databases;
 mod upgrade;
 mod visibility;
 
