@@ -56,3 +56,13 @@ ensure_chromium() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
   command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1
 }
+
+# cargo-deny, for the licence, ban and source checks of the dependency graph (deny.toml). Built
+# from crates.io with `cargo install --locked` when missing (a few minutes, once per machine).
+ensure_cargo_deny() {
+  if cargo deny --version >/dev/null 2>&1; then
+    return 0
+  fi
+  echo "scripts/services.sh: installing cargo-deny (cargo install --locked cargo-deny)" >&2
+  cargo install --locked --quiet cargo-deny
+}

@@ -20,7 +20,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use keel_store::{DynStore, Store};
+use keel_store::{Backend, DynStore, Store};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -103,13 +103,65 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves the app on `listener` until `shutdown` resolves.
+/// Serves the app on `listener` until `shutdown` resolves, then as `serve_draining` does with
+/// `DEFAULT_DRAIN`.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
+    serve_draining(listener, state, shutdown, DEFAULT_DRAIN).await
+}
+
+/// How long requests in flight may take to finish after shutdown begins, unless configured.
+pub const DEFAULT_DRAIN: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// How long closing the store may take after the drain (the last group commit).
+const CLOSE_TIME: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Serves the app on `listener` until `shutdown` resolves; then stops accepting connections,
+/// lets the requests in flight finish (each answered only after its writes are committed) for
+/// up to `drain`, and closes the store: check-ins already taken into a group commit are
+/// committed and answered first. Requests still running when `drain` runs out are cut off
+/// unanswered (their transactions roll back).
+pub async fn serve_draining(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    drain: std::time::Duration,
+) -> std::io::Result<()> {
+    let store = state.store.clone();
+    let (began, shutting_down) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(listener, app(state)).with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!(
+            drain_seconds = drain.as_secs(),
+            "shutting down: finishing requests in flight"
+        );
+        let _ = began.send(());
+    });
+    let drained = async move {
+        // A server that stopped without a shutdown never started draining.
+        if shutting_down.await.is_ok() {
+            tokio::time::sleep(drain).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        served = server => served?,
+        () = drained => tracing::warn!(
+            drain_seconds = drain.as_secs(),
+            "the drain time ran out: requests still in flight were cut off unanswered"
+        ),
+    }
+    // Bounded too: a database that stopped answering must not keep the process alive.
+    if tokio::time::timeout(CLOSE_TIME, store.close())
         .await
+        .is_err()
+    {
+        tracing::warn!("the database did not finish its last commits in time");
+    }
+    tracing::info!("stopped");
+    Ok(())
 }

@@ -42,14 +42,54 @@ const STATEMENT_CACHE: usize = 400;
 /// Reader connections of a file database.
 const READERS: usize = 4;
 
-fn sqlite_connection(path: Option<&std::path::Path>) -> StoreResult<rusqlite::Connection> {
+/// How hard SQLite pushes each commit to the disk (`PRAGMA synchronous`, in WAL mode). `Normal`
+/// (the default) syncs at checkpoints only: a power loss or an OS crash may roll back the last
+/// transactions, never corrupt the database; a crash of Keel alone loses nothing. `Full` syncs
+/// the WAL at every commit: a commit that was answered survives a power loss too, for a slower
+/// commit. See the README's "Durability".
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SqliteSynchronous {
+    #[default]
+    Normal,
+    Full,
+}
+
+impl SqliteSynchronous {
+    /// The pragma's value.
+    fn pragma(self) -> &'static str {
+        match self {
+            SqliteSynchronous::Normal => "NORMAL",
+            SqliteSynchronous::Full => "FULL",
+        }
+    }
+}
+
+impl std::str::FromStr for SqliteSynchronous {
+    type Err = String;
+    /// `normal` or `full`, in any case.
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "normal" => Ok(SqliteSynchronous::Normal),
+            "full" => Ok(SqliteSynchronous::Full),
+            _ => Err(format!(
+                "'{}' is not a synchronous mode: use full or normal",
+                s.trim()
+            )),
+        }
+    }
+}
+
+fn sqlite_connection(
+    path: Option<&std::path::Path>,
+    synchronous: SqliteSynchronous,
+) -> StoreResult<rusqlite::Connection> {
     let conn = match path {
         None => rusqlite::Connection::open_in_memory()?,
         Some(p) => rusqlite::Connection::open(p)?,
     };
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     if path.is_some() {
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "synchronous", synchronous.pragma())?;
     }
     conn.pragma_update(None, "foreign_keys", "ON")?;
     // Sorts and statement journals in memory: no temporary files opened and unlinked per
@@ -63,22 +103,26 @@ impl Db {
     /// One in-memory database on one connection.
     pub fn sqlite_memory() -> StoreResult<Db> {
         Ok(Db::Sqlite(Arc::new(SqliteDb {
-            writer: Arc::new(Mutex::new(sqlite_connection(None)?)),
+            writer: Arc::new(Mutex::new(sqlite_connection(
+                None,
+                SqliteSynchronous::default(),
+            )?)),
             readers: Vec::new(),
             next: AtomicUsize::new(0),
             path: None,
         })))
     }
 
-    /// A database file (created if missing) in WAL mode: one writer, a few readers.
-    pub fn sqlite_file(path: &std::path::Path) -> StoreResult<Db> {
-        let writer = sqlite_connection(Some(path))?;
+    /// A database file (created if missing) in WAL mode: one writer, a few readers, each
+    /// syncing as `synchronous` says.
+    pub fn sqlite_file(path: &std::path::Path, synchronous: SqliteSynchronous) -> StoreResult<Db> {
+        let writer = sqlite_connection(Some(path), synchronous)?;
         writer.pragma_update(None, "journal_mode", "WAL")?;
         // Checkpoint every ~40 MB of WAL rather than 4 MB: the pages writes touch most (the
         // last leaves of append-mostly tables and indexes) are copied back once per checkpoint.
         writer.pragma_update(None, "wal_autocheckpoint", 10_000)?;
         let readers = (0..READERS)
-            .map(|_| sqlite_connection(Some(path)).map(Mutex::new))
+            .map(|_| sqlite_connection(Some(path), synchronous).map(Mutex::new))
             .collect::<StoreResult<Vec<_>>>()?;
         Ok(Db::Sqlite(Arc::new(SqliteDb {
             writer: Arc::new(Mutex::new(writer)),
@@ -90,6 +134,17 @@ impl Db {
 }
 
 impl SqliteDb {
+    /// `PRAGMA synchronous` as each connection has it (the writer first): 1 NORMAL, 2 FULL.
+    pub(crate) async fn synchronous(&self) -> StoreResult<Vec<i64>> {
+        let read =
+            |c: &rusqlite::Connection| c.pragma_query_value(None, "synchronous", |r| r.get(0));
+        let mut all = vec![read(&*self.writer.lock().await)?];
+        for r in &self.readers {
+            all.push(read(&*r.lock().await)?);
+        }
+        Ok(all)
+    }
+
     /// Runs `f` on a reader connection: the first free one from a rotating start, else waits
     /// for the one at the start.
     async fn read<R>(&self, f: impl FnOnce(&rusqlite::Connection) -> R) -> R {
@@ -543,6 +598,22 @@ impl Db {
         }
     }
 
+    /// `PRAGMA synchronous` of each SQLite file connection; empty otherwise.
+    pub async fn sqlite_synchronous(&self) -> StoreResult<Vec<i64>> {
+        match self {
+            Db::Sqlite(s) if !s.readers.is_empty() => s.synchronous().await,
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// Closes PostgreSQL's pool (its connections end cleanly); SQLite's connections close when
+    /// the last handle is dropped.
+    pub async fn close(&self) {
+        if let Db::Postgres(p) = self {
+            p.close().await;
+        }
+    }
+
     /// The most bound parameters one statement may carry.
     pub fn max_params(&self) -> usize {
         match self {
@@ -645,6 +716,21 @@ impl Tx {
             Tx::Sqlite(t) => t.conn.execute_batch(sql)?,
             Tx::Pg(t) => {
                 sqlx::query(sql).persistent(false).execute(&mut **t).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs a whole script of statements (a migration) as it is written: SQLite parses it
+    /// statement by statement itself; PostgreSQL receives it in one message of the simple query
+    /// protocol (a query without arguments). Never split on `;`, so trigger bodies and strings
+    /// holding one survive.
+    pub async fn script(&mut self, sql: &str) -> StoreResult<()> {
+        match self {
+            Tx::Sqlite(t) => t.conn.execute_batch(sql)?,
+            Tx::Pg(t) => {
+                use sqlx::Executor;
+                (&mut **t).execute(sql).await?;
             }
         }
         Ok(())

@@ -75,12 +75,15 @@ mod sql;
 mod stats;
 mod teams;
 pub mod transfer;
+#[doc(hidden)]
+pub mod testing;
 
 pub use accounts::Accounts;
 pub use audit_log::AuditLog;
 pub use cfrs::Cfrs;
 pub use check_ins::CheckIns;
 pub use cycles::Cycles;
+pub use db::SqliteSynchronous;
 pub use okrs::{Initiatives, KeyResults, Objectives};
 pub use owner_rhythm::Rhythm;
 pub use ownership_requests::Ownership;
@@ -88,7 +91,7 @@ pub use people::People;
 pub use reviews::Reviews;
 pub use settings::Settings;
 pub use snapshot::Snapshots;
-pub use sql::{Backend, SqlStore};
+pub use sql::{Backend, OpenOptions, SqlStore};
 pub use stats::{CommitQueueStats, PoolStats};
 pub use teams::Teams;
 
@@ -578,4 +581,10 @@ pub type DynStore = Arc<dyn Store>;
 /// pending migrations.
 pub async fn open(url: &str) -> StoreResult<DynStore> {
     Ok(Arc::new(SqlStore::open(url).await?))
+}
+
+/// Opens the store named by `url` with `options` (e.g. SQLite's synchronous mode) and runs
+/// pending migrations.
+pub async fn open_with(url: &str, options: OpenOptions) -> StoreResult<DynStore> {
+    Ok(Arc::new(SqlStore::open_with(url, options).await?))
 }

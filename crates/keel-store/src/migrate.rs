@@ -6,11 +6,12 @@
 use crate::db::{args, Db, Tx};
 use crate::{StoreError, StoreResult};
 
-struct Migration {
-    version: i64,
-    name: &'static str,
-    sqlite: &'static str,
-    postgres: &'static str,
+/// One schema change, written for each backend.
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sqlite: &'static str,
+    pub postgres: &'static str,
 }
 
 const MIGRATIONS: [Migration; 13] = [
@@ -103,24 +104,6 @@ const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
 /// An arbitrary constant identifying Keel's migration lock ("keelmigr").
 const PG_LOCK_KEY: i64 = 0x6b65_656c_6d69_6772;
 
-/// The statements of a migration script: comments dropped, split on `;`.
-fn statements(script: &str) -> Vec<String> {
-    let cleaned: String = script
-        .lines()
-        .map(|l| match l.find("--") {
-            Some(i) => &l[..i],
-            None => l,
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    cleaned
-        .split(';')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
 async fn lock(db: &Db, tx: &mut Tx) -> StoreResult<()> {
     if let Db::Postgres(_) = db {
         tx.execute("SELECT pg_advisory_xact_lock($1)", args![PG_LOCK_KEY])
@@ -131,7 +114,7 @@ async fn lock(db: &Db, tx: &mut Tx) -> StoreResult<()> {
 
 /// Applies every pending migration.
 pub async fn run(db: &Db) -> StoreResult<()> {
-    run_to(db, latest()).await
+    run_list(db, &MIGRATIONS, latest()).await
 }
 
 /// The schema version this binary migrates to: its newest migration.
@@ -142,11 +125,18 @@ pub(crate) fn latest() -> i64 {
 /// Applies the pending migrations up to `version` (restoring a backup made at an older schema:
 /// its rows are loaded at their own version, then migrated up like any database).
 pub(crate) async fn run_to(db: &Db, version: i64) -> StoreResult<()> {
+    run_list(db, &MIGRATIONS, version).await
+}
+
+/// Applies every pending migration of `migrations` up to `version`, in order, each script executed
+/// whole (never split on `;`, which would break a trigger body or a string holding one) in its own
+/// transaction with its `schema_migrations` row: a migration is applied entirely or not at all.
+pub(crate) async fn run_list(db: &Db, migrations: &[Migration], version: i64) -> StoreResult<()> {
     let mut tx = db.begin().await?;
     lock(db, &mut tx).await?;
     tx.execute(CREATE_TABLE, vec![]).await?;
     tx.commit().await?;
-    for m in MIGRATIONS.iter().filter(|m| m.version <= version) {
+    for m in migrations.iter().filter(|m| m.version <= version) {
         let mut tx = db.begin().await?;
         lock(db, &mut tx).await?;
         let done = tx
@@ -163,11 +153,9 @@ pub(crate) async fn run_to(db: &Db, version: i64) -> StoreResult<()> {
             Db::Sqlite(_) => m.sqlite,
             Db::Postgres(_) => m.postgres,
         };
-        for stmt in statements(script) {
-            tx.execute_once(&stmt, vec![]).await.map_err(|e| {
-                StoreError::Migration(format!("migration {} ({}): {e}", m.version, m.name))
-            })?;
-        }
+        tx.script(script).await.map_err(|e| {
+            StoreError::Migration(format!("migration {} ({}): {e}", m.version, m.name))
+        })?;
         tx.execute(
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
             args![m.version, m.name, chrono::Utc::now().timestamp_micros()],

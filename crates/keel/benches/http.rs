@@ -279,28 +279,9 @@ fn main() {
     let sqlite = format!("sqlite://{}", dir.join("bench.db").display());
     rows.extend(rt.block_on(bench("SQLite", &sqlite, people, seconds, concurrency)));
     if let Ok(admin) = std::env::var("KEEL_BENCH_POSTGRES_URL") {
-        let name = format!("keel_bench_{}", std::process::id());
-        let status = Command::new("psql")
-            .args([
-                admin.as_str(),
-                "-q",
-                "-c",
-                &format!("CREATE DATABASE {name}"),
-            ])
-            .status()
-            .expect("psql");
-        assert!(status.success());
-        let (base, _) = admin.rsplit_once('/').unwrap();
-        let url = format!("{base}/{name}");
-        rows.extend(rt.block_on(bench("PostgreSQL", &url, people, seconds, concurrency)));
-        let _ = Command::new("psql")
-            .args([
-                admin.as_str(),
-                "-q",
-                "-c",
-                &format!("DROP DATABASE {name} WITH (FORCE)"),
-            ])
-            .status();
+        // Dropped when the guard is, even if the benchmark panics.
+        let db = rt.block_on(keel_store::testing::TestDatabase::create(&admin));
+        rows.extend(rt.block_on(bench("PostgreSQL", db.url(), people, seconds, concurrency)));
     }
     let _ = std::fs::remove_dir_all(&dir);
     println!("\n{}", rows.join("\n"));

@@ -21,6 +21,8 @@ pub struct FileConfig {
     pub log_format: Option<String>,
     pub metrics_bind: Option<String>,
     pub metrics_token: Option<Secret>,
+    pub sqlite_synchronous: Option<String>,
+    pub drain_seconds: Option<u64>,
 }
 
 /// A secret setting: never shown by `Debug` (so never in logs or error messages).
@@ -159,6 +161,10 @@ pub struct DbArgs {
     /// A keel.toml to read (default: ./keel.toml when present).
     #[arg(long, env = "KEEL_CONFIG", global = true)]
     pub config: Option<PathBuf>,
+    /// SQLite only: normal (the default; a power loss may roll back the last commits) or full
+    /// (every answered commit survives a power loss; slower commits).
+    #[arg(long, env = "KEEL_SQLITE_SYNCHRONOUS", global = true)]
+    pub sqlite_synchronous: Option<String>,
 }
 
 impl DbArgs {
@@ -274,6 +280,38 @@ impl MetricsArgs {
     }
 }
 
+impl DbArgs {
+    /// How to open the store after flags, environment and file: a one-line error naming the
+    /// setting for a value it does not take.
+    pub fn open_options(&self, file: &FileConfig) -> anyhow::Result<keel_store::OpenOptions> {
+        let synchronous = match self
+            .sqlite_synchronous
+            .as_deref()
+            .or(file.sqlite_synchronous.as_deref())
+        {
+            None => keel_store::SqliteSynchronous::default(),
+            Some(v) => v.parse().map_err(|e| {
+                anyhow::anyhow!("invalid KEEL_SQLITE_SYNCHRONOUS (sqlite_synchronous): {e}")
+            })?,
+        };
+        Ok(keel_store::OpenOptions {
+            sqlite_synchronous: synchronous,
+        })
+    }
+}
+
+/// How long `keel serve` lets requests in flight finish after SIGTERM or Ctrl-C, unless set.
+pub const DEFAULT_DRAIN_SECONDS: u64 = 30;
+
+/// The drain time after flag, environment and file: at most an hour.
+pub fn drain_time(flag: Option<u64>, file: &FileConfig) -> anyhow::Result<std::time::Duration> {
+    let seconds = flag.or(file.drain_seconds).unwrap_or(DEFAULT_DRAIN_SECONDS);
+    if seconds > 3600 {
+        bail!("invalid KEEL_DRAIN_SECONDS (drain_seconds) {seconds}: use at most 3600 seconds");
+    }
+    Ok(std::time::Duration::from_secs(seconds))
+}
+
 /// A URL with any password replaced, for messages and logs.
 pub fn redact(url: &str) -> String {
     if let Some((scheme, rest)) = url.split_once("://") {
@@ -305,6 +343,7 @@ mod tests {
             database_url: Some("mysql://x:pw@h/db".into()),
             data_dir: None,
             config: None,
+            sqlite_synchronous: None,
         };
         let err = args
             .database_url(&FileConfig::default())
@@ -314,6 +353,66 @@ mod tests {
             err.contains("invalid database URL") && !err.contains("pw"),
             "{err}"
         );
+    }
+}
+
+#[cfg(test)]
+mod durability_tests {
+    use super::*;
+
+    fn args(sync: Option<&str>) -> DbArgs {
+        DbArgs {
+            database_url: None,
+            data_dir: None,
+            config: None,
+            sqlite_synchronous: sync.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn sqlite_synchronous_from_flag_file_or_default() {
+        let none = FileConfig::default();
+        let full = |a: &DbArgs, f: &FileConfig| a.open_options(f).unwrap().sqlite_synchronous;
+        assert_eq!(
+            full(&args(None), &none),
+            keel_store::SqliteSynchronous::Normal
+        );
+        assert_eq!(
+            full(&args(Some("FULL")), &none),
+            keel_store::SqliteSynchronous::Full
+        );
+        let file: FileConfig = toml::from_str("sqlite_synchronous = \"full\"").unwrap();
+        assert_eq!(
+            full(&args(None), &file),
+            keel_store::SqliteSynchronous::Full
+        );
+        // The flag (or environment) wins over the file.
+        assert_eq!(
+            full(&args(Some("normal")), &file),
+            keel_store::SqliteSynchronous::Normal
+        );
+        for bad in ["off", "2", "", "fulll"] {
+            let err = args(Some(bad)).open_options(&none).unwrap_err().to_string();
+            assert!(err.contains("KEEL_SQLITE_SYNCHRONOUS"), "{err}");
+            assert!(
+                err.contains("full or normal") && !err.contains('\n'),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn drain_time_defaults_and_bounds() {
+        let none = FileConfig::default();
+        assert_eq!(
+            drain_time(None, &none).unwrap().as_secs(),
+            DEFAULT_DRAIN_SECONDS
+        );
+        let file: FileConfig = toml::from_str("drain_seconds = 5").unwrap();
+        assert_eq!(drain_time(None, &file).unwrap().as_secs(), 5);
+        assert_eq!(drain_time(Some(0), &file).unwrap().as_secs(), 0);
+        let err = drain_time(Some(86_400), &none).unwrap_err().to_string();
+        assert!(err.contains("KEEL_DRAIN_SECONDS"), "{err}");
     }
 }
 

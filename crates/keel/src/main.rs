@@ -41,6 +41,9 @@ enum Command {
         auth: config::AuthArgs,
         #[command(flatten)]
         metrics: config::MetricsArgs,
+        /// Seconds requests in flight may take to finish after SIGTERM or Ctrl-C. Default: 30
+        #[arg(long, env = "KEEL_DRAIN_SECONDS")]
+        drain_seconds: Option<u64>,
     },
     /// Apply pending database migrations and exit (serve does this too).
     Migrate,
@@ -208,9 +211,25 @@ fn one_line(e: &anyhow::Error) -> String {
 async fn open(db: &DbArgs) -> anyhow::Result<DynStore> {
     let file = FileConfig::load(db.config.as_deref())?;
     let url = db.database_url(&file)?;
-    keel_store::open(&url)
+    let options = db.open_options(&file)?;
+    keel_store::open_with(&url, options)
         .await
         .with_context(|| format!("cannot open the database {}", config::redact(&url)))
+}
+
+/// How SQLite commits reach the disk, as its connections have it (read back, not as
+/// configured): for the operator to check the setting took.
+async fn durability(store: &DynStore) -> anyhow::Result<&'static str> {
+    let modes = store.sqlite_synchronous().await?;
+    Ok(if modes.is_empty() {
+        ""
+    } else if modes.iter().all(|&m| m == 2) {
+        " (synchronous=full: every commit is on disk before it is answered)"
+    } else if modes.iter().all(|&m| m == 1) {
+        " (synchronous=normal: a power loss may undo the last commits)"
+    } else {
+        " (synchronous: the connections disagree)"
+    })
 }
 
 /// Runs one subcommand.
@@ -222,10 +241,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             demo,
             auth,
             metrics,
-        } => serve(db, bind, demo, auth, metrics).await,
+            drain_seconds,
+        } => serve(db, bind, demo, auth, metrics, drain_seconds).await,
         Command::Migrate => {
             let store = open(db).await?;
-            eprintln!("keel: the {} database is up to date", store.backend());
+            eprintln!(
+                "keel: the {} database is up to date{}",
+                store.backend(),
+                durability(&store).await?
+            );
             Ok(())
         }
         Command::Admin {
@@ -259,17 +283,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// `keel serve`: listens, loads the demo organisation first when asked, serves until Ctrl-C.
+/// `keel serve`: listens, loads the demo organisation first when asked, serves until SIGTERM or
+/// Ctrl-C, then finishes the requests in flight (for up to the drain time) and exits.
 async fn serve(
     db: &DbArgs,
     bind: Option<String>,
     demo: bool,
     auth: config::AuthArgs,
     metrics: config::MetricsArgs,
+    drain_seconds: Option<u64>,
 ) -> anyhow::Result<()> {
     let file = FileConfig::load(db.config.as_deref())?;
     let auth = auth.auth_config(&file)?;
     let metrics = metrics.settings(&file)?;
+    let drain = config::drain_time(drain_seconds, &file)?;
     let bind = bind
         .or(file.bind.clone())
         .unwrap_or_else(|| "127.0.0.1:8080".into());
@@ -291,12 +318,11 @@ async fn serve(
     }
     tracing::info!(
         backend = store.backend(),
-        "Keel listening on http://{shown}"
+        "Keel listening on http://{shown}{}",
+        durability(&store).await?
     );
     eprintln!("Keel is running at http://{shown}  (API reference: http://{shown}/api/v1/docs)");
-    keel_server::serve(listener, state, async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
+    keel_server::serve_draining(listener, state, stop_signal()?, drain)
     .await?;
     Ok(())
 }
@@ -325,6 +351,21 @@ async fn with_metrics(
     }
     let token = settings.token.as_ref().map(|t| t.0.trim());
     Ok(state.with_observe(Observe::with_metrics(metrics, token)))
+}
+
+/// Resolves at the first SIGTERM (service managers, `docker stop`, Kubernetes) or SIGINT
+/// (Ctrl-C).
+fn stop_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).context("cannot watch for SIGTERM")?;
+    let mut int = signal(SignalKind::interrupt()).context("cannot watch for SIGINT")?;
+    Ok(async move {
+        let name = tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        };
+        tracing::info!("{name} received");
+    })
 }
 
 /// `keel admin create`: an administrator with a generated password, shown once.

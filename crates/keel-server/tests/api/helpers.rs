@@ -32,6 +32,8 @@ pub struct TestApp {
     /// The clock of the sign-in rules (lockout, session expiry).
     pub clock: std::sync::Arc<keel_server::auth::Clock>,
     _dir: Option<TempDir>,
+    /// The PostgreSQL database, dropped with the app (declared last: dropped after the rest).
+    _pg: Option<keel_store::testing::TestDatabase>,
 }
 
 impl TestApp {
@@ -105,22 +107,11 @@ pub fn postgres_configured() -> bool {
     false
 }
 
-/// A fresh PostgreSQL database for one test.
-pub async fn postgres_url() -> Option<String> {
+/// A fresh PostgreSQL database for one test, dropped with the `TestApp` that holds it (also when
+/// the test fails); the first of a run sweeps those that killed runs left.
+pub async fn postgres_database() -> Option<keel_store::testing::TestDatabase> {
     let admin_url = std::env::var("KEEL_TEST_POSTGRES_URL").ok()?;
-    use sqlx::Connection;
-    let mut conn = sqlx::PgConnection::connect(&admin_url)
-        .await
-        .expect("connect to KEEL_TEST_POSTGRES_URL");
-    let name = format!("keel_api_{}", uuid::Uuid::now_v7().simple());
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .await
-        .expect("create test database");
-    let (base, _) = admin_url
-        .rsplit_once('/')
-        .expect("a database URL has a path");
-    Some(format!("{base}/{name}"))
+    Some(keel_store::testing::TestDatabase::create(&admin_url).await)
 }
 
 pub async fn spawn_app_on(db: Db) -> TestApp {
@@ -141,7 +132,7 @@ pub async fn spawn_app_on_listener(
     listener: tokio::net::TcpListener,
     auth: keel_server::auth::AuthConfig,
 ) -> TestApp {
-    let (url, dir) = match db {
+    let (url, dir, pg) = match db {
         Db::Sqlite => {
             let dir =
                 std::env::temp_dir().join(format!("keel-test-{}", uuid::Uuid::now_v7().simple()));
@@ -149,9 +140,13 @@ pub async fn spawn_app_on_listener(
             (
                 format!("sqlite://{}", dir.join("keel.db").display()),
                 Some(TempDir(dir)),
+                None,
             )
         }
-        Db::Postgres => (postgres_url().await.expect("PostgreSQL configured"), None),
+        Db::Postgres => {
+            let pg = postgres_database().await.expect("PostgreSQL configured");
+            (pg.url().to_string(), None, Some(pg))
+        }
     };
     let store = keel_store::open(&url).await.expect("open the store");
     let ctx = WriteCtx::system(Source::Cli);
@@ -190,6 +185,7 @@ pub async fn spawn_app_on_listener(
         admin_id: admin.id.to_string(),
         clock,
         _dir: dir,
+        _pg: pg,
     }
 }
 

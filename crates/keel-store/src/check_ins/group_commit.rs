@@ -140,6 +140,13 @@ pub(crate) async fn check_in_statements(
 }
 
 impl SqlStore {
+    /// Waits until no group commit is running: every check-in already taken into a group is
+    /// committed and answered (at shutdown, before the connections close). Check-ins still
+    /// queued belong to calls that lead their own group.
+    pub(crate) async fn settle_check_ins(&self) {
+        drop(self.check_ins.leader.lock().await);
+    }
+
     /// Queues the check-in for the next group commit and waits for its answer (see
     /// `CheckInQueue`).
     pub(crate) async fn do_record_check_in(

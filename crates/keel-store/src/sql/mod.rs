@@ -100,69 +100,78 @@ pub(crate) fn parse_url(url: &str) -> StoreResult<Target> {
     )))
 }
 
+/// How to open a store, beyond its URL.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OpenOptions {
+    /// How hard SQLite syncs each commit (a file database only; PostgreSQL has its own settings).
+    pub sqlite_synchronous: crate::db::SqliteSynchronous,
+}
+
 impl SqlStore {
     /// Opens the database named by `url` and applies pending migrations.
     pub async fn open(url: &str) -> StoreResult<Self> {
+        Self::open_with(url, OpenOptions::default()).await
+    }
+
+    /// Opens the database named by `url` with `options` and applies pending migrations.
+    pub async fn open_with(url: &str, options: OpenOptions) -> StoreResult<Self> {
         // Boxed as `Send` here, where the lifetimes are concrete, so that callers may spawn
         // `open()` (sqlx's executor futures otherwise trip rustc's higher-ranked Send check).
-        Self::open_boxed(url.to_string()).await
+        Self::open_boxed(url.to_string(), options).await
     }
 
     fn open_boxed(
         url: String,
+        options: OpenOptions,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = StoreResult<Self>> + Send>> {
-        Box::pin(async move { Self::open_inner(&url).await })
-    }
-
-    async fn open_inner(url: &str) -> StoreResult<Self> {
-        let db = match parse_url(url)? {
-            Target::Memory => {
-                // One shared in-memory database: one connection that never closes.
-                let db = Db::sqlite_memory()?;
-                crate::migrate::run(&db).await?;
-                db
-            }
-            Target::File(path) => {
-                if let Some(dir) = path.parent() {
-                    if !dir.as_os_str().is_empty() {
-                        std::fs::create_dir_all(dir).map_err(|e| {
-                            StoreError::BadUrl(format!(
-                                "cannot create the directory {}: {e}",
-                                dir.display()
-                            ))
-                        })?;
-                    }
-                }
-                let db = Db::sqlite_file(&path)?;
-                crate::migrate::run(&db).await?;
-                db
-            }
-            Target::Postgres(url) => {
-                // The URL may hold a password: never echo it.
-                let opts = PgConnectOptions::from_str(&url)
-                    .map_err(|e| StoreError::BadUrl(format!("not a valid PostgreSQL URL ({e})")))?;
-                // Fail fast with the server's own answer instead of retrying until a timeout.
-                {
-                    use sqlx::Connection;
-                    let conn = sqlx::PgConnection::connect_with(&opts).await?;
-                    conn.close().await?;
-                }
-                let pool = PgPoolOptions::new()
-                    .max_connections(16)
-                    .acquire_timeout(Duration::from_secs(30))
-                    .connect_with(opts)
-                    .await?;
-                let db = Db::Postgres(pool);
-                crate::migrate::run(&db).await?;
-                db
-            }
-        };
-        Ok(Self {
-            db,
-            check_ins: Arc::default(),
-            settings: Arc::default(),
+        Box::pin(async move {
+            let db = connect(&url, options).await?;
+            crate::migrate::run(&db).await?;
+            Ok(Self {
+                db,
+                check_ins: Arc::default(),
+                settings: Arc::default(),
+            })
         })
     }
+}
+
+/// Connects to the database named by `url`, without migrating it.
+pub(crate) async fn connect(url: &str, options: OpenOptions) -> StoreResult<Db> {
+    Ok(match parse_url(url)? {
+        // One shared in-memory database: one connection that never closes.
+        Target::Memory => Db::sqlite_memory()?,
+        Target::File(path) => {
+            if let Some(dir) = path.parent() {
+                if !dir.as_os_str().is_empty() {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        StoreError::BadUrl(format!(
+                            "cannot create the directory {}: {e}",
+                            dir.display()
+                        ))
+                    })?;
+                }
+            }
+            Db::sqlite_file(&path, options.sqlite_synchronous)?
+        }
+        Target::Postgres(url) => {
+            // The URL may hold a password: never echo it.
+            let opts = PgConnectOptions::from_str(&url)
+                .map_err(|e| StoreError::BadUrl(format!("not a valid PostgreSQL URL ({e})")))?;
+            // Fail fast with the server's own answer instead of retrying until a timeout.
+            {
+                use sqlx::Connection;
+                let conn = sqlx::PgConnection::connect_with(&opts).await?;
+                conn.close().await?;
+            }
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(opts)
+                .await?;
+            Db::Postgres(pool)
+        }
+    })
 }
 
 /// Which database this store runs on.
@@ -176,6 +185,13 @@ pub trait Backend: Send + Sync {
     fn commit_queue_stats(&self) -> CommitQueueStats;
     /// Runs a trivial query, to tell whether the database answers (for readiness checks).
     async fn ping(&self) -> StoreResult<()>;
+    /// `PRAGMA synchronous` as each SQLite file connection has it (1 NORMAL, 2 FULL); empty for
+    /// PostgreSQL and an in-memory database.
+    async fn sqlite_synchronous(&self) -> StoreResult<Vec<i64>>;
+    /// Ends the store's work at shutdown: waits for the check-ins already taken into a group
+    /// commit to be committed and answered, then closes PostgreSQL's connections (SQLite's close
+    /// when the store is dropped). Nothing may use the store after.
+    async fn close(&self);
 }
 
 /// The Backend area through the shared handle: a caller holding a `DynStore` calls it with
@@ -193,6 +209,12 @@ impl Backend for dyn Store {
     }
     async fn ping(&self) -> StoreResult<()> {
         self.as_backend().ping().await
+    }
+    async fn sqlite_synchronous(&self) -> StoreResult<Vec<i64>> {
+        self.as_backend().sqlite_synchronous().await
+    }
+    async fn close(&self) {
+        self.as_backend().close().await
     }
 }
 
@@ -219,5 +241,12 @@ impl Backend for SqlStore {
     }
     async fn ping(&self) -> StoreResult<()> {
         self.db.ping().await
+    }
+    async fn sqlite_synchronous(&self) -> StoreResult<Vec<i64>> {
+        self.db.sqlite_synchronous().await
+    }
+    async fn close(&self) {
+        self.settle_check_ins().await;
+        self.db.close().await;
     }
 }

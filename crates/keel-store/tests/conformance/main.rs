@@ -19,46 +19,46 @@ use std::collections::HashSet;
 
 use std::future::Future;
 
+/// One test's store and what to remove after it: dropped after the test, or while a failing
+/// test unwinds, so a failing test leaves neither a directory nor a PostgreSQL database behind.
 struct Harness {
     store: DynStore,
     url: String,
-    cleanup: Cleanup,
+    _cleanup: Cleanup,
 }
 
 enum Cleanup {
     Dir(std::path::PathBuf),
-    PgDatabase { admin_url: String, name: String },
+    /// Dropping the guard drops the database (see `keel_store::testing`).
+    #[allow(dead_code)]
+    PgDatabase(keel_store::testing::TestDatabase),
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        if let Cleanup::Dir(d) = self {
+            std::fs::remove_dir_all(d).ok();
+        }
+    }
 }
 
 async fn sqlite_harness() -> Harness {
     let dir = std::env::temp_dir().join(format!("keel-store-test-{}", uuid::Uuid::now_v7()));
     // The directory does not exist yet: open() must create it.
     let url = format!("sqlite://{}", dir.join("keel.db").display());
+    let cleanup = Cleanup::Dir(dir);
     let store = keel_store::open(&url).await.expect("open sqlite");
     Harness {
         store,
         url,
-        cleanup: Cleanup::Dir(dir),
+        _cleanup: cleanup,
     }
 }
 
-fn with_database(url: &str, db: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, format!("?{q}")),
-        None => (url, String::new()),
-    };
-    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let host_end = base[scheme_end..]
-        .find('/')
-        .map(|i| scheme_end + i)
-        .unwrap_or(base.len());
-    format!("{}/{db}{query}", &base[..host_end])
-}
-
-async fn pg_harness() -> Option<Harness> {
-    use sqlx::Connection;
-    let admin_url = match std::env::var("KEEL_TEST_POSTGRES_URL") {
-        Ok(u) if !u.trim().is_empty() => u,
+/// The PostgreSQL server of the tests, if one is configured (in CI it must be).
+fn postgres_admin_url() -> Option<String> {
+    match std::env::var("KEEL_TEST_POSTGRES_URL") {
+        Ok(u) if !u.trim().is_empty() => Some(u),
         _ => {
             if std::env::var("CI").map(|v| v == "true").unwrap_or(false) {
                 panic!(
@@ -67,45 +67,21 @@ async fn pg_harness() -> Option<Harness> {
                 );
             }
             eprintln!("skipping PostgreSQL conformance test: KEEL_TEST_POSTGRES_URL is not set");
-            return None;
+            None
         }
-    };
-    let name = format!("keel_test_{}", uuid::Uuid::now_v7().simple());
-    let mut admin = sqlx::PgConnection::connect(&admin_url)
-        .await
-        .expect("connect to KEEL_TEST_POSTGRES_URL");
-    sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .expect("create test database");
-    admin.close().await.ok();
-    let url = with_database(&admin_url, &name);
+    }
+}
+
+async fn pg_harness() -> Option<Harness> {
+    let db = keel_store::testing::TestDatabase::create(&postgres_admin_url()?).await;
+    let url = db.url().to_string();
+    let cleanup = Cleanup::PgDatabase(db);
     let store = keel_store::open(&url).await.expect("open postgres");
     Some(Harness {
         store,
         url,
-        cleanup: Cleanup::PgDatabase { admin_url, name },
+        _cleanup: cleanup,
     })
-}
-
-impl Harness {
-    async fn finish(self) {
-        drop(self.store);
-        match self.cleanup {
-            Cleanup::Dir(d) => {
-                std::fs::remove_dir_all(d).ok();
-            }
-            Cleanup::PgDatabase { admin_url, name } => {
-                use sqlx::Connection;
-                if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
-                    sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .execute(&mut admin)
-                        .await
-                        .ok();
-                }
-            }
-        }
-    }
 }
 
 async fn run_sqlite<F, Fut>(test: F)
@@ -115,7 +91,6 @@ where
 {
     let h = sqlite_harness().await;
     test(h.store.clone(), h.url.clone()).await;
-    h.finish().await;
 }
 
 async fn run_pg<F, Fut>(test: F)
@@ -125,7 +100,6 @@ where
 {
     if let Some(h) = pg_harness().await {
         test(h.store.clone(), h.url.clone()).await;
-        h.finish().await;
     }
 }
 
@@ -158,12 +132,15 @@ mod check_ins;
 mod database;
 mod group_commit;
 mod lists;
+mod migration_runner;
 mod okrs;
 mod owner_rhythm;
 mod ownership_requests;
 mod people;
 mod snapshot;
 mod stats;
+mod test_databases;
+mod upgrade;
 mod visibility;
 
 fn now() -> DateTime<Utc> {
