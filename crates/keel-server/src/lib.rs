@@ -27,6 +27,8 @@ pub struct AppState {
     pub store: DynStore,
     /// Sign-in settings: public URL, session lifetimes, lockout, clock, single sign-on.
     pub auth: std::sync::Arc<auth::AuthConfig>,
+    /// Whether the organisation waits for its first administrator (`/setup`).
+    pub setup: std::sync::Arc<services::setup::SetupGate>,
 }
 
 impl AppState {
@@ -38,7 +40,13 @@ impl AppState {
         Self {
             store,
             auth: std::sync::Arc::new(auth),
+            setup: std::sync::Arc::default(),
         }
+    }
+    /// The state with the first-run gate `keel serve` prepared (`services::setup::prepare`).
+    pub fn with_setup(mut self, gate: services::setup::SetupGate) -> Self {
+        self.setup = std::sync::Arc::new(gate);
+        self
     }
     pub fn store(&self) -> &dyn Store {
         self.store.as_ref()

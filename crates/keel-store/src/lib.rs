@@ -29,6 +29,8 @@
 //! | `cfrs` | [`Cfrs`] | `conversations`, `feedback_requests`, `feedback_answers`, `recognitions` |
 //! | `audit_log` | [`AuditLog`] | `audit_events` (read; every area writes its own events) |
 //! | `snapshot` | [`Snapshots`] | every table, in one transaction |
+//! | `first_run` | [`FirstRun`] | `settings` and `people` (setting an organisation up from the browser) |
+//! | `person_data` | [`PersonData`] | a person's rows in every table (export, erasure) |
 //!
 //! Each area module declares its tables (a `Table` with its columns), their row writers (values
 //! in declared order) and their readers (by column name), so a table's column list is written
@@ -62,11 +64,13 @@ mod cfrs;
 mod check_ins;
 mod cycles;
 mod db;
+mod first_run;
 mod migrate;
 mod okrs;
 mod owner_rhythm;
 mod ownership_requests;
 mod people;
+mod person_data;
 mod reviews;
 mod settings;
 mod snapshot;
@@ -78,10 +82,12 @@ pub use audit_log::AuditLog;
 pub use cfrs::Cfrs;
 pub use check_ins::CheckIns;
 pub use cycles::Cycles;
+pub use first_run::FirstRun;
 pub use okrs::{Initiatives, KeyResults, Objectives};
 pub use owner_rhythm::Rhythm;
 pub use ownership_requests::Ownership;
 pub use people::People;
+pub use person_data::PersonData;
 pub use reviews::Reviews;
 pub use settings::Settings;
 pub use snapshot::Snapshots;
@@ -480,6 +486,10 @@ pub trait Store: Send + Sync + 'static {
     fn as_audit_log(&self) -> &dyn AuditLog;
     /// This store as its Snapshots area.
     fn as_snapshots(&self) -> &dyn Snapshots;
+    /// This store as its FirstRun area.
+    fn as_first_run(&self) -> &dyn FirstRun;
+    /// This store as its PersonData area.
+    fn as_person_data(&self) -> &dyn PersonData;
 }
 
 impl<T> Store for T
@@ -500,6 +510,8 @@ where
         + Cfrs
         + AuditLog
         + Snapshots
+        + FirstRun
+        + PersonData
         + Send
         + Sync
         + 'static,
@@ -550,6 +562,12 @@ where
         self
     }
     fn as_snapshots(&self) -> &dyn Snapshots {
+        self
+    }
+    fn as_first_run(&self) -> &dyn FirstRun {
+        self
+    }
+    fn as_person_data(&self) -> &dyn PersonData {
         self
     }
 }

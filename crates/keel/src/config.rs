@@ -177,14 +177,21 @@ impl DbArgs {
             }
             return Ok(url);
         }
-        let dir = self
-            .data_dir
-            .clone()
-            .or_else(|| file.data_dir.clone())
-            .unwrap_or_else(|| PathBuf::from("keel-data"));
+        let dir = self.data_directory(file);
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
         Ok(format!("sqlite://{}", dir.join("keel.db").display()))
+    }
+}
+
+impl DbArgs {
+    /// The data directory after flags, environment, file and defaults (`./keel-data`), used
+    /// whatever the database: it holds the SQLite file, and the first-run setup token.
+    pub fn data_directory(&self, file: &FileConfig) -> PathBuf {
+        self.data_dir
+            .clone()
+            .or_else(|| file.data_dir.clone())
+            .unwrap_or_else(|| PathBuf::from("keel-data"))
     }
 }
 

@@ -239,6 +239,7 @@ async fn serve(
     if demo {
         load_demo(&store, shown).await?;
     }
+    let gate = keel::setup::prepare(&store, db, &file, shown).await?;
     tracing::info!(
         backend = store.backend(),
         "Keel listening on http://{shown}"
@@ -246,7 +247,7 @@ async fn serve(
     eprintln!("Keel is running at http://{shown}  (API reference: http://{shown}/api/v1/docs)");
     keel_server::serve(
         listener,
-        keel_server::AppState::with_auth(store, auth),
+        keel_server::AppState::with_auth(store, auth).with_setup(gate),
         async {
             let _ = tokio::signal::ctrl_c().await;
         },
