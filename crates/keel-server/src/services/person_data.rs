@@ -136,7 +136,8 @@ async fn feedback_of(store: &dyn Store, id: &PersonId) -> ApiResult<Vec<cfr::Fee
 /// id, so that two former members can be told apart), with an address that can never receive
 /// mail (`.invalid`, RFC 2606).
 pub fn placeholder_of(person: &Person) -> ApiResult<Person> {
-    let tag = &hash_secret(person.id.as_str())[..4];
+    let digest = hash_secret(person.id.as_str());
+    let tag = &digest[..4];
     Ok(Person {
         name: format!("Former member {tag}"),
         email: Email::parse(

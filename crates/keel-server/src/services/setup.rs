@@ -166,16 +166,32 @@ impl From<keel_store::StoreError> for Refusal {
 /// (each named by the setup form's field).
 fn validated(auth: &AuthConfig, input: &SetupInput) -> Result<(OrgSettings, Person), Vec<FieldError>> {
     let mut errors = Vec::new();
+    // The organisation's rules, one field at a time, so that every error shows at once.
     let settings = OrgSettings {
         name: input.organisation_name.clone(),
         time_zone: input.time_zone.clone(),
         ..OrgSettings::default()
+    };
+    for probe in [
+        OrgSettings {
+            time_zone: "UTC".into(),
+            ..settings.clone()
+        },
+        OrgSettings {
+            name: "Keel".into(),
+            ..settings.clone()
+        },
+    ] {
+        if let Err(e) = probe.validated() {
+            let field = if e.field == "name" {
+                "organisation_name"
+            } else {
+                e.field.as_str()
+            };
+            errors.push(FieldError::new(field, e.message.clone()));
+        }
     }
-    .validated()
-    .map_err(|e| {
-        let field = if e.field == "name" { "organisation_name" } else { e.field.as_str() };
-        errors.push(FieldError::new(field, e.message.clone()));
-    });
+    let settings = settings.validated().map_err(|_| ());
     let email = Email::parse("email", &input.email).map_err(|e| errors.push(e));
     if let Err(ApiError::Invalid(e)) = password::check_new(auth, "password", &input.password) {
         errors.push(e);

@@ -97,7 +97,7 @@ async fn first_run_story(db: Db) {
         ("name", "Amara Okafor"),
         ("email", "amara-at-northwind"),
         ("password", "too short"),
-        ("setup_token", &token),
+        ("setup_token", token.as_str()),
     ];
     let r = submit(&b, &wrong).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -139,7 +139,7 @@ async fn first_run_story(db: Db) {
     let csrf = other.csrf("/sign-in").await;
     let mut again = good(&token);
     again[3] = ("email", "mallory@evil.test");
-    again.push(("csrf_token", &csrf));
+    again.push(("csrf_token", csrf.as_str()));
     let r = other.post_form("/setup", &again).await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     assert!(app.store.person_by_email("mallory@evil.test").await.unwrap().is_none());
@@ -168,10 +168,10 @@ async fn two_at_once(db: Db) {
     let (a, b) = (Browser::new(&app), Browser::new(&app));
     let (csrf_a, csrf_b) = (a.csrf("/setup").await, b.csrf("/setup").await);
     let mut form_a = good(&token);
-    form_a.push(("csrf_token", &csrf_a));
+    form_a.push(("csrf_token", csrf_a.as_str()));
     let mut form_b = good(&token);
     form_b[3] = ("email", "ben@northwind.test");
-    form_b.push(("csrf_token", &csrf_b));
+    form_b.push(("csrf_token", csrf_b.as_str()));
     let (ra, rb) = tokio::join!(a.post_form("/setup", &form_a), b.post_form("/setup", &form_b));
     let mut statuses = [ra.status().as_u16(), rb.status().as_u16()];
     statuses.sort();
