@@ -148,7 +148,9 @@ impl SqlStore {
         for email in [before.email.as_str().to_string(), before.email.key()] {
             replace_in_audit(&mut tx, &email, placeholder.email.as_str()).await?;
         }
-        let stored = self.write_placeholder(&mut tx, &before, placeholder).await?;
+        let stored = self
+            .write_placeholder(&mut tx, &before, placeholder)
+            .await?;
         let rec = AuditRec {
             kind: "person",
             verb: "erase",
@@ -198,7 +200,8 @@ impl SqlStore {
 #[async_trait]
 impl PersonData for SqlStore {
     async fn check_ins_by(&self, person_id: &PersonId) -> StoreResult<Vec<CheckIn>> {
-        let sql = format!("SELECT {CHECK_IN_COLS} FROM check_ins WHERE author_id = $1 ORDER BY at, id");
+        let sql =
+            format!("SELECT {CHECK_IN_COLS} FROM check_ins WHERE author_id = $1 ORDER BY at, id");
         self.db
             .fetch_all(&sql, args![person_id.as_str()])
             .await?

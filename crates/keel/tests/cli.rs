@@ -559,7 +559,16 @@ fn serve_without_an_administrator_names_the_setup_token_file_never_the_token() {
     let url = format!("sqlite://{}", dir.0.join("data").join("keel.db").display());
     let o = keel(
         &dir,
-        &["admin", "create", "--email", "ada@keel.test", "--name", "Ada", "--database-url", &url],
+        &[
+            "admin",
+            "create",
+            "--email",
+            "ada@keel.test",
+            "--name",
+            "Ada",
+            "--database-url",
+            &url,
+        ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let (mut child, lines) = serve_first_run(&dir);

@@ -164,7 +164,10 @@ impl From<keel_store::StoreError> for Refusal {
 
 /// The settings and the administrator `input` describes, or every field's error at once
 /// (each named by the setup form's field).
-fn validated(auth: &AuthConfig, input: &SetupInput) -> Result<(OrgSettings, Person), Vec<FieldError>> {
+fn validated(
+    auth: &AuthConfig,
+    input: &SetupInput,
+) -> Result<(OrgSettings, Person), Vec<FieldError>> {
     let mut errors = Vec::new();
     // The organisation's rules, one field at a time, so that every error shows at once.
     let settings = OrgSettings {

@@ -86,8 +86,14 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/sign-in/sso/callback", get(account::sso_callback))
         .route("/sign-out", axum::routing::post(account::sign_out))
         .route("/static/{file}", get(assets::serve))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), csrf_guard))
-        .layer(axum::middleware::from_fn_with_state(state, setup::lead_to_setup))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            csrf_guard,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            setup::lead_to_setup,
+        ))
         .layer(axum::middleware::from_fn(security_headers))
 }
 

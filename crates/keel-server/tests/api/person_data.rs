@@ -18,7 +18,12 @@ struct World {
 }
 
 async fn send(app: &TestApp, token: &str, method: Method, path: &str, body: Value) -> Value {
-    let r = app.req_as(token, method, path).json(&body).send().await.unwrap();
+    let r = app
+        .req_as(token, method, path)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     let status = r.status();
     let v: Value = r.json().await.unwrap_or(Value::Null);
     assert!(status.is_success(), "{path}: {status} {v}");
@@ -30,7 +35,10 @@ async fn world(app: &TestApp) -> World {
     let (bo, bo_token) = app.member("Bo Lind").await;
     let cycle = app.cycle("2026 Q4").await;
     let o = app
-        .create("/api/v1/objectives", json!({"title": "Delight customers", "cycle_id": cycle}))
+        .create(
+            "/api/v1/objectives",
+            json!({"title": "Delight customers", "cycle_id": cycle}),
+        )
         .await;
     let objective = o["id"].as_str().unwrap().to_string();
     let k = app
@@ -43,11 +51,29 @@ async fn world(app: &TestApp) -> World {
     let accept = format!("/api/v1/key-results/{kr}/ownership/accept");
     send(app, &zoe_token, Method::POST, &accept, json!({})).await;
     let activate = format!("/api/v1/objectives/{objective}");
-    assert!(app.patch(&activate, json!({"state": "active"})).await.status().is_success());
+    assert!(app
+        .patch(&activate, json!({"state": "active"}))
+        .await
+        .status()
+        .is_success());
     let check_in = format!("/api/v1/key-results/{kr}/check-ins");
-    send(app, &zoe_token, Method::POST, &check_in, json!({"value": 20, "confidence": 7, "note": "a good week"})).await;
-    for (with, notes) in [(&zoe, "Zoe Quill is thinking of leaving"), (&bo, "Bo's private worries")] {
-        app.create("/api/v1/conversations", json!({"with_id": with, "notes": notes})).await;
+    send(
+        app,
+        &zoe_token,
+        Method::POST,
+        &check_in,
+        json!({"value": 20, "confidence": 7, "note": "a good week"}),
+    )
+    .await;
+    for (with, notes) in [
+        (&zoe, "Zoe Quill is thinking of leaving"),
+        (&bo, "Bo's private worries"),
+    ] {
+        app.create(
+            "/api/v1/conversations",
+            json!({"with_id": with, "notes": notes}),
+        )
+        .await;
     }
     let f = app
         .create(
@@ -55,14 +81,50 @@ async fn world(app: &TestApp) -> World {
             json!({"okr_id": objective, "addressee_ids": [zoe, bo], "question": "On track?"}),
         )
         .await;
-    let answer = format!("/api/v1/feedback-requests/{}/answer", f["id"].as_str().unwrap());
-    send(app, &zoe_token, Method::PUT, &answer, json!({"answer": "Zoe says yes"})).await;
-    send(app, &bo_token, Method::PUT, &answer, json!({"answer": "Bo's candid answer"})).await;
-    send(app, &bo_token, Method::POST, "/api/v1/recognitions",
-        json!({"to_id": zoe, "okr_id": kr, "message": "great week, Zoe Quill"})).await;
-    send(app, &zoe_token, Method::POST, "/api/v1/recognitions",
-        json!({"to_id": bo, "okr_id": kr, "message": "thanks Bo"})).await;
-    World { zoe, zoe_token, bo, bo_token, objective, kr }
+    let answer = format!(
+        "/api/v1/feedback-requests/{}/answer",
+        f["id"].as_str().unwrap()
+    );
+    send(
+        app,
+        &zoe_token,
+        Method::PUT,
+        &answer,
+        json!({"answer": "Zoe says yes"}),
+    )
+    .await;
+    send(
+        app,
+        &bo_token,
+        Method::PUT,
+        &answer,
+        json!({"answer": "Bo's candid answer"}),
+    )
+    .await;
+    send(
+        app,
+        &bo_token,
+        Method::POST,
+        "/api/v1/recognitions",
+        json!({"to_id": zoe, "okr_id": kr, "message": "great week, Zoe Quill"}),
+    )
+    .await;
+    send(
+        app,
+        &zoe_token,
+        Method::POST,
+        "/api/v1/recognitions",
+        json!({"to_id": bo, "okr_id": kr, "message": "thanks Bo"}),
+    )
+    .await;
+    World {
+        zoe,
+        zoe_token,
+        bo,
+        bo_token,
+        objective,
+        kr,
+    }
 }
 
 async fn export_has_everything_and_nothing_of_others(app: &TestApp, w: &World) {
@@ -70,15 +132,28 @@ async fn export_has_everything_and_nothing_of_others(app: &TestApp, w: &World) {
     let e = json_of(app, &path).await;
     assert_eq!(e["person"]["email"], "zoe.quill@keel.test");
     assert_eq!(e["person"]["roles"], json!(["member"]));
-    assert!(e["key_results"].as_array().unwrap().iter().any(|k| k["id"] == w.kr.as_str()));
+    assert!(e["key_results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|k| k["id"] == w.kr.as_str()));
     assert_eq!(e["check_ins"][0]["note"], "a good week");
-    assert_eq!(e["ownership_requests"][0]["proposed_owner_id"], w.zoe.as_str());
+    assert_eq!(
+        e["ownership_requests"][0]["proposed_owner_id"],
+        w.zoe.as_str()
+    );
     assert_eq!(e["conversations"].as_array().unwrap().len(), 1);
-    assert_eq!(e["conversations"][0]["notes"], "Zoe Quill is thinking of leaving");
+    assert_eq!(
+        e["conversations"][0]["notes"],
+        "Zoe Quill is thinking of leaving"
+    );
     let answers = e["feedback_requests"][0]["answers"].as_array().unwrap();
     assert_eq!(answers.len(), 1, "only her own answer");
     assert_eq!(answers[0]["answer"], "Zoe says yes");
-    assert_eq!(e["recognition_received"][0]["message"], "great week, Zoe Quill");
+    assert_eq!(
+        e["recognition_received"][0]["message"],
+        "great week, Zoe Quill"
+    );
     assert_eq!(e["recognition_given"][0]["message"], "thanks Bo");
     let events = e["audit_events"].as_array().unwrap();
     assert!(!events.is_empty());
@@ -88,7 +163,11 @@ async fn export_has_everything_and_nothing_of_others(app: &TestApp, w: &World) {
         assert!(!text.contains(others), "{others} is someone else's");
     }
     // Only administrators; an unknown person is 404.
-    let r = app.req_as(&w.bo_token, Method::GET, &path).send().await.unwrap();
+    let r = app
+        .req_as(&w.bo_token, Method::GET, &path)
+        .send()
+        .await
+        .unwrap();
     assert_problem(r, StatusCode::FORBIDDEN, None).await;
     let r = app.get("/api/v1/people/nobody/export").await;
     assert_problem(r, StatusCode::NOT_FOUND, None).await;
@@ -112,7 +191,10 @@ async fn person_data_story(app: TestApp) {
     assert_problem(r, StatusCode::CONFLICT, Some("id")).await;
     let r = erase_path(&app, &app.token, &w.zoe).await;
     let p = assert_problem(r, StatusCode::CONFLICT, Some("id")).await;
-    assert!(p["detail"].as_str().unwrap().contains("Activation to 55%"), "{p}");
+    assert!(
+        p["detail"].as_str().unwrap().contains("Activation to 55%"),
+        "{p}"
+    );
     let r = erase_path(&app, &app.token, "nobody").await;
     assert_problem(r, StatusCode::NOT_FOUND, None).await;
     app.create(
@@ -130,24 +212,48 @@ async fn person_data_story(app: TestApp) {
     assert!(placeholder.starts_with("Former member "), "{placeholder}");
     assert_eq!(erased["active"], false);
     // Her token no longer works; erasing again changes nothing.
-    let r = app.req_as(&w.zoe_token, Method::GET, "/api/v1/people").send().await.unwrap();
+    let r = app
+        .req_as(&w.zoe_token, Method::GET, "/api/v1/people")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    let again: Value = erase_path(&app, &app.token, &w.zoe).await.json().await.unwrap();
+    let again: Value = erase_path(&app, &app.token, &w.zoe)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(again, erased);
 
     // Nothing personal is left where an administrator can read; the OKR history stays.
     let export = json_of(&app, &format!("/api/v1/people/{}/export", w.zoe)).await;
-    let audit = app.get("/api/v1/audit?format=csv").await.text().await.unwrap();
+    let audit = app
+        .get("/api/v1/audit?format=csv")
+        .await
+        .text()
+        .await
+        .unwrap();
     for text in [export.to_string(), audit] {
-        for needle in ["Zoe Quill", "zoe.quill@keel.test", "thinking of leaving", "Zoe says yes"] {
+        for needle in [
+            "Zoe Quill",
+            "zoe.quill@keel.test",
+            "thinking of leaving",
+            "Zoe says yes",
+        ] {
             assert!(!text.contains(needle), "{needle} is still there");
         }
     }
-    assert_eq!(export["check_ins"][0]["note"], "a good week", "OKR history stays");
+    assert_eq!(
+        export["check_ins"][0]["note"], "a good week",
+        "OKR history stays"
+    );
     let o = json_of(&app, &format!("/api/v1/objectives/{}", w.objective)).await;
     assert_eq!(o["key_results"][0]["owner_id"], w.bo.as_str());
     let admin = Browser::admin(&app).await;
-    for page in [format!("/objectives/{}", w.objective), format!("/key-results/{}", w.kr)] {
+    for page in [
+        format!("/objectives/{}", w.objective),
+        format!("/key-results/{}", w.kr),
+    ] {
         let p = admin.page(&page).await;
         assert!(!p.mentions("Zoe Quill"), "{page}");
     }
@@ -195,6 +301,14 @@ async fn export_and_erase_from_the_admin_pages() {
     let list = admin.page("/admin").await;
     assert!(!list.mentions("Lea Leaving"));
     assert!(list.mentions("Former member"));
+    let audit = admin.page("/admin/audit").await.rows("tbody");
+    assert!(
+        audit
+            .iter()
+            .any(|r| r.contains(&"erased the personal data".to_string())
+                && r.iter().any(|c| c.starts_with("Former member"))),
+        "in words on the audit page: {audit:?}"
+    );
 
     // Without the form's token, nothing happens.
     let (other, _) = app.member("Oli Other").await;

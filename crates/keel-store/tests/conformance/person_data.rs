@@ -115,10 +115,16 @@ async fn leaver(s: &DynStore) -> Leaver {
         last_used_at: None,
         revoked_at: None,
     };
-    s.insert_token(&zctx, &token, &"z".repeat(64)).await.unwrap();
-    s.record_sign_in_failure("email:zoe.quill@example.com", now(), now() - Duration::hours(1))
+    s.insert_token(&zctx, &token, &"z".repeat(64))
         .await
         .unwrap();
+    s.record_sign_in_failure(
+        "email:zoe.quill@example.com",
+        now(),
+        now() - Duration::hours(1),
+    )
+    .await
+    .unwrap();
     let conversation = |author: &Person, with: &Person, notes: &str| cfr::Conversation {
         id: ConversationId::generate(),
         author_id: author.id.clone(),
@@ -217,9 +223,15 @@ fn request_for(b: &Basic, zoe: &Person) -> OwnershipRequest {
 async fn erasing_leaves_no_trace_and_keeps_okr_history(s: DynStore, url: String) {
     let l = leaver(&s).await;
     let ids = |v: Vec<CheckIn>| v.into_iter().map(|c| c.id).collect::<Vec<_>>();
-    assert_eq!(ids(s.check_ins_by(&l.zoe.id).await.unwrap()), vec![l.check_in.id.clone()]);
+    assert_eq!(
+        ids(s.check_ins_by(&l.zoe.id).await.unwrap()),
+        vec![l.check_in.id.clone()]
+    );
     for needle in ["Zoë Quill", "zoe.quill@example.com"] {
-        assert!(!mentions(&s, &url, needle).await.is_empty(), "{needle} is there before");
+        assert!(
+            !mentions(&s, &url, needle).await.is_empty(),
+            "{needle} is there before"
+        );
     }
     let erased = s
         .erase_person(&ctx(), &l.zoe.id, &placeholder(&l.zoe))
@@ -227,7 +239,12 @@ async fn erasing_leaves_no_trace_and_keeps_okr_history(s: DynStore, url: String)
         .unwrap();
     assert_eq!(erased.name, "Former member 3f2a");
     assert!(!erased.active && erased.roles.is_empty() && erased.title.is_empty());
-    for needle in ["Zoë Quill", "zoe.quill@example.com", "Zoë", "Staff engineer"] {
+    for needle in [
+        "Zoë Quill",
+        "zoe.quill@example.com",
+        "Zoë",
+        "Staff engineer",
+    ] {
         let left = mentions(&s, &url, needle).await;
         assert!(left.is_empty(), "{needle} is still in {left:?}");
     }
@@ -240,18 +257,40 @@ async fn erasing_leaves_no_trace_and_keeps_okr_history(s: DynStore, url: String)
         .await
         .unwrap()
         .is_none());
-    assert!(s.list_conversations(&l.zoe.id, &page(50, None)).await.unwrap().items.is_empty());
-    assert!(s.recognitions_to(&l.zoe.id, &page(50, None)).await.unwrap().items.is_empty());
-    assert!(s.recognitions_from(&l.zoe.id, &page(50, None)).await.unwrap().items.is_empty());
+    assert!(s
+        .list_conversations(&l.zoe.id, &page(50, None))
+        .await
+        .unwrap()
+        .items
+        .is_empty());
+    assert!(s
+        .recognitions_to(&l.zoe.id, &page(50, None))
+        .await
+        .unwrap()
+        .items
+        .is_empty());
+    assert!(s
+        .recognitions_from(&l.zoe.id, &page(50, None))
+        .await
+        .unwrap()
+        .items
+        .is_empty());
     // Kept: Bo's 1:1 and answer, the question's other answers, and the OKR history.
-    assert!(s.conversation(&l.others_conversation).await.unwrap().is_some());
+    assert!(s
+        .conversation(&l.others_conversation)
+        .await
+        .unwrap()
+        .is_some());
     let adas = s.feedback_request(&l.adas_request).await.unwrap().unwrap();
     assert_eq!(adas.answers.len(), 1);
     assert_eq!(adas.answers[0].person_id, l.bo.id);
     let zoes = s.feedback_request(&l.zoes_request).await.unwrap().unwrap();
     assert_eq!(zoes.answers.len(), 1, "Bo's answer row stays");
     assert!(s.key_result(&l.b.kr.id).await.unwrap().is_some());
-    assert_eq!(ids(s.check_ins_by(&l.zoe.id).await.unwrap()), vec![l.check_in.id]);
+    assert_eq!(
+        ids(s.check_ins_by(&l.zoe.id).await.unwrap()),
+        vec![l.check_in.id]
+    );
     let names = s.person_names(&[l.zoe.id.clone()]).await.unwrap();
     assert_eq!(names[0].name, "Former member 3f2a");
     // Audited, naming only the placeholder.
@@ -341,7 +380,10 @@ async fn first_run_makes_one_administrator_however_many_try(s: DynStore, _url: S
         .unwrap()
         .items;
     assert_eq!(
-        events.iter().filter(|e| e.action == "setup.complete").count(),
+        events
+            .iter()
+            .filter(|e| e.action == "setup.complete")
+            .count(),
         1
     );
 }
@@ -354,6 +396,9 @@ async fn first_run_is_refused_once_an_administrator_exists(s: DynStore, _url: St
         .await
         .unwrap_err();
     assert!(matches!(&err, StoreError::Conflict { field, .. } if field == "setup"));
-    assert!(s.person(&late.id).await.unwrap().is_none(), "nothing written");
+    assert!(
+        s.person(&late.id).await.unwrap().is_none(),
+        "nothing written"
+    );
     assert_ne!(s.settings().await.unwrap().name, "Late");
 }

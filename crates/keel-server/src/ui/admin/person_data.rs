@@ -24,7 +24,10 @@ pub async fn export(
         .map_err(|e| crate::error::ApiError::Internal(e.to_string()))?;
     let disposition = format!(
         "inline; filename=\"keel-person-{}.json\"",
-        data.person.id.as_str().replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "")
+        data.person
+            .id
+            .as_str()
+            .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "")
     );
     Ok((
         [
