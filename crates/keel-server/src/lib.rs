@@ -30,6 +30,8 @@ pub struct AppState {
     pub auth: std::sync::Arc<auth::AuthConfig>,
     /// Metrics and how they are served (off unless configured).
     pub observe: observe::Observe,
+    /// Whether the organisation waits for its first administrator (`/setup`).
+    pub setup: std::sync::Arc<services::setup::SetupGate>,
 }
 
 impl AppState {
@@ -42,11 +44,17 @@ impl AppState {
             store,
             auth: std::sync::Arc::new(auth),
             observe: observe::Observe::default(),
+            setup: std::sync::Arc::default(),
         }
     }
     /// The state with metrics turned on (see [`observe::Observe::with_metrics`]).
     pub fn with_observe(mut self, observe: observe::Observe) -> Self {
         self.observe = observe;
+        self
+    }
+    /// The state with the first-run gate `keel serve` prepared (`services::setup::prepare`).
+    pub fn with_setup(mut self, gate: services::setup::SetupGate) -> Self {
+        self.setup = std::sync::Arc::new(gate);
         self
     }
     pub fn store(&self) -> &dyn Store {

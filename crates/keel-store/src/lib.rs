@@ -30,6 +30,8 @@
 //! | `audit_log` | [`AuditLog`] | `audit_events` (read; every area writes its own events) |
 //! | `snapshot` | [`Snapshots`] | every table, in one transaction |
 //! | `transfer` | `transfer::{backup, restore, copy}` | every table, enumerated from the database's catalogue |
+//! | `first_run` | [`FirstRun`] | `settings` and `people` (setting an organisation up from the browser) |
+//! | `person_data` | [`PersonData`] | a person's rows in every table (export, erasure) |
 //!
 //! Each area module declares its tables (a `Table` with its columns), their row writers (values
 //! in declared order) and their readers (by column name), so a table's column list is written
@@ -63,11 +65,13 @@ mod cfrs;
 mod check_ins;
 mod cycles;
 mod db;
+mod first_run;
 mod migrate;
 mod okrs;
 mod owner_rhythm;
 mod ownership_requests;
 mod people;
+mod person_data;
 mod reviews;
 mod settings;
 mod snapshot;
@@ -84,10 +88,12 @@ pub use cfrs::Cfrs;
 pub use check_ins::CheckIns;
 pub use cycles::Cycles;
 pub use db::SqliteSynchronous;
+pub use first_run::FirstRun;
 pub use okrs::{Initiatives, KeyResults, Objectives};
 pub use owner_rhythm::Rhythm;
 pub use ownership_requests::Ownership;
 pub use people::People;
+pub use person_data::PersonData;
 pub use reviews::Reviews;
 pub use settings::Settings;
 pub use snapshot::Snapshots;
@@ -490,6 +496,10 @@ pub trait Store: Send + Sync + 'static {
     fn as_audit_log(&self) -> &dyn AuditLog;
     /// This store as its Snapshots area.
     fn as_snapshots(&self) -> &dyn Snapshots;
+    /// This store as its FirstRun area.
+    fn as_first_run(&self) -> &dyn FirstRun;
+    /// This store as its PersonData area.
+    fn as_person_data(&self) -> &dyn PersonData;
 }
 
 impl<T> Store for T
@@ -510,6 +520,8 @@ where
         + Cfrs
         + AuditLog
         + Snapshots
+        + FirstRun
+        + PersonData
         + Send
         + Sync
         + 'static,
@@ -560,6 +572,12 @@ where
         self
     }
     fn as_snapshots(&self) -> &dyn Snapshots {
+        self
+    }
+    fn as_first_run(&self) -> &dyn FirstRun {
+        self
+    }
+    fn as_person_data(&self) -> &dyn PersonData {
         self
     }
 }

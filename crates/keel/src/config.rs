@@ -186,11 +186,7 @@ impl DbArgs {
             }
             return Ok(url);
         }
-        let dir = self
-            .data_dir
-            .clone()
-            .or_else(|| file.data_dir.clone())
-            .unwrap_or_else(|| PathBuf::from("keel-data"));
+        let dir = self.data_directory(file);
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
         Ok(format!("sqlite://{}", dir.join("keel.db").display()))
@@ -310,6 +306,17 @@ pub fn drain_time(flag: Option<u64>, file: &FileConfig) -> anyhow::Result<std::t
         bail!("invalid KEEL_DRAIN_SECONDS (drain_seconds) {seconds}: use at most 3600 seconds");
     }
     Ok(std::time::Duration::from_secs(seconds))
+}
+
+impl DbArgs {
+    /// The data directory after flags, environment, file and defaults (`./keel-data`), used
+    /// whatever the database: it holds the SQLite file, and the first-run setup token.
+    pub fn data_directory(&self, file: &FileConfig) -> PathBuf {
+        self.data_dir
+            .clone()
+            .or_else(|| file.data_dir.clone())
+            .unwrap_or_else(|| PathBuf::from("keel-data"))
+    }
 }
 
 /// A URL with any password replaced, for messages and logs.

@@ -2,3 +2,4 @@
 //! by `main.rs`, the CLI tests and the benchmarks. The demo data lives in the `keel-demo` crate.
 
 pub mod config;
+pub mod setup;

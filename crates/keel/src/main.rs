@@ -316,13 +316,14 @@ async fn serve(
     if demo {
         load_demo(&store, shown).await?;
     }
+    let gate = keel::setup::prepare(&store, db, &file, shown).await?;
     tracing::info!(
         backend = store.backend(),
         "Keel listening on http://{shown}{}",
         durability(&store).await?
     );
     eprintln!("Keel is running at http://{shown}  (API reference: http://{shown}/api/v1/docs)");
-    keel_server::serve_draining(listener, state, stop_signal()?, drain)
+    keel_server::serve_draining(listener, state.with_setup(gate), stop_signal()?, drain)
     .await?;
     Ok(())
 }

@@ -487,3 +487,93 @@ fn lint_reports_the_demo_pitfalls_and_fails_on_errors() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("1999 Q9"));
 }
+
+/// Starts `keel serve` on `dir` (its data directory) and returns the child with the stderr lines
+/// read until the one naming the setup page (or a minute).
+fn serve_first_run(dir: &Dir) -> (std::process::Child, Vec<String>) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(KEEL)
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .current_dir(&dir.0)
+        .env_remove("KEEL_DATABASE_URL")
+        .env("KEEL_DATA_DIR", dir.0.join("data"))
+        .env("KEEL_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    let mut lines = vec![];
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while std::time::Instant::now() < deadline {
+        if let Ok(line) = rx.recv_timeout(Duration::from_secs(1)) {
+            let done = line.contains("Keel is running");
+            lines.push(line);
+            if done {
+                break;
+            }
+        }
+    }
+    (child, lines)
+}
+
+#[test]
+fn serve_without_an_administrator_names_the_setup_token_file_never_the_token() {
+    let dir = Dir::new();
+    let (mut child, lines) = serve_first_run(&dir);
+    let file = dir.0.join("data").join("setup-token");
+    let token = std::fs::read_to_string(&file).expect("the setup token file");
+    let _ = child.kill();
+    let _ = child.wait();
+    let log = lines.join("\n");
+    let token = token.trim();
+    assert!(token.len() >= 32, "a long random token");
+    assert!(!log.contains(token), "the log never holds the token: {log}");
+    let shown = std::fs::canonicalize(&file).unwrap();
+    assert!(
+        log.contains(&shown.display().to_string()),
+        "the log names the file: {log}"
+    );
+    assert!(log.contains("/setup"), "{log}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // With an administrator, serve writes no token and removes a stale one.
+    let url = format!("sqlite://{}", dir.0.join("data").join("keel.db").display());
+    let o = keel(
+        &dir,
+        &[
+            "admin",
+            "create",
+            "--email",
+            "ada@keel.test",
+            "--name",
+            "Ada",
+            "--database-url",
+            &url,
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (mut child, lines) = serve_first_run(&dir);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(!file.exists(), "no token once an administrator exists");
+    assert!(!lines.join("\n").contains("setup"), "{lines:?}");
+}

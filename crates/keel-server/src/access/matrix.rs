@@ -127,6 +127,8 @@ const API: &[(&str, &str, &str, &str)] = &[
     ("GET",    "/people/{id}",                        "yyyyyyyyy", ""),
     ("PATCH",  "/people/{id}",                        "ynnnnnnnn", "roles and deactivation too; never the last administrator"),
     ("GET",    "/people/{id}/ownership",              "yyyyyyyyy", "lists only OKRs the reader may see"),
+    ("GET",    "/people/{id}/export",                 "ynnnnnnnn", "everything about one person, their 1:1s included"),
+    ("POST",   "/people/{id}/erase",                  "ynnnnnnnn", "a person who left; never oneself, nor an owner of open OKRs"),
     // teams
     ("GET",    "/teams",                              "yyyyyyyyy", ""),
     ("POST",   "/teams",                              "yynnnnnnn", ""),
@@ -247,6 +249,8 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     ("GET",  "/admin/people/new",                   "ynnnnnnnn", ""),
     ("GET",  "/admin/people/{id}",                  "ynnnnnnnn", ""),
     ("GET",  "/admin/people/{id}/password",         "ynnnnnnnn", "administrators reset passwords"),
+    ("GET",  "/admin/people/{id}/export",           "ynnnnnnnn", "as `GET /api/v1/people/{id}/export`"),
+    ("GET",  "/admin/people/{id}/erase",            "ynnnnnnnn", "what erasing does, and the button"),
     ("GET",  "/admin/teams",                        "yynnnnnnn", ""),
     ("GET",  "/admin/teams/new",                    "yynnnnnnn", ""),
     ("GET",  "/admin/teams/{id}",                   "yyonnnnnn", ""),
@@ -278,6 +282,7 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     ("POST", "/admin/people/new",                   "ynnnnnnnn", ""),
     ("POST", "/admin/people/{id}",                  "ynnnnnnnn", ""),
     ("POST", "/admin/people/{id}/password",         "ynnnnnnnn", "the person's sessions end"),
+    ("POST", "/admin/people/{id}/erase",            "ynnnnnnnn", "as `POST /api/v1/people/{id}/erase`"),
     ("POST", "/admin/teams/new",                    "yynnnnnnn", ""),
     ("POST", "/admin/teams/{id}",                   "yyonnnnnn", ""),
     ("POST", "/admin/cycles/new",                   "yynnnnnnn", ""),
@@ -318,6 +323,8 @@ pub const PUBLIC_PAGES: &[(&str, &str)] = &[
     ("POST", "/sign-out"),
     ("GET", "/static/{file}"),
     ("GET", "/admin/tokens"),
+    ("GET", "/setup"),
+    ("POST", "/setup"),
 ];
 
 /// The whole matrix, in table order: API rows, then pages.

@@ -8,6 +8,7 @@ mod conversations;
 mod directory;
 mod okrs;
 mod ownership;
+mod person_data;
 mod reference;
 mod reviews;
 mod rhythm;
@@ -88,6 +89,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(rhythm::routes())
         .merge(reviews::routes())
         .merge(conversations::routes())
+        .merge(person_data::routes())
         .split_for_parts();
     let mut doc = doc;
     // After the merge: the rules apply to every route's operations.

@@ -13,10 +13,12 @@ pub mod directory;
 pub mod guards;
 pub mod okrs;
 pub mod ownership;
+pub mod person_data;
 pub mod provisioning;
 pub mod reviews;
 pub mod rhythm;
 pub mod scoring;
+pub mod setup;
 pub mod tokens;
 pub mod visibility;
 

@@ -32,6 +32,7 @@ pub mod pages;
 pub mod pickers;
 pub mod reports;
 pub mod reviews;
+pub mod setup;
 pub mod team;
 
 use crate::auth::session::{self, PRESESSION_COOKIE};
@@ -69,6 +70,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(cfrs::routes())
         .merge(audit::routes())
         .merge(reports::routes())
+        .merge(setup::routes())
         .route(
             "/admin/people/{id}/password",
             get(account::admin_reset_form).post(account::admin_reset),
@@ -85,7 +87,14 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/sign-in/sso/callback", get(account::sso_callback))
         .route("/sign-out", axum::routing::post(account::sign_out))
         .route("/static/{file}", get(assets::serve))
-        .layer(axum::middleware::from_fn_with_state(state, csrf_guard))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            csrf_guard,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            setup::lead_to_setup,
+        ))
         .layer(axum::middleware::from_fn(security_headers))
 }
 

@@ -309,3 +309,35 @@ pub async fn json_of(app: &TestApp, path: &str) -> Value {
     assert_eq!(resp.status(), StatusCode::OK, "GET {path}");
     resp.json().await.unwrap()
 }
+
+/// The app as `keel serve` starts it on an organisation nobody administers yet: no person, no
+/// token, and the first-run gate open with its setup token written to a data directory of its
+/// own (returned; removed with the app). `token` and `admin_id` are empty.
+pub async fn spawn_first_run(db: Db) -> (TestApp, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("keel-test-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = match db {
+        Db::Sqlite => format!("sqlite://{}", dir.join("keel.db").display()),
+        Db::Postgres => postgres_url().await.expect("PostgreSQL configured"),
+    };
+    let store = keel_store::open(&url).await.expect("open the store");
+    let gate = keel_server::services::setup::prepare(store.as_ref(), &dir)
+        .await
+        .expect("prepare the first run");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let auth = keel_server::auth::AuthConfig::default();
+    let clock = auth.clock.clone();
+    let state = AppState::with_auth(store.clone(), auth).with_setup(gate);
+    tokio::spawn(keel_server::serve(listener, state, std::future::pending()));
+    let app = TestApp {
+        base: format!("http://{addr}"),
+        client: reqwest::Client::new(),
+        store,
+        token: String::new(),
+        admin_id: String::new(),
+        clock,
+        _dir: Some(TempDir(dir.clone())),
+    };
+    (app, dir)
+}

@@ -137,6 +137,7 @@ mod okrs;
 mod owner_rhythm;
 mod ownership_requests;
 mod people;
+mod person_data;
 mod snapshot;
 mod stats;
 mod test_databases;

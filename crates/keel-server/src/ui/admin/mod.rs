@@ -15,6 +15,7 @@
 pub mod cycles;
 pub mod form;
 pub mod people;
+pub mod person_data;
 pub mod settings;
 pub mod sso;
 pub mod teams;
@@ -42,6 +43,11 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/admin/people/{id}",
             get(people::edit_person_form).post(people::update_person),
+        )
+        .route("/admin/people/{id}/export", get(person_data::export))
+        .route(
+            "/admin/people/{id}/erase",
+            get(person_data::confirm_erase).post(person_data::erase),
         )
         .route("/admin/teams", get(teams::teams))
         .route(
