@@ -9,6 +9,7 @@ pub mod auth;
 pub mod edge;
 pub mod error;
 pub mod extract;
+pub mod jobs;
 pub mod read;
 pub mod services;
 pub mod ui;

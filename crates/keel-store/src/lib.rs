@@ -29,6 +29,8 @@
 //! | `cfrs` | [`Cfrs`] | `conversations`, `feedback_requests`, `feedback_answers`, `recognitions` |
 //! | `audit_log` | [`AuditLog`] | `audit_events` (read; every area writes its own events) |
 //! | `snapshot` | [`Snapshots`] | every table, in one transaction |
+//! | `jobs` | [`Jobs`] | `jobs` (the durable queue: leases, retries, one run per period) |
+//! | `jobs::notifications` | [`Notifications`] | `notifications` (written beside the audit event of the change that caused them), `key_result_signals` |
 //!
 //! Each area module declares its tables (a `Table` with its columns), their row writers (values
 //! in declared order) and their readers (by column name), so a table's column list is written
@@ -62,6 +64,7 @@ mod cfrs;
 mod check_ins;
 mod cycles;
 mod db;
+mod jobs;
 mod migrate;
 mod okrs;
 mod owner_rhythm;
@@ -78,6 +81,7 @@ pub use audit_log::AuditLog;
 pub use cfrs::Cfrs;
 pub use check_ins::CheckIns;
 pub use cycles::Cycles;
+pub use jobs::{Job, JobState, Jobs, KeyResultSignal, NewJob, Notifications};
 pub use okrs::{Initiatives, KeyResults, Objectives};
 pub use owner_rhythm::Rhythm;
 pub use ownership_requests::Ownership;
@@ -480,6 +484,10 @@ pub trait Store: Send + Sync + 'static {
     fn as_audit_log(&self) -> &dyn AuditLog;
     /// This store as its Snapshots area.
     fn as_snapshots(&self) -> &dyn Snapshots;
+    /// This store as its Jobs area.
+    fn as_jobs(&self) -> &dyn Jobs;
+    /// This store as its Notifications area.
+    fn as_notifications(&self) -> &dyn Notifications;
 }
 
 impl<T> Store for T
@@ -500,6 +508,8 @@ where
         + Cfrs
         + AuditLog
         + Snapshots
+        + Jobs
+        + Notifications
         + Send
         + Sync
         + 'static,
@@ -550,6 +560,12 @@ where
         self
     }
     fn as_snapshots(&self) -> &dyn Snapshots {
+        self
+    }
+    fn as_jobs(&self) -> &dyn Jobs {
+        self
+    }
+    fn as_notifications(&self) -> &dyn Notifications {
         self
     }
 }

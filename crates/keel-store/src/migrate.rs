@@ -13,7 +13,7 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: [Migration; 12] = [
+const MIGRATIONS: [Migration; 13] = [
     Migration {
         version: 1,
         name: "init",
@@ -85,6 +85,12 @@ const MIGRATIONS: [Migration; 12] = [
         name: "key_result_dates",
         sqlite: include_str!("../migrations/sqlite/0012_key_result_dates.sql"),
         postgres: include_str!("../migrations/postgres/0012_key_result_dates.sql"),
+    },
+    Migration {
+        version: 14,
+        name: "jobs_notifications",
+        sqlite: include_str!("../migrations/sqlite/0014_jobs_notifications.sql"),
+        postgres: include_str!("../migrations/postgres/0014_jobs_notifications.sql"),
     },
 ];
 

@@ -244,6 +244,8 @@ async fn serve(
         "Keel listening on http://{shown}"
     );
     eprintln!("Keel is running at http://{shown}  (API reference: http://{shown}/api/v1/docs)");
+    // Background jobs (the periodic evaluator) run beside the server and stop with it.
+    let runner = keel_server::jobs::start(store.clone());
     keel_server::serve(
         listener,
         keel_server::AppState::with_auth(store, auth),
@@ -252,6 +254,7 @@ async fn serve(
         },
     )
     .await?;
+    runner.stop().await;
     Ok(())
 }
 

@@ -20,6 +20,7 @@ mod helpers;
 mod key_result_dates;
 mod key_result_page;
 mod my_week;
+mod notifications;
 mod objective_page;
 mod objectives;
 mod oidc;

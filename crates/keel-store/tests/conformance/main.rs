@@ -157,6 +157,7 @@ mod check_in_corrections;
 mod check_ins;
 mod database;
 mod group_commit;
+mod jobs;
 mod lists;
 mod okrs;
 mod owner_rhythm;
