@@ -11,8 +11,7 @@ use crate::services::visibility::Viewer;
 use keel_domain::notification::{Notification, NotificationKind as Kind};
 use keel_domain::*;
 use keel_store::{
-    KeyResults, Notifications, Objectives, Page, PageRequest, People, Reader, Reviews, Store,
-    Teams,
+    KeyResults, Notifications, Objectives, Page, PageRequest, People, Reader, Reviews, Store, Teams,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -91,8 +90,10 @@ async fn names(store: &dyn Store, items: &[Notification]) -> ApiResult<Names> {
     let mut people: Vec<PersonId> = items.iter().filter_map(|n| n.actor_id.clone()).collect();
     people.sort();
     people.dedup();
-    let mut objectives: Vec<ObjectiveId> =
-        items.iter().filter_map(|n| n.objective_id.clone()).collect();
+    let mut objectives: Vec<ObjectiveId> = items
+        .iter()
+        .filter_map(|n| n.objective_id.clone())
+        .collect();
     objectives.sort();
     objectives.dedup();
     let mut krs: Vec<KeyResultId> = items

@@ -143,7 +143,12 @@ async fn read_one(
     Path(id): Path<String>,
     axum::Form(to): axum::Form<BackTo>,
 ) -> Result<Response, UiError> {
-    svc::mark_read(state.store(), &caller.person, &NotificationId::from_string(id)).await?;
+    svc::mark_read(
+        state.store(),
+        &caller.person,
+        &NotificationId::from_string(id),
+    )
+    .await?;
     Ok(back(&to.cursor))
 }
 

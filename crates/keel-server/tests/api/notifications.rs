@@ -160,7 +160,10 @@ async fn ownership_and_cfr_events(app: TestApp) {
         &app,
         &pia_token,
         Method::PUT,
-        &format!("/api/v1/feedback-requests/{}/answer", f["id"].as_str().unwrap()),
+        &format!(
+            "/api/v1/feedback-requests/{}/answer",
+            f["id"].as_str().unwrap()
+        ),
         json!({"answer": "a little slow"}),
     )
     .await;
@@ -256,7 +259,11 @@ async fn unread_count_and_marking_read() {
     // Someone else's notification, or an unknown id: 404, and nothing changes.
     for (token, id) in [(&olga_token, first), (&pia_token, "no-such-notification")] {
         let resp = app
-            .req_as(token, Method::POST, &format!("/api/v1/me/notifications/{id}/read"))
+            .req_as(
+                token,
+                Method::POST,
+                &format!("/api/v1/me/notifications/{id}/read"),
+            )
             .send()
             .await
             .unwrap();
@@ -288,11 +295,19 @@ async fn unread_count_and_marking_read() {
     assert!(rest["next_cursor"].is_null());
     for bad in ["?cursor=nonsense", "?limit=0", "?limit=many"] {
         let resp = app
-            .req_as(&pia_token, Method::GET, &format!("/api/v1/me/notifications{bad}"))
+            .req_as(
+                &pia_token,
+                Method::GET,
+                &format!("/api/v1/me/notifications{bad}"),
+            )
             .send()
             .await
             .unwrap();
-        let field = if bad.contains("cursor") { "cursor" } else { "limit" };
+        let field = if bad.contains("cursor") {
+            "cursor"
+        } else {
+            "limit"
+        };
         assert_problem(resp, StatusCode::UNPROCESSABLE_ENTITY, Some(field)).await;
     }
     let all = send(
@@ -325,7 +340,11 @@ async fn unread_count_and_marking_read() {
     .unwrap();
     assert_eq!(unread(&app, &read_only).await, 0);
     let resp = app
-        .req_as(&read_only, Method::POST, "/api/v1/me/notifications/read-all")
+        .req_as(
+            &read_only,
+            Method::POST,
+            "/api/v1/me/notifications/read-all",
+        )
         .send()
         .await
         .unwrap();
@@ -364,25 +383,34 @@ async fn a_private_okr_is_hidden_once_its_reader_lost_access() {
     assert_eq!(unread(&app, &bob_token).await, 1);
     // Bob leaves the objective: it is private, so he may no longer read about it.
     let resp = app
-        .patch(&format!("/api/v1/objectives/{o}"), json!({"contributor_ids": []}))
+        .patch(
+            &format!("/api/v1/objectives/{o}"),
+            json!({"contributor_ids": []}),
+        )
         .await;
     assert_eq!(resp.status(), StatusCode::OK);
     assert!(notes(&app, &bob_token).await.is_empty());
     assert_eq!(unread(&app, &bob_token).await, 0);
     let resp = app
-        .req_as(&bob_token, Method::POST, &format!("/api/v1/me/notifications/{id}/read"))
+        .req_as(
+            &bob_token,
+            Method::POST,
+            &format!("/api/v1/me/notifications/{id}/read"),
+        )
         .send()
         .await
         .unwrap();
     assert_problem(resp, StatusCode::NOT_FOUND, None).await;
-    let browser =
-        Browser::signed_in(&app, &bob, "bob.builder@keel.test").await;
+    let browser = Browser::signed_in(&app, &bob, "bob.builder@keel.test").await;
     let page = browser.page("/notifications").await;
     assert!(!page.mentions("Quiet acquisition"));
     assert!(!page.has(".bell-count"));
     // Back on it, he reads it again, still unread.
     let resp = app
-        .patch(&format!("/api/v1/objectives/{o}"), json!({"contributor_ids": [bob]}))
+        .patch(
+            &format!("/api/v1/objectives/{o}"),
+            json!({"contributor_ids": [bob]}),
+        )
         .await;
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(unread(&app, &bob_token).await, 1);
@@ -405,16 +433,25 @@ async fn the_bell_and_the_page() {
     let b = Browser::signed_in(&app, &pia, "pia.peer@keel.test").await;
     for path in ["/my-week", "/company", "/feedback", "/account/time-zone"] {
         let page = b.page(path).await;
-        assert_eq!(page.attr("a.bell", "href").as_deref(), Some("/notifications"));
+        assert_eq!(
+            page.attr("a.bell", "href").as_deref(),
+            Some("/notifications")
+        );
         assert_eq!(page.text(".bell-count"), "2", "{path}");
     }
     let page = b.page("/notifications").await;
     let lines = page.texts(".notification-list li a");
     assert_eq!(lines.len(), 2);
     assert!(lines[0].starts_with("Ada Admin recognised your work on “Delight customers”"));
-    assert_eq!(page.attrs(".notification-list li a", "href"), ["/feedback", "/feedback"]);
+    assert_eq!(
+        page.attrs(".notification-list li a", "href"),
+        ["/feedback", "/feedback"]
+    );
     assert_eq!(b.get("/feedback").await.status(), StatusCode::OK);
-    assert!(!page.mentions("recognition_received"), "people's words, not kinds");
+    assert!(
+        !page.mentions("recognition_received"),
+        "people's words, not kinds"
+    );
     let ids: Vec<String> = notes(&app, &pia_token)
         .await
         .iter()
@@ -422,7 +459,10 @@ async fn the_bell_and_the_page() {
         .collect();
     // One read through its form, back on the page; the bell counts one.
     let to = b
-        .done(&format!("/notifications/{}/read", ids[0]), &[("cursor", "")])
+        .done(
+            &format!("/notifications/{}/read", ids[0]),
+            &[("cursor", "")],
+        )
         .await;
     assert_eq!(to, "/notifications");
     let page = b.page("/notifications").await;
@@ -430,12 +470,14 @@ async fn the_bell_and_the_page() {
     assert_eq!(page.texts(".notification-list li.unread a").len(), 1);
     // Without the form's security token: refused, nothing marked.
     let resp = b
-        .post_form(&format!("/notifications/{}/read", ids[1]), &[("cursor", "")])
+        .post_form(
+            &format!("/notifications/{}/read", ids[1]),
+            &[("cursor", "")],
+        )
         .await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     // Someone else cannot mark Pia's.
-    let other =
-        Browser::signed_in(&app, &olga, "olga.other@keel.test").await;
+    let other = Browser::signed_in(&app, &olga, "olga.other@keel.test").await;
     let resp = other
         .submit(&format!("/notifications/{}/read", ids[1]), &[])
         .await;
@@ -444,7 +486,10 @@ async fn the_bell_and_the_page() {
     assert!(empty.has(".empty"));
     assert!(!empty.has(".bell-count"));
     // All read.
-    assert_eq!(b.done("/notifications/read-all", &[]).await, "/notifications");
+    assert_eq!(
+        b.done("/notifications/read-all", &[]).await,
+        "/notifications"
+    );
     let page: Page = b.page("/notifications").await;
     assert!(!page.has(".bell-count"));
     assert!(page.texts(".notification-list li.unread a").is_empty());
@@ -475,7 +520,10 @@ async fn evaluator_story(app: TestApp) {
     let (_, krs) = active_objective(&app, &cycle, None, &["Due", "Late", "Red"]).await;
     for kr in &krs {
         let resp = app
-            .patch(&format!("/api/v1/key-results/{kr}"), json!({"sponsor_id": sam}))
+            .patch(
+                &format!("/api/v1/key-results/{kr}"),
+                json!({"sponsor_id": sam}),
+            )
             .await;
         assert_eq!(resp.status(), StatusCode::OK);
     }
@@ -500,7 +548,10 @@ async fn evaluator_story(app: TestApp) {
     check_in(krs[1].clone(), 8, 20).await;
     check_in(krs[2].clone(), 2, 0).await;
     let next_hour = now + chrono::Duration::hours(1);
-    assert_eq!(tick(app.store.as_ref(), "test", next_hour).await.unwrap(), 1);
+    assert_eq!(
+        tick(app.store.as_ref(), "test", next_hour).await.unwrap(),
+        1
+    );
     let adas = notes(&app, &app.token).await;
     let mut got = kinds(&adas);
     got.sort();

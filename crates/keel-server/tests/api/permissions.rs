@@ -72,7 +72,9 @@ async fn notification_of(app: &TestApp, person: &str, subject: &str) -> String {
         .await
         .unwrap();
     let n = page.items.iter().find(|n| n.subject_id == subject);
-    n.expect("the 1:1's other person is told of its note").id.to_string()
+    n.expect("the 1:1's other person is told of its note")
+        .id
+        .to_string()
 }
 
 /// A check-in on `kr` by `token`'s person, else (refused) by the administrator.

@@ -21,10 +21,9 @@
 mod events;
 mod notifications;
 
-pub use notifications::{KeyResultSignal, Notifications};
 pub(crate) use events::*;
 pub(crate) use notifications::{notify, KEY_RESULT_SIGNAL, NOTIFICATION};
-
+pub use notifications::{KeyResultSignal, Notifications};
 
 use crate::db::{args, Arg, Db, Row};
 use crate::sql::table::{Select, Table};
@@ -148,9 +147,8 @@ fn job_row(id: &JobId, j: &NewJob, at: &Timestamp) -> Vec<Arg> {
 }
 
 fn job_from(r: &Row) -> StoreResult<Job> {
-    let count = |col: &str| -> StoreResult<u32> {
-        u32::try_from(r.int(col)?).map_err(|e| corrupt(col, e))
-    };
+    let count =
+        |col: &str| -> StoreResult<u32> { u32::try_from(r.int(col)?).map_err(|e| corrupt(col, e)) };
     Ok(Job {
         id: JobId::from_string(r.text("id")?),
         kind: r.text("kind")?,

@@ -52,7 +52,10 @@ async fn two_concurrent_claimers_never_take_the_same_job(s: DynStore, _url: Stri
     }
     assert_eq!(seen.len(), 20);
     // Nothing is left to claim while the leases hold; a job not due yet is not claimed either.
-    assert!(s.enqueue_job(&job("later", None, t + Duration::hours(1), 3)).await.unwrap());
+    assert!(s
+        .enqueue_job(&job("later", None, t + Duration::hours(1), 3))
+        .await
+        .unwrap());
     assert!(s.claim_jobs("c", t, lease, 10).await.unwrap().is_empty());
 }
 
@@ -64,13 +67,18 @@ async fn a_failed_job_is_retried_after_its_backoff_then_given_up(s: DynStore, _u
     let lease = Duration::minutes(5);
     let first = s.claim_jobs("w", t, lease, 10).await.unwrap().remove(0);
     assert_eq!(
-        s.fail_job(&first, "the mail server said no", t).await.unwrap(),
+        s.fail_job(&first, "the mail server said no", t)
+            .await
+            .unwrap(),
         JobState::Queued
     );
     let stored = s.job(&first.id).await.unwrap().unwrap();
     assert_eq!(stored.state, JobState::Queued);
     assert_eq!(stored.run_at, t + retry_delay(1));
-    assert_eq!(stored.last_error.as_deref(), Some("the mail server said no"));
+    assert_eq!(
+        stored.last_error.as_deref(),
+        Some("the mail server said no")
+    );
     assert!(stored.worker.is_none());
     // Not before its backoff.
     assert!(s
@@ -110,7 +118,11 @@ async fn a_job_whose_lease_expired_is_claimed_again(s: DynStore, _url: String) {
     let t = now();
     s.enqueue_job(&job("evaluate", None, t, 2)).await.unwrap();
     let lease = Duration::minutes(1);
-    let a = s.claim_jobs("crashed", t, lease, 10).await.unwrap().remove(0);
+    let a = s
+        .claim_jobs("crashed", t, lease, 10)
+        .await
+        .unwrap()
+        .remove(0);
     assert_eq!(a.lease_until, Some(t + lease));
     assert!(s
         .claim_jobs("b", t + Duration::seconds(30), lease, 10)
@@ -148,18 +160,31 @@ async fn a_job_whose_lease_expired_is_claimed_again(s: DynStore, _url: String) {
 async fn a_periodic_job_is_queued_once_per_period(s: DynStore, _url: String) {
     let t = now();
     let key = "digest:2026-W49";
-    let (first, second) = (job("digest", Some(key), t, 3), job("digest", Some(key), t, 3));
+    let (first, second) = (
+        job("digest", Some(key), t, 3),
+        job("digest", Some(key), t, 3),
+    );
     let (a, b) = tokio::join!(s.enqueue_job(&first), s.enqueue_job(&second));
     assert_eq!(
         [a.unwrap(), b.unwrap()].iter().filter(|x| **x).count(),
         1,
         "exactly one server queues the period's run"
     );
-    let run = s.claim_jobs("w", t, Duration::minutes(1), 10).await.unwrap();
+    let run = s
+        .claim_jobs("w", t, Duration::minutes(1), 10)
+        .await
+        .unwrap();
     assert_eq!(run.len(), 1);
     s.complete_job(&run[0], t).await.unwrap();
-    assert!(!s.enqueue_job(&job("digest", Some(key), t, 3)).await.unwrap());
-    assert!(s.claim_jobs("w", t, Duration::minutes(1), 10).await.unwrap().is_empty());
+    assert!(!s
+        .enqueue_job(&job("digest", Some(key), t, 3))
+        .await
+        .unwrap());
+    assert!(s
+        .claim_jobs("w", t, Duration::minutes(1), 10)
+        .await
+        .unwrap()
+        .is_empty());
     // The next period is another key.
     assert!(s
         .enqueue_job(&job("digest", Some("digest:2026-W50"), t, 3))
@@ -195,7 +220,8 @@ async fn a_change_that_rolls_back_leaves_no_notification(s: DynStore, _url: Stri
         now(),
     );
     assert!(matches!(
-        s.propose_ownership(&as_person(&b.owner), &r, b.kr.version + 7).await,
+        s.propose_ownership(&as_person(&b.owner), &r, b.kr.version + 7)
+            .await,
         Err(StoreError::StaleVersion)
     ));
     assert!(told(&s, &bob).await.is_empty());
@@ -219,7 +245,10 @@ async fn a_change_that_rolls_back_leaves_no_notification(s: DynStore, _url: Stri
         ],
         created_at: now(),
     };
-    assert!(s.insert_feedback_request(&as_person(&b.owner), &f).await.is_err());
+    assert!(s
+        .insert_feedback_request(&as_person(&b.owner), &f)
+        .await
+        .is_err());
     assert!(told(&s, &bob).await.is_empty());
     // The same proposal at the right version tells bob.
     s.propose_ownership(&as_person(&b.owner), &r, b.kr.version)
@@ -253,7 +282,11 @@ async fn a_change_that_rolls_back_leaves_no_notification(s: DynStore, _url: Stri
 /// people it concerns, and never the writer.
 async fn each_change_tells_the_right_people(s: DynStore, _url: String) {
     let b = basic(&s).await;
-    let (ada, bob, cy) = (b.owner.clone(), add_person(&s, "bob").await, add_person(&s, "cy").await);
+    let (ada, bob, cy) = (
+        b.owner.clone(),
+        add_person(&s, "bob").await,
+        add_person(&s, "cy").await,
+    );
     let f = cfr::FeedbackRequest {
         id: FeedbackRequestId::generate(),
         okr_id: b.kr.id.to_string(),
@@ -269,20 +302,30 @@ async fn each_change_tells_the_right_people(s: DynStore, _url: String) {
             .collect(),
         created_at: now(),
     };
-    s.insert_feedback_request(&as_person(&ada), &f).await.unwrap();
+    s.insert_feedback_request(&as_person(&ada), &f)
+        .await
+        .unwrap();
     let kinds = |v: Vec<keel_domain::notification::Notification>| -> Vec<NotificationKind> {
         v.into_iter().map(|n| n.kind).collect()
     };
-    assert_eq!(kinds(told(&s, &bob).await), [NotificationKind::FeedbackRequested]);
+    assert_eq!(
+        kinds(told(&s, &bob).await),
+        [NotificationKind::FeedbackRequested]
+    );
     assert!(told(&s, &ada).await.is_empty(), "the asker is not told");
     let answer = cfr::FeedbackAnswer {
         person_id: bob.id.clone(),
         answer: Some("steady".into()),
         answered_at: Some(now()),
     };
-    s.answer_feedback(&as_person(&bob), &f.id, &answer).await.unwrap();
+    s.answer_feedback(&as_person(&bob), &f.id, &answer)
+        .await
+        .unwrap();
     let ada_told = told(&s, &ada).await;
-    assert_eq!(kinds(ada_told.clone()), [NotificationKind::FeedbackAnswered]);
+    assert_eq!(
+        kinds(ada_told.clone()),
+        [NotificationKind::FeedbackAnswered]
+    );
     assert_eq!(ada_told[0].objective_id.as_ref(), Some(&b.objective.id));
     let r = cfr::Recognition {
         id: RecognitionId::generate(),
@@ -294,7 +337,10 @@ async fn each_change_tells_the_right_people(s: DynStore, _url: String) {
         created_at: now(),
     };
     s.insert_recognition(&as_person(&ada), &r).await.unwrap();
-    assert_eq!(kinds(told(&s, &cy).await), [NotificationKind::RecognitionReceived]);
+    assert_eq!(
+        kinds(told(&s, &cy).await),
+        [NotificationKind::RecognitionReceived]
+    );
     let c = cfr::Conversation {
         id: ConversationId::generate(),
         author_id: bob.id.clone(),
@@ -343,8 +389,14 @@ async fn each_change_tells_the_right_people(s: DynStore, _url: String) {
     s.propose_ownership(&as_person(&cy), &r, b.objective.version)
         .await
         .unwrap();
-    assert_eq!(told(&s, &bob).await[0].kind, NotificationKind::OwnershipProposed);
-    assert_eq!(told(&s, &ada).await[0].kind, NotificationKind::OwnershipHandedOver);
+    assert_eq!(
+        told(&s, &bob).await[0].kind,
+        NotificationKind::OwnershipProposed
+    );
+    assert_eq!(
+        told(&s, &ada).await[0].kind,
+        NotificationKind::OwnershipHandedOver
+    );
 }
 
 /// A private objective handed to bob, then on to cy, who accepts: bob's
@@ -352,7 +404,11 @@ async fn each_change_tells_the_right_people(s: DynStore, _url: String) {
 /// checked again at every read), though an administrator's reader still finds it.
 async fn notifications_are_read_with_the_readers_eyes(s: DynStore, _url: String) {
     let b = basic(&s).await;
-    let (ada, bob, cy) = (b.owner.clone(), add_person(&s, "bob").await, add_person(&s, "cy").await);
+    let (ada, bob, cy) = (
+        b.owner.clone(),
+        add_person(&s, "bob").await,
+        add_person(&s, "cy").await,
+    );
     let mut o = objective(&b.cycle.id, &ada.id);
     o.visibility = Visibility::Private;
     s.insert_objective(&ctx(), &o, None).await.unwrap();
@@ -370,7 +426,10 @@ async fn notifications_are_read_with_the_readers_eyes(s: DynStore, _url: String)
         person_id: bob.id.clone(),
         teams: TeamScope::Reach,
     });
-    assert_eq!(s.unread_notification_count(&bob.id, &bobs).await.unwrap(), 1);
+    assert_eq!(
+        s.unread_notification_count(&bob.id, &bobs).await.unwrap(),
+        1
+    );
     let n = told(&s, &bob).await.remove(0);
     // Handed to cy instead: bob may no longer see the objective.
     let o = s.objective(&o.id).await.unwrap().unwrap();
@@ -386,7 +445,10 @@ async fn notifications_are_read_with_the_readers_eyes(s: DynStore, _url: String)
         .unwrap();
     // While cy has not answered, bob (handing it over) still sees it, and was told of the
     // handover; once cy accepts, he sees neither.
-    assert_eq!(s.unread_notification_count(&bob.id, &bobs).await.unwrap(), 2);
+    assert_eq!(
+        s.unread_notification_count(&bob.id, &bobs).await.unwrap(),
+        2
+    );
     let mut accepted = to_cy.clone();
     accepted.state = RequestState::Accepted;
     accepted.decided_at = Some(now());
@@ -398,17 +460,29 @@ async fn notifications_are_read_with_the_readers_eyes(s: DynStore, _url: String)
         .await
         .unwrap();
     assert!(page.items.is_empty(), "{:?}", page.items);
-    assert_eq!(s.unread_notification_count(&bob.id, &bobs).await.unwrap(), 0);
+    assert_eq!(
+        s.unread_notification_count(&bob.id, &bobs).await.unwrap(),
+        0
+    );
     assert!(matches!(
         s.mark_notification_read(&bob.id, &bobs, &n.id, now()).await,
         Err(StoreError::NotFound)
     ));
-    assert_eq!(s.mark_all_notifications_read(&bob.id, &bobs, now()).await.unwrap(), 0);
+    assert_eq!(
+        s.mark_all_notifications_read(&bob.id, &bobs, now())
+            .await
+            .unwrap(),
+        0
+    );
     // Still there, unread, for a reader who sees everything.
-    assert!(told(&s, &bob).await.iter().any(|x| x.id == n.id && x.read_at.is_none()));
+    assert!(told(&s, &bob)
+        .await
+        .iter()
+        .any(|x| x.id == n.id && x.read_at.is_none()));
     // Someone else's notification is not found either, whoever reads.
     assert!(matches!(
-        s.mark_notification_read(&cy.id, &Reader::Everyone, &n.id, now()).await,
+        s.mark_notification_read(&cy.id, &Reader::Everyone, &n.id, now())
+            .await,
         Err(StoreError::NotFound)
     ));
 }
@@ -428,7 +502,9 @@ async fn notifications_page_newest_first_and_are_marked_read(s: DynStore, _url: 
             message: format!("thanks {n}"),
             created_at: t0,
         };
-        s.insert_recognition(&as_person(&b.owner), &r).await.unwrap();
+        s.insert_recognition(&as_person(&b.owner), &r)
+            .await
+            .unwrap();
     }
     let (all, pages) = read_pages(3, |p| {
         let (s, sam) = (&s, &sam);
@@ -440,12 +516,21 @@ async fn notifications_page_newest_first_and_are_marked_read(s: DynStore, _url: 
     sorted.sort_by(|a, b| (b.created_at, b.id.as_str()).cmp(&(a.created_at, a.id.as_str())));
     assert_eq!(all, sorted);
     assert!(matches!(
-        s.list_notifications(&sam.id, &Reader::Everyone, &page(3, Some("nonsense".into())))
-            .await,
+        s.list_notifications(
+            &sam.id,
+            &Reader::Everyone,
+            &page(3, Some("nonsense".into()))
+        )
+        .await,
         Err(StoreError::BadCursor)
     ));
     let everyone = Reader::Everyone;
-    assert_eq!(s.unread_notification_count(&sam.id, &everyone).await.unwrap(), 7);
+    assert_eq!(
+        s.unread_notification_count(&sam.id, &everyone)
+            .await
+            .unwrap(),
+        7
+    );
     let first = s
         .mark_notification_read(&sam.id, &everyone, &all[0].id, t0)
         .await
@@ -456,14 +541,29 @@ async fn notifications_page_newest_first_and_are_marked_read(s: DynStore, _url: 
         .await
         .unwrap();
     assert_eq!(again.read_at, Some(t0), "the first reading is kept");
-    assert_eq!(s.unread_notification_count(&sam.id, &everyone).await.unwrap(), 6);
+    assert_eq!(
+        s.unread_notification_count(&sam.id, &everyone)
+            .await
+            .unwrap(),
+        6
+    );
     assert!(matches!(
         s.mark_notification_read(&sam.id, &everyone, &NotificationId::generate(), t0)
             .await,
         Err(StoreError::NotFound)
     ));
-    assert_eq!(s.mark_all_notifications_read(&sam.id, &everyone, t0).await.unwrap(), 6);
-    assert_eq!(s.unread_notification_count(&sam.id, &everyone).await.unwrap(), 0);
+    assert_eq!(
+        s.mark_all_notifications_read(&sam.id, &everyone, t0)
+            .await
+            .unwrap(),
+        6
+    );
+    assert_eq!(
+        s.unread_notification_count(&sam.id, &everyone)
+            .await
+            .unwrap(),
+        0
+    );
 }
 
 /// The evaluator's memory: recorded, replaced, read back; with its notifications in the same
@@ -497,7 +597,10 @@ async fn the_evaluators_memory_is_kept_per_key_result(s: DynStore, _url: String)
         s.key_result_signals().await.unwrap(),
         vec![signal(rhythm::Status::OffTrack, true)]
     );
-    assert_eq!(told(&s, &b.owner).await[0].kind, NotificationKind::CheckInDue);
+    assert_eq!(
+        told(&s, &b.owner).await[0].kind,
+        NotificationKind::CheckInDue
+    );
     // A signal for a key result that does not exist fails whole: no notification either.
     let stray = KeyResultSignal {
         key_result_id: KeyResultId::generate(),
