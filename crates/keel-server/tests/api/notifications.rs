@@ -148,8 +148,26 @@ async fn ownership_and_cfr_events(app: TestApp) {
         kinds(&notes(&app, &app.token).await),
         ["ownership_accepted", "ownership_declined"]
     );
+    cfr_events(
+        &app,
+        &o,
+        &team,
+        (&pia, &pia_token),
+        (&cy, &cy_token),
+        &olga_token,
+    )
+    .await;
+}
 
-    // Feedback asked of Pia and answered; recognition; a 1:1 note; a review of Pia's team.
+/// Feedback asked of Pia and answered; recognition; a 1:1 note; a review of Pia's team.
+async fn cfr_events(
+    app: &TestApp,
+    o: &str,
+    team: &str,
+    (pia, pia_token): (&str, &str),
+    (cy, cy_token): (&str, &str),
+    olga_token: &str,
+) {
     let f = app
         .create(
             "/api/v1/feedback-requests",
@@ -157,8 +175,8 @@ async fn ownership_and_cfr_events(app: TestApp) {
         )
         .await;
     send(
-        &app,
-        &pia_token,
+        app,
+        pia_token,
         Method::PUT,
         &format!(
             "/api/v1/feedback-requests/{}/answer",
@@ -167,18 +185,15 @@ async fn ownership_and_cfr_events(app: TestApp) {
         json!({"answer": "a little slow"}),
     )
     .await;
-    assert_eq!(
-        kinds(&notes(&app, &app.token).await)[0],
-        "feedback_answered"
-    );
+    assert_eq!(kinds(&notes(app, &app.token).await)[0], "feedback_answered");
     app.create(
         "/api/v1/recognitions",
         json!({"to_id": pia, "okr_id": o, "message": "thank you"}),
     )
     .await;
     let c = send(
-        &app,
-        &pia_token,
+        app,
+        pia_token,
         Method::POST,
         "/api/v1/conversations",
         json!({"with_id": cy, "notes": "next steps"}),
@@ -189,7 +204,7 @@ async fn ownership_and_cfr_events(app: TestApp) {
         json!({"held_on": "2026-11-02"}),
     )
     .await;
-    let pias = notes(&app, &pia_token).await;
+    let pias = notes(app, pia_token).await;
     assert_eq!(
         kinds(&pias),
         [
@@ -202,7 +217,7 @@ async fn ownership_and_cfr_events(app: TestApp) {
         pias[0]["text"],
         "Ada Admin scheduled the review of Growth on 2 November 2026"
     );
-    let cys = notes(&app, &cy_token).await;
+    let cys = notes(app, cy_token).await;
     assert_eq!(
         kinds(&cys),
         [
@@ -215,11 +230,11 @@ async fn ownership_and_cfr_events(app: TestApp) {
     assert_eq!(cys[1]["link"], note_link.as_str());
     assert_eq!(cys[1]["text"], "Pia Peer wrote a note of your 1:1");
     // Olga is in none of it.
-    assert!(notes(&app, &olga_token).await.is_empty());
-    assert_eq!(unread(&app, &olga_token).await, 0);
+    assert!(notes(app, olga_token).await.is_empty());
+    assert_eq!(unread(app, olga_token).await, 0);
 
     // Every link opens for its reader.
-    let browser = Browser::signed_in(&app, &cy, "cy.coder@keel.test").await;
+    let browser = Browser::signed_in(app, cy, "cy.coder@keel.test").await;
     for n in &cys {
         let link = n["link"].as_str().unwrap();
         let resp = browser.get(link).await;
