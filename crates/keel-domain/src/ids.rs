@@ -100,3 +100,11 @@ id_type!(
     /// Recognition of someone's work on an OKR or a check-in.
     RecognitionId
 );
+id_type!(
+    /// A notification to one person (something that happened that they may act on).
+    NotificationId
+);
+id_type!(
+    /// A background job (one-off or one period's run of a scheduled job).
+    JobId
+);

@@ -18,6 +18,7 @@ pub mod ids;
 pub mod initiative;
 pub mod key_result;
 pub mod locale;
+pub mod notification;
 pub mod objective;
 pub mod org;
 pub mod ownership;

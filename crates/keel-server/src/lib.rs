@@ -10,6 +10,7 @@ pub mod edge;
 pub mod error;
 pub mod extract;
 pub mod observe;
+pub mod jobs;
 pub mod read;
 pub mod services;
 pub mod ui;

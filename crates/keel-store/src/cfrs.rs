@@ -432,6 +432,7 @@ impl Cfrs for SqlStore {
         )
         .await
         .map_err(map_err)?;
+        crate::jobs::notify(&mut tx, ctx, crate::jobs::conversation_note(c)).await?;
         audit(
             &mut tx,
             ctx,
@@ -512,6 +513,8 @@ impl Cfrs for SqlStore {
         .await
         .map_err(map_err)?;
         let objective_id = objective_of_okr(&mut tx, &r.okr_id).await?;
+        let told = crate::jobs::feedback_requested(r, objective_id.as_deref());
+        crate::jobs::notify(&mut tx, ctx, told).await?;
         audit(
             &mut tx,
             ctx,
@@ -601,6 +604,8 @@ impl Cfrs for SqlStore {
         if n == 0 {
             return Err(StoreError::NotFound);
         }
+        let told = crate::jobs::feedback_answered(&mut tx, request_id, a).await?;
+        crate::jobs::notify(&mut tx, ctx, told).await?;
         audit(
             &mut tx,
             ctx,
@@ -630,6 +635,8 @@ impl Cfrs for SqlStore {
         .await
         .map_err(map_err)?;
         let objective_id = objective_of_okr(&mut tx, &r.okr_id).await?;
+        let told = crate::jobs::recognition_received(r, objective_id.as_deref());
+        crate::jobs::notify(&mut tx, ctx, told).await?;
         audit(
             &mut tx,
             ctx,

@@ -32,6 +32,8 @@
 //! | `transfer` | `transfer::{backup, restore, copy}` | every table, enumerated from the database's catalogue |
 //! | `first_run` | [`FirstRun`] | `settings` and `people` (setting an organisation up from the browser) |
 //! | `person_data` | [`PersonData`] | a person's rows in every table (export, erasure) |
+//! | `jobs` | [`Jobs`] | `jobs` (the durable queue: leases, retries, one run per period) |
+//! | `jobs::notifications` | [`Notifications`] | `notifications` (written beside the audit event of the change that caused them), `key_result_signals` |
 //!
 //! Each area module declares its tables (a `Table` with its columns), their row writers (values
 //! in declared order) and their readers (by column name), so a table's column list is written
@@ -66,6 +68,7 @@ mod check_ins;
 mod cycles;
 mod db;
 mod first_run;
+mod jobs;
 mod migrate;
 mod okrs;
 mod owner_rhythm;
@@ -89,6 +92,7 @@ pub use check_ins::CheckIns;
 pub use cycles::Cycles;
 pub use db::SqliteSynchronous;
 pub use first_run::FirstRun;
+pub use jobs::{Job, JobState, Jobs, KeyResultSignal, NewJob, Notifications};
 pub use okrs::{Initiatives, KeyResults, Objectives};
 pub use owner_rhythm::Rhythm;
 pub use ownership_requests::Ownership;
@@ -500,6 +504,12 @@ pub trait Store: Send + Sync + 'static {
     fn as_first_run(&self) -> &dyn FirstRun;
     /// This store as its PersonData area.
     fn as_person_data(&self) -> &dyn PersonData;
+        self
+    }
+    /// This store as its Jobs area.
+    fn as_jobs(&self) -> &dyn Jobs;
+    /// This store as its Notifications area.
+    fn as_notifications(&self) -> &dyn Notifications;
 }
 
 impl<T> Store for T
@@ -522,6 +532,8 @@ where
         + Snapshots
         + FirstRun
         + PersonData
+        + Jobs
+        + Notifications
         + Send
         + Sync
         + 'static,
@@ -578,6 +590,10 @@ where
         self
     }
     fn as_person_data(&self) -> &dyn PersonData {
+    fn as_jobs(&self) -> &dyn Jobs {
+        self
+    }
+    fn as_notifications(&self) -> &dyn Notifications {
         self
     }
 }

@@ -14,7 +14,7 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
-const MIGRATIONS: [Migration; 13] = [
+const MIGRATIONS: [Migration; 14] = [
     Migration {
         version: 1,
         name: "init",
@@ -92,6 +92,12 @@ const MIGRATIONS: [Migration; 13] = [
         name: "closed_at",
         sqlite: include_str!("../migrations/sqlite/0013_closed_at.sql"),
         postgres: include_str!("../migrations/postgres/0013_closed_at.sql"),
+    },
+    Migration {
+        version: 14,
+        name: "jobs_notifications",
+        sqlite: include_str!("../migrations/sqlite/0014_jobs_notifications.sql"),
+        postgres: include_str!("../migrations/postgres/0014_jobs_notifications.sql"),
     },
 ];
 

@@ -121,6 +121,10 @@ pub(crate) async fn insert_request(
         vec![request_row(r, Some(objective_id))],
     )
     .await?;
+    // A new OKR has no previous owner to tell: only the proposed owner hears of it.
+    let owner = r.proposed_owner_id.as_str();
+    let told = crate::jobs::ownership_proposed(r, owner, objective_id);
+    crate::jobs::notify(tx, ctx, told).await?;
     let key_result_id = match &r.okr {
         OkrRef::Objective(_) => None,
         OkrRef::KeyResult(k) => Some(k.as_str()),
@@ -348,6 +352,8 @@ impl SqlStore {
         let after = okr_state(&mut tx, &r.okr)
             .await?
             .ok_or(StoreError::NotFound)?;
+        let told = crate::jobs::ownership_proposed(r, &before.owner_id, &before.objective_id);
+        crate::jobs::notify(&mut tx, ctx, told).await?;
         audit(
             &mut tx,
             ctx,
@@ -446,6 +452,8 @@ impl SqlStore {
         let after = okr_state(&mut tx, &stored.okr)
             .await?
             .ok_or(StoreError::NotFound)?;
+        let told = crate::jobs::ownership_answered(&stored, r, &before.objective_id);
+        crate::jobs::notify(&mut tx, ctx, told).await?;
         audit(
             &mut tx,
             ctx,

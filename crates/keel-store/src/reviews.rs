@@ -118,6 +118,8 @@ impl Reviews for SqlStore {
         )
         .await
         .map_err(map_err)?;
+        let told = crate::jobs::review_scheduled(&mut tx, ctx, r).await?;
+        crate::jobs::notify(&mut tx, ctx, told).await?;
         audit(
             &mut tx,
             ctx,

@@ -323,7 +323,15 @@ async fn serve(
         durability(&store).await?
     );
     eprintln!("Keel is running at http://{shown}  (API reference: http://{shown}/api/v1/docs)");
-    keel_server::serve_draining(listener, state.with_setup(gate), stop_signal()?, drain)
+    // Background jobs (the periodic evaluator) run beside the server; at the stop signal the
+    // runner finishes the job under way, then requests in flight drain and the store closes.
+    let runner = keel_server::jobs::start(store.clone());
+    let stop = stop_signal()?;
+    let shutdown = async move {
+        stop.await;
+        runner.stop().await;
+    };
+    keel_server::serve_draining(listener, state.with_setup(gate), shutdown, drain)
     .await?;
     Ok(())
 }

@@ -214,6 +214,11 @@ const API: &[(&str, &str, &str, &str)] = &[
     // health checks (open to anyone, without a token too; also at the server's root)
     ("GET",    "/healthz",                            "yyyyyyyyy", "liveness: the process answers"),
     ("GET",    "/readyz",                             "yyyyyyyyy", "readiness: the database answers"),
+    // notifications
+    ("GET",    "/me/notifications",                   "yyyyyyyyy", "your own; leaves out those about OKRs you can no longer see"),
+    ("GET",    "/me/notifications/unread-count",      "yyyyyyyyy", "likewise counted"),
+    ("POST",   "/me/notifications/{id}/read",         "ooooooooo", "your own; someone else's answers 404"),
+    ("POST",   "/me/notifications/read-all",          "yyyyyyyyy", "your own"),
 ];
 
 /// Pages of the web UI, same columns. A refused page answers an HTML 403 (or 404 for what the
@@ -231,6 +236,7 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     ("GET",  "/account/password",                   "yyyyyyyyy", "your own password"),
     ("GET",  "/account/tokens",                     "yyyyyyyyy", "your own API tokens"),
     ("GET",  "/account/time-zone",                  "yyyyyyyyy", "your own time zone"),
+    ("GET",  "/notifications",                      "yyyyyyyyy", "your own notifications; those about OKRs you can no longer see are left out"),
     // OKR forms
     ("GET",  "/objectives/new",                     "yyyynnnnn", "read-only roles get the 403 page instead of a form they cannot save"),
     ("GET",  "/objectives/{id}/edit",               "yyooooono", "whoever may edit the objective"),
@@ -292,6 +298,8 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     ("POST", "/account/tokens/{id}/revoke",         "ooooooooo", "someone else's token answers 404; revoking one again is answered as the first time"),
     ("POST", "/account/password",                   "yyyyyyyyy", "your own password; the current one is required"),
     ("POST", "/account/time-zone",                  "yyyyyyyyy", "your own time zone"),
+    ("POST", "/notifications/{id}/read",            "ooooooooo", "your own; someone else's answers 404"),
+    ("POST", "/notifications/read-all",             "yyyyyyyyy", "your own"),
     ("POST", "/objectives/{id}/status",             "yonoooono", "the objective's owner overrides its status, with a reason"),
     ("POST", "/objectives/{id}/status/clear",       "yonoooono", ""),
     ("POST", "/key-results/{id}/score",             "yynoooono", "the key result's or the objective's owner"),

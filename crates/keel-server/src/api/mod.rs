@@ -6,6 +6,7 @@ mod audit;
 mod contract;
 mod conversations;
 mod directory;
+mod notifications;
 mod okrs;
 mod ownership;
 mod person_data;
@@ -61,6 +62,7 @@ same way again until the state changes."
         (name = "scoring", description = "End of cycle: scores, retrospectives, calibration"),
         (name = "reviews", description = "Team reviews: agenda, owners' notes and decisions"),
         (name = "cfrs", description = "Conversations, feedback and recognition"),
+        (name = "notifications", description = "Your notifications: what happened that you may act on"),
     )
 )]
 struct ApiDoc;
@@ -90,6 +92,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(reviews::routes())
         .merge(conversations::routes())
         .merge(person_data::routes())
+        .merge(notifications::routes())
         .split_for_parts();
     let mut doc = doc;
     // After the merge: the rules apply to every route's operations.

@@ -18,6 +18,7 @@ pub mod health;
 pub mod key_result_page;
 pub mod lists;
 pub mod my_week;
+pub mod notifications;
 pub mod objective_page;
 pub mod ownership_map;
 pub mod pickers;

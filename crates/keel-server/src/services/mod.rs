@@ -11,6 +11,7 @@ pub mod check_ins;
 pub mod conversations;
 pub mod directory;
 pub mod guards;
+pub mod notifications;
 pub mod okrs;
 pub mod ownership;
 pub mod person_data;

@@ -25,6 +25,7 @@ pub mod format;
 pub mod forms;
 pub mod health;
 pub mod key_result;
+pub mod notifications;
 pub mod objective;
 pub mod okr_forms;
 pub mod ownership_map;
@@ -71,6 +72,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(audit::routes())
         .merge(reports::routes())
         .merge(setup::routes())
+        .merge(notifications::routes())
         .route(
             "/admin/people/{id}/password",
             get(account::admin_reset_form).post(account::admin_reset),
@@ -173,7 +175,15 @@ async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next) -> 
             reader.zone = zone;
         }
     }
-    format::with_reader(reader, next.run(req)).await
+    // Pages show the bell's unread count (forms redirect to a page, which counts then).
+    let person = req
+        .extensions()
+        .get::<Authenticated>()
+        .and_then(|a| a.0.as_ref())
+        .map(|(_, p)| p.clone())
+        .filter(|_| req.method() == Method::GET && !req.uri().path().starts_with("/static/"));
+    let page = notifications::with_unread(&state, person.as_ref(), next.run(req));
+    format::with_reader(reader, page).await
 }
 
 /// The token sent with a request: the `x-csrf-token` header, else the form's `csrf_token` field
@@ -301,6 +311,8 @@ pub struct Layout {
     pub nav: Vec<NavItem>,
     pub css_url: &'static str,
     pub htmx_url: &'static str,
+    /// The signed-in person's unread notifications, shown on the bell.
+    pub unread_notifications: u64,
 }
 
 impl Layout {
@@ -333,6 +345,7 @@ impl Layout {
                 .collect(),
             css_url: assets::CSS.url(),
             htmx_url: assets::HTMX.url(),
+            unread_notifications: notifications::unread(),
         }
     }
 
@@ -344,6 +357,7 @@ impl Layout {
             nav: Vec::new(),
             css_url: assets::CSS.url(),
             htmx_url: assets::HTMX.url(),
+            unread_notifications: 0,
         }
     }
 

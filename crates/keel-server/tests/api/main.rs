@@ -21,6 +21,7 @@ mod helpers;
 mod key_result_dates;
 mod key_result_page;
 mod my_week;
+mod notifications;
 mod objective_page;
 mod objectives;
 mod observe;

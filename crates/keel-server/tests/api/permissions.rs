@@ -11,7 +11,7 @@ use keel_domain::{PersonId, Source, TokenScope};
 use keel_server::access::matrix::{self, Access, Holder, Kind, Row};
 use keel_server::services::tokens;
 use keel_store::WriteCtx;
-use keel_store::{People, Reviews};
+use keel_store::{Notifications, People, Reader, Reviews};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -56,6 +56,25 @@ struct Targets {
     /// A check-in on `key_result`: the role's own where they may check in on it (own), else
     /// the administrator's (foreign, and own for roles that may not check in there).
     check_in: String,
+    /// The note of `conversation` told to its other person (the helper, or the role).
+    notification: String,
+}
+
+/// The notification `person` received about `subject` (the 1:1 notes of the fixture).
+async fn notification_of(app: &TestApp, person: &str, subject: &str) -> String {
+    let page = app
+        .store
+        .list_notifications(
+            &PersonId::from_string(person),
+            &Reader::Everyone,
+            &Default::default(),
+        )
+        .await
+        .unwrap();
+    let n = page.items.iter().find(|n| n.subject_id == subject);
+    n.expect("the 1:1's other person is told of its note")
+        .id
+        .to_string()
 }
 
 /// A check-in on `kr` by `token`'s person, else (refused) by the administrator.
@@ -297,6 +316,8 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
         }
     };
     let foreign_feedback = feedback(helper.clone()).await;
+    let foreign_notification = notification_of(app, &helper, &foreign_conversation).await;
+    let own_notification = notification_of(app, &person, &own_conversation).await;
     let foreign_check_in = check_in_on(app, &app.token, &fk).await;
     let own_check_in = check_in_on(app, &token, &ok).await;
     let own_feedback = feedback(asked).await;
@@ -317,6 +338,7 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
             handover_objective: fho,
             handover_key_result: fhk,
             check_in: foreign_check_in,
+            notification: foreign_notification,
         },
         own: Targets {
             person: person.clone(),
@@ -334,6 +356,7 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
             handover_objective: oho,
             handover_key_result: ohk,
             check_in: own_check_in,
+            notification: own_notification,
         },
         person,
         email: format!("role.{tag}@keel.test"),
@@ -402,6 +425,8 @@ fn request(rule: &Row, f: &Fixture, t: &Targets, n: usize) -> (String, Option<Va
         t.initiative.clone()
     } else if p.starts_with("/tokens/") {
         t.token.clone()
+    } else if p.starts_with("/me/notifications/") {
+        t.notification.clone()
     } else {
         String::new()
     };
@@ -615,6 +640,8 @@ fn page_path(rule: &Row, f: &Fixture, t: &Targets) -> String {
         &t.person
     } else if p.starts_with("/cycles/") {
         &f.cycle
+    } else if p.starts_with("/notifications/") {
+        &t.notification
     } else {
         ""
     };

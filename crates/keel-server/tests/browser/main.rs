@@ -426,6 +426,16 @@ async fn owner_story_in_a_real_browser() {
     assert!(requests.contains("Activation is effortless"));
     assert!(requests.contains("You run the onboarding funnel"));
     dan.screenshot("browser-my-week-requests").await;
+    // The bell counts both proposals and leads to them in words.
+    assert_eq!(dan.text("a.bell .bell-count").await, "2");
+    dan.click("a.bell").await;
+    dan.wait_for_url(|u| u.ends_with("/notifications")).await;
+    let told = dan.text(".notification-list").await;
+    assert!(
+        told.contains("Ada Admin proposed you as the owner of “Activation is effortless”"),
+        "{told}"
+    );
+    dan.screenshot("browser-notifications").await;
     for _ in 0..2 {
         dan.go(&format!("{}/my-week", app.base)).await;
         dan.click("#requests form[action$='/ownership/accept'] button")

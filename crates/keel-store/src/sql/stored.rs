@@ -101,6 +101,21 @@ stored!(ConfidenceScale {
     ZeroToTen => "zero_to_ten",
     ThreeLevel => "three_level",
 });
+stored!(notification::NotificationKind {
+    OwnershipProposed => "ownership_proposed",
+    OwnershipAccepted => "ownership_accepted",
+    OwnershipDeclined => "ownership_declined",
+    OwnershipHandedOver => "ownership_handed_over",
+    FeedbackRequested => "feedback_requested",
+    FeedbackAnswered => "feedback_answered",
+    RecognitionReceived => "recognition_received",
+    CheckInDue => "check_in_due",
+    CheckInOverdue => "check_in_overdue",
+    TurnedOffTrack => "turned_off_track",
+    TurnedStale => "turned_stale",
+    ReviewScheduled => "review_scheduled",
+    ConversationNote => "conversation_note",
+});
 
 #[cfg(test)]
 mod tests {
@@ -151,6 +166,21 @@ mod tests {
         pinned::<TokenScope>(&["read", "write"]);
         pinned::<ConfidenceScale>(&["zero_to_ten", "three_level"]);
         pinned::<RequestState>(&["pending", "accepted", "declined", "superseded"]);
+        pinned::<notification::NotificationKind>(&[
+            "ownership_proposed",
+            "ownership_accepted",
+            "ownership_declined",
+            "ownership_handed_over",
+            "feedback_requested",
+            "feedback_answered",
+            "recognition_received",
+            "check_in_due",
+            "check_in_overdue",
+            "turned_off_track",
+            "turned_stale",
+            "review_scheduled",
+            "conversation_note",
+        ]);
         for s in RequestState::ALL {
             assert_eq!(s.stored(), s.as_str());
         }

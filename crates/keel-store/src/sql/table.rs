@@ -4,6 +4,7 @@
 //! declaration fails a test instead of a query).
 
 use crate::accounts::{API_TOKEN, OIDC_LOGIN, SESSION, SIGN_IN_THROTTLE};
+use crate::jobs::{JOB, KEY_RESULT_SIGNAL, NOTIFICATION};
 use crate::okrs::key_results::{KEY_RESULT_CONTRIBUTOR, KEY_RESULT_CO_OWNER, KEY_RESULT_TEAM};
 use crate::okrs::objectives::{OBJECTIVE_CONTRIBUTOR, OBJECTIVE_CO_OWNER, OBJECTIVE_TEAM};
 use crate::owner_rhythm::{STATUS_OVERRIDE, TEAM_CADENCE};
@@ -127,4 +128,7 @@ pub(crate) const TABLES: &[&Table] = &[
     &OIDC_LOGIN,
     &TEAM_CADENCE,
     &STATUS_OVERRIDE,
+    &JOB,
+    &NOTIFICATION,
+    &KEY_RESULT_SIGNAL,
 ];

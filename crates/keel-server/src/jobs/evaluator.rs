@@ -1,0 +1,122 @@
+//! The periodic evaluator: changes that come from time passing (a check-in falling due, a key
+//! result turning stale or off track) have no write to ride on, so this job compares each active
+//! key result's status now (the one rule, `keel_domain::rhythm`, through the `Assessor` every
+//! page uses) with its last known status, and records the transitions with their notifications
+//! in one transaction.
+//!
+//! A key result seen for the first time is recorded silently (no flood of news on the first run,
+//! or for work that was already late when Keel started watching). Running it twice in a row
+//! records nothing the second time: the job is idempotent, so a retry is harmless.
+
+use crate::error::ApiResult;
+use crate::services::rhythm::Assessor;
+use keel_domain::notification::{Notification, NotificationKind as Kind};
+use keel_domain::rhythm::Status;
+use keel_domain::*;
+use keel_store::{
+    every_page, KeyResultSignal, KeyResults, Notifications, ObjectiveFilter, Objectives, Reader,
+    Store,
+};
+use std::collections::HashMap;
+
+/// What one evaluation did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Evaluation {
+    /// Active key results looked at.
+    pub key_results: usize,
+    /// Whose status or due state changed since the last evaluation (first sights included).
+    pub changed: usize,
+    /// Notifications recorded.
+    pub notifications: usize,
+}
+
+/// Evaluates every active key result now and records what changed.
+pub async fn evaluate(
+    store: &dyn Store,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<Evaluation> {
+    let objectives: Vec<Objective> = every_page(|page| async move {
+        store
+            .list_objectives(&ObjectiveFilter::new(Reader::Everyone), &page)
+            .await
+    })
+    .await?
+    .into_iter()
+    .filter(|o| o.state == ObjectiveState::Active)
+    .collect();
+    let ids: Vec<ObjectiveId> = objectives.iter().map(|o| o.id.clone()).collect();
+    let key_results = store.key_results_of(&ids).await?;
+    let assessor = Assessor::load(store, &objectives, &key_results).await?;
+    let by_id: HashMap<&ObjectiveId, &Objective> = objectives.iter().map(|o| (&o.id, o)).collect();
+    let known: HashMap<KeyResultId, KeyResultSignal> = store
+        .key_result_signals()
+        .await?
+        .into_iter()
+        .map(|s| (s.key_result_id.clone(), s))
+        .collect();
+    let mut changed = vec![];
+    let mut told = vec![];
+    for kr in &key_results {
+        let Some(o) = by_id.get(&kr.objective_id) else {
+            continue;
+        };
+        let a = assessor.key_result(kr, o);
+        let now_signal = KeyResultSignal {
+            key_result_id: kr.id.clone(),
+            status: a.status,
+            due: a.due,
+            evaluated_at: now,
+        };
+        match known.get(&kr.id) {
+            Some(before) if before.status == a.status && before.due == a.due => continue,
+            Some(before) => told.extend(transitions(before, &now_signal, kr, o)),
+            None => {}
+        }
+        changed.push(now_signal);
+    }
+    let result = Evaluation {
+        key_results: key_results.len(),
+        changed: changed.len(),
+        notifications: told.len(),
+    };
+    if !changed.is_empty() {
+        store.record_key_result_signals(&changed, told).await?;
+    }
+    Ok(result)
+}
+
+/// The notifications of one key result's change: stale tells its owner the check-in is
+/// overdue and its sponsors it turned stale; off track tells its owner and sponsors; falling
+/// due (and not stale) tells its owner.
+fn transitions(
+    before: &KeyResultSignal,
+    now: &KeyResultSignal,
+    kr: &KeyResult,
+    o: &Objective,
+) -> Vec<Notification> {
+    let about = |to: &PersonId, kind: Kind| Notification {
+        objective_id: Some(o.id.clone()),
+        key_result_id: Some(kr.id.clone()),
+        ..Notification::new(to.clone(), kind, kr.id.as_str())
+    };
+    let mut sponsors: Vec<&PersonId> = kr
+        .sponsor_id
+        .iter()
+        .chain(o.sponsor_id.iter())
+        .filter(|s| **s != kr.owner_id)
+        .collect();
+    sponsors.dedup();
+    let mut out = vec![];
+    let turned = |s: Status| now.status == s && before.status != s;
+    if turned(Status::Stale) {
+        out.push(about(&kr.owner_id, Kind::CheckInOverdue));
+        out.extend(sponsors.iter().map(|s| about(s, Kind::TurnedStale)));
+    } else if now.due && !before.due {
+        out.push(about(&kr.owner_id, Kind::CheckInDue));
+    }
+    if turned(Status::OffTrack) {
+        out.push(about(&kr.owner_id, Kind::TurnedOffTrack));
+        out.extend(sponsors.iter().map(|s| about(s, Kind::TurnedOffTrack)));
+    }
+    out
+}

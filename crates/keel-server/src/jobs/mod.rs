@@ -1,0 +1,149 @@
+//! The background job runner, started by `keel serve`: it schedules the periodic jobs, claims
+//! due jobs from the store's durable queue and runs them, until the server shuts down.
+//!
+//! Why in the server and on the store's queue: every Keel server runs the same loop, and the
+//! store makes it safe (docs/notifications.md): a periodic job's run for one period is queued
+//! once whoever schedules it first (its unique key names the period), a claimed job is leased
+//! to one worker, a failed job is retried with backoff, and a job whose worker died is claimed
+//! again when its lease expires. Jobs are idempotent by design (the evaluator compares with the
+//! last known status), so a retry after a crash mid-run does no harm.
+
+pub mod evaluator;
+
+use keel_domain::notification::retry_delay;
+use keel_store::{DynStore, Job, Jobs, NewJob, Store};
+use std::time::Duration;
+
+/// The evaluator's job kind.
+pub const EVALUATE: &str = "evaluate_key_results";
+
+/// A job that runs once per period.
+#[derive(Debug, Clone, Copy)]
+pub struct Schedule {
+    pub kind: &'static str,
+    /// The period's length.
+    pub every: chrono::Duration,
+}
+
+/// Keel's periodic jobs: the evaluator, every hour (a check-in falls due by the day, and
+/// statuses turn by the day; an hour keeps the news within the morning).
+pub const SCHEDULES: [Schedule; 1] = [Schedule {
+    kind: EVALUATE,
+    every: chrono::Duration::hours(1),
+}];
+
+/// How long a worker holds a claimed job before another may take it.
+const LEASE: chrono::Duration = chrono::Duration::minutes(10);
+/// How often the runner looks for work.
+const TICK: Duration = Duration::from_secs(30);
+/// Attempts before a job is given up.
+const MAX_ATTEMPTS: u32 = 5;
+
+/// The start of the period of `schedule` that `now` falls in.
+pub fn period_start(
+    schedule: &Schedule,
+    now: chrono::DateTime<chrono::Utc>,
+) -> chrono::DateTime<chrono::Utc> {
+    let every = schedule.every.num_seconds().max(1);
+    let start = now.timestamp().div_euclid(every) * every;
+    chrono::DateTime::from_timestamp(start, 0).unwrap_or(now)
+}
+
+/// Queues this period's run of each schedule (a no-op where another server did already).
+pub async fn schedule(
+    store: &dyn Store,
+    schedules: &[Schedule],
+    now: chrono::DateTime<chrono::Utc>,
+) -> keel_store::StoreResult<()> {
+    for s in schedules {
+        let start = period_start(s, now);
+        store
+            .enqueue_job(&NewJob {
+                kind: s.kind.to_string(),
+                unique_key: Some(format!("{}:{}", s.kind, start.to_rfc3339())),
+                payload: serde_json::json!({}),
+                run_at: start,
+                max_attempts: MAX_ATTEMPTS,
+            })
+            .await?;
+    }
+    Ok(())
+}
+
+/// Runs one job; the error is recorded on the job, which is retried.
+async fn run(store: &dyn Store, job: &Job) -> Result<(), String> {
+    match job.kind.as_str() {
+        EVALUATE => evaluator::evaluate(store, keel_server_now())
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        other => Err(format!("no runner knows the job kind '{other}'")),
+    }
+}
+
+fn keel_server_now() -> chrono::DateTime<chrono::Utc> {
+    crate::services::now()
+}
+
+/// One round of the runner: schedules this period's jobs, then claims the jobs due and runs
+/// them, recording each outcome. Returns how many jobs ran.
+pub async fn tick(
+    store: &dyn Store,
+    worker: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> keel_store::StoreResult<usize> {
+    schedule(store, &SCHEDULES, now).await?;
+    let jobs = store.claim_jobs(worker, now, LEASE, 10).await?;
+    for job in &jobs {
+        match run(store, job).await {
+            Ok(()) => store.complete_job(job, keel_server_now()).await?,
+            Err(e) => {
+                let state = store.fail_job(job, &e, keel_server_now()).await?;
+                tracing::warn!(
+                    job = job.kind,
+                    attempt = job.attempts,
+                    ?state,
+                    retry_in_seconds = retry_delay(job.attempts).num_seconds(),
+                    error = %e,
+                    "a background job failed"
+                );
+            }
+        }
+    }
+    Ok(jobs.len())
+}
+
+/// The running runner: stop it with [`Runner::stop`].
+pub struct Runner {
+    stop: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// Starts the runner on `store` as a tokio task.
+pub fn start(store: DynStore) -> Runner {
+    let (stop, mut stopped) = tokio::sync::watch::channel(false);
+    let worker = format!("{}-{}", std::process::id(), uuid::Uuid::now_v7().simple());
+    let task = tokio::spawn(async move {
+        loop {
+            if let Err(e) = tick(store.as_ref(), &worker, keel_server_now()).await {
+                tracing::error!(error = %e, "the background job runner could not reach the store");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(TICK) => {}
+                _ = stopped.changed() => break,
+            }
+        }
+    });
+    Runner { stop, task }
+}
+
+impl Runner {
+    /// Stops the runner, letting the job under way finish (its lease would hand it to another
+    /// server otherwise).
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        if let Err(e) = self.task.await {
+            tracing::error!(error = %e, "the background job runner ended abnormally");
+        }
+    }
+}
