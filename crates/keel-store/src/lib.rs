@@ -504,8 +504,6 @@ pub trait Store: Send + Sync + 'static {
     fn as_first_run(&self) -> &dyn FirstRun;
     /// This store as its PersonData area.
     fn as_person_data(&self) -> &dyn PersonData;
-        self
-    }
     /// This store as its Jobs area.
     fn as_jobs(&self) -> &dyn Jobs;
     /// This store as its Notifications area.
@@ -590,6 +588,8 @@ where
         self
     }
     fn as_person_data(&self) -> &dyn PersonData {
+        self
+    }
     fn as_jobs(&self) -> &dyn Jobs {
         self
     }

@@ -97,6 +97,7 @@ pub async fn copy(args: CopyArgs) -> anyhow::Result<()> {
             database_url: Some(url.clone()),
             data_dir: None,
             config: None,
+            sqlite_synchronous: None,
         };
         as_args.database_url(&FileConfig::default())?;
     }

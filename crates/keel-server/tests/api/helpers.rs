@@ -316,9 +316,13 @@ pub async fn json_of(app: &TestApp, path: &str) -> Value {
 pub async fn spawn_first_run(db: Db) -> (TestApp, std::path::PathBuf) {
     let dir = std::env::temp_dir().join(format!("keel-test-{}", uuid::Uuid::now_v7().simple()));
     std::fs::create_dir_all(&dir).unwrap();
-    let url = match db {
-        Db::Sqlite => format!("sqlite://{}", dir.join("keel.db").display()),
-        Db::Postgres => postgres_url().await.expect("PostgreSQL configured"),
+    let pg = match db {
+        Db::Sqlite => None,
+        Db::Postgres => Some(postgres_database().await.expect("PostgreSQL configured")),
+    };
+    let url = match &pg {
+        None => format!("sqlite://{}", dir.join("keel.db").display()),
+        Some(pg) => pg.url().to_string(),
     };
     let store = keel_store::open(&url).await.expect("open the store");
     let gate = keel_server::services::setup::prepare(store.as_ref(), &dir)
@@ -338,6 +342,7 @@ pub async fn spawn_first_run(db: Db) -> (TestApp, std::path::PathBuf) {
         admin_id: String::new(),
         clock,
         _dir: Some(TempDir(dir.clone())),
+        _pg: pg,
     };
     (app, dir)
 }

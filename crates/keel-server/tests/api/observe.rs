@@ -369,8 +369,10 @@ async fn readyz_is_503_once_postgres_refuses_the_database() {
     if !postgres_configured() {
         return;
     }
-    let url = postgres_url().await.unwrap();
-    let name = url.rsplit('/').next().unwrap().to_string();
+    // Dropped (WITH FORCE) when the test ends, also when it fails.
+    let pg = postgres_database().await.unwrap();
+    let url = pg.url().to_string();
+    let name = pg.name().to_string();
     let base = bare_app(&url).await;
     assert_ready(&base).await;
     use sqlx::Connection;
@@ -384,8 +386,4 @@ async fn readyz_is_503_once_postgres_refuses_the_database() {
         sqlx::query(&sql).execute(&mut conn).await.unwrap();
     }
     assert_not_ready(&base, &[&name, "postgres", "127.0.0.1"]).await;
-    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
-        .execute(&mut conn)
-        .await
-        .unwrap();
 }

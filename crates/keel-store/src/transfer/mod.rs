@@ -487,7 +487,8 @@ async fn migrate_to(destination: &Endpoint, version: i64) -> TResult<()> {
                 std::fs::create_dir_all(dir)
                     .map_err(io(format!("cannot create {}", dir.display())))?;
             }
-            crate::db::Db::sqlite_file(p)?
+            // A restore or copy is one long write: syncing each commit costs little here.
+            crate::db::Db::sqlite_file(p, crate::db::SqliteSynchronous::Full)?
         }
         Endpoint::Postgres(u) => crate::db::Db::Postgres(postgres::pool(u).await?),
         Endpoint::Portable(_) => unreachable!("backup files are never migrated"),
