@@ -577,3 +577,68 @@ fn serve_without_an_administrator_names_the_setup_token_file_never_the_token() {
     assert!(!file.exists(), "no token once an administrator exists");
     assert!(!lines.join("\n").contains("setup"), "{lines:?}");
 }
+
+/// `keel token create --expires-on`: the last day is a day where the organisation is (the one
+/// clock), not UTC's. The organisation is put in a zone whose calendar day differs from UTC's
+/// right now (far east late in the UTC day, far west early in it).
+#[test]
+fn a_cli_tokens_last_day_is_the_organisations_day() {
+    use chrono::Timelike;
+    use keel_store::Settings;
+    let dir = Dir::new();
+    let url = dir.url();
+    let o = keel(
+        &dir,
+        &[
+            "admin",
+            "create",
+            "--email",
+            "root@example.com",
+            "--name",
+            "Root",
+            "--database-url",
+            &url,
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let now = chrono::Utc::now();
+    let zone = if now.hour() >= 10 {
+        "Pacific/Kiritimati"
+    } else {
+        "Pacific/Pago_Pago"
+    };
+    let today = now
+        .with_timezone(&zone.parse::<keel_domain::org::Zone>().unwrap())
+        .date_naive();
+    assert_ne!(today, now.date_naive());
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let store = keel_store::open(&url).await.unwrap();
+        let settings = keel_domain::OrgSettings {
+            time_zone: zone.into(),
+            ..store.settings().await.unwrap()
+        };
+        let ctx = keel_store::WriteCtx::system(keel_domain::Source::Cli);
+        store.save_settings(&ctx, &settings).await.unwrap();
+    });
+    let create = |last_day: chrono::NaiveDate| {
+        let day = last_day.to_string();
+        let args = [
+            "token",
+            "create",
+            "--email",
+            "root@example.com",
+            "--expires-on",
+            &day,
+        ];
+        keel(&dir, &[&args[..], &["--database-url", &url]].concat())
+    };
+    let o = create(today);
+    assert!(
+        o.status.success(),
+        "today there is its last day: {}",
+        stderr(&o)
+    );
+    let o = create(today.pred_opt().unwrap());
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("expires_on"), "{}", stderr(&o));
+}

@@ -1,5 +1,6 @@
-//! Inline SVG charts, rendered on the server: a confidence sparkline per key result and an
-//! objective's progress over time against the ideal line. Why SVG strings from pure functions:
+//! Inline SVG charts, rendered on the server: a confidence sparkline per key result, and an
+//! objective's or a key result's progress over time against the expected line (dates and times
+//! in the reader's words and zone, `super::format`). Why SVG strings from pure functions:
 //! no JavaScript and no chart library (the page stays light and works without scripts), the
 //! chart is in the HTML a test or a screen reader gets, and the geometry is unit-tested here.
 //!
