@@ -224,11 +224,13 @@ fn exposition(metrics: &Metrics) -> Response {
 /// `GET /metrics` on the main port: only with the metrics bearer token (401 otherwise). The
 /// route exists only when a token is configured (see `crate::app`).
 pub(crate) async fn on_main_port(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    // The scheme is case-insensitive (RFC 9110).
     let presented = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map_or("", |(_, token)| token);
     match &state.observe.metrics {
         Some(m) if state.observe.token_matches(presented.trim()) => exposition(m),
         _ => (

@@ -92,6 +92,15 @@ async fn the_main_port_serves_metrics_only_with_the_metrics_token() {
         text.contains("# TYPE keel_http_requests_total counter"),
         "{text}"
     );
+    // The scheme is case-insensitive.
+    let lower = app
+        .client
+        .get(&url)
+        .header("authorization", format!("bearer {METRICS_TOKEN}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lower.status(), StatusCode::OK);
 }
 
 #[tokio::test]
