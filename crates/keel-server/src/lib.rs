@@ -132,7 +132,7 @@ const CLOSE_TIME: std::time::Duration = std::time::Duration::from_secs(10);
 /// lets the requests in flight finish (each answered only after its writes are committed) for
 /// up to `drain`, and closes the store: check-ins already taken into a group commit are
 /// committed and answered first. Requests still running when `drain` runs out are cut off
-/// unanswered (their transactions roll back).
+/// unanswered (their transactions roll back, unless already committing).
 pub async fn serve_draining(
     listener: tokio::net::TcpListener,
     state: AppState,

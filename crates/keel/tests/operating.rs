@@ -131,10 +131,20 @@ impl Server {
     }
 
     /// Starts a check-in request over a raw connection and sends all but the end of its body: a
-    /// request in flight, until `finish`.
+    /// request in flight, until `finish`. The connection first serves a health check, so the
+    /// server has surely accepted it (not left it in the listen backlog) before any signal.
     fn start_slow_check_in(&self, token: &str, kr: &str) -> (std::net::TcpStream, String) {
         let body = r#"{"value": 7, "confidence": 6, "note": "sent slowly"}"#.to_string();
         let mut conn = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        write!(conn, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+        conn.set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        let mut seen = Vec::new();
+        let mut byte = [0u8; 1];
+        while !seen.ends_with(b"\r\n\r\nok") {
+            assert_eq!(conn.read(&mut byte).unwrap(), 1, "the health check answers");
+            seen.push(byte[0]);
+        }
         write!(
             conn,
             "POST /api/v1/key-results/{kr}/check-ins HTTP/1.1\r\nHost: 127.0.0.1\r\n\

@@ -199,8 +199,30 @@ async fn upgrade(url: &str) {
             c.what
         );
     }
+    same_columns_as_a_new_database(url).await;
     reads_back(&store).await;
     writes_after(&store).await;
+}
+
+/// The upgraded schema has exactly the columns a new database has (the store's declarations,
+/// which the declared-columns test checks against a new database).
+async fn same_columns_as_a_new_database(url: &str) {
+    let sql = if url.starts_with("sqlite") {
+        "SELECT m.name || '.' || p.name FROM sqlite_master m, pragma_table_info(m.name) p \
+         WHERE m.type = 'table' AND m.name <> 'schema_migrations' ORDER BY 1"
+    } else {
+        "SELECT CAST(table_name AS TEXT) || '.' || CAST(column_name AS TEXT) \
+         FROM information_schema.columns WHERE table_schema = current_schema() \
+         AND table_name <> 'schema_migrations' ORDER BY 1"
+    };
+    let mut upgraded = texts(url, sql).await;
+    upgraded.sort();
+    let mut new: Vec<String> = keel_store::declared_tables()
+        .into_iter()
+        .flat_map(|(t, cols)| cols.into_iter().map(move |c| format!("{t}.{c}")))
+        .collect();
+    new.sort();
+    assert_eq!(upgraded, new, "the upgraded schema's columns");
 }
 
 /// The fixture's first column of every row of `sql`, as text (`NULL` for null).
