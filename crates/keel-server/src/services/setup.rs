@@ -11,6 +11,9 @@
 //! succeeds (or an administrator appears another way, e.g. `keel admin create`); then the file
 //! is deleted and `/setup` answers 404. Whether an administrator exists is decided inside the
 //! store's write transaction (`FirstRun`), so two submissions at once make one administrator.
+//!
+//! There is no `/api/v1/setup`: an API client needs a token, hence an account, before it can
+//! call anything, and scripted installs already have `keel admin create`.
 
 use crate::auth::{hash_secret, password, random_token, same_secret, AuthConfig};
 use crate::error::{ApiError, ApiResult};
