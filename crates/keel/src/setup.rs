@@ -28,7 +28,6 @@ pub async fn prepare(
         Err(e) => return Err(anyhow::anyhow!("{e}")).context("cannot prepare the first-run setup"),
     };
     if let Some(path) = gate.token_file() {
-        let path = std::fs::canonicalize(&path).unwrap_or(path);
         tracing::warn!(
             token_file = %path.display(),
             "no administrator yet: open http://{addr}/setup to set Keel up"

@@ -93,6 +93,8 @@ pub async fn prepare(store: &dyn Store, data_dir: &Path) -> ApiResult<SetupGate>
             file.display()
         ))
     })?;
+    // Named in full on the page and in the log, wherever Keel was started from.
+    let file = std::fs::canonicalize(&file).unwrap_or(file);
     Ok(SetupGate {
         open: Mutex::new(Some(OpenGate {
             file,
