@@ -14,7 +14,9 @@
 //!   feedback answers, and the questions of feedback they asked (others' answers stay);
 //! - in the audit log: the before/after of events about what was removed (and of their person
 //!   record) are cleared, and any other mention of their name or email is replaced by the
-//!   placeholder's. The erase itself is audited without the erased data.
+//!   placeholder's. The erase itself is audited without the erased data. This is the one
+//!   place the store changes audit rows (the append-only conformance test names it): rows are
+//!   redacted, never removed, and who did what when stays.
 
 use crate::check_ins::{check_in_from, CHECK_IN_COLS};
 use crate::db::{args, map_err, Exec, Tx};

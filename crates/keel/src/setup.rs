@@ -16,12 +16,18 @@ pub async fn prepare(
     addr: std::net::SocketAddr,
 ) -> anyhow::Result<SetupGate> {
     let dir = db.data_directory(file);
-    let gate = setup::prepare(store.as_ref(), &dir)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))
-        .context("cannot prepare the first-run setup")?;
+    let gate = match setup::prepare(store.as_ref(), &dir).await {
+        Ok(gate) => gate,
+        // A database error is the server's problem; a data directory Keel cannot write to
+        // (a read-only container on PostgreSQL) only costs the setup page.
+        Err(keel_server::error::ApiError::Internal(e)) if e.contains("setup token") => {
+            tracing::warn!(error = %e, "no setup page: create an administrator with `keel admin create`");
+            eprintln!("No administrator yet, and {e}: create one with `keel admin create`.");
+            SetupGate::closed()
+        }
+        Err(e) => return Err(anyhow::anyhow!("{e}")).context("cannot prepare the first-run setup"),
+    };
     if let Some(path) = gate.token_file() {
-        let path = std::fs::canonicalize(&path).unwrap_or(path);
         tracing::warn!(
             token_file = %path.display(),
             "no administrator yet: open http://{addr}/setup to set Keel up"

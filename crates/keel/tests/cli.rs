@@ -491,6 +491,15 @@ fn lint_reports_the_demo_pitfalls_and_fails_on_errors() {
 /// Starts `keel serve` on `dir` (its data directory) and returns the child with the stderr lines
 /// read until the one naming the setup page (or a minute).
 fn serve_first_run(dir: &Dir) -> (std::process::Child, Vec<String>) {
+    serve_with_data_dir(dir, &dir.0.join("data"), &[])
+}
+
+/// `keel serve` with `data_dir` and `args`, as `serve_first_run`.
+fn serve_with_data_dir(
+    dir: &Dir,
+    data_dir: &std::path::Path,
+    args: &[&str],
+) -> (std::process::Child, Vec<String>) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -498,9 +507,10 @@ fn serve_first_run(dir: &Dir) -> (std::process::Child, Vec<String>) {
         .port();
     let mut child = Command::new(KEEL)
         .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .args(args)
         .current_dir(&dir.0)
         .env_remove("KEEL_DATABASE_URL")
-        .env("KEEL_DATA_DIR", dir.0.join("data"))
+        .env("KEEL_DATA_DIR", data_dir)
         .env("KEEL_LOG", "info")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -641,4 +651,22 @@ fn a_cli_tokens_last_day_is_the_organisations_day() {
     let o = create(today.pred_opt().unwrap());
     assert!(!o.status.success());
     assert!(stderr(&o).contains("expires_on"), "{}", stderr(&o));
+#[test]
+fn serve_runs_without_a_setup_page_when_the_data_directory_cannot_be_written() {
+    let dir = Dir::new();
+    // A file where the data directory should be: nothing can be written under it.
+    let blocked = dir.0.join("blocked");
+    std::fs::write(&blocked, "not a directory").unwrap();
+    let url = dir.url();
+    let (mut child, lines) = serve_with_data_dir(&dir, &blocked, &["--database-url", &url]);
+    let running = child.try_wait().unwrap().is_none();
+    let _ = child.kill();
+    let _ = child.wait();
+    let log = lines.join("\n");
+    assert!(running, "serve keeps running: {log}");
+    assert!(log.contains("Keel is running"), "{log}");
+    assert!(
+        log.contains("keel admin create"),
+        "says what to do instead: {log}"
+    );
 }

@@ -321,7 +321,8 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
 /// Pages open to anonymous visitors, outside the matrix: signing in, the embedded assets, and
 /// redirects that show nothing. (`/` sends a signed-in person to `/my-week`, anyone else to
 /// `/sign-in`; `/admin/tokens`, the old address of a person's API tokens, sends everyone to
-/// `/account/tokens`.)
+/// `/account/tokens`; `/setup`, the first run, exists only until the first administrator does
+/// and asks for the setup token instead of a session.)
 pub const PUBLIC_PAGES: &[(&str, &str)] = &[
     ("GET", "/"),
     ("GET", "/sign-in"),

@@ -11,6 +11,9 @@
 //! succeeds (or an administrator appears another way, e.g. `keel admin create`); then the file
 //! is deleted and `/setup` answers 404. Whether an administrator exists is decided inside the
 //! store's write transaction (`FirstRun`), so two submissions at once make one administrator.
+//!
+//! There is no `/api/v1/setup`: an API client needs a token, hence an account, before it can
+//! call anything, and scripted installs already have `keel admin create`.
 
 use crate::auth::{hash_secret, password, random_token, same_secret, AuthConfig};
 use crate::error::{ApiError, ApiResult};
@@ -90,6 +93,8 @@ pub async fn prepare(store: &dyn Store, data_dir: &Path) -> ApiResult<SetupGate>
             file.display()
         ))
     })?;
+    // Named in full on the page and in the log, wherever Keel was started from.
+    let file = std::fs::canonicalize(&file).unwrap_or(file);
     Ok(SetupGate {
         open: Mutex::new(Some(OpenGate {
             file,

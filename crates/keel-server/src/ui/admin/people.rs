@@ -262,6 +262,14 @@ fn edit_person_page(caller: &Caller, person: &Person, inputs: Vec<Input>) -> For
             format!("/ownership#person-{}", person.id),
             format!("What {} owns", person.name),
         ),
+        (
+            format!("/admin/people/{}/export", person.id),
+            format!("Export the data of {}", person.name),
+        ),
+        (
+            format!("/admin/people/{}/erase", person.id),
+            format!("Erase {} (someone who left)", person.name),
+        ),
         ("/admin".into(), "Back to people".into()),
     ];
     page
