@@ -651,6 +651,8 @@ fn a_cli_tokens_last_day_is_the_organisations_day() {
     let o = create(today.pred_opt().unwrap());
     assert!(!o.status.success());
     assert!(stderr(&o).contains("expires_on"), "{}", stderr(&o));
+}
+
 #[test]
 fn serve_runs_without_a_setup_page_when_the_data_directory_cannot_be_written() {
     let dir = Dir::new();
