@@ -593,6 +593,17 @@ async fn evaluator_story(app: TestApp) {
     let later = next_hour + chrono::Duration::hours(1);
     assert_eq!(tick(app.store.as_ref(), "test", later).await.unwrap(), 1);
     assert_eq!(notes(&app, &app.token).await.len(), 3);
+    let again = keel_server::jobs::evaluator::evaluate(app.store.as_ref(), later)
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        keel_server::jobs::evaluator::Evaluation {
+            key_results: 3,
+            changed: 0,
+            notifications: 0
+        }
+    );
     // The links work for their reader.
     let b = Browser::admin(&app).await;
     for n in &adas {
