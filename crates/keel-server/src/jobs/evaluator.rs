@@ -14,7 +14,7 @@ use keel_domain::notification::{Notification, NotificationKind as Kind};
 use keel_domain::rhythm::Status;
 use keel_domain::*;
 use keel_store::{
-    every_page, KeyResultSignal, KeyResults, Notifications, ObjectiveFilter, Objectives, Reader,
+    KeyResultSignal, KeyResults, Notifications, ObjectiveFilter, Objectives, PageRequest, Reader,
     Store,
 };
 use std::collections::HashMap;
@@ -30,30 +30,59 @@ pub struct Evaluation {
     pub notifications: usize,
 }
 
-/// Evaluates every active key result now and records what changed.
+/// How many objectives are evaluated together (their key results' check-ins are in memory at
+/// once): bounds the evaluator's memory whatever the organisation's size.
+const BATCH: u32 = 500;
+
+/// Evaluates every active key result now and records what changed, a page of objectives at a
+/// time (each page's changes in one transaction).
 pub async fn evaluate(
     store: &dyn Store,
     now: chrono::DateTime<chrono::Utc>,
 ) -> ApiResult<Evaluation> {
-    let objectives: Vec<Objective> = every_page(|page| async move {
-        store
-            .list_objectives(&ObjectiveFilter::new(Reader::Everyone), &page)
-            .await
-    })
-    .await?
-    .into_iter()
-    .filter(|o| o.state == ObjectiveState::Active)
-    .collect();
-    let ids: Vec<ObjectiveId> = objectives.iter().map(|o| o.id.clone()).collect();
-    let key_results = store.key_results_of(&ids).await?;
-    let assessor = Assessor::load(store, &objectives, &key_results).await?;
-    let by_id: HashMap<&ObjectiveId, &Objective> = objectives.iter().map(|o| (&o.id, o)).collect();
     let known: HashMap<KeyResultId, KeyResultSignal> = store
         .key_result_signals()
         .await?
         .into_iter()
         .map(|s| (s.key_result_id.clone(), s))
         .collect();
+    let mut result = Evaluation::default();
+    let mut page = PageRequest {
+        limit: BATCH,
+        cursor: None,
+    };
+    loop {
+        let got = store
+            .list_objectives(&ObjectiveFilter::new(Reader::Everyone), &page)
+            .await?;
+        let active: Vec<Objective> = got
+            .items
+            .into_iter()
+            .filter(|o| o.state == ObjectiveState::Active)
+            .collect();
+        evaluate_batch(store, now, &known, &active, &mut result).await?;
+        match got.next_cursor {
+            Some(c) => page.cursor = Some(c),
+            None => return Ok(result),
+        }
+    }
+}
+
+/// Evaluates the key results of `objectives` against what was `known`, and records changes.
+async fn evaluate_batch(
+    store: &dyn Store,
+    now: chrono::DateTime<chrono::Utc>,
+    known: &HashMap<KeyResultId, KeyResultSignal>,
+    objectives: &[Objective],
+    result: &mut Evaluation,
+) -> ApiResult<()> {
+    if objectives.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<ObjectiveId> = objectives.iter().map(|o| o.id.clone()).collect();
+    let key_results = store.key_results_of(&ids).await?;
+    let assessor = Assessor::load(store, objectives, &key_results).await?;
+    let by_id: HashMap<&ObjectiveId, &Objective> = objectives.iter().map(|o| (&o.id, o)).collect();
     let mut changed = vec![];
     let mut told = vec![];
     for kr in &key_results {
@@ -74,15 +103,13 @@ pub async fn evaluate(
         }
         changed.push(now_signal);
     }
-    let result = Evaluation {
-        key_results: key_results.len(),
-        changed: changed.len(),
-        notifications: told.len(),
-    };
+    result.key_results += key_results.len();
+    result.changed += changed.len();
+    result.notifications += told.len();
     if !changed.is_empty() {
         store.record_key_result_signals(&changed, told).await?;
     }
-    Ok(result)
+    Ok(())
 }
 
 /// The notifications of one key result's change: stale tells its owner the check-in is

@@ -73,16 +73,12 @@ pub async fn schedule(
 /// Runs one job; the error is recorded on the job, which is retried.
 async fn run(store: &dyn Store, job: &Job) -> Result<(), String> {
     match job.kind.as_str() {
-        EVALUATE => evaluator::evaluate(store, keel_server_now())
+        EVALUATE => evaluator::evaluate(store, crate::services::now())
             .await
             .map(|_| ())
             .map_err(|e| e.to_string()),
         other => Err(format!("no runner knows the job kind '{other}'")),
     }
-}
-
-fn keel_server_now() -> chrono::DateTime<chrono::Utc> {
-    crate::services::now()
 }
 
 /// One round of the runner: schedules this period's jobs, then claims the jobs due and runs
@@ -96,9 +92,9 @@ pub async fn tick(
     let jobs = store.claim_jobs(worker, now, LEASE, 10).await?;
     for job in &jobs {
         match run(store, job).await {
-            Ok(()) => store.complete_job(job, keel_server_now()).await?,
+            Ok(()) => store.complete_job(job, crate::services::now()).await?,
             Err(e) => {
-                let state = store.fail_job(job, &e, keel_server_now()).await?;
+                let state = store.fail_job(job, &e, crate::services::now()).await?;
                 tracing::warn!(
                     job = job.kind,
                     attempt = job.attempts,
@@ -125,7 +121,7 @@ pub fn start(store: DynStore) -> Runner {
     let worker = format!("{}-{}", std::process::id(), uuid::Uuid::now_v7().simple());
     let task = tokio::spawn(async move {
         loop {
-            if let Err(e) = tick(store.as_ref(), &worker, keel_server_now()).await {
+            if let Err(e) = tick(store.as_ref(), &worker, crate::services::now()).await {
                 tracing::error!(error = %e, "the background job runner could not reach the store");
             }
             tokio::select! {

@@ -175,13 +175,17 @@ async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next) -> 
             reader.zone = zone;
         }
     }
-    // Pages show the bell's unread count (forms redirect to a page, which counts then).
+    // Pages show the bell's unread count (forms redirect to a page, which counts then; assets
+    // and htmx fragments, which have no header, do not count).
+    let counts = req.method() == Method::GET
+        && !req.uri().path().starts_with("/static/")
+        && !req.headers().contains_key("hx-request");
     let person = req
         .extensions()
         .get::<Authenticated>()
         .and_then(|a| a.0.as_ref())
         .map(|(_, p)| p.clone())
-        .filter(|_| req.method() == Method::GET && !req.uri().path().starts_with("/static/"));
+        .filter(|_| counts);
     let page = notifications::with_unread(&state, person.as_ref(), next.run(req));
     format::with_reader(reader, page).await
 }

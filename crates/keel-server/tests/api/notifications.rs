@@ -593,10 +593,95 @@ async fn evaluator_story(app: TestApp) {
     let later = next_hour + chrono::Duration::hours(1);
     assert_eq!(tick(app.store.as_ref(), "test", later).await.unwrap(), 1);
     assert_eq!(notes(&app, &app.token).await.len(), 3);
+    let again = keel_server::jobs::evaluator::evaluate(app.store.as_ref(), later)
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        keel_server::jobs::evaluator::Evaluation {
+            key_results: 3,
+            changed: 0,
+            notifications: 0
+        }
+    );
     // The links work for their reader.
     let b = Browser::admin(&app).await;
     for n in &adas {
         let link = n["link"].as_str().unwrap();
         assert_eq!(b.get(link).await.status(), StatusCode::OK, "{link}");
     }
+}
+
+/// Two Keel servers (two stores on one database) run their rounds at the same moment: the
+/// period's evaluation runs once, on one of them.
+async fn two_servers_evaluate_once_per_period(url: String) {
+    use keel_server::jobs::tick;
+    let (a, b) = (
+        keel_store::open(&url).await.unwrap(),
+        keel_store::open(&url).await.unwrap(),
+    );
+    let now = chrono::Utc::now();
+    let (ran_a, ran_b) = tokio::join!(
+        tick(a.as_ref(), "server-a", now),
+        tick(b.as_ref(), "server-b", now)
+    );
+    assert_eq!(ran_a.unwrap() + ran_b.unwrap(), 1);
+    let (ran_a, ran_b) = tokio::join!(
+        tick(a.as_ref(), "server-a", now),
+        tick(b.as_ref(), "server-b", now)
+    );
+    assert_eq!(
+        ran_a.unwrap() + ran_b.unwrap(),
+        0,
+        "the period's run is done"
+    );
+}
+
+#[tokio::test]
+async fn two_servers_on_one_postgres_evaluate_once_per_period() {
+    if !postgres_configured() {
+        return;
+    }
+    two_servers_evaluate_once_per_period(postgres_url().await.unwrap()).await;
+}
+
+#[tokio::test]
+async fn two_servers_on_one_sqlite_file_evaluate_once_per_period() {
+    let dir = std::env::temp_dir().join(format!("keel-jobs-{}", uuid::Uuid::now_v7().simple()));
+    let _cleanup = TempDir(dir.clone());
+    two_servers_evaluate_once_per_period(format!("sqlite://{}", dir.join("keel.db").display()))
+        .await;
+}
+
+/// The runner `keel serve` starts: its first round evaluates at once (what it sees is recorded),
+/// and stopping it waits for the round under way.
+#[tokio::test]
+async fn the_runner_evaluates_and_stops_with_the_server() {
+    use keel_store::{Jobs, Notifications};
+    let app = spawn_app().await;
+    let cycle = app.cycle("2026 Q4").await;
+    let (_, krs) = active_objective(&app, &cycle, None, &["A", "B"]).await;
+    let before = chrono::Utc::now();
+    let runner = keel_server::jobs::start(app.store.clone());
+    runner.stop().await;
+    let seen = app.store.key_result_signals().await.unwrap();
+    assert_eq!(seen.len(), krs.len(), "{seen:?}");
+    // This period's run is done: scheduling it again queues nothing, nothing is left to claim
+    // (unless the hour turned meanwhile: then a new period's run is rightly due).
+    let now = chrono::Utc::now();
+    let evaluate = &keel_server::jobs::SCHEDULES[0];
+    if keel_server::jobs::period_start(evaluate, before)
+        != keel_server::jobs::period_start(evaluate, now)
+    {
+        return;
+    }
+    keel_server::jobs::schedule(app.store.as_ref(), &keel_server::jobs::SCHEDULES, now)
+        .await
+        .unwrap();
+    let left = app
+        .store
+        .claim_jobs("test", now, chrono::Duration::minutes(1), 10)
+        .await
+        .unwrap();
+    assert!(left.is_empty(), "{left:?}");
 }
