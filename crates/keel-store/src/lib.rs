@@ -81,9 +81,9 @@ mod snapshot;
 mod sql;
 mod stats;
 mod teams;
-pub mod transfer;
 #[doc(hidden)]
 pub mod testing;
+pub mod transfer;
 
 pub use accounts::Accounts;
 pub use audit_log::AuditLog;

@@ -331,8 +331,7 @@ async fn serve(
         stop.await;
         runner.stop().await;
     };
-    keel_server::serve_draining(listener, state.with_setup(gate), shutdown, drain)
-    .await?;
+    keel_server::serve_draining(listener, state.with_setup(gate), shutdown, drain).await?;
     Ok(())
 }
 

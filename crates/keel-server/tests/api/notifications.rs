@@ -642,7 +642,9 @@ async fn two_servers_on_one_postgres_evaluate_once_per_period() {
     if !postgres_configured() {
         return;
     }
-    two_servers_evaluate_once_per_period(postgres_url().await.unwrap()).await;
+    // Dropped when the test ends, also when it fails.
+    let pg = postgres_database().await.unwrap();
+    two_servers_evaluate_once_per_period(pg.url().to_string()).await;
 }
 
 #[tokio::test]
