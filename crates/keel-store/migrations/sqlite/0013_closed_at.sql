@@ -1,4 +1,4 @@
--- Issue 12, status as of a day: when an objective and a cycle closed, so that reading a day
+-- Status as of a day: when an objective and a cycle closed, so that reading a day
 -- before the close shows the status they had then (see `Rhythm::closed_since`). Stamped by the
 -- store when the state becomes closed, cleared when re-opened. For rows already closed, their
 -- last change is the best record of the close there is.

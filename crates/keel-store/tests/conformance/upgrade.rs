@@ -106,6 +106,28 @@ const CHECKS: &[Check] = &[
               WHERE starts_on IS NULL AND ends_on IS NULL",
         want: &["5"],
     },
+    Check {
+        version: 13,
+        what: "a cycle closed before the upgrade is dated by its last change, an open one not",
+        sql: "SELECT name || ' ' || CASE WHEN closed_at IS NULL THEN 'undated' \
+              WHEN closed_at = updated_at THEN 'dated' ELSE 'misdated' END \
+              FROM cycles ORDER BY id",
+        want: &["2026 undated", "2026 Q3 dated", "2026 Q4 undated"],
+    },
+    Check {
+        version: 13,
+        what: "no open objective is dated as closed",
+        sql: "SELECT CAST(COUNT(*) AS TEXT) FROM objectives \
+              WHERE state <> 'closed' AND closed_at IS NOT NULL",
+        want: &["0"],
+    },
+    Check {
+        version: 14,
+        what: "the job queue, the notifications and the evaluator's memory start empty",
+        sql: "SELECT CAST((SELECT COUNT(*) FROM jobs) + (SELECT COUNT(*) FROM notifications) \
+              + (SELECT COUNT(*) FROM key_result_signals) AS TEXT)",
+        want: &["0"],
+    },
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
