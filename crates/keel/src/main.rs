@@ -325,7 +325,12 @@ async fn serve(
     eprintln!("Keel is running at http://{shown}  (API reference: http://{shown}/api/v1/docs)");
     // Background jobs (the periodic evaluator) run beside the server; at the stop signal the
     // runner finishes the job under way, then requests in flight drain and the store closes.
-    let runner = keel_server::jobs::start(store.clone());
+    let job_metrics = state
+        .observe
+        .metrics
+        .as_deref()
+        .map(keel_server::jobs::JobMetrics::register);
+    let runner = keel_server::jobs::start_observed(store.clone(), job_metrics);
     let stop = stop_signal()?;
     let shutdown = async move {
         stop.await;

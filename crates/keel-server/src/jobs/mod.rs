@@ -9,6 +9,9 @@
 //! last known status), so a retry after a crash mid-run does no harm.
 
 pub mod evaluator;
+mod metrics;
+
+pub use metrics::JobMetrics;
 
 use keel_domain::notification::retry_delay;
 use keel_store::{DynStore, Job, Jobs, NewJob, Store};
@@ -88,13 +91,35 @@ pub async fn tick(
     worker: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> keel_store::StoreResult<usize> {
+    tick_observed(store, worker, now, None).await
+}
+
+/// [`tick`], recording each run in the runner's metrics when they are on.
+pub async fn tick_observed(
+    store: &dyn Store,
+    worker: &str,
+    now: chrono::DateTime<chrono::Utc>,
+    metrics: Option<&JobMetrics>,
+) -> keel_store::StoreResult<usize> {
     schedule(store, &SCHEDULES, now).await?;
     let jobs = store.claim_jobs(worker, now, LEASE, 10).await?;
     for job in &jobs {
-        match run(store, job).await {
-            Ok(()) => store.complete_job(job, crate::services::now()).await?,
+        let started = std::time::Instant::now();
+        let outcome = run(store, job).await;
+        let seconds = started.elapsed().as_secs_f64();
+        match outcome {
+            Ok(()) => {
+                store.complete_job(job, crate::services::now()).await?;
+                if let Some(m) = metrics {
+                    m.observe(&job.kind, "done", seconds);
+                }
+            }
             Err(e) => {
                 let state = store.fail_job(job, &e, crate::services::now()).await?;
+                if let Some(m) = metrics {
+                    let dead = matches!(state, keel_store::JobState::Dead);
+                    m.observe(&job.kind, if dead { "dead" } else { "retry" }, seconds);
+                }
                 tracing::warn!(
                     job = job.kind,
                     attempt = job.attempts,
@@ -117,11 +142,23 @@ pub struct Runner {
 
 /// Starts the runner on `store` as a tokio task.
 pub fn start(store: DynStore) -> Runner {
+    start_observed(store, None)
+}
+
+/// [`start`], recording the runs in the runner's metrics when they are on.
+pub fn start_observed(store: DynStore, metrics: Option<JobMetrics>) -> Runner {
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
     let worker = format!("{}-{}", std::process::id(), uuid::Uuid::now_v7().simple());
     let task = tokio::spawn(async move {
         loop {
-            if let Err(e) = tick(store.as_ref(), &worker, crate::services::now()).await {
+            if let Err(e) = tick_observed(
+                store.as_ref(),
+                &worker,
+                crate::services::now(),
+                metrics.as_ref(),
+            )
+            .await
+            {
                 tracing::error!(error = %e, "the background job runner could not reach the store");
             }
             tokio::select! {

@@ -273,17 +273,33 @@ async fn check_in_commits_are_counted_on_postgres() {
 }
 
 #[tokio::test]
-async fn metrics_accept_metrics_registered_by_other_parts() {
-    use prometheus_client::metrics::{counter::Counter, family::Family};
+async fn the_job_runner_counts_its_runs_by_kind_and_outcome() {
+    use keel_server::jobs::{tick_observed, JobMetrics};
+    use keel_store::{Jobs, NewJob};
     let app = spawn_app().await;
     let (base, m) = observed(&app, Some(METRICS_TOKEN)).await;
-    let runs = Family::<[(&'static str, &'static str); 2], Counter>::default();
-    m.register("job_runs", "Job runs by job and outcome", runs.clone());
-    runs.get_or_create(&[("job", "reminders"), ("outcome", "ok")])
-        .inc();
+    let jobs = JobMetrics::register(&m);
+    let now = chrono::Utc::now();
+    // A job no runner knows fails, and is queued again for a retry.
+    let unknown = NewJob {
+        kind: "no_such_job".into(),
+        unique_key: None,
+        payload: json!({}),
+        run_at: now,
+        max_attempts: 3,
+    };
+    app.store.enqueue_job(&unknown).await.unwrap();
+    let ran = tick_observed(app.store.as_ref(), "metrics-test", now, Some(&jobs))
+        .await
+        .unwrap();
+    assert_eq!(ran, 2, "this hour's evaluation and the unknown job");
     let text = scrape(&app, &base).await;
-    let series = r#"keel_job_runs_total{job="reminders",outcome="ok"}"#;
-    assert_eq!(sample(&text, series), Some(1.0), "{text}");
+    let done = r#"keel_job_runs_total{kind="evaluate_key_results",outcome="done"}"#;
+    assert_eq!(sample(&text, done), Some(1.0), "{text}");
+    let retry = r#"keel_job_runs_total{kind="no_such_job",outcome="retry"}"#;
+    assert_eq!(sample(&text, retry), Some(1.0), "{text}");
+    let timed = r#"keel_job_duration_seconds_count{kind="evaluate_key_results"}"#;
+    assert_eq!(sample(&text, timed), Some(1.0), "{text}");
 }
 
 async fn probes_answer(db: Db) {
