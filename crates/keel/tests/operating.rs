@@ -141,7 +141,7 @@ impl Server {
             .unwrap();
         let mut seen = Vec::new();
         let mut byte = [0u8; 1];
-        while !seen.ends_with(b"\r\n\r\nok") {
+        while !seen.ends_with(br#"{"status":"ok"}"#) {
             assert_eq!(conn.read(&mut byte).unwrap(), 1, "the health check answers");
             seen.push(byte[0]);
         }
