@@ -156,6 +156,20 @@ pub async fn apply_migrations(url: &str, migrations: &[Migration]) -> StoreResul
     applied
 }
 
+/// Creates the database at `url` with Keel's own migrations applied up to `version` only: a
+/// database as an older Keel left it, for tests of upgrades and restores.
+pub async fn migrate_to(url: &str, version: i64) -> StoreResult<()> {
+    let db: Db = connect(url, OpenOptions::default()).await?;
+    let applied = crate::migrate::run_to(&db, version).await;
+    db.close().await;
+    applied
+}
+
+/// The schema version this Keel migrates to (its newest migration).
+pub fn latest_version() -> i64 {
+    crate::migrate::latest()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -30,17 +30,6 @@ fn sqlite(dir: &Dir, name: &str) -> rusqlite::Connection {
     rusqlite::Connection::open(dir.0.join(name)).unwrap()
 }
 
-/// A Keel database file at the newest schema, with one cycle in it.
-async fn keel_file(dir: &Dir, name: &str) {
-    drop(keel_store::open(&dir.url(name)).await.unwrap());
-    sqlite(dir, name)
-        .execute_batch(
-            "INSERT INTO cycles (id, name, starts_on, ends_on, parent_id, state, created_at, updated_at, version)
-             VALUES ('c1', '2026 Q4', '2026-10-01', '2026-12-31', NULL, 'active', 1, 1, 1)",
-        )
-        .unwrap();
-}
-
 fn max_version(dir: &Dir, name: &str) -> i64 {
     sqlite(dir, name)
         .query_row("SELECT MAX(version) FROM schema_migrations", [], |r| {
@@ -52,15 +41,17 @@ fn max_version(dir: &Dir, name: &str) -> i64 {
 #[tokio::test]
 async fn an_older_backup_is_migrated_up_and_a_newer_one_refused() {
     let dir = Dir::new();
-    keel_file(&dir, "old.db").await;
-    let latest = max_version(&dir, "old.db");
-    // The database as the previous schema left it: the newest migration undone.
+    // The database as the previous Keel left it: every migration but the newest.
+    let latest = keel_store::testing::latest_version();
+    keel_store::testing::migrate_to(&dir.url("old.db"), latest - 1)
+        .await
+        .unwrap();
+    assert_eq!(max_version(&dir, "old.db"), latest - 1);
     sqlite(&dir, "old.db")
-        .execute_batch(&format!(
-            "DELETE FROM schema_migrations WHERE version = {latest};
-             ALTER TABLE key_results DROP COLUMN starts_on;
-             ALTER TABLE key_results DROP COLUMN ends_on;"
-        ))
+        .execute_batch(
+            "INSERT INTO cycles (id, name, starts_on, ends_on, parent_id, state, created_at, updated_at, version)
+             VALUES ('c1', '2026 Q4', '2026-10-01', '2026-12-31', NULL, 'active', 1, 1, 1)",
+        )
         .unwrap();
     let report = transfer::restore(&dir.0.join("old.db"), &dir.url("new.db"))
         .await
