@@ -10,6 +10,7 @@ pub mod edge;
 pub mod error;
 pub mod extract;
 pub mod jobs;
+pub mod digest;
 pub mod mail;
 pub mod observe;
 pub mod read;
