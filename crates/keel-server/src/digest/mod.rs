@@ -12,10 +12,13 @@
 
 pub mod compose;
 pub mod gather;
+pub mod preferences;
+pub mod unsubscribe;
 
 use crate::error::{ApiError, ApiResult};
 use crate::mail::{EmailMessage, Recipient};
 use chrono::{Datelike, Timelike};
+use keel_domain::preferences::Topic;
 use keel_domain::*;
 use keel_store::{every_page, Jobs, People, PeopleFilter, Settings, Store};
 
@@ -152,22 +155,25 @@ pub async fn digests(store: &dyn Store, round: &Round) -> ApiResult<Vec<Outcome>
         return Ok(vec![]);
     };
     let settings = store.settings().await?;
+    let choices = preferences::Choices::load(store).await?;
     let people: Vec<Person> = recipients(store, round.person.as_ref())
         .await?
         .into_iter()
+        .filter(|p| choices.of(&p.id, Topic::Digest).by_email())
         .filter(|p| !round.on_schedule || digest_time(&settings, p, round.now))
         .collect();
     if people.is_empty() {
         return Ok(vec![]);
     }
     let facts = gather::gather(store, round.now).await?;
+    let key = unsubscribe::key(store).await?;
     let mut out = vec![];
     for p in &people {
         let mut d = compose::digest(store, &facts, p, &settings.name, base).await?;
         if d.is_empty() {
             continue;
         }
-        d.unsubscribe = unsubscribe_url(base, p, "digest");
+        d.unsubscribe = unsubscribe_url(base, &key, p, Topic::Digest);
         let week = iso_week(local_time(&settings, p, round.now).date_naive());
         let m = EmailMessage {
             to: Recipient::Person(p.id.to_string()),
@@ -190,22 +196,25 @@ pub async fn reminders(store: &dyn Store, round: &Round) -> ApiResult<Vec<Outcom
         return Ok(vec![]);
     };
     let settings = store.settings().await?;
+    let choices = preferences::Choices::load(store).await?;
     let people: Vec<Person> = recipients(store, round.person.as_ref())
         .await?
         .into_iter()
+        .filter(|p| choices.of(&p.id, Topic::CheckInReminders).by_email())
         .filter(|p| !round.on_schedule || local_time(&settings, p, round.now).hour() >= LOCAL_HOUR)
         .collect();
     if people.is_empty() {
         return Ok(vec![]);
     }
     let facts = gather::gather(store, round.now).await?;
+    let key = unsubscribe::key(store).await?;
     let mut out = vec![];
     for p in &people {
         let mut r = compose::reminder(&facts, p, &settings.name, base);
         if r.due.is_empty() {
             continue;
         }
-        r.unsubscribe = unsubscribe_url(base, p, "reminder");
+        r.unsubscribe = unsubscribe_url(base, &key, p, Topic::CheckInReminders);
         let day = local_time(&settings, p, round.now).date_naive();
         let m = EmailMessage {
             to: Recipient::Person(p.id.to_string()),
@@ -232,6 +241,6 @@ fn render_error(e: askama::Error) -> ApiError {
 }
 
 /// The one-click unsubscribe link of `person` for `purpose`.
-fn unsubscribe_url(base: &str, person: &Person, purpose: &str) -> String {
-    format!("{base}/unsubscribe/{}-{purpose}", person.id)
+fn unsubscribe_url(base: &str, key: &[u8], person: &Person, topic: Topic) -> String {
+    format!("{base}/unsubscribe/{}", unsubscribe::token(key, &person.id, topic))
 }
