@@ -7,6 +7,7 @@ mod contract;
 mod conversations;
 mod directory;
 mod notifications;
+mod preferences;
 mod okrs;
 mod ownership;
 mod person_data;
@@ -93,6 +94,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(conversations::routes())
         .merge(person_data::routes())
         .merge(notifications::routes())
+        .merge(preferences::routes())
         .split_for_parts();
     let mut doc = doc;
     // After the merge: the rules apply to every route's operations.

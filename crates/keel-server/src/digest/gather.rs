@@ -85,11 +85,61 @@ pub async fn gather(store: &dyn Store, now: Timestamp) -> ApiResult<Facts> {
             None => break,
         }
     }
+    count_requests(store, None, &mut facts).await?;
+    Ok(facts)
+}
+
+/// The facts one person's digest needs (the preview page): the OKRs they take part in and
+/// their teams' OKRs only.
+pub async fn gather_for(store: &dyn Store, person: &PersonId, now: Timestamp) -> ApiResult<Facts> {
+    let mut facts = Facts::default();
+    let leads = team_leads(store).await?;
+    let involvement = store.okrs_involving(person).await?;
+    let mut ids: Vec<ObjectiveId> = involvement
+        .objectives
+        .iter()
+        .map(|o| o.id.clone())
+        .chain(involvement.key_results.iter().map(|k| k.objective_id.clone()))
+        .collect();
+    for team in store.teams_led_by(person).await? {
+        let team = &team;
+        let led = every_page(|page| async move {
+            let filter = ObjectiveFilter {
+                team_id: Some(team.clone()),
+                ..ObjectiveFilter::new(Reader::Everyone)
+            };
+            store.list_objectives(&filter, &page).await
+        })
+        .await?;
+        ids.extend(led.into_iter().map(|o| o.id));
+    }
+    ids.sort();
+    ids.dedup();
+    for chunk in ids.chunks(BATCH as usize) {
+        let active: Vec<Objective> = store
+            .objectives_by_ids(chunk)
+            .await?
+            .into_iter()
+            .filter(|o| o.state == ObjectiveState::Active)
+            .collect();
+        gather_batch(store, now, &active, &leads, &mut facts).await?;
+    }
+    count_requests(store, Some(person), &mut facts).await?;
+    Ok(facts)
+}
+
+/// Counts the ownership requests waiting for each person (or for `only`).
+async fn count_requests(
+    store: &dyn Store,
+    only: Option<&PersonId>,
+    facts: &mut Facts,
+) -> ApiResult<()> {
     let pending = every_page(|page| async move {
         store
             .list_ownership_requests(
                 &OwnershipRequestFilter {
                     state: Some(RequestState::Pending),
+                    proposed_owner_id: only.cloned(),
                     ..OwnershipRequestFilter::new(Reader::Everyone)
                 },
                 &page,
@@ -100,7 +150,7 @@ pub async fn gather(store: &dyn Store, now: Timestamp) -> ApiResult<Facts> {
     for r in pending {
         *facts.requests.entry(r.proposed_owner_id).or_default() += 1;
     }
-    Ok(facts)
+    Ok(())
 }
 
 /// Each team's lead.

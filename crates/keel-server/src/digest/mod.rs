@@ -244,3 +244,13 @@ fn render_error(e: askama::Error) -> ApiError {
 fn unsubscribe_url(base: &str, key: &[u8], person: &Person, topic: Topic) -> String {
     format!("{base}/unsubscribe/{}", unsubscribe::token(key, &person.id, topic))
 }
+
+/// `person`'s digest as it would be built now (the preview page): links relative to Keel when
+/// no public URL is set.
+pub async fn preview(store: &dyn Store, person: &Person) -> ApiResult<compose::Digest> {
+    let settings = store.settings().await?;
+    let now = crate::services::now();
+    let facts = gather::gather_for(store, &person.id, now).await?;
+    let base = public_url_from_env().unwrap_or_default();
+    compose::digest(store, &facts, person, &settings.name, &base).await
+}
