@@ -54,7 +54,7 @@ pub fn token(key: &[u8], person: &PersonId, topic: Topic) -> String {
 /// Whom and what a good token names. 400 for a token that is not one, 404 for one that does
 /// not verify or names nobody.
 pub async fn check(store: &dyn Store, token: &str) -> ApiResult<(Person, Topic)> {
-    let malformed = || ApiError::Invalid(FieldError::new("token", "this is not an unsubscribe link"));
+    let malformed = || ApiError::BadRequest("this is not an unsubscribe link".into());
     let mut parts = token.split('.');
     let (Some(person), Some(topic), Some(mac), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())

@@ -57,3 +57,5 @@ mod team_cadence;
 mod tokens_page;
 mod visibility;
 mod words;
+mod digest;
+mod reminders;
