@@ -167,25 +167,65 @@ pub async fn digests(store: &dyn Store, round: &Round) -> ApiResult<Vec<Outcome>
     }
     let facts = gather::gather(store, round.now).await?;
     let key = unsubscribe::key(store).await?;
-    let mut out = vec![];
-    for p in &people {
-        let mut d = compose::digest(store, &facts, p, &settings.name, base).await?;
-        if d.is_empty() {
-            continue;
-        }
-        d.unsubscribe = unsubscribe_url(base, &key, p, Topic::Digest);
-        let week = iso_week(local_time(&settings, p, round.now).date_naive());
-        let m = EmailMessage {
-            to: Recipient::Person(p.id.to_string()),
-            purpose: "digest".into(),
-            subject: d.subject(),
-            text: askama::Template::render(&d).map_err(render_error)?,
-            html: d.html().map_err(render_error)?,
-            unsubscribe_url: Some(d.unsubscribe.clone()),
-        };
-        out.push(queue(store, round, p, m, format!("email:digest:{}:{week}", p.id)).await?);
+    let ctx = Ctx {
+        store,
+        facts: &facts,
+        key: &key,
+        settings: &settings,
+        round,
+        base,
+    };
+    // Collected first: a stream over a closure is not `Send` for the job runner's task.
+    let each: Vec<_> = people.iter().map(|p| one_digest(&ctx, p)).collect();
+    all_of(each).await
+}
+
+/// What composing one person's message needs.
+struct Ctx<'a> {
+    store: &'a dyn Store,
+    facts: &'a gather::Facts,
+    key: &'a [u8],
+    settings: &'a OrgSettings,
+    round: &'a Round,
+    base: &'a str,
+}
+
+/// Composes and queues `p`'s digest; `None` when it would be empty.
+async fn one_digest(c: &Ctx<'_>, p: &Person) -> ApiResult<Option<Outcome>> {
+    let mut d = compose::digest(c.store, c.facts, p, &c.settings.name, c.base).await?;
+    if d.is_empty() {
+        return Ok(None);
     }
-    Ok(out)
+    d.unsubscribe = unsubscribe_url(c.base, c.key, p, Topic::Digest);
+    let week = iso_week(local_time(c.settings, p, c.round.now).date_naive());
+    let m = EmailMessage {
+        to: Recipient::Person(p.id.to_string()),
+        purpose: "digest".into(),
+        subject: d.subject(),
+        text: askama::Template::render(&d).map_err(render_error)?,
+        html: d.html().map_err(render_error)?,
+        unsubscribe_url: Some(d.unsubscribe.clone()),
+    };
+    let key = format!("email:digest:{}:{week}", p.id);
+    queue(c.store, c.round, p, m, key).await.map(Some)
+}
+
+/// How many people's messages are composed and queued at once: each waits on the store (a
+/// visibility check, an insert), so a few in flight keep a PostgreSQL pool busy; SQLite's
+/// single writer serialises the inserts anyway.
+const IN_FLIGHT: usize = 8;
+
+/// Runs `each` a few at a time, in order, keeping the messages queued.
+async fn all_of<F>(each: Vec<F>) -> ApiResult<Vec<Outcome>>
+where
+    F: std::future::Future<Output = ApiResult<Option<Outcome>>>,
+{
+    use futures_util::stream::{self, StreamExt, TryStreamExt};
+    let got: Vec<Option<Outcome>> = stream::iter(each)
+        .buffered(IN_FLIGHT)
+        .try_collect()
+        .await?;
+    Ok(got.into_iter().flatten().collect())
 }
 
 /// The check-in reminder round: each person with a due key result gets one message listing
