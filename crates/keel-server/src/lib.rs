@@ -6,11 +6,11 @@
 pub mod access;
 pub mod api;
 pub mod auth;
+pub mod digest;
 pub mod edge;
 pub mod error;
 pub mod extract;
 pub mod jobs;
-pub mod digest;
 pub mod mail;
 pub mod observe;
 pub mod read;

@@ -72,7 +72,11 @@ pub async fn run(store: DynStore, command: NotifyCommand) -> anyhow::Result<()> 
     } else {
         digest::reminders(store.as_ref(), &round).await?
     };
-    report(&out, common.dry_run, if digests { "digest" } else { "reminder" });
+    report(
+        &out,
+        common.dry_run,
+        if digests { "digest" } else { "reminder" },
+    );
     Ok(())
 }
 
@@ -88,7 +92,10 @@ fn report(out: &[Outcome], dry_run: bool, what: &str) {
     }
     let queued = out.iter().filter(|o| o.queued).count();
     if dry_run {
-        eprintln!("keel: dry run: {} {what} message(s) would be queued; nothing was queued", out.len());
+        eprintln!(
+            "keel: dry run: {} {what} message(s) would be queued; nothing was queued",
+            out.len()
+        );
     } else {
         eprintln!(
             "keel: {queued} {what} message(s) queued, {} already queued for this period",

@@ -45,11 +45,7 @@ fn keel(dir: &Dir, args: &[&str]) -> Output {
 }
 
 fn out(o: &Output) -> (String, String) {
-    assert!(
-        o.status.success(),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     (
         String::from_utf8_lossy(&o.stdout).to_string(),
         String::from_utf8_lossy(&o.stderr).to_string(),
@@ -68,7 +64,10 @@ fn lines_starting(text: &str, state: &str) -> usize {
 fn digests_are_printed_queued_once_and_a_dry_run_queues_nothing() {
     let dir = Dir::new();
     out(&keel(&dir, &["demo"]));
-    let (dry, err) = out(&keel(&dir, &["notify", "digest", "--dry-run", URL[0], URL[1]]));
+    let (dry, err) = out(&keel(
+        &dir,
+        &["notify", "digest", "--dry-run", URL[0], URL[1]],
+    ));
     let would = lines_starting(&dry, "would queue");
     assert!(would > 0, "{dry}{err}");
     assert!(err.contains("nothing was queued"), "{err}");
@@ -87,7 +86,15 @@ fn digests_are_printed_queued_once_and_a_dry_run_queues_nothing() {
     let email = cols[1];
     let (one, _) = out(&keel(
         &dir,
-        &["notify", "digest", "--person", email, "--dry-run", URL[0], URL[1]],
+        &[
+            "notify",
+            "digest",
+            "--person",
+            email,
+            "--dry-run",
+            URL[0],
+            URL[1],
+        ],
     ));
     assert_eq!(one.lines().count(), 1, "{one}");
     assert!(one.contains(email));
@@ -97,7 +104,10 @@ fn digests_are_printed_queued_once_and_a_dry_run_queues_nothing() {
 fn reminders_are_queued_once_a_day() {
     let dir = Dir::new();
     out(&keel(&dir, &["demo"]));
-    let (dry, _) = out(&keel(&dir, &["notify", "reminders", "--dry-run", URL[0], URL[1]]));
+    let (dry, _) = out(&keel(
+        &dir,
+        &["notify", "reminders", "--dry-run", URL[0], URL[1]],
+    ));
     let (real, _) = out(&keel(&dir, &["notify", "reminders", URL[0], URL[1]]));
     assert_eq!(
         lines_starting(&real, "queued"),
@@ -105,7 +115,10 @@ fn reminders_are_queued_once_a_day() {
         "{real}"
     );
     for l in real.lines() {
-        assert!(l.split('\t').nth(2).unwrap().starts_with("email:reminder:"), "{l}");
+        assert!(
+            l.split('\t').nth(2).unwrap().starts_with("email:reminder:"),
+            "{l}"
+        );
     }
     let (again, _) = out(&keel(&dir, &["notify", "reminders", URL[0], URL[1]]));
     assert_eq!(lines_starting(&again, "queued"), 0, "{again}");
@@ -118,7 +131,14 @@ fn bad_input_fails_with_one_clear_line() {
     for (args, says) in [
         (vec!["notify", "digest"], "KEEL_PUBLIC_URL"),
         (
-            vec!["notify", "digest", "--person", "nobody@nowhere.test", URL[0], URL[1]],
+            vec![
+                "notify",
+                "digest",
+                "--person",
+                "nobody@nowhere.test",
+                URL[0],
+                URL[1],
+            ],
             "nobody has the email address nobody@nowhere.test",
         ),
         (vec!["notify", "weekly"], "unrecognized subcommand"),

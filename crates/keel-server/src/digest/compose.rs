@@ -108,7 +108,10 @@ pub fn show(line: &Line, base: &str) -> Shown {
         status: line.status.label().to_string(),
         change,
         due: if line.due {
-            format!("check-in due since {}", crate::ui::format::date(line.due_on))
+            format!(
+                "check-in due since {}",
+                crate::ui::format::date(line.due_on)
+            )
         } else {
             String::new()
         },
@@ -147,7 +150,10 @@ pub async fn digest(
     let seen: HashSet<ObjectiveId> = Viewer::of(person).visible(store, &hidden).await?;
     let may_see = |l: &&Line| l.public || seen.contains(&l.objective_id);
     let show_all = |ls: Vec<&Line>| -> Vec<Shown> {
-        ls.into_iter().filter(may_see).map(|l| show(l, base)).collect()
+        ls.into_iter()
+            .filter(may_see)
+            .map(|l| show(l, base))
+            .collect()
     };
     Ok(Digest {
         organisation: organisation.to_string(),

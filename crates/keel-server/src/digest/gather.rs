@@ -99,7 +99,12 @@ pub async fn gather_for(store: &dyn Store, person: &PersonId, now: Timestamp) ->
         .objectives
         .iter()
         .map(|o| o.id.clone())
-        .chain(involvement.key_results.iter().map(|k| k.objective_id.clone()))
+        .chain(
+            involvement
+                .key_results
+                .iter()
+                .map(|k| k.objective_id.clone()),
+        )
         .collect();
     for team in store.teams_led_by(person).await? {
         let team = &team;

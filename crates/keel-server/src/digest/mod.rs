@@ -137,7 +137,9 @@ async fn queue(
     let queued = if round.dry_run {
         false
     } else {
-        store.enqueue_job(&m.job(Some(key.clone()), round.now)).await?
+        store
+            .enqueue_job(&m.job(Some(key.clone()), round.now))
+            .await?
     };
     Ok(Outcome {
         person_id: person.id.clone(),
@@ -221,10 +223,7 @@ where
     F: std::future::Future<Output = ApiResult<Option<Outcome>>>,
 {
     use futures_util::stream::{self, StreamExt, TryStreamExt};
-    let got: Vec<Option<Outcome>> = stream::iter(each)
-        .buffered(IN_FLIGHT)
-        .try_collect()
-        .await?;
+    let got: Vec<Option<Outcome>> = stream::iter(each).buffered(IN_FLIGHT).try_collect().await?;
     Ok(got.into_iter().flatten().collect())
 }
 
@@ -282,7 +281,10 @@ fn render_error(e: askama::Error) -> ApiError {
 
 /// The one-click unsubscribe link of `person` for `purpose`.
 fn unsubscribe_url(base: &str, key: &[u8], person: &Person, topic: Topic) -> String {
-    format!("{base}/unsubscribe/{}", unsubscribe::token(key, &person.id, topic))
+    format!(
+        "{base}/unsubscribe/{}",
+        unsubscribe::token(key, &person.id, topic)
+    )
 }
 
 /// `person`'s digest as it would be built now (the preview page): links relative to Keel when

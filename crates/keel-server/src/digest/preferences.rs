@@ -23,7 +23,10 @@ impl Choices {
     /// Reads every choice (one query).
     pub async fn load(store: &dyn Store) -> ApiResult<Choices> {
         Ok(Choices::from(
-            store.as_preferences().all_notification_preferences().await?,
+            store
+                .as_preferences()
+                .all_notification_preferences()
+                .await?,
         ))
     }
 
@@ -119,7 +122,10 @@ pub async fn own(store: &dyn Store, caller: &Caller) -> ApiResult<NotificationPr
     let id = &caller.person.id;
     let choices = Choices::from(
         [
-            store.as_preferences().notification_preferences(None).await?,
+            store
+                .as_preferences()
+                .notification_preferences(None)
+                .await?,
             store
                 .as_preferences()
                 .notification_preferences(Some(id))
@@ -147,7 +153,12 @@ pub async fn set_own(
 /// The organisation's defaults (administrators and champions: as the settings).
 pub async fn defaults(store: &dyn Store, caller: &Caller) -> ApiResult<NotificationPreferences> {
     crate::read::administration::admin_settings(store, caller).await?;
-    let choices = Choices::from(store.as_preferences().notification_preferences(None).await?);
+    let choices = Choices::from(
+        store
+            .as_preferences()
+            .notification_preferences(None)
+            .await?,
+    );
     Ok(NotificationPreferences::resolved(|t| choices.default_of(t)))
 }
 

@@ -134,10 +134,17 @@ async fn an_owner_reads_status_change_and_what_is_due_once_a_week() {
             .unwrap_or_else(|| panic!("{title} in {}", ada.text))
             .to_string()
     };
-    assert!(line("Newly red").ends_with("Off track, newly off track"), "{}", ada.text);
+    assert!(
+        line("Newly red").ends_with("Off track, newly off track"),
+        "{}",
+        ada.text
+    );
     let still = line("Still red");
     assert!(still.contains("Off track; check-in due since"), "{still}");
-    assert!(!still.contains("newly"), "already off track last week: {still}");
+    assert!(
+        !still.contains("newly"),
+        "already off track last week: {still}"
+    );
     // Silent for weeks until today's check-in: stale then, on track now.
     assert!(
         line("Fine").ends_with(": On track, was stale last week"),
@@ -148,7 +155,9 @@ async fn an_owner_reads_status_change_and_what_is_due_once_a_week() {
         .text
         .contains(&format!("{PUBLIC}/key-results/{}", w.krs[0])));
     assert!(ada.text.contains(&format!("{PUBLIC}/my-week")));
-    assert!(ada.html.contains("<strong>Off track</strong>, newly off track"));
+    assert!(ada
+        .html
+        .contains("<strong>Off track</strong>, newly off track"));
     let week = digest::iso_week(chrono::Utc::now().date_naive());
     let (key, _) = all.iter().find(|(_, m)| m.to == ada.to).unwrap();
     assert_eq!(key, &format!("email:digest:{}:{week}", app.admin_id));
@@ -208,7 +217,10 @@ async fn the_preview_shows_my_own_digest() {
     assert!(html.contains("What your weekly digest will look like"));
     assert!(html.contains("Newly red"), "{html}");
     assert!(html.contains("newly off track"));
-    assert!(b.html("/account/password").await.contains("/account/digest"));
+    assert!(b
+        .html("/account/password")
+        .await
+        .contains("/account/digest"));
     let olga = Browser::signed_in(&w.app, &w.olga, "olga.outsider@keel.test").await;
     let html = olga.html("/account/digest").await;
     assert!(html.contains("no digest would be sent"), "{html}");
@@ -249,15 +261,24 @@ async fn one_click_unsubscribe_works_without_signing_in_and_stops_the_next_diges
     // The link shows a confirm page, then one POST (RFC 8058: no session, no CSRF token).
     let page = anonymous.get(app.url(&path)).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
-    assert!(page.text().await.unwrap().contains("weekly progress digest"));
-    assert_eq!(json_of(app, "/api/v1/me/notification-preferences").await["digest"], "email");
+    assert!(page
+        .text()
+        .await
+        .unwrap()
+        .contains("weekly progress digest"));
+    assert_eq!(
+        json_of(app, "/api/v1/me/notification-preferences").await["digest"],
+        "email"
+    );
     let next_week = Round {
         now: chrono::Utc::now() + chrono::Duration::days(7),
         dry_run: true,
         ..round()
     };
     let ada_in = |out: &[digest::Outcome]| out.iter().any(|o| o.person_id.as_str() == app.admin_id);
-    let before = digest::digests(app.store.as_ref(), &next_week).await.unwrap();
+    let before = digest::digests(app.store.as_ref(), &next_week)
+        .await
+        .unwrap();
     assert!(ada_in(&before), "{before:?}");
     let resp = anonymous
         .post(app.url(&path))
@@ -268,9 +289,14 @@ async fn one_click_unsubscribe_works_without_signing_in_and_stops_the_next_diges
         .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     assert!(resp.text().await.unwrap().contains("You are unsubscribed"));
-    assert_eq!(json_of(app, "/api/v1/me/notification-preferences").await["digest"], "off");
+    assert_eq!(
+        json_of(app, "/api/v1/me/notification-preferences").await["digest"],
+        "off"
+    );
     // Next week: no digest for Ada.
-    let after = digest::digests(app.store.as_ref(), &next_week).await.unwrap();
+    let after = digest::digests(app.store.as_ref(), &next_week)
+        .await
+        .unwrap();
     assert!(!ada_in(&after), "{after:?}");
 }
 
@@ -295,7 +321,12 @@ async fn preferences_are_read_and_set_and_bad_input_names_the_field() {
         (json!({"ownership": "carrier pigeon"}), "ownership"),
         (json!({"nonsense": "email"}), "nonsense"),
     ] {
-        assert_problem(put(body).await, StatusCode::UNPROCESSABLE_ENTITY, Some(field)).await;
+        assert_problem(
+            put(body).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(field),
+        )
+        .await;
     }
     let resp = put(json!({"digest": "off", "check_in_reminders": "in_app"})).await;
     assert_eq!(resp.status(), StatusCode::OK);
@@ -338,8 +369,11 @@ async fn the_pages_set_a_persons_choice_and_the_organisations_default() {
         .await;
     assert!(html.contains("has-error"), "{html}");
     assert_eq!(
-        b.done("/account/notifications", &[("check_in_reminders", "in_app")])
-            .await,
+        b.done(
+            "/account/notifications",
+            &[("check_in_reminders", "in_app")]
+        )
+        .await,
         "/account/notifications?saved=1"
     );
     // The organisation's default: the digest off for whoever has not chosen.

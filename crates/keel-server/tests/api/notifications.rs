@@ -594,7 +594,10 @@ async fn evaluator_story(app: TestApp) {
     assert!(notes(&app, &max_token).await.is_empty());
     // Nothing changed since: the next round tells nobody again.
     let later = next_hour + chrono::Duration::hours(1);
-    assert_eq!(tick(app.store.as_ref(), "test", later).await.unwrap(), ROUNDS);
+    assert_eq!(
+        tick(app.store.as_ref(), "test", later).await.unwrap(),
+        ROUNDS
+    );
     assert_eq!(notes(&app, &app.token).await.len(), 3);
     let again = keel_server::jobs::evaluator::evaluate(app.store.as_ref(), later)
         .await

@@ -55,7 +55,9 @@ async fn one_reminder_a_day_lists_every_due_key_result_and_nothing_else() {
         .unwrap();
     assert!(resp.status().is_success(), "{}", resp.status());
 
-    let out = digest::reminders(app.store.as_ref(), &round()).await.unwrap();
+    let out = digest::reminders(app.store.as_ref(), &round())
+        .await
+        .unwrap();
     assert_eq!(out.len(), 1, "{out:?}");
     let all = queued(&app.store).await;
     let (key, m) = &all[0];
@@ -63,7 +65,11 @@ async fn one_reminder_a_day_lists_every_due_key_result_and_nothing_else() {
     assert_eq!(key, &format!("email:reminder:{}:{today}", app.admin_id));
     assert_eq!(m.purpose, "reminder");
     assert_eq!(m.subject, "2 check-ins are due");
-    assert!(m.text.contains("Late A") && m.text.contains("Late B"), "{}", m.text);
+    assert!(
+        m.text.contains("Late A") && m.text.contains("Late B"),
+        "{}",
+        m.text
+    );
     for absent in ["Fresh", "Not yet his", "Draft work", "Closed work"] {
         assert!(!m.text.contains(absent), "{absent} in {}", m.text);
     }
@@ -74,7 +80,9 @@ async fn one_reminder_a_day_lists_every_due_key_result_and_nothing_else() {
     let _ = pending;
 
     // The same day again: nothing new.
-    let again = digest::reminders(app.store.as_ref(), &round()).await.unwrap();
+    let again = digest::reminders(app.store.as_ref(), &round())
+        .await
+        .unwrap();
     assert!(again.iter().all(|o| !o.queued));
     assert!(queued(&app.store).await.is_empty());
 
@@ -84,7 +92,9 @@ async fn one_reminder_a_day_lists_every_due_key_result_and_nothing_else() {
         now: chrono::Utc::now() + chrono::Duration::days(1),
         ..round()
     };
-    digest::reminders(app.store.as_ref(), &tomorrow).await.unwrap();
+    digest::reminders(app.store.as_ref(), &tomorrow)
+        .await
+        .unwrap();
     let all = queued(&app.store).await;
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].1.subject, "A check-in is due");

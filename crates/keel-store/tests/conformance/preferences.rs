@@ -76,7 +76,10 @@ async fn a_signing_key_is_made_once_and_shared(s: DynStore, url: String) {
     assert_eq!(first, "key-one");
     let other = keel_store::open(&url).await.unwrap();
     assert_eq!(
-        other.signing_key("unsubscribe", "key-two", t).await.unwrap(),
+        other
+            .signing_key("unsubscribe", "key-two", t)
+            .await
+            .unwrap(),
         "key-one"
     );
     assert_eq!(

@@ -209,7 +209,10 @@ pub async fn confirm_unsubscribe(
     Path(token): Path<String>,
 ) -> Result<Response, UiError> {
     let (_, topic) = unsubscribe::check(state.store(), &token).await?;
-    Ok(render(StatusCode::OK, &unsubscribe_page(topic, token, false)))
+    Ok(render(
+        StatusCode::OK,
+        &unsubscribe_page(topic, token, false),
+    ))
 }
 
 /// `POST /unsubscribe/{token}`: RFC 8058 one-click; no sign-in and no CSRF token (the signed
@@ -219,5 +222,8 @@ pub async fn unsubscribe_now(
     Path(token): Path<String>,
 ) -> Result<Response, UiError> {
     let (_, topic) = unsubscribe::unsubscribe(state.store(), &token).await?;
-    Ok(render(StatusCode::OK, &unsubscribe_page(topic, token, true)))
+    Ok(render(
+        StatusCode::OK,
+        &unsubscribe_page(topic, token, true),
+    ))
 }

@@ -13,7 +13,10 @@ use axum::response::Response;
 use axum::Form as PostedForm;
 use std::collections::HashMap;
 
-fn page(caller: &crate::auth::Caller, choices: Vec<super::super::account::notifications::Choice>) -> PreferencesPage {
+fn page(
+    caller: &crate::auth::Caller,
+    choices: Vec<super::super::account::notifications::Choice>,
+) -> PreferencesPage {
     PreferencesPage {
         layout: Layout::signed_in(caller, "/admin"),
         title: "Notification defaults",
