@@ -23,6 +23,7 @@ pub mod objective;
 pub mod org;
 pub mod ownership;
 pub mod person;
+pub mod preferences;
 pub mod progress;
 pub mod review;
 pub mod rhythm;

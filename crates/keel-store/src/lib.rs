@@ -34,6 +34,7 @@
 //! | `person_data` | [`PersonData`] | a person's rows in every table (export, erasure) |
 //! | `jobs` | [`Jobs`] | `jobs` (the durable queue: leases, retries, one run per period) |
 //! | `jobs::notifications` | [`Notifications`] | `notifications` (written beside the audit event of the change that caused them), `key_result_signals` |
+//! | `preferences` | [`Preferences`] | `notification_preferences` (people's and the organisation's), `signing_keys` |
 //!
 //! Each area module declares its tables (a `Table` with its columns), their row writers (values
 //! in declared order) and their readers (by column name), so a table's column list is written
@@ -75,6 +76,7 @@ mod owner_rhythm;
 mod ownership_requests;
 mod people;
 mod person_data;
+mod preferences;
 mod reviews;
 mod settings;
 mod snapshot;
@@ -98,6 +100,7 @@ pub use owner_rhythm::Rhythm;
 pub use ownership_requests::Ownership;
 pub use people::People;
 pub use person_data::PersonData;
+pub use preferences::{Preference, Preferences};
 pub use reviews::Reviews;
 pub use settings::Settings;
 pub use snapshot::Snapshots;
@@ -508,6 +511,8 @@ pub trait Store: Send + Sync + 'static {
     fn as_jobs(&self) -> &dyn Jobs;
     /// This store as its Notifications area.
     fn as_notifications(&self) -> &dyn Notifications;
+    /// This store as its Preferences area.
+    fn as_preferences(&self) -> &dyn Preferences;
 }
 
 impl<T> Store for T
@@ -532,6 +537,7 @@ where
         + PersonData
         + Jobs
         + Notifications
+        + Preferences
         + Send
         + Sync
         + 'static,
@@ -594,6 +600,9 @@ where
         self
     }
     fn as_notifications(&self) -> &dyn Notifications {
+        self
+    }
+    fn as_preferences(&self) -> &dyn Preferences {
         self
     }
 }

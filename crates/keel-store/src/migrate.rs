@@ -14,7 +14,7 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
-const MIGRATIONS: [Migration; 14] = [
+const MIGRATIONS: [Migration; 15] = [
     Migration {
         version: 1,
         name: "init",
@@ -98,6 +98,12 @@ const MIGRATIONS: [Migration; 14] = [
         name: "jobs_notifications",
         sqlite: include_str!("../migrations/sqlite/0014_jobs_notifications.sql"),
         postgres: include_str!("../migrations/postgres/0014_jobs_notifications.sql"),
+    },
+    Migration {
+        version: 16,
+        name: "notification_preferences",
+        sqlite: include_str!("../migrations/sqlite/0016_notification_preferences.sql"),
+        postgres: include_str!("../migrations/postgres/0016_notification_preferences.sql"),
     },
 ];
 

@@ -2,6 +2,7 @@
 //! tokens, and loads demo data. A thin layer over `keel-server` and `keel-store`.
 
 mod backup;
+mod notify;
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
@@ -87,6 +88,11 @@ enum Command {
     /// Copy a whole organisation into an empty database (SQLite to PostgreSQL or back), compared
     /// table by table.
     Copy(backup::CopyArgs),
+    /// Run the weekly digest or the check-in reminders now (printing what they queue).
+    Notify {
+        #[command(subcommand)]
+        command: notify::NotifyCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -269,6 +275,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Backup(args) => backup::backup(db, args).await,
         Command::Restore(args) => backup::restore(db, args).await,
         Command::Copy(args) => backup::copy(args).await,
+        Command::Notify { command } => notify::run(open(db).await?, command).await,
         Command::Permissions => {
             print!("{}", keel_server::access::matrix::markdown());
             Ok(())

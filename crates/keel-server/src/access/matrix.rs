@@ -219,6 +219,8 @@ const API: &[(&str, &str, &str, &str)] = &[
     ("GET",    "/me/notifications/unread-count",      "yyyyyyyyy", "likewise counted"),
     ("POST",   "/me/notifications/{id}/read",         "ooooooooo", "your own; someone else's answers 404"),
     ("POST",   "/me/notifications/read-all",          "yyyyyyyyy", "your own"),
+    ("GET",    "/me/notification-preferences",        "yyyyyyyyy", "your own"),
+    ("PUT",    "/me/notification-preferences",        "yyyyyyyyy", "your own"),
 ];
 
 /// Pages of the web UI, same columns. A refused page answers an HTML 403 (or 404 for what the
@@ -237,6 +239,9 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     ("GET",  "/account/tokens",                     "yyyyyyyyy", "your own API tokens"),
     ("GET",  "/account/time-zone",                  "yyyyyyyyy", "your own time zone"),
     ("GET",  "/notifications",                      "yyyyyyyyy", "your own notifications; those about OKRs you can no longer see are left out"),
+    ("GET",  "/account/notifications",              "yyyyyyyyy", "your own notification preferences"),
+    ("GET",  "/account/digest",                     "yyyyyyyyy", "a preview of your own weekly digest; only what you may see"),
+    ("GET",  "/admin/notifications",                "yynnnnnnn", "the organisation's notification defaults, as the settings"),
     // OKR forms
     ("GET",  "/objectives/new",                     "yyyynnnnn", "read-only roles get the 403 page instead of a form they cannot save"),
     ("GET",  "/objectives/{id}/edit",               "yyooooono", "whoever may edit the objective"),
@@ -300,6 +305,8 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     ("POST", "/account/time-zone",                  "yyyyyyyyy", "your own time zone"),
     ("POST", "/notifications/{id}/read",            "ooooooooo", "your own; someone else's answers 404"),
     ("POST", "/notifications/read-all",             "yyyyyyyyy", "your own"),
+    ("POST", "/account/notifications",              "yyyyyyyyy", "your own notification preferences"),
+    ("POST", "/admin/notifications",                "yynnnnnnn", "as `GET /admin/notifications`"),
     ("POST", "/objectives/{id}/status",             "yonoooono", "the objective's owner overrides its status, with a reason"),
     ("POST", "/objectives/{id}/status/clear",       "yonoooono", ""),
     ("POST", "/key-results/{id}/score",             "yynoooono", "the key result's or the objective's owner"),
@@ -322,7 +329,8 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
 /// redirects that show nothing. (`/` sends a signed-in person to `/my-week`, anyone else to
 /// `/sign-in`; `/admin/tokens`, the old address of a person's API tokens, sends everyone to
 /// `/account/tokens`; `/setup`, the first run, exists only until the first administrator does
-/// and asks for the setup token instead of a session.)
+/// and asks for the setup token instead of a session; `/unsubscribe/{token}`, the one-click link
+/// of a digest or reminder, needs no session: its signed token names the person.)
 pub const PUBLIC_PAGES: &[(&str, &str)] = &[
     ("GET", "/"),
     ("GET", "/sign-in"),
@@ -334,6 +342,8 @@ pub const PUBLIC_PAGES: &[(&str, &str)] = &[
     ("GET", "/admin/tokens"),
     ("GET", "/setup"),
     ("POST", "/setup"),
+    ("GET", "/unsubscribe/{token}"),
+    ("POST", "/unsubscribe/{token}"),
 ];
 
 /// The whole matrix, in table order: API rows, then pages.

@@ -10,6 +10,7 @@ mod notifications;
 mod okrs;
 mod ownership;
 mod person_data;
+mod preferences;
 mod reference;
 mod reviews;
 mod rhythm;
@@ -93,6 +94,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(conversations::routes())
         .merge(person_data::routes())
         .merge(notifications::routes())
+        .merge(preferences::routes())
         .split_for_parts();
     let mut doc = doc;
     // After the merge: the rules apply to every route's operations.

@@ -30,10 +30,22 @@ pub struct Schedule {
 
 /// Keel's periodic jobs: the evaluator, every hour (a check-in falls due by the day, and
 /// statuses turn by the day; an hour keeps the news within the morning).
-pub const SCHEDULES: [Schedule; 1] = [Schedule {
-    kind: EVALUATE,
-    every: chrono::Duration::hours(1),
-}];
+/// The digest and reminder rounds run hourly too: each person's message leaves at their local
+/// hour, once per week (digest) or day (reminder), whatever the number of rounds.
+pub const SCHEDULES: [Schedule; 3] = [
+    Schedule {
+        kind: EVALUATE,
+        every: chrono::Duration::hours(1),
+    },
+    Schedule {
+        kind: crate::digest::DIGEST,
+        every: chrono::Duration::hours(1),
+    },
+    Schedule {
+        kind: crate::digest::REMINDERS,
+        every: chrono::Duration::hours(1),
+    },
+];
 
 /// How long a worker holds a claimed job before another may take it.
 const LEASE: chrono::Duration = chrono::Duration::minutes(10);
@@ -80,6 +92,18 @@ async fn run(store: &dyn Store, job: &Job) -> Result<(), String> {
             .await
             .map(|_| ())
             .map_err(|e| e.to_string()),
+        crate::digest::DIGEST => {
+            crate::digest::digests(store, &crate::digest::Round::scheduled(job.run_at))
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        }
+        crate::digest::REMINDERS => {
+            crate::digest::reminders(store, &crate::digest::Round::scheduled(job.run_at))
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        }
         other => Err(format!("no runner knows the job kind '{other}'")),
     }
 }

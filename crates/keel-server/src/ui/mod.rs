@@ -61,6 +61,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(admin::routes())
         .merge(account::tokens::routes())
         .merge(account::time_zone::routes())
+        .merge(account::notifications::routes())
         .merge(pages::owner_routes())
         .merge(objective::routes())
         .merge(key_result::routes())
@@ -141,7 +142,9 @@ async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next) -> 
     let mut req = req;
     // Signing out with no live session (it expired, or ended elsewhere) changes nothing: it
     // needs no token, so the button on a stale page still lands on the sign-in page.
-    let harmless = current.is_none() && req.uri().path() == "/sign-out";
+    let harmless = current.is_none() && req.uri().path() == "/sign-out"
+        // One-click unsubscribe (RFC 8058) comes from a mail client: its signed token is the proof.
+        || req.uri().path().starts_with("/unsubscribe/");
     if !harmless && !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         let expected = match &current {
             Some((s, _)) => Some(s.csrf_token.clone()),

@@ -37,6 +37,11 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// The URL of a PostgreSQL test app's database (for a second store on it: a second server).
+    pub fn postgres_url(&self) -> Option<&str> {
+        self._pg.as_ref().map(|p| p.url())
+    }
+
     /// Moves an objective and its key results `days` into the past, as if created, activated
     /// and accepted then (SQLite test apps only): for rules that read the past, such as status
     /// as of a day.

@@ -8,6 +8,9 @@ use crate::rhythm::{active_objective, check_in_day_tomorrow};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
+/// The periodic jobs one runner round runs per period (the evaluator, the digest, reminders).
+const ROUNDS: usize = keel_server::jobs::SCHEDULES.len();
+
 /// A person's notifications over the API, newest first.
 async fn notes(app: &TestApp, token: &str) -> Vec<Value> {
     let resp = app
@@ -544,7 +547,7 @@ async fn evaluator_story(app: TestApp) {
     }
     let now = chrono::Utc::now();
     // The first round records what it sees, silently.
-    assert_eq!(tick(app.store.as_ref(), "test", now).await.unwrap(), 1);
+    assert_eq!(tick(app.store.as_ref(), "test", now).await.unwrap(), ROUNDS);
     assert!(notes(&app, &app.token).await.is_empty());
     // A round in the same hour finds the period's run done.
     assert_eq!(tick(app.store.as_ref(), "test", now).await.unwrap(), 0);
@@ -565,7 +568,7 @@ async fn evaluator_story(app: TestApp) {
     let next_hour = now + chrono::Duration::hours(1);
     assert_eq!(
         tick(app.store.as_ref(), "test", next_hour).await.unwrap(),
-        1
+        ROUNDS
     );
     let adas = notes(&app, &app.token).await;
     let mut got = kinds(&adas);
@@ -591,7 +594,10 @@ async fn evaluator_story(app: TestApp) {
     assert!(notes(&app, &max_token).await.is_empty());
     // Nothing changed since: the next round tells nobody again.
     let later = next_hour + chrono::Duration::hours(1);
-    assert_eq!(tick(app.store.as_ref(), "test", later).await.unwrap(), 1);
+    assert_eq!(
+        tick(app.store.as_ref(), "test", later).await.unwrap(),
+        ROUNDS
+    );
     assert_eq!(notes(&app, &app.token).await.len(), 3);
     let again = keel_server::jobs::evaluator::evaluate(app.store.as_ref(), later)
         .await
@@ -625,7 +631,7 @@ async fn two_servers_evaluate_once_per_period(url: String) {
         tick(a.as_ref(), "server-a", now),
         tick(b.as_ref(), "server-b", now)
     );
-    assert_eq!(ran_a.unwrap() + ran_b.unwrap(), 1);
+    assert_eq!(ran_a.unwrap() + ran_b.unwrap(), ROUNDS);
     let (ran_a, ran_b) = tokio::join!(
         tick(a.as_ref(), "server-a", now),
         tick(b.as_ref(), "server-b", now)

@@ -131,4 +131,6 @@ pub(crate) const TABLES: &[&Table] = &[
     &JOB,
     &NOTIFICATION,
     &KEY_RESULT_SIGNAL,
+    &crate::preferences::NOTIFICATION_PREFERENCE,
+    &crate::preferences::SIGNING_KEY,
 ];

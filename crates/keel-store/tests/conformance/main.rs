@@ -139,6 +139,7 @@ mod owner_rhythm;
 mod ownership_requests;
 mod people;
 mod person_data;
+mod preferences;
 mod snapshot;
 mod stats;
 mod test_databases;

@@ -14,6 +14,7 @@
 
 pub mod cycles;
 pub mod form;
+pub mod notifications;
 pub mod people;
 pub mod person_data;
 pub mod settings;
@@ -81,6 +82,10 @@ pub fn routes() -> Router<AppState> {
             "/admin/settings",
             get(settings::settings_form).post(settings::update_settings),
         )
+        .route(
+            "/admin/notifications",
+            get(notifications::defaults_form).post(notifications::set_defaults),
+        )
         .route("/admin/sso", get(sso::sso))
         // The old address of a person's own API tokens.
         .route(
@@ -94,7 +99,7 @@ type MayOpen = fn(&Caller) -> bool;
 
 /// Where each administration page is, for the sub-navigation, with who may open it. Each rule
 /// is the one the page itself checks (`access` or `read::administration`), so every link shown opens.
-const SECTIONS: [(&str, &str, MayOpen); 6] = [
+const SECTIONS: [(&str, &str, MayOpen); 7] = [
     ("/admin", "People", |c| {
         crate::access::manage_people(&c.person).is_ok()
     }),
@@ -105,6 +110,9 @@ const SECTIONS: [(&str, &str, MayOpen); 6] = [
         crate::access::manage_cycles(&c.person).is_ok()
     }),
     ("/admin/settings", "Settings", |c| {
+        crate::access::manage_settings(&c.person).is_ok()
+    }),
+    ("/admin/notifications", "Notifications", |c| {
         crate::access::manage_settings(&c.person).is_ok()
     }),
     ("/admin/sso", "Single sign-on", |c| {

@@ -1,0 +1,163 @@
+//! People in control of what reaches them (issue 15, item 6): per kind of message, how it is
+//! delivered. An organisation default, set by administrators, applies where a person has not
+//! chosen; a one-click unsubscribe sets the person's own choice.
+
+use crate::error::{FieldError, FieldResult};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The kinds of message a person chooses for.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Topic {
+    /// The weekly progress digest.
+    Digest,
+    /// Check-in reminders (a check-in falls due).
+    CheckInReminders,
+    /// Ownership proposed to you, your proposals answered, handovers.
+    Ownership,
+    /// Feedback asked of you and answered, recognition.
+    Feedback,
+    /// An OKR you own, sponsor or align to turns off track or stale.
+    StatusChanges,
+}
+
+/// How messages of a kind reach a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Delivery {
+    /// By email, and in Keel.
+    Email,
+    /// In Keel only (the bell).
+    InApp,
+    /// Only in the weekly digest.
+    DigestOnly,
+    /// Not at all (the digest itself only).
+    Off,
+}
+
+impl Topic {
+    /// Every topic, in the order the preferences page lists them.
+    pub const ALL: [Topic; 5] = [
+        Topic::Digest,
+        Topic::CheckInReminders,
+        Topic::Ownership,
+        Topic::Feedback,
+        Topic::StatusChanges,
+    ];
+
+    /// The topic as stored and as the API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Topic::Digest => "digest",
+            Topic::CheckInReminders => "check_in_reminders",
+            Topic::Ownership => "ownership",
+            Topic::Feedback => "feedback",
+            Topic::StatusChanges => "status_changes",
+        }
+    }
+
+    /// The topic in people's words.
+    pub fn label(self) -> &'static str {
+        match self {
+            Topic::Digest => "The weekly progress digest",
+            Topic::CheckInReminders => "Check-in reminders",
+            Topic::Ownership => "Ownership requests and answers",
+            Topic::Feedback => "Feedback and recognition",
+            Topic::StatusChanges => "OKRs turning off track or stale",
+        }
+    }
+
+    /// The topic spelled as stored.
+    pub fn parse(v: &str) -> Option<Topic> {
+        Topic::ALL.into_iter().find(|t| t.as_str() == v)
+    }
+
+    /// Where nobody chose: everything by email and in Keel.
+    pub fn default_delivery(self) -> Delivery {
+        Delivery::Email
+    }
+
+    /// The deliveries that make sense for this topic: the digest is sent or not; other
+    /// messages are never switched off entirely (the bell keeps them).
+    pub fn allowed(self) -> &'static [Delivery] {
+        match self {
+            Topic::Digest => &[Delivery::Email, Delivery::Off],
+            _ => &[Delivery::Email, Delivery::InApp, Delivery::DigestOnly],
+        }
+    }
+
+    /// Checks `d` for this topic; the error names `field`.
+    pub fn check(self, field: &str, d: Delivery) -> FieldResult<Delivery> {
+        if self.allowed().contains(&d) {
+            Ok(d)
+        } else {
+            let words: Vec<&str> = self.allowed().iter().map(|a| a.label()).collect();
+            Err(FieldError::new(
+                field,
+                format!("{} can be: {}", self.label(), words.join(", ")),
+            ))
+        }
+    }
+}
+
+impl Delivery {
+    /// Every delivery.
+    pub const ALL: [Delivery; 4] = [
+        Delivery::Email,
+        Delivery::InApp,
+        Delivery::DigestOnly,
+        Delivery::Off,
+    ];
+
+    /// The delivery as stored and as the API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Delivery::Email => "email",
+            Delivery::InApp => "in_app",
+            Delivery::DigestOnly => "digest_only",
+            Delivery::Off => "off",
+        }
+    }
+
+    /// The delivery in people's words.
+    pub fn label(self) -> &'static str {
+        match self {
+            Delivery::Email => "By email and in Keel",
+            Delivery::InApp => "In Keel only",
+            Delivery::DigestOnly => "In the weekly digest only",
+            Delivery::Off => "Not sent",
+        }
+    }
+
+    /// The delivery spelled as stored.
+    pub fn parse(v: &str) -> Option<Delivery> {
+        Delivery::ALL.into_iter().find(|d| d.as_str() == v)
+    }
+
+    /// Whether messages go out by email.
+    pub fn by_email(self) -> bool {
+        self == Delivery::Email
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn topics_and_deliveries_read_back_and_are_checked() {
+        for t in Topic::ALL {
+            assert_eq!(Topic::parse(t.as_str()), Some(t));
+            assert!(t.check("x", t.default_delivery()).is_ok());
+        }
+        for d in Delivery::ALL {
+            assert_eq!(Delivery::parse(d.as_str()), Some(d));
+        }
+        assert!(Topic::Digest.check("digest", Delivery::InApp).is_err());
+        assert!(Topic::Ownership.check("ownership", Delivery::Off).is_err());
+        assert_eq!(Topic::parse("nope"), None);
+    }
+}
