@@ -12,6 +12,7 @@ pub mod extract;
 pub mod jobs;
 pub mod mail;
 pub mod observe;
+pub mod secrets;
 pub mod read;
 pub mod services;
 pub mod ui;

@@ -41,6 +41,8 @@ enum Command {
         auth: config::AuthArgs,
         #[command(flatten)]
         metrics: config::MetricsArgs,
+        #[command(flatten)]
+        mail: config::MailArgs,
         /// Seconds requests in flight may take to finish after SIGTERM or Ctrl-C. Default: 30
         #[arg(long, env = "KEEL_DRAIN_SECONDS")]
         drain_seconds: Option<u64>,
@@ -241,8 +243,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             demo,
             auth,
             metrics,
+            mail,
             drain_seconds,
-        } => serve(db, bind, demo, auth, metrics, drain_seconds).await,
+        } => serve(db, bind, demo, (auth, mail), metrics, drain_seconds).await,
         Command::Migrate => {
             let store = open(db).await?;
             eprintln!(
@@ -289,12 +292,13 @@ async fn serve(
     db: &DbArgs,
     bind: Option<String>,
     demo: bool,
-    auth: config::AuthArgs,
+    (auth, mail): (config::AuthArgs, config::MailArgs),
     metrics: config::MetricsArgs,
     drain_seconds: Option<u64>,
 ) -> anyhow::Result<()> {
     let file = FileConfig::load(db.config.as_deref())?;
     let auth = auth.auth_config(&file)?;
+    let mail = mail.mail_config(&file, auth.public_url.clone())?;
     let metrics = metrics.settings(&file)?;
     let drain = config::drain_time(drain_seconds, &file)?;
     let bind = bind
@@ -325,7 +329,7 @@ async fn serve(
     eprintln!("Keel is running at http://{shown}  (API reference: http://{shown}/api/v1/docs)");
     // Background jobs (the periodic evaluator) run beside the server; at the stop signal the
     // runner finishes the job under way, then requests in flight drain and the store closes.
-    let runner = keel_server::jobs::start(store.clone());
+    let runner = keel_server::jobs::start_with(store.clone(), mail);
     let stop = stop_signal()?;
     let shutdown = async move {
         stop.await;

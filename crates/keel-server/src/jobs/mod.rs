@@ -11,6 +11,7 @@
 pub mod evaluator;
 
 use keel_domain::notification::retry_delay;
+use crate::mail::MailConfig;
 use keel_store::{DynStore, Job, Jobs, NewJob, Store};
 use std::time::Duration;
 
@@ -70,30 +71,73 @@ pub async fn schedule(
     Ok(())
 }
 
-/// Runs one job; the error is recorded on the job, which is retried.
-async fn run(store: &dyn Store, job: &Job) -> Result<(), String> {
-    match job.kind.as_str() {
-        EVALUATE => evaluator::evaluate(store, crate::services::now())
-            .await
-            .map(|_| ())
-            .map_err(|e| e.to_string()),
-        other => Err(format!("no runner knows the job kind '{other}'")),
+/// How a job's attempt failed: retried with the queue's backoff, or given up at once.
+enum Failure {
+    Retry(String),
+    Permanent(String),
+}
+
+impl From<String> for Failure {
+    fn from(e: String) -> Self {
+        Failure::Retry(e)
     }
 }
 
-/// One round of the runner: schedules this period's jobs, then claims the jobs due and runs
-/// them, recording each outcome. Returns how many jobs ran.
+/// Runs one job; the error is recorded on the job, which is retried.
+async fn run(store: &dyn Store, job: &Job, mail: &MailConfig) -> Result<(), Failure> {
+    Ok(match job.kind.as_str() {
+        EVALUATE => evaluator::evaluate(store, crate::services::now())
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())?,
+        crate::mail::SEND_EMAIL => send_email(store, job, mail).await?,
+        other => return Err(format!("no runner knows the job kind '{other}'").into()),
+    })
+}
+
+/// Sends a queued email (`mail::send`): a deactivated recipient is skipped (done), a
+/// recipient refused for good ends the job at once, anything else is retried.
+async fn send_email(store: &dyn Store, job: &Job, mail: &MailConfig) -> Result<(), Failure> {
+    use crate::mail::smtp::SendFailure;
+    match crate::mail::deliver(store, mail, &job.payload).await {
+        Ok(delivery) => {
+            tracing::info!(job = %job.id, ?delivery, "an email job finished");
+            Ok(())
+        }
+        Err(SendFailure::Retry(e)) => Err(Failure::Retry(e)),
+        Err(SendFailure::Permanent(e)) => Err(Failure::Permanent(e)),
+    }
+}
+
+/// One round of the runner without email settings (email jobs wait): see [`tick_with`].
 pub async fn tick(
     store: &dyn Store,
     worker: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> keel_store::StoreResult<usize> {
+    tick_with(store, worker, now, &MailConfig::default()).await
+}
+
+/// One round of the runner: schedules this period's jobs, then claims the jobs due and runs
+/// them, recording each outcome. Returns how many jobs ran.
+pub async fn tick_with(
+    store: &dyn Store,
+    worker: &str,
+    now: chrono::DateTime<chrono::Utc>,
+    mail: &MailConfig,
+) -> keel_store::StoreResult<usize> {
     schedule(store, &SCHEDULES, now).await?;
     let jobs = store.claim_jobs(worker, now, LEASE, 10).await?;
     for job in &jobs {
-        match run(store, job).await {
+        match run(store, job, mail).await {
             Ok(()) => store.complete_job(job, crate::services::now()).await?,
-            Err(e) => {
+            Err(failure) => {
+                let (e, job) = match failure {
+                    Failure::Retry(e) => (e, job.clone()),
+                    // Given up now: recorded as the last attempt, so the job is dead.
+                    Failure::Permanent(e) => (e, Job { max_attempts: job.attempts, ..job.clone() }),
+                };
+                let job = &job;
                 let state = store.fail_job(job, &e, crate::services::now()).await?;
                 tracing::warn!(
                     job = job.kind,
@@ -115,13 +159,18 @@ pub struct Runner {
     task: tokio::task::JoinHandle<()>,
 }
 
-/// Starts the runner on `store` as a tokio task.
+/// Starts the runner on `store` as a tokio task, without email settings.
 pub fn start(store: DynStore) -> Runner {
+    start_with(store, MailConfig::default())
+}
+
+/// Starts the runner on `store` as a tokio task; `mail` sends the queued emails.
+pub fn start_with(store: DynStore, mail: MailConfig) -> Runner {
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
     let worker = format!("{}-{}", std::process::id(), uuid::Uuid::now_v7().simple());
     let task = tokio::spawn(async move {
         loop {
-            if let Err(e) = tick(store.as_ref(), &worker, crate::services::now()).await {
+            if let Err(e) = tick_with(store.as_ref(), &worker, crate::services::now(), &mail).await {
                 tracing::error!(error = %e, "the background job runner could not reach the store");
             }
             tokio::select! {

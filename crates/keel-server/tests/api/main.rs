@@ -11,6 +11,7 @@ mod close_out_pages;
 mod company_pages;
 mod conversations;
 mod directory;
+mod email;
 mod errors;
 mod feedback_pages;
 mod forecast;
