@@ -313,7 +313,7 @@ async fn serve(
         .with_context(|| format!("cannot listen on {addr}"))?;
     let shown = listener.local_addr()?;
     let state = with_metrics(
-        keel_server::AppState::with_auth(store.clone(), auth),
+        keel_server::AppState::with_auth(store.clone(), auth).with_mail(mail.clone()),
         metrics,
     )
     .await?;

@@ -17,6 +17,7 @@ pub mod form;
 pub mod people;
 pub mod person_data;
 pub mod settings;
+pub mod email;
 pub mod sso;
 pub mod teams;
 
@@ -82,6 +83,8 @@ pub fn routes() -> Router<AppState> {
             get(settings::settings_form).post(settings::update_settings),
         )
         .route("/admin/sso", get(sso::sso))
+        .route("/admin/email", get(email::email))
+        .route("/admin/email/test", axum::routing::post(email::send_test))
         // The old address of a person's own API tokens.
         .route(
             "/admin/tokens",
@@ -94,7 +97,7 @@ type MayOpen = fn(&Caller) -> bool;
 
 /// Where each administration page is, for the sub-navigation, with who may open it. Each rule
 /// is the one the page itself checks (`access` or `read::administration`), so every link shown opens.
-const SECTIONS: [(&str, &str, MayOpen); 6] = [
+const SECTIONS: [(&str, &str, MayOpen); 7] = [
     ("/admin", "People", |c| {
         crate::access::manage_people(&c.person).is_ok()
     }),
@@ -108,6 +111,9 @@ const SECTIONS: [(&str, &str, MayOpen); 6] = [
         crate::access::manage_settings(&c.person).is_ok()
     }),
     ("/admin/sso", "Single sign-on", |c| {
+        crate::access::configure_sso(&c.person).is_ok()
+    }),
+    ("/admin/email", "Email", |c| {
         crate::access::configure_sso(&c.person).is_ok()
     }),
     ("/admin/audit", "Audit log", |c| {
