@@ -10,6 +10,7 @@ use keel_server::jobs::tick_with;
 use keel_server::mail::smtp::SmtpSettings;
 use keel_server::mail::{EmailMessage, MailConfig, Recipient};
 use keel_store::Jobs;
+use reqwest::StatusCode;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -287,4 +288,84 @@ async fn without_smtp_or_public_url_mail_waits_and_is_not_lost() {
     let waiting = waiting_emails(&app).await;
     assert_eq!(waiting.len(), 1, "still queued");
     assert!(waiting[0].last_error.as_deref().unwrap().contains("KEEL_PUBLIC_URL"));
+}
+
+/// The app with `mail` as its email settings, and an administrator's browser.
+async fn app_with_mail(db: Db, mail: &MailConfig) -> TestApp {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    spawn_app_with_mail(db, listener, Default::default(), mail.clone()).await
+}
+
+async fn the_email_page_sends_a_test_and_tells_how_it_went(db: Db) {
+    if !smtp_available() {
+        return;
+    }
+    let port = free_port();
+    let mail = mail_config(port, None);
+    let app = app_with_mail(db, &mail).await;
+    let admin = Browser::admin(&app).await;
+    let page = admin.get("/admin/email").await.text().await.unwrap();
+    assert!(page.contains("127.0.0.1, port " ) && page.contains("no encryption"), "{page}");
+    assert!(page.contains("okr@keel.test"));
+    assert!(page.contains("No message was sent"));
+    // Bad input: not an address; nothing queued.
+    let resp = admin.submit("/admin/email/test", &[("address", "not an address")]).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(field_error(&resp.text().await.unwrap(), "address").is_some());
+    round(&app, &mail, 0).await;
+    assert!(mail.last().is_none(), "nothing was queued");
+    // The server is down: the page says so in words, and the message waits.
+    let resp = admin.submit("/admin/email/test", &[("address", "bo@example.com")]).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.text().await.unwrap().contains("is queued"));
+    round(&app, &mail, 0).await;
+    let page = admin.get("/admin/email").await.text().await.unwrap();
+    assert!(page.contains("Failed") && page.contains("cannot be reached"), "{page}");
+    assert!(page.contains("nothing is lost"));
+    // Once it is up, the retry delivers the test message.
+    let smtp = start_smtp(port, None);
+    round(&app, &mail, 31).await;
+    let got = smtp.messages();
+    assert_eq!(got.len(), 1);
+    assert_eq!(header(&got[0], "To"), Some("bo@example.com"));
+    assert!(header(&got[0], "Subject").unwrap().contains("a test message from Keel"));
+    assert!(got[0].contains("text/plain") && got[0].contains("text/html"));
+    let page = admin.get("/admin/email").await.text().await.unwrap();
+    assert!(page.contains("A message was sent."), "{page}");
+}
+
+#[tokio::test]
+async fn the_email_page_sends_a_test_and_tells_how_it_went_on_sqlite() {
+    the_email_page_sends_a_test_and_tells_how_it_went(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn the_email_page_sends_a_test_and_tells_how_it_went_on_postgres() {
+    if !postgres_configured() {
+        return;
+    }
+    the_email_page_sends_a_test_and_tells_how_it_went(Db::Postgres).await;
+}
+
+#[tokio::test]
+async fn without_email_the_page_says_so_and_the_test_button_queues_nothing() {
+    let app = spawn_app().await;
+    let admin = Browser::admin(&app).await;
+    let page = admin.get("/admin/email").await.text().await.unwrap();
+    assert!(page.contains("Not configured"), "{page}");
+    assert!(page.contains("KEEL_SMTP_URL"));
+    let resp = admin.submit("/admin/email/test", &[("address", "bo@example.com")]).await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    assert!(resp.text().await.unwrap().contains("Nothing was sent"));
+    assert!(waiting_emails(&app).await.is_empty());
+    // Configured but without the public URL: said, and nothing queued.
+    let mut mail = mail_config(free_port(), None);
+    mail.public_url = None;
+    let app = app_with_mail(Db::Sqlite, &mail).await;
+    let admin = Browser::admin(&app).await;
+    let page = admin.get("/admin/email").await.text().await.unwrap();
+    assert!(page.contains("KEEL_PUBLIC_URL"), "{page}");
+    let resp = admin.submit("/admin/email/test", &[("address", "bo@example.com")]).await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    assert!(waiting_emails(&app).await.is_empty());
 }
