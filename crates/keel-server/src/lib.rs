@@ -12,8 +12,8 @@ pub mod extract;
 pub mod jobs;
 pub mod mail;
 pub mod observe;
-pub mod secrets;
 pub mod read;
+pub mod secrets;
 pub mod services;
 pub mod ui;
 

@@ -153,7 +153,11 @@ mod tests {
         let sealed = key().seal("hunter2-password");
         assert!(sealed.starts_with("v1:"));
         assert!(!sealed.contains("hunter2"));
-        assert_ne!(sealed, key().seal("hunter2-password"), "a fresh nonce each time");
+        assert_ne!(
+            sealed,
+            key().seal("hunter2-password"),
+            "a fresh nonce each time"
+        );
         assert_eq!(key().open(&sealed).unwrap(), "hunter2-password");
     }
 
@@ -177,7 +181,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.join("secret.key")).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.join("secret.key"))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
         let env = KeySource::in_data_dir(Some(B64.encode([9u8; 32])), &dir);

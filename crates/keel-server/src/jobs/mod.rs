@@ -10,8 +10,8 @@
 
 pub mod evaluator;
 
-use keel_domain::notification::retry_delay;
 use crate::mail::MailConfig;
+use keel_domain::notification::retry_delay;
 use keel_store::{DynStore, Job, Jobs, NewJob, Store};
 use std::time::Duration;
 
@@ -135,7 +135,13 @@ pub async fn tick_with(
                 let (e, job) = match failure {
                     Failure::Retry(e) => (e, job.clone()),
                     // Given up now: recorded as the last attempt, so the job is dead.
-                    Failure::Permanent(e) => (e, Job { max_attempts: job.attempts, ..job.clone() }),
+                    Failure::Permanent(e) => (
+                        e,
+                        Job {
+                            max_attempts: job.attempts,
+                            ..job.clone()
+                        },
+                    ),
                 };
                 let job = &job;
                 let state = store.fail_job(job, &e, crate::services::now()).await?;
@@ -170,7 +176,8 @@ pub fn start_with(store: DynStore, mail: MailConfig) -> Runner {
     let worker = format!("{}-{}", std::process::id(), uuid::Uuid::now_v7().simple());
     let task = tokio::spawn(async move {
         loop {
-            if let Err(e) = tick_with(store.as_ref(), &worker, crate::services::now(), &mail).await {
+            if let Err(e) = tick_with(store.as_ref(), &worker, crate::services::now(), &mail).await
+            {
                 tracing::error!(error = %e, "the background job runner could not reach the store");
             }
             tokio::select! {

@@ -54,7 +54,9 @@ impl MailConfig {
             .as_deref()
             .ok_or("the sender address is not configured (KEEL_MAIL_FROM)")?;
         if self.public_url.is_none() {
-            return Err("sending email needs the public URL (KEEL_PUBLIC_URL) for its links".into());
+            return Err(
+                "sending email needs the public URL (KEEL_PUBLIC_URL) for its links".into(),
+            );
         }
         Ok((smtp, from))
     }

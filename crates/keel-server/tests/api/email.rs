@@ -50,8 +50,13 @@ pub fn smtp_available() -> bool {
         .is_ok_and(|o| o.status.success());
     if !ok {
         let ci = std::env::var("CI").is_ok_and(|v| v == "true");
-        assert!(!ci, "CI=true but python3 with aiosmtpd is missing (scripts/services.sh ensure_smtp_server)");
-        eprintln!("python3 with aiosmtpd is not installed: skipping the email tests (CI runs them)");
+        assert!(
+            !ci,
+            "CI=true but python3 with aiosmtpd is missing (scripts/services.sh ensure_smtp_server)"
+        );
+        eprintln!(
+            "python3 with aiosmtpd is not installed: skipping the email tests (CI runs them)"
+        );
     }
     ok
 }
@@ -138,7 +143,9 @@ async fn queue(app: &TestApp, m: &EmailMessage, key: &str) {
 /// Runs the job runner's round `seconds` from now with `mail`.
 async fn round(app: &TestApp, mail: &MailConfig, seconds: i64) {
     let at = chrono::Utc::now() + chrono::Duration::seconds(seconds);
-    tick_with(app.store.as_ref(), "test", at, mail).await.unwrap();
+    tick_with(app.store.as_ref(), "test", at, mail)
+        .await
+        .unwrap();
 }
 
 /// The email jobs still waiting to be sent a day from now (claimed, so taken off the queue).
@@ -169,25 +176,44 @@ async fn a_queued_message_arrives_multipart_from_the_organisation() {
     let smtp = start_smtp(free_port(), None);
     let app = spawn_app().await;
     let mail = mail_config(smtp.port, None);
-    queue(&app, &message(Recipient::Address("bo@example.com".into()), true), "t1").await;
+    queue(
+        &app,
+        &message(Recipient::Address("bo@example.com".into()), true),
+        "t1",
+    )
+    .await;
     round(&app, &mail, 0).await;
     let got = smtp.messages();
     assert_eq!(got.len(), 1, "{got:?}");
     let raw = &got[0];
-    let org = keel_store::Settings::settings(app.store.as_ref()).await.unwrap().name;
+    let org = keel_store::Settings::settings(app.store.as_ref())
+        .await
+        .unwrap()
+        .name;
     assert!(header(raw, "From").unwrap().contains("<okr@keel.test>"));
     assert!(header(raw, "From").unwrap().contains(&org), "{raw}");
     assert_eq!(header(raw, "To"), Some("bo@example.com"));
     assert_eq!(header(raw, "Subject"), Some("Keel can send email"));
-    assert_eq!(header(raw, "List-Unsubscribe"), Some("<http://keel.test/unsubscribe/abc>"));
-    assert_eq!(header(raw, "List-Unsubscribe-Post"), Some("List-Unsubscribe=One-Click"));
+    assert_eq!(
+        header(raw, "List-Unsubscribe"),
+        Some("<http://keel.test/unsubscribe/abc>")
+    );
+    assert_eq!(
+        header(raw, "List-Unsubscribe-Post"),
+        Some("List-Unsubscribe=One-Click")
+    );
     assert!(raw.contains("multipart/alternative"));
     assert!(raw.contains("Content-Type: text/plain") && raw.contains("This is the plain part."));
     assert!(raw.contains("Content-Type: text/html") && raw.contains("<strong>HTML</strong>"));
     assert_eq!(mail.last().unwrap().outcome, Ok("test".into()));
     assert!(waiting_emails(&app).await.is_empty(), "sent once, done");
     // Without an unsubscribe link there are no unsubscribe headers.
-    queue(&app, &message(Recipient::Address("cy@example.com".into()), false), "t2").await;
+    queue(
+        &app,
+        &message(Recipient::Address("cy@example.com".into()), false),
+        "t2",
+    )
+    .await;
     round(&app, &mail, 0).await;
     assert_eq!(header(&smtp.messages()[1], "List-Unsubscribe"), None);
 }
@@ -202,20 +228,29 @@ async fn a_person_gets_mail_at_their_current_address_and_not_once_deactivated() 
     let mail = mail_config(smtp.port, None);
     let (sam, _) = app.member("Sam Sender").await;
     let resp = app
-        .patch(&format!("/api/v1/people/{sam}"), serde_json::json!({"email": "sam.new@keel.test"}))
+        .patch(
+            &format!("/api/v1/people/{sam}"),
+            serde_json::json!({"email": "sam.new@keel.test"}),
+        )
         .await;
     assert_eq!(resp.status(), reqwest::StatusCode::OK);
     queue(&app, &message(Recipient::Person(sam.clone()), false), "p1").await;
     round(&app, &mail, 0).await;
     assert_eq!(header(&smtp.messages()[0], "To"), Some("sam.new@keel.test"));
     let resp = app
-        .patch(&format!("/api/v1/people/{sam}"), serde_json::json!({"active": false}))
+        .patch(
+            &format!("/api/v1/people/{sam}"),
+            serde_json::json!({"active": false}),
+        )
         .await;
     assert_eq!(resp.status(), reqwest::StatusCode::OK);
     queue(&app, &message(Recipient::Person(sam), false), "p2").await;
     round(&app, &mail, 0).await;
     assert_eq!(smtp.messages().len(), 1, "nothing to a deactivated person");
-    assert!(waiting_emails(&app).await.is_empty(), "skipped is done, not retried");
+    assert!(
+        waiting_emails(&app).await.is_empty(),
+        "skipped is done, not retried"
+    );
 }
 
 #[tokio::test]
@@ -226,10 +261,18 @@ async fn a_server_that_is_down_is_retried_until_the_message_goes() {
     let port = free_port();
     let app = spawn_app().await;
     let mail = mail_config(port, None);
-    queue(&app, &message(Recipient::Address("bo@example.com".into()), false), "r1").await;
+    queue(
+        &app,
+        &message(Recipient::Address("bo@example.com".into()), false),
+        "r1",
+    )
+    .await;
     round(&app, &mail, 0).await;
     let error = mail.last().unwrap().outcome.unwrap_err();
-    assert!(error.contains("cannot be reached") && error.contains(&port.to_string()), "{error}");
+    assert!(
+        error.contains("cannot be reached") && error.contains(&port.to_string()),
+        "{error}"
+    );
     // Not before its backoff…
     let smtp = start_smtp(port, None);
     round(&app, &mail, 5).await;
@@ -248,7 +291,12 @@ async fn bad_credentials_are_said_in_words_and_good_ones_send() {
     let smtp = start_smtp(free_port(), Some(("keel", "right-password")));
     let app = spawn_app().await;
     let wrong = mail_config(smtp.port, Some(("keel", "wrong-password")));
-    queue(&app, &message(Recipient::Address("bo@example.com".into()), false), "a1").await;
+    queue(
+        &app,
+        &message(Recipient::Address("bo@example.com".into()), false),
+        "a1",
+    )
+    .await;
     round(&app, &wrong, 0).await;
     let error = wrong.last().unwrap().outcome.unwrap_err();
     assert!(error.contains("credentials"), "{error}");
@@ -267,7 +315,12 @@ async fn a_recipient_refused_for_good_ends_the_job_with_its_error() {
     let smtp = start_smtp(free_port(), None);
     let app = spawn_app().await;
     let mail = mail_config(smtp.port, None);
-    queue(&app, &message(Recipient::Address("refused@example.com".into()), false), "d1").await;
+    queue(
+        &app,
+        &message(Recipient::Address("refused@example.com".into()), false),
+        "d1",
+    )
+    .await;
     round(&app, &mail, 0).await;
     let error = mail.last().unwrap().outcome.unwrap_err();
     assert!(error.contains("refused the recipient (550)"), "{error}");
@@ -277,17 +330,36 @@ async fn a_recipient_refused_for_good_ends_the_job_with_its_error() {
 #[tokio::test]
 async fn without_smtp_or_public_url_mail_waits_and_is_not_lost() {
     let app = spawn_app().await;
-    queue(&app, &message(Recipient::Address("bo@example.com".into()), false), "n1").await;
+    queue(
+        &app,
+        &message(Recipient::Address("bo@example.com".into()), false),
+        "n1",
+    )
+    .await;
     let none = MailConfig::default();
     round(&app, &none, 0).await;
-    assert!(none.last().unwrap().outcome.unwrap_err().contains("KEEL_SMTP_URL"));
+    assert!(none
+        .last()
+        .unwrap()
+        .outcome
+        .unwrap_err()
+        .contains("KEEL_SMTP_URL"));
     let mut no_url = mail_config(free_port(), None);
     no_url.public_url = None;
     round(&app, &no_url, 31).await;
-    assert!(no_url.last().unwrap().outcome.unwrap_err().contains("KEEL_PUBLIC_URL"));
+    assert!(no_url
+        .last()
+        .unwrap()
+        .outcome
+        .unwrap_err()
+        .contains("KEEL_PUBLIC_URL"));
     let waiting = waiting_emails(&app).await;
     assert_eq!(waiting.len(), 1, "still queued");
-    assert!(waiting[0].last_error.as_deref().unwrap().contains("KEEL_PUBLIC_URL"));
+    assert!(waiting[0]
+        .last_error
+        .as_deref()
+        .unwrap()
+        .contains("KEEL_PUBLIC_URL"));
 }
 
 /// The app with `mail` as its email settings, and an administrator's browser.
@@ -305,22 +377,32 @@ async fn the_email_page_sends_a_test_and_tells_how_it_went(db: Db) {
     let app = app_with_mail(db, &mail).await;
     let admin = Browser::admin(&app).await;
     let page = admin.get("/admin/email").await.text().await.unwrap();
-    assert!(page.contains("127.0.0.1, port " ) && page.contains("no encryption"), "{page}");
+    assert!(
+        page.contains("127.0.0.1, port ") && page.contains("no encryption"),
+        "{page}"
+    );
     assert!(page.contains("okr@keel.test"));
     assert!(page.contains("No message was sent"));
     // Bad input: not an address; nothing queued.
-    let resp = admin.submit("/admin/email/test", &[("address", "not an address")]).await;
+    let resp = admin
+        .submit("/admin/email/test", &[("address", "not an address")])
+        .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(field_error(&resp.text().await.unwrap(), "address").is_some());
     round(&app, &mail, 0).await;
     assert!(mail.last().is_none(), "nothing was queued");
     // The server is down: the page says so in words, and the message waits.
-    let resp = admin.submit("/admin/email/test", &[("address", "bo@example.com")]).await;
+    let resp = admin
+        .submit("/admin/email/test", &[("address", "bo@example.com")])
+        .await;
     assert_eq!(resp.status(), StatusCode::OK);
     assert!(resp.text().await.unwrap().contains("is queued"));
     round(&app, &mail, 0).await;
     let page = admin.get("/admin/email").await.text().await.unwrap();
-    assert!(page.contains("Failed") && page.contains("cannot be reached"), "{page}");
+    assert!(
+        page.contains("Failed") && page.contains("cannot be reached"),
+        "{page}"
+    );
     assert!(page.contains("nothing is lost"));
     // Once it is up, the retry delivers the test message.
     let smtp = start_smtp(port, None);
@@ -328,7 +410,9 @@ async fn the_email_page_sends_a_test_and_tells_how_it_went(db: Db) {
     let got = smtp.messages();
     assert_eq!(got.len(), 1);
     assert_eq!(header(&got[0], "To"), Some("bo@example.com"));
-    assert!(header(&got[0], "Subject").unwrap().contains("a test message from Keel"));
+    assert!(header(&got[0], "Subject")
+        .unwrap()
+        .contains("a test message from Keel"));
     assert!(got[0].contains("text/plain") && got[0].contains("text/html"));
     let page = admin.get("/admin/email").await.text().await.unwrap();
     assert!(page.contains("A message was sent."), "{page}");
@@ -354,7 +438,9 @@ async fn without_email_the_page_says_so_and_the_test_button_queues_nothing() {
     let page = admin.get("/admin/email").await.text().await.unwrap();
     assert!(page.contains("Not configured"), "{page}");
     assert!(page.contains("KEEL_SMTP_URL"));
-    let resp = admin.submit("/admin/email/test", &[("address", "bo@example.com")]).await;
+    let resp = admin
+        .submit("/admin/email/test", &[("address", "bo@example.com")])
+        .await;
     assert_eq!(resp.status(), StatusCode::CONFLICT);
     assert!(resp.text().await.unwrap().contains("Nothing was sent"));
     assert!(waiting_emails(&app).await.is_empty());
@@ -365,7 +451,9 @@ async fn without_email_the_page_says_so_and_the_test_button_queues_nothing() {
     let admin = Browser::admin(&app).await;
     let page = admin.get("/admin/email").await.text().await.unwrap();
     assert!(page.contains("KEEL_PUBLIC_URL"), "{page}");
-    let resp = admin.submit("/admin/email/test", &[("address", "bo@example.com")]).await;
+    let resp = admin
+        .submit("/admin/email/test", &[("address", "bo@example.com")])
+        .await;
     assert_eq!(resp.status(), StatusCode::CONFLICT);
     assert!(waiting_emails(&app).await.is_empty());
 }

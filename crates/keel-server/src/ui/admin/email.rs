@@ -39,7 +39,9 @@ struct EmailPage {
 fn test_fields(address: &str) -> Vec<Field> {
     vec![Field::new("address", "Send a test message to", "email")
         .value(address)
-        .hint("The message goes through the queue like any other; this page then shows how it went.")
+        .hint(
+            "The message goes through the queue like any other; this page then shows how it went.",
+        )
         .required()]
 }
 
@@ -51,7 +53,11 @@ fn page(state: &AppState, caller: &crate::auth::Caller, layout: Layout, form: Fo
             Security::Tls => "TLS",
             Security::None => "no encryption",
         };
-        let user = s.user.as_ref().map(|u| format!(", as {u}")).unwrap_or_default();
+        let user = s
+            .user
+            .as_ref()
+            .map(|u| format!(", as {u}"))
+            .unwrap_or_default();
         format!("{}, port {}, {security}{user}", s.host, s.port)
     });
     let last = mail.last().map(|l| {
@@ -80,7 +86,10 @@ pub async fn email(
 ) -> Result<Response, UiError> {
     crate::access::configure_sso(&caller.person)?;
     let layout = Layout::signed_in(&caller, "/admin");
-    let form = Form::new(&layout.csrf_token, test_fields(caller.person.email.as_str()));
+    let form = Form::new(
+        &layout.csrf_token,
+        test_fields(caller.person.email.as_str()),
+    );
     Ok(render(StatusCode::OK, &page(&state, &caller, layout, form)))
 }
 
@@ -101,19 +110,32 @@ pub async fn send_test(
     let layout = Layout::signed_in(&caller, "/admin");
     let mut form = Form::new(&layout.csrf_token, test_fields(&address));
     if !is_address(&address) {
-        form.show(crate::error::ApiError::invalid("address", "enter an email address"))?;
-        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page(&state, &caller, layout, form)));
+        form.show(crate::error::ApiError::invalid(
+            "address",
+            "enter an email address",
+        ))?;
+        return Ok(render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &page(&state, &caller, layout, form),
+        ));
     }
     if let Err(why) = state.mail.ready() {
         form.error = Some(format!("Nothing was sent: {why}."));
-        return Ok(render(StatusCode::CONFLICT, &page(&state, &caller, layout, form)));
+        return Ok(render(
+            StatusCode::CONFLICT,
+            &page(&state, &caller, layout, form),
+        ));
     }
     let organisation = keel_store::Settings::settings(state.store()).await?.name;
     let message = EmailMessage {
         to: Recipient::Address(address.clone()),
         purpose: "test".into(),
         subject: format!("{organisation}: a test message from Keel"),
-        text: format!("Keel can send email for {organisation}.\n\nSent from {} by {}.\n", state.mail.public_url.as_deref().unwrap_or(""), caller.person.name),
+        text: format!(
+            "Keel can send email for {organisation}.\n\nSent from {} by {}.\n",
+            state.mail.public_url.as_deref().unwrap_or(""),
+            caller.person.name
+        ),
         html: format!(
             "<p>Keel can send email for {}.</p><p>Sent by {}.</p>",
             escape(&organisation),
@@ -121,7 +143,10 @@ pub async fn send_test(
         ),
         unsubscribe_url: None,
     };
-    state.store().enqueue_job(&message.job(None, crate::services::now())).await?;
+    state
+        .store()
+        .enqueue_job(&message.job(None, crate::services::now()))
+        .await?;
     form.success = Some(format!(
         "A test message to {address} is queued; it is sent within a minute. Reload this page to see how it went."
     ));

@@ -13,11 +13,11 @@
 //! (`/account/tokens`); `/admin/tokens`, their old address, redirects there.
 
 pub mod cycles;
+pub mod email;
 pub mod form;
 pub mod people;
 pub mod person_data;
 pub mod settings;
-pub mod email;
 pub mod sso;
 pub mod teams;
 
