@@ -42,7 +42,7 @@ enum Command {
         #[command(flatten)]
         metrics: config::MetricsArgs,
         #[command(flatten)]
-        mail: config::MailArgs,
+        mail: Box<config::MailArgs>,
         /// Seconds requests in flight may take to finish after SIGTERM or Ctrl-C. Default: 30
         #[arg(long, env = "KEEL_DRAIN_SECONDS")]
         drain_seconds: Option<u64>,
@@ -292,7 +292,7 @@ async fn serve(
     db: &DbArgs,
     bind: Option<String>,
     demo: bool,
-    (auth, mail): (config::AuthArgs, config::MailArgs),
+    (auth, mail): (config::AuthArgs, Box<config::MailArgs>),
     metrics: config::MetricsArgs,
     drain_seconds: Option<u64>,
 ) -> anyhow::Result<()> {

@@ -77,22 +77,18 @@ enum Failure {
     Permanent(String),
 }
 
-impl From<String> for Failure {
-    fn from(e: String) -> Self {
-        Failure::Retry(e)
-    }
-}
-
 /// Runs one job; the error is recorded on the job, which is retried.
 async fn run(store: &dyn Store, job: &Job, mail: &MailConfig) -> Result<(), Failure> {
-    Ok(match job.kind.as_str() {
+    match job.kind.as_str() {
         EVALUATE => evaluator::evaluate(store, crate::services::now())
             .await
             .map(|_| ())
-            .map_err(|e| e.to_string())?,
-        crate::mail::SEND_EMAIL => send_email(store, job, mail).await?,
-        other => return Err(format!("no runner knows the job kind '{other}'").into()),
-    })
+            .map_err(|e| Failure::Retry(e.to_string())),
+        crate::mail::SEND_EMAIL => send_email(store, job, mail).await,
+        other => Err(Failure::Retry(format!(
+            "no runner knows the job kind '{other}'"
+        ))),
+    }
 }
 
 /// Sends a queued email (`mail::send`): a deactivated recipient is skipped (done), a
