@@ -66,3 +66,20 @@ ensure_cargo_deny() {
   echo "scripts/services.sh: installing cargo-deny (cargo install --locked cargo-deny)" >&2
   cargo install --locked --quiet cargo-deny
 }
+
+# The SMTP server the email tests start on loopback (aiosmtpd from PyPI, run by
+# crates/keel-server/tests/smtp/server.py). Installs Debian's python3 and pip when missing.
+ensure_smtp_server() {
+  if python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
+    return 0
+  fi
+  if ! command -v python3 >/dev/null 2>&1 || ! python3 -m pip --version >/dev/null 2>&1; then
+    echo "scripts/test: installing Python (Debian packages python3, python3-pip)" >&2
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-pip >/dev/null
+  fi
+  echo "scripts/test: installing aiosmtpd (pip, for the email tests)" >&2
+  python3 -m pip install --quiet --user 'aiosmtpd==1.4.6' \
+    || python3 -m pip install --quiet --user --break-system-packages 'aiosmtpd==1.4.6'
+  python3 -c 'import aiosmtpd'
+}

@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod mail;
 pub mod observe;
 pub mod read;
+pub mod secrets;
 pub mod services;
 pub mod ui;
 
@@ -35,6 +36,8 @@ pub struct AppState {
     pub observe: observe::Observe,
     /// Whether the organisation waits for its first administrator (`/setup`).
     pub setup: std::sync::Arc<services::setup::SetupGate>,
+    /// How email is sent (none configured: Keel sends nothing); shared with the job runner.
+    pub mail: mail::MailConfig,
 }
 
 impl AppState {
@@ -48,6 +51,7 @@ impl AppState {
             auth: std::sync::Arc::new(auth),
             observe: observe::Observe::default(),
             setup: std::sync::Arc::default(),
+            mail: mail::MailConfig::default(),
         }
     }
     /// The state with metrics turned on (see [`observe::Observe::with_metrics`]).
@@ -58,6 +62,11 @@ impl AppState {
     /// The state with the first-run gate `keel serve` prepared (`services::setup::prepare`).
     pub fn with_setup(mut self, gate: services::setup::SetupGate) -> Self {
         self.setup = std::sync::Arc::new(gate);
+        self
+    }
+    /// The state with email settings (pass the same to `jobs::start_with`).
+    pub fn with_mail(mut self, mail: mail::MailConfig) -> Self {
+        self.mail = mail;
         self
     }
     pub fn store(&self) -> &dyn Store {

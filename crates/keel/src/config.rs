@@ -23,6 +23,8 @@ pub struct FileConfig {
     pub metrics_token: Option<Secret>,
     pub sqlite_synchronous: Option<String>,
     pub drain_seconds: Option<u64>,
+    pub smtp_url: Option<Secret>,
+    pub mail_from: Option<String>,
 }
 
 /// A secret setting: never shown by `Debug` (so never in logs or error messages).
@@ -216,6 +218,52 @@ impl LogArgs {
             Some("json") => Ok(LogFormat::Json),
             Some(other) => bail!("invalid KEEL_LOG_FORMAT '{other}': use text or json"),
         }
+    }
+}
+
+/// How `keel serve` sends email (docs in README, "Email"). Off unless `KEEL_SMTP_URL` is set.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct MailArgs {
+    /// The mail server, e.g. smtp://user:password@mail.example.com:587 (STARTTLS),
+    /// smtps://…:465, smtp://127.0.0.1:2525?tls=none. Prefer the environment variable.
+    #[arg(long, env = "KEEL_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<Secret>,
+    /// The sender's address, e.g. okr@example.com (the organisation's name is shown with it).
+    #[arg(long, env = "KEEL_MAIL_FROM")]
+    pub mail_from: Option<String>,
+}
+
+impl MailArgs {
+    /// The mail settings after flags, environment and file; a one-line error naming the
+    /// setting that is wrong.
+    pub fn mail_config(
+        &self,
+        file: &FileConfig,
+        public_url: Option<String>,
+    ) -> anyhow::Result<keel_server::mail::MailConfig> {
+        let url = self.smtp_url.clone().or_else(|| file.smtp_url.clone());
+        let smtp = match url {
+            None => None,
+            Some(u) => Some(
+                keel_server::mail::smtp::SmtpSettings::parse(&u.0)
+                    .map_err(|e| anyhow::anyhow!("invalid KEEL_SMTP_URL: {e}"))?,
+            ),
+        };
+        let from = self.mail_from.clone().or_else(|| file.mail_from.clone());
+        if let Some(f) = &from {
+            if !keel_server::mail::smtp::is_address(f) {
+                bail!("invalid KEEL_MAIL_FROM '{f}': use an address such as okr@example.com");
+            }
+        }
+        if smtp.is_some() && from.is_none() {
+            bail!("email (KEEL_SMTP_URL) needs the sender's address: set KEEL_MAIL_FROM");
+        }
+        Ok(keel_server::mail::MailConfig {
+            smtp,
+            from,
+            public_url,
+            ..Default::default()
+        })
     }
 }
 

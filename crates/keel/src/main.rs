@@ -42,6 +42,8 @@ enum Command {
         auth: config::AuthArgs,
         #[command(flatten)]
         metrics: config::MetricsArgs,
+        #[command(flatten)]
+        mail: Box<config::MailArgs>,
         /// Seconds requests in flight may take to finish after SIGTERM or Ctrl-C. Default: 30
         #[arg(long, env = "KEEL_DRAIN_SECONDS")]
         drain_seconds: Option<u64>,
@@ -247,8 +249,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             demo,
             auth,
             metrics,
+            mail,
             drain_seconds,
-        } => serve(db, bind, demo, auth, metrics, drain_seconds).await,
+        } => serve(db, bind, demo, (auth, mail), metrics, drain_seconds).await,
         Command::Migrate => {
             let store = open(db).await?;
             eprintln!(
@@ -296,12 +299,13 @@ async fn serve(
     db: &DbArgs,
     bind: Option<String>,
     demo: bool,
-    auth: config::AuthArgs,
+    (auth, mail): (config::AuthArgs, Box<config::MailArgs>),
     metrics: config::MetricsArgs,
     drain_seconds: Option<u64>,
 ) -> anyhow::Result<()> {
     let file = FileConfig::load(db.config.as_deref())?;
     let auth = auth.auth_config(&file)?;
+    let mail = mail.mail_config(&file, auth.public_url.clone())?;
     let metrics = metrics.settings(&file)?;
     let drain = config::drain_time(drain_seconds, &file)?;
     let bind = bind
@@ -316,7 +320,7 @@ async fn serve(
         .with_context(|| format!("cannot listen on {addr}"))?;
     let shown = listener.local_addr()?;
     let state = with_metrics(
-        keel_server::AppState::with_auth(store.clone(), auth),
+        keel_server::AppState::with_auth(store.clone(), auth).with_mail(mail.clone()),
         metrics,
     )
     .await?;
@@ -337,7 +341,7 @@ async fn serve(
         .metrics
         .as_deref()
         .map(keel_server::jobs::JobMetrics::register);
-    let runner = keel_server::jobs::start_observed(store.clone(), job_metrics);
+    let runner = keel_server::jobs::start_observed(store.clone(), mail, job_metrics);
     let stop = stop_signal()?;
     let shutdown = async move {
         stop.await;

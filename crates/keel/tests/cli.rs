@@ -672,3 +672,34 @@ fn serve_runs_without_a_setup_page_when_the_data_directory_cannot_be_written() {
         "says what to do instead: {log}"
     );
 }
+
+#[test]
+fn bad_email_settings_stop_serve_with_one_line_naming_the_setting() {
+    let dir = Dir::new();
+    for (args, says) in [
+        (
+            vec!["serve", "--smtp-url", "http://u:hunter2@mail.example.com"],
+            "invalid KEEL_SMTP_URL",
+        ),
+        (
+            vec!["serve", "--smtp-url", "smtp://mail.example.com:587"],
+            "KEEL_MAIL_FROM",
+        ),
+        (
+            vec![
+                "serve",
+                "--smtp-url",
+                "smtp://mail.example.com",
+                "--mail-from",
+                "not an address",
+            ],
+            "invalid KEEL_MAIL_FROM",
+        ),
+    ] {
+        let o = keel(&dir, &args);
+        assert!(!o.status.success(), "{args:?}");
+        let err = stderr(&o);
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(says) && !err.contains("hunter2"), "{err}");
+    }
+}

@@ -13,6 +13,7 @@ mod metrics;
 
 pub use metrics::JobMetrics;
 
+use crate::mail::MailConfig;
 use keel_domain::notification::retry_delay;
 use keel_store::{DynStore, Job, Jobs, NewJob, Store};
 use std::time::Duration;
@@ -85,51 +86,85 @@ pub async fn schedule(
     Ok(())
 }
 
+/// How a job's attempt failed: retried with the queue's backoff, or given up at once.
+enum Failure {
+    Retry(String),
+    Permanent(String),
+}
+
 /// Runs one job; the error is recorded on the job, which is retried.
-async fn run(store: &dyn Store, job: &Job) -> Result<(), String> {
+async fn run(store: &dyn Store, job: &Job, mail: &MailConfig) -> Result<(), Failure> {
     match job.kind.as_str() {
         EVALUATE => evaluator::evaluate(store, crate::services::now())
             .await
             .map(|_| ())
-            .map_err(|e| e.to_string()),
+            .map_err(|e| Failure::Retry(e.to_string())),
         crate::digest::DIGEST => {
             crate::digest::digests(store, &crate::digest::Round::scheduled(job.run_at))
                 .await
                 .map(|_| ())
-                .map_err(|e| e.to_string())
+                .map_err(|e| Failure::Retry(e.to_string()))
         }
         crate::digest::REMINDERS => {
             crate::digest::reminders(store, &crate::digest::Round::scheduled(job.run_at))
                 .await
                 .map(|_| ())
-                .map_err(|e| e.to_string())
+                .map_err(|e| Failure::Retry(e.to_string()))
         }
-        other => Err(format!("no runner knows the job kind '{other}'")),
+        crate::mail::SEND_EMAIL => send_email(store, job, mail).await,
+        other => Err(Failure::Retry(format!(
+            "no runner knows the job kind '{other}'"
+        ))),
     }
 }
 
-/// One round of the runner: schedules this period's jobs, then claims the jobs due and runs
-/// them, recording each outcome. Returns how many jobs ran.
+/// Sends a queued email (`mail::send`): a deactivated recipient is skipped (done), a
+/// recipient refused for good ends the job at once, anything else is retried.
+async fn send_email(store: &dyn Store, job: &Job, mail: &MailConfig) -> Result<(), Failure> {
+    use crate::mail::smtp::SendFailure;
+    match crate::mail::deliver(store, mail, &job.payload).await {
+        Ok(delivery) => {
+            tracing::info!(job = %job.id, ?delivery, "an email job finished");
+            Ok(())
+        }
+        Err(SendFailure::Retry(e)) => Err(Failure::Retry(e)),
+        Err(SendFailure::Permanent(e)) => Err(Failure::Permanent(e)),
+    }
+}
+
+/// One round of the runner without email settings (email jobs wait): see [`tick_with`].
 pub async fn tick(
     store: &dyn Store,
     worker: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> keel_store::StoreResult<usize> {
-    tick_observed(store, worker, now, None).await
+    tick_with(store, worker, now, &MailConfig::default()).await
 }
 
-/// [`tick`], recording each run in the runner's metrics when they are on.
+/// One round of the runner: schedules this period's jobs, then claims the jobs due and runs
+/// them, recording each outcome. Returns how many jobs ran.
+pub async fn tick_with(
+    store: &dyn Store,
+    worker: &str,
+    now: chrono::DateTime<chrono::Utc>,
+    mail: &MailConfig,
+) -> keel_store::StoreResult<usize> {
+    tick_observed(store, worker, now, mail, None).await
+}
+
+/// [`tick_with`], recording each run in the runner's metrics when they are on.
 pub async fn tick_observed(
     store: &dyn Store,
     worker: &str,
     now: chrono::DateTime<chrono::Utc>,
+    mail: &MailConfig,
     metrics: Option<&JobMetrics>,
 ) -> keel_store::StoreResult<usize> {
     schedule(store, &SCHEDULES, now).await?;
     let jobs = store.claim_jobs(worker, now, LEASE, 10).await?;
     for job in &jobs {
         let started = std::time::Instant::now();
-        let outcome = run(store, job).await;
+        let outcome = run(store, job, mail).await;
         let seconds = started.elapsed().as_secs_f64();
         match outcome {
             Ok(()) => {
@@ -138,7 +173,19 @@ pub async fn tick_observed(
                     m.observe(&job.kind, "done", seconds);
                 }
             }
-            Err(e) => {
+            Err(failure) => {
+                let (e, job) = match failure {
+                    Failure::Retry(e) => (e, job.clone()),
+                    // Given up now: recorded as the last attempt, so the job is dead.
+                    Failure::Permanent(e) => (
+                        e,
+                        Job {
+                            max_attempts: job.attempts,
+                            ..job.clone()
+                        },
+                    ),
+                };
+                let job = &job;
                 let state = store.fail_job(job, &e, crate::services::now()).await?;
                 if let Some(m) = metrics {
                     let dead = matches!(state, keel_store::JobState::Dead);
@@ -164,25 +211,25 @@ pub struct Runner {
     task: tokio::task::JoinHandle<()>,
 }
 
-/// Starts the runner on `store` as a tokio task.
+/// Starts the runner on `store` as a tokio task, without email settings.
 pub fn start(store: DynStore) -> Runner {
-    start_observed(store, None)
+    start_with(store, MailConfig::default())
 }
 
-/// [`start`], recording the runs in the runner's metrics when they are on.
-pub fn start_observed(store: DynStore, metrics: Option<JobMetrics>) -> Runner {
+/// Starts the runner on `store` as a tokio task; `mail` sends the queued emails.
+pub fn start_with(store: DynStore, mail: MailConfig) -> Runner {
+    start_observed(store, mail, None)
+}
+
+/// [`start_with`], recording the runs in the runner's metrics when they are on.
+pub fn start_observed(store: DynStore, mail: MailConfig, metrics: Option<JobMetrics>) -> Runner {
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
     let worker = format!("{}-{}", std::process::id(), uuid::Uuid::now_v7().simple());
     let task = tokio::spawn(async move {
         loop {
-            if let Err(e) = tick_observed(
-                store.as_ref(),
-                &worker,
-                crate::services::now(),
-                metrics.as_ref(),
-            )
-            .await
-            {
+            let now = crate::services::now();
+            let ticked = tick_observed(store.as_ref(), &worker, now, &mail, metrics.as_ref());
+            if let Err(e) = ticked.await {
                 tracing::error!(error = %e, "the background job runner could not reach the store");
             }
             tokio::select! {

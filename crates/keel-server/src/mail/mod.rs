@@ -6,6 +6,11 @@
 //! reminders, the settings page's test message) builds an [`EmailMessage`] and queues it with
 //! [`EmailMessage::job`]; the runner hands `send_email` jobs to the sender.
 
+pub mod send;
+pub mod smtp;
+
+pub use send::{deliver, Delivery, LastSend, MailConfig};
+
 use keel_domain::Timestamp;
 use keel_store::NewJob;
 use serde::{Deserialize, Serialize};

@@ -137,6 +137,16 @@ pub async fn spawn_app_on_listener(
     listener: tokio::net::TcpListener,
     auth: keel_server::auth::AuthConfig,
 ) -> TestApp {
+    spawn_app_with_mail(db, listener, auth, Default::default()).await
+}
+
+/// The app with email settings (the email page reads them; tests run the job runner's round).
+pub async fn spawn_app_with_mail(
+    db: Db,
+    listener: tokio::net::TcpListener,
+    auth: keel_server::auth::AuthConfig,
+    mail: keel_server::mail::MailConfig,
+) -> TestApp {
     let (url, dir, pg) = match db {
         Db::Sqlite => {
             let dir =
@@ -180,7 +190,7 @@ pub async fn spawn_app_on_listener(
     .expect("issue token");
     let addr = listener.local_addr().unwrap();
     let clock = auth.clock.clone();
-    let state = AppState::with_auth(store.clone(), auth);
+    let state = AppState::with_auth(store.clone(), auth).with_mail(mail);
     tokio::spawn(keel_server::serve(listener, state, std::future::pending()));
     TestApp {
         base: format!("http://{addr}"),

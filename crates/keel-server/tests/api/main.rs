@@ -12,6 +12,7 @@ mod company_pages;
 mod conversations;
 mod digest;
 mod directory;
+mod email;
 mod errors;
 mod feedback_pages;
 mod forecast;

@@ -289,10 +289,14 @@ async fn the_job_runner_counts_its_runs_by_kind_and_outcome() {
         max_attempts: 3,
     };
     app.store.enqueue_job(&unknown).await.unwrap();
-    let ran = tick_observed(app.store.as_ref(), "metrics-test", now, Some(&jobs))
+    let mail = keel_server::mail::MailConfig::default();
+    let ran = tick_observed(app.store.as_ref(), "metrics-test", now, &mail, Some(&jobs))
         .await
         .unwrap();
-    assert_eq!(ran, 2, "this hour's evaluation and the unknown job");
+    assert_eq!(
+        ran, 4,
+        "this hour's evaluation, digest and reminder rounds, and the unknown job"
+    );
     let text = scrape(&app, &base).await;
     let done = r#"keel_job_runs_total{kind="evaluate_key_results",outcome="done"}"#;
     assert_eq!(sample(&text, done), Some(1.0), "{text}");

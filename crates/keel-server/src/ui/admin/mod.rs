@@ -13,6 +13,7 @@
 //! (`/account/tokens`); `/admin/tokens`, their old address, redirects there.
 
 pub mod cycles;
+pub mod email;
 pub mod form;
 pub mod notifications;
 pub mod people;
@@ -87,6 +88,8 @@ pub fn routes() -> Router<AppState> {
             get(notifications::defaults_form).post(notifications::set_defaults),
         )
         .route("/admin/sso", get(sso::sso))
+        .route("/admin/email", get(email::email))
+        .route("/admin/email/test", axum::routing::post(email::send_test))
         // The old address of a person's own API tokens.
         .route(
             "/admin/tokens",
@@ -116,6 +119,9 @@ const SECTIONS: [(&str, &str, MayOpen); 7] = [
         crate::access::manage_settings(&c.person).is_ok()
     }),
     ("/admin/sso", "Single sign-on", |c| {
+        crate::access::configure_sso(&c.person).is_ok()
+    }),
+    ("/admin/email", "Email", |c| {
         crate::access::configure_sso(&c.person).is_ok()
     }),
     ("/admin/audit", "Audit log", |c| {

@@ -1,0 +1,126 @@
+//! The sender the job runner hands `send_email` jobs to: it reads the mail settings in effect,
+//! resolves a person to their current address (nothing to a deactivated person), builds the
+//! message and sends it, and remembers the last outcome for the settings page.
+//!
+//! Why a separate step from queuing: the queue makes sending durable (a failure is retried with
+//! the queue's backoff, nothing is lost); this module only decides, per attempt, whether the
+//! message went, must wait, or can never go.
+
+use super::smtp::{self, SendFailure, SmtpSettings};
+use super::{EmailMessage, Recipient};
+use keel_domain::PersonId;
+use keel_store::{People, Settings, Store};
+use std::sync::{Arc, Mutex};
+
+/// The mail settings of this server: the SMTP server, the sender address and the public URL
+/// that links in messages need. Cloned cheaply (the last outcome is shared).
+#[derive(Debug, Clone, Default)]
+pub struct MailConfig {
+    /// `KEEL_SMTP_URL`; none: email is off and Keel works as without it.
+    pub smtp: Option<SmtpSettings>,
+    /// `KEEL_MAIL_FROM`: the sender's address (the organisation's name is its display name).
+    pub from: Option<String>,
+    /// `KEEL_PUBLIC_URL`: links in messages point there; email needs it.
+    pub public_url: Option<String>,
+    /// The sender's last outcome, for the settings page.
+    pub last: Arc<Mutex<Option<LastSend>>>,
+}
+
+/// What happened to the last message this server tried to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastSend {
+    pub at: keel_domain::Timestamp,
+    /// `Ok` with who it went to, or the error in words.
+    pub outcome: Result<String, String>,
+}
+
+/// How a message's attempt ended when it did not fail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    Sent,
+    /// Not sent, and never will be (a deactivated or erased person): the job is done.
+    Skipped(&'static str),
+}
+
+impl MailConfig {
+    /// The SMTP server and sender address, or why email cannot be sent yet (in words).
+    pub fn ready(&self) -> Result<(&SmtpSettings, &str), String> {
+        let smtp = self
+            .smtp
+            .as_ref()
+            .ok_or("email is not configured (KEEL_SMTP_URL)")?;
+        let from = self
+            .from
+            .as_deref()
+            .ok_or("the sender address is not configured (KEEL_MAIL_FROM)")?;
+        if self.public_url.is_none() {
+            return Err(
+                "sending email needs the public URL (KEEL_PUBLIC_URL) for its links".into(),
+            );
+        }
+        Ok((smtp, from))
+    }
+
+    /// The last outcome of this server's sender.
+    pub fn last(&self) -> Option<LastSend> {
+        self.last.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn remember(&self, outcome: Result<String, String>) {
+        *self.last.lock().unwrap_or_else(|e| e.into_inner()) = Some(LastSend {
+            at: crate::services::now(),
+            outcome,
+        });
+    }
+}
+
+/// Sends the message a `send_email` job carries.
+pub async fn deliver(
+    store: &dyn Store,
+    config: &MailConfig,
+    payload: &serde_json::Value,
+) -> Result<Delivery, SendFailure> {
+    let message = EmailMessage::from_job(payload).map_err(SendFailure::Permanent)?;
+    let result = attempt(store, config, &message).await;
+    match &result {
+        Ok(Delivery::Sent) => config.remember(Ok(message.purpose.clone())),
+        Ok(Delivery::Skipped(_)) => {}
+        Err(SendFailure::Retry(e) | SendFailure::Permanent(e)) => config.remember(Err(e.clone())),
+    }
+    result
+}
+
+async fn attempt(
+    store: &dyn Store,
+    config: &MailConfig,
+    message: &EmailMessage,
+) -> Result<Delivery, SendFailure> {
+    let (smtp_settings, from) = config.ready().map_err(SendFailure::Retry)?;
+    let to = match &message.to {
+        Recipient::Address(address) => address.clone(),
+        Recipient::Person(id) => {
+            let person = store
+                .person(&PersonId::from_string(id.as_str()))
+                .await
+                .map_err(|e| SendFailure::Retry(e.to_string()))?;
+            match person {
+                Some(p) if p.active => p.email.as_str().to_string(),
+                Some(_) => return Ok(Delivery::Skipped("the person is deactivated")),
+                None => return Ok(Delivery::Skipped("the person no longer exists")),
+            }
+        }
+    };
+    if to.parse::<lettre::Address>().is_err() {
+        return Err(SendFailure::Permanent(
+            "the recipient's address is not a valid address".into(),
+        ));
+    }
+    let organisation = store
+        .settings()
+        .await
+        .map_err(|e| SendFailure::Retry(e.to_string()))?
+        .name;
+    let wire = smtp::build(message, &organisation, from, &to).map_err(SendFailure::Retry)?;
+    smtp::send(smtp_settings, wire).await?;
+    Ok(Delivery::Sent)
+}
