@@ -277,6 +277,7 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     ("POST", "/key-results/{id}/check-ins/{check_in_id}/correct",  "oonoooooo", "as `PATCH /api/v1/key-results/{id}/check-ins/{check_in_id}`"),
     ("POST", "/key-results/{id}/check-ins/{check_in_id}/withdraw", "oonoooooo", "as `POST /api/v1/key-results/{id}/check-ins/{check_in_id}/withdraw`"),
     ("POST", "/key-results/{id}/initiatives",       "yyooooooo", ""),
+    ("POST", "/objectives/{id}/initiatives",        "yyooooooo", "the objective page's one propose form, naming the key result"),
     ("POST", "/initiatives/{id}/done",              "yyooooooo", "also the initiative's own owner"),
     ("POST", "/initiatives/{id}/drop",              "yyooooooo", ""),
     ("POST", "/objectives/{id}/ownership",          "yyooooono", "proposes"),

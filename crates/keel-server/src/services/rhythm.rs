@@ -412,7 +412,7 @@ impl Assessor {
         } else if o.state == ObjectiveState::Draft {
             (
                 Status::Draft,
-                "a draft: it counts once it is active".to_string(),
+                "it counts once it is active".to_string(),
             )
         } else {
             let worst = Status::worst(key_results.iter().map(|(_, a)| a.status));

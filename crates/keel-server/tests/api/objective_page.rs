@@ -386,3 +386,35 @@ async fn handing_over_from_the_objective_page_needs_a_person_and_keeps_the_note(
         .body()
         .contains("Dan sees the funnel daily"));
 }
+
+/// A draft's status badge says "Draft" once, with what it waits for, not "Draft: a draft: …";
+/// the key result page says a status's reason once.
+#[tokio::test]
+async fn a_draft_says_draft_once_and_a_key_result_its_reason_once() {
+    let app = spawn_app().await;
+    let cycle = app.cycle("Q4 2026").await;
+    let o = app
+        .create(
+            "/api/v1/objectives",
+            json!({"title": "Draft plans", "cycle_id": cycle}),
+        )
+        .await;
+    let o = o["id"].as_str().unwrap().to_string();
+    let k = app
+        .create(
+            &format!("/api/v1/objectives/{o}/key-results"),
+            json!({"title": "Ship it", "kind": "increase", "start": 0, "target": 10}),
+        )
+        .await;
+    let ada = Browser::admin(&app).await;
+    let page = ada.page(&format!("/objectives/{o}")).await;
+    let badge = page.text("#objective-status .status");
+    assert!(badge.starts_with("Draft"), "{badge}");
+    assert_eq!(badge.to_lowercase().matches("draft").count(), 1, "{badge}");
+    let kr = ada
+        .page(&format!("/key-results/{}", k["id"].as_str().unwrap()))
+        .await;
+    let reason = kr.text("#kr-status-reason");
+    assert!(!reason.is_empty());
+    assert_eq!(kr.body().matches(reason.as_str()).count(), 1, "{}", kr.body());
+}
