@@ -55,5 +55,6 @@ mod status_pages;
 mod story;
 mod team_cadence;
 mod tokens_page;
+mod account_navigation;
 mod visibility;
 mod words;

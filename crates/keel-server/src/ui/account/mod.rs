@@ -2,6 +2,7 @@
 //! tokens in `tokens`) and an administrator's password reset, as pages and forms that work
 //! without JavaScript.
 
+pub mod overview;
 pub mod time_zone;
 pub mod tokens;
 
