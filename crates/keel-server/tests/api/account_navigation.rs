@@ -83,3 +83,30 @@ async fn every_page_names_a_favicon_that_answers() {
     let resp = Browser::new(&app).get("/static/favicon.png").await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
 }
+
+/// The time zone is chosen from the IANA list on the account page and in the organisation's
+/// settings, the current one selected; a name not on the list is still refused next to the field.
+#[tokio::test]
+async fn time_zones_are_chosen_from_a_list() {
+    let app = spawn_app().await;
+    let ada = Browser::admin(&app).await;
+    let page = ada.page("/account/time-zone").await;
+    assert!(page.has("select[name=\"time_zone\"] option[value=\"Pacific/Auckland\"]"));
+    assert!(!page.has("input[name=\"time_zone\"]"));
+    let resp = ada
+        .submit("/account/time-zone", &[("time_zone", "Pacific/Auckland")])
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let page = ada.page("/account/time-zone").await;
+    assert_eq!(
+        page.attrs("select[name=\"time_zone\"] option[selected]", "value"),
+        vec!["Pacific/Auckland".to_string()]
+    );
+    let html = ada
+        .refused("/account/time-zone", &[("time_zone", "Mars/Olympus")])
+        .await;
+    assert!(Page::parse(&html).has("#f-time_zone-error"), "{html}");
+    let settings = ada.page("/admin/settings").await;
+    assert_eq!(settings.attrs("select[name=\"time_zone\"] option[selected]", "value"), vec!["UTC".to_string()]);
+    assert!(settings.has("select[name=\"time_zone\"] option[value=\"Pacific/Auckland\"]"));
+}
