@@ -479,17 +479,7 @@ async fn page(
         today,
     };
     let key_results = o.key_results.iter().map(|k| blocks.block(k)).collect();
-    let initiative_lines = o
-        .key_results
-        .iter()
-        .flat_map(|k| blocks.initiatives_of(k))
-        .collect();
-    let propose_choices = o
-        .key_results
-        .iter()
-        .filter(|k| can.manage_initiatives.contains(&k.id) && !can.locked)
-        .map(|k| (k.id.to_string(), k.title.clone()))
-        .collect();
+    let (initiative_lines, propose_choices) = blocks.initiatives(&o);
     let confidence = confidence_summary(&o, scale);
     let chart = cycle.as_ref().map_or_else(String::new, |c| {
         objective_chart(&records, &check_ins, c, today, &o.title)
@@ -666,7 +656,10 @@ fn error_status(headers: &HeaderMap) -> StatusCode {
 
 /// Back to the objective page's initiatives after a change.
 fn to_initiatives(objective_id: &ObjectiveId) -> Response {
-    Redirect::to(&format!("/objectives/{objective_id}?done=initiative#initiatives")).into_response()
+    Redirect::to(&format!(
+        "/objectives/{objective_id}?done=initiative#initiatives"
+    ))
+    .into_response()
 }
 
 #[derive(Deserialize)]
@@ -693,7 +686,11 @@ pub async fn propose_for_objective(
     let objective_id = ObjectiveId::from_string(id);
     let kr = input.key_result_id.trim().to_string();
     let mine = objective_page::objective_page(state.store(), &caller, &objective_id, None).await?;
-    let ours = mine.objective.key_results.iter().any(|k| k.id.as_str() == kr);
+    let ours = mine
+        .objective
+        .key_results
+        .iter()
+        .any(|k| k.id.as_str() == kr);
     if ours {
         return propose(&state, &caller, &headers, kr, input).await;
     }

@@ -107,6 +107,9 @@ async fn time_zones_are_chosen_from_a_list() {
         .await;
     assert!(Page::parse(&html).has("#f-time_zone-error"), "{html}");
     let settings = ada.page("/admin/settings").await;
-    assert_eq!(settings.attrs("select[name=\"time_zone\"] option[selected]", "value"), vec!["UTC".to_string()]);
+    assert_eq!(
+        settings.attrs("select[name=\"time_zone\"] option[selected]", "value"),
+        vec!["UTC".to_string()]
+    );
     assert!(settings.has("select[name=\"time_zone\"] option[value=\"Pacific/Auckland\"]"));
 }

@@ -135,7 +135,9 @@ async fn cfrs(app: TestApp) {
         "{}",
         bo_page.html()
     );
-    assert!(bo_page.body().contains("Nobody is waiting for your feedback."));
+    assert!(bo_page
+        .body()
+        .contains("Nobody is waiting for your feedback."));
     assert!(ada
         .page("/feedback")
         .await

@@ -31,6 +31,7 @@ async fn objective_page_shows_progress_chart_and_initiatives() {
         .await;
     }
     progress_chart_confidence_and_history_are_shown(&w).await;
+    the_propose_form_refuses_bad_input(&w).await;
     initiatives_are_proposed_dropped_and_done(&w).await;
 }
 
@@ -43,7 +44,9 @@ async fn progress_chart_confidence_and_history_are_shown(w: &World) {
     // KR1 50 %, KR2 25 %: the objective at 38 %.
     assert_eq!(page.text("#objective-progress"), "38%", "{}", page.html());
     assert!(shown.contains("50% progress · attainment 50%"), "{shown}");
-    assert!(page.texts(".kr-progress .percent").contains(&"50%".to_string()));
+    assert!(page
+        .texts(".kr-progress .percent")
+        .contains(&"50%".to_string()));
     // The chart: an <svg> with the ideal line and one circle per moment of check-in.
     assert!(page.has("svg.progress-chart .ideal"), "{}", page.html());
     assert_eq!(page.texts("svg.progress-chart circle").len(), 3);
@@ -64,7 +67,9 @@ async fn progress_chart_confidence_and_history_are_shown(w: &World) {
 
 /// Initiatives: bad input next to the field with the link kept; two proposed, one dropped with
 /// a reason, the other done; htmx gets the fragment; a stale version is refused.
-async fn initiatives_are_proposed_dropped_and_done(w: &World) {
+/// The page's one propose form: a key-result select; each refusal next to its field, what was
+/// typed kept, nothing written.
+async fn the_propose_form_refuses_bad_input(w: &World) {
     let path = format!("/objectives/{}", w.objective);
     // The page has one propose form, for the objective, with a key-result select.
     let page = w.bea.page(&path).await;
@@ -83,13 +88,20 @@ async fn initiatives_are_proposed_dropped_and_done(w: &World) {
         .submit_from(
             &path,
             &propose,
-            &[("key_result_id", ""), ("title", "Emails"), ("link", "https://tracker.example/9")],
+            &[
+                ("key_result_id", ""),
+                ("title", "Emails"),
+                ("link", "https://tracker.example/9"),
+            ],
         )
         .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let shown = Page::parse(&resp.text().await.unwrap());
     assert!(shown.has("#propose-kr-error"), "{}", shown.html());
-    assert_eq!(shown.attr("#propose-title", "value").as_deref(), Some("Emails"));
+    assert_eq!(
+        shown.attr("#propose-title", "value").as_deref(),
+        Some("Emails")
+    );
     assert!(listed(&w.app, w.kr1.clone()).await.is_empty());
     // Propose an initiative with no title: 422, the error next to the title, link kept, nothing
     // written.
@@ -99,7 +111,11 @@ async fn initiatives_are_proposed_dropped_and_done(w: &World) {
         .submit_from(
             &path,
             &propose,
-            &[("key_result_id", kr1.as_str()), ("title", " "), ("link", "https://tracker.example/9")],
+            &[
+                ("key_result_id", kr1.as_str()),
+                ("title", " "),
+                ("link", "https://tracker.example/9"),
+            ],
         )
         .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -129,12 +145,21 @@ async fn initiatives_are_proposed_dropped_and_done(w: &World) {
     let page = Page::parse(&resp.text().await.unwrap());
     assert!(page.has("[id=\"propose-link-error\"]"));
     assert!(listed(&w.app, w.kr1.clone()).await.is_empty());
+}
 
+async fn initiatives_are_proposed_dropped_and_done(w: &World) {
+    let path = format!("/objectives/{}", w.objective);
+    let propose = format!("/objectives/{}/initiatives", w.objective);
+    let kr1 = w.kr1.to_string();
     // Propose two, drop one (a reason is required), mark the other done.
     for title in ["Onboarding emails", "In-app tour"] {
         let resp = w
             .bea
-            .submit_from(&path, &propose, &[("key_result_id", kr1.as_str()), ("title", title)])
+            .submit_from(
+                &path,
+                &propose,
+                &[("key_result_id", kr1.as_str()), ("title", title)],
+            )
             .await;
         assert_eq!(resp.status(), StatusCode::SEE_OTHER);
         assert!(resp.headers()["location"]
@@ -416,5 +441,10 @@ async fn a_draft_says_draft_once_and_a_key_result_its_reason_once() {
         .await;
     let reason = kr.text("#kr-status-reason");
     assert!(!reason.is_empty());
-    assert_eq!(kr.body().matches(reason.as_str()).count(), 1, "{}", kr.body());
+    assert_eq!(
+        kr.body().matches(reason.as_str()).count(),
+        1,
+        "{}",
+        kr.body()
+    );
 }

@@ -78,7 +78,11 @@ async fn the_objective_page_fits_two_screens_with_one_initiative_form_and_one_hi
             json!([]),
         )
         .await;
-    assert_eq!(options, json!(krs), "the key-result select offers each key result");
+    assert_eq!(
+        options,
+        json!(krs),
+        "the key-result select offers each key result"
+    );
 
     // One history, newest first, every line dated.
     let days = b
@@ -93,8 +97,11 @@ async fn the_objective_page_fits_two_screens_with_one_initiative_form_and_one_hi
     sorted.sort_by(|a, b| b.cmp(a));
     assert_eq!(days, sorted, "history newest first");
     assert_eq!(
-        b.execute("return document.querySelectorAll('#changes-h').length", json!([]))
-            .await,
+        b.execute(
+            "return document.querySelectorAll('#changes-h').length",
+            json!([])
+        )
+        .await,
         json!(0),
         "no second history"
     );

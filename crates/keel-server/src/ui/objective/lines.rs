@@ -101,6 +101,26 @@ impl Blocks<'_> {
         }
     }
 
+    /// Every key result's initiatives in the key results' order, and the key results the reader
+    /// may propose one for `(id, title)` (the page's one propose form offers those).
+    pub(super) fn initiatives(
+        &self,
+        o: &crate::read::views::ObjectiveView,
+    ) -> (Vec<InitiativeLine>, Vec<(String, String)>) {
+        let lines = o
+            .key_results
+            .iter()
+            .flat_map(|k| self.initiatives_of(k))
+            .collect();
+        let choices = o
+            .key_results
+            .iter()
+            .filter(|k| self.can.manage_initiatives.contains(&k.id) && !self.can.locked)
+            .map(|k| (k.id.to_string(), k.title.clone()))
+            .collect();
+        (lines, choices)
+    }
+
     /// A key result's initiatives, each with what the reader may do with it.
     pub(super) fn initiatives_of(
         &self,
@@ -193,7 +213,7 @@ pub(super) fn history(
                 .map(|e| change_line(e, o, people)),
         )
         .collect();
-    lines.sort_by(|a, b| b.at.cmp(&a.at));
+    lines.sort_by_key(|l| std::cmp::Reverse(l.at));
     lines
 }
 
