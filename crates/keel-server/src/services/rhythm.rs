@@ -410,10 +410,7 @@ impl Assessor {
         let (status, status_reason) = if self.closed(o) {
             (Status::Closed, "the OKR is closed".to_string())
         } else if o.state == ObjectiveState::Draft {
-            (
-                Status::Draft,
-                "a draft: it counts once it is active".to_string(),
-            )
+            (Status::Draft, "it counts once it is active".to_string())
         } else {
             let worst = Status::worst(key_results.iter().map(|(_, a)| a.status));
             match (&status_override, worst) {

@@ -52,10 +52,34 @@ pub static HTMX: Asset = asset!(
     "../../static/htmx.min.js"
 );
 
-static ALL: [&Asset; 2] = [&CSS, &HTMX];
+/// The favicon, also at its plain names (`/static/favicon.svg`, `/favicon.ico`): browsers ask
+/// for `/favicon.ico` whatever the page says, and a 404 shows as a console error.
+pub static FAVICON: Asset = asset!(
+    "favicon",
+    "svg",
+    "image/svg+xml",
+    "../../static/favicon.svg"
+);
 
-/// `GET /static/{file}`: only the current hashed names exist.
+static ALL: [&Asset; 3] = [&CSS, &HTMX, &FAVICON];
+
+/// `GET /favicon.ico`: the SVG favicon (browsers read the content type, not the name).
+pub async fn favicon() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, FAVICON.content_type),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        FAVICON.bytes,
+    )
+        .into_response()
+}
+
+/// `GET /static/{file}`: only the current hashed names exist, and the favicon's plain name.
 pub async fn serve(Path(file): Path<String>) -> Response {
+    if file == "favicon.svg" {
+        return favicon().await;
+    }
     let path = format!("/static/{file}");
     match ALL.iter().find(|a| a.url() == path) {
         Some(a) => (

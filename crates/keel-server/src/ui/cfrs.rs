@@ -499,9 +499,20 @@ async fn feedback_page(
             answer_error: typed.map(|t| t.2.clone()),
         }
     };
+    // Waiting for my answer: an answered request leaves the list (unless my answer was just
+    // refused, to be corrected).
+    let refused = |r: &keel_domain::cfr::FeedbackRequest| {
+        kept.answer
+            .as_ref()
+            .is_some_and(|(id, _, _)| id == r.id.as_str())
+    };
     let asked_of_me = all
         .iter()
-        .filter(|r| r.answers.iter().any(|a| &a.person_id == me))
+        .filter(|r| {
+            r.answers
+                .iter()
+                .any(|a| &a.person_id == me && (a.answer.is_none() || refused(r)))
+        })
         .map(line)
         .collect();
     let made_by_me = all

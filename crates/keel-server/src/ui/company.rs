@@ -488,6 +488,8 @@ struct CompanyPage {
     items: Vec<TreeItem>,
     objective_count: usize,
     filtered: bool,
+    /// The reader may open the calibration report: the page links to it.
+    can_calibrate: bool,
 }
 
 impl CompanyPage {
@@ -613,6 +615,7 @@ pub async fn company(
             || data.status_filter.is_some(),
         items,
         error,
+        can_calibrate: crate::access::read_calibration(&caller.person).is_ok(),
     };
     let status = if page.error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY

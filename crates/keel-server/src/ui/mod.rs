@@ -90,6 +90,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/sign-in/sso/callback", get(account::sso_callback))
         .route("/sign-out", axum::routing::post(account::sign_out))
         .route("/static/{file}", get(assets::serve))
+        .route("/favicon.ico", get(assets::favicon))
+        .route("/account", get(account::overview::overview))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             csrf_guard,
@@ -318,6 +320,7 @@ pub struct Layout {
     pub nav: Vec<NavItem>,
     pub css_url: &'static str,
     pub htmx_url: &'static str,
+    pub favicon_url: &'static str,
     /// The signed-in person's unread notifications, shown on the bell.
     pub unread_notifications: u64,
 }
@@ -352,6 +355,7 @@ impl Layout {
                 .collect(),
             css_url: assets::CSS.url(),
             htmx_url: assets::HTMX.url(),
+            favicon_url: assets::FAVICON.url(),
             unread_notifications: notifications::unread(),
         }
     }
@@ -364,6 +368,7 @@ impl Layout {
             nav: Vec::new(),
             css_url: assets::CSS.url(),
             htmx_url: assets::HTMX.url(),
+            favicon_url: assets::FAVICON.url(),
             unread_notifications: 0,
         }
     }

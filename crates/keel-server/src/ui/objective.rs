@@ -14,7 +14,7 @@
 
 mod lines;
 
-use self::lines::{change_line, history_line, recognition_line, Blocks};
+use self::lines::{recognition_line, Blocks};
 use super::charts::{self, ProgressPoint};
 use super::company::StatusBadge;
 use super::pages::{fit_words, num, ownership_word, percent};
@@ -47,6 +47,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/objectives/{id}", get(show))
         .route("/key-results/{id}/initiatives", post(propose_initiative))
+        .route("/objectives/{id}/initiatives", post(propose_for_objective))
         .route("/initiatives/{id}/done", post(initiative_done))
         .route("/initiatives/{id}/drop", post(drop_initiative))
         .route("/objectives/{id}/status", post(override_status))
@@ -108,8 +109,13 @@ pub struct OwnershipNote {
     pub waiting: String,
 }
 
+/// One initiative on the objective page, with the key result it serves.
 pub struct InitiativeLine {
     pub id: String,
+    /// The title of the key result it moves.
+    pub key_result: String,
+    /// The reader may mark it done or drop it.
+    pub can_manage: bool,
     pub title: String,
     pub owner: String,
     pub state: &'static str,
@@ -124,9 +130,11 @@ pub struct InitiativeLine {
     pub open: bool,
 }
 
-/// The propose-an-initiative form of a key result, as typed.
+/// The page's one propose-an-initiative form, as typed: which key result, the title, a link.
 #[derive(Default, Clone)]
 pub struct ProposeForm {
+    pub key_result_id: String,
+    pub key_result_error: Option<String>,
     pub title: String,
     pub link: String,
     pub title_error: Option<String>,
@@ -190,10 +198,7 @@ pub struct KeyResultBlock {
     /// The day its next check-in falls due, and whether it is due now.
     pub due_on: String,
     pub due: bool,
-    pub initiatives: Vec<InitiativeLine>,
-    pub propose: ProposeForm,
     pub can_edit: bool,
-    pub can_manage_initiatives: bool,
     /// The caller is the proposed owner and has not answered yet.
     pub answer_pending: bool,
     pub handover: HandoverForm,
@@ -206,7 +211,9 @@ pub struct Link {
     pub detail: String,
 }
 
+/// One dated line of the objective's history.
 pub struct HistoryLine {
+    pub at: chrono::DateTime<chrono::Utc>,
     pub when: String,
     pub what: String,
     pub note: String,
@@ -244,10 +251,16 @@ struct ObjectiveTemplate {
     key_results: Vec<KeyResultBlock>,
     parents: Vec<Link>,
     children: Vec<Link>,
+    /// Ownership and changes in one list, newest first.
     history: Vec<HistoryLine>,
+    /// The older lines, behind "Earlier".
+    earlier: Vec<HistoryLine>,
     recognitions: Vec<RecognitionLine>,
-    /// The audit history: who changed what, when (newest first).
-    changes: Vec<HistoryLine>,
+    /// Every key result's initiatives, in the key results' order.
+    initiatives: Vec<InitiativeLine>,
+    /// The one propose form, and the key results the reader may propose for `(id, title)`.
+    propose: ProposeForm,
+    propose_choices: Vec<(String, String)>,
     can_edit: bool,
     locked: bool,
     /// Read as of a past day: the banner and the link back to today.
@@ -262,11 +275,14 @@ struct ObjectiveTemplate {
     notice: Option<String>,
 }
 
+/// History lines shown before "Earlier": the rest wait behind a disclosure.
+const RECENT_HISTORY: usize = 6;
+
 /// What a re-rendered page keeps from a failed initiative form.
 #[derive(Default)]
 struct Kept {
-    /// Per key result id.
-    propose: HashMap<String, ProposeForm>,
+    /// The propose form as typed, when it was refused.
+    propose: Option<ProposeForm>,
     /// Initiative id → (reason typed, error).
     drop: Option<(String, String, String)>,
     /// OKR id → the hand-over form as typed, with its errors.
@@ -463,15 +479,13 @@ async fn page(
         today,
     };
     let key_results = o.key_results.iter().map(|k| blocks.block(k)).collect();
+    let (initiative_lines, propose_choices) = blocks.initiatives(&o);
     let confidence = confidence_summary(&o, scale);
     let chart = cycle.as_ref().map_or_else(String::new, |c| {
         objective_chart(&records, &check_ins, c, today, &o.title)
     });
-    let history = ownership_history
-        .iter()
-        .rev()
-        .map(|r| history_line(r, &o, &people))
-        .collect();
+    let mut history = lines::history(&ownership_history, &changes, &o, &people);
+    let earlier = history.split_off(history.len().min(RECENT_HISTORY));
     let answer_pending =
         !can.reading_past && &o.owner_id == me && o.ownership_state == OwnershipState::Pending;
     let may_hand_over = !can.locked && (can.edit_objective || !can.edit_key_result.is_empty());
@@ -548,13 +562,13 @@ async fn page(
             })
             .collect(),
         history,
+        earlier,
+        initiatives: initiative_lines,
+        propose: kept.propose.clone().unwrap_or_default(),
+        propose_choices,
         recognitions: recognitions
             .iter()
             .map(|r| recognition_line(r, &o, &people))
-            .collect(),
-        changes: changes
-            .iter()
-            .map(|e| change_line(e, &o, &people))
             .collect(),
         can_edit: can.edit_objective && !can.locked,
         locked: can.locked && !can.reading_past,
@@ -640,28 +654,78 @@ fn error_status(headers: &HeaderMap) -> StatusCode {
     }
 }
 
-fn to_initiatives(objective_id: &ObjectiveId, kr: &str) -> Response {
+/// Back to the objective page's initiatives after a change.
+fn to_initiatives(objective_id: &ObjectiveId) -> Response {
     Redirect::to(&format!(
-        "/objectives/{objective_id}?done=initiative#kr-{kr}"
+        "/objectives/{objective_id}?done=initiative#initiatives"
     ))
     .into_response()
 }
 
 #[derive(Deserialize)]
 pub struct ProposeInput {
+    /// The key result it serves (the objective page's select; the path names it otherwise).
+    #[serde(default)]
+    key_result_id: String,
     #[serde(default)]
     title: String,
     #[serde(default)]
     link: String,
 }
 
-/// `POST /key-results/{id}/initiatives`: propose an initiative.
+/// `POST /objectives/{id}/initiatives`: the objective page's one propose form, naming the key
+/// result in `key_result_id`. Permission first: 404 for an objective the caller may not see,
+/// 403 when they may not propose on any of its key results, whatever was typed.
+pub async fn propose_for_objective(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    PostedForm(input): PostedForm<ProposeInput>,
+) -> Result<Response, UiError> {
+    let objective_id = ObjectiveId::from_string(id);
+    let kr = input.key_result_id.trim().to_string();
+    let mine = objective_page::objective_page(state.store(), &caller, &objective_id, None).await?;
+    let ours = mine
+        .objective
+        .key_results
+        .iter()
+        .any(|k| k.id.as_str() == kr);
+    if ours {
+        return propose(&state, &caller, &headers, kr, input).await;
+    }
+    if mine.can.manage_initiatives.is_empty() || mine.can.locked {
+        return Err(UiError(ApiError::forbidden(
+            "you may not propose initiatives on this objective",
+        )));
+    }
+    let form = ProposeForm {
+        key_result_id: kr,
+        key_result_error: Some("choose the key result it moves".into()),
+        title: input.title,
+        link: input.link,
+        ..Default::default()
+    };
+    refuse_proposal(&state, &caller, &headers, &objective_id, form).await
+}
+
+/// `POST /key-results/{id}/initiatives`: propose an initiative on the key result in the path.
 pub async fn propose_initiative(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
     headers: HeaderMap,
     Path(id): Path<String>,
     PostedForm(input): PostedForm<ProposeInput>,
+) -> Result<Response, UiError> {
+    propose(&state, &caller, &headers, id, input).await
+}
+
+async fn propose(
+    state: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    id: String,
+    input: ProposeInput,
 ) -> Result<Response, UiError> {
     let kr_id = KeyResultId::from_string(id.clone());
     let (kr, _) = guards::get_key_result(
@@ -677,10 +741,11 @@ pub async fn propose_initiative(
         link: Some(input.link.clone()).filter(|l| !l.trim().is_empty()),
         reason: None,
     };
-    match okrs::create_initiative(state.store(), &caller, &kr_id, new).await {
-        Ok(_) => Ok(to_initiatives(&kr.objective_id, &id)),
+    match okrs::create_initiative(state.store(), caller, &kr_id, new).await {
+        Ok(_) => Ok(to_initiatives(&kr.objective_id)),
         Err(ApiError::Invalid(e)) => {
             let mut form = ProposeForm {
+                key_result_id: id,
                 title: input.title,
                 link: input.link,
                 ..Default::default()
@@ -689,16 +754,28 @@ pub async fn propose_initiative(
                 "link" => form.link_error = Some(e.message),
                 _ => form.title_error = Some(e.message),
             }
-            let mut kept = Kept {
-                error: Some("The initiative was not proposed: see the form below.".into()),
-                ..Default::default()
-            };
-            kept.propose.insert(id, form);
-            let page = page(&state, &caller, &kr.objective_id, kept, None).await?;
-            Ok(render(error_status(&headers), &page))
+            refuse_proposal(state, caller, headers, &kr.objective_id, form).await
         }
         Err(e) => Err(UiError(e)),
     }
+}
+
+/// The page again with the refused propose form: the message next to its field, what was typed
+/// kept.
+async fn refuse_proposal(
+    state: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    objective_id: &ObjectiveId,
+    form: ProposeForm,
+) -> Result<Response, UiError> {
+    let kept = Kept {
+        error: Some("The initiative was not proposed: see the form under Initiatives.".into()),
+        propose: Some(form),
+        ..Default::default()
+    };
+    let page = page(state, caller, objective_id, kept, None).await?;
+    Ok(render(error_status(headers), &page))
 }
 
 /// What the done and drop buttons send. The version is read as text, so that a malformed one
@@ -758,7 +835,7 @@ pub async fn initiative_done(
     let (kr, result) =
         change_initiative(&state, &caller, &id, &input, InitiativeState::Done).await?;
     result?;
-    Ok(to_initiatives(&kr.objective_id, kr.id.as_str()))
+    Ok(to_initiatives(&kr.objective_id))
 }
 
 /// `POST /initiatives/{id}/drop`: drop an initiative; the reason is required (the doctrine's "One owner": the
@@ -773,7 +850,7 @@ pub async fn drop_initiative(
     let (kr, result) =
         change_initiative(&state, &caller, &id, &input, InitiativeState::Dropped).await?;
     match result {
-        Ok(()) => Ok(to_initiatives(&kr.objective_id, kr.id.as_str())),
+        Ok(()) => Ok(to_initiatives(&kr.objective_id)),
         Err(ApiError::Invalid(e)) => {
             let kept = Kept {
                 drop: Some((id, input.reason, e.message)),

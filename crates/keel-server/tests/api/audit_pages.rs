@@ -101,7 +101,14 @@ async fn objective_page_lists_who_changed_what_and_when() {
     let (o, _) = active_objective(&app, &cycle, None, &["Signups"]).await;
     let ada = Browser::admin(&app).await;
     let page = ada.page(&format!("/objectives/{o}")).await;
-    let changes = page.texts("ol[aria-labelledby=\"changes-h\"] li");
+    // One history: ownership and changes together, newest first.
+    let changes = page.texts("#history li");
+    let at = page.attrs("#history li time", "datetime");
+    assert_eq!(at.len(), changes.len(), "every line dated");
+    let mut newest_first = at.clone();
+    newest_first.sort_by(|a, b| b.cmp(a));
+    assert_eq!(at, newest_first);
+    assert!(!page.has("#changes-h"), "no second history");
     let has = |what: &str| changes.iter().any(|c| c.contains(what));
     assert!(has("Ada Admin created the objective"), "{changes:?}");
     assert!(has("Ada Admin created key result “Signups”"), "{changes:?}");

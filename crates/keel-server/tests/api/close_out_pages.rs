@@ -68,6 +68,9 @@ async fn close_out(app: TestApp) {
     assert!(to.starts_with(&format!("{page}?done=score")));
     let shown = ada.page(&page).await;
     assert!(shown.has(".band.band-green"), "{}", shown.html());
+    // The band is the colour (its name only for screen readers), not "(green)" as text.
+    assert!(!shown.has(".big .meta"), "{}", shown.html());
+    assert_eq!(shown.text(".band .visually-hidden"), "(green band)");
     // Committed (the default): 0.7 is green but not a success.
     assert!(
         shown

@@ -128,6 +128,16 @@ async fn cfrs(app: TestApp) {
     );
     bo.done(&answer, &[("answer", "smoother since the fix")])
         .await;
+    // Answered: it leaves Bo's "Asked of me".
+    let bo_page = bo.page("/feedback").await;
+    assert!(
+        !bo_page.has(&format!("#request-{request}")),
+        "{}",
+        bo_page.html()
+    );
+    assert!(bo_page
+        .body()
+        .contains("Nobody is waiting for your feedback."));
     assert!(ada
         .page("/feedback")
         .await

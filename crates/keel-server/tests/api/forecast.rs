@@ -302,7 +302,7 @@ async fn changing_the_confidence_scale_keeps_history_meaningful() {
         .page(&format!("/objectives/{o}"))
         .await;
     let body = page.body();
-    assert!(body.contains("Confidence: 2"), "{body}");
+    assert!(body.contains("confidence 2"), "{body}");
     assert!(!body.contains("8 of 3"), "{body}");
     let readings: Vec<String> = page
         .rows("table")

@@ -1,6 +1,7 @@
 //! Black-box tests of the JSON API: a real server on a random port, a fresh database per test,
 //! requests over HTTP. One test binary (faster to link), one module per area.
 
+mod account_navigation;
 mod admin_pages;
 mod audit;
 mod audit_pages;

@@ -31,6 +31,7 @@ async fn objective_page_shows_progress_chart_and_initiatives() {
         .await;
     }
     progress_chart_confidence_and_history_are_shown(&w).await;
+    the_propose_form_refuses_bad_input(&w).await;
     initiatives_are_proposed_dropped_and_done(&w).await;
 }
 
@@ -43,7 +44,9 @@ async fn progress_chart_confidence_and_history_are_shown(w: &World) {
     // KR1 50 %, KR2 25 %: the objective at 38 %.
     assert_eq!(page.text("#objective-progress"), "38%", "{}", page.html());
     assert!(shown.contains("50% progress · attainment 50%"), "{shown}");
-    assert!(page.texts("strong").contains(&"50%".to_string()));
+    assert!(page
+        .texts(".kr-progress .percent")
+        .contains(&"50%".to_string()));
     // The chart: an <svg> with the ideal line and one circle per moment of check-in.
     assert!(page.has("svg.progress-chart .ideal"), "{}", page.html());
     assert_eq!(page.texts("svg.progress-chart circle").len(), 3);
@@ -64,29 +67,72 @@ async fn progress_chart_confidence_and_history_are_shown(w: &World) {
 
 /// Initiatives: bad input next to the field with the link kept; two proposed, one dropped with
 /// a reason, the other done; htmx gets the fragment; a stale version is refused.
-async fn initiatives_are_proposed_dropped_and_done(w: &World) {
+/// The page's one propose form: a key-result select; each refusal next to its field, what was
+/// typed kept, nothing written.
+async fn the_propose_form_refuses_bad_input(w: &World) {
     let path = format!("/objectives/{}", w.objective);
-    // Propose an initiative with no title: 422, the error next to the title, link kept, nothing
-    // written.
-    let kr1_path = format!("/key-results/{}/initiatives", w.kr1);
+    // The page has one propose form, for the objective, with a key-result select.
+    let page = w.bea.page(&path).await;
+    let propose = format!("/objectives/{}/initiatives", w.objective);
+    assert_eq!(
+        page.attrs("form.propose", "action"),
+        vec![propose.clone()],
+        "one propose form"
+    );
+    assert!(page
+        .attrs("#propose-kr option", "value")
+        .contains(&w.kr1.to_string()));
+    // No key result chosen: 422, the error next to the select, title and link kept.
     let resp = w
         .bea
         .submit_from(
             &path,
-            &kr1_path,
-            &[("title", " "), ("link", "https://tracker.example/9")],
+            &propose,
+            &[
+                ("key_result_id", ""),
+                ("title", "Emails"),
+                ("link", "https://tracker.example/9"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let shown = Page::parse(&resp.text().await.unwrap());
+    assert!(shown.has("#propose-kr-error"), "{}", shown.html());
+    assert_eq!(
+        shown.attr("#propose-title", "value").as_deref(),
+        Some("Emails")
+    );
+    assert!(listed(&w.app, w.kr1.clone()).await.is_empty());
+    // Propose an initiative with no title: 422, the error next to the title, link kept, nothing
+    // written.
+    let kr1 = w.kr1.to_string();
+    let resp = w
+        .bea
+        .submit_from(
+            &path,
+            &propose,
+            &[
+                ("key_result_id", kr1.as_str()),
+                ("title", " "),
+                ("link", "https://tracker.example/9"),
+            ],
         )
         .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = resp.text().await.unwrap();
     let shown = Page::parse(&page);
-    let block = format!("[id=\"initiatives-{}\"]", w.kr1);
-    assert!(shown.has(&format!("{block} .field-error")), "{page}");
+    assert!(shown.has("#initiatives #propose-title-error"), "{page}");
     assert!(shown
-        .attrs(&format!("{block} input"), "value")
+        .attrs("#initiatives input", "value")
         .contains(&"https://tracker.example/9".to_string()));
+    assert_eq!(
+        shown.attrs("#propose-kr option[selected]", "value"),
+        vec![kr1.clone()],
+        "the key result chosen stays chosen"
+    );
     assert!(listed(&w.app, w.kr1.clone()).await.is_empty());
-    // A bad link: the error next to the link.
+    // A bad link through the key result's own path: the error next to the link.
+    let kr1_path = format!("/key-results/{}/initiatives", w.kr1);
     let resp = w
         .bea
         .submit_from(
@@ -97,16 +143,29 @@ async fn initiatives_are_proposed_dropped_and_done(w: &World) {
         .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = Page::parse(&resp.text().await.unwrap());
-    assert!(page.has(&format!("[id=\"propose-link-{}-error\"]", w.kr1)));
+    assert!(page.has("[id=\"propose-link-error\"]"));
     assert!(listed(&w.app, w.kr1.clone()).await.is_empty());
+}
 
+async fn initiatives_are_proposed_dropped_and_done(w: &World) {
+    let path = format!("/objectives/{}", w.objective);
+    let propose = format!("/objectives/{}/initiatives", w.objective);
+    let kr1 = w.kr1.to_string();
     // Propose two, drop one (a reason is required), mark the other done.
     for title in ["Onboarding emails", "In-app tour"] {
         let resp = w
             .bea
-            .submit_from(&path, &kr1_path, &[("title", title)])
+            .submit_from(
+                &path,
+                &propose,
+                &[("key_result_id", kr1.as_str()), ("title", title)],
+            )
             .await;
         assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+        assert!(resp.headers()["location"]
+            .to_str()
+            .unwrap()
+            .ends_with("#initiatives"));
     }
     let items = listed(&w.app, w.kr1.clone()).await;
     assert_eq!(items.len(), 2);
@@ -214,6 +273,18 @@ async fn readers_see_the_objective_but_no_forms() {
         )
         .await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    // The page's one form too, with or without a key result named.
+    for kr in [w.kr1.to_string(), String::new()] {
+        let resp = cid
+            .submit_from(
+                &path,
+                &format!("{path}/initiatives"),
+                &[("key_result_id", kr.as_str()), ("title", "Sneaky")],
+            )
+            .await;
+        assert_eq!(resp.status(), StatusCode::FORBIDDEN, "key result {kr:?}");
+    }
+    assert!(listed(&w.app, w.kr1.clone()).await.is_empty());
     // Unknown objective: the 404 page.
     let resp = cid.get("/objectives/nope").await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
@@ -339,4 +410,41 @@ async fn handing_over_from_the_objective_page_needs_a_person_and_keeps_the_note(
         .await
         .body()
         .contains("Dan sees the funnel daily"));
+}
+
+/// A draft's status badge says "Draft" once, with what it waits for, not "Draft: a draft: …";
+/// the key result page says a status's reason once.
+#[tokio::test]
+async fn a_draft_says_draft_once_and_a_key_result_its_reason_once() {
+    let app = spawn_app().await;
+    let cycle = app.cycle("Q4 2026").await;
+    let o = app
+        .create(
+            "/api/v1/objectives",
+            json!({"title": "Draft plans", "cycle_id": cycle}),
+        )
+        .await;
+    let o = o["id"].as_str().unwrap().to_string();
+    let k = app
+        .create(
+            &format!("/api/v1/objectives/{o}/key-results"),
+            json!({"title": "Ship it", "kind": "increase", "start": 0, "target": 10}),
+        )
+        .await;
+    let ada = Browser::admin(&app).await;
+    let page = ada.page(&format!("/objectives/{o}")).await;
+    let badge = page.text("#objective-status .status");
+    assert!(badge.starts_with("Draft"), "{badge}");
+    assert_eq!(badge.to_lowercase().matches("draft").count(), 1, "{badge}");
+    let kr = ada
+        .page(&format!("/key-results/{}", k["id"].as_str().unwrap()))
+        .await;
+    let reason = kr.text("#kr-status-reason");
+    assert!(!reason.is_empty());
+    assert_eq!(
+        kr.body().matches(reason.as_str()).count(),
+        1,
+        "{}",
+        kr.body()
+    );
 }

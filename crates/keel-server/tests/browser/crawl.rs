@@ -42,6 +42,11 @@ const PER_PATTERN_AGAIN: usize = 2;
 
 /// Page routes no crawl reaches, and why.
 const NOT_CRAWLED: &[(&str, &str)] = &[
+    // Browsers ask for it on their own (pages name /static/favicon.….svg); tests/api checks it.
+    (
+        "/favicon.ico",
+        "asked for by browsers, never linked; tests/api/account_navigation.rs",
+    ),
     // Single sign-on is not configured in the demo; tests/api covers it with a mock provider.
     (
         "/sign-in/sso",

@@ -148,6 +148,11 @@ async fn run(out: &std::path::Path, data: &std::path::Path) -> anyhow::Result<()
         ("21-feedback", "/feedback".into()),
         ("22-admin-audit", "/admin/audit".into()),
         ("23-account-time-zone", "/account/time-zone".into()),
+        ("24-account", "/account".into()),
+        (
+            "25-close-out",
+            format!("/objectives/{}/close-out", objective.id),
+        ),
     ];
     for (name, path) in &pages {
         browser.goto(&format!("{base}{path}")).await?;

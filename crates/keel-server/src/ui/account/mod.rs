@@ -3,6 +3,7 @@
 //! without JavaScript.
 
 pub mod notifications;
+pub mod overview;
 pub mod time_zone;
 pub mod tokens;
 

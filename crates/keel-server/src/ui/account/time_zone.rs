@@ -23,11 +23,29 @@ pub fn routes() -> Router<AppState> {
     )
 }
 
+/// Every IANA time zone as a choice, `selected` chosen; a stored name the list does not know
+/// (an older database) is kept as the first choice so saving the form never changes it unseen.
+pub(crate) fn zone_choices(selected: &str) -> Vec<crate::ui::company::Choice> {
+    let known = chrono_tz::TZ_VARIANTS.iter().any(|z| z.name() == selected);
+    let unknown = (!selected.is_empty() && !known).then(|| selected.to_string());
+    unknown
+        .into_iter()
+        .chain(chrono_tz::TZ_VARIANTS.iter().map(|z| z.name().to_string()))
+        .map(|name| crate::ui::company::Choice {
+            selected: name == selected,
+            label: name.replace('_', " "),
+            value: name,
+        })
+        .collect()
+}
+
 #[derive(Template)]
 #[template(path = "account_time_zone.html")]
 struct TimeZonePage {
     layout: Layout,
     form: Form,
+    /// Every IANA zone, the person's own selected.
+    zones: Vec<crate::ui::company::Choice>,
     /// "Europe/Paris": what empty means here.
     organisation_zone: String,
     /// A time now, as the person sees it: "5 Dec 2026, 14:05".
@@ -35,9 +53,9 @@ struct TimeZonePage {
 }
 
 fn fields(typed: &str) -> Vec<Field> {
-    vec![Field::new("time_zone", "Your time zone", "text")
+    vec![Field::new("time_zone", "Your time zone", "select")
         .value(typed)
-        .hint("An IANA name, for example Europe/Paris or Pacific/Auckland; leave empty to follow the organisation's.")]
+        .hint("Choose the place whose clock you follow, or the organisation's.")]
 }
 
 async fn page(state: &AppState, layout: Layout, typed: &str) -> Result<TimeZonePage, UiError> {
@@ -46,6 +64,7 @@ async fn page(state: &AppState, layout: Layout, typed: &str) -> Result<TimeZoneP
         .map_err(crate::error::ApiError::from)?;
     Ok(TimeZonePage {
         form: Form::new(&layout.csrf_token, fields(typed)),
+        zones: zone_choices(typed),
         layout,
         organisation_zone: s.time_zone,
         now: crate::ui::format::when(crate::services::now()),

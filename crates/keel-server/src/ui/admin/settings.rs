@@ -61,9 +61,14 @@ const SEPARATORS: [(locale::ThousandsSeparator, &str); 4] = [
 fn settings_inputs(get: impl Fn(&str) -> String) -> Vec<Input> {
     vec![
         Input::text("name", "Organisation name", "text", &get("name")).required(),
-        Input::text("time_zone", "Time zone", "text", &get("time_zone"))
-            .required()
-            .hint("An IANA name, for example Europe/Paris or UTC."),
+        Input::select(
+            "time_zone",
+            "Time zone",
+            crate::ui::account::time_zone::zone_choices(&get("time_zone")),
+            "",
+        )
+        .required()
+        .hint("Due dates and \"today\" follow it."),
         Input::select(
             "locale.decimal_mark",
             "Decimal mark (how numbers are written and typed)",

@@ -21,63 +21,16 @@ impl Blocks<'_> {
     /// One key result's block: its figures, status, initiatives and latest check-ins, and what
     /// the reader may do there.
     pub(super) fn block(&self, k: &crate::read::views::KeyResultView) -> KeyResultBlock {
-        let (kept, people, can, me, today, scale) = (
-            self.kept,
-            self.people,
-            self.can,
-            self.me,
-            self.today,
-            self.scale,
-        );
+        let (kept, people, can, me, scale) =
+            (self.kept, self.people, self.can, self.me, self.scale);
         let latest_requests = self.latest_requests;
-        let (check_ins, initiatives) = (self.check_ins, self.initiatives);
+        let check_ins = self.check_ins;
         let history = check_ins.get(&k.id).map(Vec::as_slice).unwrap_or(&[]);
         // Each reading on the scale in use, whatever scale it was given on.
         let on_scale =
             |c: &CheckIn| keel_domain::rhythm::rescale(c.confidence.value(), c.scale, scale);
         let readings: Vec<u8> = history.iter().map(on_scale).collect();
         let kid = k.id.to_string();
-        let initiatives = initiatives
-            .get(&k.id)
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
-            .iter()
-            .map(|i| {
-                let iid = i.id.to_string();
-                let (drop_reason, drop_error) = match &kept.drop {
-                    Some((d, reason, e)) if d == &iid => (reason.clone(), Some(e.clone())),
-                    _ => (String::new(), None),
-                };
-                let end = if matches!(i.state, InitiativeState::Done | InitiativeState::Dropped) {
-                    i.updated_at
-                } else {
-                    today
-                };
-                let days = (end - i.created_at).num_days();
-                InitiativeLine {
-                    title: i.title.clone(),
-                    owner: name_of(people, &i.owner_id),
-                    state: match i.state {
-                        InitiativeState::Proposed => "proposed",
-                        InitiativeState::Active => "active",
-                        InitiativeState::Dropped => "dropped",
-                        InitiativeState::Done => "done",
-                    },
-                    link: i.link.clone().unwrap_or_default(),
-                    reason: i.reason.clone().unwrap_or_default(),
-                    version: i.version,
-                    age: match days {
-                        0 => "under a day".into(),
-                        1 => "1 day".into(),
-                        n => format!("{n} days"),
-                    },
-                    open: matches!(i.state, InitiativeState::Proposed | InitiativeState::Active),
-                    drop_reason,
-                    drop_error,
-                    id: iid,
-                }
-            })
-            .collect();
         let check_ins: Vec<CheckInLine> = history
             .iter()
             .rev()
@@ -136,12 +89,9 @@ impl Blocks<'_> {
                 .collect(),
             status: StatusBadge::new(k.status, k.status_reason.clone()),
             forecast: k.forecast_sentence(),
-            due_on: k.check_in_due_on.format("%-d %b %Y").to_string(),
+            due_on: crate::ui::format::date(k.check_in_due_on),
             due: k.check_in_due,
-            initiatives,
-            propose: kept.propose.get(&kid).cloned().unwrap_or_default(),
             can_edit: can.edit_key_result.contains(&k.id) && !can.locked,
-            can_manage_initiatives: can.manage_initiatives.contains(&k.id) && !can.locked,
             answer_pending: !can.reading_past
                 && &k.owner_id == me
                 && k.ownership_state == OwnershipState::Pending,
@@ -149,6 +99,78 @@ impl Blocks<'_> {
             handover_action: format!("/key-results/{kid}/ownership"),
             id: kid,
         }
+    }
+
+    /// Every key result's initiatives in the key results' order, and the key results the reader
+    /// may propose one for `(id, title)` (the page's one propose form offers those).
+    pub(super) fn initiatives(
+        &self,
+        o: &crate::read::views::ObjectiveView,
+    ) -> (Vec<InitiativeLine>, Vec<(String, String)>) {
+        let lines = o
+            .key_results
+            .iter()
+            .flat_map(|k| self.initiatives_of(k))
+            .collect();
+        let choices = o
+            .key_results
+            .iter()
+            .filter(|k| self.can.manage_initiatives.contains(&k.id) && !self.can.locked)
+            .map(|k| (k.id.to_string(), k.title.clone()))
+            .collect();
+        (lines, choices)
+    }
+
+    /// A key result's initiatives, each with what the reader may do with it.
+    pub(super) fn initiatives_of(
+        &self,
+        k: &crate::read::views::KeyResultView,
+    ) -> Vec<InitiativeLine> {
+        let (kept, people, today) = (self.kept, self.people, self.today);
+        let can_manage = self.can.manage_initiatives.contains(&k.id) && !self.can.locked;
+        self.initiatives
+            .get(&k.id)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+            .iter()
+            .map(|i| {
+                let iid = i.id.to_string();
+                let (drop_reason, drop_error) = match &kept.drop {
+                    Some((d, reason, e)) if d == &iid => (reason.clone(), Some(e.clone())),
+                    _ => (String::new(), None),
+                };
+                let end = if matches!(i.state, InitiativeState::Done | InitiativeState::Dropped) {
+                    i.updated_at
+                } else {
+                    today
+                };
+                let days = (end - i.created_at).num_days();
+                InitiativeLine {
+                    key_result: k.title.clone(),
+                    can_manage,
+                    title: i.title.clone(),
+                    owner: name_of(people, &i.owner_id),
+                    state: match i.state {
+                        InitiativeState::Proposed => "proposed",
+                        InitiativeState::Active => "active",
+                        InitiativeState::Dropped => "dropped",
+                        InitiativeState::Done => "done",
+                    },
+                    link: i.link.clone().unwrap_or_default(),
+                    reason: i.reason.clone().unwrap_or_default(),
+                    version: i.version,
+                    age: match days {
+                        0 => "under a day".into(),
+                        1 => "1 day".into(),
+                        n => format!("{n} days"),
+                    },
+                    open: matches!(i.state, InitiativeState::Proposed | InitiativeState::Active),
+                    drop_reason,
+                    drop_error,
+                    id: iid,
+                }
+            })
+            .collect()
     }
 }
 
@@ -171,6 +193,28 @@ pub(super) fn recognition_line(
         message: r.message.clone(),
         when: day(r.created_at),
     }
+}
+
+/// The objective's one history, newest first: the ownership requests in words, and the audited
+/// changes except the ownership requests' own events (the requests already tell them, better).
+pub(super) fn history(
+    requests: &[OwnershipRequest],
+    changes: &[keel_domain::audit::AuditEvent],
+    o: &crate::read::views::ObjectiveView,
+    people: &HashMap<PersonId, PersonSummary>,
+) -> Vec<HistoryLine> {
+    let mut lines: Vec<HistoryLine> = requests
+        .iter()
+        .map(|r| history_line(r, o, people))
+        .chain(
+            changes
+                .iter()
+                .filter(|e| e.object_kind != "ownership_request")
+                .map(|e| change_line(e, o, people)),
+        )
+        .collect();
+    lines.sort_by_key(|l| std::cmp::Reverse(l.at));
+    lines
 }
 
 /// One of the latest changes, in words.
@@ -206,9 +250,13 @@ pub(super) fn change_line(
         format!("{who} {verb} {join} {subject}")
     };
     HistoryLine {
-        when: crate::ui::format::when(e.at),
+        at: e.at,
+        when: crate::ui::format::day(e.at),
         what,
-        note: crate::read::audit_log::source_words(e.source).to_string(),
+        note: match e.source {
+            keel_domain::Source::Ui => String::new(),
+            s => crate::read::audit_log::source_words(s).to_string(),
+        },
     }
 }
 
@@ -254,9 +302,15 @@ pub(super) fn history_line(
     if let Some(reason) = &r.decline_reason {
         note = format!("Declined: {reason}");
     }
+    let at = r.decided_at.unwrap_or(r.created_at);
     HistoryLine {
-        when: day(r.decided_at.unwrap_or(r.created_at)),
+        at,
+        when: day(at),
         what,
-        note,
+        note: if note.is_empty() {
+            note
+        } else {
+            format!("“{note}”")
+        },
     }
 }
