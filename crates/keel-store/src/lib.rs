@@ -76,6 +76,7 @@ mod ownership_requests;
 mod people;
 mod person_data;
 mod reviews;
+mod search;
 mod settings;
 mod snapshot;
 mod sql;
@@ -99,6 +100,7 @@ pub use ownership_requests::Ownership;
 pub use people::People;
 pub use person_data::PersonData;
 pub use reviews::Reviews;
+pub use search::{Search, SearchHit, SearchKind, SearchQuery};
 pub use settings::Settings;
 pub use snapshot::Snapshots;
 pub use sql::{Backend, OpenOptions, SqlStore};
@@ -508,6 +510,8 @@ pub trait Store: Send + Sync + 'static {
     fn as_jobs(&self) -> &dyn Jobs;
     /// This store as its Notifications area.
     fn as_notifications(&self) -> &dyn Notifications;
+    /// This store as its Search area.
+    fn as_search(&self) -> &dyn Search;
 }
 
 impl<T> Store for T
@@ -532,6 +536,7 @@ where
         + PersonData
         + Jobs
         + Notifications
+        + Search
         + Send
         + Sync
         + 'static,
@@ -594,6 +599,9 @@ where
         self
     }
     fn as_notifications(&self) -> &dyn Notifications {
+        self
+    }
+    fn as_search(&self) -> &dyn Search {
         self
     }
 }

@@ -13,6 +13,7 @@ mod person_data;
 mod reference;
 mod reviews;
 mod rhythm;
+mod search;
 mod tokens;
 
 use crate::error::Problem;
@@ -63,6 +64,7 @@ same way again until the state changes."
         (name = "reviews", description = "Team reviews: agenda, owners' notes and decisions"),
         (name = "cfrs", description = "Conversations, feedback and recognition"),
         (name = "notifications", description = "Your notifications: what happened that you may act on"),
+        (name = "search", description = "Finding objectives, key results, people and teams by name"),
     )
 )]
 struct ApiDoc;
@@ -93,6 +95,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(conversations::routes())
         .merge(person_data::routes())
         .merge(notifications::routes())
+        .merge(search::routes())
         .split_for_parts();
     let mut doc = doc;
     // After the merge: the rules apply to every route's operations.

@@ -23,6 +23,7 @@ pub mod objective_page;
 pub mod ownership_map;
 pub mod pickers;
 pub mod reviews;
+pub mod search;
 pub mod team_okrs;
 pub mod team_page;
 pub mod views;

@@ -33,6 +33,7 @@ pub mod pages;
 pub mod pickers;
 pub mod reports;
 pub mod reviews;
+pub mod search;
 pub mod setup;
 pub mod team;
 
@@ -73,6 +74,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(reports::routes())
         .merge(setup::routes())
         .merge(notifications::routes())
+        .merge(search::routes())
         .route(
             "/admin/people/{id}/password",
             get(account::admin_reset_form).post(account::admin_reset),
