@@ -9,6 +9,7 @@ mod directory;
 mod notifications;
 mod okrs;
 mod ownership;
+mod people_okrs;
 mod person_data;
 mod reference;
 mod reviews;
@@ -96,6 +97,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(person_data::routes())
         .merge(notifications::routes())
         .merge(search::routes())
+        .merge(people_okrs::routes())
         .split_for_parts();
     let mut doc = doc;
     // After the merge: the rules apply to every route's operations.

@@ -21,6 +21,7 @@ pub mod my_week;
 pub mod notifications;
 pub mod objective_page;
 pub mod ownership_map;
+pub mod person_page;
 pub mod pickers;
 pub mod reviews;
 pub mod search;

@@ -30,6 +30,7 @@ pub mod objective;
 pub mod okr_forms;
 pub mod ownership_map;
 pub mod pages;
+pub mod people;
 pub mod pickers;
 pub mod reports;
 pub mod reviews;
@@ -75,6 +76,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(setup::routes())
         .merge(notifications::routes())
         .merge(search::routes())
+        .merge(people::routes())
         .route(
             "/admin/people/{id}/password",
             get(account::admin_reset_form).post(account::admin_reset),
