@@ -207,3 +207,12 @@ mod tests {
         assert_eq!(with_database("postgres://u@h", "d"), "postgres://u@h/d");
     }
 }
+
+/// How many reads (queries returning rows, in or out of a transaction) this process has sent to
+/// any database so far. A test compares the difference around one request at 10 and at 1,000
+/// rows: a page or list must cost a constant number of queries. Counted for every store of the
+/// process, so such a test runs alone in its binary.
+#[doc(hidden)]
+pub fn reads() -> u64 {
+    crate::db::READS.load(Ordering::Relaxed)
+}

@@ -120,7 +120,7 @@ async fn groups(state: &AppState, caller: &crate::auth::Caller, q: &SearchQuery)
     }
 }
 
-/// `GET /search`: the form alone without `q`, else the hits; a readable message (422) for a
+/// `GET /search`: the form alone without `q` (or with it empty), else the hits; a readable message (422) for a
 /// search too short, an unknown kind or a stale link.
 pub async fn search_page(
     State(state): State<AppState>,
@@ -134,7 +134,8 @@ pub async fn search_page(
         error: None,
         groups: vec![],
     };
-    if q.q.is_none() {
+    // The header's box sent empty: the form again, with nothing to correct yet.
+    if text.is_empty() {
         return Ok(render(StatusCode::OK, &page));
     }
     match groups(&state, &caller, &q).await {

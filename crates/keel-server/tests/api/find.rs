@@ -162,6 +162,7 @@ async fn search_page(w: World) {
     assert!(mo.page("/search?q=nothing+like+it").await.mentions("Nothing you may see matches"));
     // The bare page is a form; bad input is a readable message, not a problem document.
     assert!(mo.page("/search").await.has("form input[name=q]"));
+    assert!(mo.page("/search?q=+").await.has("form input[name=q]"), "an empty box is no error");
     let short = mo.page_with("/search?q=z", StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(short.text(".field-error").contains("at least 2 characters"), "{}", short.html());
     let kind = mo.page_with("/search?q=zebra&kind=goal", StatusCode::UNPROCESSABLE_ENTITY).await;
