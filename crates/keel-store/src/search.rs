@@ -74,12 +74,17 @@ pub struct SearchHit {
 pub trait Search: Send + Sync {
     /// Hits for `query`, ordered by kind (objectives, key results, people, teams) then id, a page
     /// at a time: one query per page whatever the number of rows.
-    async fn search(&self, query: &SearchQuery, page: &PageRequest) -> StoreResult<Page<SearchHit>>;
+    async fn search(&self, query: &SearchQuery, page: &PageRequest)
+        -> StoreResult<Page<SearchHit>>;
 }
 
 #[async_trait]
 impl Search for dyn Store {
-    async fn search(&self, query: &SearchQuery, page: &PageRequest) -> StoreResult<Page<SearchHit>> {
+    async fn search(
+        &self,
+        query: &SearchQuery,
+        page: &PageRequest,
+    ) -> StoreResult<Page<SearchHit>> {
         self.as_search().search(query, page).await
     }
 }
@@ -155,7 +160,11 @@ fn hit_from(r: &Row) -> StoreResult<SearchHit> {
 
 #[async_trait]
 impl Search for SqlStore {
-    async fn search(&self, query: &SearchQuery, page: &PageRequest) -> StoreResult<Page<SearchHit>> {
+    async fn search(
+        &self,
+        query: &SearchQuery,
+        page: &PageRequest,
+    ) -> StoreResult<Page<SearchHit>> {
         let limit = clamp(page.limit);
         let mut w = Where::default();
         let like = w.arg(pattern(&query.text));

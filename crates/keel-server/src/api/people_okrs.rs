@@ -77,7 +77,9 @@ fn offset(cursor: Option<&str>) -> ApiResult<usize> {
         Some(c) => c
             .strip_prefix("o:")
             .and_then(|n| n.parse().ok())
-            .ok_or_else(|| ApiError::invalid("cursor", "not a cursor from a previous page of this list")),
+            .ok_or_else(|| {
+                ApiError::invalid("cursor", "not a cursor from a previous page of this list")
+            }),
     }
 }
 
@@ -94,7 +96,8 @@ async fn person_okrs(
     let page = page_request(q.limit.as_deref(), q.cursor.as_deref())?;
     let from = offset(page.cursor.as_deref())?;
     let person = person_page::person(s.store(), &id).await?;
-    let (_, _, okrs) = person_page::person_okrs(s.store(), &caller, &person, q.cycle_id.as_deref()).await?;
+    let (_, _, okrs) =
+        person_page::person_okrs(s.store(), &caller, &person, q.cycle_id.as_deref()).await?;
     let total = okrs.len();
     let limit = page.limit as usize;
     let items: Vec<PersonOkrView> = okrs.into_iter().skip(from).take(limit).map(view).collect();

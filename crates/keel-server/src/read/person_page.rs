@@ -51,7 +51,13 @@ pub struct PersonPage {
     pub rhythm: CheckInRhythm,
 }
 
-fn role(me: &PersonId, owner: &PersonId, co: &[PersonId], sponsor: Option<&PersonId>, contributors: &[PersonId]) -> Option<Involvement> {
+fn role(
+    me: &PersonId,
+    owner: &PersonId,
+    co: &[PersonId],
+    sponsor: Option<&PersonId>,
+    contributors: &[PersonId],
+) -> Option<Involvement> {
     if owner == me {
         Some(Involvement::Owner)
     } else if co.contains(me) {
@@ -67,7 +73,12 @@ fn role(me: &PersonId, owner: &PersonId, co: &[PersonId], sponsor: Option<&Perso
 
 /// The objectives (visible, in the cycle) that the person takes part in or whose key results
 /// they take part in, as views: a constant number of queries.
-async fn visible_views(store: &dyn Store, caller: &Caller, person: &PersonId, cycle: &CycleId) -> ApiResult<Vec<ObjectiveView>> {
+async fn visible_views(
+    store: &dyn Store,
+    caller: &Caller,
+    person: &PersonId,
+    cycle: &CycleId,
+) -> ApiResult<Vec<ObjectiveView>> {
     let involved = store.okrs_involving(person).await?;
     let mut ids: Vec<ObjectiveId> = involved.objectives.iter().map(|o| o.id.clone()).collect();
     ids.extend(involved.key_results.iter().map(|k| k.objective_id.clone()));
@@ -91,11 +102,23 @@ fn okrs_of(me: &PersonId, views: Vec<ObjectiveView>) -> Vec<PersonOkr> {
     let mut key_results = Vec::new();
     for o in views {
         for k in &o.key_results {
-            if let Some(r) = role(me, &k.owner_id, &k.co_owner_ids, k.sponsor_id.as_ref(), &k.contributor_ids) {
+            if let Some(r) = role(
+                me,
+                &k.owner_id,
+                &k.co_owner_ids,
+                k.sponsor_id.as_ref(),
+                &k.contributor_ids,
+            ) {
                 key_results.push(PersonOkr::KeyResult(k.clone(), o.title.clone(), r));
             }
         }
-        if let Some(r) = role(me, &o.owner_id, &o.co_owner_ids, o.sponsor_id.as_ref(), &o.contributor_ids) {
+        if let Some(r) = role(
+            me,
+            &o.owner_id,
+            &o.co_owner_ids,
+            o.sponsor_id.as_ref(),
+            &o.contributor_ids,
+        ) {
             objectives.push(PersonOkr::Objective(o, r));
         }
     }
@@ -122,12 +145,20 @@ fn rhythm_of(okrs: &[PersonOkr], today: chrono::NaiveDate) -> CheckInRhythm {
 }
 
 /// The person's OKRs in the cycle `cycle_id` (else the current one) that `caller` may see.
-pub async fn person_okrs(store: &dyn Store, caller: &Caller, person: &Person, cycle_id: Option<&str>) -> ApiResult<(Vec<Cycle>, Option<Cycle>, Vec<PersonOkr>)> {
+pub async fn person_okrs(
+    store: &dyn Store,
+    caller: &Caller,
+    person: &Person,
+    cycle_id: Option<&str>,
+) -> ApiResult<(Vec<Cycle>, Option<Cycle>, Vec<PersonOkr>)> {
     let all = cycles(store).await?;
     let today = crate::services::today(store).await?;
     let cycle = pick_cycle(&all, cycle_id, today)?;
     let okrs = match &cycle {
-        Some(c) => okrs_of(&person.id, visible_views(store, caller, &person.id, &c.id).await?),
+        Some(c) => okrs_of(
+            &person.id,
+            visible_views(store, caller, &person.id, &c.id).await?,
+        ),
         None => vec![],
     };
     Ok((all, cycle, okrs))
@@ -142,7 +173,12 @@ pub async fn person(store: &dyn Store, id: &str) -> ApiResult<Person> {
 }
 
 /// A person's page as `caller` may see it.
-pub async fn person_page(store: &dyn Store, caller: &Caller, id: &str, cycle_id: Option<&str>) -> ApiResult<PersonPage> {
+pub async fn person_page(
+    store: &dyn Store,
+    caller: &Caller,
+    id: &str,
+    cycle_id: Option<&str>,
+) -> ApiResult<PersonPage> {
     let person = person(store, id).await?;
     let (cycles, cycle, okrs) = person_okrs(store, caller, &person, cycle_id).await?;
     let today = crate::services::today(store).await?;
@@ -152,8 +188,14 @@ pub async fn person_page(store: &dyn Store, caller: &Caller, id: &str, cycle_id:
     };
     let teams = store
         .list_teams(
-            &TeamFilter { member_id: Some(person.id.clone()), ..TeamFilter::default() },
-            &keel_store::PageRequest { limit: 500, cursor: None },
+            &TeamFilter {
+                member_id: Some(person.id.clone()),
+                ..TeamFilter::default()
+            },
+            &keel_store::PageRequest {
+                limit: 500,
+                cursor: None,
+            },
         )
         .await?
         .items;

@@ -111,10 +111,18 @@ pub async fn show(
             .collect(),
         cycles: cycle_choices(&page.cycles, page.cycle.as_ref()),
         cycle_error,
-        cycle_name: page.cycle.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
+        cycle_name: page
+            .cycle
+            .as_ref()
+            .map(|c| c.name.clone())
+            .unwrap_or_default(),
         objectives,
         key_results,
-        last_check_in: page.rhythm.last_check_in_at.map(format::when).unwrap_or_default(),
+        last_check_in: page
+            .rhythm
+            .last_check_in_at
+            .map(format::when)
+            .unwrap_or_default(),
         due: page.rhythm.due,
         overdue: page.rhythm.overdue,
         person: page.person,

@@ -76,10 +76,17 @@ fn link(q: &str, kind: SearchKind, cursor: Option<&str>) -> String {
 }
 
 /// Every kind, a few hits each (one query per kind: four, whatever the number of rows).
-async fn overview(state: &AppState, caller: &crate::auth::Caller, q: &str) -> Result<Vec<Group>, ApiError> {
+async fn overview(
+    state: &AppState,
+    caller: &crate::auth::Caller,
+    q: &str,
+) -> Result<Vec<Group>, ApiError> {
     let mut groups = Vec::new();
     for kind in SearchKind::ALL {
-        let page = PageRequest { limit: PER_KIND, cursor: None };
+        let page = PageRequest {
+            limit: PER_KIND,
+            cursor: None,
+        };
         let found = find::search(state.store(), caller, q.to_string(), Some(kind), &page).await?;
         groups.push(Group {
             heading: heading(kind),
@@ -99,7 +106,10 @@ async fn one_kind(
     kind: SearchKind,
     cursor: Option<String>,
 ) -> Result<Vec<Group>, ApiError> {
-    let page = PageRequest { limit: PER_PAGE, cursor };
+    let page = PageRequest {
+        limit: PER_PAGE,
+        cursor,
+    };
     let found = find::search(state.store(), caller, q.to_string(), Some(kind), &page).await?;
     Ok(vec![Group {
         heading: heading(kind),
@@ -109,7 +119,11 @@ async fn one_kind(
     }])
 }
 
-async fn groups(state: &AppState, caller: &crate::auth::Caller, q: &SearchQuery) -> Result<Vec<Group>, ApiError> {
+async fn groups(
+    state: &AppState,
+    caller: &crate::auth::Caller,
+    q: &SearchQuery,
+) -> Result<Vec<Group>, ApiError> {
     let text = find::checked_text(q.q.as_deref())?;
     match find::parse_kind(q.kind.as_deref())? {
         None => overview(state, caller, &text).await,
@@ -142,7 +156,11 @@ pub async fn search_page(
         Ok(groups) => page.groups = groups,
         Err(ApiError::Invalid(e)) => {
             page.error = Some(match e.field.as_str() {
-                "q" => format!("Type at least {} characters to search (and at most {}).", find::MIN_QUERY_CHARS, find::MAX_QUERY_CHARS),
+                "q" => format!(
+                    "Type at least {} characters to search (and at most {}).",
+                    find::MIN_QUERY_CHARS,
+                    find::MAX_QUERY_CHARS
+                ),
                 "cursor" => "That link to more results has expired: search again.".into(),
                 _ => "Choose objectives, key results, people or teams.".into(),
             });

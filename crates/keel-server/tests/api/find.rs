@@ -35,12 +35,46 @@ async fn world(app: TestApp) -> World {
     let squad = app.team("Zebra squad").await;
     let objective = |title: &str, visibility: &str| json!({"title": title, "cycle_id": cycle, "owner_id": olga.0, "visibility": visibility});
     let kr = |title: &str, contributors: Vec<String>| json!({"title": title, "kind": "increase", "start": 0, "target": 10, "owner_id": olga.0, "contributor_ids": contributors});
-    let public = id(&app.create("/api/v1/objectives", objective("Launch the ZEBRA app", "public")).await);
-    let private = id(&app.create("/api/v1/objectives", objective("Zebra acquisition, quietly", "private")).await);
-    app.create("/api/v1/objectives", objective("Hit 50% margin_ok", "public")).await;
-    let public_kr = id(&app.create(&format!("/api/v1/objectives/{public}/key-results"), kr("Zebra downloads to 10k", vec![])).await);
-    let private_kr = id(&app.create(&format!("/api/v1/objectives/{private}/key-results"), kr("Zebra due diligence", vec![kai.0.clone()])).await);
-    World { app, public, public_kr, private, private_kr, zoe, squad, mo, kai }
+    let public = id(&app
+        .create(
+            "/api/v1/objectives",
+            objective("Launch the ZEBRA app", "public"),
+        )
+        .await);
+    let private = id(&app
+        .create(
+            "/api/v1/objectives",
+            objective("Zebra acquisition, quietly", "private"),
+        )
+        .await);
+    app.create(
+        "/api/v1/objectives",
+        objective("Hit 50% margin_ok", "public"),
+    )
+    .await;
+    let public_kr = id(&app
+        .create(
+            &format!("/api/v1/objectives/{public}/key-results"),
+            kr("Zebra downloads to 10k", vec![]),
+        )
+        .await);
+    let private_kr = id(&app
+        .create(
+            &format!("/api/v1/objectives/{private}/key-results"),
+            kr("Zebra due diligence", vec![kai.0.clone()]),
+        )
+        .await);
+    World {
+        app,
+        public,
+        public_kr,
+        private,
+        private_kr,
+        zoe,
+        squad,
+        mo,
+        kai,
+    }
 }
 
 /// Every (kind, id) a token finds for `query`, walking all pages of `limit`.
@@ -70,11 +104,15 @@ async fn found(app: &TestApp, token: &str, query: &str, limit: usize) -> Vec<(St
 }
 
 fn urlencode(s: &str) -> String {
-    s.replace('%', "%25").replace(':', "%3A").replace('&', "%26")
+    s.replace('%', "%25")
+        .replace(':', "%3A")
+        .replace('&', "%26")
 }
 
 fn set(hits: &[(&str, &String)]) -> BTreeSet<(String, String)> {
-    hits.iter().map(|(k, i)| (k.to_string(), i.to_string())).collect()
+    hits.iter()
+        .map(|(k, i)| (k.to_string(), i.to_string()))
+        .collect()
 }
 
 async fn search_finds_what_each_reader_may_see(w: World) {
@@ -94,23 +132,39 @@ async fn search_finds_what_each_reader_may_see(w: World) {
         assert_eq!(hits.iter().cloned().collect::<BTreeSet<_>>(), everything);
         let kinds: Vec<&str> = hits.iter().map(|h| h.0.as_str()).collect();
         let mut sorted = kinds.clone();
-        sorted.sort_by_key(|k| ["objective", "key_result", "person", "team"].iter().position(|x| x == k));
+        sorted.sort_by_key(|k| {
+            ["objective", "key_result", "person", "team"]
+                .iter()
+                .position(|x| x == k)
+        });
         assert_eq!(kinds, sorted, "grouped by kind");
     }
     // Case does not matter.
-    assert_eq!(found(app, &app.token, "q=zEbRa", 50).await.len(), everything.len());
+    assert_eq!(
+        found(app, &app.token, "q=zEbRa", 50).await.len(),
+        everything.len()
+    );
     // The outsider never finds the private objective nor its key result.
-    let outsider: BTreeSet<_> = found(app, &w.mo.1, "q=zebra", 2).await.into_iter().collect();
+    let outsider: BTreeSet<_> = found(app, &w.mo.1, "q=zebra", 2)
+        .await
+        .into_iter()
+        .collect();
     let mut expected = everything.clone();
     expected.remove(&("objective".into(), w.private.clone()));
     expected.remove(&("key_result".into(), w.private_kr.clone()));
     assert_eq!(outsider, expected);
     assert!(found(app, &w.mo.1, "q=acquisition", 50).await.is_empty());
     // Someone in its circle does.
-    let insider: BTreeSet<_> = found(app, &w.kai.1, "q=zebra", 2).await.into_iter().collect();
+    let insider: BTreeSet<_> = found(app, &w.kai.1, "q=zebra", 2)
+        .await
+        .into_iter()
+        .collect();
     assert_eq!(insider, everything);
     // One kind only.
-    assert_eq!(found(app, &w.mo.1, "q=zebra&kind=person", 50).await, vec![("person".to_string(), w.zoe.clone())]);
+    assert_eq!(
+        found(app, &w.mo.1, "q=zebra&kind=person", 50).await,
+        vec![("person".to_string(), w.zoe.clone())]
+    );
     // `%` and `_` are literal.
     let percent = found(app, &app.token, "q=0%25", 50).await;
     assert_eq!(percent.len(), 1, "{percent:?}");
@@ -130,10 +184,20 @@ async fn search_refuses_bad_input(app: TestApp) {
         ("/api/v1/search?q=zebra&cursor=s%3A9%3Ax", "cursor"),
         ("/api/v1/search?q=zebra&limit=0", "limit"),
     ] {
-        assert_problem(app.get(path).await, StatusCode::UNPROCESSABLE_ENTITY, Some(field)).await;
+        assert_problem(
+            app.get(path).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(field),
+        )
+        .await;
     }
     let long = "z".repeat(201);
-    assert_problem(app.get(&format!("/api/v1/search?q={long}")).await, StatusCode::UNPROCESSABLE_ENTITY, Some("q")).await;
+    assert_problem(
+        app.get(&format!("/api/v1/search?q={long}")).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("q"),
+    )
+    .await;
 }
 
 async fn search_page(w: World) {
@@ -141,11 +205,20 @@ async fn search_page(w: World) {
     let mo = Browser::signed_in(app, &w.mo.0, "mo.outsider@keel.test").await;
     // The header of every page carries the search box, a GET form to /search.
     let home = mo.page("/my-week").await;
-    assert_eq!(home.attr("form.site-search", "action").as_deref(), Some("/search"));
-    assert_eq!(home.attr("form.site-search", "method").as_deref(), Some("get"));
+    assert_eq!(
+        home.attr("form.site-search", "action").as_deref(),
+        Some("/search")
+    );
+    assert_eq!(
+        home.attr("form.site-search", "method").as_deref(),
+        Some("get")
+    );
     // Grouped by kind, names linking to their pages, nothing private.
     let page = mo.page("/search?q=zebra").await;
-    assert_eq!(page.texts("main h2"), vec!["Objectives", "Key results", "People", "Teams"]);
+    assert_eq!(
+        page.texts("main h2"),
+        vec!["Objectives", "Key results", "People", "Teams"]
+    );
     assert!(page.links_to(&format!("/objectives/{}", w.public)));
     assert!(page.links_to(&format!("/key-results/{}", w.public_kr)));
     assert!(page.links_to(&format!("/people/{}", w.zoe)));
@@ -155,19 +228,44 @@ async fn search_page(w: World) {
     assert!(!page.links_to(&format!("/objectives/{}", w.private)));
     // The insider sees it.
     let kai = Browser::signed_in(app, &w.kai.0, "kai.contributor@keel.test").await;
-    assert!(kai.page("/search?q=zebra").await.links_to(&format!("/objectives/{}", w.private)));
+    assert!(kai
+        .page("/search?q=zebra")
+        .await
+        .links_to(&format!("/objectives/{}", w.private)));
     // One kind, and nothing found.
     let people = mo.page("/search?q=zebra&kind=person").await;
     assert_eq!(people.texts("main h2"), vec!["People"]);
-    assert!(mo.page("/search?q=nothing+like+it").await.mentions("Nothing you may see matches"));
+    assert!(mo
+        .page("/search?q=nothing+like+it")
+        .await
+        .mentions("Nothing you may see matches"));
     // The bare page is a form; bad input is a readable message, not a problem document.
     assert!(mo.page("/search").await.has("form input[name=q]"));
-    assert!(mo.page("/search?q=+").await.has("form input[name=q]"), "an empty box is no error");
-    let short = mo.page_with("/search?q=z", StatusCode::UNPROCESSABLE_ENTITY).await;
-    assert!(short.text(".field-error").contains("at least 2 characters"), "{}", short.html());
-    let kind = mo.page_with("/search?q=zebra&kind=goal", StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert!(
+        mo.page("/search?q=+").await.has("form input[name=q]"),
+        "an empty box is no error"
+    );
+    let short = mo
+        .page_with("/search?q=z", StatusCode::UNPROCESSABLE_ENTITY)
+        .await;
+    assert!(
+        short.text(".field-error").contains("at least 2 characters"),
+        "{}",
+        short.html()
+    );
+    let kind = mo
+        .page_with(
+            "/search?q=zebra&kind=goal",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     assert!(kind.text(".field-error").contains("Choose objectives"));
-    let cursor = mo.page_with("/search?q=zebra&kind=team&cursor=bad", StatusCode::UNPROCESSABLE_ENTITY).await;
+    let cursor = mo
+        .page_with(
+            "/search?q=zebra&kind=team&cursor=bad",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     assert!(cursor.text(".field-error").contains("expired"));
 }
 

@@ -62,7 +62,10 @@ async fn constant_reads(app: TestApp) {
         let thousand = reads_of(&app, &admin, p).await;
         assert!(ten > 0, "{p}: the reads are counted");
         eprintln!("{p}: {ten} reads at 10 rows, {thousand} at 1,000");
-        assert_eq!(thousand, ten, "{p}: {ten} reads at 10 rows, {thousand} at 1,000");
+        assert_eq!(
+            thousand, ten,
+            "{p}: {ten} reads at 10 rows, {thousand} at 1,000"
+        );
     }
 }
 
