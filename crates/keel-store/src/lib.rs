@@ -270,6 +270,22 @@ pub struct ObjectiveFilter {
     /// Objectives shared with this team.
     pub team_id: Option<TeamId>,
     pub owner_id: Option<PersonId>,
+    /// Committed or aspirational.
+    pub kind: Option<ObjectiveKind>,
+    /// Draft, active or closed.
+    pub state: Option<ObjectiveState>,
+    /// The order of the list (and of its cursors).
+    pub order: ObjectiveOrder,
+}
+
+/// How a list of objectives is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ObjectiveOrder {
+    /// By id: creation order (ids are UUIDv7).
+    #[default]
+    Id,
+    /// By title, then id.
+    Title,
 }
 
 impl ObjectiveFilter {
@@ -281,6 +297,9 @@ impl ObjectiveFilter {
             cycle_id: None,
             team_id: None,
             owner_id: None,
+            kind: None,
+            state: None,
+            order: ObjectiveOrder::Id,
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod key_result_page;
 pub mod lists;
 pub mod my_week;
 pub mod notifications;
+pub mod objectives_list;
 pub mod objective_page;
 pub mod ownership_map;
 pub mod person_page;

@@ -26,6 +26,7 @@ pub mod forms;
 pub mod health;
 pub mod key_result;
 pub mod notifications;
+pub mod objectives;
 pub mod objective;
 pub mod okr_forms;
 pub mod ownership_map;
@@ -77,6 +78,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(notifications::routes())
         .merge(search::routes())
         .merge(people::routes())
+        .merge(objectives::routes())
         .route(
             "/admin/people/{id}/password",
             get(account::admin_reset_form).post(account::admin_reset),
