@@ -216,4 +216,3 @@ mod tests {
         assert_eq!(with_database("postgres://u@h", "d"), "postgres://u@h/d");
     }
 }
-

@@ -241,6 +241,7 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     ("GET",  "/notifications",                      "yyyyyyyyy", "your own notifications; those about OKRs you can no longer see are left out"),
     ("GET",  "/people/{id}",                        "yyyyyyyyy", "a person's page: lists and counts only OKRs the reader may see"),
     ("GET",  "/search",                             "yyyyyyyyy", "as `GET /api/v1/search`"),
+    ("GET",  "/objectives",                         "yyyyyyyyy", "lists only objectives the reader may see"),
     // OKR forms
     ("GET",  "/objectives/new",                     "yyyynnnnn", "read-only roles get the 403 page instead of a form they cannot save"),
     ("GET",  "/objectives/{id}/edit",               "yyooooono", "whoever may edit the objective"),

@@ -110,7 +110,10 @@ fn next_link(q: &ListQuery, cycle: &str, cursor: &str) -> String {
     .into_iter()
     .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| (k, v)))
     .collect();
-    format!("/objectives?{}", serde_urlencoded::to_string(pairs).unwrap_or_default())
+    format!(
+        "/objectives?{}",
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    )
 }
 
 /// The page's rows and the link to the next page: three queries for the list and the views'
@@ -134,9 +137,15 @@ async fn rows(
         order: objectives_list::order(q.sort.as_deref())?,
         ..ObjectiveFilter::new(Reader::of(Viewer::of(&caller.person).audience()))
     };
-    let page = PageRequest { limit: PER_PAGE, cursor: some(&q.cursor) };
+    let page = PageRequest {
+        limit: PER_PAGE,
+        cursor: some(&q.cursor),
+    };
     let found = state.store().list_objectives(&filter, &page).await?;
-    let next = found.next_cursor.as_deref().map(|c| next_link(q, cycle.id.as_str(), c));
+    let next = found
+        .next_cursor
+        .as_deref()
+        .map(|c| next_link(q, cycle.id.as_str(), c));
     let views = views::objectives(state.store(), found.items).await?;
     Ok((views.into_iter().map(row).collect(), next))
 }
@@ -188,8 +197,18 @@ pub async fn list(
         layout: Layout::signed_in(&caller, "/objectives"),
         cycles: cycle_choices(&all_cycles, cycle.as_ref()),
         teams: team_choices,
-        kinds: choices(&[("committed", "Committed"), ("aspirational", "Aspirational")], q.kind.as_deref()),
-        states: choices(&[("draft", "Draft"), ("active", "Active"), ("closed", "Closed")], q.state.as_deref()),
+        kinds: choices(
+            &[("committed", "Committed"), ("aspirational", "Aspirational")],
+            q.kind.as_deref(),
+        ),
+        states: choices(
+            &[
+                ("draft", "Draft"),
+                ("active", "Active"),
+                ("closed", "Closed"),
+            ],
+            q.state.as_deref(),
+        ),
         sorts: choices(&[("title", "Title")], q.sort.as_deref()),
         owner_id: q.owner_id.clone().unwrap_or_default(),
         no_error: None,
@@ -197,6 +216,10 @@ pub async fn list(
         rows,
         next_href,
     };
-    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     Ok(render(status, &page))
 }

@@ -307,3 +307,110 @@ async fn search_page_on_postgres() {
     }
     search_page(world(spawn_app_on(Db::Postgres).await).await).await;
 }
+
+/// The objectives list's filters and order, in the API and on the page.
+async fn objectives_list(w: World) {
+    let app = &w.app;
+    let titles = |v: &Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["title"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // By title, walked a page of two at a time, is the whole list in title order.
+    let mut walked = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let body = json_of(
+            app,
+            &format!("/api/v1/objectives?sort=title&limit=2{cursor}"),
+        )
+        .await;
+        walked.extend(titles(&body));
+        match body["next_cursor"].as_str() {
+            Some(c) => cursor = format!("&cursor={}", urlencode(c)),
+            None => break,
+        }
+    }
+    let mut expected = vec![
+        "Hit 50% margin_ok",
+        "Launch the ZEBRA app",
+        "Zebra acquisition, quietly",
+    ];
+    expected.sort();
+    assert_eq!(walked, expected);
+    // Filters: kind and state.
+    app.patch(
+        &format!("/api/v1/objectives/{}", w.public),
+        json!({"kind": "aspirational"}),
+    )
+    .await;
+    let aspirational = json_of(app, "/api/v1/objectives?kind=aspirational").await;
+    assert_eq!(titles(&aspirational), vec!["Launch the ZEBRA app"]);
+    assert_eq!(
+        json_of(app, "/api/v1/objectives?kind=committed&sort=title").await["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(
+        json_of(app, "/api/v1/objectives?state=closed").await["items"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    for (q, field) in [
+        ("kind=stretch", "kind"),
+        ("state=open", "state"),
+        ("sort=progress_desc", "sort"),
+        ("sort=title&cursor=zz", "cursor"),
+    ] {
+        assert_problem(
+            app.get(&format!("/api/v1/objectives?{q}")).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(field),
+        )
+        .await;
+    }
+    // The page, as the outsider: only what they may see, owners linking to their pages.
+    let mo = Browser::signed_in(app, &w.mo.0, "mo.outsider@keel.test").await;
+    let page = mo.page("/objectives?sort=title").await;
+    assert_eq!(
+        page.texts("main li > a"),
+        vec!["Hit 50% margin_ok", "Launch the ZEBRA app"]
+    );
+    assert!(!page.mentions("acquisition"));
+    assert!(page.links().iter().any(|l| l.starts_with("/people/")));
+    let aspirational = mo.page("/objectives?kind=aspirational").await;
+    assert_eq!(
+        aspirational.texts("main li > a"),
+        vec!["Launch the ZEBRA app"]
+    );
+    let bad = mo
+        .page_with(
+            "/objectives?sort=sideways",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    assert!(
+        bad.text(".field-error").contains("Sort by title"),
+        "{}",
+        bad.html()
+    );
+}
+
+#[tokio::test]
+async fn objectives_list_on_sqlite() {
+    objectives_list(world(spawn_app().await).await).await;
+}
+
+#[tokio::test]
+async fn objectives_list_on_postgres() {
+    if !postgres_configured() {
+        return;
+    }
+    objectives_list(world(spawn_app_on(Db::Postgres).await).await).await;
+}
