@@ -11,6 +11,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+/// Every read this process has sent to a database (see `testing::reads`): what the tests that
+/// hold a page's query count constant, whatever its number of rows, count.
+pub(crate) static READS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn counted() {
+    READS.fetch_add(1, Ordering::Relaxed);
+}
+
 /// The connections of one store.
 #[derive(Debug, Clone)]
 pub enum Db {
@@ -640,6 +648,7 @@ impl Db {
     }
 
     pub async fn fetch_all(&self, sql: &str, args: Vec<Arg>) -> StoreResult<Vec<Row>> {
+        counted();
         Ok(match self {
             Db::Sqlite(s) => s.read(|c| sqlite_fetch(c, sql, &args, false)).await?,
             Db::Postgres(p) => pg_query(sql, args)
@@ -652,6 +661,7 @@ impl Db {
     }
 
     pub async fn fetch_optional(&self, sql: &str, args: Vec<Arg>) -> StoreResult<Option<Row>> {
+        counted();
         Ok(match self {
             Db::Sqlite(s) => s.read(|c| sqlite_fetch(c, sql, &args, true)).await?.pop(),
             Db::Postgres(p) => pg_query(sql, args).fetch_optional(p).await?.map(Row::Pg),
@@ -688,6 +698,7 @@ impl Tx {
     }
 
     pub async fn fetch_all(&mut self, sql: &str, args: Vec<Arg>) -> StoreResult<Vec<Row>> {
+        counted();
         Ok(match self {
             Tx::Sqlite(t) => sqlite_fetch(&t.conn, sql, &args, false)?,
             Tx::Pg(t) => pg_query(sql, args)
@@ -700,6 +711,7 @@ impl Tx {
     }
 
     pub async fn fetch_optional(&mut self, sql: &str, args: Vec<Arg>) -> StoreResult<Option<Row>> {
+        counted();
         Ok(match self {
             Tx::Sqlite(t) => sqlite_fetch(&t.conn, sql, &args, true)?.pop(),
             Tx::Pg(t) => pg_query(sql, args)

@@ -78,6 +78,7 @@ mod people;
 mod person_data;
 mod preferences;
 mod reviews;
+mod search;
 mod settings;
 mod snapshot;
 mod sql;
@@ -102,6 +103,7 @@ pub use people::People;
 pub use person_data::PersonData;
 pub use preferences::{Preference, Preferences};
 pub use reviews::Reviews;
+pub use search::{Search, SearchHit, SearchKind, SearchQuery};
 pub use settings::Settings;
 pub use snapshot::Snapshots;
 pub use sql::{Backend, OpenOptions, SqlStore};
@@ -271,6 +273,22 @@ pub struct ObjectiveFilter {
     /// Objectives shared with this team.
     pub team_id: Option<TeamId>,
     pub owner_id: Option<PersonId>,
+    /// Committed or aspirational.
+    pub kind: Option<ObjectiveKind>,
+    /// Draft, active or closed.
+    pub state: Option<ObjectiveState>,
+    /// The order of the list (and of its cursors).
+    pub order: ObjectiveOrder,
+}
+
+/// How a list of objectives is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ObjectiveOrder {
+    /// By id: creation order (ids are UUIDv7).
+    #[default]
+    Id,
+    /// By title, then id.
+    Title,
 }
 
 impl ObjectiveFilter {
@@ -282,6 +300,9 @@ impl ObjectiveFilter {
             cycle_id: None,
             team_id: None,
             owner_id: None,
+            kind: None,
+            state: None,
+            order: ObjectiveOrder::Id,
         }
     }
 }
@@ -513,6 +534,8 @@ pub trait Store: Send + Sync + 'static {
     fn as_notifications(&self) -> &dyn Notifications;
     /// This store as its Preferences area.
     fn as_preferences(&self) -> &dyn Preferences;
+    /// This store as its Search area.
+    fn as_search(&self) -> &dyn Search;
 }
 
 impl<T> Store for T
@@ -538,6 +561,7 @@ where
         + Jobs
         + Notifications
         + Preferences
+        + Search
         + Send
         + Sync
         + 'static,
@@ -603,6 +627,9 @@ where
         self
     }
     fn as_preferences(&self) -> &dyn Preferences {
+        self
+    }
+    fn as_search(&self) -> &dyn Search {
         self
     }
 }

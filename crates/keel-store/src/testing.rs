@@ -170,6 +170,15 @@ pub fn latest_version() -> i64 {
     crate::migrate::latest()
 }
 
+/// How many reads (queries returning rows, in or out of a transaction) this process has sent to
+/// any database so far. A test compares the difference around one request at 10 and at 1,000
+/// rows: a page or list must cost a constant number of queries. Counted for every store of the
+/// process, so such a test runs alone in its binary.
+#[doc(hidden)]
+pub fn reads() -> u64 {
+    crate::db::READS.load(Ordering::Relaxed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -127,6 +127,8 @@ const API: &[(&str, &str, &str, &str)] = &[
     ("GET",    "/people/{id}",                        "yyyyyyyyy", ""),
     ("PATCH",  "/people/{id}",                        "ynnnnnnnn", "roles and deactivation too; never the last administrator"),
     ("GET",    "/people/{id}/ownership",              "yyyyyyyyy", "lists only OKRs the reader may see"),
+    ("GET",    "/people/{id}/okrs",                   "yyyyyyyyy", "a person's OKRs in a cycle; lists and counts only OKRs the reader may see"),
+    ("GET",    "/search",                             "yyyyyyyyy", "finds only OKRs the reader may see; people and teams are open to everyone"),
     ("GET",    "/people/{id}/export",                 "ynnnnnnnn", "everything about one person, their 1:1s included"),
     ("POST",   "/people/{id}/erase",                  "ynnnnnnnn", "a person who left; never oneself, nor an owner of open OKRs"),
     // teams
@@ -243,6 +245,9 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     ("GET",  "/account/notifications",              "yyyyyyyyy", "your own notification preferences"),
     ("GET",  "/account/digest",                     "yyyyyyyyy", "a preview of your own weekly digest; only what you may see"),
     ("GET",  "/admin/notifications",                "yynnnnnnn", "the organisation's notification defaults, as the settings"),
+    ("GET",  "/people/{id}",                        "yyyyyyyyy", "a person's page: lists and counts only OKRs the reader may see"),
+    ("GET",  "/search",                             "yyyyyyyyy", "as `GET /api/v1/search`"),
+    ("GET",  "/objectives",                         "yyyyyyyyy", "lists only objectives the reader may see"),
     // OKR forms
     ("GET",  "/objectives/new",                     "yyyynnnnn", "read-only roles get the 403 page instead of a form they cannot save"),
     ("GET",  "/objectives/{id}/edit",               "yyooooono", "whoever may edit the objective"),

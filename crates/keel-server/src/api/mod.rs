@@ -9,11 +9,13 @@ mod directory;
 mod notifications;
 mod okrs;
 mod ownership;
+mod people_okrs;
 mod person_data;
 mod preferences;
 mod reference;
 mod reviews;
 mod rhythm;
+mod search;
 mod tokens;
 
 use crate::error::Problem;
@@ -64,6 +66,7 @@ same way again until the state changes."
         (name = "reviews", description = "Team reviews: agenda, owners' notes and decisions"),
         (name = "cfrs", description = "Conversations, feedback and recognition"),
         (name = "notifications", description = "Your notifications: what happened that you may act on"),
+        (name = "search", description = "Finding objectives, key results, people and teams by name"),
     )
 )]
 struct ApiDoc;
@@ -95,6 +98,8 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(person_data::routes())
         .merge(notifications::routes())
         .merge(preferences::routes())
+        .merge(search::routes())
+        .merge(people_okrs::routes())
         .split_for_parts();
     let mut doc = doc;
     // After the merge: the rules apply to every route's operations.

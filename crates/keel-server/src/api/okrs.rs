@@ -69,6 +69,12 @@ pub struct ObjectivesQuery {
     /// Objectives shared with this team.
     team_id: Option<String>,
     owner_id: Option<String>,
+    /// `committed` or `aspirational`.
+    kind: Option<String>,
+    /// `draft`, `active` or `closed`.
+    state: Option<String>,
+    /// `title` (by title) or `created` (the default: oldest first).
+    sort: Option<String>,
     /// How many items per page (1–500; 50 when absent).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     limit: Option<String>,
@@ -124,6 +130,9 @@ async fn list_objectives(
             .owner_id
             .filter(|v| !v.is_empty())
             .map(PersonId::from_string),
+        kind: crate::read::objectives_list::kind(q.kind.as_deref())?,
+        state: crate::read::objectives_list::state(q.state.as_deref())?,
+        order: crate::read::objectives_list::order(q.sort.as_deref())?,
     };
     let at = crate::services::rhythm::as_of_moment(s.store(), q.as_of.as_deref()).await?;
     let page = s

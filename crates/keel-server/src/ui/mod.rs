@@ -27,12 +27,15 @@ pub mod health;
 pub mod key_result;
 pub mod notifications;
 pub mod objective;
+pub mod objectives;
 pub mod okr_forms;
 pub mod ownership_map;
 pub mod pages;
+pub mod people;
 pub mod pickers;
 pub mod reports;
 pub mod reviews;
+pub mod search;
 pub mod setup;
 pub mod team;
 
@@ -74,6 +77,9 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(reports::routes())
         .merge(setup::routes())
         .merge(notifications::routes())
+        .merge(search::routes())
+        .merge(people::routes())
+        .merge(objectives::routes())
         .route(
             "/admin/people/{id}/password",
             get(account::admin_reset_form).post(account::admin_reset),

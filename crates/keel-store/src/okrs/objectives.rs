@@ -253,6 +253,29 @@ impl Objectives for dyn Store {
     }
 }
 
+/// The ORDER BY of a list of objectives, and the condition that starts it after the cursor's
+/// objective (by title: after that objective's title, then id).
+fn list_order(w: &mut Where, order: ObjectiveOrder, cursor: Option<String>) -> &'static str {
+    match (order, cursor) {
+        (ObjectiveOrder::Id, Some(c)) => {
+            let p = w.arg(c);
+            w.add(format!("id > {p}"));
+        }
+        (ObjectiveOrder::Title, Some(c)) => {
+            let p = w.arg(c);
+            let title = format!("(SELECT c.title FROM objectives c WHERE c.id = {p})");
+            w.add(format!(
+                "(title > {title} OR (title = {title} AND id > {p}))"
+            ));
+        }
+        (_, None) => {}
+    }
+    match order {
+        ObjectiveOrder::Id => "id",
+        ObjectiveOrder::Title => "title, id",
+    }
+}
+
 impl SqlStore {
     pub(crate) async fn write_objective_junctions(
         tx: &mut Tx,
@@ -549,12 +572,17 @@ impl Objectives for SqlStore {
                 "id IN (SELECT objective_id FROM objective_teams WHERE team_id = {p})"
             ));
         }
-        if let Some(c) = id_cursor(page)? {
-            let p = w.arg(c);
-            w.add(format!("id > {p}"));
+        if let Some(k) = &filter.kind {
+            let p = w.arg(k.stored());
+            w.add(format!("kind = {p}"));
         }
+        if let Some(st) = &filter.state {
+            let p = w.arg(st.stored());
+            w.add(format!("state = {p}"));
+        }
+        let order = list_order(&mut w, filter.order, id_cursor(page)?);
         let sql = format!(
-            "SELECT {OBJECTIVE_COLS} FROM objectives {} ORDER BY id LIMIT {}",
+            "SELECT {OBJECTIVE_COLS} FROM objectives {} ORDER BY {order} LIMIT {}",
             w.sql(),
             limit + 1
         );

@@ -1,0 +1,225 @@
+//! The objectives list (`/objectives`): every objective the reader may see in a cycle (the
+//! current one by default), filtered by team, owner, kind and state, by title or oldest first,
+//! a page at a time with a link to the next (never a silent cut-off).
+
+use super::company::{cycle_choices, percent, Choice, StatusBadge};
+use super::{render, Layout, SignedIn, UiError};
+use crate::error::{ApiError, ApiResult};
+use crate::read::{lists, objectives_list, views};
+use crate::services::visibility::Viewer;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use keel_domain::*;
+use keel_store::{ObjectiveFilter, Objectives, PageRequest, Reader};
+use serde::Deserialize;
+
+/// Objectives per page.
+const PER_PAGE: u32 = 50;
+
+/// The list's route.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/objectives", get(list))
+}
+
+/// One objective in the list.
+pub struct Row {
+    pub href: String,
+    pub title: String,
+    pub owner_id: String,
+    pub owner_name: String,
+    pub percent: i64,
+    pub status: StatusBadge,
+    pub kind: &'static str,
+    pub state: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "objectives.html")]
+struct ObjectivesPage {
+    layout: Layout,
+    cycles: Vec<Choice>,
+    teams: Vec<Choice>,
+    kinds: Vec<Choice>,
+    states: Vec<Choice>,
+    sorts: Vec<Choice>,
+    owner_id: String,
+    /// No error for the selects (the page's one message is `error`).
+    no_error: Option<String>,
+    error: Option<String>,
+    rows: Vec<Row>,
+    next_href: Option<String>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct ListQuery {
+    cycle_id: Option<String>,
+    team_id: Option<String>,
+    owner_id: Option<String>,
+    kind: Option<String>,
+    state: Option<String>,
+    sort: Option<String>,
+    cursor: Option<String>,
+}
+
+fn choices(options: &[(&str, &str)], chosen: Option<&str>) -> Vec<Choice> {
+    options
+        .iter()
+        .map(|(value, label)| Choice {
+            value: value.to_string(),
+            label: label.to_string(),
+            selected: chosen == Some(*value),
+        })
+        .collect()
+}
+
+fn row(o: views::ObjectiveView) -> Row {
+    Row {
+        href: format!("/objectives/{}", o.id),
+        owner_id: o.owner_id.to_string(),
+        owner_name: o.owner.name.clone(),
+        percent: percent(o.progress),
+        status: StatusBadge::new(o.status, o.status_reason.clone()),
+        kind: match o.kind {
+            ObjectiveKind::Committed => "committed",
+            ObjectiveKind::Aspirational => "aspirational",
+        },
+        state: match o.state {
+            ObjectiveState::Draft => "draft",
+            ObjectiveState::Active => "active",
+            ObjectiveState::Closed => "closed",
+        },
+        title: o.title,
+    }
+}
+
+fn next_link(q: &ListQuery, cycle: &str, cursor: &str) -> String {
+    let pairs: Vec<(&str, &str)> = [
+        ("cycle_id", Some(cycle)),
+        ("team_id", q.team_id.as_deref()),
+        ("owner_id", q.owner_id.as_deref()),
+        ("kind", q.kind.as_deref()),
+        ("state", q.state.as_deref()),
+        ("sort", q.sort.as_deref()),
+        ("cursor", Some(cursor)),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| (k, v)))
+    .collect();
+    format!(
+        "/objectives?{}",
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    )
+}
+
+/// The page's rows and the link to the next page: three queries for the list and the views'
+/// constant few, whatever the number of objectives.
+async fn rows(
+    state: &AppState,
+    caller: &crate::auth::Caller,
+    q: &ListQuery,
+    cycle: Option<&Cycle>,
+) -> ApiResult<(Vec<Row>, Option<String>)> {
+    let Some(cycle) = cycle else {
+        return Ok((vec![], None));
+    };
+    let some = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
+    let filter = ObjectiveFilter {
+        cycle_id: Some(cycle.id.clone()),
+        team_id: some(&q.team_id).map(TeamId::from_string),
+        owner_id: some(&q.owner_id).map(PersonId::from_string),
+        kind: objectives_list::kind(q.kind.as_deref())?,
+        state: objectives_list::state(q.state.as_deref())?,
+        order: objectives_list::order(q.sort.as_deref())?,
+        ..ObjectiveFilter::new(Reader::of(Viewer::of(&caller.person).audience()))
+    };
+    let page = PageRequest {
+        limit: PER_PAGE,
+        cursor: some(&q.cursor),
+    };
+    let found = state.store().list_objectives(&filter, &page).await?;
+    let next = found
+        .next_cursor
+        .as_deref()
+        .map(|c| next_link(q, cycle.id.as_str(), c));
+    let views = views::objectives(state.store(), found.items).await?;
+    Ok((views.into_iter().map(row).collect(), next))
+}
+
+fn readable(e: &FieldError) -> String {
+    match e.field.as_str() {
+        "cursor" => "That link to the next page has expired: start from the first page.".into(),
+        "cycle_id" => "No such cycle: choose one from the list.".into(),
+        "sort" => "Sort by title or by creation.".into(),
+        other => format!("Choose a {other} from the list."),
+    }
+}
+
+/// `GET /objectives`.
+pub async fn list(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, UiError> {
+    let all_cycles = lists::cycles(state.store()).await?;
+    let today = crate::services::today(state.store()).await?;
+    let mut error = None;
+    let cycle = match lists::pick_cycle(&all_cycles, q.cycle_id.as_deref(), today) {
+        Ok(c) => c,
+        Err(ApiError::Invalid(e)) => {
+            error = Some(readable(&e));
+            lists::current_cycle(&all_cycles, today).cloned()
+        }
+        Err(e) => return Err(UiError(e)),
+    };
+    let (rows, next_href) = match rows(&state, &caller, &q, cycle.as_ref()).await {
+        Ok(found) => found,
+        Err(ApiError::Invalid(e)) => {
+            error = Some(readable(&e));
+            (vec![], None)
+        }
+        Err(e) => return Err(UiError(e)),
+    };
+    let team_choices = lists::all_teams(state.store())
+        .await?
+        .into_iter()
+        .map(|t| Choice {
+            selected: q.team_id.as_deref() == Some(t.id.as_str()),
+            value: t.id.to_string(),
+            label: t.name,
+        })
+        .collect();
+    let page = ObjectivesPage {
+        layout: Layout::signed_in(&caller, "/objectives"),
+        cycles: cycle_choices(&all_cycles, cycle.as_ref()),
+        teams: team_choices,
+        kinds: choices(
+            &[("committed", "Committed"), ("aspirational", "Aspirational")],
+            q.kind.as_deref(),
+        ),
+        states: choices(
+            &[
+                ("draft", "Draft"),
+                ("active", "Active"),
+                ("closed", "Closed"),
+            ],
+            q.state.as_deref(),
+        ),
+        sorts: choices(&[("title", "Title")], q.sort.as_deref()),
+        owner_id: q.owner_id.clone().unwrap_or_default(),
+        no_error: None,
+        error: error.clone(),
+        rows,
+        next_href,
+    };
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok(render(status, &page))
+}

@@ -1,0 +1,81 @@
+//! A page or list costs a constant number of queries, not one per row: the reads sent to the
+//! database for one request, counted at 10 and at 1,000 matching rows, are the same, for search
+//! (API and page), a person's page (API and page) and the objectives list (API and page), on
+//! SQLite and PostgreSQL.
+//!
+//! Its own test binary: the store counts the reads of the whole process
+//! (`keel_store::testing::reads`), so nothing else may run beside it; the backends run one after
+//! the other in one test.
+
+#[allow(dead_code)]
+#[path = "../api/helpers.rs"]
+mod helpers;
+
+use helpers::*;
+use serde_json::json;
+
+/// The reads one GET costs, as `browser` (a page) or with the administrator's token (the API):
+/// the fewest of three tries, since the server's background jobs may read at the same moment
+/// (they only ever add to the count).
+async fn reads_of(app: &TestApp, browser: &Browser, path: &str) -> u64 {
+    let mut fewest = u64::MAX;
+    for _ in 0..3 {
+        let before = keel_store::testing::reads();
+        let status = if path.starts_with("/api/") {
+            app.get(path).await.status()
+        } else {
+            browser.get(path).await.status()
+        };
+        assert_eq!(status, reqwest::StatusCode::OK, "{path}");
+        fewest = fewest.min(keel_store::testing::reads() - before);
+    }
+    fewest
+}
+
+async fn add_objectives(app: &TestApp, cycle: &str, owner: &str, from: usize, to: usize) {
+    for n in from..to {
+        app.create(
+            "/api/v1/objectives",
+            json!({"title": format!("Zebra objective {n:04}"), "cycle_id": cycle, "owner_id": owner, "visibility": "public"}),
+        )
+        .await;
+    }
+}
+
+async fn constant_reads(app: TestApp) {
+    let cycle = app.cycle("2026 Q4").await;
+    let olga = app.member("Olga Owner").await.0;
+    let admin = Browser::admin(&app).await;
+    let paths = [
+        "/api/v1/search?q=zebra&limit=500".to_string(),
+        "/search?q=zebra".to_string(),
+        "/search?q=zebra&kind=objective".to_string(),
+        format!("/api/v1/people/{olga}/okrs?limit=500"),
+        format!("/people/{olga}"),
+        "/api/v1/objectives?limit=500&sort=title".to_string(),
+        "/objectives?sort=title".to_string(),
+    ];
+    add_objectives(&app, &cycle, &olga, 0, 10).await;
+    let mut at_ten = Vec::new();
+    for p in &paths {
+        at_ten.push(reads_of(&app, &admin, p).await);
+    }
+    add_objectives(&app, &cycle, &olga, 10, 1000).await;
+    for (p, ten) in paths.iter().zip(at_ten) {
+        let thousand = reads_of(&app, &admin, p).await;
+        assert!(ten > 0, "{p}: the reads are counted");
+        eprintln!("{p}: {ten} reads at 10 rows, {thousand} at 1,000");
+        assert_eq!(
+            thousand, ten,
+            "{p}: {ten} reads at 10 rows, {thousand} at 1,000"
+        );
+    }
+}
+
+#[tokio::test]
+async fn pages_cost_a_constant_number_of_queries() {
+    constant_reads(spawn_app().await).await;
+    if postgres_configured() {
+        constant_reads(spawn_app_on(Db::Postgres).await).await;
+    }
+}
