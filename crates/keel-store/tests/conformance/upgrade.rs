@@ -106,6 +106,12 @@ const CHECKS: &[Check] = &[
               WHERE starts_on IS NULL AND ends_on IS NULL",
         want: &["5"],
     },
+    Check {
+        version: 16,
+        what: "nobody has chosen how news reaches them yet: everyone gets the defaults",
+        sql: "SELECT CAST(COUNT(*) AS TEXT) FROM notification_preferences",
+        want: &["0"],
+    },
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
