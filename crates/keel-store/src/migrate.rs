@@ -100,10 +100,10 @@ const MIGRATIONS: [Migration; 15] = [
         postgres: include_str!("../migrations/postgres/0014_jobs_notifications.sql"),
     },
     Migration {
-        version: 16,
+        version: 15,
         name: "notification_preferences",
-        sqlite: include_str!("../migrations/sqlite/0016_notification_preferences.sql"),
-        postgres: include_str!("../migrations/postgres/0016_notification_preferences.sql"),
+        sqlite: include_str!("../migrations/sqlite/0015_notification_preferences.sql"),
+        postgres: include_str!("../migrations/postgres/0015_notification_preferences.sql"),
     },
 ];
 

@@ -108,6 +108,7 @@ fn reminders_are_queued_once_a_day() {
         &dir,
         &["notify", "reminders", "--dry-run", URL[0], URL[1]],
     ));
+    assert!(lines_starting(&dry, "would queue") > 0, "{dry}");
     let (real, _) = out(&keel(&dir, &["notify", "reminders", URL[0], URL[1]]));
     assert_eq!(
         lines_starting(&real, "queued"),

@@ -128,6 +128,12 @@ const CHECKS: &[Check] = &[
               + (SELECT COUNT(*) FROM key_result_signals) AS TEXT)",
         want: &["0"],
     },
+    Check {
+        version: 15,
+        what: "nobody has chosen how news reaches them yet: everyone gets the defaults",
+        sql: "SELECT CAST(COUNT(*) AS TEXT) FROM notification_preferences",
+        want: &["0"],
+    },
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
