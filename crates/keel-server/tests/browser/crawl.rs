@@ -42,6 +42,11 @@ const PER_PATTERN_AGAIN: usize = 2;
 
 /// Page routes no crawl reaches, and why.
 const NOT_CRAWLED: &[(&str, &str)] = &[
+    // Linked only from the emails Keel sends; tests/api/digest.rs follows it from a message.
+    (
+        "/unsubscribe/{token}",
+        "linked only from emails (one-click unsubscribe); tests/api/digest.rs",
+    ),
     // Browsers ask for it on their own (pages name /static/favicon.….svg); tests/api checks it.
     (
         "/favicon.ico",
