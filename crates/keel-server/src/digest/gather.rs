@@ -5,12 +5,13 @@
 //! memory only, so 10,000 digests cost a few hundred queries, not 10,000 times a dozen.
 
 use crate::error::ApiResult;
+use crate::jobs::evaluator::{ActiveBatches, BATCH};
 use crate::services::rhythm::Assessor;
 use keel_domain::rhythm::Status;
 use keel_domain::*;
 use keel_store::{
-    every_page, KeyResults, ObjectiveFilter, Objectives, Ownership, OwnershipRequestFilter,
-    PageRequest, Reader, Store, Teams,
+    every_page, KeyResults, ObjectiveFilter, Objectives, Ownership, OwnershipRequestFilter, Reader,
+    Store, Teams,
 };
 use std::collections::HashMap;
 
@@ -59,31 +60,13 @@ pub struct Facts {
     pub requests: HashMap<PersonId, usize>,
 }
 
-/// How many objectives are assessed together (bounds memory whatever the organisation's size).
-const BATCH: u32 = 500;
-
 /// Gathers the facts as of `now`, compared with `now - 7 days`.
 pub async fn gather(store: &dyn Store, now: Timestamp) -> ApiResult<Facts> {
     let mut facts = Facts::default();
     let leads = team_leads(store).await?;
-    let mut page = PageRequest {
-        limit: BATCH,
-        cursor: None,
-    };
-    loop {
-        let got = store
-            .list_objectives(&ObjectiveFilter::new(Reader::Everyone), &page)
-            .await?;
-        let active: Vec<Objective> = got
-            .items
-            .into_iter()
-            .filter(|o| o.state == ObjectiveState::Active)
-            .collect();
+    let mut batches = ActiveBatches::new();
+    while let Some(active) = batches.next(store).await? {
         gather_batch(store, now, &active, &leads, &mut facts).await?;
-        match got.next_cursor {
-            Some(c) => page.cursor = Some(c),
-            None => break,
-        }
     }
     count_requests(store, None, &mut facts).await?;
     Ok(facts)

@@ -30,9 +30,48 @@ pub struct Evaluation {
     pub notifications: usize,
 }
 
-/// How many objectives are evaluated together (their key results' check-ins are in memory at
-/// once): bounds the evaluator's memory whatever the organisation's size.
-const BATCH: u32 = 500;
+/// How many objectives are assessed together (their key results' check-ins are in memory at
+/// once): bounds the evaluator's and the digest's memory whatever the organisation's size.
+pub(crate) const BATCH: u32 = 500;
+
+/// The organisation's active objectives, `BATCH` at a time: the walk the evaluator and the weekly
+/// digest share.
+pub(crate) struct ActiveBatches {
+    page: PageRequest,
+    done: bool,
+}
+
+impl ActiveBatches {
+    pub(crate) fn new() -> Self {
+        Self {
+            page: PageRequest {
+                limit: BATCH,
+                cursor: None,
+            },
+            done: false,
+        }
+    }
+
+    /// The next batch of active objectives; `None` once every page was read.
+    pub(crate) async fn next(&mut self, store: &dyn Store) -> ApiResult<Option<Vec<Objective>>> {
+        if self.done {
+            return Ok(None);
+        }
+        let got = store
+            .list_objectives(&ObjectiveFilter::new(Reader::Everyone), &self.page)
+            .await?;
+        match got.next_cursor {
+            Some(c) => self.page.cursor = Some(c),
+            None => self.done = true,
+        }
+        Ok(Some(
+            got.items
+                .into_iter()
+                .filter(|o| o.state == ObjectiveState::Active)
+                .collect(),
+        ))
+    }
+}
 
 /// Evaluates every active key result now and records what changed, a page of objectives at a
 /// time (each page's changes in one transaction).
@@ -47,25 +86,11 @@ pub async fn evaluate(
         .map(|s| (s.key_result_id.clone(), s))
         .collect();
     let mut result = Evaluation::default();
-    let mut page = PageRequest {
-        limit: BATCH,
-        cursor: None,
-    };
-    loop {
-        let got = store
-            .list_objectives(&ObjectiveFilter::new(Reader::Everyone), &page)
-            .await?;
-        let active: Vec<Objective> = got
-            .items
-            .into_iter()
-            .filter(|o| o.state == ObjectiveState::Active)
-            .collect();
+    let mut batches = ActiveBatches::new();
+    while let Some(active) = batches.next(store).await? {
         evaluate_batch(store, now, &known, &active, &mut result).await?;
-        match got.next_cursor {
-            Some(c) => page.cursor = Some(c),
-            None => return Ok(result),
-        }
     }
+    Ok(result)
 }
 
 /// Evaluates the key results of `objectives` against what was `known`, and records changes.
