@@ -207,6 +207,15 @@ async fn person_page(w: World) {
         company.html()
     );
     assert!(!company.html().contains("/ownership#person-"));
+    // An administrator's "What Olga owns" opens her person page.
+    let admin = Browser::admin(app).await;
+    let edit = admin.page(&format!("/admin/people/{}", w.olga.0)).await;
+    assert!(
+        edit.links_to(&format!("/people/{}", w.olga.0)),
+        "{}",
+        edit.html()
+    );
+    assert!(!edit.html().contains("/ownership#person-"));
 }
 
 #[tokio::test]

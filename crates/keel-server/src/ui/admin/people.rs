@@ -259,7 +259,7 @@ fn edit_person_page(caller: &Caller, person: &Person, inputs: Vec<Input>) -> For
             format!("Reset the password of {}", person.name),
         ),
         (
-            format!("/ownership#person-{}", person.id),
+            format!("/people/{}", person.id),
             format!("What {} owns", person.name),
         ),
         (
