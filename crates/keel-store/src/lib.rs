@@ -35,6 +35,8 @@
 //! | `jobs` | [`Jobs`] | `jobs` (the durable queue: leases, retries, one run per period) |
 //! | `jobs::notifications` | [`Notifications`] | `notifications` (written beside the audit event of the change that caused them), `key_result_signals` |
 //! | `preferences` | [`Preferences`] | `notification_preferences` (people's and the organisation's), `signing_keys` |
+//! | `account_tokens` | [`AccountTokens`] | `account_tokens` (invitation and password-reset links, hashed) |
+//! | `mail_settings` | [`MailServer`] | `mail_settings` (the mail server set on the email page, its password sealed) |
 //!
 //! Each area module declares its tables (a `Table` with its columns), their row writers (values
 //! in declared order) and their readers (by column name), so a table's column list is written
@@ -62,6 +64,7 @@
 //!    declared-columns test checks the declaration against the database, and a table without a
 //!    declaration fails the every-table-declared test.
 
+mod account_tokens;
 mod accounts;
 mod audit_log;
 mod cfrs;
@@ -70,6 +73,7 @@ mod cycles;
 mod db;
 mod first_run;
 mod jobs;
+mod mail_settings;
 mod migrate;
 mod okrs;
 mod owner_rhythm;
@@ -88,6 +92,7 @@ mod teams;
 pub mod testing;
 pub mod transfer;
 
+pub use account_tokens::{AccountToken, AccountTokens, TokenPurpose};
 pub use accounts::Accounts;
 pub use audit_log::AuditLog;
 pub use cfrs::Cfrs;
@@ -96,6 +101,7 @@ pub use cycles::Cycles;
 pub use db::SqliteSynchronous;
 pub use first_run::FirstRun;
 pub use jobs::{Job, JobState, Jobs, KeyResultSignal, NewJob, Notifications};
+pub use mail_settings::{MailServer, StoredMailSettings};
 pub use okrs::{Initiatives, KeyResults, Objectives};
 pub use owner_rhythm::Rhythm;
 pub use ownership_requests::Ownership;
@@ -536,6 +542,10 @@ pub trait Store: Send + Sync + 'static {
     fn as_preferences(&self) -> &dyn Preferences;
     /// This store as its Search area.
     fn as_search(&self) -> &dyn Search;
+    /// This store as its AccountTokens area.
+    fn as_account_tokens(&self) -> &dyn AccountTokens;
+    /// This store as its MailServer area.
+    fn as_mail_server(&self) -> &dyn MailServer;
 }
 
 impl<T> Store for T
@@ -562,6 +572,8 @@ where
         + Notifications
         + Preferences
         + Search
+        + AccountTokens
+        + MailServer
         + Send
         + Sync
         + 'static,
@@ -630,6 +642,12 @@ where
         self
     }
     fn as_search(&self) -> &dyn Search {
+        self
+    }
+    fn as_account_tokens(&self) -> &dyn AccountTokens {
+        self
+    }
+    fn as_mail_server(&self) -> &dyn MailServer {
         self
     }
 }

@@ -305,7 +305,12 @@ async fn serve(
 ) -> anyhow::Result<()> {
     let file = FileConfig::load(db.config.as_deref())?;
     let auth = auth.auth_config(&file)?;
-    let mail = mail.mail_config(&file, auth.public_url.clone())?;
+    let mut mail = mail.mail_config(&file, auth.public_url.clone())?;
+    // The key that seals the mail server's password saved on the email page.
+    mail.keys = keel_server::secrets::KeySource::in_data_dir(
+        std::env::var("KEEL_SECRET_KEY").ok(),
+        &db.data_directory(&file),
+    );
     let metrics = metrics.settings(&file)?;
     let drain = config::drain_time(drain_seconds, &file)?;
     let bind = bind

@@ -180,6 +180,7 @@ const API: &[(&str, &str, &str, &str)] = &[
     // accounts
     ("PUT",    "/me/password",                        "yyyyyyyyy", "your own password; the current one is required"),
     ("POST",   "/people/{id}/password",               "ynnnnnnnn", "administrators reset passwords; the person's sessions end"),
+    ("POST",   "/people/{id}/invitation",             "ynnnnnnnn", "a link to choose a password: emailed, or in the answer once when email is off"),
     // the owner's rhythm: what is due, status, cadence
     ("GET",    "/people/{id}/due",                    "yyyyyyyyy", "lists only OKRs the reader may see"),
     ("PUT",    "/objectives/{id}/status",             "yonoooono", "the objective's owner overrides its status, with a reason"),
@@ -277,6 +278,7 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     ("GET",  "/admin/settings",                     "yynnnnnnn", ""),
     ("GET",  "/admin/sso",                          "ynnnnnnnn", "read-only; single sign-on is configured by administrators"),
     ("GET",  "/admin/email",                        "ynnnnnnnn", "what email settings are in effect, the last result; the password is never shown"),
+    ("GET",  "/admin/people/{id}/invite",           "ynnnnnnnn", "what inviting does"),
     ("GET",  "/admin/cycles/{id}/close",            "yynnnnnnn", "asks before closing"),
     ("GET",  "/admin/cycles/{id}/reopen",           "ynnnnnnnn", "asks before re-opening"),
     ("GET",  "/admin/audit",                        "yynnnnnnn", "as `GET /api/v1/audit`"),
@@ -303,6 +305,8 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     ("POST", "/admin/people/{id}/password",         "ynnnnnnnn", "the person's sessions end"),
     ("POST", "/admin/people/{id}/erase",            "ynnnnnnnn", "as `POST /api/v1/people/{id}/erase`"),
     ("POST", "/admin/email/test",                   "ynnnnnnnn", "queues a test message"),
+    ("POST", "/admin/email",                        "ynnnnnnnn", "saves the mail server; its password is sealed and never shown"),
+    ("POST", "/admin/people/{id}/invite",           "ynnnnnnnn", "emails a link to set a password, or shows it once when email is off"),
     ("POST", "/admin/teams/new",                    "yynnnnnnn", ""),
     ("POST", "/admin/teams/{id}",                   "yyonnnnnn", ""),
     ("POST", "/admin/cycles/new",                   "yynnnnnnn", ""),
@@ -339,7 +343,9 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
 /// `/sign-in`; `/admin/tokens`, the old address of a person's API tokens, sends everyone to
 /// `/account/tokens`; `/setup`, the first run, exists only until the first administrator does
 /// and asks for the setup token instead of a session; `/unsubscribe/{token}`, the one-click link
-/// of a digest or reminder, needs no session: its signed token names the person.)
+/// of a digest or reminder, needs no session: its signed token names the person; `/forgot-password`
+/// answers alike for every address, and `/set-password/{secret}` needs the secret of an emailed
+/// invitation or reset link.)
 pub const PUBLIC_PAGES: &[(&str, &str)] = &[
     ("GET", "/"),
     ("GET", "/sign-in"),
@@ -354,6 +360,10 @@ pub const PUBLIC_PAGES: &[(&str, &str)] = &[
     ("POST", "/setup"),
     ("GET", "/unsubscribe/{token}"),
     ("POST", "/unsubscribe/{token}"),
+    ("GET", "/forgot-password"),
+    ("POST", "/forgot-password"),
+    ("GET", "/set-password/{secret}"),
+    ("POST", "/set-password/{secret}"),
 ];
 
 /// The whole matrix, in table order: API rows, then pages.

@@ -6,6 +6,7 @@ mod audit;
 mod contract;
 mod conversations;
 mod directory;
+mod invitations;
 mod notifications;
 mod okrs;
 mod ownership;
@@ -60,7 +61,7 @@ same way again until the state changes."
         (name = "health", description = "The ownership health check: the known pitfalls of OKR ownership, detected"),
         (name = "settings", description = "Organisation settings"),
         (name = "tokens", description = "Your API tokens"),
-        (name = "accounts", description = "Passwords: change your own; administrators reset others'"),
+        (name = "accounts", description = "Passwords: change your own; administrators reset others' and invite people to choose theirs"),
         (name = "audit", description = "The append-only record of every write: who, what, when, before and after"),
         (name = "scoring", description = "End of cycle: scores, retrospectives, calibration"),
         (name = "reviews", description = "Team reviews: agenda, owners' notes and decisions"),
@@ -91,6 +92,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(ownership::routes())
         .merge(tokens::routes())
         .merge(accounts::routes())
+        .merge(invitations::routes())
         .merge(audit::routes())
         .merge(rhythm::routes())
         .merge(reviews::routes())

@@ -112,6 +112,11 @@ async fn run(store: &dyn Store, job: &Job, mail: &MailConfig) -> Result<(), Fail
                 .map_err(|e| Failure::Retry(e.to_string()))
         }
         crate::mail::SEND_EMAIL => send_email(store, job, mail).await,
+        crate::services::accounts::PASSWORD_RESET_REQUEST => {
+            crate::services::accounts::send_reset(store, mail, &job.payload)
+                .await
+                .map_err(Failure::Retry)
+        }
         other => Err(Failure::Retry(format!(
             "no runner knows the job kind '{other}'"
         ))),

@@ -25,6 +25,18 @@ pub enum Security {
     None,
 }
 
+impl Security {
+    /// The word the settings page saves: `starttls`, `tls` or `none`.
+    pub fn parse(word: &str) -> Option<Security> {
+        match word {
+            "starttls" => Some(Security::StartTls),
+            "tls" => Some(Security::Tls),
+            "none" => Some(Security::None),
+            _ => None,
+        }
+    }
+}
+
 /// The mail server Keel sends through, read from a URL such as
 /// `smtp://user:pass@host:587?tls=starttls`.
 #[derive(Clone, PartialEq, Eq)]

@@ -65,6 +65,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(account::tokens::routes())
         .merge(account::time_zone::routes())
         .merge(account::notifications::routes())
+        .merge(account::recover::routes())
         .merge(pages::owner_routes())
         .merge(objective::routes())
         .merge(key_result::routes())

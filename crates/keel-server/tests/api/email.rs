@@ -162,7 +162,7 @@ async fn waiting_emails(app: &TestApp) -> Vec<keel_store::Job> {
 }
 
 /// A header's value in a raw message (the first one).
-fn header<'a>(raw: &'a str, name: &str) -> Option<&'a str> {
+pub fn header<'a>(raw: &'a str, name: &str) -> Option<&'a str> {
     raw.lines()
         .take_while(|l| !l.is_empty())
         .find_map(|l| l.strip_prefix(&format!("{name}: ")))

@@ -42,6 +42,11 @@ impl TestApp {
         self._pg.as_ref().map(|p| p.url())
     }
 
+    /// The SQLite database file of a SQLite test app.
+    pub fn sqlite_path(&self) -> Option<std::path::PathBuf> {
+        self._dir.as_ref().map(|d| d.0.join("keel.db"))
+    }
+
     /// Moves an objective and its key results `days` into the past, as if created, activated
     /// and accepted then (SQLite test apps only): for rules that read the past, such as status
     /// as of a day.

@@ -166,6 +166,18 @@ fn job_from(r: &Row) -> StoreResult<Job> {
     })
 }
 
+/// Queues `job` inside a transaction of another area (e.g. an invitation's email, written with
+/// its link); `false` when its `unique_key` is taken.
+pub(crate) async fn enqueue_in(tx: &mut crate::db::Tx, job: &NewJob) -> StoreResult<bool> {
+    let cols = JOB.columns.join(", ");
+    let sql = format!(
+        "INSERT INTO jobs ({cols}) VALUES ({}) ON CONFLICT (unique_key) DO NOTHING",
+        crate::db::placeholders(1, JOB.columns.len())
+    );
+    let row = job_row(&JobId::generate(), job, &now());
+    Ok(tx.execute(&sql, row).await? == 1)
+}
+
 /// The job queue.
 #[async_trait]
 pub trait Jobs: Send + Sync {

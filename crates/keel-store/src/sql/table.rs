@@ -133,4 +133,6 @@ pub(crate) const TABLES: &[&Table] = &[
     &KEY_RESULT_SIGNAL,
     &crate::preferences::NOTIFICATION_PREFERENCE,
     &crate::preferences::SIGNING_KEY,
+    &crate::account_tokens::ACCOUNT_TOKEN,
+    &crate::mail_settings::MAIL_SETTINGS,
 ];

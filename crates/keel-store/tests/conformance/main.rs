@@ -124,6 +124,7 @@ macro_rules! conformance {
     };
 }
 
+mod account_tokens;
 mod accounts;
 mod audit_log;
 mod cfrs;

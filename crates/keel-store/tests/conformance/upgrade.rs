@@ -134,6 +134,12 @@ const CHECKS: &[Check] = &[
         sql: "SELECT CAST(COUNT(*) AS TEXT) FROM notification_preferences",
         want: &["0"],
     },
+    Check {
+        version: 16,
+        what: "nobody has been invited or asked for a new password yet, and no mail server is saved",
+        sql: "SELECT CAST((SELECT COUNT(*) FROM account_tokens) + (SELECT COUNT(*) FROM mail_settings) AS TEXT)",
+        want: &["0"],
+    },
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,6 +4,7 @@
 
 pub mod notifications;
 pub mod overview;
+pub mod recover;
 pub mod time_zone;
 pub mod tokens;
 

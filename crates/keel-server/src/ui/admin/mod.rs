@@ -88,7 +88,11 @@ pub fn routes() -> Router<AppState> {
             get(notifications::defaults_form).post(notifications::set_defaults),
         )
         .route("/admin/sso", get(sso::sso))
-        .route("/admin/email", get(email::email))
+        .route("/admin/email", get(email::email).post(email::save))
+        .route(
+            "/admin/people/{id}/invite",
+            get(people::invite_form).post(people::invite),
+        )
         .route("/admin/email/test", axum::routing::post(email::send_test))
         // The old address of a person's own API tokens.
         .route(

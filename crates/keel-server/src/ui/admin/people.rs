@@ -1,11 +1,13 @@
 //! The people administration pages (administrators): the searchable list, creating a person,
-//! and editing one (name, email, title, manager, roles, deactivation).
+//! editing one (name, email, title, manager, roles, deactivation), and inviting one by email to
+//! set their password (`services::accounts`; without email, the link is shown to pass on).
 
 use super::form::{optional, people_choices, AdminForm, Control, Input, Posted};
 use super::{sections, see_other, FormPage, Notice, Section};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::read::administration;
+use crate::services::accounts;
 use crate::services::directory::{self, NewPerson, PersonPatch};
 use crate::ui::company::Choice;
 use crate::ui::forms::Field;
@@ -148,6 +150,15 @@ fn person_inputs(
         }
         .hint("A person can hold several roles; none means member."),
     ];
+    if !edit {
+        inputs.push(
+            Input {
+                field: Field::new("invite", "Invite them by email", "checkbox"),
+                control: Control::Checkbox(v.active),
+            }
+            .hint("They get a link to choose their password (it works once, for a week). Without email, you are shown the link to pass on."),
+        );
+    }
     if edit {
         inputs.push(
             Input {
@@ -190,7 +201,7 @@ fn new_person_page(caller: &Caller, inputs: Vec<Input>) -> FormPage {
         AdminForm::new(&layout, inputs),
     );
     page.intro =
-        "They sign in with single sign-on, or with a password you set for them after adding them."
+        "They sign in with single sign-on, or with a password: invite them to choose one, or set one for them after adding them."
             .into();
     page.action = "/admin/people/new".into();
     page.submit = "Add person";
@@ -229,6 +240,7 @@ pub async fn create_person(
         Err(e) => Err(e),
     };
     match result {
+        Ok(p) if f.has("invite") => invited_page(&state, &caller, &p, true).await,
         Ok(p) => Ok(see_other(format!("/admin/people/{}?created=1", p.id))),
         Err(e) => {
             let people = administration::people_to_choose(state.store(), &caller).await?;
@@ -238,7 +250,7 @@ pub async fn create_person(
                 title: f.get("title"),
                 manager_id: f.get("manager_id"),
                 roles: f.all("roles"),
-                active: true,
+                active: f.has("invite"),
             };
             let mut page = new_person_page(&caller, person_inputs(&values, &people, None, false));
             let status = page.form.show(e)?;
@@ -254,6 +266,10 @@ fn edit_person_page(caller: &Caller, person: &Person, inputs: Vec<Input>) -> For
     let mut page = FormPage::new(caller, "/admin", format!("Edit {}", person.name), form);
     page.action = format!("/admin/people/{}", person.id);
     page.links = vec![
+        (
+            format!("/admin/people/{}/invite", person.id),
+            format!("Invite {} by email to choose a password", person.name),
+        ),
         (
             format!("/admin/people/{}/password", person.id),
             format!("Reset the password of {}", person.name),
@@ -357,4 +373,108 @@ pub async fn update_person(
             Ok(render(status, &page))
         }
     }
+}
+
+fn invite_page(caller: &Caller, person: &Person, not_ready: Option<&str>) -> FormPage {
+    let layout = Layout::signed_in(caller, "/admin");
+    let mut page = FormPage::new(
+        caller,
+        "/admin",
+        format!("Invite {}", person.name),
+        AdminForm::new(&layout, vec![]),
+    );
+    let days = accounts::invite_lifetime().num_days();
+    page.intro = match not_ready {
+        None => format!(
+            "{} gets an email at {} with a link to choose their password. The link works once, for {days} days; an earlier invitation stops working.",
+            person.name,
+            person.email.as_str()
+        ),
+        Some(why) => format!(
+            "Keel cannot send email now ({why}), so you will be shown the link to pass on to {} yourself. It works once, for {days} days.",
+            person.name
+        ),
+    };
+    page.action = format!("/admin/people/{}/invite", person.id);
+    page.submit = if not_ready.is_none() {
+        "Send the invitation"
+    } else {
+        "Make the link"
+    };
+    page.links = vec![
+        (
+            format!("/admin/people/{}", person.id),
+            format!("Back to {}", person.name),
+        ),
+        ("/admin".into(), "Back to people".into()),
+    ];
+    page
+}
+
+/// `GET /admin/people/{id}/invite`: what inviting does, and the button.
+pub async fn invite_form(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    let (person, _) =
+        administration::admin_person(state.store(), &caller, &PersonId::from_string(id)).await?;
+    let ready = state.mail.ready_in(state.store()).await;
+    Ok(render(
+        StatusCode::OK,
+        &invite_page(&caller, &person, ready.err().as_deref()),
+    ))
+}
+
+/// Invites `person` and shows how it went: emailed, or the link to pass on (shown only now).
+async fn invited_page(
+    state: &AppState,
+    caller: &Caller,
+    person: &Person,
+    added: bool,
+) -> Result<Response, UiError> {
+    let ready = state.mail.ready_in(state.store()).await;
+    let mut page = invite_page(caller, person, ready.as_ref().err().map(String::as_str));
+    let result = accounts::invite(state.store(), &state.auth, &state.mail, caller, &person.id).await;
+    let added = if added {
+        format!("{} was added. ", person.name)
+    } else {
+        String::new()
+    };
+    match result {
+        Ok(inv) if inv.emailed => {
+            page.form.success = Some(format!(
+                "{added}An invitation is on its way to {}. Its link works once, until {}.",
+                person.email.as_str(),
+                crate::ui::format::when(inv.expires_at)
+            ));
+            page.submit = "Send it again";
+            Ok(render(StatusCode::OK, &page))
+        }
+        Ok(inv) => {
+            page.form.success = Some(format!(
+                "{added}Pass this link on to {} (it is shown only now, works once, until {}): {}",
+                person.name,
+                crate::ui::format::when(inv.expires_at),
+                inv.link.unwrap_or_default()
+            ));
+            page.submit = "Make a new link";
+            Ok(render(StatusCode::OK, &page))
+        }
+        Err(e) => {
+            let status = page.form.show(e)?;
+            Ok(render(status, &page))
+        }
+    }
+}
+
+/// `POST /admin/people/{id}/invite`: emails an invitation (or shows the link to pass on).
+pub async fn invite(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    let (person, _) =
+        administration::admin_person(state.store(), &caller, &PersonId::from_string(id)).await?;
+    invited_page(&state, &caller, &person, false).await
 }
