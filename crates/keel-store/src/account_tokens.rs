@@ -174,9 +174,7 @@ impl SqlStore {
         .await?;
         let cols = ACCOUNT_TOKEN.columns.join(", ");
         tx.execute(
-            &format!(
-                "INSERT INTO account_tokens ({cols}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-            ),
+            &format!("INSERT INTO account_tokens ({cols}) VALUES ($1, $2, $3, $4, $5, $6, $7)"),
             args![
                 t.token_hash.as_str(),
                 t.person_id.as_str(),

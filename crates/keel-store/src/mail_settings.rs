@@ -50,7 +50,10 @@ impl std::fmt::Debug for StoredMailSettings {
             .field("port", &self.port)
             .field("security", &self.security)
             .field("username", &self.username)
-            .field("password_sealed", &self.password_sealed.as_ref().map(|_| "***"))
+            .field(
+                "password_sealed",
+                &self.password_sealed.as_ref().map(|_| "***"),
+            )
             .field("sender", &self.sender)
             .finish()
     }
@@ -79,7 +82,9 @@ impl MailServer for dyn Store {
         ctx: &WriteCtx,
         settings: &StoredMailSettings,
     ) -> StoreResult<()> {
-        self.as_mail_server().save_mail_settings(ctx, settings).await
+        self.as_mail_server()
+            .save_mail_settings(ctx, settings)
+            .await
     }
 }
 
@@ -125,11 +130,7 @@ impl MailServer for SqlStore {
             .transpose()
     }
 
-    async fn save_mail_settings(
-        &self,
-        ctx: &WriteCtx,
-        s: &StoredMailSettings,
-    ) -> StoreResult<()> {
+    async fn save_mail_settings(&self, ctx: &WriteCtx, s: &StoredMailSettings) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         let before = tx
             .fetch_optional(&READ, args![])

@@ -10,9 +10,9 @@
 //! the queue's backoff, nothing is lost); this module only decides, per attempt, whether the
 //! message went, must wait, or can never go.
 
+use super::smtp::Security;
 use super::smtp::{self, SendFailure, SmtpSettings};
 use super::{EmailMessage, Recipient};
-use super::smtp::Security;
 use crate::secrets::KeySource;
 use keel_domain::PersonId;
 use keel_store::{MailServer, People, Settings, Store, StoredMailSettings};

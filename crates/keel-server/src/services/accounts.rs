@@ -263,7 +263,11 @@ pub struct Link {
 
 /// The person and purpose of a usable link; `None` for an unknown, used or expired link (or a
 /// deactivated person).
-pub async fn open_link(store: &dyn Store, auth: &AuthConfig, secret: &str) -> ApiResult<Option<Link>> {
+pub async fn open_link(
+    store: &dyn Store,
+    auth: &AuthConfig,
+    secret: &str,
+) -> ApiResult<Option<Link>> {
     let Some(token) = store.account_token(&hash_secret(secret)).await? else {
         return Ok(None);
     };

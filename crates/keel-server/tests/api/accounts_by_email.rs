@@ -110,9 +110,15 @@ async fn column(app: &TestApp, table: &str, column: &str) -> Vec<String> {
     rows
 }
 
-/// Sets a password through a link as a browser would: the form's page, then the POST.
+/// Sets a password through a link as a browser would: the form's page, then the POST (with the
+/// token of the forgot-password page when the link's page has no form any more).
 async fn set_through(b: &Browser, link: &str, password: &str, confirm: &str) -> reqwest::Response {
-    let token = b.csrf(link).await;
+    let html = b.get(link).await.text().await.unwrap();
+    let token = if html.contains("csrf_token") {
+        Page::parse(&html).csrf()
+    } else {
+        b.csrf("/forgot-password").await
+    };
     b.post_form(
         link,
         &[
@@ -148,7 +154,10 @@ async fn an_invitation_sets_the_password_once_and_signs_in(db: Db) {
     let page = resp.text().await.unwrap();
     assert!(page.contains("Nia New was added"), "{page}");
     assert!(page.contains("on its way to nia@keel.test"), "{page}");
-    assert!(!page.contains("/set-password/"), "an emailed link is not shown");
+    assert!(
+        !page.contains("/set-password/"),
+        "an emailed link is not shown"
+    );
     rounds(&app, &mail).await;
     let got = messages_to(&smtp, "nia@keel.test");
     assert_eq!(got.len(), 1, "{:?}", smtp.messages());
@@ -175,38 +184,71 @@ async fn an_invitation_sets_the_password_once_and_signs_in(db: Db) {
     let resp = set_through(&nia, &link, "", "").await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(field_error(&resp.text().await.unwrap(), "password").is_some());
-    let resp = set_through(&nia, &link, "a long enough password", "another long password").await;
+    let resp = set_through(
+        &nia,
+        &link,
+        "a long enough password",
+        "another long password",
+    )
+    .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(field_error(&resp.text().await.unwrap(), "confirm").is_some());
     // A form without the page's security token is refused.
     let resp = nia
         .post_form(
             &link,
-            &[("password", "a long enough password"), ("confirm", "a long enough password")],
+            &[
+                ("password", "a long enough password"),
+                ("confirm", "a long enough password"),
+            ],
         )
         .await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
-    let resp = set_through(&nia, &link, "a long enough password", "a long enough password").await;
+    let resp = set_through(
+        &nia,
+        &link,
+        "a long enough password",
+        "a long enough password",
+    )
+    .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&resp), "/my-week");
-    assert_eq!(nia.get("/my-week").await.status(), StatusCode::OK, "signed in");
+    assert_eq!(
+        nia.get("/my-week").await.status(),
+        StatusCode::OK,
+        "signed in"
+    );
     // The password works at the sign-in form.
     let again = Browser::new(&app);
-    let resp = again.sign_in("nia@keel.test", "a long enough password").await;
+    let resp = again
+        .sign_in("nia@keel.test", "a long enough password")
+        .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     // The link works once.
     let stranger = Browser::new(&app);
     let page = stranger.html_with(&link, StatusCode::GONE).await;
     assert!(page.contains("This link no longer works"), "{page}");
-    let resp = set_through(&stranger, &link, "taken over password", "taken over password").await;
+    let resp = set_through(
+        &stranger,
+        &link,
+        "taken over password",
+        "taken over password",
+    )
+    .await;
     assert_eq!(resp.status(), StatusCode::GONE);
     assert_eq!(
-        again.sign_in("nia@keel.test", "taken over password").await.status(),
+        Browser::new(&app)
+            .sign_in("nia@keel.test", "taken over password")
+            .await
+            .status(),
         StatusCode::UNAUTHORIZED
     );
     // An unknown link gets the same page, not an error.
     let page = stranger
-        .html_with(&format!("/set-password/{}", "ab".repeat(32)), StatusCode::GONE)
+        .html_with(
+            &format!("/set-password/{}", "ab".repeat(32)),
+            StatusCode::GONE,
+        )
         .await;
     assert!(page.contains("Ask for a new link"));
 }
@@ -237,7 +279,10 @@ async fn without_email_the_administrator_gets_the_link_and_a_new_one_replaces_it
         .await;
     assert_eq!(first.status(), StatusCode::OK);
     let first = first.text().await.unwrap();
-    assert!(first.contains("Pass this link on to Omar Offline"), "{first}");
+    assert!(
+        first.contains("Pass this link on to Omar Offline"),
+        "{first}"
+    );
     let first_link = link_in(&first);
     let second = admin
         .submit(&format!("/admin/people/{omar}/invite"), &[])
@@ -253,13 +298,22 @@ async fn without_email_the_administrator_gets_the_link_and_a_new_one_replaces_it
     // Time passes: a week later the link no longer works.
     app.clock.advance(chrono::Duration::days(8));
     b.html_with(&second_link, StatusCode::GONE).await;
-    let resp = set_through(&b, &second_link, "a long enough password", "a long enough password").await;
+    let resp = set_through(
+        &b,
+        &second_link,
+        "a long enough password",
+        "a long enough password",
+    )
+    .await;
     assert_eq!(resp.status(), StatusCode::GONE);
     // Members cannot invite anyone.
     let (mo, _) = app.member("Mo Member").await;
     let member = Browser::signed_in(&app, &mo, "mo.member@keel.test").await;
     assert_eq!(
-        member.get(&format!("/admin/people/{omar}/invite")).await.status(),
+        member
+            .get(&format!("/admin/people/{omar}/invite"))
+            .await
+            .status(),
         StatusCode::FORBIDDEN
     );
     let resp = member
@@ -269,19 +323,20 @@ async fn without_email_the_administrator_gets_the_link_and_a_new_one_replaces_it
     // Without email, "forgot password" says to ask an administrator, for any address.
     let resp = forgot(&b, "omar@anything.test").await;
     assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert!(resp.text().await.unwrap().contains("Ask your administrator"));
+    assert!(resp
+        .text()
+        .await
+        .unwrap()
+        .contains("Ask your administrator"));
 }
 
 async fn forgot(b: &Browser, email: &str) -> reqwest::Response {
     let token = b.csrf("/forgot-password").await;
-    b.post_form("/forgot-password", &[("csrf_token", &token), ("email", email)])
-        .await
-}
-
-/// The page's words without the per-request token.
-fn without_token(html: &str) -> String {
-    let page = Page::parse(html);
-    html.replace(&page.csrf(), "")
+    b.post_form(
+        "/forgot-password",
+        &[("csrf_token", &token), ("email", email)],
+    )
+    .await
 }
 
 async fn forgot_password_answers_alike_and_mails_only_the_known(db: Db) {
@@ -306,11 +361,7 @@ async fn forgot_password_answers_alike_and_mails_only_the_known(db: Db) {
     assert_eq!(known_status, StatusCode::OK);
     assert_eq!(unknown_status, StatusCode::OK);
     assert!(known_page.contains("If an account exists for that address"));
-    assert_eq!(
-        without_token(&known_page).replace(&kim_email, "X"),
-        without_token(&unknown_page).replace("nobody@keel.test", "X"),
-        "the same answer"
-    );
+    assert_eq!(known_page, unknown_page, "the same answer");
     // Bad input is named by field.
     let bad = forgot(&b, "not an address").await;
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -319,7 +370,9 @@ async fn forgot_password_answers_alike_and_mails_only_the_known(db: Db) {
     assert!(messages_to(&smtp, "nobody@keel.test").is_empty());
     let got = messages_to(&smtp, &kim_email);
     assert_eq!(got.len(), 1, "{:?}", smtp.messages());
-    assert!(header(&got[0], "Subject").unwrap().contains("new Keel password"));
+    assert!(header(&got[0], "Subject")
+        .unwrap()
+        .contains("new Keel password"));
     let link = link_in(&got[0]);
     let page = b.html(&link).await;
     assert!(page.contains("Choose a new password"), "{page}");
@@ -327,21 +380,33 @@ async fn forgot_password_answers_alike_and_mails_only_the_known(db: Db) {
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(b.get("/my-week").await.status(), StatusCode::OK);
     // Kim's other session ended; the old password no longer works, the new one does.
-    assert_eq!(elsewhere.get("/my-week").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        elsewhere.get("/my-week").await.status(),
+        StatusCode::SEE_OTHER
+    );
     let fresh = Browser::new(&app);
     assert_eq!(
-        fresh.sign_in(&kim_email, "a long enough password").await.status(),
+        fresh
+            .sign_in(&kim_email, "a long enough password")
+            .await
+            .status(),
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
-        fresh.sign_in(&kim_email, "a brand new password").await.status(),
+        fresh
+            .sign_in(&kim_email, "a brand new password")
+            .await
+            .status(),
         StatusCode::SEE_OTHER
     );
     // Used once.
     b.html_with(&link, StatusCode::GONE).await;
     // Audited.
     let actions = column(&app, "audit_events", "action").await;
-    assert!(actions.iter().any(|a| a == "person.reset_link"), "{actions:?}");
+    assert!(
+        actions.iter().any(|a| a == "person.reset_link"),
+        "{actions:?}"
+    );
     assert!(actions.iter().any(|a| a == "person.set_password"));
     // A reset link lasts an hour.
     forgot(&b, &kim_email).await;
@@ -408,7 +473,9 @@ async fn the_email_page_saves_a_sealed_server_and_its_test_arrives(db: Db) {
             ],
         )
         .await;
-    assert!(field_error(&html, "security").unwrap().contains("this machine"));
+    assert!(field_error(&html, "security")
+        .unwrap()
+        .contains("this machine"));
     // A wrong port first: saved, the test message fails in words.
     let wrong = free_port();
     let to = admin
@@ -440,7 +507,9 @@ async fn the_email_page_saves_a_sealed_server_and_its_test_arrives(db: Db) {
     rounds(&app, &mail).await;
     let page = admin.html("/admin/email").await;
     assert!(
-        page.contains("Failed") && page.contains("cannot be reached") && page.contains(&wrong.to_string()),
+        page.contains("Failed")
+            && page.contains("cannot be reached")
+            && page.contains(&wrong.to_string()),
         "{page}"
     );
     // The right port, the password left blank: the saved one is kept and works.
@@ -457,7 +526,10 @@ async fn the_email_page_saves_a_sealed_server_and_its_test_arrives(db: Db) {
             ],
         )
         .await;
-    assert_eq!(column(&app, "mail_settings", "password_sealed").await, sealed);
+    assert_eq!(
+        column(&app, "mail_settings", "password_sealed").await,
+        sealed
+    );
     admin
         .submit("/admin/email/test", &[("address", "cy@example.com")])
         .await;
@@ -471,8 +543,13 @@ async fn the_email_page_saves_a_sealed_server_and_its_test_arrives(db: Db) {
     .unwrap();
     let got = messages_to(&smtp, "cy@example.com");
     assert_eq!(got.len(), 1, "{:?}", smtp.messages());
-    assert!(header(&got[0], "Subject").unwrap().contains("a test message from Keel"));
-    assert!(admin.html("/admin/email").await.contains("A message was sent."));
+    assert!(header(&got[0], "Subject")
+        .unwrap()
+        .contains("a test message from Keel"));
+    assert!(admin
+        .html("/admin/email")
+        .await
+        .contains("A message was sent."));
     // The key file is lost: the page says so in words.
     std::fs::remove_file(keys.0.join("secret.key")).unwrap();
     let page = admin.html("/admin/email").await;
@@ -480,11 +557,19 @@ async fn the_email_page_saves_a_sealed_server_and_its_test_arrives(db: Db) {
     // Members may neither open nor post the page.
     let (mo, _) = app.member("Mo Member").await;
     let member = Browser::signed_in(&app, &mo, "mo.member@keel.test").await;
-    assert_eq!(member.get("/admin/email").await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        member.get("/admin/email").await.status(),
+        StatusCode::FORBIDDEN
+    );
     let resp = member
         .submit(
             "/admin/email",
-            &[("host", "evil.example"), ("port", "25"), ("security", "starttls"), ("sender", "x@evil.example")],
+            &[
+                ("host", "evil.example"),
+                ("port", "25"),
+                ("security", "starttls"),
+                ("sender", "x@evil.example"),
+            ],
         )
         .await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
@@ -513,33 +598,55 @@ async fn the_api_invites_and_says_how() {
     let (app, mail) = app_sending_to(Db::Sqlite, smtp.port, true, &keys.0).await;
     let (pia, pia_token) = app.member("Pia Api").await;
     let resp = app
-        .post(&format!("/api/v1/people/{pia}/invitation"), serde_json::json!({}))
+        .post(
+            &format!("/api/v1/people/{pia}/invitation"),
+            serde_json::json!({}),
+        )
         .await;
     assert_eq!(resp.status(), StatusCode::CREATED);
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(body["emailed"], true);
-    assert!(body["link"].is_null(), "an emailed link is not in the answer");
+    assert!(
+        body["link"].is_null(),
+        "an emailed link is not in the answer"
+    );
     rounds(&app, &mail).await;
     let got = messages_to(&smtp, "pia.api@keel.test");
     assert_eq!(got.len(), 1);
     let link = link_in(&got[0]);
-    assert!(Browser::new(&app).html(&link).await.contains("Welcome to Keel, Pia Api"));
+    assert!(Browser::new(&app)
+        .html(&link)
+        .await
+        .contains("Welcome to Keel, Pia Api"));
     // Unknown person, deactivated person, a member: refused in words.
     let resp = app
-        .post("/api/v1/people/0190a0a0-0000-7000-8000-00000000dead/invitation", serde_json::json!({}))
+        .post(
+            "/api/v1/people/0190a0a0-0000-7000-8000-00000000dead/invitation",
+            serde_json::json!({}),
+        )
         .await;
     assert_problem(resp, StatusCode::NOT_FOUND, None).await;
     let (gone, _) = app.member("Gus Gone").await;
     let resp = app
-        .patch(&format!("/api/v1/people/{gone}"), serde_json::json!({"active": false}))
+        .patch(
+            &format!("/api/v1/people/{gone}"),
+            serde_json::json!({"active": false}),
+        )
         .await;
     assert_eq!(resp.status(), StatusCode::OK);
     let resp = app
-        .post(&format!("/api/v1/people/{gone}/invitation"), serde_json::json!({}))
+        .post(
+            &format!("/api/v1/people/{gone}/invitation"),
+            serde_json::json!({}),
+        )
         .await;
     assert_problem(resp, StatusCode::CONFLICT, Some("active")).await;
     let resp = app
-        .req_as(&pia_token, reqwest::Method::POST, &format!("/api/v1/people/{pia}/invitation"))
+        .req_as(
+            &pia_token,
+            reqwest::Method::POST,
+            &format!("/api/v1/people/{pia}/invitation"),
+        )
         .send()
         .await
         .unwrap();

@@ -92,22 +92,32 @@ async fn a_new_link_replaces_unused_ones_and_expired_ones_go(s: DynStore, _url: 
     let bo = add_person(&s, "Bo").await;
     let t = now();
     let old = t - Duration::hours(3);
-    s.issue_account_token(&ctx(), &link(&bo.id, "bo-old", TokenPurpose::Reset, old), None)
-        .await
-        .unwrap();
+    s.issue_account_token(
+        &ctx(),
+        &link(&bo.id, "bo-old", TokenPurpose::Reset, old),
+        None,
+    )
+    .await
+    .unwrap();
     s.issue_account_token(&ctx(), &link(&ana.id, "a1", TokenPurpose::Invite, t), None)
         .await
         .unwrap();
     s.issue_account_token(&ctx(), &link(&ana.id, "r1", TokenPurpose::Reset, t), None)
         .await
         .unwrap();
-    assert!(s.account_token("bo-old").await.unwrap().is_none(), "expired: removed");
+    assert!(
+        s.account_token("bo-old").await.unwrap().is_none(),
+        "expired: removed"
+    );
     s.issue_account_token(&ctx(), &link(&ana.id, "a2", TokenPurpose::Invite, t), None)
         .await
         .unwrap();
     assert!(s.account_token("a1").await.unwrap().is_none(), "replaced");
     assert!(s.account_token("a2").await.unwrap().is_some());
-    assert!(s.account_token("r1").await.unwrap().is_some(), "another purpose stays");
+    assert!(
+        s.account_token("r1").await.unwrap().is_some(),
+        "another purpose stays"
+    );
     let nobody = link(&PersonId::generate(), "x", TokenPurpose::Invite, t);
     assert!(matches!(
         s.issue_account_token(&ctx(), &nobody, None).await,
@@ -125,9 +135,13 @@ async fn a_link_and_its_email_are_written_together(s: DynStore, _url: String) {
         run_at: t,
         max_attempts: 3,
     };
-    s.issue_account_token(&ctx(), &link(&ana.id, "h", TokenPurpose::Invite, t), Some(&job))
-        .await
-        .unwrap();
+    s.issue_account_token(
+        &ctx(),
+        &link(&ana.id, "h", TokenPurpose::Invite, t),
+        Some(&job),
+    )
+    .await
+    .unwrap();
     let claimed = s
         .claim_jobs("w", t + Duration::seconds(1), Duration::minutes(1), 10)
         .await

@@ -6,12 +6,12 @@
 //! whether or not an address has an account, and a link that no longer works gets a page saying
 //! so (410), never an error. The rules are `services::accounts`.
 
-use crate::ui::forms::{Field, Form};
-use crate::ui::{render, Layout, UiError};
-use crate::auth::session::{self, PRESESSION_COOKIE};
 use crate::auth::random_token;
+use crate::auth::session::{self, PRESESSION_COOKIE};
 use crate::error::ApiError;
 use crate::services::accounts::{self, NotAsked};
+use crate::ui::forms::{Field, Form};
+use crate::ui::{render, Layout, UiError};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -55,15 +55,19 @@ struct LinkGonePage {
     layout: Layout,
 }
 
-/// Renders a page for someone not signed in, with the pre-session cookie that stands for the
-/// CSRF token before a session exists (set when the browser has none).
-fn anonymous<T: Template>(
+/// Renders a page open without signing in. Its form carries the session's CSRF token when the
+/// visitor is signed in, else the pre-session cookie's (set when the browser has none).
+async fn anonymous<T: Template>(
     state: &AppState,
     headers: &HeaderMap,
     status: StatusCode,
     form: &mut Form,
     page: impl FnOnce(Form) -> T,
-) -> Response {
+) -> Result<Response, UiError> {
+    if let Some((s, _)) = session::current(state.store(), &state.auth, headers).await? {
+        form.csrf_token = s.csrf_token;
+        return Ok(render(status, &page(form.clone())));
+    }
     let existing = session::cookie(headers, PRESESSION_COOKIE).map(str::to_string);
     let token = existing.clone().unwrap_or_else(random_token);
     form.csrf_token = token.clone();
@@ -74,7 +78,7 @@ fn anonymous<T: Template>(
             session::set_cookie(&state.auth, PRESESSION_COOKIE, &token, 60 * 60 * 24),
         );
     }
-    resp
+    Ok(resp)
 }
 
 fn email_fields(email: &str) -> Vec<Field> {
@@ -93,11 +97,15 @@ fn forgot_page(form: Form, sent: bool) -> ForgotPage {
 }
 
 /// `GET /forgot-password`.
-pub async fn forgot_form(State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub async fn forgot_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, UiError> {
     let mut form = Form::new("", email_fields(""));
     anonymous(&state, &headers, StatusCode::OK, &mut form, |f| {
         forgot_page(f, false)
     })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -145,9 +153,10 @@ pub async fn forgot(
         }
         Err(NotAsked::Failed(e)) => return Err(e.into()),
     };
-    Ok(anonymous(&state, &headers, status, &mut form, |f| {
+    anonymous(&state, &headers, status, &mut form, |f| {
         forgot_page(f, sent)
-    }))
+    })
+    .await
 }
 
 fn password_fields() -> Vec<Field> {
@@ -216,9 +225,10 @@ pub async fn link_form(
     };
     let mut form = Form::new("", password_fields());
     let min = state.auth.min_password_length;
-    Ok(anonymous(&state, &headers, StatusCode::OK, &mut form, |f| {
+    anonymous(&state, &headers, StatusCode::OK, &mut form, |f| {
         set_password_page(f, &secret, &link, min)
-    }))
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -250,13 +260,14 @@ pub async fn use_link(
             let mut form = Form::new("", password_fields());
             form.show(e)?;
             let min = state.auth.min_password_length;
-            return Ok(anonymous(
+            return anonymous(
                 &state,
                 &headers,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &mut form,
                 |f| set_password_page(f, &secret, &link, min),
-            ));
+            )
+            .await;
         }
         Err(e) => return Err(e.into()),
     };

@@ -100,7 +100,10 @@ impl ServerValues {
 const SECURITY_LABELS: [(&str, &str); 3] = [
     ("starttls", "STARTTLS (usually port 587)"),
     ("tls", "TLS from the start (usually port 465)"),
-    ("none", "No encryption (only for a mail server on this machine)"),
+    (
+        "none",
+        "No encryption (only for a mail server on this machine)",
+    ),
 ];
 
 fn server_inputs(v: &ServerValues, password_saved: bool) -> Vec<Input> {
@@ -260,9 +263,7 @@ fn checked(v: &ServerValues) -> Result<(String, u16, String, String), Vec<ApiErr
         ));
     }
     match port {
-        Some(port) if errors.is_empty() => {
-            Ok((host, port, v.security.clone(), v.sender.clone()))
-        }
+        Some(port) if errors.is_empty() => Ok((host, port, v.security.clone(), v.sender.clone())),
         _ => Err(errors),
     }
 }
@@ -286,7 +287,9 @@ pub async fn save(
             .keys
             .key()
             .map(|k| Some(k.seal(typed_password)))
-            .map_err(|e| format!("The password cannot be stored safely, so nothing was saved: {e}."))
+            .map_err(|e| {
+                format!("The password cannot be stored safely, so nothing was saved: {e}.")
+            })
     };
     let result = checked(&values);
     if let (Ok((host, port, security, sender)), Ok(password_sealed)) = (&result, &sealed) {

@@ -435,7 +435,8 @@ async fn invited_page(
 ) -> Result<Response, UiError> {
     let ready = state.mail.ready_in(state.store()).await;
     let mut page = invite_page(caller, person, ready.as_ref().err().map(String::as_str));
-    let result = accounts::invite(state.store(), &state.auth, &state.mail, caller, &person.id).await;
+    let result =
+        accounts::invite(state.store(), &state.auth, &state.mail, caller, &person.id).await;
     let added = if added {
         format!("{} was added. ", person.name)
     } else {
