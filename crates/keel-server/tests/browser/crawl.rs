@@ -47,7 +47,17 @@ const NOT_CRAWLED: &[(&str, &str)] = &[
         "/unsubscribe/{token}",
         "linked only from emails (one-click unsubscribe); tests/api/digest.rs",
     ),
-    // Browsers ask for it on their own (pages name /static/favicon.….svg); tests/api checks it.
+    // Linked from invitation and password-reset emails (or shown once to an administrator).
+    (
+        "/set-password/{secret}",
+        "linked only from emails and an invitation shown once; tests/api/accounts_by_email.rs and tests/browser/accounts.rs",
+    ),
+    // Linked from the sign-in page, which the crawl (signed in) does not read.
+    (
+        "/forgot-password",
+        "linked from the sign-in page, seen before signing in; tests/browser/accounts.rs",
+    ),
+        // Browsers ask for it on their own (pages name /static/favicon.….svg); tests/api checks it.
     (
         "/favicon.ico",
         "asked for by browsers, never linked; tests/api/account_navigation.rs",
