@@ -7,7 +7,7 @@ use crate::error::{ApiResult, Problem};
 use crate::services::accounts;
 use crate::AppState;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use keel_domain::PersonId;
 use serde::Serialize;
@@ -40,6 +40,7 @@ pub struct InvitationSent {
 async fn invite(
     State(s): State<AppState>,
     caller: Caller,
+    headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult<(StatusCode, Json<InvitationSent>)> {
     let inv = accounts::invite(
@@ -48,6 +49,7 @@ async fn invite(
         &s.mail,
         &caller,
         &PersonId::from_string(id),
+        accounts::origin_of(&headers),
     )
     .await?;
     Ok((

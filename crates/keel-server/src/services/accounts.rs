@@ -35,6 +35,17 @@ pub fn reset_lifetime() -> Duration {
 /// The job kind of a "forgot password" request (the address is looked up by the runner).
 pub const PASSWORD_RESET_REQUEST: &str = "password_reset_request";
 
+/// The address a request reached Keel at (`http://<Host>`), for links shown to an
+/// administrator when no public URL is configured.
+pub fn origin_of(headers: &axum::http::HeaderMap) -> Option<String> {
+    let host = headers.get(axum::http::header::HOST)?.to_str().ok()?;
+    let safe = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
+    safe.then(|| format!("http://{host}"))
+}
+
 /// The path of a link's page: `/set-password/<secret>`.
 pub fn link_path(secret: &str) -> String {
     format!("/set-password/{secret}")
@@ -53,13 +64,15 @@ pub struct Invitation {
 }
 
 /// An administrator invites `id` to set their password: by email when email can be sent,
-/// otherwise the link is returned to be passed on. Earlier links of theirs stop working.
+/// otherwise the link is returned to be passed on (built on the public URL, else on `origin`,
+/// the address the administrator reached Keel at). Earlier links of theirs stop working.
 pub async fn invite(
     store: &dyn Store,
     auth: &AuthConfig,
     mail: &MailConfig,
     caller: &Caller,
     id: &PersonId,
+    origin: Option<String>,
 ) -> ApiResult<Invitation> {
     access::manage_people(&caller.person)?;
     let person = store
@@ -91,6 +104,7 @@ pub async fn invite(
         .public_url
         .clone()
         .or_else(|| auth.public_url.clone())
+        .or(origin)
         .unwrap_or_default();
     let link = format!("{}{}", base.trim_end_matches('/'), link_path(&secret));
     let job = match &ready {

@@ -15,7 +15,7 @@ use crate::ui::{encode, render, Layout, SignedIn, UiError};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Form as PostedForm;
 use keel_domain::*;
@@ -213,6 +213,7 @@ fn new_person_page(caller: &Caller, inputs: Vec<Input>) -> FormPage {
 pub async fn create_person(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
+    headers: HeaderMap,
     PostedForm(f): PostedForm<Posted>,
 ) -> Result<Response, UiError> {
     let roles: ApiResult<Vec<Role>> = f
@@ -240,7 +241,9 @@ pub async fn create_person(
         Err(e) => Err(e),
     };
     match result {
-        Ok(p) if f.has("invite") => invited_page(&state, &caller, &p, true).await,
+        Ok(p) if f.has("invite") => {
+            invited_page(&state, &caller, &p, true, accounts::origin_of(&headers)).await
+        }
         Ok(p) => Ok(see_other(format!("/admin/people/{}?created=1", p.id))),
         Err(e) => {
             let people = administration::people_to_choose(state.store(), &caller).await?;
@@ -432,11 +435,19 @@ async fn invited_page(
     caller: &Caller,
     person: &Person,
     added: bool,
+    origin: Option<String>,
 ) -> Result<Response, UiError> {
     let ready = state.mail.ready_in(state.store()).await;
     let mut page = invite_page(caller, person, ready.as_ref().err().map(String::as_str));
-    let result =
-        accounts::invite(state.store(), &state.auth, &state.mail, caller, &person.id).await;
+    let result = accounts::invite(
+        state.store(),
+        &state.auth,
+        &state.mail,
+        caller,
+        &person.id,
+        origin,
+    )
+    .await;
     let added = if added {
         format!("{} was added. ", person.name)
     } else {
@@ -473,9 +484,11 @@ async fn invited_page(
 pub async fn invite(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
+    headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, UiError> {
     let (person, _) =
         administration::admin_person(state.store(), &caller, &PersonId::from_string(id)).await?;
-    invited_page(&state, &caller, &person, false).await
+    let origin = accounts::origin_of(&headers);
+    invited_page(&state, &caller, &person, false, origin).await
 }
