@@ -159,11 +159,13 @@ pub async fn forgot(
     .await
 }
 
-fn password_fields() -> Vec<Field> {
+fn password_fields(min_length: usize) -> Vec<Field> {
     vec![
         Field::new("password", "New password", "password")
             .autocomplete("new-password")
-            .hint("At least 12 characters; a few unrelated words make a good one.")
+            .hint(format!(
+                "At least {min_length} characters; a few unrelated words make a good one."
+            ))
             .required(),
         Field::new("confirm", "The same password again", "password")
             .autocomplete("new-password")
@@ -171,17 +173,12 @@ fn password_fields() -> Vec<Field> {
     ]
 }
 
-fn set_password_page(
-    form: Form,
-    secret: &str,
-    link: &accounts::Link,
-    min_length: usize,
-) -> SetPasswordPage {
+fn set_password_page(form: Form, secret: &str, link: &accounts::Link) -> SetPasswordPage {
     let (title, intro, submit) = match link.purpose {
         TokenPurpose::Invite => (
             format!("Welcome to Keel, {}", link.person.name),
             format!(
-                "Choose the password you will sign in with as {} (at least {min_length} characters).",
+                "Choose the password you will sign in with as {}.",
                 link.person.email.as_str()
             ),
             "Set my password and sign in",
@@ -223,10 +220,10 @@ pub async fn link_form(
     let Some(link) = accounts::open_link(state.store(), &state.auth, &secret).await? else {
         return Ok(link_gone());
     };
-    let mut form = Form::new("", password_fields());
     let min = state.auth.min_password_length;
+    let mut form = Form::new("", password_fields(min));
     anonymous(&state, &headers, StatusCode::OK, &mut form, |f| {
-        set_password_page(f, &secret, &link, min)
+        set_password_page(f, &secret, &link)
     })
     .await
 }
@@ -257,15 +254,15 @@ pub async fn use_link(
         Ok(Some(person)) => person,
         Ok(None) => return Ok(link_gone()),
         Err(e @ ApiError::Invalid(_)) => {
-            let mut form = Form::new("", password_fields());
-            form.show(e)?;
             let min = state.auth.min_password_length;
+            let mut form = Form::new("", password_fields(min));
+            form.show(e)?;
             return anonymous(
                 &state,
                 &headers,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &mut form,
-                |f| set_password_page(f, &secret, &link, min),
+                |f| set_password_page(f, &secret, &link),
             )
             .await;
         }

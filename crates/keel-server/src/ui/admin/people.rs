@@ -394,7 +394,7 @@ fn invite_page(caller: &Caller, person: &Person, not_ready: Option<&str>) -> For
             person.email.as_str()
         ),
         Some(why) => format!(
-            "Keel cannot send email now ({why}), so you will be shown the link to pass on to {} yourself. It works once, for {days} days.",
+            "Keel cannot send email now: {why}. You will be shown the link to pass on to {} yourself; it works once, for {days} days.",
             person.name
         ),
     };
