@@ -3,8 +3,8 @@
 
 use crate::*;
 use keel_store::{
-    AccountToken, AccountTokens, Accounts, Jobs, MailServer, NewJob, StoredMailSettings,
-    TokenPurpose,
+    AccountToken, AccountTokens, Accounts, Jobs, MailServer, NewJob, PersonData,
+    StoredMailSettings, TokenPurpose,
 };
 
 conformance!(
@@ -12,6 +12,7 @@ conformance!(
     a_new_link_replaces_unused_ones_and_expired_ones_go,
     a_link_and_its_email_are_written_together,
     the_mail_server_is_saved_whole_and_audited_without_the_password,
+    erasing_a_person_removes_their_links_and_forgets_who_invited,
 );
 
 fn link(person: &PersonId, hash: &str, purpose: TokenPurpose, at: DateTime<Utc>) -> AccountToken {
@@ -206,4 +207,39 @@ async fn the_mail_server_is_saved_whole_and_audited_without_the_password(
         let text = format!("{:?}{:?}", e.before, e.after);
         assert!(!text.contains("sealed-bytes"), "{text}");
     }
+}
+
+/// Erasing someone who left removes their own links, and the links they sent as an
+/// administrator stay usable without naming them.
+async fn erasing_a_person_removes_their_links_and_forgets_who_invited(s: DynStore, _url: String) {
+    let ada = add_person(&s, "Ada").await;
+    let zoe = add_person(&s, "Zoe").await;
+    let bo = add_person(&s, "Bo").await;
+    let t = now();
+    s.issue_account_token(&ctx(), &link(&zoe.id, "zoe", TokenPurpose::Reset, t), None)
+        .await
+        .unwrap();
+    let sent_by_ada = AccountToken {
+        created_by: Some(ada.id.clone()),
+        ..link(&bo.id, "bo", TokenPurpose::Invite, t)
+    };
+    s.issue_account_token(&ctx(), &sent_by_ada, None)
+        .await
+        .unwrap();
+    let erased = |p: &Person| Person {
+        name: "Former member".into(),
+        email: Email::parse("email", &format!("former-{}@erased.invalid", p.id)).unwrap(),
+        active: false,
+        ..p.clone()
+    };
+    s.erase_person(&ctx(), &zoe.id, &erased(&zoe))
+        .await
+        .unwrap();
+    assert!(s.account_token("zoe").await.unwrap().is_none());
+    s.erase_person(&ctx(), &ada.id, &erased(&ada))
+        .await
+        .unwrap();
+    let bo_link = s.account_token("bo").await.unwrap().unwrap();
+    assert_eq!(bo_link.created_by, None);
+    assert!(bo_link.usable(t));
 }
