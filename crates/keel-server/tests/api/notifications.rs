@@ -461,20 +461,21 @@ async fn the_bell_and_the_page() {
     let lines = page.texts(".notification-list li a");
     assert_eq!(lines.len(), 2);
     assert!(lines[0].starts_with("Ada Admin recognised your work on “Delight customers”"));
-    assert_eq!(
-        page.attrs(".notification-list li a", "href"),
-        ["/feedback", "/feedback"]
-    );
-    assert_eq!(b.get("/feedback").await.status(), StatusCode::OK);
-    assert!(
-        !page.mentions("recognition_received"),
-        "people's words, not kinds"
-    );
     let ids: Vec<String> = notes(&app, &pia_token)
         .await
         .iter()
         .map(|n| n["id"].as_str().unwrap().to_string())
         .collect();
+    let opens: Vec<String> = ids
+        .iter()
+        .map(|id| format!("/notifications/{id}/open"))
+        .collect();
+    assert_eq!(page.attrs(".notification-list li a", "href"), opens);
+    assert_eq!(b.get("/feedback").await.status(), StatusCode::OK);
+    assert!(
+        !page.mentions("recognition_received"),
+        "people's words, not kinds"
+    );
     // One read through its form, back on the page; the bell counts one.
     let to = b
         .done(
@@ -514,6 +515,37 @@ async fn the_bell_and_the_page() {
     assert_eq!(unread(&app, &pia_token).await, 0);
     let resp = b.get("/notifications?cursor=nonsense").await;
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn opening_a_notification_marks_it_read_and_lands_where_you_act() {
+    let app = spawn_app().await;
+    let cycle = app.cycle("2026 Q4").await;
+    let (o, _) = active_objective(&app, &cycle, None, &[]).await;
+    let (pia, pia_token) = app.member("Pia Peer").await;
+    let (olga, _) = app.member("Olga Other").await;
+    app.create(
+        "/api/v1/recognitions",
+        json!({"to_id": pia, "okr_id": o, "message": "thanks"}),
+    )
+    .await;
+    let b = Browser::signed_in(&app, &pia, "pia.peer@keel.test").await;
+    let page = b.page("/notifications").await;
+    let href = page.attrs(".notification-list li a", "href").remove(0);
+    // Someone else's is unknown to them, and nothing is marked.
+    let other = Browser::signed_in(&app, &olga, "olga.other@keel.test").await;
+    assert_eq!(other.get(&href).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(unread(&app, &pia_token).await, 1);
+    // Pia's click marks it read and lands on the feedback page.
+    let resp = b.get(&href).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(resp.headers()["location"], "/feedback");
+    assert_eq!(unread(&app, &pia_token).await, 0);
+    assert!(!b.page("/feedback").await.has(".bell-count"));
+    // Opening it again still lands there; an unknown id is 404.
+    assert_eq!(b.get(&href).await.status(), StatusCode::SEE_OTHER);
+    let resp = b.get("/notifications/nonsense/open").await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
