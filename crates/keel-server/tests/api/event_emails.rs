@@ -16,10 +16,12 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 /// One minute of the runner, `minute` minutes from now: the first round queues the minute's
-/// notification emails, the second sends them.
+/// notification emails, the second (a few seconds later: the messages are due from when they
+/// were queued) sends them.
 async fn deliver(app: &TestApp, mail: &MailConfig, minute: i64) {
     let at = chrono::Utc::now() + chrono::Duration::minutes(minute);
-    for _ in 0..2 {
+    for later in [0, 5] {
+        let at = at + chrono::Duration::seconds(later);
         tick_with(app.store.as_ref(), "test", at, mail)
             .await
             .unwrap();

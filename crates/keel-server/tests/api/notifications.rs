@@ -8,8 +8,17 @@ use crate::rhythm::{active_objective, check_in_day_tomorrow};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-/// The periodic jobs one runner round runs per period (the evaluator, the digest, reminders).
+/// The periodic jobs one runner round runs per period (the evaluator, the digest, reminders,
+/// notification emails, the cleanup).
 const ROUNDS: usize = keel_server::jobs::SCHEDULES.len();
+
+/// How many periodic jobs a round at `b` runs after one at `a`: those whose period changed.
+fn rounds_between(a: chrono::DateTime<chrono::Utc>, b: chrono::DateTime<chrono::Utc>) -> usize {
+    keel_server::jobs::SCHEDULES
+        .iter()
+        .filter(|s| keel_server::jobs::period_start(s, a) != keel_server::jobs::period_start(s, b))
+        .count()
+}
 
 /// A person's notifications over the API, newest first.
 async fn notes(app: &TestApp, token: &str) -> Vec<Value> {
@@ -600,7 +609,7 @@ async fn evaluator_story(app: TestApp) {
     let next_hour = now + chrono::Duration::hours(1);
     assert_eq!(
         tick(app.store.as_ref(), "test", next_hour).await.unwrap(),
-        ROUNDS
+        rounds_between(now, next_hour)
     );
     let adas = notes(&app, &app.token).await;
     let mut got = kinds(&adas);
@@ -628,7 +637,7 @@ async fn evaluator_story(app: TestApp) {
     let later = next_hour + chrono::Duration::hours(1);
     assert_eq!(
         tick(app.store.as_ref(), "test", later).await.unwrap(),
-        ROUNDS
+        rounds_between(next_hour, later)
     );
     assert_eq!(notes(&app, &app.token).await.len(), 3);
     let again = keel_server::jobs::evaluator::evaluate(app.store.as_ref(), later)
