@@ -254,7 +254,11 @@ mod tests {
             Delivery::InApp
         );
         assert_eq!(
-            resolve(Topic::Feedback, Some(Delivery::DigestOnly), Some(Delivery::InApp)),
+            resolve(
+                Topic::Feedback,
+                Some(Delivery::DigestOnly),
+                Some(Delivery::InApp)
+            ),
             Delivery::DigestOnly
         );
         assert_eq!(resolve(Topic::Feedback, None, None), Delivery::Email);

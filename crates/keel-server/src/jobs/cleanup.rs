@@ -35,7 +35,11 @@ pub async fn clean_up(store: &dyn Store, now: Timestamp) -> ApiResult<Cleaned> {
         .delete_old_notifications(now - READ_NOTIFICATIONS_KEPT)
         .await?;
     if jobs + notifications > 0 {
-        tracing::info!(jobs, notifications, "cleaned up done jobs and old notifications");
+        tracing::info!(
+            jobs,
+            notifications,
+            "cleaned up done jobs and old notifications"
+        );
     }
     Ok(Cleaned {
         jobs,

@@ -166,7 +166,10 @@ async fn a_proposal_reaches_each_person_as_they_chose() {
         "{text}"
     );
     let unsubscribe = header(raw, "List-Unsubscribe").expect("List-Unsubscribe");
-    assert!(unsubscribe.starts_with("<http://keel.test/unsubscribe/"), "{raw}");
+    assert!(
+        unsubscribe.starts_with("<http://keel.test/unsubscribe/"),
+        "{raw}"
+    );
     assert!(unsubscribe.contains(".ownership."), "{unsubscribe}");
     assert_eq!(
         header(raw, "List-Unsubscribe-Post"),

@@ -107,7 +107,10 @@ async fn schedule_reviews(app: &TestApp, team: &str, n: usize) {
 async fn notifications_read_constant(app: TestApp) {
     let (pia, token) = app.member("Pia Peer").await;
     let team = app
-        .create("/api/v1/teams", json!({"name": "Growth", "member_ids": [pia]}))
+        .create(
+            "/api/v1/teams",
+            json!({"name": "Growth", "member_ids": [pia]}),
+        )
         .await["id"]
         .as_str()
         .unwrap()

@@ -17,11 +17,7 @@ conformance!(
 fn recognised(to: &Person, at: DateTime<Utc>) -> Notification {
     Notification {
         created_at: at,
-        ..Notification::new(
-            to.id.clone(),
-            NotificationKind::RecognitionReceived,
-            "r-1",
-        )
+        ..Notification::new(to.id.clone(), NotificationKind::RecognitionReceived, "r-1")
     }
 }
 
@@ -62,7 +58,12 @@ async fn each_notification_is_delivered_as_its_person_chose(s: DynStore, _url: S
     let review = Notification::new(dee.id.clone(), NotificationKind::ReviewScheduled, "rv");
     tell(
         &s,
-        vec![recognised(&bob, t), recognised(&cy, t), recognised(&dee, t), review],
+        vec![
+            recognised(&bob, t),
+            recognised(&cy, t),
+            recognised(&dee, t),
+            review,
+        ],
     )
     .await;
     assert_eq!(bell(&s, &bob).await.len(), 1);
@@ -109,7 +110,10 @@ async fn each_notification_is_delivered_as_its_person_chose(s: DynStore, _url: S
 async fn notifications_to_email_are_picked_once(s: DynStore, _url: String) {
     let bob = add_person(&s, "bob").await;
     let t = now();
-    let (older, newer) = (recognised(&bob, t - Duration::minutes(1)), recognised(&bob, t));
+    let (older, newer) = (
+        recognised(&bob, t - Duration::minutes(1)),
+        recognised(&bob, t),
+    );
     tell(&s, vec![newer.clone(), older.clone()]).await;
     let got = s.notifications_to_email(100).await.unwrap();
     let ids: Vec<_> = got.iter().map(|n| n.id.clone()).collect();
