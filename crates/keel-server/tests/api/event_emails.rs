@@ -284,6 +284,53 @@ async fn no_private_title_reaches_someone_who_left_its_circle_before_sending() {
 }
 
 #[tokio::test]
+async fn the_digest_lists_only_what_its_reader_may_still_see() {
+    let app = spawn_app().await;
+    let cycle = app.cycle("2026 Q4").await;
+    let (dee, dee_token) = app.member("Dee Digest").await;
+    choose(&app, &dee_token, json!({"feedback": "digest_only"})).await;
+    let (open, _) = active_objective(&app, &cycle, None, &[]).await;
+    let quiet = app
+        .create(
+            "/api/v1/objectives",
+            json!({"title": "Quiet acquisition", "cycle_id": cycle, "visibility": "private",
+                   "contributor_ids": [dee]}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for o in [&quiet, &open] {
+        app.create(
+            "/api/v1/recognitions",
+            json!({"to_id": dee, "okr_id": o, "message": "great digging"}),
+        )
+        .await;
+    }
+    let resp = app
+        .patch(
+            &format!("/api/v1/objectives/{quiet}"),
+            json!({"contributor_ids": []}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    keel_server::digest::digests(app.store.as_ref(), &digest_round())
+        .await
+        .unwrap();
+    let all = queued(&app.store).await;
+    let digest = to(&all, &dee).expect("Dee's digest");
+    assert!(
+        digest
+            .text
+            .contains("Ada Admin recognised your work on “Delight customers”"),
+        "{}",
+        digest.text
+    );
+    assert!(!digest.text.contains("Quiet"), "{}", digest.text);
+    assert!(!digest.html.contains("Quiet"));
+}
+
+#[tokio::test]
 async fn several_notifications_in_a_minute_are_one_message() {
     if !smtp_available() {
         return;

@@ -526,6 +526,47 @@ async fn the_bell_and_the_page() {
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
 }
 
+/// The runner's daily cleanup deletes a done job of long ago and keeps a dead one.
+#[tokio::test]
+async fn the_daily_cleanup_runs_with_the_runner() {
+    use keel_store::{JobState, Jobs, NewJob};
+    let app = spawn_app().await;
+    let long_ago = chrono::Utc::now() - chrono::Duration::days(30);
+    for kind in ["finished", "broken"] {
+        app.store
+            .enqueue_job(&NewJob {
+                kind: kind.into(),
+                unique_key: None,
+                payload: json!({}),
+                run_at: long_ago,
+                max_attempts: 1,
+            })
+            .await
+            .unwrap();
+    }
+    let lease = chrono::Duration::minutes(5);
+    let jobs = app
+        .store
+        .claim_jobs("w", long_ago, lease, 10)
+        .await
+        .unwrap();
+    for j in &jobs {
+        if j.kind == "finished" {
+            app.store.complete_job(j, long_ago).await.unwrap();
+        } else {
+            let state = app.store.fail_job(j, "broken", long_ago).await.unwrap();
+            assert_eq!(state, JobState::Dead);
+        }
+    }
+    keel_server::jobs::tick(app.store.as_ref(), "test", chrono::Utc::now())
+        .await
+        .unwrap();
+    for j in &jobs {
+        let kept = app.store.job(&j.id).await.unwrap();
+        assert_eq!(kept.is_some(), j.kind == "broken", "{}", j.kind);
+    }
+}
+
 #[tokio::test]
 async fn opening_a_notification_marks_it_read_and_lands_where_you_act() {
     let app = spawn_app().await;
