@@ -1,8 +1,14 @@
 //! People in control of what reaches them (issue 15, item 6): per kind of message, how it is
 //! delivered. An organisation default, set by administrators, applies where a person has not
 //! chosen; a one-click unsubscribe sets the person's own choice.
+//!
+//! Why the rule of every notification is here: which topic a notification belongs to, which
+//! choice holds, and what `email`, `in_app` and `digest_only` mean for the bell, email and the
+//! digest are read by the store (when it writes a notification), the email job and the digest;
+//! one definition keeps them from disagreeing (docs/notifications.md, "Preferences").
 
 use crate::error::{FieldError, FieldResult};
+use crate::notification::NotificationKind;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -141,6 +147,65 @@ impl Delivery {
     pub fn by_email(self) -> bool {
         self == Delivery::Email
     }
+
+    /// Whether a notification so delivered is shown on the bell and the notifications page.
+    pub fn on_bell(self) -> bool {
+        matches!(self, Delivery::Email | Delivery::InApp)
+    }
+
+    /// Whether a notification so delivered waits for the weekly digest instead.
+    pub fn in_digest(self) -> bool {
+        self == Delivery::DigestOnly
+    }
+}
+
+/// Which choice holds for a person: their own, else the organisation's default, else the
+/// topic's default (`email`). The one rule every reader of preferences applies.
+pub fn resolve(topic: Topic, own: Option<Delivery>, organisation: Option<Delivery>) -> Delivery {
+    own.or(organisation)
+        .unwrap_or_else(|| topic.default_delivery())
+}
+
+impl Topic {
+    /// The topic a notification of `kind` belongs to, which the person's choice is read for;
+    /// `None` for the kinds a person does not choose for (a review scheduled, a note of a 1:1):
+    /// those are shown in Keel only.
+    pub fn of(kind: NotificationKind) -> Option<Topic> {
+        use NotificationKind as K;
+        match kind {
+            K::OwnershipProposed
+            | K::OwnershipAccepted
+            | K::OwnershipDeclined
+            | K::OwnershipHandedOver => Some(Topic::Ownership),
+            K::FeedbackRequested | K::FeedbackAnswered | K::RecognitionReceived => {
+                Some(Topic::Feedback)
+            }
+            K::CheckInDue | K::CheckInOverdue => Some(Topic::CheckInReminders),
+            K::TurnedOffTrack | K::TurnedStale => Some(Topic::StatusChanges),
+            K::ReviewScheduled | K::ConversationNote => None,
+        }
+    }
+}
+
+/// How one notification of `kind` reaches its person, given their delivery of its topic
+/// (`chosen`, resolved with [`resolve`]):
+///
+/// - a kind without a topic: in Keel only;
+/// - a check-in falling due: by email means the daily check-in reminder (one message a day
+///   listing every due key result), so the notification itself is in Keel only;
+/// - otherwise the choice: `email` (the bell and an email), `in_app` (the bell), `digest_only`
+///   (neither: the weekly digest lists it).
+pub fn notification_delivery(
+    kind: NotificationKind,
+    chosen: impl FnOnce(Topic) -> Delivery,
+) -> Delivery {
+    let Some(topic) = Topic::of(kind) else {
+        return Delivery::InApp;
+    };
+    match (topic, chosen(topic)) {
+        (Topic::CheckInReminders, Delivery::Email) => Delivery::InApp,
+        (_, d) => d,
+    }
 }
 
 #[cfg(test)]
@@ -159,5 +224,45 @@ mod tests {
         assert!(Topic::Digest.check("digest", Delivery::InApp).is_err());
         assert!(Topic::Ownership.check("ownership", Delivery::Off).is_err());
         assert_eq!(Topic::parse("nope"), None);
+    }
+
+    #[test]
+    fn a_notification_follows_its_topics_choice() {
+        use NotificationKind as K;
+        for k in NotificationKind::ALL {
+            let d = notification_delivery(k, |_| Delivery::DigestOnly);
+            match Topic::of(k) {
+                None => assert_eq!(d, Delivery::InApp, "{k:?}"),
+                Some(_) => assert_eq!(d, Delivery::DigestOnly, "{k:?}"),
+            }
+        }
+        assert_eq!(
+            notification_delivery(K::OwnershipProposed, |_| Delivery::Email),
+            Delivery::Email
+        );
+        // The daily reminder is the email of a check-in falling due.
+        assert_eq!(
+            notification_delivery(K::CheckInDue, |_| Delivery::Email),
+            Delivery::InApp
+        );
+        assert_eq!(
+            notification_delivery(K::ReviewScheduled, |_| Delivery::Email),
+            Delivery::InApp
+        );
+        assert_eq!(
+            resolve(Topic::Feedback, None, Some(Delivery::InApp)),
+            Delivery::InApp
+        );
+        assert_eq!(
+            resolve(
+                Topic::Feedback,
+                Some(Delivery::DigestOnly),
+                Some(Delivery::InApp)
+            ),
+            Delivery::DigestOnly
+        );
+        assert_eq!(resolve(Topic::Feedback, None, None), Delivery::Email);
+        assert!(Delivery::Email.on_bell() && Delivery::InApp.on_bell());
+        assert!(!Delivery::DigestOnly.on_bell() && Delivery::DigestOnly.in_digest());
     }
 }

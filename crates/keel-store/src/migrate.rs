@@ -14,7 +14,7 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
-const MIGRATIONS: [Migration; 16] = [
+const MIGRATIONS: [Migration; 17] = [
     Migration {
         version: 1,
         name: "init",
@@ -110,6 +110,12 @@ const MIGRATIONS: [Migration; 16] = [
         name: "accounts_by_email",
         sqlite: include_str!("../migrations/sqlite/0016_accounts_by_email.sql"),
         postgres: include_str!("../migrations/postgres/0016_accounts_by_email.sql"),
+    },
+    Migration {
+        version: 17,
+        name: "notification_delivery",
+        sqlite: include_str!("../migrations/sqlite/0017_notification_delivery.sql"),
+        postgres: include_str!("../migrations/postgres/0017_notification_delivery.sql"),
     },
 ];
 

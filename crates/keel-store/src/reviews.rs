@@ -60,6 +60,8 @@ pub trait Reviews: Send + Sync {
     async fn insert_review(&self, ctx: &WriteCtx, review: &review::Review) -> StoreResult<()>;
     /// The review with this id, with its items.
     async fn review(&self, id: &ReviewId) -> StoreResult<Option<review::Review>>;
+    /// The reviews with these ids (unknown ids left out), in one query per 500 ids.
+    async fn reviews_by_ids(&self, ids: &[ReviewId]) -> StoreResult<Vec<review::Review>>;
     /// A team's reviews, latest `held_on` first.
     async fn list_reviews(
         &self,
@@ -85,6 +87,10 @@ impl Reviews for dyn Store {
 
     async fn review(&self, id: &ReviewId) -> StoreResult<Option<review::Review>> {
         self.as_reviews().review(id).await
+    }
+
+    async fn reviews_by_ids(&self, ids: &[ReviewId]) -> StoreResult<Vec<review::Review>> {
+        self.as_reviews().reviews_by_ids(ids).await
     }
 
     async fn list_reviews(
@@ -145,6 +151,16 @@ impl Reviews for SqlStore {
             .as_ref()
             .map(review_from)
             .transpose()
+    }
+
+    async fn reviews_by_ids(&self, ids: &[ReviewId]) -> StoreResult<Vec<review::Review>> {
+        let keys: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+        let select = format!("SELECT {REVIEW_COLS} FROM reviews WHERE id");
+        fetch_in(&mut self.ex(), &select, "", &keys)
+            .await?
+            .iter()
+            .map(review_from)
+            .collect()
     }
 
     async fn list_reviews(

@@ -243,6 +243,7 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     ("GET",  "/account/tokens",                     "yyyyyyyyy", "your own API tokens"),
     ("GET",  "/account/time-zone",                  "yyyyyyyyy", "your own time zone"),
     ("GET",  "/notifications",                      "yyyyyyyyy", "your own notifications; those about OKRs you can no longer see are left out"),
+    ("GET",  "/notifications/{id}/open",            "ooooooooo", "your own: marks it read and opens where you act on it; someone else's answers 404"),
     ("GET",  "/account/notifications",              "yyyyyyyyy", "your own notification preferences"),
     ("GET",  "/account/digest",                     "yyyyyyyyy", "a preview of your own weekly digest; only what you may see"),
     ("GET",  "/admin/notifications",                "yynnnnnnn", "the organisation's notification defaults, as the settings"),

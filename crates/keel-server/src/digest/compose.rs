@@ -48,6 +48,8 @@ pub struct Digest {
     pub changed: Vec<Shown>,
     /// Your teams' movers (team leads).
     pub movers: Vec<Shown>,
+    /// News of the week you chose to read here only (`digest_only`).
+    pub since: Vec<super::since::SinceLine>,
     /// The one-click unsubscribe link.
     pub unsubscribe: String,
 }
@@ -66,6 +68,7 @@ impl Digest {
             && self.requests == 0
             && self.changed.is_empty()
             && self.movers.is_empty()
+            && self.since.is_empty()
     }
 
     /// The subject line.
@@ -165,6 +168,7 @@ pub async fn digest(
         requests: facts.requests.get(&person.id).copied().unwrap_or(0),
         changed: show_all(changed),
         movers: show_all(movers),
+        since: super::since::since_last_week(store, person, crate::services::now(), base).await?,
         unsubscribe: String::new(),
     })
 }

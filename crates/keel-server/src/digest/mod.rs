@@ -13,6 +13,7 @@
 pub mod compose;
 pub mod gather;
 pub mod preferences;
+pub mod since;
 pub mod unsubscribe;
 
 use crate::error::{ApiError, ApiResult};

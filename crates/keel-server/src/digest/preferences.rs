@@ -52,10 +52,11 @@ impl Choices {
 
     /// How `topic` reaches `person`: their choice, else the organisation's default.
     pub fn of(&self, person: &PersonId, topic: Topic) -> Delivery {
-        self.people
-            .get(&(person.clone(), topic))
-            .copied()
-            .unwrap_or_else(|| self.default_of(topic))
+        keel_domain::preferences::resolve(
+            topic,
+            self.people.get(&(person.clone(), topic)).copied(),
+            self.defaults.get(&topic).copied(),
+        )
     }
 }
 

@@ -8,7 +8,9 @@
 //! again when its lease expires. Jobs are idempotent by design (the evaluator compares with the
 //! last known status), so a retry after a crash mid-run does no harm.
 
+pub mod cleanup;
 pub mod evaluator;
+pub mod event_emails;
 mod metrics;
 
 pub use metrics::JobMetrics;
@@ -33,7 +35,9 @@ pub struct Schedule {
 /// statuses turn by the day; an hour keeps the news within the morning).
 /// The digest and reminder rounds run hourly too: each person's message leaves at their local
 /// hour, once per week (digest) or day (reminder), whatever the number of rounds.
-pub const SCHEDULES: [Schedule; 3] = [
+/// Notification emails every minute (news within a minute, several in it batched); the
+/// cleanup once a day.
+pub const SCHEDULES: [Schedule; 5] = [
     Schedule {
         kind: EVALUATE,
         every: chrono::Duration::hours(1),
@@ -45,6 +49,14 @@ pub const SCHEDULES: [Schedule; 3] = [
     Schedule {
         kind: crate::digest::REMINDERS,
         every: chrono::Duration::hours(1),
+    },
+    Schedule {
+        kind: event_emails::NOTIFICATION_EMAILS,
+        every: chrono::Duration::minutes(1),
+    },
+    Schedule {
+        kind: cleanup::CLEANUP,
+        every: chrono::Duration::days(1),
     },
 ];
 
@@ -111,6 +123,20 @@ async fn run(store: &dyn Store, job: &Job, mail: &MailConfig) -> Result<(), Fail
                 .map(|_| ())
                 .map_err(|e| Failure::Retry(e.to_string()))
         }
+        event_emails::NOTIFICATION_EMAILS => {
+            let base = mail
+                .public_url
+                .clone()
+                .or_else(crate::digest::public_url_from_env);
+            event_emails::notification_emails(store, crate::services::now(), base.as_deref())
+                .await
+                .map(|_| ())
+                .map_err(|e| Failure::Retry(e.to_string()))
+        }
+        cleanup::CLEANUP => cleanup::clean_up(store, crate::services::now())
+            .await
+            .map(|_| ())
+            .map_err(|e| Failure::Retry(e.to_string())),
         crate::mail::SEND_EMAIL => send_email(store, job, mail).await,
         crate::services::accounts::PASSWORD_RESET_REQUEST => {
             crate::services::accounts::send_reset(store, mail, &job.payload)

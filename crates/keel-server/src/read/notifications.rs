@@ -123,16 +123,29 @@ async fn names(store: &dyn Store, items: &[Notification]) -> ApiResult<Names> {
             .collect(),
         reviews: HashMap::new(),
     };
-    for n in items.iter().filter(|n| n.kind == Kind::ReviewScheduled) {
-        if let Some(r) = store.review(&ReviewId::from_string(&n.subject_id)).await? {
-            let team = store.team(&r.team_id).await?.map(|t| t.name);
-            let on = r.held_on.format("%-d %B %Y");
-            let words = match team {
-                Some(t) => format!("the review of {t} on {on}"),
-                None => format!("a team review on {on}"),
-            };
-            names.reviews.insert(n.subject_id.clone(), words);
-        }
+    let mut review_ids: Vec<ReviewId> = items
+        .iter()
+        .filter(|n| n.kind == Kind::ReviewScheduled)
+        .map(|n| ReviewId::from_string(&n.subject_id))
+        .collect();
+    review_ids.sort();
+    review_ids.dedup();
+    let reviews = store.reviews_by_ids(&review_ids).await?;
+    let mut teams: Vec<TeamId> = reviews.iter().map(|r| r.team_id.clone()).collect();
+    teams.sort();
+    teams.dedup();
+    let teams: HashMap<TeamId, String> = if teams.is_empty() {
+        HashMap::new()
+    } else {
+        store.team_names(&teams).await?.into_iter().collect()
+    };
+    for r in reviews {
+        let on = r.held_on.format("%-d %B %Y");
+        let words = match teams.get(&r.team_id) {
+            Some(t) => format!("the review of {t} on {on}"),
+            None => format!("a team review on {on}"),
+        };
+        names.reviews.insert(r.id.to_string(), words);
     }
     Ok(names)
 }
@@ -199,8 +212,8 @@ fn sentence(names: &Names, n: &Notification, actor: Option<&str>, okr: Option<&s
     s
 }
 
-/// Where the reader acts on it.
-fn link(n: &Notification) -> String {
+/// Where the reader acts on it (a page of the web UI).
+pub fn link(n: &Notification) -> String {
     let okr = match (&n.key_result_id, &n.objective_id) {
         (Some(k), _) => format!("/key-results/{k}"),
         (None, Some(o)) => format!("/objectives/{o}"),

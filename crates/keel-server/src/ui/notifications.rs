@@ -1,6 +1,7 @@
 //! The notification centre in the browser: the bell in the header of every page (with the unread
 //! count), the `/notifications` page (newest first, paginated, each linking to where the reader
-//! acts on it) and its forms to mark one or all read.
+//! acts on it through `/notifications/{id}/open`, which marks it read on the way) and its forms
+//! to mark one or all read.
 //!
 //! Why the count is found by the CSRF guard: it runs once for every page request with the
 //! signed-in person in hand, so the layout (built synchronously by every page) reads the count
@@ -27,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/notifications", get(notifications))
         .route("/notifications/read-all", post(read_all))
         .route("/notifications/{id}/read", post(read_one))
+        .route("/notifications/{id}/open", get(open))
 }
 
 tokio::task_local! {
@@ -68,7 +70,7 @@ impl From<NotificationView> for Line {
         Line {
             id: n.id.to_string(),
             text: n.text,
-            link: n.link,
+            link: format!("/notifications/{}/open", n.id),
             at: super::format::when(n.created_at),
             unread: n.read_at.is_none(),
         }
@@ -150,6 +152,26 @@ async fn read_one(
     )
     .await?;
     Ok(back(&to.cursor))
+}
+
+/// `GET /notifications/{id}/open`: marks the reader's own notification read and lands on where
+/// they act on it (the bell's page and event emails link here). A GET that changes state, on
+/// purpose: it only sets the reader's own read mark, once (opening again changes nothing),
+/// behind an unguessable id, so a link followed twice, from a mail client or by a prefetcher
+/// does no harm, and a plain link works in a new tab and from email. Someone else's, or one the
+/// reader can no longer see, is 404 and marks nothing.
+async fn open(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    let n = svc::mark_read(
+        state.store(),
+        &caller.person,
+        &NotificationId::from_string(id),
+    )
+    .await?;
+    Ok(Redirect::to(&read::link(&n)).into_response())
 }
 
 /// `POST /notifications/read-all`.

@@ -16,6 +16,7 @@ mod digest;
 mod directory;
 mod email;
 mod errors;
+mod event_emails;
 mod feedback_pages;
 mod find;
 mod forecast;

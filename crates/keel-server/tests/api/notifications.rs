@@ -8,8 +8,17 @@ use crate::rhythm::{active_objective, check_in_day_tomorrow};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-/// The periodic jobs one runner round runs per period (the evaluator, the digest, reminders).
+/// The periodic jobs one runner round runs per period (the evaluator, the digest, reminders,
+/// notification emails, the cleanup).
 const ROUNDS: usize = keel_server::jobs::SCHEDULES.len();
+
+/// How many periodic jobs a round at `b` runs after one at `a`: those whose period changed.
+fn rounds_between(a: chrono::DateTime<chrono::Utc>, b: chrono::DateTime<chrono::Utc>) -> usize {
+    keel_server::jobs::SCHEDULES
+        .iter()
+        .filter(|s| keel_server::jobs::period_start(s, a) != keel_server::jobs::period_start(s, b))
+        .count()
+}
 
 /// A person's notifications over the API, newest first.
 async fn notes(app: &TestApp, token: &str) -> Vec<Value> {
@@ -461,20 +470,21 @@ async fn the_bell_and_the_page() {
     let lines = page.texts(".notification-list li a");
     assert_eq!(lines.len(), 2);
     assert!(lines[0].starts_with("Ada Admin recognised your work on “Delight customers”"));
-    assert_eq!(
-        page.attrs(".notification-list li a", "href"),
-        ["/feedback", "/feedback"]
-    );
-    assert_eq!(b.get("/feedback").await.status(), StatusCode::OK);
-    assert!(
-        !page.mentions("recognition_received"),
-        "people's words, not kinds"
-    );
     let ids: Vec<String> = notes(&app, &pia_token)
         .await
         .iter()
         .map(|n| n["id"].as_str().unwrap().to_string())
         .collect();
+    let opens: Vec<String> = ids
+        .iter()
+        .map(|id| format!("/notifications/{id}/open"))
+        .collect();
+    assert_eq!(page.attrs(".notification-list li a", "href"), opens);
+    assert_eq!(b.get("/feedback").await.status(), StatusCode::OK);
+    assert!(
+        !page.mentions("recognition_received"),
+        "people's words, not kinds"
+    );
     // One read through its form, back on the page; the bell counts one.
     let to = b
         .done(
@@ -514,6 +524,78 @@ async fn the_bell_and_the_page() {
     assert_eq!(unread(&app, &pia_token).await, 0);
     let resp = b.get("/notifications?cursor=nonsense").await;
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+}
+
+/// The runner's daily cleanup deletes a done job of long ago and keeps a dead one.
+#[tokio::test]
+async fn the_daily_cleanup_runs_with_the_runner() {
+    use keel_store::{JobState, Jobs, NewJob};
+    let app = spawn_app().await;
+    let long_ago = chrono::Utc::now() - chrono::Duration::days(30);
+    for kind in ["finished", "broken"] {
+        app.store
+            .enqueue_job(&NewJob {
+                kind: kind.into(),
+                unique_key: None,
+                payload: json!({}),
+                run_at: long_ago,
+                max_attempts: 1,
+            })
+            .await
+            .unwrap();
+    }
+    let lease = chrono::Duration::minutes(5);
+    let jobs = app
+        .store
+        .claim_jobs("w", long_ago, lease, 10)
+        .await
+        .unwrap();
+    for j in &jobs {
+        if j.kind == "finished" {
+            app.store.complete_job(j, long_ago).await.unwrap();
+        } else {
+            let state = app.store.fail_job(j, "broken", long_ago).await.unwrap();
+            assert_eq!(state, JobState::Dead);
+        }
+    }
+    keel_server::jobs::tick(app.store.as_ref(), "test", chrono::Utc::now())
+        .await
+        .unwrap();
+    for j in &jobs {
+        let kept = app.store.job(&j.id).await.unwrap();
+        assert_eq!(kept.is_some(), j.kind == "broken", "{}", j.kind);
+    }
+}
+
+#[tokio::test]
+async fn opening_a_notification_marks_it_read_and_lands_where_you_act() {
+    let app = spawn_app().await;
+    let cycle = app.cycle("2026 Q4").await;
+    let (o, _) = active_objective(&app, &cycle, None, &[]).await;
+    let (pia, pia_token) = app.member("Pia Peer").await;
+    let (olga, _) = app.member("Olga Other").await;
+    app.create(
+        "/api/v1/recognitions",
+        json!({"to_id": pia, "okr_id": o, "message": "thanks"}),
+    )
+    .await;
+    let b = Browser::signed_in(&app, &pia, "pia.peer@keel.test").await;
+    let page = b.page("/notifications").await;
+    let href = page.attrs(".notification-list li a", "href").remove(0);
+    // Someone else's is unknown to them, and nothing is marked.
+    let other = Browser::signed_in(&app, &olga, "olga.other@keel.test").await;
+    assert_eq!(other.get(&href).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(unread(&app, &pia_token).await, 1);
+    // Pia's click marks it read and lands on the feedback page.
+    let resp = b.get(&href).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(resp.headers()["location"], "/feedback");
+    assert_eq!(unread(&app, &pia_token).await, 0);
+    assert!(!b.page("/feedback").await.has(".bell-count"));
+    // Opening it again still lands there; an unknown id is 404.
+    assert_eq!(b.get(&href).await.status(), StatusCode::SEE_OTHER);
+    let resp = b.get("/notifications/nonsense/open").await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
@@ -568,7 +650,7 @@ async fn evaluator_story(app: TestApp) {
     let next_hour = now + chrono::Duration::hours(1);
     assert_eq!(
         tick(app.store.as_ref(), "test", next_hour).await.unwrap(),
-        ROUNDS
+        rounds_between(now, next_hour)
     );
     let adas = notes(&app, &app.token).await;
     let mut got = kinds(&adas);
@@ -596,7 +678,7 @@ async fn evaluator_story(app: TestApp) {
     let later = next_hour + chrono::Duration::hours(1);
     assert_eq!(
         tick(app.store.as_ref(), "test", later).await.unwrap(),
-        ROUNDS
+        rounds_between(next_hour, later)
     );
     assert_eq!(notes(&app, &app.token).await.len(), 3);
     let again = keel_server::jobs::evaluator::evaluate(app.store.as_ref(), later)

@@ -722,7 +722,8 @@ fn form_fields(rule: &Row, f: &Fixture) -> Vec<(&'static str, String)> {
 }
 
 /// One page row for one holder: someone else's record, then (for `own` and `no` cells of pages
-/// about one record) their own. A page allowed is 200; a form allowed is anything but refused,
+/// about one record) their own. A page allowed is 200 (or, for a page that opens something, a
+/// redirect elsewhere than the sign-in page); a form allowed is anything but refused,
 /// a server error or a trip to the sign-in page; refused is 403 or 404.
 async fn walk_page(b: &Browser, rule: &Row, holder: Holder, f: &Fixture) -> Vec<String> {
     let access = rule.access(holder);
@@ -734,7 +735,8 @@ async fn walk_page(b: &Browser, rule: &Row, holder: Holder, f: &Fixture) -> Vec<
         async move {
             let (status, text, to) = if rule.method == "GET" {
                 let r = b.get(&path).await;
-                (r.status(), r.text().await.unwrap_or_default(), None)
+                let to = Some(location(&r)).filter(|l| !l.is_empty());
+                (r.status(), r.text().await.unwrap_or_default(), to)
             } else {
                 let form: Vec<(&str, &str)> =
                     fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -742,9 +744,11 @@ async fn walk_page(b: &Browser, rule: &Row, holder: Holder, f: &Fixture) -> Vec<
                 let to = Some(location(&r)).filter(|l| !l.is_empty());
                 (r.status(), r.text().await.unwrap_or_default(), to)
             };
-            let to_sign_in = to.is_some_and(|l| l.starts_with("/sign-in"));
+            let to_sign_in = to.as_deref().is_some_and(|l| l.starts_with("/sign-in"));
+            // A page that opens something (a notification) lands on it: a redirect.
+            let lands = status == StatusCode::SEE_OTHER && to.is_some() && !to_sign_in;
             let ok = match (allow, rule.method) {
-                (true, "GET") => status == StatusCode::OK,
+                (true, "GET") => status == StatusCode::OK || lands,
                 (true, _) => allowed(status) && !to_sign_in,
                 (false, _) => refused(status),
             };

@@ -438,6 +438,10 @@ async fn owner_story_in_a_real_browser() {
         "{told}"
     );
     dan.screenshot("browser-notifications").await;
+    // Clicking the newest opens its key result and marks it read: the bell counts one.
+    dan.click(".notification-list li a").await;
+    dan.wait_for_url(|u| u.contains("/key-results/")).await;
+    assert_eq!(dan.text("a.bell .bell-count").await, "1");
     for _ in 0..2 {
         dan.go(&format!("{}/my-week", app.base)).await;
         dan.click("#requests form[action$='/ownership/accept'] button")

@@ -1,7 +1,7 @@
 //! A page or list costs a constant number of queries, not one per row: the reads sent to the
 //! database for one request, counted at 10 and at 1,000 matching rows, are the same, for search
-//! (API and page), a person's page (API and page) and the objectives list (API and page), on
-//! SQLite and PostgreSQL.
+//! (API and page), a person's page (API and page), the objectives list (API and page) and a
+//! person's notifications (API and page), on SQLite and PostgreSQL.
 //!
 //! Its own test binary: the store counts the reads of the whole process
 //! (`keel_store::testing::reads`), so nothing else may run beside it; the backends run one after
@@ -72,10 +72,71 @@ async fn constant_reads(app: TestApp) {
     }
 }
 
+/// The reads one GET costs for the person with `token` (the API) or `browser` (a page).
+async fn reads_as(app: &TestApp, token: &str, browser: &Browser, path: &str) -> u64 {
+    let mut fewest = u64::MAX;
+    for _ in 0..3 {
+        let before = keel_store::testing::reads();
+        let status = if path.starts_with("/api/") {
+            app.req_as(token, reqwest::Method::GET, path)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        } else {
+            browser.get(path).await.status()
+        };
+        assert_eq!(status, reqwest::StatusCode::OK, "{path}");
+        fewest = fewest.min(keel_store::testing::reads() - before);
+    }
+    fewest
+}
+
+async fn schedule_reviews(app: &TestApp, team: &str, n: usize) {
+    for _ in 0..n {
+        app.create(
+            &format!("/api/v1/teams/{team}/reviews"),
+            json!({"held_on": "2026-11-02"}),
+        )
+        .await;
+    }
+}
+
+/// A person's notifications ("a review is scheduled", each naming its team and day) cost the
+/// same reads at 10 and at 1,000.
+async fn notifications_read_constant(app: TestApp) {
+    let (pia, token) = app.member("Pia Peer").await;
+    let team = app
+        .create(
+            "/api/v1/teams",
+            json!({"name": "Growth", "member_ids": [pia]}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let browser = Browser::signed_in(&app, &pia, "pia.peer@keel.test").await;
+    let paths = ["/api/v1/me/notifications?limit=500", "/notifications"];
+    schedule_reviews(&app, &team, 10).await;
+    let mut at_ten = Vec::new();
+    for p in paths {
+        at_ten.push(reads_as(&app, &token, &browser, p).await);
+    }
+    schedule_reviews(&app, &team, 990).await;
+    for (p, ten) in paths.into_iter().zip(at_ten) {
+        let thousand = reads_as(&app, &token, &browser, p).await;
+        eprintln!("{p}: {ten} reads at 10 notifications, {thousand} at 1,000");
+        assert!(ten > 0);
+        assert_eq!(thousand, ten, "{p}: {ten} reads at 10, {thousand} at 1,000");
+    }
+}
+
 #[tokio::test]
 async fn pages_cost_a_constant_number_of_queries() {
     constant_reads(spawn_app().await).await;
+    notifications_read_constant(spawn_app().await).await;
     if postgres_configured() {
         constant_reads(spawn_app_on(Db::Postgres).await).await;
+        notifications_read_constant(spawn_app_on(Db::Postgres).await).await;
     }
 }

@@ -14,6 +14,8 @@
 //!   `BEGIN IMMEDIATE` serialises claims. A claim is identified by its worker and its attempt
 //!   number, so a worker whose lease expired (and whose job another worker took) cannot finish
 //!   or fail it.
+//! - **Cleanup.** Done jobs are deleted after a while (`delete_done_jobs`, the daily cleanup);
+//!   dead ones are kept for the operator.
 //! - **Retries.** A failed attempt is queued again after `notification::retry_delay` (backoff);
 //!   after `max_attempts` the job is `dead` and kept with its last error. A lease that expires
 //!   (the worker crashed) makes the job claimable again, as a new attempt.
@@ -204,6 +206,9 @@ pub trait Jobs: Send + Sync {
     async fn fail_job(&self, job: &Job, error: &str, now: Timestamp) -> StoreResult<JobState>;
     /// The job with this id.
     async fn job(&self, id: &JobId) -> StoreResult<Option<Job>>;
+    /// Deletes the done jobs that finished before `before` (dead jobs are kept for the
+    /// operator; queued and running ones are work); how many.
+    async fn delete_done_jobs(&self, before: Timestamp) -> StoreResult<u64>;
 }
 
 /// The Jobs area through the shared handle: a caller holding a `DynStore` calls it with `Jobs`
@@ -230,6 +235,9 @@ impl Jobs for dyn Store {
     }
     async fn job(&self, id: &JobId) -> StoreResult<Option<Job>> {
         self.as_jobs().job(id).await
+    }
+    async fn delete_done_jobs(&self, before: Timestamp) -> StoreResult<u64> {
+        self.as_jobs().delete_done_jobs(before).await
     }
 }
 
@@ -377,5 +385,14 @@ impl Jobs for SqlStore {
             .as_ref()
             .map(job_from)
             .transpose()
+    }
+
+    async fn delete_done_jobs(&self, before: Timestamp) -> StoreResult<u64> {
+        self.db
+            .execute(
+                "DELETE FROM jobs WHERE state = $1 AND finished_at < $2",
+                args![JobState::Done.as_str(), ts(&before)],
+            )
+            .await
     }
 }

@@ -9,6 +9,11 @@
 //!
 //! Reading filters by the reader's audience in the query, so a notification whose objective the
 //! reader may no longer see is neither listed nor counted, and pages are never short.
+//!
+//! Each notification's `delivery` (the bell and email, the bell, or the digest only) is decided
+//! when it is written, from its person's choice for its topic, by the domain's rule
+//! (`preferences::notification_delivery`): the bell reads only what belongs on it, the email
+//! job only what is to be emailed, the digest only what waits for it.
 
 use crate::db::{args, Arg, Row, Tx};
 use crate::sql::table::{Select, Table};
@@ -16,6 +21,8 @@ use crate::sql::*;
 use crate::*;
 use async_trait::async_trait;
 use keel_domain::notification::Notification;
+use keel_domain::preferences::{notification_delivery, resolve, Delivery, Topic};
+use std::collections::HashMap;
 
 /// The `notifications` table.
 pub(crate) const NOTIFICATION: Table = Table {
@@ -31,9 +38,10 @@ pub(crate) const NOTIFICATION: Table = Table {
         "detail",
         "created_at",
         "read_at",
+        "delivery",
     ],
-    not_selected: &[],
-    later: &[],
+    not_selected: &["delivery"],
+    later: &["emailed_at"],
 };
 
 /// The `key_result_signals` table.
@@ -56,7 +64,7 @@ pub struct KeyResultSignal {
     pub evaluated_at: Timestamp,
 }
 
-fn notification_row(n: &Notification) -> Vec<Arg> {
+fn notification_row(n: &Notification, delivery: Delivery) -> Vec<Arg> {
     args![
         n.id.as_str(),
         n.recipient_id.as_str(),
@@ -68,6 +76,7 @@ fn notification_row(n: &Notification) -> Vec<Arg> {
         n.detail.clone(),
         ts(&n.created_at),
         n.read_at.as_ref().map(ts),
+        delivery.as_str(),
     ]
 }
 
@@ -95,25 +104,93 @@ fn signal_from(r: &Row) -> StoreResult<KeyResultSignal> {
     })
 }
 
-/// Records notifications in the open transaction of the change that caused them. Nobody is
-/// told about their own doing: a notification to the writer (`ctx.actor_id`) is left out.
+/// Records notifications in the open transaction of the change that caused them, each with its
+/// delivery decided from its person's choice now. Nobody is told about their own doing: a
+/// notification to the writer (`ctx.actor_id`) is left out.
 pub(crate) async fn notify(
     tx: &mut Tx,
     ctx: &WriteCtx,
     notifications: Vec<Notification>,
 ) -> StoreResult<()> {
-    let rows = notifications
+    let told: Vec<&Notification> = notifications
         .iter()
         .filter(|n| ctx.actor_id.as_ref() != Some(&n.recipient_id))
-        .map(notification_row)
+        .collect();
+    if told.is_empty() {
+        return Ok(());
+    }
+    let chosen = Chosen::read(tx, &told).await?;
+    let rows = told
+        .iter()
+        .map(|n| {
+            let d = notification_delivery(n.kind, |t| chosen.of(&n.recipient_id, t));
+            notification_row(n, d)
+        })
         .collect();
     insert_rows(tx, 30_000, "notifications", NOTIFICATION.columns, rows).await
 }
 
-/// The notifications of `person_id` this reader may see (`objective_id` empty or visible).
+/// The stored choices of some people and the organisation's defaults.
+struct Chosen(HashMap<(Option<String>, Topic), Delivery>);
+
+impl Chosen {
+    /// The choices of the notifications' people (and the defaults), read in the transaction.
+    async fn read(tx: &mut Tx, told: &[&Notification]) -> StoreResult<Chosen> {
+        let mut people: Vec<&str> = told.iter().map(|n| n.recipient_id.as_str()).collect();
+        people.sort_unstable();
+        people.dedup();
+        let mut map = HashMap::new();
+        for chunk in people.chunks(500) {
+            let sql = format!(
+                "SELECT person_id, topic, delivery FROM notification_preferences \
+                 WHERE person_id IS NULL OR person_id IN ({})",
+                crate::db::placeholders(1, chunk.len())
+            );
+            let rows = tx
+                .fetch_all(&sql, chunk.iter().map(|p| Arg::from(*p)).collect())
+                .await?;
+            for r in rows {
+                let topic = Topic::parse(&r.text("topic")?);
+                let delivery = Delivery::parse(&r.text("delivery")?);
+                if let (Some(t), Some(d)) = (topic, delivery) {
+                    map.insert((r.opt_text("person_id")?, t), d);
+                }
+            }
+        }
+        Ok(Chosen(map))
+    }
+
+    /// How `topic` reaches `person` (the domain's rule: theirs, else the default's).
+    fn of(&self, person: &PersonId, topic: Topic) -> Delivery {
+        resolve(
+            topic,
+            self.0.get(&(Some(person.to_string()), topic)).copied(),
+            self.0.get(&(None, topic)).copied(),
+        )
+    }
+}
+
+/// The deliveries shown on the bell, as an SQL list (`'email', 'in_app'`).
+fn on_bell() -> String {
+    Delivery::ALL
+        .into_iter()
+        .filter(|d| d.on_bell())
+        .map(|d| format!("'{}'", d.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The notifications of `person_id` on their bell that this reader may see (`objective_id` empty
+/// or visible).
 fn mine(w: &mut Where, person_id: &PersonId, reader: &Reader) {
     let p = w.arg(person_id.as_str());
     w.add(format!("recipient_id = {p}"));
+    w.add(format!("delivery IN ({})", on_bell()));
+    seen_by(w, reader);
+}
+
+/// Only notifications whose objective (if any) `reader` may see.
+fn seen_by(w: &mut Where, reader: &Reader) {
     if let Reader::Audience(a) = reader {
         let v = visible_objective(w, a, "objective_id");
         w.add(format!("(objective_id IS NULL OR {v})"));
@@ -152,6 +229,26 @@ pub trait Notifications: Send + Sync {
         reader: &Reader,
         at: Timestamp,
     ) -> StoreResult<u64>;
+    /// Notifications to be emailed (delivered `email`, not yet handled), oldest first, at most
+    /// `limit`; whoever may see them (the caller checks each reader's sight again).
+    async fn notifications_to_email(&self, limit: u32) -> StoreResult<Vec<Notification>>;
+    /// Records these notifications as emailed (or never to be); how many were not yet.
+    async fn mark_notifications_emailed(
+        &self,
+        ids: &[NotificationId],
+        at: Timestamp,
+    ) -> StoreResult<u64>;
+    /// `person_id`'s notifications kept for the weekly digest (delivered `digest_only`) made
+    /// since `since`, that `reader` may see, oldest first.
+    async fn digest_notifications(
+        &self,
+        person_id: &PersonId,
+        reader: &Reader,
+        since: Timestamp,
+    ) -> StoreResult<Vec<Notification>>;
+    /// Deletes notifications read before `before`, and those never shown on the bell (kept for
+    /// the digest) made before it; unread ones on the bell are kept. How many.
+    async fn delete_old_notifications(&self, before: Timestamp) -> StoreResult<u64>;
     /// Every key result's last known status, as the evaluator recorded it.
     async fn key_result_signals(&self) -> StoreResult<Vec<KeyResultSignal>>;
     /// Records key results' statuses as the evaluator sees them now and the notifications of
@@ -205,6 +302,33 @@ impl Notifications for dyn Store {
     ) -> StoreResult<u64> {
         self.as_notifications()
             .mark_all_notifications_read(person_id, reader, at)
+            .await
+    }
+    async fn notifications_to_email(&self, limit: u32) -> StoreResult<Vec<Notification>> {
+        self.as_notifications().notifications_to_email(limit).await
+    }
+    async fn mark_notifications_emailed(
+        &self,
+        ids: &[NotificationId],
+        at: Timestamp,
+    ) -> StoreResult<u64> {
+        self.as_notifications()
+            .mark_notifications_emailed(ids, at)
+            .await
+    }
+    async fn digest_notifications(
+        &self,
+        person_id: &PersonId,
+        reader: &Reader,
+        since: Timestamp,
+    ) -> StoreResult<Vec<Notification>> {
+        self.as_notifications()
+            .digest_notifications(person_id, reader, since)
+            .await
+    }
+    async fn delete_old_notifications(&self, before: Timestamp) -> StoreResult<u64> {
+        self.as_notifications()
+            .delete_old_notifications(before)
             .await
     }
     async fn key_result_signals(&self) -> StoreResult<Vec<KeyResultSignal>> {
@@ -313,6 +437,73 @@ impl Notifications for SqlStore {
         w.add("read_at IS NULL".into());
         let sql = format!("UPDATE notifications SET read_at = {p} {}", w.sql());
         self.db.execute(&sql, w.args).await
+    }
+
+    async fn notifications_to_email(&self, limit: u32) -> StoreResult<Vec<Notification>> {
+        let sql = format!(
+            "SELECT {NOTIFICATION_COLS} FROM notifications \
+             WHERE delivery = $1 AND emailed_at IS NULL ORDER BY created_at, id LIMIT {}",
+            limit.clamp(1, 10_000)
+        );
+        self.db
+            .fetch_all(&sql, args![Delivery::Email.as_str()])
+            .await?
+            .iter()
+            .map(notification_from)
+            .collect()
+    }
+
+    async fn mark_notifications_emailed(
+        &self,
+        ids: &[NotificationId],
+        at: Timestamp,
+    ) -> StoreResult<u64> {
+        let mut n = 0;
+        for chunk in ids.chunks(500) {
+            let mut a = args![ts(&at)];
+            a.extend(chunk.iter().map(|i| Arg::from(i.as_str())));
+            let sql = format!(
+                "UPDATE notifications SET emailed_at = $1 WHERE emailed_at IS NULL AND id IN ({})",
+                crate::db::placeholders(2, chunk.len())
+            );
+            n += self.db.execute(&sql, a).await?;
+        }
+        Ok(n)
+    }
+
+    async fn digest_notifications(
+        &self,
+        person_id: &PersonId,
+        reader: &Reader,
+        since: Timestamp,
+    ) -> StoreResult<Vec<Notification>> {
+        let mut w = Where::default();
+        let p = w.arg(person_id.as_str());
+        w.add(format!("recipient_id = {p}"));
+        seen_by(&mut w, reader);
+        let d = w.arg(Delivery::DigestOnly.as_str());
+        w.add(format!("delivery = {d}"));
+        let s = w.arg(ts(&since));
+        w.add(format!("created_at >= {s}"));
+        let sql = format!(
+            "SELECT {NOTIFICATION_COLS} FROM notifications {} ORDER BY created_at, id",
+            w.sql()
+        );
+        self.db
+            .fetch_all(&sql, w.args)
+            .await?
+            .iter()
+            .map(notification_from)
+            .collect()
+    }
+
+    async fn delete_old_notifications(&self, before: Timestamp) -> StoreResult<u64> {
+        let sql = format!(
+            "DELETE FROM notifications WHERE (read_at IS NOT NULL AND read_at < $1) \
+             OR (delivery NOT IN ({}) AND created_at < $1)",
+            on_bell()
+        );
+        self.db.execute(&sql, args![ts(&before)]).await
     }
 
     async fn key_result_signals(&self) -> StoreResult<Vec<KeyResultSignal>> {

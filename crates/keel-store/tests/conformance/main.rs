@@ -135,6 +135,7 @@ mod group_commit;
 mod jobs;
 mod lists;
 mod migration_runner;
+mod notification_delivery;
 mod okrs;
 mod owner_rhythm;
 mod ownership_requests;

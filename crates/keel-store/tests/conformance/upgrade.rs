@@ -140,6 +140,13 @@ const CHECKS: &[Check] = &[
         sql: "SELECT CAST((SELECT COUNT(*) FROM account_tokens) + (SELECT COUNT(*) FROM mail_settings) AS TEXT)",
         want: &["0"],
     },
+    Check {
+        version: 17,
+        what: "notifications written before are on the bell and never emailed late",
+        sql: "SELECT CAST(COUNT(*) AS TEXT) FROM notifications \
+              WHERE delivery <> 'in_app' OR emailed_at IS NOT NULL",
+        want: &["0"],
+    },
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
