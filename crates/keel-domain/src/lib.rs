@@ -21,6 +21,7 @@ pub mod locale;
 pub mod notification;
 pub mod objective;
 pub mod org;
+pub mod reminders;
 pub mod ownership;
 pub mod person;
 pub mod preferences;

@@ -10,6 +10,9 @@
 
 pub mod evaluator;
 mod metrics;
+pub mod ownership_reminders;
+mod reminder_mail;
+pub mod score_reminders;
 
 pub use metrics::JobMetrics;
 
@@ -33,7 +36,7 @@ pub struct Schedule {
 /// statuses turn by the day; an hour keeps the news within the morning).
 /// The digest and reminder rounds run hourly too: each person's message leaves at their local
 /// hour, once per week (digest) or day (reminder), whatever the number of rounds.
-pub const SCHEDULES: [Schedule; 3] = [
+pub const SCHEDULES: [Schedule; 5] = [
     Schedule {
         kind: EVALUATE,
         every: chrono::Duration::hours(1),
@@ -44,6 +47,14 @@ pub const SCHEDULES: [Schedule; 3] = [
     },
     Schedule {
         kind: crate::digest::REMINDERS,
+        every: chrono::Duration::hours(1),
+    },
+    Schedule {
+        kind: ownership_reminders::ROUND,
+        every: chrono::Duration::hours(1),
+    },
+    Schedule {
+        kind: score_reminders::ROUND,
         every: chrono::Duration::hours(1),
     },
 ];
@@ -111,6 +122,24 @@ async fn run(store: &dyn Store, job: &Job, mail: &MailConfig) -> Result<(), Fail
                 .map(|_| ())
                 .map_err(|e| Failure::Retry(e.to_string()))
         }
+        ownership_reminders::ROUND => {
+            ownership_reminders::round(store, &crate::digest::Round::scheduled(job.run_at))
+                .await
+                .map(|_| ())
+                .map_err(|e| Failure::Retry(e.to_string()))
+        }
+        ownership_reminders::REMIND => ownership_reminders::remind(store, job)
+            .await
+            .map_err(|e| Failure::Retry(e.to_string())),
+        score_reminders::ROUND => {
+            score_reminders::round(store, &crate::digest::Round::scheduled(job.run_at))
+                .await
+                .map(|_| ())
+                .map_err(|e| Failure::Retry(e.to_string()))
+        }
+        score_reminders::REMIND => score_reminders::remind(store, job)
+            .await
+            .map_err(|e| Failure::Retry(e.to_string())),
         crate::mail::SEND_EMAIL => send_email(store, job, mail).await,
         other => Err(Failure::Retry(format!(
             "no runner knows the job kind '{other}'"

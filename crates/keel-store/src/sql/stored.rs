@@ -115,6 +115,9 @@ stored!(notification::NotificationKind {
     TurnedStale => "turned_stale",
     ReviewScheduled => "review_scheduled",
     ConversationNote => "conversation_note",
+    OwnershipReminder => "ownership_reminder",
+    OwnershipStillWaiting => "ownership_still_waiting",
+    ScoreReminder => "score_reminder",
 });
 
 #[cfg(test)]

@@ -133,4 +133,5 @@ pub(crate) const TABLES: &[&Table] = &[
     &KEY_RESULT_SIGNAL,
     &crate::preferences::NOTIFICATION_PREFERENCE,
     &crate::preferences::SIGNING_KEY,
+    &crate::preferences::DIGEST_DAY,
 ];
