@@ -115,7 +115,9 @@ impl NotificationKind {
             NotificationKind::ConversationNote => "wrote a note of your 1:1",
             NotificationKind::OwnershipReminder => "is waiting for your answer on owning",
             NotificationKind::OwnershipStillWaiting => "has not yet answered your proposal to own",
-            NotificationKind::ScoreReminder => "The cycle has ended: score and write the retrospective of",
+            NotificationKind::ScoreReminder => {
+                "The cycle has ended: score and write the retrospective of"
+            }
         }
     }
 }

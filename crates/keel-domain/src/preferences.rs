@@ -230,9 +230,15 @@ mod tests {
     #[test]
     fn a_digest_day_is_a_weekday_or_the_organisations() {
         for d in WEEKDAYS {
-            assert_eq!(parse_digest_day("digest_day", weekday_value(d)).unwrap(), Some(d));
+            assert_eq!(
+                parse_digest_day("digest_day", weekday_value(d)).unwrap(),
+                Some(d)
+            );
         }
-        assert_eq!(parse_digest_day("digest_day", "Organisation").unwrap(), None);
+        assert_eq!(
+            parse_digest_day("digest_day", "Organisation").unwrap(),
+            None
+        );
         assert_eq!(
             parse_digest_day("digest_day", "someday").unwrap_err().field,
             "digest_day"

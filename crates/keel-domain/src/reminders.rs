@@ -51,7 +51,10 @@ mod tests {
         assert_eq!(waiting_period(since, at(3), 3), Some(0));
         assert_eq!(waiting_period(since, at(9), 3), Some(0));
         assert_eq!(waiting_period(since, at(10), 3), Some(1));
-        assert_eq!(waiting_period(since, at(7), TELL_PROPOSER_AFTER_DAYS), Some(0));
+        assert_eq!(
+            waiting_period(since, at(7), TELL_PROPOSER_AFTER_DAYS),
+            Some(0)
+        );
     }
 
     #[test]

@@ -167,7 +167,10 @@ fn ownership_reminders_are_printed_and_queued_once_a_week() {
     let dir = Dir::new();
     out(&keel(&dir, &["demo"]));
     // A week on, the demo's waiting requests are brought up.
-    assert!(age_requests(&dir, 8) > 0, "the demo has waiting ownership requests");
+    assert!(
+        age_requests(&dir, 8) > 0,
+        "the demo has waiting ownership requests"
+    );
     let (dry, err) = out(&keel(
         &dir,
         &["notify", "ownership-reminders", "--dry-run", URL[0], URL[1]],
@@ -192,7 +195,10 @@ fn ownership_reminders_are_printed_and_queued_once_a_week() {
         &["notify", "ownership-reminders", URL[0], URL[1]],
     ));
     assert_eq!(lines_starting(&again, "queued"), 0, "{again}");
-    assert!(err.contains("0 ownership reminder message(s) queued"), "{err}");
+    assert!(
+        err.contains("0 ownership reminder message(s) queued"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -203,9 +209,15 @@ fn score_reminders_run_and_say_what_they_queued() {
         &dir,
         &["notify", "score-reminders", "--dry-run", URL[0], URL[1]],
     ));
-    assert!(err.contains("scoring reminder message(s) would be queued"), "{err}");
+    assert!(
+        err.contains("scoring reminder message(s) would be queued"),
+        "{err}"
+    );
     for l in dry.lines() {
-        assert!(l.split('\t').nth(2).unwrap().starts_with("score_reminder:"), "{l}");
+        assert!(
+            l.split('\t').nth(2).unwrap().starts_with("score_reminder:"),
+            "{l}"
+        );
     }
     let o = keel(&dir, &["notify", "score-reminders"]);
     assert!(!o.status.success());

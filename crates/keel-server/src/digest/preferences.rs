@@ -168,12 +168,7 @@ pub async fn set_own(
     let day = digest_day_of(change)?;
     store
         .as_preferences()
-        .set_own_notification_preferences(
-            &caller.person.id,
-            &choices,
-            day,
-            crate::services::now(),
-        )
+        .set_own_notification_preferences(&caller.person.id, &choices, day, crate::services::now())
         .await?;
     own(store, caller).await
 }

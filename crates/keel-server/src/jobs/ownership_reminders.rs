@@ -73,15 +73,16 @@ fn recipient(r: &OwnershipRequest, whom: Whom) -> Option<PersonId> {
     match whom {
         Whom::ProposedOwner => Some(r.proposed_owner_id.clone()),
         // Nobody is told that they themselves have not answered.
-        Whom::Proposer => r
-            .proposed_by
-            .clone()
-            .filter(|p| p != &r.proposed_owner_id),
+        Whom::Proposer => r.proposed_by.clone().filter(|p| p != &r.proposed_owner_id),
     }
 }
 
 /// The OKR of `r`, if it still exists and `reader` may see it.
-async fn about(store: &dyn Store, r: &OwnershipRequest, reader: &Person) -> ApiResult<Option<About>> {
+async fn about(
+    store: &dyn Store,
+    r: &OwnershipRequest,
+    reader: &Person,
+) -> ApiResult<Option<About>> {
     let (objective_id, kr) = match &r.okr {
         OkrRef::Objective(o) => (o.clone(), None),
         OkrRef::KeyResult(k) => match store.key_result(k).await? {
@@ -117,7 +118,9 @@ async fn about(store: &dyn Store, r: &OwnershipRequest, reader: &Person) -> ApiR
 /// The subject line of a reminder (the round prints it; the email carries it).
 fn subject(whom: Whom, title: &str, other: &str) -> String {
     match whom {
-        Whom::ProposedOwner => format!("{other} is waiting for your answer: will you own “{title}”?"),
+        Whom::ProposedOwner => {
+            format!("{other} is waiting for your answer: will you own “{title}”?")
+        }
         Whom::Proposer => format!("{other} has not answered yet: owning “{title}”"),
     }
 }
@@ -169,8 +172,7 @@ pub async fn round(store: &dyn Store, round: &Round) -> ApiResult<Vec<Outcome>> 
             let Some(person) = store.person(&id).await?.filter(|p| p.active) else {
                 continue;
             };
-            if round.on_schedule && !reminder_mail::local_hour_come(&settings, &person, round.now)
-            {
+            if round.on_schedule && !reminder_mail::local_hour_come(&settings, &person, round.now) {
                 continue;
             }
             let Some(a) = about(store, r, &person).await? else {
@@ -260,8 +262,17 @@ pub async fn remind(store: &dyn Store, job: &Job) -> ApiResult<()> {
         stop: stop.into(),
     };
     let m = w
-        .message(store, &person, "ownership_reminder", &base, Topic::Ownership)
+        .message(
+            store,
+            &person,
+            "ownership_reminder",
+            &base,
+            Topic::Ownership,
+        )
         .await?;
-    let key = job.unique_key.clone().unwrap_or_else(|| format!("{REMIND}:{}", job.id));
+    let key = job
+        .unique_key
+        .clone()
+        .unwrap_or_else(|| format!("{REMIND}:{}", job.id));
     reminder_mail::send(store, &m, &key, crate::services::now()).await
 }

@@ -120,7 +120,10 @@ fn detail((krs, retrospective): (usize, bool)) -> String {
 }
 
 fn subject(cycle: &Cycle) -> String {
-    format!("{} has ended: time to score and write the retrospective", cycle.name)
+    format!(
+        "{} has ended: time to score and write the retrospective",
+        cycle.name
+    )
 }
 
 /// The round: for each cycle that ended in the last [`keel_domain::reminders::SCORE_REMINDER_DAYS`] days, queues one
@@ -129,14 +132,16 @@ fn subject(cycle: &Cycle) -> String {
 pub async fn round(store: &dyn Store, round: &Round) -> ApiResult<Vec<Outcome>> {
     let settings = store.settings().await?;
     let today = settings.local_date(round.now);
-    let cycles = every_page(|page| async move {
-        store
-            .list_cycles(&CycleFilter { state: None }, &page)
-            .await
-    })
-    .await?;
+    let cycles =
+        every_page(
+            |page| async move { store.list_cycles(&CycleFilter { state: None }, &page).await },
+        )
+        .await?;
     let mut out = vec![];
-    for c in cycles.iter().filter(|c| score_reminder_due(c.ends_on, today)) {
+    for c in cycles
+        .iter()
+        .filter(|c| score_reminder_due(c.ends_on, today))
+    {
         let open = open_in(store, &c.id).await?;
         let mut people: Vec<PersonId> = open
             .iter()
@@ -153,8 +158,7 @@ pub async fn round(store: &dyn Store, round: &Round) -> ApiResult<Vec<Outcome>> 
             let Some(person) = store.person(&id).await?.filter(|p| p.active) else {
                 continue;
             };
-            if round.on_schedule && !reminder_mail::local_hour_come(&settings, &person, round.now)
-            {
+            if round.on_schedule && !reminder_mail::local_hour_come(&settings, &person, round.now) {
                 continue;
             }
             let key = format!("{REMIND}:{}:{}", person.id, c.id);
@@ -254,9 +258,18 @@ pub async fn remind(store: &dyn Store, job: &Job) -> ApiResult<()> {
         stop: "Stop check-in and scoring reminders".into(),
     };
     let m = w
-        .message(store, &person, "score_reminder", &base, Topic::CheckInReminders)
+        .message(
+            store,
+            &person,
+            "score_reminder",
+            &base,
+            Topic::CheckInReminders,
+        )
         .await?;
-    let key = job.unique_key.clone().unwrap_or_else(|| format!("{REMIND}:{}", job.id));
+    let key = job
+        .unique_key
+        .clone()
+        .unwrap_or_else(|| format!("{REMIND}:{}", job.id));
     reminder_mail::send(store, &m, &key, now).await
 }
 
@@ -266,7 +279,10 @@ mod tests {
 
     #[test]
     fn what_is_left_reads_in_words() {
-        assert_eq!(detail((2, true)), "2 key results to score and the retrospective to write");
+        assert_eq!(
+            detail((2, true)),
+            "2 key results to score and the retrospective to write"
+        );
         assert_eq!(detail((1, false)), "a key result to score");
         assert_eq!(detail((0, true)), "the retrospective to write");
     }

@@ -47,7 +47,10 @@ async fn run_reminders(app: &TestApp) -> usize {
             score_reminders::REMIND => score_reminders::remind(store, j).await.unwrap(),
             _ => {
                 let now = chrono::Utc::now();
-                store.fail_job(j, "handed back by the test", now).await.unwrap();
+                store
+                    .fail_job(j, "handed back by the test", now)
+                    .await
+                    .unwrap();
                 continue;
             }
         }
@@ -104,10 +107,16 @@ async fn an_unanswered_proposal_reminds_its_owner_once_a_week_and_tells_the_prop
     assert_eq!(out.len(), 1, "{out:?}");
     assert_eq!(out[0].person_id.as_str(), bob);
     assert!(out[0].queued);
-    assert!(out[0].subject.contains("“Ship the beta”"), "{}", out[0].subject);
+    assert!(
+        out[0].subject.contains("“Ship the beta”"),
+        "{}",
+        out[0].subject
+    );
     // The round runs every hour: the same week's reminder is queued once.
     for days in [4, 5, 6] {
-        let again = ownership_reminders::round(store, &after(days)).await.unwrap();
+        let again = ownership_reminders::round(store, &after(days))
+            .await
+            .unwrap();
         assert!(newly(&again).is_empty(), "{again:?}");
     }
     assert_eq!(run_reminders(&app).await, 1);
@@ -115,7 +124,9 @@ async fn an_unanswered_proposal_reminds_its_owner_once_a_week_and_tells_the_prop
     assert_eq!(mails.len(), 1);
     let m = to(&mails, &bob).expect("Bob's reminder");
     assert_eq!(m.purpose, "ownership_reminder");
-    assert!(m.subject.ends_with("is waiting for your answer: will you own “Ship the beta”?"));
+    assert!(m
+        .subject
+        .ends_with("is waiting for your answer: will you own “Ship the beta”?"));
     let link = format!("{PUBLIC}/key-results/{kr}");
     assert!(m.text.contains(&link), "{}", m.text);
     assert!(m.text.contains("waiting since "), "{}", m.text);
@@ -125,7 +136,10 @@ async fn an_unanswered_proposal_reminds_its_owner_once_a_week_and_tells_the_prop
     assert_eq!(bell[0]["kind"], "ownership_reminder", "{bell:?}");
     assert_eq!(bell[0]["link"], format!("/key-results/{kr}"));
     let text = bell[0]["text"].as_str().unwrap();
-    assert!(text.ends_with("is waiting for your answer on owning “Ship the beta”"), "{text}");
+    assert!(
+        text.ends_with("is waiting for your answer on owning “Ship the beta”"),
+        "{text}"
+    );
 
     // A week on, the proposer is told who has not answered, and since when.
     let out = ownership_reminders::round(store, &after(8)).await.unwrap();
@@ -135,7 +149,10 @@ async fn an_unanswered_proposal_reminds_its_owner_once_a_week_and_tells_the_prop
     assert_eq!(run_reminders(&app).await, 1);
     let mails = queued(&app.store).await;
     let m = to(&mails, &app.admin_id).expect("the proposer's message");
-    assert_eq!(m.subject, "Bob Builder has not answered yet: owning “Ship the beta”");
+    assert_eq!(
+        m.subject,
+        "Bob Builder has not answered yet: owning “Ship the beta”"
+    );
     assert!(m.text.contains("You proposed Bob Builder"), "{}", m.text);
     assert!(m.text.contains(&link), "{}", m.text);
     let bell = notifications(&app, &app.token).await;
@@ -172,7 +189,10 @@ async fn an_answered_proposal_is_not_reminded_even_when_answered_after_the_round
     assert_eq!(run_reminders(&app).await, 2);
     assert!(queued(&app.store).await.is_empty());
     let bell = notifications(&app, &token).await;
-    assert!(bell.iter().all(|n| n["kind"] != "ownership_reminder"), "{bell:?}");
+    assert!(
+        bell.iter().all(|n| n["kind"] != "ownership_reminder"),
+        "{bell:?}"
+    );
     // Answered: no later round brings it up.
     let out = ownership_reminders::round(store, &after(15)).await.unwrap();
     assert!(out.is_empty(), "{out:?}");
@@ -201,7 +221,10 @@ async fn a_dry_run_and_a_round_without_the_public_url_send_no_email() {
     assert_eq!(newly(&out).len(), 1);
     assert_eq!(run_reminders(&app).await, 1);
     assert!(to(&queued(&app.store).await, &bob).is_none());
-    assert_eq!(notifications(&app, &token).await[0]["kind"], "ownership_reminder");
+    assert_eq!(
+        notifications(&app, &token).await[0]["kind"],
+        "ownership_reminder"
+    );
 }
 
 #[tokio::test]
@@ -254,14 +277,18 @@ async fn owners_of_an_ended_cycle_are_reminded_to_score_once_and_those_done_are_
         .await
         .unwrap()
         .is_empty());
-    let out = score_reminders::round(store, &on("2027-01-02")).await.unwrap();
+    let out = score_reminders::round(store, &on("2027-01-02"))
+        .await
+        .unwrap();
     assert_eq!(out.len(), 1, "Bob scored his: {out:?}");
     assert_eq!(out[0].person_id.as_str(), app.admin_id);
     assert_eq!(
         out[0].subject,
         "2026 Q4 has ended: time to score and write the retrospective"
     );
-    let again = score_reminders::round(store, &on("2027-01-03")).await.unwrap();
+    let again = score_reminders::round(store, &on("2027-01-03"))
+        .await
+        .unwrap();
     assert!(newly(&again).is_empty(), "once per cycle: {again:?}");
     assert_eq!(run_reminders(&app).await, 1);
     let mails = queued(&app.store).await;
@@ -277,7 +304,11 @@ async fn owners_of_an_ended_cycle_are_reminded_to_score_once_and_those_done_are_
         m.text
     );
     assert!(m.text.contains(&close_out), "{}", m.text);
-    assert!(m.html.contains(&format!("href=\"{close_out}\"")), "{}", m.html);
+    assert!(
+        m.html.contains(&format!("href=\"{close_out}\"")),
+        "{}",
+        m.html
+    );
     let bell = notifications(&app, &app.token).await;
     assert_eq!(bell[0]["kind"], "score_reminder", "{bell:?}");
     assert_eq!(bell[0]["link"], format!("/objectives/{o}/close-out"));

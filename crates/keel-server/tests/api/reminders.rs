@@ -133,7 +133,10 @@ async fn local_noon(app: &TestApp, days: i64) -> chrono::DateTime<chrono::Utc> {
 
 fn weekday_of(at: chrono::DateTime<chrono::Utc>, tz: &str) -> String {
     let zone: chrono_tz::Tz = tz.parse().unwrap();
-    at.with_timezone(&zone).format("%A").to_string().to_lowercase()
+    at.with_timezone(&zone)
+        .format("%A")
+        .to_string()
+        .to_lowercase()
 }
 
 #[tokio::test]
@@ -237,5 +240,8 @@ async fn a_bad_digest_day_is_refused_naming_the_field_on_the_api_and_the_page() 
     assert_eq!(got["digest"], "email");
     assert_eq!(got["digest_day"], "friday");
     let page = b.html("/account/notifications").await;
-    assert!(page.contains("<option value=\"friday\" selected>"), "{page}");
+    assert!(
+        page.contains("<option value=\"friday\" selected>"),
+        "{page}"
+    );
 }

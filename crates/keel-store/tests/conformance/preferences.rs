@@ -108,12 +108,12 @@ async fn a_persons_digest_day_is_set_read_and_cleared(s: DynStore, _url: String)
     s.set_own_notification_preferences(&bo.id, &[], Some(Some(Weekday::Sunday)), t)
         .await
         .unwrap();
+    assert_eq!(s.digest_day(&ana.id).await.unwrap(), Some(Weekday::Tuesday));
     assert_eq!(
-        s.digest_day(&ana.id).await.unwrap(),
-        Some(Weekday::Tuesday)
-    );
-    assert_eq!(
-        s.notification_preferences(Some(&ana.id)).await.unwrap().len(),
+        s.notification_preferences(Some(&ana.id))
+            .await
+            .unwrap()
+            .len(),
         1,
         "the choices were written with the day"
     );
@@ -121,10 +121,7 @@ async fn a_persons_digest_day_is_set_read_and_cleared(s: DynStore, _url: String)
     s.set_own_notification_preferences(&ana.id, &[(Topic::Digest, Delivery::Off)], None, t)
         .await
         .unwrap();
-    assert_eq!(
-        s.digest_day(&ana.id).await.unwrap(),
-        Some(Weekday::Tuesday)
-    );
+    assert_eq!(s.digest_day(&ana.id).await.unwrap(), Some(Weekday::Tuesday));
     let mut all = s.digest_days().await.unwrap();
     all.sort_by(|a, b| a.0.cmp(&b.0));
     let mut want = vec![
@@ -137,7 +134,10 @@ async fn a_persons_digest_day_is_set_read_and_cleared(s: DynStore, _url: String)
         .await
         .unwrap();
     assert_eq!(s.digest_day(&ana.id).await.unwrap(), None);
-    assert_eq!(s.digest_days().await.unwrap(), [(bo.id.clone(), Weekday::Sunday)]);
+    assert_eq!(
+        s.digest_days().await.unwrap(),
+        [(bo.id.clone(), Weekday::Sunday)]
+    );
     let nobody = PersonId::generate();
     let err = s
         .set_own_notification_preferences(&nobody, &[], Some(Some(Weekday::Monday)), t)

@@ -168,11 +168,7 @@ pub async fn preferences_form(
     let current = prefs::own(state.store(), &caller).await?;
     let organisation = state.store().settings().await?.check_in_weekday;
     let day = day_choice(&current, organisation, None);
-    let mut page = own_page(
-        Layout::signed_in(&caller, ""),
-        choices(&current, None),
-        day,
-    );
+    let mut page = own_page(Layout::signed_in(&caller, ""), choices(&current, None), day);
     page.saved = q.saved.is_some();
     Ok(render(StatusCode::OK, &page))
 }
