@@ -323,3 +323,56 @@ async fn owners_of_an_ended_cycle_are_reminded_to_score_once_and_those_done_are_
         .unwrap()
         .is_empty());
 }
+
+/// Through the job runner to a real SMTP server: the round's reminder job writes the bell and
+/// queues the email, the runner sends it, with the one-click unsubscribe headers; running the
+/// round again sends nothing more.
+#[tokio::test]
+async fn the_reminder_reaches_the_proposed_owner_by_real_smtp_once() {
+    use crate::email::{free_port, mail_config, smtp_available, start_smtp};
+    if !smtp_available() {
+        return;
+    }
+    let app = spawn_app().await;
+    let (bob, token, _) = proposed_to_bob(&app).await;
+    let smtp = start_smtp(free_port(), None);
+    let mail = mail_config(smtp.port, None);
+    let store = app.store.as_ref();
+    for _ in 0..2 {
+        ownership_reminders::round(store, &after(4)).await.unwrap();
+        let at = chrono::Utc::now() + chrono::Duration::days(4) + chrono::Duration::hours(1);
+        for _ in 0..4 {
+            keel_server::jobs::tick_with(store, "test", at, &mail)
+                .await
+                .unwrap();
+        }
+    }
+    let got = smtp.messages();
+    assert_eq!(got.len(), 1, "{got:?}");
+    let raw = &got[0];
+    let header = |name: &str| {
+        raw.lines()
+            .take_while(|l| !l.is_empty())
+            .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(header("To").contains("bob.builder@keel.test"), "{raw}");
+    assert!(
+        header("List-Unsubscribe").contains(&format!("{PUBLIC}/unsubscribe/")),
+        "{raw}"
+    );
+    assert_eq!(
+        header("List-Unsubscribe-Post"),
+        "List-Unsubscribe=One-Click"
+    );
+    let bell = notifications(&app, &token).await;
+    assert_eq!(
+        bell.iter()
+            .filter(|n| n["kind"] == "ownership_reminder")
+            .count(),
+        1,
+        "{bell:?}"
+    );
+    let _ = bob;
+}

@@ -98,10 +98,7 @@ pub fn day_choice(
     let own = current.digest_day.as_deref();
     let mut options = vec![(
         ORGANISATION_DAY,
-        format!(
-            "The organisation's check-in day ({})",
-            weekday_label(organisation)
-        ),
+        format!("The check-in day ({})", weekday_label(organisation)),
         own.is_none(),
     )];
     options.extend(WEEKDAYS.into_iter().map(|d| {
