@@ -183,6 +183,9 @@ mod tests {
             "turned_stale",
             "review_scheduled",
             "conversation_note",
+            "ownership_reminder",
+            "ownership_still_waiting",
+            "score_reminder",
         ]);
         for s in RequestState::ALL {
             assert_eq!(s.stored(), s.as_str());
