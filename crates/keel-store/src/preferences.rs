@@ -10,7 +10,7 @@ use crate::sql::table::Table;
 use crate::sql::*;
 use crate::*;
 use async_trait::async_trait;
-use keel_domain::preferences::{parse_weekday, weekday_value, Delivery, Topic};
+use keel_domain::preferences::{Delivery, Topic};
 use keel_domain::Weekday;
 
 pub(crate) const NOTIFICATION_PREFERENCE: Table = Table {
@@ -36,7 +36,7 @@ pub(crate) const DIGEST_DAY: Table = Table {
 };
 
 fn weekday_from(v: &str) -> StoreResult<Weekday> {
-    parse_weekday(v).ok_or_else(|| corrupt("weekday", format!("unknown value '{v}'")))
+    Stored::from_stored("weekday", v)
 }
 
 /// One choice: a person's (`person_id` set) or the organisation's default (`None`).
@@ -267,7 +267,7 @@ impl Preferences for SqlStore {
             if let Some(day) = day {
                 tx.execute(
                     "INSERT INTO digest_days (person_id, weekday, updated_at) VALUES ($1, $2, $3)",
-                    args![person_id.as_str(), weekday_value(day), ts(&at)],
+                    args![person_id.as_str(), day.stored(), ts(&at)],
                 )
                 .await?;
             }

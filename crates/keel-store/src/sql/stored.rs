@@ -97,6 +97,15 @@ stored!(RequestState {
     Declined => "declined",
     Superseded => "superseded",
 });
+stored!(Weekday {
+    Monday => "monday",
+    Tuesday => "tuesday",
+    Wednesday => "wednesday",
+    Thursday => "thursday",
+    Friday => "friday",
+    Saturday => "saturday",
+    Sunday => "sunday",
+});
 stored!(ConfidenceScale {
     ZeroToTen => "zero_to_ten",
     ThreeLevel => "three_level",
@@ -168,6 +177,15 @@ mod tests {
         ]);
         pinned::<TokenScope>(&["read", "write"]);
         pinned::<ConfidenceScale>(&["zero_to_ten", "three_level"]);
+        pinned::<Weekday>(&[
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+            "saturday",
+            "sunday",
+        ]);
         pinned::<RequestState>(&["pending", "accepted", "declined", "superseded"]);
         pinned::<notification::NotificationKind>(&[
             "ownership_proposed",
