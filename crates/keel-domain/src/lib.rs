@@ -25,6 +25,7 @@ pub mod ownership;
 pub mod person;
 pub mod preferences;
 pub mod progress;
+pub mod reminders;
 pub mod review;
 pub mod rhythm;
 pub mod team;

@@ -39,11 +39,18 @@ pub enum NotificationKind {
     ReviewScheduled,
     /// Someone wrote a note of a 1:1 with you.
     ConversationNote,
+    /// An ownership proposed to you still waits for your answer (days on).
+    OwnershipReminder,
+    /// The person you proposed as an owner has not answered yet (days on).
+    OwnershipStillWaiting,
+    /// A cycle ended: score the key results you own and write the retrospective of the
+    /// objectives you own.
+    ScoreReminder,
 }
 
 impl NotificationKind {
     /// Every kind.
-    pub const ALL: [NotificationKind; 13] = [
+    pub const ALL: [NotificationKind; 16] = [
         NotificationKind::OwnershipProposed,
         NotificationKind::OwnershipAccepted,
         NotificationKind::OwnershipDeclined,
@@ -57,6 +64,9 @@ impl NotificationKind {
         NotificationKind::TurnedStale,
         NotificationKind::ReviewScheduled,
         NotificationKind::ConversationNote,
+        NotificationKind::OwnershipReminder,
+        NotificationKind::OwnershipStillWaiting,
+        NotificationKind::ScoreReminder,
     ];
 
     /// The kind as the API spells it.
@@ -75,6 +85,9 @@ impl NotificationKind {
             NotificationKind::TurnedStale => "turned_stale",
             NotificationKind::ReviewScheduled => "review_scheduled",
             NotificationKind::ConversationNote => "conversation_note",
+            NotificationKind::OwnershipReminder => "ownership_reminder",
+            NotificationKind::OwnershipStillWaiting => "ownership_still_waiting",
+            NotificationKind::ScoreReminder => "score_reminder",
         }
     }
 
@@ -100,6 +113,11 @@ impl NotificationKind {
             NotificationKind::TurnedStale => "Turned stale:",
             NotificationKind::ReviewScheduled => "scheduled",
             NotificationKind::ConversationNote => "wrote a note of your 1:1",
+            NotificationKind::OwnershipReminder => "is waiting for your answer on owning",
+            NotificationKind::OwnershipStillWaiting => "has not yet answered your proposal to own",
+            NotificationKind::ScoreReminder => {
+                "The cycle has ended: score and write the retrospective of"
+            }
         }
     }
 }

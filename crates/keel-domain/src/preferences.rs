@@ -9,6 +9,7 @@
 
 use crate::error::{FieldError, FieldResult};
 use crate::notification::NotificationKind;
+use crate::org::Weekday;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -208,6 +209,71 @@ pub fn notification_delivery(
     }
 }
 
+/// What a person gives as their digest day to follow the organisation's check-in day again.
+pub const ORGANISATION_DAY: &str = "organisation";
+
+/// The days of the week, Monday first (the order a form lists them).
+pub const WEEKDAYS: [Weekday; 7] = [
+    Weekday::Monday,
+    Weekday::Tuesday,
+    Weekday::Wednesday,
+    Weekday::Thursday,
+    Weekday::Friday,
+    Weekday::Saturday,
+    Weekday::Sunday,
+];
+
+/// A weekday as the API spells it and the store keeps it: `monday` … `sunday`.
+pub fn weekday_value(day: Weekday) -> &'static str {
+    match day {
+        Weekday::Monday => "monday",
+        Weekday::Tuesday => "tuesday",
+        Weekday::Wednesday => "wednesday",
+        Weekday::Thursday => "thursday",
+        Weekday::Friday => "friday",
+        Weekday::Saturday => "saturday",
+        Weekday::Sunday => "sunday",
+    }
+}
+
+/// A weekday in people's words: `Monday`.
+pub fn weekday_label(day: Weekday) -> &'static str {
+    match day {
+        Weekday::Monday => "Monday",
+        Weekday::Tuesday => "Tuesday",
+        Weekday::Wednesday => "Wednesday",
+        Weekday::Thursday => "Thursday",
+        Weekday::Friday => "Friday",
+        Weekday::Saturday => "Saturday",
+        Weekday::Sunday => "Sunday",
+    }
+}
+
+/// A weekday spelled as the API spells it; `None` for anything else.
+pub fn parse_weekday(v: &str) -> Option<Weekday> {
+    WEEKDAYS.into_iter().find(|d| weekday_value(*d) == v)
+}
+
+/// A person's digest day as given: a weekday (`Some`), or [`ORGANISATION_DAY`] to follow the
+/// organisation's check-in day (`None`). Anything else is an error naming `field`.
+pub fn parse_digest_day(field: &str, v: &str) -> FieldResult<Option<Weekday>> {
+    let v = v.trim().to_ascii_lowercase();
+    if v == ORGANISATION_DAY {
+        return Ok(None);
+    }
+    parse_weekday(&v).map(Some).ok_or_else(|| {
+        FieldError::new(
+            field,
+            "choose a day of the week (monday to sunday) or 'organisation' for the organisation's check-in day",
+        )
+    })
+}
+
+/// The day a person's weekly digest leaves: their own, else the organisation's check-in day.
+pub fn digest_weekday(own: Option<Weekday>, organisation: Weekday) -> Weekday {
+    own.unwrap_or(organisation)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,5 +330,25 @@ mod tests {
         assert_eq!(resolve(Topic::Feedback, None, None), Delivery::Email);
         assert!(Delivery::Email.on_bell() && Delivery::InApp.on_bell());
         assert!(!Delivery::DigestOnly.on_bell() && Delivery::DigestOnly.in_digest());
+    fn a_digest_day_is_a_weekday_or_the_organisations() {
+        for d in WEEKDAYS {
+            assert_eq!(
+                parse_digest_day("digest_day", weekday_value(d)).unwrap(),
+                Some(d)
+            );
+        }
+        assert_eq!(
+            parse_digest_day("digest_day", "Organisation").unwrap(),
+            None
+        );
+        assert_eq!(
+            parse_digest_day("digest_day", "someday").unwrap_err().field,
+            "digest_day"
+        );
+        assert_eq!(
+            digest_weekday(Some(Weekday::Monday), Weekday::Friday),
+            Weekday::Monday
+        );
+        assert_eq!(digest_weekday(None, Weekday::Friday), Weekday::Friday);
     }
 }

@@ -14,7 +14,10 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
-const MIGRATIONS: [Migration; 17] = [
+const MIGRATIONS: [Migration; 18] = [
+    },
+    Migration {
+const MIGRATIONS: [Migration; 18] = [
     Migration {
         version: 1,
         name: "init",
@@ -116,6 +119,12 @@ const MIGRATIONS: [Migration; 17] = [
         name: "notification_delivery",
         sqlite: include_str!("../migrations/sqlite/0017_notification_delivery.sql"),
         postgres: include_str!("../migrations/postgres/0017_notification_delivery.sql"),
+    },
+    Migration {
+        version: 18,
+        name: "digest_days",
+        sqlite: include_str!("../migrations/sqlite/0018_digest_days.sql"),
+        postgres: include_str!("../migrations/postgres/0018_digest_days.sql"),
     },
 ];
 

@@ -71,6 +71,7 @@ const REMOVE: &[&str] = &[
     "DELETE FROM account_tokens WHERE person_id = $1",
     "UPDATE account_tokens SET created_by = NULL WHERE created_by = $1",
     "DELETE FROM notification_preferences WHERE person_id = $1",
+    "DELETE FROM digest_days WHERE person_id = $1",
     // Their inbox, and what they caused in others' (a 1:1 note or recognition that is gone).
     "DELETE FROM notifications WHERE recipient_id = $1 OR actor_id = $1",
     "UPDATE audit_events SET before = NULL, after = NULL WHERE object_kind = 'token' \

@@ -1,11 +1,15 @@
-//! `keel notify digest|reminders`: run the weekly digest or the check-in reminders now, for
-//! operators and tests, through the same code as the scheduled jobs (`keel_server::digest`),
-//! with the same once-per-period keys: running it twice queues each message once. It prints
-//! what it queues; `--dry-run` prints and queues nothing.
+//! `keel notify digest|reminders|ownership-reminders|score-reminders`: run the weekly digest,
+//! the check-in reminders, the reminders about unanswered ownership requests or the
+//! end-of-cycle scoring reminders now, for operators and tests, through the same code as the
+//! scheduled jobs (`keel_server::digest`, `keel_server::jobs`), with the same once-per-period
+//! keys: running it twice queues each message once. It prints what it queues; `--dry-run`
+//! prints and queues nothing. The ownership and scoring reminders are queued as jobs that the
+//! running server's job runner turns into the bell notification and the email.
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 use keel_server::digest::{self, Outcome, Round};
+use keel_server::jobs::{ownership_reminders, score_reminders};
 use keel_store::{DynStore, People};
 
 /// The notify subcommands.
@@ -24,9 +28,21 @@ pub enum NotifyCommand {
         #[command(flatten)]
         common: Common,
     },
+    /// Queue the reminders about ownership requests still unanswered (the proposed owner after
+    /// 3 days, the proposer after 7; weekly after that), whatever the hour.
+    OwnershipReminders {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Queue the reminders to score and write the retrospective of a cycle that ended in the
+    /// last 14 days, once per owner and cycle, whatever the hour.
+    ScoreReminders {
+        #[command(flatten)]
+        common: Common,
+    },
 }
 
-/// What both subcommands take.
+/// What the subcommands take.
 #[derive(Args)]
 pub struct Common {
     /// Print what would be queued; queue nothing.
@@ -37,11 +53,33 @@ pub struct Common {
     public_url: Option<String>,
 }
 
+/// Which round a subcommand runs.
+#[derive(Clone, Copy)]
+enum What {
+    Digest,
+    Reminders,
+    Ownership,
+    Score,
+}
+
+impl What {
+    fn words(self) -> &'static str {
+        match self {
+            What::Digest => "digest",
+            What::Reminders => "reminder",
+            What::Ownership => "ownership reminder",
+            What::Score => "scoring reminder",
+        }
+    }
+}
+
 /// Runs a notify subcommand on `store`.
 pub async fn run(store: DynStore, command: NotifyCommand) -> anyhow::Result<()> {
-    let (person, common, digests) = match command {
-        NotifyCommand::Digest { person, common } => (person, common, true),
-        NotifyCommand::Reminders { common } => (None, common, false),
+    let (person, common, what) = match command {
+        NotifyCommand::Digest { person, common } => (person, common, What::Digest),
+        NotifyCommand::Reminders { common } => (None, common, What::Reminders),
+        NotifyCommand::OwnershipReminders { common } => (None, common, What::Ownership),
+        NotifyCommand::ScoreReminders { common } => (None, common, What::Score),
     };
     let Some(public_url) = common
         .public_url
@@ -67,16 +105,14 @@ pub async fn run(store: DynStore, command: NotifyCommand) -> anyhow::Result<()> 
         dry_run: common.dry_run,
         on_schedule: false,
     };
-    let out = if digests {
-        digest::digests(store.as_ref(), &round).await?
-    } else {
-        digest::reminders(store.as_ref(), &round).await?
+    let s = store.as_ref();
+    let out = match what {
+        What::Digest => digest::digests(s, &round).await?,
+        What::Reminders => digest::reminders(s, &round).await?,
+        What::Ownership => ownership_reminders::round(s, &round).await?,
+        What::Score => score_reminders::round(s, &round).await?,
     };
-    report(
-        &out,
-        common.dry_run,
-        if digests { "digest" } else { "reminder" },
-    );
+    report(&out, common.dry_run, what.words());
     Ok(())
 }
 

@@ -151,3 +151,75 @@ fn bad_input_fails_with_one_clear_line() {
         assert!(err.contains(says), "{args:?}: {err}");
     }
 }
+
+/// Moves every waiting ownership request of the demo `days` into the past.
+fn age_requests(dir: &Dir, days: i64) -> usize {
+    let conn = rusqlite::Connection::open(dir.0.join("keel.db")).unwrap();
+    conn.execute(
+        "UPDATE ownership_requests SET created_at = created_at - ?1 WHERE state = 'pending'",
+        rusqlite::params![days * 86_400 * 1_000_000],
+    )
+    .unwrap()
+}
+
+#[test]
+fn ownership_reminders_are_printed_and_queued_once_a_week() {
+    let dir = Dir::new();
+    out(&keel(&dir, &["demo"]));
+    // A week on, the demo's waiting requests are brought up.
+    assert!(
+        age_requests(&dir, 8) > 0,
+        "the demo has waiting ownership requests"
+    );
+    let (dry, err) = out(&keel(
+        &dir,
+        &["notify", "ownership-reminders", "--dry-run", URL[0], URL[1]],
+    ));
+    let would = lines_starting(&dry, "would queue");
+    assert!(would > 0, "{dry}{err}");
+    for l in dry.lines() {
+        let cols: Vec<&str> = l.split('\t').collect();
+        assert!(cols[2].starts_with("ownership_reminder:"), "{l}");
+        assert!(
+            cols[3].contains("is waiting for your answer") || cols[3].contains("has not answered"),
+            "{l}"
+        );
+    }
+    let (real, _) = out(&keel(
+        &dir,
+        &["notify", "ownership-reminders", URL[0], URL[1]],
+    ));
+    assert_eq!(lines_starting(&real, "queued"), would, "{real}");
+    let (again, err) = out(&keel(
+        &dir,
+        &["notify", "ownership-reminders", URL[0], URL[1]],
+    ));
+    assert_eq!(lines_starting(&again, "queued"), 0, "{again}");
+    assert!(
+        err.contains("0 ownership reminder message(s) queued"),
+        "{err}"
+    );
+}
+
+#[test]
+fn score_reminders_run_and_say_what_they_queued() {
+    let dir = Dir::new();
+    out(&keel(&dir, &["demo"]));
+    let (dry, err) = out(&keel(
+        &dir,
+        &["notify", "score-reminders", "--dry-run", URL[0], URL[1]],
+    ));
+    assert!(
+        err.contains("scoring reminder message(s) would be queued"),
+        "{err}"
+    );
+    for l in dry.lines() {
+        assert!(
+            l.split('\t').nth(2).unwrap().starts_with("score_reminder:"),
+            "{l}"
+        );
+    }
+    let o = keel(&dir, &["notify", "score-reminders"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("KEEL_PUBLIC_URL"));
+}

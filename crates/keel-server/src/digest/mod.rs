@@ -159,11 +159,17 @@ pub async fn digests(store: &dyn Store, round: &Round) -> ApiResult<Vec<Outcome>
     };
     let settings = store.settings().await?;
     let choices = preferences::Choices::load(store).await?;
+    let days: std::collections::HashMap<PersonId, Weekday> = store
+        .as_preferences()
+        .digest_days()
+        .await?
+        .into_iter()
+        .collect();
     let people: Vec<Person> = recipients(store, round.person.as_ref())
         .await?
         .into_iter()
         .filter(|p| choices.of(&p.id, Topic::Digest).by_email())
-        .filter(|p| !round.on_schedule || digest_time(&settings, p, round.now))
+        .filter(|p| !round.on_schedule || digest_time(&settings, p, days.get(&p.id), round.now))
         .collect();
     if people.is_empty() {
         return Ok(vec![]);
@@ -270,10 +276,17 @@ pub async fn reminders(store: &dyn Store, round: &Round) -> ApiResult<Vec<Outcom
     Ok(out)
 }
 
-/// The digest leaves on the check-in day, from the local hour.
-fn digest_time(settings: &OrgSettings, person: &Person, now: Timestamp) -> bool {
+/// The digest leaves on the person's own digest day (`own`), else the organisation's check-in
+/// day, from the local hour.
+fn digest_time(
+    settings: &OrgSettings,
+    person: &Person,
+    own: Option<&Weekday>,
+    now: Timestamp,
+) -> bool {
     let local = local_time(settings, person, now);
-    local.weekday() == settings.check_in_weekday.to_chrono() && local.hour() >= LOCAL_HOUR
+    let day = keel_domain::preferences::digest_weekday(own.copied(), settings.check_in_weekday);
+    local.weekday() == day.to_chrono() && local.hour() >= LOCAL_HOUR
 }
 
 fn render_error(e: askama::Error) -> ApiError {

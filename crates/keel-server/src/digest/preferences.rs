@@ -80,6 +80,11 @@ pub struct NotificationPreferences {
     /// OKRs turning off track or stale: `email`, `in_app` or `digest_only`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_changes: Option<Delivery>,
+    /// Your own day for the weekly digest (`monday` … `sunday`), or `organisation` to follow
+    /// the organisation's check-in day again; absent when you follow it. Yours only: the
+    /// organisation's defaults have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest_day: Option<String>,
 }
 
 impl NotificationPreferences {
@@ -105,6 +110,7 @@ impl NotificationPreferences {
             ownership: Some(of(Topic::Ownership)),
             feedback: Some(of(Topic::Feedback)),
             status_changes: Some(of(Topic::StatusChanges)),
+            digest_day: None,
         }
     }
 
@@ -134,7 +140,23 @@ pub async fn own(store: &dyn Store, caller: &Caller) -> ApiResult<NotificationPr
         ]
         .concat(),
     );
-    Ok(NotificationPreferences::resolved(|t| choices.of(id, t)))
+    let mut own = NotificationPreferences::resolved(|t| choices.of(id, t));
+    own.digest_day = store
+        .as_preferences()
+        .digest_day(id)
+        .await?
+        .map(|d| keel_domain::preferences::weekday_value(d).to_string());
+    Ok(own)
+}
+
+/// The digest day of a change: `None` when not given, `Some(None)` for the organisation's.
+fn digest_day_of(change: &NotificationPreferences) -> ApiResult<Option<Option<Weekday>>> {
+    change
+        .digest_day
+        .as_deref()
+        .map(|d| keel_domain::preferences::parse_digest_day("digest_day", d))
+        .transpose()
+        .map_err(ApiError::Invalid)
 }
 
 /// Sets the caller's own preferences (all checked before any is written).
@@ -144,9 +166,10 @@ pub async fn set_own(
     change: &NotificationPreferences,
 ) -> ApiResult<NotificationPreferences> {
     let choices = change.validated()?;
+    let day = digest_day_of(change)?;
     store
         .as_preferences()
-        .set_notification_preferences(Some(&caller.person.id), &choices, crate::services::now())
+        .set_own_notification_preferences(&caller.person.id, &choices, day, crate::services::now())
         .await?;
     own(store, caller).await
 }
@@ -171,6 +194,12 @@ pub async fn set_defaults(
 ) -> ApiResult<NotificationPreferences> {
     crate::read::administration::admin_settings(store, caller).await?;
     let choices = change.validated()?;
+    if change.digest_day.is_some() {
+        return Err(ApiError::Invalid(FieldError::new(
+            "digest_day",
+            "each person chooses their own digest day; the organisation's is its check-in day",
+        )));
+    }
     store
         .as_preferences()
         .set_notification_preferences(None, &choices, crate::services::now())

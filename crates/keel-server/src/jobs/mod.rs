@@ -12,6 +12,9 @@ pub mod cleanup;
 pub mod evaluator;
 pub mod event_emails;
 mod metrics;
+pub mod ownership_reminders;
+mod reminder_mail;
+pub mod score_reminders;
 
 pub use metrics::JobMetrics;
 
@@ -37,7 +40,7 @@ pub struct Schedule {
 /// hour, once per week (digest) or day (reminder), whatever the number of rounds.
 /// Notification emails every minute (news within a minute, several in it batched); the
 /// cleanup once a day.
-pub const SCHEDULES: [Schedule; 5] = [
+pub const SCHEDULES: [Schedule; 7] = [
     Schedule {
         kind: EVALUATE,
         every: chrono::Duration::hours(1),
@@ -57,6 +60,14 @@ pub const SCHEDULES: [Schedule; 5] = [
     Schedule {
         kind: cleanup::CLEANUP,
         every: chrono::Duration::days(1),
+    },
+    Schedule {
+        kind: ownership_reminders::ROUND,
+        every: chrono::Duration::hours(1),
+    },
+    Schedule {
+        kind: score_reminders::ROUND,
+        every: chrono::Duration::hours(1),
     },
 ];
 
@@ -133,9 +144,27 @@ async fn run(store: &dyn Store, job: &Job, mail: &MailConfig) -> Result<(), Fail
                 .map(|_| ())
                 .map_err(|e| Failure::Retry(e.to_string()))
         }
+        ownership_reminders::ROUND => {
+            ownership_reminders::round(store, &crate::digest::Round::scheduled(job.run_at))
+                .await
+                .map(|_| ())
+                .map_err(|e| Failure::Retry(e.to_string()))
+        }
         cleanup::CLEANUP => cleanup::clean_up(store, crate::services::now())
             .await
             .map(|_| ())
+            .map_err(|e| Failure::Retry(e.to_string())),
+        ownership_reminders::REMIND => ownership_reminders::remind(store, job)
+            .await
+            .map_err(|e| Failure::Retry(e.to_string())),
+        score_reminders::ROUND => {
+            score_reminders::round(store, &crate::digest::Round::scheduled(job.run_at))
+                .await
+                .map(|_| ())
+                .map_err(|e| Failure::Retry(e.to_string()))
+        }
+        score_reminders::REMIND => score_reminders::remind(store, job)
+            .await
             .map_err(|e| Failure::Retry(e.to_string())),
         crate::mail::SEND_EMAIL => send_email(store, job, mail).await,
         crate::services::accounts::PASSWORD_RESET_REQUEST => {

@@ -225,12 +225,18 @@ pub fn link(n: &Notification) -> String {
         | Kind::OwnershipDeclined
         | Kind::OwnershipHandedOver
         | Kind::TurnedOffTrack
-        | Kind::TurnedStale => okr,
+        | Kind::TurnedStale
+        | Kind::OwnershipReminder
+        | Kind::OwnershipStillWaiting => okr,
         Kind::FeedbackRequested | Kind::FeedbackAnswered | Kind::RecognitionReceived => {
             "/feedback".into()
         }
         Kind::CheckInDue | Kind::CheckInOverdue => "/my-week".into(),
         Kind::ReviewScheduled => format!("/reviews/{}", n.subject_id),
         Kind::ConversationNote => format!("/conversations/{}", n.subject_id),
+        Kind::ScoreReminder => match &n.objective_id {
+            Some(o) => format!("/objectives/{o}/close-out"),
+            None => "/my-week".into(),
+        },
     }
 }

@@ -39,6 +39,7 @@ mod org_world;
 mod owner_world;
 mod owners_confidence;
 mod ownership;
+mod ownership_reminders;
 mod pace_window;
 mod pages_as_of;
 mod permissions;

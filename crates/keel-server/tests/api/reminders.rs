@@ -8,7 +8,7 @@ use crate::helpers::*;
 use crate::rhythm::{active_objective, check_in_day_tomorrow};
 use keel_server::digest::{self, Round};
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{json, Value};
 
 #[tokio::test]
 async fn one_reminder_a_day_lists_every_due_key_result_and_nothing_else() {
@@ -116,4 +116,132 @@ async fn one_reminder_a_day_lists_every_due_key_result_and_nothing_else() {
         .await
         .unwrap()
         .is_empty());
+}
+
+/// Noon, in the organisation's time zone, `days` from today.
+async fn local_noon(app: &TestApp, days: i64) -> chrono::DateTime<chrono::Utc> {
+    let settings: serde_json::Value = app.get("/api/v1/settings").await.json().await.unwrap();
+    let zone: chrono_tz::Tz = settings["time_zone"].as_str().unwrap().parse().unwrap();
+    let day = chrono::Utc::now().with_timezone(&zone).date_naive() + chrono::Duration::days(days);
+    day.and_hms_opt(12, 0, 0)
+        .unwrap()
+        .and_local_timezone(zone)
+        .single()
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+}
+
+fn weekday_of(at: chrono::DateTime<chrono::Utc>, tz: &str) -> String {
+    let zone: chrono_tz::Tz = tz.parse().unwrap();
+    at.with_timezone(&zone)
+        .format("%A")
+        .to_string()
+        .to_lowercase()
+}
+
+#[tokio::test]
+async fn a_person_with_their_own_digest_day_gets_it_that_day_and_not_on_the_organisations() {
+    let app = spawn_app().await;
+    check_in_day_tomorrow(&app).await;
+    let cycle = app.cycle("2026 Q4").await;
+    let (o, krs) = active_objective(&app, &cycle, None, &["Something to say"]).await;
+    app.backdate_objective(&o, 20).await;
+    check_in(&app, &krs[0], 8, 8).await;
+    let settings: Value = app.get("/api/v1/settings").await.json().await.unwrap();
+    let tz = settings["time_zone"].as_str().unwrap().to_string();
+    let (today, tomorrow) = (local_noon(&app, 0).await, local_noon(&app, 1).await);
+    let scheduled = |now| Round {
+        now,
+        on_schedule: true,
+        dry_run: true,
+        ..round()
+    };
+    let gets_it = |now| {
+        let app = &app;
+        async move {
+            digest::digests(app.store.as_ref(), &scheduled(now))
+                .await
+                .unwrap()
+                .iter()
+                .any(|o| o.person_id.as_str() == app.admin_id)
+        }
+    };
+    // The organisation's check-in day is tomorrow: that is when the digest leaves.
+    assert!(!gets_it(today).await);
+    assert!(gets_it(tomorrow).await);
+
+    // Ada chooses today.
+    let resp = app
+        .req(Method::PUT, "/api/v1/me/notification-preferences")
+        .json(&json!({"digest_day": weekday_of(today, &tz)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let got: Value = resp.json().await.unwrap();
+    assert_eq!(got["digest_day"], weekday_of(today, &tz));
+    assert!(gets_it(today).await);
+    assert!(!gets_it(tomorrow).await);
+
+    // Back to the organisation's day.
+    let resp = app
+        .req(Method::PUT, "/api/v1/me/notification-preferences")
+        .json(&json!({"digest_day": "organisation"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let got: Value = resp.json().await.unwrap();
+    assert!(got.get("digest_day").is_none(), "{got}");
+    assert!(!gets_it(today).await);
+    assert!(gets_it(tomorrow).await);
+}
+
+#[tokio::test]
+async fn a_bad_digest_day_is_refused_naming_the_field_on_the_api_and_the_page() {
+    let app = spawn_app().await;
+    for bad in ["someday", "", "Mon"] {
+        let resp = app
+            .req(Method::PUT, "/api/v1/me/notification-preferences")
+            .json(&json!({"digest_day": bad, "digest": "off"}))
+            .send()
+            .await
+            .unwrap();
+        assert_problem(resp, StatusCode::UNPROCESSABLE_ENTITY, Some("digest_day")).await;
+    }
+    // Nothing was half-written: the digest is still on.
+    let got: Value = app
+        .get("/api/v1/me/notification-preferences")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got["digest"], "email");
+    // The page: the message beside the day, the day kept as chosen, nothing saved.
+    let b = Browser::admin(&app).await;
+    let html = b
+        .refused(
+            "/account/notifications",
+            &[("digest", "off"), ("digest_day", "someday")],
+        )
+        .await;
+    assert!(field_error(&html, "digest_day").is_some(), "{html}");
+    assert_eq!(
+        b.done("/account/notifications", &[("digest_day", "friday")])
+            .await,
+        "/account/notifications?saved=1"
+    );
+    let got: Value = app
+        .get("/api/v1/me/notification-preferences")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got["digest"], "email");
+    assert_eq!(got["digest_day"], "friday");
+    let page = b.html("/account/notifications").await;
+    assert!(
+        page.contains("<option value=\"friday\" selected>"),
+        "{page}"
+    );
 }

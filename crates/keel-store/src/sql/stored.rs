@@ -97,6 +97,15 @@ stored!(RequestState {
     Declined => "declined",
     Superseded => "superseded",
 });
+stored!(Weekday {
+    Monday => "monday",
+    Tuesday => "tuesday",
+    Wednesday => "wednesday",
+    Thursday => "thursday",
+    Friday => "friday",
+    Saturday => "saturday",
+    Sunday => "sunday",
+});
 stored!(ConfidenceScale {
     ZeroToTen => "zero_to_ten",
     ThreeLevel => "three_level",
@@ -115,6 +124,9 @@ stored!(notification::NotificationKind {
     TurnedStale => "turned_stale",
     ReviewScheduled => "review_scheduled",
     ConversationNote => "conversation_note",
+    OwnershipReminder => "ownership_reminder",
+    OwnershipStillWaiting => "ownership_still_waiting",
+    ScoreReminder => "score_reminder",
 });
 
 #[cfg(test)]
@@ -165,6 +177,15 @@ mod tests {
         ]);
         pinned::<TokenScope>(&["read", "write"]);
         pinned::<ConfidenceScale>(&["zero_to_ten", "three_level"]);
+        pinned::<Weekday>(&[
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+            "saturday",
+            "sunday",
+        ]);
         pinned::<RequestState>(&["pending", "accepted", "declined", "superseded"]);
         pinned::<notification::NotificationKind>(&[
             "ownership_proposed",
@@ -180,6 +201,9 @@ mod tests {
             "turned_stale",
             "review_scheduled",
             "conversation_note",
+            "ownership_reminder",
+            "ownership_still_waiting",
+            "score_reminder",
         ]);
         for s in RequestState::ALL {
             assert_eq!(s.stored(), s.as_str());

@@ -135,4 +135,5 @@ pub(crate) const TABLES: &[&Table] = &[
     &crate::preferences::SIGNING_KEY,
     &crate::account_tokens::ACCOUNT_TOKEN,
     &crate::mail_settings::MAIL_SETTINGS,
+    &crate::preferences::DIGEST_DAY,
 ];

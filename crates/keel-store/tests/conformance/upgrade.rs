@@ -147,6 +147,12 @@ const CHECKS: &[Check] = &[
               WHERE delivery <> 'in_app' OR emailed_at IS NOT NULL",
         want: &["0"],
     },
+    Check {
+        version: 18,
+        what: "nobody has chosen their own digest day yet: everyone's is the check-in day",
+        sql: "SELECT CAST(COUNT(*) AS TEXT) FROM digest_days",
+        want: &["0"],
+    },
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

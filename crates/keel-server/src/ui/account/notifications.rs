@@ -15,7 +15,11 @@ use axum::response::{Redirect, Response};
 use axum::routing::get;
 use axum::Form as PostedForm;
 use axum::Router;
-use keel_domain::preferences::{Delivery, Topic};
+use keel_domain::preferences::{
+    weekday_label, weekday_value, Delivery, Topic, ORGANISATION_DAY, WEEKDAYS,
+};
+use keel_domain::Weekday;
+use keel_store::Settings;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -41,6 +45,12 @@ pub struct Choice {
     pub error: Option<String>,
 }
 
+/// The person's digest day on the page: the organisation's day first, then the weekdays.
+pub struct DayChoice {
+    pub options: Vec<(&'static str, String, bool)>,
+    pub error: Option<String>,
+}
+
 /// The preferences form (the person's, or the organisation's defaults).
 #[derive(Template)]
 #[template(path = "notification_preferences.html")]
@@ -50,6 +60,8 @@ pub struct PreferencesPage {
     pub intro: &'static str,
     pub action: &'static str,
     pub choices: Vec<Choice>,
+    /// The person's digest day (their own page only).
+    pub day: Option<DayChoice>,
     pub saved: bool,
     pub error: Option<String>,
     /// The administration sub-navigation (the defaults page), else the account's.
@@ -77,6 +89,31 @@ pub fn choices(current: &NotificationPreferences, error: Option<&ApiError>) -> V
         .collect()
 }
 
+/// The digest day's row: `current`'s day selected, the organisation's check-in day named.
+pub fn day_choice(
+    current: &NotificationPreferences,
+    organisation: Weekday,
+    error: Option<&ApiError>,
+) -> DayChoice {
+    let own = current.digest_day.as_deref();
+    let mut options = vec![(
+        ORGANISATION_DAY,
+        format!("The check-in day ({})", weekday_label(organisation)),
+        own.is_none(),
+    )];
+    options.extend(WEEKDAYS.into_iter().map(|d| {
+        let v = weekday_value(d);
+        (v, weekday_label(d).to_string(), own == Some(v))
+    }));
+    DayChoice {
+        options,
+        error: match error {
+            Some(ApiError::Invalid(f)) if f.field == "digest_day" => Some(f.message.clone()),
+            _ => None,
+        },
+    }
+}
+
 /// A posted form as a change: each topic's value parsed (an unknown value names its topic).
 pub fn posted(form: &HashMap<String, String>) -> Result<NotificationPreferences, ApiError> {
     let get = |t: Topic| -> Result<Option<Delivery>, ApiError> {
@@ -96,16 +133,18 @@ pub fn posted(form: &HashMap<String, String>) -> Result<NotificationPreferences,
         ownership: get(Topic::Ownership)?,
         feedback: get(Topic::Feedback)?,
         status_changes: get(Topic::StatusChanges)?,
+        digest_day: form.get("digest_day").filter(|v| !v.is_empty()).cloned(),
     })
 }
 
-fn own_page(layout: Layout, choices: Vec<Choice>) -> PreferencesPage {
+fn own_page(layout: Layout, choices: Vec<Choice>, day: DayChoice) -> PreferencesPage {
     PreferencesPage {
         layout,
         title: "Your notifications",
         intro: "Choose how each kind of news reaches you. Whatever you choose, it stays on your notifications page in Keel.",
         action: "/account/notifications",
         choices,
+        day: Some(day),
         saved: false,
         error: None,
         admin_sections: vec![],
@@ -124,7 +163,9 @@ pub async fn preferences_form(
     Query(q): Query<Saved>,
 ) -> Result<Response, UiError> {
     let current = prefs::own(state.store(), &caller).await?;
-    let mut page = own_page(Layout::signed_in(&caller, ""), choices(&current, None));
+    let organisation = state.store().settings().await?.check_in_weekday;
+    let day = day_choice(&current, organisation, None);
+    let mut page = own_page(Layout::signed_in(&caller, ""), choices(&current, None), day);
     page.saved = q.saved.is_some();
     Ok(render(StatusCode::OK, &page))
 }
@@ -144,7 +185,13 @@ pub async fn set_preferences(
         Ok(_) => Ok(see_other("/account/notifications?saved=1")),
         Err(e @ ApiError::Invalid(_)) => {
             let current = prefs::own(state.store(), &caller).await?;
-            let mut page = own_page(Layout::signed_in(&caller, ""), choices(&current, Some(&e)));
+            let organisation = state.store().settings().await?.check_in_weekday;
+            let day = day_choice(&current, organisation, Some(&e));
+            let mut page = own_page(
+                Layout::signed_in(&caller, ""),
+                choices(&current, Some(&e)),
+                day,
+            );
             page.error = Some("Nothing was saved: see the message below.".into());
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }

@@ -23,6 +23,7 @@ fn page(
         intro: "How each kind of news reaches people who have not chosen for themselves. Each person can change theirs on their notifications page.",
         action: "/admin/notifications",
         choices,
+        day: None,
         saved: false,
         error: None,
         admin_sections: super::sections(caller, "/admin/notifications"),
