@@ -14,7 +14,7 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
-const MIGRATIONS: [Migration; 15] = [
+const MIGRATIONS: [Migration; 16] = [
     Migration {
         version: 1,
         name: "init",
@@ -104,6 +104,12 @@ const MIGRATIONS: [Migration; 15] = [
         name: "notification_preferences",
         sqlite: include_str!("../migrations/sqlite/0015_notification_preferences.sql"),
         postgres: include_str!("../migrations/postgres/0015_notification_preferences.sql"),
+    },
+    Migration {
+        version: 19,
+        name: "key_result_parents",
+        sqlite: include_str!("../migrations/sqlite/0019_key_result_parents.sql"),
+        postgres: include_str!("../migrations/postgres/0019_key_result_parents.sql"),
     },
 ];
 

@@ -7,6 +7,7 @@
 //! checks several use cases share (an OKR the caller may see, a lock, an active person) live in
 //! `guards`.
 
+pub mod alignment;
 pub mod check_ins;
 pub mod conversations;
 pub mod directory;

@@ -2,6 +2,7 @@
 //! requests over HTTP. One test binary (faster to link), one module per area.
 
 mod account_navigation;
+mod alignment;
 mod admin_pages;
 mod audit;
 mod audit_pages;

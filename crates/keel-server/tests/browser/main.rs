@@ -17,6 +17,7 @@
 mod helpers;
 
 mod a11y;
+mod alignment;
 mod crawl;
 mod key_result;
 mod objective_page;

@@ -125,6 +125,7 @@ macro_rules! conformance {
 }
 
 mod accounts;
+mod alignment;
 mod audit_log;
 mod cfrs;
 mod check_in_corrections;
