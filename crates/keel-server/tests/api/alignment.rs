@@ -160,9 +160,15 @@ async fn key_results_align_to_key_results_and_objectives(w: World) {
         )
         .await;
     assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, Some("parent_ids")).await;
-    // year_kr aligned to team_kr2: year_kr → team_kr2 → team_o → year_o ⊃ year_kr.
+    // A longer loop through key results only: team_kr2 → year_kr → team_kr2.
+    let r = patch_kr(app, &admin, &w.team_kr2, json!({"parent_ids": [w.year_kr]})).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = patch_kr(app, &admin, &w.year_kr, json!({"parent_ids": [w.team_o]})).await;
+    assert_eq!(r.status(), StatusCode::OK, "team_o → year_o does not lead back to year_kr");
     let r = patch_kr(app, &admin, &w.year_kr, json!({"parent_ids": [w.team_kr2]})).await;
     assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, Some("parent_ids")).await;
+    let r = patch_kr(app, &admin, &w.year_kr, json!({"parent_ids": []})).await;
+    assert_eq!(r.status(), StatusCode::OK);
     // Nothing was written by a refusal.
     let got = json_of(app, &format!("/api/v1/key-results/{}", w.year_kr)).await;
     assert_eq!(got["parent_ids"], json!([]));
