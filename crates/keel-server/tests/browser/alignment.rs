@@ -101,6 +101,8 @@ async fn opening_a_node_of_the_alignment_tree_loads_its_children() {
     b.press(&[keys::ENTER]).await;
     b.screenshot("browser-alignment").await;
     b.set_window_size(390, 844).await;
+    b.execute("document.querySelector('#tree').scrollIntoView()", json!([]))
+        .await;
     b.screenshot("browser-alignment-phone").await;
     let log = b
         .call(
