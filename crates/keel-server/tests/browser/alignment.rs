@@ -1,8 +1,9 @@
 //! The alignment tree in a real browser: the year's objective stands above the quarter's; opening
 //! it from the keyboard (Enter on its summary) loads its children with htmx, a level at a time,
 //! and a key result aligned to a key result shows under it; no console error or CSP violation.
-//! Screenshots: target/screenshots/browser-alignment.png (desktop) and
-//! browser-alignment-phone.png.
+//! The key result page's "aligns to" form suggests objectives as one types. Screenshots:
+//! target/screenshots/browser-alignment.png (desktop), browser-alignment-phone.png and
+//! browser-key-result-aligns-to.png.
 
 use super::*;
 
@@ -104,6 +105,16 @@ async fn opening_a_node_of_the_alignment_tree_loads_its_children() {
     b.execute("document.querySelector('#tree').scrollIntoView()", json!([]))
         .await;
     b.screenshot("browser-alignment-phone").await;
+    // The key result's page says what it aligns to, and the form suggests as one types.
+    b.set_window_size(1280, 900).await;
+    b.go(&format!("{}/key-results/{team_kr}", app.base)).await;
+    b.click("details.align-form summary").await;
+    b.type_into("#f-parent_ids-find", "Customers").await;
+    b.find(&format!("#f-parent_ids-found input[value='{year_o}']"))
+        .await;
+    b.execute("document.querySelector('#aligns-h').scrollIntoView()", json!([]))
+        .await;
+    b.screenshot("browser-key-result-aligns-to").await;
     let log = b
         .call(
             reqwest::Method::POST,
