@@ -96,7 +96,9 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.field, "parent_ids");
-        assert!(err.message.contains("the objective would contribute to itself"));
+        assert!(err
+            .message
+            .contains("the objective would contribute to itself"));
         // k2 aligned to k1: k1 → k2 already.
         let err = refuse_alignment_loop(
             &ParentRef::KeyResult(k2.clone()),
@@ -104,7 +106,9 @@ mod tests {
             parents,
         )
         .unwrap_err();
-        assert!(err.message.contains("the key result would contribute to itself"));
+        assert!(err
+            .message
+            .contains("the key result would contribute to itself"));
         // A key result aligned to itself.
         assert!(refuse_alignment_loop(
             &ParentRef::KeyResult(k1.clone()),

@@ -259,8 +259,12 @@ async fn get_key_result(
     )
     .await?;
     let at = crate::services::rhythm::as_of_moment(s.store(), q.as_of.as_deref()).await?;
-    let view = with_parents(s.store(), &caller, views::key_result_as_of(s.store(), kr, at).await?)
-        .await?;
+    let view = with_parents(
+        s.store(),
+        &caller,
+        views::key_result_as_of(s.store(), kr, at).await?,
+    )
+    .await?;
     Ok((etag(view.version), Json(view)))
 }
 

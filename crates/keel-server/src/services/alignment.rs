@@ -20,7 +20,11 @@ const MAX_LEVELS: usize = 64;
 
 /// Refuses aligning `node` to `parents` when it would then contribute to itself: walks the graph
 /// upwards from the new parents, one level (three queries) at a time, then asks the domain.
-pub async fn refuse_loops(store: &dyn Store, node: &ParentRef, parents: &[ParentRef]) -> ApiResult<()> {
+pub async fn refuse_loops(
+    store: &dyn Store,
+    node: &ParentRef,
+    parents: &[ParentRef],
+) -> ApiResult<()> {
     let mut graph: HashMap<ParentRef, Vec<ParentRef>> = HashMap::new();
     let mut frontier: Vec<ParentRef> = parents.to_vec();
     for _ in 0..MAX_LEVELS {
@@ -43,9 +47,7 @@ pub async fn refuse_loops(store: &dyn Store, node: &ParentRef, parents: &[Parent
             graph.entry(child).or_default().push(parent);
         }
     }
-    refuse_alignment_loop(node, parents, |n| {
-        graph.get(n).cloned().unwrap_or_default()
-    })?;
+    refuse_alignment_loop(node, parents, |n| graph.get(n).cloned().unwrap_or_default())?;
     Ok(())
 }
 

@@ -7,9 +7,14 @@
 
 use super::company::{percent, Choice, StatusBadge};
 use super::{render, Layout, SignedIn, UiError};
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::read::alignment::{self, AlignmentNode, Filters, Level, TreeFilter};
 use crate::read::pickers;
+use crate::read::search::{self as find};
+use crate::services::alignment as aligning;
+use crate::services::guards;
+use crate::services::visibility::Viewer;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -19,11 +24,6 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Form as PostedForm, Router};
 use keel_domain::rhythm::Status;
-use crate::auth::Caller;
-use crate::read::search::{self as find};
-use crate::services::alignment as aligning;
-use crate::services::guards;
-use crate::services::visibility::Viewer;
 use keel_domain::*;
 use keel_store::{PageRequest, SearchKind, Store};
 use std::collections::HashMap;
@@ -124,7 +124,9 @@ struct NodesFragment {
 }
 
 fn q_str(q: &HashMap<String, String>, k: &str) -> Option<String> {
-    q.get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+    q.get(k)
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
 }
 
 /// A query string of `pairs` (empty values left out).
@@ -272,10 +274,12 @@ pub async fn children(
     };
     let level = alignment::level(store, &caller, &f, parent.as_deref(), &page).await?;
     let next = |path: &str| {
-        level
-            .next_cursor
-            .as_ref()
-            .map(|c| format!("{path}?{}", query_of(&[("parent", parent.clone()), ("cursor", Some(c.clone()))])))
+        level.next_cursor.as_ref().map(|c| {
+            format!(
+                "{path}?{}",
+                query_of(&[("parent", parent.clone()), ("cursor", Some(c.clone()))])
+            )
+        })
     };
     let fragment = NodesFragment {
         more_href: next("/alignment"),
@@ -318,7 +322,11 @@ pub struct AlignPosted {
 }
 
 /// Lines for OKR ids the reader may see (in order; others left out, never named).
-async fn lines_of(store: &dyn Store, viewer: &Viewer, ids: &[String]) -> Result<Vec<AlignedLine>, ApiError> {
+async fn lines_of(
+    store: &dyn Store,
+    viewer: &Viewer,
+    ids: &[String],
+) -> Result<Vec<AlignedLine>, ApiError> {
     let seen = viewer.visible_okrs(store, ids).await?;
     let found = guards::okrs_by_ids(store, ids).await?;
     Ok(ids
@@ -329,7 +337,11 @@ async fn lines_of(store: &dyn Store, viewer: &Viewer, ids: &[String]) -> Result<
             let is_objective = objective.as_str() == id;
             Some(AlignedLine {
                 id: id.clone(),
-                kind: if is_objective { "Objective" } else { "Key result" },
+                kind: if is_objective {
+                    "Objective"
+                } else {
+                    "Key result"
+                },
                 href: if is_objective {
                     format!("/objectives/{id}")
                 } else {
@@ -384,11 +396,18 @@ pub async fn aligns_to(
 
 /// What the find field names, for a form sent without JavaScript: each comma-separated part an
 /// id, or words of a title matching exactly one objective or key result the reader may see.
-async fn resolve_typed(store: &dyn Store, caller: &Caller, typed: &str) -> Result<Vec<String>, ApiError> {
+async fn resolve_typed(
+    store: &dyn Store,
+    caller: &Caller,
+    typed: &str,
+) -> Result<Vec<String>, ApiError> {
     let viewer = Viewer::of(&caller.person);
     let mut out = Vec::new();
     for part in typed.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        if guards::resolve_okr(store, &viewer, "parent_ids", part).await.is_ok() {
+        if guards::resolve_okr(store, &viewer, "parent_ids", part)
+            .await
+            .is_ok()
+        {
             out.push(part.to_string());
             continue;
         }

@@ -55,7 +55,10 @@ async fn world(app: TestApp) -> World {
         let title = title.to_string();
         async move {
             id(app
-                .create(&path, json!({"title": title, "kind": "increase", "target": 100}))
+                .create(
+                    &path,
+                    json!({"title": title, "kind": "increase", "target": 100}),
+                )
                 .await)
         }
     };
@@ -126,8 +129,14 @@ async fn key_results_align_to_key_results_and_objectives(w: World) {
     assert_eq!(r.status(), StatusCode::OK);
     let k: Value = r.json().await.unwrap();
     assert_eq!(k["parent_ids"], json!([w.year_kr, w.year_o]));
-    assert_eq!(k["parents"][0], json!({"kind": "key_result", "id": w.year_kr}));
-    assert_eq!(k["parents"][1], json!({"kind": "objective", "id": w.year_o}));
+    assert_eq!(
+        k["parents"][0],
+        json!({"kind": "key_result", "id": w.year_kr})
+    );
+    assert_eq!(
+        k["parents"][1],
+        json!({"kind": "objective", "id": w.year_o})
+    );
     let got = json_of(app, &format!("/api/v1/key-results/{}", w.team_kr)).await;
     assert_eq!(got["parent_ids"], json!([w.year_kr, w.year_o]));
     // On creation too.
@@ -146,10 +155,7 @@ async fn key_results_align_to_key_results_and_objectives(w: World) {
     ] {
         let r = patch_kr(app, &admin, kr, json!({ "parent_ids": parents })).await;
         let body = assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, Some("parent_ids")).await;
-        assert!(
-            body["detail"].as_str().unwrap().contains("loop"),
-            "{body}"
-        );
+        assert!(body["detail"].as_str().unwrap().contains("loop"), "{body}");
     }
     // …and longer: the year objective aligned to the team's second key result would make
     // year_o → team_kr2 → team_o → year_o.
@@ -164,7 +170,11 @@ async fn key_results_align_to_key_results_and_objectives(w: World) {
     let r = patch_kr(app, &admin, &w.team_kr2, json!({"parent_ids": [w.year_kr]})).await;
     assert_eq!(r.status(), StatusCode::OK);
     let r = patch_kr(app, &admin, &w.year_kr, json!({"parent_ids": [w.team_o]})).await;
-    assert_eq!(r.status(), StatusCode::OK, "team_o → year_o does not lead back to year_kr");
+    assert_eq!(
+        r.status(),
+        StatusCode::OK,
+        "team_o → year_o does not lead back to year_kr"
+    );
     let r = patch_kr(app, &admin, &w.year_kr, json!({"parent_ids": [w.team_kr2]})).await;
     assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, Some("parent_ids")).await;
     let r = patch_kr(app, &admin, &w.year_kr, json!({"parent_ids": []})).await;
@@ -195,12 +205,20 @@ async fn key_results_align_to_key_results_and_objectives(w: World) {
         .send()
         .await
         .unwrap();
-    assert_problem(sams_kr, StatusCode::UNPROCESSABLE_ENTITY, Some("parent_ids")).await;
+    assert_problem(
+        sams_kr,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("parent_ids"),
+    )
+    .await;
     let sams_kr = app
         .req_as(
             &w.sam.1,
             Method::POST,
-            &format!("/api/v1/objectives/{}/key-results", sams_o["id"].as_str().unwrap()),
+            &format!(
+                "/api/v1/objectives/{}/key-results",
+                sams_o["id"].as_str().unwrap()
+            ),
         )
         .json(&json!({"title": "Sam's measure", "kind": "increase", "target": 10}))
         .send()
@@ -272,12 +290,19 @@ async fn the_tree_a_level_at_a_time(w: World) {
     assert_eq!(ids(&below), vec![w.team_kr.clone()]);
     assert_eq!(below["items"][0]["kind"], "key_result");
     // Paginated.
-    let first = json_of(app, &format!("/api/v1/alignment?parent={}&limit=1", w.year_o)).await;
+    let first = json_of(
+        app,
+        &format!("/api/v1/alignment?parent={}&limit=1", w.year_o),
+    )
+    .await;
     assert_eq!(ids(&first).len(), 1);
     let cursor = first["next_cursor"].as_str().unwrap();
     let second = json_of(
         app,
-        &format!("/api/v1/alignment?parent={}&limit=1&cursor={cursor}", w.year_o),
+        &format!(
+            "/api/v1/alignment?parent={}&limit=1&cursor={cursor}",
+            w.year_o
+        ),
     )
     .await;
     assert_eq!(ids(&second).len(), 1);
@@ -337,15 +362,27 @@ async fn the_tree_a_level_at_a_time(w: World) {
 
 async fn the_tree_page(w: World) {
     let app = &w.app;
-    patch_kr(app, &app.token, &w.team_kr, json!({"parent_ids": [w.year_kr]})).await;
+    patch_kr(
+        app,
+        &app.token,
+        &w.team_kr,
+        json!({"parent_ids": [w.year_kr]}),
+    )
+    .await;
     let admin = Browser::admin(app).await;
     let page = admin
         .page(&format!("/alignment?cycle_id={}", w.quarter))
         .await;
     assert!(page.links_to(&format!("/objectives/{}", w.year_o)));
-    assert!(page.links_to(&format!("/alignment?parent={}", w.year_o)), "the no-JS way down");
+    assert!(
+        page.links_to(&format!("/alignment?parent={}", w.year_o)),
+        "the no-JS way down"
+    );
     assert!(page.mentions("Customers love the product"));
-    assert!(!page.mentions("Onboarding is effortless"), "a level at a time");
+    assert!(
+        !page.mentions("Onboarding is effortless"),
+        "a level at a time"
+    );
     assert!(page.links_to("/alignment"), "in the navigation");
     // The subtree page and the fragment htmx loads.
     let sub = admin.page(&format!("/alignment?parent={}", w.year_o)).await;
@@ -372,7 +409,9 @@ async fn the_tree_page(w: World) {
     assert!(by_owner.selected_values().contains(&w.sam.0));
     // Sam does not see the private objective's title anywhere on the page.
     let sam = Browser::signed_in(app, &w.sam.0, "sam.outsider@keel.test").await;
-    let html = sam.html(&format!("/alignment?cycle_id={}", w.quarter)).await;
+    let html = sam
+        .html(&format!("/alignment?cycle_id={}", w.quarter))
+        .await;
     assert!(!html.contains("Initech"));
 }
 
@@ -384,7 +423,10 @@ async fn the_aligns_to_form(w: World) {
     assert!(page.mentions("It contributes to nothing beyond its objective yet"));
     // The picker suggests objectives and key results by title, as checkboxes.
     let found = admin.html("/alignment/pick?parent_ids.find=NPS").await;
-    assert!(found.contains(&format!("value=\"{}\"", w.year_kr)), "{found}");
+    assert!(
+        found.contains(&format!("value=\"{}\"", w.year_kr)),
+        "{found}"
+    );
     // Ticked from the picker and typed by title (no JavaScript), saved together.
     let to = admin
         .done(
@@ -421,14 +463,23 @@ async fn the_aligns_to_form(w: World) {
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = Page::parse(&r.text().await.unwrap());
-    assert!(page.field_error("parent_ids").unwrap().contains("no such title anywhere"));
-    assert_eq!(page.field("parent_ids.find").unwrap(), "no such title anywhere");
+    assert!(page
+        .field_error("parent_ids")
+        .unwrap()
+        .contains("no such title anywhere"));
+    assert_eq!(
+        page.field("parent_ids.find").unwrap(),
+        "no such title anywhere"
+    );
     // Sam may see the key result but not change it: no form, and a refused post.
     let sam = Browser::signed_in(app, &w.sam.0, "sam.outsider@keel.test").await;
     let page = sam.page(&path).await;
     assert!(!page.has(&format!("form[action='{path}/alignment']")));
     let r = sam
-        .submit(&format!("{path}/alignment"), &[("parent_ids", w.year_o.as_str())])
+        .submit(
+            &format!("{path}/alignment"),
+            &[("parent_ids", w.year_o.as_str())],
+        )
         .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }

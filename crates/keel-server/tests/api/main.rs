@@ -2,8 +2,8 @@
 //! requests over HTTP. One test binary (faster to link), one module per area.
 
 mod account_navigation;
-mod alignment;
 mod admin_pages;
+mod alignment;
 mod audit;
 mod audit_pages;
 mod auth;

@@ -102,8 +102,11 @@ async fn opening_a_node_of_the_alignment_tree_loads_its_children() {
     b.press(&[keys::ENTER]).await;
     b.screenshot("browser-alignment").await;
     b.set_window_size(390, 844).await;
-    b.execute("document.querySelector('#tree').scrollIntoView()", json!([]))
-        .await;
+    b.execute(
+        "document.querySelector('#tree').scrollIntoView()",
+        json!([]),
+    )
+    .await;
     b.screenshot("browser-alignment-phone").await;
     // The key result's page says what it aligns to, and the form suggests as one types.
     b.set_window_size(1280, 900).await;
@@ -112,8 +115,11 @@ async fn opening_a_node_of_the_alignment_tree_loads_its_children() {
     b.type_into("#f-parent_ids-find", "Customers").await;
     b.find(&format!("#f-parent_ids-found input[value='{year_o}']"))
         .await;
-    b.execute("document.querySelector('#aligns-h').scrollIntoView()", json!([]))
-        .await;
+    b.execute(
+        "document.querySelector('#aligns-h').scrollIntoView()",
+        json!([]),
+    )
+    .await;
     b.screenshot("browser-key-result-aligns-to").await;
     let log = b
         .call(

@@ -62,8 +62,10 @@ pub trait Alignment: Send + Sync {
     ) -> StoreResult<KeyResult>;
     /// Each node's parents, as `(node, parent)`: an objective's, and a key result's together
     /// with its own objective (it contributes to it). For the loop check: three queries.
-    async fn alignment_parents(&self, nodes: &[ParentRef])
-        -> StoreResult<Vec<(ParentRef, ParentRef)>>;
+    async fn alignment_parents(
+        &self,
+        nodes: &[ParentRef],
+    ) -> StoreResult<Vec<(ParentRef, ParentRef)>>;
     /// Objectives (not deleted) with no parent the filter's reader may see, by id, a page at a
     /// time: the roots of the tree.
     async fn alignment_roots(
@@ -490,7 +492,10 @@ impl Alignment for SqlStore {
         )
         .await?
         {
-            out.push((parent, ParentRef::Objective(ObjectiveId::from_string(child))));
+            out.push((
+                parent,
+                ParentRef::Objective(ObjectiveId::from_string(child)),
+            ));
         }
         for (parent, child) in aligned_to(
             &mut ex,
@@ -501,7 +506,10 @@ impl Alignment for SqlStore {
         )
         .await?
         {
-            out.push((parent, ParentRef::KeyResult(KeyResultId::from_string(child))));
+            out.push((
+                parent,
+                ParentRef::KeyResult(KeyResultId::from_string(child)),
+            ));
         }
         Ok(out)
     }

@@ -33,12 +33,15 @@ async fn key_result_parents_round_trip(s: DynStore, _url: String) {
         "in order"
     );
     // A stale version is refused and changes nothing.
-    let err = s
-        .align_key_result(&ctx(), &b.kr, &[])
-        .await
-        .unwrap_err();
+    let err = s.align_key_result(&ctx(), &b.kr, &[]).await.unwrap_err();
     assert!(matches!(err, StoreError::StaleVersion), "{err:?}");
-    assert_eq!(s.key_result_parents(&[b.kr.id.clone()]).await.unwrap().len(), 2);
+    assert_eq!(
+        s.key_result_parents(&[b.kr.id.clone()])
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
     // Replacing with fewer.
     s.align_key_result(&ctx(), &stored, &parents[1..])
         .await
@@ -192,9 +195,13 @@ async fn children_of_objectives_and_key_results(s: DynStore, _url: String) {
     }
     let kr2 = key_result(&aligned_o.id, &b.owner.id);
     s.insert_key_result(&ctx(), &kr2, None).await.unwrap();
-    s.align_key_result(&ctx(), &kr2, &[ParentRef::Objective(b.objective.id.clone())])
-        .await
-        .unwrap();
+    s.align_key_result(
+        &ctx(),
+        &kr2,
+        &[ParentRef::Objective(b.objective.id.clone())],
+    )
+    .await
+    .unwrap();
     let nodes = [
         ParentRef::Objective(b.objective.id.clone()),
         ParentRef::KeyResult(b.kr.id.clone()),
@@ -204,7 +211,11 @@ async fn children_of_objectives_and_key_results(s: DynStore, _url: String) {
         v
     };
     let o = ParentRef::Objective(b.objective.id.clone());
-    let got = sorted(s.alignment_children(&Reader::Everyone, &nodes).await.unwrap());
+    let got = sorted(
+        s.alignment_children(&Reader::Everyone, &nodes)
+            .await
+            .unwrap(),
+    );
     let want = sorted(vec![
         (o.clone(), ParentRef::KeyResult(b.kr.id.clone())),
         (o.clone(), ParentRef::Objective(hidden_o.id.clone())),
