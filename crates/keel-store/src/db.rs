@@ -903,7 +903,9 @@ fn fk_field(constraint: &str) -> &'static str {
         "ownership_requests_previous_owner_id_fkey" => "previous_owner_id",
         "ownership_requests_objective_id_fkey" | "ownership_requests_key_result_id_fkey" => "okr",
         "objective_parents_parent_objective_id_fkey"
-        | "objective_parents_parent_key_result_id_fkey" => "parent_ids",
+        | "objective_parents_parent_key_result_id_fkey"
+        | "key_result_parents_parent_objective_id_fkey"
+        | "key_result_parents_parent_key_result_id_fkey" => "parent_ids",
         "key_results_objective_id_fkey" => "objective_id",
         "check_ins_key_result_id_fkey" | "initiatives_key_result_id_fkey" => "key_result_id",
         "check_ins_author_id_fkey" => "author_id",

@@ -22,6 +22,7 @@
 //! | `okrs::objectives` | [`Objectives`] | `objectives`, `objective_teams`, `objective_parents`, `objective_contributors`, `objective_co_owners` |
 //! | `okrs::key_results` | [`KeyResults`] | `key_results`, `key_result_teams`, `key_result_contributors`, `key_result_co_owners` |
 //! | `okrs::initiatives` | [`Initiatives`] | `initiatives` |
+//! | `okrs::alignment` | [`Alignment`] | `key_result_parents` (and the alignment tree's reads) |
 //! | `check_ins` (and `check_ins::group_commit`) | [`CheckIns`] | `check_ins` |
 //! | `ownership_requests` | [`Ownership`] | `ownership_requests` |
 //! | `owner_rhythm` | [`Rhythm`] | `team_cadences`, `status_overrides`, `key_result_scores`, `retrospectives` |
@@ -102,7 +103,7 @@ pub use db::SqliteSynchronous;
 pub use first_run::FirstRun;
 pub use jobs::{Job, JobState, Jobs, KeyResultSignal, NewJob, Notifications};
 pub use mail_settings::{MailServer, StoredMailSettings};
-pub use okrs::{Initiatives, KeyResults, Objectives};
+pub use okrs::{Alignment, AlignmentFilter, AlignmentRoot, Initiatives, KeyResults, Objectives};
 pub use owner_rhythm::Rhythm;
 pub use ownership_requests::Ownership;
 pub use people::People;
@@ -546,6 +547,8 @@ pub trait Store: Send + Sync + 'static {
     fn as_account_tokens(&self) -> &dyn AccountTokens;
     /// This store as its MailServer area.
     fn as_mail_server(&self) -> &dyn MailServer;
+    /// This store as its Alignment area.
+    fn as_alignment(&self) -> &dyn Alignment;
 }
 
 impl<T> Store for T
@@ -574,6 +577,7 @@ where
         + Search
         + AccountTokens
         + MailServer
+        + Alignment
         + Send
         + Sync
         + 'static,
@@ -648,6 +652,9 @@ where
         self
     }
     fn as_mail_server(&self) -> &dyn MailServer {
+        self
+    }
+    fn as_alignment(&self) -> &dyn Alignment {
         self
     }
 }

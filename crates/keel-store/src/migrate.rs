@@ -14,10 +14,13 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
-const MIGRATIONS: [Migration; 18] = [
+const MIGRATIONS: [Migration; 19] = [
     },
     Migration {
-const MIGRATIONS: [Migration; 18] = [
+const MIGRATIONS: [Migration; 19] = [
+    },
+    Migration {
+const MIGRATIONS: [Migration; 19] = [
     Migration {
         version: 1,
         name: "init",
@@ -125,6 +128,12 @@ const MIGRATIONS: [Migration; 18] = [
         name: "digest_days",
         sqlite: include_str!("../migrations/sqlite/0018_digest_days.sql"),
         postgres: include_str!("../migrations/postgres/0018_digest_days.sql"),
+    },
+    Migration {
+        version: 19,
+        name: "key_result_parents",
+        sqlite: include_str!("../migrations/sqlite/0019_key_result_parents.sql"),
+        postgres: include_str!("../migrations/postgres/0019_key_result_parents.sql"),
     },
 ];
 

@@ -129,6 +129,7 @@ const API: &[(&str, &str, &str, &str)] = &[
     ("GET",    "/people/{id}/ownership",              "yyyyyyyyy", "lists only OKRs the reader may see"),
     ("GET",    "/people/{id}/okrs",                   "yyyyyyyyy", "a person's OKRs in a cycle; lists and counts only OKRs the reader may see"),
     ("GET",    "/search",                             "yyyyyyyyy", "finds only OKRs the reader may see; people and teams are open to everyone"),
+    ("GET",    "/alignment",                          "yyyyyyyyy", "lists only OKRs the reader may see; a parent they may not see is never named"),
     ("GET",    "/people/{id}/export",                 "ynnnnnnnn", "everything about one person, their 1:1s included"),
     ("POST",   "/people/{id}/erase",                  "ynnnnnnnn", "a person who left; never oneself, nor an owner of open OKRs"),
     // teams
@@ -233,6 +234,9 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     // everyone's pages
     ("GET",  "/my-week",                            "yyyyyyyyy", "what is due for the reader's own OKRs"),
     ("GET",  "/company",                            "yyyyyyyyy", "lists only OKRs the reader may see"),
+    ("GET",  "/alignment",                          "yyyyyyyyy", "as `GET /api/v1/alignment`"),
+    ("GET",  "/alignment/children",                 "yyyyyyyyy", "a node's children, for the tree page (htmx); as `GET /api/v1/alignment?parent=`"),
+    ("GET",  "/alignment/pick",                     "yyyyyyyyy", "objectives and key results the reader may see matching what was typed"),
     ("GET",  "/ownership",                          "yyyyyyyyy", "likewise"),
     ("GET",  "/health",                             "yyyyyyyyn", "as `GET /api/v1/health`"),
     ("GET",  "/teams/{id}",                         "yyyyyyyyy", ""),
@@ -289,6 +293,7 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     ("POST", "/objectives/{id}/edit",               "yyooooono", ""),
     ("POST", "/objectives/{id}/key-results/new",    "yyooooono", ""),
     ("POST", "/key-results/{id}/edit",              "yyooooooo", "finance: key results tagged financial"),
+    ("POST", "/key-results/{id}/alignment",         "yyooooooo", "what it aligns to: as `PATCH /api/v1/key-results/{id}` with `parent_ids`"),
     ("POST", "/key-results/{id}/check-ins/{check_in_id}/correct",  "oonoooooo", "as `PATCH /api/v1/key-results/{id}/check-ins/{check_in_id}`"),
     ("POST", "/key-results/{id}/check-ins/{check_in_id}/withdraw", "oonoooooo", "as `POST /api/v1/key-results/{id}/check-ins/{check_in_id}/withdraw`"),
     ("POST", "/key-results/{id}/initiatives",       "yyooooooo", ""),

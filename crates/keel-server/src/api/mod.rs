@@ -2,6 +2,7 @@
 //! (so the document cannot drift from the routes).
 
 mod accounts;
+mod alignment;
 mod audit;
 mod contract;
 mod conversations;
@@ -68,6 +69,7 @@ same way again until the state changes."
         (name = "cfrs", description = "Conversations, feedback and recognition"),
         (name = "notifications", description = "Your notifications: what happened that you may act on"),
         (name = "search", description = "Finding objectives, key results, people and teams by name"),
+        (name = "alignment", description = "The alignment tree: what each objective and key result contributes to, a level at a time"),
     )
 )]
 struct ApiDoc;
@@ -102,6 +104,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(preferences::routes())
         .merge(search::routes())
         .merge(people_okrs::routes())
+        .merge(alignment::routes())
         .split_for_parts();
     let mut doc = doc;
     // After the merge: the rules apply to every route's operations.

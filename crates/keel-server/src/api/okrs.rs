@@ -61,6 +61,23 @@ pub(crate) async fn one_for_reader(
     Ok(for_reader(store, caller, vec![view]).await?.remove(0))
 }
 
+/// A key result's view with what it contributes to, as `caller` may read it.
+async fn with_parents(
+    store: &dyn keel_store::Store,
+    caller: &Caller,
+    mut view: KeyResultView,
+) -> ApiResult<KeyResultView> {
+    let parents = crate::services::alignment::key_result_parents(
+        store,
+        &Viewer::of(&caller.person),
+        &view.id,
+    )
+    .await?;
+    view.parent_ids = Some(parents.iter().map(|p| p.id().to_string()).collect());
+    view.parents = Some(parents);
+    Ok(view)
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ObjectivesQuery {
@@ -222,7 +239,7 @@ async fn create_key_result(
 ) -> ApiResult<impl IntoResponse> {
     let kr =
         svc::create_key_result(s.store(), &caller, &ObjectiveId::from_string(id), input).await?;
-    let view = views::key_result(s.store(), kr).await?;
+    let view = with_parents(s.store(), &caller, views::key_result(s.store(), kr).await?).await?;
     Ok((StatusCode::CREATED, etag(view.version), Json(view)))
 }
 
@@ -242,7 +259,12 @@ async fn get_key_result(
     )
     .await?;
     let at = crate::services::rhythm::as_of_moment(s.store(), q.as_of.as_deref()).await?;
-    let view = views::key_result_as_of(s.store(), kr, at).await?;
+    let view = with_parents(
+        s.store(),
+        &caller,
+        views::key_result_as_of(s.store(), kr, at).await?,
+    )
+    .await?;
     Ok((etag(view.version), Json(view)))
 }
 
@@ -265,7 +287,7 @@ async fn patch_key_result(
         patch,
     )
     .await?;
-    let view = views::key_result(s.store(), kr).await?;
+    let view = with_parents(s.store(), &caller, views::key_result(s.store(), kr).await?).await?;
     Ok((etag(view.version), Json(view)))
 }
 

@@ -9,6 +9,7 @@
 //! named for what it shows.
 
 pub mod administration;
+pub mod alignment;
 pub mod audit_log;
 pub mod calibration;
 pub mod cfrs;

@@ -105,6 +105,11 @@ pub struct KeyResultView {
     /// The day its next check-in falls due: the organisation's check-in day that closes its
     /// cadence.
     pub check_in_due_on: chrono::NaiveDate,
+    /// The ids of the objectives and key results it contributes to, those the reader may see
+    /// (filled on key-result reads and writes, `/key-results/{id}`; null in lists).
+    pub parent_ids: Option<Vec<String>>,
+    /// The same, each with its kind (`objective` or `key_result`).
+    pub parents: Option<Vec<ParentRef>>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
     pub version: i64,
@@ -259,6 +264,8 @@ impl Names {
             cadence_days: a.cadence_days,
             check_in_due: a.due,
             check_in_due_on: a.due_on,
+            parent_ids: None,
+            parents: None,
             owner: self.person(&kr.owner_id),
             co_owners: self.people(&kr.co_owner_ids),
             co_owner_ids: kr.co_owner_ids,

@@ -8,6 +8,7 @@
 //! `guards`.
 
 pub mod accounts;
+pub mod alignment;
 pub mod check_ins;
 pub mod conversations;
 pub mod directory;

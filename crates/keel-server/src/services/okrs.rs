@@ -3,7 +3,7 @@
 
 use super::guards::{
     get_key_result, get_objective, require_active_people, require_active_person,
-    require_open_cycle, require_teams, require_unlocked, resolve_okr,
+    require_open_cycle, require_teams, require_unlocked,
 };
 use super::{now, nullable};
 use crate::access::{self, Actor};
@@ -12,12 +12,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::IfMatch;
 use crate::services::ownership::{check_can_activate, new_request};
 use crate::services::visibility::Viewer;
-use keel_domain::alignment::creates_cycle;
 use keel_domain::*;
 use keel_store::Store;
-use keel_store::{Cycles, Initiatives, KeyResults, Objectives, Settings};
+use keel_store::{Alignment, Cycles, Initiatives, KeyResults, Objectives, Settings};
 use serde::Deserialize;
-use std::collections::HashMap;
 use utoipa::ToSchema;
 
 // ---------------------------------------------------------------- objectives
@@ -77,51 +75,17 @@ pub struct ObjectivePatch {
     pub visibility: Option<Visibility>,
 }
 
-/// Resolves parent ids (each an objective or a key result) and refuses alignment loops.
-/// A parent the caller may not see is reported like one that does not exist.
+/// Resolves parent ids (each an objective or a key result) and refuses alignment loops (one
+/// walk for objectives and key results alike: `services::alignment`). A parent the caller may
+/// not see is reported like one that does not exist.
 async fn resolve_parents(
     store: &dyn Store,
     viewer: &Viewer,
     child: &ObjectiveId,
     ids: &[String],
 ) -> ApiResult<Vec<ParentRef>> {
-    let mut parents = Vec::with_capacity(ids.len());
-    for id in ids {
-        parents.push(
-            match resolve_okr(store, viewer, "parent_ids", id).await?.0 {
-                OkrRef::Objective(o) => ParentRef::Objective(o),
-                OkrRef::KeyResult(k) => ParentRef::KeyResult(k),
-            },
-        );
-    }
-    // Walk the alignment graph upwards from the new parents, one query per level.
-    let mut parents_of: HashMap<ObjectiveId, Vec<ObjectiveId>> = HashMap::new();
-    let mut frontier: Vec<ObjectiveId> = parent_objectives(store, &parents).await?;
-    let start = frontier.clone();
-    let mut guard = 0;
-    while !frontier.is_empty() && guard < 64 {
-        guard += 1;
-        let unseen: Vec<ObjectiveId> = frontier
-            .into_iter()
-            .filter(|o| !parents_of.contains_key(o))
-            .collect();
-        let objectives = store.objectives_by_ids(&unseen).await?;
-        frontier = vec![];
-        for o in objectives {
-            let ups = parent_objectives(store, &o.parents).await?;
-            frontier.extend(ups.iter().cloned());
-            parents_of.insert(o.id, ups);
-        }
-    }
-    if creates_cycle(child, &start, |o| {
-        parents_of.get(o).cloned().unwrap_or_default()
-    }) {
-        return Err(ApiError::invalid(
-            "parent_ids",
-            "this would make an alignment loop: the objective would contribute to itself",
-        ));
-    }
-    Ok(parents)
+    super::alignment::resolve_parents(store, viewer, &ParentRef::Objective(child.clone()), ids)
+        .await
 }
 
 /// The parents the caller may not see. A writer replaces only the links they can see: the
@@ -139,25 +103,6 @@ async fn hidden_parents(
         .filter(|p| !visible.contains(p.id()))
         .cloned()
         .collect())
-}
-
-/// The objectives behind a list of parents (a key result stands for its objective).
-async fn parent_objectives(
-    store: &dyn Store,
-    parents: &[ParentRef],
-) -> ApiResult<Vec<ObjectiveId>> {
-    let mut out = vec![];
-    for p in parents {
-        match p {
-            ParentRef::Objective(id) => out.push(id.clone()),
-            ParentRef::KeyResult(id) => {
-                if let Some(k) = store.key_result(id).await? {
-                    out.push(k.objective_id);
-                }
-            }
-        }
-    }
-    Ok(out)
 }
 
 async fn open_cycle(store: &dyn Store, id: &CycleId) -> ApiResult<Cycle> {
@@ -432,6 +377,10 @@ pub struct NewKeyResult {
     pub starts_on: Option<chrono::NaiveDate>,
     /// The day it is due, when earlier than its cycle's end (within the cycle).
     pub ends_on: Option<chrono::NaiveDate>,
+    /// Objectives or key results this key result contributes to (ids of either, several
+    /// allowed; a loop is refused).
+    #[serde(default)]
+    pub parent_ids: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -463,6 +412,9 @@ pub struct KeyResultPatch {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<chrono::NaiveDate>)]
     pub ends_on: Option<Option<chrono::NaiveDate>>,
+    /// Replaces what it contributes to (objectives or key results, by id); those you may not
+    /// see are kept.
+    pub parent_ids: Option<Vec<String>>,
 }
 
 /// A key result's own dates lie within its objective's cycle (422 naming the date otherwise).
@@ -546,10 +498,22 @@ pub async fn create_key_result(
         input.owner_note,
         input.owner_fit,
     )?;
+    let parents = super::alignment::resolve_parents(
+        store,
+        &Viewer::of(&caller.person),
+        &ParentRef::KeyResult(kr.id.clone()),
+        &input.parent_ids,
+    )
+    .await?;
     store
         .insert_key_result(&caller.write_ctx(), &kr, Some(&request))
         .await?;
-    Ok(kr)
+    if parents.is_empty() {
+        return Ok(kr);
+    }
+    Ok(store
+        .align_key_result(&caller.write_ctx(), &kr, &parents)
+        .await?)
 }
 
 /// The key result and its objective, once the caller may edit it: 404 when they may not see it,
@@ -637,9 +601,27 @@ pub async fn patch_key_result(
         (after.team_ids != before.team_ids).then_some(&after.team_ids[..]),
     )
     .await?;
-    Ok(store
-        .update_key_result(&caller.write_ctx(), &before, &after)
-        .await?)
+    // What it contributes to is checked before anything is written.
+    if let Some(ids) = &patch.parent_ids {
+        super::alignment::resolve_parents(
+            store,
+            &Viewer::of(&caller.person),
+            &ParentRef::KeyResult(before.id.clone()),
+            ids,
+        )
+        .await?;
+    }
+    let stored = if patch.parent_ids.is_some() && after == before {
+        before
+    } else {
+        store
+            .update_key_result(&caller.write_ctx(), &before, &after)
+            .await?
+    };
+    match &patch.parent_ids {
+        Some(ids) => super::alignment::set_parents(store, caller, stored, ids).await,
+        None => Ok(stored),
+    }
 }
 
 pub async fn delete_key_result(

@@ -99,6 +99,8 @@ struct KeyResultTemplate {
     past: Option<PastDay>,
     error: Option<String>,
     notice: Option<String>,
+    /// What it aligns to, and the form that changes it (`ui::alignment`).
+    aligns: super::alignment::AlignsTo,
 }
 
 /// A moment's day in the reader's zone.
@@ -141,6 +143,8 @@ struct Shown {
     error: Option<String>,
     notice: Option<String>,
     past: Option<PastDay>,
+    /// The "aligns to" form as posted when it was refused.
+    align: Option<super::alignment::AlignPosted>,
 }
 
 async fn page(
@@ -154,6 +158,7 @@ async fn page(
         error,
         notice,
         past,
+        align,
     } = shown;
     let KeyResultPage {
         key_result: k,
@@ -173,6 +178,14 @@ async fn page(
     .await?;
     // Reading the past changes nothing: no forms.
     let read_only = locked || past.is_some();
+    let aligns = super::alignment::aligns_to(
+        state.store(),
+        caller,
+        (&record, &objective),
+        read_only,
+        align,
+    )
+    .await?;
     let scale = keel_store::Settings::settings(state.store())
         .await?
         .confidence_scale;
@@ -253,7 +266,25 @@ async fn page(
         past,
         error,
         notice,
+        aligns,
     })
+}
+
+/// The page again after the "aligns to" form was refused (422): the message next to its field,
+/// what was chosen and typed kept.
+pub(crate) async fn refused_alignment(
+    state: &AppState,
+    caller: &Caller,
+    id: &KeyResultId,
+    posted: super::alignment::AlignPosted,
+) -> Result<Response, UiError> {
+    let shown = Shown {
+        error: Some("What it aligns to was not changed: see the form.".into()),
+        align: Some(posted),
+        ..Default::default()
+    };
+    let page = page(state, caller, id, shown).await?;
+    Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
 }
 
 #[derive(Deserialize)]
@@ -277,6 +308,7 @@ pub async fn show(
         Some("withdrawn") => {
             Some("Withdrawn: it stays in the history but no longer counts.".into())
         }
+        Some("aligned") => Some("Saved: what it aligns to is as shown below.".into()),
         _ => None,
     };
     let shown = Shown {

@@ -14,6 +14,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod alignment;
 pub mod as_of;
 pub mod assets;
 pub mod audit;
@@ -59,6 +60,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/my-week", get(pages::my_week))
         .merge(team::routes())
         .merge(company::routes())
+        .merge(alignment::routes())
         .merge(ownership_map::routes())
         .merge(health::routes())
         .merge(admin::routes())
@@ -306,11 +308,12 @@ type MayOpen = fn(&Person) -> bool;
 /// The sections of the main navigation, in order, each with who may open it: the check its page
 /// makes first (`None`: everyone signed in). "Admin" is shown when some administration page
 /// opens for the reader and leads to the first such page (`admin::first_section`).
-const NAV: [(&str, &str, Option<MayOpen>); 7] = [
+const NAV: [(&str, &str, Option<MayOpen>); 8] = [
     ("/my-week", "My week", None),
     ("/conversations", "Conversations", None),
     ("/feedback", "Feedback", None),
     ("/company", "Company", None),
+    ("/alignment", "Alignment", None),
     ("/ownership", "Ownership", None),
     (
         "/health",

@@ -908,6 +908,8 @@ pub async fn create_key_result(
             financial: !posted.one("financial").is_empty(),
             starts_on,
             ends_on,
+            // What it aligns to is set on the key result's own page ("Aligns to").
+            parent_ids: Vec::new(),
         };
         match okrs::create_key_result(state.store(), &caller, &o.id, input).await {
             Ok(k) => {

@@ -18,6 +18,7 @@ mod helpers;
 
 mod a11y;
 mod accounts;
+mod alignment;
 mod crawl;
 mod key_result;
 mod objective_page;

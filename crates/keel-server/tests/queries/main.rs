@@ -1,7 +1,8 @@
 //! A page or list costs a constant number of queries, not one per row: the reads sent to the
 //! database for one request, counted at 10 and at 1,000 matching rows, are the same, for search
-//! (API and page), a person's page (API and page), the objectives list (API and page) and a
-//! person's notifications (API and page), on SQLite and PostgreSQL.
+//! (API and page), a person's page (API and page), the objectives list (API and page), a
+//! person's notifications (API and page) and the alignment tree's roots (API and page), on
+//! SQLite and PostgreSQL.
 //!
 //! Its own test binary: the store counts the reads of the whole process
 //! (`keel_store::testing::reads`), so nothing else may run beside it; the backends run one after
@@ -54,6 +55,8 @@ async fn constant_reads(app: TestApp) {
         format!("/people/{olga}"),
         "/api/v1/objectives?limit=500&sort=title".to_string(),
         "/objectives?sort=title".to_string(),
+        format!("/api/v1/alignment?cycle_id={cycle}&limit=500"),
+        format!("/alignment?cycle_id={cycle}"),
     ];
     add_objectives(&app, &cycle, &olga, 0, 10).await;
     let mut at_ten = Vec::new();

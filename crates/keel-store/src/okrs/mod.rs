@@ -1,9 +1,12 @@
-//! OKRs: objectives, their key results, and the initiatives that serve key results.
+//! OKRs: objectives, their key results, the initiatives that serve key results, and how they
+//! align (the alignment graph over objectives and key results).
 
+pub(crate) mod alignment;
 pub(crate) mod initiatives;
 pub(crate) mod key_results;
 pub(crate) mod objectives;
 
+pub use alignment::{Alignment, AlignmentFilter, AlignmentRoot};
 pub use initiatives::Initiatives;
 pub use key_results::KeyResults;
 pub use objectives::Objectives;

@@ -114,6 +114,7 @@ pub(crate) const TABLES: &[&Table] = &[
     &FEEDBACK_REQUEST,
     &FEEDBACK_ANSWER,
     &OBJECTIVE_PARENT,
+    &crate::okrs::alignment::KEY_RESULT_PARENT,
     &SETTINGS,
     &TEAM_MEMBER,
     &OBJECTIVE_TEAM,

@@ -126,6 +126,7 @@ macro_rules! conformance {
 
 mod account_tokens;
 mod accounts;
+mod alignment;
 mod audit_log;
 mod cfrs;
 mod check_in_corrections;

@@ -153,6 +153,12 @@ const CHECKS: &[Check] = &[
         sql: "SELECT CAST(COUNT(*) AS TEXT) FROM digest_days",
         want: &["0"],
     },
+    Check {
+        version: 19,
+        what: "key results contribute to nothing yet: only objectives had parents",
+        sql: "SELECT CAST(COUNT(*) AS TEXT) FROM key_result_parents",
+        want: &["0"],
+    },
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
