@@ -7,6 +7,14 @@
 //! `forms::Form::show`; what was typed is always sent back; nothing is written unless the whole
 //! form is valid. Naming someone else as owner creates an ownership request they accept or
 //! decline on My week (the services do that).
+//!
+//! A new objective is written with its key results on the same page and sent in one submit
+//! (`key_result_rows`): all of it is checked at once and created all or nothing, active at
+//! once when every owner is the writer.
+
+mod key_result_rows;
+
+use self::key_result_rows::KrRow;
 
 use super::forms::{Field, Form};
 use super::{render, Layout, SignedIn, UiError};
@@ -25,6 +33,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form as PostedForm, Router};
 use keel_domain::*;
+use keel_store::People;
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 
@@ -54,6 +63,9 @@ pub struct Choice {
     pub value: String,
     pub label: String,
     pub selected: bool,
+    /// The reader themself (a person picker marks them, so the form's style can hide the
+    /// message and fit fields, which are for proposing someone else).
+    pub me: bool,
 }
 
 /// A field ready to render: the shell's `Field` (name, label, value, error, hint) and, for
@@ -103,6 +115,12 @@ struct OkrFormPage {
     error: Option<String>,
     has_field_errors: bool,
     inputs: Vec<Input>,
+    /// A new objective's key-result rows (none on the other forms).
+    rows: Vec<KrRow>,
+    /// The blank row "Add another key result" copies (with JavaScript).
+    row_template: Option<KrRow>,
+    /// The form's script, when it has rows to add.
+    script: Option<&'static str>,
 }
 
 /// What was posted: every value of every name (selects with `multiple` repeat their name).
@@ -176,6 +194,7 @@ fn inputs(
     fields: Vec<Field>,
     options: &FormOptions,
     extra: &HashMap<&str, Vec<(String, String)>>,
+    me: &PersonId,
 ) -> Vec<Input> {
     let people = || {
         options
@@ -217,6 +236,7 @@ fn inputs(
                 name => extra.get(name).cloned().unwrap_or_default(),
             };
             let chosen: Vec<&str> = f.value.split(',').collect();
+            let people_picker = matches!(f.name, "owner_id" | "sponsor_id" | "contributor_ids");
             let choices = list
                 .into_iter()
                 .map(|(value, label)| Choice {
@@ -225,9 +245,12 @@ fn inputs(
                     } else {
                         f.value == value
                     },
+                    me: people_picker && value == me.as_str(),
                     value,
                     label,
                 })
+                // Several people are ticked boxes: those chosen (the picker finds others).
+                .filter(|c| f.name != "contributor_ids" || c.selected)
                 .collect();
             Input {
                 checked: f.kind == "checkbox" && f.value == "on",
@@ -319,6 +342,13 @@ fn owner_fields(values: &Values) -> Vec<Field> {
 }
 
 fn objective_fields(new: bool, values: &Values) -> Vec<Field> {
+    let state = if new {
+        field("state", "Activate now", "activate", values).hint(
+            "When every owner is you: nobody has to accept, so it starts at once. Otherwise it waits as a draft for the owners you propose.",
+        )
+    } else {
+        field("state", "State", "select", values)
+    };
     let mut fields = vec![
         field("title", "Title", "text", values)
             .required()
@@ -338,7 +368,7 @@ fn objective_fields(new: bool, values: &Values) -> Vec<Field> {
         field("parent_ids", "Contributes to", "multi", values),
         field("kind", "Kind", "select", values),
         field("visibility", "Who may see it", "select", values),
-        field("state", "State", "select", values),
+        state,
     ]);
     fields
 }
@@ -403,7 +433,10 @@ fn page(
         version,
         error: form.error.clone(),
         has_field_errors: form.fields.iter().any(|f| f.error.is_some()),
-        inputs: inputs(form.fields, options, &enum_choices()),
+        inputs: inputs(form.fields, options, &enum_choices(), &caller.person.id),
+        rows: vec![],
+        row_template: None,
+        script: None,
     }
 }
 
@@ -560,7 +593,7 @@ fn choice<T: DeserializeOwned>(
 
 // ---------------------------------------------------------------- objectives
 
-/// `GET /objectives/new`.
+/// `GET /objectives/new`: the objective, then blank key-result rows, all owned by the reader.
 pub async fn new_objective_form(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
@@ -570,47 +603,87 @@ pub async fn new_objective_form(
     let cycles = pickers::form_options(state.store(), &Viewer::of(&caller.person), &[], &[])
         .await?
         .cycles;
+    let today = chrono::Utc::now().date_naive();
     let values: Values = HashMap::from([
         ("owner_id", caller.person.id.to_string()),
         (
             "cycle_id",
-            cycles
-                .iter()
-                .find(|c| c.state == CycleState::Active)
-                .or(cycles.first())
+            default_cycle(&cycles, today)
                 .map(|c| c.id.to_string())
                 .unwrap_or_default(),
         ),
         ("kind", "committed".into()),
         ("visibility", "public".into()),
-        ("state", "draft".into()),
     ]);
     let form = Form::new(
         &Layout::signed_in(&caller, "").csrf_token,
         objective_fields(true, &values),
     );
-    let options = form_options(&state, &caller, &form).await?;
-    Ok(render(
-        StatusCode::OK,
-        &new_objective_page(&caller, form, &options),
-    ))
+    let rows = (0..key_result_rows::BLANK_ROWS)
+        .map(|i| KrRow::blank(i, &caller.person.id))
+        .collect();
+    new_objective_response(&state, &caller, form, rows, StatusCode::OK).await
 }
 
-fn new_objective_page(caller: &Caller, form: Form, options: &FormOptions) -> OkrFormPage {
-    page(
+/// The cycle a new objective is for unless another is chosen: the shortest open cycle running
+/// today (the quarter, not the year), else the active one, else the first.
+fn default_cycle(cycles: &[Cycle], today: chrono::NaiveDate) -> Option<&Cycle> {
+    cycles
+        .iter()
+        .filter(|c| c.starts_on <= today && today <= c.ends_on)
+        .min_by_key(|c| (c.ends_on - c.starts_on).num_days())
+        .or_else(|| cycles.iter().find(|c| c.state == CycleState::Active))
+        .or(cycles.first())
+}
+
+/// The new-objective page with `form` and its key-result rows, the people chosen in them named.
+async fn new_objective_response(
+    state: &AppState,
+    caller: &Caller,
+    form: Form,
+    mut rows: Vec<KrRow>,
+    status: StatusCode,
+) -> Result<Response, UiError> {
+    let mut options = form_options(state, caller, &form).await?;
+    let owners: Vec<PersonId> = rows
+        .iter()
+        .map(|r| r.value("owner_id"))
+        .chain(std::iter::once(caller.person.id.as_str()))
+        .filter(|o| !o.is_empty())
+        .map(|o| PersonId::from_string(o.to_string()))
+        .collect();
+    let people = state.store().people_by_ids(&owners).await.map_err(ApiError::from)?;
+    key_result_rows::name_owners(&mut rows, &people, &caller.person.id);
+    let mut template = KrRow::template(&caller.person.id);
+    key_result_rows::name_owners(std::slice::from_mut(&mut template), &people, &caller.person.id);
+    // You are always offered as the objective's owner (and sponsor), whoever is chosen.
+    if !options.people.iter().any(|p| p.id == caller.person.id) {
+        options
+            .people
+            .extend(people.iter().filter(|p| p.id == caller.person.id).cloned());
+    }
+    let mut page = page(
         caller,
         "New objective".into(),
-        "An objective says what you want to achieve; its key results say how you will know.".into(),
+        "An objective says what you want to achieve; its key results say how you will know. Everything is saved together when you create it.".into(),
         "/objectives/new".into(),
         "Create objective",
         "/my-week".into(),
         None,
         form,
-        options,
-    )
+        &options,
+    );
+    page.has_field_errors |= rows.iter().any(KrRow::has_errors);
+    page.rows = rows;
+    page.row_template = Some(template);
+    page.script = Some(super::assets::OKR_FORM.url());
+    Ok(render(status, &page))
 }
 
-/// `POST /objectives/new`.
+/// `POST /objectives/new`: the objective and its key-result rows, checked all together and
+/// created all or nothing; every refusal is shown next to its field at once. The "Add another
+/// key result" button (without JavaScript) sends the form here too: it comes back with one more
+/// blank row, nothing checked, nothing written.
 pub async fn create_objective(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
@@ -619,57 +692,103 @@ pub async fn create_objective(
     // Permission first: read-only roles are refused whatever they typed.
     access::create_okr(&caller.person)?;
     let mut posted = Posted::from_pairs(pairs);
-    let find_errors = apply_finds(&state, &caller, &mut posted).await?;
+    let me = caller.person.id.clone();
+    let (mut rows, filled, sent) = key_result_rows::posted_rows(&mut posted, &me);
+    if posted.checked("add_row") {
+        let values = values_from(&posted, &objective_fields(true, &Values::new()));
+        let form = Form::new(
+            &Layout::signed_in(&caller, "").csrf_token,
+            objective_fields(true, &values),
+        );
+        // One row more than were sent, the filled ones first.
+        while rows.len() < sent + 1 {
+            rows.push(KrRow::blank(rows.len(), &me));
+        }
+        return new_objective_response(&state, &caller, form, rows, StatusCode::OK).await;
+    }
+    let mut errors = apply_finds(&state, &caller, &mut posted).await?;
+    // Each row's owner named in its find input (a form sent without JavaScript).
+    let mut found_owners = vec![];
+    for (i, row) in rows.iter().enumerate().take(filled) {
+        let name = format!("key_results[{i}].owner_id");
+        let typed = posted.one(&format!("{name}.find"));
+        let chosen: Vec<PersonId> = Some(row.value("owner_id"))
+            .filter(|o| !o.is_empty())
+            .map(|o| PersonId::from_string(o.to_string()))
+            .into_iter()
+            .collect();
+        match pickers::resolve_people(state.store(), &name, &typed, &chosen).await {
+            Ok(found) => found_owners.extend(found.into_iter().next().map(|p| (i, p))),
+            Err(e @ ApiError::Invalid(_)) => errors.push(e),
+            Err(e) => return Err(UiError(e)),
+        }
+    }
+    for (i, p) in found_owners {
+        key_result_rows::set_owner(&mut rows, i, p.to_string());
+    }
     let blank = objective_fields(true, &Values::new());
     let values = values_from(&posted, &blank);
     let mut form = Form::new(
         &Layout::signed_in(&caller, "").csrf_token,
         objective_fields(true, &values),
     );
-    let mut errors = find_errors;
     let cycle = posted.one("cycle_id");
     if cycle.trim().is_empty() {
         errors.push(ApiError::invalid("cycle_id", "choose a cycle"));
     }
     let kind = choice(&posted, "kind", &mut errors);
     let visibility = choice(&posted, "visibility", &mut errors);
-    let objective_state = choice(&posted, "state", &mut errors);
-    let mut result = Err(ApiError::invalid("form", "not sent"));
-    if errors.is_empty() {
-        let input = NewObjective {
-            title: posted.one("title"),
-            description: posted.one("description"),
-            cycle_id: CycleId::from_string(cycle),
-            owner_id: opt_id(posted.one("owner_id"), PersonId::from_string),
-            owner_note: posted.one("owner_note"),
-            owner_fit: fit_from(&posted),
-            co_owner_ids: vec![],
-            sponsor_id: opt_id(posted.one("sponsor_id"), PersonId::from_string),
-            contributor_ids: ids(posted.many("contributor_ids"), PersonId::from_string),
-            team_ids: ids(posted.many("team_ids"), TeamId::from_string),
-            parent_ids: posted.many("parent_ids"),
-            kind: kind.unwrap_or_default(),
-            state: objective_state.unwrap_or_default(),
-            visibility: visibility.unwrap_or_default(),
-        };
-        result = okrs::create_objective(state.store(), &caller, input).await;
-    }
-    match result {
-        Ok(o) => Ok(Redirect::to(&format!("/objectives/{}?done=saved", o.id)).into_response()),
-        Err(e) => {
-            if errors.is_empty() {
-                show(&mut form, e)?;
+    let objective_state = match posted.one("state").as_str() {
+        "" => Some(ObjectiveState::Draft),
+        _ => choice(&posted, "state", &mut errors),
+    };
+    let key_results = key_result_rows::new_key_results(&rows, filled, &mut errors);
+    let input = NewObjective {
+        title: posted.one("title"),
+        description: posted.one("description"),
+        cycle_id: CycleId::from_string(cycle),
+        owner_id: opt_id(posted.one("owner_id"), PersonId::from_string),
+        owner_note: posted.one("owner_note"),
+        owner_fit: fit_from(&posted),
+        co_owner_ids: vec![],
+        sponsor_id: opt_id(posted.one("sponsor_id"), PersonId::from_string),
+        contributor_ids: ids(posted.many("contributor_ids"), PersonId::from_string),
+        team_ids: ids(posted.many("team_ids"), TeamId::from_string),
+        parent_ids: posted.many("parent_ids"),
+        kind: kind.unwrap_or_default(),
+        state: objective_state.unwrap_or_default(),
+        visibility: visibility.unwrap_or_default(),
+        key_results,
+    };
+    // Every refusal at once: what the form could not read, and what the services refuse
+    // (they check the whole objective and every row, and write nothing unless all is right).
+    let refusals = match okrs::check_objective_with_key_results(state.store(), &caller, input).await
+    {
+        Ok(checked) if errors.is_empty() => {
+            match okrs::write_new_objective(state.store(), &caller, checked).await {
+                Ok((o, _)) => {
+                    let to = format!("/objectives/{}?done=saved", o.id);
+                    return Ok(Redirect::to(&to).into_response());
+                }
+                Err(e) => vec![e],
             }
-            for e in errors {
-                show(&mut form, e)?;
-            }
-            let options = form_options(&state, &caller, &form).await?;
-            Ok(render(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &new_objective_page(&caller, form, &options),
-            ))
+        }
+        Ok(_) => errors,
+        Err(refused) => errors.into_iter().chain(refused).collect(),
+    };
+    for e in refusals {
+        if let Some(e) = key_result_rows::show(&mut rows, e) {
+            show(&mut form, e)?;
         }
     }
+    new_objective_response(
+        &state,
+        &caller,
+        form,
+        rows,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
 }
 
 fn objective_values(o: &Objective) -> Values {

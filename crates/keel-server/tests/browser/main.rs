@@ -19,6 +19,7 @@ mod helpers;
 mod a11y;
 mod crawl;
 mod key_result;
+mod new_objective;
 mod objective_page;
 
 /// WebDriver key values (W3C WebDriver, "keyboard actions").

@@ -11,7 +11,7 @@ use super::*;
 const TITLE: &str = "Make new customers successful in their first week";
 
 /// The page's full height in CSS pixels.
-async fn page_height(b: &Browser) -> i64 {
+pub(super) async fn page_height(b: &Browser) -> i64 {
     b.execute("return document.documentElement.scrollHeight", json!([]))
         .await
         .as_i64()
@@ -19,7 +19,7 @@ async fn page_height(b: &Browser) -> i64 {
 }
 
 /// A full-page screenshot at `width`: the window grows to the page's height for the picture.
-async fn full_screenshot(b: &Browser, width: u32, name: &str) {
+pub(super) async fn full_screenshot(b: &Browser, width: u32, name: &str) {
     b.set_window_size(width, 900).await;
     let h = page_height(b).await;
     b.set_window_size(width, u32::try_from(h).unwrap() + 120)
