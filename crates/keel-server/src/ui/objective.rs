@@ -649,6 +649,30 @@ pub async fn show(
     Ok(render(StatusCode::OK, &page))
 }
 
+/// The objective's state, kind and visibility in the reader's words (its header line).
+fn state_words(s: ObjectiveState) -> &'static str {
+    match s {
+        ObjectiveState::Draft => "Draft",
+        ObjectiveState::Active => "Active",
+        ObjectiveState::Closed => "Closed",
+    }
+}
+
+fn kind_words(k: ObjectiveKind) -> &'static str {
+    match k {
+        ObjectiveKind::Committed => "Committed: expected to reach 100%",
+        ObjectiveKind::Aspirational => "Aspirational: 70% counts as success",
+    }
+}
+
+fn visibility_words(v: Visibility) -> &'static str {
+    match v {
+        Visibility::Public => "the whole organisation",
+        Visibility::Team => "the teams it is shared with",
+        Visibility::Private => "its owner, sponsor and contributors",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -728,29 +752,5 @@ mod tests {
         // 1 Jan: a at 20 % → (3·0.2 + 0) / 4 = 0.15. 8 Jan: a 50 %, b 50 % → 0.5.
         assert_eq!(got, vec![(1, 0.15), (8, 0.5)]);
         assert!(progress_history(&[], &HashMap::new()).is_empty());
-    }
-}
-
-/// The objective's state, kind and visibility in the reader's words (its header line).
-fn state_words(s: ObjectiveState) -> &'static str {
-    match s {
-        ObjectiveState::Draft => "Draft",
-        ObjectiveState::Active => "Active",
-        ObjectiveState::Closed => "Closed",
-    }
-}
-
-fn kind_words(k: ObjectiveKind) -> &'static str {
-    match k {
-        ObjectiveKind::Committed => "Committed: expected to reach 100%",
-        ObjectiveKind::Aspirational => "Aspirational: 70% counts as success",
-    }
-}
-
-fn visibility_words(v: Visibility) -> &'static str {
-    match v {
-        Visibility::Public => "the whole organisation",
-        Visibility::Team => "the teams it is shared with",
-        Visibility::Private => "its owner, sponsor and contributors",
     }
 }

@@ -431,7 +431,11 @@ async fn an_objective_with_its_key_results_in_one_request_all_or_nothing() {
 async fn the_new_objective_form_creates_its_key_results_all_or_nothing() {
     let w = world(spawn_app().await).await;
     let form = w.bea.page("/objectives/new").await;
-    assert!(form.has("[name=\"key_results[0].title\"]"), "{}", form.html());
+    assert!(
+        form.has("[name=\"key_results[0].title\"]"),
+        "{}",
+        form.html()
+    );
     assert!(form.has("[name=\"key_results[2].kind\"]"));
     assert!(form.has("template#kr-template"));
     let before = count(&w.app).await;
@@ -465,12 +469,18 @@ async fn the_new_objective_form_creates_its_key_results_all_or_nothing() {
     let error = |id: &str| page.text(&format!("[id=\"{id}-error\"]"));
     assert!(error("kr-0-target").contains("required"), "{}", page.html());
     assert!(error("kr-2-start").contains("must be a number"));
-    assert_eq!(page.field("key_results[2].start").as_deref(), Some("thirty"));
+    assert_eq!(
+        page.field("key_results[2].start").as_deref(),
+        Some("thirty")
+    );
     assert_eq!(
         page.field("key_results[1].title").as_deref(),
         Some("Guide published")
     );
-    assert_eq!(page.field("title").as_deref(), Some("Activation is effortless"));
+    assert_eq!(
+        page.field("title").as_deref(),
+        Some("Activation is effortless")
+    );
     assert_eq!(count(&w.app).await, before, "nothing written");
 
     // Corrected: one submit creates the objective and its three key results, active.
@@ -501,7 +511,11 @@ async fn the_new_objective_form_creates_its_key_results_all_or_nothing() {
         .collect();
     assert_eq!(
         titles,
-        ["Day-7 activation at 55%", "Guide published", "Setup under ten minutes"]
+        [
+            "Day-7 activation at 55%",
+            "Guide published",
+            "Setup under ten minutes"
+        ]
     );
     assert_eq!(count(&w.app).await, before + 1);
 }

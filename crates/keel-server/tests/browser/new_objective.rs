@@ -110,8 +110,11 @@ async fn an_objective_with_three_key_results_in_one_page_and_one_submit() {
     )
     .await;
     assert_eq!(
-        b.execute("return document.getElementById('f-cycle_id').value", json!([]))
-            .await,
+        b.execute(
+            "return document.getElementById('f-cycle_id').value",
+            json!([])
+        )
+        .await,
         json!(quarter.id.to_string()),
         "the cycle defaults to the current quarter ({})",
         quarter.name
@@ -120,38 +123,7 @@ async fn an_objective_with_three_key_results_in_one_page_and_one_submit() {
     assert!(!shown(&b, "#f-owner_note").await);
     assert!(!shown(&b, "#kr-0-owner_note").await);
 
-    b.type_into("#f-title", "Customers finish setup on day one")
-        .await;
-    // A contributor, found by typing part of their name and ticked.
-    b.type_into("#f-contributor_ids-find", &helper.name).await;
-    b.click(&format!(
-        "#f-contributor_ids-found input[value='{}']",
-        helper.id
-    ))
-    .await;
-    // A number to increase.
-    b.type_into("#kr-0-title", "Setup finished on day one by 60%")
-        .await;
-    b.type_into("#kr-0-start", "35").await;
-    b.type_into("#kr-0-target", "60").await;
-    b.type_into("#kr-0-unit", "%").await;
-    assert!(shown(&b, "#kr-0-target").await);
-    assert!(!shown(&b, "#kr-0-milestones").await);
-    // Done or not done: no numbers to give.
-    b.click("#kr-1-kind option[value='boolean']").await;
-    b.type_into("#kr-1-title", "The setup checklist is in the product")
-        .await;
-    assert!(!shown(&b, "#kr-1-target").await, "a done/not done row asks no target");
-    // Milestones, in a row added on the page (row 3 stays blank and is ignored).
-    b.click("#kr-add").await;
-    b.find("#kr-3-title").await;
-    b.click("#kr-3-kind option[value='milestone']").await;
-    b.type_into("#kr-3-title", "Guided setup launched").await;
-    assert!(shown(&b, "#kr-3-milestones").await);
-    assert!(!shown(&b, "#kr-3-start").await);
-    b.type_into("#kr-3-milestones", "Design agreed\nBeta with ten customers\nLaunched")
-        .await;
-    b.click("#f-state").await;
+    fill_three_key_results(&b, &helper).await;
     assert_eq!(
         b.execute("return window.keelMark || null", json!([])).await,
         json!("form"),
@@ -214,8 +186,64 @@ async fn an_objective_with_three_key_results_in_one_page_and_one_submit() {
     assert_eq!(created.cycle_id, quarter.id);
     assert_eq!(created.contributor_ids, vec![helper.id.clone()]);
 
+    bad_rows_are_refused_at_once(&b, &demo.base, &demo.store, &owner, before + 1).await;
+    b.close().await;
+}
+
+/// The objective, a contributor found by typing, three key results of three kinds (one in a
+/// row added on the page; row 3 left blank), and "Activate now".
+async fn fill_three_key_results(b: &Browser, helper: &Person) {
+    b.type_into("#f-title", "Customers finish setup on day one")
+        .await;
+    // A contributor, found by typing part of their name and ticked.
+    b.type_into("#f-contributor_ids-find", &helper.name).await;
+    b.click(&format!(
+        "#f-contributor_ids-found input[value='{}']",
+        helper.id
+    ))
+    .await;
+    // A number to increase.
+    b.type_into("#kr-0-title", "Setup finished on day one by 60%")
+        .await;
+    b.type_into("#kr-0-start", "35").await;
+    b.type_into("#kr-0-target", "60").await;
+    b.type_into("#kr-0-unit", "%").await;
+    assert!(shown(b, "#kr-0-target").await);
+    assert!(!shown(b, "#kr-0-milestones").await);
+    // Done or not done: no numbers to give.
+    b.click("#kr-1-kind option[value='boolean']").await;
+    b.type_into("#kr-1-title", "The setup checklist is in the product")
+        .await;
+    assert!(
+        !shown(b, "#kr-1-target").await,
+        "a done/not done row asks no target"
+    );
+    // Milestones, in a row added on the page (row 3 stays blank and is ignored).
+    b.click("#kr-add").await;
+    b.find("#kr-3-title").await;
+    b.click("#kr-3-kind option[value='milestone']").await;
+    b.type_into("#kr-3-title", "Guided setup launched").await;
+    assert!(shown(b, "#kr-3-milestones").await);
+    assert!(!shown(b, "#kr-3-start").await);
+    b.type_into(
+        "#kr-3-milestones",
+        "Design agreed\nBeta with ten customers\nLaunched",
+    )
+    .await;
+    b.click("#f-state").await;
+}
+
+/// A form with bad rows: every error at once next to its field, what was typed kept, nothing
+/// written (`owner` still owns `objectives`).
+async fn bad_rows_are_refused_at_once(
+    b: &Browser,
+    base: &str,
+    store: &keel_store::DynStore,
+    owner: &Person,
+    objectives: usize,
+) {
     // Bad rows: every error at once, next to its field; what was typed kept; nothing written.
-    b.go(&format!("{}/objectives/new", demo.base)).await;
+    b.go(&format!("{}/objectives/new", base)).await;
     b.type_into("#f-title", "Support answers within an hour")
         .await;
     b.type_into("#kr-0-title", "First answer within an hour")
@@ -231,23 +259,28 @@ async fn an_objective_with_three_key_results_in_one_page_and_one_submit() {
         .contains("must be a number"));
     assert!(!b.text("[id='kr-1-title-error']").await.is_empty());
     assert_eq!(
-        b.execute("return document.getElementById('kr-0-target').value", json!([]))
-            .await,
+        b.execute(
+            "return document.getElementById('kr-0-target').value",
+            json!([])
+        )
+        .await,
         json!("lots")
     );
     assert_eq!(
-        b.execute("return document.getElementById('kr-1-milestones').value", json!([]))
-            .await,
+        b.execute(
+            "return document.getElementById('kr-1-milestones').value",
+            json!([])
+        )
+        .await,
         json!("Rota agreed")
     );
     assert!(b.current_url().await.ends_with("/objectives/new"));
-    assert_eq!(owned(&demo.store, &owner).await, before + 1, "nothing written");
+    assert_eq!(owned(store, owner).await, objectives, "nothing written");
     // The refused form answers 422, which the browser logs; nothing else may be logged.
-    let logged: Vec<String> = severe(&b)
+    let logged: Vec<String> = severe(b)
         .await
         .into_iter()
         .filter(|m| !m.contains("/objectives/new - Failed to load resource: the server responded with a status of 422"))
         .collect();
     assert_eq!(logged, Vec::<String>::new(), "console errors");
-    b.close().await;
 }

@@ -179,7 +179,11 @@ impl KrRow {
             proximity: self.checked("fit.proximity"),
             note: String::new(),
         };
-        let start = if numbers { number("start", errors) } else { None };
+        let start = if numbers {
+            number("start", errors)
+        } else {
+            None
+        };
         let target = if numbers {
             number("target", errors)
         } else {
@@ -254,10 +258,9 @@ pub fn posted_rows(posted: &mut Posted, me: &PersonId) -> (Vec<KrRow>, usize, us
             continue;
         }
         // The find input moves with its row's new index.
-        posted.0.insert(
-            format!("key_results[{n}].owner_id.find"),
-            vec![find],
-        );
+        posted
+            .0
+            .insert(format!("key_results[{n}].owner_id.find"), vec![find]);
         rows.push(row);
     }
     let filled = rows.len();
@@ -275,7 +278,11 @@ pub fn set_owner(rows: &mut [KrRow], index: usize, owner: String) {
 }
 
 /// The key results the filled rows ask for; the refusals of their fields go to `errors`.
-pub fn new_key_results(rows: &[KrRow], filled: usize, errors: &mut Vec<ApiError>) -> Vec<NewKeyResult> {
+pub fn new_key_results(
+    rows: &[KrRow],
+    filled: usize,
+    errors: &mut Vec<ApiError>,
+) -> Vec<NewKeyResult> {
     rows[..filled]
         .iter()
         .map(|r| r.new_key_result(errors))
