@@ -114,8 +114,10 @@ pub struct AsOfQuery {
     as_of: Option<String>,
 }
 
-/// Create an objective. Naming someone else as owner leaves the ownership pending until they
-/// accept; naming yourself (or nobody) is accepted at once.
+/// Create an objective, and with it any key results in `key_results`: all or nothing (a refused
+/// key result is named by its place, as `key_results[2].target`, and nothing is written).
+/// Naming someone else as owner leaves the ownership pending until they accept; naming
+/// yourself (or nobody) is accepted at once, so `state: active` works when every owner is you.
 #[utoipa::path(post, path = "/objectives", tag = "objectives", request_body = NewObjective,
     responses((status = 201, body = ObjectiveView, headers(("ETag" = String, description = "The record's version; send it back in If-Match"))), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn create_objective(

@@ -52,6 +52,10 @@ pub struct NewObjective {
     pub state: ObjectiveState,
     #[serde(default)]
     pub visibility: Visibility,
+    /// Key results created with it, all or nothing: a refusal names its item, as in
+    /// `key_results[2].target`. With `state: active`, every owner must be the caller.
+    #[serde(default)]
+    pub key_results: Vec<NewKeyResult>,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -147,15 +151,157 @@ async fn check_circle(
     Ok(())
 }
 
+/// Creates an objective (and, all or nothing, the key results in `input.key_results`).
+/// The first refusal is returned: the API's one problem document.
 pub async fn create_objective(
     store: &dyn Store,
     caller: &Caller,
     input: NewObjective,
 ) -> ApiResult<Objective> {
-    access::create_okr(&caller.person)?;
+    create_objective_with_key_results(store, caller, input)
+        .await
+        .map(|(o, _)| o)
+        .map_err(first_refusal)
+}
+
+/// The first of several refusals (there is always at least one).
+pub fn first_refusal(errors: Vec<ApiError>) -> ApiError {
+    errors
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| ApiError::Internal("refused without a reason".into()))
+}
+
+/// The same refusal about a field of `parent` (`key_results[2]` + `target`).
+fn within(e: ApiError, parent: &str) -> ApiError {
+    match e {
+        ApiError::Invalid(f) => ApiError::Invalid(f.within(parent)),
+        ApiError::Conflict {
+            field: Some(f),
+            message,
+        } => ApiError::Conflict {
+            field: Some(format!("{parent}.{f}")),
+            message,
+        },
+        other => other,
+    }
+}
+
+/// A new objective with its key results and the requests naming their owners, every check
+/// passed: ready to write.
+pub struct CheckedObjective {
+    objective: Objective,
+    request: OwnershipRequest,
+    key_results: Vec<(KeyResult, OwnershipRequest)>,
+    /// The new key results aligned to parents, written once they exist.
+    aligned: Vec<(KeyResultId, Vec<ParentRef>)>,
+}
+
+/// A new objective with its key results, checked all together, then written in one
+/// transaction: all or nothing. An objective created `active` needs every owner to be the
+/// caller (nobody else has to accept); otherwise it waits as a draft while the proposals go out.
+pub async fn create_objective_with_key_results(
+    store: &dyn Store,
+    caller: &Caller,
+    input: NewObjective,
+) -> Result<(Objective, Vec<KeyResult>), Vec<ApiError>> {
+    let checked = check_objective_with_key_results(store, caller, input).await?;
+    write_new_objective(store, caller, checked)
+        .await
+        .map_err(|e| vec![e])
+}
+
+/// Checks a new objective and its key results without writing anything. On refusal, every
+/// refusal at once: the objective's first, then each key result's, named `key_results[i].field`,
+/// so a form shows each next to its field.
+pub async fn check_objective_with_key_results(
+    store: &dyn Store,
+    caller: &Caller,
+    mut input: NewObjective,
+) -> Result<CheckedObjective, Vec<ApiError>> {
+    access::create_okr(&caller.person).map_err(|e| vec![e])?;
+    let rows = std::mem::take(&mut input.key_results);
+    let id = ObjectiveId::generate();
+    let cycle_id = input.cycle_id.clone();
+    let mut errors = vec![];
+    let checked = match check_new_objective(store, caller, id.clone(), input).await {
+        Ok(c) => Some(c),
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+    let mut key_results = Vec::with_capacity(rows.len());
+    let mut aligned = vec![];
+    for (i, row) in rows.into_iter().enumerate() {
+        match check_new_key_result(store, caller, &id, &cycle_id, row).await {
+            Ok((kr, request, parents)) => {
+                if !parents.is_empty() {
+                    aligned.push((kr.id.clone(), parents));
+                }
+                key_results.push((kr, request));
+            }
+            Err(e) => errors.push(within(e, &format!("key_results[{i}]"))),
+        }
+    }
+    let (objective, request) = match checked {
+        Some(c) if errors.is_empty() => c,
+        _ => return Err(errors),
+    };
+    if objective.state == ObjectiveState::Active {
+        let krs: Vec<KeyResult> = key_results.iter().map(|(k, _)| k.clone()).collect();
+        check_can_activate(&objective, &krs).map_err(|e| vec![e])?;
+    }
+    Ok(CheckedObjective {
+        objective,
+        request,
+        key_results,
+        aligned,
+    })
+}
+
+/// Writes a checked new objective and its key results in one transaction.
+pub async fn write_new_objective(
+    store: &dyn Store,
+    caller: &Caller,
+    c: CheckedObjective,
+) -> ApiResult<(Objective, Vec<KeyResult>)> {
+    let ctx = caller.write_ctx();
+    if c.key_results.is_empty() {
+        store
+            .insert_objective(&ctx, &c.objective, Some(&c.request))
+            .await?;
+    } else {
+        let rows: Vec<(KeyResult, Option<OwnershipRequest>)> = c
+            .key_results
+            .iter()
+            .map(|(k, r)| (k.clone(), Some(r.clone())))
+            .collect();
+        store
+            .insert_objective_with_key_results(&ctx, &c.objective, Some(&c.request), &rows)
+            .await?;
+    }
+    let mut key_results: Vec<KeyResult> = c.key_results.into_iter().map(|(k, _)| k).collect();
+    // Alignment is written once the key results exist; a new key result has no children, so no
+    // loop can arise here (the parents were resolved and checked with the rest).
+    for (id, parents) in &c.aligned {
+        if let Some(kr) = key_results.iter_mut().find(|k| &k.id == id) {
+            *kr = store.align_key_result(&ctx, kr, parents).await?;
+        }
+    }
+    Ok((c.objective, key_results))
+}
+
+/// The objective `input` describes, with the request naming its owner, once every check
+/// passes (the first refusal otherwise).
+async fn check_new_objective(
+    store: &dyn Store,
+    caller: &Caller,
+    id: ObjectiveId,
+    input: NewObjective,
+) -> ApiResult<(Objective, OwnershipRequest)> {
     let t = now();
     let owner_id = input.owner_id.unwrap_or_else(|| caller.person.id.clone());
-    let id = ObjectiveId::generate();
     let objective = Objective {
         ownership_state: OwnershipState::on_assignment(Some(&caller.person.id), &owner_id),
         id: id.clone(),
@@ -203,10 +349,7 @@ pub async fn create_objective(
         input.owner_note,
         input.owner_fit,
     )?;
-    store
-        .insert_objective(&caller.write_ctx(), &objective, Some(&request))
-        .await?;
-    Ok(objective)
+    Ok((objective, request))
 }
 
 /// The objective, once the caller may edit it (and add key results to it): 404 when they may
@@ -420,13 +563,13 @@ pub struct KeyResultPatch {
 /// A key result's own dates lie within its objective's cycle (422 naming the date otherwise).
 async fn check_dates_within_cycle(
     store: &dyn Store,
-    objective: &Objective,
+    cycle_id: &CycleId,
     kr: &KeyResult,
 ) -> ApiResult<()> {
     if kr.starts_on.is_none() && kr.ends_on.is_none() {
         return Ok(());
     }
-    if let Some(c) = store.cycle(&objective.cycle_id).await? {
+    if let Some(c) = store.cycle(cycle_id).await? {
         kr.check_dates_within(c.starts_on, c.ends_on)?;
     }
     Ok(())
@@ -440,6 +583,28 @@ pub async fn create_key_result(
 ) -> ApiResult<KeyResult> {
     let objective = authorize_edit_objective(store, caller, objective_id).await?;
     require_unlocked(store, &objective).await?;
+    let (kr, request, parents) =
+        check_new_key_result(store, caller, &objective.id, &objective.cycle_id, input).await?;
+    store
+        .insert_key_result(&caller.write_ctx(), &kr, Some(&request))
+        .await?;
+    if parents.is_empty() {
+        return Ok(kr);
+    }
+    Ok(store
+        .align_key_result(&caller.write_ctx(), &kr, &parents)
+        .await?)
+}
+
+/// The key result `input` describes for the objective (new or not) `objective_id` in
+/// `cycle_id`, with the request naming its owner, once every check passes.
+async fn check_new_key_result(
+    store: &dyn Store,
+    caller: &Caller,
+    objective_id: &ObjectiveId,
+    cycle_id: &CycleId,
+    input: NewKeyResult,
+) -> ApiResult<(KeyResult, OwnershipRequest, Vec<ParentRef>)> {
     let target = match (input.kind, input.target) {
         (_, Some(t)) => t,
         (MetricKind::Boolean | MetricKind::Milestone, None) => 0.0,
@@ -454,7 +619,7 @@ pub async fn create_key_result(
     let owner_id = input.owner_id.unwrap_or_else(|| caller.person.id.clone());
     let kr = KeyResult {
         id: KeyResultId::generate(),
-        objective_id: objective.id.clone(),
+        objective_id: objective_id.clone(),
         title: input.title,
         description: input.description,
         ownership_state: OwnershipState::on_assignment(Some(&caller.person.id), &owner_id),
@@ -480,7 +645,7 @@ pub async fn create_key_result(
         version: 1,
     }
     .validated()?;
-    check_dates_within_cycle(store, &objective, &kr).await?;
+    check_dates_within_cycle(store, cycle_id, &kr).await?;
     check_circle(
         store,
         Some(&kr.owner_id),
@@ -505,15 +670,7 @@ pub async fn create_key_result(
         &input.parent_ids,
     )
     .await?;
-    store
-        .insert_key_result(&caller.write_ctx(), &kr, Some(&request))
-        .await?;
-    if parents.is_empty() {
-        return Ok(kr);
-    }
-    Ok(store
-        .align_key_result(&caller.write_ctx(), &kr, &parents)
-        .await?)
+    Ok((kr, request, parents))
 }
 
 /// The key result and its objective, once the caller may edit it: 404 when they may not see it,
@@ -587,7 +744,7 @@ pub async fn patch_key_result(
     }
     let after = after.validated()?;
     if (after.starts_on, after.ends_on) != (before.starts_on, before.ends_on) {
-        check_dates_within_cycle(store, &objective, &after).await?;
+        check_dates_within_cycle(store, &objective.cycle_id, &after).await?;
     }
     check_circle(
         store,

@@ -61,7 +61,15 @@ pub static FAVICON: Asset = asset!(
     "../../static/favicon.svg"
 );
 
-static ALL: [&Asset; 3] = [&CSS, &HTMX, &FAVICON];
+/// The one-page "New objective" form's "Add another key result" (copies a blank row).
+pub static OKR_FORM: Asset = asset!(
+    "okr_form",
+    "js",
+    "text/javascript; charset=utf-8",
+    "../../static/okr_form.js"
+);
+
+static ALL: [&Asset; 4] = [&CSS, &HTMX, &FAVICON, &OKR_FORM];
 
 /// `GET /favicon.ico`: the SVG favicon (browsers read the content type, not the name).
 pub async fn favicon() -> Response {

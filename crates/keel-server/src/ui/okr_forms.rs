@@ -7,6 +7,16 @@
 //! `forms::Form::show`; what was typed is always sent back; nothing is written unless the whole
 //! form is valid. Naming someone else as owner creates an ownership request they accept or
 //! decline on My week (the services do that).
+//!
+//! A new objective is written with its key results on the same page and sent in one submit
+//! (`key_result_rows`): all of it is checked at once and created all or nothing, active at
+//! once when every owner is the writer.
+
+mod key_result_rows;
+mod new_objective;
+
+use self::key_result_rows::KrRow;
+use self::new_objective::{create_objective, new_objective_form};
 
 use super::forms::{Field, Form};
 use super::{render, Layout, SignedIn, UiError};
@@ -25,6 +35,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form as PostedForm, Router};
 use keel_domain::*;
+use keel_store::People;
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 
@@ -54,6 +65,9 @@ pub struct Choice {
     pub value: String,
     pub label: String,
     pub selected: bool,
+    /// The reader themself (a person picker marks them, so the form's style can hide the
+    /// message and fit fields, which are for proposing someone else).
+    pub me: bool,
 }
 
 /// A field ready to render: the shell's `Field` (name, label, value, error, hint) and, for
@@ -103,6 +117,12 @@ struct OkrFormPage {
     error: Option<String>,
     has_field_errors: bool,
     inputs: Vec<Input>,
+    /// A new objective's key-result rows (none on the other forms).
+    rows: Vec<KrRow>,
+    /// The blank row "Add another key result" copies (with JavaScript).
+    row_template: Option<KrRow>,
+    /// The form's script, when it has rows to add.
+    script: Option<&'static str>,
 }
 
 /// What was posted: every value of every name (selects with `multiple` repeat their name).
@@ -176,6 +196,7 @@ fn inputs(
     fields: Vec<Field>,
     options: &FormOptions,
     extra: &HashMap<&str, Vec<(String, String)>>,
+    me: &PersonId,
 ) -> Vec<Input> {
     let people = || {
         options
@@ -217,6 +238,7 @@ fn inputs(
                 name => extra.get(name).cloned().unwrap_or_default(),
             };
             let chosen: Vec<&str> = f.value.split(',').collect();
+            let people_picker = matches!(f.name, "owner_id" | "sponsor_id" | "contributor_ids");
             let choices = list
                 .into_iter()
                 .map(|(value, label)| Choice {
@@ -225,9 +247,12 @@ fn inputs(
                     } else {
                         f.value == value
                     },
+                    me: people_picker && value == me.as_str(),
                     value,
                     label,
                 })
+                // Several people are ticked boxes: those chosen (the picker finds others).
+                .filter(|c| f.name != "contributor_ids" || c.selected)
                 .collect();
             Input {
                 checked: f.kind == "checkbox" && f.value == "on",
@@ -319,6 +344,13 @@ fn owner_fields(values: &Values) -> Vec<Field> {
 }
 
 fn objective_fields(new: bool, values: &Values) -> Vec<Field> {
+    let state = if new {
+        field("state", "Activate now", "activate", values).hint(
+            "When every owner is you: nobody has to accept, so it starts at once. Otherwise it waits as a draft for the owners you propose.",
+        )
+    } else {
+        field("state", "State", "select", values)
+    };
     let mut fields = vec![
         field("title", "Title", "text", values)
             .required()
@@ -338,7 +370,7 @@ fn objective_fields(new: bool, values: &Values) -> Vec<Field> {
         field("parent_ids", "Contributes to", "multi", values),
         field("kind", "Kind", "select", values),
         field("visibility", "Who may see it", "select", values),
-        field("state", "State", "select", values),
+        state,
     ]);
     fields
 }
@@ -403,7 +435,10 @@ fn page(
         version,
         error: form.error.clone(),
         has_field_errors: form.fields.iter().any(|f| f.error.is_some()),
-        inputs: inputs(form.fields, options, &enum_choices()),
+        inputs: inputs(form.fields, options, &enum_choices(), &caller.person.id),
+        rows: vec![],
+        row_template: None,
+        script: None,
     }
 }
 
@@ -559,118 +594,6 @@ fn choice<T: DeserializeOwned>(
 }
 
 // ---------------------------------------------------------------- objectives
-
-/// `GET /objectives/new`.
-pub async fn new_objective_form(
-    State(state): State<AppState>,
-    SignedIn(caller): SignedIn,
-) -> Result<Response, UiError> {
-    // Read-only roles get the 403 page, not a form they could fill in and never save.
-    access::create_okr(&caller.person)?;
-    let cycles = pickers::form_options(state.store(), &Viewer::of(&caller.person), &[], &[])
-        .await?
-        .cycles;
-    let values: Values = HashMap::from([
-        ("owner_id", caller.person.id.to_string()),
-        (
-            "cycle_id",
-            cycles
-                .iter()
-                .find(|c| c.state == CycleState::Active)
-                .or(cycles.first())
-                .map(|c| c.id.to_string())
-                .unwrap_or_default(),
-        ),
-        ("kind", "committed".into()),
-        ("visibility", "public".into()),
-        ("state", "draft".into()),
-    ]);
-    let form = Form::new(
-        &Layout::signed_in(&caller, "").csrf_token,
-        objective_fields(true, &values),
-    );
-    let options = form_options(&state, &caller, &form).await?;
-    Ok(render(
-        StatusCode::OK,
-        &new_objective_page(&caller, form, &options),
-    ))
-}
-
-fn new_objective_page(caller: &Caller, form: Form, options: &FormOptions) -> OkrFormPage {
-    page(
-        caller,
-        "New objective".into(),
-        "An objective says what you want to achieve; its key results say how you will know.".into(),
-        "/objectives/new".into(),
-        "Create objective",
-        "/my-week".into(),
-        None,
-        form,
-        options,
-    )
-}
-
-/// `POST /objectives/new`.
-pub async fn create_objective(
-    State(state): State<AppState>,
-    SignedIn(caller): SignedIn,
-    PostedForm(pairs): PostedForm<Vec<(String, String)>>,
-) -> Result<Response, UiError> {
-    // Permission first: read-only roles are refused whatever they typed.
-    access::create_okr(&caller.person)?;
-    let mut posted = Posted::from_pairs(pairs);
-    let find_errors = apply_finds(&state, &caller, &mut posted).await?;
-    let blank = objective_fields(true, &Values::new());
-    let values = values_from(&posted, &blank);
-    let mut form = Form::new(
-        &Layout::signed_in(&caller, "").csrf_token,
-        objective_fields(true, &values),
-    );
-    let mut errors = find_errors;
-    let cycle = posted.one("cycle_id");
-    if cycle.trim().is_empty() {
-        errors.push(ApiError::invalid("cycle_id", "choose a cycle"));
-    }
-    let kind = choice(&posted, "kind", &mut errors);
-    let visibility = choice(&posted, "visibility", &mut errors);
-    let objective_state = choice(&posted, "state", &mut errors);
-    let mut result = Err(ApiError::invalid("form", "not sent"));
-    if errors.is_empty() {
-        let input = NewObjective {
-            title: posted.one("title"),
-            description: posted.one("description"),
-            cycle_id: CycleId::from_string(cycle),
-            owner_id: opt_id(posted.one("owner_id"), PersonId::from_string),
-            owner_note: posted.one("owner_note"),
-            owner_fit: fit_from(&posted),
-            co_owner_ids: vec![],
-            sponsor_id: opt_id(posted.one("sponsor_id"), PersonId::from_string),
-            contributor_ids: ids(posted.many("contributor_ids"), PersonId::from_string),
-            team_ids: ids(posted.many("team_ids"), TeamId::from_string),
-            parent_ids: posted.many("parent_ids"),
-            kind: kind.unwrap_or_default(),
-            state: objective_state.unwrap_or_default(),
-            visibility: visibility.unwrap_or_default(),
-        };
-        result = okrs::create_objective(state.store(), &caller, input).await;
-    }
-    match result {
-        Ok(o) => Ok(Redirect::to(&format!("/objectives/{}?done=saved", o.id)).into_response()),
-        Err(e) => {
-            if errors.is_empty() {
-                show(&mut form, e)?;
-            }
-            for e in errors {
-                show(&mut form, e)?;
-            }
-            let options = form_options(&state, &caller, &form).await?;
-            Ok(render(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &new_objective_page(&caller, form, &options),
-            ))
-        }
-    }
-}
 
 fn objective_values(o: &Objective) -> Values {
     let join = |v: Vec<String>| v.join(",");

@@ -31,6 +31,9 @@ pub fn routes() -> Router<AppState> {
 pub struct Suggestion {
     pub value: String,
     pub label: String,
+    /// The reader themself (marked, so a form's style can hide what is only for proposing
+    /// someone else).
+    pub me: bool,
 }
 
 #[derive(Template)]
@@ -53,13 +56,14 @@ struct Asked {
 }
 
 fn asked(q: &HashMap<String, String>) -> Asked {
-    // A form field's name: letters, digits, `_` and `.` (anything else is not one of ours).
+    // A form field's name: letters, digits, `_`, `.` and the brackets of a row's index
+    // (`key_results[2].owner_id`); anything else is not one of ours.
     let field: String = q
         .get("field")
         .map(|f| f.as_str())
         .unwrap_or("q")
         .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.')
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '[' | ']'))
         .take(40)
         .collect();
     let query = q
@@ -97,7 +101,7 @@ fn fragment(a: Asked, found: Suggestions<Suggestion>) -> Response {
 /// `GET /pickers/people`: active people whose name or email contains what was typed.
 pub async fn people(
     State(state): State<AppState>,
-    SignedIn(_caller): SignedIn,
+    SignedIn(caller): SignedIn,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, UiError> {
     let a = asked(&q);
@@ -106,6 +110,7 @@ pub async fn people(
         .items
         .into_iter()
         .map(|p| Suggestion {
+            me: p.id == caller.person.id,
             value: p.id.to_string(),
             label: format!("{} ({})", p.name, p.email.as_str()),
         })
@@ -133,6 +138,7 @@ pub async fn objectives(
         .items
         .into_iter()
         .map(|o| Suggestion {
+            me: false,
             value: o.id.to_string(),
             label: o.title,
         })

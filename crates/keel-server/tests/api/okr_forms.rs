@@ -4,7 +4,8 @@
 
 use crate::helpers::*;
 use crate::owner_world::*;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
 
 #[tokio::test]
 async fn create_objective_form_validates_and_creates_an_ownership_request() {
@@ -337,4 +338,184 @@ async fn key_result_forms_validate_numbers_and_save() {
         o["key_results"][2]["milestones"].as_array().unwrap().len(),
         4
     );
+}
+
+/// `POST /api/v1/objectives` with `key_results`: created together, or nothing at all with a
+/// 422 naming the key result's field by its place; active at once only when every owner is
+/// the caller; refused to read-only roles whatever they send.
+#[tokio::test]
+async fn an_objective_with_its_key_results_in_one_request_all_or_nothing() {
+    let w = world(spawn_app().await).await;
+    let (dan_id, _) = w.app.member("Dan Driver").await;
+    let body = |krs: Value, state: &str| {
+        json!({"title": "Activation is effortless", "cycle_id": w.cycle, "state": state,
+               "key_results": krs})
+    };
+    let before = count(&w.app).await;
+    // The third key result has no target: 422 naming it, nothing written.
+    let bad = json!([
+        {"title": "Day-7 activation at 55%", "kind": "increase", "start": 32, "target": 55, "unit": "%"},
+        {"title": "Onboarding guide published", "kind": "boolean"},
+        {"title": "Setup time under 10 minutes", "kind": "decrease", "start": 30},
+    ]);
+    let resp = w
+        .app
+        .req_as(&w.bea_token, Method::POST, "/api/v1/objectives")
+        .json(&body(bad, "draft"))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(
+        resp,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("key_results[2].target"),
+    )
+    .await;
+    assert_eq!(count(&w.app).await, before, "nothing written");
+    // Active with a key result owned by someone else: refused (Dan must accept first).
+    let theirs = json!([
+        {"title": "Day-7 activation at 55%", "kind": "increase", "target": 55},
+        {"title": "Guide published", "kind": "boolean", "owner_id": dan_id},
+    ]);
+    let resp = w
+        .app
+        .req_as(&w.bea_token, Method::POST, "/api/v1/objectives")
+        .json(&body(theirs, "active"))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(resp, StatusCode::CONFLICT, Some("state")).await;
+    assert_eq!(count(&w.app).await, before, "nothing written");
+    // A read-only role: 403, nothing written.
+    let (_, val) = w.app.person_with_roles("Val Viewer", &["viewer"]).await;
+    let good = json!([
+        {"title": "Day-7 activation at 55%", "kind": "increase", "start": 32, "target": 55, "unit": "%"},
+        {"title": "Onboarding guide published", "kind": "boolean"},
+        {"title": "Launch the guide", "kind": "milestone", "milestones": [{"title": "Draft"}, {"title": "Publish"}]},
+    ]);
+    let resp = w
+        .app
+        .req_as(&val, Method::POST, "/api/v1/objectives")
+        .json(&body(good.clone(), "draft"))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(resp, StatusCode::FORBIDDEN, None).await;
+    assert_eq!(count(&w.app).await, before, "nothing written");
+    // Right: three kinds, every owner Bea, active at once.
+    let resp = w
+        .app
+        .req_as(&w.bea_token, Method::POST, "/api/v1/objectives")
+        .json(&body(good, "active"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let o: Value = resp.json().await.unwrap();
+    assert_eq!(o["state"], "active");
+    let kinds: Vec<&str> = o["key_results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["increase", "boolean", "milestone"]);
+    assert_eq!(count(&w.app).await, before + 1);
+}
+
+/// The "New objective" page sends its key-result rows with the objective: every error shown
+/// at once next to its field in its row, what was typed kept, nothing written; then, right,
+/// everything created in one submit and active (every owner is the writer). Blank rows are
+/// ignored, and the rows' fields are named like the API's.
+#[tokio::test]
+async fn the_new_objective_form_creates_its_key_results_all_or_nothing() {
+    let w = world(spawn_app().await).await;
+    let form = w.bea.page("/objectives/new").await;
+    assert!(
+        form.has("[name=\"key_results[0].title\"]"),
+        "{}",
+        form.html()
+    );
+    assert!(form.has("[name=\"key_results[2].kind\"]"));
+    assert!(form.has("template#kr-template"));
+    let before = count(&w.app).await;
+    let mut fields = vec![
+        ("title", "Activation is effortless"),
+        ("cycle_id", w.cycle.as_str()),
+        ("owner_id", w.bea_id.as_str()),
+        ("kind", "committed"),
+        ("visibility", "public"),
+        ("state", "active"),
+        ("key_results[0].title", "Day-7 activation at 55%"),
+        ("key_results[0].kind", "increase"),
+        ("key_results[0].start", "32"),
+        ("key_results[0].unit", "%"),
+        ("key_results[1].title", ""),
+        ("key_results[1].kind", "increase"),
+        ("key_results[2].title", "Guide published"),
+        ("key_results[2].kind", "boolean"),
+        ("key_results[3].title", "Setup under ten minutes"),
+        ("key_results[3].kind", "decrease"),
+        ("key_results[3].start", "thirty"),
+        ("key_results[3].target", "10"),
+    ];
+    let resp = w
+        .bea
+        .submit_from("/objectives/new", "/objectives/new", &fields)
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = Page::parse(&resp.text().await.unwrap());
+    // The blank row 1 is left out: the rows are 0, 1 (was 2) and 2 (was 3).
+    let error = |id: &str| page.text(&format!("[id=\"{id}-error\"]"));
+    assert!(error("kr-0-target").contains("required"), "{}", page.html());
+    assert!(error("kr-2-start").contains("must be a number"));
+    assert_eq!(
+        page.field("key_results[2].start").as_deref(),
+        Some("thirty")
+    );
+    assert_eq!(
+        page.field("key_results[1].title").as_deref(),
+        Some("Guide published")
+    );
+    assert_eq!(
+        page.field("title").as_deref(),
+        Some("Activation is effortless")
+    );
+    assert_eq!(count(&w.app).await, before, "nothing written");
+
+    // Corrected: one submit creates the objective and its three key results, active.
+    fields.retain(|(k, _)| !k.starts_with("key_results[3]"));
+    fields.push(("key_results[0].target", "55"));
+    fields.push(("key_results[3].title", "Setup under ten minutes"));
+    fields.push(("key_results[3].kind", "decrease"));
+    fields.push(("key_results[3].start", "30"));
+    fields.push(("key_results[3].target", "10"));
+    let resp = w
+        .bea
+        .submit_from("/objectives/new", "/objectives/new", &fields)
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let id = location(&resp)
+        .trim_start_matches("/objectives/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let o = objective_json(&w.app, &id).await;
+    assert_eq!(o["state"], "active");
+    let titles: Vec<&str> = o["key_results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "Day-7 activation at 55%",
+            "Guide published",
+            "Setup under ten minutes"
+        ]
+    );
+    assert_eq!(count(&w.app).await, before + 1);
 }

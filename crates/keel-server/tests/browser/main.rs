@@ -21,6 +21,7 @@ mod accounts;
 mod alignment;
 mod crawl;
 mod key_result;
+mod new_objective;
 mod objective_page;
 
 /// WebDriver key values (W3C WebDriver, "keyboard actions").

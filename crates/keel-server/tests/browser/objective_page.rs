@@ -1,6 +1,7 @@
 //! The objective page as its owner reads it (issue 19, item 1): the demo's *Make new customers
-//! successful in their first week* objective at 1366×900 fits in about two screens (≤ 1,900 px;
-//! about 5,000 px before the compact rows), has one form to propose an initiative (a key-result
+//! successful in their first week* objective at 1366×900 fits in about two screens with room to
+//! spare (≤ 1,800 px; about 5,000 px before the compact rows, 1,880 before the actions moved to
+//! the breadcrumb line), has one form to propose an initiative (a key-result
 //! select) instead of one per key result, and one history in date order, newest first. A key
 //! result's row opens to its detail in place. Screenshots at desktop and phone width:
 //! target/screenshots/objective-page-desktop.png and objective-page-phone.png.
@@ -11,7 +12,7 @@ use super::*;
 const TITLE: &str = "Make new customers successful in their first week";
 
 /// The page's full height in CSS pixels.
-async fn page_height(b: &Browser) -> i64 {
+pub(super) async fn page_height(b: &Browser) -> i64 {
     b.execute("return document.documentElement.scrollHeight", json!([]))
         .await
         .as_i64()
@@ -19,7 +20,7 @@ async fn page_height(b: &Browser) -> i64 {
 }
 
 /// A full-page screenshot at `width`: the window grows to the page's height for the picture.
-async fn full_screenshot(b: &Browser, width: u32, name: &str) {
+pub(super) async fn full_screenshot(b: &Browser, width: u32, name: &str) {
     b.set_window_size(width, 900).await;
     let h = page_height(b).await;
     b.set_window_size(width, u32::try_from(h).unwrap() + 120)
@@ -128,7 +129,7 @@ async fn the_objective_page_fits_two_screens_with_one_initiative_form_and_one_hi
     full_screenshot(&b, 390, "objective-page-phone").await;
     b.close().await;
     assert!(
-        height <= 1900,
-        "the objective page is {height} px tall at 1366×900 (two screens: 1,900 px)"
+        height <= 1800,
+        "the objective page is {height} px tall at 1366×900 (two screens less 100 px: 1,800 px)"
     );
 }

@@ -139,6 +139,16 @@ pub trait Objectives: Send + Sync {
         objective: &Objective,
         request: Option<&OwnershipRequest>,
     ) -> StoreResult<()>;
+    /// Inserts a new objective with its key results and the ownership requests naming their
+    /// owners, in one transaction: all or nothing (the one-page creation form and the API's
+    /// `key_results`).
+    async fn insert_objective_with_key_results(
+        &self,
+        ctx: &WriteCtx,
+        objective: &Objective,
+        request: Option<&OwnershipRequest>,
+        key_results: &[(KeyResult, Option<OwnershipRequest>)],
+    ) -> StoreResult<()>;
     /// The objective with this id (not deleted).
     async fn objective(&self, id: &ObjectiveId) -> StoreResult<Option<Objective>>;
     /// The objectives (not deleted) among `ids`, in no particular order, in one query.
@@ -191,6 +201,18 @@ impl Objectives for dyn Store {
     ) -> StoreResult<()> {
         self.as_objectives()
             .insert_objective(ctx, objective, request)
+            .await
+    }
+
+    async fn insert_objective_with_key_results(
+        &self,
+        ctx: &WriteCtx,
+        objective: &Objective,
+        request: Option<&OwnershipRequest>,
+        key_results: &[(KeyResult, Option<OwnershipRequest>)],
+    ) -> StoreResult<()> {
+        self.as_objectives()
+            .insert_objective_with_key_results(ctx, objective, request, key_results)
             .await
     }
 
@@ -342,6 +364,35 @@ impl SqlStore {
         }
         let mut tx = self.begin().await?;
         Self::insert_objective_in(&mut tx, ctx, o, request).await?;
+        tx.commit().await
+    }
+
+    pub(crate) async fn do_insert_objective_with_key_results(
+        &self,
+        ctx: &WriteCtx,
+        o: &Objective,
+        request: Option<&OwnershipRequest>,
+        key_results: &[(KeyResult, Option<OwnershipRequest>)],
+    ) -> StoreResult<()> {
+        if let Some(r) = request {
+            request_on(r, &OkrRef::Objective(o.id.clone()))?;
+        }
+        for (k, r) in key_results {
+            if let Some(r) = r {
+                request_on(r, &OkrRef::KeyResult(k.id.clone()))?;
+            }
+            if k.objective_id != o.id {
+                return Err(StoreError::Conflict {
+                    field: "objective_id".into(),
+                    message: "a new objective's key results belong to it".into(),
+                });
+            }
+        }
+        let mut tx = self.begin().await?;
+        Self::insert_objective_in(&mut tx, ctx, o, request).await?;
+        for (k, r) in key_results {
+            Self::insert_key_result_in(&mut tx, ctx, k, r.as_ref()).await?;
+        }
         tx.commit().await
     }
 
@@ -529,6 +580,18 @@ impl Objectives for SqlStore {
         request: Option<&OwnershipRequest>,
     ) -> StoreResult<()> {
         self.do_insert_objective(ctx, objective, request)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn insert_objective_with_key_results(
+        &self,
+        ctx: &WriteCtx,
+        objective: &Objective,
+        request: Option<&OwnershipRequest>,
+        key_results: &[(KeyResult, Option<OwnershipRequest>)],
+    ) -> StoreResult<()> {
+        self.do_insert_objective_with_key_results(ctx, objective, request, key_results)
             .await
             .map_err(map_err)
     }

@@ -18,6 +18,7 @@ conformance!(
     initiatives_of_key_results,
     children_of_an_objective_and_its_key_results,
     key_results_by_ids,
+    an_objective_and_its_key_results_are_written_all_or_nothing,
 );
 
 /// The organisation's settings: the defaults until saved, then what was saved, each time.
@@ -708,4 +709,53 @@ async fn key_results_by_ids(s: DynStore, _url: String) {
         0,
         "deleted key results are left out"
     );
+}
+
+/// A new objective with its key results is one write: read back whole, or, when one key
+/// result is refused by the database (its team does not exist), nothing at all.
+async fn an_objective_and_its_key_results_are_written_all_or_nothing(s: DynStore, _url: String) {
+    let b = basic(&s).await;
+    let o = objective(&b.cycle.id, &b.owner.id);
+    let first = key_result(&o.id, &b.owner.id);
+    let mut second = key_result(&o.id, &b.owner.id);
+    second.title = "Churn in the first month under 2%".into();
+    s.insert_objective_with_key_results(
+        &ctx(),
+        &o,
+        None,
+        &[(first.clone(), None), (second.clone(), None)],
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.objective(&o.id).await.unwrap().unwrap(), o);
+    let krs = s.key_results_of(&[o.id.clone()]).await.unwrap();
+    let mut ids: Vec<_> = krs.iter().map(|k| k.id.clone()).collect();
+    ids.sort();
+    let mut want = vec![first.id.clone(), second.id.clone()];
+    want.sort();
+    assert_eq!(ids, want);
+
+    let o = objective(&b.cycle.id, &b.owner.id);
+    let good = key_result(&o.id, &b.owner.id);
+    let mut bad = key_result(&o.id, &b.owner.id);
+    bad.team_ids = vec![TeamId::generate()];
+    assert!(matches!(
+        s.insert_objective_with_key_results(&ctx(), &o, None, &[(good.clone(), None), (bad, None)])
+            .await,
+        Err(StoreError::Conflict { .. })
+    ));
+    assert!(s.objective(&o.id).await.unwrap().is_none(), "rolled back");
+    assert!(
+        s.key_result(&good.id).await.unwrap().is_none(),
+        "rolled back"
+    );
+    // A key result of another objective is refused before anything is written.
+    let o = objective(&b.cycle.id, &b.owner.id);
+    let stray = key_result(&b.objective.id, &b.owner.id);
+    assert!(matches!(
+        s.insert_objective_with_key_results(&ctx(), &o, None, &[(stray, None)])
+            .await,
+        Err(StoreError::Conflict { .. })
+    ));
+    assert!(s.objective(&o.id).await.unwrap().is_none());
 }
