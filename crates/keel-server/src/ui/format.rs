@@ -120,7 +120,7 @@ pub fn parse_date(typed: &str) -> Option<chrono::NaiveDate> {
         .filter(|w| !w.is_empty())
         .collect();
     let joined = words.join(" ");
-    ["%d %b %Y", "%b %d %Y"]
+    ["%d %b %Y", "%d %B %Y", "%b %d %Y", "%B %d %Y"]
         .iter()
         .find_map(|f| chrono::NaiveDate::parse_from_str(&joined, f).ok())
 }

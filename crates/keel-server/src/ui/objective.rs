@@ -302,7 +302,7 @@ pub struct StatusForm {
     pub reason: String,
     pub status_error: Option<String>,
     pub reason_error: Option<String>,
-    /// The last day the override stands, as typed (`YYYY-MM-DD`), and what was wrong with it.
+    /// The last day the override stands, as typed ("5 Dec 2026" or ISO), and what was wrong with it.
     pub until: String,
     pub until_error: Option<String>,
     pub open: bool,
@@ -312,6 +312,11 @@ pub struct StatusForm {
 const OVERRIDABLE: [Status; 3] = [Status::OnTrack, Status::AtRisk, Status::OffTrack];
 
 impl StatusForm {
+    /// How the "until" day is typed: "e.g. 5 Dec 2026".
+    pub fn date_example(&self) -> String {
+        super::format::date_example()
+    }
+
     /// The choices of the status select, as `(value, words)`.
     pub fn choices(&self) -> Vec<(&'static str, &'static str)> {
         OVERRIDABLE
@@ -1098,8 +1103,11 @@ pub async fn override_status(
     };
     let until = match input.until.trim() {
         "" => Ok(None),
-        d => d.parse::<chrono::NaiveDate>().map(Some).map_err(|_| {
-            ApiError::invalid("until", "write a day such as 2026-12-31, or leave it empty")
+        d => super::format::parse_date(d).map(Some).ok_or_else(|| {
+            ApiError::invalid(
+                "until",
+                format!("{}, or leave it empty", super::format::date_error()),
+            )
         }),
     };
     let result = match (
