@@ -403,7 +403,10 @@ pub async fn save_notes(
             .zip(&after.items)
             .map(|(b, a)| usize::from(b.notes != a.notes) + usize::from(b.decisions != a.decisions))
             .sum();
-        match store.update_review(&caller.write_ctx(), &before, &after).await {
+        match store
+            .update_review(&caller.write_ctx(), &before, &after)
+            .await
+        {
             Ok(_) => return Ok(NotesSaved::Saved(changed)),
             Err(keel_store::StoreError::StaleVersion) => continue,
             Err(e) => return Err(e.into()),
@@ -423,10 +426,15 @@ async fn merged_notes(
     use super::edits::{merge, Merge};
     let team = team(store, &before.team_id).await?;
     let actor = access::Actor::load(store, &caller.person).await?;
-    let ids: Vec<ObjectiveId> = before.items.iter().map(|i| i.objective_id.clone()).collect();
+    let ids: Vec<ObjectiveId> = before
+        .items
+        .iter()
+        .map(|i| i.objective_id.clone())
+        .collect();
     let seen = Viewer::of(&caller.person).visible(store, &ids).await?;
     let may_note = |i: &ReviewItem| {
-        seen.contains(&i.objective_id) && access::note_review_item(&actor, &team, &i.owner_id).is_ok()
+        seen.contains(&i.objective_id)
+            && access::note_review_item(&actor, &team, &i.owner_id).is_ok()
     };
     if !before.items.iter().any(may_note) {
         return Err(ApiError::forbidden(

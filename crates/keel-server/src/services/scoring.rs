@@ -374,7 +374,9 @@ pub async fn save_close_out(
         let stored_text = score_text(theirs.map(|t| t.score), theirs.map_or("", |t| &t.reason));
         match merge(&s.seen, &score_text(Some(s.score), &s.reason), &stored_text) {
             Merge::Keep => {}
-            Merge::Conflict => conflicts.push(CloseOutConflict::Score(kr.id.clone(), theirs.cloned())),
+            Merge::Conflict => {
+                conflicts.push(CloseOutConflict::Score(kr.id.clone(), theirs.cloned()))
+            }
             Merge::Write => to_save.push(
                 KeyResultScore {
                     key_result_id: kr.id.clone(),
@@ -467,7 +469,9 @@ async fn check_retrospective(
             .cycle(&o.cycle_id)
             .await?
             .ok_or(ApiError::NotFound("cycle"))?;
-        next_cycle(store, &cycle).await?.ok_or_else(|| no_next_cycle(&cycle))?;
+        next_cycle(store, &cycle)
+            .await?
+            .ok_or_else(|| no_next_cycle(&cycle))?;
     }
     Ok(())
 }

@@ -209,7 +209,11 @@ async fn page(
         layout: Layout::signed_in(caller, "/my-week"),
         id: o.id.to_string(),
         title: o.title.clone(),
-        cycle: c.cycle.as_ref().map(super::format::cycle).unwrap_or_default(),
+        cycle: c
+            .cycle
+            .as_ref()
+            .map(super::format::cycle)
+            .unwrap_or_default(),
         cycle_closed,
         editable: c.can_write_retrospective
             || (!cycle_closed && key_results.iter().any(|k| k.can_score)),
@@ -223,9 +227,9 @@ async fn page(
         texts,
         worked,
         did_not,
-        carry_over: kept.carry_over.unwrap_or_else(|| {
-            c.retrospective.as_ref().is_some_and(|r| r.carry_over)
-        }),
+        carry_over: kept
+            .carry_over
+            .unwrap_or_else(|| c.retrospective.as_ref().is_some_and(|r| r.carry_over)),
         carried_over_to: c
             .retrospective
             .as_ref()
@@ -354,7 +358,10 @@ pub async fn save(
     let posted: HashMap<String, String> = pairs.into_iter().collect();
     let c = close_out(state.store(), &caller, &id).await?;
     for key in posted.keys().filter_map(|k| k.strip_prefix("score.")) {
-        if !c.can_score.contains(&KeyResultId::from_string(key.to_string())) {
+        if !c
+            .can_score
+            .contains(&KeyResultId::from_string(key.to_string()))
+        {
             return Err(UiError(ApiError::forbidden(
                 "only the owner of a key result or of its objective scores it",
             )));
@@ -375,8 +382,7 @@ pub async fn save(
     let status = if !kept.errors.is_empty() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
-        match scoring::save_close_out(state.store(), &caller, &id, &scores, retro.as_ref()).await
-        {
+        match scoring::save_close_out(state.store(), &caller, &id, &scores, retro.as_ref()).await {
             Ok(CloseOutSaved::Saved(n)) => {
                 let done = if n == 0 { "unchanged" } else { "saved" };
                 return Ok(
@@ -390,7 +396,10 @@ pub async fn save(
                         CloseOutConflict::Score(kid, s) => (
                             format!("score.{kid}"),
                             their_score(s.as_ref()),
-                            score_text(s.as_ref().map(|s| s.score), s.as_ref().map_or("", |s| &s.reason)),
+                            score_text(
+                                s.as_ref().map(|s| s.score),
+                                s.as_ref().map_or("", |s| &s.reason),
+                            ),
                         ),
                         CloseOutConflict::Text(name, theirs) => {
                             (name.to_string(), theirs.clone(), theirs)

@@ -299,7 +299,8 @@ async fn review_page(
     let error = if !kept.theirs.is_empty() {
         Some("Nothing was saved: someone else saved the texts marked below since you opened the page. Their words are shown above yours: merge them and save again.".to_string())
     } else {
-        (!kept.errors.is_empty()).then(|| "Nothing was saved: see the item marked below.".to_string())
+        (!kept.errors.is_empty())
+            .then(|| "Nothing was saved: see the item marked below.".to_string())
     };
     Ok(ReviewTemplate {
         layout: Layout::signed_in(caller, ""),
@@ -359,7 +360,10 @@ fn edits_of(posted: &HashMap<String, String>) -> Vec<ItemEdit> {
                 objective_id: ObjectiveId::from_string(oid.to_string()),
                 text,
                 typed: typed.clone(),
-                seen: posted.get(&format!("seen.{key}")).cloned().unwrap_or_default(),
+                seen: posted
+                    .get(&format!("seen.{key}"))
+                    .cloned()
+                    .unwrap_or_default(),
             })
         })
         .collect()

@@ -20,6 +20,7 @@ mod a11y;
 mod crawl;
 mod key_result;
 mod objective_page;
+mod reviews_close_out;
 
 /// WebDriver key values (W3C WebDriver, "keyboard actions").
 mod keys {
