@@ -283,6 +283,7 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     // forms (CSRF-protected; each as the API route it stands for)
     ("POST", "/my-week/check-in",                   "yyyyyyyyy", "checks in only on key results the person may check in on"),
     ("POST", "/objectives/new",                     "yyyynnnnn", "read-only roles do not create OKRs"),
+    ("POST", "/objectives/{id}/close-out",          "yynoooono", "the page's one save: scores by the key result's or the objective's owner, the retrospective by the objective's owner"),
     ("POST", "/objectives/{id}/edit",               "yyooooono", ""),
     ("POST", "/objectives/{id}/key-results/new",    "yyooooono", ""),
     ("POST", "/key-results/{id}/edit",              "yyooooooo", "finance: key results tagged financial"),
@@ -318,7 +319,6 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     ("POST", "/admin/notifications",                "yynnnnnnn", "as `GET /admin/notifications`"),
     ("POST", "/objectives/{id}/status",             "yonoooono", "the objective's owner overrides its status, with a reason"),
     ("POST", "/objectives/{id}/status/clear",       "yonoooono", ""),
-    ("POST", "/objectives/{id}/close-out",          "yynoooono", "the page's one save: scores by the key result's or the objective's owner, the retrospective by the objective's owner"),
     ("POST", "/admin/cycles/{id}/close",            "yynnnnnnn", "locks the cycle's OKRs"),
     ("POST", "/admin/cycles/{id}/reopen",           "ynnnnnnnn", "administrators only; audited"),
     ("POST", "/teams/{id}/cadence",                 "yyonnnnnn", "as `PUT /api/v1/teams/{id}/cadence`: whoever may change the team"),
