@@ -312,11 +312,6 @@ pub struct StatusForm {
 const OVERRIDABLE: [Status; 3] = [Status::OnTrack, Status::AtRisk, Status::OffTrack];
 
 impl StatusForm {
-    /// How the "until" day is typed: "e.g. 5 Dec 2026".
-    pub fn date_example(&self) -> String {
-        super::format::date_example()
-    }
-
     /// The choices of the status select, as `(value, words)`.
     pub fn choices(&self) -> Vec<(&'static str, &'static str)> {
         OVERRIDABLE
@@ -1101,15 +1096,7 @@ pub async fn override_status(
         open: true,
         ..Default::default()
     };
-    let until = match input.until.trim() {
-        "" => Ok(None),
-        d => super::format::parse_date(d).map(Some).ok_or_else(|| {
-            ApiError::invalid(
-                "until",
-                format!("{}, or leave it empty", super::format::date_error()),
-            )
-        }),
-    };
+    let until = super::format::parse_optional_date("until", &input.until);
     let result = match (
         Status::parse(&input.status).filter(|s| OVERRIDABLE.contains(s)),
         until,

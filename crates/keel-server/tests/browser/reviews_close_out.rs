@@ -74,6 +74,23 @@ async fn retype(b: &Browser, css: &str, text: &str) {
     b.type_into(css, text).await;
 }
 
+/// The agenda item of objective `o` of the review as stored (through the API).
+async fn stored_item(app: &TestApp, review: &str, o: &str) -> Value {
+    let stored = app
+        .get(&format!("/api/v1/reviews/{review}"))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    stored["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["objective_id"] == o)
+        .unwrap()
+        .clone()
+}
+
 async fn value_of(b: &Browser, css: &str) -> String {
     b.execute(
         "return document.querySelector(arguments[0]).value",
@@ -166,23 +183,14 @@ async fn a_review_is_saved_once_and_two_people_are_told_not_overwritten() {
         value_of(&leo, &format!("[id='decisions-{o2}']")).await,
         "call every churned customer"
     );
-    let stored = app
-        .get(&format!("/api/v1/reviews/{review}"))
-        .await
-        .json::<Value>()
-        .await
-        .unwrap();
-    let item = |o: &str| {
-        stored["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|i| i["objective_id"] == o)
-            .unwrap()
-            .clone()
-    };
-    assert_eq!(item(&o1)["notes"], "signups are up");
-    assert_eq!(item(&o2)["decisions"], "call every churned customer");
+    assert_eq!(
+        stored_item(&app, &review, &o1).await["notes"],
+        "signups are up"
+    );
+    assert_eq!(
+        stored_item(&app, &review, &o2).await["decisions"],
+        "call every churned customer"
+    );
 
     // Ada opens the same review while Leo has it open; both change the same notes.
     let ada = Browser::open(&http, &driver).await;
@@ -211,23 +219,14 @@ async fn a_review_is_saved_once_and_two_people_are_told_not_overwritten() {
     );
     assert!(leo.text("[role=alert]").await.contains("Nothing was saved"));
     leo.screenshot("browser-review-conflict").await;
-    let stored = app
-        .get(&format!("/api/v1/reviews/{review}"))
-        .await
-        .json::<Value>()
-        .await
-        .unwrap();
-    let notes = |o: &str| {
-        stored["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|i| i["objective_id"] == o)
-            .unwrap()["notes"]
-            .clone()
-    };
-    assert_eq!(notes(&o1), "signups are up 40%");
-    assert_eq!(notes(&o2), "churn is seasonal");
+    assert_eq!(
+        stored_item(&app, &review, &o1).await["notes"],
+        "signups are up 40%"
+    );
+    assert_eq!(
+        stored_item(&app, &review, &o2).await["notes"],
+        "churn is seasonal"
+    );
     // He merges and saves again: his merge is written, Ada's other note stands.
     retype(
         &leo,
