@@ -38,6 +38,8 @@ pub struct ScoreBlock {
     pub id: String,
     pub title: String,
     pub owner: String,
+    /// The owner's person page.
+    pub owner_href: String,
     pub attainment: i64,
     pub suggested: String,
     /// The score saved, if any, and why.
@@ -132,6 +134,7 @@ fn score_block(c: &CloseOut, k: &crate::read::views::KeyResultView, kept: &Kept)
     ScoreBlock {
         title: k.title.clone(),
         owner: k.owner.name.clone(),
+        owner_href: format!("/people/{}", k.owner.id),
         attainment: (k.attainment * 100.0).round() as i64,
         suggested: two(k.suggested_score),
         scored: k.score.map(two),

@@ -183,6 +183,8 @@ pub struct ItemBlock {
     pub objective_id: String,
     pub title: String,
     pub owner: String,
+    /// The owner's person page.
+    pub owner_href: String,
     pub percent: i64,
     /// "+12 points", "−3 points", or "first review".
     pub change: String,
@@ -285,6 +287,7 @@ async fn review_page(
             objective_id: i.objective_id.to_string(),
             title: i.title.clone(),
             owner: i.owner_name.clone(),
+            owner_href: format!("/people/{}", i.owner_id),
             percent: (i.progress * 100.0).round() as i64,
             change: change_words(i.progress_change),
             trend: trend_word(i.confidence_trend),

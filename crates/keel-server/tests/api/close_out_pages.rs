@@ -39,6 +39,14 @@ async fn close_out(app: TestApp) {
         shown.html()
     );
     assert!(shown.texts(".meta strong").contains(&"0.70".to_string()));
+    let owner = json_of(&app, &format!("/api/v1/key-results/{}", krs[0])).await["owner_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        shown.links_to(&format!("/people/{owner}")),
+        "the owner's page"
+    );
     assert!(shown
         .body()
         .contains("Scored once every key result has its score"));

@@ -118,6 +118,14 @@ async fn team_reviews(app: TestApp) {
         agenda_item.contains("Ada Admin"),
         "the owner: {agenda_item}"
     );
+    let owner = json_of(&w.app, &format!("/api/v1/objectives/{o}")).await["owner_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        page.links_to(&format!("/people/{owner}")),
+        "the owner's page"
+    );
     assert_eq!(
         page.text(&format!("label[for=\"notes-{o}\"]")),
         "Owner's notes"
