@@ -12,6 +12,7 @@ pub mod alignment;
 pub mod check_ins;
 pub mod conversations;
 pub mod directory;
+pub mod edits;
 pub mod guards;
 pub mod notifications;
 pub mod okrs;

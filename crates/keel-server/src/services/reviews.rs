@@ -321,3 +321,157 @@ async fn viewer_cannot_see(
         .await?
         .is_empty())
 }
+
+// ---------------------------------------------------------------- the review page's one save
+
+/// One text of an agenda item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemText {
+    Notes,
+    Decisions,
+}
+
+impl ItemText {
+    /// The field's name: `notes` or `decisions`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ItemText::Notes => "notes",
+            ItemText::Decisions => "decisions",
+        }
+    }
+
+    pub fn of(self, item: &ReviewItem) -> &str {
+        match self {
+            ItemText::Notes => &item.notes,
+            ItemText::Decisions => &item.decisions,
+        }
+    }
+}
+
+/// One text of one agenda item as the review page sends it: what was typed, and the
+/// fingerprint of the text the page showed (`super::edits::fingerprint`).
+#[derive(Debug, Clone)]
+pub struct ItemEdit {
+    pub objective_id: ObjectiveId,
+    pub text: ItemText,
+    pub typed: String,
+    pub seen: String,
+}
+
+/// A text someone else saved since the page was opened, while the reader changed it too.
+#[derive(Debug, Clone)]
+pub struct ItemConflict {
+    pub objective_id: ObjectiveId,
+    pub text: ItemText,
+    /// What the other person saved.
+    pub theirs: String,
+}
+
+/// What the review page's save did.
+#[derive(Debug)]
+pub enum NotesSaved {
+    /// Written in one go (how many texts changed; 0 when nothing had).
+    Saved(usize),
+    /// Nothing written: these texts were changed by someone else meanwhile.
+    Conflicts(Vec<ItemConflict>),
+}
+
+/// Records everything the review page's one form sends, in one write: each changed text over
+/// the one the page showed. Texts left as they were are not written (someone else's save of
+/// them stands), and if someone else changed a text the reader changed too, nothing is written
+/// and the conflicts come back to be merged (`super::edits`). 403 for someone who may note no
+/// item of the review; 404 for an item they may not see or note.
+pub async fn save_notes(
+    store: &dyn Store,
+    caller: &Caller,
+    id: &ReviewId,
+    edits: &[ItemEdit],
+) -> ApiResult<NotesSaved> {
+    // Someone saving between our read and our write makes the write stale: read again, merge again.
+    for _ in 0..3 {
+        let before = review_as_stored(store, id).await?;
+        let Some(after) = merged_notes(store, caller, &before, edits).await? else {
+            return Ok(NotesSaved::Saved(0));
+        };
+        let after = match after {
+            Ok(after) => after,
+            Err(conflicts) => return Ok(NotesSaved::Conflicts(conflicts)),
+        };
+        let changed = before
+            .items
+            .iter()
+            .zip(&after.items)
+            .map(|(b, a)| usize::from(b.notes != a.notes) + usize::from(b.decisions != a.decisions))
+            .sum();
+        match store
+            .update_review(&caller.write_ctx(), &before, &after)
+            .await
+        {
+            Ok(_) => return Ok(NotesSaved::Saved(changed)),
+            Err(keel_store::StoreError::StaleVersion) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::PreconditionFailed)
+}
+
+/// The review with `edits` merged into `before`: `None` when nothing changes, the conflicts
+/// when someone else changed a text the reader changed too.
+async fn merged_notes(
+    store: &dyn Store,
+    caller: &Caller,
+    before: &Review,
+    edits: &[ItemEdit],
+) -> ApiResult<Option<Result<Review, Vec<ItemConflict>>>> {
+    use super::edits::{merge, Merge};
+    let team = team(store, &before.team_id).await?;
+    let actor = access::Actor::load(store, &caller.person).await?;
+    let ids: Vec<ObjectiveId> = before
+        .items
+        .iter()
+        .map(|i| i.objective_id.clone())
+        .collect();
+    let seen = Viewer::of(&caller.person).visible(store, &ids).await?;
+    let may_note = |i: &ReviewItem| {
+        seen.contains(&i.objective_id)
+            && access::note_review_item(&actor, &team, &i.owner_id).is_ok()
+    };
+    if !before.items.iter().any(may_note) {
+        return Err(ApiError::forbidden(
+            "only the owners of the OKRs on the agenda and whoever runs the review write on it",
+        ));
+    }
+    let mut after = before.clone();
+    let mut conflicts = vec![];
+    for e in edits {
+        let idx = before
+            .items
+            .iter()
+            .position(|i| i.objective_id == e.objective_id && may_note(i))
+            .ok_or(ApiError::NotFound("review item"))?;
+        let stored = e.text.of(&before.items[idx]);
+        match merge(&e.seen, &e.typed, stored) {
+            Merge::Keep => {}
+            Merge::Conflict => conflicts.push(ItemConflict {
+                objective_id: e.objective_id.clone(),
+                text: e.text,
+                theirs: stored.to_string(),
+            }),
+            Merge::Write => {
+                let typed = Some(e.typed.clone());
+                let item = after.items[idx].clone();
+                let item = match e.text {
+                    ItemText::Notes => item.with_notes(typed, None),
+                    ItemText::Decisions => item.with_notes(None, typed),
+                };
+                after.items[idx] = item.map_err(|f| {
+                    ApiError::invalid(&format!("{}.{}", f.field, e.objective_id), f.message)
+                })?;
+            }
+        }
+    }
+    if !conflicts.is_empty() {
+        return Ok(Some(Err(conflicts)));
+    }
+    Ok((after != *before).then_some(Ok(after)))
+}

@@ -149,15 +149,9 @@ pub async fn put_retrospective(
             .cycle(&o.cycle_id)
             .await?
             .ok_or(ApiError::NotFound("cycle"))?;
-        let next = next_cycle(store, &cycle).await?.ok_or_else(|| {
-            ApiError::conflict(
-                "carry_over",
-                format!(
-                    "there is no open cycle after '{}' to carry the objective over to: create it first",
-                    cycle.name
-                ),
-            )
-        })?;
+        let next = next_cycle(store, &cycle)
+            .await?
+            .ok_or_else(|| no_next_cycle(&cycle))?;
         let draft = carry_over(store, caller, &o, &next).await?;
         retro.carried_over_to = Some(draft.objective.id.clone());
         // The retrospective and the whole draft in one transaction: all or nothing.
@@ -287,4 +281,207 @@ async fn set_cycle_state(
     Ok(store
         .update_cycle(&caller.write_ctx(), &before, &after)
         .await?)
+}
+
+// ---------------------------------------------------------------- the close-out page's one save
+
+/// A score as compared between the page and the store: `0.70` and the reason on the next line;
+/// empty for no score. Its fingerprint is what the close-out page sends back as seen.
+pub fn score_text(score: Option<f64>, reason: &str) -> String {
+    match score {
+        Some(s) => format!("{s:.2}\n{}", reason.trim()),
+        None => String::new(),
+    }
+}
+
+/// A key result's score as the close-out page sends it, with the fingerprint of the score
+/// the page showed ([`score_text`]).
+#[derive(Debug, Clone)]
+pub struct ScoreEdit {
+    pub key_result_id: KeyResultId,
+    pub score: f64,
+    pub reason: String,
+    pub seen: String,
+}
+
+/// One text of the retrospective as the page sends it (typed, fingerprint of what was shown).
+#[derive(Debug, Clone, Default)]
+pub struct TextEdit {
+    pub typed: String,
+    pub seen: String,
+}
+
+/// The retrospective as the page sends it.
+#[derive(Debug, Clone, Default)]
+pub struct RetrospectiveEdit {
+    pub worked: TextEdit,
+    pub did_not: TextEdit,
+    pub carry_over: bool,
+}
+
+/// What someone else saved since the page was opened, where the reader changed it too.
+#[derive(Debug, Clone)]
+pub enum CloseOutConflict {
+    /// Their score of this key result (`None`: they took none away; never happens today).
+    Score(KeyResultId, Option<KeyResultScore>),
+    /// Their text of the retrospective's field `worked` or `did_not`.
+    Text(&'static str, String),
+}
+
+/// What the close-out page's save did.
+#[derive(Debug)]
+pub enum CloseOutSaved {
+    /// Written (how many scores and retrospective changes; 0 when nothing had changed).
+    Saved(usize),
+    /// Nothing written: someone else changed what the reader changed too.
+    Conflicts(Vec<CloseOutConflict>),
+}
+
+/// Records everything the close-out page's one form sends: each changed score and the
+/// retrospective, over what the page showed (`super::edits`). Permission first (404/403 per
+/// key result as [`authorize_score`], 403 for a retrospective the caller may not write), then
+/// every value is checked, then conflicts; only then is anything written.
+pub async fn save_close_out(
+    store: &dyn Store,
+    caller: &Caller,
+    id: &ObjectiveId,
+    scores: &[ScoreEdit],
+    retro: Option<&RetrospectiveEdit>,
+) -> ApiResult<CloseOutSaved> {
+    use super::edits::{merge, Merge};
+    let o = get_objective(store, &super::visibility::Viewer::of(&caller.person), id).await?;
+    let mut krs = vec![];
+    for s in scores {
+        let (kr, of) = authorize_score(store, caller, &s.key_result_id).await?;
+        if of.id != o.id {
+            return Err(ApiError::NotFound("key result"));
+        }
+        krs.push(kr);
+    }
+    if retro.is_some() {
+        access::write_retrospective(&access::Actor::load(store, &caller.person).await?, &o)?;
+    }
+    let ids: Vec<KeyResultId> = krs.iter().map(|k| k.id.clone()).collect();
+    let stored: Vec<KeyResultScore> = if ids.is_empty() {
+        vec![]
+    } else {
+        store.scores_of(&ids).await?
+    };
+    let mut conflicts = vec![];
+    let mut to_save = vec![];
+    for (s, kr) in scores.iter().zip(&krs) {
+        let theirs = stored.iter().find(|t| t.key_result_id == kr.id);
+        let stored_text = score_text(theirs.map(|t| t.score), theirs.map_or("", |t| &t.reason));
+        match merge(&s.seen, &score_text(Some(s.score), &s.reason), &stored_text) {
+            Merge::Keep => {}
+            Merge::Conflict => {
+                conflicts.push(CloseOutConflict::Score(kr.id.clone(), theirs.cloned()))
+            }
+            Merge::Write => to_save.push(
+                KeyResultScore {
+                    key_result_id: kr.id.clone(),
+                    score: s.score,
+                    reason: s.reason.clone(),
+                    suggested_score: rhythm::suggested_score(kr.progress().attainment),
+                    scored_by: Some(caller.person.id.clone()),
+                    scored_at: now(),
+                }
+                .validated()
+                .map_err(|f| ApiError::invalid(&format!("{}.{}", f.field, kr.id), f.message))?,
+            ),
+        }
+    }
+    let before = store.retrospective(&o.id).await?;
+    let mut new_retro = None;
+    if let Some(r) = retro {
+        let (worked, did_not) = before
+            .as_ref()
+            .map_or(("", ""), |b| (b.worked.as_str(), b.did_not.as_str()));
+        let mut merged = RetrospectiveInput {
+            worked: worked.to_string(),
+            did_not: did_not.to_string(),
+            carry_over: before.as_ref().is_some_and(|b| b.carry_over),
+        };
+        let mut changed = false;
+        for (name, edit, stored, into) in [
+            ("worked", &r.worked, worked, &mut merged.worked),
+            ("did_not", &r.did_not, did_not, &mut merged.did_not),
+        ] {
+            match merge(&edit.seen, &edit.typed, stored) {
+                Merge::Keep => {}
+                Merge::Conflict => conflicts.push(CloseOutConflict::Text(name, stored.to_string())),
+                Merge::Write => {
+                    *into = edit.typed.clone();
+                    changed = true;
+                }
+            }
+        }
+        if r.carry_over && !merged.carry_over {
+            merged.carry_over = true;
+            changed = true;
+        }
+        if changed {
+            new_retro = Some(merged);
+        }
+    }
+    if !conflicts.is_empty() {
+        return Ok(CloseOutSaved::Conflicts(conflicts));
+    }
+    let changes = to_save.len() + usize::from(new_retro.is_some());
+    if changes == 0 {
+        return Ok(CloseOutSaved::Saved(0));
+    }
+    if !to_save.is_empty() {
+        require_cycle_open(store, &o).await?;
+    }
+    if let Some(r) = &new_retro {
+        // Checked before any write: the texts, and a cycle to carry over to.
+        check_retrospective(store, &o, before.as_ref(), r).await?;
+    }
+    for s in &to_save {
+        store.save_score(&caller.write_ctx(), s).await?;
+    }
+    if let Some(r) = new_retro {
+        put_retrospective(store, caller, id, r).await?;
+    }
+    Ok(CloseOutSaved::Saved(changes))
+}
+
+/// What [`put_retrospective`] would refuse, asked before the close-out page writes anything.
+async fn check_retrospective(
+    store: &dyn Store,
+    o: &Objective,
+    before: Option<&Retrospective>,
+    input: &RetrospectiveInput,
+) -> ApiResult<()> {
+    Retrospective {
+        objective_id: o.id.clone(),
+        worked: input.worked.clone(),
+        did_not: input.did_not.clone(),
+        carry_over: input.carry_over,
+        carried_over_to: None,
+        updated_by: None,
+        updated_at: now(),
+    }
+    .validated()?;
+    if input.carry_over && before.and_then(|b| b.carried_over_to.as_ref()).is_none() {
+        let cycle = store
+            .cycle(&o.cycle_id)
+            .await?
+            .ok_or(ApiError::NotFound("cycle"))?;
+        next_cycle(store, &cycle)
+            .await?
+            .ok_or_else(|| no_next_cycle(&cycle))?;
+    }
+    Ok(())
+}
+
+fn no_next_cycle(cycle: &Cycle) -> ApiError {
+    ApiError::conflict(
+        "carry_over",
+        format!(
+            "there is no open cycle after '{}' to carry the objective over to: create it first",
+            cycle.name
+        ),
+    )
 }

@@ -178,7 +178,7 @@ pub fn okr_link(titles: &HashMap<String, (String, ObjectiveId)>, okr_id: &str) -
 }
 
 fn day(d: chrono::NaiveDate) -> String {
-    d.format("%-d %b %Y").to_string()
+    super::format::date(d)
 }
 
 // ---------------------------------------------------------------- conversations
@@ -198,7 +198,8 @@ struct ConversationsPage {
     people: Vec<Choice>,
     okrs: Vec<Choice>,
     form: Typed,
-    today: String,
+    /// How a day is typed: "e.g. 5 Dec 2026".
+    date_example: String,
 }
 
 async fn conversations_page(
@@ -244,7 +245,7 @@ async fn conversations_page(
         people: choices(&people_options(&c), &form.all("with_id")),
         okrs: choices(&c.okrs, &form.all("okr_id")),
         form,
-        today: super::format::today_iso(),
+        date_example: super::format::date_example(),
     })
 }
 
@@ -266,11 +267,11 @@ pub async fn create_conversation(
     let mut form = Typed::from_pairs(&pairs);
     let held_on = match form.value("held_on").trim() {
         "" => None,
-        d => match chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d") {
-            Ok(d) => Some(d),
-            Err(_) => {
+        d => match super::format::parse_date(d) {
+            Some(d) => Some(d),
+            None => {
                 form.errors
-                    .insert("held_on".into(), "must be a date, like 2026-11-20".into());
+                    .insert("held_on".into(), super::format::date_error());
                 None
             }
         },

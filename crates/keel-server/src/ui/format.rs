@@ -59,6 +59,8 @@ pub fn num(v: f64) -> String {
 /// A score with two decimals, the organisation's decimal mark: "0.70" or "0,70".
 pub fn two_decimals(v: f64) -> String {
     let s = format!("{v:.2}");
+    // A zero (or a hair below it) reads 0.00, never -0.00.
+    let s = if s == "-0.00" { "0.00".to_string() } else { s };
     match reader().locale.decimal_mark {
         keel_domain::locale::DecimalMark::Point => s,
         keel_domain::locale::DecimalMark::Comma => s.replace('.', ","),
@@ -102,10 +104,56 @@ pub fn cycle(c: &keel_domain::Cycle) -> String {
 
 /// Today in the organisation's zone, as `YYYY-MM-DD` for a date input's `max` and value.
 pub fn today_iso() -> String {
+    today().to_string()
+}
+
+/// A day typed into a form, read the organisation's way ("5 Dec 2026", "5 December 2026",
+/// "Dec 5, 2026") or as ISO ("2026-12-05"). The one parser for every date field of the pages.
+pub fn parse_date(typed: &str) -> Option<chrono::NaiveDate> {
+    let t = typed.trim();
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        return Some(d);
+    }
+    // "5 Dec 2026", "5 dec. 2026", "Dec 5, 2026": words and numbers, whatever the separators.
+    let words: Vec<&str> = t
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | '.' | '-' | '/'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let joined = words.join(" ");
+    ["%d %b %Y", "%d %B %Y", "%b %d %Y", "%B %d %Y"]
+        .iter()
+        .find_map(|f| chrono::NaiveDate::parse_from_str(&joined, f).ok())
+}
+
+/// How a day is typed, for a date field's hint: "e.g. 5 Dec 2026" (today, the organisation's
+/// way).
+pub fn date_example() -> String {
+    format!("e.g. {}", date(today()))
+}
+
+/// The error of a date field that does not hold a day.
+pub fn date_error() -> String {
+    format!("must be a date, like {}", date(today()))
+}
+
+/// An optional date field: empty is `None`; anything but a day is an error naming `field`.
+pub fn parse_optional_date(
+    field: &str,
+    typed: &str,
+) -> Result<Option<chrono::NaiveDate>, crate::error::ApiError> {
+    match typed.trim() {
+        "" => Ok(None),
+        t => parse_date(t)
+            .map(Some)
+            .ok_or_else(|| crate::error::ApiError::invalid(field, date_error())),
+    }
+}
+
+/// Today in the organisation's zone.
+pub fn today() -> chrono::NaiveDate {
     crate::services::now()
         .with_timezone(&reader().org_zone)
         .date_naive()
-        .to_string()
 }
 
 /// A value with its unit: "41 %", "1.200 €", "12 days".
@@ -170,6 +218,28 @@ mod tests {
             "Not done yet"
         );
         assert_eq!(figures(MetricKind::Boolean, 0.0, 1.0, 1.0, ""), "Done");
+    }
+
+    #[test]
+    fn days_are_read_the_organisations_way_and_as_iso() {
+        let d = chrono::NaiveDate::from_ymd_opt(2026, 12, 5);
+        for typed in [
+            "5 Dec 2026",
+            "05 dec 2026",
+            "5 December 2026",
+            " 5 Dec. 2026 ",
+            "Dec 5, 2026",
+            "5-Dec-2026",
+            "2026-12-05",
+        ] {
+            assert_eq!(parse_date(typed), d, "{typed}");
+        }
+        for bad in ["", "someday", "31 Feb 2026", "12/05/2026", "5 Dec"] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
+        assert_eq!(date(d.unwrap()), "5 Dec 2026");
+        assert_eq!(two_decimals(-0.0), "0.00");
+        assert_eq!(two_decimals(-0.001), "0.00");
     }
 
     #[tokio::test]

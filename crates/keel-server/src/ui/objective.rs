@@ -306,7 +306,7 @@ pub struct StatusForm {
     pub reason: String,
     pub status_error: Option<String>,
     pub reason_error: Option<String>,
-    /// The last day the override stands, as typed (`YYYY-MM-DD`), and what was wrong with it.
+    /// The last day the override stands, as typed ("5 Dec 2026" or ISO), and what was wrong with it.
     pub until: String,
     pub until_error: Option<String>,
     pub open: bool,

@@ -157,7 +157,8 @@ struct MyWeekPage {
     /// The weekly check-in's optional date (empty: now), and its error.
     at: String,
     at_error: Option<String>,
-    today: String,
+    /// How a day is typed: "e.g. 5 Dec 2026".
+    date_example: String,
     confidence_min: u8,
     confidence_max: u8,
     /// A message over the whole page (after a successful check-in, or about the form).
@@ -282,7 +283,7 @@ async fn my_week_page(
         due_count,
         at: kept.at,
         at_error: kept.at_error,
-        today: super::format::today_iso(),
+        date_example: super::format::date_example(),
         confidence_min: week.confidence_scale.min(),
         confidence_max: week.confidence_scale.max(),
         notice: kept.notice,
@@ -328,8 +329,7 @@ fn check_in_date(typed: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>, S
     if typed.is_empty() {
         return Ok(None);
     }
-    let d = chrono::NaiveDate::parse_from_str(typed, "%Y-%m-%d")
-        .map_err(|_| "must be a date, like 2026-11-20".to_string())?;
+    let d = super::format::parse_date(typed).ok_or_else(super::format::date_error)?;
     // One clock: "today" is the organisation's (ui/format.rs), as for due dates.
     let zone = super::format::reader().org_zone;
     let today = crate::services::now().with_timezone(&zone).date_naive();

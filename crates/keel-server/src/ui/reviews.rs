@@ -1,17 +1,20 @@
 //! Team reviews in the browser: start one from the team page (`/teams/{id}/reviews/new`), read
 //! its agenda (`/reviews/{id}`: each OKR with its owner, progress change since the team's last
-//! review, confidence trend, status and flags) and write each item's notes and decisions in a
-//! form next to it. Everything goes through `services::reviews` (the API's rules and
-//! visibility); a form with an error comes back with the message next to the field and what was
-//! typed kept, and nothing is written.
+//! review, confidence trend, status and flags) and write every item's notes and decisions in
+//! one form with one save, so that nothing typed in the middle of a meeting is lost. Everything
+//! goes through `services::reviews` (the API's rules and visibility); a form with an error comes
+//! back with the message next to the field and everything typed kept, and nothing is written.
+//! Two people noting the same review are merged text by text (`services::edits`): a text only
+//! one of them changed is saved, and one both changed is shown with the other's words beside
+//! the reader's, to merge, instead of being overwritten.
 
 use super::company::{Choice, StatusBadge};
 use super::{render, Layout, SignedIn, UiError};
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::extract::IfMatch;
 use crate::read::reviews as read_reviews;
-use crate::services::reviews::{self, NewReview, ReviewItemNotes};
+use crate::services::edits::fingerprint;
+use crate::services::reviews::{self, ItemEdit, ItemText, NewReview, NotesSaved};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -19,18 +22,18 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form as PostedForm, Router};
-use keel_domain::review::Review;
+use keel_domain::review::{Review, ReviewItem};
 use keel_domain::rhythm::Trend;
 use keel_domain::*;
 use serde::Deserialize;
+use std::collections::HashMap;
 
 /// The review pages and forms.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/teams/{id}/reviews/new", get(new_review))
         .route("/teams/{id}/reviews", post(start_review))
-        .route("/reviews/{id}", get(show))
-        .route("/reviews/{id}/items/{objective_id}", post(note_item))
+        .route("/reviews/{id}", get(show).post(save))
 }
 
 /// A review in a list: its date, who ran it and how many items.
@@ -45,7 +48,7 @@ impl ReviewLine {
     pub fn new(r: &Review) -> Self {
         Self {
             href: format!("/reviews/{}", r.id),
-            held_on: r.held_on.format("%-d %b %Y").to_string(),
+            held_on: super::format::date(r.held_on),
             items: r.items.len(),
             flagged: r.items.iter().filter(|i| !i.flags.is_empty()).count(),
         }
@@ -62,7 +65,8 @@ struct NewReviewPage {
     held_on_error: Option<String>,
     cycles: Vec<Choice>,
     cycle_error: Option<String>,
-    today: String,
+    /// "e.g. 5 Dec 2026": how a day is typed.
+    date_example: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -98,12 +102,12 @@ async fn new_review_page(
             .iter()
             .map(|c| Choice {
                 value: c.id.to_string(),
-                label: format!("{} ({} to {})", c.name, c.starts_on, c.ends_on),
+                label: super::format::cycle(c),
                 selected: c.id.as_str() == input.cycle_id,
             })
             .collect(),
         cycle_error,
-        today: super::format::today_iso(),
+        date_example: super::format::date_example(),
     })
 }
 
@@ -134,12 +138,7 @@ pub async fn start_review(
     let team_id = TeamId::from_string(id);
     // Permission first: whoever may not run the review is refused whatever they typed.
     reviews::authorize_review(state.store(), &caller, &team_id).await?;
-    let held_on = match input.held_on.trim() {
-        "" => Ok(None),
-        d => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
-            .map(Some)
-            .map_err(|_| ApiError::invalid("held_on", "must be a date, like 2026-11-20")),
-    };
+    let held_on = super::format::parse_optional_date("held_on", &input.held_on);
     let result = match held_on {
         Ok(held_on) => {
             reviews::create_review(
@@ -166,11 +165,26 @@ pub async fn start_review(
     }
 }
 
-/// One agenda item as the review page shows it, with its notes form.
+/// One text of an agenda item in the page's form: what it holds, the fingerprint of the text
+/// the page showed, and what someone else saved meanwhile.
+pub struct TextField {
+    /// `notes` or `decisions`.
+    pub name: &'static str,
+    pub label: &'static str,
+    pub value: String,
+    pub seen: String,
+    pub error: Option<String>,
+    /// Someone else's text, saved while the reader changed theirs (to merge).
+    pub theirs: Option<String>,
+}
+
+/// One agenda item as the review page shows it, with its texts.
 pub struct ItemBlock {
     pub objective_id: String,
     pub title: String,
     pub owner: String,
+    /// The owner's person page.
+    pub owner_href: String,
     pub percent: i64,
     /// "+12 points", "−3 points", or "first review".
     pub change: String,
@@ -180,9 +194,7 @@ pub struct ItemBlock {
     pub notes: String,
     pub decisions: String,
     pub can_note: bool,
-    pub notes_error: Option<String>,
-    pub decisions_error: Option<String>,
-    pub error: Option<String>,
+    pub texts: Vec<TextField>,
 }
 
 #[derive(Template)]
@@ -190,25 +202,25 @@ pub struct ItemBlock {
 struct ReviewTemplate {
     layout: Layout,
     id: String,
-    version: i64,
     team_id: String,
     team_name: String,
     held_on: String,
     run_by: String,
     items: Vec<ItemBlock>,
+    /// Whether the reader may write on some item (the page then is one form).
+    can_note: bool,
     notice: Option<String>,
     error: Option<String>,
 }
 
-/// What a re-rendered review keeps from a failed notes form.
+/// What a re-rendered review keeps from its form: the texts the reader changed (by field name,
+/// `notes.{objective id}`, with the fingerprint they were typed over), the errors, and what
+/// someone else saved meanwhile.
 #[derive(Default)]
 struct Kept {
-    objective_id: String,
-    notes: String,
-    decisions: String,
-    notes_error: Option<String>,
-    decisions_error: Option<String>,
-    error: Option<String>,
+    changed: HashMap<String, (String, String)>,
+    errors: HashMap<String, String>,
+    theirs: HashMap<String, String>,
 }
 
 fn trend_word(t: Trend) -> &'static str {
@@ -220,65 +232,90 @@ fn trend_word(t: Trend) -> &'static str {
     }
 }
 
+fn change_words(change: Option<f64>) -> String {
+    match change {
+        None => "first review".into(),
+        Some(c) => match (c * 100.0).round() as i64 {
+            0 => "no change".into(),
+            p if p > 0 => format!("+{p} points"),
+            p => format!("−{} points", -p),
+        },
+    }
+}
+
+/// The item's two texts as the form shows them: what the reader changed and kept, else what is
+/// stored.
+fn text_fields(i: &ReviewItem, kept: &Kept) -> Vec<TextField> {
+    [
+        (ItemText::Notes, "Owner's notes"),
+        (ItemText::Decisions, "Decisions"),
+    ]
+    .into_iter()
+    .map(|(t, label)| {
+        let key = format!("{}.{}", t.name(), i.objective_id);
+        let stored = t.of(i);
+        let (value, seen) = kept
+            .changed
+            .get(&key)
+            .cloned()
+            .unwrap_or_else(|| (stored.to_string(), fingerprint(stored)));
+        TextField {
+            name: t.name(),
+            label,
+            value,
+            seen,
+            error: kept.errors.get(&key).cloned(),
+            theirs: kept.theirs.get(&key).cloned(),
+        }
+    })
+    .collect()
+}
+
 async fn review_page(
     state: &AppState,
     caller: &Caller,
     id: &ReviewId,
-    kept: Option<Kept>,
+    kept: Kept,
     notice: Option<String>,
 ) -> Result<ReviewTemplate, UiError> {
     let p = read_reviews::review_page(state.store(), caller, id).await?;
-    let items = p
+    let items: Vec<ItemBlock> = p
         .review
         .items
         .iter()
-        .map(|i| {
-            let oid = i.objective_id.to_string();
-            let mine = kept.as_ref().filter(|k| k.objective_id == oid);
-            ItemBlock {
-                title: i.title.clone(),
-                owner: i.owner_name.clone(),
-                percent: (i.progress * 100.0).round() as i64,
-                change: match i.progress_change {
-                    None => "first review".into(),
-                    Some(c) => {
-                        let points = (c * 100.0).round() as i64;
-                        match points {
-                            0 => "no change".into(),
-                            p if p > 0 => format!("+{p} points"),
-                            p => format!("−{} points", -p),
-                        }
-                    }
-                },
-                trend: trend_word(i.confidence_trend),
-                status: StatusBadge::new(i.status, i.status_reason.clone()),
-                flags: i.flags.clone(),
-                notes: mine.map(|k| k.notes.clone()).unwrap_or(i.notes.clone()),
-                decisions: mine
-                    .map(|k| k.decisions.clone())
-                    .unwrap_or(i.decisions.clone()),
-                can_note: p.can_note.contains(&i.objective_id),
-                notes_error: mine.and_then(|k| k.notes_error.clone()),
-                decisions_error: mine.and_then(|k| k.decisions_error.clone()),
-                error: mine.and_then(|k| k.error.clone()),
-                objective_id: oid,
-            }
+        .map(|i| ItemBlock {
+            objective_id: i.objective_id.to_string(),
+            title: i.title.clone(),
+            owner: i.owner_name.clone(),
+            owner_href: format!("/people/{}", i.owner_id),
+            percent: (i.progress * 100.0).round() as i64,
+            change: change_words(i.progress_change),
+            trend: trend_word(i.confidence_trend),
+            status: StatusBadge::new(i.status, i.status_reason.clone()),
+            flags: i.flags.clone(),
+            notes: i.notes.clone(),
+            decisions: i.decisions.clone(),
+            can_note: p.can_note.contains(&i.objective_id),
+            texts: text_fields(i, &kept),
         })
         .collect();
+    let error = if !kept.theirs.is_empty() {
+        Some("Nothing was saved: someone else saved the texts marked below since you opened the page. Their words are shown above yours: merge them and save again.".to_string())
+    } else {
+        (!kept.errors.is_empty())
+            .then(|| "Nothing was saved: see the item marked below.".to_string())
+    };
     Ok(ReviewTemplate {
         layout: Layout::signed_in(caller, ""),
         id: p.review.id.to_string(),
-        version: p.review.version,
         team_id: p.team.id.to_string(),
         team_name: p.team.name.clone(),
-        held_on: p.review.held_on.format("%-d %b %Y").to_string(),
+        held_on: super::format::date(p.review.held_on),
         run_by: p.run_by.map(|r| r.name).unwrap_or_default(),
+        can_note: items.iter().any(|i| i.can_note),
         items,
         notice,
-        error: kept.and_then(|k| {
-            (k.error.is_some() || k.notes_error.is_some() || k.decisions_error.is_some())
-                .then(|| "Nothing was saved: see the item marked below.".to_string())
-        }),
+        error,
     })
 }
 
@@ -294,66 +331,90 @@ pub async fn show(
     Path(id): Path<String>,
     axum::extract::Query(q): axum::extract::Query<Saved>,
 ) -> Result<Response, UiError> {
-    let notice = q.done.map(|_| "Notes saved.".to_string());
-    let page = review_page(&state, &caller, &ReviewId::from_string(id), None, notice).await?;
+    let notice = match q.done.as_deref() {
+        Some("unchanged") => Some("Nothing had changed: nothing to save.".to_string()),
+        Some(_) => Some("Saved: every note and decision on the page.".to_string()),
+        None => None,
+    };
+    let page = review_page(
+        &state,
+        &caller,
+        &ReviewId::from_string(id),
+        Kept::default(),
+        notice,
+    )
+    .await?;
     Ok(render(StatusCode::OK, &page))
 }
 
-#[derive(Deserialize)]
-pub struct NotesInput {
-    #[serde(default)]
-    notes: String,
-    #[serde(default)]
-    decisions: String,
-    /// The review's version the form was rendered from (a stale form is refused).
-    version: Option<i64>,
+/// The texts a review form sends: `notes.{objective id}` and `decisions.{objective id}`, each
+/// with `seen.` before it for the fingerprint of what the page showed.
+fn edits_of(posted: &HashMap<String, String>) -> Vec<ItemEdit> {
+    posted
+        .iter()
+        .filter_map(|(key, typed)| {
+            let (name, oid) = key.split_once('.')?;
+            let text = match name {
+                "notes" => ItemText::Notes,
+                "decisions" => ItemText::Decisions,
+                _ => return None,
+            };
+            Some(ItemEdit {
+                objective_id: ObjectiveId::from_string(oid.to_string()),
+                text,
+                typed: typed.clone(),
+                seen: posted
+                    .get(&format!("seen.{key}"))
+                    .cloned()
+                    .unwrap_or_default(),
+            })
+        })
+        .collect()
 }
 
-/// `POST /reviews/{id}/items/{objective_id}`: the owner's notes and the team's decisions.
-pub async fn note_item(
+/// `POST /reviews/{id}`: the page's one save, every item's notes and decisions at once.
+pub async fn save(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
-    Path((id, objective_id)): Path<(String, String)>,
-    PostedForm(input): PostedForm<NotesInput>,
+    Path(id): Path<String>,
+    PostedForm(pairs): PostedForm<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
     let id = ReviewId::from_string(id);
-    let result = reviews::note_item(
-        state.store(),
-        &caller,
-        &id,
-        &ObjectiveId::from_string(objective_id.clone()),
-        IfMatch(input.version),
-        ReviewItemNotes {
-            notes: Some(input.notes.clone()),
-            decisions: Some(input.decisions.clone()),
-        },
-    )
-    .await;
+    let posted: HashMap<String, String> = pairs.into_iter().collect();
+    let edits = edits_of(&posted);
+    let result = reviews::save_notes(state.store(), &caller, &id, &edits).await;
+    // What the reader changed is kept over what they typed it on.
+    let key = |e: &ItemEdit| format!("{}.{}", e.text.name(), e.objective_id);
     let mut kept = Kept {
-        objective_id: objective_id.clone(),
-        notes: input.notes,
-        decisions: input.decisions,
+        changed: edits
+            .iter()
+            .filter(|e| fingerprint(&e.typed) != e.seen)
+            .map(|e| (key(e), (e.typed.clone(), e.seen.clone())))
+            .collect(),
         ..Default::default()
     };
-    match result {
-        Ok(_) => Ok(
-            Redirect::to(&format!("/reviews/{id}?done=notes#item-{objective_id}")).into_response(),
-        ),
-        Err(ApiError::Invalid(e)) => {
-            match e.field.as_str() {
-                "decisions" => kept.decisions_error = Some(e.message),
-                _ => kept.notes_error = Some(e.message),
+    let status = match result {
+        Ok(NotesSaved::Saved(n)) => {
+            let done = if n == 0 { "unchanged" } else { "notes" };
+            return Ok(Redirect::to(&format!("/reviews/{id}?done={done}")).into_response());
+        }
+        Ok(NotesSaved::Conflicts(conflicts)) => {
+            for c in conflicts {
+                let key = format!("{}.{}", c.text.name(), c.objective_id);
+                // Saving again writes the reader's merge over the other person's text.
+                if let Some(k) = kept.changed.get_mut(&key) {
+                    k.1 = fingerprint(&c.theirs);
+                }
+                kept.theirs.insert(key, c.theirs);
             }
-            let page = review_page(&state, &caller, &id, Some(kept), None).await?;
-            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+            StatusCode::CONFLICT
         }
-        Err(ApiError::PreconditionFailed) => {
-            kept.error = Some(
-                "Someone saved this review since you opened it. What you typed is kept: compare it with the agenda and save again.".into(),
-            );
-            let page = review_page(&state, &caller, &id, Some(kept), None).await?;
-            Ok(render(StatusCode::PRECONDITION_FAILED, &page))
+        Err(ApiError::Invalid(e)) => {
+            kept.errors.insert(e.field, e.message);
+            StatusCode::UNPROCESSABLE_ENTITY
         }
-        Err(e) => Err(UiError(e)),
-    }
+        Err(e) => return Err(UiError(e)),
+    };
+    let page = review_page(&state, &caller, &id, kept, None).await?;
+    Ok(render(status, &page))
 }

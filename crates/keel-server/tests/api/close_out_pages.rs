@@ -39,15 +39,23 @@ async fn close_out(app: TestApp) {
         shown.html()
     );
     assert!(shown.texts(".meta strong").contains(&"0.70".to_string()));
+    let owner = json_of(&app, &format!("/api/v1/key-results/{}", krs[0])).await["owner_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        shown.links_to(&format!("/people/{owner}")),
+        "the owner's page"
+    );
     assert!(shown
         .body()
         .contains("Scored once every key result has its score"));
 
     // Bad scores: next to the field, kept, nothing written.
-    let path = format!("/key-results/{}/score", krs[0]);
+    let (score, reason) = (format!("score.{}", krs[0]), format!("reason.{}", krs[0]));
     for (bad, message) in [("lots", "number"), ("1.5", "0.0 to 1.0"), ("", "enter")] {
         let html = ada
-            .refused(&path, &[("score", bad), ("reason", "shipped late")])
+            .refused(&page, &[(&score, bad), (&reason, "shipped late")])
             .await;
         let shown = Page::parse(&html);
         let error = shown.text(&format!("[id=\"score-{}-error\"]", krs[0]));
@@ -63,9 +71,9 @@ async fn close_out(app: TestApp) {
     let kr = json_of(&app, &format!("/api/v1/key-results/{}", krs[0])).await;
     assert!(kr["score"].is_null());
     let to = ada
-        .done(&path, &[("score", "0.7"), ("reason", "shipped late")])
+        .done(&page, &[(&score, "0.7"), (&reason, "shipped late")])
         .await;
-    assert!(to.starts_with(&format!("{page}?done=score")));
+    assert!(to.starts_with(&format!("{page}?done=saved")), "{to}");
     let shown = ada.page(&page).await;
     assert!(shown.has(".band.band-green"), "{}", shown.html());
     // The band is the colour (its name only for screen readers), not "(green)" as text.
@@ -81,7 +89,7 @@ async fn close_out(app: TestApp) {
     );
 
     // The retrospective: carrying over needs a next cycle (409 shown next to the box).
-    let retro = format!("/objectives/{o}/retrospective");
+    let retro = page.clone();
     let html = ada
         .refused(
             &retro,
@@ -139,7 +147,7 @@ async fn close_out(app: TestApp) {
     let (mia, _) = app.member("Mia Member").await;
     let mia = Browser::signed_in(&app, &mia, "mia.member@keel.test").await;
     mia.html_with(&page, StatusCode::FORBIDDEN).await;
-    let resp = mia.submit(&path, &[("score", "0.1"), ("reason", "")]).await;
+    let resp = mia.submit(&page, &[(&score, "0.1"), (&reason, "")]).await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
 }
 
@@ -204,7 +212,7 @@ async fn cycles_are_closed_and_reopened_after_a_confirmation() {
 async fn calibration_report_is_for_the_roles_allowed_and_needs_a_closed_cycle() {
     let app = spawn_app().await;
     let cycle = app.cycle("2026 Q4").await;
-    let (_, krs) = active_objective(&app, &cycle, None, &["Signups"]).await;
+    let (o, krs) = active_objective(&app, &cycle, None, &["Signups"]).await;
     app.create(
         &format!("/api/v1/key-results/{}/check-ins", krs[0]),
         serde_json::json!({"value": 40, "confidence": 9}),
@@ -212,8 +220,11 @@ async fn calibration_report_is_for_the_roles_allowed_and_needs_a_closed_cycle() 
     .await;
     let ada = Browser::admin(&app).await;
     ada.done(
-        &format!("/key-results/{}/score", krs[0]),
-        &[("score", "0.4"), ("reason", "half way")],
+        &format!("/objectives/{o}/close-out"),
+        &[
+            (&format!("score.{}", krs[0]), "0.4"),
+            (&format!("reason.{}", krs[0]), "half way"),
+        ],
     )
     .await;
     let page = format!("/reports/calibration?cycle_id={cycle}");

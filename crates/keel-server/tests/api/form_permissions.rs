@@ -109,6 +109,11 @@ async fn setup(app: TestApp) -> Setup {
     }
 }
 
+/// The close-out form's name of a key result's field, `score.{id}` (kept for the test's life).
+fn field(name: &str, kr: &str) -> &'static str {
+    Box::leak(format!("{name}.{kr}").into_boxed_str())
+}
+
 /// Each form with input it would refuse (422) from someone allowed: 403 (404 for an OKR the
 /// sender may not see), whatever was typed.
 fn cases(s: &Setup) -> Vec<Case<'_>> {
@@ -128,19 +133,19 @@ fn cases(s: &Setup) -> Vec<Case<'_>> {
         // The close-out page's forms.
         (
             mia,
-            format!("/key-results/{kr}/score"),
-            vec![("score", "lots"), ("reason", "")],
+            format!("/objectives/{o}/close-out"),
+            vec![(field("score", kr), "lots"), (field("reason", kr), "")],
             StatusCode::FORBIDDEN,
         ),
         (
             mia,
-            format!("/key-results/{kr}/score"),
-            vec![("score", "1.5")],
+            format!("/objectives/{o}/close-out"),
+            vec![(field("score", kr), "1.5")],
             StatusCode::FORBIDDEN,
         ),
         (
             mia,
-            format!("/objectives/{o}/retrospective"),
+            format!("/objectives/{o}/close-out"),
             vec![("worked", long)],
             StatusCode::FORBIDDEN,
         ),
@@ -328,7 +333,10 @@ async fn the_same_input_from_those_allowed_is_refused_next_to_the_field(s: &Setu
     } = s;
     let admin = Browser::admin(app).await;
     let html = admin
-        .refused(&format!("/key-results/{kr}/score"), &[("score", "lots")])
+        .refused(
+            &format!("/objectives/{o}/close-out"),
+            &[(&format!("score.{kr}"), "lots")],
+        )
         .await;
     assert!(
         Page::parse(&html).has(&format!("[id=\"score-{kr}-error\"]")),

@@ -699,10 +699,6 @@ fn form_fields(rule: &Row, f: &Fixture) -> Vec<(&'static str, String)> {
             ("status", "at_risk".to_string()),
             ("reason", "a supplier slipped".to_string()),
         ],
-        "/key-results/{id}/score" => vec![
-            ("score", "0.5".to_string()),
-            ("reason", "half way".to_string()),
-        ],
         "/conversations" => vec![
             ("with_id", f.helper.clone()),
             ("notes", "a 1:1".to_string()),

@@ -118,6 +118,14 @@ async fn team_reviews(app: TestApp) {
         agenda_item.contains("Ada Admin"),
         "the owner: {agenda_item}"
     );
+    let owner = json_of(&w.app, &format!("/api/v1/objectives/{o}")).await["owner_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        page.links_to(&format!("/people/{owner}")),
+        "the owner's page"
+    );
     assert_eq!(
         page.text(&format!("label[for=\"notes-{o}\"]")),
         "Owner's notes"
@@ -126,65 +134,75 @@ async fn team_reviews(app: TestApp) {
     assert!(page.links_to(&to), "{}", page.html());
 
     // Notes: too long is refused next to the field and kept; then saved.
-    let item = format!("{to}/items/{o}");
+    let shown = w.leo.page(&to).await;
+    let seen = |page: &Page, name: &str| page.field(&format!("seen.{name}.{o}")).unwrap();
+    let (notes, decisions) = (format!("notes.{o}"), format!("decisions.{o}"));
+    let (seen_notes, seen_decisions) = (format!("seen.{notes}"), format!("seen.{decisions}"));
+    let (sn, sd) = (seen(&shown, "notes"), seen(&shown, "decisions"));
     let long = "n".repeat(10_001);
     let html = w
         .leo
         .refused(
-            &item,
-            &[("notes", &long), ("decisions", "ship it"), ("version", "1")],
+            &to,
+            &[
+                (&notes, &long),
+                (&seen_notes, &sn),
+                (&decisions, "ship it"),
+                (&seen_decisions, &sd),
+            ],
         )
         .await;
     let page = Page::parse(&html);
-    assert!(page.has(&format!("#notes-{o}-error")), "{html}");
-    assert_eq!(
-        page.text(&format!("#item-{o} textarea[name=\"decisions\"]")),
-        "ship it",
-        "kept"
-    );
+    assert!(page.has(&format!("[id=\"notes-{o}-error\"]")), "{html}");
+    assert_eq!(page.field(&decisions).as_deref(), Some("ship it"), "kept");
     let review = &reviews_of(&w.app, team).await[0];
     assert_eq!(review["items"][0]["decisions"], "");
     let back = w
         .leo
         .done(
-            &item,
+            &to,
             &[
-                ("notes", "signups are up"),
-                ("decisions", "double the ads"),
-                ("version", "1"),
+                (&notes, "signups are up"),
+                (&seen_notes, &sn),
+                (&decisions, "double the ads"),
+                (&seen_decisions, &sd),
             ],
         )
         .await;
-    assert!(back.starts_with(&format!("{to}?done=notes")));
+    assert!(back.starts_with(&format!("{to}?done=notes")), "{back}");
     let review = &reviews_of(&w.app, team).await[0];
     assert_eq!(review["items"][0]["decisions"], "double the ads");
-    // A form rendered before that save is stale: refused, what was typed kept.
+    // A page opened before that save changes the decisions too: told, theirs shown, nothing
+    // overwritten, what was typed kept.
     let resp = w
         .leo
         .submit(
-            &item,
-            &[("notes", "late"), ("decisions", ""), ("version", "1")],
+            &to,
+            &[
+                (&notes, ""),
+                (&seen_notes, &sn),
+                (&decisions, "halve the ads"),
+                (&seen_decisions, &sd),
+            ],
         )
         .await;
-    assert_eq!(resp.status(), StatusCode::PRECONDITION_FAILED);
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
     let page = Page::parse(&resp.text().await.unwrap());
-    assert_eq!(
-        page.text(&format!("#item-{o} textarea[name=\"notes\"]")),
-        "late",
-        "{}",
-        page.html()
-    );
+    assert_eq!(page.field(&decisions).as_deref(), Some("halve the ads"));
+    assert!(page
+        .text(&format!("[id=\"decisions-{o}-theirs\"]"))
+        .contains("double the ads"));
+    let review = &reviews_of(&w.app, team).await[0];
+    assert_eq!(review["items"][0]["decisions"], "double the ads");
+    assert_eq!(review["items"][0]["notes"], "signups are up");
 
     // Max reads the review (he sees the objective) but may not write on it.
     let page = w.max.page(&to).await;
     assert!(page.text(&format!("#item-{o}")).contains("double the ads"));
-    assert!(!page.has(&format!("form[action=\"{item}\"]")));
+    assert!(!page.has(&format!("form[action=\"{to}\"]")));
     let resp = w
         .max
-        .submit(
-            &item,
-            &[("notes", "mine"), ("decisions", ""), ("version", "2")],
-        )
+        .submit(&to, &[(&notes, "mine"), (&seen_notes, &sn)])
         .await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
 }

@@ -23,6 +23,7 @@ mod crawl;
 mod key_result;
 mod new_objective;
 mod objective_page;
+mod reviews_close_out;
 
 /// WebDriver key values (W3C WebDriver, "keyboard actions").
 mod keys {

@@ -63,8 +63,10 @@ fn token_inputs(name: &str, scope: &str, expires_on: &str) -> Vec<Input> {
             .required()
             .hint("What uses it, for example the CI export."),
         Input::select("scope", "Scope", enum_choices(&SCOPES, scope), ""),
-        Input::text("expires_on", "Last day it works", "date", expires_on)
-            .hint("Optional; leave empty for no expiry."),
+        Input::text("expires_on", "Last day it works", "text", expires_on).hint(format!(
+            "Optional; leave empty for no expiry; {}.",
+            super::super::format::date_example()
+        )),
     ]
 }
 

@@ -74,8 +74,8 @@ async fn cycles_page(
         .map(|c| CycleRow {
             id: c.id.to_string(),
             name: c.name.clone(),
-            starts_on: c.starts_on.to_string(),
-            ends_on: c.ends_on.to_string(),
+            starts_on: super::super::format::date(c.starts_on),
+            ends_on: super::super::format::date(c.ends_on),
             state: wire(c.state),
             parent: c
                 .parent_id
@@ -182,8 +182,12 @@ fn cycle_inputs(v: &CycleValues, cycles: &[Cycle], me: Option<&CycleId>) -> Vec<
         Input::text("name", "Name", "text", v.name)
             .required()
             .hint("For example 2026 Q4."),
-        Input::text("starts_on", "Starts on", "date", v.starts_on).required(),
-        Input::text("ends_on", "Ends on", "date", v.ends_on).required(),
+        Input::text("starts_on", "Starts on", "text", v.starts_on)
+            .required()
+            .hint(super::super::format::date_example()),
+        Input::text("ends_on", "Ends on", "text", v.ends_on)
+            .required()
+            .hint(super::super::format::date_example()),
         Input::select(
             "parent_id",
             "Within",
@@ -334,8 +338,8 @@ pub async fn edit_cycle_form(
     let cycles = administration::admin_cycles(state.store(), &caller).await?;
     let cycle = find_cycle(&cycles, &id)?;
     let (starts, ends, parent, st) = (
-        cycle.starts_on.to_string(),
-        cycle.ends_on.to_string(),
+        super::super::format::date(cycle.starts_on),
+        super::super::format::date(cycle.ends_on),
         cycle
             .parent_id
             .as_ref()

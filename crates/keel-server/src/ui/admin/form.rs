@@ -154,8 +154,8 @@ pub(crate) fn date(field: &str, v: &str) -> ApiResult<chrono::NaiveDate> {
     if v.is_empty() {
         return Err(ApiError::invalid(field, "enter a date"));
     }
-    chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
-        .map_err(|_| ApiError::invalid(field, "must be a date like 2026-12-31"))
+    crate::ui::format::parse_date(v)
+        .ok_or_else(|| ApiError::invalid(field, crate::ui::format::date_error()))
 }
 
 pub(crate) fn whole(field: &str, v: &str) -> ApiResult<u32> {

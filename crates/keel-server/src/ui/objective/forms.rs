@@ -374,12 +374,7 @@ pub async fn override_status(
         open: true,
         ..Default::default()
     };
-    let until = match input.until.trim() {
-        "" => Ok(None),
-        d => d.parse::<chrono::NaiveDate>().map(Some).map_err(|_| {
-            ApiError::invalid("until", "write a day such as 2026-12-31, or leave it empty")
-        }),
-    };
+    let until = crate::ui::format::parse_optional_date("until", &input.until);
     let result = match (
         Status::parse(&input.status).filter(|s| OVERRIDABLE.contains(s)),
         until,
