@@ -181,7 +181,8 @@ impl Topic {
             K::FeedbackRequested | K::FeedbackAnswered | K::RecognitionReceived => {
                 Some(Topic::Feedback)
             }
-            K::CheckInDue | K::CheckInOverdue => Some(Topic::CheckInReminders),
+            K::OwnershipReminder | K::OwnershipStillWaiting => Some(Topic::Ownership),
+            K::CheckInDue | K::CheckInOverdue | K::ScoreReminder => Some(Topic::CheckInReminders),
             K::TurnedOffTrack | K::TurnedStale => Some(Topic::StatusChanges),
             K::ReviewScheduled | K::ConversationNote => None,
         }
@@ -194,6 +195,8 @@ impl Topic {
 /// - a kind without a topic: in Keel only;
 /// - a check-in falling due: by email means the daily check-in reminder (one message a day
 ///   listing every due key result), so the notification itself is in Keel only;
+/// - a reminder job's own notification (an unanswered ownership request, the end-of-cycle
+///   score): that job sends its own email, so by email it is in Keel only here too;
 /// - otherwise the choice: `email` (the bell and an email), `in_app` (the bell), `digest_only`
 ///   (neither: the weekly digest lists it).
 pub fn notification_delivery(
@@ -203,8 +206,14 @@ pub fn notification_delivery(
     let Some(topic) = Topic::of(kind) else {
         return Delivery::InApp;
     };
+    use NotificationKind as K;
+    let emails_itself = matches!(
+        kind,
+        K::OwnershipReminder | K::OwnershipStillWaiting | K::ScoreReminder
+    );
     match (topic, chosen(topic)) {
         (Topic::CheckInReminders, Delivery::Email) => Delivery::InApp,
+        (_, Delivery::Email) if emails_itself => Delivery::InApp,
         (_, d) => d,
     }
 }
@@ -330,6 +339,9 @@ mod tests {
         assert_eq!(resolve(Topic::Feedback, None, None), Delivery::Email);
         assert!(Delivery::Email.on_bell() && Delivery::InApp.on_bell());
         assert!(!Delivery::DigestOnly.on_bell() && Delivery::DigestOnly.in_digest());
+    }
+
+    #[test]
     fn a_digest_day_is_a_weekday_or_the_organisations() {
         for d in WEEKDAYS {
             assert_eq!(

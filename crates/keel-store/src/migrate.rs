@@ -15,12 +15,6 @@ pub struct Migration {
 }
 
 const MIGRATIONS: [Migration; 19] = [
-    },
-    Migration {
-const MIGRATIONS: [Migration; 19] = [
-    },
-    Migration {
-const MIGRATIONS: [Migration; 19] = [
     Migration {
         version: 1,
         name: "init",

@@ -456,6 +456,7 @@ async fn okr_hits(
                 format!("Objective: {}", h.title)
             },
             value: h.id,
+            me: false,
         }));
     }
     Ok(out)

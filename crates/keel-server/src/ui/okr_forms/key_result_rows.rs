@@ -201,6 +201,7 @@ impl KrRow {
             sponsor_id: None,
             contributor_ids: vec![],
             team_ids: vec![],
+            parent_ids: vec![],
             kind,
             start: start.unwrap_or(0.0),
             target,
