@@ -338,7 +338,19 @@ async fn the_tree_a_level_at_a_time(w: World) {
     let below = json_of(app, &format!("/api/v1/alignment?parent={}", w.private_kr)).await;
     assert_eq!(ids(&below), vec![under_private.clone()]);
 
-    // Filters: owner, status, and bad ones named.
+    // Filters: team, owner, status, and bad ones named.
+    let growth = app.team("Growth").await;
+    let shared = app
+        .create(
+            "/api/v1/objectives",
+            json!({"title": "Growth's own", "cycle_id": w.quarter, "visibility": "public", "team_ids": [growth]}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let by_team = json_of(app, &format!("{q}&team_id={growth}")).await;
+    assert_eq!(ids(&by_team), vec![shared]);
     let mine = json_of(app, &format!("{q}&owner_id={}", w.sam.0)).await;
     assert!(ids(&mine).is_empty());
     let drafts = json_of(app, &format!("{q}&status=closed")).await;
