@@ -345,7 +345,18 @@ async fn key_result_forms_validate_numbers_and_save() {
 /// the caller; refused to read-only roles whatever they send.
 #[tokio::test]
 async fn an_objective_with_its_key_results_in_one_request_all_or_nothing() {
-    let w = world(spawn_app().await).await;
+    key_results_all_or_nothing(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn an_objective_with_its_key_results_in_one_request_all_or_nothing_on_postgres() {
+    if postgres_configured() {
+        key_results_all_or_nothing(spawn_app_on(Db::Postgres).await).await;
+    }
+}
+
+async fn key_results_all_or_nothing(app: TestApp) {
+    let w = world(app).await;
     let (dan_id, _) = w.app.member("Dan Driver").await;
     let body = |krs: Value, state: &str| {
         json!({"title": "Activation is effortless", "cycle_id": w.cycle, "state": state,
@@ -429,7 +440,18 @@ async fn an_objective_with_its_key_results_in_one_request_all_or_nothing() {
 /// ignored, and the rows' fields are named like the API's.
 #[tokio::test]
 async fn the_new_objective_form_creates_its_key_results_all_or_nothing() {
-    let w = world(spawn_app().await).await;
+    new_objective_form_all_or_nothing(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn the_new_objective_form_creates_its_key_results_all_or_nothing_on_postgres() {
+    if postgres_configured() {
+        new_objective_form_all_or_nothing(spawn_app_on(Db::Postgres).await).await;
+    }
+}
+
+async fn new_objective_form_all_or_nothing(app: TestApp) {
+    let w = world(app).await;
     let form = w.bea.page("/objectives/new").await;
     assert!(
         form.has("[name=\"key_results[0].title\"]"),
@@ -438,6 +460,18 @@ async fn the_new_objective_form_creates_its_key_results_all_or_nothing() {
     );
     assert!(form.has("[name=\"key_results[2].kind\"]"));
     assert!(form.has("template#kr-template"));
+    // A row's owner picker: what is typed in its find field names people, as options.
+    let (dan_id, _) = w.app.member("Dan Driver").await;
+    let found = w
+        .bea
+        .page("/pickers/people?field=key_results%5B1%5D.owner_id&as=options&key_results%5B1%5D.owner_id.find=dan")
+        .await;
+    assert_eq!(
+        found.attr("option[selected]", "value").as_deref(),
+        Some(dan_id.as_str()),
+        "{}",
+        found.html()
+    );
     let before = count(&w.app).await;
     let mut fields = vec![
         ("title", "Activation is effortless"),
