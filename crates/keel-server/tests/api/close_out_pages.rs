@@ -74,6 +74,19 @@ async fn close_out(app: TestApp) {
         .done(&page, &[(&score, "0.7"), (&reason, "shipped late")])
         .await;
     assert!(to.starts_with(&format!("{page}?done=saved")), "{to}");
+    // A page opened before that save (it showed no score) changes the same score: told, the
+    // saved score shown, what was typed kept, nothing overwritten.
+    let resp = ada
+        .submit(&page, &[(&score, "0.2"), (&reason, "too late")])
+        .await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    let told = Page::parse(&resp.text().await.unwrap());
+    assert!(told
+        .text(&format!("[id=\"score-{}-theirs\"]", krs[0]))
+        .contains("0.70"));
+    assert_eq!(told.field(&score).as_deref(), Some("0.2"));
+    let kr = json_of(&app, &format!("/api/v1/key-results/{}", krs[0])).await;
+    assert_eq!(kr["score"], 0.7);
     let shown = ada.page(&page).await;
     assert!(shown.has(".band.band-green"), "{}", shown.html());
     // The band is the colour (its name only for screen readers), not "(green)" as text.
