@@ -171,7 +171,7 @@ async fn an_unanswered_proposal_reminds_its_owner_once_a_week_and_tells_the_prop
 #[tokio::test]
 async fn an_answered_proposal_is_not_reminded_even_when_answered_after_the_round() {
     let app = spawn_app().await;
-    let (bob, token, kr) = proposed_to_bob(&app).await;
+    let (_, token, kr) = proposed_to_bob(&app).await;
     let store = app.store.as_ref();
     let out = ownership_reminders::round(store, &after(8)).await.unwrap();
     assert_eq!(newly(&out).len(), 2, "{out:?}");
@@ -196,7 +196,6 @@ async fn an_answered_proposal_is_not_reminded_even_when_answered_after_the_round
     // Answered: no later round brings it up.
     let out = ownership_reminders::round(store, &after(15)).await.unwrap();
     assert!(out.is_empty(), "{out:?}");
-    let _ = bob;
 }
 
 #[tokio::test]
@@ -334,7 +333,7 @@ async fn the_reminder_reaches_the_proposed_owner_by_real_smtp_once() {
         return;
     }
     let app = spawn_app().await;
-    let (bob, token, _) = proposed_to_bob(&app).await;
+    let (_, token, _) = proposed_to_bob(&app).await;
     let smtp = start_smtp(free_port(), None);
     let mail = mail_config(smtp.port, None);
     let store = app.store.as_ref();
@@ -374,5 +373,4 @@ async fn the_reminder_reaches_the_proposed_owner_by_real_smtp_once() {
         1,
         "{bell:?}"
     );
-    let _ = bob;
 }

@@ -1,7 +1,8 @@
 //! Check-in reminders: one message per person and day listing every due key result, with a
 //! link straight to the weekly check-in; none after a recent check-in, none for drafts, for
 //! work its proposed owner has not accepted, or for a closed cycle; none by email for a person
-//! who chose in-app only.
+//! who chose in-app only. A person's own digest day: their digest comes that day and not on the
+//! organisation's; a bad day is refused naming `digest_day` (API and page).
 
 use crate::digest::{check_in, queued, round, to, PUBLIC};
 use crate::helpers::*;
