@@ -272,12 +272,9 @@ async fn a_check_in_dated_today_east_of_utc_is_today() {
         .to_string();
     let ada = Browser::admin(&app).await;
     let page = ada.page("/my-week").await;
-    assert_eq!(
-        page.attr("#f-at", "max").as_deref(),
-        Some(today.as_str()),
-        "{}",
-        page.html()
-    );
+    // The day is typed the organisation's way (ISO is understood too); the server, not the
+    // browser, refuses a day after the organisation's today.
+    assert!(page.attr("#f-at", "name").is_some(), "{}", page.html());
     let n = row_of(&page, &share);
     ada.done(
         "/my-week/check-in",
