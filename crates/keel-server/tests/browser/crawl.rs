@@ -57,7 +57,13 @@ const NOT_CRAWLED: &[(&str, &str)] = &[
         "/forgot-password",
         "linked from the sign-in page, seen before signing in; tests/browser/accounts.rs",
     ),
-        // Browsers ask for it on their own (pages name /static/favicon.….svg); tests/api checks it.
+    // Opening a notification marks it read: a crawl following it would change what the next
+    // person's crawl sees; the owner story in a real browser clicks one.
+    (
+        "/notifications/{id}/open",
+        "marks the notification read when followed; tests/browser owner story and tests/api/notifications.rs",
+    ),
+    // Browsers ask for it on their own (pages name /static/favicon.….svg); tests/api checks it.
     (
         "/favicon.ico",
         "asked for by browsers, never linked; tests/api/account_navigation.rs",
