@@ -168,8 +168,9 @@ async fn gather_batch(
     let ids: Vec<ObjectiveId> = objectives.iter().map(|o| o.id.clone()).collect();
     let key_results = store.key_results_of(&ids).await?;
     let today = Assessor::load(store, objectives, &key_results).await?;
-    let last_week = Assessor::load(store, objectives, &key_results)
-        .await?
+    // A week ago: the same records, cut at that moment (no second load).
+    let last_week = today
+        .clone()
         .as_of(store, &ids, now - chrono::Duration::days(7))
         .await?;
     let by_id: HashMap<&ObjectiveId, &Objective> = objectives.iter().map(|o| (&o.id, o)).collect();

@@ -127,29 +127,46 @@ pub fn iso_week(day: chrono::NaiveDate) -> String {
     format!("{}-W{:02}", w.year(), w.week())
 }
 
-/// Queues the message `m` under `key` (unless dry), and reports it.
+/// A composed message, waiting to be queued with the others of its chunk.
+struct Composed {
+    person: PersonId,
+    email: String,
+    message: EmailMessage,
+    key: String,
+}
+
+/// Queues `composed` (unless dry) in one batch, each under its once-per-period key, and reports
+/// each message.
 async fn queue(
     store: &dyn Store,
     round: &Round,
-    person: &Person,
-    m: EmailMessage,
-    key: String,
-) -> ApiResult<Outcome> {
+    composed: Vec<Composed>,
+) -> ApiResult<Vec<Outcome>> {
     let queued = if round.dry_run {
-        false
+        vec![false; composed.len()]
     } else {
-        store
-            .enqueue_job(&m.job(Some(key.clone()), round.now))
-            .await?
+        let jobs: Vec<_> = composed
+            .iter()
+            .map(|c| c.message.job(Some(c.key.clone()), round.now))
+            .collect();
+        store.enqueue_jobs(&jobs).await?
     };
-    Ok(Outcome {
-        person_id: person.id.clone(),
-        email: person.email.as_str().to_string(),
-        subject: m.subject,
-        unique_key: key,
-        queued,
-    })
+    Ok(composed
+        .into_iter()
+        .zip(queued)
+        .map(|(c, queued)| Outcome {
+            person_id: c.person,
+            email: c.email,
+            subject: c.message.subject,
+            unique_key: c.key,
+            queued,
+        })
+        .collect())
 }
+
+/// How many people's messages are composed, then queued in one batch (one transaction): the
+/// messages held in memory at once, whatever the size of the organisation.
+const CHUNK: usize = 500;
 
 /// The weekly digest round: each person's digest, skipped when empty, queued once per ISO week.
 pub async fn digests(store: &dyn Store, round: &Round) -> ApiResult<Vec<Outcome>> {
@@ -174,7 +191,14 @@ pub async fn digests(store: &dyn Store, round: &Round) -> ApiResult<Vec<Outcome>
     if people.is_empty() {
         return Ok(vec![]);
     }
+    let started = std::time::Instant::now();
     let facts = gather::gather(store, round.now).await?;
+    tracing::info!(
+        people = people.len(),
+        key_results = facts.lines.len(),
+        seconds = started.elapsed().as_secs_f64(),
+        "weekly digest: facts gathered"
+    );
     let key = unsubscribe::key(store).await?;
     let ctx = Ctx {
         store,
@@ -184,9 +208,19 @@ pub async fn digests(store: &dyn Store, round: &Round) -> ApiResult<Vec<Outcome>
         round,
         base,
     };
-    // Collected first: a stream over a closure is not `Send` for the job runner's task.
-    let each: Vec<_> = people.iter().map(|p| one_digest(&ctx, p)).collect();
-    all_of(each).await
+    let mut out = Vec::with_capacity(people.len());
+    for chunk in people.chunks(CHUNK) {
+        // Collected first: a stream over a closure is not `Send` for the job runner's task.
+        let each: Vec<_> = chunk.iter().map(|p| one_digest(&ctx, p)).collect();
+        let composed = all_of(each).await?;
+        out.extend(queue(store, round, composed).await?);
+    }
+    tracing::info!(
+        digests = out.len(),
+        seconds = started.elapsed().as_secs_f64(),
+        "weekly digest: composed and queued"
+    );
+    Ok(out)
 }
 
 /// What composing one person's message needs.
@@ -199,8 +233,8 @@ struct Ctx<'a> {
     base: &'a str,
 }
 
-/// Composes and queues `p`'s digest; `None` when it would be empty.
-async fn one_digest(c: &Ctx<'_>, p: &Person) -> ApiResult<Option<Outcome>> {
+/// Composes `p`'s digest; `None` when it would be empty.
+async fn one_digest(c: &Ctx<'_>, p: &Person) -> ApiResult<Option<Composed>> {
     let mut d = compose::digest(c.store, c.facts, p, &c.settings.name, c.base).await?;
     if d.is_empty() {
         return Ok(None);
@@ -215,22 +249,25 @@ async fn one_digest(c: &Ctx<'_>, p: &Person) -> ApiResult<Option<Outcome>> {
         html: d.html().map_err(render_error)?,
         unsubscribe_url: Some(d.unsubscribe.clone()),
     };
-    let key = format!("email:digest:{}:{week}", p.id);
-    queue(c.store, c.round, p, m, key).await.map(Some)
+    Ok(Some(Composed {
+        person: p.id.clone(),
+        email: p.email.as_str().to_string(),
+        message: m,
+        key: format!("email:digest:{}:{week}", p.id),
+    }))
 }
 
-/// How many people's messages are composed and queued at once: each waits on the store (a
-/// visibility check, an insert), so a few in flight keep a PostgreSQL pool busy; SQLite's
-/// single writer serialises the inserts anyway.
+/// How many people's messages are composed at once: each may wait on the store (a visibility
+/// check), so a few in flight keep a PostgreSQL pool busy.
 const IN_FLIGHT: usize = 8;
 
-/// Runs `each` a few at a time, in order, keeping the messages queued.
-async fn all_of<F>(each: Vec<F>) -> ApiResult<Vec<Outcome>>
+/// Runs `each` a few at a time, in order, keeping the messages to queue.
+async fn all_of<F>(each: Vec<F>) -> ApiResult<Vec<Composed>>
 where
-    F: std::future::Future<Output = ApiResult<Option<Outcome>>>,
+    F: std::future::Future<Output = ApiResult<Option<Composed>>>,
 {
     use futures_util::stream::{self, StreamExt, TryStreamExt};
-    let got: Vec<Option<Outcome>> = stream::iter(each).buffered(IN_FLIGHT).try_collect().await?;
+    let got: Vec<Option<Composed>> = stream::iter(each).buffered(IN_FLIGHT).try_collect().await?;
     Ok(got.into_iter().flatten().collect())
 }
 
@@ -254,24 +291,31 @@ pub async fn reminders(store: &dyn Store, round: &Round) -> ApiResult<Vec<Outcom
     }
     let facts = gather::gather(store, round.now).await?;
     let key = unsubscribe::key(store).await?;
-    let mut out = vec![];
-    for p in &people {
-        let mut r = compose::reminder(&facts, p, &settings.name, base);
-        if r.due.is_empty() {
-            continue;
+    let mut out = Vec::new();
+    for chunk in people.chunks(CHUNK) {
+        let mut composed = vec![];
+        for p in chunk {
+            let mut r = compose::reminder(&facts, p, &settings.name, base);
+            if r.due.is_empty() {
+                continue;
+            }
+            r.unsubscribe = unsubscribe_url(base, &key, p, Topic::CheckInReminders);
+            let day = local_time(&settings, p, round.now).date_naive();
+            composed.push(Composed {
+                person: p.id.clone(),
+                email: p.email.as_str().to_string(),
+                message: EmailMessage {
+                    to: Recipient::Person(p.id.to_string()),
+                    purpose: "reminder".into(),
+                    subject: r.subject(),
+                    text: askama::Template::render(&r).map_err(render_error)?,
+                    html: r.html().map_err(render_error)?,
+                    unsubscribe_url: Some(r.unsubscribe.clone()),
+                },
+                key: format!("email:reminder:{}:{}", p.id, day.format("%Y-%m-%d")),
+            });
         }
-        r.unsubscribe = unsubscribe_url(base, &key, p, Topic::CheckInReminders);
-        let day = local_time(&settings, p, round.now).date_naive();
-        let m = EmailMessage {
-            to: Recipient::Person(p.id.to_string()),
-            purpose: "reminder".into(),
-            subject: r.subject(),
-            text: askama::Template::render(&r).map_err(render_error)?,
-            html: r.html().map_err(render_error)?,
-            unsubscribe_url: Some(r.unsubscribe.clone()),
-        };
-        let key = format!("email:reminder:{}:{}", p.id, day.format("%Y-%m-%d"));
-        out.push(queue(store, round, p, m, key).await?);
+        out.extend(queue(store, round, composed).await?);
     }
     Ok(out)
 }

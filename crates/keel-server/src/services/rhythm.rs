@@ -72,7 +72,9 @@ pub struct ObjectiveAssessment {
     pub carried_over_from: Option<ObjectiveId>,
 }
 
-/// Everything status derivation needs about a set of OKRs, loaded at once.
+/// Everything status derivation needs about a set of OKRs, loaded at once. `Clone`: reading
+/// the past (`as_of`) from a copy of what was loaded for now costs no second load.
+#[derive(Clone)]
 pub struct Assessor {
     pub settings: OrgSettings,
     now: chrono::DateTime<chrono::Utc>,

@@ -130,6 +130,9 @@ pub(crate) const JOB: Table = Table {
 
 const JOB_COLS: Select = Select(&JOB);
 
+/// The most jobs one `INSERT` of `enqueue_jobs` carries (a digest is a few kilobytes).
+const ENQUEUE_ROWS: usize = 500;
+
 fn job_row(id: &JobId, j: &NewJob, at: &Timestamp) -> Vec<Arg> {
     args![
         id.as_str(),
@@ -186,6 +189,12 @@ pub trait Jobs: Send + Sync {
     /// Queues a job; `false` (and nothing written) when a job with its `unique_key` exists
     /// already, whatever its state: a period's run is queued once, by whichever server is first.
     async fn enqueue_job(&self, job: &NewJob) -> StoreResult<bool>;
+    /// Queues many jobs in one transaction (multi-row inserts), as `enqueue_job` would each:
+    /// a job whose `unique_key` is taken (by a stored job, or by an earlier job of the same
+    /// batch) is not queued. Returns, in the order of `jobs`, whether each was queued now. Two
+    /// batches sharing keys, on two servers at once, queue each key once and never deadlock
+    /// (rows are inserted in key order).
+    async fn enqueue_jobs(&self, jobs: &[NewJob]) -> StoreResult<Vec<bool>>;
     /// Claims up to `limit` jobs due at `now` (queued with `run_at <= now`, or running with an
     /// expired lease) for `worker`, until `now + lease`, oldest first; each claim counts an
     /// attempt. Running jobs whose lease expired on their last attempt become `dead` instead. Two
@@ -217,6 +226,9 @@ pub trait Jobs: Send + Sync {
 impl Jobs for dyn Store {
     async fn enqueue_job(&self, job: &NewJob) -> StoreResult<bool> {
         self.as_jobs().enqueue_job(job).await
+    }
+    async fn enqueue_jobs(&self, jobs: &[NewJob]) -> StoreResult<Vec<bool>> {
+        self.as_jobs().enqueue_jobs(jobs).await
     }
     async fn claim_jobs(
         &self,
@@ -260,6 +272,46 @@ impl Jobs for SqlStore {
         );
         let row = job_row(&JobId::generate(), job, &now());
         Ok(self.db.execute(&sql, row).await? == 1)
+    }
+
+    async fn enqueue_jobs(&self, jobs: &[NewJob]) -> StoreResult<Vec<bool>> {
+        if jobs.is_empty() {
+            return Ok(vec![]);
+        }
+        let ids: Vec<JobId> = jobs.iter().map(|_| JobId::generate()).collect();
+        // Key order (jobs without a key last, they never conflict): two batches sharing keys
+        // take their row locks in the same order, so on PostgreSQL one waits for the other
+        // instead of deadlocking; within a batch the first job of a key wins.
+        let mut order: Vec<usize> = (0..jobs.len()).collect();
+        order.sort_by(|a, b| {
+            let key = |i: &usize| (jobs[*i].unique_key.is_none(), jobs[*i].unique_key.clone());
+            key(a).cmp(&key(b)).then(a.cmp(b))
+        });
+        let width = JOB.columns.len();
+        let per_statement = (self.db.max_params() / width).min(ENQUEUE_ROWS);
+        let cols = JOB.columns.join(", ");
+        let at = now();
+        let mut queued = std::collections::HashSet::new();
+        let mut tx = self.begin().await?;
+        for chunk in order.chunks(per_statement) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|r| format!("({})", crate::db::placeholders(1 + r * width, width)))
+                .collect();
+            let sql = format!(
+                "INSERT INTO jobs ({cols}) VALUES {} ON CONFLICT (unique_key) DO NOTHING \
+                 RETURNING id",
+                values.join(", ")
+            );
+            let mut a = Vec::with_capacity(chunk.len() * width);
+            for &i in chunk {
+                a.extend(job_row(&ids[i], &jobs[i], &at));
+            }
+            for r in tx.fetch_all(&sql, a).await? {
+                queued.insert(r.text("id")?);
+            }
+        }
+        tx.commit().await?;
+        Ok(ids.iter().map(|id| queued.contains(id.as_str())).collect())
     }
 
     async fn claim_jobs(

@@ -133,6 +133,7 @@ mod check_in_corrections;
 mod check_ins;
 mod database;
 mod group_commit;
+mod job_batches;
 mod jobs;
 mod lists;
 mod migration_runner;
