@@ -115,6 +115,9 @@ pub trait AccountTokens: Send + Sync {
         password_hash: &str,
         now: Timestamp,
     ) -> StoreResult<Option<PersonId>>;
+    /// Deletes the links that can no longer be used at `now`: expired, or used (a used link is
+    /// only history, and the audit log keeps that). How many.
+    async fn delete_spent_account_tokens(&self, now: Timestamp) -> StoreResult<u64>;
 }
 
 #[async_trait]
@@ -141,6 +144,11 @@ impl AccountTokens for dyn Store {
     ) -> StoreResult<Option<PersonId>> {
         self.as_account_tokens()
             .spend_account_token(ctx, token_hash, password_hash, now)
+            .await
+    }
+    async fn delete_spent_account_tokens(&self, now: Timestamp) -> StoreResult<u64> {
+        self.as_account_tokens()
+            .delete_spent_account_tokens(now)
             .await
     }
 }
@@ -295,6 +303,15 @@ impl AccountTokens for SqlStore {
         now: Timestamp,
     ) -> StoreResult<Option<PersonId>> {
         self.do_spend_account_token(ctx, token_hash, password_hash, now)
+            .await
+    }
+
+    async fn delete_spent_account_tokens(&self, now: Timestamp) -> StoreResult<u64> {
+        self.db
+            .execute(
+                "DELETE FROM account_tokens WHERE expires_at <= $1 OR used_at IS NOT NULL",
+                args![ts(&now)],
+            )
             .await
     }
 }

@@ -192,6 +192,18 @@ async fn send_email(store: &dyn Store, job: &Job, mail: &MailConfig) -> Result<(
     }
 }
 
+/// Once an email job is finished (sent or given up), clears the one-time link an invitation
+/// or a password reset carried (`mail::send::redacted`), so the outbox keeps no credential.
+async fn clear_link(store: &dyn Store, job: &Job) -> keel_store::StoreResult<()> {
+    if job.kind != crate::mail::SEND_EMAIL {
+        return Ok(());
+    }
+    if let Some(kept) = crate::mail::send::redacted(&job.payload) {
+        store.redact_job_payload(&job.id, &kept).await?;
+    }
+    Ok(())
+}
+
 /// One round of the runner without email settings (email jobs wait): see [`tick_with`].
 pub async fn tick(
     store: &dyn Store,
@@ -229,6 +241,7 @@ pub async fn tick_observed(
         match outcome {
             Ok(()) => {
                 store.complete_job(job, crate::services::now()).await?;
+                clear_link(store, job).await?;
                 if let Some(m) = metrics {
                     m.observe(&job.kind, "done", seconds);
                 }
@@ -247,6 +260,9 @@ pub async fn tick_observed(
                 };
                 let job = &job;
                 let state = store.fail_job(job, &e, crate::services::now()).await?;
+                if matches!(state, keel_store::JobState::Dead) {
+                    clear_link(store, job).await?;
+                }
                 if let Some(m) = metrics {
                     let dead = matches!(state, keel_store::JobState::Dead);
                     m.observe(&job.kind, if dead { "dead" } else { "retry" }, seconds);

@@ -243,3 +243,23 @@ async fn attempt(
     smtp::send(smtp_settings, wire).await?;
     Ok(Delivery::Sent)
 }
+
+/// Purposes whose message carries a one-time link (a credential until it is used or expires).
+const CARRIES_A_LINK: [&str; 2] = ["invitation", "password_reset"];
+
+/// What a finished `send_email` job keeps of its message: for an invitation or a password
+/// reset, the message without its bodies (the link in them must not stay readable in the
+/// outbox once the message was sent or given up); `None` for other messages (kept as sent).
+pub fn redacted(payload: &serde_json::Value) -> Option<serde_json::Value> {
+    let message = EmailMessage::from_job(payload).ok()?;
+    if !CARRIES_A_LINK.contains(&message.purpose.as_str()) {
+        return None;
+    }
+    let cleared = "(cleared once sent: it carried a one-time link)".to_string();
+    let kept = EmailMessage {
+        text: cleared.clone(),
+        html: cleared,
+        ..message
+    };
+    serde_json::to_value(kept).ok()
+}

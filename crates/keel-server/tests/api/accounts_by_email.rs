@@ -8,7 +8,7 @@
 
 use crate::email::{free_port, header, mail_config, smtp_available, start_smtp, SmtpServer};
 use crate::helpers::*;
-use keel_server::jobs::tick_with;
+use keel_server::jobs::{cleanup, tick_with};
 use keel_server::mail::MailConfig;
 use keel_server::secrets::KeySource;
 use reqwest::StatusCode;
@@ -651,4 +651,89 @@ async fn the_api_invites_and_says_how() {
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+}
+
+/// The 64-hex secret of a set-password link path.
+fn secret_of(link: &str) -> &str {
+    link.trim_start_matches("/set-password/")
+}
+
+/// An invitation's and a reset's links are in the outbox only until their message is sent:
+/// afterwards the jobs table holds neither secret nor any set-password link. The daily cleanup
+/// then deletes the used invitation link at once and the reset link once it expired.
+async fn sent_links_leave_the_outbox_and_spent_links_are_cleaned_up(db: Db) {
+    if !smtp_available() {
+        return;
+    }
+    let smtp = start_smtp(free_port(), None);
+    let keys = key_dir();
+    let (app, mail) = app_sending_to(db, smtp.port, true, &keys.0).await;
+    let (ivy, _) = app.member("Ivy Invited").await;
+    let ivy_email = "ivy.invited@keel.test";
+    let resp = app
+        .post(
+            &format!("/api/v1/people/{ivy}/invitation"),
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let payloads = column(&app, "jobs", "payload").await;
+    assert!(
+        payloads.iter().any(|p| p.contains("/set-password/")),
+        "the queued invitation carries its link until it is sent: {payloads:?}"
+    );
+    rounds(&app, &mail).await;
+    let b = Browser::new(&app);
+    forgot(&b, ivy_email).await;
+    rounds(&app, &mail).await;
+    let got = messages_to(&smtp, ivy_email);
+    assert_eq!(got.len(), 2, "an invitation and a reset");
+    let invite = link_in(&got[0]);
+    let reset = link_in(&got[1]);
+    let payloads = column(&app, "jobs", "payload").await;
+    assert!(!payloads.is_empty());
+    for p in &payloads {
+        assert!(
+            !p.contains("/set-password/"),
+            "a link left in the outbox: {p}"
+        );
+        for link in [&invite, &reset] {
+            assert!(
+                !p.contains(secret_of(link)),
+                "a secret left in the outbox: {p}"
+            );
+        }
+    }
+    let kept = payloads
+        .iter()
+        .find(|p| p.contains("\"invitation\""))
+        .expect("the sent invitation is still listed");
+    assert!(kept.contains("cleared once sent"), "{kept}");
+    // Ivy accepts the invitation; the reset link stays live for its hour.
+    let resp = set_through(&b, &invite, "ivy's own password", "ivy's own password").await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let purposes = || column(&app, "account_tokens", "purpose");
+    assert_eq!(purposes().await.len(), 2);
+    let now = chrono::Utc::now();
+    let cleaned = cleanup::clean_up(app.store.as_ref(), now).await.unwrap();
+    assert_eq!(cleaned.account_links, 1, "the used invitation link");
+    assert_eq!(purposes().await, vec!["reset".to_string()]);
+    Browser::new(&app).html(&reset).await;
+    let later = now + chrono::Duration::minutes(61);
+    let cleaned = cleanup::clean_up(app.store.as_ref(), later).await.unwrap();
+    assert_eq!(cleaned.account_links, 1, "the expired reset link");
+    assert!(purposes().await.is_empty());
+}
+
+#[tokio::test]
+async fn sent_links_leave_the_outbox_and_spent_links_are_cleaned_up_on_sqlite() {
+    sent_links_leave_the_outbox_and_spent_links_are_cleaned_up(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn sent_links_leave_the_outbox_and_spent_links_are_cleaned_up_on_postgres() {
+    if !postgres_configured() {
+        return;
+    }
+    sent_links_leave_the_outbox_and_spent_links_are_cleaned_up(Db::Postgres).await;
 }

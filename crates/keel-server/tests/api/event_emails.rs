@@ -139,13 +139,12 @@ async fn propose(app: &TestApp, objective: &str, title: &str, owner: &str) -> St
         .to_string()
 }
 
-#[tokio::test]
-async fn a_proposal_reaches_each_person_as_they_chose() {
+async fn a_proposal_reaches_each_person_as_they_chose(db: Db) {
     if !smtp_available() {
         return;
     }
     let smtp = start_smtp(free_port(), None);
-    let app = spawn_app().await;
+    let app = spawn_app_on(db).await;
     let mail = mail_config(smtp.port, None);
     let cycle = app.cycle("2026 Q4").await;
     let (o, _) = active_objective(&app, &cycle, None, &[]).await;
@@ -237,12 +236,24 @@ async fn a_proposal_reaches_each_person_as_they_chose() {
 }
 
 #[tokio::test]
-async fn no_private_title_reaches_someone_who_left_its_circle_before_sending() {
+async fn a_proposal_reaches_each_person_as_they_chose_on_sqlite() {
+    a_proposal_reaches_each_person_as_they_chose(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_proposal_reaches_each_person_as_they_chose_on_postgres() {
+    if !postgres_configured() {
+        return;
+    }
+    a_proposal_reaches_each_person_as_they_chose(Db::Postgres).await;
+}
+
+async fn no_private_title_reaches_someone_who_left_its_circle_before_sending(db: Db) {
     if !smtp_available() {
         return;
     }
     let smtp = start_smtp(free_port(), None);
-    let app = spawn_app().await;
+    let app = spawn_app_on(db).await;
     let mail = mail_config(smtp.port, None);
     let cycle = app.cycle("2026 Q4").await;
     let (bob, _) = app.member("Bob Builder").await;
@@ -281,6 +292,19 @@ async fn no_private_title_reaches_someone_who_left_its_circle_before_sending() {
     for (raw, _) in messages_to(&smtp, "bob.builder@keel.test") {
         assert!(!decoded(&raw).contains("Quiet"));
     }
+}
+
+#[tokio::test]
+async fn no_private_title_reaches_someone_who_left_its_circle_before_sending_on_sqlite() {
+    no_private_title_reaches_someone_who_left_its_circle_before_sending(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn no_private_title_reaches_someone_who_left_its_circle_before_sending_on_postgres() {
+    if !postgres_configured() {
+        return;
+    }
+    no_private_title_reaches_someone_who_left_its_circle_before_sending(Db::Postgres).await;
 }
 
 #[tokio::test]
@@ -330,13 +354,12 @@ async fn the_digest_lists_only_what_its_reader_may_still_see() {
     assert!(!digest.html.contains("Quiet"));
 }
 
-#[tokio::test]
-async fn several_notifications_in_a_minute_are_one_message() {
+async fn several_notifications_in_a_minute_are_one_message(db: Db) {
     if !smtp_available() {
         return;
     }
     let smtp = start_smtp(free_port(), None);
-    let app = spawn_app().await;
+    let app = spawn_app_on(db).await;
     let mail = mail_config(smtp.port, None);
     let cycle = app.cycle("2026 Q4").await;
     let (o, _) = active_objective(&app, &cycle, None, &[]).await;
@@ -350,4 +373,17 @@ async fn several_notifications_in_a_minute_are_one_message() {
     for t in ["“One”", "“Two”", "“Three”"] {
         assert!(got[0].1.contains(t), "{}", got[0].1);
     }
+}
+
+#[tokio::test]
+async fn several_notifications_in_a_minute_are_one_message_on_sqlite() {
+    several_notifications_in_a_minute_are_one_message(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn several_notifications_in_a_minute_are_one_message_on_postgres() {
+    if !postgres_configured() {
+        return;
+    }
+    several_notifications_in_a_minute_are_one_message(Db::Postgres).await;
 }

@@ -93,9 +93,8 @@ async fn proposed_to_bob(app: &TestApp) -> (String, String, String) {
     (bob, token, kr)
 }
 
-#[tokio::test]
-async fn an_unanswered_proposal_reminds_its_owner_once_a_week_and_tells_the_proposer() {
-    let app = spawn_app().await;
+async fn an_unanswered_proposal_reminds_its_owner_once_a_week_and_tells_the_proposer(db: Db) {
+    let app = spawn_app_on(db).await;
     let (bob, token, kr) = proposed_to_bob(&app).await;
     let store = app.store.as_ref();
     assert!(ownership_reminders::round(store, &after(2))
@@ -169,8 +168,20 @@ async fn an_unanswered_proposal_reminds_its_owner_once_a_week_and_tells_the_prop
 }
 
 #[tokio::test]
-async fn an_answered_proposal_is_not_reminded_even_when_answered_after_the_round() {
-    let app = spawn_app().await;
+async fn an_unanswered_proposal_reminds_its_owner_once_a_week_and_tells_the_proposer_on_sqlite() {
+    an_unanswered_proposal_reminds_its_owner_once_a_week_and_tells_the_proposer(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn an_unanswered_proposal_reminds_its_owner_once_a_week_and_tells_the_proposer_on_postgres() {
+    if !postgres_configured() {
+        return;
+    }
+    an_unanswered_proposal_reminds_its_owner_once_a_week_and_tells_the_proposer(Db::Postgres).await;
+}
+
+async fn an_answered_proposal_is_not_reminded_even_when_answered_after_the_round(db: Db) {
+    let app = spawn_app_on(db).await;
     let (_, token, kr) = proposed_to_bob(&app).await;
     let store = app.store.as_ref();
     let out = ownership_reminders::round(store, &after(8)).await.unwrap();
@@ -196,6 +207,19 @@ async fn an_answered_proposal_is_not_reminded_even_when_answered_after_the_round
     // Answered: no later round brings it up.
     let out = ownership_reminders::round(store, &after(15)).await.unwrap();
     assert!(out.is_empty(), "{out:?}");
+}
+
+#[tokio::test]
+async fn an_answered_proposal_is_not_reminded_even_when_answered_after_the_round_on_sqlite() {
+    an_answered_proposal_is_not_reminded_even_when_answered_after_the_round(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn an_answered_proposal_is_not_reminded_even_when_answered_after_the_round_on_postgres() {
+    if !postgres_configured() {
+        return;
+    }
+    an_answered_proposal_is_not_reminded_even_when_answered_after_the_round(Db::Postgres).await;
 }
 
 #[tokio::test]
@@ -226,9 +250,8 @@ async fn a_dry_run_and_a_round_without_the_public_url_send_no_email() {
     );
 }
 
-#[tokio::test]
-async fn owners_of_an_ended_cycle_are_reminded_to_score_once_and_those_done_are_not() {
-    let app = spawn_app().await;
+async fn owners_of_an_ended_cycle_are_reminded_to_score_once_and_those_done_are_not(db: Db) {
+    let app = spawn_app_on(db).await;
     let cycle = app.cycle("2026 Q4").await; // ends on 31 Dec 2026
     let (bob, token) = app.member("Bob Builder").await;
     let (o, krs) = active_objective(&app, &cycle, None, &["Scored", "Unscored"]).await;
@@ -323,16 +346,28 @@ async fn owners_of_an_ended_cycle_are_reminded_to_score_once_and_those_done_are_
         .is_empty());
 }
 
+#[tokio::test]
+async fn owners_of_an_ended_cycle_are_reminded_to_score_once_and_those_done_are_not_on_sqlite() {
+    owners_of_an_ended_cycle_are_reminded_to_score_once_and_those_done_are_not(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn owners_of_an_ended_cycle_are_reminded_to_score_once_and_those_done_are_not_on_postgres() {
+    if !postgres_configured() {
+        return;
+    }
+    owners_of_an_ended_cycle_are_reminded_to_score_once_and_those_done_are_not(Db::Postgres).await;
+}
+
 /// Through the job runner to a real SMTP server: the round's reminder job writes the bell and
 /// queues the email, the runner sends it, with the one-click unsubscribe headers; running the
 /// round again sends nothing more.
-#[tokio::test]
-async fn the_reminder_reaches_the_proposed_owner_by_real_smtp_once() {
+async fn the_reminder_reaches_the_proposed_owner_by_real_smtp_once(db: Db) {
     use crate::email::{free_port, mail_config, smtp_available, start_smtp};
     if !smtp_available() {
         return;
     }
-    let app = spawn_app().await;
+    let app = spawn_app_on(db).await;
     let (_, token, _) = proposed_to_bob(&app).await;
     let smtp = start_smtp(free_port(), None);
     let mail = mail_config(smtp.port, None);
@@ -379,4 +414,188 @@ async fn the_reminder_reaches_the_proposed_owner_by_real_smtp_once() {
         1,
         "{bell:?}"
     );
+}
+
+#[tokio::test]
+async fn the_reminder_reaches_the_proposed_owner_by_real_smtp_once_on_sqlite() {
+    the_reminder_reaches_the_proposed_owner_by_real_smtp_once(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn the_reminder_reaches_the_proposed_owner_by_real_smtp_once_on_postgres() {
+    if !postgres_configured() {
+        return;
+    }
+    the_reminder_reaches_the_proposed_owner_by_real_smtp_once(Db::Postgres).await;
+}
+
+/// Carl owns "Quiet acquisition" and proposes Bob as the owner of one of its key results; he
+/// then hands the objective to Dan, who makes it private: Carl is outside its circle (404 on
+/// it). The round reminds Bob (who may see it) and writes no "still waiting" note for Carl, in
+/// the bell or by email.
+async fn no_reminder_names_a_private_okr_to_someone_outside_its_circle(db: Db) {
+    let app = spawn_app_on(db).await;
+    let cycle = app.cycle("2026 Q4").await;
+    let (carl, carl_token) = app.member("Carl Circle").await;
+    let (dan, dan_token) = app.member("Dan Director").await;
+    let (bob, bob_token) = app.member("Bob Builder").await;
+    let send = |token: String, method: Method, path: String, body: Option<Value>| {
+        let app = &app;
+        async move {
+            let mut req = app.req_as(&token, method, &path);
+            if let Some(b) = body {
+                req = req.json(&b);
+            }
+            let resp = req.send().await.unwrap();
+            let status = resp.status();
+            let text = resp.text().await.unwrap();
+            (
+                status,
+                serde_json::from_str::<Value>(&text).unwrap_or(Value::Null),
+            )
+        }
+    };
+    let (status, o) = send(
+        carl_token.clone(),
+        Method::POST,
+        "/api/v1/objectives".into(),
+        Some(json!({"title": "Quiet acquisition", "cycle_id": cycle})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{o}");
+    let quiet = o["id"].as_str().unwrap().to_string();
+    let (status, kr) = send(
+        carl_token.clone(),
+        Method::POST,
+        format!("/api/v1/objectives/{quiet}/key-results"),
+        Some(json!({"title": "Sign the quiet target", "kind": "boolean", "owner_id": bob})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "Carl proposes Bob: {kr}");
+    let (status, h) = send(
+        carl_token.clone(),
+        Method::POST,
+        format!("/api/v1/objectives/{quiet}/ownership"),
+        Some(json!({"owner_id": dan, "note": "yours now"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{h}");
+    let accept = format!("/api/v1/objectives/{quiet}/ownership/accept");
+    let (status, a) = send(dan_token.clone(), Method::POST, accept, None).await;
+    assert_eq!(status, StatusCode::OK, "{a}");
+    let (status, p) = send(
+        dan_token.clone(),
+        Method::PATCH,
+        format!("/api/v1/objectives/{quiet}"),
+        Some(json!({"visibility": "private", "contributor_ids": [], "sponsor_id": null})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{p}");
+    let path = format!("/api/v1/objectives/{quiet}");
+    let (status, _) = send(carl_token.clone(), Method::GET, path.clone(), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "Carl is outside the circle");
+    let (status, _) = send(bob_token.clone(), Method::GET, path, None).await;
+    assert_eq!(status, StatusCode::OK, "Bob, proposed, may see it");
+
+    let store = app.store.as_ref();
+    let out = ownership_reminders::round(store, &after(8)).await.unwrap();
+    assert!(
+        out.iter().any(|o| o.person_id.as_str() == bob),
+        "Bob is reminded: {out:?}"
+    );
+    assert!(
+        out.iter().all(|o| o.person_id.as_str() != carl),
+        "nothing for Carl: {out:?}"
+    );
+    run_reminders(&app).await;
+    let mails = queued(&app.store).await;
+    assert!(to(&mails, &bob).is_some(), "Bob's reminder is queued");
+    assert!(to(&mails, &carl).is_none(), "no email to Carl");
+    let bell = notifications(&app, &carl_token).await;
+    assert!(
+        bell.iter()
+            .all(|n| !n.to_string().contains("quiet target")
+                && n["kind"] != "ownership_still_waiting"),
+        "{bell:?}"
+    );
+}
+
+#[tokio::test]
+async fn no_reminder_names_a_private_okr_to_someone_outside_its_circle_on_sqlite() {
+    no_reminder_names_a_private_okr_to_someone_outside_its_circle(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn no_reminder_names_a_private_okr_to_someone_outside_its_circle_on_postgres() {
+    if !postgres_configured() {
+        return;
+    }
+    no_reminder_names_a_private_okr_to_someone_outside_its_circle(Db::Postgres).await;
+}
+
+/// At the cycle's end, through the job runner to a real SMTP server: the owner's scoring
+/// reminder arrives once (the round run again sends nothing more), with the one-click
+/// unsubscribe headers and a link to the close-out page that opens when followed.
+async fn the_scoring_reminder_reaches_the_owner_by_real_smtp_once(db: Db) {
+    use crate::email::{free_port, header, mail_config, smtp_available, start_smtp};
+    if !smtp_available() {
+        return;
+    }
+    let app = spawn_app_on(db).await;
+    let cycle = app.cycle("2026 Q4").await; // ends on 31 Dec 2026
+    let (o, _) = active_objective(&app, &cycle, None, &["Unscored"]).await;
+    let smtp = start_smtp(free_port(), None);
+    let mail = mail_config(smtp.port, None);
+    let store = app.store.as_ref();
+    let at: chrono::DateTime<chrono::Utc> = "2027-01-02T13:00:00Z".parse().unwrap();
+    for _ in 0..2 {
+        score_reminders::round(store, &on("2027-01-02"))
+            .await
+            .unwrap();
+        for _ in 0..4 {
+            keel_server::jobs::tick_with(store, "test", at, &mail)
+                .await
+                .unwrap();
+        }
+    }
+    let got: Vec<String> = smtp
+        .messages()
+        .into_iter()
+        .filter(|m| header(m, "Subject").is_some_and(|s| s.contains("time to score")))
+        .collect();
+    assert_eq!(got.len(), 1, "{:?}", smtp.messages());
+    let raw = &got[0];
+    assert_eq!(header(raw, "To"), Some("ada@keel.test"), "{raw}");
+    assert_eq!(
+        header(raw, "Subject"),
+        Some("2026 Q4 has ended: time to score and write the retrospective")
+    );
+    assert!(
+        header(raw, "List-Unsubscribe")
+            .unwrap_or_default()
+            .contains(&format!("{PUBLIC}/unsubscribe/")),
+        "{raw}"
+    );
+    assert_eq!(
+        header(raw, "List-Unsubscribe-Post"),
+        Some("List-Unsubscribe=One-Click")
+    );
+    let path = format!("/objectives/{o}/close-out");
+    let body = raw.replace("=\r\n", "").replace("=\n", "");
+    assert!(body.contains(&format!("{PUBLIC}{path}")), "{raw}");
+    let page = Browser::admin(&app).await.html(&path).await;
+    assert!(page.contains("Delight customers"), "{page}");
+}
+
+#[tokio::test]
+async fn the_scoring_reminder_reaches_the_owner_by_real_smtp_once_on_sqlite() {
+    the_scoring_reminder_reaches_the_owner_by_real_smtp_once(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn the_scoring_reminder_reaches_the_owner_by_real_smtp_once_on_postgres() {
+    if !postgres_configured() {
+        return;
+    }
+    the_scoring_reminder_reaches_the_owner_by_real_smtp_once(Db::Postgres).await;
 }

@@ -218,6 +218,15 @@ pub trait Jobs: Send + Sync {
     /// Deletes the done jobs that finished before `before` (dead jobs are kept for the
     /// operator; queued and running ones are work); how many.
     async fn delete_done_jobs(&self, before: Timestamp) -> StoreResult<u64>;
+    /// Replaces the payload of the finished (done or dead) job `id` with `payload`: a message
+    /// that carried a one-time link (an invitation, a password reset) must not stay readable in
+    /// the outbox once it was sent or given up. `false` (nothing written) when the job is
+    /// unknown or not finished (queued or running work keeps what it needs).
+    async fn redact_job_payload(
+        &self,
+        id: &JobId,
+        payload: &serde_json::Value,
+    ) -> StoreResult<bool>;
 }
 
 /// The Jobs area through the shared handle: a caller holding a `DynStore` calls it with `Jobs`
@@ -250,6 +259,13 @@ impl Jobs for dyn Store {
     }
     async fn delete_done_jobs(&self, before: Timestamp) -> StoreResult<u64> {
         self.as_jobs().delete_done_jobs(before).await
+    }
+    async fn redact_job_payload(
+        &self,
+        id: &JobId,
+        payload: &serde_json::Value,
+    ) -> StoreResult<bool> {
+        self.as_jobs().redact_job_payload(id, payload).await
     }
 }
 
@@ -446,5 +462,25 @@ impl Jobs for SqlStore {
                 args![JobState::Done.as_str(), ts(&before)],
             )
             .await
+    }
+
+    async fn redact_job_payload(
+        &self,
+        id: &JobId,
+        payload: &serde_json::Value,
+    ) -> StoreResult<bool> {
+        let n = self
+            .db
+            .execute(
+                "UPDATE jobs SET payload = $1 WHERE id = $2 AND state IN ($3, $4)",
+                args![
+                    payload.to_string(),
+                    id.as_str(),
+                    JobState::Done.as_str(),
+                    JobState::Dead.as_str()
+                ],
+            )
+            .await?;
+        Ok(n == 1)
     }
 }

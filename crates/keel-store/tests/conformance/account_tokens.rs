@@ -13,6 +13,7 @@ conformance!(
     a_link_and_its_email_are_written_together,
     the_mail_server_is_saved_whole_and_audited_without_the_password,
     erasing_a_person_removes_their_links_and_forgets_who_invited,
+    the_cleanup_deletes_used_and_expired_links_only,
 );
 
 fn link(person: &PersonId, hash: &str, purpose: TokenPurpose, at: DateTime<Utc>) -> AccountToken {
@@ -242,4 +243,45 @@ async fn erasing_a_person_removes_their_links_and_forgets_who_invited(s: DynStor
     let bo_link = s.account_token("bo").await.unwrap().unwrap();
     assert_eq!(bo_link.created_by, None);
     assert!(bo_link.usable(t));
+}
+
+/// The daily cleanup's part: a used link and an expired one go, a live one stays.
+async fn the_cleanup_deletes_used_and_expired_links_only(s: DynStore, _url: String) {
+    let ana = add_person(&s, "Ana").await;
+    let bo = add_person(&s, "Bo").await;
+    let cy = add_person(&s, "Cy").await;
+    let t = now();
+    let early = t - Duration::minutes(30);
+    s.issue_account_token(
+        &ctx(),
+        &link(&cy.id, "cy", TokenPurpose::Reset, early),
+        None,
+    )
+    .await
+    .unwrap();
+    s.issue_account_token(&ctx(), &link(&ana.id, "ana", TokenPurpose::Invite, t), None)
+        .await
+        .unwrap();
+    s.issue_account_token(&ctx(), &link(&bo.id, "bo", TokenPurpose::Invite, t), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.spend_account_token(&ctx(), "ana", "new-hash", t)
+            .await
+            .unwrap(),
+        Some(ana.id.clone())
+    );
+    // Cy's link expired at t + 30 min; Bo's lives until t + 1 h.
+    let later = t + Duration::minutes(45);
+    assert_eq!(s.delete_spent_account_tokens(later).await.unwrap(), 2);
+    assert!(
+        s.account_token("ana").await.unwrap().is_none(),
+        "used: gone"
+    );
+    assert!(
+        s.account_token("cy").await.unwrap().is_none(),
+        "expired: gone"
+    );
+    assert!(s.account_token("bo").await.unwrap().is_some(), "live: kept");
+    assert_eq!(s.delete_spent_account_tokens(later).await.unwrap(), 0);
 }

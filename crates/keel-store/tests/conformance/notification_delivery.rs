@@ -12,6 +12,7 @@ conformance!(
     notifications_to_email_are_picked_once,
     cleanup_deletes_done_jobs_and_old_notifications_and_keeps_dead_jobs,
     reviews_are_read_by_id,
+    a_finished_jobs_payload_is_redacted_and_work_keeps_its_own,
 );
 
 fn recognised(to: &Person, at: DateTime<Utc>) -> Notification {
@@ -264,4 +265,54 @@ async fn reviews_are_read_by_id(s: DynStore, _url: String) {
     assert_eq!(days, ["2026-10-01", "2026-11-01"]);
     assert_eq!(got[0].team_id, tm.id);
     assert!(s.reviews_by_ids(&[]).await.unwrap().is_empty());
+}
+
+/// An email that carried a one-time link is cleared once sent (done) or given up (dead); a
+/// job still to run (running, or queued for a retry) keeps its payload.
+async fn a_finished_jobs_payload_is_redacted_and_work_keeps_its_own(s: DynStore, _url: String) {
+    let t = now();
+    let secret = serde_json::json!({ "text": "https://keel.example/set-password/s3cret" });
+    let cleared = serde_json::json!({ "text": "(cleared)" });
+    for kind in ["sent", "given_up", "retried", "running"] {
+        s.enqueue_job(&NewJob {
+            payload: secret.clone(),
+            ..job(kind, t)
+        })
+        .await
+        .unwrap();
+    }
+    let claimed = s
+        .claim_jobs("w", t, Duration::minutes(5), 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 4);
+    for j in &claimed {
+        match j.kind.as_str() {
+            "sent" => s.complete_job(j, t).await.unwrap(),
+            "given_up" => {
+                assert_eq!(s.fail_job(j, "refused", t).await.unwrap(), JobState::Dead);
+            }
+            "retried" => {
+                let again = Job {
+                    max_attempts: 2,
+                    ..j.clone()
+                };
+                assert_eq!(
+                    s.fail_job(&again, "busy", t).await.unwrap(),
+                    JobState::Queued
+                );
+            }
+            _ => {}
+        }
+    }
+    for j in &claimed {
+        let finished = matches!(j.kind.as_str(), "sent" | "given_up");
+        let done = s.redact_job_payload(&j.id, &cleared).await.unwrap();
+        assert_eq!(done, finished, "{}", j.kind);
+        let payload = s.job(&j.id).await.unwrap().unwrap().payload;
+        let want = if finished { &cleared } else { &secret };
+        assert_eq!(&payload, want, "{}", j.kind);
+    }
+    let unknown = JobId::generate();
+    assert!(!s.redact_job_payload(&unknown, &cleared).await.unwrap());
 }
