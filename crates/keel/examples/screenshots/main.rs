@@ -153,6 +153,11 @@ async fn run(out: &std::path::Path, data: &std::path::Path) -> anyhow::Result<()
             "25-close-out",
             format!("/objectives/{}/close-out", objective.id),
         ),
+        ("26-alignment", "/alignment".into()),
+        ("27-objectives", "/objectives".into()),
+        ("28-notifications", "/notifications".into()),
+        ("29-account-notifications", "/account/notifications".into()),
+        ("30-admin-email", "/admin/email".into()),
     ];
     for (name, path) in &pages {
         browser.goto(&format!("{base}{path}")).await?;
@@ -165,6 +170,8 @@ async fn run(out: &std::path::Path, data: &std::path::Path) -> anyhow::Result<()
             "04-team",
             "05-company",
             "07-ownership",
+            "19-objective-new",
+            "26-alignment",
         ]
         .contains(n)
     }) {
