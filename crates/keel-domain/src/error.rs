@@ -42,3 +42,33 @@ impl fmt::Display for FieldError {
 impl std::error::Error for FieldError {}
 
 pub type FieldResult<T> = Result<T, FieldError>;
+
+/// Several refusals at once (a form shows each next to its field): every check runs, and the
+/// value comes back only when none refused.
+#[derive(Debug, Default)]
+pub struct FieldErrors(pub Vec<FieldError>);
+
+impl FieldErrors {
+    /// The value of a check that passed; a refusal is kept and `None` given back.
+    pub fn keep<T>(&mut self, r: FieldResult<T>) -> Option<T> {
+        r.map_err(|e| self.0.push(e)).ok()
+    }
+
+    /// `value` when nothing was refused, every refusal otherwise.
+    pub fn or<T>(self, value: T) -> Result<T, Vec<FieldError>> {
+        if self.0.is_empty() {
+            Ok(value)
+        } else {
+            Err(self.0)
+        }
+    }
+}
+
+/// The first of several refusals (for callers that report one).
+pub fn first(mut errors: Vec<FieldError>) -> FieldError {
+    if errors.is_empty() {
+        FieldError::new("", "refused without a reason")
+    } else {
+        errors.swap_remove(0)
+    }
+}

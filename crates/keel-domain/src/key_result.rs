@@ -81,27 +81,50 @@ impl KeyResult {
     ///
     /// The metric must be measurable: an increasing key result must have a target above its
     /// start, a decreasing one below; a milestone key result needs milestones.
-    pub fn validated(mut self) -> FieldResult<Self> {
-        self.title = text::required("title", &self.title, 300)?;
-        self.description = text::long("description", &self.description, 10_000)?;
-        self.unit = text::long("unit", &self.unit, 30)?;
-        validate_circle(
+    pub fn validated(self) -> FieldResult<Self> {
+        self.validated_all().map_err(crate::error::first)
+    }
+
+    /// The same checks, every refusal at once (a form shows each next to its field): the
+    /// text, the people around it, its weight, how it is measured and its own dates.
+    pub fn validated_all(mut self) -> Result<Self, Vec<FieldError>> {
+        let mut errors = crate::error::FieldErrors::default();
+        if let Some(t) = errors.keep(text::required("title", &self.title, 300)) {
+            self.title = t;
+        }
+        if let Some(d) = errors.keep(text::long("description", &self.description, 10_000)) {
+            self.description = d;
+        }
+        if let Some(u) = errors.keep(text::long("unit", &self.unit, 30)) {
+            self.unit = u;
+        }
+        errors.keep(validate_circle(
             &self.owner_id,
             &mut self.co_owner_ids,
             &self.sponsor_id,
             &mut self.contributor_ids,
             &mut self.team_ids,
-        )?;
+        ));
+        errors.keep(text::finite("weight", self.weight).and_then(|_| {
+            if self.weight > 0.0 && self.weight <= 100.0 {
+                Ok(())
+            } else {
+                Err(FieldError::new(
+                    "weight",
+                    "must be greater than 0 and at most 100",
+                ))
+            }
+        }));
+        errors.keep(self.measure());
+        errors.keep(self.own_dates());
+        errors.or(self)
+    }
+
+    /// Checks and normalises how it is measured: start, target, current and milestones.
+    fn measure(&mut self) -> FieldResult<()> {
         text::finite("start", self.start)?;
         text::finite("target", self.target)?;
         text::finite("current", self.current)?;
-        text::finite("weight", self.weight)?;
-        if !(self.weight > 0.0 && self.weight <= 100.0) {
-            return Err(FieldError::new(
-                "weight",
-                "must be greater than 0 and at most 100",
-            ));
-        }
         match self.metric_kind {
             MetricKind::Increase | MetricKind::Decrease if self.target == self.start => {
                 return Err(FieldError::new(
@@ -157,6 +180,11 @@ impl KeyResult {
                 "only a milestone key result has milestones",
             ));
         }
+        Ok(())
+    }
+
+    /// Its own dates, in order.
+    fn own_dates(&self) -> FieldResult<()> {
         if let (Some(from), Some(to)) = (self.starts_on, self.ends_on) {
             if to < from {
                 return Err(FieldError::new(
@@ -165,7 +193,7 @@ impl KeyResult {
                 ));
             }
         }
-        Ok(self)
+        Ok(())
     }
 
     /// Checks its own dates against its cycle's: a key result's time lies within its cycle.

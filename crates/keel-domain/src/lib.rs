@@ -35,7 +35,7 @@ pub mod token;
 pub use audit::{AuditEvent, Source};
 pub use check_in::{as_check_ins_leave, CheckIn, Confidence, Retraction, RetractionKind};
 pub use cycle::{Cycle, CycleState};
-pub use error::{FieldError, FieldResult};
+pub use error::{FieldError, FieldErrors, FieldResult};
 pub use ids::*;
 pub use initiative::{Initiative, InitiativeState};
 pub use key_result::{KeyResult, MetricKind, Milestone};

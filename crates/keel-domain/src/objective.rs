@@ -173,27 +173,38 @@ pub(crate) fn validate_circle(
 
 impl Objective {
     /// Checks and normalises every field that does not need the database.
-    pub fn validated(mut self) -> FieldResult<Self> {
-        self.title = text::required("title", &self.title, 300)?;
-        self.description = text::long("description", &self.description, 10_000)?;
-        validate_circle(
+    pub fn validated(self) -> FieldResult<Self> {
+        self.validated_all().map_err(crate::error::first)
+    }
+
+    /// The same checks, every refusal at once (a form shows each next to its field).
+    pub fn validated_all(mut self) -> Result<Self, Vec<FieldError>> {
+        let mut errors = crate::error::FieldErrors::default();
+        if let Some(t) = errors.keep(text::required("title", &self.title, 300)) {
+            self.title = t;
+        }
+        if let Some(d) = errors.keep(text::long("description", &self.description, 10_000)) {
+            self.description = d;
+        }
+        errors.keep(validate_circle(
             &self.owner_id,
             &mut self.co_owner_ids,
             &self.sponsor_id,
             &mut self.contributor_ids,
             &mut self.team_ids,
-        )?;
+        ));
         let mut seen = std::collections::HashSet::new();
         self.parents.retain(|p| seen.insert(p.clone()));
         if self.parents.iter().any(|p| p.id() == self.id.as_str()) {
-            return Err(FieldError::new(
+            errors.0.push(FieldError::new(
                 "parent_ids",
                 "an objective cannot contribute to itself",
             ));
+        } else if self.parents.len() > 20 {
+            errors
+                .0
+                .push(FieldError::new("parent_ids", "at most 20 parents"));
         }
-        if self.parents.len() > 20 {
-            return Err(FieldError::new("parent_ids", "at most 20 parents"));
-        }
-        Ok(self)
+        errors.or(self)
     }
 }

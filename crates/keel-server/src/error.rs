@@ -109,6 +109,54 @@ pub struct Problem {
     /// The request id, also logged on the server.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+    /// Every refusal, when there are several (the first is also in `field` and `detail`): an
+    /// objective created with key results reports each of their fields at once.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<ProblemField>,
+}
+
+/// One of several refusals: the field as the API spells it (`key_results[1].target`) and what
+/// is wrong with it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProblemField {
+    pub field: Option<String>,
+    pub detail: String,
+}
+
+/// Several refusals answered as one problem document: the first decides the status, `detail`
+/// and `field`; `errors` lists them all.
+#[derive(Debug)]
+pub struct Refusals(pub Vec<ApiError>);
+
+impl From<ApiError> for Refusals {
+    fn from(e: ApiError) -> Self {
+        Refusals(vec![e])
+    }
+}
+
+impl IntoResponse for Refusals {
+    fn into_response(self) -> Response {
+        let mut errors = self.0.into_iter();
+        let Some(first) = errors.next() else {
+            return ApiError::Internal("refused without a reason".into()).into_response();
+        };
+        let rest: Vec<ApiError> = errors.collect();
+        if rest.is_empty() {
+            return first.into_response();
+        }
+        let mut problem = first.problem();
+        problem.errors = std::iter::once(&first)
+            .chain(&rest)
+            .map(|e| {
+                let p = e.problem();
+                ProblemField {
+                    field: p.field,
+                    detail: p.detail,
+                }
+            })
+            .collect();
+        problem_response(first.status(), problem)
+    }
 }
 
 tokio::task_local! {
@@ -120,11 +168,12 @@ pub fn current_request_id() -> Option<String> {
     REQUEST_ID.try_with(|id| id.clone()).ok()
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
+impl ApiError {
+    /// The problem document for this error (an internal error is logged here, once).
+    fn problem(&self) -> Problem {
         let status = self.status();
         let request_id = current_request_id();
-        let (kind, detail, field) = match &self {
+        let (kind, detail, field) = match self {
             ApiError::Invalid(e) => (
                 "invalid-input",
                 format!("{}: {}", e.field, e.message),
@@ -156,27 +205,37 @@ impl IntoResponse for ApiError {
             ApiError::Forbidden(_) => ("forbidden", self.to_string(), None),
             ApiError::PayloadTooLarge(_) => ("payload-too-large", self.to_string(), None),
         };
-        let problem = Problem {
+        Problem {
             kind: format!("https://keel.invalid/problems/{kind}"),
             title: status.canonical_reason().unwrap_or("Error").to_string(),
             status: status.as_u16(),
             detail,
             field,
             request_id,
-        };
-        let mut resp = (status, axum::Json(problem)).into_response();
-        resp.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
-        if status == StatusCode::UNAUTHORIZED {
-            resp.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer realm=\"keel\""),
-            );
+            errors: vec![],
         }
-        resp
     }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        problem_response(self.status(), self.problem())
+    }
+}
+
+fn problem_response(status: StatusCode, problem: Problem) -> Response {
+    let mut resp = (status, axum::Json(problem)).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    if status == StatusCode::UNAUTHORIZED {
+        resp.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"keel\""),
+        );
+    }
+    resp
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;

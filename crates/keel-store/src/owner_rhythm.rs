@@ -244,6 +244,17 @@ pub trait Rhythm: Send + Sync {
         retrospective: &rhythm::Retrospective,
         draft: &CarryOver,
     ) -> StoreResult<()>;
+    /// Saves what a close-out page sends in one transaction: every score, then the
+    /// retrospective (with the draft it carries over to, when `draft` is given). If any write
+    /// fails, nothing is written. Audited like [`Rhythm::save_score`] and
+    /// [`Rhythm::save_retrospective`].
+    async fn save_close_out(
+        &self,
+        ctx: &WriteCtx,
+        scores: &[rhythm::KeyResultScore],
+        retrospective: Option<&rhythm::Retrospective>,
+        draft: Option<&CarryOver>,
+    ) -> StoreResult<()>;
     /// The retrospective of an objective, if one was written.
     async fn retrospective(
         &self,
@@ -337,6 +348,18 @@ impl Rhythm for dyn Store {
         self.as_rhythm().carry_over(ctx, retrospective, draft).await
     }
 
+    async fn save_close_out(
+        &self,
+        ctx: &WriteCtx,
+        scores: &[rhythm::KeyResultScore],
+        retrospective: Option<&rhythm::Retrospective>,
+        draft: Option<&CarryOver>,
+    ) -> StoreResult<()> {
+        self.as_rhythm()
+            .save_close_out(ctx, scores, retrospective, draft)
+            .await
+    }
+
     async fn retrospective(
         &self,
         objective_id: &ObjectiveId,
@@ -397,27 +420,82 @@ impl SqlStore {
         retro: &rhythm::Retrospective,
         draft: &CarryOver,
     ) -> StoreResult<()> {
-        if let Some(r) = &draft.request {
-            request_on(r, &OkrRef::Objective(draft.objective.id.clone()))?;
-        }
-        for (k, r) in &draft.key_results {
-            if let Some(r) = r {
-                request_on(r, &OkrRef::KeyResult(k.id.clone()))?;
-            }
-            if k.objective_id != draft.objective.id {
-                return Err(StoreError::Conflict {
-                    field: "objective_id".into(),
-                    message: "a carried-over key result belongs to the draft objective".into(),
-                });
-            }
-        }
+        check_carry_over(draft)?;
         let mut tx = self.begin().await?;
-        Self::insert_objective_in(&mut tx, ctx, &draft.objective, draft.request.as_ref()).await?;
-        for (k, r) in &draft.key_results {
-            Self::insert_key_result_in(&mut tx, ctx, k, r.as_ref()).await?;
-        }
-        Self::save_retrospective_in(&mut tx, ctx, retro).await?;
+        Self::carry_over_in(&mut tx, ctx, retro, draft).await?;
         tx.commit().await
+    }
+}
+
+/// What a carry-over's draft must hold before anything is written.
+fn check_carry_over(draft: &CarryOver) -> StoreResult<()> {
+    if let Some(r) = &draft.request {
+        request_on(r, &OkrRef::Objective(draft.objective.id.clone()))?;
+    }
+    for (k, r) in &draft.key_results {
+        if let Some(r) = r {
+            request_on(r, &OkrRef::KeyResult(k.id.clone()))?;
+        }
+        if k.objective_id != draft.objective.id {
+            return Err(StoreError::Conflict {
+                field: "objective_id".into(),
+                message: "a carried-over key result belongs to the draft objective".into(),
+            });
+        }
+    }
+    Ok(())
+}
+
+impl SqlStore {
+    /// The draft objective, its key results and the retrospective, inside `tx`.
+    async fn carry_over_in(
+        tx: &mut Tx,
+        ctx: &WriteCtx,
+        retro: &rhythm::Retrospective,
+        draft: &CarryOver,
+    ) -> StoreResult<()> {
+        Self::insert_objective_in(tx, ctx, &draft.objective, draft.request.as_ref()).await?;
+        for (k, r) in &draft.key_results {
+            Self::insert_key_result_in(tx, ctx, k, r.as_ref()).await?;
+        }
+        Self::save_retrospective_in(tx, ctx, retro).await
+    }
+
+    /// A key result's score (replacing any earlier one) and its audit event, inside `tx`.
+    async fn save_score_in(
+        tx: &mut Tx,
+        ctx: &WriteCtx,
+        s: &rhythm::KeyResultScore,
+    ) -> StoreResult<()> {
+        tx.execute(
+            "DELETE FROM key_result_scores WHERE key_result_id = $1",
+            args![s.key_result_id.as_str()],
+        )
+        .await?;
+        insert_rows(
+            tx,
+            usize::MAX,
+            "key_result_scores",
+            SCORE_INSERT,
+            vec![score_row(s)],
+        )
+        .await
+        .map_err(map_err)?;
+        let objective_id = objective_of_kr(tx, s.key_result_id.as_str()).await?;
+        audit(
+            tx,
+            ctx,
+            AuditRec {
+                kind: "key_result",
+                verb: "score",
+                object_id: s.key_result_id.as_str(),
+                objective_id: objective_id.as_deref(),
+                key_result_id: Some(s.key_result_id.as_str()),
+                before: None,
+                after: value(s),
+            },
+        )
+        .await
     }
 }
 
@@ -603,35 +681,29 @@ impl Rhythm for SqlStore {
 
     async fn save_score(&self, ctx: &WriteCtx, s: &rhythm::KeyResultScore) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        tx.execute(
-            "DELETE FROM key_result_scores WHERE key_result_id = $1",
-            args![s.key_result_id.as_str()],
-        )
-        .await?;
-        insert_rows(
-            &mut tx,
-            usize::MAX,
-            "key_result_scores",
-            SCORE_INSERT,
-            vec![score_row(s)],
-        )
-        .await
-        .map_err(map_err)?;
-        let objective_id = objective_of_kr(&mut tx, s.key_result_id.as_str()).await?;
-        audit(
-            &mut tx,
-            ctx,
-            AuditRec {
-                kind: "key_result",
-                verb: "score",
-                object_id: s.key_result_id.as_str(),
-                objective_id: objective_id.as_deref(),
-                key_result_id: Some(s.key_result_id.as_str()),
-                before: None,
-                after: value(s),
-            },
-        )
-        .await?;
+        Self::save_score_in(&mut tx, ctx, s).await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn save_close_out(
+        &self,
+        ctx: &WriteCtx,
+        scores: &[rhythm::KeyResultScore],
+        retrospective: Option<&rhythm::Retrospective>,
+        draft: Option<&CarryOver>,
+    ) -> StoreResult<()> {
+        if let Some(d) = draft {
+            check_carry_over(d)?;
+        }
+        let mut tx = self.begin().await?;
+        for s in scores {
+            Self::save_score_in(&mut tx, ctx, s).await?;
+        }
+        match (retrospective, draft) {
+            (Some(r), Some(d)) => Self::carry_over_in(&mut tx, ctx, r, d).await?,
+            (Some(r), None) => Self::save_retrospective_in(&mut tx, ctx, r).await?,
+            (None, _) => {}
+        }
         tx.commit().await.map_err(map_err)
     }
 

@@ -1,7 +1,7 @@
 //! Routes for objectives, key results, check-ins and initiatives.
 
 use crate::auth::Caller;
-use crate::error::{ApiResult, Problem};
+use crate::error::{ApiResult, Problem, Refusals};
 use crate::extract::{etag, page_request, ApiJson, ApiQuery, IfMatch};
 use crate::read::views::{self, InitiativeView, KeyResultView, ListOf, ObjectiveView};
 use crate::services::check_ins::{self, CheckInCorrection, NewCheckIn};
@@ -116,6 +116,7 @@ pub struct AsOfQuery {
 
 /// Create an objective, and with it any key results in `key_results`: all or nothing (a refused
 /// key result is named by its place, as `key_results[2].target`, and nothing is written).
+/// Every refusal is reported at once: the problem document's `errors` lists each field.
 /// Naming someone else as owner leaves the ownership pending until they accept; naming
 /// yourself (or nobody) is accepted at once, so `state: active` works when every owner is you.
 #[utoipa::path(post, path = "/objectives", tag = "objectives", request_body = NewObjective,
@@ -124,8 +125,10 @@ async fn create_objective(
     State(s): State<AppState>,
     caller: Caller,
     ApiJson(input): ApiJson<NewObjective>,
-) -> ApiResult<impl IntoResponse> {
-    let o = svc::create_objective(s.store(), &caller, input).await?;
+) -> Result<impl IntoResponse, Refusals> {
+    let (o, _) = svc::create_objective_with_key_results(s.store(), &caller, input)
+        .await
+        .map_err(Refusals)?;
     let view = one_for_reader(s.store(), &caller, views::objective(s.store(), o).await?).await?;
     Ok((StatusCode::CREATED, etag(view.version), Json(view)))
 }

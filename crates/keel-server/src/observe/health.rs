@@ -67,6 +67,7 @@ fn not_ready() -> Response {
         detail: "the database does not answer; see the server's log".into(),
         field: None,
         request_id: current_request_id(),
+        errors: vec![],
     };
     let mut resp = (status, Json(problem)).into_response();
     resp.headers_mut().insert(

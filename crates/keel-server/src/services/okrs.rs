@@ -132,23 +132,52 @@ async fn check_circle(
     contributors: Option<&[PersonId]>,
     teams: Option<&[TeamId]>,
 ) -> ApiResult<()> {
+    let refusals = circle_refusals(store, owner, co_owners, sponsor, contributors, teams).await;
+    match refusals.into_iter().next() {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// Every refusal about the people and teams around an OKR, one per field at most.
+async fn circle_refusals(
+    store: &dyn Store,
+    owner: Option<&PersonId>,
+    co_owners: Option<&[PersonId]>,
+    sponsor: Option<&PersonId>,
+    contributors: Option<&[PersonId]>,
+    teams: Option<&[TeamId]>,
+) -> Vec<ApiError> {
+    let mut refusals = vec![];
     if let Some(o) = owner {
-        require_active_person(store, "owner_id", o).await?;
+        refusals.extend(require_active_person(store, "owner_id", o).await.err());
     }
     if let Some(c) = co_owners.filter(|c| !c.is_empty()) {
-        objective::check_co_owners(store.settings().await?.ownership_policy, c)?;
-        require_active_people(store, "co_owner_ids", c).await?;
+        let checked = match store.settings().await {
+            Ok(settings) => {
+                objective::check_co_owners(settings.ownership_policy, c).map_err(ApiError::from)
+            }
+            Err(e) => Err(e.into()),
+        };
+        match checked {
+            Ok(()) => refusals.extend(require_active_people(store, "co_owner_ids", c).await.err()),
+            Err(e) => refusals.push(e),
+        }
     }
     if let Some(s) = sponsor {
-        require_active_person(store, "sponsor_id", s).await?;
+        refusals.extend(require_active_person(store, "sponsor_id", s).await.err());
     }
     if let Some(c) = contributors {
-        require_active_people(store, "contributor_ids", c).await?;
+        refusals.extend(
+            require_active_people(store, "contributor_ids", c)
+                .await
+                .err(),
+        );
     }
     if let Some(t) = teams {
-        require_teams(store, "team_ids", t).await?;
+        refusals.extend(require_teams(store, "team_ids", t).await.err());
     }
-    Ok(())
+    refusals
 }
 
 /// Creates an objective (and, all or nothing, the key results in `input.key_results`).
@@ -227,7 +256,7 @@ pub async fn check_objective_with_key_results(
     let checked = match check_new_objective(store, caller, id.clone(), input).await {
         Ok(c) => Some(c),
         Err(e) => {
-            errors.push(e);
+            errors.extend(e);
             None
         }
     };
@@ -241,7 +270,10 @@ pub async fn check_objective_with_key_results(
                 }
                 key_results.push((kr, request));
             }
-            Err(e) => errors.push(within(e, &format!("key_results[{i}]"))),
+            Err(e) => {
+                let row = format!("key_results[{i}]");
+                errors.extend(e.into_iter().map(|e| within(e, &row)));
+            }
         }
     }
     let (objective, request) = match checked {
@@ -293,16 +325,16 @@ pub async fn write_new_objective(
 }
 
 /// The objective `input` describes, with the request naming its owner, once every check
-/// passes (the first refusal otherwise).
+/// passes (every refusal otherwise, each naming its field).
 async fn check_new_objective(
     store: &dyn Store,
     caller: &Caller,
     id: ObjectiveId,
     input: NewObjective,
-) -> ApiResult<(Objective, OwnershipRequest)> {
+) -> Result<(Objective, OwnershipRequest), Vec<ApiError>> {
     let t = now();
     let owner_id = input.owner_id.unwrap_or_else(|| caller.person.id.clone());
-    let objective = Objective {
+    let described = Objective {
         ownership_state: OwnershipState::on_assignment(Some(&caller.person.id), &owner_id),
         id: id.clone(),
         title: input.title,
@@ -320,36 +352,58 @@ async fn check_new_objective(
         created_at: t,
         updated_at: t,
         version: 1,
+    };
+    let mut errors: Vec<ApiError> = vec![];
+    let objective = match described.clone().validated_all() {
+        Ok(o) => Some(o),
+        Err(e) => {
+            errors.extend(e.into_iter().map(ApiError::from));
+            None
+        }
+    };
+    let o = objective.as_ref().unwrap_or(&described);
+    errors.extend(open_cycle(store, &o.cycle_id).await.err());
+    errors.extend(
+        circle_refusals(
+            store,
+            Some(&o.owner_id),
+            Some(&o.co_owner_ids),
+            o.sponsor_id.as_ref(),
+            Some(&o.contributor_ids),
+            Some(&o.team_ids),
+        )
+        .await,
+    );
+    if o.state == ObjectiveState::Active {
+        errors.extend(check_can_activate(o, &[]).err());
     }
-    .validated()?;
-    open_cycle(store, &objective.cycle_id).await?;
-    check_circle(
-        store,
-        Some(&objective.owner_id),
-        Some(&objective.co_owner_ids),
-        objective.sponsor_id.as_ref(),
-        Some(&objective.contributor_ids),
-        Some(&objective.team_ids),
-    )
-    .await?;
-    if objective.state == ObjectiveState::Active {
-        check_can_activate(&objective, &[])?;
-    }
-    let objective = Objective {
-        parents: resolve_parents(store, &Viewer::of(&caller.person), &id, &input.parent_ids)
-            .await?,
-        ..objective
-    }
-    .validated()?;
+    let viewer = Viewer::of(&caller.person);
+    let parents = match resolve_parents(store, &viewer, &id, &input.parent_ids).await {
+        Ok(p) => p,
+        Err(e) => {
+            errors.push(e);
+            vec![]
+        }
+    };
     let request = new_request(
-        OkrRef::Objective(objective.id.clone()),
+        OkrRef::Objective(id.clone()),
         None,
-        &objective.owner_id,
+        &o.owner_id,
         &caller.person.id,
         input.owner_note,
         input.owner_fit,
-    )?;
-    Ok((objective, request))
+    );
+    let (Some(objective), Ok(request), true) = (objective, &request, errors.is_empty()) else {
+        errors.extend(request.err());
+        return Err(errors);
+    };
+    let objective = Objective {
+        parents,
+        ..objective
+    }
+    .validated()
+    .map_err(|e| vec![e.into()])?;
+    Ok((objective, request.clone()))
 }
 
 /// The objective, once the caller may edit it (and add key results to it): 404 when they may
@@ -584,7 +638,9 @@ pub async fn create_key_result(
     let objective = authorize_edit_objective(store, caller, objective_id).await?;
     require_unlocked(store, &objective).await?;
     let (kr, request, parents) =
-        check_new_key_result(store, caller, &objective.id, &objective.cycle_id, input).await?;
+        check_new_key_result(store, caller, &objective.id, &objective.cycle_id, input)
+            .await
+            .map_err(first_refusal)?;
     store
         .insert_key_result(&caller.write_ctx(), &kr, Some(&request))
         .await?;
@@ -597,27 +653,30 @@ pub async fn create_key_result(
 }
 
 /// The key result `input` describes for the objective (new or not) `objective_id` in
-/// `cycle_id`, with the request naming its owner, once every check passes.
+/// `cycle_id`, with the request naming its owner, once every check passes (every refusal
+/// otherwise, each naming its field).
 async fn check_new_key_result(
     store: &dyn Store,
     caller: &Caller,
     objective_id: &ObjectiveId,
     cycle_id: &CycleId,
     input: NewKeyResult,
-) -> ApiResult<(KeyResult, OwnershipRequest, Vec<ParentRef>)> {
+) -> Result<(KeyResult, OwnershipRequest, Vec<ParentRef>), Vec<ApiError>> {
+    let mut errors: Vec<ApiError> = vec![];
     let target = match (input.kind, input.target) {
-        (_, Some(t)) => t,
-        (MetricKind::Boolean | MetricKind::Milestone, None) => 0.0,
+        (_, Some(t)) => Some(t),
+        (MetricKind::Boolean | MetricKind::Milestone, None) => Some(0.0),
         (_, None) => {
-            return Err(ApiError::invalid(
+            errors.push(ApiError::invalid(
                 "target",
                 "is required for this kind of key result",
-            ))
+            ));
+            None
         }
     };
     let t = now();
     let owner_id = input.owner_id.unwrap_or_else(|| caller.person.id.clone());
-    let kr = KeyResult {
+    let described = KeyResult {
         id: KeyResultId::generate(),
         objective_id: objective_id.clone(),
         title: input.title,
@@ -630,7 +689,8 @@ async fn check_new_key_result(
         team_ids: input.team_ids,
         metric_kind: input.kind,
         start: input.start,
-        target,
+        // A missing target is refused above; a stand-in lets the other fields be checked.
+        target: target.unwrap_or(input.start + 1.0),
         current: input.current.unwrap_or(input.start),
         unit: input.unit,
         weight: input.weight.unwrap_or(1.0),
@@ -643,34 +703,56 @@ async fn check_new_key_result(
         created_at: t,
         updated_at: t,
         version: 1,
-    }
-    .validated()?;
-    check_dates_within_cycle(store, cycle_id, &kr).await?;
-    check_circle(
-        store,
-        Some(&kr.owner_id),
-        Some(&kr.co_owner_ids),
-        kr.sponsor_id.as_ref(),
-        Some(&kr.contributor_ids),
-        Some(&kr.team_ids),
-    )
-    .await?;
+    };
+    let kr = match described.clone().validated_all() {
+        Ok(kr) => Some(kr),
+        Err(e) => {
+            // Without a target, what the stand-in would say about it is not the point.
+            let about_target = |f: &FieldError| target.is_none() && f.field == "target";
+            errors.extend(
+                e.into_iter()
+                    .filter(|f| !about_target(f))
+                    .map(ApiError::from),
+            );
+            None
+        }
+    };
+    let k = kr.as_ref().unwrap_or(&described);
+    errors.extend(check_dates_within_cycle(store, cycle_id, k).await.err());
+    errors.extend(
+        circle_refusals(
+            store,
+            Some(&k.owner_id),
+            Some(&k.co_owner_ids),
+            k.sponsor_id.as_ref(),
+            Some(&k.contributor_ids),
+            Some(&k.team_ids),
+        )
+        .await,
+    );
     let request = new_request(
-        OkrRef::KeyResult(kr.id.clone()),
+        OkrRef::KeyResult(k.id.clone()),
         None,
-        &kr.owner_id,
+        &k.owner_id,
         &caller.person.id,
         input.owner_note,
         input.owner_fit,
-    )?;
+    );
     let parents = super::alignment::resolve_parents(
         store,
         &Viewer::of(&caller.person),
-        &ParentRef::KeyResult(kr.id.clone()),
+        &ParentRef::KeyResult(k.id.clone()),
         &input.parent_ids,
     )
-    .await?;
-    Ok((kr, request, parents))
+    .await;
+    match (kr, request, parents) {
+        (Some(kr), Ok(request), Ok(parents)) if errors.is_empty() => Ok((kr, request, parents)),
+        (_, request, parents) => {
+            errors.extend(request.err());
+            errors.extend(parents.err());
+            Err(errors)
+        }
+    }
 }
 
 /// The key result and its objective, once the caller may edit it: 404 when they may not see it,

@@ -133,6 +133,27 @@ pub async fn put_retrospective(
 ) -> ApiResult<Retrospective> {
     let o = get_objective(store, &super::visibility::Viewer::of(&caller.person), id).await?;
     access::write_retrospective(&access::Actor::load(store, &caller.person).await?, &o)?;
+    let (retro, draft) = prepare_retrospective(store, caller, &o, input).await?;
+    match &draft {
+        // The retrospective and the whole draft in one transaction: all or nothing.
+        Some(d) => store.carry_over(&caller.write_ctx(), &retro, d).await?,
+        None => {
+            store
+                .save_retrospective(&caller.write_ctx(), &retro)
+                .await?
+        }
+    }
+    Ok(retro)
+}
+
+/// The retrospective `input` describes, checked, with the draft it carries over to (when it
+/// carries the objective over for the first time). Nothing is written here.
+async fn prepare_retrospective(
+    store: &dyn Store,
+    caller: &Caller,
+    o: &Objective,
+    input: RetrospectiveInput,
+) -> ApiResult<(Retrospective, Option<CarryOver>)> {
     let before = store.retrospective(&o.id).await?;
     let mut retro = Retrospective {
         objective_id: o.id.clone(),
@@ -152,18 +173,11 @@ pub async fn put_retrospective(
         let next = next_cycle(store, &cycle)
             .await?
             .ok_or_else(|| no_next_cycle(&cycle))?;
-        let draft = carry_over(store, caller, &o, &next).await?;
+        let draft = carry_over(store, caller, o, &next).await?;
         retro.carried_over_to = Some(draft.objective.id.clone());
-        // The retrospective and the whole draft in one transaction: all or nothing.
-        store
-            .carry_over(&caller.write_ctx(), &retro, &draft)
-            .await?;
-        return Ok(retro);
+        return Ok((retro, Some(draft)));
     }
-    store
-        .save_retrospective(&caller.write_ctx(), &retro)
-        .await?;
-    Ok(retro)
+    Ok((retro, None))
 }
 
 /// The draft a carry-over creates: a copy of the objective and its key results in `next`, progress
@@ -434,46 +448,24 @@ pub async fn save_close_out(
     if !to_save.is_empty() {
         require_cycle_open(store, &o).await?;
     }
-    if let Some(r) = &new_retro {
-        // Checked before any write: the texts, and a cycle to carry over to.
-        check_retrospective(store, &o, before.as_ref(), r).await?;
-    }
-    for s in &to_save {
-        store.save_score(&caller.write_ctx(), s).await?;
-    }
-    if let Some(r) = new_retro {
-        put_retrospective(store, caller, id, r).await?;
-    }
+    let (retro, draft) = match new_retro {
+        Some(r) => {
+            let (r, d) = prepare_retrospective(store, caller, &o, r).await?;
+            (Some(r), d)
+        }
+        None => (None, None),
+    };
+    // The scores and the retrospective (and any draft it carries over to) in one
+    // transaction: all or nothing.
+    store
+        .save_close_out(
+            &caller.write_ctx(),
+            &to_save,
+            retro.as_ref(),
+            draft.as_ref(),
+        )
+        .await?;
     Ok(CloseOutSaved::Saved(changes))
-}
-
-/// What [`put_retrospective`] would refuse, asked before the close-out page writes anything.
-async fn check_retrospective(
-    store: &dyn Store,
-    o: &Objective,
-    before: Option<&Retrospective>,
-    input: &RetrospectiveInput,
-) -> ApiResult<()> {
-    Retrospective {
-        objective_id: o.id.clone(),
-        worked: input.worked.clone(),
-        did_not: input.did_not.clone(),
-        carry_over: input.carry_over,
-        carried_over_to: None,
-        updated_by: None,
-        updated_at: now(),
-    }
-    .validated()?;
-    if input.carry_over && before.and_then(|b| b.carried_over_to.as_ref()).is_none() {
-        let cycle = store
-            .cycle(&o.cycle_id)
-            .await?
-            .ok_or(ApiError::NotFound("cycle"))?;
-        next_cycle(store, &cycle)
-            .await?
-            .ok_or_else(|| no_next_cycle(&cycle))?;
-    }
-    Ok(())
 }
 
 fn no_next_cycle(cycle: &Cycle) -> ApiError {

@@ -43,6 +43,8 @@ struct AuditPage {
         Option<String>,
     )>,
     errors: Vec<(&'static str, String)>,
+    /// How to type a day ("e.g. 5 Dec 2026"), shown under the day filters.
+    date_example: String,
     events: Vec<EventLine>,
     next: Option<String>,
     csv: String,
@@ -70,7 +72,25 @@ pub async fn audit(
     Query(f): Query<AuditFilters>,
 ) -> Result<Response, UiError> {
     crate::access::read_audit(&caller.person)?;
-    let (events, next, errors) = match audit_log::audit_page(state.store(), &caller, &f).await {
+    // The days are typed the organisation's way ("5 Dec 2026"); the log reads ISO days.
+    let mut day_errors = vec![];
+    let mut api_f = f.clone();
+    for (name, typed, iso) in [
+        ("since", &f.since, &mut api_f.since),
+        ("until", &f.until, &mut api_f.until),
+    ] {
+        match super::format::parse_optional_date(name, typed) {
+            Ok(day) => *iso = day.map(|d| d.to_string()).unwrap_or_default(),
+            Err(ApiError::Invalid(e)) => day_errors.push((name, e.message)),
+            Err(e) => return Err(UiError(e)),
+        }
+    }
+    let read = if day_errors.is_empty() {
+        audit_log::audit_page(state.store(), &caller, &api_f).await
+    } else {
+        Err(ApiError::invalid(day_errors[0].0, day_errors[0].1.clone()))
+    };
+    let (events, next, errors) = match read {
         Ok((page, names, titles)) => (
             page.items
                 .iter()
@@ -106,11 +126,13 @@ pub async fn audit(
                 "since" => "since",
                 _ => "cursor",
             };
-            (vec![], None, vec![(name, e.message)])
+            let mut errors = vec![(name, e.message)];
+            errors.extend(day_errors.into_iter().skip(1));
+            (vec![], None, errors)
         }
         Err(e) => return Err(UiError(e)),
     };
-    let q = query(&f);
+    let q = query(&api_f);
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -134,8 +156,8 @@ pub async fn audit(
         fields: [
             ("object_id", "Object id", "text", f.object_id.clone()),
             ("actor_id", "Actor (person id)", "text", f.actor_id.clone()),
-            ("since", "Since (day)", "date", f.since.clone()),
-            ("until", "Until (day)", "date", f.until.clone()),
+            ("since", "Since (day)", "text", f.since.clone()),
+            ("until", "Until (day)", "text", f.until.clone()),
         ]
         .into_iter()
         .map(|(n, l, k, v)| {
@@ -144,6 +166,7 @@ pub async fn audit(
         })
         .collect(),
         errors,
+        date_example: super::format::date_example(),
         events,
     };
     Ok(render(status, &page))

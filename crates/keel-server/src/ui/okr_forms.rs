@@ -400,10 +400,14 @@ fn key_result_fields(new: bool, values: &Values) -> Vec<Field> {
         field("unit", "Unit", "text", values).hint("%, €, users …"),
         field("weight", "Weight", "text", values)
             .hint("How much it counts in the objective's progress (default 1)."),
-        field("starts_on", "Starts on", "date", values)
-            .hint("Only when it starts after its cycle does; pace counts from here."),
-        field("ends_on", "Due on", "date", values)
-            .hint("Only when it is due before its cycle ends; pace aims here."),
+        field("starts_on", "Starts on", "text", values).hint(format!(
+            "Only when it starts after its cycle does; pace counts from here ({}).",
+            super::format::date_example()
+        )),
+        field("ends_on", "Due on", "text", values).hint(format!(
+            "Only when it is due before its cycle ends; pace aims here ({}).",
+            super::format::date_example()
+        )),
         field("milestones", "Milestones", "textarea", values)
             .hint("One per line, in order (milestone key results only)."),
         field("sponsor_id", "Sponsor", "select", values),
@@ -565,18 +569,10 @@ fn number(posted: &Posted, name: &str, errors: &mut Vec<ApiError>) -> Option<f64
 
 /// An optional day typed in a date field (`YYYY-MM-DD`, as browsers send it); empty: none.
 fn day(posted: &Posted, name: &str, errors: &mut Vec<ApiError>) -> Option<chrono::NaiveDate> {
-    let raw = posted.one(name);
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return None;
-    }
-    match raw.parse::<chrono::NaiveDate>() {
-        Ok(d) => Some(d),
-        Err(_) => {
-            errors.push(ApiError::invalid(name, "must be a day, like 2026-11-30"));
-            None
-        }
-    }
+    super::format::parse_optional_date(name, &posted.one(name))
+        .map_err(|e| errors.push(e))
+        .ok()
+        .flatten()
 }
 
 fn choice<T: DeserializeOwned>(
@@ -866,11 +862,11 @@ fn key_result_values(k: &KeyResult) -> Values {
         ("weight", super::pages::num(k.weight)),
         (
             "starts_on",
-            k.starts_on.map(|d| d.to_string()).unwrap_or_default(),
+            k.starts_on.map(super::format::date).unwrap_or_default(),
         ),
         (
             "ends_on",
-            k.ends_on.map(|d| d.to_string()).unwrap_or_default(),
+            k.ends_on.map(super::format::date).unwrap_or_default(),
         ),
         (
             "milestones",

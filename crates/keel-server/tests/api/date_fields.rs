@@ -172,3 +172,93 @@ async fn date_fields_take_the_organisations_days_and_name_the_field_when_wrong()
         resp.status()
     );
 }
+
+/// The key-result form's own days and the audit log's Since/Until take the organisation's
+/// days too, show how to type them, and name the field when what was typed is not a day.
+#[tokio::test]
+async fn key_result_days_and_audit_filters_take_the_organisations_days() {
+    let app = spawn_app().await;
+    let cycle = app.cycle("2026 Q4").await;
+    let (o, _) = active_objective(&app, &cycle, None, &["Signups"]).await;
+    let ada = Browser::admin(&app).await;
+
+    // A new key result's own days.
+    let new = format!("/objectives/{o}/key-results/new");
+    no_browser_date_inputs(&ada.page(&new).await);
+    let fields = |starts_on: &'static str, ends_on: &'static str| {
+        vec![
+            ("title", "Beta in 500 hands"),
+            ("metric_kind", "increase"),
+            ("start", "0"),
+            ("target", "500"),
+            ("starts_on", starts_on),
+            ("ends_on", ends_on),
+        ]
+    };
+    let resp = ada
+        .submit_from(&new, &new, &fields("2 Oct 2026", "end of november"))
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = Page::parse(&resp.text().await.unwrap());
+    assert!(
+        page.field_error("ends_on")
+            .unwrap_or_default()
+            .contains("must be a date, like"),
+        "{}",
+        page.html()
+    );
+    assert_eq!(page.field("ends_on").as_deref(), Some("end of november"));
+    assert_eq!(page.field("starts_on").as_deref(), Some("2 Oct 2026"));
+    let resp = ada
+        .submit_from(&new, &new, &fields("2 Oct 2026", "30 Nov 2026"))
+        .await;
+    assert!(resp.status().is_redirection(), "{}", resp.status());
+    let objective = json_of(&app, &format!("/api/v1/objectives/{o}")).await;
+    let kr = objective["key_results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["title"] == "Beta in 500 hands")
+        .expect("created")
+        .clone();
+    assert_eq!(kr["starts_on"], "2026-10-02");
+    assert_eq!(kr["ends_on"], "2026-11-30");
+    let edit = ada
+        .page(&format!("/key-results/{}/edit", kr["id"].as_str().unwrap()))
+        .await;
+    no_browser_date_inputs(&edit);
+    assert_eq!(edit.field("starts_on").as_deref(), Some("2 Oct 2026"));
+    assert_eq!(edit.field("ends_on").as_deref(), Some("30 Nov 2026"));
+
+    // The audit log's Since and Until.
+    let audit = ada.page("/admin/audit").await;
+    no_browser_date_inputs(&audit);
+    let (yesterday, _) = org_day(-1);
+    let (tomorrow, _) = org_day(1);
+    let found = ada
+        .page(&format!(
+            "/admin/audit?since={}&until={}",
+            yesterday.replace(' ', "+"),
+            tomorrow.replace(' ', "+")
+        ))
+        .await;
+    assert!(found.mentions("Beta in 500 hands"), "{}", found.html());
+    assert_eq!(found.field("since").as_deref(), Some(yesterday.as_str()));
+    let csv = found.attr("a[href*=\"format=csv\"]", "href").unwrap();
+    assert!(csv.contains("since=20"), "the export reads ISO days: {csv}");
+    let wrong = ada
+        .page_with(
+            "/admin/audit?until=someday",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    assert!(
+        wrong
+            .field_error("until")
+            .unwrap_or_default()
+            .contains("must be a date, like"),
+        "{}",
+        wrong.html()
+    );
+    assert_eq!(wrong.field("until").as_deref(), Some("someday"));
+}

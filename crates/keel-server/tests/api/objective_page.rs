@@ -448,3 +448,64 @@ async fn a_draft_says_draft_once_and_a_key_result_its_reason_once() {
         kr.body()
     );
 }
+
+/// One history, newest first by date, in people's words: an objective proposed to Dan with
+/// three key results, one note sent with every proposal, shows that note once, not four times.
+#[tokio::test]
+async fn the_history_is_in_date_order_and_says_a_repeated_note_once() {
+    let w = world(spawn_app().await).await;
+    let (dan_id, _) = w.app.member("Dan Driver").await;
+    let note = "Dan runs the funnel review every Monday";
+    let kr = |title: &str| {
+        json!({"title": title, "kind": "increase", "target": 10, "owner_id": dan_id,
+               "owner_note": note})
+    };
+    let resp = w
+        .app
+        .req_as(&w.bea_token, reqwest::Method::POST, "/api/v1/objectives")
+        .json(
+            &json!({"title": "Onboarding is effortless", "cycle_id": w.cycle,
+                      "owner_id": dan_id, "owner_note": note,
+                      "key_results": [kr("Guides read"), kr("Setups done"), kr("Tours taken")]}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let id = resp.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // A later change (by an administrator), so the history has more than one moment.
+    let resp = w
+        .app
+        .req(reqwest::Method::PATCH, &format!("/api/v1/objectives/{id}"))
+        .json(&json!({"description": "First week to value"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "{}", resp.status());
+    let page = w.bea.page(&format!("/objectives/{id}")).await;
+    let lines = page.texts("#history li");
+    assert!(lines.len() >= 4, "{}", page.html());
+    assert_eq!(
+        lines.iter().filter(|l| l.contains(note)).count(),
+        1,
+        "the note once: {lines:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("proposed Dan Driver as owner of key result “Tours taken”")),
+        "{lines:#?}"
+    );
+    let times: Vec<chrono::DateTime<chrono::Utc>> = page
+        .attrs("#history time", "datetime")
+        .iter()
+        .map(|t| t.parse().unwrap())
+        .collect();
+    assert!(
+        times.windows(2).all(|p| p[0] >= p[1]),
+        "newest first: {times:?}"
+    );
+}

@@ -553,3 +553,82 @@ async fn new_objective_form_all_or_nothing(app: TestApp) {
     );
     assert_eq!(count(&w.app).await, before + 1);
 }
+
+/// Every refusal at once, each naming its field: an objective without a title and a key result
+/// with no title, no target and an owner nobody is, through the API (the problem document
+/// lists them all) and through the "New objective" page (each next to its field).
+#[tokio::test]
+async fn every_refusal_is_reported_at_once() {
+    every_refusal_at_once(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn every_refusal_is_reported_at_once_on_postgres() {
+    if postgres_configured() {
+        every_refusal_at_once(spawn_app_on(Db::Postgres).await).await;
+    }
+}
+
+async fn every_refusal_at_once(app: TestApp) {
+    let w = world(app).await;
+    let before = count(&w.app).await;
+    let body = json!({"title": " ", "cycle_id": w.cycle, "key_results": [
+        {"title": "Day-7 activation at 55%", "kind": "increase", "start": 32, "target": 55},
+        {"title": "", "kind": "increase", "start": 5, "owner_id": "p-nobody"},
+    ]});
+    let resp = w
+        .app
+        .req_as(&w.bea_token, Method::POST, "/api/v1/objectives")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(resp, StatusCode::UNPROCESSABLE_ENTITY, Some("title")).await;
+    let mut fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .expect("every refusal listed")
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            "key_results[1].owner_id",
+            "key_results[1].target",
+            "key_results[1].title",
+            "title"
+        ],
+        "{problem}"
+    );
+    assert_eq!(count(&w.app).await, before, "nothing written");
+
+    let fields = [
+        ("title", ""),
+        ("cycle_id", w.cycle.as_str()),
+        ("owner_id", w.bea_id.as_str()),
+        ("kind", "committed"),
+        ("visibility", "public"),
+        ("key_results[0].title", ""),
+        ("key_results[0].kind", "increase"),
+        ("key_results[0].start", "5"),
+        ("key_results[0].owner_id.find", "Nobody At All"),
+    ];
+    let resp = w
+        .bea
+        .submit_from("/objectives/new", "/objectives/new", &fields)
+        .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = Page::parse(&resp.text().await.unwrap());
+    let error = |id: &str| page.text(&format!("[id=\"{id}-error\"]"));
+    assert!(!error("f-title").is_empty(), "{}", page.html());
+    assert!(
+        error("kr-0-title").contains("must not be empty"),
+        "{}",
+        page.html()
+    );
+    assert!(error("kr-0-target").contains("required"), "{}", page.html());
+    assert!(!error("kr-0-owner_id").is_empty(), "{}", page.html());
+    assert_eq!(page.field("key_results[0].start").as_deref(), Some("5"));
+    assert_eq!(count(&w.app).await, before, "nothing written");
+}

@@ -5,6 +5,7 @@ use crate::*;
 conformance!(
     rhythm_records_round_trip,
     carry_over_is_all_or_nothing,
+    a_close_out_is_saved_all_or_nothing,
     key_results_are_active_from_activation_and_acceptance,
     key_result_dates_round_trip,
     a_check_in_keeps_the_scale_its_confidence_was_given_on,
@@ -430,4 +431,44 @@ async fn carry_over_is_all_or_nothing(s: DynStore, _url: String) {
         .await
         .is_err());
     assert!(s.objective(&stray.objective.id).await.unwrap().is_none());
+}
+
+/// A close-out's scores and retrospective are written in one transaction: a refusal part-way
+/// (here a score for a key result that does not exist, after a good one) leaves nothing
+/// written; then, right, all of it is saved.
+async fn a_close_out_is_saved_all_or_nothing(s: DynStore, _url: String) {
+    let b = basic(&s).await;
+    let score = rhythm::KeyResultScore {
+        key_result_id: b.kr.id.clone(),
+        score: 0.7,
+        reason: "close".into(),
+        suggested_score: 0.6,
+        scored_by: Some(b.owner.id.clone()),
+        scored_at: now(),
+    };
+    let orphan = rhythm::KeyResultScore {
+        key_result_id: KeyResultId::generate(),
+        ..score.clone()
+    };
+    let retro = rhythm::Retrospective {
+        objective_id: b.objective.id.clone(),
+        worked: "demos".into(),
+        did_not: "hiring".into(),
+        carry_over: false,
+        carried_over_to: None,
+        updated_by: Some(b.owner.id.clone()),
+        updated_at: now(),
+    };
+    let refused = s
+        .save_close_out(&ctx(), &[score.clone(), orphan], Some(&retro), None)
+        .await;
+    assert!(refused.is_err(), "{refused:?}");
+    assert!(s.scores_of(&[b.kr.id.clone()]).await.unwrap().is_empty());
+    assert_eq!(s.retrospective(&b.objective.id).await.unwrap(), None);
+
+    s.save_close_out(&ctx(), std::slice::from_ref(&score), Some(&retro), None)
+        .await
+        .unwrap();
+    assert_eq!(s.scores_of(&[b.kr.id.clone()]).await.unwrap(), vec![score]);
+    assert_eq!(s.retrospective(&b.objective.id).await.unwrap(), Some(retro));
 }

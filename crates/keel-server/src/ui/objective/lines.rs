@@ -214,7 +214,19 @@ pub(super) fn history(
         )
         .collect();
     lines.sort_by_key(|l| std::cmp::Reverse(l.at));
+    note_once(&mut lines);
     lines
+}
+
+/// A note repeated on the same day (one message sent with every proposal of a new objective
+/// and its key results) is shown once, on the newest of those lines.
+fn note_once(lines: &mut [HistoryLine]) {
+    let mut seen = std::collections::HashSet::new();
+    for l in lines.iter_mut().filter(|l| !l.note.is_empty()) {
+        if !seen.insert((l.when.clone(), l.note.clone())) {
+            l.note.clear();
+        }
+    }
 }
 
 /// One of the latest changes, in words.
