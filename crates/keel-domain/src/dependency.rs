@@ -8,9 +8,10 @@ use crate::error::{FieldError, FieldResult};
 use crate::ids::{DependencyId, KeyResultId, PersonId};
 use crate::rhythm::Status;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// Where a dependency stands in its negotiation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DependencyState {
     /// Asked; the other key result's owner has not answered.
@@ -58,7 +59,7 @@ impl DependencyState {
 }
 
 /// One key result depending on another.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Dependency {
     pub id: DependencyId,
     /// The key result that waits.
