@@ -22,6 +22,7 @@ const MAX_LEVELS: usize = 64;
 #[serde(deny_unknown_fields)]
 pub struct ProposeDependency {
     /// The id of the key result this one depends on (another team's, usually).
+    #[serde(default)]
     pub depends_on: String,
     /// What is needed from it, for its owner to read.
     #[serde(default)]

@@ -58,6 +58,11 @@ struct Targets {
     check_in: String,
     /// The note of `conversation` told to its other person (the helper, or the role).
     notification: String,
+    /// A dependency of `key_result` (on `handover_key_result`), for the DELETE row.
+    dependency: String,
+    /// A dependency on `key_result` (of `doomed_key_result` of the other kind), for the accept
+    /// and decline rows: its answerer is `key_result`'s owner.
+    asked_dependency: String,
 }
 
 /// The notification `person` received about `subject` (the 1:1 notes of the fixture).
@@ -321,6 +326,18 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
     let foreign_check_in = check_in_on(app, &app.token, &fk).await;
     let own_check_in = check_in_on(app, &token, &ok).await;
     let own_feedback = feedback(asked).await;
+    let depend = |from: String, on: String| async move {
+        id(&app
+            .create(
+                &format!("/api/v1/key-results/{from}/dependencies"),
+                json!({"depends_on": on}),
+            )
+            .await)
+    };
+    let foreign_dependency = depend(fk.clone(), fhk.clone()).await;
+    let own_dependency = depend(ok.clone(), ohk.clone()).await;
+    let foreign_asked = depend(odk.clone(), fk.clone()).await;
+    let own_asked = depend(fdk.clone(), ok.clone()).await;
     Fixture {
         foreign: Targets {
             person: stranger.clone(),
@@ -339,6 +356,8 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
             handover_key_result: fhk,
             check_in: foreign_check_in,
             notification: foreign_notification,
+            dependency: foreign_dependency,
+            asked_dependency: foreign_asked,
         },
         own: Targets {
             person: person.clone(),
@@ -357,6 +376,8 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
             handover_key_result: ohk,
             check_in: own_check_in,
             notification: own_notification,
+            dependency: own_dependency,
+            asked_dependency: own_asked,
         },
         person,
         email: format!("role.{tag}@keel.test"),
@@ -427,6 +448,8 @@ fn request(rule: &Row, f: &Fixture, t: &Targets, n: usize) -> (String, Option<Va
         t.token.clone()
     } else if p.starts_with("/me/notifications/") {
         t.notification.clone()
+    } else if p.starts_with("/dependencies/") {
+        t.asked_dependency.clone()
     } else {
         String::new()
     };
@@ -435,6 +458,7 @@ fn request(rule: &Row, f: &Fixture, t: &Targets, n: usize) -> (String, Option<Va
         p.replace("{id}", &object)
             .replace("{objective_id}", &t.objective)
             .replace("{check_in_id}", &t.check_in)
+            .replace("{dep_id}", &t.dependency)
     );
     if p == "/health" {
         path.push_str(&format!("?cycle_id={}", f.cycle));
