@@ -139,6 +139,11 @@ async fn negotiated_and_refused(w: World) {
         )
         .await;
     }
+    answered_listed_removed(w).await;
+}
+
+async fn answered_listed_removed(w: World) {
+    let app = &w.app;
     // Asked: Bo is notified.
     let d = app
         .create(

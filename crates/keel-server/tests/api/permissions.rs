@@ -265,19 +265,7 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
     }
     let (fho, fhk, _) = okr(stranger.clone(), vec![], false).await;
     let (oho, ohk, _) = okr(owner.clone(), teams, financial).await;
-    // Retrospectives to read.
-    for o in [&fo, &oo] {
-        let r = app
-            .req(
-                Method::PUT,
-                &format!("/api/v1/objectives/{o}/retrospective"),
-            )
-            .json(&json!({"worked": "steady check-ins"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::OK);
-    }
+    retrospectives(app, &[&fo, &oo]).await;
     let spare_cycle = app.cycle(&format!("Spare {tag}")).await;
     let foreign_review = review(app, &other_team, &fo, &stranger).await;
     let own_review = review(app, &own_team, &oo, &owner).await;
@@ -326,18 +314,10 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
     let foreign_check_in = check_in_on(app, &app.token, &fk).await;
     let own_check_in = check_in_on(app, &token, &ok).await;
     let own_feedback = feedback(asked).await;
-    let depend = |from: String, on: String| async move {
-        id(&app
-            .create(
-                &format!("/api/v1/key-results/{from}/dependencies"),
-                json!({"depends_on": on}),
-            )
-            .await)
-    };
-    let foreign_dependency = depend(fk.clone(), fhk.clone()).await;
-    let own_dependency = depend(ok.clone(), ohk.clone()).await;
-    let foreign_asked = depend(odk.clone(), fk.clone()).await;
-    let own_asked = depend(fdk.clone(), ok.clone()).await;
+    let foreign_dependency = depend(app, &fk, &fhk).await;
+    let own_dependency = depend(app, &ok, &ohk).await;
+    let foreign_asked = depend(app, &odk, &fk).await;
+    let own_asked = depend(app, &fdk, &ok).await;
     Fixture {
         foreign: Targets {
             person: stranger.clone(),
@@ -386,6 +366,32 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
         cycle: cycle.to_string(),
         spare_cycle,
     }
+}
+
+/// Retrospectives to read, written by the administrator.
+async fn retrospectives(app: &TestApp, objectives: &[&str]) {
+    for o in objectives {
+        let r = app
+            .req(
+                Method::PUT,
+                &format!("/api/v1/objectives/{o}/retrospective"),
+            )
+            .json(&json!({"worked": "steady check-ins"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+}
+
+/// The administrator asks that key result `from` depend on `on`: the dependency's id.
+async fn depend(app: &TestApp, from: &str, on: &str) -> String {
+    id(&app
+        .create(
+            &format!("/api/v1/key-results/{from}/dependencies"),
+            json!({"depends_on": on}),
+        )
+        .await)
 }
 
 /// `owner` accepts these objectives and key results.
