@@ -356,6 +356,25 @@ async fn at_risk_through_a_dependency(w: World) {
     // Nor can Sam list the private key result's own dependencies.
     let r = send(app, &w.sam.1, Method::GET, &deps_path(&w.private_kr), None).await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    the_page_says_it(&w).await;
+}
+
+/// The key result page's "Depends on" section: the risk in words, the other key result named
+/// with its owner; to Sam, the private one is "a key result you cannot see".
+async fn the_page_says_it(w: &World) {
+    let app = &w.app;
+    let admin = Browser::admin(app).await;
+    let page = admin.page(&format!("/key-results/{}", w.mine)).await;
+    let section = page.text(".depends-on");
+    assert!(section.contains("Public API v2 released"), "{section}");
+    assert!(section.contains("owned by Bo Platform"), "{section}");
+    assert!(section.contains("Off track"), "{section}");
+    assert!(section.contains("which is off track"), "{section}");
+    let sam = Browser::signed_in(app, &w.sam.0, "sam.outsider@keel.test").await;
+    let page = sam.page(&format!("/key-results/{}", w.mine2)).await;
+    let section = page.text(".depends-on");
+    assert!(section.contains("a key result you cannot see"), "{section}");
+    assert!(!page.html().contains("Term sheet signed"), "never named");
 }
 
 #[tokio::test]
