@@ -108,3 +108,7 @@ id_type!(
     /// A background job (one-off or one period's run of a scheduled job).
     JobId
 );
+id_type!(
+    /// A dependency: one key result waits on another (negotiated with the other's owner).
+    DependencyId
+);

@@ -11,6 +11,7 @@ pub mod calibration;
 pub mod cfr;
 pub mod check_in;
 pub mod cycle;
+pub mod dependency;
 pub mod error;
 pub mod forecast;
 pub mod health;

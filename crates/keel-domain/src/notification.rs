@@ -46,11 +46,17 @@ pub enum NotificationKind {
     /// A cycle ended: score the key results you own and write the retrospective of the
     /// objectives you own.
     ScoreReminder,
+    /// Someone asked that their key result depend on one you own.
+    DependencyProposed,
+    /// The owner of the key result yours depends on accepted the dependency.
+    DependencyAccepted,
+    /// The owner of the key result yours depends on declined (the reason is the detail).
+    DependencyDeclined,
 }
 
 impl NotificationKind {
     /// Every kind.
-    pub const ALL: [NotificationKind; 16] = [
+    pub const ALL: [NotificationKind; 19] = [
         NotificationKind::OwnershipProposed,
         NotificationKind::OwnershipAccepted,
         NotificationKind::OwnershipDeclined,
@@ -67,6 +73,9 @@ impl NotificationKind {
         NotificationKind::OwnershipReminder,
         NotificationKind::OwnershipStillWaiting,
         NotificationKind::ScoreReminder,
+        NotificationKind::DependencyProposed,
+        NotificationKind::DependencyAccepted,
+        NotificationKind::DependencyDeclined,
     ];
 
     /// The kind as the API spells it.
@@ -88,6 +97,9 @@ impl NotificationKind {
             NotificationKind::OwnershipReminder => "ownership_reminder",
             NotificationKind::OwnershipStillWaiting => "ownership_still_waiting",
             NotificationKind::ScoreReminder => "score_reminder",
+            NotificationKind::DependencyProposed => "dependency_proposed",
+            NotificationKind::DependencyAccepted => "dependency_accepted",
+            NotificationKind::DependencyDeclined => "dependency_declined",
         }
     }
 
@@ -118,6 +130,9 @@ impl NotificationKind {
             NotificationKind::ScoreReminder => {
                 "The cycle has ended: score and write the retrospective of"
             }
+            NotificationKind::DependencyProposed => "asked that a key result depend on",
+            NotificationKind::DependencyAccepted => "accepted being depended on by",
+            NotificationKind::DependencyDeclined => "declined being depended on by",
         }
     }
 }

@@ -182,6 +182,9 @@ impl Topic {
                 Some(Topic::Feedback)
             }
             K::OwnershipReminder | K::OwnershipStillWaiting => Some(Topic::Ownership),
+            K::DependencyProposed | K::DependencyAccepted | K::DependencyDeclined => {
+                Some(Topic::Ownership)
+            }
             K::CheckInDue | K::CheckInOverdue | K::ScoreReminder => Some(Topic::CheckInReminders),
             K::TurnedOffTrack | K::TurnedStale => Some(Topic::StatusChanges),
             K::ReviewScheduled | K::ConversationNote => None,

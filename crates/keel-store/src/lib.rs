@@ -23,6 +23,7 @@
 //! | `okrs::key_results` | [`KeyResults`] | `key_results`, `key_result_teams`, `key_result_contributors`, `key_result_co_owners` |
 //! | `okrs::initiatives` | [`Initiatives`] | `initiatives` |
 //! | `okrs::alignment` | [`Alignment`] | `key_result_parents` (and the alignment tree's reads) |
+//! | `okrs::dependencies` | [`Dependencies`] | `key_result_dependencies` |
 //! | `check_ins` (and `check_ins::group_commit`) | [`CheckIns`] | `check_ins` |
 //! | `ownership_requests` | [`Ownership`] | `ownership_requests` |
 //! | `owner_rhythm` | [`Rhythm`] | `team_cadences`, `status_overrides`, `key_result_scores`, `retrospectives` |
@@ -103,7 +104,10 @@ pub use db::SqliteSynchronous;
 pub use first_run::FirstRun;
 pub use jobs::{Job, JobState, Jobs, KeyResultSignal, NewJob, Notifications};
 pub use mail_settings::{MailServer, StoredMailSettings};
-pub use okrs::{Alignment, AlignmentFilter, AlignmentRoot, Initiatives, KeyResults, Objectives};
+pub use okrs::{
+    Alignment, AlignmentFilter, AlignmentRoot, Dependencies, DependencyAnswer, Initiatives,
+    KeyResults, Objectives,
+};
 pub use owner_rhythm::Rhythm;
 pub use ownership_requests::Ownership;
 pub use people::People;
@@ -549,6 +553,8 @@ pub trait Store: Send + Sync + 'static {
     fn as_mail_server(&self) -> &dyn MailServer;
     /// This store as its Alignment area.
     fn as_alignment(&self) -> &dyn Alignment;
+    /// This store as its Dependencies area.
+    fn as_dependencies(&self) -> &dyn Dependencies;
 }
 
 impl<T> Store for T
@@ -578,6 +584,7 @@ where
         + AccountTokens
         + MailServer
         + Alignment
+        + Dependencies
         + Send
         + Sync
         + 'static,
@@ -655,6 +662,9 @@ where
         self
     }
     fn as_alignment(&self) -> &dyn Alignment {
+        self
+    }
+    fn as_dependencies(&self) -> &dyn Dependencies {
         self
     }
 }

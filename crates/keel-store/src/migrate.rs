@@ -14,7 +14,7 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
-const MIGRATIONS: [Migration; 19] = [
+const MIGRATIONS: [Migration; 20] = [
     Migration {
         version: 1,
         name: "init",
@@ -128,6 +128,12 @@ const MIGRATIONS: [Migration; 19] = [
         name: "key_result_parents",
         sqlite: include_str!("../migrations/sqlite/0019_key_result_parents.sql"),
         postgres: include_str!("../migrations/postgres/0019_key_result_parents.sql"),
+    },
+    Migration {
+        version: 20,
+        name: "key_result_dependencies",
+        sqlite: include_str!("../migrations/sqlite/0020_key_result_dependencies.sql"),
+        postgres: include_str!("../migrations/postgres/0020_key_result_dependencies.sql"),
     },
 ];
 

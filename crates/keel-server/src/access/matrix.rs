@@ -175,6 +175,12 @@ const API: &[(&str, &str, &str, &str)] = &[
     ("POST",   "/key-results/{id}/ownership/accept",  "oonoooono", "only the person proposed"),
     ("POST",   "/key-results/{id}/ownership/decline", "oonoooono", "only the person proposed"),
     ("GET",    "/ownership-requests",                 "yyyyyyyyy", "admins and champions: all they may see; others: their own"),
+    // dependencies
+    ("POST",   "/key-results/{id}/dependencies",      "yyooooooo", "whoever may edit the dependent key result; the other must be visible to them"),
+    ("GET",    "/key-results/{id}/dependencies",      "yyyyyyyyy", "a key result the reader may not see is never named"),
+    ("DELETE", "/key-results/{id}/dependencies/{dep_id}", "yyooooooo", "whoever may edit the dependent key result"),
+    ("POST",   "/dependencies/{id}/accept",           "oonoooono", "only the owner of the key result depended on"),
+    ("POST",   "/dependencies/{id}/decline",          "oonoooono", "only the owner of the key result depended on"),
     // reports
     ("GET",    "/health",                             "yyyyyyyyn", "covers only OKRs the reader may see"),
     ("GET",    "/audit",                              "yynnnnnnn", "JSON or CSV; leaves out objectives the reader may not see"),

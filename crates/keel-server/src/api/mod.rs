@@ -6,6 +6,7 @@ mod alignment;
 mod audit;
 mod contract;
 mod conversations;
+mod dependencies;
 mod directory;
 mod invitations;
 mod notifications;
@@ -70,6 +71,7 @@ same way again until the state changes."
         (name = "notifications", description = "Your notifications: what happened that you may act on"),
         (name = "search", description = "Finding objectives, key results, people and teams by name"),
         (name = "alignment", description = "The alignment tree: what each objective and key result contributes to, a level at a time"),
+        (name = "dependencies", description = "Key results that depend on others, negotiated with the other key result's owner"),
     )
 )]
 struct ApiDoc;
@@ -105,6 +107,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(search::routes())
         .merge(people_okrs::routes())
         .merge(alignment::routes())
+        .merge(dependencies::routes())
         .split_for_parts();
     let mut doc = doc;
     // After the merge: the rules apply to every route's operations.

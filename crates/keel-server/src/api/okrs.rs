@@ -75,6 +75,9 @@ async fn with_parents(
     .await?;
     view.parent_ids = Some(parents.iter().map(|p| p.id().to_string()).collect());
     view.parents = Some(parents);
+    view.blocked_by = Some(
+        crate::read::dependencies::blocked_by(store, &Viewer::of(&caller.person), &view.id).await?,
+    );
     Ok(view)
 }
 

@@ -227,7 +227,10 @@ pub fn link(n: &Notification) -> String {
         | Kind::TurnedOffTrack
         | Kind::TurnedStale
         | Kind::OwnershipReminder
-        | Kind::OwnershipStillWaiting => okr,
+        | Kind::OwnershipStillWaiting
+        | Kind::DependencyProposed
+        | Kind::DependencyAccepted
+        | Kind::DependencyDeclined => okr,
         Kind::FeedbackRequested | Kind::FeedbackAnswered | Kind::RecognitionReceived => {
             "/feedback".into()
         }

@@ -110,6 +110,11 @@ pub struct KeyResultView {
     pub parent_ids: Option<Vec<String>>,
     /// The same, each with its kind (`objective` or `key_result`).
     pub parents: Option<Vec<ParentRef>>,
+    /// Accepted dependencies that are off track or stale, each with the reason in words ("At
+    /// risk because it depends on … (owner …), which is off track."). Its own `status` is not
+    /// changed by them (docs/method.md, "Dependencies"). Filled on `/key-results/{id}`; null in
+    /// lists.
+    pub blocked_by: Option<Vec<crate::read::dependencies::BlockedBy>>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
     pub version: i64,
@@ -266,6 +271,7 @@ impl Names {
             check_in_due_on: a.due_on,
             parent_ids: None,
             parents: None,
+            blocked_by: None,
             owner: self.person(&kr.owner_id),
             co_owners: self.people(&kr.co_owner_ids),
             co_owner_ids: kr.co_owner_ids,

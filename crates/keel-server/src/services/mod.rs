@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod alignment;
 pub mod check_ins;
 pub mod conversations;
+pub mod dependencies;
 pub mod directory;
 pub mod edits;
 pub mod guards;

@@ -101,6 +101,8 @@ struct KeyResultTemplate {
     notice: Option<String>,
     /// What it aligns to, and the form that changes it (`ui::alignment`).
     aligns: super::alignment::AlignsTo,
+    /// What it depends on and what depends on it (`ui::dependencies`).
+    deps: super::dependencies::DependsOn,
 }
 
 /// A moment's day in the reader's zone.
@@ -186,6 +188,7 @@ async fn page(
         align,
     )
     .await?;
+    let deps = super::dependencies::depends_on(state.store(), caller, &record).await?;
     let scale = keel_store::Settings::settings(state.store())
         .await?
         .confidence_scale;
@@ -267,6 +270,7 @@ async fn page(
         error,
         notice,
         aligns,
+        deps,
     })
 }
 

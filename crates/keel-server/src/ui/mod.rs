@@ -22,6 +22,7 @@ pub mod cfrs;
 pub mod charts;
 pub mod close_out;
 pub mod company;
+pub mod dependencies;
 pub mod format;
 pub mod forms;
 pub mod health;

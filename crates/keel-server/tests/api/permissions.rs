@@ -58,6 +58,11 @@ struct Targets {
     check_in: String,
     /// The note of `conversation` told to its other person (the helper, or the role).
     notification: String,
+    /// A dependency of `key_result` (on `handover_key_result`), for the DELETE row.
+    dependency: String,
+    /// A dependency on `key_result` (of `doomed_key_result` of the other kind), for the accept
+    /// and decline rows: its answerer is `key_result`'s owner.
+    asked_dependency: String,
 }
 
 /// The notification `person` received about `subject` (the 1:1 notes of the fixture).
@@ -260,19 +265,7 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
     }
     let (fho, fhk, _) = okr(stranger.clone(), vec![], false).await;
     let (oho, ohk, _) = okr(owner.clone(), teams, financial).await;
-    // Retrospectives to read.
-    for o in [&fo, &oo] {
-        let r = app
-            .req(
-                Method::PUT,
-                &format!("/api/v1/objectives/{o}/retrospective"),
-            )
-            .json(&json!({"worked": "steady check-ins"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::OK);
-    }
+    retrospectives(app, &[&fo, &oo]).await;
     let spare_cycle = app.cycle(&format!("Spare {tag}")).await;
     let foreign_review = review(app, &other_team, &fo, &stranger).await;
     let own_review = review(app, &own_team, &oo, &owner).await;
@@ -321,6 +314,10 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
     let foreign_check_in = check_in_on(app, &app.token, &fk).await;
     let own_check_in = check_in_on(app, &token, &ok).await;
     let own_feedback = feedback(asked).await;
+    let foreign_dependency = depend(app, &fk, &fhk).await;
+    let own_dependency = depend(app, &ok, &ohk).await;
+    let foreign_asked = depend(app, &odk, &fk).await;
+    let own_asked = depend(app, &fdk, &ok).await;
     Fixture {
         foreign: Targets {
             person: stranger.clone(),
@@ -339,6 +336,8 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
             handover_key_result: fhk,
             check_in: foreign_check_in,
             notification: foreign_notification,
+            dependency: foreign_dependency,
+            asked_dependency: foreign_asked,
         },
         own: Targets {
             person: person.clone(),
@@ -357,6 +356,8 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
             handover_key_result: ohk,
             check_in: own_check_in,
             notification: own_notification,
+            dependency: own_dependency,
+            asked_dependency: own_asked,
         },
         person,
         email: format!("role.{tag}@keel.test"),
@@ -365,6 +366,32 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
         cycle: cycle.to_string(),
         spare_cycle,
     }
+}
+
+/// Retrospectives to read, written by the administrator.
+async fn retrospectives(app: &TestApp, objectives: &[&str]) {
+    for o in objectives {
+        let r = app
+            .req(
+                Method::PUT,
+                &format!("/api/v1/objectives/{o}/retrospective"),
+            )
+            .json(&json!({"worked": "steady check-ins"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+}
+
+/// The administrator asks that key result `from` depend on `on`: the dependency's id.
+async fn depend(app: &TestApp, from: &str, on: &str) -> String {
+    id(&app
+        .create(
+            &format!("/api/v1/key-results/{from}/dependencies"),
+            json!({"depends_on": on}),
+        )
+        .await)
 }
 
 /// `owner` accepts these objectives and key results.
@@ -427,6 +454,8 @@ fn request(rule: &Row, f: &Fixture, t: &Targets, n: usize) -> (String, Option<Va
         t.token.clone()
     } else if p.starts_with("/me/notifications/") {
         t.notification.clone()
+    } else if p.starts_with("/dependencies/") {
+        t.asked_dependency.clone()
     } else {
         String::new()
     };
@@ -435,6 +464,7 @@ fn request(rule: &Row, f: &Fixture, t: &Targets, n: usize) -> (String, Option<Va
         p.replace("{id}", &object)
             .replace("{objective_id}", &t.objective)
             .replace("{check_in_id}", &t.check_in)
+            .replace("{dep_id}", &t.dependency)
     );
     if p == "/health" {
         path.push_str(&format!("?cycle_id={}", f.cycle));

@@ -127,6 +127,9 @@ stored!(notification::NotificationKind {
     OwnershipReminder => "ownership_reminder",
     OwnershipStillWaiting => "ownership_still_waiting",
     ScoreReminder => "score_reminder",
+    DependencyProposed => "dependency_proposed",
+    DependencyAccepted => "dependency_accepted",
+    DependencyDeclined => "dependency_declined",
 });
 
 #[cfg(test)]

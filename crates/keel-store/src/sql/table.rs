@@ -115,6 +115,7 @@ pub(crate) const TABLES: &[&Table] = &[
     &FEEDBACK_ANSWER,
     &OBJECTIVE_PARENT,
     &crate::okrs::alignment::KEY_RESULT_PARENT,
+    &crate::okrs::dependencies::KEY_RESULT_DEPENDENCY,
     &SETTINGS,
     &TEAM_MEMBER,
     &OBJECTIVE_TEAM,

@@ -132,6 +132,7 @@ mod cfrs;
 mod check_in_corrections;
 mod check_ins;
 mod database;
+mod dependencies;
 mod group_commit;
 mod job_batches;
 mod jobs;

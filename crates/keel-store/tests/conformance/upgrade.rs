@@ -159,6 +159,12 @@ const CHECKS: &[Check] = &[
         sql: "SELECT CAST(COUNT(*) AS TEXT) FROM key_result_parents",
         want: &["0"],
     },
+    Check {
+        version: 20,
+        what: "no key result depends on another yet",
+        sql: "SELECT CAST(COUNT(*) AS TEXT) FROM key_result_dependencies",
+        want: &["0"],
+    },
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
