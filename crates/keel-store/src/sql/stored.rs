@@ -207,6 +207,9 @@ mod tests {
             "ownership_reminder",
             "ownership_still_waiting",
             "score_reminder",
+            "dependency_proposed",
+            "dependency_accepted",
+            "dependency_declined",
         ]);
         for s in RequestState::ALL {
             assert_eq!(s.stored(), s.as_str());
