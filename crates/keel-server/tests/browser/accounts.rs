@@ -11,18 +11,9 @@ use super::*;
 /// The browser's console errors and CSP violations since the last call (a form refused with 422,
 /// which Chromium logs as a failed load, is the answer these pages mean to give).
 async fn severe(b: &Browser) -> Vec<String> {
-    let log = b
-        .call(
-            reqwest::Method::POST,
-            "/se/log",
-            Some(json!({"type": "browser"})),
-        )
-        .await;
-    log.as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["level"] == "SEVERE")
-        .map(|e| e["message"].as_str().unwrap_or_default().to_string())
+    b.severe_log()
+        .await
+        .into_iter()
         .filter(|m| !m.contains("the server responded with a status of 422"))
         .collect()
 }

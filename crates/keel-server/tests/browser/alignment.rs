@@ -121,25 +121,6 @@ async fn opening_a_node_of_the_alignment_tree_loads_its_children() {
     )
     .await;
     b.screenshot("browser-key-result-aligns-to").await;
-    let log = b
-        .call(
-            reqwest::Method::POST,
-            "/se/log",
-            Some(json!({"type": "browser"})),
-        )
-        .await;
-    let severe: Vec<&Value> = log
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["level"] == "SEVERE")
-        .filter(|e| {
-            !e["message"]
-                .as_str()
-                .unwrap_or_default()
-                .contains("/favicon.ico")
-        })
-        .collect();
-    assert!(severe.is_empty(), "{severe:?}");
+    b.assert_no_console_errors().await;
     b.close().await;
 }

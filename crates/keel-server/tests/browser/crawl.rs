@@ -297,23 +297,6 @@ fn page_routes() -> BTreeSet<String> {
     pages.chain(public).collect()
 }
 
-/// The browser's log since the last call: console errors and CSP violations (level SEVERE).
-async fn severe_log(b: &Browser) -> Vec<String> {
-    let log = b
-        .call(
-            reqwest::Method::POST,
-            "/se/log",
-            Some(json!({"type": "browser"})),
-        )
-        .await;
-    log.as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["level"] == "SEVERE")
-        .map(|e| e["message"].as_str().unwrap_or_default().to_string())
-        .collect()
-}
-
 /// Titles of objectives `person` cannot open (their API answers 404), with their key results'
 /// titles; leaving out any title that is part of a title they may see (it would be found for
 /// the wrong reason).
@@ -390,7 +373,9 @@ impl Crawl<'_> {
         self.b.go(&format!("{}{url}", self.base)).await;
         self.pages += 1;
         let page = self.b.execute(PAGE, json!([])).await;
-        let mut failures: Vec<String> = severe_log(self.b)
+        let mut failures: Vec<String> = self
+            .b
+            .severe_log()
             .await
             .into_iter()
             .map(|m| format!("{} on {url}: console: {m}", self.who))
@@ -525,13 +510,13 @@ async fn every_role_crawls_the_demo_without_console_errors_or_leaks() {
 
     // The detection itself: a deliberate inline style and a console error are both reported.
     b.go(&format!("{}/sign-in", demo.base)).await;
-    severe_log(&b).await;
+    b.severe_log().await;
     b.execute(
         "document.body.insertAdjacentHTML('beforeend', '<span style=\"width:10%\">x</span>'); console.error('deliberate');",
         json!([]),
     )
     .await;
-    let caught = severe_log(&b).await;
+    let caught = b.severe_log().await;
     assert!(
         caught.iter().any(|m| m.contains("Content Security Policy"))
             && caught.iter().any(|m| m.contains("deliberate")),
@@ -539,7 +524,7 @@ async fn every_role_crawls_the_demo_without_console_errors_or_leaks() {
     );
 
     bars_as_drawn(&b, &demo).await;
-    severe_log(&b).await;
+    b.severe_log().await;
 
     let mut people = vec![];
     for (why, name) in ROLES {
@@ -563,7 +548,7 @@ async fn every_role_crawls_the_demo_without_console_errors_or_leaks() {
         b.delete_cookies().await;
         b.sign_in(&demo.base, person.email.as_str(), keel_demo::DEMO_PASSWORD)
             .await;
-        severe_log(&b).await;
+        b.severe_log().await;
         let mut crawl = Crawl {
             b: &b,
             base: &demo.base,

@@ -53,25 +53,6 @@ async fn the_key_result_page_says_what_it_depends_on() {
     )
     .await;
     b.screenshot("browser-key-result-depends-on").await;
-    let log = b
-        .call(
-            reqwest::Method::POST,
-            "/se/log",
-            Some(json!({"type": "browser"})),
-        )
-        .await;
-    let severe: Vec<&Value> = log
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["level"] == "SEVERE")
-        .filter(|e| {
-            !e["message"]
-                .as_str()
-                .unwrap_or_default()
-                .contains("/favicon.ico")
-        })
-        .collect();
-    assert!(severe.is_empty(), "{severe:?}");
+    b.assert_no_console_errors().await;
     b.close().await;
 }

@@ -173,6 +173,45 @@ impl Browser {
         v["value"].clone()
     }
 
+    /// The browser's log entries of level SEVERE since the last call: console errors, CSP
+    /// violations and failed loads (each with its `source` and `message`).
+    async fn severe_entries(&self) -> Vec<Value> {
+        let log = self
+            .call(
+                reqwest::Method::POST,
+                "/se/log",
+                Some(json!({"type": "browser"})),
+            )
+            .await;
+        log.as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["level"] == "SEVERE")
+            .cloned()
+            .collect()
+    }
+
+    /// The messages of [`Browser::severe_entries`].
+    async fn severe_log(&self) -> Vec<String> {
+        self.severe_entries()
+            .await
+            .iter()
+            .map(|e| e["message"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+
+    /// Fails on any console error or CSP violation logged since the last call (a browser's own
+    /// request for /favicon.ico aside).
+    async fn assert_no_console_errors(&self) {
+        let severe: Vec<String> = self
+            .severe_log()
+            .await
+            .into_iter()
+            .filter(|m| !m.contains("/favicon.ico"))
+            .collect();
+        assert!(severe.is_empty(), "{severe:?}");
+    }
+
     async fn go(&self, url: &str) {
         self.call(reqwest::Method::POST, "/url", Some(json!({"url": url})))
             .await;

@@ -38,23 +38,6 @@ async fn shown(b: &Browser, css: &str) -> bool {
         == json!(true)
 }
 
-/// Console errors and CSP violations since the last call.
-async fn severe(b: &Browser) -> Vec<String> {
-    let log = b
-        .call(
-            reqwest::Method::POST,
-            "/se/log",
-            Some(json!({"type": "browser"})),
-        )
-        .await;
-    log.as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["level"] == "SEVERE")
-        .map(|e| e["message"].as_str().unwrap_or_default().to_string())
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_objective_with_three_key_results_in_one_page_and_one_submit() {
     if !browser_available() {
@@ -129,7 +112,7 @@ async fn an_objective_with_three_key_results_in_one_page_and_one_submit() {
         json!("form"),
         "filling the form loaded no page"
     );
-    assert_eq!(severe(&b).await, Vec::<String>::new(), "console errors");
+    assert_eq!(b.severe_log().await, Vec::<String>::new(), "console errors");
     super::objective_page::full_screenshot(&b, 1366, "new-objective-desktop").await;
     super::objective_page::full_screenshot(&b, 390, "new-objective-phone").await;
     b.set_window_size(1366, 900).await;
@@ -277,7 +260,7 @@ async fn bad_rows_are_refused_at_once(
     assert!(b.current_url().await.ends_with("/objectives/new"));
     assert_eq!(owned(store, owner).await, objectives, "nothing written");
     // The refused form answers 422, which the browser logs; nothing else may be logged.
-    let logged: Vec<String> = severe(b)
+    let logged: Vec<String> = b.severe_log()
         .await
         .into_iter()
         .filter(|m| !m.contains("/objectives/new - Failed to load resource: the server responded with a status of 422"))

@@ -43,18 +43,10 @@ async fn active(
 /// The browser's log has no error (console errors, CSP violations) besides the refusals the
 /// test provoked (a 422 or 409 answer is logged as a failed load).
 async fn no_console_errors(b: &Browser) {
-    let log = b
-        .call(
-            reqwest::Method::POST,
-            "/se/log",
-            Some(json!({"type": "browser"})),
-        )
-        .await;
-    let severe: Vec<&Value> = log
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["level"] == "SEVERE")
+    let severe: Vec<Value> = b
+        .severe_entries()
+        .await
+        .into_iter()
         .filter(|e| {
             let m = e["message"].as_str().unwrap_or_default();
             !(e["source"] == "network"
