@@ -73,6 +73,7 @@ mod cfrs;
 mod check_ins;
 mod cycles;
 mod db;
+mod financial;
 mod first_run;
 mod jobs;
 mod mail_settings;
@@ -80,6 +81,7 @@ mod migrate;
 mod okrs;
 mod owner_rhythm;
 mod ownership_requests;
+mod participation;
 mod people;
 mod person_data;
 mod preferences;
@@ -101,6 +103,7 @@ pub use cfrs::Cfrs;
 pub use check_ins::CheckIns;
 pub use cycles::Cycles;
 pub use db::SqliteSynchronous;
+pub use financial::{Financial, FinancialQuery, FinancialTotal};
 pub use first_run::FirstRun;
 pub use jobs::{Job, JobState, Jobs, KeyResultSignal, NewJob, Notifications};
 pub use mail_settings::{MailServer, StoredMailSettings};
@@ -110,6 +113,9 @@ pub use okrs::{
 };
 pub use owner_rhythm::Rhythm;
 pub use ownership_requests::Ownership;
+pub use participation::{
+    Participation, ParticipationGap, ParticipationQuery, ParticipationSummary, PersonParticipation,
+};
 pub use people::People;
 pub use person_data::PersonData;
 pub use preferences::{Preference, Preferences};
@@ -555,6 +561,10 @@ pub trait Store: Send + Sync + 'static {
     fn as_alignment(&self) -> &dyn Alignment;
     /// This store as its Dependencies area.
     fn as_dependencies(&self) -> &dyn Dependencies;
+    /// This store as its Participation area.
+    fn as_participation(&self) -> &dyn Participation;
+    /// This store as its Financial area.
+    fn as_financial(&self) -> &dyn Financial;
 }
 
 impl<T> Store for T
@@ -585,6 +595,8 @@ where
         + MailServer
         + Alignment
         + Dependencies
+        + Participation
+        + Financial
         + Send
         + Sync
         + 'static,
@@ -665,6 +677,12 @@ where
         self
     }
     fn as_dependencies(&self) -> &dyn Dependencies {
+        self
+    }
+    fn as_participation(&self) -> &dyn Participation {
+        self
+    }
+    fn as_financial(&self) -> &dyn Financial {
         self
     }
 }

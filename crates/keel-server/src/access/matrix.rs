@@ -201,6 +201,9 @@ const API: &[(&str, &str, &str, &str)] = &[
     ("POST",   "/cycles/{id}/close",                  "yynnnnnnn", "locks the cycle's OKRs"),
     ("POST",   "/cycles/{id}/reopen",                 "ynnnnnnnn", "administrators only; audited"),
     ("GET",    "/cycles/{id}/calibration",            "yynnnyynn", "computed only from OKRs the reader may see"),
+    // reports for HR, team leads, finance and analysts
+    ("GET",    "/reports/participation",              "yyonnyynn", "people's participation: a team lead reads the members of the teams they lead; only OKRs the reader may see count"),
+    ("GET",    "/reports/financial",                  "yynnnnnyn", "key results tagged financial the reader may see, with totals per team and currency"),
     // team reviews
     ("POST",   "/teams/{id}/reviews",                 "yyonnnnnn", "the lead of the team or of a team above it"),
     ("GET",    "/teams/{id}/reviews",                 "yyyyyyyyy", "each agenda lists only OKRs the reader may see"),
@@ -272,7 +275,12 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     ("GET",  "/conversations",                      "yyyyyyyyy", "your own 1:1s"),
     ("GET",  "/conversations/{id}",                 "ooooooooo", "only its two people; anyone else gets 404"),
     ("GET",  "/feedback",                           "yyyyyyyyy", "requests on OKRs the reader may see; viewers only read"),
+    ("GET",  "/reports",                            "yyynnyyyn", "lists only the reports the reader may open"),
     ("GET",  "/reports/calibration",                "yynnnyynn", "as `GET /api/v1/cycles/{id}/calibration`"),
+    ("GET",  "/reports/participation",              "yyonnyynn", "as `GET /api/v1/reports/participation`"),
+    ("GET",  "/reports/participation/export",       "yyonnyynn", "as `GET /api/v1/reports/participation?format=csv`"),
+    ("GET",  "/reports/financial",                  "yynnnnnyn", "as `GET /api/v1/reports/financial`"),
+    ("GET",  "/reports/financial/export",           "yynnnnnyn", "as `GET /api/v1/reports/financial?format=csv`"),
     // administration
     ("GET",  "/admin",                              "ynnnnnnnn", "people"),
     ("GET",  "/admin/people/new",                   "ynnnnnnnn", ""),

@@ -404,6 +404,63 @@ pub fn read_calibration(caller: &Person) -> ApiResult<()> {
     }
 }
 
+/// How far a reader's view of people's participation reaches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PeopleReach {
+    /// Everyone in the organisation.
+    Organisation,
+    /// The members of the teams they lead and of every team below them.
+    LedTeams(HashSet<TeamId>),
+}
+
+impl PeopleReach {
+    /// Whether the members of `team` are within reach.
+    pub fn covers(&self, team: &TeamId) -> bool {
+        match self {
+            PeopleReach::Organisation => true,
+            PeopleReach::LedTeams(led) => led.contains(team),
+        }
+    }
+}
+
+/// A person's participation (what they own and contribute to, whether they check in, their
+/// load) is about that person, not about OKRs, so not every member reads it: administrators,
+/// champions, analysts and HR read everyone's; a team lead reads the members of the teams they
+/// lead (`led_teams`: those teams and every team below them); anyone else is refused.
+pub fn read_participation(
+    caller: &Person,
+    led_teams: impl FnOnce() -> HashSet<TeamId>,
+) -> ApiResult<PeopleReach> {
+    if admin_or_champion(caller) || is(caller, Role::Analyst) || is(caller, Role::Hr) {
+        return Ok(PeopleReach::Organisation);
+    }
+    let led = led_teams();
+    if led.is_empty() {
+        Err(deny(
+            "read people's participation: it needs the admin, champion, analyst or hr role, or leading a team",
+        ))
+    } else {
+        Ok(PeopleReach::LedTeams(led))
+    }
+}
+
+/// Whether a reader may open the participation report without leading a team (the navigation
+/// shows the reports to these roles; a team lead reaches them from the reports page).
+pub fn reads_people_reports(caller: &Person) -> bool {
+    read_participation(caller, HashSet::new).is_ok()
+}
+
+/// Financial key results, their figures and totals: finance, administrators and champions.
+pub fn read_financial_report(caller: &Person) -> ApiResult<()> {
+    if admin_or_champion(caller) || is(caller, Role::Finance) {
+        Ok(())
+    } else {
+        Err(deny(
+            "read the financial report: it needs the admin, champion or finance role",
+        ))
+    }
+}
+
 /// A team's own check-in cadence: whoever may change the team.
 pub fn set_team_cadence(actor: &Actor, team: &keel_domain::Team) -> ApiResult<()> {
     manage_team(actor, Some(team))

@@ -16,6 +16,7 @@ mod people_okrs;
 mod person_data;
 mod preferences;
 mod reference;
+mod reports;
 mod reviews;
 mod rhythm;
 mod search;
@@ -72,6 +73,7 @@ same way again until the state changes."
         (name = "search", description = "Finding objectives, key results, people and teams by name"),
         (name = "alignment", description = "The alignment tree: what each objective and key result contributes to, a level at a time"),
         (name = "dependencies", description = "Key results that depend on others, negotiated with the other key result's owner"),
+        (name = "reports", description = "Reports for HR, team leads, finance and analysts: participation, as JSON pages or CSV"),
     )
 )]
 struct ApiDoc;
@@ -108,6 +110,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(people_okrs::routes())
         .merge(alignment::routes())
         .merge(dependencies::routes())
+        .merge(reports::routes())
         .split_for_parts();
     let mut doc = doc;
     // After the merge: the rules apply to every route's operations.

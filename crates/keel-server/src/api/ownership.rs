@@ -420,7 +420,9 @@ pub struct HealthQuery {
 }
 
 /// The ownership health check over a cycle: the known pitfalls of OKR ownership, each with a stable code, a
-/// severity, the OKR, the person and a one-line fix. It covers the OKRs you may see.
+/// severity, the OKR, the person and a one-line fix. It covers the OKRs you may see. Readers who
+/// may read people's participation also get `people`: those who own, co-own or contribute to
+/// nothing in the cycle (within a team lead's teams, for a team lead).
 #[utoipa::path(get, path = "/health", tag = "health", params(HealthQuery),
     responses((status = 200, body = HealthReport), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn health_check(
@@ -433,12 +435,8 @@ async fn health_check(
         .cycle_id
         .filter(|c| !c.is_empty())
         .ok_or_else(|| ApiError::invalid("cycle_id", "is required"))?;
-    Ok(Json(
-        health::for_cycle(
-            s.store(),
-            &Viewer::of(&caller.person),
-            &CycleId::from_string(cycle),
-        )
-        .await?,
-    ))
+    let cycle = CycleId::from_string(cycle);
+    let mut report = health::for_cycle(s.store(), &Viewer::of(&caller.person), &cycle).await?;
+    report.people = health::people_findings(s.store(), &caller, &cycle).await?;
+    Ok(Json(report))
 }

@@ -27,9 +27,65 @@ pub struct HealthCounts {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HealthReport {
     pub cycle: Cycle,
+    /// The findings' counts (the findings about people, `people`, aside).
     pub counts: HealthCounts,
     /// Errors first, then warnings, then information.
     pub findings: Vec<Finding>,
+    /// Findings about people rather than one OKR (`people_without_okrs`), for readers who may
+    /// read people's participation (`GET /api/v1/reports/participation`) and within their
+    /// reach; empty for everyone else and when there is nothing to say.
+    pub people: Vec<PeopleFinding>,
+}
+
+/// A finding about people rather than one OKR, with its fix.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PeopleFinding {
+    /// Stable identifier: `people_without_okrs`.
+    pub code: &'static str,
+    pub severity: Severity,
+    /// How many people it is about.
+    pub count: i64,
+    pub message: String,
+    /// One line saying how to fix it.
+    pub fix: String,
+}
+
+/// "People without OKRs" (the doctrine's participation: everyone takes part in some OKR): the
+/// active people within the reader's reach who own, co-own and contribute to nothing in the
+/// cycle, counted as the participation report counts them (one summary query). Nothing for a
+/// reader who may not read people's participation.
+pub async fn people_findings(
+    store: &dyn Store,
+    caller: &Caller,
+    cycle_id: &CycleId,
+) -> ApiResult<Vec<PeopleFinding>> {
+    use super::participation::{prepare, ParticipationParams};
+    let params = ParticipationParams {
+        cycle_id: Some(cycle_id.to_string()),
+        ..Default::default()
+    };
+    let prepared = match prepare(store, caller, &params).await {
+        Ok(Some(p)) => p,
+        Ok(None) | Err(ApiError::Forbidden(_)) => return Ok(vec![]),
+        Err(e) => return Err(e),
+    };
+    let totals = keel_store::Participation::participation_summary(store, &prepared.query).await?;
+    if totals.without_okrs == 0 {
+        return Ok(vec![]);
+    }
+    let n = totals.without_okrs;
+    Ok(vec![PeopleFinding {
+        code: "people_without_okrs",
+        severity: Severity::Warning,
+        count: n,
+        message: format!(
+            "{n} of {} {} own, co-own or contribute to nothing in {}",
+            totals.people,
+            if totals.people == 1 { "person" } else { "people" },
+            prepared.cycle.name
+        ),
+        fix: "Invite each of them to contribute to a key result of their team, or to draft one of their own with their team lead; the participation report lists them".into(),
+    }])
 }
 
 /// Runs the check over every objective and key result of the cycle that `viewer` may see (the
@@ -143,6 +199,7 @@ pub async fn for_cycle(
     });
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
     Ok(HealthReport {
+        people: vec![],
         counts: HealthCounts {
             error: count(Severity::Error),
             warning: count(Severity::Warning),
@@ -204,6 +261,8 @@ pub struct HealthPage {
     pub cycles: Vec<Cycle>,
     pub cycle: Option<Cycle>,
     pub findings: Vec<LinkedFinding>,
+    /// Findings about people (`people_findings`).
+    pub people: Vec<PeopleFinding>,
 }
 
 /// The health findings of a cycle, each with its objective, person and teams.
@@ -221,9 +280,11 @@ pub async fn health_page(
             cycles,
             cycle,
             findings: vec![],
+            people: vec![],
         });
     };
     let report = for_cycle(store, &viewer, &c.id).await?;
+    let people = people_findings(store, caller, &c.id).await?;
     let objectives = all_objectives(
         store,
         &ObjectiveFilter {
@@ -275,5 +336,6 @@ pub async fn health_page(
         cycles,
         cycle,
         findings,
+        people,
     })
 }

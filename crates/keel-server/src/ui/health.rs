@@ -116,6 +116,8 @@ struct HealthPage {
     cycle_name: String,
     error: Option<String>,
     findings: Vec<FindingLine>,
+    /// Findings about people: (message, fix, link to the people).
+    people: Vec<(String, String, String)>,
     errors: usize,
     warnings: usize,
     infos: usize,
@@ -158,13 +160,29 @@ pub async fn health(
             .map(|f| FindingLine::new(f, cycle))
             .collect()
     };
+    let people: Vec<(String, String, String)> = match (cycle, &error) {
+        (Some(c), None) => report
+            .people
+            .iter()
+            .map(|p| {
+                let href = format!(
+                    "/reports/participation?cycle_id={}&gap=without_okrs",
+                    c.id
+                );
+                (p.message.clone(), p.fix.clone(), href)
+            })
+            .collect(),
+        _ => vec![],
+    };
     let count = |s: &str| findings.iter().filter(|f| f.severity == s).count();
     let page = HealthPage {
         layout: Layout::signed_in(&caller, "/health"),
         cycles: cycle_choices(&report.cycles, cycle),
         cycle_name: cycle.map(|c| c.name.clone()).unwrap_or_default(),
         errors: count("error"),
-        warnings: count("warning"),
+        // Every finding about people is a warning.
+        warnings: count("warning") + people.len(),
+        people,
         infos: count("info"),
         calibration: crate::access::read_calibration(&caller.person).is_ok(),
         findings,

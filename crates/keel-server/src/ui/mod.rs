@@ -24,6 +24,7 @@ pub mod close_out;
 pub mod company;
 pub mod dependencies;
 pub mod format;
+pub mod financial;
 pub mod forms;
 pub mod health;
 pub mod key_result;
@@ -33,6 +34,7 @@ pub mod objectives;
 pub mod okr_forms;
 pub mod ownership_map;
 pub mod pages;
+pub mod participation;
 pub mod people;
 pub mod pickers;
 pub mod reports;
@@ -79,6 +81,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(cfrs::routes())
         .merge(audit::routes())
         .merge(reports::routes())
+        .merge(participation::routes())
+        .merge(financial::routes())
         .merge(setup::routes())
         .merge(notifications::routes())
         .merge(search::routes())
@@ -309,7 +313,7 @@ type MayOpen = fn(&Person) -> bool;
 /// The sections of the main navigation, in order, each with who may open it: the check its page
 /// makes first (`None`: everyone signed in). "Admin" is shown when some administration page
 /// opens for the reader and leads to the first such page (`admin::first_section`).
-const NAV: [(&str, &str, Option<MayOpen>); 8] = [
+const NAV: [(&str, &str, Option<MayOpen>); 9] = [
     ("/my-week", "My week", None),
     ("/conversations", "Conversations", None),
     ("/feedback", "Feedback", None),
@@ -321,6 +325,7 @@ const NAV: [(&str, &str, Option<MayOpen>); 8] = [
         "Health",
         Some(|p| crate::access::read_reports(p).is_ok()),
     ),
+    ("/reports", "Reports", Some(reports::in_nav)),
     ("/admin", "Admin", None),
 ];
 

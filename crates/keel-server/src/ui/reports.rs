@@ -1,4 +1,5 @@
-//! The calibration report (`/reports/calibration?cycle_id=`): for a closed cycle, each owner's
+//! The reports hub (`/reports`), listing only the reports the reader may open, and the
+//! calibration report (`/reports/calibration?cycle_id=`): for a closed cycle, each owner's
 //! and team's confidence along the way against their key results' final scores, to learn who
 //! tends to be over- or under-confident. For administrators, champions, analysts and HR (the
 //! API's rule, `read::calibration`); anyone else gets the 403 page.
@@ -20,7 +21,75 @@ use serde::Deserialize;
 
 /// The report's route.
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/reports/calibration", get(calibration))
+    Router::new()
+        .route("/reports", get(hub))
+        .route("/reports/calibration", get(calibration))
+}
+
+/// A report the hub links to.
+pub struct ReportLink {
+    pub href: &'static str,
+    pub title: &'static str,
+    pub about: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "reports.html")]
+struct HubPage {
+    layout: Layout,
+    reports: Vec<ReportLink>,
+}
+
+/// Whether the navigation shows "Reports" to this person: a role that opens one of them (a
+/// team lead who holds none of those roles finds the hub from its address and their team's).
+pub fn in_nav(p: &keel_domain::Person) -> bool {
+    crate::access::reads_people_reports(p)
+        || crate::access::read_calibration(p).is_ok()
+        || crate::access::read_financial_report(p).is_ok()
+}
+
+/// `GET /reports`: the reports the reader may open (403 when none).
+pub async fn hub(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+) -> Result<Response, UiError> {
+    let mut reports = vec![];
+    if crate::read::participation::reach(state.store(), &caller)
+        .await
+        .is_ok()
+    {
+        reports.push(ReportLink {
+            href: "/reports/participation",
+            title: "Participation",
+            about: "Who owns, co-owns or contributes to nothing, key result owners without a check-in, and each person's ownership load; by cycle and team, with a CSV download.",
+        });
+    }
+    if crate::access::read_calibration(&caller.person).is_ok() {
+        reports.push(ReportLink {
+            href: "/reports/calibration",
+            title: "Confidence calibration",
+            about: "For a closed cycle: how well each person's and each team's confidence foretold the outcome.",
+        });
+    }
+    if crate::access::read_financial_report(&caller.person).is_ok() {
+        reports.push(ReportLink {
+            href: "/reports/financial",
+            title: "Financial key results",
+            about: "Key results tagged financial: start, target, current value, progress and status, with totals per team and currency, and a CSV download.",
+        });
+    }
+    if reports.is_empty() {
+        return Err(UiError(ApiError::forbidden(
+            "you may not open any report: they need the admin, champion, analyst, hr or finance role, or leading a team",
+        )));
+    }
+    Ok(render(
+        StatusCode::OK,
+        &HubPage {
+            layout: Layout::signed_in(&caller, "/reports"),
+            reports,
+        },
+    ))
 }
 
 pub struct Line {
@@ -79,7 +148,7 @@ pub async fn calibration(
         .collect();
     let wanted = q.cycle_id.unwrap_or_default();
     let mut page = CalibrationPage {
-        layout: Layout::signed_in(&caller, ""),
+        layout: Layout::signed_in(&caller, "/reports"),
         cycles: cycles
             .iter()
             .map(|c| Choice {

@@ -51,6 +51,7 @@ mod person_page;
 mod picker_forms;
 mod recognition_pages;
 mod reminders;
+mod reports;
 mod review_pages;
 mod reviews;
 mod rhythm;

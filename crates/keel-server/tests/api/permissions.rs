@@ -469,6 +469,9 @@ fn request(rule: &Row, f: &Fixture, t: &Targets, n: usize) -> (String, Option<Va
     if p == "/health" {
         path.push_str(&format!("?cycle_id={}", f.cycle));
     }
+    if team_scoped(p) {
+        path.push_str(&format!("?team_id={}", t.team));
+    }
     let unique = format!("{} {n}", f.person);
     let body = match (rule.method, p) {
         ("POST", "/people") => {
@@ -608,7 +611,7 @@ async fn walk(app: TestApp) {
                     holder.name()
                 ));
             }
-            if access != Access::Yes && rule.path.contains("{id}") {
+            if access != Access::Yes && (rule.path.contains("{id}") || team_scoped(rule.path)) {
                 let (path, body) = request(rule, &f, &f.own, n);
                 let (status, text) = send(&app, &f.token, rule.method, &path, body).await;
                 let ok = if access == Access::Own {
@@ -682,7 +685,16 @@ fn page_path(rule: &Row, f: &Fixture, t: &Targets) -> String {
     if p == "/health" && rule.method == "GET" {
         path.push_str(&format!("?cycle_id={}", f.cycle));
     }
+    if team_scoped(p) {
+        path.push_str(&format!("?team_id={}", t.team));
+    }
     path
+}
+
+/// Rows about the people of a team (the reports a team lead reads for their own teams): walked
+/// narrowed to someone else's team, then to their own, as rows about one record are.
+fn team_scoped(path: &str) -> bool {
+    path.starts_with("/reports/participation")
 }
 
 /// The fields a form row is submitted with. The walk asks whether the form is refused, not
@@ -791,7 +803,7 @@ async fn walk_page(b: &Browser, rule: &Row, holder: Holder, f: &Fixture) -> Vec<
         }
     };
     failures.extend(check(&f.foreign, "someone else's", access == Access::Yes).await);
-    if access != Access::Yes && rule.path.contains("{id}") {
+    if access != Access::Yes && (rule.path.contains("{id}") || team_scoped(rule.path)) {
         failures.extend(check(&f.own, "their own", access == Access::Own).await);
     }
     failures

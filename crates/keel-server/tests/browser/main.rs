@@ -24,6 +24,7 @@ mod dependencies;
 mod key_result;
 mod new_objective;
 mod objective_page;
+mod reports;
 mod reviews_close_out;
 
 /// WebDriver key values (W3C WebDriver, "keyboard actions").

@@ -57,6 +57,9 @@ async fn constant_reads(app: TestApp) {
         "/objectives?sort=title".to_string(),
         format!("/api/v1/alignment?cycle_id={cycle}&limit=500"),
         format!("/alignment?cycle_id={cycle}"),
+        format!("/api/v1/reports/participation?cycle_id={cycle}&limit=500"),
+        format!("/reports/participation?cycle_id={cycle}"),
+        format!("/health?cycle_id={cycle}"),
     ];
     add_objectives(&app, &cycle, &olga, 0, 10).await;
     let mut at_ten = Vec::new();
@@ -134,12 +137,70 @@ async fn notifications_read_constant(app: TestApp) {
     }
 }
 
+async fn add_people(app: &TestApp, from: usize, to: usize) {
+    for n in from..to {
+        app.create(
+            "/api/v1/people",
+            json!({"name": format!("Person {n:04}"), "email": format!("p{n}@keel.test")}),
+        )
+        .await;
+    }
+}
+
+async fn add_financial(app: &TestApp, objective: &str, from: usize, to: usize) {
+    for n in from..to {
+        app.create(
+            &format!("/api/v1/objectives/{objective}/key-results"),
+            json!({"title": format!("Revenue {n:04}"), "kind": "increase", "start": 0, "target": 100, "unit": if n % 2 == 0 { "EUR" } else { "USD" }, "financial": true}),
+        )
+        .await;
+    }
+}
+
+/// The participation report (people) and the financial report (key results) cost the same
+/// reads at 10 and at 1,000 rows.
+async fn reports_read_constant(app: TestApp) {
+    let cycle = app.cycle("2026 Q4").await;
+    let admin = Browser::admin(&app).await;
+    let objective = app
+        .create(
+            "/api/v1/objectives",
+            json!({"title": "Grow revenue", "cycle_id": cycle, "visibility": "public"}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let paths = [
+        format!("/api/v1/reports/participation?cycle_id={cycle}&limit=500"),
+        format!("/reports/participation?cycle_id={cycle}"),
+        format!("/api/v1/reports/financial?cycle_id={cycle}&limit=500"),
+        format!("/reports/financial?cycle_id={cycle}"),
+    ];
+    add_people(&app, 0, 10).await;
+    add_financial(&app, &objective, 0, 10).await;
+    let mut at_ten = Vec::new();
+    for p in &paths {
+        at_ten.push(reads_of(&app, &admin, p).await);
+    }
+    add_people(&app, 10, 1000).await;
+    add_financial(&app, &objective, 10, 1000).await;
+    for (p, ten) in paths.iter().zip(at_ten) {
+        let thousand = reads_of(&app, &admin, p).await;
+        eprintln!("{p}: {ten} reads at 10 rows, {thousand} at 1,000");
+        assert!(ten > 0);
+        assert_eq!(thousand, ten, "{p}: {ten} reads at 10, {thousand} at 1,000");
+    }
+}
+
 #[tokio::test]
 async fn pages_cost_a_constant_number_of_queries() {
     constant_reads(spawn_app().await).await;
+    reports_read_constant(spawn_app().await).await;
     notifications_read_constant(spawn_app().await).await;
     if postgres_configured() {
         constant_reads(spawn_app_on(Db::Postgres).await).await;
+        reports_read_constant(spawn_app_on(Db::Postgres).await).await;
         notifications_read_constant(spawn_app_on(Db::Postgres).await).await;
     }
 }

@@ -1,0 +1,300 @@
+//! The participation report page (`/reports/participation`) and its CSV download
+//! (`/reports/participation/export`): who takes part in a cycle's OKRs, for HR and team leads.
+//! The figures and the list come from `read::participation`, as the API's do; a person list is
+//! a page of 100 with a link to the next (the totals cover everyone).
+
+use super::company::{cycle_choices, Choice};
+use super::{render, Layout, SignedIn, UiError};
+use crate::error::ApiError;
+use crate::read::participation::{self, ParticipationLine, ParticipationParams, GAPS};
+use crate::read::{lists, participation::ParticipationTotals};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use keel_domain::FieldError;
+use keel_store::PageRequest;
+use serde::Deserialize;
+
+/// People shown per page.
+const PER_PAGE: u32 = 100;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/reports/participation", get(page))
+        .route("/reports/participation/export", get(export))
+}
+
+#[derive(Deserialize, Default)]
+pub struct ReportQuery {
+    cycle_id: Option<String>,
+    team_id: Option<String>,
+    gap: Option<String>,
+    cursor: Option<String>,
+}
+
+impl ReportQuery {
+    fn params(&self) -> ParticipationParams {
+        ParticipationParams {
+            cycle_id: self.cycle_id.clone(),
+            team_id: self.team_id.clone(),
+            gap: self.gap.clone(),
+        }
+    }
+
+    /// The query string of the same selection, with `extra` pairs (a cursor).
+    fn link(&self, path: &str, cycle_id: &str, gap: Option<&str>, cursor: Option<&str>) -> String {
+        let pairs: Vec<(&str, &str)> = [
+            ("cycle_id", Some(cycle_id)),
+            ("team_id", self.team_id.as_deref()),
+            ("gap", gap),
+            ("cursor", cursor),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| (k, v)))
+        .collect();
+        format!(
+            "{path}?{}",
+            serde_urlencoded::to_string(pairs).unwrap_or_default()
+        )
+    }
+}
+
+/// One summary figure, linking to the people it counts.
+pub struct Figure {
+    /// The gap it counts, as the API spells it (`people` for everyone).
+    pub key: &'static str,
+    pub count: i64,
+    pub label: String,
+    pub href: String,
+    pub warn: bool,
+}
+
+/// One person's row.
+pub struct Row {
+    pub person_id: String,
+    pub name: String,
+    pub title: String,
+    pub owned: i64,
+    pub co_owned: i64,
+    pub contributed: i64,
+    pub check_ins: i64,
+    /// Short notes: "no OKRs", "no check-in", "overloaded".
+    pub notes: Vec<(&'static str, &'static str)>,
+}
+
+fn row(l: ParticipationLine) -> Row {
+    let mut notes = vec![];
+    if l.without_okrs {
+        notes.push(("overload", "no OKRs"));
+    }
+    if l.without_check_in {
+        notes.push(("pending", "no check-in"));
+    }
+    if l.overloaded {
+        notes.push(("overload", "overloaded"));
+    }
+    Row {
+        person_id: l.person_id.to_string(),
+        name: l.name,
+        title: l.title,
+        owned: l.owned_objectives + l.owned_key_results,
+        co_owned: l.co_owned,
+        contributed: l.contributed,
+        check_ins: l.check_ins,
+        notes,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "participation.html")]
+struct ParticipationPage {
+    layout: Layout,
+    cycles: Vec<Choice>,
+    teams: Vec<Choice>,
+    gaps: Vec<Choice>,
+    cycle_error: Option<String>,
+    team_error: Option<String>,
+    gap_error: Option<String>,
+    error: Option<String>,
+    /// The cycle shown, if any.
+    cycle_name: String,
+    overload: u32,
+    figures: Vec<Figure>,
+    /// What the list shows, in words.
+    listing: String,
+    rows: Vec<Row>,
+    next_href: Option<String>,
+    csv_href: String,
+}
+
+fn figures(q: &ReportQuery, cycle_id: &str, t: &ParticipationTotals, overload: u32) -> Vec<Figure> {
+    let link = |gap: Option<&str>| q.link("/reports/participation", cycle_id, gap, None);
+    vec![
+        Figure {
+            key: "people",
+            count: t.people,
+            label: "people".into(),
+            href: link(None),
+            warn: false,
+        },
+        Figure {
+            key: "without_okrs",
+            count: t.without_okrs,
+            label: "own, co-own or contribute to nothing".into(),
+            href: link(Some("without_okrs")),
+            warn: t.without_okrs > 0,
+        },
+        Figure {
+            key: "key_result_owners",
+            count: t.key_result_owners,
+            label: "own a key result".into(),
+            href: link(None),
+            warn: false,
+        },
+        Figure {
+            key: "without_check_in",
+            count: t.without_check_in,
+            label: "of them without a check-in".into(),
+            href: link(Some("without_check_in")),
+            warn: t.without_check_in > 0,
+        },
+        Figure {
+            key: "overloaded",
+            count: t.overloaded,
+            label: format!("own more than {overload}"),
+            href: link(Some("overloaded")),
+            warn: t.overloaded > 0,
+        },
+    ]
+}
+
+/// The readable message of a refused filter, and which field it belongs to.
+fn readable(e: &FieldError) -> (&'static str, String) {
+    match e.field.as_str() {
+        "cycle_id" => ("cycle_id", "No such cycle: choose one from the list.".into()),
+        "team_id" => ("team_id", "No such team: choose one from the list.".into()),
+        "gap" => ("gap", "Choose whom to show from the list.".into()),
+        "cursor" => (
+            "",
+            "That link to the next page has expired: start from the first page.".into(),
+        ),
+        _ => ("", e.message.clone()),
+    }
+}
+
+/// `GET /reports/participation`.
+pub async fn page(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Query(q): Query<ReportQuery>,
+) -> Result<Response, UiError> {
+    let store = state.store();
+    let reach = participation::reach(store, &caller).await?;
+    let mut page = ParticipationPage {
+        layout: Layout::signed_in(&caller, "/reports"),
+        cycles: vec![],
+        teams: lists::all_teams(store)
+            .await?
+            .into_iter()
+            .filter(|t| reach.covers(&t.id))
+            .map(|t| Choice {
+                selected: q.team_id.as_deref() == Some(t.id.as_str()),
+                value: t.id.to_string(),
+                label: t.name,
+            })
+            .collect(),
+        gaps: GAPS
+            .iter()
+            .zip(["Own, co-own or contribute to nothing", "Own a key result, no check-in", "Overloaded"])
+            .map(|((value, _), label)| Choice {
+                selected: q.gap.as_deref() == Some(*value),
+                value: value.to_string(),
+                label: label.to_string(),
+            })
+            .collect(),
+        cycle_error: None,
+        team_error: None,
+        gap_error: None,
+        error: None,
+        cycle_name: String::new(),
+        overload: 0,
+        figures: vec![],
+        listing: String::new(),
+        rows: vec![],
+        next_href: None,
+        csv_href: String::new(),
+    };
+    let found = match participation::prepare(store, &caller, &q.params()).await {
+        Ok(Some(prepared)) => {
+            let request = PageRequest {
+                limit: PER_PAGE,
+                cursor: q.cursor.clone().filter(|c| !c.is_empty()),
+            };
+            participation::page(store, &prepared, &request)
+                .await
+                .map(|r| Some((prepared, r)))
+        }
+        Ok(None) => Ok(None),
+        Err(e) => Err(e),
+    };
+    let mut status = StatusCode::OK;
+    match found {
+        Ok(Some((prepared, report))) => {
+            let cycle_id = prepared.cycle.id.to_string();
+            page.cycles = cycle_choices(&prepared.cycles, Some(&prepared.cycle));
+            page.cycle_name = prepared.cycle.name.clone();
+            page.overload = report.overload;
+            page.figures = figures(&q, &cycle_id, &report.totals, report.overload);
+            let gap = q.gap.as_deref().filter(|g| !g.is_empty());
+            page.listing = match gap {
+                Some("without_okrs") => "People who own, co-own or contribute to nothing",
+                Some("without_check_in") => "Key result owners without a check-in",
+                Some(_) => "People who own too much",
+                None => "Everyone",
+            }
+            .to_string();
+            page.next_href = report.next_cursor.as_deref().map(|c| {
+                q.link("/reports/participation", &cycle_id, gap, Some(c))
+            });
+            page.csv_href = q.link("/reports/participation/export", &cycle_id, gap, None);
+            page.rows = report.items.into_iter().map(row).collect();
+        }
+        Ok(None) => {}
+        Err(ApiError::Invalid(e)) => {
+            status = StatusCode::UNPROCESSABLE_ENTITY;
+            let (field, message) = readable(&e);
+            match field {
+                "cycle_id" => page.cycle_error = Some(message),
+                "team_id" => page.team_error = Some(message),
+                "gap" => page.gap_error = Some(message),
+                _ => page.error = Some(message),
+            }
+            let cycles = lists::cycles(store).await?;
+            page.cycles = cycle_choices(&cycles, None);
+        }
+        Err(e) => return Err(UiError(e)),
+    }
+    Ok(render(status, &page))
+}
+
+/// `GET /reports/participation/export`: the whole selection as CSV, streamed.
+pub async fn export(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Query(q): Query<ReportQuery>,
+) -> Result<Response, UiError> {
+    let Some(prepared) = participation::prepare(state.store(), &caller, &q.params()).await? else {
+        return Err(UiError(ApiError::invalid(
+            "cycle_id",
+            "there is no cycle yet: an administrator or champion creates one first",
+        )));
+    };
+    Ok(participation::csv_export(
+        state.store.clone(),
+        prepared.query,
+    ))
+}

@@ -1,0 +1,261 @@
+//! Participation in a cycle, person by person, counted by the database: what each active person
+//! owns, co-owns and contributes to, and how many check-ins they gave. HR's participation report
+//! and the health check's "people without OKRs" read it; at 100,000 people the counting has to
+//! happen in SQL (one query per page, one for the summary), never by loading every OKR.
+//!
+//! Only OKRs the reader may see count (the one visibility predicate, `sql::visibility`): a
+//! private OKR never turns someone into a participant for a reader outside it.
+
+use crate::db::Row;
+use crate::sql::*;
+use crate::*;
+use async_trait::async_trait;
+
+/// A gap in participation to list people by (`None` in a query: everyone in scope).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParticipationGap {
+    /// They own, co-own and contribute to nothing in the cycle.
+    WithoutOkrs,
+    /// They own a key result of the cycle and gave no check-in on any of its key results.
+    WithoutCheckIn,
+    /// They own more objectives and key results than the query's `overload`.
+    Overloaded,
+}
+
+/// Whose participation, in which cycle, read with whose eyes.
+#[derive(Debug, Clone)]
+pub struct ParticipationQuery {
+    /// Only OKRs this reader may see count.
+    pub reader: Reader,
+    pub cycle_id: CycleId,
+    /// Only members of this team or of a team below it.
+    pub team_id: Option<TeamId>,
+    /// Only members of the teams this person leads or of a team below them (a team lead's
+    /// reach).
+    pub led_by: Option<PersonId>,
+    /// Only people with this gap.
+    pub gap: Option<ParticipationGap>,
+    /// The owner overload threshold: more owned OKRs than this is overloaded.
+    pub overload: u32,
+}
+
+/// One active person's part in the cycle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonParticipation {
+    pub person_id: PersonId,
+    pub name: String,
+    /// Their job title.
+    pub title: String,
+    pub owned_objectives: i64,
+    pub owned_key_results: i64,
+    /// Objectives and key results they co-own.
+    pub co_owned: i64,
+    /// Objectives and key results they contribute to.
+    pub contributed: i64,
+    /// Standing check-ins they gave on the cycle's key results.
+    pub check_ins: i64,
+}
+
+/// The totals over everyone a query covers (its `gap` aside).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ParticipationSummary {
+    pub people: i64,
+    pub without_okrs: i64,
+    /// People owning at least one key result of the cycle.
+    pub key_result_owners: i64,
+    pub without_check_in: i64,
+    pub overloaded: i64,
+}
+
+/// Participation, counted in the database.
+#[async_trait]
+pub trait Participation: Send + Sync {
+    /// The people of `query`, by name then id, a page at a time: one query per page.
+    async fn participation(
+        &self,
+        query: &ParticipationQuery,
+        page: &PageRequest,
+    ) -> StoreResult<Page<PersonParticipation>>;
+
+    /// The totals of `query` over everyone it covers (`gap` is ignored): one query.
+    async fn participation_summary(
+        &self,
+        query: &ParticipationQuery,
+    ) -> StoreResult<ParticipationSummary>;
+}
+
+#[async_trait]
+impl Participation for dyn Store {
+    async fn participation(
+        &self,
+        query: &ParticipationQuery,
+        page: &PageRequest,
+    ) -> StoreResult<Page<PersonParticipation>> {
+        self.as_participation().participation(query, page).await
+    }
+    async fn participation_summary(
+        &self,
+        query: &ParticipationQuery,
+    ) -> StoreResult<ParticipationSummary> {
+        self.as_participation().participation_summary(query).await
+    }
+}
+
+/// The `WITH` clause defining `pp(id, name, title, oo, ko, co, ct, ci)`: each person in scope
+/// with their counts.
+fn people_in_scope(w: &mut Where, q: &ParticipationQuery) -> String {
+    let cycle = w.arg(q.cycle_id.as_str());
+    let visible = match &q.reader {
+        Reader::Everyone => String::new(),
+        Reader::Audience(a) => format!(" AND {}", visible_sql(w, a, "o")),
+    };
+    let mut ctes = vec![
+        format!(
+            "vo(id, owner_id) AS (SELECT o.id, o.owner_id FROM objectives o \
+             WHERE o.deleted_at IS NULL AND o.cycle_id = {cycle}{visible})"
+        ),
+        "vk(id, owner_id) AS (SELECT k.id, k.owner_id FROM key_results k \
+         WHERE k.deleted_at IS NULL AND k.objective_id IN (SELECT id FROM vo))"
+            .to_string(),
+        "takes(person_id, oo, ko, co, ct, ci) AS ( \
+           SELECT owner_id, 1, 0, 0, 0, 0 FROM vo \
+           UNION ALL SELECT owner_id, 0, 1, 0, 0, 0 FROM vk \
+           UNION ALL SELECT person_id, 0, 0, 1, 0, 0 FROM objective_co_owners \
+             WHERE objective_id IN (SELECT id FROM vo) \
+           UNION ALL SELECT person_id, 0, 0, 1, 0, 0 FROM key_result_co_owners \
+             WHERE key_result_id IN (SELECT id FROM vk) \
+           UNION ALL SELECT person_id, 0, 0, 0, 1, 0 FROM objective_contributors \
+             WHERE objective_id IN (SELECT id FROM vo) \
+           UNION ALL SELECT person_id, 0, 0, 0, 1, 0 FROM key_result_contributors \
+             WHERE key_result_id IN (SELECT id FROM vk) \
+           UNION ALL SELECT author_id, 0, 0, 0, 0, 1 FROM check_ins \
+             WHERE retracted IS NULL AND author_id IS NOT NULL \
+             AND key_result_id IN (SELECT id FROM vk))"
+            .to_string(),
+        "pl(person_id, oo, ko, co, ct, ci) AS (SELECT person_id, SUM(oo), SUM(ko), SUM(co), \
+         SUM(ct), SUM(ci) FROM takes GROUP BY person_id)"
+            .to_string(),
+    ];
+    let active = w.arg(true);
+    let mut scope = format!("p.active = {active}");
+    if let Some(t) = &q.team_id {
+        let t = w.arg(t.as_str());
+        ctes.push(format!(
+            "sub(id) AS (SELECT id FROM teams WHERE id = {t} \
+             UNION SELECT t.id FROM teams t JOIN sub ON t.parent_id = sub.id)"
+        ));
+        scope.push_str(
+            " AND p.id IN (SELECT person_id FROM team_members WHERE team_id IN (SELECT id FROM sub))",
+        );
+    }
+    if let Some(lead) = &q.led_by {
+        let me = w.arg(lead.as_str());
+        // `LED_TEAMS` is `WITH RECURSIVE led(id) AS (…)`: its definition, as one more CTE.
+        let led = LED_TEAMS
+            .replace("{me}", &me)
+            .replacen("WITH RECURSIVE ", "", 1);
+        ctes.push(led.trim().to_string());
+        scope.push_str(
+            " AND p.id IN (SELECT person_id FROM team_members WHERE team_id IN (SELECT id FROM led))",
+        );
+    }
+    ctes.push(format!(
+        "pp(id, name, title, oo, ko, co, ct, ci) AS (SELECT p.id, p.name, p.title, \
+         COALESCE(pl.oo, 0), COALESCE(pl.ko, 0), COALESCE(pl.co, 0), COALESCE(pl.ct, 0), \
+         COALESCE(pl.ci, 0) FROM people p LEFT JOIN pl ON pl.person_id = p.id WHERE {scope})"
+    ));
+    format!("WITH RECURSIVE {} ", ctes.join(", "))
+}
+
+/// The predicate on `pp` of a gap.
+fn gap_sql(w: &mut Where, gap: ParticipationGap, overload: u32) -> String {
+    match gap {
+        ParticipationGap::WithoutOkrs => "pp.oo + pp.ko + pp.co + pp.ct = 0".into(),
+        ParticipationGap::WithoutCheckIn => "pp.ko > 0 AND pp.ci = 0".into(),
+        ParticipationGap::Overloaded => {
+            format!("pp.oo + pp.ko > {}", w.arg(i64::from(overload)))
+        }
+    }
+}
+
+fn participation_from(r: &Row) -> StoreResult<PersonParticipation> {
+    Ok(PersonParticipation {
+        person_id: PersonId::from_string(r.text("id")?),
+        name: r.text("name")?,
+        title: r.text("title")?,
+        owned_objectives: r.int("oo")?,
+        owned_key_results: r.int("ko")?,
+        co_owned: r.int("co")?,
+        contributed: r.int("ct")?,
+        check_ins: r.int("ci")?,
+    })
+}
+
+#[async_trait]
+impl Participation for SqlStore {
+    async fn participation(
+        &self,
+        query: &ParticipationQuery,
+        page: &PageRequest,
+    ) -> StoreResult<Page<PersonParticipation>> {
+        let limit = clamp(page.limit);
+        let mut w = Where::default();
+        let with = people_in_scope(&mut w, query);
+        if let Some(gap) = query.gap {
+            let g = gap_sql(&mut w, gap, query.overload);
+            w.add(g);
+        }
+        if let Some(after) = id_cursor(page)? {
+            let a = w.arg(after);
+            w.add(format!(
+                "(pp.name > (SELECT name FROM people WHERE id = {a}) \
+                 OR (pp.name = (SELECT name FROM people WHERE id = {a}) AND pp.id > {a}))"
+            ));
+        }
+        let sql = format!(
+            "{with}SELECT pp.id, pp.name, pp.title, pp.oo, pp.ko, pp.co, pp.ct, pp.ci FROM pp {} \
+             ORDER BY pp.name, pp.id LIMIT {}",
+            w.sql(),
+            limit + 1
+        );
+        let items = self
+            .db
+            .fetch_all(&sql, w.args)
+            .await?
+            .iter()
+            .map(participation_from)
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(paginate(items, limit, |p| format!("i:{}", p.person_id)))
+    }
+
+    async fn participation_summary(
+        &self,
+        query: &ParticipationQuery,
+    ) -> StoreResult<ParticipationSummary> {
+        let mut w = Where::default();
+        let with = people_in_scope(&mut w, query);
+        let none = gap_sql(&mut w, ParticipationGap::WithoutOkrs, query.overload);
+        let silent = gap_sql(&mut w, ParticipationGap::WithoutCheckIn, query.overload);
+        let over = gap_sql(&mut w, ParticipationGap::Overloaded, query.overload);
+        let count = |p: &str| format!("COALESCE(SUM(CASE WHEN {p} THEN 1 ELSE 0 END), 0)");
+        let sql = format!(
+            "{with}SELECT COUNT(*) AS people, {} AS without_okrs, {} AS owners, \
+             {} AS without_check_in, {} AS overloaded FROM pp",
+            count(&none),
+            count("pp.ko > 0"),
+            count(&silent),
+            count(&over),
+        );
+        let rows = self.db.fetch_all(&sql, w.args).await?;
+        let Some(r) = rows.first() else {
+            return Ok(ParticipationSummary::default());
+        };
+        Ok(ParticipationSummary {
+            people: r.int("people")?,
+            without_okrs: r.int("without_okrs")?,
+            key_result_owners: r.int("owners")?,
+            without_check_in: r.int("without_check_in")?,
+            overloaded: r.int("overloaded")?,
+        })
+    }
+}
