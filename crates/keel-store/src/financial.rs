@@ -123,9 +123,9 @@ fn total_from(r: &Row) -> StoreResult<FinancialTotal> {
         team_name: r.opt_text("team_name")?,
         unit: r.text("unit")?,
         key_results: r.int("n")?,
-        start: r.real("s")?,
-        target: r.real("t")?,
-        current: r.real("c")?,
+        start: r.real("sv")?,
+        target: r.real("tv")?,
+        current: r.real("cv")?,
     })
 }
 
@@ -164,7 +164,7 @@ impl Financial for SqlStore {
         // Each key result once per team it counts for, or once with no team.
         let sql = format!(
             "{with}SELECT x.team_id, t.name AS team_name, x.unit, COUNT(*) AS n, \
-             SUM(x.start_value) AS s, SUM(x.target_value) AS t, SUM(x.current_value) AS c \
+             SUM(x.start_value) AS sv, SUM(x.target_value) AS tv, SUM(x.current_value) AS cv \
              FROM (SELECT fks.team_id, fk.unit, fk.start_value, fk.target_value, fk.current_value \
                    FROM fk JOIN fks ON fks.key_result_id = fk.id \
                    UNION ALL SELECT NULL, fk.unit, fk.start_value, fk.target_value, fk.current_value \

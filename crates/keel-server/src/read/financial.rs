@@ -243,12 +243,12 @@ pub fn csv_export(store: DynStore, query: FinancialQuery) -> axum::response::Res
             let ids = store
                 .financial_key_results(&query, &PageRequest { limit: 500, cursor })
                 .await?;
-            let records = lines(store.as_ref(), &ids.items)
+            let records: Vec<Vec<String>> = lines(store.as_ref(), &ids.items)
                 .await?
                 .iter()
                 .map(csv_record)
                 .collect();
-            Ok((records, ids.next_cursor))
+            Ok::<_, ApiError>((records, ids.next_cursor))
         }
     })
 }

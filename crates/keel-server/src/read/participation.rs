@@ -279,12 +279,12 @@ pub fn csv_export(store: DynStore, query: ParticipationQuery) -> axum::response:
             let page = store
                 .participation(&query, &PageRequest { limit: 500, cursor })
                 .await?;
-            let records = page
+            let records: Vec<Vec<String>> = page
                 .items
                 .into_iter()
                 .map(|p| csv_record(&ParticipationLine::of(p, query.overload)))
                 .collect();
-            Ok((records, page.next_cursor))
+            Ok::<_, ApiError>((records, page.next_cursor))
         }
     })
 }
