@@ -16,8 +16,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::services::visibility::Viewer;
 use keel_domain::*;
 use keel_store::{
-    DynStore, Page, PageRequest, Participation, ParticipationGap, ParticipationQuery, ParticipationSummary,
-    PersonParticipation, Settings, Store, Teams,
+    DynStore, Page, PageRequest, Participation, ParticipationGap, ParticipationQuery,
+    ParticipationSummary, PersonParticipation, Settings, Store, Teams,
 };
 use serde::Serialize;
 use std::collections::HashSet;
@@ -161,10 +161,9 @@ pub async fn prepare(
         None | Some("") => None,
         Some(id) => {
             let id = TeamId::from_string(id.to_string());
-            let team = store
-                .team(&id)
-                .await?
-                .ok_or_else(|| ApiError::invalid("team_id", format!("no team has the id '{id}'")))?;
+            let team = store.team(&id).await?.ok_or_else(|| {
+                ApiError::invalid("team_id", format!("no team has the id '{id}'"))
+            })?;
             if !reach.covers(&team.id) {
                 return Err(ApiError::forbidden(format!(
                     "you may not read the participation of '{}': you lead neither it nor a team above it",

@@ -201,8 +201,7 @@ pub async fn page(
                 }
                 "cursor" => {
                     page.error = Some(
-                        "That link to the next page has expired: start from the first page."
-                            .into(),
+                        "That link to the next page has expired: start from the first page.".into(),
                     )
                 }
                 _ => page.error = Some(e.message),

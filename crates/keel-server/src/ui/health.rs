@@ -165,10 +165,7 @@ pub async fn health(
             .people
             .iter()
             .map(|p| {
-                let href = format!(
-                    "/reports/participation?cycle_id={}&gap=without_okrs",
-                    c.id
-                );
+                let href = format!("/reports/participation?cycle_id={}&gap=without_okrs", c.id);
                 (p.message.clone(), p.fix.clone(), href)
             })
             .collect(),

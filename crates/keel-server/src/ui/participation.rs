@@ -175,7 +175,10 @@ fn figures(q: &ReportQuery, cycle_id: &str, t: &ParticipationTotals, overload: u
 /// The readable message of a refused filter, and which field it belongs to.
 fn readable(e: &FieldError) -> (&'static str, String) {
     match e.field.as_str() {
-        "cycle_id" => ("cycle_id", "No such cycle: choose one from the list.".into()),
+        "cycle_id" => (
+            "cycle_id",
+            "No such cycle: choose one from the list.".into(),
+        ),
         "team_id" => ("team_id", "No such team: choose one from the list.".into()),
         "gap" => ("gap", "Choose whom to show from the list.".into()),
         "cursor" => (
@@ -209,7 +212,11 @@ pub async fn page(
             .collect(),
         gaps: GAPS
             .iter()
-            .zip(["Own, co-own or contribute to nothing", "Own a key result, no check-in", "Overloaded"])
+            .zip([
+                "Own, co-own or contribute to nothing",
+                "Own a key result, no check-in",
+                "Overloaded",
+            ])
             .map(|((value, _), label)| Choice {
                 selected: q.gap.as_deref() == Some(*value),
                 value: value.to_string(),
@@ -257,9 +264,10 @@ pub async fn page(
                 None => "Everyone",
             }
             .to_string();
-            page.next_href = report.next_cursor.as_deref().map(|c| {
-                q.link("/reports/participation", &cycle_id, gap, Some(c))
-            });
+            page.next_href = report
+                .next_cursor
+                .as_deref()
+                .map(|c| q.link("/reports/participation", &cycle_id, gap, Some(c)));
             page.csv_href = q.link("/reports/participation/export", &cycle_id, gap, None);
             page.rows = report.items.into_iter().map(row).collect();
         }

@@ -126,7 +126,10 @@ async fn world(app: TestApp) -> World {
         &app,
         &olga.1,
         &format!("/api/v1/objectives/{grow}/key-results"),
-        kr("US bookings", json!({"unit": "USD", "financial": true, "current": 0})),
+        kr(
+            "US bookings",
+            json!({"unit": "USD", "financial": true, "current": 0}),
+        ),
     )
     .await;
     create_as(
@@ -155,7 +158,10 @@ async fn world(app: TestApp) -> World {
         &app,
         &rita.1,
         &format!("/api/v1/objectives/{emea}/key-results"),
-        kr("Madrid revenue", json!({"unit": "EUR", "financial": true, "start": 10, "target": 50})),
+        kr(
+            "Madrid revenue",
+            json!({"unit": "EUR", "financial": true, "start": 10, "target": 50}),
+        ),
     )
     .await;
     // Sam's private objective, with Quinn contributing and a financial key result.
@@ -170,7 +176,10 @@ async fn world(app: TestApp) -> World {
         &app,
         &sam.1,
         &format!("/api/v1/objectives/{quiet}/key-results"),
-        kr("Secret savings", json!({"unit": "EUR", "financial": true, "team_ids": [ops]})),
+        kr(
+            "Secret savings",
+            json!({"unit": "EUR", "financial": true, "team_ids": [ops]}),
+        ),
     )
     .await;
     World {
@@ -230,7 +239,10 @@ fn totals_of(items: &[Value]) -> BTreeMap<&'static str, i64> {
             "key_result_owners",
             count(&|i| i["owned_key_results"].as_i64().unwrap() > 0),
         ),
-        ("without_check_in", count(&|i| i["without_check_in"] == true)),
+        (
+            "without_check_in",
+            count(&|i| i["without_check_in"] == true),
+        ),
         ("overloaded", count(&|i| i["overloaded"] == true)),
     ])
 }
@@ -302,8 +314,15 @@ async fn participation_counts_what_each_reader_may_see(w: World) {
     assert_eq!(
         names(&team),
         BTreeSet::from(
-            ["Lea Lead", "Olga Owner", "Pat Helper", "Quinn Quiet", "=Eve Formula", "Rita Remote"]
-                .map(String::from)
+            [
+                "Lea Lead",
+                "Olga Owner",
+                "Pat Helper",
+                "Quinn Quiet",
+                "=Eve Formula",
+                "Rita Remote"
+            ]
+            .map(String::from)
         )
     );
     assert_eq!(totals_map(&totals), totals_of(&team));
@@ -370,18 +389,27 @@ async fn participation_exports_csv(w: World) {
     assert_eq!(lines[0].split(',').next(), Some("name"));
     assert_eq!(lines.len(), 1 + 12, "a header and everyone: {text}");
     // A name that would run as a formula in a spreadsheet is defused.
-    assert!(lines.iter().any(|l| l.starts_with("'=Eve Formula,")), "{text}");
+    assert!(
+        lines.iter().any(|l| l.starts_with("'=Eve Formula,")),
+        "{text}"
+    );
     assert!(!lines.iter().any(|l| l.starts_with("=Eve")));
     // The page's download is the same selection, for the same readers.
     let hr = Browser::signed_in(app, &w.hr.0, "hana.hr@keel.test").await;
     let page = hr
-        .get(&format!("/reports/participation/export?cycle_id={}", w.cycle))
+        .get(&format!(
+            "/reports/participation/export?cycle_id={}",
+            w.cycle
+        ))
         .await;
     assert_eq!(page.status(), StatusCode::OK);
     assert_eq!(page.text().await.unwrap(), text);
     let mo = Browser::signed_in(app, &w.mo.0, "mo.member@keel.test").await;
     let refused = mo
-        .get(&format!("/reports/participation/export?cycle_id={}", w.cycle))
+        .get(&format!(
+            "/reports/participation/export?cycle_id={}",
+            w.cycle
+        ))
         .await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 }
@@ -414,7 +442,10 @@ async fn participation_page_figures_equal_the_api_list(w: World) {
         // The rows are the people, by name, with links to their pages.
         let rows = page.rows("table.participation tbody");
         assert_eq!(rows.len(), items.len());
-        assert!(page.links_to(&format!("/people/{}", items[0]["person_id"].as_str().unwrap())));
+        assert!(page.links_to(&format!(
+            "/people/{}",
+            items[0]["person_id"].as_str().unwrap()
+        )));
         assert!(page.links_to(&format!(
             "/reports/participation/export?cycle_id={}{query}",
             w.cycle
@@ -551,7 +582,10 @@ async fn financial_report_for_finance(w: World) {
     assert_eq!(financial_totals_map(&totals), financial_totals_of(&items));
     let sales_eur = financial_totals_map(&totals)[&(w.sales.clone(), "EUR".to_string())];
     assert_eq!(sales_eur, (1, 0.0, 100.0, 40.0));
-    let bookings = items.iter().find(|i| i["title"] == "Bookings to 100k").unwrap();
+    let bookings = items
+        .iter()
+        .find(|i| i["title"] == "Bookings to 100k")
+        .unwrap();
     assert_eq!(bookings["progress"], 0.4);
     assert!(bookings["status"].is_string());
     // The administrator sees the private one too, in Ops' totals.
@@ -565,7 +599,9 @@ async fn financial_report_for_finance(w: World) {
     assert_eq!(financial_totals_map(&totals), financial_totals_of(&sales));
     // The page shows the same totals; the CSV lists every key result.
     let b = Browser::signed_in(app, &w.finance.0, "finn.finance@keel.test").await;
-    let page = b.page(&format!("/reports/financial?cycle_id={}", w.cycle)).await;
+    let page = b
+        .page(&format!("/reports/financial?cycle_id={}", w.cycle))
+        .await;
     let rows = page.rows("table.financial-totals tbody");
     let expected = financial_totals_of(&items);
     assert_eq!(rows.len(), expected.len());
@@ -626,7 +662,9 @@ async fn health_finds_people_without_okrs(w: World) {
     let b = Browser::admin(app).await;
     let page = b.page(&format!("/health?cycle_id={}", w.cycle)).await;
     assert!(page.has("[data-code=\"people_without_okrs\"]"));
-    assert!(page.text("[data-code=\"people_without_okrs\"]").contains(&format!("{none} of")));
+    assert!(page
+        .text("[data-code=\"people_without_okrs\"]")
+        .contains(&format!("{none} of")));
     assert!(page.links_to(&format!(
         "/reports/participation?cycle_id={}&gap=without_okrs",
         w.cycle
@@ -655,7 +693,10 @@ async fn hub_lists_what_each_reader_may_open(w: World) {
         ])
     );
     let fin = Browser::signed_in(app, &w.finance.0, "finn.finance@keel.test").await;
-    assert_eq!(links(fin.page("/reports").await), set(&["/reports/financial"]));
+    assert_eq!(
+        links(fin.page("/reports").await),
+        set(&["/reports/financial"])
+    );
     let lea = Browser::signed_in(app, &w.lea.0, "lea.lead@keel.test").await;
     assert_eq!(
         links(lea.page("/reports").await),

@@ -53,7 +53,10 @@ async fn the_reports_open_without_console_errors() {
     b.assert_no_console_errors().await;
     b.click("a[href='/reports/participation']").await;
     let text = b.text("table.participation").await;
-    assert!(text.contains("Nia Newcomer") && text.contains("no OKRs"), "{text}");
+    assert!(
+        text.contains("Nia Newcomer") && text.contains("no OKRs"),
+        "{text}"
+    );
     b.screenshot("browser-reports-participation").await;
     b.assert_no_console_errors().await;
     b.go(&format!("{}/reports/financial", app.base)).await;
