@@ -16,7 +16,8 @@ use async_trait::async_trait;
 pub enum ParticipationGap {
     /// They own, co-own and contribute to nothing in the cycle.
     WithoutOkrs,
-    /// They own a key result of the cycle and gave no check-in on any of its key results.
+    /// They own a key result under way in the cycle (accepted, its objective no longer a
+    /// draft: check-ins are expected) and gave no check-in on any of its key results.
     WithoutCheckIn,
     /// They own more objectives and key results than the query's `overload`.
     Overloaded,
@@ -48,6 +49,9 @@ pub struct PersonParticipation {
     pub title: String,
     pub owned_objectives: i64,
     pub owned_key_results: i64,
+    /// Of those, the key results under way: accepted, their objective no longer a draft (check-ins
+    /// are expected of them).
+    pub owned_key_results_under_way: i64,
     /// Objectives and key results they co-own.
     pub co_owned: i64,
     /// Objectives and key results they contribute to.
@@ -61,7 +65,7 @@ pub struct PersonParticipation {
 pub struct ParticipationSummary {
     pub people: i64,
     pub without_okrs: i64,
-    /// People owning at least one key result of the cycle.
+    /// People owning at least one key result under way.
     pub key_result_owners: i64,
     pub without_check_in: i64,
     pub overloaded: i64,
@@ -101,8 +105,8 @@ impl Participation for dyn Store {
     }
 }
 
-/// The `WITH` clause defining `pp(id, name, title, oo, ko, co, ct, ci)`: each person in scope
-/// with their counts.
+/// The `WITH` clause defining `pp(id, name, title, oo, ko, kd, co, ct, ci)`: each person in
+/// scope with their counts (`kd`: owned key results under way).
 fn people_in_scope(w: &mut Where, q: &ParticipationQuery) -> String {
     let cycle = w.arg(q.cycle_id.as_str());
     let visible = match &q.reader {
@@ -111,29 +115,32 @@ fn people_in_scope(w: &mut Where, q: &ParticipationQuery) -> String {
     };
     let mut ctes = vec![
         format!(
-            "vo(id, owner_id) AS (SELECT o.id, o.owner_id FROM objectives o \
+            "vo(id, owner_id, state) AS (SELECT o.id, o.owner_id, o.state FROM objectives o \
              WHERE o.deleted_at IS NULL AND o.cycle_id = {cycle}{visible})"
         ),
-        "vk(id, owner_id) AS (SELECT k.id, k.owner_id FROM key_results k \
-         WHERE k.deleted_at IS NULL AND k.objective_id IN (SELECT id FROM vo))"
+        // Under way (the stored spellings of `ObjectiveState::Draft` and
+        // `OwnershipState::Accepted`): nothing is due of a draft or of an owner not yet accepted.
+        "vk(id, owner_id, due) AS (SELECT k.id, k.owner_id, \
+         CASE WHEN vo.state <> 'draft' AND k.ownership_state = 'accepted' THEN 1 ELSE 0 END \
+         FROM key_results k JOIN vo ON vo.id = k.objective_id WHERE k.deleted_at IS NULL)"
             .to_string(),
-        "takes(person_id, oo, ko, co, ct, ci) AS ( \
-           SELECT owner_id, 1, 0, 0, 0, 0 FROM vo \
-           UNION ALL SELECT owner_id, 0, 1, 0, 0, 0 FROM vk \
-           UNION ALL SELECT person_id, 0, 0, 1, 0, 0 FROM objective_co_owners \
+        "takes(person_id, oo, ko, kd, co, ct, ci) AS ( \
+           SELECT owner_id, 1, 0, 0, 0, 0, 0 FROM vo \
+           UNION ALL SELECT owner_id, 0, 1, due, 0, 0, 0 FROM vk \
+           UNION ALL SELECT person_id, 0, 0, 0, 1, 0, 0 FROM objective_co_owners \
              WHERE objective_id IN (SELECT id FROM vo) \
-           UNION ALL SELECT person_id, 0, 0, 1, 0, 0 FROM key_result_co_owners \
+           UNION ALL SELECT person_id, 0, 0, 0, 1, 0, 0 FROM key_result_co_owners \
              WHERE key_result_id IN (SELECT id FROM vk) \
-           UNION ALL SELECT person_id, 0, 0, 0, 1, 0 FROM objective_contributors \
+           UNION ALL SELECT person_id, 0, 0, 0, 0, 1, 0 FROM objective_contributors \
              WHERE objective_id IN (SELECT id FROM vo) \
-           UNION ALL SELECT person_id, 0, 0, 0, 1, 0 FROM key_result_contributors \
+           UNION ALL SELECT person_id, 0, 0, 0, 0, 1, 0 FROM key_result_contributors \
              WHERE key_result_id IN (SELECT id FROM vk) \
-           UNION ALL SELECT author_id, 0, 0, 0, 0, 1 FROM check_ins \
+           UNION ALL SELECT author_id, 0, 0, 0, 0, 0, 1 FROM check_ins \
              WHERE retracted IS NULL AND author_id IS NOT NULL \
              AND key_result_id IN (SELECT id FROM vk))"
             .to_string(),
-        "pl(person_id, oo, ko, co, ct, ci) AS (SELECT person_id, SUM(oo), SUM(ko), SUM(co), \
-         SUM(ct), SUM(ci) FROM takes GROUP BY person_id)"
+        "pl(person_id, oo, ko, kd, co, ct, ci) AS (SELECT person_id, SUM(oo), SUM(ko), \
+         SUM(kd), SUM(co), SUM(ct), SUM(ci) FROM takes GROUP BY person_id)"
             .to_string(),
     ];
     let active = w.arg(true);
@@ -160,9 +167,10 @@ fn people_in_scope(w: &mut Where, q: &ParticipationQuery) -> String {
         );
     }
     ctes.push(format!(
-        "pp(id, name, title, oo, ko, co, ct, ci) AS (SELECT p.id, p.name, p.title, \
-         COALESCE(pl.oo, 0), COALESCE(pl.ko, 0), COALESCE(pl.co, 0), COALESCE(pl.ct, 0), \
-         COALESCE(pl.ci, 0) FROM people p LEFT JOIN pl ON pl.person_id = p.id WHERE {scope})"
+        "pp(id, name, title, oo, ko, kd, co, ct, ci) AS (SELECT p.id, p.name, p.title, \
+         COALESCE(pl.oo, 0), COALESCE(pl.ko, 0), COALESCE(pl.kd, 0), COALESCE(pl.co, 0), \
+         COALESCE(pl.ct, 0), COALESCE(pl.ci, 0) \
+         FROM people p LEFT JOIN pl ON pl.person_id = p.id WHERE {scope})"
     ));
     format!("WITH RECURSIVE {} ", ctes.join(", "))
 }
@@ -171,7 +179,7 @@ fn people_in_scope(w: &mut Where, q: &ParticipationQuery) -> String {
 fn gap_sql(w: &mut Where, gap: ParticipationGap, overload: u32) -> String {
     match gap {
         ParticipationGap::WithoutOkrs => "pp.oo + pp.ko + pp.co + pp.ct = 0".into(),
-        ParticipationGap::WithoutCheckIn => "pp.ko > 0 AND pp.ci = 0".into(),
+        ParticipationGap::WithoutCheckIn => "pp.kd > 0 AND pp.ci = 0".into(),
         ParticipationGap::Overloaded => {
             format!("pp.oo + pp.ko > {}", w.arg(i64::from(overload)))
         }
@@ -185,6 +193,7 @@ fn participation_from(r: &Row) -> StoreResult<PersonParticipation> {
         title: r.text("title")?,
         owned_objectives: r.int("oo")?,
         owned_key_results: r.int("ko")?,
+        owned_key_results_under_way: r.int("kd")?,
         co_owned: r.int("co")?,
         contributed: r.int("ct")?,
         check_ins: r.int("ci")?,
@@ -213,7 +222,7 @@ impl Participation for SqlStore {
             ));
         }
         let sql = format!(
-            "{with}SELECT pp.id, pp.name, pp.title, pp.oo, pp.ko, pp.co, pp.ct, pp.ci FROM pp {} \
+            "{with}SELECT pp.id, pp.name, pp.title, pp.oo, pp.ko, pp.kd, pp.co, pp.ct, pp.ci FROM pp {} \
              ORDER BY pp.name, pp.id LIMIT {}",
             w.sql(),
             limit + 1
@@ -242,7 +251,7 @@ impl Participation for SqlStore {
             "{with}SELECT COUNT(*) AS people, {} AS without_okrs, {} AS owners, \
              {} AS without_check_in, {} AS overloaded FROM pp",
             count(&none),
-            count("pp.ko > 0"),
+            count("pp.kd > 0"),
             count(&silent),
             count(&over),
         );

@@ -54,7 +54,8 @@ pub struct ParticipationQuery {
     /// Only the members of this team and of the teams below it.
     team_id: Option<String>,
     /// Only the people with this gap: `without_okrs` (own, co-own and contribute to nothing in
-    /// the cycle), `without_check_in` (own a key result and gave no check-in this cycle) or
+    /// the cycle), `without_check_in` (own a key result under way, accepted and its objective no
+    /// longer a draft, and gave no check-in this cycle) or
     /// `overloaded` (own more than the overload threshold).
     #[param(value_type = Option<GapName>, inline)]
     gap: Option<String>,

@@ -64,6 +64,9 @@ pub struct ParticipationLine {
     pub title: String,
     pub owned_objectives: i64,
     pub owned_key_results: i64,
+    /// Of those, the key results under way: accepted, their objective no longer a draft
+    /// (check-ins are expected of them).
+    pub owned_key_results_under_way: i64,
     /// Objectives and key results they co-own.
     pub co_owned: i64,
     /// Objectives and key results they contribute to.
@@ -72,7 +75,7 @@ pub struct ParticipationLine {
     pub check_ins: i64,
     /// They own, co-own and contribute to nothing in the cycle.
     pub without_okrs: bool,
-    /// They own a key result and gave no check-in this cycle.
+    /// They own a key result under way and gave no check-in this cycle.
     pub without_check_in: bool,
     /// They own more objectives and key results than the overload threshold.
     pub overloaded: bool,
@@ -84,13 +87,14 @@ impl ParticipationLine {
         let owned = p.owned_objectives + p.owned_key_results;
         ParticipationLine {
             without_okrs: owned + p.co_owned + p.contributed == 0,
-            without_check_in: p.owned_key_results > 0 && p.check_ins == 0,
+            without_check_in: p.owned_key_results_under_way > 0 && p.check_ins == 0,
             overloaded: owned > i64::from(overload),
             person_id: p.person_id,
             name: p.name,
             title: p.title,
             owned_objectives: p.owned_objectives,
             owned_key_results: p.owned_key_results,
+            owned_key_results_under_way: p.owned_key_results_under_way,
             co_owned: p.co_owned,
             contributed: p.contributed,
             check_ins: p.check_ins,
@@ -104,7 +108,8 @@ pub struct ParticipationTotals {
     /// Active people covered (the team's, or the reader's reach).
     pub people: i64,
     pub without_okrs: i64,
-    /// People owning at least one key result in the cycle.
+    /// People owning at least one key result under way (accepted, its objective no longer a
+    /// draft).
     pub key_result_owners: i64,
     /// Key result owners who gave no check-in this cycle.
     pub without_check_in: i64,

@@ -151,7 +151,7 @@ fn figures(q: &ReportQuery, cycle_id: &str, t: &ParticipationTotals, overload: u
         Figure {
             key: "key_result_owners",
             count: t.key_result_owners,
-            label: "own a key result".into(),
+            label: "own a key result under way".into(),
             href: link(None),
             warn: false,
         },

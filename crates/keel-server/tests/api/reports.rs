@@ -24,10 +24,11 @@ fn enc(s: &str) -> String {
 }
 
 /// Who is who. Sales (led by Lea) has Olga, Pat, Quinn and Eve, and the sub-team Sales EMEA
-/// has Rita; Ops (led by Sam) has Uma. Olga owns an objective and three key results and checks
-/// in on one; Pat contributes to one of them; Rita owns an objective and a key result and never
-/// checks in; Quinn contributes only to Sam's private objective; Eve and Uma take part in
-/// nothing. The overload threshold is 2, so Olga (4 owned) is overloaded.
+/// has Rita; Ops (led by Sam) has Uma. Olga owns an active objective and three key results and
+/// checks in on one; Pat contributes to one of them; Rita owns an active objective and a key
+/// result and never checks in; Quinn contributes only to Sam's private objective; Uma owns a
+/// key result of a draft (nothing due yet); Eve takes part in nothing. The overload threshold
+/// is 2, so Olga (4 owned) is overloaded.
 struct World {
     app: TestApp,
     cycle: String,
@@ -38,6 +39,7 @@ struct World {
     quinn: String,
     rita: String,
     eve: String,
+    uma: String,
     lea: (String, String),
     hr: (String, String),
     finance: (String, String),
@@ -76,7 +78,7 @@ async fn world(app: TestApp) -> World {
         .await);
     let lea = app.member("Lea Lead").await;
     let sam = app.member("Sam Stranger").await;
-    let uma = app.member("Uma Ops").await.0;
+    let uma = app.member("Uma Ops").await;
     let hr = app.person_with_roles("Hana Hr", &["hr"]).await;
     let finance = app.person_with_roles("Finn Finance", &["finance"]).await;
     let mo = app.member("Mo Member").await;
@@ -94,7 +96,7 @@ async fn world(app: TestApp) -> World {
     let ops = id(&app
         .create(
             "/api/v1/teams",
-            json!({"name": "Ops", "lead_id": sam.0, "member_ids": [sam.0, uma]}),
+            json!({"name": "Ops", "lead_id": sam.0, "member_ids": [sam.0, uma.0]}),
         )
         .await);
     // Olga's own objective, accepted (she creates it), shared with Sales.
@@ -102,7 +104,7 @@ async fn world(app: TestApp) -> World {
         &app,
         &olga.1,
         "/api/v1/objectives",
-        json!({"title": "Grow revenue", "cycle_id": cycle, "visibility": "public", "team_ids": [sales]}),
+        json!({"title": "Grow revenue", "cycle_id": cycle, "visibility": "public", "state": "active", "team_ids": [sales]}),
     )
     .await);
     let kr = |title: &str, extra: Value| {
@@ -151,7 +153,7 @@ async fn world(app: TestApp) -> World {
         &app,
         &rita.1,
         "/api/v1/objectives",
-        json!({"title": "Open Madrid", "cycle_id": cycle, "visibility": "public"}),
+        json!({"title": "Open Madrid", "cycle_id": cycle, "visibility": "public", "state": "active"}),
     )
     .await);
     create_as(
@@ -182,9 +184,25 @@ async fn world(app: TestApp) -> World {
         ),
     )
     .await;
+    // Uma's draft: she owns a key result, but nothing is due of a draft.
+    let draft = id(&create_as(
+        &app,
+        &uma.1,
+        "/api/v1/objectives",
+        json!({"title": "Maybe next quarter", "cycle_id": cycle, "visibility": "public"}),
+    )
+    .await);
+    create_as(
+        &app,
+        &uma.1,
+        &format!("/api/v1/objectives/{draft}/key-results"),
+        kr("Someday", json!({})),
+    )
+    .await;
     World {
         app,
         cycle,
+        uma: uma.0,
         sales,
         ops,
         olga: olga.0,
@@ -237,7 +255,7 @@ fn totals_of(items: &[Value]) -> BTreeMap<&'static str, i64> {
         ("without_okrs", count(&|i| i["without_okrs"] == true)),
         (
             "key_result_owners",
-            count(&|i| i["owned_key_results"].as_i64().unwrap() > 0),
+            count(&|i| i["owned_key_results_under_way"].as_i64().unwrap() > 0),
         ),
         (
             "without_check_in",
@@ -300,6 +318,17 @@ async fn participation_counts_what_each_reader_may_see(w: World) {
     assert_eq!(line(&items, &w.pat)["without_okrs"], false);
     assert_eq!(line(&items, &w.rita)["without_check_in"], true);
     assert_eq!(line(&items, &w.eve)["without_okrs"], true);
+    // Owning a draft's key result is taking part, with no check-in due yet.
+    let uma = line(&items, &w.uma);
+    assert_eq!(
+        (
+            &uma["owned_key_results"],
+            &uma["owned_key_results_under_way"]
+        ),
+        (&json!(1), &json!(0))
+    );
+    assert_eq!(uma["without_okrs"], false);
+    assert_eq!(uma["without_check_in"], false);
     // Quinn contributes only to a private objective: the administrator sees it ...
     assert_eq!(line(&items, &w.quinn)["contributed"], 1);
     assert_eq!(line(&items, &w.quinn)["without_okrs"], false);

@@ -30,7 +30,7 @@ async fn the_reports_open_without_console_errors() {
     let o = id(app
         .create(
             "/api/v1/objectives",
-            json!({"title": "Grow revenue in Spain", "cycle_id": cycle, "team_ids": [team]}),
+            json!({"title": "Grow revenue in Spain", "cycle_id": cycle, "state": "active", "team_ids": [team]}),
         )
         .await);
     app.create(
