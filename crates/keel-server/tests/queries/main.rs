@@ -1,8 +1,9 @@
 //! A page or list costs a constant number of queries, not one per row: the reads sent to the
 //! database for one request, counted at 10 and at 1,000 matching rows, are the same, for search
 //! (API and page), a person's page (API and page), the objectives list (API and page), a
-//! person's notifications (API and page) and the alignment tree's roots (API and page), on
-//! SQLite and PostgreSQL.
+//! person's notifications (API and page), the alignment tree's roots (API and page), and the
+//! participation and financial reports (API and page, at 10 and 1,000 people and financial key
+//! results), on SQLite and PostgreSQL.
 //!
 //! Its own test binary: the store counts the reads of the whole process
 //! (`keel_store::testing::reads`), so nothing else may run beside it; the backends run one after
@@ -59,7 +60,6 @@ async fn constant_reads(app: TestApp) {
         format!("/alignment?cycle_id={cycle}"),
         format!("/api/v1/reports/participation?cycle_id={cycle}&limit=500"),
         format!("/reports/participation?cycle_id={cycle}"),
-        format!("/health?cycle_id={cycle}"),
     ];
     add_objectives(&app, &cycle, &olga, 0, 10).await;
     let mut at_ten = Vec::new();
