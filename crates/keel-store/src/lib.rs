@@ -24,6 +24,7 @@
 //! | `okrs::initiatives` | [`Initiatives`] | `initiatives` |
 //! | `okrs::alignment` | [`Alignment`] | `key_result_parents` (and the alignment tree's reads) |
 //! | `okrs::dependencies` | [`Dependencies`] | `key_result_dependencies` |
+//! | `data_feeds` | [`DataFeeds`] | `kpis`, `kpi_values`, `ingest_tokens` (and `key_results.kpi_id`) |
 //! | `check_ins` (and `check_ins::group_commit`) | [`CheckIns`] | `check_ins` |
 //! | `ownership_requests` | [`Ownership`] | `ownership_requests` |
 //! | `owner_rhythm` | [`Rhythm`] | `team_cadences`, `status_overrides`, `key_result_scores`, `retrospectives` |
@@ -72,6 +73,7 @@ mod audit_log;
 mod cfrs;
 mod check_ins;
 mod cycles;
+mod data_feeds;
 mod db;
 mod first_run;
 mod jobs;
@@ -101,6 +103,7 @@ pub use cfrs::Cfrs;
 pub use check_ins::CheckIns;
 pub use cycles::Cycles;
 pub use db::SqliteSynchronous;
+pub use data_feeds::DataFeeds;
 pub use first_run::FirstRun;
 pub use jobs::{Job, JobState, Jobs, KeyResultSignal, NewJob, Notifications};
 pub use mail_settings::{MailServer, StoredMailSettings};
@@ -555,6 +558,8 @@ pub trait Store: Send + Sync + 'static {
     fn as_alignment(&self) -> &dyn Alignment;
     /// This store as its Dependencies area.
     fn as_dependencies(&self) -> &dyn Dependencies;
+    /// This store as its DataFeeds area.
+    fn as_data_feeds(&self) -> &dyn DataFeeds;
 }
 
 impl<T> Store for T
@@ -585,6 +590,7 @@ where
         + MailServer
         + Alignment
         + Dependencies
+        + DataFeeds
         + Send
         + Sync
         + 'static,
@@ -665,6 +671,9 @@ where
         self
     }
     fn as_dependencies(&self) -> &dyn Dependencies {
+        self
+    }
+    fn as_data_feeds(&self) -> &dyn DataFeeds {
         self
     }
 }

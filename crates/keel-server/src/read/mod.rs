@@ -18,6 +18,7 @@ pub mod company;
 pub mod dependencies;
 pub mod health;
 pub mod key_result_page;
+pub mod kpis;
 pub mod lists;
 pub mod my_week;
 pub mod notifications;

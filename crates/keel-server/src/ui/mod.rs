@@ -22,11 +22,13 @@ pub mod cfrs;
 pub mod charts;
 pub mod close_out;
 pub mod company;
+pub mod data_feeds;
 pub mod dependencies;
 pub mod format;
 pub mod forms;
 pub mod health;
 pub mod key_result;
+pub mod kpis;
 pub mod notifications;
 pub mod objective;
 pub mod objectives;
@@ -72,6 +74,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(pages::owner_routes())
         .merge(objective::routes())
         .merge(key_result::routes())
+        .merge(data_feeds::routes())
+        .merge(kpis::routes())
         .merge(okr_forms::routes())
         .merge(pickers::routes())
         .merge(reviews::routes())
@@ -309,13 +313,14 @@ type MayOpen = fn(&Person) -> bool;
 /// The sections of the main navigation, in order, each with who may open it: the check its page
 /// makes first (`None`: everyone signed in). "Admin" is shown when some administration page
 /// opens for the reader and leads to the first such page (`admin::first_section`).
-const NAV: [(&str, &str, Option<MayOpen>); 8] = [
+const NAV: [(&str, &str, Option<MayOpen>); 9] = [
     ("/my-week", "My week", None),
     ("/conversations", "Conversations", None),
     ("/feedback", "Feedback", None),
     ("/company", "Company", None),
     ("/alignment", "Alignment", None),
     ("/ownership", "Ownership", None),
+    ("/kpis", "KPIs", None),
     (
         "/health",
         "Health",

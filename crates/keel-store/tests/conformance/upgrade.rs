@@ -165,6 +165,15 @@ const CHECKS: &[Check] = &[
         sql: "SELECT CAST(COUNT(*) AS TEXT) FROM key_result_dependencies",
         want: &["0"],
     },
+    Check {
+        version: 22,
+        what: "no KPI, ingest token or sourced check-in yet; key results keep no data source",
+        sql: "SELECT CAST((SELECT COUNT(*) FROM kpis) + (SELECT COUNT(*) FROM kpi_values) \
+              + (SELECT COUNT(*) FROM ingest_tokens) \
+              + (SELECT COUNT(*) FROM check_ins WHERE source IS NOT NULL) \
+              + (SELECT COUNT(*) FROM key_results WHERE kpi_id IS NOT NULL) AS TEXT)",
+        want: &["0"],
+    },
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
