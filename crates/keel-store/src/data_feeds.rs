@@ -625,7 +625,7 @@ impl DataFeeds for SqlStore {
     }
 
     async fn ingest_token_by_hash(&self, hash: &str) -> StoreResult<Option<IngestToken>> {
-        self.ex()
+        self.db
             .fetch_optional(
                 &format!("SELECT {TOKEN_COLS} FROM ingest_tokens WHERE token_hash = $1"),
                 args![hash],
@@ -645,7 +645,7 @@ impl DataFeeds for SqlStore {
         id: &IngestTokenId,
         at: chrono::DateTime<chrono::Utc>,
     ) -> StoreResult<()> {
-        self.ex()
+        self.db
             .execute(
                 "UPDATE ingest_tokens SET last_used_at = $1 WHERE id = $2",
                 args![ts(&at), id.as_str()],
@@ -670,7 +670,7 @@ impl DataFeeds for SqlStore {
     }
 
     async fn kpi(&self, id: &KpiId) -> StoreResult<Option<Kpi>> {
-        self.ex()
+        self.db
             .fetch_optional(
                 &format!("SELECT {KPI_COLS} FROM kpis WHERE id = $1 AND deleted_at IS NULL"),
                 args![id.as_str()],

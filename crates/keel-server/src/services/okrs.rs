@@ -14,7 +14,7 @@ use crate::services::ownership::{check_can_activate, new_request};
 use crate::services::visibility::Viewer;
 use keel_domain::*;
 use keel_store::Store;
-use keel_store::{Alignment, Cycles, Initiatives, KeyResults, Objectives, Settings};
+use keel_store::{Alignment, Cycles, DataFeeds, Initiatives, KeyResults, Objectives, Settings};
 use serde::Deserialize;
 use utoipa::ToSchema;
 

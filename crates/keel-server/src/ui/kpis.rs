@@ -4,7 +4,7 @@
 //! Every form goes through the API's services (`services::kpis`, `services::data_feeds`), so
 //! the pages and `/api/v1/kpis` answer alike; what a KPI shows is `read::kpis`.
 
-use super::admin::form::{AdminForm, Input, Posted};
+use super::admin::form::{AdminForm, Control, Input, Posted};
 use super::admin::see_other;
 use super::data_feeds::{ago, TokenLine};
 use super::{charts, format, render, Layout, SignedIn, UiError};
