@@ -400,7 +400,12 @@ impl SqlStore {
         )
         .await?;
         let objective = token_objective(&mut tx, &t).await?;
-        audit(&mut tx, ctx, token_audit(&t, objective.as_deref(), "revoke")).await?;
+        audit(
+            &mut tx,
+            ctx,
+            token_audit(&t, objective.as_deref(), "revoke"),
+        )
+        .await?;
         tx.commit().await
     }
 
@@ -426,13 +431,27 @@ impl SqlStore {
             )
             .await?;
         if n == 0 {
-            return Err(stale_or_missing(&mut tx, "kpis", before.id.as_str(), "deleted_at IS NULL").await);
+            return Err(stale_or_missing(
+                &mut tx,
+                "kpis",
+                before.id.as_str(),
+                "deleted_at IS NULL",
+            )
+            .await);
         }
-        let stored = kpi_in(&mut tx, &before.id).await?.ok_or(StoreError::NotFound)?;
+        let stored = kpi_in(&mut tx, &before.id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         audit(
             &mut tx,
             ctx,
-            kpi_audit("kpi", "update", before.id.as_str(), value(before), value(&stored)),
+            kpi_audit(
+                "kpi",
+                "update",
+                before.id.as_str(),
+                value(before),
+                value(&stored),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -657,7 +676,14 @@ impl DataFeeds for SqlStore {
     async fn insert_kpi(&self, ctx: &WriteCtx, kpi: &Kpi) -> StoreResult<()> {
         let run = async {
             let mut tx = self.begin().await?;
-            insert_rows(&mut tx, usize::MAX, KPI.name, KPI.columns, vec![kpi_row(kpi)]).await?;
+            insert_rows(
+                &mut tx,
+                usize::MAX,
+                KPI.name,
+                KPI.columns,
+                vec![kpi_row(kpi)],
+            )
+            .await?;
             audit(
                 &mut tx,
                 ctx,
@@ -711,7 +737,9 @@ impl DataFeeds for SqlStore {
     }
 
     async fn update_kpi(&self, ctx: &WriteCtx, before: &Kpi, after: &Kpi) -> StoreResult<Kpi> {
-        self.do_update_kpi(ctx, before, after).await.map_err(map_err)
+        self.do_update_kpi(ctx, before, after)
+            .await
+            .map_err(map_err)
     }
 
     async fn delete_kpi(&self, ctx: &WriteCtx, id: &KpiId) -> StoreResult<()> {
@@ -745,8 +773,13 @@ impl DataFeeds for SqlStore {
             limit + 1
         );
         let rows = self.ex().fetch_all(&sql, w.args).await?;
-        let items = rows.iter().map(value_from).collect::<StoreResult<Vec<_>>>()?;
-        Ok(paginate(items, limit, |v| format!("t:{}:{}", ts(&v.at), v.id)))
+        let items = rows
+            .iter()
+            .map(value_from)
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(paginate(items, limit, |v| {
+            format!("t:{}:{}", ts(&v.at), v.id)
+        }))
     }
 
     async fn kpi_readings(&self, ids: &[KpiId]) -> StoreResult<Vec<KpiValue>> {

@@ -151,7 +151,11 @@ pub async fn delete(store: &dyn Store, caller: &Caller, id: &KpiId) -> ApiResult
 }
 
 /// A KPI's readings, newest first, a page at a time.
-pub async fn values(store: &dyn Store, id: &KpiId, page: &PageRequest) -> ApiResult<Page<KpiValue>> {
+pub async fn values(
+    store: &dyn Store,
+    id: &KpiId,
+    page: &PageRequest,
+) -> ApiResult<Page<KpiValue>> {
     let kpi = get(store, id).await?;
     Ok(store.kpi_values(&kpi.id, page).await?)
 }
@@ -170,7 +174,12 @@ pub async fn record(
     let (kpi, author_id, source, ctx) = match pusher {
         Pusher::Person(caller) => {
             let kpi = managed(store, caller, id).await?;
-            (kpi, Some(caller.person.id.clone()), None, caller.write_ctx())
+            (
+                kpi,
+                Some(caller.person.id.clone()),
+                None,
+                caller.write_ctx(),
+            )
         }
         Pusher::Token(token) => {
             if token.target != FeedTarget::Kpi(id.clone()) {

@@ -89,7 +89,11 @@ pub async fn feeds(
     check_ins: &[CheckIn],
     read_only: bool,
 ) -> ApiResult<Feeds> {
-    let (kpi_name, kpi_href) = match store.kpi_sources(std::slice::from_ref(&kr.id)).await?.first() {
+    let (kpi_name, kpi_href) = match store
+        .kpi_sources(std::slice::from_ref(&kr.id))
+        .await?
+        .first()
+    {
         Some((_, k)) => store
             .kpi(k)
             .await?
@@ -104,8 +108,13 @@ pub async fn feeds(
         .max_by_key(|c| (c.at, c.id.clone()))
         .and_then(|c| {
             let s = c.source.as_ref()?;
+            let unit = if kr.unit.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", kr.unit)
+            };
             Some(format!(
-                "Last value pushed {} by {}: {}",
+                "Last value pushed {} by {}: {}{unit}",
                 ago(c.at, now),
                 s.label(),
                 super::format::num(c.value)
@@ -180,7 +189,9 @@ async fn revoke_token(
         &IngestTokenId::from_string(token_id),
     )
     .await?;
-    Ok(see_other(format!("/key-results/{kr}?done=token-revoked#data-h")))
+    Ok(see_other(format!(
+        "/key-results/{kr}?done=token-revoked#data-h"
+    )))
 }
 
 #[cfg(test)]
@@ -191,7 +202,10 @@ mod tests {
     fn ago_reads_in_words() {
         let now = chrono::Utc::now();
         assert_eq!(ago(now, now), "just now");
-        assert_eq!(ago(now - chrono::Duration::minutes(5), now), "5 minutes ago");
+        assert_eq!(
+            ago(now - chrono::Duration::minutes(5), now),
+            "5 minutes ago"
+        );
         assert_eq!(ago(now - chrono::Duration::hours(2), now), "2 hours ago");
         assert_eq!(ago(now - chrono::Duration::hours(25), now), "1 day ago");
     }

@@ -33,7 +33,10 @@ pub fn routes() -> Router<AppState> {
         .route("/kpis/{id}", get(show))
         .route("/kpis/{id}/values", post(record))
         .route("/kpis/{id}/ingest-tokens", post(create_token))
-        .route("/kpis/{id}/ingest-tokens/{token_id}/revoke", post(revoke_token))
+        .route(
+            "/kpis/{id}/ingest-tokens/{token_id}/revoke",
+            post(revoke_token),
+        )
 }
 
 /// The corridor in words: "stay above 1,000 users", "between 10 and 20 ms".
@@ -46,10 +49,7 @@ pub fn health_words(h: &KpiHealth, c: &Corridor, unit: &str) -> (String, &'stati
     match h {
         KpiHealth::NoReadings => ("No readings yet".into(), "none"),
         KpiHealth::NoCorridor => ("No healthy corridor set".into(), "none"),
-        KpiHealth::Healthy => (
-            format!("Healthy: {}", corridor_words(c, unit)),
-            "healthy",
-        ),
+        KpiHealth::Healthy => (format!("Healthy: {}", corridor_words(c, unit)), "healthy"),
         KpiHealth::Outside { since } => (
             format!(
                 "Outside its corridor since {} (it should {})",
@@ -116,10 +116,20 @@ fn kpi_inputs(p: Option<&Posted>) -> Vec<Input> {
     vec![
         Input::text("name", "Name", "text", &v("name")).required(),
         Input::text("unit", "Unit", "text", &v("unit")).hint("For example users, %, ms."),
-        Input::text("corridor_min", "Healthy at or above", "text", &v("corridor_min"))
-            .hint("Optional: the lowest healthy reading."),
-        Input::text("corridor_max", "Healthy at or below", "text", &v("corridor_max"))
-            .hint("Optional: the highest healthy reading. Give both for a corridor between them."),
+        Input::text(
+            "corridor_min",
+            "Healthy at or above",
+            "text",
+            &v("corridor_min"),
+        )
+        .hint("Optional: the lowest healthy reading."),
+        Input::text(
+            "corridor_max",
+            "Healthy at or below",
+            "text",
+            &v("corridor_max"),
+        )
+        .hint("Optional: the highest healthy reading. Give both for a corridor between them."),
     ]
 }
 
@@ -147,7 +157,11 @@ async fn list_page(
     let page = store.kpis(&page_of(cursor)?).await?;
     let more = page.next_cursor.map(|c| format!("/kpis?cursor={c}"));
     let views = read::views(store, page.items).await?;
-    let names = names(state, views.iter().map(|v| v.kpi.owner_id.clone()).collect()).await?;
+    let names = names(
+        state,
+        views.iter().map(|v| v.kpi.owner_id.clone()).collect(),
+    )
+    .await?;
     let tiles = views
         .iter()
         .map(|v| {
@@ -317,7 +331,11 @@ async fn kpi_page(
     let older = table
         .next_cursor
         .map(|c| format!("/kpis/{}?cursor={c}#readings-h", kpi.id));
-    let mut people: Vec<PersonId> = table.items.iter().filter_map(|r| r.author_id.clone()).collect();
+    let mut people: Vec<PersonId> = table
+        .items
+        .iter()
+        .filter_map(|r| r.author_id.clone())
+        .collect();
     people.push(kpi.owner_id.clone());
     let names = names(state, people).await?;
     let may_manage = access::manage_kpi(&caller.person, &kpi).is_ok();

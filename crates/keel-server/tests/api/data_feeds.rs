@@ -52,7 +52,10 @@ async fn pushed_values(app: TestApp) {
     let token_id = created["id"].as_str().unwrap().to_string();
     let listed = json_of(&app, &tokens_of(kr)).await;
     assert_eq!(listed["items"].as_array().unwrap().len(), 1);
-    assert!(listed["items"][0].get("token").is_none(), "never the secret");
+    assert!(
+        listed["items"][0].get("token").is_none(),
+        "never the secret"
+    );
     assert_eq!(listed["items"][0]["name"], "nightly build");
     assert_problem(
         app.post(&tokens_of(kr), json!({"name": "  "})).await,
@@ -61,15 +64,28 @@ async fn pushed_values(app: TestApp) {
     )
     .await;
     // Someone who does not own it may neither create nor list its tokens.
-    let r = send(&app, &sam, Method::POST, &tokens_of(kr), Some(json!({"name": "mine"}))).await;
+    let r = send(
+        &app,
+        &sam,
+        Method::POST,
+        &tokens_of(kr),
+        Some(json!({"name": "mine"})),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let r = send(&app, &sam, Method::GET, &tokens_of(kr), None).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 
     // A push with the token: the value lands, the author names the source, the confidence it
     // sent is not the owner's word.
-    let r = send(&app, &secret, Method::POST, &values_of(kr),
-        Some(json!({"value": 42, "note": "from CI", "confidence": 9}))).await;
+    let r = send(
+        &app,
+        &secret,
+        Method::POST,
+        &values_of(kr),
+        Some(json!({"value": 42, "note": "from CI", "confidence": 9})),
+    )
+    .await;
     let status = r.status();
     let body: Value = r.json().await.unwrap();
     assert_eq!(status, StatusCode::CREATED, "{body}");
@@ -97,13 +113,25 @@ async fn pushed_values(app: TestApp) {
 
     // This token feeds this key result only.
     assert_problem(
-        send(&app, &secret, Method::POST, &values_of(other), Some(json!({"value": 1}))).await,
+        send(
+            &app,
+            &secret,
+            Method::POST,
+            &values_of(other),
+            Some(json!({"value": 1})),
+        )
+        .await,
         StatusCode::FORBIDDEN,
         None,
     )
     .await;
     // Bad values, each naming `value`; nothing is recorded.
-    for bad in [json!({"value": "abc"}), json!({"value": "NaN"}), json!({}), json!({"value": null})] {
+    for bad in [
+        json!({"value": "abc"}),
+        json!({"value": "NaN"}),
+        json!({}),
+        json!({"value": null}),
+    ] {
         assert_problem(
             send(&app, &secret, Method::POST, &values_of(kr), Some(bad)).await,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -112,7 +140,14 @@ async fn pushed_values(app: TestApp) {
         .await;
     }
     assert_problem(
-        send(&app, &secret, Method::POST, &values_of(kr), Some(json!({"value": 1, "confidence": 99}))).await,
+        send(
+            &app,
+            &secret,
+            Method::POST,
+            &values_of(kr),
+            Some(json!({"value": 1, "confidence": 99})),
+        )
+        .await,
         StatusCode::UNPROCESSABLE_ENTITY,
         Some("confidence"),
     )
@@ -120,13 +155,22 @@ async fn pushed_values(app: TestApp) {
     let list = json_of(&app, &format!("/api/v1/key-results/{kr}/check-ins")).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
     // A person who may not check in on it is refused; its owner's own push is their word.
-    let r = send(&app, &sam, Method::POST, &values_of(kr), Some(json!({"value": 50}))).await;
+    let r = send(
+        &app,
+        &sam,
+        Method::POST,
+        &values_of(kr),
+        Some(json!({"value": 50})),
+    )
+    .await;
     assert!(
         r.status() == StatusCode::FORBIDDEN || r.status() == StatusCode::NOT_FOUND,
         "{}",
         r.status()
     );
-    let r = app.post(&values_of(kr), json!({"value": 55, "confidence": 7})).await;
+    let r = app
+        .post(&values_of(kr), json!({"value": 55, "confidence": 7}))
+        .await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let body: Value = r.json().await.unwrap();
     assert!(body["check_in"].get("source").is_none(), "{body}");
@@ -134,12 +178,26 @@ async fn pushed_values(app: TestApp) {
 
     // Unknown and revoked tokens are refused at once.
     assert_problem(
-        send(&app, "keel_ingest_0000", Method::POST, &values_of(kr), Some(json!({"value": 1}))).await,
+        send(
+            &app,
+            "keel_ingest_0000",
+            Method::POST,
+            &values_of(kr),
+            Some(json!({"value": 1})),
+        )
+        .await,
         StatusCode::UNAUTHORIZED,
         None,
     )
     .await;
-    let r = send(&app, &sam, Method::DELETE, &format!("{}/{token_id}", tokens_of(kr)), None).await;
+    let r = send(
+        &app,
+        &sam,
+        Method::DELETE,
+        &format!("{}/{token_id}", tokens_of(kr)),
+        None,
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let r = app
         .req(Method::DELETE, &format!("{}/{token_id}", tokens_of(kr)))
@@ -148,7 +206,14 @@ async fn pushed_values(app: TestApp) {
         .unwrap();
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     assert_problem(
-        send(&app, &secret, Method::POST, &values_of(kr), Some(json!({"value": 60}))).await,
+        send(
+            &app,
+            &secret,
+            Method::POST,
+            &values_of(kr),
+            Some(json!({"value": 60})),
+        )
+        .await,
         StatusCode::UNAUTHORIZED,
         None,
     )
@@ -161,15 +226,27 @@ async fn pushed_values(app: TestApp) {
         .create(&tokens_of(kr), json!({"name": "Looker export"}))
         .await;
     let fresh = fresh["token"].as_str().unwrap().to_string();
-    let r = app.post(&format!("/api/v1/cycles/{cycle}/close"), json!({})).await;
+    let r = app
+        .post(&format!("/api/v1/cycles/{cycle}/close"), json!({}))
+        .await;
     assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
     assert_problem(
-        send(&app, &fresh, Method::POST, &values_of(kr), Some(json!({"value": 70}))).await,
+        send(
+            &app,
+            &fresh,
+            Method::POST,
+            &values_of(kr),
+            Some(json!({"value": 70})),
+        )
+        .await,
         StatusCode::CONFLICT,
         None,
     )
     .await;
-    assert_eq!(json_of(&app, &format!("/api/v1/key-results/{kr}")).await["current"], 55.0);
+    assert_eq!(
+        json_of(&app, &format!("/api/v1/key-results/{kr}")).await["current"],
+        55.0
+    );
 }
 
 async fn kpis_and_fed_key_results(app: TestApp) {
@@ -179,9 +256,15 @@ async fn kpis_and_fed_key_results(app: TestApp) {
 
     // Bad input, each naming the field.
     for (body, field) in [
-        (json!({"name": "Latency", "corridor_min": 10, "corridor_max": 5}), "corridor_min"),
+        (
+            json!({"name": "Latency", "corridor_min": 10, "corridor_max": 5}),
+            "corridor_min",
+        ),
         (json!({"name": ""}), "name"),
-        (json!({"name": "Latency", "corridor_min": "low"}), "corridor_min"),
+        (
+            json!({"name": "Latency", "corridor_min": "low"}),
+            "corridor_min",
+        ),
         (json!({"name": "Latency", "owner_id": "nobody"}), "owner_id"),
     ] {
         assert_problem(
@@ -192,11 +275,23 @@ async fn kpis_and_fed_key_results(app: TestApp) {
         .await;
     }
     // Maya creates a KPI she owns; she may not name someone else.
-    let r = send(&app, &maya_token, Method::POST, "/api/v1/kpis",
-        Some(json!({"name": "Weekly active users", "owner_id": app.admin_id}))).await;
+    let r = send(
+        &app,
+        &maya_token,
+        Method::POST,
+        "/api/v1/kpis",
+        Some(json!({"name": "Weekly active users", "owner_id": app.admin_id})),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let r = send(&app, &maya_token, Method::POST, "/api/v1/kpis",
-        Some(json!({"name": "Weekly active users", "unit": "users", "corridor_min": 1000}))).await;
+    let r = send(
+        &app,
+        &maya_token,
+        Method::POST,
+        "/api/v1/kpis",
+        Some(json!({"name": "Weekly active users", "unit": "users", "corridor_min": 1000})),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let kpi: Value = r.json().await.unwrap();
     let kpi_id = kpi["id"].as_str().unwrap().to_string();
@@ -207,13 +302,21 @@ async fn kpis_and_fed_key_results(app: TestApp) {
     // A key result takes the KPI as its data source; a wrong one is refused naming `kpi_id`.
     let krs_path = format!("/api/v1/objectives/{o}/key-results");
     assert_problem(
-        app.post(&krs_path, json!({"title": "Shipped", "kind": "boolean", "kpi_id": kpi_id})).await,
+        app.post(
+            &krs_path,
+            json!({"title": "Shipped", "kind": "boolean", "kpi_id": kpi_id}),
+        )
+        .await,
         StatusCode::UNPROCESSABLE_ENTITY,
         Some("kpi_id"),
     )
     .await;
     assert_problem(
-        app.post(&krs_path, json!({"title": "Users", "kind": "increase", "target": 5000, "kpi_id": "nope"})).await,
+        app.post(
+            &krs_path,
+            json!({"title": "Users", "kind": "increase", "target": 5000, "kpi_id": "nope"}),
+        )
+        .await,
         StatusCode::UNPROCESSABLE_ENTITY,
         Some("kpi_id"),
     )
@@ -223,27 +326,58 @@ async fn kpis_and_fed_key_results(app: TestApp) {
         .await;
     let fed = fed["id"].as_str().unwrap().to_string();
     let r = app
-        .patch(&format!("/api/v1/key-results/{}", krs[0]), json!({"kpi_id": kpi_id}))
+        .patch(
+            &format!("/api/v1/key-results/{}", krs[0]),
+            json!({"kpi_id": kpi_id}),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
 
     // Readings: by the owner only (or an admin), healthy then outside since the first bad one.
-    let r = send(&app, &app.token, Method::POST, &values, Some(json!({"value": 1200}))).await;
+    let r = send(
+        &app,
+        &app.token,
+        Method::POST,
+        &values,
+        Some(json!({"value": 1200})),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::CREATED, "admins may record");
     let (_, sam) = app.member("Sam Outsider").await;
     let r = send(&app, &sam, Method::POST, &values, Some(json!({"value": 1}))).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert_problem(
-        send(&app, &maya_token, Method::POST, &values, Some(json!({"value": "lots"}))).await,
+        send(
+            &app,
+            &maya_token,
+            Method::POST,
+            &values,
+            Some(json!({"value": "lots"})),
+        )
+        .await,
         StatusCode::UNPROCESSABLE_ENTITY,
         Some("value"),
     )
     .await;
     let got = json_of(&app, &format!("/api/v1/kpis/{kpi_id}")).await;
     assert_eq!(got["health"]["state"], "healthy");
-    let r = send(&app, &maya_token, Method::POST, &values, Some(json!({"value": 900}))).await;
+    let r = send(
+        &app,
+        &maya_token,
+        Method::POST,
+        &values,
+        Some(json!({"value": 900})),
+    )
+    .await;
     let first_bad: Value = r.json().await.unwrap();
-    let r = send(&app, &maya_token, Method::POST, &values, Some(json!({"value": 800, "note": "holiday"}))).await;
+    let r = send(
+        &app,
+        &maya_token,
+        Method::POST,
+        &values,
+        Some(json!({"value": 800, "note": "holiday"})),
+    )
+    .await;
     let recorded: Value = r.json().await.unwrap();
     let moved: Vec<&str> = recorded["key_result_ids"]
         .as_array()
@@ -251,7 +385,10 @@ async fn kpis_and_fed_key_results(app: TestApp) {
         .iter()
         .map(|v| v.as_str().unwrap())
         .collect();
-    assert!(moved.contains(&fed.as_str()) && moved.contains(&krs[0].as_str()), "{recorded}");
+    assert!(
+        moved.contains(&fed.as_str()) && moved.contains(&krs[0].as_str()),
+        "{recorded}"
+    );
     let got = json_of(&app, &format!("/api/v1/kpis/{kpi_id}")).await;
     assert_eq!(got["health"]["state"], "outside", "{got}");
     assert_eq!(got["health"]["since"], first_bad["value"]["at"]);
@@ -283,18 +420,41 @@ async fn kpis_and_fed_key_results(app: TestApp) {
     assert!(rest["next_cursor"].is_null());
 
     // A KPI ingest token pushes to its KPI only.
-    let t = send(&app, &maya_token, Method::POST, &format!("/api/v1/kpis/{kpi_id}/ingest-tokens"),
-        Some(json!({"name": "warehouse"}))).await;
+    let t = send(
+        &app,
+        &maya_token,
+        Method::POST,
+        &format!("/api/v1/kpis/{kpi_id}/ingest-tokens"),
+        Some(json!({"name": "warehouse"})),
+    )
+    .await;
     assert_eq!(t.status(), StatusCode::CREATED);
     let t: Value = t.json().await.unwrap();
     let secret = t["token"].as_str().unwrap();
-    let r = send(&app, secret, Method::POST, &values, Some(json!({"value": 1500}))).await;
+    let r = send(
+        &app,
+        secret,
+        Method::POST,
+        &values,
+        Some(json!({"value": 1500})),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["value"]["source"]["name"], "warehouse");
-    assert_eq!(json_of(&app, &format!("/api/v1/kpis/{kpi_id}")).await["health"]["state"], "healthy");
+    assert_eq!(
+        json_of(&app, &format!("/api/v1/kpis/{kpi_id}")).await["health"]["state"],
+        "healthy"
+    );
     assert_problem(
-        send(&app, secret, Method::POST, &values_of(&fed), Some(json!({"value": 1}))).await,
+        send(
+            &app,
+            secret,
+            Method::POST,
+            &values_of(&fed),
+            Some(json!({"value": 1})),
+        )
+        .await,
         StatusCode::FORBIDDEN,
         None,
     )
@@ -302,28 +462,67 @@ async fn kpis_and_fed_key_results(app: TestApp) {
 
     // Corridor changes are checked too; a list shows every KPI.
     assert_problem(
-        send(&app, &maya_token, Method::PATCH, &format!("/api/v1/kpis/{kpi_id}"),
-            Some(json!({"corridor_max": 500}))).await,
+        send(
+            &app,
+            &maya_token,
+            Method::PATCH,
+            &format!("/api/v1/kpis/{kpi_id}"),
+            Some(json!({"corridor_max": 500})),
+        )
+        .await,
         StatusCode::UNPROCESSABLE_ENTITY,
         Some("corridor_min"),
     )
     .await;
-    let r = send(&app, &maya_token, Method::PATCH, &format!("/api/v1/kpis/{kpi_id}"),
-        Some(json!({"corridor_min": null, "corridor_max": 2000}))).await;
+    let r = send(
+        &app,
+        &maya_token,
+        Method::PATCH,
+        &format!("/api/v1/kpis/{kpi_id}"),
+        Some(json!({"corridor_min": null, "corridor_max": 2000})),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::OK);
     let list = json_of(&app, "/api/v1/kpis").await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
     assert_eq!(list["items"][0]["corridor"]["max"], 2000.0);
 
     // Deleted: gone, its token stops, the key result keeps its history.
-    let r = send(&app, &sam, Method::DELETE, &format!("/api/v1/kpis/{kpi_id}"), None).await;
+    let r = send(
+        &app,
+        &sam,
+        Method::DELETE,
+        &format!("/api/v1/kpis/{kpi_id}"),
+        None,
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let r = send(&app, &maya_token, Method::DELETE, &format!("/api/v1/kpis/{kpi_id}"), None).await;
+    let r = send(
+        &app,
+        &maya_token,
+        Method::DELETE,
+        &format!("/api/v1/kpis/{kpi_id}"),
+        None,
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
-    assert_eq!(app.get(&format!("/api/v1/kpis/{kpi_id}")).await.status(), StatusCode::NOT_FOUND);
-    let r = send(&app, secret, Method::POST, &values, Some(json!({"value": 1}))).await;
+    assert_eq!(
+        app.get(&format!("/api/v1/kpis/{kpi_id}")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let r = send(
+        &app,
+        secret,
+        Method::POST,
+        &values,
+        Some(json!({"value": 1})),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(json_of(&app, &format!("/api/v1/key-results/{fed}")).await["current"], 1500.0);
+    assert_eq!(
+        json_of(&app, &format!("/api/v1/key-results/{fed}")).await["current"],
+        1500.0
+    );
 }
 
 #[tokio::test]

@@ -325,9 +325,11 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
     let foreign_asked = depend(app, &odk, &fk).await;
     let own_asked = depend(app, &fdk, &ok).await;
     let (foreign_kpi, own_kpi) = (kpi(app, &stranger).await, kpi(app, &person).await);
-    let foreign_kr_token = ingest_token(app, &format!("/api/v1/key-results/{fk}/ingest-tokens")).await;
+    let foreign_kr_token =
+        ingest_token(app, &format!("/api/v1/key-results/{fk}/ingest-tokens")).await;
     let own_kr_token = ingest_token(app, &format!("/api/v1/key-results/{ok}/ingest-tokens")).await;
-    let foreign_kpi_token = ingest_token(app, &format!("/api/v1/kpis/{foreign_kpi}/ingest-tokens")).await;
+    let foreign_kpi_token =
+        ingest_token(app, &format!("/api/v1/kpis/{foreign_kpi}/ingest-tokens")).await;
     let own_kpi_token = ingest_token(app, &format!("/api/v1/kpis/{own_kpi}/ingest-tokens")).await;
     Fixture {
         foreign: Targets {
@@ -390,7 +392,10 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
 /// A KPI owned by `owner`, created by the administrator.
 async fn kpi(app: &TestApp, owner: &str) -> String {
     id(&app
-        .create("/api/v1/kpis", json!({"name": "Uptime", "unit": "%", "corridor_min": 99.5, "owner_id": owner}))
+        .create(
+            "/api/v1/kpis",
+            json!({"name": "Uptime", "unit": "%", "corridor_min": 99.5, "owner_id": owner}),
+        )
         .await)
 }
 
