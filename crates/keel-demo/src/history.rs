@@ -151,6 +151,7 @@ pub(crate) fn weekly_history(
             created_at: at,
             corrects: None,
             retracted: None,
+            source: None,
             scale: ConfidenceScale::ZeroToTen,
         });
         if is_last {

@@ -55,6 +55,10 @@ pub struct CheckIn {
     /// check-in stays in the history but no longer counts for value, status or forecast.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retracted: Option<Retraction>,
+    /// Set when a source recorded it rather than a person (an ingest token, a KPI): its author
+    /// in the history. Such a check-in is never the owner's word.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<crate::data_feed::DataSource>,
 }
 
 /// How a check-in stopped standing.
@@ -178,6 +182,7 @@ mod tests {
             scale: ConfidenceScale::ZeroToTen,
             corrects: None,
             retracted: None,
+            source: None,
         }
     }
 

@@ -112,3 +112,15 @@ id_type!(
     /// A dependency: one key result waits on another (negotiated with the other's owner).
     DependencyId
 );
+id_type!(
+    /// A KPI: a named metric watched beside the OKRs, with a healthy corridor.
+    KpiId
+);
+id_type!(
+    /// One reading of a KPI.
+    KpiValueId
+);
+id_type!(
+    /// An ingest token: a secret that lets a machine push values to one key result or KPI.
+    IngestTokenId
+);

@@ -24,6 +24,7 @@
 //! | `okrs::initiatives` | [`Initiatives`] | `initiatives` |
 //! | `okrs::alignment` | [`Alignment`] | `key_result_parents` (and the alignment tree's reads) |
 //! | `okrs::dependencies` | [`Dependencies`] | `key_result_dependencies` |
+//! | `data_feeds` | [`DataFeeds`] | `kpis`, `kpi_values`, `ingest_tokens` (and `key_results.kpi_id`) |
 //! | `check_ins` (and `check_ins::group_commit`) | [`CheckIns`] | `check_ins` |
 //! | `ownership_requests` | [`Ownership`] | `ownership_requests` |
 //! | `owner_rhythm` | [`Rhythm`] | `team_cadences`, `status_overrides`, `key_result_scores`, `retrospectives` |
@@ -72,6 +73,7 @@ mod audit_log;
 mod cfrs;
 mod check_ins;
 mod cycles;
+mod data_feeds;
 mod db;
 mod financial;
 mod first_run;
@@ -102,6 +104,7 @@ pub use audit_log::AuditLog;
 pub use cfrs::Cfrs;
 pub use check_ins::CheckIns;
 pub use cycles::Cycles;
+pub use data_feeds::DataFeeds;
 pub use db::SqliteSynchronous;
 pub use financial::{Financial, FinancialQuery, FinancialTotal};
 pub use first_run::FirstRun;
@@ -565,6 +568,8 @@ pub trait Store: Send + Sync + 'static {
     fn as_participation(&self) -> &dyn Participation;
     /// This store as its Financial area.
     fn as_financial(&self) -> &dyn Financial;
+    /// This store as its DataFeeds area.
+    fn as_data_feeds(&self) -> &dyn DataFeeds;
 }
 
 impl<T> Store for T
@@ -597,6 +602,7 @@ where
         + Dependencies
         + Participation
         + Financial
+        + DataFeeds
         + Send
         + Sync
         + 'static,
@@ -683,6 +689,7 @@ where
         self
     }
     fn as_financial(&self) -> &dyn Financial {
+    fn as_data_feeds(&self) -> &dyn DataFeeds {
         self
     }
 }

@@ -474,3 +474,43 @@ pub fn reset_password(caller: &Person) -> ApiResult<()> {
         Err(deny("reset passwords: it needs the admin role"))
     }
 }
+
+// ---- data in: ingest tokens and KPIs ----
+
+/// A key result's ingest tokens (create, list, revoke): its acting owner and administrators. A
+/// token speaks for the key result's data, so those who answer for it decide who may push.
+pub fn manage_ingest_tokens(actor: &Actor, kr: &KeyResult) -> ApiResult<()> {
+    if actor.owns_key_result(kr) || is(actor, Role::Admin) {
+        Ok(())
+    } else {
+        Err(deny(
+            "manage this key result's ingest tokens: only its owner or an admin may",
+        ))
+    }
+}
+
+/// Creating a KPI: whoever may create OKRs (a KPI is watched by someone who answers for it).
+pub fn create_kpi(caller: &Person) -> ApiResult<()> {
+    create_okr(caller).map_err(|_| deny("create KPIs: your roles are read-only"))
+}
+
+/// Changing a KPI (editing, deleting, recording a reading, its ingest tokens): its owner and
+/// administrators.
+pub fn manage_kpi(caller: &Person, kpi: &keel_domain::kpi::Kpi) -> ApiResult<()> {
+    if kpi.owner_id == caller.id || is(caller, Role::Admin) {
+        Ok(())
+    } else {
+        Err(deny("change this KPI: only its owner or an admin may"))
+    }
+}
+
+/// Naming someone else as a KPI's owner: administrators (others create KPIs they own).
+pub fn assign_kpi_owner(caller: &Person, owner: &PersonId) -> ApiResult<()> {
+    if owner == &caller.id || is(caller, Role::Admin) {
+        Ok(())
+    } else {
+        Err(deny(
+            "name someone else as a KPI's owner: only an admin may; you may own it yourself",
+        ))
+    }
+}

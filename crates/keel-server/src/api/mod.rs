@@ -6,6 +6,7 @@ mod alignment;
 mod audit;
 mod contract;
 mod conversations;
+mod data_feeds;
 mod dependencies;
 mod directory;
 mod invitations;
@@ -74,6 +75,7 @@ same way again until the state changes."
         (name = "alignment", description = "The alignment tree: what each objective and key result contributes to, a level at a time"),
         (name = "dependencies", description = "Key results that depend on others, negotiated with the other key result's owner"),
         (name = "reports", description = "Reports for HR, team leads, finance and analysts: participation, as JSON pages or CSV"),
+        (name = "data", description = "Data in: values pushed to key results with ingest tokens, and KPIs with their healthy corridor"),
     )
 )]
 struct ApiDoc;
@@ -111,6 +113,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(alignment::routes())
         .merge(dependencies::routes())
         .merge(reports::routes())
+        .merge(data_feeds::routes())
         .split_for_parts();
     let mut doc = doc;
     // After the merge: the rules apply to every route's operations.

@@ -20,6 +20,7 @@ pub mod dependencies;
 pub mod financial;
 pub mod health;
 pub mod key_result_page;
+pub mod kpis;
 pub mod lists;
 pub mod my_week;
 pub mod notifications;

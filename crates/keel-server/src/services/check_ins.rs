@@ -43,29 +43,96 @@ pub fn validate(
     input: NewCheckIn,
 ) -> ApiResult<(CheckIn, KeyResult)> {
     access::check_in(caller, kr, o)?;
+    judge(
+        kr,
+        o,
+        cycle,
+        scale,
+        t,
+        Reading {
+            value: input.value,
+            confidence: Some(input.confidence),
+            note: input.note,
+            at: input.at,
+            author: Author::Person(caller.id.clone()),
+        },
+    )
+}
+
+/// Who records a reading: a person, or a source (an ingest token, a KPI) that is nobody's word.
+#[derive(Debug, Clone)]
+pub enum Author {
+    Person(PersonId),
+    Source(keel_domain::data_feed::DataSource),
+}
+
+/// One reading of a key result, by whoever records it, before it is judged.
+#[derive(Debug, Clone)]
+pub struct Reading {
+    pub value: f64,
+    /// Optional only for values pushed without one (`POST …/values`): the check-in then keeps
+    /// the key result's latest confidence, and only its owner's word ever counts.
+    pub confidence: Option<i64>,
+    pub note: String,
+    pub at: Option<chrono::DateTime<chrono::Utc>>,
+    pub author: Author,
+}
+
+/// The one judgement of a reading of `kr`, whatever its author, once its author may record it:
+/// 409 when the key result or its cycle is closed, 422 naming the field for a confidence off
+/// the scale, a note too long, a value the key result cannot take or a time in the future. A
+/// source's check-in is never the owner's word; an owner's reading without a confidence keeps
+/// the one they gave last (422 naming `confidence` when they never gave one). Returns the
+/// check-in and the key result as it will be once recorded.
+pub fn judge(
+    kr: &KeyResult,
+    o: &Objective,
+    cycle: Option<&Cycle>,
+    scale: ConfidenceScale,
+    t: chrono::DateTime<chrono::Utc>,
+    reading: Reading,
+) -> ApiResult<(CheckIn, KeyResult)> {
     guards::unlocked(o, cycle)?;
+    let (author_id, source) = match reading.author {
+        Author::Person(p) => (Some(p), None),
+        Author::Source(s) => (None, Some(s)),
+    };
+    let owners_word = keel_domain::rhythm::is_owners_word(kr, author_id.as_ref());
+    let confidence = match (reading.confidence, kr.confidence) {
+        (Some(c), _) => c,
+        (None, Some(last)) => i64::from(last),
+        (None, None) if owners_word => {
+            return Err(ApiError::invalid(
+                "confidence",
+                "your first check-in as the owner needs your confidence",
+            ))
+        }
+        // Not anyone's word: the scale's lowest is only a placeholder that never counts.
+        (None, None) => i64::from(scale.min()),
+    };
     let check_in = CheckIn {
         id: CheckInId::generate(),
         key_result_id: kr.id.clone(),
-        value: input.value,
-        confidence: Confidence::new(input.confidence, scale)?,
-        note: input.note,
-        author_id: Some(caller.id.clone()),
+        value: reading.value,
+        confidence: Confidence::new(confidence, scale)?,
+        note: reading.note,
+        author_id,
         // Microseconds, the precision of both databases.
-        at: input
+        at: reading
             .at
             .map(|a| chrono::DateTime::from_timestamp_micros(a.timestamp_micros()).unwrap_or(a))
             .unwrap_or(t),
         created_at: t,
         corrects: None,
         retracted: None,
+        source,
         scale,
     }
     .validated()?;
     let mut applied = kr.clone();
     applied.apply_value(check_in.value)?;
-    // The key result keeps its owner's latest confidence, never a contributor's.
-    if keel_domain::rhythm::is_owners_word(kr, check_in.author_id.as_ref()) {
+    // The key result keeps its owner's latest confidence, never a contributor's or a source's.
+    if owners_word {
         applied.confidence = Some(check_in.confidence.value());
     }
     applied.last_check_in_at = Some(check_in.at);
@@ -314,6 +381,7 @@ fn corrected(
         scale,
         corrects: Some(original.id.clone()),
         retracted: None,
+        source: original.source.clone(),
     }
     .validated()?)
 }

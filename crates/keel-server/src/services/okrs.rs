@@ -14,7 +14,7 @@ use crate::services::ownership::{check_can_activate, new_request};
 use crate::services::visibility::Viewer;
 use keel_domain::*;
 use keel_store::Store;
-use keel_store::{Alignment, Cycles, Initiatives, KeyResults, Objectives, Settings};
+use keel_store::{Alignment, Cycles, DataFeeds, Initiatives, KeyResults, Objectives, Settings};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -224,6 +224,8 @@ pub struct CheckedObjective {
     key_results: Vec<(KeyResult, OwnershipRequest)>,
     /// The new key results aligned to parents, written once they exist.
     aligned: Vec<(KeyResultId, Vec<ParentRef>)>,
+    /// The new key results fed by a KPI, linked once they exist.
+    fed: Vec<(KeyResultId, KpiId)>,
 }
 
 /// A new objective with its key results, checked all together, then written in one
@@ -262,11 +264,16 @@ pub async fn check_objective_with_key_results(
     };
     let mut key_results = Vec::with_capacity(rows.len());
     let mut aligned = vec![];
+    let mut fed = vec![];
     for (i, row) in rows.into_iter().enumerate() {
+        let kpi = row.kpi_id.clone();
         match check_new_key_result(store, caller, &id, &cycle_id, row).await {
             Ok((kr, request, parents)) => {
                 if !parents.is_empty() {
                     aligned.push((kr.id.clone(), parents));
+                }
+                if let Some(k) = kpi {
+                    fed.push((kr.id.clone(), k));
                 }
                 key_results.push((kr, request));
             }
@@ -289,6 +296,7 @@ pub async fn check_objective_with_key_results(
         request,
         key_results,
         aligned,
+        fed,
     })
 }
 
@@ -320,6 +328,9 @@ pub async fn write_new_objective(
         if let Some(kr) = key_results.iter_mut().find(|k| &k.id == id) {
             *kr = store.align_key_result(&ctx, kr, parents).await?;
         }
+    }
+    for (id, kpi) in &c.fed {
+        store.set_key_result_kpi(&ctx, id, Some(kpi)).await?;
     }
     Ok((c.objective, key_results))
 }
@@ -578,6 +589,10 @@ pub struct NewKeyResult {
     /// allowed; a loop is refused).
     #[serde(default)]
     pub parent_ids: Vec<String>,
+    /// A KPI whose readings feed it (each reading records a check-in by "KPI: <name>"); only
+    /// for key results measured by a number.
+    #[serde(default)]
+    pub kpi_id: Option<KpiId>,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -612,6 +627,10 @@ pub struct KeyResultPatch {
     /// Replaces what it contributes to (objectives or key results, by id); those you may not
     /// see are kept.
     pub parent_ids: Option<Vec<String>>,
+    /// The KPI whose readings feed it; `null` stops it.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub kpi_id: Option<Option<KpiId>>,
 }
 
 /// A key result's own dates lie within its objective's cycle (422 naming the date otherwise).
@@ -637,6 +656,7 @@ pub async fn create_key_result(
 ) -> ApiResult<KeyResult> {
     let objective = authorize_edit_objective(store, caller, objective_id).await?;
     require_unlocked(store, &objective).await?;
+    let kpi = input.kpi_id.clone();
     let (kr, request, parents) =
         check_new_key_result(store, caller, &objective.id, &objective.cycle_id, input)
             .await
@@ -644,6 +664,11 @@ pub async fn create_key_result(
     store
         .insert_key_result(&caller.write_ctx(), &kr, Some(&request))
         .await?;
+    if let Some(k) = &kpi {
+        store
+            .set_key_result_kpi(&caller.write_ctx(), &kr.id, Some(k))
+            .await?;
+    }
     if parents.is_empty() {
         return Ok(kr);
     }
@@ -663,6 +688,9 @@ async fn check_new_key_result(
     input: NewKeyResult,
 ) -> Result<(KeyResult, OwnershipRequest, Vec<ParentRef>), Vec<ApiError>> {
     let mut errors: Vec<ApiError> = vec![];
+    if let Some(k) = &input.kpi_id {
+        errors.extend(super::kpis::check_source(store, input.kind, k).await.err());
+    }
     let target = match (input.kind, input.target) {
         (_, Some(t)) => Some(t),
         (MetricKind::Boolean | MetricKind::Milestone, None) => Some(0.0),
@@ -825,6 +853,9 @@ pub async fn patch_key_result(
         after.ends_on = v;
     }
     let after = after.validated()?;
+    if let Some(Some(k)) = &patch.kpi_id {
+        super::kpis::check_source(store, after.metric_kind, k).await?;
+    }
     if (after.starts_on, after.ends_on) != (before.starts_on, before.ends_on) {
         check_dates_within_cycle(store, &objective.cycle_id, &after).await?;
     }
@@ -850,7 +881,12 @@ pub async fn patch_key_result(
         )
         .await?;
     }
-    let stored = if patch.parent_ids.is_some() && after == before {
+    if let Some(k) = &patch.kpi_id {
+        store
+            .set_key_result_kpi(&caller.write_ctx(), &before.id, k.as_ref())
+            .await?;
+    }
+    let stored = if (patch.parent_ids.is_some() || patch.kpi_id.is_some()) && after == before {
         before
     } else {
         store

@@ -94,6 +94,74 @@ pub fn sparkline(readings: &[u8], min: u8, max: u8, label: &str) -> Option<Strin
     Some(svg)
 }
 
+/// A KPI's readings (oldest first) as a line, `w` by `h`, with its healthy corridor (`min`,
+/// `max`, either open) shaded behind it and a dot on the latest reading: the small tile of the
+/// KPI list and the history chart of its page. `None` when there is nothing to draw.
+pub fn kpi_line(
+    values: &[f64],
+    corridor: (Option<f64>, Option<f64>),
+    (w, h): (f64, f64),
+    label: &str,
+) -> Option<String> {
+    let last = *values.last()?;
+    let pad = 4.0;
+    let bounds = values.iter().copied().chain(corridor.0).chain(corridor.1);
+    let lo = bounds.clone().fold(f64::INFINITY, f64::min);
+    let hi = bounds.fold(f64::NEG_INFINITY, f64::max);
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let y = |v: f64| pad + (h - 2.0 * pad) * (1.0 - (v - lo) / span);
+    let x = |i: usize| {
+        if values.len() > 1 {
+            pad + (w - 2.0 * pad) * i as f64 / (values.len() - 1) as f64
+        } else {
+            w / 2.0
+        }
+    };
+    let aria = format!(
+        "{label}: {} readings, latest {}",
+        values.len(),
+        format::num(last)
+    );
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg class="kpi-line" role="img" aria-label="{a}" viewBox="0 0 {w} {h}" width="{w}" height="{h}"><title>{a}</title>"#,
+        a = esc(&aria),
+        w = n(w),
+        h = n(h)
+    );
+    if corridor.0.is_some() || corridor.1.is_some() {
+        let top = corridor.1.map_or(0.0, y);
+        let bottom = corridor.0.map_or(h, y);
+        let _ = write!(
+            svg,
+            r#"<rect class="corridor" x="0" y="{}" width="{}" height="{}"/>"#,
+            n(top),
+            n(w),
+            n((bottom - top).max(0.5))
+        );
+    }
+    if values.len() > 1 {
+        let points: Vec<String> = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| format!("{},{}", n(x(i)), n(y(*v))))
+            .collect();
+        let _ = write!(
+            svg,
+            r#"<polyline fill="none" stroke="currentColor" stroke-width="2" points="{}"/>"#,
+            points.join(" ")
+        );
+    }
+    let _ = write!(
+        svg,
+        r#"<circle cx="{}" cy="{}" r="3" fill="currentColor"/></svg>"#,
+        n(x(values.len() - 1)),
+        n(y(last))
+    );
+    Some(svg)
+}
+
 /// One reading of progress: when, and the progress in [0, 1].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ProgressPoint {

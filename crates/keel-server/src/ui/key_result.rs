@@ -63,8 +63,10 @@ pub struct CheckInLine {
     pub id: String,
     pub when: String,
     pub value: String,
-    pub confidence: u8,
+    /// Its confidence, or "—" for a value a source recorded (nobody's word).
+    pub confidence: String,
     pub note: String,
+    /// A person's name, or the source ("Data: nightly build", "KPI: Weekly active users").
     pub author: String,
     /// "Corrected by Ana Admin on 3 Dec 2026" / "Withdrawn by …"; empty while it stands.
     pub set_aside: String,
@@ -103,6 +105,8 @@ struct KeyResultTemplate {
     aligns: super::alignment::AlignsTo,
     /// What it depends on and what depends on it (`ui::dependencies`).
     deps: super::dependencies::DependsOn,
+    /// Where its values come from, and its ingest tokens (`ui::data_feeds`).
+    feeds: super::data_feeds::Feeds,
 }
 
 /// A moment's day in the reader's zone.
@@ -147,6 +151,14 @@ struct Shown {
     past: Option<PastDay>,
     /// The "aligns to" form as posted when it was refused.
     align: Option<super::alignment::AlignPosted>,
+    /// An ingest token just created (its secret, shown once), or the name typed and refused.
+    token: Option<TokenShown>,
+}
+
+/// What the ingest token form shows after it was posted.
+enum TokenShown {
+    Created(String),
+    Refused { name: String, error: String },
 }
 
 async fn page(
@@ -161,6 +173,7 @@ async fn page(
         notice,
         past,
         align,
+        token,
     } = shown;
     let KeyResultPage {
         key_result: k,
@@ -189,6 +202,16 @@ async fn page(
     )
     .await?;
     let deps = super::dependencies::depends_on(state.store(), caller, &record).await?;
+    let mut feeds =
+        super::data_feeds::feeds(state.store(), caller, &record, &check_ins, read_only).await?;
+    match token {
+        Some(TokenShown::Created(secret)) => feeds.secret = Some(secret),
+        Some(TokenShown::Refused { name, error }) => {
+            feeds.name = name;
+            feeds.name_error = Some(error);
+        }
+        None => {}
+    }
     let scale = keel_store::Settings::settings(state.store())
         .await?
         .confidence_scale;
@@ -222,9 +245,15 @@ async fn page(
             id: c.id.to_string(),
             when: day(c.at),
             value: num(c.value),
-            confidence: c.confidence.value(),
+            confidence: match &c.source {
+                Some(_) => "—".into(),
+                None => c.confidence.value().to_string(),
+            },
             note: c.note.clone(),
-            author: name(c.author_id.as_ref()),
+            author: match &c.source {
+                Some(s) => s.label(),
+                None => name(c.author_id.as_ref()),
+            },
             set_aside: c.retracted.as_ref().map_or_else(String::new, |r| {
                 let how = match r.kind {
                     RetractionKind::Corrected => "Corrected",
@@ -271,7 +300,46 @@ async fn page(
         notice,
         aligns,
         deps,
+        feeds,
     })
+}
+
+/// The page after its ingest token form was posted: the new secret shown once (201), or the
+/// name's refusal next to it (422); other refusals (403, 404) as pages of their own.
+pub(crate) async fn after_token(
+    state: &AppState,
+    caller: &Caller,
+    id: &KeyResultId,
+    created: crate::error::ApiResult<crate::services::data_feeds::CreatedIngestToken>,
+    name: String,
+) -> Result<Response, UiError> {
+    let (status, shown) = match created {
+        Ok(c) => (
+            StatusCode::CREATED,
+            Shown {
+                notice: Some(format!(
+                    "The ingest token “{}” was created. Copy its secret now: Keel keeps only a hash and will not show it again.",
+                    c.token.name
+                )),
+                token: Some(TokenShown::Created(c.secret)),
+                ..Default::default()
+            },
+        ),
+        Err(ApiError::Invalid(e)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Shown {
+                error: Some("The ingest token was not created: see its form.".into()),
+                token: Some(TokenShown::Refused {
+                    name,
+                    error: e.message,
+                }),
+                ..Default::default()
+            },
+        ),
+        Err(e) => return Err(UiError(e)),
+    };
+    let page = page(state, caller, id, shown).await?;
+    Ok(render(status, &page))
 }
 
 /// The page again after the "aligns to" form was refused (422): the message next to its field,
@@ -313,6 +381,9 @@ pub async fn show(
             Some("Withdrawn: it stays in the history but no longer counts.".into())
         }
         Some("aligned") => Some("Saved: what it aligns to is as shown below.".into()),
+        Some("token-revoked") => {
+            Some("The ingest token was revoked: it is refused from now on.".into())
+        }
         _ => None,
     };
     let shown = Shown {

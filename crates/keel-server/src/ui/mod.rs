@@ -22,12 +22,14 @@ pub mod cfrs;
 pub mod charts;
 pub mod close_out;
 pub mod company;
+pub mod data_feeds;
 pub mod dependencies;
 pub mod financial;
 pub mod format;
 pub mod forms;
 pub mod health;
 pub mod key_result;
+pub mod kpis;
 pub mod notifications;
 pub mod objective;
 pub mod objectives;
@@ -74,6 +76,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(pages::owner_routes())
         .merge(objective::routes())
         .merge(key_result::routes())
+        .merge(data_feeds::routes())
+        .merge(kpis::routes())
         .merge(okr_forms::routes())
         .merge(pickers::routes())
         .merge(reviews::routes())
@@ -320,6 +324,7 @@ const NAV: [(&str, &str, Option<MayOpen>); 9] = [
     ("/company", "Company", None),
     ("/alignment", "Alignment", None),
     ("/ownership", "Ownership", None),
+    ("/kpis", "KPIs", None),
     (
         "/health",
         "Health",

@@ -722,6 +722,7 @@ mod tests {
             created_at: at,
             corrects: None,
             retracted: None,
+            source: None,
             scale: ConfidenceScale::ZeroToTen,
         }
     }

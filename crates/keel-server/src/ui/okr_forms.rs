@@ -827,6 +827,7 @@ pub async fn create_key_result(
             financial: !posted.one("financial").is_empty(),
             starts_on,
             ends_on,
+            kpi_id: None,
             // What it aligns to is set on the key result's own page ("Aligns to").
             parent_ids: Vec::new(),
         };

@@ -56,6 +56,12 @@ struct Targets {
     /// A check-in on `key_result`: the role's own where they may check in on it (own), else
     /// the administrator's (foreign, and own for roles that may not check in there).
     check_in: String,
+    /// A KPI owned by the stranger (foreign) or the role (own), one more to delete, an ingest
+    /// token of `key_result` and one of `kpi`.
+    kpi: String,
+    doomed_kpi: String,
+    key_result_token: String,
+    kpi_token: String,
     /// The note of `conversation` told to its other person (the helper, or the role).
     notification: String,
     /// A dependency of `key_result` (on `handover_key_result`), for the DELETE row.
@@ -318,6 +324,13 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
     let own_dependency = depend(app, &ok, &ohk).await;
     let foreign_asked = depend(app, &odk, &fk).await;
     let own_asked = depend(app, &fdk, &ok).await;
+    let (foreign_kpi, own_kpi) = (kpi(app, &stranger).await, kpi(app, &person).await);
+    let foreign_kr_token =
+        ingest_token(app, &format!("/api/v1/key-results/{fk}/ingest-tokens")).await;
+    let own_kr_token = ingest_token(app, &format!("/api/v1/key-results/{ok}/ingest-tokens")).await;
+    let foreign_kpi_token =
+        ingest_token(app, &format!("/api/v1/kpis/{foreign_kpi}/ingest-tokens")).await;
+    let own_kpi_token = ingest_token(app, &format!("/api/v1/kpis/{own_kpi}/ingest-tokens")).await;
     Fixture {
         foreign: Targets {
             person: stranger.clone(),
@@ -338,6 +351,10 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
             notification: foreign_notification,
             dependency: foreign_dependency,
             asked_dependency: foreign_asked,
+            kpi: foreign_kpi,
+            doomed_kpi: kpi(app, &stranger).await,
+            key_result_token: foreign_kr_token,
+            kpi_token: foreign_kpi_token,
         },
         own: Targets {
             person: person.clone(),
@@ -358,6 +375,10 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
             notification: own_notification,
             dependency: own_dependency,
             asked_dependency: own_asked,
+            kpi: own_kpi,
+            doomed_kpi: kpi(app, &person).await,
+            key_result_token: own_kr_token,
+            kpi_token: own_kpi_token,
         },
         person,
         email: format!("role.{tag}@keel.test"),
@@ -366,6 +387,21 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
         cycle: cycle.to_string(),
         spare_cycle,
     }
+}
+
+/// A KPI owned by `owner`, created by the administrator.
+async fn kpi(app: &TestApp, owner: &str) -> String {
+    id(&app
+        .create(
+            "/api/v1/kpis",
+            json!({"name": "Uptime", "unit": "%", "corridor_min": 99.5, "owner_id": owner}),
+        )
+        .await)
+}
+
+/// An ingest token of a key result or KPI (`path` is its collection), made by the administrator.
+async fn ingest_token(app: &TestApp, path: &str) -> String {
+    id(&app.create(path, json!({"name": "walk"})).await)
 }
 
 /// Retrospectives to read, written by the administrator.
@@ -419,7 +455,8 @@ async fn accept(app: &TestApp, owner: &str, objectives: &[&str], key_results: &[
 fn request(rule: &Row, f: &Fixture, t: &Targets, n: usize) -> (String, Option<Value>) {
     let p = rule.path;
     // Deleting the record itself takes a doomed one (other DELETE rows act on the live ones).
-    let delete = rule.method == "DELETE" && (p == "/objectives/{id}" || p == "/key-results/{id}");
+    let delete = rule.method == "DELETE"
+        && (p == "/objectives/{id}" || p == "/key-results/{id}" || p == "/kpis/{id}");
     let object = if p.starts_with("/cycles/{id}/close") || p.starts_with("/cycles/{id}/reopen") {
         f.spare_cycle.clone()
     } else if p.starts_with("/reviews/") {
@@ -456,6 +493,12 @@ fn request(rule: &Row, f: &Fixture, t: &Targets, n: usize) -> (String, Option<Va
         t.notification.clone()
     } else if p.starts_with("/dependencies/") {
         t.asked_dependency.clone()
+    } else if p.starts_with("/kpis/") {
+        if delete {
+            t.doomed_kpi.clone()
+        } else {
+            t.kpi.clone()
+        }
     } else {
         String::new()
     };
@@ -465,6 +508,14 @@ fn request(rule: &Row, f: &Fixture, t: &Targets, n: usize) -> (String, Option<Va
             .replace("{objective_id}", &t.objective)
             .replace("{check_in_id}", &t.check_in)
             .replace("{dep_id}", &t.dependency)
+            .replace(
+                "{token_id}",
+                if p.starts_with("/kpis/") {
+                    &t.kpi_token
+                } else {
+                    &t.key_result_token
+                },
+            )
     );
     if p == "/health" {
         path.push_str(&format!("?cycle_id={}", f.cycle));
@@ -487,6 +538,12 @@ fn request(rule: &Row, f: &Fixture, t: &Targets, n: usize) -> (String, Option<Va
             Some(json!({"title": "Done", "kind": "boolean"}))
         }
         ("POST", "/key-results/{id}/check-ins") => Some(json!({"value": 1, "confidence": 5})),
+        ("POST", "/key-results/{id}/values") => Some(json!({"value": 2, "confidence": 5})),
+        ("POST", "/kpis") => Some(json!({"name": unique})),
+        ("POST", "/kpis/{id}/values") => Some(json!({"value": 99.9})),
+        ("POST", "/key-results/{id}/ingest-tokens") | ("POST", "/kpis/{id}/ingest-tokens") => {
+            Some(json!({"name": "another"}))
+        }
         ("POST", "/key-results/{id}/initiatives") => Some(json!({"title": "Try something"})),
         ("POST", path) if path.ends_with("/ownership") => Some(json!({"owner_id": f.helper})),
         ("POST", path) if path.ends_with("/decline") => {
@@ -524,7 +581,7 @@ fn phase(r: &Row) -> (u8, &'static str) {
     let p = r.path;
     let n = match r.method {
         "GET" => 0,
-        "DELETE" if p == "/objectives/{id}" || p == "/key-results/{id}" => 5,
+        "DELETE" if p == "/objectives/{id}" || p == "/key-results/{id}" || p == "/kpis/{id}" => 5,
         _ if p.ends_with("/accept") => 2,
         _ if p.ends_with("/decline") => 3,
         _ if p.ends_with("/ownership") => 4,
@@ -675,13 +732,21 @@ fn page_path(rule: &Row, f: &Fixture, t: &Targets) -> String {
         &f.cycle
     } else if p.starts_with("/notifications/") {
         &t.notification
+    } else if p.starts_with("/kpis/") {
+        &t.kpi
     } else {
         ""
+    };
+    let token = if p.starts_with("/kpis/") {
+        &t.kpi_token
+    } else {
+        &t.key_result_token
     };
     let mut path = p
         .replace("{id}", object)
         .replace("{objective_id}", &t.objective)
-        .replace("{check_in_id}", &t.check_in);
+        .replace("{check_in_id}", &t.check_in)
+        .replace("{token_id}", token);
     if p == "/health" && rule.method == "GET" {
         path.push_str(&format!("?cycle_id={}", f.cycle));
     }
@@ -750,6 +815,11 @@ fn form_fields(rule: &Row, f: &Fixture) -> Vec<(&'static str, String)> {
             ("addressee_ids", f.helper.clone()),
             ("question", "How is it going?".to_string()),
         ],
+        "/kpis" => vec![("name", format!("Walked {}", f.person))],
+        "/kpis/{id}/values" => vec![("value", "99.9".to_string())],
+        "/kpis/{id}/ingest-tokens" | "/key-results/{id}/ingest-tokens" => {
+            vec![("name", "walked".to_string())]
+        }
         "/recognitions" => vec![
             ("to_id", f.helper.clone()),
             ("okr_id", f.foreign.objective.clone()),

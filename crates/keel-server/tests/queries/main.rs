@@ -1,9 +1,9 @@
 //! A page or list costs a constant number of queries, not one per row: the reads sent to the
 //! database for one request, counted at 10 and at 1,000 matching rows, are the same, for search
 //! (API and page), a person's page (API and page), the objectives list (API and page), a
-//! person's notifications (API and page), the alignment tree's roots (API and page), and the
+//! person's notifications (API and page), the alignment tree's roots (API and page), the
 //! participation and financial reports (API and page, at 10 and 1,000 people and financial key
-//! results), on SQLite and PostgreSQL.
+//! results) and the KPIs (API and page), on SQLite and PostgreSQL.
 //!
 //! Its own test binary: the store counts the reads of the whole process
 //! (`keel_store::testing::reads`), so nothing else may run beside it; the backends run one after
@@ -44,6 +44,21 @@ async fn add_objectives(app: &TestApp, cycle: &str, owner: &str, from: usize, to
     }
 }
 
+/// KPIs `from..to`, each with a reading: the KPI list's rows.
+async fn add_kpis(app: &TestApp, from: usize, to: usize) {
+    for n in from..to {
+        let k = app
+            .create(
+                "/api/v1/kpis",
+                json!({"name": format!("KPI {n:04}"), "corridor_min": 10}),
+            )
+            .await;
+        let id = k["id"].as_str().unwrap();
+        app.create(&format!("/api/v1/kpis/{id}/values"), json!({"value": n}))
+            .await;
+    }
+}
+
 async fn constant_reads(app: TestApp) {
     let cycle = app.cycle("2026 Q4").await;
     let olga = app.member("Olga Owner").await.0;
@@ -60,13 +75,17 @@ async fn constant_reads(app: TestApp) {
         format!("/alignment?cycle_id={cycle}"),
         format!("/api/v1/reports/participation?cycle_id={cycle}&limit=500"),
         format!("/reports/participation?cycle_id={cycle}"),
+        "/api/v1/kpis?limit=500".to_string(),
+        "/kpis".to_string(),
     ];
     add_objectives(&app, &cycle, &olga, 0, 10).await;
+    add_kpis(&app, 0, 10).await;
     let mut at_ten = Vec::new();
     for p in &paths {
         at_ten.push(reads_of(&app, &admin, p).await);
     }
     add_objectives(&app, &cycle, &olga, 10, 1000).await;
+    add_kpis(&app, 10, 1000).await;
     for (p, ten) in paths.iter().zip(at_ten) {
         let thousand = reads_of(&app, &admin, p).await;
         assert!(ten > 0, "{p}: the reads are counted");

@@ -10,7 +10,7 @@ use crate::*;
 use async_trait::async_trait;
 use tokio::sync::oneshot;
 
-mod group_commit;
+pub(crate) mod group_commit;
 
 use group_commit::CheckInJob;
 use serde_json::Value;
@@ -34,6 +34,9 @@ pub(crate) const CHECK_IN: Table = Table {
         "retracted_by",
         "retracted_at",
         "confidence_scale",
+        "source",
+        "source_id",
+        "source_name",
     ],
     not_selected: &[],
     later: &[],
@@ -59,6 +62,9 @@ pub(crate) fn check_in_row(c: &CheckIn) -> Vec<Arg> {
             .map(|x| x.as_str()),
         c.retracted.as_ref().map(|r| ts(&r.at)),
         c.scale.stored(),
+        c.source.as_ref().map(|s| s.kind.stored()),
+        c.source.as_ref().map(|s| s.id.as_str()),
+        c.source.as_ref().map(|s| s.name.as_str()),
     ]
 }
 
@@ -85,6 +91,7 @@ pub(crate) fn check_in_from(r: &Row) -> StoreResult<CheckIn> {
             }),
         },
         scale: Stored::from_stored("confidence_scale", &r.text("confidence_scale")?)?,
+        source: crate::data_feeds::source_from(r)?,
     })
 }
 pub(crate) use group_commit::CheckInQueue;

@@ -38,7 +38,7 @@ pub(crate) const KEY_RESULT: Table = Table {
         "ends_on",
     ],
     not_selected: &[],
-    later: &["deleted_at", "owner_accepted_at"],
+    later: &["deleted_at", "owner_accepted_at", "kpi_id"],
 };
 
 pub(crate) const KR_INSERT: &[&str] = KEY_RESULT.columns;

@@ -132,6 +132,11 @@ stored!(notification::NotificationKind {
     DependencyDeclined => "dependency_declined",
 });
 
+stored!(keel_domain::data_feed::SourceKind {
+    IngestToken => "ingest_token",
+    Kpi => "kpi",
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,6 +184,7 @@ mod tests {
             "draft",
         ]);
         pinned::<TokenScope>(&["read", "write"]);
+        pinned::<keel_domain::data_feed::SourceKind>(&["ingest_token", "kpi"]);
         pinned::<ConfidenceScale>(&["zero_to_ten", "three_level"]);
         pinned::<Weekday>(&[
             "monday",

@@ -271,6 +271,7 @@ fn check_in(kr: &KeyResultId, value: f64, at: DateTime<Utc>) -> CheckIn {
         created_at: now(),
         corrects: None,
         retracted: None,
+        source: None,
         scale: ConfidenceScale::ZeroToTen,
     }
 }

@@ -202,6 +202,7 @@ impl KrRow {
             contributor_ids: vec![],
             team_ids: vec![],
             parent_ids: vec![],
+            kpi_id: None,
             kind,
             start: start.unwrap_or(0.0),
             target,
