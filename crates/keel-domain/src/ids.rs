@@ -112,3 +112,11 @@ id_type!(
     /// A dependency: one key result waits on another (negotiated with the other's owner).
     DependencyId
 );
+id_type!(
+    /// An outbound webhook endpoint an administrator registered.
+    WebhookId
+);
+id_type!(
+    /// One event's delivery to one webhook endpoint (the receiver's idempotency key).
+    WebhookDeliveryId
+);

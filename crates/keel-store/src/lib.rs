@@ -90,6 +90,7 @@ mod snapshot;
 mod sql;
 mod stats;
 mod teams;
+mod webhooks;
 #[doc(hidden)]
 pub mod testing;
 pub mod transfer;
@@ -120,6 +121,10 @@ pub use snapshot::Snapshots;
 pub use sql::{Backend, OpenOptions, SqlStore};
 pub use stats::{CommitQueueStats, PoolStats};
 pub use teams::Teams;
+pub use webhooks::{
+    DeliveryState, WebhookAttempt, WebhookDelivery, WebhookEndpoint, Webhooks, WEBHOOK_ATTEMPTS,
+    WEBHOOK_DELIVERY_JOB,
+};
 
 use keel_domain::*;
 use std::sync::Arc;
@@ -555,6 +560,8 @@ pub trait Store: Send + Sync + 'static {
     fn as_alignment(&self) -> &dyn Alignment;
     /// This store as its Dependencies area.
     fn as_dependencies(&self) -> &dyn Dependencies;
+    /// This store as its Webhooks area.
+    fn as_webhooks(&self) -> &dyn Webhooks;
 }
 
 impl<T> Store for T
@@ -585,6 +592,7 @@ where
         + MailServer
         + Alignment
         + Dependencies
+        + Webhooks
         + Send
         + Sync
         + 'static,
@@ -665,6 +673,9 @@ where
         self
     }
     fn as_dependencies(&self) -> &dyn Dependencies {
+        self
+    }
+    fn as_webhooks(&self) -> &dyn Webhooks {
         self
     }
 }

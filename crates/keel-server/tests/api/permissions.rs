@@ -26,6 +26,9 @@ struct Fixture {
     /// A cycle of the role's own for the close and reopen rows (closing the main one would lock
     /// every OKR the other rows act on).
     spare_cycle: String,
+    /// A webhook endpoint for the webhook rows, and two to delete (the page's and the API's).
+    webhook: String,
+    doomed_webhooks: [String; 2],
     foreign: Targets,
     own: Targets,
 }
@@ -318,7 +321,31 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
     let own_dependency = depend(app, &ok, &ohk).await;
     let foreign_asked = depend(app, &odk, &fk).await;
     let own_asked = depend(app, &fdk, &ok).await;
+    let webhook = || async {
+        let now = chrono::Utc::now();
+        let e = keel_store::WebhookEndpoint {
+            id: keel_domain::WebhookId::generate(),
+            url: "https://hooks.example.com/keel".into(),
+            events: vec![keel_domain::webhook::WebhookEvent::CycleClosed],
+            format: Default::default(),
+            secret_sealed: "v1:not-a-real-secret".into(),
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        keel_store::Webhooks::insert_webhook(
+            app.store.as_ref(),
+            &WriteCtx::system(Source::Cli),
+            &e,
+        )
+        .await
+        .unwrap();
+        e.id.to_string()
+    };
+    let (webhook, doomed_webhooks) = (webhook().await, [webhook().await, webhook().await]);
     Fixture {
+        webhook,
+        doomed_webhooks,
         foreign: Targets {
             person: stranger.clone(),
             team: other_team,
@@ -456,6 +483,10 @@ fn request(rule: &Row, f: &Fixture, t: &Targets, n: usize) -> (String, Option<Va
         t.notification.clone()
     } else if p.starts_with("/dependencies/") {
         t.asked_dependency.clone()
+    } else if p.starts_with("/webhooks/") && rule.method == "DELETE" {
+        f.doomed_webhooks[1].clone()
+    } else if p.starts_with("/webhooks/") {
+        f.webhook.clone()
     } else {
         String::new()
     };
@@ -672,6 +703,10 @@ fn page_path(rule: &Row, f: &Fixture, t: &Targets) -> String {
         &f.cycle
     } else if p.starts_with("/notifications/") {
         &t.notification
+    } else if p.starts_with("/admin/webhooks/") && p.ends_with("/delete") {
+        &f.doomed_webhooks[0]
+    } else if p.starts_with("/admin/webhooks/") {
+        &f.webhook
     } else {
         ""
     };

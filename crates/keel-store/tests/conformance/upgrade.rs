@@ -165,6 +165,13 @@ const CHECKS: &[Check] = &[
         sql: "SELECT CAST(COUNT(*) AS TEXT) FROM key_result_dependencies",
         want: &["0"],
     },
+    Check {
+        version: 21,
+        what: "no webhook endpoint is registered and nothing was delivered yet",
+        sql: "SELECT CAST((SELECT COUNT(*) FROM webhook_endpoints) + \
+              (SELECT COUNT(*) FROM webhook_deliveries) AS TEXT)",
+        want: &["0"],
+    },
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
