@@ -203,7 +203,10 @@ mod tests {
 
     #[test]
     fn events_are_named_as_receivers_see_them_and_parse_back() {
-        for e in WebhookEvent::SUBSCRIBABLE.into_iter().chain([WebhookEvent::Test]) {
+        for e in WebhookEvent::SUBSCRIBABLE
+            .into_iter()
+            .chain([WebhookEvent::Test])
+        {
             assert_eq!(serde_json::to_value(e).unwrap(), e.as_str());
             assert_eq!(WebhookEvent::parse(e.as_str()), Some(e));
         }
@@ -213,10 +216,16 @@ mod tests {
     fn unknown_or_test_or_no_events_are_refused_naming_the_field() {
         let e = parse_events(&["check_in.recorded".into(), "nope".into()]).unwrap_err();
         assert_eq!(e.field, "events[1]");
-        assert_eq!(parse_events(&["webhook.test".into()]).unwrap_err().field, "events[0]");
+        assert_eq!(
+            parse_events(&["webhook.test".into()]).unwrap_err().field,
+            "events[0]"
+        );
         assert_eq!(parse_events(&[]).unwrap_err().field, "events");
         let twice = ["cycle.closed".to_string(), "cycle.closed".into()];
-        assert_eq!(parse_events(&twice).unwrap(), vec![WebhookEvent::CycleClosed]);
+        assert_eq!(
+            parse_events(&twice).unwrap(),
+            vec![WebhookEvent::CycleClosed]
+        );
     }
 
     #[test]

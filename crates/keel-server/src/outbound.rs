@@ -214,6 +214,34 @@ impl OutboundPolicy {
     }
 }
 
+impl OutboundPolicy {
+    /// Checks a URL before it is saved or used: parses, http(s) only, and a literal IP address
+    /// checked against the policy (host names are checked when resolved, at each request).
+    pub fn check_url(&self, url: &str) -> Result<reqwest::Url, OutboundError> {
+        let parsed =
+            reqwest::Url::parse(url.trim()).map_err(|e| OutboundError::BadUrl(e.to_string()))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(OutboundError::Scheme(format!("{}://", parsed.scheme())));
+        }
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            return Err(OutboundError::BadUrl(
+                "credentials in the URL are not accepted (use a header)".into(),
+            ));
+        }
+        let host = parsed
+            .host_str()
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| OutboundError::BadUrl("the URL has no host".into()))?;
+        // The URL parser has already written any IPv4 spelling (`2130706433`, `0x7f.1`) as
+        // dotted decimal, and IPv6 in brackets.
+        let literal = host.trim_start_matches('[').trim_end_matches(']');
+        if let Ok(ip) = literal.parse::<IpAddr>() {
+            self.check(literal, ip)?;
+        }
+        Ok(parsed)
+    }
+}
+
 /// The client's resolver: every address a name resolves to is checked, and only checked
 /// addresses are handed to the connector (one lookup, so no rebinding between check and use).
 struct CheckedResolver {
@@ -281,29 +309,9 @@ impl Outbound {
         self.policy
     }
 
-    /// Checks a URL before it is saved or used: parses, http(s) only, and a literal IP address
-    /// checked against the policy (host names are checked when resolved, at each request).
+    /// Checks a URL before it is saved or used ([`OutboundPolicy::check_url`]).
     pub fn check_url(&self, url: &str) -> Result<reqwest::Url, OutboundError> {
-        let parsed = reqwest::Url::parse(url.trim()).map_err(|e| OutboundError::BadUrl(e.to_string()))?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(OutboundError::Scheme(format!("{}://", parsed.scheme())));
-        }
-        if !parsed.username().is_empty() || parsed.password().is_some() {
-            return Err(OutboundError::BadUrl(
-                "credentials in the URL are not accepted (use a header)".into(),
-            ));
-        }
-        let host = parsed
-            .host_str()
-            .filter(|h| !h.is_empty())
-            .ok_or_else(|| OutboundError::BadUrl("the URL has no host".into()))?;
-        // The URL parser has already written any IPv4 spelling (`2130706433`, `0x7f.1`) as
-        // dotted decimal, and IPv6 in brackets.
-        let literal = host.trim_start_matches('[').trim_end_matches(']');
-        if let Ok(ip) = literal.parse::<IpAddr>() {
-            self.policy.check(literal, ip)?;
-        }
-        Ok(parsed)
+        self.policy.check_url(url)
     }
 
     /// POSTs `body` (JSON text, serialized by the caller so that it can sign exactly what is

@@ -90,10 +90,10 @@ mod snapshot;
 mod sql;
 mod stats;
 mod teams;
-mod webhooks;
 #[doc(hidden)]
 pub mod testing;
 pub mod transfer;
+mod webhooks;
 
 pub use account_tokens::{AccountToken, AccountTokens, TokenPurpose};
 pub use accounts::Accounts;

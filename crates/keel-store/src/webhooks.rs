@@ -166,10 +166,7 @@ fn endpoint_row(e: &WebhookEndpoint) -> Vec<Arg> {
 
 fn parse_events(col: &str, text: &str) -> StoreResult<Vec<WebhookEvent>> {
     let names: Vec<String> = from_json(col, text)?;
-    names
-        .iter()
-        .map(|n| Stored::from_stored(col, n))
-        .collect()
+    names.iter().map(|n| Stored::from_stored(col, n)).collect()
 }
 
 fn endpoint_from(r: &Row) -> StoreResult<WebhookEndpoint> {
@@ -260,7 +257,10 @@ pub(crate) async fn emit(tx: &mut Tx, mut events: Vec<Emitted>) -> StoreResult<(
     }
     let mut subscribers: HashMap<WebhookEvent, Vec<String>> = HashMap::new();
     for r in tx
-        .fetch_all("SELECT id, events FROM webhook_endpoints ORDER BY id", vec![])
+        .fetch_all(
+            "SELECT id, events FROM webhook_endpoints ORDER BY id",
+            vec![],
+        )
         .await?
     {
         let id = r.text("id")?;
@@ -277,7 +277,12 @@ pub(crate) async fn emit(tx: &mut Tx, mut events: Vec<Emitted>) -> StoreResult<(
     let mut rows = vec![];
     for e in &events {
         for endpoint in &subscribers[&e.event] {
-            rows.push(delivery_row(endpoint, e.event, Value::Object(e.data.clone()), &at));
+            rows.push(delivery_row(
+                endpoint,
+                e.event,
+                Value::Object(e.data.clone()),
+                &at,
+            ));
         }
     }
     write_deliveries(tx, rows).await
@@ -315,7 +320,14 @@ async fn write_deliveries(tx: &mut Tx, rows: Vec<Vec<Arg>>) -> StoreResult<()> {
         };
         jobs.push(id.clone());
     }
-    insert_rows(tx, 30_000, "webhook_deliveries", WEBHOOK_DELIVERY.columns, rows).await?;
+    insert_rows(
+        tx,
+        30_000,
+        "webhook_deliveries",
+        WEBHOOK_DELIVERY.columns,
+        rows,
+    )
+    .await?;
     for id in jobs {
         let job = NewJob {
             kind: WEBHOOK_DELIVERY_JOB.into(),
@@ -332,7 +344,10 @@ async fn write_deliveries(tx: &mut Tx, rows: Vec<Vec<Arg>>) -> StoreResult<()> {
 /// Adds the key result, objective and people each event names (titles and names), and drops
 /// those about an objective that is not public.
 async fn enrich(tx: &mut Tx, mut events: Vec<Emitted>) -> StoreResult<Vec<Emitted>> {
-    let krs: Vec<String> = events.iter().filter_map(|e| e.key_result_id.clone()).collect();
+    let krs: Vec<String> = events
+        .iter()
+        .filter_map(|e| e.key_result_id.clone())
+        .collect();
     let mut kr_rows: HashMap<String, (String, String)> = HashMap::new();
     for r in fetch_in(tx, "SELECT id, title, objective_id FROM key_results", &krs).await? {
         kr_rows.insert(r.text("id")?, (r.text("title")?, r.text("objective_id")?));
@@ -348,7 +363,10 @@ async fn enrich(tx: &mut Tx, mut events: Vec<Emitted>) -> StoreResult<Vec<Emitte
             }
         },
     });
-    let objectives: Vec<String> = events.iter().filter_map(|e| e.objective_id.clone()).collect();
+    let objectives: Vec<String> = events
+        .iter()
+        .filter_map(|e| e.objective_id.clone())
+        .collect();
     let mut public: HashMap<String, String> = HashMap::new();
     let sql = "SELECT id, title FROM objectives WHERE visibility = 'public' \
                AND deleted_at IS NULL AND id IN";
@@ -525,7 +543,12 @@ impl Webhooks for dyn Store {
     }
 }
 
-fn audit_rec<'a>(verb: &'static str, id: &'a str, before: Option<Value>, after: Option<Value>) -> AuditRec<'a> {
+fn audit_rec<'a>(
+    verb: &'static str,
+    id: &'a str,
+    before: Option<Value>,
+    after: Option<Value>,
+) -> AuditRec<'a> {
     AuditRec {
         kind: "webhook",
         verb,
@@ -541,8 +564,20 @@ fn audit_rec<'a>(verb: &'static str, id: &'a str, before: Option<Value>, after: 
 impl Webhooks for SqlStore {
     async fn insert_webhook(&self, ctx: &WriteCtx, e: &WebhookEndpoint) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        insert_rows(&mut tx, usize::MAX, "webhook_endpoints", WEBHOOK_ENDPOINT.columns, vec![endpoint_row(e)]).await?;
-        audit(&mut tx, ctx, audit_rec("create", e.id.as_str(), None, Some(audited(e)))).await?;
+        insert_rows(
+            &mut tx,
+            usize::MAX,
+            "webhook_endpoints",
+            WEBHOOK_ENDPOINT.columns,
+            vec![endpoint_row(e)],
+        )
+        .await?;
+        audit(
+            &mut tx,
+            ctx,
+            audit_rec("create", e.id.as_str(), None, Some(audited(e))),
+        )
+        .await?;
         tx.commit().await
     }
 
@@ -603,7 +638,9 @@ impl Webhooks for SqlStore {
             )
             .await?;
         if n == 0 {
-            return Err(stale_or_missing(&mut tx, "webhook_endpoints", before.id.as_str(), "").await);
+            return Err(
+                stale_or_missing(&mut tx, "webhook_endpoints", before.id.as_str(), "").await,
+            );
         }
         let sql = format!("SELECT {ENDPOINT_COLS} FROM webhook_endpoints WHERE id = $1");
         let stored = tx
@@ -620,7 +657,12 @@ impl Webhooks for SqlStore {
         audit(
             &mut tx,
             ctx,
-            audit_rec("update", before.id.as_str(), Some(audited(before)), Some(after_audit)),
+            audit_rec(
+                "update",
+                before.id.as_str(),
+                Some(audited(before)),
+                Some(after_audit),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -648,9 +690,17 @@ impl Webhooks for SqlStore {
             args![id.as_str()],
         )
         .await?;
-        tx.execute("DELETE FROM webhook_endpoints WHERE id = $1", args![id.as_str()])
-            .await?;
-        audit(&mut tx, ctx, audit_rec("delete", id.as_str(), Some(audited(&before)), None)).await?;
+        tx.execute(
+            "DELETE FROM webhook_endpoints WHERE id = $1",
+            args![id.as_str()],
+        )
+        .await?;
+        audit(
+            &mut tx,
+            ctx,
+            audit_rec("delete", id.as_str(), Some(audited(&before)), None),
+        )
+        .await?;
         tx.commit().await
     }
 
@@ -662,7 +712,10 @@ impl Webhooks for SqlStore {
     ) -> StoreResult<WebhookDeliveryId> {
         let mut tx = self.begin().await?;
         let found = tx
-            .fetch_optional("SELECT id FROM webhook_endpoints WHERE id = $1", args![id.as_str()])
+            .fetch_optional(
+                "SELECT id FROM webhook_endpoints WHERE id = $1",
+                args![id.as_str()],
+            )
             .await?;
         if found.is_none() {
             return Err(StoreError::NotFound);
@@ -676,7 +729,12 @@ impl Webhooks for SqlStore {
         audit(
             &mut tx,
             ctx,
-            audit_rec("test", id.as_str(), None, Some(json!({"delivery_id": delivery}))),
+            audit_rec(
+                "test",
+                id.as_str(),
+                None,
+                Some(json!({"delivery_id": delivery})),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -708,7 +766,9 @@ impl Webhooks for SqlStore {
         if let Some((at, id)) = time_cursor(page)? {
             let a = w.arg(at);
             let i = w.arg(id);
-            w.add(format!("(created_at < {a} OR (created_at = {a} AND id < {i}))"));
+            w.add(format!(
+                "(created_at < {a} OR (created_at = {a} AND id < {i}))"
+            ));
         }
         let sql = format!(
             "SELECT {DELIVERY_COLS} FROM webhook_deliveries {} \
@@ -723,7 +783,9 @@ impl Webhooks for SqlStore {
             .iter()
             .map(delivery_from)
             .collect::<StoreResult<Vec<_>>>()?;
-        Ok(paginate(items, limit, |d| format!("t:{}:{}", ts(&d.created_at), d.id)))
+        Ok(paginate(items, limit, |d| {
+            format!("t:{}:{}", ts(&d.created_at), d.id)
+        }))
     }
 
     async fn webhook_attempts(
@@ -781,7 +843,14 @@ impl Webhooks for SqlStore {
             i64::try_from(a.duration_ms).unwrap_or(i64::MAX),
             a.error.clone(),
         ];
-        insert_rows(&mut tx, usize::MAX, "webhook_attempts", WEBHOOK_ATTEMPT.columns, vec![row]).await?;
+        insert_rows(
+            &mut tx,
+            usize::MAX,
+            "webhook_attempts",
+            WEBHOOK_ATTEMPT.columns,
+            vec![row],
+        )
+        .await?;
         tx.commit().await
     }
 }
@@ -841,7 +910,8 @@ pub(crate) mod events {
         }
         let mut e = Emitted::new(WebhookEvent::OwnershipRequested);
         on_okr(&mut e, &r.okr, objective_id);
-        e.people.push(("proposed_owner", r.proposed_owner_id.to_string()));
+        e.people
+            .push(("proposed_owner", r.proposed_owner_id.to_string()));
         if let Some(by) = &r.proposed_by {
             e.people.push(("proposed_by", by.to_string()));
         }
@@ -857,7 +927,8 @@ pub(crate) mod events {
     ) -> Emitted {
         let mut e = Emitted::new(WebhookEvent::OwnershipAnswered);
         on_okr(&mut e, &stored.okr, objective_id);
-        e.people.push(("proposed_owner", stored.proposed_owner_id.to_string()));
+        e.people
+            .push(("proposed_owner", stored.proposed_owner_id.to_string()));
         e.data.insert("request_id".into(), json!(stored.id));
         let accepted = answer.state == RequestState::Accepted;
         e.data.insert(
@@ -865,7 +936,8 @@ pub(crate) mod events {
             json!(if accepted { "accepted" } else { "declined" }),
         );
         if !accepted {
-            e.data.insert("decline_reason".into(), json!(answer.decline_reason));
+            e.data
+                .insert("decline_reason".into(), json!(answer.decline_reason));
         }
         e
     }

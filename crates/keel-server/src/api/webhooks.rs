@@ -34,8 +34,8 @@ pub struct WebhookView {
     pub url: String,
     pub events: Vec<WebhookEvent>,
     pub format: WebhookFormat,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
     pub version: i64,
 }
 
@@ -75,7 +75,7 @@ pub enum DeliveryStateView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AttemptView {
     pub attempt: u32,
-    pub at: Timestamp,
+    pub at: chrono::DateTime<chrono::Utc>,
     /// The receiver's HTTP status, when it answered.
     pub status_code: Option<u16>,
     pub duration_ms: u64,
@@ -90,8 +90,8 @@ pub struct DeliveryView {
     pub id: WebhookDeliveryId,
     pub event: WebhookEvent,
     pub state: DeliveryStateView,
-    pub created_at: Timestamp,
-    pub finished_at: Option<Timestamp>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
     pub attempts: Vec<AttemptView>,
     /// The event as Keel's JSON.
     #[schema(value_type = Object)]
@@ -106,13 +106,15 @@ pub fn delivery_views(
     let mut by: std::collections::HashMap<WebhookDeliveryId, Vec<AttemptView>> =
         std::collections::HashMap::new();
     for a in attempts {
-        by.entry(a.delivery_id.clone()).or_default().push(AttemptView {
-            attempt: a.attempt,
-            at: a.at,
-            status_code: a.status_code,
-            duration_ms: a.duration_ms,
-            error: a.error,
-        });
+        by.entry(a.delivery_id.clone())
+            .or_default()
+            .push(AttemptView {
+                attempt: a.attempt,
+                at: a.at,
+                status_code: a.status_code,
+                duration_ms: a.duration_ms,
+                error: a.error,
+            });
     }
     deliveries
         .into_iter()

@@ -34,7 +34,11 @@ pub async fn run(store: &dyn Store, job: &Job, mail: &MailConfig) -> Result<(), 
         .and_then(|v| v.as_str())
         .ok_or("the job names no delivery")?;
     let id = WebhookDeliveryId::from_string(id);
-    let Some(delivery) = store.webhook_delivery(&id).await.map_err(|e| e.to_string())? else {
+    let Some(delivery) = store
+        .webhook_delivery(&id)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
         return Ok(());
     };
     if delivery.state == DeliveryState::Delivered {
@@ -49,7 +53,11 @@ pub async fn run(store: &dyn Store, job: &Job, mail: &MailConfig) -> Result<(), 
     };
     let started = std::time::Instant::now();
     let at = crate::services::now();
-    let outcome = match mail.keys.key().and_then(|k| k.open(&endpoint.secret_sealed)) {
+    let outcome = match mail
+        .keys
+        .key()
+        .and_then(|k| k.open(&endpoint.secret_sealed))
+    {
         Err(e) => Err((None, format!("the endpoint's secret cannot be opened: {e}"))),
         Ok(secret) => {
             let body = super::format::render(endpoint.format, &delivery.payload);

@@ -28,7 +28,9 @@ fn text<'a>(v: &'a Value, path: &[&str]) -> &'a str {
 }
 
 fn number(v: &Value, path: &[&str]) -> Option<f64> {
-    path.iter().try_fold(v, |v, k| v.get(k)).and_then(Value::as_f64)
+    path.iter()
+        .try_fold(v, |v, k| v.get(k))
+        .and_then(Value::as_f64)
 }
 
 /// A number as people write it: no trailing `.0`.
@@ -64,7 +66,9 @@ pub fn summary(payload: &Value) -> (String, String) {
     match event {
         Some(WebhookEvent::CheckInRecorded) => {
             let unit = text(d, &["key_result", "unit"]);
-            let value = number(d, &["check_in", "value"]).map(figure).unwrap_or_default();
+            let value = number(d, &["check_in", "value"])
+                .map(figure)
+                .unwrap_or_default();
             let target = number(d, &["key_result", "target"])
                 .map(|t| format!(" (target {} {unit})", figure(t)).replace(" )", ")"))
                 .unwrap_or_default();

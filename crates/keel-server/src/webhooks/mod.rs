@@ -12,7 +12,7 @@ pub mod format;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::outbound::{Limits, Outbound, OutboundPolicy};
+use crate::outbound::OutboundPolicy;
 use crate::secrets::KeySource;
 use keel_domain::webhook::{self, WebhookEvent, WebhookFormat};
 use keel_domain::*;
@@ -87,13 +87,16 @@ fn check(
 /// A URL Keel may send to, as the outbound client's rules decide, refused naming `url`.
 pub fn check_url(policy: OutboundPolicy, url: &str) -> FieldResult<String> {
     let url = url.trim();
+    if url.is_empty() {
+        return Err(FieldError::new("url", "is required"));
+    }
     if url.len() > webhook::MAX_URL_LEN {
         return Err(FieldError::new(
             "url",
             format!("must be at most {} characters", webhook::MAX_URL_LEN),
         ));
     }
-    Outbound::new(policy, Limits::default())
+    policy
         .check_url(url)
         .map(|u| u.to_string())
         .map_err(|e| FieldError::new("url", e.to_string()))
@@ -246,7 +249,12 @@ mod tests {
         let errors = check(OutboundPolicy::default(), &bad, None).err().unwrap();
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["url", "events[0]", "secret", "format"]);
-        let good = input("https://hooks.example.com/k", &["cycle.closed"], None, "slack");
+        let good = input(
+            "https://hooks.example.com/k",
+            &["cycle.closed"],
+            None,
+            "slack",
+        );
         let c = check(OutboundPolicy::default(), &good, None).ok().unwrap();
         assert_eq!(c.format, WebhookFormat::Slack);
     }

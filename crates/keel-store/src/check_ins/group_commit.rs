@@ -10,9 +10,9 @@
 //! recorded); once taken, its group is committed and answered regardless.
 
 use super::{check_in_audit_row, check_in_one, check_in_update};
-use crate::webhooks::events::check_in_recorded;
 use crate::db::{map_err, Tx};
 use crate::sql::*;
+use crate::webhooks::events::check_in_recorded;
 use crate::*;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex as StdMutex};

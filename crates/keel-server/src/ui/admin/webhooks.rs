@@ -215,7 +215,15 @@ pub async fn create(
     svc::may_manage(&caller)?;
     let input = posted(&f);
     let store = state.store();
-    match svc::create(store, &state.mail.keys, state.mail.outbound, &caller, &input).await {
+    match svc::create(
+        store,
+        &state.mail.keys,
+        state.mail.outbound,
+        &caller,
+        &input,
+    )
+    .await
+    {
         Ok((endpoint, secret)) => {
             let mut view = endpoint_page(&state, &caller, endpoint, None).await?;
             view.secret = Some(secret);
@@ -270,7 +278,11 @@ async fn endpoint_page(
         sections: sections(caller, "/admin/webhooks"),
         id: e.id.to_string(),
         older: page.next_cursor.map(|c| {
-            format!("/admin/webhooks/{}?cursor={}#deliveries", e.id, urlencode(&c))
+            format!(
+                "/admin/webhooks/{}?cursor={}#deliveries",
+                e.id,
+                urlencode(&c)
+            )
         }),
         url: e.url,
         form,
@@ -285,7 +297,9 @@ async fn endpoint_page(
 /// A delivery in the administrator's words.
 fn line(d: DeliveryView) -> DeliveryLine {
     let (state, state_class) = match d.state {
-        DeliveryStateView::Pending if d.attempts.is_empty() => ("Waiting to be sent", "status-not_started"),
+        DeliveryStateView::Pending if d.attempts.is_empty() => {
+            ("Waiting to be sent", "status-not_started")
+        }
         DeliveryStateView::Pending => ("Failed, will be tried again", "status-at_risk"),
         DeliveryStateView::Delivered => ("Delivered", "status-on_track"),
         DeliveryStateView::Failed => ("Given up", "status-off_track"),
