@@ -124,3 +124,11 @@ id_type!(
     /// An ingest token: a secret that lets a machine push values to one key result or KPI.
     IngestTokenId
 );
+id_type!(
+    /// An outbound webhook endpoint an administrator registered.
+    WebhookId
+);
+id_type!(
+    /// One event's delivery to one webhook endpoint (the receiver's idempotency key).
+    WebhookDeliveryId
+);

@@ -34,6 +34,7 @@ pub mod rhythm;
 pub mod team;
 pub mod text;
 pub mod token;
+pub mod webhook;
 
 pub use audit::{AuditEvent, Source};
 pub use check_in::{as_check_ins_leave, CheckIn, Confidence, Retraction, RetractionKind};

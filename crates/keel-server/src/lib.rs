@@ -13,10 +13,12 @@ pub mod extract;
 pub mod jobs;
 pub mod mail;
 pub mod observe;
+pub mod outbound;
 pub mod read;
 pub mod secrets;
 pub mod services;
 pub mod ui;
+pub mod webhooks;
 
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue};

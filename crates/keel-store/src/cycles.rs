@@ -179,6 +179,10 @@ impl SqlStore {
         let stored = cycle_in(&mut Exec::Tx(&mut tx), before.id.as_str())
             .await?
             .ok_or(StoreError::NotFound)?;
+        if before.state != CycleState::Closed && stored.state == CycleState::Closed {
+            let hook = crate::webhooks::events::cycle_closed(&stored);
+            crate::webhooks::emit(&mut tx, vec![hook]).await?;
+        }
         audit(
             &mut tx,
             ctx,

@@ -97,6 +97,7 @@ mod teams;
 #[doc(hidden)]
 pub mod testing;
 pub mod transfer;
+mod webhooks;
 
 pub use account_tokens::{AccountToken, AccountTokens, TokenPurpose};
 pub use accounts::Accounts;
@@ -129,6 +130,10 @@ pub use snapshot::Snapshots;
 pub use sql::{Backend, OpenOptions, SqlStore};
 pub use stats::{CommitQueueStats, PoolStats};
 pub use teams::Teams;
+pub use webhooks::{
+    DeliveryState, WebhookAttempt, WebhookDelivery, WebhookEndpoint, Webhooks, WEBHOOK_ATTEMPTS,
+    WEBHOOK_DELIVERY_JOB,
+};
 
 use keel_domain::*;
 use std::sync::Arc;
@@ -570,6 +575,8 @@ pub trait Store: Send + Sync + 'static {
     fn as_financial(&self) -> &dyn Financial;
     /// This store as its DataFeeds area.
     fn as_data_feeds(&self) -> &dyn DataFeeds;
+    /// This store as its Webhooks area.
+    fn as_webhooks(&self) -> &dyn Webhooks;
 }
 
 impl<T> Store for T
@@ -603,6 +610,7 @@ where
         + Participation
         + Financial
         + DataFeeds
+        + Webhooks
         + Send
         + Sync
         + 'static,
@@ -690,6 +698,7 @@ where
     }
     fn as_financial(&self) -> &dyn Financial {
     fn as_data_feeds(&self) -> &dyn DataFeeds {
+    fn as_webhooks(&self) -> &dyn Webhooks {
         self
     }
 }

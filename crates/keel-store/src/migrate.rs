@@ -14,7 +14,7 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
-const MIGRATIONS: [Migration; 21] = [
+const MIGRATIONS: [Migration; 22] = [
     Migration {
         version: 1,
         name: "init",
@@ -134,6 +134,12 @@ const MIGRATIONS: [Migration; 21] = [
         name: "key_result_dependencies",
         sqlite: include_str!("../migrations/sqlite/0020_key_result_dependencies.sql"),
         postgres: include_str!("../migrations/postgres/0020_key_result_dependencies.sql"),
+    },
+    Migration {
+        version: 21,
+        name: "webhooks",
+        sqlite: include_str!("../migrations/sqlite/0021_webhooks.sql"),
+        postgres: include_str!("../migrations/postgres/0021_webhooks.sql"),
     },
     Migration {
         version: 22,

@@ -125,6 +125,8 @@ pub(crate) async fn insert_request(
     let owner = r.proposed_owner_id.as_str();
     let told = crate::jobs::ownership_proposed(r, owner, objective_id);
     crate::jobs::notify(tx, ctx, told).await?;
+    let hooks = crate::webhooks::events::ownership_requested(r, objective_id);
+    crate::webhooks::emit(tx, hooks).await?;
     let key_result_id = match &r.okr {
         OkrRef::Objective(_) => None,
         OkrRef::KeyResult(k) => Some(k.as_str()),
@@ -354,6 +356,8 @@ impl SqlStore {
             .ok_or(StoreError::NotFound)?;
         let told = crate::jobs::ownership_proposed(r, &before.owner_id, &before.objective_id);
         crate::jobs::notify(&mut tx, ctx, told).await?;
+        let hooks = crate::webhooks::events::ownership_requested(r, &before.objective_id);
+        crate::webhooks::emit(&mut tx, hooks).await?;
         audit(
             &mut tx,
             ctx,
@@ -454,6 +458,8 @@ impl SqlStore {
             .ok_or(StoreError::NotFound)?;
         let told = crate::jobs::ownership_answered(&stored, r, &before.objective_id);
         crate::jobs::notify(&mut tx, ctx, told).await?;
+        let hook = crate::webhooks::events::ownership_answered(&stored, r, &before.objective_id);
+        crate::webhooks::emit(&mut tx, vec![hook]).await?;
         audit(
             &mut tx,
             ctx,

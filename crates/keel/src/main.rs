@@ -311,6 +311,13 @@ async fn serve(
         std::env::var("KEEL_SECRET_KEY").ok(),
         &db.data_directory(&file),
     );
+    // Which addresses webhook deliveries may reach (private ones only when allowed).
+    mail.outbound = keel_server::outbound::OutboundPolicy::from_env();
+    if mail.outbound.allow_private {
+        tracing::warn!(
+            "KEEL_WEBHOOK_ALLOW_PRIVATE=true: webhooks may reach private, loopback and link-local addresses"
+        );
+    }
     let metrics = metrics.settings(&file)?;
     let drain = config::drain_time(drain_seconds, &file)?;
     let bind = bind

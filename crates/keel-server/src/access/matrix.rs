@@ -249,6 +249,14 @@ const API: &[(&str, &str, &str, &str)] = &[
     ("POST",   "/me/notifications/read-all",          "yyyyyyyyy", "your own"),
     ("GET",    "/me/notification-preferences",        "yyyyyyyyy", "your own"),
     ("PUT",    "/me/notification-preferences",        "yyyyyyyyy", "your own"),
+    // outbound webhooks
+    ("POST",   "/webhooks",                           "ynnnnnnnn", "the signing secret is in this answer only; stored sealed"),
+    ("GET",    "/webhooks",                           "ynnnnnnnn", "never the secrets"),
+    ("GET",    "/webhooks/{id}",                      "ynnnnnnnn", ""),
+    ("PATCH",  "/webhooks/{id}",                      "ynnnnnnnn", ""),
+    ("DELETE", "/webhooks/{id}",                      "ynnnnnnnn", "with its deliveries"),
+    ("POST",   "/webhooks/{id}/test",                 "ynnnnnnnn", "queues a test event"),
+    ("GET",    "/webhooks/{id}/deliveries",           "ynnnnnnnn", "with each attempt's status code, duration and error, never the receiver's body"),
 ];
 
 /// Pages of the web UI, same columns. A refused page answers an HTML 403 (or 404 for what the
@@ -378,6 +386,13 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     // the forms' pickers (suggestions as the reader types)
     ("GET",  "/pickers/people",                     "yyyyyyyyy", "active people matching what was typed"),
     ("GET",  "/pickers/objectives",                 "yyyyyyyyy", "open objectives the reader may see matching what was typed"),
+    // outbound webhooks
+    ("GET",  "/admin/webhooks",                     "ynnnnnnnn", "the endpoints, a form to add one; whether private addresses are allowed"),
+    ("GET",  "/admin/webhooks/{id}",                "ynnnnnnnn", "the endpoint's settings (never its secret) and recent deliveries"),
+    ("POST", "/admin/webhooks",                     "ynnnnnnnn", "as `POST /api/v1/webhooks`: the secret is shown once"),
+    ("POST", "/admin/webhooks/{id}",                "ynnnnnnnn", "as `PATCH /api/v1/webhooks/{id}`"),
+    ("POST", "/admin/webhooks/{id}/delete",         "ynnnnnnnn", "as `DELETE /api/v1/webhooks/{id}`"),
+    ("POST", "/admin/webhooks/{id}/test",           "ynnnnnnnn", "as `POST /api/v1/webhooks/{id}/test`"),
 ];
 
 /// Pages open to anonymous visitors, outside the matrix: signing in, the embedded assets, and

@@ -173,6 +173,16 @@ pub fn configure_sso(caller: &Person) -> ApiResult<()> {
     }
 }
 
+/// Outbound webhooks (where Keel sends what happens, signed with a secret): administrators
+/// only, as for the mail server.
+pub fn manage_webhooks(caller: &Person) -> ApiResult<()> {
+    if is(caller, Role::Admin) {
+        Ok(())
+    } else {
+        Err(deny("manage webhooks: it needs the admin role"))
+    }
+}
+
 /// Organisation settings: administrators and champions.
 pub fn manage_settings(caller: &Person) -> ApiResult<()> {
     if admin_or_champion(caller) {

@@ -22,6 +22,7 @@ mod reviews;
 mod rhythm;
 mod search;
 mod tokens;
+pub(crate) mod webhooks;
 
 use crate::error::Problem;
 use crate::AppState;
@@ -76,6 +77,7 @@ same way again until the state changes."
         (name = "dependencies", description = "Key results that depend on others, negotiated with the other key result's owner"),
         (name = "reports", description = "Reports for HR, team leads, finance and analysts: participation, as JSON pages or CSV"),
         (name = "data", description = "Data in: values pushed to key results with ingest tokens, and KPIs with their healthy corridor"),
+        (name = "webhooks", description = "Outbound webhooks: signed events sent to other systems (Slack, Teams, your own); administrators"),
     )
 )]
 struct ApiDoc;
@@ -114,6 +116,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(dependencies::routes())
         .merge(reports::routes())
         .merge(data_feeds::routes())
+        .merge(webhooks::routes())
         .split_for_parts();
     let mut doc = doc;
     // After the merge: the rules apply to every route's operations.

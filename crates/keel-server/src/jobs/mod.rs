@@ -167,6 +167,9 @@ async fn run(store: &dyn Store, job: &Job, mail: &MailConfig) -> Result<(), Fail
             .await
             .map_err(|e| Failure::Retry(e.to_string())),
         crate::mail::SEND_EMAIL => send_email(store, job, mail).await,
+        keel_store::WEBHOOK_DELIVERY_JOB => crate::webhooks::deliver::run(store, job, mail)
+            .await
+            .map_err(Failure::Retry),
         crate::services::accounts::PASSWORD_RESET_REQUEST => {
             crate::services::accounts::send_reset(store, mail, &job.payload)
                 .await

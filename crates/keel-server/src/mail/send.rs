@@ -33,6 +33,10 @@ pub struct MailConfig {
     /// The key that seals the password saved on the email settings page (`KEEL_SECRET_KEY` or
     /// `<data dir>/secret.key`).
     pub keys: KeySource,
+    /// Which addresses outbound requests (webhook deliveries) may reach
+    /// (`KEEL_WEBHOOK_ALLOW_PRIVATE`). Here because this is the configuration the job runner
+    /// and the pages share.
+    pub outbound: crate::outbound::OutboundPolicy,
 }
 
 /// Where the mail server in effect comes from.

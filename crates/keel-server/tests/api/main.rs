@@ -70,4 +70,5 @@ mod story;
 mod team_cadence;
 mod tokens_page;
 mod visibility;
+mod webhooks;
 mod words;

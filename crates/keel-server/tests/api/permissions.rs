@@ -26,6 +26,9 @@ struct Fixture {
     /// A cycle of the role's own for the close and reopen rows (closing the main one would lock
     /// every OKR the other rows act on).
     spare_cycle: String,
+    /// A webhook endpoint for the webhook rows, and two to delete (the page's and the API's).
+    webhook: String,
+    doomed_webhooks: [String; 2],
     foreign: Targets,
     own: Targets,
 }
@@ -331,7 +334,31 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
     let foreign_kpi_token =
         ingest_token(app, &format!("/api/v1/kpis/{foreign_kpi}/ingest-tokens")).await;
     let own_kpi_token = ingest_token(app, &format!("/api/v1/kpis/{own_kpi}/ingest-tokens")).await;
+    let webhook = || async {
+        let now = chrono::Utc::now();
+        let e = keel_store::WebhookEndpoint {
+            id: keel_domain::WebhookId::generate(),
+            url: "https://hooks.example.com/keel".into(),
+            events: vec![keel_domain::webhook::WebhookEvent::CycleClosed],
+            format: Default::default(),
+            secret_sealed: "v1:not-a-real-secret".into(),
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        keel_store::Webhooks::insert_webhook(
+            app.store.as_ref(),
+            &WriteCtx::system(Source::Cli),
+            &e,
+        )
+        .await
+        .unwrap();
+        e.id.to_string()
+    };
+    let (webhook, doomed_webhooks) = (webhook().await, [webhook().await, webhook().await]);
     Fixture {
+        webhook,
+        doomed_webhooks,
         foreign: Targets {
             person: stranger.clone(),
             team: other_team,
@@ -499,6 +526,10 @@ fn request(rule: &Row, f: &Fixture, t: &Targets, n: usize) -> (String, Option<Va
         } else {
             t.kpi.clone()
         }
+    } else if p.starts_with("/webhooks/") && rule.method == "DELETE" {
+        f.doomed_webhooks[1].clone()
+    } else if p.starts_with("/webhooks/") {
+        f.webhook.clone()
     } else {
         String::new()
     };
@@ -734,6 +765,10 @@ fn page_path(rule: &Row, f: &Fixture, t: &Targets) -> String {
         &t.notification
     } else if p.starts_with("/kpis/") {
         &t.kpi
+    } else if p.starts_with("/admin/webhooks/") && p.ends_with("/delete") {
+        &f.doomed_webhooks[0]
+    } else if p.starts_with("/admin/webhooks/") {
+        &f.webhook
     } else {
         ""
     };

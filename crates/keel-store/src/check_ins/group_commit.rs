@@ -12,6 +12,7 @@
 use super::{check_in_audit_row, check_in_one, check_in_update};
 use crate::db::{map_err, Tx};
 use crate::sql::*;
+use crate::webhooks::events::check_in_recorded;
 use crate::*;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex as StdMutex};
@@ -106,6 +107,7 @@ pub(crate) async fn check_in_statements(
     let mut answers = Vec::with_capacity(jobs.len());
     let mut check_ins = Vec::new();
     let mut audits = Vec::new();
+    let mut hooks = Vec::new();
     for job in jobs {
         if savepoints {
             tx.batch("SAVEPOINT check_in").await?;
@@ -114,12 +116,16 @@ pub(crate) async fn check_in_statements(
                 tx.batch("ROLLBACK TO SAVEPOINT check_in").await?;
             }
             tx.batch("RELEASE SAVEPOINT check_in").await?;
+            if let Ok(stored) = &a {
+                hooks.push(check_in_recorded(&job.check_in, stored));
+            }
             answers.push(a);
         } else {
             match check_in_update(tx, job).await {
                 Ok((stored, objective_id)) => {
                     check_ins.push(check_in_row(&job.check_in));
                     audits.push(check_in_audit_row(job, &objective_id));
+                    hooks.push(check_in_recorded(&job.check_in, &stored));
                     answers.push(Ok(stored));
                 }
                 Err(StoreError::NotFound) => answers.push(Err(StoreError::NotFound)),
@@ -136,6 +142,7 @@ pub(crate) async fn check_in_statements(
     };
     insert_rows(tx, c, "check_ins", CHECK_IN_INSERT, check_ins).await?;
     insert_rows(tx, a, "audit_events", AUDIT_INSERT, audits).await?;
+    crate::webhooks::emit(tx, hooks).await?;
     Ok(answers)
 }
 

@@ -448,6 +448,12 @@ impl SqlStore {
                 }
             }
         }
+        let hooks = items
+            .iter()
+            .zip(&stored)
+            .map(|((c, _), k)| crate::webhooks::events::check_in_recorded(c, k))
+            .collect();
+        crate::webhooks::emit(&mut tx, hooks).await?;
         tx.commit().await?;
         Ok(stored)
     }

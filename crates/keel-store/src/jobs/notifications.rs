@@ -525,6 +525,7 @@ impl Notifications for SqlStore {
         notifications: Vec<Notification>,
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
+        let hooks = status_changes(&mut tx, signals).await?;
         for s in signals {
             tx.execute(
                 "INSERT INTO key_result_signals (key_result_id, status, due, evaluated_at) \
@@ -541,6 +542,38 @@ impl Notifications for SqlStore {
             .await?;
         }
         notify(&mut tx, &WriteCtx::system(Source::Job), notifications).await?;
+        crate::webhooks::emit(&mut tx, hooks).await?;
         tx.commit().await
     }
+}
+
+/// The webhook events of key results whose recorded status changes with `signals` (a first
+/// sighting is no change).
+async fn status_changes(
+    tx: &mut Tx,
+    signals: &[KeyResultSignal],
+) -> StoreResult<Vec<crate::webhooks::Emitted>> {
+    let mut before: HashMap<String, String> = HashMap::new();
+    for chunk in signals.chunks(500) {
+        let sql = format!(
+            "SELECT key_result_id, status FROM key_result_signals WHERE key_result_id IN ({})",
+            crate::db::placeholders(1, chunk.len())
+        );
+        let a = chunk
+            .iter()
+            .map(|s| Arg::from(s.key_result_id.as_str()))
+            .collect();
+        for r in tx.fetch_all(&sql, a).await? {
+            before.insert(r.text("key_result_id")?, r.text("status")?);
+        }
+    }
+    Ok(signals
+        .iter()
+        .filter_map(|s| {
+            let was = before.get(s.key_result_id.as_str())?;
+            (was != s.status.stored()).then(|| {
+                crate::webhooks::events::status_changed(&s.key_result_id, was, s.status.stored())
+            })
+        })
+        .collect())
 }

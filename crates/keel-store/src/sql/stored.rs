@@ -39,6 +39,24 @@ macro_rules! stored {
     };
 }
 
+stored!(keel_domain::webhook::WebhookEvent {
+    CheckInRecorded => "check_in.recorded",
+    KeyResultStatusChanged => "key_result.status_changed",
+    OwnershipRequested => "ownership.requested",
+    OwnershipAnswered => "ownership.answered",
+    CycleClosed => "cycle.closed",
+    Test => "webhook.test",
+});
+stored!(keel_domain::webhook::WebhookFormat {
+    Keel => "keel",
+    Slack => "slack",
+    Teams => "teams",
+});
+stored!(crate::webhooks::DeliveryState {
+    Pending => "pending",
+    Delivered => "delivered",
+    Failed => "failed",
+});
 stored!(CycleState {
     Planning => "planning",
     Active => "active",
@@ -217,6 +235,20 @@ mod tests {
             "dependency_accepted",
             "dependency_declined",
         ]);
+        pinned::<keel_domain::webhook::WebhookEvent>(&[
+            "check_in.recorded",
+            "key_result.status_changed",
+            "ownership.requested",
+            "ownership.answered",
+            "cycle.closed",
+            "webhook.test",
+        ]);
+        pinned::<keel_domain::webhook::WebhookFormat>(&["keel", "slack", "teams"]);
+        pinned::<crate::webhooks::DeliveryState>(&["pending", "delivered", "failed"]);
+        assert_eq!(crate::webhooks::WEBHOOK_DELIVERY_JOB, "webhook_delivery");
+        for e in keel_domain::webhook::WebhookEvent::SUBSCRIBABLE {
+            assert_eq!(e.stored(), e.as_str());
+        }
         for s in RequestState::ALL {
             assert_eq!(s.stored(), s.as_str());
         }

@@ -141,4 +141,7 @@ pub(crate) const TABLES: &[&Table] = &[
     &crate::account_tokens::ACCOUNT_TOKEN,
     &crate::mail_settings::MAIL_SETTINGS,
     &crate::preferences::DIGEST_DAY,
+    &crate::webhooks::WEBHOOK_ENDPOINT,
+    &crate::webhooks::WEBHOOK_DELIVERY,
+    &crate::webhooks::WEBHOOK_ATTEMPT,
 ];

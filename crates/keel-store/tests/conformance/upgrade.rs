@@ -166,6 +166,13 @@ const CHECKS: &[Check] = &[
         want: &["0"],
     },
     Check {
+        version: 21,
+        what: "no webhook endpoint is registered and nothing was delivered yet",
+        sql: "SELECT CAST((SELECT COUNT(*) FROM webhook_endpoints) + \
+              (SELECT COUNT(*) FROM webhook_deliveries) AS TEXT)",
+        want: &["0"],
+    },
+    Check {
         version: 22,
         what: "no KPI, ingest token or sourced check-in yet; key results keep no data source",
         sql: "SELECT CAST((SELECT COUNT(*) FROM kpis) + (SELECT COUNT(*) FROM kpi_values) \

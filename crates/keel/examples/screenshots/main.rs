@@ -161,6 +161,7 @@ async fn run(out: &std::path::Path, data: &std::path::Path) -> anyhow::Result<()
         ("31-reports", "/reports".into()),
         ("32-reports-participation", "/reports/participation".into()),
         ("33-reports-financial", "/reports/financial".into()),
+        ("34-admin-webhooks", "/admin/webhooks".into()),
     ];
     for (name, path) in &pages {
         browser.goto(&format!("{base}{path}")).await?;

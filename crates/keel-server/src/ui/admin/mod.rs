@@ -21,6 +21,7 @@ pub mod person_data;
 pub mod settings;
 pub mod sso;
 pub mod teams;
+pub mod webhooks;
 
 use crate::auth::Caller;
 use crate::read::administration;
@@ -94,6 +95,22 @@ pub fn routes() -> Router<AppState> {
             get(people::invite_form).post(people::invite),
         )
         .route("/admin/email/test", axum::routing::post(email::send_test))
+        .route(
+            "/admin/webhooks",
+            get(webhooks::webhooks).post(webhooks::create),
+        )
+        .route(
+            "/admin/webhooks/{id}",
+            get(webhooks::webhook).post(webhooks::update),
+        )
+        .route(
+            "/admin/webhooks/{id}/test",
+            axum::routing::post(webhooks::send_test),
+        )
+        .route(
+            "/admin/webhooks/{id}/delete",
+            axum::routing::post(webhooks::delete),
+        )
         // The old address of a person's own API tokens.
         .route(
             "/admin/tokens",
@@ -106,7 +123,7 @@ type MayOpen = fn(&Caller) -> bool;
 
 /// Where each administration page is, for the sub-navigation, with who may open it. Each rule
 /// is the one the page itself checks (`access` or `read::administration`), so every link shown opens.
-const SECTIONS: [(&str, &str, MayOpen); 8] = [
+const SECTIONS: [(&str, &str, MayOpen); 9] = [
     ("/admin", "People", |c| {
         crate::access::manage_people(&c.person).is_ok()
     }),
@@ -127,6 +144,9 @@ const SECTIONS: [(&str, &str, MayOpen); 8] = [
     }),
     ("/admin/email", "Email", |c| {
         crate::access::configure_sso(&c.person).is_ok()
+    }),
+    ("/admin/webhooks", "Webhooks", |c| {
+        crate::access::manage_webhooks(&c.person).is_ok()
     }),
     ("/admin/audit", "Audit log", |c| {
         crate::access::read_audit(&c.person).is_ok()
