@@ -35,7 +35,8 @@
 //! | `first_run` | [`FirstRun`] | `settings` and `people` (setting an organisation up from the browser) |
 //! | `person_data` | [`PersonData`] | a person's rows in every table (export, erasure) |
 //! | `jobs` | [`Jobs`] | `jobs` (the durable queue: leases, retries, one run per period) |
-//! | `jobs::notifications` | [`Notifications`] | `notifications` (written beside the audit event of the change that caused them), `key_result_signals` |
+//! | `jobs::notifications` | [`Notifications`] | `notifications` (written beside the audit event of the change that caused them), `key_result_signals`, `key_result_status_changes` |
+//! | `dashboard` | [`Dashboards`] | none of its own: the dashboards' aggregates over key results, check-ins and the evaluator's memory |
 //! | `preferences` | [`Preferences`] | `notification_preferences` (people's and the organisation's), `signing_keys` |
 //! | `account_tokens` | [`AccountTokens`] | `account_tokens` (invitation and password-reset links, hashed) |
 //! | `mail_settings` | [`MailServer`] | `mail_settings` (the mail server set on the email page, its password sealed) |
@@ -72,6 +73,7 @@ mod audit_log;
 mod cfrs;
 mod check_ins;
 mod cycles;
+mod dashboard;
 mod db;
 mod first_run;
 mod jobs;
@@ -100,6 +102,10 @@ pub use audit_log::AuditLog;
 pub use cfrs::Cfrs;
 pub use check_ins::CheckIns;
 pub use cycles::Cycles;
+pub use dashboard::{
+    CheckInWeek, ConfidenceCount, DashboardKeyResult, DashboardScope, Dashboards, KeyResultCell,
+    StatusCount, StatusMove, WEEK_MICROS,
+};
 pub use db::SqliteSynchronous;
 pub use first_run::FirstRun;
 pub use jobs::{Job, JobState, Jobs, KeyResultSignal, NewJob, Notifications};
@@ -555,6 +561,8 @@ pub trait Store: Send + Sync + 'static {
     fn as_alignment(&self) -> &dyn Alignment;
     /// This store as its Dependencies area.
     fn as_dependencies(&self) -> &dyn Dependencies;
+    /// This store as its Dashboards area.
+    fn as_dashboards(&self) -> &dyn Dashboards;
 }
 
 impl<T> Store for T
@@ -585,6 +593,7 @@ where
         + MailServer
         + Alignment
         + Dependencies
+        + Dashboards
         + Send
         + Sync
         + 'static,
@@ -665,6 +674,9 @@ where
         self
     }
     fn as_dependencies(&self) -> &dyn Dependencies {
+        self
+    }
+    fn as_dashboards(&self) -> &dyn Dashboards {
         self
     }
 }

@@ -14,7 +14,7 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
-const MIGRATIONS: [Migration; 20] = [
+const MIGRATIONS: [Migration; 21] = [
     Migration {
         version: 1,
         name: "init",
@@ -134,6 +134,12 @@ const MIGRATIONS: [Migration; 20] = [
         name: "key_result_dependencies",
         sqlite: include_str!("../migrations/sqlite/0020_key_result_dependencies.sql"),
         postgres: include_str!("../migrations/postgres/0020_key_result_dependencies.sql"),
+    },
+    Migration {
+        version: 25,
+        name: "key_result_status_changes",
+        sqlite: include_str!("../migrations/sqlite/0025_key_result_status_changes.sql"),
+        postgres: include_str!("../migrations/postgres/0025_key_result_status_changes.sql"),
     },
 ];
 

@@ -6,6 +6,7 @@ mod alignment;
 mod audit;
 mod contract;
 mod conversations;
+mod dashboard;
 mod dependencies;
 mod directory;
 mod invitations;
@@ -72,6 +73,7 @@ same way again until the state changes."
         (name = "search", description = "Finding objectives, key results, people and teams by name"),
         (name = "alignment", description = "The alignment tree: what each objective and key result contributes to, a level at a time"),
         (name = "dependencies", description = "Key results that depend on others, negotiated with the other key result's owner"),
+        (name = "dashboards", description = "The company's and each team's figures: top objectives, key results by status and department, movers, confidence, check-ins"),
     )
 )]
 struct ApiDoc;
@@ -108,6 +110,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(people_okrs::routes())
         .merge(alignment::routes())
         .merge(dependencies::routes())
+        .merge(dashboard::routes())
         .split_for_parts();
     let mut doc = doc;
     // After the merge: the rules apply to every route's operations.

@@ -15,6 +15,7 @@ pub mod calibration;
 pub mod cfrs;
 pub mod close_out;
 pub mod company;
+pub mod dashboard;
 pub mod dependencies;
 pub mod health;
 pub mod key_result_page;

@@ -22,6 +22,7 @@ pub mod cfrs;
 pub mod charts;
 pub mod close_out;
 pub mod company;
+pub mod dashboard;
 pub mod dependencies;
 pub mod format;
 pub mod forms;
@@ -84,6 +85,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(search::routes())
         .merge(people::routes())
         .merge(objectives::routes())
+        .merge(dashboard::routes())
         .route(
             "/admin/people/{id}/password",
             get(account::admin_reset_form).post(account::admin_reset),
@@ -309,8 +311,9 @@ type MayOpen = fn(&Person) -> bool;
 /// The sections of the main navigation, in order, each with who may open it: the check its page
 /// makes first (`None`: everyone signed in). "Admin" is shown when some administration page
 /// opens for the reader and leads to the first such page (`admin::first_section`).
-const NAV: [(&str, &str, Option<MayOpen>); 8] = [
+const NAV: [(&str, &str, Option<MayOpen>); 9] = [
     ("/my-week", "My week", None),
+    ("/dashboard", "Dashboard", None),
     ("/conversations", "Conversations", None),
     ("/feedback", "Feedback", None),
     ("/company", "Company", None),

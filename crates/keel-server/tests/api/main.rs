@@ -13,6 +13,7 @@ mod check_ins;
 mod close_out_pages;
 mod company_pages;
 mod conversations;
+mod dashboards;
 mod date_fields;
 mod dependencies;
 mod digest;

@@ -20,6 +20,7 @@ mod a11y;
 mod accounts;
 mod alignment;
 mod crawl;
+mod dashboards;
 mod dependencies;
 mod key_result;
 mod new_objective;

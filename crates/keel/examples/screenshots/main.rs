@@ -158,6 +158,12 @@ async fn run(out: &std::path::Path, data: &std::path::Path) -> anyhow::Result<()
         ("28-notifications", "/notifications".into()),
         ("29-account-notifications", "/account/notifications".into()),
         ("30-admin-email", "/admin/email".into()),
+        ("31-dashboard", "/dashboard".into()),
+        ("32-team-dashboard", format!("/teams/{}/dashboard", team.id)),
+        (
+            "33-dashboard-key-results",
+            format!("/dashboard/key-results?cycle_id={cycle}&status=off_track"),
+        ),
     ];
     for (name, path) in &pages {
         browser.goto(&format!("{base}{path}")).await?;
@@ -172,6 +178,7 @@ async fn run(out: &std::path::Path, data: &std::path::Path) -> anyhow::Result<()
             "07-ownership",
             "19-objective-new",
             "26-alignment",
+            "31-dashboard",
         ]
         .contains(n)
     }) {
