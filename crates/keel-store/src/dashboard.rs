@@ -367,7 +367,7 @@ impl Dashboards for SqlStore {
         ));
         let sql = format!(
             "SELECT (c.at - {s}) / {wk} AS wk, c.confidence AS conf, COUNT(*) AS n \
-             FROM check_ins c JOIN {FROM} ON k.id = c.key_result_id {} \
+             FROM {FROM} JOIN check_ins c ON c.key_result_id = k.id {} \
              GROUP BY 1, 2",
             w.sql()
         );

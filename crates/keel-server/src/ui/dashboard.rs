@@ -231,7 +231,11 @@ fn mover_words(before: Status, now: Status) -> String {
 }
 
 fn page_of(s: &Scoped, d: Dashboard, cycle_error: Option<String>, layout: Layout) -> DashboardPage {
-    let cycle = d.cycle.as_ref().map(|c| c.id.to_string()).unwrap_or_default();
+    let cycle = d
+        .cycle
+        .as_ref()
+        .map(|c| c.id.to_string())
+        .unwrap_or_default();
     let team_id = d.team.as_ref().map(|t| t.id.to_string());
     let team = team_id.as_deref();
     let confidence_readings: Vec<u8> = d.confidence.iter().filter_map(|w| w.median).collect();
@@ -259,7 +263,10 @@ fn page_of(s: &Scoped, d: Dashboard, cycle_error: Option<String>, layout: Layout
         cycles: cycle_choices(&s.cycles, s.cycle.as_ref()),
         cycle_error,
         cycle_name: d.cycle.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
-        evaluated: d.statuses_evaluated_at.map(format::when).unwrap_or_default(),
+        evaluated: d
+            .statuses_evaluated_at
+            .map(format::when)
+            .unwrap_or_default(),
         read_at: format::when(d.read_at),
         top: d
             .top_objectives
@@ -311,7 +318,9 @@ fn page_of(s: &Scoped, d: Dashboard, cycle_error: Option<String>, layout: Layout
                 (
                     format::date(w.starts_on),
                     match w.median {
-                        Some(m) => format!("{m} of {} ({} check-ins)", d.confidence_max, w.check_ins),
+                        Some(m) => {
+                            format!("{m} of {} ({} check-ins)", d.confidence_max, w.check_ins)
+                        }
                         None => "no check-in".into(),
                     },
                 )
@@ -440,7 +449,11 @@ pub async fn key_results(
     if let Some(c) = &scoped.cycle {
         let _ = write!(heading, ", {}", c.name);
     }
-    let cycle = scoped.cycle.as_ref().map(|c| c.id.to_string()).unwrap_or_default();
+    let cycle = scoped
+        .cycle
+        .as_ref()
+        .map(|c| c.id.to_string())
+        .unwrap_or_default();
     let next_href = found.next_cursor.as_ref().map(|c| {
         let base = cell_href(
             &cycle,

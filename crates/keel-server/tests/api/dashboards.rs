@@ -39,8 +39,9 @@ async fn check_in(app: &TestApp, kr: &str, confidence: i64, at: chrono::DateTime
     .await;
 }
 
-async fn tick(app: &TestApp, at: chrono::DateTime<chrono::Utc>) {
-    keel_server::jobs::tick(app.store.as_ref(), "test", at)
+/// One round of the evaluator, its changes recorded as made at `at`.
+async fn evaluate(app: &TestApp, at: chrono::DateTime<chrono::Utc>) {
+    keel_server::jobs::evaluator::evaluate(app.store.as_ref(), at)
         .await
         .unwrap();
 }
@@ -48,8 +49,8 @@ async fn tick(app: &TestApp, at: chrono::DateTime<chrono::Utc>) {
 /// Sales (with Sales EMEA below it), Product and Support; a public objective shared with Sales
 /// EMEA (Deals, Pipeline, Renewals), a public one shared with Product whose key result "Shared
 /// widget" is shared with four teams, and a private one shared with Sales EMEA. The evaluator
-/// sees Renewals off track ten days ago, at risk two days ago and off track again now; Deals on
-/// track two days ago and off track now; Pipeline on track.
+/// saw Renewals turn off track ten days ago, at risk two days ago and off track again now; Deals
+/// on track two days ago and off track now; Pipeline on track two days ago.
 async fn world(app: TestApp) -> World {
     check_in_day_tomorrow(&app).await;
     let cycle = app.cycle("2026 Q4").await;
@@ -119,18 +120,24 @@ async fn world(app: TestApp) -> World {
         StatusCode::OK
     );
     let (deals, pipeline, renewals) = (krs[0].clone(), krs[1].clone(), krs[2].clone());
-    // The evaluator's rounds, each after the check-ins it sees.
-    tick(&app, days_ago(11)).await;
-    check_in(&app, &renewals, 2, days_ago(10)).await;
-    tick(&app, days_ago(10) + chrono::Duration::hours(1)).await;
-    for kr in [&renewals, &deals, &pipeline] {
-        check_in(&app, kr, if kr == &renewals { 5 } else { 8 }, days_ago(2)).await;
-    }
-    tick(&app, days_ago(2) + chrono::Duration::hours(1)).await;
-    check_in(&app, &renewals, 2, chrono::Utc::now() - chrono::Duration::hours(2)).await;
-    check_in(&app, &deals, 2, chrono::Utc::now() - chrono::Duration::hours(2)).await;
-    check_in(&app, &secret_kr, 2, chrono::Utc::now() - chrono::Duration::hours(2)).await;
-    tick(&app, chrono::Utc::now()).await;
+    // The evaluator's rounds, each after the check-ins it sees, recorded at the moments given
+    // (statuses come from the latest check-ins, all fresh): Renewals off track ten days ago.
+    let hours_ago = |h: i64| chrono::Utc::now() - chrono::Duration::hours(h);
+    evaluate(&app, days_ago(11)).await;
+    check_in(&app, &renewals, 2, hours_ago(4)).await;
+    evaluate(&app, days_ago(10)).await;
+    check_in(&app, &renewals, 5, hours_ago(3)).await;
+    check_in(&app, &deals, 8, hours_ago(3)).await;
+    check_in(&app, &pipeline, 8, hours_ago(3)).await;
+    evaluate(&app, days_ago(2)).await;
+    check_in(&app, &renewals, 2, hours_ago(2)).await;
+    check_in(&app, &deals, 2, hours_ago(2)).await;
+    check_in(&app, &secret_kr, 2, hours_ago(2)).await;
+    evaluate(&app, chrono::Utc::now()).await;
+    // A round of the job runner: the dashboards say when it finished.
+    keel_server::jobs::tick(app.store.as_ref(), "test", chrono::Utc::now())
+        .await
+        .unwrap();
     World {
         app,
         sales,
@@ -280,7 +287,12 @@ async fn dashboards_api(w: World) {
     // is no mover though its status changed twice this week.
     let moved_off = cell_as(app, &app.token, "moved=true&status=off_track", 50).await;
     assert_eq!(titles(&moved_off), ["Deals", "Secret due diligence"]);
-    let kr: Value = get_as(app, &app.token, &format!("/api/v1/key-results/{}", w.renewals)).await;
+    let kr: Value = get_as(
+        app,
+        &app.token,
+        &format!("/api/v1/key-results/{}", w.renewals),
+    )
+    .await;
     assert_eq!(kr["status"], "off_track", "{kr}");
     let moved = cell_as(app, &app.token, "moved=true", 50).await;
     assert!(titles(&moved).contains(&"Pipeline".to_string()));
@@ -306,19 +318,48 @@ async fn dashboards_api(w: World) {
     figures_match_lists(app, &app.token, &admin).await;
     figures_match_lists(app, &w.mo.1, &outsider).await;
     // A team's dashboard: Sales and the team below it, check-ins week by week.
-    let team = get_as(app, &app.token, &format!("/api/v1/teams/{}/dashboard", w.sales)).await;
-    let team_mo = get_as(app, &w.mo.1, &format!("/api/v1/teams/{}/dashboard", w.sales)).await;
+    let team = get_as(
+        app,
+        &app.token,
+        &format!("/api/v1/teams/{}/dashboard", w.sales),
+    )
+    .await;
+    let team_mo = get_as(
+        app,
+        &w.mo.1,
+        &format!("/api/v1/teams/{}/dashboard", w.sales),
+    )
+    .await;
     assert_eq!(team["status_mix"]["total"], 5);
     assert_eq!(team_mo["status_mix"]["total"], 4);
     assert!(team["departments"].as_array().unwrap().is_empty());
     let weeks = team["check_ins"].as_array().unwrap();
     assert_eq!(weeks.len(), 6);
     let this_week = weeks.last().unwrap();
-    assert_eq!((this_week["due"].as_u64(), this_week["done"].as_u64()), (Some(5), Some(4)));
-    let this_week_mo = team_mo["check_ins"].as_array().unwrap().last().unwrap().clone();
-    assert_eq!((this_week_mo["due"].as_u64(), this_week_mo["done"].as_u64()), (Some(4), Some(3)));
-    let product = get_as(app, &app.token, &format!("/api/v1/teams/{}/dashboard", w.product)).await;
-    assert_eq!(product["status_mix"]["total"], 1, "shared with two of its teams: once");
+    assert_eq!(
+        (this_week["due"].as_u64(), this_week["done"].as_u64()),
+        (Some(5), Some(4))
+    );
+    let this_week_mo = team_mo["check_ins"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (this_week_mo["due"].as_u64(), this_week_mo["done"].as_u64()),
+        (Some(4), Some(3))
+    );
+    let product = get_as(
+        app,
+        &app.token,
+        &format!("/api/v1/teams/{}/dashboard", w.product),
+    )
+    .await;
+    assert_eq!(
+        product["status_mix"]["total"], 1,
+        "shared with two of its teams: once"
+    );
     let in_team = cell_as(app, &app.token, &format!("team_id={}", w.product), 50).await;
     assert_eq!(titles(&in_team), ["Shared widget"]);
     // Bad input names its field.
@@ -326,7 +367,10 @@ async fn dashboards_api(w: World) {
         ("status=green", "status"),
         ("moved=maybe", "moved"),
         ("department_id=nope", "department_id"),
-        (&format!("department_id={}", w.emea) as &str, "department_id"),
+        (
+            &format!("department_id={}", w.emea) as &str,
+            "department_id",
+        ),
         ("team_id=nope", "team_id"),
         ("cycle_id=nope", "cycle_id"),
         ("cursor=x", "cursor"),
@@ -409,7 +453,10 @@ async fn dashboard_pages(w: World) {
                 .attrs(&format!(".heatmap a.figure[href=\"{href}\"]"), "aria-label")
                 .pop()
                 .unwrap();
-            assert!(label.contains(&format!(": {n} ")), "{label} vs {n} listed at {href}");
+            assert!(
+                label.contains(&format!(": {n} ")),
+                "{label} vs {n} listed at {href}"
+            );
         }
         let html = page.html().to_string();
         assert!(page.has("svg.mix-bar"));
@@ -429,7 +476,12 @@ async fn dashboard_pages(w: World) {
     // The team dashboard: the mix, and owner check-ins per week.
     let team = admin.page(&format!("/teams/{}/dashboard", w.sales)).await;
     assert_eq!(team.text("h1"), "Sales: dashboard 2026 Q4");
-    let api = get_as(app, &app.token, &format!("/api/v1/teams/{}/dashboard", w.sales)).await;
+    let api = get_as(
+        app,
+        &app.token,
+        &format!("/api/v1/teams/{}/dashboard", w.sales),
+    )
+    .await;
     for (word, n) in page_mix(&team) {
         if word != "unassessed" {
             assert_eq!(n, count_of(&api["status_mix"], &word), "{word}");
@@ -445,7 +497,10 @@ async fn dashboard_pages(w: World) {
         .await;
     assert!(bad.text(".field-error").contains("No such cycle"));
     assert_eq!(
-        admin.get("/dashboard/key-results?status=green").await.status(),
+        admin
+            .get("/dashboard/key-results?status=green")
+            .await
+            .status(),
         StatusCode::UNPROCESSABLE_ENTITY
     );
     assert_eq!(

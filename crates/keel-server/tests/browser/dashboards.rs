@@ -18,7 +18,10 @@ async fn the_dashboards_show_the_figures_and_open_what_is_behind_them() {
     let sales = app.team("Sales").await;
     let product = app.team("Product").await;
     let mut krs = vec![];
-    for (title, team) in [("Win the enterprise segment", &sales), ("Ship the widget", &product)] {
+    for (title, team) in [
+        ("Win the enterprise segment", &sales),
+        ("Ship the widget", &product),
+    ] {
         let o = id(app
             .create(
                 "/api/v1/objectives",
@@ -33,8 +36,11 @@ async fn the_dashboards_show_the_figures_and_open_what_is_behind_them() {
                 )
                 .await));
         }
-        app.patch(&format!("/api/v1/objectives/{o}"), json!({"state": "active"}))
-            .await;
+        app.patch(
+            &format!("/api/v1/objectives/{o}"),
+            json!({"state": "active"}),
+        )
+        .await;
     }
     keel_server::jobs::tick(
         app.store.as_ref(),
@@ -71,7 +77,8 @@ async fn the_dashboards_show_the_figures_and_open_what_is_behind_them() {
     b.screenshot("browser-dashboard").await;
     b.assert_no_console_errors().await;
     b.click(".heatmap a.figure").await;
-    b.wait_for_url(|u| u.contains("/dashboard/key-results")).await;
+    b.wait_for_url(|u| u.contains("/dashboard/key-results"))
+        .await;
     b.find(".cell-key-results li").await;
     b.assert_no_console_errors().await;
     b.go(&format!("{}/teams/{sales}/dashboard", app.base)).await;

@@ -57,7 +57,12 @@ const NOTIFICATION_COLS: Select = Select(&NOTIFICATION);
 /// The `key_result_status_changes` table: each status change the evaluator recorded.
 pub(crate) const KEY_RESULT_STATUS_CHANGE: Table = Table {
     name: "key_result_status_changes",
-    columns: &["key_result_id", "changed_at", "status_before", "status_after"],
+    columns: &[
+        "key_result_id",
+        "changed_at",
+        "status_before",
+        "status_after",
+    ],
     not_selected: &[],
     later: &[],
 };
@@ -541,7 +546,11 @@ impl Notifications for SqlStore {
                  SELECT key_result_id, $2, status, $3 FROM key_result_signals \
                  WHERE key_result_id = $1 AND status <> $3 \
                  ON CONFLICT (key_result_id, changed_at) DO NOTHING",
-                args![s.key_result_id.as_str(), ts(&s.evaluated_at), s.status.stored()],
+                args![
+                    s.key_result_id.as_str(),
+                    ts(&s.evaluated_at),
+                    s.status.stored()
+                ],
             )
             .await?;
             tx.execute(
