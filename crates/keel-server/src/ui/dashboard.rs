@@ -110,6 +110,9 @@ struct DashboardPage {
     confidence_chart: Option<String>,
     confidence_weeks: Vec<(String, String)>,
     check_ins: Vec<WeekLine>,
+    /// A team dashboard's OKRs: its objectives, then key results shared with it under
+    /// objectives that are not (each once).
+    team_okrs: Vec<TopLine>,
 }
 
 /// The fill of a status in the mix bar (the badges' colours in keel.css).
@@ -224,10 +227,37 @@ fn news_rank(s: Status) -> u8 {
 /// What moved, in words: "Newly off track (was on track)".
 fn mover_words(before: Status, now: Status) -> String {
     let was = before.label().to_lowercase();
-    match now {
-        Status::OnTrack => format!("Back on track (was {was})"),
+    match (now, before) {
+        (Status::OnTrack, Status::AtRisk | Status::OffTrack | Status::Stale) => {
+            format!("Back on track (was {was})")
+        }
+        (Status::OnTrack, _) => format!("Now on track (was {was})"),
         _ => format!("Newly {} (was {was})", now.label().to_lowercase()),
     }
+}
+
+/// A team's OKRs in the cycle as lines: its objectives, then the key results shared with it.
+fn okr_lines(okrs: crate::read::team_okrs::TeamOkrs) -> Vec<TopLine> {
+    let objectives = okrs.objectives.into_iter().map(|o| TopLine {
+        href: format!("/objectives/{}", o.id),
+        owner_id: o.owner.id.to_string(),
+        owner_name: o.owner.name.clone(),
+        percent: percent(o.progress),
+        status: StatusBadge::new(o.status, o.status_reason),
+        title: o.title,
+    });
+    let shared = okrs.shared_key_results.into_iter().map(|s| {
+        let k = s.key_result;
+        TopLine {
+            href: format!("/objectives/{}#kr-{}", k.objective_id, k.id),
+            owner_id: k.owner.id.to_string(),
+            owner_name: k.owner.name.clone(),
+            percent: percent(k.progress),
+            status: StatusBadge::new(k.status, k.status_reason),
+            title: format!("{} (key result of “{}”)", k.title, s.objective.title),
+        }
+    });
+    objectives.chain(shared).collect()
 }
 
 fn page_of(s: &Scoped, d: Dashboard, cycle_error: Option<String>, layout: Layout) -> DashboardPage {
@@ -340,6 +370,7 @@ fn page_of(s: &Scoped, d: Dashboard, cycle_error: Option<String>, layout: Layout
                 },
             })
             .collect(),
+        team_okrs: vec![],
     }
 }
 
@@ -362,7 +393,20 @@ async fn show(
             other => (StatusCode::OK, None, other?),
         };
     let d = dashboard::dashboard(store, &scoped).await?;
-    let page = page_of(&scoped, d, cycle_error, Layout::signed_in(caller, section));
+    let okrs = match &scoped.team {
+        Some(t) => Some(
+            crate::read::team_okrs::team_okrs(
+                store,
+                &crate::services::visibility::Viewer::of(&caller.person),
+                &t.id,
+                scoped.cycle.as_ref().map(|c| &c.id),
+            )
+            .await?,
+        ),
+        None => None,
+    };
+    let mut page = page_of(&scoped, d, cycle_error, Layout::signed_in(caller, section));
+    page.team_okrs = okrs.map(okr_lines).unwrap_or_default();
     Ok(render(status, &page))
 }
 

@@ -491,6 +491,23 @@ async fn dashboard_pages(w: World) {
     assert_eq!(weeks.len(), 6);
     assert_eq!(weeks.last().unwrap()[1], "4 of 5");
     assert!(team.links_to(&format!("/teams/{}", w.sales)));
+    // Its OKRs: Sales EMEA's objectives and the key result shared with it (and three other
+    // teams) once; the private objective only for those who may see it.
+    let emea = admin.page(&format!("/teams/{}/dashboard", w.emea)).await;
+    let okrs = emea.texts(".team-okrs > li > a:first-child");
+    assert_eq!(
+        okrs.iter()
+            .filter(|t| t.starts_with("Shared widget"))
+            .count(),
+        1,
+        "{okrs:?}"
+    );
+    assert!(okrs.contains(&"Delight customers".to_string()), "{okrs:?}");
+    assert!(okrs.contains(&"Acquire a rival".to_string()), "{okrs:?}");
+    let emea_mo = mo.page(&format!("/teams/{}/dashboard", w.emea)).await;
+    assert!(emea_mo.mentions("Delight customers"));
+    assert!(!emea_mo.mentions("Acquire a rival"));
+    assert!(!emea_mo.mentions("Secret"));
     // Bad input: a readable message, never a 500.
     let bad = admin
         .page_with("/dashboard?cycle_id=nope", StatusCode::UNPROCESSABLE_ENTITY)
