@@ -36,7 +36,8 @@
 //! | `first_run` | [`FirstRun`] | `settings` and `people` (setting an organisation up from the browser) |
 //! | `person_data` | [`PersonData`] | a person's rows in every table (export, erasure) |
 //! | `jobs` | [`Jobs`] | `jobs` (the durable queue: leases, retries, one run per period) |
-//! | `jobs::notifications` | [`Notifications`] | `notifications` (written beside the audit event of the change that caused them), `key_result_signals` |
+//! | `jobs::notifications` | [`Notifications`] | `notifications` (written beside the audit event of the change that caused them), `key_result_signals`, `key_result_status_changes` |
+//! | `dashboard` | [`Dashboards`] | none of its own: the dashboards' aggregates over key results, check-ins and the evaluator's memory |
 //! | `preferences` | [`Preferences`] | `notification_preferences` (people's and the organisation's), `signing_keys` |
 //! | `account_tokens` | [`AccountTokens`] | `account_tokens` (invitation and password-reset links, hashed) |
 //! | `mail_settings` | [`MailServer`] | `mail_settings` (the mail server set on the email page, its password sealed) |
@@ -74,6 +75,7 @@ mod cfrs;
 mod check_ins;
 mod cycles;
 mod data_feeds;
+mod dashboard;
 mod db;
 mod financial;
 mod first_run;
@@ -106,6 +108,10 @@ pub use cfrs::Cfrs;
 pub use check_ins::CheckIns;
 pub use cycles::Cycles;
 pub use data_feeds::DataFeeds;
+pub use dashboard::{
+    CheckInWeek, ConfidenceCount, DashboardKeyResult, DashboardScope, Dashboards, KeyResultCell,
+    StatusCount, StatusMove, WEEK_MICROS,
+};
 pub use db::SqliteSynchronous;
 pub use financial::{Financial, FinancialQuery, FinancialTotal};
 pub use first_run::FirstRun;
@@ -577,6 +583,8 @@ pub trait Store: Send + Sync + 'static {
     fn as_data_feeds(&self) -> &dyn DataFeeds;
     /// This store as its Webhooks area.
     fn as_webhooks(&self) -> &dyn Webhooks;
+    /// This store as its Dashboards area.
+    fn as_dashboards(&self) -> &dyn Dashboards;
 }
 
 impl<T> Store for T
@@ -611,6 +619,7 @@ where
         + Financial
         + DataFeeds
         + Webhooks
+        + Dashboards
         + Send
         + Sync
         + 'static,
@@ -699,6 +708,7 @@ where
     fn as_financial(&self) -> &dyn Financial {
     fn as_data_feeds(&self) -> &dyn DataFeeds {
     fn as_webhooks(&self) -> &dyn Webhooks {
+    fn as_dashboards(&self) -> &dyn Dashboards {
         self
     }
 }

@@ -14,7 +14,7 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
-const MIGRATIONS: [Migration; 22] = [
+const MIGRATIONS: [Migration; 23] = [
     Migration {
         version: 1,
         name: "init",
@@ -146,6 +146,12 @@ const MIGRATIONS: [Migration; 22] = [
         name: "data_feeds",
         sqlite: include_str!("../migrations/sqlite/0022_data_feeds.sql"),
         postgres: include_str!("../migrations/postgres/0022_data_feeds.sql"),
+    },
+    Migration {
+        version: 25,
+        name: "key_result_status_changes",
+        sqlite: include_str!("../migrations/sqlite/0025_key_result_status_changes.sql"),
+        postgres: include_str!("../migrations/postgres/0025_key_result_status_changes.sql"),
     },
 ];
 

@@ -138,6 +138,9 @@ const API: &[(&str, &str, &str, &str)] = &[
     ("GET",    "/teams/{id}",                         "yyyyyyyyy", ""),
     ("PATCH",  "/teams/{id}",                         "yyonnnnnn", "a lead changes their team and the teams below it"),
     ("GET",    "/teams/{id}/okrs",                    "yyyyyyyyy", "lists only OKRs the reader may see"),
+    ("GET",    "/teams/{id}/dashboard",               "yyyyyyyyy", "counts only key results the reader may see"),
+    ("GET",    "/dashboard",                          "yyyyyyyyy", "counts only OKRs the reader may see"),
+    ("GET",    "/dashboard/key-results",              "yyyyyyyyy", "lists only key results the reader may see"),
     // cycles and settings
     ("GET",    "/cycles",                             "yyyyyyyyy", ""),
     ("POST",   "/cycles",                             "yynnnnnnn", "champions run the OKR cadence"),
@@ -266,6 +269,9 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     // everyone's pages
     ("GET",  "/my-week",                            "yyyyyyyyy", "what is due for the reader's own OKRs"),
     ("GET",  "/company",                            "yyyyyyyyy", "lists only OKRs the reader may see"),
+    ("GET",  "/dashboard",                          "yyyyyyyyy", "as `GET /api/v1/dashboard`"),
+    ("GET",  "/dashboard/key-results",              "yyyyyyyyy", "as `GET /api/v1/dashboard/key-results`"),
+    ("GET",  "/teams/{id}/dashboard",               "yyyyyyyyy", "as `GET /api/v1/teams/{id}/dashboard`"),
     ("GET",  "/alignment",                          "yyyyyyyyy", "as `GET /api/v1/alignment`"),
     ("GET",  "/alignment/children",                 "yyyyyyyyy", "a node's children, for the tree page (htmx); as `GET /api/v1/alignment?parent=`"),
     ("GET",  "/alignment/pick",                     "yyyyyyyyy", "objectives and key results the reader may see matching what was typed"),

@@ -7,6 +7,7 @@ mod audit;
 mod contract;
 mod conversations;
 mod data_feeds;
+mod dashboard;
 mod dependencies;
 mod directory;
 mod invitations;
@@ -78,6 +79,7 @@ same way again until the state changes."
         (name = "reports", description = "Reports for HR, team leads, finance and analysts: participation, as JSON pages or CSV"),
         (name = "data", description = "Data in: values pushed to key results with ingest tokens, and KPIs with their healthy corridor"),
         (name = "webhooks", description = "Outbound webhooks: signed events sent to other systems (Slack, Teams, your own); administrators"),
+        (name = "dashboards", description = "The company's and each team's figures: top objectives, key results by status and department, movers, confidence, check-ins"),
     )
 )]
 struct ApiDoc;
@@ -117,6 +119,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(reports::routes())
         .merge(data_feeds::routes())
         .merge(webhooks::routes())
+        .merge(dashboard::routes())
         .split_for_parts();
     let mut doc = doc;
     // After the merge: the rules apply to every route's operations.

@@ -16,6 +16,7 @@ pub mod cfrs;
 pub mod close_out;
 pub mod company;
 pub mod csv;
+pub mod dashboard;
 pub mod dependencies;
 pub mod financial;
 pub mod health;

@@ -23,6 +23,7 @@ pub mod charts;
 pub mod close_out;
 pub mod company;
 pub mod data_feeds;
+pub mod dashboard;
 pub mod dependencies;
 pub mod financial;
 pub mod format;
@@ -92,6 +93,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(search::routes())
         .merge(people::routes())
         .merge(objectives::routes())
+        .merge(dashboard::routes())
         .route(
             "/admin/people/{id}/password",
             get(account::admin_reset_form).post(account::admin_reset),
@@ -319,6 +321,7 @@ type MayOpen = fn(&Person) -> bool;
 /// opens for the reader and leads to the first such page (`admin::first_section`).
 const NAV: [(&str, &str, Option<MayOpen>); 9] = [
     ("/my-week", "My week", None),
+    ("/dashboard", "Dashboard", None),
     ("/conversations", "Conversations", None),
     ("/feedback", "Feedback", None),
     ("/company", "Company", None),

@@ -14,6 +14,7 @@ mod close_out_pages;
 mod company_pages;
 mod conversations;
 mod data_feeds;
+mod dashboards;
 mod date_fields;
 mod dependencies;
 mod digest;

@@ -21,6 +21,7 @@ mod accounts;
 mod alignment;
 mod crawl;
 mod data_feeds;
+mod dashboards;
 mod dependencies;
 mod key_result;
 mod new_objective;

@@ -3,7 +3,8 @@
 //! (API and page), a person's page (API and page), the objectives list (API and page), a
 //! person's notifications (API and page), the alignment tree's roots (API and page), the
 //! participation and financial reports (API and page, at 10 and 1,000 people and financial key
-//! results) and the KPIs (API and page), on SQLite and PostgreSQL.
+//! results), the KPIs (API and page) and the dashboards with the key results behind their
+//! figures (API and page), on SQLite and PostgreSQL.
 //!
 //! Its own test binary: the store counts the reads of the whole process
 //! (`keel_store::testing::reads`), so nothing else may run beside it; the backends run one after
@@ -77,6 +78,8 @@ async fn constant_reads(app: TestApp) {
         format!("/reports/participation?cycle_id={cycle}"),
         "/api/v1/kpis?limit=500".to_string(),
         "/kpis".to_string(),
+        "/api/v1/dashboard".to_string(),
+        "/dashboard".to_string(),
     ];
     add_objectives(&app, &cycle, &olga, 0, 10).await;
     add_kpis(&app, 0, 10).await;
@@ -212,14 +215,73 @@ async fn reports_read_constant(app: TestApp) {
     }
 }
 
+async fn add_key_results(app: &TestApp, objective: &str, team: &str, from: usize, to: usize) {
+    for n in from..to {
+        app.create(
+            &format!("/api/v1/objectives/{objective}/key-results"),
+            json!({"title": format!("Zebra key result {n:04}"), "kind": "increase", "start": 0, "target": 10, "team_ids": [team]}),
+        )
+        .await;
+    }
+}
+
+/// The dashboards (company and team, API and page) and the key results behind a figure cost the
+/// same reads at 10 and at 1,000 key results, shared with teams of two departments.
+async fn dashboards_read_constant(app: TestApp) {
+    let cycle = app.cycle("2026 Q4").await;
+    let sales = app.team("Sales").await;
+    let emea = app
+        .create(
+            "/api/v1/teams",
+            json!({"name": "Sales EMEA", "parent_id": sales}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let product = app.team("Product").await;
+    let objective = app
+        .create(
+            "/api/v1/objectives",
+            json!({"title": "Zebra", "cycle_id": cycle, "team_ids": [product], "visibility": "public"}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let admin = Browser::admin(&app).await;
+    let paths = [
+        "/api/v1/dashboard".to_string(),
+        "/dashboard".to_string(),
+        format!("/api/v1/teams/{sales}/dashboard"),
+        format!("/teams/{sales}/dashboard"),
+        format!("/api/v1/dashboard/key-results?department_id={sales}&limit=500"),
+        format!("/dashboard/key-results?department_id={sales}"),
+    ];
+    add_key_results(&app, &objective, &emea, 0, 10).await;
+    let mut at_ten = Vec::new();
+    for p in &paths {
+        at_ten.push(reads_of(&app, &admin, p).await);
+    }
+    add_key_results(&app, &objective, &emea, 10, 1000).await;
+    for (p, ten) in paths.iter().zip(at_ten) {
+        let thousand = reads_of(&app, &admin, p).await;
+        eprintln!("{p}: {ten} reads at 10 key results, {thousand} at 1,000");
+        assert!(ten > 0);
+        assert_eq!(thousand, ten, "{p}: {ten} reads at 10, {thousand} at 1,000");
+    }
+}
+
 #[tokio::test]
 async fn pages_cost_a_constant_number_of_queries() {
     constant_reads(spawn_app().await).await;
     reports_read_constant(spawn_app().await).await;
     notifications_read_constant(spawn_app().await).await;
+    dashboards_read_constant(spawn_app().await).await;
     if postgres_configured() {
         constant_reads(spawn_app_on(Db::Postgres).await).await;
         reports_read_constant(spawn_app_on(Db::Postgres).await).await;
         notifications_read_constant(spawn_app_on(Db::Postgres).await).await;
+        dashboards_read_constant(spawn_app_on(Db::Postgres).await).await;
     }
 }

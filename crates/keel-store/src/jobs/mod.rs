@@ -24,7 +24,7 @@ mod events;
 mod notifications;
 
 pub(crate) use events::*;
-pub(crate) use notifications::{notify, KEY_RESULT_SIGNAL, NOTIFICATION};
+pub(crate) use notifications::{notify, KEY_RESULT_SIGNAL, KEY_RESULT_STATUS_CHANGE, NOTIFICATION};
 pub use notifications::{KeyResultSignal, Notifications};
 
 use crate::db::{args, Arg, Db, Row};

@@ -54,6 +54,19 @@ pub(crate) const KEY_RESULT_SIGNAL: Table = Table {
 
 const NOTIFICATION_COLS: Select = Select(&NOTIFICATION);
 
+/// The `key_result_status_changes` table: each status change the evaluator recorded.
+pub(crate) const KEY_RESULT_STATUS_CHANGE: Table = Table {
+    name: "key_result_status_changes",
+    columns: &[
+        "key_result_id",
+        "changed_at",
+        "status_before",
+        "status_after",
+    ],
+    not_selected: &[],
+    later: &[],
+};
+
 /// A key result as the periodic evaluator last saw it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KeyResultSignal {
@@ -527,6 +540,20 @@ impl Notifications for SqlStore {
         let mut tx = self.begin().await?;
         let hooks = status_changes(&mut tx, signals).await?;
         for s in signals {
+            // The change, from the status remembered until now (none the first time it is seen).
+            tx.execute(
+                "INSERT INTO key_result_status_changes \
+                 (key_result_id, changed_at, status_before, status_after) \
+                 SELECT key_result_id, $2, status, $3 FROM key_result_signals \
+                 WHERE key_result_id = $1 AND status <> $3 \
+                 ON CONFLICT (key_result_id, changed_at) DO NOTHING",
+                args![
+                    s.key_result_id.as_str(),
+                    ts(&s.evaluated_at),
+                    s.status.stored()
+                ],
+            )
+            .await?;
             tx.execute(
                 "INSERT INTO key_result_signals (key_result_id, status, due, evaluated_at) \
                  VALUES ($1, $2, $3, $4) ON CONFLICT (key_result_id) DO UPDATE SET \

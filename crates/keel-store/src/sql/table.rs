@@ -136,6 +136,7 @@ pub(crate) const TABLES: &[&Table] = &[
     &JOB,
     &NOTIFICATION,
     &KEY_RESULT_SIGNAL,
+    &crate::jobs::KEY_RESULT_STATUS_CHANGE,
     &crate::preferences::NOTIFICATION_PREFERENCE,
     &crate::preferences::SIGNING_KEY,
     &crate::account_tokens::ACCOUNT_TOKEN,

@@ -181,6 +181,12 @@ const CHECKS: &[Check] = &[
               + (SELECT COUNT(*) FROM key_results WHERE kpi_id IS NOT NULL) AS TEXT)",
         want: &["0"],
     },
+    Check {
+        version: 25,
+        what: "no status change is remembered yet: movers start from the upgrade",
+        sql: "SELECT CAST(COUNT(*) AS TEXT) FROM key_result_status_changes",
+        want: &["0"],
+    },
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -162,6 +162,12 @@ async fn run(out: &std::path::Path, data: &std::path::Path) -> anyhow::Result<()
         ("32-reports-participation", "/reports/participation".into()),
         ("33-reports-financial", "/reports/financial".into()),
         ("34-admin-webhooks", "/admin/webhooks".into()),
+        ("31-dashboard", "/dashboard".into()),
+        ("32-team-dashboard", format!("/teams/{}/dashboard", team.id)),
+        (
+            "33-dashboard-key-results",
+            format!("/dashboard/key-results?cycle_id={cycle}&status=off_track"),
+        ),
     ];
     for (name, path) in &pages {
         browser.goto(&format!("{base}{path}")).await?;
@@ -176,6 +182,7 @@ async fn run(out: &std::path::Path, data: &std::path::Path) -> anyhow::Result<()
             "07-ownership",
             "19-objective-new",
             "26-alignment",
+            "31-dashboard",
         ]
         .contains(n)
     }) {

@@ -1,0 +1,524 @@
+//! The figures of the company and team dashboards, aggregated in SQL: key results counted by
+//! status (the periodic evaluator's stored status, `key_result_signals`), by department, the
+//! status changes since a moment (`key_result_status_changes`), owner confidence and owner
+//! check-ins per week. Each is one `GROUP BY` query whatever the organisation's size, filtered by
+//! the reader's visibility in SQL, so a private key result is counted only for those who may see
+//! it.
+//!
+//! Why a module of its own: these reads cross areas (key results, objectives, teams, check-ins,
+//! the evaluator's memory) and exist only for the dashboards; the status a key result is counted
+//! under is spelled once here (`STATUS`), and the predicates of a cell (a department, a status,
+//! "moved since") are shared by the counts and by the list a cell links to, so a cell's count and
+//! its list cannot disagree.
+
+use crate::db::{args, Row};
+use crate::sql::*;
+use crate::*;
+use async_trait::async_trait;
+use keel_domain::rhythm::Status;
+
+/// Which key results a dashboard reads: one cycle's, as a reader may see them, optionally only
+/// those of a team and the teams below it (shared with them directly or through their objective).
+#[derive(Debug, Clone)]
+pub struct DashboardScope {
+    pub reader: Reader,
+    pub cycle_id: CycleId,
+    pub team_id: Option<TeamId>,
+}
+
+/// How many key results have a status, in a department or in the whole scope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusCount {
+    /// The top-level team (department); `None` for the whole scope.
+    pub department_id: Option<TeamId>,
+    /// `None`: not assessed yet (the evaluator has not seen it).
+    pub status: Option<Status>,
+    pub key_results: u64,
+}
+
+/// How many key results moved from one status to another since a moment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusMove {
+    /// Its status at that moment (before its first change since).
+    pub before: Status,
+    /// Its status now.
+    pub now: Status,
+    pub key_results: u64,
+}
+
+/// How many owner check-ins gave a confidence in a week.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfidenceCount {
+    /// The week's index, from 0 for the first week asked.
+    pub week: usize,
+    pub confidence: u8,
+    pub check_ins: u64,
+}
+
+/// One week's owner check-ins: how many key results were due one, and how many got one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckInWeek {
+    pub week: usize,
+    /// Key results under way that week (active objective, owner accepted, created before the
+    /// week ended).
+    pub due: u64,
+    /// Of those, the ones their owner checked in that week.
+    pub done: u64,
+}
+
+/// Which key results of a scope a list shows: a dashboard cell.
+#[derive(Debug, Clone, Default)]
+pub struct KeyResultCell {
+    /// Only those of this department (the team and the teams below it).
+    pub department_id: Option<TeamId>,
+    pub status: Option<Status>,
+    /// Only those whose status now differs from their status at this moment.
+    pub moved_since: Option<Timestamp>,
+}
+
+/// One key result of a dashboard list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DashboardKeyResult {
+    pub id: KeyResultId,
+    pub objective_id: ObjectiveId,
+    pub title: String,
+    pub owner_id: PersonId,
+    pub status: Option<Status>,
+}
+
+/// The dashboards' aggregates.
+#[async_trait]
+pub trait Dashboards: Send + Sync {
+    /// Key results by status: the scope's totals (`department_id` `None`) and, when
+    /// `by_department`, per department (a key result shared with two departments counts in
+    /// each, once). Two queries at most.
+    async fn status_counts(
+        &self,
+        scope: &DashboardScope,
+        by_department: bool,
+    ) -> StoreResult<Vec<StatusCount>>;
+    /// Key results whose status now differs from their status at `since`, by (then, now).
+    async fn status_moves(
+        &self,
+        scope: &DashboardScope,
+        since: Timestamp,
+    ) -> StoreResult<Vec<StatusMove>>;
+    /// Owner check-ins' confidence per week, weeks of `week_micros` from `start` until `end`.
+    async fn confidence_counts(
+        &self,
+        scope: &DashboardScope,
+        start: Timestamp,
+        end: Timestamp,
+    ) -> StoreResult<Vec<ConfidenceCount>>;
+    /// Owner check-ins due and done in each of `weeks` (`[start, end)` each).
+    async fn check_in_weeks(
+        &self,
+        scope: &DashboardScope,
+        weeks: &[(Timestamp, Timestamp)],
+    ) -> StoreResult<Vec<CheckInWeek>>;
+    /// The key results of a cell, by id, a page at a time.
+    async fn cell_key_results(
+        &self,
+        scope: &DashboardScope,
+        cell: &KeyResultCell,
+        page: &PageRequest,
+    ) -> StoreResult<Page<DashboardKeyResult>>;
+    /// The scope's objectives aligned to nothing (the top of the goal tree), by id: the first
+    /// `limit`, and how many there are.
+    async fn top_objectives(
+        &self,
+        scope: &DashboardScope,
+        limit: u32,
+    ) -> StoreResult<(Vec<Objective>, u64)>;
+    /// When a job of `kind` last finished (the evaluator's figures are as fresh as its last
+    /// round).
+    async fn last_finished(&self, kind: &str) -> StoreResult<Option<Timestamp>>;
+}
+
+#[async_trait]
+impl Dashboards for dyn Store {
+    async fn status_counts(
+        &self,
+        scope: &DashboardScope,
+        by_department: bool,
+    ) -> StoreResult<Vec<StatusCount>> {
+        self.as_dashboards()
+            .status_counts(scope, by_department)
+            .await
+    }
+    async fn status_moves(
+        &self,
+        scope: &DashboardScope,
+        since: Timestamp,
+    ) -> StoreResult<Vec<StatusMove>> {
+        self.as_dashboards().status_moves(scope, since).await
+    }
+    async fn confidence_counts(
+        &self,
+        scope: &DashboardScope,
+        start: Timestamp,
+        end: Timestamp,
+    ) -> StoreResult<Vec<ConfidenceCount>> {
+        self.as_dashboards()
+            .confidence_counts(scope, start, end)
+            .await
+    }
+    async fn check_in_weeks(
+        &self,
+        scope: &DashboardScope,
+        weeks: &[(Timestamp, Timestamp)],
+    ) -> StoreResult<Vec<CheckInWeek>> {
+        self.as_dashboards().check_in_weeks(scope, weeks).await
+    }
+    async fn cell_key_results(
+        &self,
+        scope: &DashboardScope,
+        cell: &KeyResultCell,
+        page: &PageRequest,
+    ) -> StoreResult<Page<DashboardKeyResult>> {
+        self.as_dashboards()
+            .cell_key_results(scope, cell, page)
+            .await
+    }
+    async fn top_objectives(
+        &self,
+        scope: &DashboardScope,
+        limit: u32,
+    ) -> StoreResult<(Vec<Objective>, u64)> {
+        self.as_dashboards().top_objectives(scope, limit).await
+    }
+    async fn last_finished(&self, kind: &str) -> StoreResult<Option<Timestamp>> {
+        self.as_dashboards().last_finished(kind).await
+    }
+}
+
+/// A week in microseconds (timestamps are stored as microseconds).
+pub const WEEK_MICROS: i64 = 7 * 24 * 3600 * 1_000_000;
+
+/// The key results a dashboard reads from, aliased `k` (key result), `o` (objective), `s` (the
+/// evaluator's signal, absent until it has seen the key result).
+const FROM: &str = "key_results k JOIN objectives o ON o.id = k.objective_id \
+     JOIN cycles cy ON cy.id = o.cycle_id \
+     LEFT JOIN key_result_signals s ON s.key_result_id = k.id";
+
+/// The status a key result is counted under: its objective's lifecycle first (a draft, closed
+/// work), else the evaluator's last status (NULL until it has seen it).
+fn status_sql() -> String {
+    format!(
+        "(CASE WHEN o.state = '{draft}' THEN '{s_draft}' \
+         WHEN o.state = '{closed}' OR cy.state = '{c_closed}' THEN '{s_closed}' \
+         ELSE s.status END)",
+        draft = ObjectiveState::Draft.stored(),
+        s_draft = Status::Draft.stored(),
+        closed = ObjectiveState::Closed.stored(),
+        c_closed = CycleState::Closed.stored(),
+        s_closed = Status::Closed.stored(),
+    )
+}
+
+/// Key results (`k`, objective `o`) shared with `team` or a team below it, directly or through
+/// their objective.
+fn in_team(w: &mut Where, team: &TeamId) -> String {
+    let t = w.arg(team.as_str());
+    let below = format!(
+        "WITH RECURSIVE below(id) AS (SELECT id FROM teams WHERE id = {t} \
+         UNION SELECT tt.id FROM teams tt JOIN below ON tt.parent_id = below.id) \
+         SELECT id FROM below"
+    );
+    format!(
+        "(k.id IN (SELECT kt.key_result_id FROM key_result_teams kt WHERE kt.team_id IN ({below})) \
+         OR o.id IN (SELECT ot.objective_id FROM objective_teams ot WHERE ot.team_id IN ({below})))"
+    )
+}
+
+/// Key results whose status now differs from their status at `since` (the status before their
+/// first recorded change after it).
+fn moved_since(w: &mut Where, since: &Timestamp) -> String {
+    let p = w.arg(ts(since));
+    format!(
+        "EXISTS (SELECT 1 FROM key_result_status_changes c WHERE c.key_result_id = k.id \
+         AND c.changed_at = (SELECT MIN(c2.changed_at) FROM key_result_status_changes c2 \
+             WHERE c2.key_result_id = k.id AND c2.changed_at >= {p}) \
+         AND c.status_before <> {st})",
+        st = status_sql()
+    )
+}
+
+/// The scope's conditions on `k` and `o`.
+fn scope_where(scope: &DashboardScope) -> Where {
+    let mut w = Where::default();
+    w.add("k.deleted_at IS NULL AND o.deleted_at IS NULL".into());
+    let c = w.arg(scope.cycle_id.as_str());
+    w.add(format!("o.cycle_id = {c}"));
+    if let Reader::Audience(a) = &scope.reader {
+        let v = visible_sql(&mut w, a, "o");
+        w.add(v);
+    }
+    if let Some(t) = &scope.team_id {
+        let v = in_team(&mut w, t);
+        w.add(v);
+    }
+    w
+}
+
+fn opt_status(r: &Row, col: &str) -> StoreResult<Option<Status>> {
+    r.opt_text(col)?
+        .map(|s| Status::from_stored(col, &s))
+        .transpose()
+}
+
+fn count(r: &Row, col: &str) -> StoreResult<u64> {
+    Ok(r.opt_int(col)?.unwrap_or(0).max(0) as u64)
+}
+
+#[async_trait]
+impl Dashboards for SqlStore {
+    async fn status_counts(
+        &self,
+        scope: &DashboardScope,
+        by_department: bool,
+    ) -> StoreResult<Vec<StatusCount>> {
+        let st = status_sql();
+        let w = scope_where(scope);
+        let sql = format!(
+            "SELECT {st} AS st, COUNT(*) AS n FROM {FROM} {} GROUP BY 1",
+            w.sql()
+        );
+        let mut out = vec![];
+        for r in self.db.fetch_all(&sql, w.args).await? {
+            out.push(StatusCount {
+                department_id: None,
+                status: opt_status(&r, "st")?,
+                key_results: count(&r, "n")?,
+            });
+        }
+        if !by_department {
+            return Ok(out);
+        }
+        // Each key result with each team it is shared with (directly or through its objective),
+        // then each team with its department: a key result counts once per department.
+        let w = scope_where(scope);
+        let clause = w.sql();
+        let sql = format!(
+            "WITH RECURSIVE dept(id, root) AS ( \
+                 SELECT id, id FROM teams WHERE parent_id IS NULL \
+                 UNION ALL SELECT t.id, d.root FROM teams t JOIN dept d ON t.parent_id = d.id) \
+             SELECT d.root AS department_id, x.st AS st, COUNT(DISTINCT x.kid) AS n FROM ( \
+                 SELECT k.id AS kid, {st} AS st, kt.team_id AS team_id FROM {FROM} \
+                     JOIN key_result_teams kt ON kt.key_result_id = k.id {clause} \
+                 UNION SELECT k.id AS kid, {st} AS st, ot.team_id AS team_id FROM {FROM} \
+                     JOIN objective_teams ot ON ot.objective_id = o.id {clause} \
+             ) x JOIN dept d ON d.id = x.team_id GROUP BY 1, 2"
+        );
+        for r in self.db.fetch_all(&sql, w.args).await? {
+            out.push(StatusCount {
+                department_id: Some(TeamId::from_string(r.text("department_id")?)),
+                status: opt_status(&r, "st")?,
+                key_results: count(&r, "n")?,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn status_moves(
+        &self,
+        scope: &DashboardScope,
+        since: Timestamp,
+    ) -> StoreResult<Vec<StatusMove>> {
+        let st = status_sql();
+        let mut w = scope_where(scope);
+        let p = w.arg(ts(&since));
+        let sql = format!(
+            "SELECT c.status_before AS before, {st} AS st, COUNT(*) AS n FROM {FROM} \
+             JOIN key_result_status_changes c ON c.key_result_id = k.id {} \
+             AND c.changed_at = (SELECT MIN(c2.changed_at) FROM key_result_status_changes c2 \
+                 WHERE c2.key_result_id = k.id AND c2.changed_at >= {p}) \
+             AND c.status_before <> {st} \
+             GROUP BY 1, 2",
+            w.sql()
+        );
+        let mut out = vec![];
+        for r in self.db.fetch_all(&sql, w.args).await? {
+            let (Some(before), Some(now)) = (opt_status(&r, "before")?, opt_status(&r, "st")?)
+            else {
+                continue;
+            };
+            out.push(StatusMove {
+                before,
+                now,
+                key_results: count(&r, "n")?,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn confidence_counts(
+        &self,
+        scope: &DashboardScope,
+        start: Timestamp,
+        end: Timestamp,
+    ) -> StoreResult<Vec<ConfidenceCount>> {
+        let mut w = scope_where(scope);
+        let s = w.arg(ts(&start));
+        let e = w.arg(ts(&end));
+        let wk = w.arg(WEEK_MICROS);
+        w.add(format!(
+            "c.at >= {s} AND c.at < {e} AND c.author_id = k.owner_id"
+        ));
+        let sql = format!(
+            "SELECT (c.at - {s}) / {wk} AS wk, c.confidence AS conf, COUNT(*) AS n \
+             FROM {FROM} JOIN check_ins c ON c.key_result_id = k.id {} \
+             GROUP BY 1, 2",
+            w.sql()
+        );
+        let mut out = vec![];
+        for r in self.db.fetch_all(&sql, w.args).await? {
+            out.push(ConfidenceCount {
+                week: r.int("wk")?.max(0) as usize,
+                confidence: r.int("conf")?.clamp(0, 255) as u8,
+                check_ins: count(&r, "n")?,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn check_in_weeks(
+        &self,
+        scope: &DashboardScope,
+        weeks: &[(Timestamp, Timestamp)],
+    ) -> StoreResult<Vec<CheckInWeek>> {
+        if weeks.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut w = scope_where(scope);
+        let rows: Vec<String> = weeks
+            .iter()
+            .enumerate()
+            .map(|(i, (a, b))| {
+                let a = w.arg(ts(a));
+                let b = w.arg(ts(b));
+                format!("SELECT CAST({i} AS BIGINT) AS wk, CAST({a} AS BIGINT) AS ws, CAST({b} AS BIGINT) AS we")
+            })
+            .collect();
+        w.add(format!(
+            "o.state = '{}' AND k.ownership_state = '{}'",
+            ObjectiveState::Active.stored(),
+            OwnershipState::Accepted.stored()
+        ));
+        let sql = format!(
+            "SELECT wks.wk AS wk, COUNT(*) AS due, \
+             SUM(CASE WHEN EXISTS (SELECT 1 FROM check_ins c WHERE c.key_result_id = k.id \
+                 AND c.author_id = k.owner_id AND c.at >= wks.ws AND c.at < wks.we) \
+                 THEN 1 ELSE 0 END) AS done \
+             FROM {FROM} JOIN ({}) wks ON k.created_at < wks.we {} GROUP BY 1",
+            rows.join(" UNION ALL "),
+            w.sql()
+        );
+        let mut found = vec![];
+        for r in self.db.fetch_all(&sql, w.args).await? {
+            found.push((r.int("wk")?, count(&r, "due")?, count(&r, "done")?));
+        }
+        Ok((0..weeks.len())
+            .map(|i| {
+                let (due, done) = found
+                    .iter()
+                    .find(|(wk, _, _)| *wk == i as i64)
+                    .map_or((0, 0), |(_, due, done)| (*due, *done));
+                CheckInWeek { week: i, due, done }
+            })
+            .collect())
+    }
+
+    async fn cell_key_results(
+        &self,
+        scope: &DashboardScope,
+        cell: &KeyResultCell,
+        page: &PageRequest,
+    ) -> StoreResult<Page<DashboardKeyResult>> {
+        let limit = clamp(page.limit);
+        let st = status_sql();
+        let mut w = scope_where(scope);
+        if let Some(d) = &cell.department_id {
+            let v = in_team(&mut w, d);
+            w.add(v);
+        }
+        if let Some(s) = cell.status {
+            let p = w.arg(s.stored());
+            w.add(format!("{st} = {p}"));
+        }
+        if let Some(since) = &cell.moved_since {
+            let v = moved_since(&mut w, since);
+            w.add(v);
+        }
+        if let Some(after) = id_cursor(page)? {
+            let p = w.arg(after);
+            w.add(format!("k.id > {p}"));
+        }
+        let sql = format!(
+            "SELECT k.id, k.objective_id, k.title, k.owner_id, {st} AS st FROM {FROM} {} \
+             ORDER BY k.id LIMIT {}",
+            w.sql(),
+            limit + 1
+        );
+        let mut items = vec![];
+        for r in self.db.fetch_all(&sql, w.args).await? {
+            items.push(DashboardKeyResult {
+                id: KeyResultId::from_string(r.text("id")?),
+                objective_id: ObjectiveId::from_string(r.text("objective_id")?),
+                title: r.text("title")?,
+                owner_id: PersonId::from_string(r.text("owner_id")?),
+                status: opt_status(&r, "st")?,
+            });
+        }
+        Ok(paginate(items, limit, |k| format!("i:{}", k.id)))
+    }
+
+    async fn top_objectives(
+        &self,
+        scope: &DashboardScope,
+        limit: u32,
+    ) -> StoreResult<(Vec<Objective>, u64)> {
+        let mut w = Where::default();
+        w.add("o.deleted_at IS NULL".into());
+        let c = w.arg(scope.cycle_id.as_str());
+        w.add(format!("o.cycle_id = {c}"));
+        w.add("NOT EXISTS (SELECT 1 FROM objective_parents p WHERE p.objective_id = o.id)".into());
+        if let Reader::Audience(a) = &scope.reader {
+            let v = visible_sql(&mut w, a, "o");
+            w.add(v);
+        }
+        let total = self
+            .db
+            .fetch_optional(
+                &format!("SELECT COUNT(*) AS n FROM objectives o {}", w.sql()),
+                w.args.clone(),
+            )
+            .await?
+            .map(|r| count(&r, "n"))
+            .transpose()?
+            .unwrap_or(0);
+        let sql = format!(
+            "SELECT {OBJECTIVE_COLS} FROM objectives WHERE id IN \
+             (SELECT o.id FROM objectives o {} ORDER BY o.id LIMIT {}) ORDER BY id",
+            w.sql(),
+            limit.clamp(1, 500)
+        );
+        let mut ex = self.ex();
+        let rows = ex.fetch_all(&sql, w.args).await?;
+        Ok((fill_objectives(&mut ex, rows).await?, total))
+    }
+
+    async fn last_finished(&self, kind: &str) -> StoreResult<Option<Timestamp>> {
+        let row = self
+            .db
+            .fetch_optional(
+                "SELECT MAX(finished_at) AS at FROM jobs WHERE kind = $1 AND state = $2",
+                args![kind, JobState::Done.as_str()],
+            )
+            .await?;
+        match row {
+            Some(r) => opt_ts("at", r.opt_int("at")?),
+            None => Ok(None),
+        }
+    }
+}
