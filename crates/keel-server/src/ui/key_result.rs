@@ -147,6 +147,8 @@ struct Shown {
     past: Option<PastDay>,
     /// The "aligns to" form as posted when it was refused.
     align: Option<super::alignment::AlignPosted>,
+    /// A dependency form as posted when it was refused.
+    deps: Option<super::dependencies::Posted>,
 }
 
 async fn page(
@@ -161,6 +163,7 @@ async fn page(
         notice,
         past,
         align,
+        deps,
     } = shown;
     let KeyResultPage {
         key_result: k,
@@ -188,7 +191,14 @@ async fn page(
         align,
     )
     .await?;
-    let deps = super::dependencies::depends_on(state.store(), caller, &record).await?;
+    let deps = super::dependencies::depends_on(
+        state.store(),
+        caller,
+        (&record, &objective),
+        read_only,
+        deps,
+    )
+    .await?;
     let scale = keel_store::Settings::settings(state.store())
         .await?
         .confidence_scale;
@@ -291,6 +301,24 @@ pub(crate) async fn refused_alignment(
     Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
 }
 
+/// The page again after a dependency form was refused (422): `message` above, the field's
+/// message next to it, what was chosen and typed kept.
+pub(crate) async fn refused_dependency(
+    state: &AppState,
+    caller: &Caller,
+    id: &KeyResultId,
+    message: &str,
+    posted: super::dependencies::Posted,
+) -> Result<Response, UiError> {
+    let shown = Shown {
+        error: Some(message.into()),
+        deps: Some(posted),
+        ..Default::default()
+    };
+    let page = page(state, caller, id, shown).await?;
+    Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+}
+
 #[derive(Deserialize)]
 pub struct Done {
     done: Option<String>,
@@ -313,6 +341,16 @@ pub async fn show(
             Some("Withdrawn: it stays in the history but no longer counts.".into())
         }
         Some("aligned") => Some("Saved: what it aligns to is as shown below.".into()),
+        Some("dependency-asked") => {
+            Some("Asked: the other key result's owner is told and will accept or decline.".into())
+        }
+        Some("dependency-removed") => Some("The dependency was removed.".into()),
+        Some("dependency-accepted") => {
+            Some("You accepted: the key result that asked now depends on this one.".into())
+        }
+        Some("dependency-declined") => {
+            Some("You declined; your reason went to the person who asked.".into())
+        }
         _ => None,
     };
     let shown = Shown {

@@ -40,6 +40,7 @@ pub mod reviews;
 pub mod search;
 pub mod setup;
 pub mod team;
+pub mod team_dependencies;
 
 use crate::auth::session::{self, PRESESSION_COOKIE};
 use crate::auth::{Caller, CSRF_HEADER};
@@ -60,6 +61,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/", get(pages::home))
         .route("/my-week", get(pages::my_week))
         .merge(team::routes())
+        .merge(team_dependencies::routes())
         .merge(company::routes())
         .merge(alignment::routes())
         .merge(ownership_map::routes())
@@ -72,6 +74,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(pages::owner_routes())
         .merge(objective::routes())
         .merge(key_result::routes())
+        .merge(dependencies::routes())
         .merge(okr_forms::routes())
         .merge(pickers::routes())
         .merge(reviews::routes())
