@@ -156,11 +156,6 @@ async fn asked_refused_answered_removed(w: World) {
             "depends_on",
             "no key result you may see matches",
         ),
-        (
-            vec![("depends_on.find", "Term sheet signed")],
-            "depends_on",
-            "no key result you may see matches",
-        ),
     ] {
         let html = admin.refused(&ask(&w.mine), &form).await;
         let p = Page::parse(&html);
@@ -256,8 +251,12 @@ async fn answered_from_my_week(w: &World, admin: &Browser, bo: &Browser, sam: &B
         .find(|n| n["kind"] == "dependency_proposed")
         .cloned()
         .unwrap();
+    assert_eq!(n["link"], kr_page(&w.bos).as_str(), "{n}");
     let notifications = bo.page("/notifications").await;
-    assert!(notifications.links_to(&kr_page(&w.bos)), "{n}");
+    assert!(notifications.links_to(&format!(
+        "/notifications/{}/open",
+        n["id"].as_str().unwrap()
+    )));
     let theirs = bo.page(&kr_page(&w.bos)).await;
     assert!(theirs.has(&format!("form[action=\"/dependencies/{dep}/decline\"]")));
     // Declining without a reason: My week again, the message next to the reason.
