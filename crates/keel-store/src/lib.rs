@@ -320,6 +320,8 @@ pub enum ObjectiveOrder {
     Id,
     /// By title, then id.
     Title,
+    /// By the owner's name, then id.
+    Owner,
 }
 
 impl ObjectiveFilter {

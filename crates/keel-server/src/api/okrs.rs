@@ -14,8 +14,8 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 use keel_domain::*;
+use keel_store::CheckIns;
 use keel_store::ObjectiveFilter;
-use keel_store::{CheckIns, Objectives};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -93,7 +93,10 @@ pub struct ObjectivesQuery {
     kind: Option<String>,
     /// `draft`, `active` or `closed`.
     state: Option<String>,
-    /// `title` (by title) or `created` (the default: oldest first).
+    /// `created` (the default: oldest first), `title`, `owner` (by the owner's name), `status`
+    /// (the worst first: off track, at risk, stale, on track, not started, awaiting an owner,
+    /// draft, closed) or `progress` (the least first); ties by id. Each order pages stably: the
+    /// cursor carries the sort key and the id.
     sort: Option<String>,
     /// How many items per page (1–500; 50 when absent).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
@@ -157,23 +160,20 @@ async fn list_objectives(
             .map(PersonId::from_string),
         kind: crate::read::objectives_list::kind(q.kind.as_deref())?,
         state: crate::read::objectives_list::state(q.state.as_deref())?,
-        order: crate::read::objectives_list::order(q.sort.as_deref())?,
+        order: keel_store::ObjectiveOrder::Id,
     };
+    let order = crate::read::objectives_list::order(q.sort.as_deref())?;
     let at = crate::services::rhythm::as_of_moment(s.store(), q.as_of.as_deref()).await?;
-    let page = s
-        .store()
-        .list_objectives(
-            &filter,
-            &page_request(q.limit.as_deref(), q.cursor.as_deref())?,
-        )
-        .await?;
+    let page = crate::read::objectives_list::page(
+        s.store(),
+        filter,
+        order,
+        &page_request(q.limit.as_deref(), q.cursor.as_deref())?,
+        at,
+    )
+    .await?;
     Ok(Json(ListOf {
-        items: for_reader(
-            s.store(),
-            &caller,
-            views::objectives_as_of(s.store(), page.items, at).await?,
-        )
-        .await?,
+        items: for_reader(s.store(), &caller, page.items).await?,
         next_cursor: page.next_cursor,
     }))
 }

@@ -1,14 +1,14 @@
 //! The company page: the goal tree of one cycle, filtered by team, owner and status, from the
 //! objectives the reader may see.
 
-use super::lists::{all_objectives, all_people, all_teams, cycles, pick_cycle};
+use super::lists::{all_objectives, all_teams, cycles, pick_cycle};
 use super::views::{self, ObjectiveView};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::services::visibility::Viewer;
 use keel_domain::rhythm::Status;
 use keel_domain::*;
-use keel_store::{ObjectiveFilter, Store};
+use keel_store::{ObjectiveFilter, People, Store};
 
 /// The company page's filters, from its query string (empty means any).
 #[derive(Debug, Default, Clone)]
@@ -25,15 +25,18 @@ pub struct CompanyData {
     pub cycles: Vec<Cycle>,
     pub cycle: Option<Cycle>,
     pub teams: Vec<Team>,
-    /// Active people, for the owner filter and the person nodes.
+    /// The active people who own the cycle's objectives shown, for the person nodes (never
+    /// the whole directory: at 100,000 people that would be megabytes).
     pub people: Vec<Person>,
+    /// The owner filtered by, for the owner picker's choice.
+    pub owner: Option<Person>,
     pub objectives: Vec<ObjectiveView>,
     pub status_filter: Option<Status>,
     pub team_filter: Option<TeamId>,
     pub owner_filter: Option<PersonId>,
 }
 
-/// The company page's data: six queries or so, whatever the organisation's size.
+/// The company page's data: a dozen queries or so, whatever the organisation's size.
 pub async fn company(
     store: &dyn Store,
     caller: &Caller,
@@ -47,7 +50,6 @@ pub async fn company(
         crate::services::today(store).await?,
     )?;
     let teams = all_teams(store).await?;
-    let people = all_people(store).await?;
     let team_filter = match filter.team_id.as_deref().filter(|t| !t.is_empty()) {
         Some(t) => Some(
             teams
@@ -58,18 +60,18 @@ pub async fn company(
         ),
         None => None,
     };
-    let owner_filter = match filter.owner_id.as_deref().filter(|t| !t.is_empty()) {
+    let owner = match filter.owner_id.as_deref().filter(|t| !t.is_empty()) {
         Some(o) => Some(
-            people
-                .iter()
-                .find(|x| x.id.as_str() == o)
-                .map(|x| x.id.clone())
+            store
+                .person(&PersonId::from_string(o.to_string()))
+                .await?
                 .ok_or_else(|| {
                     ApiError::invalid("owner_id", format!("no person has the id '{o}'"))
                 })?,
         ),
         None => None,
     };
+    let owner_filter = owner.as_ref().map(|p| p.id.clone());
     let status_filter = match filter.status.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => Some(Status::parse(s).ok_or_else(|| {
             ApiError::invalid(
@@ -102,11 +104,22 @@ pub async fn company(
         }
         None => vec![],
     };
+    let mut owners: Vec<PersonId> = objectives.iter().map(|o| o.owner_id.clone()).collect();
+    owners.sort();
+    owners.dedup();
+    let mut people: Vec<Person> = store
+        .people_by_ids(&owners)
+        .await?
+        .into_iter()
+        .filter(|p| p.active)
+        .collect();
+    people.sort_by_key(|p| p.name.to_lowercase());
     Ok(CompanyData {
         cycles,
         cycle,
         teams,
-        people: people.into_iter().filter(|p| p.active).collect(),
+        people,
+        owner,
         objectives,
         status_filter,
         team_filter,

@@ -67,11 +67,44 @@ pub struct BlockedBy {
     pub reason: String,
 }
 
-/// The other key results of `deps` (seen from `kr`) with their views, those the reader may see
+/// Key results at the other ends of dependencies, with their views, those the reader may see
 /// and the statuses of all: a constant number of queries.
-struct Others {
-    views: HashMap<KeyResultId, KeyResultView>,
-    seen: HashSet<KeyResultId>,
+pub(crate) struct Others {
+    pub(crate) views: HashMap<KeyResultId, KeyResultView>,
+    pub(crate) seen: HashSet<KeyResultId>,
+}
+
+impl Others {
+    /// The key result as its reader may see it (none when hidden or gone).
+    pub(crate) fn seen(&self, id: &KeyResultId) -> Option<OtherKeyResult> {
+        self.views
+            .get(id)
+            .filter(|_| self.seen.contains(id))
+            .map(|v| OtherKeyResult {
+                id: v.id.clone(),
+                objective_id: v.objective_id.clone(),
+                title: v.title.clone(),
+                owner: v.owner.clone(),
+                status: v.status,
+                status_reason: v.status_reason.clone(),
+            })
+    }
+
+    /// Why an accepted dependency on `on` puts its dependent at risk, in words naming the key
+    /// result and its owner when the reader may see it; none when it does not.
+    pub(crate) fn risk(&self, d: &Dependency) -> Option<(rhythm::Status, String)> {
+        let v = self.views.get(&d.depends_on_id)?;
+        let why = dependency::blocks(d.state, v.status)?;
+        let reason = if self.seen.contains(&d.depends_on_id) {
+            format!(
+                "At risk because it depends on “{}” (owner {}), which is {why}.",
+                v.title, v.owner.name
+            )
+        } else {
+            format!("At risk because it depends on a key result you cannot see, which is {why}.")
+        };
+        Some((v.status, reason))
+    }
 }
 
 fn other_of(kr: &KeyResultId, d: &Dependency) -> KeyResultId {
@@ -82,13 +115,14 @@ fn other_of(kr: &KeyResultId, d: &Dependency) -> KeyResultId {
     }
 }
 
-async fn others(
+/// The views of key results `ids` and which of them the reader may see.
+pub(crate) async fn others(
     store: &dyn Store,
     viewer: &Viewer,
-    kr: &KeyResultId,
-    deps: &[Dependency],
+    mut ids: Vec<KeyResultId>,
 ) -> ApiResult<Others> {
-    let ids: Vec<KeyResultId> = deps.iter().map(|d| other_of(kr, d)).collect();
+    ids.sort();
+    ids.dedup();
     if ids.is_empty() {
         return Ok(Others {
             views: HashMap::new(),
@@ -128,7 +162,8 @@ pub async fn list(
 ) -> ApiResult<Page<DependencyView>> {
     let kr = &listed.id;
     let deps = store.dependencies_of(kr, page).await?;
-    let o = others(store, viewer, kr, &deps.items).await?;
+    let ids = deps.items.iter().map(|d| other_of(kr, d)).collect();
+    let o = others(store, viewer, ids).await?;
     let mut pids: Vec<PersonId> = deps
         .items
         .iter()
@@ -152,18 +187,7 @@ pub async fn list(
             } else {
                 Direction::DependedOnBy
             };
-            let other = o
-                .views
-                .get(&other_id)
-                .filter(|_| o.seen.contains(&other_id))
-                .map(|v| OtherKeyResult {
-                    id: v.id.clone(),
-                    objective_id: v.objective_id.clone(),
-                    title: v.title.clone(),
-                    owner: v.owner.clone(),
-                    status: v.status,
-                    status_reason: v.status_reason.clone(),
-                });
+            let other = o.seen(&other_id);
             // Seen from the key result depended on, the reader answers when they own it.
             let can_answer = direction == Direction::DependedOnBy
                 && d.state == DependencyState::Proposed
@@ -203,29 +227,96 @@ pub async fn blocked_by(
         .into_iter()
         .filter(|d| d.state == DependencyState::Accepted)
         .collect();
-    let o = others(store, viewer, kr, &deps).await?;
+    let ids = deps.iter().map(|d| d.depends_on_id.clone()).collect();
+    let o = others(store, viewer, ids).await?;
     Ok(deps
         .into_iter()
         .filter_map(|d| {
-            let v = o.views.get(&d.depends_on_id)?;
-            let why = dependency::blocks(d.state, v.status)?;
-            let seen = o.seen.contains(&d.depends_on_id);
-            let reason = if seen {
-                format!(
-                    "At risk because it depends on “{}” (owner {}), which is {why}.",
-                    v.title, v.owner.name
-                )
-            } else {
-                format!(
-                    "At risk because it depends on a key result you cannot see, which is {why}."
-                )
-            };
+            let (status, reason) = o.risk(&d)?;
             Some(BlockedBy {
+                key_result_id: o
+                    .seen
+                    .contains(&d.depends_on_id)
+                    .then(|| d.depends_on_id.clone()),
                 dependency_id: d.id,
-                key_result_id: seen.then(|| d.depends_on_id.clone()),
-                status: v.status,
+                status,
                 reason,
             })
+        })
+        .collect())
+}
+
+/// A dependency waiting for its answerer: they own the key result depended on.
+#[derive(Debug, Clone)]
+pub struct WaitingDependency {
+    pub id: DependencyId,
+    /// The answerer's key result, asked to be depended on: its id and title.
+    pub theirs: (KeyResultId, String),
+    /// The key result that would depend on it (id and title), when the reader may see it.
+    pub dependent: Option<(KeyResultId, String)>,
+    pub asked_by: Option<PersonSummary>,
+    pub note: String,
+}
+
+/// The dependencies asked of key results `owned` (the reader's own) and not answered yet, oldest
+/// first: a constant number of queries (one per 500 key results for the dependencies).
+pub async fn waiting_for(
+    store: &dyn Store,
+    viewer: &Viewer,
+    owned: &[KeyResult],
+) -> ApiResult<Vec<WaitingDependency>> {
+    let ids: Vec<KeyResultId> = owned.iter().map(|k| k.id.clone()).collect();
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut deps: Vec<Dependency> = store
+        .dependencies_to(&ids)
+        .await?
+        .into_iter()
+        .filter(|d| d.state == DependencyState::Proposed)
+        .collect();
+    if deps.is_empty() {
+        return Ok(vec![]);
+    }
+    deps.sort_by(|a, b| (a.created_at, a.id.as_str()).cmp(&(b.created_at, b.id.as_str())));
+    let dependents: Vec<KeyResultId> = deps.iter().map(|d| d.key_result_id.clone()).collect();
+    let krs = store.key_results_by_ids(&dependents).await?;
+    let mut oids: Vec<ObjectiveId> = krs.iter().map(|k| k.objective_id.clone()).collect();
+    oids.sort();
+    oids.dedup();
+    let visible = viewer.visible(store, &oids).await?;
+    let seen: HashMap<KeyResultId, String> = krs
+        .into_iter()
+        .filter(|k| visible.contains(&k.objective_id))
+        .map(|k| (k.id, k.title))
+        .collect();
+    let mut pids: Vec<PersonId> = deps.iter().filter_map(|d| d.asked_by.clone()).collect();
+    pids.sort();
+    pids.dedup();
+    let people: HashMap<PersonId, PersonSummary> = store
+        .people_by_ids(&pids)
+        .await?
+        .iter()
+        .map(|p| (p.id.clone(), PersonSummary::from(p)))
+        .collect();
+    let titles: HashMap<&KeyResultId, &str> =
+        owned.iter().map(|k| (&k.id, k.title.as_str())).collect();
+    Ok(deps
+        .into_iter()
+        .map(|d| WaitingDependency {
+            theirs: (
+                d.depends_on_id.clone(),
+                titles
+                    .get(&d.depends_on_id)
+                    .map(|t| t.to_string())
+                    .unwrap_or_default(),
+            ),
+            dependent: seen
+                .get(&d.key_result_id)
+                .map(|t| (d.key_result_id.clone(), t.clone())),
+            asked_by: d.asked_by.as_ref().and_then(|p| people.get(p).cloned()),
+            note: d.note,
+            id: d.id,
         })
         .collect())
 }

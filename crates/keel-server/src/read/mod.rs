@@ -33,6 +33,7 @@ pub mod person_page;
 pub mod pickers;
 pub mod reviews;
 pub mod search;
+pub mod team_dependencies;
 pub mod team_okrs;
 pub mod team_page;
 pub mod views;

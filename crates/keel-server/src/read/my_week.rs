@@ -92,6 +92,8 @@ pub struct MyWeek {
     /// Key results the caller is involved in, and those of the objectives they own.
     pub key_results: Vec<MyKeyResult>,
     pub requests: Vec<WaitingRequest>,
+    /// Dependencies asked of the caller's key results, waiting for their answer.
+    pub dependencies: Vec<super::dependencies::WaitingDependency>,
     pub confidence_scale: ConfidenceScale,
 }
 
@@ -252,10 +254,25 @@ pub async fn my_week(store: &dyn Store, caller: &Caller) -> ApiResult<MyWeek> {
             })
         })
         .collect();
+    // Dependencies asked of key results I own (open ones), waiting for my answer.
+    let owned: Vec<KeyResult> = mine
+        .key_results
+        .iter()
+        .filter(|k| &k.owner_id == me)
+        .filter(|k| {
+            mine.objectives
+                .get(&k.objective_id)
+                .is_some_and(|o| !mine.locked(o))
+        })
+        .cloned()
+        .collect();
+    let viewer = crate::services::visibility::Viewer::of(&caller.person);
+    let dependencies = super::dependencies::waiting_for(store, &viewer, &owned).await?;
     Ok(MyWeek {
         objectives,
         key_results,
         requests,
+        dependencies,
         confidence_scale: settings.confidence_scale,
     })
 }

@@ -411,7 +411,7 @@ async fn resolve_typed(
             out.push(part.to_string());
             continue;
         }
-        let hits = okr_hits(store, caller, part, 2).await?;
+        let hits = okr_hits(store, caller, part, 2, BOTH).await?;
         match hits.as_slice() {
             [one] => out.push(one.value.clone()),
             [] => {
@@ -431,19 +431,20 @@ async fn resolve_typed(
     Ok(out)
 }
 
-/// Objectives and key results the reader may see whose title contains `q`, at most `limit`
-/// (plus one, to tell that more match), objectives first.
-async fn okr_hits(
+/// Objectives and key results (of `kinds`) the reader may see whose title contains `q`, at
+/// most `limit` of each (plus one, to tell that more match), in the order of `kinds`.
+pub(super) async fn okr_hits(
     store: &dyn Store,
     caller: &Caller,
     q: &str,
     limit: u32,
+    kinds: &[SearchKind],
 ) -> Result<Vec<super::pickers::Suggestion>, ApiError> {
     let Ok(text) = find::checked_text(Some(q)) else {
         return Ok(vec![]);
     };
     let mut out = Vec::new();
-    for kind in [SearchKind::Objective, SearchKind::KeyResult] {
+    for &kind in kinds {
         let page = PageRequest {
             limit: limit + 1,
             cursor: None,
@@ -461,6 +462,9 @@ async fn okr_hits(
     }
     Ok(out)
 }
+
+/// What the "aligns to" form may pick: objectives first, then key results.
+const BOTH: &[SearchKind] = &[SearchKind::Objective, SearchKind::KeyResult];
 
 /// The suggestions as checkboxes (the pickers' own fragment).
 #[derive(Template)]
@@ -486,7 +490,7 @@ pub async fn pick(
         .unwrap_or_default();
     let query = query.rsplit(',').next().unwrap_or("").trim().to_string();
     let limit = pickers::SUGGESTIONS as u32 / 2;
-    let mut items = okr_hits(state.store(), &caller, &query, limit).await?;
+    let mut items = okr_hits(state.store(), &caller, &query, limit, BOTH).await?;
     let more = items.len() > 2 * limit as usize;
     items.truncate(2 * limit as usize);
     Ok(render(

@@ -172,11 +172,12 @@ pub fn cycle_choices(cycles: &[Cycle], shown: Option<&Cycle>) -> Vec<Choice> {
         .collect()
 }
 
-/// Where a person's load is shown: their row on the ownership map of the cycle.
+/// Where a person is shown: their person page (`/people/{id}`), in the cycle being read.
 pub fn person_href(person_id: &str, cycle: Option<&Cycle>) -> String {
+    let page = crate::read::search::person_href(person_id);
     match cycle {
-        Some(c) => format!("/ownership?cycle_id={}#person-{person_id}", c.id),
-        None => format!("/ownership#person-{person_id}"),
+        Some(c) => format!("{page}?cycle_id={}", c.id),
+        None => page,
     }
 }
 
@@ -480,7 +481,11 @@ struct CompanyPage {
     layout: Layout,
     cycles: Vec<Choice>,
     teams: Vec<Choice>,
-    owners: Vec<Choice>,
+    /// The owner chosen, as `(id, name)`: the picker's one option (people are found as the
+    /// reader types, never listed whole).
+    owner: Option<(String, String)>,
+    /// What was typed in the owner's find field (kept when it named nobody).
+    owner_find: String,
     statuses: Vec<Choice>,
     /// The filter field at fault, and why.
     error: Option<(String, String)>,
@@ -507,6 +512,9 @@ pub struct CompanyQuery {
     cycle_id: Option<String>,
     team_id: Option<String>,
     owner_id: Option<String>,
+    /// The owner's find field, for a form sent without JavaScript: a name, an email or an id.
+    #[serde(rename = "owner_id.find")]
+    owner_find: Option<String>,
     status: Option<String>,
 }
 
@@ -535,13 +543,24 @@ pub async fn company(
     SignedIn(caller): SignedIn,
     Query(q): Query<CompanyQuery>,
 ) -> Result<Response, UiError> {
-    let filter = CompanyFilter {
+    let owner_find = q.owner_find.as_deref().unwrap_or("").trim().to_string();
+    let mut filter = CompanyFilter {
         cycle_id: q.cycle_id.clone(),
         team_id: q.team_id.clone(),
-        owner_id: q.owner_id.clone(),
+        owner_id: q.owner_id.clone().filter(|o| !o.trim().is_empty()),
         status: q.status.clone(),
     };
-    let (data, error) = match company::company(state.store(), &caller, &filter).await {
+    let attempt = async {
+        // Typed without JavaScript: the one person the words name.
+        if filter.owner_id.is_none() && !owner_find.is_empty() {
+            let found =
+                crate::read::pickers::resolve_people(state.store(), "owner_id", &owner_find, &[])
+                    .await?;
+            filter.owner_id = found.first().map(PersonId::to_string);
+        }
+        company::company(state.store(), &caller, &filter).await
+    };
+    let (data, error) = match attempt.await {
         Ok(d) => (d, None),
         Err(ApiError::Invalid(e)) => {
             // Show the form again with the message next to the filter at fault and what was
@@ -558,22 +577,6 @@ pub async fn company(
         Tree::new(&data).build()
     };
     let selected_cycle = data.cycle.as_ref().map(|c| c.id.to_string());
-    // The owner filter offers the people who own something in the cycle (and whoever is chosen).
-    let owning: std::collections::HashSet<&PersonId> = data
-        .objectives
-        .iter()
-        .flat_map(|o| std::iter::once(&o.owner_id).chain(o.key_results.iter().map(|k| &k.owner_id)))
-        .collect();
-    let owners: Vec<Person> = data
-        .people
-        .iter()
-        .filter(|p| {
-            owning.contains(&p.id)
-                || q.owner_id.as_deref() == Some(p.id.as_str())
-                || data.objectives.is_empty()
-        })
-        .cloned()
-        .collect();
     let page = CompanyPage {
         layout: Layout::signed_in(&caller, "/company"),
         cycles: choices(
@@ -592,12 +595,15 @@ pub async fn company(
             |t| t.name.clone(),
             q.team_id.as_deref(),
         ),
-        owners: choices(
-            &owners,
-            |p| p.id.to_string(),
-            |p| p.name.clone(),
-            q.owner_id.as_deref(),
-        ),
+        owner: data
+            .owner
+            .as_ref()
+            .map(|p| (p.id.to_string(), p.name.clone())),
+        owner_find: if data.owner.is_some() {
+            String::new()
+        } else {
+            owner_find
+        },
         statuses: choices(
             &Status::ALL,
             |s| s.as_str().to_string(),

@@ -151,6 +151,8 @@ struct Shown {
     past: Option<PastDay>,
     /// The "aligns to" form as posted when it was refused.
     align: Option<super::alignment::AlignPosted>,
+    /// A dependency form as posted when it was refused.
+    deps: Option<super::dependencies::Posted>,
     /// An ingest token just created (its secret, shown once), or the name typed and refused.
     token: Option<TokenShown>,
 }
@@ -174,6 +176,7 @@ async fn page(
         past,
         align,
         token,
+        deps,
     } = shown;
     let KeyResultPage {
         key_result: k,
@@ -201,7 +204,14 @@ async fn page(
         align,
     )
     .await?;
-    let deps = super::dependencies::depends_on(state.store(), caller, &record).await?;
+    let deps = super::dependencies::depends_on(
+        state.store(),
+        caller,
+        (&record, &objective),
+        read_only,
+        deps,
+    )
+    .await?;
     let mut feeds =
         super::data_feeds::feeds(state.store(), caller, &record, &check_ins, read_only).await?;
     match token {
@@ -359,6 +369,24 @@ pub(crate) async fn refused_alignment(
     Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
 }
 
+/// The page again after a dependency form was refused (422): `message` above, the field's
+/// message next to it, what was chosen and typed kept.
+pub(crate) async fn refused_dependency(
+    state: &AppState,
+    caller: &Caller,
+    id: &KeyResultId,
+    message: &str,
+    posted: super::dependencies::Posted,
+) -> Result<Response, UiError> {
+    let shown = Shown {
+        error: Some(message.into()),
+        deps: Some(posted),
+        ..Default::default()
+    };
+    let page = page(state, caller, id, shown).await?;
+    Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+}
+
 #[derive(Deserialize)]
 pub struct Done {
     done: Option<String>,
@@ -383,6 +411,16 @@ pub async fn show(
         Some("aligned") => Some("Saved: what it aligns to is as shown below.".into()),
         Some("token-revoked") => {
             Some("The ingest token was revoked: it is refused from now on.".into())
+        }
+        Some("dependency-asked") => {
+            Some("Asked: the other key result's owner is told and will accept or decline.".into())
+        }
+        Some("dependency-removed") => Some("The dependency was removed.".into()),
+        Some("dependency-accepted") => {
+            Some("You accepted: the key result that asked now depends on this one.".into())
+        }
+        Some("dependency-declined") => {
+            Some("You declined; your reason went to the person who asked.".into())
         }
         _ => None,
     };

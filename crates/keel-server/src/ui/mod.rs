@@ -45,6 +45,7 @@ pub mod reviews;
 pub mod search;
 pub mod setup;
 pub mod team;
+pub mod team_dependencies;
 
 use crate::auth::session::{self, PRESESSION_COOKIE};
 use crate::auth::{Caller, CSRF_HEADER};
@@ -65,6 +66,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/", get(pages::home))
         .route("/my-week", get(pages::my_week))
         .merge(team::routes())
+        .merge(team_dependencies::routes())
         .merge(company::routes())
         .merge(alignment::routes())
         .merge(ownership_map::routes())
@@ -79,6 +81,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(key_result::routes())
         .merge(data_feeds::routes())
         .merge(kpis::routes())
+        .merge(dependencies::routes())
         .merge(okr_forms::routes())
         .merge(pickers::routes())
         .merge(reviews::routes())

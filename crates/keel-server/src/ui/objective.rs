@@ -85,6 +85,8 @@ pub struct HandoverForm {
 
 /// A person with their ownership state, as the page shows them.
 pub struct Who {
+    /// Their person page.
+    pub href: String,
     pub name: String,
     pub title: String,
     pub active: bool,
@@ -93,6 +95,7 @@ pub struct Who {
 impl From<&PersonSummary> for Who {
     fn from(p: &PersonSummary) -> Self {
         Self {
+            href: crate::read::search::person_href(p.id.as_str()),
             name: p.name.clone(),
             title: p.title.clone(),
             active: p.active,

@@ -15,7 +15,7 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use keel_domain::*;
-use keel_store::{ObjectiveFilter, Objectives, PageRequest, Reader};
+use keel_store::{ObjectiveFilter, PageRequest, Reader};
 use serde::Deserialize;
 
 /// Objectives per page.
@@ -134,27 +134,26 @@ async fn rows(
         owner_id: some(&q.owner_id).map(PersonId::from_string),
         kind: objectives_list::kind(q.kind.as_deref())?,
         state: objectives_list::state(q.state.as_deref())?,
-        order: objectives_list::order(q.sort.as_deref())?,
         ..ObjectiveFilter::new(Reader::of(Viewer::of(&caller.person).audience()))
     };
+    let order = objectives_list::order(q.sort.as_deref())?;
     let page = PageRequest {
         limit: PER_PAGE,
         cursor: some(&q.cursor),
     };
-    let found = state.store().list_objectives(&filter, &page).await?;
+    let found = objectives_list::page(state.store(), filter, order, &page, None).await?;
     let next = found
         .next_cursor
         .as_deref()
         .map(|c| next_link(q, cycle.id.as_str(), c));
-    let views = views::objectives(state.store(), found.items).await?;
-    Ok((views.into_iter().map(row).collect(), next))
+    Ok((found.items.into_iter().map(row).collect(), next))
 }
 
 fn readable(e: &FieldError) -> String {
     match e.field.as_str() {
         "cursor" => "That link to the next page has expired: start from the first page.".into(),
         "cycle_id" => "No such cycle: choose one from the list.".into(),
-        "sort" => "Sort by title or by creation.".into(),
+        "sort" => "Sort by creation, title, owner, status or progress.".into(),
         other => format!("Choose a {other} from the list."),
     }
 }
@@ -209,7 +208,15 @@ pub async fn list(
             ],
             q.state.as_deref(),
         ),
-        sorts: choices(&[("title", "Title")], q.sort.as_deref()),
+        sorts: choices(
+            &[
+                ("title", "Title"),
+                ("owner", "Owner"),
+                ("status", "Status (the worst first)"),
+                ("progress", "Progress (the least first)"),
+            ],
+            q.sort.as_deref(),
+        ),
         owner_id: q.owner_id.clone().unwrap_or_default(),
         no_error: None,
         error: error.clone(),

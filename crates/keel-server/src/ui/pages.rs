@@ -148,6 +148,8 @@ impl CheckInRow {
 struct MyWeekPage {
     layout: Layout,
     requests: Vec<RequestItem>,
+    /// Dependencies asked of the reader's key results, waiting for their answer.
+    dependencies: Vec<super::dependencies::WaitingLine>,
     objectives: Vec<ObjectiveLine>,
     key_results: Vec<KeyResultLine>,
     /// The weekly check-in: a key result and its row, for each key result the person may
@@ -174,6 +176,8 @@ struct Kept {
     at_error: Option<String>,
     rows: Vec<CheckInRow>,
     decline: Option<(String, String, String)>,
+    /// A refused answer to a dependency.
+    dependency: Option<super::dependencies::Posted>,
     notice: Option<String>,
     error: Option<String>,
 }
@@ -184,6 +188,8 @@ async fn my_week_page(
     kept: Kept,
 ) -> Result<MyWeekPage, UiError> {
     let week = my_week::my_week(state.store(), caller).await?;
+    let dependencies =
+        super::dependencies::waiting_lines(week.dependencies, kept.dependency.as_ref());
     let requests = week
         .requests
         .into_iter()
@@ -277,6 +283,7 @@ async fn my_week_page(
     Ok(MyWeekPage {
         layout: Layout::signed_in(caller, "/my-week"),
         requests,
+        dependencies,
         objectives,
         key_results,
         check_in,
@@ -309,6 +316,12 @@ pub async fn my_week(
         Some("declined") => {
             Some("You declined; your reason went back to the proposer.".to_string())
         }
+        Some("dependency-accepted") => {
+            Some("You accepted: the key result that asked now depends on yours.".to_string())
+        }
+        Some("dependency-declined") => {
+            Some("You declined the dependency; your reason went to the person who asked.".into())
+        }
         _ => None,
     };
     let page = my_week_page(
@@ -321,6 +334,22 @@ pub async fn my_week(
     )
     .await?;
     Ok(render(StatusCode::OK, &page))
+}
+
+/// My week again after an answer to a dependency was refused (422): the message next to the
+/// reason, what was typed kept.
+pub(super) async fn refused_dependency_answer(
+    state: &AppState,
+    caller: &Caller,
+    posted: super::dependencies::Posted,
+) -> Result<Response, UiError> {
+    let kept = Kept {
+        dependency: Some(posted),
+        error: Some("The dependency was not declined: see its form.".into()),
+        ..Default::default()
+    };
+    let page = my_week_page(state, caller, kept).await?;
+    Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
 }
 
 /// The weekly check-in's optional date: empty or today is now; an earlier day records the

@@ -75,6 +75,8 @@ struct TeamPage {
     /// The cycle chooser never fails here (an unknown cycle is an error page).
     no_error: Option<String>,
     cycle_name: String,
+    /// The cycle shown, for the link to the dependency map.
+    cycle_id: String,
     objectives: Vec<OkrLine>,
     shared: Vec<SharedLine>,
     findings: Vec<FindingLine>,
@@ -187,6 +189,7 @@ async fn page(
         cycles: cycle_choices(&t.cycles, cycle),
         no_error: None,
         cycle_name: cycle.map(|c| c.name.clone()).unwrap_or_default(),
+        cycle_id: cycle.map(|c| c.id.to_string()).unwrap_or_default(),
         objectives: t
             .objectives
             .iter()

@@ -325,6 +325,42 @@ async fn company_tree_nests_teams_and_filters_by_team_owner_and_status() {
             .contains(&format!("/teams/{}", o.sales)),
         "empty nodes pruned"
     );
+    // The owner filter is a picker: the one chosen person is its option, never the whole
+    // directory; without JavaScript, a name typed in its find field is the filter.
+    assert_eq!(
+        by_owner.attrs("select[name=\"owner_id\"] option", "value"),
+        vec![String::new(), o.pia.clone()]
+    );
+    assert!(by_owner.has("input[name=\"owner_id.find\"][hx-get]"));
+    let everyone = b.page("/company").await;
+    assert_eq!(
+        everyone.attrs("select[name=\"owner_id\"] option", "value"),
+        vec![String::new()]
+    );
+    let typed = b.page("/company?owner_id.find=Pia%20Platform").await;
+    assert!(titles(&typed).contains(&"Fast everywhere".to_string()));
+    absent(&typed, "More deals in EMEA");
+    assert_eq!(typed.field("owner_id").as_deref(), Some(o.pia.as_str()));
+    let nobody = b
+        .page_with(
+            "/company?owner_id.find=Nobody%20Called%20So",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    assert!(
+        nobody.field_error("owner_id").is_some(),
+        "{}",
+        nobody.html()
+    );
+    assert_eq!(
+        nobody.field("owner_id.find").as_deref(),
+        Some("Nobody Called So"),
+        "kept"
+    );
+    let picked = b
+        .html("/pickers/people?field=owner_id&as=options&none=Anyone&owner_id.find=Pia")
+        .await;
+    assert!(picked.contains(&o.pia), "{picked}");
     let on_track = b.page("/company?status=on_track").await;
     assert!(titles(&on_track).contains(&"Fast everywhere".to_string()));
     absent(&on_track, "More deals in EMEA");
@@ -430,7 +466,7 @@ async fn ownership_map_shows_who_owns_what_overload_and_pending_requests() {
         "{request_links:?}"
     );
     assert!(
-        request_links.contains(&format!("#person-{}", o.sam)),
+        request_links.contains(&format!("/people/{}", o.sam)),
         "{request_links:?}"
     );
     assert!(
@@ -476,8 +512,8 @@ async fn health_page_links_each_finding_to_where_it_is_fixed() {
     assert!(
         links
             .iter()
-            .any(|l| l.ends_with(&format!("#person-{}", app.admin_id))),
-        "the person: {links:?}"
+            .any(|l| l == &format!("/people/{}?cycle_id={}", app.admin_id, o.cycle)),
+        "the person's page: {links:?}"
     );
     assert_eq!(page.text(".counts .severity-error"), "1 error");
     let bad = b

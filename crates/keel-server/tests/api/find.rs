@@ -396,7 +396,7 @@ async fn objectives_list(w: World) {
         )
         .await;
     assert!(
-        bad.text(".field-error").contains("Sort by title"),
+        bad.text(".field-error").contains("Sort by creation, title"),
         "{}",
         bad.html()
     );

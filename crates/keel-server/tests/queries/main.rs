@@ -4,7 +4,8 @@
 //! person's notifications (API and page), the alignment tree's roots (API and page), the
 //! participation and financial reports (API and page, at 10 and 1,000 people and financial key
 //! results), the KPIs (API and page) and the dashboards with the key results behind their
-//! figures (API and page), on SQLite and PostgreSQL.
+//! figures (API and page), and a team's dependency map (at 10 and at 300 dependencies each
+//! way: the team's key results are read 500 ids to a query), on SQLite and PostgreSQL.
 //!
 //! Its own test binary: the store counts the reads of the whole process
 //! (`keel_store::testing::reads`), so nothing else may run beside it; the backends run one after
@@ -272,16 +273,84 @@ async fn dashboards_read_constant(app: TestApp) {
     }
 }
 
+/// `n` more key results of the team's objective, each depending on a new key result of
+/// `theirs` and depended on by another: both sides of the map grow by `n`.
+async fn add_dependencies(app: &TestApp, ours: &str, theirs: &str, n: usize) {
+    for i in 0..n {
+        let kr = |o: &str, t: String| {
+            let path = format!("/api/v1/objectives/{o}/key-results");
+            async move {
+                app.create(
+                    &path,
+                    json!({"title": t, "kind": "increase", "start": 0, "target": 100}),
+                )
+                .await["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            }
+        };
+        let mine = kr(ours, format!("Ours {i}")).await;
+        let other = kr(theirs, format!("Theirs {i}")).await;
+        let waiting = kr(theirs, format!("Waiting {i}")).await;
+        app.create(
+            &format!("/api/v1/key-results/{mine}/dependencies"),
+            json!({"depends_on": other}),
+        )
+        .await;
+        app.create(
+            &format!("/api/v1/key-results/{waiting}/dependencies"),
+            json!({"depends_on": mine}),
+        )
+        .await;
+    }
+}
+
+/// A team's dependency map costs the same reads at 10 and at 300 dependencies each way.
+async fn team_map_reads_constant(app: TestApp) {
+    let cycle = app.cycle("2026 Q4").await;
+    let team = app.team("Mobile").await;
+    let ours = app
+        .create(
+            "/api/v1/objectives",
+            json!({"title": "Ship it", "cycle_id": cycle, "team_ids": [team]}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let theirs = app
+        .create(
+            "/api/v1/objectives",
+            json!({"title": "Platform", "cycle_id": cycle}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let admin = Browser::admin(&app).await;
+    let path = format!("/teams/{team}/dependencies?cycle_id={cycle}");
+    add_dependencies(&app, &ours, &theirs, 10).await;
+    let ten = reads_of(&app, &admin, &path).await;
+    add_dependencies(&app, &ours, &theirs, 290).await;
+    let many = reads_of(&app, &admin, &path).await;
+    eprintln!("{path}: {ten} reads at 10 dependencies each way, {many} at 300");
+    assert!(ten > 0);
+    assert_eq!(many, ten, "{path}: {ten} reads at 10, {many} at 300");
+}
+
 #[tokio::test]
 async fn pages_cost_a_constant_number_of_queries() {
     constant_reads(spawn_app().await).await;
     reports_read_constant(spawn_app().await).await;
     notifications_read_constant(spawn_app().await).await;
     dashboards_read_constant(spawn_app().await).await;
+    team_map_reads_constant(spawn_app().await).await;
     if postgres_configured() {
         constant_reads(spawn_app_on(Db::Postgres).await).await;
         reports_read_constant(spawn_app_on(Db::Postgres).await).await;
         notifications_read_constant(spawn_app_on(Db::Postgres).await).await;
         dashboards_read_constant(spawn_app_on(Db::Postgres).await).await;
+        team_map_reads_constant(spawn_app_on(Db::Postgres).await).await;
     }
 }

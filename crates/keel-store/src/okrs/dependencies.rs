@@ -60,6 +60,9 @@ pub trait Dependencies: Send + Sync {
     ) -> StoreResult<Page<Dependency>>;
     /// What each of these key results depends on (every state): one query per 500 ids.
     async fn dependencies_from(&self, ids: &[KeyResultId]) -> StoreResult<Vec<Dependency>>;
+    /// What depends on each of these key results (every state): one query per 500 ids. For
+    /// the answers waiting on an owner and a team's "who waits on us".
+    async fn dependencies_to(&self, ids: &[KeyResultId]) -> StoreResult<Vec<Dependency>>;
     /// Accepts or declines a proposed dependency (a conflict naming `state` when it was
     /// already answered), tells the person who asked, audits it: one transaction.
     async fn answer_dependency(
@@ -90,6 +93,9 @@ impl Dependencies for dyn Store {
     }
     async fn dependencies_from(&self, ids: &[KeyResultId]) -> StoreResult<Vec<Dependency>> {
         self.as_dependencies().dependencies_from(ids).await
+    }
+    async fn dependencies_to(&self, ids: &[KeyResultId]) -> StoreResult<Vec<Dependency>> {
+        self.as_dependencies().dependencies_to(ids).await
     }
     async fn answer_dependency(
         &self,
@@ -376,6 +382,18 @@ impl Dependencies for SqlStore {
             &mut self.ex(),
             &format!("SELECT {COLS} FROM key_result_dependencies WHERE key_result_id"),
             "ORDER BY key_result_id, id",
+            &keys,
+        )
+        .await?;
+        rows.iter().map(from_row).collect()
+    }
+
+    async fn dependencies_to(&self, ids: &[KeyResultId]) -> StoreResult<Vec<Dependency>> {
+        let keys = id_strings(ids);
+        let rows = fetch_in(
+            &mut self.ex(),
+            &format!("SELECT {COLS} FROM key_result_dependencies WHERE depends_on_id"),
+            "ORDER BY depends_on_id, id",
             &keys,
         )
         .await?;

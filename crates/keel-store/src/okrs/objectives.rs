@@ -275,26 +275,61 @@ impl Objectives for dyn Store {
     }
 }
 
-/// The ORDER BY of a list of objectives, and the condition that starts it after the cursor's
-/// objective (by title: after that objective's title, then id).
-fn list_order(w: &mut Where, order: ObjectiveOrder, cursor: Option<String>) -> &'static str {
-    match (order, cursor) {
-        (ObjectiveOrder::Id, Some(c)) => {
-            let p = w.arg(c);
-            w.add(format!("id > {p}"));
-        }
-        (ObjectiveOrder::Title, Some(c)) => {
-            let p = w.arg(c);
-            let title = format!("(SELECT c.title FROM objectives c WHERE c.id = {p})");
-            w.add(format!(
-                "(title > {title} OR (title = {title} AND id > {p}))"
-            ));
-        }
-        (_, None) => {}
-    }
+/// The sort key of a list of objectives as an SQL expression over the objectives of `table`
+/// (none: by id alone).
+fn order_key(order: ObjectiveOrder, table: &str) -> Option<String> {
     match order {
-        ObjectiveOrder::Id => "id",
-        ObjectiveOrder::Title => "title, id",
+        ObjectiveOrder::Id => None,
+        ObjectiveOrder::Title => Some(format!("{table}.title")),
+        ObjectiveOrder::Owner => Some(format!(
+            "(SELECT p.name FROM people p WHERE p.id = {table}.owner_id)"
+        )),
+    }
+}
+
+/// A list's cursor: `i:ID` (the key read from that objective, as older cursors were) or
+/// `k:ID:KEY` (the sort key carried, so the next page starts after it even when that objective
+/// has changed since).
+fn keyed_cursor(page: &PageRequest) -> StoreResult<Option<(String, Option<String>)>> {
+    let Some(c) = &page.cursor else {
+        return Ok(None);
+    };
+    if let Some(rest) = c.strip_prefix("k:") {
+        return match rest.split_once(':') {
+            Some((id, key)) if !id.is_empty() => Ok(Some((id.to_string(), Some(key.to_string())))),
+            _ => Err(StoreError::BadCursor),
+        };
+    }
+    Ok(id_cursor(page)?.map(|id| (id, None)))
+}
+
+/// The ORDER BY of a list of objectives, and the condition that starts it after the cursor's
+/// objective (after its sort key, then its id).
+fn list_order(
+    w: &mut Where,
+    order: ObjectiveOrder,
+    cursor: Option<(String, Option<String>)>,
+) -> String {
+    let key = order_key(order, "objectives");
+    if let Some((id, carried)) = cursor {
+        let p = w.arg(id);
+        match &key {
+            None => w.add(format!("id > {p}")),
+            Some(k) => {
+                let after = match carried {
+                    Some(v) => w.arg(v),
+                    None => format!(
+                        "(SELECT {} FROM objectives c WHERE c.id = {p})",
+                        order_key(order, "c").unwrap_or_default()
+                    ),
+                };
+                w.add(format!("({k} > {after} OR ({k} = {after} AND id > {p}))"));
+            }
+        }
+    }
+    match key {
+        None => "id".into(),
+        Some(k) => format!("{k}, id"),
     }
 }
 
@@ -643,9 +678,12 @@ impl Objectives for SqlStore {
             let p = w.arg(st.stored());
             w.add(format!("state = {p}"));
         }
-        let order = list_order(&mut w, filter.order, id_cursor(page)?);
+        let order = list_order(&mut w, filter.order, keyed_cursor(page)?);
+        let key = order_key(filter.order, "objectives")
+            .map(|k| format!(", {k} AS sort_key"))
+            .unwrap_or_default();
         let sql = format!(
-            "SELECT {OBJECTIVE_COLS} FROM objectives {} ORDER BY {order} LIMIT {}",
+            "SELECT {OBJECTIVE_COLS}{key} FROM objectives {} ORDER BY {order} LIMIT {}",
             w.sql(),
             limit + 1
         );
@@ -653,9 +691,16 @@ impl Objectives for SqlStore {
         let mut rows = ex.fetch_all(&sql, w.args).await?;
         let more = rows.len() > limit;
         rows.truncate(limit);
+        let last_key = match rows.last() {
+            Some(r) if more && order_key(filter.order, "").is_some() => r.opt_text("sort_key")?,
+            _ => None,
+        };
         let items = fill_objectives(&mut ex, rows).await?;
         let next_cursor = if more {
-            items.last().map(|o| format!("i:{}", o.id))
+            items.last().map(|o| match &last_key {
+                Some(k) => format!("k:{}:{k}", o.id),
+                None => format!("i:{}", o.id),
+            })
         } else {
             None
         };

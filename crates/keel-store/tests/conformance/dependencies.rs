@@ -162,6 +162,16 @@ async fn dependencies_listed_both_ways_a_page_at_a_time(s: DynStore, _url: Strin
         .await
         .unwrap();
     assert_eq!(from.len(), 3);
+    // What depends on a level of key results, in one read: z on kr, kr on x and y.
+    let to = s
+        .dependencies_to(&[b.kr.id.clone(), x.id.clone(), y.id.clone()])
+        .await
+        .unwrap();
+    assert_eq!(to.len(), 3);
+    assert!(to
+        .iter()
+        .any(|d| d.key_result_id == z.id && d.depends_on_id == b.kr.id));
+    assert!(s.dependencies_to(&[z.id.clone()]).await.unwrap().is_empty());
     assert!(
         s.dependencies_of(&x.id, &page(10, None))
             .await
