@@ -14,7 +14,7 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
-const MIGRATIONS: [Migration; 20] = [
+const MIGRATIONS: [Migration; 21] = [
     Migration {
         version: 1,
         name: "init",
@@ -135,6 +135,12 @@ const MIGRATIONS: [Migration; 20] = [
         sqlite: include_str!("../migrations/sqlite/0020_key_result_dependencies.sql"),
         postgres: include_str!("../migrations/postgres/0020_key_result_dependencies.sql"),
     },
+    Migration {
+        version: 23,
+        name: "rollup_and_search",
+        sqlite: include_str!("../migrations/sqlite/0023_rollup_and_search.sql"),
+        postgres: include_str!("../migrations/postgres/0023_rollup_and_search.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -152,6 +158,11 @@ async fn lock(db: &Db, tx: &mut Tx) -> StoreResult<()> {
             .await?;
     }
     Ok(())
+}
+
+/// Every migration's version, in order.
+pub(crate) fn versions() -> Vec<i64> {
+    MIGRATIONS.iter().map(|m| m.version).collect()
 }
 
 /// Applies every pending migration.
