@@ -500,6 +500,7 @@ mod tests {
             kind: ObjectiveKind::Committed,
             state: ObjectiveState::Active,
             visibility: Visibility::Public,
+            progress_rollup: crate::ProgressRollup::Inherit,
             created_at: Utc::now(),
             updated_at: Utc::now(),
             version: 1,

@@ -77,6 +77,32 @@ pub enum Visibility {
     Private,
 }
 
+/// Whether an Objective's progress includes what is aligned to it (docs/method.md, "Progress
+/// roll-up"): its own choice, or the organisation's setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ProgressRollup {
+    /// Follow the organisation's setting (`progress_rollup`, off unless an administrator turns
+    /// it on).
+    #[default]
+    Inherit,
+    /// Include the aligned children, whatever the organisation's setting.
+    On,
+    /// Only its own key results, whatever the organisation's setting.
+    Off,
+}
+
+impl ProgressRollup {
+    /// Whether the roll-up applies, given the organisation's setting.
+    pub fn applies(self, organisation: bool) -> bool {
+        match self {
+            ProgressRollup::Inherit => organisation,
+            ProgressRollup::On => true,
+            ProgressRollup::Off => false,
+        }
+    }
+}
+
 /// What an Objective contributes to: another Objective or a Key Result.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
@@ -116,6 +142,10 @@ pub struct Objective {
     pub kind: ObjectiveKind,
     pub state: ObjectiveState,
     pub visibility: Visibility,
+    /// Whether its progress includes its aligned children (`inherit`: the organisation's
+    /// setting).
+    #[serde(default)]
+    pub progress_rollup: ProgressRollup,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
     pub version: i64,

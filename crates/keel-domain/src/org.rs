@@ -93,6 +93,9 @@ pub struct OrgSettings {
     pub rhythm: RhythmSettings,
     /// How numbers are written on pages and read from forms (decimal mark, thousands separator).
     pub locale: crate::locale::NumberLocale,
+    /// Whether an objective's progress includes its aligned children (docs/method.md, "Progress
+    /// roll-up"), for objectives that do not choose for themselves. Off by default.
+    pub progress_rollup: bool,
 }
 
 /// The check-in cadence of the organisation (teams may override `cadence_days`).
@@ -179,6 +182,7 @@ impl Default for OrgSettings {
             health: HealthThresholds::default(),
             rhythm: RhythmSettings::default(),
             locale: crate::locale::NumberLocale::default(),
+            progress_rollup: false,
         }
     }
 }

@@ -1,5 +1,9 @@
 //! Progress math: how far a key result is, and how far its objective is.
 //!
+//! An objective's progress is the weighted mean of its key results'; where the progress roll-up
+//! applies (docs/method.md, "Progress roll-up"), of its key results and its aligned children
+//! ([`rolled_up`], the one rule every page and the API read).
+//!
 //! `progress` is what dashboards show, clamped to [0, 1]. `attainment` is the unclamped ratio, so
 //! that overshooting (1.3) or sliding backwards (-0.2) stays visible for scoring and analysis;
 //! it is bounded to ±[`MAX_ATTAINMENT`] so that a tiny span between start and target can never
@@ -80,6 +84,23 @@ pub fn objective(key_results: impl IntoIterator<Item = (f64, f64)>) -> f64 {
     }
 }
 
+/// The weight a child objective counts with in a roll-up (a child key result counts with its own
+/// weight).
+pub const CHILD_OBJECTIVE_WEIGHT: f64 = 1.0;
+
+/// An objective's progress with its aligned children (docs/method.md, "Progress roll-up"): the
+/// weighted mean of its own key results' `(weight, progress)` and its children's, each child a
+/// key result with its own weight or an objective with [`CHILD_OBJECTIVE_WEIGHT`] and its own
+/// progress (its key results', not rolled up further). The caller passes only the children that
+/// count (public, active, owner accepted, not the objective's own key results); without
+/// children it is [`objective`].
+pub fn rolled_up(
+    key_results: impl IntoIterator<Item = (f64, f64)>,
+    children: impl IntoIterator<Item = (f64, f64)>,
+) -> f64 {
+    objective(key_results.into_iter().chain(children))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,7 +176,30 @@ mod tests {
         assert!((objective([(1.0, 1.0), (3.0, 0.0)]) - 0.25).abs() < 1e-9);
     }
 
+    #[test]
+    fn rolled_up_weights_children_beside_the_key_results() {
+        // Two own key results (weights 1 and 3) at 100 % and 0 %, one child objective at 50 %
+        // (weight 1) and one child key result at 100 % with weight 2: (1 + 0 + 0.5 + 2) / 7.
+        let p = rolled_up(
+            [(1.0, 1.0), (3.0, 0.0)],
+            [(CHILD_OBJECTIVE_WEIGHT, 0.5), (2.0, 1.0)],
+        );
+        assert!((p - 3.5 / 7.0).abs() < 1e-9);
+        assert_eq!(rolled_up([(1.0, 0.4)], []), objective([(1.0, 0.4)]));
+        // Children alone still make a figure.
+        assert!((rolled_up([], [(1.0, 0.25)]) - 0.25).abs() < 1e-9);
+    }
+
     proptest! {
+        #[test]
+        fn rolled_up_stays_between_the_extremes(own in proptest::collection::vec((0.1f64..10.0, 0f64..=1.0), 0..6), kids in proptest::collection::vec((0.1f64..10.0, 0f64..=1.0), 1..6)) {
+            let p = rolled_up(own.iter().copied(), kids.iter().copied());
+            let all: Vec<f64> = own.iter().chain(&kids).map(|k| k.1).collect();
+            let min = all.iter().copied().fold(f64::INFINITY, f64::min);
+            let max = all.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            prop_assert!(p >= min - 1e-9 && p <= max + 1e-9);
+        }
+
         #[test]
         fn progress_is_clamped_and_consistent(start in -1e6f64..1e6, span in prop_oneof![-1e6f64..-1e-3, 1e-3f64..1e6], current in -1e7f64..1e7) {
             let target = start + span;

@@ -130,7 +130,7 @@ pub use people::People;
 pub use person_data::PersonData;
 pub use preferences::{Preference, Preferences};
 pub use reviews::Reviews;
-pub use search::{Search, SearchHit, SearchKind, SearchQuery};
+pub use search::{is_search_index_table, Search, SearchHit, SearchKind, SearchQuery};
 pub use settings::Settings;
 pub use snapshot::Snapshots;
 pub use sql::{Backend, OpenOptions, SqlStore};
@@ -723,6 +723,13 @@ pub fn declared_tables() -> Vec<(&'static str, Vec<&'static str>)> {
         .iter()
         .map(|t| (t.name, t.columns.iter().chain(t.later).copied().collect()))
         .collect()
+}
+
+/// The version of every migration this binary knows, in order, for the upgrade test that checks
+/// each ran exactly once.
+#[doc(hidden)]
+pub fn migration_versions() -> Vec<i64> {
+    migrate::versions()
 }
 
 /// A shared handle to whichever backend is configured.

@@ -14,7 +14,7 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
-const MIGRATIONS: [Migration; 23] = [
+const MIGRATIONS: [Migration; 24] = [
     Migration {
         version: 1,
         name: "init",
@@ -148,6 +148,12 @@ const MIGRATIONS: [Migration; 23] = [
         postgres: include_str!("../migrations/postgres/0022_data_feeds.sql"),
     },
     Migration {
+        version: 23,
+        name: "rollup_and_search",
+        sqlite: include_str!("../migrations/sqlite/0023_rollup_and_search.sql"),
+        postgres: include_str!("../migrations/postgres/0023_rollup_and_search.sql"),
+    },
+    Migration {
         version: 25,
         name: "key_result_status_changes",
         sqlite: include_str!("../migrations/sqlite/0025_key_result_status_changes.sql"),
@@ -170,6 +176,11 @@ async fn lock(db: &Db, tx: &mut Tx) -> StoreResult<()> {
             .await?;
     }
     Ok(())
+}
+
+/// Every migration's version, in order.
+pub(crate) fn versions() -> Vec<i64> {
+    MIGRATIONS.iter().map(|m| m.version).collect()
 }
 
 /// Applies every pending migration.

@@ -1,6 +1,15 @@
 //! Finding anything by a few letters of its name: objectives, key results, people and teams in
 //! one query, filtered by the reader's visibility in SQL so pages are never short and nothing
 //! private leaks through a result or a count.
+//!
+//! Why an index: a case-insensitive substring (`lower(title) LIKE '%…%'`) cannot use a B-tree, so
+//! every search scanned four tables, a cost that grows with the organisation. Migration 23 adds a
+//! trigram index on each backend, kept by the database in the writing transaction: PostgreSQL's
+//! `pg_trgm` GIN indexes serve the very `LIKE` below (nothing to change in the query); on SQLite
+//! an FTS5 trigram table (`search_index`, filled by triggers) narrows each kind to the rows whose
+//! text holds the searched text ([`index_filter`]), and the `LIKE` is still applied to them, so
+//! what is found is exactly what the scan found. Fewer than three characters make no trigram:
+//! such a search scans, as before.
 
 use crate::db::Row;
 use crate::sql::*;
@@ -100,6 +109,46 @@ fn pattern(text: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// Whether a SQLite table belongs to the search index (migration 23: the FTS5 table, its shadow
+/// tables and its key map). They hold derived data the triggers keep, not the organisation's
+/// rows: backups, transfers and the schema's declarations leave them out, and loading the rows
+/// rebuilds them.
+pub fn is_search_index_table(name: &str) -> bool {
+    name == "search_index" || name.starts_with("search_index_")
+}
+
+/// The fewest characters the trigram index can look up: shorter searches scan.
+const TRIGRAM: usize = 3;
+
+/// The FTS5 query that finds `text` as a substring in the SQLite trigram index: one quoted
+/// string (a phrase of its trigrams), with `"` doubled so nothing in it is query syntax. `None`
+/// when it is too short for a trigram.
+fn trigram_query(text: &str) -> Option<String> {
+    let text = text.trim().to_lowercase();
+    (text.chars().count() >= TRIGRAM).then(|| format!("\"{}\"", text.replace('"', "\"\"")))
+}
+
+/// The SQLite condition that keeps `col` (the id of a row of `kind`) to the rows the trigram
+/// index finds for the query bound as `fts`: a superset of those the `LIKE` matches (the index
+/// folds case at least as widely), which the `LIKE` then checks.
+fn index_filter(kind: SearchKind, col: &str, fts: &str) -> String {
+    format!(
+        " AND {col} IN (SELECT s.ref_id FROM search_index_keys s WHERE s.kind = '{}' \
+         AND s.id IN (SELECT rowid FROM search_index WHERE search_index MATCH {fts}))",
+        index_kind(kind)
+    )
+}
+
+/// The kind as the SQLite index's triggers write it (migration 23).
+fn index_kind(kind: SearchKind) -> &'static str {
+    match kind {
+        SearchKind::Objective => "objective",
+        SearchKind::KeyResult => "key_result",
+        SearchKind::Person => "person",
+        SearchKind::Team => "team",
+    }
+}
+
 /// The cursor `s:RANK:ID` of a hit.
 fn cursor_of(hit: &SearchHit) -> String {
     format!("s:{}:{}", hit.kind.rank(), hit.id)
@@ -118,33 +167,45 @@ fn parse_cursor(page: &PageRequest) -> StoreResult<Option<(i64, String)>> {
     Ok(Some((rank, id.to_string())))
 }
 
-/// The `SELECT` of one kind's hits, as `(rank, id, title, context)`.
-fn branch(w: &mut Where, kind: SearchKind, reader: &Reader, like: &str) -> String {
+/// The `SELECT` of one kind's hits, as `(rank, id, title, context)`; `fts` is the bound trigram
+/// query when the SQLite index narrows the search.
+fn branch(
+    w: &mut Where,
+    kind: SearchKind,
+    reader: &Reader,
+    like: &str,
+    fts: Option<&str>,
+) -> String {
     let visible = |w: &mut Where, col: &str| match reader {
         Reader::Everyone => String::new(),
         Reader::Audience(a) => format!(" AND {}", visible_objective(w, a, col)),
     };
+    let indexed = |col: &str| fts.map_or_else(String::new, |f| index_filter(kind, col, f));
     let rank = kind.rank();
     match kind {
         SearchKind::Objective => format!(
             "SELECT CAST({rank} AS BIGINT) AS rank, id, title, '' AS context FROM objectives \
-             WHERE deleted_at IS NULL AND lower(title) LIKE {like} ESCAPE '\\'{}",
+             WHERE deleted_at IS NULL AND lower(title) LIKE {like} ESCAPE '\\'{}{}",
+            indexed("id"),
             visible(w, "id")
         ),
         SearchKind::KeyResult => format!(
             "SELECT CAST({rank} AS BIGINT) AS rank, k.id, k.title, k.objective_id AS context FROM key_results k \
              JOIN objectives o ON o.id = k.objective_id AND o.deleted_at IS NULL \
-             WHERE k.deleted_at IS NULL AND lower(k.title) LIKE {like} ESCAPE '\\'{}",
+             WHERE k.deleted_at IS NULL AND lower(k.title) LIKE {like} ESCAPE '\\'{}{}",
+            indexed("k.id"),
             visible(w, "k.objective_id")
         ),
         SearchKind::Person => format!(
             "SELECT CAST({rank} AS BIGINT) AS rank, id, name AS title, title AS context FROM people \
-             WHERE active = {} AND search_key LIKE {like} ESCAPE '\\'",
-            w.arg(true)
+             WHERE active = {} AND search_key LIKE {like} ESCAPE '\\'{}",
+            w.arg(true),
+            indexed("id")
         ),
         SearchKind::Team => format!(
             "SELECT CAST({rank} AS BIGINT) AS rank, id, name AS title, '' AS context FROM teams \
-             WHERE lower(name) LIKE {like} ESCAPE '\\'"
+             WHERE lower(name) LIKE {like} ESCAPE '\\'{}",
+            indexed("id")
         ),
     }
 }
@@ -168,13 +229,18 @@ impl Search for SqlStore {
         let limit = clamp(page.limit);
         let mut w = Where::default();
         let like = w.arg(pattern(&query.text));
+        // PostgreSQL's trigram indexes serve the `LIKE` itself; SQLite's FTS5 index is asked.
+        let fts = match self.db.backend() {
+            "sqlite" => trigram_query(&query.text).map(|q| w.arg(q)),
+            _ => None,
+        };
         let kinds: Vec<SearchKind> = match query.kind {
             Some(k) => vec![k],
             None => SearchKind::ALL.to_vec(),
         };
         let union = kinds
             .into_iter()
-            .map(|k| branch(&mut w, k, &query.reader, &like))
+            .map(|k| branch(&mut w, k, &query.reader, &like, fts.as_deref()))
             .collect::<Vec<_>>()
             .join(" UNION ALL ");
         if let Some((rank, id)) = parse_cursor(page)? {

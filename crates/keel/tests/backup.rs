@@ -392,6 +392,7 @@ fn every_row(path: &Path) -> Vec<(String, Vec<String>)> {
         .query_map([], |r| r.get(0))
         .unwrap()
         .map(Result::unwrap)
+        .filter(|t: &String| !keel_store::is_search_index_table(t))
         .collect();
     tables
         .into_iter()

@@ -223,6 +223,7 @@ impl Org {
             kind: o.kind,
             state,
             visibility: o.visibility,
+            progress_rollup: keel_domain::ProgressRollup::Inherit,
             created_at,
             updated_at: created_at,
             version: 1,

@@ -166,6 +166,7 @@ fn objective(
         },
         state,
         visibility,
+        progress_rollup: ProgressRollup::Inherit,
         created_at,
         updated_at: created_at,
         version: 1,

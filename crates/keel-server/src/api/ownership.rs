@@ -234,13 +234,16 @@ async fn person_ownership(
     } else {
         s.store().key_results_of(&ids).await?
     };
+    let mut children =
+        crate::services::rollup::children(s.store(), &inv.objectives, &all_krs).await?;
     let mut out = PersonOwnership::default();
     for o in &inv.objectives {
-        let progress = progress::objective(
+        let progress = progress::rolled_up(
             all_krs
                 .iter()
                 .filter(|k| k.objective_id == o.id)
                 .map(|k| (k.weight, k.progress().progress)),
+            children.remove(&o.id).unwrap_or_default(),
         );
         let summary = || OkrSummary {
             okr: OkrRef::Objective(o.id.clone()),

@@ -175,8 +175,16 @@ pub struct ObjectiveView {
     pub kind: ObjectiveKind,
     pub state: ObjectiveState,
     pub visibility: Visibility,
-    /// Weight-averaged progress of the key results, in [0, 1].
+    /// Weight-averaged progress of the key results, in [0, 1]; where the progress roll-up
+    /// applies, of the key results and the public objectives and key results aligned to it or
+    /// to its key results (docs/method.md, "Progress roll-up").
     pub progress: f64,
+    /// Whether its progress includes what is aligned to it: `inherit` (the organisation's
+    /// setting), `on` or `off`.
+    pub progress_rollup: ProgressRollup,
+    /// How many aligned objectives and key results its progress includes; null when the
+    /// roll-up does not apply to it.
+    pub rolled_up_children: Option<usize>,
     /// Closed, else the owner's override, else the worst status of its key results.
     pub status: rhythm::Status,
     pub status_reason: String,
@@ -366,9 +374,10 @@ pub async fn objectives_as_of(
             &mut teams,
         );
     }
-    let (names, assessor) = tokio::try_join!(
+    let (names, assessor, mut children) = tokio::try_join!(
         Names::load(store, people, teams),
-        Assessor::load(store, &objectives, &krs)
+        Assessor::load(store, &objectives, &krs),
+        crate::services::rollup::children(store, &objectives, &krs)
     )?;
     let assessor = match as_of {
         Some(at) => assessor.as_of(store, &ids, at).await?,
@@ -399,7 +408,11 @@ pub async fn objectives_as_of(
                     .collect::<Vec<_>>(),
             );
             let key_results: Vec<KeyResultView> = assessed.into_iter().map(|(k, _)| k).collect();
-            let progress = progress::objective(key_results.iter().map(|k| (k.weight, k.progress)));
+            let rolled_up = children.remove(&o.id);
+            let progress = progress::rolled_up(
+                key_results.iter().map(|k| (k.weight, k.progress)),
+                rolled_up.iter().flatten().copied(),
+            );
             ObjectiveView {
                 status: oa.status,
                 status_reason: oa.status_reason,
@@ -419,6 +432,8 @@ pub async fn objectives_as_of(
                 teams: names.teams(&o.team_ids),
                 parent_ids: o.parents.iter().map(|p| p.id().to_string()).collect(),
                 progress,
+                progress_rollup: o.progress_rollup,
+                rolled_up_children: rolled_up.map(|c| c.len()),
                 key_results,
                 id: o.id,
                 title: o.title,

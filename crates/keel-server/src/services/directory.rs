@@ -452,6 +452,9 @@ pub struct SettingsPatch {
     /// How numbers are written on pages and read from forms: `decimal_mark` (`point` or
     /// `comma`) and `thousands_separator` (`none`, `comma`, `point` or `space`).
     pub locale: Option<keel_domain::locale::NumberLocale>,
+    /// Whether an objective's progress includes the public objectives and key results aligned to
+    /// it, for objectives that do not choose for themselves (docs/method.md, "Progress roll-up").
+    pub progress_rollup: Option<bool>,
 }
 
 /// A change to the organisation's check-in cadence.
@@ -491,6 +494,9 @@ pub async fn patch_settings(
     }
     if let Some(v) = patch.locale {
         s.locale = v;
+    }
+    if let Some(v) = patch.progress_rollup {
+        s.progress_rollup = v;
     }
     if let Some(r) = patch.rhythm {
         if let Some(v) = r.cadence_days {

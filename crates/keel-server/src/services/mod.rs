@@ -24,6 +24,7 @@ pub mod person_data;
 pub mod provisioning;
 pub mod reviews;
 pub mod rhythm;
+pub mod rollup;
 pub mod scoring;
 pub mod setup;
 pub mod tokens;

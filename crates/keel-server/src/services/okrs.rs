@@ -52,6 +52,10 @@ pub struct NewObjective {
     pub state: ObjectiveState,
     #[serde(default)]
     pub visibility: Visibility,
+    /// Whether its progress includes its aligned children: `inherit` (the organisation's
+    /// setting, the default), `on` or `off` (docs/method.md, "Progress roll-up").
+    #[serde(default)]
+    pub progress_rollup: ProgressRollup,
     /// Key results created with it, all or nothing: a refusal names its item, as in
     /// `key_results[2].target`. With `state: active`, every owner must be the caller.
     #[serde(default)]
@@ -77,6 +81,9 @@ pub struct ObjectivePatch {
     pub kind: Option<ObjectiveKind>,
     pub state: Option<ObjectiveState>,
     pub visibility: Option<Visibility>,
+    /// Whether its progress includes its aligned children: `inherit` (the organisation's
+    /// setting), `on` or `off` (docs/method.md, "Progress roll-up").
+    pub progress_rollup: Option<ProgressRollup>,
 }
 
 /// Resolves parent ids (each an objective or a key result) and refuses alignment loops (one
@@ -360,6 +367,7 @@ async fn check_new_objective(
         kind: input.kind,
         state: input.state,
         visibility: input.visibility,
+        progress_rollup: input.progress_rollup,
         created_at: t,
         updated_at: t,
         version: 1,
@@ -476,6 +484,9 @@ pub async fn patch_objective(
     }
     if let Some(v) = patch.kind {
         after.kind = v;
+    }
+    if let Some(v) = patch.progress_rollup {
+        after.progress_rollup = v;
     }
     if let Some(v) = patch.state {
         after.state = v;

@@ -106,7 +106,10 @@ pub async fn create_review(
     } else {
         store.key_results_of(&ids).await?
     };
-    let assessor = Assessor::load(store, &objectives, &krs).await?;
+    let (assessor, mut children) = tokio::try_join!(
+        async { Ok::<_, ApiError>(Assessor::load(store, &objectives, &krs).await?) },
+        super::rollup::children(store, &objectives, &krs)
+    )?;
     let mut owners: Vec<PersonId> = objectives.iter().map(|o| o.owner_id.clone()).collect();
     owners.sort();
     owners.dedup();
@@ -138,7 +141,8 @@ pub async fn create_review(
         .iter()
         .map(|o| {
             let ks = by_objective.remove(&o.id).unwrap_or_default();
-            agenda_item(o, &ks, &assessor, &names, &previous)
+            let aligned = children.remove(&o.id).unwrap_or_default();
+            agenda_item(o, (&ks, &aligned), &assessor, &names, &previous)
         })
         .collect();
     let review = Review {
@@ -159,7 +163,7 @@ pub async fn create_review(
 /// status, the trend of its owners' confidence, and what deserves the team's attention.
 fn agenda_item(
     o: &Objective,
-    ks: &[&KeyResult],
+    (ks, aligned): (&[&KeyResult], &[(f64, f64)]),
     assessor: &Assessor,
     names: &HashMap<PersonId, String>,
     previous: &HashMap<ObjectiveId, f64>,
@@ -172,7 +176,10 @@ fn agenda_item(
         o,
         &assessed.iter().map(|(w, a)| (*w, a)).collect::<Vec<_>>(),
     );
-    let progress = progress::objective(ks.iter().map(|k| (k.weight, k.progress().progress)));
+    let progress = progress::rolled_up(
+        ks.iter().map(|k| (k.weight, k.progress().progress)),
+        aligned.iter().copied(),
+    );
     // The trend of the owners' latest confidences: the sum of each key result's last move.
     let moves: i32 = assessed
         .iter()

@@ -238,6 +238,8 @@ struct ObjectiveTemplate {
     visibility: String,
     cycle: String,
     percent: i64,
+    /// What the progress includes beside the key results, in words, where the roll-up applies.
+    rollup_note: Option<String>,
     owner: Who,
     ownership: &'static str,
     request: Option<OwnershipNote>,
@@ -378,6 +380,15 @@ fn note_of(
             _ => String::new(),
         },
     })
+}
+
+/// What an objective's progress includes when the roll-up applies, in the reader's words.
+fn rollup_note(children: usize) -> String {
+    match children {
+        0 => "Includes what is aligned to it: nothing public is aligned yet.".into(),
+        1 => "Includes 1 public objective or key result aligned to it.".into(),
+        n => format!("Includes {n} public objectives and key results aligned to it."),
+    }
 }
 
 /// The objective's progress after each check-in, replaying the history from every key result's
@@ -521,6 +532,7 @@ async fn page(
         visibility: visibility_words(o.visibility).into(),
         cycle: cycle.as_ref().map(super::format::cycle).unwrap_or_default(),
         percent: percent(o.progress),
+        rollup_note: o.rolled_up_children.map(rollup_note),
         owner: (&o.owner).into(),
         ownership: ownership_word(o.ownership_state),
         request: note_of(latest_requests.get(o.id.as_str()).copied(), &people),

@@ -287,6 +287,14 @@ fn enum_choices() -> HashMap<&'static str, Vec<(String, String)>> {
             ]),
         ),
         (
+            "progress_rollup",
+            pairs(&[
+                ("inherit", "As the organisation decides"),
+                ("on", "Include what is aligned to it"),
+                ("off", "Only its own key results"),
+            ]),
+        ),
+        (
             "state",
             pairs(&[
                 ("draft", "Draft"),
@@ -372,6 +380,14 @@ fn objective_fields(new: bool, values: &Values) -> Vec<Field> {
         field("visibility", "Who may see it", "select", values),
         state,
     ]);
+    if !new {
+        fields.push(
+            field("progress_rollup", "Progress counts", "select", values).hint(
+                "Including what is aligned to it adds the public objectives and key results \
+                 aligned to it or to its key results, beside its own key results.",
+            ),
+        );
+    }
     fields
 }
 
@@ -619,6 +635,7 @@ fn objective_values(o: &Objective) -> Values {
         ("kind", word(&o.kind)),
         ("visibility", word(&o.visibility)),
         ("state", word(&o.state)),
+        ("progress_rollup", word(&o.progress_rollup)),
     ])
 }
 
@@ -686,6 +703,11 @@ pub async fn update_objective(
     let kind = choice(&posted, "kind", &mut errors);
     let visibility = choice(&posted, "visibility", &mut errors);
     let objective_state = choice(&posted, "state", &mut errors);
+    // A form that does not send it (an older page) leaves it as it was.
+    let progress_rollup = match posted.one("progress_rollup").as_str() {
+        "" => None,
+        _ => choice(&posted, "progress_rollup", &mut errors),
+    };
     let cycle = posted.one("cycle_id");
     if cycle.trim().is_empty() {
         errors.push(ApiError::invalid("cycle_id", "choose a cycle"));
@@ -705,6 +727,7 @@ pub async fn update_objective(
             kind,
             state: objective_state,
             visibility,
+            progress_rollup,
         };
         match okrs::patch_objective(state.store(), &caller, &id, IfMatch(version), patch).await {
             Ok(_) => {

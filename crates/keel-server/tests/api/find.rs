@@ -269,6 +269,115 @@ async fn search_page(w: World) {
     assert!(cursor.text(".field-error").contains("expired"));
 }
 
+/// The search index follows every write in its transaction: a renamed objective, key result,
+/// person or team is found by its new name and no longer by its old one; a deleted objective is
+/// gone. Three characters and more read the index (SQLite FTS5, PostgreSQL pg_trgm); two scan:
+/// both find the same.
+async fn search_index_follows_writes(w: World) {
+    let app = &w.app;
+    let patched = |path: String, body: Value| async move {
+        let r = app.patch(&path, body).await;
+        assert_eq!(r.status(), StatusCode::OK, "PATCH {path}");
+    };
+    patched(
+        format!("/api/v1/objectives/{}", w.public),
+        json!({"title": "Launch the Okapi app"}),
+    )
+    .await;
+    patched(
+        format!("/api/v1/key-results/{}", w.public_kr),
+        json!({"title": "Okapi downloads to 10k"}),
+    )
+    .await;
+    patched(
+        format!("/api/v1/people/{}", w.zoe),
+        json!({"name": "Zoe Okapiford"}),
+    )
+    .await;
+    patched(
+        format!("/api/v1/teams/{}", w.squad),
+        json!({"name": "Okapi squad"}),
+    )
+    .await;
+    let okapi = set(&[
+        ("objective", &w.public),
+        ("key_result", &w.public_kr),
+        ("person", &w.zoe),
+        ("team", &w.squad),
+    ]);
+    for q in ["q=okapi", "q=OKAP", "q=kapi"] {
+        let hits: BTreeSet<_> = found(app, &app.token, q, 50).await.into_iter().collect();
+        assert_eq!(hits, okapi, "{q}");
+    }
+    // The old names are gone from the index: only the private objective and its key result
+    // still say zebra, and Zoe by her email address, which did not change.
+    let zebra: BTreeSet<_> = found(app, &app.token, "q=zebra", 50)
+        .await
+        .into_iter()
+        .collect();
+    assert_eq!(
+        zebra,
+        set(&[
+            ("objective", &w.private),
+            ("key_result", &w.private_kr),
+            ("person", &w.zoe)
+        ])
+    );
+    assert_eq!(
+        found(app, &w.mo.1, "q=zebra", 50).await,
+        vec![("person".to_string(), w.zoe.clone())]
+    );
+    // A new objective is found at once; a deleted one is gone, with its key results.
+    let cycle = json_of(app, &format!("/api/v1/objectives/{}", w.public)).await["cycle_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let fresh = id(&app
+        .create(
+            "/api/v1/objectives",
+            json!({"title": "Okapi sanctuary", "cycle_id": cycle}),
+        )
+        .await);
+    assert!(found(app, &w.mo.1, "q=sanctuary", 50)
+        .await
+        .contains(&("objective".to_string(), fresh.clone())));
+    let r = app
+        .req(Method::DELETE, &format!("/api/v1/objectives/{}", w.public))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let after: BTreeSet<_> = found(app, &app.token, "q=okapi", 50)
+        .await
+        .into_iter()
+        .collect();
+    assert_eq!(
+        after,
+        set(&[
+            ("objective", &fresh),
+            ("person", &w.zoe),
+            ("team", &w.squad)
+        ])
+    );
+    // Two characters scan (too short for a trigram) and agree with the index.
+    let two: BTreeSet<_> = found(app, &app.token, "q=pi", 50).await.into_iter().collect();
+    assert!(two.is_superset(&after), "{two:?}");
+    assert!(!two.contains(&("objective".to_string(), w.public.clone())));
+}
+
+#[tokio::test]
+async fn search_index_follows_writes_on_sqlite() {
+    search_index_follows_writes(world(spawn_app().await).await).await;
+}
+
+#[tokio::test]
+async fn search_index_follows_writes_on_postgres() {
+    if !postgres_configured() {
+        return;
+    }
+    search_index_follows_writes(world(spawn_app_on(Db::Postgres).await).await).await;
+}
+
 #[tokio::test]
 async fn search_visibility_on_sqlite() {
     search_finds_what_each_reader_may_see(world(spawn_app().await).await).await;

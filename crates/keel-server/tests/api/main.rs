@@ -61,6 +61,7 @@ mod reviews;
 mod rhythm;
 mod rhythm_story;
 mod rhythm_visibility;
+mod rollup;
 mod scoring;
 mod security_headers;
 mod security_ids;

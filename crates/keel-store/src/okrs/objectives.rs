@@ -54,6 +54,7 @@ pub(crate) const OBJECTIVE: Table = Table {
         "kind",
         "state",
         "visibility",
+        "progress_rollup",
         "created_at",
         "updated_at",
         "version",
@@ -76,6 +77,7 @@ pub(crate) fn objective_row(o: &Objective) -> Vec<Arg> {
         o.kind.stored(),
         o.state.stored(),
         o.visibility.stored(),
+        o.progress_rollup.stored(),
         ts(&o.created_at),
         ts(&o.updated_at),
         o.version,
@@ -98,6 +100,7 @@ pub(crate) fn objective_from(r: &Row) -> StoreResult<Objective> {
         kind: Stored::from_stored("kind", &r.text("kind")?)?,
         state: Stored::from_stored("state", &r.text("state")?)?,
         visibility: Stored::from_stored("visibility", &r.text("visibility")?)?,
+        progress_rollup: Stored::from_stored("progress_rollup", &r.text("progress_rollup")?)?,
         created_at: to_ts("created_at", r.int("created_at")?)?,
         updated_at: to_ts("updated_at", r.int("updated_at")?)?,
         version: r.int("version")?,
@@ -480,7 +483,8 @@ impl SqlStore {
                 "UPDATE objectives SET title = $1, description = $2, cycle_id = $3, \
                  owner_id = $4, ownership_state = $5, sponsor_id = $6, kind = $7, state = $8, \
                  visibility = $9, updated_at = $10, version = version + 1, \
-                 closed_at = CASE WHEN $8 = 'closed' THEN COALESCE(closed_at, $10) END \
+                 closed_at = CASE WHEN $8 = 'closed' THEN COALESCE(closed_at, $10) END, \
+                 progress_rollup = $13 \
                  WHERE id = $11 AND version = $12 AND deleted_at IS NULL",
                 args![
                     after.title.as_str(),
@@ -495,6 +499,7 @@ impl SqlStore {
                     ts(&now()),
                     before.id.as_str(),
                     before.version,
+                    after.progress_rollup.stored(),
                 ],
             )
             .await?;

@@ -71,6 +71,11 @@ stored!(ObjectiveKind {
     Committed => "committed",
     Aspirational => "aspirational",
 });
+stored!(ProgressRollup {
+    Inherit => "inherit",
+    On => "on",
+    Off => "off",
+});
 stored!(ObjectiveState {
     Draft => "draft",
     Active => "active",
@@ -182,6 +187,7 @@ mod tests {
         pinned::<ObjectiveKind>(&["committed", "aspirational"]);
         pinned::<ObjectiveState>(&["draft", "active", "closed"]);
         pinned::<Visibility>(&["public", "team", "private"]);
+        pinned::<ProgressRollup>(&["inherit", "on", "off"]);
         pinned::<MetricKind>(&[
             "increase",
             "decrease",

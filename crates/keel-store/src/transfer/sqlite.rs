@@ -51,6 +51,9 @@ fn schema(conn: &Connection) -> TResult<(Option<i64>, Vec<TableInfo>)> {
     let mut version = None;
     let mut tables = Vec::new();
     for name in names {
+        if crate::is_search_index_table(&name) {
+            continue;
+        }
         if name == MIGRATIONS_TABLE {
             version = conn.query_row("SELECT MAX(version) FROM schema_migrations", [], |r| {
                 r.get::<_, Option<i64>>(0)

@@ -223,6 +223,7 @@ fn objective(cycle: &CycleId, owner: &PersonId) -> Objective {
         kind: ObjectiveKind::Committed,
         state: ObjectiveState::Active,
         visibility: Visibility::Public,
+        progress_rollup: ProgressRollup::Inherit,
         created_at: now(),
         updated_at: now(),
         version: 1,

@@ -182,6 +182,12 @@ const CHECKS: &[Check] = &[
         want: &["0"],
     },
     Check {
+        version: 23,
+        what: "every objective follows the organisation's progress roll-up setting",
+        sql: "SELECT progress_rollup FROM objectives ORDER BY id",
+        want: &["inherit", "inherit", "inherit", "inherit", "inherit"],
+    },
+    Check {
         version: 25,
         what: "no status change is remembered yet: movers start from the upgrade",
         sql: "SELECT CAST(COUNT(*) AS TEXT) FROM key_result_status_changes",
@@ -305,6 +311,7 @@ async fn same_columns_as_a_new_database(url: &str) {
          AND table_name <> 'schema_migrations' ORDER BY 1"
     };
     let mut upgraded = texts(url, sql).await;
+    upgraded.retain(|c| !keel_store::is_search_index_table(c.split('.').next().unwrap_or("")));
     upgraded.sort();
     let mut new: Vec<String> = keel_store::declared_tables()
         .into_iter()
@@ -349,6 +356,33 @@ fn fixture_id(suffix: &str) -> String {
 }
 
 /// Today's code reads every kind of record the fixture holds, with its values.
+/// Migration 23's search index holds the rows written before it (SQLite: filled by the
+/// migration; PostgreSQL: indexes built over them): three characters and more read it.
+async fn search_reads_back(s: &DynStore) {
+    let hits = s
+        .search(
+            &SearchQuery {
+                reader: Reader::Everyone,
+                text: "SELF-SERVE".into(),
+                kind: None,
+            },
+            &PageRequest {
+                limit: 50,
+                cursor: None,
+            },
+        )
+        .await
+        .unwrap();
+    let titles: Vec<&str> = hits.items.iter().map(|h| h.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        vec![
+            "Grow the self-serve business",
+            "Monthly self-serve revenue from 120k to 180k"
+        ]
+    );
+}
+
 async fn reads_back(s: &DynStore) {
     let settings = s.settings().await.unwrap();
     assert_eq!(settings.name, "Northwind Labs");
@@ -364,6 +398,7 @@ async fn reads_back(s: &DynStore) {
 
     okrs_read_back(s).await;
     rhythm_reads_back(s).await;
+    search_reads_back(s).await;
 
     let tokens = s.list_tokens(&person_id(1)).await.unwrap();
     assert_eq!(tokens.len(), 1);

@@ -1,6 +1,6 @@
 //! The organisation settings page (administrators and champions): name, time zone, ownership
-//! policy, confidence scale, check-in weekday, the ownership health thresholds and the weekly
-//! rhythm's cadence.
+//! policy, confidence scale, check-in weekday, the ownership health thresholds, the weekly
+//! rhythm's cadence and whether objectives' progress includes what is aligned to them.
 
 use super::form::{enum_choices, parse_enum, whole, wire, AdminForm, Input, Posted};
 use super::{see_other, FormPage, Notice};
@@ -8,6 +8,7 @@ use crate::auth::Caller;
 use crate::error::ApiResult;
 use crate::read::administration;
 use crate::services::directory::{self, RhythmPatch, SettingsPatch};
+use crate::ui::company::Choice;
 use crate::ui::{render, Layout, SignedIn, UiError};
 use crate::AppState;
 use axum::extract::{Query, State};
@@ -56,6 +57,40 @@ const SEPARATORS: [(locale::ThousandsSeparator, &str); 4] = [
     (locale::ThousandsSeparator::Space, "Space: 1 234 567"),
     (locale::ThousandsSeparator::None, "None: 1234567"),
 ];
+
+/// The progress roll-up's choices (docs/method.md, "Progress roll-up"), as the form spells them.
+const ROLLUP: [(&str, &str); 2] = [
+    ("off", "Each objective's own key results"),
+    (
+        "on",
+        "Its key results and the public objectives and key results aligned to it",
+    ),
+];
+
+fn rollup_choices(selected: &str) -> Vec<Choice> {
+    ROLLUP
+        .iter()
+        .map(|(value, label)| Choice {
+            selected: *value == selected,
+            value: value.to_string(),
+            label: label.to_string(),
+        })
+        .collect()
+}
+
+/// The organisation's roll-up setting as typed: `None` when the form did not send it (a page
+/// from before the setting), 422 naming `progress_rollup` for anything but `on` or `off`.
+fn parse_rollup(v: &str) -> ApiResult<Option<bool>> {
+    match v {
+        "" => Ok(None),
+        "on" => Ok(Some(true)),
+        "off" => Ok(Some(false)),
+        _ => Err(crate::error::ApiError::invalid(
+            "progress_rollup",
+            "must be one of on or off",
+        )),
+    }
+}
 
 /// The settings form's inputs, from values as typed (`get` answers by input name).
 fn settings_inputs(get: impl Fn(&str) -> String) -> Vec<Input> {
@@ -134,6 +169,13 @@ fn settings_inputs(get: impl Fn(&str) -> String) -> Vec<Input> {
             &get("rhythm.grace_days"),
         )
         .required(),
+        Input::select(
+            "progress_rollup",
+            "An objective's progress counts",
+            rollup_choices(&get("progress_rollup")),
+            "",
+        )
+        .hint("Each objective may choose otherwise on its own edit page."),
     ]
 }
 
@@ -170,6 +212,7 @@ pub async fn settings_form(
         "health.max_key_results" => s.health.max_key_results.to_string(),
         "rhythm.cadence_days" => s.rhythm.cadence_days.to_string(),
         "rhythm.grace_days" => s.rhythm.grace_days.to_string(),
+        "progress_rollup" => if s.progress_rollup { "on" } else { "off" }.into(),
         _ => String::new(),
     });
     let mut page = settings_page(&caller, inputs);
@@ -208,6 +251,7 @@ fn settings_patch(f: &Posted) -> ApiResult<SettingsPatch> {
             cadence_days: Some(whole("rhythm.cadence_days", f.get("rhythm.cadence_days"))?),
             grace_days: Some(whole("rhythm.grace_days", f.get("rhythm.grace_days"))?),
         }),
+        progress_rollup: parse_rollup(f.get("progress_rollup"))?,
         // A form from before the locale fields keeps the organisation's way of writing numbers.
         locale: if f.get("locale.decimal_mark").is_empty()
             && f.get("locale.thousands_separator").is_empty()

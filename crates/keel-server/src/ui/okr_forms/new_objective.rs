@@ -179,6 +179,7 @@ pub async fn create_objective(
         kind: kind.unwrap_or_default(),
         state: objective_state.unwrap_or_default(),
         visibility: visibility.unwrap_or_default(),
+        progress_rollup: ProgressRollup::Inherit,
         key_results,
     };
     // Every refusal at once: what the form could not read, and what the services refuse
