@@ -20,6 +20,7 @@ mod reviews;
 mod rhythm;
 mod search;
 mod tokens;
+mod transfer;
 
 use crate::error::Problem;
 use crate::AppState;
@@ -72,6 +73,7 @@ same way again until the state changes."
         (name = "search", description = "Finding objectives, key results, people and teams by name"),
         (name = "alignment", description = "The alignment tree: what each objective and key result contributes to, a level at a time"),
         (name = "dependencies", description = "Key results that depend on others, negotiated with the other key result's owner"),
+        (name = "transfer", description = "The organisation's OKRs as one JSON or YAML document: export, and import with a dry run"),
     )
 )]
 struct ApiDoc;
@@ -108,6 +110,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(people_okrs::routes())
         .merge(alignment::routes())
         .merge(dependencies::routes())
+        .merge(transfer::routes())
         .split_for_parts();
     let mut doc = doc;
     // After the merge: the rules apply to every route's operations.

@@ -16,6 +16,7 @@ pub mod directory;
 pub mod edits;
 pub mod guards;
 pub mod notifications;
+pub mod okr_file;
 pub mod okrs;
 pub mod ownership;
 pub mod person_data;

@@ -67,5 +67,6 @@ mod status_pages;
 mod story;
 mod team_cadence;
 mod tokens_page;
+mod transfer;
 mod visibility;
 mod words;

@@ -15,6 +15,7 @@
 pub mod cycles;
 pub mod email;
 pub mod form;
+pub mod import;
 pub mod notifications;
 pub mod people;
 pub mod person_data;
@@ -88,6 +89,10 @@ pub fn routes() -> Router<AppState> {
             get(notifications::defaults_form).post(notifications::set_defaults),
         )
         .route("/admin/sso", get(sso::sso))
+        .route(
+            "/admin/import",
+            get(import::import_form).post(import::import),
+        )
         .route("/admin/email", get(email::email).post(email::save))
         .route(
             "/admin/people/{id}/invite",
@@ -106,7 +111,7 @@ type MayOpen = fn(&Caller) -> bool;
 
 /// Where each administration page is, for the sub-navigation, with who may open it. Each rule
 /// is the one the page itself checks (`access` or `read::administration`), so every link shown opens.
-const SECTIONS: [(&str, &str, MayOpen); 8] = [
+const SECTIONS: [(&str, &str, MayOpen); 9] = [
     ("/admin", "People", |c| {
         crate::access::manage_people(&c.person).is_ok()
     }),
@@ -130,6 +135,9 @@ const SECTIONS: [(&str, &str, MayOpen); 8] = [
     }),
     ("/admin/audit", "Audit log", |c| {
         crate::access::read_audit(&c.person).is_ok()
+    }),
+    ("/admin/import", "Import", |c| {
+        crate::access::transfer_okrs(&c.person).is_ok()
     }),
 ];
 
