@@ -309,7 +309,7 @@ fn bad_files_write_nothing(url: &str, dir: &Dir) {
     let yaml = dir.path("unknown-owner.yaml");
     std::fs::write(
         &yaml,
-        "format: keel-okrs\nversion: 1\ncycles:\n- name: Imported quarter\n  starts_on: 2027-01-01\n  ends_on: 2027-03-31\n  state: planned\nobjectives:\n- cycle: Imported quarter\n  title: Someone else's goal\n  owner: nobody@nowhere.example\n  key_results: []\n",
+        "format: keel-okrs\nversion: 1\ncycles:\n- name: Imported quarter\n  starts_on: 2027-01-01\n  ends_on: 2027-03-31\n  state: planning\nobjectives:\n- cycle: Imported quarter\n  title: Someone else's goal\n  owner: nobody@nowhere.example\n  key_results: []\n",
     )
     .unwrap();
     let y = yaml.display().to_string();
@@ -386,7 +386,7 @@ fn bad_files_write_nothing(url: &str, dir: &Dir) {
     // A good people CSV goes in whole, and a dry run first says so.
     std::fs::write(
         &people_csv,
-        "E-mail,Full name,Title\nnew.person@northwind.example,New Person,=HYPERLINK(\"x\")\n",
+        "E-mail,Full name,Title\nnew.person@northwind.example,New Person,=1+2\n",
     )
     .unwrap();
     let o = succeeds(&[

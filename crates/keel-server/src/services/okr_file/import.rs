@@ -107,6 +107,11 @@ pub fn parse(bytes: &[u8], syntax: Syntax) -> Result<OkrFile, ImportError> {
 fn located<E: std::fmt::Display>(err: serde_path_to_error::Error<E>, syntax: &str) -> ImportError {
     let path = err.path().to_string();
     let message = err.into_inner().to_string();
+    // serde_yaml_ng's messages start with the path already.
+    let message = message
+        .strip_prefix(&format!("{path}: "))
+        .map(str::to_string)
+        .unwrap_or(message);
     let field = if path == "." || path.is_empty() {
         "file".to_string()
     } else {
