@@ -437,6 +437,10 @@ pub struct Snapshot {
     pub feedback_requests: Vec<cfr::FeedbackRequest>,
     /// Recognitions.
     pub recognitions: Vec<cfr::Recognition>,
+    /// What key results contribute to (their alignment parents, in order), by key result.
+    pub key_result_parents: Vec<(KeyResultId, Vec<ParentRef>)>,
+    /// Dependencies between key results (asked, accepted or declined).
+    pub dependencies: Vec<keel_domain::dependency::Dependency>,
 }
 
 /// A browser session as stored: the SHA-256 hex of the cookie's secret (never the secret itself),

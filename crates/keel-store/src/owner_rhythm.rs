@@ -260,6 +260,11 @@ pub trait Rhythm: Send + Sync {
         &self,
         objective_id: &ObjectiveId,
     ) -> StoreResult<Option<rhythm::Retrospective>>;
+    /// The retrospectives of these objectives (those written), in one read.
+    async fn retrospectives_of(
+        &self,
+        objective_ids: &[ObjectiveId],
+    ) -> StoreResult<Vec<rhythm::Retrospective>>;
     /// `(draft, original)` for the drafts among `ids` that carry an objective over.
     async fn carried_over_from(
         &self,
@@ -365,6 +370,13 @@ impl Rhythm for dyn Store {
         objective_id: &ObjectiveId,
     ) -> StoreResult<Option<rhythm::Retrospective>> {
         self.as_rhythm().retrospective(objective_id).await
+    }
+
+    async fn retrospectives_of(
+        &self,
+        objective_ids: &[ObjectiveId],
+    ) -> StoreResult<Vec<rhythm::Retrospective>> {
+        self.as_rhythm().retrospectives_of(objective_ids).await
     }
 
     async fn carried_over_from(
@@ -760,6 +772,24 @@ impl Rhythm for SqlStore {
             .as_ref()
             .map(retrospective_from)
             .transpose()
+    }
+
+    async fn retrospectives_of(
+        &self,
+        objective_ids: &[ObjectiveId],
+    ) -> StoreResult<Vec<rhythm::Retrospective>> {
+        let keys = id_strings(objective_ids);
+        fetch_in(
+            &mut self.ex(),
+            "SELECT objective_id, worked, did_not, carry_over, carried_over_to, updated_by, \
+             updated_at FROM retrospectives WHERE objective_id",
+            "ORDER BY objective_id",
+            &keys,
+        )
+        .await?
+        .iter()
+        .map(retrospective_from)
+        .collect()
     }
 
     async fn carried_over_from(

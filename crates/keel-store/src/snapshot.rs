@@ -229,7 +229,45 @@ async fn load_okrs(tx: &mut Tx, max: usize, s: &Snapshot) -> StoreResult<()> {
         s.objectives.iter().flat_map(parent_rows).collect(),
     )
     .await?;
-    Ok(())
+    load_key_result_links(tx, max, s).await
+}
+
+/// What key results contribute to, and the dependencies between them.
+async fn load_key_result_links(tx: &mut Tx, max: usize, s: &Snapshot) -> StoreResult<()> {
+    use crate::okrs::alignment::KEY_RESULT_PARENT;
+    use crate::okrs::dependencies::KEY_RESULT_DEPENDENCY;
+    let parents = s
+        .key_result_parents
+        .iter()
+        .flat_map(|(k, ps)| {
+            ps.iter().enumerate().map(move |(i, p)| {
+                let (o, kr) = match p {
+                    ParentRef::Objective(x) => (Some(x.as_str()), None),
+                    ParentRef::KeyResult(x) => (None, Some(x.as_str())),
+                };
+                args![k.as_str(), i as i64, o, kr]
+            })
+        })
+        .collect();
+    insert_rows(
+        &mut *tx,
+        max,
+        KEY_RESULT_PARENT.name,
+        KEY_RESULT_PARENT.columns,
+        parents,
+    )
+    .await?;
+    insert_rows(
+        &mut *tx,
+        max,
+        KEY_RESULT_DEPENDENCY.name,
+        KEY_RESULT_DEPENDENCY.columns,
+        s.dependencies
+            .iter()
+            .map(crate::okrs::dependencies::row_of)
+            .collect(),
+    )
+    .await
 }
 
 /// Ownership requests, each stored with its OKR's objective.
@@ -376,6 +414,8 @@ fn snapshot_counts(s: &Snapshot) -> serde_json::Value {
         "conversations": s.conversations.len(),
         "feedback_requests": s.feedback_requests.len(),
         "recognitions": s.recognitions.len(),
+        "key_result_parents": s.key_result_parents.iter().map(|(_, p)| p.len()).sum::<usize>(),
+        "dependencies": s.dependencies.len(),
         "co_owners": s.objectives.iter().map(|o| o.co_owner_ids.len()).sum::<usize>()
             + s.key_results.iter().map(|k| k.co_owner_ids.len()).sum::<usize>(),
     })

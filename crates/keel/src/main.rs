@@ -3,6 +3,7 @@
 
 mod backup;
 mod notify;
+mod transfer;
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
@@ -90,6 +91,11 @@ enum Command {
     /// Copy a whole organisation into an empty database (SQLite to PostgreSQL or back), compared
     /// table by table.
     Copy(backup::CopyArgs),
+    /// Export the organisation's OKRs as one JSON or YAML document ("OKRs as code").
+    Export(transfer::ExportArgs),
+    /// Import a document written by `keel export` (or a CSV of people, teams or OKRs), all or
+    /// nothing; --dry-run reports what it would do.
+    Import(transfer::ImportArgs),
     /// Run the weekly digest or the check-in reminders now (printing what they queue).
     Notify {
         #[command(subcommand)]
@@ -278,6 +284,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Backup(args) => backup::backup(db, args).await,
         Command::Restore(args) => backup::restore(db, args).await,
         Command::Copy(args) => backup::copy(args).await,
+        Command::Export(args) => transfer::export(db, args).await,
+        Command::Import(args) => transfer::import(db, args).await,
         Command::Notify { command } => notify::run(open(db).await?, command).await,
         Command::Permissions => {
             print!("{}", keel_server::access::matrix::markdown());

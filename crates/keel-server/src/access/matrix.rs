@@ -202,6 +202,9 @@ const API: &[(&str, &str, &str, &str)] = &[
     // reports
     ("GET",    "/health",                             "yyyyyyyyn", "covers only OKRs the reader may see"),
     ("GET",    "/audit",                              "yynnnnnnn", "JSON or CSV; leaves out objectives the reader may not see"),
+    ("GET",    "/export",                             "ynnnnnnnn", "every OKR, private ones included: administrators only"),
+    ("POST",   "/import",                             "ynnnnnnnn", "administrators only; all or nothing; `?dry_run=true` writes nothing"),
+    ("GET",    "/export/{list}",                      "yyyyyyyyy", "people, objectives or key results as CSV; only the objectives the reader may see"),
     // accounts
     ("PUT",    "/me/password",                        "yyyyyyyyy", "your own password; the current one is required"),
     ("POST",   "/people/{id}/password",               "ynnnnnnnn", "administrators reset passwords; the person's sessions end"),
@@ -332,6 +335,8 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     ("GET",  "/admin/cycles/{id}/close",            "yynnnnnnn", "asks before closing"),
     ("GET",  "/admin/cycles/{id}/reopen",           "ynnnnnnnn", "asks before re-opening"),
     ("GET",  "/admin/audit",                        "yynnnnnnn", "as `GET /api/v1/audit`"),
+    ("GET",  "/admin/import",                       "ynnnnnnnn", "administrators only; paste a document to check"),
+    ("POST", "/admin/import",                       "ynnnnnnnn", "a dry run first, then all or nothing, as `POST /api/v1/import`"),
     // forms (CSRF-protected; each as the API route it stands for)
     ("POST", "/my-week/check-in",                   "yyyyyyyyy", "checks in only on key results the person may check in on"),
     ("POST", "/objectives/new",                     "yyyynnnnn", "read-only roles do not create OKRs"),

@@ -142,6 +142,18 @@ pub fn read_audit(caller: &Person) -> ApiResult<()> {
     }
 }
 
+/// Exporting and importing the organisation's OKR data (every OKR, private ones included, and
+/// every person): administrators.
+pub fn transfer_okrs(caller: &Person) -> ApiResult<()> {
+    if is(caller, Role::Admin) {
+        Ok(())
+    } else {
+        Err(deny(
+            "export or import the organisation's OKRs: it needs the admin role",
+        ))
+    }
+}
+
 /// Reports over many OKRs (the ownership health check): everyone but people who hold only the
 /// `viewer` role. What a report covers is still limited to what the reader may see.
 pub fn read_reports(caller: &Person) -> ApiResult<()> {

@@ -158,25 +158,9 @@ const CSV_HEADER: [&str; 12] = [
     "after",
 ];
 
-/// One CSV field (RFC 4180): quoted when it holds a separator, quote or line break. A leading
-/// `=`, `+`, `-` or `@` is prefixed with `'` so a spreadsheet never runs it as a formula.
-fn csv_field(v: &str) -> String {
-    let v = if v.starts_with(['=', '+', '-', '@']) {
-        format!("'{v}")
-    } else {
-        v.to_string()
-    };
-    if v.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", v.replace('"', "\"\""))
-    } else {
-        v
-    }
-}
-
 /// The page as `text/csv`, one event a line, `before`/`after` as JSON text.
 pub fn to_csv(events: &[AuditEvent]) -> String {
-    let mut out = CSV_HEADER.join(",");
-    out.push_str("\r\n");
+    let mut out = crate::csv::Writer::with_header(&CSV_HEADER);
     for e in events {
         let json =
             |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string()).unwrap_or_default();
@@ -197,11 +181,9 @@ pub fn to_csv(events: &[AuditEvent]) -> String {
             json(&e.before),
             json(&e.after),
         ];
-        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-        out.push_str(&line.join(","));
-        out.push_str("\r\n");
+        out.row(fields.iter().map(String::as_str));
     }
-    out
+    out.finish()
 }
 
 fn csv_response(page: Page<AuditEvent>) -> Response {
@@ -217,18 +199,4 @@ fn csv_response(page: Page<AuditEvent>) -> Response {
         resp.headers_mut().insert("x-next-cursor", c);
     }
     resp
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_fields_are_quoted_and_defused() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=SUM(A1)"), "'=SUM(A1)");
-        assert_eq!(csv_field("line\nbreak"), "\"line\nbreak\"");
-    }
 }

@@ -24,6 +24,7 @@ mod rhythm;
 mod search;
 mod tokens;
 pub(crate) mod webhooks;
+mod transfer;
 
 use crate::error::Problem;
 use crate::AppState;
@@ -80,6 +81,7 @@ same way again until the state changes."
         (name = "data", description = "Data in: values pushed to key results with ingest tokens, and KPIs with their healthy corridor"),
         (name = "webhooks", description = "Outbound webhooks: signed events sent to other systems (Slack, Teams, your own); administrators"),
         (name = "dashboards", description = "The company's and each team's figures: top objectives, key results by status and department, movers, confidence, check-ins"),
+        (name = "transfer", description = "The organisation's OKRs as one JSON or YAML document: export, and import with a dry run"),
     )
 )]
 struct ApiDoc;
@@ -120,6 +122,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(data_feeds::routes())
         .merge(webhooks::routes())
         .merge(dashboard::routes())
+        .merge(transfer::routes())
         .split_for_parts();
     let mut doc = doc;
     // After the merge: the rules apply to every route's operations.

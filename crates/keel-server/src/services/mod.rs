@@ -18,6 +18,7 @@ pub mod edits;
 pub mod guards;
 pub mod kpis;
 pub mod notifications;
+pub mod okr_file;
 pub mod okrs;
 pub mod ownership;
 pub mod person_data;

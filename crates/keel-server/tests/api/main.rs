@@ -73,6 +73,7 @@ mod status_pages;
 mod story;
 mod team_cadence;
 mod tokens_page;
+mod transfer;
 mod visibility;
 mod webhooks;
 mod words;

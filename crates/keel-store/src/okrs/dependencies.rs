@@ -112,7 +112,8 @@ impl Dependencies for dyn Store {
     }
 }
 
-fn row_of(d: &Dependency) -> Vec<Arg> {
+/// A dependency's row, in `KEY_RESULT_DEPENDENCY`'s column order (also for snapshot loads).
+pub(crate) fn row_of(d: &Dependency) -> Vec<Arg> {
     args![
         d.id.as_str(),
         d.key_result_id.as_str(),

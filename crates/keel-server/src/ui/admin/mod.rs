@@ -15,6 +15,7 @@
 pub mod cycles;
 pub mod email;
 pub mod form;
+pub mod import;
 pub mod notifications;
 pub mod people;
 pub mod person_data;
@@ -89,6 +90,10 @@ pub fn routes() -> Router<AppState> {
             get(notifications::defaults_form).post(notifications::set_defaults),
         )
         .route("/admin/sso", get(sso::sso))
+        .route(
+            "/admin/import",
+            get(import::import_form).post(import::import),
+        )
         .route("/admin/email", get(email::email).post(email::save))
         .route(
             "/admin/people/{id}/invite",
@@ -150,6 +155,9 @@ const SECTIONS: [(&str, &str, MayOpen); 9] = [
     }),
     ("/admin/audit", "Audit log", |c| {
         crate::access::read_audit(&c.person).is_ok()
+    }),
+    ("/admin/import", "Import", |c| {
+        crate::access::transfer_okrs(&c.person).is_ok()
     }),
 ];
 

@@ -1,0 +1,454 @@
+//! "OKRs as code": an organisation's OKR data as one JSON or YAML document, exported and
+//! imported in the OKR vocabulary (people by email, teams by name, cycles by name, OKRs by their
+//! stable ids), not table by table.
+//!
+//! Why beside `keel backup`: a backup copies an operator's database whole (sessions, jobs,
+//! hashes); this file is what an organisation reads, diffs, edits and takes elsewhere. Export
+//! streams page by page (`export`), so an organisation of 100,000 people is never held in memory;
+//! import (`import`) reads the whole document, resolves every reference before writing, and
+//! writes it in one transaction (`keel_store::Snapshot`), so a bad record writes nothing.
+//! The format is documented in docs/export-format.md; `version` changes when a reader of the
+//! old version would misread the new one.
+
+pub mod csv;
+pub mod export;
+pub mod import;
+pub mod lists;
+#[cfg(test)]
+mod tests;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use keel_domain::dependency::{Dependency, DependencyState};
+use keel_domain::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The `format` field of every document.
+pub const FORMAT: &str = "keel-okrs";
+/// The `version` this Keel writes and reads.
+pub const VERSION: u32 = 1;
+
+/// JSON or YAML: the same document either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Syntax {
+    #[default]
+    Json,
+    Yaml,
+}
+
+impl Syntax {
+    /// `json` or `yaml` (also `yml`), naming `field` when neither.
+    pub fn parse(field: &str, s: &str) -> FieldResult<Syntax> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "json" => Ok(Syntax::Json),
+            "yaml" | "yml" => Ok(Syntax::Yaml),
+            _ => Err(FieldError::new(field, "must be json or yaml")),
+        }
+    }
+
+    /// The MIME type of a document in this syntax.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Syntax::Json => "application/json",
+            Syntax::Yaml => "application/yaml",
+        }
+    }
+
+    /// YAML for a file whose name ends in .yaml or .yml, else JSON.
+    pub fn of_path(path: &std::path::Path) -> Syntax {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some(e) if e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml") => {
+                Syntax::Yaml
+            }
+            _ => Syntax::Json,
+        }
+    }
+}
+
+/// Every table of the store, each either carried by the document or left out for a reason. A
+/// test compares this with the database's catalogue: a new table fails it until it is listed
+/// here. Add a table by appending one line to one of the two lists.
+pub const EXPORTED_TABLES: &[&str] = &[
+    "settings",
+    "people",
+    "teams",
+    "team_members",
+    "cycles",
+    "objectives",
+    "objective_teams",
+    "objective_contributors",
+    "objective_co_owners",
+    "objective_parents",
+    "key_results",
+    "key_result_teams",
+    "key_result_contributors",
+    "key_result_co_owners",
+    "key_result_parents",
+    "key_result_dependencies",
+    "check_ins",
+    "initiatives",
+    "key_result_scores",
+    "retrospectives",
+];
+
+/// The tables the document leaves out, with why (`keel backup` copies them all).
+pub const EXPORT_EXCLUDED: &[(&str, &str)] = &[
+    ("schema_migrations", "the database's own bookkeeping"),
+    ("sessions", "secrets; sign-ins are not data"),
+    ("api_tokens", "secrets; each person makes their own"),
+    ("account_tokens", "secrets (invitations, password resets)"),
+    ("sign_in_throttles", "security state, not data"),
+    ("oidc_logins", "sign-ins in flight"),
+    ("signing_keys", "secrets"),
+    (
+        "mail_settings",
+        "the operator's mail server and its sealed password",
+    ),
+    ("jobs", "the server's work queue"),
+    (
+        "notifications",
+        "messages already sent or due; recomputed from the OKRs",
+    ),
+    (
+        "key_result_signals",
+        "derived from check-ins by the evaluator",
+    ),
+    (
+        "notification_preferences",
+        "each person's own settings, not the organisation's data",
+    ),
+    ("digest_days", "the digest's bookkeeping"),
+    (
+        "audit_events",
+        "the history of changes; kept by backups, not moved with the OKRs",
+    ),
+    (
+        "ownership_requests",
+        "the history of proposals; an owner who has not accepted gets a fresh proposal on import",
+    ),
+    (
+        "team_cadences",
+        "a team's check-in rhythm setting, not OKR data",
+    ),
+    (
+        "status_overrides",
+        "an owner's temporary word on a status, tied to its week",
+    ),
+    (
+        "reviews",
+        "team meeting notes (CFRs): private conversations stay out of the file",
+    ),
+    (
+        "conversations",
+        "1:1 conversations (CFRs): private, not organisation data",
+    ),
+    (
+        "feedback_requests",
+        "feedback between people (CFRs): private",
+    ),
+    (
+        "feedback_answers",
+        "feedback between people (CFRs): private",
+    ),
+    (
+        "recognitions",
+        "recognition between people (CFRs): personal, not OKR data",
+    ),
+];
+
+/// The document: what `keel export` writes and `keel import` reads.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OkrFile {
+    /// Always `keel-okrs`.
+    pub format: String,
+    /// The format's version: 1.
+    pub version: u32,
+    /// The cycle exported, when the export was of one cycle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cycle: Option<String>,
+    /// The organisation's settings (name, confidence scale, ownership policy …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings: Option<OrgSettings>,
+    #[serde(default)]
+    pub people: Vec<PersonRecord>,
+    #[serde(default)]
+    pub teams: Vec<TeamRecord>,
+    #[serde(default)]
+    pub cycles: Vec<CycleRecord>,
+    #[serde(default)]
+    pub objectives: Vec<ObjectiveRecord>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// A person, known by email.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PersonRecord {
+    /// Kept on a restore so the next export is the same; optional in a written file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub email: String,
+    pub name: String,
+    #[serde(default)]
+    pub title: String,
+    /// The manager's email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager: Option<String>,
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub active: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<Role>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+}
+
+/// A team, known by name.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TeamRecord {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub name: String,
+    /// The parent team's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// The lead's email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead: Option<String>,
+    /// Members' emails.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<String>,
+}
+
+/// A cycle, known by name.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CycleRecord {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub name: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    /// The enclosing cycle's name (a quarter's year).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    #[serde(default)]
+    pub state: CycleState,
+}
+
+/// What an objective or key result contributes to, by id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum ParentRecord {
+    Objective(String),
+    KeyResult(String),
+}
+
+/// An objective with its key results.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectiveRecord {
+    /// The objective's stable id; generated when a written file leaves it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The cycle's name.
+    pub cycle: String,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// The owner's email.
+    pub owner: String,
+    /// Whether the owner accepted: kept by a restore; an import into an existing organisation
+    /// proposes every owner afresh (pending).
+    #[serde(default)]
+    pub ownership: OwnershipState,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub co_owners: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sponsor: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contributors: Vec<String>,
+    /// Team names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub teams: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aligned_to: Vec<ParentRecord>,
+    #[serde(default)]
+    pub kind: ObjectiveKind,
+    #[serde(default)]
+    pub state: ObjectiveState,
+    #[serde(default)]
+    pub visibility: Visibility,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retrospective: Option<RetrospectiveRecord>,
+    #[serde(default)]
+    pub key_results: Vec<KeyResultRecord>,
+}
+
+/// A key result with its check-ins, initiatives, dependencies and score.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeyResultRecord {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    pub owner: String,
+    #[serde(default)]
+    pub ownership: OwnershipState,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub co_owners: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sponsor: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contributors: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub teams: Vec<String>,
+    pub metric: MetricKind,
+    pub start: f64,
+    pub target: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current: Option<f64>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub unit: String,
+    #[serde(default = "one")]
+    pub weight: f64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub milestones: Vec<Milestone>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub financial: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starts_on: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ends_on: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_check_in_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aligned_to: Vec<ParentRecord>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<DependencyRecord>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub check_ins: Vec<CheckInRecord>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub initiatives: Vec<InitiativeRecord>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<ScoreRecord>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// This key result waits on another (by id).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DependencyRecord {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The id of the key result waited on.
+    pub key_result: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+    pub state: DependencyState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asked_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decline_reason: Option<String>,
+}
+
+/// A check-in that stands (corrected and withdrawn ones stay in the history, not the file).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckInRecord {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub at: DateTime<Utc>,
+    pub value: f64,
+    pub confidence: u8,
+    /// The scale the confidence was given on.
+    #[serde(default)]
+    pub scale: ConfidenceScale,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+    /// The author's email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+}
+
+/// An initiative under a key result.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InitiativeRecord {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub title: String,
+    pub owner: String,
+    #[serde(default)]
+    pub state: InitiativeState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_since: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_at_activation: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// A key result's end-of-cycle score.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScoreRecord {
+    pub score: f64,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+    pub suggested_score: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scored_by: Option<String>,
+    pub scored_at: DateTime<Utc>,
+}
+
+/// An objective's retrospective.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetrospectiveRecord {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub worked: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub did_not: String,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub carry_over: bool,
+    /// The id of the draft objective it carried over to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carried_over_to: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_by: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
