@@ -106,36 +106,59 @@ pub async fn run(store: DynStore, command: NotifyCommand) -> anyhow::Result<()> 
         on_schedule: false,
     };
     let s = store.as_ref();
+    let mut report = Report {
+        dry_run: common.dry_run,
+        total: 0,
+        queued: 0,
+    };
     let out = match what {
-        What::Digest => digest::digests(s, &round).await?,
+        // Printed as each chunk is queued: the round keeps no list of 100,000 messages.
+        What::Digest => {
+            digest::digests_each(s, &round, &mut |o| report.line(&o)).await?;
+            vec![]
+        }
         What::Reminders => digest::reminders(s, &round).await?,
         What::Ownership => ownership_reminders::round(s, &round).await?,
         What::Score => score_reminders::round(s, &round).await?,
     };
-    report(&out, common.dry_run, what.words());
+    for o in &out {
+        report.line(o);
+    }
+    report.summary(what.words());
     Ok(())
 }
 
-/// Prints one line per message, then a summary on stderr.
-fn report(out: &[Outcome], dry_run: bool, what: &str) {
-    for o in out {
-        let state = match (dry_run, o.queued) {
+/// Prints one line per message as it comes, then a summary on stderr.
+struct Report {
+    dry_run: bool,
+    total: usize,
+    queued: usize,
+}
+
+impl Report {
+    fn line(&mut self, o: &Outcome) {
+        let state = match (self.dry_run, o.queued) {
             (true, _) => "would queue",
             (false, true) => "queued",
             (false, false) => "already queued",
         };
         println!("{state}\t{}\t{}\t{}", o.email, o.unique_key, o.subject);
+        self.total += 1;
+        self.queued += usize::from(o.queued);
     }
-    let queued = out.iter().filter(|o| o.queued).count();
-    if dry_run {
-        eprintln!(
-            "keel: dry run: {} {what} message(s) would be queued; nothing was queued",
-            out.len()
-        );
-    } else {
-        eprintln!(
-            "keel: {queued} {what} message(s) queued, {} already queued for this period",
-            out.len() - queued
-        );
+
+    fn summary(&self, what: &str) {
+        if self.dry_run {
+            eprintln!(
+                "keel: dry run: {} {what} message(s) would be queued; nothing was queued",
+                self.total
+            );
+        } else {
+            eprintln!(
+                "keel: {} {what} message(s) queued, {} already queued for this period",
+                self.queued,
+                self.total - self.queued
+            );
+        }
     }
 }

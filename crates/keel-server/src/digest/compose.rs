@@ -1,11 +1,12 @@
 //! One person's weekly digest and check-in reminder, composed from the gathered facts and
 //! rendered as the text and HTML parts of an email (askama templates `digest_email.*`,
 //! `reminder_email.*`). Lines about OKRs the reader does not take part in are shown only when
-//! the reader may see them (`Viewer`), checked at composition time.
+//! the reader may see them, as the store's visibility rule decides for a chunk of readers at
+//! once (`visible_to_each`) before their digests are composed.
 
 use super::gather::{Facts, Line};
 use crate::error::ApiResult;
-use crate::services::visibility::Viewer;
+use crate::services::visibility::visible_to_each;
 use askama::Template;
 use keel_domain::*;
 use keel_store::Store;
@@ -107,7 +108,7 @@ pub fn show(line: &Line, base: &str) -> Shown {
     };
     Shown {
         title: line.key_result_title.clone(),
-        objective: line.objective_title.clone(),
+        objective: line.objective.title.clone(),
         status: line.status.label().to_string(),
         change,
         due: if line.due {
@@ -122,43 +123,66 @@ pub fn show(line: &Line, base: &str) -> Shown {
     }
 }
 
-/// Composes `person`'s digest from `facts`.
-pub async fn digest(
-    store: &dyn Store,
-    facts: &Facts,
-    person: &Person,
-    organisation: &str,
-    base: &str,
-) -> ApiResult<Digest> {
-    let lines = |m: &std::collections::HashMap<PersonId, Vec<usize>>| -> Vec<&Line> {
-        m.get(&person.id)
-            .map(|ix| ix.iter().map(|i| &facts.lines[*i]).collect())
-            .unwrap_or_default()
-    };
-    let owned = lines(&facts.owned);
-    let changed: Vec<&Line> = lines(&facts.involved)
-        .into_iter()
-        .filter(|l| l.moved())
-        .collect();
-    let movers: Vec<&Line> = lines(&facts.led)
-        .into_iter()
-        .filter(|l| l.moved())
-        .collect();
-    let hidden: Vec<ObjectiveId> = changed
+/// The lines of `person` under `index`, in order.
+fn lines_of<'f>(
+    facts: &'f Facts,
+    index: &std::collections::HashMap<PersonId, super::gather::LineIndexes>,
+    person: &PersonId,
+) -> Vec<&'f Line> {
+    index
+        .get(person)
+        .map(|ix| ix.iter().map(|i| &facts.lines[*i as usize]).collect())
+        .unwrap_or_default()
+}
+
+/// What changed on OKRs `person` takes part in, and their teams' movers: the lines about
+/// others' OKRs, shown only when the reader may see them.
+fn others<'f>(facts: &'f Facts, person: &PersonId) -> (Vec<&'f Line>, Vec<&'f Line>) {
+    let moved =
+        |ls: Vec<&'f Line>| -> Vec<&'f Line> { ls.into_iter().filter(|l| l.moved()).collect() };
+    (
+        moved(lines_of(facts, &facts.involved, person)),
+        moved(lines_of(facts, &facts.led, person)),
+    )
+}
+
+/// The objectives, not public, of the lines about others' OKRs `person`'s digest would show:
+/// whether the reader may see each is decided by the store for many readers at once
+/// ([`crate::services::visibility::visible_to_each`]).
+pub fn to_check(facts: &Facts, person: &PersonId) -> Vec<ObjectiveId> {
+    let (changed, movers) = others(facts, person);
+    let mut ids: Vec<ObjectiveId> = changed
         .iter()
         .chain(movers.iter())
-        .filter(|l| !l.public)
-        .map(|l| l.objective_id.clone())
+        .filter(|l| !l.objective.public)
+        .map(|l| l.objective.id.clone())
         .collect();
-    let seen: HashSet<ObjectiveId> = Viewer::of(person).visible(store, &hidden).await?;
-    let may_see = |l: &&Line| l.public || seen.contains(&l.objective_id);
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+/// Composes `person`'s digest from `facts`; `seen` holds the objectives of [`to_check`] the
+/// reader may see, and `since` their news of the week kept for the digest.
+pub fn digest(
+    facts: &Facts,
+    person: &Person,
+    seen: Option<&HashSet<ObjectiveId>>,
+    since: Vec<super::since::SinceLine>,
+    organisation: &str,
+    base: &str,
+) -> Digest {
+    let owned = lines_of(facts, &facts.owned, &person.id);
+    let (changed, movers) = others(facts, &person.id);
+    let may_see =
+        |l: &&Line| l.objective.public || seen.is_some_and(|s| s.contains(&l.objective.id));
     let show_all = |ls: Vec<&Line>| -> Vec<Shown> {
         ls.into_iter()
             .filter(may_see)
             .map(|l| show(l, base))
             .collect()
     };
-    Ok(Digest {
+    Digest {
         organisation: organisation.to_string(),
         name: person.name.clone(),
         base: base.to_string(),
@@ -168,9 +192,30 @@ pub async fn digest(
         requests: facts.requests.get(&person.id).copied().unwrap_or(0),
         changed: show_all(changed),
         movers: show_all(movers),
-        since: super::since::since_last_week(store, person, crate::services::now(), base).await?,
+        since,
         unsubscribe: String::new(),
-    })
+    }
+}
+
+/// Composes `person`'s digest alone (the preview page): the same composition, with their
+/// visibility and news read for them only.
+pub async fn digest_of(
+    store: &dyn Store,
+    facts: &Facts,
+    person: &Person,
+    organisation: &str,
+    base: &str,
+) -> ApiResult<Digest> {
+    let mut seen = visible_to_each(store, vec![(person, to_check(facts, &person.id))]).await?;
+    let since = super::since::since_last_week(store, person, crate::services::now(), base).await?;
+    Ok(digest(
+        facts,
+        person,
+        seen.remove(&person.id).as_ref(),
+        since,
+        organisation,
+        base,
+    ))
 }
 
 /// One person's check-in reminder: every key result of theirs that is due.
@@ -213,7 +258,7 @@ pub fn reminder(facts: &Facts, person: &Person, organisation: &str, base: &str) 
         .get(&person.id)
         .map(|ix| {
             ix.iter()
-                .map(|i| &facts.lines[*i])
+                .map(|i| &facts.lines[*i as usize])
                 .filter(|l| l.due)
                 .map(|l| show(l, base))
                 .collect()

@@ -14,21 +14,29 @@ use keel_store::{
     Store, Teams,
 };
 use std::collections::HashMap;
+use std::sync::Arc;
 
-/// One active key result, as the digest speaks of it.
+/// One active key result, as the digest speaks of it. What it shares with the other key results
+/// of its objective (id, title, visibility) is held once, behind an `Arc`: the lines of the
+/// whole organisation stay in memory for the round.
 #[derive(Debug, Clone)]
 pub struct Line {
     pub key_result_id: KeyResultId,
     pub key_result_title: String,
-    pub objective_id: ObjectiveId,
-    pub objective_title: String,
-    pub owner_id: PersonId,
+    pub objective: Arc<LineObjective>,
     pub status: Status,
     /// Its status as of a week ago (the same rule, on the record and check-ins up to then).
     pub last_week: Status,
     /// Its check-in is due (never for drafts, work awaiting its owner, or closed work).
     pub due: bool,
     pub due_on: chrono::NaiveDate,
+}
+
+/// The objective of lines, as the digest speaks of it.
+#[derive(Debug)]
+pub struct LineObjective {
+    pub id: ObjectiveId,
+    pub title: String,
     /// Whether everybody may read it (public objective): others' lines are checked per reader.
     pub public: bool,
 }
@@ -45,17 +53,21 @@ impl Line {
     }
 }
 
+/// The positions of lines in [`Facts::lines`] (`u32`: an index per line and person, for every
+/// person of the organisation, is most of what the round holds).
+pub type LineIndexes = Vec<u32>;
+
 /// Everything the week's messages say, indexed by person.
 #[derive(Debug, Default)]
 pub struct Facts {
     pub lines: Vec<Line>,
     /// The lines each person owns.
-    pub owned: HashMap<PersonId, Vec<usize>>,
+    pub owned: HashMap<PersonId, LineIndexes>,
     /// The lines of OKRs each person sponsors or contributes to (or owns the objective of)
     /// without owning the key result.
-    pub involved: HashMap<PersonId, Vec<usize>>,
+    pub involved: HashMap<PersonId, LineIndexes>,
     /// The lines of each team lead's teams' OKRs.
-    pub led: HashMap<PersonId, Vec<usize>>,
+    pub led: HashMap<PersonId, LineIndexes>,
     /// Ownership requests waiting for each person's answer.
     pub requests: HashMap<PersonId, usize>,
 }
@@ -173,9 +185,19 @@ async fn gather_batch(
         .clone()
         .as_of(store, &ids, now - chrono::Duration::days(7))
         .await?;
-    let by_id: HashMap<&ObjectiveId, &Objective> = objectives.iter().map(|o| (&o.id, o)).collect();
+    let by_id: HashMap<&ObjectiveId, (&Objective, Arc<LineObjective>)> = objectives
+        .iter()
+        .map(|o| {
+            let shared = Arc::new(LineObjective {
+                id: o.id.clone(),
+                title: o.title.clone(),
+                public: o.visibility == Visibility::Public,
+            });
+            (&o.id, (o, shared))
+        })
+        .collect();
     for kr in &key_results {
-        let Some(o) = by_id.get(&kr.objective_id) else {
+        let Some((o, shared)) = by_id.get(&kr.objective_id) else {
             continue;
         };
         let a = today.key_result(kr, o);
@@ -185,18 +207,16 @@ async fn gather_batch(
         ) {
             continue;
         }
-        let index = facts.lines.len();
+        let index = u32::try_from(facts.lines.len())
+            .map_err(|_| crate::error::ApiError::Internal("too many key results".into()))?;
         facts.lines.push(Line {
             key_result_id: kr.id.clone(),
             key_result_title: kr.title.clone(),
-            objective_id: o.id.clone(),
-            objective_title: o.title.clone(),
-            owner_id: kr.owner_id.clone(),
+            objective: Arc::clone(shared),
             status: a.status,
             last_week: last_week.key_result(kr, o).status,
             due: a.due,
             due_on: a.due_on,
-            public: o.visibility == Visibility::Public,
         });
         index_line(facts, index, kr, o, leads);
     }
@@ -206,7 +226,7 @@ async fn gather_batch(
 /// Files line `index` under the people it concerns.
 fn index_line(
     facts: &mut Facts,
-    index: usize,
+    index: u32,
     kr: &KeyResult,
     o: &Objective,
     leads: &HashMap<TeamId, PersonId>,

@@ -18,10 +18,12 @@ pub mod unsubscribe;
 
 use crate::error::{ApiError, ApiResult};
 use crate::mail::{EmailMessage, Recipient};
+use crate::services::visibility::visible_to_each;
 use chrono::{Datelike, Timelike};
 use keel_domain::preferences::Topic;
 use keel_domain::*;
-use keel_store::{every_page, Jobs, People, PeopleFilter, Settings, Store};
+use keel_store::{every_page, Jobs, Notifications, People, PeopleFilter, Settings, Store};
+use std::collections::HashSet;
 
 /// The job kind of the weekly digest round (hourly: each person's digest leaves at their local
 /// hour on their check-in day).
@@ -165,14 +167,28 @@ async fn queue(
 }
 
 /// How many people's messages are composed, then queued in one batch (one transaction): the
-/// messages held in memory at once, whatever the size of the organisation.
+/// messages held in memory at once, whatever the size of the organisation. Also the page of
+/// people read at once (the store's largest page).
 const CHUNK: usize = 500;
 
 /// The weekly digest round: each person's digest, skipped when empty, queued once per ISO week.
 pub async fn digests(store: &dyn Store, round: &Round) -> ApiResult<Vec<Outcome>> {
+    let mut out = Vec::new();
+    digests_each(store, round, &mut |o| out.push(o)).await?;
+    Ok(out)
+}
+
+/// The weekly digest round, each message reported to `report` as its chunk is queued: the
+/// people are read a page at a time and nothing of a chunk is kept after it, so what the round
+/// holds is the week's facts, whatever the number of people.
+pub async fn digests_each(
+    store: &dyn Store,
+    round: &Round,
+    report: &mut (dyn FnMut(Outcome) + Send),
+) -> ApiResult<()> {
     let Some(base) = round.public_url.as_deref() else {
         no_public_url();
-        return Ok(vec![]);
+        return Ok(());
     };
     let settings = store.settings().await?;
     let choices = preferences::Choices::load(store).await?;
@@ -182,60 +198,170 @@ pub async fn digests(store: &dyn Store, round: &Round) -> ApiResult<Vec<Outcome>
         .await?
         .into_iter()
         .collect();
-    let people: Vec<Person> = recipients(store, round.person.as_ref())
+    let key = unsubscribe::key(store).await?;
+    let started = std::time::Instant::now();
+    // Gathered when the first person whose digest is due is found: an hourly round for nobody
+    // costs no walk over the organisation.
+    let mut facts: Option<(gather::Facts, HashSet<PersonId>)> = None;
+    let (mut people, mut digests) = (0, 0);
+    let mut split = Split::default();
+    let mut page = keel_store::PageRequest {
+        limit: CHUNK as u32,
+        cursor: None,
+    };
+    loop {
+        let at = std::time::Instant::now();
+        let (batch, next) = recipients_page(store, round.person.as_ref(), &page).await?;
+        split.people += at.elapsed();
+        let due: Vec<Person> = batch
+            .into_iter()
+            .filter(|p| choices.of(&p.id, Topic::Digest).by_email())
+            .filter(|p| !round.on_schedule || digest_time(&settings, p, days.get(&p.id), round.now))
+            .collect();
+        if !due.is_empty() {
+            if facts.is_none() {
+                facts = Some(gathered(store, round.now, started).await?);
+            }
+            let Some((facts, news)) = facts.as_ref() else {
+                unreachable!("gathered above")
+            };
+            let ctx = Ctx {
+                store,
+                facts,
+                news,
+                key: &key,
+                settings: &settings,
+                round,
+                base,
+            };
+            people += due.len();
+            let composed = digest_chunk(&ctx, &due, &mut split).await?;
+            let at = std::time::Instant::now();
+            let queued = queue(store, round, composed).await?;
+            split.queue += at.elapsed();
+            for o in queued {
+                digests += 1;
+                report(o);
+            }
+        }
+        match next {
+            Some(cursor) => page.cursor = Some(cursor),
+            None => break,
+        }
+    }
+    if facts.is_some() {
+        tracing::info!(
+            people,
+            digests,
+            seconds = started.elapsed().as_secs_f64(),
+            reading_people = split.people.as_secs_f64(),
+            visibility = split.visibility.as_secs_f64(),
+            composing = split.composing.as_secs_f64(),
+            queueing = split.queue.as_secs_f64(),
+            "weekly digest: composed and queued"
+        );
+    }
+    Ok(())
+}
+
+/// The week's facts, and the people with news kept for their digest.
+async fn gathered(
+    store: &dyn Store,
+    now: Timestamp,
+    started: std::time::Instant,
+) -> ApiResult<(gather::Facts, HashSet<PersonId>)> {
+    let facts = gather::gather(store, now).await?;
+    let news = store
+        .digest_news_recipients(now - chrono::Duration::days(7))
         .await?
         .into_iter()
-        .filter(|p| choices.of(&p.id, Topic::Digest).by_email())
-        .filter(|p| !round.on_schedule || digest_time(&settings, p, days.get(&p.id), round.now))
         .collect();
-    if people.is_empty() {
-        return Ok(vec![]);
-    }
-    let started = std::time::Instant::now();
-    let facts = gather::gather(store, round.now).await?;
     tracing::info!(
-        people = people.len(),
         key_results = facts.lines.len(),
         seconds = started.elapsed().as_secs_f64(),
         "weekly digest: facts gathered"
     );
-    let key = unsubscribe::key(store).await?;
-    let ctx = Ctx {
-        store,
-        facts: &facts,
-        key: &key,
-        settings: &settings,
-        round,
-        base,
-    };
-    let mut out = Vec::with_capacity(people.len());
-    for chunk in people.chunks(CHUNK) {
-        // Collected first: a stream over a closure is not `Send` for the job runner's task.
-        let each: Vec<_> = chunk.iter().map(|p| one_digest(&ctx, p)).collect();
-        let composed = all_of(each).await?;
-        out.extend(queue(store, round, composed).await?);
+    Ok((facts, news))
+}
+
+/// One page of the people a round is for (one person, or the active people), and the cursor
+/// of the next page.
+async fn recipients_page(
+    store: &dyn Store,
+    only: Option<&PersonId>,
+    page: &keel_store::PageRequest,
+) -> ApiResult<(Vec<Person>, Option<String>)> {
+    if only.is_some() {
+        return Ok((recipients(store, only).await?, None));
     }
-    tracing::info!(
-        digests = out.len(),
-        seconds = started.elapsed().as_secs_f64(),
-        "weekly digest: composed and queued"
-    );
-    Ok(out)
+    let filter = PeopleFilter {
+        active: Some(true),
+        ..PeopleFilter::default()
+    };
+    let got = store.list_people(&filter, page).await?;
+    Ok((got.items, got.next_cursor))
 }
 
 /// What composing one person's message needs.
 struct Ctx<'a> {
     store: &'a dyn Store,
     facts: &'a gather::Facts,
+    /// The people with news kept for their digest this week.
+    news: &'a HashSet<PersonId>,
     key: &'a [u8],
     settings: &'a OrgSettings,
     round: &'a Round,
     base: &'a str,
 }
 
-/// Composes `p`'s digest; `None` when it would be empty.
-async fn one_digest(c: &Ctx<'_>, p: &Person) -> ApiResult<Option<Composed>> {
-    let mut d = compose::digest(c.store, c.facts, p, &c.settings.name, c.base).await?;
+/// Composes the digests of a chunk of people, the empty ones left out: what each may see of
+/// others' OKRs is decided for the whole chunk at once, and only those with news kept for the
+/// digest have it read.
+async fn digest_chunk(
+    c: &Ctx<'_>,
+    people: &[Person],
+    split: &mut Split,
+) -> ApiResult<Vec<Composed>> {
+    let at = std::time::Instant::now();
+    let asks = people
+        .iter()
+        .map(|p| (p, compose::to_check(c.facts, &p.id)))
+        .collect();
+    let mut seen = visible_to_each(c.store, asks).await?;
+    split.visibility += at.elapsed();
+    let at = std::time::Instant::now();
+    let mut out = Vec::new();
+    for p in people {
+        let since = if c.news.contains(&p.id) {
+            since::since_last_week(c.store, p, crate::services::now(), c.base).await?
+        } else {
+            vec![]
+        };
+        let seen = seen.remove(&p.id);
+        let d = compose::digest(c.facts, p, seen.as_ref(), since, &c.settings.name, c.base);
+        if let Some(m) = one_digest(c, p, d)? {
+            out.push(m);
+        }
+    }
+    split.composing += at.elapsed();
+    Ok(out)
+}
+
+/// Where a digest round's time goes after gathering (the log's per-phase split).
+#[derive(Default)]
+struct Split {
+    /// Reading the people, a page at a time.
+    people: std::time::Duration,
+    /// Deciding what each reader may see of others' OKRs.
+    visibility: std::time::Duration,
+    /// Composing and rendering the messages (and reading news kept for the digest).
+    composing: std::time::Duration,
+    /// Queueing the messages, a chunk per transaction.
+    queue: std::time::Duration,
+}
+
+/// `p`'s digest as a message to queue; `None` when it would be empty.
+fn one_digest(c: &Ctx<'_>, p: &Person, mut d: compose::Digest) -> ApiResult<Option<Composed>> {
     if d.is_empty() {
         return Ok(None);
     }
@@ -255,20 +381,6 @@ async fn one_digest(c: &Ctx<'_>, p: &Person) -> ApiResult<Option<Composed>> {
         message: m,
         key: format!("email:digest:{}:{week}", p.id),
     }))
-}
-
-/// How many people's messages are composed at once: each may wait on the store (a visibility
-/// check), so a few in flight keep a PostgreSQL pool busy.
-const IN_FLIGHT: usize = 8;
-
-/// Runs `each` a few at a time, in order, keeping the messages to queue.
-async fn all_of<F>(each: Vec<F>) -> ApiResult<Vec<Composed>>
-where
-    F: std::future::Future<Output = ApiResult<Option<Composed>>>,
-{
-    use futures_util::stream::{self, StreamExt, TryStreamExt};
-    let got: Vec<Option<Composed>> = stream::iter(each).buffered(IN_FLIGHT).try_collect().await?;
-    Ok(got.into_iter().flatten().collect())
 }
 
 /// The check-in reminder round: each person with a due key result gets one message listing
@@ -352,5 +464,5 @@ pub async fn preview(store: &dyn Store, person: &Person) -> ApiResult<compose::D
     let now = crate::services::now();
     let facts = gather::gather_for(store, &person.id, now).await?;
     let base = public_url_from_env().unwrap_or_default();
-    compose::digest(store, &facts, person, &settings.name, &base).await
+    compose::digest_of(store, &facts, person, &settings.name, &base).await
 }

@@ -123,10 +123,14 @@ async fn run(store: &dyn Store, job: &Job, mail: &MailConfig) -> Result<(), Fail
             .map(|_| ())
             .map_err(|e| Failure::Retry(e.to_string())),
         crate::digest::DIGEST => {
-            crate::digest::digests(store, &crate::digest::Round::scheduled(job.run_at))
-                .await
-                .map(|_| ())
-                .map_err(|e| Failure::Retry(e.to_string()))
+            // Each message is reported as queued and not kept: the round holds no list of them.
+            crate::digest::digests_each(
+                store,
+                &crate::digest::Round::scheduled(job.run_at),
+                &mut |_| {},
+            )
+            .await
+            .map_err(|e| Failure::Retry(e.to_string()))
         }
         crate::digest::REMINDERS => {
             crate::digest::reminders(store, &crate::digest::Round::scheduled(job.run_at))

@@ -18,7 +18,7 @@ use crate::access::{self, ReadScope};
 use crate::error::{ApiError, ApiResult};
 use keel_domain::*;
 use keel_store::{Audience, KeyResults, Objectives, Store};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// The reader of a request: a person (with their read scope), or the system (CLI, jobs), which
 /// sees everything.
@@ -209,4 +209,29 @@ impl Viewer {
             .filter(|i| seen.contains(objective_of(i)))
             .collect())
     }
+}
+
+/// Which objectives each reader may see among those asked about for them: many readers at once
+/// (the weekly digest, for a chunk of the organisation), in a few queries (`visible_to_each`,
+/// the store's rule with the reader as a column) instead of one per reader. Readers who see
+/// everything (administrators) are answered without a query.
+pub async fn visible_to_each(
+    store: &dyn Store,
+    asks: Vec<(&Person, Vec<ObjectiveId>)>,
+) -> ApiResult<HashMap<PersonId, HashSet<ObjectiveId>>> {
+    let mut seen: HashMap<PersonId, HashSet<ObjectiveId>> = HashMap::new();
+    let mut limited = Vec::new();
+    for (person, ids) in asks {
+        if ids.is_empty() {
+            continue;
+        }
+        match Viewer::of(person).audience {
+            None => seen.entry(person.id.clone()).or_default().extend(ids),
+            Some(a) => limited.push((a, ids)),
+        }
+    }
+    for (person, objective) in store.visible_to_each(&limited).await? {
+        seen.entry(person).or_default().insert(objective);
+    }
+    Ok(seen)
 }

@@ -61,8 +61,8 @@ pub async fn check_in(app: &TestApp, kr: &str, confidence: i64, days_ago: i64) {
 }
 
 /// Ada owns "Newly red" (on track a week ago, off track now), "Still red" (off track then and
-/// now, and due) and "Fine"; Lea leads Growth, whose public and private OKRs (Ada's too) both
-/// turned off track this week.
+/// now, and due) and "Fine"; Lea leads Growth, whose public, team-visible and private OKRs
+/// (Ada's too) all turned off track this week.
 struct World {
     app: TestApp,
     krs: Vec<String>,
@@ -71,8 +71,8 @@ struct World {
     public_mover: String,
 }
 
-async fn world() -> World {
-    let app = spawn_app().await;
+async fn world_on(db: Db) -> World {
+    let app = spawn_app_on(db).await;
     check_in_day_tomorrow(&app).await;
     let cycle = app.cycle("2026 Q4").await;
     let (lea, _) = app.member("Lea Lead").await;
@@ -92,14 +92,21 @@ async fn world() -> World {
     let (public, public_krs) = active_objective(&app, &cycle, Some(&team), &["Open mover"]).await;
     let (private, private_krs) =
         active_objective(&app, &cycle, Some(&team), &["Secret mover"]).await;
-    let resp = app
-        .patch(
-            &format!("/api/v1/objectives/{private}"),
-            json!({"visibility": "private"}),
-        )
-        .await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    for (o, kr) in [(&public, &public_krs[0]), (&private, &private_krs[0])] {
+    let (shared, shared_krs) = active_objective(&app, &cycle, Some(&team), &["Team mover"]).await;
+    for (o, visibility) in [(&private, "private"), (&shared, "team")] {
+        let resp = app
+            .patch(
+                &format!("/api/v1/objectives/{o}"),
+                json!({"visibility": visibility}),
+            )
+            .await;
+        assert_eq!(resp.status(), StatusCode::OK);
+    }
+    for (o, kr) in [
+        (&public, &public_krs[0]),
+        (&private, &private_krs[0]),
+        (&shared, &shared_krs[0]),
+    ] {
         app.backdate_objective(o, 20).await;
         check_in(&app, kr, 8, 8).await;
         check_in(&app, kr, 2, 0).await;
@@ -113,9 +120,25 @@ async fn world() -> World {
     }
 }
 
+async fn world() -> World {
+    world_on(Db::Sqlite).await
+}
+
 #[tokio::test]
-async fn an_owner_reads_status_change_and_what_is_due_once_a_week() {
-    let w = world().await;
+async fn an_owner_reads_status_change_and_what_is_due_once_a_week_on_sqlite() {
+    an_owner_reads_status_change_and_what_is_due_once_a_week(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn an_owner_reads_status_change_and_what_is_due_once_a_week_on_postgres() {
+    if !postgres_configured() {
+        return;
+    }
+    an_owner_reads_status_change_and_what_is_due_once_a_week(Db::Postgres).await;
+}
+
+async fn an_owner_reads_status_change_and_what_is_due_once_a_week(db: Db) {
+    let w = world_on(db).await;
     let app = &w.app;
     let out = digest::digests(app.store.as_ref(), &round()).await.unwrap();
     assert!(out.iter().all(|o| o.queued));
@@ -125,7 +148,7 @@ async fn an_owner_reads_status_change_and_what_is_due_once_a_week() {
     assert_eq!(ada.purpose, "digest");
     assert_eq!(
         ada.subject,
-        "Your week in My organisation: 3 newly off track, 1 due for a check-in"
+        "Your week in My organisation: 4 newly off track, 1 due for a check-in"
     );
     let line = |title: &str| {
         ada.text
@@ -165,10 +188,12 @@ async fn an_owner_reads_status_change_and_what_is_due_once_a_week() {
     assert!(unsubscribe.starts_with(&format!("{PUBLIC}/unsubscribe/")));
     assert!(ada.text.contains(unsubscribe) && ada.html.contains(unsubscribe));
 
-    // Lea leads Growth: she reads its public mover, never its private one.
+    // Lea leads Growth: she reads its public mover and the one shared with her team, never
+    // its private one (decided for every reader of the round at once).
     let lea = to(&all, &w.lea).expect("Lea's digest");
     assert!(lea.text.contains("YOUR TEAMS' MOVERS"), "{}", lea.text);
     assert!(lea.text.contains("Open mover"), "{}", lea.text);
+    assert!(lea.text.contains("Team mover"), "{}", lea.text);
     assert!(lea
         .text
         .contains(&format!("/key-results/{}", w.public_mover)));

@@ -259,6 +259,10 @@ pub trait Notifications: Send + Sync {
         reader: &Reader,
         since: Timestamp,
     ) -> StoreResult<Vec<Notification>>;
+    /// The people with news kept for the digest (`digest_only`) made since `since`, each once:
+    /// a digest round reads the news of these people only (`digest_notifications`, with each
+    /// reader's eyes), instead of asking for everybody's.
+    async fn digest_news_recipients(&self, since: Timestamp) -> StoreResult<Vec<PersonId>>;
     /// Deletes notifications read before `before`, and those never shown on the bell (kept for
     /// the digest) made before it; unread ones on the bell are kept. How many.
     async fn delete_old_notifications(&self, before: Timestamp) -> StoreResult<u64>;
@@ -338,6 +342,9 @@ impl Notifications for dyn Store {
         self.as_notifications()
             .digest_notifications(person_id, reader, since)
             .await
+    }
+    async fn digest_news_recipients(&self, since: Timestamp) -> StoreResult<Vec<PersonId>> {
+        self.as_notifications().digest_news_recipients(since).await
     }
     async fn delete_old_notifications(&self, before: Timestamp) -> StoreResult<u64> {
         self.as_notifications()
@@ -507,6 +514,17 @@ impl Notifications for SqlStore {
             .await?
             .iter()
             .map(notification_from)
+            .collect()
+    }
+
+    async fn digest_news_recipients(&self, since: Timestamp) -> StoreResult<Vec<PersonId>> {
+        let sql = "SELECT DISTINCT recipient_id FROM notifications \
+                   WHERE delivery = $1 AND created_at >= $2";
+        self.db
+            .fetch_all(sql, args![Delivery::DigestOnly.as_str(), ts(&since)])
+            .await?
+            .iter()
+            .map(|r| Ok(PersonId::from_string(r.text("recipient_id")?)))
             .collect()
     }
 

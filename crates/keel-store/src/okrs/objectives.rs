@@ -190,6 +190,14 @@ pub trait Objectives: Send + Sync {
         audience: &Audience,
         ids: &[ObjectiveId],
     ) -> StoreResult<Vec<ObjectiveId>>;
+    /// For many readers at once, which of the objectives asked about for each they may see, as
+    /// (reader, objective) pairs in no particular order: the rule of `visible_objective_ids`
+    /// with the reader a column, so a round over the whole organisation (the weekly digest)
+    /// costs a query per team scope and thousand pairs, not one per reader.
+    async fn visible_to_each(
+        &self,
+        asks: &[(Audience, Vec<ObjectiveId>)],
+    ) -> StoreResult<Vec<(PersonId, ObjectiveId)>>;
 }
 
 /// The Objectives area through the shared handle: a caller holding a `DynStore` calls it with
@@ -275,6 +283,13 @@ impl Objectives for dyn Store {
         self.as_objectives()
             .visible_objective_ids(audience, ids)
             .await
+    }
+
+    async fn visible_to_each(
+        &self,
+        asks: &[(Audience, Vec<ObjectiveId>)],
+    ) -> StoreResult<Vec<(PersonId, ObjectiveId)>> {
+        self.as_objectives().visible_to_each(asks).await
     }
 }
 
@@ -771,6 +786,43 @@ impl Objectives for SqlStore {
             let sql = format!("SELECT id FROM objectives {}", w.sql());
             for r in self.db.fetch_all(&sql, w.args).await? {
                 out.push(ObjectiveId::from_string(r.text("id")?));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn visible_to_each(
+        &self,
+        asks: &[(Audience, Vec<ObjectiveId>)],
+    ) -> StoreResult<Vec<(PersonId, ObjectiveId)>> {
+        let mut out = Vec::new();
+        for scope in [TeamScope::None, TeamScope::Reach, TeamScope::All] {
+            let mut pairs: Vec<(&PersonId, &ObjectiveId)> = asks
+                .iter()
+                .filter(|(a, _)| a.teams == scope)
+                .flat_map(|(a, ids)| ids.iter().map(move |id| (&a.person_id, id)))
+                .collect();
+            pairs.sort();
+            pairs.dedup();
+            for chunk in pairs.chunks(IN_CHUNK) {
+                let mut w = Where::default();
+                let rows: Vec<String> = chunk
+                    .iter()
+                    .map(|(p, o)| format!("({}, {})", w.arg(p.as_str()), w.arg(o.as_str())))
+                    .collect();
+                let v = visible_to("r.person_id", scope, "vo");
+                let sql = format!(
+                    "WITH r(person_id, objective_id) AS (VALUES {}) \
+                     SELECT r.person_id, r.objective_id FROM r \
+                     JOIN objectives vo ON vo.id = r.objective_id WHERE {v}",
+                    rows.join(", ")
+                );
+                for r in self.db.fetch_all(&sql, w.args).await? {
+                    out.push((
+                        PersonId::from_string(r.text("person_id")?),
+                        ObjectiveId::from_string(r.text("objective_id")?),
+                    ));
+                }
             }
         }
         Ok(out)

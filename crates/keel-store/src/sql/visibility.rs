@@ -11,6 +11,13 @@ pub(crate) const LED_TEAMS: &str = "WITH RECURSIVE led(id) AS ( \
 /// A predicate on the objective row aliased `t`: true when `a` may see it.
 pub(crate) fn visible_sql(w: &mut Where, a: &Audience, t: &str) -> String {
     let me = w.arg(a.person_id.as_str());
+    visible_to(&me, a.teams, t)
+}
+
+/// The rule itself: a predicate on the objective row aliased `t`, true when the person `me`
+/// (a placeholder, or a column naming one reader per row for many readers in one query) with
+/// team scope `teams` may see it.
+pub(crate) fn visible_to(me: &str, teams: TeamScope, t: &str) -> String {
     let circle = format!(
         "{t}.owner_id = {me} OR {t}.sponsor_id = {me} \
          OR {t}.id IN (SELECT objective_id FROM objective_contributors WHERE person_id = {me}) \
@@ -26,11 +33,11 @@ pub(crate) fn visible_sql(w: &mut Where, a: &Audience, t: &str) -> String {
          OR {t}.id IN (SELECT objective_id FROM ownership_requests \
              WHERE state = 'pending' AND previous_owner_id = {me})"
     );
-    let team = match a.teams {
+    let team = match teams {
         TeamScope::None => "1 = 0".to_string(),
         TeamScope::All => format!("{t}.visibility = 'team'"),
         TeamScope::Reach => {
-            let led = LED_TEAMS.replace("{me}", &me);
+            let led = LED_TEAMS.replace("{me}", me);
             format!(
                 "{t}.visibility = 'team' AND {t}.id IN ({led}, \
                  mine(id) AS (SELECT id FROM led \

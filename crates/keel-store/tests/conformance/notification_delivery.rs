@@ -95,6 +95,16 @@ async fn each_notification_is_delivered_as_its_person_chose(s: DynStore, _url: S
         .await
         .unwrap()
         .is_empty());
+    // A digest round asks whose news there is once, then reads only theirs.
+    let with_news = s.digest_news_recipients(week_ago).await.unwrap();
+    assert!(with_news.contains(&dee.id), "{with_news:?}");
+    assert_eq!(with_news.iter().filter(|p| **p == dee.id).count(), 1);
+    assert!(!with_news.contains(&bob.id) && !with_news.contains(&cy.id));
+    assert!(!s
+        .digest_news_recipients(t + Duration::seconds(1))
+        .await
+        .unwrap()
+        .contains(&dee.id));
     for p in [&bob, &cy] {
         assert!(s
             .digest_notifications(&p.id, &Reader::Everyone, week_ago)
