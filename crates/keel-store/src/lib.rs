@@ -74,8 +74,8 @@ mod audit_log;
 mod cfrs;
 mod check_ins;
 mod cycles;
-mod data_feeds;
 mod dashboard;
+mod data_feeds;
 mod db;
 mod financial;
 mod first_run;
@@ -107,11 +107,11 @@ pub use audit_log::AuditLog;
 pub use cfrs::Cfrs;
 pub use check_ins::CheckIns;
 pub use cycles::Cycles;
-pub use data_feeds::DataFeeds;
 pub use dashboard::{
     CheckInWeek, ConfidenceCount, DashboardKeyResult, DashboardScope, Dashboards, KeyResultCell,
     StatusCount, StatusMove, WEEK_MICROS,
 };
+pub use data_feeds::DataFeeds;
 pub use db::SqliteSynchronous;
 pub use financial::{Financial, FinancialQuery, FinancialTotal};
 pub use first_run::FirstRun;
@@ -712,8 +712,14 @@ where
         self
     }
     fn as_financial(&self) -> &dyn Financial {
+        self
+    }
     fn as_data_feeds(&self) -> &dyn DataFeeds {
+        self
+    }
     fn as_webhooks(&self) -> &dyn Webhooks {
+        self
+    }
     fn as_dashboards(&self) -> &dyn Dashboards {
         self
     }

@@ -22,8 +22,8 @@ pub mod cfrs;
 pub mod charts;
 pub mod close_out;
 pub mod company;
-pub mod data_feeds;
 pub mod dashboard;
+pub mod data_feeds;
 pub mod dependencies;
 pub mod financial;
 pub mod format;
@@ -322,7 +322,7 @@ type MayOpen = fn(&Person) -> bool;
 /// The sections of the main navigation, in order, each with who may open it: the check its page
 /// makes first (`None`: everyone signed in). "Admin" is shown when some administration page
 /// opens for the reader and leads to the first such page (`admin::first_section`).
-const NAV: [(&str, &str, Option<MayOpen>); 9] = [
+const NAV: [(&str, &str, Option<MayOpen>); 11] = [
     ("/my-week", "My week", None),
     ("/dashboard", "Dashboard", None),
     ("/conversations", "Conversations", None),

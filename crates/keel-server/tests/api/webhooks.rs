@@ -356,6 +356,7 @@ async fn private_okrs_never_sent(db: Db) {
         scale: Default::default(),
         corrects: None,
         retracted: None,
+        source: None,
     };
     let gone = keel_domain::KeyResult {
         id: keel_domain::KeyResultId::from_string("gone"),

@@ -624,6 +624,7 @@ fn objective(field: &str, o: &ObjectiveRecord, r: &mut Resolver) {
         .unwrap_or_else(|| PersonId::from_string(""));
     let ownership_state = r.ownership(OkrRef::Objective(id.clone()), &owner_id, o.ownership);
     let objective = Objective {
+        progress_rollup: Default::default(),
         id: id.clone(),
         title,
         description: o.description.clone(),
@@ -763,6 +764,7 @@ fn key_result_records(field: &str, id: &KeyResultId, k: &KeyResultRecord, r: &mu
                 scale: c.scale,
                 corrects: None,
                 retracted: None,
+                source: None,
             });
         }
     }

@@ -128,7 +128,7 @@ type MayOpen = fn(&Caller) -> bool;
 
 /// Where each administration page is, for the sub-navigation, with who may open it. Each rule
 /// is the one the page itself checks (`access` or `read::administration`), so every link shown opens.
-const SECTIONS: [(&str, &str, MayOpen); 9] = [
+const SECTIONS: [(&str, &str, MayOpen); 10] = [
     ("/admin", "People", |c| {
         crate::access::manage_people(&c.person).is_ok()
     }),
