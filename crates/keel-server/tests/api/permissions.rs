@@ -63,6 +63,9 @@ struct Targets {
     /// A dependency on `key_result` (of `doomed_key_result` of the other kind), for the accept
     /// and decline rows: its answerer is `key_result`'s owner.
     asked_dependency: String,
+    /// Another dependency of `key_result`, for the page's remove form (the API's DELETE row has
+    /// its own).
+    page_dependency: String,
 }
 
 /// The notification `person` received about `subject` (the 1:1 notes of the fixture).
@@ -318,6 +321,8 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
     let own_dependency = depend(app, &ok, &ohk).await;
     let foreign_asked = depend(app, &odk, &fk).await;
     let own_asked = depend(app, &fdk, &ok).await;
+    let foreign_page_dependency = depend(app, &fk, &ohk).await;
+    let own_page_dependency = depend(app, &ok, &fhk).await;
     Fixture {
         foreign: Targets {
             person: stranger.clone(),
@@ -338,6 +343,7 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
             notification: foreign_notification,
             dependency: foreign_dependency,
             asked_dependency: foreign_asked,
+            page_dependency: foreign_page_dependency,
         },
         own: Targets {
             person: person.clone(),
@@ -358,6 +364,7 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
             notification: own_notification,
             dependency: own_dependency,
             asked_dependency: own_asked,
+            page_dependency: own_page_dependency,
         },
         person,
         email: format!("role.{tag}@keel.test"),
@@ -672,13 +679,16 @@ fn page_path(rule: &Row, f: &Fixture, t: &Targets) -> String {
         &f.cycle
     } else if p.starts_with("/notifications/") {
         &t.notification
+    } else if p.starts_with("/dependencies/") {
+        &t.asked_dependency
     } else {
         ""
     };
     let mut path = p
         .replace("{id}", object)
         .replace("{objective_id}", &t.objective)
-        .replace("{check_in_id}", &t.check_in);
+        .replace("{check_in_id}", &t.check_in)
+        .replace("{dep_id}", &t.page_dependency);
     if p == "/health" && rule.method == "GET" {
         path.push_str(&format!("?cycle_id={}", f.cycle));
     }
