@@ -34,7 +34,10 @@ use std::collections::HashMap;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/key-results/{id}/dependencies", post(add))
-        .route("/key-results/{id}/dependencies/{dep}/remove", post(remove))
+        .route(
+            "/key-results/{id}/dependencies/{dep_id}/remove",
+            post(remove),
+        )
         .route("/dependencies/{id}/accept", post(accept))
         .route("/dependencies/{id}/decline", post(decline))
         .route("/dependencies/pick", get(pick))
@@ -338,7 +341,7 @@ pub async fn add(
     .await
 }
 
-/// `POST /key-results/{id}/dependencies/{dep}/remove`: for whoever may edit the key result.
+/// `POST /key-results/{id}/dependencies/{dep_id}/remove`: for whoever may edit the key result.
 pub async fn remove(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,

@@ -72,6 +72,9 @@ struct Targets {
     /// A dependency on `key_result` (of `doomed_key_result` of the other kind), for the accept
     /// and decline rows: its answerer is `key_result`'s owner.
     asked_dependency: String,
+    /// Another dependency of `key_result`, for the page's remove form (the API's DELETE row has
+    /// its own).
+    page_dependency: String,
 }
 
 /// The notification `person` received about `subject` (the 1:1 notes of the fixture).
@@ -356,6 +359,8 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
         e.id.to_string()
     };
     let (webhook, doomed_webhooks) = (webhook().await, [webhook().await, webhook().await]);
+    let foreign_page_dependency = depend(app, &fk, &ohk).await;
+    let own_page_dependency = depend(app, &ok, &fhk).await;
     Fixture {
         webhook,
         doomed_webhooks,
@@ -382,6 +387,7 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
             doomed_kpi: kpi(app, &stranger).await,
             key_result_token: foreign_kr_token,
             kpi_token: foreign_kpi_token,
+            page_dependency: foreign_page_dependency,
         },
         own: Targets {
             person: person.clone(),
@@ -406,6 +412,7 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
             doomed_kpi: kpi(app, &person).await,
             key_result_token: own_kr_token,
             kpi_token: own_kpi_token,
+            page_dependency: own_page_dependency,
         },
         person,
         email: format!("role.{tag}@keel.test"),
@@ -769,6 +776,8 @@ fn page_path(rule: &Row, f: &Fixture, t: &Targets) -> String {
         &f.doomed_webhooks[0]
     } else if p.starts_with("/admin/webhooks/") {
         &f.webhook
+    } else if p.starts_with("/dependencies/") {
+        &t.asked_dependency
     } else {
         ""
     };
@@ -781,7 +790,8 @@ fn page_path(rule: &Row, f: &Fixture, t: &Targets) -> String {
         .replace("{id}", object)
         .replace("{objective_id}", &t.objective)
         .replace("{check_in_id}", &t.check_in)
-        .replace("{token_id}", token);
+        .replace("{token_id}", token)
+        .replace("{dep_id}", &t.page_dependency);
     if p == "/health" && rule.method == "GET" {
         path.push_str(&format!("?cycle_id={}", f.cycle));
     }
