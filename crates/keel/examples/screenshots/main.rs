@@ -158,6 +158,7 @@ async fn run(out: &std::path::Path, data: &std::path::Path) -> anyhow::Result<()
         ("28-notifications", "/notifications".into()),
         ("29-account-notifications", "/account/notifications".into()),
         ("30-admin-email", "/admin/email".into()),
+        ("31-admin-import", "/admin/import".into()),
     ];
     for (name, path) in &pages {
         browser.goto(&format!("{base}{path}")).await?;
