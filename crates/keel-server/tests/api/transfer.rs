@@ -81,6 +81,14 @@ async fn transfer(app: TestApp) {
         assert_problem(r, StatusCode::FORBIDDEN, None).await;
     }
 
+    import_into_an_organisation(&app).await;
+    bad_input_writes_nothing(&app).await;
+    csv_lists(&app, &o_id).await;
+}
+
+/// Olga is matched by email, Platform by name, a new person is created, and every owner named
+/// arrives as a proposal; a dry run first reports it and writes nothing.
+async fn import_into_an_organisation(app: &TestApp) {
     // Importing into this organisation: Olga is matched by email, Platform by name, a new
     // person is created, and every owner named arrives as a proposal.
     let incoming = json!({
@@ -97,7 +105,7 @@ async fn transfer(app: TestApp) {
             "key_results": [{"title": "Imported KR", "owner": "olga.owner@keel.test", "metric": "increase", "start": 0, "target": 5}]
         }]
     });
-    let before = json_of(&app, "/api/v1/objectives?limit=500").await["items"]
+    let before = json_of(app, "/api/v1/objectives?limit=500").await["items"]
         .as_array()
         .unwrap()
         .len();
@@ -113,7 +121,7 @@ async fn transfer(app: TestApp) {
     assert_eq!(report["objectives"], json!({"created": 1, "matched": 0}));
     assert_eq!(report["ownership_proposals"], 2);
     assert_eq!(
-        json_of(&app, "/api/v1/objectives?limit=500").await["items"]
+        json_of(app, "/api/v1/objectives?limit=500").await["items"]
             .as_array()
             .unwrap()
             .len(),
@@ -123,7 +131,7 @@ async fn transfer(app: TestApp) {
 
     let r = app.post("/api/v1/import", incoming.clone()).await;
     assert_eq!(r.status(), StatusCode::OK);
-    let list = json_of(&app, "/api/v1/objectives?limit=500").await;
+    let list = json_of(app, "/api/v1/objectives?limit=500").await;
     let imported = list["items"]
         .as_array()
         .unwrap()
@@ -135,7 +143,7 @@ async fn transfer(app: TestApp) {
         imported["ownership_state"], "pending",
         "an import never records acceptance for someone"
     );
-    let requests = json_of(&app, "/api/v1/ownership-requests?state=pending&limit=500").await;
+    let requests = json_of(app, "/api/v1/ownership-requests?state=pending&limit=500").await;
     let proposed: Vec<&Value> = requests["items"]
         .as_array()
         .unwrap()
@@ -156,9 +164,13 @@ async fn transfer(app: TestApp) {
     let report: Value = r.json().await.unwrap();
     assert_eq!(report["objectives"]["created"], 0, "{report}");
     assert_eq!(report["people"]["created"], 0, "{report}");
+}
 
+/// Every record at fault named, nothing written; bad documents, content types and flags.
+async fn bad_input_writes_nothing(app: &TestApp) {
+    let incoming = json!({"format": "keel-okrs", "version": 1});
     // Bad input: every record at fault named, nothing written.
-    let people_before = json_of(&app, "/api/v1/people?limit=500").await["items"]
+    let people_before = json_of(app, "/api/v1/people?limit=500").await["items"]
         .as_array()
         .unwrap()
         .len();
@@ -196,7 +208,7 @@ async fn transfer(app: TestApp) {
         .unwrap()
         .contains("no person with email x@y.example"));
     assert_eq!(
-        json_of(&app, "/api/v1/people?limit=500").await["items"]
+        json_of(app, "/api/v1/people?limit=500").await["items"]
             .as_array()
             .unwrap()
             .len(),
@@ -242,7 +254,6 @@ async fn transfer(app: TestApp) {
         Some("dry_run"),
     )
     .await;
-    csv_lists(&app, &o_id).await;
 }
 
 /// The lists as CSV: formula-like cells defused, pages with a cursor, private objectives only

@@ -162,12 +162,13 @@ async fn run(out: &std::path::Path, data: &std::path::Path) -> anyhow::Result<()
         ("32-reports-participation", "/reports/participation".into()),
         ("33-reports-financial", "/reports/financial".into()),
         ("34-admin-webhooks", "/admin/webhooks".into()),
-        ("31-dashboard", "/dashboard".into()),
-        ("32-team-dashboard", format!("/teams/{}/dashboard", team.id)),
+        ("35-dashboard", "/dashboard".into()),
+        ("36-team-dashboard", format!("/teams/{}/dashboard", team.id)),
         (
-            "33-dashboard-key-results",
+            "37-dashboard-key-results",
             format!("/dashboard/key-results?cycle_id={cycle}&status=off_track"),
         ),
+        ("38-admin-import", "/admin/import".into()),
     ];
     for (name, path) in &pages {
         browser.goto(&format!("{base}{path}")).await?;
