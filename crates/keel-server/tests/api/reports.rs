@@ -423,6 +423,25 @@ async fn participation_exports_csv(w: World) {
         "{text}"
     );
     assert!(!lines.iter().any(|l| l.starts_with("=Eve")));
+    // Compressed, as a browser asks for it: the whole download arrives (the compressed body is
+    // read once more after its end; the stream must end cleanly, not fail).
+    let gz = app
+        .req_as(
+            &w.hr.1,
+            Method::GET,
+            &format!(
+                "/api/v1/reports/participation?cycle_id={}&format=csv",
+                w.cycle
+            ),
+        )
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gz.status(), StatusCode::OK);
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+    let bytes = gz.bytes().await.expect("the whole compressed download");
+    assert!(bytes.len() > 20);
     // The page's download is the same selection, for the same readers.
     let hr = Browser::signed_in(app, &w.hr.0, "hana.hr@keel.test").await;
     let page = hr
