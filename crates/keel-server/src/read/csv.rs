@@ -74,9 +74,13 @@ where
             }
         },
     );
-    let body = Body::from_stream(futures_util::StreamExt::chain(
-        futures_util::stream::iter([Ok::<_, std::io::Error>(head)]),
-        pages,
+    // Fused: the body may be polled once more after its end (compression does), and an
+    // unfolded stream must not be.
+    let body = Body::from_stream(futures_util::StreamExt::fuse(
+        futures_util::StreamExt::chain(
+            futures_util::stream::iter([Ok::<_, std::io::Error>(head)]),
+            pages,
+        ),
     ));
     (
         [

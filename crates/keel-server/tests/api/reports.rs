@@ -59,6 +59,25 @@ async fn create_as(app: &TestApp, token: &str, path: &str, body: Value) -> Value
     body
 }
 
+/// A draft objective of the person with `token`, with one key result they own: taking part,
+/// with nothing due yet.
+async fn draft_with_a_key_result(app: &TestApp, token: &str, cycle: &str) {
+    let draft = id(&create_as(
+        app,
+        token,
+        "/api/v1/objectives",
+        json!({"title": "Maybe next quarter", "cycle_id": cycle, "visibility": "public"}),
+    )
+    .await);
+    create_as(
+        app,
+        token,
+        &format!("/api/v1/objectives/{draft}/key-results"),
+        json!({"title": "Someday", "kind": "increase", "start": 0, "target": 100}),
+    )
+    .await;
+}
+
 async fn world(app: TestApp) -> World {
     let cycle = app.cycle("2026 Q4").await;
     let r = app
@@ -184,21 +203,7 @@ async fn world(app: TestApp) -> World {
         ),
     )
     .await;
-    // Uma's draft: she owns a key result, but nothing is due of a draft.
-    let draft = id(&create_as(
-        &app,
-        &uma.1,
-        "/api/v1/objectives",
-        json!({"title": "Maybe next quarter", "cycle_id": cycle, "visibility": "public"}),
-    )
-    .await);
-    create_as(
-        &app,
-        &uma.1,
-        &format!("/api/v1/objectives/{draft}/key-results"),
-        kr("Someday", json!({})),
-    )
-    .await;
+    draft_with_a_key_result(&app, &uma.1, &cycle).await;
     World {
         app,
         cycle,
@@ -423,6 +428,25 @@ async fn participation_exports_csv(w: World) {
         "{text}"
     );
     assert!(!lines.iter().any(|l| l.starts_with("=Eve")));
+    // Compressed, as a browser asks for it: the whole download arrives (the compressed body is
+    // read once more after its end; the stream must end cleanly, not fail).
+    let gz = app
+        .req_as(
+            &w.hr.1,
+            Method::GET,
+            &format!(
+                "/api/v1/reports/participation?cycle_id={}&format=csv",
+                w.cycle
+            ),
+        )
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gz.status(), StatusCode::OK);
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+    let bytes = gz.bytes().await.expect("the whole compressed download");
+    assert!(bytes.len() > 20);
     // The page's download is the same selection, for the same readers.
     let hr = Browser::signed_in(app, &w.hr.0, "hana.hr@keel.test").await;
     let page = hr
