@@ -196,7 +196,7 @@ fn median(counts: &[(u8, u64)]) -> Option<u8> {
     }
     let mut sorted = counts.to_vec();
     sorted.sort();
-    let middle = (total + 1) / 2;
+    let middle = total.div_ceil(2);
     let mut seen = 0;
     for (v, n) in sorted {
         seen += n;
