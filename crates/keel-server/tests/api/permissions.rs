@@ -321,28 +321,7 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
     let own_dependency = depend(app, &ok, &ohk).await;
     let foreign_asked = depend(app, &odk, &fk).await;
     let own_asked = depend(app, &fdk, &ok).await;
-    let webhook = || async {
-        let now = chrono::Utc::now();
-        let e = keel_store::WebhookEndpoint {
-            id: keel_domain::WebhookId::generate(),
-            url: "https://hooks.example.com/keel".into(),
-            events: vec![keel_domain::webhook::WebhookEvent::CycleClosed],
-            format: Default::default(),
-            secret_sealed: "v1:not-a-real-secret".into(),
-            created_at: now,
-            updated_at: now,
-            version: 1,
-        };
-        keel_store::Webhooks::insert_webhook(
-            app.store.as_ref(),
-            &WriteCtx::system(Source::Cli),
-            &e,
-        )
-        .await
-        .unwrap();
-        e.id.to_string()
-    };
-    let (webhook, doomed_webhooks) = (webhook().await, [webhook().await, webhook().await]);
+    let (webhook, doomed_webhooks) = (webhook(app).await, [webhook(app).await, webhook(app).await]);
     Fixture {
         webhook,
         doomed_webhooks,
@@ -393,6 +372,25 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
         cycle: cycle.to_string(),
         spare_cycle,
     }
+}
+
+/// A webhook endpoint, registered straight in the store (its secret is never opened here).
+async fn webhook(app: &TestApp) -> String {
+    let now = chrono::Utc::now();
+    let e = keel_store::WebhookEndpoint {
+        id: keel_domain::WebhookId::generate(),
+        url: "https://hooks.example.com/keel".into(),
+        events: vec![keel_domain::webhook::WebhookEvent::CycleClosed],
+        format: Default::default(),
+        secret_sealed: "v1:not-a-real-secret".into(),
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    keel_store::Webhooks::insert_webhook(app.store.as_ref(), &WriteCtx::system(Source::Cli), &e)
+        .await
+        .unwrap();
+    e.id.to_string()
 }
 
 /// Retrospectives to read, written by the administrator.
