@@ -337,28 +337,7 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
     let foreign_kpi_token =
         ingest_token(app, &format!("/api/v1/kpis/{foreign_kpi}/ingest-tokens")).await;
     let own_kpi_token = ingest_token(app, &format!("/api/v1/kpis/{own_kpi}/ingest-tokens")).await;
-    let webhook = || async {
-        let now = chrono::Utc::now();
-        let e = keel_store::WebhookEndpoint {
-            id: keel_domain::WebhookId::generate(),
-            url: "https://hooks.example.com/keel".into(),
-            events: vec![keel_domain::webhook::WebhookEvent::CycleClosed],
-            format: Default::default(),
-            secret_sealed: "v1:not-a-real-secret".into(),
-            created_at: now,
-            updated_at: now,
-            version: 1,
-        };
-        keel_store::Webhooks::insert_webhook(
-            app.store.as_ref(),
-            &WriteCtx::system(Source::Cli),
-            &e,
-        )
-        .await
-        .unwrap();
-        e.id.to_string()
-    };
-    let (webhook, doomed_webhooks) = (webhook().await, [webhook().await, webhook().await]);
+    let (webhook, doomed_webhooks) = (webhook(app).await, [webhook(app).await, webhook(app).await]);
     let foreign_page_dependency = depend(app, &fk, &ohk).await;
     let own_page_dependency = depend(app, &ok, &fhk).await;
     Fixture {
@@ -436,6 +415,25 @@ async fn kpi(app: &TestApp, owner: &str) -> String {
 /// An ingest token of a key result or KPI (`path` is its collection), made by the administrator.
 async fn ingest_token(app: &TestApp, path: &str) -> String {
     id(&app.create(path, json!({"name": "walk"})).await)
+}
+
+/// A webhook endpoint, registered straight in the store (its secret is never opened here).
+async fn webhook(app: &TestApp) -> String {
+    let now = chrono::Utc::now();
+    let e = keel_store::WebhookEndpoint {
+        id: keel_domain::WebhookId::generate(),
+        url: "https://hooks.example.com/keel".into(),
+        events: vec![keel_domain::webhook::WebhookEvent::CycleClosed],
+        format: Default::default(),
+        secret_sealed: "v1:not-a-real-secret".into(),
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    keel_store::Webhooks::insert_webhook(app.store.as_ref(), &WriteCtx::system(Source::Cli), &e)
+        .await
+        .unwrap();
+    e.id.to_string()
 }
 
 /// Retrospectives to read, written by the administrator.
