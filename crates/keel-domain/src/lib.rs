@@ -41,8 +41,7 @@ pub use ids::*;
 pub use initiative::{Initiative, InitiativeState};
 pub use key_result::{KeyResult, MetricKind, Milestone};
 pub use objective::{
-    Objective, ObjectiveKind, ObjectiveState, OwnershipState, ParentRef, ProgressRollup,
-    Visibility,
+    Objective, ObjectiveKind, ObjectiveState, OwnershipState, ParentRef, ProgressRollup, Visibility,
 };
 pub use org::{
     ConfidenceScale, HealthThresholds, OrgSettings, OwnershipPolicy, RhythmSettings, Weekday,

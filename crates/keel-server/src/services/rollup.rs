@@ -46,15 +46,16 @@ pub async fn children(
         owner_of.insert(id.to_string(), (*id).clone());
         nodes.push(ParentRef::Objective((*id).clone()));
     }
-    for k in key_results.iter().filter(|k| applying.contains(&k.objective_id)) {
+    for k in key_results
+        .iter()
+        .filter(|k| applying.contains(&k.objective_id))
+    {
         owner_of.insert(k.id.to_string(), k.objective_id.clone());
         nodes.push(ParentRef::KeyResult(k.id.clone()));
     }
     // Everything aligned, then filtered here to what counts (public, running): the same for
     // every reader.
-    let edges = store
-        .alignment_children(&Reader::Everyone, &nodes)
-        .await?;
+    let edges = store.alignment_children(&Reader::Everyone, &nodes).await?;
     let (mut child_os, mut child_ks) = (HashSet::new(), HashSet::new());
     for (_, c) in &edges {
         match c {

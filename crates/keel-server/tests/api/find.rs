@@ -360,7 +360,10 @@ async fn search_index_follows_writes(w: World) {
         ])
     );
     // Two characters scan (too short for a trigram) and agree with the index.
-    let two: BTreeSet<_> = found(app, &app.token, "q=pi", 50).await.into_iter().collect();
+    let two: BTreeSet<_> = found(app, &app.token, "q=pi", 50)
+        .await
+        .into_iter()
+        .collect();
     assert!(two.is_superset(&after), "{two:?}");
     assert!(!two.contains(&("objective".to_string(), w.public.clone())));
 }

@@ -34,7 +34,8 @@ async fn world(app: TestApp) -> World {
     let sam = app.member("Sam Outsider").await;
     let kai = app.member("Kai Insider").await;
     let objective = |title: &str, extra: Value| {
-        let mut o = json!({"title": title, "cycle_id": cycle, "state": "active", "visibility": "public"});
+        let mut o =
+            json!({"title": title, "cycle_id": cycle, "state": "active", "visibility": "public"});
         for (k, v) in extra.as_object().unwrap() {
             o[k] = v.clone();
         }
@@ -138,7 +139,10 @@ async fn rollup_through_the_api(w: World) {
     assert_eq!(progress(&o), 0.25, "{o}");
     assert_eq!(o["progress_rollup"], "inherit");
     assert!(o["rolled_up_children"].is_null());
-    assert_eq!(json_of(app, "/api/v1/settings").await["progress_rollup"], false);
+    assert_eq!(
+        json_of(app, "/api/v1/settings").await["progress_rollup"],
+        false
+    );
     // The organisation turns it on: C and K count, X (private) and D (draft) do not, and every
     // reader reads the same figure (Kai, inside X, included).
     settings(app, json!({"progress_rollup": true})).await;
@@ -248,12 +252,20 @@ async fn rollup_on_the_pages(w: World) {
     let mut form: Vec<(&str, &str)> = kept.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     form.push(("progress_rollup", "sideways"));
     let refused = Page::parse(&admin.refused("/admin/settings", &form).await);
-    assert!(refused.field_error("progress_rollup").is_some(), "{}", refused.html());
+    assert!(
+        refused.field_error("progress_rollup").is_some(),
+        "{}",
+        refused.html()
+    );
     form.pop();
     form.push(("progress_rollup", "on"));
     admin.done("/admin/settings", &form).await;
     assert_eq!(
-        admin.page("/admin/settings").await.field("progress_rollup").as_deref(),
+        admin
+            .page("/admin/settings")
+            .await
+            .field("progress_rollup")
+            .as_deref(),
         Some("on")
     );
     // Every reader's objective page reads 50 % and says what it includes.
@@ -273,7 +285,10 @@ async fn rollup_on_the_pages(w: World) {
     // The objective opts out on its edit page.
     let edit = format!("/objectives/{}/edit", w.p);
     let form_page = admin.page(&edit).await;
-    assert_eq!(form_page.field("progress_rollup").as_deref(), Some("inherit"));
+    assert_eq!(
+        form_page.field("progress_rollup").as_deref(),
+        Some("inherit")
+    );
     let fields: Vec<(String, String)> = [
         "title",
         "description",
@@ -286,7 +301,10 @@ async fn rollup_on_the_pages(w: World) {
     .iter()
     .map(|n| (n.to_string(), form_page.field(n).unwrap_or_default()))
     .collect();
-    let mut form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut form: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     form.push(("progress_rollup", "off"));
     admin.done(&edit, &form).await;
     assert_eq!(shown(&sam, &w.p).await.text("#objective-progress"), "25%");
