@@ -107,7 +107,7 @@ pub async fn create_review(
         store.key_results_of(&ids).await?
     };
     let (assessor, mut children) = tokio::try_join!(
-        async { Ok::<_, ApiError>(Assessor::load(store, &objectives, &krs).await?) },
+        Assessor::load(store, &objectives, &krs),
         super::rollup::children(store, &objectives, &krs)
     )?;
     let mut owners: Vec<PersonId> = objectives.iter().map(|o| o.owner_id.clone()).collect();

@@ -44,6 +44,7 @@ async fn settings_round_trip(s: DynStore, _url: String) {
             decimal_mark: keel_domain::locale::DecimalMark::Comma,
             thousands_separator: keel_domain::locale::ThousandsSeparator::Space,
         },
+        progress_rollup: true,
     };
     s.save_settings(&ctx(), &settings).await.unwrap();
     assert_eq!(s.settings().await.unwrap(), settings);
