@@ -154,10 +154,10 @@ const MIGRATIONS: [Migration; 24] = [
         postgres: include_str!("../migrations/postgres/0023_rollup_and_search.sql"),
     },
     Migration {
-        version: 25,
+        version: 24,
         name: "key_result_status_changes",
-        sqlite: include_str!("../migrations/sqlite/0025_key_result_status_changes.sql"),
-        postgres: include_str!("../migrations/postgres/0025_key_result_status_changes.sql"),
+        sqlite: include_str!("../migrations/sqlite/0024_key_result_status_changes.sql"),
+        postgres: include_str!("../migrations/postgres/0024_key_result_status_changes.sql"),
     },
 ];
 

@@ -188,7 +188,7 @@ const CHECKS: &[Check] = &[
         want: &["inherit", "inherit", "inherit", "inherit", "inherit"],
     },
     Check {
-        version: 25,
+        version: 24,
         what: "no status change is remembered yet: movers start from the upgrade",
         sql: "SELECT CAST(COUNT(*) AS TEXT) FROM key_result_status_changes",
         want: &["0"],
