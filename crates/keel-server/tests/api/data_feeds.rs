@@ -176,6 +176,18 @@ async fn pushed_values(app: TestApp) {
     assert!(body["check_in"].get("source").is_none(), "{body}");
     assert_eq!(body["key_result"]["confidence"], 7);
 
+    refused_tokens(&app, &cycle, kr, &token_id, &secret, &sam).await;
+}
+
+/// Unknown and revoked tokens are refused at once; a closed cycle takes no more values.
+async fn refused_tokens(
+    app: &TestApp,
+    cycle: &str,
+    kr: &str,
+    token_id: &str,
+    secret: &str,
+    sam: &str,
+) {
     // Unknown and revoked tokens are refused at once.
     assert_problem(
         send(
@@ -409,6 +421,13 @@ async fn kpis_and_fed_key_results(app: TestApp) {
         3
     );
 
+    history_tokens_and_deletion(&app, &kpi_id, &fed, &maya_token).await;
+}
+
+/// A KPI's readings a page at a time, its own ingest token, corridor changes, its deletion.
+async fn history_tokens_and_deletion(app: &TestApp, kpi_id: &str, fed: &str, maya_token: &str) {
+    let values = format!("/api/v1/kpis/{kpi_id}/values");
+    let (_, sam) = app.member("Sam Deleter").await;
     // The history, newest first, a page at a time.
     let page = json_of(&app, &format!("{values}?limit=2")).await;
     assert_eq!(page["items"].as_array().unwrap().len(), 2);
