@@ -159,7 +159,7 @@ impl KpiHealth {
             return Self::NoCorridor;
         }
         let mut sorted: Vec<_> = readings.to_vec();
-        sorted.sort_by(|a, b| a.0.cmp(&b.0));
+        sorted.sort_by_key(|a| a.0);
         let mut since = None;
         for (at, v) in sorted.iter().rev() {
             if corridor.holds(*v) {

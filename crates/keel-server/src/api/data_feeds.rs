@@ -57,9 +57,9 @@ impl FromRequestParts<AppState> for Pusher {
             Some(secret) => Ok(Pusher::Token(
                 feeds::authenticate(state.store(), secret).await?,
             )),
-            None => Ok(Pusher::Person(
+            None => Ok(Pusher::Person(Box::new(
                 Caller::from_request_parts(parts, state).await?,
-            )),
+            ))),
         }
     }
 }

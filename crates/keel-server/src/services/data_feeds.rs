@@ -58,7 +58,7 @@ pub struct PushedValue {
 
 /// Who pushes a value: a person (their API token or session) or an ingest token.
 pub enum Pusher {
-    Person(Caller),
+    Person(Box<Caller>),
     Token(IngestToken),
 }
 

@@ -458,9 +458,14 @@ async fn record(
                 note: f.note.clone(),
                 confidence: None,
             };
-            kpis::record(state.store(), &Pusher::Person(caller.clone()), &id, input)
-                .await
-                .map(|_| ())
+            kpis::record(
+                state.store(),
+                &Pusher::Person(Box::new(caller.clone())),
+                &id,
+                input,
+            )
+            .await
+            .map(|_| ())
         }
         Ok(None) => Err(ApiError::invalid("value", "a number is required")),
         Err(e) => Err(e),

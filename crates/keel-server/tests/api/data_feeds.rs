@@ -176,10 +176,22 @@ async fn pushed_values(app: TestApp) {
     assert!(body["check_in"].get("source").is_none(), "{body}");
     assert_eq!(body["key_result"]["confidence"], 7);
 
+    refused_tokens(&app, &cycle, kr, &token_id, &secret, &sam).await;
+}
+
+/// Unknown and revoked tokens are refused at once; a closed cycle takes no more values.
+async fn refused_tokens(
+    app: &TestApp,
+    cycle: &str,
+    kr: &str,
+    token_id: &str,
+    secret: &str,
+    sam: &str,
+) {
     // Unknown and revoked tokens are refused at once.
     assert_problem(
         send(
-            &app,
+            app,
             "keel_ingest_0000",
             Method::POST,
             &values_of(kr),
@@ -191,8 +203,8 @@ async fn pushed_values(app: TestApp) {
     )
     .await;
     let r = send(
-        &app,
-        &sam,
+        app,
+        sam,
         Method::DELETE,
         &format!("{}/{token_id}", tokens_of(kr)),
         None,
@@ -207,8 +219,8 @@ async fn pushed_values(app: TestApp) {
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     assert_problem(
         send(
-            &app,
-            &secret,
+            app,
+            secret,
             Method::POST,
             &values_of(kr),
             Some(json!({"value": 60})),
@@ -218,7 +230,7 @@ async fn pushed_values(app: TestApp) {
         None,
     )
     .await;
-    let listed = json_of(&app, &tokens_of(kr)).await;
+    let listed = json_of(app, &tokens_of(kr)).await;
     assert!(listed["items"][0]["revoked_at"].is_string());
 
     // A closed cycle takes no more values.
@@ -232,7 +244,7 @@ async fn pushed_values(app: TestApp) {
     assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
     assert_problem(
         send(
-            &app,
+            app,
             &fresh,
             Method::POST,
             &values_of(kr),
@@ -244,7 +256,7 @@ async fn pushed_values(app: TestApp) {
     )
     .await;
     assert_eq!(
-        json_of(&app, &format!("/api/v1/key-results/{kr}")).await["current"],
+        json_of(app, &format!("/api/v1/key-results/{kr}")).await["current"],
         55.0
     );
 }
@@ -409,20 +421,27 @@ async fn kpis_and_fed_key_results(app: TestApp) {
         3
     );
 
+    history_tokens_and_deletion(&app, &kpi_id, &fed, &maya_token).await;
+}
+
+/// A KPI's readings a page at a time, its own ingest token, corridor changes, its deletion.
+async fn history_tokens_and_deletion(app: &TestApp, kpi_id: &str, fed: &str, maya_token: &str) {
+    let values = format!("/api/v1/kpis/{kpi_id}/values");
+    let (_, sam) = app.member("Sam Deleter").await;
     // The history, newest first, a page at a time.
-    let page = json_of(&app, &format!("{values}?limit=2")).await;
+    let page = json_of(app, &format!("{values}?limit=2")).await;
     assert_eq!(page["items"].as_array().unwrap().len(), 2);
     assert_eq!(page["items"][0]["value"], 800.0);
     let cursor = page["next_cursor"].as_str().unwrap();
-    let rest = json_of(&app, &format!("{values}?limit=2&cursor={cursor}")).await;
+    let rest = json_of(app, &format!("{values}?limit=2&cursor={cursor}")).await;
     assert_eq!(rest["items"].as_array().unwrap().len(), 1);
     assert_eq!(rest["items"][0]["value"], 1200.0);
     assert!(rest["next_cursor"].is_null());
 
     // A KPI ingest token pushes to its KPI only.
     let t = send(
-        &app,
-        &maya_token,
+        app,
+        maya_token,
         Method::POST,
         &format!("/api/v1/kpis/{kpi_id}/ingest-tokens"),
         Some(json!({"name": "warehouse"})),
@@ -432,7 +451,7 @@ async fn kpis_and_fed_key_results(app: TestApp) {
     let t: Value = t.json().await.unwrap();
     let secret = t["token"].as_str().unwrap();
     let r = send(
-        &app,
+        app,
         secret,
         Method::POST,
         &values,
@@ -443,15 +462,15 @@ async fn kpis_and_fed_key_results(app: TestApp) {
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["value"]["source"]["name"], "warehouse");
     assert_eq!(
-        json_of(&app, &format!("/api/v1/kpis/{kpi_id}")).await["health"]["state"],
+        json_of(app, &format!("/api/v1/kpis/{kpi_id}")).await["health"]["state"],
         "healthy"
     );
     assert_problem(
         send(
-            &app,
+            app,
             secret,
             Method::POST,
-            &values_of(&fed),
+            &values_of(fed),
             Some(json!({"value": 1})),
         )
         .await,
@@ -463,8 +482,8 @@ async fn kpis_and_fed_key_results(app: TestApp) {
     // Corridor changes are checked too; a list shows every KPI.
     assert_problem(
         send(
-            &app,
-            &maya_token,
+            app,
+            maya_token,
             Method::PATCH,
             &format!("/api/v1/kpis/{kpi_id}"),
             Some(json!({"corridor_max": 500})),
@@ -475,21 +494,21 @@ async fn kpis_and_fed_key_results(app: TestApp) {
     )
     .await;
     let r = send(
-        &app,
-        &maya_token,
+        app,
+        maya_token,
         Method::PATCH,
         &format!("/api/v1/kpis/{kpi_id}"),
         Some(json!({"corridor_min": null, "corridor_max": 2000})),
     )
     .await;
     assert_eq!(r.status(), StatusCode::OK);
-    let list = json_of(&app, "/api/v1/kpis").await;
+    let list = json_of(app, "/api/v1/kpis").await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
     assert_eq!(list["items"][0]["corridor"]["max"], 2000.0);
 
     // Deleted: gone, its token stops, the key result keeps its history.
     let r = send(
-        &app,
+        app,
         &sam,
         Method::DELETE,
         &format!("/api/v1/kpis/{kpi_id}"),
@@ -498,8 +517,8 @@ async fn kpis_and_fed_key_results(app: TestApp) {
     .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let r = send(
-        &app,
-        &maya_token,
+        app,
+        maya_token,
         Method::DELETE,
         &format!("/api/v1/kpis/{kpi_id}"),
         None,
@@ -511,7 +530,7 @@ async fn kpis_and_fed_key_results(app: TestApp) {
         StatusCode::NOT_FOUND
     );
     let r = send(
-        &app,
+        app,
         secret,
         Method::POST,
         &values,
@@ -520,7 +539,7 @@ async fn kpis_and_fed_key_results(app: TestApp) {
     .await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(
-        json_of(&app, &format!("/api/v1/key-results/{fed}")).await["current"],
+        json_of(app, &format!("/api/v1/key-results/{fed}")).await["current"],
         1500.0
     );
 }

@@ -330,13 +330,8 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
     let own_dependency = depend(app, &ok, &ohk).await;
     let foreign_asked = depend(app, &odk, &fk).await;
     let own_asked = depend(app, &fdk, &ok).await;
-    let (foreign_kpi, own_kpi) = (kpi(app, &stranger).await, kpi(app, &person).await);
-    let foreign_kr_token =
-        ingest_token(app, &format!("/api/v1/key-results/{fk}/ingest-tokens")).await;
-    let own_kr_token = ingest_token(app, &format!("/api/v1/key-results/{ok}/ingest-tokens")).await;
-    let foreign_kpi_token =
-        ingest_token(app, &format!("/api/v1/kpis/{foreign_kpi}/ingest-tokens")).await;
-    let own_kpi_token = ingest_token(app, &format!("/api/v1/kpis/{own_kpi}/ingest-tokens")).await;
+    let foreign_data = data_targets(app, &stranger, &fk).await;
+    let own_data = data_targets(app, &person, &ok).await;
     let (webhook, doomed_webhooks) = (webhook(app).await, [webhook(app).await, webhook(app).await]);
     let foreign_page_dependency = depend(app, &fk, &ohk).await;
     let own_page_dependency = depend(app, &ok, &fhk).await;
@@ -362,10 +357,10 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
             notification: foreign_notification,
             dependency: foreign_dependency,
             asked_dependency: foreign_asked,
-            kpi: foreign_kpi,
-            doomed_kpi: kpi(app, &stranger).await,
-            key_result_token: foreign_kr_token,
-            kpi_token: foreign_kpi_token,
+            kpi: foreign_data.0,
+            doomed_kpi: foreign_data.1,
+            key_result_token: foreign_data.2,
+            kpi_token: foreign_data.3,
             page_dependency: foreign_page_dependency,
         },
         own: Targets {
@@ -387,10 +382,10 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
             notification: own_notification,
             dependency: own_dependency,
             asked_dependency: own_asked,
-            kpi: own_kpi,
-            doomed_kpi: kpi(app, &person).await,
-            key_result_token: own_kr_token,
-            kpi_token: own_kpi_token,
+            kpi: own_data.0,
+            doomed_kpi: own_data.1,
+            key_result_token: own_data.2,
+            kpi_token: own_data.3,
             page_dependency: own_page_dependency,
         },
         person,
@@ -434,6 +429,16 @@ async fn webhook(app: &TestApp) -> String {
         .await
         .unwrap();
     e.id.to_string()
+}
+
+/// A KPI owned by `owner`, another to delete, an ingest token of key result `kr` and one of
+/// the KPI.
+async fn data_targets(app: &TestApp, owner: &str, kr: &str) -> (String, String, String, String) {
+    let k = kpi(app, owner).await;
+    let doomed = kpi(app, owner).await;
+    let kr_token = ingest_token(app, &format!("/api/v1/key-results/{kr}/ingest-tokens")).await;
+    let kpi_token = ingest_token(app, &format!("/api/v1/kpis/{k}/ingest-tokens")).await;
+    (k, doomed, kr_token, kpi_token)
 }
 
 /// Retrospectives to read, written by the administrator.
