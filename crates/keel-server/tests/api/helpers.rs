@@ -48,8 +48,8 @@ impl TestApp {
     }
 
     /// Moves an objective and its key results `days` into the past, as if created, activated
-    /// and accepted then (SQLite test apps only): for rules that read the past, such as status
-    /// as of a day.
+    /// and accepted then (SQLite or PostgreSQL test apps): for rules that read the past, such
+    /// as status as of a day.
     /// Moves an objective's status override `days` into the past, as if its owner had set it
     /// then (SQLite test apps only).
     pub async fn backdate_status_override(&self, objective_id: &str, days: i64) {
@@ -65,9 +65,27 @@ impl TestApp {
     }
 
     pub async fn backdate_objective(&self, objective_id: &str, days: i64) {
-        let dir = self._dir.as_ref().expect("a SQLite test app");
-        let conn = rusqlite::Connection::open(dir.0.join("keel.db")).unwrap();
         let by = days * 86_400 * 1_000_000;
+        if let Some(url) = self.postgres_url() {
+            let pool = sqlx::PgPool::connect(url).await.unwrap();
+            for sql in [
+                "UPDATE objectives SET activated_at = activated_at - $1, \
+                 created_at = created_at - $1 WHERE id = $2",
+                "UPDATE key_results SET owner_accepted_at = owner_accepted_at - $1, \
+                 created_at = created_at - $1 WHERE objective_id = $2",
+            ] {
+                sqlx::query(sql)
+                    .bind(by)
+                    .bind(objective_id)
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+            }
+            pool.close().await;
+            return;
+        }
+        let dir = self._dir.as_ref().expect("a SQLite or PostgreSQL test app");
+        let conn = rusqlite::Connection::open(dir.0.join("keel.db")).unwrap();
         conn.execute(
             "UPDATE objectives SET activated_at = activated_at - ?1, created_at = created_at - ?1 \
              WHERE id = ?2",

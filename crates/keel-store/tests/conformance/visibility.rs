@@ -85,22 +85,7 @@ async fn visibility_filter(s: DynStore, _url: String) {
             vec![&b.objective.id, &team_o.id, &private.id],
         ),
     ];
-    // Many readers at once (the weekly digest): the same answers, reader by reader.
-    let asks: Vec<(Audience, Vec<ObjectiveId>)> = cases
-        .iter()
-        .map(|(a, _)| (a.clone(), all_ids.clone()))
-        .collect();
-    let mut got = s.visible_to_each(&asks).await.unwrap();
-    got.sort();
-    // (A person asked about under two scopes here may be answered twice.)
-    got.dedup();
-    let mut want: Vec<(PersonId, ObjectiveId)> = cases
-        .iter()
-        .flat_map(|(a, ids)| ids.iter().map(|id| (a.person_id.clone(), (*id).clone())))
-        .collect();
-    want.sort();
-    want.dedup();
-    assert_eq!(got, want);
+    many_readers_at_once(&s, &cases, &all_ids).await;
     for (a, expected) in cases {
         let mut expected: Vec<ObjectiveId> = expected.into_iter().cloned().collect();
         expected.sort();
@@ -169,4 +154,28 @@ async fn visibility_filter(s: DynStore, _url: String) {
     let got = s.visible_to_each(&asks).await.unwrap();
     assert_eq!(got, vec![(helper.id.clone(), b.objective.id.clone())]);
     assert!(s.visible_to_each(&[]).await.unwrap().is_empty());
+}
+
+/// Many readers at once (the weekly digest): the same answers as `visible_objective_ids`,
+/// reader by reader.
+async fn many_readers_at_once(
+    s: &DynStore,
+    cases: &[(Audience, Vec<&ObjectiveId>)],
+    all_ids: &[ObjectiveId],
+) {
+    let asks: Vec<(Audience, Vec<ObjectiveId>)> = cases
+        .iter()
+        .map(|(a, _)| (a.clone(), all_ids.to_vec()))
+        .collect();
+    let mut got = s.visible_to_each(&asks).await.unwrap();
+    got.sort();
+    // (A person asked about under two scopes here may be answered twice.)
+    got.dedup();
+    let mut want: Vec<(PersonId, ObjectiveId)> = cases
+        .iter()
+        .flat_map(|(a, ids)| ids.iter().map(|id| (a.person_id.clone(), (*id).clone())))
+        .collect();
+    want.sort();
+    want.dedup();
+    assert_eq!(got, want);
 }
