@@ -261,12 +261,8 @@ async fn refused_tokens(
     );
 }
 
-async fn kpis_and_fed_key_results(app: TestApp) {
-    let cycle = app.cycle("2026 Q4").await;
-    let (o, krs) = active_objective(&app, &cycle, None, &["Grow usage"]).await;
-    let (maya, maya_token) = app.member("Maya Analyst").await;
-
-    // Bad input, each naming the field.
+/// Bad KPI input is refused, each answer naming the field.
+async fn kpi_bad_input_names_the_field(app: &TestApp) {
     for (body, field) in [
         (
             json!({"name": "Latency", "corridor_min": 10, "corridor_max": 5}),
@@ -286,6 +282,14 @@ async fn kpis_and_fed_key_results(app: TestApp) {
         )
         .await;
     }
+}
+
+async fn kpis_and_fed_key_results(app: TestApp) {
+    let cycle = app.cycle("2026 Q4").await;
+    let (o, krs) = active_objective(&app, &cycle, None, &["Grow usage"]).await;
+    let (maya, maya_token) = app.member("Maya Analyst").await;
+
+    kpi_bad_input_names_the_field(&app).await;
     // Maya creates a KPI she owns; she may not name someone else.
     let r = send(
         &app,

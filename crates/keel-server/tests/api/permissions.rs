@@ -281,51 +281,20 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
     let spare_cycle = app.cycle(&format!("Spare {tag}")).await;
     let foreign_review = review(app, &other_team, &fo, &stranger).await;
     let own_review = review(app, &own_team, &oo, &owner).await;
-    let conversation = |with: String| {
-        let token = stranger_token_of(app, &stranger);
-        async move {
-            let token = token.await;
-            let c = app
-                .req_as(&token, Method::POST, "/api/v1/conversations")
-                .json(&json!({"with_id": with, "notes": "how is it going?"}))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(c.status(), StatusCode::CREATED);
-            id(&c.json::<Value>().await.unwrap())
-        }
-    };
-    let foreign_conversation = conversation(helper.clone()).await;
-    let own_conversation = conversation(person.clone()).await;
+    let foreign_conversation = conversation(app, &stranger, &helper).await;
+    let own_conversation = conversation(app, &stranger, &person).await;
     // Viewers cannot be asked for feedback: their "own" request is the helper's too.
     let asked = if holder == Holder::Viewer {
         helper.clone()
     } else {
         person.clone()
     };
-    let feedback = |to: String| {
-        let token = stranger_token_of(app, &stranger);
-        let fo = fo.clone();
-        async move {
-            let token = token.await;
-            let r = app
-                .req_as(&token, Method::POST, "/api/v1/feedback-requests")
-                .json(
-                    &json!({"okr_id": fo, "addressee_ids": [to], "question": "Is this on track?"}),
-                )
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), StatusCode::CREATED);
-            id(&r.json::<Value>().await.unwrap())
-        }
-    };
-    let foreign_feedback = feedback(helper.clone()).await;
+    let foreign_feedback = feedback(app, &stranger, &fo, &helper).await;
     let foreign_notification = notification_of(app, &helper, &foreign_conversation).await;
     let own_notification = notification_of(app, &person, &own_conversation).await;
     let foreign_check_in = check_in_on(app, &app.token, &fk).await;
     let own_check_in = check_in_on(app, &token, &ok).await;
-    let own_feedback = feedback(asked).await;
+    let own_feedback = feedback(app, &stranger, &fo, &asked).await;
     let foreign_dependency = depend(app, &fk, &fhk).await;
     let own_dependency = depend(app, &ok, &ohk).await;
     let foreign_asked = depend(app, &odk, &fk).await;
@@ -395,6 +364,32 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
         cycle: cycle.to_string(),
         spare_cycle,
     }
+}
+
+/// A 1:1 conversation the stranger opens with `with`.
+async fn conversation(app: &TestApp, stranger: &str, with: &str) -> String {
+    let token = stranger_token_of(app, stranger).await;
+    let c = app
+        .req_as(&token, Method::POST, "/api/v1/conversations")
+        .json(&json!({"with_id": with, "notes": "how is it going?"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(c.status(), StatusCode::CREATED);
+    id(&c.json::<Value>().await.unwrap())
+}
+
+/// A feedback request the stranger sends `to` about objective `okr`.
+async fn feedback(app: &TestApp, stranger: &str, okr: &str, to: &str) -> String {
+    let token = stranger_token_of(app, stranger).await;
+    let r = app
+        .req_as(&token, Method::POST, "/api/v1/feedback-requests")
+        .json(&json!({"okr_id": okr, "addressee_ids": [to], "question": "Is this on track?"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    id(&r.json::<Value>().await.unwrap())
 }
 
 /// A KPI owned by `owner`, created by the administrator.
