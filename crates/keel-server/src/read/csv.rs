@@ -1,6 +1,6 @@
-//! CSV exports of the reports: one way to write a field (RFC 4180 quoting, defused against
-//! spreadsheet formulas) and one way to stream a whole report a page at a time, so an export of
-//! 100,000 people never sits in memory at once.
+//! CSV exports of the reports: one way to stream a whole report a page at a time, so an export
+//! of 100,000 people never sits in memory at once. Each field is written by `crate::csv`'s one
+//! rule (RFC 4180 quoting, defused against spreadsheet formulas), the same as every other export.
 
 use crate::error::ApiResult;
 use axum::body::Body;
@@ -8,21 +8,9 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use std::future::Future;
 
-/// One CSV field (RFC 4180): quoted when it holds a separator, quote or line break. A field
-/// starting with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'`, so a
-/// spreadsheet never runs it as a formula (the OWASP advice on CSV injection).
-pub fn field(v: &str) -> String {
-    let v = if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{v}")
-    } else {
-        v.to_string()
-    };
-    if v.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", v.replace('"', "\"\""))
-    } else {
-        v
-    }
-}
+/// One CSV field: the one rule for every export, in `crate::csv` (quoted per RFC 4180, defused
+/// against spreadsheet formulas).
+pub use crate::csv::field;
 
 /// One record, line break included.
 pub fn record<S: AsRef<str>>(fields: &[S]) -> String {
