@@ -225,6 +225,7 @@ const API: &[(&str, &str, &str, &str)] = &[
     // reports for HR, team leads, finance and analysts
     ("GET",    "/reports/participation",              "yyonnyynn", "people's participation: a team lead reads the members of the teams they lead; only OKRs the reader may see count"),
     ("GET",    "/reports/financial",                  "yynnnnnyn", "key results tagged financial the reader may see, with totals per team and currency"),
+    ("GET",    "/reports/calibration",                "yyonnyynn", "calibration by team: a team lead reads the teams they lead; computed only from OKRs the reader may see"),
     // team reviews
     ("POST",   "/teams/{id}/reviews",                 "yyonnnnnn", "the lead of the team or of a team above it"),
     ("GET",    "/teams/{id}/reviews",                 "yyyyyyyyy", "each agenda lists only OKRs the reader may see"),
@@ -312,7 +313,8 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     ("GET",  "/conversations/{id}",                 "ooooooooo", "only its two people; anyone else gets 404"),
     ("GET",  "/feedback",                           "yyyyyyyyy", "requests on OKRs the reader may see; viewers only read"),
     ("GET",  "/reports",                            "yyynnyyyn", "lists only the reports the reader may open"),
-    ("GET",  "/reports/calibration",                "yynnnyynn", "as `GET /api/v1/cycles/{id}/calibration`"),
+    ("GET",  "/reports/calibration",                "yyonnyynn", "people as `GET /api/v1/cycles/{id}/calibration` (not for a team lead), teams as `GET /api/v1/reports/calibration`"),
+    ("GET",  "/reports/calibration/export",         "yyonnyynn", "as `GET /api/v1/reports/calibration?format=csv`"),
     ("GET",  "/reports/participation",              "yyonnyynn", "as `GET /api/v1/reports/participation`"),
     ("GET",  "/reports/participation/export",       "yyonnyynn", "as `GET /api/v1/reports/participation?format=csv`"),
     ("GET",  "/reports/financial",                  "yynnnnnyn", "as `GET /api/v1/reports/financial`"),

@@ -4,6 +4,7 @@
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{page_request, ApiQuery};
+use crate::read::calibration::{self, TeamCalibrationParams, TeamCalibrationReport};
 use crate::read::financial::{self, FinancialParams, FinancialReport};
 use crate::read::participation::{self, ParticipationParams, ParticipationReport};
 use crate::AppState;
@@ -19,6 +20,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(participation_report))
         .routes(routes!(financial_report))
+        .routes(routes!(calibration_report))
 }
 
 /// Whether the client asked for CSV (`format=csv`, or `Accept: text/csv` without a format);
@@ -154,4 +156,72 @@ async fn financial_report(
         return Ok(financial::csv_export(s.store.clone(), prepared.query));
     }
     Ok(Json(financial::page(s.store(), &prepared, &page).await?).into_response())
+}
+
+/// How the calibration report is broken down (only by team over this route; a person's own
+/// line is `GET /cycles/{id}/calibration`'s).
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum CalibrationBy {
+    Team,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CalibrationQuery {
+    /// The closed cycle (the one that ended last when absent).
+    cycle_id: Option<String>,
+    /// Only this team's line.
+    team_id: Option<String>,
+    /// `team` (the default and only breakdown).
+    #[param(value_type = Option<CalibrationBy>, inline)]
+    by: Option<String>,
+    /// `json` (default) or `csv` (every team, streamed); `Accept: text/csv` also selects CSV.
+    #[param(value_type = Option<super::audit::ExportFormat>, inline)]
+    format: Option<String>,
+    /// How many teams per page (1–500; 50 when absent).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
+    limit: Option<String>,
+    /// The `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+/// Confidence calibration by team in a closed cycle: each team's key results, their last
+/// confidence before the close against whether they succeeded, scored with the Brier score
+/// (the rule of `GET /cycles/{id}/calibration`'s teams). For administrators, champions, analysts
+/// and HR (every team) and team leads (the teams they lead and those below them); only OKRs the
+/// reader may see count.
+#[utoipa::path(get, path = "/reports/calibration", tag = "reports", params(CalibrationQuery),
+    responses((status = 200, description = "A page of teams, or every team as CSV",
+            content((TeamCalibrationReport = "application/json"), (String = "text/csv"))),
+        (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn calibration_report(
+    State(s): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<CalibrationQuery>,
+) -> ApiResult<Response> {
+    // Permission first: a refused reader learns nothing from a 422.
+    crate::read::participation::reach(s.store(), &caller).await?;
+    match q.by.as_deref().map(str::trim) {
+        None | Some("") | Some("team") => {}
+        Some(_) => return Err(ApiError::invalid("by", "must be team")),
+    }
+    let csv = wants_csv(q.format.as_deref(), &headers)?;
+    let page = page_request(q.limit.as_deref(), q.cursor.as_deref())?;
+    let params = TeamCalibrationParams {
+        cycle_id: q.cycle_id,
+        team_id: q.team_id,
+    };
+    let Some(report) = calibration::by_team(s.store(), &caller, &params).await? else {
+        return Err(ApiError::invalid(
+            "cycle_id",
+            "no cycle is closed yet: calibration compares confidence with final scores",
+        ));
+    };
+    if csv {
+        return Ok(calibration::csv_export(&report.lines));
+    }
+    Ok(Json(calibration::team_page(report, &page)?).into_response())
 }

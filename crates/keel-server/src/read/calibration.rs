@@ -83,14 +83,20 @@ pub async fn calibration(
     access::read_calibration(&caller.person)?;
     let cycle = store.cycle(id).await?.ok_or(ApiError::NotFound("cycle"))?;
     if cycle.state != CycleState::Closed {
-        return Err(ApiError::conflict(
-            "cycle_id",
-            format!(
-                "the cycle '{}' is not closed yet: calibration compares confidence with final scores",
-                cycle.name
-            ),
-        ));
+        return Err(ApiError::conflict("cycle_id", not_closed(&cycle)));
     }
+    compute(store, caller, cycle).await
+}
+
+fn not_closed(cycle: &Cycle) -> String {
+    format!(
+        "the cycle '{}' is not closed yet: calibration compares confidence with final scores",
+        cycle.name
+    )
+}
+
+/// The report of a closed cycle, permission already checked.
+async fn compute(store: &dyn Store, caller: &Caller, cycle: Cycle) -> ApiResult<CalibrationReport> {
     let mut objectives = vec![];
     let mut page = PageRequest {
         limit: 500,
@@ -197,5 +203,182 @@ pub async fn calibration(
         cycle,
         owners: lines(owners, &names),
         teams: lines(teams, &names),
+    })
+}
+
+/// What the by-team report is asked for, as the query string spells it: the closed cycle (the
+/// last closed one when absent) and a team.
+#[derive(Debug, Clone, Default)]
+pub struct TeamCalibrationParams {
+    pub cycle_id: Option<String>,
+    pub team_id: Option<String>,
+}
+
+/// A page of the calibration report by team.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TeamCalibrationReport {
+    pub cycle_id: CycleId,
+    /// The team it is narrowed to, if any.
+    pub team_id: Option<TeamId>,
+    /// Teams with a line in the whole report (every page), within the reader's reach.
+    pub teams: usize,
+    /// Teams by name: each team's key results (or, when a key result names no team, its
+    /// objective's), their last confidence before the close against success.
+    pub items: Vec<CalibrationLine>,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// The by-team report, checked and computed whole (every line the reader may see, by name):
+/// the page, the API and the CSV cut it.
+pub struct TeamCalibration {
+    pub cycle: Cycle,
+    /// The closed cycles, newest first (for the page's choice).
+    pub cycles: Vec<Cycle>,
+    pub team: Option<Team>,
+    pub lines: Vec<CalibrationLine>,
+    /// The people's lines, for the page of a reader who may read them
+    /// (`access::read_calibration`; empty for anyone else).
+    pub owners: Vec<CalibrationLine>,
+}
+
+/// The calibration of each team in a closed cycle, for the same readers as the participation
+/// report (`access::read_participation`): administrators, champions, analysts and HR read every
+/// team, a team lead the teams they lead and those below them; anyone else is refused (403,
+/// before any input is judged). `Ok(None)` when no cycle is closed yet and none was asked for.
+pub async fn by_team(
+    store: &dyn Store,
+    caller: &Caller,
+    params: &TeamCalibrationParams,
+) -> ApiResult<Option<TeamCalibration>> {
+    let reach = super::participation::reach(store, caller).await?;
+    let team = match params.team_id.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(id) => {
+            let id = TeamId::from_string(id.to_string());
+            let team = store.team(&id).await?.ok_or_else(|| {
+                ApiError::invalid("team_id", format!("no team has the id '{id}'"))
+            })?;
+            if !reach.covers(&team.id) {
+                return Err(ApiError::forbidden(format!(
+                    "you may not read the calibration of '{}': you lead neither it nor a team above it",
+                    team.name
+                )));
+            }
+            Some(team)
+        }
+    };
+    let mut cycles: Vec<Cycle> = super::lists::cycles(store)
+        .await?
+        .into_iter()
+        .filter(|c| c.state == CycleState::Closed)
+        .collect();
+    cycles.sort_by(|a, b| b.ends_on.cmp(&a.ends_on).then(a.name.cmp(&b.name)));
+    let cycle = match params.cycle_id.as_deref().map(str::trim) {
+        None | Some("") => match cycles.first() {
+            Some(c) => c.clone(),
+            None => return Ok(None),
+        },
+        Some(id) => {
+            let cycle = store
+                .cycle(&CycleId::from_string(id.to_string()))
+                .await?
+                .ok_or_else(|| {
+                    ApiError::invalid("cycle_id", format!("no cycle has the id '{id}'"))
+                })?;
+            if cycle.state != CycleState::Closed {
+                return Err(ApiError::invalid("cycle_id", not_closed(&cycle)));
+            }
+            cycle
+        }
+    };
+    let report = compute(store, caller, cycle).await?;
+    let mut lines: Vec<CalibrationLine> = report
+        .teams
+        .into_iter()
+        .filter(|l| {
+            let id = TeamId::from_string(l.id.clone());
+            reach.covers(&id) && team.as_ref().is_none_or(|t| t.id == id)
+        })
+        .collect();
+    lines.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+    let owners = if access::read_calibration(&caller.person).is_ok() {
+        report.owners
+    } else {
+        vec![]
+    };
+    Ok(Some(TeamCalibration {
+        cycle: report.cycle,
+        cycles,
+        team,
+        lines,
+        owners,
+    }))
+}
+
+/// A page of the lines (by name), the cursor being how many came before: `o:N`.
+pub fn team_page(report: TeamCalibration, page: &PageRequest) -> ApiResult<TeamCalibrationReport> {
+    let skip = match page.cursor.as_deref() {
+        None => 0,
+        Some(c) => c
+            .strip_prefix("o:")
+            .and_then(|n| n.parse::<usize>().ok())
+            .filter(|n| *n <= report.lines.len())
+            .ok_or_else(|| {
+                ApiError::invalid("cursor", "not a cursor from a previous page of this list")
+            })?,
+    };
+    let teams = report.lines.len();
+    let limit = page.limit as usize;
+    let items: Vec<CalibrationLine> = report.lines.into_iter().skip(skip).take(limit).collect();
+    let next = skip + items.len();
+    Ok(TeamCalibrationReport {
+        cycle_id: report.cycle.id,
+        team_id: report.team.map(|t| t.id),
+        teams,
+        items,
+        next_cursor: (next < teams).then(|| format!("o:{next}")),
+    })
+}
+
+/// The by-team report's CSV columns.
+pub const CSV_HEADER: [&str; 8] = [
+    "team",
+    "key results",
+    "mean confidence",
+    "success rate",
+    "mean score",
+    "brier score",
+    "calibration",
+    "team id",
+];
+
+/// The by-team report's lines as CSV (every line the reader may see; one line per team, so it
+/// is written in one piece).
+pub fn csv_export(lines: &[CalibrationLine]) -> axum::response::Response {
+    let records: Vec<Vec<String>> = lines
+        .iter()
+        .map(|l| {
+            vec![
+                l.name.clone(),
+                l.key_results.to_string(),
+                format!("{:.4}", l.mean_confidence),
+                format!("{:.4}", l.success_rate),
+                format!("{:.4}", l.mean_score),
+                format!("{:.4}", l.brier),
+                match l.calibration {
+                    Calibration::OverConfident => "over-confident",
+                    Calibration::Calibrated => "calibrated",
+                    Calibration::UnderConfident => "under-confident",
+                }
+                .to_string(),
+                l.id.clone(),
+            ]
+        })
+        .collect();
+    let mut records = Some(records);
+    super::csv::stream("calibration-by-team.csv", &CSV_HEADER, move |_| {
+        let page = records.take().unwrap_or_default();
+        async move { Ok((page, None)) }
     })
 }

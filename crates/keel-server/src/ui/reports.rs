@@ -24,6 +24,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/reports", get(hub))
         .route("/reports/calibration", get(calibration))
+        .route("/reports/calibration/export", get(calibration_export))
 }
 
 /// A report the hub links to.
@@ -54,21 +55,21 @@ pub async fn hub(
     SignedIn(caller): SignedIn,
 ) -> Result<Response, UiError> {
     let mut reports = vec![];
-    if crate::read::participation::reach(state.store(), &caller)
+    let people_reports = crate::read::participation::reach(state.store(), &caller)
         .await
-        .is_ok()
-    {
+        .is_ok();
+    if people_reports {
         reports.push(ReportLink {
             href: "/reports/participation",
             title: "Participation",
             about: "Who owns, co-owns or contributes to nothing, key result owners without a check-in, and each person's ownership load; by cycle and team, with a CSV download.",
         });
     }
-    if crate::access::read_calibration(&caller.person).is_ok() {
+    if people_reports {
         reports.push(ReportLink {
             href: "/reports/calibration",
             title: "Confidence calibration",
-            about: "For a closed cycle: how well each person's and each team's confidence foretold the outcome.",
+            about: "For a closed cycle: how well each person's and each team's confidence foretold the outcome (a team lead sees their teams), with a CSV download of the teams.",
         });
     }
     if crate::access::read_financial_report(&caller.person).is_ok() {
@@ -110,11 +111,23 @@ struct CalibrationPage {
     cycle_name: String,
     /// ("Owners", lines) and ("Teams", lines).
     sections: Vec<(&'static str, Vec<Line>)>,
+    /// The teams' CSV download, once a cycle is shown.
+    csv_href: String,
 }
 
 #[derive(Deserialize)]
 pub struct CalibrationQuery {
     cycle_id: Option<String>,
+    team_id: Option<String>,
+}
+
+impl CalibrationQuery {
+    fn params(&self) -> calibration::TeamCalibrationParams {
+        calibration::TeamCalibrationParams {
+            cycle_id: self.cycle_id.clone(),
+            team_id: self.team_id.clone(),
+        }
+    }
 }
 
 fn lines(v: &[calibration::CalibrationLine]) -> Vec<Line> {
@@ -134,51 +147,77 @@ fn lines(v: &[calibration::CalibrationLine]) -> Vec<Line> {
         .collect()
 }
 
-/// `GET /reports/calibration`.
+/// `GET /reports/calibration`: the people's section for those who may read it, the teams'
+/// for them and for team leads (their teams only), as `GET /api/v1/reports/calibration`.
 pub async fn calibration(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
     Query(q): Query<CalibrationQuery>,
 ) -> Result<Response, UiError> {
-    crate::access::read_calibration(&caller.person)?;
-    let cycles: Vec<Cycle> = lists::cycles(state.store())
-        .await?
-        .into_iter()
-        .filter(|c| c.state == CycleState::Closed)
-        .collect();
-    let wanted = q.cycle_id.unwrap_or_default();
+    crate::read::participation::reach(state.store(), &caller).await?;
     let mut page = CalibrationPage {
         layout: Layout::signed_in(&caller, "/reports"),
-        cycles: cycles
-            .iter()
-            .map(|c| Choice {
-                value: c.id.to_string(),
-                label: format!("{} ({} to {})", c.name, c.starts_on, c.ends_on),
-                selected: c.id.as_str() == wanted,
-            })
-            .collect(),
+        cycles: vec![],
         cycle_error: None,
         cycle_name: String::new(),
         sections: vec![],
+        csv_href: String::new(),
     };
     let mut status = StatusCode::OK;
-    if !wanted.is_empty() {
-        match calibration::calibration(state.store(), &caller, &CycleId::from_string(wanted)).await
-        {
-            Ok(r) => {
-                page.cycle_name = r.cycle.name.clone();
-                page.sections = vec![("Owners", lines(&r.owners)), ("Teams", lines(&r.teams))];
+    let mut shown = q.cycle_id.clone().unwrap_or_default();
+    // The cycle that ended last when none is asked for.
+    match calibration::by_team(state.store(), &caller, &q.params()).await {
+        Ok(Some(r)) => {
+            page.cycle_name = r.cycle.name.clone();
+            if crate::access::read_calibration(&caller.person).is_ok() {
+                page.sections.push(("Owners", lines(&r.owners)));
             }
-            Err(ApiError::NotFound(_)) => {
-                page.cycle_error = Some("no such cycle: choose a closed one".into());
-                status = StatusCode::UNPROCESSABLE_ENTITY;
-            }
-            Err(ApiError::Conflict { message, .. }) => {
-                page.cycle_error = Some(message);
-                status = StatusCode::UNPROCESSABLE_ENTITY;
-            }
-            Err(e) => return Err(UiError(e)),
+            page.sections.push(("Teams", lines(&r.lines)));
+            let pairs: Vec<(&str, &str)> = [
+                ("cycle_id", Some(r.cycle.id.as_str())),
+                ("team_id", r.team.as_ref().map(|t| t.id.as_str())),
+            ]
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k, v)))
+            .collect();
+            page.csv_href = format!(
+                "/reports/calibration/export?{}",
+                serde_urlencoded::to_string(pairs).unwrap_or_default()
+            );
+            shown = r.cycle.id.to_string();
         }
+        Ok(None) => {}
+        Err(ApiError::Invalid(e)) if e.field == "cycle_id" => {
+            page.cycle_error = Some(e.message);
+            status = StatusCode::UNPROCESSABLE_ENTITY;
+        }
+        Err(e) => return Err(UiError(e)),
     }
+    page.cycles = lists::cycles(state.store())
+        .await?
+        .into_iter()
+        .filter(|c| c.state == CycleState::Closed)
+        .map(|c| Choice {
+            selected: c.id.as_str() == shown,
+            value: c.id.to_string(),
+            label: format!("{} ({} to {})", c.name, c.starts_on, c.ends_on),
+        })
+        .collect();
     Ok(render(status, &page))
+}
+
+/// `GET /reports/calibration/export?cycle_id=`: the teams' lines as CSV (only the header while
+/// no cycle is closed: nothing is scored yet).
+pub async fn calibration_export(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Query(q): Query<CalibrationQuery>,
+) -> Result<Response, UiError> {
+    let report = calibration::by_team(state.store(), &caller, &q.params()).await?;
+    Ok(calibration::csv_export(
+        report
+            .as_ref()
+            .map(|r| r.lines.as_slice())
+            .unwrap_or_default(),
+    ))
 }

@@ -290,6 +290,10 @@ fn line<'a>(items: &'a [Value], person: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("{person} is listed"))
 }
 
+fn set(v: &[&str]) -> BTreeSet<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
 fn names(items: &[Value]) -> BTreeSet<String> {
     items
         .iter()
@@ -735,7 +739,6 @@ async fn hub_lists_what_each_reader_may_open(w: World) {
             .filter(|l| l.starts_with("/reports/"))
             .collect()
     };
-    let set = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
     let admin = Browser::admin(app).await;
     assert_eq!(
         links(admin.page("/reports").await),
@@ -753,10 +756,199 @@ async fn hub_lists_what_each_reader_may_open(w: World) {
     let lea = Browser::signed_in(app, &w.lea.0, "lea.lead@keel.test").await;
     assert_eq!(
         links(lea.page("/reports").await),
-        set(&["/reports/participation"])
+        set(&["/reports/participation", "/reports/calibration"])
     );
     let mo = Browser::signed_in(app, &w.mo.0, "mo.member@keel.test").await;
     assert_eq!(mo.get("/reports").await.status(), StatusCode::FORBIDDEN);
+}
+
+/// An objective of the administrator's, under way and shared with `team`, with one key result
+/// checked in at `confidence` and scored `score`: its id.
+async fn scored(app: &TestApp, cycle: &str, team: &str, confidence: u8, score: f64) -> String {
+    let o = id(&app
+        .create(
+            "/api/v1/objectives",
+            json!({"title": format!("Scored {team} {confidence}"), "cycle_id": cycle,
+                   "visibility": "public", "state": "active", "team_ids": [team]}),
+        )
+        .await);
+    let kr = id(&app
+        .create(
+            &format!("/api/v1/objectives/{o}/key-results"),
+            json!({"title": "Measured", "kind": "increase", "start": 0, "target": 100}),
+        )
+        .await);
+    app.create(
+        &format!("/api/v1/key-results/{kr}/check-ins"),
+        json!({"value": 50, "confidence": confidence}),
+    )
+    .await;
+    let r = app
+        .post(
+            &format!("/api/v1/key-results/{kr}/score"),
+            json!({"score": score}),
+        )
+        .await;
+    assert!(r.status().is_success(), "scored");
+    kr
+}
+
+/// Calibration by team: two Sales key results and one of Ops, scored, the cycle closed. HR
+/// reads both teams, Lea (lead of Sales) only Sales, a member nothing; the page's team rows, the
+/// CSV and the API list say the same; bad input names the field.
+async fn calibration_by_team(w: World) {
+    let app = &w.app;
+    // Committed: success only at 1.0. Sales: 0.8 → 0.5 (not), 0.4 → 1.0 (yes); Ops: 0.9 → 0.
+    scored(app, &w.cycle, &w.sales, 8, 0.5).await;
+    scored(app, &w.cycle, &w.sales, 4, 1.0).await;
+    scored(app, &w.cycle, &w.ops, 9, 0.0).await;
+    let path = format!("/api/v1/reports/calibration?by=team&cycle_id={}", w.cycle);
+    // Not closed yet: a 422 naming the cycle.
+    let r = app
+        .req_as(&w.hr.1, Method::GET, &path)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("cycle_id"));
+    let r = app
+        .post(&format!("/api/v1/cycles/{}/close", w.cycle), json!({}))
+        .await;
+    assert!(r.status().is_success(), "closed");
+
+    let (items, _) = walk(app, &w.hr.1, &path, 1).await;
+    assert_eq!(names(&items), set(&["Sales", "Ops"]));
+    let team = |id: &str| items.iter().find(|i| i["id"] == id).unwrap().clone();
+    let sales = team(&w.sales);
+    assert_eq!(sales["key_results"], 2);
+    // Brier: (0.8 − 0)² and (0.4 − 1)², averaged: (0.64 + 0.36) / 2 = 0.5.
+    assert!(
+        (sales["brier"].as_f64().unwrap() - 0.5).abs() < 1e-9,
+        "{sales}"
+    );
+    assert!((sales["success_rate"].as_f64().unwrap() - 0.5).abs() < 1e-9);
+    let ops = team(&w.ops);
+    assert!(
+        (ops["brier"].as_f64().unwrap() - 0.81).abs() < 1e-9,
+        "{ops}"
+    );
+    assert_eq!(ops["calibration"], "over_confident");
+    // The full report's teams are the same lines.
+    let r = app
+        .get(&format!("/api/v1/cycles/{}/calibration", w.cycle))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let full: Value = r.json().await.unwrap();
+    assert_eq!(full["teams"].as_array().unwrap().len(), 2, "{full}");
+
+    // Lea leads Sales: only Sales, and Ops is refused by name.
+    let (lea_items, _) = walk(app, &w.lea.1, &path, 5).await;
+    assert_eq!(names(&lea_items), set(&["Sales"]));
+    let r = app
+        .req_as(&w.lea.1, Method::GET, &format!("{path}&team_id={}", w.ops))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let (narrowed, _) = walk(app, &w.hr.1, &format!("{path}&team_id={}", w.ops), 5).await;
+    assert_eq!(names(&narrowed), set(&["Ops"]));
+
+    // The page: the teams' rows equal the API list, for HR and for Lea.
+    let team_rows = |page: &Page| -> BTreeMap<String, (String, String)> {
+        page.rows("table[data-section=Teams]")
+            .into_iter()
+            .filter(|r| r.len() == 6 && r[0] != "Name")
+            .map(|r| (r[0].clone(), (r[1].clone(), r[4].clone())))
+            .collect()
+    };
+    let expected = |items: &[Value]| -> BTreeMap<String, (String, String)> {
+        items
+            .iter()
+            .map(|i| {
+                (
+                    i["name"].as_str().unwrap().to_string(),
+                    (
+                        i["key_results"].to_string(),
+                        format!("{:.2}", i["brier"].as_f64().unwrap()),
+                    ),
+                )
+            })
+            .collect()
+    };
+    let page_path = format!("/reports/calibration?cycle_id={}", w.cycle);
+    let hr = Browser::signed_in(app, &w.hr.0, "hana.hr@keel.test").await;
+    let shown = hr.page(&page_path).await;
+    assert_eq!(team_rows(&shown), expected(&items));
+    assert!(shown.links_to(&format!("/reports/calibration/export?cycle_id={}", w.cycle)));
+    let lea = Browser::signed_in(app, &w.lea.0, "lea.lead@keel.test").await;
+    let shown = lea.page(&page_path).await;
+    assert_eq!(team_rows(&shown), expected(&lea_items));
+    assert!(
+        !shown.body().contains("Owners in"),
+        "a team lead reads no one's own line"
+    );
+
+    // CSV: the API's and the page's, the same lines.
+    let r = app
+        .req_as(&w.hr.1, Method::GET, &format!("{path}&format=csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let text = r.text().await.unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0].split(',').next(), Some("team"));
+    assert_eq!(lines.len(), 1 + 2, "{text}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("Sales,2,0.6000,0.5000,0.7500,0.5000,")),
+        "{text}"
+    );
+    let download = hr
+        .get(&format!("/reports/calibration/export?cycle_id={}", w.cycle))
+        .await;
+    assert_eq!(download.status(), StatusCode::OK);
+    assert_eq!(download.text().await.unwrap(), text);
+
+    // A member is refused on the page, the CSV and the API.
+    let mo = Browser::signed_in(app, &w.mo.0, "mo.member@keel.test").await;
+    assert_eq!(mo.get(&page_path).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        mo.get(&format!("/reports/calibration/export?cycle_id={}", w.cycle))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let r = app
+        .req_as(&w.mo.1, Method::GET, &path)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    // Bad input names the field.
+    for (query, field) in [
+        ("by=person", "by"),
+        ("cycle_id=nope", "cycle_id"),
+        ("team_id=nope", "team_id"),
+        ("format=xml", "format"),
+        ("limit=0", "limit"),
+        ("cursor=zz", "cursor"),
+    ] {
+        let r = app
+            .req_as(
+                &w.hr.1,
+                Method::GET,
+                &format!("/api/v1/reports/calibration?{query}"),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        let body: Value = r.json().await.unwrap();
+        assert!(body.to_string().contains(field), "{query}: {body}");
+    }
 }
 
 macro_rules! both {
@@ -793,4 +985,5 @@ both! {
     financial => financial_report_for_finance;
     health_people => health_finds_people_without_okrs;
     hub => hub_lists_what_each_reader_may_open;
+    calibration => calibration_by_team;
 }

@@ -1,7 +1,7 @@
-//! The reports hub, the participation report and the financial report in a real browser, as an
+//! The reports hub, the participation, financial and calibration reports in a real browser, as an
 //! administrator: no console error or CSP violation. Screenshots:
-//! target/screenshots/browser-reports-hub.png, browser-reports-participation.png and
-//! browser-reports-financial.png.
+//! target/screenshots/browser-reports-hub.png, browser-reports-participation.png,
+//! browser-reports-financial.png and browser-reports-calibration.png.
 
 use super::*;
 
@@ -33,11 +33,12 @@ async fn the_reports_open_without_console_errors() {
             json!({"title": "Grow revenue in Spain", "cycle_id": cycle, "state": "active", "team_ids": [team]}),
         )
         .await);
-    app.create(
-        &format!("/api/v1/objectives/{o}/key-results"),
-        json!({"title": "Bookings to 120k", "kind": "increase", "start": 0, "target": 120000, "current": 30000, "unit": "EUR", "financial": true}),
-    )
-    .await;
+    let kr = id(app
+        .create(
+            &format!("/api/v1/objectives/{o}/key-results"),
+            json!({"title": "Bookings to 120k", "kind": "increase", "start": 0, "target": 120000, "current": 30000, "unit": "EUR", "financial": true}),
+        )
+        .await);
     let http = reqwest::Client::new();
     let driver = start_driver(&http).await;
     let b = Browser::open(&http, &driver).await;
@@ -63,6 +64,31 @@ async fn the_reports_open_without_console_errors() {
     let text = b.text("table.financial-totals").await;
     assert!(text.contains("Sales") && text.contains("EUR"), "{text}");
     b.screenshot("browser-reports-financial").await;
+    b.assert_no_console_errors().await;
+    // Calibration, once the cycle is scored and closed: the teams' table and its download.
+    app.create(
+        &format!("/api/v1/key-results/{kr}/check-ins"),
+        json!({"value": 60000, "confidence": 8}),
+    )
+    .await;
+    app.post(
+        &format!("/api/v1/key-results/{kr}/score"),
+        json!({"score": 0.5}),
+    )
+    .await;
+    app.post(&format!("/api/v1/cycles/{cycle}/close"), json!({}))
+        .await;
+    b.go(&format!(
+        "{}/reports/calibration?cycle_id={cycle}",
+        app.base
+    ))
+    .await;
+    let text = b.text("table[data-section=Teams]").await;
+    assert!(
+        text.contains("Sales") && text.contains("over-confident"),
+        "{text}"
+    );
+    b.screenshot("browser-reports-calibration").await;
     b.assert_no_console_errors().await;
     b.close().await;
 }

@@ -5,7 +5,8 @@
 //! participation and financial reports (API and page, at 10 and 1,000 people and financial key
 //! results), the KPIs (API and page) and the dashboards with the key results behind their
 //! figures (API and page), and a team's dependency map (at 10 and at 300 dependencies each
-//! way: the team's key results are read 500 ids to a query), on SQLite and PostgreSQL.
+//! way: the team's key results are read 500 ids to a query) and the calibration report by team
+//! (API and page, at 10 and 1,000 teams), on SQLite and PostgreSQL.
 //!
 //! Its own test binary: the store counts the reads of the whole process
 //! (`keel_store::testing::reads`), so nothing else may run beside it; the backends run one after
@@ -339,8 +340,87 @@ async fn team_map_reads_constant(app: TestApp) {
     assert_eq!(many, ten, "{path}: {ten} reads at 10, {many} at 300");
 }
 
+/// Key results `from..to` of `objective`, each shared with a team of its own, checked in and
+/// scored.
+async fn add_scored_teams(app: &TestApp, objective: &str, from: usize, to: usize) {
+    for n in from..to {
+        let team = app
+            .create("/api/v1/teams", json!({"name": format!("Team {n:04}")}))
+            .await["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let kr = app
+            .create(
+                &format!("/api/v1/objectives/{objective}/key-results"),
+                json!({"title": format!("Measured {n:04}"), "kind": "increase", "start": 0, "target": 100, "team_ids": [team]}),
+            )
+            .await["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        app.create(
+            &format!("/api/v1/key-results/{kr}/check-ins"),
+            json!({"value": 50, "confidence": 7}),
+        )
+        .await;
+        let r = app
+            .post(
+                &format!("/api/v1/key-results/{kr}/score"),
+                json!({"score": 0.5}),
+            )
+            .await;
+        assert!(r.status().is_success());
+    }
+}
+
+/// The calibration report by team (API and page) costs the same reads at 10 and at 1,000
+/// teams, each with a scored key result (the cycle re-opened to add them, closed again).
+async fn calibration_read_constant(app: TestApp) {
+    let cycle = app.cycle("2026 Q3").await;
+    let admin = Browser::admin(&app).await;
+    let objective = app
+        .create(
+            "/api/v1/objectives",
+            json!({"title": "Learn", "cycle_id": cycle, "visibility": "public", "state": "active"}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let paths = [
+        format!("/api/v1/reports/calibration?cycle_id={cycle}&limit=500"),
+        format!("/reports/calibration?cycle_id={cycle}"),
+    ];
+    let close = |verb: &'static str| {
+        let (app, cycle) = (&app, &cycle);
+        async move {
+            let r = app
+                .post(&format!("/api/v1/cycles/{cycle}/{verb}"), json!({}))
+                .await;
+            assert!(r.status().is_success(), "{verb}");
+        }
+    };
+    add_scored_teams(&app, &objective, 0, 10).await;
+    close("close").await;
+    let mut at_ten = Vec::new();
+    for p in &paths {
+        at_ten.push(reads_of(&app, &admin, p).await);
+    }
+    close("reopen").await;
+    add_scored_teams(&app, &objective, 10, 1000).await;
+    close("close").await;
+    for (p, ten) in paths.iter().zip(at_ten) {
+        let thousand = reads_of(&app, &admin, p).await;
+        eprintln!("{p}: {ten} reads at 10 teams, {thousand} at 1,000");
+        assert!(ten > 0);
+        assert_eq!(thousand, ten, "{p}: {ten} reads at 10, {thousand} at 1,000");
+    }
+}
+
 #[tokio::test]
 async fn pages_cost_a_constant_number_of_queries() {
+    calibration_read_constant(spawn_app().await).await;
     constant_reads(spawn_app().await).await;
     reports_read_constant(spawn_app().await).await;
     notifications_read_constant(spawn_app().await).await;
@@ -349,6 +429,7 @@ async fn pages_cost_a_constant_number_of_queries() {
     if postgres_configured() {
         constant_reads(spawn_app_on(Db::Postgres).await).await;
         reports_read_constant(spawn_app_on(Db::Postgres).await).await;
+        calibration_read_constant(spawn_app_on(Db::Postgres).await).await;
         notifications_read_constant(spawn_app_on(Db::Postgres).await).await;
         dashboards_read_constant(spawn_app_on(Db::Postgres).await).await;
         team_map_reads_constant(spawn_app_on(Db::Postgres).await).await;
