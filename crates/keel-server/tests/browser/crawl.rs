@@ -42,6 +42,16 @@ const PER_PATTERN_AGAIN: usize = 2;
 
 /// Page routes no crawl reaches, and why.
 const NOT_CRAWLED: &[(&str, &str)] = &[
+    // The demo registers no webhook (it would send the demo's events off the machine).
+    (
+        "/admin/webhooks/{id}",
+        "the demo registers no webhook; tests/api/webhooks.rs opens the page of one it adds",
+    ),
+    // The demo has no KPI yet (the snapshot it loads carries none).
+    (
+        "/kpis/{id}",
+        "the demo has no KPI yet; tests/browser/data_feeds.rs opens one it creates",
+    ),
     // Linked only from the emails Keel sends; tests/api/digest.rs follows it from a message.
     (
         "/unsubscribe/{token}",
