@@ -530,6 +530,13 @@ async fn dashboard_pages(w: World) {
             .status(),
         StatusCode::UNPROCESSABLE_ENTITY
     );
+    // An empty list says it is empty, not that something is hidden from the reader.
+    let none = admin.page("/dashboard/key-results?status=closed").await;
+    assert!(!none.has(".cell-key-results li"), "{}", none.html());
+    assert_eq!(
+        none.text("main p.empty"),
+        "None: no key result you may see is in this list."
+    );
     assert_eq!(
         admin.get("/teams/nope/dashboard").await.status(),
         StatusCode::NOT_FOUND
