@@ -108,6 +108,8 @@ struct DashboardPage {
     movers: Vec<MoverLine>,
     movers_since: String,
     confidence_chart: Option<String>,
+    /// The top of the confidence scale, named under the chart.
+    confidence_max: u8,
     confidence_weeks: Vec<(String, String)>,
     check_ins: Vec<WeekLine>,
     /// A team dashboard's OKRs: its objectives, then key results shared with it under
@@ -335,6 +337,7 @@ fn page_of(s: &Scoped, d: Dashboard, cycle_error: Option<String>, layout: Layout
             .collect(),
         movers,
         movers_since: format::day(d.movers_since),
+        confidence_max: d.confidence_max,
         confidence_chart: charts::sparkline(
             &confidence_readings,
             0,

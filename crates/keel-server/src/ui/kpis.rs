@@ -188,7 +188,7 @@ async fn list_page(
             }
         })
         .collect();
-    let layout = Layout::signed_in(caller, "/kpis");
+    let layout = Layout::signed_in(caller, "/dashboard");
     Ok(ListPage {
         form: AdminForm::new(&layout, kpi_inputs(posted)),
         layout,
@@ -383,7 +383,7 @@ async fn kpi_page(
         })
         .collect();
     Ok(KpiPage {
-        layout: Layout::signed_in(caller, "/kpis"),
+        layout: Layout::signed_in(caller, "/dashboard"),
         id: kpi.id.to_string(),
         owner: names.get(&kpi.owner_id).cloned().unwrap_or_default(),
         corridor: corridor_words(&kpi.corridor, &kpi.unit),

@@ -113,3 +113,38 @@ async fn time_zones_are_chosen_from_a_list() {
     );
     assert!(settings.has("select[name=\"time_zone\"] option[value=\"Pacific/Auckland\"]"));
 }
+
+/// Ten sections fit the bar at laptop width: KPIs sit under "Dashboard" (its sub-navigation
+/// leads both ways), and the KPI pages mark "Dashboard" as where the reader is.
+#[tokio::test]
+async fn kpis_live_under_the_dashboard_and_the_bar_keeps_ten_sections() {
+    let app = spawn_app().await;
+    let ada = Browser::admin(&app).await;
+    assert_eq!(
+        nav(&ada).await,
+        [
+            "My week",
+            "Dashboard",
+            "Conversations",
+            "Feedback",
+            "Company",
+            "Alignment",
+            "Ownership",
+            "Health",
+            "Reports",
+            "Admin"
+        ]
+    );
+    let dashboard = ada.page("/dashboard").await;
+    assert_eq!(
+        dashboard.attrs("nav.sub-nav a", "href"),
+        ["/dashboard", "/kpis"],
+        "{}",
+        dashboard.html()
+    );
+    assert_eq!(dashboard.text("nav.sub-nav a[aria-current=page]"), "OKRs");
+    let kpis = ada.page("/kpis").await;
+    assert_eq!(kpis.text("nav.site-nav a[aria-current=page]"), "Dashboard");
+    assert_eq!(kpis.text("nav.sub-nav a[aria-current=page]"), "KPIs");
+    assert!(kpis.links_to("/dashboard"), "{}", kpis.html());
+}

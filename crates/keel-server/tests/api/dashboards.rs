@@ -460,7 +460,17 @@ async fn dashboard_pages(w: World) {
         }
         let html = page.html().to_string();
         assert!(page.has("svg.mix-bar"));
-        assert!(page.has("svg.sparkline"), "the confidence trend");
+        assert!(
+            page.has("figure.dash-trend svg.sparkline"),
+            "the confidence trend"
+        );
+        // The chart names its scale: a line without axes says nothing on its own.
+        assert!(
+            page.text("figure.dash-trend figcaption")
+                .contains("from 0 at the bottom to 10 at the top"),
+            "{}",
+            page.html()
+        );
         assert!(page.mentions("Newly off track"));
         assert!(!html.contains("off_track</"), "statuses in words");
         if token != app.token {
@@ -519,6 +529,13 @@ async fn dashboard_pages(w: World) {
             .await
             .status(),
         StatusCode::UNPROCESSABLE_ENTITY
+    );
+    // An empty list says it is empty, not that something is hidden from the reader.
+    let none = admin.page("/dashboard/key-results?status=closed").await;
+    assert!(!none.has(".cell-key-results li"), "{}", none.html());
+    assert_eq!(
+        none.text("main p.empty"),
+        "None: no key result you may see is in this list."
     );
     assert_eq!(
         admin.get("/teams/nope/dashboard").await.status(),

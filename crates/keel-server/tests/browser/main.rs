@@ -28,6 +28,7 @@ mod new_objective;
 mod objective_page;
 mod reports;
 mod reviews_close_out;
+mod webhooks;
 
 /// WebDriver key values (W3C WebDriver, "keyboard actions").
 mod keys {

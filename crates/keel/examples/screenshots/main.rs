@@ -73,6 +73,10 @@ async fn run(out: &std::path::Path, data: &std::path::Path) -> anyhow::Result<()
         .filter(|o| o.state == ObjectiveState::Active)
         .max_by_key(|o| krs.iter().filter(|k| k.objective_id == o.id).count())
         .ok_or_else(|| anyhow::anyhow!("the demo has no active objective"))?;
+    let key_result = krs
+        .iter()
+        .find(|k| k.objective_id == objective.id)
+        .ok_or_else(|| anyhow::anyhow!("the objective has no key result"))?;
     let teams = store.list_teams(&TeamFilter::default(), &page).await?.items;
     let team = teams
         .iter()
@@ -169,6 +173,12 @@ async fn run(out: &std::path::Path, data: &std::path::Path) -> anyhow::Result<()
             format!("/dashboard/key-results?cycle_id={cycle}&status=off_track"),
         ),
         ("38-admin-import", "/admin/import".into()),
+        ("39-kpis", "/kpis".into()),
+        (
+            "40-team-dependencies",
+            format!("/teams/{}/dependencies", team.id),
+        ),
+        ("41-key-result", format!("/key-results/{}", key_result.id)),
     ];
     for (name, path) in &pages {
         browser.goto(&format!("{base}{path}")).await?;
@@ -183,7 +193,9 @@ async fn run(out: &std::path::Path, data: &std::path::Path) -> anyhow::Result<()
             "07-ownership",
             "19-objective-new",
             "26-alignment",
-            "31-dashboard",
+            "35-dashboard",
+            "39-kpis",
+            "41-key-result",
         ]
         .contains(n)
     }) {
