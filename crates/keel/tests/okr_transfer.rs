@@ -464,6 +464,30 @@ fn bad_files_write_nothing(url: &str, dir: &Dir) {
             "nothing was imported",
         ],
     );
+    // A KPI with a corridor upside down and a key result fed by a KPI nobody has: each named,
+    // nothing written (not even the valid KPI beside them).
+    let kpis = count(url, "kpis");
+    let owner = column(url, "SELECT email FROM people ORDER BY email")[0].clone();
+    let bad_kpis = dir.path("bad-kpis.yaml");
+    std::fs::write(
+        &bad_kpis,
+        format!("format: keel-okrs\nversion: 1\ncycles:\n- name: KPI quarter\n  starts_on: 2027-04-01\n  ends_on: 2027-06-30\n  state: planning\nkpis:\n- name: Uptime\n  owner: {owner}\n  corridor_min: 99.9\n  corridor_max: 99.0\n- name: Revenue\n  owner: {owner}\n  readings:\n  - at: 2026-01-05T00:00:00Z\n    value: 12.5\nobjectives:\n- cycle: KPI quarter\n  title: Fed by nothing\n  owner: {owner}\n  key_results:\n  - title: Revenue grows\n    owner: {owner}\n    metric: increase\n    start: 0\n    target: 10\n    kpi: no-such-kpi\n"),
+    )
+    .unwrap();
+    fails_with(
+        &[
+            "import",
+            &bad_kpis.display().to_string(),
+            "--database-url",
+            url,
+        ],
+        &[
+            "kpis[0].corridor_min: the lower bound must not be above the upper bound",
+            "objectives[0].key_results[0].kpi: no KPI with id no-such-kpi",
+            "nothing was imported",
+        ],
+    );
+    assert_eq!(count(url, "kpis"), kpis, "a refused import writes no KPI");
     let broken = dir.path("broken.json");
     std::fs::write(
         &broken,
