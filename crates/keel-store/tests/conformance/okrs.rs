@@ -27,7 +27,6 @@ async fn settings_round_trip(s: DynStore, _url: String) {
     assert_eq!(s.settings().await.unwrap(), OrgSettings::default());
     let settings = OrgSettings {
         name: "Acme".into(),
-        progress_rollup: Default::default(),
         time_zone: "Europe/Paris".into(),
         ownership_policy: OwnershipPolicy::Shared,
         confidence_scale: ConfidenceScale::ThreeLevel,
