@@ -219,8 +219,7 @@ fn add_kpis_and_rollup(url: &str) {
                 .unwrap(),
             )
             .await
-            .ok()
-            .expect("the KPI is recorded");
+            .unwrap_or_else(|_| panic!("the KPI is refused"));
             let objectives = every_page(|page| async move {
                 store
                     .list_objectives(&ObjectiveFilter::new(Reader::Everyone), &page)
