@@ -87,7 +87,7 @@ pub(crate) fn source_from(r: &Row) -> StoreResult<Option<DataSource>> {
     }))
 }
 
-fn kpi_row(k: &Kpi) -> Vec<Arg> {
+pub(crate) fn kpi_row(k: &Kpi) -> Vec<Arg> {
     args![
         k.id.as_str(),
         k.name.as_str(),
@@ -119,7 +119,7 @@ fn kpi_from(r: &Row) -> StoreResult<Kpi> {
     })
 }
 
-fn value_row(v: &KpiValue) -> Vec<Arg> {
+pub(crate) fn value_row(v: &KpiValue) -> Vec<Arg> {
     args![
         v.id.as_str(),
         v.kpi_id.as_str(),

@@ -441,6 +441,11 @@ pub struct Snapshot {
     pub key_result_parents: Vec<(KeyResultId, Vec<ParentRef>)>,
     /// Dependencies between key results (asked, accepted or declined).
     pub dependencies: Vec<keel_domain::dependency::Dependency>,
+    /// KPIs and their readings.
+    pub kpis: Vec<keel_domain::kpi::Kpi>,
+    pub kpi_values: Vec<keel_domain::kpi::KpiValue>,
+    /// The KPI feeding a key result (`key_results.kpi_id`), by key result.
+    pub key_result_kpis: Vec<(KeyResultId, keel_domain::ids::KpiId)>,
 }
 
 /// A browser session as stored: the SHA-256 hex of the cookie's secret (never the secret itself),

@@ -42,6 +42,7 @@ impl SqlStore {
         load_okrs(&mut tx, max, s).await?;
         load_ownership_requests(&mut tx, max, s).await?;
         load_progress(&mut tx, max, s).await?;
+        load_kpis(&mut tx, max, s).await?;
         load_rhythm_and_cfrs(&mut tx, max, s).await?;
         let counts = snapshot_counts(s);
         audit(
@@ -346,6 +347,36 @@ async fn load_progress(tx: &mut Tx, max: usize, s: &Snapshot) -> StoreResult<()>
     Ok(())
 }
 
+/// KPIs with their readings, and the KPI feeding each key result that names one (a column
+/// written after the key results, as `set_key_result_kpi` does: few key results have one).
+async fn load_kpis(tx: &mut Tx, max: usize, s: &Snapshot) -> StoreResult<()> {
+    use crate::data_feeds::{kpi_row, value_row, KPI, KPI_VALUE};
+    insert_rows(
+        &mut *tx,
+        max,
+        KPI.name,
+        KPI.columns,
+        s.kpis.iter().map(kpi_row).collect(),
+    )
+    .await?;
+    insert_rows(
+        &mut *tx,
+        max,
+        KPI_VALUE.name,
+        KPI_VALUE.columns,
+        s.kpi_values.iter().map(value_row).collect(),
+    )
+    .await?;
+    for (kr, kpi) in &s.key_result_kpis {
+        tx.execute(
+            "UPDATE key_results SET kpi_id = $1 WHERE id = $2",
+            args![kpi.as_str(), kr.as_str()],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// Scores, retrospectives, reviews, conversations, feedback and recognition.
 async fn load_rhythm_and_cfrs(tx: &mut Tx, max: usize, s: &Snapshot) -> StoreResult<()> {
     for (table, cols, rows) in [
@@ -416,6 +447,8 @@ fn snapshot_counts(s: &Snapshot) -> serde_json::Value {
         "recognitions": s.recognitions.len(),
         "key_result_parents": s.key_result_parents.iter().map(|(_, p)| p.len()).sum::<usize>(),
         "dependencies": s.dependencies.len(),
+        "kpis": s.kpis.len(),
+        "kpi_values": s.kpi_values.len(),
         "co_owners": s.objectives.iter().map(|o| o.co_owner_ids.len()).sum::<usize>()
             + s.key_results.iter().map(|k| k.co_owner_ids.len()).sum::<usize>(),
     })

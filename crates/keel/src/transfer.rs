@@ -140,13 +140,15 @@ fn summary(r: &import::ImportReport) -> String {
         format!("{name} {} new, {} already there", t.created, t.matched)
     };
     format!(
-        "{}; {}; {}; {}; {}; {} check-ins; {} initiatives; {} ownership proposals",
+        "{}; {}; {}; {}; {}; {}; {} check-ins; {} KPI readings; {} initiatives; {} ownership proposals",
         t("people", r.people),
         t("teams", r.teams),
         t("cycles", r.cycles),
         t("objectives", r.objectives),
         t("key results", r.key_results),
+        t("KPIs", r.kpis),
         r.check_ins,
+        r.kpi_readings,
         r.initiatives,
         r.ownership_proposals
     )

@@ -7,7 +7,7 @@
 
 use super::*;
 use keel_store::{
-    Alignment, CheckIns, CycleFilter, Cycles, Dependencies, Initiatives, KeyResults,
+    Alignment, CheckIns, CycleFilter, Cycles, DataFeeds, Dependencies, Initiatives, KeyResults,
     ObjectiveFilter, Objectives, PageRequest, People, PeopleFilter, Reader, Rhythm, Settings,
     Store, StoreError, TeamFilter, Teams,
 };
@@ -123,6 +123,7 @@ pub async fn write<W: AsyncWrite + Unpin + Send>(
         .await?;
     }
     doc.end_list().await?;
+    write_kpis(store, &mut doc).await?;
     write_objectives(store, export, &cycle_names, &mut doc).await?;
     doc.finish().await
 }
@@ -263,6 +264,82 @@ async fn write_teams<W: AsyncWrite + Unpin + Send>(
     doc.end_list().await
 }
 
+/// KPIs a page at a time, each with its readings (one read of readings per page). Like people
+/// and teams they belong to no cycle: a one-cycle export holds them all, so the key results it
+/// holds can name the KPI feeding them.
+async fn write_kpis<W: AsyncWrite + Unpin + Send>(
+    store: &dyn Store,
+    doc: &mut Doc<'_, W>,
+) -> Result<(), ExportError> {
+    doc.begin_list("kpis").await?;
+    let mut cursor = None;
+    loop {
+        let page = store
+            .kpis(&PageRequest {
+                limit: PAGE,
+                cursor,
+            })
+            .await?;
+        let ids: Vec<KpiId> = page.items.iter().map(|k| k.id.clone()).collect();
+        let mut readings: HashMap<KpiId, Vec<kpi::KpiValue>> = HashMap::new();
+        for v in store.kpi_readings(&ids).await? {
+            readings.entry(v.kpi_id.clone()).or_default().push(v);
+        }
+        let people = emails(
+            store,
+            page.items
+                .iter()
+                .map(|k| k.owner_id.clone())
+                .chain(
+                    readings
+                        .values()
+                        .flatten()
+                        .filter_map(|v| v.author_id.clone()),
+                )
+                .collect(),
+        )
+        .await?;
+        for k in &page.items {
+            let readings = readings
+                .remove(&k.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|v| {
+                    Ok(KpiReadingRecord {
+                        id: Some(v.id.to_string()),
+                        at: v.at,
+                        value: v.value,
+                        note: v.note,
+                        author: v
+                            .author_id
+                            .as_ref()
+                            .map(|p| email(&people, p))
+                            .transpose()?,
+                        source: v.source,
+                    })
+                })
+                .collect::<Result<Vec<_>, ExportError>>()?;
+            doc.item(&KpiRecord {
+                id: Some(k.id.to_string()),
+                name: k.name.clone(),
+                description: k.description.clone(),
+                owner: email(&people, &k.owner_id)?,
+                unit: k.unit.clone(),
+                corridor_min: k.corridor.min,
+                corridor_max: k.corridor.max,
+                created_at: Some(k.created_at),
+                readings,
+            })
+            .await?;
+        }
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    doc.end_list().await
+}
+
 /// Everything one page of objectives needs besides the objectives: read in a fixed number of
 /// reads whatever the page holds.
 struct Around {
@@ -272,6 +349,7 @@ struct Around {
     scores: HashMap<KeyResultId, rhythm::KeyResultScore>,
     kr_parents: HashMap<KeyResultId, Vec<ParentRef>>,
     dependencies: HashMap<KeyResultId, Vec<Dependency>>,
+    kpis: HashMap<KeyResultId, KpiId>,
     retrospectives: HashMap<ObjectiveId, rhythm::Retrospective>,
     emails: HashMap<PersonId, String>,
     teams: HashMap<TeamId, String>,
@@ -315,6 +393,7 @@ async fn around(store: &dyn Store, objectives: &[Objective]) -> Result<Around, E
             .or_default()
             .push(d);
     }
+    let kpis: HashMap<KeyResultId, KpiId> = store.kpi_sources(&kr_ids).await?.into_iter().collect();
     let retrospectives = store
         .retrospectives_of(&ids)
         .await?
@@ -365,6 +444,7 @@ async fn around(store: &dyn Store, objectives: &[Objective]) -> Result<Around, E
         scores,
         kr_parents,
         dependencies,
+        kpis,
         retrospectives,
         emails: emails(store, people).await?,
         teams: store.team_names(&team_ids).await?.into_iter().collect(),
@@ -462,6 +542,7 @@ fn objective_record(
         kind: o.kind,
         state: o.state,
         visibility: o.visibility,
+        progress_rollup: o.progress_rollup,
         created_at: Some(o.created_at),
         retrospective,
         key_results,
@@ -484,6 +565,7 @@ fn key_result_record(k: &KeyResult, a: &Around) -> Result<KeyResultRecord, Expor
                 scale: c.scale,
                 note: c.note.clone(),
                 author: c.author_id.as_ref().map(|p| email(e, p)).transpose()?,
+                source: c.source.clone(),
             })
         })
         .collect::<Result<Vec<_>, ExportError>>()?;
@@ -552,6 +634,7 @@ fn key_result_record(k: &KeyResult, a: &Around) -> Result<KeyResultRecord, Expor
         unit: k.unit.clone(),
         weight: k.weight,
         milestones: k.milestones.clone(),
+        kpi: a.kpis.get(&k.id).map(|x| x.to_string()),
         financial: k.financial,
         starts_on: k.starts_on,
         ends_on: k.ends_on,

@@ -11,8 +11,8 @@
 
 use super::*;
 use keel_store::{
-    every_page, Cycles, KeyResults, Objectives, People, PeopleFilter, Snapshot, Snapshots, Store,
-    StoreError, TeamFilter, Teams, WriteCtx,
+    every_page, Cycles, DataFeeds, KeyResults, Objectives, People, PeopleFilter, Snapshot,
+    Snapshots, Store, StoreError, TeamFilter, Teams, WriteCtx,
 };
 use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;
@@ -60,7 +60,9 @@ pub struct ImportReport {
     pub cycles: Tally,
     pub objectives: Tally,
     pub key_results: Tally,
+    pub kpis: Tally,
     pub check_ins: u64,
+    pub kpi_readings: u64,
     pub initiatives: u64,
     /// Owners asked to accept an OKR (pending ownership requests created).
     pub ownership_proposals: u64,
@@ -173,6 +175,8 @@ struct Resolver {
     /// OKRs of the file that the database already has (left alone).
     present_objectives: HashSet<String>,
     present_key_results: HashSet<String>,
+    /// KPI ids the file holds or the database has, for key results' `kpi`.
+    kpi_ids: HashSet<String>,
     errors: Vec<FieldError>,
     snapshot: Snapshot,
     report: ImportReport,
@@ -316,6 +320,7 @@ pub async fn plan(
         key_result_ids: HashSet::new(),
         present_objectives: HashSet::new(),
         present_key_results: HashSet::new(),
+        kpi_ids: HashSet::new(),
         errors: Vec::new(),
         snapshot: Snapshot::default(),
         report: ImportReport {
@@ -333,6 +338,7 @@ pub async fn plan(
     teams(file, &mut r);
     cycles(file, &mut r);
     okr_ids(store, file, &mut r).await?;
+    kpis(store, file, &mut r).await?;
     for (i, o) in file.objectives.iter().enumerate() {
         objective(&format!("objectives[{i}]"), o, &mut r);
         if r.errors.len() > MAX_ERRORS {
@@ -598,6 +604,102 @@ async fn okr_ids(store: &dyn Store, file: &OkrFile, r: &mut Resolver) -> Result<
     Ok(())
 }
 
+/// The file's KPIs with their readings: one the database already has (same id) is left alone;
+/// the others are written with their ids. Key results may name either in `kpi`.
+async fn kpis(store: &dyn Store, file: &OkrFile, r: &mut Resolver) -> Result<(), ImportError> {
+    let mut named: Vec<KpiId> = file
+        .kpis
+        .iter()
+        .filter_map(|k| k.id.as_deref().map(KpiId::from_string))
+        .collect();
+    named.extend(
+        file.objectives
+            .iter()
+            .flat_map(|o| &o.key_results)
+            .filter_map(|k| k.kpi.as_deref().map(KpiId::from_string)),
+    );
+    named.sort();
+    named.dedup();
+    let present: HashSet<String> = if r.restore || named.is_empty() {
+        HashSet::new()
+    } else {
+        store
+            .kpis_by_ids(&named)
+            .await?
+            .into_iter()
+            .map(|k| k.id.to_string())
+            .collect()
+    };
+    r.kpi_ids.extend(present.iter().cloned());
+    for (i, k) in file.kpis.iter().enumerate() {
+        let field = format!("kpis[{i}]");
+        if let Some(id) = k.id.as_deref() {
+            if present.contains(id) {
+                r.report.kpis.matched += 1;
+                continue;
+            }
+            if !r.kpi_ids.insert(id.to_string()) {
+                r.refuse(format!("{field}.id"), format!("{id} is listed twice"));
+            }
+        }
+        kpi(&field, k, r);
+    }
+    Ok(())
+}
+
+fn kpi(field: &str, k: &KpiRecord, r: &mut Resolver) {
+    let id = KpiId::from_string(r.id(&k.id, true));
+    let owner_id = r
+        .person(&format!("{field}.owner"), &k.owner)
+        .unwrap_or_else(|| PersonId::from_string(""));
+    let created_at = k.created_at.unwrap_or(r.now);
+    let checked = kpi::Kpi {
+        id: id.clone(),
+        name: k.name.clone(),
+        description: k.description.clone(),
+        owner_id,
+        unit: k.unit.clone(),
+        corridor: kpi::Corridor {
+            min: k.corridor_min,
+            max: k.corridor_max,
+        },
+        created_at,
+        updated_at: r.now,
+        version: 1,
+    }
+    .validated_all();
+    match checked {
+        Ok(kpi) => r.snapshot.kpis.push(kpi),
+        Err(errors) => {
+            for e in errors {
+                r.refuse(format!("{field}.{}", e.field), e.message);
+            }
+        }
+    }
+    r.report.kpis.created += 1;
+    let keep = r.restore;
+    for (i, v) in k.readings.iter().enumerate() {
+        let f = format!("{field}.readings[{i}]");
+        let author_id = r.person_opt(&format!("{f}.author"), &v.author);
+        let reading = kpi::KpiValue {
+            id: KpiValueId::from_string(r.id(&v.id, keep)),
+            kpi_id: id.clone(),
+            value: v.value,
+            note: v.note.clone(),
+            author_id,
+            source: v.source.clone(),
+            at: v.at,
+            created_at: v.at,
+        }
+        .validated()
+        .map_err(|e| FieldError::new(format!("{f}.{}", e.field), e.message));
+        if let Some(reading) = r.keep(reading) {
+            r.report.kpi_readings += 1;
+            r.snapshot.kpi_values.push(reading);
+        }
+    }
+}
+
 fn objective(field: &str, o: &ObjectiveRecord, r: &mut Resolver) {
     if o.id
         .as_deref()
@@ -624,7 +726,7 @@ fn objective(field: &str, o: &ObjectiveRecord, r: &mut Resolver) {
         .unwrap_or_else(|| PersonId::from_string(""));
     let ownership_state = r.ownership(OkrRef::Objective(id.clone()), &owner_id, o.ownership);
     let objective = Objective {
-        progress_rollup: Default::default(),
+        progress_rollup: o.progress_rollup,
         id: id.clone(),
         title,
         description: o.description.clone(),
@@ -733,6 +835,14 @@ fn key_result(field: &str, objective_id: &ObjectiveId, k: &KeyResultRecord, r: &
         updated_at: r.now,
         version: 1,
     };
+    match k.kpi.as_deref().map(str::trim) {
+        Some(kpi) if r.kpi_ids.contains(kpi) => r
+            .snapshot
+            .key_result_kpis
+            .push((id.clone(), KpiId::from_string(kpi))),
+        Some(kpi) => r.refuse(format!("{field}.kpi"), format!("no KPI with id {kpi}")),
+        None => {}
+    }
     r.report.key_results.created += 1;
     r.snapshot.key_results.push(key_result);
     key_result_records(field, &id, k, r);
@@ -764,7 +874,7 @@ fn key_result_records(field: &str, id: &KeyResultId, k: &KeyResultRecord, r: &mu
                 scale: c.scale,
                 corrects: None,
                 retracted: None,
-                source: None,
+                source: c.source.clone(),
             });
         }
     }

@@ -89,6 +89,8 @@ pub const EXPORTED_TABLES: &[&str] = &[
     "initiatives",
     "key_result_scores",
     "retrospectives",
+    "kpis",
+    "kpi_values",
 ];
 
 /// The tables the document leaves out, with why (`keel backup` copies them all).
@@ -154,7 +156,43 @@ pub const EXPORT_EXCLUDED: &[(&str, &str)] = &[
         "recognitions",
         "recognition between people (CFRs): personal, not OKR data",
     ),
+    (
+        "ingest_tokens",
+        "secrets; an owner makes new ones for the systems that push values",
+    ),
+    (
+        "webhook_endpoints",
+        "sealed secrets, readable only with this server's key: re-register them after an import",
+    ),
+    (
+        "webhook_deliveries",
+        "the delivery log of events already sent",
+    ),
+    (
+        "webhook_attempts",
+        "the delivery log of events already sent",
+    ),
+    (
+        "key_result_status_changes",
+        "the evaluator's memory of statuses already announced; recomputed from the check-ins",
+    ),
 ];
+
+/// Why the search index's tables (`keel_store::is_search_index_table`: their number and names
+/// differ between backends) are left out.
+pub const SEARCH_INDEX_EXCLUDED: &str =
+    "derived from the OKRs and people by the store; loading the rows rebuilds it";
+
+/// Why the document leaves `table` out, or `None` when it carries it (or does not know it).
+pub fn exclusion(table: &str) -> Option<&'static str> {
+    if keel_store::is_search_index_table(table) {
+        return Some(SEARCH_INDEX_EXCLUDED);
+    }
+    EXPORT_EXCLUDED
+        .iter()
+        .find(|(name, _)| *name == table)
+        .map(|(_, why)| *why)
+}
 
 /// The document: what `keel export` writes and `keel import` reads.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -176,8 +214,55 @@ pub struct OkrFile {
     pub teams: Vec<TeamRecord>,
     #[serde(default)]
     pub cycles: Vec<CycleRecord>,
+    /// KPIs with their readings (all of them, in a one-cycle export too).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kpis: Vec<KpiRecord>,
     #[serde(default)]
     pub objectives: Vec<ObjectiveRecord>,
+}
+
+/// A KPI, known by id, with every reading.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KpiRecord {
+    /// The KPI's stable id (key results name it in `kpi`); generated when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// The owner's email.
+    pub owner: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub unit: String,
+    /// Stay at or above this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corridor_min: Option<f64>,
+    /// Stay at or below this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corridor_max: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTime<Utc>>,
+    /// Its history, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub readings: Vec<KpiReadingRecord>,
+}
+
+/// One reading of a KPI: recorded by a person (`author`) or pushed by a `source`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KpiReadingRecord {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub at: DateTime<Utc>,
+    pub value: f64,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+    /// The author's email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<data_feed::DataSource>,
 }
 
 fn yes() -> bool {
@@ -190,6 +275,10 @@ fn is_true(b: &bool) -> bool {
 
 fn is_false(b: &bool) -> bool {
     !*b
+}
+
+fn is_inherit(r: &ProgressRollup) -> bool {
+    *r == ProgressRollup::Inherit
 }
 
 /// A person, known by email.
@@ -291,6 +380,10 @@ pub struct ObjectiveRecord {
     pub state: ObjectiveState,
     #[serde(default)]
     pub visibility: Visibility,
+    /// Whether its progress includes what is aligned to it: `inherit` (the organisation's
+    /// setting), `on` or `off`.
+    #[serde(default, skip_serializing_if = "is_inherit")]
+    pub progress_rollup: ProgressRollup,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -330,6 +423,9 @@ pub struct KeyResultRecord {
     pub weight: f64,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub milestones: Vec<Milestone>,
+    /// The id of the KPI whose readings feed it, if one does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kpi: Option<String>,
     #[serde(default, skip_serializing_if = "is_false")]
     pub financial: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -398,6 +494,9 @@ pub struct CheckInRecord {
     /// The author's email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author: Option<String>,
+    /// The source that recorded it (an ingest token, a KPI), when no person did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<data_feed::DataSource>,
 }
 
 /// An initiative under a key result.

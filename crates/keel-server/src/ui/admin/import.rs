@@ -133,7 +133,9 @@ fn report_lines(r: &import::ImportReport) -> Vec<String> {
         tally("Cycles", r.cycles),
         tally("Objectives", r.objectives),
         tally("Key results", r.key_results),
+        tally("KPIs", r.kpis),
         format!("Check-ins: {}", r.check_ins),
+        format!("KPI readings: {}", r.kpi_readings),
         format!("Initiatives: {}", r.initiatives),
         format!(
             "Owners asked to accept: {} (they accept or decline on their week page)",
