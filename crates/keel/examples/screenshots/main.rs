@@ -126,60 +126,7 @@ async fn run(out: &std::path::Path, data: &std::path::Path) -> anyhow::Result<()
         anyhow::bail!("signing in failed: still at {at}");
     }
 
-    let pages: Vec<(&str, String)> = vec![
-        ("02-my-week", "/my-week".into()),
-        ("03-objective", format!("/objectives/{}", objective.id)),
-        ("04-team", format!("/teams/{}", team.id)),
-        ("05-company", "/company".into()),
-        (
-            "06-company-filtered",
-            format!("/company?cycle_id={cycle}&status=off_track"),
-        ),
-        ("07-ownership", "/ownership".into()),
-        ("08-health", "/health".into()),
-        ("09-admin-people", "/admin".into()),
-        ("10-admin-person", format!("/admin/people/{}", person.id)),
-        ("11-admin-person-new", "/admin/people/new".into()),
-        ("12-admin-teams", "/admin/teams".into()),
-        ("13-admin-team", format!("/admin/teams/{}", team.id)),
-        ("14-admin-cycles", "/admin/cycles".into()),
-        ("15-admin-cycle", format!("/admin/cycles/{cycle}")),
-        ("16-admin-settings", "/admin/settings".into()),
-        ("17-account-tokens", "/account/tokens".into()),
-        ("18-admin-sso", "/admin/sso".into()),
-        ("19-objective-new", "/objectives/new".into()),
-        ("20-conversations", "/conversations".into()),
-        ("21-feedback", "/feedback".into()),
-        ("22-admin-audit", "/admin/audit".into()),
-        ("23-account-time-zone", "/account/time-zone".into()),
-        ("24-account", "/account".into()),
-        (
-            "25-close-out",
-            format!("/objectives/{}/close-out", objective.id),
-        ),
-        ("26-alignment", "/alignment".into()),
-        ("27-objectives", "/objectives".into()),
-        ("28-notifications", "/notifications".into()),
-        ("29-account-notifications", "/account/notifications".into()),
-        ("30-admin-email", "/admin/email".into()),
-        ("31-reports", "/reports".into()),
-        ("32-reports-participation", "/reports/participation".into()),
-        ("33-reports-financial", "/reports/financial".into()),
-        ("34-admin-webhooks", "/admin/webhooks".into()),
-        ("35-dashboard", "/dashboard".into()),
-        ("36-team-dashboard", format!("/teams/{}/dashboard", team.id)),
-        (
-            "37-dashboard-key-results",
-            format!("/dashboard/key-results?cycle_id={cycle}&status=off_track"),
-        ),
-        ("38-admin-import", "/admin/import".into()),
-        ("39-kpis", "/kpis".into()),
-        (
-            "40-team-dependencies",
-            format!("/teams/{}/dependencies", team.id),
-        ),
-        ("41-key-result", format!("/key-results/{}", key_result.id)),
-    ];
+    let pages = pages(&objective.id, &team.id, &cycle, &person.id, &key_result.id);
     for (name, path) in &pages {
         browser.goto(&format!("{base}{path}")).await?;
         shoot(format!("{name}-laptop"), LAPTOP.0, LAPTOP.1).await?;
@@ -204,4 +151,68 @@ async fn run(out: &std::path::Path, data: &std::path::Path) -> anyhow::Result<()
     }
     browser.quit().await;
     Ok(())
+}
+
+/// Every page to shoot, in order, with the records it shows.
+fn pages(
+    objective: &keel_domain::ObjectiveId,
+    team: &keel_domain::TeamId,
+    cycle: &keel_domain::CycleId,
+    person: &keel_domain::PersonId,
+    key_result: &keel_domain::KeyResultId,
+) -> Vec<(&'static str, String)> {
+    vec![
+        ("02-my-week", "/my-week".into()),
+        ("03-objective", format!("/objectives/{}", objective)),
+        ("04-team", format!("/teams/{}", team)),
+        ("05-company", "/company".into()),
+        (
+            "06-company-filtered",
+            format!("/company?cycle_id={cycle}&status=off_track"),
+        ),
+        ("07-ownership", "/ownership".into()),
+        ("08-health", "/health".into()),
+        ("09-admin-people", "/admin".into()),
+        ("10-admin-person", format!("/admin/people/{}", person)),
+        ("11-admin-person-new", "/admin/people/new".into()),
+        ("12-admin-teams", "/admin/teams".into()),
+        ("13-admin-team", format!("/admin/teams/{}", team)),
+        ("14-admin-cycles", "/admin/cycles".into()),
+        ("15-admin-cycle", format!("/admin/cycles/{cycle}")),
+        ("16-admin-settings", "/admin/settings".into()),
+        ("17-account-tokens", "/account/tokens".into()),
+        ("18-admin-sso", "/admin/sso".into()),
+        ("19-objective-new", "/objectives/new".into()),
+        ("20-conversations", "/conversations".into()),
+        ("21-feedback", "/feedback".into()),
+        ("22-admin-audit", "/admin/audit".into()),
+        ("23-account-time-zone", "/account/time-zone".into()),
+        ("24-account", "/account".into()),
+        (
+            "25-close-out",
+            format!("/objectives/{}/close-out", objective),
+        ),
+        ("26-alignment", "/alignment".into()),
+        ("27-objectives", "/objectives".into()),
+        ("28-notifications", "/notifications".into()),
+        ("29-account-notifications", "/account/notifications".into()),
+        ("30-admin-email", "/admin/email".into()),
+        ("31-reports", "/reports".into()),
+        ("32-reports-participation", "/reports/participation".into()),
+        ("33-reports-financial", "/reports/financial".into()),
+        ("34-admin-webhooks", "/admin/webhooks".into()),
+        ("35-dashboard", "/dashboard".into()),
+        ("36-team-dashboard", format!("/teams/{}/dashboard", team)),
+        (
+            "37-dashboard-key-results",
+            format!("/dashboard/key-results?cycle_id={cycle}&status=off_track"),
+        ),
+        ("38-admin-import", "/admin/import".into()),
+        ("39-kpis", "/kpis".into()),
+        (
+            "40-team-dependencies",
+            format!("/teams/{}/dependencies", team),
+        ),
+        ("41-key-result", format!("/key-results/{}", key_result)),
+    ]
 }
