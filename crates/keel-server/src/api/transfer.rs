@@ -92,7 +92,7 @@ async fn export_okrs(
     });
     // Read what the writer wrote; when it stopped on an error, end the body with an error so
     // the client sees a failed transfer, never a short document that looks whole.
-    let stream = futures_util::stream::unfold(
+    let stream = futures_util::StreamExt::fuse(futures_util::stream::unfold(
         (reader, Some(failed_rx)),
         |(mut reader, failed)| async move {
             let mut buf = vec![0u8; 16 << 10];
@@ -108,7 +108,9 @@ async fn export_okrs(
                 Err(e) => Some((Err(e), (reader, None))),
             }
         },
-    );
+    ));
+    // (Fused: a body may be polled once more after it ended, after an error item say; a fused
+    // stream answers "ended" again instead of panicking mid-response.)
     let name = match syntax {
         Syntax::Json => "okrs.json",
         Syntax::Yaml => "okrs.yaml",
