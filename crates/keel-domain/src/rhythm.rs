@@ -297,6 +297,91 @@ pub fn due_on(
     end - chrono::Days::new(u64::from(back))
 }
 
+/// The check-in periods ("weeks") a compliance figure is counted over: `weeks` periods of seven
+/// days, each starting on the check-in day, the last one holding `last_day`. Oldest first.
+pub fn check_in_weeks(
+    last_day: chrono::NaiveDate,
+    weeks: u32,
+    check_in_day: chrono::Weekday,
+) -> Vec<chrono::NaiveDate> {
+    use chrono::Datelike;
+    let back = (last_day.weekday().num_days_from_monday() + 7
+        - check_in_day.num_days_from_monday())
+        % 7;
+    let last_start = last_day - chrono::Days::new(u64::from(back));
+    (0..weeks)
+        .rev()
+        .map(|i| last_start - chrono::Days::new(7 * u64::from(i)))
+        .collect()
+}
+
+/// What a key result owed in one check-in week (*Check-in compliance* in docs/method.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WeekCheckIn {
+    /// Nothing was due that week.
+    NotDue,
+    /// A check-in was due and the owner gave one that week.
+    Done,
+    /// A check-in was due and none came that week.
+    Missed,
+}
+
+/// The facts about one key result that decide what it owed each week.
+#[derive(Debug, Clone)]
+pub struct CheckInDuty<'a> {
+    /// The day it became active ([`active_since`], in the organisation's time zone); `None` for a
+    /// draft or while its owner has not accepted: never due.
+    pub active_on: Option<chrono::NaiveDate>,
+    /// The day it stopped owing check-ins: its objective or cycle closed, or it was scored.
+    pub closed_on: Option<chrono::NaiveDate>,
+    /// The days of its owner's own check-ins ([`is_owners_word`]), oldest first.
+    pub owner_check_ins: &'a [chrono::NaiveDate],
+    /// Its cadence in days (its teams' own, else the organisation's).
+    pub cadence_days: u32,
+}
+
+/// Whether a check-in fell due in the week starting `week_start` (seven days), and whether the
+/// owner gave one that week: the one rule of check-in compliance, built on [`due_on`]. The key
+/// result is due that week when the day its next check-in fell due, counted from the owner's
+/// last check-in before the week (else from the day it became active), comes before the week
+/// ends, and before it closed. A fortnightly key result is so due every other week, a monthly
+/// one about once in four; a week that goes by without the check-in leaves it due the next week
+/// too. A draft, a key result whose owner has not accepted it, one that became active after
+/// the week, and one closed or scored before its check-in fell due owe nothing.
+pub fn week_check_in(
+    duty: &CheckInDuty<'_>,
+    week_start: chrono::NaiveDate,
+    check_in_day: chrono::Weekday,
+) -> WeekCheckIn {
+    let Some(active_on) = duty.active_on else {
+        return WeekCheckIn::NotDue;
+    };
+    let week_end = week_start + chrono::Days::new(7);
+    if active_on >= week_end {
+        return WeekCheckIn::NotDue;
+    }
+    let last = duty
+        .owner_check_ins
+        .iter()
+        .copied()
+        .filter(|d| *d < week_start)
+        .max()
+        .map_or(active_on, |d| d.max(active_on));
+    let due = due_on(last, duty.cadence_days, check_in_day);
+    if due >= week_end || duty.closed_on.is_some_and(|c| due >= c) {
+        return WeekCheckIn::NotDue;
+    }
+    if duty
+        .owner_check_ins
+        .iter()
+        .any(|d| *d >= week_start && *d < week_end)
+    {
+        WeekCheckIn::Done
+    } else {
+        WeekCheckIn::Missed
+    }
+}
+
 /// The key result as it stood at `at`, from its record and its readings `(when, value)` oldest
 /// first: its value is the latest reading up to `at`, else its start value. Status as of a date
 /// is the status derived from this record and the check-ins up to that date, the same derivation
@@ -550,6 +635,46 @@ pub fn trend(values: &[u8]) -> Trend {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_week_owes_a_check_in_by_the_cadence() {
+        use chrono::{NaiveDate, Weekday::Mon};
+        let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        // Mondays: 2026-11-02, 09, 16, 23, 30.
+        let weeks = check_in_weeks(d(12, 2), 5, Mon);
+        assert_eq!(weeks, vec![d(11, 2), d(11, 9), d(11, 16), d(11, 23), d(11, 30)]);
+        let check_ins = [d(11, 3), d(11, 17)];
+        let owed = |cadence, closed_on, active_on| {
+            let duty = CheckInDuty {
+                active_on,
+                closed_on,
+                owner_check_ins: &check_ins,
+                cadence_days: cadence,
+            };
+            weeks
+                .iter()
+                .map(|w| week_check_in(&duty, *w, Mon))
+                .collect::<Vec<_>>()
+        };
+        use WeekCheckIn::*;
+        // Active since Wednesday 28 October: due from the week of 2 November.
+        let active = Some(d(10, 28));
+        assert_eq!(owed(7, None, active), vec![Done, Missed, Done, Missed, Missed]);
+        // Fortnightly: first due Monday 9 November, but checked in early on 3 November, so due
+        // the week of 16 November (done on the 17th), then the week of 30 November.
+        assert_eq!(owed(14, None, active), vec![NotDue, NotDue, Done, NotDue, Missed]);
+        assert_eq!(owed(7, None, None), vec![NotDue; 5], "a draft owes nothing");
+        assert_eq!(
+            owed(7, None, Some(d(11, 18))),
+            vec![NotDue, NotDue, NotDue, Missed, Missed],
+            "nothing before it became active"
+        );
+        assert_eq!(
+            owed(7, Some(d(11, 20)), active),
+            vec![Done, Missed, Done, NotDue, NotDue],
+            "nothing once closed"
+        );
+    }
+
     #[test]
     fn due_on_follows_the_check_in_day() {
         use chrono::{NaiveDate, Weekday::*};

@@ -1,7 +1,8 @@
 //! The figures of the company and team dashboards, aggregated in SQL: key results counted by
 //! status (the periodic evaluator's stored status, `key_result_signals`), by department, the
-//! status changes since a moment (`key_result_status_changes`), owner confidence and owner
-//! check-ins per week. Each is one `GROUP BY` query whatever the organisation's size, filtered by
+//! status changes since a moment (`key_result_status_changes`), owner confidence per week, and
+//! the key results check-in compliance is counted over. Each is one query whatever the
+//! organisation's size, filtered by
 //! the reader's visibility in SQL, so a private key result is counted only for those who may see
 //! it.
 //!
@@ -55,17 +56,6 @@ pub struct ConfidenceCount {
     pub check_ins: u64,
 }
 
-/// One week's owner check-ins: how many key results were due one, and how many got one.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CheckInWeek {
-    pub week: usize,
-    /// Key results under way that week (active objective, owner accepted, created before the
-    /// week ended).
-    pub due: u64,
-    /// Of those, the ones their owner checked in that week.
-    pub done: u64,
-}
-
 /// Which key results of a scope a list shows: a dashboard cell.
 #[derive(Debug, Clone, Default)]
 pub struct KeyResultCell {
@@ -110,12 +100,13 @@ pub trait Dashboards: Send + Sync {
         start: Timestamp,
         end: Timestamp,
     ) -> StoreResult<Vec<ConfidenceCount>>;
-    /// Owner check-ins due and done in each of `weeks` (`[start, end)` each).
-    async fn check_in_weeks(
+    /// Every key result of the scope with its objective, by key result id, in one query: what
+    /// check-in compliance is counted over (the rule itself, `keel_domain::rhythm::week_check_in`,
+    /// needs each key result's history and cadence, so it is not counted in SQL).
+    async fn scope_key_results(
         &self,
         scope: &DashboardScope,
-        weeks: &[(Timestamp, Timestamp)],
-    ) -> StoreResult<Vec<CheckInWeek>>;
+    ) -> StoreResult<Vec<(KeyResultId, ObjectiveId)>>;
     /// The key results of a cell, by id, a page at a time.
     async fn cell_key_results(
         &self,
@@ -163,12 +154,11 @@ impl Dashboards for dyn Store {
             .confidence_counts(scope, start, end)
             .await
     }
-    async fn check_in_weeks(
+    async fn scope_key_results(
         &self,
         scope: &DashboardScope,
-        weeks: &[(Timestamp, Timestamp)],
-    ) -> StoreResult<Vec<CheckInWeek>> {
-        self.as_dashboards().check_in_weeks(scope, weeks).await
+    ) -> StoreResult<Vec<(KeyResultId, ObjectiveId)>> {
+        self.as_dashboards().scope_key_results(scope).await
     }
     async fn cell_key_results(
         &self,
@@ -382,51 +372,26 @@ impl Dashboards for SqlStore {
         Ok(out)
     }
 
-    async fn check_in_weeks(
+    async fn scope_key_results(
         &self,
         scope: &DashboardScope,
-        weeks: &[(Timestamp, Timestamp)],
-    ) -> StoreResult<Vec<CheckInWeek>> {
-        if weeks.is_empty() {
-            return Ok(vec![]);
-        }
-        let mut w = scope_where(scope);
-        let rows: Vec<String> = weeks
-            .iter()
-            .enumerate()
-            .map(|(i, (a, b))| {
-                let a = w.arg(ts(a));
-                let b = w.arg(ts(b));
-                format!("SELECT CAST({i} AS BIGINT) AS wk, CAST({a} AS BIGINT) AS ws, CAST({b} AS BIGINT) AS we")
-            })
-            .collect();
-        w.add(format!(
-            "o.state = '{}' AND k.ownership_state = '{}'",
-            ObjectiveState::Active.stored(),
-            OwnershipState::Accepted.stored()
-        ));
+    ) -> StoreResult<Vec<(KeyResultId, ObjectiveId)>> {
+        let w = scope_where(scope);
         let sql = format!(
-            "SELECT wks.wk AS wk, COUNT(*) AS due, \
-             SUM(CASE WHEN EXISTS (SELECT 1 FROM check_ins c WHERE c.key_result_id = k.id \
-                 AND c.author_id = k.owner_id AND c.at >= wks.ws AND c.at < wks.we) \
-                 THEN 1 ELSE 0 END) AS done \
-             FROM {FROM} JOIN ({}) wks ON k.created_at < wks.we {} GROUP BY 1",
-            rows.join(" UNION ALL "),
+            "SELECT k.id AS id, k.objective_id AS objective_id FROM {FROM} {} ORDER BY k.id",
             w.sql()
         );
-        let mut found = vec![];
-        for r in self.db.fetch_all(&sql, w.args).await? {
-            found.push((r.int("wk")?, count(&r, "due")?, count(&r, "done")?));
-        }
-        Ok((0..weeks.len())
-            .map(|i| {
-                let (due, done) = found
-                    .iter()
-                    .find(|(wk, _, _)| *wk == i as i64)
-                    .map_or((0, 0), |(_, due, done)| (*due, *done));
-                CheckInWeek { week: i, due, done }
+        self.db
+            .fetch_all(&sql, w.args)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok((
+                    KeyResultId::from_string(r.text("id")?),
+                    ObjectiveId::from_string(r.text("objective_id")?),
+                ))
             })
-            .collect())
+            .collect()
     }
 
     async fn cell_key_results(

@@ -108,7 +108,7 @@ pub use cfrs::Cfrs;
 pub use check_ins::CheckIns;
 pub use cycles::Cycles;
 pub use dashboard::{
-    CheckInWeek, ConfidenceCount, DashboardKeyResult, DashboardScope, Dashboards, KeyResultCell,
+    ConfidenceCount, DashboardKeyResult, DashboardScope, Dashboards, KeyResultCell,
     StatusCount, StatusMove, WEEK_MICROS,
 };
 pub use data_feeds::DataFeeds;
@@ -242,6 +242,8 @@ pub struct PeopleFilter {
 pub struct TeamFilter {
     pub parent_id: Option<TeamId>,
     pub member_id: Option<PersonId>,
+    /// Only teams whose name contains these words (case-insensitive), for a picker's search.
+    pub name_contains: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -77,6 +77,11 @@ pub trait Teams: Send + Sync {
     async fn update_team(&self, ctx: &WriteCtx, before: &Team, after: &Team) -> StoreResult<Team>;
     /// The teams this person leads and every team below them (the team lead's reach).
     async fn teams_led_by(&self, person_id: &PersonId) -> StoreResult<Vec<TeamId>>;
+    /// Each of `ids` with itself and every team above it, as `(team, ancestor)` pairs, each
+    /// team's from itself upwards (its department, the team with no parent, last): which
+    /// department a team belongs to and whether it lies below a given team, for many teams in
+    /// one query.
+    async fn team_ancestors(&self, ids: &[TeamId]) -> StoreResult<Vec<(TeamId, TeamId)>>;
 }
 
 /// The Teams area through the shared handle: a caller holding a `DynStore` calls it with
@@ -109,6 +114,10 @@ impl Teams for dyn Store {
 
     async fn teams_led_by(&self, person_id: &PersonId) -> StoreResult<Vec<TeamId>> {
         self.as_teams().teams_led_by(person_id).await
+    }
+
+    async fn team_ancestors(&self, ids: &[TeamId]) -> StoreResult<Vec<(TeamId, TeamId)>> {
+        self.as_teams().team_ancestors(ids).await
     }
 }
 
@@ -240,6 +249,20 @@ impl Teams for SqlStore {
                 "EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = teams.id AND m.person_id = {p})"
             ));
         }
+        if let Some(q) = filter
+            .name_contains
+            .as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+        {
+            let escaped = q
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            let p = w.arg(format!("%{escaped}%"));
+            w.add(format!("LOWER(name) LIKE {p} ESCAPE '\\'"));
+        }
         if let Some(c) = id_cursor(page)? {
             let p = w.arg(c);
             w.add(format!("id > {p}"));
@@ -272,5 +295,27 @@ impl Teams for SqlStore {
             .iter()
             .map(|r| Ok(TeamId::from_string(r.text("id")?)))
             .collect()
+    }
+
+    async fn team_ancestors(&self, ids: &[TeamId]) -> StoreResult<Vec<(TeamId, TeamId)>> {
+        let ids: Vec<String> = ids.iter().map(|t| t.to_string()).collect();
+        fetch_in(
+            &mut self.ex(),
+            "WITH RECURSIVE up(team_id, ancestor_id, level) AS ( \
+             SELECT id, id, 0 FROM teams WHERE id",
+            "UNION ALL SELECT up.team_id, t.parent_id, up.level + 1 \
+             FROM up JOIN teams t ON t.id = up.ancestor_id WHERE t.parent_id IS NOT NULL) \
+             SELECT team_id, ancestor_id FROM up ORDER BY team_id, level",
+            &ids,
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                TeamId::from_string(r.text("team_id")?),
+                TeamId::from_string(r.text("ancestor_id")?),
+            ))
+        })
+        .collect()
     }
 }

@@ -226,6 +226,7 @@ const API: &[(&str, &str, &str, &str)] = &[
     ("GET",    "/reports/participation",              "yyonnyynn", "people's participation: a team lead reads the members of the teams they lead; only OKRs the reader may see count"),
     ("GET",    "/reports/financial",                  "yynnnnnyn", "key results tagged financial the reader may see, with totals per team and currency"),
     ("GET",    "/reports/calibration",                "yyonnyynn", "calibration by team: a team lead reads the teams they lead; computed only from OKRs the reader may see"),
+    ("GET",    "/reports/compliance",                 "yyonnyynn", "check-in compliance by team and week: a team lead reads the teams they lead; only OKRs the reader may see count"),
     // team reviews
     ("POST",   "/teams/{id}/reviews",                 "yyonnnnnn", "the lead of the team or of a team above it"),
     ("GET",    "/teams/{id}/reviews",                 "yyyyyyyyy", "each agenda lists only OKRs the reader may see"),
@@ -316,6 +317,8 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     ("GET",  "/reports/calibration",                "yyonnyynn", "people as `GET /api/v1/cycles/{id}/calibration` (not for a team lead), teams as `GET /api/v1/reports/calibration`"),
     ("GET",  "/reports/calibration/export",         "yyonnyynn", "as `GET /api/v1/reports/calibration?format=csv`"),
     ("GET",  "/reports/participation",              "yyonnyynn", "as `GET /api/v1/reports/participation`"),
+    ("GET",  "/reports/compliance",                 "yyonnyynn", "as `GET /api/v1/reports/compliance`"),
+    ("GET",  "/reports/compliance/export",          "yyonnyynn", "as `GET /api/v1/reports/compliance?format=csv`"),
     ("GET",  "/reports/participation/export",       "yyonnyynn", "as `GET /api/v1/reports/participation?format=csv`"),
     ("GET",  "/reports/financial",                  "yynnnnnyn", "as `GET /api/v1/reports/financial`"),
     ("GET",  "/reports/financial/export",           "yynnnnnyn", "as `GET /api/v1/reports/financial?format=csv`"),
@@ -405,6 +408,7 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     // the forms' pickers (suggestions as the reader types)
     ("GET",  "/pickers/people",                     "yyyyyyyyy", "active people matching what was typed"),
     ("GET",  "/pickers/objectives",                 "yyyyyyyyy", "open objectives the reader may see matching what was typed"),
+    ("GET",  "/pickers/teams",                      "yyyyyyyyy", "teams whose name matches what was typed (team names are not secret)"),
     // outbound webhooks
     ("GET",  "/admin/webhooks",                     "ynnnnnnnn", "the endpoints, a form to add one; whether private addresses are allowed"),
     ("GET",  "/admin/webhooks/{id}",                "ynnnnnnnn", "the endpoint's settings (never its secret) and recent deliveries"),

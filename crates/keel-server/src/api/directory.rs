@@ -168,6 +168,7 @@ async fn list_teams(
             .member_id
             .filter(|v| !v.is_empty())
             .map(PersonId::from_string),
+        ..TeamFilter::default()
     };
     let page = s
         .store()

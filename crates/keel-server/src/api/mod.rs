@@ -77,7 +77,7 @@ same way again until the state changes."
         (name = "search", description = "Finding objectives, key results, people and teams by name"),
         (name = "alignment", description = "The alignment tree: what each objective and key result contributes to, a level at a time"),
         (name = "dependencies", description = "Key results that depend on others, negotiated with the other key result's owner"),
-        (name = "reports", description = "Reports for HR, team leads, finance and analysts: participation, as JSON pages or CSV"),
+        (name = "reports", description = "Reports for HR, team leads, finance and analysts: participation, check-in compliance, financial key results and calibration, as JSON pages or CSV"),
         (name = "data", description = "Data in: values pushed to key results with ingest tokens, and KPIs with their healthy corridor"),
         (name = "webhooks", description = "Outbound webhooks: signed events sent to other systems (Slack, Teams, your own); administrators"),
         (name = "dashboards", description = "The company's and each team's figures: top objectives, key results by status and department, movers, confidence, check-ins"),

@@ -5,6 +5,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{page_request, ApiQuery};
 use crate::read::calibration::{self, TeamCalibrationParams, TeamCalibrationReport};
+use crate::read::compliance::{self, ComplianceParams, ComplianceReport};
 use crate::read::financial::{self, FinancialParams, FinancialReport};
 use crate::read::participation::{self, ParticipationParams, ParticipationReport};
 use crate::AppState;
@@ -21,6 +22,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(participation_report))
         .routes(routes!(financial_report))
         .routes(routes!(calibration_report))
+        .routes(routes!(compliance_report))
 }
 
 /// Whether the client asked for CSV (`format=csv`, or `Accept: text/csv` without a format);
@@ -224,4 +226,65 @@ async fn calibration_report(
         return Ok(calibration::csv_export(&report.lines));
     }
     Ok(Json(calibration::team_page(report, &page)?).into_response())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ComplianceQuery {
+    /// The cycle (the current one when absent).
+    cycle_id: Option<String>,
+    /// Only this team (or department) and the teams below it.
+    team_id: Option<String>,
+    /// How many check-in weeks, ending with the cycle's last week so far (1–52; 13 when
+    /// absent; fewer when the cycle has fewer so far).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 52)]
+    weeks: Option<String>,
+    /// `json` (default) or `csv` (every team, a record per team and week); `Accept: text/csv`
+    /// also selects CSV.
+    #[param(value_type = Option<super::audit::ExportFormat>, inline)]
+    format: Option<String>,
+    /// How many teams per page (1–500; 50 when absent).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
+    limit: Option<String>,
+    /// The `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+/// Check-in compliance by team over weeks: for each team, each check-in week of the cycle
+/// (starting on the organisation's check-in day), how many of its key results owed their
+/// owner's check-in and how many got it, by each key result's team cadence (a fortnightly key
+/// result owes one every other week; drafts, owners yet to accept, key results not yet active
+/// and closed or scored ones owe none). A key result counts for the teams it is shared with,
+/// else its objective's. The totals sum every team's line (every page). For administrators,
+/// champions, analysts and HR (every team) and team leads (the teams they lead and those below
+/// them); only OKRs the reader may see count.
+#[utoipa::path(get, path = "/reports/compliance", tag = "reports", params(ComplianceQuery),
+    responses((status = 200, description = "A page of teams with the totals, or every team and week as CSV",
+            content((ComplianceReport = "application/json"), (String = "text/csv"))),
+        (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn compliance_report(
+    State(s): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<ComplianceQuery>,
+) -> ApiResult<Response> {
+    // Permission first: a refused reader learns nothing from a 422.
+    crate::read::participation::reach(s.store(), &caller).await?;
+    let csv = wants_csv(q.format.as_deref(), &headers)?;
+    let page = page_request(q.limit.as_deref(), q.cursor.as_deref())?;
+    let params = ComplianceParams {
+        cycle_id: q.cycle_id,
+        team_id: q.team_id,
+        weeks: q.weeks,
+    };
+    let Some(report) = compliance::compute(s.store(), &caller, &params).await? else {
+        return Err(ApiError::invalid(
+            "cycle_id",
+            "there is no cycle yet: an administrator or champion creates one first",
+        ));
+    };
+    if csv {
+        return Ok(compliance::csv_export(&report.lines));
+    }
+    Ok(Json(compliance::page(report, &page)?).into_response())
 }

@@ -10,6 +10,7 @@
 //! rule every page uses, stored each round), so the dashboard says when they were last
 //! evaluated.
 
+use super::compliance;
 use super::lists::{cycles, names, pick_cycle};
 use super::views::{self, ObjectiveView};
 use crate::auth::Caller;
@@ -115,9 +116,12 @@ pub struct ConfidenceWeek {
 /// One week's owner check-ins.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CheckInWeekView {
-    /// The week's first day (weeks are the seven days up to now, and the six weeks before).
+    /// The week's first day: weeks start on the organisation's check-in day; the last one holds
+    /// today (or the cycle's last day), none comes before the cycle's first week.
     pub starts_on: chrono::NaiveDate,
-    /// Key results under way that week (active objective, owner accepted, existing by then).
+    /// Key results that owed their owner's check-in that week, by their team's cadence (the
+    /// rule of the compliance report, `read::compliance`: a fortnightly key result owes one
+    /// every other week; drafts, owners yet to accept and closed or scored key results owe none).
     pub due: u64,
     /// Of those, the ones their owner checked in that week.
     pub done: u64,
@@ -318,20 +322,17 @@ pub async fn dashboard(store: &dyn Store, s: &Scoped) -> ApiResult<Dashboard> {
     let end = now.min(day_start(cycle.ends_on + chrono::Duration::days(1)));
     d.confidence = confidence_weeks(store, scope, start, end).await?;
     if !company {
-        let weeks: Vec<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)> = (0
-            ..CHECK_IN_WEEKS)
-            .rev()
-            .map(|i| {
-                let e = now - chrono::Duration::days(7 * i as i64);
-                (e - chrono::Duration::days(7), e)
-            })
-            .collect();
-        d.check_ins = store
-            .check_in_weeks(scope, &weeks)
-            .await?
+        let weeks = compliance::cycle_weeks(
+            cycle,
+            settings.local_date(now),
+            CHECK_IN_WEEKS as u32,
+            settings.check_in_weekday.to_chrono(),
+        );
+        let owed = compliance::owed(store, scope, &weeks).await?;
+        d.check_ins = compliance::weekly(&owed, &weeks)
             .into_iter()
             .map(|w| CheckInWeekView {
-                starts_on: weeks[w.week].0.date_naive(),
+                starts_on: w.starts_on,
                 due: w.due,
                 done: w.done,
             })

@@ -15,6 +15,7 @@ pub mod calibration;
 pub mod cfrs;
 pub mod close_out;
 pub mod company;
+pub mod compliance;
 pub mod csv;
 pub mod dashboard;
 pub mod dependencies;

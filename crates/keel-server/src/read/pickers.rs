@@ -208,6 +208,66 @@ pub async fn resolve_objectives(
     Ok(out)
 }
 
+/// Teams whose name contains `q` (case-insensitive), by name: one query, however many teams
+/// there are; an empty `q` suggests nothing.
+pub async fn search_teams(store: &dyn Store, q: &str) -> ApiResult<Suggestions<Team>> {
+    let q = q.trim();
+    if q.is_empty() {
+        return Ok(Suggestions::of(vec![]));
+    }
+    let mut found = store
+        .list_teams(
+            &TeamFilter {
+                name_contains: Some(q.to_string()),
+                ..TeamFilter::default()
+            },
+            &PageRequest {
+                limit: SUGGESTIONS as u32 + 1,
+                cursor: None,
+            },
+        )
+        .await?
+        .items;
+    found.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    Ok(Suggestions::of(found))
+}
+
+/// The team a filter's team picker names: the choice posted (`chosen`, an id: 422 naming
+/// `field` when no team has it), else what was typed in its find field (an id or words of a
+/// name that must match exactly one team, or one team's whole name), else none. One or two
+/// queries, however many teams there are.
+pub async fn resolve_team(
+    store: &dyn Store,
+    field: &str,
+    chosen: Option<&str>,
+    typed: Option<&str>,
+) -> ApiResult<Option<Team>> {
+    if let Some(id) = chosen.map(str::trim).filter(|c| !c.is_empty()) {
+        return store
+            .team(&TeamId::from_string(id.to_string()))
+            .await?
+            .map(Some)
+            .ok_or_else(|| ApiError::invalid(field, format!("no team has the id '{id}'")));
+    }
+    let Some(part) = typed.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    if let Some(t) = store.team(&TeamId::from_string(part.to_string())).await? {
+        return Ok(Some(t));
+    }
+    let found = search_teams(store, part).await?;
+    let mut whole: Vec<Team> = found
+        .items
+        .iter()
+        .filter(|t| t.name.eq_ignore_ascii_case(part))
+        .cloned()
+        .collect();
+    if whole.len() == 1 {
+        return Ok(whole.pop());
+    }
+    only_one(field, part, found.items, found.more, "team").map(Some)
+}
+
 /// The one match of `part`, or why there is not one.
 fn only_one<T>(field: &str, part: &str, mut ids: Vec<T>, more: bool, what: &str) -> ApiResult<T> {
     match ids.len() {

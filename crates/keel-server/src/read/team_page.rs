@@ -61,7 +61,7 @@ pub async fn team_overview(
     };
     let filter = &TeamFilter {
         parent_id: Some(team.id.clone()),
-        member_id: None,
+        ..TeamFilter::default()
     };
     let mut sub_teams =
         keel_store::every_page(|page| async move { store.list_teams(filter, &page).await }).await?;

@@ -365,6 +365,33 @@ impl Assessor {
         }
     }
 
+    /// What `kr` (of `o`) owed in each check-in week starting on `weeks`: the one rule of
+    /// check-in compliance (`rhythm::week_check_in`), with its cadence, the day it became active
+    /// and its owner's own check-ins as status reads them. `closed_at`: when its objective or
+    /// cycle closed (`Rhythm::closed_since`), if it has; a score closes it too.
+    pub fn week_check_ins(
+        &self,
+        kr: &KeyResult,
+        o: &Objective,
+        closed_at: Option<chrono::DateTime<chrono::Utc>>,
+        weeks: &[chrono::NaiveDate],
+    ) -> Vec<rhythm::WeekCheckIn> {
+        let local = |t| self.settings.local_date(t);
+        let days: Vec<chrono::NaiveDate> = self.owner_check_ins(kr).map(|c| local(c.at)).collect();
+        let scored_at = self.scores.get(&kr.id).map(|s| s.scored_at);
+        let duty = rhythm::CheckInDuty {
+            active_on: self.active_since.get(&kr.id).copied().flatten().map(local),
+            closed_on: closed_at.into_iter().chain(scored_at).min().map(local),
+            owner_check_ins: &days,
+            cadence_days: self.cadence_days(kr, o),
+        };
+        let day = self.settings.check_in_weekday.to_chrono();
+        weeks
+            .iter()
+            .map(|w| rhythm::week_check_in(&duty, *w, day))
+            .collect()
+    }
+
     /// A reading's confidence on the organisation's scale in use, whatever scale it was given on.
     fn on_scale(&self, c: &keel_store::CheckInPoint) -> u8 {
         rhythm::rescale(c.confidence, c.scale, self.settings.confidence_scale)

@@ -150,6 +150,28 @@ pub struct Choice {
     pub selected: bool,
 }
 
+/// A team picker's one choice: the team chosen, if any (the picker finds the others, so a page
+/// never lists every team).
+pub fn team_choice(team: Option<&Team>) -> Vec<Choice> {
+    team.map(|t| Choice {
+        value: t.id.to_string(),
+        label: t.name.clone(),
+        selected: true,
+    })
+    .into_iter()
+    .collect()
+}
+
+/// A team filter's refusal in the reader's words: an unknown id (a stale link) asks to choose
+/// again; what was typed in the find field that matches no team, or several, says so.
+pub fn team_error(e: &keel_domain::FieldError) -> String {
+    if e.message.starts_with("no team has the id") {
+        "No such team: find it again.".into()
+    } else {
+        format!("Team: {}.", e.message)
+    }
+}
+
 /// The cycles as choices, the shown one selected.
 pub fn cycle_choices(cycles: &[Cycle], shown: Option<&Cycle>) -> Vec<Choice> {
     cycles

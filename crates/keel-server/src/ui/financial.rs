@@ -30,6 +30,9 @@ pub fn routes() -> Router<AppState> {
 pub struct ReportQuery {
     cycle_id: Option<String>,
     team_id: Option<String>,
+    /// What was typed in the team picker's find field (a form sent without JavaScript).
+    #[serde(rename = "team_id.find")]
+    team_find: Option<String>,
     cursor: Option<String>,
 }
 
@@ -106,7 +109,9 @@ fn row(l: FinancialLine) -> Row {
 struct FinancialPage {
     layout: Layout,
     cycles: Vec<Choice>,
+    /// The team chosen, if any (the picker finds the others).
     teams: Vec<Choice>,
+    team_find: String,
     cycle_error: Option<String>,
     team_error: Option<String>,
     error: Option<String>,
@@ -121,22 +126,25 @@ struct FinancialPage {
 pub async fn page(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
-    Query(q): Query<ReportQuery>,
+    Query(mut q): Query<ReportQuery>,
 ) -> Result<Response, UiError> {
     let store = state.store();
     crate::access::read_financial_report(&caller.person)?;
+    let team = crate::read::pickers::resolve_team(
+        store,
+        "team_id",
+        q.team_id.as_deref(),
+        q.team_find.as_deref(),
+    )
+    .await;
+    if let Ok(Some(t)) = &team {
+        q.team_id = Some(t.id.to_string());
+    }
     let mut page = FinancialPage {
         layout: Layout::signed_in(&caller, "/reports"),
         cycles: vec![],
-        teams: lists::all_teams(store)
-            .await?
-            .into_iter()
-            .map(|t| Choice {
-                selected: q.team_id.as_deref() == Some(t.id.as_str()),
-                value: t.id.to_string(),
-                label: t.name,
-            })
-            .collect(),
+        teams: super::company::team_choice(team.as_ref().ok().and_then(Option::as_ref)),
+        team_find: q.team_find.clone().unwrap_or_default(),
         cycle_error: None,
         team_error: None,
         error: None,
@@ -146,7 +154,11 @@ pub async fn page(
         next_href: None,
         csv_href: String::new(),
     };
-    let found = match financial::prepare(store, &caller, &q.params()).await {
+    let prepared = match team {
+        Err(e) => Err(e),
+        Ok(_) => financial::prepare(store, &caller, &q.params()).await,
+    };
+    let found = match prepared {
         Ok(Some(prepared)) => {
             let request = PageRequest {
                 limit: PER_PAGE,
@@ -197,7 +209,7 @@ pub async fn page(
                     page.cycle_error = Some("No such cycle: choose one from the list.".into())
                 }
                 "team_id" => {
-                    page.team_error = Some("No such team: choose one from the list.".into())
+                    page.team_error = Some(super::company::team_error(&e))
                 }
                 "cursor" => {
                     page.error = Some(

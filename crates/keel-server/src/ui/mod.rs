@@ -22,6 +22,7 @@ pub mod cfrs;
 pub mod charts;
 pub mod close_out;
 pub mod company;
+pub mod compliance;
 pub mod dashboard;
 pub mod data_feeds;
 pub mod dependencies;
@@ -90,6 +91,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(audit::routes())
         .merge(reports::routes())
         .merge(participation::routes())
+        .merge(compliance::routes())
         .merge(financial::routes())
         .merge(setup::routes())
         .merge(notifications::routes())

@@ -7,7 +7,7 @@ use super::company::{cycle_choices, Choice};
 use super::{render, Layout, SignedIn, UiError};
 use crate::error::ApiError;
 use crate::read::participation::{self, ParticipationLine, ParticipationParams, GAPS};
-use crate::read::{lists, participation::ParticipationTotals};
+use crate::read::{lists, participation::ParticipationTotals, pickers};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -32,6 +32,9 @@ pub fn routes() -> Router<AppState> {
 pub struct ReportQuery {
     cycle_id: Option<String>,
     team_id: Option<String>,
+    /// What was typed in the team picker's find field (a form sent without JavaScript).
+    #[serde(rename = "team_id.find")]
+    team_find: Option<String>,
     gap: Option<String>,
     cursor: Option<String>,
 }
@@ -114,7 +117,9 @@ fn row(l: ParticipationLine) -> Row {
 struct ParticipationPage {
     layout: Layout,
     cycles: Vec<Choice>,
+    /// The team chosen, if any (the picker finds the others).
     teams: Vec<Choice>,
+    team_find: String,
     gaps: Vec<Choice>,
     cycle_error: Option<String>,
     team_error: Option<String>,
@@ -179,7 +184,7 @@ fn readable(e: &FieldError) -> (&'static str, String) {
             "cycle_id",
             "No such cycle: choose one from the list.".into(),
         ),
-        "team_id" => ("team_id", "No such team: choose one from the list.".into()),
+        "team_id" => ("team_id", super::company::team_error(e)),
         "gap" => ("gap", "Choose whom to show from the list.".into()),
         "cursor" => (
             "",
@@ -193,23 +198,25 @@ fn readable(e: &FieldError) -> (&'static str, String) {
 pub async fn page(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
-    Query(q): Query<ReportQuery>,
+    Query(mut q): Query<ReportQuery>,
 ) -> Result<Response, UiError> {
     let store = state.store();
-    let reach = participation::reach(store, &caller).await?;
+    participation::reach(store, &caller).await?;
+    let team = pickers::resolve_team(
+        store,
+        "team_id",
+        q.team_id.as_deref(),
+        q.team_find.as_deref(),
+    )
+    .await;
+    if let Ok(Some(t)) = &team {
+        q.team_id = Some(t.id.to_string());
+    }
     let mut page = ParticipationPage {
         layout: Layout::signed_in(&caller, "/reports"),
         cycles: vec![],
-        teams: lists::all_teams(store)
-            .await?
-            .into_iter()
-            .filter(|t| reach.covers(&t.id))
-            .map(|t| Choice {
-                selected: q.team_id.as_deref() == Some(t.id.as_str()),
-                value: t.id.to_string(),
-                label: t.name,
-            })
-            .collect(),
+        teams: super::company::team_choice(team.as_ref().ok().and_then(Option::as_ref)),
+        team_find: q.team_find.clone().unwrap_or_default(),
         gaps: GAPS
             .iter()
             .zip([
@@ -235,7 +242,11 @@ pub async fn page(
         next_href: None,
         csv_href: String::new(),
     };
-    let found = match participation::prepare(store, &caller, &q.params()).await {
+    let prepared = match team {
+        Err(e) => Err(e),
+        Ok(_) => participation::prepare(store, &caller, &q.params()).await,
+    };
+    let found = match prepared {
         Ok(Some(prepared)) => {
             let request = PageRequest {
                 limit: PER_PAGE,

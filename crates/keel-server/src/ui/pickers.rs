@@ -1,4 +1,5 @@
-//! The pickers' suggestions as the reader types (`GET /pickers/people`, `GET /pickers/objectives`):
+//! The pickers' suggestions as the reader types (`GET /pickers/people`, `GET /pickers/objectives`,
+//! `GET /pickers/teams`):
 //! small HTML fragments htmx swaps into a form, next to the find field that asked (no inline
 //! script: the fields carry `hx-get`). Results are the reader's to see (`read::pickers`), at
 //! most a few, with "type more" when more match: never a silent cut.
@@ -20,11 +21,12 @@ use axum::routing::get;
 use axum::Router;
 use std::collections::HashMap;
 
-/// The two pickers.
+/// The pickers.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/pickers/people", get(people))
         .route("/pickers/objectives", get(objectives))
+        .route("/pickers/teams", get(teams))
 }
 
 /// One suggestion: the value posted and the words shown.
@@ -141,6 +143,33 @@ pub async fn objectives(
             me: false,
             value: o.id.to_string(),
             label: o.title,
+        })
+        .collect();
+    Ok(fragment(
+        a,
+        Suggestions {
+            items,
+            more: found.more,
+        },
+    ))
+}
+
+/// `GET /pickers/teams`: teams whose name contains what was typed (a team filter or form's
+/// picker, so that no page lists every team).
+pub async fn teams(
+    State(state): State<AppState>,
+    SignedIn(_caller): SignedIn,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, UiError> {
+    let a = asked(&q);
+    let found = pickers::search_teams(state.store(), &a.query).await?;
+    let items = found
+        .items
+        .into_iter()
+        .map(|t| Suggestion {
+            me: false,
+            value: t.id.to_string(),
+            label: t.name,
         })
         .collect();
     Ok(fragment(

@@ -67,6 +67,13 @@ pub async fn hub(
     }
     if people_reports {
         reports.push(ReportLink {
+            href: "/reports/compliance",
+            title: "Check-in compliance",
+            about: "Each team's check-ins done against those due, week by week, by each key result's team cadence (a team lead sees their teams); by cycle and team, with a CSV download.",
+        });
+    }
+    if people_reports {
+        reports.push(ReportLink {
             href: "/reports/calibration",
             title: "Confidence calibration",
             about: "For a closed cycle: how well each person's and each team's confidence foretold the outcome (a team lead sees their teams), with a CSV download of the teams.",

@@ -12,6 +12,7 @@ mod check_in_corrections;
 mod check_ins;
 mod close_out_pages;
 mod company_pages;
+mod compliance;
 mod conversations;
 mod dashboards;
 mod data_feeds;

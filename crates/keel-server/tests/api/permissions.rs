@@ -802,7 +802,9 @@ fn page_path(rule: &Row, f: &Fixture, t: &Targets) -> String {
 /// Rows about the people of a team (the reports a team lead reads for their own teams): walked
 /// narrowed to someone else's team, then to their own, as rows about one record are.
 fn team_scoped(path: &str) -> bool {
-    path.starts_with("/reports/participation") || path.starts_with("/reports/calibration")
+    path.starts_with("/reports/participation")
+        || path.starts_with("/reports/calibration")
+        || path.starts_with("/reports/compliance")
 }
 
 /// The fields a form row is submitted with. The walk asks whether the form is refused, not

@@ -744,6 +744,7 @@ async fn hub_lists_what_each_reader_may_open(w: World) {
         links(admin.page("/reports").await),
         set(&[
             "/reports/participation",
+            "/reports/compliance",
             "/reports/calibration",
             "/reports/financial"
         ])
@@ -756,7 +757,11 @@ async fn hub_lists_what_each_reader_may_open(w: World) {
     let lea = Browser::signed_in(app, &w.lea.0, "lea.lead@keel.test").await;
     assert_eq!(
         links(lea.page("/reports").await),
-        set(&["/reports/participation", "/reports/calibration"])
+        set(&[
+            "/reports/participation",
+            "/reports/compliance",
+            "/reports/calibration"
+        ])
     );
     let mo = Browser::signed_in(app, &w.mo.0, "mo.member@keel.test").await;
     assert_eq!(mo.get("/reports").await.status(), StatusCode::FORBIDDEN);

@@ -236,6 +236,20 @@ async fn teams_and_cycles_filter_and_paginate(s: DynStore, _url: String) {
         .await
         .unwrap();
     assert_eq!(of_member.items, vec![t2.clone()]);
+    // A picker's search: part of the name, any case; `%` and `_` are letters.
+    for (words, want) in [("ET", vec![t2.clone()]), ("alp", vec![t1.clone()]), ("a_", vec![])] {
+        let found = s
+            .list_teams(
+                &TeamFilter {
+                    name_contains: Some(words.into()),
+                    ..Default::default()
+                },
+                &page(10, None),
+            )
+            .await
+            .unwrap();
+        assert_eq!(found.items, want, "{words}");
+    }
     let p1 = s
         .list_teams(&TeamFilter::default(), &page(1, None))
         .await

@@ -34,6 +34,20 @@ async fn visibility_filter(s: DynStore, _url: String) {
     want.sort();
     assert_eq!(led, want);
     assert!(s.teams_led_by(&member.id).await.unwrap().is_empty());
+    // Each team with itself and every team above it.
+    let up = s
+        .team_ancestors(&[leaf.id.clone(), dept.id.clone()])
+        .await
+        .unwrap();
+    let of = |t: &TeamId| -> Vec<TeamId> {
+        up.iter()
+            .filter(|(x, _)| x == t)
+            .map(|(_, a)| a.clone())
+            .collect()
+    };
+    assert_eq!(of(&leaf.id), vec![leaf.id.clone(), squad.id.clone(), dept.id.clone()]);
+    assert_eq!(of(&dept.id), vec![dept.id.clone()]);
+    assert_eq!(up.len(), 4);
 
     // b.objective is public. A team objective shared with Leaf through a key result only, and a
     // private one with a key result Helper contributes to.
@@ -117,6 +131,24 @@ async fn visibility_filter(s: DynStore, _url: String) {
         }
         listed.sort();
         assert_eq!(listed, expected, "{a:?}");
+        // The key results check-in compliance counts: only those of objectives the reader sees.
+        let scope = DashboardScope {
+            reader: Reader::Audience(a.clone()),
+            cycle_id: b.cycle.id.clone(),
+            team_id: None,
+        };
+        let counted = s.scope_key_results(&scope).await.unwrap();
+        assert!(counted.iter().all(|(_, o)| expected.contains(o)), "{a:?}");
+        assert_eq!(
+            counted.iter().any(|(k, _)| k == &private_kr.id),
+            expected.contains(&private.id),
+            "{a:?}"
+        );
+        assert_eq!(
+            counted.iter().any(|(k, _)| k == &team_kr.id),
+            expected.contains(&team_o.id),
+            "{a:?}"
+        );
         // Audit events on invisible objectives (and their key results) are left out.
         let events = s
             .list_audit(
@@ -137,6 +169,16 @@ async fn visibility_filter(s: DynStore, _url: String) {
         }
         assert!(events.items.iter().any(|e| e.object_kind == "person"));
     }
+    // A team's scope: its key results and those of the teams below it.
+    let of_dept = s
+        .scope_key_results(&DashboardScope {
+            reader: Reader::Everyone,
+            cycle_id: b.cycle.id.clone(),
+            team_id: Some(dept.id.clone()),
+        })
+        .await
+        .unwrap();
+    assert_eq!(of_dept, vec![(team_kr.id.clone(), team_o.id.clone())]);
     // A deleted key result no longer grants sight.
     s.delete_key_result(&ctx(), &private_kr).await.unwrap();
     let got = s
