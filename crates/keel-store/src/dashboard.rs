@@ -2,9 +2,8 @@
 //! status (the periodic evaluator's stored status, `key_result_signals`), by department, the
 //! status changes since a moment (`key_result_status_changes`), owner confidence per week, and
 //! the key results check-in compliance is counted over. Each is one query whatever the
-//! organisation's size, filtered by
-//! the reader's visibility in SQL, so a private key result is counted only for those who may see
-//! it.
+//! organisation's size, filtered by the reader's visibility in SQL, so a private key result is
+//! counted only for those who may see it.
 //!
 //! Why a module of its own: these reads cross areas (key results, objectives, teams, check-ins,
 //! the evaluator's memory) and exist only for the dashboards; the status a key result is counted

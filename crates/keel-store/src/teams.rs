@@ -77,11 +77,11 @@ pub trait Teams: Send + Sync {
     async fn update_team(&self, ctx: &WriteCtx, before: &Team, after: &Team) -> StoreResult<Team>;
     /// The teams this person leads and every team below them (the team lead's reach).
     async fn teams_led_by(&self, person_id: &PersonId) -> StoreResult<Vec<TeamId>>;
-    /// Each of `ids` with itself and every team above it, as `(team, ancestor)` pairs, each
-    /// team's from itself upwards (its department, the team with no parent, last): which
-    /// department a team belongs to and whether it lies below a given team, for many teams in
-    /// one query.
-    async fn team_ancestors(&self, ids: &[TeamId]) -> StoreResult<Vec<(TeamId, TeamId)>>;
+    /// Each of `ids` with itself and every team above it, as `(team, ancestor, ancestor's
+    /// name)`, each team's from itself upwards (its department, the team with no parent, last):
+    /// which department a team belongs to and whether it lies below a given team, for many
+    /// teams in one query.
+    async fn team_ancestors(&self, ids: &[TeamId]) -> StoreResult<Vec<(TeamId, TeamId, String)>>;
 }
 
 /// The Teams area through the shared handle: a caller holding a `DynStore` calls it with
@@ -116,7 +116,7 @@ impl Teams for dyn Store {
         self.as_teams().teams_led_by(person_id).await
     }
 
-    async fn team_ancestors(&self, ids: &[TeamId]) -> StoreResult<Vec<(TeamId, TeamId)>> {
+    async fn team_ancestors(&self, ids: &[TeamId]) -> StoreResult<Vec<(TeamId, TeamId, String)>> {
         self.as_teams().team_ancestors(ids).await
     }
 }
@@ -297,7 +297,7 @@ impl Teams for SqlStore {
             .collect()
     }
 
-    async fn team_ancestors(&self, ids: &[TeamId]) -> StoreResult<Vec<(TeamId, TeamId)>> {
+    async fn team_ancestors(&self, ids: &[TeamId]) -> StoreResult<Vec<(TeamId, TeamId, String)>> {
         let ids: Vec<String> = ids.iter().map(|t| t.to_string()).collect();
         fetch_in(
             &mut self.ex(),
@@ -305,7 +305,8 @@ impl Teams for SqlStore {
              SELECT id, id, 0 FROM teams WHERE id",
             "UNION ALL SELECT up.team_id, t.parent_id, up.level + 1 \
              FROM up JOIN teams t ON t.id = up.ancestor_id WHERE t.parent_id IS NOT NULL) \
-             SELECT team_id, ancestor_id FROM up ORDER BY team_id, level",
+             SELECT up.team_id AS team_id, up.ancestor_id AS ancestor_id, a.name AS name \
+             FROM up JOIN teams a ON a.id = up.ancestor_id ORDER BY up.team_id, up.level",
             &ids,
         )
         .await?
@@ -314,6 +315,7 @@ impl Teams for SqlStore {
             Ok((
                 TeamId::from_string(r.text("team_id")?),
                 TeamId::from_string(r.text("ancestor_id")?),
+                r.text("name")?,
             ))
         })
         .collect()

@@ -285,7 +285,7 @@ pub async fn compute(
 }
 
 /// Each team's line (those within reach and, when a team is asked for, in its branch), by
-/// department then name: two queries (the teams above them, their names).
+/// department then name: one query (the teams above them, named).
 async fn by_team(
     store: &dyn Store,
     reach: &PeopleReach,
@@ -315,13 +315,11 @@ async fn by_team(
         return Ok(vec![]);
     }
     let mut above: HashMap<TeamId, Vec<TeamId>> = HashMap::new();
-    for (t, a) in store.team_ancestors(&ids).await? {
-        above.entry(t).or_default().push(a);
+    let mut names: HashMap<TeamId, String> = HashMap::new();
+    for (t, a, name) in store.team_ancestors(&ids).await? {
+        above.entry(t).or_default().push(a.clone());
+        names.insert(a, name);
     }
-    let mut named: Vec<TeamId> = above.values().flatten().cloned().collect();
-    named.sort();
-    named.dedup();
-    let names: HashMap<TeamId, String> = store.team_names(&named).await?.into_iter().collect();
     let name = |t: &TeamId| names.get(t).cloned().unwrap_or_default();
     let mut lines: Vec<TeamCompliance> = per_team
         .into_iter()

@@ -6,7 +6,9 @@
 //! Why one read model: the page and the API must show the same figures (a test compares them),
 //! and at 100,000 people a dashboard cannot read every objective. Each figure is one aggregate
 //! query in `keel_store::Dashboards` (a constant number of queries whatever the organisation's
-//! size), filtered by what the reader may see; statuses are the periodic evaluator's (the same
+//! size), filtered by what the reader may see, except a team's check-ins week by week: they
+//! follow each key result's cadence, so they are counted by `read::compliance` (the report's
+//! rule) from the team's key results; statuses are the periodic evaluator's (the same
 //! rule every page uses, stored each round), so the dashboard says when they were last
 //! evaluated.
 

@@ -1,12 +1,12 @@
 //! What the OKR forms offer to choose from, filtered by what the reader may see (the doctrine's
 //! "Visibility": a form never lists the title of an objective its reader could not open).
 //!
-//! Cycles and teams are few and listed whole. People and objectives may be many (100,000 people
-//! in a large organisation): the forms list only those already chosen, with a find field that
-//! accepts an email, an id or words of a name or title (resolved here when the form is sent
-//! without JavaScript), and that suggests matches as the reader types (`GET /pickers/people?q=`,
-//! `GET /pickers/objectives?q=`), a few at a time with an explicit "refine your search" when
-//! more match, never a silent cut.
+//! Cycles are few and listed whole. People, objectives and teams may be many (100,000 people in
+//! a large organisation, thousands of teams): the forms list only those already chosen, with a
+//! find field that accepts an email, an id or words of a name or title (resolved here when the
+//! form is sent without JavaScript), and that suggests matches as the reader types
+//! (`GET /pickers/people?q=`, `GET /pickers/objectives?q=`, `GET /pickers/teams?q=`), a few at a
+//! time with an explicit "refine your search" when more match, never a silent cut.
 
 use crate::error::{ApiError, ApiResult};
 use crate::services::guards;
@@ -17,11 +17,12 @@ use keel_store::{
     PeopleFilter, Store, TeamFilter, Teams,
 };
 
-/// The choices the OKR forms offer: open cycles and teams (listed whole), and the people and
-/// OKRs already chosen, named (others are found with the pickers).
+/// The choices the OKR forms offer: open cycles (listed whole), and the people, teams and OKRs
+/// already chosen, named (others are found with the pickers).
 #[derive(Debug, Clone, Default)]
 pub struct FormOptions {
     pub cycles: Vec<Cycle>,
+    /// The teams already chosen.
     pub teams: Vec<Team>,
     /// The people already chosen (owner, sponsor, contributors).
     pub people: Vec<Person>,
@@ -35,13 +36,14 @@ const SEARCH_PAGE: u32 = 500;
 /// How many suggestions a picker shows at most; when more match it says so.
 pub const SUGGESTIONS: usize = 20;
 
-/// The open cycles and the teams, and the people and OKRs already chosen (`people`, `okrs`:
+/// The open cycles, and the people, teams and OKRs already chosen (`people`, `teams`, `okrs`:
 /// ids as typed), for the OKR forms. A chosen OKR `viewer` may not see is left out: its title
-/// is never shown. Five queries, and one more per further page of cycles or teams.
+/// is never shown. Six queries, and one more per further page of cycles.
 pub async fn form_options(
     store: &dyn Store,
     viewer: &Viewer,
     people: &[PersonId],
+    teams: &[TeamId],
     okrs: &[String],
 ) -> ApiResult<FormOptions> {
     let cycles =
@@ -50,9 +52,7 @@ pub async fn form_options(
             .into_iter()
             .filter(|c| c.state != CycleState::Closed)
             .collect();
-    let teams =
-        every_page(|page| async move { store.list_teams(&TeamFilter::default(), &page).await })
-            .await?;
+    let teams = store.teams_by_ids(teams).await?;
     let people = store.people_by_ids(people).await?;
     let named = guards::okrs_by_ids(store, okrs).await?;
     let objective_ids: Vec<ObjectiveId> = named.values().map(|(_, o)| o.clone()).collect();
@@ -266,6 +266,27 @@ pub async fn resolve_team(
         return Ok(whole.pop());
     }
     only_one(field, part, found.items, found.more, "team").map(Some)
+}
+
+/// [`resolve_people`] for teams: each comma-separated part of what was typed is a team's id or
+/// words of its name (or its whole name) naming exactly one team.
+pub async fn resolve_teams(
+    store: &dyn Store,
+    field: &str,
+    typed: &str,
+    already: &[String],
+) -> ApiResult<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for part in typed.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let found = search_teams(store, part).await?;
+        if found.items.iter().any(|t| already.contains(&t.id.to_string())) {
+            continue;
+        }
+        if let Some(t) = resolve_team(store, field, None, Some(part)).await? {
+            out.push(t.id.to_string());
+        }
+    }
+    Ok(out)
 }
 
 /// The one match of `part`, or why there is not one.

@@ -83,7 +83,10 @@ impl NodeLine {
 struct TreePage {
     layout: Layout,
     cycles: Vec<Choice>,
+    /// The team chosen, if any (the picker finds the others).
     teams: Vec<Choice>,
+    /// What was typed in the team's find field (kept when it named no team).
+    team_find: String,
     statuses: Vec<Choice>,
     /// The owner chosen, as `(id, name)`.
     owner: Option<(String, String)>,
@@ -146,6 +149,7 @@ pub async fn tree(
 ) -> Result<Response, UiError> {
     let store = state.store();
     let owner_find = q_str(&q, "owner_id.find").unwrap_or_default();
+    let team_find = q_str(&q, "team_id.find").unwrap_or_default();
     let mut filter = TreeFilter {
         cycle_id: q_str(&q, "cycle_id"),
         team_id: q_str(&q, "team_id"),
@@ -158,6 +162,11 @@ pub async fn tree(
         if filter.owner_id.is_none() && !owner_find.is_empty() {
             let found = pickers::resolve_people(store, "owner_id", &owner_find, &[]).await?;
             filter.owner_id = found.first().map(PersonId::to_string);
+        }
+        if filter.team_id.is_none() && !team_find.is_empty() {
+            let found =
+                pickers::resolve_team(store, "team_id", None, Some(team_find.as_str())).await?;
+            filter.team_id = found.map(|t| t.id.to_string());
         }
         let f = alignment::filters(store, &filter).await?;
         let page = PageRequest {
@@ -180,7 +189,6 @@ pub async fn tree(
         Some((field, _)) if field == "cycle_id" => filter.cycle_id.clone(),
         _ => f.cycle.as_ref().map(|c| c.id.to_string()),
     };
-    let teams = crate::read::lists::all_teams(store).await?;
     let level = level.unwrap_or(Level {
         parent: None,
         nodes: vec![],
@@ -212,14 +220,13 @@ pub async fn tree(
                 selected: shown_cycle.as_deref() == Some(c.id.as_str()),
             })
             .collect(),
-        teams: teams
-            .iter()
-            .map(|t| Choice {
-                value: t.id.to_string(),
-                label: t.name.clone(),
-                selected: filter.team_id.as_deref() == Some(t.id.as_str()),
-            })
-            .collect(),
+        // The team filter is a picker: only the team chosen is named, never every team.
+        teams: super::company::team_choice(f.team.as_ref()),
+        team_find: if f.team.is_some() {
+            String::new()
+        } else {
+            team_find
+        },
         statuses: Status::ALL
             .iter()
             .map(|s| Choice {

@@ -149,7 +149,7 @@ struct CompliancePage {
     /// The weeks' first days, in words.
     week_labels: Vec<String>,
     /// Over every team (every page).
-    teams: u64,
+    team_count: u64,
     totals: Vec<Cell>,
     total: Cell,
     groups: Vec<Group>,
@@ -207,7 +207,7 @@ fn empty_page(caller: &crate::auth::Caller, q: &ReportQuery) -> CompliancePage {
         error: None,
         cycle_name: String::new(),
         week_labels: vec![],
-        teams: 0,
+        team_count: 0,
         totals: vec![],
         total: total_of(0, 0),
         groups: vec![],
@@ -259,7 +259,7 @@ pub async fn page(
             page.cycle_name = cycle.name.clone();
             page.teams = super::company::team_choice(team.as_ref());
             page.week_labels = shown.weeks.iter().map(|w| format::date(*w)).collect();
-            page.teams = shown.totals.teams;
+            page.team_count = shown.totals.teams;
             page.totals = shown.totals.weeks.iter().map(cell).collect();
             page.total = total_of(shown.totals.due, shown.totals.done);
             let team_id = team.as_ref().map(|t| t.id.to_string());

@@ -43,7 +43,9 @@ pub struct Row {
 struct ObjectivesPage {
     layout: Layout,
     cycles: Vec<Choice>,
+    /// The team chosen, if any (the picker finds the others).
     teams: Vec<Choice>,
+    team_find: String,
     kinds: Vec<Choice>,
     states: Vec<Choice>,
     sorts: Vec<Choice>,
@@ -59,6 +61,9 @@ struct ObjectivesPage {
 pub struct ListQuery {
     cycle_id: Option<String>,
     team_id: Option<String>,
+    /// What was typed in the team picker's find field (a form sent without JavaScript).
+    #[serde(rename = "team_id.find")]
+    team_find: Option<String>,
     owner_id: Option<String>,
     kind: Option<String>,
     state: Option<String>,
@@ -162,11 +167,31 @@ fn readable(e: &FieldError) -> String {
 pub async fn list(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
-    Query(q): Query<ListQuery>,
+    Query(mut q): Query<ListQuery>,
 ) -> Result<Response, UiError> {
     let all_cycles = lists::cycles(state.store()).await?;
     let today = crate::services::today(state.store()).await?;
     let mut error = None;
+    // The team filter is a picker: only the team chosen is read, never every team.
+    let team = match crate::read::pickers::resolve_team(
+        state.store(),
+        "team_id",
+        q.team_id.as_deref(),
+        q.team_find.as_deref(),
+    )
+    .await
+    {
+        Ok(t) => t,
+        Err(ApiError::Invalid(e)) => {
+            error = Some(super::company::team_error(&e));
+            q.team_id = None;
+            None
+        }
+        Err(e) => return Err(UiError(e)),
+    };
+    if let Some(t) = &team {
+        q.team_id = Some(t.id.to_string());
+    }
     let cycle = match lists::pick_cycle(&all_cycles, q.cycle_id.as_deref(), today) {
         Ok(c) => c,
         Err(ApiError::Invalid(e)) => {
@@ -183,19 +208,11 @@ pub async fn list(
         }
         Err(e) => return Err(UiError(e)),
     };
-    let team_choices = lists::all_teams(state.store())
-        .await?
-        .into_iter()
-        .map(|t| Choice {
-            selected: q.team_id.as_deref() == Some(t.id.as_str()),
-            value: t.id.to_string(),
-            label: t.name,
-        })
-        .collect();
     let page = ObjectivesPage {
         layout: Layout::signed_in(&caller, "/objectives"),
         cycles: cycle_choices(&all_cycles, cycle.as_ref()),
-        teams: team_choices,
+        teams: super::company::team_choice(team.as_ref()),
+        team_find: q.team_find.clone().unwrap_or_default(),
         kinds: choices(
             &[("committed", "Committed"), ("aspirational", "Aspirational")],
             q.kind.as_deref(),

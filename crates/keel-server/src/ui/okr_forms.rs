@@ -93,6 +93,7 @@ fn picker(f: &Field) -> Option<(String, &'static str)> {
             "/pickers/objectives",
             "Find an objective: words of its title",
         ),
+        "team_ids" => ("/pickers/teams", "Find a team: words of its name"),
         _ => return None,
     };
     let shape = match f.name {
@@ -251,8 +252,9 @@ fn inputs(
                     value,
                     label,
                 })
-                // Several people are ticked boxes: those chosen (the picker finds others).
-                .filter(|c| f.name != "contributor_ids" || c.selected)
+                // Several people or teams are ticked boxes: those chosen (the picker finds
+                // others).
+                .filter(|c| !matches!(f.name, "contributor_ids" | "team_ids") || c.selected)
                 .collect();
             Input {
                 checked: f.kind == "checkbox" && f.value == "on",
@@ -481,8 +483,13 @@ async fn form_options(
         .flat_map(|n| pickers::split_ids(&[value(n)]))
         .map(PersonId::from_string)
         .collect();
+    let teams: Vec<TeamId> = pickers::split_ids(&[value("team_ids")])
+        .into_iter()
+        .map(TeamId::from_string)
+        .collect();
     let okrs = pickers::split_ids(&[value("parent_ids")]);
-    Ok(pickers::form_options(state.store(), &Viewer::of(&caller.person), &people, &okrs).await?)
+    let viewer = Viewer::of(&caller.person);
+    Ok(pickers::form_options(state.store(), &viewer, &people, &teams, &okrs).await?)
 }
 
 /// Shows `err` on the form if it is about the input; any other error is the page's.
@@ -547,6 +554,17 @@ async fn apply_finds(
             Err(e @ ApiError::Invalid(_)) => errors.push(e),
             Err(e) => return Err(UiError(e)),
         }
+    }
+    let typed = posted.one("team_ids.find");
+    let already = posted.many("team_ids");
+    match pickers::resolve_teams(state.store(), "team_ids", &typed, &already).await {
+        Ok(found) => posted
+            .0
+            .entry("team_ids".to_string())
+            .or_default()
+            .extend(found),
+        Err(e @ ApiError::Invalid(_)) => errors.push(e),
+        Err(e) => return Err(UiError(e)),
     }
     let typed = posted.one("parent_ids.find");
     let already = posted.many("parent_ids");

@@ -253,3 +253,68 @@ async fn never_deactivated(c: Cast) {
         .await;
     assert!(field_error(&html, "recognition-to_id").is_some(), "{html}");
 }
+
+#[tokio::test]
+async fn the_okr_forms_find_teams_by_typing() {
+    teams_by_typing(cast(spawn_app().await).await).await;
+}
+
+#[tokio::test]
+async fn the_okr_forms_find_teams_by_typing_on_postgres() {
+    if postgres_configured() {
+        teams_by_typing(cast(spawn_app_on(Db::Postgres).await).await).await;
+    }
+}
+
+/// The OKR forms list no team but those chosen (a form's cost never grows with the number of
+/// teams): the team picker suggests as one types, and without JavaScript what was typed is
+/// resolved when the form is sent, a 422 naming the field when it names several teams.
+async fn teams_by_typing(c: Cast) {
+    let growth = c.app.team("Growth").await;
+    c.app.team("Growth Labs").await;
+    c.app.team("Support").await;
+    let form = c.ada.page("/objectives/new").await;
+    assert!(form.attrs("input[name=\"team_ids\"]", "value").is_empty());
+    let ask = form
+        .attr("input[name=\"team_ids.find\"]", "hx-get")
+        .expect("a team find field on the objective form");
+    assert!(ask.starts_with("/pickers/teams?"), "{ask}");
+    let found = c.ada.page("/pickers/teams?field=team_ids&q=grow").await;
+    assert_eq!(found.attrs("input[name=\"team_ids\"]", "value").len(), 2);
+    let cycle = c.app.cycle("2027 Q1").await;
+    let fields = |find: &'static str| {
+        vec![
+            ("title", "Grow by typing".to_string()),
+            ("cycle_id", cycle.clone()),
+            ("owner_id", c.app.admin_id.clone()),
+            ("team_ids.find", find.to_string()),
+            ("kind", "committed".to_string()),
+            ("visibility", "public".to_string()),
+            ("state", "draft".to_string()),
+        ]
+    };
+    let several = fields("Grow");
+    let several: Vec<(&str, &str)> = several.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let resp = c
+        .ada
+        .submit_from("/objectives/new", "/objectives/new", &several)
+        .await;
+    assert_eq!(resp.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    let page = Page::parse(&resp.text().await.unwrap());
+    assert!(page.field_error("team_ids").is_some(), "{}", page.body());
+    let whole = fields("growth");
+    let whole: Vec<(&str, &str)> = whole.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let resp = c
+        .ada
+        .submit_from("/objectives/new", "/objectives/new", &whole)
+        .await;
+    assert_eq!(resp.status(), reqwest::StatusCode::SEE_OTHER);
+    let id = location(&resp)
+        .trim_start_matches("/objectives/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let o = json_of(&c.app, &format!("/api/v1/objectives/{id}")).await;
+    assert_eq!(o["team_ids"][0], growth.as_str(), "{o}");
+}

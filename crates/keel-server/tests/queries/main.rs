@@ -6,7 +6,9 @@
 //! results), the KPIs (API and page) and the dashboards with the key results behind their
 //! figures (API and page), and a team's dependency map (at 10 and at 300 dependencies each
 //! way: the team's key results are read 500 ids to a query) and the calibration report by team
-//! (API and page, at 10 and 1,000 teams), on SQLite and PostgreSQL.
+//! (API and page, at 10 and 1,000 teams), the check-in compliance report (API, page and CSV),
+//! the team dashboard's check-in figure and the report pages' team pickers (at 10 and 1,000
+//! teams), on SQLite and PostgreSQL.
 //!
 //! Its own test binary: the store counts the reads of the whole process
 //! (`keel_store::testing::reads`), so nothing else may run beside it; the backends run one after
@@ -418,8 +420,77 @@ async fn calibration_read_constant(app: TestApp) {
     }
 }
 
+/// Key results `from..to` of `objective`, each shared with a team of its own, below the
+/// department `parent`.
+async fn add_teams_with_key_results(
+    app: &TestApp,
+    objective: &str,
+    parent: &str,
+    from: usize,
+    to: usize,
+) {
+    for n in from..to {
+        let team = app
+            .create(
+                "/api/v1/teams",
+                json!({"name": format!("Squad {n:04}"), "parent_id": parent}),
+            )
+            .await["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        app.create(
+            &format!("/api/v1/objectives/{objective}/key-results"),
+            json!({"title": format!("Measured {n:04}"), "kind": "increase", "start": 0, "target": 100, "team_ids": [team]}),
+        )
+        .await;
+    }
+}
+
+/// The check-in compliance report (API, page, CSV), the team dashboard's check-in figure and
+/// the report pages' team pickers cost the same reads at 10 and at 1,000 teams, each with a
+/// key result.
+async fn compliance_read_constant(app: TestApp) {
+    let cycle = app.cycle("2026 Q4").await;
+    let admin = Browser::admin(&app).await;
+    let department = app.team("Engineering").await;
+    let objective = app
+        .create(
+            "/api/v1/objectives",
+            // Shared through its key results only: each read of ids stays within one chunk.
+            json!({"title": "Ship", "cycle_id": cycle, "visibility": "public", "state": "active"}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let paths = [
+        format!("/api/v1/reports/compliance?cycle_id={cycle}&limit=500"),
+        format!("/reports/compliance?cycle_id={cycle}"),
+        format!("/reports/compliance/export?cycle_id={cycle}"),
+        format!("/reports/compliance?cycle_id={cycle}&team_id.find=Engineering"),
+        format!("/api/v1/teams/{department}/dashboard?cycle_id={cycle}"),
+        format!("/reports/participation?cycle_id={cycle}"),
+        format!("/reports/financial?cycle_id={cycle}"),
+        "/pickers/teams?field=team_id&as=options&q=squad".to_string(),
+    ];
+    add_teams_with_key_results(&app, &objective, &department, 0, 10).await;
+    let mut at_ten = Vec::new();
+    for p in &paths {
+        at_ten.push(reads_of(&app, &admin, p).await);
+    }
+    add_teams_with_key_results(&app, &objective, &department, 10, 1000).await;
+    for (p, ten) in paths.iter().zip(at_ten) {
+        let thousand = reads_of(&app, &admin, p).await;
+        eprintln!("{p}: {ten} reads at 10 teams, {thousand} at 1,000");
+        assert!(ten > 0);
+        assert_eq!(thousand, ten, "{p}: {ten} reads at 10, {thousand} at 1,000");
+    }
+}
+
 #[tokio::test]
 async fn pages_cost_a_constant_number_of_queries() {
+    compliance_read_constant(spawn_app().await).await;
     calibration_read_constant(spawn_app().await).await;
     constant_reads(spawn_app().await).await;
     reports_read_constant(spawn_app().await).await;
@@ -430,6 +501,7 @@ async fn pages_cost_a_constant_number_of_queries() {
         constant_reads(spawn_app_on(Db::Postgres).await).await;
         reports_read_constant(spawn_app_on(Db::Postgres).await).await;
         calibration_read_constant(spawn_app_on(Db::Postgres).await).await;
+        compliance_read_constant(spawn_app_on(Db::Postgres).await).await;
         notifications_read_constant(spawn_app_on(Db::Postgres).await).await;
         dashboards_read_constant(spawn_app_on(Db::Postgres).await).await;
         team_map_reads_constant(spawn_app_on(Db::Postgres).await).await;

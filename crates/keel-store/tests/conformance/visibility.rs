@@ -41,10 +41,11 @@ async fn visibility_filter(s: DynStore, _url: String) {
         .unwrap();
     let of = |t: &TeamId| -> Vec<TeamId> {
         up.iter()
-            .filter(|(x, _)| x == t)
-            .map(|(_, a)| a.clone())
+            .filter(|(x, _, _)| x == t)
+            .map(|(_, a, _)| a.clone())
             .collect()
     };
+    assert!(up.contains(&(leaf.id.clone(), dept.id.clone(), "Department".to_string())));
     assert_eq!(of(&leaf.id), vec![leaf.id.clone(), squad.id.clone(), dept.id.clone()]);
     assert_eq!(of(&dept.id), vec![dept.id.clone()]);
     assert_eq!(up.len(), 4);

@@ -214,5 +214,6 @@ fn pages(
             format!("/teams/{}/dependencies", team),
         ),
         ("41-key-result", format!("/key-results/{}", key_result)),
+        ("42-reports-compliance", "/reports/compliance".into()),
     ]
 }

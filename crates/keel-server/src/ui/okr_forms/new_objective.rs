@@ -13,7 +13,7 @@ pub async fn new_objective_form(
 ) -> Result<Response, UiError> {
     // Read-only roles get the 403 page, not a form they could fill in and never save.
     access::create_okr(&caller.person)?;
-    let cycles = pickers::form_options(state.store(), &Viewer::of(&caller.person), &[], &[])
+    let cycles = pickers::form_options(state.store(), &Viewer::of(&caller.person), &[], &[], &[])
         .await?
         .cycles;
     let today = chrono::Utc::now().date_naive();
