@@ -305,9 +305,8 @@ pub fn check_in_weeks(
     check_in_day: chrono::Weekday,
 ) -> Vec<chrono::NaiveDate> {
     use chrono::Datelike;
-    let back = (last_day.weekday().num_days_from_monday() + 7
-        - check_in_day.num_days_from_monday())
-        % 7;
+    let back =
+        (last_day.weekday().num_days_from_monday() + 7 - check_in_day.num_days_from_monday()) % 7;
     let last_start = last_day - chrono::Days::new(u64::from(back));
     (0..weeks)
         .rev()
@@ -641,7 +640,10 @@ mod tests {
         let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
         // Mondays: 2026-11-02, 09, 16, 23, 30.
         let weeks = check_in_weeks(d(12, 2), 5, Mon);
-        assert_eq!(weeks, vec![d(11, 2), d(11, 9), d(11, 16), d(11, 23), d(11, 30)]);
+        assert_eq!(
+            weeks,
+            vec![d(11, 2), d(11, 9), d(11, 16), d(11, 23), d(11, 30)]
+        );
         let check_ins = [d(11, 3), d(11, 17)];
         let owed = |cadence, closed_on, active_on| {
             let duty = CheckInDuty {
@@ -658,10 +660,16 @@ mod tests {
         use WeekCheckIn::*;
         // Active since Wednesday 28 October: due from the week of 2 November.
         let active = Some(d(10, 28));
-        assert_eq!(owed(7, None, active), vec![Done, Missed, Done, Missed, Missed]);
+        assert_eq!(
+            owed(7, None, active),
+            vec![Done, Missed, Done, Missed, Missed]
+        );
         // Fortnightly: first due Monday 9 November, but checked in early on 3 November, so due
         // the week of 16 November (done on the 17th), then the week of 30 November.
-        assert_eq!(owed(14, None, active), vec![NotDue, NotDue, Done, NotDue, Missed]);
+        assert_eq!(
+            owed(14, None, active),
+            vec![NotDue, NotDue, Done, NotDue, Missed]
+        );
         assert_eq!(owed(7, None, None), vec![NotDue; 5], "a draft owes nothing");
         assert_eq!(
             owed(7, None, Some(d(11, 18))),

@@ -108,8 +108,8 @@ pub use cfrs::Cfrs;
 pub use check_ins::CheckIns;
 pub use cycles::Cycles;
 pub use dashboard::{
-    ConfidenceCount, DashboardKeyResult, DashboardScope, Dashboards, KeyResultCell,
-    StatusCount, StatusMove, WEEK_MICROS,
+    ConfidenceCount, DashboardKeyResult, DashboardScope, Dashboards, KeyResultCell, StatusCount,
+    StatusMove, WEEK_MICROS,
 };
 pub use data_feeds::DataFeeds;
 pub use db::SqliteSynchronous;

@@ -260,12 +260,7 @@ pub async fn compute(
     let Some(cycle) = pick_cycle(&all, params.cycle_id.as_deref(), today)? else {
         return Ok(None);
     };
-    let weeks = cycle_weeks(
-        &cycle,
-        today,
-        wanted,
-        settings.check_in_weekday.to_chrono(),
-    );
+    let weeks = cycle_weeks(&cycle, today, wanted, settings.check_in_weekday.to_chrono());
     let scope = DashboardScope {
         reader: Reader::of(Viewer::of(&caller.person).audience()),
         cycle_id: cycle.id.clone(),

@@ -279,7 +279,11 @@ pub async fn resolve_teams(
     let mut out: Vec<String> = Vec::new();
     for part in typed.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let found = search_teams(store, part).await?;
-        if found.items.iter().any(|t| already.contains(&t.id.to_string())) {
+        if found
+            .items
+            .iter()
+            .any(|t| already.contains(&t.id.to_string()))
+        {
             continue;
         }
         if let Some(t) = resolve_team(store, field, None, Some(part)).await? {

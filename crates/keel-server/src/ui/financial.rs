@@ -208,9 +208,7 @@ pub async fn page(
                 "cycle_id" => {
                     page.cycle_error = Some("No such cycle: choose one from the list.".into())
                 }
-                "team_id" => {
-                    page.team_error = Some(super::company::team_error(&e))
-                }
+                "team_id" => page.team_error = Some(super::company::team_error(&e)),
                 "cursor" => {
                     page.error = Some(
                         "That link to the next page has expired: start from the first page.".into(),

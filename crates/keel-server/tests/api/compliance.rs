@@ -282,7 +282,13 @@ async fn counts_by_cadence_and_reader(w: World) {
     let (per_week, all) = sums(&items, 5);
     assert_eq!(totals["teams"], 3);
     assert_eq!(weeks_of(&totals), per_week);
-    assert_eq!((totals["due"].as_u64().unwrap(), totals["done"].as_u64().unwrap()), (all.0, all.1));
+    assert_eq!(
+        (
+            totals["due"].as_u64().unwrap(),
+            totals["done"].as_u64().unwrap()
+        ),
+        (all.0, all.1)
+    );
     assert_eq!(all, (12, 3));
     // HR and Sales' lead never see the private objective counted; the lead only Sales' teams.
     for token in [&w.hr.1, &w.lea.1] {
@@ -367,7 +373,11 @@ async fn who_may_read_and_bad_input(w: World) {
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await;
-        assert!(page.field_error(field).is_some(), "{query}: {}", page.body());
+        assert!(
+            page.field_error(field).is_some(),
+            "{query}: {}",
+            page.body()
+        );
     }
     let mo = Browser::signed_in(app, &w.mo.0, "mo.member@keel.test").await;
     assert_eq!(
@@ -412,7 +422,10 @@ async fn page_figures_equal_the_api_list(w: World) {
         let rows = page.rows("table.compliance tbody");
         assert!(rows.iter().any(|r| r[0] == "Sales EMEA"));
         assert!(page.mentions("behind") && page.mentions("on rhythm"));
-        assert!(!page.mentions("=Ops"), "the private objective's team is not counted");
+        assert!(
+            !page.mentions("=Ops"),
+            "the private objective's team is not counted"
+        );
         assert!(page.links_to(&format!(
             "/reports/compliance/export?cycle_id={}&weeks=4",
             w.cycle
@@ -431,8 +444,13 @@ async fn page_figures_equal_the_api_list(w: World) {
         page.texts("table.compliance tbody tr[data-team] > th"),
         ["Sales EMEA"]
     );
-    let found = hr.html("/pickers/teams?field=team_id&as=options&q=sales").await;
-    assert!(found.contains("Sales EMEA") && found.contains(">Sales<"), "{found}");
+    let found = hr
+        .html("/pickers/teams?field=team_id&as=options&q=sales")
+        .await;
+    assert!(
+        found.contains("Sales EMEA") && found.contains(">Sales<"),
+        "{found}"
+    );
 }
 
 async fn exports_csv(w: World) {

@@ -237,7 +237,11 @@ async fn teams_and_cycles_filter_and_paginate(s: DynStore, _url: String) {
         .unwrap();
     assert_eq!(of_member.items, vec![t2.clone()]);
     // A picker's search: part of the name, any case; `%` and `_` are letters.
-    for (words, want) in [("ET", vec![t2.clone()]), ("alp", vec![t1.clone()]), ("a_", vec![])] {
+    for (words, want) in [
+        ("ET", vec![t2.clone()]),
+        ("alp", vec![t1.clone()]),
+        ("a_", vec![]),
+    ] {
         let found = s
             .list_teams(
                 &TeamFilter {

@@ -46,7 +46,10 @@ async fn visibility_filter(s: DynStore, _url: String) {
             .collect()
     };
     assert!(up.contains(&(leaf.id.clone(), dept.id.clone(), "Department".to_string())));
-    assert_eq!(of(&leaf.id), vec![leaf.id.clone(), squad.id.clone(), dept.id.clone()]);
+    assert_eq!(
+        of(&leaf.id),
+        vec![leaf.id.clone(), squad.id.clone(), dept.id.clone()]
+    );
     assert_eq!(of(&dept.id), vec![dept.id.clone()]);
     assert_eq!(up.len(), 4);
 
