@@ -228,7 +228,7 @@ pub async fn search_teams(store: &dyn Store, q: &str) -> ApiResult<Suggestions<T
         )
         .await?
         .items;
-    found.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    found.sort_by_key(|t| t.name.to_lowercase());
     Ok(Suggestions::of(found))
 }
 

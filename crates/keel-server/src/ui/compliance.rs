@@ -186,15 +186,17 @@ fn link(path: &str, pairs: &[(&str, Option<&str>)]) -> String {
 }
 
 fn empty_page(caller: &crate::auth::Caller, q: &ReportQuery) -> CompliancePage {
-    let asked = q.weeks.as_deref().unwrap_or("");
+    let asked: Option<u32> = match q.weeks.as_deref().map(str::trim) {
+        None | Some("") => Some(compliance::DEFAULT_WEEKS),
+        Some(w) => w.parse().ok(),
+    };
     CompliancePage {
         layout: Layout::signed_in(caller, "/reports"),
         cycles: vec![],
         weeks: WEEK_CHOICES
             .iter()
             .map(|n| Choice {
-                selected: asked == n.to_string()
-                    || (asked.is_empty() && *n == compliance::DEFAULT_WEEKS),
+                selected: asked == Some(*n),
                 value: n.to_string(),
                 label: format!("The last {n} weeks"),
             })

@@ -500,8 +500,8 @@ async fn pages_cost_a_constant_number_of_queries() {
     if postgres_configured() {
         constant_reads(spawn_app_on(Db::Postgres).await).await;
         reports_read_constant(spawn_app_on(Db::Postgres).await).await;
-        calibration_read_constant(spawn_app_on(Db::Postgres).await).await;
         compliance_read_constant(spawn_app_on(Db::Postgres).await).await;
+        calibration_read_constant(spawn_app_on(Db::Postgres).await).await;
         notifications_read_constant(spawn_app_on(Db::Postgres).await).await;
         dashboards_read_constant(spawn_app_on(Db::Postgres).await).await;
         team_map_reads_constant(spawn_app_on(Db::Postgres).await).await;

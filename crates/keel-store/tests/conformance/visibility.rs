@@ -34,24 +34,7 @@ async fn visibility_filter(s: DynStore, _url: String) {
     want.sort();
     assert_eq!(led, want);
     assert!(s.teams_led_by(&member.id).await.unwrap().is_empty());
-    // Each team with itself and every team above it.
-    let up = s
-        .team_ancestors(&[leaf.id.clone(), dept.id.clone()])
-        .await
-        .unwrap();
-    let of = |t: &TeamId| -> Vec<TeamId> {
-        up.iter()
-            .filter(|(x, _, _)| x == t)
-            .map(|(_, a, _)| a.clone())
-            .collect()
-    };
-    assert!(up.contains(&(leaf.id.clone(), dept.id.clone(), "Department".to_string())));
-    assert_eq!(
-        of(&leaf.id),
-        vec![leaf.id.clone(), squad.id.clone(), dept.id.clone()]
-    );
-    assert_eq!(of(&dept.id), vec![dept.id.clone()]);
-    assert_eq!(up.len(), 4);
+    team_tree(&s, [&leaf.id, &squad.id, &dept.id]).await;
 
     // b.objective is public. A team objective shared with Leaf through a key result only, and a
     // private one with a key result Helper contributes to.
@@ -135,24 +118,12 @@ async fn visibility_filter(s: DynStore, _url: String) {
         }
         listed.sort();
         assert_eq!(listed, expected, "{a:?}");
-        // The key results check-in compliance counts: only those of objectives the reader sees.
-        let scope = DashboardScope {
-            reader: Reader::Audience(a.clone()),
-            cycle_id: b.cycle.id.clone(),
-            team_id: None,
-        };
-        let counted = s.scope_key_results(&scope).await.unwrap();
+        let counted = counted_key_results(&s, &a, &b.cycle.id).await;
         assert!(counted.iter().all(|(_, o)| expected.contains(o)), "{a:?}");
-        assert_eq!(
-            counted.iter().any(|(k, _)| k == &private_kr.id),
-            expected.contains(&private.id),
-            "{a:?}"
-        );
-        assert_eq!(
-            counted.iter().any(|(k, _)| k == &team_kr.id),
-            expected.contains(&team_o.id),
-            "{a:?}"
-        );
+        for (kr, o) in [(&private_kr.id, &private.id), (&team_kr.id, &team_o.id)] {
+            let seen = counted.iter().any(|(k, _)| k == kr);
+            assert_eq!(seen, expected.contains(o), "{a:?}");
+        }
         // Audit events on invisible objectives (and their key results) are left out.
         let events = s
             .list_audit(
@@ -173,16 +144,8 @@ async fn visibility_filter(s: DynStore, _url: String) {
         }
         assert!(events.items.iter().any(|e| e.object_kind == "person"));
     }
-    // A team's scope: its key results and those of the teams below it.
-    let of_dept = s
-        .scope_key_results(&DashboardScope {
-            reader: Reader::Everyone,
-            cycle_id: b.cycle.id.clone(),
-            team_id: Some(dept.id.clone()),
-        })
-        .await
-        .unwrap();
-    assert_eq!(of_dept, vec![(team_kr.id.clone(), team_o.id.clone())]);
+    let pair = (team_kr.id.clone(), team_o.id.clone());
+    assert_eq!(of_team(&s, &b.cycle.id, &dept.id).await, vec![pair]);
     // A deleted key result no longer grants sight.
     s.delete_key_result(&ctx(), &private_kr).await.unwrap();
     let got = s
@@ -224,4 +187,48 @@ async fn many_readers_at_once(
     want.sort();
     want.dedup();
     assert_eq!(got, want);
+}
+
+/// The key results check-in compliance counts for a reader: only those of objectives they see.
+async fn counted_key_results(
+    s: &DynStore,
+    a: &Audience,
+    cycle: &CycleId,
+) -> Vec<(KeyResultId, ObjectiveId)> {
+    let scope = DashboardScope {
+        reader: Reader::Audience(a.clone()),
+        cycle_id: cycle.clone(),
+        team_id: None,
+    };
+    s.scope_key_results(&scope).await.unwrap()
+}
+
+/// Each team with itself and every team above it, nearest first, named: `[leaf, squad, dept]`
+/// is a branch, the department named "Department".
+async fn team_tree(s: &DynStore, [leaf, squad, dept]: [&TeamId; 3]) {
+    let up = s
+        .team_ancestors(&[leaf.clone(), dept.clone()])
+        .await
+        .unwrap();
+    let of = |t: &TeamId| -> Vec<TeamId> {
+        up.iter()
+            .filter(|(x, _, _)| x == t)
+            .map(|(_, a, _)| a.clone())
+            .collect()
+    };
+    assert!(up.contains(&(leaf.clone(), dept.clone(), "Department".to_string())));
+    assert_eq!(of(leaf), vec![leaf.clone(), squad.clone(), dept.clone()]);
+    assert_eq!(of(dept), vec![dept.clone()]);
+    assert_eq!(up.len(), 4);
+}
+
+/// A team's scope: its key results and those of the teams below it.
+async fn of_team(s: &DynStore, cycle: &CycleId, team: &TeamId) -> Vec<(KeyResultId, ObjectiveId)> {
+    s.scope_key_results(&DashboardScope {
+        reader: Reader::Everyone,
+        cycle_id: cycle.clone(),
+        team_id: Some(team.clone()),
+    })
+    .await
+    .unwrap()
 }
