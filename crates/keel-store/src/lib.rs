@@ -75,6 +75,7 @@ mod cfrs;
 mod check_ins;
 mod cycles;
 mod dashboard;
+pub mod external;
 mod data_feeds;
 mod db;
 mod financial;
@@ -89,6 +90,7 @@ mod participation;
 mod people;
 mod person_data;
 mod preferences;
+mod pull_sources;
 mod reviews;
 mod search;
 mod settings;
@@ -129,6 +131,7 @@ pub use participation::{
 pub use people::People;
 pub use person_data::PersonData;
 pub use preferences::{Preference, Preferences};
+pub use pull_sources::{PullOutcome, PullSources};
 pub use reviews::Reviews;
 pub use search::{is_search_index_table, Search, SearchHit, SearchKind, SearchQuery};
 pub use settings::Settings;
@@ -596,6 +599,8 @@ pub trait Store: Send + Sync + 'static {
     fn as_webhooks(&self) -> &dyn Webhooks;
     /// This store as its Dashboards area.
     fn as_dashboards(&self) -> &dyn Dashboards;
+    /// This store as its PullSources area.
+    fn as_pull_sources(&self) -> &dyn PullSources;
 }
 
 impl<T> Store for T
@@ -631,6 +636,7 @@ where
         + DataFeeds
         + Webhooks
         + Dashboards
+        + PullSources
         + Send
         + Sync
         + 'static,
@@ -726,6 +732,9 @@ where
         self
     }
     fn as_dashboards(&self) -> &dyn Dashboards {
+        self
+    }
+    fn as_pull_sources(&self) -> &dyn PullSources {
         self
     }
 }

@@ -48,6 +48,7 @@ mod owners_confidence;
 mod ownership;
 mod ownership_reminders;
 mod pace_window;
+mod pull;
 mod pages_as_of;
 mod permissions;
 mod person_data;
