@@ -596,9 +596,7 @@ impl SqlStore {
         for row in &candidates {
             let s = source_from(row)?;
             // Compare-and-set: of several servers seeing it due, one changes the row.
-            let n = self
-                .ex()
-                .execute(
+            let n = self.db.execute(
                     "UPDATE pull_sources SET claimed_until = $1 WHERE id = $2 \
                      AND next_run_at <= $3 AND (claimed_until IS NULL OR claimed_until <= $3)",
                     args![until, s.id.as_str(), t],
@@ -767,8 +765,7 @@ impl PullSources for SqlStore {
     }
 
     async fn source_database(&self, id: &SourceDatabaseId) -> StoreResult<Option<SourceDatabase>> {
-        self.ex()
-            .fetch_optional(
+        self.db.fetch_optional(
                 &format!("SELECT {DATABASE_COLS} FROM source_databases WHERE id = $1"),
                 args![id.as_str()],
             )
@@ -779,8 +776,7 @@ impl PullSources for SqlStore {
     }
 
     async fn source_database_url(&self, id: &SourceDatabaseId) -> StoreResult<Option<String>> {
-        self.ex()
-            .fetch_optional(
+        self.db.fetch_optional(
                 "SELECT url_sealed FROM source_databases WHERE id = $1",
                 args![id.as_str()],
             )
@@ -811,8 +807,7 @@ impl PullSources for SqlStore {
     }
 
     async fn pull_source(&self, id: &PullSourceId) -> StoreResult<Option<PullSource>> {
-        self.ex()
-            .fetch_optional(
+        self.db.fetch_optional(
                 &format!("SELECT {SOURCE_COLS} FROM pull_sources WHERE id = $1"),
                 args![id.as_str()],
             )
@@ -824,8 +819,7 @@ impl PullSources for SqlStore {
 
     async fn pull_source_for(&self, target: &FeedTarget) -> StoreResult<Option<PullSource>> {
         let (col, id) = target_col(target);
-        self.ex()
-            .fetch_optional(
+        self.db.fetch_optional(
                 &format!("SELECT {SOURCE_COLS} FROM pull_sources WHERE {col} = $1"),
                 args![id],
             )
@@ -847,9 +841,7 @@ impl PullSources for SqlStore {
     }
 
     async fn pull_source_headers(&self, id: &PullSourceId) -> StoreResult<Option<String>> {
-        Ok(self
-            .ex()
-            .fetch_optional(
+        Ok(self.db.fetch_optional(
                 "SELECT headers_sealed FROM pull_sources WHERE id = $1",
                 args![id.as_str()],
             )

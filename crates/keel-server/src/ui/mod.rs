@@ -24,6 +24,7 @@ pub mod close_out;
 pub mod company;
 pub mod dashboard;
 pub mod data_feeds;
+pub mod pull;
 pub mod dependencies;
 pub mod financial;
 pub mod format;
@@ -80,6 +81,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(objective::routes())
         .merge(key_result::routes())
         .merge(data_feeds::routes())
+        .merge(pull::routes())
         .merge(kpis::routes())
         .merge(dependencies::routes())
         .merge(okr_forms::routes())

@@ -303,6 +303,11 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
     let own_asked = depend(app, &fdk, &ok).await;
     let foreign_data = data_targets(app, &stranger, &fk).await;
     let own_data = data_targets(app, &person, &ok).await;
+    // The doomed key results have a source too: the page's remove form takes theirs.
+    for kr in [&fdk, &odk] {
+        let target = keel_domain::KeyResultId::from_string(kr.clone());
+        pull_source(app, keel_domain::data_feed::FeedTarget::KeyResult(target)).await;
+    }
     let (webhook, doomed_webhooks) = (webhook(app).await, [webhook(app).await, webhook(app).await]);
     let foreign_page_dependency = depend(app, &fk, &ohk).await;
     let own_page_dependency = depend(app, &ok, &fhk).await;
@@ -813,6 +818,9 @@ fn page_path(rule: &Row, f: &Fixture, t: &Targets) -> String {
         &t.handover_objective
     } else if p.starts_with("/key-results/") && p.contains("/ownership") {
         &t.handover_key_result
+    } else if p.ends_with("/source/remove") {
+        // The API's rows run and read the main key result's source afterwards.
+        &t.doomed_key_result
     } else if p.starts_with("/objectives/") {
         &t.objective
     } else if p.starts_with("/key-results/") {
