@@ -647,6 +647,8 @@ fn request(rule: &Row, f: &Fixture, t: &Targets, n: usize) -> (String, Option<Va
             Some(json!({"name": "another"}))
         }
         ("POST", "/key-results/{id}/initiatives") => Some(json!({"title": "Try something"})),
+        // Refused for its URL when allowed: the walk never connects to a database.
+        ("POST", "/source-databases") => Some(json!({"name": unique, "url": "mysql://walk"})),
         ("POST", path) if path.ends_with("/ownership") => Some(json!({"owner_id": f.helper})),
         ("POST", path) if path.ends_with("/decline") => {
             Some(json!({"reason": "not the right person"}))
