@@ -160,7 +160,9 @@ pub fn json_pointer(v: &str) -> FieldResult<String> {
         return bad("must be at most 500 characters");
     }
     if !v.is_empty() && !v.starts_with('/') {
-        return bad("a JSON Pointer starts with / (\"/data/total\"), or is empty for the whole answer");
+        return bad(
+            "a JSON Pointer starts with / (\"/data/total\"), or is empty for the whole answer",
+        );
     }
     let mut chars = v.chars();
     while let Some(c) = chars.next() {
@@ -233,7 +235,9 @@ pub fn check_kind(
         PullKind::Http => {
             let p = errors.keep(self::json_pointer(json_pointer.unwrap_or("")));
             if query.is_some() {
-                errors.0.push(FieldError::new("query", "only an SQL source has a query"));
+                errors
+                    .0
+                    .push(FieldError::new("query", "only an SQL source has a query"));
             }
             errors.or((p, None))
         }
@@ -252,7 +256,9 @@ pub fn check_kind(
 /// The number a JSON answer holds at `pointer`, or why not (naming what was found there).
 pub fn number_at(answer: &serde_json::Value, pointer: &str) -> Result<f64, String> {
     let Some(found) = answer.pointer(pointer) else {
-        return Err(format!("the answer has nothing at the JSON Pointer '{pointer}'"));
+        return Err(format!(
+            "the answer has nothing at the JSON Pointer '{pointer}'"
+        ));
     };
     match found {
         serde_json::Value::Number(n) => n
@@ -278,7 +284,10 @@ fn json_kind(v: &serde_json::Value) -> &'static str {
 }
 
 /// The next run after one at `at`.
-pub fn next_run(schedule: PullSchedule, at: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+pub fn next_run(
+    schedule: PullSchedule,
+    at: chrono::DateTime<chrono::Utc>,
+) -> chrono::DateTime<chrono::Utc> {
     at + schedule.every()
 }
 
@@ -309,7 +318,9 @@ mod tests {
     fn the_number_at_a_pointer_or_what_was_found_instead() {
         let a = json!({"data": {"total": 1234, "name": "x", "none": null}});
         assert_eq!(number_at(&a, "/data/total").unwrap(), 1234.0);
-        assert!(number_at(&a, "/data/name").unwrap_err().contains("a string"));
+        assert!(number_at(&a, "/data/name")
+            .unwrap_err()
+            .contains("a string"));
         assert!(number_at(&a, "/data/none").unwrap_err().contains("null"));
         assert!(number_at(&a, "/nope").unwrap_err().contains("nothing"));
         assert_eq!(number_at(&json!(7), "").unwrap(), 7.0);

@@ -81,8 +81,9 @@ async fn read_in(
     .map_err(q)?;
     // Each row as JSON text: any numeric type reads back as a JSON number, and the column
     // count is the object's size, whatever the types.
-    let wrapped =
-        format!("SELECT CAST(row_to_json(keel_source) AS TEXT) FROM ({query}\n) AS keel_source LIMIT 2");
+    let wrapped = format!(
+        "SELECT CAST(row_to_json(keel_source) AS TEXT) FROM ({query}\n) AS keel_source LIMIT 2"
+    );
     let rows = sqlx::query(&wrapped).fetch_all(&mut *tx).await.map_err(q)?;
     tx.rollback().await.ok();
     let row = match rows.as_slice() {
@@ -99,7 +100,10 @@ fn number_of(row: &str) -> Result<f64, ExternalError> {
     let value: serde_json::Value =
         serde_json::from_str(row).map_err(|e| ExternalError::Query(e.to_string()))?;
     let columns = value.as_object().map(|o| o.len()).unwrap_or(0);
-    let Some((_, v)) = value.as_object().filter(|o| o.len() == 1).and_then(|o| o.iter().next())
+    let Some((_, v)) = value
+        .as_object()
+        .filter(|o| o.len() == 1)
+        .and_then(|o| o.iter().next())
     else {
         return Err(ExternalError::Columns(columns));
     };
@@ -134,9 +138,18 @@ mod tests {
     #[test]
     fn one_number_in_one_column_or_a_clear_error() {
         assert_eq!(number_of(r#"{"n":1234.5}"#), Ok(1234.5));
-        assert_eq!(number_of(r#"{"a":1,"b":2}"#), Err(ExternalError::Columns(2)));
-        assert_eq!(number_of(r#"{"n":"x"}"#), Err(ExternalError::NotANumber("text")));
-        assert_eq!(number_of(r#"{"n":null}"#), Err(ExternalError::NotANumber("NULL")));
+        assert_eq!(
+            number_of(r#"{"a":1,"b":2}"#),
+            Err(ExternalError::Columns(2))
+        );
+        assert_eq!(
+            number_of(r#"{"n":"x"}"#),
+            Err(ExternalError::NotANumber("text"))
+        );
+        assert_eq!(
+            number_of(r#"{"n":null}"#),
+            Err(ExternalError::NotANumber("NULL"))
+        );
         assert!(!is_postgres_url("sqlite://x.db"));
     }
 }

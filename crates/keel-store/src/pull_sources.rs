@@ -137,7 +137,9 @@ fn source_from(r: &Row) -> StoreResult<PullSource> {
         url: r.opt_text("url")?,
         json_pointer: r.opt_text("json_pointer")?,
         header_names: from_json("header_names", &r.text("header_names")?)?,
-        database_id: r.opt_text("database_id")?.map(SourceDatabaseId::from_string),
+        database_id: r
+            .opt_text("database_id")?
+            .map(SourceDatabaseId::from_string),
         query: r.opt_text("query")?,
         schedule: PullSchedule::from_stored("schedule", &r.text("schedule")?)?,
         created_by: r.opt_text("created_by")?.map(PersonId::from_string),
@@ -245,8 +247,11 @@ pub trait PullSources: Send + Sync {
     async fn source_database_url(&self, id: &SourceDatabaseId) -> StoreResult<Option<String>>;
     /// Removes a registered database, audited: `Conflict` on `database_id` while a source
     /// queries it, `NotFound` if unknown.
-    async fn delete_source_database(&self, ctx: &WriteCtx, id: &SourceDatabaseId)
-        -> StoreResult<()>;
+    async fn delete_source_database(
+        &self,
+        ctx: &WriteCtx,
+        id: &SourceDatabaseId,
+    ) -> StoreResult<()>;
     /// Records a source (its header values only sealed), audited. A target that has one
     /// already: `Conflict` on `source`.
     async fn insert_pull_source(
@@ -460,7 +465,12 @@ impl SqlStore {
             args![id.as_str()],
         )
         .await?;
-        audit(&mut tx, ctx, database_audit(&db, "delete", value(&db), None)).await?;
+        audit(
+            &mut tx,
+            ctx,
+            database_audit(&db, "delete", value(&db), None),
+        )
+        .await?;
         tx.commit().await
     }
 
@@ -596,7 +606,9 @@ impl SqlStore {
         for row in &candidates {
             let s = source_from(row)?;
             // Compare-and-set: of several servers seeing it due, one changes the row.
-            let n = self.db.execute(
+            let n = self
+                .db
+                .execute(
                     "UPDATE pull_sources SET claimed_until = $1 WHERE id = $2 \
                      AND next_run_at <= $3 AND (claimed_until IS NULL OR claimed_until <= $3)",
                     args![until, s.id.as_str(), t],
@@ -765,7 +777,8 @@ impl PullSources for SqlStore {
     }
 
     async fn source_database(&self, id: &SourceDatabaseId) -> StoreResult<Option<SourceDatabase>> {
-        self.db.fetch_optional(
+        self.db
+            .fetch_optional(
                 &format!("SELECT {DATABASE_COLS} FROM source_databases WHERE id = $1"),
                 args![id.as_str()],
             )
@@ -776,7 +789,8 @@ impl PullSources for SqlStore {
     }
 
     async fn source_database_url(&self, id: &SourceDatabaseId) -> StoreResult<Option<String>> {
-        self.db.fetch_optional(
+        self.db
+            .fetch_optional(
                 "SELECT url_sealed FROM source_databases WHERE id = $1",
                 args![id.as_str()],
             )
@@ -807,7 +821,8 @@ impl PullSources for SqlStore {
     }
 
     async fn pull_source(&self, id: &PullSourceId) -> StoreResult<Option<PullSource>> {
-        self.db.fetch_optional(
+        self.db
+            .fetch_optional(
                 &format!("SELECT {SOURCE_COLS} FROM pull_sources WHERE id = $1"),
                 args![id.as_str()],
             )
@@ -819,7 +834,8 @@ impl PullSources for SqlStore {
 
     async fn pull_source_for(&self, target: &FeedTarget) -> StoreResult<Option<PullSource>> {
         let (col, id) = target_col(target);
-        self.db.fetch_optional(
+        self.db
+            .fetch_optional(
                 &format!("SELECT {SOURCE_COLS} FROM pull_sources WHERE {col} = $1"),
                 args![id],
             )
@@ -841,7 +857,9 @@ impl PullSources for SqlStore {
     }
 
     async fn pull_source_headers(&self, id: &PullSourceId) -> StoreResult<Option<String>> {
-        Ok(self.db.fetch_optional(
+        Ok(self
+            .db
+            .fetch_optional(
                 "SELECT headers_sealed FROM pull_sources WHERE id = $1",
                 args![id.as_str()],
             )
@@ -905,6 +923,8 @@ impl PullSources for SqlStore {
         );
         let rows = self.ex().fetch_all(&sql, w.args).await?;
         let items = rows.iter().map(run_from).collect::<StoreResult<Vec<_>>>()?;
-        Ok(paginate(items, limit, |r| format!("t:{}:{}", ts(&r.at), r.id)))
+        Ok(paginate(items, limit, |r| {
+            format!("t:{}:{}", ts(&r.at), r.id)
+        }))
     }
 }

@@ -529,7 +529,9 @@ pub fn manage_source_databases(caller: &Person) -> ApiResult<()> {
     if is(caller, Role::Admin) {
         Ok(())
     } else {
-        Err(deny("register databases for data sources: only an admin may"))
+        Err(deny(
+            "register databases for data sources: only an admin may",
+        ))
     }
 }
 

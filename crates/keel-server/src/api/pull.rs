@@ -68,7 +68,12 @@ fn kpi(id: String) -> Target {
     Target::Kpi(KpiId::from_string(id))
 }
 
-async fn create(s: &AppState, caller: &Caller, t: Target, input: &SourceInput) -> Result<impl IntoResponse, Refusals> {
+async fn create(
+    s: &AppState,
+    caller: &Caller,
+    t: Target,
+    input: &SourceInput,
+) -> Result<impl IntoResponse, Refusals> {
     let source = svc::create(s.store(), &s.mail, caller, &t, input).await?;
     Ok((StatusCode::CREATED, etag(source.version), Json(source)))
 }
@@ -94,7 +99,12 @@ async fn ran(s: &AppState, caller: &Caller, t: Target) -> ApiResult<Json<SourceR
     Ok(Json(SourceRan { run, source }))
 }
 
-async fn runs(s: &AppState, caller: &Caller, t: Target, q: PageQuery) -> ApiResult<Json<ListOf<PullRun>>> {
+async fn runs(
+    s: &AppState,
+    caller: &Caller,
+    t: Target,
+    q: PageQuery,
+) -> ApiResult<Json<ListOf<PullRun>>> {
     let page = page_request(q.limit.as_deref(), q.cursor.as_deref())?;
     let page = svc::runs(s.store(), caller, &t, &page).await?;
     Ok(Json(ListOf {

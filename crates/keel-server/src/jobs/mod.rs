@@ -176,10 +176,12 @@ async fn run(store: &dyn Store, job: &Job, mail: &MailConfig) -> Result<(), Fail
         score_reminders::REMIND => score_reminders::remind(store, job)
             .await
             .map_err(|e| Failure::Retry(e.to_string())),
-        pull_sources::PULL_SOURCES => crate::pull::run::run_due(store, mail, job.run_at.max(crate::services::now()))
-            .await
-            .map(|_| ())
-            .map_err(|e| Failure::Retry(e.to_string())),
+        pull_sources::PULL_SOURCES => {
+            crate::pull::run::run_due(store, mail, job.run_at.max(crate::services::now()))
+                .await
+                .map(|_| ())
+                .map_err(|e| Failure::Retry(e.to_string()))
+        }
         crate::mail::SEND_EMAIL => send_email(store, job, mail).await,
         keel_store::WEBHOOK_DELIVERY_JOB => crate::webhooks::deliver::run(store, job, mail)
             .await

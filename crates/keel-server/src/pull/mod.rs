@@ -19,7 +19,9 @@ use crate::services::guards::get_key_result;
 use crate::services::kpis;
 use crate::services::visibility::Viewer;
 use keel_domain::data_feed::FeedTarget;
-use keel_domain::pull::{self, PullKind, PullRun, PullSchedule, PullSource, PullState, SourceDatabase};
+use keel_domain::pull::{
+    self, PullKind, PullRun, PullSchedule, PullSource, PullState, SourceDatabase,
+};
 use keel_domain::*;
 use keel_store::{PullSources, Store};
 use run::{Failed, Secret};
@@ -174,7 +176,11 @@ async fn check_sql(
         ));
     }
     s.query = errors.keep(pull::query(
-        input.query.as_deref().or(base.query.as_deref()).unwrap_or(""),
+        input
+            .query
+            .as_deref()
+            .or(base.query.as_deref())
+            .unwrap_or(""),
     ));
     let db = input
         .database_id
@@ -183,7 +189,10 @@ async fn check_sql(
         .or(base.database_id.clone());
     let mut secret = None;
     s.database_id = match db {
-        None => errors.keep(Err(FieldError::new("database_id", "pick a registered database"))),
+        None => errors.keep(Err(FieldError::new(
+            "database_id",
+            "pick a registered database",
+        ))),
         Some(id) => match store.source_database_url(&id).await? {
             None => errors.keep(Err(FieldError::new("database_id", "no such database"))),
             Some(sealed) => {
@@ -286,7 +295,12 @@ pub async fn create(
     input: &SourceInput,
 ) -> Result<PullSource, Refusals> {
     let t = managed(store, caller, target).await?;
-    if store.pull_source_for(&t).await.map_err(ApiError::from)?.is_some() {
+    if store
+        .pull_source_for(&t)
+        .await
+        .map_err(ApiError::from)?
+        .is_some()
+    {
         return Err(ApiError::conflict(
             "source",
             "it has a data source already: change or remove that one",
@@ -434,6 +448,8 @@ pub async fn delete_database(
     id: &SourceDatabaseId,
 ) -> ApiResult<()> {
     access::manage_source_databases(&caller.person)?;
-    store.delete_source_database(&caller.write_ctx(), id).await?;
+    store
+        .delete_source_database(&caller.write_ctx(), id)
+        .await?;
     Ok(())
 }

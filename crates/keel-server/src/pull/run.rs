@@ -89,7 +89,9 @@ pub async fn secret_of(
                 .source_database_url(id)
                 .await
                 .map_err(store_err)?
-                .ok_or_else(|| Failed::new("database_id", "the database is no longer registered"))?;
+                .ok_or_else(|| {
+                    Failed::new("database_id", "the database is no longer registered")
+                })?;
             Ok(Secret::DatabaseUrl(open(&sealed, "database_id")?))
         }
     }
@@ -101,8 +103,10 @@ pub async fn fetch(mail: &MailConfig, s: &PullSource, secret: &Secret) -> Result
         (PullKind::Http, Secret::Headers(headers)) => {
             let url = s.url.as_deref().unwrap_or_default();
             let pointer = s.json_pointer.as_deref().unwrap_or_default();
-            let headers: Vec<(&str, String)> =
-                headers.iter().map(|(n, v)| (n.as_str(), v.clone())).collect();
+            let headers: Vec<(&str, String)> = headers
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.clone()))
+                .collect();
             let (answer, _) = Outbound::new(mail.outbound, Limits::default())
                 .get_json(url, &headers)
                 .await
@@ -121,7 +125,10 @@ pub async fn fetch(mail: &MailConfig, s: &PullSource, secret: &Secret) -> Result
                     _ => Failed::new("query", e.to_string()),
                 })
         }
-        _ => Err(Failed::new("kind", "the source's settings do not match its kind")),
+        _ => Err(Failed::new(
+            "kind",
+            "the source's settings do not match its kind",
+        )),
     }
 }
 
@@ -251,11 +258,19 @@ async fn failure_notice(
             objective_id: Some(kr.objective_id.clone()),
             key_result_id: Some(kr.id.clone()),
             detail,
-            ..Notification::new(kr.owner_id.clone(), NotificationKind::SourceFailing, kr.id.as_str())
+            ..Notification::new(
+                kr.owner_id.clone(),
+                NotificationKind::SourceFailing,
+                kr.id.as_str(),
+            )
         }),
         FeedTarget::Kpi(id) => store.kpi(id).await?.map(|k| Notification {
             detail,
-            ..Notification::new(k.owner_id.clone(), NotificationKind::SourceFailing, k.id.as_str())
+            ..Notification::new(
+                k.owner_id.clone(),
+                NotificationKind::SourceFailing,
+                k.id.as_str(),
+            )
         }),
     })
 }
@@ -323,6 +338,9 @@ mod tests {
             .unwrap()
             .to_utc();
         assert_eq!(since_words(monday, now), "Monday");
-        assert_eq!(since_words(now - chrono::Duration::hours(2), now), "2 hours ago");
+        assert_eq!(
+            since_words(now - chrono::Duration::hours(2), now),
+            "2 hours ago"
+        );
     }
 }

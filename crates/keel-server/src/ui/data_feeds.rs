@@ -140,11 +140,20 @@ pub async fn feeds(
         .as_ref()
         .map(|s| super::pull::SourceForm {
             name: s.name.clone(),
-            kind: if s.kind == keel_domain::pull::PullKind::Sql { "sql" } else { "http" }.into(),
+            kind: if s.kind == keel_domain::pull::PullKind::Sql {
+                "sql"
+            } else {
+                "http"
+            }
+            .into(),
             url: s.url.clone().unwrap_or_default(),
             json_pointer: s.json_pointer.clone().unwrap_or_default(),
             header_name: s.header_names.first().cloned().unwrap_or_default(),
-            database_id: s.database_id.as_ref().map(|d| d.to_string()).unwrap_or_default(),
+            database_id: s
+                .database_id
+                .as_ref()
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
             query: s.query.clone().unwrap_or_default(),
             schedule: s.schedule.as_str().into(),
             ..Default::default()

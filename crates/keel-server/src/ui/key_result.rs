@@ -443,9 +443,9 @@ pub async fn show(
         Some("dependency-removed") => Some("The dependency was removed.".into()),
         Some("source-saved") => Some("The data source was saved and its value recorded.".into()),
         Some("source-ran") => Some("The data source ran: its state is shown under Data.".into()),
-        Some("source-removed") => Some(
-            "The data source was removed; the values it recorded stay in the history.".into(),
-        ),
+        Some("source-removed") => {
+            Some("The data source was removed; the values it recorded stay in the history.".into())
+        }
         Some("dependency-accepted") => {
             Some("You accepted: the key result that asked now depends on this one.".into())
         }

@@ -118,11 +118,21 @@ async fn save(
         svc::create(state.store(), &state.mail, &caller, &target, &input).await
     };
     match saved {
-        Ok(_) => Ok(see_other(format!("/key-results/{kr}?done=source-saved#data-h"))),
-        Err(r) if r.0.iter().all(|e| matches!(e, ApiError::Invalid(_) | ApiError::Conflict { .. })) => {
+        Ok(_) => Ok(see_other(format!(
+            "/key-results/{kr}?done=source-saved#data-h"
+        ))),
+        Err(r)
+            if r.0
+                .iter()
+                .all(|e| matches!(e, ApiError::Invalid(_) | ApiError::Conflict { .. })) =>
+        {
             super::key_result::refused_source(&state, &caller, &kr, f, refusal_words(&r)).await
         }
-        Err(r) => Err(UiError(r.0.into_iter().next().unwrap_or(ApiError::NotFound("data source")))),
+        Err(r) => Err(UiError(
+            r.0.into_iter()
+                .next()
+                .unwrap_or(ApiError::NotFound("data source")),
+        )),
     }
 }
 
@@ -133,8 +143,16 @@ async fn run_key_result(
     Path(id): Path<String>,
 ) -> Result<Response, UiError> {
     let kr = KeyResultId::from_string(id);
-    svc::run_now(state.store(), &state.mail, &caller, &Target::KeyResult(kr.clone())).await?;
-    Ok(see_other(format!("/key-results/{kr}?done=source-ran#data-h")))
+    svc::run_now(
+        state.store(),
+        &state.mail,
+        &caller,
+        &Target::KeyResult(kr.clone()),
+    )
+    .await?;
+    Ok(see_other(format!(
+        "/key-results/{kr}?done=source-ran#data-h"
+    )))
 }
 
 /// `POST /kpis/{id}/source/run`: as the API's run.
@@ -144,7 +162,13 @@ async fn run_kpi(
     Path(id): Path<String>,
 ) -> Result<Response, UiError> {
     let kpi = KpiId::from_string(id);
-    svc::run_now(state.store(), &state.mail, &caller, &Target::Kpi(kpi.clone())).await?;
+    svc::run_now(
+        state.store(),
+        &state.mail,
+        &caller,
+        &Target::Kpi(kpi.clone()),
+    )
+    .await?;
     Ok(see_other(format!("/kpis/{kpi}?done=source-ran")))
 }
 
@@ -156,5 +180,7 @@ async fn remove(
 ) -> Result<Response, UiError> {
     let kr = KeyResultId::from_string(id);
     svc::delete(state.store(), &caller, &Target::KeyResult(kr.clone())).await?;
-    Ok(see_other(format!("/key-results/{kr}?done=source-removed#data-h")))
+    Ok(see_other(format!(
+        "/key-results/{kr}?done=source-removed#data-h"
+    )))
 }

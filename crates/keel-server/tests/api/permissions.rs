@@ -441,8 +441,16 @@ async fn data_targets(app: &TestApp, owner: &str, kr: &str) -> (String, String, 
     let doomed = kpi(app, owner).await;
     let kr_token = ingest_token(app, &format!("/api/v1/key-results/{kr}/ingest-tokens")).await;
     let kpi_token = ingest_token(app, &format!("/api/v1/kpis/{k}/ingest-tokens")).await;
-    pull_source(app, keel_domain::data_feed::FeedTarget::KeyResult(keel_domain::KeyResultId::from_string(kr))).await;
-    pull_source(app, keel_domain::data_feed::FeedTarget::Kpi(keel_domain::KpiId::from_string(k.clone()))).await;
+    pull_source(
+        app,
+        keel_domain::data_feed::FeedTarget::KeyResult(keel_domain::KeyResultId::from_string(kr)),
+    )
+    .await;
+    pull_source(
+        app,
+        keel_domain::data_feed::FeedTarget::Kpi(keel_domain::KpiId::from_string(k.clone())),
+    )
+    .await;
     (k, doomed, kr_token, kpi_token)
 }
 

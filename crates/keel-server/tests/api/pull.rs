@@ -64,7 +64,11 @@ async fn answer(
         "/metrics" => {
             axum::Json(json!({"data": {"total": 1234, "label": "revenue"}})).into_response()
         }
-        "/redirect" => (AxumStatus::FOUND, [("location", redirect_to.to_string())], "moved")
+        "/redirect" => (
+            AxumStatus::FOUND,
+            [("location", redirect_to.to_string())],
+            "moved",
+        )
             .into_response(),
         "/html" => ([("content-type", "text/html")], "<html>login</html>").into_response(),
         "/slow" => {
@@ -95,7 +99,13 @@ async fn app_on(db: Db) -> (TestApp, MailConfig) {
     (app, mail)
 }
 
-async fn send(app: &TestApp, token: &str, method: Method, path: &str, body: Option<Value>) -> reqwest::Response {
+async fn send(
+    app: &TestApp,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> reqwest::Response {
     let mut r = app.req_as(token, method, path);
     if let Some(b) = body {
         r = r.json(&b);
@@ -114,7 +124,10 @@ async fn own_key_result(app: &TestApp, token: &str, cycle: &str) -> String {
     )
     .await;
     assert_eq!(o.status(), StatusCode::CREATED);
-    let o = o.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
+    let o = o.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let k = send(
         app,
         token,
@@ -124,7 +137,10 @@ async fn own_key_result(app: &TestApp, token: &str, cycle: &str) -> String {
     )
     .await;
     assert_eq!(k.status(), StatusCode::CREATED);
-    let k = k.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
+    let k = k.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let r = send(
         app,
         token,
@@ -172,12 +188,25 @@ async fn http_source_feeds_a_key_result(db: Db) {
     let kr = own_key_result(&app, &bob, &cycle).await;
     let source = format!("/api/v1/key-results/{kr}/source");
     // Bob's own word first: confidence 8.
-    let r = send(&app, &bob, Method::POST, &format!("/api/v1/key-results/{kr}/check-ins"),
-        Some(json!({"value": 100, "confidence": 8}))).await;
+    let r = send(
+        &app,
+        &bob,
+        Method::POST,
+        &format!("/api/v1/key-results/{kr}/check-ins"),
+        Some(json!({"value": 100, "confidence": 8})),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::CREATED);
 
     // Set: tried, saved, its first value recorded; the header value never comes back.
-    let r = send(&app, &bob, Method::POST, &source, Some(http_source(&server, "/metrics", "/data/total"))).await;
+    let r = send(
+        &app,
+        &bob,
+        Method::POST,
+        &source,
+        Some(http_source(&server, "/metrics", "/data/total")),
+    )
+    .await;
     let status = r.status();
     let text = r.text().await.unwrap();
     assert_eq!(status, StatusCode::CREATED, "{text}");
@@ -188,13 +217,25 @@ async fn http_source_feeds_a_key_result(db: Db) {
     assert!(created["state"]["failing_since"].is_null());
     let stored = app
         .store
-        .pull_source_headers(&keel_domain::PullSourceId::from_string(created["id"].as_str().unwrap()))
+        .pull_source_headers(&keel_domain::PullSourceId::from_string(
+            created["id"].as_str().unwrap(),
+        ))
         .await
         .unwrap()
         .unwrap();
-    assert!(stored.starts_with("v1:") && !stored.contains("s3cret"), "sealed at rest");
+    assert!(
+        stored.starts_with("v1:") && !stored.contains("s3cret"),
+        "sealed at rest"
+    );
     // A second source on the same key result: 409.
-    let r = send(&app, &bob, Method::POST, &source, Some(http_source(&server, "/metrics", "/data/total"))).await;
+    let r = send(
+        &app,
+        &bob,
+        Method::POST,
+        &source,
+        Some(http_source(&server, "/metrics", "/data/total")),
+    )
+    .await;
     assert_problem(r, StatusCode::CONFLICT, Some("source")).await;
 
     // The check-in names the source and keeps Bob's confidence.
@@ -209,7 +250,11 @@ async fn http_source_feeds_a_key_result(db: Db) {
     // Carol, who does not own it, may neither read nor change nor run it; the admin may read.
     for (m, p, b) in [
         (Method::GET, source.clone(), None),
-        (Method::PATCH, source.clone(), Some(json!({"schedule": "daily"}))),
+        (
+            Method::PATCH,
+            source.clone(),
+            Some(json!({"schedule": "daily"})),
+        ),
         (Method::DELETE, source.clone(), None),
         (Method::POST, format!("{source}/run"), None),
         (Method::GET, format!("{source}/runs"), None),
@@ -236,14 +281,24 @@ async fn http_source_feeds_a_key_result(db: Db) {
     let runs = json_of(&app, &format!("{source}/runs?limit=2")).await;
     assert_eq!(runs["items"].as_array().unwrap().len(), 2);
     assert_eq!(runs["items"][0]["error"], "the server answered 401");
-    let next = runs["next_cursor"].as_str().expect("a third run on the next page");
+    let next = runs["next_cursor"]
+        .as_str()
+        .expect("a third run on the next page");
     let rest = json_of(&app, &format!("{source}/runs?limit=2&cursor={next}")).await;
     assert_eq!(rest["items"][0]["value"], 1234.0);
 
     // Claimed once: a due source is handed to one caller only.
     let far = chrono::Utc::now() + chrono::Duration::days(30);
-    let first = app.store.claim_due_pull_sources(far, chrono::Duration::minutes(5), 10).await.unwrap();
-    let second = app.store.claim_due_pull_sources(far, chrono::Duration::minutes(5), 10).await.unwrap();
+    let first = app
+        .store
+        .claim_due_pull_sources(far, chrono::Duration::minutes(5), 10)
+        .await
+        .unwrap();
+    let second = app
+        .store
+        .claim_due_pull_sources(far, chrono::Duration::minutes(5), 10)
+        .await
+        .unwrap();
     assert_eq!((first.len(), second.len()), (1, 0));
 
     // Back up, run now: working again.
@@ -257,7 +312,10 @@ async fn http_source_feeds_a_key_result(db: Db) {
     // Removed: gone, its values stay.
     let r = send(&app, &bob, Method::DELETE, &source, None).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
-    assert_eq!(send(&app, &bob, Method::GET, &source, None).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        send(&app, &bob, Method::GET, &source, None).await.status(),
+        StatusCode::NOT_FOUND
+    );
     let list = json_of(&app, &format!("/api/v1/key-results/{kr}/check-ins")).await;
     assert_eq!(list["items"][0]["source"]["kind"], "pull");
 }
@@ -289,20 +347,60 @@ async fn bad_http_input(db: Db, with_timeout: bool) {
         v
     };
     let mut cases = vec![
-        (with(&|v| v["url"] = json!(server.url("/redirect"))), "url", "redirect"),
-        (with(&|v| v["url"] = json!(server.url("/html"))), "url", "not JSON"),
-        (with(&|v| v["url"] = json!("ftp://example.com/x")), "url", "http"),
-        (with(&|v| v["url"] = json!("http://192.0.2.1/latest")), "url", "documentation"),
-        (with(&|v| v["json_pointer"] = json!("/data/label")), "json_pointer", "a string"),
-        (with(&|v| v["json_pointer"] = json!("/data/none")), "json_pointer", "nothing"),
-        (with(&|v| v["json_pointer"] = json!("data")), "json_pointer", "starts with /"),
-        (with(&|v| v["headers"] = json!([{"name": "Bad Name", "value": "x"}])), "headers", "header name"),
+        (
+            with(&|v| v["url"] = json!(server.url("/redirect"))),
+            "url",
+            "redirect",
+        ),
+        (
+            with(&|v| v["url"] = json!(server.url("/html"))),
+            "url",
+            "not JSON",
+        ),
+        (
+            with(&|v| v["url"] = json!("ftp://example.com/x")),
+            "url",
+            "http",
+        ),
+        (
+            with(&|v| v["url"] = json!("http://192.0.2.1/latest")),
+            "url",
+            "documentation",
+        ),
+        (
+            with(&|v| v["json_pointer"] = json!("/data/label")),
+            "json_pointer",
+            "a string",
+        ),
+        (
+            with(&|v| v["json_pointer"] = json!("/data/none")),
+            "json_pointer",
+            "nothing",
+        ),
+        (
+            with(&|v| v["json_pointer"] = json!("data")),
+            "json_pointer",
+            "starts with /",
+        ),
+        (
+            with(&|v| v["headers"] = json!([{"name": "Bad Name", "value": "x"}])),
+            "headers",
+            "header name",
+        ),
         (with(&|v| v["headers"] = json!([])), "url", "401"),
-        (with(&|v| v["schedule"] = json!("often")), "schedule", "hourly"),
+        (
+            with(&|v| v["schedule"] = json!("often")),
+            "schedule",
+            "hourly",
+        ),
         (with(&|v| v["name"] = json!(" ")), "name", ""),
     ];
     if with_timeout {
-        cases.push((with(&|v| v["url"] = json!(server.url("/slow"))), "url", "seconds"));
+        cases.push((
+            with(&|v| v["url"] = json!(server.url("/slow"))),
+            "url",
+            "seconds",
+        ));
     }
     for (body, field, words) in cases {
         let r = send(&app, &bob, Method::POST, &source, Some(body.clone())).await;
@@ -310,7 +408,10 @@ async fn bad_http_input(db: Db, with_timeout: bool) {
         assert!(p["detail"].as_str().unwrap().contains(words), "{body}: {p}");
     }
     // Nothing half-written: no source, no check-in, no run.
-    assert_eq!(send(&app, &bob, Method::GET, &source, None).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        send(&app, &bob, Method::GET, &source, None).await.status(),
+        StatusCode::NOT_FOUND
+    );
     let list = json_of(&app, &format!("/api/v1/key-results/{kr}/check-ins")).await;
     assert!(list["items"].as_array().unwrap().is_empty());
 }
@@ -350,31 +451,65 @@ async fn sql_source_feeds_a_kpi(db: Db) {
     let (_, bob) = app.member("Bob Owner").await;
 
     // Registering: administrators only; a URL that is not PostgreSQL or does not answer: 422.
-    let r = send(&app, &bob, Method::POST, "/api/v1/source-databases",
-        Some(json!({"name": "Mine", "url": warehouse.url()}))).await;
+    let r = send(
+        &app,
+        &bob,
+        Method::POST,
+        "/api/v1/source-databases",
+        Some(json!({"name": "Mine", "url": warehouse.url()})),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    for url in ["mysql://x@localhost/db", "postgres://nobody@127.0.0.1:1/none"] {
-        let r = app.post("/api/v1/source-databases", json!({"name": "Bad", "url": url})).await;
+    for url in [
+        "mysql://x@localhost/db",
+        "postgres://nobody@127.0.0.1:1/none",
+    ] {
+        let r = app
+            .post(
+                "/api/v1/source-databases",
+                json!({"name": "Bad", "url": url}),
+            )
+            .await;
         assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, Some("url")).await;
     }
     let registered = app
-        .create("/api/v1/source-databases", json!({"name": "Warehouse", "url": warehouse.url()}))
+        .create(
+            "/api/v1/source-databases",
+            json!({"name": "Warehouse", "url": warehouse.url()}),
+        )
         .await;
-    assert!(!registered.to_string().contains("postgres://"), "{registered}");
+    assert!(
+        !registered.to_string().contains("postgres://"),
+        "{registered}"
+    );
     let db_id = registered["id"].as_str().unwrap().to_string();
     let listed = send(&app, &bob, Method::GET, "/api/v1/source-databases", None).await;
     let listed: Value = listed.json().await.unwrap();
     assert_eq!(listed["items"][0]["name"], "Warehouse");
 
-    let kpi = send(&app, &bob, Method::POST, "/api/v1/kpis", Some(json!({"name": "Sales", "unit": "€"}))).await;
+    let kpi = send(
+        &app,
+        &bob,
+        Method::POST,
+        "/api/v1/kpis",
+        Some(json!({"name": "Sales", "unit": "€"})),
+    )
+    .await;
     assert_eq!(kpi.status(), StatusCode::CREATED);
-    let kpi = kpi.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
+    let kpi = kpi.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let source = format!("/api/v1/kpis/{kpi}/source");
-    let sql = |q: &str| json!({"name": "Sales total", "kind": "sql", "database_id": db_id, "query": q});
+    let sql =
+        |q: &str| json!({"name": "Sales total", "kind": "sql", "database_id": db_id, "query": q});
     for (q, words) in [
         ("DELETE FROM sales", "SELECT"),
         ("SELECT 1; DROP TABLE sales", "single statement"),
-        ("WITH gone AS (DELETE FROM sales RETURNING amount) SELECT sum(amount) FROM gone", "refused"),
+        (
+            "WITH gone AS (DELETE FROM sales RETURNING amount) SELECT sum(amount) FROM gone",
+            "refused",
+        ),
         ("SELECT amount FROM sales WHERE false", "no row"),
         ("SELECT amount FROM sales", "more than one row"),
         ("SELECT label FROM sales LIMIT 1", "text"),
@@ -385,12 +520,28 @@ async fn sql_source_feeds_a_kpi(db: Db) {
         let p = assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, Some("query")).await;
         assert!(p["detail"].as_str().unwrap().contains(words), "{q}: {p}");
     }
-    let r = send(&app, &bob, Method::POST, &source,
-        Some(json!({"name": "x", "kind": "sql", "database_id": "nope", "query": "SELECT 1"}))).await;
+    let r = send(
+        &app,
+        &bob,
+        Method::POST,
+        &source,
+        Some(json!({"name": "x", "kind": "sql", "database_id": "nope", "query": "SELECT 1"})),
+    )
+    .await;
     assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, Some("database_id")).await;
-    assert_eq!(send(&app, &bob, Method::GET, &source, None).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        send(&app, &bob, Method::GET, &source, None).await.status(),
+        StatusCode::NOT_FOUND
+    );
 
-    let r = send(&app, &bob, Method::POST, &source, Some(sql("SELECT sum(amount) FROM sales;"))).await;
+    let r = send(
+        &app,
+        &bob,
+        Method::POST,
+        &source,
+        Some(sql("SELECT sum(amount) FROM sales;")),
+    )
+    .await;
     let status = r.status();
     let body: Value = r.json().await.unwrap();
     assert_eq!(status, StatusCode::CREATED, "{body}");
@@ -403,11 +554,18 @@ async fn sql_source_feeds_a_kpi(db: Db) {
     {
         use sqlx::Connection;
         let mut conn = sqlx::PgConnection::connect(warehouse.url()).await.unwrap();
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM sales").fetch_one(&mut conn).await.unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM sales")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
         assert_eq!(n, 2);
         conn.close().await.ok();
     }
-    let r = app.req(Method::DELETE, &format!("/api/v1/source-databases/{db_id}")).send().await.unwrap();
+    let r = app
+        .req(Method::DELETE, &format!("/api/v1/source-databases/{db_id}"))
+        .send()
+        .await
+        .unwrap();
     assert_problem(r, StatusCode::CONFLICT, Some("database_id")).await;
 }
 

@@ -181,7 +181,10 @@ pub const EXPORT_EXCLUDED: &[(&str, &str)] = &[
         "their header values are sealed with this server's key (unreadable elsewhere): an owner \
          sets a source again after an import; the values it pulled are in the check-ins",
     ),
-    ("pull_runs", "the run log of a source's fetches already made"),
+    (
+        "pull_runs",
+        "the run log of a source's fetches already made",
+    ),
     (
         "source_databases",
         "connection URLs with passwords, sealed with this server's key: an administrator \
