@@ -285,10 +285,16 @@ pub async fn run_due(
     let lease = chrono::Duration::minutes(5);
     let due = store.claim_due_pull_sources(now, lease, 50).await?;
     let ctx = WriteCtx::system(Source::Job);
+    let mut ran = 0;
     for s in &due {
-        run(store, mail, &ctx, s).await?;
+        // One source's trouble (its key result deleted meanwhile) does not hold up the others;
+        // its lease lapses and the next round tries it again.
+        match run(store, mail, &ctx, s).await {
+            Ok(_) => ran += 1,
+            Err(e) => tracing::warn!(source = %s.id, error = %e, "a pulled source could not be recorded"),
+        }
     }
-    Ok(due.len())
+    Ok(ran)
 }
 
 /// A source's state in the owner's words: "Last synced 2 hours ago: 1,234", "Failing since
@@ -306,16 +312,18 @@ pub fn state_words(s: &PullSource, now: Timestamp, num: impl Fn(f64) -> String) 
     }
 }
 
-/// When a failure began: "today at 14:05"-like words kept short: "2 hours ago" within a day,
-/// the weekday within a week, else the date.
+/// When a failure began, in the reader's zone: "2 hours ago" within a day, the weekday within
+/// a week ("Monday"), else the day ("30 Nov 2026").
 fn since_words(t: Timestamp, now: Timestamp) -> String {
     let d = now - t;
     if d < chrono::Duration::days(1) {
         crate::ui::data_feeds::ago(t, now)
     } else if d < chrono::Duration::days(7) {
-        t.format("%A").to_string()
+        t.with_timezone(&crate::ui::format::reader().zone)
+            .format("%A")
+            .to_string()
     } else {
-        t.format("%-d %b %Y").to_string()
+        crate::ui::format::day(t)
     }
 }
 

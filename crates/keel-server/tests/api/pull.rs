@@ -584,3 +584,62 @@ async fn an_sql_source_feeds_a_kpi_with_keel_on_postgres() {
     }
     sql_source_feeds_a_kpi(Db::Postgres).await;
 }
+
+/// The key result's page, as its owner and a colleague see it: the owner sets the source with
+/// the form (a bad URL shown again with the reason in words, the header value not echoed), the
+/// state reads "Last synced …: 1,234" for everyone who sees it, "Run now" records a failure in
+/// words ("Failing since … the server answered 401"); the colleague gets no form and may not
+/// post one.
+#[tokio::test]
+async fn the_key_result_page_sets_runs_and_shows_its_source() {
+    let server = JsonServer::start().await;
+    let (app, _) = app_on(Db::Sqlite).await;
+    let cycle = app.cycle("2026 Q4").await;
+    let (bob_id, bob) = app.member("Bob Owner").await;
+    let (carol_id, _) = app.member("Carol Colleague").await;
+    let kr = own_key_result(&app, &bob, &cycle).await;
+    let page = format!("/key-results/{kr}");
+    let form = format!("/key-results/{kr}/source");
+    let b = Browser::signed_in(&app, &bob_id, "bob.owner@keel.test").await;
+    let url = server.url("/metrics");
+    let html = b
+        .refused(
+            &form,
+            &[("name", "Revenue API"), ("kind", "http"), ("url", &server.url("/html")),
+              ("json_pointer", "/data/total"), ("header_name", "Authorization"),
+              ("header_value", SECRET), ("schedule", "hourly")],
+        )
+        .await;
+    let refused = Page::parse(&html);
+    assert!(refused.text(".notice.error").contains("URL: the answer is not JSON"), "{html}");
+    assert!(!html.contains("s3cret"), "the header value is not shown again");
+    b.done(
+        &form,
+        &[("name", "Revenue API"), ("kind", "http"), ("url", &url), ("json_pointer", "/data/total"),
+          ("header_name", "Authorization"), ("header_value", SECRET), ("schedule", "hourly")],
+    )
+    .await;
+    let mine = b.page(&page).await;
+    assert_eq!(mine.text("#kr-source-state"), "Last synced just now: 1,234");
+    assert!(mine.text("#kr-source").contains("Revenue API, every hour"));
+    assert!(!mine.html().contains("s3cret"));
+
+    server.down.store(true, Ordering::SeqCst);
+    b.done(&format!("{form}/run"), &[]).await;
+    let failing = b.page(&page).await;
+    assert_eq!(
+        failing.text("#kr-source-state"),
+        "Failing since just now: the server answered 401"
+    );
+
+    let c = Browser::signed_in(&app, &carol_id, "carol.colleague@keel.test").await;
+    let theirs = c.page(&page).await;
+    assert!(theirs.has("#kr-source-state"), "the state is shown to whoever sees the key result");
+    assert!(!theirs.has("form.source-form"));
+    let r = c.submit(&format!("{form}/run"), &[]).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = c.submit(&format!("{form}/remove"), &[]).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    b.done(&format!("{form}/remove"), &[]).await;
+    assert!(!b.page(&page).await.has("#kr-source"));
+}
