@@ -291,7 +291,9 @@ pub async fn run_due(
         // its lease lapses and the next round tries it again.
         match run(store, mail, &ctx, s).await {
             Ok(_) => ran += 1,
-            Err(e) => tracing::warn!(source = %s.id, error = %e, "a pulled source could not be recorded"),
+            Err(e) => {
+                tracing::warn!(source = %s.id, error = %e, "a pulled source could not be recorded")
+            }
         }
     }
     Ok(ran)

@@ -605,18 +605,39 @@ async fn the_key_result_page_sets_runs_and_shows_its_source() {
     let html = b
         .refused(
             &form,
-            &[("name", "Revenue API"), ("kind", "http"), ("url", &server.url("/html")),
-              ("json_pointer", "/data/total"), ("header_name", "Authorization"),
-              ("header_value", SECRET), ("schedule", "hourly")],
+            &[
+                ("name", "Revenue API"),
+                ("kind", "http"),
+                ("url", &server.url("/html")),
+                ("json_pointer", "/data/total"),
+                ("header_name", "Authorization"),
+                ("header_value", SECRET),
+                ("schedule", "hourly"),
+            ],
         )
         .await;
     let refused = Page::parse(&html);
-    assert!(refused.text(".notice.error").contains("URL: the answer is not JSON"), "{html}");
-    assert!(!html.contains("s3cret"), "the header value is not shown again");
+    assert!(
+        refused
+            .text(".notice.error")
+            .contains("URL: the answer is not JSON"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("s3cret"),
+        "the header value is not shown again"
+    );
     b.done(
         &form,
-        &[("name", "Revenue API"), ("kind", "http"), ("url", &url), ("json_pointer", "/data/total"),
-          ("header_name", "Authorization"), ("header_value", SECRET), ("schedule", "hourly")],
+        &[
+            ("name", "Revenue API"),
+            ("kind", "http"),
+            ("url", &url),
+            ("json_pointer", "/data/total"),
+            ("header_name", "Authorization"),
+            ("header_value", SECRET),
+            ("schedule", "hourly"),
+        ],
     )
     .await;
     let mine = b.page(&page).await;
@@ -634,7 +655,10 @@ async fn the_key_result_page_sets_runs_and_shows_its_source() {
 
     let c = Browser::signed_in(&app, &carol_id, "carol.colleague@keel.test").await;
     let theirs = c.page(&page).await;
-    assert!(theirs.has("#kr-source-state"), "the state is shown to whoever sees the key result");
+    assert!(
+        theirs.has("#kr-source-state"),
+        "the state is shown to whoever sees the key result"
+    );
     assert!(!theirs.has("form.source-form"));
     let r = c.submit(&format!("{form}/run"), &[]).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);

@@ -63,8 +63,14 @@ async fn a_key_result_has_one_source_its_secret_read_by_name_only(s: DynStore, _
         Some("v1:sealed")
     );
     let again = source(&b.kr.id, now());
-    let e = s.insert_pull_source(&ctx(), &again, None).await.unwrap_err();
-    assert!(matches!(e, StoreError::Conflict { ref field, .. } if field == "source"), "{e:?}");
+    let e = s
+        .insert_pull_source(&ctx(), &again, None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, StoreError::Conflict { ref field, .. } if field == "source"),
+        "{e:?}"
+    );
     let found = s
         .pull_source_for(&FeedTarget::KeyResult(b.kr.id.clone()))
         .await
@@ -85,7 +91,11 @@ async fn a_due_source_is_claimed_once_until_its_lease_lapses(s: DynStore, _url: 
         s.claim_due_pull_sources(t, lease, 10)
     );
     let mine = |v: Vec<PullSource>| v.into_iter().filter(|x| x.id == src.id).count();
-    assert_eq!(mine(a.unwrap()) + mine(c.unwrap()), 1, "one claimer gets it");
+    assert_eq!(
+        mine(a.unwrap()) + mine(c.unwrap()),
+        1,
+        "one claimer gets it"
+    );
     let later = s.claim_due_pull_sources(t + lease + chrono::Duration::seconds(1), lease, 10);
     assert_eq!(mine(later.await.unwrap()), 1, "a lapsed lease hands it on");
 }
@@ -115,23 +125,42 @@ async fn a_run_records_its_check_in_and_the_first_failure_tells_the_owner_once(
         .unwrap();
     assert_eq!(after.state.last_value, Some(42.0));
     assert!(after.state.failing_since.is_none());
-    let history = s.check_ins_of(std::slice::from_ref(&b.kr.id)).await.unwrap();
-    assert!(history.iter().any(|h| h.source.as_ref().map(|x| x.kind) == Some(SourceKind::Pull)));
+    let history = s
+        .check_ins_of(std::slice::from_ref(&b.kr.id))
+        .await
+        .unwrap();
+    assert!(history
+        .iter()
+        .any(|h| h.source.as_ref().map(|x| x.kind) == Some(SourceKind::Pull)));
 
     let told = |n: u8| PullOutcome::Failed {
         notify: Some(Notification {
             key_result_id: Some(b.kr.id.clone()),
             objective_id: Some(b.objective.id.clone()),
             detail: Some(format!("failure {n}")),
-            ..Notification::new(b.owner.id.clone(), NotificationKind::SourceFailing, b.kr.id.as_str())
+            ..Notification::new(
+                b.owner.id.clone(),
+                NotificationKind::SourceFailing,
+                b.kr.id.as_str(),
+            )
         }),
     };
     for n in 0..2 {
         let failed = run(&src, None, Some("the server answered 401"));
-        let after = s.record_pull_run(&ctx(), &failed, told(n), next).await.unwrap();
-        assert_eq!(after.state.last_error.as_deref(), Some("the server answered 401"));
+        let after = s
+            .record_pull_run(&ctx(), &failed, told(n), next)
+            .await
+            .unwrap();
+        assert_eq!(
+            after.state.last_error.as_deref(),
+            Some("the server answered 401")
+        );
         assert!(after.state.failing_since.is_some());
-        assert_eq!(after.state.last_value, Some(42.0), "the last good value stays");
+        assert_eq!(
+            after.state.last_value,
+            Some(42.0),
+            "the last good value stays"
+        );
     }
     let notes = s
         .list_notifications(&b.owner.id, &keel_store::Reader::Everyone, &page(50, None))
