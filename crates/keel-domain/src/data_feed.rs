@@ -19,6 +19,8 @@ pub enum SourceKind {
     IngestToken,
     /// Recorded on a KPI the key result names as its data source.
     Kpi,
+    /// Pulled on a schedule from a URL or a registered database (`crate::pull`).
+    Pull,
 }
 
 /// The author of an automated value: which source, by kind, id and its name when the value was
@@ -37,6 +39,7 @@ impl DataSource {
         match self.kind {
             SourceKind::IngestToken => format!("Data: {}", self.name),
             SourceKind::Kpi => format!("KPI: {}", self.name),
+            SourceKind::Pull => format!("Source: {}", self.name),
         }
     }
 }

@@ -132,3 +132,15 @@ id_type!(
     /// One event's delivery to one webhook endpoint (the receiver's idempotency key).
     WebhookDeliveryId
 );
+id_type!(
+    /// A pulled source: a URL or a registered database's query that feeds one key result or KPI.
+    PullSourceId
+);
+id_type!(
+    /// One run of a pulled source (its value or its error).
+    PullRunId
+);
+id_type!(
+    /// A database an administrator registered for pulled sources to query.
+    SourceDatabaseId
+);

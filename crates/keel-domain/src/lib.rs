@@ -28,6 +28,7 @@ pub mod ownership;
 pub mod person;
 pub mod preferences;
 pub mod progress;
+pub mod pull;
 pub mod reminders;
 pub mod review;
 pub mod rhythm;

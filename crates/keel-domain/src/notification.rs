@@ -52,11 +52,14 @@ pub enum NotificationKind {
     DependencyAccepted,
     /// The owner of the key result yours depends on declined (the reason is the detail).
     DependencyDeclined,
+    /// A pulled source of a key result or KPI you own stopped working (told once, on its first
+    /// failure; the error is the detail).
+    SourceFailing,
 }
 
 impl NotificationKind {
     /// Every kind.
-    pub const ALL: [NotificationKind; 19] = [
+    pub const ALL: [NotificationKind; 20] = [
         NotificationKind::OwnershipProposed,
         NotificationKind::OwnershipAccepted,
         NotificationKind::OwnershipDeclined,
@@ -76,6 +79,7 @@ impl NotificationKind {
         NotificationKind::DependencyProposed,
         NotificationKind::DependencyAccepted,
         NotificationKind::DependencyDeclined,
+        NotificationKind::SourceFailing,
     ];
 
     /// The kind as the API spells it.
@@ -100,6 +104,7 @@ impl NotificationKind {
             NotificationKind::DependencyProposed => "dependency_proposed",
             NotificationKind::DependencyAccepted => "dependency_accepted",
             NotificationKind::DependencyDeclined => "dependency_declined",
+            NotificationKind::SourceFailing => "source_failing",
         }
     }
 
@@ -133,6 +138,7 @@ impl NotificationKind {
             NotificationKind::DependencyProposed => "asked that a key result depend on",
             NotificationKind::DependencyAccepted => "accepted being depended on by",
             NotificationKind::DependencyDeclined => "declined being depended on by",
+            NotificationKind::SourceFailing => "A data source stopped working on",
         }
     }
 }

@@ -73,7 +73,7 @@ impl Topic {
             Topic::CheckInReminders => "Check-in reminders",
             Topic::Ownership => "Ownership requests and answers",
             Topic::Feedback => "Feedback and recognition",
-            Topic::StatusChanges => "OKRs turning off track or stale",
+            Topic::StatusChanges => "OKRs turning off track or stale, and data sources failing",
         }
     }
 
@@ -186,7 +186,7 @@ impl Topic {
                 Some(Topic::Ownership)
             }
             K::CheckInDue | K::CheckInOverdue | K::ScoreReminder => Some(Topic::CheckInReminders),
-            K::TurnedOffTrack | K::TurnedStale => Some(Topic::StatusChanges),
+            K::TurnedOffTrack | K::TurnedStale | K::SourceFailing => Some(Topic::StatusChanges),
             K::ReviewScheduled | K::ConversationNote => None,
         }
     }

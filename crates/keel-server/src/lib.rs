@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod mail;
 pub mod observe;
 pub mod outbound;
+pub mod pull;
 pub mod read;
 pub mod secrets;
 pub mod services;

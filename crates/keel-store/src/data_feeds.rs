@@ -201,7 +201,7 @@ fn kpi_audit<'a>(
     }
 }
 
-async fn kpi_in(tx: &mut Tx, id: &KpiId) -> StoreResult<Option<Kpi>> {
+pub(crate) async fn kpi_in(tx: &mut Tx, id: &KpiId) -> StoreResult<Option<Kpi>> {
     tx.fetch_optional(
         &format!("SELECT {KPI_COLS} FROM kpis WHERE id = $1 AND deleted_at IS NULL"),
         args![id.as_str()],

@@ -77,6 +77,7 @@ mod cycles;
 mod dashboard;
 mod data_feeds;
 mod db;
+pub mod external;
 mod financial;
 mod first_run;
 mod jobs;
@@ -89,6 +90,7 @@ mod participation;
 mod people;
 mod person_data;
 mod preferences;
+mod pull_sources;
 mod reviews;
 mod search;
 mod settings;
@@ -129,6 +131,7 @@ pub use participation::{
 pub use people::People;
 pub use person_data::PersonData;
 pub use preferences::{Preference, Preferences};
+pub use pull_sources::{PullOutcome, PullSources};
 pub use reviews::Reviews;
 pub use search::{is_search_index_table, Search, SearchHit, SearchKind, SearchQuery};
 pub use settings::Settings;
@@ -598,6 +601,8 @@ pub trait Store: Send + Sync + 'static {
     fn as_webhooks(&self) -> &dyn Webhooks;
     /// This store as its Dashboards area.
     fn as_dashboards(&self) -> &dyn Dashboards;
+    /// This store as its PullSources area.
+    fn as_pull_sources(&self) -> &dyn PullSources;
 }
 
 impl<T> Store for T
@@ -633,6 +638,7 @@ where
         + DataFeeds
         + Webhooks
         + Dashboards
+        + PullSources
         + Send
         + Sync
         + 'static,
@@ -728,6 +734,9 @@ where
         self
     }
     fn as_dashboards(&self) -> &dyn Dashboards {
+        self
+    }
+    fn as_pull_sources(&self) -> &dyn PullSources {
         self
     }
 }

@@ -511,6 +511,30 @@ pub fn manage_ingest_tokens(actor: &Actor, kr: &KeyResult) -> ApiResult<()> {
     }
 }
 
+/// A key result's pulled source (set, change, remove, run, read its settings and runs): its
+/// acting owner and administrators, like its ingest tokens: a source speaks for its data.
+pub fn manage_pull_source(actor: &Actor, kr: &KeyResult) -> ApiResult<()> {
+    if actor.owns_key_result(kr) || is(actor, Role::Admin) {
+        Ok(())
+    } else {
+        Err(deny(
+            "manage this key result's data source: only its owner or an admin may",
+        ))
+    }
+}
+
+/// Registering and removing the databases pulled sources query: administrators (a connection
+/// URL reaches into another system with its credentials).
+pub fn manage_source_databases(caller: &Person) -> ApiResult<()> {
+    if is(caller, Role::Admin) {
+        Ok(())
+    } else {
+        Err(deny(
+            "register databases for data sources: only an admin may",
+        ))
+    }
+}
+
 /// Creating a KPI: whoever may create OKRs (a KPI is watched by someone who answers for it).
 pub fn create_kpi(caller: &Person) -> ApiResult<()> {
     create_okr(caller).map_err(|_| deny("create KPIs: your roles are read-only"))

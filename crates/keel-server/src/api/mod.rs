@@ -17,6 +17,7 @@ mod ownership;
 mod people_okrs;
 mod person_data;
 mod preferences;
+mod pull;
 mod reference;
 mod reports;
 mod reviews;
@@ -78,7 +79,7 @@ same way again until the state changes."
         (name = "alignment", description = "The alignment tree: what each objective and key result contributes to, a level at a time"),
         (name = "dependencies", description = "Key results that depend on others, negotiated with the other key result's owner"),
         (name = "reports", description = "Reports for HR, team leads, finance and analysts: participation, check-in compliance, financial key results and calibration, as JSON pages or CSV"),
-        (name = "data", description = "Data in: values pushed to key results with ingest tokens, and KPIs with their healthy corridor"),
+        (name = "data", description = "Data in: values pushed to key results with ingest tokens, pulled on a schedule from a URL or a database, and KPIs with their healthy corridor"),
         (name = "webhooks", description = "Outbound webhooks: signed events sent to other systems (Slack, Teams, your own); administrators"),
         (name = "dashboards", description = "The company's and each team's figures: top objectives, key results by status and department, movers, confidence, check-ins"),
         (name = "transfer", description = "The organisation's OKRs as one JSON or YAML document: export, and import with a dry run"),
@@ -120,6 +121,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(dependencies::routes())
         .merge(reports::routes())
         .merge(data_feeds::routes())
+        .merge(pull::routes())
         .merge(webhooks::routes())
         .merge(dashboard::routes())
         .merge(transfer::routes())

@@ -77,7 +77,8 @@ pub struct NotificationPreferences {
     /// Feedback and recognition: `email`, `in_app` or `digest_only`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub feedback: Option<Delivery>,
-    /// OKRs turning off track or stale: `email`, `in_app` or `digest_only`.
+    /// OKRs turning off track or stale, and data sources failing: `email`, `in_app` or
+    /// `digest_only`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_changes: Option<Delivery>,
     /// Your own day for the weekly digest (`monday` … `sunday`), or `organisation` to follow

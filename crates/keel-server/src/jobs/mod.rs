@@ -13,6 +13,7 @@ pub mod evaluator;
 pub mod event_emails;
 mod metrics;
 pub mod ownership_reminders;
+pub mod pull_sources;
 mod reminder_mail;
 pub mod score_reminders;
 
@@ -39,8 +40,9 @@ pub struct Schedule {
 /// The digest and reminder rounds run hourly too: each person's message leaves at their local
 /// hour, once per week (digest) or day (reminder), whatever the number of rounds.
 /// Notification emails every minute (news within a minute, several in it batched); the
-/// cleanup once a day.
-pub const SCHEDULES: [Schedule; 7] = [
+/// cleanup once a day; the pulled sources' round every minute (each source is due by its own
+/// schedule).
+pub const SCHEDULES: [Schedule; 8] = [
     Schedule {
         kind: EVALUATE,
         every: chrono::Duration::hours(1),
@@ -68,6 +70,10 @@ pub const SCHEDULES: [Schedule; 7] = [
     Schedule {
         kind: score_reminders::ROUND,
         every: chrono::Duration::hours(1),
+    },
+    Schedule {
+        kind: pull_sources::PULL_SOURCES,
+        every: chrono::Duration::minutes(1),
     },
 ];
 
@@ -170,6 +176,12 @@ async fn run(store: &dyn Store, job: &Job, mail: &MailConfig) -> Result<(), Fail
         score_reminders::REMIND => score_reminders::remind(store, job)
             .await
             .map_err(|e| Failure::Retry(e.to_string())),
+        pull_sources::PULL_SOURCES => {
+            crate::pull::run::run_due(store, mail, job.run_at.max(crate::services::now()))
+                .await
+                .map(|_| ())
+                .map_err(|e| Failure::Retry(e.to_string()))
+        }
         crate::mail::SEND_EMAIL => send_email(store, job, mail).await,
         keel_store::WEBHOOK_DELIVERY_JOB => crate::webhooks::deliver::run(store, job, mail)
             .await

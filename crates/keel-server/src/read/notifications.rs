@@ -198,6 +198,7 @@ fn sentence(names: &Names, n: &Notification, actor: Option<&str>, okr: Option<&s
                 .unwrap_or_else(|| "a team review".into()),
         ),
         Kind::ConversationNote => None,
+        Kind::SourceFailing if n.key_result_id.is_none() => Some("a KPI".into()),
         _ => Some(okr.map_or_else(|| "an OKR".into(), |t| format!("“{t}”"))),
     };
     let who = n.actor_id.as_ref().map(|_| actor.unwrap_or("Someone"));
@@ -237,6 +238,8 @@ pub fn link(n: &Notification) -> String {
         Kind::CheckInDue | Kind::CheckInOverdue => "/my-week".into(),
         Kind::ReviewScheduled => format!("/reviews/{}", n.subject_id),
         Kind::ConversationNote => format!("/conversations/{}", n.subject_id),
+        Kind::SourceFailing if n.key_result_id.is_none() => format!("/kpis/{}", n.subject_id),
+        Kind::SourceFailing => okr,
         Kind::ScoreReminder => match &n.objective_id {
             Some(o) => format!("/objectives/{o}/close-out"),
             None => "/my-week".into(),

@@ -216,7 +216,7 @@ pub async fn record(
 
 /// The check-ins a reading makes on the key results the KPI feeds: a constant number of
 /// queries whatever their number. Key results that cannot take it now (closed) are skipped.
-async fn fed_check_ins(
+pub(crate) async fn fed_check_ins(
     store: &dyn Store,
     kpi: &Kpi,
     value: &KpiValue,

@@ -18,7 +18,7 @@ use axum::routing::post;
 use axum::{Form, Router};
 use keel_domain::data_feed::FeedTarget;
 use keel_domain::*;
-use keel_store::{DataFeeds, Store};
+use keel_store::{DataFeeds, PullSources, Store};
 use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
@@ -47,6 +47,18 @@ pub struct Feeds {
     pub kpi_href: String,
     /// "Last value pushed 2 hours ago by Data: nightly build"; empty when no source pushed.
     pub last_push: String,
+    /// Its pulled source ("Revenue API, every hour") and its state in words ("Last synced 2
+    /// hours ago: 1,234", "Failing since Monday: the server answered 401"); empty when none.
+    pub source: String,
+    pub source_state: String,
+    /// Whether its source is failing (the state is shown as a warning).
+    pub source_failing: bool,
+    /// Whether it has a source (the form changes it; "Run now" and "Remove" are offered).
+    pub has_source: bool,
+    /// The source form: the stored settings, or what was typed when it was refused.
+    pub source_form: super::pull::SourceForm,
+    /// The registered databases an SQL source may query: (id, name).
+    pub databases: Vec<(String, String)>,
     /// The reader may manage its tokens (its owner or an admin), and nothing is locked.
     pub may_manage: bool,
     pub tokens: Vec<TokenLine>,
@@ -121,8 +133,58 @@ pub async fn feeds(
             ))
         })
         .unwrap_or_default();
+    let pulled = store
+        .pull_source_for(&FeedTarget::KeyResult(kr.id.clone()))
+        .await?;
+    let source_form = pulled
+        .as_ref()
+        .map(|s| super::pull::SourceForm {
+            name: s.name.clone(),
+            kind: if s.kind == keel_domain::pull::PullKind::Sql {
+                "sql"
+            } else {
+                "http"
+            }
+            .into(),
+            url: s.url.clone().unwrap_or_default(),
+            json_pointer: s.json_pointer.clone().unwrap_or_default(),
+            header_name: s.header_names.first().cloned().unwrap_or_default(),
+            database_id: s
+                .database_id
+                .as_ref()
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            query: s.query.clone().unwrap_or_default(),
+            schedule: s.schedule.as_str().into(),
+            ..Default::default()
+        })
+        .unwrap_or_default();
+    let has_source = pulled.is_some();
+    let (source, source_state, source_failing) = pulled
+        .map(|s| {
+            (
+                format!("{}, {}", s.name, s.schedule.words()),
+                crate::pull::run::state_words(&s, now, super::format::num),
+                s.state.failing_since.is_some(),
+            )
+        })
+        .unwrap_or_default();
     let may_manage = !read_only
         && access::manage_ingest_tokens(&Actor::load(store, &caller.person).await?, kr).is_ok();
+    let databases = if may_manage {
+        store
+            .source_databases(&keel_store::PageRequest {
+                limit: 500,
+                cursor: None,
+            })
+            .await?
+            .items
+            .into_iter()
+            .map(|d| (d.id.to_string(), d.name))
+            .collect()
+    } else {
+        vec![]
+    };
     let tokens = if may_manage {
         store
             .ingest_tokens_for(&FeedTarget::KeyResult(kr.id.clone()))
@@ -146,6 +208,12 @@ pub async fn feeds(
         kpi_name,
         kpi_href,
         last_push,
+        source,
+        source_state,
+        source_failing,
+        has_source,
+        source_form,
+        databases,
         may_manage,
         tokens,
         endpoint: format!("/api/v1/key-results/{}/values", kr.id),

@@ -155,6 +155,8 @@ struct Shown {
     deps: Option<super::dependencies::Posted>,
     /// An ingest token just created (its secret, shown once), or the name typed and refused.
     token: Option<TokenShown>,
+    /// The data source form as posted when it was refused.
+    source: Option<super::pull::SourceForm>,
 }
 
 /// What the ingest token form shows after it was posted.
@@ -177,6 +179,7 @@ async fn page(
         align,
         token,
         deps,
+        source,
     } = shown;
     let KeyResultPage {
         key_result: k,
@@ -214,6 +217,9 @@ async fn page(
     .await?;
     let mut feeds =
         super::data_feeds::feeds(state.store(), caller, &record, &check_ins, read_only).await?;
+    if let Some(form) = source {
+        feeds.source_form = form;
+    }
     match token {
         Some(TokenShown::Created(secret)) => feeds.secret = Some(secret),
         Some(TokenShown::Refused { name, error }) => {
@@ -352,6 +358,25 @@ pub(crate) async fn after_token(
     Ok(render(status, &page))
 }
 
+/// The page again after the data source form was refused (422): the reason in the reader's
+/// words, what was typed kept (never the header value).
+pub(crate) async fn refused_source(
+    state: &AppState,
+    caller: &Caller,
+    id: &KeyResultId,
+    mut form: super::pull::SourceForm,
+    words: String,
+) -> Result<Response, UiError> {
+    form.header_value.clear();
+    let shown = Shown {
+        error: Some(format!("The data source was not saved. {words}")),
+        source: Some(form),
+        ..Default::default()
+    };
+    let page = page(state, caller, id, shown).await?;
+    Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+}
+
 /// The page again after the "aligns to" form was refused (422): the message next to its field,
 /// what was chosen and typed kept.
 pub(crate) async fn refused_alignment(
@@ -416,6 +441,11 @@ pub async fn show(
             Some("Asked: the other key result's owner is told and will accept or decline.".into())
         }
         Some("dependency-removed") => Some("The dependency was removed.".into()),
+        Some("source-saved") => Some("The data source was saved and its value recorded.".into()),
+        Some("source-ran") => Some("The data source ran: its state is shown under Data.".into()),
+        Some("source-removed") => {
+            Some("The data source was removed; the values it recorded stay in the history.".into())
+        }
         Some("dependency-accepted") => {
             Some("You accepted: the key result that asked now depends on this one.".into())
         }

@@ -296,6 +296,10 @@ struct KpiPage {
     secret: Option<String>,
     token_name: String,
     token_error: Option<String>,
+    /// Its pulled source ("Sales total, every day") and its state in words; empty when none.
+    source: String,
+    source_state: String,
+    source_failing: bool,
 }
 
 /// What the KPI page shows after a form.
@@ -359,6 +363,20 @@ async fn kpi_page(
     } else {
         vec![]
     };
+    let pulled = keel_store::PullSources::pull_source_for(
+        store,
+        &keel_domain::data_feed::FeedTarget::Kpi(kpi.id.clone()),
+    )
+    .await?;
+    let (source, source_state, source_failing) = pulled
+        .map(|s| {
+            (
+                format!("{}, {}", s.name, s.schedule.words()),
+                crate::pull::run::state_words(&s, now, format::num),
+                s.state.failing_since.is_some(),
+            )
+        })
+        .unwrap_or_default();
     let (health, health_word) = health_words(&health, &kpi.corridor, &kpi.unit);
     let values: Vec<f64> = readings.iter().map(|r| r.value).collect();
     let chart = charts::kpi_line(
@@ -405,6 +423,9 @@ async fn kpi_page(
         secret: shown.secret,
         token_name: shown.token_name,
         token_error: shown.token_error,
+        source,
+        source_state,
+        source_failing,
     })
 }
 
@@ -418,6 +439,7 @@ async fn show(
     let notice = match q.done.as_deref() {
         Some("created") => Some("The KPI was created.".to_string()),
         Some("recorded") => Some("The reading was recorded.".to_string()),
+        Some("source-ran") => Some("The data source ran: its state is shown above.".to_string()),
         Some("token-revoked") => {
             Some("The ingest token was revoked: it is refused from now on.".to_string())
         }

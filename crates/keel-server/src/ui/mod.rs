@@ -41,6 +41,7 @@ pub mod pages;
 pub mod participation;
 pub mod people;
 pub mod pickers;
+pub mod pull;
 pub mod reports;
 pub mod reviews;
 pub mod search;
@@ -81,6 +82,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(objective::routes())
         .merge(key_result::routes())
         .merge(data_feeds::routes())
+        .merge(pull::routes())
         .merge(kpis::routes())
         .merge(dependencies::routes())
         .merge(okr_forms::routes())

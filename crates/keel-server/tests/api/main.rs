@@ -54,6 +54,7 @@ mod permissions;
 mod person_data;
 mod person_page;
 mod picker_forms;
+mod pull;
 mod recognition_pages;
 mod reminders;
 mod reports;

@@ -29,6 +29,8 @@ struct Fixture {
     /// A webhook endpoint for the webhook rows, and two to delete (the page's and the API's).
     webhook: String,
     doomed_webhooks: [String; 2],
+    /// A registered database for the DELETE row of `/source-databases/{id}`.
+    source_database: String,
     foreign: Targets,
     own: Targets,
 }
@@ -301,12 +303,18 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
     let own_asked = depend(app, &fdk, &ok).await;
     let foreign_data = data_targets(app, &stranger, &fk).await;
     let own_data = data_targets(app, &person, &ok).await;
+    // The doomed key results have a source too: the page's remove form takes theirs.
+    for kr in [&fdk, &odk] {
+        let target = keel_domain::KeyResultId::from_string(kr.clone());
+        pull_source(app, keel_domain::data_feed::FeedTarget::KeyResult(target)).await;
+    }
     let (webhook, doomed_webhooks) = (webhook(app).await, [webhook(app).await, webhook(app).await]);
     let foreign_page_dependency = depend(app, &fk, &ohk).await;
     let own_page_dependency = depend(app, &ok, &fhk).await;
     Fixture {
         webhook,
         doomed_webhooks,
+        source_database: source_database(app).await,
         foreign: Targets {
             person: stranger.clone(),
             team: other_team,
@@ -433,7 +441,71 @@ async fn data_targets(app: &TestApp, owner: &str, kr: &str) -> (String, String, 
     let doomed = kpi(app, owner).await;
     let kr_token = ingest_token(app, &format!("/api/v1/key-results/{kr}/ingest-tokens")).await;
     let kpi_token = ingest_token(app, &format!("/api/v1/kpis/{k}/ingest-tokens")).await;
+    pull_source(
+        app,
+        keel_domain::data_feed::FeedTarget::KeyResult(keel_domain::KeyResultId::from_string(kr)),
+    )
+    .await;
+    pull_source(
+        app,
+        keel_domain::data_feed::FeedTarget::Kpi(keel_domain::KpiId::from_string(k.clone())),
+    )
+    .await;
     (k, doomed, kr_token, kpi_token)
+}
+
+/// A pulled source of `target`, set straight in the store (the API tries a source before it
+/// saves it; this one points nowhere, so running it records a failure).
+async fn pull_source(app: &TestApp, target: keel_domain::data_feed::FeedTarget) {
+    use keel_domain::pull::{PullKind, PullSchedule, PullSource, PullState};
+    let now = chrono::Utc::now();
+    let s = PullSource {
+        id: keel_domain::PullSourceId::generate(),
+        target,
+        name: "Walk".into(),
+        kind: PullKind::Http,
+        url: Some("http://127.0.0.1:9/nothing".into()),
+        json_pointer: Some(String::new()),
+        header_names: vec![],
+        database_id: None,
+        query: None,
+        schedule: PullSchedule::Daily,
+        created_by: None,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+        state: PullState {
+            next_run_at: now + chrono::Duration::days(1),
+            ..Default::default()
+        },
+    };
+    keel_store::PullSources::insert_pull_source(
+        app.store.as_ref(),
+        &WriteCtx::system(Source::Cli),
+        &s,
+        None,
+    )
+    .await
+    .unwrap();
+}
+
+/// A registered database for the DELETE row, straight in the store (never connected to).
+async fn source_database(app: &TestApp) -> String {
+    let db = keel_domain::pull::SourceDatabase {
+        id: keel_domain::SourceDatabaseId::generate(),
+        name: format!("Warehouse {}", uuid::Uuid::now_v7()),
+        created_by: None,
+        created_at: chrono::Utc::now(),
+    };
+    keel_store::PullSources::insert_source_database(
+        app.store.as_ref(),
+        &WriteCtx::system(Source::Cli),
+        &db,
+        "v1:not-a-real-url",
+    )
+    .await
+    .unwrap();
+    db.id.to_string()
 }
 
 /// Retrospectives to read, written by the administrator.
@@ -535,6 +607,8 @@ fn request(rule: &Row, f: &Fixture, t: &Targets, n: usize) -> (String, Option<Va
         f.doomed_webhooks[1].clone()
     } else if p.starts_with("/webhooks/") {
         f.webhook.clone()
+    } else if p.starts_with("/source-databases/") {
+        f.source_database.clone()
     } else {
         String::new()
     };
@@ -581,6 +655,8 @@ fn request(rule: &Row, f: &Fixture, t: &Targets, n: usize) -> (String, Option<Va
             Some(json!({"name": "another"}))
         }
         ("POST", "/key-results/{id}/initiatives") => Some(json!({"title": "Try something"})),
+        // Refused for its URL when allowed: the walk never connects to a database.
+        ("POST", "/source-databases") => Some(json!({"name": unique, "url": "mysql://walk"})),
         ("POST", path) if path.ends_with("/ownership") => Some(json!({"owner_id": f.helper})),
         ("POST", path) if path.ends_with("/decline") => {
             Some(json!({"reason": "not the right person"}))
@@ -618,6 +694,8 @@ fn phase(r: &Row) -> (u8, &'static str) {
     let n = match r.method {
         "GET" => 0,
         "DELETE" if p == "/objectives/{id}" || p == "/key-results/{id}" || p == "/kpis/{id}" => 5,
+        // A source is removed after the rows that run it and read its runs.
+        "DELETE" if p.ends_with("/source") => 5,
         _ if p.ends_with("/accept") => 2,
         _ if p.ends_with("/decline") => 3,
         _ if p.ends_with("/ownership") => 4,
@@ -750,6 +828,9 @@ fn page_path(rule: &Row, f: &Fixture, t: &Targets) -> String {
         &t.handover_objective
     } else if p.starts_with("/key-results/") && p.contains("/ownership") {
         &t.handover_key_result
+    } else if p.ends_with("/source/remove") {
+        // The API's rows run and read the main key result's source afterwards.
+        &t.doomed_key_result
     } else if p.starts_with("/objectives/") {
         &t.objective
     } else if p.starts_with("/key-results/") {

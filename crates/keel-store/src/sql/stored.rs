@@ -153,11 +153,22 @@ stored!(notification::NotificationKind {
     DependencyProposed => "dependency_proposed",
     DependencyAccepted => "dependency_accepted",
     DependencyDeclined => "dependency_declined",
+    SourceFailing => "source_failing",
 });
 
 stored!(keel_domain::data_feed::SourceKind {
     IngestToken => "ingest_token",
     Kpi => "kpi",
+    Pull => "pull",
+});
+stored!(keel_domain::pull::PullKind {
+    Http => "http",
+    Sql => "sql",
+});
+stored!(keel_domain::pull::PullSchedule {
+    Hourly => "hourly",
+    Daily => "daily",
+    Weekly => "weekly",
 });
 
 #[cfg(test)]
@@ -208,7 +219,9 @@ mod tests {
             "draft",
         ]);
         pinned::<TokenScope>(&["read", "write"]);
-        pinned::<keel_domain::data_feed::SourceKind>(&["ingest_token", "kpi"]);
+        pinned::<keel_domain::data_feed::SourceKind>(&["ingest_token", "kpi", "pull"]);
+        pinned::<keel_domain::pull::PullKind>(&["http", "sql"]);
+        pinned::<keel_domain::pull::PullSchedule>(&["hourly", "daily", "weekly"]);
         pinned::<ConfidenceScale>(&["zero_to_ten", "three_level"]);
         pinned::<Weekday>(&[
             "monday",

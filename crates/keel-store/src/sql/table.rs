@@ -145,4 +145,7 @@ pub(crate) const TABLES: &[&Table] = &[
     &crate::webhooks::WEBHOOK_ENDPOINT,
     &crate::webhooks::WEBHOOK_DELIVERY,
     &crate::webhooks::WEBHOOK_ATTEMPT,
+    &crate::pull_sources::SOURCE_DATABASE,
+    &crate::pull_sources::PULL_SOURCE,
+    &crate::pull_sources::PULL_RUN,
 ];

@@ -145,6 +145,7 @@ mod ownership_requests;
 mod people;
 mod person_data;
 mod preferences;
+mod pull_sources;
 mod snapshot;
 mod stats;
 mod test_databases;

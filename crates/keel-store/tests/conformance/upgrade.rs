@@ -193,6 +193,24 @@ const CHECKS: &[Check] = &[
         sql: "SELECT CAST(COUNT(*) AS TEXT) FROM key_result_status_changes",
         want: &["0"],
     },
+    Check {
+        version: 25,
+        what: "check-ins keep their values and the recognition that names one across the rebuild \
+               that lets a source be pulled; no pulled source, run or database yet",
+        sql: "SELECT c.id || ' ' || CAST(CAST(c.value * 10 AS BIGINT) AS TEXT) || ' ' || COALESCE(r.id, '-') \
+              FROM check_ins c LEFT JOIN recognitions r ON r.check_in_id = c.id \
+              UNION ALL SELECT CAST((SELECT COUNT(*) FROM pull_sources) \
+              + (SELECT COUNT(*) FROM pull_runs) + (SELECT COUNT(*) FROM source_databases) AS TEXT) \
+              ORDER BY 1",
+        want: &[
+            "0",
+            "01900000-0000-7000-8000-00000000f001 1310000 -",
+            "01900000-0000-7000-8000-00000000f002 1512505 -",
+            "01900000-0000-7000-8000-00000000f003 360 01900000-0000-7000-8000-000000070001",
+            "01900000-0000-7000-8000-00000000f004 415 -",
+            "01900000-0000-7000-8000-00000000f005 10 -",
+        ],
+    },
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

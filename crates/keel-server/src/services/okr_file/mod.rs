@@ -176,6 +176,20 @@ pub const EXPORT_EXCLUDED: &[(&str, &str)] = &[
         "key_result_status_changes",
         "the evaluator's memory of statuses already announced; recomputed from the check-ins",
     ),
+    (
+        "pull_sources",
+        "their header values are sealed with this server's key (unreadable elsewhere): an owner \
+         sets a source again after an import; the values it pulled are in the check-ins",
+    ),
+    (
+        "pull_runs",
+        "the run log of a source's fetches already made",
+    ),
+    (
+        "source_databases",
+        "connection URLs with passwords, sealed with this server's key: an administrator \
+         registers them again",
+    ),
 ];
 
 /// Why the search index's tables (`keel_store::is_search_index_table`: their number and names
