@@ -810,7 +810,7 @@ impl Objectives for SqlStore {
                     .iter()
                     .map(|(p, o)| format!("({}, {})", w.arg(p.as_str()), w.arg(o.as_str())))
                     .collect();
-                let v = visible_to("r.person_id", scope, "vo");
+                let v = visible_to_many(scope, "vo");
                 let sql = format!(
                     "WITH r(person_id, objective_id) AS (VALUES {}) \
                      SELECT r.person_id, r.objective_id FROM r \
