@@ -795,6 +795,9 @@ impl Objectives for SqlStore {
         &self,
         asks: &[(Audience, Vec<ObjectiveId>)],
     ) -> StoreResult<Vec<(PersonId, ObjectiveId)>> {
+        // Pairs asked in one query (two parameters each, well under both backends' limits): a
+        // digest chunk's readers at once, so an objective many of them ask about is read once.
+        const PAIRS_PER_QUERY: usize = 5_000;
         let mut out = Vec::new();
         for scope in [TeamScope::None, TeamScope::Reach, TeamScope::All] {
             let mut pairs: Vec<(&PersonId, &ObjectiveId)> = asks
@@ -804,18 +807,23 @@ impl Objectives for SqlStore {
                 .collect();
             pairs.sort();
             pairs.dedup();
-            for chunk in pairs.chunks(IN_CHUNK) {
+            for chunk in pairs.chunks(PAIRS_PER_QUERY) {
                 let mut w = Where::default();
                 let rows: Vec<String> = chunk
                     .iter()
                     .map(|(p, o)| format!("({}, {})", w.arg(p.as_str()), w.arg(o.as_str())))
                     .collect();
-                let v = visible_to_many(scope, "vo");
+                // Each pair's visibility read by the objective's key (as a join, PostgreSQL
+                // hashed the whole objectives table for each query).
                 let sql = format!(
-                    "WITH r(person_id, objective_id) AS (VALUES {}) \
-                     SELECT r.person_id, r.objective_id FROM r \
-                     JOIN objectives vo ON vo.id = r.objective_id WHERE {v}",
-                    rows.join(", ")
+                    "WITH r(person_id, objective_id) AS (VALUES {}), \
+                     rv(person_id, objective_id, visibility) AS (\
+                         SELECT person_id, objective_id, \
+                         (SELECT vo.visibility FROM objectives vo WHERE vo.id = r.objective_id) \
+                         FROM r) \
+                     {}",
+                    rows.join(", "),
+                    visible_pairs(scope)
                 );
                 for r in self.db.fetch_all(&sql, w.args).await? {
                     out.push((

@@ -161,39 +161,45 @@ pub(crate) fn visible_to(me: &str, teams: TeamScope, t: &str) -> String {
     )
 }
 
-/// The rule for many readers at once: a predicate on the row `r(person_id, objective_id)` (a
-/// relation of asked pairs, in scope as `r`) joined to its objective row `t`, true when that
-/// reader, with team scope `teams`, may see that objective. Each part is one set for the whole
-/// query (the circles and team reach of `r`'s readers among `r`'s objectives), not a subquery
+/// The rule for many readers at once: the asked pairs that may be seen, as a query of
+/// `(person_id, objective_id)` rows over `rv(person_id, objective_id, visibility)` (each asked
+/// pair and its objective's visibility) and `r(person_id, objective_id)` (the asked pairs), for
+/// readers with team scope `teams`. Each part is one set for the whole query (the circles of
+/// `r`'s readers, their team reach among `r`'s objectives) joined to the pairs, not a subquery
 /// per pair.
-pub(crate) fn visible_to_many(teams: TeamScope, t: &str) -> String {
+pub(crate) fn visible_pairs(teams: TeamScope) -> String {
     let readers = "SELECT person_id FROM r";
     let asked = "SELECT objective_id FROM r";
+    // The circles are read by reader (a few rows each, through each tie's person index); the
+    // team reach by asked objective (a lead's reach may be the whole organisation).
     let circle: Vec<String> = CIRCLE
         .iter()
         .map(|tie| {
-            format!(
-                "{} AND {}",
-                tie.rows(|p, o| format!("{p}, {o}"), readers),
-                match tie {
-                    Tie::Column(_) => format!("id IN ({asked})"),
-                    Tie::Rows { objective, .. } => format!("{objective} IN ({asked})"),
-                }
+            tie.rows(
+                |p, o| format!("{p} AS reader, {o} AS objective_id"),
+                readers,
             )
         })
         .collect();
+    let among = |set: &str| {
+        format!(
+            "SELECT rv.person_id, rv.objective_id FROM rv JOIN ({set}) g \
+             ON g.reader = rv.person_id AND g.objective_id = rv.objective_id"
+        )
+    };
     let team = match teams {
-        TeamScope::None => "1 = 0".to_string(),
-        TeamScope::All => format!("{t}.visibility = 'team'"),
+        TeamScope::None => String::new(),
+        TeamScope::All => {
+            "UNION SELECT person_id, objective_id FROM rv WHERE visibility = 'team' ".to_string()
+        }
         TeamScope::Reach => format!(
-            "{t}.visibility = 'team' AND (r.person_id, r.objective_id) IN ({})",
-            team_reach(readers, Some(asked), true)
+            "UNION {} WHERE rv.visibility = 'team' ",
+            among(&team_reach(readers, Some(asked), true))
         ),
     };
     format!(
-        "({t}.visibility = 'public' OR ({team}) \
-         OR (r.person_id, r.objective_id) IN ({}))",
-        circle.join(" UNION ALL ")
+        "SELECT person_id, objective_id FROM rv WHERE visibility = 'public' {team}UNION {}",
+        among(&circle.join(" UNION ALL "))
     )
 }
 
