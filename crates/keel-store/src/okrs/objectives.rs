@@ -191,9 +191,9 @@ pub trait Objectives: Send + Sync {
         ids: &[ObjectiveId],
     ) -> StoreResult<Vec<ObjectiveId>>;
     /// For many readers at once, which of the objectives asked about for each they may see, as
-    /// (reader, objective) pairs in no particular order: the rule of `visible_objective_ids`
-    /// with the reader a column, so a round over the whole organisation (the weekly digest)
-    /// costs a query per team scope and thousand pairs, not one per reader.
+    /// (reader, objective) pairs in no particular order: the rule of `visible_objective_ids`,
+    /// read as sets for all the readers of a query, so a round over the whole organisation (the
+    /// weekly digest) costs a query per team scope and 5,000 pairs, not one per reader.
     async fn visible_to_each(
         &self,
         asks: &[(Audience, Vec<ObjectiveId>)],
