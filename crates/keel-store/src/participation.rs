@@ -157,10 +157,9 @@ fn people_in_scope(w: &mut Where, q: &ParticipationQuery) -> String {
     }
     if let Some(lead) = &q.led_by {
         let me = w.arg(lead.as_str());
-        // `LED_TEAMS` is `WITH RECURSIVE led(id) AS (…)`: its definition, as one more CTE.
-        let led = LED_TEAMS
-            .replace("{me}", &me)
-            .replacen("WITH RECURSIVE ", "", 1);
+        // `led_teams` is `WITH RECURSIVE led(lead_id, id) AS (…)`: its definition, as one more
+        // CTE.
+        let led = led_teams(&me).replacen("WITH RECURSIVE ", "", 1);
         ctes.push(led.trim().to_string());
         scope.push_str(
             " AND p.id IN (SELECT person_id FROM team_members WHERE team_id IN (SELECT id FROM led))",

@@ -285,10 +285,7 @@ impl Teams for SqlStore {
     }
 
     async fn teams_led_by(&self, person_id: &PersonId) -> StoreResult<Vec<TeamId>> {
-        let sql = format!(
-            "{} SELECT id FROM led ORDER BY id",
-            LED_TEAMS.replace("{me}", "$1")
-        );
+        let sql = format!("{} SELECT id FROM led ORDER BY id", led_teams("$1"));
         self.db
             .fetch_all(&sql, args![person_id.as_str()])
             .await?

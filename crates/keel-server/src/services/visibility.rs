@@ -213,7 +213,7 @@ impl Viewer {
 
 /// Which objectives each reader may see among those asked about for them: many readers at once
 /// (the weekly digest, for a chunk of the organisation), in a few queries (`visible_to_each`,
-/// the store's rule with the reader as a column) instead of one per reader. Readers who see
+/// the store's rule read as sets for all the chunk's readers) instead of one per reader. Readers who see
 /// everything (administrators) are answered without a query.
 pub async fn visible_to_each(
     store: &dyn Store,

@@ -191,9 +191,9 @@ pub trait Objectives: Send + Sync {
         ids: &[ObjectiveId],
     ) -> StoreResult<Vec<ObjectiveId>>;
     /// For many readers at once, which of the objectives asked about for each they may see, as
-    /// (reader, objective) pairs in no particular order: the rule of `visible_objective_ids`
-    /// with the reader a column, so a round over the whole organisation (the weekly digest)
-    /// costs a query per team scope and thousand pairs, not one per reader.
+    /// (reader, objective) pairs in no particular order: the rule of `visible_objective_ids`,
+    /// read as sets for all the readers of a query, so a round over the whole organisation (the
+    /// weekly digest) costs a query per team scope and 5,000 pairs, not one per reader.
     async fn visible_to_each(
         &self,
         asks: &[(Audience, Vec<ObjectiveId>)],
@@ -795,6 +795,9 @@ impl Objectives for SqlStore {
         &self,
         asks: &[(Audience, Vec<ObjectiveId>)],
     ) -> StoreResult<Vec<(PersonId, ObjectiveId)>> {
+        // Pairs asked in one query (two parameters each, well under both backends' limits): a
+        // digest chunk's readers at once, so an objective many of them ask about is read once.
+        const PAIRS_PER_QUERY: usize = 5_000;
         let mut out = Vec::new();
         for scope in [TeamScope::None, TeamScope::Reach, TeamScope::All] {
             let mut pairs: Vec<(&PersonId, &ObjectiveId)> = asks
@@ -804,18 +807,23 @@ impl Objectives for SqlStore {
                 .collect();
             pairs.sort();
             pairs.dedup();
-            for chunk in pairs.chunks(IN_CHUNK) {
+            for chunk in pairs.chunks(PAIRS_PER_QUERY) {
                 let mut w = Where::default();
                 let rows: Vec<String> = chunk
                     .iter()
                     .map(|(p, o)| format!("({}, {})", w.arg(p.as_str()), w.arg(o.as_str())))
                     .collect();
-                let v = visible_to("r.person_id", scope, "vo");
+                // Each pair's visibility read by the objective's key (as a join, PostgreSQL
+                // hashed the whole objectives table for each query).
                 let sql = format!(
-                    "WITH r(person_id, objective_id) AS (VALUES {}) \
-                     SELECT r.person_id, r.objective_id FROM r \
-                     JOIN objectives vo ON vo.id = r.objective_id WHERE {v}",
-                    rows.join(", ")
+                    "WITH r(person_id, objective_id) AS (VALUES {}), \
+                     rv(person_id, objective_id, visibility) AS (\
+                         SELECT person_id, objective_id, \
+                         (SELECT vo.visibility FROM objectives vo WHERE vo.id = r.objective_id) \
+                         FROM r) \
+                     {}",
+                    rows.join(", "),
+                    visible_pairs(scope)
                 );
                 for r in self.db.fetch_all(&sql, w.args).await? {
                     out.push((

@@ -157,7 +157,12 @@ pub(crate) async fn connect(url: &str, options: OpenOptions) -> StoreResult<Db> 
         Target::Postgres(url) => {
             // The URL may hold a password: never echo it.
             let opts = PgConnectOptions::from_str(&url)
-                .map_err(|e| StoreError::BadUrl(format!("not a valid PostgreSQL URL ({e})")))?;
+                .map_err(|e| StoreError::BadUrl(format!("not a valid PostgreSQL URL ({e})")))?
+                // No JIT compilation: Keel's queries are short, and when the planner
+                // overestimates one (a recursive team walk) JIT spent seconds compiling a query
+                // that runs in milliseconds (15 s of 16 s for one visibility query of the
+                // weekly digest at 100,000 people).
+                .options([("jit", "off")]);
             // Fail fast with the server's own answer instead of retrying until a timeout.
             {
                 use sqlx::Connection;

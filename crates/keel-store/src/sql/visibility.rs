@@ -1,12 +1,141 @@
 //! The one SQL form of the visibility rule documented on `Audience` (see docs/method.md,
 //! "Visibility"): every list that filters by reader builds its predicate here.
+//!
+//! The rule is written once, as data (the circle's ties, the team reach), and rendered two
+//! ways: as a predicate for one reader (every list), and as sets of (reader, objective) rows
+//! for many readers at once (the weekly digest's `visible_to_each`). The second is not the
+//! first with the reader as a column: PostgreSQL runs such a correlated predicate once per
+//! (reader, objective) pair (minutes at 100,000 people), while a set per query is read once.
 
 use crate::sql::*;
 
-/// The teams an audience person leads and every team below them.
-pub(crate) const LED_TEAMS: &str = "WITH RECURSIVE led(id) AS ( \
-     SELECT id FROM teams WHERE lead_id = {me} \
-     UNION SELECT t.id FROM teams t JOIN led ON t.parent_id = led.id) ";
+/// The teams the persons `leads` (an SQL list or subquery of person ids) lead and every team
+/// below them, as `led(lead_id, id)`: `WITH RECURSIVE led(lead_id, id) AS (…) ` to prefix a
+/// query.
+pub(crate) fn led_teams(leads: &str) -> String {
+    format!(
+        "WITH RECURSIVE led(lead_id, id) AS ( \
+         SELECT lead_id, id FROM teams WHERE lead_id IN ({leads}) \
+         UNION SELECT led.lead_id, t.id FROM teams t JOIN led ON t.parent_id = led.id) "
+    )
+}
+
+/// One way a person is in an objective's circle (whatever its visibility).
+enum Tie {
+    /// A column of the objective itself naming the person.
+    Column(&'static str),
+    /// Rows elsewhere: `person` names the person and `objective` the objective among the rows
+    /// of `from` that meet `when`.
+    Rows {
+        from: &'static str,
+        when: Option<&'static str>,
+        person: &'static str,
+        objective: &'static str,
+    },
+}
+
+/// The circle: owner, sponsor, contributors and co-owners of the objective and of its key
+/// results (not deleted), and whoever is handing it (or one of its key results) over.
+const CIRCLE: [Tie; 9] = [
+    Tie::Column("owner_id"),
+    Tie::Column("sponsor_id"),
+    Tie::Rows {
+        from: "objective_contributors",
+        when: None,
+        person: "person_id",
+        objective: "objective_id",
+    },
+    Tie::Rows {
+        from: "objective_co_owners",
+        when: None,
+        person: "person_id",
+        objective: "objective_id",
+    },
+    Tie::Rows {
+        from: "key_results",
+        when: Some("deleted_at IS NULL"),
+        person: "owner_id",
+        objective: "objective_id",
+    },
+    Tie::Rows {
+        from: "key_results",
+        when: Some("deleted_at IS NULL"),
+        person: "sponsor_id",
+        objective: "objective_id",
+    },
+    Tie::Rows {
+        from: "key_results k JOIN key_result_contributors c ON c.key_result_id = k.id",
+        when: Some("k.deleted_at IS NULL"),
+        person: "c.person_id",
+        objective: "k.objective_id",
+    },
+    Tie::Rows {
+        from: "key_results k JOIN key_result_co_owners c ON c.key_result_id = k.id",
+        when: Some("k.deleted_at IS NULL"),
+        person: "c.person_id",
+        objective: "k.objective_id",
+    },
+    Tie::Rows {
+        from: "ownership_requests",
+        when: Some("state = 'pending'"),
+        person: "previous_owner_id",
+        objective: "objective_id",
+    },
+];
+
+impl Tie {
+    /// `select` from the tie's rows whose person is among `persons` (an SQL list or subquery).
+    fn rows(&self, select: impl Fn(&str, &str) -> String, persons: &str) -> String {
+        let (from, when, person, objective) = match self {
+            Tie::Column(c) => ("objectives", None, *c, "id"),
+            Tie::Rows {
+                from,
+                when,
+                person,
+                objective,
+            } => (*from, *when, *person, *objective),
+        };
+        let when = when.map(|w| format!("{w} AND ")).unwrap_or_default();
+        format!(
+            "SELECT {} FROM {from} WHERE {when}{person} IN ({persons})",
+            select(person, objective)
+        )
+    }
+
+    /// For one reader `me` (a placeholder): a predicate on the objective row aliased `t`.
+    fn holds(&self, me: &str, t: &str) -> String {
+        match self {
+            Tie::Column(c) => format!("{t}.{c} = {me}"),
+            Tie::Rows { .. } => format!("{t}.id IN ({})", self.rows(|_, o| o.to_string(), me)),
+        }
+    }
+}
+
+/// The objectives shared (through their own teams or a key result's, not deleted) with a team
+/// the readers `persons` are members of or lead (at or above it), as `(reader, objective_id)`
+/// rows, or `objective_id` rows when `with_reader` is false. `asked`: only these objectives (an
+/// SQL subquery), or all.
+fn team_reach(persons: &str, asked: Option<&str>, with_reader: bool) -> String {
+    let led = led_teams(persons);
+    let reader = if with_reader { "m.reader, " } else { "" };
+    let only = |col: &str, and: &str| {
+        asked
+            .map(|a| format!(" {and} {col} IN ({a})"))
+            .unwrap_or_default()
+    };
+    format!(
+        "{led}, mine(reader, id) AS (SELECT lead_id, id FROM led \
+             UNION SELECT person_id, team_id FROM team_members WHERE person_id IN ({persons})) \
+         SELECT {reader}ot.objective_id FROM mine m \
+             JOIN objective_teams ot ON ot.team_id = m.id{} \
+         UNION SELECT {reader}k.objective_id FROM mine m \
+             JOIN key_result_teams kt ON kt.team_id = m.id \
+             JOIN key_results k ON k.id = kt.key_result_id \
+             WHERE k.deleted_at IS NULL{}",
+        only("ot.objective_id", "WHERE"),
+        only("k.objective_id", "AND"),
+    )
+}
 
 /// A predicate on the objective row aliased `t`: true when `a` may see it.
 pub(crate) fn visible_sql(w: &mut Where, a: &Audience, t: &str) -> String {
@@ -14,42 +143,64 @@ pub(crate) fn visible_sql(w: &mut Where, a: &Audience, t: &str) -> String {
     visible_to(&me, a.teams, t)
 }
 
-/// The rule itself: a predicate on the objective row aliased `t`, true when the person `me`
-/// (a placeholder, or a column naming one reader per row for many readers in one query) with
-/// team scope `teams` may see it.
+/// The rule for one reader: a predicate on the objective row aliased `t`, true when the person
+/// `me` (a placeholder) with team scope `teams` may see it.
 pub(crate) fn visible_to(me: &str, teams: TeamScope, t: &str) -> String {
-    let circle = format!(
-        "{t}.owner_id = {me} OR {t}.sponsor_id = {me} \
-         OR {t}.id IN (SELECT objective_id FROM objective_contributors WHERE person_id = {me}) \
-         OR {t}.id IN (SELECT objective_id FROM objective_co_owners WHERE person_id = {me}) \
-         OR {t}.id IN (SELECT objective_id FROM key_results \
-             WHERE deleted_at IS NULL AND (owner_id = {me} OR sponsor_id = {me})) \
-         OR {t}.id IN (SELECT k.objective_id FROM key_results k \
-             JOIN key_result_contributors c ON c.key_result_id = k.id \
-             WHERE k.deleted_at IS NULL AND c.person_id = {me}) \
-         OR {t}.id IN (SELECT k.objective_id FROM key_results k \
-             JOIN key_result_co_owners c ON c.key_result_id = k.id \
-             WHERE k.deleted_at IS NULL AND c.person_id = {me}) \
-         OR {t}.id IN (SELECT objective_id FROM ownership_requests \
-             WHERE state = 'pending' AND previous_owner_id = {me})"
-    );
+    let circle: Vec<String> = CIRCLE.iter().map(|tie| tie.holds(me, t)).collect();
     let team = match teams {
         TeamScope::None => "1 = 0".to_string(),
         TeamScope::All => format!("{t}.visibility = 'team'"),
-        TeamScope::Reach => {
-            let led = LED_TEAMS.replace("{me}", me);
-            format!(
-                "{t}.visibility = 'team' AND {t}.id IN ({led}, \
-                 mine(id) AS (SELECT id FROM led \
-                     UNION SELECT team_id FROM team_members WHERE person_id = {me}) \
-                 SELECT objective_id FROM objective_teams WHERE team_id IN (SELECT id FROM mine) \
-                 UNION SELECT k.objective_id FROM key_results k \
-                     JOIN key_result_teams kt ON kt.key_result_id = k.id \
-                     WHERE k.deleted_at IS NULL AND kt.team_id IN (SELECT id FROM mine))"
-            )
-        }
+        TeamScope::Reach => format!(
+            "{t}.visibility = 'team' AND {t}.id IN ({})",
+            team_reach(me, None, false)
+        ),
     };
-    format!("({t}.visibility = 'public' OR ({team}) OR {circle})")
+    format!(
+        "({t}.visibility = 'public' OR ({team}) OR {})",
+        circle.join(" OR ")
+    )
+}
+
+/// The rule for many readers at once: the asked pairs that may be seen, as a query of
+/// `(person_id, objective_id)` rows over `rv(person_id, objective_id, visibility)` (each asked
+/// pair and its objective's visibility) and `r(person_id, objective_id)` (the asked pairs), for
+/// readers with team scope `teams`. Each part is one set for the whole query (the circles of
+/// `r`'s readers, their team reach among `r`'s objectives) joined to the pairs, not a subquery
+/// per pair.
+pub(crate) fn visible_pairs(teams: TeamScope) -> String {
+    let readers = "SELECT person_id FROM r";
+    let asked = "SELECT objective_id FROM r";
+    // The circles are read by reader (a few rows each, through each tie's person index); the
+    // team reach by asked objective (a lead's reach may be the whole organisation).
+    let circle: Vec<String> = CIRCLE
+        .iter()
+        .map(|tie| {
+            tie.rows(
+                |p, o| format!("{p} AS reader, {o} AS objective_id"),
+                readers,
+            )
+        })
+        .collect();
+    let among = |set: &str| {
+        format!(
+            "SELECT rv.person_id, rv.objective_id FROM rv JOIN ({set}) g \
+             ON g.reader = rv.person_id AND g.objective_id = rv.objective_id"
+        )
+    };
+    let team = match teams {
+        TeamScope::None => String::new(),
+        TeamScope::All => {
+            "UNION SELECT person_id, objective_id FROM rv WHERE visibility = 'team' ".to_string()
+        }
+        TeamScope::Reach => format!(
+            "UNION {} WHERE rv.visibility = 'team' ",
+            among(&team_reach(readers, Some(asked), true))
+        ),
+    };
+    format!(
+        "SELECT person_id, objective_id FROM rv WHERE visibility = 'public' {team}UNION {}",
+        among(&circle.join(" UNION ALL "))
+    )
 }
 
 /// A predicate on an objective id column: true when `a` may see that objective.

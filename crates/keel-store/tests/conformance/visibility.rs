@@ -3,7 +3,7 @@
 
 use crate::*;
 
-conformance!(visibility_filter,);
+conformance!(visibility_filter, every_tie_for_many_readers_at_once);
 
 /// The audience filter: public; team (the objective's or a key result's teams, members and leads
 /// up the tree; or every team for `TeamScope::All`); private (the circle of the objective and of
@@ -231,4 +231,148 @@ async fn of_team(s: &DynStore, cycle: &CycleId, team: &TeamId) -> Vec<(KeyResult
     })
     .await
     .unwrap()
+}
+
+/// Every way into an objective's circle, and every team reach, read for many readers at once
+/// (`visible_to_each`, the weekly digest's sets per query) and reader by reader
+/// (`visible_objective_ids`, the lists' predicate): both give each reader exactly what the rule
+/// says, under each team scope, also when the asked pairs span several queries.
+async fn every_tie_for_many_readers_at_once(s: DynStore, _url: String) {
+    let b = basic(&s).await;
+    let names = [
+        "sponsor",
+        "o-contrib",
+        "o-co",
+        "kr-owner",
+        "kr-sponsor",
+        "kr-contrib",
+        "kr-co",
+        "hander",
+        "gone",
+        "member",
+        "lead",
+        "outsider",
+    ];
+    let mut p = std::collections::HashMap::new();
+    for n in names {
+        p.insert(n, add_person(&s, n).await.id);
+    }
+    let mut dept = team("Dept");
+    dept.lead_id = Some(p["lead"].clone());
+    s.insert_team(&ctx(), &dept).await.unwrap();
+    let mut leaf = team("Leaf");
+    leaf.parent_id = Some(dept.id.clone());
+    leaf.member_ids = vec![p["member"].clone()];
+    s.insert_team(&ctx(), &leaf).await.unwrap();
+
+    let new = |v: Visibility| {
+        let mut o = objective(&b.cycle.id, &b.owner.id);
+        o.visibility = v;
+        o
+    };
+    // Private: the objective's own circle and its key results' (one of them deleted).
+    let mut circle = new(Visibility::Private);
+    circle.sponsor_id = Some(p["sponsor"].clone());
+    circle.contributor_ids = vec![p["o-contrib"].clone()];
+    circle.co_owner_ids = vec![p["o-co"].clone()];
+    s.insert_objective(&ctx(), &circle, None).await.unwrap();
+    let mut k = key_result(&circle.id, &p["kr-owner"]);
+    k.sponsor_id = Some(p["kr-sponsor"].clone());
+    k.contributor_ids = vec![p["kr-contrib"].clone()];
+    k.co_owner_ids = vec![p["kr-co"].clone()];
+    s.insert_key_result(&ctx(), &k, None).await.unwrap();
+    let mut deleted = key_result(&circle.id, &b.owner.id);
+    deleted.contributor_ids = vec![p["gone"].clone()];
+    s.insert_key_result(&ctx(), &deleted, None).await.unwrap();
+    s.delete_key_result(&ctx(), &deleted).await.unwrap();
+    // Private, being handed over by "hander" to the outsider, who has not answered.
+    let mut handed = new(Visibility::Private);
+    handed.ownership_state = OwnershipState::Pending;
+    let r = request(
+        OkrRef::Objective(handed.id.clone()),
+        Some(&p["hander"]),
+        &p["outsider"],
+        Some(&p["hander"]),
+        now(),
+    );
+    s.insert_objective(&ctx(), &handed, Some(&r)).await.unwrap();
+    // Team-visible: shared with Leaf itself, through a key result, and with no team.
+    let mut shared = new(Visibility::Team);
+    shared.team_ids = vec![leaf.id.clone()];
+    s.insert_objective(&ctx(), &shared, None).await.unwrap();
+    let through_kr = new(Visibility::Team);
+    s.insert_objective(&ctx(), &through_kr, None).await.unwrap();
+    let mut kt = key_result(&through_kr.id, &b.owner.id);
+    kt.team_ids = vec![leaf.id.clone()];
+    s.insert_key_result(&ctx(), &kt, None).await.unwrap();
+    let unshared = new(Visibility::Team);
+    s.insert_objective(&ctx(), &unshared, None).await.unwrap();
+
+    let all = [
+        &b.objective,
+        &circle,
+        &handed,
+        &shared,
+        &through_kr,
+        &unshared,
+    ];
+    let ids: Vec<ObjectiveId> = all.iter().map(|o| o.id.clone()).collect();
+    let team_visible = [&shared.id, &through_kr.id, &unshared.id];
+    // What each reader sees through their circle (whatever the scope), and through teams
+    // (`TeamScope::Reach`).
+    let mut readers: Vec<(PersonId, Vec<&ObjectiveId>, Vec<&ObjectiveId>)> = vec![(
+        b.owner.id.clone(),
+        all.iter().map(|o| &o.id).collect(),
+        vec![],
+    )];
+    for n in [
+        "sponsor",
+        "o-contrib",
+        "o-co",
+        "kr-owner",
+        "kr-sponsor",
+        "kr-contrib",
+        "kr-co",
+    ] {
+        readers.push((p[n].clone(), vec![&circle.id], vec![]));
+    }
+    readers.push((p["hander"].clone(), vec![&handed.id], vec![]));
+    for n in ["gone", "outsider"] {
+        readers.push((p[n].clone(), vec![], vec![]));
+    }
+    for n in ["member", "lead"] {
+        readers.push((p[n].clone(), vec![], vec![&shared.id, &through_kr.id]));
+    }
+    for scope in [TeamScope::None, TeamScope::Reach, TeamScope::All] {
+        let mut want = vec![];
+        let mut asks = vec![];
+        for (reader, circle_of, reach) in &readers {
+            let a = Audience {
+                person_id: reader.clone(),
+                teams: scope,
+            };
+            let mut sees: Vec<ObjectiveId> = std::iter::once(&b.objective.id)
+                .chain(circle_of.iter().copied())
+                .chain(match scope {
+                    TeamScope::None => vec![],
+                    TeamScope::Reach => reach.clone(),
+                    TeamScope::All => team_visible.to_vec(),
+                })
+                .cloned()
+                .collect();
+            sees.sort();
+            sees.dedup();
+            let mut one = s.visible_objective_ids(&a, &ids).await.unwrap();
+            one.sort();
+            assert_eq!(one, sees, "{a:?} alone");
+            want.extend(sees.into_iter().map(|o| (reader.clone(), o)));
+            asks.push((a, ids.clone()));
+        }
+        // Objectives that do not exist, asked for the first reader: the pairs span queries.
+        asks[0].1.extend((0..1200).map(|_| ObjectiveId::generate()));
+        let mut got = s.visible_to_each(&asks).await.unwrap();
+        got.sort();
+        want.sort();
+        assert_eq!(got, want, "{scope:?}, many readers at once");
+    }
 }
