@@ -98,6 +98,7 @@ mod stats;
 mod teams;
 #[doc(hidden)]
 pub mod testing;
+mod token_cache;
 pub mod transfer;
 mod webhooks;
 
