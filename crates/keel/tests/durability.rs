@@ -185,7 +185,7 @@ fn open_key_results(url: &str) -> Vec<String> {
         "SELECT k.id FROM key_results k JOIN objectives o ON o.id = k.objective_id \
          JOIN cycles c ON c.id = o.cycle_id \
          WHERE c.state = 'active' AND o.state = 'active' AND k.deleted_at IS NULL \
-         AND o.deleted_at IS NULL AND k.kind NOT IN ('milestone', 'boolean') ORDER BY k.id",
+         AND o.deleted_at IS NULL AND k.metric_kind NOT IN ('boolean', 'milestone', 'milestones') ORDER BY k.id",
     )
 }
 
