@@ -422,9 +422,18 @@ impl Accounts for SqlStore {
                  JOIN people p ON p.id = t.person_id WHERE t.secret_hash = $1"
             )
         });
+        if let Some(found) = self.tokens.fresh(secret_hash) {
+            return Ok(Some(found));
+        }
+        let (generation, read_at) = (self.tokens.generation(), std::time::Instant::now());
         match self.db.fetch_optional(&SQL, args![secret_hash]).await? {
             None => Ok(None),
-            Some(r) => Ok(Some((token_from(&r)?, person_from(&r)?))),
+            Some(r) => {
+                let (token, person) = (token_from(&r)?, person_from(&r)?);
+                self.tokens
+                    .keep(generation, read_at, secret_hash, &token, &person);
+                Ok(Some((token, person)))
+            }
         }
     }
 
@@ -455,6 +464,7 @@ impl Accounts for SqlStore {
             )
             .await
             .map_err(map_err)?;
+        self.tokens.touched(id, at);
         Ok(())
     }
 

@@ -614,6 +614,19 @@ impl Db {
         }
     }
 
+    /// `SHOW synchronous_commit` on a pooled PostgreSQL connection; None for SQLite.
+    pub async fn postgres_synchronous_commit(&self) -> StoreResult<Option<String>> {
+        match self {
+            Db::Postgres(pool) => {
+                let (mode,): (String,) = sqlx::query_as("SHOW synchronous_commit")
+                    .fetch_one(pool)
+                    .await?;
+                Ok(Some(mode))
+            }
+            Db::Sqlite(_) => Ok(None),
+        }
+    }
+
     /// Closes PostgreSQL's pool (its connections end cleanly); SQLite's connections close when
     /// the last handle is dropped.
     pub async fn close(&self) {

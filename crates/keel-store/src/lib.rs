@@ -100,6 +100,7 @@ mod stats;
 mod teams;
 #[doc(hidden)]
 pub mod testing;
+mod token_cache;
 pub mod transfer;
 mod webhooks;
 

@@ -231,9 +231,19 @@ async fn open(db: &DbArgs) -> anyhow::Result<DynStore> {
         .with_context(|| format!("cannot open the database {}", config::redact(&url)))
 }
 
-/// How SQLite commits reach the disk, as its connections have it (read back, not as
-/// configured): for the operator to check the setting took.
-async fn durability(store: &DynStore) -> anyhow::Result<&'static str> {
+/// How commits reach the disk, as the connections have it (read back, not as configured): for
+/// the operator to check the setting took. SQLite's `synchronous`, PostgreSQL's
+/// `synchronous_commit`.
+async fn durability(store: &DynStore) -> anyhow::Result<String> {
+    if let Some(mode) = store.postgres_synchronous_commit().await? {
+        return Ok(if mode == "on" {
+            " (synchronous_commit=on: every commit is on disk before it is answered)".into()
+        } else {
+            format!(
+                " (synchronous_commit={mode}: a crash of the database may undo the last commits)"
+            )
+        });
+    }
     let modes = store.sqlite_synchronous().await?;
     Ok(if modes.is_empty() {
         ""
@@ -243,7 +253,8 @@ async fn durability(store: &DynStore) -> anyhow::Result<&'static str> {
         " (synchronous=normal: a power loss may undo the last commits)"
     } else {
         " (synchronous: the connections disagree)"
-    })
+    }
+    .into())
 }
 
 /// Runs one subcommand.

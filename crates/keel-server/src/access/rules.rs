@@ -35,22 +35,26 @@ impl Actor {
     /// Two queries: the teams `person` leads (and their sub-teams at any depth), and the OKRs
     /// they are handing over.
     pub async fn load(store: &dyn Store, person: &Person) -> ApiResult<Actor> {
-        let filter = &OwnershipRequestFilter {
-            state: Some(RequestState::Pending),
-            previous_owner_id: Some(person.id.clone()),
-            ..OwnershipRequestFilter::new(Reader::Everyone)
-        };
-        let pending = keel_store::every_page(|page| async move {
-            store.list_ownership_requests(filter, &page).await
-        })
-        .await?;
+        let (led_teams, handing_over) = tokio::try_join!(
+            async { Ok::<_, ApiError>(store.teams_led_by(&person.id).await?) },
+            handing_over(store, person),
+        )?;
         Ok(Actor {
             person: person.clone(),
-            led_teams: store.teams_led_by(&person.id).await?.into_iter().collect(),
-            handing_over: pending
-                .into_iter()
-                .map(|r| r.okr.id().to_string())
-                .collect(),
+            led_teams: led_teams.into_iter().collect(),
+            handing_over,
+        })
+    }
+
+    /// For the check-in rule ([`check_in`]), which asks who owns an OKR, never which teams the
+    /// caller leads: one query, the OKRs they are handing over. `led_teams` is left empty (for
+    /// a lead of the top team it is every team, a recursive query that was a third of a
+    /// check-in's cost); a rule that reads it on this actor would only refuse, never allow.
+    pub async fn load_for_check_in(store: &dyn Store, person: &Person) -> ApiResult<Actor> {
+        Ok(Actor {
+            person: person.clone(),
+            led_teams: HashSet::new(),
+            handing_over: handing_over(store, person).await?,
         })
     }
 
@@ -81,6 +85,25 @@ impl Actor {
     pub fn leads_any(&self, teams: &[TeamId]) -> bool {
         teams.iter().any(|t| self.led_teams.contains(t))
     }
+}
+
+/// The OKRs (objective or key result ids) `person` is handing over: a new owner was proposed
+/// and has not answered yet.
+async fn handing_over(store: &dyn Store, person: &Person) -> ApiResult<HashSet<String>> {
+    let filter = &OwnershipRequestFilter {
+        state: Some(RequestState::Pending),
+        previous_owner_id: Some(person.id.clone()),
+        ..OwnershipRequestFilter::new(Reader::Everyone)
+    };
+    let pending =
+        keel_store::every_page(
+            |page| async move { store.list_ownership_requests(filter, &page).await },
+        )
+        .await?;
+    Ok(pending
+        .into_iter()
+        .map(|r| r.okr.id().to_string())
+        .collect())
 }
 
 impl std::ops::Deref for Actor {

@@ -147,11 +147,16 @@ pub async fn check_in(
     key_result_id: &KeyResultId,
     input: NewCheckIn,
 ) -> ApiResult<(CheckIn, KeyResult, Objective, Option<Cycle>)> {
-    let (kr, objective) = get_key_result(store, &Viewer::of(&caller.person), key_result_id).await?;
+    // Independent reads together: on PostgreSQL they travel on pooled connections at once.
+    let viewer = Viewer::of(&caller.person);
+    let ((kr, objective), actor, settings) = tokio::try_join!(
+        get_key_result(store, &viewer, key_result_id),
+        Actor::load_for_check_in(store, &caller.person),
+        async { Ok::<_, ApiError>(store.settings().await?) },
+    )?;
     let cycle = store.cycle(&objective.cycle_id).await?;
-    let settings = store.settings().await?;
     let (check_in, applied) = validate(
-        &Actor::load(store, &caller.person).await?,
+        &actor,
         &kr,
         &objective,
         cycle.as_ref(),
@@ -213,7 +218,7 @@ pub async fn weekly_check_in(
         .map(|c| (c.id.clone(), c))
         .collect();
     let scale = store.settings().await?.confidence_scale;
-    let actor = Actor::load(store, &caller.person).await?;
+    let actor = Actor::load_for_check_in(store, &caller.person).await?;
     let t = now();
     let mut errors = Vec::new();
     let mut ready = Vec::with_capacity(rows.len());

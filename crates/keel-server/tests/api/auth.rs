@@ -7,7 +7,7 @@
 use crate::helpers::*;
 use keel_domain::{PersonId, Source};
 use keel_server::auth::AuthConfig;
-use keel_store::{Accounts, AuditFilter, AuditLog, PageRequest, People};
+use keel_store::{Accounts, AuditFilter, AuditLog, Backend, PageRequest, People};
 use reqwest::{header, redirect, Response, StatusCode};
 use serde_json::{json, Value};
 
@@ -806,4 +806,86 @@ async fn the_password_routes_are_in_the_openapi_document() {
         .as_str()
         .unwrap()
         .contains("x-csrf-token"));
+}
+
+/// The status of a GET of the people list with `token`.
+async fn status_with(app: &TestApp, token: &str) -> StatusCode {
+    app.req_as(token, reqwest::Method::GET, "/api/v1/people")
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+/// Polls with `token` until it is refused; how long that took after `since`. Fails if it is
+/// still accepted 3 s later.
+async fn refused_after(app: &TestApp, token: &str, since: std::time::Instant) -> f64 {
+    loop {
+        match status_with(app, token).await {
+            StatusCode::UNAUTHORIZED => return since.elapsed().as_secs_f64(),
+            StatusCode::OK => {
+                assert!(since.elapsed().as_secs() < 3, "still accepted after 3 s");
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+}
+
+/// Servers cache API tokens for at most a second: a token revoked, or a person deactivated, by
+/// another server sharing the database (a second store on it) is refused within that second,
+/// and stays refused.
+async fn revoked_elsewhere_is_refused_within_a_second(app: TestApp, url: String) {
+    let (bo_id, bo_token) = app.member("Bo").await;
+    let (cy_id, cy_token) = app.member("Cy").await;
+    // Both tokens are in this server's cache now.
+    assert_eq!(status_with(&app, &bo_token).await, StatusCode::OK);
+    assert_eq!(status_with(&app, &cy_token).await, StatusCode::OK);
+    let other = keel_store::open(&url).await.unwrap();
+    let ctx = keel_store::WriteCtx::system(Source::Cli);
+    let bo = PersonId::from_string(bo_id);
+    let token = other.list_tokens(&bo).await.unwrap().remove(0);
+    let since = std::time::Instant::now();
+    other.revoke_token(&ctx, &token.id).await.unwrap();
+    let took = refused_after(&app, &bo_token, since).await;
+    assert!(took < 1.5, "a revoked token still worked {took:.2} s later");
+
+    let cy = other
+        .person(&PersonId::from_string(cy_id))
+        .await
+        .unwrap()
+        .unwrap();
+    let deactivated = keel_domain::Person {
+        active: false,
+        ..cy.clone()
+    };
+    let since = std::time::Instant::now();
+    other.update_person(&ctx, &cy, &deactivated).await.unwrap();
+    let took = refused_after(&app, &cy_token, since).await;
+    assert!(
+        took < 1.5,
+        "a deactivated person's token still worked {took:.2} s later"
+    );
+    for _ in 0..5 {
+        assert_eq!(status_with(&app, &bo_token).await, StatusCode::UNAUTHORIZED);
+        assert_eq!(status_with(&app, &cy_token).await, StatusCode::UNAUTHORIZED);
+    }
+    other.close().await;
+}
+
+#[tokio::test]
+async fn a_token_revoked_by_another_server_is_refused_within_a_second() {
+    let app = spawn_app_on(Db::Sqlite).await;
+    let url = format!("sqlite://{}", app.sqlite_path().unwrap().display());
+    revoked_elsewhere_is_refused_within_a_second(app, url).await;
+}
+
+#[tokio::test]
+async fn a_token_revoked_by_another_server_is_refused_within_a_second_on_postgres() {
+    if !postgres_configured() {
+        return;
+    }
+    let app = spawn_app_on(Db::Postgres).await;
+    let url = app.postgres_url().unwrap().to_string();
+    revoked_elsewhere_is_refused_within_a_second(app, url).await;
 }

@@ -248,7 +248,7 @@ impl SqlStore {
         jobs: &[CheckInJob],
         savepoints: bool,
     ) -> StoreResult<Vec<StoreResult<KeyResult>>> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_check_ins().await?;
         match check_in_statements(&mut tx, jobs, savepoints).await {
             Ok(answers) => {
                 tx.commit().await?;

@@ -66,6 +66,7 @@ pub struct SqlStore {
     pub(crate) db: Db,
     pub(crate) check_ins: Arc<CheckInQueue>,
     pub(crate) settings: Arc<SettingsCache>,
+    pub(crate) tokens: Arc<crate::token_cache::TokenCache>,
 }
 
 pub(crate) enum Target {
@@ -131,6 +132,7 @@ impl SqlStore {
                 db,
                 check_ins: Arc::default(),
                 settings: Arc::default(),
+                tokens: Arc::default(),
             })
         })
     }
@@ -193,6 +195,9 @@ pub trait Backend: Send + Sync {
     /// `PRAGMA synchronous` as each SQLite file connection has it (1 NORMAL, 2 FULL); empty for
     /// PostgreSQL and an in-memory database.
     async fn sqlite_synchronous(&self) -> StoreResult<Vec<i64>>;
+    /// `synchronous_commit` as a PostgreSQL connection of the pool has it (`on` unless someone
+    /// changed it); None for SQLite.
+    async fn postgres_synchronous_commit(&self) -> StoreResult<Option<String>>;
     /// Ends the store's work at shutdown: waits for the check-ins already taken into a group
     /// commit to be committed and answered, then closes PostgreSQL's connections (SQLite's close
     /// when the store is dropped). Nothing may use the store after.
@@ -218,13 +223,25 @@ impl Backend for dyn Store {
     async fn sqlite_synchronous(&self) -> StoreResult<Vec<i64>> {
         self.as_backend().sqlite_synchronous().await
     }
+    async fn postgres_synchronous_commit(&self) -> StoreResult<Option<String>> {
+        self.as_backend().postgres_synchronous_commit().await
+    }
     async fn close(&self) {
         self.as_backend().close().await
     }
 }
 
 impl SqlStore {
+    /// A write transaction. It may change a token or a person, so the token cache forgets
+    /// them all (check-in groups, which change neither, use `begin_check_ins`).
     pub(crate) async fn begin(&self) -> StoreResult<Tx> {
+        self.tokens.invalidate();
+        self.db.begin().await
+    }
+
+    /// A check-in group's transaction: it writes check-ins, key results, audit events and
+    /// webhook deliveries only, so cached tokens stay.
+    pub(crate) async fn begin_check_ins(&self) -> StoreResult<Tx> {
         self.db.begin().await
     }
 
@@ -249,6 +266,9 @@ impl Backend for SqlStore {
     }
     async fn sqlite_synchronous(&self) -> StoreResult<Vec<i64>> {
         self.db.sqlite_synchronous().await
+    }
+    async fn postgres_synchronous_commit(&self) -> StoreResult<Option<String>> {
+        self.db.postgres_synchronous_commit().await
     }
     async fn close(&self) {
         self.settle_check_ins().await;
