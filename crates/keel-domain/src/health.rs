@@ -56,6 +56,22 @@ pub struct HealthInput<'a> {
     pub stale: &'a HashMap<KeyResultId, i64>,
 }
 
+/// The code of every pitfall the check can find (what `Finding::code` holds).
+pub const CODES: [&str; 12] = [
+    "ownership_declined",
+    "owner_deactivated",
+    "ownership_pending",
+    "objective_without_key_results",
+    "too_many_key_results",
+    "manager_by_default",
+    "not_aligned",
+    "split_ownership",
+    "owner_far_from_outcome",
+    "unmeasurable_key_result",
+    "stale_confidence",
+    "owner_overload",
+];
+
 /// Findings, errors first, then warnings, then information.
 pub fn check(input: &HealthInput) -> Vec<Finding> {
     let cycle = Cycle::new(input);

@@ -127,7 +127,8 @@ pub use okrs::{
 pub use owner_rhythm::Rhythm;
 pub use ownership_requests::Ownership;
 pub use participation::{
-    Participation, ParticipationGap, ParticipationQuery, ParticipationSummary, PersonParticipation,
+    OwnerLoad, OwnerLoads, Participation, ParticipationGap, ParticipationQuery,
+    ParticipationSummary, PersonParticipation,
 };
 pub use people::People;
 pub use person_data::PersonData;
@@ -359,6 +360,8 @@ pub struct OwnershipRequestFilter {
     pub previous_owner_id: Option<PersonId>,
     /// Requests on this objective or key result.
     pub okr_id: Option<String>,
+    /// Requests on the objectives of this cycle (and their key results).
+    pub cycle_id: Option<CycleId>,
 }
 
 impl OwnershipRequestFilter {
@@ -372,6 +375,7 @@ impl OwnershipRequestFilter {
             involving: None,
             previous_owner_id: None,
             okr_id: None,
+            cycle_id: None,
         }
     }
 }

@@ -541,6 +541,12 @@ impl Ownership for SqlStore {
             let p = w.arg(o.as_str());
             w.add(on_okr(&p));
         }
+        if let Some(c) = &filter.cycle_id {
+            let p = w.arg(c.as_str());
+            w.add(format!(
+                "objective_id IN (SELECT id FROM objectives WHERE cycle_id = {p})"
+            ));
+        }
         if let Reader::Audience(a) = &filter.reader {
             let v = visible_objective(&mut w, a, "objective_id");
             w.add(v);

@@ -71,6 +71,31 @@ pub struct ParticipationSummary {
     pub overloaded: i64,
 }
 
+/// One person's load in a cycle, for the ownership map: what they own, co-own, sponsor and
+/// contribute to among the OKRs the reader may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnerLoad {
+    pub person_id: PersonId,
+    pub name: String,
+    /// Their job title.
+    pub title: String,
+    pub owned_objectives: i64,
+    pub owned_key_results: i64,
+    pub co_owned: i64,
+    pub sponsored: i64,
+    pub contributed: i64,
+}
+
+/// A page of the ownership map's people, with the totals over all of them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OwnerLoads {
+    pub rows: Vec<OwnerLoad>,
+    /// Everyone involved in the cycle (owning, co-owning, sponsoring or contributing).
+    pub people: i64,
+    /// Of those, how many own more than the query's `overload`.
+    pub overloaded: i64,
+}
+
 /// Participation, counted in the database.
 #[async_trait]
 pub trait Participation: Send + Sync {
@@ -86,6 +111,28 @@ pub trait Participation: Send + Sync {
         &self,
         query: &ParticipationQuery,
     ) -> StoreResult<ParticipationSummary>;
+
+    /// The ownership map: everyone (active or not) who owns, co-owns, sponsors or contributes
+    /// to an OKR of the cycle that the reader may see, most owned first, then by name and id;
+    /// `limit` of them from `offset`, with the totals over all of them. One query. The query's
+    /// `team_id`, `led_by` and `gap` are ignored.
+    async fn owner_loads(
+        &self,
+        query: &ParticipationQuery,
+        offset: u64,
+        limit: u32,
+    ) -> StoreResult<OwnerLoads>;
+
+    /// The cycle's objectives the reader may see that one of `people` owns or owns a key
+    /// result of (the ownership map's rows, read for a page of people): for each person, the
+    /// first `each` objectives they own and the objectives of the first `each` key results
+    /// they own (by id). One query.
+    async fn objectives_owned_by(
+        &self,
+        query: &ParticipationQuery,
+        people: &[PersonId],
+        each: u32,
+    ) -> StoreResult<Vec<ObjectiveId>>;
 }
 
 #[async_trait]
@@ -103,6 +150,42 @@ impl Participation for dyn Store {
     ) -> StoreResult<ParticipationSummary> {
         self.as_participation().participation_summary(query).await
     }
+    async fn owner_loads(
+        &self,
+        query: &ParticipationQuery,
+        offset: u64,
+        limit: u32,
+    ) -> StoreResult<OwnerLoads> {
+        self.as_participation()
+            .owner_loads(query, offset, limit)
+            .await
+    }
+    async fn objectives_owned_by(
+        &self,
+        query: &ParticipationQuery,
+        people: &[PersonId],
+        each: u32,
+    ) -> StoreResult<Vec<ObjectiveId>> {
+        self.as_participation()
+            .objectives_owned_by(query, people, each)
+            .await
+    }
+}
+
+/// The `WITH` clause defining `vo` (the cycle's objectives the reader may see: id, owner,
+/// sponsor) and `vk` (their key results).
+fn visible_okrs(w: &mut Where, q: &ParticipationQuery) -> String {
+    let cycle = w.arg(q.cycle_id.as_str());
+    let visible = match &q.reader {
+        Reader::Everyone => String::new(),
+        Reader::Audience(a) => format!(" AND {}", visible_sql(w, a, "o")),
+    };
+    format!(
+        "WITH vo(id, owner_id, sponsor_id) AS (SELECT o.id, o.owner_id, o.sponsor_id \
+         FROM objectives o WHERE o.deleted_at IS NULL AND o.cycle_id = {cycle}{visible}), \
+         vk(id, objective_id, owner_id, sponsor_id) AS (SELECT k.id, k.objective_id, k.owner_id, k.sponsor_id \
+         FROM key_results k JOIN vo ON vo.id = k.objective_id WHERE k.deleted_at IS NULL) "
+    )
 }
 
 /// The `WITH` clause defining `pp(id, name, title, oo, ko, kd, co, ct, ci)`: each person in
@@ -265,5 +348,86 @@ impl Participation for SqlStore {
             without_check_in: r.int("without_check_in")?,
             overloaded: r.int("overloaded")?,
         })
+    }
+
+    async fn owner_loads(
+        &self,
+        query: &ParticipationQuery,
+        offset: u64,
+        limit: u32,
+    ) -> StoreResult<OwnerLoads> {
+        let mut w = Where::default();
+        let with = visible_okrs(&mut w, query);
+        let over = w.arg(i64::from(query.overload));
+        // Totals ride along each row (window functions): one query, one pass over the cycle.
+        let sql = format!(
+            "{with}, takes(person_id, oo, ko, co, sp, ct) AS ( \
+               SELECT owner_id, 1, 0, 0, 0, 0 FROM vo \
+               UNION ALL SELECT owner_id, 0, 1, 0, 0, 0 FROM vk \
+               UNION ALL SELECT person_id, 0, 0, 1, 0, 0 FROM objective_co_owners \
+                 WHERE objective_id IN (SELECT id FROM vo) \
+               UNION ALL SELECT person_id, 0, 0, 1, 0, 0 FROM key_result_co_owners \
+                 WHERE key_result_id IN (SELECT id FROM vk) \
+               UNION ALL SELECT sponsor_id, 0, 0, 0, 1, 0 FROM vo WHERE sponsor_id IS NOT NULL \
+               UNION ALL SELECT sponsor_id, 0, 0, 0, 1, 0 FROM vk WHERE sponsor_id IS NOT NULL \
+               UNION ALL SELECT person_id, 0, 0, 0, 0, 1 FROM objective_contributors \
+                 WHERE objective_id IN (SELECT id FROM vo) \
+               UNION ALL SELECT person_id, 0, 0, 0, 0, 1 FROM key_result_contributors \
+                 WHERE key_result_id IN (SELECT id FROM vk)), \
+             pl(person_id, oo, ko, co, sp, ct) AS (SELECT person_id, SUM(oo), SUM(ko), SUM(co), \
+               SUM(sp), SUM(ct) FROM takes GROUP BY person_id) \
+             SELECT p.id, p.name, p.title, pl.oo, pl.ko, pl.co, pl.sp, pl.ct, \
+               COUNT(*) OVER () AS people, \
+               SUM(CASE WHEN pl.oo + pl.ko > {over} THEN 1 ELSE 0 END) OVER () AS overloaded \
+             FROM pl JOIN people p ON p.id = pl.person_id \
+             ORDER BY pl.oo + pl.ko DESC, p.name, p.id LIMIT {limit} OFFSET {offset}"
+        );
+        let rows = self.db.fetch_all(&sql, w.args).await?;
+        let mut out = OwnerLoads::default();
+        for r in &rows {
+            out.people = r.int("people")?;
+            out.overloaded = r.int("overloaded")?;
+            out.rows.push(OwnerLoad {
+                person_id: PersonId::from_string(r.text("id")?),
+                name: r.text("name")?,
+                title: r.text("title")?,
+                owned_objectives: r.int("oo")?,
+                owned_key_results: r.int("ko")?,
+                co_owned: r.int("co")?,
+                sponsored: r.int("sp")?,
+                contributed: r.int("ct")?,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn objectives_owned_by(
+        &self,
+        query: &ParticipationQuery,
+        people: &[PersonId],
+        each: u32,
+    ) -> StoreResult<Vec<ObjectiveId>> {
+        if people.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut w = Where::default();
+        let with = visible_okrs(&mut w, query);
+        let ps: Vec<String> = people.iter().map(|p| w.arg(p.as_str())).collect();
+        let ps = ps.join(", ");
+        let each = w.arg(i64::from(each));
+        let sql = format!(
+            "{with}SELECT id FROM (SELECT id, ROW_NUMBER() OVER \
+               (PARTITION BY owner_id ORDER BY id) AS n FROM vo WHERE owner_id IN ({ps})) x \
+             WHERE n <= {each} \
+             UNION SELECT objective_id FROM (SELECT objective_id, ROW_NUMBER() OVER \
+               (PARTITION BY owner_id ORDER BY id) AS n FROM vk WHERE owner_id IN ({ps})) y \
+             WHERE n <= {each}"
+        );
+        self.db
+            .fetch_all(&sql, w.args)
+            .await?
+            .iter()
+            .map(|r| Ok(ObjectiveId::from_string(r.text("id")?)))
+            .collect()
     }
 }

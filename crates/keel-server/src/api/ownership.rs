@@ -420,12 +420,18 @@ pub struct HealthQuery {
     /// The cycle to check (required).
     #[param(value_type = String, required = true)]
     cycle_id: Option<String>,
+    /// How many findings per page (1–500; 50 when absent).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
+    limit: Option<String>,
+    /// The `next_cursor` of the previous page.
+    cursor: Option<String>,
 }
 
 /// The ownership health check over a cycle: the known pitfalls of OKR ownership, each with a stable code, a
 /// severity, the OKR, the person and a one-line fix. It covers the OKRs you may see. Readers who
 /// may read people's participation also get `people`: those who own, co-own or contribute to
-/// nothing in the cycle (within a team lead's teams, for a team lead).
+/// nothing in the cycle (within a team lead's teams, for a team lead). The findings come a page
+/// at a time (`limit`, `cursor`, `next_cursor`); `counts` cover them all.
 #[utoipa::path(get, path = "/health", tag = "health", params(HealthQuery),
     responses((status = 200, body = HealthReport), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn health_check(
@@ -438,8 +444,10 @@ async fn health_check(
         .cycle_id
         .filter(|c| !c.is_empty())
         .ok_or_else(|| ApiError::invalid("cycle_id", "is required"))?;
+    let page = crate::extract::page_request(q.limit.as_deref(), q.cursor.as_deref())?;
     let cycle = CycleId::from_string(cycle);
     let mut report = health::for_cycle(s.store(), &Viewer::of(&caller.person), &cycle).await?;
+    health::page_findings(&mut report, &page)?;
     report.people = health::people_findings(s.store(), &caller, &cycle).await?;
     Ok(Json(report))
 }

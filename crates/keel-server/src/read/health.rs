@@ -2,7 +2,7 @@
 //! API, `keel lint` and the web UI alike; and the health page, which links each finding to the
 //! objective page that fixes it.
 
-use super::lists::{all_objectives, cycles, pick_cycle};
+use super::lists::{cycles, pick_cycle};
 use crate::access;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -29,8 +29,11 @@ pub struct HealthReport {
     pub cycle: Cycle,
     /// The findings' counts (the findings about people, `people`, aside).
     pub counts: HealthCounts,
-    /// Errors first, then warnings, then information.
+    /// Errors first, then warnings, then information: one page of them (`limit`, 50 when
+    /// absent); `counts` are over every page.
     pub findings: Vec<Finding>,
+    /// Pass as `cursor` for the next page of findings; absent on the last page.
+    pub next_cursor: Option<String>,
     /// Findings about people rather than one OKR (`people_without_okrs`), for readers who may
     /// read people's participation (`GET /api/v1/reports/participation`) and within their
     /// reach; empty for everyone else and when there is nothing to say.
@@ -199,6 +202,7 @@ pub async fn for_cycle(
     });
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
     Ok(HealthReport {
+        next_cursor: None,
         people: vec![],
         counts: HealthCounts {
             error: count(Severity::Error),
@@ -208,6 +212,31 @@ pub async fn for_cycle(
         cycle,
         findings,
     })
+}
+
+/// Keeps one page of the report's findings (the API's list), the cursor being how many came
+/// before: `o:N`.
+pub fn page_findings(report: &mut HealthReport, page: &PageRequest) -> ApiResult<()> {
+    let total = report.findings.len();
+    let skip = match page.cursor.as_deref() {
+        None => 0,
+        Some(c) => c
+            .strip_prefix("o:")
+            .and_then(|n| n.parse::<usize>().ok())
+            .filter(|n| *n <= total)
+            .ok_or_else(|| {
+                ApiError::invalid("cursor", "not a cursor from a previous page of this list")
+            })?,
+    };
+    let all = std::mem::take(&mut report.findings);
+    report.findings = all
+        .into_iter()
+        .skip(skip)
+        .take(page.limit as usize)
+        .collect();
+    let next = skip + report.findings.len();
+    report.next_cursor = (next < total).then(|| format!("o:{next}"));
+    Ok(())
 }
 
 // ---------------------------------------------------------------- the health page
@@ -257,57 +286,149 @@ pub async fn link_findings(
         .collect())
 }
 
+/// Findings listed on one page of the health page; the summary by pitfall covers them all.
+pub const FINDINGS_PER_PAGE: usize = 50;
+
+/// How many findings of one pitfall a cycle has.
+pub struct PitfallCount {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub count: usize,
+}
+
 pub struct HealthPage {
     pub cycles: Vec<Cycle>,
     pub cycle: Option<Cycle>,
+    /// Over every finding (not only the page's).
+    pub counts: HealthCounts,
+    /// Every pitfall found, with its count: errors first, then the most frequent.
+    pub pitfalls: Vec<PitfallCount>,
+    /// The page's findings (of the pitfall asked for, if any), each with its objective,
+    /// person and teams.
     pub findings: Vec<LinkedFinding>,
+    /// The page shown (from 1), and whether there are findings after it.
+    pub page: usize,
+    pub more: bool,
     /// Findings about people (`people_findings`).
     pub people: Vec<PeopleFinding>,
 }
 
-/// The health findings of a cycle, each with its objective, person and teams.
+/// What the health page lists: one pitfall's findings (by its code) or all, page `page` (from 1).
+#[derive(Debug, Clone, Default)]
+pub struct HealthListing {
+    pub pitfall: Option<String>,
+    pub page: usize,
+}
+
+/// The pitfalls found, with how many of each: errors first, then the most frequent.
+fn pitfalls(findings: &[Finding]) -> Vec<PitfallCount> {
+    let mut by: HashMap<&'static str, PitfallCount> = HashMap::new();
+    for f in findings {
+        by.entry(f.code)
+            .or_insert(PitfallCount {
+                code: f.code,
+                severity: f.severity,
+                count: 0,
+            })
+            .count += 1;
+    }
+    let rank = |s: Severity| match s {
+        Severity::Error => 0,
+        Severity::Warning => 1,
+        Severity::Info => 2,
+    };
+    let mut out: Vec<PitfallCount> = by.into_values().collect();
+    out.sort_by(|a, b| {
+        rank(a.severity)
+            .cmp(&rank(b.severity))
+            .then(b.count.cmp(&a.count))
+            .then(a.code.cmp(b.code))
+    });
+    out
+}
+
+/// The health findings of a cycle: the counts and pitfalls over all of them, and one page of
+/// them (of one pitfall, if asked) each with its objective, person and teams. Only the page's
+/// findings are linked (their OKRs and teams read by id), so the page costs the check plus a
+/// few queries, whatever the number of findings.
 pub async fn health_page(
     store: &dyn Store,
     caller: &Caller,
     cycle_id: Option<&str>,
+    listing: &HealthListing,
 ) -> ApiResult<HealthPage> {
     access::read_reports(&caller.person)?;
     let viewer = Viewer::of(&caller.person);
     let cycles = cycles(store).await?;
     let cycle = pick_cycle(&cycles, cycle_id, crate::services::today(store).await?)?;
-    let Some(c) = &cycle else {
-        return Ok(HealthPage {
-            cycles,
-            cycle,
-            findings: vec![],
-            people: vec![],
-        });
+    let mut page = HealthPage {
+        cycles,
+        cycle: None,
+        counts: HealthCounts {
+            error: 0,
+            warning: 0,
+            info: 0,
+        },
+        pitfalls: vec![],
+        findings: vec![],
+        page: listing.page.max(1),
+        more: false,
+        people: vec![],
+    };
+    let Some(c) = cycle else {
+        return Ok(page);
     };
     let report = for_cycle(store, &viewer, &c.id).await?;
-    let people = people_findings(store, caller, &c.id).await?;
-    let objectives = all_objectives(
-        store,
-        &ObjectiveFilter {
-            cycle_id: Some(c.id.clone()),
-            ..ObjectiveFilter::new(keel_store::Reader::of(viewer.audience()))
-        },
-    )
-    .await?;
-    let ids: Vec<ObjectiveId> = objectives.iter().map(|o| o.id.clone()).collect();
-    let krs = if ids.is_empty() {
-        vec![]
-    } else {
-        store.key_results_of(&ids).await?
-    };
-    let mut objective_of: HashMap<String, (ObjectiveId, Vec<TeamId>)> = HashMap::new();
-    for o in &objectives {
-        objective_of.insert(o.id.to_string(), (o.id.clone(), o.team_ids.clone()));
+    page.people = people_findings(store, caller, &c.id).await?;
+    page.pitfalls = pitfalls(&report.findings);
+    page.counts = report.counts;
+    if let Some(code) = listing.pitfall.as_deref().filter(|p| !p.is_empty()) {
+        if !health::CODES.contains(&code) {
+            return Err(ApiError::invalid(
+                "pitfall",
+                "is not one of the health check's pitfalls",
+            ));
+        }
     }
-    for k in &krs {
-        objective_of.insert(
-            k.id.to_string(),
-            (k.objective_id.clone(), k.team_ids.clone()),
-        );
+    let skip = (page.page - 1) * FINDINGS_PER_PAGE;
+    let mut chosen = report.findings.into_iter().filter(|f| {
+        listing
+            .pitfall
+            .as_deref()
+            .filter(|p| !p.is_empty())
+            .is_none_or(|p| f.code == p)
+    });
+    let shown: Vec<Finding> = chosen.by_ref().skip(skip).take(FINDINGS_PER_PAGE).collect();
+    page.more = chosen.next().is_some();
+    page.findings = link_page(store, shown).await?;
+    page.cycle = Some(c);
+    Ok(page)
+}
+
+/// Links a page of findings: their key results and objectives by id (for the objective page
+/// and the teams), then their people and teams by id.
+async fn link_page(store: &dyn Store, findings: Vec<Finding>) -> ApiResult<Vec<LinkedFinding>> {
+    let mut objective_ids = vec![];
+    let mut kr_ids = vec![];
+    for f in &findings {
+        match &f.okr {
+            OkrRef::Objective(o) => objective_ids.push(o.clone()),
+            OkrRef::KeyResult(k) => kr_ids.push(k.clone()),
+        }
+    }
+    let mut objective_of: HashMap<String, (ObjectiveId, Vec<TeamId>)> = HashMap::new();
+    if !objective_ids.is_empty() {
+        for o in store.objectives_by_ids(&objective_ids).await? {
+            objective_of.insert(o.id.to_string(), (o.id.clone(), o.team_ids.clone()));
+        }
+    }
+    if !kr_ids.is_empty() {
+        for k in store.key_results_by_ids(&kr_ids).await? {
+            objective_of.insert(
+                k.id.to_string(),
+                (k.objective_id.clone(), k.team_ids.clone()),
+            );
+        }
     }
     let team_ids: Vec<TeamId> = objective_of
         .values()
@@ -315,13 +436,17 @@ pub async fn health_page(
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let teams: HashMap<TeamId, String> = store
-        .teams_by_ids(&team_ids)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t.name))
-        .collect();
-    let findings = link_findings(store, report.findings, |id| {
+    let teams: HashMap<TeamId, String> = if team_ids.is_empty() {
+        HashMap::new()
+    } else {
+        store
+            .teams_by_ids(&team_ids)
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t.name))
+            .collect()
+    };
+    link_findings(store, findings, |id| {
         objective_of.get(id).map(|(o, ts)| {
             (
                 o.clone(),
@@ -331,11 +456,5 @@ pub async fn health_page(
             )
         })
     })
-    .await?;
-    Ok(HealthPage {
-        cycles,
-        cycle,
-        findings,
-        people,
-    })
+    .await
 }

@@ -1,16 +1,31 @@
 //! The ownership map: who owns, co-owns, sponsors and contributes to what in a cycle, each
 //! person's load against the organisation's overload threshold, and the pending requests (the
 //! doctrine's "One owner" and "The pitfalls": overload is one of them).
+//!
+//! Why it reads the way it does: at 100,000 people the cycle holds half a million OKRs, so the
+//! loads are counted in SQL (`Participation::owner_loads`) and shown a page of people at a
+//! time, most owned first; only the OKRs of the people on the page are read as OKRs, and only
+//! the most recent page of pending requests. A constant number of queries whatever the size.
 
-use super::lists::{all_objectives, cycles, first_page, pick_cycle};
+use super::lists::{cycles, pick_cycle};
 use super::views;
 use crate::auth::Caller;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::services::ownership;
 use crate::services::visibility::Viewer;
 use keel_domain::*;
-use keel_store::{ObjectiveFilter, People, Settings, Store};
+use keel_store::{
+    KeyResults, Objectives, Ownership, PageRequest, Participation, ParticipationQuery, People,
+    Settings, Store,
+};
 use std::collections::{HashMap, HashSet};
+
+/// People on one page of the map.
+pub const PEOPLE_PER_PAGE: u32 = 50;
+/// Objectives and key results listed in a person's row, of each; their page has the rest.
+pub const OWNED_SHOWN: u32 = 10;
+/// Pending requests shown (the most recent); the map says when there are more.
+pub const REQUESTS_SHOWN: u32 = 100;
 
 /// One OKR in the ownership map.
 pub struct OwnedOkr {
@@ -23,11 +38,9 @@ pub struct OwnedOkr {
 
 /// One person's load in a cycle.
 pub struct OwnerLoad {
-    pub person: Person,
+    pub load: keel_store::OwnerLoad,
+    /// What they own, objectives first.
     pub owns: Vec<OwnedOkr>,
-    pub co_owns: usize,
-    pub sponsors: usize,
-    pub contributes: usize,
     /// Above the organisation's `owner_overload` threshold.
     pub overloaded: bool,
 }
@@ -45,140 +58,190 @@ pub struct OwnershipMap {
     pub cycles: Vec<Cycle>,
     pub cycle: Option<Cycle>,
     pub threshold: u32,
-    /// Everyone who owns, co-owns, sponsors or contributes to something in the cycle; most
-    /// owned first.
+    /// One page of the people who own, co-own, sponsor or contribute to something in the
+    /// cycle; most owned first.
     pub owners: Vec<OwnerLoad>,
-    /// Pending requests about the cycle's OKRs that the caller may see, oldest first.
+    /// The page shown, from 1.
+    pub page: u64,
+    /// How many people are involved, and how many of them are overloaded (all pages).
+    pub people: i64,
+    pub overloaded: i64,
+    /// The most recent pending requests about the cycle's OKRs that the caller may see,
+    /// oldest first.
     pub pending: Vec<PendingRequest>,
+    /// More requests wait than are shown.
+    pub more_pending: bool,
 }
 
-/// Who owns what in a cycle, overload against the health threshold, and pending requests.
+/// The page number of the query string: a whole number from 1 (none: the first page).
+pub fn parse_page(page: Option<&str>) -> ApiResult<u64> {
+    match page.map(str::trim).filter(|p| !p.is_empty()) {
+        None => Ok(1),
+        Some(p) => p
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (1..=1_000_000).contains(n))
+            .ok_or_else(|| ApiError::invalid("page", "The page must be a whole number from 1.")),
+    }
+}
+
+/// Who owns what in a cycle (page `page` of the people), overload against the health
+/// threshold, and pending requests.
 pub async fn ownership_map(
     store: &dyn Store,
     caller: &Caller,
     cycle_id: Option<&str>,
+    page: u64,
 ) -> ApiResult<OwnershipMap> {
     let cycles = cycles(store).await?;
     let cycle = pick_cycle(&cycles, cycle_id, crate::services::today(store).await?)?;
     let threshold = store.settings().await?.health.owner_overload;
-    let Some(c) = &cycle else {
-        return Ok(OwnershipMap {
-            cycles,
-            cycle,
-            threshold,
-            owners: vec![],
-            pending: vec![],
-        });
+    let mut map = OwnershipMap {
+        cycles,
+        cycle: None,
+        threshold,
+        owners: vec![],
+        page,
+        people: 0,
+        overloaded: 0,
+        pending: vec![],
+        more_pending: false,
     };
-    let objectives = views::objectives(
-        store,
-        all_objectives(
-            store,
-            &ObjectiveFilter {
-                cycle_id: Some(c.id.clone()),
-                ..ObjectiveFilter::new(keel_store::Reader::of(
-                    Viewer::of(&caller.person).audience(),
-                ))
-            },
-        )
-        .await?,
-    )
-    .await?;
-    #[derive(Default)]
-    struct Load {
-        owns: Vec<OwnedOkr>,
-        co_owns: usize,
-        sponsors: usize,
-        contributes: usize,
-    }
-    let mut loads: HashMap<PersonId, Load> = HashMap::new();
-    let mut titles: HashMap<String, (ObjectiveId, String)> = HashMap::new();
-    // One OKR's circle counted into the loads: its owner owns it; co-owners, sponsor and
-    // contributors each add one to their count.
-    let mut count = |owned: OwnedOkr,
-                     owner: &PersonId,
-                     co_owners: &[PersonId],
-                     sponsor: &Option<PersonId>,
-                     contributors: &[PersonId]| {
-        loads.entry(owner.clone()).or_default().owns.push(owned);
-        for p in co_owners {
-            loads.entry(p.clone()).or_default().co_owns += 1;
-        }
-        if let Some(p) = sponsor {
-            loads.entry(p.clone()).or_default().sponsors += 1;
-        }
-        for p in contributors {
-            loads.entry(p.clone()).or_default().contributes += 1;
-        }
+    let Some(c) = cycle else {
+        return Ok(map);
     };
+    let query = ParticipationQuery {
+        reader: keel_store::Reader::of(Viewer::of(&caller.person).audience()),
+        cycle_id: c.id.clone(),
+        team_id: None,
+        led_by: None,
+        gap: None,
+        overload: threshold,
+    };
+    let offset = (page - 1) * u64::from(PEOPLE_PER_PAGE);
+    let loads = store.owner_loads(&query, offset, PEOPLE_PER_PAGE).await?;
+    map.people = loads.people;
+    map.overloaded = loads.overloaded;
+    let ids: Vec<PersonId> = loads.rows.iter().map(|l| l.person_id.clone()).collect();
+    let mut owned = owned_okrs(store, &query, &ids).await?;
+    map.owners = loads
+        .rows
+        .into_iter()
+        .map(|load| OwnerLoad {
+            overloaded: load.owned_objectives + load.owned_key_results > i64::from(threshold),
+            owns: owned.remove(&load.person_id).unwrap_or_default(),
+            load,
+        })
+        .collect();
+    (map.pending, map.more_pending) = pending_requests(store, caller, &c).await?;
+    map.cycle = Some(c);
+    Ok(map)
+}
+
+/// What each of `people` owns among the query's OKRs, objectives first: one query for the
+/// objectives, then those objectives as every page reads them.
+async fn owned_okrs(
+    store: &dyn Store,
+    query: &ParticipationQuery,
+    people: &[PersonId],
+) -> ApiResult<HashMap<PersonId, Vec<OwnedOkr>>> {
+    let ids = store
+        .objectives_owned_by(query, people, OWNED_SHOWN)
+        .await?;
+    let objectives = if ids.is_empty() {
+        vec![]
+    } else {
+        views::objectives(store, store.objectives_by_ids(&ids).await?).await?
+    };
+    let on_page: HashSet<&PersonId> = people.iter().collect();
+    let mut owned: HashMap<PersonId, Vec<OwnedOkr>> = HashMap::new();
     for o in &objectives {
-        titles.insert(o.id.to_string(), (o.id.clone(), o.title.clone()));
-        count(
-            OwnedOkr {
+        if on_page.contains(&o.owner_id) {
+            owned.entry(o.owner_id.clone()).or_default().push(OwnedOkr {
                 okr: OkrRef::Objective(o.id.clone()),
                 objective_id: o.id.clone(),
                 title: o.title.clone(),
                 progress: o.progress,
                 ownership_state: o.ownership_state,
-            },
-            &o.owner_id,
-            &o.co_owner_ids,
-            &o.sponsor_id,
-            &o.contributor_ids,
-        );
-        for k in &o.key_results {
-            titles.insert(k.id.to_string(), (o.id.clone(), k.title.clone()));
-            count(
-                OwnedOkr {
-                    okr: OkrRef::KeyResult(k.id.clone()),
-                    objective_id: o.id.clone(),
-                    title: k.title.clone(),
-                    progress: k.progress,
-                    ownership_state: k.ownership_state,
-                },
-                &k.owner_id,
-                &k.co_owner_ids,
-                &k.sponsor_id,
-                &k.contributor_ids,
-            );
+            });
         }
     }
-    let requests = pending_requests(store, caller).await?;
-    let requests: Vec<OwnershipRequest> = requests
-        .into_iter()
-        .filter(|r| titles.contains_key(r.okr.id()))
-        .collect();
-    let mut ids: HashSet<PersonId> = loads.keys().cloned().collect();
+    for o in &objectives {
+        for k in o
+            .key_results
+            .iter()
+            .filter(|k| on_page.contains(&k.owner_id))
+        {
+            owned.entry(k.owner_id.clone()).or_default().push(OwnedOkr {
+                okr: OkrRef::KeyResult(k.id.clone()),
+                objective_id: o.id.clone(),
+                title: k.title.clone(),
+                progress: k.progress,
+                ownership_state: k.ownership_state,
+            });
+        }
+    }
+    for list in owned.values_mut() {
+        let (mut os, mut ks) = (0, 0);
+        list.retain(|o| {
+            let n = match o.okr {
+                OkrRef::Objective(_) => &mut os,
+                OkrRef::KeyResult(_) => &mut ks,
+            };
+            *n += 1;
+            *n <= OWNED_SHOWN
+        });
+    }
+    Ok(owned)
+}
+
+/// The most recent pending requests about the cycle's OKRs that `caller` may see (one page),
+/// oldest first, with their OKRs' titles and people's names; and whether more wait.
+async fn pending_requests(
+    store: &dyn Store,
+    caller: &Caller,
+    cycle: &Cycle,
+) -> ApiResult<(Vec<PendingRequest>, bool)> {
+    let filter = keel_store::OwnershipRequestFilter {
+        cycle_id: Some(cycle.id.clone()),
+        ..ownership::requests_filter(caller, Some(RequestState::Pending))
+    };
+    let page = store
+        .list_ownership_requests(
+            &filter,
+            &PageRequest {
+                limit: REQUESTS_SHOWN,
+                cursor: None,
+            },
+        )
+        .await?;
+    let requests = page.items;
+    let (mut objective_ids, mut kr_ids, mut person_ids) = (vec![], vec![], HashSet::new());
     for r in &requests {
-        ids.insert(r.proposed_owner_id.clone());
-        ids.extend(r.proposed_by.iter().cloned());
+        match &r.okr {
+            OkrRef::Objective(o) => objective_ids.push(o.clone()),
+            OkrRef::KeyResult(k) => kr_ids.push(k.clone()),
+        }
+        person_ids.insert(r.proposed_owner_id.clone());
+        person_ids.extend(r.proposed_by.iter().cloned());
+    }
+    let mut titles: HashMap<String, (ObjectiveId, String)> = HashMap::new();
+    if !objective_ids.is_empty() {
+        for o in store.objectives_by_ids(&objective_ids).await? {
+            titles.insert(o.id.to_string(), (o.id.clone(), o.title));
+        }
+    }
+    if !kr_ids.is_empty() {
+        for k in store.key_results_by_ids(&kr_ids).await? {
+            titles.insert(k.id.to_string(), (k.objective_id, k.title));
+        }
     }
     let people: HashMap<PersonId, Person> = store
-        .people_by_ids(&ids.into_iter().collect::<Vec<_>>())
+        .people_by_ids(&person_ids.into_iter().collect::<Vec<_>>())
         .await?
         .into_iter()
         .map(|p| (p.id.clone(), p))
         .collect();
-    let mut owners: Vec<OwnerLoad> = loads
-        .into_iter()
-        .filter_map(|(id, l)| {
-            let person = people.get(&id)?.clone();
-            Some(OwnerLoad {
-                overloaded: l.owns.len() > threshold as usize,
-                person,
-                owns: l.owns,
-                co_owns: l.co_owns,
-                sponsors: l.sponsors,
-                contributes: l.contributes,
-            })
-        })
-        .collect();
-    owners.sort_by(|a, b| {
-        b.owns
-            .len()
-            .cmp(&a.owns.len())
-            .then(a.person.name.cmp(&b.person.name))
-    });
     let mut pending: Vec<PendingRequest> = requests
         .into_iter()
         .filter_map(|r| {
@@ -193,25 +256,5 @@ pub async fn ownership_map(
         })
         .collect();
     pending.sort_by_key(|p| p.request.created_at);
-    Ok(OwnershipMap {
-        cycles,
-        cycle,
-        threshold,
-        owners,
-        pending,
-    })
-}
-
-/// Every pending ownership request `caller` may see, page by page: none left out.
-async fn pending_requests(store: &dyn Store, caller: &Caller) -> ApiResult<Vec<OwnershipRequest>> {
-    let mut requests = Vec::new();
-    let mut page = first_page();
-    loop {
-        let p = ownership::list_requests(store, caller, Some(RequestState::Pending), &page).await?;
-        requests.extend(p.items);
-        match p.next_cursor {
-            Some(c) => page.cursor = Some(c),
-            None => return Ok(requests),
-        }
-    }
+    Ok((pending, page.next_cursor.is_some()))
 }

@@ -332,15 +332,22 @@ pub async fn list_requests(
     state: Option<RequestState>,
     page: &PageRequest,
 ) -> ApiResult<keel_store::Page<OwnershipRequest>> {
+    Ok(store
+        .list_ownership_requests(&requests_filter(caller, state), page)
+        .await?)
+}
+
+/// The requests `caller` may list: administrators and champions every one on an OKR they may
+/// see, everyone else those they proposed or are proposed for.
+pub fn requests_filter(caller: &Caller, state: Option<RequestState>) -> OwnershipRequestFilter {
     let sees_all = caller.person.has_role(Role::Admin) || caller.person.has_role(Role::Champion);
-    let filter = OwnershipRequestFilter {
+    OwnershipRequestFilter {
         state,
         involving: (!sees_all).then(|| caller.person.id.clone()),
         ..OwnershipRequestFilter::new(keel_store::Reader::of(
             Viewer::of(&caller.person).audience(),
         ))
-    };
-    Ok(store.list_ownership_requests(&filter, page).await?)
+    }
 }
 
 /// The doctrine's "Acceptance": "An OKR whose owner hasn't explicitly accepted the responsibility is dead on

@@ -108,6 +108,16 @@ pub fn headline(code: &str) -> String {
     words.to_string()
 }
 
+/// One pitfall of the summary: how many findings, and the link listing only them.
+pub struct PitfallLine {
+    pub severity: &'static str,
+    pub headline: String,
+    pub count: usize,
+    pub href: String,
+    /// The list shows only this pitfall.
+    pub chosen: bool,
+}
+
 #[derive(Template)]
 #[template(path = "health.html")]
 struct HealthPage {
@@ -115,7 +125,15 @@ struct HealthPage {
     cycles: Vec<Choice>,
     cycle_name: String,
     error: Option<String>,
+    /// A pitfall or page number that is not one, and its field.
+    list_error: Option<(&'static str, String)>,
     findings: Vec<FindingLine>,
+    pitfalls: Vec<PitfallLine>,
+    /// "Findings 51 to 100 of 1,204", and the pages around it.
+    showing: String,
+    all_href: Option<String>,
+    previous_href: Option<String>,
+    next_href: Option<String>,
     /// Findings about people: (message, fix, link to the people).
     people: Vec<(String, String, String)>,
     errors: usize,
@@ -126,9 +144,60 @@ struct HealthPage {
     calibration: bool,
 }
 
+impl HealthPage {
+    fn list_error_for(&self, field: &str) -> Option<&str> {
+        self.list_error
+            .as_ref()
+            .filter(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
+    }
+}
+
 #[derive(Debug, Deserialize)]
 pub struct HealthQuery {
     cycle_id: Option<String>,
+    /// Only the findings of this pitfall (its code).
+    pitfall: Option<String>,
+    page: Option<String>,
+}
+
+fn severity_word(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "info",
+    }
+}
+
+/// Where the health page lists `pitfall`'s findings (all with `None`), page `page`.
+fn listing_href(cycle: Option<&Cycle>, pitfall: Option<&str>, page: usize) -> String {
+    let mut pairs: Vec<(&str, String)> = vec![];
+    if let Some(c) = cycle {
+        pairs.push(("cycle_id", c.id.to_string()));
+    }
+    if let Some(p) = pitfall {
+        pairs.push(("pitfall", p.to_string()));
+    }
+    if page > 1 {
+        pairs.push(("page", page.to_string()));
+    }
+    format!(
+        "/health?{}#list",
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    )
+}
+
+/// The listing the query asks for, or the field at fault.
+fn listing(q: &HealthQuery) -> Result<health::HealthListing, (&'static str, String)> {
+    let page = match crate::read::ownership_map::parse_page(q.page.as_deref()) {
+        Ok(p) => p as usize,
+        Err(ApiError::Invalid(e)) => return Err(("page", e.message)),
+        Err(e) => return Err(("page", e.to_string())),
+    };
+    Ok(health::HealthListing {
+        pitfall: q.pitfall.clone().filter(|p| !p.trim().is_empty()),
+        page,
+    })
 }
 
 /// `GET /health`.
@@ -137,29 +206,60 @@ pub async fn health(
     SignedIn(caller): SignedIn,
     Query(q): Query<HealthQuery>,
 ) -> Result<Response, UiError> {
-    let (report, error) =
-        match health::health_page(state.store(), &caller, q.cycle_id.as_deref()).await {
-            Ok(r) => (r, None),
-            Err(ApiError::Invalid(e)) => (
-                health::health_page(state.store(), &caller, None).await?,
-                Some(e.message),
-            ),
-            Err(e) => return Err(e.into()),
-        };
+    let store = state.store();
+    let (asked, mut list_error) = match listing(&q) {
+        Ok(l) => (l, None),
+        Err(e) => (health::HealthListing::default(), Some(e)),
+    };
+    let (report, error) = match health::health_page(store, &caller, q.cycle_id.as_deref(), &asked)
+        .await
+    {
+        Ok(r) => (r, None),
+        Err(ApiError::Invalid(e)) if e.field == "pitfall" => {
+            list_error = Some(("pitfall", e.message.clone()));
+            let all = health::HealthListing::default();
+            let r = health::health_page(store, &caller, q.cycle_id.as_deref(), &all).await?;
+            (r, None)
+        }
+        Err(ApiError::Invalid(e)) => (
+            health::health_page(store, &caller, None, &health::HealthListing::default()).await?,
+            Some(e.message),
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    if error.is_none() && list_error.is_none() && report.page > 1 && report.findings.is_empty() {
+        list_error = Some((
+            "page",
+            format!("There is no page {} of findings.", report.page),
+        ));
+    }
     let cycle = if error.is_some() {
         None
     } else {
         report.cycle.as_ref()
     };
-    let findings: Vec<FindingLine> = if error.is_some() {
-        vec![]
-    } else {
+    let listed = error.is_none() && list_error.is_none();
+    let findings: Vec<FindingLine> = if listed {
         report
             .findings
             .iter()
             .map(|f| FindingLine::new(f, cycle))
             .collect()
+    } else {
+        vec![]
     };
+    let chosen = asked.pitfall.as_deref().filter(|_| listed);
+    let pitfalls = report
+        .pitfalls
+        .iter()
+        .map(|p| PitfallLine {
+            severity: severity_word(p.severity),
+            headline: headline(p.code),
+            count: p.count,
+            href: listing_href(cycle, Some(p.code), 1),
+            chosen: chosen == Some(p.code),
+        })
+        .collect();
     let people: Vec<(String, String, String)> = match (cycle, &error) {
         (Some(c), None) => report
             .people
@@ -171,21 +271,46 @@ pub async fn health(
             .collect(),
         _ => vec![],
     };
-    let count = |s: &str| findings.iter().filter(|f| f.severity == s).count();
+    let per = health::FINDINGS_PER_PAGE;
+    let first = (report.page - 1) * per + 1;
+    let of = match chosen {
+        Some(code) => report
+            .pitfalls
+            .iter()
+            .find(|p| p.code == code)
+            .map_or(0, |p| p.count),
+        None => report.counts.error + report.counts.warning + report.counts.info,
+    };
     let page = HealthPage {
         layout: Layout::signed_in(&caller, "/health"),
         cycles: cycle_choices(&report.cycles, cycle),
         cycle_name: cycle.map(|c| c.name.clone()).unwrap_or_default(),
-        errors: count("error"),
+        errors: report.counts.error,
         // Every finding about people is a warning.
-        warnings: count("warning") + people.len(),
+        warnings: report.counts.warning + people.len(),
+        infos: report.counts.info,
         people,
-        infos: count("info"),
         calibration: crate::access::read_calibration(&caller.person).is_ok(),
+        showing: if findings.is_empty() || of <= per {
+            String::new()
+        } else {
+            format!(
+                "Findings {} to {} of {}.",
+                super::format::num(first as f64),
+                super::format::num((first + findings.len() - 1) as f64),
+                super::format::num(of as f64)
+            )
+        },
+        all_href: chosen.map(|_| listing_href(cycle, None, 1)),
+        previous_href: (listed && report.page > 1)
+            .then(|| listing_href(cycle, chosen, report.page - 1)),
+        next_href: (listed && report.more).then(|| listing_href(cycle, chosen, report.page + 1)),
+        pitfalls,
         findings,
+        list_error,
         error,
     };
-    let status = if page.error.is_some() {
+    let status = if page.error.is_some() || page.list_error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK

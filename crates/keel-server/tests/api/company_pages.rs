@@ -111,7 +111,8 @@ async fn team_page(app: TestApp) {
     assert!(
         page.texts(".finding-head strong")
             .contains(&"No key results yet".to_string())
-            && !html.contains("objective_without_key_results"),
+            // The code is the pitfall link's key, never words on the page.
+            && !page.text("body").contains("objective_without_key_results"),
         "{html}"
     );
     assert!(
@@ -413,9 +414,7 @@ async fn bad_tree_filters_are_refused_next_to_the_filter(b: &Browser, o: &Org) {
     }
 }
 
-#[tokio::test]
-async fn ownership_map_shows_who_owns_what_overload_and_pending_requests() {
-    let app = spawn_app().await;
+async fn ownership_map(app: TestApp) {
     let o = org(&app).await;
     let b = admin(&app).await;
     let r = app
@@ -491,6 +490,112 @@ async fn ownership_map_shows_who_owns_what_overload_and_pending_requests() {
 }
 
 #[tokio::test]
+async fn ownership_map_shows_who_owns_what_overload_and_pending_requests_on_sqlite() {
+    ownership_map(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn ownership_map_shows_who_owns_what_overload_and_pending_requests_on_postgres() {
+    if postgres_configured() {
+        ownership_map(spawn_app_on(Db::Postgres).await).await;
+    }
+}
+
+/// At 100,000 people the map is read a page of people at a time (most owned first), counted in
+/// the database; the totals cover every page; a private OKR counts only for those who may see
+/// it; a page number that is not one is refused naming the field.
+async fn ownership_map_pages(app: TestApp) {
+    let o = org(&app).await;
+    for n in 0..55 {
+        let (owner, _) = app.member(&format!("Owner {n:02}")).await;
+        objective(
+            &app,
+            json!({"title": format!("Public goal {n:02}"), "cycle_id": o.cycle, "owner_id": owner}),
+        )
+        .await;
+    }
+    for title in ["Secret merger", "Secret launch"] {
+        objective(
+            &app,
+            json!({"title": title, "cycle_id": o.cycle, "owner_id": o.pia, "visibility": "private"}),
+        )
+        .await;
+    }
+    let b = admin(&app).await;
+    let first = b.page(&format!("/ownership?cycle_id={}", o.cycle)).await;
+    let html = first.html();
+    let rows = first.rows("table.owners tbody");
+    assert_eq!(rows.len(), 50, "{html}");
+    assert!(
+        rows[0][0].contains("Pia Platform"),
+        "most owned first: {rows:?}"
+    );
+    assert!(
+        first
+            .texts(".glance li")
+            .contains(&"56 people involved".to_string()),
+        "{html}"
+    );
+    let next = first.attr("a[rel=\"next\"]", "href").expect("a next page");
+    assert!(next.contains("page=2"), "{next}");
+    assert!(!first.has("a[rel=\"prev\"]"));
+    let second = b.page(&next).await;
+    assert_eq!(
+        second.rows("table.owners tbody").len(),
+        6,
+        "{}",
+        second.html()
+    );
+    assert!(second.has("a[rel=\"prev\"]"));
+    assert!(!second.has("a[rel=\"next\"]"));
+
+    // Sam sees neither Pia's private objectives nor Pia as an owner.
+    let sam = Browser::signed_in(&app, &o.sam, "sam.sales@keel.test").await;
+    let his = sam.page(&format!("/ownership?cycle_id={}", o.cycle)).await;
+    assert!(
+        his.texts(".glance li")
+            .contains(&"55 people involved".to_string()),
+        "{}",
+        his.html()
+    );
+    absent(&his, "Secret merger");
+    assert!(!his.has(&format!("tr[id=\"person-{}\"]", o.pia)));
+    let his_last = sam
+        .page(&format!("/ownership?cycle_id={}&page=2", o.cycle))
+        .await;
+    absent(&his_last, "Secret launch");
+    assert!(!his_last.has(&format!("tr[id=\"person-{}\"]", o.pia)));
+
+    for (page, says) in [
+        ("abc", "whole number"),
+        ("0", "whole number"),
+        ("9", "no page 9"),
+    ] {
+        let bad = b
+            .page_with(
+                &format!("/ownership?cycle_id={}&page={page}", o.cycle),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        let e = bad.field_error("page").unwrap_or_default();
+        assert!(e.contains(says), "page={page}: {}", bad.html());
+        assert!(!bad.has("table.owners"));
+    }
+}
+
+#[tokio::test]
+async fn ownership_map_pages_through_people_on_sqlite() {
+    ownership_map_pages(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn ownership_map_pages_through_people_on_postgres() {
+    if postgres_configured() {
+        ownership_map_pages(spawn_app_on(Db::Postgres).await).await;
+    }
+}
+
+#[tokio::test]
 async fn health_page_links_each_finding_to_where_it_is_fixed() {
     let app = spawn_app().await;
     let o = org(&app).await;
@@ -505,7 +610,8 @@ async fn health_page_links_each_finding_to_where_it_is_fixed() {
     assert!(
         page.texts(".finding-head strong")
             .contains(&"No key results yet".to_string())
-            && !html.contains("objective_without_key_results"),
+            // The code is the pitfall link's key, never words on the page.
+            && !page.text("body").contains("objective_without_key_results"),
         "{html}"
     );
     let links = page.attrs(".finding a", "href");
@@ -525,6 +631,84 @@ async fn health_page_links_each_finding_to_where_it_is_fixed() {
         .page_with("/health?cycle_id=nope", StatusCode::UNPROCESSABLE_ENTITY)
         .await;
     assert!(bad.field_error("cycle_id").is_some(), "{}", bad.html());
+}
+
+/// At 100,000 people a cycle has tens of thousands of findings: the health page counts them by
+/// pitfall (each count listing only that pitfall's findings) and lists them 50 at a time; a
+/// pitfall or page that is not one is refused naming the field.
+async fn health_page_pages(app: TestApp) {
+    let o = org(&app).await;
+    for n in 0..55 {
+        objective(
+            &app,
+            json!({"title": format!("Nothing measured {n:02}"), "cycle_id": o.cycle}),
+        )
+        .await;
+    }
+    let b = admin(&app).await;
+    let path = format!("/health?cycle_id={}", o.cycle);
+    let first = b.page(&path).await;
+    let html = first.html();
+    // OKR findings carry their OKR's kind in their heading.
+    assert_eq!(first.texts(".finding-head .meta").len(), 50, "{html}");
+    let pitfalls = first.rows("table.pitfalls tbody");
+    let none = pitfalls
+        .iter()
+        .find(|r| r[0] == "Not aligned with any higher objective")
+        .unwrap_or_else(|| panic!("{pitfalls:?}"));
+    assert_eq!(none[1], "55", "{pitfalls:?}");
+    let only = first
+        .attrs("table.pitfalls a", "href")
+        .into_iter()
+        .find(|h| h.contains("pitfall=not_aligned"))
+        .expect("a link to the pitfall's findings");
+    let listed = b.page(&only).await;
+    let heads = listed.texts(".finding-head strong");
+    let okr_heads: Vec<&String> = heads
+        .iter()
+        .filter(|h| *h != "People without OKRs")
+        .collect();
+    assert_eq!(okr_heads.len(), 50, "{}", listed.html());
+    assert!(
+        okr_heads
+            .iter()
+            .all(|h| *h == "Not aligned with any higher objective"),
+        "{heads:?}"
+    );
+    let next = listed
+        .attr("a[rel=\"next\"]", "href")
+        .expect("a second page");
+    let rest = b.page(&next).await;
+    assert_eq!(
+        rest.texts(".finding-head .meta").len(),
+        5,
+        "{}",
+        rest.html()
+    );
+    assert!(rest.has("a[rel=\"prev\"]"));
+    for (query, field) in [
+        ("pitfall=nope", "pitfall"),
+        ("page=x", "page"),
+        ("page=99", "page"),
+    ] {
+        let bad = b
+            .page_with(&format!("{path}&{query}"), StatusCode::UNPROCESSABLE_ENTITY)
+            .await;
+        assert!(bad.field_error(field).is_some(), "{query}: {}", bad.html());
+        assert!(!bad.has(".finding-head .meta"), "{query}");
+    }
+}
+
+#[tokio::test]
+async fn health_page_lists_findings_by_pitfall_a_page_at_a_time_on_sqlite() {
+    health_page_pages(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn health_page_lists_findings_by_pitfall_a_page_at_a_time_on_postgres() {
+    if postgres_configured() {
+        health_page_pages(spawn_app_on(Db::Postgres).await).await;
+    }
 }
 
 /// Every link of the main navigation and of the administration sub-navigation on `page`.

@@ -805,6 +805,73 @@ async fn a_team_is_never_an_owner_and_co_owners_follow_the_policy() {
     assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, Some("cycle_id")).await;
 }
 
+/// The health check's findings come a page at a time: following `next_cursor` gives every
+/// finding once, in the order of one big page; `counts` cover them all; a bad `limit` or
+/// `cursor` is refused naming it.
+async fn health_findings_are_paginated(app: TestApp) {
+    let cycle = app.cycle("2026 Q4").await;
+    for n in 0..5 {
+        app.create(
+            "/api/v1/objectives",
+            json!({"title": format!("Nothing measured {n}"), "cycle_id": cycle}),
+        )
+        .await;
+    }
+    let all = ok(
+        app.get(&format!("/api/v1/health?cycle_id={cycle}&limit=500"))
+            .await,
+        200,
+    )
+    .await;
+    let every: Vec<serde_json::Value> = all["findings"].as_array().unwrap().clone();
+    assert!(every.len() >= 5, "{all}");
+    assert!(all["next_cursor"].is_null(), "{all}");
+    let mut paged = vec![];
+    let mut cursor = String::new();
+    loop {
+        let page = ok(
+            app.get(&format!(
+                "/api/v1/health?cycle_id={cycle}&limit=2&cursor={cursor}"
+            ))
+            .await,
+            200,
+        )
+        .await;
+        let items = page["findings"].as_array().unwrap();
+        assert!(items.len() <= 2, "{page}");
+        assert_eq!(page["counts"], all["counts"], "counts cover every page");
+        paged.extend(items.iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = c.to_string(),
+            None => break,
+        }
+    }
+    assert_eq!(paged, every);
+    for (query, field) in [
+        ("limit=0", "limit"),
+        ("limit=x", "limit"),
+        ("cursor=o:999", "cursor"),
+        ("cursor=zz", "cursor"),
+    ] {
+        let r = app
+            .get(&format!("/api/v1/health?cycle_id={cycle}&{query}"))
+            .await;
+        assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, Some(field)).await;
+    }
+}
+
+#[tokio::test]
+async fn health_findings_are_paginated_on_sqlite() {
+    health_findings_are_paginated(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn health_findings_are_paginated_on_postgres() {
+    if postgres_configured() {
+        health_findings_are_paginated(spawn_app_on(Db::Postgres).await).await;
+    }
+}
+
 #[tokio::test]
 async fn people_see_only_the_ownership_requests_that_involve_them() {
     let app = spawn_app().await;

@@ -2,6 +2,7 @@
 //! database for one request, counted at 10 and at 1,000 matching rows, are the same, for search
 //! (API and page), a person's page (API and page), the objectives list (API and page), a
 //! person's notifications (API and page), the alignment tree's roots (API and page), the
+//! ownership map (a page of people, each with the first of what they own), the
 //! participation and financial reports (API and page, at 10 and 1,000 people and financial key
 //! results), the KPIs (API and page) and the dashboards with the key results behind their
 //! figures (API and page), and a team's dependency map (at 10 and at 300 dependencies each
@@ -78,6 +79,7 @@ async fn constant_reads(app: TestApp) {
         "/objectives?sort=title".to_string(),
         format!("/api/v1/alignment?cycle_id={cycle}&limit=500"),
         format!("/alignment?cycle_id={cycle}"),
+        format!("/ownership?cycle_id={cycle}"),
         format!("/api/v1/reports/participation?cycle_id={cycle}&limit=500"),
         format!("/reports/participation?cycle_id={cycle}"),
         "/api/v1/kpis?limit=500".to_string(),
