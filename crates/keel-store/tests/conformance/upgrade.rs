@@ -193,6 +193,12 @@ const CHECKS: &[Check] = &[
         sql: "SELECT CAST(COUNT(*) AS TEXT) FROM key_result_status_changes",
         want: &["0"],
     },
+    Check {
+        version: 27,
+        what: "no objective's status is stored yet: the evaluator's next round computes them",
+        sql: "SELECT CAST(COUNT(*) AS TEXT) FROM objective_signals",
+        want: &["0"],
+    },
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
