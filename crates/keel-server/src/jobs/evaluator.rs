@@ -179,7 +179,8 @@ async fn objective_signals(
         .iter()
         .map(|o| {
             let mine = assessed.remove(&o.id).unwrap_or_default();
-            let pairs: Vec<(f64, &KeyResultAssessment)> = mine.iter().map(|(w, a)| (*w, a)).collect();
+            let pairs: Vec<(f64, &KeyResultAssessment)> =
+                mine.iter().map(|(w, a)| (*w, a)).collect();
             let rolled_up = children.remove(&o.id);
             let (oa, progress) = views::standing(assessor, o, &pairs, rolled_up.as_deref());
             ObjectiveSignal {

@@ -9,7 +9,9 @@ use super::views::{self, ObjectiveView};
 use crate::error::{ApiError, ApiResult};
 use keel_domain::rhythm::Status;
 use keel_domain::{ObjectiveKind, ObjectiveState};
-use keel_store::{Dashboards, ObjectiveFilter, ObjectiveOrder, Objectives, Page, PageRequest, Store};
+use keel_store::{
+    Dashboards, ObjectiveFilter, ObjectiveOrder, Objectives, Page, PageRequest, Store,
+};
 
 fn pick<T: Copy>(field: &str, v: Option<&str>, choices: &[(&str, T)]) -> ApiResult<Option<T>> {
     match v.map(str::trim) {

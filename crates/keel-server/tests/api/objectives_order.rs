@@ -225,7 +225,11 @@ async fn the_status_order_is_the_evaluations(w: &World) {
     let o = json_of(app, &format!("/api/v1/objectives/{alpha}")).await;
     let kr = o["key_results"][0]["id"].as_str().unwrap().to_string();
     let r = app
-        .req_as(&cy, Method::POST, &format!("/api/v1/key-results/{kr}/check-ins"))
+        .req_as(
+            &cy,
+            Method::POST,
+            &format!("/api/v1/key-results/{kr}/check-ins"),
+        )
         .json(&json!({"value": 10, "confidence": 1}))
         .send()
         .await
@@ -234,17 +238,30 @@ async fn the_status_order_is_the_evaluations(w: &World) {
     let zeta = objective(app, &w.ann.1, &w.cycle, "Zeta", Some((1.0, 1))).await;
     let now = walk(app, &q, 2).await;
     let alpha_now = now.iter().find(|o| o["id"] == alpha.as_str()).unwrap();
-    assert_eq!(alpha_now["status"], "off_track", "each item shows its status now");
+    assert_eq!(
+        alpha_now["status"], "off_track",
+        "each item shows its status now"
+    );
     let mut stored = before.clone();
     stored.push(zeta.clone());
-    assert_eq!(ids(&now), stored, "until the next evaluation, the order is the last one's");
+    assert_eq!(
+        ids(&now),
+        stored,
+        "until the next evaluation, the order is the last one's"
+    );
     keel_server::jobs::evaluator::evaluate(app.store.as_ref(), chrono::Utc::now())
         .await
         .unwrap();
     let after = ids(&walk(app, &q, 2).await);
     let at = |list: &[String], id: &str| list.iter().position(|x| x == id).unwrap();
-    assert!(at(&after, &alpha) < at(&before, &alpha), "{before:?} {after:?}");
-    assert!(at(&after, &zeta) < after.len() - 1, "Zeta is off track: {after:?}");
+    assert!(
+        at(&after, &alpha) < at(&before, &alpha),
+        "{before:?} {after:?}"
+    );
+    assert!(
+        at(&after, &zeta) < after.len() - 1,
+        "Zeta is off track: {after:?}"
+    );
     let admin = Browser::admin(app).await;
     let page = admin.page(&format!("/objectives?{q}")).await;
     assert!(
