@@ -36,7 +36,7 @@
 //! | `first_run` | [`FirstRun`] | `settings` and `people` (setting an organisation up from the browser) |
 //! | `person_data` | [`PersonData`] | a person's rows in every table (export, erasure) |
 //! | `jobs` | [`Jobs`] | `jobs` (the durable queue: leases, retries, one run per period) |
-//! | `jobs::notifications` | [`Notifications`] | `notifications` (written beside the audit event of the change that caused them), `key_result_signals`, `key_result_status_changes` |
+//! | `jobs::notifications` | [`Notifications`] | `notifications` (written beside the audit event of the change that caused them), `key_result_signals`, `key_result_status_changes`, `objective_signals` |
 //! | `dashboard` | [`Dashboards`] | none of its own: the dashboards' aggregates over key results, check-ins and the evaluator's memory |
 //! | `preferences` | [`Preferences`] | `notification_preferences` (people's and the organisation's), `signing_keys` |
 //! | `account_tokens` | [`AccountTokens`] | `account_tokens` (invitation and password-reset links, hashed) |
@@ -118,7 +118,7 @@ pub use data_feeds::DataFeeds;
 pub use db::SqliteSynchronous;
 pub use financial::{Financial, FinancialQuery, FinancialTotal};
 pub use first_run::FirstRun;
-pub use jobs::{Job, JobState, Jobs, KeyResultSignal, NewJob, Notifications};
+pub use jobs::{Job, JobState, Jobs, KeyResultSignal, NewJob, Notifications, ObjectiveSignal};
 pub use mail_settings::{MailServer, StoredMailSettings};
 pub use okrs::{
     Alignment, AlignmentFilter, AlignmentRoot, Dependencies, DependencyAnswer, Initiatives,
@@ -329,6 +329,19 @@ pub enum ObjectiveOrder {
     Title,
     /// By the owner's name, then id.
     Owner,
+    /// By the status the periodic evaluator last stored (`objective_signals.status_rank`: the
+    /// worst first), then id; objectives it has not seen yet last.
+    Status,
+    /// By the progress the periodic evaluator last stored, the least first, then id; objectives
+    /// it has not seen yet last.
+    Progress,
+}
+
+impl ObjectiveOrder {
+    /// Whether the sort key is a number (its cursor carries an integer).
+    pub fn numeric(self) -> bool {
+        matches!(self, ObjectiveOrder::Status | ObjectiveOrder::Progress)
+    }
 }
 
 impl ObjectiveFilter {

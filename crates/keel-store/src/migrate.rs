@@ -14,7 +14,7 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
-const MIGRATIONS: [Migration; 25] = [
+const MIGRATIONS: [Migration; 26] = [
     Migration {
         version: 1,
         name: "init",
@@ -164,6 +164,12 @@ const MIGRATIONS: [Migration; 25] = [
         name: "pull_sources",
         sqlite: include_str!("../migrations/sqlite/0025_pull_sources.sql"),
         postgres: include_str!("../migrations/postgres/0025_pull_sources.sql"),
+    },
+    Migration {
+        version: 27,
+        name: "objective_signals",
+        sqlite: include_str!("../migrations/sqlite/0027_objective_signals.sql"),
+        postgres: include_str!("../migrations/postgres/0027_objective_signals.sql"),
     },
 ];
 

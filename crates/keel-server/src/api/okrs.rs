@@ -95,8 +95,10 @@ pub struct ObjectivesQuery {
     state: Option<String>,
     /// `created` (the default: oldest first), `title`, `owner` (by the owner's name), `status`
     /// (the worst first: off track, at risk, stale, on track, not started, awaiting an owner,
-    /// draft, closed) or `progress` (the least first); ties by id. Each order pages stably: the
-    /// cursor carries the sort key and the id.
+    /// draft, closed) or `progress` (the least first); ties by id. Status and progress order by
+    /// what the hourly evaluation last worked out (objectives created since come last; each item
+    /// shows its status now), and are refused with `as_of`. Each order pages stably: the cursor
+    /// carries the sort key and the id.
     sort: Option<String>,
     /// How many items per page (1–500; 50 when absent).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]

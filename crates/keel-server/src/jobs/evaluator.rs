@@ -9,13 +9,14 @@
 //! records nothing the second time: the job is idempotent, so a retry is harmless.
 
 use crate::error::ApiResult;
-use crate::services::rhythm::Assessor;
+use crate::read::{objectives_list, views};
+use crate::services::rhythm::{Assessor, KeyResultAssessment};
 use keel_domain::notification::{Notification, NotificationKind as Kind};
 use keel_domain::rhythm::Status;
 use keel_domain::*;
 use keel_store::{
-    KeyResultSignal, KeyResults, Notifications, ObjectiveFilter, Objectives, PageRequest, Reader,
-    Store,
+    KeyResultSignal, KeyResults, Notifications, ObjectiveFilter, ObjectiveSignal, Objectives,
+    PageRequest, Reader, Store,
 };
 use std::collections::HashMap;
 
@@ -54,6 +55,17 @@ impl ActiveBatches {
 
     /// The next batch of active objectives; `None` once every page was read.
     pub(crate) async fn next(&mut self, store: &dyn Store) -> ApiResult<Option<Vec<Objective>>> {
+        Ok(self.next_of_any_state(store).await?.map(|batch| {
+            batch
+                .into_iter()
+                .filter(|o| o.state == ObjectiveState::Active)
+                .collect()
+        }))
+    }
+
+    /// The next batch of objectives, drafts and closed ones included; `None` once every page
+    /// was read.
+    async fn next_of_any_state(&mut self, store: &dyn Store) -> ApiResult<Option<Vec<Objective>>> {
         if self.done {
             return Ok(None);
         }
@@ -64,12 +76,7 @@ impl ActiveBatches {
             Some(c) => self.page.cursor = Some(c),
             None => self.done = true,
         }
-        Ok(Some(
-            got.items
-                .into_iter()
-                .filter(|o| o.state == ObjectiveState::Active)
-                .collect(),
-        ))
+        Ok(Some(got.items))
     }
 }
 
@@ -87,13 +94,15 @@ pub async fn evaluate(
         .collect();
     let mut result = Evaluation::default();
     let mut batches = ActiveBatches::new();
-    while let Some(active) = batches.next(store).await? {
-        evaluate_batch(store, now, &known, &active, &mut result).await?;
+    while let Some(batch) = batches.next_of_any_state(store).await? {
+        evaluate_batch(store, now, &known, &batch, &mut result).await?;
     }
     Ok(result)
 }
 
-/// Evaluates the key results of `objectives` against what was `known`, and records changes.
+/// Evaluates the key results of the active objectives of `objectives` against what was
+/// `known` and records changes, and stores every objective's status and progress where they
+/// changed (the objectives list's order).
 async fn evaluate_batch(
     store: &dyn Store,
     now: chrono::DateTime<chrono::Utc>,
@@ -110,29 +119,105 @@ async fn evaluate_batch(
     let by_id: HashMap<&ObjectiveId, &Objective> = objectives.iter().map(|o| (&o.id, o)).collect();
     let mut changed = vec![];
     let mut told = vec![];
+    let mut assessed: HashMap<&ObjectiveId, Vec<(f64, KeyResultAssessment)>> = HashMap::new();
     for kr in &key_results {
         let Some(o) = by_id.get(&kr.objective_id) else {
             continue;
         };
         let a = assessor.key_result(kr, o);
-        let now_signal = KeyResultSignal {
-            key_result_id: kr.id.clone(),
-            status: a.status,
-            due: a.due,
-            evaluated_at: now,
-        };
-        match known.get(&kr.id) {
-            Some(before) if before.status == a.status && before.due == a.due => continue,
-            Some(before) => told.extend(transitions(before, &now_signal, kr, o)),
-            None => {}
+        if o.state == ObjectiveState::Active {
+            result.key_results += 1;
+            changed.extend(key_result_change(known, now, &a, kr, o, &mut told));
         }
-        changed.push(now_signal);
+        assessed.entry(&o.id).or_default().push((kr.weight, a));
     }
-    result.key_results += key_results.len();
     result.changed += changed.len();
     result.notifications += told.len();
     if !changed.is_empty() {
         store.record_key_result_signals(&changed, told).await?;
+    }
+    let standings = objective_signals(store, now, &assessor, objectives, &key_results, assessed);
+    record_changed_objective_signals(store, &ids, standings.await?).await
+}
+
+/// The signal to record for an active key result assessed `a` now, when it changed from what
+/// was `known` (or was never seen), with the notifications of its transition added to `told`.
+fn key_result_change(
+    known: &HashMap<KeyResultId, KeyResultSignal>,
+    now: chrono::DateTime<chrono::Utc>,
+    a: &KeyResultAssessment,
+    kr: &KeyResult,
+    o: &Objective,
+    told: &mut Vec<Notification>,
+) -> Option<KeyResultSignal> {
+    let now_signal = KeyResultSignal {
+        key_result_id: kr.id.clone(),
+        status: a.status,
+        due: a.due,
+        evaluated_at: now,
+    };
+    match known.get(&kr.id) {
+        Some(before) if before.status == a.status && before.due == a.due => return None,
+        Some(before) => told.extend(transitions(before, &now_signal, kr, o)),
+        None => {}
+    }
+    Some(now_signal)
+}
+
+/// Each objective's status and progress now, computed as every view of it computes them
+/// (`views::standing`).
+async fn objective_signals(
+    store: &dyn Store,
+    now: chrono::DateTime<chrono::Utc>,
+    assessor: &Assessor,
+    objectives: &[Objective],
+    key_results: &[KeyResult],
+    mut assessed: HashMap<&ObjectiveId, Vec<(f64, KeyResultAssessment)>>,
+) -> ApiResult<Vec<ObjectiveSignal>> {
+    let mut children = crate::services::rollup::children(store, objectives, key_results).await?;
+    Ok(objectives
+        .iter()
+        .map(|o| {
+            let mine = assessed.remove(&o.id).unwrap_or_default();
+            let pairs: Vec<(f64, &KeyResultAssessment)> =
+                mine.iter().map(|(w, a)| (*w, a)).collect();
+            let rolled_up = children.remove(&o.id);
+            let (oa, progress) = views::standing(assessor, o, &pairs, rolled_up.as_deref());
+            ObjectiveSignal {
+                objective_id: o.id.clone(),
+                status: oa.status,
+                status_rank: objectives_list::status_rank(oa.status),
+                progress_milli: objectives_list::progress_milli(progress),
+                evaluated_at: now,
+            }
+        })
+        .collect())
+}
+
+/// Stores the signals of `now` that differ from what was stored for the objectives of `ids`
+/// (an unchanged objective costs no write).
+async fn record_changed_objective_signals(
+    store: &dyn Store,
+    ids: &[ObjectiveId],
+    now: Vec<ObjectiveSignal>,
+) -> ApiResult<()> {
+    let before: HashMap<ObjectiveId, ObjectiveSignal> = store
+        .objective_signals(ids)
+        .await?
+        .into_iter()
+        .map(|s| (s.objective_id.clone(), s))
+        .collect();
+    let changed: Vec<ObjectiveSignal> = now
+        .into_iter()
+        .filter(|s| {
+            before.get(&s.objective_id).is_none_or(|b| {
+                (b.status, b.status_rank, b.progress_milli)
+                    != (s.status, s.status_rank, s.progress_milli)
+            })
+        })
+        .collect();
+    if !changed.is_empty() {
+        store.record_objective_signals(&changed).await?;
     }
     Ok(())
 }

@@ -1,17 +1,17 @@
 //! The objectives list's filters and order (`GET /objectives` in the API and the `/objectives`
 //! page), read from their query spellings once here so both refuse the same bad input naming the
-//! same field, and its pages in every order: by creation, title or owner's name the store pages
-//! (its cursor carries the sort key and the id); by status or progress, which are computed from
-//! check-ins and not stored, the list matching the filters is ordered here and cut into pages
-//! with a cursor of the same shape, so paging stays stable (nothing repeated or skipped) while
-//! nothing moves.
+//! same field, and its pages in every order, all paged by the store (its cursor carries the sort
+//! key and the id). Status and progress are computed from check-ins; computing them for every
+//! objective on each request does not scale (100,000 people: 120,000 objectives), so the list
+//! sorts by what the hourly evaluator stored (`objective_signals`) and says when that was.
 
-use super::lists::all_objectives;
 use super::views::{self, ObjectiveView};
 use crate::error::{ApiError, ApiResult};
 use keel_domain::rhythm::Status;
 use keel_domain::{ObjectiveKind, ObjectiveState};
-use keel_store::{ObjectiveFilter, ObjectiveOrder, Objectives, Page, PageRequest, Store};
+use keel_store::{
+    Dashboards, ObjectiveFilter, ObjectiveOrder, Objectives, Page, PageRequest, Store,
+};
 
 fn pick<T: Copy>(field: &str, v: Option<&str>, choices: &[(&str, T)]) -> ApiResult<Option<T>> {
     match v.map(str::trim) {
@@ -52,36 +52,27 @@ pub fn state(v: Option<&str>) -> ApiResult<Option<ObjectiveState>> {
     )
 }
 
-/// How the list is ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ListOrder {
-    /// By what the store keeps (creation, title, owner's name): the store pages it.
-    Stored(ObjectiveOrder),
-    /// By status, the worst first (off track, at risk, stale, then on track and the rest).
-    Status,
-    /// By progress, the least first.
-    Progress,
-}
-
 /// `sort=`: created (the default), title, owner, status or progress; 422 naming `sort`
-/// otherwise.
-pub fn order(v: Option<&str>) -> ApiResult<ListOrder> {
+/// otherwise. Status and progress sort by what the periodic evaluator last stored
+/// ([`sorted_as_of`] says when).
+pub fn order(v: Option<&str>) -> ApiResult<ObjectiveOrder> {
     Ok(pick(
         "sort",
         v,
         &[
-            ("created", ListOrder::Stored(ObjectiveOrder::Id)),
-            ("title", ListOrder::Stored(ObjectiveOrder::Title)),
-            ("owner", ListOrder::Stored(ObjectiveOrder::Owner)),
-            ("status", ListOrder::Status),
-            ("progress", ListOrder::Progress),
+            ("created", ObjectiveOrder::Id),
+            ("title", ObjectiveOrder::Title),
+            ("owner", ObjectiveOrder::Owner),
+            ("status", ObjectiveOrder::Status),
+            ("progress", ObjectiveOrder::Progress),
         ],
     )?
-    .unwrap_or(ListOrder::Stored(ObjectiveOrder::Id)))
+    .unwrap_or(ObjectiveOrder::Id))
 }
 
-/// Where a status sorts: the worst first.
-fn status_rank(s: Status) -> i64 {
+/// Where a status sorts: the worst first (off track, at risk, stale, then on track and the
+/// rest). The evaluator stores it with each objective's status.
+pub fn status_rank(s: Status) -> i64 {
     match s {
         Status::OffTrack => 0,
         Status::AtRisk => 1,
@@ -94,83 +85,41 @@ fn status_rank(s: Status) -> i64 {
     }
 }
 
-/// The computed sort key of an objective: its status's rank, or its progress in tenths of a
-/// percent.
-fn computed_key(order: ListOrder, o: &ObjectiveView) -> i64 {
-    match order {
-        ListOrder::Status => status_rank(o.status),
-        _ => (o.progress * 1000.0).round() as i64,
-    }
+/// A progress in [0, 1] as the evaluator stores it: thousandths.
+pub fn progress_milli(progress: f64) -> i64 {
+    (progress.clamp(0.0, 1.0) * 1000.0).round() as i64
 }
 
-/// A computed order's cursor, `c:KEY:ID`.
-fn computed_cursor(c: &str) -> ApiResult<(i64, String)> {
-    let bad = || ApiError::invalid("cursor", "not a cursor from a previous page of this list");
-    let rest = c.strip_prefix("c:").ok_or_else(bad)?;
-    let (key, id) = rest.split_once(':').ok_or_else(bad)?;
-    let key = key.parse().map_err(|_| bad())?;
-    if id.is_empty() {
-        return Err(bad());
-    }
-    Ok((key, id.to_string()))
+/// When the status and progress the list sorts by were computed: the periodic evaluator's last
+/// finished round (`None` before its first). The page says it next to those orders.
+pub async fn sorted_as_of(store: &dyn Store) -> ApiResult<Option<chrono::DateTime<chrono::Utc>>> {
+    Ok(store.last_finished(crate::jobs::EVALUATE).await?)
 }
 
 /// One page of the objectives matching `filter` in `order`, as views (as they stood at `at`
-/// when given). By status or progress the matching objectives are all read and ordered (a
-/// constant number of queries per 500 of them): those orders are computed, not stored.
+/// when given): the store pages every order (its cursor carries the sort key and the id), by
+/// status and progress from what the evaluator stored, so a page costs the same few queries
+/// whatever the organisation's size. Those stored orders are of now: with `at` they are refused
+/// (422 naming `sort`).
 pub async fn page(
     store: &dyn Store,
     filter: ObjectiveFilter,
-    order: ListOrder,
+    order: ObjectiveOrder,
     page: &PageRequest,
     at: Option<chrono::DateTime<chrono::Utc>>,
 ) -> ApiResult<Page<ObjectiveView>> {
-    let stored = match order {
-        ListOrder::Stored(o) => Some(o),
-        _ => None,
-    };
-    if let Some(o) = stored {
-        let found = store
-            .list_objectives(&ObjectiveFilter { order: o, ..filter }, page)
-            .await?;
-        return Ok(Page {
-            items: views::objectives_as_of(store, found.items, at).await?,
-            next_cursor: found.next_cursor,
-        });
+    if at.is_some() && order.numeric() {
+        return Err(ApiError::invalid(
+            "sort",
+            "status and progress orders are those of the latest hourly evaluation: \
+             not available with as_of",
+        ));
     }
-    let after = page.cursor.as_deref().map(computed_cursor).transpose()?;
-    let all = all_objectives(
-        store,
-        &ObjectiveFilter {
-            order: ObjectiveOrder::Id,
-            ..filter
-        },
-    )
-    .await?;
-    let mut keyed: Vec<(i64, ObjectiveView)> = views::objectives_as_of(store, all, at)
-        .await?
-        .into_iter()
-        .map(|v| (computed_key(order, &v), v))
-        .collect();
-    keyed.sort_by(|(ka, a), (kb, b)| (ka, a.id.as_str()).cmp(&(kb, b.id.as_str())));
-    let limit = page.limit.clamp(1, 500) as usize;
-    let mut rest: Vec<(i64, ObjectiveView)> = keyed
-        .into_iter()
-        .filter(|(k, v)| match &after {
-            Some((ak, aid)) => (k, v.id.as_str()) > (ak, aid.as_str()),
-            None => true,
-        })
-        .take(limit + 1)
-        .collect();
-    let more = rest.len() > limit;
-    rest.truncate(limit);
-    let next_cursor = if more {
-        rest.last().map(|(k, v)| format!("c:{k}:{}", v.id))
-    } else {
-        None
-    };
+    let found = store
+        .list_objectives(&ObjectiveFilter { order, ..filter }, page)
+        .await?;
     Ok(Page {
-        items: rest.into_iter().map(|(_, v)| v).collect(),
-        next_cursor,
+        items: views::objectives_as_of(store, found.items, at).await?,
+        next_cursor: found.next_cursor,
     })
 }

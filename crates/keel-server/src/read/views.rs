@@ -2,7 +2,7 @@
 //! (owner names, progress, key results), assembled with a constant number of queries per page.
 
 use crate::error::ApiResult;
-use crate::services::rhythm::{Assessor, KeyResultAssessment};
+use crate::services::rhythm::{Assessor, KeyResultAssessment, ObjectiveAssessment};
 use keel_domain::*;
 use keel_store::Store;
 use keel_store::{KeyResults, Objectives, Ownership, People, Teams};
@@ -400,19 +400,17 @@ pub async fn objectives_as_of(
         .into_iter()
         .map(|o| {
             let assessed = by_objective.remove(&o.id).unwrap_or_default();
-            let oa = assessor.objective(
+            let rolled_up = children.remove(&o.id);
+            let (oa, progress) = standing(
+                &assessor,
                 &o,
                 &assessed
                     .iter()
                     .map(|(k, a)| (k.weight, a))
                     .collect::<Vec<_>>(),
+                rolled_up.as_deref(),
             );
             let key_results: Vec<KeyResultView> = assessed.into_iter().map(|(k, _)| k).collect();
-            let rolled_up = children.remove(&o.id);
-            let progress = progress::rolled_up(
-                key_results.iter().map(|k| (k.weight, k.progress)),
-                rolled_up.iter().flatten().copied(),
-            );
             ObjectiveView {
                 status: oa.status,
                 status_reason: oa.status_reason,
@@ -454,6 +452,23 @@ pub async fn objectives_as_of(
             }
         })
         .collect())
+}
+
+/// An objective's status and progress from its key results' `(weight, assessment)` and the
+/// children its progress rolls up (`services::rollup::children`): the one computation behind
+/// every view of an objective and the status and progress the evaluator stores for the
+/// objectives list's order, so the two cannot disagree.
+pub(crate) fn standing(
+    assessor: &Assessor,
+    o: &Objective,
+    key_results: &[(f64, &KeyResultAssessment)],
+    rolled_up: Option<&[(f64, f64)]>,
+) -> (ObjectiveAssessment, f64) {
+    let progress = progress::rolled_up(
+        key_results.iter().map(|(w, a)| (*w, a.progress.progress)),
+        rolled_up.into_iter().flatten().copied(),
+    );
+    (assessor.objective(o, key_results), progress)
 }
 
 /// One objective, with the latest ownership request of it and of each key result.

@@ -55,6 +55,8 @@ struct ObjectivesPage {
     error: Option<String>,
     rows: Vec<Row>,
     next_href: Option<String>,
+    /// Under the status and progress orders: when the order was computed.
+    sorted_note: Option<String>,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -163,6 +165,21 @@ fn readable(e: &FieldError) -> String {
     }
 }
 
+/// What the status and progress orders are as of, in words: they come from the hourly
+/// evaluation, not from this moment.
+async fn sorted_note(store: &dyn keel_store::Store) -> ApiResult<String> {
+    Ok(match objectives_list::sorted_as_of(store).await? {
+        Some(at) => format!(
+            "Ordered by status and progress as of {} (worked out every hour); each objective \
+             shows its status now, and those created since are listed last.",
+            super::format::when(at)
+        ),
+        None => "Status and progress are worked out every hour; until the first time, \
+                 objectives are listed oldest first."
+            .into(),
+    })
+}
+
 /// `GET /objectives`.
 pub async fn list(
     State(state): State<AppState>,
@@ -208,7 +225,12 @@ pub async fn list(
         }
         Err(e) => return Err(UiError(e)),
     };
+    let sorted_note = match objectives_list::order(q.sort.as_deref()) {
+        Ok(o) if o.numeric() => Some(sorted_note(state.store()).await?),
+        _ => None,
+    };
     let page = ObjectivesPage {
+        sorted_note,
         layout: Layout::signed_in(&caller, "/objectives"),
         cycles: cycle_choices(&all_cycles, cycle.as_ref()),
         teams: super::company::team_choice(team.as_ref()),

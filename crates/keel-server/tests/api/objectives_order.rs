@@ -2,8 +2,10 @@
 //! owner's name, status (the worst first) and progress (the least first) besides creation and
 //! title, each walked a page of two at a time equal to the whole list in that order, nothing
 //! repeated or skipped, filters kept; a title cursor that carries its key so a renamed objective
-//! does not send the next page back; bad sorts and cursors refused naming the field. On SQLite
-//! and PostgreSQL.
+//! does not send the next page back; bad sorts and cursors refused naming the field. Status and
+//! progress order by what the hourly evaluation stored (a change shows in the order after the
+//! next evaluation, a new objective comes last until then, the page says when it was worked
+//! out). On SQLite and PostgreSQL.
 
 use crate::helpers::*;
 use reqwest::{Method, StatusCode};
@@ -80,6 +82,11 @@ async fn world(app: TestApp) -> World {
         let id = objective(&app, &who.1, &cycle, title, reading).await;
         ids.push((id, who.1.clone()));
     }
+    // The job runner's round: the hourly evaluation stores each objective's status and
+    // progress, which the status and progress orders read.
+    keel_server::jobs::tick(app.store.as_ref(), "test", chrono::Utc::now())
+        .await
+        .unwrap();
     World {
         app,
         cycle,
@@ -203,6 +210,80 @@ async fn every_order_pages_stably(w: World) {
     }
     a_renamed_objective_does_not_send_paging_back(&w).await;
     the_page_offers_every_order(&w).await;
+    the_status_order_is_the_evaluations(&w).await;
+}
+
+/// By status, the order is the last evaluation's: a check-in that makes Alpha (on track) off
+/// track moves it only once the evaluator has run again; an objective created since comes last;
+/// the page says when the order was worked out; `as_of` with it is refused naming `sort`, and a
+/// cursor whose key is not a number naming `cursor`.
+async fn the_status_order_is_the_evaluations(w: &World) {
+    let app = &w.app;
+    let q = format!("cycle_id={}&sort=status", w.cycle);
+    let before = ids(&walk(app, &q, 2).await);
+    let (alpha, cy) = w.ids[0].clone();
+    let o = json_of(app, &format!("/api/v1/objectives/{alpha}")).await;
+    let kr = o["key_results"][0]["id"].as_str().unwrap().to_string();
+    let r = app
+        .req_as(
+            &cy,
+            Method::POST,
+            &format!("/api/v1/key-results/{kr}/check-ins"),
+        )
+        .json(&json!({"value": 10, "confidence": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let zeta = objective(app, &w.ann.1, &w.cycle, "Zeta", Some((1.0, 1))).await;
+    let now = walk(app, &q, 2).await;
+    let alpha_now = now.iter().find(|o| o["id"] == alpha.as_str()).unwrap();
+    assert_eq!(
+        alpha_now["status"], "off_track",
+        "each item shows its status now"
+    );
+    let mut stored = before.clone();
+    stored.push(zeta.clone());
+    assert_eq!(
+        ids(&now),
+        stored,
+        "until the next evaluation, the order is the last one's"
+    );
+    keel_server::jobs::evaluator::evaluate(app.store.as_ref(), chrono::Utc::now())
+        .await
+        .unwrap();
+    let after = ids(&walk(app, &q, 2).await);
+    let at = |list: &[String], id: &str| list.iter().position(|x| x == id).unwrap();
+    assert!(
+        at(&after, &alpha) < at(&before, &alpha),
+        "{before:?} {after:?}"
+    );
+    assert!(
+        at(&after, &zeta) < after.len() - 1,
+        "Zeta is off track: {after:?}"
+    );
+    let admin = Browser::admin(app).await;
+    let page = admin.page(&format!("/objectives?{q}")).await;
+    assert!(
+        page.text(".sorted-as-of").contains("as of"),
+        "{}",
+        page.html()
+    );
+    let by_title = admin
+        .page(&format!("/objectives?cycle_id={}&sort=title", w.cycle))
+        .await;
+    assert!(by_title.texts(".sorted-as-of").is_empty());
+    for (q, field) in [
+        ("sort=status&as_of=2026-11-01", "sort"),
+        ("sort=progress&cursor=k:x:abc", "cursor"),
+    ] {
+        assert_problem(
+            app.get(&format!("/api/v1/objectives?{q}")).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(field),
+        )
+        .await;
+    }
 }
 
 /// By title, the cursor carries the title: renaming the last objective of a page to sort first

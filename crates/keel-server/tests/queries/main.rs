@@ -1,6 +1,7 @@
 //! A page or list costs a constant number of queries, not one per row: the reads sent to the
 //! database for one request, counted at 10 and at 1,000 matching rows, are the same, for search
-//! (API and page), a person's page (API and page), the objectives list (API and page), a
+//! (API and page), a person's page (API and page), the objectives list (API and page, by title
+//! and by the stored status and progress), a
 //! person's notifications (API and page), the alignment tree's roots (API and page), the
 //! ownership map (a page of people, each with the first of what they own), the
 //! participation and financial reports (API and page, at 10 and 1,000 people and financial key
@@ -77,6 +78,8 @@ async fn constant_reads(app: TestApp) {
         format!("/people/{olga}"),
         "/api/v1/objectives?limit=500&sort=title".to_string(),
         "/objectives?sort=title".to_string(),
+        "/api/v1/objectives?limit=500&sort=status".to_string(),
+        "/objectives?sort=progress".to_string(),
         format!("/api/v1/alignment?cycle_id={cycle}&limit=500"),
         format!("/alignment?cycle_id={cycle}"),
         format!("/ownership?cycle_id={cycle}"),

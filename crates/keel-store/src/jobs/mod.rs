@@ -24,8 +24,10 @@ mod events;
 mod notifications;
 
 pub(crate) use events::*;
-pub(crate) use notifications::{notify, KEY_RESULT_SIGNAL, KEY_RESULT_STATUS_CHANGE, NOTIFICATION};
-pub use notifications::{KeyResultSignal, Notifications};
+pub(crate) use notifications::{
+    notify, KEY_RESULT_SIGNAL, KEY_RESULT_STATUS_CHANGE, NOTIFICATION, OBJECTIVE_SIGNAL,
+};
+pub use notifications::{KeyResultSignal, Notifications, ObjectiveSignal};
 
 use crate::db::{args, Arg, Db, Row};
 use crate::sql::table::{Select, Table};

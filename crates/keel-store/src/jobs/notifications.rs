@@ -67,6 +67,43 @@ pub(crate) const KEY_RESULT_STATUS_CHANGE: Table = Table {
     later: &[],
 };
 
+/// The `objective_signals` table: each objective's status and progress as the evaluator last
+/// computed them (the objectives list's status and progress orders read them).
+pub(crate) const OBJECTIVE_SIGNAL: Table = Table {
+    name: "objective_signals",
+    columns: &[
+        "objective_id",
+        "status",
+        "status_rank",
+        "progress_milli",
+        "evaluated_at",
+    ],
+    not_selected: &[],
+    later: &[],
+};
+
+/// An objective as the periodic evaluator last saw it: what the objectives list sorts by.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectiveSignal {
+    pub objective_id: ObjectiveId,
+    pub status: rhythm::Status,
+    /// Where the status sorts, the worst first (the server's rule, stored with it).
+    pub status_rank: i64,
+    /// Its progress in thousandths (0–1000).
+    pub progress_milli: i64,
+    pub evaluated_at: Timestamp,
+}
+
+fn objective_signal_from(r: &Row) -> StoreResult<ObjectiveSignal> {
+    Ok(ObjectiveSignal {
+        objective_id: ObjectiveId::from_string(r.text("objective_id")?),
+        status: Stored::from_stored("status", &r.text("status")?)?,
+        status_rank: r.int("status_rank")?,
+        progress_milli: r.int("progress_milli")?,
+        evaluated_at: to_ts("evaluated_at", r.int("evaluated_at")?)?,
+    })
+}
+
 /// A key result as the periodic evaluator last saw it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KeyResultSignal {
@@ -275,6 +312,11 @@ pub trait Notifications: Send + Sync {
         signals: &[KeyResultSignal],
         notifications: Vec<Notification>,
     ) -> StoreResult<()>;
+    /// The stored signals of the objectives of `ids` (those the evaluator has seen).
+    async fn objective_signals(&self, ids: &[ObjectiveId]) -> StoreResult<Vec<ObjectiveSignal>>;
+    /// Records objectives' statuses and progress as the evaluator computed them, replacing what
+    /// was stored, in one transaction.
+    async fn record_objective_signals(&self, signals: &[ObjectiveSignal]) -> StoreResult<()>;
 }
 
 /// The Notifications area through the shared handle: a caller holding a `DynStore` calls it
@@ -361,6 +403,14 @@ impl Notifications for dyn Store {
     ) -> StoreResult<()> {
         self.as_notifications()
             .record_key_result_signals(signals, notifications)
+            .await
+    }
+    async fn objective_signals(&self, ids: &[ObjectiveId]) -> StoreResult<Vec<ObjectiveSignal>> {
+        self.as_notifications().objective_signals(ids).await
+    }
+    async fn record_objective_signals(&self, signals: &[ObjectiveSignal]) -> StoreResult<()> {
+        self.as_notifications()
+            .record_objective_signals(signals)
             .await
     }
 }
@@ -588,6 +638,41 @@ impl Notifications for SqlStore {
         }
         notify(&mut tx, &WriteCtx::system(Source::Job), notifications).await?;
         crate::webhooks::emit(&mut tx, hooks).await?;
+        tx.commit().await
+    }
+
+    async fn objective_signals(&self, ids: &[ObjectiveId]) -> StoreResult<Vec<ObjectiveSignal>> {
+        let select = format!(
+            "SELECT {} FROM objective_signals WHERE objective_id",
+            Select(&OBJECTIVE_SIGNAL)
+        );
+        let mut ex = self.ex();
+        fetch_in(&mut ex, &select, "", &id_strings(ids))
+            .await?
+            .iter()
+            .map(objective_signal_from)
+            .collect()
+    }
+
+    async fn record_objective_signals(&self, signals: &[ObjectiveSignal]) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        for s in signals {
+            tx.execute(
+                "INSERT INTO objective_signals \
+                 (objective_id, status, status_rank, progress_milli, evaluated_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (objective_id) DO UPDATE SET \
+                 status = excluded.status, status_rank = excluded.status_rank, \
+                 progress_milli = excluded.progress_milli, evaluated_at = excluded.evaluated_at",
+                args![
+                    s.objective_id.as_str(),
+                    s.status.stored(),
+                    s.status_rank,
+                    s.progress_milli,
+                    ts(&s.evaluated_at)
+                ],
+            )
+            .await?;
+        }
         tx.commit().await
     }
 }

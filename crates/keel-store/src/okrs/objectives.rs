@@ -302,18 +302,38 @@ fn order_key(order: ObjectiveOrder, table: &str) -> Option<String> {
         ObjectiveOrder::Owner => Some(format!(
             "(SELECT p.name FROM people p WHERE p.id = {table}.owner_id)"
         )),
+        ObjectiveOrder::Status => Some(signal_key("status_rank", table)),
+        ObjectiveOrder::Progress => Some(signal_key("progress_milli", table)),
     }
+}
+
+/// Beyond every stored status rank and progress: objectives the evaluator has not seen sort
+/// last.
+const UNSEEN: i64 = 1_000_000_000;
+
+/// An `objective_signals` column of the objectives of `table` as a sort key.
+fn signal_key(column: &str, table: &str) -> String {
+    format!(
+        "COALESCE((SELECT s.{column} FROM objective_signals s \
+         WHERE s.objective_id = {table}.id), {UNSEEN})"
+    )
 }
 
 /// A list's cursor: `i:ID` (the key read from that objective, as older cursors were) or
 /// `k:ID:KEY` (the sort key carried, so the next page starts after it even when that objective
 /// has changed since).
-fn keyed_cursor(page: &PageRequest) -> StoreResult<Option<(String, Option<String>)>> {
+fn keyed_cursor(
+    page: &PageRequest,
+    order: ObjectiveOrder,
+) -> StoreResult<Option<(String, Option<String>)>> {
     let Some(c) = &page.cursor else {
         return Ok(None);
     };
     if let Some(rest) = c.strip_prefix("k:") {
         return match rest.split_once(':') {
+            Some((_, key)) if order.numeric() && key.parse::<i64>().is_err() => {
+                Err(StoreError::BadCursor)
+            }
             Some((id, key)) if !id.is_empty() => Ok(Some((id.to_string(), Some(key.to_string())))),
             _ => Err(StoreError::BadCursor),
         };
@@ -335,6 +355,7 @@ fn list_order(
             None => w.add(format!("id > {p}")),
             Some(k) => {
                 let after = match carried {
+                    Some(v) if order.numeric() => w.arg(v.parse::<i64>().unwrap_or_default()),
                     Some(v) => w.arg(v),
                     None => format!(
                         "(SELECT {} FROM objectives c WHERE c.id = {p})",
@@ -698,7 +719,7 @@ impl Objectives for SqlStore {
             let p = w.arg(st.stored());
             w.add(format!("state = {p}"));
         }
-        let order = list_order(&mut w, filter.order, keyed_cursor(page)?);
+        let order = list_order(&mut w, filter.order, keyed_cursor(page, filter.order)?);
         let key = order_key(filter.order, "objectives")
             .map(|k| format!(", {k} AS sort_key"))
             .unwrap_or_default();
@@ -712,6 +733,9 @@ impl Objectives for SqlStore {
         let more = rows.len() > limit;
         rows.truncate(limit);
         let last_key = match rows.last() {
+            Some(r) if more && filter.order.numeric() => {
+                r.opt_int("sort_key")?.map(|k| k.to_string())
+            }
             Some(r) if more && order_key(filter.order, "").is_some() => r.opt_text("sort_key")?,
             _ => None,
         };

@@ -137,6 +137,7 @@ pub(crate) const TABLES: &[&Table] = &[
     &NOTIFICATION,
     &KEY_RESULT_SIGNAL,
     &crate::jobs::KEY_RESULT_STATUS_CHANGE,
+    &crate::jobs::OBJECTIVE_SIGNAL,
     &crate::preferences::NOTIFICATION_PREFERENCE,
     &crate::preferences::SIGNING_KEY,
     &crate::account_tokens::ACCOUNT_TOKEN,

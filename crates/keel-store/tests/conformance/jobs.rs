@@ -14,6 +14,7 @@ conformance!(
     notifications_are_read_with_the_readers_eyes,
     notifications_page_newest_first_and_are_marked_read,
     the_evaluators_memory_is_kept_per_key_result,
+    objectives_page_by_the_evaluators_stored_status_and_progress,
 );
 
 fn job(kind: &str, key: Option<&str>, run_at: DateTime<Utc>, max_attempts: u32) -> NewJob {
@@ -620,4 +621,81 @@ async fn the_evaluators_memory_is_kept_per_key_result(s: DynStore, _url: String)
         s.key_result_signals().await.unwrap()[0].status,
         rhythm::Status::OffTrack
     );
+}
+
+/// The evaluator's word on objectives: recorded, replaced, read back by id; the objectives list
+/// pages by the stored status rank and progress (ties by id, the objectives it has not seen
+/// last), the cursor carrying the key so pages of two are the whole list; a cursor whose key is
+/// not a number is refused.
+async fn objectives_page_by_the_evaluators_stored_status_and_progress(s: DynStore, _url: String) {
+    let b = basic(&s).await;
+    let mut all = vec![b.objective.clone()];
+    for _ in 0..4 {
+        let o = objective(&b.cycle.id, &b.owner.id);
+        s.insert_objective(&ctx(), &o, None).await.unwrap();
+        all.push(o);
+    }
+    let t = now();
+    // (rank, progress) of the first four; the fifth is never seen.
+    let seen = [(3, 500), (0, 900), (3, 100), (1, 100)];
+    let signal = |i: usize, (rank, milli): (i64, i64)| ObjectiveSignal {
+        objective_id: all[i].id.clone(),
+        status: rhythm::Status::OnTrack,
+        status_rank: rank,
+        progress_milli: milli,
+        evaluated_at: t,
+    };
+    let first: Vec<ObjectiveSignal> = (0..4).map(|i| signal(i, (7, 0))).collect();
+    s.record_objective_signals(&first).await.unwrap();
+    let now_: Vec<ObjectiveSignal> = (0..4).map(|i| signal(i, seen[i])).collect();
+    s.record_objective_signals(&now_).await.unwrap();
+    let ids: Vec<ObjectiveId> = all.iter().map(|o| o.id.clone()).collect();
+    let mut back = s.objective_signals(&ids).await.unwrap();
+    back.sort_by(|a, b| a.objective_id.as_str().cmp(b.objective_id.as_str()));
+    assert_eq!(back, now_, "replaced, and only the seen ones");
+    let walk = |order: ObjectiveOrder| {
+        let s = s.clone();
+        let cycle = b.cycle.id.clone();
+        async move {
+            let filter = ObjectiveFilter {
+                cycle_id: Some(cycle),
+                order,
+                ..ObjectiveFilter::new(Reader::Everyone)
+            };
+            let mut got = vec![];
+            let mut cursor = None;
+            loop {
+                let p = s.list_objectives(&filter, &page(2, cursor)).await.unwrap();
+                got.extend(p.items.into_iter().map(|o| o.id));
+                match p.next_cursor {
+                    Some(c) => cursor = Some(c),
+                    None => return got,
+                }
+            }
+        }
+    };
+    let want = |key: &dyn Fn(usize) -> i64| {
+        let mut v: Vec<usize> = (0..5).collect();
+        v.sort_by_key(|&i| (key(i), all[i].id.as_str().to_string()));
+        v.into_iter().map(|i| all[i].id.clone()).collect::<Vec<_>>()
+    };
+    let unseen = i64::MAX;
+    assert_eq!(
+        walk(ObjectiveOrder::Status).await,
+        want(&|i| seen.get(i).map_or(unseen, |x| x.0))
+    );
+    assert_eq!(
+        walk(ObjectiveOrder::Progress).await,
+        want(&|i| seen.get(i).map_or(unseen, |x| x.1))
+    );
+    let bad = s
+        .list_objectives(
+            &ObjectiveFilter {
+                order: ObjectiveOrder::Status,
+                ..ObjectiveFilter::new(Reader::Everyone)
+            },
+            &page(2, Some(format!("k:{}:abc", all[0].id))),
+        )
+        .await;
+    assert!(matches!(bad, Err(StoreError::BadCursor)), "{bad:?}");
 }

@@ -211,6 +211,12 @@ const CHECKS: &[Check] = &[
             "01900000-0000-7000-8000-00000000f005 10 -",
         ],
     },
+    Check {
+        version: 27,
+        what: "no objective's status is stored yet: the evaluator's next round computes them",
+        sql: "SELECT CAST(COUNT(*) AS TEXT) FROM objective_signals",
+        want: &["0"],
+    },
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

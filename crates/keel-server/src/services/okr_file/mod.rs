@@ -116,6 +116,10 @@ pub const EXPORT_EXCLUDED: &[(&str, &str)] = &[
         "derived from check-ins by the evaluator",
     ),
     (
+        "objective_signals",
+        "derived from check-ins by the evaluator (the list's status and progress order)",
+    ),
+    (
         "notification_preferences",
         "each person's own settings, not the organisation's data",
     ),
