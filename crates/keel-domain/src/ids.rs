@@ -132,3 +132,7 @@ id_type!(
     /// One event's delivery to one webhook endpoint (the receiver's idempotency key).
     WebhookDeliveryId
 );
+id_type!(
+    /// An automation rule: a trigger, its conditions and an action.
+    AutomationRuleId
+);

@@ -52,11 +52,13 @@ pub enum NotificationKind {
     DependencyAccepted,
     /// The owner of the key result yours depends on declined (the reason is the detail).
     DependencyDeclined,
+    /// An administrator's automation rule fired (what happened, in words, is the detail).
+    AutomationRule,
 }
 
 impl NotificationKind {
     /// Every kind.
-    pub const ALL: [NotificationKind; 19] = [
+    pub const ALL: [NotificationKind; 20] = [
         NotificationKind::OwnershipProposed,
         NotificationKind::OwnershipAccepted,
         NotificationKind::OwnershipDeclined,
@@ -76,6 +78,7 @@ impl NotificationKind {
         NotificationKind::DependencyProposed,
         NotificationKind::DependencyAccepted,
         NotificationKind::DependencyDeclined,
+        NotificationKind::AutomationRule,
     ];
 
     /// The kind as the API spells it.
@@ -100,6 +103,7 @@ impl NotificationKind {
             NotificationKind::DependencyProposed => "dependency_proposed",
             NotificationKind::DependencyAccepted => "dependency_accepted",
             NotificationKind::DependencyDeclined => "dependency_declined",
+            NotificationKind::AutomationRule => "automation_rule",
         }
     }
 
@@ -133,6 +137,7 @@ impl NotificationKind {
             NotificationKind::DependencyProposed => "asked that a key result depend on",
             NotificationKind::DependencyAccepted => "accepted being depended on by",
             NotificationKind::DependencyDeclined => "declined being depended on by",
+            NotificationKind::AutomationRule => "An automation rule says:",
         }
     }
 }

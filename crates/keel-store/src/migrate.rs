@@ -14,7 +14,7 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
-const MIGRATIONS: [Migration; 24] = [
+const MIGRATIONS: [Migration; 25] = [
     Migration {
         version: 1,
         name: "init",
@@ -158,6 +158,12 @@ const MIGRATIONS: [Migration; 24] = [
         name: "key_result_status_changes",
         sqlite: include_str!("../migrations/sqlite/0024_key_result_status_changes.sql"),
         postgres: include_str!("../migrations/postgres/0024_key_result_status_changes.sql"),
+    },
+    Migration {
+        version: 26,
+        name: "automation_rules",
+        sqlite: include_str!("../migrations/sqlite/0026_automation_rules.sql"),
+        postgres: include_str!("../migrations/postgres/0026_automation_rules.sql"),
     },
 ];
 

@@ -46,6 +46,7 @@ stored!(keel_domain::webhook::WebhookEvent {
     OwnershipAnswered => "ownership.answered",
     CycleClosed => "cycle.closed",
     Test => "webhook.test",
+    AutomationRuleFired => "automation.rule_fired",
 });
 stored!(keel_domain::webhook::WebhookFormat {
     Keel => "keel",
@@ -153,6 +154,7 @@ stored!(notification::NotificationKind {
     DependencyProposed => "dependency_proposed",
     DependencyAccepted => "dependency_accepted",
     DependencyDeclined => "dependency_declined",
+    AutomationRule => "automation_rule",
 });
 
 stored!(keel_domain::data_feed::SourceKind {
@@ -240,6 +242,7 @@ mod tests {
             "dependency_proposed",
             "dependency_accepted",
             "dependency_declined",
+            "automation_rule",
         ]);
         pinned::<keel_domain::webhook::WebhookEvent>(&[
             "check_in.recorded",
@@ -248,6 +251,7 @@ mod tests {
             "ownership.answered",
             "cycle.closed",
             "webhook.test",
+            "automation.rule_fired",
         ]);
         pinned::<keel_domain::webhook::WebhookFormat>(&["keel", "slack", "teams"]);
         pinned::<crate::webhooks::DeliveryState>(&["pending", "delivered", "failed"]);

@@ -145,4 +145,6 @@ pub(crate) const TABLES: &[&Table] = &[
     &crate::webhooks::WEBHOOK_ENDPOINT,
     &crate::webhooks::WEBHOOK_DELIVERY,
     &crate::webhooks::WEBHOOK_ATTEMPT,
+    &crate::automation::AUTOMATION_RULE,
+    &crate::automation::AUTOMATION_RULE_FIRING,
 ];

@@ -193,6 +193,13 @@ const CHECKS: &[Check] = &[
         sql: "SELECT CAST(COUNT(*) AS TEXT) FROM key_result_status_changes",
         want: &["0"],
     },
+    Check {
+        version: 26,
+        what: "no automation rule exists, and none has fired",
+        sql: "SELECT CAST((SELECT COUNT(*) FROM automation_rules) \
+              + (SELECT COUNT(*) FROM automation_rule_firings) AS TEXT)",
+        want: &["0"],
+    },
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
