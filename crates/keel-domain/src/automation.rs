@@ -355,6 +355,17 @@ fn check_fit(trigger: &Trigger, conditions: &Conditions, action: &Action) -> Vec
     errors
 }
 
+/// The value of a checked part; its refusals are kept.
+fn part<T>(errors: &mut FieldErrors, r: Result<T, Vec<FieldError>>) -> Option<T> {
+    match r {
+        Ok(v) => Some(v),
+        Err(e) => {
+            errors.0.extend(e);
+            None
+        }
+    }
+}
+
 impl RuleDraft {
     /// The rule's parts, or every refusal at once, each naming its field (`name`,
     /// `trigger.kind`, `trigger.days`, `conditions.visibility`, `action.role` …). `base` gives
@@ -366,27 +377,26 @@ impl RuleDraft {
             (None, Some(b)) => Some(b.name.clone()),
             (None, None) => errors.keep(Err(FieldError::new("name", "is required"))),
         };
-        let mut part = |r: Result<_, Vec<FieldError>>| match r {
-            Ok(v) => Some(v),
-            Err(e) => {
-                errors.0.extend(e);
-                None
-            }
-        };
         let trigger = match (&self.trigger, base) {
-            (Some(t), _) => part(check_trigger(t)),
+            (Some(t), _) => part(&mut errors, check_trigger(t)),
             (None, Some(b)) => Some(b.trigger.clone()),
-            (None, None) => part(Err(vec![FieldError::new("trigger", "is required")])),
+            (None, None) => part(
+                &mut errors,
+                Err(vec![FieldError::new("trigger", "is required")]),
+            ),
         };
         let conditions = match (&self.conditions, base) {
-            (Some(c), _) => part(check_conditions(c)),
+            (Some(c), _) => part(&mut errors, check_conditions(c)),
             (None, Some(b)) => Some(b.conditions.clone()),
             (None, None) => Some(Conditions::default()),
         };
         let action = match (&self.action, base) {
-            (Some(a), _) => part(check_action(a)),
+            (Some(a), _) => part(&mut errors, check_action(a)),
             (None, Some(b)) => Some(b.action.clone()),
-            (None, None) => part(Err(vec![FieldError::new("action", "is required")])),
+            (None, None) => part(
+                &mut errors,
+                Err(vec![FieldError::new("action", "is required")]),
+            ),
         };
         let enabled = self.enabled.or(base.map(|b| b.enabled)).unwrap_or(true);
         let (Some(name), Some(trigger), Some(conditions), Some(action)) =

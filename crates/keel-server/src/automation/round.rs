@@ -531,16 +531,12 @@ pub struct DryRunLine {
 
 /// "today", "yesterday", "on Tuesday".
 fn day_words(on: chrono::NaiveDate, today: chrono::NaiveDate) -> String {
-    use chrono::Datelike;
     if on == today {
         "today".into()
     } else if on + chrono::Days::new(1) == today {
         "yesterday".into()
     } else {
-        format!(
-            "on {}",
-            keel_domain::preferences::weekday_label(on.weekday())
-        )
+        format!("on {}", on.format("%A"))
     }
 }
 

@@ -6,7 +6,7 @@
 //! Every rule is the automation service's (`crate::automation`), the same as the API's; the
 //! form only turns the typed email of a person into their id.
 
-use super::form::{AdminForm, Input, Posted};
+use super::form::{AdminForm, Control, Input, Posted};
 use super::{sections, see_other, Section};
 use crate::automation::{self as svc, round};
 use crate::error::{ApiError, Refusals};
