@@ -24,8 +24,8 @@ use keel_domain::automation::{
 };
 use keel_domain::*;
 use keel_store::{
-    every_page, AutomationRules, CycleFilter, Cycles, DataFeeds, People, Store, TeamFilter,
-    Teams, Webhooks,
+    every_page, AutomationRules, CycleFilter, Cycles, DataFeeds, People, Store, TeamFilter, Teams,
+    Webhooks,
 };
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -63,20 +63,29 @@ struct Names {
 
 impl Names {
     async fn load(store: &dyn Store) -> Result<Names, UiError> {
-        let cycles = every_page(|page| async move {
-            store.list_cycles(&CycleFilter::default(), &page).await
-        })
-        .await?;
-        let teams = every_page(|page| async move {
-            store.list_teams(&TeamFilter::default(), &page).await
-        })
-        .await?;
+        let cycles =
+            every_page(
+                |page| async move { store.list_cycles(&CycleFilter::default(), &page).await },
+            )
+            .await?;
+        let teams =
+            every_page(|page| async move { store.list_teams(&TeamFilter::default(), &page).await })
+                .await?;
         let kpis = every_page(|page| async move { store.kpis(&page).await }).await?;
         let hooks = every_page(|page| async move { store.list_webhooks(&page).await }).await?;
         Ok(Names {
-            cycles: cycles.into_iter().map(|c| (c.id.to_string(), c.name)).collect(),
-            teams: teams.into_iter().map(|t| (t.id.to_string(), t.name)).collect(),
-            kpis: kpis.into_iter().map(|k| (k.id.to_string(), k.name)).collect(),
+            cycles: cycles
+                .into_iter()
+                .map(|c| (c.id.to_string(), c.name))
+                .collect(),
+            teams: teams
+                .into_iter()
+                .map(|t| (t.id.to_string(), t.name))
+                .collect(),
+            kpis: kpis
+                .into_iter()
+                .map(|k| (k.id.to_string(), k.name))
+                .collect(),
             hooks: hooks
                 .into_iter()
                 .map(|h| {
@@ -124,7 +133,10 @@ fn inputs(names: &Names, f: &Posted) -> Vec<Input> {
         .iter()
         .map(|s| (s.as_str(), s.label()))
         .collect();
-    let roles: Vec<(&str, &str)> = RuleRole::ALL.iter().map(|r| (r.as_str(), r.label())).collect();
+    let roles: Vec<(&str, &str)> = RuleRole::ALL
+        .iter()
+        .map(|r| (r.as_str(), r.label()))
+        .collect();
     vec![
         Input::text("name", "Name", "text", f.get("name")).required(),
         Input::select(
@@ -140,19 +152,48 @@ fn inputs(names: &Names, f: &Posted) -> Vec<Input> {
             ),
             "",
         ),
-        Input::select("trigger.status", "Status", fixed(&statuses, f.get("trigger.status")), "")
-            .hint("For a status rule."),
-        Input::text("trigger.days", "Days overdue", "number", f.get("trigger.days"))
-            .hint("For an overdue check-in rule: days past its check-in day (1–90)."),
-        Input::select("trigger.kpi_id", "KPI", choices(&names.kpis, f.get("trigger.kpi_id")), "Any KPI")
-            .hint("For a KPI rule."),
-        Input::select("conditions.cycle_id", "Only in the cycle", choices(&names.cycles, f.get("conditions.cycle_id")), "Any cycle"),
-        Input::select("conditions.team_id", "Only shared with the team", choices(&names.teams, f.get("conditions.team_id")), "Any team"),
+        Input::select(
+            "trigger.status",
+            "Status",
+            fixed(&statuses, f.get("trigger.status")),
+            "",
+        )
+        .hint("For a status rule."),
+        Input::text(
+            "trigger.days",
+            "Days overdue",
+            "number",
+            f.get("trigger.days"),
+        )
+        .hint("For an overdue check-in rule: days past its check-in day (1–90)."),
+        Input::select(
+            "trigger.kpi_id",
+            "KPI",
+            choices(&names.kpis, f.get("trigger.kpi_id")),
+            "Any KPI",
+        )
+        .hint("For a KPI rule."),
+        Input::select(
+            "conditions.cycle_id",
+            "Only in the cycle",
+            choices(&names.cycles, f.get("conditions.cycle_id")),
+            "Any cycle",
+        ),
+        Input::select(
+            "conditions.team_id",
+            "Only shared with the team",
+            choices(&names.teams, f.get("conditions.team_id")),
+            "Any team",
+        ),
         Input::select(
             "conditions.visibility",
             "Only objectives visible to",
             fixed(
-                &[("public", "Everyone"), ("team", "Their teams"), ("private", "Their people only")],
+                &[
+                    ("public", "Everyone"),
+                    ("team", "Their teams"),
+                    ("private", "Their people only"),
+                ],
                 f.get("conditions.visibility"),
             ),
             "Anyone",
@@ -171,11 +212,26 @@ fn inputs(names: &Names, f: &Posted) -> Vec<Input> {
             ),
             "",
         ),
-        Input::select("action.role", "Part", fixed(&roles, f.get("action.role")), "")
-            .hint("A KPI has only an owner."),
-        Input::text("action.person_id", "Person (their email)", "email", f.get("action.person_id")),
-        Input::select("action.endpoint_id", "Webhook", choices(&names.hooks, f.get("action.endpoint_id")), "")
-            .hint("Key results of objectives not visible to everyone are never posted."),
+        Input::select(
+            "action.role",
+            "Part",
+            fixed(&roles, f.get("action.role")),
+            "",
+        )
+        .hint("A KPI has only an owner."),
+        Input::text(
+            "action.person_id",
+            "Person (their email)",
+            "email",
+            f.get("action.person_id"),
+        ),
+        Input::select(
+            "action.endpoint_id",
+            "Webhook",
+            choices(&names.hooks, f.get("action.endpoint_id")),
+            "",
+        )
+        .hint("Key results of objectives not visible to everyone are never posted."),
     ]
 }
 
@@ -185,9 +241,10 @@ async fn draft(store: &dyn Store, f: &Posted) -> Result<RuleDraft, ApiError> {
     let opt = |n: &str| super::form::optional(f.get(n));
     let days = match opt("trigger.days") {
         None => None,
-        Some(d) => Some(d.parse::<i64>().map_err(|_| {
-            ApiError::invalid("trigger.days", "must be a whole number of days")
-        })?),
+        Some(d) => Some(
+            d.parse::<i64>()
+                .map_err(|_| ApiError::invalid("trigger.days", "must be a whole number of days"))?,
+        ),
     };
     let person_id = match opt("action.person_id") {
         None => None,
@@ -230,7 +287,10 @@ async fn draft(store: &dyn Store, f: &Posted) -> Result<RuleDraft, ApiError> {
 fn row(names: &Names, people: &HashMap<PersonId, String>, r: AutomationRule) -> Row {
     let when = match &r.trigger {
         Trigger::KpiLeavesCorridor { kpi_id: Some(k) } => {
-            format!("“{}” leaves its corridor", Names::name(&names.kpis, k.as_str()))
+            format!(
+                "“{}” leaves its corridor",
+                Names::name(&names.kpis, k.as_str())
+            )
         }
         t => t.describe(),
     };
@@ -240,7 +300,10 @@ fn row(names: &Names, people: &HashMap<PersonId, String>, r: AutomationRule) -> 
         only.push(format!("in {}", Names::name(&names.cycles, id.as_str())));
     }
     if let Some(id) = &c.team_id {
-        only.push(format!("shared with {}", Names::name(&names.teams, id.as_str())));
+        only.push(format!(
+            "shared with {}",
+            Names::name(&names.teams, id.as_str())
+        ));
     }
     if let Some(v) = c.visibility {
         only.push(
@@ -412,7 +475,11 @@ pub async fn switch(
     };
     svc::update(state.store(), &caller, &rule_id(&id), None, &d)
         .await
-        .map_err(|r| r.0.into_iter().next().unwrap_or(ApiError::NotFound("automation rule")))?;
+        .map_err(|r| {
+            r.0.into_iter()
+                .next()
+                .unwrap_or(ApiError::NotFound("automation rule"))
+        })?;
     Ok(see_other("/admin/automation?saved=1".into()))
 }
 

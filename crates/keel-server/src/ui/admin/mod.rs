@@ -12,6 +12,7 @@
 //! A person's own API tokens are not administration: they are on the account pages
 //! (`/account/tokens`); `/admin/tokens`, their old address, redirects there.
 
+pub mod automation;
 pub mod cycles;
 pub mod email;
 pub mod form;
@@ -23,7 +24,6 @@ pub mod settings;
 pub mod sso;
 pub mod teams;
 pub mod webhooks;
-pub mod automation;
 
 use crate::auth::Caller;
 use crate::read::administration;
