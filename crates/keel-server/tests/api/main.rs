@@ -7,6 +7,7 @@ mod admin_pages;
 mod alignment;
 mod audit;
 mod audit_pages;
+mod automation;
 mod auth;
 mod check_in_corrections;
 mod check_ins;
