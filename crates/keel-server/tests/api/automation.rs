@@ -9,7 +9,6 @@
 use crate::helpers::*;
 use crate::rhythm::{active_objective, check_in_day_tomorrow};
 use crate::webhooks::{app_with, run_jobs, verify, Receiver};
-use keel_store::AutomationRules;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
