@@ -67,7 +67,10 @@ async fn okr(app: &TestApp, cycle: &str, visibility: &str, title: &str) -> Strin
         )
         .await);
     let r = app
-        .patch(&format!("/api/v1/objectives/{o}"), json!({"state": "active"}))
+        .patch(
+            &format!("/api/v1/objectives/{o}"),
+            json!({"state": "active"}),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     k
@@ -308,7 +311,10 @@ async fn bad_rules_name_their_field_and_members_are_refused() {
     let ok = json!({"name": "x", "trigger": {"kind": "status_becomes", "status": "at_risk"},
                     "action": {"kind": "notify_role", "role": "owner"}});
     for (body, field) in [
-        (json!({"trigger": ok["trigger"], "action": ok["action"]}), "name"),
+        (
+            json!({"trigger": ok["trigger"], "action": ok["action"]}),
+            "name",
+        ),
         (
             json!({"name": "x", "trigger": {"kind": "check_in_overdue", "days": 0}, "action": ok["action"]}),
             "trigger.days",
@@ -352,7 +358,10 @@ async fn bad_rules_name_their_field_and_members_are_refused() {
         .await;
     }
     let listed = json_of(&app, "/api/v1/automation-rules").await;
-    assert!(listed["items"].as_array().unwrap().is_empty(), "nothing half-written");
+    assert!(
+        listed["items"].as_array().unwrap().is_empty(),
+        "nothing half-written"
+    );
 
     let rule_id = rule(&app, ok.clone()).await;
     let path = format!("/api/v1/automation-rules/{rule_id}");
@@ -371,8 +380,16 @@ async fn bad_rules_name_their_field_and_members_are_refused() {
 
     for (method, p, body) in [
         (Method::GET, "/api/v1/automation-rules".to_string(), None),
-        (Method::POST, "/api/v1/automation-rules".to_string(), Some(ok.clone())),
-        (Method::POST, "/api/v1/automation-rules/dry-run".to_string(), Some(ok.clone())),
+        (
+            Method::POST,
+            "/api/v1/automation-rules".to_string(),
+            Some(ok.clone()),
+        ),
+        (
+            Method::POST,
+            "/api/v1/automation-rules/dry-run".to_string(),
+            Some(ok.clone()),
+        ),
         (Method::GET, path.clone(), None),
         (Method::PATCH, path.clone(), Some(json!({"enabled": true}))),
         (Method::DELETE, path.clone(), None),
@@ -394,7 +411,10 @@ async fn bad_rules_name_their_field_and_members_are_refused() {
         .map(|e| e["action"].as_str().unwrap().to_string())
         .collect();
     actions.sort();
-    assert_eq!(actions, ["automation_rule.create", "automation_rule.update"]);
+    assert_eq!(
+        actions,
+        ["automation_rule.create", "automation_rule.update"]
+    );
     let r = app.req(Method::DELETE, &path).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     assert_eq!(app.get(&path).await.status(), StatusCode::NOT_FOUND);
@@ -427,10 +447,11 @@ async fn dry_run_story(app: TestApp) {
         chrono::Weekday::Sat => "Saturday",
         chrono::Weekday::Sun => "Sunday",
     };
-    let want = format!(
-        "Would have notified Ana Ruiz (sponsor) that “NPS” turned off track on {weekday}"
-    );
-    let r = app.post("/api/v1/automation-rules/dry-run", body.clone()).await;
+    let want =
+        format!("Would have notified Ana Ruiz (sponsor) that “NPS” turned off track on {weekday}");
+    let r = app
+        .post("/api/v1/automation-rules/dry-run", body.clone())
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     let unsaved: Value = r.json().await.unwrap();
     let texts = |v: &Value| -> Vec<String> {
@@ -448,7 +469,10 @@ async fn dry_run_story(app: TestApp) {
         .is_empty());
     let saved = rule(&app, body).await;
     let r = app
-        .post(&format!("/api/v1/automation-rules/{saved}/dry-run"), json!({}))
+        .post(
+            &format!("/api/v1/automation-rules/{saved}/dry-run"),
+            json!({}),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(texts(&r.json().await.unwrap()), [want]);

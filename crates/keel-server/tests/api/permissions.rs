@@ -29,6 +29,9 @@ struct Fixture {
     /// A webhook endpoint for the webhook rows, and two to delete (the page's and the API's).
     webhook: String,
     doomed_webhooks: [String; 2],
+    /// An automation rule for the rule rows, and two to delete (the page's and the API's).
+    rule: String,
+    doomed_rules: [String; 2],
     foreign: Targets,
     own: Targets,
 }
@@ -302,11 +305,17 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
     let foreign_data = data_targets(app, &stranger, &fk).await;
     let own_data = data_targets(app, &person, &ok).await;
     let (webhook, doomed_webhooks) = (webhook(app).await, [webhook(app).await, webhook(app).await]);
+    let (rule, doomed_rules) = (
+        automation_rule(app).await,
+        [automation_rule(app).await, automation_rule(app).await],
+    );
     let foreign_page_dependency = depend(app, &fk, &ohk).await;
     let own_page_dependency = depend(app, &ok, &fhk).await;
     Fixture {
         webhook,
         doomed_webhooks,
+        rule,
+        doomed_rules,
         foreign: Targets {
             person: stranger.clone(),
             team: other_team,
@@ -426,6 +435,33 @@ async fn webhook(app: &TestApp) -> String {
     e.id.to_string()
 }
 
+/// An automation rule, stored straight in the store.
+async fn automation_rule(app: &TestApp) -> String {
+    use keel_domain::automation::{Action, AutomationRule, RuleRole, Trigger};
+    let now = chrono::Utc::now();
+    let r = AutomationRule {
+        id: keel_domain::AutomationRuleId::generate(),
+        name: "Off track → sponsor".into(),
+        enabled: true,
+        trigger: Trigger::CheckInOverdue { days: 7 },
+        conditions: Default::default(),
+        action: Action::NotifyRole {
+            role: RuleRole::Sponsor,
+        },
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    keel_store::AutomationRules::insert_automation_rule(
+        app.store.as_ref(),
+        &WriteCtx::system(Source::Cli),
+        &r,
+    )
+    .await
+    .unwrap();
+    r.id.to_string()
+}
+
 /// A KPI owned by `owner`, another to delete, an ingest token of key result `kr` and one of
 /// the KPI.
 async fn data_targets(app: &TestApp, owner: &str, kr: &str) -> (String, String, String, String) {
@@ -535,6 +571,10 @@ fn request(rule: &Row, f: &Fixture, t: &Targets, n: usize) -> (String, Option<Va
         f.doomed_webhooks[1].clone()
     } else if p.starts_with("/webhooks/") {
         f.webhook.clone()
+    } else if p.starts_with("/automation-rules/{id}") && rule.method == "DELETE" {
+        f.doomed_rules[1].clone()
+    } else if p.starts_with("/automation-rules/{id}") {
+        f.rule.clone()
     } else {
         String::new()
     };
@@ -774,6 +814,10 @@ fn page_path(rule: &Row, f: &Fixture, t: &Targets) -> String {
         &f.doomed_webhooks[0]
     } else if p.starts_with("/admin/webhooks/") {
         &f.webhook
+    } else if p.starts_with("/admin/automation/") && p.ends_with("/delete") {
+        &f.doomed_rules[0]
+    } else if p.starts_with("/admin/automation/") {
+        &f.rule
     } else if p.starts_with("/dependencies/") {
         &t.asked_dependency
     } else {
