@@ -144,3 +144,7 @@ id_type!(
     /// A database an administrator registered for pulled sources to query.
     SourceDatabaseId
 );
+id_type!(
+    /// An automation rule: a trigger, its conditions and an action.
+    AutomationRuleId
+);

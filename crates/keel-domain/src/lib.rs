@@ -7,6 +7,7 @@
 
 pub mod alignment;
 pub mod audit;
+pub mod automation;
 pub mod calibration;
 pub mod cfr;
 pub mod check_in;

@@ -55,6 +55,8 @@ pub enum NotificationKind {
     /// A pulled source of a key result or KPI you own stopped working (told once, on its first
     /// failure; the error is the detail).
     SourceFailing,
+    /// An administrator's automation rule fired (what happened, in words, is the detail).
+    AutomationRule,
 }
 
 impl NotificationKind {
@@ -80,6 +82,7 @@ impl NotificationKind {
         NotificationKind::DependencyAccepted,
         NotificationKind::DependencyDeclined,
         NotificationKind::SourceFailing,
+        NotificationKind::AutomationRule,
     ];
 
     /// The kind as the API spells it.
@@ -105,6 +108,7 @@ impl NotificationKind {
             NotificationKind::DependencyAccepted => "dependency_accepted",
             NotificationKind::DependencyDeclined => "dependency_declined",
             NotificationKind::SourceFailing => "source_failing",
+            NotificationKind::AutomationRule => "automation_rule",
         }
     }
 
@@ -139,6 +143,7 @@ impl NotificationKind {
             NotificationKind::DependencyAccepted => "accepted being depended on by",
             NotificationKind::DependencyDeclined => "declined being depended on by",
             NotificationKind::SourceFailing => "A data source stopped working on",
+            NotificationKind::AutomationRule => "An automation rule says:",
         }
     }
 }

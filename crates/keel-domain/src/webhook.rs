@@ -30,6 +30,10 @@ pub enum WebhookEvent {
     /// The "send test event" button (never subscribed to: sent to one endpoint on request).
     #[serde(rename = "webhook.test")]
     Test,
+    /// An automation rule whose action is this endpoint fired (never subscribed to: the rule
+    /// names its endpoint).
+    #[serde(rename = "automation.rule_fired")]
+    AutomationRuleFired,
 }
 
 impl WebhookEvent {
@@ -51,6 +55,7 @@ impl WebhookEvent {
             WebhookEvent::OwnershipAnswered => "ownership.answered",
             WebhookEvent::CycleClosed => "cycle.closed",
             WebhookEvent::Test => "webhook.test",
+            WebhookEvent::AutomationRuleFired => "automation.rule_fired",
         }
     }
 
@@ -58,7 +63,7 @@ impl WebhookEvent {
     pub fn parse(s: &str) -> Option<WebhookEvent> {
         Self::SUBSCRIBABLE
             .into_iter()
-            .chain([WebhookEvent::Test])
+            .chain([WebhookEvent::Test, WebhookEvent::AutomationRuleFired])
             .find(|e| e.as_str() == s)
     }
 
@@ -71,6 +76,7 @@ impl WebhookEvent {
             WebhookEvent::OwnershipAnswered => "A proposed owner answers",
             WebhookEvent::CycleClosed => "A cycle is closed",
             WebhookEvent::Test => "Test event",
+            WebhookEvent::AutomationRuleFired => "An automation rule fires",
         }
     }
 }
@@ -205,7 +211,7 @@ mod tests {
     fn events_are_named_as_receivers_see_them_and_parse_back() {
         for e in WebhookEvent::SUBSCRIBABLE
             .into_iter()
-            .chain([WebhookEvent::Test])
+            .chain([WebhookEvent::Test, WebhookEvent::AutomationRuleFired])
         {
             assert_eq!(serde_json::to_value(e).unwrap(), e.as_str());
             assert_eq!(WebhookEvent::parse(e.as_str()), Some(e));

@@ -6,6 +6,7 @@
 pub mod access;
 pub mod api;
 pub mod auth;
+pub mod automation;
 pub mod csv;
 pub mod digest;
 pub mod edge;

@@ -72,7 +72,7 @@ pub(crate) const INGEST_TOKEN: Table = Table {
 };
 
 const KPI_COLS: Select = Select(&KPI);
-const VALUE_COLS: Select = Select(&KPI_VALUE);
+pub(crate) const VALUE_COLS: Select = Select(&KPI_VALUE);
 const TOKEN_COLS: Select = Select(&INGEST_TOKEN);
 
 /// The source of a check-in or reading row (`source`, `source_id`, `source_name`), if any.
@@ -134,7 +134,7 @@ pub(crate) fn value_row(v: &KpiValue) -> Vec<Arg> {
     ]
 }
 
-fn value_from(r: &Row) -> StoreResult<KpiValue> {
+pub(crate) fn value_from(r: &Row) -> StoreResult<KpiValue> {
     Ok(KpiValue {
         id: KpiValueId::from_string(r.text("id")?),
         kpi_id: KpiId::from_string(r.text("kpi_id")?),

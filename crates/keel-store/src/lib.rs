@@ -37,6 +37,7 @@
 //! | `person_data` | [`PersonData`] | a person's rows in every table (export, erasure) |
 //! | `jobs` | [`Jobs`] | `jobs` (the durable queue: leases, retries, one run per period) |
 //! | `jobs::notifications` | [`Notifications`] | `notifications` (written beside the audit event of the change that caused them), `key_result_signals`, `key_result_status_changes`, `objective_signals` |
+//! | `automation` | [`AutomationRules`] | `automation_rules`, `automation_rule_firings` (and the round's reads of recent status changes and KPI readings) |
 //! | `dashboard` | [`Dashboards`] | none of its own: the dashboards' aggregates over key results, check-ins and the evaluator's memory |
 //! | `preferences` | [`Preferences`] | `notification_preferences` (people's and the organisation's), `signing_keys` |
 //! | `account_tokens` | [`AccountTokens`] | `account_tokens` (invitation and password-reset links, hashed) |
@@ -71,6 +72,7 @@
 mod account_tokens;
 mod accounts;
 mod audit_log;
+mod automation;
 mod cfrs;
 mod check_ins;
 mod cycles;
@@ -107,6 +109,7 @@ mod webhooks;
 pub use account_tokens::{AccountToken, AccountTokens, TokenPurpose};
 pub use accounts::Accounts;
 pub use audit_log::AuditLog;
+pub use automation::{AutomationRules, RuleFiring, RuleWebhook, StatusChange};
 pub use cfrs::Cfrs;
 pub use check_ins::CheckIns;
 pub use cycles::Cycles;
@@ -621,6 +624,8 @@ pub trait Store: Send + Sync + 'static {
     fn as_dashboards(&self) -> &dyn Dashboards;
     /// This store as its PullSources area.
     fn as_pull_sources(&self) -> &dyn PullSources;
+    /// This store as its AutomationRules area.
+    fn as_automation(&self) -> &dyn AutomationRules;
 }
 
 impl<T> Store for T
@@ -655,6 +660,7 @@ where
         + Financial
         + DataFeeds
         + Webhooks
+        + AutomationRules
         + Dashboards
         + PullSources
         + Send
@@ -755,6 +761,9 @@ where
         self
     }
     fn as_pull_sources(&self) -> &dyn PullSources {
+        self
+    }
+    fn as_automation(&self) -> &dyn AutomationRules {
         self
     }
 }

@@ -14,7 +14,7 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
-const MIGRATIONS: [Migration; 26] = [
+const MIGRATIONS: [Migration; 27] = [
     Migration {
         version: 1,
         name: "init",
@@ -164,6 +164,12 @@ const MIGRATIONS: [Migration; 26] = [
         name: "pull_sources",
         sqlite: include_str!("../migrations/sqlite/0025_pull_sources.sql"),
         postgres: include_str!("../migrations/postgres/0025_pull_sources.sql"),
+    },
+    Migration {
+        version: 26,
+        name: "automation_rules",
+        sqlite: include_str!("../migrations/sqlite/0026_automation_rules.sql"),
+        postgres: include_str!("../migrations/postgres/0026_automation_rules.sql"),
     },
     Migration {
         version: 27,

@@ -288,6 +288,28 @@ pub(crate) async fn emit(tx: &mut Tx, mut events: Vec<Emitted>) -> StoreResult<(
     write_deliveries(tx, rows).await
 }
 
+/// Writes, in `tx`, one delivery of `event` (and its sending job) to the endpoint `endpoint`,
+/// whatever it subscribes to (an automation rule names its endpoint). Nothing is written when the
+/// event is about an objective that is not public, or gone, or when the endpoint is gone.
+pub(crate) async fn emit_to(tx: &mut Tx, endpoint: &str, event: Emitted) -> StoreResult<()> {
+    let found = tx
+        .fetch_optional(
+            "SELECT id FROM webhook_endpoints WHERE id = $1",
+            args![endpoint],
+        )
+        .await?;
+    if found.is_none() {
+        return Ok(());
+    }
+    let at = now();
+    let rows = enrich(tx, vec![event])
+        .await?
+        .into_iter()
+        .map(|e| delivery_row(endpoint, e.event, Value::Object(e.data), &at))
+        .collect();
+    write_deliveries(tx, rows).await
+}
+
 /// A new delivery's row and its id.
 fn delivery_row(endpoint: &str, event: WebhookEvent, data: Value, at: &Timestamp) -> Vec<Arg> {
     let id = WebhookDeliveryId::generate();

@@ -280,6 +280,14 @@ const API: &[(&str, &str, &str, &str)] = &[
     ("DELETE", "/webhooks/{id}",                      "ynnnnnnnn", "with its deliveries"),
     ("POST",   "/webhooks/{id}/test",                 "ynnnnnnnn", "queues a test event"),
     ("GET",    "/webhooks/{id}/deliveries",           "ynnnnnnnn", "with each attempt's status code, duration and error, never the receiver's body"),
+    // automation rules
+    ("POST",   "/automation-rules",                   "ynnnnnnnn", "audited"),
+    ("GET",    "/automation-rules",                   "ynnnnnnnn", ""),
+    ("POST",   "/automation-rules/dry-run",           "ynnnnnnnn", "an unsaved rule: what it would have done over the last 7 days"),
+    ("GET",    "/automation-rules/{id}",              "ynnnnnnnn", ""),
+    ("PATCH",  "/automation-rules/{id}",              "ynnnnnnnn", "audited; enable or disable here"),
+    ("DELETE", "/automation-rules/{id}",              "ynnnnnnnn", "audited, with its memory of firings"),
+    ("POST",   "/automation-rules/{id}/dry-run",      "ynnnnnnnn", "what it would have done over the last 7 days, in words"),
 ];
 
 /// Pages of the web UI, same columns. A refused page answers an HTML 403 (or 404 for what the
@@ -435,6 +443,12 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     ("POST", "/admin/webhooks/{id}",                "ynnnnnnnn", "as `PATCH /api/v1/webhooks/{id}`"),
     ("POST", "/admin/webhooks/{id}/delete",         "ynnnnnnnn", "as `DELETE /api/v1/webhooks/{id}`"),
     ("POST", "/admin/webhooks/{id}/test",           "ynnnnnnnn", "as `POST /api/v1/webhooks/{id}/test`"),
+    // automation rules
+    ("GET",  "/admin/automation",                   "ynnnnnnnn", "the rules in words, a form in three parts (when, only, then)"),
+    ("POST", "/admin/automation",                   "ynnnnnnnn", "as `POST /api/v1/automation-rules`, or its dry run shown on the page"),
+    ("POST", "/admin/automation/{id}",              "ynnnnnnnn", "turns the rule on or off, as `PATCH /api/v1/automation-rules/{id}`"),
+    ("POST", "/admin/automation/{id}/dry-run",      "ynnnnnnnn", "as `POST /api/v1/automation-rules/{id}/dry-run`, shown on the page"),
+    ("POST", "/admin/automation/{id}/delete",       "ynnnnnnnn", "as `DELETE /api/v1/automation-rules/{id}`"),
 ];
 
 /// Pages open to anonymous visitors, outside the matrix: signing in, the embedded assets, and

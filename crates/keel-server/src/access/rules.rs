@@ -218,6 +218,16 @@ pub fn manage_webhooks(caller: &Person) -> ApiResult<()> {
     }
 }
 
+/// Automation rules (they tell people and post to webhooks on the organisation's behalf):
+/// administrators only, as for webhooks.
+pub fn manage_automation(caller: &Person) -> ApiResult<()> {
+    if is(caller, Role::Admin) {
+        Ok(())
+    } else {
+        Err(deny("manage automation rules: it needs the admin role"))
+    }
+}
+
 /// Organisation settings: administrators and champions.
 pub fn manage_settings(caller: &Person) -> ApiResult<()> {
     if admin_or_champion(caller) {

@@ -4,6 +4,7 @@
 mod accounts;
 mod alignment;
 mod audit;
+mod automation;
 mod contract;
 mod conversations;
 mod dashboard;
@@ -80,6 +81,7 @@ same way again until the state changes."
         (name = "dependencies", description = "Key results that depend on others, negotiated with the other key result's owner"),
         (name = "reports", description = "Reports for HR, team leads, finance and analysts: participation, check-in compliance, financial key results and calibration, as JSON pages or CSV"),
         (name = "data", description = "Data in: values pushed to key results with ingest tokens, pulled on a schedule from a URL or a database, and KPIs with their healthy corridor"),
+        (name = "automation", description = "Automation rules: when a key result turns off track, a check-in is overdue or a KPI leaves its corridor, tell someone or post to a webhook; administrators"),
         (name = "webhooks", description = "Outbound webhooks: signed events sent to other systems (Slack, Teams, your own); administrators"),
         (name = "dashboards", description = "The company's and each team's figures: top objectives, key results by status and department, movers, confidence, check-ins"),
         (name = "transfer", description = "The organisation's OKRs as one JSON or YAML document: export, and import with a dry run"),
@@ -123,6 +125,7 @@ pub fn router() -> (Router<AppState>, OpenApiDoc) {
         .merge(data_feeds::routes())
         .merge(pull::routes())
         .merge(webhooks::routes())
+        .merge(automation::routes())
         .merge(dashboard::routes())
         .merge(transfer::routes())
         .split_for_parts();

@@ -124,10 +124,15 @@ enum Failure {
 /// Runs one job; the error is recorded on the job, which is retried.
 async fn run(store: &dyn Store, job: &Job, mail: &MailConfig) -> Result<(), Failure> {
     match job.kind.as_str() {
-        EVALUATE => evaluator::evaluate(store, crate::services::now())
-            .await
-            .map(|_| ())
-            .map_err(|e| Failure::Retry(e.to_string())),
+        EVALUATE => {
+            // The automation rules run in the evaluator's round, on the changes it just recorded.
+            let now = crate::services::now();
+            match evaluator::evaluate(store, now).await {
+                Ok(_) => crate::automation::round::run(store, now).await.map(|_| ()),
+                Err(e) => Err(e),
+            }
+            .map_err(|e| Failure::Retry(e.to_string()))
+        }
         crate::digest::DIGEST => {
             // Each message is reported as queued and not kept: the round holds no list of them.
             crate::digest::digests_each(

@@ -189,6 +189,12 @@ fn view(names: &Names, n: Notification) -> NotificationView {
 
 /// The sentence: who, what, on which OKR (or review), with a declined proposal's reason.
 fn sentence(names: &Names, n: &Notification, actor: Option<&str>, okr: Option<&str>) -> String {
+    // An automation rule's notification carries its whole sentence (what happened, which rule).
+    if n.kind == Kind::AutomationRule {
+        if let Some(text) = n.detail.as_deref().filter(|t| !t.trim().is_empty()) {
+            return text.to_string();
+        }
+    }
     let what = match n.kind {
         Kind::ReviewScheduled => Some(
             names
@@ -243,6 +249,10 @@ pub fn link(n: &Notification) -> String {
         Kind::ScoreReminder => match &n.objective_id {
             Some(o) => format!("/objectives/{o}/close-out"),
             None => "/my-week".into(),
+        },
+        Kind::AutomationRule => match (&n.key_result_id, &n.objective_id) {
+            (None, None) => format!("/kpis/{}", n.subject_id),
+            _ => okr,
         },
     }
 }

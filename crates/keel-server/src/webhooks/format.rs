@@ -124,6 +124,10 @@ pub fn summary(payload: &Value) -> (String, String) {
             "Cycle closed".into(),
             format!("The cycle {} was closed.", text(d, &["cycle", "name"])),
         ),
+        Some(WebhookEvent::AutomationRuleFired) => (
+            format!("Automation rule: {}", text(d, &["rule", "name"])),
+            format!("{}.", text(d, &["text"])),
+        ),
         Some(WebhookEvent::Test) | None => (
             "Test event".into(),
             format!(

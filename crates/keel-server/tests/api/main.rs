@@ -8,6 +8,7 @@ mod alignment;
 mod audit;
 mod audit_pages;
 mod auth;
+mod automation;
 mod check_in_corrections;
 mod check_ins;
 mod close_out_pages;

@@ -31,6 +31,9 @@ struct Fixture {
     doomed_webhooks: [String; 2],
     /// A registered database for the DELETE row of `/source-databases/{id}`.
     source_database: String,
+    /// An automation rule for the rule rows, and two to delete (the page's and the API's).
+    rule: String,
+    doomed_rules: [String; 2],
     foreign: Targets,
     own: Targets,
 }
@@ -309,12 +312,18 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
         pull_source(app, keel_domain::data_feed::FeedTarget::KeyResult(target)).await;
     }
     let (webhook, doomed_webhooks) = (webhook(app).await, [webhook(app).await, webhook(app).await]);
+    let (rule, doomed_rules) = (
+        automation_rule(app).await,
+        [automation_rule(app).await, automation_rule(app).await],
+    );
     let foreign_page_dependency = depend(app, &fk, &ohk).await;
     let own_page_dependency = depend(app, &ok, &fhk).await;
     Fixture {
         webhook,
         doomed_webhooks,
         source_database: source_database(app).await,
+        rule,
+        doomed_rules,
         foreign: Targets {
             person: stranger.clone(),
             team: other_team,
@@ -432,6 +441,33 @@ async fn webhook(app: &TestApp) -> String {
         .await
         .unwrap();
     e.id.to_string()
+}
+
+/// An automation rule, stored straight in the store.
+async fn automation_rule(app: &TestApp) -> String {
+    use keel_domain::automation::{Action, AutomationRule, RuleRole, Trigger};
+    let now = chrono::Utc::now();
+    let r = AutomationRule {
+        id: keel_domain::AutomationRuleId::generate(),
+        name: "Off track → sponsor".into(),
+        enabled: true,
+        trigger: Trigger::CheckInOverdue { days: 7 },
+        conditions: Default::default(),
+        action: Action::NotifyRole {
+            role: RuleRole::Sponsor,
+        },
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    keel_store::AutomationRules::insert_automation_rule(
+        app.store.as_ref(),
+        &WriteCtx::system(Source::Cli),
+        &r,
+    )
+    .await
+    .unwrap();
+    r.id.to_string()
 }
 
 /// A KPI owned by `owner`, another to delete, an ingest token of key result `kr` and one of
@@ -609,6 +645,10 @@ fn request(rule: &Row, f: &Fixture, t: &Targets, n: usize) -> (String, Option<Va
         f.webhook.clone()
     } else if p.starts_with("/source-databases/") {
         f.source_database.clone()
+    } else if p.starts_with("/automation-rules/{id}") && rule.method == "DELETE" {
+        f.doomed_rules[1].clone()
+    } else if p.starts_with("/automation-rules/{id}") {
+        f.rule.clone()
     } else {
         String::new()
     };
@@ -855,6 +895,10 @@ fn page_path(rule: &Row, f: &Fixture, t: &Targets) -> String {
         &f.doomed_webhooks[0]
     } else if p.starts_with("/admin/webhooks/") {
         &f.webhook
+    } else if p.starts_with("/admin/automation/") && p.ends_with("/delete") {
+        &f.doomed_rules[0]
+    } else if p.starts_with("/admin/automation/") {
+        &f.rule
     } else if p.starts_with("/dependencies/") {
         &t.asked_dependency
     } else {

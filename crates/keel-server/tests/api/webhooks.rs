@@ -19,15 +19,15 @@ use std::time::Duration;
 
 /// A request the receiver got.
 #[derive(Debug, Clone)]
-struct Received {
-    path: String,
-    headers: HeaderMap,
-    body: Vec<u8>,
+pub(crate) struct Received {
+    pub(crate) path: String,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Vec<u8>,
 }
 
 /// A real HTTP server on loopback that records what it receives and answers as scripted.
 #[derive(Clone, Default)]
-struct Receiver {
+pub(crate) struct Receiver {
     got: Arc<Mutex<Vec<Received>>>,
     /// Statuses `/hook` answers, in order; 200 once they run out.
     answers: Arc<Mutex<VecDeque<u16>>>,
@@ -35,7 +35,7 @@ struct Receiver {
 }
 
 impl Receiver {
-    async fn start(answers: &[u16]) -> Receiver {
+    pub(crate) async fn start(answers: &[u16]) -> Receiver {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
         let r = Receiver {
@@ -94,11 +94,11 @@ impl Receiver {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
-    fn received(&self, path: &str) -> Vec<Received> {
+    pub(crate) fn received(&self, path: &str) -> Vec<Received> {
         self.got
             .lock()
             .unwrap()
@@ -122,7 +122,7 @@ fn config(allow_private: bool) -> MailConfig {
     }
 }
 
-async fn app_with(db: Db, allow_private: bool) -> (TestApp, MailConfig) {
+pub(crate) async fn app_with(db: Db, allow_private: bool) -> (TestApp, MailConfig) {
     let mail = config(allow_private);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let app = spawn_app_with_mail(db, listener, Default::default(), mail.clone()).await;
@@ -131,7 +131,7 @@ async fn app_with(db: Db, allow_private: bool) -> (TestApp, MailConfig) {
 
 /// Runs the job runner's rounds until `done` holds, each an hour after the last (past any
 /// retry's backoff); at most `rounds`.
-async fn run_jobs(app: &TestApp, mail: &MailConfig, rounds: u32) {
+pub(crate) async fn run_jobs(app: &TestApp, mail: &MailConfig, rounds: u32) {
     let mut now = keel_server::services::now();
     for _ in 0..rounds {
         keel_server::jobs::tick_with(app.store.as_ref(), "test-worker", now, mail)
@@ -190,7 +190,7 @@ async fn deliveries(app: &TestApp, webhook: &str) -> Vec<Value> {
 }
 
 /// Checks a `Keel-Signature` header against the body, with an HMAC computed here.
-fn verify(secret: &str, r: &Received) {
+pub(crate) fn verify(secret: &str, r: &Received) {
     let header = r.headers["keel-signature"].to_str().unwrap();
     let (t, v1) = header.split_once(',').unwrap();
     let t = t.strip_prefix("t=").unwrap();

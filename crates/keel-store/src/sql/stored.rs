@@ -46,6 +46,7 @@ stored!(keel_domain::webhook::WebhookEvent {
     OwnershipAnswered => "ownership.answered",
     CycleClosed => "cycle.closed",
     Test => "webhook.test",
+    AutomationRuleFired => "automation.rule_fired",
 });
 stored!(keel_domain::webhook::WebhookFormat {
     Keel => "keel",
@@ -154,6 +155,7 @@ stored!(notification::NotificationKind {
     DependencyAccepted => "dependency_accepted",
     DependencyDeclined => "dependency_declined",
     SourceFailing => "source_failing",
+    AutomationRule => "automation_rule",
 });
 
 stored!(keel_domain::data_feed::SourceKind {
@@ -253,6 +255,7 @@ mod tests {
             "dependency_proposed",
             "dependency_accepted",
             "dependency_declined",
+            "automation_rule",
         ]);
         pinned::<keel_domain::webhook::WebhookEvent>(&[
             "check_in.recorded",
@@ -261,6 +264,7 @@ mod tests {
             "ownership.answered",
             "cycle.closed",
             "webhook.test",
+            "automation.rule_fired",
         ]);
         pinned::<keel_domain::webhook::WebhookFormat>(&["keel", "slack", "teams"]);
         pinned::<crate::webhooks::DeliveryState>(&["pending", "delivered", "failed"]);

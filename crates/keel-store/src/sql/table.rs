@@ -149,4 +149,6 @@ pub(crate) const TABLES: &[&Table] = &[
     &crate::pull_sources::SOURCE_DATABASE,
     &crate::pull_sources::PULL_SOURCE,
     &crate::pull_sources::PULL_RUN,
+    &crate::automation::AUTOMATION_RULE,
+    &crate::automation::AUTOMATION_RULE_FIRING,
 ];

@@ -128,6 +128,7 @@ mod account_tokens;
 mod accounts;
 mod alignment;
 mod audit_log;
+mod automation;
 mod cfrs;
 mod check_in_corrections;
 mod check_ins;

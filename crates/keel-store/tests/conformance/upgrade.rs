@@ -212,6 +212,13 @@ const CHECKS: &[Check] = &[
         ],
     },
     Check {
+        version: 26,
+        what: "no automation rule exists, and none has fired",
+        sql: "SELECT CAST((SELECT COUNT(*) FROM automation_rules) \
+              + (SELECT COUNT(*) FROM automation_rule_firings) AS TEXT)",
+        want: &["0"],
+    },
+    Check {
         version: 27,
         what: "no objective's status is stored yet: the evaluator's next round computes them",
         sql: "SELECT CAST(COUNT(*) AS TEXT) FROM objective_signals",

@@ -177,6 +177,14 @@ pub const EXPORT_EXCLUDED: &[(&str, &str)] = &[
         "the delivery log of events already sent",
     ),
     (
+        "automation_rules",
+        "an administrator's settings naming webhook endpoints, which are re-registered after an import: recreate the rules then",
+    ),
+    (
+        "automation_rule_firings",
+        "the rules' memory of what they already fired for",
+    ),
+    (
         "key_result_status_changes",
         "the evaluator's memory of statuses already announced; recomputed from the check-ins",
     ),

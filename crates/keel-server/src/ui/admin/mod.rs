@@ -12,6 +12,7 @@
 //! A person's own API tokens are not administration: they are on the account pages
 //! (`/account/tokens`); `/admin/tokens`, their old address, redirects there.
 
+pub mod automation;
 pub mod cycles;
 pub mod email;
 pub mod form;
@@ -116,6 +117,22 @@ pub fn routes() -> Router<AppState> {
             "/admin/webhooks/{id}/delete",
             axum::routing::post(webhooks::delete),
         )
+        .route(
+            "/admin/automation",
+            get(automation::automation).post(automation::create),
+        )
+        .route(
+            "/admin/automation/{id}",
+            axum::routing::post(automation::switch),
+        )
+        .route(
+            "/admin/automation/{id}/dry-run",
+            axum::routing::post(automation::dry_run),
+        )
+        .route(
+            "/admin/automation/{id}/delete",
+            axum::routing::post(automation::delete),
+        )
         // The old address of a person's own API tokens.
         .route(
             "/admin/tokens",
@@ -128,7 +145,7 @@ type MayOpen = fn(&Caller) -> bool;
 
 /// Where each administration page is, for the sub-navigation, with who may open it. Each rule
 /// is the one the page itself checks (`access` or `read::administration`), so every link shown opens.
-const SECTIONS: [(&str, &str, MayOpen); 10] = [
+const SECTIONS: [(&str, &str, MayOpen); 11] = [
     ("/admin", "People", |c| {
         crate::access::manage_people(&c.person).is_ok()
     }),
@@ -152,6 +169,9 @@ const SECTIONS: [(&str, &str, MayOpen); 10] = [
     }),
     ("/admin/webhooks", "Webhooks", |c| {
         crate::access::manage_webhooks(&c.person).is_ok()
+    }),
+    ("/admin/automation", "Automation", |c| {
+        crate::access::manage_automation(&c.person).is_ok()
     }),
     ("/admin/audit", "Audit log", |c| {
         crate::access::read_audit(&c.person).is_ok()
