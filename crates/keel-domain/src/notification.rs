@@ -61,7 +61,7 @@ pub enum NotificationKind {
 
 impl NotificationKind {
     /// Every kind.
-    pub const ALL: [NotificationKind; 20] = [
+    pub const ALL: [NotificationKind; 21] = [
         NotificationKind::OwnershipProposed,
         NotificationKind::OwnershipAccepted,
         NotificationKind::OwnershipDeclined,
