@@ -175,6 +175,7 @@ fn serve(url: &str, port: u16, demo: bool) -> (Child, Option<String>) {
         std::thread::sleep(Duration::from_millis(50));
     }
     let _ = child.kill();
+    let _ = child.wait();
     panic!("keel serve did not start");
 }
 
