@@ -462,7 +462,7 @@ async fn dry_run_story(app: TestApp) {
             .map(|a| a["text"].as_str().unwrap().to_string())
             .collect()
     };
-    assert_eq!(texts(&unsaved), [want.clone()]);
+    assert_eq!(texts(&unsaved), std::slice::from_ref(&want));
     assert!(json_of(&app, "/api/v1/automation-rules").await["items"]
         .as_array()
         .unwrap()
