@@ -641,7 +641,7 @@ async fn the_key_result_page_sets_runs_and_shows_its_source() {
     )
     .await;
     let mine = b.page(&page).await;
-    assert_eq!(mine.text("#kr-source-state"), "Last synced just now: 1,234");
+    assert_eq!(mine.text("#kr-source-state"), "Last synced just now: 1234");
     assert!(mine.text("#kr-source").contains("Revenue API, every hour"));
     assert!(!mine.html().contains("s3cret"));
 

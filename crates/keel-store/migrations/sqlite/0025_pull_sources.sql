@@ -66,8 +66,10 @@ CREATE TABLE pull_runs (
 CREATE INDEX pull_runs_source_at_idx ON pull_runs (source_id, at, id);
 
 -- The source kinds of check-ins and readings gain 'pull'. SQLite cannot change a CHECK in
--- place: both tables are rebuilt with their columns in the same order, constraints deferred
--- until commit (a recognition names a check-in).
+-- place: the tables are rebuilt with their columns in the same order. A recognition names a
+-- check-in, and dropping a table that rows still reference counts as deleting them even when the
+-- references are whole again at commit: so `recognitions` is rebuilt too, pointing at the new
+-- table, and the old ones are dropped child first (the renames carry the reference along).
 PRAGMA defer_foreign_keys = ON;
 CREATE TABLE check_ins_new (
     id TEXT NOT NULL PRIMARY KEY,
@@ -93,10 +95,28 @@ CREATE TABLE check_ins_new (
 INSERT INTO check_ins_new SELECT id, key_result_id, value, confidence, note, author_id, at, created_at,
     corrects_id, retracted, retracted_by, retracted_at, confidence_scale, source, source_id, source_name
     FROM check_ins;
+CREATE TABLE recognitions_new (
+    id TEXT NOT NULL PRIMARY KEY,
+    from_id TEXT NOT NULL,
+    to_id TEXT NOT NULL,
+    okr_id TEXT NOT NULL,
+    check_in_id TEXT,
+    message TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    CONSTRAINT recognitions_from_id_fkey FOREIGN KEY (from_id) REFERENCES people (id) DEFERRABLE INITIALLY IMMEDIATE,
+    CONSTRAINT recognitions_to_id_fkey FOREIGN KEY (to_id) REFERENCES people (id) DEFERRABLE INITIALLY IMMEDIATE,
+    CONSTRAINT recognitions_check_in_id_fkey FOREIGN KEY (check_in_id) REFERENCES check_ins_new (id) DEFERRABLE INITIALLY IMMEDIATE
+);
+INSERT INTO recognitions_new SELECT id, from_id, to_id, okr_id, check_in_id, message, created_at FROM recognitions;
+DROP TABLE recognitions;
 DROP TABLE check_ins;
 ALTER TABLE check_ins_new RENAME TO check_ins;
+ALTER TABLE recognitions_new RENAME TO recognitions;
 CREATE INDEX check_ins_key_result_at_idx ON check_ins (key_result_id, at, id);
 CREATE INDEX check_ins_author_id_idx ON check_ins (author_id);
+CREATE INDEX recognitions_okr_idx ON recognitions (okr_id, id);
+CREATE INDEX recognitions_to_created_idx ON recognitions (to_id, created_at, id);
+CREATE INDEX recognitions_from_created_idx ON recognitions (from_id, created_at, id);
 
 CREATE TABLE kpi_values_new (
     id TEXT NOT NULL PRIMARY KEY,
