@@ -186,7 +186,9 @@ impl Topic {
                 Some(Topic::Ownership)
             }
             K::CheckInDue | K::CheckInOverdue | K::ScoreReminder => Some(Topic::CheckInReminders),
-            K::TurnedOffTrack | K::TurnedStale | K::SourceFailing | K::AutomationRule => Some(Topic::StatusChanges),
+            K::TurnedOffTrack | K::TurnedStale | K::SourceFailing | K::AutomationRule => {
+                Some(Topic::StatusChanges)
+            }
             K::ReviewScheduled | K::ConversationNote => None,
         }
     }

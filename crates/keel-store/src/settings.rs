@@ -56,6 +56,9 @@ impl SettingsCache {
     }
 
     pub(crate) fn fresh(&self) -> Option<OrgSettings> {
+        if crate::token_cache::NO_CACHE.load(std::sync::atomic::Ordering::Relaxed) {
+            return None;
+        }
         match &*self.slot() {
             Some((at, s)) if at.elapsed() < SETTINGS_TTL => Some(s.clone()),
             _ => None,

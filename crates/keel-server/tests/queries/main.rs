@@ -495,6 +495,7 @@ async fn compliance_read_constant(app: TestApp) {
 
 #[tokio::test]
 async fn pages_cost_a_constant_number_of_queries() {
+    keel_store::testing::cache_for_a_second(false);
     compliance_read_constant(spawn_app().await).await;
     calibration_read_constant(spawn_app().await).await;
     constant_reads(spawn_app().await).await;
