@@ -17,7 +17,7 @@ async fn the_dashboards_show_the_figures_and_open_what_is_behind_them() {
     let cycle = app.cycle("2026 Q4").await;
     let sales = app.team("Sales").await;
     let product = app.team("Product").await;
-    let mut krs = vec![];
+    let (mut krs, mut objectives) = (vec![], vec![]);
     for (title, team) in [
         ("Win the enterprise segment", &sales),
         ("Ship the widget", &product),
@@ -41,6 +41,7 @@ async fn the_dashboards_show_the_figures_and_open_what_is_behind_them() {
             json!({"state": "active"}),
         )
         .await;
+        objectives.push(o);
     }
     keel_server::jobs::tick(
         app.store.as_ref(),
@@ -63,6 +64,11 @@ async fn the_dashboards_show_the_figures_and_open_what_is_behind_them() {
     keel_server::jobs::tick(app.store.as_ref(), "test", chrono::Utc::now())
         .await
         .unwrap();
+    // Under way for more than a week, so this week's check-ins are due (a key result that
+    // became active this week owes its first check-in next week).
+    for o in &objectives {
+        app.backdate_objective(o, 8).await;
+    }
     let http = reqwest::Client::new();
     let driver = start_driver(&http).await;
     let b = Browser::open(&http, &driver).await;
