@@ -255,6 +255,7 @@ mod tests {
             "dependency_proposed",
             "dependency_accepted",
             "dependency_declined",
+            "source_failing",
             "automation_rule",
         ]);
         pinned::<keel_domain::webhook::WebhookEvent>(&[
