@@ -7,105 +7,15 @@
 //! databases and drops them, even when it fails).
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+mod support;
+use support::{runtime, Dir, PgDb};
+
 const KEEL: &str = env!("CARGO_BIN_EXE_keel");
-
-/// A scratch directory, removed when dropped.
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new() -> Self {
-        let d = std::env::temp_dir().join(format!("keel-backup-{}", unique()));
-        std::fs::create_dir_all(&d).unwrap();
-        Dir(d)
-    }
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-    fn url(&self, name: &str) -> String {
-        format!("sqlite://{}", self.path(name).display())
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn unique() -> String {
-    format!(
-        "{}_{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    )
-}
-
-/// A PostgreSQL database made for one test and dropped with it.
-struct PgDb {
-    admin: String,
-    name: String,
-}
-
-impl PgDb {
-    /// None (the test skips its PostgreSQL half) without `KEEL_TEST_POSTGRES_URL`.
-    fn new() -> Option<PgDb> {
-        let Ok(admin) = std::env::var("KEEL_TEST_POSTGRES_URL") else {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "CI=true but KEEL_TEST_POSTGRES_URL is not set"
-            );
-            eprintln!("KEEL_TEST_POSTGRES_URL is not set: skipping the PostgreSQL variant");
-            return None;
-        };
-        let name = format!("keel_test_backup_{}", unique());
-        admin_sql(&admin, &format!("CREATE DATABASE {name}"));
-        Some(PgDb { admin, name })
-    }
-
-    fn url(&self) -> String {
-        let base = self.admin.split('?').next().unwrap();
-        let (server, _) = base.rsplit_once('/').unwrap();
-        format!("{server}/{}", self.name)
-    }
-}
-
-impl Drop for PgDb {
-    fn drop(&mut self) {
-        admin_sql(
-            &self.admin,
-            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
-        );
-    }
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn admin_sql(admin: &str, sql: &str) {
-    let (admin, sql) = (admin.to_string(), sql.to_string());
-    // On its own thread: Drop may run inside another runtime.
-    std::thread::spawn(move || {
-        runtime().block_on(async {
-            use sqlx::Connection;
-            let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-            sqlx::raw_sql(&sql).execute(&mut conn).await.unwrap();
-        })
-    })
-    .join()
-    .unwrap();
-}
 
 fn keel(args: &[&str]) -> Output {
     Command::new(KEEL)
@@ -345,7 +255,7 @@ fn backup_under_check_in_load(url: &str, fresh: &str, file: &Path) {
 
 #[test]
 fn a_sqlite_backup_under_check_in_load_restores_everything_acknowledged() {
-    let dir = Dir::new();
+    let dir = Dir::new("backup");
     backup_under_check_in_load(
         &dir.url("live.db"),
         &dir.url("restored.db"),
@@ -358,10 +268,10 @@ fn a_sqlite_backup_under_check_in_load_restores_everything_acknowledged() {
 
 #[test]
 fn a_postgres_backup_under_check_in_load_restores_everything_acknowledged() {
-    let (Some(live), Some(fresh)) = (PgDb::new(), PgDb::new()) else {
+    let (Some(live), Some(fresh)) = (PgDb::new("backup"), PgDb::new("backup")) else {
         return;
     };
-    let dir = Dir::new();
+    let dir = Dir::new("backup");
     backup_under_check_in_load(&live.url(), &fresh.url(), &dir.path("keel.jsonl"));
     let text = std::fs::read_to_string(dir.path("keel.jsonl")).unwrap();
     let header: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
@@ -417,10 +327,10 @@ fn every_row(path: &Path) -> Vec<(String, Vec<String>)> {
 
 #[test]
 fn an_organisation_copied_to_postgres_and_back_comes_back_row_for_row() {
-    let Some(pg) = PgDb::new() else {
+    let Some(pg) = PgDb::new("backup") else {
         return;
     };
-    let dir = Dir::new();
+    let dir = Dir::new("backup");
     let (start, back) = (dir.url("start.db"), dir.url("back.db"));
     succeeds(&["demo", "--database-url", &start]);
     // Passwords, sessions and audit rows too: an administrator with a password.
@@ -465,7 +375,7 @@ fn an_organisation_copied_to_postgres_and_back_comes_back_row_for_row() {
     );
     assert_eq!(count(&pg.url(), "people"), people);
     // A SQLite backup restores into PostgreSQL too.
-    let other = PgDb::new().unwrap();
+    let other = PgDb::new("backup").unwrap();
     let file = dir.path("start.backup").display().to_string();
     succeeds(&["backup", "--to", &file, "--database-url", &start]);
     succeeds(&["restore", "--from", &file, "--database-url", &other.url()]);
@@ -474,7 +384,7 @@ fn an_organisation_copied_to_postgres_and_back_comes_back_row_for_row() {
 
 #[test]
 fn damaged_or_foreign_backups_fail_in_one_line_and_write_nothing() {
-    let dir = Dir::new();
+    let dir = Dir::new("backup");
     let live = dir.url("live.db");
     succeeds(&["demo", "--database-url", &live]);
     let target = dir.url("target.db");
@@ -612,7 +522,7 @@ fn damaged_or_foreign_backups_fail_in_one_line_and_write_nothing() {
 
 #[test]
 fn bad_urls_and_non_empty_targets_fail_in_one_line_and_change_nothing() {
-    let dir = Dir::new();
+    let dir = Dir::new("backup");
     let live = dir.url("live.db");
     succeeds(&["demo", "--database-url", &live]);
     let target = dir.url("target.db");

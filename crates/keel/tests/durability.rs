@@ -11,102 +11,17 @@
 //! and drops it, even when it fails).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+mod support;
+use support::{runtime, Dir, PgDb};
+
 const KEEL: &str = env!("CARGO_BIN_EXE_keel");
 /// Concurrent clients: enough that group commits are in flight when the server dies.
 const CLIENTS: usize = 16;
-
-fn unique() -> String {
-    format!(
-        "{}_{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    )
-}
-
-/// A scratch directory, removed when dropped.
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new() -> Self {
-        let d = std::env::temp_dir().join(format!("keel-durability-{}", unique()));
-        std::fs::create_dir_all(&d).unwrap();
-        Dir(d)
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn admin_sql(admin: &str, sql: &str) {
-    let (admin, sql) = (admin.to_string(), sql.to_string());
-    // On its own thread: Drop may run inside another runtime.
-    std::thread::spawn(move || {
-        runtime().block_on(async {
-            use sqlx::Connection;
-            let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-            sqlx::raw_sql(&sql).execute(&mut conn).await.unwrap();
-        })
-    })
-    .join()
-    .unwrap();
-}
-
-/// A PostgreSQL database made for one test and dropped with it.
-struct PgDb {
-    admin: String,
-    name: String,
-}
-
-impl PgDb {
-    /// None (the test skips its PostgreSQL half) without `KEEL_TEST_POSTGRES_URL`.
-    fn new() -> Option<PgDb> {
-        let Ok(admin) = std::env::var("KEEL_TEST_POSTGRES_URL") else {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "CI=true but KEEL_TEST_POSTGRES_URL is not set"
-            );
-            eprintln!("KEEL_TEST_POSTGRES_URL is not set: skipping the PostgreSQL variant");
-            return None;
-        };
-        let name = format!("keel_test_durability_{}", unique());
-        admin_sql(&admin, &format!("CREATE DATABASE {name}"));
-        Some(PgDb { admin, name })
-    }
-
-    fn url(&self) -> String {
-        let base = self.admin.split('?').next().unwrap();
-        let (server, _) = base.rsplit_once('/').unwrap();
-        format!("{server}/{}", self.name)
-    }
-}
-
-impl Drop for PgDb {
-    fn drop(&mut self) {
-        admin_sql(
-            &self.admin,
-            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
-        );
-    }
-}
 
 /// The first column of every row `sql` returns, on either backend, as text.
 fn column(url: &str, sql: &str) -> Vec<String> {
@@ -341,14 +256,16 @@ fn durability_report(url: &str) -> String {
 
 #[test]
 fn sqlite_killed_under_check_in_load_keeps_every_acknowledged_check_in() {
-    let dir = Dir::new();
+    let dir = Dir::new("durability");
     let url = format!("sqlite://{}", dir.0.join("keel.db").display());
     killed_under_load_keeps_every_acknowledged_check_in(&url);
 }
 
 #[test]
 fn postgres_killed_under_check_in_load_keeps_every_acknowledged_check_in() {
-    let Some(db) = PgDb::new() else { return };
+    let Some(db) = PgDb::new("durability") else {
+        return;
+    };
     killed_under_load_keeps_every_acknowledged_check_in(&db.url());
 }
 
@@ -357,13 +274,13 @@ fn postgres_killed_under_check_in_load_keeps_every_acknowledged_check_in() {
 /// loss), PostgreSQL `synchronous_commit=on`.
 #[test]
 fn durability_settings_are_unchanged_on_both_backends() {
-    let dir = Dir::new();
+    let dir = Dir::new("durability");
     let url = format!("sqlite://{}", dir.0.join("keel.db").display());
     let said = durability_report(&url);
     assert!(said.contains("synchronous=normal"), "{said}");
     let wal = column(&url, "PRAGMA journal_mode");
     assert_eq!(wal, ["wal"]);
-    if let Some(db) = PgDb::new() {
+    if let Some(db) = PgDb::new("durability") {
         let said = durability_report(&db.url());
         assert!(said.contains("synchronous_commit=on"), "{said}");
     }

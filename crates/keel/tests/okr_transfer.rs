@@ -7,104 +7,12 @@
 //! The PostgreSQL variants run when `KEEL_TEST_POSTGRES_URL` is set (CI sets it; CI=true without
 //! it is a failure).
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
+mod support;
+use support::{runtime, Dir, PgDb};
+
 const KEEL: &str = env!("CARGO_BIN_EXE_keel");
-
-/// A scratch directory, removed when dropped.
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new() -> Self {
-        let d = std::env::temp_dir().join(format!("keel-okr-transfer-{}", unique()));
-        std::fs::create_dir_all(&d).unwrap();
-        Dir(d)
-    }
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-    fn file(&self, name: &str) -> String {
-        self.path(name).display().to_string()
-    }
-    fn url(&self, name: &str) -> String {
-        format!("sqlite://{}", self.path(name).display())
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn unique() -> String {
-    format!(
-        "{}_{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    )
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-/// A PostgreSQL database made for one test and dropped with it.
-struct PgDb {
-    admin: String,
-    name: String,
-}
-
-impl PgDb {
-    fn new() -> Option<PgDb> {
-        let Ok(admin) = std::env::var("KEEL_TEST_POSTGRES_URL") else {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "CI=true but KEEL_TEST_POSTGRES_URL is not set"
-            );
-            eprintln!("KEEL_TEST_POSTGRES_URL is not set: skipping the PostgreSQL variant");
-            return None;
-        };
-        let name = format!("keel_test_okrs_{}", unique());
-        admin_sql(&admin, &format!("CREATE DATABASE {name}"));
-        Some(PgDb { admin, name })
-    }
-
-    fn url(&self) -> String {
-        let base = self.admin.split('?').next().unwrap();
-        let (server, _) = base.rsplit_once('/').unwrap();
-        format!("{server}/{}", self.name)
-    }
-}
-
-impl Drop for PgDb {
-    fn drop(&mut self) {
-        admin_sql(
-            &self.admin,
-            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
-        );
-    }
-}
-
-fn admin_sql(admin: &str, sql: &str) {
-    let (admin, sql) = (admin.to_string(), sql.to_string());
-    std::thread::spawn(move || {
-        runtime().block_on(async {
-            use sqlx::Connection;
-            let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-            sqlx::raw_sql(&sql).execute(&mut conn).await.unwrap();
-        })
-    })
-    .join()
-    .unwrap();
-}
 
 /// The first column of every row `sql` returns, as text, on either backend.
 fn column(url: &str, sql: &str) -> Vec<String> {
@@ -623,15 +531,15 @@ fn every_table_is_exported_or_excluded(url: &str) {
 
 #[test]
 fn northwind_round_trips_on_sqlite() {
-    let dir = Dir::new();
+    let dir = Dir::new("okr-transfer");
     round_trip(&dir.url("demo.db"), &dir.url("empty.db"), &dir);
 }
 
 #[test]
 fn northwind_round_trips_on_postgres() {
-    let (Some(demo), Some(empty)) = (PgDb::new(), PgDb::new()) else {
+    let (Some(demo), Some(empty)) = (PgDb::new("okrs"), PgDb::new("okrs")) else {
         return;
     };
-    let dir = Dir::new();
+    let dir = Dir::new("okr-transfer");
     round_trip(&demo.url(), &empty.url(), &dir);
 }
