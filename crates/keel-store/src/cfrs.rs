@@ -508,7 +508,7 @@ impl Cfrs for SqlStore {
             self.db.max_params(),
             "feedback_answers",
             FEEDBACK_ANSWER_INSERT,
-            feedback_answer_rows(r).collect(),
+            feedback_answer_rows(r).collect::<Vec<_>>(),
         )
         .await
         .map_err(map_err)?;

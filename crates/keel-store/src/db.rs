@@ -537,13 +537,26 @@ pub enum Tx {
 /// a transaction.
 pub struct SqliteTx {
     conn: OwnedMutexGuard<rusqlite::Connection>,
+    /// A bulk load raised the connection's page cache ([`Tx::bulk_load`]): put back when done.
+    bulk: bool,
 }
+
+/// The writer's page cache during a bulk load, in KiB (SQLite's negative `cache_size`): a
+/// whole organisation's indexes are written in one transaction, and with SQLite's default of
+/// 2 MiB the dirty pages spill to the WAL and are re-read while the load goes on.
+const BULK_LOAD_CACHE_KIB: i64 = 256 * 1024;
 
 impl Drop for SqliteTx {
     fn drop(&mut self) {
         if !self.conn.is_autocommit() {
             if let Err(e) = self.conn.execute_batch("ROLLBACK") {
                 tracing::error!(error = %e, "rolling back a SQLite transaction failed");
+            }
+        }
+        if self.bulk {
+            // SQLite's default page cache, as every other connection has it.
+            if let Err(e) = self.conn.execute_batch("PRAGMA cache_size = -2000") {
+                tracing::error!(error = %e, "restoring the writer's page cache failed");
             }
         }
     }
@@ -654,7 +667,7 @@ impl Db {
                     conn.execute_batch("ROLLBACK")?;
                 }
                 conn.execute_batch("BEGIN IMMEDIATE")?;
-                Tx::Sqlite(SqliteTx { conn })
+                Tx::Sqlite(SqliteTx { conn, bulk: false })
             }
             Db::Postgres(p) => Tx::Pg(p.begin().await?),
         })
@@ -762,6 +775,24 @@ impl Tx {
     }
 
     /// Defers foreign-key checks to commit (bulk loads in any order).
+    /// Prepares this transaction for loading a whole organisation (demo data, imports): on
+    /// SQLite a page cache large enough to hold the indexes being written (put back when the
+    /// transaction ends); nothing on PostgreSQL.
+    pub fn bulk_load(&mut self) -> StoreResult<()> {
+        if let Tx::Sqlite(t) = self {
+            t.conn
+                .execute_batch(&format!("PRAGMA cache_size = -{BULK_LOAD_CACHE_KIB}"))?;
+            t.bulk = true;
+        }
+        Ok(())
+    }
+
+    /// Whether this is a SQLite transaction (whose statements run in place, so a prepared
+    /// statement reused is cheaper than a longer one parsed each time).
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self, Tx::Sqlite(_))
+    }
+
     pub async fn defer_foreign_keys(&mut self) -> StoreResult<()> {
         match self {
             Tx::Sqlite(t) => t.conn.execute_batch("PRAGMA defer_foreign_keys = ON")?,

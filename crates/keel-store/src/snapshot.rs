@@ -36,6 +36,7 @@ impl SqlStore {
     pub(crate) async fn do_load_snapshot(&self, ctx: &WriteCtx, s: &Snapshot) -> StoreResult<()> {
         let max = self.db.max_params();
         let mut tx = self.begin().await?;
+        tx.bulk_load()?;
         tx.defer_foreign_keys().await?;
         load_settings(&mut tx, s).await?;
         load_directory(&mut tx, max, s).await?;
@@ -105,7 +106,7 @@ async fn load_directory(tx: &mut Tx, max: usize, s: &Snapshot) -> StoreResult<()
         max,
         "people",
         PERSON_INSERT,
-        s.people.iter().map(person_row).collect(),
+        s.people.iter().map(person_row),
     )
     .await?;
     insert_rows(
@@ -113,7 +114,7 @@ async fn load_directory(tx: &mut Tx, max: usize, s: &Snapshot) -> StoreResult<()
         max,
         "teams",
         TEAM_INSERT,
-        s.teams.iter().map(team_row).collect(),
+        s.teams.iter().map(team_row).collect::<Vec<_>>(),
     )
     .await?;
     insert_rows(
@@ -124,7 +125,7 @@ async fn load_directory(tx: &mut Tx, max: usize, s: &Snapshot) -> StoreResult<()
         s.teams
             .iter()
             .flat_map(|t| junction_rows(t.id.as_str(), &id_strings(&t.member_ids)))
-            .collect(),
+            .collect::<Vec<_>>(),
     )
     .await?;
     insert_rows(
@@ -132,7 +133,7 @@ async fn load_directory(tx: &mut Tx, max: usize, s: &Snapshot) -> StoreResult<()
         max,
         "cycles",
         CYCLE_INSERT,
-        s.cycles.iter().map(cycle_row).collect(),
+        s.cycles.iter().map(cycle_row).collect::<Vec<_>>(),
     )
     .await?;
     Ok(())
@@ -145,7 +146,7 @@ async fn load_okrs(tx: &mut Tx, max: usize, s: &Snapshot) -> StoreResult<()> {
         max,
         "objectives",
         OBJECTIVE_INSERT,
-        s.objectives.iter().map(objective_row).collect(),
+        s.objectives.iter().map(objective_row),
     )
     .await?;
     insert_rows(
@@ -156,7 +157,7 @@ async fn load_okrs(tx: &mut Tx, max: usize, s: &Snapshot) -> StoreResult<()> {
         s.objectives
             .iter()
             .flat_map(|o| junction_rows(o.id.as_str(), &id_strings(&o.team_ids)))
-            .collect(),
+            .collect::<Vec<_>>(),
     )
     .await?;
     insert_rows(
@@ -167,7 +168,7 @@ async fn load_okrs(tx: &mut Tx, max: usize, s: &Snapshot) -> StoreResult<()> {
         s.objectives
             .iter()
             .flat_map(|o| junction_rows(o.id.as_str(), &id_strings(&o.contributor_ids)))
-            .collect(),
+            .collect::<Vec<_>>(),
     )
     .await?;
     insert_rows(
@@ -175,7 +176,7 @@ async fn load_okrs(tx: &mut Tx, max: usize, s: &Snapshot) -> StoreResult<()> {
         max,
         "key_results",
         KR_INSERT,
-        s.key_results.iter().map(kr_row).collect(),
+        s.key_results.iter().map(kr_row),
     )
     .await?;
     insert_rows(
@@ -186,7 +187,7 @@ async fn load_okrs(tx: &mut Tx, max: usize, s: &Snapshot) -> StoreResult<()> {
         s.key_results
             .iter()
             .flat_map(|k| junction_rows(k.id.as_str(), &id_strings(&k.team_ids)))
-            .collect(),
+            .collect::<Vec<_>>(),
     )
     .await?;
     insert_rows(
@@ -197,7 +198,7 @@ async fn load_okrs(tx: &mut Tx, max: usize, s: &Snapshot) -> StoreResult<()> {
         s.key_results
             .iter()
             .flat_map(|k| junction_rows(k.id.as_str(), &id_strings(&k.contributor_ids)))
-            .collect(),
+            .collect::<Vec<_>>(),
     )
     .await?;
     insert_rows(
@@ -208,7 +209,7 @@ async fn load_okrs(tx: &mut Tx, max: usize, s: &Snapshot) -> StoreResult<()> {
         s.objectives
             .iter()
             .flat_map(|o| junction_rows(o.id.as_str(), &id_strings(&o.co_owner_ids)))
-            .collect(),
+            .collect::<Vec<_>>(),
     )
     .await?;
     insert_rows(
@@ -219,7 +220,7 @@ async fn load_okrs(tx: &mut Tx, max: usize, s: &Snapshot) -> StoreResult<()> {
         s.key_results
             .iter()
             .flat_map(|k| junction_rows(k.id.as_str(), &id_strings(&k.co_owner_ids)))
-            .collect(),
+            .collect::<Vec<_>>(),
     )
     .await?;
     insert_rows(
@@ -227,7 +228,7 @@ async fn load_okrs(tx: &mut Tx, max: usize, s: &Snapshot) -> StoreResult<()> {
         max,
         "objective_parents",
         PARENT_INSERT,
-        s.objectives.iter().flat_map(parent_rows).collect(),
+        s.objectives.iter().flat_map(parent_rows).collect::<Vec<_>>(),
     )
     .await?;
     load_key_result_links(tx, max, s).await
@@ -249,7 +250,7 @@ async fn load_key_result_links(tx: &mut Tx, max: usize, s: &Snapshot) -> StoreRe
                 args![k.as_str(), i as i64, o, kr]
             })
         })
-        .collect();
+        .collect::<Vec<_>>();
     insert_rows(
         &mut *tx,
         max,
@@ -266,7 +267,7 @@ async fn load_key_result_links(tx: &mut Tx, max: usize, s: &Snapshot) -> StoreRe
         s.dependencies
             .iter()
             .map(crate::okrs::dependencies::row_of)
-            .collect(),
+            .collect::<Vec<_>>(),
     )
     .await
 }
@@ -333,7 +334,7 @@ async fn load_progress(tx: &mut Tx, max: usize, s: &Snapshot) -> StoreResult<()>
         max,
         "check_ins",
         CHECK_IN_INSERT,
-        s.check_ins.iter().map(check_in_row).collect(),
+        s.check_ins.iter().map(check_in_row),
     )
     .await?;
     insert_rows(
@@ -341,7 +342,7 @@ async fn load_progress(tx: &mut Tx, max: usize, s: &Snapshot) -> StoreResult<()>
         max,
         "initiatives",
         INITIATIVE_INSERT,
-        s.initiatives.iter().map(initiative_row).collect(),
+        s.initiatives.iter().map(initiative_row),
     )
     .await?;
     Ok(())
@@ -356,7 +357,7 @@ async fn load_kpis(tx: &mut Tx, max: usize, s: &Snapshot) -> StoreResult<()> {
         max,
         KPI.name,
         KPI.columns,
-        s.kpis.iter().map(kpi_row).collect(),
+        s.kpis.iter().map(kpi_row).collect::<Vec<_>>(),
     )
     .await?;
     insert_rows(
@@ -364,7 +365,7 @@ async fn load_kpis(tx: &mut Tx, max: usize, s: &Snapshot) -> StoreResult<()> {
         max,
         KPI_VALUE.name,
         KPI_VALUE.columns,
-        s.kpi_values.iter().map(value_row).collect(),
+        s.kpi_values.iter().map(value_row),
     )
     .await?;
     for (kr, kpi) in &s.key_result_kpis {
@@ -388,17 +389,17 @@ async fn load_rhythm_and_cfrs(tx: &mut Tx, max: usize, s: &Snapshot) -> StoreRes
         (
             "retrospectives",
             RETROSPECTIVE_INSERT,
-            s.retrospectives.iter().map(retrospective_row).collect(),
+            s.retrospectives.iter().map(retrospective_row).collect::<Vec<_>>(),
         ),
         (
             "reviews",
             REVIEW_INSERT,
-            s.reviews.iter().map(review_row).collect(),
+            s.reviews.iter().map(review_row).collect::<Vec<_>>(),
         ),
         (
             "conversations",
             CONVERSATION_INSERT,
-            s.conversations.iter().map(conversation_row).collect(),
+            s.conversations.iter().map(conversation_row).collect::<Vec<_>>(),
         ),
         (
             "feedback_requests",
@@ -406,7 +407,7 @@ async fn load_rhythm_and_cfrs(tx: &mut Tx, max: usize, s: &Snapshot) -> StoreRes
             s.feedback_requests
                 .iter()
                 .map(feedback_request_row)
-                .collect(),
+                .collect::<Vec<_>>(),
         ),
         (
             "feedback_answers",
@@ -414,12 +415,12 @@ async fn load_rhythm_and_cfrs(tx: &mut Tx, max: usize, s: &Snapshot) -> StoreRes
             s.feedback_requests
                 .iter()
                 .flat_map(feedback_answer_rows)
-                .collect(),
+                .collect::<Vec<_>>(),
         ),
         (
             "recognitions",
             RECOGNITION_INSERT,
-            s.recognitions.iter().map(recognition_row).collect(),
+            s.recognitions.iter().map(recognition_row).collect::<Vec<_>>(),
         ),
     ] {
         insert_rows(&mut *tx, max, table, cols, rows).await?;

@@ -176,7 +176,7 @@ pub(crate) async fn notify(
             let d = notification_delivery(n.kind, |t| chosen.of(&n.recipient_id, t));
             notification_row(n, d)
         })
-        .collect();
+        .collect::<Vec<_>>();
     insert_rows(tx, 30_000, "notifications", NOTIFICATION.columns, rows).await
 }
 
