@@ -38,6 +38,7 @@ impl SqlStore {
         let mut tx = self.begin().await?;
         tx.bulk_load()?;
         tx.defer_foreign_keys().await?;
+        let indexing = crate::search::BulkIndexing::pause(&mut tx).await?;
         load_settings(&mut tx, s).await?;
         load_directory(&mut tx, max, s).await?;
         load_okrs(&mut tx, max, s).await?;
@@ -45,6 +46,9 @@ impl SqlStore {
         load_progress(&mut tx, max, s).await?;
         load_kpis(&mut tx, max, s).await?;
         load_rhythm_and_cfrs(&mut tx, max, s).await?;
+        if let Some(indexing) = indexing {
+            indexing.resume(&mut tx).await?;
+        }
         let counts = snapshot_counts(s);
         audit(
             &mut tx,
