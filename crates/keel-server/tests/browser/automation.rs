@@ -1,7 +1,8 @@
 //! The automation page in a real browser: a rule created through the form (a KPI leaving its
 //! corridor notifies its owner), listed in words, its dry run shown in words on the page; the
 //! team picker finds a team as the reader types (the page never lists every team); no console
-//! error or CSP violation. Screenshot: target/screenshots/browser-admin-automation.png.
+//! error or CSP violation. Screenshots: target/screenshots/browser-admin-automation.png (the dry run) and
+//! browser-admin-automation-picker.png.
 
 use super::*;
 
@@ -70,6 +71,8 @@ async fn automation_page_in_a_browser() {
         "{dry}"
     );
 
+    b.screenshot("browser-admin-automation").await;
+
     // The team picker asks as the reader types; its answer fills the choice.
     b.type_into("input[name='conditions.team_id.find']", "supp")
         .await;
@@ -83,7 +86,7 @@ async fn automation_page_in_a_browser() {
         assert!(Instant::now() < deadline, "no suggestion: {options}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    b.screenshot("browser-admin-automation").await;
+    b.screenshot("browser-admin-automation-picker").await;
     b.assert_no_console_errors().await;
     b.close().await;
 }

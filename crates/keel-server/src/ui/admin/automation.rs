@@ -220,6 +220,14 @@ fn chosen(names: &HashMap<String, String>, id: &str) -> Vec<Choice> {
         .collect()
 }
 
+/// "Owner" for a choice's label (the rule's words use "notify the owner").
+fn capitalised(words: &str) -> String {
+    let mut c = words.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
 fn fixed(list: &[(&str, &str)], selected: &str) -> Vec<Choice> {
     list.iter()
         .map(|(v, l)| Choice {
@@ -236,10 +244,11 @@ fn inputs(offered: &Offered, names: &Names, f: &Posted) -> Vec<Input> {
         .iter()
         .map(|s| (s.as_str(), s.label()))
         .collect();
-    let roles: Vec<(&str, &str)> = RuleRole::ALL
+    let roles: Vec<(&str, String)> = RuleRole::ALL
         .iter()
-        .map(|r| (r.as_str(), r.label()))
+        .map(|r| (r.as_str(), capitalised(r.label())))
         .collect();
+    let roles: Vec<(&str, &str)> = roles.iter().map(|(v, l)| (*v, l.as_str())).collect();
     let people: HashMap<String, String> = names
         .people
         .iter()
@@ -474,7 +483,9 @@ fn row(names: &Names, r: AutomationRule) -> Row {
         id: r.id.to_string(),
         name: r.name,
         when,
-        only: if only.is_empty() {
+        only: if only.is_empty() && !r.trigger.is_about_key_results() {
+            "Every reading".into()
+        } else if only.is_empty() {
             "Every key result".into()
         } else {
             only.join("; ")
