@@ -402,21 +402,34 @@ pub fn value_at(
     then
 }
 
+/// The first moment of `day` in the organisation's time zone (its local midnight, or the first
+/// moment after it where a clock change skips midnight): a day-long event such as a check-in
+/// falling overdue happens then, not at UTC midnight.
+pub fn start_of_day(
+    settings: &crate::OrgSettings,
+    day: chrono::NaiveDate,
+) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    let midnight = day.and_time(chrono::NaiveTime::MIN);
+    let Ok(tz) = settings.time_zone.parse::<chrono_tz::Tz>() else {
+        return midnight.and_utc();
+    };
+    // A clock change at midnight skips it: the day starts at the first hour that exists.
+    (0..=2)
+        .find_map(|h| {
+            tz.from_local_datetime(&(midnight + chrono::Duration::hours(h)))
+                .earliest()
+        })
+        .map_or(midnight.and_utc(), |t| t.with_timezone(&chrono::Utc))
+}
+
 /// The last moment of `day` in the organisation's time zone: "status as of a day" reads
 /// everything up to the end of that day where the organisation is.
 pub fn end_of_day(
     settings: &crate::OrgSettings,
     day: chrono::NaiveDate,
 ) -> chrono::DateTime<chrono::Utc> {
-    use chrono::TimeZone;
-    let next = (day + chrono::Days::new(1)).and_time(chrono::NaiveTime::MIN);
-    let start_of_next = settings
-        .time_zone
-        .parse::<chrono_tz::Tz>()
-        .ok()
-        .and_then(|tz| tz.from_local_datetime(&next).earliest())
-        .map_or(next.and_utc(), |t| t.with_timezone(&chrono::Utc));
-    start_of_next - chrono::Duration::microseconds(1)
+    start_of_day(settings, day + chrono::Days::new(1)) - chrono::Duration::microseconds(1)
 }
 
 /// The score suggested at the end of the cycle: attainment clamped to [0, 1], to one decimal.
@@ -1088,5 +1101,36 @@ mod tests {
             let s = suggested_score(x);
             prop_assert!((0.0..=1.0).contains(&s));
         }
+    }
+
+    #[test]
+    fn a_day_starts_at_local_midnight() {
+        let settings = crate::OrgSettings {
+            time_zone: "Pacific/Auckland".into(),
+            ..Default::default()
+        };
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        // New Zealand daylight time is UTC+13: its 7 December begins on 6 December, 11:00 UTC.
+        let start = start_of_day(&settings, day);
+        assert_eq!(
+            start,
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 6)
+                .unwrap()
+                .and_hms_opt(11, 0, 0)
+                .unwrap()
+                .and_utc()
+        );
+        assert_eq!(settings.local_date(start), day);
+        assert_eq!(
+            end_of_day(&settings, day - chrono::Days::new(1)),
+            start - chrono::Duration::microseconds(1)
+        );
+        // Santiago skips midnight when its clocks go forward (6 September 2026).
+        let chile = crate::OrgSettings {
+            time_zone: "America/Santiago".into(),
+            ..Default::default()
+        };
+        let skipped = chrono::NaiveDate::from_ymd_opt(2026, 9, 6).unwrap();
+        assert_eq!(chile.local_date(start_of_day(&chile, skipped)), skipped);
     }
 }

@@ -245,6 +245,15 @@ pub trait PullSources: Send + Sync {
     async fn source_database(&self, id: &SourceDatabaseId) -> StoreResult<Option<SourceDatabase>>;
     /// A registered database's sealed connection URL.
     async fn source_database_url(&self, id: &SourceDatabaseId) -> StoreResult<Option<String>>;
+    /// The sealed connection URLs of these databases (one query per 500 ids), for the page
+    /// that lists them (what each connects to, its password left out).
+    async fn source_database_urls(
+        &self,
+        ids: &[SourceDatabaseId],
+    ) -> StoreResult<Vec<(SourceDatabaseId, String)>>;
+    /// The sources querying these databases (one query per 500 ids), by database then name.
+    async fn pull_sources_querying(&self, ids: &[SourceDatabaseId])
+        -> StoreResult<Vec<PullSource>>;
     /// Removes a registered database, audited: `Conflict` on `database_id` while a source
     /// queries it, `NotFound` if unknown.
     async fn delete_source_database(
@@ -323,6 +332,18 @@ impl PullSources for dyn Store {
     }
     async fn source_database_url(&self, id: &SourceDatabaseId) -> StoreResult<Option<String>> {
         self.as_pull_sources().source_database_url(id).await
+    }
+    async fn source_database_urls(
+        &self,
+        ids: &[SourceDatabaseId],
+    ) -> StoreResult<Vec<(SourceDatabaseId, String)>> {
+        self.as_pull_sources().source_database_urls(ids).await
+    }
+    async fn pull_sources_querying(
+        &self,
+        ids: &[SourceDatabaseId],
+    ) -> StoreResult<Vec<PullSource>> {
+        self.as_pull_sources().pull_sources_querying(ids).await
     }
     async fn delete_source_database(
         &self,
@@ -797,6 +818,41 @@ impl PullSources for SqlStore {
             .await?
             .map(|r| r.text("url_sealed"))
             .transpose()
+    }
+
+    async fn source_database_urls(
+        &self,
+        ids: &[SourceDatabaseId],
+    ) -> StoreResult<Vec<(SourceDatabaseId, String)>> {
+        let rows = fetch_in(
+            &mut self.ex(),
+            "SELECT id, url_sealed FROM source_databases WHERE id",
+            "ORDER BY id",
+            &id_strings(ids),
+        )
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    SourceDatabaseId::from_string(r.text("id")?),
+                    r.text("url_sealed")?,
+                ))
+            })
+            .collect()
+    }
+
+    async fn pull_sources_querying(
+        &self,
+        ids: &[SourceDatabaseId],
+    ) -> StoreResult<Vec<PullSource>> {
+        let rows = fetch_in(
+            &mut self.ex(),
+            &format!("SELECT {SOURCE_COLS} FROM pull_sources WHERE database_id"),
+            "ORDER BY database_id, name, id",
+            &id_strings(ids),
+        )
+        .await?;
+        rows.iter().map(source_from).collect()
     }
 
     async fn delete_source_database(

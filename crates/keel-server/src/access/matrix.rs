@@ -390,7 +390,9 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     ("POST", "/key-results/{id}/source",            "yonoooono", "as `POST` (or `PATCH`) `/api/v1/key-results/{id}/source`"),
     ("POST", "/key-results/{id}/source/run",        "yonoooono", "as `POST /api/v1/key-results/{id}/source/run`"),
     ("POST", "/key-results/{id}/source/remove",     "yonoooono", "as `DELETE /api/v1/key-results/{id}/source`"),
+    ("POST", "/kpis/{id}/source",                   "yoooooooo", "as `POST` (or `PATCH`) `/api/v1/kpis/{id}/source`"),
     ("POST", "/kpis/{id}/source/run",               "yoooooooo", "as `POST /api/v1/kpis/{id}/source/run`"),
+    ("POST", "/kpis/{id}/source/remove",            "yoooooooo", "as `DELETE /api/v1/kpis/{id}/source`"),
     ("POST", "/kpis/{id}/ingest-tokens/{token_id}/revoke", "yoooooooo", "as `DELETE /api/v1/kpis/{id}/ingest-tokens/{token_id}`"),
     ("POST", "/objectives/{id}/initiatives",        "yyooooooo", "the objective page's one propose form, naming the key result"),
     ("POST", "/initiatives/{id}/done",              "yyooooooo", "also the initiative's own owner"),
@@ -443,6 +445,10 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     ("POST", "/admin/webhooks/{id}",                "ynnnnnnnn", "as `PATCH /api/v1/webhooks/{id}`"),
     ("POST", "/admin/webhooks/{id}/delete",         "ynnnnnnnn", "as `DELETE /api/v1/webhooks/{id}`"),
     ("POST", "/admin/webhooks/{id}/test",           "ynnnnnnnn", "as `POST /api/v1/webhooks/{id}/test`"),
+    // databases for data sources
+    ("GET",  "/admin/source-databases",             "ynnnnnnnn", "what each connects to (never its password), who registered it, the sources querying it"),
+    ("POST", "/admin/source-databases",             "ynnnnnnnn", "as `POST /api/v1/source-databases`"),
+    ("POST", "/admin/source-databases/{id}/delete", "ynnnnnnnn", "as `DELETE /api/v1/source-databases/{id}`: refused while a source queries it"),
     // automation rules
     ("GET",  "/admin/automation",                   "ynnnnnnnn", "the rules in words, a form in three parts (when, only, then)"),
     ("POST", "/admin/automation",                   "ynnnnnnnn", "as `POST /api/v1/automation-rules`, or its dry run shown on the page"),

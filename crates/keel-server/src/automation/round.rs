@@ -7,8 +7,10 @@
 //! notifications and webhook delivery (`AutomationRules::record_rule_firings`, one
 //! transaction); [`dry_run`] lists, in words, what a rule would have done over the last seven
 //! days. A rule fires for what happened since it was made (at most a week back), never for
-//! older news. A person is told only about an OKR they may see; a webhook never receives an OKR
-//! that is not public.
+//! older news. A person is told only while active (a rule naming someone deactivated since it
+//! was saved tells nobody, and its dry run says so) and only about an OKR they may see; a
+//! webhook never receives an OKR that is not public. An overdue check-in happens at the start
+//! of its day where the organisation is (`rhythm::start_of_day`), as reminders count days.
 //!
 //! The round costs a constant number of queries whatever the number of rules: each kind of
 //! fact is read once (and only when some rule needs it), then every rule filters it in memory.
@@ -284,7 +286,7 @@ impl Facts {
                 let day = *due_on + chrono::Days::new(u64::from(days));
                 (day <= self.today).then(|| Occurrence {
                     key: format!("overdue:{k}:{due_on}"),
-                    at: day.and_time(chrono::NaiveTime::MIN).and_utc(),
+                    at: keel_domain::rhythm::start_of_day(&self.settings, day),
                     on: day,
                     day_only: true,
                     subject: Subject::KeyResult(k.clone()),
@@ -564,23 +566,27 @@ fn dry_lines(facts: &Facts, rule: &AutomationRule, o: &Occurrence) -> Vec<String
             "Would have notified nobody (no one holds that part) {tail}"
         )];
     }
+    let day = day_words(o.on, facts.today);
     who.into_iter()
         .map(|(p, role)| {
-            let name = facts
-                .people
-                .get(&p)
-                .map(|p| p.name.clone())
-                .unwrap_or_else(|| "someone no longer in Keel".into());
             let part = role
                 .map(|r| format!(" ({})", r.label()))
                 .unwrap_or_default();
-            if facts.may_tell(&p, o) {
-                format!("Would have notified {name}{part} {tail}")
-            } else {
-                format!(
-                    "Would not have notified {name}{part} {}: they may not see that OKR",
-                    day_words(o.on, facts.today)
-                )
+            match facts.people.get(&p) {
+                None => format!(
+                    "Would have notified nobody {day}: the person it names is no longer in Keel"
+                ),
+                Some(person) if !person.active => format!(
+                    "Would not have notified {}{part} {day}: they are deactivated",
+                    person.name
+                ),
+                Some(person) if facts.may_tell(&p, o) => {
+                    format!("Would have notified {}{part} {tail}", person.name)
+                }
+                Some(person) => format!(
+                    "Would not have notified {}{part} {day}: they may not see that OKR",
+                    person.name
+                ),
             }
         })
         .collect()

@@ -453,3 +453,42 @@ pub async fn delete_database(
         .await?;
     Ok(())
 }
+
+/// What a database's connection URL reaches, in words, its password left out: "the database
+/// warehouse on db.internal:5432, as reporter".
+pub fn connects_to(url: &str) -> String {
+    let Ok(u) = reqwest::Url::parse(url.trim()) else {
+        return "an address Keel cannot read".into();
+    };
+    let host = match (u.host_str(), u.port()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_string(),
+        (None, _) => "this server's local socket".into(),
+    };
+    let db = u.path().trim_start_matches('/');
+    let mut words = if db.is_empty() {
+        format!("the default database on {host}")
+    } else {
+        format!("the database {db} on {host}")
+    };
+    if !u.username().is_empty() {
+        words.push_str(&format!(", as {}", u.username()));
+    }
+    words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::connects_to;
+
+    #[test]
+    fn a_database_is_described_without_its_password() {
+        let words = connects_to("postgres://reporter:s3cret@db.internal:5433/warehouse");
+        assert_eq!(
+            words,
+            "the database warehouse on db.internal:5433, as reporter"
+        );
+        assert!(!connects_to("postgresql://u:pw@h/").contains("pw"));
+        assert_eq!(connects_to("nonsense"), "an address Keel cannot read");
+    }
+}

@@ -53,12 +53,9 @@ pub struct Feeds {
     pub source_state: String,
     /// Whether its source is failing (the state is shown as a warning).
     pub source_failing: bool,
-    /// Whether it has a source (the form changes it; "Run now" and "Remove" are offered).
-    pub has_source: bool,
-    /// The source form: the stored settings, or what was typed when it was refused.
-    pub source_form: super::pull::SourceForm,
-    /// The registered databases an SQL source may query: (id, name).
-    pub databases: Vec<(String, String)>,
+    /// Its source form (the stored settings, or what was typed when it was refused), for
+    /// those who may manage it.
+    pub source_view: super::pull::SourceView,
     /// The reader may manage its tokens (its owner or an admin), and nothing is locked.
     pub may_manage: bool,
     pub tokens: Vec<TokenLine>,
@@ -136,30 +133,18 @@ pub async fn feeds(
     let pulled = store
         .pull_source_for(&FeedTarget::KeyResult(kr.id.clone()))
         .await?;
-    let source_form = pulled
-        .as_ref()
-        .map(|s| super::pull::SourceForm {
-            name: s.name.clone(),
-            kind: if s.kind == keel_domain::pull::PullKind::Sql {
-                "sql"
-            } else {
-                "http"
-            }
-            .into(),
-            url: s.url.clone().unwrap_or_default(),
-            json_pointer: s.json_pointer.clone().unwrap_or_default(),
-            header_name: s.header_names.first().cloned().unwrap_or_default(),
-            database_id: s
-                .database_id
-                .as_ref()
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
-            query: s.query.clone().unwrap_or_default(),
-            schedule: s.schedule.as_str().into(),
-            ..Default::default()
-        })
-        .unwrap_or_default();
-    let has_source = pulled.is_some();
+    let may_manage = !read_only
+        && access::manage_ingest_tokens(&Actor::load(store, &caller.person).await?, kr).is_ok();
+    let source_view = if may_manage {
+        super::pull::SourceView::load(
+            store,
+            &FeedTarget::KeyResult(kr.id.clone()),
+            pulled.as_ref(),
+        )
+        .await?
+    } else {
+        Default::default()
+    };
     let (source, source_state, source_failing) = pulled
         .map(|s| {
             (
@@ -169,22 +154,6 @@ pub async fn feeds(
             )
         })
         .unwrap_or_default();
-    let may_manage = !read_only
-        && access::manage_ingest_tokens(&Actor::load(store, &caller.person).await?, kr).is_ok();
-    let databases = if may_manage {
-        store
-            .source_databases(&keel_store::PageRequest {
-                limit: 500,
-                cursor: None,
-            })
-            .await?
-            .items
-            .into_iter()
-            .map(|d| (d.id.to_string(), d.name))
-            .collect()
-    } else {
-        vec![]
-    };
     let tokens = if may_manage {
         store
             .ingest_tokens_for(&FeedTarget::KeyResult(kr.id.clone()))
@@ -211,9 +180,7 @@ pub async fn feeds(
         source,
         source_state,
         source_failing,
-        has_source,
-        source_form,
-        databases,
+        source_view,
         may_manage,
         tokens,
         endpoint: format!("/api/v1/key-results/{}/values", kr.id),

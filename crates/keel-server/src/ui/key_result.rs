@@ -155,8 +155,8 @@ struct Shown {
     deps: Option<super::dependencies::Posted>,
     /// An ingest token just created (its secret, shown once), or the name typed and refused.
     token: Option<TokenShown>,
-    /// The data source form as posted when it was refused.
-    source: Option<super::pull::SourceForm>,
+    /// The data source form as posted when it was refused, with its refusals.
+    source: Option<(super::pull::SourceForm, super::pull::FieldRefusals)>,
 }
 
 /// What the ingest token form shows after it was posted.
@@ -217,8 +217,8 @@ async fn page(
     .await?;
     let mut feeds =
         super::data_feeds::feeds(state.store(), caller, &record, &check_ins, read_only).await?;
-    if let Some(form) = source {
-        feeds.source_form = form;
+    if let Some((form, errors)) = source {
+        feeds.source_view.refused(form, errors);
     }
     match token {
         Some(TokenShown::Created(secret)) => feeds.secret = Some(secret),
@@ -364,13 +364,12 @@ pub(crate) async fn refused_source(
     state: &AppState,
     caller: &Caller,
     id: &KeyResultId,
-    mut form: super::pull::SourceForm,
+    posted: (super::pull::SourceForm, super::pull::FieldRefusals),
     words: String,
 ) -> Result<Response, UiError> {
-    form.header_value.clear();
     let shown = Shown {
         error: Some(format!("The data source was not saved. {words}")),
-        source: Some(form),
+        source: Some(posted),
         ..Default::default()
     };
     let page = page(state, caller, id, shown).await?;

@@ -300,6 +300,10 @@ struct KpiPage {
     source: String,
     source_state: String,
     source_failing: bool,
+    /// The source form, for those who may manage the KPI.
+    source_view: Option<super::pull::SourceView>,
+    /// Why a form was refused, above it.
+    error: Option<String>,
 }
 
 /// What the KPI page shows after a form.
@@ -314,6 +318,9 @@ struct Shown {
     secret: Option<String>,
     token_name: String,
     token_error: Option<String>,
+    /// The source form as posted when it was refused, with its refusals.
+    source: Option<(super::pull::SourceForm, super::pull::FieldRefusals)>,
+    error: Option<String>,
 }
 
 async fn kpi_page(
@@ -368,6 +375,16 @@ async fn kpi_page(
         &keel_domain::data_feed::FeedTarget::Kpi(kpi.id.clone()),
     )
     .await?;
+    let source_view = if may_manage {
+        let target = keel_domain::data_feed::FeedTarget::Kpi(kpi.id.clone());
+        let mut v = super::pull::SourceView::load(store, &target, pulled.as_ref()).await?;
+        if let Some((form, errors)) = shown.source {
+            v.refused(form, errors);
+        }
+        Some(v)
+    } else {
+        None
+    };
     let (source, source_state, source_failing) = pulled
         .map(|s| {
             (
@@ -426,7 +443,27 @@ async fn kpi_page(
         source,
         source_state,
         source_failing,
+        source_view,
+        error: shown.error,
     })
+}
+
+/// The page again after the data source form was refused (422): the reason above the form and
+/// each next to its field, what was typed kept (never the header value).
+pub(crate) async fn refused_source(
+    state: &AppState,
+    caller: &Caller,
+    id: &KpiId,
+    posted: (super::pull::SourceForm, super::pull::FieldRefusals),
+    words: String,
+) -> Result<Response, UiError> {
+    let shown = Shown {
+        error: Some(format!("The data source was not saved. {words}")),
+        source: Some(posted),
+        ..Default::default()
+    };
+    let page = kpi_page(state, caller, id, shown).await?;
+    Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
 }
 
 /// `GET /kpis/{id}`: everyone signed in; the forms for its owner and admins.
@@ -440,6 +477,12 @@ async fn show(
         Some("created") => Some("The KPI was created.".to_string()),
         Some("recorded") => Some("The reading was recorded.".to_string()),
         Some("source-ran") => Some("The data source ran: its state is shown above.".to_string()),
+        Some("source-saved") => Some(
+            "The data source was saved and tried: its value is the latest reading.".to_string(),
+        ),
+        Some("source-removed") => {
+            Some("The data source was removed: its readings stay in the history.".to_string())
+        }
         Some("token-revoked") => {
             Some("The ingest token was revoked: it is refused from now on.".to_string())
         }

@@ -9,6 +9,7 @@ mod audit;
 mod audit_pages;
 mod auth;
 mod automation;
+mod automation_edges;
 mod check_in_corrections;
 mod check_ins;
 mod close_out_pages;

@@ -29,8 +29,10 @@ struct Fixture {
     /// A webhook endpoint for the webhook rows, and two to delete (the page's and the API's).
     webhook: String,
     doomed_webhooks: [String; 2],
-    /// A registered database for the DELETE row of `/source-databases/{id}`.
+    /// A registered database for the DELETE row of `/source-databases/{id}`, and one for the
+    /// page's remove form.
     source_database: String,
+    page_source_database: String,
     /// An automation rule for the rule rows, and two to delete (the page's and the API's).
     rule: String,
     doomed_rules: [String; 2],
@@ -322,6 +324,7 @@ async fn fixture(app: &TestApp, holder: Holder, cycle: &str) -> Fixture {
         webhook,
         doomed_webhooks,
         source_database: source_database(app).await,
+        page_source_database: source_database(app).await,
         rule,
         doomed_rules,
         foreign: Targets {
@@ -482,11 +485,11 @@ async fn data_targets(app: &TestApp, owner: &str, kr: &str) -> (String, String, 
         keel_domain::data_feed::FeedTarget::KeyResult(keel_domain::KeyResultId::from_string(kr)),
     )
     .await;
-    pull_source(
-        app,
-        keel_domain::data_feed::FeedTarget::Kpi(keel_domain::KpiId::from_string(k.clone())),
-    )
-    .await;
+    // The doomed KPI has a source too: the page's remove form takes it.
+    for kpi in [&k, &doomed] {
+        let target = keel_domain::KpiId::from_string(kpi.clone());
+        pull_source(app, keel_domain::data_feed::FeedTarget::Kpi(target)).await;
+    }
     (k, doomed, kr_token, kpi_token)
 }
 
@@ -868,6 +871,9 @@ fn page_path(rule: &Row, f: &Fixture, t: &Targets) -> String {
         &t.handover_objective
     } else if p.starts_with("/key-results/") && p.contains("/ownership") {
         &t.handover_key_result
+    } else if p.starts_with("/kpis/") && p.ends_with("/source/remove") {
+        // The API's rows run and read the main KPI's source afterwards.
+        &t.doomed_kpi
     } else if p.ends_with("/source/remove") {
         // The API's rows run and read the main key result's source afterwards.
         &t.doomed_key_result
@@ -895,6 +901,8 @@ fn page_path(rule: &Row, f: &Fixture, t: &Targets) -> String {
         &f.doomed_webhooks[0]
     } else if p.starts_with("/admin/webhooks/") {
         &f.webhook
+    } else if p.starts_with("/admin/source-databases/") {
+        &f.page_source_database
     } else if p.starts_with("/admin/automation/") && p.ends_with("/delete") {
         &f.doomed_rules[0]
     } else if p.starts_with("/admin/automation/") {

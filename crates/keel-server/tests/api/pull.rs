@@ -667,3 +667,301 @@ async fn the_key_result_page_sets_runs_and_shows_its_source() {
     b.done(&format!("{form}/remove"), &[]).await;
     assert!(!b.page(&page).await.has("#kr-source"));
 }
+
+/// The fields of the source form for an HTTP source.
+fn http_form<'a>(url: &'a str, pointer: &'a str, header_value: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("name", "Revenue API"),
+        ("kind", "http"),
+        ("url", url),
+        ("json_pointer", pointer),
+        ("header_name", "Authorization"),
+        ("header_value", header_value),
+        ("schedule", "hourly"),
+    ]
+}
+
+/// The KPI page's source form, the key result's own: its owner sets the source (refused with
+/// each reason next to its field, nothing saved, the header value never shown again), changes
+/// it (an empty header value keeps the saved one) and removes it; a colleague sees the state
+/// but no form, and may not post one.
+async fn kpi_page_source_story(db: Db) {
+    let server = JsonServer::start().await;
+    let (app, _) = app_on(db).await;
+    let (bob_id, bob) = app.member("Bob Owner").await;
+    let (carol_id, _) = app.member("Carol Colleague").await;
+    let kpi = send(
+        &app,
+        &bob,
+        Method::POST,
+        "/api/v1/kpis",
+        Some(json!({"name": "Revenue", "unit": "€"})),
+    )
+    .await;
+    assert_eq!(kpi.status(), StatusCode::CREATED);
+    let kpi = kpi.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let page = format!("/kpis/{kpi}");
+    let form = format!("/kpis/{kpi}/source");
+    let api = format!("/api/v1/kpis/{kpi}/source");
+    let url = server.url("/metrics");
+    let b = Browser::signed_in(&app, &bob_id, "bob.owner@keel.test").await;
+    let blank = b.page(&page).await;
+    assert_eq!(
+        blank.text("form.source-form button[type=submit]"),
+        "Set a data source"
+    );
+
+    let html_url = server.url("/html");
+    let html = b
+        .refused(&form, &http_form(&html_url, "/data/total", SECRET))
+        .await;
+    let refused = Page::parse(&html);
+    assert!(
+        refused.text("#source-url-error").contains("not JSON"),
+        "{html}"
+    );
+    assert_eq!(refused.attr("#source-url", "value"), Some(html_url.clone()));
+    assert!(
+        !html.contains("s3cret"),
+        "the header value is not shown again"
+    );
+    let html = b
+        .refused(&form, &http_form(&url, "/data/label", SECRET))
+        .await;
+    let refused = Page::parse(&html);
+    assert!(
+        !refused.text("#source-json_pointer-error").is_empty(),
+        "{html}"
+    );
+    assert!(!refused.has("#source-url-error"));
+    let html = b.refused(&form, &http_form(&url, "/data/total", "")).await;
+    assert!(
+        Page::parse(&html)
+            .text("#source-header_name-error")
+            .contains("value of Authorization"),
+        "{html}"
+    );
+    assert_eq!(
+        send(&app, &bob, Method::GET, &api, None).await.status(),
+        StatusCode::NOT_FOUND,
+        "nothing saved"
+    );
+
+    let to = b.done(&form, &http_form(&url, "/data/total", SECRET)).await;
+    assert_eq!(to, format!("{page}?done=source-saved#source-h"));
+    let saved = b.page(&page).await;
+    assert_eq!(
+        saved.text("#kpi-source-state"),
+        "Last synced just now: 1234"
+    );
+    assert_eq!(saved.attr("#source-url", "value"), Some(url.clone()));
+    assert_eq!(
+        saved.text("form.source-form button[type=submit]"),
+        "Save the data source"
+    );
+    assert!(!saved.html().contains("s3cret"));
+
+    let mut weekly = http_form(&url, "/data/total", "");
+    weekly.retain(|(k, _)| *k != "schedule");
+    weekly.push(("schedule", "weekly"));
+    b.done(&form, &weekly).await;
+    let stored: Value = send(&app, &bob, Method::GET, &api, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stored["schedule"], "weekly");
+    assert_eq!(stored["header_names"], json!(["Authorization"]));
+    b.done(&format!("{form}/run"), &[]).await;
+    assert_eq!(
+        b.page(&page).await.text("#kpi-source-state"),
+        "Last synced just now: 1234",
+        "the saved header still authorizes"
+    );
+
+    let c = Browser::signed_in(&app, &carol_id, "carol.colleague@keel.test").await;
+    let theirs = c.page(&page).await;
+    assert!(theirs.has("#kpi-source-state"));
+    assert!(!theirs.has("form.source-form"));
+    for path in [
+        form.clone(),
+        format!("{form}/run"),
+        format!("{form}/remove"),
+    ] {
+        let r = c
+            .submit(&path, &http_form(&url, "/data/total", SECRET))
+            .await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}");
+    }
+    b.done(&format!("{form}/remove"), &[]).await;
+    assert!(!b.page(&page).await.has("#kpi-source"));
+    assert_eq!(
+        send(&app, &bob, Method::GET, &api, None).await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn the_kpi_page_sets_changes_and_removes_its_source_on_sqlite() {
+    kpi_page_source_story(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn the_kpi_page_sets_changes_and_removes_its_source_on_postgres() {
+    if !postgres_configured() {
+        return;
+    }
+    kpi_page_source_story(Db::Postgres).await;
+}
+
+/// The databases page: administrators only; a bad name or URL shown again next to its field
+/// (the URL, which holds a password, never typed back); a database registered with the form
+/// (tried first) listed with what it connects to without its password, who registered it and,
+/// once a KPI's source queries it (set with the KPI page's form), that source; its removal
+/// refused while the source uses it, then done.
+async fn databases_page_story(db: Db) {
+    let Some(warehouse) = postgres_database().await else {
+        return;
+    };
+    let (app, _) = app_on(db).await;
+    let (bob_id, bob) = app.member("Bob Owner").await;
+    let admin = Browser::admin(&app).await;
+    let member = Browser::signed_in(&app, &bob_id, "bob.owner@keel.test").await;
+    let list = "/admin/source-databases";
+    assert_eq!(member.get(list).await.status(), StatusCode::FORBIDDEN);
+    let r = member
+        .submit(list, &[("name", "Mine"), ("url", warehouse.url())])
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let empty = admin.page(list).await;
+    assert_eq!(empty.text("p.empty"), "No database is registered.");
+    assert!(empty.texts(".sub-nav a").contains(&"Databases".to_string()));
+
+    let secret_url = "mysql://reader:pa55word@db.example.com/sales";
+    let html = admin
+        .refused(list, &[("name", ""), ("url", secret_url)])
+        .await;
+    let p = Page::parse(&html);
+    assert!(!p.text("#f-name-error").is_empty(), "{html}");
+    assert!(p.text("#f-url-error").contains("PostgreSQL"), "{html}");
+    assert!(!html.contains("pa55word"), "the URL is never typed back");
+    let html = admin
+        .refused(
+            list,
+            &[
+                ("name", "Nowhere"),
+                ("url", "postgres://nobody:pa55word@127.0.0.1:1/none"),
+            ],
+        )
+        .await;
+    let p = Page::parse(&html);
+    assert!(!p.text("#f-url-error").is_empty(), "{html}");
+    assert_eq!(p.attr("#f-name", "value").as_deref(), Some("Nowhere"));
+    assert_eq!(
+        Page::parse(&admin.html(list).await).text("p.empty"),
+        "No database is registered."
+    );
+
+    let to = admin
+        .done(list, &[("name", "Warehouse"), ("url", warehouse.url())])
+        .await;
+    assert_eq!(to, format!("{list}?done=registered"));
+    let page = admin.page(list).await;
+    let row = page.text("table.source-databases tbody tr");
+    let host = reqwest::Url::parse(warehouse.url()).unwrap();
+    assert!(
+        row.contains("Warehouse")
+            && row.contains(&format!("the database {}", warehouse.name()))
+            && row.contains(host.host_str().unwrap())
+            && row.contains("by Ada Admin")
+            && row.contains("No source"),
+        "{row}"
+    );
+    if let Some(pw) = host.password() {
+        assert!(!page.html().contains(pw), "never the password");
+    }
+    let listed = json_of(&app, "/api/v1/source-databases").await;
+    let db_id = listed["items"][0]["id"].as_str().unwrap().to_string();
+
+    // A KPI's SQL source, set with the KPI page's form.
+    let kpi = send(
+        &app,
+        &bob,
+        Method::POST,
+        "/api/v1/kpis",
+        Some(json!({"name": "Databases", "unit": ""})),
+    )
+    .await;
+    let kpi = kpi.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let sql = |q: &'static str| {
+        vec![
+            ("name", "Database count"),
+            ("kind", "sql"),
+            ("database_id", db_id.as_str()),
+            ("query", q),
+            ("schedule", "daily"),
+        ]
+    };
+    let form = format!("/kpis/{kpi}/source");
+    let html = member.refused(&form, &sql("DELETE FROM pg_class")).await;
+    assert!(
+        Page::parse(&html)
+            .text("#source-query-error")
+            .contains("SELECT"),
+        "{html}"
+    );
+    member.done(&form, &sql("SELECT 42")).await;
+    let page = admin.page(list).await;
+    let row = page.text("table.source-databases tbody tr");
+    assert!(row.contains("Database count (on a KPI)"), "{row}");
+    assert_eq!(
+        page.attr("table.source-databases tbody a", "href"),
+        Some(format!("/kpis/{kpi}"))
+    );
+
+    let remove = format!("{list}/{db_id}/delete");
+    let r = admin.submit(&remove, &[]).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let html = r.text().await.unwrap();
+    assert!(
+        Page::parse(&html)
+            .text(".notice.error")
+            .contains("a source still queries this database"),
+        "{html}"
+    );
+    assert_eq!(
+        member.submit(&remove, &[]).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    member.done(&format!("{form}/remove"), &[]).await;
+    assert_eq!(
+        admin.done(&remove, &[]).await,
+        format!("{list}?done=removed")
+    );
+    assert_eq!(
+        admin.page(list).await.text("p.empty"),
+        "No database is registered."
+    );
+}
+
+#[tokio::test]
+async fn the_databases_page_registers_lists_and_removes_on_sqlite() {
+    if !postgres_configured() {
+        return;
+    }
+    databases_page_story(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn the_databases_page_registers_lists_and_removes_on_postgres() {
+    if !postgres_configured() {
+        return;
+    }
+    databases_page_story(Db::Postgres).await;
+}

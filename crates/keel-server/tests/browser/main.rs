@@ -19,6 +19,7 @@ mod helpers;
 mod a11y;
 mod accounts;
 mod alignment;
+mod automation;
 mod crawl;
 mod dashboards;
 mod data_feeds;

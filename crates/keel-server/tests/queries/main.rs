@@ -10,7 +10,8 @@
 //! way: the team's key results are read 500 ids to a query) and the calibration report by team
 //! (API and page, at 10 and 1,000 teams), the check-in compliance report (API, page and CSV),
 //! the team dashboard's check-in figure and the report pages' team pickers (at 10 and 1,000
-//! teams), on SQLite and PostgreSQL.
+//! teams), and the automation page (at 10 and 1,000 rules, each naming a team, a person, a cycle
+//! or a KPI of its own), on SQLite and PostgreSQL.
 //!
 //! Its own test binary: the store counts the reads of the whole process
 //! (`keel_store::testing::reads`), so nothing else may run beside it; the backends run one after
@@ -493,9 +494,73 @@ async fn compliance_read_constant(app: TestApp) {
     }
 }
 
+fn id_of(v: serde_json::Value) -> String {
+    v["id"].as_str().unwrap().to_string()
+}
+
+/// Rules `from..to`: odd ones about key results shared with a team of their own, even ones
+/// about a KPI of their own, each notifying a person of its own.
+async fn add_rules(app: &TestApp, cycle: &str, from: usize, to: usize) {
+    for n in from..to {
+        let person = id_of(
+            app.create(
+                "/api/v1/people",
+                json!({"name": format!("Person {n:04}"), "email": format!("p{n}@keel.test")}),
+            )
+            .await,
+        );
+        let (trigger, conditions) = if n % 2 == 1 {
+            let team = id_of(
+                app.create("/api/v1/teams", json!({"name": format!("Crew {n:04}")}))
+                    .await,
+            );
+            (
+                json!({"kind": "status_becomes", "status": "off_track"}),
+                json!({"cycle_id": cycle, "team_id": team}),
+            )
+        } else {
+            let kpi = id_of(
+                app.create("/api/v1/kpis", json!({"name": format!("KPI {n:04}")}))
+                    .await,
+            );
+            (
+                json!({"kind": "kpi_leaves_corridor", "kpi_id": kpi}),
+                json!({}),
+            )
+        };
+        app.create(
+            "/api/v1/automation-rules",
+            json!({"name": format!("Rule {n:04}"), "trigger": trigger, "conditions": conditions,
+                   "action": {"kind": "notify_person", "person_id": person}}),
+        )
+        .await;
+    }
+}
+
+/// The automation page (and the rules' API list) cost the same reads at 10 and at 1,000 rules:
+/// the teams and people they name are read by id, a page at a time, and never listed whole.
+async fn automation_read_constant(app: TestApp) {
+    let cycle = app.cycle("2026 Q4").await;
+    let admin = Browser::admin(&app).await;
+    let paths = ["/admin/automation", "/api/v1/automation-rules?limit=100"];
+    add_rules(&app, &cycle, 0, 10).await;
+    let mut at_ten = Vec::new();
+    for p in paths {
+        at_ten.push(reads_of(&app, &admin, p).await);
+    }
+    add_rules(&app, &cycle, 10, 1000).await;
+    for (p, ten) in paths.iter().zip(at_ten) {
+        let thousand = reads_of(&app, &admin, p).await;
+        eprintln!("{p}: {ten} reads at 10 rules, {thousand} at 1,000");
+        assert!(ten > 0);
+        assert_eq!(thousand, ten, "{p}: {ten} reads at 10, {thousand} at 1,000");
+    }
+}
+
 #[tokio::test]
 async fn pages_cost_a_constant_number_of_queries() {
     keel_store::testing::cache_for_a_second(false);
+    automation_read_constant(spawn_app().await).await;
     compliance_read_constant(spawn_app().await).await;
     calibration_read_constant(spawn_app().await).await;
     constant_reads(spawn_app().await).await;
@@ -511,5 +576,6 @@ async fn pages_cost_a_constant_number_of_queries() {
         notifications_read_constant(spawn_app_on(Db::Postgres).await).await;
         dashboards_read_constant(spawn_app_on(Db::Postgres).await).await;
         team_map_reads_constant(spawn_app_on(Db::Postgres).await).await;
+        automation_read_constant(spawn_app_on(Db::Postgres).await).await;
     }
 }

@@ -16,7 +16,15 @@ macro_rules! as_ref_str {
 
 /// A borrowed id, so that `id_strings` takes a slice of any id type.
 pub(crate) struct Wrap<'a, T>(&'a T);
-as_ref_str!(PersonId, TeamId, CycleId, ObjectiveId, KeyResultId, KpiId);
+as_ref_str!(
+    PersonId,
+    TeamId,
+    CycleId,
+    ObjectiveId,
+    KeyResultId,
+    KpiId,
+    SourceDatabaseId
+);
 
 /// The ids as strings, for IN-lists.
 pub(crate) fn id_strings<'a, T>(v: &'a [T]) -> Vec<String>

@@ -6,13 +6,14 @@
 use crate::*;
 use keel_domain::data_feed::{DataSource, FeedTarget, SourceKind};
 use keel_domain::notification::{Notification, NotificationKind};
-use keel_domain::pull::{PullKind, PullRun, PullSchedule, PullSource, PullState};
+use keel_domain::pull::{PullKind, PullRun, PullSchedule, PullSource, PullState, SourceDatabase};
 use keel_store::PullOutcome;
 
 conformance!(
     a_key_result_has_one_source_its_secret_read_by_name_only,
     a_due_source_is_claimed_once_until_its_lease_lapses,
     a_run_records_its_check_in_and_the_first_failure_tells_the_owner_once,
+    a_registered_database_lists_its_sealed_url_and_the_sources_querying_it,
 );
 
 fn source(kr: &KeyResultId, at: DateTime<Utc>) -> PullSource {
@@ -175,4 +176,58 @@ async fn a_run_records_its_check_in_and_the_first_failure_tells_the_owner_once(
     let runs = s.pull_runs(&src.id, &page(2, None)).await.unwrap();
     assert_eq!(runs.items.len(), 2);
     assert!(runs.next_cursor.is_some());
+}
+
+/// The databases page reads, for a page of databases at once, their sealed URLs and the sources
+/// querying them; a database in use is not removed.
+async fn a_registered_database_lists_its_sealed_url_and_the_sources_querying_it(
+    s: DynStore,
+    _url: String,
+) {
+    let b = basic(&s).await;
+    let db = |name: &str| SourceDatabase {
+        id: SourceDatabaseId::generate(),
+        name: name.into(),
+        created_by: None,
+        created_at: now(),
+    };
+    let (used, idle) = (db("Warehouse"), db("Spare"));
+    s.insert_source_database(&ctx(), &used, "v1:sealed-used")
+        .await
+        .unwrap();
+    s.insert_source_database(&ctx(), &idle, "v1:sealed-idle")
+        .await
+        .unwrap();
+    let mut src = source(&b.kr.id, now());
+    src.kind = PullKind::Sql;
+    src.url = None;
+    src.json_pointer = None;
+    src.header_names = vec![];
+    src.database_id = Some(used.id.clone());
+    src.query = Some("SELECT 1".into());
+    s.insert_pull_source(&ctx(), &src, None).await.unwrap();
+    let ids = vec![used.id.clone(), idle.id.clone()];
+    let mut urls = s.source_database_urls(&ids).await.unwrap();
+    urls.sort();
+    let mut want = vec![
+        (used.id.clone(), "v1:sealed-used".to_string()),
+        (idle.id.clone(), "v1:sealed-idle".to_string()),
+    ];
+    want.sort();
+    assert_eq!(urls, want);
+    let querying = s.pull_sources_querying(&ids).await.unwrap();
+    assert_eq!(
+        querying.iter().map(|q| q.id.clone()).collect::<Vec<_>>(),
+        vec![src.id.clone()]
+    );
+    let e = s
+        .delete_source_database(&ctx(), &used.id)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, StoreError::Conflict { ref field, .. } if field == "database_id"),
+        "{e:?}"
+    );
+    s.delete_source_database(&ctx(), &idle.id).await.unwrap();
+    assert!(s.source_database(&idle.id).await.unwrap().is_none());
 }

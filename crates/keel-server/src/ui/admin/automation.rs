@@ -4,12 +4,16 @@
 //! or first shows its dry run on the page.
 //!
 //! Every rule is the automation service's (`crate::automation`), the same as the API's; the
-//! form only turns the typed email of a person into their id.
+//! form only turns what was typed in a picker into an id. The page never lists every team or
+//! person (pickers find them, `/pickers/teams` and `/pickers/people`), offers the first cycles,
+//! KPIs and webhooks and says when there are more, and costs the same few queries whatever the
+//! number of rules, teams or people.
 
-use super::form::{AdminForm, Control, Input, Posted};
+use super::form::{AdminForm, Control, Input, Picker, Posted};
 use super::{sections, see_other, Section};
 use crate::automation::{self as svc, round};
 use crate::error::{ApiError, Refusals};
+use crate::read::pickers;
 use crate::ui::company::Choice;
 use crate::ui::{render, Layout, SignedIn, UiError};
 use crate::AppState;
@@ -23,10 +27,7 @@ use keel_domain::automation::{
     TriggerDraft, TRIGGER_STATUSES,
 };
 use keel_domain::*;
-use keel_store::{
-    every_page, AutomationRules, CycleFilter, Cycles, DataFeeds, People, Store, TeamFilter, Teams,
-    Webhooks,
-};
+use keel_store::{AutomationRules, CycleFilter, Cycles, DataFeeds, People, Store, Teams, Webhooks};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -53,56 +54,145 @@ struct AutomationPage {
     dry_run: Option<(String, Vec<String>)>,
 }
 
-/// The names the page shows for the ids a rule holds, and the form's choices.
+/// How many cycles, KPIs and webhook endpoints the form offers: an organisation has few, and
+/// the form says so when it has more. Teams and people are never listed: pickers find them.
+const OFFERED: u32 = 100;
+
+/// Some of a list, and whether there are more than are offered.
+#[derive(Default)]
+struct FirstOf {
+    items: Vec<(String, String)>,
+    more: bool,
+}
+
+impl FirstOf {
+    fn of<T>(page: keel_store::Page<T>, f: impl Fn(T) -> (String, String)) -> FirstOf {
+        FirstOf {
+            more: page.next_cursor.is_some(),
+            items: page.items.into_iter().map(f).collect(),
+        }
+    }
+
+    /// The hint that says the list is cut, after `hint`.
+    fn hint(&self, hint: &str, what: &str) -> String {
+        if self.more {
+            format!(
+                "{hint} Only the first {} {what} are offered.",
+                self.items.len()
+            )
+        } else {
+            hint.to_string()
+        }
+    }
+}
+
+/// The form's choices: the first cycles, KPIs and webhook endpoints (three queries).
+#[derive(Default)]
+struct Offered {
+    cycles: FirstOf,
+    kpis: FirstOf,
+    hooks: FirstOf,
+}
+
+fn host_of(url: &str) -> String {
+    reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_else(|| url.to_string())
+}
+
+impl Offered {
+    async fn load(store: &dyn Store) -> Result<Offered, UiError> {
+        let first = || keel_store::PageRequest {
+            limit: OFFERED,
+            cursor: None,
+        };
+        let cycles = store.list_cycles(&CycleFilter::default(), &first()).await?;
+        let kpis = store.kpis(&first()).await?;
+        let hooks = store.list_webhooks(&first()).await?;
+        Ok(Offered {
+            cycles: FirstOf::of(cycles, |c| (c.id.to_string(), c.name)),
+            kpis: FirstOf::of(kpis, |k| (k.id.to_string(), k.name)),
+            hooks: FirstOf::of(hooks, |h| (h.id.to_string(), host_of(&h.url))),
+        })
+    }
+}
+
+/// The names of what a page's rules (and the form's choices) name, read by their ids: a few
+/// queries, whatever the number of rules, teams or people.
+#[derive(Default)]
 struct Names {
-    cycles: Vec<(String, String)>,
-    teams: Vec<(String, String)>,
-    kpis: Vec<(String, String)>,
-    hooks: Vec<(String, String)>,
+    cycles: HashMap<String, String>,
+    teams: HashMap<String, String>,
+    kpis: HashMap<String, String>,
+    hooks: HashMap<String, String>,
+    people: HashMap<String, (String, bool)>,
+}
+
+/// The ids a set of rules (and a posted form) name, by kind.
+#[derive(Default)]
+struct Named {
+    cycles: Vec<CycleId>,
+    teams: Vec<TeamId>,
+    kpis: Vec<KpiId>,
+    people: Vec<PersonId>,
+}
+
+impl Named {
+    fn of(rules: &[AutomationRule], f: &Posted) -> Named {
+        let mut n = Named::default();
+        for r in rules {
+            if let Trigger::KpiLeavesCorridor { kpi_id: Some(k) } = &r.trigger {
+                n.kpis.push(k.clone());
+            }
+            n.cycles.extend(r.conditions.cycle_id.clone());
+            n.teams.extend(r.conditions.team_id.clone());
+            if let Action::NotifyPerson { person_id } = &r.action {
+                n.people.push(person_id.clone());
+            }
+        }
+        if let Some(t) = super::form::optional(f.get("conditions.team_id")) {
+            n.teams.push(TeamId::from_string(t));
+        }
+        if let Some(p) = super::form::optional(f.get("action.person_id")) {
+            n.people.push(PersonId::from_string(p));
+        }
+        n
+    }
 }
 
 impl Names {
-    async fn load(store: &dyn Store) -> Result<Names, UiError> {
-        let cycles =
-            every_page(
-                |page| async move { store.list_cycles(&CycleFilter::default(), &page).await },
-            )
-            .await?;
-        let teams =
-            every_page(|page| async move { store.list_teams(&TeamFilter::default(), &page).await })
-                .await?;
-        let kpis = every_page(|page| async move { store.kpis(&page).await }).await?;
-        let hooks = every_page(|page| async move { store.list_webhooks(&page).await }).await?;
-        Ok(Names {
-            cycles: cycles
-                .into_iter()
-                .map(|c| (c.id.to_string(), c.name))
-                .collect(),
-            teams: teams
-                .into_iter()
-                .map(|t| (t.id.to_string(), t.name))
-                .collect(),
-            kpis: kpis
-                .into_iter()
-                .map(|k| (k.id.to_string(), k.name))
-                .collect(),
-            hooks: hooks
-                .into_iter()
-                .map(|h| {
-                    let host = reqwest::Url::parse(&h.url)
-                        .ok()
-                        .and_then(|u| u.host_str().map(str::to_string))
-                        .unwrap_or(h.url);
-                    (h.id.to_string(), host)
-                })
-                .collect(),
-        })
+    async fn load(store: &dyn Store, named: Named, offered: &Offered) -> Result<Names, UiError> {
+        let mut names = Names {
+            hooks: offered.hooks.items.iter().cloned().collect(),
+            ..Names::default()
+        };
+        if !named.cycles.is_empty() {
+            for c in store.cycles_by_ids(&named.cycles).await? {
+                names.cycles.insert(c.id.to_string(), c.name);
+            }
+        }
+        if !named.teams.is_empty() {
+            for t in store.teams_by_ids(&named.teams).await? {
+                names.teams.insert(t.id.to_string(), t.name);
+            }
+        }
+        if !named.kpis.is_empty() {
+            for k in store.kpis_by_ids(&named.kpis).await? {
+                names.kpis.insert(k.id.to_string(), k.name);
+            }
+        }
+        if !named.people.is_empty() {
+            for p in store.person_names(&named.people).await? {
+                names.people.insert(p.id.to_string(), (p.name, p.active));
+            }
+        }
+        Ok(names)
     }
 
-    fn name(list: &[(String, String)], id: &str) -> String {
-        list.iter()
-            .find(|(i, _)| i == id)
-            .map(|(_, n)| n.clone())
+    fn name(list: &HashMap<String, String>, id: &str) -> String {
+        list.get(id)
+            .cloned()
             .unwrap_or_else(|| "one no longer in Keel".into())
     }
 }
@@ -117,6 +207,27 @@ fn choices(list: &[(String, String)], selected: &str) -> Vec<Choice> {
         .collect()
 }
 
+/// The one choice a picker shows: the id posted, by its name.
+fn chosen(names: &HashMap<String, String>, id: &str) -> Vec<Choice> {
+    names
+        .get(id)
+        .map(|label| Choice {
+            value: id.to_string(),
+            label: label.clone(),
+            selected: true,
+        })
+        .into_iter()
+        .collect()
+}
+
+/// "Owner" for a choice's label (the rule's words use "notify the owner").
+fn capitalised(words: &str) -> String {
+    let mut c = words.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
 fn fixed(list: &[(&str, &str)], selected: &str) -> Vec<Choice> {
     list.iter()
         .map(|(v, l)| Choice {
@@ -128,14 +239,21 @@ fn fixed(list: &[(&str, &str)], selected: &str) -> Vec<Choice> {
 }
 
 /// The form's inputs in its three parts, with what was typed (`f`, empty for a blank form).
-fn inputs(names: &Names, f: &Posted) -> Vec<Input> {
+fn inputs(offered: &Offered, names: &Names, f: &Posted) -> Vec<Input> {
     let statuses: Vec<(&str, &str)> = TRIGGER_STATUSES
         .iter()
         .map(|s| (s.as_str(), s.label()))
         .collect();
-    let roles: Vec<(&str, &str)> = RuleRole::ALL
+    let roles: Vec<(&str, String)> = RuleRole::ALL
         .iter()
-        .map(|r| (r.as_str(), r.label()))
+        .map(|r| (r.as_str(), capitalised(r.label())))
+        .collect();
+    let roles: Vec<(&str, &str)> = roles.iter().map(|(v, l)| (*v, l.as_str())).collect();
+    let people: HashMap<String, String> = names
+        .people
+        .iter()
+        .filter(|(_, (_, active))| *active)
+        .map(|(id, (name, _))| (id.clone(), name.clone()))
         .collect();
     vec![
         Input::text("name", "Name", "text", f.get("name")).required(),
@@ -169,21 +287,30 @@ fn inputs(names: &Names, f: &Posted) -> Vec<Input> {
         Input::select(
             "trigger.kpi_id",
             "KPI",
-            choices(&names.kpis, f.get("trigger.kpi_id")),
+            choices(&offered.kpis.items, f.get("trigger.kpi_id")),
             "Any KPI",
         )
-        .hint("For a KPI rule."),
+        .hint(offered.kpis.hint("For a KPI rule.", "KPIs")),
         Input::select(
             "conditions.cycle_id",
             "Only in the cycle",
-            choices(&names.cycles, f.get("conditions.cycle_id")),
+            choices(&offered.cycles.items, f.get("conditions.cycle_id")),
             "Any cycle",
-        ),
-        Input::select(
+        )
+        .hint(offered.cycles.hint(
+            "For key results of objectives in this cycle only.",
+            "cycles",
+        )),
+        Input::picker(
             "conditions.team_id",
             "Only shared with the team",
-            choices(&names.teams, f.get("conditions.team_id")),
-            "Any team",
+            Picker {
+                source: "/pickers/teams",
+                none: "Any team",
+                chosen: chosen(&names.teams, f.get("conditions.team_id")),
+                find: f.get("conditions.team_id.find").to_string(),
+                placeholder: "Find a team",
+            },
         ),
         Input::select(
             "conditions.visibility",
@@ -219,24 +346,34 @@ fn inputs(names: &Names, f: &Posted) -> Vec<Input> {
             "",
         )
         .hint("A KPI has only an owner."),
-        Input::text(
+        Input::picker(
             "action.person_id",
-            "Person (their email)",
-            "email",
-            f.get("action.person_id"),
-        ),
+            "Person",
+            Picker {
+                source: "/pickers/people",
+                none: "Choose a person",
+                chosen: chosen(&people, f.get("action.person_id")),
+                find: f.get("action.person_id.find").to_string(),
+                placeholder: "Find someone: a name or an email",
+            },
+        )
+        .hint("For a rule that notifies a person: an active person."),
         Input::select(
             "action.endpoint_id",
             "Webhook",
-            choices(&names.hooks, f.get("action.endpoint_id")),
+            choices(&offered.hooks.items, f.get("action.endpoint_id")),
             "",
         )
-        .hint("Key results of objectives not visible to everyone are never posted."),
+        .hint(offered.hooks.hint(
+            "Key results of objectives not visible to everyone are never posted.",
+            "webhooks",
+        )),
     ]
 }
 
-/// The draft a posted form describes; a person's email becomes their id (an unknown email is
-/// refused naming `action.person_id`).
+/// The draft a posted form describes. A team or person chosen in a picker is its id; without
+/// JavaScript, what was typed in the picker's find field names them (exactly one, else a 422
+/// naming the field); whether they exist and are active is the service's check.
 async fn draft(store: &dyn Store, f: &Posted) -> Result<RuleDraft, ApiError> {
     let opt = |n: &str| super::form::optional(f.get(n));
     let days = match opt("trigger.days") {
@@ -246,19 +383,28 @@ async fn draft(store: &dyn Store, f: &Posted) -> Result<RuleDraft, ApiError> {
                 .map_err(|_| ApiError::invalid("trigger.days", "must be a whole number of days"))?,
         ),
     };
-    let person_id = match opt("action.person_id") {
-        None => None,
-        Some(email) => Some(
-            store
-                .person_by_email(&email)
+    let team_id = match (opt("conditions.team_id"), opt("conditions.team_id.find")) {
+        (Some(id), _) => Some(id),
+        (None, Some(typed)) => {
+            pickers::resolve_team(store, "conditions.team_id", None, Some(typed.as_str()))
                 .await?
-                .filter(|p| p.active)
-                .ok_or_else(|| {
-                    ApiError::invalid("action.person_id", "no active person has this email")
-                })?
-                .id
-                .to_string(),
-        ),
+                .map(|t| t.id.to_string())
+        }
+        (None, None) => None,
+    };
+    let person_id = match (opt("action.person_id"), opt("action.person_id.find")) {
+        (Some(id), _) => Some(id),
+        (None, Some(typed)) => {
+            let found = pickers::resolve_people(store, "action.person_id", &typed, &[]).await?;
+            if found.len() > 1 {
+                return Err(ApiError::invalid(
+                    "action.person_id",
+                    "name one person: a rule notifies one",
+                ));
+            }
+            found.into_iter().next().map(|p| p.to_string())
+        }
+        (None, None) => None,
     };
     Ok(RuleDraft {
         name: Some(f.get("name").to_string()),
@@ -271,7 +417,7 @@ async fn draft(store: &dyn Store, f: &Posted) -> Result<RuleDraft, ApiError> {
         }),
         conditions: Some(ConditionsDraft {
             cycle_id: opt("conditions.cycle_id"),
-            team_id: opt("conditions.team_id"),
+            team_id,
             visibility: opt("conditions.visibility"),
         }),
         action: Some(ActionDraft {
@@ -284,7 +430,7 @@ async fn draft(store: &dyn Store, f: &Posted) -> Result<RuleDraft, ApiError> {
 }
 
 /// A rule in words.
-fn row(names: &Names, people: &HashMap<PersonId, String>, r: AutomationRule) -> Row {
+fn row(names: &Names, r: AutomationRule) -> Row {
     let when = match &r.trigger {
         Trigger::KpiLeavesCorridor { kpi_id: Some(k) } => {
             format!(
@@ -317,23 +463,29 @@ fn row(names: &Names, people: &HashMap<PersonId, String>, r: AutomationRule) -> 
     }
     let then = match &r.action {
         Action::NotifyRole { role } => format!("Notify the {}", role.label()),
-        Action::NotifyPerson { person_id } => format!(
-            "Notify {}",
-            people
-                .get(person_id)
-                .cloned()
-                .unwrap_or_else(|| "someone no longer in Keel".into())
-        ),
+        Action::NotifyPerson { person_id } => match names.people.get(person_id.as_str()) {
+            Some((name, true)) => format!("Notify {name}"),
+            Some((name, false)) => {
+                format!("Notify {name}, who is deactivated: nobody is notified")
+            }
+            None => "Notify someone no longer in Keel: nobody is notified".into(),
+        },
         Action::Webhook { endpoint_id } => format!(
             "Post to the webhook at {}",
-            Names::name(&names.hooks, endpoint_id.as_str())
+            names
+                .hooks
+                .get(endpoint_id.as_str())
+                .cloned()
+                .unwrap_or_else(|| "one not offered here".into())
         ),
     };
     Row {
         id: r.id.to_string(),
         name: r.name,
         when,
-        only: if only.is_empty() {
+        only: if only.is_empty() && !r.trigger.is_about_key_results() {
+            "Every reading".into()
+        } else if only.is_empty() {
             "Every key result".into()
         } else {
             only.join("; ")
@@ -356,33 +508,16 @@ async fn page(
     cursor: Option<String>,
 ) -> Result<AutomationPage, UiError> {
     let store = state.store();
-    let names = Names::load(store).await?;
+    let offered = Offered::load(store).await?;
     let got = store
         .list_automation_rules(&keel_store::PageRequest { limit: 100, cursor })
         .await?;
-    let ids: Vec<PersonId> = got
-        .items
-        .iter()
-        .filter_map(|r| match &r.action {
-            Action::NotifyPerson { person_id } => Some(person_id.clone()),
-            _ => None,
-        })
-        .collect();
-    let people: HashMap<PersonId, String> = store
-        .people_by_ids(&ids)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p.name))
-        .collect();
+    let names = Names::load(store, Named::of(&got.items, f), &offered).await?;
     let layout = Layout::signed_in(caller, "/admin");
-    let form = AdminForm::new(&layout, inputs(&names, f));
+    let form = AdminForm::new(&layout, inputs(&offered, &names, f));
     Ok(AutomationPage {
         sections: sections(caller, "/admin/automation"),
-        rows: got
-            .items
-            .into_iter()
-            .map(|r| row(&names, &people, r))
-            .collect(),
+        rows: got.items.into_iter().map(|r| row(&names, r)).collect(),
         more: got.next_cursor.map(|c| {
             format!(
                 "/admin/automation?{}",

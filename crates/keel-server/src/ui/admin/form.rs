@@ -22,6 +22,36 @@ pub enum Control {
     Checkboxes(Vec<Choice>),
     /// One checkbox, ticked or not.
     Checkbox(bool),
+    /// A single choice among many (teams, people) that never lists them all: the choice made,
+    /// if any, and a find field asking a picker (`/pickers/…`) as the reader types; without
+    /// JavaScript, what was typed (`{name}.find`) is resolved when the form is sent.
+    Picker(Picker),
+}
+
+/// What a [`Control::Picker`] draws.
+pub struct Picker {
+    /// The picker asked: `/pickers/teams`, `/pickers/people`.
+    pub source: &'static str,
+    /// The label of the empty choice ("Any team").
+    pub none: &'static str,
+    /// The choice made (selected), if any.
+    pub chosen: Vec<Choice>,
+    /// What was typed in the find field.
+    pub find: String,
+    /// The find field's placeholder ("Find a team").
+    pub placeholder: &'static str,
+}
+
+impl Picker {
+    /// The id of the `<select>` (a CSS selector for htmx: no dots).
+    pub fn target(&self, name: &str) -> String {
+        name.replace('.', "-")
+    }
+
+    /// The empty choice's label as a query string value.
+    pub fn none_query(&self) -> String {
+        serde_urlencoded::to_string([("none", self.none)]).unwrap_or_default()
+    }
 }
 
 /// One labelled input with its message.
@@ -51,6 +81,12 @@ impl Input {
         Input {
             field: Field::new(name, label, "select"),
             control: Control::Select(choices, none),
+        }
+    }
+    pub(crate) fn picker(name: &'static str, label: &'static str, picker: Picker) -> Self {
+        Input {
+            field: Field::new(name, label, "select"),
+            control: Control::Picker(picker),
         }
     }
     pub(crate) fn hint(mut self, h: impl Into<String>) -> Self {

@@ -21,6 +21,7 @@ pub mod notifications;
 pub mod people;
 pub mod person_data;
 pub mod settings;
+pub mod source_databases;
 pub mod sso;
 pub mod teams;
 pub mod webhooks;
@@ -118,6 +119,14 @@ pub fn routes() -> Router<AppState> {
             axum::routing::post(webhooks::delete),
         )
         .route(
+            "/admin/source-databases",
+            get(source_databases::databases).post(source_databases::register),
+        )
+        .route(
+            "/admin/source-databases/{id}/delete",
+            axum::routing::post(source_databases::remove),
+        )
+        .route(
             "/admin/automation",
             get(automation::automation).post(automation::create),
         )
@@ -145,7 +154,7 @@ type MayOpen = fn(&Caller) -> bool;
 
 /// Where each administration page is, for the sub-navigation, with who may open it. Each rule
 /// is the one the page itself checks (`access` or `read::administration`), so every link shown opens.
-const SECTIONS: [(&str, &str, MayOpen); 11] = [
+const SECTIONS: [(&str, &str, MayOpen); 12] = [
     ("/admin", "People", |c| {
         crate::access::manage_people(&c.person).is_ok()
     }),
@@ -172,6 +181,9 @@ const SECTIONS: [(&str, &str, MayOpen); 11] = [
     }),
     ("/admin/automation", "Automation", |c| {
         crate::access::manage_automation(&c.person).is_ok()
+    }),
+    ("/admin/source-databases", "Databases", |c| {
+        crate::access::manage_source_databases(&c.person).is_ok()
     }),
     ("/admin/audit", "Audit log", |c| {
         crate::access::read_audit(&c.person).is_ok()
