@@ -99,7 +99,8 @@ pub struct OwnerLoads {
 /// Participation, counted in the database.
 #[async_trait]
 pub trait Participation: Send + Sync {
-    /// The people of `query`, by name then id, a page at a time: one query per page.
+    /// The people of `query`, by name then id, a page at a time: one query per page. The
+    /// cursor is a `next_cursor` (after a person) or `o:N` (after the first N people).
     async fn participation(
         &self,
         query: &ParticipationQuery,
@@ -296,16 +297,24 @@ impl Participation for SqlStore {
             let g = gap_sql(&mut w, gap, query.overload);
             w.add(g);
         }
-        if let Some(after) = id_cursor(page)? {
-            let a = w.arg(after);
-            w.add(format!(
-                "(pp.name > (SELECT name FROM people WHERE id = {a}) \
-                 OR (pp.name = (SELECT name FROM people WHERE id = {a}) AND pp.id > {a}))"
-            ));
+        // `o:N` starts after the first N people (a page by number); `i:ID` after that person.
+        let by_number = page.cursor.as_deref().and_then(|c| c.strip_prefix("o:"));
+        let offset = match by_number {
+            Some(n) => n.parse::<u64>().map_err(|_| StoreError::BadCursor)?,
+            None => 0,
+        };
+        if by_number.is_none() {
+            if let Some(after) = id_cursor(page)? {
+                let a = w.arg(after);
+                w.add(format!(
+                    "(pp.name > (SELECT name FROM people WHERE id = {a}) \
+                     OR (pp.name = (SELECT name FROM people WHERE id = {a}) AND pp.id > {a}))"
+                ));
+            }
         }
         let sql = format!(
             "{with}SELECT pp.id, pp.name, pp.title, pp.oo, pp.ko, pp.kd, pp.co, pp.ct, pp.ci FROM pp {} \
-             ORDER BY pp.name, pp.id LIMIT {}",
+             ORDER BY pp.name, pp.id LIMIT {} OFFSET {offset}",
             w.sql(),
             limit + 1
         );
