@@ -1018,7 +1018,7 @@ async fn calibration_by_team(w: World) {
 
     // Bad input names the field.
     for (query, field) in [
-        ("by=person", "by"),
+        ("by=owner", "by"),
         ("cycle_id=nope", "cycle_id"),
         ("team_id=nope", "team_id"),
         ("format=xml", "format"),
