@@ -857,6 +857,40 @@ async fn scored(app: &TestApp, cycle: &str, team: &str, confidence: u8, score: f
 /// Calibration by team: two Sales key results and one of Ops, scored, the cycle closed. HR
 /// reads both teams, Lea (lead of Sales) only Sales, a member nothing; the page's team rows, the
 /// CSV and the API list say the same; bad input names the field.
+/// By person, paged: the full report's people, each with the same figures; refused to a team
+/// lead, who reads no one's own line.
+async fn calibration_by_person_is_the_full_reports_people(w: &World, path: &str, full: &Value) {
+    let app = &w.app;
+    // By person, paged: the full report's people, each with the same figures.
+    let by_person = path.replace("by=team", "by=person");
+    let (people, _) = walk(app, &w.hr.1, &by_person, 1).await;
+    let brier_of = |v: &[Value]| -> BTreeMap<String, String> {
+        v.iter()
+            .map(|i| {
+                (
+                    i["id"].as_str().unwrap().to_string(),
+                    format!("{:.6}", i["brier"].as_f64().unwrap()),
+                )
+            })
+            .collect()
+    };
+    assert!(!people.is_empty());
+    assert_eq!(
+        brier_of(&people),
+        brier_of(full["owners"].as_array().unwrap())
+    );
+    let r = app
+        .req_as(&w.lea.1, Method::GET, &by_person)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::FORBIDDEN,
+        "a lead reads no one's own line"
+    );
+}
+
 async fn calibration_by_team(w: World) {
     let app = &w.app;
     // Committed: success only at 1.0. Sales: 0.8 → 0.5 (not), 0.4 → 1.0 (yes); Ops: 0.9 → 0.
@@ -901,34 +935,7 @@ async fn calibration_by_team(w: World) {
     assert_eq!(r.status(), StatusCode::OK);
     let full: Value = r.json().await.unwrap();
     assert_eq!(full["teams"].as_array().unwrap().len(), 2, "{full}");
-    // By person, paged: the full report's people, each with the same figures.
-    let by_person = path.replace("by=team", "by=person");
-    let (people, _) = walk(app, &w.hr.1, &by_person, 1).await;
-    let brier_of = |v: &[Value]| -> BTreeMap<String, String> {
-        v.iter()
-            .map(|i| {
-                (
-                    i["id"].as_str().unwrap().to_string(),
-                    format!("{:.6}", i["brier"].as_f64().unwrap()),
-                )
-            })
-            .collect()
-    };
-    assert!(!people.is_empty());
-    assert_eq!(
-        brier_of(&people),
-        brier_of(full["owners"].as_array().unwrap())
-    );
-    let r = app
-        .req_as(&w.lea.1, Method::GET, &by_person)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        r.status(),
-        StatusCode::FORBIDDEN,
-        "a lead reads no one's own line"
-    );
+    calibration_by_person_is_the_full_reports_people(&w, &path, &full).await;
 
     // Lea leads Sales: only Sales, and Ops is refused by name.
     let (lea_items, _) = walk(app, &w.lea.1, &path, 5).await;
