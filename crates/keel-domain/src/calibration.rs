@@ -30,6 +30,18 @@ pub struct Tally {
 }
 
 impl Tally {
+    /// A tally from its sums over `n` key results, as a database adds them up: the readings
+    /// (probabilities), the successes, the scores and the Brier scores.
+    pub fn from_sums(n: usize, confidence: f64, successes: f64, score: f64, brier: f64) -> Self {
+        Tally {
+            n,
+            confidence,
+            successes,
+            score,
+            brier,
+        }
+    }
+
     /// Adds one key result: the last confidence given before the close (as a probability), its
     /// final score and whether it counts as a success.
     pub fn add(&mut self, probability: f64, score: f64, succeeded: bool) {

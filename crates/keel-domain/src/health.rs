@@ -72,6 +72,14 @@ pub const CODES: [&str; 12] = [
     "owner_overload",
 ];
 
+/// What an `owner_overload` finding says: `name` owns `n` OKRs, more than `limit`.
+pub fn overload_message(name: &str, n: i64, limit: u32) -> String {
+    format!("{name} owns {n} OKRs this cycle (more than {limit})")
+}
+
+/// How to fix an `owner_overload` finding.
+pub const OVERLOAD_FIX: &str = "Hand some over to the people closest to those outcomes";
+
 /// Findings, errors first, then warnings, then information.
 pub fn check(input: &HealthInput) -> Vec<Finding> {
     let cycle = Cycle::new(input);
@@ -463,11 +471,8 @@ impl<'a> Cycle<'a> {
                     okr,
                     okr_title,
                     person_id: Some(person.clone()),
-                    message: format!(
-                        "{} owns {n} OKRs this cycle (more than {limit})",
-                        self.name(person)
-                    ),
-                    fix: "Hand some over to the people closest to those outcomes".into(),
+                    message: overload_message(&self.name(person), i64::from(n), limit),
+                    fix: OVERLOAD_FIX.into(),
                 });
             }
         }

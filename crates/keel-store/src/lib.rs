@@ -38,6 +38,8 @@
 //! | `jobs` | [`Jobs`] | `jobs` (the durable queue: leases, retries, one run per period) |
 //! | `jobs::notifications` | [`Notifications`] | `notifications` (written beside the audit event of the change that caused them), `key_result_signals`, `key_result_status_changes`, `objective_signals` |
 //! | `automation` | [`AutomationRules`] | `automation_rules`, `automation_rule_firings` (and the round's reads of recent status changes and KPI readings) |
+//! | `health_findings` | [`HealthFindings`] | `health_findings` (the evaluator's health check findings, read by pitfall with the reader's eyes) |
+//! | `calibration` | [`CalibrationTallies`] | none of its own: a closed cycle's readings against scores, tallied per person or team |
 //! | `dashboard` | [`Dashboards`] | none of its own: the dashboards' aggregates over key results, check-ins and the evaluator's memory |
 //! | `preferences` | [`Preferences`] | `notification_preferences` (people's and the organisation's), `signing_keys` |
 //! | `account_tokens` | [`AccountTokens`] | `account_tokens` (invitation and password-reset links, hashed) |
@@ -73,6 +75,7 @@ mod account_tokens;
 mod accounts;
 mod audit_log;
 mod automation;
+mod calibration;
 mod cfrs;
 mod check_ins;
 mod cycles;
@@ -82,6 +85,7 @@ mod db;
 pub mod external;
 mod financial;
 mod first_run;
+mod health_findings;
 mod jobs;
 mod mail_settings;
 mod migrate;
@@ -110,6 +114,9 @@ pub use account_tokens::{AccountToken, AccountTokens, TokenPurpose};
 pub use accounts::Accounts;
 pub use audit_log::AuditLog;
 pub use automation::{AutomationRules, RuleFiring, RuleWebhook, StatusChange};
+pub use calibration::{
+    CalibrationBy, CalibrationLines, CalibrationQuery, CalibrationSums, CalibrationTallies,
+};
 pub use cfrs::Cfrs;
 pub use check_ins::CheckIns;
 pub use cycles::Cycles;
@@ -121,6 +128,9 @@ pub use data_feeds::DataFeeds;
 pub use db::SqliteSynchronous;
 pub use financial::{Financial, FinancialQuery, FinancialTotal};
 pub use first_run::FirstRun;
+pub use health_findings::{
+    HealthCounts, HealthFindings, HealthQuery, PitfallCount, StoredFinding, OWNER_OVERLOAD,
+};
 pub use jobs::{Job, JobState, Jobs, KeyResultSignal, NewJob, Notifications, ObjectiveSignal};
 pub use mail_settings::{MailServer, StoredMailSettings};
 pub use okrs::{
@@ -614,6 +624,10 @@ pub trait Store: Send + Sync + 'static {
     fn as_dependencies(&self) -> &dyn Dependencies;
     /// This store as its Participation area.
     fn as_participation(&self) -> &dyn Participation;
+    /// This store as its calibration tallies.
+    fn as_calibration_tallies(&self) -> &dyn CalibrationTallies;
+    /// This store as its stored health findings.
+    fn as_health_findings(&self) -> &dyn HealthFindings;
     /// This store as its Financial area.
     fn as_financial(&self) -> &dyn Financial;
     /// This store as its DataFeeds area.
@@ -657,6 +671,8 @@ where
         + Alignment
         + Dependencies
         + Participation
+        + CalibrationTallies
+        + HealthFindings
         + Financial
         + DataFeeds
         + Webhooks
@@ -746,6 +762,12 @@ where
         self
     }
     fn as_participation(&self) -> &dyn Participation {
+        self
+    }
+    fn as_calibration_tallies(&self) -> &dyn CalibrationTallies {
+        self
+    }
+    fn as_health_findings(&self) -> &dyn HealthFindings {
         self
     }
     fn as_financial(&self) -> &dyn Financial {

@@ -14,7 +14,7 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
-const MIGRATIONS: [Migration; 27] = [
+const MIGRATIONS: [Migration; 28] = [
     Migration {
         version: 1,
         name: "init",
@@ -176,6 +176,12 @@ const MIGRATIONS: [Migration; 27] = [
         name: "objective_signals",
         sqlite: include_str!("../migrations/sqlite/0027_objective_signals.sql"),
         postgres: include_str!("../migrations/postgres/0027_objective_signals.sql"),
+    },
+    Migration {
+        version: 28,
+        name: "health_findings",
+        sqlite: include_str!("../migrations/sqlite/0028_health_findings.sql"),
+        postgres: include_str!("../migrations/postgres/0028_health_findings.sql"),
     },
 ];
 

@@ -99,12 +99,21 @@ pub struct OwnerLoads {
 /// Participation, counted in the database.
 #[async_trait]
 pub trait Participation: Send + Sync {
-    /// The people of `query`, by name then id, a page at a time: one query per page.
+    /// The people of `query`, by name then id, a page at a time: one query per page. The
+    /// cursor is a `next_cursor` (after a person) or `o:N` (after the first N people).
     async fn participation(
         &self,
         query: &ParticipationQuery,
         page: &PageRequest,
     ) -> StoreResult<Page<PersonParticipation>>;
+
+    /// A page of `query` (as `participation`) with the totals over everyone it covers (as
+    /// `participation_summary`): one query, the people in scope counted once for both.
+    async fn participation_page(
+        &self,
+        query: &ParticipationQuery,
+        page: &PageRequest,
+    ) -> StoreResult<(Page<PersonParticipation>, ParticipationSummary)>;
 
     /// The totals of `query` over everyone it covers (`gap` is ignored): one query.
     async fn participation_summary(
@@ -143,6 +152,15 @@ impl Participation for dyn Store {
         page: &PageRequest,
     ) -> StoreResult<Page<PersonParticipation>> {
         self.as_participation().participation(query, page).await
+    }
+    async fn participation_page(
+        &self,
+        query: &ParticipationQuery,
+        page: &PageRequest,
+    ) -> StoreResult<(Page<PersonParticipation>, ParticipationSummary)> {
+        self.as_participation()
+            .participation_page(query, page)
+            .await
     }
     async fn participation_summary(
         &self,
@@ -282,6 +300,68 @@ fn participation_from(r: &Row) -> StoreResult<PersonParticipation> {
     })
 }
 
+/// The rest of a page's query over `pp` after `FROM pp`: the gap, where the page starts (after
+/// a person, or after the first N people), the order and the limit (one more than the page).
+fn page_of_people(
+    w: &mut Where,
+    query: &ParticipationQuery,
+    page: &PageRequest,
+) -> StoreResult<String> {
+    let limit = clamp(page.limit);
+    {
+        if let Some(gap) = query.gap {
+            let g = gap_sql(w, gap, query.overload);
+            w.add(g);
+        }
+        // `o:N` starts after the first N people (a page by number); `i:ID` after that person.
+        let by_number = page.cursor.as_deref().and_then(|c| c.strip_prefix("o:"));
+        let offset = match by_number {
+            Some(n) => n.parse::<u64>().map_err(|_| StoreError::BadCursor)?,
+            None => 0,
+        };
+        if by_number.is_none() {
+            if let Some(after) = id_cursor(page)? {
+                let a = w.arg(after);
+                w.add(format!(
+                    "(pp.name > (SELECT name FROM people WHERE id = {a}) \
+                     OR (pp.name = (SELECT name FROM people WHERE id = {a}) AND pp.id > {a}))"
+                ));
+            }
+        }
+        Ok(format!(
+            "{} ORDER BY pp.name, pp.id LIMIT {} OFFSET {offset}",
+            w.sql(),
+            limit + 1
+        ))
+    }
+}
+
+/// The totals' `SELECT` over `pp` (one row).
+fn summary_select(w: &mut Where, query: &ParticipationQuery) -> String {
+    let none = gap_sql(w, ParticipationGap::WithoutOkrs, query.overload);
+    let silent = gap_sql(w, ParticipationGap::WithoutCheckIn, query.overload);
+    let over = gap_sql(w, ParticipationGap::Overloaded, query.overload);
+    let count = |p: &str| format!("COALESCE(SUM(CASE WHEN {p} THEN 1 ELSE 0 END), 0)");
+    format!(
+        "SELECT COUNT(*) AS people, {} AS without_okrs, {} AS owners, \
+         {} AS without_check_in, {} AS overloaded FROM pp",
+        count(&none),
+        count("pp.kd > 0"),
+        count(&silent),
+        count(&over),
+    )
+}
+
+fn summary_from(r: &Row) -> StoreResult<ParticipationSummary> {
+    Ok(ParticipationSummary {
+        people: r.int("people")?,
+        without_okrs: r.int("without_okrs")?,
+        key_result_owners: r.int("owners")?,
+        without_check_in: r.int("without_check_in")?,
+        overloaded: r.int("overloaded")?,
+    })
+}
+
 #[async_trait]
 impl Participation for SqlStore {
     async fn participation(
@@ -292,22 +372,10 @@ impl Participation for SqlStore {
         let limit = clamp(page.limit);
         let mut w = Where::default();
         let with = people_in_scope(&mut w, query);
-        if let Some(gap) = query.gap {
-            let g = gap_sql(&mut w, gap, query.overload);
-            w.add(g);
-        }
-        if let Some(after) = id_cursor(page)? {
-            let a = w.arg(after);
-            w.add(format!(
-                "(pp.name > (SELECT name FROM people WHERE id = {a}) \
-                 OR (pp.name = (SELECT name FROM people WHERE id = {a}) AND pp.id > {a}))"
-            ));
-        }
         let sql = format!(
-            "{with}SELECT pp.id, pp.name, pp.title, pp.oo, pp.ko, pp.kd, pp.co, pp.ct, pp.ci FROM pp {} \
-             ORDER BY pp.name, pp.id LIMIT {}",
-            w.sql(),
-            limit + 1
+            "{with}SELECT pp.id, pp.name, pp.title, pp.oo, pp.ko, pp.kd, pp.co, pp.ct, pp.ci \
+             FROM pp {}",
+            page_of_people(&mut w, query, page)?
         );
         let items = self
             .db
@@ -319,35 +387,52 @@ impl Participation for SqlStore {
         Ok(paginate(items, limit, |p| format!("i:{}", p.person_id)))
     }
 
+    async fn participation_page(
+        &self,
+        query: &ParticipationQuery,
+        page: &PageRequest,
+    ) -> StoreResult<(Page<PersonParticipation>, ParticipationSummary)> {
+        let limit = clamp(page.limit);
+        let mut w = Where::default();
+        let with = people_in_scope(&mut w, query);
+        let totals = summary_select(&mut w, query);
+        let rest = page_of_people(&mut w, query, page)?;
+        // The totals' one row, joined to the page's rows (none when the page is empty).
+        let sql = format!(
+            "{with}, sm AS ({totals}), \
+             pg AS (SELECT pp.id, pp.name, pp.title, pp.oo, pp.ko, pp.kd, pp.co, pp.ct, pp.ci \
+               FROM pp {rest}) \
+             SELECT sm.people, sm.without_okrs, sm.owners, sm.without_check_in, sm.overloaded, \
+               pg.id, pg.name, pg.title, pg.oo, pg.ko, pg.kd, pg.co, pg.ct, pg.ci \
+             FROM sm LEFT JOIN pg ON 1 = 1 ORDER BY pg.name, pg.id"
+        );
+        let rows = self.db.fetch_all(&sql, w.args).await?;
+        let mut totals = ParticipationSummary::default();
+        let mut items = vec![];
+        for r in &rows {
+            totals = summary_from(r)?;
+            if r.opt_text("id")?.is_some() {
+                items.push(participation_from(r)?);
+            }
+        }
+        Ok((
+            paginate(items, limit, |p| format!("i:{}", p.person_id)),
+            totals,
+        ))
+    }
+
     async fn participation_summary(
         &self,
         query: &ParticipationQuery,
     ) -> StoreResult<ParticipationSummary> {
         let mut w = Where::default();
         let with = people_in_scope(&mut w, query);
-        let none = gap_sql(&mut w, ParticipationGap::WithoutOkrs, query.overload);
-        let silent = gap_sql(&mut w, ParticipationGap::WithoutCheckIn, query.overload);
-        let over = gap_sql(&mut w, ParticipationGap::Overloaded, query.overload);
-        let count = |p: &str| format!("COALESCE(SUM(CASE WHEN {p} THEN 1 ELSE 0 END), 0)");
-        let sql = format!(
-            "{with}SELECT COUNT(*) AS people, {} AS without_okrs, {} AS owners, \
-             {} AS without_check_in, {} AS overloaded FROM pp",
-            count(&none),
-            count("pp.kd > 0"),
-            count(&silent),
-            count(&over),
-        );
+        let sql = format!("{with}{}", summary_select(&mut w, query));
         let rows = self.db.fetch_all(&sql, w.args).await?;
-        let Some(r) = rows.first() else {
-            return Ok(ParticipationSummary::default());
-        };
-        Ok(ParticipationSummary {
-            people: r.int("people")?,
-            without_okrs: r.int("without_okrs")?,
-            key_result_owners: r.int("owners")?,
-            without_check_in: r.int("without_check_in")?,
-            overloaded: r.int("overloaded")?,
-        })
+        match rows.first() {
+            Some(r) => summary_from(r),
+            None => Ok(ParticipationSummary::default()),
+        }
     }
 
     async fn owner_loads(

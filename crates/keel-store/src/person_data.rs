@@ -11,7 +11,8 @@
 //! - replaced: name and email (by the placeholder), title, manager, roles and time zone (emptied);
 //! - removed: the password, sessions, API tokens, sign-in throttling under their email, every
 //!   1:1 conversation they are one of the two people of, recognition given or received, their
-//!   feedback answers, and the questions of feedback they asked (others' answers stay);
+//!   feedback answers, the questions of feedback they asked (others' answers stay) and the
+//!   health check findings naming them (found again, with the placeholder, by the evaluator);
 //! - in the audit log: the before/after of events about what was removed (and of their person
 //!   record) are cleared, and any other mention of their name or email is replaced by the
 //!   placeholder's. The erase itself is audited without the erased data. This is the one
@@ -144,6 +145,14 @@ impl SqlStore {
         tx.execute_once(
             "DELETE FROM sign_in_throttles WHERE throttle_key = $1",
             args![format!("email:{}", before.email.key())],
+        )
+        .await?;
+        // The health check's stored findings name people in their words: those about them or
+        // naming them go (the evaluator's next round words them again with the placeholder).
+        tx.execute_once(
+            "DELETE FROM health_findings WHERE person_id = $1 \
+             OR message LIKE $2 ESCAPE '\\' OR fix LIKE $2 ESCAPE '\\'",
+            args![id.as_str(), contains_pattern(&before.name)],
         )
         .await?;
         // Any other mention in the audit log: the name as a JSON value, the email anywhere.

@@ -167,6 +167,7 @@ async fn financial_report(
 #[allow(dead_code)]
 pub enum CalibrationBy {
     Team,
+    Person,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -176,13 +177,14 @@ pub struct CalibrationQuery {
     cycle_id: Option<String>,
     /// Only this team's line.
     team_id: Option<String>,
-    /// `team` (the default and only breakdown).
+    /// `team` (the default: teams by name) or `person` (each person's own readings, the worst
+    /// calibrated first; for administrators, champions, analysts and HR, whatever `team_id` says).
     #[param(value_type = Option<CalibrationBy>, inline)]
     by: Option<String>,
     /// `json` (default) or `csv` (every team, streamed); `Accept: text/csv` also selects CSV.
     #[param(value_type = Option<super::audit::ExportFormat>, inline)]
     format: Option<String>,
-    /// How many teams per page (1–500; 50 when absent).
+    /// How many lines per page (1–500; 50 when absent).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     limit: Option<String>,
     /// The `next_cursor` of the previous page.
@@ -206,10 +208,14 @@ async fn calibration_report(
 ) -> ApiResult<Response> {
     // Permission first: a refused reader learns nothing from a 422.
     crate::read::participation::reach(s.store(), &caller).await?;
-    match q.by.as_deref().map(str::trim) {
-        None | Some("") | Some("team") => {}
-        Some(_) => return Err(ApiError::invalid("by", "must be team")),
-    }
+    let people = match q.by.as_deref().map(str::trim) {
+        None | Some("") | Some("team") => false,
+        Some("person") => {
+            crate::access::read_calibration(&caller.person)?;
+            true
+        }
+        Some(_) => return Err(ApiError::invalid("by", "must be team or person")),
+    };
     let csv = wants_csv(q.format.as_deref(), &headers)?;
     let page = page_request(q.limit.as_deref(), q.cursor.as_deref())?;
     let params = TeamCalibrationParams {
@@ -223,9 +229,14 @@ async fn calibration_report(
         ));
     };
     if csv {
-        return Ok(calibration::csv_export(&report.lines));
+        let query = if people {
+            report.people_query()
+        } else {
+            report.query
+        };
+        return Ok(calibration::csv_export(s.store.clone(), Some(query)));
     }
-    Ok(Json(calibration::team_page(report, &page)?).into_response())
+    Ok(Json(calibration::team_page(s.store(), &report, people, &page).await?).into_response())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -4,6 +4,10 @@
 //! page uses) with its last known status, and records the transitions with their notifications
 //! in one transaction.
 //!
+//! Each round also runs the ownership health check a batch of objectives at a time and stores
+//! its findings (`health_findings`), which the health page reads instead of checking the whole
+//! cycle on each request.
+//!
 //! A key result seen for the first time is recorded silently (no flood of news on the first run,
 //! or for work that was already late when Keel started watching). Running it twice in a row
 //! records nothing the second time: the job is idempotent, so a retry is harmless.
@@ -15,8 +19,8 @@ use keel_domain::notification::{Notification, NotificationKind as Kind};
 use keel_domain::rhythm::Status;
 use keel_domain::*;
 use keel_store::{
-    KeyResultSignal, KeyResults, Notifications, ObjectiveFilter, ObjectiveSignal, Objectives,
-    PageRequest, Reader, Store,
+    HealthFindings, KeyResultSignal, KeyResults, Notifications, ObjectiveFilter, ObjectiveSignal,
+    Objectives, PageRequest, Reader, Settings, Store, StoredFinding,
 };
 use std::collections::HashMap;
 
@@ -92,12 +96,77 @@ pub async fn evaluate(
         .into_iter()
         .map(|s| (s.key_result_id.clone(), s))
         .collect();
+    let health = HealthRound {
+        thresholds: store.settings().await?.health,
+        requests: crate::read::health::pending_requests(store).await?,
+    };
     let mut result = Evaluation::default();
     let mut batches = ActiveBatches::new();
     while let Some(batch) = batches.next_of_any_state(store).await? {
-        evaluate_batch(store, now, &known, &batch, &mut result).await?;
+        evaluate_batch(store, now, &known, &health, &batch, &mut result).await?;
     }
     Ok(result)
+}
+
+/// What the health check of every batch of a round shares: the thresholds and the pending
+/// ownership requests (read once a round).
+struct HealthRound {
+    thresholds: HealthThresholds,
+    requests: Vec<OwnershipRequest>,
+}
+
+/// Runs the ownership health check over a batch of objectives (every state, as the check of a
+/// cycle does) and their key results, and stores its findings in their place (the health
+/// page's): every pitfall but owners' overload, which spans batches and is counted by the page.
+async fn record_health_findings(
+    store: &dyn Store,
+    now: chrono::DateTime<chrono::Utc>,
+    health: &HealthRound,
+    assessor: &Assessor,
+    objectives: &[Objective],
+    key_results: &[KeyResult],
+) -> ApiResult<()> {
+    let objective_of: HashMap<&str, &ObjectiveId> = objectives
+        .iter()
+        .map(|o| (o.id.as_str(), &o.id))
+        .chain(key_results.iter().map(|k| (k.id.as_str(), &k.objective_id)))
+        .collect();
+    let requests: Vec<OwnershipRequest> = health
+        .requests
+        .iter()
+        .filter(|r| objective_of.contains_key(r.okr.id()))
+        .cloned()
+        .collect();
+    let stale = crate::read::health::stale_of(assessor, objectives, key_results);
+    let findings = crate::read::health::check_okrs(
+        store,
+        health.thresholds,
+        objectives,
+        key_results,
+        &requests,
+        &stale,
+    )
+    .await?;
+    let stored: Vec<StoredFinding> = findings
+        .into_iter()
+        .filter(|f| f.code != keel_store::OWNER_OVERLOAD)
+        .map(|f| StoredFinding {
+            objective_id: objective_of.get(f.okr.id()).map(|o| (*o).clone()),
+            code: f.code.to_string(),
+            severity: f.severity,
+            okr_title: f.okr_title,
+            person_id: f.person_id,
+            message: f.message,
+            fix: f.fix,
+            evaluated_at: Some(now),
+            person_name: None,
+            owned: 0,
+            okr: f.okr,
+        })
+        .collect();
+    let ids: Vec<ObjectiveId> = objectives.iter().map(|o| o.id.clone()).collect();
+    store.replace_health_findings(&ids, &stored).await?;
+    Ok(())
 }
 
 /// Evaluates the key results of the active objectives of `objectives` against what was
@@ -107,6 +176,7 @@ async fn evaluate_batch(
     store: &dyn Store,
     now: chrono::DateTime<chrono::Utc>,
     known: &HashMap<KeyResultId, KeyResultSignal>,
+    health: &HealthRound,
     objectives: &[Objective],
     result: &mut Evaluation,
 ) -> ApiResult<()> {
@@ -137,7 +207,8 @@ async fn evaluate_batch(
         store.record_key_result_signals(&changed, told).await?;
     }
     let standings = objective_signals(store, now, &assessor, objectives, &key_results, assessed);
-    record_changed_objective_signals(store, &ids, standings.await?).await
+    record_changed_objective_signals(store, &ids, standings.await?).await?;
+    record_health_findings(store, now, health, &assessor, objectives, &key_results).await
 }
 
 /// The signal to record for an active key result assessed `a` now, when it changed from what

@@ -5,19 +5,21 @@
 //! as a probability of success, against whether the key result succeeded (committed at 1.0,
 //! aspirational at 0.7), scored with the Brier score. For `GET /api/v1/cycles/{id}/calibration`
 //! and the report page alike.
+//!
+//! Tallied by the database (`keel_store::CalibrationTallies`: one query per page of lines, the
+//! total riding along), so a page of 50 teams or people costs the same at 100,000 people.
 
-use crate::access;
+use crate::access::{self, PeopleReach};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use keel_domain::calibration::Tally;
 use keel_domain::rhythm::{self, Calibration};
 use keel_domain::*;
 use keel_store::{
-    CheckIns, Cycles, KeyResults, ObjectiveFilter, Objectives, PageRequest, People, Rhythm,
-    Settings, Store, Teams,
+    CalibrationBy, CalibrationQuery, CalibrationSums, CalibrationTallies, Cycles, DynStore,
+    PageRequest, Settings, Store, Teams,
 };
 use serde::Serialize;
-use std::collections::HashMap;
 use utoipa::ToSchema;
 
 /// One person's or team's confidence against the outcomes.
@@ -49,27 +51,31 @@ pub struct CalibrationReport {
     pub teams: Vec<CalibrationLine>,
 }
 
-fn lines(acc: HashMap<String, Tally>, names: &HashMap<String, String>) -> Vec<CalibrationLine> {
-    let mut out: Vec<CalibrationLine> = acc
-        .into_iter()
-        .map(|(id, t)| CalibrationLine {
-            name: names.get(&id).cloned().unwrap_or_default(),
-            id,
-            key_results: t.n,
-            mean_confidence: t.mean_confidence(),
-            success_rate: t.success_rate(),
-            mean_score: t.mean_score(),
-            brier: t.brier(),
-            gap: t.gap(),
-            calibration: t.calibration(),
-        })
-        .collect();
-    out.sort_by(|a, b| b.brier.total_cmp(&a.brier).then(a.name.cmp(&b.name)));
-    out
+/// The line of one person's or team's sums (the domain's `Tally` reads them).
+fn line(s: CalibrationSums) -> CalibrationLine {
+    let t = Tally::from_sums(
+        usize::try_from(s.key_results).unwrap_or(0),
+        s.confidence,
+        s.successes,
+        s.score,
+        s.brier,
+    );
+    CalibrationLine {
+        id: s.id,
+        name: s.name,
+        key_results: t.n,
+        mean_confidence: t.mean_confidence(),
+        success_rate: t.success_rate(),
+        mean_score: t.mean_score(),
+        brier: t.brier(),
+        gap: t.gap(),
+        calibration: t.calibration(),
+    }
 }
 
 /// For a closed cycle: each owner's and team's mean confidence along the way against their key
-/// results' final scores. A constant number of queries (plus one per 500 objectives).
+/// results' final scores. Two queries after the checks (every line of each, tallied by the
+/// database).
 ///
 /// Visibility: the aggregates are computed only from the OKRs the reader may see, so a private
 /// OKR never moves an owner's or a team's line for someone who may not read it (administrators
@@ -85,7 +91,17 @@ pub async fn calibration(
     if cycle.state != CycleState::Closed {
         return Err(ApiError::conflict("cycle_id", not_closed(&cycle)));
     }
-    compute(store, caller, cycle).await
+    let mut query = tally_query(store, caller, &cycle, CalibrationBy::Person).await?;
+    let owners = store.calibration_lines(&query, 0, None).await?;
+    query.by = CalibrationBy::Team;
+    let teams = store.calibration_lines(&query, 0, None).await?;
+    let mut teams: Vec<CalibrationLine> = teams.rows.into_iter().map(line).collect();
+    teams.sort_by(|a, b| b.brier.total_cmp(&a.brier).then(a.name.cmp(&b.name)));
+    Ok(CalibrationReport {
+        cycle,
+        owners: owners.rows.into_iter().map(line).collect(),
+        teams,
+    })
 }
 
 fn not_closed(cycle: &Cycle) -> String {
@@ -95,114 +111,24 @@ fn not_closed(cycle: &Cycle) -> String {
     )
 }
 
-/// The report of a closed cycle, permission already checked.
-async fn compute(store: &dyn Store, caller: &Caller, cycle: Cycle) -> ApiResult<CalibrationReport> {
-    let mut objectives = vec![];
-    let mut page = PageRequest {
-        limit: 500,
-        cursor: None,
-    };
-    loop {
-        let filter = ObjectiveFilter {
-            cycle_id: Some(cycle.id.clone()),
-            ..ObjectiveFilter::new(keel_store::Reader::of(
-                crate::services::visibility::Viewer::of(&caller.person).audience(),
-            ))
-        };
-        let p = store.list_objectives(&filter, &page).await?;
-        objectives.extend(p.items);
-        match p.next_cursor {
-            Some(c) => page.cursor = Some(c),
-            None => break,
-        }
-    }
-    let o_ids: Vec<ObjectiveId> = objectives.iter().map(|o| o.id.clone()).collect();
-    let krs = if o_ids.is_empty() {
-        vec![]
-    } else {
-        store.key_results_of(&o_ids).await?
-    };
-    let kr_ids: Vec<KeyResultId> = krs.iter().map(|k| k.id.clone()).collect();
+/// The store query of a closed cycle's lines, read with the caller's eyes: readings up to the
+/// end of the cycle's last day where the organisation is.
+async fn tally_query(
+    store: &dyn Store,
+    caller: &Caller,
+    cycle: &Cycle,
+    by: CalibrationBy,
+) -> ApiResult<CalibrationQuery> {
     let settings = store.settings().await?;
-    let scores: HashMap<KeyResultId, f64> = store
-        .scores_of(&kr_ids)
-        .await?
-        .into_iter()
-        .map(|s| (s.key_result_id, s.score))
-        .collect();
-    // Each author's last reading of each key result before the close, oldest first so the
-    // last one seen wins; and the key result's last reading of anyone, for its teams.
-    let mut by_author: HashMap<(KeyResultId, PersonId), f64> = HashMap::new();
-    let mut latest: HashMap<KeyResultId, f64> = HashMap::new();
-    let mut check_ins = store.check_ins_of(&kr_ids).await?;
-    check_ins.sort_by_key(|c| c.at);
-    for c in check_ins {
-        if settings.local_date(c.at) > cycle.ends_on {
-            continue;
-        }
-        let p = rhythm::confidence_share(c.scale, c.confidence.value());
-        if let Some(author) = c.author_id {
-            by_author.insert((c.key_result_id.clone(), author), p);
-        }
-        latest.insert(c.key_result_id, p);
-    }
-    let objective_of: HashMap<&ObjectiveId, &Objective> =
-        objectives.iter().map(|o| (&o.id, o)).collect();
-    let krs_by_id: HashMap<&KeyResultId, &KeyResult> = krs.iter().map(|k| (&k.id, k)).collect();
-    let outcome = |kr: &KeyResult| -> Option<(f64, bool)> {
-        let score = *scores.get(&kr.id)?;
-        let o = objective_of.get(&kr.objective_id)?;
-        Some((
-            score,
-            rhythm::is_success(score, o.kind == ObjectiveKind::Aspirational),
-        ))
-    };
-    let (mut owners, mut teams): (HashMap<String, Tally>, HashMap<String, Tally>) =
-        Default::default();
-    let mut person_ids = vec![];
-    let mut team_ids = vec![];
-    for ((kr_id, author), p) in by_author {
-        let Some((score, ok)) = krs_by_id.get(&kr_id).and_then(|k| outcome(k)) else {
-            continue;
-        };
-        owners
-            .entry(author.to_string())
-            .or_default()
-            .add(p, score, ok);
-        person_ids.push(author);
-    }
-    for kr in &krs {
-        let (Some((score, ok)), Some(p)) = (outcome(kr), latest.get(&kr.id)) else {
-            continue;
-        };
-        let ts = if kr.team_ids.is_empty() {
-            objective_of
-                .get(&kr.objective_id)
-                .map(|o| o.team_ids.as_slice())
-                .unwrap_or(&[])
-        } else {
-            &kr.team_ids
-        };
-        for t in ts {
-            teams.entry(t.to_string()).or_default().add(*p, score, ok);
-            team_ids.push(t.clone());
-        }
-    }
-    person_ids.sort();
-    person_ids.dedup();
-    team_ids.sort();
-    team_ids.dedup();
-    let mut names: HashMap<String, String> = HashMap::new();
-    for p in store.people_by_ids(&person_ids).await? {
-        names.insert(p.id.to_string(), p.name);
-    }
-    for t in store.teams_by_ids(&team_ids).await? {
-        names.insert(t.id.to_string(), t.name);
-    }
-    Ok(CalibrationReport {
-        cycle,
-        owners: lines(owners, &names),
-        teams: lines(teams, &names),
+    Ok(CalibrationQuery {
+        reader: keel_store::Reader::of(
+            crate::services::visibility::Viewer::of(&caller.person).audience(),
+        ),
+        cycle_id: cycle.id.clone(),
+        until: rhythm::end_of_day(&settings, cycle.ends_on),
+        by,
+        team_id: None,
+        led_by: None,
     })
 }
 
@@ -214,32 +140,46 @@ pub struct TeamCalibrationParams {
     pub team_id: Option<String>,
 }
 
-/// A page of the calibration report by team.
+/// A page of the calibration report by team (or, `by=person`, by person).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TeamCalibrationReport {
     pub cycle_id: CycleId,
     /// The team it is narrowed to, if any.
     pub team_id: Option<TeamId>,
-    /// Teams with a line in the whole report (every page), within the reader's reach.
+    /// Lines in the whole report (every page), within the reader's reach: teams (or people).
     pub teams: usize,
     /// Teams by name: each team's key results (or, when a key result names no team, its
-    /// objective's), their last confidence before the close against success.
+    /// objective's), their last confidence before the close against success. By person: the
+    /// readings each person gave, the worst calibrated (highest Brier score) first.
     pub items: Vec<CalibrationLine>,
     /// Pass as `cursor` to get the next page; null on the last page.
     pub next_cursor: Option<String>,
 }
 
-/// The by-team report, checked and computed whole (every line the reader may see, by name):
-/// the page, the API and the CSV cut it.
+/// The by-team report, checked: the cycle and the store query its pages, CSV and people's
+/// section are read with.
 pub struct TeamCalibration {
     pub cycle: Cycle,
     /// The closed cycles, newest first (for the page's choice).
     pub cycles: Vec<Cycle>,
     pub team: Option<Team>,
-    pub lines: Vec<CalibrationLine>,
-    /// The people's lines, for the page of a reader who may read them
-    /// (`access::read_calibration`; empty for anyone else).
-    pub owners: Vec<CalibrationLine>,
+    /// The teams' lines, within the reader's reach.
+    pub query: CalibrationQuery,
+    /// Whether the reader may read people's lines (`access::read_calibration`).
+    pub reads_people: bool,
+}
+
+impl TeamCalibration {
+    /// The query of the people's lines (whatever the team asked for: a person's readings are
+    /// theirs, not a team's), for a reader who `reads_people`.
+    pub fn people_query(&self) -> CalibrationQuery {
+        CalibrationQuery {
+            by: CalibrationBy::Person,
+            team_id: None,
+            led_by: None,
+            ..self.query.clone()
+        }
+    }
 }
 
 /// The calibration of each team in a closed cycle, for the same readers as the participation
@@ -292,52 +232,69 @@ pub async fn by_team(
             cycle
         }
     };
-    let report = compute(store, caller, cycle).await?;
-    let mut lines: Vec<CalibrationLine> = report
-        .teams
-        .into_iter()
-        .filter(|l| {
-            let id = TeamId::from_string(l.id.clone());
-            reach.covers(&id) && team.as_ref().is_none_or(|t| t.id == id)
-        })
-        .collect();
-    lines.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
-    let owners = if access::read_calibration(&caller.person).is_ok() {
-        report.owners
-    } else {
-        vec![]
-    };
+    let mut query = tally_query(store, caller, &cycle, CalibrationBy::Team).await?;
+    query.team_id = team.as_ref().map(|t| t.id.clone());
+    if let PeopleReach::LedTeams(_) = reach {
+        query.led_by = Some(caller.person.id.clone());
+    }
     Ok(Some(TeamCalibration {
-        cycle: report.cycle,
+        cycle,
         cycles,
         team,
-        lines,
-        owners,
+        query,
+        reads_people: access::read_calibration(&caller.person).is_ok(),
     }))
 }
 
-/// A page of the lines (by name), the cursor being how many came before: `o:N`.
-pub fn team_page(report: TeamCalibration, page: &PageRequest) -> ApiResult<TeamCalibrationReport> {
-    let skip = match page.cursor.as_deref() {
-        None => 0,
+/// Where a page starts, from its cursor (`o:N`, how many lines came before).
+pub fn offset_of(page: &PageRequest) -> ApiResult<u64> {
+    match page.cursor.as_deref() {
+        None => Ok(0),
         Some(c) => c
             .strip_prefix("o:")
-            .and_then(|n| n.parse::<usize>().ok())
-            .filter(|n| *n <= report.lines.len())
+            .and_then(|n| n.parse::<u64>().ok())
             .ok_or_else(|| {
                 ApiError::invalid("cursor", "not a cursor from a previous page of this list")
-            })?,
+            }),
+    }
+}
+
+/// A page of the lines of `query` (one query), with how many there are in all.
+pub async fn lines_page(
+    store: &dyn Store,
+    query: &CalibrationQuery,
+    page: &PageRequest,
+) -> ApiResult<(Vec<CalibrationLine>, usize, Option<String>)> {
+    let skip = offset_of(page)?;
+    let found = store
+        .calibration_lines(query, skip, Some(page.limit))
+        .await?;
+    let total = usize::try_from(found.total).unwrap_or(0);
+    let items: Vec<CalibrationLine> = found.rows.into_iter().map(line).collect();
+    let next = skip + items.len() as u64;
+    let more = !items.is_empty() && next < found.total as u64;
+    Ok((items, total, more.then(|| format!("o:{next}"))))
+}
+
+/// A page of the report's lines: the teams', or the people's for `people`.
+pub async fn team_page(
+    store: &dyn Store,
+    report: &TeamCalibration,
+    people: bool,
+    page: &PageRequest,
+) -> ApiResult<TeamCalibrationReport> {
+    let query = if people {
+        report.people_query()
+    } else {
+        report.query.clone()
     };
-    let teams = report.lines.len();
-    let limit = page.limit as usize;
-    let items: Vec<CalibrationLine> = report.lines.into_iter().skip(skip).take(limit).collect();
-    let next = skip + items.len();
+    let (items, teams, next_cursor) = lines_page(store, &query, page).await?;
     Ok(TeamCalibrationReport {
-        cycle_id: report.cycle.id,
-        team_id: report.team.map(|t| t.id),
+        cycle_id: report.cycle.id.clone(),
+        team_id: report.team.as_ref().map(|t| t.id.clone()),
         teams,
         items,
-        next_cursor: (next < teams).then(|| format!("o:{next}")),
+        next_cursor,
     })
 }
 
@@ -353,32 +310,38 @@ pub const CSV_HEADER: [&str; 8] = [
     "team id",
 ];
 
-/// The by-team report's lines as CSV (every line the reader may see; one line per team, so it
-/// is written in one piece).
-pub fn csv_export(lines: &[CalibrationLine]) -> axum::response::Response {
-    let records: Vec<Vec<String>> = lines
-        .iter()
-        .map(|l| {
-            vec![
-                l.name.clone(),
-                l.key_results.to_string(),
-                format!("{:.4}", l.mean_confidence),
-                format!("{:.4}", l.success_rate),
-                format!("{:.4}", l.mean_score),
-                format!("{:.4}", l.brier),
-                match l.calibration {
-                    Calibration::OverConfident => "over-confident",
-                    Calibration::Calibrated => "calibrated",
-                    Calibration::UnderConfident => "under-confident",
-                }
-                .to_string(),
-                l.id.clone(),
-            ]
-        })
-        .collect();
-    let mut records = Some(records);
-    super::csv::stream("calibration-by-team.csv", &CSV_HEADER, move |_| {
-        let page = records.take().unwrap_or_default();
-        async move { Ok((page, None)) }
+/// One line as a CSV record (fields unquoted; `read::csv` quotes and defuses them).
+fn csv_record(l: &CalibrationLine) -> Vec<String> {
+    vec![
+        l.name.clone(),
+        l.key_results.to_string(),
+        format!("{:.4}", l.mean_confidence),
+        format!("{:.4}", l.success_rate),
+        format!("{:.4}", l.mean_score),
+        format!("{:.4}", l.brier),
+        match l.calibration {
+            Calibration::OverConfident => "over-confident",
+            Calibration::Calibrated => "calibrated",
+            Calibration::UnderConfident => "under-confident",
+        }
+        .to_string(),
+        l.id.clone(),
+    ]
+}
+
+/// Every line of `query` as CSV, streamed 500 lines at a time (one query a page); `None`
+/// writes only the header (no cycle is closed yet: nothing is scored).
+pub fn csv_export(store: DynStore, query: Option<CalibrationQuery>) -> axum::response::Response {
+    let query = query.map(std::sync::Arc::new);
+    super::csv::stream("calibration-by-team.csv", &CSV_HEADER, move |cursor| {
+        let (store, query) = (store.clone(), query.clone());
+        async move {
+            let Some(query) = query else {
+                return Ok((vec![], None));
+            };
+            let page = PageRequest { limit: 500, cursor };
+            let (items, _, next) = lines_page(store.as_ref(), &query, &page).await?;
+            Ok::<_, ApiError>((items.iter().map(csv_record).collect(), next))
+        }
     })
 }

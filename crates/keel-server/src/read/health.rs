@@ -1,6 +1,13 @@
 //! The ownership health check over one cycle (the doctrine's "The pitfalls", detected), for the
 //! API, `keel lint` and the web UI alike; and the health page, which links each finding to the
 //! objective page that fixes it.
+//!
+//! The API and `keel lint` check the cycle now (`for_cycle`). The health page reads what the
+//! hourly evaluator found with the same check (`check_okrs`, a batch of objectives at a time,
+//! stored in `health_findings`), counted by pitfall and paged by the database with the reader's
+//! eyes, and says when: at 100,000 people checking the whole cycle on each page view is too
+//! slow. Owners' overload, which counts OKRs across objectives, is counted live from the OKRs
+//! the reader may see.
 
 use super::lists::{cycles, pick_cycle};
 use crate::access;
@@ -10,8 +17,8 @@ use crate::services::visibility::Viewer;
 use keel_domain::health::{self, Finding, HealthInput, Severity};
 use keel_domain::*;
 use keel_store::{
-    Cycles, KeyResults, ObjectiveFilter, Objectives, Ownership, OwnershipRequestFilter,
-    PageRequest, People, Settings, Store, Teams,
+    Cycles, Dashboards, HealthFindings, KeyResults, ObjectiveFilter, Objectives, Ownership,
+    OwnershipRequestFilter, PageRequest, People, Settings, Store, Teams,
 };
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -130,33 +137,46 @@ pub async fn for_cycle(
         store.key_results_of(&ids).await?
     };
 
-    let mut people_ids: HashSet<PersonId> = HashSet::new();
-    let mut team_ids: HashSet<TeamId> = HashSet::new();
-    for o in &objectives {
-        people_ids.insert(o.owner_id.clone());
-        people_ids.extend(o.contributor_ids.iter().cloned());
-        team_ids.extend(o.team_ids.iter().cloned());
-    }
-    for k in &key_results {
-        people_ids.insert(k.owner_id.clone());
-        people_ids.extend(k.contributor_ids.iter().cloned());
-        team_ids.extend(k.team_ids.iter().cloned());
-    }
-    let people_ids: Vec<PersonId> = people_ids.into_iter().collect();
-    let people: HashMap<PersonId, Person> = store
-        .people_by_ids(&people_ids)
-        .await?
-        .into_iter()
-        .map(|p| (p.id.clone(), p))
-        .collect();
-    let team_ids: Vec<TeamId> = team_ids.into_iter().collect();
-    let teams = store.teams_by_ids(&team_ids).await?;
-
     let okr_ids: HashSet<&str> = objectives
         .iter()
         .map(|o| o.id.as_str())
         .chain(key_results.iter().map(|k| k.id.as_str()))
         .collect();
+    let requests: Vec<OwnershipRequest> = pending_requests(store)
+        .await?
+        .into_iter()
+        .filter(|r| okr_ids.contains(r.okr.id()))
+        .collect();
+    // Stale is the status's own verdict (one definition, `rhythm::is_stale`).
+    let assessor =
+        crate::services::rhythm::Assessor::load(store, &objectives, &key_results).await?;
+    let stale = stale_of(&assessor, &objectives, &key_results);
+    let findings = check_okrs(
+        store,
+        settings.health,
+        &objectives,
+        &key_results,
+        &requests,
+        &stale,
+    )
+    .await?;
+    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+    Ok(HealthReport {
+        next_cursor: None,
+        people: vec![],
+        counts: HealthCounts {
+            error: count(Severity::Error),
+            warning: count(Severity::Warning),
+            info: count(Severity::Info),
+        },
+        cycle,
+        findings,
+    })
+}
+
+/// Every pending ownership request (500 a query): the check's "not accepted after so many
+/// days" counts from when each was made.
+pub async fn pending_requests(store: &dyn Store) -> ApiResult<Vec<OwnershipRequest>> {
     let mut requests = vec![];
     let mut page = PageRequest {
         limit: 500,
@@ -172,46 +192,73 @@ pub async fn for_cycle(
                 &page,
             )
             .await?;
-        requests.extend(p.items.into_iter().filter(|r| okr_ids.contains(r.okr.id())));
+        requests.extend(p.items);
         match p.next_cursor {
             Some(c) => page.cursor = Some(c),
             None => break,
         }
     }
-    // Stale is the status's own verdict (one definition, `rhythm::is_stale`).
-    let assessor =
-        crate::services::rhythm::Assessor::load(store, &objectives, &key_results).await?;
+    Ok(requests)
+}
+
+/// The key results whose status is stale, with how many days their owner has been silent.
+pub fn stale_of(
+    assessor: &crate::services::rhythm::Assessor,
+    objectives: &[Objective],
+    key_results: &[KeyResult],
+) -> HashMap<KeyResultId, i64> {
     let by_id: HashMap<&ObjectiveId, &Objective> = objectives.iter().map(|o| (&o.id, o)).collect();
-    let stale: HashMap<KeyResultId, i64> = key_results
+    key_results
         .iter()
         .filter_map(|k| {
             let a = assessor.key_result(k, by_id.get(&k.objective_id)?);
             (a.status == keel_domain::rhythm::Status::Stale)
                 .then(|| (k.id.clone(), a.days_since_check_in))
         })
+        .collect()
+}
+
+/// The check (`keel_domain::health::check`) over these objectives and key results, reading
+/// their people and teams (two queries): for a cycle, and for the evaluator's batches.
+pub async fn check_okrs(
+    store: &dyn Store,
+    thresholds: HealthThresholds,
+    objectives: &[Objective],
+    key_results: &[KeyResult],
+    requests: &[OwnershipRequest],
+    stale: &HashMap<KeyResultId, i64>,
+) -> ApiResult<Vec<Finding>> {
+    let mut people_ids: HashSet<PersonId> = HashSet::new();
+    let mut team_ids: HashSet<TeamId> = HashSet::new();
+    for o in objectives {
+        people_ids.insert(o.owner_id.clone());
+        people_ids.extend(o.contributor_ids.iter().cloned());
+        team_ids.extend(o.team_ids.iter().cloned());
+    }
+    for k in key_results {
+        people_ids.insert(k.owner_id.clone());
+        people_ids.extend(k.contributor_ids.iter().cloned());
+        team_ids.extend(k.team_ids.iter().cloned());
+    }
+    let people_ids: Vec<PersonId> = people_ids.into_iter().collect();
+    let people: HashMap<PersonId, Person> = store
+        .people_by_ids(&people_ids)
+        .await?
+        .into_iter()
+        .map(|p| (p.id.clone(), p))
         .collect();
-    let findings = health::check(&HealthInput {
+    let team_ids: Vec<TeamId> = team_ids.into_iter().collect();
+    let teams = store.teams_by_ids(&team_ids).await?;
+    Ok(health::check(&HealthInput {
         now: chrono::Utc::now(),
-        thresholds: settings.health,
-        objectives: &objectives,
-        key_results: &key_results,
+        thresholds,
+        objectives,
+        key_results,
         people: &people,
         teams: &teams,
-        requests: &requests,
-        stale: &stale,
-    });
-    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
-    Ok(HealthReport {
-        next_cursor: None,
-        people: vec![],
-        counts: HealthCounts {
-            error: count(Severity::Error),
-            warning: count(Severity::Warning),
-            info: count(Severity::Info),
-        },
-        cycle,
-        findings,
-    })
+        requests,
+        stale,
+    }))
 }
 
 /// Keeps one page of the report's findings (the API's list), the cursor being how many came
@@ -311,6 +358,9 @@ pub struct HealthPage {
     pub more: bool,
     /// Findings about people (`people_findings`).
     pub people: Vec<PeopleFinding>,
+    /// When the evaluator found the findings listed (its last round; `None` before its first).
+    /// Owners' overload is counted as of now.
+    pub evaluated_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// What the health page lists: one pitfall's findings (by its code) or all, page `page` (from 1).
@@ -321,23 +371,22 @@ pub struct HealthListing {
 }
 
 /// The pitfalls found, with how many of each: errors first, then the most frequent.
-fn pitfalls(findings: &[Finding]) -> Vec<PitfallCount> {
-    let mut by: HashMap<&'static str, PitfallCount> = HashMap::new();
-    for f in findings {
-        by.entry(f.code)
-            .or_insert(PitfallCount {
-                code: f.code,
-                severity: f.severity,
-                count: 0,
-            })
-            .count += 1;
-    }
+fn pitfalls(counts: &[keel_store::PitfallCount]) -> Vec<PitfallCount> {
     let rank = |s: Severity| match s {
         Severity::Error => 0,
         Severity::Warning => 1,
         Severity::Info => 2,
     };
-    let mut out: Vec<PitfallCount> = by.into_values().collect();
+    let mut out: Vec<PitfallCount> = counts
+        .iter()
+        .filter_map(|c| {
+            Some(PitfallCount {
+                code: health::CODES.iter().find(|k| **k == c.code)?,
+                severity: c.severity,
+                count: usize::try_from(c.count).unwrap_or(0),
+            })
+        })
+        .collect();
     out.sort_by(|a, b| {
         rank(a.severity)
             .cmp(&rank(b.severity))
@@ -347,10 +396,34 @@ fn pitfalls(findings: &[Finding]) -> Vec<PitfallCount> {
     out
 }
 
-/// The health findings of a cycle: the counts and pitfalls over all of them, and one page of
-/// them (of one pitfall, if asked) each with its objective, person and teams. Only the page's
-/// findings are linked (their OKRs and teams read by id), so the page costs the check plus a
-/// few queries, whatever the number of findings.
+/// A stored finding as the check words it (an overload worded now, from its count).
+fn finding_of(f: keel_store::StoredFinding, overload: u32) -> Option<Finding> {
+    let code = *health::CODES.iter().find(|k| **k == f.code)?;
+    let (message, fix) = if code == keel_store::OWNER_OVERLOAD {
+        let name = f.person_name.unwrap_or_default();
+        (
+            health::overload_message(&name, f.owned, overload),
+            health::OVERLOAD_FIX.to_string(),
+        )
+    } else {
+        (f.message, f.fix)
+    };
+    Some(Finding {
+        code,
+        severity: f.severity,
+        okr: f.okr,
+        okr_title: f.okr_title,
+        person_id: f.person_id,
+        message,
+        fix,
+    })
+}
+
+/// The health findings of a cycle as the evaluator last found them (`keel_store::HealthFindings`,
+/// with the reader's eyes): the counts and pitfalls over all of them, and one page of them (of
+/// one pitfall, if asked) each with its objective, person and teams. A constant number of
+/// queries whatever the size of the organisation: the counts, the page, its OKRs, people and
+/// teams by id.
 pub async fn health_page(
     store: &dyn Store,
     caller: &Caller,
@@ -374,15 +447,13 @@ pub async fn health_page(
         page: listing.page.max(1),
         more: false,
         people: vec![],
+        evaluated_at: None,
     };
     let Some(c) = cycle else {
         return Ok(page);
     };
-    let report = for_cycle(store, &viewer, &c.id).await?;
-    page.people = people_findings(store, caller, &c.id).await?;
-    page.pitfalls = pitfalls(&report.findings);
-    page.counts = report.counts;
-    if let Some(code) = listing.pitfall.as_deref().filter(|p| !p.is_empty()) {
+    let code = listing.pitfall.clone().filter(|p| !p.is_empty());
+    if let Some(code) = code.as_deref() {
         if !health::CODES.contains(&code) {
             return Err(ApiError::invalid(
                 "pitfall",
@@ -390,16 +461,40 @@ pub async fn health_page(
             ));
         }
     }
+    let overload = store.settings().await?.health.owner_overload;
+    let query = keel_store::HealthQuery {
+        reader: keel_store::Reader::of(viewer.audience()),
+        cycle_id: c.id.clone(),
+        code,
+        overload,
+    };
+    let counts = store.health_counts(&query).await?;
+    let last_round = store.last_finished(crate::jobs::EVALUATE).await?;
+    page.evaluated_at = counts.evaluated_at.max(last_round);
+    page.people = people_findings(store, caller, &c.id).await?;
+    page.pitfalls = pitfalls(&counts.pitfalls);
+    let sum = |s: Severity| {
+        page.pitfalls
+            .iter()
+            .filter(|p| p.severity == s)
+            .map(|p| p.count)
+            .sum()
+    };
+    page.counts = HealthCounts {
+        error: sum(Severity::Error),
+        warning: sum(Severity::Warning),
+        info: sum(Severity::Info),
+    };
     let skip = (page.page - 1) * FINDINGS_PER_PAGE;
-    let mut chosen = report.findings.into_iter().filter(|f| {
-        listing
-            .pitfall
-            .as_deref()
-            .filter(|p| !p.is_empty())
-            .is_none_or(|p| f.code == p)
-    });
-    let shown: Vec<Finding> = chosen.by_ref().skip(skip).take(FINDINGS_PER_PAGE).collect();
-    page.more = chosen.next().is_some();
+    let rows = store
+        .health_findings(&query, skip as u64, FINDINGS_PER_PAGE as u32 + 1)
+        .await?;
+    page.more = rows.len() > FINDINGS_PER_PAGE;
+    let shown: Vec<Finding> = rows
+        .into_iter()
+        .take(FINDINGS_PER_PAGE)
+        .filter_map(|f| finding_of(f, overload))
+        .collect();
     page.findings = link_page(store, shown).await?;
     page.cycle = Some(c);
     Ok(page)

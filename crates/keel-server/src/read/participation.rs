@@ -218,14 +218,15 @@ pub async fn reach(store: &dyn Store, caller: &Caller) -> ApiResult<PeopleReach>
     access::read_participation(&caller.person, || led)
 }
 
-/// A page of people and the totals, for a prepared query: two queries.
+/// A page of people and the totals, for a prepared query: one query (the people in scope are
+/// counted once for both).
 pub async fn page(
     store: &dyn Store,
     prepared: &Prepared,
     page: &PageRequest,
 ) -> ApiResult<ParticipationReport> {
-    let totals = store.participation_summary(&prepared.query).await?;
-    let Page { items, next_cursor } = store.participation(&prepared.query, page).await?;
+    let (Page { items, next_cursor }, totals) =
+        store.participation_page(&prepared.query, page).await?;
     let overload = prepared.query.overload;
     Ok(ParticipationReport {
         cycle_id: prepared.cycle.id.clone(),

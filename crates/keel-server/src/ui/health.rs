@@ -142,6 +142,8 @@ struct HealthPage {
     /// Whether the reader may open the calibration report (linked from here: no other page
     /// leads to it).
     calibration: bool,
+    /// When the findings were found, in words (the evaluator's hourly round).
+    freshness: String,
 }
 
 impl HealthPage {
@@ -198,6 +200,20 @@ fn listing(q: &HealthQuery) -> Result<health::HealthListing, (&'static str, Stri
         pitfall: q.pitfall.clone().filter(|p| !p.trim().is_empty()),
         page,
     })
+}
+
+/// When the findings listed were found, in words: the check runs every hour, not on each view.
+fn freshness(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    match at {
+        Some(at) => format!(
+            "Found as of {} (the check runs every hour; owners' overload is counted now). \
+             A fix shows here after the next run.",
+            super::format::when(at)
+        ),
+        None => "The check runs every hour and has not run yet: its findings show here after \
+                 its first run."
+            .into(),
+    }
 }
 
 /// `GET /health`.
@@ -291,6 +307,7 @@ pub async fn health(
         infos: report.counts.info,
         people,
         calibration: crate::access::read_calibration(&caller.person).is_ok(),
+        freshness: freshness(report.evaluated_at),
         showing: if findings.is_empty() || of <= per {
             String::new()
         } else {

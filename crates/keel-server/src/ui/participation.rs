@@ -1,7 +1,8 @@
 //! The participation report page (`/reports/participation`) and its CSV download
 //! (`/reports/participation/export`): who takes part in a cycle's OKRs, for HR and team leads.
 //! The figures and the list come from `read::participation`, as the API's do; a person list is
-//! a page of 100 with a link to the next (the totals cover everyone).
+//! a page of 50 ("People 51 to 100 of 4,210") with links to the previous and next pages (the
+//! totals cover everyone, counted by the database).
 
 use super::company::{cycle_choices, Choice};
 use super::{render, Layout, SignedIn, UiError};
@@ -20,7 +21,7 @@ use keel_store::PageRequest;
 use serde::Deserialize;
 
 /// People shown per page.
-const PER_PAGE: u32 = 100;
+const PER_PAGE: u32 = 50;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -36,7 +37,8 @@ pub struct ReportQuery {
     #[serde(rename = "team_id.find")]
     team_find: Option<String>,
     gap: Option<String>,
-    cursor: Option<String>,
+    /// The page of people (from 1).
+    page: Option<String>,
 }
 
 impl ReportQuery {
@@ -48,13 +50,14 @@ impl ReportQuery {
         }
     }
 
-    /// The query string of the same selection, with `extra` pairs (a cursor).
-    fn link(&self, path: &str, cycle_id: &str, gap: Option<&str>, cursor: Option<&str>) -> String {
+    /// The query string of the same selection, on page `page` (the first when `None`).
+    fn link(&self, path: &str, cycle_id: &str, gap: Option<&str>, page: Option<u64>) -> String {
+        let page = page.filter(|p| *p > 1).map(|p| p.to_string());
         let pairs: Vec<(&str, &str)> = [
             ("cycle_id", Some(cycle_id)),
             ("team_id", self.team_id.as_deref()),
             ("gap", gap),
-            ("cursor", cursor),
+            ("page", page.as_deref()),
         ]
         .into_iter()
         .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| (k, v)))
@@ -132,6 +135,9 @@ struct ParticipationPage {
     /// What the list shows, in words.
     listing: String,
     rows: Vec<Row>,
+    /// "People 51 to 100 of 4,210."
+    showing: String,
+    previous_href: Option<String>,
     next_href: Option<String>,
     csv_href: String,
 }
@@ -177,6 +183,22 @@ fn figures(q: &ReportQuery, cycle_id: &str, t: &ParticipationTotals, overload: u
     ]
 }
 
+/// "People 51 to 100 of 4,210." (or where the list ends when the page is past it).
+fn showing(page: u64, shown: usize, of: i64) -> String {
+    let num = |n: u64| super::format::num(n as f64);
+    let of = u64::try_from(of).unwrap_or(0);
+    if shown == 0 {
+        return if of == 0 {
+            String::new()
+        } else {
+            format!("No one on this page: the list has {} people.", num(of))
+        };
+    }
+    let first = (page - 1) * u64::from(PER_PAGE) + 1;
+    let last = first + shown as u64 - 1;
+    format!("People {} to {} of {}.", num(first), num(last), num(of))
+}
+
 /// The readable message of a refused filter, and which field it belongs to.
 fn readable(e: &FieldError) -> (&'static str, String) {
     match e.field.as_str() {
@@ -186,10 +208,7 @@ fn readable(e: &FieldError) -> (&'static str, String) {
         ),
         "team_id" => ("team_id", super::company::team_error(e)),
         "gap" => ("gap", "Choose whom to show from the list.".into()),
-        "cursor" => (
-            "",
-            "That link to the next page has expired: start from the first page.".into(),
-        ),
+        "page" => ("", "The page must be a whole number from 1.".into()),
         _ => ("", e.message.clone()),
     }
 }
@@ -239,18 +258,24 @@ pub async fn page(
         figures: vec![],
         listing: String::new(),
         rows: vec![],
+        showing: String::new(),
+        previous_href: None,
         next_href: None,
         csv_href: String::new(),
     };
-    let prepared = match team {
-        Err(e) => Err(e),
-        Ok(_) => participation::prepare(store, &caller, &q.params()).await,
+    let (number, page_error) = match crate::read::ownership_map::parse_page(q.page.as_deref()) {
+        Ok(n) => (n, None),
+        Err(e) => (1, Some(e)),
+    };
+    let prepared = match (team, page_error) {
+        (Err(e), _) | (Ok(_), Some(e)) => Err(e),
+        (Ok(_), None) => participation::prepare(store, &caller, &q.params()).await,
     };
     let found = match prepared {
         Ok(Some(prepared)) => {
             let request = PageRequest {
                 limit: PER_PAGE,
-                cursor: q.cursor.clone().filter(|c| !c.is_empty()),
+                cursor: Some(format!("o:{}", (number - 1) * u64::from(PER_PAGE))),
             };
             participation::page(store, &prepared, &request)
                 .await
@@ -275,10 +300,19 @@ pub async fn page(
                 None => "Everyone",
             }
             .to_string();
+            let listed = match gap {
+                Some("without_okrs") => report.totals.without_okrs,
+                Some("without_check_in") => report.totals.without_check_in,
+                Some(_) => report.totals.overloaded,
+                None => report.totals.people,
+            };
+            page.showing = showing(number, report.items.len(), listed);
+            page.previous_href = (number > 1)
+                .then(|| q.link("/reports/participation", &cycle_id, gap, Some(number - 1)));
             page.next_href = report
                 .next_cursor
                 .as_deref()
-                .map(|c| q.link("/reports/participation", &cycle_id, gap, Some(c)));
+                .map(|_| q.link("/reports/participation", &cycle_id, gap, Some(number + 1)));
             page.csv_href = q.link("/reports/participation/export", &cycle_id, gap, None);
             page.rows = report.items.into_iter().map(row).collect();
         }

@@ -109,15 +109,30 @@ pub struct Line {
     pub calibration: &'static str,
 }
 
+/// Lines shown per page, in each section.
+const LINES_PER_PAGE: u32 = 50;
+
+/// One section of the report (people or teams): a page of its lines.
+pub struct Section {
+    pub title: &'static str,
+    pub lines: Vec<Line>,
+    /// "Teams 51 to 100 of 1,573."
+    pub showing: String,
+    pub previous_href: Option<String>,
+    pub next_href: Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "calibration.html")]
 struct CalibrationPage {
     layout: Layout,
     cycles: Vec<Choice>,
     cycle_error: Option<String>,
+    /// A refused page number.
+    error: Option<String>,
     cycle_name: String,
-    /// ("Owners", lines) and ("Teams", lines).
-    sections: Vec<(&'static str, Vec<Line>)>,
+    /// People (for those who may read them), then teams.
+    sections: Vec<Section>,
     /// The teams' CSV download, once a cycle is shown.
     csv_href: String,
 }
@@ -126,6 +141,9 @@ struct CalibrationPage {
 pub struct CalibrationQuery {
     cycle_id: Option<String>,
     team_id: Option<String>,
+    /// The page of people, and of teams (from 1).
+    people_page: Option<String>,
+    teams_page: Option<String>,
 }
 
 impl CalibrationQuery {
@@ -135,6 +153,47 @@ impl CalibrationQuery {
             team_id: self.team_id.clone(),
         }
     }
+}
+
+/// A page of one section's lines: `people` or teams, page `number` (from 1), with links to
+/// the pages around it that keep the other section's page (`link(number)`).
+async fn section(
+    store: &dyn keel_store::Store,
+    report: &calibration::TeamCalibration,
+    people: bool,
+    number: u64,
+    link: impl Fn(u64) -> String,
+) -> Result<Section, ApiError> {
+    let request = keel_store::PageRequest {
+        limit: LINES_PER_PAGE,
+        cursor: Some(format!("o:{}", (number - 1) * u64::from(LINES_PER_PAGE))),
+    };
+    let found = calibration::team_page(store, report, people, &request).await?;
+    let (title, noun) = if people {
+        ("Owners", "People")
+    } else {
+        ("Teams", "Teams")
+    };
+    let num = |n: u64| super::format::num(n as f64);
+    let first = (number - 1) * u64::from(LINES_PER_PAGE) + 1;
+    let showing = if found.items.is_empty() {
+        String::new()
+    } else {
+        let last = first + found.items.len() as u64 - 1;
+        format!(
+            "{noun} {} to {} of {}.",
+            num(first),
+            num(last),
+            num(found.teams as u64)
+        )
+    };
+    Ok(Section {
+        title,
+        lines: lines(&found.items),
+        showing,
+        previous_href: (number > 1).then(|| link(number - 1)),
+        next_href: found.next_cursor.as_ref().map(|_| link(number + 1)),
+    })
 }
 
 fn lines(v: &[calibration::CalibrationLine]) -> Vec<Line> {
@@ -166,6 +225,7 @@ pub async fn calibration(
         layout: Layout::signed_in(&caller, "/reports"),
         cycles: vec![],
         cycle_error: None,
+        error: None,
         cycle_name: String::new(),
         sections: vec![],
         csv_href: String::new(),
@@ -173,13 +233,52 @@ pub async fn calibration(
     let mut status = StatusCode::OK;
     let mut shown = q.cycle_id.clone().unwrap_or_default();
     // The cycle that ended last when none is asked for.
-    match calibration::by_team(state.store(), &caller, &q.params()).await {
+    let pages = match (
+        parse_page("people_page", q.people_page.as_deref()),
+        parse_page("teams_page", q.teams_page.as_deref()),
+    ) {
+        (Ok(p), Ok(t)) => Some((p, t)),
+        (Err(e), _) | (_, Err(e)) => {
+            page.error = Some(e);
+            status = StatusCode::UNPROCESSABLE_ENTITY;
+            None
+        }
+    };
+    let found = match pages {
+        Some(_) => calibration::by_team(state.store(), &caller, &q.params()).await,
+        None => Ok(None),
+    };
+    match found {
         Ok(Some(r)) => {
+            let (people_page, teams_page) = pages.unwrap_or((1, 1));
             page.cycle_name = r.cycle.name.clone();
-            if crate::access::read_calibration(&caller.person).is_ok() {
-                page.sections.push(("Owners", lines(&r.owners)));
+            let link = |people: u64, teams: u64| {
+                let (people, teams) = (people.to_string(), teams.to_string());
+                let pairs: Vec<(&str, &str)> = [
+                    ("cycle_id", Some(r.cycle.id.as_str())),
+                    ("team_id", r.team.as_ref().map(|t| t.id.as_str())),
+                    ("people_page", Some(people.as_str()).filter(|p| *p != "1")),
+                    ("teams_page", Some(teams.as_str()).filter(|t| *t != "1")),
+                ]
+                .into_iter()
+                .filter_map(|(k, v)| v.map(|v| (k, v)))
+                .collect();
+                format!(
+                    "/reports/calibration?{}",
+                    serde_urlencoded::to_string(pairs).unwrap_or_default()
+                )
+            };
+            let store = state.store();
+            if r.reads_people {
+                let s = section(store, &r, true, people_page, |n| {
+                    format!("{}#cal-owners", link(n, teams_page))
+                });
+                page.sections.push(s.await?);
             }
-            page.sections.push(("Teams", lines(&r.lines)));
+            let s = section(store, &r, false, teams_page, |n| {
+                format!("{}#cal-teams", link(people_page, n))
+            });
+            page.sections.push(s.await?);
             let pairs: Vec<(&str, &str)> = [
                 ("cycle_id", Some(r.cycle.id.as_str())),
                 ("team_id", r.team.as_ref().map(|t| t.id.as_str())),
@@ -222,9 +321,26 @@ pub async fn calibration_export(
 ) -> Result<Response, UiError> {
     let report = calibration::by_team(state.store(), &caller, &q.params()).await?;
     Ok(calibration::csv_export(
-        report
-            .as_ref()
-            .map(|r| r.lines.as_slice())
-            .unwrap_or_default(),
+        state.store.clone(),
+        report.map(|r| r.query),
     ))
+}
+
+/// A page number from the query string (from 1), or the message to show beside the list.
+fn parse_page(field: &str, page: Option<&str>) -> Result<u64, String> {
+    match page.map(str::trim).filter(|p| !p.is_empty()) {
+        None => Ok(1),
+        Some(p) => p
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (1..=1_000_000).contains(n))
+            .ok_or_else(|| {
+                let which = if field == "people_page" {
+                    "people"
+                } else {
+                    "teams"
+                };
+                format!("The page of {which} must be a whole number from 1.")
+            }),
+    }
 }

@@ -605,6 +605,7 @@ async fn health_page_links_each_finding_to_where_it_is_fixed() {
         json!({"title": "Nothing measured", "cycle_id": o.cycle, "team_ids": [o.sales], "state": "active"}),
     )
     .await;
+    app.evaluate_now().await;
     let page = b.page(&format!("/health?cycle_id={}", o.cycle)).await;
     let html = page.html();
     assert!(
@@ -647,6 +648,7 @@ async fn health_page_pages(app: TestApp) {
     }
     let b = admin(&app).await;
     let path = format!("/health?cycle_id={}", o.cycle);
+    app.evaluate_now().await;
     let first = b.page(&path).await;
     let html = first.html();
     // OKR findings carry their OKR's kind in their heading.
@@ -776,5 +778,75 @@ async fn navigation_shows_only_what_the_reader_may_open() {
                 holder.name()
             );
         }
+    }
+}
+
+/// The health page reads what the evaluator last found and says when (before its first run it
+/// says so); a private objective's finding is never shown to someone outside it, and never
+/// counted for them; a fix shows after the next run.
+async fn health_page_reads_the_evaluators_findings(app: TestApp) {
+    let o = org(&app).await;
+    let b = admin(&app).await;
+    let path = format!("/health?cycle_id={}", o.cycle);
+    let before = b.page(&path).await;
+    assert!(
+        before.text("[data-freshness]").contains("has not run yet"),
+        "{}",
+        before.html()
+    );
+    objective(
+        &app,
+        json!({"title": "Secret acquisition", "cycle_id": o.cycle, "visibility": "private", "state": "active"}),
+    )
+    .await;
+    let open = objective(
+        &app,
+        json!({"title": "Open hiring", "cycle_id": o.cycle, "visibility": "public", "state": "active"}),
+    )
+    .await;
+    let unmeasured = |page: &Page| -> Vec<String> {
+        page.texts(".finding.finding-error .finding-head a")
+            .into_iter()
+            .collect()
+    };
+    let not_yet = b.page(&path).await;
+    assert!(unmeasured(&not_yet).is_empty(), "{}", not_yet.html());
+    app.evaluate_now().await;
+    let seen = b.page(&path).await;
+    assert!(seen.text("[data-freshness]").starts_with("Found as of"));
+    let mut titles = unmeasured(&seen);
+    titles.sort();
+    assert_eq!(
+        titles,
+        ["Open hiring", "Secret acquisition"],
+        "{}",
+        seen.html()
+    );
+    assert_eq!(seen.text(".counts .severity-error"), "2 errors");
+    let sam = Browser::signed_in(&app, &o.sam, "sam.sales@keel.test").await;
+    let theirs = sam.page(&path).await;
+    assert_eq!(unmeasured(&theirs), ["Open hiring"], "{}", theirs.html());
+    assert_eq!(theirs.text(".counts .severity-error"), "1 error");
+    assert!(!theirs.body().contains("Secret acquisition"));
+    key_result(
+        &app,
+        &open,
+        json!({"title": "Hire five engineers", "kind": "increase", "start": 0, "target": 5}),
+    )
+    .await;
+    assert_eq!(unmeasured(&sam.page(&path).await), ["Open hiring"]);
+    app.evaluate_now().await;
+    assert!(unmeasured(&sam.page(&path).await).is_empty());
+}
+
+#[tokio::test]
+async fn health_page_reads_the_evaluators_findings_on_sqlite() {
+    health_page_reads_the_evaluators_findings(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn health_page_reads_the_evaluators_findings_on_postgres() {
+    if postgres_configured() {
+        health_page_reads_the_evaluators_findings(spawn_app_on(Db::Postgres).await).await;
     }
 }

@@ -52,6 +52,14 @@ impl TestApp {
     /// as status as of a day.
     /// Moves an objective's status override `days` into the past, as if its owner had set it
     /// then (SQLite test apps only).
+    /// One round of the periodic evaluator now (what the health page and the status orders
+    /// read is what it last stored).
+    pub async fn evaluate_now(&self) {
+        keel_server::jobs::evaluator::evaluate(self.store.as_ref(), chrono::Utc::now())
+            .await
+            .unwrap();
+    }
+
     pub async fn backdate_status_override(&self, objective_id: &str, days: i64) {
         let dir = self._dir.as_ref().expect("a SQLite test app");
         let conn = rusqlite::Connection::open(dir.0.join("keel.db")).unwrap();

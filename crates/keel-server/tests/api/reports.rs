@@ -544,6 +544,62 @@ async fn participation_page_figures_equal_the_api_list(w: World) {
     assert_eq!(other.status(), StatusCode::FORBIDDEN);
 }
 
+/// Past 50 people the page lists them 50 at a time, saying which ones of how many, with
+/// previous and next links: every page's rows together are the API's whole list, and the
+/// figures stay those of everyone.
+async fn participation_page_pages_through_people(w: World) {
+    let app = &w.app;
+    for n in 0..60 {
+        app.create(
+            "/api/v1/people",
+            json!({"name": format!("Zed Newcomer {n:02}"), "email": format!("zed{n}@keel.test")}),
+        )
+        .await;
+    }
+    let path = format!("/api/v1/reports/participation?cycle_id={}", w.cycle);
+    let (items, _) = walk(app, &w.hr.1, &path, 500).await;
+    assert!(items.len() > 50);
+    let hr = Browser::signed_in(app, &w.hr.0, "hana.hr@keel.test").await;
+    let mut next = Some(format!("/reports/participation?cycle_id={}", w.cycle));
+    let mut names = vec![];
+    let mut pages = 0;
+    while let Some(href) = next {
+        let page = hr.page(&href).await;
+        let rows = page.rows("table.participation tbody");
+        assert!(rows.len() <= 50, "{href}");
+        let first = names.len() + 1;
+        assert_eq!(
+            page.text("[data-showing]"),
+            format!(
+                "People {first} to {} of {}.",
+                first + rows.len() - 1,
+                items.len()
+            )
+        );
+        assert_eq!(
+            page.text("[data-figure=\"people\"] strong").trim(),
+            items.len().to_string()
+        );
+        assert_eq!(page.has("a[rel=\"prev\"]"), pages > 0, "{href}");
+        names.extend(rows.into_iter().map(|r| r[0].clone()));
+        next = page.attr("a[rel=\"next\"]", "href");
+        pages += 1;
+    }
+    assert_eq!(pages, items.len().div_ceil(50));
+    let expected: Vec<String> = items
+        .iter()
+        .map(|i| i["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, expected);
+    let bad = hr
+        .page_with(
+            &format!("/reports/participation?cycle_id={}&page=x", w.cycle),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    assert!(bad.text("[role=alert]").contains("page"), "{}", bad.html());
+}
+
 async fn participation_refuses_bad_input(w: World) {
     let app = &w.app;
     let base = "/api/v1/reports/participation";
@@ -801,6 +857,40 @@ async fn scored(app: &TestApp, cycle: &str, team: &str, confidence: u8, score: f
 /// Calibration by team: two Sales key results and one of Ops, scored, the cycle closed. HR
 /// reads both teams, Lea (lead of Sales) only Sales, a member nothing; the page's team rows, the
 /// CSV and the API list say the same; bad input names the field.
+/// By person, paged: the full report's people, each with the same figures; refused to a team
+/// lead, who reads no one's own line.
+async fn calibration_by_person_is_the_full_reports_people(w: &World, path: &str, full: &Value) {
+    let app = &w.app;
+    // By person, paged: the full report's people, each with the same figures.
+    let by_person = path.replace("by=team", "by=person");
+    let (people, _) = walk(app, &w.hr.1, &by_person, 1).await;
+    let brier_of = |v: &[Value]| -> BTreeMap<String, String> {
+        v.iter()
+            .map(|i| {
+                (
+                    i["id"].as_str().unwrap().to_string(),
+                    format!("{:.6}", i["brier"].as_f64().unwrap()),
+                )
+            })
+            .collect()
+    };
+    assert!(!people.is_empty());
+    assert_eq!(
+        brier_of(&people),
+        brier_of(full["owners"].as_array().unwrap())
+    );
+    let r = app
+        .req_as(&w.lea.1, Method::GET, &by_person)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::FORBIDDEN,
+        "a lead reads no one's own line"
+    );
+}
+
 async fn calibration_by_team(w: World) {
     let app = &w.app;
     // Committed: success only at 1.0. Sales: 0.8 → 0.5 (not), 0.4 → 1.0 (yes); Ops: 0.9 → 0.
@@ -845,6 +935,7 @@ async fn calibration_by_team(w: World) {
     assert_eq!(r.status(), StatusCode::OK);
     let full: Value = r.json().await.unwrap();
     assert_eq!(full["teams"].as_array().unwrap().len(), 2, "{full}");
+    calibration_by_person_is_the_full_reports_people(&w, &path, &full).await;
 
     // Lea leads Sales: only Sales, and Ops is refused by name.
     let (lea_items, _) = walk(app, &w.lea.1, &path, 5).await;
@@ -934,7 +1025,7 @@ async fn calibration_by_team(w: World) {
 
     // Bad input names the field.
     for (query, field) in [
-        ("by=person", "by"),
+        ("by=owner", "by"),
         ("cycle_id=nope", "cycle_id"),
         ("team_id=nope", "team_id"),
         ("format=xml", "format"),
@@ -986,6 +1077,7 @@ both! {
     participation_counts => participation_counts_what_each_reader_may_see;
     participation_csv => participation_exports_csv;
     participation_page => participation_page_figures_equal_the_api_list;
+    participation_paging => participation_page_pages_through_people;
     participation_bad_input => participation_refuses_bad_input;
     financial => financial_report_for_finance;
     health_people => health_finds_people_without_okrs;

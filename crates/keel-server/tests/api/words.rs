@@ -328,6 +328,7 @@ async fn health_history_and_audit_speak_in_sentences() {
     .await;
     let ada = Browser::admin(&app).await;
 
+    app.evaluate_now().await;
     let page = ada.page("/health").await;
     let body = page.body();
     assert!(page.has(".finding"), "{}", page.html());

@@ -8,10 +8,11 @@
 //! results), the KPIs (API and page) and the dashboards with the key results behind their
 //! figures (API and page), and a team's dependency map (at 10 and at 300 dependencies each
 //! way: the team's key results are read 500 ids to a query) and the calibration report by team
-//! (API and page, at 10 and 1,000 teams), the check-in compliance report (API, page and CSV),
+//! and by person (API and page, at 10 and 1,000 teams, tallied in SQL), the check-in compliance report (API, page and CSV),
 //! the team dashboard's check-in figure and the report pages' team pickers (at 10 and 1,000
-//! teams), and the automation page (at 10 and 1,000 rules, each naming a team, a person, a cycle
-//! or a KPI of its own), on SQLite and PostgreSQL.
+//! teams), the automation page (at 10 and 1,000 rules, each naming a team, a person, a cycle
+//! or a KPI of its own) and the health page (at 10 and 1,000 objectives with findings), on
+//! SQLite and PostgreSQL.
 //!
 //! Its own test binary: the store counts the reads of the whole process
 //! (`keel_store::testing::reads`), so nothing else may run beside it; the backends run one after
@@ -206,6 +207,7 @@ async fn reports_read_constant(app: TestApp) {
     let paths = [
         format!("/api/v1/reports/participation?cycle_id={cycle}&limit=500"),
         format!("/reports/participation?cycle_id={cycle}"),
+        format!("/reports/participation?cycle_id={cycle}&page=2&gap=without_okrs"),
         format!("/api/v1/reports/financial?cycle_id={cycle}&limit=500"),
         format!("/reports/financial?cycle_id={cycle}"),
     ];
@@ -398,7 +400,10 @@ async fn calibration_read_constant(app: TestApp) {
         .to_string();
     let paths = [
         format!("/api/v1/reports/calibration?cycle_id={cycle}&limit=500"),
+        format!("/api/v1/reports/calibration?cycle_id={cycle}&by=person"),
+        format!("/api/v1/cycles/{cycle}/calibration"),
         format!("/reports/calibration?cycle_id={cycle}"),
+        format!("/reports/calibration?cycle_id={cycle}&teams_page=2"),
     ];
     let close = |verb: &'static str| {
         let (app, cycle) = (&app, &cycle);
@@ -552,6 +557,29 @@ async fn automation_read_constant(app: TestApp) {
     for (p, ten) in paths.iter().zip(at_ten) {
         let thousand = reads_of(&app, &admin, p).await;
         eprintln!("{p}: {ten} reads at 10 rules, {thousand} at 1,000");
+/// The health page (every pitfall, one pitfall, a later page) costs the same reads at 10 and
+/// at 1,000 objectives with findings, as the evaluator stored them (the owners' overload
+/// counted live).
+async fn health_reads_constant(app: TestApp) {
+    let cycle = app.cycle("2026 Q4").await;
+    let olga = app.member("Olga Owner").await.0;
+    let admin = Browser::admin(&app).await;
+    let paths = [
+        format!("/health?cycle_id={cycle}"),
+        format!("/health?cycle_id={cycle}&pitfall=not_aligned"),
+        format!("/health?cycle_id={cycle}&pitfall=owner_overload"),
+    ];
+    add_objectives(&app, &cycle, &olga, 0, 10).await;
+    app.evaluate_now().await;
+    let mut at_ten = Vec::new();
+    for p in &paths {
+        at_ten.push(reads_of(&app, &admin, p).await);
+    }
+    add_objectives(&app, &cycle, &olga, 10, 1000).await;
+    app.evaluate_now().await;
+    for (p, ten) in paths.iter().zip(at_ten) {
+        let thousand = reads_of(&app, &admin, p).await;
+        eprintln!("{p}: {ten} reads at 10 objectives, {thousand} at 1,000");
         assert!(ten > 0);
         assert_eq!(thousand, ten, "{p}: {ten} reads at 10, {thousand} at 1,000");
     }
@@ -568,6 +596,7 @@ async fn pages_cost_a_constant_number_of_queries() {
     notifications_read_constant(spawn_app().await).await;
     dashboards_read_constant(spawn_app().await).await;
     team_map_reads_constant(spawn_app().await).await;
+    health_reads_constant(spawn_app().await).await;
     if postgres_configured() {
         constant_reads(spawn_app_on(Db::Postgres).await).await;
         reports_read_constant(spawn_app_on(Db::Postgres).await).await;
@@ -577,5 +606,6 @@ async fn pages_cost_a_constant_number_of_queries() {
         dashboards_read_constant(spawn_app_on(Db::Postgres).await).await;
         team_map_reads_constant(spawn_app_on(Db::Postgres).await).await;
         automation_read_constant(spawn_app_on(Db::Postgres).await).await;
+        health_reads_constant(spawn_app_on(Db::Postgres).await).await;
     }
 }

@@ -138,6 +138,7 @@ pub(crate) const TABLES: &[&Table] = &[
     &KEY_RESULT_SIGNAL,
     &crate::jobs::KEY_RESULT_STATUS_CHANGE,
     &crate::jobs::OBJECTIVE_SIGNAL,
+    &crate::health_findings::HEALTH_FINDING,
     &crate::preferences::NOTIFICATION_PREFERENCE,
     &crate::preferences::SIGNING_KEY,
     &crate::account_tokens::ACCOUNT_TOKEN,

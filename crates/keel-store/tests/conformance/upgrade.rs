@@ -224,6 +224,12 @@ const CHECKS: &[Check] = &[
         sql: "SELECT CAST(COUNT(*) AS TEXT) FROM objective_signals",
         want: &["0"],
     },
+    Check {
+        version: 28,
+        what: "no health finding is stored yet: the evaluator's next round finds them",
+        sql: "SELECT CAST(COUNT(*) AS TEXT) FROM health_findings",
+        want: &["0"],
+    },
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -120,6 +120,10 @@ pub const EXPORT_EXCLUDED: &[(&str, &str)] = &[
         "derived from check-ins by the evaluator (the list's status and progress order)",
     ),
     (
+        "health_findings",
+        "derived from the OKRs by the evaluator (the health page's findings)",
+    ),
+    (
         "notification_preferences",
         "each person's own settings, not the organisation's data",
     ),
