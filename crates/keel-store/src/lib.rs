@@ -39,6 +39,7 @@
 //! | `jobs::notifications` | [`Notifications`] | `notifications` (written beside the audit event of the change that caused them), `key_result_signals`, `key_result_status_changes`, `objective_signals` |
 //! | `automation` | [`AutomationRules`] | `automation_rules`, `automation_rule_firings` (and the round's reads of recent status changes and KPI readings) |
 //! | `dashboard` | [`Dashboards`] | none of its own: the dashboards' aggregates over key results, check-ins and the evaluator's memory |
+//! | `company_tree` | [`CompanyTree`] | none of its own: the company goal tree a level at a time (teams under a team, figures from the evaluator's memory, a page of a place's objectives) |
 //! | `preferences` | [`Preferences`] | `notification_preferences` (people's and the organisation's), `signing_keys` |
 //! | `account_tokens` | [`AccountTokens`] | `account_tokens` (invitation and password-reset links, hashed) |
 //! | `mail_settings` | [`MailServer`] | `mail_settings` (the mail server set on the email page, its password sealed) |
@@ -75,6 +76,7 @@ mod audit_log;
 mod automation;
 mod cfrs;
 mod check_ins;
+mod company_tree;
 mod cycles;
 mod dashboard;
 mod data_feeds;
@@ -112,6 +114,7 @@ pub use audit_log::AuditLog;
 pub use automation::{AutomationRules, RuleFiring, RuleWebhook, StatusChange};
 pub use cfrs::Cfrs;
 pub use check_ins::CheckIns;
+pub use company_tree::{CompanyTree, TreeFigures, TreeObjectives, TreePlace, TreeScope};
 pub use cycles::Cycles;
 pub use dashboard::{
     ConfidenceCount, DashboardKeyResult, DashboardScope, Dashboards, KeyResultCell, StatusCount,
@@ -622,6 +625,8 @@ pub trait Store: Send + Sync + 'static {
     fn as_webhooks(&self) -> &dyn Webhooks;
     /// This store as its Dashboards area.
     fn as_dashboards(&self) -> &dyn Dashboards;
+    /// This store as its CompanyTree area.
+    fn as_company_tree(&self) -> &dyn CompanyTree;
     /// This store as its PullSources area.
     fn as_pull_sources(&self) -> &dyn PullSources;
     /// This store as its AutomationRules area.
@@ -662,6 +667,7 @@ where
         + Webhooks
         + AutomationRules
         + Dashboards
+        + CompanyTree
         + PullSources
         + Send
         + Sync
@@ -758,6 +764,9 @@ where
         self
     }
     fn as_dashboards(&self) -> &dyn Dashboards {
+        self
+    }
+    fn as_company_tree(&self) -> &dyn CompanyTree {
         self
     }
     fn as_pull_sources(&self) -> &dyn PullSources {

@@ -10,7 +10,8 @@
 //! way: the team's key results are read 500 ids to a query) and the calibration report by team
 //! (API and page, at 10 and 1,000 teams), the check-in compliance report (API, page and CSV),
 //! the team dashboard's check-in figure and the report pages' team pickers (at 10 and 1,000
-//! teams), on SQLite and PostgreSQL.
+//! teams), and the company tree a level at a time (at 10 and 1,000 objectives and teams), on
+//! SQLite and PostgreSQL.
 //!
 //! Its own test binary: the store counts the reads of the whole process
 //! (`keel_store::testing::reads`), so nothing else may run beside it; the backends run one after
@@ -493,6 +494,89 @@ async fn compliance_read_constant(app: TestApp) {
     }
 }
 
+/// Objectives `from..to` of `team` (none: of no team), active and public.
+async fn add_team_objectives(
+    app: &TestApp,
+    cycle: &str,
+    team: Option<&str>,
+    from: usize,
+    to: usize,
+) {
+    for n in from..to {
+        let teams: Vec<&str> = team.into_iter().collect();
+        app.create(
+            "/api/v1/objectives",
+            json!({"title": format!("Tree objective {n:04}"), "cycle_id": cycle, "team_ids": teams, "visibility": "public", "state": "active"}),
+        )
+        .await;
+    }
+}
+
+/// Teams `from..to` below `parent`.
+async fn add_child_teams(app: &TestApp, parent: &str, from: usize, to: usize) {
+    for n in from..to {
+        app.create(
+            "/api/v1/teams",
+            json!({"name": format!("Squad {n:04}"), "parent_id": parent}),
+        )
+        .await;
+    }
+}
+
+/// The company tree (its first level, a department's level as a page and as the fragment htmx
+/// asks for, the objectives matching a status or an owner) and the company dashboard cost the
+/// same reads at 10 and at 1,000 objectives and teams, after the evaluator has stored their
+/// statuses.
+async fn company_tree_reads_constant(app: TestApp) {
+    let cycle = app.cycle("2026 Q4").await;
+    let olga = app.member("Olga Owner").await.0;
+    let company = app.team("Northwind").await;
+    let department = app
+        .create(
+            "/api/v1/teams",
+            json!({"name": "Engineering", "parent_id": company}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let admin = Browser::admin(&app).await;
+    let paths = [
+        "/company".to_string(),
+        format!("/company?team_id={department}"),
+        format!("/company/node?team_id={department}&cycle_id={cycle}"),
+        "/company?status=not_started".to_string(),
+        format!("/company?owner_id={olga}"),
+        format!("/company?team_id={company}&status=not_started"),
+        "/dashboard".to_string(),
+        "/api/v1/dashboard".to_string(),
+    ];
+    let grow = |from: usize, to: usize| {
+        let (app, cycle, department, olga) = (&app, &cycle, &department, &olga);
+        async move {
+            add_team_objectives(app, cycle, Some(department), from, to).await;
+            add_team_objectives(app, cycle, None, from, to).await;
+            add_child_teams(app, department, from, to).await;
+            add_objectives(app, cycle, olga, from, to).await;
+            keel_server::jobs::tick(app.store.as_ref(), "test", chrono::Utc::now())
+                .await
+                .unwrap();
+        }
+    };
+    grow(0, 10).await;
+    let mut at_ten = Vec::new();
+    for p in &paths {
+        at_ten.push(reads_of(&app, &admin, p).await);
+    }
+    grow(10, 1000).await;
+    for (p, ten) in paths.iter().zip(at_ten) {
+        let thousand = reads_of(&app, &admin, p).await;
+        eprintln!("{p}: {ten} reads at 10 objectives and teams, {thousand} at 1,000");
+        assert!(ten > 0);
+        assert_eq!(thousand, ten, "{p}: {ten} reads at 10, {thousand} at 1,000");
+    }
+}
+
 #[tokio::test]
 async fn pages_cost_a_constant_number_of_queries() {
     keel_store::testing::cache_for_a_second(false);
@@ -503,6 +587,7 @@ async fn pages_cost_a_constant_number_of_queries() {
     notifications_read_constant(spawn_app().await).await;
     dashboards_read_constant(spawn_app().await).await;
     team_map_reads_constant(spawn_app().await).await;
+    company_tree_reads_constant(spawn_app().await).await;
     if postgres_configured() {
         constant_reads(spawn_app_on(Db::Postgres).await).await;
         reports_read_constant(spawn_app_on(Db::Postgres).await).await;
@@ -511,5 +596,6 @@ async fn pages_cost_a_constant_number_of_queries() {
         notifications_read_constant(spawn_app_on(Db::Postgres).await).await;
         dashboards_read_constant(spawn_app_on(Db::Postgres).await).await;
         team_map_reads_constant(spawn_app_on(Db::Postgres).await).await;
+        company_tree_reads_constant(spawn_app_on(Db::Postgres).await).await;
     }
 }
