@@ -131,7 +131,7 @@ pub struct Level {
 /// What the page shows.
 #[derive(Debug, Clone)]
 pub enum Shown {
-    Level(Level),
+    Level(Box<Level>),
     /// Filtered by owner or status: the matching objectives (below the team chosen), a page.
     Matches(ObjectivesPage),
 }
@@ -246,7 +246,7 @@ pub async fn company(
         };
         Shown::Matches(objectives_page(store, &scope, &which, page).await?)
     } else {
-        Shown::Level(level(store, &scope, &data).await?)
+        Shown::Level(Box::new(level(store, &scope, &data).await?))
     });
     Ok(data)
 }

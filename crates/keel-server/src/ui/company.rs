@@ -219,7 +219,8 @@ pub struct NodeHead {
     pub level: &'static str,
     /// The level in words ("department"); empty for the objectives of no team.
     pub kind: &'static str,
-    pub objective_count: u64,
+    /// How many objectives are below, in words ("12,042 objectives").
+    pub objectives: String,
     /// The median progress of the objectives counted, when any are.
     pub percent: Option<i64>,
     pub status: Option<StatusBadge>,
@@ -388,7 +389,7 @@ fn head(name: String, level: &'static str, figures: &Figures) -> NodeHead {
         href: None,
         level,
         kind: level,
-        objective_count: figures.objectives(),
+        objectives: plural(figures.objectives(), "objective", "objectives"),
         percent: figures.median_progress.map(percent),
         status: figures.status().map(|s| {
             let reason = if counted == 0 {
@@ -465,6 +466,13 @@ fn body(here: &Here, level: &Level, depth: usize, page: u64, teams_page: u64) ->
 
 // ---------------------------------------------------------------- the page
 
+/// The objectives of no team beside the company: their heading, the first page, the pager.
+pub struct NoTeamView {
+    pub head: NodeHead,
+    pub objectives: Vec<OkrLine>,
+    pub pager: Option<Pager>,
+}
+
 /// What the tree area of the page holds.
 pub enum TreeView {
     /// One node, open, with its body; and on the organisation's first level the objectives of
@@ -473,15 +481,16 @@ pub enum TreeView {
         /// The teams above the node, as breadcrumb links (the top one first).
         crumbs: Vec<(String, String)>,
         /// The node (none for the organisation: its teams are listed at the top).
-        node: Option<NodeHead>,
+        node: Option<Box<NodeHead>>,
         body: LevelBody,
-        no_team: Option<(NodeHead, Vec<OkrLine>, Option<Pager>)>,
+        no_team: Option<Box<NoTeamView>>,
     },
     /// The objectives matching the filters.
     Matches {
         objectives: Vec<OkrLine>,
         pager: Option<Pager>,
-        total: u64,
+        /// How many match, in words ("1,234 objectives match").
+        total: String,
     },
     Nothing,
 }
@@ -641,7 +650,13 @@ fn tree_view(data: &CompanyData, filter: &CompanyFilter) -> TreeView {
                 found.total,
                 ("objective", "objectives"),
             ),
-            total: found.total,
+            total: format!(
+                "{} the filters",
+                match found.total {
+                    1 => "1 objective matches".to_string(),
+                    n => format!("{} objectives match", super::format::num(n as f64)),
+                }
+            ),
         },
         Some(Shown::Level(level)) => level_view(&here, data, level),
     }
@@ -676,18 +691,18 @@ fn level_view(here: &Here, data: &CompanyData, level: &Level) -> TreeView {
             place: Some("no_team".into()),
             ..Here::default()
         };
-        (
-            NodeHead {
+        Box::new(NoTeamView {
+            head: NodeHead {
                 kind: "",
                 ..head("Objectives of no team".into(), "person", figures)
             },
-            lines(found, None),
-            pager(&there, "page", 1, found.total, ("objective", "objectives")),
-        )
+            objectives: lines(found, None),
+            pager: pager(&there, "page", 1, found.total, ("objective", "objectives")),
+        })
     });
     TreeView::Level {
         crumbs,
-        node,
+        node: node.map(Box::new),
         body: body(here, level, depth, data.page, data.teams_page),
         no_team,
     }

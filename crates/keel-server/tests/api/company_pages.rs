@@ -198,85 +198,7 @@ async fn team_page_shows_each_okr_once_with_people_and_health_on_postgres() {
 async fn company_tree(app: TestApp) {
     let o = org(&app).await;
     let b = admin(&app).await;
-    // Pia's objective is active and on track (her confidence 8); "More deals in EMEA" is still a
-    // draft: its own state, never red, and left out of the roll-ups above it.
-    let fast = objective(
-        &app,
-        json!({"title": "Fast everywhere", "cycle_id": o.cycle, "team_ids": [o.platform], "owner_id": o.pia}),
-    )
-    .await;
-    let kr = key_result(
-        &app,
-        &fast,
-        json!({"title": "p95 under 1.5 s", "kind": "decrease", "start": 3.0, "target": 1.5, "owner_id": o.pia}),
-    )
-    .await;
-    // Pia accepts through the API (she owns both now).
-    let store_pia = keel_domain::PersonId::from_string(o.pia.clone());
-    let pia_token = keel_server::services::tokens::issue(
-        app.store.as_ref(),
-        &WriteCtx::system(Source::Cli),
-        &app.store.person(&store_pia).await.unwrap().unwrap(),
-        "t",
-        keel_domain::TokenScope::Write,
-        None,
-    )
-    .await
-    .unwrap()
-    .1;
-    for path in [
-        format!("/api/v1/objectives/{fast}/ownership/accept"),
-        format!("/api/v1/key-results/{kr}/ownership/accept"),
-    ] {
-        let r = app
-            .req_as(&pia_token, Method::POST, &path)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::OK, "{path}");
-    }
-    let r = app
-        .req_as(
-            &pia_token,
-            Method::POST,
-            &format!("/api/v1/key-results/{kr}/check-ins"),
-        )
-        .json(&json!({"value": 2.5, "confidence": 8}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let r = app
-        .patch(
-            &format!("/api/v1/objectives/{fast}"),
-            json!({"state": "active"}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let deals = objective(
-        &app,
-        json!({"title": "More deals in EMEA", "cycle_id": o.cycle, "team_ids": [o.sales]}),
-    )
-    .await;
-    key_result(
-        &app,
-        &deals,
-        json!({"title": "40 new logos", "kind": "increase", "start": 0, "target": 40}),
-    )
-    .await;
-    // A personal objective with no team appears among the objectives of no team.
-    objective(
-        &app,
-        json!({"title": "Learn Rust properly", "cycle_id": o.cycle}),
-    )
-    .await;
-    // A private objective of Platform's: counted for those who may see it only.
-    objective(
-        &app,
-        json!({"title": "Secret platform rewrite", "cycle_id": o.cycle, "team_ids": [o.platform], "owner_id": o.pia, "visibility": "private"}),
-    )
-    .await;
-
+    tree_world(&app, &o).await;
     // Before the first evaluation the figures say so.
     let before = b.page("/company").await;
     assert!(
@@ -384,6 +306,96 @@ async fn company_tree(app: TestApp) {
     let his_platform = sam.page(&format!("/company?team_id={}", o.platform)).await;
     absent(&his_platform, "Secret platform rewrite");
 
+    // Filters, and bad ones: 422, the message next to the filter, no tree.
+    tree_filters(&b, &o).await;
+}
+
+/// The tree's world: Pia's objective in Platform, active and on track; a draft in Sales; a
+/// personal objective of no team; a private draft in Platform.
+async fn tree_world(app: &TestApp, o: &Org) {
+    // Pia's objective is active and on track (her confidence 8); "More deals in EMEA" is still a
+    // draft: its own state, never red, and left out of the roll-ups above it.
+    let fast = objective(
+        app,
+        json!({"title": "Fast everywhere", "cycle_id": o.cycle, "team_ids": [o.platform], "owner_id": o.pia}),
+    )
+    .await;
+    let kr = key_result(
+        app,
+        &fast,
+        json!({"title": "p95 under 1.5 s", "kind": "decrease", "start": 3.0, "target": 1.5, "owner_id": o.pia}),
+    )
+    .await;
+    // Pia accepts through the API (she owns both now).
+    let store_pia = keel_domain::PersonId::from_string(o.pia.clone());
+    let pia_token = keel_server::services::tokens::issue(
+        app.store.as_ref(),
+        &WriteCtx::system(Source::Cli),
+        &app.store.person(&store_pia).await.unwrap().unwrap(),
+        "t",
+        keel_domain::TokenScope::Write,
+        None,
+    )
+    .await
+    .unwrap()
+    .1;
+    for path in [
+        format!("/api/v1/objectives/{fast}/ownership/accept"),
+        format!("/api/v1/key-results/{kr}/ownership/accept"),
+    ] {
+        let r = app
+            .req_as(&pia_token, Method::POST, &path)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+    }
+    let r = app
+        .req_as(
+            &pia_token,
+            Method::POST,
+            &format!("/api/v1/key-results/{kr}/check-ins"),
+        )
+        .json(&json!({"value": 2.5, "confidence": 8}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let r = app
+        .patch(
+            &format!("/api/v1/objectives/{fast}"),
+            json!({"state": "active"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let deals = objective(
+        app,
+        json!({"title": "More deals in EMEA", "cycle_id": o.cycle, "team_ids": [o.sales]}),
+    )
+    .await;
+    key_result(
+        app,
+        &deals,
+        json!({"title": "40 new logos", "kind": "increase", "start": 0, "target": 40}),
+    )
+    .await;
+    // A personal objective with no team appears among the objectives of no team.
+    objective(
+        app,
+        json!({"title": "Learn Rust properly", "cycle_id": o.cycle}),
+    )
+    .await;
+    // A private objective of Platform's: counted for those who may see it only.
+    objective(
+        app,
+        json!({"title": "Secret platform rewrite", "cycle_id": o.cycle, "team_ids": [o.platform], "owner_id": o.pia, "visibility": "private"}),
+    )
+    .await;
+}
+
+/// The filters by team (a picker), owner and status, and a bad filter refused.
+async fn tree_filters(b: &Browser, o: &Org) {
+    let titles = |page: &Page| page.texts("a.okr-title");
     let only_platform = b.page(&format!("/company?team_id={}", o.platform)).await;
     assert!(titles(&only_platform).contains(&"Fast everywhere".to_string()));
     absent(&only_platform, "More deals in EMEA");
@@ -393,7 +405,9 @@ async fn company_tree(app: TestApp) {
         vec![String::new(), o.platform.clone()]
     );
     assert_eq!(
-        tree.attrs("select[name=\"team_id\"] option", "value"),
+        b.page("/company")
+            .await
+            .attrs("select[name=\"team_id\"] option", "value"),
         vec![String::new()],
         "never every team"
     );
@@ -408,7 +422,7 @@ async fn company_tree(app: TestApp) {
             .contains(&format!("/teams/{}", o.sales)),
         "empty nodes pruned"
     );
-    the_owner_filter_is_a_picker(&b, &o, &by_owner).await;
+    the_owner_filter_is_a_picker(b, o, &by_owner).await;
     let on_track = b.page("/company?status=on_track").await;
     assert!(titles(&on_track).contains(&"Fast everywhere".to_string()));
     absent(&on_track, "More deals in EMEA");
@@ -427,7 +441,7 @@ async fn company_tree(app: TestApp) {
     );
 
     // Bad filters: 422, the message next to the filter, no tree.
-    bad_tree_filters_are_refused_next_to_the_filter(&b, &o).await;
+    bad_tree_filters_are_refused_next_to_the_filter(b, o).await;
 }
 
 /// The job runner's round, now: the hourly evaluation stores the statuses and progress the
