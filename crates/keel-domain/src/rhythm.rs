@@ -938,6 +938,12 @@ mod tests {
             "one red objective does not paint the company red"
         );
         assert_eq!(roll_up([OffTrack, OffTrack, OnTrack]), Some(OffTrack));
+        // From counts, as a page that counts in the database reads it.
+        assert_eq!(
+            roll_up_counts(&[(OnTrack, 2), (AtRisk, 1), (OffTrack, 1), (Draft, 5)]),
+            roll_up([OnTrack, OnTrack, AtRisk, OffTrack, Draft])
+        );
+        assert_eq!(roll_up_counts(&[(OnTrack, 0), (Draft, 2)]), Some(Draft));
         assert_eq!(
             roll_up([OnTrack, OffTrack]),
             Some(OffTrack),
