@@ -109,14 +109,39 @@ impl Status {
 /// reason) without painting a whole company red, while a majority in trouble does. `None` with
 /// nothing below; the lifecycle state itself when everything below is a draft or waiting.
 pub fn roll_up(statuses: impl IntoIterator<Item = Status>) -> Option<Status> {
-    let all: Vec<Status> = statuses.into_iter().collect();
-    let mut counted: Vec<Status> = all.iter().copied().filter(|s| !s.is_pending()).collect();
-    if counted.is_empty() {
-        return Status::worst(all);
+    let mut counts: Vec<(Status, u64)> = vec![];
+    for s in statuses {
+        match counts.iter_mut().find(|(x, _)| *x == s) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((s, 1)),
+        }
     }
-    counted.sort_by_key(|s| s.badness());
+    roll_up_counts(&counts)
+}
+
+/// [`roll_up`] from how many objectives have each status (a page that counts them in the
+/// database reads the same status as one that holds them all).
+pub fn roll_up_counts(counts: &[(Status, u64)]) -> Option<Status> {
+    let present = counts.iter().filter(|(_, n)| *n > 0);
+    let mut counted: Vec<(Status, u64)> = present
+        .clone()
+        .filter(|(s, _)| !s.is_pending())
+        .copied()
+        .collect();
+    if counted.is_empty() {
+        return Status::worst(present.map(|(s, _)| *s));
+    }
+    counted.sort_by_key(|(s, _)| s.badness());
     // The upper median: with an even count, the worse of the two middle ones.
-    Some(counted[counted.len() / 2])
+    let middle = counted.iter().map(|(_, n)| n).sum::<u64>() / 2;
+    let mut seen = 0;
+    for (s, n) in counted {
+        seen += n;
+        if seen > middle {
+            return Some(s);
+        }
+    }
+    None
 }
 
 /// The confidence band of a value on the organisation's scale.
@@ -926,6 +951,12 @@ mod tests {
             "one red objective does not paint the company red"
         );
         assert_eq!(roll_up([OffTrack, OffTrack, OnTrack]), Some(OffTrack));
+        // From counts, as a page that counts in the database reads it.
+        assert_eq!(
+            roll_up_counts(&[(OnTrack, 2), (AtRisk, 1), (OffTrack, 1), (Draft, 5)]),
+            roll_up([OnTrack, OnTrack, AtRisk, OffTrack, Draft])
+        );
+        assert_eq!(roll_up_counts(&[(OnTrack, 0), (Draft, 2)]), Some(Draft));
         assert_eq!(
             roll_up([OnTrack, OffTrack]),
             Some(OffTrack),

@@ -41,6 +41,7 @@
 //! | `health_findings` | [`HealthFindings`] | `health_findings` (the evaluator's health check findings, read by pitfall with the reader's eyes) |
 //! | `calibration` | [`CalibrationTallies`] | none of its own: a closed cycle's readings against scores, tallied per person or team |
 //! | `dashboard` | [`Dashboards`] | none of its own: the dashboards' aggregates over key results, check-ins and the evaluator's memory |
+//! | `company_tree` | [`CompanyTree`] | none of its own: the company goal tree a level at a time (teams under a team, figures from the evaluator's memory, a page of a place's objectives) |
 //! | `preferences` | [`Preferences`] | `notification_preferences` (people's and the organisation's), `signing_keys` |
 //! | `account_tokens` | [`AccountTokens`] | `account_tokens` (invitation and password-reset links, hashed) |
 //! | `mail_settings` | [`MailServer`] | `mail_settings` (the mail server set on the email page, its password sealed) |
@@ -78,6 +79,7 @@ mod automation;
 mod calibration;
 mod cfrs;
 mod check_ins;
+mod company_tree;
 mod cycles;
 mod dashboard;
 mod data_feeds;
@@ -119,6 +121,7 @@ pub use calibration::{
 };
 pub use cfrs::Cfrs;
 pub use check_ins::CheckIns;
+pub use company_tree::{CompanyTree, TreeFigures, TreeObjectives, TreePlace, TreeScope};
 pub use cycles::Cycles;
 pub use dashboard::{
     ConfidenceCount, DashboardKeyResult, DashboardScope, Dashboards, KeyResultCell, StatusCount,
@@ -636,6 +639,8 @@ pub trait Store: Send + Sync + 'static {
     fn as_webhooks(&self) -> &dyn Webhooks;
     /// This store as its Dashboards area.
     fn as_dashboards(&self) -> &dyn Dashboards;
+    /// This store as its CompanyTree area.
+    fn as_company_tree(&self) -> &dyn CompanyTree;
     /// This store as its PullSources area.
     fn as_pull_sources(&self) -> &dyn PullSources;
     /// This store as its AutomationRules area.
@@ -678,6 +683,7 @@ where
         + Webhooks
         + AutomationRules
         + Dashboards
+        + CompanyTree
         + PullSources
         + Send
         + Sync
@@ -780,6 +786,9 @@ where
         self
     }
     fn as_dashboards(&self) -> &dyn Dashboards {
+        self
+    }
+    fn as_company_tree(&self) -> &dyn CompanyTree {
         self
     }
     fn as_pull_sources(&self) -> &dyn PullSources {

@@ -297,6 +297,7 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
     // everyone's pages
     ("GET",  "/my-week",                            "yyyyyyyyy", "what is due for the reader's own OKRs"),
     ("GET",  "/company",                            "yyyyyyyyy", "lists only OKRs the reader may see"),
+    ("GET",  "/company/node",                       "yyyyyyyyy", "a team's level of the company tree, for the page (htmx); counts and lists only OKRs the reader may see"),
     ("GET",  "/dashboard",                          "yyyyyyyyy", "as `GET /api/v1/dashboard`"),
     ("GET",  "/dashboard/key-results",              "yyyyyyyyy", "as `GET /api/v1/dashboard/key-results`"),
     ("GET",  "/teams/{id}/dashboard",               "yyyyyyyyy", "as `GET /api/v1/teams/{id}/dashboard`"),

@@ -1,14 +1,18 @@
-//! The company page (`/company`): the goal tree from the company through departments and teams
-//! down to people, filtered by cycle, team, owner and status with a plain GET form (so the URL
-//! can be shared), expandable with `<details>` (no JavaScript needed), with progress and status at
-//! every node.
+//! The company page (`/company`): the goal tree from the company through departments and teams,
+//! a level at a time (a large organisation's whole tree would be megabytes): the node shown with
+//! the progress and status of everything below it, its own objectives and the teams directly
+//! below it 50 a page, each team closed until opened (htmx fetches its level from
+//! `/company/node`; without JavaScript its link opens the same level as a page). Filtered by
+//! owner or status it lists the matching objectives; a plain GET form, so the URL can be shared.
 //!
 //! It also holds what the organisation pages (team, company, ownership map, health) share: an
 //! OKR as one line with its progress and status, the cycle chooser, and links to people.
 
 use super::{render, Layout, SignedIn, UiError};
 use crate::error::ApiError;
-use crate::read::company::{self, CompanyData, CompanyFilter};
+use crate::read::company::{
+    self, CompanyData, CompanyFilter, Figures, Level, Node, Shown, TeamNode,
+};
 use crate::read::views::ObjectiveView;
 use crate::AppState;
 use askama::Template;
@@ -20,11 +24,12 @@ use axum::Router;
 use keel_domain::rhythm::Status;
 use keel_domain::*;
 use serde::Deserialize;
-use std::collections::{HashMap, HashSet};
 
-/// The company page's route.
+/// The company page's route and the fragment that opens a team's node.
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/company", get(company))
+    Router::new()
+        .route("/company", get(company))
+        .route("/company/node", get(node))
 }
 
 // ---------------------------------------------------------------- shared pieces
@@ -205,47 +210,75 @@ pub fn person_href(person_id: &str, cycle: Option<&Cycle>) -> String {
 
 // ---------------------------------------------------------------- the tree
 
-/// One entry of the flattened tree: templates cannot recurse, so the tree is walked into a list
-/// of openings, lines and closings.
-pub enum TreeItem {
-    /// A team (or a person) opens: its heading with the progress and status of everything below.
-    Open(NodeHead),
-    Okr(OkrLine),
-    /// A node with nothing in this cycle.
-    Empty,
-    Close,
-}
-
+/// A node's heading: its name, the progress and status of everything below it.
 pub struct NodeHead {
     pub name: String,
-    /// The team page, or the person's row on the ownership map.
-    pub href: String,
-    /// "company", "department", "team" or "person".
+    /// The team's page (none for the objectives of no team).
+    pub href: Option<String>,
+    /// "company", "department", "team" or "person" (the CSS class).
     pub level: &'static str,
-    pub objective_count: usize,
-    pub percent: i64,
+    /// The level in words ("department"); empty for the objectives of no team.
+    pub kind: &'static str,
+    /// How many objectives are below, in words ("12,042 objectives").
+    pub objectives: String,
+    /// The median progress of the objectives counted, when any are.
+    pub percent: Option<i64>,
     pub status: Option<StatusBadge>,
-    /// What the roll-up leaves out, in words ("2 drafts · 1 awaiting an owner"); empty when
-    /// nothing is.
+    /// What the figures leave out, in words ("2 drafts · 1 awaiting an owner not counted");
+    /// empty when nothing is.
     pub left_out: String,
-    /// Open by default (the top two levels).
-    pub open: bool,
+    /// Teams directly below, in words ("12 teams"); empty when none.
+    pub below: String,
+    /// For a closed node: where htmx fetches its level, and the same level as a page (the link
+    /// without JavaScript).
+    pub fragment: String,
+    pub subtree: String,
 }
 
-/// Drafts and work awaiting an owner stay out of a roll-up's progress and status; the roll-up
-/// says how many there are.
-fn left_out(below: &[&ObjectiveView]) -> String {
-    let count = |s: Status| below.iter().filter(|o| o.status == s).count();
-    let plural =
-        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+/// A list's place among its pages: "Showing 51–100 of 1,234 objectives", with links.
+pub struct Pager {
+    pub shown: String,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+/// A level's body: the node's own objectives, then the teams directly below it (closed).
+pub struct LevelBody {
+    pub objectives: Vec<OkrLine>,
+    pub objectives_pager: Option<Pager>,
+    pub teams: Vec<NodeHead>,
+    pub teams_pager: Option<Pager>,
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!(
+        "{} {}",
+        super::format::num(n as f64),
+        if n == 1 { one } else { many }
+    )
+}
+
+/// Drafts, work awaiting an owner and objectives the evaluator has not seen yet stay out of a
+/// roll-up's progress and status; the roll-up says how many there are.
+fn left_out(f: &Figures) -> String {
     let mut parts = vec![];
-    match count(Status::Draft) {
+    match f.count(Some(Status::Draft)) {
         0 => {}
         n => parts.push(plural(n, "draft", "drafts")),
     }
-    match count(Status::AwaitingOwner) {
+    match f.count(Some(Status::AwaitingOwner)) {
         0 => {}
-        n => parts.push(format!("{n} awaiting an owner")),
+        n => parts.push(format!(
+            "{} awaiting an owner",
+            super::format::num(n as f64)
+        )),
+    }
+    match f.count(None) {
+        0 => {}
+        n => parts.push(format!(
+            "{} not evaluated yet",
+            super::format::num(n as f64)
+        )),
     }
     if parts.is_empty() {
         String::new()
@@ -254,278 +287,270 @@ fn left_out(below: &[&ObjectiveView]) -> String {
     }
 }
 
-struct Tree<'a> {
-    data: &'a CompanyData,
-    children: HashMap<Option<TeamId>, Vec<&'a Team>>,
-    /// Objectives per team they are owned by or shared with.
-    by_team: HashMap<TeamId, Vec<&'a ObjectiveView>>,
-    /// Objectives with no team, per owner.
-    by_person: HashMap<PersonId, Vec<&'a ObjectiveView>>,
-    /// The team under which a person's own objectives appear: their deepest team.
-    home: HashMap<PersonId, TeamId>,
-    people: HashMap<PersonId, &'a Person>,
-    /// Leave out nodes with nothing below them (when a filter narrows the objectives).
-    prune: bool,
-    items: Vec<TreeItem>,
+/// The level word of a team `depth` teams below the top.
+fn level_of(depth: usize) -> &'static str {
+    match depth {
+        0 => "company",
+        1 => "department",
+        _ => "team",
+    }
 }
 
-impl<'a> Tree<'a> {
-    fn new(data: &'a CompanyData) -> Self {
-        let known: HashSet<&TeamId> = data.teams.iter().map(|t| &t.id).collect();
-        let mut children: HashMap<Option<TeamId>, Vec<&Team>> = HashMap::new();
-        for t in &data.teams {
-            let parent = t.parent_id.clone().filter(|p| known.contains(p));
-            children.entry(parent).or_default().push(t);
-        }
-        let mut depth: HashMap<&TeamId, usize> = HashMap::new();
-        let mut stack: Vec<(&Team, usize)> = children
-            .get(&None)
-            .map(|v| v.iter().map(|t| (*t, 0)).collect())
-            .unwrap_or_default();
-        while let Some((t, d)) = stack.pop() {
-            if depth.insert(&t.id, d).is_some() {
-                continue;
-            }
-            for c in children.get(&Some(t.id.clone())).into_iter().flatten() {
-                stack.push((c, d + 1));
-            }
-        }
-        let mut home: HashMap<PersonId, (usize, &Team)> = HashMap::new();
-        for t in &data.teams {
-            let d = depth.get(&t.id).copied().unwrap_or(0);
-            for m in &t.member_ids {
-                let better = home.get(m).is_none_or(|(hd, ht)| {
-                    d > *hd || (d == *hd && t.name.to_lowercase() < ht.name.to_lowercase())
-                });
-                if better {
-                    home.insert(m.clone(), (d, t));
-                }
-            }
-        }
-        let mut by_team: HashMap<TeamId, Vec<&ObjectiveView>> = HashMap::new();
-        let mut by_person: HashMap<PersonId, Vec<&ObjectiveView>> = HashMap::new();
-        for o in &data.objectives {
-            let teams: Vec<&TeamId> = o.team_ids.iter().filter(|t| known.contains(t)).collect();
-            if teams.is_empty() {
-                by_person.entry(o.owner_id.clone()).or_default().push(o);
-            }
-            for t in teams {
-                by_team.entry(t.clone()).or_default().push(o);
-            }
-        }
-        Self {
-            data,
-            children,
-            by_team,
-            by_person,
-            home: home
-                .into_iter()
-                .map(|(p, (_, t))| (p, t.id.clone()))
-                .collect(),
-            people: data.people.iter().map(|p| (p.id.clone(), p)).collect(),
-            prune: data.owner_filter.is_some() || data.status_filter.is_some(),
-            items: vec![],
+/// A query string of `pairs` (empty values left out).
+fn query_of(pairs: &[(&str, Option<String>)]) -> String {
+    let kept: Vec<(&str, &str)> = pairs
+        .iter()
+        .filter_map(|(k, v)| v.as_deref().filter(|v| !v.is_empty()).map(|v| (*k, v)))
+        .collect();
+    serde_urlencoded::to_string(kept).unwrap_or_default()
+}
+
+/// Where a level's links lead: the cycle, the team or place, and the filters kept.
+#[derive(Clone, Default)]
+struct Here {
+    cycle_id: Option<String>,
+    team_id: Option<String>,
+    place: Option<String>,
+    owner_id: Option<String>,
+    status: Option<String>,
+}
+
+impl Here {
+    fn href(&self, path: &str, extra: &[(&str, Option<String>)]) -> String {
+        let mut pairs = vec![
+            ("cycle_id", self.cycle_id.clone()),
+            ("team_id", self.team_id.clone()),
+            ("place", self.place.clone()),
+            ("owner_id", self.owner_id.clone()),
+            ("status", self.status.clone()),
+        ];
+        pairs.extend(extra.iter().cloned());
+        match query_of(&pairs) {
+            q if q.is_empty() => path.to_string(),
+            q => format!("{path}?{q}"),
         }
     }
 
-    /// The people whose own objectives (with no team) appear under `team`.
-    fn people_of(&self, team: Option<&TeamId>) -> Vec<(&'a Person, Vec<&'a ObjectiveView>)> {
-        let mut out: Vec<(&Person, Vec<&ObjectiveView>)> = self
-            .by_person
-            .iter()
-            .filter(|(p, _)| self.home.get(*p) == team)
-            .filter_map(|(p, os)| Some((*self.people.get(p)?, os.clone())))
-            .collect();
-        out.sort_by(|a, b| a.0.name.cmp(&b.0.name));
-        out
-    }
-
-    /// Objectives anywhere under `team` (each once), for the node's progress and status.
-    fn collect(&self, team: &Team, into: &mut HashMap<ObjectiveId, &'a ObjectiveView>) {
-        for o in self.by_team.get(&team.id).into_iter().flatten() {
-            into.insert(o.id.clone(), o);
-        }
-        for (_, os) in self.people_of(Some(&team.id)) {
-            for o in os {
-                into.insert(o.id.clone(), o);
-            }
-        }
-        for c in self
-            .children
-            .get(&Some(team.id.clone()))
-            .into_iter()
-            .flatten()
-        {
-            self.collect(c, into);
+    fn of_team(&self, team: &TeamId) -> Here {
+        Here {
+            cycle_id: self.cycle_id.clone(),
+            team_id: Some(team.to_string()),
+            ..Here::default()
         }
     }
+}
 
-    fn head(
-        &self,
-        name: String,
-        href: String,
-        level: &'static str,
-        depth: usize,
-        below: &[&ObjectiveView],
-    ) -> NodeHead {
-        let left_out = left_out(below);
-        let all = below;
-        let counted: Vec<&ObjectiveView> = below
-            .iter()
-            .copied()
-            .filter(|o| !o.status.is_pending())
-            .collect();
-        let below: &[&ObjectiveView] = if counted.is_empty() { all } else { &counted };
-        let progress = if below.is_empty() {
-            0.0
-        } else {
-            below.iter().map(|o| o.progress).sum::<f64>() / below.len() as f64
-        };
-        let rolled = rhythm::roll_up(all.iter().map(|o| o.status));
-        // Every status below, counted in words: "6 on track, 5 at risk, 1 off track".
-        let breakdown = Status::ALL
-            .into_iter()
-            .filter_map(|s| {
-                let n = below.iter().filter(|o| o.status == s).count();
-                (n > 0).then(|| format!("{n} {}", s.label().to_lowercase()))
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
-        NodeHead {
-            name,
-            href,
-            level,
-            objective_count: all.len(),
-            left_out,
-            percent: percent(progress),
-            status: rolled.map(|s| {
-                StatusBadge::new(
-                    s,
-                    format!(
-                        "{} objective{} below: {breakdown}; the middle of them reads {}",
-                        below.len(),
-                        if below.len() == 1 { "" } else { "s" },
-                        s.label().to_lowercase()
-                    ),
+/// Page `page` of `total` things, `PAGE` a page, its links setting `param`; none when one page
+/// holds them all.
+fn pager(here: &Here, param: &str, page: u64, total: u64, what: (&str, &str)) -> Option<Pager> {
+    let size = u64::from(company::PAGE);
+    if total <= size && page == 1 {
+        return None;
+    }
+    let from = ((page - 1) * size + 1).min(total);
+    let to = (page * size).min(total);
+    let link = |p: u64| Some(here.href("/company", &[(param, Some(p.to_string()))]));
+    Some(Pager {
+        shown: format!(
+            "Showing {}–{} of {}",
+            super::format::num(from as f64),
+            super::format::num(to as f64),
+            plural(total, what.0, what.1)
+        ),
+        prev: if page > 1 { link(page - 1) } else { None },
+        next: if to < total { link(page + 1) } else { None },
+    })
+}
+
+/// The heading of a node with `figures` below it.
+fn head(name: String, level: &'static str, figures: &Figures) -> NodeHead {
+    let counted: u64 = figures
+        .statuses
+        .iter()
+        .filter(|(s, _)| s.is_some_and(|s| !s.is_pending()))
+        .map(|(_, n)| n)
+        .sum();
+    // Every status below, counted in words: "6 on track, 5 at risk, 1 off track".
+    let breakdown = Status::ALL
+        .into_iter()
+        .filter(|s| !s.is_pending())
+        .filter_map(|s| match figures.count(Some(s)) {
+            0 => None,
+            n => Some(format!(
+                "{} {}",
+                super::format::num(n as f64),
+                s.label().to_lowercase()
+            )),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    NodeHead {
+        name,
+        href: None,
+        level,
+        kind: level,
+        objectives: plural(figures.objectives(), "objective", "objectives"),
+        percent: figures.median_progress.map(percent),
+        status: figures.status().map(|s| {
+            let reason = if counted == 0 {
+                String::new()
+            } else {
+                format!(
+                    "{} below: {breakdown}; the middle of them reads {}",
+                    plural(counted, "objective", "objectives"),
+                    s.label().to_lowercase()
                 )
-            }),
-            open: depth < 2,
-        }
+            };
+            StatusBadge::new(s, reason)
+        }),
+        left_out: left_out(figures),
+        below: String::new(),
+        fragment: String::new(),
+        subtree: String::new(),
     }
+}
 
-    fn team(&mut self, team: &'a Team, depth: usize) {
-        let mut below = HashMap::new();
-        self.collect(team, &mut below);
-        if self.prune && below.is_empty() {
-            return;
-        }
-        let mut below: Vec<&ObjectiveView> = below.into_values().collect();
-        below.sort_by(|a, b| a.title.cmp(&b.title));
-        let level = match depth {
-            0 if team.parent_id.is_none() => "company",
-            0 | 1 => "department",
-            _ => "team",
-        };
-        let head = self.head(
-            team.name.clone(),
-            format!("/teams/{}", team.id),
-            level,
-            depth,
-            &below,
-        );
-        self.items.push(TreeItem::Open(head));
-        let mut own: Vec<&ObjectiveView> = self.by_team.get(&team.id).cloned().unwrap_or_default();
-        own.sort_by(|a, b| a.title.cmp(&b.title));
-        for o in &own {
-            self.items.push(TreeItem::Okr(
-                OkrLine::objective(o, Some(&team.id)).summary(),
-            ));
-        }
-        for (person, os) in self.people_of(Some(&team.id)) {
-            self.person(person, os, depth + 1);
-        }
-        let mut kids: Vec<&Team> = self
-            .children
-            .get(&Some(team.id.clone()))
-            .cloned()
-            .unwrap_or_default();
-        kids.sort_by(|a, b| a.name.cmp(&b.name));
-        let had_children = !kids.is_empty();
-        for c in kids {
-            self.team(c, depth + 1);
-        }
-        if own.is_empty() && !had_children && below.is_empty() {
-            self.items.push(TreeItem::Empty);
-        }
-        self.items.push(TreeItem::Close);
+/// A team below the level, closed: htmx fetches its level when it is opened.
+fn team_head(here: &Here, t: &TeamNode, depth: usize) -> NodeHead {
+    let there = here.of_team(&t.id);
+    NodeHead {
+        href: Some(format!("/teams/{}", t.id)),
+        below: if t.teams_below == 0 {
+            String::new()
+        } else {
+            plural(t.teams_below, "team", "teams")
+        },
+        fragment: there.href("/company/node", &[]),
+        subtree: there.href("/company", &[]),
+        ..head(t.name.clone(), level_of(depth), &t.figures)
     }
+}
 
-    fn person(&mut self, person: &Person, mut os: Vec<&'a ObjectiveView>, depth: usize) {
-        os.sort_by(|a, b| a.title.cmp(&b.title));
-        let head = self.head(
-            person.name.clone(),
-            person_href(person.id.as_str(), self.data.cycle.as_ref()),
-            "person",
-            depth,
-            &os,
-        );
-        self.items.push(TreeItem::Open(head));
-        for o in os {
-            self.items.push(TreeItem::Okr(OkrLine::objective(o, None)));
-        }
-        self.items.push(TreeItem::Close);
-    }
+fn lines(page: &company::ObjectivesPage, here: Option<&TeamId>) -> Vec<OkrLine> {
+    page.items
+        .iter()
+        .map(|o| OkrLine::objective(o, here).summary())
+        .collect()
+}
 
-    /// Walks from the roots (or from the filtered team).
-    fn build(mut self) -> Vec<TreeItem> {
-        let roots: Vec<&'a Team> = match &self.data.team_filter {
-            Some(t) => self.data.teams.iter().filter(|x| &x.id == t).collect(),
-            None => self.children.get(&None).cloned().unwrap_or_default(),
-        };
-        for r in roots {
-            self.team(r, 0);
-        }
-        if self.data.team_filter.is_none() {
-            // People in no team, with objectives of their own.
-            for (person, os) in self.people_of(None) {
-                self.person(person, os, 0);
-            }
-        }
-        self.items
+/// The body of `level` (its depth: how many teams are above its node).
+fn body(here: &Here, level: &Level, depth: usize, page: u64, teams_page: u64) -> LevelBody {
+    let team_id = match &level.node {
+        Node::Team { team, .. } => Some(&team.id),
+        _ => None,
+    };
+    let child_depth = if team_id.is_some() { depth + 1 } else { 0 };
+    LevelBody {
+        objectives: lines(&level.objectives, team_id),
+        objectives_pager: pager(
+            here,
+            "page",
+            page,
+            level.objectives.total,
+            ("objective", "objectives"),
+        ),
+        teams: level
+            .teams
+            .iter()
+            .map(|t| team_head(here, t, child_depth))
+            .collect(),
+        teams_pager: pager(
+            here,
+            "teams_page",
+            teams_page,
+            level.teams_total,
+            ("team", "teams"),
+        ),
     }
 }
 
 // ---------------------------------------------------------------- the page
+
+/// The objectives of no team beside the company: their heading, the first page, the pager.
+pub struct NoTeamView {
+    pub head: NodeHead,
+    pub objectives: Vec<OkrLine>,
+    pub pager: Option<Pager>,
+}
+
+/// What the tree area of the page holds.
+pub enum TreeView {
+    /// One node, open, with its body; and on the organisation's first level the objectives of
+    /// no team.
+    Level {
+        /// The teams above the node, as breadcrumb links (the top one first).
+        crumbs: Vec<(String, String)>,
+        /// The node (none for the organisation: its teams are listed at the top).
+        node: Option<Box<NodeHead>>,
+        body: LevelBody,
+        no_team: Option<Box<NoTeamView>>,
+    },
+    /// The objectives matching the filters.
+    Matches {
+        objectives: Vec<OkrLine>,
+        pager: Option<Pager>,
+        /// How many match, in words ("1,234 objectives match").
+        total: String,
+    },
+    Nothing,
+}
 
 #[derive(Template)]
 #[template(path = "company.html")]
 struct CompanyPage {
     layout: Layout,
     cycles: Vec<Choice>,
+    /// The team chosen, if any (the picker finds the others, so the page never lists them all).
     teams: Vec<Choice>,
+    /// What was typed in the team's find field (kept when it named no team).
+    team_find: String,
     /// The owner chosen, as `(id, name)`: the picker's one option (people are found as the
     /// reader types, never listed whole).
     owner: Option<(String, String)>,
     /// What was typed in the owner's find field (kept when it named nobody).
     owner_find: String,
     statuses: Vec<Choice>,
+    /// `no_team` kept in the form when the objectives of no team are shown.
+    place: String,
     /// The filter field at fault, and why.
     error: Option<(String, String)>,
     cycle_name: String,
-    items: Vec<TreeItem>,
-    objective_count: usize,
+    /// How fresh the stored figures are, in words.
+    freshness: String,
+    tree: TreeView,
     filtered: bool,
     /// The reader may open the calibration report: the page links to it.
     can_calibrate: bool,
 }
 
 impl CompanyPage {
-    fn error_for(&self, field: &str) -> Option<&str> {
+    fn error_for(&self, field: &str) -> Option<String> {
         self.error
             .as_ref()
             .filter(|(f, _)| f == field)
-            .map(|(_, m)| m.as_str())
+            .map(|(f, m)| {
+                if f == "team_id" {
+                    team_message(m)
+                } else {
+                    m.clone()
+                }
+            })
     }
+}
+
+/// A team filter's refusal in the reader's words.
+fn team_message(m: &str) -> String {
+    team_error(&keel_domain::FieldError {
+        field: "team_id".into(),
+        message: m.to_string(),
+    })
+}
+
+/// One team's level as a fragment, for htmx to put in its node when it is opened.
+#[derive(Template)]
+#[template(path = "company_node.html")]
+struct NodeFragment {
+    body: LevelBody,
 }
 
 /// The company page's query string: every filter optional.
@@ -533,90 +558,199 @@ impl CompanyPage {
 pub struct CompanyQuery {
     cycle_id: Option<String>,
     team_id: Option<String>,
+    /// The team's find field, for a form sent without JavaScript: a name or an id.
+    #[serde(rename = "team_id.find")]
+    team_find: Option<String>,
+    place: Option<String>,
     owner_id: Option<String>,
     /// The owner's find field, for a form sent without JavaScript: a name, an email or an id.
     #[serde(rename = "owner_id.find")]
     owner_find: Option<String>,
     status: Option<String>,
+    page: Option<String>,
+    teams_page: Option<String>,
 }
 
-fn choices<T>(
-    items: &[T],
-    value: impl Fn(&T) -> String,
-    label: impl Fn(&T) -> String,
-    selected: Option<&str>,
-) -> Vec<Choice> {
-    items
-        .iter()
-        .map(|i| {
-            let v = value(i);
-            Choice {
-                selected: selected == Some(v.as_str()),
-                label: label(i),
-                value: v,
-            }
+fn trimmed(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
+impl CompanyQuery {
+    fn filter(&self) -> CompanyFilter {
+        CompanyFilter {
+            cycle_id: trimmed(&self.cycle_id),
+            team_id: trimmed(&self.team_id),
+            place: trimmed(&self.place),
+            owner_id: trimmed(&self.owner_id),
+            status: trimmed(&self.status),
+            page: trimmed(&self.page),
+            teams_page: trimmed(&self.teams_page),
+        }
+    }
+}
+
+/// The company page's and fragment's data: what was typed in the find fields resolved first.
+async fn read(
+    state: &AppState,
+    caller: &crate::auth::Caller,
+    q: &CompanyQuery,
+) -> Result<(CompanyFilter, CompanyData), ApiError> {
+    let store = state.store();
+    let mut filter = q.filter();
+    let owner_find = trimmed(&q.owner_find).unwrap_or_default();
+    if filter.owner_id.is_none() && !owner_find.is_empty() {
+        let found =
+            crate::read::pickers::resolve_people(store, "owner_id", &owner_find, &[]).await?;
+        filter.owner_id = found.first().map(PersonId::to_string);
+    }
+    let team_find = trimmed(&q.team_find).unwrap_or_default();
+    if filter.team_id.is_none() && !team_find.is_empty() {
+        let found =
+            crate::read::pickers::resolve_team(store, "team_id", None, Some(&team_find)).await?;
+        filter.team_id = found.map(|t| t.id.to_string());
+    }
+    let data = company::company(store, caller, &filter).await?;
+    Ok((filter, data))
+}
+
+/// How fresh the stored figures are, in words.
+fn freshness(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    match at {
+        Some(at) => format!(
+            "Figures and status filters as of {} (worked out every hour); each objective \
+             shows its status now.",
+            super::format::when(at)
+        ),
+        None => "Figures are worked out every hour; until the first time, objectives are \
+                 counted as not evaluated yet."
+            .into(),
+    }
+}
+
+/// The tree area of the page from `data`.
+fn tree_view(data: &CompanyData, filter: &CompanyFilter) -> TreeView {
+    let here = Here {
+        cycle_id: data.cycle.as_ref().map(|c| c.id.to_string()),
+        team_id: data.team.as_ref().map(|t| t.id.to_string()),
+        place: data.no_team.then(|| "no_team".to_string()),
+        owner_id: filter.owner_id.clone(),
+        status: filter.status.clone(),
+    };
+    match &data.shown {
+        None => TreeView::Nothing,
+        Some(Shown::Matches(found)) => TreeView::Matches {
+            objectives: lines(found, None),
+            pager: pager(
+                &here,
+                "page",
+                data.page,
+                found.total,
+                ("objective", "objectives"),
+            ),
+            total: format!(
+                "{} the filters",
+                match found.total {
+                    1 => "1 objective matches".to_string(),
+                    n => format!("{} objectives match", super::format::num(n as f64)),
+                }
+            ),
+        },
+        Some(Shown::Level(level)) => level_view(&here, data, level),
+    }
+}
+
+fn level_view(here: &Here, data: &CompanyData, level: &Level) -> TreeView {
+    let (crumbs, depth, node) = match &level.node {
+        Node::Team { team, above } => {
+            let crumbs: Vec<(String, String)> = above
+                .iter()
+                .map(|(id, name)| (here.of_team(id).href("/company", &[]), name.clone()))
+                .collect();
+            let node = NodeHead {
+                href: Some(format!("/teams/{}", team.id)),
+                ..head(team.name.clone(), level_of(above.len()), &level.figures)
+            };
+            (crumbs, above.len(), Some(node))
+        }
+        Node::NoTeam => (
+            vec![],
+            0,
+            Some(NodeHead {
+                kind: "",
+                ..head("Objectives of no team".into(), "person", &level.figures)
+            }),
+        ),
+        Node::Organisation => (vec![], 0, None),
+    };
+    let no_team = level.no_team.as_ref().map(|(figures, found)| {
+        let there = Here {
+            cycle_id: here.cycle_id.clone(),
+            place: Some("no_team".into()),
+            ..Here::default()
+        };
+        Box::new(NoTeamView {
+            head: NodeHead {
+                kind: "",
+                ..head("Objectives of no team".into(), "person", figures)
+            },
+            objectives: lines(found, None),
+            pager: pager(&there, "page", 1, found.total, ("objective", "objectives")),
         })
-        .collect()
+    });
+    TreeView::Level {
+        crumbs,
+        node: node.map(Box::new),
+        body: body(here, level, depth, data.page, data.teams_page),
+        no_team,
+    }
 }
 
-/// `GET /company`: the goal tree.
+/// `GET /company`: the goal tree a level at a time, or the objectives matching the filters.
 pub async fn company(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
     Query(q): Query<CompanyQuery>,
 ) -> Result<Response, UiError> {
-    let owner_find = q.owner_find.as_deref().unwrap_or("").trim().to_string();
-    let mut filter = CompanyFilter {
-        cycle_id: q.cycle_id.clone(),
-        team_id: q.team_id.clone(),
-        owner_id: q.owner_id.clone().filter(|o| !o.trim().is_empty()),
-        status: q.status.clone(),
-    };
-    let attempt = async {
-        // Typed without JavaScript: the one person the words name.
-        if filter.owner_id.is_none() && !owner_find.is_empty() {
-            let found =
-                crate::read::pickers::resolve_people(state.store(), "owner_id", &owner_find, &[])
-                    .await?;
-            filter.owner_id = found.first().map(PersonId::to_string);
-        }
-        company::company(state.store(), &caller, &filter).await
-    };
-    let (data, error) = match attempt.await {
-        Ok(d) => (d, None),
+    let (filter, data, error) = match read(&state, &caller, &q).await {
+        Ok((f, d)) => (f, d, None),
         Err(ApiError::Invalid(e)) => {
             // Show the form again with the message next to the filter at fault and what was
             // chosen kept; no tree.
             let mut d = company::company(state.store(), &caller, &CompanyFilter::default()).await?;
-            d.objectives.clear();
-            (d, Some((e.field.clone(), e.message.clone())))
+            d.shown = None;
+            (q.filter(), d, Some((e.field.clone(), e.message.clone())))
         }
         Err(e) => return Err(e.into()),
     };
-    let items = if error.is_some() {
-        vec![]
+    let tree = if error.is_some() {
+        TreeView::Nothing
     } else {
-        Tree::new(&data).build()
+        tree_view(&data, &filter)
     };
-    let selected_cycle = data.cycle.as_ref().map(|c| c.id.to_string());
+    let shown_cycle = match &error {
+        Some((f, _)) if f == "cycle_id" => q.cycle_id.clone(),
+        _ => data.cycle.as_ref().map(|c| c.id.to_string()),
+    };
     let page = CompanyPage {
         layout: Layout::signed_in(&caller, "/company"),
-        cycles: choices(
-            &data.cycles,
-            |c| c.id.to_string(),
-            |c| c.name.clone(),
-            if error.as_ref().is_some_and(|(f, _)| f == "cycle_id") {
-                q.cycle_id.as_deref()
-            } else {
-                selected_cycle.as_deref()
-            },
-        ),
-        teams: choices(
-            &data.teams,
-            |t| t.id.to_string(),
-            |t| t.name.clone(),
-            q.team_id.as_deref(),
-        ),
+        cycles: data
+            .cycles
+            .iter()
+            .map(|c| Choice {
+                value: c.id.to_string(),
+                label: c.name.clone(),
+                selected: shown_cycle.as_deref() == Some(c.id.as_str()),
+            })
+            .collect(),
+        teams: team_choice(data.team.as_ref()),
+        team_find: if data.team.is_some() {
+            String::new()
+        } else {
+            trimmed(&q.team_find).unwrap_or_default()
+        },
         owner: data
             .owner
             .as_ref()
@@ -624,24 +758,33 @@ pub async fn company(
         owner_find: if data.owner.is_some() {
             String::new()
         } else {
-            owner_find
+            trimmed(&q.owner_find).unwrap_or_default()
         },
-        statuses: choices(
-            &Status::ALL,
-            |s| s.as_str().to_string(),
-            |s| s.label().to_string(),
-            q.status.as_deref(),
-        ),
+        statuses: Status::ALL
+            .iter()
+            .map(|s| Choice {
+                value: s.as_str().to_string(),
+                label: s.label().to_string(),
+                selected: filter.status.as_deref() == Some(s.as_str()),
+            })
+            .collect(),
+        place: if data.no_team {
+            "no_team".into()
+        } else {
+            String::new()
+        },
         cycle_name: data
             .cycle
             .as_ref()
             .map(|c| c.name.clone())
             .unwrap_or_default(),
-        objective_count: data.objectives.len(),
-        filtered: data.team_filter.is_some()
-            || data.owner_filter.is_some()
-            || data.status_filter.is_some(),
-        items,
+        freshness: freshness(data.evaluated_at),
+        filtered: filter.team_id.is_some()
+            || filter.owner_id.is_some()
+            || filter.status.is_some()
+            || data.no_team
+            || error.is_some(),
+        tree,
         error,
         can_calibrate: crate::access::read_calibration(&caller.person).is_ok(),
     };
@@ -651,4 +794,35 @@ pub async fn company(
         StatusCode::OK
     };
     Ok(render(status, &page))
+}
+
+/// `GET /company/node?team_id=`: one team's level (its objectives and the teams below it) for
+/// htmx to put in its node when it is opened.
+pub async fn node(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Query(q): Query<CompanyQuery>,
+) -> Result<Response, UiError> {
+    let (filter, data) = read(&state, &caller, &q).await?;
+    let body = match &data.shown {
+        Some(Shown::Level(level)) => {
+            let here = Here {
+                cycle_id: data.cycle.as_ref().map(|c| c.id.to_string()),
+                team_id: filter.team_id.clone(),
+                ..Here::default()
+            };
+            let depth = match &level.node {
+                Node::Team { above, .. } => above.len(),
+                _ => 0,
+            };
+            body(&here, level, depth, data.page, data.teams_page)
+        }
+        _ => LevelBody {
+            objectives: vec![],
+            objectives_pager: None,
+            teams: vec![],
+            teams_pager: None,
+        },
+    };
+    Ok(render(StatusCode::OK, &NodeFragment { body }))
 }

@@ -191,20 +191,137 @@ async fn team_page_shows_each_okr_once_with_people_and_health_on_postgres() {
     }
 }
 
-#[tokio::test]
-async fn company_tree_nests_teams_and_filters_by_team_owner_and_status() {
-    let app = spawn_app().await;
+/// The company tree a level at a time: the company with its departments and their figures
+/// (counted from the evaluator's stored statuses, drafts left out and said), a department opened
+/// (as htmx does, or as its own page without JavaScript) to its teams and objectives, and the
+/// filters by team (a picker), owner and status.
+async fn company_tree(app: TestApp) {
     let o = org(&app).await;
     let b = admin(&app).await;
+    tree_world(&app, &o).await;
+    // Before the first evaluation the figures say so.
+    let before = b.page("/company").await;
+    assert!(
+        before
+            .text(".node-company > summary")
+            .contains("not evaluated yet"),
+        "{}",
+        before.html()
+    );
+    evaluate(&app).await;
+
+    let tree = b.page("/company").await;
+    let html = tree.html();
+    let titles = |page: &Page| page.texts("a.okr-title");
+    assert!(
+        tree.has("details.node-company[open]"),
+        "the company node: {html}"
+    );
+    assert!(tree.has("details.node-department"), "departments: {html}");
+    assert!(
+        tree.text("p.as-of").contains("as of"),
+        "how fresh the figures are: {html}"
+    );
+    let nodes = tree.attrs(".node-name a", "href");
+    for team in [&o.company, &o.engineering, &o.sales] {
+        assert!(nodes.contains(&format!("/teams/{team}")), "{team}: {html}");
+    }
+    assert!(
+        !nodes.contains(&format!("/teams/{}", o.platform)),
+        "a level at a time: Platform waits inside Engineering: {html}"
+    );
+    // Engineering's roll-up reads Pia's on-track objective; Sales holds only a draft.
+    assert!(
+        tree.has(".okr-meta .status.status-on_track")
+            && tree.has(".okr-meta .status.status-draft")
+            && !tree.has(".okr-meta .status.status-off_track"),
+        "{html}"
+    );
+    // The private objective is a draft too: counted for the administrator, who may see it.
+    assert!(
+        tree.text(".node-company > summary")
+            .contains("3 objectives · 2 drafts not counted"),
+        "the company roll-up says what it leaves out: {html}"
+    );
+    assert!(titles(&tree).contains(&"Learn Rust properly".to_string()));
+    assert!(
+        tree.has("details > summary"),
+        "expandable without JavaScript"
+    );
+    // Each closed node asks htmx for its level, and links to it as a page.
+    let engineering_fragment = tree
+        .attrs("details.node-department[hx-get]", "hx-get")
+        .into_iter()
+        .find(|h| h.contains(&o.engineering))
+        .unwrap_or_else(|| panic!("Engineering opens on demand: {html}"));
+    assert!(tree.links_to(&format!(
+        "/company?cycle_id={}&team_id={}",
+        o.cycle, o.engineering
+    )));
+    let opened = b.page(&engineering_fragment).await;
+    assert!(
+        opened.has(&format!(
+            "details.node-team .node-name a[href=\"/teams/{}\"]",
+            o.platform
+        )),
+        "{}",
+        opened.html()
+    );
+    // Its own page: Platform's node inside Engineering's, the company above as a link.
+    let engineering = b.page(&format!("/company?team_id={}", o.engineering)).await;
+    assert!(
+        engineering.has(&format!(
+            "details.node details.node .node-name a[href=\"/teams/{}\"]",
+            o.platform
+        )),
+        "Platform's node is inside another node: {}",
+        engineering.html()
+    );
+    assert!(engineering.has("nav.crumbs a"), "{}", engineering.html());
+    // The median progress of what is below: Platform's one counted objective, as its line shows.
+    let platform = b.page(&format!("/company?team_id={}", o.platform)).await;
+    assert!(titles(&platform).contains(&"Fast everywhere".to_string()));
+    let line = platform
+        .texts(".okr .okr-meta .percent")
+        .first()
+        .cloned()
+        .unwrap_or_else(|| panic!("{}", platform.html()));
+    assert_eq!(
+        platform.text(".node-team > summary .percent"),
+        line,
+        "{}",
+        platform.html()
+    );
+    absent(&platform, "More deals in EMEA");
+
+    // Sam sees neither the private objective nor its count.
+    let sam = Browser::signed_in(&app, &o.sam, "sam.sales@keel.test").await;
+    let his = sam.page("/company").await;
+    assert!(
+        his.text(".node-company > summary")
+            .contains("2 objectives · 1 draft not counted"),
+        "{}",
+        his.html()
+    );
+    let his_platform = sam.page(&format!("/company?team_id={}", o.platform)).await;
+    absent(&his_platform, "Secret platform rewrite");
+
+    // Filters, and bad ones: 422, the message next to the filter, no tree.
+    tree_filters(&b, &o).await;
+}
+
+/// The tree's world: Pia's objective in Platform, active and on track; a draft in Sales; a
+/// personal objective of no team; a private draft in Platform.
+async fn tree_world(app: &TestApp, o: &Org) {
     // Pia's objective is active and on track (her confidence 8); "More deals in EMEA" is still a
     // draft: its own state, never red, and left out of the roll-ups above it.
     let fast = objective(
-        &app,
+        app,
         json!({"title": "Fast everywhere", "cycle_id": o.cycle, "team_ids": [o.platform], "owner_id": o.pia}),
     )
     .await;
     let kr = key_result(
-        &app,
+        app,
         &fast,
         json!({"title": "p95 under 1.5 s", "kind": "decrease", "start": 3.0, "target": 1.5, "owner_id": o.pia}),
     )
@@ -252,71 +369,50 @@ async fn company_tree_nests_teams_and_filters_by_team_owner_and_status() {
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     let deals = objective(
-        &app,
+        app,
         json!({"title": "More deals in EMEA", "cycle_id": o.cycle, "team_ids": [o.sales]}),
     )
     .await;
     key_result(
-        &app,
+        app,
         &deals,
         json!({"title": "40 new logos", "kind": "increase", "start": 0, "target": 40}),
     )
     .await;
-    // A personal objective with no team appears under the person, in their team.
+    // A personal objective with no team appears among the objectives of no team.
     objective(
-        &app,
+        app,
         json!({"title": "Learn Rust properly", "cycle_id": o.cycle}),
     )
     .await;
+    // A private objective of Platform's: counted for those who may see it only.
+    objective(
+        app,
+        json!({"title": "Secret platform rewrite", "cycle_id": o.cycle, "team_ids": [o.platform], "owner_id": o.pia, "visibility": "private"}),
+    )
+    .await;
+}
 
-    let tree = b.page("/company").await;
-    let html = tree.html();
+/// The filters by team (a picker), owner and status, and a bad filter refused.
+async fn tree_filters(b: &Browser, o: &Org) {
     let titles = |page: &Page| page.texts("a.okr-title");
-    assert!(
-        titles(&tree).contains(&"Fast everywhere".to_string())
-            && titles(&tree).contains(&"More deals in EMEA".to_string()),
-        "{html}"
-    );
-    assert!(tree.has("details.node-company"), "the company node: {html}");
-    assert!(tree.has("details.node-department"), "departments: {html}");
-    let nodes = tree.attrs(".node-name a", "href");
-    let at = |team: &str| {
-        nodes
-            .iter()
-            .position(|h| *h == format!("/teams/{team}"))
-            .unwrap_or_else(|| panic!("no node for {team}: {html}"))
-    };
-    assert!(
-        at(&o.engineering) < at(&o.platform),
-        "Platform nests in Engineering"
-    );
-    assert!(
-        tree.has(&format!(
-            "details.node details.node .node-name a[href=\"/teams/{}\"]",
-            o.platform
-        )),
-        "Platform's node is inside another node: {html}"
-    );
-    assert!(
-        tree.has(".okr-meta .status.status-on_track")
-            && tree.has(".okr-meta .status.status-draft")
-            && !tree.has(".okr-meta .status.status-off_track"),
-        "{html}"
-    );
-    assert!(
-        tree.text(".node-company > summary")
-            .contains("1 draft not counted"),
-        "the company roll-up says what it leaves out: {html}"
-    );
-    assert!(titles(&tree).contains(&"Learn Rust properly".to_string()));
-    assert!(
-        tree.has("details > summary"),
-        "expandable without JavaScript"
-    );
-
     let only_platform = b.page(&format!("/company?team_id={}", o.platform)).await;
     assert!(titles(&only_platform).contains(&"Fast everywhere".to_string()));
     absent(&only_platform, "More deals in EMEA");
+    // The team filter is a picker: the chosen team is its one option; typed, it is found.
+    assert_eq!(
+        only_platform.attrs("select[name=\"team_id\"] option", "value"),
+        vec![String::new(), o.platform.clone()]
+    );
+    assert_eq!(
+        b.page("/company")
+            .await
+            .attrs("select[name=\"team_id\"] option", "value"),
+        vec![String::new()],
+        "never every team"
+    );
+    let typed = b.page("/company?team_id.find=Platform").await;
+    assert!(titles(&typed).contains(&"Fast everywhere".to_string()));
     let by_owner = b.page(&format!("/company?owner_id={}", o.pia)).await;
     assert!(titles(&by_owner).contains(&"Fast everywhere".to_string()));
     absent(&by_owner, "More deals in EMEA");
@@ -326,7 +422,7 @@ async fn company_tree_nests_teams_and_filters_by_team_owner_and_status() {
             .contains(&format!("/teams/{}", o.sales)),
         "empty nodes pruned"
     );
-    the_owner_filter_is_a_picker(&b, &o, &by_owner).await;
+    the_owner_filter_is_a_picker(b, o, &by_owner).await;
     let on_track = b.page("/company?status=on_track").await;
     assert!(titles(&on_track).contains(&"Fast everywhere".to_string()));
     absent(&on_track, "More deals in EMEA");
@@ -345,7 +441,112 @@ async fn company_tree_nests_teams_and_filters_by_team_owner_and_status() {
     );
 
     // Bad filters: 422, the message next to the filter, no tree.
-    bad_tree_filters_are_refused_next_to_the_filter(&b, &o).await;
+    bad_tree_filters_are_refused_next_to_the_filter(b, o).await;
+}
+
+/// The job runner's round, now: the hourly evaluation stores the statuses and progress the
+/// tree's figures count, and when it finished.
+async fn evaluate(app: &TestApp) {
+    keel_server::jobs::tick(app.store.as_ref(), "test", chrono::Utc::now())
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn company_tree_opens_a_level_at_a_time_and_filters_on_sqlite() {
+    company_tree(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn company_tree_opens_a_level_at_a_time_and_filters_on_postgres() {
+    if postgres_configured() {
+        company_tree(spawn_app_on(Db::Postgres).await).await;
+    }
+}
+
+/// A level holds 50 objectives and 50 teams a page, saying how many there are; a page that is
+/// not one is refused naming the field.
+async fn company_tree_pages(app: TestApp) {
+    let o = org(&app).await;
+    for n in 0..55 {
+        objective(
+            &app,
+            json!({"title": format!("Sales goal {n:02}"), "cycle_id": o.cycle, "team_ids": [o.sales]}),
+        )
+        .await;
+    }
+    for n in 0..52 {
+        app.create(
+            "/api/v1/teams",
+            json!({"name": format!("Squad {n:02}"), "parent_id": o.engineering}),
+        )
+        .await;
+    }
+    let b = admin(&app).await;
+    let sales = b.page(&format!("/company?team_id={}", o.sales)).await;
+    let html = sales.html();
+    assert_eq!(sales.texts(".node-body a.okr-title").len(), 50, "{html}");
+    assert!(
+        sales
+            .text("nav.pager")
+            .contains("Showing 1–50 of 55 objectives"),
+        "{html}"
+    );
+    let next = sales
+        .attr("nav.pager a[rel=\"next\"]", "href")
+        .expect("a next page");
+    let rest = b.page(&next).await;
+    assert_eq!(
+        rest.texts(".node-body a.okr-title").len(),
+        5,
+        "{}",
+        rest.html()
+    );
+    assert!(rest.has("a[rel=\"prev\"]"));
+    let engineering = b.page(&format!("/company?team_id={}", o.engineering)).await;
+    assert_eq!(
+        engineering.texts(".node-body details.node").len(),
+        50,
+        "{}",
+        engineering.html()
+    );
+    assert!(engineering
+        .text("nav.pager")
+        .contains("Showing 1–50 of 53 teams"));
+    let next = engineering
+        .attr("nav.pager a[rel=\"next\"]", "href")
+        .expect("a next page of teams");
+    assert!(next.contains("teams_page=2"), "{next}");
+    assert_eq!(
+        b.page(&next).await.texts(".node-body details.node").len(),
+        3
+    );
+    for (query, field) in [("page=x", "page"), ("teams_page=0", "teams_page")] {
+        let bad = b
+            .page_with(
+                &format!("/company?team_id={}&{query}", o.sales),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        assert!(
+            bad.field_error(field).is_some() || bad.text(".notice.error").contains("page"),
+            "{query}: {}",
+            bad.html()
+        );
+        assert!(!bad.has("a.okr-title"), "{query}");
+    }
+}
+
+#[tokio::test]
+async fn company_tree_pages_objectives_and_teams_on_sqlite() {
+    company_tree_pages(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn company_tree_pages_objectives_and_teams_on_postgres() {
+    if postgres_configured() {
+        company_tree_pages(spawn_app_on(Db::Postgres).await).await;
+    }
 }
 
 /// The owner filter is a picker: the one chosen person is its option, never the whole

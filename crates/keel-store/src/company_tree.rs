@@ -1,0 +1,406 @@
+//! The company goal tree's reads, a level at a time: the teams under a team (or the top-level
+//! ones), a page at a time; each team's figures over everything below it (objectives by status,
+//! the median progress) aggregated in SQL from what the periodic evaluator stored
+//! (`objective_signals`); and a page of the objectives of one place (a team's own, a team's
+//! subtree, those of no team) filtered by stored status and owner.
+//!
+//! Why a module of its own: at 100,000 people a cycle has 120,000 objectives and 15,000 teams;
+//! the page once read them all and built the tree in memory. Here each read is one query
+//! whatever the organisation's size, filtered by the reader's visibility in SQL (the one rule of
+//! `sql::visibility`), so a private objective is counted only for those who may see it. The
+//! status an objective is counted under is spelled once (`STATUS`) and shared by the figures
+//! and the filtered lists, so a node's count and the list it leads to cannot disagree.
+
+use crate::db::Row;
+use crate::sql::*;
+use crate::*;
+use async_trait::async_trait;
+use keel_domain::rhythm::Status;
+
+/// Which objectives the tree reads: one cycle's, as a reader may see them.
+#[derive(Debug, Clone)]
+pub struct TreeScope {
+    pub reader: Reader,
+    pub cycle_id: CycleId,
+}
+
+/// Where objectives are counted or listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TreePlace {
+    /// Shared with this team itself.
+    Team(TeamId),
+    /// Shared with this team or any team below it.
+    Below(TeamId),
+    /// Shared with no team (an owner's own).
+    NoTeam,
+    /// Anywhere in the cycle.
+    Anywhere,
+}
+
+/// The figures of a team's subtree (`team_id`), or of the objectives of no team (`None`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TreeFigures {
+    pub team_id: Option<TeamId>,
+    /// Objectives by the status they are counted under (`None`: the evaluator has not seen them
+    /// yet), each objective once however many teams below share it.
+    pub statuses: Vec<(Option<Status>, u64)>,
+    /// The median stored progress, in thousandths, of the objectives that are neither drafts
+    /// nor awaiting an owner (the mean of the two middle ones when their number is even);
+    /// `None` when there are none.
+    pub median_progress_milli: Option<i64>,
+}
+
+/// Which objectives a list of the tree shows.
+#[derive(Debug, Clone)]
+pub struct TreeObjectives {
+    pub place: TreePlace,
+    /// Only those counted under this status.
+    pub status: Option<Status>,
+    /// Only those this person owns or owns a key result of.
+    pub owner_id: Option<PersonId>,
+}
+
+/// The goal tree's reads.
+#[async_trait]
+pub trait CompanyTree: Send + Sync {
+    /// The teams under `parent` (the top-level teams with `None`), by name, `limit` from
+    /// `offset`, as `(id, name, how many teams are directly under it)`, and how many there are
+    /// in all. One query.
+    async fn child_teams(
+        &self,
+        parent: Option<&TeamId>,
+        offset: u64,
+        limit: u32,
+    ) -> StoreResult<(Vec<(TeamId, String, u64)>, u64)>;
+    /// The figures of each of `teams` over its subtree, and of the objectives of no team when
+    /// `no_team`; a team with no objectives below it has no row. One query.
+    async fn tree_figures(
+        &self,
+        scope: &TreeScope,
+        teams: &[TeamId],
+        no_team: bool,
+    ) -> StoreResult<Vec<TreeFigures>>;
+    /// The objectives `which`, by title, `limit` from `offset`, and how many there are. Two
+    /// queries (and the objectives' junctions).
+    async fn tree_objectives(
+        &self,
+        scope: &TreeScope,
+        which: &TreeObjectives,
+        offset: u64,
+        limit: u32,
+    ) -> StoreResult<(Vec<Objective>, u64)>;
+}
+
+#[async_trait]
+impl CompanyTree for dyn Store {
+    async fn child_teams(
+        &self,
+        parent: Option<&TeamId>,
+        offset: u64,
+        limit: u32,
+    ) -> StoreResult<(Vec<(TeamId, String, u64)>, u64)> {
+        self.as_company_tree()
+            .child_teams(parent, offset, limit)
+            .await
+    }
+
+    async fn tree_figures(
+        &self,
+        scope: &TreeScope,
+        teams: &[TeamId],
+        no_team: bool,
+    ) -> StoreResult<Vec<TreeFigures>> {
+        self.as_company_tree()
+            .tree_figures(scope, teams, no_team)
+            .await
+    }
+
+    async fn tree_objectives(
+        &self,
+        scope: &TreeScope,
+        which: &TreeObjectives,
+        offset: u64,
+        limit: u32,
+    ) -> StoreResult<(Vec<Objective>, u64)> {
+        self.as_company_tree()
+            .tree_objectives(scope, which, offset, limit)
+            .await
+    }
+}
+
+/// The objectives of the cycle, aliased `o` (objective), `cy` (its cycle) and `s` (the
+/// evaluator's signal, absent until it has seen the objective).
+const FROM: &str = "objectives o JOIN cycles cy ON cy.id = o.cycle_id \
+     LEFT JOIN objective_signals s ON s.objective_id = o.id";
+
+/// The status an objective is counted under: its lifecycle first (a draft, closed work), else
+/// the evaluator's last status (NULL until it has seen it).
+fn status_sql() -> String {
+    format!(
+        "(CASE WHEN o.state = '{draft}' THEN '{s_draft}' \
+         WHEN o.state = '{closed}' OR cy.state = '{c_closed}' THEN '{s_closed}' \
+         ELSE s.status END)",
+        draft = ObjectiveState::Draft.stored(),
+        s_draft = Status::Draft.stored(),
+        closed = ObjectiveState::Closed.stored(),
+        c_closed = CycleState::Closed.stored(),
+        s_closed = Status::Closed.stored(),
+    )
+}
+
+/// The statuses a roll-up leaves out, as an SQL list.
+fn pending_sql() -> String {
+    Status::ALL
+        .iter()
+        .filter(|s| s.is_pending())
+        .map(|s| format!("'{}'", s.stored()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The scope's conditions on `o`.
+fn scope_where(scope: &TreeScope) -> Where {
+    let mut w = Where::default();
+    w.add("o.deleted_at IS NULL".into());
+    let c = w.arg(scope.cycle_id.as_str());
+    w.add(format!("o.cycle_id = {c}"));
+    if let Reader::Audience(a) = &scope.reader {
+        let v = visible_sql(&mut w, a, "o");
+        w.add(v);
+    }
+    w
+}
+
+/// `team` and every team below it, as an SQL subquery of ids.
+fn below(w: &mut Where, team: &TeamId) -> String {
+    let t = w.arg(team.as_str());
+    format!(
+        "WITH RECURSIVE below(id) AS (SELECT id FROM teams WHERE id = {t} \
+         UNION SELECT tt.id FROM teams tt JOIN below ON tt.parent_id = below.id) \
+         SELECT id FROM below"
+    )
+}
+
+/// The condition on `o` of a place.
+fn place_sql(w: &mut Where, place: &TreePlace) -> Option<String> {
+    match place {
+        TreePlace::Team(t) => {
+            let p = w.arg(t.as_str());
+            Some(format!(
+                "o.id IN (SELECT ot.objective_id FROM objective_teams ot WHERE ot.team_id = {p})"
+            ))
+        }
+        TreePlace::Below(t) => {
+            let ids = below(w, t);
+            Some(format!(
+                "o.id IN (SELECT ot.objective_id FROM objective_teams ot WHERE ot.team_id IN ({ids}))"
+            ))
+        }
+        TreePlace::NoTeam => Some(
+            "NOT EXISTS (SELECT 1 FROM objective_teams ot WHERE ot.objective_id = o.id)".into(),
+        ),
+        TreePlace::Anywhere => None,
+    }
+}
+
+fn opt_status(r: &Row, col: &str) -> StoreResult<Option<Status>> {
+    r.opt_text(col)?
+        .map(|s| Status::from_stored(col, &s))
+        .transpose()
+}
+
+fn count(r: &Row, col: &str) -> StoreResult<u64> {
+    Ok(r.opt_int(col)?.unwrap_or(0).max(0) as u64)
+}
+
+/// The id the objectives of no team are grouped under (no team has it: ids are never empty).
+const NO_TEAM: &str = "";
+
+#[async_trait]
+impl CompanyTree for SqlStore {
+    async fn child_teams(
+        &self,
+        parent: Option<&TeamId>,
+        offset: u64,
+        limit: u32,
+    ) -> StoreResult<(Vec<(TeamId, String, u64)>, u64)> {
+        let mut w = Where::default();
+        match parent {
+            Some(p) => {
+                let p = w.arg(p.as_str());
+                w.add(format!("t.parent_id = {p}"));
+            }
+            // A team whose parent is gone counts as a top-level one.
+            None => w.add(
+                "(t.parent_id IS NULL OR NOT EXISTS \
+                 (SELECT 1 FROM teams up WHERE up.id = t.parent_id))"
+                    .into(),
+            ),
+        }
+        let sql = format!(
+            "SELECT t.id, t.name, \
+             (SELECT COUNT(*) FROM teams c WHERE c.parent_id = t.id) AS children, \
+             COUNT(*) OVER () AS total \
+             FROM teams t {} ORDER BY LOWER(t.name), t.id LIMIT {} OFFSET {}",
+            w.sql(),
+            clamp(limit),
+            offset.min(i64::MAX as u64)
+        );
+        let rows = self.db.fetch_all(&sql, w.args.clone()).await?;
+        let total = match rows.first() {
+            Some(r) => count(r, "total")?,
+            // Past the last page: the window has no row to ride on.
+            None if offset > 0 => {
+                let sql = format!("SELECT COUNT(*) AS n FROM teams t {}", w.sql());
+                self.db
+                    .fetch_optional(&sql, w.args)
+                    .await?
+                    .map(|r| count(&r, "n"))
+                    .transpose()?
+                    .unwrap_or(0)
+            }
+            None => 0,
+        };
+        let teams = rows
+            .iter()
+            .map(|r| {
+                Ok((
+                    TeamId::from_string(r.text("id")?),
+                    r.text("name")?,
+                    count(r, "children")?,
+                ))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok((teams, total))
+    }
+
+    async fn tree_figures(
+        &self,
+        scope: &TreeScope,
+        teams: &[TeamId],
+        no_team: bool,
+    ) -> StoreResult<Vec<TreeFigures>> {
+        if teams.is_empty() && !no_team {
+            return Ok(vec![]);
+        }
+        let st = status_sql();
+        let mut w = scope_where(scope);
+        let mut parts = vec![];
+        if !teams.is_empty() {
+            let ids: Vec<String> = teams.iter().map(|t| w.arg(t.as_str())).collect();
+            parts.push(format!(
+                "SELECT DISTINCT b.root AS root, o.id AS oid, {st} AS st, \
+                 s.progress_milli AS pm FROM below b \
+                 JOIN objective_teams ot ON ot.team_id = b.id \
+                 JOIN objectives o ON o.id = ot.objective_id \
+                 JOIN cycles cy ON cy.id = o.cycle_id \
+                 LEFT JOIN objective_signals s ON s.objective_id = o.id {}",
+                w.sql()
+            ));
+            // The subtree of each asked team, as (root, team) pairs.
+            let cte = format!(
+                "below(root, id) AS (SELECT id, id FROM teams WHERE id IN ({}) \
+                 UNION SELECT b.root, t.id FROM teams t JOIN below b ON t.parent_id = b.id), ",
+                ids.join(", ")
+            );
+            parts.insert(0, cte);
+        }
+        if no_team {
+            parts.push(format!(
+                "SELECT '{NO_TEAM}' AS root, o.id AS oid, {st} AS st, s.progress_milli AS pm \
+                 FROM {FROM} {} AND NOT EXISTS \
+                 (SELECT 1 FROM objective_teams ot WHERE ot.objective_id = o.id)",
+                w.sql()
+            ));
+        }
+        let cte = if teams.is_empty() {
+            String::new()
+        } else {
+            parts.remove(0)
+        };
+        let pending = pending_sql();
+        let sql = format!(
+            "WITH RECURSIVE {cte}x AS ({}), \
+             m AS (SELECT root, pm, ROW_NUMBER() OVER (PARTITION BY root ORDER BY pm) AS rn, \
+                 COUNT(*) OVER (PARTITION BY root) AS n FROM x \
+                 WHERE pm IS NOT NULL AND st IS NOT NULL AND st NOT IN ({pending})) \
+             SELECT 'c' AS what, root, st, COUNT(*) AS n, NULL AS lo, NULL AS hi \
+                 FROM x GROUP BY root, st \
+             UNION ALL SELECT 'm' AS what, root, NULL AS st, NULL AS n, MIN(pm) AS lo, \
+                 MAX(pm) AS hi FROM m WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY root",
+            parts.join(" UNION ")
+        );
+        let mut out: Vec<TreeFigures> = vec![];
+        for r in self.db.fetch_all(&sql, w.args).await? {
+            let root = r.text("root")?;
+            let team_id = (root != NO_TEAM).then(|| TeamId::from_string(root));
+            let at = match out.iter().position(|f| f.team_id == team_id) {
+                Some(i) => i,
+                None => {
+                    out.push(TreeFigures {
+                        team_id,
+                        statuses: vec![],
+                        median_progress_milli: None,
+                    });
+                    out.len() - 1
+                }
+            };
+            if r.text("what")? == "c" {
+                out[at]
+                    .statuses
+                    .push((opt_status(&r, "st")?, count(&r, "n")?));
+            } else if let (Some(lo), Some(hi)) = (r.opt_int("lo")?, r.opt_int("hi")?) {
+                out[at].median_progress_milli = Some((lo + hi) / 2);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn tree_objectives(
+        &self,
+        scope: &TreeScope,
+        which: &TreeObjectives,
+        offset: u64,
+        limit: u32,
+    ) -> StoreResult<(Vec<Objective>, u64)> {
+        let mut w = scope_where(scope);
+        if let Some(p) = place_sql(&mut w, &which.place) {
+            w.add(p);
+        }
+        if let Some(s) = which.status {
+            let p = w.arg(s.stored());
+            w.add(format!("{} = {p}", status_sql()));
+        }
+        if let Some(owner) = &which.owner_id {
+            let p = w.arg(owner.as_str());
+            w.add(format!(
+                "(o.owner_id = {p} OR o.id IN (SELECT k.objective_id FROM key_results k \
+                 WHERE k.owner_id = {p} AND k.deleted_at IS NULL))"
+            ));
+        }
+        let total = self
+            .db
+            .fetch_optional(
+                &format!("SELECT COUNT(*) AS n FROM {FROM} {}", w.sql()),
+                w.args.clone(),
+            )
+            .await?
+            .map(|r| count(&r, "n"))
+            .transpose()?
+            .unwrap_or(0);
+        if total <= offset {
+            return Ok((vec![], total));
+        }
+        let sql = format!(
+            "SELECT {OBJECTIVE_COLS} FROM objectives WHERE id IN \
+             (SELECT o.id FROM {FROM} {} ORDER BY o.title, o.id LIMIT {} OFFSET {}) \
+             ORDER BY title, id",
+            w.sql(),
+            clamp(limit),
+            offset.min(i64::MAX as u64)
+        );
+        let mut ex = self.ex();
+        let rows = ex.fetch_all(&sql, w.args).await?;
+        Ok((fill_objectives(&mut ex, rows).await?, total))
+    }
+}
