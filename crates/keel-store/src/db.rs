@@ -419,10 +419,6 @@ impl Columns {
         self.ends.len()
     }
 
-    fn position(&self, col: &str) -> Option<usize> {
-        self.position_as("", col)
-    }
-
     /// The position of the column named `{prefix}{col}`, without building the name.
     fn position_as(&self, prefix: &str, col: &str) -> Option<usize> {
         let mut start = 0;
@@ -545,7 +541,6 @@ pub trait Fields {
     fn text(&self, col: &str) -> StoreResult<String>;
     fn opt_text(&self, col: &str) -> StoreResult<Option<String>>;
     fn int(&self, col: &str) -> StoreResult<i64>;
-    fn opt_int(&self, col: &str) -> StoreResult<Option<i64>>;
     fn real(&self, col: &str) -> StoreResult<f64>;
 }
 
@@ -558,9 +553,6 @@ impl Fields for Row {
     }
     fn int(&self, col: &str) -> StoreResult<i64> {
         Row::int(self, col)
-    }
-    fn opt_int(&self, col: &str) -> StoreResult<Option<i64>> {
-        Row::opt_int(self, col)
     }
     fn real(&self, col: &str) -> StoreResult<f64> {
         Row::real(self, col)
@@ -605,9 +597,6 @@ impl Fields for Prefixed<'_> {
     }
     fn int(&self, col: &str) -> StoreResult<i64> {
         get_as!(self, col, i64, |c, v| required(c, sqlite_opt_int(c, v)?))
-    }
-    fn opt_int(&self, col: &str) -> StoreResult<Option<i64>> {
-        get_as!(self, col, Option<i64>, sqlite_opt_int)
     }
     fn real(&self, col: &str) -> StoreResult<f64> {
         get_as!(self, col, f64, |c, v| required(c, sqlite_opt_real(c, v)?))
