@@ -150,10 +150,10 @@ pub async fn check_in(
 ) -> ApiResult<(CheckIn, KeyResultContext)> {
     // The key result, its objective, cycle and rhythm facts in one query; settings are cached.
     let viewer = Viewer::of(&caller.person);
-    let (mut context, settings) = tokio::try_join!(
-        viewer.key_result_in_context(store, key_result_id),
-        async { Ok::<_, ApiError>(store.settings().await?) },
-    )?;
+    let (mut context, settings) =
+        tokio::try_join!(viewer.key_result_in_context(store, key_result_id), async {
+            Ok::<_, ApiError>(store.settings().await?)
+        },)?;
     let (kr, o) = (&context.key_result, &context.objective);
     let actor = Actor::load_for_check_in(store, &caller.person, [(kr, o)]).await?;
     let (check_in, applied) = validate(

@@ -168,8 +168,10 @@ pub trait KeyResults: Send + Sync {
     /// The key result with its objective, cycle and rhythm facts ([`KeyResultContext`]), each
     /// as its own read returns it, in one query (`None` when the key result or its objective is
     /// deleted or unknown): what a check-in is judged on and answered with.
-    async fn key_result_in_context(&self, id: &KeyResultId)
-        -> StoreResult<Option<KeyResultContext>>;
+    async fn key_result_in_context(
+        &self,
+        id: &KeyResultId,
+    ) -> StoreResult<Option<KeyResultContext>>;
     /// The key results (not deleted) with these ids, in no particular order; one query whatever
     /// the number.
     async fn key_results_by_ids(&self, ids: &[KeyResultId]) -> StoreResult<Vec<KeyResult>>;

@@ -312,11 +312,35 @@ static CONTEXT_SQL: LazyLock<String> = LazyLock::new(|| {
     let (kr_of, o_of) = ("key_result_id", "objective_id");
     let lists = [
         list("kr_teams", "team_id", KEY_RESULT_TEAM.name, kr_of, "k"),
-        list("kr_contributors", "person_id", KEY_RESULT_CONTRIBUTOR.name, kr_of, "k"),
-        list("kr_co_owners", "person_id", KEY_RESULT_CO_OWNER.name, kr_of, "k"),
+        list(
+            "kr_contributors",
+            "person_id",
+            KEY_RESULT_CONTRIBUTOR.name,
+            kr_of,
+            "k",
+        ),
+        list(
+            "kr_co_owners",
+            "person_id",
+            KEY_RESULT_CO_OWNER.name,
+            kr_of,
+            "k",
+        ),
         list("o_teams", "team_id", OBJECTIVE_TEAM.name, o_of, "o"),
-        list("o_contributors", "person_id", OBJECTIVE_CONTRIBUTOR.name, o_of, "o"),
-        list("o_co_owners", "person_id", OBJECTIVE_CO_OWNER.name, o_of, "o"),
+        list(
+            "o_contributors",
+            "person_id",
+            OBJECTIVE_CONTRIBUTOR.name,
+            o_of,
+            "o",
+        ),
+        list(
+            "o_co_owners",
+            "person_id",
+            OBJECTIVE_CO_OWNER.name,
+            o_of,
+            "o",
+        ),
         list(
             "o_parents",
             "COALESCE('o' || parent_objective_id, 'k' || parent_key_result_id)",

@@ -820,10 +820,7 @@ async fn a_key_result_in_context_reads_as_its_records_do(s: DynStore, _url: Stri
     assert_eq!(cadences.len(), 2);
     // No junction rows, no score, no cadence: empty lists and nothing.
     let plain = s.key_result_in_context(&b.kr.id).await.unwrap().unwrap();
-    assert_eq!(
-        (&plain.key_result, &plain.objective),
-        (&b.kr, &b.objective)
-    );
+    assert_eq!((&plain.key_result, &plain.objective), (&b.kr, &b.objective));
     assert_eq!((plain.score, plain.cadences), (None, vec![]));
     assert!(s
         .key_result_in_context(&KeyResultId::generate())
