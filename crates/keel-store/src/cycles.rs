@@ -1,6 +1,6 @@
 //! Cycles: the periods objectives belong to.
 
-use crate::db::{args, map_err, Arg, Exec, Row};
+use crate::db::{args, map_err, Arg, Exec, Fields};
 use crate::sql::table::{Select, Table};
 use crate::sql::*;
 use crate::*;
@@ -42,7 +42,7 @@ pub(crate) fn cycle_row(c: &Cycle) -> Vec<Arg> {
     ]
 }
 
-pub(crate) fn cycle_from(r: &Row) -> StoreResult<Cycle> {
+pub(crate) fn cycle_from(r: &impl Fields) -> StoreResult<Cycle> {
     Ok(Cycle {
         id: CycleId::from_string(r.text("id")?),
         name: r.text("name")?,

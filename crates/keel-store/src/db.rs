@@ -419,10 +419,15 @@ impl Columns {
         self.ends.len()
     }
 
-    fn position(&self, col: &str) -> Option<usize> {
+    /// The position of the column named `{prefix}{col}`, without building the name.
+    fn position_as(&self, prefix: &str, col: &str) -> Option<usize> {
         let mut start = 0;
         for (i, &end) in self.ends.iter().enumerate() {
-            if &self.names[start..end] == col {
+            let name = &self.names[start..end];
+            if name.len() == prefix.len() + col.len()
+                && name.starts_with(prefix)
+                && name.ends_with(col)
+            {
                 return Some(i);
             }
             start = end;
@@ -439,11 +444,15 @@ pub struct SqliteRow {
 
 impl SqliteRow {
     fn get(&self, col: &str) -> StoreResult<&Value> {
+        self.get_as("", col)
+    }
+
+    fn get_as(&self, prefix: &str, col: &str) -> StoreResult<&Value> {
         self.cols
-            .position(col)
+            .position_as(prefix, col)
             .map(|i| &self.vals[i])
             .ok_or_else(|| StoreError::Corrupt {
-                column: col.to_string(),
+                column: format!("{prefix}{col}"),
                 message: "no such column in the result".into(),
             })
     }
@@ -523,6 +532,74 @@ impl Row {
     #[allow(dead_code)]
     pub fn opt_real(&self, col: &str) -> StoreResult<Option<f64>> {
         get!(self, col, Option<f64>, sqlite_opt_real)
+    }
+}
+
+/// Typed reads of a row's columns by name, for the row decoders that read a table either from
+/// a row of its own ([`Row`]) or from its share of a joined row ([`Prefixed`]).
+pub trait Fields {
+    fn text(&self, col: &str) -> StoreResult<String>;
+    fn opt_text(&self, col: &str) -> StoreResult<Option<String>>;
+    fn int(&self, col: &str) -> StoreResult<i64>;
+    fn real(&self, col: &str) -> StoreResult<f64>;
+}
+
+impl Fields for Row {
+    fn text(&self, col: &str) -> StoreResult<String> {
+        Row::text(self, col)
+    }
+    fn opt_text(&self, col: &str) -> StoreResult<Option<String>> {
+        Row::opt_text(self, col)
+    }
+    fn int(&self, col: &str) -> StoreResult<i64> {
+        Row::int(self, col)
+    }
+    fn real(&self, col: &str) -> StoreResult<f64> {
+        Row::real(self, col)
+    }
+}
+
+/// One table's columns of a joined row, selected as `{prefix}{column}` (see
+/// `sql::table::SelectAs`), read by their own names: a joined row decoded by the same function
+/// as a row of the table alone.
+pub struct Prefixed<'r> {
+    row: &'r Row,
+    prefix: &'static str,
+}
+
+impl Row {
+    /// The columns named `{prefix}…` of this row, read without the prefix.
+    pub fn prefixed(&self, prefix: &'static str) -> Prefixed<'_> {
+        Prefixed { row: self, prefix }
+    }
+}
+
+macro_rules! get_as {
+    ($self:ident, $col:ident, $t:ty, $sqlite:expr) => {
+        match $self.row {
+            Row::Sqlite(r) => $sqlite($col, r.get_as($self.prefix, $col)?),
+            Row::Pg(r) => r
+                .try_get::<$t, _>(format!("{}{}", $self.prefix, $col).as_str())
+                .map_err(StoreError::from),
+        }
+    };
+}
+
+impl Fields for Prefixed<'_> {
+    fn text(&self, col: &str) -> StoreResult<String> {
+        get_as!(self, col, String, |c, v| required(
+            c,
+            sqlite_opt_text(c, v)?
+        ))
+    }
+    fn opt_text(&self, col: &str) -> StoreResult<Option<String>> {
+        get_as!(self, col, Option<String>, sqlite_opt_text)
+    }
+    fn int(&self, col: &str) -> StoreResult<i64> {
+        get_as!(self, col, i64, |c, v| required(c, sqlite_opt_int(c, v)?))
+    }
+    fn real(&self, col: &str) -> StoreResult<f64> {
+        get_as!(self, col, f64, |c, v| required(c, sqlite_opt_real(c, v)?))
     }
 }
 

@@ -138,7 +138,7 @@ pub use jobs::{Job, JobState, Jobs, KeyResultSignal, NewJob, Notifications, Obje
 pub use mail_settings::{MailServer, StoredMailSettings};
 pub use okrs::{
     Alignment, AlignmentFilter, AlignmentRoot, Dependencies, DependencyAnswer, Initiatives,
-    KeyResults, Objectives,
+    KeyResultContext, KeyResults, Objectives,
 };
 pub use owner_rhythm::Rhythm;
 pub use ownership_requests::Ownership;

@@ -2,14 +2,23 @@
 //! and carrying an objective over (docs/method.md, "Status and pace", "Scoring and
 //! retrospective").
 
-use crate::db::{args, map_err, Arg, Row, Tx};
+use crate::db::{args, map_err, Arg, Fields, Row, Tx};
 use crate::ownership_requests::request_on;
 use crate::sql::table::{Select, Table};
 use crate::sql::*;
 use crate::*;
 use async_trait::async_trait;
 
-pub(crate) fn score_from(r: &Row) -> StoreResult<rhythm::KeyResultScore> {
+/// When objective `o` became active (`rhythm::active_since`'s first argument), as SQL: stored
+/// when it was activated; else its creation, unless it is still a draft.
+pub(crate) const OBJECTIVE_ACTIVATED_AT: &str =
+    "COALESCE(o.activated_at, CASE WHEN o.state <> 'draft' THEN o.created_at END)";
+
+/// When key result `k`'s owner accepted it (`rhythm::active_since`'s second argument), as SQL.
+pub(crate) const KEY_RESULT_ACCEPTED_AT: &str =
+    "COALESCE(k.owner_accepted_at, CASE WHEN k.ownership_state = 'accepted' THEN k.created_at END)";
+
+pub(crate) fn score_from(r: &impl Fields) -> StoreResult<rhythm::KeyResultScore> {
     Ok(rhythm::KeyResultScore {
         key_result_id: KeyResultId::from_string(r.text("key_result_id")?),
         score: r.real("score")?,
@@ -646,12 +655,12 @@ impl Rhythm for SqlStore {
         // at 100,000 people).
         fetch_in(
             &mut self.ex(),
-            "SELECT k.id AS id, \
-             (SELECT COALESCE(o.activated_at, CASE WHEN o.state <> 'draft' THEN o.created_at END) \
-                FROM objectives o WHERE o.id = k.objective_id) AS activated, \
-             COALESCE(k.owner_accepted_at, \
-                CASE WHEN k.ownership_state = 'accepted' THEN k.created_at END) AS accepted \
-             FROM key_results k WHERE k.id",
+            &format!(
+                "SELECT k.id AS id, \
+                 (SELECT {OBJECTIVE_ACTIVATED_AT} FROM objectives o WHERE o.id = k.objective_id) \
+                 AS activated, {KEY_RESULT_ACCEPTED_AT} AS accepted \
+                 FROM key_results k WHERE k.id"
+            ),
             "",
             &id_strings(key_result_ids),
         )

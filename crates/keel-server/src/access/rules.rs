@@ -46,15 +46,30 @@ impl Actor {
         })
     }
 
-    /// For the check-in rule ([`check_in`]), which asks who owns an OKR, never which teams the
-    /// caller leads: one query, the OKRs they are handing over. `led_teams` is left empty (for
+    /// For the check-in rule ([`check_in`]) on these key results (with their objectives), which
+    /// asks who owns an OKR, never which teams the caller leads. `led_teams` is left empty (for
     /// a lead of the top team it is every team, a recursive query that was a third of a
     /// check-in's cost); a rule that reads it on this actor would only refuse, never allow.
-    pub async fn load_for_check_in(store: &dyn Store, person: &Person) -> ApiResult<Actor> {
+    /// The OKRs the caller is handing over are read (one query) only when one of these OKRs
+    /// waits on a new owner: [`Actor::owns`] reads them for a pending OKR alone, so for the
+    /// rest an empty set answers the same, with no query.
+    pub async fn load_for_check_in<'a>(
+        store: &dyn Store,
+        person: &Person,
+        okrs: impl IntoIterator<Item = (&'a KeyResult, &'a Objective)>,
+    ) -> ApiResult<Actor> {
+        let pending = okrs.into_iter().any(|(k, o)| {
+            k.ownership_state == OwnershipState::Pending
+                || o.ownership_state == OwnershipState::Pending
+        });
         Ok(Actor {
             person: person.clone(),
             led_teams: HashSet::new(),
-            handing_over: handing_over(store, person).await?,
+            handing_over: if pending {
+                handing_over(store, person).await?
+            } else {
+                HashSet::new()
+            },
         })
     }
 

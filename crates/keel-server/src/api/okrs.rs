@@ -332,9 +332,9 @@ async fn create_check_in(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<NewCheckIn>,
 ) -> ApiResult<impl IntoResponse> {
-    let (check_in, kr, objective, cycle) =
+    let (check_in, context) =
         check_ins::check_in(s.store(), &caller, &KeyResultId::from_string(id), input).await?;
-    let key_result = views::key_result_in_cycle(s.store(), kr, &objective, cycle).await?;
+    let key_result = views::key_result_in_context(s.store(), context).await?;
     Ok((
         StatusCode::CREATED,
         Json(CheckInCreated {

@@ -4,7 +4,7 @@
 use crate::error::ApiResult;
 use crate::services::rhythm::{Assessor, KeyResultAssessment, ObjectiveAssessment};
 use keel_domain::*;
-use keel_store::Store;
+use keel_store::{KeyResultContext, Store};
 use keel_store::{KeyResults, Objectives, Ownership, People, Teams};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -535,6 +535,31 @@ pub async fn key_result_in_cycle(
     cycle: Option<Cycle>,
 ) -> ApiResult<KeyResultView> {
     Ok(key_result_assessed(store, kr, o, cycle, None).await?.0)
+}
+
+/// The key result of a context read with a check-in (`KeyResultContext`), with names, status,
+/// forecast and score: two queries besides the names (its history, read after the check-in).
+pub async fn key_result_in_context(
+    store: &dyn Store,
+    context: KeyResultContext,
+) -> ApiResult<KeyResultView> {
+    let kr = &context.key_result;
+    let (mut people, mut teams) = (HashSet::new(), HashSet::new());
+    circle_ids(
+        &kr.owner_id,
+        &kr.co_owner_ids,
+        &kr.sponsor_id,
+        &kr.contributor_ids,
+        &kr.team_ids,
+        &mut people,
+        &mut teams,
+    );
+    let (assessor, names) = tokio::try_join!(
+        Assessor::for_context(store, &context),
+        Names::load(store, people, teams)
+    )?;
+    let a = assessor.key_result(kr, &context.objective);
+    Ok(names.key_result(context.key_result, a))
 }
 
 /// One key result of `o` as it stood at `as_of` (`None`: now), with what was derived about it

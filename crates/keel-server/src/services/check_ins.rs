@@ -4,14 +4,14 @@
 //! check-in with [`validate`] (visibility, permission, lock, confidence scale, value), so they
 //! cannot disagree about what may be recorded.
 
-use super::guards::{self, get_key_result};
+use super::guards;
 use super::now;
 use super::visibility::Viewer;
 use crate::access::{self, Actor};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use keel_domain::*;
-use keel_store::{CheckIns, Cycles, KeyResults, Objectives, Settings, Store};
+use keel_store::{CheckIns, Cycles, KeyResultContext, KeyResults, Objectives, Settings, Store};
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;
@@ -139,35 +139,36 @@ pub fn judge(
     Ok((check_in, applied))
 }
 
-/// One check-in on a key result the caller may see (404 otherwise). Returns the check-in, the
-/// key result as stored, its objective and cycle.
+/// One check-in on a key result the caller may see (404 otherwise). Returns the check-in and
+/// the key result's context (`KeyResultContext`: objective, cycle, rhythm facts) with the key
+/// result as stored after it.
 pub async fn check_in(
     store: &dyn Store,
     caller: &Caller,
     key_result_id: &KeyResultId,
     input: NewCheckIn,
-) -> ApiResult<(CheckIn, KeyResult, Objective, Option<Cycle>)> {
-    // Independent reads together: on PostgreSQL they travel on pooled connections at once.
+) -> ApiResult<(CheckIn, KeyResultContext)> {
+    // The key result, its objective, cycle and rhythm facts in one query; settings are cached.
     let viewer = Viewer::of(&caller.person);
-    let ((kr, objective), actor, settings) = tokio::try_join!(
-        get_key_result(store, &viewer, key_result_id),
-        Actor::load_for_check_in(store, &caller.person),
-        async { Ok::<_, ApiError>(store.settings().await?) },
-    )?;
-    let cycle = store.cycle(&objective.cycle_id).await?;
+    let (mut context, settings) =
+        tokio::try_join!(viewer.key_result_in_context(store, key_result_id), async {
+            Ok::<_, ApiError>(store.settings().await?)
+        },)?;
+    let (kr, o) = (&context.key_result, &context.objective);
+    let actor = Actor::load_for_check_in(store, &caller.person, [(kr, o)]).await?;
     let (check_in, applied) = validate(
         &actor,
-        &kr,
-        &objective,
-        cycle.as_ref(),
+        kr,
+        o,
+        context.cycle.as_ref(),
         settings.confidence_scale,
         now(),
         input,
     )?;
-    let stored = store
+    context.key_result = store
         .record_check_in(&caller.write_ctx(), &check_in, &applied)
         .await?;
-    Ok((check_in, stored, objective, cycle))
+    Ok((check_in, context))
 }
 
 /// One row of the weekly check-in that failed, by its position in the submission.
@@ -218,7 +219,14 @@ pub async fn weekly_check_in(
         .map(|c| (c.id.clone(), c))
         .collect();
     let scale = store.settings().await?.confidence_scale;
-    let actor = Actor::load_for_check_in(store, &caller.person).await?;
+    let actor = Actor::load_for_check_in(
+        store,
+        &caller.person,
+        key_results
+            .values()
+            .filter_map(|k| Some((k, objectives.get(&k.objective_id)?))),
+    )
+    .await?;
     let t = now();
     let mut errors = Vec::new();
     let mut ready = Vec::with_capacity(rows.len());
@@ -267,7 +275,14 @@ pub async fn retractable(
     key_result_id: &KeyResultId,
     check_in_id: &CheckInId,
 ) -> ApiResult<(KeyResult, Objective, Option<Cycle>, CheckIn)> {
-    let (kr, objective) = get_key_result(store, &Viewer::of(&caller.person), key_result_id).await?;
+    let KeyResultContext {
+        key_result: kr,
+        objective,
+        cycle,
+        ..
+    } = Viewer::of(&caller.person)
+        .key_result_in_context(store, key_result_id)
+        .await?;
     let original = store
         .check_in(check_in_id)
         .await?
@@ -278,7 +293,6 @@ pub async fn retractable(
             "only the person who recorded a check-in may correct or withdraw it".into(),
         ));
     }
-    let cycle = store.cycle(&objective.cycle_id).await?;
     guards::unlocked(&objective, cycle.as_ref())?;
     if !original.stands() {
         return Err(ApiError::Conflict {

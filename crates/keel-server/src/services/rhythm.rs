@@ -25,8 +25,8 @@ use crate::error::{ApiError, ApiResult};
 use keel_domain::forecast;
 use keel_domain::rhythm::{self, Status, StatusOverride};
 use keel_domain::*;
-use keel_store::Store;
 use keel_store::{CheckIns, Cycles, Objectives, People, Rhythm, Settings, Teams};
+use keel_store::{KeyResultContext, Store};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::ToSchema;
@@ -202,6 +202,38 @@ impl Assessor {
             scores: scores
                 .into_iter()
                 .map(|s| (s.key_result_id.clone(), s))
+                .collect(),
+            carried_from: HashMap::new(),
+            as_of: None,
+            closed_since: HashMap::new(),
+        })
+    }
+
+    /// For one key result whose context is in hand (`KeyResultContext`, read with a check-in):
+    /// one query, its history, read now (a check-in just added to it); the cycle, cadences,
+    /// score and start come from the context; settings are cached.
+    pub async fn for_context(store: &dyn Store, context: &KeyResultContext) -> ApiResult<Self> {
+        let kr = &context.key_result;
+        let (settings, history) = tokio::try_join!(
+            store.settings(),
+            store.check_in_points(std::slice::from_ref(&kr.id)),
+        )?;
+        Ok(Self {
+            settings,
+            now: super::now(),
+            cycles: context
+                .cycle
+                .iter()
+                .map(|c| (c.id.clone(), c.clone()))
+                .collect(),
+            cadences: context.cadences.iter().cloned().collect(),
+            history: HashMap::from([(kr.id.clone(), history)]),
+            active_since: HashMap::from([(kr.id.clone(), context.active_since)]),
+            overrides: HashMap::new(),
+            scores: context
+                .score
+                .iter()
+                .map(|s| (s.key_result_id.clone(), s.clone()))
                 .collect(),
             carried_from: HashMap::new(),
             as_of: None,

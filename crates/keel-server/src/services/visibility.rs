@@ -17,7 +17,7 @@
 use crate::access::{self, ReadScope};
 use crate::error::{ApiError, ApiResult};
 use keel_domain::*;
-use keel_store::{Audience, KeyResults, Objectives, Store};
+use keel_store::{Audience, KeyResultContext, KeyResults, Objectives, Store};
 use std::collections::{HashMap, HashSet};
 
 /// The reader of a request: a person (with their read scope), or the system (CLI, jobs), which
@@ -111,6 +111,26 @@ impl Viewer {
             .ok_or(ApiError::NotFound("key result"))?;
         if self.can_see(store, &o).await? {
             Ok((kr, o))
+        } else {
+            Err(ApiError::NotFound("key result"))
+        }
+    }
+
+    /// A key result with its objective, cycle and rhythm facts (`KeyResultContext`), or 404
+    /// when the key result or its objective does not exist or this viewer may not see the
+    /// objective: what a check-in is judged on and answered with, in one query (plus the
+    /// visibility query [`Viewer::can_see`] may ask).
+    pub async fn key_result_in_context(
+        &self,
+        store: &dyn Store,
+        id: &KeyResultId,
+    ) -> ApiResult<KeyResultContext> {
+        let context = store
+            .key_result_in_context(id)
+            .await?
+            .ok_or(ApiError::NotFound("key result"))?;
+        if self.can_see(store, &context.objective).await? {
+            Ok(context)
         } else {
             Err(ApiError::NotFound("key result"))
         }

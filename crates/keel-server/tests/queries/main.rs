@@ -13,7 +13,8 @@
 //! pickers (at 10 and 1,000 teams), the automation page (at 10 and 1,000 rules, each naming a
 //! team, a person, a cycle or a KPI of its own), the health page (at 10 and 1,000 objectives
 //! with findings) and the company tree a level at a time (at 10 and 1,000 objectives and
-//! teams), on SQLite and PostgreSQL.
+//! teams), and a check-in (pinned: the same after 100 earlier check-ins), on SQLite and
+//! PostgreSQL.
 //!
 //! Its own test binary: the store counts the reads of the whole process
 //! (`keel_store::testing::reads`), so nothing else may run beside it; the backends run one after
@@ -674,9 +675,72 @@ async fn company_tree_reads_constant(app: TestApp) {
     }
 }
 
+/// The reads of one check-in through the API, as the administrator (the fewest of three: the
+/// server's background jobs may read at the same moment).
+async fn check_in_reads(app: &TestApp, kr: &str, value: usize) -> u64 {
+    let mut fewest = u64::MAX;
+    for i in 0..3 {
+        let before = keel_store::testing::reads();
+        app.create(
+            &format!("/api/v1/key-results/{kr}/check-ins"),
+            json!({"value": value + i, "confidence": 7, "note": "weekly"}),
+        )
+        .await;
+        fewest = fewest.min(keel_store::testing::reads() - before);
+    }
+    fewest
+}
+
+/// The reads a check-in costs (the write path's hottest request), pinned: the token, the key
+/// result with its objective, cycle and rhythm facts (one query), the group commit's statements
+/// that read (the key result's update and the webhook endpoints), and the response's history
+/// and names. The same after 100 earlier check-ins on the key result, with teams on it and its
+/// objective.
+async fn check_in_reads_pinned(app: TestApp) {
+    let cycle = app.cycle("2026 Q4").await;
+    let (t1, t2) = (app.team("Growth").await, app.team("Platform").await);
+    let objective = app
+        .create(
+            "/api/v1/objectives",
+            json!({"title": "Grow", "cycle_id": cycle, "visibility": "public", "state": "active", "team_ids": [t1]}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let kr = app
+        .create(
+            &format!("/api/v1/objectives/{objective}/key-results"),
+            json!({"title": "Signed customers", "kind": "increase", "start": 0, "target": 1000, "team_ids": [t2]}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let first = check_in_reads(&app, &kr, 1).await;
+    for n in 0..100 {
+        app.create(
+            &format!("/api/v1/key-results/{kr}/check-ins"),
+            json!({"value": 10 + n, "confidence": 6}),
+        )
+        .await;
+    }
+    let later = check_in_reads(&app, &kr, 200).await;
+    eprintln!("a check-in: {first} reads, {later} after 100 check-ins");
+    assert_eq!(later, first, "{first} reads, then {later}");
+    assert_eq!(first, CHECK_IN_READS, "a check-in's reads");
+}
+
+/// The reads of one check-in (see [`check_in_reads_pinned`]). Eight more before the key
+/// result's context was read in one query: the key result, its objective and cycle (five), the
+/// caller's handovers (read now only for an OKR waiting on a new owner), and the response's
+/// cadences, score and start (from the context now).
+const CHECK_IN_READS: u64 = 10;
+
 #[tokio::test]
 async fn pages_cost_a_constant_number_of_queries() {
     keel_store::testing::cache_for_a_second(false);
+    check_in_reads_pinned(spawn_app().await).await;
     automation_read_constant(spawn_app().await).await;
     compliance_read_constant(spawn_app().await).await;
     calibration_read_constant(spawn_app().await).await;
@@ -688,6 +752,7 @@ async fn pages_cost_a_constant_number_of_queries() {
     team_map_reads_constant(spawn_app().await).await;
     health_reads_constant(spawn_app().await).await;
     if postgres_configured() {
+        check_in_reads_pinned(spawn_app_on(Db::Postgres).await).await;
         constant_reads(spawn_app_on(Db::Postgres).await).await;
         reports_read_constant(spawn_app_on(Db::Postgres).await).await;
         compliance_read_constant(spawn_app_on(Db::Postgres).await).await;

@@ -132,6 +132,24 @@ pub(crate) const KEY_RESULT_CO_OWNER: Table = Table {
     later: &[],
 };
 
+/// A key result with everything a check-in on it is judged on (its objective, the objective's
+/// cycle) and answered with (the rhythm's facts about it that a check-in does not change), read
+/// in ONE query: each statement is a network round trip on PostgreSQL and a statement run on
+/// SQLite, and separate reads cost eight.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyResultContext {
+    pub key_result: KeyResult,
+    pub objective: Objective,
+    pub cycle: Option<Cycle>,
+    /// When it became active, as `Rhythm::active_since` reads it.
+    pub active_since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Its score, as `Rhythm::scores_of` reads it.
+    pub score: Option<rhythm::KeyResultScore>,
+    /// The cadences set for the teams of the objective and the key result, as
+    /// `Rhythm::team_cadences` reads them.
+    pub cadences: Vec<(TeamId, u32)>,
+}
+
 /// Key results.
 #[async_trait]
 pub trait KeyResults: Send + Sync {
@@ -147,6 +165,13 @@ pub trait KeyResults: Send + Sync {
     async fn key_results_shared_with(&self, team_id: &TeamId) -> StoreResult<Vec<KeyResult>>;
     /// The key result with this id (not deleted).
     async fn key_result(&self, id: &KeyResultId) -> StoreResult<Option<KeyResult>>;
+    /// The key result with its objective, cycle and rhythm facts ([`KeyResultContext`]), each
+    /// as its own read returns it, in one query (`None` when the key result or its objective is
+    /// deleted or unknown): what a check-in is judged on and answered with.
+    async fn key_result_in_context(
+        &self,
+        id: &KeyResultId,
+    ) -> StoreResult<Option<KeyResultContext>>;
     /// The key results (not deleted) with these ids, in no particular order; one query whatever
     /// the number.
     async fn key_results_by_ids(&self, ids: &[KeyResultId]) -> StoreResult<Vec<KeyResult>>;
@@ -184,6 +209,13 @@ impl KeyResults for dyn Store {
 
     async fn key_result(&self, id: &KeyResultId) -> StoreResult<Option<KeyResult>> {
         self.as_key_results().key_result(id).await
+    }
+
+    async fn key_result_in_context(
+        &self,
+        id: &KeyResultId,
+    ) -> StoreResult<Option<KeyResultContext>> {
+        self.as_key_results().key_result_in_context(id).await
     }
 
     async fn key_results_by_ids(&self, ids: &[KeyResultId]) -> StoreResult<Vec<KeyResult>> {
@@ -468,6 +500,13 @@ impl KeyResults for SqlStore {
 
     async fn key_result(&self, id: &KeyResultId) -> StoreResult<Option<KeyResult>> {
         key_result_in(&mut self.ex(), id.as_str()).await
+    }
+
+    async fn key_result_in_context(
+        &self,
+        id: &KeyResultId,
+    ) -> StoreResult<Option<KeyResultContext>> {
+        key_result_in_context_in(&mut self.ex(), id.as_str()).await
     }
 
     async fn key_results_by_ids(&self, ids: &[KeyResultId]) -> StoreResult<Vec<KeyResult>> {

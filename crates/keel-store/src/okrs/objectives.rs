@@ -1,7 +1,7 @@
 //! Objectives: one owner each (docs/method.md, "One owner"), shared with teams, aligned to
 //! parents; soft-deleted so their history stays.
 
-use crate::db::{args, map_err, Arg, Exec, Row, Tx};
+use crate::db::{args, map_err, Arg, Exec, Fields, Tx};
 use crate::ownership_requests::{insert_request, request_on};
 use crate::sql::table::{Select, Table};
 use crate::sql::*;
@@ -84,7 +84,7 @@ pub(crate) fn objective_row(o: &Objective) -> Vec<Arg> {
     ]
 }
 
-pub(crate) fn objective_from(r: &Row) -> StoreResult<Objective> {
+pub(crate) fn objective_from(r: &impl Fields) -> StoreResult<Objective> {
     Ok(Objective {
         id: ObjectiveId::from_string(r.text("id")?),
         title: r.text("title")?,

@@ -5,6 +5,8 @@ use crate::accounts::{token_from, TOKEN_COLS};
 use crate::db::{args, placeholders, Arg, Exec, Row, Tx};
 use crate::okrs::key_results::{KEY_RESULT_CONTRIBUTOR, KEY_RESULT_CO_OWNER, KEY_RESULT_TEAM};
 use crate::okrs::objectives::{OBJECTIVE_CONTRIBUTOR, OBJECTIVE_CO_OWNER, OBJECTIVE_TEAM};
+use crate::owner_rhythm::{score_from, KEY_RESULT_ACCEPTED_AT, OBJECTIVE_ACTIVATED_AT};
+use crate::sql::table::SelectAs;
 use crate::sql::*;
 use crate::teams::TEAM_MEMBER;
 use std::collections::HashMap;
@@ -279,6 +281,159 @@ pub(crate) async fn key_result_in(ex: &mut Exec<'_>, id: &str) -> StoreResult<Op
     });
     let rows = ex.fetch_all(&SQL, args![id]).await?;
     Ok(fill_key_results(ex, rows).await?.pop())
+}
+
+/// What separates the items of one list in [`key_result_in_context_in`]'s aggregated columns:
+/// a control character no id contains.
+const LIST_SEPARATOR: &str = "\u{1f}";
+
+/// The one statement of `KeyResults::key_result_in_context`: the key result's row (its own
+/// column names), its objective's (`o_…`), the cycle's (`c_…`) and the score's (`s_…`), when
+/// it became active, and each junction list as one column (`list_…`): its items in `position`
+/// order joined by [`LIST_SEPARATOR`] (`string_agg … ORDER BY`: PostgreSQL, and SQLite since
+/// 3.44). A parent is `o<objective id>` or `k<key result id>`; a cadence `<team id>:<days>`.
+static CONTEXT_SQL: LazyLock<String> = LazyLock::new(|| {
+    let kr = KEY_RESULT
+        .selected()
+        .map(|c| format!("k.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (o, c, sc) = (
+        SelectAs(&OBJECTIVE, "o"),
+        SelectAs(&CYCLE, "c"),
+        SelectAs(&KEY_RESULT_SCORE, "s"),
+    );
+    let list = |name: &str, item: &str, table: &str, owner: &str, of: &str| {
+        format!(
+            "(SELECT string_agg({item}, $2 ORDER BY position) FROM {table} \
+             WHERE {owner} = {of}.id) AS list_{name}"
+        )
+    };
+    let (kr_of, o_of) = ("key_result_id", "objective_id");
+    let lists = [
+        list("kr_teams", "team_id", KEY_RESULT_TEAM.name, kr_of, "k"),
+        list(
+            "kr_contributors",
+            "person_id",
+            KEY_RESULT_CONTRIBUTOR.name,
+            kr_of,
+            "k",
+        ),
+        list(
+            "kr_co_owners",
+            "person_id",
+            KEY_RESULT_CO_OWNER.name,
+            kr_of,
+            "k",
+        ),
+        list("o_teams", "team_id", OBJECTIVE_TEAM.name, o_of, "o"),
+        list(
+            "o_contributors",
+            "person_id",
+            OBJECTIVE_CONTRIBUTOR.name,
+            o_of,
+            "o",
+        ),
+        list(
+            "o_co_owners",
+            "person_id",
+            OBJECTIVE_CO_OWNER.name,
+            o_of,
+            "o",
+        ),
+        list(
+            "o_parents",
+            "COALESCE('o' || parent_objective_id, 'k' || parent_key_result_id)",
+            OBJECTIVE_PARENT.name,
+            o_of,
+            "o",
+        ),
+    ]
+    .join(", ");
+    format!(
+        "SELECT {kr}, {o}, {c}, {sc}, {lists}, \
+         {OBJECTIVE_ACTIVATED_AT} AS ctx_activated, {KEY_RESULT_ACCEPTED_AT} AS ctx_accepted, \
+         (SELECT string_agg(t.team_id || ':' || CAST(t.cadence_days AS TEXT), $2) \
+          FROM team_cadences t WHERE t.team_id IN \
+          (SELECT team_id FROM {kt} WHERE key_result_id = k.id \
+           UNION SELECT team_id FROM {ot} WHERE objective_id = o.id)) AS list_cadences \
+         FROM key_results k \
+         JOIN objectives o ON o.id = k.objective_id AND o.deleted_at IS NULL \
+         LEFT JOIN cycles c ON c.id = o.cycle_id \
+         LEFT JOIN key_result_scores s ON s.key_result_id = k.id \
+         WHERE k.id = $1 AND k.deleted_at IS NULL",
+        kt = KEY_RESULT_TEAM.name,
+        ot = OBJECTIVE_TEAM.name,
+    )
+});
+
+/// A key result with its objective, cycle and rhythm facts, in ONE statement
+/// ([`CONTEXT_SQL`]): separate reads cost eight (each record, then its junctions, the cycle,
+/// the score, when it became active, the cadences): eight network round trips on PostgreSQL.
+pub(crate) async fn key_result_in_context_in(
+    ex: &mut Exec<'_>,
+    id: &str,
+) -> StoreResult<Option<KeyResultContext>> {
+    let Some(r) = ex
+        .fetch_all(&CONTEXT_SQL, args![id, LIST_SEPARATOR])
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return Ok(None);
+    };
+    let list = |col: &str| -> StoreResult<Vec<String>> {
+        Ok(r.opt_text(col)?
+            .map(|l| l.split(LIST_SEPARATOR).map(str::to_string).collect())
+            .unwrap_or_default())
+    };
+    let people = |col: &str| -> StoreResult<Vec<PersonId>> {
+        Ok(list(col)?.into_iter().map(PersonId::from_string).collect())
+    };
+    let teams = |col: &str| -> StoreResult<Vec<TeamId>> {
+        Ok(list(col)?.into_iter().map(TeamId::from_string).collect())
+    };
+    let mut key_result = kr_from(&r)?;
+    key_result.team_ids = teams("list_kr_teams")?;
+    key_result.contributor_ids = people("list_kr_contributors")?;
+    key_result.co_owner_ids = people("list_kr_co_owners")?;
+    let mut objective = objective_from(&r.prefixed("o_"))?;
+    objective.team_ids = teams("list_o_teams")?;
+    objective.contributor_ids = people("list_o_contributors")?;
+    objective.co_owner_ids = people("list_o_co_owners")?;
+    objective.parents = list("list_o_parents")?
+        .into_iter()
+        .map(|p| match p.split_at_checked(1) {
+            Some(("o", id)) => Ok(ParentRef::Objective(ObjectiveId::from_string(id))),
+            Some(("k", id)) => Ok(ParentRef::KeyResult(KeyResultId::from_string(id))),
+            _ => Err(corrupt("objective_parents", "no parent")),
+        })
+        .collect::<StoreResult<_>>()?;
+    let cadences = list("list_cadences")?
+        .into_iter()
+        .map(|c| {
+            let (team, days) = c
+                .rsplit_once(':')
+                .ok_or_else(|| corrupt("cadence_days", "no days"))?;
+            let days = days.parse().map_err(|e| corrupt("cadence_days", e))?;
+            Ok((TeamId::from_string(team), days))
+        })
+        .collect::<StoreResult<_>>()?;
+    let at = |c: &str| r.opt_int(c)?.map(|v| to_ts(c, v)).transpose();
+    Ok(Some(KeyResultContext {
+        active_since: rhythm::active_since(at("ctx_activated")?, at("ctx_accepted")?),
+        cycle: match r.opt_text("c_id")? {
+            Some(_) => Some(cycle_from(&r.prefixed("c_"))?),
+            None => None,
+        },
+        score: match r.opt_text("s_key_result_id")? {
+            Some(_) => Some(score_from(&r.prefixed("s_"))?),
+            None => None,
+        },
+        key_result,
+        objective,
+        cadences,
+    }))
 }
 
 pub(crate) async fn initiative_in(ex: &mut Exec<'_>, id: &str) -> StoreResult<Option<Initiative>> {

@@ -18,6 +18,7 @@ conformance!(
     initiatives_of_key_results,
     children_of_an_objective_and_its_key_results,
     key_results_by_ids,
+    a_key_result_in_context_reads_as_its_records_do,
     an_objective_and_its_key_results_are_written_all_or_nothing,
 );
 
@@ -759,4 +760,75 @@ async fn an_objective_and_its_key_results_are_written_all_or_nothing(s: DynStore
         Err(StoreError::Conflict { .. })
     ));
     assert!(s.objective(&o.id).await.unwrap().is_none());
+}
+
+/// A key result with its context in one read: each part exactly as its own read returns it
+/// (teams, contributors, co-owners and parents of both kinds, in order; the cycle; the score;
+/// when it became active; the cadences of its teams and its objective's), and nothing for a
+/// deleted key result or one whose objective is deleted.
+async fn a_key_result_in_context_reads_as_its_records_do(s: DynStore, _url: String) {
+    let b = basic(&s).await;
+    let (bob, cy) = (add_person(&s, "bob").await, add_person(&s, "cy").await);
+    let (t1, t2, t3) = (team("Growth"), team("Platform"), team("Sales"));
+    for t in [&t1, &t2, &t3] {
+        s.insert_team(&ctx(), t).await.unwrap();
+    }
+    s.set_team_cadence(&ctx(), &t1.id, Some(14)).await.unwrap();
+    s.set_team_cadence(&ctx(), &t3.id, Some(10)).await.unwrap();
+    let mut o = objective(&b.cycle.id, &b.owner.id);
+    o.team_ids = vec![t2.id.clone(), t1.id.clone()];
+    o.co_owner_ids = vec![cy.id.clone(), bob.id.clone()];
+    o.contributor_ids = vec![bob.id.clone()];
+    o.sponsor_id = Some(cy.id.clone());
+    o.parents = vec![
+        ParentRef::KeyResult(b.kr.id.clone()),
+        ParentRef::Objective(b.objective.id.clone()),
+    ];
+    s.insert_objective(&ctx(), &o, None).await.unwrap();
+    let mut k = key_result(&o.id, &b.owner.id);
+    k.team_ids = vec![t3.id.clone(), t1.id.clone()];
+    k.contributor_ids = vec![cy.id.clone(), bob.id.clone()];
+    k.co_owner_ids = vec![bob.id.clone()];
+    s.insert_key_result(&ctx(), &k, None).await.unwrap();
+    let score = rhythm::KeyResultScore {
+        key_result_id: k.id.clone(),
+        score: 0.7,
+        reason: "close".into(),
+        suggested_score: 0.6,
+        scored_by: Some(b.owner.id.clone()),
+        scored_at: now(),
+    };
+    s.save_score(&ctx(), &score).await.unwrap();
+    let c = s.key_result_in_context(&k.id).await.unwrap().unwrap();
+    assert_eq!(c.key_result, s.key_result(&k.id).await.unwrap().unwrap());
+    assert_eq!(c.key_result, k);
+    assert_eq!(c.objective, s.objective(&o.id).await.unwrap().unwrap());
+    assert_eq!(c.objective, o);
+    assert_eq!(c.cycle, Some(b.cycle.clone()));
+    assert_eq!(c.score, Some(score));
+    let active = s.active_since(&[k.id.clone()]).await.unwrap();
+    assert_eq!(vec![(k.id.clone(), c.active_since)], active);
+    assert!(c.active_since.is_some());
+    let mut cadences = c.cadences.clone();
+    cadences.sort();
+    let mut want = s
+        .team_cadences(&[t1.id.clone(), t2.id.clone(), t3.id.clone()])
+        .await
+        .unwrap();
+    want.sort();
+    assert_eq!(cadences, want);
+    assert_eq!(cadences.len(), 2);
+    // No junction rows, no score, no cadence: empty lists and nothing.
+    let plain = s.key_result_in_context(&b.kr.id).await.unwrap().unwrap();
+    assert_eq!((&plain.key_result, &plain.objective), (&b.kr, &b.objective));
+    assert_eq!((plain.score, plain.cadences), (None, vec![]));
+    assert!(s
+        .key_result_in_context(&KeyResultId::generate())
+        .await
+        .unwrap()
+        .is_none());
+    s.delete_objective(&ctx(), &o).await.unwrap();
+    assert!(s.key_result_in_context(&k.id).await.unwrap().is_none());
+    s.delete_key_result(&ctx(), &b.kr).await.unwrap();
+    assert!(s.key_result_in_context(&b.kr.id).await.unwrap().is_none());
 }
