@@ -308,7 +308,10 @@ impl BulkIndexing {
             tx.script(&format!("DROP TRIGGER {name}")).await?;
         }
         let before = tx
-            .fetch_optional("SELECT COALESCE(MAX(id), 0) AS n FROM search_index_keys", vec![])
+            .fetch_optional(
+                "SELECT COALESCE(MAX(id), 0) AS n FROM search_index_keys",
+                vec![],
+            )
             .await?
             .map(|r| r.int("n"))
             .transpose()?

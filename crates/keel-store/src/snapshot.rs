@@ -232,7 +232,10 @@ async fn load_okrs(tx: &mut Tx, max: usize, s: &Snapshot) -> StoreResult<()> {
         max,
         "objective_parents",
         PARENT_INSERT,
-        s.objectives.iter().flat_map(parent_rows).collect::<Vec<_>>(),
+        s.objectives
+            .iter()
+            .flat_map(parent_rows)
+            .collect::<Vec<_>>(),
     )
     .await?;
     load_key_result_links(tx, max, s).await
@@ -393,7 +396,10 @@ async fn load_rhythm_and_cfrs(tx: &mut Tx, max: usize, s: &Snapshot) -> StoreRes
         (
             "retrospectives",
             RETROSPECTIVE_INSERT,
-            s.retrospectives.iter().map(retrospective_row).collect::<Vec<_>>(),
+            s.retrospectives
+                .iter()
+                .map(retrospective_row)
+                .collect::<Vec<_>>(),
         ),
         (
             "reviews",
@@ -403,7 +409,10 @@ async fn load_rhythm_and_cfrs(tx: &mut Tx, max: usize, s: &Snapshot) -> StoreRes
         (
             "conversations",
             CONVERSATION_INSERT,
-            s.conversations.iter().map(conversation_row).collect::<Vec<_>>(),
+            s.conversations
+                .iter()
+                .map(conversation_row)
+                .collect::<Vec<_>>(),
         ),
         (
             "feedback_requests",
@@ -424,7 +433,10 @@ async fn load_rhythm_and_cfrs(tx: &mut Tx, max: usize, s: &Snapshot) -> StoreRes
         (
             "recognitions",
             RECOGNITION_INSERT,
-            s.recognitions.iter().map(recognition_row).collect::<Vec<_>>(),
+            s.recognitions
+                .iter()
+                .map(recognition_row)
+                .collect::<Vec<_>>(),
         ),
     ] {
         insert_rows(&mut *tx, max, table, cols, rows).await?;

@@ -7,6 +7,7 @@ conformance!(
     snapshot_with_ownership,
     snapshot_with_rhythm,
     a_snapshot_with_a_broken_recognition_loads_nothing,
+    a_loaded_snapshot_is_searchable_and_keeps_the_index_triggers,
 );
 
 fn small_org() -> Snapshot {
@@ -439,4 +440,50 @@ fn org_with_rhythm() -> RhythmOrg {
         waiting,
         recognition,
     }
+}
+
+/// What a load adds is found by search (on SQLite the load indexes its rows in bulk instead of
+/// through the index's triggers), and the triggers are back afterwards, also after a load that
+/// failed: a person added later is found too.
+async fn a_loaded_snapshot_is_searchable_and_keeps_the_index_triggers(s: DynStore, _url: String) {
+    let find = |text: &str| SearchQuery {
+        reader: Reader::Everyone,
+        text: text.into(),
+        kind: Some(SearchKind::Person),
+    };
+    let mut broken = small_org();
+    broken.objectives[0].cycle_id = CycleId::generate();
+    assert!(s.load_snapshot(&ctx(), &broken).await.is_err());
+    let org = small_org();
+    s.load_snapshot(&WriteCtx::system(Source::Import), &org)
+        .await
+        .unwrap();
+    let hits = s
+        .search(&find("Boss"), &page(10, None))
+        .await
+        .unwrap()
+        .items;
+    let boss = org.people.iter().find(|p| p.name == "Boss").unwrap();
+    assert_eq!(
+        hits.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(),
+        vec![boss.id.as_str()]
+    );
+    let all = s
+        .search(&find("example.com"), &page(50, None))
+        .await
+        .unwrap();
+    assert_eq!(
+        all.items.len(),
+        org.people.len(),
+        "every loaded person once"
+    );
+    let later = person("Zelda Later", "zelda@example.org");
+    s.insert_person(&ctx(), &later).await.unwrap();
+    let hits = s
+        .search(&find("Zelda"), &page(10, None))
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(hits.len(), 1, "a person added after the load is indexed");
+    assert_eq!(hits[0].id, later.id.as_str());
 }
