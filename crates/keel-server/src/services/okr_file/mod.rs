@@ -367,12 +367,53 @@ pub struct CycleRecord {
     pub state: CycleState,
 }
 
-/// What an objective or key result contributes to, by id.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
+/// What an objective or key result contributes to, by id: `{objective: ID}` or
+/// `{key_result: ID}`, a one-entry map in JSON and in YAML alike. (The YAML library's own way
+/// with enums is a tag, `!objective ID`, which other YAML readers refuse: a file of OKRs as code
+/// must read anywhere.)
+#[derive(Debug, Clone, PartialEq, Eq, ToSchema)]
+#[schema(as = ParentRecord)]
 pub enum ParentRecord {
+    #[schema(rename = "objective")]
     Objective(String),
+    #[schema(rename = "key_result")]
     KeyResult(String),
+}
+
+impl Serialize for ParentRecord {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(1))?;
+        match self {
+            ParentRecord::Objective(id) => map.serialize_entry("objective", id)?,
+            ParentRecord::KeyResult(id) => map.serialize_entry("key_result", id)?,
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for ParentRecord {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct OneOf {
+            objective: Option<String>,
+            key_result: Option<String>,
+        }
+        match OneOf::deserialize(d)? {
+            OneOf {
+                objective: Some(id),
+                key_result: None,
+            } => Ok(ParentRecord::Objective(id)),
+            OneOf {
+                objective: None,
+                key_result: Some(id),
+            } => Ok(ParentRecord::KeyResult(id)),
+            _ => Err(serde::de::Error::custom(
+                "name exactly one of `objective` or `key_result`",
+            )),
+        }
+    }
 }
 
 /// An objective with its key results.

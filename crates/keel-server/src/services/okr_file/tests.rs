@@ -184,3 +184,32 @@ proptest! {
         })?;
     }
 }
+
+/// What an OKR aligns to reads `objective: ID` / `key_result: ID` in YAML as in JSON (as
+/// docs/export-format.md shows it), never a YAML tag other readers refuse; one of the two, named.
+#[test]
+fn aligned_to_is_a_one_entry_map_in_yaml_and_json() {
+    let parents = vec![
+        ParentRecord::Objective("o1".into()),
+        ParentRecord::KeyResult("k1".into()),
+    ];
+    let yaml = serde_yaml_ng::to_string(&parents).unwrap();
+    assert_eq!(yaml, "- objective: o1\n- key_result: k1\n");
+    assert!(!yaml.contains('!'), "{yaml}");
+    let back: Vec<ParentRecord> = serde_yaml_ng::from_str(&yaml).unwrap();
+    assert_eq!(back, parents);
+    let json = serde_json::to_string(&parents).unwrap();
+    assert_eq!(json, r#"[{"objective":"o1"},{"key_result":"k1"}]"#);
+    assert_eq!(
+        serde_json::from_str::<Vec<ParentRecord>>(&json).unwrap(),
+        parents
+    );
+    for bad in [
+        r#"[{"objective":"o1","key_result":"k1"}]"#,
+        r#"[{}]"#,
+        r#"[{"team":"t1"}]"#,
+    ] {
+        let e = serde_json::from_str::<Vec<ParentRecord>>(bad).unwrap_err();
+        assert!(e.to_string().contains("objective"), "{bad}: {e}");
+    }
+}
