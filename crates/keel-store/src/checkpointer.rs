@@ -121,11 +121,8 @@ impl Checkpointer {
             .name("keel-checkpoint".into())
             .spawn(move || {
                 let mut rounds = Rounds::new(RESTART_FRAMES);
-                loop {
-                    match stopped.recv_timeout(TICK) {
-                        Err(RecvTimeoutError::Timeout) => {}
-                        Ok(()) | Err(RecvTimeoutError::Disconnected) => break,
-                    }
+                // Until stopped (or the database dropped), a round every `TICK`.
+                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(TICK) {
                     if let Err(e) = rounds.round(&conn, &writer) {
                         tracing::warn!(error = %e, "a WAL checkpoint failed; retrying");
                     }
