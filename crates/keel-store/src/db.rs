@@ -35,6 +35,8 @@ pub struct SqliteDb {
     next: AtomicUsize,
     /// The database file (none in memory): a readiness check fails once it is gone.
     path: Option<std::path::PathBuf>,
+    /// Checkpoints the WAL off the writers' path (file databases only).
+    _checkpointer: Option<crate::checkpointer::Checkpointer>,
 }
 
 impl std::fmt::Debug for SqliteDb {
@@ -87,7 +89,7 @@ impl std::str::FromStr for SqliteSynchronous {
     }
 }
 
-fn sqlite_connection(
+pub(crate) fn sqlite_connection(
     path: Option<&std::path::Path>,
     synchronous: SqliteSynchronous,
 ) -> StoreResult<rusqlite::Connection> {
@@ -118,6 +120,7 @@ impl Db {
             readers: Vec::new(),
             next: AtomicUsize::new(0),
             path: None,
+            _checkpointer: None,
         })))
     }
 
@@ -126,17 +129,30 @@ impl Db {
     pub fn sqlite_file(path: &std::path::Path, synchronous: SqliteSynchronous) -> StoreResult<Db> {
         let writer = sqlite_connection(Some(path), synchronous)?;
         writer.pragma_update(None, "journal_mode", "WAL")?;
-        // Checkpoint every ~40 MB of WAL rather than 4 MB: the pages writes touch most (the
-        // last leaves of append-mostly tables and indexes) are copied back once per checkpoint.
-        writer.pragma_update(None, "wal_autocheckpoint", 10_000)?;
+        // No commit checkpoints: a thread of its own does (`checkpointer`), so that no writer
+        // waits for one; the WAL file is trimmed back to this size when it starts over.
+        writer.pragma_update(None, "wal_autocheckpoint", 0)?;
+        writer.pragma_update(
+            None,
+            "journal_size_limit",
+            crate::checkpointer::WAL_SIZE_LIMIT,
+        )?;
         let readers = (0..READERS)
-            .map(|_| sqlite_connection(Some(path), synchronous).map(Mutex::new))
+            .map(|_| {
+                let r = sqlite_connection(Some(path), synchronous)?;
+                r.pragma_update(None, "wal_autocheckpoint", 0)?;
+                Ok(Mutex::new(r))
+            })
             .collect::<StoreResult<Vec<_>>>()?;
+        let writer = Arc::new(Mutex::new(writer));
+        let checkpointer =
+            crate::checkpointer::Checkpointer::start(path, synchronous, writer.clone())?;
         Ok(Db::Sqlite(Arc::new(SqliteDb {
-            writer: Arc::new(Mutex::new(writer)),
+            writer,
             readers,
             next: AtomicUsize::new(0),
             path: Some(path.to_path_buf()),
+            _checkpointer: Some(checkpointer),
         })))
     }
 }
@@ -912,6 +928,14 @@ pub enum Exec<'a> {
 }
 
 impl Exec<'_> {
+    /// Whether the statements run on SQLite, in this process (no round trip to save).
+    pub fn is_sqlite(&self) -> bool {
+        match self {
+            Exec::Db(d) => matches!(d, Db::Sqlite(_)),
+            Exec::Tx(t) => t.is_sqlite(),
+        }
+    }
+
     pub async fn fetch_all(&mut self, sql: &str, args: Vec<Arg>) -> StoreResult<Vec<Row>> {
         match self {
             Exec::Db(d) => d.fetch_all(sql, args).await,

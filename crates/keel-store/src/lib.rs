@@ -79,6 +79,7 @@ mod automation;
 mod calibration;
 mod cfrs;
 mod check_ins;
+mod checkpointer;
 mod company_tree;
 mod cycles;
 mod dashboard;

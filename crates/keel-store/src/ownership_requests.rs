@@ -229,6 +229,14 @@ pub trait Ownership: Send + Sync {
         &self,
         objective_id: &ObjectiveId,
     ) -> StoreResult<Vec<OwnershipRequest>>;
+    /// The OKRs (objective or key result ids) `person` is handing over: a new owner was
+    /// proposed while they owned it and has not answered yet. `among`: only these OKRs (one
+    /// query per thousand); `None`: every one.
+    async fn handing_over(
+        &self,
+        person: &PersonId,
+        among: Option<&[String]>,
+    ) -> StoreResult<Vec<String>>;
 }
 
 /// The Ownership area through the shared handle: a caller holding a `DynStore` calls it with
@@ -284,6 +292,14 @@ impl Ownership for dyn Store {
         self.as_ownership()
             .ownership_requests_of_objective(objective_id)
             .await
+    }
+
+    async fn handing_over(
+        &self,
+        person: &PersonId,
+        among: Option<&[String]>,
+    ) -> StoreResult<Vec<String>> {
+        self.as_ownership().handing_over(person, among).await
     }
 }
 
@@ -603,5 +619,43 @@ impl Ownership for SqlStore {
             .iter()
             .map(request_from)
             .collect()
+    }
+
+    async fn handing_over(
+        &self,
+        person: &PersonId,
+        among: Option<&[String]>,
+    ) -> StoreResult<Vec<String>> {
+        let select = "SELECT CASE WHEN okr_kind = 'objective' THEN objective_id \
+                      ELSE key_result_id END AS okr FROM ownership_requests \
+                      WHERE state = $1 AND previous_owner_id = $2";
+        let pending = RequestState::Pending.stored();
+        let mut okrs = Vec::new();
+        let mut read = |rows: Vec<Row>| -> StoreResult<()> {
+            for r in rows {
+                okrs.push(r.text("okr")?);
+            }
+            Ok(())
+        };
+        match among {
+            None => read(
+                self.db
+                    .fetch_all(select, args![pending, person.as_str()])
+                    .await?,
+            )?,
+            Some(ids) => {
+                for chunk in ids.chunks(IN_CHUNK) {
+                    let list = crate::db::placeholders(3, chunk.len());
+                    let sql = format!(
+                        "{select} AND ((okr_kind = 'objective' AND objective_id IN ({list})) \
+                         OR key_result_id IN ({list}))"
+                    );
+                    let mut a = args![pending, person.as_str()];
+                    a.extend(chunk.iter().map(Arg::from));
+                    read(self.db.fetch_all(&sql, a).await?)?;
+                }
+            }
+        }
+        Ok(okrs)
     }
 }

@@ -13,10 +13,8 @@
 //! table per role and route, and a test walks it against the running app.
 
 use crate::error::{ApiError, ApiResult};
-use keel_domain::{
-    KeyResult, Objective, OwnershipState, Person, PersonId, RequestState, Role, Team, TeamId,
-};
-use keel_store::{Ownership, OwnershipRequestFilter, Reader, Store, TeamScope, Teams};
+use keel_domain::{KeyResult, Objective, OwnershipState, Person, PersonId, Role, Team, TeamId};
+use keel_store::{Ownership, Store, TeamScope, Teams};
 use std::collections::HashSet;
 
 /// A person about to write, with the teams they lead (directly or above): loaded once per write
@@ -37,7 +35,7 @@ impl Actor {
     pub async fn load(store: &dyn Store, person: &Person) -> ApiResult<Actor> {
         let (led_teams, handing_over) = tokio::try_join!(
             async { Ok::<_, ApiError>(store.teams_led_by(&person.id).await?) },
-            handing_over(store, person),
+            handing_over(store, person, None),
         )?;
         Ok(Actor {
             person: person.clone(),
@@ -50,25 +48,32 @@ impl Actor {
     /// asks who owns an OKR, never which teams the caller leads. `led_teams` is left empty (for
     /// a lead of the top team it is every team, a recursive query that was a third of a
     /// check-in's cost); a rule that reads it on this actor would only refuse, never allow.
-    /// The OKRs the caller is handing over are read (one query) only when one of these OKRs
-    /// waits on a new owner: [`Actor::owns`] reads them for a pending OKR alone, so for the
-    /// rest an empty set answers the same, with no query.
+    /// [`Actor::owns`] reads the OKRs being handed over for a pending OKR alone, so only the
+    /// pending ones among these are looked up (one query, none when no OKR is pending): for
+    /// the rest an empty set answers the same.
     pub async fn load_for_check_in<'a>(
         store: &dyn Store,
         person: &Person,
         okrs: impl IntoIterator<Item = (&'a KeyResult, &'a Objective)>,
     ) -> ApiResult<Actor> {
-        let pending = okrs.into_iter().any(|(k, o)| {
-            k.ownership_state == OwnershipState::Pending
-                || o.ownership_state == OwnershipState::Pending
-        });
+        let mut pending = Vec::new();
+        for (k, o) in okrs {
+            if k.ownership_state == OwnershipState::Pending {
+                pending.push(k.id.to_string());
+            }
+            if o.ownership_state == OwnershipState::Pending {
+                pending.push(o.id.to_string());
+            }
+        }
+        pending.sort();
+        pending.dedup();
         Ok(Actor {
             person: person.clone(),
             led_teams: HashSet::new(),
-            handing_over: if pending {
-                handing_over(store, person).await?
-            } else {
+            handing_over: if pending.is_empty() {
                 HashSet::new()
+            } else {
+                handing_over(store, person, Some(&pending)).await?
             },
         })
     }
@@ -103,21 +108,16 @@ impl Actor {
 }
 
 /// The OKRs (objective or key result ids) `person` is handing over: a new owner was proposed
-/// and has not answered yet.
-async fn handing_over(store: &dyn Store, person: &Person) -> ApiResult<HashSet<String>> {
-    let filter = &OwnershipRequestFilter {
-        state: Some(RequestState::Pending),
-        previous_owner_id: Some(person.id.clone()),
-        ..OwnershipRequestFilter::new(Reader::Everyone)
-    };
-    let pending =
-        keel_store::every_page(
-            |page| async move { store.list_ownership_requests(filter, &page).await },
-        )
-        .await?;
-    Ok(pending
+/// and has not answered yet. `among`: only these OKRs.
+async fn handing_over(
+    store: &dyn Store,
+    person: &Person,
+    among: Option<&[String]>,
+) -> ApiResult<HashSet<String>> {
+    Ok(store
+        .handing_over(&person.id, among)
+        .await?
         .into_iter()
-        .map(|r| r.okr.id().to_string())
         .collect())
 }
 

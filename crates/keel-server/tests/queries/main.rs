@@ -695,8 +695,8 @@ async fn check_in_reads(app: &TestApp, kr: &str, value: usize) -> u64 {
 /// result with its objective, cycle and rhythm facts (one query), the group commit's statements
 /// that read (the key result's update and the webhook endpoints), and the response's history
 /// and names. The same after 100 earlier check-ins on the key result, with teams on it and its
-/// objective.
-async fn check_in_reads_pinned(app: TestApp) {
+/// objective. `reads`: [`CHECK_IN_READS`] on PostgreSQL, [`CHECK_IN_READS_SQLITE`] on SQLite.
+async fn check_in_reads_pinned(app: TestApp, reads: u64) {
     let cycle = app.cycle("2026 Q4").await;
     let (t1, t2) = (app.team("Growth").await, app.team("Platform").await);
     let objective = app
@@ -728,7 +728,7 @@ async fn check_in_reads_pinned(app: TestApp) {
     let later = check_in_reads(&app, &kr, 200).await;
     eprintln!("a check-in: {first} reads, {later} after 100 check-ins");
     assert_eq!(later, first, "{first} reads, then {later}");
-    assert_eq!(first, CHECK_IN_READS, "a check-in's reads");
+    assert_eq!(first, reads, "a check-in's reads");
 }
 
 /// The reads of one check-in (see [`check_in_reads_pinned`]). Eight more before the key
@@ -737,10 +737,15 @@ async fn check_in_reads_pinned(app: TestApp) {
 /// cadences, score and start (from the context now).
 const CHECK_IN_READS: u64 = 10;
 
+/// On SQLite the key result's context is read by two statements (its rows, then its lists):
+/// there a statement costs no round trip, and the one statement's sorted aggregates cost twice
+/// the instructions.
+const CHECK_IN_READS_SQLITE: u64 = CHECK_IN_READS + 1;
+
 #[tokio::test]
 async fn pages_cost_a_constant_number_of_queries() {
     keel_store::testing::cache_for_a_second(false);
-    check_in_reads_pinned(spawn_app().await).await;
+    check_in_reads_pinned(spawn_app().await, CHECK_IN_READS_SQLITE).await;
     automation_read_constant(spawn_app().await).await;
     compliance_read_constant(spawn_app().await).await;
     calibration_read_constant(spawn_app().await).await;
@@ -752,7 +757,7 @@ async fn pages_cost_a_constant_number_of_queries() {
     team_map_reads_constant(spawn_app().await).await;
     health_reads_constant(spawn_app().await).await;
     if postgres_configured() {
-        check_in_reads_pinned(spawn_app_on(Db::Postgres).await).await;
+        check_in_reads_pinned(spawn_app_on(Db::Postgres).await, CHECK_IN_READS).await;
         constant_reads(spawn_app_on(Db::Postgres).await).await;
         reports_read_constant(spawn_app_on(Db::Postgres).await).await;
         compliance_read_constant(spawn_app_on(Db::Postgres).await).await;

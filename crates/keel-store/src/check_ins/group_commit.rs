@@ -9,7 +9,7 @@
 //! job fails. A call cancelled while its job is queued takes its job out of the queue (nothing
 //! recorded); once taken, its group is committed and answered regardless.
 
-use super::{check_in_audit_row, check_in_one, check_in_update};
+use super::{check_in_audit_row, check_in_one, check_in_updates};
 use crate::db::{map_err, Tx};
 use crate::sql::*;
 use crate::webhooks::events::check_in_recorded;
@@ -108,6 +108,12 @@ pub(crate) async fn check_in_statements(
     let mut check_ins = Vec::new();
     let mut audits = Vec::new();
     let mut hooks = Vec::new();
+    let mut updates = if savepoints {
+        Vec::new()
+    } else {
+        check_in_updates(tx, jobs).await?
+    }
+    .into_iter();
     for job in jobs {
         if savepoints {
             tx.batch("SAVEPOINT check_in").await?;
@@ -121,7 +127,7 @@ pub(crate) async fn check_in_statements(
             }
             answers.push(a);
         } else {
-            match check_in_update(tx, job).await {
+            match updates.next().ok_or(StoreError::NotFound)? {
                 Ok((stored, objective_id)) => {
                     check_ins.push(check_in_row(&job.check_in));
                     audits.push(check_in_audit_row(job, &objective_id));

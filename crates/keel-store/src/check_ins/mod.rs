@@ -96,18 +96,31 @@ pub(crate) fn check_in_from(r: &Row) -> StoreResult<CheckIn> {
 }
 pub(crate) use group_commit::CheckInQueue;
 
+/// What a check-in writes on its key result: the values of `check_in_update`'s `SET`, in
+/// order (current value, milestones, confidence or NULL to keep it, last check-in, updated),
+/// then the key result's id. Its cached `confidence` is its owner's latest
+/// (`rhythm::is_owners_word`): a contributor's check-in leaves it as it was.
+fn update_args(job: &CheckInJob, updated_at: i64) -> Vec<Arg> {
+    let (c, applied) = (&job.check_in, &job.applied);
+    let owners_word = keel_domain::rhythm::is_owners_word(applied, c.author_id.as_ref());
+    let confidence = owners_word.then(|| i64::from(c.confidence.value()));
+    args![
+        applied.current,
+        json(&applied.milestones),
+        confidence,
+        ts(&c.at),
+        updated_at,
+        c.key_result_id.as_str(),
+    ]
+}
+
 /// Moves the key result to the check-in, unless a later check-in is already recorded (or the
-/// key result is gone: `NotFound`, nothing written). Its cached `confidence` is its owner's
-/// latest (`rhythm::is_owners_word`): a contributor's check-in leaves it as it was. Returns the
-/// key result as stored after it, and its objective's id.
+/// key result is gone: `NotFound`, nothing written). Returns the key result as stored after
+/// it, and its objective's id.
 pub(crate) async fn check_in_update(
     tx: &mut Tx,
     job: &CheckInJob,
 ) -> StoreResult<(KeyResult, String)> {
-    let (c, applied) = (&job.check_in, &job.applied);
-    let kr_id = c.key_result_id.as_str();
-    let owners_word = keel_domain::rhythm::is_owners_word(applied, c.author_id.as_ref());
-    let confidence = owners_word.then(|| i64::from(c.confidence.value()));
     let updated = tx
         .fetch_optional(
             "UPDATE key_results SET current_value = $1, milestones = $2, \
@@ -116,18 +129,90 @@ pub(crate) async fn check_in_update(
              WHERE id = $6 AND deleted_at IS NULL \
              AND (last_check_in_at IS NULL OR last_check_in_at <= $4) \
              RETURNING version, updated_at, confidence",
-            args![
-                applied.current,
-                json(&applied.milestones),
-                confidence,
-                ts(&c.at),
-                ts(&now()),
-                kr_id,
-            ],
+            update_args(job, ts(&now())),
         )
         .await?;
-    // The key result as stored: `applied` with the new version, if `applied` was read at the
-    // version just replaced (nothing else changed it since); else read back.
+    check_in_updated(tx, job, updated).await
+}
+
+/// `check_in_update` for every job of a group, answered in the jobs' order (`Err` for an error
+/// that fails the group: any but `NotFound`). On PostgreSQL the
+/// first job of each key result is moved by ONE statement for all (`UPDATE … FROM (VALUES
+/// …)`): one round trip instead of one per check-in, while the group holds the writer's turn.
+/// A later job on the same key result runs after it alone, so each key result still moves
+/// check-in by check-in in order. SQLite, which has no round trip to save, runs them one by one.
+pub(crate) async fn check_in_updates(
+    tx: &mut Tx,
+    jobs: &[CheckInJob],
+) -> StoreResult<Vec<StoreResult<(KeyResult, String)>>> {
+    let mut answers: Vec<Option<StoreResult<(KeyResult, String)>>> =
+        jobs.iter().map(|_| None).collect();
+    if !tx.is_sqlite() && jobs.len() > 1 {
+        let mut seen = std::collections::HashSet::new();
+        let firsts: Vec<usize> = (0..jobs.len())
+            .filter(|&i| seen.insert(jobs[i].check_in.key_result_id.as_str()))
+            .collect();
+        let at = ts(&now());
+        let rows: Vec<Arg> = firsts
+            .iter()
+            .flat_map(|&i| update_args(&jobs[i], at))
+            .collect();
+        let values = (0..firsts.len())
+            .map(|r| format!("({})", crate::db::placeholders(r * 6 + 1, 6)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "UPDATE key_results AS k SET current_value = v.current_value, \
+             milestones = v.milestones, confidence = COALESCE(v.confidence, k.confidence), \
+             last_check_in_at = v.at, updated_at = v.updated_at, version = k.version + 1 \
+             FROM (VALUES {values}) AS v (current_value, milestones, confidence, at, \
+             updated_at, id) \
+             WHERE k.id = v.id AND k.deleted_at IS NULL \
+             AND (k.last_check_in_at IS NULL OR k.last_check_in_at <= v.at) \
+             RETURNING k.id, k.version, k.updated_at, k.confidence"
+        );
+        let mut moved = std::collections::HashMap::new();
+        for r in tx.fetch_all(&sql, rows).await? {
+            moved.insert(r.text("id")?, r);
+        }
+        for i in firsts {
+            let updated = moved.remove(jobs[i].check_in.key_result_id.as_str());
+            answers[i] = Some(only_not_found(
+                check_in_updated(tx, &jobs[i], updated).await,
+            )?);
+        }
+    }
+    let mut out = Vec::with_capacity(jobs.len());
+    for (job, answer) in jobs.iter().zip(answers) {
+        out.push(match answer {
+            Some(a) => a,
+            None => only_not_found(check_in_update(tx, job).await)?,
+        });
+    }
+    Ok(out)
+}
+
+/// A job's answer, unless it is an error that fails the whole group (any but `NotFound`, which
+/// writes nothing).
+fn only_not_found<T>(a: StoreResult<T>) -> StoreResult<StoreResult<T>> {
+    match a {
+        Err(StoreError::NotFound) => Ok(Err(StoreError::NotFound)),
+        Err(e) => Err(e),
+        ok => Ok(ok),
+    }
+}
+
+/// After a check-in's `UPDATE` (`updated`: the row it returned, if it moved the key result):
+/// the key result as stored and its objective's id. `applied` with the new version if it was
+/// read at the version just replaced (nothing else changed it since); else read back (and an
+/// owner's back-dated word recorded).
+async fn check_in_updated(
+    tx: &mut Tx,
+    job: &CheckInJob,
+    updated: Option<crate::db::Row>,
+) -> StoreResult<(KeyResult, String)> {
+    let (c, applied) = (&job.check_in, &job.applied);
+    let kr_id = c.key_result_id.as_str();
     if let Some(r) = &updated {
         if r.int("version")? == applied.version + 1 {
             let mut k = applied.clone();
@@ -141,10 +226,9 @@ pub(crate) async fn check_in_update(
             return Ok((k, applied.objective_id.to_string()));
         }
     }
-    if updated.is_none() {
-        if let Some(confidence) = confidence {
-            owners_back_dated_word(tx, kr_id, confidence, &c.at).await?;
-        }
+    if updated.is_none() && keel_domain::rhythm::is_owners_word(applied, c.author_id.as_ref()) {
+        let confidence = i64::from(c.confidence.value());
+        owners_back_dated_word(tx, kr_id, confidence, &c.at).await?;
     }
     // Either the key result is gone, or a later check-in is already recorded, or it changed
     // since `applied` was read.

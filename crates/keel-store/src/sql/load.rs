@@ -283,16 +283,80 @@ pub(crate) async fn key_result_in(ex: &mut Exec<'_>, id: &str) -> StoreResult<Op
     Ok(fill_key_results(ex, rows).await?.pop())
 }
 
-/// What separates the items of one list in [`key_result_in_context_in`]'s aggregated columns:
-/// a control character no id contains.
+/// What separates the items of one list in [`CONTEXT_SQL`]'s aggregated columns: a control
+/// character no id contains.
 const LIST_SEPARATOR: &str = "\u{1f}";
 
-/// The one statement of `KeyResults::key_result_in_context`: the key result's row (its own
-/// column names), its objective's (`o_…`), the cycle's (`c_…`) and the score's (`s_…`), when
-/// it became active, and each junction list as one column (`list_…`): its items in `position`
-/// order joined by [`LIST_SEPARATOR`] (`string_agg … ORDER BY`: PostgreSQL, and SQLite since
-/// 3.44). A parent is `o<objective id>` or `k<key result id>`; a cadence `<team id>:<days>`.
-static CONTEXT_SQL: LazyLock<String> = LazyLock::new(|| {
+/// The lists of a key result in context, in the order [`CONTEXT_LISTS_SQL`] numbers them: a
+/// parent is `o<objective id>` or `k<key result id>`; a cadence `<team id>:<days>`.
+const CONTEXT_LISTS: [&str; 8] = [
+    "kr_teams",
+    "kr_contributors",
+    "kr_co_owners",
+    "o_teams",
+    "o_contributors",
+    "o_co_owners",
+    "o_parents",
+    "cadences",
+];
+
+/// Each junction list of a key result in context: (name, item, table, owner column, owner's
+/// alias in [`CONTEXT_SQL`]), in [`CONTEXT_LISTS`] order (the cadences apart).
+const CONTEXT_JUNCTIONS: [(&str, &str, &str, &str, &str); 7] = [
+    (
+        "kr_teams",
+        "team_id",
+        KEY_RESULT_TEAM.name,
+        "key_result_id",
+        "k",
+    ),
+    (
+        "kr_contributors",
+        "person_id",
+        KEY_RESULT_CONTRIBUTOR.name,
+        "key_result_id",
+        "k",
+    ),
+    (
+        "kr_co_owners",
+        "person_id",
+        KEY_RESULT_CO_OWNER.name,
+        "key_result_id",
+        "k",
+    ),
+    (
+        "o_teams",
+        "team_id",
+        OBJECTIVE_TEAM.name,
+        "objective_id",
+        "o",
+    ),
+    (
+        "o_contributors",
+        "person_id",
+        OBJECTIVE_CONTRIBUTOR.name,
+        "objective_id",
+        "o",
+    ),
+    (
+        "o_co_owners",
+        "person_id",
+        OBJECTIVE_CO_OWNER.name,
+        "objective_id",
+        "o",
+    ),
+    (
+        "o_parents",
+        "COALESCE('o' || parent_objective_id, 'k' || parent_key_result_id)",
+        OBJECTIVE_PARENT.name,
+        "objective_id",
+        "o",
+    ),
+];
+
+/// A key result's row (its own column names), its objective's (`o_…`), the cycle's (`c_…`),
+/// the score's (`s_…`) and when it became active, without the lists: `{columns} FROM … WHERE`.
+fn context_select(lists: &str) -> String {
     let kr = KEY_RESULT
         .selected()
         .map(|c| format!("k.{c}"))
@@ -303,105 +367,136 @@ static CONTEXT_SQL: LazyLock<String> = LazyLock::new(|| {
         SelectAs(&CYCLE, "c"),
         SelectAs(&KEY_RESULT_SCORE, "s"),
     );
-    let list = |name: &str, item: &str, table: &str, owner: &str, of: &str| {
-        format!(
-            "(SELECT string_agg({item}, $2 ORDER BY position) FROM {table} \
-             WHERE {owner} = {of}.id) AS list_{name}"
-        )
-    };
-    let (kr_of, o_of) = ("key_result_id", "objective_id");
-    let lists = [
-        list("kr_teams", "team_id", KEY_RESULT_TEAM.name, kr_of, "k"),
-        list(
-            "kr_contributors",
-            "person_id",
-            KEY_RESULT_CONTRIBUTOR.name,
-            kr_of,
-            "k",
-        ),
-        list(
-            "kr_co_owners",
-            "person_id",
-            KEY_RESULT_CO_OWNER.name,
-            kr_of,
-            "k",
-        ),
-        list("o_teams", "team_id", OBJECTIVE_TEAM.name, o_of, "o"),
-        list(
-            "o_contributors",
-            "person_id",
-            OBJECTIVE_CONTRIBUTOR.name,
-            o_of,
-            "o",
-        ),
-        list(
-            "o_co_owners",
-            "person_id",
-            OBJECTIVE_CO_OWNER.name,
-            o_of,
-            "o",
-        ),
-        list(
-            "o_parents",
-            "COALESCE('o' || parent_objective_id, 'k' || parent_key_result_id)",
-            OBJECTIVE_PARENT.name,
-            o_of,
-            "o",
-        ),
-    ]
-    .join(", ");
     format!(
-        "SELECT {kr}, {o}, {c}, {sc}, {lists}, \
-         {OBJECTIVE_ACTIVATED_AT} AS ctx_activated, {KEY_RESULT_ACCEPTED_AT} AS ctx_accepted, \
-         (SELECT string_agg(t.team_id || ':' || CAST(t.cadence_days AS TEXT), $2) \
-          FROM team_cadences t WHERE t.team_id IN \
-          (SELECT team_id FROM {kt} WHERE key_result_id = k.id \
-           UNION SELECT team_id FROM {ot} WHERE objective_id = o.id)) AS list_cadences \
+        "SELECT {kr}, {o}, {c}, {sc}{lists}, \
+         {OBJECTIVE_ACTIVATED_AT} AS ctx_activated, {KEY_RESULT_ACCEPTED_AT} AS ctx_accepted \
          FROM key_results k \
          JOIN objectives o ON o.id = k.objective_id AND o.deleted_at IS NULL \
          LEFT JOIN cycles c ON c.id = o.cycle_id \
          LEFT JOIN key_result_scores s ON s.key_result_id = k.id \
-         WHERE k.id = $1 AND k.deleted_at IS NULL",
+         WHERE k.id = $1 AND k.deleted_at IS NULL"
+    )
+}
+
+/// The one statement of `KeyResults::key_result_in_context` on PostgreSQL ([`context_select`]
+/// with each list as one column `list_…`: its items in `position` order joined by
+/// [`LIST_SEPARATOR`]): one round trip instead of eight.
+static CONTEXT_SQL: LazyLock<String> = LazyLock::new(|| {
+    let mut lists = CONTEXT_JUNCTIONS
+        .iter()
+        .map(|(name, item, table, owner, of)| {
+            format!(
+                ", (SELECT string_agg({item}, $2 ORDER BY position) FROM {table} \
+                 WHERE {owner} = {of}.id) AS list_{name}"
+            )
+        })
+        .collect::<String>();
+    lists.push_str(&format!(
+        ", (SELECT string_agg(t.team_id || ':' || CAST(t.cadence_days AS TEXT), $2) \
+         FROM team_cadences t WHERE t.team_id IN \
+         (SELECT team_id FROM {kt} WHERE key_result_id = k.id \
+          UNION SELECT team_id FROM {ot} WHERE objective_id = o.id)) AS list_cadences",
         kt = KEY_RESULT_TEAM.name,
         ot = OBJECTIVE_TEAM.name,
-    )
+    ));
+    context_select(&lists)
 });
 
-/// A key result with its objective, cycle and rhythm facts, in ONE statement
-/// ([`CONTEXT_SQL`]): separate reads cost eight (each record, then its junctions, the cycle,
-/// the score, when it became active, the cadences): eight network round trips on PostgreSQL.
+/// The row of a key result in context on SQLite ([`context_select`]): there a statement costs
+/// no round trip, and the aggregated lists' sorts cost more than reading the lists apart.
+static CONTEXT_ROW_SQL: LazyLock<String> = LazyLock::new(|| context_select(""));
+
+/// Every list of a key result in context on SQLite, one row per item: `l` its list's number in
+/// [`CONTEXT_LISTS`], `i` the item, `p` its position (ordered in Rust: SQLite's sorter over a
+/// `UNION ALL` costs more than the query). `$1` the key result, `$2` its objective. A team on
+/// both with a cadence gives two cadence rows.
+static CONTEXT_LISTS_SQL: LazyLock<String> = LazyLock::new(|| {
+    let mut parts = CONTEXT_JUNCTIONS
+        .iter()
+        .enumerate()
+        .map(|(l, (_, item, table, owner, of))| {
+            let p = if *of == "k" { "$1" } else { "$2" };
+            format!("SELECT {l} AS l, {item} AS i, position AS p FROM {table} WHERE {owner} = {p}")
+        })
+        .collect::<Vec<_>>();
+    let cadences = CONTEXT_JUNCTIONS.len();
+    for (table, owner, p) in [
+        (KEY_RESULT_TEAM.name, "key_result_id", "$1"),
+        (OBJECTIVE_TEAM.name, "objective_id", "$2"),
+    ] {
+        parts.push(format!(
+            "SELECT {cadences}, t.team_id || ':' || CAST(t.cadence_days AS TEXT), 0 \
+             FROM {table} j JOIN team_cadences t ON t.team_id = j.team_id WHERE j.{owner} = {p}"
+        ));
+    }
+    parts.join(" UNION ALL ")
+});
+
+/// A key result with its objective, cycle and rhythm facts: one statement on PostgreSQL
+/// ([`CONTEXT_SQL`]), where each is a network round trip and separate reads cost eight; two on
+/// SQLite ([`CONTEXT_ROW_SQL`], [`CONTEXT_LISTS_SQL`]), where the one statement's sorted
+/// aggregates cost twice the instructions.
 pub(crate) async fn key_result_in_context_in(
     ex: &mut Exec<'_>,
     id: &str,
 ) -> StoreResult<Option<KeyResultContext>> {
-    let Some(r) = ex
-        .fetch_all(&CONTEXT_SQL, args![id, LIST_SEPARATOR])
-        .await?
-        .into_iter()
-        .next()
-    else {
-        return Ok(None);
+    let mut lists: [Vec<String>; CONTEXT_LISTS.len()] = Default::default();
+    let r = if ex.is_sqlite() {
+        let Some(r) = ex
+            .fetch_all(&CONTEXT_ROW_SQL, args![id])
+            .await?
+            .into_iter()
+            .next()
+        else {
+            return Ok(None);
+        };
+        let objective_id = r.text("o_id")?;
+        let mut items = ex
+            .fetch_all(&CONTEXT_LISTS_SQL, args![id, objective_id])
+            .await?
+            .iter()
+            .map(|i| Ok((i.int("l")?, i.int("p")?, i.text("i")?)))
+            .collect::<StoreResult<Vec<_>>>()?;
+        items.sort_unstable();
+        for (l, _, item) in items {
+            let list = usize::try_from(l)
+                .ok()
+                .and_then(|l| lists.get_mut(l))
+                .ok_or_else(|| corrupt("l", "no such list"))?;
+            list.push(item);
+        }
+        let cadences = lists.last_mut().expect("the cadences' list");
+        cadences.dedup();
+        r
+    } else {
+        let Some(r) = ex
+            .fetch_all(&CONTEXT_SQL, args![id, LIST_SEPARATOR])
+            .await?
+            .into_iter()
+            .next()
+        else {
+            return Ok(None);
+        };
+        for (list, name) in lists.iter_mut().zip(CONTEXT_LISTS) {
+            if let Some(l) = r.opt_text(&format!("list_{name}"))? {
+                *list = l.split(LIST_SEPARATOR).map(str::to_string).collect();
+            }
+        }
+        r
     };
-    let list = |col: &str| -> StoreResult<Vec<String>> {
-        Ok(r.opt_text(col)?
-            .map(|l| l.split(LIST_SEPARATOR).map(str::to_string).collect())
-            .unwrap_or_default())
-    };
-    let people = |col: &str| -> StoreResult<Vec<PersonId>> {
-        Ok(list(col)?.into_iter().map(PersonId::from_string).collect())
-    };
-    let teams = |col: &str| -> StoreResult<Vec<TeamId>> {
-        Ok(list(col)?.into_iter().map(TeamId::from_string).collect())
-    };
+    let [kr_teams, kr_contributors, kr_co_owners, o_teams, o_contributors, o_co_owners, o_parents, cadences] =
+        lists;
+    let people = |l: Vec<String>| l.into_iter().map(PersonId::from_string).collect();
+    let teams = |l: Vec<String>| l.into_iter().map(TeamId::from_string).collect();
     let mut key_result = kr_from(&r)?;
-    key_result.team_ids = teams("list_kr_teams")?;
-    key_result.contributor_ids = people("list_kr_contributors")?;
-    key_result.co_owner_ids = people("list_kr_co_owners")?;
+    key_result.team_ids = teams(kr_teams);
+    key_result.contributor_ids = people(kr_contributors);
+    key_result.co_owner_ids = people(kr_co_owners);
     let mut objective = objective_from(&r.prefixed("o_"))?;
-    objective.team_ids = teams("list_o_teams")?;
-    objective.contributor_ids = people("list_o_contributors")?;
-    objective.co_owner_ids = people("list_o_co_owners")?;
-    objective.parents = list("list_o_parents")?
+    objective.team_ids = teams(o_teams);
+    objective.contributor_ids = people(o_contributors);
+    objective.co_owner_ids = people(o_co_owners);
+    objective.parents = o_parents
         .into_iter()
         .map(|p| match p.split_at_checked(1) {
             Some(("o", id)) => Ok(ParentRef::Objective(ObjectiveId::from_string(id))),
@@ -409,7 +504,7 @@ pub(crate) async fn key_result_in_context_in(
             _ => Err(corrupt("objective_parents", "no parent")),
         })
         .collect::<StoreResult<_>>()?;
-    let cadences = list("list_cadences")?
+    let cadences = cadences
         .into_iter()
         .map(|c| {
             let (team, days) = c

@@ -9,6 +9,7 @@ conformance!(
     a_key_result_request_travels_with_its_key_result,
     ownership_requests_listing,
     ownership_requests_filters,
+    the_okrs_a_person_is_handing_over,
 );
 
 /// An objective created naming someone else waits for their answer: proposals, declines,
@@ -387,6 +388,62 @@ async fn ownership_requests_listing(s: DynStore, _url: String) {
         }
     }
     assert_eq!(walked, ids(&full));
+}
+
+/// The OKRs a person is handing over: those whose pending request names them the previous
+/// owner, all of them or among given OKRs (objectives and key results alike).
+async fn the_okrs_a_person_is_handing_over(s: DynStore, _url: String) {
+    let ListedRequests {
+        b, bob, cy, o1, o2, ..
+    } = listed_requests(&s).await;
+    // Pending: o1 handed over by bob (to cy), o2 by cy (to cy, proposed by bob). A key result
+    // handed over by its owner too.
+    let kr = s.key_result(&b.kr.id).await.unwrap().unwrap();
+    let r = request(
+        OkrRef::KeyResult(kr.id.clone()),
+        Some(&kr.owner_id),
+        &bob.id,
+        Some(&kr.owner_id),
+        now(),
+    );
+    s.propose_ownership(&ctx(), &r, kr.version).await.unwrap();
+    let (o1, o2, k) = (o1.id.to_string(), o2.id.to_string(), kr.id.to_string());
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    let all = [o1.clone(), o2.clone(), k.clone()];
+    assert_eq!(
+        s.handing_over(&bob.id, None).await.unwrap(),
+        vec![o1.clone()]
+    );
+    assert_eq!(
+        s.handing_over(&bob.id, Some(&all)).await.unwrap(),
+        vec![o1.clone()]
+    );
+    assert!(s
+        .handing_over(&bob.id, Some(&[o2.clone(), k.clone()]))
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        s.handing_over(&cy.id, Some(&all)).await.unwrap(),
+        vec![o2.clone()]
+    );
+    assert_eq!(
+        s.handing_over(&kr.owner_id, None).await.unwrap(),
+        vec![k.clone()]
+    );
+    assert_eq!(
+        sorted(s.handing_over(&kr.owner_id, Some(&all)).await.unwrap()),
+        vec![k.clone()]
+    );
+    // The key result's objective is not what its owner hands over.
+    assert!(s
+        .handing_over(&kr.owner_id, Some(&[b.objective.id.to_string()]))
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 /// Ownership requests filtered by state, OKR, proposed owner and involvement.
