@@ -1,5 +1,6 @@
 //! The team page: the team's OKRs in one cycle (`team_okrs`, the API's read model), its people,
-//! sub-teams and the health findings about those OKRs.
+//! sub-teams and the health findings about those OKRs (as the evaluator last found them: the
+//! stored findings of the page's objectives, not a check of the whole cycle per request).
 
 use super::health::{self, link_findings, LinkedFinding};
 use super::lists::{cycles, pick_cycle};
@@ -11,7 +12,7 @@ use crate::services::directory;
 use crate::services::visibility::Viewer;
 use keel_domain::health::Finding;
 use keel_domain::*;
-use keel_store::{People, Store, TeamFilter, Teams};
+use keel_store::{HealthFindings, People, Settings, Store, TeamFilter, Teams};
 use std::collections::HashMap;
 
 /// Everything the team page shows.
@@ -69,7 +70,7 @@ pub async fn team_overview(
     let (okrs, findings) = match &cycle {
         Some(c) => {
             let okrs = team_okrs(store, &viewer, &team.id, Some(&c.id)).await?;
-            let findings = findings_about(store, &viewer, &c.id, &okrs).await?;
+            let findings = findings_about(store, &okrs).await?;
             (okrs, findings)
         }
         None => (TeamOkrs::default(), vec![]),
@@ -88,13 +89,10 @@ pub async fn team_overview(
     })
 }
 
-/// The cycle's health findings about the team's OKRs, each linked to its objective.
-async fn findings_about(
-    store: &dyn Store,
-    viewer: &Viewer,
-    cycle: &CycleId,
-    okrs: &TeamOkrs,
-) -> ApiResult<Vec<LinkedFinding>> {
+/// The health findings about the team's OKRs as the evaluator last found them (stored, read
+/// by the page's objectives: not a check of the whole cycle), each linked to its objective. An
+/// owner's overload, counted across the cycle, is on the health page, not here.
+async fn findings_about(store: &dyn Store, okrs: &TeamOkrs) -> ApiResult<Vec<LinkedFinding>> {
     // Each OKR id on the page, with the objective page that shows it.
     let mut objective_of: HashMap<String, ObjectiveId> = HashMap::new();
     for o in &okrs.objectives {
@@ -106,11 +104,16 @@ async fn findings_about(
     for s in &okrs.shared_key_results {
         objective_of.insert(s.key_result.id.to_string(), s.objective.id.clone());
     }
-    let findings: Vec<Finding> = health::for_cycle(store, viewer, cycle)
+    let mut objectives: Vec<ObjectiveId> = objective_of.values().cloned().collect();
+    objectives.sort();
+    objectives.dedup();
+    let overload = store.settings().await?.health.owner_overload;
+    let findings: Vec<Finding> = store
+        .health_findings_about(&objectives)
         .await?
-        .findings
         .into_iter()
         .filter(|f| objective_of.contains_key(f.okr.id()))
+        .filter_map(|f| health::finding_of(f, overload))
         .collect();
     link_findings(store, findings, |id| {
         objective_of.get(id).map(|o| (o.clone(), vec![]))

@@ -239,10 +239,13 @@ async fn add_key_results(app: &TestApp, objective: &str, team: &str, from: usize
     }
 }
 
-/// The dashboards (company and team, API and page) and the key results behind a figure cost the
-/// same reads at 10 and at 1,000 key results, shared with teams of two departments.
+/// The dashboards (company and team, API and page), the key results behind a figure and the team
+/// page cost the same reads at 10 and at 1,000 key results, shared with teams of two
+/// departments: counted now (before the evaluator's first round), from the evaluator's stored
+/// figures, and for a member who is in a private objective (its figures counted live).
 async fn dashboards_read_constant(app: TestApp) {
     let cycle = app.cycle("2026 Q4").await;
+    let (pia, pia_token) = app.member("Pia Peer").await;
     let sales = app.team("Sales").await;
     let emea = app
         .create(
@@ -263,7 +266,18 @@ async fn dashboards_read_constant(app: TestApp) {
         .as_str()
         .unwrap()
         .to_string();
+    let private = app
+        .create(
+            "/api/v1/objectives",
+            json!({"title": "Hidden zebra", "cycle_id": cycle, "team_ids": [emea],
+                   "visibility": "private", "contributor_ids": [pia]}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let admin = Browser::admin(&app).await;
+    let member = Browser::signed_in(&app, &pia, "pia.peer@keel.test").await;
     let paths = [
         "/api/v1/dashboard".to_string(),
         "/dashboard".to_string(),
@@ -271,18 +285,50 @@ async fn dashboards_read_constant(app: TestApp) {
         format!("/teams/{sales}/dashboard"),
         format!("/api/v1/dashboard/key-results?department_id={sales}&limit=500"),
         format!("/dashboard/key-results?department_id={sales}"),
+        "/dashboard/key-results?moved=true&status=off_track".to_string(),
+        format!("/teams/{emea}"),
     ];
+    let evaluate = || async {
+        keel_server::jobs::evaluator::evaluate(app.store.as_ref(), chrono::Utc::now())
+            .await
+            .unwrap();
+    };
+    // Each path: counted now, then stored as the administrator, then as the member.
+    let reads = |evaluated: bool| {
+        let (app, admin, member, paths, pia_token) = (&app, &admin, &member, &paths, &pia_token);
+        async move {
+            let mut out = vec![];
+            for p in paths {
+                out.push((p.clone(), "admin", reads_of(app, admin, p).await));
+                if evaluated {
+                    out.push((p.clone(), "member", reads_as(app, pia_token, member, p).await));
+                }
+            }
+            out
+        }
+    };
     add_key_results(&app, &objective, &emea, 0, 10).await;
-    let mut at_ten = Vec::new();
-    for p in &paths {
-        at_ten.push(reads_of(&app, &admin, p).await);
-    }
+    add_key_results(&app, &private, &emea, 0, 10).await;
+    let live_ten = reads(false).await;
+    evaluate().await;
+    let stored_ten = reads(true).await;
     add_key_results(&app, &objective, &emea, 10, 1000).await;
-    for (p, ten) in paths.iter().zip(at_ten) {
-        let thousand = reads_of(&app, &admin, p).await;
-        eprintln!("{p}: {ten} reads at 10 key results, {thousand} at 1,000");
-        assert!(ten > 0);
-        assert_eq!(thousand, ten, "{p}: {ten} reads at 10, {thousand} at 1,000");
+    add_key_results(&app, &private, &emea, 10, 100).await;
+    let live_thousand = reads(false).await;
+    evaluate().await;
+    let stored_thousand = reads(true).await;
+    for (how, ten, thousand) in [
+        ("counted now", live_ten, live_thousand),
+        ("stored", stored_ten, stored_thousand),
+    ] {
+        for ((p, who, ten), (_, _, thousand)) in ten.into_iter().zip(thousand) {
+            eprintln!("{p} ({how}, {who}): {ten} reads at 10 key results, {thousand} at 1,000");
+            assert!(ten > 0);
+            assert_eq!(
+                thousand, ten,
+                "{p} ({how}, {who}): {ten} reads at 10, {thousand} at 1,000"
+            );
+        }
     }
 }
 
