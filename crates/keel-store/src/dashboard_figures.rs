@@ -400,7 +400,7 @@ impl DashboardFigures for SqlStore {
             push(&mut out, None, &r, Figure::Top)?;
         }
         let sql = format!(
-            "SELECT visibility, id, 1 AS n FROM (SELECT o.visibility AS visibility, o.id AS id, \
+            "SELECT visibility, id, CAST(1 AS BIGINT) AS n FROM (SELECT o.visibility AS visibility, o.id AS id, \
              ROW_NUMBER() OVER (PARTITION BY o.visibility ORDER BY o.id) AS rn \
              FROM objectives o {}) t WHERE rn <= {}",
             w.sql(),

@@ -334,7 +334,7 @@ impl HealthFindings for SqlStore {
         for chunk in objectives.chunks(500) {
             let sql = format!(
                 "SELECT okr_kind, okr_id, objective_id, code, severity, okr_title, person_id, \
-                 message, fix, evaluated_at, NULL AS person_name, 0 AS owned \
+                 message, fix, evaluated_at, CAST(NULL AS TEXT) AS person_name, CAST(0 AS BIGINT) AS owned \
                  FROM health_findings WHERE objective_id IN ({}) \
                  ORDER BY severity_rank, code, okr_title, okr_id",
                 crate::db::placeholders(1, chunk.len())

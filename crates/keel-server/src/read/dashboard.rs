@@ -21,8 +21,8 @@ use crate::services::visibility::Viewer;
 use keel_domain::rhythm::Status;
 use keel_domain::*;
 use keel_store::{
-    stored_visibilities, DashboardFigures, DashboardKeyResult, DashboardScope, Dashboards,
-    Figure, KeyResultCell, Page, PageRequest, Reader, Settings, Store, StoredFigure, Teams,
+    stored_visibilities, DashboardFigures, DashboardKeyResult, DashboardScope, Dashboards, Figure,
+    KeyResultCell, Page, PageRequest, Reader, Settings, Store, StoredFigure, Teams,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -270,9 +270,7 @@ pub async fn scoped(
 pub const MOVERS_WINDOW_DAYS: i64 = 7;
 
 /// The span owner confidence is counted over: from the cycle's first day to the end of its last.
-pub fn cycle_span(
-    cycle: &Cycle,
-) -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) {
+pub fn cycle_span(cycle: &Cycle) -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) {
     (
         day_start(cycle.starts_on),
         day_start(cycle.ends_on + chrono::Duration::days(1)),
@@ -557,7 +555,10 @@ pub struct CellKeyResult {
 
 /// The moment "since last week" starts for `s`'s figures: a week before the evaluator counted
 /// them (seven days ago before its first count), so a cell lists what its figure counted.
-pub async fn movers_since(store: &dyn Store, s: &Scoped) -> ApiResult<chrono::DateTime<chrono::Utc>> {
+pub async fn movers_since(
+    store: &dyn Store,
+    s: &Scoped,
+) -> ApiResult<chrono::DateTime<chrono::Utc>> {
     if let Some(c) = &s.cycle {
         if let Some((round, _)) = store.stored_dashboard_figures(&c.id, None, &[]).await? {
             return Ok(round.movers_since);

@@ -275,7 +275,10 @@ async fn dashboards_api(w: World) {
     let outsider = get_as(app, &w.mo.1, "/api/v1/dashboard").await;
     let insider = get_as(app, &w.ines.1, "/api/v1/dashboard").await;
     assert!(admin["statuses_evaluated_at"].is_string(), "{admin}");
-    assert!(admin["figures_as_of"].is_string(), "counted by the evaluator: {admin}");
+    assert!(
+        admin["figures_as_of"].is_string(),
+        "counted by the evaluator: {admin}"
+    );
     // Ines is in the private objective (a contributor to its key result): she sees what the
     // administrator sees, counted live on top of the stored figures everybody may see.
     for field in ["status_mix", "top_objectives_total", "movers", "confidence"] {
@@ -439,7 +442,11 @@ async fn stored_until_the_next_round(w: &World) {
     )
     .await;
     let read = |token: String| async move { get_as(app, &token, "/api/v1/dashboard").await };
-    assert_eq!(total(&read(app.token.clone()).await), 5, "as of the last round");
+    assert_eq!(
+        total(&read(app.token.clone()).await),
+        5,
+        "as of the last round"
+    );
     assert_eq!(total(&read(w.mo.1.clone()).await), 4);
     assert_eq!(
         total(&read(w.ines.1.clone()).await),
@@ -449,7 +456,11 @@ async fn stored_until_the_next_round(w: &World) {
     let team = |token: String| async move {
         get_as(app, &token, &format!("/api/v1/teams/{}/dashboard", w.sales)).await
     };
-    assert_eq!(total(&team(w.ines.1.clone()).await), 6, "Sales: one more, live");
+    assert_eq!(
+        total(&team(w.ines.1.clone()).await),
+        6,
+        "Sales: one more, live"
+    );
     evaluate(app, chrono::Utc::now()).await;
     assert_eq!(total(&read(app.token.clone()).await), 7);
     assert_eq!(total(&read(w.mo.1.clone()).await), 5);

@@ -240,11 +240,12 @@ async fn add_key_results(app: &TestApp, objective: &str, team: &str, from: usize
 }
 
 /// The dashboards (company and team, API and page), the key results behind a figure and the team
-/// page cost the same reads at 10 and at 1,000 key results, shared with teams of two
-/// departments: counted now (before the evaluator's first round), from the evaluator's stored
+/// page cost the same reads for a cycle of 10 key results and one of 1,000, shared with teams of
+/// two departments: counted now (before the evaluator's first round), from the evaluator's stored
 /// figures, and for a member who is in a private objective (its figures counted live).
 async fn dashboards_read_constant(app: TestApp) {
-    let cycle = app.cycle("2026 Q4").await;
+    let small = app.cycle("2026 Q4").await;
+    let large = app.cycle("2026 Q4, the large one").await;
     let (pia, pia_token) = app.member("Pia Peer").await;
     let sales = app.team("Sales").await;
     let emea = app
@@ -257,79 +258,73 @@ async fn dashboards_read_constant(app: TestApp) {
         .unwrap()
         .to_string();
     let product = app.team("Product").await;
-    let objective = app
-        .create(
-            "/api/v1/objectives",
-            json!({"title": "Zebra", "cycle_id": cycle, "team_ids": [product], "visibility": "public"}),
-        )
-        .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let private = app
-        .create(
-            "/api/v1/objectives",
-            json!({"title": "Hidden zebra", "cycle_id": cycle, "team_ids": [emea],
-                   "visibility": "private", "contributor_ids": [pia]}),
-        )
-        .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = |v: serde_json::Value| v["id"].as_str().unwrap().to_string();
+    for (cycle, public, private) in [(&small, 10, 10), (&large, 1000, 100)] {
+        let objective = id(app
+            .create(
+                "/api/v1/objectives",
+                json!({"title": "Zebra", "cycle_id": cycle, "team_ids": [product], "visibility": "public"}),
+            )
+            .await);
+        let hidden = id(app
+            .create(
+                "/api/v1/objectives",
+                json!({"title": "Hidden zebra", "cycle_id": cycle, "team_ids": [emea],
+                       "visibility": "private", "contributor_ids": [pia]}),
+            )
+            .await);
+        add_key_results(&app, &objective, &emea, 0, public).await;
+        add_key_results(&app, &hidden, &emea, 0, private).await;
+    }
     let admin = Browser::admin(&app).await;
     let member = Browser::signed_in(&app, &pia, "pia.peer@keel.test").await;
-    let paths = [
-        "/api/v1/dashboard".to_string(),
-        "/dashboard".to_string(),
-        format!("/api/v1/teams/{sales}/dashboard"),
-        format!("/teams/{sales}/dashboard"),
-        format!("/api/v1/dashboard/key-results?department_id={sales}&limit=500"),
-        format!("/dashboard/key-results?department_id={sales}"),
-        "/dashboard/key-results?moved=true&status=off_track".to_string(),
-        format!("/teams/{emea}"),
-    ];
-    let evaluate = || async {
-        keel_server::jobs::evaluator::evaluate(app.store.as_ref(), chrono::Utc::now())
-            .await
-            .unwrap();
+    let paths = |c: &str| {
+        [
+            format!("/api/v1/dashboard?cycle_id={c}"),
+            format!("/dashboard?cycle_id={c}"),
+            format!("/api/v1/teams/{sales}/dashboard?cycle_id={c}"),
+            format!("/teams/{sales}/dashboard?cycle_id={c}"),
+            format!("/api/v1/dashboard/key-results?cycle_id={c}&department_id={sales}&limit=500"),
+            format!("/dashboard/key-results?cycle_id={c}&department_id={sales}"),
+            format!("/dashboard/key-results?cycle_id={c}&moved=true&status=off_track"),
+            format!("/teams/{emea}?cycle_id={c}"),
+        ]
     };
-    // Each path: counted now, then stored as the administrator, then as the member.
-    let reads = |evaluated: bool| {
-        let (app, admin, member, paths, pia_token) = (&app, &admin, &member, &paths, &pia_token);
+    let compare = |how: &'static str, members: bool| {
+        let (app, admin, member, pia_token) = (&app, &admin, &member, &pia_token);
+        let (at_ten, at_thousand) = (paths(&small), paths(&large));
         async move {
-            let mut out = vec![];
-            for p in paths {
-                out.push((p.clone(), "admin", reads_of(app, admin, p).await));
-                if evaluated {
-                    out.push((p.clone(), "member", reads_as(app, pia_token, member, p).await));
+            for (ten_path, thousand_path) in at_ten.iter().zip(&at_thousand) {
+                let mut readers = vec![("admin", None)];
+                if members {
+                    readers.push(("member", Some(member)));
+                }
+                for (who, browser) in readers {
+                    let reads = |p: String| async move {
+                        match browser {
+                            Some(b) => reads_as(app, pia_token, b, &p).await,
+                            None => reads_of(app, admin, &p).await,
+                        }
+                    };
+                    let ten = reads(ten_path.clone()).await;
+                    let thousand = reads(thousand_path.clone()).await;
+                    eprintln!(
+                        "{ten_path} ({how}, {who}): {ten} reads at 10 key results, {thousand} at 1,000"
+                    );
+                    assert!(ten > 0);
+                    assert_eq!(
+                        thousand, ten,
+                        "{ten_path} ({how}, {who}): {ten} reads at 10, {thousand} at 1,000"
+                    );
                 }
             }
-            out
         }
     };
-    add_key_results(&app, &objective, &emea, 0, 10).await;
-    add_key_results(&app, &private, &emea, 0, 10).await;
-    let live_ten = reads(false).await;
-    evaluate().await;
-    let stored_ten = reads(true).await;
-    add_key_results(&app, &objective, &emea, 10, 1000).await;
-    add_key_results(&app, &private, &emea, 10, 100).await;
-    let live_thousand = reads(false).await;
-    evaluate().await;
-    let stored_thousand = reads(true).await;
-    for (how, ten, thousand) in [
-        ("counted now", live_ten, live_thousand),
-        ("stored", stored_ten, stored_thousand),
-    ] {
-        for ((p, who, ten), (_, _, thousand)) in ten.into_iter().zip(thousand) {
-            eprintln!("{p} ({how}, {who}): {ten} reads at 10 key results, {thousand} at 1,000");
-            assert!(ten > 0);
-            assert_eq!(
-                thousand, ten,
-                "{p} ({how}, {who}): {ten} reads at 10, {thousand} at 1,000"
-            );
-        }
-    }
+    compare("counted now", false).await;
+    keel_server::jobs::evaluator::evaluate(app.store.as_ref(), chrono::Utc::now())
+        .await
+        .unwrap();
+    compare("stored", true).await;
 }
 
 /// `n` more key results of the team's objective, each depending on a new key result of
