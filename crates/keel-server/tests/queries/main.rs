@@ -240,8 +240,9 @@ async fn add_key_results(app: &TestApp, objective: &str, team: &str, from: usize
 }
 
 /// The dashboards (company and team, API and page), the key results behind a figure and the team
-/// page cost the same reads for a cycle of 10 key results and one of 1,000, shared with teams of
-/// two departments: counted now (before the evaluator's first round), from the evaluator's stored
+/// page cost the same reads for a cycle of 10 key results and one of 1,000 (each cycle's split
+/// between a public and a private objective; the views read key results 1,000 ids to a query),
+/// shared with teams of two departments: counted now (before the evaluator's first round), from the evaluator's stored
 /// figures, and for a member who is in a private objective (its figures counted live).
 async fn dashboards_read_constant(app: TestApp) {
     let small = app.cycle("2026 Q4").await;
@@ -259,7 +260,7 @@ async fn dashboards_read_constant(app: TestApp) {
         .to_string();
     let product = app.team("Product").await;
     let id = |v: serde_json::Value| v["id"].as_str().unwrap().to_string();
-    for (cycle, public, private) in [(&small, 10, 10), (&large, 1000, 100)] {
+    for (cycle, public, private) in [(&small, 5, 5), (&large, 900, 100)] {
         let objective = id(app
             .create(
                 "/api/v1/objectives",
