@@ -350,6 +350,8 @@ impl DashboardFigures for SqlStore {
         }
         // Owner confidence per week: the whole cycle, and each department (top-level team).
         let mut w = cycle_where(cycle_id);
+        // Each key result with each department it is in (once), before any check-in is read.
+        let departments = with_teams("o.visibility AS visibility", "", &w);
         let s = w.arg(ts(&start));
         let e = w.arg(ts(&end));
         let wk = w.arg(WEEK_MICROS);
@@ -375,12 +377,15 @@ impl DashboardFigures for SqlStore {
             push(&mut out, None, &r, f)?;
         }
         // A check-in counts once per department its key result is in.
-        let x = with_teams(&format!("ci.id AS cid, {cols}"), join, &w);
         let sql = format!(
-            "WITH RECURSIVE {UP}, x AS ({x}) \
-             SELECT up.top AS team_id, x.visibility AS visibility, x.wk AS wk, x.conf AS conf, \
-             COUNT(DISTINCT x.cid) AS n FROM x JOIN up ON up.id = x.team_id \
-             JOIN teams d ON d.id = up.top WHERE d.parent_id IS NULL GROUP BY 1, 2, 3, 4"
+            "WITH RECURSIVE {UP}, x AS ({departments}), \
+             kd(kid, team_id) AS (SELECT DISTINCT x.kid, up.top FROM x \
+                 JOIN up ON up.id = x.team_id JOIN teams d ON d.id = up.top \
+                 WHERE d.parent_id IS NULL) \
+             SELECT kd.team_id AS team_id, {cols}, COUNT(*) AS n FROM kd \
+             JOIN key_results k ON k.id = kd.kid JOIN objectives o ON o.id = k.objective_id \
+             {join} WHERE ci.at >= {s} AND ci.at < {e} AND ci.author_id = k.owner_id \
+             GROUP BY 1, 2, 3, 4"
         );
         for r in self.db.fetch_all(&sql, w.args).await? {
             let f = confidence(&r)?;
