@@ -253,10 +253,21 @@ fn moved_since(w: &mut Where, since: &Timestamp) -> String {
 
 /// The scope's conditions on `k` and `o`.
 fn scope_where(scope: &DashboardScope) -> Where {
+    scope_where_as(scope, false)
+}
+
+/// The scope's conditions, for a list read in key result id order when `by_key_result` (the
+/// cycle's index left unused, `|| ''`, so that SQLite walks the key results by id and stops at
+/// the page's end instead of sorting every key result of the cycle).
+fn scope_where_as(scope: &DashboardScope, by_key_result: bool) -> Where {
     let mut w = Where::default();
     w.add("k.deleted_at IS NULL AND o.deleted_at IS NULL".into());
     let c = w.arg(scope.cycle_id.as_str());
-    w.add(format!("o.cycle_id = {c}"));
+    if by_key_result {
+        w.add(format!("o.cycle_id || '' = {c}"));
+    } else {
+        w.add(format!("o.cycle_id = {c}"));
+    }
     objective_scope(&mut w, scope);
     if let Some(t) = &scope.team_id {
         let v = in_team(&mut w, t);
@@ -449,7 +460,7 @@ impl Dashboards for SqlStore {
     ) -> StoreResult<Page<DashboardKeyResult>> {
         let limit = clamp(page.limit);
         let st = status_sql();
-        let mut w = scope_where(scope);
+        let mut w = scope_where_as(scope, cell.moved_since.is_none());
         if let Some(d) = &cell.department_id {
             let v = in_team(&mut w, d);
             w.add(v);
