@@ -276,12 +276,17 @@ fn scope_where_as(scope: &DashboardScope, by_key_result: bool) -> Where {
     w
 }
 
-/// The scope's objectives (`o`) aligned to nothing.
-fn top_where(scope: &DashboardScope) -> Where {
+/// The scope's objectives (`o`) aligned to nothing; `by_id` when the caller names them (the
+/// cycle's index left unused, `|| ''`, so that the ids are looked up rather than the cycle read).
+fn top_where(scope: &DashboardScope, by_id: bool) -> Where {
     let mut w = Where::default();
     w.add("o.deleted_at IS NULL".into());
     let c = w.arg(scope.cycle_id.as_str());
-    w.add(format!("o.cycle_id = {c}"));
+    if by_id {
+        w.add(format!("o.cycle_id || '' = {c}"));
+    } else {
+        w.add(format!("o.cycle_id = {c}"));
+    }
     w.add("NOT EXISTS (SELECT 1 FROM objective_parents p WHERE p.objective_id = o.id)".into());
     objective_scope(&mut w, scope);
     w
@@ -502,7 +507,7 @@ impl Dashboards for SqlStore {
         among: Option<&[ObjectiveId]>,
         limit: u32,
     ) -> StoreResult<Vec<Objective>> {
-        let mut w = top_where(scope);
+        let mut w = top_where(scope, among.is_some());
         if let Some(ids) = among {
             if ids.is_empty() {
                 return Ok(vec![]);
@@ -522,7 +527,7 @@ impl Dashboards for SqlStore {
     }
 
     async fn count_top_objectives(&self, scope: &DashboardScope) -> StoreResult<u64> {
-        let w = top_where(scope);
+        let w = top_where(scope, false);
         Ok(self
             .db
             .fetch_optional(

@@ -124,6 +124,33 @@ async fn visibility_filter(s: DynStore, _url: String) {
             let seen = counted.iter().any(|(k, _)| k == kr);
             assert_eq!(seen, expected.contains(o), "{a:?}");
         }
+        // What a dashboard counts live beside the stored figures: exactly the key results the
+        // reader sees of objectives whose visibility is not stored for them.
+        let visibility = |o: &ObjectiveId| {
+            if o == &private.id {
+                Visibility::Private
+            } else if o == &team_o.id {
+                Visibility::Team
+            } else {
+                Visibility::Public
+            }
+        };
+        let stored = keel_store::stored_visibilities(&Reader::Audience(a.clone()));
+        let want: Vec<(KeyResultId, ObjectiveId)> = counted
+            .iter()
+            .filter(|(_, o)| !stored.contains(&visibility(o)))
+            .cloned()
+            .collect();
+        let live = s
+            .scope_key_results(&DashboardScope {
+                reader: Reader::Audience(a.clone()),
+                cycle_id: b.cycle.id.clone(),
+                team_id: None,
+                live_only: true,
+            })
+            .await
+            .unwrap();
+        assert_eq!(live, want, "{a:?}");
         // Audit events on invisible objectives (and their key results) are left out.
         let events = s
             .list_audit(
@@ -199,6 +226,7 @@ async fn counted_key_results(
         reader: Reader::Audience(a.clone()),
         cycle_id: cycle.clone(),
         team_id: None,
+        live_only: false,
     };
     s.scope_key_results(&scope).await.unwrap()
 }
@@ -228,6 +256,7 @@ async fn of_team(s: &DynStore, cycle: &CycleId, team: &TeamId) -> Vec<(KeyResult
         reader: Reader::Everyone,
         cycle_id: cycle.clone(),
         team_id: Some(team.clone()),
+        live_only: false,
     })
     .await
     .unwrap()
