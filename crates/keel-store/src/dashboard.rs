@@ -24,6 +24,11 @@ pub struct DashboardScope {
     pub reader: Reader,
     pub cycle_id: CycleId,
     pub team_id: Option<TeamId>,
+    /// Only what the stored figures (`DashboardFigures`) leave out for this reader: the objectives
+    /// of the visibilities they do not take stored (`stored_visibilities`) that they may see,
+    /// found from the OKRs they are in and the teams they reach (a few), not from the whole
+    /// cycle. Nothing for a reader who takes every visibility stored.
+    pub live_only: bool,
 }
 
 /// How many key results have a status, in a department or in the whole scope.
@@ -114,12 +119,15 @@ pub trait Dashboards: Send + Sync {
         page: &PageRequest,
     ) -> StoreResult<Page<DashboardKeyResult>>;
     /// The scope's objectives aligned to nothing (the top of the goal tree), by id: the first
-    /// `limit`, and how many there are.
+    /// `limit` (only among `among` when given). One query and the objectives' junctions.
     async fn top_objectives(
         &self,
         scope: &DashboardScope,
+        among: Option<&[ObjectiveId]>,
         limit: u32,
-    ) -> StoreResult<(Vec<Objective>, u64)>;
+    ) -> StoreResult<Vec<Objective>>;
+    /// How many of the scope's objectives are aligned to nothing. One query.
+    async fn count_top_objectives(&self, scope: &DashboardScope) -> StoreResult<u64>;
     /// When a job of `kind` last finished (the evaluator's figures are as fresh as its last
     /// round).
     async fn last_finished(&self, kind: &str) -> StoreResult<Option<Timestamp>>;
@@ -172,9 +180,15 @@ impl Dashboards for dyn Store {
     async fn top_objectives(
         &self,
         scope: &DashboardScope,
+        among: Option<&[ObjectiveId]>,
         limit: u32,
-    ) -> StoreResult<(Vec<Objective>, u64)> {
-        self.as_dashboards().top_objectives(scope, limit).await
+    ) -> StoreResult<Vec<Objective>> {
+        self.as_dashboards()
+            .top_objectives(scope, among, limit)
+            .await
+    }
+    async fn count_top_objectives(&self, scope: &DashboardScope) -> StoreResult<u64> {
+        self.as_dashboards().count_top_objectives(scope).await
     }
     async fn last_finished(&self, kind: &str) -> StoreResult<Option<Timestamp>> {
         self.as_dashboards().last_finished(kind).await
@@ -186,13 +200,13 @@ pub const WEEK_MICROS: i64 = 7 * 24 * 3600 * 1_000_000;
 
 /// The key results a dashboard reads from, aliased `k` (key result), `o` (objective), `s` (the
 /// evaluator's signal, absent until it has seen the key result).
-const FROM: &str = "key_results k JOIN objectives o ON o.id = k.objective_id \
+pub(crate) const FROM: &str = "key_results k JOIN objectives o ON o.id = k.objective_id \
      JOIN cycles cy ON cy.id = o.cycle_id \
      LEFT JOIN key_result_signals s ON s.key_result_id = k.id";
 
 /// The status a key result is counted under: its objective's lifecycle first (a draft, closed
 /// work), else the evaluator's last status (NULL until it has seen it).
-fn status_sql() -> String {
+pub(crate) fn status_sql() -> String {
     format!(
         "(CASE WHEN o.state = '{draft}' THEN '{s_draft}' \
          WHEN o.state = '{closed}' OR cy.state = '{c_closed}' THEN '{s_closed}' \
@@ -224,8 +238,12 @@ fn in_team(w: &mut Where, team: &TeamId) -> String {
 /// first recorded change after it).
 fn moved_since(w: &mut Where, since: &Timestamp) -> String {
     let p = w.arg(ts(since));
+    // The key results changed since (through the changes' time index) first: the list is read
+    // from them, not from every key result of the cycle.
     format!(
-        "EXISTS (SELECT 1 FROM key_result_status_changes c WHERE c.key_result_id = k.id \
+        "k.id IN (SELECT c0.key_result_id FROM key_result_status_changes c0 \
+             WHERE c0.changed_at >= {p}) \
+         AND EXISTS (SELECT 1 FROM key_result_status_changes c WHERE c.key_result_id = k.id \
          AND c.changed_at = (SELECT MIN(c2.changed_at) FROM key_result_status_changes c2 \
              WHERE c2.key_result_id = k.id AND c2.changed_at >= {p}) \
          AND c.status_before <> {st})",
@@ -235,19 +253,65 @@ fn moved_since(w: &mut Where, since: &Timestamp) -> String {
 
 /// The scope's conditions on `k` and `o`.
 fn scope_where(scope: &DashboardScope) -> Where {
+    scope_where_as(scope, false)
+}
+
+/// The scope's conditions, for a list read in key result id order when `by_key_result` (the
+/// cycle's index left unused, `|| ''`, so that SQLite walks the key results by id and stops at
+/// the page's end instead of sorting every key result of the cycle).
+fn scope_where_as(scope: &DashboardScope, by_key_result: bool) -> Where {
     let mut w = Where::default();
     w.add("k.deleted_at IS NULL AND o.deleted_at IS NULL".into());
     let c = w.arg(scope.cycle_id.as_str());
-    w.add(format!("o.cycle_id = {c}"));
-    if let Reader::Audience(a) = &scope.reader {
-        let v = visible_sql(&mut w, a, "o");
-        w.add(v);
+    if by_key_result {
+        w.add(format!("o.cycle_id || '' = {c}"));
+    } else {
+        w.add(format!("o.cycle_id = {c}"));
     }
+    objective_scope(&mut w, scope);
     if let Some(t) = &scope.team_id {
         let v = in_team(&mut w, t);
         w.add(v);
     }
     w
+}
+
+/// The scope's objectives (`o`) aligned to nothing; `by_id` when the caller names them (the
+/// cycle's index left unused, `|| ''`, so that the ids are looked up rather than the cycle read).
+fn top_where(scope: &DashboardScope, by_id: bool) -> Where {
+    let mut w = Where::default();
+    w.add("o.deleted_at IS NULL".into());
+    let c = w.arg(scope.cycle_id.as_str());
+    if by_id {
+        w.add(format!("o.cycle_id || '' = {c}"));
+    } else {
+        w.add(format!("o.cycle_id = {c}"));
+    }
+    w.add("NOT EXISTS (SELECT 1 FROM objective_parents p WHERE p.objective_id = o.id)".into());
+    objective_scope(&mut w, scope);
+    w
+}
+
+/// The scope's reader and live part on the objective `o`.
+fn objective_scope(w: &mut Where, scope: &DashboardScope) {
+    if let Reader::Audience(a) = &scope.reader {
+        let v = visible_sql(w, a, "o");
+        w.add(v);
+    }
+    if scope.live_only {
+        match &scope.reader {
+            Reader::Everyone => w.add("1 = 0".into()),
+            Reader::Audience(a) => {
+                let stored: Vec<String> = crate::stored_visibilities(&scope.reader)
+                    .iter()
+                    .map(|v| w.arg(v.stored()))
+                    .collect();
+                w.add(format!("o.visibility NOT IN ({})", stored.join(", ")));
+                let mine = in_reach_sql(w, a, "o");
+                w.add(mine);
+            }
+        }
+    }
 }
 
 fn opt_status(r: &Row, col: &str) -> StoreResult<Option<Status>> {
@@ -401,7 +465,7 @@ impl Dashboards for SqlStore {
     ) -> StoreResult<Page<DashboardKeyResult>> {
         let limit = clamp(page.limit);
         let st = status_sql();
-        let mut w = scope_where(scope);
+        let mut w = scope_where_as(scope, cell.moved_since.is_none());
         if let Some(d) = &cell.department_id {
             let v = in_team(&mut w, d);
             w.add(v);
@@ -440,27 +504,17 @@ impl Dashboards for SqlStore {
     async fn top_objectives(
         &self,
         scope: &DashboardScope,
+        among: Option<&[ObjectiveId]>,
         limit: u32,
-    ) -> StoreResult<(Vec<Objective>, u64)> {
-        let mut w = Where::default();
-        w.add("o.deleted_at IS NULL".into());
-        let c = w.arg(scope.cycle_id.as_str());
-        w.add(format!("o.cycle_id = {c}"));
-        w.add("NOT EXISTS (SELECT 1 FROM objective_parents p WHERE p.objective_id = o.id)".into());
-        if let Reader::Audience(a) = &scope.reader {
-            let v = visible_sql(&mut w, a, "o");
-            w.add(v);
+    ) -> StoreResult<Vec<Objective>> {
+        let mut w = top_where(scope, among.is_some());
+        if let Some(ids) = among {
+            if ids.is_empty() {
+                return Ok(vec![]);
+            }
+            let ps: Vec<String> = ids.iter().map(|id| w.arg(id.as_str())).collect();
+            w.add(format!("o.id IN ({})", ps.join(", ")));
         }
-        let total = self
-            .db
-            .fetch_optional(
-                &format!("SELECT COUNT(*) AS n FROM objectives o {}", w.sql()),
-                w.args.clone(),
-            )
-            .await?
-            .map(|r| count(&r, "n"))
-            .transpose()?
-            .unwrap_or(0);
         let sql = format!(
             "SELECT {OBJECTIVE_COLS} FROM objectives WHERE id IN \
              (SELECT o.id FROM objectives o {} ORDER BY o.id LIMIT {}) ORDER BY id",
@@ -469,7 +523,21 @@ impl Dashboards for SqlStore {
         );
         let mut ex = self.ex();
         let rows = ex.fetch_all(&sql, w.args).await?;
-        Ok((fill_objectives(&mut ex, rows).await?, total))
+        fill_objectives(&mut ex, rows).await
+    }
+
+    async fn count_top_objectives(&self, scope: &DashboardScope) -> StoreResult<u64> {
+        let w = top_where(scope, false);
+        Ok(self
+            .db
+            .fetch_optional(
+                &format!("SELECT COUNT(*) AS n FROM objectives o {}", w.sql()),
+                w.args,
+            )
+            .await?
+            .map(|r| count(&r, "n"))
+            .transpose()?
+            .unwrap_or(0))
     }
 
     async fn last_finished(&self, kind: &str) -> StoreResult<Option<Timestamp>> {

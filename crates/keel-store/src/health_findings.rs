@@ -110,6 +110,14 @@ pub trait HealthFindings: Send + Sync {
         offset: u64,
         limit: u32,
     ) -> StoreResult<Vec<StoredFinding>>;
+
+    /// The stored findings about `objectives` and their key results (overloads, never stored,
+    /// aside), errors first: a page's OKRs the caller has already read with the reader's eyes.
+    /// One query per 500 objectives.
+    async fn health_findings_about(
+        &self,
+        objectives: &[ObjectiveId],
+    ) -> StoreResult<Vec<StoredFinding>>;
 }
 
 #[async_trait]
@@ -134,6 +142,14 @@ impl HealthFindings for dyn Store {
     ) -> StoreResult<Vec<StoredFinding>> {
         self.as_health_findings()
             .health_findings(query, offset, limit)
+            .await
+    }
+    async fn health_findings_about(
+        &self,
+        objectives: &[ObjectiveId],
+    ) -> StoreResult<Vec<StoredFinding>> {
+        self.as_health_findings()
+            .health_findings_about(objectives)
             .await
     }
 }
@@ -308,5 +324,26 @@ impl HealthFindings for SqlStore {
             .iter()
             .map(finding_from)
             .collect()
+    }
+
+    async fn health_findings_about(
+        &self,
+        objectives: &[ObjectiveId],
+    ) -> StoreResult<Vec<StoredFinding>> {
+        let mut out = vec![];
+        for chunk in objectives.chunks(500) {
+            let sql = format!(
+                "SELECT okr_kind, okr_id, objective_id, code, severity, okr_title, person_id, \
+                 message, fix, evaluated_at, CAST(NULL AS TEXT) AS person_name, CAST(0 AS BIGINT) AS owned \
+                 FROM health_findings WHERE objective_id IN ({}) \
+                 ORDER BY severity_rank, code, okr_title, okr_id",
+                crate::db::placeholders(1, chunk.len())
+            );
+            let a = chunk.iter().map(|o| Arg::from(o.as_str())).collect();
+            for r in self.db.fetch_all(&sql, a).await? {
+                out.push(finding_from(&r)?);
+            }
+        }
+        Ok(out)
     }
 }

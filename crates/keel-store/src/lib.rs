@@ -41,6 +41,7 @@
 //! | `health_findings` | [`HealthFindings`] | `health_findings` (the evaluator's health check findings, read by pitfall with the reader's eyes) |
 //! | `calibration` | [`CalibrationTallies`] | none of its own: a closed cycle's readings against scores, tallied per person or team |
 //! | `dashboard` | [`Dashboards`] | none of its own: the dashboards' aggregates over key results, check-ins and the evaluator's memory |
+//! | `dashboard_figures` | [`DashboardFigures`] | `dashboard_figures`, `dashboard_rounds` (the dashboards' figures as the evaluator last counted them, per visibility) |
 //! | `company_tree` | [`CompanyTree`] | none of its own: the company goal tree a level at a time (teams under a team, figures from the evaluator's memory, a page of a place's objectives) |
 //! | `preferences` | [`Preferences`] | `notification_preferences` (people's and the organisation's), `signing_keys` |
 //! | `account_tokens` | [`AccountTokens`] | `account_tokens` (invitation and password-reset links, hashed) |
@@ -83,6 +84,7 @@ mod checkpointer;
 mod company_tree;
 mod cycles;
 mod dashboard;
+mod dashboard_figures;
 mod data_feeds;
 mod db;
 pub mod external;
@@ -127,6 +129,9 @@ pub use cycles::Cycles;
 pub use dashboard::{
     ConfidenceCount, DashboardKeyResult, DashboardScope, Dashboards, KeyResultCell, StatusCount,
     StatusMove, WEEK_MICROS,
+};
+pub use dashboard_figures::{
+    stored_visibilities, DashboardFigures, DashboardRound, Figure, StoredFigure,
 };
 pub use data_feeds::DataFeeds;
 pub use db::SqliteSynchronous;
@@ -642,6 +647,8 @@ pub trait Store: Send + Sync + 'static {
     fn as_dashboards(&self) -> &dyn Dashboards;
     /// This store as its CompanyTree area.
     fn as_company_tree(&self) -> &dyn CompanyTree;
+    /// This store as the dashboards' stored figures.
+    fn as_dashboard_figures(&self) -> &dyn DashboardFigures;
     /// This store as its PullSources area.
     fn as_pull_sources(&self) -> &dyn PullSources;
     /// This store as its AutomationRules area.
@@ -685,6 +692,7 @@ where
         + AutomationRules
         + Dashboards
         + CompanyTree
+        + DashboardFigures
         + PullSources
         + Send
         + Sync
@@ -790,6 +798,9 @@ where
         self
     }
     fn as_company_tree(&self) -> &dyn CompanyTree {
+        self
+    }
+    fn as_dashboard_figures(&self) -> &dyn DashboardFigures {
         self
     }
     fn as_pull_sources(&self) -> &dyn PullSources {

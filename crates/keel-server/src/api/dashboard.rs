@@ -32,8 +32,8 @@ pub struct DashboardParams {
 /// The company dashboard: the objectives at the top of the goal tree (the first eight, and how
 /// many there are), key results by status and by department × status, the key results whose
 /// status changed since a week ago, and the owners' median confidence week by week. Only what
-/// you may see is counted; statuses are as of the evaluator's last round
-/// (`statuses_evaluated_at`).
+/// you may see is counted; the figures are as the hourly evaluator counted them
+/// (`figures_as_of`), plus the OKRs not everyone may see that you are in, counted now.
 #[utoipa::path(get, path = "/dashboard", tag = "dashboards", params(DashboardParams),
     responses((status = 200, body = Dashboard), (status = 422, body = Problem, description = "an unknown cycle")))]
 async fn company_dashboard(
@@ -110,7 +110,10 @@ async fn dashboard_key_results(
     let cell = KeyResultCell {
         department_id: department.map(|d| d.id),
         status,
-        moved_since: moved.then(dashboard::movers_since),
+        moved_since: match moved {
+            true => Some(dashboard::movers_since(store, &scoped).await?),
+            false => None,
+        },
     };
     let found = dashboard::cell(store, &scoped, &cell, &page).await?;
     Ok(Json(ListOf {

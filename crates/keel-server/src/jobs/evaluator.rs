@@ -8,6 +8,8 @@
 //! its findings (`health_findings`), which the health page reads instead of checking the whole
 //! cycle on each request.
 //!
+//! After the batches it counts the dashboards' figures per cycle (`dashboard_figures`).
+//!
 //! A key result seen for the first time is recorded silently (no flood of news on the first run,
 //! or for work that was already late when Keel started watching). Running it twice in a row
 //! records nothing the second time: the job is idempotent, so a retry is harmless.
@@ -23,6 +25,8 @@ use keel_store::{
     Objectives, PageRequest, Reader, Settings, Store, StoredFinding,
 };
 use std::collections::HashMap;
+
+mod dashboard_figures;
 
 /// What one evaluation did.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -105,6 +109,7 @@ pub async fn evaluate(
     while let Some(batch) = batches.next_of_any_state(store).await? {
         evaluate_batch(store, now, &known, &health, &batch, &mut result).await?;
     }
+    dashboard_figures::record(store, now).await?;
     Ok(result)
 }
 

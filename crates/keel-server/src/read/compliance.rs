@@ -265,6 +265,7 @@ pub async fn compute(
         reader: Reader::of(Viewer::of(&caller.person).audience()),
         cycle_id: cycle.id.clone(),
         team_id: team.as_ref().map(|t| t.id.clone()),
+        live_only: false,
     };
     let owed = owed(store, &scope, &weeks).await?;
     let lines = by_team(store, &reach, team.as_ref(), &owed, &weeks).await?;

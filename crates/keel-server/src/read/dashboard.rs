@@ -21,8 +21,8 @@ use crate::services::visibility::Viewer;
 use keel_domain::rhythm::Status;
 use keel_domain::*;
 use keel_store::{
-    DashboardKeyResult, DashboardScope, Dashboards, KeyResultCell, Page, PageRequest, Reader,
-    Settings, Store, Teams,
+    stored_visibilities, DashboardFigures, DashboardKeyResult, DashboardScope, Dashboards, Figure,
+    KeyResultCell, Page, PageRequest, Reader, Settings, Store, StoredFigure, Teams,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -139,7 +139,12 @@ pub struct Dashboard {
     /// When the periodic evaluator last finished a round: statuses are as of then. Null before
     /// its first round.
     pub statuses_evaluated_at: Option<chrono::DateTime<chrono::Utc>>,
-    /// When the other figures (confidence, check-ins) were read: now.
+    /// When the periodic evaluator counted the figures (key results by status and department,
+    /// movers, top objectives, confidence): they are as of then, but for the OKRs the reader is
+    /// in that not everyone may see, counted now. Null when everything was counted now (before
+    /// the evaluator's first count of the cycle).
+    pub figures_as_of: Option<chrono::DateTime<chrono::Utc>>,
+    /// When the figures counted now (check-ins, a team's confidence) were read: now.
     pub read_at: chrono::DateTime<chrono::Utc>,
     /// Objectives aligned to nothing (the top of the goal tree), the first `TOP_OBJECTIVES`.
     pub top_objectives: Vec<TopObjective>,
@@ -213,7 +218,7 @@ fn median(counts: &[(u8, u64)]) -> Option<u8> {
     None
 }
 
-fn day_start(d: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
+pub(crate) fn day_start(d: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
     d.and_hms_opt(0, 0, 0)
         .map(|t| t.and_utc())
         .unwrap_or_default()
@@ -251,6 +256,7 @@ pub async fn scoped(
         reader: Reader::of(Viewer::of(&caller.person).audience()),
         cycle_id: c.id.clone(),
         team_id: team.as_ref().map(|t| t.id.clone()),
+        live_only: false,
     });
     Ok(Scoped {
         cycles: all,
@@ -260,10 +266,33 @@ pub async fn scoped(
     })
 }
 
-/// The dashboard of `s` (the company's, or its team's): a constant number of queries.
+/// How far back "since last week" looks.
+pub const MOVERS_WINDOW_DAYS: i64 = 7;
+
+/// The span owner confidence is counted over: from the cycle's first day to the end of its last.
+pub fn cycle_span(cycle: &Cycle) -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) {
+    (
+        day_start(cycle.starts_on),
+        day_start(cycle.ends_on + chrono::Duration::days(1)),
+    )
+}
+
+/// The figures a dashboard adds up, whichever way they were counted.
+#[derive(Default)]
+struct Counts {
+    statuses: Vec<keel_store::StatusCount>,
+    moves: Vec<keel_store::StatusMove>,
+    confidence: Vec<keel_store::ConfidenceCount>,
+    top: Vec<ObjectiveId>,
+    top_total: u64,
+}
+
+/// The dashboard of `s` (the company's, or its team's): a constant number of queries. The
+/// figures are the evaluator's stored counts of the visibilities the reader sees wholesale plus
+/// the non-public OKRs the reader is in, counted now; before the evaluator's first count of the
+/// cycle, everything is counted now.
 pub async fn dashboard(store: &dyn Store, s: &Scoped) -> ApiResult<Dashboard> {
     let now = crate::services::now();
-    let movers_since = movers_since();
     let settings = store.settings().await?;
     let confidence_max = settings.confidence_scale.max();
     let mut d = Dashboard {
@@ -276,12 +305,13 @@ pub async fn dashboard(store: &dyn Store, s: &Scoped) -> ApiResult<Dashboard> {
             name: t.name.clone(),
         }),
         statuses_evaluated_at: store.last_finished(crate::jobs::EVALUATE).await?,
+        figures_as_of: None,
         read_at: now,
         top_objectives: vec![],
         top_objectives_total: 0,
         status_mix: StatusMix::of(&[]),
         departments: vec![],
-        movers_since,
+        movers_since: now - chrono::Duration::days(MOVERS_WINDOW_DAYS),
         movers: vec![],
         confidence: vec![],
         confidence_max,
@@ -291,38 +321,83 @@ pub async fn dashboard(store: &dyn Store, s: &Scoped) -> ApiResult<Dashboard> {
         return Ok(d);
     };
     let company = s.team.is_none();
+    // Confidence per week is stored for the company and its departments only.
+    let confidence_stored = s.team.as_ref().is_none_or(|t| t.parent_id.is_none());
+    let (start, _) = cycle_span(cycle);
+    let end = now.min(cycle_span(cycle).1);
+    let stored = store
+        .stored_dashboard_figures(
+            &cycle.id,
+            scope.team_id.as_ref(),
+            stored_visibilities(&scope.reader),
+        )
+        .await?;
+    let mut counts = Counts::default();
+    match &stored {
+        Some((round, figures)) => {
+            d.figures_as_of = Some(round.evaluated_at);
+            d.movers_since = round.movers_since;
+            counts.add_stored(figures, scope.team_id.as_ref());
+            let live = DashboardScope {
+                live_only: true,
+                ..scope.clone()
+            };
+            if scope.reader != Reader::Everyone {
+                counts
+                    .add_live(store, &live, company, d.movers_since, (start, end))
+                    .await?;
+            }
+            if !confidence_stored {
+                counts.confidence = store.confidence_counts(scope, start, end).await?;
+            }
+        }
+        None => {
+            counts
+                .add_live(store, scope, company, d.movers_since, (start, end))
+                .await?;
+        }
+    }
     if company {
-        let (top, total) = store.top_objectives(scope, TOP_OBJECTIVES).await?;
+        // The first top objectives among those counted, read again with the reader's eyes (a
+        // stored one may have moved or gone since the count).
+        counts.top.sort();
+        counts.top.dedup();
+        let top = store
+            .top_objectives(scope, Some(counts.top.as_slice()), TOP_OBJECTIVES)
+            .await?;
         d.top_objectives = views::objectives(store, top)
             .await?
             .into_iter()
             .map(TopObjective::from)
             .collect();
-        d.top_objectives_total = total;
+        d.top_objectives_total = counts.top_total;
     }
-    let counts = store.status_counts(scope, company).await?;
     let totals: Vec<(Option<Status>, u64)> = counts
+        .statuses
         .iter()
         .filter(|c| c.department_id.is_none())
         .map(|c| (c.status, c.key_results))
         .collect();
     d.status_mix = StatusMix::of(&totals);
     if company {
-        d.departments = departments(store, &counts).await?;
+        d.departments = departments(store, &counts.statuses).await?;
     }
-    d.movers = store
-        .status_moves(scope, movers_since)
-        .await?
+    let mut movers: std::collections::BTreeMap<(Status, Status), u64> = Default::default();
+    for m in &counts.moves {
+        *movers.entry((m.before, m.now)).or_default() += m.key_results;
+    }
+    let mut movers: Vec<Mover> = movers
         .into_iter()
-        .map(|m| Mover {
-            before: m.before,
-            now: m.now,
-            key_results: m.key_results,
+        .map(|((before, now), key_results)| Mover {
+            before,
+            now,
+            key_results,
         })
         .collect();
-    let start = day_start(cycle.starts_on);
-    let end = now.min(day_start(cycle.ends_on + chrono::Duration::days(1)));
-    d.confidence = confidence_weeks(store, scope, start, end).await?;
+    let rank = |s: Status| STATUSES.iter().position(|x| *x == s);
+    movers.sort_by_key(|m| (rank(m.now), rank(m.before)));
+    d.movers = movers;
+    d.confidence = confidence_weeks(&counts.confidence, start, end);
     if !company {
         let weeks = compliance::cycle_weeks(
             cycle,
@@ -343,6 +418,68 @@ pub async fn dashboard(store: &dyn Store, s: &Scoped) -> ApiResult<Dashboard> {
     Ok(d)
 }
 
+impl Counts {
+    /// Adds the evaluator's rows: those of `team`'s subtree (the whole cycle's when `None`) as
+    /// the scope's figures, the departments' status rows as theirs.
+    fn add_stored(&mut self, figures: &[StoredFigure], team: Option<&TeamId>) {
+        for f in figures {
+            let whole = f.team_id.as_ref() == team;
+            match (&f.figure, whole) {
+                (Figure::Status(s), _) => self.statuses.push(keel_store::StatusCount {
+                    department_id: if whole { None } else { f.team_id.clone() },
+                    status: *s,
+                    key_results: f.n,
+                }),
+                (Figure::Move { before, now }, true) => self.moves.push(keel_store::StatusMove {
+                    before: *before,
+                    now: *now,
+                    key_results: f.n,
+                }),
+                (Figure::Confidence { week, confidence }, true) => {
+                    self.confidence.push(keel_store::ConfidenceCount {
+                        week: *week,
+                        confidence: *confidence,
+                        check_ins: f.n,
+                    })
+                }
+                (Figure::Top, true) => self.top_total += f.n,
+                (Figure::FirstTop(id), true) => self.top.push(id.clone()),
+                _ => {}
+            }
+        }
+    }
+
+    /// Adds the figures of `scope` counted now.
+    async fn add_live(
+        &mut self,
+        store: &dyn Store,
+        scope: &DashboardScope,
+        company: bool,
+        movers_since: chrono::DateTime<chrono::Utc>,
+        (start, end): (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>),
+    ) -> ApiResult<()> {
+        self.statuses
+            .extend(store.status_counts(scope, company).await?);
+        self.moves
+            .extend(store.status_moves(scope, movers_since).await?);
+        if end > start {
+            self.confidence
+                .extend(store.confidence_counts(scope, start, end).await?);
+        }
+        if company {
+            self.top.extend(
+                store
+                    .top_objectives(scope, None, TOP_OBJECTIVES)
+                    .await?
+                    .into_iter()
+                    .map(|o| o.id),
+            );
+            self.top_total += store.count_top_objectives(scope).await?;
+        }
+        Ok(())
+    }
+}
+
 /// The heatmap's rows: each department with key results, by name.
 async fn departments(
     store: &dyn Store,
@@ -354,6 +491,7 @@ async fn departments(
             by.entry(t.clone())
                 .or_default()
                 .push((c.status, c.key_results));
+            // (Stored and live rows of one status add up in `StatusMix::of`.)
         }
     }
     let ids: Vec<TeamId> = by.keys().cloned().collect();
@@ -377,31 +515,29 @@ async fn departments(
 }
 
 /// The median owner confidence in each week from `start` to `end`.
-async fn confidence_weeks(
-    store: &dyn Store,
-    scope: &DashboardScope,
+fn confidence_weeks(
+    counts: &[keel_store::ConfidenceCount],
     start: chrono::DateTime<chrono::Utc>,
     end: chrono::DateTime<chrono::Utc>,
-) -> ApiResult<Vec<ConfidenceWeek>> {
+) -> Vec<ConfidenceWeek> {
     if end <= start {
-        return Ok(vec![]);
+        return vec![];
     }
-    let counts = store.confidence_counts(scope, start, end).await?;
     let weeks = ((end - start).num_days() + 6) / 7;
-    Ok((0..weeks.max(0) as usize)
+    (0..weeks.max(0) as usize)
         .map(|w| {
-            let week: Vec<(u8, u64)> = counts
-                .iter()
-                .filter(|c| c.week == w)
-                .map(|c| (c.confidence, c.check_ins))
-                .collect();
+            let mut week: HashMap<u8, u64> = HashMap::new();
+            for c in counts.iter().filter(|c| c.week == w) {
+                *week.entry(c.confidence).or_default() += c.check_ins;
+            }
+            let week: Vec<(u8, u64)> = week.into_iter().collect();
             ConfidenceWeek {
                 starts_on: (start + chrono::Duration::days(7 * w as i64)).date_naive(),
                 median: median(&week),
                 check_ins: week.iter().map(|(_, n)| n).sum(),
             }
         })
-        .collect())
+        .collect()
 }
 
 /// A key result behind a dashboard figure.
@@ -417,9 +553,18 @@ pub struct CellKeyResult {
     pub status: Option<Status>,
 }
 
-/// The moment "since last week" starts: seven days ago.
-pub fn movers_since() -> chrono::DateTime<chrono::Utc> {
-    crate::services::now() - chrono::Duration::days(7)
+/// The moment "since last week" starts for `s`'s figures: a week before the evaluator counted
+/// them (seven days ago before its first count), so a cell lists what its figure counted.
+pub async fn movers_since(
+    store: &dyn Store,
+    s: &Scoped,
+) -> ApiResult<chrono::DateTime<chrono::Utc>> {
+    if let Some(c) = &s.cycle {
+        if let Some((round, _)) = store.stored_dashboard_figures(&c.id, None, &[]).await? {
+            return Ok(round.movers_since);
+        }
+    }
+    Ok(crate::services::now() - chrono::Duration::days(MOVERS_WINDOW_DAYS))
 }
 
 /// A dashboard cell's key results (a department, a status, moved since last week), a page at a

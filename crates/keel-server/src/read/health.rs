@@ -397,7 +397,7 @@ fn pitfalls(counts: &[keel_store::PitfallCount]) -> Vec<PitfallCount> {
 }
 
 /// A stored finding as the check words it (an overload worded now, from its count).
-fn finding_of(f: keel_store::StoredFinding, overload: u32) -> Option<Finding> {
+pub(crate) fn finding_of(f: keel_store::StoredFinding, overload: u32) -> Option<Finding> {
     let code = *health::CODES.iter().find(|k| **k == f.code)?;
     let (message, fix) = if code == keel_store::OWNER_OVERLOAD {
         let name = f.person_name.unwrap_or_default();

@@ -1,5 +1,6 @@
 //! The team page: the team's OKRs in one cycle (`team_okrs`, the API's read model), its people,
-//! sub-teams and the health findings about those OKRs.
+//! sub-teams and the health findings about those OKRs (as the evaluator last found them: the
+//! stored findings of the page's objectives, not a check of the whole cycle per request).
 
 use super::health::{self, link_findings, LinkedFinding};
 use super::lists::{cycles, pick_cycle};
@@ -11,7 +12,7 @@ use crate::services::directory;
 use crate::services::visibility::Viewer;
 use keel_domain::health::Finding;
 use keel_domain::*;
-use keel_store::{People, Store, TeamFilter, Teams};
+use keel_store::{Dashboards, HealthFindings, People, Settings, Store, TeamFilter, Teams};
 use std::collections::HashMap;
 
 /// Everything the team page shows.
@@ -27,8 +28,10 @@ pub struct TeamOverview {
     pub objectives: Vec<ObjectiveView>,
     /// Key results shared with the team under objectives that are not.
     pub shared_key_results: Vec<SharedKeyResult>,
-    /// Health findings about the OKRs above.
+    /// Health findings about the OKRs above, as the evaluator last found them.
     pub findings: Vec<LinkedFinding>,
+    /// When the evaluator last finished a round (`None` before its first).
+    pub findings_as_of: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The team page: its OKRs in one cycle (each once, with one progress), people, sub-teams and
@@ -69,10 +72,10 @@ pub async fn team_overview(
     let (okrs, findings) = match &cycle {
         Some(c) => {
             let okrs = team_okrs(store, &viewer, &team.id, Some(&c.id)).await?;
-            let findings = findings_about(store, &viewer, &c.id, &okrs).await?;
+            let findings = findings_about(store, &okrs).await?;
             (okrs, findings)
         }
-        None => (TeamOkrs::default(), vec![]),
+        None => (TeamOkrs::default(), (vec![], None)),
     };
     Ok(TeamOverview {
         team,
@@ -84,17 +87,21 @@ pub async fn team_overview(
         cycle,
         objectives: okrs.objectives,
         shared_key_results: okrs.shared_key_results,
-        findings,
+        findings_as_of: findings
+            .1
+            .max(store.last_finished(crate::jobs::EVALUATE).await?),
+        findings: findings.0,
     })
 }
 
-/// The cycle's health findings about the team's OKRs, each linked to its objective.
+/// The health findings about the team's OKRs as the evaluator last found them (stored, read
+/// by the page's objectives: not a check of the whole cycle), each linked to its objective. An
+/// owner's overload, counted across the cycle, is on the health page, not here. With when the
+/// latest of them was found.
 async fn findings_about(
     store: &dyn Store,
-    viewer: &Viewer,
-    cycle: &CycleId,
     okrs: &TeamOkrs,
-) -> ApiResult<Vec<LinkedFinding>> {
+) -> ApiResult<(Vec<LinkedFinding>, Option<chrono::DateTime<chrono::Utc>>)> {
     // Each OKR id on the page, with the objective page that shows it.
     let mut objective_of: HashMap<String, ObjectiveId> = HashMap::new();
     for o in &okrs.objectives {
@@ -106,14 +113,20 @@ async fn findings_about(
     for s in &okrs.shared_key_results {
         objective_of.insert(s.key_result.id.to_string(), s.objective.id.clone());
     }
-    let findings: Vec<Finding> = health::for_cycle(store, viewer, cycle)
-        .await?
-        .findings
+    let mut objectives: Vec<ObjectiveId> = objective_of.values().cloned().collect();
+    objectives.sort();
+    objectives.dedup();
+    let overload = store.settings().await?.health.owner_overload;
+    let stored = store.health_findings_about(&objectives).await?;
+    let found_at = stored.iter().filter_map(|f| f.evaluated_at).max();
+    let findings: Vec<Finding> = stored
         .into_iter()
         .filter(|f| objective_of.contains_key(f.okr.id()))
+        .filter_map(|f| health::finding_of(f, overload))
         .collect();
-    link_findings(store, findings, |id| {
+    let linked = link_findings(store, findings, |id| {
         objective_of.get(id).map(|o| (o.clone(), vec![]))
     })
-    .await
+    .await?;
+    Ok((linked, found_at))
 }

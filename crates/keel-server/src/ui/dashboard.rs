@@ -93,6 +93,7 @@ struct DashboardPage {
     cycle_error: Option<String>,
     cycle_name: String,
     evaluated: String,
+    figures_as_of: String,
     read_at: String,
     top: Vec<TopLine>,
     top_total: u64,
@@ -299,6 +300,7 @@ fn page_of(s: &Scoped, d: Dashboard, cycle_error: Option<String>, layout: Layout
             .statuses_evaluated_at
             .map(format::when)
             .unwrap_or_default(),
+        figures_as_of: d.figures_as_of.map(format::when).unwrap_or_default(),
         read_at: format::when(d.read_at),
         top: d
             .top_objectives
@@ -477,7 +479,10 @@ pub async fn key_results(
     let cell = KeyResultCell {
         department_id: department.as_ref().map(|d| d.id.clone()),
         status,
-        moved_since: moved.then(dashboard::movers_since),
+        moved_since: match moved {
+            true => Some(dashboard::movers_since(store, &scoped).await?),
+            false => None,
+        },
     };
     let page = PageRequest {
         limit: PER_PAGE,

@@ -80,6 +80,8 @@ struct TeamPage {
     objectives: Vec<OkrLine>,
     shared: Vec<SharedLine>,
     findings: Vec<FindingLine>,
+    /// When the health check that found them ran (empty before its first run).
+    findings_as_of: String,
     reviews: Vec<ReviewLine>,
     can_run_review: bool,
     cadence: CadenceBox,
@@ -220,6 +222,10 @@ async fn page(
             .iter()
             .map(|f| FindingLine::new(f, cycle))
             .collect(),
+        findings_as_of: t
+            .findings_as_of
+            .map(super::format::when)
+            .unwrap_or_default(),
         reviews: reviews.reviews.iter().map(ReviewLine::new).collect(),
         can_run_review: reviews.can_run,
         cadence: CadenceBox {

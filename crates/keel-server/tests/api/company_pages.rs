@@ -65,6 +65,8 @@ async fn team_page(app: TestApp) {
         json!({"title": "Objective with nothing to measure", "cycle_id": o.cycle, "team_ids": [o.platform], "state": "active"}),
     )
     .await;
+    // The health findings are the evaluator's (its hourly round), read from where it stored them.
+    app.evaluate_now().await;
 
     let page = b.page(&format!("/teams/{}", o.platform)).await;
     let html = page.html();
@@ -1049,5 +1051,69 @@ async fn health_page_reads_the_evaluators_findings_on_sqlite() {
 async fn health_page_reads_the_evaluators_findings_on_postgres() {
     if postgres_configured() {
         health_page_reads_the_evaluators_findings(spawn_app_on(Db::Postgres).await).await;
+    }
+}
+
+/// The team page shows the health findings about its OKRs as the evaluator last found them (the
+/// stored findings of the page's objectives, not a check of the whole cycle on each request): none
+/// before its round, then the team's; a private objective's only to those who may see it.
+async fn team_page_reads_the_evaluators_findings(app: TestApp) {
+    let o = org(&app).await;
+    let b = admin(&app).await;
+    objective(
+        &app,
+        json!({"title": "Open hiring", "cycle_id": o.cycle, "visibility": "public",
+               "state": "active", "team_ids": [o.sales]}),
+    )
+    .await;
+    objective(
+        &app,
+        json!({"title": "Secret acquisition", "cycle_id": o.cycle, "visibility": "private",
+               "state": "active", "team_ids": [o.sales]}),
+    )
+    .await;
+    objective(
+        &app,
+        json!({"title": "Elsewhere", "cycle_id": o.cycle, "visibility": "public",
+               "state": "active", "team_ids": [o.platform]}),
+    )
+    .await;
+    let path = format!("/teams/{}?cycle_id={}", o.sales, o.cycle);
+    let unmeasured = |page: &Page| -> Vec<String> {
+        let mut t = page.texts(".findings .finding.finding-error .finding-head a");
+        t.sort();
+        t
+    };
+    let before = b.page(&path).await;
+    assert!(unmeasured(&before).is_empty(), "{}", before.html());
+    assert!(before
+        .text("#health + p.freshness")
+        .contains("has not run yet"));
+    app.evaluate_now().await;
+    let seen = b.page(&path).await;
+    assert!(seen
+        .text("#health + p.freshness")
+        .starts_with("Found as of"));
+    assert_eq!(
+        unmeasured(&seen),
+        ["Open hiring", "Secret acquisition"],
+        "{}",
+        seen.html()
+    );
+    let sam = Browser::signed_in(&app, &o.sam, "sam.sales@keel.test").await;
+    let theirs = sam.page(&path).await;
+    assert_eq!(unmeasured(&theirs), ["Open hiring"], "{}", theirs.html());
+    assert!(!theirs.body().contains("Secret acquisition"));
+}
+
+#[tokio::test]
+async fn team_page_reads_the_evaluators_findings_on_sqlite() {
+    team_page_reads_the_evaluators_findings(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn team_page_reads_the_evaluators_findings_on_postgres() {
+    if postgres_configured() {
+        team_page_reads_the_evaluators_findings(spawn_app_on(Db::Postgres).await).await;
     }
 }

@@ -21,6 +21,10 @@ struct World {
     pipeline: String,
     renewals: String,
     mo: (String, String),
+    /// A member with no team who contributes to the private objective's key result.
+    ines: (String, String),
+    secret: String,
+    widget: String,
 }
 
 fn id(v: &Value) -> String {
@@ -55,6 +59,7 @@ async fn world(app: TestApp) -> World {
     check_in_day_tomorrow(&app).await;
     let cycle = app.cycle("2026 Q4").await;
     let mo = app.member("Mo Outsider").await;
+    let ines = app.member("Ines Insider").await;
     let sales = app.team("Sales").await;
     let emea = id(&app
         .create(
@@ -107,7 +112,8 @@ async fn world(app: TestApp) -> World {
     let secret_kr = id(&app
         .create(
             &format!("/api/v1/objectives/{secret}/key-results"),
-            json!({"title": "Secret due diligence", "kind": "increase", "start": 0, "target": 100}),
+            json!({"title": "Secret due diligence", "kind": "increase", "start": 0, "target": 100,
+                   "contributor_ids": [ines.0]}),
         )
         .await);
     assert_eq!(
@@ -154,6 +160,9 @@ async fn world(app: TestApp) -> World {
         pipeline,
         renewals,
         mo,
+        ines,
+        secret,
+        widget,
     }
 }
 
@@ -264,7 +273,20 @@ async fn dashboards_api(w: World) {
     let app = &w.app;
     let admin = get_as(app, &app.token, "/api/v1/dashboard").await;
     let outsider = get_as(app, &w.mo.1, "/api/v1/dashboard").await;
+    let insider = get_as(app, &w.ines.1, "/api/v1/dashboard").await;
     assert!(admin["statuses_evaluated_at"].is_string(), "{admin}");
+    assert!(
+        admin["figures_as_of"].is_string(),
+        "counted by the evaluator: {admin}"
+    );
+    // Ines is in the private objective (a contributor to its key result): she sees what the
+    // administrator sees, counted live on top of the stored figures everybody may see.
+    for field in ["status_mix", "top_objectives_total", "movers", "confidence"] {
+        assert_eq!(insider[field], admin[field], "{field}");
+    }
+    assert_eq!(department(&insider, &w.sales)["mix"]["total"], 5);
+    assert!(insider.to_string().contains("Acquire a rival"));
+    figures_match_lists(app, &w.ines.1, &insider).await;
     // Five key results for the administrator (the private one included), four for Mo.
     assert_eq!(admin["status_mix"]["total"], 5, "{admin}");
     assert_eq!(outsider["status_mix"]["total"], 4, "{outsider}");
@@ -400,6 +422,55 @@ async fn dashboards_api(w: World) {
         StatusCode::NOT_FOUND
     );
     let _ = (&w.deals, &w.pipeline);
+    stored_until_the_next_round(&w).await;
+}
+
+/// The figures are the evaluator's as of its last round: a key result added since counts at the
+/// next round, except one of an OKR not everyone may see, counted at once for those in it.
+async fn stored_until_the_next_round(w: &World) {
+    let app = &w.app;
+    let total = |d: &Value| d["status_mix"]["total"].as_u64().unwrap();
+    app.create(
+        &format!("/api/v1/objectives/{}/key-results", w.widget),
+        json!({"title": "Late widget", "kind": "increase", "start": 0, "target": 100}),
+    )
+    .await;
+    app.create(
+        &format!("/api/v1/objectives/{}/key-results", w.secret),
+        json!({"title": "Late secret", "kind": "increase", "start": 0, "target": 100,
+               "contributor_ids": [w.ines.0]}),
+    )
+    .await;
+    let read = |token: String| async move { get_as(app, &token, "/api/v1/dashboard").await };
+    assert_eq!(
+        total(&read(app.token.clone()).await),
+        5,
+        "as of the last round"
+    );
+    assert_eq!(total(&read(w.mo.1.clone()).await), 4);
+    assert_eq!(
+        total(&read(w.ines.1.clone()).await),
+        6,
+        "the private key result she is in, counted now"
+    );
+    let team = |token: String| async move {
+        get_as(app, &token, &format!("/api/v1/teams/{}/dashboard", w.sales)).await
+    };
+    assert_eq!(
+        total(&team(w.ines.1.clone()).await),
+        6,
+        "Sales: one more, live"
+    );
+    evaluate(app, chrono::Utc::now()).await;
+    assert_eq!(total(&read(app.token.clone()).await), 7);
+    assert_eq!(total(&read(w.mo.1.clone()).await), 5);
+    assert_eq!(total(&read(w.ines.1.clone()).await), 7);
+    assert_eq!(total(&team(w.mo.1.clone()).await), 4);
+    assert_eq!(total(&team(w.ines.1.clone()).await), 6);
+    let admin = read(app.token.clone()).await;
+    figures_match_lists(app, &app.token, &admin).await;
+    let mo = read(w.mo.1.clone()).await;
+    figures_match_lists(app, &w.mo.1, &mo).await;
 }
 
 /// The figures a dashboard page shows, by status word: the mix's legend.

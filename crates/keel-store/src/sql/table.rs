@@ -139,6 +139,8 @@ pub(crate) const TABLES: &[&Table] = &[
     &crate::jobs::KEY_RESULT_STATUS_CHANGE,
     &crate::jobs::OBJECTIVE_SIGNAL,
     &crate::health_findings::HEALTH_FINDING,
+    &crate::dashboard_figures::DASHBOARD_FIGURE,
+    &crate::dashboard_figures::DASHBOARD_ROUND,
     &crate::preferences::NOTIFICATION_PREFERENCE,
     &crate::preferences::SIGNING_KEY,
     &crate::account_tokens::ACCOUNT_TOKEN,

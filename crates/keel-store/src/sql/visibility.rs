@@ -208,3 +208,25 @@ pub(crate) fn visible_objective(w: &mut Where, a: &Audience, col: &str) -> Strin
     let v = visible_sql(w, a, "vo");
     format!("{col} IN (SELECT vo.id FROM objectives vo WHERE {v})")
 }
+
+/// A predicate on the objective row aliased `t`: true for the objectives `a` is in (their
+/// circle) and, with team scope `Reach`, those shared with a team they reach. A superset of the
+/// non-public objectives `a` may see, read from the reader's side (each tie's person index, their
+/// teams), so its size is what the reader is in, not the organisation; callers still apply
+/// `visible_sql` (the one rule).
+pub(crate) fn in_reach_sql(w: &mut Where, a: &Audience, t: &str) -> String {
+    let me = w.arg(a.person_id.as_str());
+    let circle: Vec<String> = CIRCLE
+        .iter()
+        .map(|tie| tie.rows(|_, o| format!("{o} AS objective_id"), &me))
+        .collect();
+    let ids = match a.teams {
+        TeamScope::Reach => format!(
+            "{} UNION {}",
+            team_reach(&me, None, false),
+            circle.join(" UNION ")
+        ),
+        TeamScope::None | TeamScope::All => circle.join(" UNION "),
+    };
+    format!("{t}.id IN ({ids})")
+}

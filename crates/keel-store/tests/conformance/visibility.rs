@@ -124,6 +124,7 @@ async fn visibility_filter(s: DynStore, _url: String) {
             let seen = counted.iter().any(|(k, _)| k == kr);
             assert_eq!(seen, expected.contains(o), "{a:?}");
         }
+        live_part(&s, &a, &b.cycle.id, &counted, (&team_o.id, &private.id)).await;
         // Audit events on invisible objectives (and their key results) are left out.
         let events = s
             .list_audit(
@@ -189,6 +190,43 @@ async fn many_readers_at_once(
     assert_eq!(got, want);
 }
 
+/// What a dashboard counts live beside the stored figures: exactly the key results the reader
+/// sees (`counted`) of objectives whose visibility is not stored for them (`team` and `private`
+/// are the team-visible and the private objective; the others are public).
+async fn live_part(
+    s: &DynStore,
+    a: &Audience,
+    cycle: &CycleId,
+    counted: &[(KeyResultId, ObjectiveId)],
+    (team, private): (&ObjectiveId, &ObjectiveId),
+) {
+    let visibility = |o: &ObjectiveId| {
+        if o == private {
+            Visibility::Private
+        } else if o == team {
+            Visibility::Team
+        } else {
+            Visibility::Public
+        }
+    };
+    let stored = keel_store::stored_visibilities(&Reader::Audience(a.clone()));
+    let want: Vec<(KeyResultId, ObjectiveId)> = counted
+        .iter()
+        .filter(|(_, o)| !stored.contains(&visibility(o)))
+        .cloned()
+        .collect();
+    let live = s
+        .scope_key_results(&DashboardScope {
+            reader: Reader::Audience(a.clone()),
+            cycle_id: cycle.clone(),
+            team_id: None,
+            live_only: true,
+        })
+        .await
+        .unwrap();
+    assert_eq!(live, want, "{a:?}");
+}
+
 /// The key results check-in compliance counts for a reader: only those of objectives they see.
 async fn counted_key_results(
     s: &DynStore,
@@ -199,6 +237,7 @@ async fn counted_key_results(
         reader: Reader::Audience(a.clone()),
         cycle_id: cycle.clone(),
         team_id: None,
+        live_only: false,
     };
     s.scope_key_results(&scope).await.unwrap()
 }
@@ -228,6 +267,7 @@ async fn of_team(s: &DynStore, cycle: &CycleId, team: &TeamId) -> Vec<(KeyResult
         reader: Reader::Everyone,
         cycle_id: cycle.clone(),
         team_id: Some(team.clone()),
+        live_only: false,
     })
     .await
     .unwrap()

@@ -124,6 +124,11 @@ pub const EXPORT_EXCLUDED: &[(&str, &str)] = &[
         "derived from the OKRs by the evaluator (the health page's findings)",
     ),
     (
+        "dashboard_figures",
+        "derived from the OKRs by the evaluator (the dashboards' figures)",
+    ),
+    ("dashboard_rounds", "the evaluator's bookkeeping of the dashboards' figures"),
+    (
         "notification_preferences",
         "each person's own settings, not the organisation's data",
     ),
