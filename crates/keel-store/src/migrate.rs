@@ -14,7 +14,7 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
-const MIGRATIONS: [Migration; 28] = [
+const MIGRATIONS: [Migration; 29] = [
     Migration {
         version: 1,
         name: "init",
@@ -182,6 +182,12 @@ const MIGRATIONS: [Migration; 28] = [
         name: "health_findings",
         sqlite: include_str!("../migrations/sqlite/0028_health_findings.sql"),
         postgres: include_str!("../migrations/postgres/0028_health_findings.sql"),
+    },
+    Migration {
+        version: 30,
+        name: "participation_counts",
+        sqlite: include_str!("../migrations/sqlite/0030_participation_counts.sql"),
+        postgres: include_str!("../migrations/postgres/0030_participation_counts.sql"),
     },
 ];
 

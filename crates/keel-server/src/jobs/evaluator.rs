@@ -6,7 +6,7 @@
 //!
 //! Each round also runs the ownership health check a batch of objectives at a time and stores
 //! its findings (`health_findings`), which the health page reads instead of checking the whole
-//! cycle on each request.
+//! cycle on each request, and counts the stored figures (`stored_figures`).
 //!
 //! A key result seen for the first time is recorded silently (no flood of news on the first run,
 //! or for work that was already late when Keel started watching). Running it twice in a row
@@ -105,6 +105,7 @@ pub async fn evaluate(
     while let Some(batch) = batches.next_of_any_state(store).await? {
         evaluate_batch(store, now, &known, &health, &batch, &mut result).await?;
     }
+    super::stored_figures::count(store, now).await?;
     Ok(result)
 }
 

@@ -13,6 +13,7 @@ pub mod evaluator;
 pub mod event_emails;
 mod metrics;
 pub mod ownership_reminders;
+pub mod stored_figures;
 pub mod pull_sources;
 mod reminder_mail;
 pub mod score_reminders;
