@@ -95,7 +95,7 @@ pub(crate) const EVERY_OKR: i64 = 2;
 
 /// An objective's visibility as a reach (`o` its alias): public 0, team 1, private 2.
 pub(crate) fn reach_of(o: &str) -> String {
-    format!("CASE {o}.visibility WHEN 'public' THEN 0 WHEN 'team' THEN 1 ELSE 2 END")
+    format!("CAST(CASE {o}.visibility WHEN 'public' THEN 0 WHEN 'team' THEN 1 ELSE 2 END AS BIGINT)")
 }
 
 /// The widest reach `reader` sees whole: every OKR (administrators), every public and team OKR
