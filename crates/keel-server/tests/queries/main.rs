@@ -12,7 +12,7 @@
 //! report (API, page and CSV), the team dashboard's check-in figure and the report pages' team
 //! pickers (at 10 and 1,000 teams), the automation page (at 10 and 1,000 rules, each naming a
 //! team, a person, a cycle or a KPI of its own), the health page (at 10 and 1,000 objectives
-//! with findings) and the company tree a level at a time (at 10 and 1,000 objectives and
+//! with findings, and `GET /api/v1/health`) and the company tree a level at a time (at 10 and 1,000 objectives and
 //! teams), and a check-in (pinned: the same after 100 earlier check-ins), on SQLite and
 //! PostgreSQL.
 //!
@@ -567,9 +567,9 @@ async fn automation_read_constant(app: TestApp) {
     }
 }
 
-/// The health page (every pitfall, one pitfall, a later page) costs the same reads at 10 and
-/// at 1,000 objectives with findings, as the evaluator stored them (the owners' overload
-/// counted live).
+/// The health page (every pitfall, one pitfall, a later page) and `GET /api/v1/health` cost the
+/// same reads at 10 and at 1,000 objectives with findings, as the evaluator stored them (the
+/// owners' overload counted live).
 async fn health_reads_constant(app: TestApp) {
     let cycle = app.cycle("2026 Q4").await;
     let olga = app.member("Olga Owner").await.0;
@@ -578,6 +578,7 @@ async fn health_reads_constant(app: TestApp) {
         format!("/health?cycle_id={cycle}"),
         format!("/health?cycle_id={cycle}&pitfall=not_aligned"),
         format!("/health?cycle_id={cycle}&pitfall=owner_overload"),
+        format!("/api/v1/health?cycle_id={cycle}&limit=500"),
     ];
     add_objectives(&app, &cycle, &olga, 0, 10).await;
     app.evaluate_now().await;
