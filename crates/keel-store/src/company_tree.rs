@@ -657,7 +657,9 @@ impl CompanyTree for SqlStore {
             let pm = r.opt_int("pm")?.unwrap_or(NO_PROGRESS);
             let n = r.int("n")?;
             for reach in r.int("r")?.clamp(0, EVERY_OKR)..=EVERY_OKR {
-                *bars.entry((root.clone(), reach, st.clone(), pm)).or_default() += n;
+                *bars
+                    .entry((root.clone(), reach, st.clone(), pm))
+                    .or_default() += n;
             }
         }
         let stored = bars.len() as u64;

@@ -95,7 +95,9 @@ pub(crate) const EVERY_OKR: i64 = 2;
 
 /// An objective's visibility as a reach (`o` its alias): public 0, team 1, private 2.
 pub(crate) fn reach_of(o: &str) -> String {
-    format!("CAST(CASE {o}.visibility WHEN 'public' THEN 0 WHEN 'team' THEN 1 ELSE 2 END AS BIGINT)")
+    format!(
+        "CAST(CASE {o}.visibility WHEN 'public' THEN 0 WHEN 'team' THEN 1 ELSE 2 END AS BIGINT)"
+    )
 }
 
 /// The widest reach `reader` sees whole: every OKR (administrators), every public and team OKR
@@ -288,7 +290,9 @@ impl Participation for dyn Store {
             .await
     }
     async fn participation_counted_at(&self, cycle: &CycleId) -> StoreResult<Option<Timestamp>> {
-        self.as_participation().participation_counted_at(cycle).await
+        self.as_participation()
+            .participation_counted_at(cycle)
+            .await
     }
     async fn count_participation(&self, cycle: &CycleId, at: Timestamp) -> StoreResult<u64> {
         self.as_participation().count_participation(cycle, at).await
@@ -432,7 +436,9 @@ fn people_in_scope(w: &mut Where, q: &ParticipationQuery) -> String {
         (figures, joins)
     } else {
         (
-            cols.iter().map(|c| format!("COALESCE(pl.{c}, 0)")).collect(),
+            cols.iter()
+                .map(|c| format!("COALESCE(pl.{c}, 0)"))
+                .collect(),
             " LEFT JOIN pl ON pl.person_id = p.id".to_string(),
         )
     };

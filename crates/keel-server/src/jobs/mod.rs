@@ -13,10 +13,10 @@ pub mod evaluator;
 pub mod event_emails;
 mod metrics;
 pub mod ownership_reminders;
-pub mod stored_figures;
 pub mod pull_sources;
 mod reminder_mail;
 pub mod score_reminders;
+pub mod stored_figures;
 
 pub use metrics::JobMetrics;
 

@@ -193,8 +193,9 @@ fn freshness(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
              counted now.",
             super::format::when(at)
         ),
-        None => "Counted now: from the next hourly count on, the figures are as of that count."
-            .into(),
+        None => {
+            "Counted now: from the next hourly count on, the figures are as of that count.".into()
+        }
     }
 }
 

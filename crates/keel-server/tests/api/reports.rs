@@ -611,9 +611,7 @@ async fn participation_page_pages_through_people(w: World) {
 /// was counted; a check-in after the count shows at the next one.
 async fn participation_reads_the_evaluators_counts(w: World) {
     let app = &w.app;
-    let champion = app
-        .person_with_roles("Cleo Champion", &["champion"])
-        .await;
+    let champion = app.person_with_roles("Cleo Champion", &["champion"]).await;
     // A team OKR of Ops (Sam's, Pat contributing): seen whole by champions, by Pat through its
     // circle, and by neither HR nor Lea.
     let sam_ops = id(&app
@@ -649,11 +647,19 @@ async fn participation_reads_the_evaluators_counts(w: World) {
     assert_eq!(line(champ_items, &w.quinn)["contributed"], 0);
 
     app.evaluate_now().await;
-    let body: Value = app.get(&format!("{path}&limit=1")).await.json().await.unwrap();
+    let body: Value = app
+        .get(&format!("{path}&limit=1"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(body["counted_at"].is_string(), "counted: {body}");
     for ((who, token), before) in readers.iter().zip(&live) {
         let after = walk(app, token, &path, 3).await;
-        assert_eq!(&after, before, "{who}: stored counts read as the live count");
+        assert_eq!(
+            &after, before,
+            "{who}: stored counts read as the live count"
+        );
     }
     // The page says when.
     let hr = Browser::signed_in(app, &w.hr.0, "hana.hr@keel.test").await;
@@ -671,7 +677,10 @@ async fn participation_reads_the_evaluators_counts(w: World) {
         let (items, _) = walk(
             app,
             &app.token,
-            &format!("/api/v1/objectives?cycle_id={}&owner_id={}", w.cycle, w.rita),
+            &format!(
+                "/api/v1/objectives?cycle_id={}&owner_id={}",
+                w.cycle, w.rita
+            ),
             50,
         )
         .await;
@@ -692,7 +701,11 @@ async fn participation_reads_the_evaluators_counts(w: World) {
     )
     .await;
     let (items, _) = walk(app, &w.hr.1, &path, 50).await;
-    assert_eq!(line(&items, &w.rita)["without_check_in"], true, "as counted");
+    assert_eq!(
+        line(&items, &w.rita)["without_check_in"],
+        true,
+        "as counted"
+    );
     app.evaluate_now().await;
     let (items, totals) = walk(app, &w.hr.1, &path, 50).await;
     assert_eq!(line(&items, &w.rita)["without_check_in"], false);
@@ -711,7 +724,11 @@ async fn participation_reads_the_evaluators_counts(w: World) {
     let (items, _) = walk(app, &app.token, &path, 50).await;
     assert_eq!(line(&items, &w.eve)["without_okrs"], false);
     let (items, _) = walk(app, &w.hr.1, &path, 50).await;
-    assert_eq!(line(&items, &w.eve)["without_okrs"], true, "private: not HR's");
+    assert_eq!(
+        line(&items, &w.eve)["without_okrs"],
+        true,
+        "private: not HR's"
+    );
     assert_eq!(line(&items, &w.eve)["contributed"], 0);
 }
 
