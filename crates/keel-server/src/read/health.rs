@@ -122,8 +122,7 @@ pub async fn for_cycle(
     let mut findings = vec![];
     // Each owner's count, and the first objective and key result they own (the overload
     // finding is about the first objective, else the first key result, as the check words it).
-    let mut owners: HashMap<PersonId, (u32, Option<(OkrRef, String)>, Option<(OkrRef, String)>)> =
-        HashMap::new();
+    let mut owners: HashMap<PersonId, Owned> = HashMap::new();
     let mut page = PageRequest {
         limit: 500,
         cursor: None,
@@ -209,12 +208,15 @@ pub async fn for_cycle(
     })
 }
 
+/// What an owner owns in a cycle, for the overload finding: how many objectives and key
+/// results, and the first objective and the first key result (with their titles).
+type Owned = (u32, Option<(OkrRef, String)>, Option<(OkrRef, String)>);
+
 /// The owners' overload findings of a whole cycle from each owner's count and first objective
 /// and key result (worded as the check words them; their names read in one query).
-#[allow(clippy::type_complexity)]
 async fn overloads(
     store: &dyn Store,
-    owners: HashMap<PersonId, (u32, Option<(OkrRef, String)>, Option<(OkrRef, String)>)>,
+    owners: HashMap<PersonId, Owned>,
     limit: u32,
 ) -> ApiResult<Vec<Finding>> {
     let mut over: Vec<(PersonId, u32, (OkrRef, String))> = owners
