@@ -10,12 +10,37 @@
 //! `sql::visibility`), so a private objective is counted only for those who may see it. The
 //! status an objective is counted under is spelled once (`STATUS`) and shared by the figures
 //! and the filtered lists, so a node's count and the list it leads to cannot disagree.
+//!
+//! The company's own figure (a top-level team's, over every objective of the cycle) and the
+//! objectives of no team would still read the whole cycle, so the hourly evaluator counts them
+//! (`count_company_figures`: objectives by status and stored progress, cumulative by how widely
+//! they are shown, in `company_figure_counts`); the first level reads those few rows at the
+//! widest reach the reader sees whole and counts the reader's narrower objectives live, as the
+//! participation report does.
 
-use crate::db::Row;
+use crate::db::{Arg, Row};
+use crate::participation::{reach_of, reach_seen_whole, EVERY_OKR};
+use crate::sql::table::Table;
 use crate::sql::*;
 use crate::*;
 use async_trait::async_trait;
 use keel_domain::rhythm::Status;
+use std::collections::HashMap;
+
+/// The `company_figure_counts` table.
+pub(crate) const COMPANY_FIGURE_COUNT: Table = Table {
+    name: "company_figure_counts",
+    columns: &[
+        "cycle_id",
+        "root_id",
+        "reach",
+        "status",
+        "progress_milli",
+        "objectives",
+    ],
+    not_selected: &[],
+    later: &[],
+};
 
 /// Which objectives the tree reads: one cycle's, as a reader may see them.
 #[derive(Debug, Clone)]
@@ -89,6 +114,11 @@ pub trait CompanyTree: Send + Sync {
         offset: u64,
         limit: u32,
     ) -> StoreResult<(Vec<Objective>, u64)>;
+    /// Counts the figures of every top-level team's subtree and of the objectives of no team
+    /// in `cycle` at each reach, from the stored statuses, and stores them in place of the
+    /// last count (one read, one short write); records the round at `at`. Returns the rows
+    /// stored.
+    async fn count_company_figures(&self, cycle: &CycleId, at: Timestamp) -> StoreResult<u64>;
 }
 
 #[async_trait]
@@ -124,6 +154,12 @@ impl CompanyTree for dyn Store {
     ) -> StoreResult<(Vec<Objective>, u64)> {
         self.as_company_tree()
             .tree_objectives(scope, which, offset, limit)
+            .await
+    }
+
+    async fn count_company_figures(&self, cycle: &CycleId, at: Timestamp) -> StoreResult<u64> {
+        self.as_company_tree()
+            .count_company_figures(cycle, at)
             .await
     }
 }
@@ -216,65 +252,95 @@ fn count(r: &Row, col: &str) -> StoreResult<u64> {
 /// The id the objectives of no team are grouped under (no team has it: ids are never empty).
 const NO_TEAM: &str = "";
 
-#[async_trait]
-impl CompanyTree for SqlStore {
-    async fn child_teams(
-        &self,
-        parent: Option<&TeamId>,
-        offset: u64,
-        limit: u32,
-    ) -> StoreResult<(Vec<(TeamId, String, u64)>, u64)> {
-        let mut w = Where::default();
-        match parent {
-            Some(p) => {
-                let p = w.arg(p.as_str());
-                w.add(format!("t.parent_id = {p}"));
-            }
-            // A team whose parent is gone counts as a top-level one.
-            None => w.add(
-                "(t.parent_id IS NULL OR NOT EXISTS \
-                 (SELECT 1 FROM teams up WHERE up.id = t.parent_id))"
-                    .into(),
-            ),
-        }
-        let sql = format!(
-            "SELECT t.id, t.name, \
-             (SELECT COUNT(*) FROM teams c WHERE c.parent_id = t.id) AS children, \
-             COUNT(*) OVER () AS total \
-             FROM teams t {} ORDER BY LOWER(t.name), t.id LIMIT {} OFFSET {}",
-            w.sql(),
-            clamp(limit),
-            offset.min(i64::MAX as u64)
+/// The objectives below each of `teams` (and of no team when `no_team`) that meet `w`, each
+/// once per root, with the status they are counted under and their stored progress, grouped
+/// as `(root, st, pm, r, n)`: how many at each status, progress and reach.
+fn histogram_sql(w: &mut Where, teams: &[TeamId], no_team: bool) -> String {
+    let st = status_sql();
+    let r = reach_of("o");
+    let mut cte = String::new();
+    let mut parts = vec![];
+    if !teams.is_empty() {
+        let ids: Vec<String> = teams.iter().map(|t| w.arg(t.as_str())).collect();
+        cte = format!(
+            "below(root, id) AS (SELECT id, id FROM teams WHERE id IN ({}) \
+             UNION SELECT b.root, t.id FROM teams t JOIN below b ON t.parent_id = b.id), ",
+            ids.join(", ")
         );
-        let rows = self.db.fetch_all(&sql, w.args.clone()).await?;
-        let total = match rows.first() {
-            Some(r) => count(r, "total")?,
-            // Past the last page: the window has no row to ride on.
-            None if offset > 0 => {
-                let sql = format!("SELECT COUNT(*) AS n FROM teams t {}", w.sql());
-                self.db
-                    .fetch_optional(&sql, w.args)
-                    .await?
-                    .map(|r| count(&r, "n"))
-                    .transpose()?
-                    .unwrap_or(0)
-            }
-            None => 0,
-        };
-        let teams = rows
-            .iter()
-            .map(|r| {
-                Ok((
-                    TeamId::from_string(r.text("id")?),
-                    r.text("name")?,
-                    count(r, "children")?,
-                ))
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok((teams, total))
+        parts.push(format!(
+            "SELECT DISTINCT b.root AS root, o.id AS oid, {st} AS st, \
+             s.progress_milli AS pm, {r} AS r FROM below b \
+             JOIN objective_teams ot ON ot.team_id = b.id \
+             JOIN objectives o ON o.id = ot.objective_id \
+             JOIN cycles cy ON cy.id = o.cycle_id \
+             LEFT JOIN objective_signals s ON s.objective_id = o.id {}",
+            w.sql()
+        ));
     }
+    if no_team {
+        parts.push(format!(
+            "SELECT '{NO_TEAM}' AS root, o.id AS oid, {st} AS st, s.progress_milli AS pm, \
+             {r} AS r FROM {FROM} {} AND NOT EXISTS \
+             (SELECT 1 FROM objective_teams ot WHERE ot.objective_id = o.id)",
+            w.sql()
+        ));
+    }
+    format!(
+        "WITH RECURSIVE {cte}x AS ({}) \
+         SELECT root, st, pm, r, COUNT(*) AS n FROM x GROUP BY root, st, pm, r",
+        parts.join(" UNION ")
+    )
+}
 
-    async fn tree_figures(
+/// The stored `progress_milli` of objectives with no stored progress.
+const NO_PROGRESS: i64 = i64::MIN;
+
+/// One histogram entry: a status (`None`: not evaluated yet), a stored progress and how many
+/// objectives.
+type Bar = (Option<Status>, Option<i64>, u64);
+
+/// A root's figures from its histogram: the objectives by status, and the median progress of
+/// those neither pending nor unevaluated (the mean of the two middle ones), as the live query
+/// computes them.
+fn figures_of(team_id: Option<TeamId>, bars: &[Bar]) -> TreeFigures {
+    let mut statuses: Vec<(Option<Status>, u64)> = vec![];
+    for (st, _, n) in bars {
+        match statuses.iter_mut().find(|(s, _)| s == st) {
+            Some((_, m)) => *m += n,
+            None => statuses.push((*st, *n)),
+        }
+    }
+    let mut progress: Vec<(i64, u64)> = bars
+        .iter()
+        .filter_map(|(st, pm, n)| match (st, pm) {
+            (Some(s), Some(pm)) if !s.is_pending() => Some((*pm, *n)),
+            _ => None,
+        })
+        .collect();
+    progress.sort();
+    let total: u64 = progress.iter().map(|(_, n)| n).sum();
+    let nth = |k: u64| {
+        let mut seen = 0;
+        progress.iter().find_map(|(pm, n)| {
+            seen += n;
+            (seen >= k).then_some(*pm)
+        })
+    };
+    let median_progress_milli = match (nth(total.div_ceil(2)), nth(total / 2 + 1)) {
+        (Some(lo), Some(hi)) if total > 0 => Some((lo + hi) / 2),
+        _ => None,
+    };
+    TreeFigures {
+        team_id,
+        statuses,
+        median_progress_milli,
+    }
+}
+
+impl SqlStore {
+    /// The figures of `teams` (and of no team when `no_team`) counted live, with the reader's
+    /// eyes: one query.
+    async fn live_figures(
         &self,
         scope: &TreeScope,
         teams: &[TeamId],
@@ -356,6 +422,167 @@ impl CompanyTree for SqlStore {
         Ok(out)
     }
 
+    /// The figures of the top-level teams among `teams` (and of no team when `no_team`) from
+    /// the evaluator's stored counts at the widest reach the reader sees whole, with the
+    /// reader's narrower objectives counted live; `None` when the cycle was never counted.
+    /// Returns the figures and the teams it did not cover (not top-level). Three queries.
+    async fn stored_figures(
+        &self,
+        scope: &TreeScope,
+        teams: &[TeamId],
+        no_team: bool,
+    ) -> StoreResult<Option<(Vec<TreeFigures>, Vec<TeamId>)>> {
+        if crate::participation::counted_at(&self.db, "company", &scope.cycle_id)
+            .await?
+            .is_none()
+        {
+            return Ok(None);
+        }
+        let mut tops: Vec<TeamId> = vec![];
+        if !teams.is_empty() {
+            let ids: Vec<Arg> = teams.iter().map(|t| Arg::from(t.as_str())).collect();
+            let sql = format!(
+                "SELECT t.id FROM teams t WHERE t.id IN ({}) AND (t.parent_id IS NULL OR \
+                 NOT EXISTS (SELECT 1 FROM teams up WHERE up.id = t.parent_id))",
+                crate::db::placeholders(1, ids.len())
+            );
+            for r in self.db.fetch_all(&sql, ids).await? {
+                tops.push(TeamId::from_string(r.text("id")?));
+            }
+        }
+        let rest: Vec<TeamId> = teams
+            .iter()
+            .filter(|t| !tops.contains(t))
+            .cloned()
+            .collect();
+        if tops.is_empty() && !no_team {
+            return Ok(Some((vec![], rest)));
+        }
+        let whole = reach_seen_whole(&scope.reader);
+        let mut roots: Vec<String> = tops.iter().map(|t| t.to_string()).collect();
+        if no_team {
+            roots.push(NO_TEAM.to_string());
+        }
+        let mut bars: HashMap<String, Vec<Bar>> = HashMap::new();
+        let mut args = vec![Arg::from(scope.cycle_id.as_str()), Arg::from(whole)];
+        args.extend(roots.iter().map(|r| Arg::from(r.as_str())));
+        let sql = format!(
+            "SELECT root_id, status, progress_milli, objectives FROM company_figure_counts \
+             WHERE cycle_id = $1 AND reach = $2 AND root_id IN ({})",
+            crate::db::placeholders(3, roots.len())
+        );
+        for r in self.db.fetch_all(&sql, args).await? {
+            let st = r.text("status")?;
+            let st = (!st.is_empty())
+                .then(|| Status::from_stored("status", &st))
+                .transpose()?;
+            let pm = Some(r.int("progress_milli")?).filter(|p| *p != NO_PROGRESS);
+            bars.entry(r.text("root_id")?)
+                .or_default()
+                .push((st, pm, count(&r, "objectives")?));
+        }
+        if whole < EVERY_OKR {
+            // The objectives shown more narrowly that the reader may see, live.
+            let mut w = scope_where(scope);
+            let narrower = format!("{} > {}", reach_of("o"), w.arg(whole));
+            w.add(narrower);
+            let sql = histogram_sql(&mut w, &tops, no_team);
+            for r in self.db.fetch_all(&sql, w.args).await? {
+                bars.entry(r.text("root")?).or_default().push((
+                    opt_status(&r, "st")?,
+                    r.opt_int("pm")?,
+                    count(&r, "n")?,
+                ));
+            }
+        }
+        let figures = roots
+            .into_iter()
+            .filter_map(|root| {
+                let b = bars.remove(&root)?;
+                let team_id = (root != NO_TEAM).then(|| TeamId::from_string(root));
+                Some(figures_of(team_id, &b))
+            })
+            .collect();
+        Ok(Some((figures, rest)))
+    }
+}
+
+#[async_trait]
+impl CompanyTree for SqlStore {
+    async fn child_teams(
+        &self,
+        parent: Option<&TeamId>,
+        offset: u64,
+        limit: u32,
+    ) -> StoreResult<(Vec<(TeamId, String, u64)>, u64)> {
+        let mut w = Where::default();
+        match parent {
+            Some(p) => {
+                let p = w.arg(p.as_str());
+                w.add(format!("t.parent_id = {p}"));
+            }
+            // A team whose parent is gone counts as a top-level one.
+            None => w.add(
+                "(t.parent_id IS NULL OR NOT EXISTS \
+                 (SELECT 1 FROM teams up WHERE up.id = t.parent_id))"
+                    .into(),
+            ),
+        }
+        let sql = format!(
+            "SELECT t.id, t.name, \
+             (SELECT COUNT(*) FROM teams c WHERE c.parent_id = t.id) AS children, \
+             COUNT(*) OVER () AS total \
+             FROM teams t {} ORDER BY LOWER(t.name), t.id LIMIT {} OFFSET {}",
+            w.sql(),
+            clamp(limit),
+            offset.min(i64::MAX as u64)
+        );
+        let rows = self.db.fetch_all(&sql, w.args.clone()).await?;
+        let total = match rows.first() {
+            Some(r) => count(r, "total")?,
+            // Past the last page: the window has no row to ride on.
+            None if offset > 0 => {
+                let sql = format!("SELECT COUNT(*) AS n FROM teams t {}", w.sql());
+                self.db
+                    .fetch_optional(&sql, w.args)
+                    .await?
+                    .map(|r| count(&r, "n"))
+                    .transpose()?
+                    .unwrap_or(0)
+            }
+            None => 0,
+        };
+        let teams = rows
+            .iter()
+            .map(|r| {
+                Ok((
+                    TeamId::from_string(r.text("id")?),
+                    r.text("name")?,
+                    count(r, "children")?,
+                ))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok((teams, total))
+    }
+
+    async fn tree_figures(
+        &self,
+        scope: &TreeScope,
+        teams: &[TeamId],
+        no_team: bool,
+    ) -> StoreResult<Vec<TreeFigures>> {
+        if teams.is_empty() && !no_team {
+            return Ok(vec![]);
+        }
+        match self.stored_figures(scope, teams, no_team).await? {
+            Some((mut figures, rest)) => {
+                figures.extend(self.live_figures(scope, &rest, false).await?);
+                Ok(figures)
+            }
+            None => self.live_figures(scope, teams, no_team).await,
+        }
+    }
+
     async fn tree_objectives(
         &self,
         scope: &TreeScope,
@@ -402,5 +629,66 @@ impl CompanyTree for SqlStore {
         let mut ex = self.ex();
         let rows = ex.fetch_all(&sql, w.args).await?;
         Ok((fill_objectives(&mut ex, rows).await?, total))
+    }
+
+    async fn count_company_figures(&self, cycle: &CycleId, at: Timestamp) -> StoreResult<u64> {
+        let scope = TreeScope {
+            reader: Reader::Everyone,
+            cycle_id: cycle.clone(),
+        };
+        let tops: Vec<TeamId> = self
+            .db
+            .fetch_all(
+                "SELECT t.id FROM teams t WHERE t.parent_id IS NULL OR \
+                 NOT EXISTS (SELECT 1 FROM teams up WHERE up.id = t.parent_id)",
+                vec![],
+            )
+            .await?
+            .iter()
+            .map(|r| Ok(TeamId::from_string(r.text("id")?)))
+            .collect::<StoreResult<_>>()?;
+        let mut w = scope_where(&scope);
+        let sql = histogram_sql(&mut w, &tops, true);
+        // Cumulative by reach: a reach counts the objectives shown at most that widely.
+        let mut bars: HashMap<(String, i64, String, i64), i64> = HashMap::new();
+        for r in self.db.fetch_all(&sql, w.args).await? {
+            let root = r.text("root")?;
+            let st = r.opt_text("st")?.unwrap_or_default();
+            let pm = r.opt_int("pm")?.unwrap_or(NO_PROGRESS);
+            let n = r.int("n")?;
+            for reach in r.int("r")?.clamp(0, EVERY_OKR)..=EVERY_OKR {
+                *bars
+                    .entry((root.clone(), reach, st.clone(), pm))
+                    .or_default() += n;
+            }
+        }
+        let stored = bars.len() as u64;
+        let rows = bars.into_iter().map(|((root, reach, st, pm), n)| {
+            vec![
+                Arg::from(cycle.as_str()),
+                Arg::from(root),
+                Arg::from(reach),
+                Arg::from(st),
+                Arg::from(pm),
+                Arg::from(n),
+            ]
+        });
+        let mut tx = self.begin().await?;
+        tx.execute(
+            "DELETE FROM company_figure_counts WHERE cycle_id = $1",
+            vec![Arg::from(cycle.as_str())],
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            30_000,
+            COMPANY_FIGURE_COUNT.name,
+            COMPANY_FIGURE_COUNT.columns,
+            rows,
+        )
+        .await?;
+        crate::participation::record_round(&mut tx, "company", cycle, &at).await?;
+        tx.commit().await?;
+        Ok(stored)
     }
 }

@@ -118,6 +118,14 @@ pub trait HealthFindings: Send + Sync {
         &self,
         objectives: &[ObjectiveId],
     ) -> StoreResult<Vec<StoredFinding>>;
+    /// A page of findings in the same order, after the page's cursor (keyset: the last
+    /// finding's severity, pitfall, OKR and title carried in the cursor, so a page never
+    /// repeats or skips one however deep): one query.
+    async fn health_findings_page(
+        &self,
+        query: &HealthQuery,
+        page: &PageRequest,
+    ) -> StoreResult<Page<StoredFinding>>;
 }
 
 #[async_trait]
@@ -152,6 +160,48 @@ impl HealthFindings for dyn Store {
             .health_findings_about(objectives)
             .await
     }
+    async fn health_findings_page(
+        &self,
+        query: &HealthQuery,
+        page: &PageRequest,
+    ) -> StoreResult<Page<StoredFinding>> {
+        self.as_health_findings()
+            .health_findings_page(query, page)
+            .await
+    }
+}
+
+/// A findings page's cursor, `k:RANK:CODE:OKR_ID:TITLE` (the title in hexadecimal, so the
+/// cursor is safe in a URL whatever the title holds), as `(severity rank, pitfall, OKR id,
+/// title)`.
+fn finding_cursor(page: &PageRequest) -> StoreResult<Option<(i64, String, String, String)>> {
+    let Some(c) = &page.cursor else {
+        return Ok(None);
+    };
+    let rest = c.strip_prefix("k:").ok_or(StoreError::BadCursor)?;
+    let mut parts = rest.splitn(4, ':');
+    let (Some(rank), Some(code), Some(okr), Some(title)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(StoreError::BadCursor);
+    };
+    let rank = rank.parse::<i64>().map_err(|_| StoreError::BadCursor)?;
+    if code.is_empty() || okr.is_empty() || title.len() % 2 != 0 {
+        return Err(StoreError::BadCursor);
+    }
+    let bytes = (0..title.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(title.get(i..i + 2).unwrap_or("-"), 16))
+        .collect::<Result<Vec<u8>, _>>()
+        .map_err(|_| StoreError::BadCursor)?;
+    let title = String::from_utf8(bytes).map_err(|_| StoreError::BadCursor)?;
+    Ok(Some((rank, code.into(), okr.into(), title)))
+}
+
+/// The cursor of a page ending with `f` (severity rank `rank`).
+fn cursor_after(rank: i64, f: &StoredFinding) -> String {
+    let title: String = f.okr_title.bytes().map(|b| format!("{b:02x}")).collect();
+    format!("k:{rank}:{}:{}:{title}", f.code, f.okr.id())
 }
 
 fn severity_spelling(s: Severity) -> (&'static str, i64) {
@@ -206,6 +256,10 @@ fn findings_cte(w: &mut Where, q: &HealthQuery) -> String {
            FROM ov JOIN people p ON p.id = ov.person_id) "
     )
 }
+
+/// The columns a read of `hf` selects.
+const FINDING_COLS: &str = "okr_kind, okr_id, objective_id, code, severity, severity_rank, \
+     okr_title, person_id, message, fix, evaluated_at, person_name, owned";
 
 fn finding_from(r: &Row) -> StoreResult<StoredFinding> {
     let id = r.text("okr_id")?;
@@ -312,8 +366,7 @@ impl HealthFindings for SqlStore {
             w.add(format!("code = {c}"));
         }
         let sql = format!(
-            "{with}SELECT okr_kind, okr_id, objective_id, code, severity, okr_title, person_id, \
-             message, fix, evaluated_at, person_name, owned FROM hf {} \
+            "{with}SELECT {FINDING_COLS} FROM hf {} \
              ORDER BY severity_rank, code, okr_title, okr_id LIMIT {} OFFSET {offset}",
             w.sql(),
             clamp(limit)
@@ -345,5 +398,45 @@ impl HealthFindings for SqlStore {
             }
         }
         Ok(out)
+    async fn health_findings_page(
+        &self,
+        query: &HealthQuery,
+        page: &PageRequest,
+    ) -> StoreResult<Page<StoredFinding>> {
+        let limit = clamp(page.limit);
+        let after = finding_cursor(page)?;
+        let mut w = Where::default();
+        let with = findings_cte(&mut w, query);
+        if let Some(code) = &query.code {
+            let c = w.arg(code.as_str());
+            w.add(format!("code = {c}"));
+        }
+        if let Some((rank, code, okr, title)) = after {
+            let (r, c, t, o) = (w.arg(rank), w.arg(code), w.arg(title), w.arg(okr));
+            w.add(format!(
+                "(severity_rank > {r} OR (severity_rank = {r} AND (code > {c} OR (code = {c} \
+                 AND (okr_title > {t} OR (okr_title = {t} AND okr_id > {o}))))))"
+            ));
+        }
+        let sql = format!(
+            "{with}SELECT {FINDING_COLS} FROM hf {} \
+             ORDER BY severity_rank, code, okr_title, okr_id LIMIT {}",
+            w.sql(),
+            limit + 1
+        );
+        let rows = self.db.fetch_all(&sql, w.args).await?;
+        let mut items = vec![];
+        let mut keys = vec![];
+        for r in &rows {
+            keys.push(r.int("severity_rank")?);
+            items.push(finding_from(r)?);
+        }
+        let mut page = paginate(items, limit, |_| String::new());
+        if page.next_cursor.is_some() {
+            if let (Some(f), Some(rank)) = (page.items.last(), keys.get(limit - 1)) {
+                page.next_cursor = Some(cursor_after(*rank, f));
+            }
+        }
+        Ok(page)
     }
 }

@@ -14,7 +14,7 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
-const MIGRATIONS: [Migration; 29] = [
+const MIGRATIONS: [Migration; 30] = [
     Migration {
         version: 1,
         name: "init",
@@ -188,6 +188,12 @@ const MIGRATIONS: [Migration; 29] = [
         name: "dashboard_figures",
         sqlite: include_str!("../migrations/sqlite/0029_dashboard_figures.sql"),
         postgres: include_str!("../migrations/postgres/0029_dashboard_figures.sql"),
+    },
+    Migration {
+        version: 30,
+        name: "participation_counts",
+        sqlite: include_str!("../migrations/sqlite/0030_participation_counts.sql"),
+        postgres: include_str!("../migrations/postgres/0030_participation_counts.sql"),
     },
 ];
 

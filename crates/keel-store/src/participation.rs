@@ -5,11 +5,110 @@
 //!
 //! Only OKRs the reader may see count (the one visibility predicate, `sql::visibility`): a
 //! private OKR never turns someone into a participant for a reader outside it.
+//!
+//! Counting the whole cycle on each request is too slow at 100,000 people, so the hourly
+//! evaluator counts it (`count_participation`, a slice of people at a time through the
+//! person indexes) and stores each person's counts by how widely the OKRs are shown
+//! (`participation_counts`, migration 30). A reader's figures are the stored counts at the
+//! widest reach they see whole plus, counted live, the narrower OKRs they may see (few: a
+//! person's team and private OKRs); a cycle not yet counted is counted live entirely.
 
-use crate::db::Row;
+use crate::db::{Arg, Row};
+use crate::sql::table::{Insert, Table};
 use crate::sql::*;
 use crate::*;
 use async_trait::async_trait;
+use std::collections::HashMap;
+
+/// The `participation_counts` table: each person's counts in a cycle at a reach.
+pub(crate) const PARTICIPATION_COUNT: Table = Table {
+    name: "participation_counts",
+    columns: &[
+        "cycle_id",
+        "reach",
+        "person_id",
+        "owned_objectives",
+        "owned_key_results",
+        "owned_key_results_under_way",
+        "co_owned",
+        "contributed",
+        "check_ins",
+    ],
+    not_selected: &[],
+    later: &[],
+};
+
+/// The `figure_rounds` table: when each kind of stored figures of a cycle was last counted.
+pub(crate) const FIGURE_ROUND: Table = Table {
+    name: "figure_rounds",
+    columns: &["kind", "cycle_id", "counted_at"],
+    not_selected: &[],
+    later: &[],
+};
+
+/// When the figures of `kind` (`participation`, `company`) of `cycle` were last counted.
+pub(crate) async fn counted_at(
+    db: &crate::db::Db,
+    kind: &str,
+    cycle: &CycleId,
+) -> StoreResult<Option<Timestamp>> {
+    let row = db
+        .fetch_optional(
+            "SELECT counted_at FROM figure_rounds WHERE kind = $1 AND cycle_id = $2",
+            vec![Arg::from(kind), Arg::from(cycle.as_str())],
+        )
+        .await?;
+    row.map(|r| to_ts("counted_at", r.int("counted_at")?))
+        .transpose()
+}
+
+/// Records that the figures of `kind` of `cycle` were counted at `at` (in `tx`).
+pub(crate) async fn record_round(
+    tx: &mut crate::db::Tx,
+    kind: &str,
+    cycle: &CycleId,
+    at: &Timestamp,
+) -> StoreResult<()> {
+    tx.execute(
+        "DELETE FROM figure_rounds WHERE kind = $1 AND cycle_id = $2",
+        vec![Arg::from(kind), Arg::from(cycle.as_str())],
+    )
+    .await?;
+    tx.execute(
+        &Insert(&FIGURE_ROUND).to_string(),
+        vec![
+            Arg::from(kind),
+            Arg::from(cycle.as_str()),
+            Arg::from(ts(at)),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// How many people one slice of the evaluator's count covers (their counts are in memory at
+/// once).
+const COUNT_SLICE: u32 = 2_000;
+
+/// The widest reach stored: every OKR, whatever its visibility.
+pub(crate) const EVERY_OKR: i64 = 2;
+
+/// An objective's visibility as a reach (`o` its alias): public 0, team 1, private 2.
+pub(crate) fn reach_of(o: &str) -> String {
+    format!(
+        "CAST(CASE {o}.visibility WHEN 'public' THEN 0 WHEN 'team' THEN 1 ELSE 2 END AS BIGINT)"
+    )
+}
+
+/// The widest reach `reader` sees whole: every OKR (administrators), every public and team OKR
+/// (those who see every team), or the public ones.
+pub(crate) fn reach_seen_whole(reader: &Reader) -> i64 {
+    match reader {
+        Reader::Everyone => EVERY_OKR,
+        Reader::Audience(a) if a.teams == TeamScope::All => 1,
+        Reader::Audience(_) => 0,
+    }
+}
 
 /// A gap in participation to list people by (`None` in a query: everyone in scope).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +137,10 @@ pub struct ParticipationQuery {
     pub gap: Option<ParticipationGap>,
     /// The owner overload threshold: more owned OKRs than this is overloaded.
     pub overload: u32,
+    /// When the evaluator last counted the cycle (`participation_counted_at`): its stored
+    /// counts are read, with the reader's narrower OKRs counted live. `None`: everything is
+    /// counted live (a cycle not counted yet).
+    pub counted_at: Option<Timestamp>,
 }
 
 /// One active person's part in the cycle.
@@ -132,6 +235,14 @@ pub trait Participation: Send + Sync {
         limit: u32,
     ) -> StoreResult<OwnerLoads>;
 
+    /// When the evaluator last counted the participation of `cycle` (`None`: never): one query.
+    async fn participation_counted_at(&self, cycle: &CycleId) -> StoreResult<Option<Timestamp>>;
+
+    /// Counts everyone's participation in `cycle` at each reach, as the live count does, and
+    /// stores the counts that changed, `COUNT_SLICE` people at a time (a short write per
+    /// slice); then records the round at `at`. Returns how many stored rows changed.
+    async fn count_participation(&self, cycle: &CycleId, at: Timestamp) -> StoreResult<u64>;
+
     /// The cycle's objectives the reader may see that one of `people` owns or owns a key
     /// result of (the ownership map's rows, read for a page of people): for each person, the
     /// first `each` objectives they own and the objectives of the first `each` key results
@@ -178,6 +289,14 @@ impl Participation for dyn Store {
             .owner_loads(query, offset, limit)
             .await
     }
+    async fn participation_counted_at(&self, cycle: &CycleId) -> StoreResult<Option<Timestamp>> {
+        self.as_participation()
+            .participation_counted_at(cycle)
+            .await
+    }
+    async fn count_participation(&self, cycle: &CycleId, at: Timestamp) -> StoreResult<u64> {
+        self.as_participation().count_participation(cycle, at).await
+    }
     async fn objectives_owned_by(
         &self,
         query: &ParticipationQuery,
@@ -206,18 +325,13 @@ fn visible_okrs(w: &mut Where, q: &ParticipationQuery) -> String {
     )
 }
 
-/// The `WITH` clause defining `pp(id, name, title, oo, ko, kd, co, ct, ci)`: each person in
-/// scope with their counts (`kd`: owned key results under way).
-fn people_in_scope(w: &mut Where, q: &ParticipationQuery) -> String {
-    let cycle = w.arg(q.cycle_id.as_str());
-    let visible = match &q.reader {
-        Reader::Everyone => String::new(),
-        Reader::Audience(a) => format!(" AND {}", visible_sql(w, a, "o")),
-    };
-    let mut ctes = vec![
+/// The CTEs `vo`, `vk`, `takes` and `pl(person_id, oo, ko, kd, co, ct, ci)`: each person's
+/// counts over the cycle's objectives that meet `which` (a predicate on `o`, the objective).
+fn counted_live(cycle: &str, which: &str) -> Vec<String> {
+    vec![
         format!(
             "vo(id, owner_id, state) AS (SELECT o.id, o.owner_id, o.state FROM objectives o \
-             WHERE o.deleted_at IS NULL AND o.cycle_id = {cycle}{visible})"
+             WHERE o.deleted_at IS NULL AND o.cycle_id = {cycle}{which})"
         ),
         // Under way (the stored spellings of `ObjectiveState::Draft` and
         // `OwnershipState::Accepted`): nothing is due of a draft or of an owner not yet accepted.
@@ -243,7 +357,31 @@ fn people_in_scope(w: &mut Where, q: &ParticipationQuery) -> String {
         "pl(person_id, oo, ko, kd, co, ct, ci) AS (SELECT person_id, SUM(oo), SUM(ko), \
          SUM(kd), SUM(co), SUM(ct), SUM(ci) FROM takes GROUP BY person_id)"
             .to_string(),
-    ];
+    ]
+}
+
+/// The `WITH` clause defining `pp(id, name, title, oo, ko, kd, co, ct, ci)`: each person in
+/// scope with their counts (`kd`: owned key results under way). Once the cycle is counted
+/// (`counted_at`), the stored counts at the widest reach the reader sees whole, plus the
+/// narrower OKRs the reader may see counted live; before, everything the reader may see, live.
+fn people_in_scope(w: &mut Where, q: &ParticipationQuery) -> String {
+    let cycle = w.arg(q.cycle_id.as_str());
+    let whole = reach_seen_whole(&q.reader);
+    let stored = q.counted_at.is_some();
+    let visible = match &q.reader {
+        Reader::Everyone => String::new(),
+        Reader::Audience(a) => format!(" AND {}", visible_sql(w, a, "o")),
+    };
+    let mut ctes = vec![];
+    let live = !stored || whole < EVERY_OKR;
+    if live {
+        let narrower = if stored {
+            format!(" AND {} > {whole}", reach_of("o"))
+        } else {
+            String::new()
+        };
+        ctes.extend(counted_live(&cycle, &format!("{narrower}{visible}")));
+    }
     let active = w.arg(true);
     let mut scope = format!("p.active = {active}");
     if let Some(t) = &q.team_id {
@@ -266,14 +404,89 @@ fn people_in_scope(w: &mut Where, q: &ParticipationQuery) -> String {
             " AND p.id IN (SELECT person_id FROM team_members WHERE team_id IN (SELECT id FROM led))",
         );
     }
+    let cols = ["oo", "ko", "kd", "co", "ct", "ci"];
+    let (figures, joins) = if stored {
+        let whole = w.arg(whole);
+        let stored_col = |c: &str| match c {
+            "oo" => "owned_objectives",
+            "ko" => "owned_key_results",
+            "kd" => "owned_key_results_under_way",
+            "co" => "co_owned",
+            "ct" => "contributed",
+            _ => "check_ins",
+        };
+        let figures: Vec<String> = cols
+            .iter()
+            .map(|c| {
+                let s = format!("COALESCE(s.{}, 0)", stored_col(c));
+                if live {
+                    format!("{s} + COALESCE(pl.{c}, 0)")
+                } else {
+                    s
+                }
+            })
+            .collect();
+        let mut joins = format!(
+            " LEFT JOIN participation_counts s ON s.cycle_id = {cycle} AND s.reach = {whole} \
+             AND s.person_id = p.id"
+        );
+        if live {
+            joins.push_str(" LEFT JOIN pl ON pl.person_id = p.id");
+        }
+        (figures, joins)
+    } else {
+        (
+            cols.iter()
+                .map(|c| format!("COALESCE(pl.{c}, 0)"))
+                .collect(),
+            " LEFT JOIN pl ON pl.person_id = p.id".to_string(),
+        )
+    };
     ctes.push(format!(
-        "pp(id, name, title, oo, ko, kd, co, ct, ci) AS (SELECT p.id, p.name, p.title, \
-         COALESCE(pl.oo, 0), COALESCE(pl.ko, 0), COALESCE(pl.kd, 0), COALESCE(pl.co, 0), \
-         COALESCE(pl.ct, 0), COALESCE(pl.ci, 0) \
-         FROM people p LEFT JOIN pl ON pl.person_id = p.id WHERE {scope})"
+        "pp(id, name, title, oo, ko, kd, co, ct, ci) AS (SELECT p.id, p.name, p.title, {} \
+         FROM people p{joins} WHERE {scope})",
+        figures.join(", ")
     ));
     format!("WITH RECURSIVE {} ", ctes.join(", "))
 }
+
+/// One slice of the evaluator's count: each person whose id is between `$2` and `$3` and their
+/// counts over the cycle `$1`'s OKRs, by the reach of each OKR (`r`), through the person
+/// indexes (the same takes as `counted_live`, over every OKR).
+fn slice_sql() -> String {
+    let r = reach_of("o");
+    let cycle = "o.deleted_at IS NULL AND o.cycle_id = $1";
+    let kr = "k.deleted_at IS NULL";
+    format!(
+        "WITH takes(person_id, r, oo, ko, kd, co, ct, ci) AS ( \
+           SELECT o.owner_id, {r}, 1, 0, 0, 0, 0, 0 FROM objectives o \
+             WHERE o.owner_id BETWEEN $2 AND $3 AND {cycle} \
+           UNION ALL SELECT k.owner_id, {r}, 0, 1, \
+             CASE WHEN o.state <> 'draft' AND k.ownership_state = 'accepted' THEN 1 ELSE 0 END, \
+             0, 0, 0 FROM key_results k JOIN objectives o ON o.id = k.objective_id \
+             WHERE k.owner_id BETWEEN $2 AND $3 AND {kr} AND {cycle} \
+           UNION ALL SELECT c.person_id, {r}, 0, 0, 0, 1, 0, 0 FROM objective_co_owners c \
+             JOIN objectives o ON o.id = c.objective_id \
+             WHERE c.person_id BETWEEN $2 AND $3 AND {cycle} \
+           UNION ALL SELECT c.person_id, {r}, 0, 0, 0, 1, 0, 0 FROM key_result_co_owners c \
+             JOIN key_results k ON k.id = c.key_result_id JOIN objectives o ON o.id = k.objective_id \
+             WHERE c.person_id BETWEEN $2 AND $3 AND {kr} AND {cycle} \
+           UNION ALL SELECT c.person_id, {r}, 0, 0, 0, 0, 1, 0 FROM objective_contributors c \
+             JOIN objectives o ON o.id = c.objective_id \
+             WHERE c.person_id BETWEEN $2 AND $3 AND {cycle} \
+           UNION ALL SELECT c.person_id, {r}, 0, 0, 0, 0, 1, 0 FROM key_result_contributors c \
+             JOIN key_results k ON k.id = c.key_result_id JOIN objectives o ON o.id = k.objective_id \
+             WHERE c.person_id BETWEEN $2 AND $3 AND {kr} AND {cycle} \
+           UNION ALL SELECT c.author_id, {r}, 0, 0, 0, 0, 0, 1 FROM check_ins c \
+             JOIN key_results k ON k.id = c.key_result_id JOIN objectives o ON o.id = k.objective_id \
+             WHERE c.author_id BETWEEN $2 AND $3 AND c.retracted IS NULL AND {kr} AND {cycle}) \
+         SELECT person_id, r, SUM(oo) AS oo, SUM(ko) AS ko, SUM(kd) AS kd, SUM(co) AS co, \
+           SUM(ct) AS ct, SUM(ci) AS ci FROM takes GROUP BY person_id, r"
+    )
+}
+
+/// A person's six counts, in the table's column order.
+type Counts = [i64; 6];
 
 /// The predicate on `pp` of a gap.
 fn gap_sql(w: &mut Where, gap: ParticipationGap, overload: u32) -> String {
@@ -484,6 +697,141 @@ impl Participation for SqlStore {
             });
         }
         Ok(out)
+    }
+
+    async fn participation_counted_at(&self, cycle: &CycleId) -> StoreResult<Option<Timestamp>> {
+        counted_at(&self.db, "participation", cycle).await
+    }
+
+    async fn count_participation(&self, cycle: &CycleId, at: Timestamp) -> StoreResult<u64> {
+        let count = slice_sql();
+        let mut changed = 0;
+        let mut after: Option<String> = None;
+        loop {
+            // The next slice of people, by id (inactive people too: who is in scope is decided
+            // when the report is read).
+            let (sql, args) = match &after {
+                None => (
+                    format!("SELECT id FROM people ORDER BY id LIMIT {COUNT_SLICE}"),
+                    vec![],
+                ),
+                Some(a) => (
+                    format!("SELECT id FROM people WHERE id > $1 ORDER BY id LIMIT {COUNT_SLICE}"),
+                    vec![Arg::from(a.as_str())],
+                ),
+            };
+            let ids = self.db.fetch_all(&sql, args).await?;
+            let (Some(first), Some(last)) = (ids.first(), ids.last()) else {
+                break;
+            };
+            let (lo, hi) = (first.text("id")?, last.text("id")?);
+            let full = ids.len() == COUNT_SLICE as usize;
+            // Each person's counts by the reach of the OKR, then cumulative: a reach counts the
+            // OKRs shown at most that widely.
+            let mut now: HashMap<(i64, String), Counts> = HashMap::new();
+            let args = || {
+                vec![
+                    Arg::from(cycle.as_str()),
+                    Arg::from(lo.as_str()),
+                    Arg::from(hi.as_str()),
+                ]
+            };
+            for r in self.db.fetch_all(&count, args()).await? {
+                let person = r.text("person_id")?;
+                let at_reach = r.int("r")?.clamp(0, EVERY_OKR);
+                let got = [
+                    r.int("oo")?,
+                    r.int("ko")?,
+                    r.int("kd")?,
+                    r.int("co")?,
+                    r.int("ct")?,
+                    r.int("ci")?,
+                ];
+                for reach in at_reach..=EVERY_OKR {
+                    let c = now.entry((reach, person.clone())).or_default();
+                    for (sum, n) in c.iter_mut().zip(got) {
+                        *sum += n;
+                    }
+                }
+            }
+            let before: HashMap<(i64, String), Counts> = self
+                .db
+                .fetch_all(
+                    "SELECT reach, person_id, owned_objectives, owned_key_results, \
+                     owned_key_results_under_way, co_owned, contributed, check_ins \
+                     FROM participation_counts WHERE cycle_id = $1 \
+                     AND person_id BETWEEN $2 AND $3",
+                    args(),
+                )
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok((
+                        (r.int("reach")?, r.text("person_id")?),
+                        [
+                            r.int("owned_objectives")?,
+                            r.int("owned_key_results")?,
+                            r.int("owned_key_results_under_way")?,
+                            r.int("co_owned")?,
+                            r.int("contributed")?,
+                            r.int("check_ins")?,
+                        ],
+                    ))
+                })
+                .collect::<StoreResult<_>>()?;
+            let gone: Vec<&(i64, String)> = before
+                .iter()
+                .filter(|(k, c)| now.get(*k) != Some(*c))
+                .map(|(k, _)| k)
+                .collect();
+            let new: Vec<(&(i64, String), &Counts)> = now
+                .iter()
+                .filter(|(k, c)| before.get(*k) != Some(*c))
+                .collect();
+            if !gone.is_empty() || !new.is_empty() {
+                changed += new.len().max(gone.len()) as u64;
+                let mut tx = self.begin().await?;
+                for (reach, person) in gone {
+                    tx.execute(
+                        "DELETE FROM participation_counts WHERE cycle_id = $1 AND reach = $2 \
+                         AND person_id = $3",
+                        vec![
+                            Arg::from(cycle.as_str()),
+                            Arg::from(*reach),
+                            Arg::from(person.as_str()),
+                        ],
+                    )
+                    .await?;
+                }
+                let mut rows: Vec<Vec<Arg>> = Vec::with_capacity(new.len());
+                for ((reach, person), c) in new {
+                    let mut row = vec![
+                        Arg::from(cycle.as_str()),
+                        Arg::from(*reach),
+                        Arg::from(person.as_str()),
+                    ];
+                    row.extend(c.iter().map(|n| Arg::from(*n)));
+                    rows.push(row);
+                }
+                insert_rows(
+                    &mut tx,
+                    30_000,
+                    PARTICIPATION_COUNT.name,
+                    PARTICIPATION_COUNT.columns,
+                    rows,
+                )
+                .await?;
+                tx.commit().await?;
+            }
+            if !full {
+                break;
+            }
+            after = Some(hi);
+        }
+        let mut tx = self.begin().await?;
+        record_round(&mut tx, "participation", cycle, &at).await?;
+        tx.commit().await?;
+        Ok(changed)
     }
 
     async fn objectives_owned_by(

@@ -428,7 +428,9 @@ pub struct HealthQuery {
 }
 
 /// The ownership health check over a cycle: the known pitfalls of OKR ownership, each with a stable code, a
-/// severity, the OKR, the person and a one-line fix. It covers the OKRs you may see. Readers who
+/// severity, the OKR, the person and a one-line fix. It covers the OKRs you may see. The check
+/// runs every hour: the findings are those of its last run (`evaluated_at`; owners' overload is
+/// counted now), so a fix shows after the next run. Readers who
 /// may read people's participation also get `people`: those who own, co-own or contribute to
 /// nothing in the cycle (within a team lead's teams, for a team lead). The findings come a page
 /// at a time (`limit`, `cursor`, `next_cursor`); `counts` cover them all.
@@ -446,8 +448,7 @@ async fn health_check(
         .ok_or_else(|| ApiError::invalid("cycle_id", "is required"))?;
     let page = crate::extract::page_request(q.limit.as_deref(), q.cursor.as_deref())?;
     let cycle = CycleId::from_string(cycle);
-    let mut report = health::for_cycle(s.store(), &Viewer::of(&caller.person), &cycle).await?;
-    health::page_findings(&mut report, &page)?;
-    report.people = health::people_findings(s.store(), &caller, &cycle).await?;
-    Ok(Json(report))
+    Ok(Json(
+        health::stored_report(s.store(), &caller, &cycle, &page).await?,
+    ))
 }

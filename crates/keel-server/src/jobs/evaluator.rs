@@ -6,7 +6,7 @@
 //!
 //! Each round also runs the ownership health check a batch of objectives at a time and stores
 //! its findings (`health_findings`), which the health page reads instead of checking the whole
-//! cycle on each request.
+//! cycle on each request, and counts the stored figures (`stored_figures`).
 //!
 //! After the batches it counts the dashboards' figures per cycle (`dashboard_figures`).
 //!
@@ -110,6 +110,7 @@ pub async fn evaluate(
         evaluate_batch(store, now, &known, &health, &batch, &mut result).await?;
     }
     dashboard_figures::record(store, now).await?;
+    super::stored_figures::count(store, now).await?;
     Ok(result)
 }
 

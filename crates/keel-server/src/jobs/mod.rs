@@ -16,6 +16,7 @@ pub mod ownership_reminders;
 pub mod pull_sources;
 mod reminder_mail;
 pub mod score_reminders;
+pub mod stored_figures;
 
 pub use metrics::JobMetrics;
 

@@ -2,12 +2,16 @@
 //! API, `keel lint` and the web UI alike; and the health page, which links each finding to the
 //! objective page that fixes it.
 //!
-//! The API and `keel lint` check the cycle now (`for_cycle`). The health page reads what the
-//! hourly evaluator found with the same check (`check_okrs`, a batch of objectives at a time,
-//! stored in `health_findings`), counted by pitfall and paged by the database with the reader's
-//! eyes, and says when: at 100,000 people checking the whole cycle on each page view is too
-//! slow. Owners' overload, which counts OKRs across objectives, is counted live from the OKRs
-//! the reader may see.
+//! The health page and `GET /api/v1/health` read what the hourly evaluator found with the check
+//! (`check_okrs`, a batch of objectives at a time, stored in `health_findings`), counted by
+//! pitfall and paged by the database with the reader's eyes, and say when: at 100,000 people
+//! checking the whole cycle on each request is too slow. Owners' overload, which counts OKRs
+//! across objectives, is counted live from the OKRs the reader may see.
+//!
+//! `keel lint` (an operator's command, run now and then) checks the cycle now (`for_cycle`), a
+//! batch of objectives at a time as the evaluator does: what costs memory at 100,000 people is
+//! the check's input (every objective, key result and check-in of the cycle), so only a batch
+//! of it is held at once; the findings themselves are kept to print them sorted.
 
 use super::lists::{cycles, pick_cycle};
 use crate::access;
@@ -45,6 +49,9 @@ pub struct HealthReport {
     /// read people's participation (`GET /api/v1/reports/participation`) and within their
     /// reach; empty for everyone else and when there is nothing to say.
     pub people: Vec<PeopleFinding>,
+    /// When the hourly check found the findings listed (owners' overload is counted now);
+    /// null before its first run.
+    pub evaluated_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// A finding about people rather than one OKR, with its fix.
@@ -98,8 +105,10 @@ pub async fn people_findings(
     }])
 }
 
-/// Runs the check over every objective and key result of the cycle that `viewer` may see (the
-/// findings, and so the counts, never reveal an OKR the viewer could not open).
+/// Runs the check now over every objective and key result of the cycle that `viewer` may see
+/// (the findings, and so the counts, never reveal an OKR the viewer could not open), a batch of
+/// 500 objectives at a time (their key results and check-ins in memory only while their batch
+/// is checked); owners' overload, which spans batches, is counted over all of them.
 pub async fn for_cycle(
     store: &dyn Store,
     viewer: &Viewer,
@@ -109,7 +118,11 @@ pub async fn for_cycle(
         ApiError::invalid("cycle_id", format!("no cycle has the id '{cycle_id}'"))
     })?;
     let settings = store.settings().await?;
-    let mut objectives = vec![];
+    let requests = pending_requests(store).await?;
+    let mut findings = vec![];
+    // Each owner's count, and the first objective and key result they own (the overload
+    // finding is about the first objective, else the first key result, as the check words it).
+    let mut owners: HashMap<PersonId, Owned> = HashMap::new();
     let mut page = PageRequest {
         limit: 500,
         cursor: None,
@@ -124,46 +137,67 @@ pub async fn for_cycle(
                 &page,
             )
             .await?;
-        objectives.extend(p.items);
+        let objectives = p.items;
+        let ids: Vec<ObjectiveId> = objectives.iter().map(|o| o.id.clone()).collect();
+        let key_results = if ids.is_empty() {
+            vec![]
+        } else {
+            store.key_results_of(&ids).await?
+        };
+        for o in &objectives {
+            let e = owners.entry(o.owner_id.clone()).or_default();
+            e.0 += 1;
+            e.1.get_or_insert_with(|| (OkrRef::Objective(o.id.clone()), o.title.clone()));
+        }
+        for k in &key_results {
+            let e = owners.entry(k.owner_id.clone()).or_default();
+            e.0 += 1;
+            e.2.get_or_insert_with(|| (OkrRef::KeyResult(k.id.clone()), k.title.clone()));
+        }
+        let okr_ids: HashSet<&str> = objectives
+            .iter()
+            .map(|o| o.id.as_str())
+            .chain(key_results.iter().map(|k| k.id.as_str()))
+            .collect();
+        let batch_requests: Vec<OwnershipRequest> = requests
+            .iter()
+            .filter(|r| okr_ids.contains(r.okr.id()))
+            .cloned()
+            .collect();
+        // Stale is the status's own verdict (one definition, `rhythm::is_stale`).
+        let assessor =
+            crate::services::rhythm::Assessor::load(store, &objectives, &key_results).await?;
+        let stale = stale_of(&assessor, &objectives, &key_results);
+        findings.extend(
+            check_okrs(
+                store,
+                settings.health,
+                &objectives,
+                &key_results,
+                &batch_requests,
+                &stale,
+            )
+            .await?
+            .into_iter()
+            .filter(|f| f.code != keel_store::OWNER_OVERLOAD),
+        );
         match p.next_cursor {
             Some(c) => page.cursor = Some(c),
             None => break,
         }
     }
-    let ids: Vec<ObjectiveId> = objectives.iter().map(|o| o.id.clone()).collect();
-    let key_results = if ids.is_empty() {
-        vec![]
-    } else {
-        store.key_results_of(&ids).await?
-    };
-
-    let okr_ids: HashSet<&str> = objectives
-        .iter()
-        .map(|o| o.id.as_str())
-        .chain(key_results.iter().map(|k| k.id.as_str()))
-        .collect();
-    let requests: Vec<OwnershipRequest> = pending_requests(store)
-        .await?
-        .into_iter()
-        .filter(|r| okr_ids.contains(r.okr.id()))
-        .collect();
-    // Stale is the status's own verdict (one definition, `rhythm::is_stale`).
-    let assessor =
-        crate::services::rhythm::Assessor::load(store, &objectives, &key_results).await?;
-    let stale = stale_of(&assessor, &objectives, &key_results);
-    let findings = check_okrs(
-        store,
-        settings.health,
-        &objectives,
-        &key_results,
-        &requests,
-        &stale,
-    )
-    .await?;
+    findings.extend(overloads(store, owners, settings.health.owner_overload).await?);
+    findings.sort_by(|a, b| {
+        a.severity
+            .cmp(&b.severity)
+            .then(a.code.cmp(b.code))
+            .then(a.okr_title.cmp(&b.okr_title))
+    });
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
     Ok(HealthReport {
         next_cursor: None,
         people: vec![],
+        evaluated_at: Some(chrono::Utc::now()),
         counts: HealthCounts {
             error: count(Severity::Error),
             warning: count(Severity::Warning),
@@ -171,6 +205,97 @@ pub async fn for_cycle(
         },
         cycle,
         findings,
+    })
+}
+
+/// What an owner owns in a cycle, for the overload finding: how many objectives and key
+/// results, and the first objective and the first key result (with their titles).
+type Owned = (u32, Option<(OkrRef, String)>, Option<(OkrRef, String)>);
+
+/// The owners' overload findings of a whole cycle from each owner's count and first objective
+/// and key result (worded as the check words them; their names read in one query).
+async fn overloads(
+    store: &dyn Store,
+    owners: HashMap<PersonId, Owned>,
+    limit: u32,
+) -> ApiResult<Vec<Finding>> {
+    let mut over: Vec<(PersonId, u32, (OkrRef, String))> = owners
+        .into_iter()
+        .filter(|(_, (n, _, _))| *n > limit)
+        .filter_map(|(p, (n, o, k))| Some((p, n, o.or(k)?)))
+        .collect();
+    over.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let ids: Vec<PersonId> = over.iter().map(|(p, _, _)| p.clone()).collect();
+    let names: HashMap<PersonId, String> = store
+        .people_by_ids(&ids)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect();
+    Ok(over
+        .into_iter()
+        .map(|(person, n, (okr, okr_title))| Finding {
+            code: "owner_overload",
+            severity: Severity::Warning,
+            okr,
+            okr_title,
+            message: health::overload_message(
+                names.get(&person).map(String::as_str).unwrap_or_default(),
+                i64::from(n),
+                limit,
+            ),
+            fix: health::OVERLOAD_FIX.into(),
+            person_id: Some(person),
+        })
+        .collect())
+}
+
+/// The health report of `GET /api/v1/health`: the findings the hourly evaluator stored for the
+/// cycle, with the reader's eyes (owners' overload counted now from the OKRs they may see),
+/// counted over all of them and listed a page at a time (keyset), with when they were found
+/// and, for those who may read participation, the people without OKRs. A constant number of
+/// queries whatever the organisation's size.
+pub async fn stored_report(
+    store: &dyn Store,
+    caller: &Caller,
+    cycle_id: &CycleId,
+    page: &PageRequest,
+) -> ApiResult<HealthReport> {
+    let cycle = store.cycle(cycle_id).await?.ok_or_else(|| {
+        ApiError::invalid("cycle_id", format!("no cycle has the id '{cycle_id}'"))
+    })?;
+    let overload = store.settings().await?.health.owner_overload;
+    let query = keel_store::HealthQuery {
+        reader: keel_store::Reader::of(Viewer::of(&caller.person).audience()),
+        cycle_id: cycle.id.clone(),
+        code: None,
+        overload,
+    };
+    let counts = store.health_counts(&query).await?;
+    let last_round = store.last_finished(crate::jobs::EVALUATE).await?;
+    let sum = |s: Severity| {
+        pitfalls(&counts.pitfalls)
+            .iter()
+            .filter(|p| p.severity == s)
+            .map(|p| p.count)
+            .sum()
+    };
+    let found = store.health_findings_page(&query, page).await?;
+    Ok(HealthReport {
+        counts: HealthCounts {
+            error: sum(Severity::Error),
+            warning: sum(Severity::Warning),
+            info: sum(Severity::Info),
+        },
+        findings: found
+            .items
+            .into_iter()
+            .filter_map(|f| finding_of(f, overload))
+            .collect(),
+        next_cursor: found.next_cursor,
+        people: people_findings(store, caller, &cycle.id).await?,
+        evaluated_at: counts.evaluated_at.max(last_round),
+        cycle,
     })
 }
 
@@ -259,31 +384,6 @@ pub async fn check_okrs(
         requests,
         stale,
     }))
-}
-
-/// Keeps one page of the report's findings (the API's list), the cursor being how many came
-/// before: `o:N`.
-pub fn page_findings(report: &mut HealthReport, page: &PageRequest) -> ApiResult<()> {
-    let total = report.findings.len();
-    let skip = match page.cursor.as_deref() {
-        None => 0,
-        Some(c) => c
-            .strip_prefix("o:")
-            .and_then(|n| n.parse::<usize>().ok())
-            .filter(|n| *n <= total)
-            .ok_or_else(|| {
-                ApiError::invalid("cursor", "not a cursor from a previous page of this list")
-            })?,
-    };
-    let all = std::mem::take(&mut report.findings);
-    report.findings = all
-        .into_iter()
-        .skip(skip)
-        .take(page.limit as usize)
-        .collect();
-    let next = skip + report.findings.len();
-    report.next_cursor = (next < total).then(|| format!("o:{next}"));
-    Ok(())
 }
 
 // ---------------------------------------------------------------- the health page

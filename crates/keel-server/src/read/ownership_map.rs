@@ -117,6 +117,7 @@ pub async fn ownership_map(
         led_by: None,
         gap: None,
         overload: threshold,
+        counted_at: None,
     };
     let offset = (page - 1) * u64::from(PEOPLE_PER_PAGE);
     let loads = store.owner_loads(&query, offset, PEOPLE_PER_PAGE).await?;

@@ -5,7 +5,9 @@
 //! its CSV and the page `/reports/participation`.
 //!
 //! Counted by the database (`keel_store::Participation`) so that it costs the same few queries at
-//! 100,000 people: the list is a page of people, the summary one aggregate. Only OKRs the reader
+//! 100,000 people: the list is a page of people, the summary one aggregate over the counts the
+//! hourly evaluator stored (`counted_at` says when; the reader's own team and private OKRs are
+//! added live). Only OKRs the reader
 //! may see count, so a private OKR never makes someone a participant in a reader's eyes. Who may
 //! read it at all is `access::read_participation`.
 
@@ -138,6 +140,10 @@ pub struct ParticipationReport {
     /// `health.owner_overload`).
     pub overload: u32,
     pub totals: ParticipationTotals,
+    /// When the hourly evaluator counted the cycle's OKRs for these figures (the team and
+    /// private OKRs only you may see are counted as of now); null until its first round, when
+    /// everything is counted now.
+    pub counted_at: Option<chrono::DateTime<chrono::Utc>>,
     /// People by name.
     pub items: Vec<ParticipationLine>,
     /// Pass as `cursor` to get the next page; null on the last page.
@@ -184,6 +190,7 @@ pub async fn prepare(
         return Ok(None);
     };
     let overload = store.settings().await?.health.owner_overload;
+    let counted_at = store.participation_counted_at(&cycle.id).await?;
     let query = ParticipationQuery {
         reader: keel_store::Reader::of(Viewer::of(&caller.person).audience()),
         cycle_id: cycle.id.clone(),
@@ -194,6 +201,7 @@ pub async fn prepare(
         },
         gap,
         overload,
+        counted_at,
     };
     Ok(Some(Prepared {
         cycle,
@@ -233,6 +241,7 @@ pub async fn page(
         team_id: prepared.team.as_ref().map(|t| t.id.clone()),
         overload,
         totals: totals.into(),
+        counted_at: prepared.query.counted_at,
         items: items
             .into_iter()
             .map(|p| ParticipationLine::of(p, overload))

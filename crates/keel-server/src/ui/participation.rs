@@ -131,6 +131,8 @@ struct ParticipationPage {
     /// The cycle shown, if any.
     cycle_name: String,
     overload: u32,
+    /// When the figures were counted, in words.
+    freshness: String,
     figures: Vec<Figure>,
     /// What the list shows, in words.
     listing: String,
@@ -181,6 +183,20 @@ fn figures(q: &ReportQuery, cycle_id: &str, t: &ParticipationTotals, overload: u
             warn: t.overloaded > 0,
         },
     ]
+}
+
+/// When the figures were counted, in words: the evaluator counts them every hour.
+fn freshness(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    match at {
+        Some(at) => format!(
+            "Counted as of {} (every hour); team and private OKRs only you may see are \
+             counted now.",
+            super::format::when(at)
+        ),
+        None => {
+            "Counted now: from the next hourly count on, the figures are as of that count.".into()
+        }
+    }
 }
 
 /// "People 51 to 100 of 4,210." (or where the list ends when the page is past it).
@@ -255,6 +271,7 @@ pub async fn page(
         error: None,
         cycle_name: String::new(),
         overload: 0,
+        freshness: String::new(),
         figures: vec![],
         listing: String::new(),
         rows: vec![],
@@ -291,6 +308,7 @@ pub async fn page(
             page.cycles = cycle_choices(&prepared.cycles, Some(&prepared.cycle));
             page.cycle_name = prepared.cycle.name.clone();
             page.overload = report.overload;
+            page.freshness = freshness(report.counted_at);
             page.figures = figures(&q, &cycle_id, &report.totals, report.overload);
             let gap = q.gap.as_deref().filter(|g| !g.is_empty());
             page.listing = match gap {

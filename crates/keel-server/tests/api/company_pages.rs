@@ -308,6 +308,30 @@ async fn company_tree(app: TestApp) {
     let his_platform = sam.page(&format!("/company?team_id={}", o.platform)).await;
     absent(&his_platform, "Secret platform rewrite");
 
+    // The company's own figure and the objectives of no team are read from the evaluator's
+    // stored counts (the reader's narrower objectives added live): the same figures as counting
+    // them all live, for the administrator (every objective stored), a champion (public and team
+    // stored, the private one live) and Sam (public stored, the rest live).
+    let champion = app.person_with_roles("Cleo Champion", &["champion"]).await;
+    let cleo = Browser::signed_in(&app, &champion.0, "cleo.champion@keel.test").await;
+    let figures = |page: &Page| {
+        (
+            page.text(".node-company > summary"),
+            page.texts(".node-department > summary"),
+            page.html().contains("Learn Rust properly"),
+        )
+    };
+    let mut stored = vec![];
+    for who in [&b, &cleo, &sam] {
+        stored.push(figures(&who.page("/company").await));
+    }
+    assert!(stored[1].0.contains("2 objectives"), "{:?}", stored[1]);
+    app.forget_stored_figures().await;
+    for (who, before) in [&b, &cleo, &sam].into_iter().zip(&stored) {
+        assert_eq!(&figures(&who.page("/company").await), before);
+    }
+    evaluate(&app).await;
+
     // Filters, and bad ones: 422, the message next to the filter, no tree.
     tree_filters(&b, &o).await;
 }

@@ -72,6 +72,22 @@ impl TestApp {
         assert_eq!(n, 1, "an override to move");
     }
 
+    /// Forgets when the evaluator counted its stored figures (participation, the company's
+    /// first figures), so the pages count them live until its next round: for tests comparing
+    /// the stored figures with the live ones.
+    pub async fn forget_stored_figures(&self) {
+        let sql = "DELETE FROM figure_rounds";
+        if let Some(url) = self.postgres_url() {
+            let pool = sqlx::PgPool::connect(url).await.unwrap();
+            sqlx::query(sql).execute(&pool).await.unwrap();
+            pool.close().await;
+            return;
+        }
+        let dir = self._dir.as_ref().expect("a SQLite or PostgreSQL test app");
+        let conn = rusqlite::Connection::open(dir.0.join("keel.db")).unwrap();
+        conn.execute(sql, []).unwrap();
+    }
+
     pub async fn backdate_objective(&self, objective_id: &str, days: i64) {
         let by = days * 86_400 * 1_000_000;
         if let Some(url) = self.postgres_url() {

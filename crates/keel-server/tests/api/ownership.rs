@@ -294,6 +294,8 @@ async fn each_owner_sees_what_waits_for_them(app: &TestApp, c: &AssociatesObject
     .await;
     assert_eq!(vp_owns["owns"].as_array().unwrap().len(), 1);
     assert_eq!(vp_owns["owns"][0]["okr"]["kind"], "key_result");
+    // The findings are the hourly check's: run it now.
+    app.evaluate_now().await;
     let report = ok(
         app.get(&format!("/api/v1/health?cycle_id={cycle}")).await,
         200,
@@ -374,6 +376,8 @@ async fn cto_owns_activation(app: &TestApp) -> FarOwner {
     )
     .await;
 
+    // The findings are the hourly check's: run it now.
+    app.evaluate_now().await;
     let report = ok(
         app.get(&format!("/api/v1/health?cycle_id={cycle}")).await,
         200,
@@ -471,6 +475,8 @@ async fn the_pm_takes_over_with_the_cto_as_sponsor(app: &TestApp, c: &FarOwner) 
         "the new owner left the contributors on accepting"
     );
 
+    // The findings are the hourly check's: run it now.
+    app.evaluate_now().await;
     let report = ok(
         app.get(&format!("/api/v1/health?cycle_id={cycle}")).await,
         200,
@@ -652,6 +658,8 @@ async fn forced_ownership_never_becomes_active() {
         )
         .await;
     assert_problem(r, StatusCode::CONFLICT, Some("state")).await;
+    // The findings are the hourly check's: run it now.
+    app.evaluate_now().await;
     let report = ok(
         app.get(&format!("/api/v1/health?cycle_id={cycle}")).await,
         200,
@@ -675,6 +683,8 @@ async fn forced_ownership_never_becomes_active() {
     )
     .await;
     assert_eq!(proposal["state"], "pending");
+    // The findings are the hourly check's: run it now.
+    app.evaluate_now().await;
     let report = ok(
         app.get(&format!("/api/v1/health?cycle_id={cycle}")).await,
         200,
@@ -705,6 +715,8 @@ async fn forced_ownership_never_becomes_active() {
         .propose_ownership(&keel_store::WriteCtx::default(), &old, current.version)
         .await
         .unwrap();
+    // The findings are the hourly check's: run it now.
+    app.evaluate_now().await;
     let report = ok(
         app.get(&format!("/api/v1/health?cycle_id={cycle}")).await,
         200,
@@ -792,6 +804,8 @@ async fn a_team_is_never_an_owner_and_co_owners_follow_the_policy() {
         shared["owner"]["name"], "Tess Writer",
         "one of them stays accountable"
     );
+    // The findings are the hourly check's: run it now.
+    app.evaluate_now().await;
     let report = ok(
         app.get(&format!("/api/v1/health?cycle_id={cycle}")).await,
         200,
@@ -817,6 +831,7 @@ async fn health_findings_are_paginated(app: TestApp) {
         )
         .await;
     }
+    app.evaluate_now().await;
     let all = ok(
         app.get(&format!("/api/v1/health?cycle_id={cycle}&limit=500"))
             .await,
@@ -825,6 +840,7 @@ async fn health_findings_are_paginated(app: TestApp) {
     .await;
     let every: Vec<serde_json::Value> = all["findings"].as_array().unwrap().clone();
     assert!(every.len() >= 5, "{all}");
+    assert!(all["evaluated_at"].is_string(), "says when: {all}");
     assert!(all["next_cursor"].is_null(), "{all}");
     let mut paged = vec![];
     let mut cursor = String::new();

@@ -38,6 +38,8 @@ struct World {
     pat: String,
     quinn: String,
     rita: String,
+    /// Rita's token (she checks in in some tests).
+    rita_token: String,
     eve: String,
     uma: String,
     lea: (String, String),
@@ -214,6 +216,7 @@ async fn world(app: TestApp) -> World {
         pat,
         quinn,
         rita: rita.0,
+        rita_token: rita.1,
         eve,
         lea,
         hr,
@@ -600,6 +603,135 @@ async fn participation_page_pages_through_people(w: World) {
     assert!(bad.text("[role=alert]").contains("page"), "{}", bad.html());
 }
 
+/// Once the hourly evaluator has counted the cycle, every reader's report is read from its
+/// stored counts (at the widest reach the reader sees whole) plus the narrower OKRs the reader
+/// may see, counted live: the same lines and totals as counting everything live, for the
+/// administrator (every OKR stored), a champion (public and team OKRs stored, private ones
+/// live), HR and a team lead (public stored, team and private live). The report says when it
+/// was counted; a check-in after the count shows at the next one.
+async fn participation_reads_the_evaluators_counts(w: World) {
+    let app = &w.app;
+    let champion = app.person_with_roles("Cleo Champion", &["champion"]).await;
+    // A team OKR of Ops (Sam's, Pat contributing): seen whole by champions, by Pat through its
+    // circle, and by neither HR nor Lea.
+    let sam_ops = id(&app
+        .create(
+            "/api/v1/objectives",
+            json!({"title": "Ops backlog", "cycle_id": w.cycle, "visibility": "team", "team_ids": [w.ops], "contributor_ids": [w.pat], "state": "active"}),
+        )
+        .await);
+    app.create(
+        &format!("/api/v1/objectives/{sam_ops}/key-results"),
+        json!({"title": "Tickets closed", "kind": "increase", "start": 0, "target": 10, "owner_id": w.uma}),
+    )
+    .await;
+    let path = format!("/api/v1/reports/participation?cycle_id={}", w.cycle);
+    let readers = [
+        ("administrator", app.token.clone()),
+        ("champion", champion.1.clone()),
+        ("hr", w.hr.1.clone()),
+        ("lead", w.lea.1.clone()),
+    ];
+    let first = app.get(&format!("{path}&limit=1")).await;
+    let body: Value = first.json().await.unwrap();
+    assert!(body["counted_at"].is_null(), "not counted yet: {body}");
+    let mut live = vec![];
+    for (_, token) in &readers {
+        live.push(walk(app, token, &path, 3).await);
+    }
+    // The champion sees the team OKR (Pat contributes, Uma owns its key result); HR does not.
+    let (champ_items, _) = &live[1];
+    assert_eq!(line(champ_items, &w.pat)["contributed"], 2);
+    assert_eq!(line(&live[2].0, &w.pat)["contributed"], 1);
+    assert_eq!(line(&live[0].0, &w.quinn)["contributed"], 1);
+    assert_eq!(line(champ_items, &w.quinn)["contributed"], 0);
+
+    app.evaluate_now().await;
+    let body: Value = app
+        .get(&format!("{path}&limit=1"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(body["counted_at"].is_string(), "counted: {body}");
+    for ((who, token), before) in readers.iter().zip(&live) {
+        let after = walk(app, token, &path, 3).await;
+        assert_eq!(
+            &after, before,
+            "{who}: stored counts read as the live count"
+        );
+    }
+    // The page says when.
+    let hr = Browser::signed_in(app, &w.hr.0, "hana.hr@keel.test").await;
+    let page = hr
+        .page(&format!("/reports/participation?cycle_id={}", w.cycle))
+        .await;
+    assert!(
+        page.text("[data-freshness]").starts_with("Counted as of "),
+        "{}",
+        page.text("[data-freshness]")
+    );
+
+    // Rita checks in after the count: the report shows her check-in after the next count.
+    let rita_kr = {
+        let (items, _) = walk(
+            app,
+            &app.token,
+            &format!(
+                "/api/v1/objectives?cycle_id={}&owner_id={}",
+                w.cycle, w.rita
+            ),
+            50,
+        )
+        .await;
+        let o = id(&items[0]);
+        let full: Value = app
+            .get(&format!("/api/v1/objectives/{o}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        full["key_results"][0]["id"].as_str().unwrap().to_string()
+    };
+    create_as(
+        app,
+        &w.rita_token,
+        &format!("/api/v1/key-results/{rita_kr}/check-ins"),
+        json!({"value": 20, "confidence": 5}),
+    )
+    .await;
+    let (items, _) = walk(app, &w.hr.1, &path, 50).await;
+    assert_eq!(
+        line(&items, &w.rita)["without_check_in"],
+        true,
+        "as counted"
+    );
+    app.evaluate_now().await;
+    let (items, totals) = walk(app, &w.hr.1, &path, 50).await;
+    assert_eq!(line(&items, &w.rita)["without_check_in"], false);
+    assert_eq!(line(&items, &w.rita)["check_ins"], 1);
+    assert_eq!(totals_map(&totals), totals_of(&items));
+    // A private objective counted at the next round, with HR outside it: the administrator's
+    // report counts it, HR's never.
+    let secret = id(&app
+        .create(
+            "/api/v1/objectives",
+            json!({"title": "Secret plan", "cycle_id": w.cycle, "visibility": "private", "contributor_ids": [w.eve]}),
+        )
+        .await);
+    assert!(!secret.is_empty());
+    app.evaluate_now().await;
+    let (items, _) = walk(app, &app.token, &path, 50).await;
+    assert_eq!(line(&items, &w.eve)["without_okrs"], false);
+    let (items, _) = walk(app, &w.hr.1, &path, 50).await;
+    assert_eq!(
+        line(&items, &w.eve)["without_okrs"],
+        true,
+        "private: not HR's"
+    );
+    assert_eq!(line(&items, &w.eve)["contributed"], 0);
+}
+
 async fn participation_refuses_bad_input(w: World) {
     let app = &w.app;
     let base = "/api/v1/reports/participation";
@@ -746,6 +878,7 @@ async fn financial_report_for_finance(w: World) {
 
 async fn health_finds_people_without_okrs(w: World) {
     let app = &w.app;
+    app.evaluate_now().await;
     let health = json_of(app, &format!("/api/v1/health?cycle_id={}", w.cycle)).await;
     let (items, _) = walk(
         app,
@@ -1078,6 +1211,7 @@ both! {
     participation_csv => participation_exports_csv;
     participation_page => participation_page_figures_equal_the_api_list;
     participation_paging => participation_page_pages_through_people;
+    participation_stored => participation_reads_the_evaluators_counts;
     participation_bad_input => participation_refuses_bad_input;
     financial => financial_report_for_finance;
     health_people => health_finds_people_without_okrs;

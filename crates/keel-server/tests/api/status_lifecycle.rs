@@ -300,6 +300,7 @@ async fn the_health_check_and_the_status_agree_on_stale() {
     check_in_as(&app, &app.token, &krs[1], 5.0, 8, &days_ago(20)).await;
     assert_ne!(kr_json(&app, &krs[0]).await["status"], "stale");
     assert_eq!(kr_json(&app, &krs[1]).await["status"], "stale");
+    app.evaluate_now().await;
     let report = json_of(&app, &format!("/api/v1/health?cycle_id={cycle}")).await;
     let stale_for: Vec<String> = report["findings"]
         .as_array()

@@ -400,6 +400,7 @@ async fn views_requests_and_health_cover_visible_okrs_only(w: &World) {
     );
 
     // The health report and its counts cover visible OKRs only.
+    w.app.evaluate_now().await;
     let path = format!("/api/v1/health?cycle_id={}", w.cycle);
     let (status, for_admin) = get_as(app, &admin, &path).await;
     assert_eq!(status, StatusCode::OK);
@@ -427,6 +428,7 @@ async fn views_requests_and_health_cover_visible_okrs_only(w: &World) {
 async fn viewers_and_the_audit_log_leave_out_the_invisible(w: &World) {
     let app = &w.app;
     let admin = app.token.clone();
+    app.evaluate_now().await;
     let path = format!("/api/v1/health?cycle_id={}", w.cycle);
     // Viewers read public OKRs, not reports.
     assert_problem(

@@ -12,7 +12,7 @@
 //! report (API, page and CSV), the team dashboard's check-in figure and the report pages' team
 //! pickers (at 10 and 1,000 teams), the automation page (at 10 and 1,000 rules, each naming a
 //! team, a person, a cycle or a KPI of its own), the health page (at 10 and 1,000 objectives
-//! with findings) and the company tree a level at a time (at 10 and 1,000 objectives and
+//! with findings, and `GET /api/v1/health`) and the company tree a level at a time (at 10 and 1,000 objectives and
 //! teams), and a check-in (pinned: the same after 100 earlier check-ins), on SQLite and
 //! PostgreSQL.
 //!
@@ -192,8 +192,8 @@ async fn add_financial(app: &TestApp, objective: &str, from: usize, to: usize) {
     }
 }
 
-/// The participation report (people) and the financial report (key results) cost the same
-/// reads at 10 and at 1,000 rows.
+/// The participation report (people, from the evaluator's stored counts) and the financial
+/// report (key results) cost the same reads at 10 and at 1,000 rows.
 async fn reports_read_constant(app: TestApp) {
     let cycle = app.cycle("2026 Q4").await;
     let admin = Browser::admin(&app).await;
@@ -215,12 +215,15 @@ async fn reports_read_constant(app: TestApp) {
     ];
     add_people(&app, 0, 10).await;
     add_financial(&app, &objective, 0, 10).await;
+    // Participation is read from the evaluator's stored counts.
+    app.evaluate_now().await;
     let mut at_ten = Vec::new();
     for p in &paths {
         at_ten.push(reads_of(&app, &admin, p).await);
     }
     add_people(&app, 10, 1000).await;
     add_financial(&app, &objective, 10, 1000).await;
+    app.evaluate_now().await;
     for (p, ten) in paths.iter().zip(at_ten) {
         let thousand = reads_of(&app, &admin, p).await;
         eprintln!("{p}: {ten} reads at 10 rows, {thousand} at 1,000");
@@ -606,9 +609,9 @@ async fn automation_read_constant(app: TestApp) {
     }
 }
 
-/// The health page (every pitfall, one pitfall, a later page) costs the same reads at 10 and
-/// at 1,000 objectives with findings, as the evaluator stored them (the owners' overload
-/// counted live).
+/// The health page (every pitfall, one pitfall, a later page) and `GET /api/v1/health` cost the
+/// same reads at 10 and at 1,000 objectives with findings, as the evaluator stored them (the
+/// owners' overload counted live).
 async fn health_reads_constant(app: TestApp) {
     let cycle = app.cycle("2026 Q4").await;
     let olga = app.member("Olga Owner").await.0;
@@ -617,6 +620,7 @@ async fn health_reads_constant(app: TestApp) {
         format!("/health?cycle_id={cycle}"),
         format!("/health?cycle_id={cycle}&pitfall=not_aligned"),
         format!("/health?cycle_id={cycle}&pitfall=owner_overload"),
+        format!("/api/v1/health?cycle_id={cycle}&limit=500"),
     ];
     add_objectives(&app, &cycle, &olga, 0, 10).await;
     app.evaluate_now().await;

@@ -237,6 +237,14 @@ const CHECKS: &[Check] = &[
               + (SELECT COUNT(*) FROM dashboard_rounds) AS TEXT)",
         want: &["0"],
     },
+    Check {
+        version: 30,
+        what: "no participation or company figure is counted yet: the evaluator's next round counts them",
+        sql: "SELECT CAST((SELECT COUNT(*) FROM participation_counts) \
+              + (SELECT COUNT(*) FROM company_figure_counts) \
+              + (SELECT COUNT(*) FROM figure_rounds) AS TEXT)",
+        want: &["0"],
+    },
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -128,6 +128,17 @@ pub const EXPORT_EXCLUDED: &[(&str, &str)] = &[
         "derived from the OKRs by the evaluator (the dashboards' figures)",
     ),
     ("dashboard_rounds", "the evaluator's bookkeeping of the dashboards' figures"),
+        "participation_counts",
+        "derived from the OKRs by the evaluator (the participation report's counts)",
+    ),
+    (
+        "company_figure_counts",
+        "derived from the OKRs by the evaluator (the company tree's first figures)",
+    ),
+    (
+        "figure_rounds",
+        "the evaluator's bookkeeping (when the stored figures were counted)",
+    ),
     (
         "notification_preferences",
         "each person's own settings, not the organisation's data",
