@@ -398,6 +398,8 @@ impl HealthFindings for SqlStore {
             }
         }
         Ok(out)
+    }
+
     async fn health_findings_page(
         &self,
         query: &HealthQuery,

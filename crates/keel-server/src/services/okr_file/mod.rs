@@ -128,6 +128,7 @@ pub const EXPORT_EXCLUDED: &[(&str, &str)] = &[
         "derived from the OKRs by the evaluator (the dashboards' figures)",
     ),
     ("dashboard_rounds", "the evaluator's bookkeeping of the dashboards' figures"),
+    (
         "participation_counts",
         "derived from the OKRs by the evaluator (the participation report's counts)",
     ),
