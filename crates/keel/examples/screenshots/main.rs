@@ -215,7 +215,10 @@ fn pages(
         ),
         ("41-key-result", format!("/key-results/{}", key_result)),
         ("42-reports-compliance", "/reports/compliance".into()),
-        ("43-admin-source-databases", "/admin/source-databases".into()),
+        (
+            "43-admin-source-databases",
+            "/admin/source-databases".into(),
+        ),
         ("44-admin-automation", "/admin/automation".into()),
     ]
 }
