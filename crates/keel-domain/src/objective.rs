@@ -65,7 +65,7 @@ pub enum ObjectiveState {
 }
 
 /// Who may see an Objective (and its key results).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Visibility {
     /// The whole organisation.

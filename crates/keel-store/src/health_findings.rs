@@ -5,8 +5,16 @@
 //! `keel_domain::health::check`); a finding is shown only to a reader who may see its objective.
 //!
 //! One pitfall is never stored: an owner's overload counts OKRs across objectives, some of
-//! which a reader may not see, so it is counted here, live, from the OKRs the reader may see
-//! (the ownership map's count).
+//! which a reader may not see, so it is counted here with the reader's eyes.
+//!
+//! At 100,000 people even counting and sorting the stored findings on each request took
+//! seconds, so once the evaluator has counted a cycle (`count_health_findings`, per visibility
+//! and pitfall: `health_finding_counts`) and its participation (`participation_counts`, which
+//! holds what each person owns at each reach), a reader's counts are the stored rows of the
+//! visibilities they see wholesale plus the findings of the non-public OKRs they are in, counted
+//! live; owners' overload is each person's stored count at the widest reach the reader sees
+//! whole plus the narrower OKRs the reader may see; and a page of findings walks the findings
+//! in the page's order (`health_findings_order_idx`), the overloads merged in.
 
 use crate::db::{Arg, Row};
 use crate::sql::table::Table;
@@ -31,6 +39,29 @@ pub(crate) const HEALTH_FINDING: Table = Table {
         "fix",
         "evaluated_at",
     ],
+    not_selected: &[],
+    later: &[],
+};
+
+/// The `health_finding_counts` table.
+pub(crate) const HEALTH_FINDING_COUNT: Table = Table {
+    name: "health_finding_counts",
+    columns: &[
+        "cycle_id",
+        "visibility",
+        "code",
+        "severity",
+        "n",
+        "evaluated_at",
+    ],
+    not_selected: &[],
+    later: &[],
+};
+
+/// The `health_count_rounds` table.
+pub(crate) const HEALTH_COUNT_ROUND: Table = Table {
+    name: "health_count_rounds",
+    columns: &["cycle_id", "counted_at"],
     not_selected: &[],
     later: &[],
 };
@@ -126,6 +157,10 @@ pub trait HealthFindings: Send + Sync {
         query: &HealthQuery,
         page: &PageRequest,
     ) -> StoreResult<Page<StoredFinding>>;
+
+    /// Counts the stored findings of every cycle by visibility and pitfall and stores the
+    /// counts as of `at` (the evaluator, after its batches): one query and one transaction.
+    async fn count_health_findings(&self, at: Timestamp) -> StoreResult<()>;
 }
 
 #[async_trait]
@@ -168,6 +203,9 @@ impl HealthFindings for dyn Store {
         self.as_health_findings()
             .health_findings_page(query, page)
             .await
+    }
+    async fn count_health_findings(&self, at: Timestamp) -> StoreResult<()> {
+        self.as_health_findings().count_health_findings(at).await
     }
 }
 
@@ -281,6 +319,289 @@ fn finding_from(r: &Row) -> StoreResult<StoredFinding> {
     })
 }
 
+
+/// A finding's place in the page's order: severity rank, pitfall, title, OKR id.
+type OrderKey = (i64, String, String, String);
+
+fn key_of(rank: i64, f: &StoredFinding) -> OrderKey {
+    (
+        rank,
+        f.code.clone(),
+        f.okr_title.clone(),
+        f.okr.id().to_string(),
+    )
+}
+
+/// A stored finding is on a key result still there (or on an objective): `f` its alias.
+const ALIVE: &str = "(f.okr_kind = 'objective' OR EXISTS (SELECT 1 FROM key_results k \
+     WHERE k.id = f.okr_id AND k.deleted_at IS NULL))";
+
+/// The cycle's objectives (`o`) the stored counts leave out for `a`: of the visibilities not
+/// stored for them, among the OKRs they are in or the teams they reach, that they may see.
+fn narrower(w: &mut Where, q: &HealthQuery, a: &Audience) -> String {
+    let c = w.arg(q.cycle_id.as_str());
+    let stored: Vec<String> = crate::stored_visibilities(&q.reader)
+        .iter()
+        .map(|v| w.arg(v.stored()))
+        .collect();
+    let mine = in_reach_sql(w, a, "o");
+    let visible = visible_sql(w, a, "o");
+    format!(
+        "o.deleted_at IS NULL AND o.cycle_id = {c} AND o.visibility NOT IN ({}) \
+         AND {mine} AND {visible}",
+        stored.join(", ")
+    )
+}
+
+impl SqlStore {
+    /// Whether the evaluator has counted the query's cycle, both its findings and what each
+    /// person owns (the stored path); `None` before (everything is counted live).
+    async fn health_counted_at(&self, q: &HealthQuery) -> StoreResult<Option<Timestamp>> {
+        let counted = self
+            .db
+            .fetch_optional(
+                "SELECT counted_at FROM health_count_rounds WHERE cycle_id = $1",
+                vec![Arg::from(q.cycle_id.as_str())],
+            )
+            .await?;
+        let Some(counted) = counted else {
+            return Ok(None);
+        };
+        if crate::participation::counted_at(&self.db, "participation", &q.cycle_id)
+            .await?
+            .is_none()
+        {
+            return Ok(None);
+        }
+        Ok(Some(to_ts("counted_at", counted.int("counted_at")?)?))
+    }
+
+    /// The owners over the query's overload threshold with the reader's eyes, each with the
+    /// first objective (else key result) they own that the reader may see, by title then OKR:
+    /// their stored count at the widest reach the reader sees whole plus, counted now, the
+    /// narrower OKRs the reader may see. One query.
+    async fn stored_overloads(&self, q: &HealthQuery) -> StoreResult<Vec<StoredFinding>> {
+        let mut w = Where::default();
+        let c = w.arg(q.cycle_id.as_str());
+        let r = w.arg(crate::participation::reach_seen_whole(&q.reader));
+        let over = w.arg(i64::from(q.overload));
+        let live = match &q.reader {
+            Reader::Audience(a) => {
+                let narrow = narrower(&mut w, q, a);
+                format!(
+                    "lo(id, owner_id) AS (SELECT o.id, o.owner_id FROM objectives o WHERE {narrow}), \
+                     lv(person_id, n) AS (SELECT person_id, COUNT(*) FROM (SELECT owner_id AS person_id \
+                       FROM lo UNION ALL SELECT k.owner_id FROM key_results k JOIN lo \
+                       ON lo.id = k.objective_id WHERE k.deleted_at IS NULL) x GROUP BY person_id)"
+                )
+            }
+            Reader::Everyone => "lv(person_id, n) AS (SELECT CAST(NULL AS TEXT), \
+                 CAST(0 AS BIGINT) WHERE 1 = 0)"
+                .to_string(),
+        };
+        let visible = |w: &mut Where| match &q.reader {
+            Reader::Everyone => String::new(),
+            Reader::Audience(a) => format!(" AND {}", visible_sql(w, a, "o")),
+        };
+        let (vo, vk) = (visible(&mut w), visible(&mut w));
+        let sql = format!(
+            "WITH {live}, \
+             ov(person_id, n) AS ( \
+               SELECT s.person_id, s.owned_objectives + s.owned_key_results \
+                 + COALESCE((SELECT lv.n FROM lv WHERE lv.person_id = s.person_id), 0) \
+               FROM participation_counts s WHERE s.cycle_id = {c} AND s.reach = {r} \
+                 AND (s.owned_objectives + s.owned_key_results > {over} \
+                   OR s.person_id IN (SELECT person_id FROM lv)) \
+               UNION ALL SELECT lv.person_id, lv.n FROM lv WHERE lv.person_id NOT IN \
+                 (SELECT s.person_id FROM participation_counts s \
+                  WHERE s.cycle_id = {c} AND s.reach = {r})), \
+             ovp(person_id, n, oid, kid) AS (SELECT ov.person_id, ov.n, \
+               (SELECT MIN(o.id) FROM objectives o WHERE o.owner_id = ov.person_id \
+                 AND o.cycle_id = {c} AND o.deleted_at IS NULL{vo}), \
+               (SELECT MIN(k.id) FROM key_results k JOIN objectives o ON o.id = k.objective_id \
+                 WHERE k.owner_id = ov.person_id AND k.deleted_at IS NULL \
+                 AND o.cycle_id = {c} AND o.deleted_at IS NULL{vk}) \
+               FROM ov WHERE ov.n > {over}) \
+             SELECT ovp.person_id, ovp.n, p.name, ovp.oid, ovp.kid, \
+               COALESCE((SELECT title FROM objectives WHERE id = ovp.oid), \
+                 (SELECT title FROM key_results WHERE id = ovp.kid), '') AS title \
+             FROM ovp JOIN people p ON p.id = ovp.person_id"
+        );
+        let mut out = vec![];
+        for r in self.db.fetch_all(&sql, w.args).await? {
+            let okr = match (r.opt_text("oid")?, r.opt_text("kid")?) {
+                (Some(o), _) => OkrRef::Objective(ObjectiveId::from_string(o)),
+                (None, Some(k)) => OkrRef::KeyResult(KeyResultId::from_string(k)),
+                (None, None) => continue,
+            };
+            out.push(StoredFinding {
+                okr,
+                objective_id: None,
+                code: OWNER_OVERLOAD.into(),
+                severity: Severity::Warning,
+                okr_title: r.text("title")?,
+                person_id: Some(PersonId::from_string(r.text("person_id")?)),
+                message: String::new(),
+                fix: String::new(),
+                evaluated_at: None,
+                person_name: Some(r.text("name")?),
+                owned: r.int("n")?,
+            });
+        }
+        out.sort_by_key(|f| key_of(1, f));
+        Ok(out)
+    }
+
+    /// The counts by pitfall from the stored counts, the narrower findings and the overloads.
+    async fn stored_counts(
+        &self,
+        q: &HealthQuery,
+        counted_at: Timestamp,
+    ) -> StoreResult<HealthCounts> {
+        let mut counts: Vec<(String, Severity, i64, Option<Timestamp>)> = vec![];
+        let mut w = Where::default();
+        let c = w.arg(q.cycle_id.as_str());
+        let vis: Vec<String> = crate::stored_visibilities(&q.reader)
+            .iter()
+            .map(|v| w.arg(v.stored()))
+            .collect();
+        let sql = format!(
+            "SELECT code, severity, SUM(n) AS n, MAX(evaluated_at) AS at \
+             FROM health_finding_counts WHERE cycle_id = {c} AND visibility IN ({}) \
+             GROUP BY code, severity",
+            vis.join(", ")
+        );
+        let mut rows = self.db.fetch_all(&sql, w.args).await?;
+        if let Reader::Audience(a) = &q.reader {
+            let mut w = Where::default();
+            let narrow = narrower(&mut w, q, a);
+            let sql = format!(
+                "SELECT f.code AS code, f.severity AS severity, COUNT(*) AS n, \
+                 MAX(f.evaluated_at) AS at FROM health_findings f \
+                 JOIN objectives o ON o.id = f.objective_id \
+                 WHERE {narrow} AND f.code <> '{OWNER_OVERLOAD}' AND {ALIVE} \
+                 GROUP BY f.code, f.severity"
+            );
+            rows.extend(self.db.fetch_all(&sql, w.args).await?);
+        }
+        for r in &rows {
+            counts.push((
+                r.text("code")?,
+                severity_of("severity", &r.text("severity")?)?,
+                r.int("n")?,
+                opt_ts("at", r.opt_int("at")?)?,
+            ));
+        }
+        let overloads = self.stored_overloads(q).await?.len() as i64;
+        if overloads > 0 {
+            counts.push((OWNER_OVERLOAD.into(), Severity::Warning, overloads, None));
+        }
+        let mut out = HealthCounts {
+            pitfalls: vec![],
+            evaluated_at: None,
+        };
+        for (code, severity, n, at) in counts {
+            out.evaluated_at = out.evaluated_at.max(at);
+            match out
+                .pitfalls
+                .iter_mut()
+                .find(|p| p.code == code && p.severity == severity)
+            {
+                Some(p) => p.count += n,
+                None if n > 0 => out.pitfalls.push(PitfallCount {
+                    code,
+                    severity,
+                    count: n,
+                }),
+                None => {}
+            }
+        }
+        out.evaluated_at = out.evaluated_at.or(Some(counted_at));
+        Ok(out)
+    }
+
+    /// The query's findings in the page's order after `after`, skipping `skip`, at most
+    /// `want`: the stored ones walked in order (stopping at the page's end), the overloads
+    /// merged in. Two queries.
+    async fn stored_walk(
+        &self,
+        q: &HealthQuery,
+        after: Option<OrderKey>,
+        skip: u64,
+        want: usize,
+    ) -> StoreResult<Vec<(i64, StoredFinding)>> {
+        let mut w = Where::default();
+        let c = w.arg(q.cycle_id.as_str());
+        w.add(format!(
+            "o.id = f.objective_id AND o.deleted_at IS NULL AND o.cycle_id = {c}"
+        ));
+        if let Reader::Audience(a) = &q.reader {
+            let v = visible_sql(&mut w, a, "o");
+            w.add(v);
+        }
+        w.add(format!("f.code <> '{OWNER_OVERLOAD}'"));
+        w.add(ALIVE.into());
+        if let Some(code) = &q.code {
+            let c = w.arg(code.as_str());
+            w.add(format!("f.code = {c}"));
+        }
+        if let Some((rank, code, title, okr)) = &after {
+            let (r, c, t, o) = (
+                w.arg(*rank),
+                w.arg(code.as_str()),
+                w.arg(title.as_str()),
+                w.arg(okr.as_str()),
+            );
+            w.add(format!(
+                "(f.severity_rank > {r} OR (f.severity_rank = {r} AND (f.code > {c} OR (f.code = {c} \
+                 AND (f.okr_title > {t} OR (f.okr_title = {t} AND f.okr_id > {o}))))))"
+            ));
+        }
+        let take = skip.saturating_add(want as u64);
+        // `CROSS JOIN`: the findings walked in order through their index, each checked
+        // against its objective, so the walk stops at the page's end.
+        let sql = format!(
+            "SELECT f.okr_kind, f.okr_id, f.objective_id, f.code, f.severity, f.severity_rank, \
+             f.okr_title, f.person_id, f.message, f.fix, f.evaluated_at, \
+             CAST(NULL AS TEXT) AS person_name, CAST(0 AS BIGINT) AS owned \
+             FROM health_findings f CROSS JOIN objectives o {} \
+             ORDER BY f.severity_rank, f.code, f.okr_title, f.okr_id LIMIT {take}",
+            w.sql()
+        );
+        let mut stored = vec![];
+        for r in self.db.fetch_all(&sql, w.args).await? {
+            stored.push((r.int("severity_rank")?, finding_from(&r)?));
+        }
+        let overloads: Vec<(i64, StoredFinding)> =
+            if q.code.as_deref().is_none_or(|c| c == OWNER_OVERLOAD) {
+                self.stored_overloads(q)
+                    .await?
+                    .into_iter()
+                    .filter(|f| after.as_ref().is_none_or(|a| key_of(1, f) > *a))
+                    .map(|f| (1, f))
+                    .collect()
+            } else {
+                vec![]
+            };
+        // Merged: the overloads form one run (their pitfall is never stored), placed by
+        // severity and pitfall.
+        let mut out = Vec::with_capacity(stored.len() + overloads.len());
+        let mut overloads = overloads.into_iter().peekable();
+        for (rank, f) in stored {
+            while overloads.peek().is_some() && (1, OWNER_OVERLOAD) < (rank, f.code.as_str()) {
+                out.extend(overloads.next());
+            }
+            out.push((rank, f));
+        }
+        out.extend(overloads);
+        Ok(out
+            .into_iter()
+            .skip(skip as usize)
+            .take(want)
+            .collect())
+    }
+}
+
 #[async_trait]
 impl HealthFindings for SqlStore {
     async fn replace_health_findings(
@@ -334,6 +655,9 @@ impl HealthFindings for SqlStore {
     }
 
     async fn health_counts(&self, query: &HealthQuery) -> StoreResult<HealthCounts> {
+        if let Some(at) = self.health_counted_at(query).await? {
+            return self.stored_counts(query, at).await;
+        }
         let mut w = Where::default();
         let with = findings_cte(&mut w, query);
         let sql = format!(
@@ -359,6 +683,12 @@ impl HealthFindings for SqlStore {
         offset: u64,
         limit: u32,
     ) -> StoreResult<Vec<StoredFinding>> {
+        if self.health_counted_at(query).await?.is_some() {
+            let rows = self
+                .stored_walk(query, None, offset, clamp(limit))
+                .await?;
+            return Ok(rows.into_iter().map(|(_, f)| f).collect());
+        }
         let mut w = Where::default();
         let with = findings_cte(&mut w, query);
         if let Some(code) = &query.code {
@@ -407,6 +737,23 @@ impl HealthFindings for SqlStore {
     ) -> StoreResult<Page<StoredFinding>> {
         let limit = clamp(page.limit);
         let after = finding_cursor(page)?;
+        if self.health_counted_at(query).await?.is_some() {
+            let after = after.map(|(rank, code, okr, title)| (rank, code, title, okr));
+            let rows = self.stored_walk(query, after, 0, limit + 1).await?;
+            let mut keys = vec![];
+            let mut items = vec![];
+            for (rank, f) in rows {
+                keys.push(rank);
+                items.push(f);
+            }
+            let mut page = paginate(items, limit, |_| String::new());
+            if page.next_cursor.is_some() {
+                if let (Some(f), Some(rank)) = (page.items.last(), keys.get(limit - 1)) {
+                    page.next_cursor = Some(cursor_after(*rank, f));
+                }
+            }
+            return Ok(page);
+        }
         let mut w = Where::default();
         let with = findings_cte(&mut w, query);
         if let Some(code) = &query.code {
@@ -440,5 +787,49 @@ impl HealthFindings for SqlStore {
             }
         }
         Ok(page)
+    }
+
+    async fn count_health_findings(&self, at: Timestamp) -> StoreResult<()> {
+        let rows = self
+            .db
+            .fetch_all(
+                &format!(
+                    "SELECT o.cycle_id AS cycle_id, o.visibility AS visibility, f.code AS code, \
+                     f.severity AS severity, COUNT(*) AS n, MAX(f.evaluated_at) AS at \
+                     FROM health_findings f JOIN objectives o ON o.id = f.objective_id \
+                     WHERE o.deleted_at IS NULL AND f.code <> '{OWNER_OVERLOAD}' AND {ALIVE} \
+                     GROUP BY o.cycle_id, o.visibility, f.code, f.severity"
+                ),
+                vec![],
+            )
+            .await?;
+        let mut tx = self.begin().await?;
+        tx.execute("DELETE FROM health_finding_counts", vec![]).await?;
+        tx.execute("DELETE FROM health_count_rounds", vec![]).await?;
+        tx.execute(
+            "INSERT INTO health_count_rounds (cycle_id, counted_at) SELECT id, $1 FROM cycles",
+            vec![Arg::from(ts(&at))],
+        )
+        .await?;
+        let mut values = vec![];
+        for r in &rows {
+            values.push(vec![
+                Arg::from(r.text("cycle_id")?),
+                Arg::from(r.text("visibility")?),
+                Arg::from(r.text("code")?),
+                Arg::from(r.text("severity")?),
+                Arg::from(r.int("n")?),
+                Arg::from(r.opt_int("at")?.unwrap_or_else(|| ts(&at))),
+            ]);
+        }
+        insert_rows(
+            &mut tx,
+            30_000,
+            HEALTH_FINDING_COUNT.name,
+            HEALTH_FINDING_COUNT.columns,
+            values,
+        )
+        .await?;
+        tx.commit().await
     }
 }

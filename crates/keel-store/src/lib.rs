@@ -38,10 +38,11 @@
 //! | `jobs` | [`Jobs`] | `jobs` (the durable queue: leases, retries, one run per period) |
 //! | `jobs::notifications` | [`Notifications`] | `notifications` (written beside the audit event of the change that caused them), `key_result_signals`, `key_result_status_changes`, `objective_signals` |
 //! | `automation` | [`AutomationRules`] | `automation_rules`, `automation_rule_firings` (and the round's reads of recent status changes and KPI readings) |
-//! | `health_findings` | [`HealthFindings`] | `health_findings` (the evaluator's health check findings, read by pitfall with the reader's eyes) |
+//! | `health_findings` | [`HealthFindings`] | `health_findings`, `health_finding_counts`, `health_count_rounds` (the evaluator's health check findings and their counts per visibility, read by pitfall with the reader's eyes) |
 //! | `calibration` | [`CalibrationTallies`] | none of its own: a closed cycle's readings against scores, tallied per person or team |
 //! | `dashboard` | [`Dashboards`] | none of its own: the dashboards' aggregates over key results, check-ins and the evaluator's memory |
 //! | `dashboard_figures` | [`DashboardFigures`] | `dashboard_figures`, `dashboard_rounds` (the dashboards' figures as the evaluator last counted them, per visibility) |
+//! | `compliance_figures` | [`ComplianceFigures`] | `compliance_counts`, `compliance_rounds` (check-in compliance by team and week as the evaluator last counted it, per visibility) |
 //! | `company_tree` | [`CompanyTree`] | none of its own: the company goal tree a level at a time (teams under a team, figures from the evaluator's memory, a page of a place's objectives) |
 //! | `preferences` | [`Preferences`] | `notification_preferences` (people's and the organisation's), `signing_keys` |
 //! | `account_tokens` | [`AccountTokens`] | `account_tokens` (invitation and password-reset links, hashed) |
@@ -82,6 +83,7 @@ mod cfrs;
 mod check_ins;
 mod checkpointer;
 mod company_tree;
+mod compliance_figures;
 mod cycles;
 mod dashboard;
 mod dashboard_figures;
@@ -124,6 +126,10 @@ pub use calibration::{
 };
 pub use cfrs::Cfrs;
 pub use check_ins::CheckIns;
+pub use compliance_figures::{
+    ComplianceCount, ComplianceFigures, ComplianceKind, ComplianceRound, StoredComplianceLine,
+    WeekCount,
+};
 pub use company_tree::{CompanyTree, TreeFigures, TreeObjectives, TreePlace, TreeScope};
 pub use cycles::Cycles;
 pub use dashboard::{
@@ -649,6 +655,8 @@ pub trait Store: Send + Sync + 'static {
     fn as_company_tree(&self) -> &dyn CompanyTree;
     /// This store as the dashboards' stored figures.
     fn as_dashboard_figures(&self) -> &dyn DashboardFigures;
+    /// This store as its stored check-in compliance.
+    fn as_compliance_figures(&self) -> &dyn ComplianceFigures;
     /// This store as its PullSources area.
     fn as_pull_sources(&self) -> &dyn PullSources;
     /// This store as its AutomationRules area.
@@ -693,6 +701,7 @@ where
         + Dashboards
         + CompanyTree
         + DashboardFigures
+        + ComplianceFigures
         + PullSources
         + Send
         + Sync
@@ -801,6 +810,9 @@ where
         self
     }
     fn as_dashboard_figures(&self) -> &dyn DashboardFigures {
+        self
+    }
+    fn as_compliance_figures(&self) -> &dyn ComplianceFigures {
         self
     }
     fn as_pull_sources(&self) -> &dyn PullSources {

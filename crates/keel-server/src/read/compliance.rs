@@ -7,8 +7,13 @@
 //! Why not counted in SQL: whether a check-in was due is the rhythm's rule
 //! (`keel_domain::rhythm::week_check_in`, built on `due_on`), which honours each key result's
 //! team cadence (a fortnightly key result owes one check-in every other week), the day it became
-//! active and when it closed. So the report reads the scope's key results and their check-in
-//! history in a constant number of queries and applies the rule in memory.
+//! active and when it closed. The hourly evaluator applies it a batch of key results at a time
+//! and stores each team's weeks per visibility (`keel_store::ComplianceFigures`); the report
+//! reads those rows for the visibilities its reader sees wholesale and applies the rule now only
+//! to the non-public OKRs the reader is in (a few: `DashboardScope::live_only`), so at 100,000
+//! people it reads one row per team, not every key result with its check-ins. The weeks are
+//! those up to the day of the count, and the report says when it was. A cycle not counted yet
+//! is counted whole, now.
 //!
 //! Whose key results: those the reader may see (a private OKR never counts for someone outside
 //! it), in the cycle; a key result counts for the teams it is shared with (else its
@@ -24,8 +29,8 @@ use crate::services::visibility::Viewer;
 use keel_domain::rhythm::{self, WeekCheckIn};
 use keel_domain::*;
 use keel_store::{
-    DashboardScope, Dashboards, KeyResults, Objectives, PageRequest, Reader, Rhythm, Settings,
-    Store, Teams,
+    stored_visibilities, ComplianceFigures, ComplianceRound, DashboardScope, Dashboards,
+    KeyResults, Objectives, PageRequest, Reader, Rhythm, Settings, Store, Teams,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -110,6 +115,10 @@ pub struct ComplianceReport {
     pub items: Vec<TeamCompliance>,
     /// Pass as `cursor` to get the next page; null on the last page.
     pub next_cursor: Option<String>,
+    /// When the hourly evaluator counted the figures (the weeks are those up to that day; the
+    /// team and private OKRs only the reader may see are counted at the request); null when
+    /// the cycle was not counted yet and everything was counted at the request.
+    pub counted_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The report computed whole (every team the reader may read): the page, the API and the CSV
@@ -121,6 +130,8 @@ pub struct Compliance {
     pub weeks: Vec<chrono::NaiveDate>,
     pub lines: Vec<TeamCompliance>,
     pub totals: ComplianceTotals,
+    /// When the evaluator counted the figures read (`None`: all counted now).
+    pub counted_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 fn parse_weeks(weeks: Option<&str>) -> ApiResult<u32> {
@@ -260,15 +271,27 @@ pub async fn compute(
     let Some(cycle) = pick_cycle(&all, params.cycle_id.as_deref(), today)? else {
         return Ok(None);
     };
-    let weeks = cycle_weeks(&cycle, today, wanted, settings.check_in_weekday.to_chrono());
+    let round = store.compliance_round(&cycle.id).await?;
+    let as_of = round
+        .as_ref()
+        .map_or(today, |r| settings.local_date(r.counted_at));
+    let weeks = cycle_weeks(&cycle, as_of, wanted, settings.check_in_weekday.to_chrono());
     let scope = DashboardScope {
         reader: Reader::of(Viewer::of(&caller.person).audience()),
         cycle_id: cycle.id.clone(),
         team_id: team.as_ref().map(|t| t.id.clone()),
-        live_only: false,
+        live_only: round.is_some(),
     };
-    let owed = owed(store, &scope, &weeks).await?;
-    let lines = by_team(store, &reach, team.as_ref(), &owed, &weeks).await?;
+    let mut lines = match &round {
+        Some(r) => stored_lines(store, r, &scope, &reach, team.as_ref(), &weeks).await?,
+        None => vec![],
+    };
+    if round.is_none() || scope.reader != Reader::Everyone {
+        let owed = owed(store, &scope, &weeks).await?;
+        let live = by_team(store, &reach, team.as_ref(), &owed, &weeks).await?;
+        merge(&mut lines, live);
+    }
+    sort_lines(&mut lines);
     let totals = totals(&lines, &weeks);
     Ok(Some(Compliance {
         cycle,
@@ -277,7 +300,150 @@ pub async fn compute(
         weeks,
         lines,
         totals,
+        counted_at: round.map(|r| r.counted_at),
     }))
+}
+
+/// Weeks with nothing counted yet.
+fn empty_weeks(weeks: &[chrono::NaiveDate]) -> Vec<WeekFigure> {
+    weeks
+        .iter()
+        .map(|w| WeekFigure {
+            starts_on: *w,
+            ..WeekFigure::default()
+        })
+        .collect()
+}
+
+/// The evaluator's lines of `round` for the visibilities the scope's reader sees wholesale,
+/// within `reach` (and `asked`'s branch), the `weeks` asked for: one query.
+async fn stored_lines(
+    store: &dyn Store,
+    round: &ComplianceRound,
+    scope: &DashboardScope,
+    reach: &PeopleReach,
+    asked: Option<&Team>,
+    weeks: &[chrono::NaiveDate],
+) -> ApiResult<Vec<TeamCompliance>> {
+    let rows = store
+        .compliance_lines(
+            &round.cycle_id,
+            stored_visibilities(&scope.reader),
+            asked.map(|t| &t.id),
+        )
+        .await?;
+    let at: Vec<Option<usize>> = weeks.iter().map(|w| round.week_index(*w)).collect();
+    let mut lines: HashMap<TeamId, TeamCompliance> = HashMap::new();
+    for r in rows {
+        if !reach.covers(&r.team_id) {
+            continue;
+        }
+        let line = lines
+            .entry(r.team_id.clone())
+            .or_insert_with(|| TeamCompliance {
+                team_id: r.team_id.clone(),
+                name: r.name.clone(),
+                department_id: r.department_id.clone(),
+                department: r.department.clone(),
+                weeks: empty_weeks(weeks),
+                due: 0,
+                done: 0,
+            });
+        for (f, i) in line.weeks.iter_mut().zip(&at) {
+            if let Some((due, done)) = i.and_then(|i| r.weeks.get(i)) {
+                f.due += due;
+                f.done += done;
+            }
+        }
+    }
+    Ok(lines
+        .into_values()
+        .map(|mut l| {
+            l.due = l.weeks.iter().map(|w| w.due).sum();
+            l.done = l.weeks.iter().map(|w| w.done).sum();
+            l
+        })
+        .collect())
+}
+
+/// Adds the `live` lines to `lines` (a team in both counts both: they cover different OKRs).
+fn merge(lines: &mut Vec<TeamCompliance>, live: Vec<TeamCompliance>) {
+    let at: HashMap<TeamId, usize> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.team_id.clone(), i))
+        .collect();
+    for l in live {
+        match at.get(&l.team_id) {
+            Some(i) => {
+                let line = &mut lines[*i];
+                for (a, b) in line.weeks.iter_mut().zip(&l.weeks) {
+                    a.due += b.due;
+                    a.done += b.done;
+                }
+                line.due += l.due;
+                line.done += l.done;
+            }
+            None => lines.push(l),
+        }
+    }
+}
+
+/// By department, then the department's own line, then name.
+fn sort_lines(lines: &mut [TeamCompliance]) {
+    lines.sort_by(|a, b| {
+        let key = |l: &TeamCompliance| {
+            (
+                l.department.to_lowercase(),
+                l.department_id.clone(),
+                l.team_id != l.department_id,
+                l.name.to_lowercase(),
+            )
+        };
+        key(a).cmp(&key(b)).then(a.team_id.cmp(&b.team_id))
+    });
+}
+
+/// The team dashboard's check-ins week by week: each key result of the scope's team and the
+/// teams below it counted once. From the evaluator's branch row (the visibilities the reader
+/// sees wholesale) and the reader's narrower OKRs counted now when the cycle was counted
+/// (`round`); all counted now before. The weeks are the last `wanted` up to the count's day.
+pub async fn branch_weekly(
+    store: &dyn Store,
+    scope: &DashboardScope,
+    cycle: &Cycle,
+    wanted: u32,
+) -> ApiResult<Vec<WeekFigure>> {
+    let settings = store.settings().await?;
+    let round = store.compliance_round(&cycle.id).await?;
+    let as_of = settings.local_date(round.as_ref().map_or(crate::services::now(), |r| r.counted_at));
+    let weeks = cycle_weeks(cycle, as_of, wanted, settings.check_in_weekday.to_chrono());
+    let (Some(round), Some(team)) = (&round, &scope.team_id) else {
+        let owed = owed(store, scope, &weeks).await?;
+        return Ok(weekly(&owed, &weeks));
+    };
+    let stored = store
+        .compliance_branch(&cycle.id, team, stored_visibilities(&scope.reader))
+        .await?;
+    let mut out = empty_weeks(&weeks);
+    for (f, w) in out.iter_mut().zip(&weeks) {
+        if let Some((due, done)) = round.week_index(*w).and_then(|i| stored.get(i)) {
+            f.due += due;
+            f.done += done;
+        }
+    }
+    if scope.reader != Reader::Everyone {
+        let live = DashboardScope {
+            live_only: true,
+            ..scope.clone()
+        };
+        let owed = owed(store, &live, &weeks).await?;
+        for (f, l) in out.iter_mut().zip(weekly(&owed, &weeks)) {
+            f.due += l.due;
+            f.done += l.done;
+        }
+    }
+    Ok(out)
 }
 
 /// Each team's line (those within reach and, when a team is asked for, in its branch), by
@@ -337,17 +503,7 @@ async fn by_team(
             })
         })
         .collect();
-    lines.sort_by(|a, b| {
-        let key = |l: &TeamCompliance| {
-            (
-                l.department.to_lowercase(),
-                l.department_id.clone(),
-                l.team_id != l.department_id,
-                l.name.to_lowercase(),
-            )
-        };
-        key(a).cmp(&key(b)).then(a.team_id.cmp(&b.team_id))
-    });
+    sort_lines(&mut lines);
     Ok(lines)
 }
 
@@ -395,6 +551,7 @@ pub fn page(report: Compliance, page: &PageRequest) -> ApiResult<ComplianceRepor
         .collect();
     let next = skip + items.len();
     Ok(ComplianceReport {
+        counted_at: report.counted_at,
         cycle_id: report.cycle.id,
         team_id: report.team.map(|t| t.id),
         weeks: report.weeks,

@@ -7,8 +7,9 @@
 //! and at 100,000 people a dashboard cannot read every objective. Each figure is one aggregate
 //! query in `keel_store::Dashboards` (a constant number of queries whatever the organisation's
 //! size), filtered by what the reader may see, except a team's check-ins week by week: they
-//! follow each key result's cadence, so they are counted by `read::compliance` (the report's
-//! rule) from the team's key results; statuses are the periodic evaluator's (the same
+//! follow each key result's cadence, so they are the compliance report's figures
+//! (`read::compliance::branch_weekly`, counted by the evaluator with the report's rule);
+//! statuses are the periodic evaluator's (the same
 //! rule every page uses, stored each round), so the dashboard says when they were last
 //! evaluated.
 
@@ -399,14 +400,8 @@ pub async fn dashboard(store: &dyn Store, s: &Scoped) -> ApiResult<Dashboard> {
     d.movers = movers;
     d.confidence = confidence_weeks(&counts.confidence, start, end);
     if !company {
-        let weeks = compliance::cycle_weeks(
-            cycle,
-            settings.local_date(now),
-            CHECK_IN_WEEKS as u32,
-            settings.check_in_weekday.to_chrono(),
-        );
-        let owed = compliance::owed(store, scope, &weeks).await?;
-        d.check_ins = compliance::weekly(&owed, &weeks)
+        d.check_ins = compliance::branch_weekly(store, scope, cycle, CHECK_IN_WEEKS as u32)
+            .await?
             .into_iter()
             .map(|w| CheckInWeekView {
                 starts_on: w.starts_on,

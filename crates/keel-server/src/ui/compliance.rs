@@ -155,6 +155,22 @@ struct CompliancePage {
     groups: Vec<Group>,
     next_href: Option<String>,
     csv_href: String,
+    /// When the figures were counted (`[data-freshness]`).
+    freshness: String,
+}
+
+/// When the figures were counted, in words: the evaluator counts them every hour.
+fn freshness(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    match at {
+        Some(at) => format!(
+            "Counted as of {} (every hour), weeks up to that day; team and private OKRs only \
+             you may see are counted now.",
+            format::when(at)
+        ),
+        None => {
+            "Counted now: from the next hourly count on, the figures are as of that count.".into()
+        }
+    }
 }
 
 /// The readable message of a refused filter, and which field it belongs to.
@@ -215,6 +231,7 @@ fn empty_page(caller: &crate::auth::Caller, q: &ReportQuery) -> CompliancePage {
         groups: vec![],
         next_href: None,
         csv_href: String::new(),
+        freshness: String::new(),
     }
 }
 
@@ -249,6 +266,7 @@ pub async fn page(
         };
         let cycles = report.cycles.clone();
         let cycle = report.cycle.clone();
+        page.freshness = freshness(report.counted_at);
         let shown = compliance::page(report, &request)?;
         Ok::<_, ApiError>(Some((cycles, cycle, team, shown)))
     }

@@ -33,6 +33,9 @@ struct World {
     lea: (String, String),
     hr: (String, String),
     mo: (String, String),
+    sam: (String, String),
+    /// Sam's key result of the private objective.
+    hidden: String,
 }
 
 async fn create_as(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
@@ -131,13 +134,13 @@ async fn world(app: TestApp) -> World {
         json!({"title": "Secret", "cycle_id": cycle, "visibility": "private", "state": "active", "team_ids": [ops]}),
     )
     .await);
-    create_as(
+    let hidden = id(&create_as(
         &app,
         &sam.1,
         &format!("/api/v1/objectives/{secret}/key-results"),
         kr("Hidden", json!({})),
     )
-    .await;
+    .await);
     let draft = id(&create_as(
         &app,
         &uma.1,
@@ -177,6 +180,8 @@ async fn world(app: TestApp) -> World {
         lea,
         hr,
         mo,
+        sam,
+        hidden,
     }
 }
 
@@ -480,6 +485,102 @@ async fn exports_csv(w: World) {
     assert_eq!(csv.lines().count(), 1 + 2 * 5, "no private team: {csv}");
 }
 
+/// The team dashboard's check-ins week by week, as (due, done).
+async fn dashboard_weeks(app: &TestApp, token: &str, team: &str, cycle: &str) -> Vec<(u64, u64)> {
+    let dash = get_as(
+        app,
+        token,
+        &format!("/api/v1/teams/{team}/dashboard?cycle_id={cycle}"),
+    )
+    .await;
+    dash["check_ins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["due"].as_u64().unwrap(), x["done"].as_u64().unwrap()))
+        .collect()
+}
+
+/// Once the hourly evaluator has counted the cycle, the report, its CSV and the team dashboard
+/// read its stored counts (the visibilities the reader sees wholesale) plus the non-public OKRs
+/// the reader is in, counted now: the same lines, totals and weeks as counting everything now,
+/// for the administrator (every OKR stored), HR and a team lead (public stored) and the lead of
+/// "=Ops", who sees its private objective as its owner (counted live). The report and the page
+/// say when it was counted; a check-in after the count shows at the next one.
+async fn reads_the_evaluators_counts(w: World) {
+    let app = &w.app;
+    let query = format!("cycle_id={}&weeks=5", w.cycle);
+    let readers = [
+        ("administrator", app.token.clone()),
+        ("hr", w.hr.1.clone()),
+        ("lead", w.lea.1.clone()),
+        ("ops lead", w.sam.1.clone()),
+    ];
+    let body = get_as(app, &app.token, &format!("/api/v1/reports/compliance?{query}")).await;
+    assert!(body["counted_at"].is_null(), "not counted yet: {body}");
+    let mut live = vec![];
+    for (_, token) in &readers {
+        let report = walk(app, token, &query, 2).await;
+        let sales = dashboard_weeks(app, token, &w.sales, &w.cycle).await;
+        live.push((report, sales));
+    }
+    let ops_live = dashboard_weeks(app, &w.sam.1, &w.ops, &w.cycle).await;
+    assert_eq!(
+        by_name(&live[3].0 .0).keys().collect::<Vec<_>>(),
+        ["=Ops"],
+        "Sam leads =Ops only, and sees its private objective"
+    );
+    app.evaluate_now().await;
+    let body = get_as(app, &app.token, &format!("/api/v1/reports/compliance?{query}")).await;
+    assert!(body["counted_at"].is_string(), "counted: {body}");
+    for ((who, token), before) in readers.iter().zip(&live) {
+        let report = walk(app, token, &query, 2).await;
+        assert_eq!(report, before.0, "{who}: the stored counts read as the live count");
+        let sales = dashboard_weeks(app, token, &w.sales, &w.cycle).await;
+        assert_eq!(sales, before.1, "{who}: the team dashboard's check-ins");
+    }
+    assert_eq!(
+        dashboard_weeks(app, &w.sam.1, &w.ops, &w.cycle).await,
+        ops_live,
+        "=Ops' private key result counted live for its owner"
+    );
+    // The CSV reads the same lines.
+    let csv = app
+        .get(&format!("/api/v1/reports/compliance?{query}&format=csv"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv.lines().count(), 1 + 3 * 5, "{csv}");
+    // The page says when.
+    let hr = Browser::signed_in(app, &w.hr.0, "hana.hr@keel.test").await;
+    let page = hr.page(&format!("/reports/compliance?{query}")).await;
+    assert!(
+        page.text("[data-freshness]").starts_with("Counted as of "),
+        "{}",
+        page.text("[data-freshness]")
+    );
+    // Sam checks in this week after the count: the administrator's report (every OKR stored)
+    // shows it at the next count; Sam's own (his private OKR counted live) at once.
+    create_as(
+        app,
+        &w.sam.1,
+        &format!("/api/v1/key-results/{}/check-ins", w.hidden),
+        json!({"value": 5, "confidence": 6}),
+    )
+    .await;
+    let ops = |items: &[Value]| by_name(items)["=Ops"].clone();
+    let (items, _) = walk(app, &app.token, &query, 50).await;
+    assert_eq!(ops(&items)[4], (1, 0), "as counted");
+    let (items, _) = walk(app, &w.sam.1, &query, 50).await;
+    assert_eq!(ops(&items)[4], (1, 1), "counted now for its owner");
+    app.evaluate_now().await;
+    let (items, totals) = walk(app, &app.token, &query, 50).await;
+    assert_eq!(ops(&items)[4], (1, 1), "at the next count");
+    let (per_week, _) = sums(&items, 5);
+    assert_eq!(weeks_of(&totals), per_week);
+}
+
 macro_rules! both {
     ($($name:ident => $test:ident;)*) => {
         mod sqlite {
@@ -511,4 +612,5 @@ both! {
     permissions_and_bad_input => who_may_read_and_bad_input;
     page => page_figures_equal_the_api_list;
     csv => exports_csv;
+    stored => reads_the_evaluators_counts;
 }

@@ -137,6 +137,22 @@ pub const EXPORT_EXCLUDED: &[(&str, &str)] = &[
         "derived from the OKRs by the evaluator (the company tree's first figures)",
     ),
     (
+        "compliance_counts",
+        "derived from the OKRs by the evaluator (the compliance report's counts)",
+    ),
+    (
+        "compliance_rounds",
+        "the evaluator's bookkeeping of the compliance counts",
+    ),
+    (
+        "health_finding_counts",
+        "derived from the OKRs by the evaluator (the health page's counts)",
+    ),
+    (
+        "health_count_rounds",
+        "the evaluator's bookkeeping of the health page's counts",
+    ),
+    (
         "figure_rounds",
         "the evaluator's bookkeeping (when the stored figures were counted)",
     ),
