@@ -466,7 +466,7 @@ impl SqlStore {
             .map(|v| w.arg(v.stored()))
             .collect();
         let sql = format!(
-            "SELECT code, severity, SUM(n) AS n, MAX(evaluated_at) AS at \
+            "SELECT code, severity, CAST(SUM(n) AS BIGINT) AS n, MAX(evaluated_at) AS at \
              FROM health_finding_counts WHERE cycle_id = {c} AND visibility IN ({}) \
              GROUP BY code, severity",
             vis.join(", ")

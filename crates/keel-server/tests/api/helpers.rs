@@ -72,11 +72,21 @@ impl TestApp {
         assert_eq!(n, 1, "an override to move");
     }
 
+    /// Forgets the evaluator's check-in compliance counts, so the report and the team
+    /// dashboards count it live until its next round: for tests that move history after the
+    /// evaluator's rounds.
+    pub async fn forget_compliance_counts(&self) {
+        self.forget_rounds("DELETE FROM compliance_rounds").await;
+    }
+
     /// Forgets when the evaluator counted its stored figures (participation, the company's
     /// first figures), so the pages count them live until its next round: for tests comparing
     /// the stored figures with the live ones.
     pub async fn forget_stored_figures(&self) {
-        let sql = "DELETE FROM figure_rounds";
+        self.forget_rounds("DELETE FROM figure_rounds").await;
+    }
+
+    async fn forget_rounds(&self, sql: &str) {
         if let Some(url) = self.postgres_url() {
             let pool = sqlx::PgPool::connect(url).await.unwrap();
             sqlx::query(sql).execute(&pool).await.unwrap();
