@@ -319,7 +319,6 @@ fn finding_from(r: &Row) -> StoreResult<StoredFinding> {
     })
 }
 
-
 /// A finding's place in the page's order: severity rank, pitfall, title, OKR id.
 type OrderKey = (i64, String, String, String);
 
@@ -594,11 +593,7 @@ impl SqlStore {
             out.push((rank, f));
         }
         out.extend(overloads);
-        Ok(out
-            .into_iter()
-            .skip(skip as usize)
-            .take(want)
-            .collect())
+        Ok(out.into_iter().skip(skip as usize).take(want).collect())
     }
 }
 
@@ -684,9 +679,7 @@ impl HealthFindings for SqlStore {
         limit: u32,
     ) -> StoreResult<Vec<StoredFinding>> {
         if self.health_counted_at(query).await?.is_some() {
-            let rows = self
-                .stored_walk(query, None, offset, clamp(limit))
-                .await?;
+            let rows = self.stored_walk(query, None, offset, clamp(limit)).await?;
             return Ok(rows.into_iter().map(|(_, f)| f).collect());
         }
         let mut w = Where::default();
@@ -804,8 +797,10 @@ impl HealthFindings for SqlStore {
             )
             .await?;
         let mut tx = self.begin().await?;
-        tx.execute("DELETE FROM health_finding_counts", vec![]).await?;
-        tx.execute("DELETE FROM health_count_rounds", vec![]).await?;
+        tx.execute("DELETE FROM health_finding_counts", vec![])
+            .await?;
+        tx.execute("DELETE FROM health_count_rounds", vec![])
+            .await?;
         tx.execute(
             "INSERT INTO health_count_rounds (cycle_id, counted_at) SELECT id, $1 FROM cycles",
             vec![Arg::from(ts(&at))],

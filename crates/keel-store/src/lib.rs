@@ -126,11 +126,11 @@ pub use calibration::{
 };
 pub use cfrs::Cfrs;
 pub use check_ins::CheckIns;
+pub use company_tree::{CompanyTree, TreeFigures, TreeObjectives, TreePlace, TreeScope};
 pub use compliance_figures::{
     ComplianceCount, ComplianceFigures, ComplianceKind, ComplianceRound, StoredComplianceLine,
     WeekCount,
 };
-pub use company_tree::{CompanyTree, TreeFigures, TreeObjectives, TreePlace, TreeScope};
 pub use cycles::Cycles;
 pub use dashboard::{
     ConfidenceCount, DashboardKeyResult, DashboardScope, Dashboards, KeyResultCell, StatusCount,

@@ -199,7 +199,9 @@ const MIGRATIONS: [Migration; 31] = [
         version: 31,
         name: "stored_compliance_and_health_counts",
         sqlite: include_str!("../migrations/sqlite/0031_stored_compliance_and_health_counts.sql"),
-        postgres: include_str!("../migrations/postgres/0031_stored_compliance_and_health_counts.sql"),
+        postgres: include_str!(
+            "../migrations/postgres/0031_stored_compliance_and_health_counts.sql"
+        ),
     },
 ];
 

@@ -49,10 +49,7 @@ struct Steps {
 }
 
 /// Times `f`, adding its duration to `into`.
-async fn timed<T>(
-    into: &mut std::time::Duration,
-    f: impl std::future::Future<Output = T>,
-) -> T {
+async fn timed<T>(into: &mut std::time::Duration, f: impl std::future::Future<Output = T>) -> T {
     let started = std::time::Instant::now();
     let out = f.await;
     *into += started.elapsed();

@@ -416,7 +416,11 @@ pub async fn branch_weekly(
 ) -> ApiResult<Vec<WeekFigure>> {
     let settings = store.settings().await?;
     let round = store.compliance_round(&cycle.id).await?;
-    let as_of = settings.local_date(round.as_ref().map_or(crate::services::now(), |r| r.counted_at));
+    let as_of = settings.local_date(
+        round
+            .as_ref()
+            .map_or(crate::services::now(), |r| r.counted_at),
+    );
     let weeks = cycle_weeks(cycle, as_of, wanted, settings.check_in_weekday.to_chrono());
     let (Some(round), Some(team)) = (&round, &scope.team_id) else {
         let owed = owed(store, scope, &weeks).await?;

@@ -516,7 +516,12 @@ async fn reads_the_evaluators_counts(w: World) {
         ("lead", w.lea.1.clone()),
         ("ops lead", w.sam.1.clone()),
     ];
-    let body = get_as(app, &app.token, &format!("/api/v1/reports/compliance?{query}")).await;
+    let body = get_as(
+        app,
+        &app.token,
+        &format!("/api/v1/reports/compliance?{query}"),
+    )
+    .await;
     assert!(body["counted_at"].is_null(), "not counted yet: {body}");
     let mut live = vec![];
     for (_, token) in &readers {
@@ -531,11 +536,19 @@ async fn reads_the_evaluators_counts(w: World) {
         "Sam leads =Ops only, and sees its private objective"
     );
     app.evaluate_now().await;
-    let body = get_as(app, &app.token, &format!("/api/v1/reports/compliance?{query}")).await;
+    let body = get_as(
+        app,
+        &app.token,
+        &format!("/api/v1/reports/compliance?{query}"),
+    )
+    .await;
     assert!(body["counted_at"].is_string(), "counted: {body}");
     for ((who, token), before) in readers.iter().zip(&live) {
         let report = walk(app, token, &query, 2).await;
-        assert_eq!(report, before.0, "{who}: the stored counts read as the live count");
+        assert_eq!(
+            report, before.0,
+            "{who}: the stored counts read as the live count"
+        );
         let sales = dashboard_weeks(app, token, &w.sales, &w.cycle).await;
         assert_eq!(sales, before.1, "{who}: the team dashboard's check-ins");
     }
