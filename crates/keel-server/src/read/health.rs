@@ -6,7 +6,10 @@
 //! (`check_okrs`, a batch of objectives at a time, stored in `health_findings`), counted by
 //! pitfall and paged by the database with the reader's eyes, and say when: at 100,000 people
 //! checking the whole cycle on each request is too slow. Owners' overload, which counts OKRs
-//! across objectives, is counted live from the OKRs the reader may see.
+//! across objectives, is counted with the reader's eyes: from the evaluator's count of what each
+//! person owns (`participation_counts`) at the widest reach the reader sees whole, plus the
+//! narrower OKRs the reader may see, counted now (everything counted now before its first
+//! count). The counts by pitfall are the evaluator's per visibility (`health_finding_counts`).
 //!
 //! `keel lint` (an operator's command, run now and then) checks the cycle now (`for_cycle`), a
 //! batch of objectives at a time as the evaluator does: what costs memory at 100,000 people is
@@ -49,7 +52,7 @@ pub struct HealthReport {
     /// read people's participation (`GET /api/v1/reports/participation`) and within their
     /// reach; empty for everyone else and when there is nothing to say.
     pub people: Vec<PeopleFinding>,
-    /// When the hourly check found the findings listed (owners' overload is counted now);
+    /// When the hourly check found the findings listed (owners' overload is counted with it);
     /// null before its first run.
     pub evaluated_at: Option<chrono::DateTime<chrono::Utc>>,
 }
@@ -251,7 +254,7 @@ async fn overloads(
 }
 
 /// The health report of `GET /api/v1/health`: the findings the hourly evaluator stored for the
-/// cycle, with the reader's eyes (owners' overload counted now from the OKRs they may see),
+/// cycle, with the reader's eyes (owners' overload from what each person owns, as counted),
 /// counted over all of them and listed a page at a time (keyset), with when they were found
 /// and, for those who may read participation, the people without OKRs. A constant number of
 /// queries whatever the organisation's size.
@@ -459,7 +462,7 @@ pub struct HealthPage {
     /// Findings about people (`people_findings`).
     pub people: Vec<PeopleFinding>,
     /// When the evaluator found the findings listed (its last round; `None` before its first).
-    /// Owners' overload is counted as of now.
+    /// Owners' overload is counted with the hourly count of what each person owns.
     pub evaluated_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 

@@ -206,7 +206,8 @@ fn listing(q: &HealthQuery) -> Result<health::HealthListing, (&'static str, Stri
 fn freshness(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
     match at {
         Some(at) => format!(
-            "Found as of {} (the check runs every hour; owners' overload is counted now). \
+            "Found as of {} (the check runs every hour; owners' overload is counted from the hourly \
+             count of what each person owns). \
              A fix shows here after the next run.",
             super::format::when(at)
         ),
