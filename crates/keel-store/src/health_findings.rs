@@ -352,6 +352,43 @@ fn narrower(w: &mut Where, q: &HealthQuery, a: &Audience) -> String {
     )
 }
 
+/// `WITH lv(person_id, n), ov(person_id, n)`: each person's OKRs owned in the query's cycle
+/// with the reader's eyes, for those who may be over the threshold: their stored count at the
+/// widest reach the reader sees whole plus the narrower OKRs the reader may see, counted now
+/// (`lv`). With the cycle's and the threshold's placeholders.
+fn overloads_cte(w: &mut Where, q: &HealthQuery) -> (String, String, String) {
+    let c = w.arg(q.cycle_id.as_str());
+    let r = w.arg(crate::participation::reach_seen_whole(&q.reader));
+    let over = w.arg(i64::from(q.overload));
+    let live = match &q.reader {
+        Reader::Audience(a) => {
+            let narrow = narrower(w, q, a);
+            format!(
+                "lo(id, owner_id) AS (SELECT o.id, o.owner_id FROM objectives o WHERE {narrow}), \
+                 lv(person_id, n) AS (SELECT person_id, COUNT(*) FROM (SELECT owner_id AS person_id \
+                   FROM lo UNION ALL SELECT k.owner_id FROM key_results k JOIN lo \
+                   ON lo.id = k.objective_id WHERE k.deleted_at IS NULL) x GROUP BY person_id)"
+            )
+        }
+        Reader::Everyone => "lv(person_id, n) AS (SELECT CAST(NULL AS TEXT), \
+             CAST(0 AS BIGINT) WHERE 1 = 0)"
+            .to_string(),
+    };
+    let with = format!(
+        "WITH {live}, \
+         ov(person_id, n) AS ( \
+           SELECT s.person_id, s.owned_objectives + s.owned_key_results \
+             + COALESCE((SELECT lv.n FROM lv WHERE lv.person_id = s.person_id), 0) \
+           FROM participation_counts s WHERE s.cycle_id = {c} AND s.reach = {r} \
+             AND (s.owned_objectives + s.owned_key_results > {over} \
+               OR s.person_id IN (SELECT person_id FROM lv)) \
+           UNION ALL SELECT lv.person_id, lv.n FROM lv WHERE lv.person_id NOT IN \
+             (SELECT s.person_id FROM participation_counts s \
+              WHERE s.cycle_id = {c} AND s.reach = {r}))"
+    );
+    (with, c, over)
+}
+
 impl SqlStore {
     /// Whether the evaluator has counted the query's cycle, both its findings and what each
     /// person owns (the stored path); `None` before (everything is counted live).
@@ -381,39 +418,14 @@ impl SqlStore {
     /// narrower OKRs the reader may see. One query.
     async fn stored_overloads(&self, q: &HealthQuery) -> StoreResult<Vec<StoredFinding>> {
         let mut w = Where::default();
-        let c = w.arg(q.cycle_id.as_str());
-        let r = w.arg(crate::participation::reach_seen_whole(&q.reader));
-        let over = w.arg(i64::from(q.overload));
-        let live = match &q.reader {
-            Reader::Audience(a) => {
-                let narrow = narrower(&mut w, q, a);
-                format!(
-                    "lo(id, owner_id) AS (SELECT o.id, o.owner_id FROM objectives o WHERE {narrow}), \
-                     lv(person_id, n) AS (SELECT person_id, COUNT(*) FROM (SELECT owner_id AS person_id \
-                       FROM lo UNION ALL SELECT k.owner_id FROM key_results k JOIN lo \
-                       ON lo.id = k.objective_id WHERE k.deleted_at IS NULL) x GROUP BY person_id)"
-                )
-            }
-            Reader::Everyone => "lv(person_id, n) AS (SELECT CAST(NULL AS TEXT), \
-                 CAST(0 AS BIGINT) WHERE 1 = 0)"
-                .to_string(),
-        };
+        let (with, c, over) = overloads_cte(&mut w, q);
         let visible = |w: &mut Where| match &q.reader {
             Reader::Everyone => String::new(),
             Reader::Audience(a) => format!(" AND {}", visible_sql(w, a, "o")),
         };
         let (vo, vk) = (visible(&mut w), visible(&mut w));
         let sql = format!(
-            "WITH {live}, \
-             ov(person_id, n) AS ( \
-               SELECT s.person_id, s.owned_objectives + s.owned_key_results \
-                 + COALESCE((SELECT lv.n FROM lv WHERE lv.person_id = s.person_id), 0) \
-               FROM participation_counts s WHERE s.cycle_id = {c} AND s.reach = {r} \
-                 AND (s.owned_objectives + s.owned_key_results > {over} \
-                   OR s.person_id IN (SELECT person_id FROM lv)) \
-               UNION ALL SELECT lv.person_id, lv.n FROM lv WHERE lv.person_id NOT IN \
-                 (SELECT s.person_id FROM participation_counts s \
-                  WHERE s.cycle_id = {c} AND s.reach = {r})), \
+            "{with}, \
              ovp(person_id, n, oid, kid) AS (SELECT ov.person_id, ov.n, \
                (SELECT MIN(o.id) FROM objectives o WHERE o.owner_id = ov.person_id \
                  AND o.cycle_id = {c} AND o.deleted_at IS NULL{vo}), \
@@ -491,7 +503,17 @@ impl SqlStore {
                 opt_ts("at", r.opt_int("at")?)?,
             ));
         }
-        let overloads = self.stored_overloads(q).await?.len() as i64;
+        // Counted, not listed: the first OKR of each owner is found only for a page.
+        let mut w = Where::default();
+        let (with, _, over) = overloads_cte(&mut w, q);
+        let sql = format!(
+            "{with} SELECT COUNT(*) AS n FROM ov JOIN people p ON p.id = ov.person_id \
+             WHERE ov.n > {over}"
+        );
+        let overloads = match self.db.fetch_optional(&sql, w.args).await? {
+            Some(r) => r.int("n")?,
+            None => 0,
+        };
         if overloads > 0 {
             counts.push((OWNER_OVERLOAD.into(), Severity::Warning, overloads, None));
         }
