@@ -14,7 +14,7 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
-const MIGRATIONS: [Migration; 30] = [
+const MIGRATIONS: [Migration; 31] = [
     Migration {
         version: 1,
         name: "init",
@@ -194,6 +194,12 @@ const MIGRATIONS: [Migration; 30] = [
         name: "participation_counts",
         sqlite: include_str!("../migrations/sqlite/0030_participation_counts.sql"),
         postgres: include_str!("../migrations/postgres/0030_participation_counts.sql"),
+    },
+    Migration {
+        version: 32,
+        name: "owner_load_counts",
+        sqlite: include_str!("../migrations/sqlite/0032_owner_load_counts.sql"),
+        postgres: include_str!("../migrations/postgres/0032_owner_load_counts.sql"),
     },
 ];
 

@@ -230,3 +230,24 @@ pub(crate) fn in_reach_sql(w: &mut Where, a: &Audience, t: &str) -> String {
     };
     format!("{t}.id IN ({ids})")
 }
+
+/// The live part of a stored figure (one rule for the dashboards, participation and the
+/// ownership map): a predicate on the objective row aliased `t`, true for the objectives whose
+/// visibility the reader does not take stored (`stored_visibilities`) and that they may see,
+/// found from their ties (`in_reach_sql`: the OKRs they are in, the teams they reach), never by
+/// reading the whole cycle. `None` for a reader who takes every visibility stored.
+pub(crate) fn live_part_sql(w: &mut Where, reader: &Reader, t: &str) -> Option<String> {
+    let Reader::Audience(a) = reader else {
+        return None;
+    };
+    let stored: Vec<String> = crate::stored_visibilities(reader)
+        .iter()
+        .map(|v| w.arg(v.stored()))
+        .collect();
+    let visible = visible_sql(w, a, t);
+    let mine = in_reach_sql(w, a, t);
+    Some(format!(
+        "{t}.visibility NOT IN ({}) AND {visible} AND {mine}",
+        stored.join(", ")
+    ))
+}
