@@ -209,6 +209,14 @@ pub(crate) fn visible_objective(w: &mut Where, a: &Audience, col: &str) -> Strin
     format!("{col} IN (SELECT vo.id FROM objectives vo WHERE {v})")
 }
 
+/// The same predicate as `visible_objective`, checked row by row (a correlated `EXISTS`): for
+/// the lists that hold a few rows (a level of the alignment tree, search hits), where the
+/// `IN (…)` form would first judge every objective of the organisation.
+pub(crate) fn visible_objective_each(w: &mut Where, a: &Audience, col: &str) -> String {
+    let v = visible_sql(w, a, "vo");
+    format!("EXISTS (SELECT 1 FROM objectives vo WHERE vo.id = {col} AND {v})")
+}
+
 /// A predicate on the objective row aliased `t`: true for the objectives `a` is in (their
 /// circle) and, with team scope `Reach`, those shared with a team they reach. A superset of the
 /// non-public objectives `a` may see, read from the reader's side (each tie's person index, their
