@@ -292,6 +292,60 @@ fn histogram_sql(w: &mut Where, teams: &[TeamId], no_team: bool) -> String {
     )
 }
 
+/// The histogram of `histogram_sql` over only the objectives the stored figures leave out for
+/// the scope's reader (`live_part_sql`), read from those objectives (a few: the reader's ties)
+/// to their teams' roots, not from the roots down through every objective; with its arguments.
+/// `None` for a reader who takes every objective stored.
+fn live_part_histogram_sql(
+    scope: &TreeScope,
+    teams: &[TeamId],
+    no_team: bool,
+) -> Option<(String, Vec<crate::db::Arg>)> {
+    let mut w = Where::default();
+    w.add("o.deleted_at IS NULL".into());
+    let c = w.arg(scope.cycle_id.as_str());
+    // The cycle's index left unused (`|| ''`): the live part names its objectives.
+    w.add(format!("o.cycle_id || '' = {c}"));
+    let live = live_part_sql(&mut w, &scope.reader, "o")?;
+    w.add(live);
+    let st = status_sql();
+    let r = reach_of("o");
+    let lo = format!(
+        "lo(oid, st, pm, r) AS (SELECT o.id, {st}, s.progress_milli, {r} FROM {FROM} {})",
+        w.sql()
+    );
+    let mut cte = String::new();
+    let mut parts = vec![];
+    if !teams.is_empty() {
+        let ids: Vec<String> = teams.iter().map(|t| w.arg(t.as_str())).collect();
+        cte = format!(
+            "below(root, id) AS (SELECT id, id FROM teams WHERE id IN ({}) \
+             UNION SELECT b.root, t.id FROM teams t JOIN below b ON t.parent_id = b.id), ",
+            ids.join(", ")
+        );
+        parts.push(
+            "SELECT DISTINCT b.root AS root, lo.oid, lo.st, lo.pm, lo.r FROM lo \
+             JOIN objective_teams ot ON ot.objective_id = lo.oid \
+             JOIN below b ON b.id = ot.team_id"
+                .to_string(),
+        );
+    }
+    if no_team {
+        parts.push(format!(
+            "SELECT '{NO_TEAM}' AS root, lo.oid, lo.st, lo.pm, lo.r FROM lo WHERE NOT EXISTS \
+             (SELECT 1 FROM objective_teams ot WHERE ot.objective_id = lo.oid)"
+        ));
+    }
+    Some((
+        format!(
+            "WITH RECURSIVE {cte}{lo}, x(root, oid, st, pm, r) AS ({}) \
+             SELECT root, st, pm, r, COUNT(*) AS n FROM x GROUP BY root, st, pm, r",
+            parts.join(" UNION ")
+        ),
+        w.args,
+    ))
+}
+
 /// The stored `progress_milli` of objectives with no stored progress.
 const NO_PROGRESS: i64 = i64::MIN;
 
@@ -482,12 +536,11 @@ impl SqlStore {
                 .push((st, pm, count(&r, "objectives")?));
         }
         if whole < EVERY_OKR {
-            // The objectives shown more narrowly that the reader may see, live.
-            let mut w = scope_where(scope);
-            let narrower = format!("{} > {}", reach_of("o"), w.arg(whole));
-            w.add(narrower);
-            let sql = histogram_sql(&mut w, &tops, no_team);
-            for r in self.db.fetch_all(&sql, w.args).await? {
+            // The objectives shown more narrowly that the reader may see, live, found from the
+            // reader's ties (`live_part_sql`, the dashboards' rule), never by reading the cycle.
+            let (sql, args) = live_part_histogram_sql(scope, &tops, no_team)
+                .expect("a reader who sees less than every OKR has a live part");
+            for r in self.db.fetch_all(&sql, args).await? {
                 bars.entry(r.text("root")?).or_default().push((
                     opt_status(&r, "st")?,
                     r.opt_int("pm")?,

@@ -294,23 +294,12 @@ fn top_where(scope: &DashboardScope, by_id: bool) -> Where {
 
 /// The scope's reader and live part on the objective `o`.
 fn objective_scope(w: &mut Where, scope: &DashboardScope) {
-    if let Reader::Audience(a) = &scope.reader {
+    if scope.live_only {
+        let live = live_part_sql(w, &scope.reader, "o").unwrap_or_else(|| "1 = 0".into());
+        w.add(live);
+    } else if let Reader::Audience(a) = &scope.reader {
         let v = visible_sql(w, a, "o");
         w.add(v);
-    }
-    if scope.live_only {
-        match &scope.reader {
-            Reader::Everyone => w.add("1 = 0".into()),
-            Reader::Audience(a) => {
-                let stored: Vec<String> = crate::stored_visibilities(&scope.reader)
-                    .iter()
-                    .map(|v| w.arg(v.stored()))
-                    .collect();
-                w.add(format!("o.visibility NOT IN ({})", stored.join(", ")));
-                let mine = in_reach_sql(w, a, "o");
-                w.add(mine);
-            }
-        }
     }
 }
 

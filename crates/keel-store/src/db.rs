@@ -366,7 +366,30 @@ fn sqlite_execute(
 }
 
 /// The result rows of a query, materialised (at most one if `one`).
+/// Reads taking longer than this are logged as slow (a warning naming the statement).
+const SLOW_READ: std::time::Duration = std::time::Duration::from_millis(500);
+
 fn sqlite_fetch(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    args: &[Arg],
+    one: bool,
+) -> StoreResult<Vec<Row>> {
+    // Each read's time (`KEEL_LOG=keel_store::read=debug`), and the slow ones always: how a
+    // page's time is found query by query on a large organisation.
+    let started = std::time::Instant::now();
+    let rows = sqlite_fetch_rows(conn, sql, args, one);
+    let took = started.elapsed();
+    let statement = || sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    if took >= SLOW_READ {
+        tracing::warn!(target: "keel_store::read", ms = took.as_millis() as u64, sql = %statement(), "slow read");
+    } else if tracing::enabled!(target: "keel_store::read", tracing::Level::DEBUG) {
+        tracing::debug!(target: "keel_store::read", ms = took.as_millis() as u64, sql = %statement(), "read");
+    }
+    rows
+}
+
+fn sqlite_fetch_rows(
     conn: &rusqlite::Connection,
     sql: &str,
     args: &[Arg],

@@ -14,7 +14,7 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
-const MIGRATIONS: [Migration; 31] = [
+const MIGRATIONS: [Migration; 32] = [
     Migration {
         version: 1,
         name: "init",
@@ -202,6 +202,12 @@ const MIGRATIONS: [Migration; 31] = [
         postgres: include_str!(
             "../migrations/postgres/0031_stored_compliance_and_health_counts.sql"
         ),
+    },
+    Migration {
+        version: 32,
+        name: "owner_load_counts",
+        sqlite: include_str!("../migrations/sqlite/0032_owner_load_counts.sql"),
+        postgres: include_str!("../migrations/postgres/0032_owner_load_counts.sql"),
     },
 ];
 

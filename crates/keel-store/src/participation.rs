@@ -33,6 +33,7 @@ pub(crate) const PARTICIPATION_COUNT: Table = Table {
         "co_owned",
         "contributed",
         "check_ins",
+        "sponsored",
     ],
     not_selected: &[],
     later: &[],
@@ -310,16 +311,26 @@ impl Participation for dyn Store {
 }
 
 /// The `WITH` clause defining `vo` (the cycle's objectives the reader may see: id, owner,
-/// sponsor) and `vk` (their key results).
-fn visible_okrs(w: &mut Where, q: &ParticipationQuery) -> String {
+/// sponsor) and `vk` (their key results). `live_part`: only those the stored counts leave out
+/// for the reader (`live_part_sql`, found from their ties; none for an administrator).
+fn visible_okrs(w: &mut Where, q: &ParticipationQuery, live_part: bool) -> String {
     let cycle = w.arg(q.cycle_id.as_str());
-    let visible = match &q.reader {
-        Reader::Everyone => String::new(),
-        Reader::Audience(a) => format!(" AND {}", visible_sql(w, a, "o")),
+    let (in_cycle, which) = if live_part {
+        let which = live_part_sql(w, &q.reader, "o").unwrap_or_else(|| "1 = 0".into());
+        (
+            format!("o.cycle_id || '' = {cycle}"),
+            format!(" AND {which}"),
+        )
+    } else {
+        let visible = match &q.reader {
+            Reader::Everyone => String::new(),
+            Reader::Audience(a) => format!(" AND {}", visible_sql(w, a, "o")),
+        };
+        (format!("o.cycle_id = {cycle}"), visible)
     };
     format!(
         "WITH vo(id, owner_id, sponsor_id) AS (SELECT o.id, o.owner_id, o.sponsor_id \
-         FROM objectives o WHERE o.deleted_at IS NULL AND o.cycle_id = {cycle}{visible}), \
+         FROM objectives o WHERE o.deleted_at IS NULL AND {in_cycle}{which}), \
          vk(id, objective_id, owner_id, sponsor_id) AS (SELECT k.id, k.objective_id, k.owner_id, k.sponsor_id \
          FROM key_results k JOIN vo ON vo.id = k.objective_id WHERE k.deleted_at IS NULL) "
     )
@@ -327,11 +338,18 @@ fn visible_okrs(w: &mut Where, q: &ParticipationQuery) -> String {
 
 /// The CTEs `vo`, `vk`, `takes` and `pl(person_id, oo, ko, kd, co, ct, ci)`: each person's
 /// counts over the cycle's objectives that meet `which` (a predicate on `o`, the objective).
-fn counted_live(cycle: &str, which: &str) -> Vec<String> {
+/// `by_id`: `which` names the objectives (the reader's ties), so the cycle's index is left
+/// unused (`|| ''`) and the ids are looked up rather than the cycle read.
+fn counted_live(cycle: &str, which: &str, by_id: bool) -> Vec<String> {
+    let in_cycle = if by_id {
+        format!("o.cycle_id || '' = {cycle}")
+    } else {
+        format!("o.cycle_id = {cycle}")
+    };
     vec![
         format!(
             "vo(id, owner_id, state) AS (SELECT o.id, o.owner_id, o.state FROM objectives o \
-             WHERE o.deleted_at IS NULL AND o.cycle_id = {cycle}{which})"
+             WHERE o.deleted_at IS NULL AND {in_cycle}{which})"
         ),
         // Under way (the stored spellings of `ObjectiveState::Draft` and
         // `OwnershipState::Accepted`): nothing is due of a draft or of an owner not yet accepted.
@@ -368,19 +386,20 @@ fn people_in_scope(w: &mut Where, q: &ParticipationQuery) -> String {
     let cycle = w.arg(q.cycle_id.as_str());
     let whole = reach_seen_whole(&q.reader);
     let stored = q.counted_at.is_some();
-    let visible = match &q.reader {
-        Reader::Everyone => String::new(),
-        Reader::Audience(a) => format!(" AND {}", visible_sql(w, a, "o")),
-    };
     let mut ctes = vec![];
     let live = !stored || whole < EVERY_OKR;
     if live {
-        let narrower = if stored {
-            format!(" AND {} > {whole}", reach_of("o"))
+        // Once counted, only what the stored counts leave out for this reader, found from their
+        // ties (`live_part_sql`, the dashboards' rule); before, everything they may see.
+        let which = if stored {
+            live_part_sql(w, &q.reader, "o").map(|p| format!(" AND {p}"))
         } else {
-            String::new()
+            match &q.reader {
+                Reader::Everyone => None,
+                Reader::Audience(a) => Some(format!(" AND {}", visible_sql(w, a, "o"))),
+            }
         };
-        ctes.extend(counted_live(&cycle, &format!("{narrower}{visible}")));
+        ctes.extend(counted_live(&cycle, &which.unwrap_or_default(), stored));
     }
     let active = w.arg(true);
     let mut scope = format!("p.active = {active}");
@@ -458,35 +477,40 @@ fn slice_sql() -> String {
     let cycle = "o.deleted_at IS NULL AND o.cycle_id = $1";
     let kr = "k.deleted_at IS NULL";
     format!(
-        "WITH takes(person_id, r, oo, ko, kd, co, ct, ci) AS ( \
-           SELECT o.owner_id, {r}, 1, 0, 0, 0, 0, 0 FROM objectives o \
+        "WITH takes(person_id, r, oo, ko, kd, co, ct, ci, sp) AS ( \
+           SELECT o.owner_id, {r}, 1, 0, 0, 0, 0, 0, 0 FROM objectives o \
              WHERE o.owner_id BETWEEN $2 AND $3 AND {cycle} \
            UNION ALL SELECT k.owner_id, {r}, 0, 1, \
              CASE WHEN o.state <> 'draft' AND k.ownership_state = 'accepted' THEN 1 ELSE 0 END, \
-             0, 0, 0 FROM key_results k JOIN objectives o ON o.id = k.objective_id \
+             0, 0, 0, 0 FROM key_results k JOIN objectives o ON o.id = k.objective_id \
              WHERE k.owner_id BETWEEN $2 AND $3 AND {kr} AND {cycle} \
-           UNION ALL SELECT c.person_id, {r}, 0, 0, 0, 1, 0, 0 FROM objective_co_owners c \
+           UNION ALL SELECT c.person_id, {r}, 0, 0, 0, 1, 0, 0, 0 FROM objective_co_owners c \
              JOIN objectives o ON o.id = c.objective_id \
              WHERE c.person_id BETWEEN $2 AND $3 AND {cycle} \
-           UNION ALL SELECT c.person_id, {r}, 0, 0, 0, 1, 0, 0 FROM key_result_co_owners c \
+           UNION ALL SELECT c.person_id, {r}, 0, 0, 0, 1, 0, 0, 0 FROM key_result_co_owners c \
              JOIN key_results k ON k.id = c.key_result_id JOIN objectives o ON o.id = k.objective_id \
              WHERE c.person_id BETWEEN $2 AND $3 AND {kr} AND {cycle} \
-           UNION ALL SELECT c.person_id, {r}, 0, 0, 0, 0, 1, 0 FROM objective_contributors c \
+           UNION ALL SELECT c.person_id, {r}, 0, 0, 0, 0, 1, 0, 0 FROM objective_contributors c \
              JOIN objectives o ON o.id = c.objective_id \
              WHERE c.person_id BETWEEN $2 AND $3 AND {cycle} \
-           UNION ALL SELECT c.person_id, {r}, 0, 0, 0, 0, 1, 0 FROM key_result_contributors c \
+           UNION ALL SELECT c.person_id, {r}, 0, 0, 0, 0, 1, 0, 0 FROM key_result_contributors c \
              JOIN key_results k ON k.id = c.key_result_id JOIN objectives o ON o.id = k.objective_id \
              WHERE c.person_id BETWEEN $2 AND $3 AND {kr} AND {cycle} \
-           UNION ALL SELECT c.author_id, {r}, 0, 0, 0, 0, 0, 1 FROM check_ins c \
+           UNION ALL SELECT c.author_id, {r}, 0, 0, 0, 0, 0, 1, 0 FROM check_ins c \
              JOIN key_results k ON k.id = c.key_result_id JOIN objectives o ON o.id = k.objective_id \
-             WHERE c.author_id BETWEEN $2 AND $3 AND c.retracted IS NULL AND {kr} AND {cycle}) \
+             WHERE c.author_id BETWEEN $2 AND $3 AND c.retracted IS NULL AND {kr} AND {cycle} \
+           UNION ALL SELECT o.sponsor_id, {r}, 0, 0, 0, 0, 0, 0, 1 FROM objectives o \
+             WHERE o.sponsor_id BETWEEN $2 AND $3 AND {cycle} \
+           UNION ALL SELECT k.sponsor_id, {r}, 0, 0, 0, 0, 0, 0, 1 FROM key_results k \
+             JOIN objectives o ON o.id = k.objective_id \
+             WHERE k.sponsor_id BETWEEN $2 AND $3 AND {kr} AND {cycle}) \
          SELECT person_id, r, SUM(oo) AS oo, SUM(ko) AS ko, SUM(kd) AS kd, SUM(co) AS co, \
-           SUM(ct) AS ct, SUM(ci) AS ci FROM takes GROUP BY person_id, r"
+           SUM(ct) AS ct, SUM(ci) AS ci, SUM(sp) AS sp FROM takes GROUP BY person_id, r"
     )
 }
 
-/// A person's six counts, in the table's column order.
-type Counts = [i64; 6];
+/// A person's seven counts, in the table's column order.
+type Counts = [i64; 7];
 
 /// The predicate on `pp` of a gap.
 fn gap_sql(w: &mut Where, gap: ParticipationGap, overload: u32) -> String {
@@ -655,29 +679,76 @@ impl Participation for SqlStore {
         limit: u32,
     ) -> StoreResult<OwnerLoads> {
         let mut w = Where::default();
-        let with = visible_okrs(&mut w, query);
+        let stored = query.counted_at.is_some();
+        let whole = reach_seen_whole(&query.reader);
+        // Counted: the stored counts at the widest reach the reader sees whole, plus the OKRs
+        // they leave out for this reader counted live (none for an administrator); else
+        // everything the reader may see, live.
+        let live = !stored || whole < EVERY_OKR;
+        let mut ctes = vec![];
+        if live {
+            let with = visible_okrs(&mut w, query, stored);
+            ctes.push(with.trim_start_matches("WITH ").trim_end().to_string());
+            ctes.push(
+                "takes(person_id, oo, ko, co, sp, ct) AS ( \
+                   SELECT owner_id, 1, 0, 0, 0, 0 FROM vo \
+                   UNION ALL SELECT owner_id, 0, 1, 0, 0, 0 FROM vk \
+                   UNION ALL SELECT person_id, 0, 0, 1, 0, 0 FROM objective_co_owners \
+                     WHERE objective_id IN (SELECT id FROM vo) \
+                   UNION ALL SELECT person_id, 0, 0, 1, 0, 0 FROM key_result_co_owners \
+                     WHERE key_result_id IN (SELECT id FROM vk) \
+                   UNION ALL SELECT sponsor_id, 0, 0, 0, 1, 0 FROM vo WHERE sponsor_id IS NOT NULL \
+                   UNION ALL SELECT sponsor_id, 0, 0, 0, 1, 0 FROM vk WHERE sponsor_id IS NOT NULL \
+                   UNION ALL SELECT person_id, 0, 0, 0, 0, 1 FROM objective_contributors \
+                     WHERE objective_id IN (SELECT id FROM vo) \
+                   UNION ALL SELECT person_id, 0, 0, 0, 0, 1 FROM key_result_contributors \
+                     WHERE key_result_id IN (SELECT id FROM vk))"
+                    .to_string(),
+            );
+        }
+        let from = if stored {
+            let cycle = w.arg(query.cycle_id.as_str());
+            let reach = w.arg(whole);
+            let counts = format!(
+                "SELECT person_id, owned_objectives AS oo, owned_key_results AS ko, \
+                 co_owned AS co, sponsored AS sp, contributed AS ct FROM participation_counts \
+                 WHERE cycle_id = {cycle} AND reach = {reach}"
+            );
+            if live {
+                // PostgreSQL sums BIGINTs as NUMERIC: cast back.
+                let sum = |c: &str| format!("CAST(SUM({c}) AS BIGINT) AS {c}");
+                format!(
+                    "(SELECT person_id, {}, {}, {}, {}, {} FROM ({counts} \
+                     UNION ALL SELECT person_id, oo, ko, co, sp, ct FROM takes) t \
+                     GROUP BY person_id)",
+                    sum("oo"),
+                    sum("ko"),
+                    sum("co"),
+                    sum("sp"),
+                    sum("ct")
+                )
+            } else {
+                format!("({counts})")
+            }
+        } else {
+            "(SELECT person_id, SUM(oo) AS oo, SUM(ko) AS ko, SUM(co) AS co, SUM(sp) AS sp, \
+             SUM(ct) AS ct FROM takes GROUP BY person_id)"
+                .to_string()
+        };
+        let with = if ctes.is_empty() {
+            String::new()
+        } else {
+            format!("WITH {} ", ctes.join(", "))
+        };
         let over = w.arg(i64::from(query.overload));
-        // Totals ride along each row (window functions): one query, one pass over the cycle.
+        // Totals ride along each row (window functions): one query. A stored row may count only
+        // check-ins (nobody's load): such a person is not involved.
         let sql = format!(
-            "{with}, takes(person_id, oo, ko, co, sp, ct) AS ( \
-               SELECT owner_id, 1, 0, 0, 0, 0 FROM vo \
-               UNION ALL SELECT owner_id, 0, 1, 0, 0, 0 FROM vk \
-               UNION ALL SELECT person_id, 0, 0, 1, 0, 0 FROM objective_co_owners \
-                 WHERE objective_id IN (SELECT id FROM vo) \
-               UNION ALL SELECT person_id, 0, 0, 1, 0, 0 FROM key_result_co_owners \
-                 WHERE key_result_id IN (SELECT id FROM vk) \
-               UNION ALL SELECT sponsor_id, 0, 0, 0, 1, 0 FROM vo WHERE sponsor_id IS NOT NULL \
-               UNION ALL SELECT sponsor_id, 0, 0, 0, 1, 0 FROM vk WHERE sponsor_id IS NOT NULL \
-               UNION ALL SELECT person_id, 0, 0, 0, 0, 1 FROM objective_contributors \
-                 WHERE objective_id IN (SELECT id FROM vo) \
-               UNION ALL SELECT person_id, 0, 0, 0, 0, 1 FROM key_result_contributors \
-                 WHERE key_result_id IN (SELECT id FROM vk)), \
-             pl(person_id, oo, ko, co, sp, ct) AS (SELECT person_id, SUM(oo), SUM(ko), SUM(co), \
-               SUM(sp), SUM(ct) FROM takes GROUP BY person_id) \
-             SELECT p.id, p.name, p.title, pl.oo, pl.ko, pl.co, pl.sp, pl.ct, \
+            "{with}SELECT p.id, p.name, p.title, pl.oo, pl.ko, pl.co, pl.sp, pl.ct, \
                COUNT(*) OVER () AS people, \
                SUM(CASE WHEN pl.oo + pl.ko > {over} THEN 1 ELSE 0 END) OVER () AS overloaded \
-             FROM pl JOIN people p ON p.id = pl.person_id \
+             FROM {from} pl JOIN people p ON p.id = pl.person_id \
+             WHERE pl.oo + pl.ko + pl.co + pl.sp + pl.ct > 0 \
              ORDER BY pl.oo + pl.ko DESC, p.name, p.id LIMIT {limit} OFFSET {offset}"
         );
         let rows = self.db.fetch_all(&sql, w.args).await?;
@@ -746,6 +817,7 @@ impl Participation for SqlStore {
                     r.int("co")?,
                     r.int("ct")?,
                     r.int("ci")?,
+                    r.int("sp")?,
                 ];
                 for reach in at_reach..=EVERY_OKR {
                     let c = now.entry((reach, person.clone())).or_default();
@@ -758,7 +830,7 @@ impl Participation for SqlStore {
                 .db
                 .fetch_all(
                     "SELECT reach, person_id, owned_objectives, owned_key_results, \
-                     owned_key_results_under_way, co_owned, contributed, check_ins \
+                     owned_key_results_under_way, co_owned, contributed, check_ins, sponsored \
                      FROM participation_counts WHERE cycle_id = $1 \
                      AND person_id BETWEEN $2 AND $3",
                     args(),
@@ -775,6 +847,7 @@ impl Participation for SqlStore {
                             r.int("co_owned")?,
                             r.int("contributed")?,
                             r.int("check_ins")?,
+                            r.int("sponsored")?,
                         ],
                     ))
                 })
@@ -843,17 +916,29 @@ impl Participation for SqlStore {
         if people.is_empty() {
             return Ok(vec![]);
         }
+        // Read from the people's side (their owner indexes), not the cycle's: the cycle's
+        // index is left unused (`|| ''`).
         let mut w = Where::default();
-        let with = visible_okrs(&mut w, query);
+        let cycle = w.arg(query.cycle_id.as_str());
         let ps: Vec<String> = people.iter().map(|p| w.arg(p.as_str())).collect();
         let ps = ps.join(", ");
+        let mut visible = || match &query.reader {
+            Reader::Everyone => String::new(),
+            Reader::Audience(a) => format!(" AND {}", visible_sql(&mut w, a, "o")),
+        };
+        let (v1, v2) = (visible(), visible());
         let each = w.arg(i64::from(each));
         let sql = format!(
-            "{with}SELECT id FROM (SELECT id, ROW_NUMBER() OVER \
-               (PARTITION BY owner_id ORDER BY id) AS n FROM vo WHERE owner_id IN ({ps})) x \
+            "SELECT id FROM (SELECT o.id, ROW_NUMBER() OVER \
+               (PARTITION BY o.owner_id ORDER BY o.id) AS n FROM objectives o \
+               WHERE o.owner_id IN ({ps}) AND o.deleted_at IS NULL \
+               AND o.cycle_id || '' = {cycle}{v1}) x \
              WHERE n <= {each} \
-             UNION SELECT objective_id FROM (SELECT objective_id, ROW_NUMBER() OVER \
-               (PARTITION BY owner_id ORDER BY id) AS n FROM vk WHERE owner_id IN ({ps})) y \
+             UNION SELECT objective_id FROM (SELECT k.objective_id, ROW_NUMBER() OVER \
+               (PARTITION BY k.owner_id ORDER BY k.id) AS n FROM key_results k \
+               JOIN objectives o ON o.id = k.objective_id \
+               WHERE k.owner_id IN ({ps}) AND k.deleted_at IS NULL AND o.deleted_at IS NULL \
+               AND o.cycle_id || '' = {cycle}{v2}) y \
              WHERE n <= {each}"
         );
         self.db

@@ -245,8 +245,9 @@ impl Teams for SqlStore {
         }
         if let Some(m) = &filter.member_id {
             let p = w.arg(m.as_str());
+            // From the person's side (their index): a few teams, not every team judged.
             w.add(format!(
-                "EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = teams.id AND m.person_id = {p})"
+                "teams.id IN (SELECT m.team_id FROM team_members m WHERE m.person_id = {p})"
             ));
         }
         if let Some(q) = filter

@@ -1,8 +1,10 @@
 //! Synthetic organisations of any size for benchmarks (`keel demo --people N`): a manager tree of
 //! span 7, teams of about 7 under about people/70 departments, one active 13-week cycle around
 //! `today`, about 1.2 objectives per person with 3–4 key results each and about 10 weekly
-//! check-ins per key result. Deterministic for a given seed (apart from record ids).
+//! check-ins per key result, and a small closed quarter before it (scored, for calibration).
+//! Deterministic for a given seed (apart from record ids).
 
+mod closed;
 mod okrs;
 mod tables;
 
@@ -45,18 +47,18 @@ pub fn synthetic(people: usize, seed: u64, today: NaiveDate) -> Snapshot {
     add_people(&mut snap, n, epoch, &mut rng);
     let layout = add_teams(&mut snap, n, epoch);
     let cycle = add_cycle(&mut snap, today, epoch);
-    okrs::add(
-        okrs::Gen {
-            snap: &mut snap,
-            rng: &mut rng,
-            clock,
-            today,
-            cycle,
-            layout,
-        },
-        n,
-    );
+    let mut g = okrs::Gen {
+        snap: &mut snap,
+        rng: &mut rng,
+        clock,
+        today,
+        cycle: cycle.clone(),
+        layout,
+    };
+    okrs::add(&mut g, n);
+    let layout = g.layout;
     add_ownership_requests(&mut snap, false);
+    closed::add_closed_quarter(&mut snap, &cycle, &layout, clock, seed);
     snap
 }
 

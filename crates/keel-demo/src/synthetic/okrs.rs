@@ -30,7 +30,7 @@ struct Created {
 }
 
 /// Objectives and key results for the `n` people, in person order (reports after managers).
-pub(super) fn add(mut g: Gen<'_>, n: usize) {
+pub(super) fn add(g: &mut Gen<'_>, n: usize) {
     let expected_objectives = n + n / 5 + 1;
     g.snap.objectives.reserve(expected_objectives);
     g.snap.key_results.reserve(expected_objectives * 7 / 2);
@@ -46,12 +46,12 @@ pub(super) fn add(mut g: Gen<'_>, n: usize) {
         }
         let count = 1 + usize::from(g.rng.gen_bool(0.2));
         for _ in 0..count {
-            let o = objective(&mut g, p, created_at, &first_objective, &first_kr);
+            let o = objective(g, p, created_at, &first_objective, &first_kr);
             if first_objective[p].is_none() {
                 first_objective[p] = Some(o.index);
             }
             for _ in 0..g.rng.gen_range(3..=4) {
-                let ki = key_result(&mut g, p, &o);
+                let ki = key_result(g, p, &o);
                 if first_kr[p].is_none() {
                     first_kr[p] = Some(ki);
                 }

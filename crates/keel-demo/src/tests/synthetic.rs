@@ -51,3 +51,66 @@ fn synthetic_handles_tiny_sizes() {
         }
     }
 }
+
+/// The calibration report needs a closed cycle with scores: the synthetic organisation has a
+/// small one before its active quarter (about one objective per fifty people, each key result
+/// scored and with owner check-ins before the close), and the active quarter is unchanged by it.
+#[test]
+fn synthetic_has_a_small_scored_closed_quarter() {
+    let today = today();
+    let s = synthetic(1000, 7, today);
+    let closed: Vec<&Cycle> = s
+        .cycles
+        .iter()
+        .filter(|c| c.state == CycleState::Closed)
+        .collect();
+    assert_eq!(closed.len(), 1, "one closed quarter");
+    let (closed, active) = (
+        closed[0],
+        s.cycles
+            .iter()
+            .find(|c| c.state == CycleState::Active)
+            .expect("the active quarter"),
+    );
+    assert!(closed.ends_on < active.starts_on);
+    let objectives: Vec<&Objective> = s
+        .objectives
+        .iter()
+        .filter(|o| o.cycle_id == closed.id)
+        .collect();
+    assert!(
+        (10..=40).contains(&objectives.len()),
+        "{} objectives in the closed quarter",
+        objectives.len()
+    );
+    assert!(objectives.iter().all(|o| o.state == ObjectiveState::Closed));
+    let krs: Vec<&KeyResult> = s
+        .key_results
+        .iter()
+        .filter(|k| objectives.iter().any(|o| o.id == k.objective_id))
+        .collect();
+    assert_eq!(krs.len(), objectives.len() * 3);
+    assert_eq!(s.scores.len(), krs.len(), "every closed key result scored");
+    for k in &krs {
+        assert!(s.scores.iter().any(|x| x.key_result_id == k.id));
+        let last = s
+            .check_ins
+            .iter()
+            .filter(|c| c.key_result_id == k.id)
+            .map(|c| c.at.date_naive())
+            .max()
+            .expect("check-ins before the close");
+        assert!(last <= closed.ends_on, "{}", k.title);
+    }
+    // The active quarter's OKRs are what they were without it.
+    let active_titles: Vec<String> = s
+        .objectives
+        .iter()
+        .filter(|o| o.cycle_id == active.id)
+        .map(|o| o.title.clone())
+        .collect();
+    assert!(active_titles.iter().all(|t| !t.starts_with("Last quarter")));
+    assert!(s.objectives[..active_titles.len()]
+        .iter()
+        .all(|o| o.cycle_id == active.id));
+}

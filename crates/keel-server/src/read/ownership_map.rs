@@ -3,8 +3,10 @@
 //! doctrine's "One owner" and "The pitfalls": overload is one of them).
 //!
 //! Why it reads the way it does: at 100,000 people the cycle holds half a million OKRs, so the
-//! loads are counted in SQL (`Participation::owner_loads`) and shown a page of people at a
-//! time, most owned first; only the OKRs of the people on the page are read as OKRs, and only
+//! loads are read from the counts the hourly evaluator stores (`participation_counts`, with the
+//! OKRs they leave out for the reader counted live from the reader's ties), or counted in SQL
+//! before the cycle's first count (`Participation::owner_loads`), and shown a page of people at
+//! a time, most owned first; only the OKRs of the people on the page are read as OKRs, and only
 //! the most recent page of pending requests. A constant number of queries whatever the size.
 
 use super::lists::{cycles, pick_cycle};
@@ -71,6 +73,9 @@ pub struct OwnershipMap {
     pub pending: Vec<PendingRequest>,
     /// More requests wait than are shown.
     pub more_pending: bool,
+    /// When the evaluator last counted the cycle's loads (`None`: counted now, on this
+    /// request).
+    pub counted_at: Option<Timestamp>,
 }
 
 /// The page number of the query string: a whole number from 1 (none: the first page).
@@ -106,6 +111,7 @@ pub async fn ownership_map(
         overloaded: 0,
         pending: vec![],
         more_pending: false,
+        counted_at: None,
     };
     let Some(c) = cycle else {
         return Ok(map);
@@ -117,8 +123,9 @@ pub async fn ownership_map(
         led_by: None,
         gap: None,
         overload: threshold,
-        counted_at: None,
+        counted_at: store.participation_counted_at(&c.id).await?,
     };
+    map.counted_at = query.counted_at;
     let offset = (page - 1) * u64::from(PEOPLE_PER_PAGE);
     let loads = store.owner_loads(&query, offset, PEOPLE_PER_PAGE).await?;
     map.people = loads.people;

@@ -84,6 +84,8 @@ struct OwnershipPage {
     next_href: Option<String>,
     pending: Vec<PendingRow>,
     more_pending: bool,
+    /// When the loads were counted, in words.
+    freshness: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -184,6 +186,20 @@ fn showing(map: &ownership_map::OwnershipMap) -> String {
     )
 }
 
+/// When the loads were counted, in words: the evaluator counts them every hour.
+fn freshness(at: Option<keel_domain::Timestamp>) -> String {
+    match at {
+        Some(at) => format!(
+            "Loads counted as of {} (every hour); team and private OKRs only you may see are \
+             counted now.",
+            super::format::when(at)
+        ),
+        None => {
+            "Loads counted now: from the next hourly count on, they are as of that count.".into()
+        }
+    }
+}
+
 /// `GET /ownership`.
 pub async fn ownership_map(
     State(state): State<AppState>,
@@ -247,6 +263,7 @@ pub async fn ownership_map(
         },
         more_pending: shown && map.more_pending,
         first_href: page_href(cycle, 1),
+        freshness: freshness(map.counted_at),
         error,
         page_error,
     };

@@ -793,6 +793,79 @@ async fn ownership_map_pages(app: TestApp) {
     absent(&his_last, "Secret launch");
     assert!(!his_last.has(&format!("tr[id=\"person-{}\"]", o.pia)));
 
+    // Once the evaluator has counted the cycle, the loads are read from its stored counts,
+    // with what they leave out for the reader counted live from the reader's ties: the same
+    // map as counting everything now, for the administrator (everything stored) and for Sam
+    // (public stored; a private objective he contributes to, sponsored by Spo, and a team
+    // objective of Sales owned by Tess, live). Nadia, in neither, never sees Spo or Tess.
+    let (spo, _) = app.member("Spo Sponsor").await;
+    let (tess, _) = app.member("Tess Team").await;
+    let (nadia, _) = app.member("Nadia Nobody").await;
+    objective(
+        &app,
+        json!({"title": "Secret deal", "cycle_id": o.cycle, "visibility": "private", "sponsor_id": spo, "contributor_ids": [o.sam]}),
+    )
+    .await;
+    objective(
+        &app,
+        json!({"title": "Sales pipeline", "cycle_id": o.cycle, "visibility": "team", "team_ids": [o.sales], "owner_id": tess}),
+    )
+    .await;
+    let nadia = Browser::signed_in(&app, &nadia, "nadia.nobody@keel.test").await;
+    let readers = [&b, &sam, &nadia];
+    let mut live = vec![];
+    for r in readers {
+        live.push(map_pages(r, &o.cycle).await);
+    }
+    let spo_row = format!("tr[id=\"person-{spo}\"]");
+    let tess_row = format!("tr[id=\"person-{tess}\"]");
+    for ((who, sees), seen) in [("administrator", true), ("Sam", true), ("Nadia", false)]
+        .into_iter()
+        .zip(&live)
+    {
+        let html: String = seen.iter().map(|p| p.html()).collect();
+        let shows = |row: &str| seen.iter().any(|p| p.has(row));
+        assert_eq!(shows(&spo_row), sees, "{who}: the sponsor");
+        assert_eq!(shows(&tess_row), sees, "{who}: the team objective's owner");
+        if sees {
+            let also: Vec<String> = seen
+                .iter()
+                .filter(|p| p.has(&spo_row))
+                .map(|p| p.text(&format!("{spo_row} td.meta")))
+                .collect();
+            assert_eq!(also, vec!["sponsors 1".to_string()], "{who}: {html}");
+        }
+        assert!(
+            seen[0]
+                .text("[data-freshness]")
+                .starts_with("Loads counted now"),
+            "{who}: {}",
+            seen[0].text("[data-freshness]")
+        );
+    }
+    app.evaluate_now().await;
+    for (r, before) in readers.iter().zip(&live) {
+        let after = map_pages(r, &o.cycle).await;
+        assert!(
+            after[0]
+                .text("[data-freshness]")
+                .starts_with("Loads counted as of "),
+            "{}",
+            after[0].text("[data-freshness]")
+        );
+        let figures = |pages: &[Page]| -> Vec<(Vec<Vec<String>>, Vec<String>)> {
+            pages
+                .iter()
+                .map(|p| (p.rows("table.owners tbody"), p.texts(".glance li")))
+                .collect()
+        };
+        assert_eq!(
+            figures(&after),
+            figures(before),
+            "stored counts read as the live count"
+        );
+    }
+
     for (page, says) in [
         ("abc", "whole number"),
         ("0", "whole number"),
@@ -808,6 +881,16 @@ async fn ownership_map_pages(app: TestApp) {
         assert!(e.contains(says), "page={page}: {}", bad.html());
         assert!(!bad.has("table.owners"));
     }
+}
+
+/// Every page of the ownership map of `cycle` as `b` reads it.
+async fn map_pages(b: &Browser, cycle: &str) -> Vec<Page> {
+    let first = b.page(&format!("/ownership?cycle_id={cycle}")).await;
+    let mut pages = vec![first];
+    while let Some(next) = pages.last().unwrap().attr("a[rel=\"next\"]", "href") {
+        pages.push(b.page(&next).await);
+    }
+    pages
 }
 
 #[tokio::test]

@@ -181,14 +181,14 @@ async fn aligned_to(
         "c.id".to_string()
     } else {
         w.add(
-            "c.deleted_at IS NULL AND c.objective_id IN \
-             (SELECT id FROM objectives WHERE deleted_at IS NULL)"
+            "c.deleted_at IS NULL AND EXISTS (SELECT 1 FROM objectives co \
+             WHERE co.id = c.objective_id AND co.deleted_at IS NULL)"
                 .into(),
         );
         "c.objective_id".to_string()
     };
     if let Reader::Audience(aud) = reader {
-        let v = visible_objective(&mut w, aud, &live);
+        let v = visible_objective_each(&mut w, aud, &live);
         w.add(v);
     }
     let joined = if child_col == "objective_id" {
@@ -469,7 +469,7 @@ impl Alignment for SqlStore {
             let c = in_list(&mut w, "objective_id", &os);
             w.add(c);
             if let Reader::Audience(a) = reader {
-                let v = visible_objective(&mut w, a, "objective_id");
+                let v = visible_objective_each(&mut w, a, "key_results.objective_id");
                 w.add(v);
             }
             let sql = format!(

@@ -635,7 +635,8 @@ impl Objectives for SqlStore {
         let objectives = fill_objectives(&mut ex, rows).await?;
         let sql = format!(
             "SELECT {KR_COLS} FROM key_results WHERE deleted_at IS NULL \
-             AND objective_id IN (SELECT id FROM objectives WHERE deleted_at IS NULL) AND \
+             AND EXISTS (SELECT 1 FROM objectives o WHERE o.id = key_results.objective_id \
+               AND o.deleted_at IS NULL) AND \
              (owner_id = $1 OR sponsor_id = $1 \
               OR id IN (SELECT key_result_id FROM key_result_co_owners WHERE person_id = $1) \
               OR id IN (SELECT key_result_id FROM key_result_contributors WHERE person_id = $1)) \

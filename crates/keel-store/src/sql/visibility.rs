@@ -209,6 +209,14 @@ pub(crate) fn visible_objective(w: &mut Where, a: &Audience, col: &str) -> Strin
     format!("{col} IN (SELECT vo.id FROM objectives vo WHERE {v})")
 }
 
+/// The same predicate as `visible_objective`, checked row by row (a correlated `EXISTS`): for
+/// the lists that hold a few rows (a level of the alignment tree, search hits), where the
+/// `IN (…)` form would first judge every objective of the organisation.
+pub(crate) fn visible_objective_each(w: &mut Where, a: &Audience, col: &str) -> String {
+    let v = visible_sql(w, a, "vo");
+    format!("EXISTS (SELECT 1 FROM objectives vo WHERE vo.id = {col} AND {v})")
+}
+
 /// A predicate on the objective row aliased `t`: true for the objectives `a` is in (their
 /// circle) and, with team scope `Reach`, those shared with a team they reach. A superset of the
 /// non-public objectives `a` may see, read from the reader's side (each tie's person index, their
@@ -229,4 +237,25 @@ pub(crate) fn in_reach_sql(w: &mut Where, a: &Audience, t: &str) -> String {
         TeamScope::None | TeamScope::All => circle.join(" UNION "),
     };
     format!("{t}.id IN ({ids})")
+}
+
+/// The live part of a stored figure (one rule for the dashboards, participation and the
+/// ownership map): a predicate on the objective row aliased `t`, true for the objectives whose
+/// visibility the reader does not take stored (`stored_visibilities`) and that they may see,
+/// found from their ties (`in_reach_sql`: the OKRs they are in, the teams they reach), never by
+/// reading the whole cycle. `None` for a reader who takes every visibility stored.
+pub(crate) fn live_part_sql(w: &mut Where, reader: &Reader, t: &str) -> Option<String> {
+    let Reader::Audience(a) = reader else {
+        return None;
+    };
+    let stored: Vec<String> = crate::stored_visibilities(reader)
+        .iter()
+        .map(|v| w.arg(v.stored()))
+        .collect();
+    let visible = visible_sql(w, a, t);
+    let mine = in_reach_sql(w, a, t);
+    Some(format!(
+        "{t}.visibility NOT IN ({}) AND {visible} AND {mine}",
+        stored.join(", ")
+    ))
 }

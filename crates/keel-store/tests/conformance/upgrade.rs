@@ -254,6 +254,13 @@ const CHECKS: &[Check] = &[
               + (SELECT COUNT(*) FROM health_count_rounds) AS TEXT)",
         want: &["0"],
     },
+    Check {
+        version: 32,
+        what: "the stored counts keep sponsorships, none counted yet: the next round counts them",
+        sql: "SELECT CAST((SELECT COUNT(*) FROM participation_counts WHERE sponsored <> 0) \
+              + (SELECT COUNT(*) FROM figure_rounds WHERE kind = 'participation') AS TEXT)",
+        want: &["0"],
+    },
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
