@@ -69,6 +69,9 @@ async fn the_dashboards_show_the_figures_and_open_what_is_behind_them() {
     for o in &objectives {
         app.backdate_objective(o, 8).await;
     }
+    // History moved after the evaluator's rounds: the check-ins week by week are counted now
+    // (the stored counts' own test is `compliance::reads_the_evaluators_counts`).
+    app.forget_compliance_counts().await;
     let http = reqwest::Client::new();
     let driver = start_driver(&http).await;
     let b = Browser::open(&http, &driver).await;
