@@ -252,6 +252,17 @@ fn count(r: &Row, col: &str) -> StoreResult<u64> {
 /// The id the objectives of no team are grouped under (no team has it: ids are never empty).
 const NO_TEAM: &str = "";
 
+/// `below(root, id)`: each of `teams` with every team under it, as (root, team) pairs; a CTE
+/// (with its trailing comma) for the histograms below.
+fn teams_below_cte(w: &mut Where, teams: &[TeamId]) -> String {
+    let ids: Vec<String> = teams.iter().map(|t| w.arg(t.as_str())).collect();
+    format!(
+        "below(root, id) AS (SELECT id, id FROM teams WHERE id IN ({}) \
+         UNION SELECT b.root, t.id FROM teams t JOIN below b ON t.parent_id = b.id), ",
+        ids.join(", ")
+    )
+}
+
 /// The objectives below each of `teams` (and of no team when `no_team`) that meet `w`, each
 /// once per root, with the status they are counted under and their stored progress, grouped
 /// as `(root, st, pm, r, n)`: how many at each status, progress and reach.
@@ -261,12 +272,7 @@ fn histogram_sql(w: &mut Where, teams: &[TeamId], no_team: bool) -> String {
     let mut cte = String::new();
     let mut parts = vec![];
     if !teams.is_empty() {
-        let ids: Vec<String> = teams.iter().map(|t| w.arg(t.as_str())).collect();
-        cte = format!(
-            "below(root, id) AS (SELECT id, id FROM teams WHERE id IN ({}) \
-             UNION SELECT b.root, t.id FROM teams t JOIN below b ON t.parent_id = b.id), ",
-            ids.join(", ")
-        );
+        cte = teams_below_cte(w, teams);
         parts.push(format!(
             "SELECT DISTINCT b.root AS root, o.id AS oid, {st} AS st, \
              s.progress_milli AS pm, {r} AS r FROM below b \
@@ -317,12 +323,7 @@ fn live_part_histogram_sql(
     let mut cte = String::new();
     let mut parts = vec![];
     if !teams.is_empty() {
-        let ids: Vec<String> = teams.iter().map(|t| w.arg(t.as_str())).collect();
-        cte = format!(
-            "below(root, id) AS (SELECT id, id FROM teams WHERE id IN ({}) \
-             UNION SELECT b.root, t.id FROM teams t JOIN below b ON t.parent_id = b.id), ",
-            ids.join(", ")
-        );
+        cte = teams_below_cte(&mut w, teams);
         parts.push(
             "SELECT DISTINCT b.root AS root, lo.oid, lo.st, lo.pm, lo.r FROM lo \
              JOIN objective_teams ot ON ot.objective_id = lo.oid \
