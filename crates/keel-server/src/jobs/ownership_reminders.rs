@@ -13,6 +13,7 @@
 use super::reminder_mail::{self, Item, Waiting};
 use crate::digest::{preferences::Choices, Outcome, Round};
 use crate::error::{ApiError, ApiResult};
+use crate::services::visibility::visible_to_each;
 use crate::services::visibility::Viewer;
 use keel_domain::notification::{Notification, NotificationKind};
 use keel_domain::preferences::Topic;
@@ -21,10 +22,11 @@ use keel_domain::reminders::{
 };
 use keel_domain::*;
 use keel_store::{
-    every_page, Job, KeyResults, Notifications, Objectives, Ownership, OwnershipRequestFilter,
-    People, Reader, Settings, Store,
+    Job, Jobs, KeyResults, Notifications, Objectives, Ownership, OwnershipRequestFilter,
+    PageRequest, People, Reader, Settings, Store,
 };
 use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
 
 /// The job kind of the hourly round that finds the requests waiting too long.
 pub const ROUND: &str = "ownership_reminders";
@@ -143,19 +145,44 @@ fn other_side(r: &OwnershipRequest, whom: Whom) -> Option<&PersonId> {
 }
 
 /// The round: queues a [`REMIND`] job for each request waiting past its days, per person
-/// reminded and period (a scheduled round waits for the person's local hour).
+/// reminded and period (a scheduled round waits for the person's local hour). A page of
+/// requests at a time, each page in a constant number of queries (its people, OKRs and what
+/// each person may see read together, its jobs queued in one transaction): at 100,000 people
+/// tens of thousands of requests wait, and a query per request kept a server busy for minutes
+/// every hour.
 pub async fn round(store: &dyn Store, round: &Round) -> ApiResult<Vec<Outcome>> {
     let settings = store.settings().await?;
-    let waiting = every_page(|page| async move {
-        let filter = OwnershipRequestFilter {
-            state: Some(RequestState::Pending),
-            ..OwnershipRequestFilter::new(Reader::Everyone)
-        };
-        store.list_ownership_requests(&filter, &page).await
-    })
-    .await?;
+    let filter = OwnershipRequestFilter {
+        state: Some(RequestState::Pending),
+        ..OwnershipRequestFilter::new(Reader::Everyone)
+    };
+    let mut page = PageRequest {
+        limit: 500,
+        cursor: None,
+    };
     let mut out = vec![];
-    for r in &waiting {
+    loop {
+        let waiting = store.list_ownership_requests(&filter, &page).await?;
+        out.extend(round_page(store, round, &settings, &waiting.items).await?);
+        match waiting.next_cursor {
+            Some(c) => page.cursor = Some(c),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// A reminder due in this round: the request, whom, the period and who is reminded.
+struct Due<'a> {
+    request: &'a OwnershipRequest,
+    whom: Whom,
+    period: String,
+    person: PersonId,
+}
+
+/// The reminders due among `waiting` (before reading anything).
+fn due<'a>(round: &Round, waiting: &'a [OwnershipRequest]) -> Vec<Due<'a>> {
+    let mut out = vec![];
+    for r in waiting {
         for (whom, days) in [
             (Whom::ProposedOwner, REMIND_PROPOSED_OWNER_AFTER_DAYS),
             (Whom::Proposer, TELL_PROPOSER_AFTER_DAYS),
@@ -163,30 +190,166 @@ pub async fn round(store: &dyn Store, round: &Round) -> ApiResult<Vec<Outcome>> 
             let Some(period) = waiting_period(r.created_at, round.now, days) else {
                 continue;
             };
-            let Some(id) = recipient(r, whom) else {
+            let Some(person) = recipient(r, whom) else {
                 continue;
             };
-            if round.person.as_ref().is_some_and(|only| only != &id) {
+            if round.person.as_ref().is_some_and(|only| only != &person) {
                 continue;
             }
-            let Some(person) = store.person(&id).await?.filter(|p| p.active) else {
-                continue;
-            };
-            if round.on_schedule && !reminder_mail::local_hour_come(&settings, &person, round.now) {
-                continue;
-            }
-            let Some(a) = about(store, r, &person).await? else {
-                continue;
-            };
-            let other = name_of(store, other_side(r, whom)).await?;
-            let key = format!("{REMIND}:{}:{}:{period}", r.id, whom.as_str());
-            let payload = serde_json::json!(Payload {
-                request_id: r.id.to_string(),
+            out.push(Due {
+                request: r,
                 whom,
-                base: round.public_url.clone(),
+                period: period.to_string(),
+                person,
             });
-            let s = subject(whom, &a.title, &other);
-            out.push(reminder_mail::queue(store, round, &person, REMIND, key, s, payload).await?);
+        }
+    }
+    out
+}
+
+/// What a page of requests is about: the people on both sides, the key results and
+/// objectives, read by id (three queries).
+struct PageFacts {
+    people: HashMap<PersonId, Person>,
+    key_results: HashMap<KeyResultId, KeyResult>,
+    objectives: HashMap<ObjectiveId, Objective>,
+}
+
+impl PageFacts {
+    async fn read(store: &dyn Store, due: &[Due<'_>]) -> ApiResult<PageFacts> {
+        let mut people: HashSet<PersonId> = HashSet::new();
+        let mut krs: HashSet<KeyResultId> = HashSet::new();
+        let mut objectives: HashSet<ObjectiveId> = HashSet::new();
+        for d in due {
+            people.insert(d.person.clone());
+            people.extend(other_side(d.request, d.whom).cloned());
+            match &d.request.okr {
+                OkrRef::Objective(o) => objectives.insert(o.clone()),
+                OkrRef::KeyResult(k) => krs.insert(k.clone()),
+            };
+        }
+        let krs: Vec<KeyResultId> = krs.into_iter().collect();
+        let key_results: HashMap<KeyResultId, KeyResult> = store
+            .key_results_by_ids(&krs)
+            .await?
+            .into_iter()
+            .map(|k| (k.id.clone(), k))
+            .collect();
+        objectives.extend(key_results.values().map(|k| k.objective_id.clone()));
+        let objectives: Vec<ObjectiveId> = objectives.into_iter().collect();
+        let people: Vec<PersonId> = people.into_iter().collect();
+        Ok(PageFacts {
+            people: store
+                .people_by_ids(&people)
+                .await?
+                .into_iter()
+                .map(|p| (p.id.clone(), p))
+                .collect(),
+            objectives: store
+                .objectives_by_ids(&objectives)
+                .await?
+                .into_iter()
+                .map(|o| (o.id.clone(), o))
+                .collect(),
+            key_results,
+        })
+    }
+
+    /// The OKR of `r` if it still exists (as [`about`] words it, visibility aside).
+    fn about(&self, r: &OwnershipRequest) -> Option<About> {
+        match &r.okr {
+            OkrRef::Objective(o) => {
+                let o = self.objectives.get(o)?;
+                Some(About {
+                    objective_id: o.id.clone(),
+                    key_result_id: None,
+                    title: o.title.clone(),
+                    path: format!("/objectives/{}", o.id),
+                })
+            }
+            OkrRef::KeyResult(k) => {
+                let kr = self.key_results.get(k)?;
+                let o = self.objectives.get(&kr.objective_id)?;
+                Some(About {
+                    objective_id: o.id.clone(),
+                    key_result_id: Some(kr.id.clone()),
+                    title: kr.title.clone(),
+                    path: format!("/key-results/{}", kr.id),
+                })
+            }
+        }
+    }
+
+    /// A person's name, or "Someone" for a record that is gone.
+    fn name_of(&self, id: Option<&PersonId>) -> String {
+        id.and_then(|id| self.people.get(id))
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| "Someone".into())
+    }
+}
+
+/// The round over one page of waiting requests: the reminders due to active people whose
+/// local hour has come, about OKRs they may still see, queued together.
+async fn round_page(
+    store: &dyn Store,
+    round: &Round,
+    settings: &OrgSettings,
+    waiting: &[OwnershipRequest],
+) -> ApiResult<Vec<Outcome>> {
+    let due = due(round, waiting);
+    if due.is_empty() {
+        return Ok(vec![]);
+    }
+    let facts = PageFacts::read(store, &due).await?;
+    let mut told: Vec<(&Due<'_>, &Person, About)> = vec![];
+    for d in &due {
+        let Some(person) = facts.people.get(&d.person).filter(|p| p.active) else {
+            continue;
+        };
+        if round.on_schedule && !reminder_mail::local_hour_come(settings, person, round.now) {
+            continue;
+        }
+        if let Some(a) = facts.about(d.request) {
+            told.push((d, person, a));
+        }
+    }
+    // Nothing is said about an OKR its reader may not see: each reader's objectives at once.
+    let mut asks: HashMap<&PersonId, (&Person, Vec<ObjectiveId>)> = HashMap::new();
+    for (_, person, a) in &told {
+        asks.entry(&person.id)
+            .or_insert_with(|| (*person, vec![]))
+            .1
+            .push(a.objective_id.clone());
+    }
+    let seen = visible_to_each(store, asks.into_values().collect()).await?;
+    let mut jobs = vec![];
+    let mut out = vec![];
+    for (d, person, a) in told {
+        if !seen
+            .get(&person.id)
+            .is_some_and(|s| s.contains(&a.objective_id))
+        {
+            continue;
+        }
+        let other = facts.name_of(other_side(d.request, d.whom));
+        let key = format!("{REMIND}:{}:{}:{}", d.request.id, d.whom.as_str(), d.period);
+        let payload = serde_json::json!(Payload {
+            request_id: d.request.id.to_string(),
+            whom: d.whom,
+            base: round.public_url.clone(),
+        });
+        jobs.push(reminder_mail::job(REMIND, key.clone(), payload, round.now));
+        out.push(Outcome {
+            person_id: person.id.clone(),
+            email: person.email.as_str().to_string(),
+            subject: subject(d.whom, &a.title, &other),
+            unique_key: key,
+            queued: false,
+        });
+    }
+    if !round.dry_run && !jobs.is_empty() {
+        for (o, queued) in out.iter_mut().zip(store.enqueue_jobs(&jobs).await?) {
+            o.queued = queued;
         }
     }
     Ok(out)

@@ -107,13 +107,7 @@ pub async fn queue(
         false
     } else {
         store
-            .enqueue_job(&NewJob {
-                kind: kind.to_string(),
-                unique_key: Some(key.clone()),
-                payload,
-                run_at: round.now,
-                max_attempts: 5,
-            })
+            .enqueue_job(&job(kind, key.clone(), payload, round.now))
             .await?
     };
     Ok(Outcome {
@@ -123,6 +117,17 @@ pub async fn queue(
         unique_key: key,
         queued,
     })
+}
+
+/// A reminder job of `kind` under `key`, due at `now` (retried up to five times).
+pub fn job(kind: &str, key: String, payload: serde_json::Value, now: Timestamp) -> NewJob {
+    NewJob {
+        kind: kind.to_string(),
+        unique_key: Some(key),
+        payload,
+        run_at: now,
+        max_attempts: 5,
+    }
 }
 
 /// Queues `m` to send once under `key` (the reminder job's own key, prefixed `email:`).
