@@ -69,18 +69,19 @@ impl Financial for dyn Store {
 /// the query's team).
 fn financial_in_scope(w: &mut Where, q: &FinancialQuery) -> String {
     let cycle = w.arg(q.cycle_id.as_str());
-    let yes = w.arg(true);
     let visible = match &q.reader {
         Reader::Everyone => String::new(),
         Reader::Audience(a) => format!(" AND {}", visible_sql(w, a, "o")),
     };
     let mut ctes = vec![
         format!(
+            // `CROSS JOIN`: the financial key results walked first (`key_results_financial_idx`,
+            // which only a literal `financial = 1` uses), each checked against its objective.
             "fk0(id, objective_id, unit, start_value, target_value, current_value) AS ( \
              SELECT k.id, k.objective_id, k.unit, k.start_value, k.target_value, k.current_value \
-             FROM key_results k JOIN objectives o ON o.id = k.objective_id \
-             WHERE k.deleted_at IS NULL AND o.deleted_at IS NULL AND k.financial = {yes} \
-             AND o.cycle_id = {cycle}{visible})"
+             FROM key_results k CROSS JOIN objectives o \
+             WHERE o.id = k.objective_id AND k.deleted_at IS NULL AND o.deleted_at IS NULL \
+             AND k.financial = 1 AND o.cycle_id = {cycle}{visible})"
         ),
         // A key result's own teams, else its objective's.
         "fkt(key_result_id, team_id) AS ( \

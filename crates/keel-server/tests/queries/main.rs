@@ -12,7 +12,8 @@
 //! report (API, page and CSV), the team dashboard's check-in figure and the report pages' team
 //! pickers (at 10 and 1,000 teams), the automation page (at 10 and 1,000 rules, each naming a
 //! team, a person, a cycle or a KPI of its own), the health page (at 10 and 1,000 objectives
-//! with findings, and `GET /api/v1/health`) and the company tree a level at a time (at 10 and 1,000 objectives and
+//! with findings, and `GET /api/v1/health`), the hourly ownership-reminder round (at 10 and
+//! 400 waiting requests) and the company tree a level at a time (at 10 and 1,000 objectives and
 //! teams), and a check-in (pinned: the same after 100 earlier check-ins), on SQLite and
 //! PostgreSQL.
 //!
@@ -792,6 +793,61 @@ async fn check_in_reads_pinned(app: TestApp, reads: u64) {
 /// result's context was read in one query: the key result, its objective and cycle (five), the
 /// caller's handovers (read now only for an OKR waiting on a new owner), and the response's
 /// cadences, score and start (from the context now).
+/// Proposals waiting for an answer, `from..to`: key results of `objective` each proposed to one
+/// of `people` in turn (the administrator creates them, so each owner is asked).
+async fn add_proposals(app: &TestApp, objective: &str, people: &[String], from: usize, to: usize) {
+    for n in from..to {
+        app.create(
+            &format!("/api/v1/objectives/{objective}/key-results"),
+            json!({"title": format!("Zebra proposal {n:04}"), "kind": "boolean",
+                   "owner_id": people[n % people.len()]}),
+        )
+        .await;
+    }
+}
+
+/// The hourly ownership-reminder round reads a page of waiting requests in a constant number
+/// of queries: the same at 10 and at 400 waiting requests (one page of 500), each reminder
+/// found (a dry round: nothing queued).
+async fn reminder_round_reads_constant(app: TestApp) {
+    let cycle = app.cycle("2026 Q4").await;
+    let mut people = vec![];
+    for n in 0..7 {
+        people.push(app.member(&format!("Proposed Person {n}")).await.0);
+    }
+    let objective = app
+        .create(
+            "/api/v1/objectives",
+            json!({"title": "Zebra proposals", "cycle_id": cycle, "visibility": "public"}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let round = keel_server::digest::Round {
+        now: chrono::Utc::now() + chrono::Duration::days(4),
+        public_url: Some("https://keel.example".into()),
+        person: None,
+        dry_run: true,
+        on_schedule: false,
+    };
+    let mut counted = vec![];
+    for (from, to) in [(0, 10), (10, 400)] {
+        add_proposals(&app, &objective, &people, from, to).await;
+        let before = keel_store::testing::reads();
+        let out = keel_server::jobs::ownership_reminders::round(app.store.as_ref(), &round)
+            .await
+            .unwrap();
+        counted.push(keel_store::testing::reads() - before);
+        assert_eq!(out.len(), to, "one reminder per waiting proposal");
+    }
+    eprintln!(
+        "ownership reminder round: {} reads at 10 requests, {} at 400",
+        counted[0], counted[1]
+    );
+    assert_eq!(counted[0], counted[1], "the reminder round's reads");
+}
+
 const CHECK_IN_READS: u64 = 10;
 
 /// On SQLite the key result's context is read by two statements (its rows, then its lists):
@@ -813,6 +869,7 @@ async fn pages_cost_a_constant_number_of_queries() {
     company_tree_reads_constant(spawn_app().await).await;
     team_map_reads_constant(spawn_app().await).await;
     health_reads_constant(spawn_app().await).await;
+    reminder_round_reads_constant(spawn_app().await).await;
     if postgres_configured() {
         check_in_reads_pinned(spawn_app_on(Db::Postgres).await, CHECK_IN_READS).await;
         constant_reads(spawn_app_on(Db::Postgres).await).await;
@@ -825,5 +882,6 @@ async fn pages_cost_a_constant_number_of_queries() {
         team_map_reads_constant(spawn_app_on(Db::Postgres).await).await;
         health_reads_constant(spawn_app_on(Db::Postgres).await).await;
         automation_read_constant(spawn_app_on(Db::Postgres).await).await;
+        reminder_round_reads_constant(spawn_app_on(Db::Postgres).await).await;
     }
 }

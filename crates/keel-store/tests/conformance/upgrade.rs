@@ -261,6 +261,12 @@ const CHECKS: &[Check] = &[
               + (SELECT COUNT(*) FROM figure_rounds WHERE kind = 'participation') AS TEXT)",
         want: &["0"],
     },
+    Check {
+        version: 33,
+        what: "key results keep their financial flag (now indexed for the financial report)",
+        sql: "SELECT CAST(COUNT(*) AS TEXT) || ':' || CAST(SUM(financial) AS TEXT) FROM key_results",
+        want: &["5:1"],
+    },
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
