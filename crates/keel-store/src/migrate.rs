@@ -14,7 +14,7 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
-const MIGRATIONS: [Migration; 32] = [
+const MIGRATIONS: [Migration; 33] = [
     Migration {
         version: 1,
         name: "init",
@@ -208,6 +208,12 @@ const MIGRATIONS: [Migration; 32] = [
         name: "owner_load_counts",
         sqlite: include_str!("../migrations/sqlite/0032_owner_load_counts.sql"),
         postgres: include_str!("../migrations/postgres/0032_owner_load_counts.sql"),
+    },
+    Migration {
+        version: 33,
+        name: "owned_load_index",
+        sqlite: include_str!("../migrations/sqlite/0033_owned_load_index.sql"),
+        postgres: include_str!("../migrations/postgres/0033_owned_load_index.sql"),
     },
 ];
 

@@ -261,6 +261,13 @@ const CHECKS: &[Check] = &[
               + (SELECT COUNT(*) FROM figure_rounds WHERE kind = 'participation') AS TEXT)",
         want: &["0"],
     },
+    Check {
+        version: 33,
+        what: "the stored counts are indexed by what each person owns; none is counted yet",
+        sql: "SELECT CAST(COUNT(*) AS TEXT) FROM participation_counts \
+              WHERE owned_objectives + owned_key_results > 0",
+        want: &["0"],
+    },
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
