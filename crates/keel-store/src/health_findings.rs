@@ -15,6 +15,13 @@
 //! live; owners' overload is each person's stored count at the widest reach the reader sees
 //! whole plus the narrower OKRs the reader may see; and a page of findings walks the findings
 //! in the page's order (`health_findings_order_idx`), the overloads merged in.
+//!
+//! 42,573 owners were overloaded in the synthetic organisation of 100,000 people: finding each
+//! one's first OKR and sorting them all by title on each request took seconds. So the overloads
+//! are one run in their own order, most owned first then by person, which the database walks
+//! through an index on what each person owns (`participation_counts_owned_idx`) and stops at
+//! the page's end; only the page's owners have their first OKR looked up, and the count is a
+//! count of that index.
 
 use crate::db::{Arg, Row};
 use crate::sql::table::Table;
@@ -134,7 +141,8 @@ pub trait HealthFindings: Send + Sync {
     async fn health_counts(&self, query: &HealthQuery) -> StoreResult<HealthCounts>;
 
     /// `limit` findings from `offset`, errors first, then warnings, then information, by
-    /// pitfall and title: one query.
+    /// pitfall; a pitfall's findings by title and OKR, owners' overloads most owned first then
+    /// by person: a few queries, each stopping at the page's end.
     async fn health_findings(
         &self,
         query: &HealthQuery,
@@ -150,8 +158,9 @@ pub trait HealthFindings: Send + Sync {
         objectives: &[ObjectiveId],
     ) -> StoreResult<Vec<StoredFinding>>;
     /// A page of findings in the same order, after the page's cursor (keyset: the last
-    /// finding's severity, pitfall, OKR and title carried in the cursor, so a page never
-    /// repeats or skips one however deep): one query.
+    /// finding's severity, pitfall, OKR and title carried in the cursor, or for an overload
+    /// how many OKRs its person owns and who, so a page never repeats or skips one however
+    /// deep): a few queries, each stopping at the page's end.
     async fn health_findings_page(
         &self,
         query: &HealthQuery,
@@ -209,13 +218,52 @@ impl HealthFindings for dyn Store {
     }
 }
 
-/// A findings page's cursor, `k:RANK:CODE:OKR_ID:TITLE` (the title in hexadecimal, so the
-/// cursor is safe in a URL whatever the title holds), as `(severity rank, pitfall, OKR id,
-/// title)`.
-fn finding_cursor(page: &PageRequest) -> StoreResult<Option<(i64, String, String, String)>> {
+/// Where a page of findings starts: after a stored finding (its severity rank, pitfall, title
+/// and OKR: the stored order) or after an owner's overload (how many OKRs they own and their id:
+/// the overload run's order, most owned first).
+#[derive(Debug, Clone, PartialEq)]
+enum After {
+    Stored {
+        rank: i64,
+        code: String,
+        title: String,
+        okr: String,
+    },
+    Overload {
+        owned: i64,
+        person: String,
+    },
+}
+
+impl After {
+    /// Whether the overload run comes after this place: it sits among the warnings by its
+    /// pitfall.
+    fn before_overloads(&self) -> bool {
+        match self {
+            After::Stored { rank, code, .. } => (*rank, code.as_str()) < (1, OWNER_OVERLOAD),
+            After::Overload { .. } => false,
+        }
+    }
+}
+
+/// A findings page's cursor: `k:RANK:CODE:OKR_ID:TITLE` after a stored finding (the title in
+/// hexadecimal, so the cursor is safe in a URL whatever the title holds), `v:OWNED:PERSON_ID`
+/// after an owner's overload.
+fn finding_cursor(page: &PageRequest) -> StoreResult<Option<After>> {
     let Some(c) = &page.cursor else {
         return Ok(None);
     };
+    if let Some(rest) = c.strip_prefix("v:") {
+        let (owned, person) = rest.split_once(':').ok_or(StoreError::BadCursor)?;
+        let owned = owned.parse::<i64>().map_err(|_| StoreError::BadCursor)?;
+        if person.is_empty() {
+            return Err(StoreError::BadCursor);
+        }
+        return Ok(Some(After::Overload {
+            owned,
+            person: person.into(),
+        }));
+    }
     let rest = c.strip_prefix("k:").ok_or(StoreError::BadCursor)?;
     let mut parts = rest.splitn(4, ':');
     let (Some(rank), Some(code), Some(okr), Some(title)) =
@@ -224,7 +272,7 @@ fn finding_cursor(page: &PageRequest) -> StoreResult<Option<(i64, String, String
         return Err(StoreError::BadCursor);
     };
     let rank = rank.parse::<i64>().map_err(|_| StoreError::BadCursor)?;
-    if code.is_empty() || okr.is_empty() || title.len() % 2 != 0 {
+    if code.is_empty() || code == OWNER_OVERLOAD || okr.is_empty() || title.len() % 2 != 0 {
         return Err(StoreError::BadCursor);
     }
     let bytes = (0..title.len())
@@ -233,13 +281,61 @@ fn finding_cursor(page: &PageRequest) -> StoreResult<Option<(i64, String, String
         .collect::<Result<Vec<u8>, _>>()
         .map_err(|_| StoreError::BadCursor)?;
     let title = String::from_utf8(bytes).map_err(|_| StoreError::BadCursor)?;
-    Ok(Some((rank, code.into(), okr.into(), title)))
+    Ok(Some(After::Stored {
+        rank,
+        code: code.into(),
+        title,
+        okr: okr.into(),
+    }))
 }
 
 /// The cursor of a page ending with `f` (severity rank `rank`).
 fn cursor_after(rank: i64, f: &StoredFinding) -> String {
+    if f.code == OWNER_OVERLOAD {
+        let person = f.person_id.as_ref().map(|p| p.as_str()).unwrap_or_default();
+        return format!("v:{}:{person}", f.owned);
+    }
     let title: String = f.okr_title.bytes().map(|b| format!("{b:02x}")).collect();
     format!("k:{rank}:{}:{}:{title}", f.code, f.okr.id())
+}
+
+/// The findings after `after` in the page's order, as a predicate over the columns of a
+/// finding (`p` their prefix: `f.` for the stored table, empty for `hf`). `with_overloads`:
+/// the columns hold overloads too (`owned`, `person_id`: the live path's `hf`).
+fn after_sql(w: &mut Where, after: &After, p: &str, with_overloads: bool) -> String {
+    match after {
+        After::Stored {
+            rank,
+            code,
+            title,
+            okr,
+        } => {
+            let (r, c, t, o) = (
+                w.arg(*rank),
+                w.arg(code.as_str()),
+                w.arg(title.as_str()),
+                w.arg(okr.as_str()),
+            );
+            format!(
+                "({p}severity_rank > {r} OR ({p}severity_rank = {r} AND ({p}code > {c} \
+                 OR ({p}code = {c} AND ({p}okr_title > {t} OR ({p}okr_title = {t} \
+                 AND {p}okr_id > {o}))))))"
+            )
+        }
+        After::Overload { owned, person } => {
+            let (r, c) = (w.arg(1i64), w.arg(OWNER_OVERLOAD));
+            let run = if with_overloads {
+                let (n, pr) = (w.arg(*owned), w.arg(person.as_str()));
+                format!(
+                    " OR ({p}code = {c} AND ({p}owned < {n} OR ({p}owned = {n} \
+                     AND {p}person_id > {pr})))"
+                )
+            } else {
+                String::new()
+            };
+            format!("({p}severity_rank > {r} OR ({p}severity_rank = {r} AND ({p}code > {c}{run})))")
+        }
+    }
 }
 
 fn severity_spelling(s: Severity) -> (&'static str, i64) {
@@ -295,6 +391,12 @@ fn findings_cte(w: &mut Where, q: &HealthQuery) -> String {
     )
 }
 
+/// The page's order over `hf`: errors first, then warnings, then information, by pitfall; a
+/// stored pitfall's findings by title then OKR, the overload run most owned first then by
+/// person (as the stored path walks it).
+const LIVE_ORDER: &str = "severity_rank, code, owned DESC, \
+     CASE WHEN code = 'owner_overload' THEN person_id ELSE okr_title END, okr_id";
+
 /// The columns a read of `hf` selects.
 const FINDING_COLS: &str = "okr_kind, okr_id, objective_id, code, severity, severity_rank, \
      okr_title, person_id, message, fix, evaluated_at, person_name, owned";
@@ -319,18 +421,6 @@ fn finding_from(r: &Row) -> StoreResult<StoredFinding> {
     })
 }
 
-/// A finding's place in the page's order: severity rank, pitfall, title, OKR id.
-type OrderKey = (i64, String, String, String);
-
-fn key_of(rank: i64, f: &StoredFinding) -> OrderKey {
-    (
-        rank,
-        f.code.clone(),
-        f.okr_title.clone(),
-        f.okr.id().to_string(),
-    )
-}
-
 /// A stored finding is on a key result still there (or on an objective): `f` its alias.
 const ALIVE: &str = "(f.okr_kind = 'objective' OR EXISTS (SELECT 1 FROM key_results k \
      WHERE k.id = f.okr_id AND k.deleted_at IS NULL))";
@@ -352,11 +442,28 @@ fn narrower(w: &mut Where, q: &HealthQuery, a: &Audience) -> String {
     )
 }
 
-/// `WITH lv(person_id, n), ov(person_id, n)`: each person's OKRs owned in the query's cycle
-/// with the reader's eyes, for those who may be over the threshold: their stored count at the
-/// widest reach the reader sees whole plus the narrower OKRs the reader may see, counted now
-/// (`lv`). With the cycle's and the threshold's placeholders.
-fn overloads_cte(w: &mut Where, q: &HealthQuery) -> (String, String, String) {
+/// How many objectives and key results a person owns in their stored counts (`s` the
+/// `participation_counts` row): the expression `participation_counts_owned_idx` indexes, so the
+/// overloaded are found, counted and walked most owned first through that index.
+const OWNED: &str = "s.owned_objectives + s.owned_key_results";
+
+/// The pieces of SQL that find the owners over the query's overload threshold with the
+/// reader's eyes: their stored count at the widest reach the reader sees whole plus the
+/// narrower OKRs the reader may see, counted now (`lv(person_id, n)`: few, a reader's team and
+/// private OKRs; empty for an administrator).
+struct OverloadSql {
+    /// The `lv` common table expression(s), without `WITH`.
+    live: String,
+    /// A predicate on `s` (`participation_counts`): the stored rows over the threshold of the
+    /// people `lv` leaves alone, whose stored count is their whole count.
+    stored: String,
+    /// The whole count of an `lv` person (`lv` its alias).
+    total: String,
+    /// The threshold's placeholder.
+    over: String,
+}
+
+fn overload_sql(w: &mut Where, q: &HealthQuery) -> OverloadSql {
     let c = w.arg(q.cycle_id.as_str());
     let r = w.arg(crate::participation::reach_seen_whole(&q.reader));
     let over = w.arg(i64::from(q.overload));
@@ -374,19 +481,18 @@ fn overloads_cte(w: &mut Where, q: &HealthQuery) -> (String, String, String) {
              CAST(0 AS BIGINT) WHERE 1 = 0)"
             .to_string(),
     };
-    let with = format!(
-        "WITH {live}, \
-         ov(person_id, n) AS ( \
-           SELECT s.person_id, s.owned_objectives + s.owned_key_results \
-             + COALESCE((SELECT lv.n FROM lv WHERE lv.person_id = s.person_id), 0) \
-           FROM participation_counts s WHERE s.cycle_id = {c} AND s.reach = {r} \
-             AND (s.owned_objectives + s.owned_key_results > {over} \
-               OR s.person_id IN (SELECT person_id FROM lv)) \
-           UNION ALL SELECT lv.person_id, lv.n FROM lv WHERE lv.person_id NOT IN \
-             (SELECT s.person_id FROM participation_counts s \
-              WHERE s.cycle_id = {c} AND s.reach = {r}))"
-    );
-    (with, c, over)
+    OverloadSql {
+        live,
+        stored: format!(
+            "s.cycle_id = {c} AND s.reach = {r} AND {OWNED} > {over} \
+             AND s.person_id NOT IN (SELECT person_id FROM lv)"
+        ),
+        total: format!(
+            "lv.n + COALESCE((SELECT {OWNED} FROM participation_counts s \
+             WHERE s.cycle_id = {c} AND s.reach = {r} AND s.person_id = lv.person_id), 0)"
+        ),
+        over,
+    }
 }
 
 impl SqlStore {
@@ -412,31 +518,56 @@ impl SqlStore {
         Ok(Some(to_ts("counted_at", counted.int("counted_at")?)?))
     }
 
-    /// The owners over the query's overload threshold with the reader's eyes, each with the
-    /// first objective (else key result) they own that the reader may see, by title then OKR:
-    /// their stored count at the widest reach the reader sees whole plus, counted now, the
-    /// narrower OKRs the reader may see. One query.
-    async fn stored_overloads(&self, q: &HealthQuery) -> StoreResult<Vec<StoredFinding>> {
+    /// The owners over the query's overload threshold with the reader's eyes, most owned first
+    /// then by id, after `after` (how many they own, their id), at most `take`; each with the
+    /// first objective (else key result) they own that the reader may see. The stored counts
+    /// are walked through their index and stop at `take`, so a page costs a page. One query.
+    async fn overload_run(
+        &self,
+        q: &HealthQuery,
+        after: Option<(i64, &str)>,
+        take: u64,
+    ) -> StoreResult<Vec<StoredFinding>> {
         let mut w = Where::default();
-        let (with, c, over) = overloads_cte(&mut w, q);
+        let ov = overload_sql(&mut w, q);
+        let (walk_after, live_after) = match after {
+            None => (String::new(), String::new()),
+            Some((owned, person)) => {
+                let (n, p) = (w.arg(owned), w.arg(person));
+                (
+                    format!(" AND {OWNED} <= {n} AND ({OWNED} < {n} OR s.person_id > {p})"),
+                    format!(" AND (n < {n} OR (n = {n} AND person_id > {p}))"),
+                )
+            }
+        };
+        let c = w.arg(q.cycle_id.as_str());
         let visible = |w: &mut Where| match &q.reader {
             Reader::Everyone => String::new(),
             Reader::Audience(a) => format!(" AND {}", visible_sql(w, a, "o")),
         };
         let (vo, vk) = (visible(&mut w), visible(&mut w));
+        let (live, stored, total, over) = (ov.live, ov.stored, ov.total, ov.over);
         let sql = format!(
-            "{with}, \
-             ovp(person_id, n, oid, kid) AS (SELECT ov.person_id, ov.n, \
-               (SELECT MIN(o.id) FROM objectives o WHERE o.owner_id = ov.person_id \
+            "WITH {live}, \
+             ov(person_id, n) AS ( \
+               SELECT person_id, n FROM (SELECT s.person_id, {OWNED} AS n \
+                 FROM participation_counts s WHERE {stored}{walk_after} \
+                 ORDER BY {OWNED} DESC, s.person_id LIMIT {take}) a \
+               UNION ALL SELECT person_id, n FROM (SELECT lv.person_id, {total} AS n FROM lv) b \
+                 WHERE n > {over}{live_after}), \
+             ovp(person_id, n) AS (SELECT person_id, n FROM ov \
+               ORDER BY n DESC, person_id LIMIT {take}), \
+             ovf(person_id, n, oid, kid) AS (SELECT ovp.person_id, ovp.n, \
+               (SELECT MIN(o.id) FROM objectives o WHERE o.owner_id = ovp.person_id \
                  AND o.cycle_id = {c} AND o.deleted_at IS NULL{vo}), \
                (SELECT MIN(k.id) FROM key_results k JOIN objectives o ON o.id = k.objective_id \
-                 WHERE k.owner_id = ov.person_id AND k.deleted_at IS NULL \
+                 WHERE k.owner_id = ovp.person_id AND k.deleted_at IS NULL \
                  AND o.cycle_id = {c} AND o.deleted_at IS NULL{vk}) \
-               FROM ov WHERE ov.n > {over}) \
-             SELECT ovp.person_id, ovp.n, p.name, ovp.oid, ovp.kid, \
-               COALESCE((SELECT title FROM objectives WHERE id = ovp.oid), \
-                 (SELECT title FROM key_results WHERE id = ovp.kid), '') AS title \
-             FROM ovp JOIN people p ON p.id = ovp.person_id"
+               FROM ovp) \
+             SELECT ovf.person_id, ovf.n, p.name, ovf.oid, ovf.kid, \
+               COALESCE((SELECT title FROM objectives WHERE id = ovf.oid), \
+                 (SELECT title FROM key_results WHERE id = ovf.kid), '') AS title \
+             FROM ovf JOIN people p ON p.id = ovf.person_id ORDER BY ovf.n DESC, ovf.person_id"
         );
         let mut out = vec![];
         for r in self.db.fetch_all(&sql, w.args).await? {
@@ -459,8 +590,23 @@ impl SqlStore {
                 owned: r.int("n")?,
             });
         }
-        out.sort_by_key(|f| key_of(1, f));
         Ok(out)
+    }
+
+    /// How many owners are over the query's overload threshold with the reader's eyes: a count
+    /// of the stored counts' index over the threshold plus the few counted now. One query.
+    async fn overload_count(&self, q: &HealthQuery) -> StoreResult<i64> {
+        let mut w = Where::default();
+        let ov = overload_sql(&mut w, q);
+        let sql = format!(
+            "WITH {} SELECT (SELECT COUNT(*) FROM participation_counts s WHERE {}) \
+             + (SELECT COUNT(*) FROM lv WHERE {} > {}) AS n",
+            ov.live, ov.stored, ov.total, ov.over
+        );
+        match self.db.fetch_optional(&sql, w.args).await? {
+            Some(r) => r.int("n"),
+            None => Ok(0),
+        }
     }
 
     /// The counts by pitfall from the stored counts, the narrower findings and the overloads.
@@ -504,16 +650,7 @@ impl SqlStore {
             ));
         }
         // Counted, not listed: the first OKR of each owner is found only for a page.
-        let mut w = Where::default();
-        let (with, _, over) = overloads_cte(&mut w, q);
-        let sql = format!(
-            "{with} SELECT COUNT(*) AS n FROM ov JOIN people p ON p.id = ov.person_id \
-             WHERE ov.n > {over}"
-        );
-        let overloads = match self.db.fetch_optional(&sql, w.args).await? {
-            Some(r) => r.int("n")?,
-            None => 0,
-        };
+        let overloads = self.overload_count(q).await?;
         if overloads > 0 {
             counts.push((OWNER_OVERLOAD.into(), Severity::Warning, overloads, None));
         }
@@ -542,12 +679,12 @@ impl SqlStore {
     }
 
     /// The query's findings in the page's order after `after`, skipping `skip`, at most
-    /// `want`: the stored ones walked in order (stopping at the page's end), the overloads
-    /// merged in. Two queries.
+    /// `want`: the stored ones walked in order and the overload run walked in its own order
+    /// (each stopping at the page's end), merged. Two queries.
     async fn stored_walk(
         &self,
         q: &HealthQuery,
-        after: Option<OrderKey>,
+        after: Option<After>,
         skip: u64,
         want: usize,
     ) -> StoreResult<Vec<(i64, StoredFinding)>> {
@@ -566,17 +703,9 @@ impl SqlStore {
             let c = w.arg(code.as_str());
             w.add(format!("f.code = {c}"));
         }
-        if let Some((rank, code, title, okr)) = &after {
-            let (r, c, t, o) = (
-                w.arg(*rank),
-                w.arg(code.as_str()),
-                w.arg(title.as_str()),
-                w.arg(okr.as_str()),
-            );
-            w.add(format!(
-                "(f.severity_rank > {r} OR (f.severity_rank = {r} AND (f.code > {c} OR (f.code = {c} \
-                 AND (f.okr_title > {t} OR (f.okr_title = {t} AND f.okr_id > {o}))))))"
-            ));
+        if let Some(after) = &after {
+            let a = after_sql(&mut w, after, "f.", false);
+            w.add(a);
         }
         let take = skip.saturating_add(want as u64);
         // `CROSS JOIN`: the findings walked in order through their index, each checked
@@ -593,17 +722,22 @@ impl SqlStore {
         for r in self.db.fetch_all(&sql, w.args).await? {
             stored.push((r.int("severity_rank")?, finding_from(&r)?));
         }
-        let overloads: Vec<(i64, StoredFinding)> =
-            if q.code.as_deref().is_none_or(|c| c == OWNER_OVERLOAD) {
-                self.stored_overloads(q)
-                    .await?
-                    .into_iter()
-                    .filter(|f| after.as_ref().is_none_or(|a| key_of(1, f) > *a))
-                    .map(|f| (1, f))
-                    .collect()
-            } else {
-                vec![]
-            };
+        // The overload run from its start, from after the cursor's overload, or not at all
+        // (another pitfall asked for, or a cursor past the run).
+        let run_after = match &after {
+            None => Some(None),
+            Some(After::Overload { owned, person }) => Some(Some((*owned, person.as_str()))),
+            Some(a) => a.before_overloads().then_some(None),
+        };
+        let overloads: Vec<(i64, StoredFinding)> = match run_after {
+            Some(run_after) if q.code.as_deref().is_none_or(|c| c == OWNER_OVERLOAD) => self
+                .overload_run(q, run_after, take)
+                .await?
+                .into_iter()
+                .map(|f| (1, f))
+                .collect(),
+            _ => vec![],
+        };
         // Merged: the overloads form one run (their pitfall is never stored), placed by
         // severity and pitfall.
         let mut out = Vec::with_capacity(stored.len() + overloads.len());
@@ -711,8 +845,7 @@ impl HealthFindings for SqlStore {
             w.add(format!("code = {c}"));
         }
         let sql = format!(
-            "{with}SELECT {FINDING_COLS} FROM hf {} \
-             ORDER BY severity_rank, code, okr_title, okr_id LIMIT {} OFFSET {offset}",
+            "{with}SELECT {FINDING_COLS} FROM hf {} ORDER BY {LIVE_ORDER} LIMIT {} OFFSET {offset}",
             w.sql(),
             clamp(limit)
         );
@@ -753,7 +886,6 @@ impl HealthFindings for SqlStore {
         let limit = clamp(page.limit);
         let after = finding_cursor(page)?;
         if self.health_counted_at(query).await?.is_some() {
-            let after = after.map(|(rank, code, okr, title)| (rank, code, title, okr));
             let rows = self.stored_walk(query, after, 0, limit + 1).await?;
             let mut keys = vec![];
             let mut items = vec![];
@@ -775,16 +907,12 @@ impl HealthFindings for SqlStore {
             let c = w.arg(code.as_str());
             w.add(format!("code = {c}"));
         }
-        if let Some((rank, code, okr, title)) = after {
-            let (r, c, t, o) = (w.arg(rank), w.arg(code), w.arg(title), w.arg(okr));
-            w.add(format!(
-                "(severity_rank > {r} OR (severity_rank = {r} AND (code > {c} OR (code = {c} \
-                 AND (okr_title > {t} OR (okr_title = {t} AND okr_id > {o}))))))"
-            ));
+        if let Some(after) = &after {
+            let a = after_sql(&mut w, after, "", true);
+            w.add(a);
         }
         let sql = format!(
-            "{with}SELECT {FINDING_COLS} FROM hf {} \
-             ORDER BY severity_rank, code, okr_title, okr_id LIMIT {}",
+            "{with}SELECT {FINDING_COLS} FROM hf {} ORDER BY {LIVE_ORDER} LIMIT {}",
             w.sql(),
             limit + 1
         );

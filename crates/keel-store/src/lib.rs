@@ -97,6 +97,7 @@ mod jobs;
 mod mail_settings;
 mod migrate;
 mod okrs;
+mod owner_loads;
 mod owner_rhythm;
 mod ownership_requests;
 mod participation;

@@ -14,7 +14,7 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
-const MIGRATIONS: [Migration; 33] = [
+const MIGRATIONS: [Migration; 34] = [
     Migration {
         version: 1,
         name: "init",
@@ -211,9 +211,15 @@ const MIGRATIONS: [Migration; 33] = [
     },
     Migration {
         version: 33,
+        name: "owned_load_index",
+        sqlite: include_str!("../migrations/sqlite/0033_owned_load_index.sql"),
+        postgres: include_str!("../migrations/postgres/0033_owned_load_index.sql"),
+    },
+    Migration {
+        version: 34,
         name: "financial_key_results_index",
-        sqlite: include_str!("../migrations/sqlite/0033_financial_key_results_index.sql"),
-        postgres: include_str!("../migrations/postgres/0033_financial_key_results_index.sql"),
+        sqlite: include_str!("../migrations/sqlite/0034_financial_key_results_index.sql"),
+        postgres: include_str!("../migrations/postgres/0034_financial_key_results_index.sql"),
     },
 ];
 

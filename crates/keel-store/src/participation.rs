@@ -226,9 +226,10 @@ pub trait Participation: Send + Sync {
     ) -> StoreResult<ParticipationSummary>;
 
     /// The ownership map: everyone (active or not) who owns, co-owns, sponsors or contributes
-    /// to an OKR of the cycle that the reader may see, most owned first, then by name and id;
-    /// `limit` of them from `offset`, with the totals over all of them. One query. The query's
-    /// `team_id`, `led_by` and `gap` are ignored.
+    /// to an OKR of the cycle that the reader may see, most owned first, then by id (the order
+    /// an index walks); `limit` of them from `offset`, with the totals over all of them. Two
+    /// queries once the cycle is counted (one before). The query's `team_id`, `led_by` and
+    /// `gap` are ignored.
     async fn owner_loads(
         &self,
         query: &ParticipationQuery,
@@ -244,16 +245,15 @@ pub trait Participation: Send + Sync {
     /// slice); then records the round at `at`. Returns how many stored rows changed.
     async fn count_participation(&self, cycle: &CycleId, at: Timestamp) -> StoreResult<u64>;
 
-    /// The cycle's objectives the reader may see that one of `people` owns or owns a key
-    /// result of (the ownership map's rows, read for a page of people): for each person, the
-    /// first `each` objectives they own and the objectives of the first `each` key results
-    /// they own (by id). One query.
-    async fn objectives_owned_by(
+    /// What `people` own among the cycle's OKRs the reader may see (the ownership map's rows,
+    /// read for a page of people): for each person, the first `each` objectives they own and
+    /// the first `each` key results they own (by id). One query.
+    async fn okrs_owned_by(
         &self,
         query: &ParticipationQuery,
         people: &[PersonId],
         each: u32,
-    ) -> StoreResult<Vec<ObjectiveId>>;
+    ) -> StoreResult<(Vec<ObjectiveId>, Vec<KeyResultId>)>;
 }
 
 #[async_trait]
@@ -298,14 +298,14 @@ impl Participation for dyn Store {
     async fn count_participation(&self, cycle: &CycleId, at: Timestamp) -> StoreResult<u64> {
         self.as_participation().count_participation(cycle, at).await
     }
-    async fn objectives_owned_by(
+    async fn okrs_owned_by(
         &self,
         query: &ParticipationQuery,
         people: &[PersonId],
         each: u32,
-    ) -> StoreResult<Vec<ObjectiveId>> {
+    ) -> StoreResult<(Vec<ObjectiveId>, Vec<KeyResultId>)> {
         self.as_participation()
-            .objectives_owned_by(query, people, each)
+            .okrs_owned_by(query, people, each)
             .await
     }
 }
@@ -313,7 +313,7 @@ impl Participation for dyn Store {
 /// The `WITH` clause defining `vo` (the cycle's objectives the reader may see: id, owner,
 /// sponsor) and `vk` (their key results). `live_part`: only those the stored counts leave out
 /// for the reader (`live_part_sql`, found from their ties; none for an administrator).
-fn visible_okrs(w: &mut Where, q: &ParticipationQuery, live_part: bool) -> String {
+pub(crate) fn visible_okrs(w: &mut Where, q: &ParticipationQuery, live_part: bool) -> String {
     let cycle = w.arg(q.cycle_id.as_str());
     let (in_cycle, which) = if live_part {
         let which = live_part_sql(w, &q.reader, "o").unwrap_or_else(|| "1 = 0".into());
@@ -678,78 +678,35 @@ impl Participation for SqlStore {
         offset: u64,
         limit: u32,
     ) -> StoreResult<OwnerLoads> {
-        let mut w = Where::default();
-        let stored = query.counted_at.is_some();
-        let whole = reach_seen_whole(&query.reader);
-        // Counted: the stored counts at the widest reach the reader sees whole, plus the OKRs
-        // they leave out for this reader counted live (none for an administrator); else
-        // everything the reader may see, live.
-        let live = !stored || whole < EVERY_OKR;
-        let mut ctes = vec![];
-        if live {
-            let with = visible_okrs(&mut w, query, stored);
-            ctes.push(with.trim_start_matches("WITH ").trim_end().to_string());
-            ctes.push(
-                "takes(person_id, oo, ko, co, sp, ct) AS ( \
-                   SELECT owner_id, 1, 0, 0, 0, 0 FROM vo \
-                   UNION ALL SELECT owner_id, 0, 1, 0, 0, 0 FROM vk \
-                   UNION ALL SELECT person_id, 0, 0, 1, 0, 0 FROM objective_co_owners \
-                     WHERE objective_id IN (SELECT id FROM vo) \
-                   UNION ALL SELECT person_id, 0, 0, 1, 0, 0 FROM key_result_co_owners \
-                     WHERE key_result_id IN (SELECT id FROM vk) \
-                   UNION ALL SELECT sponsor_id, 0, 0, 0, 1, 0 FROM vo WHERE sponsor_id IS NOT NULL \
-                   UNION ALL SELECT sponsor_id, 0, 0, 0, 1, 0 FROM vk WHERE sponsor_id IS NOT NULL \
-                   UNION ALL SELECT person_id, 0, 0, 0, 0, 1 FROM objective_contributors \
-                     WHERE objective_id IN (SELECT id FROM vo) \
-                   UNION ALL SELECT person_id, 0, 0, 0, 0, 1 FROM key_result_contributors \
-                     WHERE key_result_id IN (SELECT id FROM vk))"
-                    .to_string(),
-            );
+        if query.counted_at.is_some() {
+            return crate::owner_loads::stored(&self.db, query, offset, limit).await;
         }
-        let from = if stored {
-            let cycle = w.arg(query.cycle_id.as_str());
-            let reach = w.arg(whole);
-            let counts = format!(
-                "SELECT person_id, owned_objectives AS oo, owned_key_results AS ko, \
-                 co_owned AS co, sponsored AS sp, contributed AS ct FROM participation_counts \
-                 WHERE cycle_id = {cycle} AND reach = {reach}"
-            );
-            if live {
-                // PostgreSQL sums BIGINTs as NUMERIC: cast back.
-                let sum = |c: &str| format!("CAST(SUM({c}) AS BIGINT) AS {c}");
-                format!(
-                    "(SELECT person_id, {}, {}, {}, {}, {} FROM ({counts} \
-                     UNION ALL SELECT person_id, oo, ko, co, sp, ct FROM takes) t \
-                     GROUP BY person_id)",
-                    sum("oo"),
-                    sum("ko"),
-                    sum("co"),
-                    sum("sp"),
-                    sum("ct")
-                )
-            } else {
-                format!("({counts})")
-            }
-        } else {
-            "(SELECT person_id, SUM(oo) AS oo, SUM(ko) AS ko, SUM(co) AS co, SUM(sp) AS sp, \
-             SUM(ct) AS ct FROM takes GROUP BY person_id)"
-                .to_string()
-        };
-        let with = if ctes.is_empty() {
-            String::new()
-        } else {
-            format!("WITH {} ", ctes.join(", "))
-        };
+        // Not counted yet: everything the reader may see, counted now.
+        let mut w = Where::default();
+        let with = visible_okrs(&mut w, query, false);
         let over = w.arg(i64::from(query.overload));
-        // Totals ride along each row (window functions): one query. A stored row may count only
-        // check-ins (nobody's load): such a person is not involved.
+        // Totals ride along each row (window functions): one query.
         let sql = format!(
-            "{with}SELECT p.id, p.name, p.title, pl.oo, pl.ko, pl.co, pl.sp, pl.ct, \
+            "{with}, takes(person_id, oo, ko, co, sp, ct) AS ( \
+               SELECT owner_id, 1, 0, 0, 0, 0 FROM vo \
+               UNION ALL SELECT owner_id, 0, 1, 0, 0, 0 FROM vk \
+               UNION ALL SELECT person_id, 0, 0, 1, 0, 0 FROM objective_co_owners \
+                 WHERE objective_id IN (SELECT id FROM vo) \
+               UNION ALL SELECT person_id, 0, 0, 1, 0, 0 FROM key_result_co_owners \
+                 WHERE key_result_id IN (SELECT id FROM vk) \
+               UNION ALL SELECT sponsor_id, 0, 0, 0, 1, 0 FROM vo WHERE sponsor_id IS NOT NULL \
+               UNION ALL SELECT sponsor_id, 0, 0, 0, 1, 0 FROM vk WHERE sponsor_id IS NOT NULL \
+               UNION ALL SELECT person_id, 0, 0, 0, 0, 1 FROM objective_contributors \
+                 WHERE objective_id IN (SELECT id FROM vo) \
+               UNION ALL SELECT person_id, 0, 0, 0, 0, 1 FROM key_result_contributors \
+                 WHERE key_result_id IN (SELECT id FROM vk)) \
+             SELECT p.id, p.name, p.title, pl.oo, pl.ko, pl.co, pl.sp, pl.ct, \
                COUNT(*) OVER () AS people, \
                SUM(CASE WHEN pl.oo + pl.ko > {over} THEN 1 ELSE 0 END) OVER () AS overloaded \
-             FROM {from} pl JOIN people p ON p.id = pl.person_id \
-             WHERE pl.oo + pl.ko + pl.co + pl.sp + pl.ct > 0 \
-             ORDER BY pl.oo + pl.ko DESC, p.name, p.id LIMIT {limit} OFFSET {offset}"
+             FROM (SELECT person_id, SUM(oo) AS oo, SUM(ko) AS ko, SUM(co) AS co, \
+               SUM(sp) AS sp, SUM(ct) AS ct FROM takes GROUP BY person_id) pl \
+             JOIN people p ON p.id = pl.person_id \
+             ORDER BY pl.oo + pl.ko DESC, p.id LIMIT {limit} OFFSET {offset}"
         );
         let rows = self.db.fetch_all(&sql, w.args).await?;
         let mut out = OwnerLoads::default();
@@ -907,14 +864,14 @@ impl Participation for SqlStore {
         Ok(changed)
     }
 
-    async fn objectives_owned_by(
+    async fn okrs_owned_by(
         &self,
         query: &ParticipationQuery,
         people: &[PersonId],
         each: u32,
-    ) -> StoreResult<Vec<ObjectiveId>> {
+    ) -> StoreResult<(Vec<ObjectiveId>, Vec<KeyResultId>)> {
         if people.is_empty() {
-            return Ok(vec![]);
+            return Ok((vec![], vec![]));
         }
         // Read from the people's side (their owner indexes), not the cycle's: the cycle's
         // index is left unused (`|| ''`).
@@ -929,23 +886,26 @@ impl Participation for SqlStore {
         let (v1, v2) = (visible(), visible());
         let each = w.arg(i64::from(each));
         let sql = format!(
-            "SELECT id FROM (SELECT o.id, ROW_NUMBER() OVER \
+            "SELECT 'o' AS kind, id FROM (SELECT o.id, ROW_NUMBER() OVER \
                (PARTITION BY o.owner_id ORDER BY o.id) AS n FROM objectives o \
                WHERE o.owner_id IN ({ps}) AND o.deleted_at IS NULL \
                AND o.cycle_id || '' = {cycle}{v1}) x \
              WHERE n <= {each} \
-             UNION SELECT objective_id FROM (SELECT k.objective_id, ROW_NUMBER() OVER \
+             UNION ALL SELECT 'k' AS kind, id FROM (SELECT k.id, ROW_NUMBER() OVER \
                (PARTITION BY k.owner_id ORDER BY k.id) AS n FROM key_results k \
                JOIN objectives o ON o.id = k.objective_id \
                WHERE k.owner_id IN ({ps}) AND k.deleted_at IS NULL AND o.deleted_at IS NULL \
                AND o.cycle_id || '' = {cycle}{v2}) y \
              WHERE n <= {each}"
         );
-        self.db
-            .fetch_all(&sql, w.args)
-            .await?
-            .iter()
-            .map(|r| Ok(ObjectiveId::from_string(r.text("id")?)))
-            .collect()
+        let (mut objectives, mut key_results) = (vec![], vec![]);
+        for r in self.db.fetch_all(&sql, w.args).await? {
+            let id = r.text("id")?;
+            match r.text("kind")?.as_str() {
+                "o" => objectives.push(ObjectiveId::from_string(id)),
+                _ => key_results.push(KeyResultId::from_string(id)),
+            }
+        }
+        Ok((objectives, key_results))
     }
 }

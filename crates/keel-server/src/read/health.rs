@@ -43,8 +43,10 @@ pub struct HealthReport {
     pub cycle: Cycle,
     /// The findings' counts (the findings about people, `people`, aside).
     pub counts: HealthCounts,
-    /// Errors first, then warnings, then information: one page of them (`limit`, 50 when
-    /// absent); `counts` are over every page.
+    /// Errors first, then warnings, then information, by pitfall: one page of them (`limit`, 50
+    /// when absent); `counts` are over every page. A pitfall's findings come by the OKR's
+    /// title, except owners' overloads, which come most owned first, then by person (a stable,
+    /// total order, so following `next_cursor` lists each once).
     pub findings: Vec<Finding>,
     /// Pass as `cursor` for the next page of findings; absent on the last page.
     pub next_cursor: Option<String>,

@@ -6,11 +6,13 @@
 //! loads are read from the counts the hourly evaluator stores (`participation_counts`, with the
 //! OKRs they leave out for the reader counted live from the reader's ties), or counted in SQL
 //! before the cycle's first count (`Participation::owner_loads`), and shown a page of people at
-//! a time, most owned first; only the OKRs of the people on the page are read as OKRs, and only
-//! the most recent page of pending requests. A constant number of queries whatever the size.
+//! a time, most owned first, then by id (the order the database walks from an index, so a page
+//! costs a page however many people are involved); only the OKRs of the people on the page are
+//! read, as rows with their progress rather than as whole views (a page of 50 busy owners holds
+//! hundreds of OKRs, whose check-ins the map does not show), and only the most recent page of
+//! pending requests. A constant number of queries whatever the size.
 
 use super::lists::{cycles, pick_cycle};
-use super::views;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::services::ownership;
@@ -61,7 +63,7 @@ pub struct OwnershipMap {
     pub cycle: Option<Cycle>,
     pub threshold: u32,
     /// One page of the people who own, co-own, sponsor or contribute to something in the
-    /// cycle; most owned first.
+    /// cycle; most owned first, then by id.
     pub owners: Vec<OwnerLoad>,
     /// The page shown, from 1.
     pub page: u64,
@@ -146,61 +148,85 @@ pub async fn ownership_map(
     Ok(map)
 }
 
-/// What each of `people` owns among the query's OKRs, objectives first: one query for the
-/// objectives, then those objectives as every page reads them.
+/// What each of `people` owns among the query's OKRs, objectives first (the first
+/// `OWNED_SHOWN` of each): one query for which, then those objectives and key results by id,
+/// with their progress as every page computes it (`objective_progress`). Only progress is shown,
+/// so the OKRs are not read as whole views (their check-ins, statuses and names).
 async fn owned_okrs(
     store: &dyn Store,
     query: &ParticipationQuery,
     people: &[PersonId],
 ) -> ApiResult<HashMap<PersonId, Vec<OwnedOkr>>> {
-    let ids = store
-        .objectives_owned_by(query, people, OWNED_SHOWN)
-        .await?;
-    let objectives = if ids.is_empty() {
+    let (objective_ids, key_result_ids) = store.okrs_owned_by(query, people, OWNED_SHOWN).await?;
+    let objectives = if objective_ids.is_empty() {
         vec![]
     } else {
-        views::objectives(store, store.objectives_by_ids(&ids).await?).await?
+        store.objectives_by_ids(&objective_ids).await?
     };
+    let key_results = if key_result_ids.is_empty() {
+        vec![]
+    } else {
+        store.key_results_by_ids(&key_result_ids).await?
+    };
+    let progress = objective_progress(store, &objectives).await?;
     let on_page: HashSet<&PersonId> = people.iter().collect();
     let mut owned: HashMap<PersonId, Vec<OwnedOkr>> = HashMap::new();
-    for o in &objectives {
-        if on_page.contains(&o.owner_id) {
-            owned.entry(o.owner_id.clone()).or_default().push(OwnedOkr {
-                okr: OkrRef::Objective(o.id.clone()),
-                objective_id: o.id.clone(),
-                title: o.title.clone(),
-                progress: o.progress,
-                ownership_state: o.ownership_state,
-            });
-        }
+    let mut objectives = objectives;
+    objectives.sort_by(|a, b| a.id.cmp(&b.id));
+    for o in objectives.iter().filter(|o| on_page.contains(&o.owner_id)) {
+        owned.entry(o.owner_id.clone()).or_default().push(OwnedOkr {
+            okr: OkrRef::Objective(o.id.clone()),
+            objective_id: o.id.clone(),
+            title: o.title.clone(),
+            progress: progress.get(&o.id).copied().unwrap_or_default(),
+            ownership_state: o.ownership_state,
+        });
     }
-    for o in &objectives {
-        for k in o
-            .key_results
-            .iter()
-            .filter(|k| on_page.contains(&k.owner_id))
-        {
-            owned.entry(k.owner_id.clone()).or_default().push(OwnedOkr {
-                okr: OkrRef::KeyResult(k.id.clone()),
-                objective_id: o.id.clone(),
-                title: k.title.clone(),
-                progress: k.progress,
-                ownership_state: k.ownership_state,
-            });
-        }
-    }
-    for list in owned.values_mut() {
-        let (mut os, mut ks) = (0, 0);
-        list.retain(|o| {
-            let n = match o.okr {
-                OkrRef::Objective(_) => &mut os,
-                OkrRef::KeyResult(_) => &mut ks,
-            };
-            *n += 1;
-            *n <= OWNED_SHOWN
+    let mut key_results = key_results;
+    key_results.sort_by(|a, b| a.id.cmp(&b.id));
+    for k in key_results.iter().filter(|k| on_page.contains(&k.owner_id)) {
+        owned.entry(k.owner_id.clone()).or_default().push(OwnedOkr {
+            okr: OkrRef::KeyResult(k.id.clone()),
+            objective_id: k.objective_id.clone(),
+            title: k.title.clone(),
+            progress: k.progress().progress,
+            ownership_state: k.ownership_state,
         });
     }
     Ok(owned)
+}
+
+/// Each objective's progress now, by the rule every view of an objective uses
+/// (`views::standing`): its key results' progress, weighted, with the children it rolls up.
+/// Reads the objectives' key results but none of their check-ins: one query, five more when a
+/// roll-up applies.
+async fn objective_progress(
+    store: &dyn Store,
+    objectives: &[Objective],
+) -> ApiResult<HashMap<ObjectiveId, f64>> {
+    if objectives.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let ids: Vec<ObjectiveId> = objectives.iter().map(|o| o.id.clone()).collect();
+    let key_results = store.key_results_of(&ids).await?;
+    let mut children = crate::services::rollup::children(store, objectives, &key_results).await?;
+    let mut weighted: HashMap<&ObjectiveId, Vec<(f64, f64)>> = HashMap::new();
+    for k in &key_results {
+        weighted
+            .entry(&k.objective_id)
+            .or_default()
+            .push((k.weight, k.progress().progress));
+    }
+    Ok(objectives
+        .iter()
+        .map(|o| {
+            let progress = keel_domain::progress::rolled_up(
+                weighted.remove(&o.id).unwrap_or_default(),
+                children.remove(&o.id).unwrap_or_default(),
+            );
+            (o.id.clone(), progress)
+        })
+        .collect())
 }
 
 /// The most recent pending requests about the cycle's OKRs that `caller` may see (one page),

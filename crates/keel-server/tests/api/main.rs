@@ -31,6 +31,7 @@ mod find;
 mod forecast;
 mod form_leaks;
 mod form_permissions;
+mod health_overloads;
 mod health_settings;
 mod helpers;
 mod key_result_dates;

@@ -263,6 +263,13 @@ const CHECKS: &[Check] = &[
     },
     Check {
         version: 33,
+        what: "the stored counts are indexed by what each person owns; none is counted yet",
+        sql: "SELECT CAST(COUNT(*) AS TEXT) FROM participation_counts \
+              WHERE owned_objectives + owned_key_results > 0",
+        want: &["0"],
+    },
+    Check {
+        version: 34,
         what: "key results keep their financial flag (now indexed for the financial report)",
         sql: "SELECT CAST(COUNT(*) AS TEXT) || ':' || CAST(SUM(financial) AS TEXT) FROM key_results",
         want: &["5:1"],

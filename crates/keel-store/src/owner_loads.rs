@@ -1,0 +1,146 @@
+//! The ownership map's loads read from the evaluator's stored counts (`participation_counts`) a
+//! page at a time: at 100,000 people, sorting every person's counts on each request (with
+//! window totals over all of them) took most of a second in SQLite alone. So the people come
+//! most owned first, then by id, walked from the index on what each person owns
+//! (`participation_counts_owned_idx`) and stopped at the page's end, and the totals are counts
+//! of that index and of the cycle's stored rows.
+//!
+//! A reader who does not see every OKR takes the stored counts at the widest reach they see
+//! whole plus the narrower OKRs they may see, counted now (`lv`: few, a person's team and
+//! private OKRs): the people `lv` touches are read whole (stored plus live) and merged into the
+//! walk of everyone else's stored counts, which need nothing added.
+
+use crate::participation::{reach_seen_whole, visible_okrs, OwnerLoad, OwnerLoads, EVERY_OKR};
+use crate::sql::*;
+use crate::*;
+
+/// How many objectives and key results a person owns in a stored row (`s`): the expression
+/// the index holds.
+const OWNED: &str = "s.owned_objectives + s.owned_key_results";
+
+/// A stored row (`s`) of someone involved in the cycle: a row may count only check-ins, and
+/// someone who only checks in carries no load.
+const INVOLVED: &str = "(s.owned_objectives + s.owned_key_results > 0 \
+     OR s.co_owned + s.sponsored + s.contributed > 0)";
+
+/// A stored row (`s`) of someone involved who owns nothing: counted apart, so that the owners
+/// are counted from the index alone.
+const INVOLVED_OWNING_NOTHING: &str = "s.owned_objectives + s.owned_key_results = 0 \
+     AND s.co_owned + s.sponsored + s.contributed > 0";
+
+/// The `WITH` clause of a read of the stored loads: `lv(person_id, oo, ko, co, sp, ct)`, what
+/// the reader's narrower OKRs add (counted now; empty for an administrator), and
+/// `lw(person_id, oo, ko, co, sp, ct)`, the whole load of each person `lv` touches; with the
+/// predicate on `s` selecting the stored rows of everyone else, whose stored row is their load.
+fn stored_loads(w: &mut Where, q: &ParticipationQuery) -> (String, String) {
+    let whole = reach_seen_whole(&q.reader);
+    let mut ctes = vec![];
+    if whole < EVERY_OKR {
+        let with = visible_okrs(w, q, true);
+        ctes.push(with.trim_start_matches("WITH ").trim_end().to_string());
+        ctes.push(
+            "takes(person_id, oo, ko, co, sp, ct) AS ( \
+               SELECT owner_id, 1, 0, 0, 0, 0 FROM vo \
+               UNION ALL SELECT owner_id, 0, 1, 0, 0, 0 FROM vk \
+               UNION ALL SELECT person_id, 0, 0, 1, 0, 0 FROM objective_co_owners \
+                 WHERE objective_id IN (SELECT id FROM vo) \
+               UNION ALL SELECT person_id, 0, 0, 1, 0, 0 FROM key_result_co_owners \
+                 WHERE key_result_id IN (SELECT id FROM vk) \
+               UNION ALL SELECT sponsor_id, 0, 0, 0, 1, 0 FROM vo WHERE sponsor_id IS NOT NULL \
+               UNION ALL SELECT sponsor_id, 0, 0, 0, 1, 0 FROM vk WHERE sponsor_id IS NOT NULL \
+               UNION ALL SELECT person_id, 0, 0, 0, 0, 1 FROM objective_contributors \
+                 WHERE objective_id IN (SELECT id FROM vo) \
+               UNION ALL SELECT person_id, 0, 0, 0, 0, 1 FROM key_result_contributors \
+                 WHERE key_result_id IN (SELECT id FROM vk))"
+                .to_string(),
+        );
+        ctes.push(
+            "lv(person_id, oo, ko, co, sp, ct) AS (SELECT person_id, SUM(oo), SUM(ko), \
+             SUM(co), SUM(sp), SUM(ct) FROM takes GROUP BY person_id)"
+                .to_string(),
+        );
+    } else {
+        ctes.push(
+            "lv(person_id, oo, ko, co, sp, ct) AS (SELECT CAST(NULL AS TEXT), 0, 0, 0, 0, 0 \
+             WHERE 1 = 0)"
+                .to_string(),
+        );
+    }
+    let cycle = w.arg(q.cycle_id.as_str());
+    let reach = w.arg(whole);
+    // PostgreSQL sums BIGINTs as NUMERIC: cast back.
+    let add = |c: &str, stored: &str| format!("CAST(lv.{c} + COALESCE(s.{stored}, 0) AS BIGINT)");
+    ctes.push(format!(
+        "lw(person_id, oo, ko, co, sp, ct) AS (SELECT lv.person_id, {}, {}, {}, {}, {} FROM lv \
+         LEFT JOIN participation_counts s ON s.cycle_id = {cycle} AND s.reach = {reach} \
+         AND s.person_id = lv.person_id)",
+        add("oo", "owned_objectives"),
+        add("ko", "owned_key_results"),
+        add("co", "co_owned"),
+        add("sp", "sponsored"),
+        add("ct", "contributed"),
+    ));
+    (
+        format!("WITH {} ", ctes.join(", ")),
+        format!(
+            "s.cycle_id = {cycle} AND s.reach = {reach} \
+             AND s.person_id NOT IN (SELECT person_id FROM lv)"
+        ),
+    )
+}
+
+/// The ownership map's people `limit` from `offset` and its totals, from the stored counts:
+/// two queries, each walking or counting the index on what each person owns.
+pub(crate) async fn stored(
+    db: &crate::db::Db,
+    q: &ParticipationQuery,
+    offset: u64,
+    limit: u32,
+) -> StoreResult<OwnerLoads> {
+    let mut out = OwnerLoads::default();
+    let mut w = Where::default();
+    let (with, stored) = stored_loads(&mut w, q);
+    let over = w.arg(i64::from(q.overload));
+    let sql = format!(
+        "{with}SELECT \
+           (SELECT COUNT(*) FROM participation_counts s WHERE {stored} AND {OWNED} > 0) \
+           + (SELECT COUNT(*) FROM participation_counts s \
+             WHERE {stored} AND {INVOLVED_OWNING_NOTHING}) \
+           + (SELECT COUNT(*) FROM lw WHERE lw.oo + lw.ko + lw.co + lw.sp + lw.ct > 0) AS people, \
+           (SELECT COUNT(*) FROM participation_counts s WHERE {stored} AND {OWNED} > {over}) \
+           + (SELECT COUNT(*) FROM lw WHERE lw.oo + lw.ko > {over}) AS overloaded"
+    );
+    if let Some(r) = db.fetch_optional(&sql, w.args).await? {
+        out.people = r.int("people")?;
+        out.overloaded = r.int("overloaded")?;
+    }
+    let mut w = Where::default();
+    let (with, stored) = stored_loads(&mut w, q);
+    let take = offset.saturating_add(u64::from(limit));
+    let sql = format!(
+        "{with}, pg(person_id, oo, ko, co, sp, ct) AS ( \
+           SELECT person_id, oo, ko, co, sp, ct FROM (SELECT s.person_id, \
+             s.owned_objectives AS oo, s.owned_key_results AS ko, s.co_owned AS co, \
+             s.sponsored AS sp, s.contributed AS ct FROM participation_counts s \
+             WHERE {stored} AND {INVOLVED} ORDER BY {OWNED} DESC, s.person_id LIMIT {take}) a \
+           UNION ALL SELECT person_id, oo, ko, co, sp, ct FROM lw \
+             WHERE lw.oo + lw.ko + lw.co + lw.sp + lw.ct > 0), \
+         pq(person_id, oo, ko, co, sp, ct) AS (SELECT person_id, oo, ko, co, sp, ct FROM pg \
+           ORDER BY oo + ko DESC, person_id LIMIT {limit} OFFSET {offset}) \
+         SELECT p.id, p.name, p.title, pq.oo, pq.ko, pq.co, pq.sp, pq.ct \
+         FROM pq JOIN people p ON p.id = pq.person_id ORDER BY pq.oo + pq.ko DESC, pq.person_id"
+    );
+    for r in db.fetch_all(&sql, w.args).await? {
+        out.rows.push(OwnerLoad {
+            person_id: PersonId::from_string(r.text("id")?),
+            name: r.text("name")?,
+            title: r.text("title")?,
+            owned_objectives: r.int("oo")?,
+            owned_key_results: r.int("ko")?,
+            co_owned: r.int("co")?,
+            sponsored: r.int("sp")?,
+            contributed: r.int("ct")?,
+        });
+    }
+    Ok(out)
+}
