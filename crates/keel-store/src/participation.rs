@@ -810,7 +810,7 @@ impl Participation for SqlStore {
                     Arg::from(hi.as_str()),
                 ]
             };
-            for r in self.db.fetch_all(&count, args()).await? {
+            for r in self.db.fetch_all_spilling(&count, args()).await? {
                 let person = r.text("person_id")?;
                 let at_reach = r.int("r")?.clamp(0, EVERY_OKR);
                 let got = [

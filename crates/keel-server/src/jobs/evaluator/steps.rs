@@ -2,8 +2,9 @@
 //! held after it (VmRSS) and at most so far (VmHWM), logged once a round at info ("the
 //! evaluator's round, step by step"). At 100,000 people a round takes minutes and its peak
 //! memory is what the server's budget is measured by: which step to make faster or leaner is a
-//! measurement, not a guess. Memory is read from `/proc/self/status` (Linux); elsewhere those
-//! fields are left out.
+//! measurement, not a guess. Memory is read from `/proc/self/status` (Linux; elsewhere those
+//! fields are left out), with SQLite's own part (its page caches, sorts and temporary b-trees:
+//! in use after the step and the most during it).
 
 use std::time::{Duration, Instant};
 
@@ -57,8 +58,9 @@ pub(super) struct Steps {
     pub compliance: Duration,
     /// The most resident after any one batch.
     pub batch_rss_mb: u64,
-    /// The round's steps in order, each with how long it took and the memory after it.
-    pub done: Vec<(&'static str, Duration, Option<Memory>)>,
+    /// The round's steps in order, each with how long it took, the memory after it and
+    /// SQLite's heap (MB in use after it, the most during it).
+    pub done: Vec<(&'static str, Duration, Option<Memory>, (u64, u64))>,
     /// When the step under way started.
     started: Option<Instant>,
 }
@@ -67,7 +69,8 @@ impl Steps {
     /// A round starting now: the memory before it is its first entry.
     pub fn start() -> Self {
         let mut s = Steps::default();
-        s.done.push(("start", Duration::ZERO, memory()));
+        s.done
+            .push(("start", Duration::ZERO, memory(), sqlite_mb()));
         s.started = Some(Instant::now());
         s
     }
@@ -75,7 +78,7 @@ impl Steps {
     /// Ends the step under way (`name`), noting its time and the memory now; the next starts.
     pub fn end(&mut self, name: &'static str) -> Duration {
         let took = self.started.map(|s| s.elapsed()).unwrap_or_default();
-        self.done.push((name, took, memory()));
+        self.done.push((name, took, memory(), sqlite_mb()));
         self.started = Some(Instant::now());
         took
     }
@@ -92,25 +95,38 @@ impl Steps {
     pub fn took(&self, name: &str) -> Duration {
         self.done
             .iter()
-            .filter(|(n, _, _)| *n == name)
-            .map(|(_, d, _)| *d)
+            .filter(|(n, ..)| *n == name)
+            .map(|(_, d, ..)| *d)
             .sum()
     }
 
-    /// The memory after each step, as `name rss/hwm MB`, in order (empty where it cannot be
-    /// read).
+    /// The memory after each step, as `name rss/hwm sqlite now/peak` in MB, in order (the
+    /// process's part left out where it cannot be read).
     pub fn memory_line(&self) -> String {
         self.done
             .iter()
-            .filter_map(|(n, _, m)| m.map(|m| format!("{n} {}/{}", m.rss_mb, m.hwm_mb)))
+            .map(|(n, _, m, (now, peak))| {
+                let process = m
+                    .map(|m| format!(" {}/{}", m.rss_mb, m.hwm_mb))
+                    .unwrap_or_default();
+                format!("{n}{process} sqlite {now}/{peak}")
+            })
             .collect::<Vec<_>>()
             .join(", ")
     }
 
     /// The peak so far (VmHWM) after the last step, if it can be read.
     pub fn hwm_mb(&self) -> Option<u64> {
-        self.done.last().and_then(|(_, _, m)| m.map(|m| m.hwm_mb))
+        self.done
+            .last()
+            .and_then(|(_, _, m, _)| m.map(|m| m.hwm_mb))
     }
+}
+
+/// SQLite's heap in MB: in use now, and the most since the last reading.
+fn sqlite_mb() -> (u64, u64) {
+    let (now, peak) = keel_store::sqlite_heap();
+    (now >> 20, peak >> 20)
 }
 
 /// Times `f`, adding its duration to `into`.
@@ -143,7 +159,7 @@ mod tests {
         let mut steps = Steps::start();
         steps.end("batches");
         steps.end("figures");
-        let names: Vec<&str> = steps.done.iter().map(|(n, _, _)| *n).collect();
+        let names: Vec<&str> = steps.done.iter().map(|(n, ..)| *n).collect();
         assert_eq!(names, ["start", "batches", "figures"]);
         if cfg!(target_os = "linux") {
             assert!(steps.memory_line().starts_with("start "));
