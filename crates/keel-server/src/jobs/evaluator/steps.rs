@@ -42,6 +42,10 @@ fn memory_of(status: &str) -> Option<Memory> {
     })
 }
 
+/// One step done: its name, how long it took, the process's memory after it and SQLite's heap
+/// (MB in use after it, the most during it).
+pub(super) type Step = (&'static str, Duration, Option<Memory>, (u64, u64));
+
 /// How long each step of a round took (the batches' steps summed over them) and the memory
 /// after each.
 #[derive(Debug, Default)]
@@ -60,7 +64,7 @@ pub(super) struct Steps {
     pub batch_rss_mb: u64,
     /// The round's steps in order, each with how long it took, the memory after it and
     /// SQLite's heap (MB in use after it, the most during it).
-    pub done: Vec<(&'static str, Duration, Option<Memory>, (u64, u64))>,
+    pub done: Vec<Step>,
     /// When the step under way started.
     started: Option<Instant>,
 }
