@@ -705,7 +705,7 @@ impl CompanyTree for SqlStore {
         let sql = histogram_sql(&mut w, &tops, true);
         // Cumulative by reach: a reach counts the objectives shown at most that widely.
         let mut bars: HashMap<(String, i64, String, i64), i64> = HashMap::new();
-        for r in self.db.fetch_all(&sql, w.args).await? {
+        for r in self.db.fetch_all_spilling(&sql, w.args).await? {
             let root = r.text("root")?;
             let st = r.opt_text("st")?.unwrap_or_default();
             let pm = r.opt_int("pm")?.unwrap_or(NO_PROGRESS);

@@ -295,7 +295,7 @@ impl DashboardFigures for SqlStore {
              GROUP BY 1, 2",
             w.sql()
         );
-        for r in self.db.fetch_all(&sql, w.args).await? {
+        for r in self.db.fetch_all_spilling(&sql, w.args).await? {
             let s = status_of("st", &r.opt_text("st")?.unwrap_or_default())?;
             push(&mut out, None, &r, Figure::Status(s))?;
         }
@@ -306,7 +306,7 @@ impl DashboardFigures for SqlStore {
              SELECT up.top AS team_id, x.visibility AS visibility, x.st AS st, \
              COUNT(DISTINCT x.kid) AS n FROM x JOIN up ON up.id = x.team_id GROUP BY 1, 2, 3"
         );
-        for r in self.db.fetch_all(&sql, w.args).await? {
+        for r in self.db.fetch_all_spilling(&sql, w.args).await? {
             let s = status_of("st", &r.opt_text("st")?.unwrap_or_default())?;
             push(&mut out, team_of(&r)?, &r, Figure::Status(s))?;
         }
@@ -327,7 +327,7 @@ impl DashboardFigures for SqlStore {
                 _ => Ok(None),
             }
         };
-        for r in self.db.fetch_all(&sql, w.args.clone()).await? {
+        for r in self.db.fetch_all_spilling(&sql, w.args.clone()).await? {
             if let Some(f) = moved(&r)? {
                 push(&mut out, None, &r, f)?;
             }
@@ -343,7 +343,7 @@ impl DashboardFigures for SqlStore {
              x.st AS st, COUNT(DISTINCT x.kid) AS n FROM x JOIN up ON up.id = x.team_id \
              GROUP BY 1, 2, 3, 4"
         );
-        for r in self.db.fetch_all(&sql, w.args).await? {
+        for r in self.db.fetch_all_spilling(&sql, w.args).await? {
             if let Some(f) = moved(&r)? {
                 push(&mut out, team_of(&r)?, &r, f)?;
             }
@@ -372,7 +372,7 @@ impl DashboardFigures for SqlStore {
             "SELECT {cols}, COUNT(*) AS n FROM {FROM} {join} {} GROUP BY 1, 2, 3",
             w.sql()
         );
-        for r in self.db.fetch_all(&sql, w.args.clone()).await? {
+        for r in self.db.fetch_all_spilling(&sql, w.args.clone()).await? {
             let f = confidence(&r)?;
             push(&mut out, None, &r, f)?;
         }
@@ -387,7 +387,7 @@ impl DashboardFigures for SqlStore {
              {join} WHERE ci.at >= {s} AND ci.at < {e} AND ci.author_id = k.owner_id \
              GROUP BY 1, 2, 3, 4"
         );
-        for r in self.db.fetch_all(&sql, w.args).await? {
+        for r in self.db.fetch_all_spilling(&sql, w.args).await? {
             let f = confidence(&r)?;
             push(&mut out, team_of(&r)?, &r, f)?;
         }
@@ -401,7 +401,7 @@ impl DashboardFigures for SqlStore {
             "SELECT o.visibility AS visibility, COUNT(*) AS n FROM objectives o {} GROUP BY 1",
             w.sql()
         );
-        for r in self.db.fetch_all(&sql, w.args.clone()).await? {
+        for r in self.db.fetch_all_spilling(&sql, w.args.clone()).await? {
             push(&mut out, None, &r, Figure::Top)?;
         }
         let sql = format!(
@@ -411,7 +411,7 @@ impl DashboardFigures for SqlStore {
             w.sql(),
             first_top.clamp(1, 500)
         );
-        for r in self.db.fetch_all(&sql, w.args).await? {
+        for r in self.db.fetch_all_spilling(&sql, w.args).await? {
             let id = ObjectiveId::from_string(r.text("id")?);
             push(&mut out, None, &r, Figure::FirstTop(id))?;
         }

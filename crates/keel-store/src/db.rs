@@ -89,6 +89,21 @@ impl std::str::FromStr for SqliteSynchronous {
     }
 }
 
+/// SQLite's own heap in bytes, every connection's together (page caches, sorts, temporary
+/// b-trees): in use now, and the most in use since the last call (each call starts the next
+/// measure). How the evaluator's step log tells SQLite's part of the process's memory.
+pub fn sqlite_heap() -> (u64, u64) {
+    // SAFETY: both only read (and the second resets) SQLite's global memory statistics, which
+    // SQLite guards with its own mutex.
+    let (used, peak) = unsafe {
+        (
+            rusqlite::ffi::sqlite3_memory_used(),
+            rusqlite::ffi::sqlite3_memory_highwater(1),
+        )
+    };
+    (used.max(0) as u64, peak.max(0) as u64)
+}
+
 pub(crate) fn sqlite_connection(
     path: Option<&std::path::Path>,
     synchronous: SqliteSynchronous,
@@ -793,6 +808,32 @@ impl Db {
         counted();
         Ok(match self {
             Db::Sqlite(s) => s.read(|c| sqlite_fetch(c, sql, &args, false)).await?,
+            Db::Postgres(p) => pg_query(sql, args)
+                .fetch_all(p)
+                .await?
+                .into_iter()
+                .map(Row::Pg)
+                .collect(),
+        })
+    }
+
+    /// `fetch_all` for a count over a whole cycle (the evaluator's figures): on SQLite its sorts
+    /// and temporary b-trees spill to a temporary file past the page cache (`temp_store =
+    /// FILE`) instead of being held in memory whole, as every other statement's are
+    /// (`temp_store = MEMORY`, cheaper for small ones): at 100,000 people such a sort holds
+    /// millions of rows. PostgreSQL spills past `work_mem` by itself.
+    pub async fn fetch_all_spilling(&self, sql: &str, args: Vec<Arg>) -> StoreResult<Vec<Row>> {
+        counted();
+        Ok(match self {
+            Db::Sqlite(s) => {
+                s.read(|c| {
+                    c.execute_batch("PRAGMA temp_store = FILE")?;
+                    let rows = sqlite_fetch(c, sql, &args, false);
+                    c.execute_batch("PRAGMA temp_store = MEMORY")?;
+                    rows
+                })
+                .await?
+            }
             Db::Postgres(p) => pg_query(sql, args)
                 .fetch_all(p)
                 .await?

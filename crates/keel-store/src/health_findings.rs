@@ -935,7 +935,7 @@ impl HealthFindings for SqlStore {
     async fn count_health_findings(&self, at: Timestamp) -> StoreResult<()> {
         let rows = self
             .db
-            .fetch_all(
+            .fetch_all_spilling(
                 &format!(
                     "SELECT o.cycle_id AS cycle_id, o.visibility AS visibility, f.code AS code, \
                      f.severity AS severity, COUNT(*) AS n, MAX(f.evaluated_at) AS at \

@@ -141,7 +141,7 @@ pub use dashboard_figures::{
     stored_visibilities, DashboardFigures, DashboardRound, Figure, StoredFigure,
 };
 pub use data_feeds::DataFeeds;
-pub use db::SqliteSynchronous;
+pub use db::{sqlite_heap, SqliteSynchronous};
 pub use financial::{Financial, FinancialQuery, FinancialTotal};
 pub use first_run::FirstRun;
 pub use health_findings::{

@@ -237,6 +237,10 @@ pub trait Ownership: Send + Sync {
         person: &PersonId,
         among: Option<&[String]>,
     ) -> StoreResult<Vec<String>>;
+    /// The pending requests on the objectives of `ids` and on their key results, newest first
+    /// (as `list_ownership_requests`): a batch's, for the evaluator's health check. One query
+    /// per `IN_CHUNK` objectives.
+    async fn pending_requests_on(&self, ids: &[ObjectiveId]) -> StoreResult<Vec<OwnershipRequest>>;
 }
 
 /// The Ownership area through the shared handle: a caller holding a `DynStore` calls it with
@@ -300,6 +304,10 @@ impl Ownership for dyn Store {
         among: Option<&[String]>,
     ) -> StoreResult<Vec<String>> {
         self.as_ownership().handing_over(person, among).await
+    }
+
+    async fn pending_requests_on(&self, ids: &[ObjectiveId]) -> StoreResult<Vec<OwnershipRequest>> {
+        self.as_ownership().pending_requests_on(ids).await
     }
 }
 
@@ -657,5 +665,27 @@ impl Ownership for SqlStore {
             }
         }
         Ok(okrs)
+    }
+
+    async fn pending_requests_on(&self, ids: &[ObjectiveId]) -> StoreResult<Vec<OwnershipRequest>> {
+        let mut out = vec![];
+        for chunk in ids.chunks(IN_CHUNK) {
+            // Through `ownership_requests_objective_idx` (a key result's request carries its
+            // objective's id).
+            let sql = format!(
+                "SELECT {REQUEST_COLS} FROM ownership_requests \
+                 WHERE objective_id IN ({}) AND state = $1",
+                crate::db::placeholders(2, chunk.len())
+            );
+            let mut a = args![RequestState::Pending.stored()];
+            a.extend(chunk.iter().map(|i| Arg::from(i.as_str())));
+            for r in self.db.fetch_all(&sql, a).await? {
+                out.push(request_from(&r)?);
+            }
+        }
+        // Newest first, as the list orders them (the health check keeps the oldest of an
+        // OKR's pending requests).
+        out.sort_by(|a, b| (b.created_at, b.id.as_str()).cmp(&(a.created_at, a.id.as_str())));
+        Ok(out)
     }
 }

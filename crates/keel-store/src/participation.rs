@@ -474,7 +474,10 @@ fn people_in_scope(w: &mut Where, q: &ParticipationQuery) -> String {
 /// indexes (the same takes as `counted_live`, over every OKR).
 fn slice_sql() -> String {
     let r = reach_of("o");
-    let cycle = "o.deleted_at IS NULL AND o.cycle_id = $1";
+    // The cycle's index left unused (`|| ''`): each arm walks its person index over the slice
+    // and looks its OKRs up by id. Walking the cycle instead read every OKR (and every
+    // check-in) of the cycle once per slice: minutes at 100,000 people.
+    let cycle = "o.deleted_at IS NULL AND o.cycle_id || '' = $1";
     let kr = "k.deleted_at IS NULL";
     format!(
         "WITH takes(person_id, r, oo, ko, kd, co, ct, ci, sp) AS ( \
@@ -764,7 +767,7 @@ impl Participation for SqlStore {
                     Arg::from(hi.as_str()),
                 ]
             };
-            for r in self.db.fetch_all(&count, args()).await? {
+            for r in self.db.fetch_all_spilling(&count, args()).await? {
                 let person = r.text("person_id")?;
                 let at_reach = r.int("r")?.clamp(0, EVERY_OKR);
                 let got = [

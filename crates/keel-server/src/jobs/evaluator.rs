@@ -12,8 +12,10 @@
 //! compliance by team and week (`compliance_figures`) is tallied from each batch as it is
 //! assessed and stored after the last one.
 //!
-//! Each round logs how long each of its steps took (`Steps`): at 100,000 people a round takes
-//! minutes, and which step to make faster is a measurement, not a guess.
+//! Each round logs how long each of its steps took and the process's memory after each
+//! (`steps`): at 100,000 people a round takes minutes, and which step to make faster or leaner
+//! is a measurement, not a guess. Nothing is held for the whole round but counts: each key
+//! result's last signal and the pending ownership requests are read with its batch.
 //!
 //! A key result seen for the first time is recorded silently (no flood of news on the first run,
 //! or for work that was already late when Keel started watching). Running it twice in a row
@@ -27,34 +29,15 @@ use keel_domain::rhythm::Status;
 use keel_domain::*;
 use keel_store::{
     HealthFindings, KeyResultSignal, KeyResults, Notifications, ObjectiveFilter, ObjectiveSignal,
-    Objectives, PageRequest, Reader, Settings, Store, StoredFinding,
+    Objectives, Ownership, PageRequest, Reader, Settings, Store, StoredFinding,
 };
 use std::collections::HashMap;
 
 mod compliance_figures;
 mod dashboard_figures;
+mod steps;
 
-/// How long each step of a round took, summed over its batches.
-#[derive(Debug, Default)]
-struct Steps {
-    batches: u32,
-    /// Reading a batch: its objectives, key results and their check-ins and facts.
-    read: std::time::Duration,
-    /// Assessing the key results and recording their changes and the objectives' signals.
-    assess: std::time::Duration,
-    /// The ownership health check and storing its findings.
-    health: std::time::Duration,
-    /// Tallying check-in compliance.
-    compliance: std::time::Duration,
-}
-
-/// Times `f`, adding its duration to `into`.
-async fn timed<T>(into: &mut std::time::Duration, f: impl std::future::Future<Output = T>) -> T {
-    let started = std::time::Instant::now();
-    let out = f.await;
-    *into += started.elapsed();
-    out
-}
+use steps::{timed, Steps};
 
 /// What one evaluation did.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -117,82 +100,78 @@ impl ActiveBatches {
 }
 
 /// Evaluates every active key result now and records what changed, a page of objectives at a
-/// time (each page's changes in one transaction).
+/// time (each page's changes in one transaction), then counts the stored figures; logs each
+/// step's time and the memory after it.
 pub async fn evaluate(
     store: &dyn Store,
     now: chrono::DateTime<chrono::Utc>,
 ) -> ApiResult<Evaluation> {
-    let known: HashMap<KeyResultId, KeyResultSignal> = store
-        .key_result_signals()
-        .await?
-        .into_iter()
-        .map(|s| (s.key_result_id.clone(), s))
-        .collect();
-    let health = HealthRound {
-        thresholds: store.settings().await?.health,
-        requests: crate::read::health::pending_requests(store).await?,
-    };
+    let mut steps = Steps::start();
     let settings = store.settings().await?;
+    let thresholds = settings.health;
     let mut tally = compliance_figures::ComplianceTally::new(store, &settings, now).await?;
     let mut result = Evaluation::default();
-    let mut steps = Steps::default();
     let mut batches = ActiveBatches::new();
-    let round = std::time::Instant::now();
     loop {
-        let batch = timed(&mut steps.read, batches.next_of_any_state(store)).await?;
+        let mut read = std::time::Duration::ZERO;
+        let batch = timed(&mut read, batches.next_of_any_state(store)).await?;
+        steps.read += read;
         let Some(batch) = batch else { break };
-        steps.batches += 1;
         let round = BatchRound {
-            known: &known,
-            health: &health,
+            thresholds,
             tally: &mut tally,
             steps: &mut steps,
         };
         evaluate_batch(store, now, round, &batch, &mut result).await?;
+        steps.after_batch();
     }
-    let batches_took = round.elapsed();
-    let started = std::time::Instant::now();
+    steps.end("batches");
     tally.store(store).await?;
-    let compliance_stored = started.elapsed();
-    let started = std::time::Instant::now();
+    steps.end("compliance");
     store.count_health_findings(now).await?;
-    let health_counted = started.elapsed();
-    let started = std::time::Instant::now();
+    steps.end("health");
     dashboard_figures::record(store, now).await?;
-    let dashboards = started.elapsed();
-    let started = std::time::Instant::now();
-    super::stored_figures::count(store, now).await?;
-    let figures = started.elapsed();
+    steps.end("dashboards");
+    let cycles = super::stored_figures::cycles_to_count(store).await?;
+    super::stored_figures::count_participation(store, &cycles, now).await?;
+    steps.end("participation");
+    super::stored_figures::count_company(store, &cycles, now).await?;
+    steps.end("company");
+    log_steps(&result, &steps);
+    Ok(result)
+}
+
+/// Logs the round's steps: each one's time and the memory after it.
+fn log_steps(result: &Evaluation, steps: &Steps) {
+    let ms = |d: std::time::Duration| d.as_millis() as u64;
     tracing::info!(
         key_results = result.key_results,
         changed = result.changed,
         batches = steps.batches,
-        batches_ms = batches_took.as_millis() as u64,
-        read_ms = steps.read.as_millis() as u64,
-        assess_ms = steps.assess.as_millis() as u64,
-        health_ms = (steps.health + health_counted).as_millis() as u64,
-        compliance_ms = (steps.compliance + compliance_stored).as_millis() as u64,
-        dashboards_ms = dashboards.as_millis() as u64,
-        figures_ms = figures.as_millis() as u64,
+        batches_ms = ms(steps.took("batches")),
+        read_ms = ms(steps.read),
+        assess_ms = ms(steps.assess),
+        health_ms = ms(steps.health + steps.took("health")),
+        compliance_ms = ms(steps.compliance + steps.took("compliance")),
+        dashboards_ms = ms(steps.took("dashboards")),
+        participation_ms = ms(steps.took("participation")),
+        company_ms = ms(steps.took("company")),
+        figures_ms = ms(steps.took("participation") + steps.took("company")),
+        batch_rss_mb = steps.batch_rss_mb,
+        hwm_mb = steps.hwm_mb(),
+        memory_mb = %steps.memory_line(),
         "the evaluator's round, step by step"
     );
-    Ok(result)
 }
 
-/// What each batch of a round shares: what was known before it, the health check's inputs, the
-/// compliance tally and the steps' times.
+/// What each batch of a round shares: the health check's thresholds, the compliance tally and
+/// the steps' times. What was known of each key result before the round and the pending
+/// ownership requests are read batch by batch (their key results' and objectives' only), so the
+/// round's memory does not grow with the organisation.
 struct BatchRound<'a> {
-    known: &'a HashMap<KeyResultId, KeyResultSignal>,
-    health: &'a HealthRound,
+    thresholds: HealthThresholds,
     tally: &'a mut compliance_figures::ComplianceTally,
     steps: &'a mut Steps,
-}
-
-/// What the health check of every batch of a round shares: the thresholds and the pending
-/// ownership requests (read once a round).
-struct HealthRound {
-    thresholds: HealthThresholds,
-    requests: Vec<OwnershipRequest>,
 }
 
 /// Runs the ownership health check over a batch of objectives (every state, as the check of a
@@ -201,7 +180,7 @@ struct HealthRound {
 async fn record_health_findings(
     store: &dyn Store,
     now: chrono::DateTime<chrono::Utc>,
-    health: &HealthRound,
+    thresholds: HealthThresholds,
     assessor: &Assessor,
     objectives: &[Objective],
     key_results: &[KeyResult],
@@ -211,16 +190,17 @@ async fn record_health_findings(
         .map(|o| (o.id.as_str(), &o.id))
         .chain(key_results.iter().map(|k| (k.id.as_str(), &k.objective_id)))
         .collect();
-    let requests: Vec<OwnershipRequest> = health
-        .requests
-        .iter()
+    let ids: Vec<ObjectiveId> = objectives.iter().map(|o| o.id.clone()).collect();
+    let requests: Vec<OwnershipRequest> = store
+        .pending_requests_on(&ids)
+        .await?
+        .into_iter()
         .filter(|r| objective_of.contains_key(r.okr.id()))
-        .cloned()
         .collect();
     let stale = crate::read::health::stale_of(assessor, objectives, key_results);
     let findings = crate::read::health::check_okrs(
         store,
-        health.thresholds,
+        thresholds,
         objectives,
         key_results,
         &requests,
@@ -244,13 +224,12 @@ async fn record_health_findings(
             okr: f.okr,
         })
         .collect();
-    let ids: Vec<ObjectiveId> = objectives.iter().map(|o| o.id.clone()).collect();
     store.replace_health_findings(&ids, &stored).await?;
     Ok(())
 }
 
-/// Evaluates the key results of the active objectives of `objectives` against what was
-/// `known` and records changes, and stores every objective's status and progress where they
+/// Evaluates the key results of the active objectives of `objectives` against what was known
+/// of them (their stored signals, read for the batch) and records changes, and stores every objective's status and progress where they
 /// changed (the objectives list's order).
 async fn evaluate_batch(
     store: &dyn Store,
@@ -263,16 +242,16 @@ async fn evaluate_batch(
         return Ok(());
     }
     let BatchRound {
-        known,
-        health,
+        thresholds,
         tally,
         steps,
     } = round;
     let ids: Vec<ObjectiveId> = objectives.iter().map(|o| o.id.clone()).collect();
-    let (key_results, assessor) = timed(&mut steps.read, async {
+    let (key_results, assessor, known) = timed(&mut steps.read, async {
         let key_results = store.key_results_of(&ids).await?;
         let assessor = Assessor::load(store, objectives, &key_results).await?;
-        ApiResult::Ok((key_results, assessor))
+        let known = known_signals(store, objectives, &key_results).await?;
+        ApiResult::Ok((key_results, assessor, known))
     })
     .await?;
     let started = std::time::Instant::now();
@@ -287,7 +266,7 @@ async fn evaluate_batch(
         let a = assessor.key_result(kr, o);
         if o.state == ObjectiveState::Active {
             result.key_results += 1;
-            changed.extend(key_result_change(known, now, &a, kr, o, &mut told));
+            changed.extend(key_result_change(&known, now, &a, kr, o, &mut told));
         }
         assessed.entry(&o.id).or_default().push((kr.weight, a));
     }
@@ -301,7 +280,7 @@ async fn evaluate_batch(
     steps.assess += started.elapsed();
     timed(
         &mut steps.health,
-        record_health_findings(store, now, health, &assessor, objectives, &key_results),
+        record_health_findings(store, now, thresholds, &assessor, objectives, &key_results),
     )
     .await?;
     timed(
@@ -309,6 +288,31 @@ async fn evaluate_batch(
         tally.add_batch(store, &assessor, objectives, &key_results),
     )
     .await
+}
+
+/// What was known of the batch's key results of active objectives before this round: their
+/// stored signals (none for a key result never seen).
+async fn known_signals(
+    store: &dyn Store,
+    objectives: &[Objective],
+    key_results: &[KeyResult],
+) -> ApiResult<HashMap<KeyResultId, KeyResultSignal>> {
+    let active: std::collections::HashSet<&ObjectiveId> = objectives
+        .iter()
+        .filter(|o| o.state == ObjectiveState::Active)
+        .map(|o| &o.id)
+        .collect();
+    let ids: Vec<KeyResultId> = key_results
+        .iter()
+        .filter(|k| active.contains(&k.objective_id))
+        .map(|k| k.id.clone())
+        .collect();
+    Ok(store
+        .key_result_signals_of(&ids)
+        .await?
+        .into_iter()
+        .map(|s| (s.key_result_id.clone(), s))
+        .collect())
 }
 
 /// The signal to record for an active key result assessed `a` now, when it changed from what

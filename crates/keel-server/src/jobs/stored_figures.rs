@@ -14,16 +14,41 @@ use crate::error::ApiResult;
 use keel_domain::*;
 use keel_store::{CompanyTree, Participation, Store};
 
-/// Counts the figures of the cycles under way (and of closed cycles never counted).
-pub async fn count(store: &dyn Store, now: chrono::DateTime<chrono::Utc>) -> ApiResult<()> {
+/// The cycles whose figures a round counts: those under way, and closed cycles never counted
+/// (read before either count, so a closed cycle gets both its first time).
+pub async fn cycles_to_count(store: &dyn Store) -> ApiResult<Vec<CycleId>> {
+    let mut out = vec![];
     for cycle in crate::read::lists::cycles(store).await? {
         if cycle.state == CycleState::Closed
             && store.participation_counted_at(&cycle.id).await?.is_some()
         {
             continue;
         }
-        store.count_participation(&cycle.id, now).await?;
-        store.count_company_figures(&cycle.id, now).await?;
+        out.push(cycle.id);
+    }
+    Ok(out)
+}
+
+/// Counts and stores everyone's participation in `cycles`.
+pub async fn count_participation(
+    store: &dyn Store,
+    cycles: &[CycleId],
+    now: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<()> {
+    for cycle in cycles {
+        store.count_participation(cycle, now).await?;
+    }
+    Ok(())
+}
+
+/// Counts and stores the company tree's first figures of `cycles`.
+pub async fn count_company(
+    store: &dyn Store,
+    cycles: &[CycleId],
+    now: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<()> {
+    for cycle in cycles {
+        store.count_company_figures(cycle, now).await?;
     }
     Ok(())
 }

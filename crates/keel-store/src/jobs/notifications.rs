@@ -305,6 +305,10 @@ pub trait Notifications: Send + Sync {
     async fn delete_old_notifications(&self, before: Timestamp) -> StoreResult<u64>;
     /// Every key result's last known status, as the evaluator recorded it.
     async fn key_result_signals(&self) -> StoreResult<Vec<KeyResultSignal>>;
+    /// The last known status of the key results of `ids` (those the evaluator has seen): a
+    /// batch's, so the round never holds every key result's. One query per 500.
+    async fn key_result_signals_of(&self, ids: &[KeyResultId])
+        -> StoreResult<Vec<KeyResultSignal>>;
     /// Records key results' statuses as the evaluator sees them now and the notifications of
     /// their transitions, in one transaction.
     async fn record_key_result_signals(
@@ -395,6 +399,12 @@ impl Notifications for dyn Store {
     }
     async fn key_result_signals(&self) -> StoreResult<Vec<KeyResultSignal>> {
         self.as_notifications().key_result_signals().await
+    }
+    async fn key_result_signals_of(
+        &self,
+        ids: &[KeyResultId],
+    ) -> StoreResult<Vec<KeyResultSignal>> {
+        self.as_notifications().key_result_signals_of(ids).await
     }
     async fn record_key_result_signals(
         &self,
@@ -598,6 +608,25 @@ impl Notifications for SqlStore {
             .iter()
             .map(signal_from)
             .collect()
+    }
+
+    async fn key_result_signals_of(
+        &self,
+        ids: &[KeyResultId],
+    ) -> StoreResult<Vec<KeyResultSignal>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let sql = format!(
+                "SELECT {} FROM key_result_signals WHERE key_result_id IN ({})",
+                Select(&KEY_RESULT_SIGNAL),
+                crate::db::placeholders(1, chunk.len())
+            );
+            let args = chunk.iter().map(|i| Arg::from(i.as_str())).collect();
+            for r in self.db.fetch_all(&sql, args).await? {
+                out.push(signal_from(&r)?);
+            }
+        }
+        Ok(out)
     }
 
     async fn record_key_result_signals(

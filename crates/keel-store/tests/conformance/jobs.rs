@@ -598,6 +598,16 @@ async fn the_evaluators_memory_is_kept_per_key_result(s: DynStore, _url: String)
         s.key_result_signals().await.unwrap(),
         vec![signal(rhythm::Status::OffTrack, true)]
     );
+    // A batch's signals: those of the key results asked for that were seen, none of another.
+    let unseen = KeyResultId::generate();
+    assert_eq!(
+        s.key_result_signals_of(&[unseen.clone(), b.kr.id.clone()])
+            .await
+            .unwrap(),
+        vec![signal(rhythm::Status::OffTrack, true)]
+    );
+    assert!(s.key_result_signals_of(&[unseen]).await.unwrap().is_empty());
+    assert!(s.key_result_signals_of(&[]).await.unwrap().is_empty());
     assert_eq!(
         told(&s, &b.owner).await[0].kind,
         NotificationKind::CheckInDue

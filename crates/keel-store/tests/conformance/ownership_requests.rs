@@ -473,6 +473,21 @@ async fn ownership_requests_filters(s: DynStore, _url: String) {
     let mut want = vec![all[4].clone(), all[5].clone()];
     want.sort();
     assert_eq!(got, want);
+    // The pending requests of a batch of objectives: those on them, newest first, as listed.
+    let on = |ids: Vec<ObjectiveId>| {
+        let s = s.clone();
+        async move {
+            s.pending_requests_on(&ids)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| r.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(on(vec![o1.id.clone(), o2.id.clone()]).await, ids(&pending));
+    assert_eq!(on(vec![o2.id.clone()]).await, vec![all[5].clone()]);
+    assert!(on(vec![ObjectiveId::generate()]).await.is_empty());
     let superseded = s
         .list_ownership_requests(
             &OwnershipRequestFilter {
