@@ -75,7 +75,7 @@ pub trait Teams: Send + Sync {
     async fn list_teams(&self, filter: &TeamFilter, page: &PageRequest) -> StoreResult<Page<Team>>;
     /// Teams matching `filter` by name (then id), at most `limit` of them after the first
     /// `offset`, with their members, and how many match in all: an administrator's numbered
-    /// pages. Two queries (three when `offset` is past the last team).
+    /// pages. Three queries: the total, the page, its members.
     async fn teams_by_name(
         &self,
         filter: &TeamFilter,
@@ -278,24 +278,23 @@ impl Teams for SqlStore {
         offset: u64,
         limit: u32,
     ) -> StoreResult<(Vec<Team>, u64)> {
+        // The total apart: a window count over the page's query costs the sort of every team
+        // again (measured in sqlite3 at 15,716 teams, docs/benchmarks.md, a16).
+        let mut ex = self.ex();
+        let w = team_where(filter);
+        let sql = format!("SELECT COUNT(*) AS total FROM teams {}", w.sql());
+        let total = match ex.fetch_all(&sql, w.args).await?.first() {
+            Some(r) => r.int("total")?,
+            None => 0,
+        };
         let w = team_where(filter);
         let sql = format!(
-            "SELECT {TEAM_COLS}, COUNT(*) OVER () AS total FROM teams {} \
-             ORDER BY LOWER(name), id LIMIT {} OFFSET {}",
+            "SELECT {TEAM_COLS} FROM teams {} ORDER BY LOWER(name), id LIMIT {} OFFSET {}",
             w.sql(),
             clamp(limit),
             i64::try_from(offset).unwrap_or(i64::MAX)
         );
-        let mut ex = self.ex();
         let rows = ex.fetch_all(&sql, w.args).await?;
-        let total = match rows.first() {
-            Some(r) => r.int("total")?,
-            None => {
-                let w = team_where(filter);
-                let sql = format!("SELECT COUNT(*) AS total FROM teams {}", w.sql());
-                ex.fetch_all(&sql, w.args).await?[0].int("total")?
-            }
-        };
         let teams = fill_teams(&mut ex, rows).await?;
         Ok((teams, u64::try_from(total).unwrap_or(0)))
     }

@@ -76,7 +76,7 @@ impl TeamList {
 }
 
 /// Page `page` (from 1) of the teams whose name contains `name`, for the team administration
-/// list (administrators and champions). Four queries, however many teams there are.
+/// list (administrators and champions). Five queries, however many teams there are.
 pub async fn admin_teams(
     store: &dyn Store,
     caller: &Caller,
