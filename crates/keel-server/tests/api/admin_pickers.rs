@@ -255,6 +255,8 @@ async fn many_members_listed_a_page_at_a_time(app: TestApp) {
     assert!(first.mentions("205 members, listed 200 at a time: these are 1–200."));
     assert!(first.links_to(&format!("/admin/teams/{id}?members=2")));
     let second = b.page(&format!("/admin/teams/{id}?members=2")).await;
+    assert!(second.links_to(&format!("/admin/teams/{id}?members=1")));
+    assert!(second.mentions("Previous members (page 1 of 2)"));
     assert_eq!(sorted(second.checked_values()), members[200..].to_vec());
     let version = team["version"].as_i64().unwrap().to_string();
     let mut form = vec![("version", version.as_str()), ("name", "Everyone")];

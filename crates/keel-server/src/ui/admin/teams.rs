@@ -220,15 +220,19 @@ impl TeamValues {
                 count(from as u64 + 1),
                 count((from + listed.len()) as u64)
             );
-            let links = (1..=pages)
-                .filter(|p| *p != page)
-                .map(|p| {
-                    (
-                        format!("/admin/teams/{}?members={p}", team.id),
-                        format!("Members page {p}"),
-                    )
-                })
-                .collect();
+            let link = |p: usize, label: &str| {
+                (
+                    format!("/admin/teams/{}?members={p}", team.id),
+                    format!("{label} (page {p} of {pages})"),
+                )
+            };
+            let links = [
+                (page > 1).then(|| link(page - 1, "Previous members")),
+                (page < pages).then(|| link(page + 1, "Next members")),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
             (Some(note), links)
         } else {
             (None, vec![])
