@@ -73,6 +73,15 @@ pub trait Teams: Send + Sync {
     async fn team_names(&self, ids: &[TeamId]) -> StoreResult<Vec<(TeamId, String)>>;
     /// Teams by id, a page at a time, filtered by parent or member.
     async fn list_teams(&self, filter: &TeamFilter, page: &PageRequest) -> StoreResult<Page<Team>>;
+    /// Teams matching `filter` by name (then id), at most `limit` of them after the first
+    /// `offset`, with their members, and how many match in all: an administrator's numbered
+    /// pages. Three queries: the total, the page, its members.
+    async fn teams_by_name(
+        &self,
+        filter: &TeamFilter,
+        offset: u64,
+        limit: u32,
+    ) -> StoreResult<(Vec<Team>, u64)>;
     /// Updates a team and replaces its members. Audited.
     async fn update_team(&self, ctx: &WriteCtx, before: &Team, after: &Team) -> StoreResult<Team>;
     /// The teams this person leads and every team below them (the team lead's reach).
@@ -106,6 +115,15 @@ impl Teams for dyn Store {
 
     async fn list_teams(&self, filter: &TeamFilter, page: &PageRequest) -> StoreResult<Page<Team>> {
         self.as_teams().list_teams(filter, page).await
+    }
+
+    async fn teams_by_name(
+        &self,
+        filter: &TeamFilter,
+        offset: u64,
+        limit: u32,
+    ) -> StoreResult<(Vec<Team>, u64)> {
+        self.as_teams().teams_by_name(filter, offset, limit).await
     }
 
     async fn update_team(&self, ctx: &WriteCtx, before: &Team, after: &Team) -> StoreResult<Team> {
@@ -238,32 +256,7 @@ impl Teams for SqlStore {
 
     async fn list_teams(&self, filter: &TeamFilter, page: &PageRequest) -> StoreResult<Page<Team>> {
         let limit = clamp(page.limit);
-        let mut w = Where::default();
-        if let Some(p) = &filter.parent_id {
-            let p = w.arg(p.as_str());
-            w.add(format!("parent_id = {p}"));
-        }
-        if let Some(m) = &filter.member_id {
-            let p = w.arg(m.as_str());
-            // From the person's side (their index): a few teams, not every team judged.
-            w.add(format!(
-                "teams.id IN (SELECT m.team_id FROM team_members m WHERE m.person_id = {p})"
-            ));
-        }
-        if let Some(q) = filter
-            .name_contains
-            .as_deref()
-            .map(str::trim)
-            .filter(|q| !q.is_empty())
-        {
-            let escaped = q
-                .to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            let p = w.arg(format!("%{escaped}%"));
-            w.add(format!("LOWER(name) LIKE {p} ESCAPE '\\'"));
-        }
+        let mut w = team_where(filter);
         if let Some(c) = id_cursor(page)? {
             let p = w.arg(c);
             w.add(format!("id > {p}"));
@@ -277,6 +270,33 @@ impl Teams for SqlStore {
         let rows = ex.fetch_all(&sql, w.args).await?;
         let items = fill_teams(&mut ex, rows).await?;
         Ok(paginate(items, limit, |t| format!("i:{}", t.id)))
+    }
+
+    async fn teams_by_name(
+        &self,
+        filter: &TeamFilter,
+        offset: u64,
+        limit: u32,
+    ) -> StoreResult<(Vec<Team>, u64)> {
+        // The total apart: a window count over the page's query costs the sort of every team
+        // again (measured in sqlite3 at 15,716 teams, docs/benchmarks.md, a16).
+        let mut ex = self.ex();
+        let w = team_where(filter);
+        let sql = format!("SELECT COUNT(*) AS total FROM teams {}", w.sql());
+        let total = match ex.fetch_all(&sql, w.args).await?.first() {
+            Some(r) => r.int("total")?,
+            None => 0,
+        };
+        let w = team_where(filter);
+        let sql = format!(
+            "SELECT {TEAM_COLS} FROM teams {} ORDER BY LOWER(name), id LIMIT {} OFFSET {}",
+            w.sql(),
+            clamp(limit),
+            i64::try_from(offset).unwrap_or(i64::MAX)
+        );
+        let rows = ex.fetch_all(&sql, w.args).await?;
+        let teams = fill_teams(&mut ex, rows).await?;
+        Ok((teams, u64::try_from(total).unwrap_or(0)))
     }
 
     async fn update_team(&self, ctx: &WriteCtx, before: &Team, after: &Team) -> StoreResult<Team> {
@@ -318,4 +338,35 @@ impl Teams for SqlStore {
         })
         .collect()
     }
+}
+
+/// The WHERE clause of a [`TeamFilter`]: by parent, by member, by words of the name.
+fn team_where(filter: &TeamFilter) -> Where {
+    let mut w = Where::default();
+    if let Some(p) = &filter.parent_id {
+        let p = w.arg(p.as_str());
+        w.add(format!("parent_id = {p}"));
+    }
+    if let Some(m) = &filter.member_id {
+        let p = w.arg(m.as_str());
+        // From the person's side (their index): a few teams, not every team judged.
+        w.add(format!(
+            "teams.id IN (SELECT m.team_id FROM team_members m WHERE m.person_id = {p})"
+        ));
+    }
+    if let Some(q) = filter
+        .name_contains
+        .as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+    {
+        let escaped = q
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let p = w.arg(format!("%{escaped}%"));
+        w.add(format!("LOWER(name) LIKE {p} ESCAPE '\\'"));
+    }
+    w
 }

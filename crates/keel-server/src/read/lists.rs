@@ -1,12 +1,9 @@
-//! Whole lists read to the end (cycles, objectives, teams, people) and the cycle a page shows
+//! Whole lists read to the end (cycles, objectives) and the cycle a page shows
 //! when none is asked for: what several read models start from, written once.
 
 use crate::error::{ApiError, ApiResult};
 use keel_domain::*;
-use keel_store::{
-    CycleFilter, Cycles, ObjectiveFilter, Objectives, PageRequest, People, PeopleFilter, Store,
-    TeamFilter, Teams,
-};
+use keel_store::{CycleFilter, Cycles, ObjectiveFilter, Objectives, PageRequest, People, Store};
 use std::collections::HashMap;
 
 /// Largest page the store serves; lists are read to the end in pages of this size.
@@ -81,38 +78,6 @@ pub async fn all_objectives(
             None => break,
         }
     }
-    Ok(out)
-}
-
-/// Every team, read to the end, by name.
-pub async fn all_teams(store: &dyn Store) -> ApiResult<Vec<Team>> {
-    let mut out = vec![];
-    let mut page = first_page();
-    loop {
-        let p = store.list_teams(&TeamFilter::default(), &page).await?;
-        out.extend(p.items);
-        match p.next_cursor {
-            Some(c) => page.cursor = Some(c),
-            None => break,
-        }
-    }
-    out.sort_by_key(|a| a.name.to_lowercase());
-    Ok(out)
-}
-
-/// Every person, read to the end, by name.
-pub async fn all_people(store: &dyn Store) -> ApiResult<Vec<Person>> {
-    let mut out = vec![];
-    let mut page = first_page();
-    loop {
-        let p = store.list_people(&PeopleFilter::default(), &page).await?;
-        out.extend(p.items);
-        match p.next_cursor {
-            Some(c) => page.cursor = Some(c),
-            None => break,
-        }
-    }
-    out.sort_by_key(|a| a.name.to_lowercase());
     Ok(out)
 }
 

@@ -4,6 +4,7 @@
 mod account_navigation;
 mod accounts_by_email;
 mod admin_pages;
+mod admin_pickers;
 mod alignment;
 mod audit;
 mod audit_pages;

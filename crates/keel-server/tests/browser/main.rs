@@ -18,6 +18,7 @@ mod helpers;
 
 mod a11y;
 mod accounts;
+mod admin_teams;
 mod alignment;
 mod automation;
 mod crawl;

@@ -13,7 +13,8 @@
 //! pickers (at 10 and 1,000 teams), the automation page (at 10 and 1,000 rules, each naming a
 //! team, a person, a cycle or a KPI of its own), the health page (at 10 and 1,000 objectives
 //! with findings, and `GET /api/v1/health`), the hourly ownership-reminder round (at 10 and
-//! 400 waiting requests) and the company tree a level at a time (at 10 and 1,000 objectives and
+//! 400 waiting requests), the administration's team list and team and person forms (at 10 and
+//! 1,000 teams and people) and the company tree a level at a time (at 10 and 1,000 objectives and
 //! teams), and a check-in (pinned: the same after 100 earlier check-ins), on SQLite and
 //! PostgreSQL.
 //!
@@ -733,6 +734,68 @@ async fn company_tree_reads_constant(app: TestApp) {
     }
 }
 
+/// Teams `from..to` below `parent`, each led by `lead`.
+async fn add_led_teams(app: &TestApp, parent: &str, lead: &str, from: usize, to: usize) {
+    for n in from..to {
+        app.create(
+            "/api/v1/teams",
+            json!({"name": format!("Squad {n:04}"), "parent_id": parent, "lead_id": lead, "member_ids": [lead]}),
+        )
+        .await;
+    }
+}
+
+/// The administration's team list (a page of teams by name with their parents and leads, and
+/// filtered by name), the team and person forms (naming only the chosen; the pickers find the
+/// others) and the people list cost the same reads at 10 and 1,000 teams and people.
+async fn admin_reads_constant(app: TestApp) {
+    let admin = Browser::admin(&app).await;
+    let olga = app
+        .create(
+            "/api/v1/people",
+            json!({"name": "Olga Owner", "email": "olga@keel.test", "manager_id": app.admin_id}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let company = app
+        .create(
+            "/api/v1/teams",
+            json!({"name": "Northwind", "lead_id": olga, "member_ids": [olga, app.admin_id]}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let paths = [
+        "/admin/teams".to_string(),
+        "/admin/teams?name=squad".to_string(),
+        "/admin/teams/new".to_string(),
+        format!("/admin/teams/{company}"),
+        "/admin/people/new".to_string(),
+        format!("/admin/people/{olga}"),
+        "/admin".to_string(),
+    ];
+    add_people(&app, 0, 10).await;
+    add_led_teams(&app, &company, &olga, 0, 10).await;
+    let mut at_ten = Vec::new();
+    for p in &paths {
+        at_ten.push(reads_of(&app, &admin, p).await);
+    }
+    add_people(&app, 10, 1000).await;
+    add_led_teams(&app, &company, &olga, 10, 1000).await;
+    for (p, ten) in paths.iter().zip(at_ten) {
+        let (thousand, bytes) = (
+            reads_of(&app, &admin, p).await,
+            admin.get(p).await.bytes().await.unwrap().len(),
+        );
+        eprintln!("{p}: {ten} reads at 10 teams and people, {thousand} at 1,000 ({bytes} bytes)");
+        assert!(ten > 0);
+        assert_eq!(thousand, ten, "{p}: {ten} reads at 10, {thousand} at 1,000");
+    }
+}
+
 /// The reads of one check-in through the API, as the administrator (the fewest of three: the
 /// server's background jobs may read at the same moment).
 async fn check_in_reads(app: &TestApp, kr: &str, value: usize) -> u64 {
@@ -870,6 +933,7 @@ async fn pages_cost_a_constant_number_of_queries() {
     team_map_reads_constant(spawn_app().await).await;
     health_reads_constant(spawn_app().await).await;
     reminder_round_reads_constant(spawn_app().await).await;
+    admin_reads_constant(spawn_app().await).await;
     if postgres_configured() {
         check_in_reads_pinned(spawn_app_on(Db::Postgres).await, CHECK_IN_READS).await;
         constant_reads(spawn_app_on(Db::Postgres).await).await;
@@ -883,5 +947,6 @@ async fn pages_cost_a_constant_number_of_queries() {
         health_reads_constant(spawn_app_on(Db::Postgres).await).await;
         automation_read_constant(spawn_app_on(Db::Postgres).await).await;
         reminder_round_reads_constant(spawn_app_on(Db::Postgres).await).await;
+        admin_reads_constant(spawn_app_on(Db::Postgres).await).await;
     }
 }

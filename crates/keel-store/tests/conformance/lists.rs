@@ -6,6 +6,7 @@ conformance!(
     objectives_filter_and_paginate,
     people_filter_and_paginate,
     teams_and_cycles_filter_and_paginate,
+    teams_by_name_in_numbered_pages,
     bad_cursors_are_refused,
 );
 
@@ -201,6 +202,32 @@ async fn people_filter_and_paginate(s: DynStore, _url: String) {
         .await
         .unwrap();
     assert_eq!(by_manager.items, vec![managed]);
+}
+
+/// Teams by name in any case, a numbered page at a time with the total, filtered by words of
+/// the name; a page past the last is empty and still tells the total.
+async fn teams_by_name_in_numbered_pages(s: DynStore, _url: String) {
+    let ListFixture { t1, t2, .. } = list_fixture(&s).await;
+    let t3 = team("gamma");
+    let t4 = team("ALPHA 2");
+    s.insert_team(&ctx(), &t3).await.unwrap();
+    s.insert_team(&ctx(), &t4).await.unwrap();
+    let all = TeamFilter::default();
+    let first = s.teams_by_name(&all, 0, 2).await.unwrap();
+    assert_eq!(first, (vec![t1.clone(), t4.clone()], 4));
+    let second = s.teams_by_name(&all, 2, 2).await.unwrap();
+    assert_eq!(second, (vec![t2.clone(), t3.clone()], 4));
+    assert!(!second.0[0].member_ids.is_empty(), "members are read");
+    assert_eq!(s.teams_by_name(&all, 4, 2).await.unwrap(), (vec![], 4));
+    let alp = TeamFilter {
+        name_contains: Some("ALP".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        s.teams_by_name(&alp, 1, 10).await.unwrap(),
+        (vec![t4.clone()], 2)
+    );
+    assert_eq!(s.teams_by_name(&alp, 5, 10).await.unwrap(), (vec![], 2));
 }
 
 /// Teams filtered by parent and member, cycles by state, a page at a time.

@@ -26,6 +26,30 @@ pub enum Control {
     /// if any, and a find field asking a picker (`/pickers/…`) as the reader types; without
     /// JavaScript, what was typed (`{name}.find`) is resolved when the form is sent.
     Picker(Picker),
+    /// Several choices among many (a team's members) that never lists them all: see [`Several`].
+    Several(Several),
+}
+
+/// What a [`Control::Several`] draws: the choices made, each a ticked box (untick to remove),
+/// and a find field asking a picker for boxes to tick as the reader types; without JavaScript,
+/// what was typed (`{name}.find`) is resolved when the form is sent. The choices shown are also
+/// posted as `shown` (hidden), so that a form listing the choices a page at a time removes only
+/// those it showed and unticked.
+pub struct Several {
+    /// The picker asked: `/pickers/people`.
+    pub source: &'static str,
+    /// The choices shown, ticked when chosen.
+    pub chosen: Vec<Choice>,
+    /// The name of the hidden inputs listing the choices shown.
+    pub shown: &'static str,
+    /// What was typed in the find field.
+    pub find: String,
+    /// The find field's placeholder ("Find someone to add").
+    pub placeholder: &'static str,
+    /// When the choices are shown a page at a time: which are shown, of how many.
+    pub note: Option<String>,
+    /// Links to the other pages of choices, as `(href, label)`.
+    pub pages: Vec<(String, String)>,
 }
 
 /// What a [`Control::Picker`] draws.
@@ -87,6 +111,12 @@ impl Input {
         Input {
             field: Field::new(name, label, "select"),
             control: Control::Picker(picker),
+        }
+    }
+    pub(crate) fn several(name: &'static str, label: &'static str, several: Several) -> Self {
+        Input {
+            field: Field::new(name, label, "checkbox"),
+            control: Control::Several(several),
         }
     }
     pub(crate) fn hint(mut self, h: impl Into<String>) -> Self {
@@ -235,23 +265,15 @@ pub(crate) fn parse_enum<T: serde::de::DeserializeOwned>(
         .map_err(|_| ApiError::invalid(field, format!("must be one of {expected}")))
 }
 
-pub(crate) fn people_choices(
-    people: &[Person],
-    selected: &[&str],
-    skip: Option<&PersonId>,
-) -> Vec<Choice> {
+/// People a form has chosen, as choices labelled as the people picker labels its suggestions
+/// ("Name (email)"), ticked or selected when among `selected`.
+pub(crate) fn people_choices(people: &[Person], selected: &[PersonId]) -> Vec<Choice> {
     people
         .iter()
-        .filter(|p| p.active || selected.contains(&p.id.as_str()))
-        .filter(|p| Some(&p.id) != skip)
         .map(|p| Choice {
             value: p.id.to_string(),
-            label: if p.title.is_empty() {
-                p.name.clone()
-            } else {
-                format!("{} ({})", p.name, p.title)
-            },
-            selected: selected.contains(&p.id.as_str()),
+            label: format!("{} ({})", p.name, p.email.as_str()),
+            selected: selected.contains(&p.id),
         })
         .collect()
 }

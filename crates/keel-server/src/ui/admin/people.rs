@@ -2,7 +2,7 @@
 //! editing one (name, email, title, manager, roles, deactivation), and inviting one by email to
 //! set their password (`services::accounts`; without email, the link is shown to pass on).
 
-use super::form::{optional, people_choices, AdminForm, Control, Input, Posted};
+use super::form::{people_choices, AdminForm, Control, Input, Picker, Posted};
 use super::{sections, see_other, FormPage, Notice, Section};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -19,6 +19,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Form as PostedForm;
 use keel_domain::*;
+use keel_store::Store;
 use serde::Deserialize;
 
 /// One row of the people table.
@@ -114,25 +115,46 @@ struct PersonValues<'a> {
     email: &'a str,
     title: &'a str,
     manager_id: &'a str,
+    manager_find: &'a str,
     roles: Vec<&'a str>,
     active: bool,
 }
 
-fn person_inputs(
-    v: &PersonValues,
-    people: &[Person],
-    me: Option<&PersonId>,
+/// The person form's inputs, the manager chosen named (one query; others are found with the
+/// people picker, however many people there are).
+async fn person_inputs(
+    store: &dyn Store,
+    v: &PersonValues<'_>,
     edit: bool,
-) -> Vec<Input> {
+) -> ApiResult<Vec<Input>> {
+    let manager: Vec<PersonId> = Some(v.manager_id.trim())
+        .filter(|m| !m.is_empty())
+        .map(|m| PersonId::from_string(m.to_string()))
+        .into_iter()
+        .collect();
+    let named = administration::chosen_people(store, &manager).await?;
+    Ok(inputs_with_manager(
+        v,
+        people_choices(&named, &manager),
+        edit,
+    ))
+}
+
+fn inputs_with_manager(v: &PersonValues, manager: Vec<Choice>, edit: bool) -> Vec<Input> {
     let mut inputs = vec![
         Input::text("name", "Name", "text", v.name).required(),
         Input::text("email", "Email", "email", v.email).required(),
         Input::text("title", "Job title", "text", v.title),
-        Input::select(
+        Input::picker(
             "manager_id",
             "Manager",
-            people_choices(people, &[v.manager_id], me),
-            "No manager",
+            Picker {
+                source: "/pickers/people",
+                none: "No manager",
+                chosen: manager,
+                find: v.manager_find.to_string(),
+                placeholder: "Find someone: a name or an email",
+            },
         )
         .hint("Reporting lines only: being someone's manager grants nothing over their OKRs."),
         Input {
@@ -171,25 +193,61 @@ fn person_inputs(
     inputs
 }
 
+impl<'a> PersonValues<'a> {
+    /// The values as posted (kept when the form is refused); `active` is the caller's to set.
+    fn posted(f: &'a Posted) -> Self {
+        Self {
+            name: f.get("name"),
+            email: f.get("email"),
+            title: f.get("title"),
+            manager_id: f.get("manager_id"),
+            manager_find: f.get("manager_id.find"),
+            roles: f.all("roles"),
+            active: false,
+        }
+    }
+}
+
+/// The roles a posted person form ticks and the manager its picker names (what was typed in its
+/// find field, resolved as the OKR forms do), or a 422 naming the field.
+async fn roles_and_manager(
+    store: &dyn Store,
+    f: &Posted,
+) -> ApiResult<(Vec<Role>, Option<PersonId>)> {
+    let roles = f
+        .all("roles")
+        .into_iter()
+        .map(|r| {
+            Role::parse(r).ok_or_else(|| ApiError::invalid("roles", format!("'{r}' is not a role")))
+        })
+        .collect::<ApiResult<Vec<Role>>>()?;
+    let manager = administration::picked_person(
+        store,
+        "manager_id",
+        f.get("manager_id"),
+        f.get("manager_id.find"),
+    )
+    .await?;
+    Ok((roles, manager))
+}
+
 /// `GET /admin/people/new`.
 pub async fn new_person_form(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
 ) -> Result<Response, UiError> {
     crate::access::manage_people(&caller.person)?;
-    let people = administration::people_to_choose(state.store(), &caller).await?;
     let values = PersonValues {
         name: "",
         email: "",
         title: "",
         manager_id: "",
+        manager_find: "",
         roles: vec!["member"],
         active: true,
     };
-    Ok(render(
-        StatusCode::OK,
-        &new_person_page(&caller, person_inputs(&values, &people, None, false)),
-    ))
+    let inputs = person_inputs(state.store(), &values, false).await?;
+    Ok(render(StatusCode::OK, &new_person_page(&caller, inputs)))
 }
 
 fn new_person_page(caller: &Caller, inputs: Vec<Input>) -> FormPage {
@@ -216,15 +274,9 @@ pub async fn create_person(
     headers: HeaderMap,
     PostedForm(f): PostedForm<Posted>,
 ) -> Result<Response, UiError> {
-    let roles: ApiResult<Vec<Role>> = f
-        .all("roles")
-        .into_iter()
-        .map(|r| {
-            Role::parse(r).ok_or_else(|| ApiError::invalid("roles", format!("'{r}' is not a role")))
-        })
-        .collect();
-    let result = match roles {
-        Ok(roles) => {
+    crate::access::manage_people(&caller.person)?;
+    let result = match roles_and_manager(state.store(), &f).await {
+        Ok((roles, manager_id)) => {
             directory::create_person(
                 state.store(),
                 &caller,
@@ -232,7 +284,7 @@ pub async fn create_person(
                     name: f.get("name").to_string(),
                     email: f.get("email").trim().to_string(),
                     title: f.get("title").to_string(),
-                    manager_id: optional(f.get("manager_id")).map(PersonId::from_string),
+                    manager_id,
                     roles,
                 },
             )
@@ -246,16 +298,12 @@ pub async fn create_person(
         }
         Ok(p) => Ok(see_other(format!("/admin/people/{}?created=1", p.id))),
         Err(e) => {
-            let people = administration::people_to_choose(state.store(), &caller).await?;
             let values = PersonValues {
-                name: f.get("name"),
-                email: f.get("email"),
-                title: f.get("title"),
-                manager_id: f.get("manager_id"),
-                roles: f.all("roles"),
                 active: f.has("invite"),
+                ..PersonValues::posted(&f)
             };
-            let mut page = new_person_page(&caller, person_inputs(&values, &people, None, false));
+            let inputs = person_inputs(state.store(), &values, false).await?;
+            let mut page = new_person_page(&caller, inputs);
             let status = page.form.show(e)?;
             Ok(render(status, &page))
         }
@@ -301,7 +349,7 @@ pub async fn edit_person_form(
     Path(id): Path<String>,
     Query(n): Query<Notice>,
 ) -> Result<Response, UiError> {
-    let (person, people) =
+    let person =
         administration::admin_person(state.store(), &caller, &PersonId::from_string(id)).await?;
     let manager = person
         .manager_id
@@ -313,10 +361,11 @@ pub async fn edit_person_form(
         email: person.email.as_str(),
         title: &person.title,
         manager_id: &manager,
+        manager_find: "",
         roles: person.roles.iter().map(|r| r.as_str()).collect(),
         active: person.active,
     };
-    let inputs = person_inputs(&values, &people, Some(&person.id), true);
+    let inputs = person_inputs(state.store(), &values, true).await?;
     let mut page = edit_person_page(&caller, &person, inputs);
     page.form.success = n.message("person");
     Ok(render(StatusCode::OK, &page))
@@ -330,16 +379,9 @@ pub async fn update_person(
     PostedForm(f): PostedForm<Posted>,
 ) -> Result<Response, UiError> {
     let id = PersonId::from_string(id);
-    let (person, people) = administration::admin_person(state.store(), &caller, &id).await?;
-    let roles: ApiResult<Vec<Role>> = f
-        .all("roles")
-        .into_iter()
-        .map(|r| {
-            Role::parse(r).ok_or_else(|| ApiError::invalid("roles", format!("'{r}' is not a role")))
-        })
-        .collect();
-    let result = match roles {
-        Ok(roles) => {
+    let person = administration::admin_person(state.store(), &caller, &id).await?;
+    let result = match roles_and_manager(state.store(), &f).await {
+        Ok((roles, manager_id)) => {
             directory::patch_person(
                 state.store(),
                 &caller,
@@ -349,7 +391,7 @@ pub async fn update_person(
                     name: Some(f.get("name").to_string()),
                     email: Some(f.get("email").trim().to_string()),
                     title: Some(f.get("title").to_string()),
-                    manager_id: Some(optional(f.get("manager_id")).map(PersonId::from_string)),
+                    manager_id: Some(manager_id),
                     roles: Some(roles),
                     active: Some(f.has("active")),
                     time_zone: None,
@@ -363,14 +405,10 @@ pub async fn update_person(
         Ok(p) => Ok(see_other(format!("/admin/people/{}?saved=1", p.id))),
         Err(e) => {
             let values = PersonValues {
-                name: f.get("name"),
-                email: f.get("email"),
-                title: f.get("title"),
-                manager_id: f.get("manager_id"),
-                roles: f.all("roles"),
                 active: f.has("active"),
+                ..PersonValues::posted(&f)
             };
-            let inputs = person_inputs(&values, &people, Some(&person.id), true);
+            let inputs = person_inputs(state.store(), &values, true).await?;
             let mut page = edit_person_page(&caller, &person, inputs);
             let status = page.form.show(e)?;
             Ok(render(status, &page))
@@ -420,7 +458,7 @@ pub async fn invite_form(
     SignedIn(caller): SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, UiError> {
-    let (person, _) =
+    let person =
         administration::admin_person(state.store(), &caller, &PersonId::from_string(id)).await?;
     let ready = state.mail.ready_in(state.store()).await;
     Ok(render(
@@ -487,7 +525,7 @@ pub async fn invite(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, UiError> {
-    let (person, _) =
+    let person =
         administration::admin_person(state.store(), &caller, &PersonId::from_string(id)).await?;
     let origin = accounts::origin_of(&headers);
     invited_page(&state, &caller, &person, false, origin).await
