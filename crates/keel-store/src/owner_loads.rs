@@ -10,7 +10,9 @@
 //! private OKRs): the people `lv` touches are read whole (stored plus live) and merged into the
 //! walk of everyone else's stored counts, which need nothing added.
 
-use crate::participation::{reach_seen_whole, visible_okrs, OwnerLoad, OwnerLoads, EVERY_OKR};
+use crate::participation::{
+    owner_load_from, reach_seen_whole, visible_okrs, OwnerLoads, EVERY_OKR,
+};
 use crate::sql::*;
 use crate::*;
 
@@ -131,16 +133,7 @@ pub(crate) async fn stored(
          FROM pq JOIN people p ON p.id = pq.person_id ORDER BY pq.oo + pq.ko DESC, pq.person_id"
     );
     for r in db.fetch_all(&sql, w.args).await? {
-        out.rows.push(OwnerLoad {
-            person_id: PersonId::from_string(r.text("id")?),
-            name: r.text("name")?,
-            title: r.text("title")?,
-            owned_objectives: r.int("oo")?,
-            owned_key_results: r.int("ko")?,
-            co_owned: r.int("co")?,
-            sponsored: r.int("sp")?,
-            contributed: r.int("ct")?,
-        });
+        out.rows.push(owner_load_from(&r)?);
     }
     Ok(out)
 }

@@ -602,6 +602,21 @@ fn summary_from(r: &Row) -> StoreResult<ParticipationSummary> {
     })
 }
 
+/// A row of the ownership map's loads (`id`, `name`, `title` and the counts `oo`, `ko`, `co`,
+/// `sp`, `ct`), as both the live and the stored reads select it.
+pub(crate) fn owner_load_from(r: &Row) -> StoreResult<OwnerLoad> {
+    Ok(OwnerLoad {
+        person_id: PersonId::from_string(r.text("id")?),
+        name: r.text("name")?,
+        title: r.text("title")?,
+        owned_objectives: r.int("oo")?,
+        owned_key_results: r.int("ko")?,
+        co_owned: r.int("co")?,
+        sponsored: r.int("sp")?,
+        contributed: r.int("ct")?,
+    })
+}
+
 #[async_trait]
 impl Participation for SqlStore {
     async fn participation(
@@ -716,16 +731,7 @@ impl Participation for SqlStore {
         for r in &rows {
             out.people = r.int("people")?;
             out.overloaded = r.int("overloaded")?;
-            out.rows.push(OwnerLoad {
-                person_id: PersonId::from_string(r.text("id")?),
-                name: r.text("name")?,
-                title: r.text("title")?,
-                owned_objectives: r.int("oo")?,
-                owned_key_results: r.int("ko")?,
-                co_owned: r.int("co")?,
-                sponsored: r.int("sp")?,
-                contributed: r.int("ct")?,
-            });
+            out.rows.push(owner_load_from(r)?);
         }
         Ok(out)
     }
