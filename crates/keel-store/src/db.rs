@@ -823,24 +823,17 @@ impl Db {
     /// (`temp_store = MEMORY`, cheaper for small ones): at 100,000 people such a sort holds
     /// millions of rows. PostgreSQL spills past `work_mem` by itself.
     pub async fn fetch_all_spilling(&self, sql: &str, args: Vec<Arg>) -> StoreResult<Vec<Row>> {
+        let Db::Sqlite(s) = self else {
+            return self.fetch_all(sql, args).await;
+        };
         counted();
-        Ok(match self {
-            Db::Sqlite(s) => {
-                s.read(|c| {
-                    c.execute_batch("PRAGMA temp_store = FILE")?;
-                    let rows = sqlite_fetch(c, sql, &args, false);
-                    c.execute_batch("PRAGMA temp_store = MEMORY")?;
-                    rows
-                })
-                .await?
-            }
-            Db::Postgres(p) => pg_query(sql, args)
-                .fetch_all(p)
-                .await?
-                .into_iter()
-                .map(Row::Pg)
-                .collect(),
+        s.read(|c| {
+            c.execute_batch("PRAGMA temp_store = FILE")?;
+            let rows = sqlite_fetch(c, sql, &args, false);
+            c.execute_batch("PRAGMA temp_store = MEMORY")?;
+            rows
         })
+        .await
     }
 
     pub async fn fetch_optional(&self, sql: &str, args: Vec<Arg>) -> StoreResult<Option<Row>> {

@@ -11,7 +11,7 @@
 //! walk of everyone else's stored counts, which need nothing added.
 
 use crate::participation::{
-    owner_load_from, reach_seen_whole, visible_okrs, OwnerLoads, EVERY_OKR,
+    owner_load_from, reach_seen_whole, visible_okrs, OwnerLoads, EVERY_OKR, TAKES,
 };
 use crate::sql::*;
 use crate::*;
@@ -40,22 +40,7 @@ fn stored_loads(w: &mut Where, q: &ParticipationQuery) -> (String, String) {
     if whole < EVERY_OKR {
         let with = visible_okrs(w, q, true);
         ctes.push(with.trim_start_matches("WITH ").trim_end().to_string());
-        ctes.push(
-            "takes(person_id, oo, ko, co, sp, ct) AS ( \
-               SELECT owner_id, 1, 0, 0, 0, 0 FROM vo \
-               UNION ALL SELECT owner_id, 0, 1, 0, 0, 0 FROM vk \
-               UNION ALL SELECT person_id, 0, 0, 1, 0, 0 FROM objective_co_owners \
-                 WHERE objective_id IN (SELECT id FROM vo) \
-               UNION ALL SELECT person_id, 0, 0, 1, 0, 0 FROM key_result_co_owners \
-                 WHERE key_result_id IN (SELECT id FROM vk) \
-               UNION ALL SELECT sponsor_id, 0, 0, 0, 1, 0 FROM vo WHERE sponsor_id IS NOT NULL \
-               UNION ALL SELECT sponsor_id, 0, 0, 0, 1, 0 FROM vk WHERE sponsor_id IS NOT NULL \
-               UNION ALL SELECT person_id, 0, 0, 0, 0, 1 FROM objective_contributors \
-                 WHERE objective_id IN (SELECT id FROM vo) \
-               UNION ALL SELECT person_id, 0, 0, 0, 0, 1 FROM key_result_contributors \
-                 WHERE key_result_id IN (SELECT id FROM vk))"
-                .to_string(),
-        );
+        ctes.push(TAKES.to_string());
         ctes.push(
             "lv(person_id, oo, ko, co, sp, ct) AS (SELECT person_id, SUM(oo), SUM(ko), \
              SUM(co), SUM(sp), SUM(ct) FROM takes GROUP BY person_id)"

@@ -602,6 +602,24 @@ fn summary_from(r: &Row) -> StoreResult<ParticipationSummary> {
     })
 }
 
+/// `takes(person_id, oo, ko, co, sp, ct)`: one row per part a person takes in the OKRs of
+/// `vo` and `vk` (`visible_okrs`): owning an objective or a key result, co-owning, sponsoring,
+/// contributing. The ownership map's loads are its sums per person, live or on top of the
+/// stored counts.
+pub(crate) const TAKES: &str = "takes(person_id, oo, ko, co, sp, ct) AS ( \
+               SELECT owner_id, 1, 0, 0, 0, 0 FROM vo \
+               UNION ALL SELECT owner_id, 0, 1, 0, 0, 0 FROM vk \
+               UNION ALL SELECT person_id, 0, 0, 1, 0, 0 FROM objective_co_owners \
+                 WHERE objective_id IN (SELECT id FROM vo) \
+               UNION ALL SELECT person_id, 0, 0, 1, 0, 0 FROM key_result_co_owners \
+                 WHERE key_result_id IN (SELECT id FROM vk) \
+               UNION ALL SELECT sponsor_id, 0, 0, 0, 1, 0 FROM vo WHERE sponsor_id IS NOT NULL \
+               UNION ALL SELECT sponsor_id, 0, 0, 0, 1, 0 FROM vk WHERE sponsor_id IS NOT NULL \
+               UNION ALL SELECT person_id, 0, 0, 0, 0, 1 FROM objective_contributors \
+                 WHERE objective_id IN (SELECT id FROM vo) \
+               UNION ALL SELECT person_id, 0, 0, 0, 0, 1 FROM key_result_contributors \
+                 WHERE key_result_id IN (SELECT id FROM vk))";
+
 /// A row of the ownership map's loads (`id`, `name`, `title` and the counts `oo`, `ko`, `co`,
 /// `sp`, `ct`), as both the live and the stored reads select it.
 pub(crate) fn owner_load_from(r: &Row) -> StoreResult<OwnerLoad> {
@@ -705,19 +723,7 @@ impl Participation for SqlStore {
         let over = w.arg(i64::from(query.overload));
         // Totals ride along each row (window functions): one query.
         let sql = format!(
-            "{with}, takes(person_id, oo, ko, co, sp, ct) AS ( \
-               SELECT owner_id, 1, 0, 0, 0, 0 FROM vo \
-               UNION ALL SELECT owner_id, 0, 1, 0, 0, 0 FROM vk \
-               UNION ALL SELECT person_id, 0, 0, 1, 0, 0 FROM objective_co_owners \
-                 WHERE objective_id IN (SELECT id FROM vo) \
-               UNION ALL SELECT person_id, 0, 0, 1, 0, 0 FROM key_result_co_owners \
-                 WHERE key_result_id IN (SELECT id FROM vk) \
-               UNION ALL SELECT sponsor_id, 0, 0, 0, 1, 0 FROM vo WHERE sponsor_id IS NOT NULL \
-               UNION ALL SELECT sponsor_id, 0, 0, 0, 1, 0 FROM vk WHERE sponsor_id IS NOT NULL \
-               UNION ALL SELECT person_id, 0, 0, 0, 0, 1 FROM objective_contributors \
-                 WHERE objective_id IN (SELECT id FROM vo) \
-               UNION ALL SELECT person_id, 0, 0, 0, 0, 1 FROM key_result_contributors \
-                 WHERE key_result_id IN (SELECT id FROM vk)) \
+            "{with}, {TAKES} \
              SELECT p.id, p.name, p.title, pl.oo, pl.ko, pl.co, pl.sp, pl.ct, \
                COUNT(*) OVER () AS people, \
                SUM(CASE WHEN pl.oo + pl.ko > {over} THEN 1 ELSE 0 END) OVER () AS overloaded \

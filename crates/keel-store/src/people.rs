@@ -282,12 +282,7 @@ impl People for SqlStore {
             .map(str::trim)
             .filter(|q| !q.is_empty())
         {
-            let escaped = q
-                .to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            let p = w.arg(format!("%{escaped}%"));
+            let p = w.arg(contains_pattern(&q.to_lowercase()));
             w.add(format!("search_key LIKE {p} ESCAPE '\\'"));
         }
         if let Some(m) = &filter.manager_id {

@@ -93,15 +93,6 @@ const REMOVE: &[&str] = &[
 /// What a feedback question asked by an erased person reads afterwards.
 const REMOVED_QUESTION: &str = "(removed: the person who asked has left)";
 
-/// `s` as a LIKE pattern matching it anywhere (with `\` as the escape character).
-fn contains_pattern(s: &str) -> String {
-    let escaped = s
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
 /// Replaces `from` by `to` in the before/after of every audit event holding it.
 async fn replace_in_audit(tx: &mut Tx, from: &str, to: &str) -> StoreResult<()> {
     tx.execute_once(

@@ -98,17 +98,6 @@ impl Search for dyn Store {
     }
 }
 
-/// `LIKE` pattern for a case-insensitive substring, with `%`, `_` and `\` taken literally.
-fn pattern(text: &str) -> String {
-    let escaped = text
-        .trim()
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
 /// Whether a SQLite table belongs to the search index (migration 23: the FTS5 table, its shadow
 /// tables and its key map). They hold derived data the triggers keep, not the organisation's
 /// rows: backups, transfers and the schema's declarations leave them out, and loading the rows
@@ -228,7 +217,7 @@ impl Search for SqlStore {
     ) -> StoreResult<Page<SearchHit>> {
         let limit = clamp(page.limit);
         let mut w = Where::default();
-        let like = w.arg(pattern(&query.text));
+        let like = w.arg(contains_pattern(&query.text.trim().to_lowercase()));
         // PostgreSQL's trigram indexes serve the `LIKE` itself; SQLite's FTS5 index is asked.
         let fts = match self.db.backend() {
             "sqlite" => trigram_query(&query.text).map(|q| w.arg(q)),

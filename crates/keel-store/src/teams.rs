@@ -360,12 +360,7 @@ fn team_where(filter: &TeamFilter) -> Where {
         .map(str::trim)
         .filter(|q| !q.is_empty())
     {
-        let escaped = q
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let p = w.arg(format!("%{escaped}%"));
+        let p = w.arg(contains_pattern(&q.to_lowercase()));
         w.add(format!("LOWER(name) LIKE {p} ESCAPE '\\'"));
     }
     w

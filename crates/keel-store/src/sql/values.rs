@@ -73,3 +73,13 @@ pub(crate) fn value<T: Serialize>(v: &T) -> Option<Value> {
 pub(crate) fn date_from(col: &str, s: &str) -> StoreResult<Date> {
     s.parse::<Date>().map_err(|e| corrupt(col, e))
 }
+
+/// `s` as a `LIKE` pattern matching it anywhere, with `%`, `_` and `\` taken literally (the
+/// statement says `ESCAPE '\'`). Case as given: callers comparing case-insensitively lower it.
+pub(crate) fn contains_pattern(s: &str) -> String {
+    let escaped = s
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
