@@ -78,7 +78,7 @@ async fn opening_a_node_of_the_alignment_tree_loads_its_children() {
     )
     .await;
     b.press(&[keys::ENTER]).await;
-    b.find(&format!("#node-{year_o} #node-{year_kr}")).await;
+    children_come(&b, &year_o, &[&year_kr]).await;
     // Open the key result: what is aligned to it, the team's objective and key result.
     b.execute(
         "document.querySelector(arguments[0]).focus()",
@@ -86,8 +86,7 @@ async fn opening_a_node_of_the_alignment_tree_loads_its_children() {
     )
     .await;
     b.press(&[keys::SPACE]).await;
-    b.find(&format!("#node-{year_kr} #node-{team_o}")).await;
-    b.find(&format!("#node-{year_kr} #node-{team_kr}")).await;
+    children_come(&b, &year_kr, &[&team_o, &team_kr]).await;
     let text = b.text(&format!("#node-{year_kr}")).await;
     assert!(text.contains("Day-7 activation"), "{text}");
     // Collapsible: closing it hides the children again.
@@ -123,4 +122,26 @@ async fn opening_a_node_of_the_alignment_tree_loads_its_children() {
     b.screenshot("browser-key-result-aligns-to").await;
     b.assert_no_console_errors().await;
     b.close().await;
+}
+
+/// After a key on the node's summary: the node opens, then htmx brings in its `children`. A
+/// failure says which of the two did not happen, with the node's HTML and the console.
+async fn children_come(b: &Browser, node: &str, children: &[&str]) {
+    let node = format!("#node-{node}");
+    b.wait_until(
+        "return document.querySelector(arguments[0]).open === true",
+        json!([format!("{node} > details")]),
+        "the key opens the node",
+        &node,
+    )
+    .await;
+    for child in children {
+        b.wait_until(
+            "return document.querySelector(arguments[0]) !== null",
+            json!([format!("{node} #node-{child}")]),
+            &format!("the node's child {child} is loaded"),
+            &node,
+        )
+        .await;
+    }
 }

@@ -290,6 +290,26 @@ impl Browser {
             .to_string()
     }
 
+    /// Waits up to 10 s until `script` (a function body; `arguments` holds `args`) returns
+    /// true; on timeout fails with `what`, the HTML of `context` (a CSS selector) and the
+    /// console's errors, so that a failure says where it stopped.
+    async fn wait_until(&self, script: &str, args: Value, what: &str, context: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.execute(script, args.clone()).await != json!(true) {
+            if Instant::now() >= deadline {
+                let html = self
+                    .execute(
+                        "const e = document.querySelector(arguments[0]); return e ? e.outerHTML : 'absent'",
+                        json!([context]),
+                    )
+                    .await;
+                let console = self.severe_log().await;
+                panic!("{what}: not so after 10 s; {context} is {html}; console: {console:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Waits until the current URL satisfies `ok` (after a form submit).
     async fn wait_for_url(&self, ok: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(10);
