@@ -204,6 +204,14 @@ pub(crate) const FROM: &str = "key_results k JOIN objectives o ON o.id = k.objec
      JOIN cycles cy ON cy.id = o.cycle_id \
      LEFT JOIN key_result_signals s ON s.key_result_id = k.id";
 
+/// `FROM` for a list read in key result id order (`scope_where_as(…, true)` joins `o` to `k`):
+/// `CROSS JOIN` keeps the key results outside, walked by id to the page's end. Without it,
+/// SQLite drove a member's list from the objectives they may see (most of the cycle, an
+/// index per way of seeing) and sorted all their key results: 0.3–0.4 s at 100,000 people.
+pub(crate) const FROM_BY_KEY_RESULT: &str = "key_results k CROSS JOIN objectives o \
+     JOIN cycles cy ON cy.id = o.cycle_id \
+     LEFT JOIN key_result_signals s ON s.key_result_id = k.id";
+
 /// The status a key result is counted under: its objective's lifecycle first (a draft, closed
 /// work), else the evaluator's last status (NULL until it has seen it).
 pub(crate) fn status_sql() -> String {
@@ -258,12 +266,14 @@ fn scope_where(scope: &DashboardScope) -> Where {
 
 /// The scope's conditions, for a list read in key result id order when `by_key_result` (the
 /// cycle's index left unused, `|| ''`, so that SQLite walks the key results by id and stops at
-/// the page's end instead of sorting every key result of the cycle).
+/// the page's end instead of sorting every key result of the cycle), read `FROM_BY_KEY_RESULT`
+/// (the objective joined here).
 fn scope_where_as(scope: &DashboardScope, by_key_result: bool) -> Where {
     let mut w = Where::default();
     w.add("k.deleted_at IS NULL AND o.deleted_at IS NULL".into());
     let c = w.arg(scope.cycle_id.as_str());
     if by_key_result {
+        w.add("o.id = k.objective_id".into());
         w.add(format!("o.cycle_id || '' = {c}"));
     } else {
         w.add(format!("o.cycle_id = {c}"));
@@ -454,7 +464,8 @@ impl Dashboards for SqlStore {
     ) -> StoreResult<Page<DashboardKeyResult>> {
         let limit = clamp(page.limit);
         let st = status_sql();
-        let mut w = scope_where_as(scope, cell.moved_since.is_none());
+        let by_key_result = cell.moved_since.is_none();
+        let mut w = scope_where_as(scope, by_key_result);
         if let Some(d) = &cell.department_id {
             let v = in_team(&mut w, d);
             w.add(v);
@@ -471,8 +482,13 @@ impl Dashboards for SqlStore {
             let p = w.arg(after);
             w.add(format!("k.id > {p}"));
         }
+        let from = if by_key_result {
+            FROM_BY_KEY_RESULT
+        } else {
+            FROM
+        };
         let sql = format!(
-            "SELECT k.id, k.objective_id, k.title, k.owner_id, {st} AS st FROM {FROM} {} \
+            "SELECT k.id, k.objective_id, k.title, k.owner_id, {st} AS st FROM {from} {} \
              ORDER BY k.id LIMIT {}",
             w.sql(),
             limit + 1
