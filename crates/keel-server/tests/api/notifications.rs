@@ -775,3 +775,34 @@ async fn the_runner_evaluates_and_stops_with_the_server() {
         .unwrap();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// A backlog of due jobs is worked through one claim after another, not ten a tick (every 30
+/// s): 25 queued jobs and this period's scheduled ones are all done within seconds of the
+/// runner's start.
+#[tokio::test]
+async fn the_runner_works_through_a_backlog_without_waiting_for_its_next_tick() {
+    use keel_store::Jobs;
+    let app = spawn_app().await;
+    let now = chrono::Utc::now();
+    let backlog: Vec<keel_store::NewJob> = (0..25)
+        .map(|n| keel_store::NewJob {
+            kind: "clean_up".into(),
+            unique_key: Some(format!("backlog:{n}")),
+            payload: json!({}),
+            run_at: now - chrono::Duration::minutes(1),
+            max_attempts: 3,
+        })
+        .collect();
+    app.store.enqueue_jobs(&backlog).await.unwrap();
+    let runner = keel_server::jobs::start(app.store.clone());
+    // Ten a tick would leave at least 15 of them for the second tick, 30 s after the first.
+    tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+    runner.stop().await;
+    let left = app
+        .store
+        .claim_jobs("test", now, chrono::Duration::minutes(1), 100)
+        .await
+        .unwrap();
+    let left: Vec<&str> = left.iter().map(|j| j.kind.as_str()).collect();
+    assert!(left.is_empty(), "still queued: {left:?}");
+}
