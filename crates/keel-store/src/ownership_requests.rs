@@ -545,9 +545,18 @@ impl Ownership for SqlStore {
     ) -> StoreResult<Page<OwnershipRequest>> {
         let limit = clamp(page.limit);
         let mut w = Where::default();
+        // Narrowed to a person or an OKR, the list is a few rows found through that index, each
+        // then checked (state, cycle, visibility) row by row; otherwise by state and cycle, every
+        // visible objective judged once. (At 100,000 people a member's requests took 0.1 s read
+        // the second way: every pending request, every objective of the cycle.)
+        let narrowed = filter.proposed_owner_id.is_some()
+            || filter.involving.is_some()
+            || filter.previous_owner_id.is_some()
+            || filter.okr_id.is_some();
         if let Some(st) = filter.state {
             let p = w.arg(st.stored());
-            w.add(format!("state = {p}"));
+            let state = if narrowed { "state || ''" } else { "state" };
+            w.add(format!("{state} = {p}"));
         }
         if let Some(o) = &filter.proposed_owner_id {
             let p = w.arg(o.as_str());
@@ -567,12 +576,20 @@ impl Ownership for SqlStore {
         }
         if let Some(c) = &filter.cycle_id {
             let p = w.arg(c.as_str());
-            w.add(format!(
-                "objective_id IN (SELECT id FROM objectives WHERE cycle_id = {p})"
-            ));
+            w.add(if narrowed {
+                format!(
+                    "EXISTS (SELECT 1 FROM objectives c WHERE c.id = objective_id AND c.cycle_id = {p})"
+                )
+            } else {
+                format!("objective_id IN (SELECT id FROM objectives WHERE cycle_id = {p})")
+            });
         }
         if let Reader::Audience(a) = &filter.reader {
-            let v = visible_objective(&mut w, a, "objective_id");
+            let v = if narrowed {
+                visible_objective_each(&mut w, a, "objective_id")
+            } else {
+                visible_objective(&mut w, a, "objective_id")
+            };
             w.add(v);
         }
         if let Some((at, id)) = time_cursor(page)? {
