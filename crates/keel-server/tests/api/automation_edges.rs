@@ -231,9 +231,8 @@ fn by_id(page: &Page, id: &str) -> String {
 /// saved names them in words, and says so once its person is deactivated.
 async fn the_automation_form_finds_teams_and_people(app: TestApp) {
     let support = app.team("Support").await;
-    for name in ["Supply", "Zebra squad"] {
-        app.team(name).await;
-    }
+    app.team("Supply").await;
+    let zebra = app.team("Zebra squad").await;
     let (ana, _) = app.member("Ana Ruiz").await;
     let (gus, _) = app.member("Gus Gone").await;
     let r = app
@@ -313,6 +312,23 @@ async fn the_automation_form_finds_teams_and_people(app: TestApp) {
     let saved = json_of(&app, "/api/v1/automation-rules").await;
     assert_eq!(saved["items"][0]["conditions"]["team_id"], support.as_str());
     assert_eq!(saved["items"][0]["action"]["person_id"], ana.as_str());
+    // A choice left from an earlier suggestion and a name typed over it: what was typed wins,
+    // as in the team and person forms (the choice is not among what "Zebra" matches).
+    let mut typed_over = form("Zebra squad", "ana.ruiz@keel.test");
+    typed_over.retain(|(k, _)| *k != "conditions.team_id");
+    typed_over.push(("conditions.team_id", support.as_str()));
+    assert_eq!(
+        admin.done(path, &typed_over).await,
+        "/admin/automation?saved=1"
+    );
+    let saved = json_of(&app, "/api/v1/automation-rules").await;
+    let teams: Vec<&str> = saved["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["conditions"]["team_id"].as_str().unwrap())
+        .collect();
+    assert!(teams.contains(&zebra.as_str()), "{saved}");
     let row = admin.page(path).await.text("main table tbody tr");
     assert!(
         row.contains("shared with Support") && row.contains("Notify Ana Ruiz"),

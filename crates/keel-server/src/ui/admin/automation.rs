@@ -13,7 +13,7 @@ use super::form::{AdminForm, Control, Input, Picker, Posted};
 use super::{sections, see_other, Section};
 use crate::automation::{self as svc, round};
 use crate::error::{ApiError, Refusals};
-use crate::read::pickers;
+use crate::read::administration;
 use crate::ui::company::Choice;
 use crate::ui::{render, Layout, SignedIn, UiError};
 use crate::AppState;
@@ -371,9 +371,10 @@ fn inputs(offered: &Offered, names: &Names, f: &Posted) -> Vec<Input> {
     ]
 }
 
-/// The draft a posted form describes. A team or person chosen in a picker is its id; without
-/// JavaScript, what was typed in the picker's find field names them (exactly one, else a 422
-/// naming the field); whether they exist and are active is the service's check.
+/// The draft a posted form describes. A team or person chosen in a picker is its id; what was
+/// typed in the picker's find field names them instead (exactly one, else a 422 naming the
+/// field) unless the choice is among what it matches; whether they exist and are active is the
+/// service's check.
 async fn draft(store: &dyn Store, f: &Posted) -> Result<RuleDraft, ApiError> {
     let opt = |n: &str| super::form::optional(f.get(n));
     let days = match opt("trigger.days") {
@@ -383,29 +384,24 @@ async fn draft(store: &dyn Store, f: &Posted) -> Result<RuleDraft, ApiError> {
                 .map_err(|_| ApiError::invalid("trigger.days", "must be a whole number of days"))?,
         ),
     };
-    let team_id = match (opt("conditions.team_id"), opt("conditions.team_id.find")) {
-        (Some(id), _) => Some(id),
-        (None, Some(typed)) => {
-            pickers::resolve_team(store, "conditions.team_id", None, Some(typed.as_str()))
-                .await?
-                .map(|t| t.id.to_string())
-        }
-        (None, None) => None,
-    };
-    let person_id = match (opt("action.person_id"), opt("action.person_id.find")) {
-        (Some(id), _) => Some(id),
-        (None, Some(typed)) => {
-            let found = pickers::resolve_people(store, "action.person_id", &typed, &[]).await?;
-            if found.len() > 1 {
-                return Err(ApiError::invalid(
-                    "action.person_id",
-                    "name one person: a rule notifies one",
-                ));
-            }
-            found.into_iter().next().map(|p| p.to_string())
-        }
-        (None, None) => None,
-    };
+    // The team and person forms' rule (`administration::picked_*`): what was typed wins unless
+    // the choice posted with it is among what it matches.
+    let team_id = administration::picked_team(
+        store,
+        "conditions.team_id",
+        f.get("conditions.team_id"),
+        f.get("conditions.team_id.find"),
+    )
+    .await?
+    .map(|t| t.to_string());
+    let person_id = administration::picked_person(
+        store,
+        "action.person_id",
+        f.get("action.person_id"),
+        f.get("action.person_id.find"),
+    )
+    .await?
+    .map(|p| p.to_string());
     Ok(RuleDraft {
         name: Some(f.get("name").to_string()),
         enabled: Some(true),
