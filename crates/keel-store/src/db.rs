@@ -365,6 +365,13 @@ fn sqlite_run<R>(
     }
 }
 
+/// A statement without arguments or rows (`BEGIN IMMEDIATE`, `COMMIT`), prepared once per
+/// connection: `execute_batch` parses its text again at every call, twice per transaction.
+fn sqlite_cached(conn: &rusqlite::Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([])?;
+    Ok(())
+}
+
 /// Runs a statement to completion (rows, e.g. of `RETURNING`, are discarded); the rows changed.
 fn sqlite_execute(
     conn: &rusqlite::Connection,
@@ -809,7 +816,7 @@ impl Db {
                     // Cannot happen (`SqliteTx` rolls back on drop); never build on it.
                     conn.execute_batch("ROLLBACK")?;
                 }
-                conn.execute_batch("BEGIN IMMEDIATE")?;
+                sqlite_cached(&conn, "BEGIN IMMEDIATE")?;
                 Tx::Sqlite(SqliteTx { conn, bulk: false })
             }
             Db::Postgres(p) => Tx::Pg(p.begin().await?),
@@ -982,7 +989,7 @@ impl Tx {
     /// open; dropping `SqliteTx` then rolls it back.
     pub async fn commit(self) -> StoreResult<()> {
         match self {
-            Tx::Sqlite(t) => t.conn.execute_batch("COMMIT")?,
+            Tx::Sqlite(t) => sqlite_cached(&t.conn, "COMMIT")?,
             Tx::Pg(t) => t.commit().await?,
         }
         Ok(())
