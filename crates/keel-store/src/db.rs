@@ -1147,4 +1147,35 @@ mod tests {
         );
         assert_eq!(super::sqlite_sql("no params"), "no params");
     }
+
+    /// Columns are found by name whatever order they are read in: in the order selected (each
+    /// found at the first look), backwards, with a prefix, or not at all.
+    #[test]
+    fn a_rows_columns_are_found_in_any_order() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        let rows = super::sqlite_fetch(
+            &conn,
+            "SELECT 1 AS id, 'a' AS title, 2 AS o_id, 'b' AS o_title, NULL AS note",
+            &[],
+            false,
+        )
+        .unwrap();
+        let r = &rows[0];
+        let o = r.prefixed("o_");
+        use super::Fields as _;
+        for _ in 0..2 {
+            assert_eq!(r.int("id").unwrap(), 1);
+            assert_eq!(r.text("title").unwrap(), "a");
+            assert_eq!(o.int("id").unwrap(), 2);
+            assert_eq!(o.text("title").unwrap(), "b");
+            assert_eq!(r.opt_text("note").unwrap(), None);
+        }
+        assert_eq!(o.text("title").unwrap(), "b");
+        assert_eq!(r.int("id").unwrap(), 1);
+        assert_eq!(r.text("o_title").unwrap(), "b");
+        assert_eq!(r.text("title").unwrap(), "a");
+        assert!(r.text("missing").is_err());
+        assert!(o.text("note").is_err());
+        assert_eq!(r.int("id").unwrap(), 1);
+    }
 }
