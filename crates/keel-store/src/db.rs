@@ -292,40 +292,58 @@ type PgQuery<'q> = sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>
 /// are exactly `$1, $2, …` in order (bulk inserts: constant time), else to `?N`. Our SQL never
 /// has `$` followed by a digit inside a literal.
 fn sqlite_sql(sql: &str) -> std::borrow::Cow<'_, str> {
-    // Called for every statement, cached or not: jump from '$' to '$' (memchr) rather than
-    // walking the text byte by byte.
-    let placeholders = || {
-        sql.match_indices('$').filter_map(|(i, _)| {
-            let digits = sql[i + 1..].bytes().take_while(u8::is_ascii_digit).count();
-            (digits > 0).then(|| (i, i + 1 + digits))
-        })
+    use std::borrow::Cow;
+    // Called for every statement, cached or not: one pass, jumping from '$' to '$' (memchr),
+    // building the `?` form and checking the order as it goes; the `?N` form is a second pass,
+    // for the few statements that name a parameter twice.
+    let Some(mut at) = sql.find('$') else {
+        return Cow::Borrowed(sql);
     };
-    let mut count = 0u64;
-    let mut sequential = true;
-    for (start, end) in placeholders() {
-        count += 1;
-        if sql[start + 1..end].parse::<u64>().ok() != Some(count) {
-            sequential = false;
-            break;
+    let b = sql.as_bytes();
+    let mut out = String::with_capacity(sql.len());
+    let (mut copied, mut count, mut sequential) = (0, 0u64, true);
+    loop {
+        let digits = b[at + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if digits > 0 {
+            let end = at + 1 + digits;
+            let n = b[at + 1..end].iter().fold(0u64, |n, d| {
+                n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+            });
+            count += 1;
+            sequential &= n == count;
+            out.push_str(&sql[copied..at]);
+            out.push('?');
+            copied = end;
+        }
+        match sql[at + 1..].find('$') {
+            Some(i) => at += 1 + i,
+            None => break,
         }
     }
     if count == 0 {
-        return std::borrow::Cow::Borrowed(sql);
+        return Cow::Borrowed(sql);
     }
-    let mut out = String::with_capacity(sql.len());
-    let mut copied = 0;
-    for (start, end) in placeholders() {
-        out.push_str(&sql[copied..start]);
-        if sequential {
-            out.push('?');
-        } else {
-            out.push('?');
-            out.push_str(&sql[start + 1..end]);
-        }
-        copied = end;
+    if !sequential {
+        return Cow::Owned(numbered(sql));
     }
     out.push_str(&sql[copied..]);
-    std::borrow::Cow::Owned(out)
+    Cow::Owned(out)
+}
+
+/// `sql` with each `$N` written `?N`.
+fn numbered(sql: &str) -> String {
+    let b = sql.as_bytes();
+    let mut out = String::with_capacity(sql.len());
+    let mut copied = 0;
+    for (i, _) in sql.match_indices('$') {
+        if b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+            out.push_str(&sql[copied..i]);
+            out.push('?');
+            copied = i + 1;
+        }
+    }
+    out.push_str(&sql[copied..]);
+    out
 }
 
 impl rusqlite::ToSql for Arg {
@@ -1146,6 +1164,12 @@ mod tests {
             "x < ?2 AND y = ?1 AND 'é$'"
         );
         assert_eq!(super::sqlite_sql("no params"), "no params");
+        assert_eq!(super::sqlite_sql("a = $1, b = $3"), "a = ?1, b = ?3");
+        assert_eq!(super::sqlite_sql("$ and $1 $x $2$3"), "$ and ? $x ??");
+        assert_eq!(
+            super::sqlite_sql("a = $99999999999999999999999"),
+            "a = ?99999999999999999999999"
+        );
     }
 
     /// Columns are found by name whatever order they are read in: in the order selected (each
