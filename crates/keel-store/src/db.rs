@@ -303,7 +303,10 @@ fn sqlite_sql(sql: &str) -> std::borrow::Cow<'_, str> {
     let mut out = String::with_capacity(sql.len());
     let (mut copied, mut count, mut sequential) = (0, 0u64, true);
     loop {
-        let digits = b[at + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let digits = b[at + 1..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
         if digits > 0 {
             let end = at + 1 + digits;
             let n = b[at + 1..end].iter().fold(0u64, |n, d| {
