@@ -292,61 +292,40 @@ type PgQuery<'q> = sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>
 /// are exactly `$1, $2, …` in order (bulk inserts: constant time), else to `?N`. Our SQL never
 /// has `$` followed by a digit inside a literal.
 fn sqlite_sql(sql: &str) -> std::borrow::Cow<'_, str> {
-    use std::borrow::Cow;
-    // Called for every statement, cached or not: one pass, jumping from '$' to '$' (memchr),
-    // building the `?` form and checking the order as it goes; the `?N` form is a second pass,
-    // for the few statements that name a parameter twice.
-    let Some(mut at) = sql.find('$') else {
-        return Cow::Borrowed(sql);
+    // Called for every statement, cached or not: jump from '$' to '$' (memchr) rather than
+    // walking the text byte by byte.
+    let placeholders = || {
+        sql.match_indices('$').filter_map(|(i, _)| {
+            let digits = sql[i + 1..].bytes().take_while(u8::is_ascii_digit).count();
+            (digits > 0).then(|| (i, i + 1 + digits))
+        })
     };
-    let b = sql.as_bytes();
-    let mut out = String::with_capacity(sql.len());
-    let (mut copied, mut count, mut sequential) = (0, 0u64, true);
-    loop {
-        let digits = b[at + 1..]
-            .iter()
-            .take_while(|c| c.is_ascii_digit())
-            .count();
-        if digits > 0 {
-            let end = at + 1 + digits;
-            let n = b[at + 1..end].iter().fold(0u64, |n, d| {
-                n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
-            });
-            count += 1;
-            sequential &= n == count;
-            out.push_str(&sql[copied..at]);
-            out.push('?');
-            copied = end;
-        }
-        match sql[at + 1..].find('$') {
-            Some(i) => at += 1 + i,
-            None => break,
+    let mut count = 0u64;
+    let mut sequential = true;
+    for (start, end) in placeholders() {
+        count += 1;
+        if sql[start + 1..end].parse::<u64>().ok() != Some(count) {
+            sequential = false;
+            break;
         }
     }
     if count == 0 {
-        return Cow::Borrowed(sql);
+        return std::borrow::Cow::Borrowed(sql);
     }
-    if !sequential {
-        return Cow::Owned(numbered(sql));
-    }
-    out.push_str(&sql[copied..]);
-    Cow::Owned(out)
-}
-
-/// `sql` with each `$N` written `?N`.
-fn numbered(sql: &str) -> String {
-    let b = sql.as_bytes();
     let mut out = String::with_capacity(sql.len());
     let mut copied = 0;
-    for (i, _) in sql.match_indices('$') {
-        if b.get(i + 1).is_some_and(u8::is_ascii_digit) {
-            out.push_str(&sql[copied..i]);
+    for (start, end) in placeholders() {
+        out.push_str(&sql[copied..start]);
+        if sequential {
             out.push('?');
-            copied = i + 1;
+        } else {
+            out.push('?');
+            out.push_str(&sql[start + 1..end]);
         }
+        copied = end;
     }
     out.push_str(&sql[copied..]);
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 impl rusqlite::ToSql for Arg {
