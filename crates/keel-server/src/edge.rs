@@ -107,7 +107,13 @@ fn close(mut resp: Response) -> Response {
 
 /// Nothing in Keel has a control character in its id or address.
 fn check_path(path: &str) -> Result<(), ApiError> {
-    if percent_decoded(path).chars().any(char::is_control) {
+    // Only an escape can hide a control character from the check without decoding.
+    let bad = if path.contains('%') {
+        percent_decoded(path).chars().any(char::is_control)
+    } else {
+        path.chars().any(char::is_control)
+    };
+    if bad {
         Err(ApiError::NotFound("record"))
     } else {
         Ok(())
@@ -141,6 +147,9 @@ const CONTROL: &str = "must not contain control characters";
 
 /// A query parameter is a single line: no control character at all.
 fn check_query(query: &str) -> Result<(), ApiError> {
+    if query.is_empty() {
+        return Ok(());
+    }
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
     for (k, v) in pairs {
         if k.chars().any(char::is_control) {
@@ -172,7 +181,9 @@ fn check_body(content_type: &str, bytes: &[u8]) -> Result<(), ApiError> {
                 return Err(ApiError::invalid(&k, CONTROL));
             }
         }
-    } else if content_type.starts_with("application/json") || content_type.contains("+json") {
+    } else if (content_type.starts_with("application/json") || content_type.contains("+json"))
+        && may_hold_control(bytes)
+    {
         if let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes) {
             if let Some(field) = bad_json(&v, "") {
                 return Err(ApiError::invalid(&field, CONTROL));
@@ -180,6 +191,15 @@ fn check_body(content_type: &str, bytes: &[u8]) -> Result<(), ApiError> {
         }
     }
     Ok(())
+}
+
+/// Whether a JSON body may hold a string with a control character once parsed: only through
+/// an escape (`\u0001`, `\b`…), or raw as DEL or a C1 control (U+0080–U+009F, which UTF-8
+/// starts with the byte 0xC2). A raw C0 control inside a string is not JSON at all: the body
+/// fails to parse either way and the route names what is wrong with it. Most bodies (a
+/// check-in's value, confidence and note) hold none of these and are not parsed twice.
+fn may_hold_control(bytes: &[u8]) -> bool {
+    bytes.iter().any(|&b| matches!(b, b'\\' | 0x7f | 0xc2))
 }
 
 /// The path of the first string holding a control character, spelled as the API's errors spell
@@ -256,5 +276,27 @@ mod tests {
         assert!(check_path("/objectives/abc%20d").is_ok());
         assert!(check_query("q=a%00b").is_err());
         assert!(check_query("q=a+b&limit=3").is_ok());
+        assert!(check_query("").is_ok());
+        assert!(check_path("/api/v1/objectives/a\u{7f}b").is_err());
+    }
+
+    /// The fast path lets through only bodies in which no string can hold a control
+    /// character: every other body is parsed and judged as before.
+    #[test]
+    fn json_bodies_with_control_characters_are_refused_escaped_or_raw() {
+        let json = "application/json";
+        assert!(check_body(json, br#"{"value": 3, "confidence": 7, "note": "weekly"}"#).is_ok());
+        assert!(check_body(json, br#"{"note": "two\nlines\ttabbed"}"#).is_ok());
+        for bad in [
+            r#"{"note": "a\u0000b"}"#,
+            r#"{"note": "a\bb"}"#,
+            "{\"note\": \"a\u{7f}b\"}",
+            "{\"note\": \"a\u{85}b\"}",
+            "{\"n\u{9f}\": 1}",
+        ] {
+            assert!(check_body(json, bad.as_bytes()).is_err(), "{bad}");
+        }
+        assert!(!may_hold_control("{\"note\": \"café\"}".as_bytes()));
+        assert!(may_hold_control(br#"{"note": "caf\u00e9"}"#));
     }
 }

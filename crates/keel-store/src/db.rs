@@ -365,6 +365,13 @@ fn sqlite_run<R>(
     }
 }
 
+/// A statement without arguments or rows (`BEGIN IMMEDIATE`, `COMMIT`), prepared once per
+/// connection: `execute_batch` parses its text again at every call, twice per transaction.
+fn sqlite_cached(conn: &rusqlite::Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([])?;
+    Ok(())
+}
+
 /// Runs a statement to completion (rows, e.g. of `RETURNING`, are discarded); the rows changed.
 fn sqlite_execute(
     conn: &rusqlite::Connection,
@@ -423,6 +430,7 @@ fn sqlite_fetch_rows(
             out.push(Row::Sqlite(SqliteRow {
                 cols: cols.clone(),
                 vals,
+                next: AtomicUsize::new(0),
             }));
             if one {
                 break;
@@ -473,20 +481,25 @@ impl Columns {
         self.ends.len()
     }
 
-    /// The position of the column named `{prefix}{col}`, without building the name.
-    fn position_as(&self, prefix: &str, col: &str) -> Option<usize> {
-        let mut start = 0;
-        for (i, &end) in self.ends.iter().enumerate() {
-            let name = &self.names[start..end];
-            if name.len() == prefix.len() + col.len()
-                && name.starts_with(prefix)
-                && name.ends_with(col)
-            {
-                return Some(i);
-            }
-            start = end;
-        }
-        None
+    fn name(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.names[start..self.ends[i]]
+    }
+
+    /// The position of the column named `{prefix}{col}`, without building the name, looked
+    /// for from `from` on, then from the start: the row decoders read a row's columns in about
+    /// the order they are selected, so the search mostly ends at its first comparison instead
+    /// of walking a wide joined row from its start for every column. A name selected twice is
+    /// not read by name on either backend (sqlx reads the last of them, this the one nearest
+    /// `from`), so the store never selects one twice.
+    fn position_as(&self, prefix: &str, col: &str, from: usize) -> Option<usize> {
+        let n = self.len();
+        let from = from.min(n);
+        let wanted = prefix.len() + col.len();
+        (from..n).chain(0..from).find(|&i| {
+            let name = self.name(i);
+            name.len() == wanted && name.starts_with(prefix) && name.ends_with(col)
+        })
     }
 }
 
@@ -494,6 +507,8 @@ impl Columns {
 pub struct SqliteRow {
     cols: Arc<Columns>,
     vals: Vec<Value>,
+    /// Where the next column read is likely to be: just after the last one read.
+    next: AtomicUsize,
 }
 
 impl SqliteRow {
@@ -502,9 +517,13 @@ impl SqliteRow {
     }
 
     fn get_as(&self, prefix: &str, col: &str) -> StoreResult<&Value> {
+        let from = self.next.load(Ordering::Relaxed);
         self.cols
-            .position_as(prefix, col)
-            .map(|i| &self.vals[i])
+            .position_as(prefix, col, from)
+            .map(|i| {
+                self.next.store(i + 1, Ordering::Relaxed);
+                &self.vals[i]
+            })
             .ok_or_else(|| StoreError::Corrupt {
                 column: format!("{prefix}{col}"),
                 message: "no such column in the result".into(),
@@ -797,7 +816,7 @@ impl Db {
                     // Cannot happen (`SqliteTx` rolls back on drop); never build on it.
                     conn.execute_batch("ROLLBACK")?;
                 }
-                conn.execute_batch("BEGIN IMMEDIATE")?;
+                sqlite_cached(&conn, "BEGIN IMMEDIATE")?;
                 Tx::Sqlite(SqliteTx { conn, bulk: false })
             }
             Db::Postgres(p) => Tx::Pg(p.begin().await?),
@@ -970,7 +989,7 @@ impl Tx {
     /// open; dropping `SqliteTx` then rolls it back.
     pub async fn commit(self) -> StoreResult<()> {
         match self {
-            Tx::Sqlite(t) => t.conn.execute_batch("COMMIT")?,
+            Tx::Sqlite(t) => sqlite_cached(&t.conn, "COMMIT")?,
             Tx::Pg(t) => t.commit().await?,
         }
         Ok(())
@@ -1127,5 +1146,42 @@ mod tests {
             "x < ?2 AND y = ?1 AND 'é$'"
         );
         assert_eq!(super::sqlite_sql("no params"), "no params");
+        assert_eq!(super::sqlite_sql("a = $1, b = $3"), "a = ?1, b = ?3");
+        assert_eq!(super::sqlite_sql("$ and $1 $x $2$3"), "$ and ? $x ??");
+        assert_eq!(
+            super::sqlite_sql("a = $99999999999999999999999"),
+            "a = ?99999999999999999999999"
+        );
+    }
+
+    /// Columns are found by name whatever order they are read in: in the order selected (each
+    /// found at the first look), backwards, with a prefix, or not at all.
+    #[test]
+    fn a_rows_columns_are_found_in_any_order() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        let rows = super::sqlite_fetch(
+            &conn,
+            "SELECT 1 AS id, 'a' AS title, 2 AS o_id, 'b' AS o_title, NULL AS note",
+            &[],
+            false,
+        )
+        .unwrap();
+        let r = &rows[0];
+        let o = r.prefixed("o_");
+        use super::Fields as _;
+        for _ in 0..2 {
+            assert_eq!(r.int("id").unwrap(), 1);
+            assert_eq!(r.text("title").unwrap(), "a");
+            assert_eq!(o.int("id").unwrap(), 2);
+            assert_eq!(o.text("title").unwrap(), "b");
+            assert_eq!(r.opt_text("note").unwrap(), None);
+        }
+        assert_eq!(o.text("title").unwrap(), "b");
+        assert_eq!(r.int("id").unwrap(), 1);
+        assert_eq!(r.text("o_title").unwrap(), "b");
+        assert_eq!(r.text("title").unwrap(), "a");
+        assert!(r.text("missing").is_err());
+        assert!(o.text("note").is_err());
+        assert_eq!(r.int("id").unwrap(), 1);
     }
 }
