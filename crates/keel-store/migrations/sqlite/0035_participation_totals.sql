@@ -21,3 +21,7 @@ CREATE TABLE participation_totals (
     CONSTRAINT participation_totals_cycle_id_fkey FOREIGN KEY (cycle_id) REFERENCES cycles (id) ON DELETE CASCADE DEFERRABLE INITIALLY IMMEDIATE
 );
 DELETE FROM figure_rounds WHERE kind = 'participation';
+
+-- The report's people by name, a page at a time: walked from this index and stopped at the
+-- page's end, instead of sorting every active person on each request (0.12-0.24 s at 100,000).
+CREATE INDEX people_name_idx ON people (name, id);
