@@ -197,14 +197,23 @@ fn pending_sql() -> String {
 /// The scope's conditions on `o`.
 fn scope_where(scope: &TreeScope) -> Where {
     let mut w = Where::default();
-    w.add("o.deleted_at IS NULL".into());
-    let c = w.arg(scope.cycle_id.as_str());
-    w.add(format!("o.cycle_id = {c}"));
-    if let Reader::Audience(a) = &scope.reader {
-        let v = visible_sql(&mut w, a, "o");
-        w.add(v);
-    }
+    let clause = scope_clause(&mut w, scope, false);
+    w.add(clause);
     w
+}
+
+/// The scope's conditions on `o` as one clause. `through_teams`: the objectives are reached
+/// from a few teams' subtrees (`objective_teams`), so the cycle's index is left unused (`|| ''`)
+/// and the database starts from the teams: starting from the cycle's objectives instead took
+/// 0.2–0.6 s for a page of 50 departments at 100,000 people.
+fn scope_clause(w: &mut Where, scope: &TreeScope, through_teams: bool) -> String {
+    let c = w.arg(scope.cycle_id.as_str());
+    let cycle = if through_teams { " || ''" } else { "" };
+    let mut clause = format!("o.deleted_at IS NULL AND o.cycle_id{cycle} = {c}");
+    if let Reader::Audience(a) = &scope.reader {
+        clause.push_str(&format!(" AND {}", visible_sql(w, a, "o")));
+    }
+    clause
 }
 
 /// `team` and every team below it, as an SQL subquery of ids.
@@ -405,18 +414,18 @@ impl SqlStore {
             return Ok(vec![]);
         }
         let st = status_sql();
-        let mut w = scope_where(scope);
+        let mut w = Where::default();
         let mut parts = vec![];
         if !teams.is_empty() {
             let ids: Vec<String> = teams.iter().map(|t| w.arg(t.as_str())).collect();
+            let clause = scope_clause(&mut w, scope, true);
             parts.push(format!(
                 "SELECT DISTINCT b.root AS root, o.id AS oid, {st} AS st, \
                  s.progress_milli AS pm FROM below b \
                  JOIN objective_teams ot ON ot.team_id = b.id \
                  JOIN objectives o ON o.id = ot.objective_id \
                  JOIN cycles cy ON cy.id = o.cycle_id \
-                 LEFT JOIN objective_signals s ON s.objective_id = o.id {}",
-                w.sql()
+                 LEFT JOIN objective_signals s ON s.objective_id = o.id WHERE {clause}"
             ));
             // The subtree of each asked team, as (root, team) pairs.
             let cte = format!(
@@ -427,11 +436,11 @@ impl SqlStore {
             parts.insert(0, cte);
         }
         if no_team {
+            let clause = scope_clause(&mut w, scope, false);
             parts.push(format!(
                 "SELECT '{NO_TEAM}' AS root, o.id AS oid, {st} AS st, s.progress_milli AS pm \
-                 FROM {FROM} {} AND NOT EXISTS \
-                 (SELECT 1 FROM objective_teams ot WHERE ot.objective_id = o.id)",
-                w.sql()
+                 FROM {FROM} WHERE {clause} AND NOT EXISTS \
+                 (SELECT 1 FROM objective_teams ot WHERE ot.objective_id = o.id)"
             ));
         }
         let cte = if teams.is_empty() {

@@ -227,8 +227,10 @@ pub(crate) fn status_sql() -> String {
     )
 }
 
-/// Key results (`k`, objective `o`) shared with `team` or a team below it, directly or through
-/// their objective.
+/// Key results (`k`) shared with `team` or a team below it, directly or through their
+/// objective: one list of key result ids, so that the database can start from the team's key
+/// results (a few hundred) rather than test each key result of the cycle against two lists
+/// (an `OR` of the two took 0.15–0.19 s a query at 100,000 people).
 fn in_team(w: &mut Where, team: &TeamId) -> String {
     let t = w.arg(team.as_str());
     let below = format!(
@@ -237,8 +239,9 @@ fn in_team(w: &mut Where, team: &TeamId) -> String {
          SELECT id FROM below"
     );
     format!(
-        "(k.id IN (SELECT kt.key_result_id FROM key_result_teams kt WHERE kt.team_id IN ({below})) \
-         OR o.id IN (SELECT ot.objective_id FROM objective_teams ot WHERE ot.team_id IN ({below})))"
+        "k.id IN (SELECT kt.key_result_id FROM key_result_teams kt WHERE kt.team_id IN ({below}) \
+         UNION ALL SELECT tk.id FROM objective_teams ot \
+           JOIN key_results tk ON tk.objective_id = ot.objective_id WHERE ot.team_id IN ({below}))"
     )
 }
 
@@ -267,13 +270,16 @@ fn scope_where(scope: &DashboardScope) -> Where {
 /// The scope's conditions, for a list read in key result id order when `by_key_result` (the
 /// cycle's index left unused, `|| ''`, so that SQLite walks the key results by id and stops at
 /// the page's end instead of sorting every key result of the cycle), read `FROM_BY_KEY_RESULT`
-/// (the objective joined here).
+/// (the objective joined here). A team's scope leaves the cycle's index unused too: its key
+/// results are read from the team's (`in_team`).
 fn scope_where_as(scope: &DashboardScope, by_key_result: bool) -> Where {
     let mut w = Where::default();
     w.add("k.deleted_at IS NULL AND o.deleted_at IS NULL".into());
     let c = w.arg(scope.cycle_id.as_str());
     if by_key_result {
         w.add("o.id = k.objective_id".into());
+    }
+    if by_key_result || scope.team_id.is_some() {
         w.add(format!("o.cycle_id || '' = {c}"));
     } else {
         w.add(format!("o.cycle_id = {c}"));

@@ -101,6 +101,7 @@ mod owner_loads;
 mod owner_rhythm;
 mod ownership_requests;
 mod participation;
+mod participation_totals;
 mod people;
 mod person_data;
 mod preferences;

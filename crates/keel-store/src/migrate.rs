@@ -14,7 +14,7 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
-const MIGRATIONS: [Migration; 34] = [
+const MIGRATIONS: [Migration; 35] = [
     Migration {
         version: 1,
         name: "init",
@@ -220,6 +220,12 @@ const MIGRATIONS: [Migration; 34] = [
         name: "financial_key_results_index",
         sqlite: include_str!("../migrations/sqlite/0034_financial_key_results_index.sql"),
         postgres: include_str!("../migrations/postgres/0034_financial_key_results_index.sql"),
+    },
+    Migration {
+        version: 35,
+        name: "participation_totals",
+        sqlite: include_str!("../migrations/sqlite/0035_participation_totals.sql"),
+        postgres: include_str!("../migrations/postgres/0035_participation_totals.sql"),
     },
 ];
 

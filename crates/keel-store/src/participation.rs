@@ -212,14 +212,17 @@ pub trait Participation: Send + Sync {
     ) -> StoreResult<Page<PersonParticipation>>;
 
     /// A page of `query` (as `participation`) with the totals over everyone it covers (as
-    /// `participation_summary`): one query, the people in scope counted once for both.
+    /// `participation_summary`): one query, the people in scope counted once for both; two
+    /// when the totals are the evaluator's (the organisation's, once counted).
     async fn participation_page(
         &self,
         query: &ParticipationQuery,
         page: &PageRequest,
     ) -> StoreResult<(Page<PersonParticipation>, ParticipationSummary)>;
 
-    /// The totals of `query` over everyone it covers (`gap` is ignored): one query.
+    /// The totals of `query` over everyone it covers (`gap` is ignored): one query. Once the
+    /// cycle is counted, the organisation's totals are the evaluator's stored ones
+    /// (`participation_totals`) plus the reader's narrower OKRs, counted now.
     async fn participation_summary(
         &self,
         query: &ParticipationQuery,
@@ -242,7 +245,8 @@ pub trait Participation: Send + Sync {
 
     /// Counts everyone's participation in `cycle` at each reach, as the live count does, and
     /// stores the counts that changed, `COUNT_SLICE` people at a time (a short write per
-    /// slice); then records the round at `at`. Returns how many stored rows changed.
+    /// slice); then stores the organisation's totals at each reach and records the round at
+    /// `at`. Returns how many stored rows changed.
     async fn count_participation(&self, cycle: &CycleId, at: Timestamp) -> StoreResult<u64>;
 
     /// What `people` own among the cycle's OKRs the reader may see (the ownership map's rows,
@@ -383,23 +387,40 @@ fn counted_live(cycle: &str, which: &str, by_id: bool) -> Vec<String> {
 /// (`counted_at`), the stored counts at the widest reach the reader sees whole, plus the
 /// narrower OKRs the reader may see counted live; before, everything the reader may see, live.
 fn people_in_scope(w: &mut Where, q: &ParticipationQuery) -> String {
-    let cycle = w.arg(q.cycle_id.as_str());
     let whole = reach_seen_whole(&q.reader);
     let stored = q.counted_at.is_some();
+    people_counted(w, q, stored.then_some(whole), !stored || whole < EVERY_OKR)
+}
+
+/// The CTEs `vo`, `vk`, `takes` and `pl(person_id, oo, ko, kd, co, ct, ci)` of what is counted
+/// live for the reader of `q`: once the cycle is counted (`stored`), only what the stored counts
+/// leave out for them, found from their ties (`live_part_sql`, the dashboards' rule); before,
+/// everything they may see.
+pub(crate) fn reader_part(w: &mut Where, q: &ParticipationQuery, stored: bool) -> Vec<String> {
+    let cycle = w.arg(q.cycle_id.as_str());
+    let which = if stored {
+        live_part_sql(w, &q.reader, "o").map(|p| format!(" AND {p}"))
+    } else {
+        match &q.reader {
+            Reader::Everyone => None,
+            Reader::Audience(a) => Some(format!(" AND {}", visible_sql(w, a, "o"))),
+        }
+    };
+    counted_live(&cycle, &which.unwrap_or_default(), stored)
+}
+
+/// `pp` (as `people_in_scope`) from the stored counts at the reach `stored` (`None`: none
+/// read), adding the reader's part counted live when `live`.
+pub(crate) fn people_counted(
+    w: &mut Where,
+    q: &ParticipationQuery,
+    stored: Option<i64>,
+    live: bool,
+) -> String {
+    let cycle = w.arg(q.cycle_id.as_str());
     let mut ctes = vec![];
-    let live = !stored || whole < EVERY_OKR;
     if live {
-        // Once counted, only what the stored counts leave out for this reader, found from their
-        // ties (`live_part_sql`, the dashboards' rule); before, everything they may see.
-        let which = if stored {
-            live_part_sql(w, &q.reader, "o").map(|p| format!(" AND {p}"))
-        } else {
-            match &q.reader {
-                Reader::Everyone => None,
-                Reader::Audience(a) => Some(format!(" AND {}", visible_sql(w, a, "o"))),
-            }
-        };
-        ctes.extend(counted_live(&cycle, &which.unwrap_or_default(), stored));
+        ctes.extend(reader_part(w, q, stored.is_some()));
     }
     let active = w.arg(true);
     let mut scope = format!("p.active = {active}");
@@ -424,7 +445,7 @@ fn people_in_scope(w: &mut Where, q: &ParticipationQuery) -> String {
         );
     }
     let cols = ["oo", "ko", "kd", "co", "ct", "ci"];
-    let (figures, joins) = if stored {
+    let (figures, joins) = if let Some(whole) = stored {
         let whole = w.arg(whole);
         let stored_col = |c: &str| match c {
             "oo" => "owned_objectives",
@@ -516,7 +537,7 @@ fn slice_sql() -> String {
 type Counts = [i64; 7];
 
 /// The predicate on `pp` of a gap.
-fn gap_sql(w: &mut Where, gap: ParticipationGap, overload: u32) -> String {
+pub(crate) fn gap_sql(w: &mut Where, gap: ParticipationGap, overload: u32) -> String {
     match gap {
         ParticipationGap::WithoutOkrs => "pp.oo + pp.ko + pp.co + pp.ct = 0".into(),
         ParticipationGap::WithoutCheckIn => "pp.kd > 0 AND pp.ci = 0".into(),
@@ -568,12 +589,26 @@ fn page_of_people(
                 ));
             }
         }
+        // Everyone, with no gap asked: walked by name (`people_name_idx`), stopping at the
+        // page's end. A team's people, or a gap (which may leave one person in 100,000), are
+        // sorted instead (the index left unused, `|| ''`): walking the index through everyone
+        // for a few took longer than sorting them.
+        let walk = query.gap.is_none() && query.team_id.is_none() && query.led_by.is_none();
+        let by_name = if walk { "pp.name" } else { "pp.name || ''" };
         Ok(format!(
-            "{} ORDER BY pp.name, pp.id LIMIT {} OFFSET {offset}",
+            "{} ORDER BY {by_name}, pp.id LIMIT {} OFFSET {offset}",
             w.sql(),
             limit + 1
         ))
     }
+}
+
+/// A key result owner (a predicate on `pp`): they own a key result under way.
+pub(crate) const KEY_RESULT_OWNER: &str = "pp.kd > 0";
+
+/// How many rows of `pp` meet `p`.
+fn count_of(p: &str) -> String {
+    format!("COALESCE(SUM(CASE WHEN {p} THEN 1 ELSE 0 END), 0)")
 }
 
 /// The totals' `SELECT` over `pp` (one row).
@@ -581,14 +616,27 @@ fn summary_select(w: &mut Where, query: &ParticipationQuery) -> String {
     let none = gap_sql(w, ParticipationGap::WithoutOkrs, query.overload);
     let silent = gap_sql(w, ParticipationGap::WithoutCheckIn, query.overload);
     let over = gap_sql(w, ParticipationGap::Overloaded, query.overload);
-    let count = |p: &str| format!("COALESCE(SUM(CASE WHEN {p} THEN 1 ELSE 0 END), 0)");
     format!(
         "SELECT COUNT(*) AS people, {} AS without_okrs, {} AS owners, \
          {} AS without_check_in, {} AS overloaded FROM pp",
-        count(&none),
-        count("pp.kd > 0"),
-        count(&silent),
-        count(&over),
+        count_of(&none),
+        count_of(KEY_RESULT_OWNER),
+        count_of(&silent),
+        count_of(&over),
+    )
+}
+
+/// The totals of `pp` by how many objectives and key results each person owns (`owned`): what
+/// the evaluator stores (`participation_totals`), the overloaded left to the reader's threshold.
+pub(crate) fn totals_by_owned(w: &mut Where) -> String {
+    let none = gap_sql(w, ParticipationGap::WithoutOkrs, 0);
+    let silent = gap_sql(w, ParticipationGap::WithoutCheckIn, 0);
+    format!(
+        "SELECT pp.oo + pp.ko AS owned, COUNT(*) AS people, {} AS without_okrs, \
+         {} AS owners, {} AS without_check_in FROM pp GROUP BY pp.oo + pp.ko",
+        count_of(&none),
+        count_of(KEY_RESULT_OWNER),
+        count_of(&silent),
     )
 }
 
@@ -665,6 +713,11 @@ impl Participation for SqlStore {
         query: &ParticipationQuery,
         page: &PageRequest,
     ) -> StoreResult<(Page<PersonParticipation>, ParticipationSummary)> {
+        if crate::participation_totals::stored_for(query) {
+            // The totals from the stored ones, the page walked on its own.
+            let totals = crate::participation_totals::read(&self.db, query).await?;
+            return Ok((self.participation(query, page).await?, totals));
+        }
         let limit = clamp(page.limit);
         let mut w = Where::default();
         let with = people_in_scope(&mut w, query);
@@ -698,6 +751,9 @@ impl Participation for SqlStore {
         &self,
         query: &ParticipationQuery,
     ) -> StoreResult<ParticipationSummary> {
+        if crate::participation_totals::stored_for(query) {
+            return crate::participation_totals::read(&self.db, query).await;
+        }
         let mut w = Where::default();
         let with = people_in_scope(&mut w, query);
         let sql = format!("{with}{}", summary_select(&mut w, query));
@@ -873,7 +929,10 @@ impl Participation for SqlStore {
             }
             after = Some(hi);
         }
+        // The organisation's totals, from the counts just stored, in the round's transaction.
+        let totals = crate::participation_totals::count(&self.db, cycle).await?;
         let mut tx = self.begin().await?;
+        crate::participation_totals::replace(&mut tx, cycle, totals).await?;
         record_round(&mut tx, "participation", cycle, &at).await?;
         tx.commit().await?;
         Ok(changed)

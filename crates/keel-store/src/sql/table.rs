@@ -145,6 +145,7 @@ pub(crate) const TABLES: &[&Table] = &[
     &crate::dashboard_figures::DASHBOARD_ROUND,
     &crate::participation::PARTICIPATION_COUNT,
     &crate::participation::FIGURE_ROUND,
+    &crate::participation_totals::PARTICIPATION_TOTAL,
     &crate::company_tree::COMPANY_FIGURE_COUNT,
     &crate::compliance_figures::COMPLIANCE_COUNT,
     &crate::compliance_figures::COMPLIANCE_ROUND,

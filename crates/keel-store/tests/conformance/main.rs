@@ -143,6 +143,7 @@ mod notification_delivery;
 mod okrs;
 mod owner_rhythm;
 mod ownership_requests;
+mod participation;
 mod people;
 mod person_data;
 mod preferences;

@@ -274,6 +274,13 @@ const CHECKS: &[Check] = &[
         sql: "SELECT CAST(COUNT(*) AS TEXT) || ':' || CAST(SUM(financial) AS TEXT) FROM key_results",
         want: &["5:1"],
     },
+    Check {
+        version: 35,
+        what: "no participation total is stored yet, nor any round: the next round counts them",
+        sql: "SELECT CAST((SELECT COUNT(*) FROM participation_totals) \
+              + (SELECT COUNT(*) FROM figure_rounds WHERE kind = 'participation') AS TEXT)",
+        want: &["0"],
+    },
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -133,6 +133,10 @@ pub const EXPORT_EXCLUDED: &[(&str, &str)] = &[
         "derived from the OKRs by the evaluator (the participation report's counts)",
     ),
     (
+        "participation_totals",
+        "derived from the OKRs by the evaluator (the participation report's totals)",
+    ),
+    (
         "company_figure_counts",
         "derived from the OKRs by the evaluator (the company tree's first figures)",
     ),
