@@ -444,21 +444,12 @@ pub(crate) fn people_counted(
             " AND p.id IN (SELECT person_id FROM team_members WHERE team_id IN (SELECT id FROM led))",
         );
     }
-    let cols = ["oo", "ko", "kd", "co", "ct", "ci"];
     let (figures, joins) = if let Some(whole) = stored {
         let whole = w.arg(whole);
-        let stored_col = |c: &str| match c {
-            "oo" => "owned_objectives",
-            "ko" => "owned_key_results",
-            "kd" => "owned_key_results_under_way",
-            "co" => "co_owned",
-            "ct" => "contributed",
-            _ => "check_ins",
-        };
-        let figures: Vec<String> = cols
+        let figures: Vec<String> = FIGURES
             .iter()
-            .map(|c| {
-                let s = format!("COALESCE(s.{}, 0)", stored_col(c));
+            .map(|(c, stored)| {
+                let s = format!("COALESCE(s.{stored}, 0)");
                 if live {
                     format!("{s} + COALESCE(pl.{c}, 0)")
                 } else {
@@ -476,8 +467,9 @@ pub(crate) fn people_counted(
         (figures, joins)
     } else {
         (
-            cols.iter()
-                .map(|c| format!("COALESCE(pl.{c}, 0)"))
+            FIGURES
+                .iter()
+                .map(|(c, _)| format!("COALESCE(pl.{c}, 0)"))
                 .collect(),
             " LEFT JOIN pl ON pl.person_id = p.id".to_string(),
         )
@@ -535,6 +527,16 @@ fn slice_sql() -> String {
 
 /// A person's seven counts, in the table's column order.
 type Counts = [i64; 7];
+
+/// Each figure of `pp` (and `pl`) with its column in `participation_counts`.
+pub(crate) const FIGURES: [(&str, &str); 6] = [
+    ("oo", "owned_objectives"),
+    ("ko", "owned_key_results"),
+    ("kd", "owned_key_results_under_way"),
+    ("co", "co_owned"),
+    ("ct", "contributed"),
+    ("ci", "check_ins"),
+];
 
 /// The predicate on `pp` of a gap.
 pub(crate) fn gap_sql(w: &mut Where, gap: ParticipationGap, overload: u32) -> String {

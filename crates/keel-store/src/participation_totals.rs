@@ -18,7 +18,7 @@
 use crate::db::{Arg, Tx};
 use crate::participation::{
     gap_sql, people_counted, reach_seen_whole, reader_part, totals_by_owned, ParticipationGap,
-    ParticipationQuery, ParticipationSummary, EVERY_OKR, KEY_RESULT_OWNER,
+    ParticipationQuery, ParticipationSummary, EVERY_OKR, FIGURES, KEY_RESULT_OWNER,
 };
 use crate::sql::table::Table;
 use crate::sql::*;
@@ -105,16 +105,8 @@ fn correction(w: &mut Where, q: &ParticipationQuery, whole: i64) -> Option<(Vec<
     }
     let mut ctes = reader_part(w, q, true);
     let (c, r, active) = (w.arg(q.cycle_id.as_str()), w.arg(whole), w.arg(true));
-    let cols = [
-        ("oo", "owned_objectives"),
-        ("ko", "owned_key_results"),
-        ("kd", "owned_key_results_under_way"),
-        ("co", "co_owned"),
-        ("ct", "contributed"),
-        ("ci", "check_ins"),
-    ];
     let side = |sign: i64| {
-        let figures: Vec<String> = cols
+        let figures: Vec<String> = FIGURES
             .iter()
             .map(|(c, s)| {
                 let stored = format!("COALESCE(s.{s}, 0)");
