@@ -239,10 +239,12 @@ fn mine(w: &mut Where, person_id: &PersonId, reader: &Reader) {
     seen_by(w, reader);
 }
 
-/// Only notifications whose objective (if any) `reader` may see.
+/// Only notifications whose objective (if any) `reader` may see, checked row by row: a person's
+/// notifications are few beside the organisation's objectives, and the bell's count runs on every
+/// page (the `IN (…)` form judged every objective first: 25 ms a page at 100,000 people).
 fn seen_by(w: &mut Where, reader: &Reader) {
     if let Reader::Audience(a) = reader {
-        let v = visible_objective(w, a, "objective_id");
+        let v = visible_objective_each(w, a, "notifications.objective_id");
         w.add(format!("(objective_id IS NULL OR {v})"));
     }
 }
