@@ -353,13 +353,24 @@ impl Jobs for SqlStore {
             args![at],
         )
         .await?;
+        // Each kind of due job is read from the front of its index (`jobs_due_idx`: state,
+        // run_at, id), a window at a time, instead of sorting the whole backlog for each claim.
+        // The window leaves room for the rows other claimers hold (skipped on PostgreSQL); the
+        // outer conditions are checked again on each row as it is locked, so a job another
+        // server claimed meanwhile is never taken twice.
+        let limit = limit.clamp(1, 500);
+        let window = limit * 5;
         let due = tx
             .fetch_all(
                 &format!(
-                    "SELECT id FROM jobs WHERE (state = 'queued' AND run_at <= $1) \
-                     OR (state = 'running' AND lease_until <= $1) \
-                     ORDER BY run_at, id LIMIT {}{lock}",
-                    limit.clamp(1, 500)
+                    "SELECT id FROM jobs WHERE id IN (\
+                     SELECT id FROM (SELECT id FROM jobs WHERE state = 'queued' AND run_at <= $1 \
+                     ORDER BY run_at, id LIMIT {window}) q \
+                     UNION ALL SELECT id FROM (SELECT id FROM jobs WHERE state = 'running' \
+                     AND lease_until <= $1 ORDER BY run_at, id LIMIT {window}) r) \
+                     AND ((state = 'queued' AND run_at <= $1) \
+                     OR (state = 'running' AND lease_until <= $1)) \
+                     ORDER BY run_at, id LIMIT {limit}{lock}"
                 ),
                 args![at],
             )

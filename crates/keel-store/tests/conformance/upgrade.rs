@@ -280,6 +280,11 @@ const CHECKS: &[Check] = &[
         sql: "SELECT CAST((SELECT COUNT(*) FROM participation_totals) \
               + (SELECT COUNT(*) FROM figure_rounds WHERE kind = 'participation') AS TEXT)",
         want: &["0"],
+    },    Check {
+        version: 36,
+        what: "the job queue keeps its jobs (the due index now ordered as the claim reads it)",
+        sql: "SELECT CAST(COUNT(*) AS TEXT) FROM jobs",
+        want: &["0"],
     },
 ];
 
