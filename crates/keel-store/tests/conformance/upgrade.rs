@@ -281,6 +281,12 @@ const CHECKS: &[Check] = &[
               + (SELECT COUNT(*) FROM figure_rounds WHERE kind = 'participation') AS TEXT)",
         want: &["0"],
     },
+    Check {
+        version: 38,
+        what: "jobs are kept (now indexed by kind for when the evaluator last finished)",
+        sql: "SELECT CAST(COUNT(*) AS TEXT) FROM jobs",
+        want: &["0"],
+    },
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
