@@ -239,10 +239,13 @@ fn mine(w: &mut Where, person_id: &PersonId, reader: &Reader) {
     seen_by(w, reader);
 }
 
-/// Only notifications whose objective (if any) `reader` may see.
+/// Only notifications whose objective (if any) `reader` may see, checked row by row: a
+/// person's notifications are found through their own index and are few next to the
+/// organisation's objectives, which the `IN (…)` form judged whole first (30–50 ms at 100,000
+/// people for the unread count every page's header shows a member).
 fn seen_by(w: &mut Where, reader: &Reader) {
     if let Reader::Audience(a) = reader {
-        let v = visible_objective(w, a, "objective_id");
+        let v = visible_objective_each(w, a, "objective_id");
         w.add(format!("(objective_id IS NULL OR {v})"));
     }
 }
