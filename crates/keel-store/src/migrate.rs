@@ -229,9 +229,9 @@ const MIGRATIONS: [Migration; 36] = [
     },
     Migration {
         version: 38,
-        name: "jobs_kind_finished_index",
-        sqlite: include_str!("../migrations/sqlite/0038_jobs_kind_finished_index.sql"),
-        postgres: include_str!("../migrations/postgres/0038_jobs_kind_finished_index.sql"),
+        name: "job_and_status_indexes",
+        sqlite: include_str!("../migrations/sqlite/0038_job_and_status_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0038_job_and_status_indexes.sql"),
     },
 ];
 

@@ -283,8 +283,9 @@ const CHECKS: &[Check] = &[
     },
     Check {
         version: 38,
-        what: "jobs are kept (now indexed by kind for when the evaluator last finished)",
-        sql: "SELECT CAST(COUNT(*) AS TEXT) FROM jobs",
+        what: "jobs and the evaluator's statuses are kept (now indexed by kind and by status)",
+        sql: "SELECT CAST((SELECT COUNT(*) FROM jobs) \
+              + (SELECT COUNT(*) FROM objective_signals) AS TEXT)",
         want: &["0"],
     },
 ];
