@@ -169,6 +169,11 @@ impl CompanyTree for dyn Store {
 const FROM: &str = "objectives o JOIN cycles cy ON cy.id = o.cycle_id \
      LEFT JOIN objective_signals s ON s.objective_id = o.id";
 
+/// `FROM` read from the evaluator's statuses (`s`, then the objective `o`: `CROSS JOIN` keeps
+/// that order), for the objectives of one judged status; the caller joins `o` to `s`.
+const FROM_BY_STATUS: &str = "objective_signals s CROSS JOIN objectives o \
+     JOIN cycles cy ON cy.id = o.cycle_id";
+
 /// The status an objective is counted under: its lifecycle first (a draft, closed work), else
 /// the evaluator's last status (NULL until it has seen it).
 fn status_sql() -> String {
@@ -332,13 +337,20 @@ fn live_part_histogram_sql(
     let mut cte = String::new();
     let mut parts = vec![];
     if !teams.is_empty() {
-        cte = teams_below_cte(&mut w, teams);
-        parts.push(
-            "SELECT DISTINCT b.root AS root, lo.oid, lo.st, lo.pm, lo.r FROM lo \
+        // Each live objective's teams and every team above them (`up`), kept where they are
+        // among the asked: walked up from the few live objectives, not down from the roots
+        // (a root's subtree is the whole organisation: 30–50 ms at 100,000 people).
+        let ids: Vec<String> = teams.iter().map(|t| w.arg(t.as_str())).collect();
+        cte = ", up(oid, id) AS (SELECT lo.oid, ot.team_id FROM lo \
              JOIN objective_teams ot ON ot.objective_id = lo.oid \
-             JOIN below b ON b.id = ot.team_id"
-                .to_string(),
-        );
+             UNION SELECT up.oid, t.parent_id FROM up JOIN teams t ON t.id = up.id \
+             WHERE t.parent_id IS NOT NULL)"
+            .to_string();
+        parts.push(format!(
+            "SELECT DISTINCT up.id AS root, lo.oid, lo.st, lo.pm, lo.r FROM lo \
+             JOIN up ON up.oid = lo.oid WHERE up.id IN ({})",
+            ids.join(", ")
+        ));
     }
     if no_team {
         parts.push(format!(
@@ -348,7 +360,7 @@ fn live_part_histogram_sql(
     }
     Some((
         format!(
-            "WITH RECURSIVE {cte}{lo}, x(root, oid, st, pm, r) AS ({}) \
+            "WITH RECURSIVE {lo}{cte}, x(root, oid, st, pm, r) AS ({}) \
              SELECT root, st, pm, r, COUNT(*) AS n FROM x GROUP BY root, st, pm, r",
             parts.join(" UNION ")
         ),
@@ -419,13 +431,16 @@ impl SqlStore {
         if !teams.is_empty() {
             let ids: Vec<String> = teams.iter().map(|t| w.arg(t.as_str())).collect();
             let clause = scope_clause(&mut w, scope, true);
+            // From the teams to their objectives, in that order (`CROSS JOIN`): left to itself,
+            // SQLite read every objective of the organisation and probed the teams (0.1 s for a
+            // page of 50 departments at 100,000 people; a few milliseconds this way).
             parts.push(format!(
                 "SELECT DISTINCT b.root AS root, o.id AS oid, {st} AS st, \
                  s.progress_milli AS pm FROM below b \
-                 JOIN objective_teams ot ON ot.team_id = b.id \
-                 JOIN objectives o ON o.id = ot.objective_id \
+                 CROSS JOIN objective_teams ot CROSS JOIN objectives o \
                  JOIN cycles cy ON cy.id = o.cycle_id \
-                 LEFT JOIN objective_signals s ON s.objective_id = o.id WHERE {clause}"
+                 LEFT JOIN objective_signals s ON s.objective_id = o.id \
+                 WHERE ot.team_id = b.id AND o.id = ot.objective_id AND {clause}"
             ));
             // The subtree of each asked team, as (root, team) pairs.
             let cte = format!(
@@ -657,10 +672,22 @@ impl CompanyTree for SqlStore {
         if let Some(p) = place_sql(&mut w, &which.place) {
             w.add(p);
         }
+        // A judged status across the cycle (no team named) is read from the evaluator's
+        // objectives of that status (`objective_signals_status_name_idx`, the condition the
+        // status implies), not from every objective of the cycle: a quarter of them rather than
+        // all (0.15 s for `?status=off_track` at 100,000 people).
+        let by_status = matches!(which.place, TreePlace::Anywhere | TreePlace::NoTeam)
+            && which
+                .status
+                .is_some_and(|s| !matches!(s, Status::Draft | Status::Closed));
         if let Some(s) = which.status {
             let p = w.arg(s.stored());
             w.add(format!("{} = {p}", status_sql()));
+            if by_status {
+                w.add(format!("s.status = {p} AND o.id = s.objective_id"));
+            }
         }
+        let from = if by_status { FROM_BY_STATUS } else { FROM };
         if let Some(owner) = &which.owner_id {
             let p = w.arg(owner.as_str());
             w.add(format!(
@@ -671,7 +698,7 @@ impl CompanyTree for SqlStore {
         let total = self
             .db
             .fetch_optional(
-                &format!("SELECT COUNT(*) AS n FROM {FROM} {}", w.sql()),
+                &format!("SELECT COUNT(*) AS n FROM {from} {}", w.sql()),
                 w.args.clone(),
             )
             .await?
@@ -683,7 +710,7 @@ impl CompanyTree for SqlStore {
         }
         let sql = format!(
             "SELECT {OBJECTIVE_COLS} FROM objectives WHERE id IN \
-             (SELECT o.id FROM {FROM} {} ORDER BY o.title, o.id LIMIT {} OFFSET {}) \
+             (SELECT o.id FROM {from} {} ORDER BY o.title, o.id LIMIT {} OFFSET {}) \
              ORDER BY title, id",
             w.sql(),
             clamp(limit),

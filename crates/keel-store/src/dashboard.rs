@@ -354,19 +354,23 @@ impl Dashboards for SqlStore {
             return Ok(out);
         }
         // Each key result with each team it is shared with (directly or through its objective),
-        // then each team with its department: a key result counts once per department.
+        // then each of those teams with its department, walked up from the teams (a few for the
+        // live part) rather than down from every department (the whole organisation's teams,
+        // 25–55 ms at 100,000 people): a key result counts once per department.
         let w = scope_where(scope);
         let clause = w.sql();
         let sql = format!(
-            "WITH RECURSIVE dept(id, root) AS ( \
-                 SELECT id, id FROM teams WHERE parent_id IS NULL \
-                 UNION ALL SELECT t.id, d.root FROM teams t JOIN dept d ON t.parent_id = d.id) \
-             SELECT d.root AS department_id, x.st AS st, COUNT(DISTINCT x.kid) AS n FROM ( \
+            "WITH RECURSIVE x AS ( \
                  SELECT k.id AS kid, {st} AS st, kt.team_id AS team_id FROM {FROM} \
                      JOIN key_result_teams kt ON kt.key_result_id = k.id {clause} \
                  UNION SELECT k.id AS kid, {st} AS st, ot.team_id AS team_id FROM {FROM} \
-                     JOIN objective_teams ot ON ot.objective_id = o.id {clause} \
-             ) x JOIN dept d ON d.id = x.team_id GROUP BY 1, 2"
+                     JOIN objective_teams ot ON ot.objective_id = o.id {clause}), \
+             up(id, top) AS (SELECT DISTINCT team_id, team_id FROM x \
+                 UNION SELECT up.id, t.parent_id FROM up JOIN teams t ON t.id = up.top \
+                 WHERE t.parent_id IS NOT NULL) \
+             SELECT up.top AS department_id, x.st AS st, COUNT(DISTINCT x.kid) AS n FROM x \
+             JOIN up ON up.id = x.team_id JOIN teams d ON d.id = up.top \
+             WHERE d.parent_id IS NULL GROUP BY 1, 2"
         );
         for r in self.db.fetch_all(&sql, w.args).await? {
             out.push(StatusCount {

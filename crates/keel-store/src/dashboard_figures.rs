@@ -522,9 +522,12 @@ impl DashboardFigures for SqlStore {
             w.sql()
         );
         if team.is_none() {
+            // From the departments to their rows (`CROSS JOIN`): left to itself, SQLite read
+            // every stored row of the cycle (each team's) and probed the teams, 40–50 ms at
+            // 100,000 people.
             sql.push_str(&format!(
-                " UNION ALL SELECT {cols} FROM teams d JOIN dashboard_figures f \
-                 ON f.team_id = d.id AND f.figure = 'status' {} AND d.parent_id IS NULL",
+                " UNION ALL SELECT {cols} FROM teams d CROSS JOIN dashboard_figures f \
+                 {} AND f.team_id = d.id AND f.figure = 'status' AND d.parent_id IS NULL",
                 w.sql()
             ));
         }

@@ -14,7 +14,7 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
-const MIGRATIONS: [Migration; 36] = [
+const MIGRATIONS: [Migration; 37] = [
     Migration {
         version: 1,
         name: "init",
@@ -232,6 +232,12 @@ const MIGRATIONS: [Migration; 36] = [
         name: "jobs_due_order",
         sqlite: include_str!("../migrations/sqlite/0036_jobs_due_order.sql"),
         postgres: include_str!("../migrations/postgres/0036_jobs_due_order.sql"),
+    },
+    Migration {
+        version: 37,
+        name: "job_and_status_indexes",
+        sqlite: include_str!("../migrations/sqlite/0037_job_and_status_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0037_job_and_status_indexes.sql"),
     },
 ];
 

@@ -1,9 +1,10 @@
 //! The ownership map's loads read from the evaluator's stored counts (`participation_counts`) a
 //! page at a time: at 100,000 people, sorting every person's counts on each request (with
 //! window totals over all of them) took most of a second in SQLite alone. So the people come
-//! most owned first, then by id, walked from the index on what each person owns
-//! (`participation_counts_owned_idx`) and stopped at the page's end, and the totals are counts
-//! of that index and of the cycle's stored rows.
+//! most owned first, walked from the index on what each person owns
+//! (`participation_counts_owned_idx`) and stopped at the page's end (people of equal load then
+//! by name: the ties of the page's loads are read whole and sorted), and the totals are
+//! counts of that index and of the cycle's stored rows.
 //!
 //! A reader who does not see every OKR takes the stored counts at the widest reach they see
 //! whole plus the narrower OKRs they may see, counted now (`lv`: few, a person's team and
@@ -29,6 +30,12 @@ const INVOLVED: &str = "(s.owned_objectives + s.owned_key_results > 0 \
 /// are counted from the index alone.
 const INVOLVED_OWNING_NOTHING: &str = "s.owned_objectives + s.owned_key_results = 0 \
      AND s.co_owned + s.sponsored + s.contributed > 0";
+
+/// A load above every load (no upper bound).
+const UNBOUNDED: i64 = i64::MAX;
+
+/// A row of `lw` (someone the reader's narrower OKRs touch) of someone involved.
+const LW_INVOLVED: &str = "lw.oo + lw.ko + lw.co + lw.sp + lw.ct > 0";
 
 /// The `WITH` clause of a read of the stored loads: `lv(person_id, oo, ko, co, sp, ct)`, what
 /// the reader's narrower OKRs add (counted now; empty for an administrator), and
@@ -93,7 +100,7 @@ pub(crate) async fn stored(
            (SELECT COUNT(*) FROM participation_counts s WHERE {stored} AND {OWNED} > 0) \
            + (SELECT COUNT(*) FROM participation_counts s \
              WHERE {stored} AND {INVOLVED_OWNING_NOTHING}) \
-           + (SELECT COUNT(*) FROM lw WHERE lw.oo + lw.ko + lw.co + lw.sp + lw.ct > 0) AS people, \
+           + (SELECT COUNT(*) FROM lw WHERE {LW_INVOLVED}) AS people, \
            (SELECT COUNT(*) FROM participation_counts s WHERE {stored} AND {OWNED} > {over}) \
            + (SELECT COUNT(*) FROM lw WHERE lw.oo + lw.ko > {over}) AS overloaded"
     );
@@ -104,18 +111,35 @@ pub(crate) async fn stored(
     let mut w = Where::default();
     let (with, stored) = stored_loads(&mut w, q);
     let take = offset.saturating_add(u64::from(limit));
+    // People of equal load come by name, so a page is read by the loads it spans rather than by
+    // position: the index is walked to the page's end (`walk`, numbered), `edge` keeps the
+    // lowest load it reaches (none when it ran out first) and the highest load the page can
+    // start at (the people `lw` holds may come before it; none when the walk never gets there),
+    // then every stored row between the two loads (the ties of the page's loads, whatever their
+    // ids) and `lw`'s are sorted by load and name, numbered after the people above the page
+    // (`above`), and the page cut from them.
     let sql = format!(
-        "{with}, pg(person_id, oo, ko, co, sp, ct) AS ( \
-           SELECT person_id, oo, ko, co, sp, ct FROM (SELECT s.person_id, \
-             s.owned_objectives AS oo, s.owned_key_results AS ko, s.co_owned AS co, \
-             s.sponsored AS sp, s.contributed AS ct FROM participation_counts s \
-             WHERE {stored} AND {INVOLVED} ORDER BY {OWNED} DESC, s.person_id LIMIT {take}) a \
-           UNION ALL SELECT person_id, oo, ko, co, sp, ct FROM lw \
-             WHERE lw.oo + lw.ko + lw.co + lw.sp + lw.ct > 0), \
-         pq(person_id, oo, ko, co, sp, ct) AS (SELECT person_id, oo, ko, co, sp, ct FROM pg \
-           ORDER BY oo + ko DESC, person_id LIMIT {limit} OFFSET {offset}) \
-         SELECT p.id, p.name, p.title, pq.oo, pq.ko, pq.co, pq.sp, pq.ct \
-         FROM pq JOIN people p ON p.id = pq.person_id ORDER BY pq.oo + pq.ko DESC, pq.person_id"
+        "{with}, walk0(owned) AS (SELECT {OWNED} FROM participation_counts s \
+           WHERE {stored} AND {INVOLVED} ORDER BY {OWNED} DESC, s.person_id LIMIT {take}), \
+         walk(rn, owned) AS (SELECT ROW_NUMBER() OVER (ORDER BY owned DESC), owned FROM walk0), \
+         edge(lo, hi) AS (SELECT CASE WHEN COUNT(*) < {take} THEN -1 ELSE MIN(owned) END, \
+           COALESCE(MAX(CASE WHEN rn > {offset} - (SELECT COUNT(*) FROM lw WHERE {LW_INVOLVED}) \
+             THEN owned END), {UNBOUNDED}) FROM walk), \
+         pg(person_id, oo, ko, co, sp, ct) AS ( \
+           SELECT s.person_id, s.owned_objectives, s.owned_key_results, s.co_owned, \
+             s.sponsored, s.contributed FROM participation_counts s \
+             WHERE {stored} AND {INVOLVED} AND {OWNED} >= (SELECT lo FROM edge) \
+             AND {OWNED} <= (SELECT hi FROM edge) \
+           UNION ALL SELECT person_id, oo, ko, co, sp, ct FROM lw WHERE {LW_INVOLVED} \
+             AND lw.oo + lw.ko >= (SELECT lo FROM edge) AND lw.oo + lw.ko <= (SELECT hi FROM edge)), \
+         above(n) AS (SELECT (SELECT COUNT(*) FROM participation_counts s \
+             WHERE {stored} AND {OWNED} > (SELECT hi FROM edge)) \
+           + (SELECT COUNT(*) FROM lw WHERE {LW_INVOLVED} AND lw.oo + lw.ko > (SELECT hi FROM edge))), \
+         pq AS (SELECT p.id, p.name, p.title, pg.oo, pg.ko, pg.co, pg.sp, pg.ct, \
+           ROW_NUMBER() OVER (ORDER BY pg.oo + pg.ko DESC, p.name, p.id) + (SELECT n FROM above) AS pos \
+           FROM pg JOIN people p ON p.id = pg.person_id) \
+         SELECT id, name, title, oo, ko, co, sp, ct FROM pq \
+         WHERE pos > {offset} AND pos <= {take} ORDER BY pos"
     );
     for r in db.fetch_all(&sql, w.args).await? {
         out.rows.push(owner_load_from(&r)?);

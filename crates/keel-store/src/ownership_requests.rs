@@ -575,14 +575,13 @@ impl Ownership for SqlStore {
             w.add(on_okr(&p));
         }
         if let Some(c) = &filter.cycle_id {
+            // Checked row by row either way: the requests are walked newest first and the walk
+            // stops at the page's end. (`IN (…)` first listed every objective of the cycle: 30–45
+            // ms for the ownership map's pending requests at 100,000 people.)
             let p = w.arg(c.as_str());
-            w.add(if narrowed {
-                format!(
-                    "EXISTS (SELECT 1 FROM objectives c WHERE c.id = objective_id AND c.cycle_id = {p})"
-                )
-            } else {
-                format!("objective_id IN (SELECT id FROM objectives WHERE cycle_id = {p})")
-            });
+            w.add(format!(
+                "EXISTS (SELECT 1 FROM objectives c WHERE c.id = objective_id AND c.cycle_id = {p})"
+            ));
         }
         if let Reader::Audience(a) = &filter.reader {
             let v = if narrowed {

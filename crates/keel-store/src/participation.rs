@@ -229,8 +229,8 @@ pub trait Participation: Send + Sync {
     ) -> StoreResult<ParticipationSummary>;
 
     /// The ownership map: everyone (active or not) who owns, co-owns, sponsors or contributes
-    /// to an OKR of the cycle that the reader may see, most owned first, then by id (the order
-    /// an index walks); `limit` of them from `offset`, with the totals over all of them. Two
+    /// to an OKR of the cycle that the reader may see, most owned first, then by name and id;
+    /// `limit` of them from `offset`, with the totals over all of them. Two
     /// queries once the cycle is counted (one before). The query's `team_id`, `led_by` and
     /// `gap` are ignored.
     async fn owner_loads(
@@ -788,7 +788,7 @@ impl Participation for SqlStore {
              FROM (SELECT person_id, SUM(oo) AS oo, SUM(ko) AS ko, SUM(co) AS co, \
                SUM(sp) AS sp, SUM(ct) AS ct FROM takes GROUP BY person_id) pl \
              JOIN people p ON p.id = pl.person_id \
-             ORDER BY pl.oo + pl.ko DESC, p.id LIMIT {limit} OFFSET {offset}"
+             ORDER BY pl.oo + pl.ko DESC, p.name, p.id LIMIT {limit} OFFSET {offset}"
         );
         let rows = self.db.fetch_all(&sql, w.args).await?;
         let mut out = OwnerLoads::default();

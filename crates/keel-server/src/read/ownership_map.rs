@@ -6,8 +6,8 @@
 //! loads are read from the counts the hourly evaluator stores (`participation_counts`, with the
 //! OKRs they leave out for the reader counted live from the reader's ties), or counted in SQL
 //! before the cycle's first count (`Participation::owner_loads`), and shown a page of people at
-//! a time, most owned first, then by id (the order the database walks from an index, so a page
-//! costs a page however many people are involved); only the OKRs of the people on the page are
+//! a time, most owned first, then by name (walked from an index, so a page costs a page and its
+//! ties however many people are involved); only the OKRs of the people on the page are
 //! read, as rows with their progress rather than as whole views (a page of 50 busy owners holds
 //! hundreds of OKRs, whose check-ins the map does not show), and only the most recent page of
 //! pending requests. A constant number of queries whatever the size.
@@ -63,7 +63,7 @@ pub struct OwnershipMap {
     pub cycle: Option<Cycle>,
     pub threshold: u32,
     /// One page of the people who own, co-own, sponsor or contribute to something in the
-    /// cycle; most owned first, then by id.
+    /// cycle; most owned first, then by name.
     pub owners: Vec<OwnerLoad>,
     /// The page shown, from 1.
     pub page: u64,

@@ -883,6 +883,59 @@ async fn ownership_map_pages(app: TestApp) {
     }
 }
 
+/// People of equal load are listed by name, then id, on every page, whether the loads are
+/// counted now or read from the evaluator's stored counts: 52 owners of one objective each,
+/// created in the reverse order of their names (so by id they would come last name first), their
+/// tie running over the page's end.
+async fn ownership_map_orders_equal_loads_by_name(app: TestApp) {
+    let o = org(&app).await;
+    for n in (0..52).rev() {
+        let (owner, _) = app.member(&format!("Owner {n:02}")).await;
+        objective(
+            &app,
+            json!({"title": format!("Goal {n:02}"), "cycle_id": o.cycle, "owner_id": owner}),
+        )
+        .await;
+    }
+    let b = admin(&app).await;
+    let owners = |pages: &[Page]| -> Vec<String> {
+        pages
+            .iter()
+            .flat_map(|p| p.rows("table.owners tbody"))
+            .filter_map(|r| {
+                let at = r[0].find("Owner ")?;
+                Some(r[0][at..at + 8].to_string())
+            })
+            .collect()
+    };
+    let want: Vec<String> = (0..52).map(|n| format!("Owner {n:02}")).collect();
+    let live = map_pages(&b, &o.cycle).await;
+    assert!(live.len() > 1, "the owners run over a page's end");
+    assert_eq!(owners(&live), want, "counted now");
+    app.evaluate_now().await;
+    let stored = map_pages(&b, &o.cycle).await;
+    assert!(
+        stored[0]
+            .text("[data-freshness]")
+            .starts_with("Loads counted as of "),
+        "{}",
+        stored[0].text("[data-freshness]")
+    );
+    assert_eq!(owners(&stored), want, "read from the stored counts");
+}
+
+#[tokio::test]
+async fn ownership_map_orders_equal_loads_by_name_on_sqlite() {
+    ownership_map_orders_equal_loads_by_name(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn ownership_map_orders_equal_loads_by_name_on_postgres() {
+    if postgres_configured() {
+        ownership_map_orders_equal_loads_by_name(spawn_app_on(Db::Postgres).await).await;
+    }
+}
+
 /// Every page of the ownership map of `cycle` as `b` reads it.
 async fn map_pages(b: &Browser, cycle: &str) -> Vec<Page> {
     let first = b.page(&format!("/ownership?cycle_id={cycle}")).await;

@@ -286,6 +286,13 @@ const CHECKS: &[Check] = &[
         sql: "SELECT CAST(COUNT(*) AS TEXT) FROM jobs",
         want: &["0"],
     },
+    Check {
+        version: 37,
+        what: "jobs and the evaluator's statuses are kept (now indexed by kind and by status)",
+        sql: "SELECT CAST((SELECT COUNT(*) FROM jobs) \
+              + (SELECT COUNT(*) FROM objective_signals) AS TEXT)",
+        want: &["0"],
+    },
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
