@@ -14,7 +14,7 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
-const MIGRATIONS: [Migration; 35] = [
+const MIGRATIONS: [Migration; 36] = [
     Migration {
         version: 1,
         name: "init",
@@ -226,6 +226,12 @@ const MIGRATIONS: [Migration; 35] = [
         name: "participation_totals",
         sqlite: include_str!("../migrations/sqlite/0035_participation_totals.sql"),
         postgres: include_str!("../migrations/postgres/0035_participation_totals.sql"),
+    },
+    Migration {
+        version: 37,
+        name: "objective_order_indexes",
+        sqlite: include_str!("../migrations/sqlite/0037_objective_order_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0037_objective_order_indexes.sql"),
     },
 ];
 
