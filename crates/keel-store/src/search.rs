@@ -165,25 +165,27 @@ fn branch(
     like: &str,
     fts: Option<&str>,
 ) -> String {
-    let visible = |w: &mut Where, col: &str| match reader {
+    // The reader's rule on each hit's objective row (aliased `o` in both branches), checked row
+    // by row: the `IN (…)` form judged every objective of the organisation in each branch.
+    let visible = |w: &mut Where| match reader {
         Reader::Everyone => String::new(),
-        Reader::Audience(a) => format!(" AND {}", visible_objective(w, a, col)),
+        Reader::Audience(a) => format!(" AND {}", visible_sql(w, a, "o")),
     };
     let indexed = |col: &str| fts.map_or_else(String::new, |f| index_filter(kind, col, f));
     let rank = kind.rank();
     match kind {
         SearchKind::Objective => format!(
-            "SELECT CAST({rank} AS BIGINT) AS rank, id, title, '' AS context FROM objectives \
-             WHERE deleted_at IS NULL AND lower(title) LIKE {like} ESCAPE '\\'{}{}",
-            indexed("id"),
-            visible(w, "id")
+            "SELECT CAST({rank} AS BIGINT) AS rank, o.id, o.title, '' AS context FROM objectives o \
+             WHERE o.deleted_at IS NULL AND lower(o.title) LIKE {like} ESCAPE '\\'{}{}",
+            indexed("o.id"),
+            visible(w)
         ),
         SearchKind::KeyResult => format!(
             "SELECT CAST({rank} AS BIGINT) AS rank, k.id, k.title, k.objective_id AS context FROM key_results k \
              JOIN objectives o ON o.id = k.objective_id AND o.deleted_at IS NULL \
              WHERE k.deleted_at IS NULL AND lower(k.title) LIKE {like} ESCAPE '\\'{}{}",
             indexed("k.id"),
-            visible(w, "k.objective_id")
+            visible(w)
         ),
         SearchKind::Person => format!(
             "SELECT CAST({rank} AS BIGINT) AS rank, id, name AS title, title AS context FROM people \

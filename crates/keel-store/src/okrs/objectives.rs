@@ -377,9 +377,8 @@ fn list_order(
                         order_key(order, "c").unwrap_or_default()
                     ),
                 };
-                w.add(format!(
-                    "({k} > {after} OR ({k} = {after} AND objectives.id > {p}))"
-                ));
+                // A row value: SQLite and PostgreSQL start an index walk there (title).
+                w.add(format!("({k}, objectives.id) > ({after}, {p})"));
             }
         }
     }
@@ -474,11 +473,29 @@ impl SqlStore {
                 let (k, i) = (w.arg(*key), w.arg(id.as_str()));
                 w.add(format!("(s.{column}, s.objective_id) > ({k}, {i})"));
             }
-            filter_sql(&mut w, filter, "o");
+            w.add(signal_of("s", "o"));
+            // An owner's or a team's objectives are few: the planner starts from them (as an id
+            // list) and sorts them. Otherwise `CROSS JOIN` keeps the signals' index outside: left
+            // to itself, SQLite read every objective of the cycle and sorted them.
+            let narrow = filter.owner_id.is_some() || filter.team_id.is_some();
+            filter_sql(
+                &mut w,
+                &ObjectiveFilter {
+                    owner_id: None,
+                    ..filter.clone()
+                },
+                "o",
+            );
+            if let Some(owner) = &filter.owner_id {
+                let p = w.arg(owner.as_str());
+                w.add(format!(
+                    "o.id IN (SELECT x.id FROM objectives x WHERE x.owner_id = {p})"
+                ));
+            }
             let sql = format!(
-                "SELECT {cols}, s.{column} AS sort_key FROM objective_signals s \
-                 JOIN objectives o ON {} {} ORDER BY s.{column}, s.objective_id LIMIT {}",
-                signal_of("s", "o"),
+                "SELECT {cols}, s.{column} AS sort_key FROM objective_signals s{}objectives o \
+                 {} ORDER BY s.{column}, s.objective_id LIMIT {}",
+                if narrow { ", " } else { " CROSS JOIN " },
                 w.sql(),
                 limit + 1
             );
