@@ -119,11 +119,13 @@ fn trigram_query(text: &str) -> Option<String> {
 
 /// The SQLite condition that keeps `col` (the id of a row of `kind`) to the rows the trigram
 /// index finds for the query bound as `fts`: a superset of those the `LIKE` matches (the index
-/// folds case at least as widely), which the `LIKE` then checks.
+/// folds case at least as widely), which the `LIKE` then checks. The index's hits are read
+/// first and each looked up in the key map by its rowid (`CROSS JOIN`): left to itself, SQLite
+/// read every key of the kind (426,000 key results at 100,000 people: 25 ms for no hit at all).
 fn index_filter(kind: SearchKind, col: &str, fts: &str) -> String {
     format!(
-        " AND {col} IN (SELECT s.ref_id FROM search_index_keys s WHERE s.kind = '{}' \
-         AND s.id IN (SELECT rowid FROM search_index WHERE search_index MATCH {fts}))",
+        " AND {col} IN (SELECT s.ref_id FROM search_index f CROSS JOIN search_index_keys s \
+         WHERE f.search_index MATCH {fts} AND s.id = f.rowid AND s.kind = '{}')",
         index_kind(kind)
     )
 }
