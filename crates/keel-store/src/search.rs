@@ -273,25 +273,25 @@ impl Search for SqlStore {
             let items = self.hits_in_one(query, &kinds, cursor, limit).await?;
             return Ok(paginate(items, limit, cursor_of));
         };
-        // SQLite: kind by kind (in the order of the list) until the page is full, each first
-        // from its window of rows by id, then from the index when the window did not fill it:
-        // at most two queries per kind, whatever the number of hits.
+        // SQLite: kind by kind (in the order of the list), each first from its window of rows
+        // by id, then from the index when the window did not fill the page. Two queries per
+        // kind whatever the hits: one that has nothing left to find is sent with `LIMIT 0`,
+        // which SQLite answers without reading a row.
         let mut items = Vec::new();
         for kind in kinds {
-            let need = limit + 1 - items.len();
-            if need == 0 {
-                break;
-            }
             let after = match &cursor {
                 Some((rank, _)) if *rank > kind.rank() => continue,
                 Some((rank, id)) if *rank == kind.rank() => Some(id.as_str()),
                 _ => None,
             };
+            let need = limit + 1 - items.len();
             let walked = self.hits_of(query, kind, None, after, need).await?;
+            let rest = if walked.len() == need { 0 } else { need };
+            let found = self.hits_of(query, kind, Some(&fts), after, rest).await?;
             if walked.len() == need {
                 items.extend(walked);
             } else {
-                items.extend(self.hits_of(query, kind, Some(&fts), after, need).await?);
+                items.extend(found);
             }
         }
         Ok(paginate(items, limit, cursor_of))
