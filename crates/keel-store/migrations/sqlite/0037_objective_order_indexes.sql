@@ -14,5 +14,6 @@ CREATE INDEX objective_signals_cycle_status_idx
     ON objective_signals (cycle_id, status_rank, objective_id);
 CREATE INDEX objective_signals_cycle_progress_idx
     ON objective_signals (cycle_id, progress_milli, objective_id);
--- Title: a cycle's objectives by title, then id.
+-- Title: a cycle's objectives by title, then id; and every cycle's (the API without a cycle).
 CREATE INDEX objectives_cycle_title_idx ON objectives (cycle_id, title, id);
+CREATE INDEX objectives_title_idx ON objectives (title, id);
