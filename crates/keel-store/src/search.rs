@@ -205,7 +205,9 @@ fn branch(
     let from = |table: &str, alias: &str| match narrow {
         Narrow::Window(after) => format!(
             "(SELECT * FROM {table}{} ORDER BY id LIMIT {WINDOW}) {alias}",
-            after.map(|a| format!(" WHERE id > {a}")).unwrap_or_default()
+            after
+                .map(|a| format!(" WHERE id > {a}"))
+                .unwrap_or_default()
         ),
         _ => format!("{table} {alias}"),
     };

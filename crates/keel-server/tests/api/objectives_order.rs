@@ -310,7 +310,11 @@ async fn a_moved_objective_waits_for_the_evaluation_of_its_new_cycle(w: &World) 
     assert_eq!(old.len(), 5, "{old:?}");
     let q = format!("cycle_id={next}&sort=status");
     let before = walk(app, &q, 1).await;
-    assert_eq!(ids(&before), vec![eta.clone(), beta.clone()], "not seen there yet");
+    assert_eq!(
+        ids(&before),
+        vec![eta.clone(), beta.clone()],
+        "not seen there yet"
+    );
     let rank = |o: &Value| status_rank(o["status"].as_str().unwrap());
     assert!(rank(&before[1]) < rank(&before[0]), "Beta is the worse");
     keel_server::jobs::evaluator::evaluate(app.store.as_ref(), chrono::Utc::now())

@@ -437,9 +437,9 @@ impl SqlStore {
     /// The list in a stored order (status or progress), in two parts each walked from an index
     /// and stopped at the page's end: the objectives the evaluator has seen in their cycle, from
     /// the signals of that cycle in order (`objective_signals_cycle_*_idx`, or the whole order's
-    /// index when no cycle is asked), then those it has not (`UNSEEN`), by id. One query, two
-    /// when a page reaches the second part; sorting every objective of the cycle by a looked-up
-    /// key took 0.15-0.2 s at 100,000 people.
+    /// index when no cycle is asked), then those it has not (`UNSEEN`), by id: two queries
+    /// (three for an older `i:` cursor, whose key is read first); sorting every objective of
+    /// the cycle by a looked-up key took 0.1-0.15 s at 100,000 people.
     async fn list_objectives_by_signal(
         &self,
         filter: &ObjectiveFilter,
@@ -457,13 +457,21 @@ impl SqlStore {
                     signal_key(column, "c")
                 );
                 let found = ex.fetch_all(&sql, args![id.as_str()]).await?;
-                let key = found.first().ok_or(StoreError::BadCursor)?.int("sort_key")?;
+                let key = found
+                    .first()
+                    .ok_or(StoreError::BadCursor)?
+                    .int("sort_key")?;
                 Some((key, id))
             }
         };
         let cols = SelectIn(&OBJECTIVE, "o");
-        let mut rows = vec![];
-        if start.as_ref().is_none_or(|(key, _)| *key < UNSEEN) {
+        // Both parts are always sent, the one with nothing to find with `LIMIT 0` (answered
+        // without reading a row): the same reads whatever the number of objectives seen.
+        let seen_limit = match &start {
+            Some((key, _)) if *key >= UNSEEN => 0,
+            _ => limit + 1,
+        };
+        let mut rows = {
             let mut w = Where::default();
             if let Some(c) = &filter.cycle_id {
                 let p = w.arg(c.as_str());
@@ -497,16 +505,16 @@ impl SqlStore {
                  {} ORDER BY s.{column}, s.objective_id LIMIT {}",
                 if narrow { ", " } else { " CROSS JOIN " },
                 w.sql(),
-                limit + 1
+                seen_limit
             );
-            rows = ex.fetch_all(&sql, w.args).await?;
-        }
-        let unseen_from = match &start {
-            Some((key, _)) if *key > UNSEEN => None,
-            Some((key, id)) if *key == UNSEEN => Some(Some(id.as_str())),
-            _ => Some(None),
+            ex.fetch_all(&sql, w.args).await?
         };
-        if let (true, Some(after)) = (rows.len() <= limit, unseen_from) {
+        let (after, unseen_limit) = match &start {
+            Some((key, _)) if *key > UNSEEN => (None, 0),
+            Some((key, id)) if *key == UNSEEN => (Some(id.as_str()), limit + 1),
+            _ => (None, limit + 1 - rows.len()),
+        };
+        {
             let mut w = Where::default();
             w.add(format!(
                 "NOT EXISTS (SELECT 1 FROM objective_signals s WHERE {})",
@@ -519,9 +527,8 @@ impl SqlStore {
             filter_sql(&mut w, filter, "o");
             let sql = format!(
                 "SELECT {cols}, CAST({UNSEEN} AS BIGINT) AS sort_key FROM objectives o {} \
-                 ORDER BY o.id LIMIT {}",
-                w.sql(),
-                limit + 1 - rows.len()
+                 ORDER BY o.id LIMIT {unseen_limit}",
+                w.sql()
             );
             rows.extend(ex.fetch_all(&sql, w.args).await?);
         }

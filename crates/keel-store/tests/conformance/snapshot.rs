@@ -492,10 +492,7 @@ async fn a_loaded_snapshot_is_searchable_and_keeps_the_index_triggers(s: DynStor
 /// More teams than a search reads by id before asking the index (2,000 on SQLite): a name held
 /// only by the team of the greatest id is found, and a name every team holds pages in id order,
 /// nothing repeated or skipped, with the same hits in one page or in pages of 450.
-async fn a_search_finds_past_the_first_rows_and_pages_through_many_hits(
-    s: DynStore,
-    _url: String,
-) {
+async fn a_search_finds_past_the_first_rows_and_pages_through_many_hits(s: DynStore, _url: String) {
     let mut org = small_org();
     let mut teams: Vec<Team> = (0..2_100).map(|i| team(&format!("Filler {i}"))).collect();
     teams.sort_by(|a, b| a.id.as_str().cmp(b.id.as_str()));
