@@ -701,22 +701,14 @@ async fn objectives_page_by_the_evaluators_stored_status_and_progress(s: DynStor
     let status = |i: usize| seen.get(i).map_or(unseen, |x| x.0);
     let progress = |i: usize| seen.get(i).map_or(unseen, |x| x.1);
     let five = [0, 1, 2, 3, 4];
-    assert_eq!(
-        walk(in_cycle(&b.cycle.id, ObjectiveOrder::Status)).await,
-        want(&five, &status)
-    );
-    assert_eq!(
-        walk(in_cycle(&b.cycle.id, ObjectiveOrder::Progress)).await,
-        want(&five, &progress)
-    );
-    assert_eq!(
-        walk(owners(ObjectiveOrder::Status)).await,
-        want(&five, &status)
-    );
-    assert_eq!(
-        walk(owners(ObjectiveOrder::Progress)).await,
-        want(&five, &progress)
-    );
+    let keys: [(ObjectiveOrder, &dyn Fn(usize) -> i64); 2] = [
+        (ObjectiveOrder::Status, &status),
+        (ObjectiveOrder::Progress, &progress),
+    ];
+    for (order, key) in keys {
+        assert_eq!(walk(in_cycle(&b.cycle.id, order)).await, want(&five, key));
+        assert_eq!(walk(owners(order)).await, want(&five, key));
+    }
 
     // The worst (rank 0) moves to another cycle: not seen there, gone from the first.
     let other = cycle(&format!("Q2 {}", uuid::Uuid::now_v7()));
