@@ -14,7 +14,7 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
-const MIGRATIONS: [Migration; 37] = [
+const MIGRATIONS: [Migration; 38] = [
     Migration {
         version: 1,
         name: "init",
@@ -238,6 +238,12 @@ const MIGRATIONS: [Migration; 37] = [
         name: "job_and_status_indexes",
         sqlite: include_str!("../migrations/sqlite/0037_job_and_status_indexes.sql"),
         postgres: include_str!("../migrations/postgres/0037_job_and_status_indexes.sql"),
+    },
+    Migration {
+        version: 38,
+        name: "objective_order_indexes",
+        sqlite: include_str!("../migrations/sqlite/0038_objective_order_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0038_objective_order_indexes.sql"),
     },
 ];
 

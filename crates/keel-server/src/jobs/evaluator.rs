@@ -364,13 +364,15 @@ async fn objective_signals(
                 status_rank: objectives_list::status_rank(oa.status),
                 progress_milli: objectives_list::progress_milli(progress),
                 evaluated_at: now,
+                cycle_id: o.cycle_id.clone(),
             }
         })
         .collect())
 }
 
 /// Stores the signals of `now` that differ from what was stored for the objectives of `ids`
-/// (an unchanged objective costs no write).
+/// (an unchanged objective costs no write; one moved to another cycle is written again, for
+/// the list orders a cycle's objectives by the signals of that cycle).
 async fn record_changed_objective_signals(
     store: &dyn Store,
     ids: &[ObjectiveId],
@@ -386,8 +388,8 @@ async fn record_changed_objective_signals(
         .into_iter()
         .filter(|s| {
             before.get(&s.objective_id).is_none_or(|b| {
-                (b.status, b.status_rank, b.progress_milli)
-                    != (s.status, s.status_rank, s.progress_milli)
+                (b.status, b.status_rank, b.progress_milli, &b.cycle_id)
+                    != (s.status, s.status_rank, s.progress_milli, &s.cycle_id)
             })
         })
         .collect();

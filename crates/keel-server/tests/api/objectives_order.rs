@@ -211,6 +211,7 @@ async fn every_order_pages_stably(w: World) {
     a_renamed_objective_does_not_send_paging_back(&w).await;
     the_page_offers_every_order(&w).await;
     the_status_order_is_the_evaluations(&w).await;
+    a_moved_objective_waits_for_the_evaluation_of_its_new_cycle(&w).await;
 }
 
 /// By status, the order is the last evaluation's: a check-in that makes Alpha (on track) off
@@ -284,6 +285,42 @@ async fn the_status_order_is_the_evaluations(w: &World) {
         )
         .await;
     }
+}
+
+/// An objective moved to another cycle leaves its old cycle's list at once and comes last in
+/// its new cycle's by status until the next evaluation, then takes its place there (the same
+/// status in a cycle of the same dates: the evaluation records it again for its new cycle).
+async fn a_moved_objective_waits_for_the_evaluation_of_its_new_cycle(w: &World) {
+    let app = &w.app;
+    let next = app.cycle("2027 Q1").await;
+    let eta = objective(app, &w.ann.1, &next, "Eta", Some((80.0, 9))).await;
+    keel_server::jobs::evaluator::evaluate(app.store.as_ref(), chrono::Utc::now())
+        .await
+        .unwrap();
+    let (beta, token) = w.ids[1].clone();
+    let r = app
+        .req_as(&token, Method::PATCH, &format!("/api/v1/objectives/{beta}"))
+        .json(&json!({"cycle_id": next}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let old = ids(&walk(app, &format!("cycle_id={}&sort=status", w.cycle), 2).await);
+    assert!(!old.contains(&beta), "{old:?}");
+    assert_eq!(old.len(), 5, "{old:?}");
+    let q = format!("cycle_id={next}&sort=status");
+    let before = walk(app, &q, 1).await;
+    assert_eq!(
+        ids(&before),
+        vec![eta.clone(), beta.clone()],
+        "not seen there yet"
+    );
+    let rank = |o: &Value| status_rank(o["status"].as_str().unwrap());
+    assert!(rank(&before[1]) < rank(&before[0]), "Beta is the worse");
+    keel_server::jobs::evaluator::evaluate(app.store.as_ref(), chrono::Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(ids(&walk(app, &q, 1).await), vec![beta, eta]);
 }
 
 /// By title, the cursor carries the title: renaming the last objective of a page to sort first

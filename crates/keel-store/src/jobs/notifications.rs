@@ -77,6 +77,7 @@ pub(crate) const OBJECTIVE_SIGNAL: Table = Table {
         "status_rank",
         "progress_milli",
         "evaluated_at",
+        "cycle_id",
     ],
     not_selected: &[],
     later: &[],
@@ -92,6 +93,9 @@ pub struct ObjectiveSignal {
     /// Its progress in thousandths (0–1000).
     pub progress_milli: i64,
     pub evaluated_at: Timestamp,
+    /// The cycle the objective was in when evaluated: the list orders a cycle's objectives by
+    /// the signals of that cycle, and one moved to another cycle since sorts as not seen.
+    pub cycle_id: CycleId,
 }
 
 fn objective_signal_from(r: &Row) -> StoreResult<ObjectiveSignal> {
@@ -101,6 +105,7 @@ fn objective_signal_from(r: &Row) -> StoreResult<ObjectiveSignal> {
         status_rank: r.int("status_rank")?,
         progress_milli: r.int("progress_milli")?,
         evaluated_at: to_ts("evaluated_at", r.int("evaluated_at")?)?,
+        cycle_id: CycleId::from_string(r.text("cycle_id")?),
     })
 }
 
@@ -690,16 +695,18 @@ impl Notifications for SqlStore {
         for s in signals {
             tx.execute(
                 "INSERT INTO objective_signals \
-                 (objective_id, status, status_rank, progress_milli, evaluated_at) \
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (objective_id) DO UPDATE SET \
+                 (objective_id, status, status_rank, progress_milli, evaluated_at, cycle_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (objective_id) DO UPDATE SET \
                  status = excluded.status, status_rank = excluded.status_rank, \
-                 progress_milli = excluded.progress_milli, evaluated_at = excluded.evaluated_at",
+                 progress_milli = excluded.progress_milli, evaluated_at = excluded.evaluated_at, \
+                 cycle_id = excluded.cycle_id",
                 args![
                     s.objective_id.as_str(),
                     s.status.stored(),
                     s.status_rank,
                     s.progress_milli,
-                    ts(&s.evaluated_at)
+                    ts(&s.evaluated_at),
+                    s.cycle_id.as_str()
                 ],
             )
             .await?;

@@ -3,7 +3,7 @@
 
 use crate::db::{args, map_err, Arg, Exec, Fields, Tx};
 use crate::ownership_requests::{insert_request, request_on};
-use crate::sql::table::{Select, Table};
+use crate::sql::table::{Select, SelectIn, Table};
 use crate::sql::*;
 use crate::*;
 use async_trait::async_trait;
@@ -302,8 +302,17 @@ fn order_key(order: ObjectiveOrder, table: &str) -> Option<String> {
         ObjectiveOrder::Owner => Some(format!(
             "(SELECT p.name FROM people p WHERE p.id = {table}.owner_id)"
         )),
-        ObjectiveOrder::Status => Some(signal_key("status_rank", table)),
-        ObjectiveOrder::Progress => Some(signal_key("progress_milli", table)),
+        ObjectiveOrder::Status | ObjectiveOrder::Progress => {
+            Some(signal_key(signal_column(order), table))
+        }
+    }
+}
+
+/// The `objective_signals` column a stored order sorts by (none for the others).
+fn signal_column(order: ObjectiveOrder) -> &'static str {
+    match order {
+        ObjectiveOrder::Progress => "progress_milli",
+        _ => "status_rank",
     }
 }
 
@@ -311,11 +320,18 @@ fn order_key(order: ObjectiveOrder, table: &str) -> Option<String> {
 /// last.
 const UNSEEN: i64 = 1_000_000_000;
 
+/// The condition that the signal `s` is the current word on the objective `o`: the evaluator's,
+/// for the cycle the objective is still in (one moved since sorts as not seen, until the next
+/// round evaluates it in its new cycle).
+fn signal_of(s: &str, o: &str) -> String {
+    format!("{s}.objective_id = {o}.id AND {s}.cycle_id = {o}.cycle_id")
+}
+
 /// An `objective_signals` column of the objectives of `table` as a sort key.
 fn signal_key(column: &str, table: &str) -> String {
     format!(
-        "COALESCE((SELECT s.{column} FROM objective_signals s \
-         WHERE s.objective_id = {table}.id), {UNSEEN})"
+        "COALESCE((SELECT s.{column} FROM objective_signals s WHERE {}), {UNSEEN})",
+        signal_of("s", table)
     )
 }
 
@@ -352,27 +368,180 @@ fn list_order(
     if let Some((id, carried)) = cursor {
         let p = w.arg(id);
         match &key {
-            None => w.add(format!("id > {p}")),
+            None => w.add(format!("objectives.id > {p}")),
             Some(k) => {
                 let after = match carried {
-                    Some(v) if order.numeric() => w.arg(v.parse::<i64>().unwrap_or_default()),
                     Some(v) => w.arg(v),
                     None => format!(
                         "(SELECT {} FROM objectives c WHERE c.id = {p})",
                         order_key(order, "c").unwrap_or_default()
                     ),
                 };
-                w.add(format!("({k} > {after} OR ({k} = {after} AND id > {p}))"));
+                // A row value: SQLite and PostgreSQL start an index walk there (title).
+                w.add(format!("({k}, objectives.id) > ({after}, {p})"));
             }
         }
     }
     match key {
-        None => "id".into(),
-        Some(k) => format!("{k}, id"),
+        None => "objectives.id".into(),
+        Some(k) => format!("{k}, objectives.id"),
     }
 }
 
+/// The filter's conditions on the objective row aliased `t`: not deleted, visible to its
+/// reader, and of its cycle, owner, team, kind and state.
+fn filter_sql(w: &mut Where, filter: &ObjectiveFilter, t: &str) {
+    w.add(format!("{t}.deleted_at IS NULL"));
+    if let Reader::Audience(a) = &filter.reader {
+        let v = visible_sql(w, a, t);
+        w.add(v);
+    }
+    if let Some(c) = &filter.cycle_id {
+        let p = w.arg(c.as_str());
+        w.add(format!("{t}.cycle_id = {p}"));
+    }
+    if let Some(o) = &filter.owner_id {
+        let p = w.arg(o.as_str());
+        w.add(format!("{t}.owner_id = {p}"));
+    }
+    if let Some(team) = &filter.team_id {
+        let p = w.arg(team.as_str());
+        w.add(format!(
+            "{t}.id IN (SELECT objective_id FROM objective_teams WHERE team_id = {p})"
+        ));
+    }
+    if let Some(k) = &filter.kind {
+        let p = w.arg(k.stored());
+        w.add(format!("{t}.kind = {p}"));
+    }
+    if let Some(st) = &filter.state {
+        let p = w.arg(st.stored());
+        w.add(format!("{t}.state = {p}"));
+    }
+}
+
+/// A page of objectives, its cursor carrying the last one's sort key when it has one.
+fn keyed_page(items: Vec<Objective>, more: bool, last_key: Option<String>) -> Page<Objective> {
+    let next_cursor = if more {
+        items.last().map(|o| match &last_key {
+            Some(k) => format!("k:{}:{k}", o.id),
+            None => format!("i:{}", o.id),
+        })
+    } else {
+        None
+    };
+    Page { items, next_cursor }
+}
+
 impl SqlStore {
+    /// The list in a stored order (status or progress), in two parts each walked from an index
+    /// and stopped at the page's end: the objectives the evaluator has seen in their cycle, from
+    /// the signals of that cycle in order (`objective_signals_cycle_*_idx`, or the whole order's
+    /// index when no cycle is asked), then those it has not (`UNSEEN`), by id: two queries
+    /// (three for an older `i:` cursor, whose key is read first); sorting every objective of
+    /// the cycle by a looked-up key took 0.1-0.15 s at 100,000 people.
+    async fn list_objectives_by_signal(
+        &self,
+        filter: &ObjectiveFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Objective>> {
+        let limit = clamp(page.limit);
+        let column = signal_column(filter.order);
+        let mut ex = self.ex();
+        let start: Option<(i64, String)> = match keyed_cursor(page, filter.order)? {
+            None => None,
+            Some((id, Some(key))) => Some((key.parse().map_err(|_| StoreError::BadCursor)?, id)),
+            Some((id, None)) => {
+                let sql = format!(
+                    "SELECT {} AS sort_key FROM objectives c WHERE c.id = $1",
+                    signal_key(column, "c")
+                );
+                let found = ex.fetch_all(&sql, args![id.as_str()]).await?;
+                let key = found
+                    .first()
+                    .ok_or(StoreError::BadCursor)?
+                    .int("sort_key")?;
+                Some((key, id))
+            }
+        };
+        let cols = SelectIn(&OBJECTIVE, "o");
+        // Both parts are always sent, the one with nothing to find with `LIMIT 0` (answered
+        // without reading a row): the same reads whatever the number of objectives seen.
+        let seen_limit = match &start {
+            Some((key, _)) if *key >= UNSEEN => 0,
+            _ => limit + 1,
+        };
+        let mut rows = {
+            let mut w = Where::default();
+            if let Some(c) = &filter.cycle_id {
+                let p = w.arg(c.as_str());
+                w.add(format!("s.cycle_id = {p}"));
+            }
+            if let Some((key, id)) = &start {
+                let (k, i) = (w.arg(*key), w.arg(id.as_str()));
+                w.add(format!("(s.{column}, s.objective_id) > ({k}, {i})"));
+            }
+            w.add(signal_of("s", "o"));
+            // An owner's or a team's objectives are few: the planner starts from them (as an id
+            // list) and sorts them. Otherwise `CROSS JOIN` keeps the signals' index outside: left
+            // to itself, SQLite read every objective of the cycle and sorted them.
+            let narrow = filter.owner_id.is_some() || filter.team_id.is_some();
+            filter_sql(
+                &mut w,
+                &ObjectiveFilter {
+                    owner_id: None,
+                    ..filter.clone()
+                },
+                "o",
+            );
+            if let Some(owner) = &filter.owner_id {
+                let p = w.arg(owner.as_str());
+                w.add(format!(
+                    "o.id IN (SELECT x.id FROM objectives x WHERE x.owner_id = {p})"
+                ));
+            }
+            let sql = format!(
+                "SELECT {cols}, s.{column} AS sort_key FROM objective_signals s{}objectives o \
+                 {} ORDER BY s.{column}, s.objective_id LIMIT {}",
+                if narrow { ", " } else { " CROSS JOIN " },
+                w.sql(),
+                seen_limit
+            );
+            ex.fetch_all(&sql, w.args).await?
+        };
+        let (after, unseen_limit) = match &start {
+            Some((key, _)) if *key > UNSEEN => (None, 0),
+            Some((key, id)) if *key == UNSEEN => (Some(id.as_str()), limit + 1),
+            _ => (None, limit + 1 - rows.len()),
+        };
+        {
+            let mut w = Where::default();
+            w.add(format!(
+                "NOT EXISTS (SELECT 1 FROM objective_signals s WHERE {})",
+                signal_of("s", "o")
+            ));
+            if let Some(id) = after {
+                let p = w.arg(id);
+                w.add(format!("o.id > {p}"));
+            }
+            filter_sql(&mut w, filter, "o");
+            let sql = format!(
+                "SELECT {cols}, CAST({UNSEEN} AS BIGINT) AS sort_key FROM objectives o {} \
+                 ORDER BY o.id LIMIT {unseen_limit}",
+                w.sql()
+            );
+            rows.extend(ex.fetch_all(&sql, w.args).await?);
+        }
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        let last_key = match rows.last() {
+            Some(r) if more => Some(r.int("sort_key")?.to_string()),
+            _ => None,
+        };
+        let items = fill_objectives(&mut ex, rows).await?;
+        Ok(keyed_page(items, more, last_key))
+    }
+
     pub(crate) async fn write_objective_junctions(
         tx: &mut Tx,
         o: &Objective,
@@ -696,35 +865,12 @@ impl Objectives for SqlStore {
         filter: &ObjectiveFilter,
         page: &PageRequest,
     ) -> StoreResult<Page<Objective>> {
+        if filter.order.numeric() {
+            return self.list_objectives_by_signal(filter, page).await;
+        }
         let limit = clamp(page.limit);
         let mut w = Where::default();
-        w.add("deleted_at IS NULL".into());
-        if let Reader::Audience(a) = &filter.reader {
-            let v = visible_sql(&mut w, a, "objectives");
-            w.add(v);
-        }
-        if let Some(c) = &filter.cycle_id {
-            let p = w.arg(c.as_str());
-            w.add(format!("cycle_id = {p}"));
-        }
-        if let Some(o) = &filter.owner_id {
-            let p = w.arg(o.as_str());
-            w.add(format!("owner_id = {p}"));
-        }
-        if let Some(t) = &filter.team_id {
-            let p = w.arg(t.as_str());
-            w.add(format!(
-                "id IN (SELECT objective_id FROM objective_teams WHERE team_id = {p})"
-            ));
-        }
-        if let Some(k) = &filter.kind {
-            let p = w.arg(k.stored());
-            w.add(format!("kind = {p}"));
-        }
-        if let Some(st) = &filter.state {
-            let p = w.arg(st.stored());
-            w.add(format!("state = {p}"));
-        }
+        filter_sql(&mut w, filter, "objectives");
         let order = list_order(&mut w, filter.order, keyed_cursor(page, filter.order)?);
         let key = order_key(filter.order, "objectives")
             .map(|k| format!(", {k} AS sort_key"))
@@ -739,22 +885,11 @@ impl Objectives for SqlStore {
         let more = rows.len() > limit;
         rows.truncate(limit);
         let last_key = match rows.last() {
-            Some(r) if more && filter.order.numeric() => {
-                r.opt_int("sort_key")?.map(|k| k.to_string())
-            }
             Some(r) if more && order_key(filter.order, "").is_some() => r.opt_text("sort_key")?,
             _ => None,
         };
         let items = fill_objectives(&mut ex, rows).await?;
-        let next_cursor = if more {
-            items.last().map(|o| match &last_key {
-                Some(k) => format!("k:{}:{k}", o.id),
-                None => format!("i:{}", o.id),
-            })
-        } else {
-            None
-        };
-        Ok(Page { items, next_cursor })
+        Ok(keyed_page(items, more, last_key))
     }
 
     async fn update_objective(

@@ -73,6 +73,24 @@ impl fmt::Display for SelectAs {
     }
 }
 
+/// A table's selected columns each qualified by a table alias, keeping their names (`o.id, …`),
+/// for joins whose other tables share a column name with it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SelectIn(pub(crate) &'static Table, pub(crate) &'static str);
+
+impl fmt::Display for SelectIn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self(table, alias) = *self;
+        for (i, c) in table.selected().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{alias}.{c}")?;
+        }
+        Ok(())
+    }
+}
+
 /// A one-row INSERT of every inserted column (`INSERT INTO t (a, b) VALUES ($1, $2)`), values in
 /// declared order.
 #[derive(Debug, Clone, Copy)]

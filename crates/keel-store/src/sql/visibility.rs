@@ -222,7 +222,7 @@ pub(crate) fn visible_objective(w: &mut Where, a: &Audience, col: &str) -> Strin
 }
 
 /// The same predicate as `visible_objective`, checked row by row (a correlated `EXISTS`): for
-/// the lists that hold a few rows (a level of the alignment tree, search hits), where the
+/// the lists that hold a few rows (a level of the alignment tree, a person's requests), where the
 /// `IN (…)` form would first judge every objective of the organisation.
 pub(crate) fn visible_objective_each(w: &mut Where, a: &Audience, col: &str) -> String {
     let v = visible_sql(w, a, "vo");

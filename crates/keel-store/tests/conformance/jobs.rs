@@ -635,8 +635,10 @@ async fn the_evaluators_memory_is_kept_per_key_result(s: DynStore, _url: String)
 
 /// The evaluator's word on objectives: recorded, replaced, read back by id; the objectives list
 /// pages by the stored status rank and progress (ties by id, the objectives it has not seen
-/// last), the cursor carrying the key so pages of two are the whole list; a cursor whose key is
-/// not a number is refused.
+/// last), in a cycle or across cycles, the cursor carrying the key so pages of two are the whole
+/// list; an objective moved to another cycle since it was evaluated sorts as not seen there
+/// (and leaves its old cycle's list) until it is evaluated again; a reader sees only what they
+/// may see; a cursor whose key is not a number is refused.
 async fn objectives_page_by_the_evaluators_stored_status_and_progress(s: DynStore, _url: String) {
     let b = basic(&s).await;
     let mut all = vec![b.objective.clone()];
@@ -648,30 +650,25 @@ async fn objectives_page_by_the_evaluators_stored_status_and_progress(s: DynStor
     let t = now();
     // (rank, progress) of the first four; the fifth is never seen.
     let seen = [(3, 500), (0, 900), (3, 100), (1, 100)];
-    let signal = |i: usize, (rank, milli): (i64, i64)| ObjectiveSignal {
-        objective_id: all[i].id.clone(),
+    let signal = |o: &Objective, (rank, milli): (i64, i64)| ObjectiveSignal {
+        objective_id: o.id.clone(),
         status: rhythm::Status::OnTrack,
         status_rank: rank,
         progress_milli: milli,
         evaluated_at: t,
+        cycle_id: o.cycle_id.clone(),
     };
-    let first: Vec<ObjectiveSignal> = (0..4).map(|i| signal(i, (7, 0))).collect();
+    let first: Vec<ObjectiveSignal> = (0..4).map(|i| signal(&all[i], (7, 0))).collect();
     s.record_objective_signals(&first).await.unwrap();
-    let now_: Vec<ObjectiveSignal> = (0..4).map(|i| signal(i, seen[i])).collect();
+    let now_: Vec<ObjectiveSignal> = (0..4).map(|i| signal(&all[i], seen[i])).collect();
     s.record_objective_signals(&now_).await.unwrap();
     let ids: Vec<ObjectiveId> = all.iter().map(|o| o.id.clone()).collect();
     let mut back = s.objective_signals(&ids).await.unwrap();
     back.sort_by(|a, b| a.objective_id.as_str().cmp(b.objective_id.as_str()));
     assert_eq!(back, now_, "replaced, and only the seen ones");
-    let walk = |order: ObjectiveOrder| {
+    let walk = |filter: ObjectiveFilter| {
         let s = s.clone();
-        let cycle = b.cycle.id.clone();
         async move {
-            let filter = ObjectiveFilter {
-                cycle_id: Some(cycle),
-                order,
-                ..ObjectiveFilter::new(Reader::Everyone)
-            };
             let mut got = vec![];
             let mut cursor = None;
             loop {
@@ -684,20 +681,104 @@ async fn objectives_page_by_the_evaluators_stored_status_and_progress(s: DynStor
             }
         }
     };
-    let want = |key: &dyn Fn(usize) -> i64| {
-        let mut v: Vec<usize> = (0..5).collect();
+    let in_cycle = |cycle: &CycleId, order: ObjectiveOrder| ObjectiveFilter {
+        cycle_id: Some(cycle.clone()),
+        order,
+        ..ObjectiveFilter::new(Reader::Everyone)
+    };
+    // Across cycles: the owner's objectives (the other tests' are not theirs).
+    let owners = |order: ObjectiveOrder| ObjectiveFilter {
+        owner_id: Some(b.owner.id.clone()),
+        order,
+        ..ObjectiveFilter::new(Reader::Everyone)
+    };
+    let unseen = i64::MAX;
+    let want = |of: &[usize], key: &dyn Fn(usize) -> i64| {
+        let mut v = of.to_vec();
         v.sort_by_key(|&i| (key(i), all[i].id.as_str().to_string()));
         v.into_iter().map(|i| all[i].id.clone()).collect::<Vec<_>>()
     };
-    let unseen = i64::MAX;
+    let status = |i: usize| seen.get(i).map_or(unseen, |x| x.0);
+    let progress = |i: usize| seen.get(i).map_or(unseen, |x| x.1);
+    let five = [0, 1, 2, 3, 4];
+    let keys: [(ObjectiveOrder, &dyn Fn(usize) -> i64); 2] = [
+        (ObjectiveOrder::Status, &status),
+        (ObjectiveOrder::Progress, &progress),
+    ];
+    for (order, key) in keys {
+        assert_eq!(walk(in_cycle(&b.cycle.id, order)).await, want(&five, key));
+        assert_eq!(walk(owners(order)).await, want(&five, key));
+    }
+
+    // The worst (rank 0) moves to another cycle: not seen there, gone from the first.
+    let other = cycle(&format!("Q2 {}", uuid::Uuid::now_v7()));
+    s.insert_cycle(&ctx(), &other).await.unwrap();
+    let moved = Objective {
+        cycle_id: other.id.clone(),
+        ..all[1].clone()
+    };
+    let moved = s.update_objective(&ctx(), &all[1], &moved).await.unwrap();
+    let status_after_move = |i: usize| if i == 1 { unseen } else { status(i) };
     assert_eq!(
-        walk(ObjectiveOrder::Status).await,
-        want(&|i| seen.get(i).map_or(unseen, |x| x.0))
+        walk(in_cycle(&b.cycle.id, ObjectiveOrder::Status)).await,
+        want(&[0, 2, 3, 4], &status)
     );
     assert_eq!(
-        walk(ObjectiveOrder::Progress).await,
-        want(&|i| seen.get(i).map_or(unseen, |x| x.1))
+        walk(in_cycle(&other.id, ObjectiveOrder::Status)).await,
+        vec![all[1].id.clone()]
     );
+    assert_eq!(
+        walk(owners(ObjectiveOrder::Status)).await,
+        want(&five, &status_after_move),
+        "across cycles too, its old cycle's status no longer counts"
+    );
+    // Evaluated in its new cycle: first again.
+    s.record_objective_signals(&[signal(&moved, seen[1])])
+        .await
+        .unwrap();
+    assert_eq!(
+        walk(owners(ObjectiveOrder::Status)).await,
+        want(&five, &status)
+    );
+    assert_eq!(
+        walk(in_cycle(&other.id, ObjectiveOrder::Progress)).await,
+        vec![all[1].id.clone()]
+    );
+
+    // A reader outside a private objective's circle does not find it in either part.
+    let stranger = person("Eve", &format!("eve-{}@example.com", uuid::Uuid::now_v7()));
+    s.insert_person(&ctx(), &stranger).await.unwrap();
+    for i in [2, 4] {
+        let private = Objective {
+            visibility: Visibility::Private,
+            ..all[i].clone()
+        };
+        s.update_objective(&ctx(), &all[i], &private).await.unwrap();
+    }
+    let as_stranger = |order: ObjectiveOrder| ObjectiveFilter {
+        reader: Reader::Audience(Audience {
+            person_id: stranger.id.clone(),
+            teams: TeamScope::Reach,
+        }),
+        ..in_cycle(&b.cycle.id, order)
+    };
+    assert_eq!(
+        walk(as_stranger(ObjectiveOrder::Status)).await,
+        want(&[0, 3], &status)
+    );
+    assert_eq!(
+        walk(ObjectiveFilter {
+            reader: Reader::Audience(Audience {
+                person_id: b.owner.id.clone(),
+                teams: TeamScope::Reach,
+            }),
+            ..in_cycle(&b.cycle.id, ObjectiveOrder::Status)
+        })
+        .await,
+        want(&[0, 2, 3, 4], &status),
+        "the owner sees their private objectives"
+    );
+
     let bad = s
         .list_objectives(
             &ObjectiveFilter {

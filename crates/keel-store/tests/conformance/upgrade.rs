@@ -293,6 +293,15 @@ const CHECKS: &[Check] = &[
               + (SELECT COUNT(*) FROM objective_signals) AS TEXT)",
         want: &["0"],
     },
+    Check {
+        version: 38,
+        what: "every stored objective signal names its objective's cycle (none stored yet); \
+               the objectives keep their cycles and titles (now indexed by both)",
+        sql: "SELECT CAST((SELECT COUNT(*) FROM objective_signals s JOIN objectives o \
+              ON o.id = s.objective_id WHERE s.cycle_id <> o.cycle_id) AS TEXT) \
+              UNION ALL SELECT CAST(COUNT(DISTINCT cycle_id || ':' || title) AS TEXT) FROM objectives",
+        want: &["0", "5"],
+    },
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
