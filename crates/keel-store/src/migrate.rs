@@ -227,6 +227,12 @@ const MIGRATIONS: [Migration; 35] = [
         sqlite: include_str!("../migrations/sqlite/0035_participation_totals.sql"),
         postgres: include_str!("../migrations/postgres/0035_participation_totals.sql"),
     },
+    Migration {
+        version: 36,
+        name: "calibration_sums",
+        sqlite: include_str!("../migrations/sqlite/0036_calibration_sums.sql"),
+        postgres: include_str!("../migrations/postgres/0036_calibration_sums.sql"),
+    },
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

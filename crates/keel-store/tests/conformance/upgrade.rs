@@ -281,6 +281,13 @@ const CHECKS: &[Check] = &[
               + (SELECT COUNT(*) FROM figure_rounds WHERE kind = 'participation') AS TEXT)",
         want: &["0"],
     },
+    Check {
+        version: 36,
+        what: "no calibration is stored yet, nor any round: the next round counts the closed cycles",
+        sql: "SELECT CAST((SELECT COUNT(*) FROM calibration_sums) \
+              + (SELECT COUNT(*) FROM calibration_rounds) AS TEXT)",
+        want: &["0"],
+    },
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
