@@ -130,8 +130,8 @@ pub use cfrs::Cfrs;
 pub use check_ins::CheckIns;
 pub use company_tree::{CompanyTree, TreeFigures, TreeObjectives, TreePlace, TreeScope};
 pub use compliance_figures::{
-    ComplianceCount, ComplianceFigures, ComplianceKind, ComplianceRound, StoredComplianceLine,
-    WeekCount,
+    ComplianceCount, ComplianceFigures, ComplianceKind, ComplianceOrder, ComplianceRound,
+    ComplianceTeams, StoredComplianceLine, WeekCount,
 };
 pub use cycles::Cycles;
 pub use dashboard::{

@@ -229,9 +229,9 @@ const MIGRATIONS: [Migration; 35] = [
     },
     Migration {
         version: 36,
-        name: "calibration_sums",
-        sqlite: include_str!("../migrations/sqlite/0036_calibration_sums.sql"),
-        postgres: include_str!("../migrations/postgres/0036_calibration_sums.sql"),
+        name: "stored_report_sums",
+        sqlite: include_str!("../migrations/sqlite/0036_stored_report_sums.sql"),
+        postgres: include_str!("../migrations/postgres/0036_stored_report_sums.sql"),
     },
 ];
 

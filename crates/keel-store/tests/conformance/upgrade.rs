@@ -283,9 +283,11 @@ const CHECKS: &[Check] = &[
     },
     Check {
         version: 36,
-        what: "no calibration is stored yet, nor any round: the next round counts the closed cycles",
+        what: "no calibration or check-in compliance is stored yet, nor any round: the next round counts them",
         sql: "SELECT CAST((SELECT COUNT(*) FROM calibration_sums) \
-              + (SELECT COUNT(*) FROM calibration_rounds) AS TEXT)",
+              + (SELECT COUNT(*) FROM calibration_rounds) \
+              + (SELECT COUNT(*) FROM compliance_counts) \
+              + (SELECT COUNT(*) FROM compliance_rounds) AS TEXT)",
         want: &["0"],
     },
 ];

@@ -139,8 +139,32 @@ impl ComplianceTally {
         Ok(())
     }
 
-    /// Stores every cycle's counts (a cycle with nothing due gets its round all the same).
-    pub(super) async fn store(self, store: &dyn Store) -> ApiResult<()> {
+    /// Stores every cycle's counts (a cycle with nothing due gets its round all the same),
+    /// with each team's subtree: the sum of the lines of the team and every team below it.
+    pub(super) async fn store(mut self, store: &dyn Store) -> ApiResult<()> {
+        let mut subtrees: HashMap<(CycleId, ComplianceKind, Visibility, TeamId), Vec<WeekCount>> =
+            HashMap::new();
+        for ((cycle, kind, visibility, team), weeks) in &self.counts {
+            if *kind != ComplianceKind::Team {
+                continue;
+            }
+            for above in self.above.get(team).into_iter().flatten() {
+                let key = (
+                    cycle.clone(),
+                    ComplianceKind::Subtree,
+                    *visibility,
+                    above.clone(),
+                );
+                let sum = subtrees
+                    .entry(key)
+                    .or_insert_with(|| vec![(0, 0); weeks.len()]);
+                for (s, (due, done)) in sum.iter_mut().zip(weeks) {
+                    s.0 += due;
+                    s.1 += done;
+                }
+            }
+        }
+        self.counts.extend(subtrees);
         let mut by_cycle: HashMap<CycleId, Vec<ComplianceCount>> = HashMap::new();
         for ((cycle, kind, visibility, team), weeks) in self.counts {
             let department_id = self
