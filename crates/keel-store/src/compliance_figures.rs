@@ -574,10 +574,9 @@ impl ComplianceFigures for SqlStore {
                  AND p.parent_id IN (SELECT id FROM led))"
                     .into(),
             ),
-            (None, None) => conds.push(
-                "EXISTS (SELECT 1 FROM teams p WHERE p.id = c.team_id AND p.parent_id IS NULL)"
-                    .into(),
-            ),
+            (None, None) => {
+                conds.push("c.team_id IN (SELECT id FROM teams WHERE parent_id IS NULL)".into())
+            }
         }
         let sql = format!(
             "{}SELECT c.weeks FROM compliance_counts c WHERE {}",
