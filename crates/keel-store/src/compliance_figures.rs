@@ -504,7 +504,7 @@ impl ComplianceFigures for SqlStore {
             let mut cond = vec![format!("c.cycle_id = {c} AND c.kind = 'team'"), vis];
             cond.extend(conds);
             parts.push(format!(
-                "SELECT c.team_id, c.department_id FROM compliance_counts c WHERE {}",
+                "SELECT DISTINCT c.team_id, c.department_id FROM compliance_counts c WHERE {}",
                 cond.join(" AND ")
             ));
         }
@@ -515,7 +515,8 @@ impl ComplianceFigures for SqlStore {
         if parts.is_empty() {
             return Ok(ComplianceOrder::default());
         }
-        // `UNION`: a team with stored lines of several visibilities (and live ones) once.
+        // `DISTINCT`, `UNION`: a team with stored lines of several visibilities (and live
+        // ones) once.
         // Named as `read::compliance` shows them: the department's name ('' when gone).
         ctes.push(format!(
             "lt(team_id, department_id) AS ({})",

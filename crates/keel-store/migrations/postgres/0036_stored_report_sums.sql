@@ -39,3 +39,6 @@ DELETE FROM compliance_counts;
 DELETE FROM compliance_rounds;
 ALTER TABLE compliance_counts DROP CONSTRAINT compliance_counts_kind;
 ALTER TABLE compliance_counts ADD CONSTRAINT compliance_counts_kind CHECK (kind IN ('team', 'branch', 'subtree'));
+-- The report's teams for a reader, read from the index alone (which teams have a line, in
+-- which department) to order a page of them: not the rows with their weeks.
+CREATE INDEX compliance_counts_teams_idx ON compliance_counts (cycle_id, kind, visibility, team_id, department_id);
