@@ -129,10 +129,8 @@ async fn tally_query(
     cycle: &Cycle,
     by: CalibrationBy,
 ) -> ApiResult<CalibrationQuery> {
-    let (settings, counted_at) = tokio::try_join!(
-        store.settings(),
-        store.calibration_counted_at(&cycle.id)
-    )?;
+    let (settings, counted_at) =
+        tokio::try_join!(store.settings(), store.calibration_counted_at(&cycle.id))?;
     Ok(CalibrationQuery {
         reader: keel_store::Reader::of(
             crate::services::visibility::Viewer::of(&caller.person).audience(),

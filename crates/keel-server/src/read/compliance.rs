@@ -462,7 +462,11 @@ async fn stored_page(
                 due: 0,
                 done: 0,
             });
-        for (f, w) in line.weeks.iter_mut().zip(shown_weeks(round, &r.weeks, weeks)) {
+        for (f, w) in line
+            .weeks
+            .iter_mut()
+            .zip(shown_weeks(round, &r.weeks, weeks))
+        {
             f.due += w.due;
             f.done += w.done;
         }

@@ -1237,7 +1237,10 @@ async fn calibration_reads_the_evaluators_sums(w: World) {
     )
     .await;
     let r = app
-        .post(&format!("/api/v1/key-results/{kr}/score"), json!({"score": 1.0}))
+        .post(
+            &format!("/api/v1/key-results/{kr}/score"),
+            json!({"score": 1.0}),
+        )
         .await;
     assert!(r.status().is_success(), "scored");
     let close = format!("/api/v1/cycles/{}/close", w.cycle);
@@ -1258,7 +1261,11 @@ async fn calibration_reads_the_evaluators_sums(w: World) {
     let sales_of = |lines: &BTreeMap<String, String>| lines[&w.sales].clone();
     let live = read().await;
     assert!(live.iter().all(|(_, at)| at.is_null()), "tallied live");
-    assert!(sales_of(&live[2].0).contains("\"Sales\" 1 "), "HR: {:?}", live[2]);
+    assert!(
+        sales_of(&live[2].0).contains("\"Sales\" 1 "),
+        "HR: {:?}",
+        live[2]
+    );
     assert!(
         sales_of(&live[4].0).contains("\"Sales\" 2 "),
         "Lea, her private key result too: {:?}",
