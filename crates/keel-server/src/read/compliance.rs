@@ -408,7 +408,8 @@ fn shown_weeks(
 
 /// The lines of a counted cycle `cut` asks for, from the evaluator's lines of `round` for the
 /// visibilities the scope's reader sees wholesale, within `teams`, and the `live` lines (the
-/// reader's narrower OKRs, counted now), with the totals over every line: three queries.
+/// reader's narrower OKRs, counted now), with the totals over every line: three queries (a page
+/// reads its teams' lines alone).
 #[allow(clippy::too_many_arguments)]
 async fn stored_page(
     store: &dyn Store,
@@ -432,9 +433,20 @@ async fn stored_page(
     if skip > order.total {
         return Err(bad_cursor());
     }
-    let rows = store
-        .compliance_lines_of(&round.cycle_id, visibilities, &order.team_ids)
-        .await?;
+    // A page's teams by id; every line (the CSV) by the one condition (the lines of teams out
+    // of reach are not in the order, so not read out).
+    let rows = match limit {
+        Some(_) => {
+            store
+                .compliance_lines_of(&round.cycle_id, visibilities, &order.team_ids)
+                .await?
+        }
+        None => {
+            store
+                .compliance_lines(&round.cycle_id, visibilities, teams.under)
+                .await?
+        }
+    };
     // The totals: the stored sums and the live lines'.
     let mut sums = shown_weeks(round, &subtrees, weeks);
     for l in &live {
