@@ -9,6 +9,11 @@
 //! anyway) and stores one row per team; a reader adds the rows of the visibilities they see
 //! wholesale (`stored_visibilities`) and counts the non-public OKRs they are in live, as the
 //! dashboards do. A key result belongs to one objective of one visibility, so the parts add up.
+//!
+//! At 100,000 people (about 15,000 teams) reading every team's row on each request was itself
+//! the report's cost, so a report reads a page: the teams in its order from an index
+//! (`compliance_order`), their rows (`compliance_lines_of`), and its totals from each team's
+//! stored subtree (`ComplianceKind::Subtree`, migration 36) of the highest teams in reach.
 
 use crate::db::{Arg, Row};
 use crate::sql::table::{Insert, Table};

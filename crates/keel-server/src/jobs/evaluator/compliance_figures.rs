@@ -7,7 +7,9 @@
 //! Why here, batch by batch: the rule (`Assessor::week_check_ins`, the report's own) needs each
 //! key result's check-ins, which the evaluator's batch has just read; the tally keeps only the
 //! counts (a few numbers per team, week and visibility), never a key result's history, so the
-//! round's memory does not grow with the organisation's check-ins.
+//! round's memory does not grow with the organisation's check-ins. Each team's subtree (its
+//! line and those of every team below it, added up) is stored too, so the report's totals over a
+//! branch or the organisation are a few rows, not the sum of every team's line on each request.
 
 use crate::error::ApiResult;
 use crate::read::compliance::{cycle_weeks, MAX_WEEKS};
