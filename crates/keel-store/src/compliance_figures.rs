@@ -9,6 +9,11 @@
 //! anyway) and stores one row per team; a reader adds the rows of the visibilities they see
 //! wholesale (`stored_visibilities`) and counts the non-public OKRs they are in live, as the
 //! dashboards do. A key result belongs to one objective of one visibility, so the parts add up.
+//!
+//! At 100,000 people (about 15,000 teams) reading every team's row on each request was itself
+//! the report's cost, so a report reads a page: the teams in its order from an index
+//! (`compliance_order`), their rows (`compliance_lines_of`), and its totals from each team's
+//! stored subtree (`ComplianceKind::Subtree`, migration 39) of the highest teams in reach.
 
 use crate::db::{Arg, Row};
 use crate::sql::table::{Insert, Table};
@@ -47,6 +52,9 @@ pub enum ComplianceKind {
     Team,
     /// The team and every team below it, each key result once (the team dashboard).
     Branch,
+    /// The sum of the `Team` lines of the team and every team below it (the report's totals
+    /// over a branch: a key result shared with two teams counts in each).
+    Subtree,
 }
 
 impl ComplianceKind {
@@ -54,6 +62,7 @@ impl ComplianceKind {
         match self {
             ComplianceKind::Team => "team",
             ComplianceKind::Branch => "branch",
+            ComplianceKind::Subtree => "subtree",
         }
     }
 }
@@ -101,6 +110,23 @@ pub struct StoredComplianceLine {
     pub weeks: Vec<WeekCount>,
 }
 
+/// Whose lines a report reads: every team's, or only those of a branch or of the teams a
+/// person leads (and those below them).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ComplianceTeams<'a> {
+    /// Only the teams of this team's branch.
+    pub under: Option<&'a TeamId>,
+    /// Only the teams this person leads and those below them.
+    pub led_by: Option<&'a PersonId>,
+}
+
+/// A page of the report's teams in its order, with how many there are in all.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ComplianceOrder {
+    pub team_ids: Vec<TeamId>,
+    pub total: u64,
+}
+
 /// The stored check-in compliance.
 #[async_trait]
 pub trait ComplianceFigures: Send + Sync {
@@ -124,6 +150,39 @@ pub trait ComplianceFigures: Send + Sync {
         visibilities: &[Visibility],
         under: Option<&TeamId>,
     ) -> StoreResult<Vec<StoredComplianceLine>>;
+
+    /// The stored lines of the teams `only` in `cycle` for the `visibilities` given (a page's
+    /// lines), named. One query.
+    async fn compliance_lines_of(
+        &self,
+        cycle: &CycleId,
+        visibilities: &[Visibility],
+        only: &[TeamId],
+    ) -> StoreResult<Vec<StoredComplianceLine>>;
+
+    /// The report's teams in its order: those with a stored line in `cycle` for the
+    /// `visibilities` given among `teams`, and the `extra` teams (lines counted live, each
+    /// with its department), by department name, the department's own line first, then by
+    /// name; `limit` of them (all when `None`) from `offset`, with how many there are. One
+    /// query.
+    async fn compliance_order(
+        &self,
+        cycle: &CycleId,
+        visibilities: &[Visibility],
+        teams: ComplianceTeams<'_>,
+        extra: &[(TeamId, TeamId)],
+        offset: u64,
+        limit: Option<u32>,
+    ) -> StoreResult<ComplianceOrder>;
+
+    /// The sums of the stored lines of `teams` in `cycle` for the `visibilities` given, week
+    /// by week: the stored subtree sums of the highest of those teams. One query.
+    async fn compliance_subtrees(
+        &self,
+        cycle: &CycleId,
+        visibilities: &[Visibility],
+        teams: ComplianceTeams<'_>,
+    ) -> StoreResult<Vec<WeekCount>>;
 
     /// The stored weeks of `team`'s branch (`ComplianceKind::Branch`) in `cycle` for the
     /// objectives of the `visibilities` given, added up. One query.
@@ -169,6 +228,39 @@ impl ComplianceFigures for dyn Store {
             .compliance_branch(cycle, team, visibilities)
             .await
     }
+    async fn compliance_lines_of(
+        &self,
+        cycle: &CycleId,
+        visibilities: &[Visibility],
+        only: &[TeamId],
+    ) -> StoreResult<Vec<StoredComplianceLine>> {
+        self.as_compliance_figures()
+            .compliance_lines_of(cycle, visibilities, only)
+            .await
+    }
+    async fn compliance_order(
+        &self,
+        cycle: &CycleId,
+        visibilities: &[Visibility],
+        teams: ComplianceTeams<'_>,
+        extra: &[(TeamId, TeamId)],
+        offset: u64,
+        limit: Option<u32>,
+    ) -> StoreResult<ComplianceOrder> {
+        self.as_compliance_figures()
+            .compliance_order(cycle, visibilities, teams, extra, offset, limit)
+            .await
+    }
+    async fn compliance_subtrees(
+        &self,
+        cycle: &CycleId,
+        visibilities: &[Visibility],
+        teams: ComplianceTeams<'_>,
+    ) -> StoreResult<Vec<WeekCount>> {
+        self.as_compliance_figures()
+            .compliance_subtrees(cycle, visibilities, teams)
+            .await
+    }
 }
 
 /// Weeks as stored: `due:done`, comma-separated.
@@ -195,6 +287,48 @@ fn parse_weeks(col: &str, s: &str) -> StoreResult<Vec<WeekCount>> {
 fn visibility_in(w: &mut Where, visibilities: &[Visibility]) -> String {
     let vis: Vec<String> = visibilities.iter().map(|v| w.arg(v.stored())).collect();
     format!("c.visibility IN ({})", vis.join(", "))
+}
+
+/// Adds each week of `weeks` to `sum`.
+fn add_weeks(sum: &mut Vec<WeekCount>, weeks: Vec<WeekCount>) {
+    if sum.len() < weeks.len() {
+        sum.resize(weeks.len(), (0, 0));
+    }
+    for (s, (due, done)) in sum.iter_mut().zip(weeks) {
+        s.0 += due;
+        s.1 += done;
+    }
+}
+
+/// The common table expressions (none, `below`, `led`) and the conditions on `c.team_id`
+/// keeping the lines of `teams`.
+fn teams_in(w: &mut Where, teams: ComplianceTeams) -> (Vec<String>, Vec<String>) {
+    let mut ctes = vec![];
+    let mut conds = vec![];
+    if let Some(t) = teams.under {
+        let t = w.arg(t.as_str());
+        ctes.push(format!(
+            "below(id) AS (SELECT id FROM teams WHERE id = {t} \
+             UNION SELECT tt.id FROM teams tt JOIN below ON tt.parent_id = below.id)"
+        ));
+        conds.push("c.team_id IN (SELECT id FROM below)".to_string());
+    }
+    if let Some(p) = teams.led_by {
+        let me = w.arg(p.as_str());
+        let led = led_teams(&me).replacen("WITH RECURSIVE ", "", 1);
+        ctes.push(led.trim().to_string());
+        conds.push("c.team_id IN (SELECT id FROM led)".to_string());
+    }
+    (ctes, conds)
+}
+
+/// `WITH RECURSIVE` and the common table expressions, or nothing.
+fn with(ctes: &[String]) -> String {
+    if ctes.is_empty() {
+        String::new()
+    } else {
+        format!("WITH RECURSIVE {} ", ctes.join(", "))
+    }
 }
 
 #[async_trait]
@@ -322,14 +456,142 @@ impl ComplianceFigures for SqlStore {
         let sql = format!("SELECT c.weeks FROM compliance_counts c {}", w.sql());
         let mut sum: Vec<WeekCount> = vec![];
         for r in self.db.fetch_all(&sql, w.args).await? {
-            let weeks = parse_weeks("weeks", &r.text("weeks")?)?;
-            if sum.len() < weeks.len() {
-                sum.resize(weeks.len(), (0, 0));
+            add_weeks(&mut sum, parse_weeks("weeks", &r.text("weeks")?)?);
+        }
+        Ok(sum)
+    }
+
+    async fn compliance_lines_of(
+        &self,
+        cycle: &CycleId,
+        visibilities: &[Visibility],
+        only: &[TeamId],
+    ) -> StoreResult<Vec<StoredComplianceLine>> {
+        if visibilities.is_empty() || only.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut w = Where::default();
+        let c = w.arg(cycle.as_str());
+        w.add(format!("c.cycle_id = {c} AND c.kind = 'team'"));
+        let vis = visibility_in(&mut w, visibilities);
+        w.add(vis);
+        let ids: Vec<String> = only.iter().map(|t| w.arg(t.as_str())).collect();
+        w.add(format!("c.team_id IN ({})", ids.join(", ")));
+        let sql = format!(
+            "SELECT c.team_id, t.name, c.department_id, COALESCE(d.name, '') AS department, \
+             c.visibility, c.weeks FROM compliance_counts c JOIN teams t ON t.id = c.team_id \
+             LEFT JOIN teams d ON d.id = c.department_id {}",
+            w.sql()
+        );
+        self.db
+            .fetch_all(&sql, w.args)
+            .await?
+            .iter()
+            .map(line_from)
+            .collect()
+    }
+
+    async fn compliance_order(
+        &self,
+        cycle: &CycleId,
+        visibilities: &[Visibility],
+        teams: ComplianceTeams<'_>,
+        extra: &[(TeamId, TeamId)],
+        offset: u64,
+        limit: Option<u32>,
+    ) -> StoreResult<ComplianceOrder> {
+        let mut w = Where::default();
+        let (mut ctes, conds) = teams_in(&mut w, teams);
+        let mut parts = vec![];
+        if !visibilities.is_empty() {
+            let c = w.arg(cycle.as_str());
+            let vis = visibility_in(&mut w, visibilities);
+            let mut cond = vec![format!("c.cycle_id = {c} AND c.kind = 'team'"), vis];
+            cond.extend(conds);
+            parts.push(format!(
+                "SELECT DISTINCT c.team_id, c.department_id FROM compliance_counts c WHERE {}",
+                cond.join(" AND ")
+            ));
+        }
+        for (team, department) in extra {
+            let (t, d) = (w.arg(team.as_str()), w.arg(department.as_str()));
+            parts.push(format!("SELECT CAST({t} AS TEXT), CAST({d} AS TEXT)"));
+        }
+        if parts.is_empty() {
+            return Ok(ComplianceOrder::default());
+        }
+        // `DISTINCT`, `UNION`: a team with stored lines of several visibilities (and live
+        // ones) once.
+        // Named as `read::compliance` shows them: the department's name ('' when gone).
+        ctes.push(format!(
+            "lt(team_id, department_id) AS ({})",
+            parts.join(" UNION ")
+        ));
+        let mut sql = format!(
+            "{}SELECT lt.team_id, COUNT(*) OVER () AS total \
+             FROM lt JOIN teams t ON t.id = lt.team_id \
+             LEFT JOIN teams d ON d.id = lt.department_id \
+             ORDER BY LOWER(COALESCE(d.name, '')), lt.department_id, \
+             CASE WHEN lt.team_id = lt.department_id THEN 0 ELSE 1 END, LOWER(t.name), lt.team_id",
+            with(&ctes)
+        );
+        if let Some(limit) = limit {
+            sql.push_str(&format!(" LIMIT {limit} OFFSET {offset}"));
+        }
+        let mut out = ComplianceOrder::default();
+        for r in self.db.fetch_all(&sql, w.args).await? {
+            out.total = r.int("total")?.max(0) as u64;
+            out.team_ids.push(TeamId::from_string(r.text("team_id")?));
+        }
+        if out.team_ids.is_empty() && offset > 0 {
+            // Past the last line: the count alone.
+            let mut whole = self
+                .compliance_order(cycle, visibilities, teams, extra, 0, Some(1))
+                .await?;
+            whole.team_ids.clear();
+            return Ok(whole);
+        }
+        Ok(out)
+    }
+
+    async fn compliance_subtrees(
+        &self,
+        cycle: &CycleId,
+        visibilities: &[Visibility],
+        teams: ComplianceTeams<'_>,
+    ) -> StoreResult<Vec<WeekCount>> {
+        if visibilities.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut w = Where::default();
+        let (ctes, mut conds) = teams_in(&mut w, teams);
+        let c = w.arg(cycle.as_str());
+        conds.push(format!("c.cycle_id = {c} AND c.kind = 'subtree'"));
+        conds.push(visibility_in(&mut w, visibilities));
+        // The highest of the teams: the one asked for, else those whose parent is not among
+        // them (with no limit, the teams with no parent).
+        match (teams.under, teams.led_by) {
+            (Some(t), _) => {
+                let t = w.arg(t.as_str());
+                conds.push(format!("c.team_id = {t}"));
             }
-            for (s, (due, done)) in sum.iter_mut().zip(weeks) {
-                s.0 += due;
-                s.1 += done;
+            (None, Some(_)) => conds.push(
+                "NOT EXISTS (SELECT 1 FROM teams p WHERE p.id = c.team_id \
+                 AND p.parent_id IN (SELECT id FROM led))"
+                    .into(),
+            ),
+            (None, None) => {
+                conds.push("c.team_id IN (SELECT id FROM teams WHERE parent_id IS NULL)".into())
             }
+        }
+        let sql = format!(
+            "{}SELECT c.weeks FROM compliance_counts c WHERE {}",
+            with(&ctes),
+            conds.join(" AND ")
+        );
+        let mut sum: Vec<WeekCount> = vec![];
+        for r in self.db.fetch_all(&sql, w.args).await? {
+            add_weeks(&mut sum, parse_weeks("weeks", &r.text("weeks")?)?);
         }
         Ok(sum)
     }

@@ -183,6 +183,11 @@ impl SqlStore {
             let hook = crate::webhooks::events::cycle_closed(&stored);
             crate::webhooks::emit(&mut tx, vec![hook]).await?;
         }
+        if stored.state != CycleState::Closed {
+            // Its OKRs may change again: the calibration counted when it closed is forgotten
+            // (tallied live until the evaluator counts it once it is closed again).
+            crate::calibration::forget_calibration(&mut tx, &stored.id).await?;
+        }
         audit(
             &mut tx,
             ctx,

@@ -77,7 +77,10 @@ fn financial_in_scope(w: &mut Where, q: &FinancialQuery) -> String {
         format!(
             // `CROSS JOIN`: the financial key results walked first (`key_results_financial_idx`,
             // which only a literal `financial = 1` uses), each checked against its objective.
-            "fk0(id, objective_id, unit, start_value, target_value, current_value) AS ( \
+            // `MATERIALIZED`: read so once, then sorted; merged into a page's `ORDER BY id`,
+            // SQLite walked every key result of the organisation in id order instead (0.15 s
+            // at 100,000 people, with no financial key result at all).
+            "fk0(id, objective_id, unit, start_value, target_value, current_value) AS MATERIALIZED ( \
              SELECT k.id, k.objective_id, k.unit, k.start_value, k.target_value, k.current_value \
              FROM key_results k CROSS JOIN objectives o \
              WHERE o.id = k.objective_id AND k.deleted_at IS NULL AND o.deleted_at IS NULL \

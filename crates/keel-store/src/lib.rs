@@ -39,7 +39,7 @@
 //! | `jobs::notifications` | [`Notifications`] | `notifications` (written beside the audit event of the change that caused them), `key_result_signals`, `key_result_status_changes`, `objective_signals` |
 //! | `automation` | [`AutomationRules`] | `automation_rules`, `automation_rule_firings` (and the round's reads of recent status changes and KPI readings) |
 //! | `health_findings` | [`HealthFindings`] | `health_findings`, `health_finding_counts`, `health_count_rounds` (the evaluator's health check findings and their counts per visibility, read by pitfall with the reader's eyes) |
-//! | `calibration` | [`CalibrationTallies`] | none of its own: a closed cycle's readings against scores, tallied per person or team |
+//! | `calibration` | [`CalibrationTallies`] | `calibration_sums`, `calibration_rounds` (a closed cycle's readings against scores, tallied per person or team, as the evaluator last counted them per reach) |
 //! | `dashboard` | [`Dashboards`] | none of its own: the dashboards' aggregates over key results, check-ins and the evaluator's memory |
 //! | `dashboard_figures` | [`DashboardFigures`] | `dashboard_figures`, `dashboard_rounds` (the dashboards' figures as the evaluator last counted them, per visibility) |
 //! | `compliance_figures` | [`ComplianceFigures`] | `compliance_counts`, `compliance_rounds` (check-in compliance by team and week as the evaluator last counted it, per visibility) |
@@ -130,8 +130,8 @@ pub use cfrs::Cfrs;
 pub use check_ins::CheckIns;
 pub use company_tree::{CompanyTree, TreeFigures, TreeObjectives, TreePlace, TreeScope};
 pub use compliance_figures::{
-    ComplianceCount, ComplianceFigures, ComplianceKind, ComplianceRound, StoredComplianceLine,
-    WeekCount,
+    ComplianceCount, ComplianceFigures, ComplianceKind, ComplianceOrder, ComplianceRound,
+    ComplianceTeams, StoredComplianceLine, WeekCount,
 };
 pub use cycles::Cycles;
 pub use dashboard::{

@@ -14,7 +14,7 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
-const MIGRATIONS: [Migration; 38] = [
+const MIGRATIONS: [Migration; 39] = [
     Migration {
         version: 1,
         name: "init",
@@ -244,6 +244,12 @@ const MIGRATIONS: [Migration; 38] = [
         name: "objective_order_indexes",
         sqlite: include_str!("../migrations/sqlite/0038_objective_order_indexes.sql"),
         postgres: include_str!("../migrations/postgres/0038_objective_order_indexes.sql"),
+    },
+    Migration {
+        version: 39,
+        name: "stored_report_sums",
+        sqlite: include_str!("../migrations/sqlite/0039_stored_report_sums.sql"),
+        postgres: include_str!("../migrations/postgres/0039_stored_report_sums.sql"),
     },
 ];
 

@@ -288,7 +288,12 @@ async fn compliance_report(
         team_id: q.team_id,
         weeks: q.weeks,
     };
-    let Some(report) = compliance::compute(s.store(), &caller, &params).await? else {
+    let cut = if csv {
+        compliance::Cut::Whole
+    } else {
+        compliance::Cut::Page(&page)
+    };
+    let Some(report) = compliance::compute(s.store(), &caller, &params, cut).await? else {
         return Err(ApiError::invalid(
             "cycle_id",
             "there is no cycle yet: an administrator or champion creates one first",
@@ -297,5 +302,5 @@ async fn compliance_report(
     if csv {
         return Ok(compliance::csv_export(&report.lines));
     }
-    Ok(Json(compliance::page(report, &page)?).into_response())
+    Ok(Json(compliance::page(report)).into_response())
 }

@@ -137,6 +137,8 @@ pub async fn evaluate(
     steps.end("participation");
     super::stored_figures::count_company(store, &cycles, now).await?;
     steps.end("company");
+    super::stored_figures::count_calibration(store, now).await?;
+    steps.end("calibration");
     log_steps(&result, &steps);
     Ok(result)
 }
@@ -156,6 +158,7 @@ fn log_steps(result: &Evaluation, steps: &Steps) {
         dashboards_ms = ms(steps.took("dashboards")),
         participation_ms = ms(steps.took("participation")),
         company_ms = ms(steps.took("company")),
+        calibration_ms = ms(steps.took("calibration")),
         figures_ms = ms(steps.took("participation") + steps.took("company")),
         batch_rss_mb = steps.batch_rss_mb,
         hwm_mb = steps.hwm_mb(),

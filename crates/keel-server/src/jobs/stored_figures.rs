@@ -9,10 +9,16 @@
 //!
 //! Which cycles: those not closed, and a closed cycle never counted yet (its figures then stay
 //! as they were when it closed).
+//!
+//! It also counts the calibration of a closed cycle (`keel_store::CalibrationTallies`), the
+//! sums of each person's and team's readings against the final scores, which the calibration
+//! report adds up instead of tallying every scored key result on each request: once, at the
+//! first round after the close (a closed cycle's OKRs are locked; re-opening it forgets the
+//! sums, so it is counted again once closed again).
 
 use crate::error::ApiResult;
 use keel_domain::*;
-use keel_store::{CompanyTree, Participation, Store};
+use keel_store::{CalibrationTallies, CompanyTree, Participation, Settings, Store};
 
 /// The cycles whose figures a round counts: those under way, and closed cycles never counted
 /// (read before either count, so a closed cycle gets both its first time).
@@ -49,6 +55,23 @@ pub async fn count_company(
 ) -> ApiResult<()> {
     for cycle in cycles {
         store.count_company_figures(cycle, now).await?;
+    }
+    Ok(())
+}
+
+/// Counts and stores the calibration of the closed cycles not counted since they closed.
+pub async fn count_calibration(
+    store: &dyn Store,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<()> {
+    let settings = store.settings().await?;
+    for cycle in crate::read::lists::cycles(store).await? {
+        if cycle.state == CycleState::Closed
+            && store.calibration_counted_at(&cycle.id).await?.is_none()
+        {
+            let until = crate::read::calibration::readings_until(&settings, &cycle);
+            store.count_calibration(&cycle.id, until, now).await?;
+        }
     }
     Ok(())
 }

@@ -7,7 +7,11 @@
 //! and the report page alike.
 //!
 //! Tallied by the database (`keel_store::CalibrationTallies`: one query per page of lines, the
-//! total riding along), so a page of 50 teams or people costs the same at 100,000 people.
+//! total riding along), so a page of 50 teams or people costs the same at 100,000 people. Once
+//! the hourly evaluator has counted a closed cycle (`jobs::stored_figures`), the lines are its
+//! stored sums plus the reader's narrower OKRs tallied now, and the report says when they were
+//! counted (`counted_at`; once after the close: a closed cycle's OKRs are locked, and
+//! re-opening it forgets the sums).
 
 use crate::access::{self, PeopleReach};
 use crate::auth::Caller;
@@ -49,6 +53,10 @@ pub struct CalibrationReport {
     /// People, each credited with the readings they gave (check-in authors).
     pub owners: Vec<CalibrationLine>,
     pub teams: Vec<CalibrationLine>,
+    /// When the evaluator counted the figures, at its first round after the cycle closed (the
+    /// OKRs only the reader may see are tallied at the request); null when everything was
+    /// tallied at the request.
+    pub counted_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The line of one person's or team's sums (the domain's `Tally` reads them).
@@ -101,6 +109,7 @@ pub async fn calibration(
         cycle,
         owners: owners.rows.into_iter().map(line).collect(),
         teams,
+        counted_at: query.counted_at,
     })
 }
 
@@ -112,24 +121,33 @@ fn not_closed(cycle: &Cycle) -> String {
 }
 
 /// The store query of a closed cycle's lines, read with the caller's eyes: readings up to the
-/// end of the cycle's last day where the organisation is.
+/// end of the cycle's last day where the organisation is, from the evaluator's sums once it has
+/// counted the cycle.
 async fn tally_query(
     store: &dyn Store,
     caller: &Caller,
     cycle: &Cycle,
     by: CalibrationBy,
 ) -> ApiResult<CalibrationQuery> {
-    let settings = store.settings().await?;
+    let (settings, counted_at) =
+        tokio::try_join!(store.settings(), store.calibration_counted_at(&cycle.id))?;
     Ok(CalibrationQuery {
         reader: keel_store::Reader::of(
             crate::services::visibility::Viewer::of(&caller.person).audience(),
         ),
         cycle_id: cycle.id.clone(),
-        until: rhythm::end_of_day(&settings, cycle.ends_on),
+        until: readings_until(&settings, cycle),
         by,
         team_id: None,
         led_by: None,
+        counted_at,
     })
+}
+
+/// Readings given up to this moment count: the end of the cycle's last day, where the
+/// organisation is.
+pub fn readings_until(settings: &OrgSettings, cycle: &Cycle) -> Timestamp {
+    rhythm::end_of_day(settings, cycle.ends_on)
 }
 
 /// What the by-team report is asked for, as the query string spells it: the closed cycle (the
@@ -154,6 +172,10 @@ pub struct TeamCalibrationReport {
     pub items: Vec<CalibrationLine>,
     /// Pass as `cursor` to get the next page; null on the last page.
     pub next_cursor: Option<String>,
+    /// When the evaluator counted the figures, at its first round after the cycle closed (the
+    /// OKRs only the reader may see are tallied at the request); null when everything was
+    /// tallied at the request.
+    pub counted_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The by-team report, checked: the cycle and the store query its pages, CSV and people's
@@ -295,6 +317,7 @@ pub async fn team_page(
         teams,
         items,
         next_cursor,
+        counted_at: report.query.counted_at,
     })
 }
 

@@ -11,9 +11,11 @@
 //! and stores each team's weeks per visibility (`keel_store::ComplianceFigures`); the report
 //! reads those rows for the visibilities its reader sees wholesale and applies the rule now only
 //! to the non-public OKRs the reader is in (a few: `DashboardScope::live_only`), so at 100,000
-//! people it reads one row per team, not every key result with its check-ins. The weeks are
-//! those up to the day of the count, and the report says when it was. A cycle not counted yet
-//! is counted whole, now.
+//! people it reads the rows of a page of teams, not every key result with its check-ins: the
+//! database orders the teams and pages them, and the totals are the stored sums of the highest
+//! teams in reach (each team's subtree), not the sum of every team's line on each request. The
+//! weeks are those up to the day of the count, and the report says when it was. A cycle not
+//! counted yet is counted whole, now.
 //!
 //! Whose key results: those the reader may see (a private OKR never counts for someone outside
 //! it), in the cycle; a key result counts for the teams it is shared with (else its
@@ -29,8 +31,9 @@ use crate::services::visibility::Viewer;
 use keel_domain::rhythm::{self, WeekCheckIn};
 use keel_domain::*;
 use keel_store::{
-    stored_visibilities, ComplianceFigures, ComplianceRound, DashboardScope, Dashboards,
-    KeyResults, Objectives, PageRequest, Reader, Rhythm, Settings, Store, Teams,
+    stored_visibilities, ComplianceFigures, ComplianceRound, ComplianceTeams, DashboardScope,
+    Dashboards, KeyResults, Objectives, PageRequest, Reader, Rhythm, Settings, Store, Teams,
+    WeekCount,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -121,17 +124,58 @@ pub struct ComplianceReport {
     pub counted_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-/// The report computed whole (every team the reader may read): the page, the API and the CSV
-/// cut it.
+/// The report as asked for: a page of its lines (or every line, for the CSV) with the totals
+/// over every team the reader may read.
 pub struct Compliance {
     pub cycle: Cycle,
     pub cycles: Vec<Cycle>,
     pub team: Option<Team>,
     pub weeks: Vec<chrono::NaiveDate>,
+    /// The lines asked for, in the report's order.
     pub lines: Vec<TeamCompliance>,
     pub totals: ComplianceTotals,
+    /// The cursor of the page after these lines (`None`: the last, or every line).
+    pub next_cursor: Option<String>,
     /// When the evaluator counted the figures read (`None`: all counted now).
     pub counted_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Which lines of the report to read.
+#[derive(Debug, Clone, Copy)]
+pub enum Cut<'a> {
+    /// A page (the cursor being how many lines came before: `o:N`).
+    Page(&'a PageRequest),
+    /// Every line (the CSV).
+    Whole,
+}
+
+impl Cut<'_> {
+    /// How many lines come before the cut, and how many it takes (all when `None`).
+    fn bounds(self) -> ApiResult<(u64, Option<u32>)> {
+        match self {
+            Cut::Whole => Ok((0, None)),
+            Cut::Page(page) => {
+                let skip = match page.cursor.as_deref().filter(|c| !c.is_empty()) {
+                    None => 0,
+                    Some(c) => c
+                        .strip_prefix("o:")
+                        .and_then(|n| n.parse::<u64>().ok())
+                        .ok_or_else(bad_cursor)?,
+                };
+                Ok((skip, Some(page.limit)))
+            }
+        }
+    }
+}
+
+fn bad_cursor() -> ApiError {
+    ApiError::invalid("cursor", "not a cursor from a previous page of this list")
+}
+
+/// The cursor of the page after `shown` lines from `skip`, of `total`.
+fn next_cursor(skip: u64, shown: usize, total: u64, cut: Cut) -> Option<String> {
+    let next = skip + shown as u64;
+    (matches!(cut, Cut::Page(_)) && next < total).then(|| format!("o:{next}"))
 }
 
 fn parse_weeks(weeks: Option<&str>) -> ApiResult<u32> {
@@ -255,15 +299,23 @@ async fn asked_team(
     Ok(Some(team))
 }
 
-/// The whole report for `caller` (403 before any input is judged for a reader it is not for;
-/// 422 naming `cycle_id`, `team_id` or `weeks`): `Ok(None)` when there is no cycle yet.
+/// The report for `caller`, the lines `cut` asks for (403 before any input is judged for a
+/// reader it is not for; 422 naming `cycle_id`, `team_id`, `weeks` or `cursor`): `Ok(None)`
+/// when there is no cycle yet.
+///
+/// Once the evaluator has counted the cycle, a constant number of queries whatever the number
+/// of teams: the page's teams in the report's order and how many there are (one query, the
+/// teams of the reader's narrower OKRs counted now among them), their stored lines, and the
+/// totals from the stored sums of the highest teams in reach (`ComplianceKind::Subtree`).
 pub async fn compute(
     store: &dyn Store,
     caller: &Caller,
     params: &ComplianceParams,
+    cut: Cut<'_>,
 ) -> ApiResult<Option<Compliance>> {
     let reach = super::participation::reach(store, caller).await?;
     let wanted = parse_weeks(params.weeks.as_deref())?;
+    let (skip, limit) = cut.bounds()?;
     let team = asked_team(store, &reach, params.team_id.as_deref()).await?;
     let all = cycles(store).await?;
     let settings = store.settings().await?;
@@ -282,17 +334,39 @@ pub async fn compute(
         team_id: team.as_ref().map(|t| t.id.clone()),
         live_only: round.is_some(),
     };
-    let mut lines = match &round {
-        Some(r) => stored_lines(store, r, &scope, &reach, team.as_ref(), &weeks).await?,
-        None => vec![],
-    };
-    if round.is_none() || scope.reader != Reader::Everyone {
+    let live = if round.is_none() || scope.reader != Reader::Everyone {
         let owed = owed(store, &scope, &weeks).await?;
-        let live = by_team(store, &reach, team.as_ref(), &owed, &weeks).await?;
-        merge(&mut lines, live);
-    }
-    sort_lines(&mut lines);
-    let totals = totals(&lines, &weeks);
+        by_team(store, &reach, team.as_ref(), &owed, &weeks).await?
+    } else {
+        vec![]
+    };
+    let (lines, totals, next) = match &round {
+        // Not counted yet: every line counted now, cut here.
+        None => {
+            let total = live.len() as u64;
+            if skip > total {
+                return Err(bad_cursor());
+            }
+            let totals = totals(&live, &weeks);
+            let lines: Vec<TeamCompliance> = live
+                .into_iter()
+                .skip(skip as usize)
+                .take(limit.map_or(usize::MAX, |l| l as usize))
+                .collect();
+            let next = next_cursor(skip, lines.len(), total, cut);
+            (lines, totals, next)
+        }
+        Some(r) => {
+            let teams = ComplianceTeams {
+                under: team.as_ref().map(|t| &t.id),
+                led_by: match &reach {
+                    PeopleReach::LedTeams(_) => Some(&caller.person.id),
+                    PeopleReach::Organisation => None,
+                },
+            };
+            stored_page(store, r, &scope, teams, live, &weeks, (skip, limit), cut).await?
+        }
+    };
     Ok(Some(Compliance {
         cycle,
         cycles: all,
@@ -300,6 +374,7 @@ pub async fn compute(
         weeks,
         lines,
         totals,
+        next_cursor: next,
         counted_at: round.map(|r| r.counted_at),
     }))
 }
@@ -315,29 +390,79 @@ fn empty_weeks(weeks: &[chrono::NaiveDate]) -> Vec<WeekFigure> {
         .collect()
 }
 
-/// The evaluator's lines of `round` for the visibilities the scope's reader sees wholesale,
-/// within `reach` (and `asked`'s branch), the `weeks` asked for: one query.
-async fn stored_lines(
+/// The stored `weeks` counts as the `weeks` asked for.
+fn shown_weeks(
+    round: &ComplianceRound,
+    stored: &[WeekCount],
+    weeks: &[chrono::NaiveDate],
+) -> Vec<WeekFigure> {
+    let mut out = empty_weeks(weeks);
+    for (f, w) in out.iter_mut().zip(weeks) {
+        if let Some((due, done)) = round.week_index(*w).and_then(|i| stored.get(i)) {
+            f.due += due;
+            f.done += done;
+        }
+    }
+    out
+}
+
+/// The lines of a counted cycle `cut` asks for, from the evaluator's lines of `round` for the
+/// visibilities the scope's reader sees wholesale, within `teams`, and the `live` lines (the
+/// reader's narrower OKRs, counted now), with the totals over every line: three queries (a page
+/// reads its teams' lines alone).
+#[allow(clippy::too_many_arguments)]
+async fn stored_page(
     store: &dyn Store,
     round: &ComplianceRound,
     scope: &DashboardScope,
-    reach: &PeopleReach,
-    asked: Option<&Team>,
+    teams: ComplianceTeams<'_>,
+    live: Vec<TeamCompliance>,
     weeks: &[chrono::NaiveDate],
-) -> ApiResult<Vec<TeamCompliance>> {
-    let rows = store
-        .compliance_lines(
-            &round.cycle_id,
-            stored_visibilities(&scope.reader),
-            asked.map(|t| &t.id),
-        )
-        .await?;
-    let at: Vec<Option<usize>> = weeks.iter().map(|w| round.week_index(*w)).collect();
+    (skip, limit): (u64, Option<u32>),
+    cut: Cut<'_>,
+) -> ApiResult<(Vec<TeamCompliance>, ComplianceTotals, Option<String>)> {
+    let visibilities = stored_visibilities(&scope.reader);
+    let extra: Vec<(TeamId, TeamId)> = live
+        .iter()
+        .map(|l| (l.team_id.clone(), l.department_id.clone()))
+        .collect();
+    let (order, subtrees) = tokio::try_join!(
+        store.compliance_order(&round.cycle_id, visibilities, teams, &extra, skip, limit),
+        store.compliance_subtrees(&round.cycle_id, visibilities, teams),
+    )?;
+    if skip > order.total {
+        return Err(bad_cursor());
+    }
+    // A page's teams by id; every line (the CSV) by the one condition (the lines of teams out
+    // of reach are not in the order, so not read out).
+    let rows = match limit {
+        Some(_) => {
+            store
+                .compliance_lines_of(&round.cycle_id, visibilities, &order.team_ids)
+                .await?
+        }
+        None => {
+            store
+                .compliance_lines(&round.cycle_id, visibilities, teams.under)
+                .await?
+        }
+    };
+    // The totals: the stored sums and the live lines'.
+    let mut sums = shown_weeks(round, &subtrees, weeks);
+    for l in &live {
+        for (s, w) in sums.iter_mut().zip(&l.weeks) {
+            s.due += w.due;
+            s.done += w.done;
+        }
+    }
+    let totals = ComplianceTotals {
+        teams: order.total,
+        due: sums.iter().map(|w| w.due).sum(),
+        done: sums.iter().map(|w| w.done).sum(),
+        weeks: sums,
+    };
     let mut lines: HashMap<TeamId, TeamCompliance> = HashMap::new();
     for r in rows {
-        if !reach.covers(&r.team_id) {
-            continue;
-        }
         let line = lines
             .entry(r.team_id.clone())
             .or_insert_with(|| TeamCompliance {
@@ -349,44 +474,40 @@ async fn stored_lines(
                 due: 0,
                 done: 0,
             });
-        for (f, i) in line.weeks.iter_mut().zip(&at) {
-            if let Some((due, done)) = i.and_then(|i| r.weeks.get(i)) {
-                f.due += due;
-                f.done += done;
+        for (f, w) in line
+            .weeks
+            .iter_mut()
+            .zip(shown_weeks(round, &r.weeks, weeks))
+        {
+            f.due += w.due;
+            f.done += w.done;
+        }
+    }
+    for l in live {
+        match lines.get_mut(&l.team_id) {
+            Some(line) => {
+                for (a, b) in line.weeks.iter_mut().zip(&l.weeks) {
+                    a.due += b.due;
+                    a.done += b.done;
+                }
+            }
+            None => {
+                lines.insert(l.team_id.clone(), l);
             }
         }
     }
-    Ok(lines
-        .into_values()
+    let page: Vec<TeamCompliance> = order
+        .team_ids
+        .iter()
+        .filter_map(|t| lines.remove(t))
         .map(|mut l| {
             l.due = l.weeks.iter().map(|w| w.due).sum();
             l.done = l.weeks.iter().map(|w| w.done).sum();
             l
         })
-        .collect())
-}
-
-/// Adds the `live` lines to `lines` (a team in both counts both: they cover different OKRs).
-fn merge(lines: &mut Vec<TeamCompliance>, live: Vec<TeamCompliance>) {
-    let at: HashMap<TeamId, usize> = lines
-        .iter()
-        .enumerate()
-        .map(|(i, l)| (l.team_id.clone(), i))
         .collect();
-    for l in live {
-        match at.get(&l.team_id) {
-            Some(i) => {
-                let line = &mut lines[*i];
-                for (a, b) in line.weeks.iter_mut().zip(&l.weeks) {
-                    a.due += b.due;
-                    a.done += b.done;
-                }
-                line.due += l.due;
-                line.done += l.done;
-            }
-            None => lines.push(l),
-        }
-    }
+    let next = next_cursor(skip, order.team_ids.len(), order.total, cut);
+    Ok((page, totals, next))
 }
 
 /// By department, then the department's own line, then name.
@@ -429,13 +550,7 @@ pub async fn branch_weekly(
     let stored = store
         .compliance_branch(&cycle.id, team, stored_visibilities(&scope.reader))
         .await?;
-    let mut out = empty_weeks(&weeks);
-    for (f, w) in out.iter_mut().zip(&weeks) {
-        if let Some((due, done)) = round.week_index(*w).and_then(|i| stored.get(i)) {
-            f.due += due;
-            f.done += done;
-        }
-    }
+    let mut out = shown_weeks(round, &stored, &weeks);
     if scope.reader != Reader::Everyone {
         let live = DashboardScope {
             live_only: true,
@@ -534,35 +649,17 @@ fn totals(lines: &[TeamCompliance], weeks: &[chrono::NaiveDate]) -> ComplianceTo
     }
 }
 
-/// A page of the lines, the cursor being how many came before: `o:N`.
-pub fn page(report: Compliance, page: &PageRequest) -> ApiResult<ComplianceReport> {
-    let skip = match page.cursor.as_deref().filter(|c| !c.is_empty()) {
-        None => 0,
-        Some(c) => c
-            .strip_prefix("o:")
-            .and_then(|n| n.parse::<usize>().ok())
-            .filter(|n| *n <= report.lines.len())
-            .ok_or_else(|| {
-                ApiError::invalid("cursor", "not a cursor from a previous page of this list")
-            })?,
-    };
-    let total = report.lines.len();
-    let items: Vec<TeamCompliance> = report
-        .lines
-        .into_iter()
-        .skip(skip)
-        .take(page.limit as usize)
-        .collect();
-    let next = skip + items.len();
-    Ok(ComplianceReport {
+/// The report as the API shows it.
+pub fn page(report: Compliance) -> ComplianceReport {
+    ComplianceReport {
         counted_at: report.counted_at,
         cycle_id: report.cycle.id,
         team_id: report.team.map(|t| t.id),
         weeks: report.weeks,
         totals: report.totals,
-        items,
-        next_cursor: (next < total).then(|| format!("o:{next}")),
-    })
+        items: report.lines,
+        next_cursor: report.next_cursor,
+    }
 }
 
 /// A share of check-ins done, in whole percent (none when nothing was due).

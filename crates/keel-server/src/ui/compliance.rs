@@ -257,17 +257,18 @@ pub async fn page(
             team_id: team.as_ref().map(|t| t.id.to_string()),
             weeks: q.weeks.clone(),
         };
-        let Some(report) = compliance::compute(store, &caller, &params).await? else {
-            return Ok(None);
-        };
         let request = PageRequest {
             limit: PER_PAGE,
             cursor: q.cursor.clone(),
         };
+        let cut = compliance::Cut::Page(&request);
+        let Some(report) = compliance::compute(store, &caller, &params, cut).await? else {
+            return Ok(None);
+        };
         let cycles = report.cycles.clone();
         let cycle = report.cycle.clone();
         page.freshness = freshness(report.counted_at);
-        let shown = compliance::page(report, &request)?;
+        let shown = compliance::page(report);
         Ok::<_, ApiError>(Some((cycles, cycle, team, shown)))
     }
     .await;
@@ -325,7 +326,8 @@ pub async fn export(
         team_id: q.team_id,
         weeks: q.weeks,
     };
-    let report = compliance::compute(state.store(), &caller, &params).await?;
+    let cut = compliance::Cut::Whole;
+    let report = compliance::compute(state.store(), &caller, &params, cut).await?;
     Ok(compliance::csv_export(
         report
             .as_ref()

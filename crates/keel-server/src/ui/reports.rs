@@ -135,6 +135,21 @@ struct CalibrationPage {
     sections: Vec<Section>,
     /// The teams' CSV download, once a cycle is shown.
     csv_href: String,
+    /// When the figures were counted (`[data-freshness]`).
+    freshness: String,
+}
+
+/// When a closed cycle's figures were counted, in words: the evaluator counts them at its
+/// first round after the close.
+fn calibration_freshness(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    match at {
+        Some(at) => format!(
+            "Counted as of {}, after the cycle closed (re-opening it counts again); team and \
+             private OKRs only you may see are counted now.",
+            super::format::when(at)
+        ),
+        None => "Counted now: the hourly count after the close stores them.".into(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -229,6 +244,7 @@ pub async fn calibration(
         cycle_name: String::new(),
         sections: vec![],
         csv_href: String::new(),
+        freshness: String::new(),
     };
     let mut status = StatusCode::OK;
     let mut shown = q.cycle_id.clone().unwrap_or_default();
@@ -252,6 +268,7 @@ pub async fn calibration(
         Ok(Some(r)) => {
             let (people_page, teams_page) = pages.unwrap_or((1, 1));
             page.cycle_name = r.cycle.name.clone();
+            page.freshness = calibration_freshness(r.query.counted_at);
             let link = |people: u64, teams: u64| {
                 let (people, teams) = (people.to_string(), teams.to_string());
                 let pairs: Vec<(&str, &str)> = [

@@ -505,8 +505,9 @@ async fn dashboard_weeks(app: &TestApp, token: &str, team: &str, cycle: &str) ->
 /// read its stored counts (the visibilities the reader sees wholesale) plus the non-public OKRs
 /// the reader is in, counted now: the same lines, totals and weeks as counting everything now,
 /// for the administrator (every OKR stored), HR and a team lead (public stored) and the lead of
-/// "=Ops", who sees its private objective as its owner (counted live). The report and the page
-/// say when it was counted; a check-in after the count shows at the next one.
+/// "=Ops", who sees its private objective as its owner (counted live), whole and narrowed to
+/// Sales' branch. The report and the page say when it was counted; a check-in after the count
+/// shows at the next one.
 async fn reads_the_evaluators_counts(w: World) {
     let app = &w.app;
     let query = format!("cycle_id={}&weeks=5", w.cycle);
@@ -528,6 +529,12 @@ async fn reads_the_evaluators_counts(w: World) {
         let report = walk(app, token, &query, 2).await;
         let sales = dashboard_weeks(app, token, &w.sales, &w.cycle).await;
         live.push((report, sales));
+    }
+    // Narrowed to Sales and the teams below it (the totals: Sales' stored subtree).
+    let sales_query = format!("{query}&team_id={}", w.sales);
+    let mut narrowed = vec![];
+    for (_, token) in &readers[..3] {
+        narrowed.push(walk(app, token, &sales_query, 1).await);
     }
     let ops_live = dashboard_weeks(app, &w.sam.1, &w.ops, &w.cycle).await;
     assert_eq!(
@@ -551,6 +558,10 @@ async fn reads_the_evaluators_counts(w: World) {
         );
         let sales = dashboard_weeks(app, token, &w.sales, &w.cycle).await;
         assert_eq!(sales, before.1, "{who}: the team dashboard's check-ins");
+    }
+    for ((who, token), before) in readers.iter().zip(&narrowed) {
+        let report = walk(app, token, &sales_query, 1).await;
+        assert_eq!(&report, before, "{who}: Sales' branch as the live count");
     }
     assert_eq!(
         dashboard_weeks(app, &w.sam.1, &w.ops, &w.cycle).await,

@@ -1180,6 +1180,151 @@ async fn calibration_by_team(w: World) {
     }
 }
 
+/// Each line of a calibration list by id: its key results and figures (to 9 decimals: the
+/// stored sums are added in another order than the live tally's).
+fn calibration_lines(items: &[Value]) -> BTreeMap<String, String> {
+    items
+        .iter()
+        .map(|i| {
+            let f = |k: &str| format!("{:.9}", i[k].as_f64().unwrap());
+            (
+                i["id"].as_str().unwrap().to_string(),
+                format!(
+                    "{} {} {} {} {} {} {}",
+                    i["name"],
+                    i["key_results"],
+                    f("mean_confidence"),
+                    f("success_rate"),
+                    f("mean_score"),
+                    f("brier"),
+                    i["calibration"]
+                ),
+            )
+        })
+        .collect()
+}
+
+/// Once the evaluator has counted the closed cycle, the reports read its sums plus the reader's
+/// narrower OKRs tallied now: for the administrator, HR and Lea (whose private objective HR does
+/// not see), by team and by person, and the full report, the same lines as tallied live, and
+/// they say when they were counted. Re-opening the cycle forgets the sums: tallied live again
+/// once closed, until the next count.
+async fn calibration_reads_the_evaluators_sums(w: World) {
+    let app = &w.app;
+    scored(app, &w.cycle, &w.sales, 8, 0.5).await;
+    scored(app, &w.cycle, &w.ops, 9, 0.0).await;
+    // Lea's private objective, shared with Sales: her reading of 3 on a key result scored 1.0.
+    let private = id(&create_as(
+        app,
+        &w.lea.1,
+        "/api/v1/objectives",
+        json!({"title": "Quiet win", "cycle_id": w.cycle, "visibility": "private",
+               "state": "active", "team_ids": [w.sales]}),
+    )
+    .await);
+    let kr = id(&create_as(
+        app,
+        &w.lea.1,
+        &format!("/api/v1/objectives/{private}/key-results"),
+        json!({"title": "Signed", "kind": "increase", "start": 0, "target": 100}),
+    )
+    .await);
+    create_as(
+        app,
+        &w.lea.1,
+        &format!("/api/v1/key-results/{kr}/check-ins"),
+        json!({"value": 50, "confidence": 3}),
+    )
+    .await;
+    let r = app
+        .post(
+            &format!("/api/v1/key-results/{kr}/score"),
+            json!({"score": 1.0}),
+        )
+        .await;
+    assert!(r.status().is_success(), "scored");
+    let close = format!("/api/v1/cycles/{}/close", w.cycle);
+    assert!(app.post(&close, json!({})).await.status().is_success());
+
+    let by_team = format!("/api/v1/reports/calibration?cycle_id={}", w.cycle);
+    let by_person = format!("{by_team}&by=person");
+    let full = format!("/api/v1/cycles/{}/calibration", w.cycle);
+    let reads = [
+        (app.token.as_str(), by_team.as_str()),
+        (app.token.as_str(), by_person.as_str()),
+        (w.hr.1.as_str(), by_team.as_str()),
+        (w.hr.1.as_str(), by_person.as_str()),
+        (w.lea.1.as_str(), by_team.as_str()),
+        (app.token.as_str(), full.as_str()),
+    ];
+    let read = || calibration_reads(app, &reads);
+    let sales_of = |lines: &BTreeMap<String, String>| lines[&w.sales].clone();
+    let live = read().await;
+    assert!(live.iter().all(|(_, at)| at.is_null()), "tallied live");
+    assert!(
+        sales_of(&live[2].0).contains("\"Sales\" 1 "),
+        "HR: {:?}",
+        live[2]
+    );
+    assert!(
+        sales_of(&live[4].0).contains("\"Sales\" 2 "),
+        "Lea, her private key result too: {:?}",
+        live[4]
+    );
+    let hr = Browser::signed_in(app, &w.hr.0, "hana.hr@keel.test").await;
+    let page_path = format!("/reports/calibration?cycle_id={}", w.cycle);
+    let freshness = |page: &Page| page.text("[data-freshness]");
+    assert!(freshness(&hr.page(&page_path).await).starts_with("Counted now"));
+
+    app.evaluate_now().await;
+    let stored = read().await;
+    for ((lines, at), (want, _)) in stored.iter().zip(&live) {
+        assert!(at.is_string(), "counted: {at}");
+        assert_eq!(lines, want);
+    }
+    assert!(freshness(&hr.page(&page_path).await).starts_with("Counted as of"));
+
+    // Re-opened and closed again: forgotten, tallied live until the next count.
+    let reopen = format!("/api/v1/cycles/{}/reopen", w.cycle);
+    assert!(app.post(&reopen, json!({})).await.status().is_success());
+    assert!(app.post(&close, json!({})).await.status().is_success());
+    let again = read().await;
+    assert_eq!(again, live);
+    app.evaluate_now().await;
+    assert!(read().await.iter().all(|(_, at)| at.is_string()));
+}
+
+/// Every calibration list of each (reader's token, path), walked a line a page, with when it
+/// was counted; the full report (a path without `?`) as its owners' and teams' lists.
+async fn calibration_reads(
+    app: &TestApp,
+    reads: &[(&str, &str)],
+) -> Vec<(BTreeMap<String, String>, Value)> {
+    let mut out = vec![];
+    for (token, path) in reads {
+        let first = get_json(app, token, path).await;
+        if !path.contains('?') {
+            for part in ["owners", "teams"] {
+                out.push((
+                    calibration_lines(first[part].as_array().unwrap()),
+                    first["counted_at"].clone(),
+                ));
+            }
+            continue;
+        }
+        let (items, _) = walk(app, token, path, 1).await;
+        out.push((calibration_lines(&items), first["counted_at"].clone()));
+    }
+    out
+}
+
+/// The JSON body of a GET as the holder of `token` (200).
+async fn get_json(app: &TestApp, token: &str, path: &str) -> Value {
+    let r = app.req_as(token, Method::GET, path).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{path}");
+    r.json().await.unwrap()
+}
+
 macro_rules! both {
     ($($name:ident => $test:ident;)*) => {
         mod sqlite {
@@ -1217,4 +1362,5 @@ both! {
     health_people => health_finds_people_without_okrs;
     hub => hub_lists_what_each_reader_may_open;
     calibration => calibration_by_team;
+    calibration_stored => calibration_reads_the_evaluators_sums;
 }

@@ -167,6 +167,8 @@ pub(crate) const TABLES: &[&Table] = &[
     &crate::company_tree::COMPANY_FIGURE_COUNT,
     &crate::compliance_figures::COMPLIANCE_COUNT,
     &crate::compliance_figures::COMPLIANCE_ROUND,
+    &crate::calibration::CALIBRATION_SUM,
+    &crate::calibration::CALIBRATION_ROUND,
     &crate::preferences::NOTIFICATION_PREFERENCE,
     &crate::preferences::SIGNING_KEY,
     &crate::account_tokens::ACCOUNT_TOKEN,

@@ -302,6 +302,15 @@ const CHECKS: &[Check] = &[
               UNION ALL SELECT CAST(COUNT(DISTINCT cycle_id || ':' || title) AS TEXT) FROM objectives",
         want: &["0", "5"],
     },
+    Check {
+        version: 39,
+        what: "no calibration or check-in compliance is stored yet, nor any round: the next round counts them",
+        sql: "SELECT CAST((SELECT COUNT(*) FROM calibration_sums) \
+              + (SELECT COUNT(*) FROM calibration_rounds) \
+              + (SELECT COUNT(*) FROM compliance_counts) \
+              + (SELECT COUNT(*) FROM compliance_rounds) AS TEXT)",
+        want: &["0"],
+    },
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

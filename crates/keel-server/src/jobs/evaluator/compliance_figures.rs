@@ -7,7 +7,9 @@
 //! Why here, batch by batch: the rule (`Assessor::week_check_ins`, the report's own) needs each
 //! key result's check-ins, which the evaluator's batch has just read; the tally keeps only the
 //! counts (a few numbers per team, week and visibility), never a key result's history, so the
-//! round's memory does not grow with the organisation's check-ins.
+//! round's memory does not grow with the organisation's check-ins. Each team's subtree (its
+//! line and those of every team below it, added up) is stored too, so the report's totals over a
+//! branch or the organisation are a few rows, not the sum of every team's line on each request.
 
 use crate::error::ApiResult;
 use crate::read::compliance::{cycle_weeks, MAX_WEEKS};
@@ -139,8 +141,32 @@ impl ComplianceTally {
         Ok(())
     }
 
-    /// Stores every cycle's counts (a cycle with nothing due gets its round all the same).
-    pub(super) async fn store(self, store: &dyn Store) -> ApiResult<()> {
+    /// Stores every cycle's counts (a cycle with nothing due gets its round all the same),
+    /// with each team's subtree: the sum of the lines of the team and every team below it.
+    pub(super) async fn store(mut self, store: &dyn Store) -> ApiResult<()> {
+        let mut subtrees: HashMap<(CycleId, ComplianceKind, Visibility, TeamId), Vec<WeekCount>> =
+            HashMap::new();
+        for ((cycle, kind, visibility, team), weeks) in &self.counts {
+            if *kind != ComplianceKind::Team {
+                continue;
+            }
+            for above in self.above.get(team).into_iter().flatten() {
+                let key = (
+                    cycle.clone(),
+                    ComplianceKind::Subtree,
+                    *visibility,
+                    above.clone(),
+                );
+                let sum = subtrees
+                    .entry(key)
+                    .or_insert_with(|| vec![(0, 0); weeks.len()]);
+                for (s, (due, done)) in sum.iter_mut().zip(weeks) {
+                    s.0 += due;
+                    s.1 += done;
+                }
+            }
+        }
+        self.counts.extend(subtrees);
         let mut by_cycle: HashMap<CycleId, Vec<ComplianceCount>> = HashMap::new();
         for ((cycle, kind, visibility, team), weeks) in self.counts {
             let department_id = self

@@ -149,6 +149,14 @@ pub const EXPORT_EXCLUDED: &[(&str, &str)] = &[
         "the evaluator's bookkeeping of the compliance counts",
     ),
     (
+        "calibration_sums",
+        "derived from the OKRs by the evaluator (the calibration report's sums)",
+    ),
+    (
+        "calibration_rounds",
+        "the evaluator's bookkeeping of the calibration sums",
+    ),
+    (
         "health_finding_counts",
         "derived from the OKRs by the evaluator (the health page's counts)",
     ),
