@@ -887,7 +887,10 @@ impl Db {
         counted();
         Ok(match self {
             Db::Sqlite(s) => s.read(|c| sqlite_fetch(c, sql, &args, true)).await?.pop(),
-            Db::Postgres(p) => pg_query(&pg_sql(sql), args).fetch_optional(p).await?.map(Row::Pg),
+            Db::Postgres(p) => pg_query(&pg_sql(sql), args)
+                .fetch_optional(p)
+                .await?
+                .map(Row::Pg),
         })
     }
 
@@ -895,7 +898,10 @@ impl Db {
     pub async fn execute(&self, sql: &str, args: Vec<Arg>) -> StoreResult<u64> {
         Ok(match self {
             Db::Sqlite(s) => sqlite_execute(&*s.writer.lock().await, sql, &args, true)?,
-            Db::Postgres(p) => pg_query(&pg_sql(sql), args).execute(p).await?.rows_affected(),
+            Db::Postgres(p) => pg_query(&pg_sql(sql), args)
+                .execute(p)
+                .await?
+                .rows_affected(),
         })
     }
 }
@@ -904,7 +910,10 @@ impl Tx {
     pub async fn execute(&mut self, sql: &str, args: Vec<Arg>) -> StoreResult<u64> {
         Ok(match self {
             Tx::Sqlite(t) => sqlite_execute(&t.conn, sql, &args, true)?,
-            Tx::Pg(t) => pg_query(&pg_sql(sql), args).execute(&mut **t).await?.rows_affected(),
+            Tx::Pg(t) => pg_query(&pg_sql(sql), args)
+                .execute(&mut **t)
+                .await?
+                .rows_affected(),
         })
     }
 
