@@ -440,33 +440,7 @@ fn sqlite_fetch_rows(
     })?)
 }
 
-/// SQLite's planner is steered in a few statements by `column || ''`, which keeps it from an
-/// index that would be the wrong way in (e.g. `o.cycle_id || '' = $1` where the statement walks
-/// another index and a cycle holds most objectives). PostgreSQL's planner costs each way from
-/// its statistics, and the same text only blinds it: it cannot estimate `cycle_id || '' = $1`
-/// (it guessed 254 of 120,000 objectives) and chose plans that read whole cycles (1.2 s instead
-/// of 12 ms for the key results behind a dashboard figure at 100,000 people). So on PostgreSQL
-/// the hint is taken out; for a text column `x || ''` is `x`, NULL included.
-pub(crate) fn pg_sql(sql: &str) -> std::borrow::Cow<'_, str> {
-    const HINT: &str = " || ''";
-    if !sql.contains(HINT) {
-        return std::borrow::Cow::Borrowed(sql);
-    }
-    let mut out = String::with_capacity(sql.len());
-    let mut rest = sql;
-    while let Some(i) = rest.find(HINT) {
-        let after = &rest[i + HINT.len()..];
-        // A third quote makes it a literal that starts with a quote, not the empty string.
-        if after.starts_with('\'') {
-            out.push_str(&rest[..i + HINT.len()]);
-        } else {
-            out.push_str(&rest[..i]);
-        }
-        rest = after;
-    }
-    out.push_str(rest);
-    std::borrow::Cow::Owned(out)
-}
+use crate::planner_hints::pg_sql;
 
 fn pg_query(sql: &str, args: Vec<Arg>) -> PgQuery<'_> {
     let mut q = sqlx::query::<Postgres>(sql);
@@ -1174,17 +1148,6 @@ fn fk_field(constraint: &str) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn sqlite_planner_hints_are_taken_out_for_postgres() {
-        use super::pg_sql;
-        assert_eq!(pg_sql("o.cycle_id = $1"), "o.cycle_id = $1");
-        assert_eq!(
-            pg_sql("o.cycle_id || '' = $1 AND state || '' IN ('a') ORDER BY pp.name || '', id"),
-            "o.cycle_id = $1 AND state IN ('a') ORDER BY pp.name, id"
-        );
-        assert_eq!(pg_sql("a || '''' || b"), "a || '''' || b");
-    }
-
     #[test]
     fn placeholders_for_sqlite() {
         assert_eq!(super::sqlite_sql("a = $1 AND b = $2"), "a = ? AND b = ?");

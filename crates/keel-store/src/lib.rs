@@ -104,6 +104,7 @@ mod participation;
 mod participation_totals;
 mod people;
 mod person_data;
+mod planner_hints;
 mod preferences;
 mod pull_sources;
 mod reviews;
