@@ -422,18 +422,8 @@ impl ComplianceFigures for SqlStore {
             );
             w.add("c.team_id IN (SELECT id FROM below)".into());
         }
-        let sql = format!(
-            "{with}SELECT c.team_id, t.name, c.department_id, COALESCE(d.name, '') AS department, \
-             c.visibility, c.weeks FROM compliance_counts c JOIN teams t ON t.id = c.team_id \
-             LEFT JOIN teams d ON d.id = c.department_id {}",
-            w.sql()
-        );
-        self.db
-            .fetch_all(&sql, w.args)
-            .await?
-            .iter()
-            .map(line_from)
-            .collect()
+        self.stored_lines(&format!("{with}{LINES} {}", w.sql()), w.args)
+            .await
     }
 
     async fn compliance_branch(
@@ -477,18 +467,8 @@ impl ComplianceFigures for SqlStore {
         w.add(vis);
         let ids: Vec<String> = only.iter().map(|t| w.arg(t.as_str())).collect();
         w.add(format!("c.team_id IN ({})", ids.join(", ")));
-        let sql = format!(
-            "SELECT c.team_id, t.name, c.department_id, COALESCE(d.name, '') AS department, \
-             c.visibility, c.weeks FROM compliance_counts c JOIN teams t ON t.id = c.team_id \
-             LEFT JOIN teams d ON d.id = c.department_id {}",
-            w.sql()
-        );
-        self.db
-            .fetch_all(&sql, w.args)
-            .await?
-            .iter()
-            .map(line_from)
-            .collect()
+        self.stored_lines(&format!("{LINES} {}", w.sql()), w.args)
+            .await
     }
 
     async fn compliance_order(
@@ -594,6 +574,28 @@ impl ComplianceFigures for SqlStore {
             add_weeks(&mut sum, parse_weeks("weeks", &r.text("weeks")?)?);
         }
         Ok(sum)
+    }
+}
+
+/// The select of stored lines with their team's and department's names; the caller adds its
+/// `WHERE` on `compliance_counts c`.
+const LINES: &str = "SELECT c.team_id, t.name, c.department_id, \
+    COALESCE(d.name, '') AS department, c.visibility, c.weeks FROM compliance_counts c \
+    JOIN teams t ON t.id = c.team_id LEFT JOIN teams d ON d.id = c.department_id";
+
+impl SqlStore {
+    /// The stored lines `sql` (built on [`LINES`]) selects.
+    async fn stored_lines(
+        &self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> StoreResult<Vec<StoredComplianceLine>> {
+        self.db
+            .fetch_all(sql, args)
+            .await?
+            .iter()
+            .map(line_from)
+            .collect()
     }
 }
 
