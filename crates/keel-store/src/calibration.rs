@@ -13,10 +13,11 @@
 //! scored key result's last readings took about 0.12 s a statement at 100,000 people, two a
 //! page. A closed cycle's OKRs are locked (scores, check-ins, teams), so the evaluator counts
 //! each closed cycle's lines once, at its first round after the close (re-opening the cycle
-//! forgets them: `forget_calibration`), per reach as participation is (public OKRs; public and team; every OKR: `reach_of`), and a query with `counted_at` adds
-//! the lines at the widest reach its reader sees whole to the reader's narrower OKRs tallied
-//! live (`live_part_sql`: the few they are in). A key result belongs to one objective, so the
-//! sums of the two parts are the sums of the whole.
+//! forgets them: `forget_calibration`), per reach as participation is (public OKRs; public and
+//! team; every OKR: `reach_of`), and a query with `counted_at` adds the lines at the widest
+//! reach its reader sees whole to the reader's narrower OKRs tallied live (`live_part_sql`: the
+//! few they are in). A key result belongs to one objective, so the sums of the two parts are
+//! the sums of the whole.
 
 use crate::db::Arg;
 use crate::participation::{reach_of, reach_seen_whole, EVERY_OKR};
@@ -280,10 +281,7 @@ fn tally(
 /// narrower OKRs), added up per person or team and named.
 fn lines_sql(w: &mut Where, q: &CalibrationQuery) -> String {
     let (mut with, parts) = match q.counted_at {
-        None => {
-            let (with, lines) = tally(w, &q.cycle_id, &q.until, q.by, Tallied::Visible(&q.reader));
-            (with, lines)
-        }
+        None => tally(w, &q.cycle_id, &q.until, q.by, Tallied::Visible(&q.reader)),
         Some(_) => {
             let c = w.arg(q.cycle_id.as_str());
             let by = w.arg(q.by.stored());
