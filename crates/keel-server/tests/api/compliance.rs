@@ -360,6 +360,7 @@ async fn who_may_read_and_bad_input(w: World) {
         ("weeks=two", "weeks"),
         ("limit=0", "limit"),
         ("cursor=bogus", "cursor"),
+        ("cursor=o%3A999", "cursor"),
         ("format=xml", "format"),
     ] {
         let r = app.get(&format!("{base}?{query}")).await;
@@ -550,6 +551,15 @@ async fn reads_the_evaluators_counts(w: World) {
     )
     .await;
     assert!(body["counted_at"].is_string(), "counted: {body}");
+    // Read from the stored counts, a cursor not from this list is refused the same way.
+    for cursor in ["bogus", "o%3A999"] {
+        let r = app
+            .get(&format!(
+                "/api/v1/reports/compliance?{query}&cursor={cursor}"
+            ))
+            .await;
+        assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, Some("cursor")).await;
+    }
     for ((who, token), before) in readers.iter().zip(&live) {
         let report = walk(app, token, &query, 2).await;
         assert_eq!(
