@@ -139,8 +139,19 @@ pub async fn evaluate(
     steps.end("company");
     super::stored_figures::count_calibration(store, now).await?;
     steps.end("calibration");
+    if rewrote_most(&result) {
+        keel_store::Backend::refresh_statistics(store).await?;
+        steps.end("statistics");
+    }
     log_steps(&result, &steps);
     Ok(result)
+}
+
+/// Whether the round changed the stored signals of most key results (the first round over a
+/// loaded organisation, or after a long pause): the planner's statistics are then refreshed,
+/// since the stored tables it plans from changed size or shape.
+fn rewrote_most(result: &Evaluation) -> bool {
+    result.changed > 0 && result.changed * 2 >= result.key_results
 }
 
 /// Logs the round's steps: each one's time and the memory after it.
@@ -159,6 +170,7 @@ fn log_steps(result: &Evaluation, steps: &Steps) {
         participation_ms = ms(steps.took("participation")),
         company_ms = ms(steps.took("company")),
         calibration_ms = ms(steps.took("calibration")),
+        statistics_ms = ms(steps.took("statistics")),
         figures_ms = ms(steps.took("participation") + steps.took("company")),
         batch_rss_mb = steps.batch_rss_mb,
         hwm_mb = steps.hwm_mb(),

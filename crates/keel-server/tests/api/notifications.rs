@@ -611,6 +611,50 @@ async fn the_evaluator_tells_owners_and_sponsors_of_transitions_on_postgres() {
     evaluator_story(spawn_app_on(Db::Postgres).await).await;
 }
 
+/// The first round over an organisation writes a stored signal for every key result. PostgreSQL
+/// plans from statistics that said those tables were empty until autovacuum got round to them
+/// (this machine's server runs without it), and then hash-joined whole tables for a page: the
+/// round refreshes them.
+#[tokio::test]
+async fn the_first_round_refreshes_the_planners_statistics_on_postgres() {
+    if !postgres_configured() {
+        return;
+    }
+    use sqlx::Connection;
+    let app = spawn_app_on(Db::Postgres).await;
+    let cycle = app.cycle("2026 Q4").await;
+    active_objective(&app, &cycle, None, &["One", "Two", "Three"]).await;
+    let mut pg = sqlx::PgConnection::connect(app.postgres_url().unwrap())
+        .await
+        .unwrap();
+    let planned_rows = |table: &'static str| {
+        sqlx::query_scalar::<_, f32>("SELECT reltuples FROM pg_class WHERE relname = $1")
+            .bind(table)
+    };
+    for table in ["key_result_signals", "objective_signals"] {
+        let before: f32 = planned_rows(table).fetch_one(&mut pg).await.unwrap();
+        assert!(before <= 0.0, "{table}: {before} before any round");
+    }
+    let round = keel_server::jobs::evaluator::evaluate(app.store.as_ref(), chrono::Utc::now())
+        .await
+        .unwrap();
+    assert_eq!((round.key_results, round.changed), (3, 3));
+    assert_eq!(
+        planned_rows("key_result_signals")
+            .fetch_one(&mut pg)
+            .await
+            .unwrap(),
+        3.0
+    );
+    assert_eq!(
+        planned_rows("objective_signals")
+            .fetch_one(&mut pg)
+            .await
+            .unwrap(),
+        1.0
+    );
+}
+
 async fn evaluator_story(app: TestApp) {
     use keel_server::jobs::tick;
     check_in_day_tomorrow(&app).await;

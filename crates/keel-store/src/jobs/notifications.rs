@@ -651,15 +651,17 @@ impl Notifications for SqlStore {
             "key_result_status_changes (key_result_id, changed_at, status_before, status_after)",
             4,
             "ON CONFLICT (key_result_id, changed_at) DO NOTHING",
-            changes.iter().map(|(s, before)| {
-                args![
-                    s.key_result_id.as_str(),
-                    ts(&s.evaluated_at),
-                    before.as_str(),
-                    s.status.stored()
-                ]
-            })
-            .collect(),
+            changes
+                .iter()
+                .map(|(s, before)| {
+                    args![
+                        s.key_result_id.as_str(),
+                        ts(&s.evaluated_at),
+                        before.as_str(),
+                        s.status.stored()
+                    ]
+                })
+                .collect(),
         )
         .await?;
         upsert_rows(
@@ -668,15 +670,16 @@ impl Notifications for SqlStore {
             4,
             "ON CONFLICT (key_result_id) DO UPDATE SET status = excluded.status, \
              due = excluded.due, evaluated_at = excluded.evaluated_at",
-            last_per_key(signals, |s| s.key_result_id.as_str()).map(|s| {
-                args![
-                    s.key_result_id.as_str(),
-                    s.status.stored(),
-                    s.due,
-                    ts(&s.evaluated_at)
-                ]
-            })
-            .collect(),
+            last_per_key(signals, |s| s.key_result_id.as_str())
+                .map(|s| {
+                    args![
+                        s.key_result_id.as_str(),
+                        s.status.stored(),
+                        s.due,
+                        ts(&s.evaluated_at)
+                    ]
+                })
+                .collect(),
         )
         .await?;
         notify(&mut tx, &WriteCtx::system(Source::Job), notifications).await?;
@@ -708,17 +711,18 @@ impl Notifications for SqlStore {
              status = excluded.status, status_rank = excluded.status_rank, \
              progress_milli = excluded.progress_milli, evaluated_at = excluded.evaluated_at, \
              cycle_id = excluded.cycle_id",
-            last_per_key(signals, |s| s.objective_id.as_str()).map(|s| {
-                args![
-                    s.objective_id.as_str(),
-                    s.status.stored(),
-                    s.status_rank,
-                    s.progress_milli,
-                    ts(&s.evaluated_at),
-                    s.cycle_id.as_str()
-                ]
-            })
-            .collect(),
+            last_per_key(signals, |s| s.objective_id.as_str())
+                .map(|s| {
+                    args![
+                        s.objective_id.as_str(),
+                        s.status.stored(),
+                        s.status_rank,
+                        s.progress_milli,
+                        ts(&s.evaluated_at),
+                        s.cycle_id.as_str()
+                    ]
+                })
+                .collect(),
         )
         .await?;
         tx.commit().await
@@ -767,10 +771,7 @@ async fn status_changes<'a>(
 
 /// Each key's last item, in the order given: one statement may not upsert a row twice
 /// (PostgreSQL refuses it), and the last signal is the one the row-by-row writes kept.
-fn last_per_key<'a, T>(
-    items: &'a [T],
-    key: impl Fn(&T) -> &str,
-) -> impl Iterator<Item = &'a T> {
+fn last_per_key<'a, T>(items: &'a [T], key: impl Fn(&T) -> &str) -> impl Iterator<Item = &'a T> {
     let mut last: HashMap<&str, usize> = HashMap::new();
     for (i, item) in items.iter().enumerate() {
         last.insert(key(item), i);
