@@ -729,16 +729,15 @@ impl Notifications for SqlStore {
     }
 }
 
+/// A signal whose status differs from the one recorded, with that one.
+type Changed<'a> = (&'a KeyResultSignal, String);
+
 /// The key results whose recorded status changes with `signals` (a first sighting is no
 /// change): their webhook events, and each changed signal with the status it replaces.
-#[allow(clippy::type_complexity)]
 async fn status_changes<'a>(
     tx: &mut Tx,
     signals: &'a [KeyResultSignal],
-) -> StoreResult<(
-    Vec<crate::webhooks::Emitted>,
-    Vec<(&'a KeyResultSignal, String)>,
-)> {
+) -> StoreResult<(Vec<crate::webhooks::Emitted>, Vec<Changed<'a>>)> {
     let mut before: HashMap<String, String> = HashMap::new();
     for chunk in signals.chunks(500) {
         let sql = format!(
@@ -753,7 +752,7 @@ async fn status_changes<'a>(
             before.insert(r.text("key_result_id")?, r.text("status")?);
         }
     }
-    let changes: Vec<(&KeyResultSignal, String)> = signals
+    let changes: Vec<Changed> = signals
         .iter()
         .filter_map(|s| {
             let was = before.get(s.key_result_id.as_str())?;
@@ -771,7 +770,7 @@ async fn status_changes<'a>(
 
 /// Each key's last item, in the order given: one statement may not upsert a row twice
 /// (PostgreSQL refuses it), and the last signal is the one the row-by-row writes kept.
-fn last_per_key<'a, T>(items: &'a [T], key: impl Fn(&T) -> &str) -> impl Iterator<Item = &'a T> {
+fn last_per_key<T>(items: &[T], key: impl Fn(&T) -> &str) -> impl Iterator<Item = &T> {
     let mut last: HashMap<&str, usize> = HashMap::new();
     for (i, item) in items.iter().enumerate() {
         last.insert(key(item), i);

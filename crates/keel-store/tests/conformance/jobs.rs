@@ -14,6 +14,7 @@ conformance!(
     notifications_are_read_with_the_readers_eyes,
     notifications_page_newest_first_and_are_marked_read,
     the_evaluators_memory_is_kept_per_key_result,
+    a_rounds_signals_are_written_whole_across_statements,
     objectives_page_by_the_evaluators_stored_status_and_progress,
 );
 
@@ -631,6 +632,59 @@ async fn the_evaluators_memory_is_kept_per_key_result(s: DynStore, _url: String)
         s.key_result_signals().await.unwrap()[0].status,
         rhythm::Status::OffTrack
     );
+}
+
+/// A round's signals are written several hundred rows a statement: more than one statement's
+/// worth (600) recorded, then recorded again with half of them changed and one key result twice
+/// in the same call (the last one is kept, as when each was written alone), all read back.
+async fn a_rounds_signals_are_written_whole_across_statements(s: DynStore, _url: String) {
+    let b = basic(&s).await;
+    let mut krs = vec![b.kr.id.clone()];
+    for _ in 1..600 {
+        let kr = key_result(&b.objective.id, &b.owner.id);
+        s.insert_key_result(&ctx(), &kr, None).await.unwrap();
+        krs.push(kr.id);
+    }
+    let t = now();
+    let signal = |id: &KeyResultId, status| KeyResultSignal {
+        key_result_id: id.clone(),
+        status,
+        due: false,
+        evaluated_at: t,
+    };
+    let first: Vec<KeyResultSignal> = krs
+        .iter()
+        .map(|k| signal(k, rhythm::Status::OnTrack))
+        .collect();
+    s.record_key_result_signals(&first, vec![]).await.unwrap();
+    let status_of = |i: usize| match i {
+        1 => rhythm::Status::AtRisk,
+        i if i % 2 == 0 => rhythm::Status::OffTrack,
+        _ => rhythm::Status::OnTrack,
+    };
+    let mut then: Vec<KeyResultSignal> = krs
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            signal(
+                k,
+                if i == 1 {
+                    rhythm::Status::Stale
+                } else {
+                    status_of(i)
+                },
+            )
+        })
+        .collect();
+    then.push(signal(&krs[1], rhythm::Status::AtRisk));
+    s.record_key_result_signals(&then, vec![]).await.unwrap();
+    let mut want: Vec<KeyResultSignal> = krs
+        .iter()
+        .enumerate()
+        .map(|(i, k)| signal(k, status_of(i)))
+        .collect();
+    want.sort_by(|a, b| a.key_result_id.as_str().cmp(b.key_result_id.as_str()));
+    assert_eq!(s.key_result_signals().await.unwrap(), want);
 }
 
 /// The evaluator's word on objectives: recorded, replaced, read back by id; the objectives list
