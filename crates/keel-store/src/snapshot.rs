@@ -84,10 +84,7 @@ impl Snapshots for SqlStore {
         loaded?;
         // Fresh statistics after a bulk load, so the planner does not guess until autovacuum
         // gets round to it (SQLite's planner works from its indexes without them).
-        if self.db.backend() == "postgres" {
-            self.db.execute("ANALYZE", vec![]).await?;
-        }
-        Ok(())
+        self.refresh_statistics().await
     }
 }
 

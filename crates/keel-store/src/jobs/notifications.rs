@@ -643,13 +643,20 @@ impl Notifications for SqlStore {
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         let (hooks, changes) = status_changes(&mut tx, signals).await?;
-        // A round's signals go a chunk per statement: the first round after a load writes one
+        // A round's signals go many rows a statement: the first round after a load writes one
         // for every key result (390,000 at 100,000 people), and two statements per signal were
         // 13 minutes of round trips on PostgreSQL.
+        let max = self.db.max_params();
         upsert_rows(
             &mut tx,
-            "key_result_status_changes (key_result_id, changed_at, status_before, status_after)",
-            4,
+            max,
+            "key_result_status_changes",
+            &[
+                "key_result_id",
+                "changed_at",
+                "status_before",
+                "status_after",
+            ],
             "ON CONFLICT (key_result_id, changed_at) DO NOTHING",
             changes
                 .iter()
@@ -661,13 +668,14 @@ impl Notifications for SqlStore {
                         s.status.stored()
                     ]
                 })
-                .collect(),
+                .collect::<Vec<_>>(),
         )
         .await?;
         upsert_rows(
             &mut tx,
-            "key_result_signals (key_result_id, status, due, evaluated_at)",
-            4,
+            max,
+            "key_result_signals",
+            &["key_result_id", "status", "due", "evaluated_at"],
             "ON CONFLICT (key_result_id) DO UPDATE SET status = excluded.status, \
              due = excluded.due, evaluated_at = excluded.evaluated_at",
             last_per_key(signals, |s| s.key_result_id.as_str())
@@ -679,7 +687,7 @@ impl Notifications for SqlStore {
                         ts(&s.evaluated_at)
                     ]
                 })
-                .collect(),
+                .collect::<Vec<_>>(),
         )
         .await?;
         notify(&mut tx, &WriteCtx::system(Source::Job), notifications).await?;
@@ -704,9 +712,16 @@ impl Notifications for SqlStore {
         let mut tx = self.begin().await?;
         upsert_rows(
             &mut tx,
-            "objective_signals \
-             (objective_id, status, status_rank, progress_milli, evaluated_at, cycle_id)",
-            6,
+            self.db.max_params(),
+            "objective_signals",
+            &[
+                "objective_id",
+                "status",
+                "status_rank",
+                "progress_milli",
+                "evaluated_at",
+                "cycle_id",
+            ],
             "ON CONFLICT (objective_id) DO UPDATE SET \
              status = excluded.status, status_rank = excluded.status_rank, \
              progress_milli = excluded.progress_milli, evaluated_at = excluded.evaluated_at, \
@@ -722,7 +737,7 @@ impl Notifications for SqlStore {
                         s.cycle_id.as_str()
                     ]
                 })
-                .collect(),
+                .collect::<Vec<_>>(),
         )
         .await?;
         tx.commit().await
@@ -781,28 +796,3 @@ fn last_per_key<T>(items: &[T], key: impl Fn(&T) -> &str) -> impl Iterator<Item 
         .filter(move |(i, item)| last.get(key(item)) == Some(i))
         .map(|(_, item)| item)
 }
-
-/// `INSERT INTO {into} VALUES (…), (…) {conflict}`, `SIGNAL_ROWS` rows of `width` values per
-/// statement.
-async fn upsert_rows(
-    tx: &mut Tx,
-    into: &str,
-    width: usize,
-    conflict: &str,
-    rows: Vec<Vec<Arg>>,
-) -> StoreResult<()> {
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<Vec<Arg>> = rows.by_ref().take(SIGNAL_ROWS).collect();
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| format!("({})", crate::db::placeholders(i * width + 1, width)))
-            .collect();
-        let sql = format!("INSERT INTO {into} VALUES {} {conflict}", values.join(", "));
-        tx.execute(&sql, chunk.into_iter().flatten().collect())
-            .await?;
-    }
-    Ok(())
-}
-
-/// Rows per statement of a round's signal writes (well under both backends' parameter limits).
-const SIGNAL_ROWS: usize = 250;

@@ -19,6 +19,20 @@ pub(crate) async fn insert_rows(
     cols: &[&str],
     rows: impl IntoIterator<Item = Vec<Arg>>,
 ) -> StoreResult<()> {
+    upsert_rows(tx, max_params, table, cols, "", rows).await
+}
+
+/// `insert_rows` with `conflict` after each statement's rows (`ON CONFLICT … DO …`): rows that
+/// replace or skip those already there. One statement may not change a row twice (PostgreSQL
+/// refuses it), so the rows' keys must be distinct.
+pub(crate) async fn upsert_rows(
+    tx: &mut Tx,
+    max_params: usize,
+    table: &str,
+    cols: &[&str],
+    conflict: &str,
+    rows: impl IntoIterator<Item = Vec<Arg>>,
+) -> StoreResult<()> {
     let n = cols.len();
     let sqlite = tx.is_sqlite();
     let per = if sqlite {
@@ -35,14 +49,14 @@ pub(crate) async fn insert_rows(
         first = false;
         if sqlite && batch.len() < per {
             // The rest, one at a time through the one-row statement.
-            let sql = values_sql(&head, 1, n);
+            let sql = values_sql(&head, 1, n, conflict);
             for row in batch {
                 debug_assert_eq!(row.len(), n, "{table}");
                 tx.execute(&sql, row).await?;
             }
             continue;
         }
-        let sql = values_sql(&head, batch.len(), n);
+        let sql = values_sql(&head, batch.len(), n, conflict);
         let args: Vec<Arg> = batch
             .into_iter()
             .inspect(|row| debug_assert_eq!(row.len(), n, "{table}"))
@@ -62,8 +76,8 @@ pub(crate) async fn insert_rows(
 /// Rows per multi-row INSERT on SQLite (see [`insert_rows`]).
 const SQLITE_CHUNK: usize = 64;
 
-/// `head` followed by `rows` groups of `n` numbered placeholders.
-fn values_sql(head: &str, rows: usize, n: usize) -> String {
+/// `head` followed by `rows` groups of `n` numbered placeholders, then `conflict`.
+fn values_sql(head: &str, rows: usize, n: usize, conflict: &str) -> String {
     let mut sql = String::with_capacity(head.len() + rows * n * 6);
     sql.push_str(head);
     for i in 0..rows {
@@ -73,6 +87,10 @@ fn values_sql(head: &str, rows: usize, n: usize) -> String {
         sql.push('(');
         sql.push_str(&placeholders(i * n + 1, n));
         sql.push(')');
+    }
+    if !conflict.is_empty() {
+        sql.push(' ');
+        sql.push_str(conflict);
     }
     sql
 }
