@@ -314,7 +314,7 @@ fn objective_scope(w: &mut Where, scope: &DashboardScope) {
         let live = live_part_sql(w, &scope.reader, "o").unwrap_or_else(|| "1 = 0".into());
         w.add(live);
     } else if let Reader::Audience(a) = &scope.reader {
-        let v = visible_sql(w, a, "o");
+        let v = visible_join(w, a, "o");
         w.add(v);
     }
 }

@@ -360,13 +360,16 @@ fn severity_of(col: &str, s: &str) -> StoreResult<Severity> {
 /// the reader may see, and the overloads counted now.
 fn findings_cte(w: &mut Where, q: &HealthQuery) -> String {
     let cycle = w.arg(q.cycle_id.as_str());
-    let visible = match &q.reader {
-        Reader::Everyone => String::new(),
-        Reader::Audience(a) => format!(" AND {}", visible_sql(w, a, "o")),
+    let (join, visible) = match &q.reader {
+        Reader::Everyone => (String::new(), String::new()),
+        Reader::Audience(a) => {
+            let (join, holds) = reach_join(w, a, "o");
+            (join, format!(" AND {holds}"))
+        }
     };
     let over = w.arg(i64::from(q.overload));
     format!(
-        "WITH vo(id, owner_id) AS (SELECT o.id, o.owner_id FROM objectives o \
+        "WITH vo(id, owner_id) AS (SELECT o.id, o.owner_id FROM objectives o {join} \
            WHERE o.deleted_at IS NULL AND o.cycle_id = {cycle}{visible}), \
          vk(id, owner_id) AS (SELECT k.id, k.owner_id FROM key_results k \
            JOIN vo ON vo.id = k.objective_id WHERE k.deleted_at IS NULL), \
@@ -427,19 +430,13 @@ const ALIVE: &str = "(f.okr_kind = 'objective' OR EXISTS (SELECT 1 FROM key_resu
 
 /// The cycle's objectives (`o`) the stored counts leave out for `a`: of the visibilities not
 /// stored for them, among the OKRs they are in or the teams they reach, that they may see.
-fn narrower(w: &mut Where, q: &HealthQuery, a: &Audience) -> String {
+/// `None` for a reader who takes every objective stored.
+fn narrower(w: &mut Where, q: &HealthQuery) -> Option<String> {
+    let live = live_part_sql(w, &q.reader, "o")?;
     let c = w.arg(q.cycle_id.as_str());
-    let stored: Vec<String> = crate::stored_visibilities(&q.reader)
-        .iter()
-        .map(|v| w.arg(v.stored()))
-        .collect();
-    let mine = in_reach_sql(w, a, "o");
-    let visible = visible_sql(w, a, "o");
-    format!(
-        "o.deleted_at IS NULL AND o.cycle_id = {c} AND o.visibility NOT IN ({}) \
-         AND {mine} AND {visible}",
-        stored.join(", ")
-    )
+    Some(format!(
+        "o.deleted_at IS NULL AND o.cycle_id = {c} AND {live}"
+    ))
 }
 
 /// How many objectives and key results a person owns in their stored counts (`s` the
@@ -467,9 +464,8 @@ fn overload_sql(w: &mut Where, q: &HealthQuery) -> OverloadSql {
     let c = w.arg(q.cycle_id.as_str());
     let r = w.arg(crate::participation::reach_seen_whole(&q.reader));
     let over = w.arg(i64::from(q.overload));
-    let live = match &q.reader {
-        Reader::Audience(a) => {
-            let narrow = narrower(w, q, a);
+    let live = match narrower(w, q) {
+        Some(narrow) => {
             format!(
                 "lo(id, owner_id) AS (SELECT o.id, o.owner_id FROM objectives o WHERE {narrow}), \
                  lv(person_id, n) AS (SELECT person_id, COUNT(*) FROM (SELECT owner_id AS person_id \
@@ -477,7 +473,7 @@ fn overload_sql(w: &mut Where, q: &HealthQuery) -> OverloadSql {
                    ON lo.id = k.objective_id WHERE k.deleted_at IS NULL) x GROUP BY person_id)"
             )
         }
-        Reader::Everyone => "lv(person_id, n) AS (SELECT CAST(NULL AS TEXT), \
+        None => "lv(person_id, n) AS (SELECT CAST(NULL AS TEXT), \
              CAST(0 AS BIGINT) WHERE 1 = 0)"
             .to_string(),
     };
@@ -637,9 +633,8 @@ impl SqlStore {
             vis.join(", ")
         );
         let mut rows = self.db.fetch_all(&sql, w.args).await?;
-        if let Reader::Audience(a) = &q.reader {
-            let mut w = Where::default();
-            let narrow = narrower(&mut w, q, a);
+        let mut w = Where::default();
+        if let Some(narrow) = narrower(&mut w, q) {
             let sql = format!(
                 "SELECT f.code AS code, f.severity AS severity, COUNT(*) AS n, \
                  MAX(f.evaluated_at) AS at FROM health_findings f \
@@ -702,7 +697,7 @@ impl SqlStore {
             "o.id = f.objective_id AND o.deleted_at IS NULL AND o.cycle_id = {c}"
         ));
         if let Reader::Audience(a) = &q.reader {
-            let v = visible_sql(&mut w, a, "o");
+            let v = visible_join(&mut w, a, "o");
             w.add(v);
         }
         w.add(format!("f.code <> '{OWNER_OVERLOAD}'"));

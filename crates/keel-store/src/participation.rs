@@ -956,20 +956,23 @@ impl Participation for SqlStore {
         let ps: Vec<String> = people.iter().map(|p| w.arg(p.as_str())).collect();
         let ps = ps.join(", ");
         let mut visible = || match &query.reader {
-            Reader::Everyone => String::new(),
-            Reader::Audience(a) => format!(" AND {}", visible_sql(&mut w, a, "o")),
+            Reader::Everyone => (String::new(), String::new()),
+            Reader::Audience(a) => {
+                let (join, holds) = reach_join(&mut w, a, "o");
+                (join, format!(" AND {holds}"))
+            }
         };
-        let (v1, v2) = (visible(), visible());
+        let ((j1, v1), (j2, v2)) = (visible(), visible());
         let each = w.arg(i64::from(each));
         let sql = format!(
             "SELECT 'o' AS kind, id FROM (SELECT o.id, ROW_NUMBER() OVER \
-               (PARTITION BY o.owner_id ORDER BY o.id) AS n FROM objectives o \
+               (PARTITION BY o.owner_id ORDER BY o.id) AS n FROM objectives o {j1} \
                WHERE o.owner_id IN ({ps}) AND o.deleted_at IS NULL \
                AND o.cycle_id || '' = {cycle}{v1}) x \
              WHERE n <= {each} \
              UNION ALL SELECT 'k' AS kind, id FROM (SELECT k.id, ROW_NUMBER() OVER \
                (PARTITION BY k.owner_id ORDER BY k.id) AS n FROM key_results k \
-               JOIN objectives o ON o.id = k.objective_id \
+               JOIN objectives o ON o.id = k.objective_id {j2} \
                WHERE k.owner_id IN ({ps}) AND k.deleted_at IS NULL AND o.deleted_at IS NULL \
                AND o.cycle_id || '' = {cycle}{v2}) y \
              WHERE n <= {each}"

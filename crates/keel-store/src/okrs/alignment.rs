@@ -176,29 +176,24 @@ async fn aligned_to(
     let a = in_list(&mut w, "p.parent_objective_id", os);
     let b = in_list(&mut w, "p.parent_key_result_id", ks);
     w.add(format!("({a} OR {b})"));
-    let live = if child_col == "objective_id" {
+    // The child's objective: the child itself (`c`), or a key result's objective (`co`).
+    let (joined, objective) = if child_col == "objective_id" {
         w.add("c.deleted_at IS NULL".into());
-        "c.id".to_string()
+        (format!("objectives c ON c.id = p.{child_col}"), "c")
     } else {
-        w.add(
-            "c.deleted_at IS NULL AND EXISTS (SELECT 1 FROM objectives co \
-             WHERE co.id = c.objective_id AND co.deleted_at IS NULL)"
-                .into(),
-        );
-        "c.objective_id".to_string()
+        w.add("c.deleted_at IS NULL AND co.deleted_at IS NULL".into());
+        (
+            format!("key_results c ON c.id = p.{child_col} JOIN objectives co ON co.id = c.objective_id"),
+            "co",
+        )
     };
     if let Reader::Audience(aud) = reader {
-        let v = visible_objective_each(&mut w, aud, &live);
+        let v = visible_join(&mut w, aud, objective);
         w.add(v);
     }
-    let joined = if child_col == "objective_id" {
-        "objectives"
-    } else {
-        "key_results"
-    };
     let sql = format!(
         "SELECT p.{child_col} AS child, p.parent_objective_id, p.parent_key_result_id \
-         FROM {table} p JOIN {joined} c ON c.id = p.{child_col} {} ORDER BY p.{child_col}",
+         FROM {table} p JOIN {joined} {} ORDER BY p.{child_col}",
         w.sql()
     );
     let rows = ex.fetch_all(&sql, w.args).await?;
@@ -389,16 +384,17 @@ impl Alignment for SqlStore {
         let mut w = Where::default();
         w.add("objectives.deleted_at IS NULL".into());
         // A parent that still stands: a live objective, or a live key result of a live one.
-        let standing = "FROM objective_parents p \
+        let parents = "FROM objective_parents p \
              LEFT JOIN key_results pk ON pk.id = p.parent_key_result_id AND pk.deleted_at IS NULL \
-             JOIN objectives po ON po.id = COALESCE(p.parent_objective_id, pk.objective_id) \
-             WHERE p.objective_id = objectives.id AND po.deleted_at IS NULL";
+             JOIN objectives po ON po.id = COALESCE(p.parent_objective_id, pk.objective_id)";
+        let stands = "p.objective_id = objectives.id AND po.deleted_at IS NULL";
+        let standing = format!("{parents} WHERE {stands}");
         let seen_parent = match &filter.reader {
             Reader::Audience(a) => {
-                let v = visible_sql(&mut w, a, "objectives");
+                let v = visible_join(&mut w, a, "objectives");
                 w.add(v);
-                let pv = visible_sql(&mut w, a, "po");
-                format!("SELECT 1 {standing} AND {pv}")
+                let (join, pv) = reach_join(&mut w, a, "po");
+                format!("SELECT 1 {parents} {join} WHERE {stands} AND {pv}")
             }
             Reader::Everyone => format!("SELECT 1 {standing}"),
         };
@@ -465,15 +461,17 @@ impl Alignment for SqlStore {
         let mut out = Vec::new();
         if !os.is_empty() {
             let mut w = Where::default();
-            w.add("deleted_at IS NULL".into());
-            let c = in_list(&mut w, "objective_id", &os);
+            w.add("k.deleted_at IS NULL".into());
+            let c = in_list(&mut w, "k.objective_id", &os);
             w.add(c);
             if let Reader::Audience(a) = reader {
-                let v = visible_objective_each(&mut w, a, "key_results.objective_id");
+                let v = visible_join(&mut w, a, "o");
                 w.add(v);
             }
             let sql = format!(
-                "SELECT id, objective_id FROM key_results {} ORDER BY objective_id, created_at, id",
+                "SELECT k.id, k.objective_id FROM key_results k \
+                 JOIN objectives o ON o.id = k.objective_id {} \
+                 ORDER BY k.objective_id, k.created_at, k.id",
                 w.sql()
             );
             for r in ex.fetch_all(&sql, w.args).await? {

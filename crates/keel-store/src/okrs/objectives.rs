@@ -393,7 +393,7 @@ fn list_order(
 fn filter_sql(w: &mut Where, filter: &ObjectiveFilter, t: &str) {
     w.add(format!("{t}.deleted_at IS NULL"));
     if let Reader::Audience(a) = &filter.reader {
-        let v = visible_sql(w, a, t);
+        let v = visible_join(w, a, t);
         w.add(v);
     }
     if let Some(c) = &filter.cycle_id {

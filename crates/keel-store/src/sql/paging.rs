@@ -45,10 +45,13 @@ pub(crate) fn paginate<T>(
 }
 
 /// A WHERE clause under construction; `arg` returns the placeholder of the argument it adds.
+/// `joins` are `LEFT JOIN`s its clauses need (the visibility rule's reach, `visible_join`):
+/// `sql` puts them before `WHERE`, so a query's `FROM` ends where `sql()` is spliced in.
 #[derive(Default)]
 pub(crate) struct Where {
     pub(crate) clauses: Vec<String>,
     pub(crate) args: Vec<Arg>,
+    pub(crate) joins: Vec<String>,
 }
 
 impl Where {
@@ -60,10 +63,11 @@ impl Where {
         self.clauses.push(clause);
     }
     pub(crate) fn sql(&self) -> String {
+        let joins: String = self.joins.iter().map(|j| format!("{j} ")).collect();
         if self.clauses.is_empty() {
-            String::new()
+            joins
         } else {
-            format!("WHERE {}", self.clauses.join(" AND "))
+            format!("{joins}WHERE {}", self.clauses.join(" AND "))
         }
     }
 }

@@ -347,6 +347,14 @@ async fn every_tie_for_many_readers_at_once(s: DynStore, _url: String) {
     s.insert_key_result(&ctx(), &kt, None).await.unwrap();
     let unshared = new(Visibility::Team);
     s.insert_objective(&ctx(), &unshared, None).await.unwrap();
+    // Private and shared with Leaf: the team does not let anyone in.
+    let mut private_shared = new(Visibility::Private);
+    private_shared.team_ids = vec![leaf.id.clone()];
+    s.insert_objective(&ctx(), &private_shared, None)
+        .await
+        .unwrap();
+    let ks = key_result(&private_shared.id, &b.owner.id);
+    s.insert_key_result(&ctx(), &ks, None).await.unwrap();
 
     let all = [
         &b.objective,
@@ -355,6 +363,7 @@ async fn every_tie_for_many_readers_at_once(s: DynStore, _url: String) {
         &shared,
         &through_kr,
         &unshared,
+        &private_shared,
     ];
     let ids: Vec<ObjectiveId> = all.iter().map(|o| o.id.clone()).collect();
     let team_visible = [&shared.id, &through_kr.id, &unshared.id];
@@ -405,6 +414,7 @@ async fn every_tie_for_many_readers_at_once(s: DynStore, _url: String) {
             let mut one = s.visible_objective_ids(&a, &ids).await.unwrap();
             one.sort();
             assert_eq!(one, sees, "{a:?} alone");
+            lists_agree(&s, &a, &b.cycle.id, &sees, &all).await;
             want.extend(sees.into_iter().map(|o| (reader.clone(), o)));
             asks.push((a, ids.clone()));
         }
@@ -415,4 +425,102 @@ async fn every_tie_for_many_readers_at_once(s: DynStore, _url: String) {
         want.sort();
         assert_eq!(got, want, "{scope:?}, many readers at once");
     }
+}
+
+/// The lists that read the rule as a join of the reader's reach (`visible_join`, `reach_join`)
+/// or as the live part's semi-join give `a` exactly `sees` (every objective of `cycle` the rule
+/// lets them see): the objectives list in each of its orders, the alignment tree's roots (none
+/// is aligned here), and a dashboard's key results, whole and its live part (those of the
+/// visible objectives whose visibility is not stored for `a`).
+async fn lists_agree(
+    s: &DynStore,
+    a: &Audience,
+    cycle: &CycleId,
+    sees: &[ObjectiveId],
+    all: &[&Objective],
+) {
+    let reader = Reader::Audience(a.clone());
+    let scope = |reader: Reader, live_only: bool| DashboardScope {
+        reader,
+        cycle_id: cycle.clone(),
+        team_id: None,
+        live_only,
+    };
+    let every = s
+        .scope_key_results(&scope(Reader::Everyone, false))
+        .await
+        .unwrap();
+    let seen: Vec<(KeyResultId, ObjectiveId)> = every
+        .iter()
+        .filter(|(_, o)| sees.contains(o))
+        .cloned()
+        .collect();
+    let stored = keel_store::stored_visibilities(&reader);
+    let live: Vec<(KeyResultId, ObjectiveId)> = seen
+        .iter()
+        .filter(|(_, o)| {
+            let v = all.iter().find(|x| &x.id == o).unwrap().visibility;
+            !stored.contains(&v)
+        })
+        .cloned()
+        .collect();
+    assert_eq!(
+        s.scope_key_results(&scope(reader.clone(), false))
+            .await
+            .unwrap(),
+        seen,
+        "{a:?}, a dashboard's key results"
+    );
+    assert_eq!(
+        s.scope_key_results(&scope(reader.clone(), true))
+            .await
+            .unwrap(),
+        live,
+        "{a:?}, a dashboard's live part"
+    );
+    for order in [
+        ObjectiveOrder::Id,
+        ObjectiveOrder::Title,
+        ObjectiveOrder::Owner,
+        ObjectiveOrder::Status,
+        ObjectiveOrder::Progress,
+    ] {
+        let filter = ObjectiveFilter {
+            reader: reader.clone(),
+            cycle_id: Some(cycle.clone()),
+            team_id: None,
+            owner_id: None,
+            kind: None,
+            state: None,
+            order,
+        };
+        let mut listed: Vec<ObjectiveId> = s
+            .list_objectives(&filter, &page(500, None))
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|o| o.id)
+            .collect();
+        listed.sort();
+        assert_eq!(listed, sees, "{a:?}, objectives by {order:?}");
+    }
+    let mut roots: Vec<ObjectiveId> = s
+        .alignment_roots(
+            &AlignmentFilter {
+                reader: reader.clone(),
+                cycle_ids: vec![cycle.clone()],
+                team_id: None,
+                owner_id: None,
+            },
+            &page(500, None),
+        )
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|r| r.objective.id)
+        .collect();
+    roots.sort();
+    assert_eq!(roots, sees, "{a:?}, alignment roots");
 }
