@@ -543,10 +543,13 @@ impl SqlStore {
         };
         let c = w.arg(q.cycle_id.as_str());
         let visible = |w: &mut Where| match &q.reader {
-            Reader::Everyone => String::new(),
-            Reader::Audience(a) => format!(" AND {}", visible_sql(w, a, "o")),
+            Reader::Everyone => (String::new(), String::new()),
+            Reader::Audience(a) => {
+                let (join, holds) = reach_join(w, a, "o");
+                (join, format!(" AND {holds}"))
+            }
         };
-        let (vo, vk) = (visible(&mut w), visible(&mut w));
+        let ((jo, vo), (jk, vk)) = (visible(&mut w), visible(&mut w));
         let (live, stored, total, over) = (ov.live, ov.stored, ov.total, ov.over);
         let sql = format!(
             "WITH {live}, \
@@ -559,10 +562,10 @@ impl SqlStore {
              ovp(person_id, n) AS (SELECT person_id, n FROM ov \
                ORDER BY n DESC, person_id LIMIT {take}), \
              ovo(person_id, oid) AS (SELECT ovp.person_id, MIN(o.id) FROM ovp \
-               CROSS JOIN objectives o WHERE o.owner_id = ovp.person_id \
+               CROSS JOIN objectives o {jo} WHERE o.owner_id = ovp.person_id \
                AND o.cycle_id || '' = {c} AND o.deleted_at IS NULL{vo} GROUP BY ovp.person_id), \
              ovk(person_id, kid) AS (SELECT ovp.person_id, MIN(k.id) FROM ovp \
-               CROSS JOIN key_results k JOIN objectives o ON o.id = k.objective_id \
+               CROSS JOIN key_results k JOIN objectives o ON o.id = k.objective_id {jk} \
                WHERE k.owner_id = ovp.person_id AND k.deleted_at IS NULL \
                AND o.cycle_id || '' = {c} AND o.deleted_at IS NULL{vk} GROUP BY ovp.person_id), \
              ovf(person_id, n, oid, kid) AS (SELECT ovp.person_id, ovp.n, ovo.oid, ovk.kid \

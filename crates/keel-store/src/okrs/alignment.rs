@@ -418,10 +418,14 @@ impl Alignment for SqlStore {
             let p = w.arg(c);
             w.add(format!("objectives.id > {p}"));
         }
+        // Whether each root of the page is aligned to a parent the reader may not see, asked
+        // of the page's rows only: asked in the same `SELECT` as the walk, PostgreSQL joined
+        // every objective's parents once, as a hashed sub-plan (0.16 s at 100,000 people).
         let sql = format!(
             "SELECT {OBJECTIVE_COLS}, CAST(CASE WHEN EXISTS (SELECT 1 {standing}) \
              THEN 1 ELSE 0 END AS BIGINT) AS aligned \
-             FROM objectives {} ORDER BY objectives.id LIMIT {}",
+             FROM (SELECT {OBJECTIVE_COLS} FROM objectives {} ORDER BY objectives.id LIMIT {}) \
+             objectives ORDER BY objectives.id",
             w.sql(),
             limit + 1
         );
