@@ -226,23 +226,6 @@ fn scope_clause(w: &mut Where, scope: &TreeScope, through_teams: bool) -> (Optio
     (join, clause)
 }
 
-/// Each of `teams` with every team below it (itself included), as (root, team) pairs.
-async fn subtrees_of(db: &crate::db::Db, teams: &[TeamId]) -> StoreResult<Vec<(String, String)>> {
-    let mut w = Where::default();
-    let ids: Vec<String> = teams.iter().map(|t| w.arg(t.as_str())).collect();
-    let sql = format!(
-        "WITH RECURSIVE below(root, id) AS (SELECT id, id FROM teams WHERE id IN ({}) \
-         UNION SELECT b.root, t.id FROM teams t JOIN below b ON t.parent_id = b.id) \
-         SELECT root, id FROM below",
-        ids.join(", ")
-    );
-    db.fetch_all(&sql, w.args)
-        .await?
-        .iter()
-        .map(|r| Ok((r.text("root")?, r.text("id")?)))
-        .collect()
-}
-
 /// `team` and every team below it, as an SQL subquery of ids.
 fn below(w: &mut Where, team: &TeamId) -> String {
     let t = w.arg(team.as_str());
@@ -451,7 +434,7 @@ impl SqlStore {
         let subtrees = if teams.is_empty() {
             vec![]
         } else {
-            subtrees_of(&self.db, teams).await?
+            crate::teams::subtrees_of(&self.db, teams).await?
         };
         let mut w = Where::default();
         let mut parts = vec![];

@@ -204,7 +204,7 @@ pub(crate) const FROM: &str = "key_results k JOIN objectives o ON o.id = k.objec
      JOIN cycles cy ON cy.id = o.cycle_id \
      LEFT JOIN key_result_signals s ON s.key_result_id = k.id";
 
-/// `FROM` for a list read in key result id order (`scope_where_as(…, true)` joins `o` to `k`):
+/// `FROM` for a list read in key result id order (`scope_where_as(…, …, true)` joins `o` to `k`):
 /// `CROSS JOIN` keeps the key results outside, walked by id to the page's end. Without it,
 /// SQLite drove a member's list from the objectives they may see (most of the cycle, an
 /// index per way of seeing) and sorted all their key results: 0.3–0.4 s at 100,000 people.
@@ -227,22 +227,42 @@ pub(crate) fn status_sql() -> String {
     )
 }
 
-/// Key results (`k`) shared with `team` or a team below it, directly or through their
-/// objective: one list of key result ids, so that the database can start from the team's key
-/// results (a few hundred) rather than test each key result of the cycle against two lists
-/// (an `OR` of the two took 0.15–0.19 s a query at 100,000 people).
-fn in_team(w: &mut Where, team: &TeamId) -> String {
-    let t = w.arg(team.as_str());
-    let below = format!(
-        "WITH RECURSIVE below(id) AS (SELECT id FROM teams WHERE id = {t} \
-         UNION SELECT tt.id FROM teams tt JOIN below ON tt.parent_id = below.id) \
-         SELECT id FROM below"
-    );
+/// Key results (`k`) shared with a team of `below` (a team and every team below it, read
+/// first: `teams::subtrees_of`), directly or through their objective: one list of key result
+/// ids, so that the database can start from the team's key results (a few hundred) rather than
+/// test each key result of the cycle against two lists (an `OR` of the two took 0.15–0.19 s a
+/// query at 100,000 people).
+fn in_team(w: &mut Where, below: &[String]) -> String {
+    if below.is_empty() {
+        return "1 = 0".into();
+    }
+    let ids: Vec<String> = below.iter().map(|t| w.arg(t.as_str())).collect();
+    let ids = ids.join(", ");
     format!(
-        "k.id IN (SELECT kt.key_result_id FROM key_result_teams kt WHERE kt.team_id IN ({below}) \
+        "k.id IN (SELECT kt.key_result_id FROM key_result_teams kt WHERE kt.team_id IN ({ids}) \
          UNION ALL SELECT tk.id FROM objective_teams ot \
-           JOIN key_results tk ON tk.objective_id = ot.objective_id WHERE ot.team_id IN ({below}))"
+           JOIN key_results tk ON tk.objective_id = ot.objective_id WHERE ot.team_id IN ({ids}))"
     )
+}
+
+/// `team` and every team below it, as ids (`in_team`'s list).
+async fn below(db: &crate::db::Db, team: &TeamId) -> StoreResult<Vec<String>> {
+    Ok(crate::teams::subtrees_of(db, std::slice::from_ref(team))
+        .await?
+        .into_iter()
+        .map(|(_, id)| id)
+        .collect())
+}
+
+/// The scope's team and every team below it (none for the whole organisation).
+async fn scope_teams(
+    db: &crate::db::Db,
+    scope: &DashboardScope,
+) -> StoreResult<Option<Vec<String>>> {
+    match &scope.team_id {
+        Some(t) => Ok(Some(below(db, t).await?)),
+        None => Ok(None),
+    }
 }
 
 /// Key results whose status now differs from their status at `since` (the status before their
@@ -262,9 +282,9 @@ fn moved_since(w: &mut Where, since: &Timestamp) -> String {
     )
 }
 
-/// The scope's conditions on `k` and `o`.
-fn scope_where(scope: &DashboardScope) -> Where {
-    scope_where_as(scope, false)
+/// The scope's conditions on `k` and `o`; `teams` its team's subtree (`scope_teams`).
+fn scope_where(scope: &DashboardScope, teams: Option<&[String]>) -> Where {
+    scope_where_as(scope, teams, false)
 }
 
 /// The scope's conditions, for a list read in key result id order when `by_key_result` (the
@@ -272,7 +292,7 @@ fn scope_where(scope: &DashboardScope) -> Where {
 /// the page's end instead of sorting every key result of the cycle), read `FROM_BY_KEY_RESULT`
 /// (the objective joined here). A team's scope leaves the cycle's index unused too: its key
 /// results are read from the team's (`in_team`).
-fn scope_where_as(scope: &DashboardScope, by_key_result: bool) -> Where {
+fn scope_where_as(scope: &DashboardScope, teams: Option<&[String]>, by_key_result: bool) -> Where {
     let mut w = Where::default();
     w.add("k.deleted_at IS NULL AND o.deleted_at IS NULL".into());
     let c = w.arg(scope.cycle_id.as_str());
@@ -285,8 +305,8 @@ fn scope_where_as(scope: &DashboardScope, by_key_result: bool) -> Where {
         w.add(format!("o.cycle_id = {c}"));
     }
     objective_scope(&mut w, scope);
-    if let Some(t) = &scope.team_id {
-        let v = in_team(&mut w, t);
+    if let Some(below) = teams {
+        let v = in_team(&mut w, below);
         w.add(v);
     }
     w
@@ -337,7 +357,8 @@ impl Dashboards for SqlStore {
         by_department: bool,
     ) -> StoreResult<Vec<StatusCount>> {
         let st = status_sql();
-        let w = scope_where(scope);
+        let teams = scope_teams(&self.db, scope).await?;
+        let w = scope_where(scope, teams.as_deref());
         let sql = format!(
             "SELECT {st} AS st, COUNT(*) AS n FROM {FROM} {} GROUP BY 1",
             w.sql()
@@ -357,7 +378,7 @@ impl Dashboards for SqlStore {
         // then each of those teams with its department, walked up from the teams (a few for the
         // live part) rather than down from every department (the whole organisation's teams,
         // 25–55 ms at 100,000 people): a key result counts once per department.
-        let w = scope_where(scope);
+        let w = scope_where(scope, teams.as_deref());
         let clause = w.sql();
         let sql = format!(
             "WITH RECURSIVE x AS ( \
@@ -388,7 +409,8 @@ impl Dashboards for SqlStore {
         since: Timestamp,
     ) -> StoreResult<Vec<StatusMove>> {
         let st = status_sql();
-        let mut w = scope_where(scope);
+        let teams = scope_teams(&self.db, scope).await?;
+        let mut w = scope_where(scope, teams.as_deref());
         let p = w.arg(ts(&since));
         let sql = format!(
             "SELECT c.status_before AS before, {st} AS st, COUNT(*) AS n FROM {FROM} \
@@ -420,7 +442,8 @@ impl Dashboards for SqlStore {
         start: Timestamp,
         end: Timestamp,
     ) -> StoreResult<Vec<ConfidenceCount>> {
-        let mut w = scope_where(scope);
+        let teams = scope_teams(&self.db, scope).await?;
+        let mut w = scope_where(scope, teams.as_deref());
         let s = w.arg(ts(&start));
         let e = w.arg(ts(&end));
         let wk = w.arg(WEEK_MICROS);
@@ -448,7 +471,8 @@ impl Dashboards for SqlStore {
         &self,
         scope: &DashboardScope,
     ) -> StoreResult<Vec<(KeyResultId, ObjectiveId)>> {
-        let w = scope_where(scope);
+        let teams = scope_teams(&self.db, scope).await?;
+        let w = scope_where(scope, teams.as_deref());
         let sql = format!(
             "SELECT k.id AS id, k.objective_id AS objective_id FROM {FROM} {} ORDER BY k.id",
             w.sql()
@@ -475,9 +499,11 @@ impl Dashboards for SqlStore {
         let limit = clamp(page.limit);
         let st = status_sql();
         let by_key_result = cell.moved_since.is_none();
-        let mut w = scope_where_as(scope, by_key_result);
+        let teams = scope_teams(&self.db, scope).await?;
+        let mut w = scope_where_as(scope, teams.as_deref(), by_key_result);
         if let Some(d) = &cell.department_id {
-            let v = in_team(&mut w, d);
+            let department = below(&self.db, d).await?;
+            let v = in_team(&mut w, &department);
             w.add(v);
         }
         if let Some(s) = cell.status {

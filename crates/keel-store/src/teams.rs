@@ -365,3 +365,26 @@ fn team_where(filter: &TeamFilter) -> Where {
     }
     w
 }
+
+/// Each of `teams` with every team below it (itself included), as (root, team) pairs: read
+/// first by the queries that start from a subtree, because PostgreSQL estimates a recursive
+/// `WITH` at about a thousand times its first step and so read every objective or key result
+/// of the cycle to meet it; a list of ids it counts exactly.
+pub(crate) async fn subtrees_of(
+    db: &crate::db::Db,
+    teams: &[TeamId],
+) -> StoreResult<Vec<(String, String)>> {
+    let mut w = Where::default();
+    let ids: Vec<String> = teams.iter().map(|t| w.arg(t.as_str())).collect();
+    let sql = format!(
+        "WITH RECURSIVE below(root, id) AS (SELECT id, id FROM teams WHERE id IN ({}) \
+         UNION SELECT b.root, t.id FROM teams t JOIN below b ON t.parent_id = b.id) \
+         SELECT root, id FROM below",
+        ids.join(", ")
+    );
+    db.fetch_all(&sql, w.args)
+        .await?
+        .iter()
+        .map(|r| Ok((r.text("root")?, r.text("id")?)))
+        .collect()
+}
