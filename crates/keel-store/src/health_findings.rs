@@ -360,13 +360,7 @@ fn severity_of(col: &str, s: &str) -> StoreResult<Severity> {
 /// the reader may see, and the overloads counted now.
 fn findings_cte(w: &mut Where, q: &HealthQuery) -> String {
     let cycle = w.arg(q.cycle_id.as_str());
-    let (join, visible) = match &q.reader {
-        Reader::Everyone => (String::new(), String::new()),
-        Reader::Audience(a) => {
-            let (join, holds) = reach_join(w, a, "o");
-            (join, format!(" AND {holds}"))
-        }
-    };
+    let (join, visible) = reader_join(w, &q.reader, "o");
     let over = w.arg(i64::from(q.overload));
     format!(
         "WITH vo(id, owner_id) AS (SELECT o.id, o.owner_id FROM objectives o {join} \
@@ -546,14 +540,8 @@ impl SqlStore {
             }
         };
         let c = w.arg(q.cycle_id.as_str());
-        let visible = |w: &mut Where| match &q.reader {
-            Reader::Everyone => (String::new(), String::new()),
-            Reader::Audience(a) => {
-                let (join, holds) = reach_join(w, a, "o");
-                (join, format!(" AND {holds}"))
-            }
-        };
-        let ((jo, vo), (jk, vk)) = (visible(&mut w), visible(&mut w));
+        let (jo, vo) = reader_join(&mut w, &q.reader, "o");
+        let (jk, vk) = reader_join(&mut w, &q.reader, "o");
         let (live, stored, total, over) = (ov.live, ov.stored, ov.total, ov.over);
         let sql = format!(
             "WITH {live}, \

@@ -955,14 +955,8 @@ impl Participation for SqlStore {
         let cycle = w.arg(query.cycle_id.as_str());
         let ps: Vec<String> = people.iter().map(|p| w.arg(p.as_str())).collect();
         let ps = ps.join(", ");
-        let mut visible = || match &query.reader {
-            Reader::Everyone => (String::new(), String::new()),
-            Reader::Audience(a) => {
-                let (join, holds) = reach_join(&mut w, a, "o");
-                (join, format!(" AND {holds}"))
-            }
-        };
-        let ((j1, v1), (j2, v2)) = (visible(), visible());
+        let (j1, v1) = reader_join(&mut w, &query.reader, "o");
+        let (j2, v2) = reader_join(&mut w, &query.reader, "o");
         let each = w.arg(i64::from(each));
         let sql = format!(
             "SELECT 'o' AS kind, id FROM (SELECT o.id, ROW_NUMBER() OVER \

@@ -650,13 +650,8 @@ impl Notifications for SqlStore {
         upsert_rows(
             &mut tx,
             max,
-            "key_result_status_changes",
-            &[
-                "key_result_id",
-                "changed_at",
-                "status_before",
-                "status_after",
-            ],
+            KEY_RESULT_STATUS_CHANGE.name,
+            KEY_RESULT_STATUS_CHANGE.columns,
             "ON CONFLICT (key_result_id, changed_at) DO NOTHING",
             changes
                 .iter()
@@ -674,8 +669,8 @@ impl Notifications for SqlStore {
         upsert_rows(
             &mut tx,
             max,
-            "key_result_signals",
-            &["key_result_id", "status", "due", "evaluated_at"],
+            KEY_RESULT_SIGNAL.name,
+            KEY_RESULT_SIGNAL.columns,
             "ON CONFLICT (key_result_id) DO UPDATE SET status = excluded.status, \
              due = excluded.due, evaluated_at = excluded.evaluated_at",
             last_per_key(signals, |s| s.key_result_id.as_str())
@@ -713,15 +708,8 @@ impl Notifications for SqlStore {
         upsert_rows(
             &mut tx,
             self.db.max_params(),
-            "objective_signals",
-            &[
-                "objective_id",
-                "status",
-                "status_rank",
-                "progress_milli",
-                "evaluated_at",
-                "cycle_id",
-            ],
+            OBJECTIVE_SIGNAL.name,
+            OBJECTIVE_SIGNAL.columns,
             "ON CONFLICT (objective_id) DO UPDATE SET \
              status = excluded.status, status_rank = excluded.status_rank, \
              progress_milli = excluded.progress_milli, evaluated_at = excluded.evaluated_at, \

@@ -200,15 +200,30 @@ pub(crate) fn reach_join(w: &mut Where, a: &Audience, t: &str) -> (String, Strin
         "LEFT JOIN ({}) {r} ON {r}.objective_id = {t}.id",
         reach_rows(&me, a.teams)
     );
-    let team = match a.teams {
+    (join, reach_holds(t, &r, a.teams))
+}
+
+/// `reach_join` for a query's reader: nothing for one who reads everything, else the join and
+/// ` AND ` the predicate, to follow the objective `t` in a `FROM` and end its `WHERE`.
+pub(crate) fn reader_join(w: &mut Where, reader: &Reader, t: &str) -> (String, String) {
+    match reader {
+        Reader::Everyone => (String::new(), String::new()),
+        Reader::Audience(a) => {
+            let (join, holds) = reach_join(w, a, t);
+            (join, format!(" AND {holds}"))
+        }
+    }
+}
+
+/// The rule on the objective row `t` and its row `r` of the reader's reach (`reach_rows`; all
+/// NULL when it is not in the reach), for a reader with team scope `teams`.
+fn reach_holds(t: &str, r: &str, teams: TeamScope) -> String {
+    let team = match teams {
         TeamScope::None => String::new(),
         TeamScope::All => format!(" OR {t}.visibility = 'team'"),
         TeamScope::Reach => format!(" OR ({t}.visibility = 'team' AND {r}.circle = 0)"),
     };
-    (
-        join,
-        format!("({t}.visibility = 'public' OR {r}.circle = 1{team})"),
-    )
+    format!("({t}.visibility = 'public' OR {r}.circle = 1{team})")
 }
 
 /// The reader `me`'s (a placeholder) reach as `(objective_id, circle)` rows, each objective
@@ -302,19 +317,13 @@ pub(crate) fn live_part_sql(w: &mut Where, reader: &Reader, t: &str) -> Option<S
         .map(|v| w.arg(v.stored()))
         .collect();
     let me = w.arg(a.person_id.as_str());
-    // Within the reach, the rule is: in the circle, or public, or (with a team scope) shared
-    // with a team, which the reach row for a team (`circle` 0) already says for `Reach`.
-    let team = match a.teams {
-        TeamScope::None => "",
-        TeamScope::All | TeamScope::Reach => " OR v.visibility = 'team'",
-    };
     // One semi-join, not the rule's `OR` of sub-plans: PostgreSQL reads the reach, then each
     // of its objectives by id.
     Some(format!(
         "{t}.visibility NOT IN ({}) AND {t}.id IN (SELECT r.objective_id FROM ({}) r \
-         JOIN objectives v ON v.id = r.objective_id \
-         WHERE r.circle = 1 OR v.visibility = 'public'{team})",
+         JOIN objectives v ON v.id = r.objective_id WHERE {})",
         stored.join(", "),
-        reach_rows(&me, a.teams)
+        reach_rows(&me, a.teams),
+        reach_holds("v", "r", a.teams)
     ))
 }
