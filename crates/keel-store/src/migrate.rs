@@ -14,7 +14,7 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
-const MIGRATIONS: [Migration; 39] = [
+const MIGRATIONS: [Migration; 40] = [
     Migration {
         version: 1,
         name: "init",
@@ -250,6 +250,12 @@ const MIGRATIONS: [Migration; 39] = [
         name: "stored_report_sums",
         sqlite: include_str!("../migrations/sqlite/0039_stored_report_sums.sql"),
         postgres: include_str!("../migrations/postgres/0039_stored_report_sums.sql"),
+    },
+    Migration {
+        version: 40,
+        name: "ownership_map_totals",
+        sqlite: include_str!("../migrations/sqlite/0040_ownership_map_totals.sql"),
+        postgres: include_str!("../migrations/postgres/0040_ownership_map_totals.sql"),
     },
 ];
 

@@ -25,7 +25,8 @@ use crate::sql::*;
 use crate::*;
 
 /// The `participation_totals` table: the active people of a cycle at a reach who own `owned`
-/// objectives and key results, and how many of them have each gap.
+/// objectives and key results, and how many of them have each gap; and everyone, active or not,
+/// who owns that many and takes some part in the cycle (`involved`: the ownership map's people).
 pub(crate) const PARTICIPATION_TOTAL: Table = Table {
     name: "participation_totals",
     columns: &[
@@ -36,6 +37,7 @@ pub(crate) const PARTICIPATION_TOTAL: Table = Table {
         "without_okrs",
         "key_result_owners",
         "without_check_in",
+        "involved",
     ],
     not_selected: &[],
     later: &[],
@@ -48,7 +50,7 @@ pub(crate) fn stored_for(q: &ParticipationQuery) -> bool {
 }
 
 /// The rows to store for `cycle`, counted from its stored per-person counts (just written):
-/// one query per reach.
+/// one query per reach, and one for the ownership map's people at every reach.
 pub(crate) async fn count(db: &crate::db::Db, cycle: &CycleId) -> StoreResult<Vec<Vec<Arg>>> {
     let everyone = ParticipationQuery {
         reader: Reader::Everyone,
@@ -59,24 +61,43 @@ pub(crate) async fn count(db: &crate::db::Db, cycle: &CycleId) -> StoreResult<Ve
         overload: 0,
         counted_at: None,
     };
-    let mut rows = vec![];
+    // (reach, owned) → people, without OKRs, key result owners, without a check-in, involved.
+    let mut totals: std::collections::BTreeMap<(i64, i64), [i64; 5]> = Default::default();
     for reach in 0..=EVERY_OKR {
         let mut w = Where::default();
         let with = people_counted(&mut w, &everyone, Some(reach), false);
         let sql = format!("{with}{}", totals_by_owned(&mut w));
         for r in db.fetch_all(&sql, w.args).await? {
-            rows.push(vec![
-                Arg::from(cycle.as_str()),
-                Arg::from(reach),
-                Arg::from(r.int("owned")?),
-                Arg::from(r.int("people")?),
-                Arg::from(r.int("without_okrs")?),
-                Arg::from(r.int("owners")?),
-                Arg::from(r.int("without_check_in")?),
-            ]);
+            let t = totals.entry((reach, r.int("owned")?)).or_default();
+            t[0] = r.int("people")?;
+            t[1] = r.int("without_okrs")?;
+            t[2] = r.int("owners")?;
+            t[3] = r.int("without_check_in")?;
         }
     }
-    Ok(rows)
+    for r in db
+        .fetch_all(
+            &crate::owner_loads::involved_by_owned(),
+            vec![Arg::from(cycle.as_str())],
+        )
+        .await?
+    {
+        totals
+            .entry((r.int("reach")?, r.int("owned")?))
+            .or_default()[4] = r.int("n")?;
+    }
+    Ok(totals
+        .into_iter()
+        .map(|((reach, owned), t)| {
+            let mut row = vec![
+                Arg::from(cycle.as_str()),
+                Arg::from(reach),
+                Arg::from(owned),
+            ];
+            row.extend(t.into_iter().map(Arg::from));
+            row
+        })
+        .collect())
 }
 
 /// Replaces the stored totals of `cycle` with `rows` (in `tx`, beside the round's record).

@@ -811,6 +811,30 @@ async fn ownership_map_pages(app: TestApp) {
         json!({"title": "Sales pipeline", "cycle_id": o.cycle, "visibility": "team", "team_ids": [o.sales], "owner_id": tess}),
     )
     .await;
+    // Tess owns a second team objective: above a threshold of 1, counted live for Sam. Gus owns
+    // one and has left: still involved (the map counts who took part).
+    objective(
+        &app,
+        json!({"title": "Sales forecast", "cycle_id": o.cycle, "visibility": "team", "team_ids": [o.sales], "owner_id": tess}),
+    )
+    .await;
+    let (gus, _) = app.member("Gus Gone").await;
+    objective(
+        &app,
+        json!({"title": "Gus's goal", "cycle_id": o.cycle, "owner_id": gus}),
+    )
+    .await;
+    let r = app
+        .patch(&format!("/api/v1/people/{gus}"), json!({"active": false}))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = app
+        .patch(
+            "/api/v1/settings",
+            json!({"health": {"pending_ownership_days": 7, "owner_overload": 1, "max_key_results": 5}}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
     let nadia = Browser::signed_in(&app, &nadia, "nadia.nobody@keel.test").await;
     let readers = [&b, &sam, &nadia];
     let mut live = vec![];
@@ -842,6 +866,21 @@ async fn ownership_map_pages(app: TestApp) {
             "{who}: {}",
             seen[0].text("[data-freshness]")
         );
+        assert!(
+            shows(&format!("tr[id=\"person-{gus}\"]")),
+            "{who}: someone who left is still involved"
+        );
+        assert_eq!(
+            seen.iter()
+                .filter_map(|p| p.attr(&tess_row, "class"))
+                .collect::<Vec<_>>(),
+            if sees {
+                vec!["overloaded".to_string()]
+            } else {
+                vec![]
+            },
+            "{who}: Tess's load"
+        );
     }
     app.evaluate_now().await;
     for (r, before) in readers.iter().zip(&live) {
@@ -863,6 +902,25 @@ async fn ownership_map_pages(app: TestApp) {
             figures(&after),
             figures(before),
             "stored counts read as the live count"
+        );
+        // The totals are those of the rows, over every page.
+        let rows: Vec<Vec<String>> = after
+            .iter()
+            .flat_map(|p| p.rows("table.owners tbody"))
+            .collect();
+        let overloaded = after
+            .iter()
+            .flat_map(|p| p.attrs("table.owners tbody tr", "class"))
+            .filter(|c| c == "overloaded")
+            .count();
+        let glance = after[0].texts(".glance li");
+        assert!(
+            glance.contains(&format!("{} people involved", rows.len())),
+            "{glance:?}"
+        );
+        assert!(
+            glance.contains(&format!("{overloaded} above 1 OKRs owned (overload)")),
+            "{glance:?}"
         );
     }
 

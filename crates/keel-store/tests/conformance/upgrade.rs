@@ -311,6 +311,13 @@ const CHECKS: &[Check] = &[
               + (SELECT COUNT(*) FROM compliance_rounds) AS TEXT)",
         want: &["0"],
     },
+    Check {
+        version: 40,
+        what: "no participation totals are stored, nor their round: the next round counts them with the ownership map's people",
+        sql: "SELECT CAST((SELECT COUNT(*) FROM participation_totals) \
+              + (SELECT COUNT(*) FROM figure_rounds WHERE kind = 'participation') AS TEXT)",
+        want: &["0"],
+    },
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
