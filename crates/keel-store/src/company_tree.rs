@@ -85,6 +85,22 @@ pub struct TreeObjectives {
     pub owner_id: Option<PersonId>,
 }
 
+/// How far past a list's first row its objectives are counted: at 100,000 people one status
+/// holds 28,000 objectives of a cycle, and counting them all cost more than the rest of the page
+/// (80 ms on PostgreSQL); past this the page says "more than" (the company's figures above
+/// count every status whole, as of the evaluator's round).
+pub const COUNTED_PAST: u64 = 1_000;
+
+/// How many objectives a list of the tree holds, counted up to `COUNTED_PAST` past the page's
+/// first row.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TreeCount {
+    /// How many there are, or, with `more`, how many were counted.
+    pub counted: u64,
+    /// There are more than `counted`.
+    pub more: bool,
+}
+
 /// The goal tree's reads.
 #[async_trait]
 pub trait CompanyTree: Send + Sync {
@@ -105,15 +121,16 @@ pub trait CompanyTree: Send + Sync {
         teams: &[TeamId],
         no_team: bool,
     ) -> StoreResult<Vec<TreeFigures>>;
-    /// The objectives `which`, by title, `limit` from `offset`, and how many there are. Two
-    /// queries (and the objectives' junctions).
+    /// The objectives `which`, by title, `limit` from `offset`, and how many there are
+    /// (counted up to `COUNTED_PAST` past `offset`). Two queries (and the objectives'
+    /// junctions).
     async fn tree_objectives(
         &self,
         scope: &TreeScope,
         which: &TreeObjectives,
         offset: u64,
         limit: u32,
-    ) -> StoreResult<(Vec<Objective>, u64)>;
+    ) -> StoreResult<(Vec<Objective>, TreeCount)>;
     /// Counts the figures of every top-level team's subtree and of the objectives of no team
     /// in `cycle` at each reach, from the stored statuses, and stores them in place of the
     /// last count (one read, one short write); records the round at `at`. Returns the rows
@@ -151,7 +168,7 @@ impl CompanyTree for dyn Store {
         which: &TreeObjectives,
         offset: u64,
         limit: u32,
-    ) -> StoreResult<(Vec<Objective>, u64)> {
+    ) -> StoreResult<(Vec<Objective>, TreeCount)> {
         self.as_company_tree()
             .tree_objectives(scope, which, offset, limit)
             .await
@@ -187,6 +204,35 @@ fn status_sql() -> String {
         c_closed = CycleState::Closed.stored(),
         s_closed = Status::Closed.stored(),
     )
+}
+
+/// That an objective is counted under `status` (`status_sql() = status`), spelled as
+/// conditions on its lifecycle and the evaluator's status that the database can estimate and
+/// walk an index for: compared as one `CASE`, PostgreSQL guessed 138 of 27,702 off-track
+/// objectives and read the whole cycle (80 ms) where walking the titles takes 2 ms.
+fn status_is(status: Status, p: &str) -> String {
+    let (draft, closed, c_closed) = (
+        ObjectiveState::Draft.stored(),
+        ObjectiveState::Closed.stored(),
+        CycleState::Closed.stored(),
+    );
+    // Each arm is `status_sql()`'s `CASE` read backwards, the evaluator's status included
+    // (it may still say draft or closed of an objective since activated or reopened).
+    match status {
+        Status::Draft => format!(
+            "(o.state = '{draft}' OR (o.state <> '{closed}' AND cy.state <> '{c_closed}' \
+             AND s.status = {p}))"
+        ),
+        Status::Closed => format!(
+            "o.state <> '{draft}' AND (o.state = '{closed}' OR cy.state = '{c_closed}' \
+             OR s.status = {p})"
+        ),
+        // A judged status: neither lifecycle applies, and the evaluator judged it so.
+        _ => format!(
+            "o.state <> '{draft}' AND o.state <> '{closed}' AND cy.state <> '{c_closed}' \
+             AND s.status = {p}"
+        ),
+    }
 }
 
 /// The statuses a roll-up leaves out, as an SQL list.
@@ -676,7 +722,7 @@ impl CompanyTree for SqlStore {
         which: &TreeObjectives,
         offset: u64,
         limit: u32,
-    ) -> StoreResult<(Vec<Objective>, u64)> {
+    ) -> StoreResult<(Vec<Objective>, TreeCount)> {
         let mut w = scope_where(scope);
         if let Some(p) = place_sql(&mut w, &which.place) {
             w.add(p);
@@ -691,9 +737,9 @@ impl CompanyTree for SqlStore {
                 .is_some_and(|s| !matches!(s, Status::Draft | Status::Closed));
         if let Some(s) = which.status {
             let p = w.arg(s.stored());
-            w.add(format!("{} = {p}", status_sql()));
+            w.add(status_is(s, &p));
             if by_status {
-                w.add(format!("s.status = {p} AND o.id = s.objective_id"));
+                w.add("o.id = s.objective_id".to_string());
             }
         }
         let from = if by_status { FROM_BY_STATUS } else { FROM };
@@ -704,17 +750,27 @@ impl CompanyTree for SqlStore {
                  WHERE k.owner_id = {p} AND k.deleted_at IS NULL))"
             ));
         }
-        let total = self
+        // Counted no further than `COUNTED_PAST` past the page's first row.
+        let bound = offset.saturating_add(COUNTED_PAST).min(i64::MAX as u64 - 1);
+        let n = self
             .db
             .fetch_optional(
-                &format!("SELECT COUNT(*) AS n FROM {from} {}", w.sql()),
+                &format!(
+                    "SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM {from} {} LIMIT {}) c",
+                    w.sql(),
+                    bound + 1
+                ),
                 w.args.clone(),
             )
             .await?
             .map(|r| count(&r, "n"))
             .transpose()?
             .unwrap_or(0);
-        if total <= offset {
+        let total = TreeCount {
+            counted: n.min(bound),
+            more: n > bound,
+        };
+        if n <= offset {
             return Ok((vec![], total));
         }
         let sql = format!(

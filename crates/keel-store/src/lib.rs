@@ -129,7 +129,9 @@ pub use calibration::{
 };
 pub use cfrs::Cfrs;
 pub use check_ins::CheckIns;
-pub use company_tree::{CompanyTree, TreeFigures, TreeObjectives, TreePlace, TreeScope};
+pub use company_tree::{
+    CompanyTree, TreeCount, TreeFigures, TreeObjectives, TreePlace, TreeScope, COUNTED_PAST,
+};
 pub use compliance_figures::{
     ComplianceCount, ComplianceFigures, ComplianceKind, ComplianceOrder, ComplianceRound,
     ComplianceTeams, StoredComplianceLine, WeekCount,

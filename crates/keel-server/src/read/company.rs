@@ -15,8 +15,8 @@ use crate::services::visibility::Viewer;
 use keel_domain::rhythm::{self, Status};
 use keel_domain::*;
 use keel_store::{
-    CompanyTree, Dashboards, People, Reader, Store, Teams, TreeFigures, TreeObjectives, TreePlace,
-    TreeScope,
+    CompanyTree, Dashboards, People, Reader, Store, Teams, TreeCount, TreeFigures, TreeObjectives,
+    TreePlace, TreeScope,
 };
 
 /// How many objectives, and how many teams, a level shows at a time.
@@ -110,7 +110,8 @@ pub enum Node {
 #[derive(Debug, Clone, Default)]
 pub struct ObjectivesPage {
     pub items: Vec<ObjectiveView>,
-    pub total: u64,
+    /// How many (counted up to a bound past the page: `TreeCount`).
+    pub total: TreeCount,
 }
 
 /// One level of the tree.

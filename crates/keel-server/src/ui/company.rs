@@ -340,11 +340,17 @@ impl Here {
     }
 }
 
-/// Page `page` of `total` things, `PAGE` a page, its links setting `param`; none when one page
-/// holds them all.
-fn pager(here: &Here, param: &str, page: u64, total: u64, what: (&str, &str)) -> Option<Pager> {
+/// Page `page` of `total` things (more than that with `more`), `PAGE` a page, its links
+/// setting `param`; none when one page holds them all.
+fn pager(
+    here: &Here,
+    param: &str,
+    page: u64,
+    (total, more): (u64, bool),
+    what: (&str, &str),
+) -> Option<Pager> {
     let size = u64::from(company::PAGE);
-    if total <= size && page == 1 {
+    if total <= size && page == 1 && !more {
         return None;
     }
     let from = ((page - 1) * size + 1).min(total);
@@ -352,13 +358,18 @@ fn pager(here: &Here, param: &str, page: u64, total: u64, what: (&str, &str)) ->
     let link = |p: u64| Some(here.href("/company", &[(param, Some(p.to_string()))]));
     Some(Pager {
         shown: format!(
-            "Showing {}–{} of {}",
+            "Showing {}–{} of {}{}",
             super::format::num(from as f64),
             super::format::num(to as f64),
+            if more { "more than " } else { "" },
             plural(total, what.0, what.1)
         ),
         prev: if page > 1 { link(page - 1) } else { None },
-        next: if to < total { link(page + 1) } else { None },
+        next: if to < total || more {
+            link(page + 1)
+        } else {
+            None
+        },
     })
 }
 
@@ -446,7 +457,7 @@ fn body(here: &Here, level: &Level, depth: usize, page: u64, teams_page: u64) ->
             here,
             "page",
             page,
-            level.objectives.total,
+            (level.objectives.total.counted, level.objectives.total.more),
             ("objective", "objectives"),
         ),
         teams: level
@@ -458,7 +469,7 @@ fn body(here: &Here, level: &Level, depth: usize, page: u64, teams_page: u64) ->
             here,
             "teams_page",
             teams_page,
-            level.teams_total,
+            (level.teams_total, false),
             ("team", "teams"),
         ),
     }
@@ -647,14 +658,18 @@ fn tree_view(data: &CompanyData, filter: &CompanyFilter) -> TreeView {
                 &here,
                 "page",
                 data.page,
-                found.total,
+                (found.total.counted, found.total.more),
                 ("objective", "objectives"),
             ),
             total: format!(
                 "{} the filters",
-                match found.total {
-                    1 => "1 objective matches".to_string(),
-                    n => format!("{} objectives match", super::format::num(n as f64)),
+                match (found.total.counted, found.total.more) {
+                    (n, true) => format!(
+                        "More than {} objectives match",
+                        super::format::num(n as f64)
+                    ),
+                    (1, false) => "1 objective matches".to_string(),
+                    (n, false) => format!("{} objectives match", super::format::num(n as f64)),
                 }
             ),
         },
@@ -697,7 +712,13 @@ fn level_view(here: &Here, data: &CompanyData, level: &Level) -> TreeView {
                 ..head("Objectives of no team".into(), "person", figures)
             },
             objectives: lines(found, None),
-            pager: pager(&there, "page", 1, found.total, ("objective", "objectives")),
+            pager: pager(
+                &there,
+                "page",
+                1,
+                (found.total.counted, found.total.more),
+                ("objective", "objectives"),
+            ),
         })
     });
     TreeView::Level {

@@ -1335,3 +1335,96 @@ async fn team_page_reads_the_evaluators_findings_on_postgres() {
         team_page_reads_the_evaluators_findings(spawn_app_on(Db::Postgres).await).await;
     }
 }
+
+/// Filtered by status across the organisation, a list longer than Keel counts past the page
+/// (`COUNTED_PAST`) says "more than" and pages on; a page within reach of the end counts exactly.
+async fn a_long_status_list_says_more_than(app: TestApp) {
+    use keel_domain::{
+        CycleId, Objective, ObjectiveId, ObjectiveKind, ObjectiveState, OwnershipState, PersonId,
+        ProgressRollup, Visibility,
+    };
+    use keel_store::{Notifications, ObjectiveSignal, Objectives, COUNTED_PAST};
+    let o = org(&app).await;
+    let ctx = WriteCtx {
+        actor_id: None,
+        source: Source::Api,
+        request_id: None,
+    };
+    let now = chrono::Utc::now();
+    let many = COUNTED_PAST + 1;
+    let mut signals = vec![];
+    for i in 0..many {
+        let obj = Objective {
+            id: ObjectiveId::generate(),
+            title: format!("Behind plan {i:04}"),
+            description: String::new(),
+            cycle_id: CycleId::from_string(o.cycle.clone()),
+            owner_id: PersonId::from_string(o.pia.clone()),
+            ownership_state: OwnershipState::Accepted,
+            co_owner_ids: vec![],
+            sponsor_id: None,
+            contributor_ids: vec![],
+            team_ids: vec![],
+            parents: vec![],
+            kind: ObjectiveKind::Committed,
+            state: ObjectiveState::Active,
+            visibility: Visibility::Public,
+            progress_rollup: ProgressRollup::Inherit,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        app.store.insert_objective(&ctx, &obj, None).await.unwrap();
+        signals.push(ObjectiveSignal {
+            objective_id: obj.id.clone(),
+            status: keel_domain::rhythm::Status::OffTrack,
+            status_rank: 0,
+            progress_milli: 100,
+            evaluated_at: now,
+            cycle_id: obj.cycle_id.clone(),
+        });
+    }
+    app.store.record_objective_signals(&signals).await.unwrap();
+    let b = admin(&app).await;
+    let first = b
+        .page(&format!("/company?status=off_track&cycle_id={}", o.cycle))
+        .await;
+    let html = first.html();
+    assert!(
+        first
+            .texts("p.meta")
+            .contains(&"More than 1000 objectives match the filters.".to_string()),
+        "{html}"
+    );
+    assert_eq!(
+        first.text("nav.pager span.meta"),
+        "Showing 1–50 of more than 1000 objectives.",
+        "{html}"
+    );
+    assert_eq!(first.texts("a.okr-title").len(), 50);
+    assert_eq!(first.texts("a.okr-title")[0], "Behind plan 0000");
+    let next = first.attr("a[rel=\"next\"]", "href").expect("a next page");
+    let second = b.page(&next).await;
+    assert_eq!(
+        second.text("nav.pager span.meta"),
+        "Showing 51–100 of 1001 objectives.",
+        "{}",
+        second.html()
+    );
+    assert!(second
+        .texts("p.meta")
+        .contains(&"1001 objectives match the filters.".to_string()));
+    assert_eq!(second.texts("a.okr-title")[0], "Behind plan 0050");
+}
+
+#[tokio::test]
+async fn a_long_status_list_says_more_than_on_sqlite() {
+    a_long_status_list_says_more_than(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn a_long_status_list_says_more_than_on_postgres() {
+    if postgres_configured() {
+        a_long_status_list_says_more_than(spawn_app_on(Db::Postgres).await).await;
+    }
+}

@@ -132,6 +132,7 @@ mod automation;
 mod cfrs;
 mod check_in_corrections;
 mod check_ins;
+mod company_tree;
 mod database;
 mod dependencies;
 mod group_commit;
