@@ -205,6 +205,15 @@ pub struct CheckInPoint {
     pub scale: ConfidenceScale,
 }
 
+impl CheckInPoint {
+    /// `self` added to `history` (oldest first, by time, then by id) where a check-in recorded
+    /// after every one of them goes: after those at the same time, whose ids are older.
+    pub fn insert_into(self, history: &mut Vec<CheckInPoint>) {
+        let at = history.partition_point(|p| p.at <= self.at);
+        history.insert(at, self);
+    }
+}
+
 /// Who is writing, from where: recorded on the audit event of every write.
 #[derive(Debug, Clone, Default)]
 pub struct WriteCtx {

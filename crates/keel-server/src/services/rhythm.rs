@@ -214,10 +214,13 @@ impl Assessor {
     /// score and start come from the context; settings are cached.
     pub async fn for_context(store: &dyn Store, context: &KeyResultContext) -> ApiResult<Self> {
         let kr = &context.key_result;
-        let (settings, history) = tokio::try_join!(
-            store.settings(),
-            store.check_in_points(std::slice::from_ref(&kr.id)),
-        )?;
+        // The history read with the context, where the store reads it there.
+        let (settings, history) = tokio::try_join!(store.settings(), async {
+            match &context.history {
+                Some(h) => Ok(h.clone()),
+                None => store.check_in_points(std::slice::from_ref(&kr.id)).await,
+            }
+        })?;
         Ok(Self {
             settings,
             now: super::now(),

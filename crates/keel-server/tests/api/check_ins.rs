@@ -304,3 +304,60 @@ async fn initiatives_are_proposed_dropped_with_a_reason_and_done() {
         .await;
     assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, Some("reason")).await;
 }
+
+/// A check-in's answer carries the key result as a read right after it does (status, reason,
+/// forecast and the rest): with back-dated readings, two at the same moment and an owner's
+/// first confidence, on both backends (PostgreSQL reads the history with the key result's
+/// context and adds the new check-in to it; SQLite reads it after the write).
+async fn a_check_ins_answer_reads_as_the_key_result_does(app: TestApp) {
+    let (_, kr) = objective_with_kr(
+        &app,
+        json!({"title": "NPS", "kind": "increase", "start": 20, "target": 40}),
+    )
+    .await;
+    let path = format!("/api/v1/key-results/{kr}/check-ins");
+    for reading in [
+        json!({"value": 25, "confidence": 6, "at": "2026-10-05T09:00:00Z"}),
+        json!({"value": 24, "confidence": 4, "at": "2026-10-05T09:00:00Z"}),
+        json!({"value": 31.5, "confidence": 8}),
+        json!({"value": 22, "confidence": 5, "at": "2026-10-12T09:00:00Z"}),
+        json!({"value": 38, "confidence": 9}),
+    ] {
+        let answer = app.create(&path, reading.clone()).await;
+        let read: Value = app
+            .get(&format!("/api/v1/key-results/{kr}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let answered = answer["key_result"].as_object().unwrap();
+        let mut compared = 0;
+        // What the answer leaves to a read of the key result: its dependencies and parents.
+        let read_only = ["blocked_by", "parent_ids", "parents"];
+        for (key, value) in answered
+            .iter()
+            .filter(|(k, _)| !read_only.contains(&k.as_str()))
+        {
+            if let Some(r) = read.get(key) {
+                assert_eq!(value, r, "{key} after {reading}");
+                compared += 1;
+            }
+        }
+        assert!(compared > 10, "{answered:?}");
+        for key in ["status", "progress", "current", "confidence"] {
+            assert!(answered.contains_key(key), "{key}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_check_ins_answer_reads_as_the_key_result_does_on_sqlite() {
+    a_check_ins_answer_reads_as_the_key_result_does(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn a_check_ins_answer_reads_as_the_key_result_does_on_postgres() {
+    if postgres_configured() {
+        a_check_ins_answer_reads_as_the_key_result_does(spawn_app_on(Db::Postgres).await).await;
+    }
+}

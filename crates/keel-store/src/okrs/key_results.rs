@@ -148,6 +148,12 @@ pub struct KeyResultContext {
     /// The cadences set for the teams of the objective and the key result, as
     /// `Rhythm::team_cadences` reads them.
     pub cadences: Vec<(TeamId, u32)>,
+    /// Its standing check-ins, oldest first, as `check_in_points` reads them, where the
+    /// backend reads them in the same statement (PostgreSQL: one statement fewer for a
+    /// check-in's answer); `None` where they are read apart (SQLite, where a statement costs no
+    /// round trip). As of the read: a caller that records a check-in after it adds the new one
+    /// (`CheckInPoint::insert_into`).
+    pub history: Option<Vec<CheckInPoint>>,
 }
 
 /// Key results.

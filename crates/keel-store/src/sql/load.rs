@@ -391,6 +391,14 @@ static CONTEXT_SQL: LazyLock<String> = LazyLock::new(|| {
             )
         })
         .collect::<String>();
+    // The history: each standing check-in as `at value confidence scale author` (`CAST` of a
+    // double gives the shortest text that reads back as the same value).
+    lists.push_str(
+        ", (SELECT string_agg(CAST(ci.at AS TEXT) || ' ' || CAST(ci.value AS TEXT) || ' ' || \
+         CAST(ci.confidence AS TEXT) || ' ' || ci.confidence_scale || ' ' || \
+         COALESCE(ci.author_id, ''), $2 ORDER BY ci.at, ci.id) FROM check_ins ci \
+         WHERE ci.key_result_id = k.id AND ci.retracted IS NULL) AS history",
+    );
     lists.push_str(&format!(
         ", (SELECT string_agg(t.team_id || ':' || CAST(t.cadence_days AS TEXT), $2) \
          FROM team_cadences t WHERE t.team_id IN \
@@ -441,6 +449,7 @@ pub(crate) async fn key_result_in_context_in(
     id: &str,
 ) -> StoreResult<Option<KeyResultContext>> {
     let mut lists: [Vec<String>; CONTEXT_LISTS.len()] = Default::default();
+    let mut history = None;
     let r = if ex.is_sqlite() {
         let Some(r) = ex
             .fetch_all(&CONTEXT_ROW_SQL, args![id])
@@ -482,6 +491,7 @@ pub(crate) async fn key_result_in_context_in(
                 *list = l.split(LIST_SEPARATOR).map(str::to_string).collect();
             }
         }
+        history = Some(points_from(id, r.opt_text("history")?)?);
         r
     };
     let [kr_teams, kr_contributors, kr_co_owners, o_teams, o_contributors, o_co_owners, o_parents, cadences] =
@@ -528,7 +538,36 @@ pub(crate) async fn key_result_in_context_in(
         key_result,
         objective,
         cadences,
+        history,
     }))
+}
+
+/// The history column of [`CONTEXT_SQL`] as points of key result `id`.
+fn points_from(id: &str, list: Option<String>) -> StoreResult<Vec<CheckInPoint>> {
+    let Some(list) = list else {
+        return Ok(vec![]);
+    };
+    list.split(LIST_SEPARATOR)
+        .map(|item| {
+            let mut f = item.splitn(5, ' ');
+            let mut next = |c: &'static str| f.next().ok_or_else(|| corrupt(c, "missing"));
+            let at = next("at")?.parse().map_err(|e| corrupt("at", e))?;
+            let value = next("value")?.parse().map_err(|e| corrupt("value", e))?;
+            let confidence = next("confidence")?
+                .parse()
+                .map_err(|e| corrupt("confidence", e))?;
+            let scale = Stored::from_stored("confidence_scale", next("confidence_scale")?)?;
+            let author = next("author_id")?;
+            Ok(CheckInPoint {
+                key_result_id: KeyResultId::from_string(id.to_string()),
+                at: to_ts("at", at)?,
+                value,
+                confidence,
+                author_id: (!author.is_empty()).then(|| PersonId::from_string(author.to_string())),
+                scale,
+            })
+        })
+        .collect()
 }
 
 pub(crate) async fn initiative_in(ex: &mut Exec<'_>, id: &str) -> StoreResult<Option<Initiative>> {

@@ -766,7 +766,7 @@ async fn an_objective_and_its_key_results_are_written_all_or_nothing(s: DynStore
 /// (teams, contributors, co-owners and parents of both kinds, in order; the cycle; the score;
 /// when it became active; the cadences of its teams and its objective's), and nothing for a
 /// deleted key result or one whose objective is deleted.
-async fn a_key_result_in_context_reads_as_its_records_do(s: DynStore, _url: String) {
+async fn a_key_result_in_context_reads_as_its_records_do(s: DynStore, url: String) {
     let b = basic(&s).await;
     let (bob, cy) = (add_person(&s, "bob").await, add_person(&s, "cy").await);
     let (t1, t2, t3) = (team("Growth"), team("Platform"), team("Sales"));
@@ -799,7 +799,34 @@ async fn a_key_result_in_context_reads_as_its_records_do(s: DynStore, _url: Stri
         scored_at: now(),
     };
     s.save_score(&ctx(), &score).await.unwrap();
+    // Check-ins out of order, one at an odd value, one with no author.
+    let t = now();
+    for (value, at, author) in [
+        (40.0, t - Duration::days(2), Some(&bob.id)),
+        (41.123_456_789_012_34, t - Duration::days(9), None),
+        (0.1 + 0.2, t - Duration::days(2), Some(&b.owner.id)),
+    ] {
+        let c = CheckIn {
+            author_id: author.cloned(),
+            ..check_in(&k.id, value, at)
+        };
+        s.record_check_in(&ctx(), &c, &applied(&k, &c))
+            .await
+            .unwrap();
+    }
+    let k = s.key_result(&k.id).await.unwrap().unwrap();
     let c = s.key_result_in_context(&k.id).await.unwrap().unwrap();
+    // The history, where the backend reads it with the context (PostgreSQL), reads as its own
+    // read does, values exact.
+    let points = s
+        .check_in_points(std::slice::from_ref(&k.id))
+        .await
+        .unwrap();
+    assert_eq!(points.len(), 3);
+    assert_eq!(c.history.is_some(), url.starts_with("postgres"), "{url}");
+    if let Some(h) = &c.history {
+        assert_eq!(h, &points);
+    }
     assert_eq!(c.key_result, s.key_result(&k.id).await.unwrap().unwrap());
     assert_eq!(c.key_result, k);
     assert_eq!(c.objective, s.objective(&o.id).await.unwrap().unwrap());
