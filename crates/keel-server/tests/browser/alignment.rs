@@ -143,5 +143,17 @@ async fn children_come(b: &Browser, node: &str, children: &[&str]) {
             &node,
         )
         .await;
+        // And taken in hand by htmx (it processes swapped-in content just after the swap): a
+        // node toggled before that opens without loading its own children, as it would for
+        // anyone quick enough, so the test waits as a person's eyes would.
+        b.wait_until(
+            "const d = document.querySelector(arguments[0]); \
+             return d === null || !d.hasAttribute('hx-get') \
+               || d['htmx-internal-data'] !== undefined",
+            json!([format!("{node} #node-{child} > details")]),
+            &format!("the node's child {child} is ready to open"),
+            &node,
+        )
+        .await;
     }
 }
