@@ -205,6 +205,20 @@ pub struct CheckInPoint {
     pub scale: ConfidenceScale,
 }
 
+impl From<&CheckIn> for CheckInPoint {
+    /// A check-in reduced to what the rhythm needs of it.
+    fn from(c: &CheckIn) -> Self {
+        CheckInPoint {
+            key_result_id: c.key_result_id.clone(),
+            at: c.at,
+            value: c.value,
+            confidence: c.confidence.value(),
+            author_id: c.author_id.clone(),
+            scale: c.scale,
+        }
+    }
+}
+
 impl CheckInPoint {
     /// `self` added to `history` (oldest first, by time, then by id) where a check-in recorded
     /// after every one of them goes: after those at the same time, whose ids are older.

@@ -170,15 +170,7 @@ pub async fn check_in(
         .await?;
     // The history read with the context gains this check-in, for the answer's status.
     if let Some(history) = context.history.as_mut() {
-        keel_store::CheckInPoint {
-            key_result_id: check_in.key_result_id.clone(),
-            at: check_in.at,
-            value: check_in.value,
-            confidence: check_in.confidence.value(),
-            author_id: check_in.author_id.clone(),
-            scale: check_in.scale,
-        }
-        .insert_into(history);
+        keel_store::CheckInPoint::from(&check_in).insert_into(history);
     }
     Ok((check_in, context))
 }

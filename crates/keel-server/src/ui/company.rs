@@ -23,6 +23,7 @@ use axum::routing::get;
 use axum::Router;
 use keel_domain::rhythm::Status;
 use keel_domain::*;
+use keel_store::TreeCount;
 use serde::Deserialize;
 
 /// The company page's route and the fragment that opens a team's node.
@@ -340,15 +341,19 @@ impl Here {
     }
 }
 
-/// Page `page` of `total` things (more than that with `more`), `PAGE` a page, its links
-/// setting `param`; none when one page holds them all.
+/// Page `page` of `total` things (more than that when the count stopped short), `PAGE` a
+/// page, its links setting `param`; none when one page holds them all.
 fn pager(
     here: &Here,
     param: &str,
     page: u64,
-    (total, more): (u64, bool),
+    total: TreeCount,
     what: (&str, &str),
 ) -> Option<Pager> {
+    let TreeCount {
+        counted: total,
+        more,
+    } = total;
     let size = u64::from(company::PAGE);
     if total <= size && page == 1 && !more {
         return None;
@@ -457,7 +462,7 @@ fn body(here: &Here, level: &Level, depth: usize, page: u64, teams_page: u64) ->
             here,
             "page",
             page,
-            (level.objectives.total.counted, level.objectives.total.more),
+            level.objectives.total,
             ("objective", "objectives"),
         ),
         teams: level
@@ -469,7 +474,10 @@ fn body(here: &Here, level: &Level, depth: usize, page: u64, teams_page: u64) ->
             here,
             "teams_page",
             teams_page,
-            (level.teams_total, false),
+            TreeCount {
+                counted: level.teams_total,
+                more: false,
+            },
             ("team", "teams"),
         ),
     }
@@ -658,7 +666,7 @@ fn tree_view(data: &CompanyData, filter: &CompanyFilter) -> TreeView {
                 &here,
                 "page",
                 data.page,
-                (found.total.counted, found.total.more),
+                found.total,
                 ("objective", "objectives"),
             ),
             total: format!(
@@ -712,13 +720,7 @@ fn level_view(here: &Here, data: &CompanyData, level: &Level) -> TreeView {
                 ..head("Objectives of no team".into(), "person", figures)
             },
             objectives: lines(found, None),
-            pager: pager(
-                &there,
-                "page",
-                1,
-                (found.total.counted, found.total.more),
-                ("objective", "objectives"),
-            ),
+            pager: pager(&there, "page", 1, found.total, ("objective", "objectives")),
         })
     });
     TreeView::Level {

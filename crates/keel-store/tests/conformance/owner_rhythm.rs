@@ -241,17 +241,8 @@ async fn rhythm_records_round_trip(s: DynStore, _url: String) {
         .check_in_points(&[b.kr.id.clone(), kr2.id.clone()])
         .await
         .unwrap();
-    let expected: Vec<keel_store::CheckInPoint> = all
-        .iter()
-        .map(|c| keel_store::CheckInPoint {
-            key_result_id: c.key_result_id.clone(),
-            at: c.at,
-            value: c.value,
-            confidence: c.confidence.value(),
-            author_id: c.author_id.clone(),
-            scale: c.scale,
-        })
-        .collect();
+    let expected: Vec<keel_store::CheckInPoint> =
+        all.iter().map(keel_store::CheckInPoint::from).collect();
     let mut sorted = points.clone();
     sorted.sort_by(|a, b| (a.key_result_id.as_str(), a.at).cmp(&(b.key_result_id.as_str(), b.at)));
     assert_eq!(sorted, expected);
