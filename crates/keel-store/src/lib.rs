@@ -107,6 +107,7 @@ mod person_data;
 mod planner_hints;
 mod preferences;
 mod pull_sources;
+mod read_group;
 mod reviews;
 mod search;
 mod settings;
@@ -154,8 +155,8 @@ pub use health_findings::{
 pub use jobs::{Job, JobState, Jobs, KeyResultSignal, NewJob, Notifications, ObjectiveSignal};
 pub use mail_settings::{MailServer, StoredMailSettings};
 pub use okrs::{
-    Alignment, AlignmentFilter, AlignmentRoot, Dependencies, DependencyAnswer, Initiatives,
-    KeyResultContext, KeyResults, Objectives,
+    Alignment, AlignmentFilter, AlignmentRoot, CircleNames, Dependencies, DependencyAnswer,
+    Initiatives, KeyResultContext, KeyResults, Objectives,
 };
 pub use owner_rhythm::Rhythm;
 pub use ownership_requests::Ownership;
@@ -172,7 +173,7 @@ pub use search::{is_search_index_table, Search, SearchHit, SearchKind, SearchQue
 pub use settings::Settings;
 pub use snapshot::Snapshots;
 pub use sql::{Backend, OpenOptions, SqlStore};
-pub use stats::{CommitQueueStats, PoolStats};
+pub use stats::{CommitQueueStats, PoolStats, ReadGroupStats};
 pub use teams::Teams;
 pub use webhooks::{
     DeliveryState, WebhookAttempt, WebhookDelivery, WebhookEndpoint, Webhooks, WEBHOOK_ATTEMPTS,

@@ -31,6 +31,16 @@ pub struct CommitQueueStats {
     pub group_sizes: Vec<(f64, u64)>,
 }
 
+/// Reads answered together (`read_group`): the check-in's key result in context on
+/// PostgreSQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReadGroupStats {
+    /// Statements run, one per group.
+    pub groups: u64,
+    /// Reads answered by them.
+    pub reads: u64,
+}
+
 /// Upper bounds of the group-size buckets: powers of two up to the largest group.
 const GROUP_BUCKETS: [u64; 9] = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 

@@ -182,6 +182,19 @@ impl Collector for StoreCollector {
             "Group commits redone one check-in at a time after a statement failed",
             q.retried_groups,
         )?;
+        let reads = self.0.context_read_stats();
+        counter(
+            &mut encoder,
+            "check_in_context_reads",
+            "Key results read in context for a check-in, concurrent ones together on PostgreSQL",
+            reads.reads,
+        )?;
+        counter(
+            &mut encoder,
+            "check_in_context_read_groups",
+            "Statements that read key results in context for check-ins (one per group of reads)",
+            reads.groups,
+        )?;
         encoder
             .encode_descriptor(
                 "check_in_commit_size",

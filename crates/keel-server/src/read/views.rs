@@ -538,7 +538,8 @@ pub async fn key_result_in_cycle(
 }
 
 /// The key result of a context read with a check-in (`KeyResultContext`), with names, status,
-/// forecast and score: two queries besides the names (its history, read after the check-in).
+/// forecast and score: no query where the context holds its history and names (PostgreSQL);
+/// two on SQLite (its history, read after the check-in, and the names).
 pub async fn key_result_in_context(
     store: &dyn Store,
     context: KeyResultContext,
@@ -554,10 +555,17 @@ pub async fn key_result_in_context(
         &mut people,
         &mut teams,
     );
-    let (assessor, names) = tokio::try_join!(
-        Assessor::for_context(store, &context),
-        Names::load(store, people, teams)
-    )?;
+    let names = async {
+        match &context.names {
+            // Read with the context (PostgreSQL).
+            Some(n) => Ok(Names {
+                people: n.people.iter().map(|p| (p.id.clone(), p.clone())).collect(),
+                teams: n.teams.iter().cloned().collect(),
+            }),
+            None => Names::load(store, people, teams).await,
+        }
+    };
+    let (assessor, names) = tokio::try_join!(Assessor::for_context(store, &context), names)?;
     let a = assessor.key_result(kr, &context.objective);
     Ok(names.key_result(context.key_result, a))
 }

@@ -255,6 +255,21 @@ async fn check_in_commits_are_counted(db: Db) {
     );
     assert_eq!(sample(&text, "keel_check_in_commit_size_sum"), Some(2.0));
     assert_eq!(sample(&text, "keel_check_in_queue_depth"), Some(0.0));
+    // Each check-in's key result in context: read in groups on PostgreSQL (one each here,
+    // one at a time), not counted on SQLite, which reads each alone.
+    let read = if app.store.backend() == "postgres" {
+        2.0
+    } else {
+        0.0
+    };
+    assert_eq!(
+        sample(&text, "keel_check_in_context_reads_total"),
+        Some(read)
+    );
+    assert_eq!(
+        sample(&text, "keel_check_in_context_read_groups_total"),
+        Some(read)
+    );
     let posted = r#"keel_http_requests_total{method="POST",route="/api/v1/key-results/{id}/check-ins",status="201"}"#;
     // The check-ins went to the test app's own server, not this one: only its scrapes count.
     assert_eq!(sample(&text, posted), None);

@@ -154,6 +154,17 @@ pub struct KeyResultContext {
     /// round trip). As of the read: a caller that records a check-in after it adds the new one
     /// (`CheckInPoint::insert_into`).
     pub history: Option<Vec<CheckInPoint>>,
+    /// The names of its circle (owner, sponsor, co-owners, contributors) and of its teams, as
+    /// `person_names` and `team_names` read them, in no order, where the backend reads them in
+    /// the same statement (PostgreSQL); `None` where they are read apart.
+    pub names: Option<CircleNames>,
+}
+
+/// The names a key result's answer shows: its people's and its teams'.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CircleNames {
+    pub people: Vec<PersonName>,
+    pub teams: Vec<(TeamId, String)>,
 }
 
 /// Key results.
@@ -512,7 +523,17 @@ impl KeyResults for SqlStore {
         &self,
         id: &KeyResultId,
     ) -> StoreResult<Option<KeyResultContext>> {
-        key_result_in_context_in(&mut self.ex(), id.as_str()).await
+        if self.ex().is_sqlite() {
+            return key_result_in_context_in(&mut self.ex(), id.as_str()).await;
+        }
+        // PostgreSQL: concurrent check-ins' contexts in one statement (`read_group`).
+        let store = self.clone();
+        self.contexts
+            .read(id.as_str(), move |ids| {
+                let store = store.clone();
+                async move { key_results_in_context_in(&mut store.ex(), ids).await }
+            })
+            .await
     }
 
     async fn key_results_by_ids(&self, ids: &[KeyResultId]) -> StoreResult<Vec<KeyResult>> {

@@ -10,5 +10,5 @@ pub(crate) mod objectives;
 pub use alignment::{Alignment, AlignmentFilter, AlignmentRoot};
 pub use dependencies::{Dependencies, DependencyAnswer};
 pub use initiatives::Initiatives;
-pub use key_results::{KeyResultContext, KeyResults};
+pub use key_results::{CircleNames, KeyResultContext, KeyResults};
 pub use objectives::Objectives;

@@ -355,8 +355,9 @@ const CONTEXT_JUNCTIONS: [(&str, &str, &str, &str, &str); 7] = [
 ];
 
 /// A key result's row (its own column names), its objective's (`o_…`), the cycle's (`c_…`),
-/// the score's (`s_…`) and when it became active, without the lists: `{columns} FROM … WHERE`.
-fn context_select(lists: &str) -> String {
+/// the score's (`s_…`) and when it became active, with `lists` (columns), of the key results
+/// `k.id {which}` (not deleted, in objectives not deleted).
+fn context_select(lists: &str, which: &str) -> String {
     let kr = KEY_RESULT
         .selected()
         .map(|c| format!("k.{c}"))
@@ -374,13 +375,14 @@ fn context_select(lists: &str) -> String {
          JOIN objectives o ON o.id = k.objective_id AND o.deleted_at IS NULL \
          LEFT JOIN cycles c ON c.id = o.cycle_id \
          LEFT JOIN key_result_scores s ON s.key_result_id = k.id \
-         WHERE k.id = $1 AND k.deleted_at IS NULL"
+         WHERE k.id {which} AND k.deleted_at IS NULL"
     )
 }
 
 /// The one statement of `KeyResults::key_result_in_context` on PostgreSQL ([`context_select`]
 /// with each list as one column `list_…`: its items in `position` order joined by
-/// [`LIST_SEPARATOR`]): one round trip instead of eight.
+/// [`LIST_SEPARATOR`]): one round trip instead of eight, for every key result of a read group
+/// (`$1` their ids joined by the separator, `$2`).
 static CONTEXT_SQL: LazyLock<String> = LazyLock::new(|| {
     let mut lists = CONTEXT_JUNCTIONS
         .iter()
@@ -399,6 +401,18 @@ static CONTEXT_SQL: LazyLock<String> = LazyLock::new(|| {
          COALESCE(ci.author_id, ''), $2 ORDER BY ci.at, ci.id) FROM check_ins ci \
          WHERE ci.key_result_id = k.id AND ci.retracted IS NULL) AS history",
     );
+    // The names of its circle and its teams, as JSON arrays (a name may hold any character).
+    lists.push_str(&format!(
+        ", (SELECT CAST(json_agg(json_build_array(p.id, p.name, p.title, p.active)) AS TEXT) \
+         FROM people p WHERE p.id IN (SELECT k.owner_id UNION ALL SELECT k.sponsor_id \
+         UNION ALL SELECT person_id FROM {kc} WHERE key_result_id = k.id \
+         UNION ALL SELECT person_id FROM {ko} WHERE key_result_id = k.id)) AS people_names, \
+         (SELECT CAST(json_agg(json_build_array(t.id, t.name)) AS TEXT) FROM teams t \
+         WHERE t.id IN (SELECT team_id FROM {kt} WHERE key_result_id = k.id)) AS team_names",
+        kc = KEY_RESULT_CONTRIBUTOR.name,
+        ko = KEY_RESULT_CO_OWNER.name,
+        kt = KEY_RESULT_TEAM.name,
+    ));
     lists.push_str(&format!(
         ", (SELECT string_agg(t.team_id || ':' || CAST(t.cadence_days AS TEXT), $2) \
          FROM team_cadences t WHERE t.team_id IN \
@@ -407,12 +421,12 @@ static CONTEXT_SQL: LazyLock<String> = LazyLock::new(|| {
         kt = KEY_RESULT_TEAM.name,
         ot = OBJECTIVE_TEAM.name,
     ));
-    context_select(&lists)
+    context_select(&lists, "= ANY(string_to_array($1, $2))")
 });
 
 /// The row of a key result in context on SQLite ([`context_select`]): there a statement costs
 /// no round trip, and the aggregated lists' sorts cost more than reading the lists apart.
-static CONTEXT_ROW_SQL: LazyLock<String> = LazyLock::new(|| context_select(""));
+static CONTEXT_ROW_SQL: LazyLock<String> = LazyLock::new(|| context_select("", "= $1"));
 
 /// Every list of a key result in context on SQLite, one row per item: `l` its list's number in
 /// [`CONTEXT_LISTS`], `i` the item, `p` its position (ordered in Rust: SQLite's sorter over a
@@ -441,64 +455,95 @@ static CONTEXT_LISTS_SQL: LazyLock<String> = LazyLock::new(|| {
 });
 
 /// A key result with its objective, cycle and rhythm facts: one statement on PostgreSQL
-/// ([`CONTEXT_SQL`]), where each is a network round trip and separate reads cost eight; two on
-/// SQLite ([`CONTEXT_ROW_SQL`], [`CONTEXT_LISTS_SQL`]), where the one statement's sorted
-/// aggregates cost twice the instructions.
+/// ([`CONTEXT_SQL`], see [`key_results_in_context_in`]), where each is a network round trip and
+/// separate reads cost eight; two on SQLite ([`CONTEXT_ROW_SQL`], [`CONTEXT_LISTS_SQL`]), where
+/// the one statement's sorted aggregates cost twice the instructions.
 pub(crate) async fn key_result_in_context_in(
     ex: &mut Exec<'_>,
     id: &str,
 ) -> StoreResult<Option<KeyResultContext>> {
-    let mut lists: [Vec<String>; CONTEXT_LISTS.len()] = Default::default();
-    let mut history = None;
-    let r = if ex.is_sqlite() {
-        let Some(r) = ex
-            .fetch_all(&CONTEXT_ROW_SQL, args![id])
+    if !ex.is_sqlite() {
+        return Ok(key_results_in_context_in(ex, vec![id.to_string()])
             .await?
-            .into_iter()
-            .next()
-        else {
-            return Ok(None);
-        };
-        let objective_id = r.text("o_id")?;
-        let mut items = ex
-            .fetch_all(&CONTEXT_LISTS_SQL, args![id, objective_id])
-            .await?
-            .iter()
-            .map(|i| Ok((i.int("l")?, i.int("p")?, i.text("i")?)))
-            .collect::<StoreResult<Vec<_>>>()?;
-        items.sort_unstable();
-        for (l, _, item) in items {
-            let list = usize::try_from(l)
-                .ok()
-                .and_then(|l| lists.get_mut(l))
-                .ok_or_else(|| corrupt("l", "no such list"))?;
-            list.push(item);
-        }
-        let cadences = lists.last_mut().expect("the cadences' list");
-        cadences.dedup();
-        r
-    } else {
-        let Some(r) = ex
-            .fetch_all(&CONTEXT_SQL, args![id, LIST_SEPARATOR])
-            .await?
-            .into_iter()
-            .next()
-        else {
-            return Ok(None);
-        };
+            .remove(id));
+    }
+    let mut lists: ContextLists = Default::default();
+    let Some(r) = ex
+        .fetch_all(&CONTEXT_ROW_SQL, args![id])
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return Ok(None);
+    };
+    let objective_id = r.text("o_id")?;
+    let mut items = ex
+        .fetch_all(&CONTEXT_LISTS_SQL, args![id, objective_id])
+        .await?
+        .iter()
+        .map(|i| Ok((i.int("l")?, i.int("p")?, i.text("i")?)))
+        .collect::<StoreResult<Vec<_>>>()?;
+    items.sort_unstable();
+    for (l, _, item) in items {
+        let list = usize::try_from(l)
+            .ok()
+            .and_then(|l| lists.get_mut(l))
+            .ok_or_else(|| corrupt("l", "no such list"))?;
+        list.push(item);
+    }
+    let cadences = lists.last_mut().expect("the cadences' list");
+    cadences.dedup();
+    context_from(&r, lists, None).map(Some)
+}
+
+/// Key results in context by id (those not found left out), with their history, in one
+/// statement ([`CONTEXT_SQL`]): on PostgreSQL, where the statement's start-up (opening its
+/// twelve tables) costs more than a row, a read group's key results are read together.
+pub(crate) async fn key_results_in_context_in(
+    ex: &mut Exec<'_>,
+    ids: Vec<String>,
+) -> StoreResult<HashMap<String, KeyResultContext>> {
+    let rows = ex
+        .fetch_all(
+            &CONTEXT_SQL,
+            args![ids.join(LIST_SEPARATOR), LIST_SEPARATOR],
+        )
+        .await?;
+    let mut out = HashMap::with_capacity(rows.len());
+    for r in rows {
+        let mut lists: ContextLists = Default::default();
         for (list, name) in lists.iter_mut().zip(CONTEXT_LISTS) {
             if let Some(l) = r.opt_text(&format!("list_{name}"))? {
                 *list = l.split(LIST_SEPARATOR).map(str::to_string).collect();
             }
         }
-        history = Some(points_from(id, r.opt_text("history")?)?);
-        r
-    };
+        let id = r.text("id")?;
+        let history = points_from(&id, r.opt_text("history")?)?;
+        let mut context = context_from(&r, lists, Some(history))?;
+        context.names = Some(names_from(
+            r.opt_text("people_names")?,
+            r.opt_text("team_names")?,
+        )?);
+        out.insert(id, context);
+    }
+    Ok(out)
+}
+
+/// The lists of a key result in context, in [`CONTEXT_LISTS`] order.
+type ContextLists = [Vec<String>; CONTEXT_LISTS.len()];
+
+/// A key result in context from its row (its columns, `o_…`, `c_…`, `s_…`, `ctx_…`), its lists
+/// and its history when read with it.
+fn context_from(
+    r: &Row,
+    lists: ContextLists,
+    history: Option<Vec<CheckInPoint>>,
+) -> StoreResult<KeyResultContext> {
     let [kr_teams, kr_contributors, kr_co_owners, o_teams, o_contributors, o_co_owners, o_parents, cadences] =
         lists;
     let people = |l: Vec<String>| l.into_iter().map(PersonId::from_string).collect();
     let teams = |l: Vec<String>| l.into_iter().map(TeamId::from_string).collect();
-    let mut key_result = kr_from(&r)?;
+    let mut key_result = kr_from(r)?;
     key_result.team_ids = teams(kr_teams);
     key_result.contributor_ids = people(kr_contributors);
     key_result.co_owner_ids = people(kr_co_owners);
@@ -525,7 +570,7 @@ pub(crate) async fn key_result_in_context_in(
         })
         .collect::<StoreResult<_>>()?;
     let at = |c: &str| r.opt_int(c)?.map(|v| to_ts(c, v)).transpose();
-    Ok(Some(KeyResultContext {
+    Ok(KeyResultContext {
         active_since: rhythm::active_since(at("ctx_activated")?, at("ctx_accepted")?),
         cycle: match r.opt_text("c_id")? {
             Some(_) => Some(cycle_from(&r.prefixed("c_"))?),
@@ -539,7 +584,36 @@ pub(crate) async fn key_result_in_context_in(
         objective,
         cadences,
         history,
-    }))
+        names: None,
+    })
+}
+
+/// The names columns of [`CONTEXT_SQL`]: JSON arrays of `[id, name, title, active]` and
+/// `[id, name]`.
+fn names_from(people: Option<String>, teams: Option<String>) -> StoreResult<CircleNames> {
+    let people: Vec<(String, String, String, i64)> = match people {
+        Some(p) => serde_json::from_str(&p).map_err(|e| corrupt("people_names", e))?,
+        None => vec![],
+    };
+    let teams: Vec<(String, String)> = match teams {
+        Some(t) => serde_json::from_str(&t).map_err(|e| corrupt("team_names", e))?,
+        None => vec![],
+    };
+    Ok(CircleNames {
+        people: people
+            .into_iter()
+            .map(|(id, name, title, active)| PersonName {
+                id: PersonId::from_string(id),
+                name,
+                title,
+                active: active != 0,
+            })
+            .collect(),
+        teams: teams
+            .into_iter()
+            .map(|(id, name)| (TeamId::from_string(id), name))
+            .collect(),
+    })
 }
 
 /// The history column of [`CONTEXT_SQL`] as points of key result `id`.

@@ -67,6 +67,9 @@ pub struct SqlStore {
     pub(crate) check_ins: Arc<CheckInQueue>,
     pub(crate) settings: Arc<SettingsCache>,
     pub(crate) tokens: Arc<crate::token_cache::TokenCache>,
+    /// Concurrent reads of key results in context (a check-in's first read), on PostgreSQL
+    /// answered together (`read_group`).
+    pub(crate) contexts: Arc<crate::read_group::ReadGroup<KeyResultContext>>,
 }
 
 pub(crate) enum Target {
@@ -133,6 +136,7 @@ impl SqlStore {
                 check_ins: Arc::default(),
                 settings: Arc::default(),
                 tokens: Arc::default(),
+                contexts: Arc::default(),
             })
         })
     }
@@ -198,6 +202,9 @@ pub trait Backend: Send + Sync {
     fn pool_stats(&self) -> PoolStats;
     /// The check-in group commit's queue and what its commits so far took.
     fn commit_queue_stats(&self) -> CommitQueueStats;
+    /// The check-in contexts read so far, and in how many statements (PostgreSQL reads
+    /// concurrent ones together; SQLite one at a time, not counted).
+    fn context_read_stats(&self) -> ReadGroupStats;
     /// Runs a trivial query, to tell whether the database answers (for readiness checks).
     async fn ping(&self) -> StoreResult<()>;
     /// `PRAGMA synchronous` as each SQLite file connection has it (1 NORMAL, 2 FULL); empty for
@@ -230,6 +237,9 @@ impl Backend for dyn Store {
     }
     fn commit_queue_stats(&self) -> CommitQueueStats {
         self.as_backend().commit_queue_stats()
+    }
+    fn context_read_stats(&self) -> ReadGroupStats {
+        self.as_backend().context_read_stats()
     }
     async fn ping(&self) -> StoreResult<()> {
         self.as_backend().ping().await
@@ -277,6 +287,9 @@ impl Backend for SqlStore {
     }
     fn commit_queue_stats(&self) -> CommitQueueStats {
         self.check_ins.stats()
+    }
+    fn context_read_stats(&self) -> ReadGroupStats {
+        self.contexts.stats()
     }
     async fn ping(&self) -> StoreResult<()> {
         self.db.ping().await

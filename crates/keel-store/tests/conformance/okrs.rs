@@ -19,6 +19,7 @@ conformance!(
     children_of_an_objective_and_its_key_results,
     key_results_by_ids,
     a_key_result_in_context_reads_as_its_records_do,
+    concurrent_contexts_read_as_one_alone_does,
     an_objective_and_its_key_results_are_written_all_or_nothing,
 );
 
@@ -858,4 +859,77 @@ async fn a_key_result_in_context_reads_as_its_records_do(s: DynStore, url: Strin
     assert!(s.key_result_in_context(&k.id).await.unwrap().is_none());
     s.delete_key_result(&ctx(), &b.kr).await.unwrap();
     assert!(s.key_result_in_context(&b.kr.id).await.unwrap().is_none());
+}
+
+/// Many check-ins' contexts read at once (PostgreSQL reads concurrent ones in one statement,
+/// `read_group`): each call gets exactly what it gets alone (the same key result asked for
+/// several times at once, unknown and deleted ones `None`), in fewer statements than calls on
+/// PostgreSQL.
+async fn concurrent_contexts_read_as_one_alone_does(s: DynStore, url: String) {
+    let b = basic(&s).await;
+    let bob = add_person(&s, "bob").await;
+    let t = team("Growth");
+    s.insert_team(&ctx(), &t).await.unwrap();
+    s.set_team_cadence(&ctx(), &t.id, Some(14)).await.unwrap();
+    let mut ids = vec![b.kr.id.clone()];
+    for n in 0..12 {
+        let mut o = objective(&b.cycle.id, &b.owner.id);
+        if n % 2 == 0 {
+            o.team_ids = vec![t.id.clone()];
+            o.parents = vec![ParentRef::KeyResult(b.kr.id.clone())];
+        }
+        s.insert_objective(&ctx(), &o, None).await.unwrap();
+        let mut k = key_result(&o.id, &b.owner.id);
+        if n % 3 == 0 {
+            k.contributor_ids = vec![bob.id.clone()];
+            k.team_ids = vec![t.id.clone()];
+        }
+        s.insert_key_result(&ctx(), &k, None).await.unwrap();
+        for v in 0..n {
+            let c = check_in(&k.id, f64::from(v), now() - Duration::hours(i64::from(v)));
+            s.record_check_in(&ctx(), &c, &applied(&k, &c))
+                .await
+                .unwrap();
+        }
+        ids.push(k.id.clone());
+    }
+    let gone = ids.pop().unwrap();
+    let gone_kr = s.key_result(&gone).await.unwrap().unwrap();
+    s.delete_key_result(&ctx(), &gone_kr).await.unwrap();
+    let mut asked = ids.clone();
+    asked.extend(ids.iter().take(4).cloned());
+    asked.push(gone.clone());
+    asked.push(KeyResultId::generate());
+    let mut alone = std::collections::HashMap::new();
+    for id in &asked {
+        alone.insert(id.clone(), s.key_result_in_context(id).await.unwrap());
+    }
+    assert_eq!(alone.values().filter(|c| c.is_some()).count(), ids.len());
+    let before = s.context_read_stats();
+    for _ in 0..5 {
+        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(asked.len()));
+        let tasks: Vec<_> = asked
+            .iter()
+            .map(|id| {
+                let (s, id, barrier) = (s.clone(), id.clone(), barrier.clone());
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    let c = s.key_result_in_context(&id).await.unwrap();
+                    (id, c)
+                })
+            })
+            .collect();
+        for task in tasks {
+            let (id, c) = task.await.unwrap();
+            assert_eq!(c, alone[&id], "{id}");
+        }
+    }
+    let after = s.context_read_stats();
+    let (reads, groups) = (after.reads - before.reads, after.groups - before.groups);
+    if url.starts_with("postgres") {
+        assert_eq!(reads, 5 * asked.len() as u64);
+        assert!(groups < reads / 2, "{groups} statements for {reads} reads");
+    } else {
+        assert_eq!((reads, groups), (0, 0), "SQLite reads each alone");
+    }
 }
