@@ -310,11 +310,23 @@ async fn initiatives_are_proposed_dropped_with_a_reason_and_done() {
 /// first confidence, on both backends (PostgreSQL reads the history with the key result's
 /// context and adds the new check-in to it; SQLite reads it after the write).
 async fn a_check_ins_answer_reads_as_the_key_result_does(app: TestApp) {
+    // A circle with every kind of name the answer shows (PostgreSQL reads them with the key
+    // result's context): a sponsor, contributors (one who has left), teams; names JSON must
+    // carry as they are.
+    let (sponsor, _) = app.member("Zoë \"Z\" O'Neil \\ ✓").await;
+    let (helper, _) = app.member("Ada, the helper").await;
+    let (gone, _) = app.member("Gone Person").await;
+    let team = app.team("Growth \"north\" & <co>").await;
     let (_, kr) = objective_with_kr(
         &app,
-        json!({"title": "NPS", "kind": "increase", "start": 20, "target": 40}),
+        json!({"title": "NPS", "kind": "increase", "start": 20, "target": 40,
+               "sponsor_id": sponsor, "contributor_ids": [helper, gone], "team_ids": [team]}),
     )
     .await;
+    let left = app
+        .patch(&format!("/api/v1/people/{gone}"), json!({"active": false}))
+        .await;
+    assert!(left.status().is_success(), "{}", left.status());
     let path = format!("/api/v1/key-results/{kr}/check-ins");
     for reading in [
         json!({"value": 25, "confidence": 6, "at": "2026-10-05T09:00:00Z"}),
@@ -344,7 +356,17 @@ async fn a_check_ins_answer_reads_as_the_key_result_does(app: TestApp) {
             }
         }
         assert!(compared > 10, "{answered:?}");
-        for key in ["status", "progress", "current", "confidence"] {
+        assert_eq!(answered["sponsor"]["name"], "Zoë \"Z\" O'Neil \\ ✓");
+        assert_eq!(answered["contributors"][1]["active"], false);
+        assert_eq!(answered["teams"][0]["name"], "Growth \"north\" & <co>");
+        for key in [
+            "status",
+            "progress",
+            "current",
+            "confidence",
+            "sponsor",
+            "teams",
+        ] {
             assert!(answered.contains_key(key), "{key}");
         }
     }

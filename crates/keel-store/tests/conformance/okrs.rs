@@ -828,6 +828,24 @@ async fn a_key_result_in_context_reads_as_its_records_do(s: DynStore, url: Strin
     if let Some(h) = &c.history {
         assert_eq!(h, &points);
     }
+    // The circle's names likewise: the owner, sponsor (none), co-owner and contributors, and
+    // the key result's teams, each once.
+    assert_eq!(c.names.is_some(), url.starts_with("postgres"), "{url}");
+    if let Some(names) = &c.names {
+        let mut people = names.people.clone();
+        people.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut want = s
+            .person_names(&[b.owner.id.clone(), bob.id.clone(), cy.id.clone()])
+            .await
+            .unwrap();
+        want.sort_by(|a, b| a.id.cmp(&b.id));
+        assert_eq!(people, want);
+        let mut teams = names.teams.clone();
+        teams.sort();
+        let mut want = s.team_names(&[t1.id.clone(), t3.id.clone()]).await.unwrap();
+        want.sort();
+        assert_eq!(teams, want);
+    }
     assert_eq!(c.key_result, s.key_result(&k.id).await.unwrap().unwrap());
     assert_eq!(c.key_result, k);
     assert_eq!(c.objective, s.objective(&o.id).await.unwrap().unwrap());
