@@ -3,7 +3,8 @@
 //!
 //! Each call queues its job, then takes the `leader` lock and, if its job is still queued, takes
 //! the queue (up to `CHECK_IN_GROUP` jobs) and commits them in one transaction on a task of
-//! their own that holds `leader` until it has answered them all: calls pile up in the queue
+//! their own that holds `leader` until it has answered them all (on PostgreSQL, until its
+//! statements have run: the next group's run during its COMMIT): calls pile up in the queue
 //! meanwhile, and the next leader takes them together. A group's statements are cached one-row
 //! INSERTs; if any fails, the group is redone with a savepoint per job so that only the failing
 //! job fails. A call cancelled while its job is queued takes its job out of the queue (nothing
@@ -40,6 +41,10 @@ pub(crate) struct CheckInQueue {
     pub(crate) jobs: StdMutex<Vec<CheckInJob>>,
     pub(crate) next_seq: AtomicU64,
     pub(crate) leader: Arc<tokio::sync::Mutex<()>>,
+    /// Held (shared) by each group from before it lets `leader` go until it is answered: on
+    /// PostgreSQL a group's COMMIT runs after the next leader started (see
+    /// `SqlStore::check_in_group`), and shutdown waits for both.
+    pub(crate) committing: Arc<tokio::sync::RwLock<()>>,
     /// What the commits so far took, for the operator's metrics.
     pub(crate) counters: crate::stats::GroupCounters,
 }
@@ -157,7 +162,9 @@ impl SqlStore {
     /// committed and answered (at shutdown, before the connections close). Check-ins still
     /// queued belong to calls that lead their own group.
     pub(crate) async fn settle_check_ins(&self) {
+        // A group that held the leader holds `committing` before it lets the leader go.
         drop(self.check_ins.leader.lock().await);
+        drop(self.check_ins.committing.write().await);
     }
 
     /// Queues the check-in for the next group commit and waits for its answer (see
@@ -211,8 +218,9 @@ impl SqlStore {
         leader: tokio::sync::OwnedMutexGuard<()>,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
         Box::pin(async move {
-            self.commit_check_ins(jobs).await;
-            drop(leader);
+            let committing = self.check_ins.committing.clone().read_owned().await;
+            self.commit_check_ins(jobs, leader).await;
+            drop(committing);
         })
     }
 
@@ -221,15 +229,26 @@ impl SqlStore {
     /// If any statement fails (a duplicate id, a broken reference…), that transaction rolls
     /// back and the group is redone with each job inside a savepoint, so that a failing job is
     /// rolled back alone.
-    pub(crate) async fn commit_check_ins(&self, jobs: Vec<CheckInJob>) {
+    pub(crate) async fn commit_check_ins(
+        &self,
+        jobs: Vec<CheckInJob>,
+        leader: tokio::sync::OwnedMutexGuard<()>,
+    ) {
         let mut retried = false;
-        let mut answers = match self.check_in_group(&jobs, false).await {
+        let mut leader = Some(leader);
+        let mut answers = match self.check_in_group(&jobs, false, &mut leader).await {
             Err(_) if jobs.len() > 1 => {
                 retried = true;
-                self.check_in_group(&jobs, true).await
+                // Under the leader again if the failed COMMIT had let it go: a retry beside the
+                // next group's statements could wait on its row locks while it waits on ours.
+                if leader.is_none() {
+                    leader = Some(self.check_ins.leader.clone().lock_owned().await);
+                }
+                self.check_in_group(&jobs, true, &mut leader).await
             }
             r => r,
         };
+        drop(leader);
         self.check_ins.counters.record(jobs.len(), retried);
         match answers {
             Ok(ref mut answers) => {
@@ -249,14 +268,25 @@ impl SqlStore {
     /// One transaction for `jobs`: each job's answer, or the error that failed the whole
     /// transaction. With `savepoints`, each job runs in its own savepoint and a job's error is
     /// its answer; without, any error but `NotFound` (which writes nothing) fails the group.
+    ///
+    /// On PostgreSQL the `leader` is let go once the statements have run, before the COMMIT
+    /// (a WAL flush, the longest statement of a group): the next group's statements run while
+    /// this one's COMMIT waits for the disk, and their flushes may share one. It cannot
+    /// deadlock: a committing transaction waits for no lock, and the next group waits at most
+    /// for this one's row locks. Each group's check-ins are still answered only once committed.
+    /// SQLite has one writer connection: its COMMIT stays under the leader.
     pub(crate) async fn check_in_group(
         &self,
         jobs: &[CheckInJob],
         savepoints: bool,
+        leader: &mut Option<tokio::sync::OwnedMutexGuard<()>>,
     ) -> StoreResult<Vec<StoreResult<KeyResult>>> {
         let mut tx = self.begin_check_ins().await?;
         match check_in_statements(&mut tx, jobs, savepoints).await {
             Ok(answers) => {
+                if !tx.is_sqlite() {
+                    drop(leader.take());
+                }
                 tx.commit().await?;
                 Ok(answers)
             }
