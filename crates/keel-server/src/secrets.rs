@@ -91,6 +91,15 @@ fn create_key_file(path: &Path) -> Result<SecretKey, SecretError> {
     use std::io::Write;
     let fail = |e: std::io::Error| SecretError::KeyFile(path.to_path_buf(), e.to_string());
     let key = SecretKey(XChaCha20Poly1305::generate_key(&mut OsRng).into());
+    // The data directory too, owner only, when nothing has made it yet (on PostgreSQL no
+    // database file makes it).
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir).map_err(fail)?;
+    }
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -194,5 +203,23 @@ mod tests {
         std::fs::write(dir.join("secret.key"), "nonsense").unwrap();
         assert!(matches!(source.key(), Err(SecretError::BadKeyFile(_))));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A data directory nothing has made yet (a server on PostgreSQL writes no database file
+    /// there) is made with the key file, owner only.
+    #[test]
+    fn the_key_file_makes_its_data_directory() {
+        let root = std::env::temp_dir().join(format!("keel-key-{}", uuid::Uuid::now_v7().simple()));
+        let dir = root.join("keel-data");
+        let source = KeySource::in_data_dir(None, &dir);
+        let key = source.key().unwrap();
+        assert_eq!(source.key().unwrap().open(&key.seal("pw")).unwrap(), "pw");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&dir).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o700);
+        }
+        std::fs::remove_dir_all(&root).unwrap();
     }
 }

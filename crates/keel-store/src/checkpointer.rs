@@ -81,8 +81,8 @@ pub(crate) struct Rounds {
     /// The WAL's frames when the last pass under the writer's lock copied them all: while a
     /// pass still finds that many, nothing was written since and the lock is not taken again.
     settled: Option<i64>,
-    /// The last unlocked pass before the last pass under the writer's lock.
-    pub(crate) last_catch_up: Pass,
+    /// Catch-up passes made so far (beside the writer, before a pass under its lock).
+    pub(crate) catch_up_passes: u64,
 }
 
 impl Rounds {
@@ -90,7 +90,7 @@ impl Rounds {
         Rounds {
             restart_at,
             settled: None,
-            last_catch_up: Pass { log: 0, copied: 0 },
+            catch_up_passes: 0,
         }
     }
 
@@ -114,13 +114,17 @@ impl Rounds {
         // after one pass, each of them a stall of every check-in).
         for _ in 0..CATCH_UP_PASSES {
             let next = passive(conn)?;
+            self.catch_up_passes += 1;
             let written = next.log - pass.log;
             pass = next;
-            if (0..=CAUGHT_UP_FRAMES).contains(&written) {
+            // Fewer than none: the log started over meanwhile.
+            if written <= CAUGHT_UP_FRAMES {
                 break;
             }
         }
-        self.last_catch_up = pass;
+        if pass.log < self.restart_at {
+            return Ok(pass);
+        }
         // No write starts while this is held: the pass copies the last frames, and the next
         // write begins with all of them in the database, so it starts the log over.
         let _writes = writer.blocking_lock();
@@ -233,7 +237,7 @@ mod tests {
         writing.join().unwrap();
         assert!(highest >= 200, "the writer wrote: {highest} frames at most");
         assert!(
-            rounds.last_catch_up.log > 0,
+            rounds.catch_up_passes > 0,
             "the rounds caught up beside the writer before taking its lock"
         );
         assert!(

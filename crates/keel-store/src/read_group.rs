@@ -11,6 +11,7 @@
 //! leader takes them together. A call alone is read at once, as before: a group costs no wait.
 //! A call cancelled while queued takes its key out; once taken, its group is read regardless.
 
+use crate::check_ins::group_commit::share;
 use crate::{StoreError, StoreResult};
 use std::collections::HashMap;
 use std::future::Future;
@@ -119,11 +120,47 @@ impl<V: Clone + Send + 'static> ReadGroup<V> {
                 let mut keys: Vec<String> = taken.iter().map(|w| w.key.clone()).collect();
                 keys.sort_unstable();
                 keys.dedup();
-                let values = read(keys);
+                let values = read(keys.clone());
+                // Each key alone, awaited only if the group's read fails: one bad key result
+                // then fails only its own calls (as a failed group commit is redone one
+                // check-in at a time).
+                let alone: Vec<(String, Fut)> = if keys.len() > 1 {
+                    keys.iter()
+                        .map(|k| (k.clone(), read(vec![k.clone()])))
+                        .collect()
+                } else {
+                    Vec::new()
+                };
                 // On a task of its own: the group is answered even if this call is cancelled.
                 tokio::spawn(async move {
-                    let values = values.await;
-                    answer_all(taken, values);
+                    let (found, failed) = match values.await {
+                        Ok(found) => (found, HashMap::new()),
+                        Err(e) if alone.is_empty() => {
+                            let e: Shared = Arc::new(share(e));
+                            (
+                                HashMap::new(),
+                                keys.into_iter().map(|k| (k, e.clone())).collect(),
+                            )
+                        }
+                        Err(_) => {
+                            let (mut found, mut failed) = (HashMap::new(), HashMap::new());
+                            for (k, read) in alone {
+                                match read.await {
+                                    Ok(mut v) => {
+                                        if let Some(v) = v.remove(&k) {
+                                            found.insert(k, v);
+                                        }
+                                    }
+                                    Err(e) => {
+                                        let e: Shared = Arc::new(share(e));
+                                        failed.insert(k, e);
+                                    }
+                                }
+                            }
+                            (found, failed)
+                        }
+                    };
+                    answer_all(taken, found, failed);
                     drop(leader);
                 });
             }
@@ -136,33 +173,34 @@ impl<V: Clone + Send + 'static> ReadGroup<V> {
     }
 }
 
-/// Each call of a group its value, or the group's error.
-fn answer_all<V: Clone>(taken: Vec<Waiting<V>>, values: StoreResult<HashMap<String, V>>) {
-    match values {
-        Ok(mut values) => {
-            let mut calls: HashMap<String, usize> = HashMap::new();
-            for w in &taken {
-                *calls.entry(w.key.clone()).or_default() += 1;
-            }
-            for w in taken {
-                // The last call for a key takes the value; those before it a copy.
-                let left = calls.get_mut(&w.key).map(|n| {
-                    *n -= 1;
-                    *n
-                });
-                let v = if left == Some(0) {
-                    values.remove(&w.key)
-                } else {
-                    values.get(&w.key).cloned()
-                };
-                let _ = w.reply.send(Ok(v));
-            }
+/// One key's read error, for each of its calls.
+type Shared = Arc<dyn Fn() -> StoreError + Send + Sync>;
+
+/// Each call of a group its value (`found`; not there: `None`), or its key's error (`failed`).
+fn answer_all<V: Clone>(
+    taken: Vec<Waiting<V>>,
+    mut found: HashMap<String, V>,
+    failed: HashMap<String, Shared>,
+) {
+    let mut calls: HashMap<String, usize> = HashMap::new();
+    for w in &taken {
+        *calls.entry(w.key.clone()).or_default() += 1;
+    }
+    for w in taken {
+        if let Some(e) = failed.get(&w.key) {
+            let _ = w.reply.send(Err(e()));
+            continue;
         }
-        Err(e) => {
-            let e = crate::check_ins::group_commit::share(e);
-            for w in taken {
-                let _ = w.reply.send(Err(e()));
-            }
-        }
+        // The last call for a key takes the value; those before it a copy.
+        let left = calls.get_mut(&w.key).map(|n| {
+            *n -= 1;
+            *n
+        });
+        let v = if left == Some(0) {
+            found.remove(&w.key)
+        } else {
+            found.get(&w.key).cloned()
+        };
+        let _ = w.reply.send(Ok(v));
     }
 }

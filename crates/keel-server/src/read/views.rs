@@ -557,12 +557,18 @@ pub async fn key_result_in_context(
     );
     let names = async {
         match &context.names {
-            // Read with the context (PostgreSQL).
-            Some(n) => Ok(Names {
-                people: n.people.iter().map(|p| (p.id.clone(), p.clone())).collect(),
-                teams: n.teams.iter().cloned().collect(),
-            }),
-            None => Names::load(store, people, teams).await,
+            // Read with the context (PostgreSQL), unless the key result as stored names someone
+            // they do not (its circle changed between that read and the check-in).
+            Some(n)
+                if people.iter().all(|p| n.people.iter().any(|x| &x.id == p))
+                    && teams.iter().all(|t| n.teams.iter().any(|(id, _)| id == t)) =>
+            {
+                Ok(Names {
+                    people: n.people.iter().map(|p| (p.id.clone(), p.clone())).collect(),
+                    teams: n.teams.iter().cloned().collect(),
+                })
+            }
+            _ => Names::load(store, people, teams).await,
         }
     };
     let (assessor, names) = tokio::try_join!(Assessor::for_context(store, &context), names)?;

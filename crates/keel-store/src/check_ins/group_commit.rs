@@ -162,9 +162,17 @@ impl SqlStore {
     /// committed and answered (at shutdown, before the connections close). Check-ins still
     /// queued belong to calls that lead their own group.
     pub(crate) async fn settle_check_ins(&self) {
-        // A group that held the leader holds `committing` before it lets the leader go.
-        drop(self.check_ins.leader.lock().await);
-        drop(self.check_ins.committing.write().await);
+        // A group that held the leader holds `committing` before it lets the leader go. No
+        // writer is queued on `committing` (the lock is fair: a writer waiting would hold up
+        // the next group, which holds the leader a failed COMMIT's retry waits for): it is
+        // tried, and the leader taken again, until no group is committing.
+        loop {
+            drop(self.check_ins.leader.lock().await);
+            if self.check_ins.committing.try_write().is_ok() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
     }
 
     /// Queues the check-in for the next group commit and waits for its answer (see

@@ -248,6 +248,17 @@ async fn owners_back_dated_word(
     confidence: i64,
     at: &chrono::DateTime<chrono::Utc>,
 ) -> StoreResult<()> {
+    if !tx.is_sqlite() {
+        // The group before may still be committing a later check-in on this key result (its
+        // COMMIT runs beside this group's statements): wait for its row lock first, so that
+        // the statement below reads its check-ins (each statement reads what was committed
+        // when it began).
+        tx.fetch_all(
+            "SELECT id FROM key_results WHERE id = $1 FOR UPDATE",
+            args![kr_id],
+        )
+        .await?;
+    }
     tx.execute(
         "UPDATE key_results SET confidence = $1, updated_at = $2, version = version + 1 \
          WHERE id = $3 AND deleted_at IS NULL AND NOT EXISTS (\

@@ -526,6 +526,9 @@ impl KeyResults for SqlStore {
         if self.ex().is_sqlite() {
             return key_result_in_context_in(&mut self.ex(), id.as_str()).await;
         }
+        if id.as_str().contains(LIST_SEPARATOR) {
+            return Ok(None); // no id holds it; the group's statement would split it
+        }
         // PostgreSQL: concurrent check-ins' contexts in one statement (`read_group`).
         let store = self.clone();
         self.contexts

@@ -285,7 +285,7 @@ pub(crate) async fn key_result_in(ex: &mut Exec<'_>, id: &str) -> StoreResult<Op
 
 /// What separates the items of one list in [`CONTEXT_SQL`]'s aggregated columns: a control
 /// character no id contains.
-const LIST_SEPARATOR: &str = "\u{1f}";
+pub(crate) const LIST_SEPARATOR: &str = "\u{1f}";
 
 /// The lists of a key result in context, in the order [`CONTEXT_LISTS_SQL`] numbers them: a
 /// parent is `o<objective id>` or `k<key result id>`; a cadence `<team id>:<days>`.

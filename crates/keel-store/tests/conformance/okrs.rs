@@ -20,6 +20,7 @@ conformance!(
     key_results_by_ids,
     a_key_result_in_context_reads_as_its_records_do,
     concurrent_contexts_read_as_one_alone_does,
+    a_bad_key_result_fails_only_its_own_reads,
     an_objective_and_its_key_results_are_written_all_or_nothing,
 );
 
@@ -949,5 +950,62 @@ async fn concurrent_contexts_read_as_one_alone_does(s: DynStore, url: String) {
         assert!(groups < reads / 2, "{groups} statements for {reads} reads");
     } else {
         assert_eq!((reads, groups), (0, 0), "SQLite reads each alone");
+    }
+}
+
+/// A key result whose stored history cannot be read (a check-in's scale unknown to Keel,
+/// written behind its back) fails its own reads, read together with others' or alone
+/// (PostgreSQL reads the history with the context); the others' reads, taken in the same
+/// group, succeed.
+async fn a_bad_key_result_fails_only_its_own_reads(s: DynStore, url: String) {
+    if s.backend() != "postgres" {
+        return; // SQLite reads the history apart: the context holds none
+    }
+    let b = basic(&s).await;
+    let mut good = vec![];
+    for _ in 0..6 {
+        let k = key_result(&b.objective.id, &b.owner.id);
+        s.insert_key_result(&ctx(), &k, None).await.unwrap();
+        good.push(k.id.clone());
+    }
+    let c = check_in(&b.kr.id, 3.0, now() - Duration::hours(1));
+    s.record_check_in(&ctx(), &c, &applied(&b.kr, &c))
+        .await
+        .unwrap();
+    {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+        sqlx::query("UPDATE check_ins SET confidence_scale = 'bogus' WHERE key_result_id = $1")
+            .bind(b.kr.id.as_str())
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.ok();
+    }
+    assert!(s.key_result_in_context(&b.kr.id).await.is_err(), "alone");
+    for _ in 0..5 {
+        let mut asked = good.clone();
+        asked.push(b.kr.id.clone());
+        asked.push(b.kr.id.clone());
+        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(asked.len()));
+        let tasks: Vec<_> = asked
+            .into_iter()
+            .map(|id| {
+                let (s, barrier) = (s.clone(), barrier.clone());
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    let r = s.key_result_in_context(&id).await;
+                    (id, r)
+                })
+            })
+            .collect();
+        for t in tasks {
+            let (id, r) = t.await.unwrap();
+            if id == b.kr.id {
+                assert!(r.is_err(), "the bad one fails");
+            } else {
+                assert!(r.unwrap().is_some(), "{id} is read");
+            }
+        }
     }
 }
