@@ -34,9 +34,9 @@ pub(crate) struct ReadGroup<V> {
     waiting: StdMutex<Vec<Waiting<V>>>,
     next_seq: AtomicU64,
     leader: Arc<tokio::sync::Mutex<()>>,
-    /// Groups read and keys answered, for tests and the operator.
+    /// Groups read and calls answered, for tests and the operator.
     groups: AtomicU64,
-    keys: AtomicU64,
+    reads: AtomicU64,
 }
 
 impl<V> Default for ReadGroup<V> {
@@ -46,7 +46,7 @@ impl<V> Default for ReadGroup<V> {
             next_seq: AtomicU64::new(0),
             leader: Arc::default(),
             groups: AtomicU64::new(0),
-            keys: AtomicU64::new(0),
+            reads: AtomicU64::new(0),
         }
     }
 }
@@ -55,7 +55,7 @@ impl<V> std::fmt::Debug for ReadGroup<V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ReadGroup")
             .field("groups", &self.groups.load(Ordering::Relaxed))
-            .field("keys", &self.keys.load(Ordering::Relaxed))
+            .field("reads", &self.reads.load(Ordering::Relaxed))
             .finish_non_exhaustive()
     }
 }
@@ -83,15 +83,17 @@ impl<V: Clone + Send + 'static> ReadGroup<V> {
     pub(crate) fn stats(&self) -> crate::ReadGroupStats {
         crate::ReadGroupStats {
             groups: self.groups.load(Ordering::Relaxed),
-            reads: self.keys.load(Ordering::Relaxed),
+            reads: self.reads.load(Ordering::Relaxed),
         }
     }
 
     /// The value of `key` (`None`: there is none), read with every key queued beside it by
-    /// `read`, which is given the group's distinct keys and returns the values it found.
+    /// `read`, which is given the group's distinct keys and returns the values it found. If
+    /// that fails, each key of the group is read alone: one bad key fails only its own calls
+    /// (as a failed group commit is redone one check-in at a time).
     pub(crate) async fn read<F, Fut>(&self, key: &str, read: F) -> StoreResult<Option<V>>
     where
-        F: Fn(Vec<String>) -> Fut,
+        F: Fn(Vec<String>) -> Fut + Clone + Send + 'static,
         Fut: Future<Output = StoreResult<HashMap<String, V>>> + Send + 'static,
     {
         let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
@@ -116,26 +118,17 @@ impl<V: Clone + Send + 'static> ReadGroup<V> {
             };
             if !taken.is_empty() {
                 self.groups.fetch_add(1, Ordering::Relaxed);
-                self.keys.fetch_add(taken.len() as u64, Ordering::Relaxed);
+                self.reads.fetch_add(taken.len() as u64, Ordering::Relaxed);
                 let mut keys: Vec<String> = taken.iter().map(|w| w.key.clone()).collect();
                 keys.sort_unstable();
                 keys.dedup();
                 let values = read(keys.clone());
-                // Each key alone, awaited only if the group's read fails: one bad key result
-                // then fails only its own calls (as a failed group commit is redone one
-                // check-in at a time).
-                let alone: Vec<(String, Fut)> = if keys.len() > 1 {
-                    keys.iter()
-                        .map(|k| (k.clone(), read(vec![k.clone()])))
-                        .collect()
-                } else {
-                    Vec::new()
-                };
+                let read = read.clone();
                 // On a task of its own: the group is answered even if this call is cancelled.
                 tokio::spawn(async move {
                     let (found, failed) = match values.await {
                         Ok(found) => (found, HashMap::new()),
-                        Err(e) if alone.is_empty() => {
+                        Err(e) if keys.len() == 1 => {
                             let e: Shared = Arc::new(share(e));
                             (
                                 HashMap::new(),
@@ -144,8 +137,8 @@ impl<V: Clone + Send + 'static> ReadGroup<V> {
                         }
                         Err(_) => {
                             let (mut found, mut failed) = (HashMap::new(), HashMap::new());
-                            for (k, read) in alone {
-                                match read.await {
+                            for k in keys {
+                                match read(vec![k.clone()]).await {
                                     Ok(mut v) => {
                                         if let Some(v) = v.remove(&k) {
                                             found.insert(k, v);
